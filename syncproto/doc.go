@@ -1,0 +1,39 @@
+// Package syncproto is the wire contract between outlet agents and the hub:
+// what crosses MQTT, on which topics, in what encoding, within which limits.
+// It does no I/O and imports nothing of agent/, hub/ or any MQTT client; a
+// test enforces that. Both programs encode and decode only through here.
+//
+// # Messages
+//
+// Every MQTT payload is a frame: a 6-byte header then a body.
+//
+//	offset 0  'Y' 'Z'       magic
+//	       2  major         1; a receiver rejects any other major with a reason
+//	       3  minor         additive changes only; receivers accept any minor
+//	       4  kind          KindBatch, KindAck, KindPull, KindDown, KindPoke
+//	       5  codec         CodecJSON or CodecGzip (gzip of the JSON body)
+//	       6  body          JSON of the kind's struct
+//
+// Unknown JSON fields are ignored, so a newer minor may add optional fields.
+// A change that an older receiver would misread needs a new major, which is
+// also the topic prefix (yz/v1/...), so old and new can run side by side.
+//
+// # Flows
+//
+// Uplink: the agent publishes Batch frames (QoS 1, several in flight) on
+// UplinkTopic. Each batch carries the contiguous sequence range First..Last of
+// one origin. The hub commits the events, idempotent on (origin, seq), and
+// only then publishes an Ack on AckTopic naming the highest contiguous
+// sequence it holds for that origin. The agent advances its cursor only on an
+// Ack and resends from the cursor after any reconnect. Events the hub refuses
+// are listed in Ack.Rejected with a reason; they still count as handled for
+// contiguity so that the events behind them keep flowing, and the agent moves
+// them to its dead-letter list.
+//
+// Downlink: hub events (notices, templates, configuration) carry origin
+// HubOrigin, a hub-wide sequence, and a Target (one outlet or TargetAll). An
+// agent publishes a Pull with its downlink cursor on every connect and after
+// each Poke; the hub answers on DownTopic with Down frames holding everything
+// for that outlet in (From, Through]. The agent applies a Down only when From
+// is at or below its cursor, then moves the cursor to Through.
+package syncproto

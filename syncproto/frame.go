@@ -1,0 +1,201 @@
+package syncproto
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+)
+
+// Kind says which struct a frame's body holds.
+type Kind byte
+
+const (
+	KindBatch Kind = 1
+	KindAck   Kind = 2
+	KindPull  Kind = 3
+	KindDown  Kind = 4
+	KindPoke  Kind = 5
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindBatch:
+		return "batch"
+	case KindAck:
+		return "ack"
+	case KindPull:
+		return "pull"
+	case KindDown:
+		return "down"
+	case KindPoke:
+		return "poke"
+	}
+	return fmt.Sprintf("kind(%d)", byte(k))
+}
+
+// Codec is how a frame's body is encoded.
+type Codec byte
+
+const (
+	CodecJSON Codec = 0
+	CodecGzip Codec = 1
+)
+
+// Limits. A frame over MaxFrameBytes is refused before it is read further; a
+// body that inflates past MaxBodyBytes is refused as a decompression bomb.
+const (
+	HeaderLen         = 6
+	MaxFrameBytes     = 512 << 10
+	MaxBodyBytes      = 8 << 20
+	MaxEventsPerBatch = 2000
+	MaxEventBytes     = 64 << 10 // one event's JSON, payload included
+	MaxFieldLen       = 128      // actor, type, subject, target, id
+)
+
+// Error codes carried in Problem.Code and Rejection.Code, and used as metric
+// labels by receivers.
+const (
+	CodeMalformed          = "malformed"
+	CodeOversize           = "oversize"
+	CodeUnsupportedVersion = "unsupported_version"
+	CodeWrongKind          = "wrong_kind"
+	CodeOriginMismatch     = "origin_mismatch"
+	CodeInvalidEvent       = "invalid_event"
+)
+
+// DecodeError is a frame or body that could not be accepted. Code is one of
+// the Code* constants.
+type DecodeError struct {
+	Code   string
+	Reason string
+}
+
+func (e *DecodeError) Error() string { return e.Code + ": " + e.Reason }
+
+// Problem converts the error for an Ack.
+func (e *DecodeError) Problem() *Problem { return &Problem{Code: e.Code, Reason: e.Reason} }
+
+func decodeErr(code, format string, args ...any) error {
+	return &DecodeError{Code: code, Reason: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the Code of a *DecodeError anywhere in err's chain, or
+// CodeMalformed.
+func ErrorCode(err error) string {
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return de.Code
+	}
+	return CodeMalformed
+}
+
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return w
+}}
+
+// Encode frames v as kind. Bodies of at least compressAbove bytes are
+// gzipped; pass a negative compressAbove to never compress.
+func Encode(kind Kind, v any, compressAbove int) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", kind, err)
+	}
+	var buf bytes.Buffer
+	buf.Grow(HeaderLen + len(body)/3)
+	buf.Write([]byte{'Y', 'Z', Major, Minor, byte(kind), byte(CodecJSON)})
+	if compressAbove >= 0 && len(body) >= compressAbove {
+		buf.Bytes()[5] = byte(CodecGzip)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&buf)
+		_, _ = zw.Write(body)
+		if err := zw.Close(); err != nil {
+			return nil, fmt.Errorf("compress %s: %w", kind, err)
+		}
+		gzipWriters.Put(zw)
+	} else {
+		buf.Write(body)
+	}
+	if buf.Len() > MaxFrameBytes {
+		return nil, decodeErr(CodeOversize, "%s frame is %d bytes, limit %d", kind, buf.Len(), MaxFrameBytes)
+	}
+	return buf.Bytes(), nil
+}
+
+// Header is a frame's parsed header.
+type Header struct {
+	Major, Minor byte
+	Kind         Kind
+	Codec        Codec
+}
+
+// ParseHeader checks magic, size and version without touching the body.
+func ParseHeader(frame []byte) (Header, error) {
+	if len(frame) > MaxFrameBytes {
+		return Header{}, decodeErr(CodeOversize, "frame is %d bytes, limit %d", len(frame), MaxFrameBytes)
+	}
+	if len(frame) < HeaderLen {
+		return Header{}, decodeErr(CodeMalformed, "frame is %d bytes, shorter than the %d-byte header", len(frame), HeaderLen)
+	}
+	if frame[0] != 'Y' || frame[1] != 'Z' {
+		return Header{}, decodeErr(CodeMalformed, "frame does not start with YZ")
+	}
+	h := Header{Major: frame[2], Minor: frame[3], Kind: Kind(frame[4]), Codec: Codec(frame[5])}
+	if h.Major != Major {
+		return h, decodeErr(CodeUnsupportedVersion, "protocol major version %d is not supported; this side speaks %d.%d", h.Major, Major, Minor)
+	}
+	if h.Kind < KindBatch || h.Kind > KindPoke {
+		return h, decodeErr(CodeMalformed, "unknown message kind %d", byte(h.Kind))
+	}
+	if h.Codec != CodecJSON && h.Codec != CodecGzip {
+		return h, decodeErr(CodeMalformed, "unknown codec %d", byte(h.Codec))
+	}
+	return h, nil
+}
+
+// Body returns the decoded JSON body of a frame whose header parsed.
+func Body(h Header, frame []byte) ([]byte, error) {
+	raw := frame[HeaderLen:]
+	if h.Codec == CodecJSON {
+		if len(raw) > MaxBodyBytes {
+			return nil, decodeErr(CodeOversize, "body is %d bytes, limit %d", len(raw), MaxBodyBytes)
+		}
+		return raw, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, decodeErr(CodeMalformed, "gzip body: %v", err)
+	}
+	body, err := io.ReadAll(io.LimitReader(zr, MaxBodyBytes+1))
+	if err != nil {
+		return nil, decodeErr(CodeMalformed, "gzip body truncated or corrupt: %v", err)
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, decodeErr(CodeOversize, "body inflates past %d bytes", MaxBodyBytes)
+	}
+	return body, nil
+}
+
+// Decode parses frame, requires it to be of kind want, and unmarshals the body
+// into v. Errors are *DecodeError.
+func Decode(frame []byte, want Kind, v any) (Header, error) {
+	h, err := ParseHeader(frame)
+	if err != nil {
+		return h, err
+	}
+	if h.Kind != want {
+		return h, decodeErr(CodeWrongKind, "expected a %s message, got %s", want, h.Kind)
+	}
+	body, err := Body(h, frame)
+	if err != nil {
+		return h, err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return h, decodeErr(CodeMalformed, "%s body: %v", want, err)
+	}
+	return h, nil
+}

@@ -1,0 +1,99 @@
+package syncproto
+
+import (
+	"encoding/json"
+
+	"github.com/yizhan/yizhan/syncproto/hlc"
+)
+
+// Version of this contract. Major is also the topic prefix.
+const (
+	Major = 1
+	Minor = 0
+)
+
+// HubOrigin is the origin of events created at head office.
+const HubOrigin = "hub"
+
+// TargetAll addresses a downlink event to every outlet.
+const TargetAll = "*"
+
+// Event is one immutable business fact. (Origin, Seq) identifies it for
+// idempotence; ID is a globally unique id for people and logs.
+type Event struct {
+	ID      string        `json:"id"`
+	Origin  string        `json:"origin"`
+	Seq     uint64        `json:"seq"`
+	HLC     hlc.Timestamp `json:"hlc"`
+	Actor   string        `json:"actor"`
+	Type    string        `json:"type"`
+	V       int           `json:"v"`                 // payload schema version for Type
+	Subject string        `json:"subject,omitempty"` // what it is about: a waybill, a ticket
+	Target  string        `json:"target,omitempty"`  // downlink only: an outlet id or TargetAll
+	// Payload is the type's JSON document, opaque to the contract.
+	Payload json.RawMessage `json:"payload,omitempty"`
+}
+
+// Batch carries the events First..Last of one origin, in sequence order with
+// no gaps.
+type Batch struct {
+	Origin string  `json:"origin"`
+	First  uint64  `json:"first"`
+	Last   uint64  `json:"last"`
+	Events []Event `json:"events"`
+}
+
+// Ack is the hub's answer on an outlet's AckTopic.
+type Ack struct {
+	Origin string `json:"origin"`
+	// AckedSeq is the highest sequence such that every event 1..AckedSeq of
+	// this origin is committed (or dead-lettered) at the hub.
+	AckedSeq uint64 `json:"acked_seq"`
+	// HubTime is the hub's wall clock in Unix milliseconds when it answered;
+	// agents use it to correct their own clock for deadlines.
+	HubTime int64 `json:"hub_time"`
+	// HubHLC lets the agent order its later events after what the hub has seen.
+	HubHLC   hlc.Timestamp `json:"hub_hlc,omitempty"`
+	Rejected []Rejection   `json:"rejected,omitempty"`
+	// Error is set when the hub could not take the message at all, e.g. an
+	// unsupported major version. The sender logs it and shows it in status.
+	Error *Problem `json:"error,omitempty"`
+}
+
+// Rejection says the hub refused events Seq of Origin for Reason. They are
+// dead-lettered on both sides and no longer block the stream.
+type Rejection struct {
+	Seq    uint64 `json:"seq"`
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+}
+
+// Problem is a machine code plus a reason a person can act on.
+type Problem struct {
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+}
+
+// Pull asks the hub for every downlink event for Origin after Since.
+type Pull struct {
+	Origin string `json:"origin"`
+	Since  uint64 `json:"since"`
+}
+
+// Down holds every downlink event for Target with hub sequence in
+// (From, Through], in order. More says the hub has further events after
+// Through and the agent should pull again.
+type Down struct {
+	Target  string  `json:"target"`
+	From    uint64  `json:"from"`
+	Through uint64  `json:"through"`
+	Events  []Event `json:"events"`
+	More    bool    `json:"more,omitempty"`
+	HubTime int64   `json:"hub_time"`
+}
+
+// Poke announces that the hub's downlink log has reached Seq. Agents behind
+// it pull.
+type Poke struct {
+	Seq uint64 `json:"seq"`
+}
