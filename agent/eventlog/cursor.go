@@ -1,0 +1,216 @@
+package eventlog
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Counters is a consistent-enough snapshot for status pages.
+type Counters struct {
+	LastSeq    uint64 `json:"last_seq"`
+	AckedSeq   uint64 `json:"acked_seq"`
+	Backlog    uint64 `json:"backlog"`
+	DeadLetter uint64 `json:"dead_letters"`
+	DownCursor uint64 `json:"down_cursor"`
+}
+
+// Counters reads the in-memory mirrors of the cursors; no disk access.
+func (l *Log) Counters() Counters {
+	c := Counters{LastSeq: l.lastSeq.Load(), AckedSeq: l.ackedSeq.Load(), DeadLetter: l.dead.Load(), DownCursor: l.downCur.Load()}
+	if c.LastSeq > c.AckedSeq {
+		c.Backlog = c.LastSeq - c.AckedSeq
+	}
+	return c
+}
+
+// ReadRaw returns the stored JSON of events from seq on, at most maxN events
+// and, past the first, at most maxBytes in total. The slices are copies.
+func (l *Log) ReadRaw(from uint64, maxN, maxBytes int) ([][]byte, error) {
+	var out [][]byte
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketEvents).Cursor()
+		size := 0
+		for k, v := c.Seek(u64Key(from)); k != nil && len(out) < maxN; k, v = c.Next() {
+			if len(out) > 0 && size+len(v) > maxBytes {
+				break
+			}
+			out = append(out, append([]byte(nil), v...))
+			size += len(v)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DeadLetter is an event the hub refused, kept with its reason.
+type DeadLetter struct {
+	Seq    uint64          `json:"seq"`
+	Code   string          `json:"code"`
+	Reason string          `json:"reason"`
+	At     time.Time       `json:"at"`
+	Event  json.RawMessage `json:"event,omitempty"`
+}
+
+// Acknowledge records the hub's acknowledgement: events it refused become
+// dead letters, and the uplink cursor moves to acked. It never moves back.
+func (l *Log) Acknowledge(acked uint64, rejected []syncproto.Rejection) error {
+	if acked <= l.ackedSeq.Load() && len(rejected) == 0 {
+		return nil
+	}
+	var dead, cur uint64
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		deadB := tx.Bucket(bucketDead)
+		events := tx.Bucket(bucketEvents)
+		dead = getU64(meta, keyDeadCount)
+		last := getU64(meta, keyLastSeq)
+		for _, r := range rejected {
+			if r.Seq == 0 || r.Seq > last || deadB.Get(u64Key(r.Seq)) != nil {
+				continue
+			}
+			raw, _ := json.Marshal(DeadLetter{Seq: r.Seq, Code: r.Code, Reason: r.Reason, At: time.Now().UTC(),
+				Event: append([]byte(nil), events.Get(u64Key(r.Seq))...)})
+			if err := deadB.Put(u64Key(r.Seq), raw); err != nil {
+				return err
+			}
+			dead++
+		}
+		if err := putU64(meta, keyDeadCount, dead); err != nil {
+			return err
+		}
+		cur = getU64(meta, keyAckedSeq)
+		if acked > last {
+			// The hub claims more than we ever wrote: a restored backup or a
+			// reused outlet id. Never skip local events because of it.
+			l.log.Error("hub acknowledged events this outlet never wrote; keeping the local cursor", "hub_acked", acked, "last_seq", last)
+			acked = cur
+		}
+		if acked > cur {
+			cur = acked
+			return putU64(meta, keyAckedSeq, acked)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save hub acknowledgement: %w", err)
+	}
+	l.dead.Store(dead)
+	if cur > l.ackedSeq.Load() {
+		l.ackedSeq.Store(cur)
+	}
+	return nil
+}
+
+// DeadLetters lists refused events, newest first, at most n.
+func (l *Log) DeadLetters(n int) ([]DeadLetter, error) {
+	var out []DeadLetter
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDead).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
+			var d DeadLetter
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DownApplier folds a downlink event into local state inside the transaction
+// that records it, so a crash never applies one twice or loses one.
+type DownApplier interface {
+	ApplyDown(tx *bolt.Tx, ev *syncproto.Event) error
+}
+
+// ApplyDown stores the downlink events of d that are new here and moves the
+// downlink cursor to d.Through, all in one transaction. A Down whose From is
+// beyond the cursor would leave a gap, so it is refused (the caller pulls
+// again from the cursor). It reports how many events were new.
+func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error) {
+	var n int
+	var cur uint64
+	err := l.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		down := tx.Bucket(bucketDown)
+		cur = getU64(meta, keyDownCursor)
+		if d.From > cur {
+			return fmt.Errorf("downlink from %d is past the local cursor %d", d.From, cur)
+		}
+		if d.Through <= cur {
+			return nil
+		}
+		for i := range d.Events {
+			ev := &d.Events[i]
+			if ev.Seq <= cur || ev.Seq > d.Through || down.Get(u64Key(ev.Seq)) != nil {
+				continue
+			}
+			if ev.Origin != syncproto.HubOrigin || (ev.Target != syncproto.TargetAll && ev.Target != l.outlet) {
+				l.log.Warn("ignoring downlink event not meant for this outlet", "seq", ev.Seq, "origin", ev.Origin, "target", ev.Target)
+				continue
+			}
+			raw, err := json.Marshal(ev)
+			if err != nil {
+				return err
+			}
+			if err := down.Put(u64Key(ev.Seq), raw); err != nil {
+				return err
+			}
+			for _, a := range appliers {
+				if err := a.ApplyDown(tx, ev); err != nil {
+					return fmt.Errorf("apply downlink event %d (%s): %w", ev.Seq, ev.Type, err)
+				}
+			}
+			n++
+		}
+		cur = d.Through
+		return putU64(meta, keyDownCursor, cur)
+	})
+	if err != nil {
+		return 0, err
+	}
+	l.downCur.Store(cur)
+	return n, nil
+}
+
+// DownEvents lists applied downlink events, newest first, at most n.
+func (l *Log) DownEvents(n int) ([]syncproto.Event, error) {
+	var out []syncproto.Event
+	err := l.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketDown).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
+			var ev syncproto.Event
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return err
+			}
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SaveHubOffset remembers the hub clock correction across restarts.
+func (l *Log) SaveHubOffset(offset time.Duration) error {
+	return l.db.Update(func(tx *bolt.Tx) error {
+		return putU64(tx.Bucket(bucketMeta), keyHubOffset, uint64(offset.Milliseconds()))
+	})
+}
+
+// HubOffset is the last saved hub clock correction.
+func (l *Log) HubOffset() (offset time.Duration, known bool) {
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketMeta).Get(keyHubOffset)
+		if len(v) == 8 {
+			offset, known = time.Duration(int64(getU64(tx.Bucket(bucketMeta), keyHubOffset)))*time.Millisecond, true
+		}
+		return nil
+	})
+	return offset, known
+}
