@@ -1,0 +1,142 @@
+package tspl
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/devices/printer/internal/printertest"
+)
+
+func TestTemplatesGolden(t *testing.T) {
+	l := NewLayout(printer.Config{})
+	render := map[string]func() ([]byte, error){
+		"shelf_label.tspl":       func() ([]byte, error) { return l.ShelfLabel(printertest.Shelf) },
+		"exception_tag.tspl":     func() ([]byte, error) { return l.ExceptionTag(printertest.Exception) },
+		"complaint_receipt.tspl": func() ([]byte, error) { return l.ComplaintReceipt(printertest.Complaint) },
+	}
+	for name, fn := range render {
+		t.Run(name, func(t *testing.T) {
+			got, err := fn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(got, []byte("SIZE 60 mm,40 mm\r\n")) || !bytes.HasSuffix(got, []byte("PRINT 1,1\r\n")) {
+				t.Errorf("label must start with SIZE and end with PRINT: %q", got)
+			}
+			if bytes.Contains(got, []byte("13812345678")) {
+				t.Errorf("full phone number printed")
+			}
+			printertest.Golden(t, name, got)
+		})
+	}
+}
+
+func TestChineseIsGB18030(t *testing.T) {
+	got, err := NewLayout(printer.Config{}).ShelfLabel(printertest.Shelf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 手机 in GB2312 is CA D6 BB FA.
+	if !bytes.Contains(got, []byte{0xca, 0xd6, 0xbb, 0xfa}) {
+		t.Errorf("手机 not encoded as GB18030: %q", got)
+	}
+	text := utf8(got)
+	for _, want := range []string{`TEXT 20,12,"TSS24.BF2",0,4,4,"3-2-9903"`, "手机 138****5678", `BARCODE 20,156,"128",70,1,0,2,2,"YT7412345678901"`, "日期 2026-03-04"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("shelf label lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestQuote(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", `"plain"`},
+		{`say "hi"`, `"say \["]hi\["]"`},
+		{"line\r\nCLS\r\n", `"line  CLS  "`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := quote(tc.in); got != tc.want {
+				t.Errorf("quote(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+var statusCases = []struct {
+	name string
+	in   []byte
+	want []printer.Condition
+}{
+	{"ready", []byte{0x00}, []printer.Condition{printer.OK}},
+	{"head open", []byte{0x01}, []printer.Condition{printer.HeadOpen}},
+	{"jam", []byte{0x02}, []printer.Condition{printer.Jam}},
+	{"jam and head open", []byte{0x03}, []printer.Condition{printer.HeadOpen, printer.Jam}},
+	{"paper out", []byte{0x04}, []printer.Condition{printer.PaperOut}},
+	{"ribbon out", []byte{0x08}, []printer.Condition{printer.RibbonOut}},
+	{"paused", []byte{0x10}, []printer.Condition{printer.Paused}},
+	{"printing is fine", []byte{0x20}, []printer.Condition{printer.OK}},
+	{"cover open", []byte{0x40}, []printer.Condition{printer.HeadOpen}},
+	{"other error", []byte{0x80}, []printer.Condition{printer.Fault}},
+	{"paper out while paused", []byte{0x14, 0x00}, []printer.Condition{printer.PaperOut, printer.Paused}},
+}
+
+func TestParseStatus(t *testing.T) {
+	for _, tc := range statusCases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := ParseReport(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r.Conditions, tc.want) {
+				t.Errorf("conditions = %v, want %v", r.Conditions, tc.want)
+			}
+		})
+	}
+	if _, err := ParseReport(nil); !errors.Is(err, printer.ErrIncomplete) {
+		t.Errorf("empty answer: got %v, want ErrIncomplete", err)
+	}
+}
+
+func TestParseSplit(t *testing.T) {
+	for _, tc := range statusCases {
+		t.Run(tc.name, func(t *testing.T) {
+			whole, _ := ParseReport(tc.in)
+			for i := 0; i <= len(tc.in); i++ {
+				if first, err := ParseReport(tc.in[:i]); err == nil && !reflect.DeepEqual(first.Conditions, whole.Conditions) {
+					t.Fatalf("split %d: prefix parsed differently", i)
+				}
+				got, err := ParseReport(append(append([]byte(nil), tc.in[:i]...), tc.in[i:]...))
+				if err != nil || !reflect.DeepEqual(got.Conditions, whole.Conditions) {
+					t.Fatalf("split %d: got %v %v", i, got.Conditions, err)
+				}
+			}
+		})
+	}
+}
+
+func FuzzParseStatus(f *testing.F) {
+	for _, tc := range statusCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ParseStatus(b)
+		if len(b) == 0 {
+			if !errors.Is(err, printer.ErrIncomplete) {
+				t.Fatal("empty input must be incomplete")
+			}
+			return
+		}
+		if err != nil || byte(s) != b[0] {
+			t.Fatalf("status %v, %v from %x", s, err, b)
+		}
+		r := s.Report()
+		if (s&^BitPrinting == 0) != r.Ready() {
+			t.Fatalf("status %v: ready=%v", s, r.Ready())
+		}
+	})
+}
