@@ -138,7 +138,13 @@ func FuzzParseGS1(f *testing.F) {
 			}
 			return
 		}
-		// Whatever parsed must parse again from its HRI form to the same.
+		// Whatever parsed must parse again from its HRI form to the same,
+		// unless a value holds '(' which that form cannot carry.
+		for _, e := range els {
+			if strings.Contains(e.Value, "(") {
+				return
+			}
+		}
 		again, err := ParseGS1(FormatGS1(els))
 		if err != nil || !reflect.DeepEqual(again, els) {
 			t.Fatalf("round trip of %q: %v, %v vs %v", s, err, again, els)
