@@ -1,0 +1,517 @@
+// Package sqlite is the hub's embedded store on modernc.org/sqlite (pure Go):
+// WAL mode, synchronous=FULL so a commit the hub acknowledges survives power
+// loss, one write connection used for group commits and a small pool of
+// read-only connections for the API, the broker's auth checks and pulls.
+//
+// Other processes (e.g. `yizhan-hub outlet add`) may open the same file while
+// the hub runs: writers wait on busy_timeout instead of failing.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// Options tune Open. The zero value is what the hub uses.
+type Options struct {
+	// BusyTimeout is how long a writer waits for another process's lock.
+	BusyTimeout time.Duration
+	// Readers is the size of the read-only connection pool.
+	Readers int
+	// Now is the wall clock; time.Now if nil.
+	Now func() time.Time
+}
+
+// Store is a store.Store on one SQLite file.
+type Store struct {
+	path string
+	w    *sql.DB // exactly one connection: SQLite has one writer anyway
+	r    *sql.DB
+	now  func() time.Time
+
+	insEvent, insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
+	getOutlet, putOutlet, putPull, addCounter                         *sql.Stmt
+}
+
+// Open opens or creates the database at path and migrates it.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.BusyTimeout == 0 {
+		opt.BusyTimeout = 10 * time.Second
+	}
+	if opt.Readers == 0 {
+		opt.Readers = 4
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	dsn := func(extra ...string) string {
+		q := url.Values{}
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opt.BusyTimeout.Milliseconds()))
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+		for _, e := range extra {
+			k, v, _ := strings.Cut(e, "=")
+			q.Add(k, v)
+		}
+		return "file:" + path + "?" + q.Encode()
+	}
+	w, err := sql.Open("sqlite", dsn("_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open hub database %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open hub database %s: %w (check the directory exists and is writable)", path, err)
+	}
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("hub database %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn("_pragma=query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open hub database %s for reading: %w", path, err)
+	}
+	r.SetMaxOpenConns(opt.Readers)
+	r.SetMaxIdleConns(opt.Readers)
+	s := &Store{path: path, w: w, r: r, now: opt.Now}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&s.insEvent, `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, target, payload, received_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.insDead, `INSERT INTO dead_letters (origin, seq, code, reason, event, at) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.insPending, `INSERT INTO pending_ranges (origin, first, last) VALUES (?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.maxPending, `SELECT max(last) FROM pending_ranges WHERE origin = ? AND first <= ?`},
+		{&s.delPending, `DELETE FROM pending_ranges WHERE origin = ? AND first <= ?`},
+		{&s.hasPending, `SELECT EXISTS (SELECT 1 FROM pending_ranges WHERE origin = ?)`},
+		{&s.getOutlet, `SELECT acked_seq, down_cursor FROM outlets WHERE id = ?`},
+		{&s.putOutlet, `INSERT INTO outlets (id, acked_seq, last_seen, down_cursor, created_at) VALUES (?,?,?,?,?)
+			ON CONFLICT (id) DO UPDATE SET acked_seq = excluded.acked_seq, last_seen = excluded.last_seen, down_cursor = excluded.down_cursor`},
+		{&s.addCounter, `INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`},
+	} {
+		st, err := s.w.PrepareContext(ctx, p.q)
+		if err != nil {
+			return fmt.Errorf("prepare statement on %s: %w", s.path, err)
+		}
+		*p.st = st
+	}
+	return nil
+}
+
+// Close closes both connection pools.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// outletState is one outlet's row while a group transaction runs.
+type outletState struct {
+	acked, cursor uint64
+	pending       bool // pending_ranges may hold rows for it
+}
+
+// Commit implements store.Store.
+func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result, error) {
+	now := s.now().UnixMilli()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin commit on %s: %w", s.path, err)
+	}
+	defer tx.Rollback()
+	st := func(p *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, p) }
+	insEvent, insDead, insPending := st(s.insEvent), st(s.insDead), st(s.insPending)
+	maxPending, delPending, hasPending := st(s.maxPending), st(s.delPending), st(s.hasPending)
+
+	states := map[string]*outletState{}
+	get := func(id string) (*outletState, error) {
+		if o, ok := states[id]; ok {
+			return o, nil
+		}
+		o := &outletState{}
+		var acked, cursor int64
+		err := tx.StmtContext(ctx, s.getOutlet).QueryRowContext(ctx, id).Scan(&acked, &cursor)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("read outlet %s: %w", id, err)
+		}
+		o.acked, o.cursor = uint64(acked), uint64(cursor)
+		if err := hasPending.QueryRowContext(ctx, id).Scan(&o.pending); err != nil {
+			return nil, fmt.Errorf("read pending ranges of %s: %w", id, err)
+		}
+		states[id] = o
+		return o, nil
+	}
+	counts := map[string]uint64{}
+	res := make([]store.Result, len(units))
+	origins := make([]string, len(units))
+	for i, u := range units {
+		for k, n := range u.Count {
+			counts[k] += n
+		}
+		if p := u.Pull; p != nil {
+			o, err := get(p.Origin)
+			if err != nil {
+				return nil, err
+			}
+			o.cursor = p.Since
+			origins[i] = p.Origin
+		}
+		b := u.Batch
+		if b == nil {
+			continue
+		}
+		origins[i] = b.Origin
+		o, err := get(b.Origin)
+		if err != nil {
+			return nil, err
+		}
+		ok, rej := store.Classify(b)
+		res[i].Rejected = rej
+		if b.Last <= o.acked {
+			res[i].Replayed = true
+			counts[store.CounterReplayed]++
+			continue
+		}
+		for _, e := range ok {
+			var payload any
+			if len(e.Payload) > 0 {
+				payload = string(e.Payload)
+			}
+			if _, err := insEvent.ExecContext(ctx, e.Origin, int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
+				e.Subject, e.Target, payload, now); err != nil {
+				return nil, fmt.Errorf("insert event %s/%d: %w", e.Origin, e.Seq, err)
+			}
+		}
+		if len(rej) > 0 {
+			bySeq := make(map[uint64]*syncproto.Event, len(rej))
+			for j := range b.Events {
+				bySeq[b.Events[j].Seq] = &b.Events[j]
+			}
+			for _, r := range rej {
+				js, _ := json.Marshal(bySeq[r.Seq])
+				if _, err := insDead.ExecContext(ctx, b.Origin, int64(r.Seq), r.Code, r.Reason, string(js), now); err != nil {
+					return nil, fmt.Errorf("insert dead letter %s/%d: %w", b.Origin, r.Seq, err)
+				}
+				counts[store.CounterRejectPrefix+r.Code]++
+			}
+		}
+		if b.First > o.acked+1 {
+			// A gap before this batch: hold its range until the gap closes.
+			if _, err := insPending.ExecContext(ctx, b.Origin, int64(b.First), int64(b.Last)); err != nil {
+				return nil, fmt.Errorf("record range %d..%d of %s: %w", b.First, b.Last, b.Origin, err)
+			}
+			o.pending = true
+			continue
+		}
+		o.acked = max(o.acked, b.Last)
+		if o.pending {
+			if err := advance(ctx, maxPending, delPending, b.Origin, o); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for id, o := range states {
+		if _, err := tx.StmtContext(ctx, s.putOutlet).ExecContext(ctx, id, int64(o.acked), now, int64(o.cursor), now); err != nil {
+			return nil, fmt.Errorf("update outlet %s: %w", id, err)
+		}
+	}
+	if len(counts) > 0 {
+		add := tx.StmtContext(ctx, s.addCounter)
+		for k, n := range counts {
+			if _, err := add.ExecContext(ctx, k, int64(n)); err != nil {
+				return nil, fmt.Errorf("update counter %s: %w", k, err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit to %s: %w", s.path, err)
+	}
+	for i, id := range origins {
+		if id != "" {
+			res[i].AckedSeq = states[id].acked
+		}
+	}
+	return res, nil
+}
+
+// advance moves o.acked over held ranges that now touch it and drops them.
+func advance(ctx context.Context, maxPending, delPending *sql.Stmt, origin string, o *outletState) error {
+	found := false
+	for {
+		var m sql.NullInt64
+		if err := maxPending.QueryRowContext(ctx, origin, int64(o.acked+1)).Scan(&m); err != nil {
+			return fmt.Errorf("read pending ranges of %s: %w", origin, err)
+		}
+		if !m.Valid {
+			break
+		}
+		found = true
+		if uint64(m.Int64) <= o.acked {
+			break
+		}
+		o.acked = uint64(m.Int64)
+	}
+	if found {
+		if _, err := delPending.ExecContext(ctx, origin, int64(o.acked+1)); err != nil {
+			return fmt.Errorf("drop consumed ranges of %s: %w", origin, err)
+		}
+	}
+	return nil
+}
+
+// AddOutlet implements store.Store.
+func (s *Store) AddOutlet(ctx context.Context, id, secretHash string, replace bool) error {
+	now := s.now().UnixMilli()
+	q := `INSERT INTO outlets (id, secret_hash, created_at) VALUES (?,?,?)
+		ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash WHERE outlets.secret_hash = ''`
+	if replace {
+		q = `INSERT INTO outlets (id, secret_hash, created_at) VALUES (?,?,?)
+		ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash`
+	}
+	r, err := s.w.ExecContext(ctx, q, id, secretHash, now)
+	if err != nil {
+		return fmt.Errorf("register outlet %s in %s: %w", id, s.path, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("outlet %s: %w", id, store.ErrExists)
+	}
+	return nil
+}
+
+// SecretHash implements store.Store.
+func (s *Store) SecretHash(ctx context.Context, id string) (string, error) {
+	var h string
+	err := s.r.QueryRowContext(ctx, `SELECT secret_hash FROM outlets WHERE id = ?`, id).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && h == "") {
+		return "", fmt.Errorf("outlet %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read outlet %s: %w", id, err)
+	}
+	return h, nil
+}
+
+const outletCols = `o.id, o.acked_seq, o.last_seen, o.down_cursor, o.created_at, o.secret_hash <> '',
+	(SELECT count(*) FROM dead_letters d WHERE d.origin = o.id)`
+
+func scanOutlet(sc interface{ Scan(...any) error }) (store.Outlet, error) {
+	var o store.Outlet
+	var acked, seen, cursor, created, dead int64
+	if err := sc.Scan(&o.ID, &acked, &seen, &cursor, &created, &o.HasSecret, &dead); err != nil {
+		return o, err
+	}
+	o.AckedSeq, o.DownCursor, o.DeadLetters = uint64(acked), uint64(cursor), uint64(dead)
+	if seen > 0 {
+		o.LastSeen = time.UnixMilli(seen).UTC()
+	}
+	o.CreatedAt = time.UnixMilli(created).UTC()
+	return o, nil
+}
+
+// Outlets implements store.Store.
+func (s *Store) Outlets(ctx context.Context) ([]store.Outlet, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+outletCols+` FROM outlets o ORDER BY o.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list outlets: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Outlet
+	for rows.Next() {
+		o, err := scanOutlet(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list outlets: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Outlet implements store.Store.
+func (s *Store) Outlet(ctx context.Context, id string) (store.Outlet, error) {
+	o, err := scanOutlet(s.r.QueryRowContext(ctx, `SELECT `+outletCols+` FROM outlets o WHERE o.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, fmt.Errorf("outlet %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return o, fmt.Errorf("read outlet %s: %w", id, err)
+	}
+	return o, nil
+}
+
+// DeadLetters implements store.Store; newest first.
+func (s *Store) DeadLetters(ctx context.Context, outlet string, limit int) ([]store.DeadLetter, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT origin, seq, code, reason, event, at FROM dead_letters
+		WHERE origin = ? ORDER BY seq DESC LIMIT ?`, outlet, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
+	}
+	defer rows.Close()
+	var out []store.DeadLetter
+	for rows.Next() {
+		var d store.DeadLetter
+		var seq, at int64
+		var ev sql.NullString
+		if err := rows.Scan(&d.Origin, &seq, &d.Code, &d.Reason, &ev, &at); err != nil {
+			return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
+		}
+		d.Seq, d.At, d.Event = uint64(seq), time.UnixMilli(at).UTC(), []byte(ev.String)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Counters implements store.Store.
+func (s *Store) Counters(ctx context.Context) (map[string]uint64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, n FROM counters`)
+	if err != nil {
+		return nil, fmt.Errorf("read counters: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]uint64{}
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("read counters: %w", err)
+		}
+		out[k] = uint64(n)
+	}
+	return out, rows.Err()
+}
+
+// SubjectEvents implements store.Store.
+func (s *Store) SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload
+		FROM events WHERE subject = ? AND subject <> '' ORDER BY hlc, origin, seq`, subject)
+	if err != nil {
+		return nil, fmt.Errorf("read events of %s: %w", subject, err)
+	}
+	defer rows.Close()
+	var out []syncproto.Event
+	for rows.Next() {
+		var e syncproto.Event
+		var seq, h int64
+		var payload sql.NullString
+		if err := rows.Scan(&e.Origin, &seq, &e.ID, &h, &e.Actor, &e.Type, &e.V, &e.Subject, &e.Target, &payload); err != nil {
+			return nil, fmt.Errorf("read events of %s: %w", subject, err)
+		}
+		e.Seq, e.HLC = uint64(seq), hlc.Timestamp(h)
+		if payload.Valid {
+			e.Payload = json.RawMessage(payload.String)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AppendDown implements store.Store.
+func (s *Store) AppendDown(ctx context.Context, e *syncproto.Event) (uint64, error) {
+	if e.Origin != syncproto.HubOrigin {
+		return 0, fmt.Errorf("downlink event has origin %q, want %q", e.Origin, syncproto.HubOrigin)
+	}
+	now := s.now().UnixMilli()
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("begin downlink append on %s: %w", s.path, err)
+	}
+	defer tx.Rollback()
+	var top int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM downlink`).Scan(&top); err != nil {
+		return 0, fmt.Errorf("read downlink head: %w", err)
+	}
+	e.Seq = uint64(top) + 1
+	js, err := json.Marshal(e)
+	if err != nil {
+		return 0, fmt.Errorf("encode downlink event: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO downlink (seq, target, event, created_at) VALUES (?,?,?,?)`,
+		int64(e.Seq), e.Target, string(js), now); err != nil {
+		return 0, fmt.Errorf("append downlink event: %w", err)
+	}
+	var payload any
+	if len(e.Payload) > 0 {
+		payload = string(e.Payload)
+	}
+	if _, err := tx.StmtContext(ctx, s.insEvent).ExecContext(ctx, e.Origin, int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
+		e.Subject, e.Target, payload, now); err != nil {
+		return 0, fmt.Errorf("insert hub event %d: %w", e.Seq, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("commit downlink event to %s: %w", s.path, err)
+	}
+	return e.Seq, nil
+}
+
+// Down implements store.Store.
+func (s *Store) Down(ctx context.Context, outlet string, since uint64, maxEvents, maxBytes int) ([]syncproto.Event, uint64, bool, error) {
+	// Read the head first: every sequence at or below it is committed, so
+	// (since, head] is a consistent range even while appends continue.
+	var top int64
+	if err := s.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM downlink`).Scan(&top); err != nil {
+		return nil, 0, false, fmt.Errorf("read downlink head: %w", err)
+	}
+	if uint64(top) <= since {
+		return nil, since, false, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, event FROM downlink
+		WHERE seq > ? AND seq <= ? AND (target = ? OR target = '*') ORDER BY seq LIMIT ?`,
+		int64(since), top, outlet, maxEvents+1)
+	if err != nil {
+		return nil, 0, false, fmt.Errorf("read downlink of %s: %w", outlet, err)
+	}
+	defer rows.Close()
+	var out []syncproto.Event
+	size := 0
+	for rows.Next() {
+		var seq int64
+		var js string
+		if err := rows.Scan(&seq, &js); err != nil {
+			return nil, 0, false, fmt.Errorf("read downlink of %s: %w", outlet, err)
+		}
+		if len(out) == maxEvents || (len(out) > 0 && size+len(js) > maxBytes) {
+			return out, out[len(out)-1].Seq, true, nil
+		}
+		var e syncproto.Event
+		if err := json.Unmarshal([]byte(js), &e); err != nil {
+			return nil, 0, false, fmt.Errorf("downlink event %d is corrupt: %w", seq, err)
+		}
+		size += len(js)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, false, fmt.Errorf("read downlink of %s: %w", outlet, err)
+	}
+	return out, uint64(top), false, nil
+}

@@ -1,0 +1,371 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+)
+
+func openTest(t testing.TB) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+// batch builds events first..last of origin; seqs in bad get no actor, so
+// syncproto.CheckEvent refuses them.
+func batch(origin string, first, last uint64, bad ...uint64) *syncproto.Batch {
+	b := &syncproto.Batch{Origin: origin, First: first, Last: last}
+	for s := first; s <= last; s++ {
+		e := syncproto.Event{
+			ID: fmt.Sprintf("%s-%d", origin, s), Origin: origin, Seq: s,
+			HLC: hlc.Make(1_700_000_000_000+int64(s), 0), Actor: "clerk", Type: "parcel.inbound", V: 1,
+			Subject: fmt.Sprintf("WB%d", s%7), Payload: []byte(`{"n":1}`),
+		}
+		for _, x := range bad {
+			if x == s {
+				e.Actor = ""
+			}
+		}
+		b.Events = append(b.Events, e)
+	}
+	return b
+}
+
+func commit(t *testing.T, s *Store, bs ...*syncproto.Batch) []store.Result {
+	t.Helper()
+	var units []store.Unit
+	for _, b := range bs {
+		units = append(units, store.Unit{Batch: b})
+	}
+	res, err := s.Commit(context.Background(), units)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func countRows(t *testing.T, s *Store, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.r.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestCommitContiguity(t *testing.T) {
+	type step struct {
+		first, last uint64
+		bad         []uint64
+		wantAcked   uint64
+	}
+	for _, tc := range []struct {
+		name       string
+		steps      []step
+		wantEvents int
+		wantDead   int
+	}{
+		{"in order", []step{{1, 3, nil, 3}, {4, 6, nil, 6}}, 6, 0},
+		{"same batch twice", []step{{1, 3, nil, 3}, {1, 3, nil, 3}}, 3, 0},
+		{"overlapping", []step{{1, 4, nil, 4}, {3, 7, nil, 7}, {2, 5, nil, 7}}, 7, 0},
+		{"out of order", []step{{4, 6, nil, 0}, {1, 3, nil, 6}}, 6, 0},
+		{"two gaps closing", []step{{7, 9, nil, 0}, {4, 5, nil, 0}, {1, 3, nil, 5}, {6, 6, nil, 9}}, 9, 0},
+		{"stale range covered by a resend", []step{{4, 6, nil, 0}, {1, 6, nil, 6}, {7, 8, nil, 8}}, 8, 0},
+		{"dead letters advance contiguity", []step{{1, 3, []uint64{2}, 3}, {4, 5, []uint64{4, 5}, 5}}, 2, 3},
+		{"dead letter in a held range", []step{{3, 4, []uint64{3}, 0}, {1, 2, nil, 4}}, 3, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := openTest(t)
+			for i, st := range tc.steps {
+				res := commit(t, s, batch("SH-001", st.first, st.last, st.bad...))
+				if res[0].AckedSeq != st.wantAcked {
+					t.Fatalf("step %d (%d..%d): acked %d, want %d", i, st.first, st.last, res[0].AckedSeq, st.wantAcked)
+				}
+				if len(res[0].Rejected) != len(st.bad) {
+					t.Fatalf("step %d: rejected %v, want seqs %v", i, res[0].Rejected, st.bad)
+				}
+			}
+			if n := countRows(t, s, `SELECT count(*) FROM events`); n != tc.wantEvents {
+				t.Errorf("events = %d, want %d", n, tc.wantEvents)
+			}
+			if n := countRows(t, s, `SELECT count(*) FROM dead_letters`); n != tc.wantDead {
+				t.Errorf("dead letters = %d, want %d", n, tc.wantDead)
+			}
+			o, err := s.Outlet(context.Background(), "SH-001")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.DeadLetters != uint64(tc.wantDead) {
+				t.Errorf("outlet dead letters = %d, want %d", o.DeadLetters, tc.wantDead)
+			}
+		})
+	}
+}
+
+func TestCommitGroupOfBatches(t *testing.T) {
+	s, _ := openTest(t)
+	// Several outlets and out-of-order batches in one transaction.
+	res := commit(t, s, batch("A", 3, 4), batch("B", 1, 2), batch("A", 1, 2), batch("A", 1, 2), batch("B", 5, 5))
+	want := []uint64{4, 2, 4, 4, 2}
+	for i, r := range res {
+		if r.AckedSeq != want[i] {
+			t.Errorf("unit %d: acked %d, want %d", i, r.AckedSeq, want[i])
+		}
+	}
+	if !res[3].Replayed {
+		t.Errorf("second copy of A 1..2 in the same group should count as replayed")
+	}
+	c, err := s.Counters(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c[store.CounterReplayed] != 1 {
+		t.Errorf("replayed counter = %d, want 1", c[store.CounterReplayed])
+	}
+}
+
+func TestRejectCountersAndPull(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	_, err := s.Commit(ctx, []store.Unit{
+		{Count: map[string]uint64{"reject.malformed": 2}},
+		{Batch: batch("A", 1, 2, 1)},
+		{Pull: &syncproto.Pull{Origin: "A", Since: 7}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := s.Counters(ctx)
+	if c["reject.malformed"] != 2 || c["reject.invalid_event"] != 1 {
+		t.Errorf("counters = %v", c)
+	}
+	o, err := s.Outlet(ctx, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.DownCursor != 7 || o.AckedSeq != 2 || o.LastSeen.IsZero() {
+		t.Errorf("outlet = %+v", o)
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	commit(t, s, batch("A", 1, 5, 3), batch("A", 8, 9))
+	h, _ := store.HashSecret("s3cret")
+	if err := s.AddOutlet(ctx, "B", h, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendDown(ctx, &syncproto.Event{ID: "n1", Origin: "hub", Type: "notice.published", Actor: "ops", V: 1, HLC: 1, Target: "*"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s2, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	res, err := s2.Commit(ctx, []store.Unit{{Batch: batch("A", 6, 7)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].AckedSeq != 9 {
+		t.Errorf("after reopen, closing the gap gives acked %d, want 9 (held range lost?)", res[0].AckedSeq)
+	}
+	got, err := s2.SecretHash(ctx, "B")
+	if err != nil || !store.CheckSecret(got, "s3cret") {
+		t.Errorf("secret of B after reopen: %v", err)
+	}
+	evs, through, _, err := s2.Down(ctx, "B", 0, 10, 1<<20)
+	if err != nil || len(evs) != 1 || through != 1 {
+		t.Errorf("downlink after reopen: %d events through %d, %v", len(evs), through, err)
+	}
+	dl, _ := s2.DeadLetters(ctx, "A", 10)
+	if len(dl) != 1 || dl[0].Seq != 3 || dl[0].Code != syncproto.CodeInvalidEvent {
+		t.Errorf("dead letters after reopen: %+v", dl)
+	}
+}
+
+func TestOutletSecrets(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	h1, _ := store.HashSecret("one")
+	h2, _ := store.HashSecret("two")
+	if err := s.AddOutlet(ctx, "A", h1, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddOutlet(ctx, "A", h2, false); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("second add: %v, want ErrExists", err)
+	}
+	if err := s.AddOutlet(ctx, "A", h2, true); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.SecretHash(ctx, "A")
+	if store.CheckSecret(got, "one") || !store.CheckSecret(got, "two") {
+		t.Errorf("replace did not rotate the secret")
+	}
+	if _, err := s.SecretHash(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown outlet: %v", err)
+	}
+	// An outlet first seen through an external broker has no secret yet and
+	// can still be given one without --replace.
+	commit(t, s, batch("C", 1, 1))
+	if _, err := s.SecretHash(ctx, "C"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("traffic-only outlet must not authenticate: %v", err)
+	}
+	if err := s.AddOutlet(ctx, "C", h1, false); err != nil {
+		t.Errorf("give traffic-only outlet a secret: %v", err)
+	}
+}
+
+func TestDown(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	for i, target := range []string{"A", "*", "B", "A", "*"} {
+		e := &syncproto.Event{ID: fmt.Sprint("n", i), Origin: "hub", Type: "notice.published", Actor: "ops", V: 1, HLC: hlc.Timestamp(i + 1), Target: target}
+		if seq, err := s.AppendDown(ctx, e); err != nil || seq != uint64(i+1) {
+			t.Fatalf("append %d: seq %d, %v", i, seq, err)
+		}
+	}
+	for _, tc := range []struct {
+		name        string
+		outlet      string
+		since       uint64
+		max         int
+		wantSeqs    []uint64
+		wantThrough uint64
+		wantMore    bool
+	}{
+		{"A all", "A", 0, 10, []uint64{1, 2, 4, 5}, 5, false},
+		{"B all", "B", 0, 10, []uint64{2, 3, 5}, 5, false},
+		{"C only broadcasts", "C", 0, 10, []uint64{2, 5}, 5, false},
+		{"A bounded", "A", 0, 2, []uint64{1, 2}, 2, true},
+		{"A from cursor", "A", 2, 10, []uint64{4, 5}, 5, false},
+		{"B nothing new past its own", "B", 3, 1, []uint64{5}, 5, false},
+		{"up to date", "A", 5, 10, nil, 5, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			evs, through, more, err := s.Down(ctx, tc.outlet, tc.since, tc.max, 1<<20)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seqs []uint64
+			for _, e := range evs {
+				seqs = append(seqs, e.Seq)
+			}
+			if fmt.Sprint(seqs) != fmt.Sprint(tc.wantSeqs) || through != tc.wantThrough || more != tc.wantMore {
+				t.Errorf("got %v through %d more %v, want %v through %d more %v", seqs, through, more, tc.wantSeqs, tc.wantThrough, tc.wantMore)
+			}
+		})
+	}
+}
+
+func TestSubjectEventsInHLCOrder(t *testing.T) {
+	s, _ := openTest(t)
+	a := batch("A", 1, 1)
+	a.Events[0].HLC, a.Events[0].Subject = 300, "WB1"
+	b := batch("B", 1, 2)
+	b.Events[0].HLC, b.Events[0].Subject = 100, "WB1"
+	b.Events[1].HLC, b.Events[1].Subject = 200, "WB1"
+	commit(t, s, a, b)
+	evs, err := s.SubjectEvents(context.Background(), "WB1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 3 || evs[0].HLC != 100 || evs[1].HLC != 200 || evs[2].Origin != "A" || string(evs[2].Payload) != `{"n":1}` {
+		t.Errorf("events = %+v", evs)
+	}
+}
+
+// Every migration must have a case here that checks what it created, and
+// migrating a database from the previous version must keep its rows.
+func TestMigrations(t *testing.T) {
+	checks := map[int]func(t *testing.T, db *sql.DB){
+		1: func(t *testing.T, db *sql.DB) {
+			for _, tbl := range []string{"outlets", "events", "dead_letters", "pending_ranges", "downlink"} {
+				mustHaveTable(t, db, tbl)
+			}
+		},
+		2: func(t *testing.T, db *sql.DB) { mustHaveTable(t, db, "counters") },
+	}
+	for _, m := range migrations {
+		check, ok := checks[m.version]
+		if !ok {
+			t.Errorf("migration %d (%s) has no test case", m.version, m.name)
+			continue
+		}
+		t.Run(fmt.Sprint(m.version), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "hub.db")
+			db, err := sql.Open("sqlite", "file:"+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			// Bring a database to the previous version by hand, with a row.
+			for _, prev := range migrations[:m.version-1] {
+				if _, err := db.Exec(prev.sql); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", prev.version)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if m.version > 1 {
+				if _, err := db.Exec(`INSERT INTO outlets (id, acked_seq, created_at) VALUES ('KEEP', 42, 1)`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+			s, err := Open(context.Background(), path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			check(t, s.r)
+			var v int
+			s.r.QueryRow("PRAGMA user_version").Scan(&v)
+			if v != SchemaVersion() {
+				t.Errorf("version %d after open, want %d", v, SchemaVersion())
+			}
+			if m.version > 1 {
+				if o, err := s.Outlet(context.Background(), "KEEP"); err != nil || o.AckedSeq != 42 {
+					t.Errorf("row lost in migration: %+v %v", o, err)
+				}
+			}
+		})
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	_, path := openTest(t)
+	db, _ := sql.Open("sqlite", "file:"+path)
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion()+1)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(context.Background(), path, Options{}); err == nil {
+		t.Fatal("opened a database with a newer schema")
+	}
+}
+
+func mustHaveTable(t *testing.T, db *sql.DB, name string) {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n); err != nil || n != 1 {
+		t.Errorf("table %s missing (%v)", name, err)
+	}
+}

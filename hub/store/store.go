@@ -1,0 +1,176 @@
+// Package store declares what the hub needs from its database: one Store
+// interface that every backend (SQLite now, PostgreSQL later) implements with
+// the same semantics, plus the value types and secret hashing they share.
+//
+// Commit semantics for an outlet's uplink batch, in one transaction: insert
+// the events that pass syncproto.CheckEvent, idempotent on (origin, seq);
+// dead-letter the ones that fail, with code and reason; then advance the
+// outlet's acked sequence to the highest N such that every 1..N is held as an
+// event or a dead letter. Batches may arrive duplicated or out of order; a
+// batch beyond the acked sequence is stored and counted once the gap closes.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Errors a Store returns that callers act on.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrExists   = errors.New("already exists")
+)
+
+// Store is the hub's persistence. Implementations are safe for concurrent
+// use; Commit is called from a single writer goroutine so that many batches
+// share one transaction.
+type Store interface {
+	// Commit applies all units in one transaction and returns one result per
+	// unit, in order, only after the transaction committed.
+	Commit(ctx context.Context, units []Unit) ([]Result, error)
+
+	// AddOutlet registers an outlet with a secret hash from HashSecret.
+	// It returns ErrExists if the id is taken and replace is false.
+	AddOutlet(ctx context.Context, id, secretHash string, replace bool) error
+	// SecretHash returns the outlet's stored hash, or ErrNotFound.
+	SecretHash(ctx context.Context, id string) (string, error)
+	Outlets(ctx context.Context) ([]Outlet, error)
+	Outlet(ctx context.Context, id string) (Outlet, error)
+	DeadLetters(ctx context.Context, outlet string, limit int) ([]DeadLetter, error)
+	// Counters returns the named counters (reject.<code>, batch.replayed...).
+	Counters(ctx context.Context) (map[string]uint64, error)
+
+	// SubjectEvents returns every event about subject, in HLC order.
+	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
+
+	// AppendDown assigns e the next hub-wide downlink sequence, stores it and
+	// returns the sequence. e.Origin must be syncproto.HubOrigin.
+	AppendDown(ctx context.Context, e *syncproto.Event) (uint64, error)
+	// Down returns the downlink events for outlet (its own and TargetAll)
+	// with sequence in (since, through], at most maxEvents of them and about
+	// maxBytes of JSON. more reports that events follow through.
+	Down(ctx context.Context, outlet string, since uint64, maxEvents, maxBytes int) (evs []syncproto.Event, through uint64, more bool, err error)
+
+	Close() error
+}
+
+// Unit is one piece of work in a group commit. Any field may be empty.
+type Unit struct {
+	// Batch is an uplink batch that passed syncproto.CheckBatch for its
+	// sender (Batch.Origin is the authenticated outlet).
+	Batch *syncproto.Batch
+	// Pull records an outlet's downlink cursor.
+	Pull *syncproto.Pull
+	// Count adds to named counters, e.g. "reject.malformed".
+	Count map[string]uint64
+}
+
+// Result is the outcome of one Unit.
+type Result struct {
+	// AckedSeq of the unit's outlet after the commit.
+	AckedSeq uint64
+	// Rejected lists the batch's events held as dead letters.
+	Rejected []syncproto.Rejection
+	// Replayed is true if the whole batch was already held before.
+	Replayed bool
+}
+
+// Outlet is an outlet as the hub sees it.
+type Outlet struct {
+	ID          string    `json:"id"`
+	AckedSeq    uint64    `json:"acked_seq"`
+	LastSeen    time.Time `json:"last_seen"`
+	DownCursor  uint64    `json:"down_cursor"`
+	DeadLetters uint64    `json:"dead_letters"`
+	Events      uint64    `json:"events"`
+	CreatedAt   time.Time `json:"created_at"`
+	// HasSecret is false for outlets known only from traffic through an
+	// external broker, which holds their credentials.
+	HasSecret bool `json:"has_secret"`
+}
+
+// DeadLetter is an event the hub refused, kept with its reason.
+type DeadLetter struct {
+	Origin string    `json:"origin"`
+	Seq    uint64    `json:"seq"`
+	Code   string    `json:"code"`
+	Reason string    `json:"reason"`
+	Event  []byte    `json:"-"`
+	At     time.Time `json:"at"`
+}
+
+// Counter names kept by Commit.
+const (
+	CounterRejectPrefix = "reject."
+	CounterReplayed     = "batch.replayed"
+)
+
+// Classify splits a checked batch into events to store and rejections, by
+// syncproto.CheckEvent. Every backend uses it so they refuse the same events.
+func Classify(b *syncproto.Batch) (ok []*syncproto.Event, rejected []syncproto.Rejection) {
+	ok = make([]*syncproto.Event, 0, len(b.Events))
+	for i := range b.Events {
+		e := &b.Events[i]
+		if err := syncproto.CheckEvent(e); err != nil {
+			var de *syncproto.DecodeError
+			reason := err.Error()
+			if errors.As(err, &de) {
+				reason = de.Reason
+			}
+			rejected = append(rejected, syncproto.Rejection{Seq: e.Seq, Code: syncproto.ErrorCode(err), Reason: reason})
+			continue
+		}
+		ok = append(ok, e)
+	}
+	return ok, rejected
+}
+
+const hashScheme = "sha256"
+
+// NewSecret returns a random outlet secret: 32 bytes, base64url.
+func NewSecret() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// HashSecret returns "sha256$salt$hash" for secret with a fresh random salt.
+// Secrets are high-entropy random strings, so a salted SHA-256 suffices; a
+// slow password hash would only slow down every broker connect.
+func HashSecret(secret string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	return hashWith(salt, secret), nil
+}
+
+func hashWith(salt []byte, secret string) string {
+	h := sha256.New()
+	h.Write(salt)
+	h.Write([]byte(secret))
+	return hashScheme + "$" + base64.RawURLEncoding.EncodeToString(salt) + "$" + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+// CheckSecret reports whether secret matches stored, in constant time.
+func CheckSecret(stored, secret string) bool {
+	parts := strings.Split(stored, "$")
+	if len(parts) != 3 || parts[0] != hashScheme {
+		return false
+	}
+	salt, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(hashWith(salt, secret)), []byte(stored)) == 1
+}
