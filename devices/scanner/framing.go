@@ -256,3 +256,31 @@ func errorf(sentinel *barcode.Error, format string, args ...any) error {
 }
 
 func clone(b []byte) []byte { return append([]byte(nil), b...) }
+
+// Encode frames one code the way a scanner set to f would send it: STX,
+// the AIM identifier (when f.AIM and aim is not empty), the data, ETX and
+// the suffix. Simulators use it.
+func Encode(f Framing, aim, code string) []byte {
+	var b []byte
+	if f.STXETX {
+		b = append(b, stx)
+	}
+	if f.AIM {
+		b = append(b, aim...)
+	}
+	b = append(b, code...)
+	if f.STXETX {
+		b = append(b, etx)
+	}
+	switch f.Suffix {
+	case SuffixCR, "":
+		b = append(b, '\r')
+	case SuffixLF:
+		b = append(b, '\n')
+	case SuffixCRLF:
+		b = append(b, '\r', '\n')
+	case SuffixTab:
+		b = append(b, '\t')
+	}
+	return b
+}
