@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 )
 
@@ -105,6 +106,10 @@ func Encode(kind Kind, v any, compressAbove int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", kind, err)
 	}
+	return encodeBody(kind, body, compressAbove)
+}
+
+func encodeBody(kind Kind, body []byte, compressAbove int) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(HeaderLen + len(body)/3)
 	buf.Write([]byte{'Y', 'Z', Major, Minor, byte(kind), byte(CodecJSON)})
@@ -198,4 +203,33 @@ func Decode(frame []byte, want Kind, v any) (Header, error) {
 		return h, decodeErr(CodeMalformed, "%s body: %v", want, err)
 	}
 	return h, nil
+}
+
+// EncodeBatchRaw frames a Batch whose events are already JSON-encoded, as
+// the agent stores them, without decoding and re-encoding each one.
+func EncodeBatchRaw(origin string, first uint64, events [][]byte, compressAbove int) ([]byte, error) {
+	if len(events) == 0 {
+		return nil, errors.New("encode batch: no events")
+	}
+	o, _ := json.Marshal(origin)
+	size := 64 + len(o)
+	for _, e := range events {
+		size += len(e) + 1
+	}
+	body := make([]byte, 0, size)
+	body = append(body, `{"origin":`...)
+	body = append(body, o...)
+	body = append(body, `,"first":`...)
+	body = strconv.AppendUint(body, first, 10)
+	body = append(body, `,"last":`...)
+	body = strconv.AppendUint(body, first+uint64(len(events))-1, 10)
+	body = append(body, `,"events":[`...)
+	for i, e := range events {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, e...)
+	}
+	body = append(body, "]}"...)
+	return encodeBody(KindBatch, body, compressAbove)
 }

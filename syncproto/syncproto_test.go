@@ -232,3 +232,28 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestEncodeBatchRawMatchesEncode(t *testing.T) {
+	b := sampleBatch("SH-001", 41, 5)
+	var raws [][]byte
+	for _, e := range b.Events {
+		raw, _ := json.Marshal(e)
+		raws = append(raws, raw)
+	}
+	frame, err := EncodeBatchRaw("SH-001", 41, raws, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Batch
+	if _, err := Decode(frame, KindBatch, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckBatch(&got, "SH-001"); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(b)
+	c, _ := json.Marshal(got)
+	if !bytes.Equal(a, c) {
+		t.Fatalf("raw-encoded batch differs:\n%s\n%s", a, c)
+	}
+}

@@ -1,0 +1,173 @@
+// Package api is the agent's local HTTP API: scans in, parcel and sync state
+// out, health and metrics. It binds to localhost unless told otherwise.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/agent/syncclient"
+)
+
+// Syncer is the part of the sync client the API reads.
+type Syncer interface {
+	Status() syncclient.Status
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	Log    *eventlog.Log
+	Ingest *ingest.Service
+	Sync   Syncer
+	Logger *slog.Logger
+
+	scans   *prometheus.CounterVec
+	latency prometheus.Histogram
+	reg     *prometheus.Registry
+}
+
+// Handler builds the routes.
+func (s *Server) Handler() http.Handler {
+	s.metrics()
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/scans", s.postScan)
+	mux.HandleFunc("GET /api/v1/parcels/{waybill}", s.getParcel)
+	mux.HandleFunc("GET /api/v1/sync", s.getSync)
+	mux.HandleFunc("GET /api/v1/sync/dead-letters", s.getDead)
+	mux.HandleFunc("GET /api/v1/downlink", s.getDown)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "outlet": s.Log.Outlet()})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+type scanReq struct {
+	Barcode   string `json:"barcode"`
+	Action    string `json:"action"`
+	Staff     string `json:"staff,omitempty"`
+	Scanner   string `json:"scanner,omitempty"`
+	Symbology string `json:"symbology,omitempty"`
+}
+
+func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	var req scanReq
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
+	if err := dec.Decode(&req); err != nil {
+		s.scans.WithLabelValues("bad_request").Inc()
+		writeErr(w, http.StatusBadRequest, "请求格式错误 / request body is not valid JSON: "+err.Error())
+		return
+	}
+	ev, err := s.Ingest.Scan(r.Context(), ingest.Scan{Barcode: req.Barcode, Action: req.Action, Actor: req.Staff, Scanner: req.Scanner, Symbology: req.Symbology})
+	var ie *ingest.InputError
+	switch {
+	case errors.As(err, &ie):
+		s.scans.WithLabelValues("rejected").Inc()
+		writeErr(w, http.StatusBadRequest, ie.Msg)
+		return
+	case err != nil:
+		s.scans.WithLabelValues("error").Inc()
+		s.Logger.Error("scan not saved", "err", err)
+		writeErr(w, http.StatusServiceUnavailable, "扫描未保存 / scan not saved: "+err.Error())
+		return
+	}
+	s.scans.WithLabelValues("ok").Inc()
+	s.latency.Observe(time.Since(start).Seconds())
+	writeJSON(w, http.StatusCreated, map[string]any{"event_id": ev.ID, "seq": ev.Seq, "hlc": ev.HLC})
+}
+
+func (s *Server) getParcel(w http.ResponseWriter, r *http.Request) {
+	p, evs, err := s.Log.Parcel(r.PathValue("waybill"))
+	if errors.Is(err, eventlog.ErrNotFound) {
+		writeErr(w, http.StatusNotFound, "本网点无此运单 / no such waybill at this outlet")
+		return
+	}
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcel": p, "events": evs})
+}
+
+type syncView struct {
+	eventlog.Counters
+	syncclient.Status
+}
+
+func (s *Server) getSync(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, syncView{s.Log.Counters(), s.Sync.Status()})
+}
+
+func (s *Server) getDead(w http.ResponseWriter, r *http.Request) {
+	dl, err := s.Log.DeadLetters(200)
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": dl})
+}
+
+func (s *Server) getDown(w http.ResponseWriter, r *http.Request) {
+	evs, err := s.Log.DownEvents(200)
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+}
+
+func (s *Server) metrics() {
+	s.reg = prometheus.NewRegistry()
+	s.scans = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "yizhan_agent_scans_total", Help: "Scan requests by result."}, []string{"result"})
+	s.latency = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "yizhan_agent_scan_seconds", Help: "Time from request to durable commit.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)})
+	gauge := func(name, help string, f func() float64) {
+		s.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f))
+	}
+	counter := func(name, help string, f func() float64) {
+		s.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
+	}
+	c := func() eventlog.Counters { return s.Log.Counters() }
+	gauge("yizhan_agent_last_seq", "Highest event sequence written.", func() float64 { return float64(c().LastSeq) })
+	gauge("yizhan_agent_acked_seq", "Highest sequence the hub has committed.", func() float64 { return float64(c().AckedSeq) })
+	gauge("yizhan_agent_backlog_events", "Events not yet acknowledged by the hub.", func() float64 { return float64(c().Backlog) })
+	gauge("yizhan_agent_dead_letters", "Events the hub refused.", func() float64 { return float64(c().DeadLetter) })
+	gauge("yizhan_agent_down_cursor", "Highest hub downlink sequence applied.", func() float64 { return float64(c().DownCursor) })
+	gauge("yizhan_agent_connected", "1 when connected to the broker.", func() float64 {
+		if s.Sync.Status().Connected {
+			return 1
+		}
+		return 0
+	})
+	counter("yizhan_agent_batches_sent_total", "Uplink batches published.", func() float64 { return float64(s.Sync.Status().Batches) })
+	counter("yizhan_agent_resends_total", "Resends from the cursor after no acknowledgement.", func() float64 { return float64(s.Sync.Status().Resends) })
+	counter("yizhan_agent_reconnects_total", "Broker reconnect attempts.", func() float64 { return float64(s.Sync.Status().Reconnects) })
+	s.reg.MustRegister(s.scans, s.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// Shutdown helper so callers need not import net/http for a timeout.
+func Shutdown(srv *http.Server, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}

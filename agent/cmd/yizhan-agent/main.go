@@ -1,0 +1,119 @@
+// Command yizhan-agent runs on an outlet PC: it records scans durably and
+// syncs them with the hub.
+//
+//	yizhan-agent run --data DIR --outlet ID --secret S --broker tcp://host:port --http ADDR
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/yizhan/yizhan/agent/server"
+)
+
+const usage = `yizhan-agent: the outlet agent of Yizhan (驿站)
+
+Usage:
+  yizhan-agent run --data DIR --outlet ID --secret S --broker tcp://host:port [--http ADDR]
+
+Run "yizhan-agent run -h" for all flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func cmdRun(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg server.Config
+	var logFormat, secretFile string
+	fs.StringVar(&cfg.DataDir, "data", "", "data directory (required)")
+	fs.StringVar(&cfg.Outlet, "outlet", "", "this outlet's id, as registered at the hub (required)")
+	fs.StringVar(&cfg.Secret, "secret", os.Getenv("YZ_SECRET"), "this outlet's secret (or env YZ_SECRET, or --secret-file)")
+	fs.StringVar(&secretFile, "secret-file", "", "file holding the outlet's secret")
+	fs.StringVar(&cfg.Broker, "broker", "tcp://127.0.0.1:1883", "MQTT broker URL")
+	fs.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "address of the local API")
+	fs.StringVar(&logFormat, "log-format", "json", "log format: json or text")
+	fs.DurationVar(&cfg.ClockOffset, "clock-offset", 0, "shift the PC clock as the agent sees it (drills only), e.g. -6h")
+	fs.DurationVar(&cfg.Sync.AckTimeout, "ack-timeout", 0, "resend from the cursor after this long without hub acknowledgement (default 20s)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if secretFile != "" {
+		b, err := os.ReadFile(secretFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "read secret file: %v\n", err)
+			return 2
+		}
+		cfg.Secret = strings.TrimSpace(string(b))
+	}
+	var missing []string
+	for name, v := range map[string]string{"--data": cfg.DataDir, "--outlet": cfg.Outlet, "--secret": cfg.Secret} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(stderr, "missing %s\n", strings.Join(missing, ", "))
+		fs.Usage()
+		return 2
+	}
+	var h slog.Handler
+	switch logFormat {
+	case "json":
+		h = slog.NewJSONHandler(stderr, nil)
+	case "text":
+		h = slog.NewTextHandler(stderr, nil)
+	default:
+		fmt.Fprintf(stderr, "--log-format must be json or text, not %q\n", logFormat)
+		return 2
+	}
+	cfg.Logger = slog.New(h).With("outlet", cfg.Outlet)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := server.Start(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 1
+	}
+	<-ctx.Done()
+	cfg.Logger.Info("shutting down")
+	done := make(chan error, 1)
+	go func() { done <- a.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			fmt.Fprintf(stderr, "yizhan-agent: close: %v\n", err)
+			return 1
+		}
+	case <-time.After(15 * time.Second):
+		fmt.Fprintln(stderr, "yizhan-agent: shutdown took too long; exiting (every acknowledged scan is already on disk)")
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,419 @@
+// Package syncclient moves the outlet's events to the hub and the hub's
+// downlink events to the outlet over MQTT.
+//
+// It keeps its own cursors in the event log and never trusts the broker or
+// the MQTT library to remember anything: after every (re)connect it resends
+// from the hub-acknowledged cursor and pulls the downlink from its own
+// cursor. Batches are pipelined, several in flight, and the cursor moves
+// only when the hub acknowledges what it has committed.
+package syncclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Config for a Client. Zero values take the defaults noted.
+type Config struct {
+	Broker string // tcp://host:port
+	Outlet string
+	Secret string
+	Log    *eventlog.Log
+	Logger *slog.Logger
+
+	BatchEvents int           // events per batch; 500
+	BatchBytes  int           // stored JSON bytes per batch before compression; 256 KiB
+	Window      int           // batches in flight; 8
+	AckTimeout  time.Duration // no ack progress for this long → resend from cursor; 20 s
+	StableAfter time.Duration // a connection this old resets the backoff; 30 s
+	BackoffMin  time.Duration // first reconnect delay; 1 s
+	BackoffMax  time.Duration // reconnect delay cap; 2 min
+	// DownAppliers fold downlink events into local state.
+	DownAppliers []eventlog.DownApplier
+	Now          func() time.Time
+}
+
+// Status is what the sync page shows.
+type Status struct {
+	Outlet      string    `json:"outlet"`
+	Broker      string    `json:"broker"`
+	Connected   bool      `json:"connected"`
+	Since       time.Time `json:"since,omitzero"`
+	LastAck     time.Time `json:"last_ack,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	HubOffsetMS int64     `json:"hub_clock_offset_ms"`
+	HubTimeKnow bool      `json:"hub_clock_known"`
+	Reconnects  uint64    `json:"reconnects"`
+	Batches     uint64    `json:"batches_sent"`
+	Resends     uint64    `json:"resends"`
+	NextRetry   time.Time `json:"next_retry,omitzero"`
+}
+
+// Client runs the sync loops. Create with New, then Run.
+type Client struct {
+	cfg Config
+	log *slog.Logger
+
+	mu     sync.Mutex
+	st     Status
+	offset time.Duration
+	known  bool
+
+	batches, resends, reconnects atomic.Uint64
+
+	pendMu   sync.Mutex
+	pendAck  uint64
+	pendRej  []syncproto.Rejection
+	pendDown []*syncproto.Down
+	pokeSeq  uint64
+	wake     chan struct{}
+}
+
+// New checks cfg and fills defaults.
+func New(cfg Config) (*Client, error) {
+	if cfg.Log == nil || cfg.Broker == "" || cfg.Outlet == "" {
+		return nil, errors.New("sync client needs a log, a broker URL and an outlet id")
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defD := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&cfg.BatchEvents, 500)
+	def(&cfg.BatchBytes, 256<<10)
+	def(&cfg.Window, 8)
+	defD(&cfg.AckTimeout, 20*time.Second)
+	defD(&cfg.StableAfter, 30*time.Second)
+	defD(&cfg.BackoffMin, time.Second)
+	defD(&cfg.BackoffMax, 2*time.Minute)
+	if cfg.BatchEvents > syncproto.MaxEventsPerBatch {
+		cfg.BatchEvents = syncproto.MaxEventsPerBatch
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{cfg: cfg, log: cfg.Logger.With("broker", cfg.Broker), wake: make(chan struct{}, 1)}
+	c.st.Outlet, c.st.Broker = cfg.Outlet, cfg.Broker
+	c.offset, c.known = cfg.Log.HubOffset()
+	return c, nil
+}
+
+// Status returns a snapshot.
+func (c *Client) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.st
+	s.HubOffsetMS, s.HubTimeKnow = c.offset.Milliseconds(), c.known
+	s.Batches, s.Resends, s.Reconnects = c.batches.Load(), c.resends.Load(), c.reconnects.Load()
+	return s
+}
+
+// HubNow is the current time corrected to the hub's clock, for deadlines.
+// Until the hub has been heard from, it is the local clock.
+func (c *Client) HubNow() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg.Now().Add(c.offset)
+}
+
+func (c *Client) setErr(err error) {
+	c.mu.Lock()
+	c.st.LastError, c.st.LastErrorAt = err.Error(), c.cfg.Now()
+	c.mu.Unlock()
+}
+
+func (c *Client) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run connects and syncs until ctx ends, reconnecting with jittered
+// exponential backoff that resets only after a stable connection.
+func (c *Client) Run(ctx context.Context) error {
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = c.cfg.BackoffMin
+	bo.MaxInterval = c.cfg.BackoffMax
+	bo.RandomizationFactor = 0.5
+	bo.Multiplier = 2
+	bo.MaxElapsedTime = 0
+	bo.Reset()
+	for {
+		up, err := c.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if up >= c.cfg.StableAfter {
+			bo.Reset()
+		}
+		wait := bo.NextBackOff()
+		if err != nil {
+			c.setErr(err)
+			c.log.Warn("sync connection down; will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
+		}
+		c.mu.Lock()
+		c.st.NextRetry = c.cfg.Now().Add(wait)
+		c.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		c.reconnects.Add(1)
+	}
+}
+
+// session runs one connection. It returns how long the connection was up.
+func (c *Client) session(ctx context.Context) (time.Duration, error) {
+	lost := make(chan error, 1)
+	opts := mqtt.NewClientOptions().
+		AddBroker(c.cfg.Broker).
+		SetClientID("yz-agent-" + c.cfg.Outlet).
+		SetUsername(c.cfg.Outlet).
+		SetPassword(c.cfg.Secret).
+		SetCleanSession(true).
+		SetAutoReconnect(false).
+		SetConnectRetry(false).
+		SetKeepAlive(30 * time.Second).
+		SetPingTimeout(10 * time.Second).
+		SetConnectTimeout(10 * time.Second).
+		SetWriteTimeout(15 * time.Second).
+		SetOrderMatters(false).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			select {
+			case lost <- err:
+			default:
+			}
+		})
+	cl := mqtt.NewClient(opts)
+	tok := cl.Connect()
+	if !tok.WaitTimeout(15 * time.Second) {
+		cl.Disconnect(0)
+		return 0, fmt.Errorf("connect to %s: timed out", c.cfg.Broker)
+	}
+	if err := tok.Error(); err != nil {
+		return 0, fmt.Errorf("connect to %s as outlet %s: %w (check the broker address and this outlet's secret)", c.cfg.Broker, c.cfg.Outlet, err)
+	}
+	start := c.cfg.Now()
+	defer cl.Disconnect(250)
+	c.mu.Lock()
+	c.st.Connected, c.st.Since, c.st.NextRetry = true, start, time.Time{}
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.st.Connected = false
+		c.mu.Unlock()
+	}()
+	c.log.Info("sync connected", "outlet", c.cfg.Outlet)
+
+	subs := map[string]byte{syncproto.OutletDownTree(c.cfg.Outlet): 1, syncproto.BroadcastPoke: 1}
+	stok := cl.SubscribeMultiple(subs, c.onMessage)
+	if !stok.WaitTimeout(15*time.Second) || stok.Error() != nil {
+		return c.cfg.Now().Sub(start), fmt.Errorf("subscribe to downlink: %v", stok.Error())
+	}
+	c.pull(cl)
+	err := c.pump(ctx, cl, lost)
+	return c.cfg.Now().Sub(start), err
+}
+
+// pump sends batches within the window and applies acks and downlink until
+// the connection is lost or ctx ends.
+func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) error {
+	lg := c.cfg.Log
+	sent := lg.Counters().AckedSeq // resend everything not acknowledged
+	lastAcked, lastProgress := sent, c.cfg.Now()
+	window := uint64(c.cfg.Window * c.cfg.BatchEvents)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if err := c.applyPending(cl); err != nil {
+			c.log.Error("could not save sync progress", "err", err)
+			c.setErr(err)
+		}
+		cnt := lg.Counters()
+		if cnt.AckedSeq != lastAcked {
+			lastAcked, lastProgress = cnt.AckedSeq, c.cfg.Now()
+		}
+		if cnt.AckedSeq > sent {
+			sent = cnt.AckedSeq
+		}
+		if sent > cnt.AckedSeq && c.cfg.Now().Sub(lastProgress) > c.cfg.AckTimeout {
+			c.log.Warn("no acknowledgement from the hub; resending from the cursor", "acked", cnt.AckedSeq, "sent", sent)
+			c.resends.Add(1)
+			sent, lastProgress = cnt.AckedSeq, c.cfg.Now()
+		}
+		for sent < cnt.LastSeq && sent-cnt.AckedSeq < window {
+			raws, err := lg.ReadRaw(sent+1, c.cfg.BatchEvents, c.cfg.BatchBytes)
+			if err != nil || len(raws) == 0 {
+				return fmt.Errorf("read outbox at %d: %v", sent+1, err)
+			}
+			frame, err := syncproto.EncodeBatchRaw(c.cfg.Outlet, sent+1, raws, 512)
+			if err != nil {
+				return fmt.Errorf("encode batch at %d: %w", sent+1, err)
+			}
+			if sent == cnt.AckedSeq {
+				lastProgress = c.cfg.Now() // the ack clock starts with the first batch in flight
+			}
+			cl.Publish(syncproto.UplinkTopic(c.cfg.Outlet), 1, false, frame)
+			c.batches.Add(1)
+			sent += uint64(len(raws))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-lost:
+			return fmt.Errorf("connection lost: %w", err)
+		case <-lg.Appended():
+		case <-c.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+func (c *Client) pull(cl mqtt.Client) {
+	frame, err := syncproto.Encode(syncproto.KindPull, syncproto.Pull{Origin: c.cfg.Outlet, Since: c.cfg.Log.Counters().DownCursor}, -1)
+	if err != nil {
+		c.log.Error("encode pull", "err", err)
+		return
+	}
+	cl.Publish(syncproto.PullTopic(c.cfg.Outlet), 1, false, frame)
+}
+
+// onMessage runs on paho's goroutines: it only decodes and queues; the pump
+// goroutine does the disk writes, one at a time.
+func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
+	switch m.Topic() {
+	case syncproto.AckTopic(c.cfg.Outlet):
+		var a syncproto.Ack
+		if _, err := syncproto.Decode(m.Payload(), syncproto.KindAck, &a); err != nil {
+			c.log.Warn("unreadable ack from hub", "err", err)
+			c.setErr(fmt.Errorf("unreadable ack from hub: %w", err))
+			return
+		}
+		c.observeHub(a.HubTime, a)
+		if a.Error != nil {
+			err := fmt.Errorf("hub refused a message: %s: %s", a.Error.Code, a.Error.Reason)
+			c.log.Error("hub refused a message", "code", a.Error.Code, "reason", a.Error.Reason)
+			c.setErr(err)
+		}
+		for _, r := range a.Rejected {
+			c.log.Error("hub refused an event; kept as dead letter", "seq", r.Seq, "code", r.Code, "reason", r.Reason)
+		}
+		c.pendMu.Lock()
+		if a.AckedSeq > c.pendAck {
+			c.pendAck = a.AckedSeq
+		}
+		c.pendRej = append(c.pendRej, a.Rejected...)
+		c.pendMu.Unlock()
+		c.mu.Lock()
+		c.st.LastAck = c.cfg.Now()
+		c.mu.Unlock()
+	case syncproto.DownTopic(c.cfg.Outlet):
+		var d syncproto.Down
+		if _, err := syncproto.Decode(m.Payload(), syncproto.KindDown, &d); err != nil {
+			c.log.Warn("unreadable downlink from hub", "err", err)
+			c.setErr(fmt.Errorf("unreadable downlink from hub: %w", err))
+			return
+		}
+		c.observeHub(d.HubTime, syncproto.Ack{})
+		c.pendMu.Lock()
+		c.pendDown = append(c.pendDown, &d)
+		c.pendMu.Unlock()
+	case syncproto.BroadcastPoke:
+		var p syncproto.Poke
+		if _, err := syncproto.Decode(m.Payload(), syncproto.KindPoke, &p); err != nil {
+			c.log.Warn("unreadable poke from hub", "err", err)
+			return
+		}
+		c.pendMu.Lock()
+		if p.Seq > c.pokeSeq {
+			c.pokeSeq = p.Seq
+		}
+		c.pendMu.Unlock()
+	default:
+		return
+	}
+	c.signal()
+}
+
+func (c *Client) observeHub(hubMillis int64, a syncproto.Ack) {
+	if a.HubHLC != 0 {
+		c.cfg.Log.Clock().Observe(a.HubHLC)
+	}
+	if hubMillis <= 0 {
+		return
+	}
+	off := time.UnixMilli(hubMillis).Sub(c.cfg.Now()).Round(time.Millisecond)
+	c.mu.Lock()
+	first := !c.known
+	c.offset, c.known = off, true
+	c.mu.Unlock()
+	if first {
+		if err := c.cfg.Log.SaveHubOffset(off); err != nil {
+			c.log.Warn("save hub clock offset", "err", err)
+		}
+	}
+}
+
+// applyPending writes queued acks and downlink to the log and pulls again
+// when the downlink is behind.
+func (c *Client) applyPending(cl mqtt.Client) error {
+	c.pendMu.Lock()
+	acked, rej, downs, poke := c.pendAck, c.pendRej, c.pendDown, c.pokeSeq
+	c.pendRej, c.pendDown = nil, nil
+	c.pendMu.Unlock()
+	lg := c.cfg.Log
+	if acked > lg.Counters().AckedSeq || len(rej) > 0 {
+		if err := lg.Acknowledge(acked, rej); err != nil {
+			return err
+		}
+	}
+	needPull := false
+	for _, d := range downs {
+		n, err := lg.ApplyDown(d, c.cfg.DownAppliers...)
+		if err != nil {
+			c.log.Warn("downlink out of step; pulling again", "err", err)
+			needPull = true
+			continue
+		}
+		if n > 0 {
+			c.log.Info("downlink applied", "events", n, "cursor", d.Through)
+		}
+		if d.More {
+			needPull = true
+		}
+	}
+	if len(downs) == 0 && poke > lg.Counters().DownCursor {
+		needPull = true
+		c.pendMu.Lock()
+		c.pokeSeq = 0 // one pull per poke; the Down answer re-arms if still behind
+		c.pendMu.Unlock()
+	}
+	if needPull {
+		c.pull(cl)
+	}
+	return nil
+}

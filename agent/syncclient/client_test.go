@@ -1,0 +1,212 @@
+package syncclient
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/hooks/auth"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// fakeHub is the smallest hub that honours the contract: it keeps the set of
+// sequences it received and acknowledges the highest contiguous one. It can
+// be told to ignore batches (as if lost) and to refuse a given seq.
+type fakeHub struct {
+	srv *mqtt.Server
+
+	mu      sync.Mutex
+	have    map[uint64]int // seq → times received
+	acked   uint64
+	dropN   int    // ignore this many batches
+	refuse  uint64 // dead-letter this seq
+	down    []syncproto.Event
+	batches int
+}
+
+func startFakeHub(t *testing.T) (*fakeHub, string) {
+	t.Helper()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := mqtt.New(&mqtt.Options{InlineClient: true})
+	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "t", Address: addr})); err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	t.Cleanup(func() { srv.Close() })
+	h := &fakeHub{srv: srv, have: map[uint64]int{}}
+	srv.Subscribe(syncproto.UplinkWildcard, 1, h.onUp)
+	return h, "tcp://" + addr
+}
+
+func (h *fakeHub) onUp(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+	outlet, leaf, err := syncproto.ParseUplink(pk.TopicName)
+	if err != nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if leaf == "pull" {
+		var p syncproto.Pull
+		syncproto.Decode(pk.Payload, syncproto.KindPull, &p)
+		d := syncproto.Down{Target: outlet, From: p.Since, HubTime: time.Now().UnixMilli()}
+		for _, e := range h.down {
+			if e.Seq > p.Since {
+				d.Events = append(d.Events, e)
+				d.Through = e.Seq
+			}
+		}
+		if d.Through == 0 {
+			d.Through = p.Since
+		}
+		f, _ := syncproto.Encode(syncproto.KindDown, d, 0)
+		h.srv.Publish(syncproto.DownTopic(outlet), f, false, 1)
+		return
+	}
+	var b syncproto.Batch
+	if _, err := syncproto.Decode(pk.Payload, syncproto.KindBatch, &b); err != nil {
+		return
+	}
+	h.batches++
+	if h.dropN > 0 {
+		h.dropN--
+		return
+	}
+	ack := syncproto.Ack{Origin: outlet, HubTime: time.Now().Add(time.Hour).UnixMilli()}
+	for _, e := range b.Events {
+		h.have[e.Seq]++
+		if e.Seq == h.refuse && h.have[e.Seq] == 1 {
+			ack.Rejected = append(ack.Rejected, syncproto.Rejection{Seq: e.Seq, Code: syncproto.CodeInvalidEvent, Reason: "test refusal"})
+		}
+	}
+	for h.have[h.acked+1] > 0 {
+		h.acked++
+	}
+	ack.AckedSeq = h.acked
+	f, _ := syncproto.Encode(syncproto.KindAck, ack, -1)
+	h.srv.Publish(syncproto.AckTopic(outlet), f, false, 1)
+}
+
+func (h *fakeHub) ackedSeq() uint64 { h.mu.Lock(); defer h.mu.Unlock(); return h.acked }
+
+func fill(t *testing.T, l *eventlog.Log, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += 16 {
+				p, _ := json.Marshal(eventlog.ScanPayload{Barcode: fmt.Sprint("SF", i), Action: "inbound"})
+				if _, err := l.Append(context.Background(), eventlog.Draft{Actor: "c", Type: eventlog.TypeScanned, Subject: fmt.Sprint("SF", i), Payload: p}); err != nil {
+					t.Error(err)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func startClient(t *testing.T, broker string, l *eventlog.Log, mod func(*Config)) *Client {
+	cfg := Config{Broker: broker, Outlet: "SH-001", Secret: "x", Log: l, BatchEvents: 100, Window: 4, AckTimeout: 500 * time.Millisecond, BackoffMin: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond}
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return c
+}
+
+func TestDrainsBacklogAndResendsLostBatches(t *testing.T) {
+	hub, url := startFakeHub(t)
+	hub.dropN = 3 // the first three batches vanish, as if the broker lost them
+	hub.refuse = 250
+	l, err := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	fill(t, l, 2000)
+	c := startClient(t, url, l, nil)
+	waitFor(t, 20*time.Second, "all events acknowledged", func() bool { return l.Counters().AckedSeq == 2000 })
+	if c.Status().Resends == 0 {
+		t.Fatal("lost batches were recovered without a resend?")
+	}
+	if hub.ackedSeq() != 2000 {
+		t.Fatalf("hub holds %d", hub.ackedSeq())
+	}
+	if n := l.Counters().DeadLetter; n != 1 {
+		t.Fatalf("dead letters = %d, want 1", n)
+	}
+	if c.Status().HubOffsetMS < 50*60*1000 {
+		t.Fatalf("hub clock offset not learned: %d ms", c.Status().HubOffsetMS)
+	}
+	// New events after the drain flow too.
+	fill(t, l, 10)
+	waitFor(t, 10*time.Second, "new events acknowledged", func() bool { return l.Counters().AckedSeq == 2010 })
+}
+
+func TestPullsDownlinkOnConnect(t *testing.T) {
+	hub, url := startFakeHub(t)
+	for i := uint64(1); i <= 3; i++ {
+		hub.down = append(hub.down, syncproto.Event{ID: fmt.Sprint("h", i), Origin: syncproto.HubOrigin, Seq: i * 2, HLC: 1, Actor: "hq", Type: "notice.published", V: 1, Target: syncproto.TargetAll})
+	}
+	l, _ := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
+	defer l.Close()
+	startClient(t, url, l, nil)
+	waitFor(t, 10*time.Second, "downlink applied", func() bool { return l.Counters().DownCursor == 6 })
+	evs, _ := l.DownEvents(10)
+	if len(evs) != 3 {
+		t.Fatalf("%d downlink events", len(evs))
+	}
+}
+
+func TestReconnectsAfterBrokerComesBack(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	l, _ := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
+	defer l.Close()
+	fill(t, l, 300)
+	c := startClient(t, "tcp://"+addr, l, nil)
+	waitFor(t, 5*time.Second, "a failed connect", func() bool { return c.Status().LastError != "" })
+	// Now the broker appears on that address.
+	srv := mqtt.New(&mqtt.Options{InlineClient: true})
+	srv.AddHook(new(auth.AllowHook), nil)
+	srv.AddListener(listeners.NewTCP(listeners.Config{ID: "t", Address: addr}))
+	hub := &fakeHub{srv: srv, have: map[uint64]int{}}
+	srv.Subscribe(syncproto.UplinkWildcard, 1, hub.onUp)
+	go srv.Serve()
+	defer srv.Close()
+	waitFor(t, 10*time.Second, "drain after broker came back", func() bool { return l.Counters().AckedSeq == 300 })
+}
