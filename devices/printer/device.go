@@ -21,6 +21,9 @@ var ErrSilent = errors.New("printer did not answer the status query")
 // Query writes q on c and reads until parse accepts the answer or ctx ends.
 // parse must return ErrIncomplete while the answer is still short.
 func Query(ctx context.Context, c Conn, q []byte, parse func([]byte) (Report, error)) (Report, error) {
+	if !c.Readable() {
+		return Report{}, ErrNoStatusChannel
+	}
 	if _, err := c.Write(ctx, q); err != nil {
 		return Report{}, fmt.Errorf("send status query: %w", err)
 	}

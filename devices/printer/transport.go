@@ -30,6 +30,9 @@ type Conn interface {
 	// Read returns what has arrived, waiting until ctx ends. It returns
 	// ErrNoStatusChannel when the transport cannot carry answers.
 	Read(ctx context.Context, p []byte) (int, error)
+	// Readable reports whether answers can come back on this connection;
+	// when false a status query is not even sent (it would be printed).
+	Readable() bool
 	Close() error
 }
 
@@ -125,6 +128,8 @@ func (n *netConn) Read(ctx context.Context, p []byte) (int, error) {
 
 func (n *netConn) Close() error { return n.c.Close() }
 
+func (n *netConn) Readable() bool { return true }
+
 // ---- USB printer device file and plain file ----
 
 type fileTransport struct {
@@ -145,7 +150,9 @@ func (f *fileTransport) Dial(ctx context.Context) (Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &fileConn{f: fh, readable: true}, nil
+		// A device the poller cannot wait on would block a read forever.
+		readable := !errors.Is(fh.SetReadDeadline(time.Time{}), os.ErrNoDeadline)
+		return &fileConn{f: fh, readable: readable}, nil
 	}
 	fh, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
@@ -183,14 +190,12 @@ func (c *fileConn) Read(ctx context.Context, p []byte) (int, error) {
 	if !c.readable {
 		return 0, ErrNoStatusChannel
 	}
-	if err := c.f.SetReadDeadline(time.Time{}); errors.Is(err, os.ErrNoDeadline) {
-		// A read without a deadline could block forever.
-		return 0, ErrNoStatusChannel
-	}
 	return withDeadline(ctx, c.f.SetReadDeadline, func() (int, error) { return c.f.Read(p) })
 }
 
 func (c *fileConn) Close() error { return c.f.Close() }
+
+func (c *fileConn) Readable() bool { return c.readable }
 
 // ---- serial (tarm/serial) ----
 
@@ -279,3 +284,5 @@ func (s *serialConn) Read(ctx context.Context, p []byte) (int, error) {
 }
 
 func (s *serialConn) Close() error { return s.p.Close() }
+
+func (s *serialConn) Readable() bool { return true }

@@ -1,0 +1,287 @@
+package printer
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+)
+
+func TestMaskPhone(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"13812345678", "138****5678"},
+		{"138 1234 5678", "138****5678"},
+		{"+86 138-1234-5678", "138****5678"},
+		{"008613812345678", "138****5678"},
+		{"138****5678", "138****5678"},
+		{"021-64001234", "021****1234"},
+		{"6400-1234", "****1234"},
+		{"12345", "*****"},
+		{"", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got := MaskPhone(tc.in)
+			if got != tc.want {
+				t.Errorf("MaskPhone(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if MaskPhone(got) != got {
+				t.Errorf("masking twice changed %q", got)
+			}
+		})
+	}
+}
+
+func FuzzMaskPhone(f *testing.F) {
+	f.Add("13812345678")
+	f.Add("+86 138-1234-5678")
+	f.Fuzz(func(t *testing.T, s string) {
+		got := MaskPhone(s)
+		digits := 0
+		for _, r := range got {
+			if r >= '0' && r <= '9' {
+				digits++
+			}
+		}
+		if digits > 7 {
+			t.Fatalf("MaskPhone(%q) = %q shows %d digits", s, got, digits)
+		}
+	})
+}
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		in    string
+		cells int
+		want  []string
+	}{
+		{"快递延误三天", 8, []string{"快递延误", "三天"}},
+		{"late by three days", 8, []string{"late by", "three", "days"}},
+		{"破损a\n\n第二段", 4, []string{"破损", "a", "第二", "段"}},
+		{"ctl\x1b[0m", 20, []string{"ctl[0m"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got := Wrap(tc.in, tc.cells)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Wrap(%q, %d) = %q, want %q", tc.in, tc.cells, got, tc.want)
+			}
+			for _, l := range got {
+				if Cells(l) > tc.cells {
+					t.Errorf("line %q wider than %d", l, tc.cells)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenTransport(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{"tcp://10.0.0.5", "tcp://10.0.0.5:9100", ""},
+		{"tcp://10.0.0.5:6101", "tcp://10.0.0.5:6101", ""},
+		{"usb:///dev/usb/lp0", "usb:///dev/usb/lp0", ""},
+		{"/dev/usb/lp1", "usb:///dev/usb/lp1", ""},
+		{"file:///tmp/x.prn", "file:///tmp/x.prn", ""},
+		{"serial:///dev/ttyS0?baud=115200&parity=e&stop=2", "serial:///dev/ttyS0", ""},
+		{"serial:///dev/ttyS0?baud=fast", "", "bad baud"},
+		{"tcp://", "", "no host"},
+		{"lpt1", "", "unknown scheme"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			tr, err := OpenTransport(tc.in)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("want error with %q, got %v", tc.err, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.String() != tc.want {
+				t.Errorf("String() = %q, want %q", tr, tc.want)
+			}
+		})
+	}
+}
+
+// bangProtocol is a minimal language: "?" asks, "!" answers ready.
+var bangProtocol = Protocol{Lang: "bang", Query: []byte("?"), Parse: func(b []byte) (Report, error) {
+	if len(b) == 0 {
+		return Report{}, ErrIncomplete
+	}
+	if b[0] != '!' {
+		return Report{Conditions: []Condition{PaperOut}}, nil
+	}
+	return Report{Conditions: []Condition{OK}}, nil
+}}
+
+func TestFileTransport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.prn")
+	d, err := NewDevice(Config{Name: "dry", Address: "file://" + path}, bangProtocol, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := d.Status(context.Background()); r.Primary() != Unknown || !r.Ready() {
+		t.Errorf("a file has no status channel but may be written: %+v", r)
+	}
+	for _, job := range []string{"one\n", "two\n"} {
+		if err := d.Print(context.Background(), []byte(job)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := os.ReadFile(path); string(got) != "one\ntwo\n" {
+		t.Errorf("file holds %q", got)
+	}
+}
+
+// printerOnPty answers "?" with answer on the master side of a pty and
+// records everything else it receives.
+func printerOnPty(t *testing.T, answer byte) (slave string, got func() []byte) {
+	t.Helper()
+	master, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty available: %v", err)
+	}
+	tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tio.Lflag &^= unix.ECHO | unix.ICANON | unix.ISIG | unix.IEXTEN
+	tio.Iflag &^= unix.ICRNL | unix.IXON
+	tio.Oflag &^= unix.OPOST
+	if err := unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, tio); err != nil {
+		t.Fatal(err)
+	}
+	rec := make(chan []byte, 1)
+	go func() {
+		var all []byte
+		buf := make([]byte, 256)
+		for {
+			n, err := master.Read(buf)
+			for _, b := range buf[:n] {
+				if b == '?' {
+					master.Write([]byte{answer})
+				} else {
+					all = append(all, b)
+				}
+			}
+			if err != nil {
+				rec <- all
+				return
+			}
+		}
+	}()
+	var data []byte
+	t.Cleanup(func() { tty.Close(); master.Close() })
+	return tty.Name(), func() []byte {
+		tty.Close()
+		master.Close()
+		if data == nil {
+			data = <-rec
+		}
+		return data
+	}
+}
+
+func TestSerialAndDeviceTransports(t *testing.T) {
+	for _, scheme := range []string{"serial://%s?baud=9600", "usb://%s"} {
+		t.Run(strings.Split(scheme, ":")[0], func(t *testing.T) {
+			path, got := printerOnPty(t, '!')
+			d, err := NewDevice(Config{Name: "p", Address: strings.Replace(scheme, "%s", path, 1)}, bangProtocol, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := d.Status(context.Background()); r.Primary() != OK {
+				t.Fatalf("status over pty: %+v (%v)", r, r.Err)
+			}
+			if err := d.Print(context.Background(), []byte("JOB-1")); err != nil {
+				t.Fatal(err)
+			}
+			if g := got(); !bytes.Equal(g, []byte("JOB-1")) {
+				t.Errorf("printer got %q", g)
+			}
+		})
+	}
+}
+
+func TestSerialSilence(t *testing.T) {
+	path, _ := printerOnPty(t, 0)
+	// The fake printer answers '\x00', which bangProtocol reads as paper out;
+	// a printer that never answers is simulated by a protocol nobody speaks.
+	p := bangProtocol
+	p.Query = []byte("Q")
+	d, err := NewDevice(Config{Name: "p", Address: "serial://" + path, StatusTimeoutMS: 300}, p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := d.Status(context.Background())
+	if r.Primary() != Silent || !errors.Is(r.Err, ErrSilent) {
+		t.Fatalf("want silent, got %+v", r)
+	}
+}
+
+func TestDiagnose(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&fs.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.EACCES}, "add the service user to group lp"},
+		{&fs.PathError{Op: "open", Path: "/dev/ttyUSB0", Err: syscall.EACCES}, "group dialout"},
+		{&fs.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.ENOENT}, "check the USB cable"},
+		{&fs.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.EBUSY}, "CUPS"},
+		{syscall.ECONNREFUSED, "port 9100"},
+		{ErrSilent, "paper out"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.err.Error(), func(t *testing.T) {
+			d, fix, ok := Diagnose(tc.err)
+			if !ok || !strings.Contains(fix, tc.want) || !strings.Contains(d, " / ") {
+				t.Errorf("Diagnose = %q, %q, %v; want fix with %q", d, fix, ok, tc.want)
+			}
+		})
+	}
+	if _, _, ok := Diagnose(errors.New("something else")); ok {
+		t.Error("unknown errors must not be explained")
+	}
+}
+
+func TestParseConfigs(t *testing.T) {
+	cfgs, err := ParseConfigs(strings.NewReader(`[{"name":"a","driver":"zpl","address":"tcp://h"},{"name":"b","driver":"tspl","address":"usb:///dev/usb/lp0"}]`))
+	if err != nil || len(cfgs) != 2 || cfgs[1].Address != "usb:///dev/usb/lp0" {
+		t.Fatalf("got %+v, %v", cfgs, err)
+	}
+	for _, bad := range []string{`{"name":"a","drivr":"zpl"}`, `[{"name":"a"},{"name":"a"}]`, `[{"driver":"zpl"}]`} {
+		if _, err := ParseConfigs(strings.NewReader(bad)); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+	for _, sample := range []string{"zpl", "tspl", "escpos"} {
+		f, err := os.Open(filepath.Join(sample, "sample.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseConfigs(f); err != nil {
+			t.Errorf("%s/sample.json: %v", sample, err)
+		}
+		f.Close()
+	}
+}
+
+func TestConditionsHaveAdvice(t *testing.T) {
+	for c := range severity {
+		if !strings.Contains(c.Detail(), " / ") || (c != OK && !strings.Contains(c.Fix(), " / ")) {
+			t.Errorf("%s lacks Chinese / English advice", c)
+		}
+	}
+}
