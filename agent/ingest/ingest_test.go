@@ -1,0 +1,75 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/yizhan/yizhan/agent/eventlog"
+)
+
+var barcodeCases = []struct {
+	in, want string
+	bad      bool
+}{
+	{"SF1234567890123", "SF1234567890123", false},
+	{"  RB123456785GB\r\n", "RB123456785GB", false},
+	{"", "", true},
+	{"   ", "", true},
+	{"SF12\x0034", "", true},
+	{"SF12\x1b[A", "", true},
+	{"\xff\xfe", "", true},
+	{strings.Repeat("7", MaxBarcodeLen+1), "", true},
+	{strings.Repeat("7", MaxBarcodeLen), strings.Repeat("7", MaxBarcodeLen), false},
+	{"中通73123456789012", "中通73123456789012", false},
+}
+
+func TestCheckBarcode(t *testing.T) {
+	for _, tc := range barcodeCases {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := CheckBarcode(tc.in)
+			var ie *InputError
+			if tc.bad != (err != nil) || (err != nil && !errors.As(err, &ie)) || got != tc.want {
+				t.Fatalf("CheckBarcode(%q) = %q, %v", tc.in, got, err)
+			}
+		})
+	}
+}
+
+func FuzzCheckBarcode(f *testing.F) {
+	for _, tc := range barcodeCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, err := CheckBarcode(in)
+		if err != nil {
+			return
+		}
+		if got == "" || !utf8.ValidString(got) || utf8.RuneCountInString(got) > MaxBarcodeLen {
+			t.Fatalf("accepted %q as %q", in, got)
+		}
+	})
+}
+
+func TestScanRejectsWithoutSaving(t *testing.T) {
+	l, err := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	sv := &Service{Log: l}
+	for _, s := range []Scan{{Barcode: "", Action: "inbound"}, {Barcode: "SF1", Action: "teleport"}, {Barcode: "SF\x07", Action: "inbound"}} {
+		if _, err := sv.Scan(context.Background(), s); err == nil {
+			t.Fatalf("accepted %+v", s)
+		}
+	}
+	if l.Counters().LastSeq != 0 {
+		t.Fatal("a rejected scan was saved")
+	}
+	ev, err := sv.Scan(context.Background(), Scan{Barcode: "SF1", Action: "inbound"})
+	if err != nil || ev.Seq != 1 || ev.Actor != "counter" || ev.Subject != "SF1" {
+		t.Fatalf("good scan: %+v %v", ev, err)
+	}
+}
