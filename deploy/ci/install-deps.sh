@@ -1,0 +1,41 @@
+#!/bin/sh
+# Installs the Debian packages the system tests need, if any is missing.
+# Quiet and quick when everything is present; safe to run repeatedly.
+set -eu
+
+# package:command that proves it is installed
+needs="mosquitto:mosquitto mosquitto:mosquitto_passwd mosquitto-clients:mosquitto_pub socat:socat"
+
+have() {
+	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]
+}
+
+missing=""
+for n in $needs; do
+	pkg=${n%%:*}
+	cmd=${n#*:}
+	if ! have "$cmd"; then
+		case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+	fi
+done
+[ -z "$missing" ] && exit 0
+missing=${missing# }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: $missing" >&2
+	echo "install-deps: install them with: sudo apt-get install -y $missing" >&2
+	exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "install-deps: missing packages: $missing, and apt-get is not available; install them with your package manager" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing $missing"
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+if ! apt-get install -y -qq --no-install-recommends $missing >/dev/null 2>&1; then
+	# The package lists may be missing or stale on a fresh machine.
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi

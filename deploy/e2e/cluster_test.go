@@ -1,0 +1,300 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/yizhan/yizhan/deploy/e2e/harness"
+)
+
+const (
+	agentPkg = "github.com/yizhan/yizhan/agent/cmd/yizhan-agent"
+	hubPkg   = "github.com/yizhan/yizhan/hub/cmd/yizhan-hub"
+	hubUser  = "hub"
+	hubPass  = "hub-secret-for-tests"
+	apiToken = "test-token"
+)
+
+// brokers are the two broker set-ups every system test runs against.
+var brokers = []string{"embedded", "mosquitto"}
+
+// cluster is one hub (its own process), optionally a real Mosquitto, and
+// agent processes, each on free ports with data in the test's temp dir.
+type cluster struct {
+	t       *testing.T
+	kind    string
+	bins    map[string]string
+	dir     string
+	hubHTTP string
+	hubMQTT string // embedded broker listen address
+	mosq    *harness.Mosquitto
+	hub     *harness.Proc
+	secrets map[string]string
+}
+
+func newCluster(t *testing.T, kind string, outlets ...string) *cluster {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("system test; run without -short")
+	}
+	c := &cluster{t: t, kind: kind, bins: harness.Build(t, agentPkg, hubPkg), dir: t.TempDir(),
+		hubHTTP: harness.FreeAddr(t), hubMQTT: harness.FreeAddr(t), secrets: map[string]string{}}
+	users := map[string]string{hubUser: hubPass}
+	for _, id := range outlets {
+		secret := "s3cret-" + strings.ToLower(id)
+		c.secrets[id] = secret
+		users[id] = secret
+		out, err := exec.Command(c.bins["yizhan-hub"], "outlet", "add", "--data", c.hubDir(), "--id", id, "--secret", secret).CombinedOutput()
+		if err != nil {
+			t.Fatalf("outlet add %s: %v\n%s", id, err, out)
+		}
+	}
+	if kind == "mosquitto" {
+		c.mosq = harness.StartMosquitto(t, harness.MosquittoOptions{Users: users, HubUser: hubUser})
+	}
+	return c
+}
+
+func (c *cluster) hubDir() string { return filepath.Join(c.dir, "hub") }
+
+// brokerURL is where agents connect.
+func (c *cluster) brokerURL() string {
+	if c.mosq != nil {
+		return c.mosq.URL()
+	}
+	return "tcp://" + c.hubMQTT
+}
+
+func (c *cluster) startHub() {
+	c.t.Helper()
+	args := []string{"run", "--data", c.hubDir(), "--http", c.hubHTTP, "--api-token", apiToken, "--log-format", "text"}
+	if c.mosq != nil {
+		args = append(args, "--broker", fmt.Sprintf("tcp://%s:%s@%s", hubUser, hubPass, c.mosq.Addr()))
+	} else {
+		args = append(args, "--mqtt-listen", c.hubMQTT)
+	}
+	c.hub = harness.Start(c.t, c.bins["yizhan-hub"], args...)
+	harness.WaitHTTP(c.t, "http://"+c.hubHTTP+"/healthz", 20*time.Second)
+}
+
+func (c *cluster) killHub() { c.hub.Kill() }
+
+// agent is one yizhan-agent process and its address.
+type agent struct {
+	id, dir, http string
+	proc          *harness.Proc
+}
+
+func (c *cluster) newAgent(id string) *agent {
+	return &agent{id: id, dir: filepath.Join(c.dir, "agent-"+id), http: harness.FreeAddr(c.t)}
+}
+
+func (c *cluster) startAgent(a *agent, extra ...string) {
+	c.startAgentVia(a, c.brokerURL(), extra...)
+}
+
+func (c *cluster) startAgentVia(a *agent, broker string, extra ...string) {
+	c.t.Helper()
+	args := append([]string{"run", "--data", a.dir, "--outlet", a.id, "--secret", c.secrets[a.id],
+		"--broker", broker, "--http", a.http, "--log-format", "text", "--ack-timeout", "5s"}, extra...)
+	a.proc = harness.Start(c.t, c.bins["yizhan-agent"], args...)
+	harness.WaitHTTP(c.t, "http://"+a.http+"/healthz", 20*time.Second)
+}
+
+// scanned is one scan the agent answered 201 for.
+type scanned struct {
+	EventID string `json:"event_id"`
+	Seq     uint64 `json:"seq"`
+	barcode string
+}
+
+var httpc = &http.Client{Timeout: 10 * time.Second}
+
+func postScan(addr, barcode string) (scanned, int, error) {
+	body, _ := json.Marshal(map[string]string{"barcode": barcode, "action": "inbound"})
+	resp, err := httpc.Post("http://"+addr+"/api/v1/scans", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return scanned{}, 0, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var s scanned
+	if resp.StatusCode == http.StatusCreated {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return s, resp.StatusCode, err
+		}
+	}
+	s.barcode = barcode
+	return s, resp.StatusCode, nil
+}
+
+// scanMany posts n scans with conc workers and returns every 201. It stops
+// early without failing when stop closes (the agent may be killed).
+func scanMany(t *testing.T, addr, prefix string, n, conc int, stop <-chan struct{}) []scanned {
+	var mu sync.Mutex
+	var out []scanned
+	var wg sync.WaitGroup
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := 0; i < n; i++ {
+			select {
+			case next <- i:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for w := 0; w < conc; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				s, code, err := postScan(addr, fmt.Sprintf("%s%08d", prefix, i))
+				if err != nil || code != http.StatusCreated {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					t.Errorf("scan %d: code %d err %v", i, code, err)
+					return
+				}
+				mu.Lock()
+				out = append(out, s)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func getJSON(t *testing.T, url string, auth bool, v any) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if auth {
+		req.Header.Set("Authorization", "Bearer "+apiToken)
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		json.NewDecoder(resp.Body).Decode(v)
+	}
+	return resp.StatusCode
+}
+
+// hubAcked is the outlet's acked_seq at the hub, via its API; 0 if the hub
+// does not answer.
+func (c *cluster) hubAcked(id string) uint64 {
+	var o struct {
+		AckedSeq uint64 `json:"acked_seq"`
+	}
+	if getJSON(c.t, "http://"+c.hubHTTP+"/api/v1/outlets/"+id, true, &o) != 200 {
+		return 0
+	}
+	return o.AckedSeq
+}
+
+type agentSync struct {
+	LastSeq   uint64 `json:"last_seq"`
+	AckedSeq  uint64 `json:"acked_seq"`
+	Backlog   uint64 `json:"backlog"`
+	Dead      uint64 `json:"dead_letters"`
+	Down      uint64 `json:"down_cursor"`
+	Connected bool   `json:"connected"`
+	LastError string `json:"last_error"`
+}
+
+func (a *agent) sync(t *testing.T) agentSync {
+	var s agentSync
+	getJSON(t, "http://"+a.http+"/api/v1/sync", false, &s)
+	return s
+}
+
+// hubRow is one event as the hub stored it.
+type hubRow struct {
+	Seq uint64
+	ID  string
+	HLC uint64
+}
+
+// hubEvents reads the hub's store directly, in sequence order.
+func (c *cluster) hubEvents(origin string) []hubRow {
+	c.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(c.hubDir(), "hub.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(context.Background(), `SELECT seq, id, hlc FROM events WHERE origin = ? ORDER BY seq`, origin)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []hubRow
+	for rows.Next() {
+		var r hubRow
+		if err := rows.Scan(&r.Seq, &r.ID, &r.HLC); err != nil {
+			c.t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// checkExactlyOnce asserts the hub holds seqs 1..last of origin, each once,
+// and that every acknowledged scan is there under the id the agent gave it.
+func (c *cluster) checkExactlyOnce(origin string, last uint64, acked []scanned) {
+	c.t.Helper()
+	rows := c.hubEvents(origin)
+	if uint64(len(rows)) != last {
+		c.t.Fatalf("hub holds %d events of %s, agent wrote %d", len(rows), origin, last)
+	}
+	byID := map[string]uint64{}
+	for i, r := range rows {
+		if r.Seq != uint64(i+1) {
+			c.t.Fatalf("hub events of %s out of order or with a gap at index %d: seq %d", origin, i, r.Seq)
+		}
+		if _, dup := byID[r.ID]; dup {
+			c.t.Fatalf("event id %s stored twice", r.ID)
+		}
+		byID[r.ID] = r.Seq
+	}
+	for _, s := range acked {
+		if seq, ok := byID[s.EventID]; !ok || seq != s.Seq {
+			c.t.Fatalf("acknowledged scan %s (seq %d, id %s) missing at the hub", s.barcode, s.Seq, s.EventID)
+		}
+	}
+}
+
+func (c *cluster) waitDrained(a *agent, timeout time.Duration) {
+	c.t.Helper()
+	harness.Eventually(c.t, timeout, func() (bool, string) {
+		s := a.sync(c.t)
+		h := c.hubAcked(a.id)
+		return s.LastSeq > 0 && s.AckedSeq == s.LastSeq && h == s.LastSeq,
+			fmt.Sprintf("agent %s last_seq %d acked %d, hub acked %d, connected %v, last error %q", a.id, s.LastSeq, s.AckedSeq, h, s.Connected, s.LastError)
+	})
+}
+
+func TestMain(m *testing.M) {
+	os.Exit(m.Run())
+}
