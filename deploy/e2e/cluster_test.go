@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -35,7 +34,7 @@ var brokers = []string{"embedded", "mosquitto"}
 // cluster is one hub (its own process), optionally a real Mosquitto, and
 // agent processes, each on free ports with data in the test's temp dir.
 type cluster struct {
-	t       *testing.T
+	t       testing.TB
 	kind    string
 	bins    map[string]string
 	dir     string
@@ -46,7 +45,7 @@ type cluster struct {
 	secrets map[string]string
 }
 
-func newCluster(t *testing.T, kind string, outlets ...string) *cluster {
+func newCluster(t testing.TB, kind string, outlets ...string) *cluster {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("system test; run without -short")
@@ -144,7 +143,7 @@ func postScan(addr, barcode string) (scanned, int, error) {
 
 // scanMany posts n scans with conc workers and returns every 201. It stops
 // early without failing when stop closes (the agent may be killed).
-func scanMany(t *testing.T, addr, prefix string, n, conc int, stop <-chan struct{}) []scanned {
+func scanMany(t testing.TB, addr, prefix string, n, conc int, stop <-chan struct{}) []scanned {
 	var mu sync.Mutex
 	var out []scanned
 	var wg sync.WaitGroup
@@ -184,7 +183,7 @@ func scanMany(t *testing.T, addr, prefix string, n, conc int, stop <-chan struct
 	return out
 }
 
-func getJSON(t *testing.T, url string, auth bool, v any) int {
+func getJSON(t testing.TB, url string, auth bool, v any) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)
 	if auth {
@@ -223,7 +222,7 @@ type agentSync struct {
 	LastError string `json:"last_error"`
 }
 
-func (a *agent) sync(t *testing.T) agentSync {
+func (a *agent) sync(t testing.TB) agentSync {
 	var s agentSync
 	getJSON(t, "http://"+a.http+"/api/v1/sync", false, &s)
 	return s
@@ -295,6 +294,7 @@ func (c *cluster) waitDrained(a *agent, timeout time.Duration) {
 	})
 }
 
-func TestMain(m *testing.M) {
-	os.Exit(m.Run())
+// newBenchCluster is newCluster for benchmarks.
+func newBenchCluster(b *testing.B, kind string, outlets ...string) *cluster {
+	return newCluster(b, kind, outlets...)
 }

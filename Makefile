@@ -1,0 +1,45 @@
+# Yizhan (驿站) — outlet agent and hub.
+# `make help` lists the targets.
+
+GO        ?= go
+BIN       := bin
+PKGS      := ./...
+TEST_TIMEOUT ?= 30m
+
+.DEFAULT_GOAL := help
+.PHONY: help build run test test-unit test-e2e deps bench lint fmt clean
+
+help: ## list the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build yizhan-agent and yizhan-hub into bin/
+	$(GO) build -o $(BIN)/ ./agent/cmd/yizhan-agent ./hub/cmd/yizhan-hub
+
+run: build ## start the demo: a hub and two outlets with simulated scanners and printers
+	$(GO) run ./deploy/demo --bin $(BIN)
+
+deps: ## install what the tests need (mosquitto, socat) when missing
+	@sh deploy/ci/install-deps.sh
+
+test: deps lint ## run every test: unit, fuzz seeds, crash, restart, broker and browser tests
+	$(GO) test -race -timeout $(TEST_TIMEOUT) $(PKGS)
+
+test-unit: ## fast tests only (skips the system tests in deploy/e2e)
+	$(GO) test -race -short $(PKGS)
+
+test-e2e: deps ## only the system tests: real processes, SIGKILL, both brokers
+	$(GO) test -race -timeout $(TEST_TIMEOUT) -v ./deploy/e2e/
+
+bench: deps ## run the benchmarks quoted in docs/BENCHMARKS.md
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./agent/ingest/ ./hub/store/sqlite/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./deploy/e2e/
+
+lint: ## gofmt and go vet must be clean
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+fmt: ## format the code
+	gofmt -w $$(git ls-files '*.go')
+
+clean: ## remove built binaries and demo data
+	rm -rf $(BIN) .demo

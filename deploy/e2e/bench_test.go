@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/deploy/e2e/harness"
+)
+
+// fillBacklog writes n scan events into an agent data directory without the
+// agent running, as a week offline would have left it. Returns the stored
+// size of one event.
+func fillBacklog(tb testing.TB, dir, outlet string, n int) int {
+	l, err := eventlog.Open(dir, eventlog.Options{Outlet: outlet, NoSync: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	const workers = 64
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				wb := fmt.Sprintf("SF%013d", i)
+				p, _ := json.Marshal(eventlog.ScanPayload{Barcode: wb, Action: "inbound", Scanner: "counter-1", Symbology: "code128"})
+				if _, err := l.Append(context.Background(), eventlog.Draft{Actor: "clerk-01", Type: eventlog.TypeScanned, Subject: wb, Payload: p}); err != nil {
+					tb.Error(err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	raws, _ := l.ReadRaw(1, 1, 1<<20)
+	if err := l.DB().Sync(); err != nil {
+		tb.Fatal(err)
+	}
+	l.Close()
+	return len(raws[0])
+}
+
+// rawPahoRate publishes n messages of size bytes at QoS 1, pipelined, one
+// per event, as a per-event client would, and returns messages a second.
+func rawPahoRate(tb testing.TB, broker, user, pass, topic string, n, size int, stopAndWait bool) float64 {
+	opts := paho.NewClientOptions().AddBroker(broker).SetClientID(fmt.Sprintf("raw-%d", time.Now().UnixNano())).
+		SetUsername(user).SetPassword(pass).SetCleanSession(true).SetAutoReconnect(false)
+	cl := paho.NewClient(opts)
+	if tok := cl.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		tb.Fatalf("raw client connect: %v", tok.Error())
+	}
+	defer cl.Disconnect(100)
+	payload := make([]byte, size)
+	for i := range payload {
+		payload[i] = 'a' + byte(i%26)
+	}
+	start := time.Now()
+	toks := make([]paho.Token, 0, n)
+	for i := 0; i < n; i++ {
+		tok := cl.Publish(topic, 1, false, payload)
+		if stopAndWait {
+			tok.Wait()
+			continue
+		}
+		toks = append(toks, tok)
+	}
+	for _, tok := range toks {
+		tok.Wait()
+	}
+	return float64(n) / time.Since(start).Seconds()
+}
+
+// drainRun measures how long the agent takes to drain n backlogged events
+// to the hub through broker URL agentBroker.
+func drainRun(b *testing.B, c *cluster, n int, agentBroker string) (time.Duration, int) {
+	a := c.newAgent("SH-001")
+	size := fillBacklog(b, a.dir, "SH-001", n)
+	start := time.Now()
+	c.startAgentVia(a, agentBroker)
+	harness.Eventually(b, 10*time.Minute, func() (bool, string) {
+		h := c.hubAcked("SH-001")
+		return h == uint64(n), fmt.Sprintf("hub acked %d of %d", h, n)
+	})
+	d := time.Since(start)
+	a.proc.Stop()
+	return d, size
+}
+
+// BenchmarkDrain drains 100,000 events to the hub through Mosquitto and
+// compares with raw paho QoS 1 pipelined publishing of the same number of
+// events, one message each, to the same broker with no hub.
+func BenchmarkDrain(b *testing.B) {
+	const n = 100000
+	for i := 0; i < b.N; i++ {
+		c := newBenchCluster(b, "mosquitto", "SH-001", "RAW-1")
+		c.startHub()
+		d, size := drainRun(b, c, n, c.mosq.URL())
+		raw := rawPahoRate(b, c.mosq.URL(), "RAW-1", c.secrets["RAW-1"], "yz/v1/outlets/RAW-1/up/raw", n, size, false)
+		rate := float64(n) / d.Seconds()
+		b.ReportMetric(rate, "events/s")
+		b.ReportMetric(raw, "raw_msgs/s")
+		b.ReportMetric(rate/raw, "x_raw")
+		b.ReportMetric(float64(size), "event_bytes")
+		b.ReportMetric(0, "ns/op")
+	}
+}
+
+// BenchmarkSlowLink drains through a proxy adding 50 ms of round trip and
+// limiting bandwidth to 2 Mbit/s, and compares with a stop-and-wait client
+// sending one event per message over the same link.
+func BenchmarkSlowLink(b *testing.B) {
+	const n = 20000
+	const bw = 2_000_000 / 8
+	for i := 0; i < b.N; i++ {
+		c := newBenchCluster(b, "mosquitto", "SH-001", "RAW-1")
+		c.startHub()
+		proxy := harness.NewProxy(b, c.mosq.Addr())
+		proxy.SetLatency(25 * time.Millisecond)
+		proxy.SetBandwidth(bw)
+		d, size := drainRun(b, c, n, proxy.URL())
+		up, down := proxy.Bytes()
+		rate := float64(n) / d.Seconds()
+		saw := rawPahoRate(b, proxy.URL(), "RAW-1", c.secrets["RAW-1"], "yz/v1/outlets/RAW-1/up/raw", 60, size, true)
+		useful := rate * float64(size) / bw
+		b.ReportMetric(rate, "events/s")
+		b.ReportMetric(useful, "useful_x_link")
+		b.ReportMetric(float64(up+down)/float64(n), "wire_bytes/event")
+		b.ReportMetric(saw, "stopwait_events/s")
+		b.ReportMetric(rate/saw, "x_stopwait")
+		b.ReportMetric(0, "ns/op")
+	}
+}
+
+// BenchmarkMemoryAndStart starts an agent on a backlog of 1,000,000 events,
+// measures how soon it serves /healthz and takes a scan, then samples its
+// anonymous memory and Go heap while it drains to the hub.
+func BenchmarkMemoryAndStart(b *testing.B) {
+	const n = 1000000
+	for i := 0; i < b.N; i++ {
+		c := newBenchCluster(b, "embedded", "SH-001")
+		a := c.newAgent("SH-001")
+		fillBacklog(b, a.dir, "SH-001", n)
+		c.startHub()
+		start := time.Now()
+		a.proc = harness.Start(b, c.bins["yizhan-agent"], "run", "--data", a.dir, "--outlet", a.id, "--secret", c.secrets[a.id],
+			"--broker", c.brokerURL(), "--http", a.http, "--log-format", "text")
+		harness.WaitHTTP(b, "http://"+a.http+"/healthz", 30*time.Second)
+		health := time.Since(start)
+		if _, code, err := postScan(a.http, "FIRST-SCAN"); err != nil || code != 201 {
+			b.Fatalf("first scan: %d %v", code, err)
+		}
+		firstScan := time.Since(start)
+		var maxRSS, maxHeap float64
+		sample := func() {
+			if v := rssAnon(a.proc.Pid()); v > maxRSS {
+				maxRSS = v
+			}
+			if v := heapInuse(a.http); v > maxHeap {
+				maxHeap = v
+			}
+		}
+		harness.Eventually(b, 20*time.Minute, func() (bool, string) {
+			sample()
+			h := c.hubAcked("SH-001")
+			return h >= n, fmt.Sprintf("hub acked %d of %d", h, n)
+		})
+		drain := time.Since(start)
+		b.ReportMetric(health.Seconds()*1000, "healthz_ms")
+		b.ReportMetric(firstScan.Seconds()*1000, "first_scan_ms")
+		b.ReportMetric(maxRSS/(1<<20), "max_rss_anon_MB")
+		b.ReportMetric(maxHeap/(1<<20), "max_heap_MB")
+		b.ReportMetric(float64(n)/drain.Seconds(), "drain_events/s")
+		b.ReportMetric(0, "ns/op")
+	}
+}
+
+func rssAnon(pid int) float64 {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "RssAnon:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func heapInuse(addr string) float64 {
+	resp, err := httpc.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+			v, _ := strconv.ParseFloat(rest, 64)
+			return v
+		}
+	}
+	return 0
+}
