@@ -85,13 +85,13 @@ type Result struct {
 
 // Outlet is an outlet as the hub sees it.
 type Outlet struct {
-	ID          string    `json:"id"`
-	AckedSeq    uint64    `json:"acked_seq"`
-	LastSeen    time.Time `json:"last_seen"`
-	DownCursor  uint64    `json:"down_cursor"`
-	DeadLetters uint64    `json:"dead_letters"`
-	Events      uint64    `json:"events"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID       string `json:"id"`
+	AckedSeq uint64 `json:"acked_seq"`
+	// LastSeen is the last batch or pull; nil if never.
+	LastSeen    *time.Time `json:"last_seen"`
+	DownCursor  uint64     `json:"down_cursor"`
+	DeadLetters uint64     `json:"dead_letters"`
+	CreatedAt   time.Time  `json:"created_at"`
 	// HasSecret is false for outlets known only from traffic through an
 	// external broker, which holds their credentials.
 	HasSecret bool `json:"has_secret"`

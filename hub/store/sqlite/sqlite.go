@@ -334,7 +334,8 @@ func scanOutlet(sc interface{ Scan(...any) error }) (store.Outlet, error) {
 	}
 	o.AckedSeq, o.DownCursor, o.DeadLetters = uint64(acked), uint64(cursor), uint64(dead)
 	if seen > 0 {
-		o.LastSeen = time.UnixMilli(seen).UTC()
+		t := time.UnixMilli(seen).UTC()
+		o.LastSeen = &t
 	}
 	o.CreatedAt = time.UnixMilli(created).UTC()
 	return o, nil

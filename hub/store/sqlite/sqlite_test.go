@@ -156,7 +156,7 @@ func TestRejectCountersAndPull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.DownCursor != 7 || o.AckedSeq != 2 || o.LastSeen.IsZero() {
+	if o.DownCursor != 7 || o.AckedSeq != 2 || o.LastSeen == nil {
 		t.Errorf("outlet = %+v", o)
 	}
 }

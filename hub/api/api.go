@@ -1,0 +1,217 @@
+// Package api is the hub's HTTP JSON API for head office:
+//
+//	GET  /api/v1/outlets              every outlet's sync state
+//	GET  /api/v1/outlets/{id}         one outlet plus its recent dead letters
+//	GET  /api/v1/parcels/{waybill}    every outlet's events about a waybill, HLC order
+//	POST /api/v1/downlink             create a hub event for one outlet or "*"
+//	GET  /api/v1/rejects              refused messages and events by code
+//	GET  /healthz                     liveness, no auth
+//	GET  /metrics                     Prometheus text, no auth
+//
+// Every /api route needs "Authorization: Bearer <token>". Errors are
+// {"error": "..."} with a 4xx or 5xx status.
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/yizhan/yizhan/hub/ingest"
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Reader is the part of the store the API reads.
+type Reader interface {
+	Outlets(ctx context.Context) ([]store.Outlet, error)
+	Outlet(ctx context.Context, id string) (store.Outlet, error)
+	DeadLetters(ctx context.Context, outlet string, limit int) ([]store.DeadLetter, error)
+	Counters(ctx context.Context) (map[string]uint64, error)
+	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
+}
+
+// Downlinker creates hub events for outlets.
+type Downlinker interface {
+	PublishDown(ctx context.Context, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error)
+}
+
+// Options configure Handler. Token must not be empty.
+type Options struct {
+	Store    Reader
+	Down     Downlinker
+	Token    string
+	Gatherer prometheus.Gatherer
+	Log      *slog.Logger
+}
+
+// Handler returns the API's http.Handler.
+func Handler(opt Options) http.Handler {
+	a := &api{opt: opt}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{}))
+	mux.Handle("GET /api/v1/outlets", a.auth(a.outlets))
+	mux.Handle("GET /api/v1/outlets/{id}", a.auth(a.outlet))
+	mux.Handle("GET /api/v1/parcels/{waybill}", a.auth(a.parcel))
+	mux.Handle("POST /api/v1/downlink", a.auth(a.downlink))
+	mux.Handle("GET /api/v1/rejects", a.auth(a.rejects))
+	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, r *http.Request) {
+		writeErr(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
+	}))
+	return mux
+}
+
+type api struct{ opt Options }
+
+func (a *api) auth(next http.HandlerFunc) http.Handler {
+	want := []byte("Bearer " + a.opt.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("Authorization"))
+		if a.opt.Token == "" || subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="yizhan-hub"`)
+			writeErr(w, http.StatusUnauthorized, "missing or wrong API token: send Authorization: Bearer <token>")
+			return
+		}
+		next(w, r)
+	})
+}
+
+func (a *api) outlets(w http.ResponseWriter, r *http.Request) {
+	os, err := a.opt.Store.Outlets(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if os == nil {
+		os = []store.Outlet{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"outlets": os})
+}
+
+type deadLetterJSON struct {
+	Seq    uint64          `json:"seq"`
+	Code   string          `json:"code"`
+	Reason string          `json:"reason"`
+	At     time.Time       `json:"at"`
+	Event  json.RawMessage `json:"event,omitempty"`
+}
+
+func (a *api) outlet(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	o, err := a.opt.Store.Outlet(r.Context(), id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	dls, err := a.opt.Store.DeadLetters(r.Context(), id, 50)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	recent := make([]deadLetterJSON, 0, len(dls))
+	for _, d := range dls {
+		dj := deadLetterJSON{Seq: d.Seq, Code: d.Code, Reason: d.Reason, At: d.At}
+		if json.Valid(d.Event) {
+			dj.Event = d.Event
+		}
+		recent = append(recent, dj)
+	}
+	writeJSON(w, http.StatusOK, struct {
+		store.Outlet
+		RecentDeadLetters []deadLetterJSON `json:"recent_dead_letters"`
+	}{o, recent})
+}
+
+func (a *api) parcel(w http.ResponseWriter, r *http.Request) {
+	wb := r.PathValue("waybill")
+	evs, err := a.opt.Store.SubjectEvents(r.Context(), wb)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if len(evs) == 0 {
+		writeErr(w, http.StatusNotFound, "no events for waybill "+wb)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"waybill": wb, "events": evs})
+}
+
+type downlinkReq struct {
+	Target  string          `json:"target"`
+	Type    string          `json:"type"`
+	Subject string          `json:"subject"`
+	Payload json.RawMessage `json:"payload"`
+	Actor   string          `json:"actor"`
+}
+
+func (a *api) downlink(w http.ResponseWriter, r *http.Request) {
+	var req downlinkReq
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, syncproto.MaxEventBytes+4096))
+	if err := dec.Decode(&req); err != nil {
+		writeErr(w, http.StatusBadRequest, "request body: "+err.Error())
+		return
+	}
+	if req.Target == "" || req.Type == "" {
+		writeErr(w, http.StatusBadRequest, `"target" (an outlet id or "*") and "type" are required`)
+		return
+	}
+	if req.Actor == "" {
+		req.Actor = "head-office"
+	}
+	seq, err := a.opt.Down.PublishDown(r.Context(), req.Target, req.Type, req.Subject, req.Payload, req.Actor)
+	if err != nil {
+		// Validation failures come back before anything is stored.
+		if errors.Is(err, ingest.ErrInvalidDownlink) {
+			writeErr(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"seq": seq, "target": req.Target})
+}
+
+func (a *api) rejects(w http.ResponseWriter, r *http.Request) {
+	c, err := a.opt.Store.Counters(r.Context())
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	byCode := map[string]uint64{}
+	for k, n := range c {
+		if code, ok := strings.CutPrefix(k, store.CounterRejectPrefix); ok {
+			byCode[code] = n
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"rejects": byCode, "replayed_batches": c[store.CounterReplayed]})
+}
+
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		writeErr(w, http.StatusNotFound, err.Error())
+		return
+	}
+	a.opt.Log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeErr(w, http.StatusInternalServerError, "internal error; see the hub log")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}

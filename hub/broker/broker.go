@@ -1,0 +1,214 @@
+// Package broker is the hub's embedded MQTT broker (mochi-mqtt v2) with
+// per-outlet authentication and a deny-by-default ACL:
+//
+//   - user name = outlet id, password = its secret, checked against the
+//     store on every connect, so an outlet registered while the hub runs can
+//     connect at once;
+//   - an outlet may publish only under yz/v1/outlets/<id>/up/ and subscribe
+//     only to yz/v1/outlets/<id>/down/... and yz/v1/broadcast/...;
+//   - a will message must obey the same publish rule (mochi publishes wills
+//     without an ACL check), retained publishes from outlets are stored as
+//     plain ones, and a client id held by another outlet cannot be taken over.
+//
+// The hub itself uses mochi's inline client, which bypasses the ACL hook:
+// inline Publish and Subscribe never call OnACLCheck.
+//
+// Unlike Mosquitto, mochi disconnects an MQTT 3.1.1 client that publishes at
+// QoS 1 to a topic it may not write (v5 clients get a PUBACK with "not
+// authorized"); a QoS 0 publish is dropped silently.
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Secrets looks up an outlet's stored secret hash (store.HashSecret format),
+// returning an error wrapping store.ErrNotFound for unknown outlets.
+type Secrets interface {
+	SecretHash(ctx context.Context, id string) (string, error)
+}
+
+// Options configure Start.
+type Options struct {
+	// Addr is the TCP listen address, e.g. "127.0.0.1:1883" or ":0".
+	Addr    string
+	Secrets Secrets
+	Log     *slog.Logger
+}
+
+// Broker is a running embedded broker.
+type Broker struct {
+	srv *mqtt.Server
+	tcp *listeners.TCP
+	log *slog.Logger
+}
+
+// Start listens on opt.Addr and serves until Close.
+func Start(opt Options) (*Broker, error) {
+	if opt.Secrets == nil || opt.Log == nil {
+		return nil, errors.New("broker: Secrets and Log are required")
+	}
+	caps := mqtt.NewDefaultServerCapabilities()
+	// Frames above syncproto's limit are refused anyway; this stops a client
+	// from making the broker buffer far more than that.
+	caps.MaximumPacketSize = 2 * syncproto.MaxFrameBytes
+	srv := mqtt.New(&mqtt.Options{
+		InlineClient: true,
+		Capabilities: caps,
+		Logger:       slog.New(minLevel{opt.Log.With("component", "mqtt").Handler(), slog.LevelWarn}),
+	})
+	b := &Broker{srv: srv, log: opt.Log}
+	if err := srv.AddHook(&aclHook{secrets: opt.Secrets, srv: srv, log: opt.Log}, nil); err != nil {
+		return nil, fmt.Errorf("broker: add auth hook: %w", err)
+	}
+	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: opt.Addr})
+	if err := srv.AddListener(b.tcp); err != nil {
+		return nil, fmt.Errorf("listen for MQTT on %s: %w (is another broker or hub running there? choose another address with --mqtt-listen, e.g. 127.0.0.1:1884)", opt.Addr, err)
+	}
+	if err := srv.Serve(); err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("start MQTT broker on %s: %w", opt.Addr, err)
+	}
+	return b, nil
+}
+
+// Addr is the address the broker listens on (with the real port if opt.Addr
+// asked for port 0).
+func (b *Broker) Addr() string { return b.tcp.Address() }
+
+// Subscribe delivers every message matching filter to fn, on the publishing
+// client's goroutine; fn must not block for long. The payload is not reused
+// by the broker and may be kept.
+func (b *Broker) Subscribe(filter string, id int, fn func(topic string, payload []byte)) error {
+	return b.srv.Subscribe(filter, id, func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+		fn(pk.TopicName, pk.Payload)
+	})
+}
+
+// Publish sends payload to topic at QoS 1 from the hub's inline client.
+func (b *Broker) Publish(_ context.Context, topic string, payload []byte) error {
+	return b.srv.Publish(topic, payload, false, 1)
+}
+
+// Close disconnects every client and stops listening.
+func (b *Broker) Close() error { return b.srv.Close() }
+
+type aclHook struct {
+	mqtt.HookBase
+	secrets Secrets
+	srv     *mqtt.Server
+	log     *slog.Logger
+}
+
+func (h *aclHook) ID() string { return "yizhan-outlet-acl" }
+
+func (h *aclHook) Provides(b byte) bool {
+	switch b {
+	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish:
+		return true
+	}
+	return false
+}
+
+func (h *aclHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	user := string(pk.Connect.Username)
+	deny := func(why string, args ...any) bool {
+		h.log.Warn("MQTT connection refused", append([]any{"user", user, "client_id", cl.ID, "remote", cl.Net.Remote, "why", why}, args...)...)
+		return false
+	}
+	if err := syncproto.ValidOutletID(user); err != nil {
+		return deny("user name is not an outlet id")
+	}
+	hash, err := h.secrets.SecretHash(context.Background(), user)
+	if errors.Is(err, store.ErrNotFound) {
+		return deny("unknown outlet; register it with `yizhan-hub outlet add`")
+	}
+	if err != nil {
+		return deny("secret lookup failed", "err", err)
+	}
+	if !store.CheckSecret(hash, string(pk.Connect.Password)) {
+		return deny("wrong secret")
+	}
+	if pk.Connect.WillFlag && !mayWrite(user, pk.Connect.WillTopic) {
+		return deny("will topic not allowed", "topic", pk.Connect.WillTopic)
+	}
+	if other, ok := h.srv.Clients.Get(cl.ID); ok && string(other.Properties.Username) != user {
+		return deny("client id is in use by another outlet", "holder", string(other.Properties.Username))
+	}
+	return true
+}
+
+func (h *aclHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	if cl.Net.Inline {
+		return true
+	}
+	user := string(cl.Properties.Username)
+	if syncproto.ValidOutletID(user) != nil {
+		return false
+	}
+	ok := mayRead(user, topic)
+	if write {
+		ok = mayWrite(user, topic)
+	}
+	if !ok {
+		h.log.Warn("MQTT access denied", "outlet", user, "topic", topic, "write", write)
+	}
+	return ok
+}
+
+// OnPublish keeps outlets from leaving retained messages in the hub's
+// uplink tree.
+func (h *aclHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	if !cl.Net.Inline {
+		pk.FixedHeader.Retain = false
+	}
+	return pk, nil
+}
+
+// mayWrite: a concrete topic under the outlet's own uplink.
+func mayWrite(outlet, topic string) bool {
+	rest, ok := strings.CutPrefix(topic, "yz/v1/outlets/"+outlet+"/up/")
+	return ok && rest != "" && !strings.ContainsAny(topic, "+#")
+}
+
+// mayRead: a topic or filter entirely inside the outlet's own downlink or
+// the broadcast tree. Wildcards are allowed only below those prefixes.
+func mayRead(outlet, filter string) bool {
+	for _, root := range []string{"yz/v1/outlets/" + outlet + "/down", "yz/v1/broadcast"} {
+		if filter == root+"/#" {
+			return true
+		}
+		if rest, ok := strings.CutPrefix(filter, root+"/"); ok && rest != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// minLevel drops records below level, so the broker's per-connection info
+// lines stay out of the hub's log.
+type minLevel struct {
+	slog.Handler
+	level slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.level && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(a), m.level}
+}
+
+func (m minLevel) WithGroup(n string) slog.Handler { return minLevel{m.Handler.WithGroup(n), m.level} }

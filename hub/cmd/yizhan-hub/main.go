@@ -1,0 +1,259 @@
+// Command yizhan-hub is the head-office hub: it embeds an MQTT broker (or
+// joins an external one), stores every outlet's events and serves the
+// head-office API.
+//
+//	yizhan-hub run --data DIR --http ADDR [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
+//	yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
+//	yizhan-hub outlet list --data DIR
+//
+// Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/yizhan/yizhan/hub/server"
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/store/sqlite"
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+const usage = `usage:
+  yizhan-hub run --data DIR [--http ADDR] [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
+  yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
+  yizhan-hub outlet list --data DIR
+Run "yizhan-hub run -h" or "yizhan-hub outlet add -h" for the flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	var ue usageError
+	var ce *server.ConfigError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "yizhan-hub: %s\n", err)
+		if ue.msg == "" || strings.HasPrefix(ue.msg, "unknown command") {
+			fmt.Fprint(stderr, usage)
+		}
+		return 2
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "yizhan-hub: %s\n", err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "yizhan-hub: %s\n", err)
+	return 1
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"a command is required"}
+	}
+	switch args[0] {
+	case "run":
+		return cmdRun(args[1:], stderr)
+	case "outlet":
+		if len(args) < 2 {
+			return usageError{"outlet: say add or list"}
+		}
+		switch args[1] {
+		case "add":
+			return cmdOutletAdd(args[2:], stdout, stderr)
+		case "list":
+			return cmdOutletList(args[2:], stdout, stderr)
+		}
+		return usageError{fmt.Sprintf("unknown command: outlet %s", args[1])}
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command: %s", args[0])}
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}
+
+func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("--log-level %q: use debug, info, warn or error", level)}
+	}
+	o := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, o)), nil
+	}
+	return nil, usageError{fmt.Sprintf("--log-format %q: use json or text", format)}
+}
+
+func cmdRun(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg server.Config
+	fs.StringVar(&cfg.DataDir, "data", "", "data directory (hub.db, api-token); created if missing")
+	fs.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8070", "HTTP API listen address")
+	fs.StringVar(&cfg.MQTTListen, "mqtt-listen", "127.0.0.1:1883", "embedded MQTT broker listen address")
+	fs.StringVar(&cfg.BrokerURL, "broker", "", "external broker tcp://user:pass@host:port instead of the embedded one")
+	fs.StringVar(&cfg.ClientID, "mqtt-client-id", "", "client id at the external broker (default yizhan-hub-<hostname>)")
+	fs.StringVar(&cfg.StoreURL, "store", "", "store URL (default sqlite://DIR/hub.db)")
+	fs.StringVar(&cfg.APIToken, "api-token", "", "API bearer token (default: read or create DIR/api-token)")
+	logFormat := fs.String("log-format", "json", "log format: json or text")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	mqttSet := false
+	fs.Visit(func(f *flag.Flag) { mqttSet = mqttSet || f.Name == "mqtt-listen" })
+	if mqttSet && cfg.BrokerURL != "" {
+		return usageError{"--mqtt-listen and --broker exclude each other: the hub either embeds a broker or uses an external one"}
+	}
+	if cfg.DataDir == "" && (cfg.StoreURL == "" || cfg.APIToken == "") {
+		return usageError{"--data DIR is required"}
+	}
+	log, err := newLogger(*logFormat, *logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	cfg.Log = log
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	return server.Run(ctx, cfg)
+}
+
+func openStore(dataDir, storeURL string) (*sqlite.Store, error) {
+	if dataDir == "" && storeURL == "" {
+		return nil, usageError{"--data DIR is required"}
+	}
+	path, err := server.StorePath(dataDir, storeURL)
+	if err != nil {
+		return nil, err
+	}
+	if dataDir != "" {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory %s: %w", dataDir, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return sqlite.Open(ctx, path, sqlite.Options{})
+}
+
+func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("outlet add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "", "the hub's data directory (works while the hub runs)")
+	storeURL := fs.String("store", "", "store URL (default sqlite://DIR/hub.db)")
+	id := fs.String("id", "", "outlet id: letters, digits, '-' and '_' (e.g. SH-001)")
+	secret := fs.String("secret", "", "the outlet's secret (default: generate 32 random bytes, base64url)")
+	rotate := fs.Bool("rotate", false, "replace the secret of an outlet that is already registered")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := syncproto.ValidOutletID(*id); err != nil {
+		return usageError{"--id: " + err.Error()}
+	}
+	if *secret == "" {
+		s, err := store.NewSecret()
+		if err != nil {
+			return fmt.Errorf("generate secret: %w", err)
+		}
+		*secret = s
+	} else {
+		for _, r := range *secret {
+			if unicode.IsControl(r) || unicode.IsSpace(r) {
+				return usageError{"--secret must not contain spaces or control characters"}
+			}
+		}
+		if len(*secret) < 16 {
+			fmt.Fprintln(stderr, "yizhan-hub: warning: a secret shorter than 16 characters is easy to guess; omit --secret to generate one")
+		}
+	}
+	st, err := openStore(*dataDir, *storeURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	hash, err := store.HashSecret(*secret)
+	if err != nil {
+		return fmt.Errorf("hash secret: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := st.AddOutlet(ctx, *id, hash, *rotate); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return fmt.Errorf("outlet %s is already registered; pass --rotate to give it a new secret", *id)
+		}
+		return err
+	}
+	// Only the secret on stdout, so scripts can capture it.
+	fmt.Fprintln(stdout, *secret)
+	return nil
+}
+
+func cmdOutletList(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("outlet list", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "", "the hub's data directory")
+	storeURL := fs.String("store", "", "store URL (default sqlite://DIR/hub.db)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	st, err := openStore(*dataDir, *storeURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	os, err := st.Outlets(context.Background())
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tACKED_SEQ\tLAST_SEEN\tDOWN_CURSOR\tDEAD_LETTERS\tCREDENTIALS")
+	for _, o := range os {
+		seen := "never"
+		if o.LastSeen != nil {
+			seen = o.LastSeen.Format(time.RFC3339)
+		}
+		cred := "yes"
+		if !o.HasSecret {
+			cred = "no (external broker)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\n", o.ID, o.AckedSeq, seen, o.DownCursor, o.DeadLetters, cred)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,493 @@
+// Package ingest is the hub's transport-agnostic core: it turns uplink MQTT
+// messages (batches, pulls) into store commits and reply messages (acks,
+// downlink), and publishes hub-made downlink events. The embedded broker and
+// the external-broker client both feed it through Dispatch or Handle.
+//
+// Many uplink batches are committed in one store transaction: handlers queue
+// their work for a single writer goroutine, which takes everything waiting
+// (up to a bound) and commits it at once. An ack leaves only after the
+// transaction holding its batch committed.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+)
+
+// Message is one MQTT message to publish.
+type Message struct {
+	Topic   string
+	Payload []byte
+}
+
+// Publisher sends messages through whichever broker the hub uses, at QoS 1.
+type Publisher interface {
+	Publish(ctx context.Context, topic string, payload []byte) error
+}
+
+// Options configure a Hub. Store and Log are required.
+type Options struct {
+	Store store.Store
+	Log   *slog.Logger
+	// Registerer receives the hub's metrics; nil means none.
+	Registerer prometheus.Registerer
+	// Now is the wall clock; time.Now if nil.
+	Now func() time.Time
+	// QueueLen bounds the work waiting for the writer; handlers block
+	// (and so slow the broker's delivery) when it is full. Default 1024.
+	QueueLen int
+	// MaxGroupEvents bounds the events committed in one transaction.
+	// Default 20000.
+	MaxGroupEvents int
+	// MaxHandlers bounds concurrent Dispatch handlers. Default 256.
+	MaxHandlers int
+	// DownMaxEvents and DownMaxBytes bound one Down frame.
+	// Defaults 500 and 256 KiB of event JSON.
+	DownMaxEvents, DownMaxBytes int
+	// MaxSkew bounds how far ahead of the hub's clock an outlet's HLC may
+	// pull the hub's HLC. Default 1 minute.
+	MaxSkew time.Duration
+}
+
+// Hub handles uplink traffic and downlink publishing.
+type Hub struct {
+	opt   Options
+	st    store.Store
+	log   *slog.Logger
+	clock *hlc.Clock
+	m     *metrics
+
+	queue    chan *req
+	mu       sync.RWMutex // guards stopping and closed against new work
+	stopping bool         // Dispatch takes no more messages
+	closed   bool         // queue is closed
+	writerD  chan struct{}
+
+	pubMu sync.RWMutex
+	pub   Publisher
+
+	sem      chan struct{}
+	inflight sync.WaitGroup
+}
+
+type req struct {
+	ctx    context.Context
+	unit   store.Unit
+	events int
+	done   chan reply
+}
+
+type reply struct {
+	res store.Result
+	err error
+}
+
+// ErrClosed is returned for work submitted after Close.
+var ErrClosed = errors.New("hub is shutting down")
+
+// ErrInvalidDownlink wraps PublishDown's validation errors: the caller's
+// request was wrong and nothing was stored.
+var ErrInvalidDownlink = errors.New("invalid downlink event")
+
+// New starts a Hub's writer goroutine. Call Close to stop it.
+func New(opt Options) (*Hub, error) {
+	if opt.Store == nil || opt.Log == nil {
+		return nil, errors.New("ingest: Store and Log are required")
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.QueueLen <= 0 {
+		opt.QueueLen = 1024
+	}
+	if opt.MaxGroupEvents <= 0 {
+		opt.MaxGroupEvents = 20000
+	}
+	if opt.MaxHandlers <= 0 {
+		opt.MaxHandlers = 256
+	}
+	if opt.DownMaxEvents <= 0 {
+		opt.DownMaxEvents = 500
+	}
+	if opt.DownMaxBytes <= 0 {
+		opt.DownMaxBytes = 256 << 10
+	}
+	if opt.MaxSkew <= 0 {
+		opt.MaxSkew = time.Minute
+	}
+	h := &Hub{
+		opt: opt, st: opt.Store, log: opt.Log,
+		clock:   hlc.New(opt.Now, 0),
+		queue:   make(chan *req, opt.QueueLen),
+		writerD: make(chan struct{}),
+		sem:     make(chan struct{}, opt.MaxHandlers),
+	}
+	m, err := newMetrics(opt.Registerer, func() float64 { return float64(len(h.queue)) })
+	if err != nil {
+		return nil, err
+	}
+	h.m = m
+	go h.writer()
+	return h, nil
+}
+
+// SetPublisher sets where Dispatch replies and downlink pokes go.
+func (h *Hub) SetPublisher(p Publisher) {
+	h.pubMu.Lock()
+	h.pub = p
+	h.pubMu.Unlock()
+}
+
+func (h *Hub) publisher() Publisher {
+	h.pubMu.RLock()
+	defer h.pubMu.RUnlock()
+	return h.pub
+}
+
+// Close waits for running handlers, then stops the writer after it has
+// committed what was queued.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	h.stopping = true
+	h.mu.Unlock()
+	h.inflight.Wait()
+	h.mu.Lock()
+	if !h.closed {
+		h.closed = true
+		close(h.queue)
+	}
+	h.mu.Unlock()
+	<-h.writerD
+}
+
+// Dispatch handles one received message on its own goroutine and publishes
+// the replies. It blocks while MaxHandlers are running, which pushes back on
+// the transport. payload must not be modified afterwards.
+func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
+	h.mu.RLock()
+	if h.stopping {
+		h.mu.RUnlock()
+		return
+	}
+	h.inflight.Add(1)
+	h.mu.RUnlock()
+	select {
+	case h.sem <- struct{}{}:
+	case <-ctx.Done():
+		h.inflight.Done()
+		return
+	}
+	go func() {
+		defer func() { <-h.sem; h.inflight.Done() }()
+		for _, m := range h.Handle(ctx, topic, payload) {
+			p := h.publisher()
+			if p == nil {
+				h.log.Error("no publisher set; reply dropped", "topic", m.Topic)
+				continue
+			}
+			if err := p.Publish(ctx, m.Topic, m.Payload); err != nil {
+				// The agent resends or pulls again; nothing is lost.
+				h.log.Warn("publish reply failed", "topic", m.Topic, "err", err)
+			}
+		}
+	}()
+}
+
+// Handle processes one uplink message and returns the replies to publish.
+// It never panics on any input; bad input is counted, logged and, where the
+// topic names an outlet, answered with an Ack carrying the problem.
+func (h *Hub) Handle(ctx context.Context, topic string, payload []byte) (out []Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			h.log.Error("handler panic; message dropped", "topic", topic, "panic", fmt.Sprint(r))
+			h.m.frames.WithLabelValues("unknown", "error").Inc()
+			out = nil
+		}
+	}()
+	outlet, leaf, err := syncproto.ParseUplink(topic)
+	if err != nil {
+		h.reject(ctx, "", "unknown", &syncproto.DecodeError{Code: syncproto.CodeMalformed, Reason: err.Error()})
+		return nil
+	}
+	switch leaf {
+	case "batch":
+		return h.handleBatch(ctx, outlet, payload)
+	case "pull":
+		return h.handlePull(ctx, outlet, payload)
+	}
+	err = &syncproto.DecodeError{Code: syncproto.CodeMalformed, Reason: fmt.Sprintf("unknown uplink topic %q", topic)}
+	return h.refuse(ctx, outlet, "unknown", err)
+}
+
+func (h *Hub) handleBatch(ctx context.Context, outlet string, payload []byte) []Message {
+	var b syncproto.Batch
+	_, err := syncproto.Decode(payload, syncproto.KindBatch, &b)
+	if err == nil {
+		err = syncproto.CheckBatch(&b, outlet)
+	}
+	if err == nil && b.Last > math.MaxInt64 {
+		err = &syncproto.DecodeError{Code: syncproto.CodeMalformed, Reason: fmt.Sprintf("batch sequence %d is out of range", b.Last)}
+	}
+	if err != nil {
+		return h.refuse(ctx, outlet, "batch", err)
+	}
+	res, err := h.submit(ctx, store.Unit{Batch: &b}, len(b.Events))
+	if err != nil {
+		// No ack: the agent resends from its cursor.
+		h.log.Error("commit batch failed", "outlet", outlet, "first", b.First, "last", b.Last, "err", err)
+		h.m.frames.WithLabelValues("batch", "error").Inc()
+		return nil
+	}
+	var top hlc.Timestamp
+	for i := range b.Events {
+		top = max(top, b.Events[i].HLC)
+	}
+	result := "ok"
+	if res.Replayed {
+		result = "replayed"
+	} else {
+		h.m.events.Add(float64(len(b.Events) - len(res.Rejected)))
+	}
+	h.m.frames.WithLabelValues("batch", result).Inc()
+	for _, r := range res.Rejected {
+		h.m.rejects.WithLabelValues(r.Code).Inc()
+	}
+	if len(res.Rejected) > 0 && !res.Replayed {
+		h.log.Warn("events dead-lettered", "outlet", outlet, "count", len(res.Rejected),
+			"first_seq", res.Rejected[0].Seq, "code", res.Rejected[0].Code, "reason", res.Rejected[0].Reason)
+	}
+	return h.ack(outlet, syncproto.Ack{Origin: outlet, AckedSeq: res.AckedSeq, HubHLC: h.observe(top), Rejected: res.Rejected})
+}
+
+func (h *Hub) handlePull(ctx context.Context, outlet string, payload []byte) []Message {
+	var p syncproto.Pull
+	_, err := syncproto.Decode(payload, syncproto.KindPull, &p)
+	if err == nil && p.Origin != outlet {
+		err = &syncproto.DecodeError{Code: syncproto.CodeOriginMismatch,
+			Reason: fmt.Sprintf("pull claims origin %q but was sent by outlet %q", p.Origin, outlet)}
+	}
+	if err != nil {
+		return h.refuse(ctx, outlet, "pull", err)
+	}
+	if _, err := h.submit(ctx, store.Unit{Pull: &p}, 0); err != nil {
+		h.log.Error("record pull cursor failed", "outlet", outlet, "since", p.Since, "err", err)
+	}
+	evs, through, more, err := h.st.Down(ctx, outlet, p.Since, h.opt.DownMaxEvents, h.opt.DownMaxBytes)
+	if err != nil {
+		h.log.Error("read downlink failed", "outlet", outlet, "since", p.Since, "err", err)
+		h.m.frames.WithLabelValues("pull", "error").Inc()
+		return nil
+	}
+	if evs == nil {
+		evs = []syncproto.Event{}
+	}
+	d := syncproto.Down{Target: outlet, From: p.Since, Through: through, Events: evs, More: more, HubTime: h.opt.Now().UnixMilli()}
+	frame, err := syncproto.Encode(syncproto.KindDown, d, 1024)
+	if err != nil {
+		h.log.Error("encode downlink failed", "outlet", outlet, "since", p.Since, "err", err)
+		h.m.frames.WithLabelValues("pull", "error").Inc()
+		return nil
+	}
+	h.m.frames.WithLabelValues("pull", "ok").Inc()
+	h.m.downSent.Add(float64(len(evs)))
+	return []Message{{Topic: syncproto.DownTopic(outlet), Payload: frame}}
+}
+
+// refuse counts and logs a message that could not be taken and answers the
+// outlet with an Ack carrying the problem and its current acked sequence.
+func (h *Hub) refuse(ctx context.Context, outlet, leaf string, err error) []Message {
+	prob := h.reject(ctx, outlet, leaf, err)
+	var acked uint64
+	if o, err := h.st.Outlet(ctx, outlet); err == nil {
+		acked = o.AckedSeq
+	}
+	return h.ack(outlet, syncproto.Ack{Origin: outlet, AckedSeq: acked, HubHLC: h.clock.Now(), Error: prob})
+}
+
+func (h *Hub) reject(ctx context.Context, outlet, leaf string, err error) *syncproto.Problem {
+	prob := &syncproto.Problem{Code: syncproto.ErrorCode(err), Reason: err.Error()}
+	var de *syncproto.DecodeError
+	if errors.As(err, &de) {
+		prob = de.Problem()
+	}
+	h.m.frames.WithLabelValues(leaf, "rejected").Inc()
+	h.m.rejects.WithLabelValues(prob.Code).Inc()
+	lvl := slog.LevelWarn
+	if prob.Code == syncproto.CodeOriginMismatch {
+		// A spoofed origin is a client that tried to write as another outlet.
+		lvl = slog.LevelError
+	}
+	h.log.Log(ctx, lvl, "uplink message rejected", "outlet", outlet, "kind", leaf, "code", prob.Code, "reason", prob.Reason)
+	if _, err := h.submit(ctx, store.Unit{Count: map[string]uint64{store.CounterRejectPrefix + prob.Code: 1}}, 0); err != nil {
+		h.log.Warn("persist reject counter failed", "code", prob.Code, "err", err)
+	}
+	return prob
+}
+
+func (h *Hub) ack(outlet string, a syncproto.Ack) []Message {
+	a.HubTime = h.opt.Now().UnixMilli()
+	frame, err := syncproto.Encode(syncproto.KindAck, a, 4096)
+	if err != nil {
+		h.log.Error("encode ack failed", "outlet", outlet, "err", err)
+		return nil
+	}
+	return []Message{{Topic: syncproto.AckTopic(outlet), Payload: frame}}
+}
+
+// observe merges an outlet's newest stamp into the hub clock, unless it is
+// further ahead of the hub's wall clock than MaxSkew: one PC set a day ahead
+// must not drag every later hub stamp with it.
+func (h *Hub) observe(top hlc.Timestamp) hlc.Timestamp {
+	limit := h.opt.Now().Add(h.opt.MaxSkew).UnixMilli()
+	if top == 0 || top.WallMillis() > limit {
+		return h.clock.Now()
+	}
+	return h.clock.Observe(top)
+}
+
+// submit queues a unit for the writer and waits for its commit.
+func (h *Hub) submit(ctx context.Context, u store.Unit, events int) (store.Result, error) {
+	r := &req{ctx: ctx, unit: u, events: events, done: make(chan reply, 1)}
+	h.mu.RLock()
+	if h.closed {
+		h.mu.RUnlock()
+		return store.Result{}, ErrClosed
+	}
+	select {
+	case h.queue <- r:
+	case <-ctx.Done():
+		h.mu.RUnlock()
+		return store.Result{}, ctx.Err()
+	}
+	h.mu.RUnlock()
+	select {
+	case rep := <-r.done:
+		return rep.res, rep.err
+	case <-ctx.Done():
+		return store.Result{}, ctx.Err()
+	}
+}
+
+// writer commits everything waiting in the queue in one transaction, then
+// answers each request.
+func (h *Hub) writer() {
+	defer close(h.writerD)
+	var group []*req
+	units := make([]store.Unit, 0, 64)
+	for first := range h.queue {
+		group = append(group[:0], first)
+		n := first.events
+	drain:
+		for n < h.opt.MaxGroupEvents {
+			select {
+			case r, ok := <-h.queue:
+				if !ok {
+					break drain
+				}
+				group = append(group, r)
+				n += r.events
+			default:
+				break drain
+			}
+		}
+		units = units[:0]
+		for _, r := range group {
+			units = append(units, r.unit)
+		}
+		start := time.Now()
+		// The commit must not be cut short by one caller's context: the
+		// others' work is in the same transaction.
+		res, err := h.st.Commit(context.Background(), units)
+		h.m.commitSeconds.Observe(time.Since(start).Seconds())
+		h.m.commitUnits.Observe(float64(len(units)))
+		if err != nil && len(group) > 1 {
+			// Retry one by one so that a unit the store cannot take fails
+			// alone instead of taking its neighbours down with it.
+			h.log.Warn("group commit failed; retrying each message alone", "messages", len(group), "err", err)
+			for _, r := range group {
+				res, err := h.st.Commit(context.Background(), []store.Unit{r.unit})
+				if err != nil {
+					r.done <- reply{err: err}
+				} else {
+					r.done <- reply{res: res[0]}
+				}
+			}
+			continue
+		}
+		for i, r := range group {
+			if err != nil {
+				r.done <- reply{err: err}
+			} else {
+				r.done <- reply{res: res[i]}
+			}
+		}
+	}
+}
+
+// PublishDown creates a hub event for target (an outlet id or
+// syncproto.TargetAll), commits it to the downlink log, then pokes all
+// agents so they pull. It returns the event's hub sequence. A failed poke is
+// logged, not returned: the event is committed and agents fetch it on their
+// next pull.
+func (h *Hub) PublishDown(ctx context.Context, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error) {
+	if target != syncproto.TargetAll {
+		if err := syncproto.ValidOutletID(target); err != nil {
+			return 0, fmt.Errorf("%w: target: %v (or %q for all outlets)", ErrInvalidDownlink, err, syncproto.TargetAll)
+		}
+	}
+	if len(payload) > 0 && !json.Valid(payload) {
+		return 0, fmt.Errorf("%w: payload is not valid JSON", ErrInvalidDownlink)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return 0, fmt.Errorf("make event id: %w", err)
+	}
+	e := syncproto.Event{
+		ID: id.String(), Origin: syncproto.HubOrigin, Seq: 1, HLC: h.clock.Now(),
+		Actor: actor, Type: typ, V: 1, Subject: subject, Target: target, Payload: payload,
+	}
+	if err := syncproto.CheckEvent(&e); err != nil {
+		var de *syncproto.DecodeError
+		if errors.As(err, &de) {
+			return 0, fmt.Errorf("%w: %s", ErrInvalidDownlink, de.Reason)
+		}
+		return 0, fmt.Errorf("%w: %v", ErrInvalidDownlink, err)
+	}
+	seq, err := h.st.AppendDown(ctx, &e)
+	if err != nil {
+		return 0, err
+	}
+	h.m.downPublished.Inc()
+	h.log.Info("downlink event committed", "seq", seq, "target", target, "type", typ, "subject", subject)
+	h.Poke(ctx, seq)
+	return seq, nil
+}
+
+// Poke broadcasts that the downlink log has reached seq.
+func (h *Hub) Poke(ctx context.Context, seq uint64) {
+	frame, err := syncproto.Encode(syncproto.KindPoke, syncproto.Poke{Seq: seq}, -1)
+	if err != nil {
+		h.log.Error("encode poke failed", "err", err)
+		return
+	}
+	p := h.publisher()
+	if p == nil {
+		return
+	}
+	if err := p.Publish(ctx, syncproto.BroadcastPoke, frame); err != nil {
+		h.log.Warn("poke failed; agents get the event on their next pull", "seq", seq, "err", err)
+	}
+}

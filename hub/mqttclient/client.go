@@ -1,0 +1,223 @@
+// Package mqttclient connects the hub to an external MQTT broker (Mosquitto,
+// EMQX...) with paho. It joins syncproto's shared subscription so several
+// hub processes split the uplink, reconnects with jittered exponential
+// backoff (about 1 s up to about 2 min, reset only after a connection stayed
+// up), and resubscribes on every connect.
+//
+// The session is persistent (CleanSession=false) under a stable client id, so
+// a broker may queue uplink for a hub that restarts; correctness does not
+// depend on it, since agents resend from their acknowledged cursor.
+package mqttclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Options configure Start.
+type Options struct {
+	// URL is tcp://user:pass@host:port (ssl:// and tls:// also accepted).
+	URL      string
+	ClientID string
+	// Filter is the subscription; default syncproto.SharedUplink().
+	Filter string
+	// OnMessage receives every message; it may keep payload.
+	OnMessage func(topic string, payload []byte)
+	Log       *slog.Logger
+	// Stable is how long a connection must last before the backoff resets.
+	// Default 1 minute.
+	Stable time.Duration
+	// PublishTimeout bounds one publish. Default 10 s.
+	PublishTimeout time.Duration
+}
+
+// Client is a connection to an external broker, kept up until ctx ends.
+type Client struct {
+	opt  Options
+	c    paho.Client
+	lost chan error
+	done chan struct{}
+
+	mu        sync.Mutex
+	connected bool
+}
+
+// ParseURL checks a broker URL and returns the paho server address and the
+// credentials in it.
+func ParseURL(raw string) (server, user, pass string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", "", fmt.Errorf("broker URL %q: %w", raw, err)
+	}
+	switch u.Scheme {
+	case "tcp", "mqtt", "ssl", "tls", "mqtts":
+	default:
+		return "", "", "", fmt.Errorf("broker URL %q: scheme must be tcp:// (or ssl://), e.g. tcp://hub:secret@127.0.0.1:1883", raw)
+	}
+	if u.Host == "" || u.Port() == "" {
+		return "", "", "", fmt.Errorf("broker URL %q: needs host:port, e.g. tcp://hub:secret@127.0.0.1:1883", raw)
+	}
+	scheme := u.Scheme
+	if scheme == "mqtt" {
+		scheme = "tcp"
+	}
+	if scheme == "mqtts" {
+		scheme = "ssl"
+	}
+	if u.User != nil {
+		user = u.User.Username()
+		pass, _ = u.User.Password()
+	}
+	return scheme + "://" + u.Host, user, pass, nil
+}
+
+// Start begins connecting in the background and returns at once; the hub
+// keeps serving its API while the broker is unreachable.
+func Start(ctx context.Context, opt Options) (*Client, error) {
+	server, user, pass, err := ParseURL(opt.URL)
+	if err != nil {
+		return nil, err
+	}
+	if opt.OnMessage == nil || opt.Log == nil || opt.ClientID == "" {
+		return nil, errors.New("mqttclient: OnMessage, Log and ClientID are required")
+	}
+	if opt.Filter == "" {
+		opt.Filter = syncproto.SharedUplink()
+	}
+	if opt.Stable <= 0 {
+		opt.Stable = time.Minute
+	}
+	if opt.PublishTimeout <= 0 {
+		opt.PublishTimeout = 10 * time.Second
+	}
+	cl := &Client{opt: opt, lost: make(chan error, 1), done: make(chan struct{})}
+	handler := func(_ paho.Client, m paho.Message) { opt.OnMessage(m.Topic(), m.Payload()) }
+	po := paho.NewClientOptions().
+		AddBroker(server).
+		SetClientID(opt.ClientID).
+		SetUsername(user).
+		SetPassword(pass).
+		SetCleanSession(false).
+		SetAutoReconnect(false). // our loop reconnects, with backoff/v4
+		SetConnectRetry(false).
+		SetKeepAlive(30 * time.Second).
+		SetConnectTimeout(10 * time.Second).
+		SetOrderMatters(true). // the handler only queues; blocking it pushes back on the broker
+		SetDefaultPublishHandler(handler).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			select {
+			case cl.lost <- err:
+			default:
+			}
+		})
+	cl.c = paho.NewClient(po)
+	go cl.loop(ctx, handler, server, user)
+	return cl, nil
+}
+
+func (cl *Client) setConnected(v bool) {
+	cl.mu.Lock()
+	cl.connected = v
+	cl.mu.Unlock()
+}
+
+// Connected reports whether the client is connected and subscribed.
+func (cl *Client) Connected() bool {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	return cl.connected
+}
+
+func (cl *Client) loop(ctx context.Context, handler paho.MessageHandler, server, user string) {
+	defer close(cl.done)
+	log := cl.opt.Log.With("broker", server, "user", user)
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = time.Second
+	bo.MaxInterval = 2 * time.Minute
+	bo.MaxElapsedTime = 0
+	bo.RandomizationFactor = 0.5
+	bo.Reset()
+	wait := func() bool {
+		d := bo.NextBackOff()
+		log.Info("reconnecting to broker", "in", d.Round(time.Millisecond))
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for ctx.Err() == nil {
+		tok := cl.c.Connect()
+		tok.Wait()
+		if err := tok.Error(); err != nil {
+			log.Warn("connect to broker failed (check the URL, credentials and the broker's ACL for the hub user)", "err", err)
+			if !wait() {
+				return
+			}
+			continue
+		}
+		st := cl.c.Subscribe(cl.opt.Filter, 1, handler)
+		st.Wait()
+		if err := st.Error(); err != nil {
+			log.Error("subscribe failed", "filter", cl.opt.Filter, "err", err)
+			cl.c.Disconnect(250)
+			if !wait() {
+				return
+			}
+			continue
+		}
+		up := time.Now()
+		cl.setConnected(true)
+		log.Info("connected to broker", "filter", cl.opt.Filter)
+		select {
+		case err := <-cl.lost:
+			cl.setConnected(false)
+			log.Warn("lost broker connection", "err", err, "after", time.Since(up).Round(time.Second))
+			if time.Since(up) >= cl.opt.Stable {
+				bo.Reset()
+			}
+			if !wait() {
+				return
+			}
+		case <-ctx.Done():
+			cl.setConnected(false)
+			cl.c.Disconnect(1000)
+			return
+		}
+	}
+}
+
+// Publish sends payload to topic at QoS 1 and waits for the broker's PUBACK.
+func (cl *Client) Publish(ctx context.Context, topic string, payload []byte) error {
+	if !cl.c.IsConnectionOpen() {
+		return fmt.Errorf("publish %s: not connected to the broker", topic)
+	}
+	tok := cl.c.Publish(topic, 1, false, payload)
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("publish %s: %w", topic, err)
+		}
+		return nil
+	case <-time.After(cl.opt.PublishTimeout):
+		return fmt.Errorf("publish %s: no PUBACK within %s", topic, cl.opt.PublishTimeout)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Wait blocks until the connection loop has stopped after ctx ended.
+func (cl *Client) Wait() { <-cl.done }

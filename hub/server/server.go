@@ -1,0 +1,270 @@
+// Package server wires a whole hub together (store, ingest, embedded broker
+// or external-broker client, HTTP API) so that the yizhan-hub command, tests
+// and the demo start the same thing in one call.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/yizhan/yizhan/hub/api"
+	"github.com/yizhan/yizhan/hub/broker"
+	"github.com/yizhan/yizhan/hub/ingest"
+	"github.com/yizhan/yizhan/hub/mqttclient"
+	"github.com/yizhan/yizhan/hub/store/sqlite"
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Config is everything `yizhan-hub run` takes.
+type Config struct {
+	// DataDir holds hub.db and api-token. Created if missing.
+	DataDir string
+	// HTTPAddr is the API's listen address. Default 127.0.0.1:8070.
+	HTTPAddr string
+	// MQTTListen is the embedded broker's address. Default 127.0.0.1:1883.
+	MQTTListen string
+	// BrokerURL, if set, uses an external broker instead of the embedded one.
+	BrokerURL string
+	// ClientID for the external broker. Default yizhan-hub-<hostname>.
+	ClientID string
+	// StoreURL is sqlite:///path or empty for sqlite in DataDir.
+	StoreURL string
+	// APIToken; if empty, DataDir/api-token is read or created.
+	APIToken string
+	Log      *slog.Logger
+}
+
+// ConfigError is a usage or configuration mistake (exit code 2).
+type ConfigError struct{ Msg string }
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+// Server is a running hub.
+type Server struct {
+	Hub   *ingest.Hub
+	Store *sqlite.Store
+
+	log      *slog.Logger
+	broker   *broker.Broker
+	client   *mqttclient.Client
+	http     *http.Server
+	httpAddr string
+	cancel   context.CancelFunc
+	token    string
+}
+
+// StorePath resolves a --store URL to a SQLite file path.
+func StorePath(dataDir, storeURL string) (string, error) {
+	switch {
+	case storeURL == "":
+		if dataDir == "" {
+			return "", &ConfigError{"--data is required (the hub's data directory)"}
+		}
+		return filepath.Join(dataDir, "hub.db"), nil
+	case strings.HasPrefix(storeURL, "sqlite://"):
+		p := strings.TrimPrefix(storeURL, "sqlite://")
+		if p == "" {
+			return "", &ConfigError{fmt.Sprintf("--store %q: no path; use sqlite:///abs/path/hub.db", storeURL)}
+		}
+		return p, nil
+	case strings.HasPrefix(storeURL, "postgres://"), strings.HasPrefix(storeURL, "postgresql://"):
+		return "", &ConfigError{"--store postgres://...: PostgreSQL is not supported yet; use sqlite:///path/hub.db or omit --store"}
+	}
+	return "", &ConfigError{fmt.Sprintf("--store %q: unknown scheme; use sqlite:///path/hub.db", storeURL)}
+}
+
+// Start opens the store and starts the broker (or client) and the API.
+func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
+	if cfg.Log == nil {
+		return nil, &ConfigError{"server: Log is required"}
+	}
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = "127.0.0.1:8070"
+	}
+	if cfg.MQTTListen == "" {
+		cfg.MQTTListen = "127.0.0.1:1883"
+	}
+	path, err := StorePath(cfg.DataDir, cfg.StoreURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DataDir != "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+		}
+	}
+	if cfg.BrokerURL != "" {
+		if _, _, _, err := mqttclient.ParseURL(cfg.BrokerURL); err != nil {
+			return nil, &ConfigError{err.Error()}
+		}
+	}
+	token := cfg.APIToken
+	if token == "" {
+		if cfg.DataDir == "" {
+			return nil, &ConfigError{"--api-token or --data is required"}
+		}
+		if token, err = loadToken(filepath.Join(cfg.DataDir, "api-token"), cfg.Log); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{log: cfg.Log, token: token}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	s.Store, err = sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Log: cfg.Log, Registerer: reg})
+	if err != nil {
+		return nil, err
+	}
+	// Handlers outlive the caller's ctx until Close has drained them.
+	hctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+
+	if cfg.BrokerURL != "" {
+		id := cfg.ClientID
+		if id == "" {
+			host, _ := os.Hostname()
+			id = "yizhan-hub-" + host
+		}
+		s.client, err = mqttclient.Start(hctx, mqttclient.Options{
+			URL: cfg.BrokerURL, ClientID: id, Log: cfg.Log.With("component", "mqtt-client"),
+			OnMessage: func(topic string, payload []byte) { s.Hub.Dispatch(hctx, topic, payload) },
+		})
+		if err != nil {
+			return nil, &ConfigError{err.Error()}
+		}
+		s.Hub.SetPublisher(s.client)
+	} else {
+		s.broker, err = broker.Start(broker.Options{Addr: cfg.MQTTListen, Secrets: s.Store, Log: cfg.Log.With("component", "broker")})
+		if err != nil {
+			return nil, err
+		}
+		s.Hub.SetPublisher(s.broker)
+		if err := s.broker.Subscribe(syncproto.UplinkWildcard, 1, func(topic string, payload []byte) {
+			s.Hub.Dispatch(hctx, topic, payload)
+		}); err != nil {
+			return nil, fmt.Errorf("subscribe the hub to %s: %w", syncproto.UplinkWildcard, err)
+		}
+		cfg.Log.Info("embedded MQTT broker listening", "addr", s.broker.Addr())
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for HTTP on %s: %w (is another hub running? choose another address with --http, e.g. 127.0.0.1:8071)", cfg.HTTPAddr, err)
+	}
+	s.httpAddr = ln.Addr().String()
+	s.http = &http.Server{
+		Handler: api.Handler(api.Options{
+			Store: s.Store, Down: s.Hub, Token: token, Gatherer: reg, Log: cfg.Log.With("component", "api"),
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			cfg.Log.Error("HTTP server stopped", "err", err)
+		}
+	}()
+	cfg.Log.Info("hub API listening", "addr", s.httpAddr, "store", path)
+	return s, nil
+}
+
+// MQTTAddr is the embedded broker's address, or "" with an external broker.
+func (s *Server) MQTTAddr() string {
+	if s.broker == nil {
+		return ""
+	}
+	return s.broker.Addr()
+}
+
+// HTTPAddr is the API's address.
+func (s *Server) HTTPAddr() string { return s.httpAddr }
+
+// Token is the API bearer token in use.
+func (s *Server) Token() string { return s.token }
+
+// Connected reports whether the hub can reach its broker.
+func (s *Server) Connected() bool { return s.client == nil || s.client.Connected() }
+
+// Close stops taking messages, finishes the ones being handled, then closes
+// the API and the store.
+func (s *Server) Close() error {
+	// Stop the intake first; handlers already running finish and ack.
+	if s.broker != nil {
+		s.broker.Close()
+	}
+	if s.client != nil {
+		s.cancel()
+		s.client.Wait()
+	}
+	if s.Hub != nil {
+		s.Hub.Close()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s.http.Shutdown(ctx)
+		cancel()
+	}
+	if s.Store != nil {
+		return s.Store.Close()
+	}
+	return nil
+}
+
+// Run starts a hub and serves until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	cfg.Log.Info("shutting down")
+	return s.Close()
+}
+
+func loadToken(path string, log *slog.Logger) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		t := strings.TrimSpace(string(b))
+		if t == "" {
+			return "", &ConfigError{fmt.Sprintf("API token file %s is empty; delete it to have a new one made, or pass --api-token", path)}
+		}
+		log.Info("API token read", "file", path)
+		return t, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("read API token %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	t := base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write API token %s: %w", path, err)
+	}
+	log.Info("API token created", "file", path)
+	return t, nil
+}
