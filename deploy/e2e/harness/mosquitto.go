@@ -32,7 +32,6 @@ type MosquittoOptions struct {
 
 // Mosquitto is a real mosquitto broker on 127.0.0.1, started for one test.
 type Mosquitto struct {
-	t       testing.TB
 	bin     string
 	passwd  string // mosquitto_passwd
 	dir     string
@@ -66,7 +65,6 @@ func StartMosquitto(t testing.TB, opts MosquittoOptions) *Mosquitto {
 	}
 	dir := t.TempDir()
 	m := &Mosquitto{
-		t:       t,
 		bin:     bin,
 		passwd:  passwd,
 		dir:     dir,
