@@ -60,7 +60,7 @@ func dial(addr, user, pass string) (*client, error) {
 
 func dialID(addr, id, user, pass string) (*client, error) {
 	c := &client{}
-	o := paho.NewClientOptions().AddBroker("tcp://"+addr).SetClientID(id).
+	o := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(id).
 		SetUsername(user).SetPassword(pass).SetAutoReconnect(false).SetConnectRetry(false).
 		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
 			c.mu.Lock()
