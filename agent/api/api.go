@@ -15,7 +15,9 @@ import (
 
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/syncclient"
+	"github.com/yizhan/yizhan/devices"
 )
 
 // Syncer is the part of the sync client the API reads.
@@ -23,12 +25,19 @@ type Syncer interface {
 	Status() syncclient.Status
 }
 
+// Devices is the part of the device manager the API reads.
+type Devices interface {
+	Status() []devices.Status
+	Recent() []peripherals.Read
+}
+
 // Server holds the handlers' dependencies.
 type Server struct {
-	Log    *eventlog.Log
-	Ingest *ingest.Service
-	Sync   Syncer
-	Logger *slog.Logger
+	Log     *eventlog.Log
+	Ingest  *ingest.Service
+	Sync    Syncer
+	Devices Devices
+	Logger  *slog.Logger
 
 	scans   *prometheus.CounterVec
 	latency prometheus.Histogram
@@ -44,6 +53,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/sync", s.getSync)
 	mux.HandleFunc("GET /api/v1/sync/dead-letters", s.getDead)
 	mux.HandleFunc("GET /api/v1/downlink", s.getDown)
+	mux.HandleFunc("GET /api/v1/devices", s.getDevices)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "outlet": s.Log.Outlet()})
 	})
@@ -124,6 +134,10 @@ func (s *Server) getDown(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+}
+
+func (s *Server) getDevices(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"devices": s.Devices.Status(), "recent_reads": s.Devices.Recent()})
 }
 
 func (s *Server) metrics() {

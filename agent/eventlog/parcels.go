@@ -29,7 +29,9 @@ type ScanPayload struct {
 	Action    string   `json:"action"`
 	Symbology string   `json:"symbology,omitempty"`
 	Scanner   string   `json:"scanner,omitempty"`
-	Carriers  []string `json:"carriers,omitempty"`
+	Kind      string   `json:"kind,omitempty"`     // s10, sscc, gtin, gs1, carrier, unknown
+	Carriers  []string `json:"carriers,omitempty"` // candidate carriers; prefixes overlap
+	Flags     []string `json:"flags,omitempty"`    // e.g. unknown_format
 }
 
 // TypeScanned is a barcode read at the outlet for an action such as inbound.

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/devices/barcode"
 	"github.com/yizhan/yizhan/syncproto"
 )
 
@@ -38,6 +39,7 @@ type Scan struct {
 	Actor     string // staff id; "counter" when unknown
 	Scanner   string // device name, empty for the screen
 	Symbology string
+	AIM       string // AIM symbology identifier the scanner sent, if any
 }
 
 // Service appends scans to a log.
@@ -52,14 +54,30 @@ func (sv *Service) Scan(ctx context.Context, s Scan) (syncproto.Event, error) {
 	if !actions[s.Action] {
 		return syncproto.Event{}, inputErr("未知操作 %q / unknown action %q: allowed: %s", s.Action, s.Action, allowedActions())
 	}
+	res := barcode.Validate(code, s.AIM)
+	if res.Err != nil {
+		return syncproto.Event{}, &InputError{Msg: res.Err.Error()}
+	}
 	if s.Actor == "" {
 		s.Actor = "counter"
 	}
-	payload, err := json.Marshal(eventlog.ScanPayload{Barcode: code, Action: s.Action, Scanner: s.Scanner, Symbology: s.Symbology})
+	if s.Symbology == "" {
+		s.Symbology = string(res.Symbology)
+	}
+	subject := res.Waybill
+	if subject == "" {
+		subject = res.Text
+	}
+	p := eventlog.ScanPayload{Barcode: code, Action: s.Action, Scanner: s.Scanner, Symbology: s.Symbology,
+		Kind: string(res.Kind), Flags: res.Flags}
+	for _, c := range res.Candidates {
+		p.Carriers = append(p.Carriers, c.Carrier)
+	}
+	payload, err := json.Marshal(p)
 	if err != nil {
 		return syncproto.Event{}, err
 	}
-	return sv.Log.Append(ctx, eventlog.Draft{Actor: s.Actor, Type: eventlog.TypeScanned, Subject: code, Payload: payload})
+	return sv.Log.Append(ctx, eventlog.Draft{Actor: s.Actor, Type: eventlog.TypeScanned, Subject: subject, Payload: payload})
 }
 
 // CheckBarcode trims surrounding spaces and refuses what cannot be a barcode:

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -71,5 +72,43 @@ func TestScanRejectsWithoutSaving(t *testing.T) {
 	ev, err := sv.Scan(context.Background(), Scan{Barcode: "SF1", Action: "inbound"})
 	if err != nil || ev.Seq != 1 || ev.Actor != "counter" || ev.Subject != "SF1" {
 		t.Fatalf("good scan: %+v %v", ev, err)
+	}
+}
+
+func TestScanValidatesBarcodes(t *testing.T) {
+	l, err := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	sv := &Service{Log: l}
+	for _, tc := range []struct {
+		name, code, aim, subject, kind string
+		bad                            bool
+	}{
+		{"good S10", "RB123456785GB", "", "RB123456785GB", "s10", false},
+		{"S10 misread", "RB123456784GB", "", "", "", true},
+		{"SSCC misread", "00123456789012345670", "", "", "", true},
+		{"unknown accepted", "XYZ-0001", "", "XYZ-0001", "unknown", false},
+		{"ZTO-shaped", "73123456789012", "", "73123456789012", "carrier", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, err := sv.Scan(context.Background(), Scan{Barcode: tc.code, AIM: tc.aim, Action: "inbound"})
+			if tc.bad {
+				var ie *InputError
+				if !errors.As(err, &ie) {
+					t.Fatalf("misread accepted: %+v %v", ev, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var p eventlog.ScanPayload
+			json.Unmarshal(ev.Payload, &p)
+			if ev.Subject != tc.subject || p.Kind != tc.kind {
+				t.Fatalf("subject %q kind %q", ev.Subject, p.Kind)
+			}
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/yizhan/yizhan/agent/api"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/syncclient"
 )
 
@@ -31,14 +32,17 @@ type Config struct {
 	ClockOffset time.Duration
 	// Sync tuning; zero values take the client's defaults.
 	Sync syncclient.Config
+	// Devices are the scanners and printers to run.
+	Devices peripherals.Config
 }
 
 // Agent is a running agent.
 type Agent struct {
-	Log    *eventlog.Log
-	Sync   *syncclient.Client
-	Ingest *ingest.Service
-	Addr   net.Addr
+	Log     *eventlog.Log
+	Sync    *syncclient.Client
+	Ingest  *ingest.Service
+	Devices *peripherals.Manager
+	Addr    net.Addr
 
 	srv  *http.Server
 	stop context.CancelFunc
@@ -75,10 +79,20 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		return nil, fmt.Errorf("listen on %s: %w (is another program using it? choose another --http address)", cfg.HTTPAddr, err)
 	}
 	a := &Agent{Log: log, Sync: client, Ingest: &ingest.Service{Log: log}, Addr: ln.Addr()}
-	h := (&api.Server{Log: log, Ingest: a.Ingest, Sync: client, Logger: lg}).Handler()
-	a.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	runCtx, cancel := context.WithCancel(ctx)
 	a.stop = cancel
+	a.Devices, err = peripherals.Start(runCtx, cfg.Devices, log.DB(), func(ctx context.Context, s ingest.Scan) error {
+		_, err := a.Ingest.Scan(ctx, s)
+		return err
+	}, lg)
+	if err != nil {
+		cancel()
+		ln.Close()
+		log.Close()
+		return nil, err
+	}
+	h := (&api.Server{Log: log, Ingest: a.Ingest, Sync: client, Devices: a.Devices, Logger: lg}).Handler()
+	a.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	a.wg.Add(2)
 	go func() {
 		defer a.wg.Done()
@@ -97,6 +111,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 // Close stops HTTP and sync, then closes the log after queued scans commit.
 func (a *Agent) Close() error {
 	api.Shutdown(a.srv, 5*time.Second)
+	a.Devices.Close()
 	a.stop()
 	a.wg.Wait()
 	return a.Log.Close()

@@ -16,15 +16,21 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/server"
 )
 
 const usage = `yizhan-agent: the outlet agent of Yizhan (驿站)
 
 Usage:
-  yizhan-agent run --data DIR --outlet ID --secret S --broker tcp://host:port [--http ADDR]
+  yizhan-agent run --data DIR --outlet ID --secret S --broker tcp://host:port [--http ADDR] [--config FILE]
+  yizhan-agent devices list [--config FILE]
+  yizhan-agent devices test-scan NAME --config FILE [--count N]
+  yizhan-agent devices test-print NAME --config FILE
+  yizhan-agent doctor [--config FILE] [--data DIR]
 
-Run "yizhan-agent run -h" for all flags.
+Run "yizhan-agent run -h" for all flags. The config file's "devices"
+section lists scanners and printers (see deploy/agent.sample.json).
 `
 
 func main() {
@@ -39,6 +45,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stderr)
+	case "devices":
+		return cmdDevices(args[1:], stdout, stderr)
+	case "doctor":
+		return cmdDoctor(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -60,10 +70,17 @@ func cmdRun(args []string, stderr io.Writer) int {
 	fs.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "address of the local API")
 	fs.StringVar(&logFormat, "log-format", "json", "log format: json or text")
 	fs.DurationVar(&cfg.ClockOffset, "clock-offset", 0, "shift the PC clock as the agent sees it (drills only), e.g. -6h")
+	configFile := fs.String("config", "", "agent config file (JSON) with the devices section")
 	fs.DurationVar(&cfg.Sync.AckTimeout, "ack-timeout", 0, "resend from the cursor after this long without hub acknowledgement (default 20s)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	devs, err := peripherals.LoadConfig(*configFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 2
+	}
+	cfg.Devices = devs
 	if secretFile != "" {
 		b, err := os.ReadFile(secretFile)
 		if err != nil {
@@ -113,6 +130,74 @@ func cmdRun(args []string, stderr io.Writer) int {
 		}
 	case <-time.After(15 * time.Second):
 		fmt.Fprintln(stderr, "yizhan-agent: shutdown took too long; exiting (every acknowledged scan is already on disk)")
+		return 1
+	}
+	return 0
+}
+
+func cmdDevices(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	sub, args := args[0], args[1:]
+	var name string
+	if sub == "test-scan" || sub == "test-print" {
+		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(stderr, "devices %s needs a device NAME from the config\n", sub)
+			return 2
+		}
+		name, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("devices "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", "", "agent config file (JSON)")
+	count := fs.Int("count", 0, "test-scan: stop after this many reads (0: until Ctrl-C)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := peripherals.LoadConfig(*configFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch sub {
+	case "list":
+		peripherals.List(stdout, cfg)
+		return 0
+	case "test-scan":
+		err = peripherals.TestScan(ctx, stdout, cfg, name, *count)
+	case "test-print":
+		err = peripherals.TestPrint(ctx, stdout, cfg, name)
+	default:
+		fmt.Fprintf(stderr, "unknown devices command %q\n\n%s", sub, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func cmdDoctor(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", "", "agent config file (JSON)")
+	dataDir := fs.String("data", "", "data directory to check")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := peripherals.LoadConfig(*configFile)
+	if err != nil {
+		fmt.Fprintf(stdout, "[有问题 / problem] config: %v\n", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if peripherals.Doctor(ctx, stdout, cfg, *dataDir) > 0 {
 		return 1
 	}
 	return 0

@@ -1,0 +1,160 @@
+// Package peripherals runs the outlet's scanners and printers for the agent:
+// it reads the device section of the agent's config file, turns every good
+// scanner read into a durable scan through the ingest path, keeps the print
+// spool in the agent's data file, and reports each device's health.
+package peripherals
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/yizhan/yizhan/devices/printer"
+	_ "github.com/yizhan/yizhan/devices/printer/all" // zpl, tspl, escpos
+	"github.com/yizhan/yizhan/devices/scanner"
+	_ "github.com/yizhan/yizhan/devices/scanner/serial" // serial scanners
+	_ "github.com/yizhan/yizhan/devices/scanner/tcp"    // fixed-mount line scanners
+	_ "github.com/yizhan/yizhan/devices/scanner/wedge"  // keyboard-wedge scanners
+)
+
+// Config is the "devices" part of the agent's config file.
+//
+//	{
+//	  "scanners": [{"name": "counter", "driver": "serial", "action": "inbound",
+//	                "debounce": "2s", "config": {"path": "/dev/ttyUSB0", "baud": 9600}}],
+//	  "printers": [{"name": "shelf", "driver": "tspl", "address": "tcp://192.168.1.50:9100"}],
+//	  "label_printer": "shelf"
+//	}
+type Config struct {
+	Scanners     []ScannerConfig  `json:"scanners"`
+	Printers     []printer.Config `json:"printers"`
+	LabelPrinter string           `json:"label_printer,omitempty"` // printer for shelf labels
+}
+
+// ScannerConfig names a scanner, its driver and the driver's own settings.
+type ScannerConfig struct {
+	Name     string          `json:"name"`
+	Driver   string          `json:"driver"`             // serial, wedge, tcp
+	Action   string          `json:"action,omitempty"`   // what a read means; default inbound
+	Debounce Duration        `json:"debounce,omitempty"` // same code again within this is ignored; default 2s
+	Config   json.RawMessage `json:"config"`             // the driver's settings (see devices/scanner/<driver>/sample.json)
+}
+
+// Duration is a time.Duration written as "2s" in JSON.
+type Duration time.Duration
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be a string like \"2s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// LoadConfig reads the device section from the agent config file at path.
+// An empty path means no devices. Unknown fields, duplicate names and
+// unknown drivers are errors that say where and what to do.
+func LoadConfig(path string) (Config, error) {
+	if path == "" {
+		return Config{}, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config %s: %w", path, err)
+	}
+	var file struct {
+		Devices Config `json:"devices"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w (fix the file; the sample is in deploy/agent.sample.json)", path, err)
+	}
+	if err := file.Devices.check(); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return file.Devices, nil
+}
+
+func (c *Config) check() error {
+	names := map[string]bool{}
+	var errs []error
+	drivers := strings.Join(scanner.Drivers(), ", ")
+	for i := range c.Scanners {
+		s := &c.Scanners[i]
+		if s.Name == "" {
+			errs = append(errs, fmt.Errorf("scanner %d has no name", i+1))
+			continue
+		}
+		if names[s.Name] {
+			errs = append(errs, fmt.Errorf("device name %q is used twice", s.Name))
+		}
+		names[s.Name] = true
+		if !strings.Contains(","+strings.ReplaceAll(drivers, " ", "")+",", ","+s.Driver+",") {
+			errs = append(errs, fmt.Errorf("scanner %s: unknown driver %q: use one of %s", s.Name, s.Driver, drivers))
+		}
+		if s.Action == "" {
+			s.Action = "inbound"
+		}
+		if s.Debounce == 0 {
+			s.Debounce = Duration(2 * time.Second)
+		}
+	}
+	for i, p := range c.Printers {
+		if p.Name == "" {
+			errs = append(errs, fmt.Errorf("printer %d has no name", i+1))
+			continue
+		}
+		if names[p.Name] {
+			errs = append(errs, fmt.Errorf("device name %q is used twice", p.Name))
+		}
+		names[p.Name] = true
+		if _, err := printer.New(p, printer.Options{}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.LabelPrinter != "" && !c.hasPrinter(c.LabelPrinter) {
+		errs = append(errs, fmt.Errorf("label_printer %q is not one of the printers", c.LabelPrinter))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) hasPrinter(name string) bool {
+	for _, p := range c.Printers {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Printer returns the named printer's config.
+func (c *Config) Printer(name string) (printer.Config, bool) {
+	for _, p := range c.Printers {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return printer.Config{}, false
+}
+
+// Scanner returns the named scanner's config.
+func (c *Config) Scanner(name string) (ScannerConfig, bool) {
+	for _, s := range c.Scanners {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return ScannerConfig{}, false
+}

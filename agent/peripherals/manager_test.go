@@ -1,0 +1,171 @@
+package peripherals
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/devices/printer/sim"
+	"github.com/yizhan/yizhan/devices/scanner"
+	"github.com/yizhan/yizhan/devices/scanner/serial"
+)
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSerialScannerToEventLog: reads from a serial scanner on a pty become
+// durable scan events; a repeat within the debounce window and a misread
+// check digit do not.
+func TestSerialScannerToEventLog(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "scanner")
+	framing := scanner.Framing{Suffix: "crlf"}
+	simu, err := serial.NewSimulator(link, framing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer simu.Close()
+	ps, err := sim.Start("127.0.0.1:0", "tspl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+
+	cfgFile := filepath.Join(dir, "agent.json")
+	os.WriteFile(cfgFile, []byte(fmt.Sprintf(`{"devices": {
+		"scanners": [{"name": "counter", "driver": "serial", "debounce": "1m",
+		              "config": {"path": %q, "baud": 9600, "framing": {"suffix": "crlf"}}}],
+		"printers": [{"name": "shelf", "driver": "tspl", "address": %q}],
+		"label_printer": "shelf"}}`, link, ps.URL())), 0o600)
+	cfg, err := LoadConfig(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := eventlog.Open(filepath.Join(dir, "data"), eventlog.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	sv := &ingest.Service{Log: l}
+	m, err := Start(context.Background(), cfg, l.DB(), func(ctx context.Context, s ingest.Scan) error {
+		_, err := sv.Scan(ctx, s)
+		return err
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	waitFor(t, "scanner connected", func() bool { return m.Status()[0].State == "ok" })
+
+	for _, code := range []string{"RB123456785GB", "RB123456785GB", "RB123456784GB", "73123456789012"} {
+		if err := simu.Scan("", code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "four reads handled", func() bool { return len(m.Recent()) == 4 })
+	var results []string
+	for _, r := range m.Recent() {
+		results = append(results, r.Result)
+	}
+	if got := strings.Join(results, ","); got != "saved,duplicate,rejected,saved" {
+		t.Fatalf("results %s; recent %+v", got, m.Recent())
+	}
+	if c := l.Counters(); c.LastSeq != 2 {
+		t.Fatalf("%d events saved, want 2", c.LastSeq)
+	}
+	p, evs, err := l.Parcel("RB123456785GB")
+	if err != nil || p.Status != "in_stock" || len(evs) != 1 {
+		t.Fatalf("parcel %+v %v", p, err)
+	}
+	var pl eventlog.ScanPayload
+	json.Unmarshal(evs[0].Payload, &pl)
+	if pl.Scanner != "counter" || pl.Kind != "s10" {
+		t.Fatalf("payload %+v", pl)
+	}
+
+	// A label through the spool reaches the printer once.
+	pc, _ := cfg.Printer("shelf")
+	d, _ := printer.New(pc, printer.Options{})
+	data, err := d.ShelfLabel(printer.TestLabel(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Spool().Enqueue("shelf", "test label", data); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "label printed", func() bool { return len(ps.Jobs()) == 1 })
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"not json", `{`, "unexpected EOF"},
+		{"unknown field", `{"devices": {"scaners": []}}`, "unknown field"},
+		{"unknown driver", `{"devices": {"scanners": [{"name": "a", "driver": "bluetooth", "config": {}}]}}`, "unknown driver"},
+		{"duplicate", `{"devices": {"scanners": [{"name": "a", "driver": "tcp", "config": {}}], "printers": [{"name": "a", "driver": "zpl", "address": "tcp://127.0.0.1:9100"}]}}`, "used twice"},
+		{"bad label printer", `{"devices": {"label_printer": "nope"}}`, "not one of the printers"},
+		{"bad debounce", `{"devices": {"scanners": [{"name": "a", "driver": "tcp", "debounce": "soon", "config": {}}]}}`, "duration"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "agent.json")
+			os.WriteFile(p, []byte(tc.body), 0o600)
+			_, err := LoadConfig(p)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDoctorExplainsProblems(t *testing.T) {
+	dir := t.TempDir()
+	ps, err := sim.Start("127.0.0.1:0", "zpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	ps.SetFaults(printer.PaperOut)
+	cfg := Config{
+		Scanners: []ScannerConfig{{Name: "gone", Driver: "serial", Action: "inbound", Config: json.RawMessage(fmt.Sprintf(`{"path": %q}`, filepath.Join(dir, "ttyUSB9")))}},
+		Printers: []printer.Config{{Name: "shelf", Driver: "zpl", Address: ps.URL()}},
+	}
+	var out strings.Builder
+	n := Doctor(context.Background(), &out, cfg, filepath.Join(dir, "data"))
+	if n != 2 {
+		t.Fatalf("%d problems, want 2 (scanner unplugged, paper out):\n%s", n, out.String())
+	}
+	for _, want := range []string{"gone", "缺纸", "fix"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("doctor output lacks %q:\n%s", want, out.String())
+		}
+	}
+	ps.SetFaults()
+	out.Reset()
+	if err := TestPrint(context.Background(), &out, cfg, "shelf"); err != nil {
+		t.Fatal(err)
+	}
+	if len(ps.Jobs()) != 1 {
+		t.Fatalf("test print sent %d jobs", len(ps.Jobs()))
+	}
+}
+
+func TestSampleConfigLoads(t *testing.T) {
+	if _, err := LoadConfig("../../deploy/agent.sample.json"); err != nil {
+		t.Fatal(err)
+	}
+}
