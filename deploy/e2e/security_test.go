@@ -78,23 +78,27 @@ func TestACLAndSpoofing(t *testing.T) {
 			scanMany(t, b.http, "B", 5, 1, nil)
 			c.waitDrained(b, 30*time.Second)
 
-			evil := c.mqttAs("SH-001", c.secrets["SH-001"])
-			var mu sync.Mutex
-			var stolen []string
-			tok := evil.Subscribe(syncproto.OutletDownTree("BJ-002"), 1, func(_ paho.Client, m paho.Message) {
-				mu.Lock()
-				stolen = append(stolen, m.Topic())
-				mu.Unlock()
-			})
-			tok.WaitTimeout(5 * time.Second) // a denied subscription may look granted; what matters is nothing arrives
-			// 1. Publish a forged batch for B into B's uplink topic.
-			evil.Publish(syncproto.UplinkTopic("BJ-002"), 1, false, batchFrame(t, "BJ-002", 6, 3)).WaitTimeout(5 * time.Second)
-			// 2. Spoof: B's origin inside A's own topic.
-			evil.Publish(syncproto.UplinkTopic("SH-001"), 1, false, batchFrame(t, "BJ-002", 6, 3)).WaitTimeout(5 * time.Second)
+			// 1. Spoof: B's origin inside A's own topic, which the broker allows.
+			spoof := c.mqttAs("SH-001", c.secrets["SH-001"])
+			spoof.Publish(syncproto.UplinkTopic("SH-001"), 1, false, batchFrame(t, "BJ-002", 6, 3)).WaitTimeout(5 * time.Second)
 			harness.Eventually(t, 20*time.Second, func() (bool, string) {
 				r, _ := c.rejects()
 				return r[syncproto.CodeOriginMismatch] >= 1, fmt.Sprintf("rejects %v", r)
 			})
+			// 2. A forged batch for B into B's uplink topic, and a subscription
+			// to B's downlink. A broker may answer the denied publish by
+			// dropping the connection (mochi does); either way nothing may
+			// reach the hub or A.
+			spy := c.mqttAs("SH-001", c.secrets["SH-001"])
+			var mu sync.Mutex
+			var stolen []string
+			spy.Subscribe(syncproto.OutletDownTree("BJ-002"), 1, func(_ paho.Client, m paho.Message) {
+				mu.Lock()
+				stolen = append(stolen, m.Topic())
+				mu.Unlock()
+			}).WaitTimeout(5 * time.Second)
+			evil := c.mqttAs("SH-001", c.secrets["SH-001"])
+			evil.Publish(syncproto.UplinkTopic("BJ-002"), 1, false, batchFrame(t, "BJ-002", 6, 3)).WaitTimeout(5 * time.Second)
 			// B's real traffic and a downlink for B flow after the attempts;
 			// once they are through, the forged batch has had its chance.
 			scanMany(t, b.http, "B2", 5, 1, nil)
@@ -111,6 +115,9 @@ func TestACLAndSpoofing(t *testing.T) {
 			}
 			if n := len(c.hubEvents("BJ-002")); n != 10 {
 				t.Fatalf("hub holds %d events of BJ-002, want its 10 real ones", n)
+			}
+			if !spy.IsConnectionOpen() {
+				t.Fatal("the spying client was disconnected, so its silence proves nothing")
 			}
 			mu.Lock()
 			defer mu.Unlock()
