@@ -21,11 +21,12 @@ import (
 	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 func startHub(t *testing.T) *Server {
 	t.Helper()
 	s, err := Start(context.Background(), Config{
-		DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0",
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Log: discard(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +36,9 @@ func startHub(t *testing.T) *Server {
 }
 
 // addOutlet registers an outlet while the hub runs, as `outlet add` does.
-func addOutlet(t *testing.T, s *Server, id string) string {
+func addOutlet(t *testing.T, s *Server, id string) string { return addOutletB(t, s, id) }
+
+func addOutletB(t testing.TB, s *Server, id string) string {
 	t.Helper()
 	secret, _ := store.NewSecret()
 	h, _ := store.HashSecret(secret)
