@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/yizhan/yizhan/hub/server"
+	"github.com/yizhan/yizhan/hub/store"
+)
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		out  string // substring of stderr
+	}{
+		{"no command", nil, 2, "command is required"},
+		{"unknown command", []string{"serve"}, 2, "unknown command"},
+		{"add without id", []string{"outlet", "add", "--data", dir}, 2, "--id"},
+		{"add bad id", []string{"outlet", "add", "--data", dir, "--id", "a/b"}, 2, "only letters"},
+		{"add", []string{"outlet", "add", "--data", dir, "--id", "SH-001", "--secret", "a-long-enough-secret"}, 0, ""},
+		{"add twice", []string{"outlet", "add", "--data", dir, "--id", "SH-001"}, 1, "--rotate"},
+		{"rotate", []string{"outlet", "add", "--data", dir, "--id", "SH-001", "--rotate"}, 0, ""},
+		{"list", []string{"outlet", "list", "--data", dir}, 0, ""},
+		{"postgres", []string{"run", "--data", dir, "--store", "postgres://db/yizhan"}, 2, "not supported yet"},
+		{"both brokers", []string{"run", "--data", dir, "--mqtt-listen", ":1", "--broker", "tcp://h:1"}, 2, "exclude"},
+		{"bad broker URL", []string{"run", "--data", dir, "--broker", "http://h"}, 2, "scheme"},
+		{"bad log format", []string{"run", "--data", dir, "--log-format", "xml"}, 2, "log-format"},
+		{"unknown flag", []string{"run", "--nope"}, 2, "nope"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(tc.args, &stdout, &stderr); code != tc.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.out) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tc.out)
+			}
+		})
+	}
+}
+
+// outlet add works against the data directory of a running hub, and the
+// new outlet can authenticate at once.
+func TestOutletAddWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	s, err := server.Start(context.Background(), server.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0",
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"outlet", "add", "--data", dir, "--id", "GZ-7"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	secret := strings.TrimSpace(stdout.String())
+	if len(secret) != 43 {
+		t.Errorf("generated secret %q is not 32 bytes of base64url", secret)
+	}
+	h, err := s.Store.SecretHash(context.Background(), "GZ-7")
+	if err != nil || !store.CheckSecret(h, secret) {
+		t.Errorf("running hub does not see the new outlet: %v", err)
+	}
+}
