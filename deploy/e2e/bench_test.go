@@ -133,6 +133,7 @@ func BenchmarkSlowLink(b *testing.B) {
 		rate := float64(n) / d.Seconds()
 		saw := rawPahoRate(b, proxy.URL(), "RAW-1", c.secrets["RAW-1"], "yz/v1/outlets/RAW-1/up/raw", 60, size, true)
 		useful := rate * float64(size) / bw
+		b.ReportMetric(float64(up)/d.Seconds()/bw, "uplink_utilisation")
 		b.ReportMetric(rate, "events/s")
 		b.ReportMetric(useful, "useful_x_link")
 		b.ReportMetric(float64(up+down)/float64(n), "wire_bytes/event")

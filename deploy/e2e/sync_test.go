@@ -45,7 +45,7 @@ func TestKilledAgent(t *testing.T) {
 				done := make(chan []scanned)
 				go func(round int) { done <- scanMany(t, a.http, "K"+string(rune('A'+round)), 1<<30, 8, stop) }(round)
 				time.Sleep(time.Duration(300+rand.IntN(1200)) * time.Millisecond) // a random moment, not a sync point
-				close(stop) // workers stop taking new scans; those in flight race the kill
+				close(stop)                                                       // workers stop taking new scans; those in flight race the kill
 				a.proc.Kill()
 				got := <-done
 				if len(got) == 0 {

@@ -22,7 +22,7 @@ const (
 func TestCrashChild(t *testing.T) {
 	path := os.Getenv(crashDBEnv)
 	if path == "" {
-		t.Skip("runs only as the child process of the crash tests")
+		return // only meaningful as the child the crash tests start
 	}
 	db := openDB(t, path)
 	// A long status timeout: the child must still be waiting for the

@@ -218,7 +218,7 @@ func TestOfflineThenBack(t *testing.T) {
 	})
 	s, err := sim.Start(addr, "zpl")
 	if err != nil {
-		t.Skipf("cannot listen on %s again: %v", addr, err)
+		t.Fatalf("cannot listen on %s again (another process took the port meanwhile): %v", addr, err)
 	}
 	defer s.Close()
 	waitFor(t, "printed", func() bool { return stateOf(t, sp, id) == Printed })

@@ -3,82 +3,17 @@ package server
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/yizhan/yizhan/deploy/e2e/harness"
 	"github.com/yizhan/yizhan/syncproto"
 )
 
 // startMosquitto runs a real Mosquitto with a password file and the outlet
-// ACL, or skips the test if the binary is not installed.
+// ACL (installing it if it is missing) and returns its address.
 func startMosquitto(t *testing.T, users map[string]string) string {
 	t.Helper()
-	bin, err := exec.LookPath("mosquitto")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
-			if _, err := os.Stat(p); err == nil {
-				bin = p
-			}
-		}
-	}
-	pw, err := exec.LookPath("mosquitto_passwd")
-	if bin == "" || err != nil {
-		t.Skip("mosquitto not installed (apt-get install mosquitto)")
-	}
-	dir := t.TempDir()
-	pwFile := filepath.Join(dir, "pw")
-	for u, p := range users {
-		args := []string{"-b", pwFile, u, p}
-		if _, err := os.Stat(pwFile); err != nil {
-			args = append([]string{"-c"}, args...)
-		}
-		if out, err := exec.Command(pw, args...).CombinedOutput(); err != nil {
-			t.Fatalf("mosquitto_passwd: %v: %s", err, out)
-		}
-	}
-	acl := "pattern read yz/v1/broadcast/#\npattern write yz/v1/outlets/%u/up/#\npattern read yz/v1/outlets/%u/down/#\nuser hub\ntopic readwrite yz/#\n"
-	os.WriteFile(filepath.Join(dir, "acl"), []byte(acl), 0o644)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous false\npassword_file %s\nacl_file %s\npersistence false\n", port, pwFile, filepath.Join(dir, "acl"))
-	if os.Geteuid() == 0 {
-		conf += "user root\n"
-	}
-	os.WriteFile(filepath.Join(dir, "mosquitto.conf"), []byte(conf), 0o644)
-	cmd := exec.Command(bin, "-c", filepath.Join(dir, "mosquitto.conf"))
-	logFile, err := os.Create(filepath.Join(dir, "log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			out, _ := os.ReadFile(logFile.Name())
-			t.Logf("mosquitto log:\n%s", out)
-		}
-	})
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	eventually(t, "mosquitto listening", func() bool {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
-	return addr
+	return harness.StartMosquitto(t, harness.MosquittoOptions{Users: users, HubUser: "hub"}).Addr()
 }
 
 // Two hub processes share one store and split the uplink through a shared

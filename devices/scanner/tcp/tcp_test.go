@@ -111,7 +111,7 @@ func TestScannerDown(t *testing.T) {
 	}
 	sim, err := NewSimulator(addr, f)
 	if err != nil {
-		t.Skipf("port %s taken meanwhile: %v", addr, err)
+		t.Fatalf("port %s taken by another process meanwhile: %v", addr, err)
 	}
 	defer sim.Close()
 	waitFor(t, "ok", func() bool { return sc.Status().State == devices.StateOK && sim.Clients() == 1 })
