@@ -28,12 +28,14 @@
 // Ack and resends from the cursor after any reconnect. Events the hub refuses
 // are listed in Ack.Rejected with a reason; they still count as handled for
 // contiguity so that the events behind them keep flowing, and the agent moves
-// them to its dead-letter list.
+// them to its dead-letter list. Acks may arrive out of order (the hub commits
+// batches concurrently): a receiver keeps the highest AckedSeq it has seen.
 //
 // Downlink: hub events (notices, templates, configuration) carry origin
 // HubOrigin, a hub-wide sequence, and a Target (one outlet or TargetAll). An
 // agent publishes a Pull with its downlink cursor on every connect and after
 // each Poke; the hub answers on DownTopic with Down frames holding everything
 // for that outlet in (From, Through]. The agent applies a Down only when From
-// is at or below its cursor, then moves the cursor to Through.
+// is at or below its cursor, then moves the cursor to Through. Each Pull gets
+// one Down; when More is set the agent pulls again from Through.
 package syncproto

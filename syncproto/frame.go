@@ -53,8 +53,9 @@ const (
 	MaxFrameBytes     = 512 << 10
 	MaxBodyBytes      = 8 << 20
 	MaxEventsPerBatch = 2000
-	MaxEventBytes     = 64 << 10 // one event's JSON, payload included
-	MaxFieldLen       = 128      // actor, type, subject, target, id
+	MaxEventBytes     = 64 << 10  // one event's payload
+	MaxSeq            = 1<<63 - 1 // sequences fit a signed 64-bit column
+	MaxFieldLen       = 128       // actor, type, subject, target, id
 )
 
 // Error codes carried in Problem.Code and Rejection.Code, and used as metric
@@ -118,10 +119,11 @@ func encodeBody(kind Kind, body []byte, compressAbove int) ([]byte, error) {
 		zw := gzipWriters.Get().(*gzip.Writer)
 		zw.Reset(&buf)
 		_, _ = zw.Write(body)
-		if err := zw.Close(); err != nil {
+		err := zw.Close()
+		gzipWriters.Put(zw)
+		if err != nil {
 			return nil, fmt.Errorf("compress %s: %w", kind, err)
 		}
-		gzipWriters.Put(zw)
 	} else {
 		buf.Write(body)
 	}

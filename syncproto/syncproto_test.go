@@ -122,6 +122,13 @@ func TestCheckBatch(t *testing.T) {
 		{"gap", mut(func(b *Batch) { b.Events[1].Seq = 99 }), CodeMalformed},
 		{"range lies", mut(func(b *Batch) { b.Last = 50 }), CodeMalformed},
 		{"zero first", mut(func(b *Batch) { b.First = 0 }), CodeMalformed},
+		{"seq past int64", mut(func(b *Batch) {
+			b.First = MaxSeq - 1
+			b.Last = MaxSeq + 1
+			for i := range b.Events {
+				b.Events[i].Seq = b.First + uint64(i)
+			}
+		}), CodeMalformed},
 		{"empty", mut(func(b *Batch) { b.Events = nil; b.Last = b.First - 1 }), CodeMalformed},
 	}
 	for _, tc := range cases {

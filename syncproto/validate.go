@@ -20,7 +20,7 @@ func CheckBatch(b *Batch, fromOutlet string) error {
 	if n > MaxEventsPerBatch {
 		return decodeErr(CodeOversize, "batch has %d events, limit %d", n, MaxEventsPerBatch)
 	}
-	if b.First == 0 || b.Last < b.First || b.Last-b.First+1 != uint64(n) {
+	if b.First == 0 || b.Last < b.First || b.Last > MaxSeq || b.Last-b.First+1 != uint64(n) {
 		return decodeErr(CodeMalformed, "batch range %d..%d does not match its %d events", b.First, b.Last, n)
 	}
 	for i := range b.Events {
