@@ -1,11 +1,12 @@
 // Command demo runs Yizhan on one machine with nothing else installed: a hub
-// with its embedded broker and SQLite store, and two outlet agents fed by
-// simulated scanners. Every minute it takes the hub down for a while so the
-// outlets work offline and then catch up. `make run` starts it.
+// with its embedded broker and SQLite store, and two outlet agents with
+// simulated devices: SH-001 has a serial counter scanner on a pty and a TSPL
+// label printer, BJ-002 a fixed-mount TCP line scanner and a ZPL printer.
+// Every minute it takes the hub down for a while so the outlets work offline
+// and then catch up. `make run` starts it.
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,11 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/yizhan/yizhan/devices/printer/sim"
+	"github.com/yizhan/yizhan/devices/scanner"
+	"github.com/yizhan/yizhan/devices/scanner/serial"
+	"github.com/yizhan/yizhan/devices/scanner/tcp"
 )
 
 type outlet struct {
@@ -28,6 +34,10 @@ type outlet struct {
 	Secret string
 	HTTP   string
 	cmd    *exec.Cmd
+	config string             // agent config file with the devices
+	scan   func(string) error // the simulated scanner's trigger
+	burst  int                // codes per burst: a person, or a sorting line
+	close  []func() error
 }
 
 type demo struct {
@@ -76,15 +86,23 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 		return err
 	}
 	defer stopCmd(d.hub)
-	for _, o := range d.outlets {
+	for i, o := range d.outlets {
+		if err := d.devices(o, i); err != nil {
+			return err
+		}
+		defer func() {
+			for _, c := range o.close {
+				c()
+			}
+		}()
 		if err := d.startAgent(o); err != nil {
 			return err
 		}
 		defer stopCmd(o.cmd)
-		go scanner(ctx, o)
+		go scanLoop(ctx, o)
 	}
 	d.banner()
-	var nextOffline <-chan time.Time
+	var nextOffline, backOnline <-chan time.Time
 	if offlineEvery > 0 {
 		nextOffline = time.After(offlineEvery)
 	}
@@ -100,18 +118,52 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 		case <-nextOffline:
 			fmt.Printf("\n>>> hub going down for %v: outlets keep scanning offline\n", offlineFor)
 			stopCmd(d.hub)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(offlineFor):
-			}
-			fmt.Println(">>> hub back: watch the backlogs drain")
+			backOnline = time.After(offlineFor)
+		case <-backOnline:
+			fmt.Println(">>> hub back: watch the backlogs drain (agents retry with backoff, up to a few seconds)")
 			if err := d.startHub(); err != nil {
 				return err
 			}
 			nextOffline = time.After(offlineEvery)
 		}
 	}
+}
+
+// devices starts the outlet's simulated scanner and printer and writes the
+// agent config that points at them.
+func (d *demo) devices(o *outlet, i int) error {
+	framing := scanner.Framing{Suffix: scanner.SuffixCR}
+	var scannerCfg string
+	if i%2 == 0 {
+		link, _ := filepath.Abs(filepath.Join(d.dir, o.ID+"-scanner"))
+		s, err := serial.NewSimulator(link, framing)
+		if err != nil {
+			return fmt.Errorf("serial scanner simulator: %w", err)
+		}
+		o.scan = func(code string) error { return s.Scan("", code) }
+		o.burst = 20
+		o.close = append(o.close, s.Close)
+		scannerCfg = fmt.Sprintf(`{"name": "counter", "driver": "serial", "config": {"path": %q, "baud": 9600, "framing": {"suffix": "cr"}}}`, link)
+	} else {
+		s, err := tcp.NewSimulator("127.0.0.1:0", framing)
+		if err != nil {
+			return fmt.Errorf("line scanner simulator: %w", err)
+		}
+		o.scan = func(code string) error { return s.Scan("", code) }
+		o.burst = 60
+		o.close = append(o.close, s.Close)
+		scannerCfg = fmt.Sprintf(`{"name": "line-1", "driver": "tcp", "config": {"address": %q, "framing": {"suffix": "cr"}}}`, s.Addr())
+	}
+	lang := []string{"tspl", "zpl"}[i%2]
+	p, err := sim.Start("127.0.0.1:0", lang)
+	if err != nil {
+		return fmt.Errorf("printer simulator: %w", err)
+	}
+	o.close = append(o.close, p.Close)
+	o.config = filepath.Join(d.dir, "agent-"+o.ID+".json")
+	cfg := fmt.Sprintf(`{"devices": {"scanners": [%s], "printers": [{"name": "shelf", "driver": %q, "address": %q}], "label_printer": "shelf"}}`,
+		scannerCfg, lang, p.URL())
+	return os.WriteFile(o.config, []byte(cfg), 0o644)
 }
 
 // register adds an outlet to the hub once and remembers its secret.
@@ -144,7 +196,7 @@ func (d *demo) startHub() error {
 
 func (d *demo) startAgent(o *outlet) error {
 	o.cmd = exec.Command(filepath.Join(d.bin, "yizhan-agent"), "run", "--data", filepath.Join(d.dir, "agent-"+o.ID),
-		"--outlet", o.ID, "--broker", "tcp://"+d.hubMQTT, "--http", o.HTTP, "--log-format", "text")
+		"--outlet", o.ID, "--broker", "tcp://"+d.hubMQTT, "--http", o.HTTP, "--log-format", "text", "--config", o.config)
 	o.cmd.Env = append(os.Environ(), "YZ_SECRET="+o.Secret)
 	o.cmd.Stdout, o.cmd.Stderr = d.logs, d.logs
 	if err := o.cmd.Start(); err != nil {
@@ -160,7 +212,7 @@ func (d *demo) banner() {
 	fmt.Printf("  hub metrics  http://%s/metrics\n", d.hubHTTP)
 	fmt.Printf("  MQTT broker  tcp://%s (embedded in the hub)\n", d.hubMQTT)
 	for _, o := range d.outlets {
-		fmt.Printf("  outlet %s  http://%s/api/v1/sync   metrics http://%s/metrics\n", o.ID, o.HTTP, o.HTTP)
+		fmt.Printf("  outlet %s  http://%s/api/v1/sync   devices http://%s/api/v1/devices\n", o.ID, o.HTTP, o.HTTP)
 	}
 	fmt.Printf("  logs         %s\n", filepath.Join(d.dir, "demo.log"))
 	fmt.Printf("\n  try: curl -s -H 'Authorization: Bearer %s' http://%s/api/v1/outlets\n", d.token, d.hubHTTP)
@@ -189,26 +241,23 @@ func (d *demo) status() {
 	fmt.Println(time.Now().Format("15:04:05"), strings.Join(line, " | "))
 }
 
-// scanner posts parcels at a counter's pace: a scan every second or two,
-// now and then a burst as a courier unloads a cage.
-func scanner(ctx context.Context, o *outlet) {
-	for n := 0; ; n++ {
+// scanLoop triggers the outlet's simulated scanner at a counter's pace: a
+// code every second or two, now and then a burst as a courier unloads a cage
+// or the sorting line runs.
+func scanLoop(ctx context.Context, o *outlet) {
+	for {
 		wait := time.Duration(500+rand.IntN(1500)) * time.Millisecond
-		burst := 1
+		n := 1
 		if rand.IntN(20) == 0 {
-			burst = 10 + rand.IntN(30)
+			n = o.burst/2 + rand.IntN(o.burst)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
 		}
-		for i := 0; i < burst; i++ {
-			body, _ := json.Marshal(map[string]string{"barcode": waybill(), "action": "inbound", "scanner": "sim-" + o.ID})
-			resp, err := http.Post("http://"+o.HTTP+"/api/v1/scans", "application/json", bytes.NewReader(body))
-			if err == nil {
-				resp.Body.Close()
-			}
+		for i := 0; i < n; i++ {
+			_ = o.scan(waybill())
 		}
 	}
 }
