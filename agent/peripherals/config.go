@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/yizhan/yizhan/devices/printer"
@@ -90,7 +89,6 @@ func LoadConfig(path string) (Config, error) {
 func (c *Config) check() error {
 	names := map[string]bool{}
 	var errs []error
-	drivers := strings.Join(scanner.Drivers(), ", ")
 	for i := range c.Scanners {
 		s := &c.Scanners[i]
 		if s.Name == "" {
@@ -101,8 +99,9 @@ func (c *Config) check() error {
 			errs = append(errs, fmt.Errorf("device name %q is used twice", s.Name))
 		}
 		names[s.Name] = true
-		if !strings.Contains(","+strings.ReplaceAll(drivers, " ", "")+",", ","+s.Driver+",") {
-			errs = append(errs, fmt.Errorf("scanner %s: unknown driver %q: use one of %s", s.Name, s.Driver, drivers))
+		// Building a scanner checks its driver and settings without opening it.
+		if _, err := scanner.New(s.Driver, s.Name, s.Config, scanner.Options{}); err != nil {
+			errs = append(errs, err)
 		}
 		if s.Action == "" {
 			s.Action = "inbound"

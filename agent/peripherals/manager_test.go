@@ -169,3 +169,13 @@ func TestSampleConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestMisspeltDriverSettingRefused(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "agent.json")
+	os.WriteFile(p, []byte(`{"devices": {"scanners": [{"name": "counter", "driver": "serial",
+		"config": {"path": "/dev/ttyUSB0", "baudrate": 9600}}]}}`), 0o600)
+	_, err := LoadConfig(p)
+	if err == nil || !strings.Contains(err.Error(), "baudrate") {
+		t.Fatalf("misspelt setting: %v", err)
+	}
+}

@@ -13,6 +13,7 @@
 package scanner
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -97,6 +98,23 @@ func Add(driver string, c Creator) {
 		panic("scanner: driver " + driver + " registered twice")
 	}
 	registry[driver] = c
+}
+
+// AddJSON registers a driver whose settings decode from JSON into C.
+// Unknown fields are refused, so a misspelt setting is an error at start,
+// not a silent default.
+func AddJSON[C any](driver string, build func(name string, cfg C, opts Options) (Scanner, error)) {
+	Add(driver, func(name string, raw json.RawMessage, opts Options) (Scanner, error) {
+		var c C
+		if len(raw) > 0 {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&c); err != nil {
+				return nil, fmt.Errorf("%s scanner %s: config: %w", driver, name, err)
+			}
+		}
+		return build(name, c, opts)
+	})
 }
 
 // Drivers lists the registered driver names, sorted.

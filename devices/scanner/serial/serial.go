@@ -8,7 +8,6 @@ package serial
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,11 +94,7 @@ var (
 )
 
 func init() {
-	scanner.Add("serial", func(name string, raw json.RawMessage, opts scanner.Options) (scanner.Scanner, error) {
-		var c Config
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("serial scanner %s: config: %w", name, err)
-		}
+	scanner.AddJSON("serial", func(name string, c Config, opts scanner.Options) (scanner.Scanner, error) {
 		return New(name, c, opts)
 	})
 }

@@ -8,7 +8,6 @@ package tcp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -43,11 +42,7 @@ var (
 )
 
 func init() {
-	scanner.Add("tcp", func(name string, raw json.RawMessage, opts scanner.Options) (scanner.Scanner, error) {
-		var c Config
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("tcp scanner %s: config: %w", name, err)
-		}
+	scanner.AddJSON("tcp", func(name string, c Config, opts scanner.Options) (scanner.Scanner, error) {
 		return New(name, c, opts)
 	})
 }

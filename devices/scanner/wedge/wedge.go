@@ -11,7 +11,6 @@ package wedge
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,11 +63,7 @@ var (
 )
 
 func init() {
-	scanner.Add("wedge", func(name string, raw json.RawMessage, opts scanner.Options) (scanner.Scanner, error) {
-		var c Config
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return nil, fmt.Errorf("wedge scanner %s: config: %w", name, err)
-		}
+	scanner.AddJSON("wedge", func(name string, c Config, opts scanner.Options) (scanner.Scanner, error) {
 		return New(name, c, opts)
 	})
 }
