@@ -1,0 +1,301 @@
+package lifecycle
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Complaint vocabularies.
+var (
+	ComplaintChannels   = []string{"counter", "phone", "online", "app", "social"}
+	ComplaintTypes      = []string{"complaint", "suggestion", "praise"}
+	ComplaintCategories = []string{"delay", "loss", "damage", "attitude", "fees", "privacy", "other"}
+	ComplaintSeverities = []string{"routine", "major"}
+)
+
+// Complaint states, in lifecycle order.
+const (
+	ComplaintStateReceived              = "received"
+	ComplaintStateAcknowledged          = "acknowledged"
+	ComplaintStateInvestigating         = "investigating"
+	ComplaintStateResponsibilityDecided = "responsibility_decided"
+	ComplaintStateSolutionProposed      = "solution_proposed"
+	ComplaintStateCustomerAgreed        = "customer_agreed"
+	ComplaintStateCarriedOut            = "carried_out"
+	ComplaintStateFollowedUp            = "followed_up"
+	ComplaintStateClosed                = "closed"
+)
+
+var complaintOpen = open(ComplaintStateReceived, ComplaintStateAcknowledged, ComplaintStateInvestigating,
+	ComplaintStateResponsibilityDecided, ComplaintStateSolutionProposed, ComplaintStateCustomerAgreed,
+	ComplaintStateCarriedOut, ComplaintStateFollowedUp)
+
+var complaintMachine = machine{
+	entity: "complaint",
+	order: []string{"acknowledge", "investigate", "decide_responsibility", "propose_solution", "customer_agrees",
+		"carry_out", "follow_up", "close", "assign", "escalate", "attach_notice"},
+	closed: ComplaintStateClosed,
+	steps: map[string]step{
+		"acknowledge":           {from: []string{ComplaintStateReceived}, to: ComplaintStateAcknowledged},
+		"investigate":           {from: []string{ComplaintStateAcknowledged}, to: ComplaintStateInvestigating},
+		"decide_responsibility": {from: []string{ComplaintStateInvestigating}, to: ComplaintStateResponsibilityDecided},
+		"propose_solution":      {from: []string{ComplaintStateResponsibilityDecided}, to: ComplaintStateSolutionProposed},
+		"customer_agrees":       {from: []string{ComplaintStateSolutionProposed}, to: ComplaintStateCustomerAgreed},
+		"carry_out":             {from: []string{ComplaintStateCustomerAgreed}, to: ComplaintStateCarriedOut},
+		"follow_up":             {from: []string{ComplaintStateCarriedOut}, to: ComplaintStateFollowedUp},
+		"close":                 {from: []string{ComplaintStateFollowedUp}, to: ComplaintStateClosed},
+		"assign":                {from: complaintOpen},
+		"escalate":              {from: complaintOpen},
+		"attach_notice":         {from: complaintOpen},
+	},
+}
+
+// ComplaintReceivedV1 is the payload of ComplaintReceived; the subject is the
+// complaint id.
+type ComplaintReceivedV1 struct {
+	Ticket         string `json:"ticket"`
+	Channel        string `json:"channel"`
+	Type           string `json:"type"`
+	Category       string `json:"category"`
+	Severity       string `json:"severity"`
+	Customer       string `json:"customer,omitempty"` // keyed hash of the phone
+	CustomerMasked string `json:"customer_masked,omitempty"`
+	PhoneSealed    string `json:"phone_sealed,omitempty"`
+	NameSealed     string `json:"name_sealed,omitempty"`
+	NameMasked     string `json:"name_masked,omitempty"`
+	Waybill        string `json:"waybill,omitempty"`
+	Text           string `json:"text"`
+	NoticeID       string `json:"notice_id,omitempty"`
+	Owner          string `json:"owner"`
+	At             int64  `json:"at"` // hub-corrected Unix ms: the SLA clock starts here
+}
+
+// ComplaintStepV1 is the payload of ComplaintStep.
+type ComplaintStepV1 struct {
+	Step         string `json:"step"`
+	Note         string `json:"note,omitempty"`
+	Satisfaction int    `json:"satisfaction,omitempty"` // follow_up: 1–5
+	Owner        string `json:"owner,omitempty"`        // assign
+	Reason       string `json:"reason,omitempty"`       // escalate: sla_first_reply, sla_result, or free text
+	NoticeID     string `json:"notice_id,omitempty"`    // attach_notice
+	At           int64  `json:"at"`
+}
+
+// Escalation is one escalation to head office.
+type Escalation struct {
+	Reason string `json:"reason"`
+	By     string `json:"by"`
+	At     int64  `json:"at"`
+}
+
+// Complaint is a complaint's (or a suggestion's or praise's) folded state.
+type Complaint struct {
+	ID             string        `json:"id"`
+	Outlet         string        `json:"outlet"`
+	Ticket         string        `json:"ticket"`
+	State          string        `json:"state"`
+	Channel        string        `json:"channel"`
+	Type           string        `json:"type"`
+	Category       string        `json:"category"`
+	Severity       string        `json:"severity"`
+	Customer       string        `json:"customer,omitempty"`
+	CustomerMasked string        `json:"customer_masked,omitempty"`
+	PhoneSealed    string        `json:"-"`
+	NameMasked     string        `json:"name_masked,omitempty"`
+	Waybill        string        `json:"waybill,omitempty"`
+	Text           string        `json:"text"`
+	NoticeID       string        `json:"notice_id,omitempty"`
+	Owner          string        `json:"owner"`
+	ReceivedAt     time.Time     `json:"received_at"`
+	FirstReplyAt   time.Time     `json:"first_reply_at,omitzero"`
+	ResultAt       time.Time     `json:"result_at,omitzero"`
+	Satisfaction   int           `json:"satisfaction,omitempty"`
+	Escalations    []Escalation  `json:"escalations,omitempty"`
+	History        []HistoryItem `json:"history,omitempty"`
+	Conflicts      []Conflict    `json:"conflicts,omitempty"`
+}
+
+// Allowed lists the steps a side may take now.
+func (c *Complaint) Allowed(origin string) []string {
+	out := complaintMachine.allowed(c.State, origin)
+	if c.Type != "complaint" && c.State == ComplaintStateAcknowledged && !slices.Contains(out, "close") {
+		out = append(out, "close")
+	}
+	return out
+}
+
+// Check says whether origin may take step now with payload s.
+func (c *Complaint) Check(s ComplaintStepV1, origin string) error {
+	if c.State == "" {
+		return &StepError{Entity: "complaint", ID: c.ID, State: "未登记 / not recorded", Step: s.Step}
+	}
+	// Suggestions and praise need no investigation: acknowledge, then close.
+	if !(s.Step == "close" && c.Type != "complaint" && c.State == ComplaintStateAcknowledged) {
+		if err := complaintMachine.check(c.Ticket, c.State, s.Step, origin); err != nil {
+			return err
+		}
+	}
+	if s.Step == "follow_up" && (s.Satisfaction < 1 || s.Satisfaction > 5) {
+		return &StepError{Entity: "complaint", ID: c.Ticket, State: c.State, Step: s.Step, Allowed: c.Allowed(origin),
+			Reason: "回访须记录满意度 1–5 / a follow-up needs a satisfaction score of 1–5"}
+	}
+	return nil
+}
+
+// FoldComplaint folds one complaint's events from every side.
+func FoldComplaint(id string, evs []syncproto.Event) Complaint {
+	Order(evs)
+	c := Complaint{ID: id}
+	for i := range evs {
+		c.apply(&evs[i])
+	}
+	return c
+}
+
+func (c *Complaint) apply(ev *syncproto.Event) {
+	switch ev.Type {
+	case ComplaintReceived:
+		var r ComplaintReceivedV1
+		if decode(ev, &r) != nil {
+			return
+		}
+		if c.State != "" {
+			c.Conflicts = append(c.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: "receive", State: c.State, Reason: "投诉已登记 / already recorded"})
+			return
+		}
+		*c = Complaint{ID: c.ID, Outlet: ev.Origin, Ticket: r.Ticket, State: ComplaintStateReceived, Channel: r.Channel, Type: r.Type,
+			Category: r.Category, Severity: r.Severity, Customer: r.Customer, CustomerMasked: r.CustomerMasked, PhoneSealed: r.PhoneSealed,
+			NameMasked: r.NameMasked, Waybill: r.Waybill, Text: r.Text, NoticeID: r.NoticeID, Owner: r.Owner,
+			ReceivedAt: time.UnixMilli(r.At).UTC(), History: c.History, Conflicts: c.Conflicts}
+		c.History = append(c.History, HistoryItem{Step: "receive", State: c.State, Actor: ev.Actor, Origin: ev.Origin, At: r.At})
+	case ComplaintStep:
+		var s ComplaintStepV1
+		if decode(ev, &s) != nil {
+			return
+		}
+		if s.Step == "escalate" && c.escalatedFor(s.Reason) {
+			return // the same breach seen twice (outlet and hub): once is enough
+		}
+		if err := c.Check(s, ev.Origin); err != nil {
+			c.Conflicts = append(c.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: s.Step, State: c.State, Reason: err.Error()})
+			return
+		}
+		at := time.UnixMilli(s.At).UTC()
+		switch s.Step {
+		case "acknowledge":
+			c.FirstReplyAt = at
+		case "carry_out":
+			c.ResultAt = at
+		case "close":
+			if c.ResultAt.IsZero() {
+				c.ResultAt = at
+			}
+		case "follow_up":
+			c.Satisfaction = s.Satisfaction
+		case "assign":
+			c.Owner = s.Owner
+		case "escalate":
+			c.Escalations = append(c.Escalations, Escalation{Reason: s.Reason, By: ev.Origin, At: s.At})
+		case "attach_notice":
+			c.NoticeID = s.NoticeID
+		}
+		c.State = complaintMachine.next(c.State, s.Step)
+		c.History = append(c.History, HistoryItem{Step: s.Step, State: c.State, Actor: ev.Actor, Origin: ev.Origin, At: s.At, Note: s.Note})
+	}
+}
+
+func (c *Complaint) escalatedFor(reason string) bool {
+	return slices.ContainsFunc(c.Escalations, func(e Escalation) bool { return e.Reason == reason })
+}
+
+// SLA is the service-level configuration: first reply within FirstReply
+// (default 24 h, the special-period plan), result within Result (default
+// 7 days, 快递暂行条例 Art. 28).
+type SLA struct {
+	FirstReply time.Duration `json:"first_reply"`
+	Result     time.Duration `json:"result"`
+}
+
+// DefaultSLA is the plan's default.
+var DefaultSLA = SLA{FirstReply: 24 * time.Hour, Result: 7 * 24 * time.Hour}
+
+// Escalation reasons raised by the SLA timers.
+const (
+	ReasonFirstReplyBreached = "sla_first_reply"
+	ReasonResultBreached     = "sla_result"
+)
+
+// Deadlines is a complaint's SLA position at a moment of hub-corrected time.
+type Deadlines struct {
+	FirstReplyBy        time.Time `json:"first_reply_by"`
+	ResultBy            time.Time `json:"result_by,omitzero"`
+	FirstReplyRemaining int64     `json:"first_reply_remaining_s"`
+	ResultRemaining     int64     `json:"result_remaining_s"`
+	Breached            []string  `json:"breached,omitempty"`
+}
+
+// Deadlines computes the SLA position at hub-corrected time now. A met
+// deadline's remaining time is frozen at the moment it was met.
+func (c *Complaint) Deadlines(sla SLA, now time.Time) Deadlines {
+	if sla.FirstReply <= 0 {
+		sla.FirstReply = DefaultSLA.FirstReply
+	}
+	if sla.Result <= 0 {
+		sla.Result = DefaultSLA.Result
+	}
+	d := Deadlines{FirstReplyBy: c.ReceivedAt.Add(sla.FirstReply)}
+	left := func(by, met time.Time) int64 {
+		if !met.IsZero() {
+			return int64(by.Sub(met) / time.Second)
+		}
+		return int64(by.Sub(now) / time.Second)
+	}
+	d.FirstReplyRemaining = left(d.FirstReplyBy, c.FirstReplyAt)
+	if d.FirstReplyRemaining < 0 {
+		d.Breached = append(d.Breached, ReasonFirstReplyBreached)
+	}
+	if c.Type == "complaint" {
+		d.ResultBy = c.ReceivedAt.Add(sla.Result)
+		d.ResultRemaining = left(d.ResultBy, c.ResultAt)
+		if d.ResultRemaining < 0 {
+			d.Breached = append(d.Breached, ReasonResultBreached)
+		}
+	}
+	return d
+}
+
+// DueEscalations lists the breaches at now that have not been escalated yet.
+func (c *Complaint) DueEscalations(sla SLA, now time.Time) []string {
+	if c.State == "" || c.State == ComplaintStateClosed {
+		return nil
+	}
+	var out []string
+	for _, r := range c.Deadlines(sla, now).Breached {
+		if !c.escalatedFor(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// CheckNew validates a new complaint's fields.
+func CheckNew(r ComplaintReceivedV1) error {
+	for _, f := range []struct {
+		name, val string
+		in        []string
+	}{
+		{"channel", r.Channel, ComplaintChannels}, {"type", r.Type, ComplaintTypes},
+		{"category", r.Category, ComplaintCategories}, {"severity", r.Severity, ComplaintSeverities},
+	} {
+		if !slices.Contains(f.in, f.val) {
+			return fmt.Errorf("%s 无效 / %s %q is not one of %v", f.name, f.name, f.val, f.in)
+		}
+	}
+	if r.Text == "" {
+		return fmt.Errorf("内容为空 / the complaint text is empty")
+	}
+	return nil
+}

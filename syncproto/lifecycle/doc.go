@@ -1,0 +1,29 @@
+// Package lifecycle holds the business event types that outlets and head
+// office exchange, their payloads, and the one set of rules both sides fold
+// them with: which step is legal in which state, who may take it, and what
+// state results. The agent and the hub call the same functions, so they
+// always decide the same way.
+//
+// # Convergence
+//
+// An outlet and head office may act on the same exception or complaint while
+// they are apart. Each side keeps every event and folds an entity's events in
+// one total order — HLC stamp, then origin, then sequence — that both sides
+// see the same once they hold the same events. A step that is illegal at its
+// place in that order (for example an outlet closing a complaint that head
+// office escalated and closed first) changes nothing and is kept in the
+// entity's Conflicts, so nobody's action silently vanishes. Folding the same
+// events in any arrival order yields identical state.
+//
+// When a person takes a step, the side that records it first checks it
+// against the current folded state with Check, and refuses an illegal step
+// with a *StepError naming the state and the steps allowed.
+//
+// # Time
+//
+// Deadlines use hub-corrected time: each step's payload carries At, the
+// recording side's best estimate of head-office time in Unix milliseconds,
+// never the raw PC clock.
+//
+// The package does no I/O.
+package lifecycle

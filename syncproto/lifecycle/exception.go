@@ -1,0 +1,168 @@
+package lifecycle
+
+import (
+	"slices"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Exception kinds (异常件), mapped to EPCIS dispositions where one fits.
+var ExceptionKinds = []string{"damaged", "lost", "delayed", "refused", "address_problem", "wrong_phone", "mis_sorted", "overdue", "prohibited", "other"}
+
+// Exception states.
+const (
+	ExceptionStateReported         = "reported"
+	ExceptionStateHandling         = "handling"
+	ExceptionStateCustomerInformed = "customer_informed"
+	ExceptionStateClaimOpen        = "claim_open"
+	ExceptionStateClaimDecided     = "claim_decided"
+	ExceptionStateClosed           = "closed"
+)
+
+var exceptionOpen = open(ExceptionStateReported, ExceptionStateHandling, ExceptionStateCustomerInformed, ExceptionStateClaimOpen, ExceptionStateClaimDecided)
+
+var exceptionMachine = machine{
+	entity: "exception",
+	order:  []string{"start_handling", "inform_customer", "open_claim", "decide_claim", "close", "assign", "flag_suspected_loss"},
+	closed: ExceptionStateClosed,
+	steps: map[string]step{
+		"start_handling":      {from: []string{ExceptionStateReported}, to: ExceptionStateHandling},
+		"inform_customer":     {from: []string{ExceptionStateHandling}, to: ExceptionStateCustomerInformed},
+		"open_claim":          {from: []string{ExceptionStateCustomerInformed}, to: ExceptionStateClaimOpen},
+		"decide_claim":        {from: []string{ExceptionStateClaimOpen}, to: ExceptionStateClaimDecided, hubOnly: true},
+		"close":               {from: []string{ExceptionStateCustomerInformed, ExceptionStateClaimDecided}, to: ExceptionStateClosed},
+		"assign":              {from: exceptionOpen},
+		"flag_suspected_loss": {from: exceptionOpen},
+	},
+}
+
+// Photo is a stored blob referenced by hash.
+type Photo struct {
+	SHA256 string `json:"sha256"`
+	Size   int    `json:"size"`
+	Type   string `json:"type"`
+}
+
+// ExceptionReportedV1 is the payload of ExceptionReported; the subject is
+// the exception id.
+type ExceptionReportedV1 struct {
+	Waybill  string  `json:"waybill"`
+	Kind     string  `json:"kind"`
+	Note     string  `json:"note,omitempty"`
+	Owner    string  `json:"owner"` // first person contacted (首问负责制)
+	Photos   []Photo `json:"photos,omitempty"`
+	SameCity bool    `json:"same_city,omitempty"`
+	At       int64   `json:"at"`
+}
+
+// ExceptionStepV1 is the payload of ExceptionStep.
+type ExceptionStepV1 struct {
+	Step        string `json:"step"`
+	Note        string `json:"note,omitempty"`
+	Owner       string `json:"owner,omitempty"`        // assign
+	Approved    *bool  `json:"approved,omitempty"`     // decide_claim
+	AmountCents int64  `json:"amount_cents,omitempty"` // decide_claim
+	At          int64  `json:"at"`
+}
+
+// Claim is an exception's compensation claim (理赔).
+type Claim struct {
+	Opened      bool   `json:"opened"`
+	Decided     bool   `json:"decided"`
+	Approved    bool   `json:"approved"`
+	AmountCents int64  `json:"amount_cents,omitempty"`
+	DecidedBy   string `json:"decided_by,omitempty"`
+}
+
+// Exception is an exception parcel's folded state.
+type Exception struct {
+	ID            string        `json:"id"`
+	Outlet        string        `json:"outlet"`
+	Waybill       string        `json:"waybill"`
+	Kind          string        `json:"kind"`
+	State         string        `json:"state"`
+	Owner         string        `json:"owner"`
+	Note          string        `json:"note,omitempty"`
+	Photos        []Photo       `json:"photos,omitempty"`
+	SameCity      bool          `json:"same_city,omitempty"`
+	ReportedAt    time.Time     `json:"reported_at,omitzero"`
+	Claim         Claim         `json:"claim"`
+	SuspectedLoss bool          `json:"suspected_loss,omitempty"`
+	History       []HistoryItem `json:"history,omitempty"`
+	Conflicts     []Conflict    `json:"conflicts,omitempty"`
+}
+
+// Allowed lists the steps a side may take now.
+func (x *Exception) Allowed(origin string) []string {
+	return exceptionMachine.allowed(x.State, origin)
+}
+
+// Check says whether origin may take step now.
+func (x *Exception) Check(step, origin string) error {
+	if x.State == "" {
+		return &StepError{Entity: "exception", ID: x.ID, State: "未登记 / not reported", Step: step}
+	}
+	return exceptionMachine.check(x.ID, x.State, step, origin)
+}
+
+// FoldException folds one exception's events from every side.
+func FoldException(id string, evs []syncproto.Event) Exception {
+	Order(evs)
+	x := Exception{ID: id}
+	for i := range evs {
+		x.apply(&evs[i])
+	}
+	return x
+}
+
+func (x *Exception) conflict(ev *syncproto.Event, step string, err error) {
+	x.Conflicts = append(x.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: step, State: x.State, Reason: err.Error()})
+}
+
+func (x *Exception) apply(ev *syncproto.Event) {
+	switch ev.Type {
+	case ExceptionReported:
+		var r ExceptionReportedV1
+		if decode(ev, &r) != nil {
+			return
+		}
+		if x.State != "" {
+			x.conflict(ev, "report", &DuplicateError{Msg: "异常件已登记 / exception already reported"})
+			return
+		}
+		x.Outlet, x.Waybill, x.Kind, x.Note, x.Owner, x.Photos, x.SameCity = ev.Origin, r.Waybill, r.Kind, r.Note, r.Owner, r.Photos, r.SameCity
+		x.State, x.ReportedAt = ExceptionStateReported, time.UnixMilli(r.At).UTC()
+		x.History = append(x.History, HistoryItem{Step: "report", State: x.State, Actor: ev.Actor, Origin: ev.Origin, At: r.At, Note: r.Note})
+	case ExceptionStep:
+		var s ExceptionStepV1
+		if decode(ev, &s) != nil {
+			return
+		}
+		if err := x.Check(s.Step, ev.Origin); err != nil {
+			x.conflict(ev, s.Step, err)
+			return
+		}
+		switch s.Step {
+		case "assign":
+			x.Owner = s.Owner
+		case "open_claim":
+			x.Claim.Opened = true
+		case "decide_claim":
+			x.Claim.Decided, x.Claim.DecidedBy, x.Claim.AmountCents = true, ev.Actor, s.AmountCents
+			x.Claim.Approved = s.Approved != nil && *s.Approved
+		case "flag_suspected_loss":
+			x.SuspectedLoss = true
+		}
+		x.State = exceptionMachine.next(x.State, s.Step)
+		x.History = append(x.History, HistoryItem{Step: s.Step, State: x.State, Actor: ev.Actor, Origin: ev.Origin, At: s.At, Note: s.Note})
+	}
+}
+
+// DueSuspectedLoss reports whether a delayed or lost report has passed the
+// GB/T 27917 limit (3 days same city, 7 otherwise) without being closed, so
+// the parcel may now be treated as lost and a claim opened.
+func (x *Exception) DueSuspectedLoss(now time.Time) bool {
+	return !x.SuspectedLoss && x.State != ExceptionStateClosed && x.State != "" &&
+		slices.Contains([]string{"delayed", "lost"}, x.Kind) && now.Sub(x.ReportedAt) >= LossLimit(x.SameCity)
+}

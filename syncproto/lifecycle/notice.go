@@ -1,0 +1,144 @@
+package lifecycle
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// QA is one FAQ entry of a notice.
+type QA struct {
+	Q string `json:"q"`
+	A string `json:"a"`
+}
+
+// NoticePublishedV1 is the payload of NoticePublished (head office only);
+// the subject is the notice id.
+type NoticePublishedV1 struct {
+	Title      string   `json:"title"`
+	Text       string   `json:"text"` // customer-facing
+	FAQ        []QA     `json:"faq,omitempty"`
+	Severity   string   `json:"severity"` // info, warning, critical
+	Scope      []string `json:"scope,omitempty"`
+	Categories []string `json:"categories,omitempty"` // complaint categories it explains
+	ValidFrom  int64    `json:"valid_from"`
+	ValidTo    int64    `json:"valid_to"`
+}
+
+// NoticeEndedV1 is the recovery notice that ends one.
+type NoticeEndedV1 struct {
+	Text string `json:"text"`
+	At   int64  `json:"at"`
+}
+
+// NoticeAckV1 is an outlet's staff acknowledgement.
+type NoticeAckV1 struct {
+	Staff string `json:"staff"`
+	At    int64  `json:"at"`
+}
+
+// Ack records who at which outlet read a notice.
+type Ack struct {
+	Outlet string `json:"outlet"`
+	Staff  string `json:"staff"`
+	At     int64  `json:"at"`
+}
+
+// Notice is a special-period notice's folded state.
+type Notice struct {
+	ID string `json:"id"`
+	NoticePublishedV1
+	Published    bool   `json:"published"`
+	Ended        bool   `json:"ended"`
+	RecoveryText string `json:"recovery_text,omitempty"`
+	Acks         []Ack  `json:"acknowledged_by,omitempty"`
+}
+
+// FoldNotice folds a notice's events.
+func FoldNotice(id string, evs []syncproto.Event) Notice {
+	Order(evs)
+	n := Notice{ID: id}
+	for i := range evs {
+		ev := &evs[i]
+		switch ev.Type {
+		case NoticePublished:
+			if ev.Origin != syncproto.HubOrigin {
+				continue // only head office publishes
+			}
+			var p NoticePublishedV1
+			if decode(ev, &p) == nil {
+				n.NoticePublishedV1, n.Published = p, true
+			}
+		case NoticeEnded:
+			var e NoticeEndedV1
+			if ev.Origin == syncproto.HubOrigin && decode(ev, &e) == nil {
+				n.Ended, n.RecoveryText = true, e.Text
+			}
+		case NoticeAcknowledged:
+			var a NoticeAckV1
+			if decode(ev, &a) == nil {
+				n.Acks = append(n.Acks, Ack{Outlet: ev.Origin, Staff: a.Staff, At: a.At})
+			}
+		}
+	}
+	return n
+}
+
+// Active reports whether the notice shows at hub-corrected time now.
+func (n *Notice) Active(now time.Time) bool {
+	ms := now.UnixMilli()
+	return n.Published && !n.Ended && ms >= n.ValidFrom && (n.ValidTo == 0 || ms < n.ValidTo)
+}
+
+// TemplateV1 is the payload of TemplatePublished (head office only); the
+// subject is the template id.
+type TemplateV1 struct {
+	Title    string   `json:"title"`
+	Text     string   `json:"text"`
+	Category string   `json:"category,omitempty"` // complaint category, or empty for any
+	Keywords []string `json:"keywords,omitempty"`
+}
+
+// Template is a reply template with its id.
+type Template struct {
+	ID string `json:"id"`
+	TemplateV1
+	Score int `json:"score,omitempty"`
+}
+
+// Suggest ranks templates for a complaint's category and text: a category
+// match counts 3, each keyword found in the text 2, each word of the title
+// found 1. Templates scoring 0 are left out; best first, then by id.
+func Suggest(ts []Template, category, text string) []Template {
+	text = strings.ToLower(text)
+	var out []Template
+	for _, t := range ts {
+		score := 0
+		if t.Category != "" && t.Category == category {
+			score += 3
+		}
+		for _, k := range t.Keywords {
+			if k != "" && strings.Contains(text, strings.ToLower(k)) {
+				score += 2
+			}
+		}
+		for _, w := range strings.Fields(strings.ToLower(t.Title)) {
+			if len(w) > 1 && strings.Contains(text, w) {
+				score++
+			}
+		}
+		if score > 0 {
+			t.Score = score
+			out = append(out, t)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
