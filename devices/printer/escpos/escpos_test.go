@@ -126,3 +126,37 @@ func FuzzParseStatus(f *testing.F) {
 		}
 	})
 }
+
+// TestBarcodeData checks the code sets reach the printer as {B and {C, with
+// digit pairs as byte values and "{" doubled.
+func TestBarcodeData(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []byte
+	}{
+		{"SF1234567890123", append([]byte("{BSF1{C"), 23, 45, 67, 89, 1, 23)},
+		{"123456", []byte{'{', 'C', 12, 34, 56}},
+		{"a{b", []byte("{Ba{{b")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			s, err := printer.ShelfLabel{PickupCode: "1", Waybill: tc.in}.Slip(Defaults(printer.Config{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range s.Lines {
+				if l.Barcode == nil {
+					continue
+				}
+				got, err := barcodeData(l.Barcode)
+				if err != nil || !bytes.Equal(got, tc.want) {
+					t.Errorf("barcodeData(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+				}
+				// 58 mm paper prints 384 dots; a wider barcode is not printed at all.
+				if w := l.Barcode.Module * l.Barcode.Symbol.Modules(); w > s.Dots() {
+					t.Errorf("barcode %d dots wide on %d-dot paper", w, s.Dots())
+				}
+			}
+		})
+	}
+}

@@ -10,7 +10,8 @@ import (
 	"github.com/yizhan/yizhan/devices/printer"
 )
 
-// Layout renders the outlet's documents as ESC/POS receipts.
+// Layout renders the outlet's documents as ESC/POS receipts from the shared
+// slip model (printer.Slip).
 type Layout struct{ cfg printer.Config }
 
 var _ printer.Templates = Layout{}
@@ -19,127 +20,100 @@ var _ printer.Templates = Layout{}
 func NewLayout(cfg printer.Config) Layout { return Layout{cfg: Defaults(cfg)} }
 
 var (
-	cmdInit      = []byte{0x1b, '@'}
-	cmdChinese   = []byte{0x1c, '&'} // FS &: double-byte Chinese mode, GB18030 on Chinese firmware
-	cmdLeft      = []byte{0x1b, 'a', 0}
-	cmdCenter    = []byte{0x1b, 'a', 1}
-	cmdFeedCut   = []byte{0x1d, 'V', 66, 0} // GS V 66 0: feed to the cutter and cut
-	cmdSizeReset = []byte{0x1d, '!', 0x00}
+	cmdInit    = []byte{0x1b, '@'}
+	cmdChinese = []byte{0x1c, '&'} // FS &: double-byte Chinese mode, GB18030 on Chinese firmware
+	cmdAlign   = map[printer.Align][]byte{printer.Left: {0x1b, 'a', 0}, printer.Center: {0x1b, 'a', 1}}
+	cmdFeedCut = []byte{0x1d, 'V', 66, 0} // GS V 66 0: feed to the cutter and cut
 )
 
-type doc struct {
-	l   Layout
-	b   bytes.Buffer
-	err error
-}
-
-func (l Layout) begin() *doc {
-	d := &doc{l: l}
-	d.b.Write(cmdInit)
-	d.b.Write(cmdChinese)
-	return d
-}
-
-func (d *doc) raw(b ...[]byte) {
-	for _, x := range b {
-		d.b.Write(x)
-	}
-}
-
-// size sets character magnification (1..8 each way).
-func (d *doc) size(w, h int) { d.b.Write([]byte{0x1d, '!', byte((w-1)<<4 | (h - 1))}) }
-
-// line writes text, wrapped to the paper at the current magnification.
-func (d *doc) line(s string, mag int) {
-	for _, l := range printer.Wrap(s, d.l.cfg.Columns/mag) {
-		enc, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(l))
-		if err != nil && d.err == nil {
-			d.err = fmt.Errorf("encode %q as GB18030: %w", l, err)
+// Render turns a laid-out slip into ESC/POS with GB18030 text. Alignment
+// and size commands are sent only when they change.
+func Render(s *printer.Slip) ([]byte, error) {
+	var b bytes.Buffer
+	b.Write(cmdInit)
+	b.Write(cmdChinese)
+	align, mag := printer.Align(-1), 1 // after ESC @: alignment unknown to us, size 1
+	for _, l := range s.Lines {
+		if l.Align != align {
+			b.Write(cmdAlign[l.Align])
+			align = l.Align
 		}
-		d.b.Write(enc)
-		d.b.WriteByte('\n')
+		if l.Mag != mag {
+			b.Write([]byte{0x1d, '!', byte((l.Mag-1)<<4 | (l.Mag - 1))}) // GS !: width and height
+			mag = l.Mag
+		}
+		switch {
+		case l.Rule:
+			b.WriteString(strings.Repeat("-", s.Columns) + "\n")
+		case l.Barcode != nil:
+			data, err := barcodeData(l.Barcode)
+			if err != nil {
+				return nil, err
+			}
+			// GS h height, GS w module, GS H 2: text below; GS k 73: Code 128.
+			b.Write([]byte{0x1d, 'h', byte(l.Barcode.Height), 0x1d, 'w', byte(l.Barcode.Module), 0x1d, 'H', 2})
+			b.Write([]byte{0x1d, 'k', 73, byte(len(data))})
+			b.Write(data)
+			b.WriteByte('\n')
+		default:
+			enc, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(l.Text))
+			if err != nil {
+				return nil, fmt.Errorf("encode %q as GB18030: %w", l.Text, err)
+			}
+			b.Write(enc)
+			b.WriteByte('\n')
+		}
 	}
+	b.Write([]byte{0x1b, 'd', 3})
+	b.Write(cmdFeedCut)
+	return b.Bytes(), nil
 }
 
-func (d *doc) rule() { d.b.WriteString(strings.Repeat("-", d.l.cfg.Columns) + "\n") }
-
-// code128 prints a barcode with its text below (GS k 73, code set B).
-func (d *doc) code128(s string) {
-	s = printer.Clean(s)
-	data := append([]byte("{B"), []byte(s)...)
+// barcodeData writes the code sets the model chose as GS k 73 data: {B
+// then text ("{" as "{{"), {C then one byte 0..99 per digit pair. The
+// printer then draws exactly the bars the preview shows.
+func barcodeData(bc *printer.Barcode) ([]byte, error) {
+	var data []byte
+	for _, seg := range bc.Symbol.Segments {
+		if seg.Set == 'C' {
+			data = append(data, '{', 'C')
+			for i := 0; i+1 < len(seg.Text); i += 2 {
+				data = append(data, (seg.Text[i]-'0')*10+seg.Text[i+1]-'0')
+			}
+			continue
+		}
+		data = append(data, '{', 'B')
+		data = append(data, strings.ReplaceAll(seg.Text, "{", "{{")...)
+	}
 	if len(data) > 255 {
-		data = data[:255]
+		return nil, fmt.Errorf("条码太长 / barcode %q is too long for a receipt printer (%d bytes, at most 255)", bc.Symbol.Text, len(data))
 	}
-	d.raw([]byte{0x1d, 'h', 80}, []byte{0x1d, 'w', 2}, []byte{0x1d, 'H', 2})
-	d.raw([]byte{0x1d, 'k', 73, byte(len(data))}, data)
-	d.b.WriteByte('\n')
-}
-
-func (d *doc) end() ([]byte, error) {
-	d.raw([]byte{0x1b, 'd', 3}, cmdFeedCut)
-	return d.b.Bytes(), d.err
+	return data, nil
 }
 
 // ComplaintReceipt renders the receipt handed to a complaining customer.
 func (l Layout) ComplaintReceipt(r printer.ComplaintReceipt) ([]byte, error) {
-	if strings.TrimSpace(r.Ticket) == "" {
-		return nil, fmt.Errorf("complaint receipt: ticket number is required")
+	s, err := r.Slip(l.cfg)
+	if err != nil {
+		return nil, err
 	}
-	d := l.begin()
-	d.raw(cmdCenter)
-	d.size(2, 2)
-	d.line("投诉受理回执", 2)
-	d.raw(cmdSizeReset)
-	d.line("Complaint receipt", 1)
-	d.raw(cmdLeft)
-	d.rule()
-	d.line("单号 Ticket: "+r.Ticket, 1)
-	d.line("网点 Outlet: "+r.Outlet, 1)
-	d.line("受理 Received: "+r.Received.Format("2006-01-02 15:04"), 1)
-	d.line("答复 Reply by: "+r.ReplyBy.Format("2006-01-02 15:04"), 1)
-	d.rule()
-	d.line("投诉内容 Complaint:", 1)
-	d.line(r.Text, 1)
-	d.rule()
-	d.line("我们将在上述时间前答复您。", 1)
-	d.raw(cmdCenter)
-	d.code128(r.Ticket)
-	return d.end()
+	return Render(s)
 }
 
 // ShelfLabel renders the pickup-code slip on receipt paper.
 func (l Layout) ShelfLabel(s printer.ShelfLabel) ([]byte, error) {
-	if strings.TrimSpace(s.PickupCode) == "" || strings.TrimSpace(s.Waybill) == "" {
-		return nil, fmt.Errorf("shelf label: pickup code and waybill are required")
+	m, err := s.Slip(l.cfg)
+	if err != nil {
+		return nil, err
 	}
-	d := l.begin()
-	d.raw(cmdCenter)
-	d.line("取件码", 1)
-	d.size(3, 3)
-	d.line(s.PickupCode, 3)
-	d.raw(cmdSizeReset)
-	d.line("手机 "+printer.MaskPhone(s.Phone), 1)
-	d.code128(s.Waybill)
-	d.line("日期 "+s.Date.Format("2006-01-02"), 1)
-	return d.end()
+	return Render(m)
 }
 
 // ExceptionTag renders the exception slip on receipt paper.
 func (l Layout) ExceptionTag(t printer.ExceptionTag) ([]byte, error) {
-	if strings.TrimSpace(t.Waybill) == "" || strings.TrimSpace(t.Kind) == "" {
-		return nil, fmt.Errorf("exception tag: waybill and kind are required")
+	s, err := t.Slip(l.cfg)
+	if err != nil {
+		return nil, err
 	}
-	d := l.begin()
-	d.raw(cmdCenter)
-	d.size(2, 2)
-	d.line("异常 "+printer.KindLabel(t.Kind), 2)
-	d.raw(cmdSizeReset)
-	d.code128(t.Waybill)
-	d.raw(cmdLeft)
-	d.line("登记人 By: "+t.Reporter, 1)
-	if t.Note != "" {
-		d.line("备注 Note: "+t.Note, 1)
-	}
-	d.line("日期 Date: "+t.Date.Format("2006-01-02 15:04"), 1)
-	return d.end()
+	return Render(s)
 }

@@ -3,6 +3,7 @@ package tspl
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func TestChineseIsGB18030(t *testing.T) {
 		t.Errorf("手机 not encoded as GB18030: %q", got)
 	}
 	text := utf8(got)
-	for _, want := range []string{`TEXT 20,12,"TSS24.BF2",0,4,4,"3-2-9903"`, "手机 138****5678", `BARCODE 20,156,"128",70,1,0,2,2,"YT7412345678901"`, "日期 2026-03-04"} {
+	for _, want := range []string{`TEXT 20,12,"TSS24.BF2",0,4,4,"3-2-9903"`, "手机 138****5678", `BARCODE 20,160,"128",70,1,0,2,2,"YT7412345678901"`, "日期 2026-03-04"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("shelf label lacks %q:\n%s", want, text)
 		}
@@ -139,4 +140,28 @@ func FuzzParseStatus(f *testing.F) {
 			t.Fatalf("status %v: ready=%v", s, r.Ready())
 		}
 	})
+}
+
+// TestFontMagnification checks text sizes from the shared layout become
+// whole magnifications of the bitmap font's cell.
+func TestFontMagnification(t *testing.T) {
+	tests := []struct {
+		font   string
+		height int
+		want   int
+	}{
+		{"TSS24.BF2", 96, 96},
+		{"TSS24.BF2", 32, 24},
+		{"TSS24.BF2", 10, 24},
+		{"TSS24.BF2", 1000, 240},
+		{"TSS16.BF2", 36, 32},
+		{"MYFONT.TTF", 50, 48},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%s/%d", tc.font, tc.height), func(t *testing.T) {
+			if got := Font(printer.Config{CJKFont: tc.font}).Size(tc.height); got != tc.want {
+				t.Errorf("Size(%d) = %d, want %d", tc.height, got, tc.want)
+			}
+		})
+	}
 }

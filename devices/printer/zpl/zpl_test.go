@@ -40,7 +40,7 @@ func TestShelfLabelContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"^FD3-2-9903^FS", "138****5678", "^BCN,70,Y,N,N^FDYT7412345678901^FS", "2026-03-04", "^A@N,96,96,E:SIMSUN.FNT"} {
+	for _, want := range []string{"^FD3-2-9903^FS", "138****5678", "^BCN,70,Y,N,N^FD>:YT7>5412345678901^FS", "2026-03-04", "^A@N,96,96,E:SIMSUN.FNT"} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("shelf label lacks %q", want)
 		}
@@ -57,6 +57,28 @@ func TestFieldEscapes(t *testing.T) {
 		t.Run(tc.in, func(t *testing.T) {
 			if got := field(tc.in); got != tc.want {
 				t.Errorf("field(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestBarcodeInvocation checks the code sets reach the printer as ZPL
+// invocation codes, with a ">" in the data escaped.
+func TestBarcodeInvocation(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"SF1234567890123", ">:SF1>5234567890123"},
+		{"123456", ">;123456"},
+		{"RB123456785GB", ">:RB1>523456785>6GB"},
+		{"A>B", ">:A><B"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			m, err := printer.ShelfLabel{PickupCode: "1", Waybill: tc.in}.Label(Defaults(printer.Config{}), Font(Defaults(printer.Config{})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(Render(m)); !strings.Contains(got, "^BCN,70,Y,N,N^FD"+tc.want+"^FS") {
+				t.Errorf("barcode field for %q not %q in\n%s", tc.in, tc.want, got)
 			}
 		})
 	}
