@@ -1,0 +1,1647 @@
+// Yizhan counter screen.
+//
+// One module, no build step, no dependencies. The page is a thin client of the
+// agent's HTTP API (docs/AGENT-API.md): every fact lives in the agent's event
+// log, so the screen can be reloaded at any moment without losing anything.
+//
+// Conventions:
+//  - every visible string comes from I18N through t(); Chinese is the default;
+//  - DOM is built with h() and textContent, never innerHTML, so notice texts,
+//    names and API messages can never inject markup;
+//  - each page registers its timers in the page scope, which the router stops
+//    when the page changes, so pollers never pile up.
+
+// ---------------------------------------------------------------------------
+// Strings
+
+const I18N = {
+  zh: {
+    'app.name': '驿站',
+    'lang.switch': 'EN',
+    'nav.scan': '入库',
+    'nav.pickup': '取件',
+    'nav.exceptions': '异常件',
+    'nav.complaints': '投诉',
+    'nav.notices': '通告',
+    'logout': '退出',
+    'role.clerk': '店员',
+    'role.supervisor': '主管',
+    'close': '关闭',
+    'cancel': '取消',
+    'confirm': '确认',
+    'none': '无',
+    'loading': '加载中…',
+    'empty': '暂无',
+    'refresh': '刷新',
+
+    'sync.online': '在线',
+    'sync.offline': '离线',
+    'sync.backlog': '待同步 {n}',
+    'sync.dead': '被拒 {n}',
+    'sync.unreachable': '本机服务无响应',
+    'sync.title': '与总部的同步状态',
+
+    'err.network': '无法连接本机驿站服务，请检查 yizhan-agent 是否在运行。',
+    'err.session': '登录已失效，请重新登录。',
+    'err.http': '请求失败（HTTP {status}）',
+    'err.required': '请填写：{field}',
+    'err.sign': '请客户在签名板上签名。',
+    'err.agentName': '代领时请填写代领人姓名。',
+    'err.photoSize': '照片 {name} 超过 {mb} MB，请压缩后再上传。',
+    'err.photoType': '{name} 不是 JPEG 或 PNG 图片。',
+
+    'login.title': '员工登录',
+    'login.staff': '工号',
+    'login.pin': 'PIN 码',
+    'login.submit': '登录',
+    'login.clear': '清除',
+    'login.back': '退格',
+    'login.hint': '在屏幕键盘或键盘上输入；回车登录。',
+
+    'scan.title': '扫描入库',
+    'scan.barcode': '运单号（扫码）',
+    'scan.barcodeHint': '扫码枪扫描或手动输入，回车确认',
+    'scan.phone': '收件人手机号',
+    'scan.name': '收件人姓名（可选）',
+    'scan.shelf': '货架',
+    'scan.layer': '层',
+    'scan.sameCity': '同城件',
+    'scan.submit': '入库上架',
+    'scan.phoneNext': '请输入手机号后回车',
+    'scan.done': '已入库',
+    'scan.code': '取件码',
+    'scan.labelPrinted': '货架标签已送打印机',
+    'scan.labelJob': '标签任务 {job}',
+    'scan.today': '今日在库 {n} 件',
+    'scan.devices': '设备',
+    'scan.noDevices': '未配置扫码枪或打印机',
+    'scan.reads': '扫码枪实时读数',
+    'scan.noReads': '暂无读数',
+    'scan.useRead': '填入',
+    'scan.devicesError': '设备状态读取失败：{msg}',
+
+    'dev.ok': '正常',
+    'dev.disconnected': '未连接',
+    'dev.reconnecting': '重连中',
+    'dev.fault': '故障',
+
+    'read.saved': '已记录',
+    'read.duplicate': '重复',
+    'read.rejected': '无效',
+    'read.error': '错误',
+
+    'pickup.title': '取件',
+    'pickup.find': '查找包裹',
+    'pickup.query': '取件码或运单号',
+    'pickup.phone4': '手机尾号后 4 位（可选）',
+    'pickup.search': '查找',
+    'pickup.results': '找到 {n} 件',
+    'pickup.noResult': '没有找到在库包裹',
+    'pickup.select': '选择',
+    'pickup.selected': '当前包裹',
+    'pickup.none': '请先查找并选择包裹',
+    'pickup.idCheck': '身份核验',
+    'idc.code_only': '仅取件码',
+    'idc.id_card': '身份证',
+    'idc.app': 'App 验证',
+    'pickup.signer': '签收人',
+    'signer.recipient': '本人',
+    'signer.agent': '代领人',
+    'pickup.agentName': '代领人姓名',
+    'pickup.signHere': '请客户在此签名',
+    'pickup.undo': '撤销一笔',
+    'pickup.clear': '清除签名',
+    'pickup.confirm': '确认签收',
+    'pickup.done': '{waybill} 已签收',
+    'pickup.refuse': '拒收',
+    'pickup.refuseReason': '拒收原因',
+    'pickup.refuseConfirm': '确认拒收',
+    'pickup.refused': '{waybill} 已拒收',
+    'pickup.staffNote': '签名须由收件人或代领人本人完成，员工不得代签。',
+
+    'exc.title': '异常件登记',
+    'exc.waybill': '运单号',
+    'exc.kind': '异常类型',
+    'exc.note': '说明',
+    'exc.photos': '照片（可选，JPEG/PNG）',
+    'exc.submit': '登记异常',
+    'exc.done': '异常件已登记：{id}',
+    'exc.open': '处理中的异常件 {n}',
+    'exc.owner': '首问负责人',
+    'exc.amount': '金额（元）',
+    'exc.approved': '批准理赔',
+    'exc.claim': '理赔',
+    'exc.photoCount': '{n} 张照片',
+    'kind.damaged': '破损',
+    'kind.lost': '丢失',
+    'kind.delayed': '延误',
+    'kind.refused': '拒收',
+    'kind.address_problem': '地址问题',
+    'kind.wrong_phone': '电话错误',
+    'kind.mis_sorted': '错分',
+    'kind.overdue': '滞留',
+    'kind.prohibited': '违禁品',
+    'kind.other': '其他',
+    'xstate.reported': '已登记',
+    'xstate.handling': '处理中',
+    'xstate.customer_informed': '已告知客户',
+    'xstate.claim_open': '理赔中',
+    'xstate.claim_decided': '理赔已决定',
+    'xstate.closed': '已关闭',
+    'xstep.start_handling': '开始处理',
+    'xstep.inform_customer': '已告知客户',
+    'xstep.open_claim': '发起理赔',
+    'xstep.decide_claim': '理赔决定',
+    'xstep.close': '关闭',
+
+    'cmp.title': '投诉与反馈登记',
+    'cmp.channel': '渠道',
+    'cmp.type': '类型',
+    'cmp.category': '类别',
+    'cmp.severity': '级别',
+    'cmp.phone': '客户手机号',
+    'cmp.name': '客户姓名（可选）',
+    'cmp.waybill': '运单号（可选）',
+    'cmp.text': '客户反映内容',
+    'cmp.notice': '关联通告（可选）',
+    'cmp.submit': '登记',
+    'cmp.done': '已登记，工单号 {ticket}',
+    'cmp.receipt': '回执已送打印机',
+    'cmp.open': '未结投诉 {n}',
+    'cmp.firstReply': '首次答复',
+    'cmp.result': '处理结果',
+    'cmp.left': '剩余 {t}',
+    'cmp.breached': '已超时 {t}',
+    'cmp.met': '已完成',
+    'cmp.noteFor': '备注 / 答复内容',
+    'cmp.templates': '答复模板建议',
+    'cmp.noTemplates': '没有匹配的模板',
+    'cmp.satisfaction': '满意度',
+    'cmp.days': '{d}天',
+    'ch.counter': '柜台',
+    'ch.phone': '电话',
+    'ch.online': '网上',
+    'ch.app': 'App',
+    'ch.social': '社交媒体',
+    'ctype.complaint': '投诉',
+    'ctype.suggestion': '建议',
+    'ctype.praise': '表扬',
+    'cat.delay': '延误',
+    'cat.loss': '丢失',
+    'cat.damage': '破损/内件短少',
+    'cat.attitude': '服务态度',
+    'cat.fees': '收费',
+    'cat.privacy': '隐私',
+    'cat.other': '其他',
+    'sev.routine': '一般',
+    'sev.major': '重大',
+    'cstate.received': '已受理',
+    'cstate.acknowledged': '已答复',
+    'cstate.investigating': '调查中',
+    'cstate.responsibility_decided': '已定责',
+    'cstate.solution_proposed': '已提方案',
+    'cstate.customer_agreed': '客户已同意',
+    'cstate.carried_out': '已执行',
+    'cstate.followed_up': '已回访',
+    'cstate.closed': '已关闭',
+    'cstep.acknowledge': '首次答复',
+    'cstep.investigate': '开始调查',
+    'cstep.decide_responsibility': '判定责任',
+    'cstep.propose_solution': '提出方案',
+    'cstep.customer_agrees': '客户同意',
+    'cstep.carry_out': '执行方案',
+    'cstep.follow_up': '回访',
+    'cstep.close': '关闭',
+
+    'ntc.title': '特殊时期通告',
+    'ntc.none': '当前没有生效的通告',
+    'ntc.faq': '常见问题',
+    'ntc.ack': '我已阅读',
+    'ntc.acked': '已确认阅读',
+    'ntc.valid': '有效期 {from} — {to}',
+    'ntc.more': '查看',
+    'ntc.ended': '已结束',
+    'nsev.info': '提示',
+    'nsev.warning': '注意',
+    'nsev.critical': '紧急',
+
+    'status.inbound': '已入库',
+    'status.in_stock': '在库',
+    'status.picked_up': '已取件',
+    'status.refused': '已拒收',
+    'status.overdue': '滞留',
+    'status.returning': '退回中',
+  },
+  en: {
+    'app.name': 'Yizhan',
+    'lang.switch': '中文',
+    'nav.scan': 'Scan in',
+    'nav.pickup': 'Pickup',
+    'nav.exceptions': 'Exceptions',
+    'nav.complaints': 'Complaints',
+    'nav.notices': 'Notices',
+    'logout': 'Log out',
+    'role.clerk': 'clerk',
+    'role.supervisor': 'supervisor',
+    'close': 'Close',
+    'cancel': 'Cancel',
+    'confirm': 'Confirm',
+    'none': 'none',
+    'loading': 'Loading…',
+    'empty': 'Nothing yet',
+    'refresh': 'Refresh',
+
+    'sync.online': 'Online',
+    'sync.offline': 'Offline',
+    'sync.backlog': '{n} to sync',
+    'sync.dead': '{n} refused',
+    'sync.unreachable': 'Agent not answering',
+    'sync.title': 'Sync with head office',
+
+    'err.network': 'Cannot reach the outlet agent; check that yizhan-agent is running.',
+    'err.session': 'Your session has ended; please log in again.',
+    'err.http': 'Request failed (HTTP {status})',
+    'err.required': 'Please fill in: {field}',
+    'err.sign': 'Ask the customer to sign on the pad.',
+    'err.agentName': 'Enter the name of the person collecting on the recipient\'s behalf.',
+    'err.photoSize': 'Photo {name} is larger than {mb} MB; please shrink it.',
+    'err.photoType': '{name} is not a JPEG or PNG image.',
+
+    'login.title': 'Staff login',
+    'login.staff': 'Staff ID',
+    'login.pin': 'PIN',
+    'login.submit': 'Log in',
+    'login.clear': 'Clear',
+    'login.back': 'Back',
+    'login.hint': 'Use the keypad or the keyboard; Enter logs in.',
+
+    'scan.title': 'Scan in',
+    'scan.barcode': 'Waybill (scan)',
+    'scan.barcodeHint': 'Scan or type, then Enter',
+    'scan.phone': 'Recipient phone',
+    'scan.name': 'Recipient name (optional)',
+    'scan.shelf': 'Shelf',
+    'scan.layer': 'Layer',
+    'scan.sameCity': 'Same city',
+    'scan.submit': 'Check in and shelve',
+    'scan.phoneNext': 'Enter the phone number, then Enter',
+    'scan.done': 'Checked in',
+    'scan.code': 'Pickup code',
+    'scan.labelPrinted': 'Shelf label sent to the printer',
+    'scan.labelJob': 'label job {job}',
+    'scan.today': 'In stock today: {n}',
+    'scan.devices': 'Devices',
+    'scan.noDevices': 'No scanner or printer configured',
+    'scan.reads': 'Live scanner reads',
+    'scan.noReads': 'No reads yet',
+    'scan.useRead': 'Use',
+    'scan.devicesError': 'Cannot read device status: {msg}',
+
+    'dev.ok': 'OK',
+    'dev.disconnected': 'disconnected',
+    'dev.reconnecting': 'reconnecting',
+    'dev.fault': 'fault',
+
+    'read.saved': 'saved',
+    'read.duplicate': 'duplicate',
+    'read.rejected': 'rejected',
+    'read.error': 'error',
+
+    'pickup.title': 'Pickup',
+    'pickup.find': 'Find the parcel',
+    'pickup.query': 'Pickup code or waybill',
+    'pickup.phone4': 'Phone last 4 digits (optional)',
+    'pickup.search': 'Find',
+    'pickup.results': '{n} found',
+    'pickup.noResult': 'No parcel in stock matches',
+    'pickup.select': 'Select',
+    'pickup.selected': 'Parcel',
+    'pickup.none': 'Find and select a parcel first',
+    'pickup.idCheck': 'Identity check',
+    'idc.code_only': 'Code only',
+    'idc.id_card': 'ID card',
+    'idc.app': 'App',
+    'pickup.signer': 'Signed by',
+    'signer.recipient': 'Recipient',
+    'signer.agent': 'Named agent',
+    'pickup.agentName': 'Agent\'s name',
+    'pickup.signHere': 'Customer signs here',
+    'pickup.undo': 'Undo stroke',
+    'pickup.clear': 'Clear',
+    'pickup.confirm': 'Confirm pickup',
+    'pickup.done': '{waybill} picked up',
+    'pickup.refuse': 'Refuse',
+    'pickup.refuseReason': 'Reason for refusal',
+    'pickup.refuseConfirm': 'Confirm refusal',
+    'pickup.refused': '{waybill} refused',
+    'pickup.staffNote': 'Only the recipient or their named agent may sign; staff never sign.',
+
+    'exc.title': 'Report an exception parcel',
+    'exc.waybill': 'Waybill',
+    'exc.kind': 'Kind',
+    'exc.note': 'Note',
+    'exc.photos': 'Photos (optional, JPEG/PNG)',
+    'exc.submit': 'Report',
+    'exc.done': 'Exception reported: {id}',
+    'exc.open': 'Open exceptions: {n}',
+    'exc.owner': 'Owner',
+    'exc.amount': 'Amount (CNY)',
+    'exc.approved': 'Approve claim',
+    'exc.claim': 'Claim',
+    'exc.photoCount': '{n} photos',
+    'kind.damaged': 'Damaged',
+    'kind.lost': 'Lost',
+    'kind.delayed': 'Delayed',
+    'kind.refused': 'Refused',
+    'kind.address_problem': 'Address problem',
+    'kind.wrong_phone': 'Wrong phone',
+    'kind.mis_sorted': 'Mis-sorted',
+    'kind.overdue': 'Overdue',
+    'kind.prohibited': 'Prohibited item',
+    'kind.other': 'Other',
+    'xstate.reported': 'reported',
+    'xstate.handling': 'handling',
+    'xstate.customer_informed': 'customer informed',
+    'xstate.claim_open': 'claim open',
+    'xstate.claim_decided': 'claim decided',
+    'xstate.closed': 'closed',
+    'xstep.start_handling': 'Start handling',
+    'xstep.inform_customer': 'Customer informed',
+    'xstep.open_claim': 'Open claim',
+    'xstep.decide_claim': 'Decide claim',
+    'xstep.close': 'Close',
+
+    'cmp.title': 'Record a complaint or feedback',
+    'cmp.channel': 'Channel',
+    'cmp.type': 'Type',
+    'cmp.category': 'Category',
+    'cmp.severity': 'Severity',
+    'cmp.phone': 'Customer phone',
+    'cmp.name': 'Customer name (optional)',
+    'cmp.waybill': 'Waybill (optional)',
+    'cmp.text': 'What the customer says',
+    'cmp.notice': 'Related notice (optional)',
+    'cmp.submit': 'Record',
+    'cmp.done': 'Recorded, ticket {ticket}',
+    'cmp.receipt': 'Receipt sent to the printer',
+    'cmp.open': 'Open complaints: {n}',
+    'cmp.firstReply': 'First reply',
+    'cmp.result': 'Result',
+    'cmp.left': '{t} left',
+    'cmp.breached': 'overdue by {t}',
+    'cmp.met': 'done',
+    'cmp.noteFor': 'Note / reply text',
+    'cmp.templates': 'Suggested replies',
+    'cmp.noTemplates': 'No matching template',
+    'cmp.satisfaction': 'Satisfaction',
+    'cmp.days': '{d}d',
+    'ch.counter': 'Counter',
+    'ch.phone': 'Phone',
+    'ch.online': 'Online',
+    'ch.app': 'App',
+    'ch.social': 'Social media',
+    'ctype.complaint': 'Complaint',
+    'ctype.suggestion': 'Suggestion',
+    'ctype.praise': 'Praise',
+    'cat.delay': 'Delay',
+    'cat.loss': 'Loss',
+    'cat.damage': 'Damage / missing contents',
+    'cat.attitude': 'Attitude',
+    'cat.fees': 'Fees',
+    'cat.privacy': 'Privacy',
+    'cat.other': 'Other',
+    'sev.routine': 'Routine',
+    'sev.major': 'Major',
+    'cstate.received': 'received',
+    'cstate.acknowledged': 'acknowledged',
+    'cstate.investigating': 'investigating',
+    'cstate.responsibility_decided': 'responsibility decided',
+    'cstate.solution_proposed': 'solution proposed',
+    'cstate.customer_agreed': 'customer agreed',
+    'cstate.carried_out': 'carried out',
+    'cstate.followed_up': 'followed up',
+    'cstate.closed': 'closed',
+    'cstep.acknowledge': 'First reply',
+    'cstep.investigate': 'Investigate',
+    'cstep.decide_responsibility': 'Decide responsibility',
+    'cstep.propose_solution': 'Propose solution',
+    'cstep.customer_agrees': 'Customer agrees',
+    'cstep.carry_out': 'Carry out',
+    'cstep.follow_up': 'Follow-up call',
+    'cstep.close': 'Close',
+
+    'ntc.title': 'Special-period notices',
+    'ntc.none': 'No notice in force',
+    'ntc.faq': 'FAQ',
+    'ntc.ack': 'I have read this',
+    'ntc.acked': 'Acknowledged',
+    'ntc.valid': 'Valid {from} — {to}',
+    'ntc.more': 'Open',
+    'ntc.ended': 'ended',
+    'nsev.info': 'Info',
+    'nsev.warning': 'Warning',
+    'nsev.critical': 'Critical',
+
+    'status.inbound': 'checked in',
+    'status.in_stock': 'in stock',
+    'status.picked_up': 'picked up',
+    'status.refused': 'refused',
+    'status.overdue': 'overdue',
+    'status.returning': 'returning',
+  },
+};
+
+// Vocabularies of the API (docs/AGENT-API.md); labels come from I18N.
+const KINDS = ['damaged', 'lost', 'delayed', 'refused', 'address_problem', 'wrong_phone', 'mis_sorted', 'overdue', 'prohibited', 'other'];
+const CHANNELS = ['counter', 'phone', 'online', 'app', 'social'];
+const CTYPES = ['complaint', 'suggestion', 'praise'];
+const CATEGORIES = ['delay', 'loss', 'damage', 'attitude', 'fees', 'privacy', 'other'];
+const SEVERITIES = ['routine', 'major'];
+const ID_CHECKS = ['code_only', 'id_card', 'app'];
+const SIGNERS = ['recipient', 'agent'];
+
+const KEY_LANG = 'yz.lang';
+const KEY_TOKEN = 'yz.token';
+const KEY_STAFF = 'yz.staff';
+const KEY_SHELF = 'yz.shelf';
+const KEY_LAYER = 'yz.layer';
+
+let lang = localStorage.getItem(KEY_LANG) === 'en' ? 'en' : 'zh';
+
+// t looks a key up in the current language, falling back to Chinese, and
+// fills {name} placeholders from vars.
+function t(key, vars) {
+  let s = I18N[lang][key] ?? I18N.zh[key] ?? key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  return s;
+}
+
+// A tiny self-check: keys present in one language and not the other. The
+// browser test reads it; a gap shows up as a raw key on screen otherwise.
+window.yzI18nGaps = () => {
+  const zh = Object.keys(I18N.zh), en = Object.keys(I18N.en);
+  return zh.filter((k) => !(k in I18N.en)).concat(en.filter((k) => !(k in I18N.zh)));
+};
+
+// ---------------------------------------------------------------------------
+// DOM helpers
+
+const $ = (sel, root = document) => root.querySelector(sel);
+
+// Properties set as properties, not attributes, so they reflect live state.
+const PROPS = new Set(['value', 'checked', 'disabled', 'hidden', 'selected', 'multiple']);
+
+// h builds an element: h('button', {class: 'btn', onclick: f}, 'label').
+function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (PROPS.has(k)) el[k] = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c == null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+// field wraps a control with its label.
+function field(label, control, extra) {
+  return h('label', { class: 'field' + (extra ? ' ' + extra : '') }, h('span', { class: 'field-label' }, label), control);
+}
+
+// choice is a row of big toggle buttons backed by a hidden value; touch
+// friendlier than a <select> for short lists.
+function choice(name, values, labelPrefix, initial, onchange) {
+  const row = h('div', { class: 'choice', role: 'radiogroup', 'data-name': name });
+  row.value = initial;
+  for (const v of values) {
+    const b = h('button', {
+      type: 'button', class: 'choice-btn', role: 'radio', 'data-value': v,
+      onclick: () => { row.value = v; sync(); onchange?.(v); },
+    }, t(labelPrefix + v));
+    row.append(b);
+  }
+  const sync = () => {
+    for (const b of row.children) {
+      const on = b.dataset.value === row.value;
+      b.classList.toggle('on', on);
+      b.setAttribute('aria-checked', on ? 'true' : 'false');
+    }
+  };
+  sync();
+  return row;
+}
+
+function select(name, values, labelPrefix, initial) {
+  return h('select', { name }, values.map((v) => h('option', { value: v, selected: v === initial }, t(labelPrefix + v))));
+}
+
+function fmtTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+function fmtClock(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return d.toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+// fmtDuration renders seconds as "2天 03:04:05" / "2d 03:04:05".
+function fmtDuration(sec) {
+  sec = Math.abs(Math.trunc(sec));
+  const d = Math.floor(sec / 86400);
+  const hh = String(Math.floor((sec % 86400) / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((sec % 3600) / 60)).padStart(2, '0');
+  const ss = String(sec % 60).padStart(2, '0');
+  return (d > 0 ? t('cmp.days', { d }) + ' ' : '') + `${hh}:${mm}:${ss}`;
+}
+
+// ---------------------------------------------------------------------------
+// Banners
+
+function showError(err) {
+  const msg = err instanceof Error ? err.message : String(err);
+  $('#error-text').textContent = msg;
+  $('#error-banner').hidden = false;
+  $('#info-banner').hidden = true;
+}
+
+function clearError() {
+  $('#error-banner').hidden = true;
+  $('#error-text').textContent = '';
+}
+
+function showInfo(msg) {
+  const b = $('#info-banner');
+  b.textContent = msg;
+  b.hidden = false;
+}
+
+// ---------------------------------------------------------------------------
+// API
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+// api calls the agent and returns the decoded JSON. Any 401 other than a
+// failed login ends the session and returns to the login page.
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const token = sessionStorage.getItem(KEY_TOKEN);
+  if (token) headers.Authorization = 'Bearer ' + token;
+  let resp;
+  try {
+    resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'network', t('err.network'));
+  }
+  const text = await resp.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : {}; } catch { data = null; }
+  const isLogin = method === 'POST' && path === '/api/v1/session';
+  if (resp.status === 401 && !isLogin) {
+    endSession();
+    throw new ApiError(401, 'unauthorized', t('err.session'));
+  }
+  if (!resp.ok) {
+    const msg = data?.error || t('err.http', { status: resp.status });
+    throw new ApiError(resp.status, data?.code, msg);
+  }
+  return data ?? {};
+}
+
+// ---------------------------------------------------------------------------
+// Session
+
+function currentStaff() {
+  try { return JSON.parse(sessionStorage.getItem(KEY_STAFF) || 'null'); } catch { return null; }
+}
+
+function loggedIn() {
+  return Boolean(sessionStorage.getItem(KEY_TOKEN));
+}
+
+function endSession() {
+  sessionStorage.removeItem(KEY_TOKEN);
+  sessionStorage.removeItem(KEY_STAFF);
+  if (location.hash !== '#/login') location.hash = '#/login';
+  renderHeader();
+}
+
+async function logout() {
+  try { await api('DELETE', '/api/v1/session'); } catch { /* the token is dropped either way */ }
+  endSession();
+}
+
+// ---------------------------------------------------------------------------
+// Timers: a page scope whose stoppers run when the page changes.
+
+let pageScope = [];
+
+function stopPage() {
+  for (const stop of pageScope) stop();
+  pageScope = [];
+}
+
+// poll runs fn now and then ms after each run finishes, so a slow agent never
+// gets overlapping requests.
+function poll(fn, ms, scope) {
+  let timer = null;
+  let stopped = false;
+  const run = async () => {
+    try { await fn(); } catch { /* fn reports its own errors */ }
+    if (!stopped) timer = setTimeout(run, ms);
+  };
+  run();
+  const stop = () => { stopped = true; clearTimeout(timer); };
+  scope?.push(stop);
+  return stop;
+}
+
+// ---------------------------------------------------------------------------
+// Header: navigation, sync indicator, notices banner
+
+const PAGES = ['scan', 'pickup', 'exceptions', 'complaints', 'notices'];
+
+function renderHeader() {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  document.title = t('app.name') + ' · Yizhan';
+  $('#brand-name').textContent = t('app.name');
+  $('#lang').textContent = t('lang.switch');
+  const nav = $('#nav');
+  const staff = currentStaff();
+  const route = currentRoute();
+  nav.hidden = !loggedIn();
+  nav.replaceChildren(...PAGES.map((p) => h('a', {
+    href: '#/' + p, class: 'nav-link' + (route === p ? ' on' : ''), id: 'nav-' + p,
+  }, t('nav.' + p))));
+  $('#who').textContent = staff ? `${staff.name || staff.id} · ${t('role.' + staff.role)}` : '';
+  const out = $('#logout');
+  out.hidden = !loggedIn();
+  out.textContent = t('logout');
+}
+
+let lastSync = null;
+
+async function refreshSync() {
+  const el = $('#sync');
+  el.title = t('sync.title');
+  try {
+    lastSync = await api('GET', '/api/v1/sync');
+  } catch {
+    lastSync = null;
+  }
+  renderSync();
+}
+
+function renderSync() {
+  const el = $('#sync');
+  const s = lastSync;
+  if (!s) {
+    el.className = 'sync sync-down';
+    el.replaceChildren(h('span', { class: 'dot' }), t('sync.unreachable'));
+    return;
+  }
+  const parts = [h('span', { class: 'dot' }), h('b', { id: 'sync-state' }, s.connected ? t('sync.online') : t('sync.offline')),
+    h('span', { id: 'sync-backlog' }, t('sync.backlog', { n: s.backlog ?? 0 }))];
+  if (s.dead_letters > 0) parts.push(h('span', { class: 'sync-dead' }, t('sync.dead', { n: s.dead_letters })));
+  el.className = 'sync ' + (s.connected ? 'sync-up' : 'sync-off');
+  el.replaceChildren(...parts);
+}
+
+let notices = [];
+
+async function refreshNotices() {
+  if (!loggedIn()) {
+    notices = [];
+  } else {
+    try {
+      notices = (await api('GET', '/api/v1/notices?active=1')).notices || [];
+    } catch {
+      // Missing or failing notices must never block the counter; the
+      // notices page shows the error when opened.
+      return;
+    }
+  }
+  renderNoticeBanner();
+  if (currentRoute() === 'notices') renderNoticeList();
+}
+
+function renderNoticeBanner() {
+  const b = $('#notice-banner');
+  const live = notices.filter((n) => !n.ended);
+  b.hidden = live.length === 0;
+  b.replaceChildren(...live.slice(0, 2).map((n) => h('a', {
+    href: '#/notices', class: 'notice-item sev-' + (n.severity || 'info'),
+  }, h('b', {}, t('nsev.' + (n.severity || 'info')) + ' · ' + n.title), h('span', { class: 'notice-text' }, n.text))));
+}
+
+// ---------------------------------------------------------------------------
+// Router
+
+function currentRoute() {
+  const r = location.hash.replace(/^#\/?/, '').split('?')[0];
+  return r || (loggedIn() ? 'scan' : 'login');
+}
+
+const RENDERERS = {
+  login: renderLogin,
+  scan: renderScan,
+  pickup: renderPickup,
+  exceptions: renderExceptions,
+  complaints: renderComplaints,
+  notices: renderNotices,
+};
+
+function route() {
+  let r = currentRoute();
+  if (!loggedIn() && r !== 'login') {
+    location.hash = '#/login';
+    return; // hashchange calls route again
+  }
+  if (loggedIn() && r === 'login') r = 'scan';
+  if (!RENDERERS[r]) r = loggedIn() ? 'scan' : 'login';
+  stopPage();
+  $('#info-banner').hidden = true;
+  renderHeader();
+  const root = $('#page');
+  root.dataset.page = r;
+  root.replaceChildren();
+  try {
+    RENDERERS[r](root);
+  } catch (e) {
+    // Never a blank screen: a bug in a page still leaves a message.
+    console.error(e);
+    root.replaceChildren(h('p', { class: 'panel' }, String(e)));
+    showError(e);
+  }
+  renderNoticeBanner();
+}
+
+// ---------------------------------------------------------------------------
+// Login
+
+function renderLogin(root) {
+  const staff = h('input', { id: 'login-staff', name: 'staff_id', autocomplete: 'username', inputmode: 'numeric', required: true });
+  const pin = h('input', { id: 'login-pin', name: 'pin', type: 'password', autocomplete: 'current-password', inputmode: 'numeric', required: true });
+  let target = staff; // the field the on-screen keypad types into
+  staff.addEventListener('focus', () => { target = staff; });
+  pin.addEventListener('focus', () => { target = pin; });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'login-submit' }, t('login.submit'));
+
+  const key = (label, fn, cls) => h('button', { type: 'button', class: 'key ' + (cls || ''), onclick: fn }, label);
+  const type = (d) => () => { target.value += d; target.focus(); };
+  const keypad = h('div', { class: 'keypad' },
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => key(d, type(d))),
+    key(t('login.clear'), () => { target.value = ''; target.focus(); }, 'key-fn'),
+    key('0', type('0')),
+    key(t('login.back'), () => { target.value = target.value.slice(0, -1); target.focus(); }, 'key-fn'));
+
+  const form = h('form', { class: 'login-form', id: 'login-form' },
+    h('h1', {}, t('login.title')),
+    field(t('login.staff'), staff),
+    field(t('login.pin'), pin),
+    submit,
+    h('p', { class: 'hint' }, t('login.hint')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!staff.value.trim()) { staff.focus(); return showError(t('err.required', { field: t('login.staff') })); }
+    if (!pin.value) { pin.focus(); return showError(t('err.required', { field: t('login.pin') })); }
+    submit.disabled = true;
+    try {
+      const res = await api('POST', '/api/v1/session', { staff_id: staff.value.trim(), pin: pin.value });
+      sessionStorage.setItem(KEY_TOKEN, res.token);
+      sessionStorage.setItem(KEY_STAFF, JSON.stringify(res.staff || { id: staff.value.trim() }));
+      clearError();
+      location.hash = '#/scan';
+      refreshNotices();
+    } catch (err) {
+      pin.value = '';
+      pin.focus();
+      showError(err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  root.append(h('div', { class: 'login' }, form, keypad));
+  staff.focus();
+}
+
+// ---------------------------------------------------------------------------
+// Scan-in
+
+function renderScan(root) {
+  const barcode = h('input', { id: 'scan-barcode', name: 'barcode', class: 'input-scan', autocomplete: 'off', spellcheck: 'false', placeholder: t('scan.barcodeHint') });
+  const phone = h('input', { id: 'scan-phone', name: 'phone', inputmode: 'tel', autocomplete: 'off', maxlength: 20 });
+  const name = h('input', { id: 'scan-name', name: 'name', autocomplete: 'off' });
+  const shelf = h('input', { id: 'scan-shelf', name: 'shelf', inputmode: 'numeric', autocomplete: 'off', value: localStorage.getItem(KEY_SHELF) || '' });
+  const layer = h('input', { id: 'scan-layer', name: 'layer', inputmode: 'numeric', autocomplete: 'off', value: localStorage.getItem(KEY_LAYER) || '' });
+  const sameCity = h('input', { id: 'scan-same-city', type: 'checkbox' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'scan-submit' }, t('scan.submit'));
+  const result = h('div', { class: 'result', id: 'scan-result' });
+  const list = h('ul', { class: 'list', id: 'scan-list' });
+  const listTitle = h('h2', {}, t('scan.today', { n: 0 }));
+  const devLine = h('div', { class: 'devices', id: 'scan-devices' }, t('loading'));
+  const reads = h('ul', { class: 'reads', id: 'scan-reads' });
+
+  const form = h('form', { class: 'panel scan-form', id: 'scan-form' },
+    h('h1', {}, t('scan.title')),
+    field(t('scan.barcode'), barcode, 'field-wide'),
+    h('div', { class: 'row' }, field(t('scan.phone'), phone, 'grow'), field(t('scan.name'), name, 'grow')),
+    h('div', { class: 'row' }, field(t('scan.shelf'), shelf, 'short'), field(t('scan.layer'), layer, 'short'),
+      h('label', { class: 'check' }, sameCity, t('scan.sameCity')), submit),
+    result);
+
+  // A wedge scanner ends with Enter. If the phone is still missing, Enter
+  // moves there instead of submitting a request that would be refused.
+  barcode.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    if (!barcode.value.trim()) return;
+    if (!phone.value.trim()) {
+      phone.focus();
+      showInfo(t('scan.phoneNext'));
+      return;
+    }
+    form.requestSubmit();
+  });
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const req = { barcode: barcode.value.trim(), phone: phone.value.trim() };
+    if (!req.barcode) { barcode.focus(); return showError(t('err.required', { field: t('scan.barcode') })); }
+    if (!req.phone) { phone.focus(); return showError(t('err.required', { field: t('scan.phone') })); }
+    if (name.value.trim()) req.name = name.value.trim();
+    if (shelf.value.trim()) req.shelf = shelf.value.trim();
+    if (layer.value.trim()) req.layer = layer.value.trim();
+    if (sameCity.checked) req.same_city = true;
+    submit.disabled = true;
+    try {
+      const res = await api('POST', '/api/v1/parcels/inbound', req);
+      localStorage.setItem(KEY_SHELF, shelf.value.trim());
+      localStorage.setItem(KEY_LAYER, layer.value.trim());
+      clearError();
+      $('#info-banner').hidden = true;
+      showInbound(result, res);
+      barcode.value = '';
+      phone.value = '';
+      name.value = '';
+      sameCity.checked = false;
+      loadList();
+    } catch (err) {
+      showError(err);
+    } finally {
+      submit.disabled = false;
+      barcode.focus();
+    }
+  });
+
+  async function loadList() {
+    try {
+      const res = await api('GET', '/api/v1/parcels?status=in_stock');
+      const today = new Date().toDateString();
+      const rows = (res.parcels || []).filter((p) => !p.inbound_at || new Date(p.inbound_at).toDateString() === today);
+      listTitle.textContent = t('scan.today', { n: rows.length });
+      list.replaceChildren(...(rows.length ? rows.map(parcelRow) : [h('li', { class: 'muted' }, t('empty'))]));
+    } catch (err) {
+      list.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+
+  async function loadDevices() {
+    try {
+      const res = await api('GET', '/api/v1/devices');
+      renderDevices(devLine, res.devices || []);
+      renderReads(reads, res.recent_reads || [], (text) => { barcode.value = text; phone.focus(); });
+    } catch (err) {
+      devLine.replaceChildren(h('span', { class: 'error-text' }, t('scan.devicesError', { msg: err.message })));
+    }
+  }
+
+  root.append(h('div', { class: 'split' },
+    form,
+    h('section', { class: 'panel side' },
+      listTitle, list,
+      h('h2', {}, t('scan.devices')), devLine,
+      h('h2', {}, t('scan.reads')), reads)));
+
+  keepFocus(barcode, pageScope);
+  loadList();
+  poll(loadList, 15000, pageScope);
+  poll(loadDevices, 2000, pageScope);
+  barcode.focus();
+}
+
+// keepFocus returns focus to the scan input whenever the clerk is idle, and
+// catches a wedge scanner typing while nothing editable has focus: focusing
+// the input during keydown makes the character land in it.
+function keepFocus(input, scope) {
+  let timer = null;
+  const editable = (el) => el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { if (document.activeElement !== input) input.focus(); }, 8000);
+  };
+  const onKey = (e) => {
+    arm();
+    if (!editable(document.activeElement) && e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey) input.focus();
+  };
+  const onFocusOut = () => setTimeout(() => {
+    // Clicking a button takes focus away; give it back to the scanner input.
+    if (!editable(document.activeElement)) input.focus();
+  }, 0);
+  document.addEventListener('keydown', onKey, true);
+  document.addEventListener('pointerdown', arm, true);
+  document.addEventListener('focusout', onFocusOut);
+  arm();
+  scope.push(() => {
+    clearTimeout(timer);
+    document.removeEventListener('keydown', onKey, true);
+    document.removeEventListener('pointerdown', arm, true);
+    document.removeEventListener('focusout', onFocusOut);
+  });
+}
+
+function showInbound(box, res) {
+  const p = res.parcel || {};
+  const job = res.label_job;
+  box.replaceChildren(h('div', { class: 'result-card ok' },
+    h('div', { class: 'result-head' }, t('scan.done') + ' · ' + (p.waybill || '')),
+    h('div', { class: 'code-label' }, t('scan.code')),
+    h('div', { class: 'code', id: 'scan-code' }, p.pickup_code || '—'),
+    h('div', { class: 'muted' }, [p.phone_masked, p.name_masked].filter(Boolean).join(' · ')),
+    job ? h('div', { class: 'muted' }, t('scan.labelPrinted') + (job.id ? ' · ' + t('scan.labelJob', { job: job.id }) : '')) : null));
+}
+
+function parcelRow(p) {
+  return h('li', { class: 'item', 'data-waybill': p.waybill },
+    h('span', { class: 'item-code' }, p.pickup_code || '—'),
+    h('span', { class: 'item-main' }, p.waybill),
+    h('span', { class: 'item-sub' }, p.phone_masked || ''),
+    h('span', { class: 'item-sub' }, fmtClock(p.inbound_at)));
+}
+
+function renderDevices(box, devs) {
+  if (!devs.length) {
+    box.replaceChildren(h('span', { class: 'muted' }, t('scan.noDevices')));
+    return;
+  }
+  box.replaceChildren(...devs.map((d) => h('span', { class: 'dev dev-' + d.state, title: [d.detail, d.fix].filter(Boolean).join(' — ') },
+    h('span', { class: 'dot' }), `${d.name} ${t('dev.' + d.state)}`, d.detail ? h('small', {}, ' · ' + d.detail) : null)));
+}
+
+function renderReads(box, reads, use) {
+  if (!reads.length) {
+    box.replaceChildren(h('li', { class: 'muted' }, t('scan.noReads')));
+    return;
+  }
+  // Newest first, a handful: this is a live view, not a log.
+  const rows = reads.slice().sort((a, b) => String(b.at).localeCompare(String(a.at))).slice(0, 6);
+  box.replaceChildren(...rows.map((r) => h('li', { class: 'read read-' + r.result },
+    h('span', { class: 'item-sub' }, fmtClock(r.at)),
+    h('span', { class: 'item-sub' }, r.scanner),
+    h('span', { class: 'item-main' }, r.text),
+    h('span', { class: 'tag' }, t('read.' + r.result)),
+    h('button', { type: 'button', class: 'btn btn-small', onclick: () => use(r.text) }, t('scan.useRead')))));
+}
+
+// ---------------------------------------------------------------------------
+// Pickup
+
+// A pickup code is shelf-layer-number; anything else typed or scanned is
+// taken for a waybill.
+const CODE_RE = /^\d+-\d+-\d+$/;
+
+function renderPickup(root) {
+  const query = h('input', { id: 'pickup-query', class: 'input-scan', autocomplete: 'off', spellcheck: 'false' });
+  const phone4 = h('input', { id: 'pickup-phone4', inputmode: 'numeric', maxlength: 4, autocomplete: 'off' });
+  const results = h('ul', { class: 'list', id: 'pickup-results' });
+  const findForm = h('form', { class: 'find', id: 'pickup-find' },
+    field(t('pickup.query'), query, 'grow'), field(t('pickup.phone4'), phone4, 'short4'),
+    h('button', { type: 'submit', class: 'btn btn-primary', id: 'pickup-search' }, t('pickup.search')));
+
+  let selected = null;
+  const selBox = h('div', { class: 'selected', id: 'pickup-selected' }, h('span', { class: 'muted' }, t('pickup.none')));
+  const idCheck = choice('id_check', ID_CHECKS, 'idc.', 'code_only');
+  const agentName = h('input', { id: 'pickup-agent-name', autocomplete: 'off' });
+  const agentField = field(t('pickup.agentName'), agentName, 'grow');
+  agentField.hidden = true;
+  const signer = choice('signer', SIGNERS, 'signer.', 'recipient', (v) => { agentField.hidden = v !== 'agent'; });
+  const canvas = h('canvas', { id: 'sign-pad', class: 'sign-pad', 'aria-label': t('pickup.signHere') });
+  const pad = new SignaturePad(canvas);
+  const confirm = h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'pickup-confirm', disabled: true }, t('pickup.confirm'));
+  const reason = h('input', { id: 'refuse-reason', autocomplete: 'off' });
+  const refuseBtn = h('button', { type: 'button', class: 'btn btn-danger', id: 'refuse-confirm', disabled: true }, t('pickup.refuseConfirm'));
+  const refuseBox = h('div', { class: 'row refuse', id: 'refuse-box', hidden: true }, field(t('pickup.refuseReason'), reason, 'grow'), refuseBtn);
+  const refuseToggle = h('button', { type: 'button', class: 'btn btn-danger-ghost', id: 'pickup-refuse', disabled: true,
+    onclick: () => { refuseBox.hidden = !refuseBox.hidden; if (!refuseBox.hidden) reason.focus(); } }, t('pickup.refuse'));
+
+  function choose(p) {
+    selected = p;
+    selBox.replaceChildren(h('span', { class: 'code code-mid' }, p.pickup_code || '—'),
+      h('span', { class: 'item-main' }, p.waybill),
+      h('span', { class: 'item-sub' }, [p.phone_masked, p.name_masked].filter(Boolean).join(' · ')),
+      h('span', { class: 'tag' }, t('status.' + p.status)));
+    for (const b of [confirm, refuseToggle, refuseBtn]) b.disabled = false;
+    for (const li of results.children) li.classList.toggle('on', li.dataset.waybill === p.waybill);
+  }
+
+  function reset() {
+    selected = null;
+    selBox.replaceChildren(h('span', { class: 'muted' }, t('pickup.none')));
+    for (const b of [confirm, refuseToggle, refuseBtn]) b.disabled = true;
+    pad.clear();
+    agentName.value = '';
+    reason.value = '';
+    refuseBox.hidden = true;
+    results.replaceChildren();
+    query.value = '';
+    phone4.value = '';
+    query.focus();
+  }
+
+  findForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const q = query.value.trim();
+    if (!q) { query.focus(); return showError(t('err.required', { field: t('pickup.query') })); }
+    const params = new URLSearchParams();
+    if (phone4.value.trim()) { params.set('phone_last4', phone4.value.trim()); params.set('code', q); }
+    else if (CODE_RE.test(q)) params.set('code', q);
+    else params.set('waybill', q);
+    try {
+      const res = await api('GET', '/api/v1/parcels/find?' + params);
+      clearError();
+      const ps = res.parcels || [];
+      results.replaceChildren(...(ps.length ? ps.map((p) => {
+        const li = parcelRow(p);
+        li.append(h('span', { class: 'tag' }, t('status.' + p.status)));
+        li.classList.add('clickable');
+        li.addEventListener('click', () => choose(p));
+        return li;
+      }) : [h('li', { class: 'muted' }, t('pickup.noResult'))]));
+      if (ps.length === 1) choose(ps[0]);
+    } catch (err) {
+      showError(err);
+    }
+  });
+
+  confirm.addEventListener('click', async () => {
+    if (!selected) return showError(t('pickup.none'));
+    if (pad.empty()) return showError(t('err.sign'));
+    const req = { code: selected.pickup_code, id_check: idCheck.value, signer: signer.value, signature_svg: pad.toSVG() };
+    if (signer.value === 'agent') {
+      if (!agentName.value.trim()) { agentName.focus(); return showError(t('err.agentName')); }
+      req.agent_name = agentName.value.trim();
+    }
+    confirm.disabled = true;
+    try {
+      await api('POST', `/api/v1/parcels/${encodeURIComponent(selected.waybill)}/pickup`, req);
+      clearError();
+      showInfo(t('pickup.done', { waybill: selected.waybill }));
+      reset();
+    } catch (err) {
+      // A 409 names the parcel's state and what is allowed; show it as is.
+      showError(err);
+      confirm.disabled = false;
+    }
+  });
+
+  refuseBtn.addEventListener('click', async () => {
+    if (!selected) return;
+    if (!reason.value.trim()) { reason.focus(); return showError(t('err.required', { field: t('pickup.refuseReason') })); }
+    refuseBtn.disabled = true;
+    try {
+      await api('POST', `/api/v1/parcels/${encodeURIComponent(selected.waybill)}/refuse`, { reason: reason.value.trim() });
+      clearError();
+      showInfo(t('pickup.refused', { waybill: selected.waybill }));
+      reset();
+    } catch (err) {
+      showError(err);
+      refuseBtn.disabled = false;
+    }
+  });
+
+  root.append(h('div', { class: 'split split-pickup' },
+    h('section', { class: 'panel' }, h('h1', {}, t('pickup.find')), findForm, results),
+    h('section', { class: 'panel hand' },
+      h('h2', {}, t('pickup.selected')), selBox,
+      h('div', { class: 'row' }, h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('pickup.idCheck')), idCheck),
+        h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('pickup.signer')), signer)),
+      agentField,
+      h('div', { class: 'pad-wrap' }, canvas, h('span', { class: 'pad-hint' }, t('pickup.signHere'))),
+      h('div', { class: 'row pad-tools' },
+        h('button', { type: 'button', class: 'btn', id: 'sign-undo', onclick: () => pad.undo() }, t('pickup.undo')),
+        h('button', { type: 'button', class: 'btn', id: 'sign-clear', onclick: () => pad.clear() }, t('pickup.clear')),
+        h('span', { class: 'muted small grow' }, t('pickup.staffNote')),
+        refuseToggle, confirm),
+      refuseBox)));
+  pad.attach(pageScope);
+  query.focus();
+}
+
+// SignaturePad records strokes drawn with mouse, pen or finger (Pointer
+// Events) and turns them into a compact SVG: one <path> per stroke, integer
+// coordinates, attributes on the root so each path is just its "d".
+class SignaturePad {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.strokes = [];
+    this.current = null;
+  }
+
+  attach(scope) {
+    const c = this.canvas;
+    const on = (type, fn) => { c.addEventListener(type, fn); scope.push(() => c.removeEventListener(type, fn)); };
+    on('pointerdown', (e) => this.down(e));
+    on('pointermove', (e) => this.move(e));
+    on('pointerup', () => this.up());
+    on('pointercancel', () => this.up());
+    // The canvas follows its box; resizing clears a canvas, so redraw.
+    const ro = new ResizeObserver(() => this.resize());
+    ro.observe(c);
+    scope.push(() => ro.disconnect());
+    this.resize();
+  }
+
+  resize() {
+    const r = this.canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.max(1, Math.round(r.width * dpr));
+    this.canvas.height = Math.max(1, Math.round(r.height * dpr));
+    this.redraw();
+  }
+
+  point(e) {
+    const r = this.canvas.getBoundingClientRect();
+    return [e.clientX - r.left, e.clientY - r.top];
+  }
+
+  down(e) {
+    e.preventDefault();
+    // Capture keeps the stroke when the pen leaves the box mid-stroke.
+    try { this.canvas.setPointerCapture(e.pointerId); } catch { /* synthetic pointer */ }
+    this.current = [this.point(e)];
+    this.strokes.push(this.current);
+    this.redraw();
+  }
+
+  move(e) {
+    if (!this.current) return;
+    // Coalesced events keep fast strokes smooth on slow PCs.
+    const evs = e.getCoalescedEvents?.() || [];
+    for (const ev of evs.length ? evs : [e]) this.current.push(this.point(ev));
+    this.redraw();
+  }
+
+  up() {
+    this.current = null;
+  }
+
+  undo() {
+    this.strokes.pop();
+    this.redraw();
+  }
+
+  clear() {
+    this.strokes = [];
+    this.current = null;
+    this.redraw();
+  }
+
+  empty() {
+    return this.strokes.length === 0;
+  }
+
+  redraw() {
+    const ctx = this.canvas.getContext('2d');
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.lineWidth = 2.5;
+    ctx.lineCap = 'round';
+    ctx.lineJoin = 'round';
+    ctx.strokeStyle = '#111827';
+    for (const s of this.strokes) {
+      ctx.beginPath();
+      ctx.moveTo(s[0][0], s[0][1]);
+      // A tap is a dot: a zero-length line with round caps.
+      if (s.length === 1) ctx.lineTo(s[0][0], s[0][1]);
+      for (const [x, y] of s.slice(1)) ctx.lineTo(x, y);
+      ctx.stroke();
+    }
+  }
+
+  toSVG() {
+    const r = this.canvas.getBoundingClientRect();
+    const paths = this.strokes.map((s) => {
+      const pts = [];
+      for (const [x, y] of s) {
+        const p = [Math.round(x), Math.round(y)];
+        const last = pts[pts.length - 1];
+        if (!last || last[0] !== p[0] || last[1] !== p[1]) pts.push(p);
+      }
+      const [first, ...rest] = pts;
+      const d = `M${first[0]} ${first[1]}` + (rest.length ? 'L' + rest.map((p) => `${p[0]} ${p[1]}`).join(' ') : 'l0 0');
+      return `<path d="${d}"/>`;
+    });
+    return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${Math.round(r.width)} ${Math.round(r.height)}" ` +
+      'fill="none" stroke="#000" stroke-width="2.5" stroke-linecap="round" stroke-linejoin="round">' + paths.join('') + '</svg>';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Exceptions
+
+const PHOTO_MAX_MB = 4;
+
+function renderExceptions(root) {
+  const waybill = h('input', { id: 'exc-waybill', class: 'input-scan', autocomplete: 'off', spellcheck: 'false' });
+  const kind = select('kind', KINDS, 'kind.', 'damaged');
+  kind.id = 'exc-kind';
+  const note = h('textarea', { id: 'exc-note', rows: 3 });
+  const photos = h('input', { id: 'exc-photos', type: 'file', accept: 'image/jpeg,image/png', multiple: true });
+  const previews = h('div', { class: 'thumbs' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'exc-submit' }, t('exc.submit'));
+  const list = h('ul', { class: 'list cards', id: 'exc-list' });
+  const listTitle = h('h2', {}, t('exc.open', { n: 0 }));
+  let encoded = []; // base64 photo bodies, no data: prefix
+
+  photos.addEventListener('change', async () => {
+    encoded = [];
+    previews.replaceChildren();
+    try {
+      for (const f of photos.files) {
+        if (!/^image\/(jpeg|png)$/.test(f.type)) throw new Error(t('err.photoType', { name: f.name }));
+        if (f.size > PHOTO_MAX_MB << 20) throw new Error(t('err.photoSize', { name: f.name, mb: PHOTO_MAX_MB }));
+        const url = await readDataURL(f);
+        encoded.push(url.slice(url.indexOf(',') + 1));
+        previews.append(h('img', { src: url, alt: f.name }));
+      }
+      clearError();
+    } catch (err) {
+      encoded = [];
+      photos.value = '';
+      previews.replaceChildren();
+      showError(err);
+    }
+  });
+
+  const form = h('form', { class: 'panel', id: 'exc-form' },
+    h('h1', {}, t('exc.title')),
+    h('div', { class: 'row' }, field(t('exc.waybill'), waybill, 'grow'), field(t('exc.kind'), kind)),
+    field(t('exc.note'), note, 'field-wide'),
+    field(t('exc.photos'), photos, 'field-wide'), previews,
+    submit);
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!waybill.value.trim()) { waybill.focus(); return showError(t('err.required', { field: t('exc.waybill') })); }
+    const req = { waybill: waybill.value.trim(), kind: kind.value, note: note.value.trim() };
+    if (encoded.length) req.photos = encoded;
+    submit.disabled = true;
+    try {
+      const res = await api('POST', '/api/v1/exceptions', req);
+      clearError();
+      showInfo(t('exc.done', { id: res.exception?.id || '' }));
+      waybill.value = '';
+      note.value = '';
+      photos.value = '';
+      previews.replaceChildren();
+      encoded = [];
+      load();
+    } catch (err) {
+      showError(err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  async function load() {
+    try {
+      const res = await api('GET', '/api/v1/exceptions?open=1');
+      const xs = res.exceptions || [];
+      listTitle.textContent = t('exc.open', { n: xs.length });
+      list.replaceChildren(...(xs.length ? xs.map((x) => exceptionCard(x, load)) : [h('li', { class: 'muted' }, t('empty'))]));
+    } catch (err) {
+      list.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+
+  root.append(h('div', { class: 'split' }, form, h('section', { class: 'panel side' }, listTitle, list)));
+  poll(load, 15000, pageScope);
+  waybill.focus();
+}
+
+function readDataURL(file) {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(file);
+  });
+}
+
+function exceptionCard(x, reload) {
+  const stepBox = h('div', { class: 'step-form' });
+  const steps = (x.allowed || []).map((step) => h('button', {
+    type: 'button', class: 'btn btn-small', 'data-step': step,
+    onclick: () => openExceptionStep(stepBox, x, step, reload),
+  }, t('xstep.' + step)));
+  return h('li', { class: 'card', 'data-id': x.id },
+    h('div', { class: 'card-head' },
+      h('b', {}, t('kind.' + x.kind)), h('span', { class: 'item-main' }, x.waybill),
+      h('span', { class: 'tag state' }, t('xstate.' + x.state))),
+    x.note ? h('div', { class: 'card-text' }, x.note) : null,
+    h('div', { class: 'muted small' }, [x.owner ? t('exc.owner') + ' ' + x.owner : '',
+      x.photos?.length ? t('exc.photoCount', { n: x.photos.length }) : '',
+      x.claim ? t('exc.claim') + ' ' + JSON.stringify(x.claim) : ''].filter(Boolean).join(' · ')),
+    h('div', { class: 'steps' }, steps),
+    stepBox);
+}
+
+// openExceptionStep shows the inputs a step takes inline (no modal dialogs:
+// they block a counter screen and a browser test alike).
+function openExceptionStep(box, x, step, reload) {
+  const note = h('input', { class: 'grow', placeholder: t('exc.note') });
+  const amount = h('input', { type: 'number', min: 0, step: '0.01', class: 'short', placeholder: t('exc.amount') });
+  const approved = h('input', { type: 'checkbox', checked: true });
+  const money = step === 'open_claim' || step === 'decide_claim';
+  const go = h('button', { type: 'button', class: 'btn btn-primary btn-small', 'data-go': step }, t('confirm') + ' · ' + t('xstep.' + step));
+  go.addEventListener('click', async () => {
+    const req = { step };
+    if (note.value.trim()) req.note = note.value.trim();
+    if (money && amount.value !== '') req.amount = Number(amount.value);
+    if (step === 'decide_claim') req.approved = approved.checked;
+    go.disabled = true;
+    try {
+      await api('POST', `/api/v1/exceptions/${encodeURIComponent(x.id)}/steps`, req);
+      clearError();
+      reload();
+    } catch (err) {
+      showError(err);
+      go.disabled = false;
+    }
+  });
+  box.replaceChildren(h('div', { class: 'row' }, note, money ? amount : null,
+    step === 'decide_claim' ? h('label', { class: 'check' }, approved, t('exc.approved')) : null,
+    go, h('button', { type: 'button', class: 'btn btn-small', onclick: () => box.replaceChildren() }, t('cancel'))));
+  note.focus();
+}
+
+// ---------------------------------------------------------------------------
+// Complaints
+
+function renderComplaints(root) {
+  const channel = choice('channel', CHANNELS, 'ch.', 'counter');
+  const ctype = choice('type', CTYPES, 'ctype.', 'complaint');
+  const category = select('category', CATEGORIES, 'cat.', 'delay');
+  category.id = 'cmp-category';
+  const severity = choice('severity', SEVERITIES, 'sev.', 'routine');
+  const phone = h('input', { id: 'cmp-phone', inputmode: 'tel', autocomplete: 'off', maxlength: 20 });
+  const name = h('input', { id: 'cmp-name', autocomplete: 'off' });
+  const waybill = h('input', { id: 'cmp-waybill', autocomplete: 'off', spellcheck: 'false' });
+  const text = h('textarea', { id: 'cmp-text', rows: 3 });
+  const notice = h('select', { id: 'cmp-notice' }, h('option', { value: '' }, t('none')),
+    notices.filter((n) => !n.ended).map((n) => h('option', { value: n.id }, n.title)));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'cmp-submit' }, t('cmp.submit'));
+  const list = h('ul', { class: 'list cards', id: 'cmp-list' });
+  const listTitle = h('h2', {}, t('cmp.open', { n: 0 }));
+
+  const form = h('form', { class: 'panel cmp-form', id: 'cmp-form' },
+    h('h1', {}, t('cmp.title')),
+    h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('cmp.channel')), channel),
+    h('div', { class: 'row' },
+      h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('cmp.type')), ctype),
+      h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('cmp.severity')), severity)),
+    h('div', { class: 'row' }, field(t('cmp.category'), category), field(t('cmp.phone'), phone, 'grow'), field(t('cmp.name'), name, 'grow')),
+    h('div', { class: 'row' }, field(t('cmp.waybill'), waybill, 'grow'), field(t('cmp.notice'), notice, 'grow')),
+    field(t('cmp.text'), text, 'field-wide'),
+    submit);
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!phone.value.trim()) { phone.focus(); return showError(t('err.required', { field: t('cmp.phone') })); }
+    if (!text.value.trim()) { text.focus(); return showError(t('err.required', { field: t('cmp.text') })); }
+    const req = {
+      channel: channel.value, type: ctype.value, category: category.value, severity: severity.value,
+      customer_phone: phone.value.trim(), text: text.value.trim(),
+    };
+    if (name.value.trim()) req.customer_name = name.value.trim();
+    if (waybill.value.trim()) req.waybill = waybill.value.trim();
+    if (notice.value) req.notice_id = notice.value;
+    submit.disabled = true;
+    try {
+      const res = await api('POST', '/api/v1/complaints', req);
+      clearError();
+      const c = res.complaint || {};
+      showInfo(t('cmp.done', { ticket: c.ticket || c.id || '' }) + (res.receipt_job ? ' · ' + t('cmp.receipt') : ''));
+      for (const el of [phone, name, waybill, text]) el.value = '';
+      load();
+    } catch (err) {
+      showError(err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  // Countdowns: remaining seconds come from the agent (hub-corrected time);
+  // the PC's clock may be wrong, so locally only elapsed time is measured,
+  // with the monotonic performance.now().
+  let loadedAt = performance.now();
+  const tick = () => {
+    const elapsed = (performance.now() - loadedAt) / 1000;
+    for (const el of list.querySelectorAll('[data-remaining]')) {
+      const left = Number(el.dataset.remaining) - elapsed;
+      el.textContent = left >= 0 ? t('cmp.left', { t: fmtDuration(left) }) : t('cmp.breached', { t: fmtDuration(left) });
+      el.closest('.deadline').classList.toggle('breached', left < 0);
+    }
+  };
+
+  async function load() {
+    try {
+      const res = await api('GET', '/api/v1/complaints?open=1');
+      const cs = res.complaints || [];
+      loadedAt = performance.now();
+      listTitle.textContent = t('cmp.open', { n: cs.length });
+      list.replaceChildren(...(cs.length ? cs.map((c) => complaintCard(c, load)) : [h('li', { class: 'muted' }, t('empty'))]));
+      tick();
+    } catch (err) {
+      list.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+
+  root.append(h('div', { class: 'split' }, form, h('section', { class: 'panel side' }, listTitle, list)));
+  const timer = setInterval(tick, 1000);
+  pageScope.push(() => clearInterval(timer));
+  poll(load, 30000, pageScope);
+  phone.focus();
+}
+
+function complaintCard(c, reload) {
+  const stepBox = h('div', { class: 'step-form' });
+  const breached = new Set(c.breached || []);
+  const deadline = (label, by, remaining, key) => h('div', { class: 'deadline' + (breached.has(key) ? ' breached' : ''), 'data-deadline': key },
+    h('span', { class: 'deadline-label' }, label),
+    remaining == null
+      ? h('span', { class: 'deadline-left' }, t('cmp.met'))
+      : h('span', { class: 'deadline-left countdown', 'data-remaining': remaining }, ''),
+    by ? h('span', { class: 'muted small' }, fmtTime(by)) : null);
+  const steps = (c.allowed || []).map((step) => h('button', {
+    type: 'button', class: 'btn btn-small', 'data-step': step,
+    onclick: () => openComplaintStep(stepBox, c, step, reload),
+  }, t('cstep.' + step)));
+  return h('li', { class: 'card' + (c.severity === 'major' ? ' major' : ''), 'data-id': c.id },
+    h('div', { class: 'card-head' },
+      h('b', {}, c.ticket || c.id),
+      h('span', { class: 'tag' }, t('ctype.' + c.type)),
+      h('span', { class: 'tag' }, t('cat.' + c.category)),
+      c.severity === 'major' ? h('span', { class: 'tag tag-major' }, t('sev.major')) : null,
+      h('span', { class: 'item-sub' }, c.customer_masked || ''),
+      h('span', { class: 'tag state' }, t('cstate.' + c.state))),
+    h('div', { class: 'card-text' }, c.text),
+    h('div', { class: 'deadlines' },
+      deadline(t('cmp.firstReply'), c.first_reply_by, c.first_reply_remaining_s, 'first_reply'),
+      deadline(t('cmp.result'), c.result_by, c.result_remaining_s, 'result')),
+    h('div', { class: 'steps' }, steps),
+    stepBox);
+}
+
+function openComplaintStep(box, c, step, reload) {
+  const note = h('textarea', { rows: 2, class: 'grow', placeholder: t('cmp.noteFor') });
+  const tips = h('div', { class: 'templates' });
+  let satisfaction = 0;
+  const stars = h('div', { class: 'stars', role: 'radiogroup', 'aria-label': t('cmp.satisfaction') });
+  for (let i = 1; i <= 5; i++) {
+    stars.append(h('button', { type: 'button', class: 'star', 'data-score': i, onclick: () => {
+      satisfaction = i;
+      for (const b of stars.children) b.classList.toggle('on', Number(b.dataset.score) <= i);
+    } }, String(i)));
+  }
+  const go = h('button', { type: 'button', class: 'btn btn-primary btn-small', 'data-go': step }, t('confirm') + ' · ' + t('cstep.' + step));
+  go.addEventListener('click', async () => {
+    const req = { step };
+    if (note.value.trim()) req.note = note.value.trim();
+    if (step === 'follow_up' && satisfaction) req.satisfaction = satisfaction;
+    go.disabled = true;
+    try {
+      await api('POST', `/api/v1/complaints/${encodeURIComponent(c.id)}/steps`, req);
+      clearError();
+      reload();
+    } catch (err) {
+      showError(err);
+      go.disabled = false;
+    }
+  });
+
+  // Suggestions follow what the clerk types, a moment after typing stops.
+  let debounce = null;
+  const suggest = async () => {
+    try {
+      const q = new URLSearchParams({ category: c.category, q: note.value.trim() });
+      const res = await api('GET', '/api/v1/reply-templates?' + q);
+      const ts = res.templates || [];
+      tips.replaceChildren(h('span', { class: 'field-label' }, t('cmp.templates')),
+        ...(ts.length ? ts.slice(0, 3).map((tp) => h('button', {
+          type: 'button', class: 'template', title: tp.text,
+          onclick: () => { note.value = tp.text; note.focus(); },
+        }, h('b', {}, tp.title), ' ', h('span', { class: 'muted' }, tp.text))) : [h('span', { class: 'muted' }, t('cmp.noTemplates'))]));
+    } catch (err) {
+      tips.replaceChildren(h('span', { class: 'error-text small' }, err.message));
+    }
+  };
+  note.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(suggest, 300); });
+
+  box.replaceChildren(
+    step === 'follow_up' ? h('div', { class: 'row' }, h('span', { class: 'field-label' }, t('cmp.satisfaction')), stars) : null,
+    h('div', { class: 'row' }, note, go, h('button', { type: 'button', class: 'btn btn-small', onclick: () => box.replaceChildren() }, t('cancel'))),
+    tips);
+  suggest();
+  note.focus();
+}
+
+// ---------------------------------------------------------------------------
+// Notices
+
+function renderNotices(root) {
+  root.append(h('section', { class: 'panel notices' }, h('h1', {}, t('ntc.title')), h('div', { id: 'notice-list' }, t('loading'))));
+  renderNoticeList();
+  // Fetch now, so the page shows an error if the route fails.
+  api('GET', '/api/v1/notices?active=1').then((res) => {
+    notices = res.notices || [];
+    renderNoticeList();
+    renderNoticeBanner();
+  }).catch((err) => {
+    const box = $('#notice-list');
+    if (box) box.replaceChildren(h('p', { class: 'error-text' }, err.message));
+  });
+}
+
+function renderNoticeList() {
+  const box = $('#notice-list');
+  if (!box) return;
+  const me = currentStaff()?.id;
+  if (!notices.length) {
+    box.replaceChildren(h('p', { class: 'muted' }, t('ntc.none')));
+    return;
+  }
+  box.replaceChildren(...notices.map((n) => {
+    const acked = (n.acknowledged_by || []).some((a) => (a.staff || a.id || a) === me);
+    const ack = h('button', { type: 'button', class: 'btn btn-primary', 'data-ack': n.id, disabled: acked }, acked ? t('ntc.acked') : t('ntc.ack'));
+    ack.addEventListener('click', async () => {
+      ack.disabled = true;
+      try {
+        await api('POST', `/api/v1/notices/${encodeURIComponent(n.id)}/ack`);
+        clearError();
+        ack.textContent = t('ntc.acked');
+        refreshNotices();
+      } catch (err) {
+        showError(err);
+        ack.disabled = false;
+      }
+    });
+    return h('article', { class: 'notice sev-' + (n.severity || 'info'), 'data-id': n.id },
+      h('div', { class: 'card-head' },
+        h('span', { class: 'tag' }, t('nsev.' + (n.severity || 'info'))),
+        h('b', {}, n.title),
+        n.ended ? h('span', { class: 'tag' }, t('ntc.ended')) : null,
+        h('span', { class: 'muted small' }, t('ntc.valid', { from: fmtTime(n.valid_from), to: fmtTime(n.valid_to) }))),
+      h('p', { class: 'notice-body' }, n.text),
+      n.faq?.length ? h('div', { class: 'faq' }, h('h3', {}, t('ntc.faq')),
+        n.faq.map((f) => h('details', {}, h('summary', {}, f.q), h('p', {}, f.a)))) : null,
+      ack);
+  }));
+}
+
+// ---------------------------------------------------------------------------
+// Start
+
+function start() {
+  $('#lang').addEventListener('click', () => {
+    lang = lang === 'zh' ? 'en' : 'zh';
+    localStorage.setItem(KEY_LANG, lang);
+    route();
+    renderSync();
+  });
+  $('#logout').addEventListener('click', logout);
+  $('#error-close').addEventListener('click', clearError);
+  window.addEventListener('hashchange', () => { clearError(); route(); });
+  // Sync status and notices are on every page, before and after login.
+  poll(refreshSync, 2000);
+  poll(refreshNotices, 30000);
+  route();
+}
+
+start();
