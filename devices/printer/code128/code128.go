@@ -174,3 +174,58 @@ func (s Symbol) Pattern() string {
 	}
 	return b.String()
 }
+
+// Decode reads a module pattern (as Pattern writes it) back to its text,
+// checking the check character. Tests use it to prove drawn bars carry the
+// data.
+func Decode(pattern string) (string, error) {
+	const stop = "1100011101011"
+	byPattern := make(map[string]int, Stop)
+	for v := range Stop {
+		byPattern[(Symbol{Values: []int{v}}).Pattern()] = v
+	}
+	body, ok := strings.CutSuffix(pattern, stop)
+	if !ok || len(body)%11 != 0 || len(body) < 22 {
+		return "", fmt.Errorf("code 128: no stop character or bad length %d", len(pattern))
+	}
+	var vals []int
+	for i := 0; i < len(body); i += 11 {
+		v, ok := byPattern[body[i:i+11]]
+		if !ok {
+			return "", fmt.Errorf("code 128: module %d: no character %s", i, body[i:i+11])
+		}
+		vals = append(vals, v)
+	}
+	sum := vals[0]
+	for i, v := range vals[1 : len(vals)-1] {
+		sum += (i + 1) * v
+	}
+	if sum%103 != vals[len(vals)-1] {
+		return "", fmt.Errorf("code 128: check character %d, want %d", vals[len(vals)-1], sum%103)
+	}
+	var out strings.Builder
+	var set byte
+	switch vals[0] {
+	case StartB:
+		set = 'B'
+	case StartC:
+		set = 'C'
+	default:
+		return "", fmt.Errorf("code 128: start character %d not supported", vals[0])
+	}
+	for _, v := range vals[1 : len(vals)-1] {
+		switch {
+		case v == CodeC && set == 'B':
+			set = 'C'
+		case v == CodeB && set == 'C':
+			set = 'B'
+		case set == 'C' && v < 100:
+			fmt.Fprintf(&out, "%02d", v)
+		case set == 'B' && v < 95:
+			out.WriteByte(byte(v + 32))
+		default:
+			return "", fmt.Errorf("code 128: value %d in set %c not supported", v, set)
+		}
+	}
+	return out.String(), nil
+}
