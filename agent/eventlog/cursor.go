@@ -155,6 +155,8 @@ func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error)
 				l.log.Warn("ignoring downlink event not meant for this outlet", "seq", ev.Seq, "origin", ev.Origin, "target", ev.Target)
 				continue
 			}
+			// Steps taken here from now on must order after what head office did.
+			l.clock.Observe(ev.HLC)
 			raw, err := json.Marshal(ev)
 			if err != nil {
 				return err

@@ -281,6 +281,11 @@ func (l *Log) commit(group []*appendReq) {
 		}
 		return putU64(meta, keyLastHLC, uint64(stamp))
 	})
+	// Counters move before anyone hears back, so a caller never sees its own
+	// event missing from them.
+	if err == nil && last > l.lastSeq.Load() {
+		l.lastSeq.Store(last)
+	}
 	for _, r := range group {
 		if err != nil {
 			r.err = fmt.Errorf("save event: %w", err)
@@ -292,12 +297,9 @@ func (l *Log) commit(group []*appendReq) {
 		l.log.Error("event log commit failed; nothing in this group was saved", "events", len(group), "err", err)
 		return
 	}
-	if last > l.lastSeq.Load() {
-		l.lastSeq.Store(last)
-		select {
-		case l.notify <- struct{}{}:
-		default:
-		}
+	select {
+	case l.notify <- struct{}{}:
+	default:
 	}
 }
 

@@ -103,7 +103,7 @@ type Complaint struct {
 	Severity       string        `json:"severity"`
 	Customer       string        `json:"customer,omitempty"`
 	CustomerMasked string        `json:"customer_masked,omitempty"`
-	PhoneSealed    string        `json:"-"`
+	PhoneSealed    string        `json:"phone_sealed,omitempty"`
 	NameMasked     string        `json:"name_masked,omitempty"`
 	Waybill        string        `json:"waybill,omitempty"`
 	Text           string        `json:"text"`

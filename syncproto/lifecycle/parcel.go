@@ -80,11 +80,11 @@ type Parcel struct {
 	Shelf         string        `json:"shelf,omitempty"`
 	Layer         string        `json:"layer,omitempty"`
 	PhoneMasked   string        `json:"phone_masked,omitempty"`
-	PhoneSealed   string        `json:"-"`
+	PhoneSealed   string        `json:"phone_sealed,omitempty"`
 	NameMasked    string        `json:"name_masked,omitempty"`
-	NameSealed    string        `json:"-"`
+	NameSealed    string        `json:"name_sealed,omitempty"`
 	Customer      string        `json:"customer,omitempty"`
-	PhoneLast4    string        `json:"-"`
+	PhoneLast4    string        `json:"phone_last4,omitempty"`
 	SameCity      bool          `json:"same_city,omitempty"`
 	Carriers      []string      `json:"carriers,omitempty"`
 	InboundAt     time.Time     `json:"inbound_at,omitzero"`

@@ -1,0 +1,322 @@
+package workflow
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+)
+
+// ---- exceptions ----------------------------------------------------------
+
+// Photo limits: a few pictures of a damaged box, not a photo album.
+const (
+	MaxPhotos     = 4
+	MaxPhotoBytes = 2 << 20
+)
+
+// ReportReq is an exception reported at the counter or from a scan.
+type ReportReq struct {
+	Waybill  string   `json:"waybill"`
+	Kind     string   `json:"kind"`
+	Note     string   `json:"note,omitempty"`
+	Owner    string   `json:"owner,omitempty"`
+	SameCity bool     `json:"same_city,omitempty"`
+	Photos   [][]byte `json:"photos,omitempty"`
+}
+
+// ReportException records an exception parcel. Its owner is the first person
+// contacted (首问负责制): the reporter unless someone is named.
+func (s *Service) ReportException(ctx context.Context, a Actor, r ReportReq) (lifecycle.Exception, error) {
+	r.Waybill = strings.TrimSpace(r.Waybill)
+	if r.Waybill == "" {
+		return lifecycle.Exception{}, bad("请填写运单号 / give the waybill")
+	}
+	if !slices.Contains(lifecycle.ExceptionKinds, r.Kind) {
+		return lifecycle.Exception{}, bad("异常类型无效 / kind %q is not one of %v", r.Kind, lifecycle.ExceptionKinds)
+	}
+	if len(r.Photos) > MaxPhotos {
+		return lifecycle.Exception{}, bad("最多 %d 张照片 / at most %d photos", MaxPhotos, MaxPhotos)
+	}
+	if r.Owner == "" {
+		r.Owner = a.ID
+	}
+	rep := lifecycle.ExceptionReportedV1{Waybill: r.Waybill, Kind: r.Kind, Note: strings.TrimSpace(r.Note), Owner: r.Owner, SameCity: r.SameCity, At: s.now()}
+	blobs := map[string][]byte{}
+	for _, ph := range r.Photos {
+		if len(ph) > MaxPhotoBytes {
+			return lifecycle.Exception{}, bad("照片超过 %d MiB / a photo is larger than %d MiB", MaxPhotoBytes>>20, MaxPhotoBytes>>20)
+		}
+		typ, err := detectImage(ph)
+		if err != nil {
+			return lifecycle.Exception{}, err
+		}
+		sum := sha256.Sum256(ph)
+		h := hex.EncodeToString(sum[:])
+		blobs[h] = ph
+		rep.Photos = append(rep.Photos, lifecycle.Photo{SHA256: h, Size: len(ph), Type: typ})
+	}
+	// Photos first: an event never points at a blob that is not on disk.
+	if len(blobs) > 0 {
+		err := s.db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(bucketBlobs)
+			if err != nil {
+				return err
+			}
+			for h, data := range blobs {
+				if err := b.Put([]byte(h), data); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return lifecycle.Exception{}, err
+		}
+	}
+	id := newID()
+	if _, err := s.append(ctx, a, lifecycle.ExceptionReported, id, rep); err != nil {
+		return lifecycle.Exception{}, err
+	}
+	return s.Exception(id)
+}
+
+// Photo returns a stored photo by hash.
+func (s *Service) Photo(sha string) ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketBlobs); b != nil {
+			out = append([]byte(nil), b.Get([]byte(sha))...)
+		}
+		return nil
+	})
+	if err == nil && len(out) == 0 {
+		err = &NotFound{What: "照片 / photo " + sha}
+	}
+	return out, err
+}
+
+// Exception returns an exception's state.
+func (s *Service) Exception(id string) (lifecycle.Exception, error) {
+	var x lifecycle.Exception
+	ok, err := s.read(KindException, id, &x)
+	if err == nil && !ok {
+		err = &NotFound{What: "异常件 / exception " + id}
+	}
+	return x, err
+}
+
+// Exceptions lists exceptions, newest first; open only if openOnly.
+func (s *Service) Exceptions(openOnly bool, n int) ([]lifecycle.Exception, error) {
+	return list(s, KindException, n, func(x *lifecycle.Exception) bool {
+		return !openOnly || x.State != lifecycle.ExceptionStateClosed
+	})
+}
+
+// ExceptionStep takes one lifecycle step on an exception.
+func (s *Service) ExceptionStep(ctx context.Context, a Actor, id string, st lifecycle.ExceptionStepV1) (lifecycle.Exception, error) {
+	x, err := s.Exception(id)
+	if err != nil {
+		return x, err
+	}
+	if err := x.Check(st.Step, s.log.Outlet()); err != nil {
+		return x, err
+	}
+	st.At = s.now()
+	if _, err := s.append(ctx, a, lifecycle.ExceptionStep, id, st); err != nil {
+		return x, err
+	}
+	return s.Exception(id)
+}
+
+// ---- complaints ------------------------------------------------------------
+
+// ComplaintReq is a complaint, suggestion or praise taken at the outlet.
+type ComplaintReq struct {
+	Channel  string `json:"channel"`
+	Type     string `json:"type"`
+	Category string `json:"category"`
+	Severity string `json:"severity"`
+	Phone    string `json:"customer_phone"`
+	Name     string `json:"customer_name,omitempty"`
+	Waybill  string `json:"waybill,omitempty"`
+	Text     string `json:"text"`
+	NoticeID string `json:"notice_id,omitempty"`
+}
+
+// ComplaintView is a complaint with its deadlines at hub-corrected now.
+type ComplaintView struct {
+	lifecycle.Complaint
+	lifecycle.Deadlines
+	Allowed []string `json:"allowed"`
+}
+
+// NewComplaint records a complaint and prints its receipt with the ticket
+// number and the reply deadline.
+func (s *Service) NewComplaint(ctx context.Context, a Actor, r ComplaintReq) (ComplaintView, uint64, error) {
+	rec := lifecycle.ComplaintReceivedV1{Channel: r.Channel, Type: r.Type, Category: r.Category, Severity: r.Severity,
+		Waybill: strings.TrimSpace(r.Waybill), Text: strings.TrimSpace(r.Text), NoticeID: r.NoticeID, Owner: a.ID, At: s.now()}
+	if err := lifecycle.CheckNew(rec); err != nil {
+		return ComplaintView{}, 0, &InputError{Msg: err.Error()}
+	}
+	if len(rec.Text) > 4000 {
+		return ComplaintView{}, 0, bad("内容过长 / the text is longer than 4000 bytes")
+	}
+	if phone := pii.NormalizePhone(r.Phone); phone != "" {
+		if err := pii.ValidPhone(phone); err != nil {
+			return ComplaintView{}, 0, &InputError{Msg: err.Error()}
+		}
+		rec.PhoneSealed, rec.CustomerMasked, rec.Customer = s.cfg.Keys.Seal("phone", phone), pii.MaskPhone(phone), s.cfg.Keys.CustomerID(phone)
+	}
+	if name := strings.TrimSpace(r.Name); name != "" {
+		rec.NameSealed, rec.NameMasked = s.cfg.Keys.Seal("name", name), pii.MaskName(name)
+	}
+	id := newID()
+	rec.Ticket = "T" + time.UnixMilli(rec.At).UTC().Format("060102") + "-" + s.log.Outlet() + "-" + strings.ToUpper(id[len(id)-6:])
+	if _, err := s.append(ctx, a, lifecycle.ComplaintReceived, id, rec); err != nil {
+		return ComplaintView{}, 0, err
+	}
+	v, err := s.Complaint(id)
+	if err != nil {
+		return v, 0, err
+	}
+	var job uint64
+	if s.cfg.Labels != nil {
+		if job, err = s.cfg.Labels.ComplaintReceipt(v.Complaint, v.FirstReplyBy); err != nil {
+			s.lg.Warn("complaint receipt not queued", "ticket", v.Ticket, "err", err)
+		}
+	}
+	return v, job, nil
+}
+
+func (s *Service) view(c lifecycle.Complaint) ComplaintView {
+	return ComplaintView{Complaint: c, Deadlines: c.Deadlines(s.cfg.SLA, s.cfg.HubNow()), Allowed: c.Allowed(s.log.Outlet())}
+}
+
+// Complaint returns a complaint with its deadlines.
+func (s *Service) Complaint(id string) (ComplaintView, error) {
+	var c lifecycle.Complaint
+	ok, err := s.read(KindComplaint, id, &c)
+	if err == nil && !ok {
+		err = &NotFound{What: "投诉 / complaint " + id}
+	}
+	return s.view(c), err
+}
+
+// Complaints lists complaints, newest first; open only if openOnly.
+func (s *Service) Complaints(openOnly bool, n int) ([]ComplaintView, error) {
+	cs, err := list(s, KindComplaint, n, func(c *lifecycle.Complaint) bool {
+		return !openOnly || c.State != lifecycle.ComplaintStateClosed
+	})
+	out := make([]ComplaintView, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, s.view(c))
+	}
+	return out, err
+}
+
+// ComplaintStep takes one lifecycle step on a complaint.
+func (s *Service) ComplaintStep(ctx context.Context, a Actor, id string, st lifecycle.ComplaintStepV1) (ComplaintView, error) {
+	v, err := s.Complaint(id)
+	if err != nil {
+		return v, err
+	}
+	if err := v.Complaint.Check(st, s.log.Outlet()); err != nil {
+		return v, err
+	}
+	st.At = s.now()
+	if _, err := s.append(ctx, a, lifecycle.ComplaintStep, id, st); err != nil {
+		return v, err
+	}
+	return s.Complaint(id)
+}
+
+// ReplyTemplates suggests head office's reply templates for a category and
+// text, best first.
+func (s *Service) ReplyTemplates(category, text string) ([]lifecycle.Template, error) {
+	ts, err := list(s, KindTemplate, 500, func(t *lifecycle.Template) bool { return t.ID != "" })
+	if err != nil {
+		return nil, err
+	}
+	if category == "" && text == "" {
+		return ts, nil
+	}
+	return lifecycle.Suggest(ts, category, text), nil
+}
+
+// ---- notices ---------------------------------------------------------------
+
+// Notices lists notices, newest first; active only if activeOnly.
+func (s *Service) Notices(activeOnly bool) ([]lifecycle.Notice, error) {
+	now := s.cfg.HubNow()
+	return list(s, KindNotice, 200, func(n *lifecycle.Notice) bool {
+		return n.Published && (!activeOnly || n.Active(now))
+	})
+}
+
+// AckNotice records that a staff member read a notice.
+func (s *Service) AckNotice(ctx context.Context, a Actor, id string) (lifecycle.Notice, error) {
+	var n lifecycle.Notice
+	ok, err := s.read(KindNotice, id, &n)
+	if err != nil {
+		return n, err
+	}
+	if !ok || !n.Published {
+		return n, &NotFound{What: "通告 / notice " + id}
+	}
+	if _, err := s.append(ctx, a, lifecycle.NoticeAcknowledged, id, lifecycle.NoticeAckV1{Staff: a.ID, At: s.now()}); err != nil {
+		return n, err
+	}
+	_, err = s.read(KindNotice, id, &n)
+	return n, err
+}
+
+// ---- personal data -----------------------------------------------------
+
+// Reveal opens a sealed personal field for a supervisor and records the view
+// as an audit event before answering.
+func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (string, error) {
+	if a.Role != "supervisor" {
+		return "", &Forbidden{Msg: "仅主管可查看完整信息 / only a supervisor may see the full value"}
+	}
+	var sealed string
+	switch kind {
+	case KindParcel:
+		p, err := s.Parcel(id)
+		if err != nil {
+			return "", err
+		}
+		sealed = map[string]string{"phone": p.PhoneSealed, "name": p.NameSealed}[field]
+	case KindComplaint:
+		c, err := s.Complaint(id)
+		if err != nil {
+			return "", err
+		}
+		sealed = map[string]string{"phone": c.PhoneSealed}[field]
+	default:
+		return "", bad("未知类型 / unknown kind %q", kind)
+	}
+	if sealed == "" {
+		return "", &NotFound{What: field}
+	}
+	plain, err := s.cfg.Keys.Open(field, sealed)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.append(ctx, a, lifecycle.PersonalViewed, kind+"/"+id, map[string]any{"kind": kind, "id": id, "field": field, "at": s.now()}); err != nil {
+		return "", err
+	}
+	return plain, nil
+}
+
+// Forbidden is a step the staff member's role does not allow.
+type Forbidden struct{ Msg string }
+
+func (e *Forbidden) Error() string { return e.Msg }

@@ -1,0 +1,353 @@
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+)
+
+const sig = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100"><path d="M10 10 L50 60 L90 20"/></svg>`
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type labels struct {
+	mu              sync.Mutex
+	shelf, receipts int
+}
+
+func (l *labels) ShelfLabel(lifecycle.Parcel) (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.shelf++
+	return uint64(l.shelf), nil
+}
+
+func (l *labels) ComplaintReceipt(lifecycle.Complaint, time.Time) (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.receipts++
+	return uint64(100 + l.receipts), nil
+}
+
+type fixture struct {
+	svc   *Service
+	log   *eventlog.Log
+	dir   string
+	clk   *clock
+	lbl   *labels
+	clerk Actor
+	boss  Actor
+}
+
+func newFixture(t *testing.T, pcSkew time.Duration) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	keys, err := pii.NewKeys(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC)}
+	// The PC clock is off by pcSkew; the hub-corrected clock is right.
+	l, err := eventlog.Open(dir, eventlog.Options{Outlet: "SH-001", Projectors: []eventlog.Projector{Projector()},
+		Now: func() time.Time { return clk.now().Add(pcSkew) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	lbl := &labels{}
+	svc, err := New(l, Config{Keys: keys, HubNow: clk.now, Labels: lbl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{svc: svc, log: l, dir: dir, clk: clk, lbl: lbl, clerk: Actor{ID: "c01", Name: "张三", Role: "clerk"}, boss: Actor{ID: "s01", Name: "李主管", Role: "supervisor"}}
+}
+
+func isKind[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
+}
+
+func TestParcelInAndOut(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	p, job, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "RB123456785GB", Phone: "138 1234 5678", Name: "王小明", Shelf: "3", Layer: "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.State != lifecycle.ParcelStateInStock || !strings.HasPrefix(p.PickupCode, "3-2-") || p.PhoneMasked != "138****5678" || job != 1 || p.Notified != 1 {
+		t.Fatalf("after inbound: %+v job %d", p, job)
+	}
+	if _, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "RB123456785GB", Phone: "13812345678"}); !isKind[*lifecycle.DuplicateError](err) {
+		t.Fatalf("second inbound: %v", err)
+	}
+	if _, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "RB123456784GB", Phone: "13812345678"}); !isKind[*InputError](err) {
+		t.Fatalf("misread waybill: %v", err)
+	}
+	if _, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF100", Phone: "12345"}); !isKind[*InputError](err) {
+		t.Fatalf("bad phone: %v", err)
+	}
+	found, _ := f.svc.Find("", "", "5678")
+	if len(found) != 1 || found[0].Waybill != "RB123456785GB" {
+		t.Fatalf("find by last 4: %+v", found)
+	}
+	found, _ = f.svc.Find(p.PickupCode, "", "")
+	if len(found) != 1 {
+		t.Fatalf("find by code: %+v", found)
+	}
+	for name, tc := range map[string]struct {
+		req  PickupReq
+		want string
+	}{
+		"wrong code":        {PickupReq{Code: "9-9-9999", IDCheck: "code_only", Signer: "recipient", SignatureSVG: sig}, "does not match"},
+		"staff signs":       {PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "staff", SignatureSVG: sig}, "never sign"},
+		"staff as agent":    {PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "agent", AgentName: "张三", SignatureSVG: sig}, "never sign"},
+		"no signature":      {PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "recipient"}, "signature or an explicit confirmation"},
+		"script in svg":     {PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "recipient", SignatureSVG: `<svg><script>alert(1)</script></svg>`}, "strokes only"},
+		"empty svg":         {PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "recipient", SignatureSVG: `<svg></svg>`}, "empty"},
+		"no identity check": {PickupReq{Code: p.PickupCode, Signer: "recipient", SignatureSVG: sig}, "identity"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := f.svc.Pickup(ctx, f.clerk, "RB123456785GB", tc.req); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	p, err = f.svc.Pickup(ctx, f.clerk, "RB123456785GB", PickupReq{Code: p.PickupCode, IDCheck: "id_card", Signer: "agent", AgentName: "邻居赵六", SignatureSVG: sig})
+	if err != nil || p.State != lifecycle.ParcelStatePickedUp || len(p.Pickup.SignatureSHA256) != 64 || p.Pickup.Staff != "c01" {
+		t.Fatalf("pickup: %+v %v", p, err)
+	}
+	if _, err := f.svc.Pickup(ctx, f.clerk, "RB123456785GB", PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "recipient", SignatureSVG: sig}); !isKind[*lifecycle.DuplicateError](err) {
+		t.Fatalf("second pickup: %v", err)
+	}
+	if found, _ := f.svc.Find(p.PickupCode, "", ""); len(found) != 0 {
+		t.Fatal("a picked-up parcel still holds its pickup code")
+	}
+	// Refuse another one: it leaves stock and enters the return flow.
+	q, _, _ := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "73123456789012", Phone: "13900001111", Shelf: "1", Layer: "1"})
+	q, err = f.svc.Refuse(ctx, f.clerk, q.Waybill, "外包装破损 / box crushed")
+	if err != nil || q.State != lifecycle.ParcelStateReturning {
+		t.Fatalf("refuse: %+v %v", q, err)
+	}
+}
+
+func TestPickupCodesUniqueUnderConcurrency(t *testing.T) {
+	f := newFixture(t, 0)
+	var wg sync.WaitGroup
+	codes := make(chan string, 200)
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			p, _, err := f.svc.Inbound(context.Background(), f.clerk, InboundReq{Barcode: "X" + strings.Repeat("0", 3) + string(rune('A'+i%26)) + time.Duration(i).String(), Phone: "13800000000", Shelf: "A", Layer: "1"})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			codes <- p.PickupCode
+		}(i)
+	}
+	wg.Wait()
+	close(codes)
+	seen := map[string]bool{}
+	for c := range codes {
+		if seen[c] {
+			t.Fatalf("pickup code %s issued twice", c)
+		}
+		seen[c] = true
+	}
+	if len(seen) != 200 {
+		t.Fatalf("%d codes", len(seen))
+	}
+}
+
+func TestNoPhoneInClearOnDisk(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000001", Phone: "13987654321", Name: "欧阳娜娜", Shelf: "2", Layer: "1"})
+	f.svc.NewComplaint(ctx, f.clerk, ComplaintReq{Channel: "counter", Type: "complaint", Category: "delay", Severity: "routine", Phone: "13987654321", Name: "欧阳娜娜", Text: "太慢"})
+	f.log.Close()
+	raw, err := os.ReadFile(filepath.Join(f.dir, eventlog.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, clear := range []string{"13987654321", "987654321", "欧阳娜娜"} {
+		if bytes.Contains(raw, []byte(clear)) {
+			t.Fatalf("%q is in the data file in clear", clear)
+		}
+	}
+	if !bytes.Contains(raw, []byte("139****4321")) {
+		t.Fatal("masked phone missing: is the check looking at the right file?")
+	}
+}
+
+func TestRevealNeedsSupervisorAndIsAudited(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	p, _, _ := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000002", Phone: "13700001234", Shelf: "2", Layer: "1"})
+	if _, err := f.svc.Reveal(ctx, f.clerk, KindParcel, p.Waybill, "phone"); !isKind[*Forbidden](err) {
+		t.Fatalf("clerk reveal: %v", err)
+	}
+	before := f.log.Counters().LastSeq
+	got, err := f.svc.Reveal(ctx, f.boss, KindParcel, p.Waybill, "phone")
+	if err != nil || got != "13700001234" {
+		t.Fatalf("reveal: %q %v", got, err)
+	}
+	raws, _ := f.log.ReadRaw(before+1, 10, 1<<20)
+	if len(raws) != 1 || !bytes.Contains(raws[0], []byte(lifecycle.PersonalViewed)) || !bytes.Contains(raws[0], []byte(`"actor":"s01"`)) {
+		t.Fatalf("no audit event: %s", raws)
+	}
+}
+
+func TestExceptionLifecycle(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
+	x, err := f.svc.ReportException(ctx, f.clerk, ReportReq{Waybill: "SF1", Kind: "damaged", Note: "角压坏", Photos: [][]byte{png}})
+	if err != nil || x.State != lifecycle.ExceptionStateReported || x.Owner != "c01" || len(x.Photos) != 1 {
+		t.Fatalf("report: %+v %v", x, err)
+	}
+	if b, err := f.svc.Photo(x.Photos[0].SHA256); err != nil || !bytes.Equal(b, png) {
+		t.Fatalf("photo: %v", err)
+	}
+	if _, err := f.svc.ReportException(ctx, f.clerk, ReportReq{Waybill: "SF1", Kind: "exploded"}); !isKind[*InputError](err) {
+		t.Fatalf("bad kind: %v", err)
+	}
+	if _, err := f.svc.ExceptionStep(ctx, f.clerk, x.ID, lifecycle.ExceptionStepV1{Step: "close"}); !isKind[*lifecycle.StepError](err) {
+		t.Fatalf("close from reported: %v", err)
+	}
+	for _, st := range []string{"start_handling", "inform_customer", "open_claim"} {
+		if x, err = f.svc.ExceptionStep(ctx, f.clerk, x.ID, lifecycle.ExceptionStepV1{Step: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.svc.ExceptionStep(ctx, f.clerk, x.ID, lifecycle.ExceptionStepV1{Step: "decide_claim"}); err == nil || !strings.Contains(err.Error(), "head office") {
+		t.Fatalf("outlet deciding a claim: %v", err)
+	}
+	// Head office decides while the outlet looks on: it arrives by downlink.
+	yes := true
+	hubEv := hubEvent(t, 1, lifecycle.ExceptionStep, x.ID, lifecycle.ExceptionStepV1{Step: "decide_claim", Approved: &yes, AmountCents: 12000, At: f.clk.now().UnixMilli()})
+	if _, err := f.log.ApplyDown(&syncproto.Down{From: 0, Through: 1, Events: []syncproto.Event{hubEv}}, Projector()); err != nil {
+		t.Fatal(err)
+	}
+	x, _ = f.svc.Exception(x.ID)
+	if x.State != lifecycle.ExceptionStateClaimDecided || !x.Claim.Approved || x.Claim.AmountCents != 12000 {
+		t.Fatalf("after hub decision: %+v", x)
+	}
+	if x, err = f.svc.ExceptionStep(ctx, f.clerk, x.ID, lifecycle.ExceptionStepV1{Step: "close"}); err != nil || x.State != lifecycle.ExceptionStateClosed {
+		t.Fatalf("close: %+v %v", x, err)
+	}
+}
+
+func hubEvent(t *testing.T, seq uint64, typ, subject string, payload any) syncproto.Event {
+	raw, _ := json.Marshal(payload)
+	return syncproto.Event{ID: "hub-" + subject + string(rune('0'+seq)), Origin: syncproto.HubOrigin, Seq: seq, HLC: hlc.Make(time.Now().Add(time.Hour).UnixMilli(), 0),
+		Actor: "hq", Type: typ, V: 1, Subject: subject, Target: "SH-001", Payload: raw}
+}
+
+// With the PC clock six hours off either way, deadlines come from the
+// hub-corrected clock, and the sweep escalates exactly when the hub would.
+func TestComplaintSLAWithSkewedPCClock(t *testing.T) {
+	for _, skew := range []time.Duration{-6 * time.Hour, 6 * time.Hour} {
+		t.Run(skew.String(), func(t *testing.T) {
+			f := newFixture(t, skew)
+			ctx := context.Background()
+			received := f.clk.now()
+			v, job, err := f.svc.NewComplaint(ctx, f.clerk, ComplaintReq{Channel: "counter", Type: "complaint", Category: "delay", Severity: "major", Phone: "13812345678", Text: "三天没到"})
+			if err != nil || job == 0 {
+				t.Fatalf("new complaint: %v job %d", err, job)
+			}
+			if !v.FirstReplyBy.Equal(received.Add(24*time.Hour)) || v.FirstReplyRemaining != 24*3600 || !strings.HasPrefix(v.Ticket, "T261111-SH-001-") {
+				t.Fatalf("deadlines: %+v", v)
+			}
+			f.clk.add(23 * time.Hour)
+			if n, _ := f.svc.Sweep(ctx); n != 0 {
+				t.Fatalf("escalated %d before the deadline", n)
+			}
+			f.clk.add(2 * time.Hour)
+			if n, _ := f.svc.Sweep(ctx); n != 1 {
+				t.Fatalf("sweep after breach recorded %d events", n)
+			}
+			if n, _ := f.svc.Sweep(ctx); n != 0 {
+				t.Fatalf("escalated twice: %d", n)
+			}
+			v, _ = f.svc.Complaint(v.ID)
+			if len(v.Escalations) != 1 || v.FirstReplyRemaining != -3600 || len(v.Breached) != 1 {
+				t.Fatalf("after breach: %+v", v)
+			}
+			if _, err := f.svc.ComplaintStep(ctx, f.clerk, v.ID, lifecycle.ComplaintStepV1{Step: "close"}); !isKind[*lifecycle.StepError](err) {
+				t.Fatalf("close from received: %v", err)
+			}
+			for _, st := range []lifecycle.ComplaintStepV1{{Step: "acknowledge"}, {Step: "investigate"}, {Step: "decide_responsibility"},
+				{Step: "propose_solution"}, {Step: "customer_agrees"}, {Step: "carry_out"}, {Step: "follow_up", Satisfaction: 4}, {Step: "close"}} {
+				if v, err = f.svc.ComplaintStep(ctx, f.clerk, v.ID, st); err != nil {
+					t.Fatalf("%s: %v", st.Step, err)
+				}
+			}
+			if v.State != lifecycle.ComplaintStateClosed || v.Satisfaction != 4 {
+				t.Fatalf("closed: %+v", v)
+			}
+		})
+	}
+}
+
+func TestOverdueAndReminder(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	p, _, _ := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000003", Phone: "13700001234", Shelf: "2", Layer: "1"})
+	f.clk.add(6*24*time.Hour + time.Hour)
+	if n, _ := f.svc.Sweep(ctx); n != 1 {
+		t.Fatalf("reminder sweep: %d", n)
+	}
+	f.clk.add(24 * time.Hour)
+	f.svc.Sweep(ctx)
+	p, _ = f.svc.Parcel(p.Waybill)
+	if p.State != lifecycle.ParcelStateOverdue || p.Notified != 2 {
+		t.Fatalf("after holding period: %+v", p)
+	}
+}
+
+func TestNoticesAndTemplatesFromHub(t *testing.T) {
+	f := newFixture(t, 0)
+	now := f.clk.now()
+	evs := []syncproto.Event{
+		hubEvent(t, 1, lifecycle.NoticePublished, "n1", lifecycle.NoticePublishedV1{Title: "台风停运", Text: "暂停派送", Severity: "critical", ValidFrom: now.Add(-time.Hour).UnixMilli(), ValidTo: now.Add(48 * time.Hour).UnixMilli()}),
+		hubEvent(t, 2, lifecycle.TemplatePublished, "t1", lifecycle.TemplateV1{Title: "延误致歉", Text: "非常抱歉……", Category: "delay", Keywords: []string{"慢"}}),
+	}
+	if _, err := f.log.ApplyDown(&syncproto.Down{From: 0, Through: 2, Events: evs}, Projector()); err != nil {
+		t.Fatal(err)
+	}
+	ns, _ := f.svc.Notices(true)
+	if len(ns) != 1 || ns[0].Title != "台风停运" {
+		t.Fatalf("notices %+v", ns)
+	}
+	if _, err := f.svc.AckNotice(context.Background(), f.clerk, "n1"); err != nil {
+		t.Fatal(err)
+	}
+	ns, _ = f.svc.Notices(true)
+	if len(ns[0].Acks) != 1 {
+		t.Fatalf("ack not folded: %+v", ns[0])
+	}
+	ts, _ := f.svc.ReplyTemplates("delay", "太慢了")
+	if len(ts) != 1 || ts[0].ID != "t1" {
+		t.Fatalf("templates %+v", ts)
+	}
+}
