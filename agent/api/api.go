@@ -18,6 +18,8 @@ import (
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/syncclient"
 	"github.com/yizhan/yizhan/devices"
+	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/devices/printer/preview"
 )
 
 // Syncer is the part of the sync client the API reads.
@@ -54,6 +56,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/sync/dead-letters", s.getDead)
 	mux.HandleFunc("GET /api/v1/downlink", s.getDown)
 	mux.HandleFunc("GET /api/v1/devices", s.getDevices)
+	mux.HandleFunc("GET /api/v1/labels/preview", s.getLabelPreview)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "outlet": s.Log.Outlet()})
 	})
@@ -138,6 +141,33 @@ func (s *Server) getDown(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getDevices(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"devices": s.Devices.Status(), "recent_reads": s.Devices.Recent()})
+}
+
+// getLabelPreview draws a label as SVG, laid out for the printer named by
+// ?printer= or else the first configured label printer (zpl defaults if the
+// device manager does not list its printers). Parameters: preview.FromQuery.
+func (s *Server) getLabelPreview(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var cfg printer.Config
+	if pc, ok := s.Devices.(interface{ PrinterConfigs() []printer.Config }); ok {
+		for _, c := range pc.PrinterConfigs() {
+			if c.Name == q.Get("printer") || q.Get("printer") == "" && c.Driver != "escpos" {
+				cfg = c
+				break
+			}
+		}
+	}
+	if name := q.Get("printer"); name != "" && cfg.Name != name {
+		writeErr(w, http.StatusBadRequest, "没有这台打印机 / no printer named "+name+" in the devices config")
+		return
+	}
+	svg, err := preview.FromQuery(cfg, q, time.Now())
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", preview.ContentType)
+	_, _ = w.Write(svg)
 }
 
 func (s *Server) metrics() {
