@@ -1,0 +1,522 @@
+// Package staff keeps the outlet's staff members and their PINs, logs them
+// in, and guards the agent's HTTP API by role.
+//
+// What it promises:
+//
+//   - A PIN is never stored: only a PBKDF2-SHA256 hash with a random salt
+//     and the iteration count it was made with (DefaultIterations for new
+//     PINs), compared in constant time. An unknown staff id costs the same
+//     hashing as a known one.
+//   - MaxFailures wrong PINs in a row lock an id for LockFor. The count
+//     lives in the data file, so restarting the agent does not reset it; a
+//     lock that ends further ahead than LockFor (the PC clock was set back)
+//     counts as ended.
+//   - Roles are clerk and supervisor; a supervisor may do everything a
+//     clerk may.
+//   - Sessions live in memory only: restarting the agent logs everyone out.
+//     A session ends after an idle period (DefaultIdle) and at once when its
+//     staff member is removed.
+//
+// Staff ids are case-insensitive and kept in lower case. Staff names are
+// stored in clear: they are on the staff badge and on every receipt, and
+// the staff command must work without the personal-data key.
+//
+// # Storage
+//
+// The store owns one top-level bucket in the agent's bbolt file (the file
+// agent/eventlog opens; Log.DB hands it over). Change this drawing with
+// every schema change:
+//
+//	staff/
+//	  meta/
+//	    version      uint64 big-endian   schemaVersion
+//	  members/
+//	    <id>         member JSON         {id, name, role, pin:{alg, iter, salt, hash}, added_at}
+//	  attempts/
+//	    <id>         attempts JSON       {failures, locked_until}; absent after a good PIN
+package staff
+
+import (
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"go.etcd.io/bbolt"
+)
+
+var (
+	bucketRoot     = []byte("staff")
+	bucketMeta     = []byte("meta")
+	bucketMembers  = []byte("members")
+	bucketAttempts = []byte("attempts")
+	keyVersion     = []byte("version")
+)
+
+const schemaVersion = 1
+
+// Roles.
+const (
+	RoleClerk      = "clerk"
+	RoleSupervisor = "supervisor"
+)
+
+const (
+	// DefaultIterations is the PBKDF2-SHA256 count for new PINs (OWASP's
+	// 2023 figure): about 0.1–0.3 s per login on an outlet PC. It slows an
+	// offline guess at a stolen file; the lockout is what stops guessing at
+	// the counter.
+	DefaultIterations = 600_000
+	// MinIterations is the lowest count WithIterations accepts.
+	MinIterations = 1000
+	// MaxFailures wrong PINs in a row lock an id.
+	MaxFailures = 5
+	// LockFor is how long a locked id stays locked.
+	LockFor = 5 * time.Minute
+
+	pinAlg   = "pbkdf2-sha256"
+	saltSize = 16
+	hashSize = 32
+	// maxIterations bounds the count read from the file, so a damaged
+	// record cannot stall a login for minutes.
+	maxIterations = 10_000_000
+)
+
+// Errors; match them with errors.Is.
+var (
+	ErrBadCredentials = errors.New("工号或 PIN 不对 / wrong staff id or PIN: check both and try again")
+	ErrLocked         = errors.New("工号已锁定 / staff id is locked")
+	ErrNotFound       = errors.New("没有这个工号 / no such staff id")
+	ErrExists         = errors.New("工号已存在 / staff id already exists")
+	ErrBadPIN         = errors.New("PIN 应为 4–8 位数字 / a PIN is 4 to 8 digits: choose another")
+	ErrBadRole        = errors.New("角色只能是 clerk 或 supervisor / role must be clerk or supervisor")
+	ErrBadID          = errors.New("工号应为 1–32 个字母、数字、点、横线或下划线 / a staff id is 1 to 32 letters, digits, '.', '-' or '_'")
+	ErrBadName        = errors.New("姓名应为 1–32 个字 / a name is 1 to 32 characters, with no control characters")
+)
+
+// LockedError says until when an id is locked. errors.Is(err, ErrLocked)
+// holds for it.
+type LockedError struct {
+	ID    string
+	Until time.Time
+	Now   time.Time // when the error was made, for "in 4m0s"
+}
+
+func (e *LockedError) Error() string {
+	left := e.Until.Sub(e.Now).Round(time.Second)
+	at := e.Until.Local().Format("15:04:05")
+	return fmt.Sprintf("工号 %s 已锁定，请在 %s 后再试 / staff id %s is locked after %d wrong PINs in a row: try again after %s (in %s)",
+		e.ID, at, e.ID, MaxFailures, at, left)
+}
+
+// Is makes errors.Is(err, ErrLocked) work.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// Staff is a staff member as the API shows it.
+type Staff struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// HasRole reports whether s may act in role: a supervisor may act as a
+// clerk, not the other way round.
+func (s Staff) HasRole(role string) bool {
+	return s.Role == role || s.Role == RoleSupervisor && role == RoleClerk
+}
+
+type pinHash struct {
+	Alg  string `json:"alg"`
+	Iter int    `json:"iter"`
+	Salt []byte `json:"salt"`
+	Hash []byte `json:"hash"`
+}
+
+type member struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Role    string    `json:"role"`
+	PIN     pinHash   `json:"pin"`
+	AddedAt time.Time `json:"added_at"`
+}
+
+type attempts struct {
+	Failures    int       `json:"failures"`
+	LockedUntil time.Time `json:"locked_until,omitzero"`
+}
+
+// lockedAt reports whether the id is locked at now. A lock ending more than
+// LockFor ahead means the clock went back; it counts as ended.
+func (a attempts) lockedAt(now time.Time) bool {
+	return now.Before(a.LockedUntil) && a.LockedUntil.Sub(now) <= LockFor
+}
+
+// Option configures Open and NewSessions.
+type Option func(*config)
+
+type config struct {
+	now        func() time.Time
+	iterations int
+	idle       time.Duration
+}
+
+func newConfig(opts []Option) config {
+	c := config{now: time.Now, iterations: DefaultIterations, idle: DefaultIdle}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithClock replaces time.Now, for tests that step time.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithIterations sets the PBKDF2 count for PINs added from now on (at least
+// MinIterations). PINs already stored keep the count they were made with.
+func WithIterations(n int) Option {
+	return func(c *config) { c.iterations = max(n, MinIterations) }
+}
+
+// WithIdleTimeout sets how long a session lives without use (Sessions only).
+func WithIdleTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.idle = d
+		}
+	}
+}
+
+// Store is the staff list in the agent's data file. It is safe for
+// concurrent use.
+type Store struct {
+	db   *bbolt.DB
+	now  func() time.Time
+	iter int
+	// dummy is hashed against for unknown ids, so they cost the same as
+	// known ones. Made on first use: Open stays fast for the command line.
+	dummy func() pinHash
+}
+
+// Open creates the staff bucket if needed and returns the store.
+func Open(db *bbolt.DB, opts ...Option) (*Store, error) {
+	c := newConfig(opts)
+	err := db.Update(func(tx *bbolt.Tx) error {
+		root, err := tx.CreateBucketIfNotExists(bucketRoot)
+		if err != nil {
+			return err
+		}
+		meta, err := root.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if v := meta.Get(keyVersion); len(v) == 8 && binary.BigEndian.Uint64(v) > schemaVersion {
+			return fmt.Errorf("员工数据版本过新 / the staff list has schema version %d, newer than this agent's %d: install the newer agent", binary.BigEndian.Uint64(v), schemaVersion)
+		}
+		for _, b := range [][]byte{bucketMembers, bucketAttempts} {
+			if _, err := root.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return meta.Put(keyVersion, binary.BigEndian.AppendUint64(nil, schemaVersion))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open staff list: %w", err)
+	}
+	iter := c.iterations
+	return &Store{db: db, now: c.now, iter: iter, dummy: sync.OnceValue(func() pinHash {
+		p, _ := hashPIN("0000", iter)
+		return p
+	})}, nil
+}
+
+// NormalizeID is how ids are stored and compared: trimmed, lower case.
+func NormalizeID(id string) string { return strings.ToLower(strings.TrimSpace(id)) }
+
+func validID(id string) error {
+	if len(id) == 0 || len(id) > 32 {
+		return ErrBadID
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return ErrBadID
+		}
+	}
+	return nil
+}
+
+// ValidPIN checks the PIN format: 4 to 8 ASCII digits.
+func ValidPIN(pin string) error {
+	if len(pin) < 4 || len(pin) > 8 {
+		return ErrBadPIN
+	}
+	for i := 0; i < len(pin); i++ {
+		if pin[i] < '0' || pin[i] > '9' {
+			return ErrBadPIN
+		}
+	}
+	return nil
+}
+
+// ValidRole checks a role name.
+func ValidRole(role string) error {
+	if role != RoleClerk && role != RoleSupervisor {
+		return fmt.Errorf("%w (got %q)", ErrBadRole, role)
+	}
+	return nil
+}
+
+func validName(name string) error {
+	n := 0
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return ErrBadName
+		}
+		n++
+	}
+	if n == 0 || n > 32 {
+		return ErrBadName
+	}
+	return nil
+}
+
+// validate checks Add's input after normalising id and name.
+func validate(id, name, role, pin string) error {
+	if err := validID(id); err != nil {
+		return err
+	}
+	if err := validName(name); err != nil {
+		return err
+	}
+	if err := ValidRole(role); err != nil {
+		return err
+	}
+	return ValidPIN(pin)
+}
+
+func hashPIN(pin string, iter int) (pinHash, error) {
+	salt := make([]byte, saltSize)
+	_, _ = rand.Read(salt) // never fails since Go 1.24
+	h, err := pbkdf2.Key(sha256.New, pin, salt, iter, hashSize)
+	if err != nil {
+		return pinHash{}, err
+	}
+	return pinHash{Alg: pinAlg, Iter: iter, Salt: salt, Hash: h}, nil
+}
+
+// matches hashes pin as p was made and compares in constant time.
+func (p pinHash) matches(pin string) (bool, error) {
+	if p.Alg != pinAlg || p.Iter < 1 || p.Iter > maxIterations || len(p.Salt) == 0 || len(p.Hash) == 0 {
+		return false, fmt.Errorf("PIN 记录无法识别 / stored PIN record (%q, %d iterations) is not one this agent reads: remove the staff member and add them again", p.Alg, p.Iter)
+	}
+	h, err := pbkdf2.Key(sha256.New, pin, p.Salt, p.Iter, len(p.Hash))
+	if err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare(h, p.Hash) == 1, nil
+}
+
+// Add stores a new staff member. The id must not exist yet.
+func (s *Store) Add(id, name, role, pin string) error {
+	id, name = NormalizeID(id), strings.TrimSpace(name)
+	if err := validate(id, name, role, pin); err != nil {
+		return err
+	}
+	ph, err := hashPIN(pin, s.iter)
+	if err != nil {
+		return err
+	}
+	rec, err := json.Marshal(member{ID: id, Name: name, Role: role, PIN: ph, AddedAt: s.now().UTC()})
+	if err != nil {
+		return err
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		root := tx.Bucket(bucketRoot)
+		members := root.Bucket(bucketMembers)
+		if members.Get([]byte(id)) != nil {
+			return fmt.Errorf("%w: %s — remove it first or choose another id", ErrExists, id)
+		}
+		if err := root.Bucket(bucketAttempts).Delete([]byte(id)); err != nil {
+			return err
+		}
+		return members.Put([]byte(id), rec)
+	})
+}
+
+// Remove deletes a staff member and their failure count. Their sessions
+// end at their next request.
+func (s *Store) Remove(id string) error {
+	id = NormalizeID(id)
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		root := tx.Bucket(bucketRoot)
+		members := root.Bucket(bucketMembers)
+		if members.Get([]byte(id)) == nil {
+			return fmt.Errorf("%w: %s — see the list of staff", ErrNotFound, id)
+		}
+		if err := root.Bucket(bucketAttempts).Delete([]byte(id)); err != nil {
+			return err
+		}
+		return members.Delete([]byte(id))
+	})
+}
+
+// List returns every staff member, ordered by id.
+func (s *Store) List() ([]Staff, error) {
+	var out []Staff
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketRoot).Bucket(bucketMembers).ForEach(func(k, v []byte) error {
+			m, err := decodeMember(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, m.staff())
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Get returns one staff member.
+func (s *Store) Get(id string) (Staff, error) {
+	id = NormalizeID(id)
+	var st Staff
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketRoot).Bucket(bucketMembers).Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		m, err := decodeMember([]byte(id), v)
+		st = m.staff()
+		return err
+	})
+	return st, err
+}
+
+// LockedUntil reports whether id is locked now, and until when.
+func (s *Store) LockedUntil(id string) (time.Time, bool) {
+	id = NormalizeID(id)
+	var a attempts
+	_ = s.db.View(func(tx *bbolt.Tx) error {
+		a = getAttempts(tx, id)
+		return nil
+	})
+	if a.lockedAt(s.now()) {
+		return a.LockedUntil, true
+	}
+	return time.Time{}, false
+}
+
+// Check verifies a PIN. It returns ErrBadCredentials for an unknown id or a
+// wrong PIN, a *LockedError while the id is locked (also for the right
+// PIN), and ErrBadPIN for a PIN that is not 4–8 digits (not counted as a
+// failure: it cannot be anyone's PIN).
+//
+// The hashing runs outside any write transaction, so a login never holds
+// up the event log's commits.
+func (s *Store) Check(id, pin string) (Staff, error) {
+	id = NormalizeID(id)
+	if err := ValidPIN(pin); err != nil {
+		return Staff{}, err
+	}
+	var (
+		m     member
+		found bool
+		a     attempts
+	)
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		if validID(id) != nil {
+			return nil
+		}
+		v := tx.Bucket(bucketRoot).Bucket(bucketMembers).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		var err error
+		m, err = decodeMember([]byte(id), v)
+		found = err == nil
+		a = getAttempts(tx, id)
+		return err
+	})
+	if err != nil {
+		return Staff{}, err
+	}
+	if !found {
+		_, _ = s.dummy().matches(pin)
+		return Staff{}, ErrBadCredentials
+	}
+	if now := s.now(); a.lockedAt(now) {
+		return Staff{}, &LockedError{ID: id, Until: a.LockedUntil, Now: now}
+	}
+	ok, err := m.PIN.matches(pin)
+	if err != nil {
+		return Staff{}, err
+	}
+
+	// Record the outcome against the current count: other logins may have
+	// failed while this one was hashing.
+	var result error
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		now := s.now()
+		root := tx.Bucket(bucketRoot)
+		if root.Bucket(bucketMembers).Get([]byte(id)) == nil {
+			result = ErrBadCredentials // removed meanwhile
+			return nil
+		}
+		a := getAttempts(tx, id)
+		if a.lockedAt(now) {
+			result = &LockedError{ID: id, Until: a.LockedUntil, Now: now}
+			return nil
+		}
+		if ok {
+			return root.Bucket(bucketAttempts).Delete([]byte(id))
+		}
+		if !a.LockedUntil.IsZero() { // an old lock has ended: count afresh
+			a = attempts{}
+		}
+		a.Failures++
+		if a.Failures >= MaxFailures {
+			a = attempts{LockedUntil: now.Add(LockFor)}
+			result = &LockedError{ID: id, Until: a.LockedUntil, Now: now}
+		} else {
+			result = fmt.Errorf("%w (%d more wrong PINs lock this id for %s)", ErrBadCredentials, MaxFailures-a.Failures, LockFor)
+		}
+		b, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		return root.Bucket(bucketAttempts).Put([]byte(id), b)
+	})
+	if err != nil {
+		return Staff{}, err
+	}
+	if result != nil {
+		return Staff{}, result
+	}
+	return m.staff(), nil
+}
+
+func getAttempts(tx *bbolt.Tx, id string) attempts {
+	var a attempts
+	if v := tx.Bucket(bucketRoot).Bucket(bucketAttempts).Get([]byte(id)); v != nil {
+		// A damaged count reads as no failures: the PIN hash still guards.
+		_ = json.Unmarshal(v, &a)
+	}
+	return a
+}
+
+func decodeMember(k, v []byte) (member, error) {
+	var m member
+	if err := json.Unmarshal(v, &m); err != nil {
+		return m, fmt.Errorf("员工记录损坏 / staff record %q is damaged (%v): remove it and add the staff member again", k, err)
+	}
+	return m, nil
+}
+
+func (m member) staff() Staff { return Staff{ID: m.ID, Name: m.Name, Role: m.Role} }
