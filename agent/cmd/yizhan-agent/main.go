@@ -18,6 +18,7 @@ import (
 
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/server"
+	"github.com/yizhan/yizhan/agent/staff"
 )
 
 const usage = `yizhan-agent: the outlet agent of Yizhan (驿站)
@@ -28,6 +29,7 @@ Usage:
   yizhan-agent devices test-scan NAME --config FILE [--count N]
   yizhan-agent devices test-print NAME --config FILE
   yizhan-agent doctor [--config FILE] [--data DIR]
+  yizhan-agent staff add|list|remove --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
 
 Run "yizhan-agent run -h" for all flags. The config file's "devices"
 section lists scanners and printers (see deploy/agent.sample.json).
@@ -49,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdDevices(args[1:], stdout, stderr)
 	case "doctor":
 		return cmdDoctor(args[1:], stdout, stderr)
+	case "staff":
+		return staff.Command(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
