@@ -16,7 +16,9 @@ import (
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/peripherals"
+	"github.com/yizhan/yizhan/agent/staff"
 	"github.com/yizhan/yizhan/agent/syncclient"
+	"github.com/yizhan/yizhan/agent/workflow"
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/printer"
 	"github.com/yizhan/yizhan/devices/printer/preview"
@@ -35,6 +37,12 @@ type Devices interface {
 
 // Server holds the handlers' dependencies.
 type Server struct {
+	// Workflow is nil when no personal-data key is configured; the
+	// workflow routes then answer 503 saying so.
+	Workflow *workflow.Service
+	Sessions *staff.Sessions
+	// UI serves the counter screen at /; nil serves nothing there.
+	UI      http.Handler
 	Log     *eventlog.Log
 	Ingest  *ingest.Service
 	Sync    Syncer
@@ -61,6 +69,12 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "outlet": s.Log.Outlet()})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	if s.Sessions != nil {
+		s.workflowRoutes(mux)
+	}
+	if s.UI != nil {
+		mux.Handle("GET /", s.UI)
+	}
 	return mux
 }
 
@@ -100,6 +114,13 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getParcel(w http.ResponseWriter, r *http.Request) {
+	if s.Workflow != nil {
+		if p, err := s.Workflow.Parcel(r.PathValue("waybill")); err == nil {
+			evs, _ := s.Workflow.History(workflow.KindParcel, p.Waybill)
+			writeJSON(w, http.StatusOK, map[string]any{"parcel": p, "events": evs})
+			return
+		}
+	}
 	p, evs, err := s.Log.Parcel(r.PathValue("waybill"))
 	if errors.Is(err, eventlog.ErrNotFound) {
 		writeErr(w, http.StatusNotFound, "本网点无此运单 / no such waybill at this outlet")

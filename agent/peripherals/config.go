@@ -29,9 +29,10 @@ import (
 //	  "label_printer": "shelf"
 //	}
 type Config struct {
-	Scanners     []ScannerConfig  `json:"scanners"`
-	Printers     []printer.Config `json:"printers"`
-	LabelPrinter string           `json:"label_printer,omitempty"` // printer for shelf labels
+	Scanners       []ScannerConfig  `json:"scanners"`
+	Printers       []printer.Config `json:"printers"`
+	LabelPrinter   string           `json:"label_printer,omitempty"`   // printer for shelf labels
+	ReceiptPrinter string           `json:"receipt_printer,omitempty"` // printer for complaint receipts
 }
 
 // ScannerConfig names a scanner, its driver and the driver's own settings.
@@ -125,6 +126,9 @@ func (c *Config) check() error {
 	}
 	if c.LabelPrinter != "" && !c.hasPrinter(c.LabelPrinter) {
 		errs = append(errs, fmt.Errorf("label_printer %q is not one of the printers", c.LabelPrinter))
+	}
+	if c.ReceiptPrinter != "" && !c.hasPrinter(c.ReceiptPrinter) {
+		errs = append(errs, fmt.Errorf("receipt_printer %q is not one of the printers", c.ReceiptPrinter))
 	}
 	return errors.Join(errs...)
 }

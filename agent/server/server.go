@@ -16,7 +16,11 @@ import (
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/peripherals"
+	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/agent/staff"
 	"github.com/yizhan/yizhan/agent/syncclient"
+	"github.com/yizhan/yizhan/agent/ui"
+	"github.com/yizhan/yizhan/agent/workflow"
 )
 
 // Config of one agent.
@@ -34,15 +38,26 @@ type Config struct {
 	Sync syncclient.Config
 	// Devices are the scanners and printers to run.
 	Devices peripherals.Config
+	// Keys seal personal data. Without them the counter workflows are off
+	// and their routes say why.
+	Keys *pii.Keys
+	// Workflow tuning: holding period, SLA, notifier; Keys, Labels and
+	// HubNow are filled in here.
+	Workflow workflow.Config
+	// NotifyWebhook, if set, receives recipient notifications as JSON.
+	NotifyWebhook string
+	// SweepEvery is how often timed steps are checked; default 1 min.
+	SweepEvery time.Duration
 }
 
 // Agent is a running agent.
 type Agent struct {
-	Log     *eventlog.Log
-	Sync    *syncclient.Client
-	Ingest  *ingest.Service
-	Devices *peripherals.Manager
-	Addr    net.Addr
+	Log      *eventlog.Log
+	Sync     *syncclient.Client
+	Ingest   *ingest.Service
+	Devices  *peripherals.Manager
+	Workflow *workflow.Service
+	Addr     net.Addr
 
 	srv  *http.Server
 	stop context.CancelFunc
@@ -62,12 +77,14 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		now = func() time.Time { return time.Now().Add(off) }
 		lg.Warn("agent clock shifted", "offset", off)
 	}
-	log, err := eventlog.Open(cfg.DataDir, eventlog.Options{Outlet: cfg.Outlet, Now: now, Logger: lg})
+	log, err := eventlog.Open(cfg.DataDir, eventlog.Options{Outlet: cfg.Outlet, Now: now, Logger: lg,
+		Projectors: []eventlog.Projector{workflow.Projector()}})
 	if err != nil {
 		return nil, err
 	}
 	sc := cfg.Sync
 	sc.Broker, sc.Outlet, sc.Secret, sc.Log, sc.Logger, sc.Now = cfg.Broker, cfg.Outlet, cfg.Secret, log, lg, now
+	sc.DownAppliers = append(sc.DownAppliers, workflow.Projector())
 	client, err := syncclient.New(sc)
 	if err != nil {
 		log.Close()
@@ -91,7 +108,38 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		log.Close()
 		return nil, err
 	}
-	h := (&api.Server{Log: log, Ingest: a.Ingest, Sync: client, Devices: a.Devices, Logger: lg}).Handler()
+	people, err := staff.Open(log.DB())
+	if err != nil {
+		cancel()
+		ln.Close()
+		log.Close()
+		return nil, err
+	}
+	apiSrv := &api.Server{Log: log, Ingest: a.Ingest, Sync: client, Devices: a.Devices, Logger: lg,
+		Sessions: staff.NewSessions(people), UI: ui.Handler()}
+	if cfg.Keys != nil {
+		wc := cfg.Workflow
+		wc.Keys, wc.Labels, wc.HubNow, wc.Logger = cfg.Keys, a.Devices, client.HubNow, lg
+		if cfg.NotifyWebhook != "" {
+			wc.Notifier = workflow.WebhookNotifier{URL: cfg.NotifyWebhook}
+		}
+		if a.Workflow, err = workflow.New(log, wc); err != nil {
+			cancel()
+			ln.Close()
+			log.Close()
+			return nil, err
+		}
+		apiSrv.Workflow = a.Workflow
+		every := cfg.SweepEvery
+		if every <= 0 {
+			every = time.Minute
+		}
+		a.wg.Add(1)
+		go func() { defer a.wg.Done(); a.Workflow.RunSweeper(runCtx, every) }()
+	} else {
+		lg.Warn("no personal-data key configured: counter workflows are off (give --pii-key-file or YZ_PII_KEY)")
+	}
+	h := apiSrv.Handler()
 	a.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	a.wg.Add(2)
 	go func() {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/agent/peripherals"
+	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/server"
 	"github.com/yizhan/yizhan/agent/staff"
 )
@@ -75,9 +76,30 @@ func cmdRun(args []string, stderr io.Writer) int {
 	fs.StringVar(&logFormat, "log-format", "json", "log format: json or text")
 	fs.DurationVar(&cfg.ClockOffset, "clock-offset", 0, "shift the PC clock as the agent sees it (drills only), e.g. -6h")
 	configFile := fs.String("config", "", "agent config file (JSON) with the devices section")
+	keyFile := fs.String("pii-key-file", "", "file with the personal-data key (32 random bytes, base64; or env YZ_PII_KEY); never inside --data")
+	fs.IntVar(&cfg.Workflow.HoldDays, "hold-days", 7, "days a parcel is held for pickup before it goes back")
+	fs.DurationVar(&cfg.Workflow.SLA.FirstReply, "sla-first-reply", 24*time.Hour, "complaints: first reply within")
+	fs.DurationVar(&cfg.Workflow.SLA.Result, "sla-result", 7*24*time.Hour, "complaints: result within")
+	fs.StringVar(&cfg.NotifyWebhook, "notify-webhook", "", "URL that receives recipient notifications as JSON (default: log only)")
 	fs.DurationVar(&cfg.Sync.AckTimeout, "ack-timeout", 0, "resend from the cursor after this long without hub acknowledgement (default 20s)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	switch {
+	case *keyFile != "":
+		k, err := pii.LoadKey(*keyFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+			return 2
+		}
+		cfg.Keys = k
+	case os.Getenv("YZ_PII_KEY") != "":
+		k, err := pii.LoadKeyEnv()
+		if err != nil {
+			fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+			return 2
+		}
+		cfg.Keys = k
 	}
 	devs, err := peripherals.LoadConfig(*configFile)
 	if err != nil {

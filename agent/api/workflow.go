@@ -1,0 +1,353 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/agent/staff"
+	"github.com/yizhan/yizhan/agent/workflow"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+)
+
+// workflowRoutes mounts the counter workflow API (docs/AGENT-API.md). Every
+// route needs a logged-in staff member.
+func (s *Server) workflowRoutes(mux *http.ServeMux) {
+	s.Sessions.Routes(mux)
+	h := func(pattern string, f func(w http.ResponseWriter, r *http.Request, a workflow.Actor)) {
+		mux.Handle(pattern, s.Sessions.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			st, _ := staff.FromContext(r.Context())
+			if s.Workflow == nil {
+				writeCoded(w, http.StatusServiceUnavailable, "no_key", "个人信息密钥未配置 / no personal-data key is configured: start the agent with --pii-key-file")
+				return
+			}
+			f(w, r, workflow.Actor{ID: st.ID, Name: st.Name, Role: st.Role})
+		})))
+	}
+	h("POST /api/v1/parcels/inbound", s.postInbound)
+	h("GET /api/v1/parcels", s.getParcels)
+	h("GET /api/v1/parcels/find", s.findParcels)
+	h("POST /api/v1/parcels/{waybill}/shelve", s.postShelve)
+	h("POST /api/v1/parcels/{waybill}/notify", s.postNotify)
+	h("POST /api/v1/parcels/{waybill}/pickup", s.postPickup)
+	h("POST /api/v1/parcels/{waybill}/refuse", s.postRefuse)
+	h("POST /api/v1/exceptions", s.postException)
+	h("GET /api/v1/exceptions", s.getExceptions)
+	h("GET /api/v1/exceptions/{id}", s.getException)
+	h("POST /api/v1/exceptions/{id}/steps", s.postExceptionStep)
+	h("GET /api/v1/photos/{sha}", s.getPhoto)
+	h("POST /api/v1/complaints", s.postComplaint)
+	h("GET /api/v1/complaints", s.getComplaints)
+	h("GET /api/v1/complaints/{id}", s.getComplaint)
+	h("POST /api/v1/complaints/{id}/steps", s.postComplaintStep)
+	h("GET /api/v1/reply-templates", s.getTemplates)
+	h("GET /api/v1/notices", s.getNotices)
+	h("POST /api/v1/notices/{id}/ack", s.postNoticeAck)
+	h("GET /api/v1/personal/{kind}/{id}", s.getPersonal)
+}
+
+// decode reads a JSON body of at most limit bytes into v.
+func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		writeCoded(w, http.StatusBadRequest, "bad_request", "请求格式错误 / the request body is not valid JSON: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// fail maps workflow errors to statuses a screen can act on.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	var (
+		in   *ingest.InputError
+		step *lifecycle.StepError
+		dup  *lifecycle.DuplicateError
+		nf   *workflow.NotFound
+		fb   *workflow.Forbidden
+	)
+	switch {
+	case errors.As(err, &in):
+		writeCoded(w, http.StatusBadRequest, "bad_input", in.Msg)
+	case errors.As(err, &step):
+		writeJSON(w, http.StatusConflict, map[string]any{"error": step.Error(), "code": "illegal_step", "state": step.State, "allowed": step.Allowed})
+	case errors.As(err, &dup):
+		writeCoded(w, http.StatusConflict, "duplicate", dup.Msg)
+	case errors.As(err, &nf):
+		writeCoded(w, http.StatusNotFound, "not_found", nf.Error())
+	case errors.As(err, &fb):
+		writeCoded(w, http.StatusForbidden, "forbidden", fb.Msg)
+	default:
+		s.Logger.Error("workflow step not saved", "err", err)
+		writeCoded(w, http.StatusServiceUnavailable, "not_saved", "未保存 / not saved: "+err.Error())
+	}
+}
+
+func writeCoded(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg, "code": code})
+}
+
+func (s *Server) postInbound(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req workflow.InboundReq
+	if !decode(w, r, 8<<10, &req) {
+		return
+	}
+	p, job, err := s.Workflow.Inbound(r.Context(), a, req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"parcel": p, "label_job": job})
+}
+
+func (s *Server) postShelve(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req struct{ Shelf, Layer string }
+	if !decode(w, r, 4<<10, &req) {
+		return
+	}
+	p, job, err := s.Workflow.Shelve(r.Context(), a, r.PathValue("waybill"), req.Shelf, req.Layer)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcel": p, "label_job": job})
+}
+
+func (s *Server) postNotify(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	p, err := s.Workflow.Notify(r.Context(), a, r.PathValue("waybill"), "manual")
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcel": p})
+}
+
+func (s *Server) getParcels(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	ps, err := s.Workflow.Parcels(r.URL.Query().Get("status"), limit(r, 200))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcels": nonNil(ps)})
+}
+
+func (s *Server) findParcels(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	q := r.URL.Query()
+	if q.Get("code") == "" && q.Get("waybill") == "" && q.Get("phone_last4") == "" {
+		writeCoded(w, http.StatusBadRequest, "bad_input", "请输入取件码、运单号或手机尾号 / give a pickup code, a waybill or the phone's last 4 digits")
+		return
+	}
+	ps, err := s.Workflow.Find(strings.TrimSpace(q.Get("code")), strings.TrimSpace(q.Get("waybill")), strings.TrimSpace(q.Get("phone_last4")))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcels": nonNil(ps)})
+}
+
+func (s *Server) postPickup(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req workflow.PickupReq
+	if !decode(w, r, workflow.MaxSignatureBytes+8<<10, &req) {
+		return
+	}
+	p, err := s.Workflow.Pickup(r.Context(), a, r.PathValue("waybill"), req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcel": p})
+}
+
+func (s *Server) postRefuse(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req struct{ Reason string }
+	if !decode(w, r, 4<<10, &req) {
+		return
+	}
+	p, err := s.Workflow.Refuse(r.Context(), a, r.PathValue("waybill"), req.Reason)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcel": p})
+}
+
+func (s *Server) postException(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req struct {
+		workflow.ReportReq
+		Photos []string `json:"photos"` // base64, optionally as data: URLs
+	}
+	if !decode(w, r, 12<<20, &req) {
+		return
+	}
+	for i, p := range req.Photos {
+		if _, data, ok := strings.Cut(p, ";base64,"); ok {
+			p = data
+		}
+		b, err := base64.StdEncoding.DecodeString(p)
+		if err != nil {
+			writeCoded(w, http.StatusBadRequest, "bad_input", "照片 "+strconv.Itoa(i+1)+" 不是 base64 / photo "+strconv.Itoa(i+1)+" is not base64")
+			return
+		}
+		req.ReportReq.Photos = append(req.ReportReq.Photos, b)
+	}
+	x, err := s.Workflow.ReportException(r.Context(), a, req.ReportReq)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"exception": s.exceptionView(x)})
+}
+
+type exceptionView struct {
+	lifecycle.Exception
+	Allowed []string `json:"allowed"`
+}
+
+func (s *Server) exceptionView(x lifecycle.Exception) exceptionView {
+	return exceptionView{Exception: x, Allowed: nonNil(x.Allowed(s.Log.Outlet()))}
+}
+
+func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	xs, err := s.Workflow.Exceptions(r.URL.Query().Get("open") != "", limit(r, 200))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := make([]exceptionView, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, s.exceptionView(x))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"exceptions": out})
+}
+
+func (s *Server) getException(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	x, err := s.Workflow.Exception(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	evs, _ := s.Workflow.History(workflow.KindException, x.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"exception": s.exceptionView(x), "events": evs})
+}
+
+func (s *Server) postExceptionStep(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req lifecycle.ExceptionStepV1
+	if !decode(w, r, 8<<10, &req) {
+		return
+	}
+	x, err := s.Workflow.ExceptionStep(r.Context(), a, r.PathValue("id"), req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"exception": s.exceptionView(x)})
+}
+
+func (s *Server) getPhoto(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	b, err := s.Workflow.Photo(r.PathValue("sha"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", http.DetectContentType(b))
+	w.Write(b)
+}
+
+func (s *Server) postComplaint(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req workflow.ComplaintReq
+	if !decode(w, r, 16<<10, &req) {
+		return
+	}
+	c, job, err := s.Workflow.NewComplaint(r.Context(), a, req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"complaint": c, "receipt_job": job})
+}
+
+func (s *Server) getComplaints(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	cs, err := s.Workflow.Complaints(r.URL.Query().Get("open") != "", limit(r, 200))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"complaints": cs})
+}
+
+func (s *Server) getComplaint(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	c, err := s.Workflow.Complaint(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	evs, _ := s.Workflow.History(workflow.KindComplaint, c.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"complaint": c, "events": evs})
+}
+
+func (s *Server) postComplaintStep(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req lifecycle.ComplaintStepV1
+	if !decode(w, r, 8<<10, &req) {
+		return
+	}
+	c, err := s.Workflow.ComplaintStep(r.Context(), a, r.PathValue("id"), req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"complaint": c})
+}
+
+func (s *Server) getTemplates(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	ts, err := s.Workflow.ReplyTemplates(r.URL.Query().Get("category"), r.URL.Query().Get("q"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"templates": nonNil(ts)})
+}
+
+func (s *Server) getNotices(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	ns, err := s.Workflow.Notices(r.URL.Query().Get("active") != "")
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notices": nonNil(ns)})
+}
+
+func (s *Server) postNoticeAck(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	n, err := s.Workflow.AckNotice(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notice": n})
+}
+
+func (s *Server) getPersonal(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	v, err := s.Workflow.Reveal(r.Context(), a, r.PathValue("kind"), r.PathValue("id"), r.URL.Query().Get("field"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"value": v})
+}
+
+func limit(r *http.Request, def int) int {
+	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n > 0 && n <= 5000 {
+		return n
+	}
+	return def
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,49 @@
+package peripherals
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+)
+
+// render builds the named printer's driver and lets f render a template.
+func (m *Manager) enqueue(name, title string, f func(printer.Templates) ([]byte, error)) (uint64, error) {
+	if name == "" {
+		return 0, nil // no printer configured for this: nothing to print
+	}
+	pc, ok := m.cfg.Printer(name)
+	if !ok {
+		return 0, fmt.Errorf("no printer named %q", name)
+	}
+	d, err := printer.New(pc, printer.Options{Logger: m.log})
+	if err != nil {
+		return 0, err
+	}
+	data, err := f(d)
+	if err != nil {
+		return 0, fmt.Errorf("render %s: %w", title, err)
+	}
+	return m.spool.Enqueue(name, title, data)
+}
+
+// ShelfLabel queues a parcel's shelf label on the label printer. Titles
+// carry no personal data: the spool shows them on screens.
+func (m *Manager) ShelfLabel(p lifecycle.Parcel) (uint64, error) {
+	return m.enqueue(m.cfg.LabelPrinter, "取件码 "+p.PickupCode, func(t printer.Templates) ([]byte, error) {
+		return t.ShelfLabel(printer.ShelfLabel{PickupCode: p.PickupCode, Phone: p.PhoneMasked, Waybill: p.Waybill, Date: p.InboundAt.Local()})
+	})
+}
+
+// ComplaintReceipt queues a complaint receipt on the receipt printer, or the
+// label printer when there is no receipt printer.
+func (m *Manager) ComplaintReceipt(c lifecycle.Complaint, replyBy time.Time) (uint64, error) {
+	name := m.cfg.ReceiptPrinter
+	if name == "" {
+		name = m.cfg.LabelPrinter
+	}
+	return m.enqueue(name, "投诉回执 "+c.Ticket, func(t printer.Templates) ([]byte, error) {
+		return t.ComplaintReceipt(printer.ComplaintReceipt{Ticket: c.Ticket, Outlet: c.Outlet, Received: c.ReceivedAt.Local(), ReplyBy: replyBy.Local(), Text: c.Text})
+	})
+}

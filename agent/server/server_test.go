@@ -1,0 +1,140 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/agent/staff"
+)
+
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (c *client) do(method, path string, body any, out any) int {
+	c.t.Helper()
+	var rd *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	} else {
+		rd = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+// TestCounterWorkflowOverHTTP walks the counter API as the screen does.
+func TestCounterWorkflowOverHTTP(t *testing.T) {
+	keys, _ := pii.NewKeys(bytes.Repeat([]byte{9}, 32))
+	a, err := Start(context.Background(), Config{DataDir: t.TempDir(), Outlet: "SH-001", Secret: "x",
+		Broker: "tcp://127.0.0.1:1", HTTPAddr: "127.0.0.1:0", Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	people, err := staff.Open(a.Log.DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := people.Add("c01", "张三", "clerk", "1234"); err != nil {
+		t.Fatal(err)
+	}
+	c := &client{t: t, base: "http://" + a.Addr.String()}
+	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "SF1"}, nil); code != http.StatusUnauthorized {
+		t.Fatalf("no login: %d", code)
+	}
+	var login struct{ Token string }
+	if code := c.do("POST", "/api/v1/session", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 || login.Token == "" {
+		t.Fatalf("login: %d", code)
+	}
+	c.token = login.Token
+
+	var in struct {
+		Parcel struct {
+			Waybill     string
+			PickupCode  string `json:"pickup_code"`
+			Status      string
+			PhoneMasked string `json:"phone_masked"`
+		}
+	}
+	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "RB123456785GB", "phone": "13812345678", "shelf": "3", "layer": "2"}, &in); code != 201 || in.Parcel.Status != "in_stock" || !strings.HasPrefix(in.Parcel.PickupCode, "3-2-") {
+		t.Fatalf("inbound: %d %+v", code, in)
+	}
+	var e struct{ Error, Code string }
+	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "RB123456785GB", "phone": "13812345678"}, &e); code != 409 || e.Code != "duplicate" {
+		t.Fatalf("second inbound: %d %+v", code, e)
+	}
+	var found struct{ Parcels []map[string]any }
+	if c.do("GET", "/api/v1/parcels/find?phone_last4=5678", nil, &found); len(found.Parcels) != 1 {
+		t.Fatalf("find: %+v", found)
+	}
+	pick := map[string]string{"code": in.Parcel.PickupCode, "id_check": "code_only", "signer": "recipient",
+		"signature_svg": `<svg xmlns="http://www.w3.org/2000/svg"><path d="M1 1 L9 9"/></svg>`}
+	if code := c.do("POST", "/api/v1/parcels/RB123456785GB/pickup", pick, nil); code != 200 {
+		t.Fatalf("pickup: %d", code)
+	}
+	if code := c.do("POST", "/api/v1/parcels/RB123456785GB/pickup", pick, &e); code != 409 {
+		t.Fatalf("second pickup: %d %+v", code, e)
+	}
+	var comp struct {
+		Complaint struct {
+			ID, Ticket string
+			Remaining  int64 `json:"first_reply_remaining_s"`
+		}
+	}
+	body := map[string]string{"channel": "counter", "type": "complaint", "category": "delay", "severity": "routine", "customer_phone": "13812345678", "text": "太慢"}
+	if code := c.do("POST", "/api/v1/complaints", body, &comp); code != 201 || comp.Complaint.Remaining <= 0 || comp.Complaint.Ticket == "" {
+		t.Fatalf("complaint: %d %+v", code, comp)
+	}
+	var st struct {
+		Error   string
+		Allowed []string
+	}
+	if code := c.do("POST", "/api/v1/complaints/"+comp.Complaint.ID+"/steps", map[string]string{"step": "close"}, &st); code != 409 || len(st.Allowed) == 0 || !strings.Contains(st.Error, "received") {
+		t.Fatalf("illegal step: %d %+v", code, st)
+	}
+	if code := c.do("GET", "/api/v1/personal/parcel/RB123456785GB?field=phone", nil, &e); code != 403 {
+		t.Fatalf("clerk reveal: %d %+v", code, e)
+	}
+	if code := c.do("GET", "/", nil, nil); code != 200 {
+		t.Fatalf("counter screen: %d", code)
+	}
+}
+
+// Without a key the workflow routes explain themselves instead of failing.
+func TestWorkflowNeedsKey(t *testing.T) {
+	a, err := Start(context.Background(), Config{DataDir: t.TempDir(), Outlet: "SH-001", Secret: "x", Broker: "tcp://127.0.0.1:1", HTTPAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	people, _ := staff.Open(a.Log.DB())
+	people.Add("c01", "张三", "clerk", "1234")
+	c := &client{t: t, base: "http://" + a.Addr.String()}
+	var login struct{ Token string }
+	c.do("POST", "/api/v1/session", map[string]string{"staff_id": "c01", "pin": "1234"}, &login)
+	c.token = login.Token
+	var e struct{ Error, Code string }
+	if code := c.do("GET", "/api/v1/parcels", nil, &e); code != 503 || e.Code != "no_key" {
+		t.Fatalf("%d %+v", code, e)
+	}
+}
