@@ -6,8 +6,10 @@
 // the events that pass syncproto.CheckEvent, idempotent on (origin, seq);
 // dead-letter the ones that fail, with code and reason; then advance the
 // outlet's acked sequence to the highest N such that every 1..N is held as an
-// event or a dead letter. Batches may arrive duplicated or out of order; a
-// batch beyond the acked sequence is stored and counted once the gap closes.
+// event or a dead letter; and refresh the case-list row (Case) of every
+// exception, complaint, notice or template an inserted event is about.
+// Batches may arrive duplicated or out of order; a batch beyond the acked
+// sequence is stored and counted once the gap closes.
 package store
 
 import (
@@ -48,8 +50,13 @@ type Store interface {
 	// Counters returns the named counters (reject.<code>, batch.replayed...).
 	Counters(ctx context.Context) (map[string]uint64, error)
 
-	// SubjectEvents returns every event about subject, in HLC order.
+	// SubjectEvents returns every event about subject, in HLC order: the
+	// outlets' and head office's (origin syncproto.HubOrigin) alike.
 	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
+
+	// Cases lists rows of the case list. Commit and AppendDown keep the list
+	// in the same transaction as the events, by Summarize.
+	Cases(ctx context.Context, q CaseQuery) ([]Case, error)
 
 	// AppendDown assigns e the next hub-wide downlink sequence, stores it and
 	// returns the sequence. e.Origin must be syncproto.HubOrigin.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/yizhan/yizhan/hub/store"
 )
 
 // Schema, as of the last migration. Change this comment with every migration.
@@ -18,12 +20,20 @@ import (
 //	downlink       seq PK (hub-wide), target (outlet id or "*"), event (JSON),
 //	               created_at; index on (target, seq)
 //	counters       name PK, n
+//	cases          (kind, id) PK, outlet, state, open, label, since (unix ms),
+//	               hlc (first event): the case list, one row per exception,
+//	               complaint, notice and template, rewritten by store.Summarize
+//	               in the transaction that stores any of its events; indexes
+//	               on (kind, open, hlc) and (kind, outlet, open, hlc)
 //
 // The version is PRAGMA user_version.
 type migration struct {
 	version int
 	name    string
 	sql     string
+	// fn, if set, runs after sql in the same transaction, for data that
+	// needs Go to compute.
+	fn func(ctx context.Context, tx *sql.Tx) error
 }
 
 var migrations = []migration{
@@ -73,13 +83,58 @@ CREATE TABLE downlink (
 	created_at INTEGER NOT NULL
 );
 CREATE INDEX downlink_target ON downlink (target, seq);
-`},
+`, nil},
 	{2, "add counters", `
 CREATE TABLE counters (
 	name TEXT PRIMARY KEY,
 	n    INTEGER NOT NULL
 ) WITHOUT ROWID;
-`},
+`, nil},
+	{3, "add the case list", `
+CREATE TABLE cases (
+	kind   TEXT NOT NULL,
+	id     TEXT NOT NULL,
+	outlet TEXT NOT NULL DEFAULT '',
+	state  TEXT NOT NULL,
+	open   INTEGER NOT NULL,
+	label  TEXT NOT NULL DEFAULT '',
+	since  INTEGER NOT NULL,
+	hlc    INTEGER NOT NULL,
+	PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX cases_open ON cases (kind, open, hlc);
+CREATE INDEX cases_outlet ON cases (kind, outlet, open, hlc);
+`, backfillCases},
+}
+
+// backfillCases builds the case list from the events already held.
+func backfillCases(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT type, subject FROM events
+		WHERE subject <> '' AND (type LIKE 'exception.%' OR type LIKE 'complaint.%' OR type LIKE 'notice.%' OR type LIKE 'template.%')`)
+	if err != nil {
+		return err
+	}
+	todo := map[caseKey]bool{}
+	for rows.Next() {
+		var typ, subject string
+		if err := rows.Scan(&typ, &subject); err != nil {
+			rows.Close()
+			return err
+		}
+		if kind := store.CaseKind(typ); kind != "" {
+			todo[caseKey{kind, subject}] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for k := range todo {
+		if err := refreshCase(ctx, tx, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the version a database has after Open.
@@ -106,6 +161,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		if m.fn != nil {
+			if err := m.fn(ctx, tx); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
 		}
 		// PRAGMA takes no bind parameters; the value is our own integer.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {

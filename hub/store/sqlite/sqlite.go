@@ -174,6 +174,7 @@ func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result,
 		return o, nil
 	}
 	counts := map[string]uint64{}
+	touched := map[caseKey]bool{}
 	res := make([]store.Result, len(units))
 	origins := make([]string, len(units))
 	for i, u := range units {
@@ -213,6 +214,9 @@ func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result,
 				e.Subject, e.Target, payload, now); err != nil {
 				return nil, fmt.Errorf("insert event %s/%d: %w", e.Origin, e.Seq, err)
 			}
+			if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" {
+				touched[caseKey{kind, e.Subject}] = true
+			}
 		}
 		if len(rej) > 0 {
 			bySeq := make(map[uint64]*syncproto.Event, len(rej))
@@ -245,6 +249,11 @@ func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result,
 	for id, o := range states {
 		if _, err := tx.StmtContext(ctx, s.putOutlet).ExecContext(ctx, id, int64(o.acked), now, int64(o.cursor), now); err != nil {
 			return nil, fmt.Errorf("update outlet %s: %w", id, err)
+		}
+	}
+	for k := range touched {
+		if err := refreshCase(ctx, tx, k); err != nil {
+			return nil, err
 		}
 	}
 	if len(counts) > 0 {
@@ -414,7 +423,16 @@ func (s *Store) Counters(ctx context.Context) (map[string]uint64, error) {
 
 // SubjectEvents implements store.Store.
 func (s *Store) SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload
+	return subjectEvents(ctx, s.r, subject)
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func subjectEvents(ctx context.Context, q querier, subject string) ([]syncproto.Event, error) {
+	// "subject <> ''" lets SQLite use the partial index events_subject.
+	rows, err := q.QueryContext(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload
 		FROM events WHERE subject = ? AND subject <> '' ORDER BY hlc, origin, seq`, subject)
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", subject, err)
@@ -433,6 +451,71 @@ func (s *Store) SubjectEvents(ctx context.Context, subject string) ([]syncproto.
 			e.Payload = json.RawMessage(payload.String)
 		}
 		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// caseKey names one entity of the case list.
+type caseKey struct{ kind, id string }
+
+// refreshCase re-folds one entity from its events inside tx and rewrites its
+// case-list row. An entity has tens of events, so this stays cheap next to
+// the batch that touched it.
+func refreshCase(ctx context.Context, tx *sql.Tx, k caseKey) error {
+	evs, err := subjectEvents(ctx, tx, k.id)
+	if err != nil {
+		return err
+	}
+	c, ok := store.Summarize(k.kind, k.id, evs)
+	if !ok {
+		return nil // its creating event has not arrived yet
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES (?,?,?,?,?,?,?,?)
+		ON CONFLICT (kind, id) DO UPDATE SET outlet = excluded.outlet, state = excluded.state, open = excluded.open,
+			label = excluded.label, since = excluded.since, hlc = excluded.hlc`,
+		c.Kind, c.ID, c.Outlet, c.State, c.Open, c.Label, c.Since, int64(c.HLC)); err != nil {
+		return fmt.Errorf("update case list for %s %s: %w", k.kind, k.id, err)
+	}
+	return nil
+}
+
+// Cases implements store.Store.
+func (s *Store) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, error) {
+	where, args := []string{"kind = ?"}, []any{q.Kind}
+	if q.Outlet != "" {
+		where, args = append(where, "outlet = ?"), append(args, q.Outlet)
+	}
+	if q.OpenOnly {
+		where = append(where, "open = 1")
+	}
+	if len(q.Labels) > 0 {
+		where = append(where, "label IN (?"+strings.Repeat(",?", len(q.Labels)-1)+")")
+		for _, l := range q.Labels {
+			args = append(args, l)
+		}
+	}
+	if q.SinceBefore != 0 {
+		where, args = append(where, "since <= ?"), append(args, q.SinceBefore)
+	}
+	query := `SELECT kind, id, outlet, state, open, label, since, hlc FROM cases WHERE ` +
+		strings.Join(where, " AND ") + ` ORDER BY hlc DESC, id`
+	if q.Limit > 0 {
+		query, args = query+" LIMIT ?", append(args, q.Limit)
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
+	}
+	defer rows.Close()
+	var out []store.Case
+	for rows.Next() {
+		var c store.Case
+		var h int64
+		if err := rows.Scan(&c.Kind, &c.ID, &c.Outlet, &c.State, &c.Open, &c.Label, &c.Since, &h); err != nil {
+			return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
+		}
+		c.HLC = hlc.Timestamp(h)
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
@@ -468,6 +551,11 @@ func (s *Store) AppendDown(ctx context.Context, e *syncproto.Event) (uint64, err
 	if _, err := tx.StmtContext(ctx, s.insEvent).ExecContext(ctx, e.Origin, int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
 		e.Subject, e.Target, payload, now); err != nil {
 		return 0, fmt.Errorf("insert hub event %d: %w", e.Seq, err)
+	}
+	if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" {
+		if err := refreshCase(ctx, tx, caseKey{kind, e.Subject}); err != nil {
+			return 0, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("commit downlink event to %s: %w", s.path, err)
