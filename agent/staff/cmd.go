@@ -130,13 +130,15 @@ func list(w io.Writer, st *Store) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tROLE\tNAME\tSTATUS")
+	// The name goes last: tabwriter counts a Chinese character as one
+	// column, though it takes two on screen.
+	fmt.Fprintln(tw, "ID\tROLE\tSTATUS\tNAME")
 	for _, s := range all {
 		status := "ok"
 		if until, locked := st.LockedUntil(s.ID); locked {
 			status = "locked until " + until.Local().Format(time.TimeOnly)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.ID, s.Role, s.Name, status)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.ID, s.Role, status, s.Name)
 	}
 	return tw.Flush()
 }
