@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/devices/printer/sim"
 	"github.com/yizhan/yizhan/devices/scanner"
 	"github.com/yizhan/yizhan/devices/scanner/serial"
@@ -42,6 +43,7 @@ type outlet struct {
 
 type demo struct {
 	bin, dir string
+	keyFile  string
 	hubHTTP  string
 	hubMQTT  string
 	token    string
@@ -73,12 +75,23 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 	}
 	d.hubHTTP = pickAddr("127.0.0.1:8480")
 	d.hubMQTT = pickAddr("127.0.0.1:1883")
+	// The personal-data key lives outside every data directory, as in production.
+	d.keyFile = filepath.Join(d.dir, "pii.key")
+	if _, err := os.Stat(d.keyFile); err != nil {
+		if err := pii.GenerateKeyFile(d.keyFile); err != nil {
+			return err
+		}
+	}
 	for i, id := range []string{"SH-001", "BJ-002"} {
 		secret, err := d.register(id)
 		if err != nil {
 			return err
 		}
-		d.outlets = append(d.outlets, &outlet{ID: id, Secret: secret, HTTP: pickAddr(fmt.Sprintf("127.0.0.1:%d", 8481+i))})
+		o := &outlet{ID: id, Secret: secret, HTTP: pickAddr(fmt.Sprintf("127.0.0.1:%d", 8481+i))}
+		if err := d.addStaff(o); err != nil {
+			return err
+		}
+		d.outlets = append(d.outlets, o)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -166,6 +179,23 @@ func (d *demo) devices(o *outlet, i int) error {
 	return os.WriteFile(o.config, []byte(cfg), 0o644)
 }
 
+// addStaff gives a new outlet a clerk (c01, PIN 1234) and a supervisor
+// (s01, PIN 9999) for the counter screen.
+func (d *demo) addStaff(o *outlet) error {
+	data := filepath.Join(d.dir, "agent-"+o.ID)
+	if _, err := os.Stat(data); err == nil {
+		return nil
+	}
+	for _, s := range [][]string{{"c01", "张三", "clerk", "1234"}, {"s01", "李主管", "supervisor", "9999"}} {
+		out, err := exec.Command(filepath.Join(d.bin, "yizhan-agent"), "staff", "add", "--data", data,
+			"--id", s[0], "--name", s[1], "--role", s[2], "--pin", s[3]).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("add staff %s at %s: %v: %s", s[0], o.ID, err, out)
+		}
+	}
+	return nil
+}
+
 // register adds an outlet to the hub once and remembers its secret.
 func (d *demo) register(id string) (string, error) {
 	path := filepath.Join(d.dir, "secret-"+id)
@@ -196,7 +226,8 @@ func (d *demo) startHub() error {
 
 func (d *demo) startAgent(o *outlet) error {
 	o.cmd = exec.Command(filepath.Join(d.bin, "yizhan-agent"), "run", "--data", filepath.Join(d.dir, "agent-"+o.ID),
-		"--outlet", o.ID, "--broker", "tcp://"+d.hubMQTT, "--http", o.HTTP, "--log-format", "text", "--config", o.config)
+		"--outlet", o.ID, "--broker", "tcp://"+d.hubMQTT, "--http", o.HTTP, "--log-format", "text", "--config", o.config,
+		"--pii-key-file", d.keyFile)
 	o.cmd.Env = append(os.Environ(), "YZ_SECRET="+o.Secret)
 	o.cmd.Stdout, o.cmd.Stderr = d.logs, d.logs
 	if err := o.cmd.Start(); err != nil {
@@ -212,9 +243,10 @@ func (d *demo) banner() {
 	fmt.Printf("  hub metrics  http://%s/metrics\n", d.hubHTTP)
 	fmt.Printf("  MQTT broker  tcp://%s (embedded in the hub)\n", d.hubMQTT)
 	for _, o := range d.outlets {
-		fmt.Printf("  outlet %s  http://%s/api/v1/sync   devices http://%s/api/v1/devices\n", o.ID, o.HTTP, o.HTTP)
+		fmt.Printf("  outlet %s  counter screen http://%s/  (staff c01 PIN 1234, supervisor s01 PIN 9999)\n", o.ID, o.HTTP)
 	}
 	fmt.Printf("  logs         %s\n", filepath.Join(d.dir, "demo.log"))
+	fmt.Printf("  outlet APIs  /api/v1/sync, /api/v1/devices (see docs/AGENT-API.md)\n")
 	fmt.Printf("\n  try: curl -s -H 'Authorization: Bearer %s' http://%s/api/v1/outlets\n", d.token, d.hubHTTP)
 	fmt.Printf("       curl -s -XPOST http://%s/api/v1/scans -d '{\"barcode\":\"RB123456785GB\",\"action\":\"inbound\"}'\n\n", d.outlets[0].HTTP)
 }
