@@ -36,6 +36,7 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 	h("POST /api/v1/parcels/{waybill}/notify", s.postNotify)
 	h("POST /api/v1/parcels/{waybill}/pickup", s.postPickup)
 	h("POST /api/v1/parcels/{waybill}/refuse", s.postRefuse)
+	h("POST /api/v1/parcels/{waybill}/return", s.postReturn)
 	h("POST /api/v1/exceptions", s.postException)
 	h("GET /api/v1/exceptions", s.getExceptions)
 	h("GET /api/v1/exceptions/{id}", s.getException)
@@ -168,6 +169,19 @@ func (s *Server) postRefuse(w http.ResponseWriter, r *http.Request, a workflow.A
 		return
 	}
 	p, err := s.Workflow.Refuse(r.Context(), a, r.PathValue("waybill"), req.Reason)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcel": p})
+}
+
+func (s *Server) postReturn(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req struct{ Reason string }
+	if !decode(w, r, 4<<10, &req) {
+		return
+	}
+	p, err := s.Workflow.Return(r.Context(), a, r.PathValue("waybill"), req.Reason)
 	if err != nil {
 		s.fail(w, err)
 		return

@@ -402,6 +402,21 @@ func (s *Service) Refuse(ctx context.Context, a Actor, waybill, reason string) (
 	return s.Parcel(waybill)
 }
 
+// Return sends an overdue or refused parcel back to the sender (退回).
+func (s *Service) Return(ctx context.Context, a Actor, waybill, reason string) (lifecycle.Parcel, error) {
+	p, err := s.Parcel(waybill)
+	if err != nil {
+		return p, err
+	}
+	if err := p.Check(lifecycle.ParcelReturned); err != nil {
+		return p, err
+	}
+	if _, err := s.append(ctx, a, lifecycle.ParcelReturned, waybill, lifecycle.ReasonV1{Reason: strings.TrimSpace(reason), At: s.now()}); err != nil {
+		return p, err
+	}
+	return s.Parcel(waybill)
+}
+
 // list returns the folded states of kind, newest first, at most n.
 func list[T any](s *Service, kind string, n int, keep func(*T) bool) ([]T, error) {
 	var out []T

@@ -323,6 +323,15 @@ func TestOverdueAndReminder(t *testing.T) {
 	if p.State != lifecycle.ParcelStateOverdue || p.Notified != 2 {
 		t.Fatalf("after holding period: %+v", p)
 	}
+	if found, _ := f.svc.Find(p.PickupCode, "", ""); len(found) != 1 {
+		t.Fatal("an overdue parcel can still be collected until it is sent back")
+	}
+	if p, err := f.svc.Return(ctx, f.clerk, p.Waybill, "超期退回"); err != nil || p.State != lifecycle.ParcelStateReturning {
+		t.Fatalf("return: %+v %v", p, err)
+	}
+	if found, _ := f.svc.Find(p.PickupCode, "", ""); len(found) != 0 {
+		t.Fatal("a returned parcel still holds its pickup code")
+	}
 }
 
 func TestNoticesAndTemplatesFromHub(t *testing.T) {
