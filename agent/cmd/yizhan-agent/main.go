@@ -30,6 +30,7 @@ Usage:
   yizhan-agent devices test-scan NAME --config FILE [--count N]
   yizhan-agent devices test-print NAME --config FILE
   yizhan-agent doctor [--config FILE] [--data DIR]
+  yizhan-agent keygen --out FILE      (the personal-data key; keep it outside --data)
   yizhan-agent staff add|list|remove --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
 
 Run "yizhan-agent run -h" for all flags. The config file's "devices"
@@ -52,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdDevices(args[1:], stdout, stderr)
 	case "doctor":
 		return cmdDoctor(args[1:], stdout, stderr)
+	case "keygen":
+		return cmdKeygen(args[1:], stdout, stderr)
 	case "staff":
 		return staff.Command(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -226,5 +229,24 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 	if peripherals.Doctor(ctx, stdout, cfg, *dataDir) > 0 {
 		return 1
 	}
+	return 0
+}
+
+func cmdKeygen(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "file to create (mode 0600); it must not exist")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "keygen needs --out FILE")
+		return 2
+	}
+	if err := pii.GenerateKeyFile(*out); err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "个人信息密钥已生成 / personal-data key written to %s: give the same file to every outlet and the hub, keep a copy offline\n", *out)
 	return 0
 }
