@@ -2,14 +2,29 @@
 //
 //	GET  /api/v1/outlets              every outlet's sync state
 //	GET  /api/v1/outlets/{id}         one outlet plus its recent dead letters
-//	GET  /api/v1/parcels/{waybill}    every outlet's events about a waybill, HLC order
+//	GET  /api/v1/parcels/{waybill}    every outlet's events about a waybill, HLC order,
+//	                                  and the parcel's folded state at each outlet
 //	POST /api/v1/downlink             create a hub event for one outlet or "*"
 //	GET  /api/v1/rejects              refused messages and events by code
+//
+//	GET  /api/v1/exceptions                 ?outlet=&open=1&limit=: folded exceptions
+//	GET  /api/v1/exceptions/{id}            state, steps head office may take, events
+//	POST /api/v1/exceptions/{id}/steps      head-office step: assign, decide_claim, close…
+//	GET  /api/v1/complaints                 ?outlet=&open=1&limit=: with SLA deadlines now
+//	GET  /api/v1/complaints/{id}            state, deadlines, allowed steps, events
+//	POST /api/v1/complaints/{id}/steps      head-office step: assign, escalate, close…
+//	GET  /api/v1/notices                    ?open=1: notices with acknowledgements
+//	POST /api/v1/notices                    publish to a scope of outlets or all
+//	GET  /api/v1/notices/{id}               one notice
+//	POST /api/v1/notices/{id}/end           recovery notice to the same outlets
+//	GET  /api/v1/reply-templates            reply templates
+//	POST /api/v1/reply-templates            publish a reply template to every outlet
 //	GET  /healthz                     liveness, no auth
 //	GET  /metrics                     Prometheus text, no auth
 //
 // Every /api route needs "Authorization: Bearer <token>". Errors are
-// {"error": "..."} with a 4xx or 5xx status.
+// {"error": "..."} with a 4xx or 5xx status; a step the lifecycle rules do
+// not allow now is 409 with "state" and "allowed" as well.
 package api
 
 import (
@@ -25,6 +40,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
@@ -51,6 +67,8 @@ type Options struct {
 	Token    string
 	Gatherer prometheus.Gatherer
 	Log      *slog.Logger
+	// Cases folds cases and takes head office's steps.
+	Cases *cases.Service
 }
 
 // Handler returns the API's http.Handler.
@@ -66,6 +84,7 @@ func Handler(opt Options) http.Handler {
 	mux.Handle("GET /api/v1/parcels/{waybill}", a.auth(a.parcel))
 	mux.Handle("POST /api/v1/downlink", a.auth(a.downlink))
 	mux.Handle("GET /api/v1/rejects", a.auth(a.rejects))
+	a.caseRoutes(mux)
 	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	}))
@@ -135,7 +154,7 @@ func (a *api) outlet(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) parcel(w http.ResponseWriter, r *http.Request) {
 	wb := r.PathValue("waybill")
-	evs, err := a.opt.Store.SubjectEvents(r.Context(), wb)
+	ps, evs, err := a.opt.Cases.Parcels(r.Context(), wb)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -144,7 +163,7 @@ func (a *api) parcel(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "no events for waybill "+wb)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"waybill": wb, "events": evs})
+	writeJSON(w, http.StatusOK, map[string]any{"waybill": wb, "events": evs, "parcels": ps})
 }
 
 type downlinkReq struct {

@@ -443,6 +443,14 @@ func (h *Hub) writer() {
 // logged, not returned: the event is committed and agents fetch it on their
 // next pull.
 func (h *Hub) PublishDown(ctx context.Context, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error) {
+	return h.PublishDownAfter(ctx, 0, target, typ, subject, payload, actor)
+}
+
+// PublishDownAfter is PublishDown for an event that must order after the
+// stamp after: the newest event of the entity head office acted on. Every
+// side then folds the step after what head office saw, even if that outlet's
+// clock runs further ahead than MaxSkew lets the hub clock follow.
+func (h *Hub) PublishDownAfter(ctx context.Context, after hlc.Timestamp, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error) {
 	if target != syncproto.TargetAll {
 		if err := syncproto.ValidOutletID(target); err != nil {
 			return 0, fmt.Errorf("%w: target: %v (or %q for all outlets)", ErrInvalidDownlink, err, syncproto.TargetAll)
@@ -455,8 +463,12 @@ func (h *Hub) PublishDown(ctx context.Context, target, typ, subject string, payl
 	if err != nil {
 		return 0, fmt.Errorf("make event id: %w", err)
 	}
+	stamp := h.observe(after)
+	if stamp <= after {
+		stamp = after + 1
+	}
 	e := syncproto.Event{
-		ID: id.String(), Origin: syncproto.HubOrigin, Seq: 1, HLC: h.clock.Now(),
+		ID: id.String(), Origin: syncproto.HubOrigin, Seq: 1, HLC: stamp,
 		Actor: actor, Type: typ, V: 1, Subject: subject, Target: target, Payload: payload,
 	}
 	if err := syncproto.CheckEvent(&e); err != nil {

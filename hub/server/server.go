@@ -22,10 +22,12 @@ import (
 
 	"github.com/yizhan/yizhan/hub/api"
 	"github.com/yizhan/yizhan/hub/broker"
+	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // Config is everything `yizhan-hub run` takes.
@@ -45,6 +47,13 @@ type Config struct {
 	// APIToken; if empty, DataDir/api-token is read or created.
 	APIToken string
 	Log      *slog.Logger
+	// SLA is the complaint service level the head-office timers use;
+	// lifecycle.DefaultSLA where zero.
+	SLA lifecycle.SLA
+	// SweepEvery is how often the head-office timers run. Default 1 minute.
+	SweepEvery time.Duration
+	// Now is head office's wall clock; time.Now if nil. Tests step it.
+	Now func() time.Time
 }
 
 // ConfigError is a usage or configuration mistake (exit code 2).
@@ -56,6 +65,7 @@ func (e *ConfigError) Error() string { return e.Msg }
 type Server struct {
 	Hub   *ingest.Hub
 	Store *sqlite.Store
+	Cases *cases.Service
 
 	log      *slog.Logger
 	broker   *broker.Broker
@@ -64,6 +74,9 @@ type Server struct {
 	httpAddr string
 	cancel   context.CancelFunc
 	token    string
+
+	stopSweep  context.CancelFunc
+	sweeperEnd chan struct{}
 }
 
 // StorePath resolves a --store URL to a SQLite file path.
@@ -96,6 +109,15 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	if cfg.MQTTListen == "" {
 		cfg.MQTTListen = "127.0.0.1:1883"
+	}
+	if cfg.SweepEvery == 0 {
+		cfg.SweepEvery = time.Minute
+	}
+	if cfg.SweepEvery < 0 || cfg.SLA.FirstReply < 0 || cfg.SLA.Result < 0 {
+		return nil, &ConfigError{"--sweep-every, --sla-first-reply and --sla-result must be positive durations such as 1m or 24h"}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	path, err := StorePath(cfg.DataDir, cfg.StoreURL)
 	if err != nil {
@@ -132,7 +154,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Log: cfg.Log, Registerer: reg})
+	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Log: cfg.Log, Registerer: reg, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	s.Cases, err = cases.New(cases.Options{Store: s.Store, Down: s.Hub, Log: cfg.Log.With("component", "cases"), Now: cfg.Now, SLA: cfg.SLA})
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +201,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.httpAddr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: s.Store, Down: s.Hub, Token: token, Gatherer: reg, Log: cfg.Log.With("component", "api"),
+			Store: s.Store, Down: s.Hub, Token: token, Gatherer: reg, Log: cfg.Log.With("component", "api"), Cases: s.Cases,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -185,6 +211,12 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 	cfg.Log.Info("hub API listening", "addr", s.httpAddr, "store", path)
+	sctx, stop := context.WithCancel(context.Background())
+	s.stopSweep, s.sweeperEnd = stop, make(chan struct{})
+	go func() {
+		defer close(s.sweeperEnd)
+		s.Cases.RunSweeper(sctx, cfg.SweepEvery)
+	}()
 	return s, nil
 }
 
@@ -208,6 +240,10 @@ func (s *Server) Connected() bool { return s.client == nil || s.client.Connected
 // Close stops taking messages, finishes the ones being handled, then closes
 // the API and the store.
 func (s *Server) Close() error {
+	if s.stopSweep != nil {
+		s.stopSweep()
+		<-s.sweeperEnd
+	}
 	// Stop the intake first; handlers already running finish and ack.
 	if s.broker != nil {
 		s.broker.Close()

@@ -3,6 +3,7 @@
 // head-office API.
 //
 //	yizhan-hub run --data DIR --http ADDR [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
+//	               [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m]
 //	yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
 //	yizhan-hub outlet list --data DIR
 //
@@ -28,10 +29,12 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 const usage = `usage:
   yizhan-hub run --data DIR [--http ADDR] [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
+                 [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m]
   yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
   yizhan-hub outlet list --data DIR
 Run "yizhan-hub run -h" or "yizhan-hub outlet add -h" for the flags.
@@ -132,6 +135,9 @@ func cmdRun(args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.ClientID, "mqtt-client-id", "", "client id at the external broker (default yizhan-hub-<hostname>)")
 	fs.StringVar(&cfg.StoreURL, "store", "", "store URL (default sqlite://DIR/hub.db)")
 	fs.StringVar(&cfg.APIToken, "api-token", "", "API bearer token (default: read or create DIR/api-token)")
+	fs.DurationVar(&cfg.SLA.FirstReply, "sla-first-reply", lifecycle.DefaultSLA.FirstReply, "complaint first-reply deadline; a breach escalates to head office")
+	fs.DurationVar(&cfg.SLA.Result, "sla-result", lifecycle.DefaultSLA.Result, "complaint result deadline; a breach escalates to head office")
+	fs.DurationVar(&cfg.SweepEvery, "sweep-every", time.Minute, "how often the head-office SLA and suspected-loss timers run")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	if err := parse(fs, args); err != nil {
@@ -141,6 +147,9 @@ func cmdRun(args []string, stderr io.Writer) error {
 	fs.Visit(func(f *flag.Flag) { mqttSet = mqttSet || f.Name == "mqtt-listen" })
 	if mqttSet && cfg.BrokerURL != "" {
 		return usageError{"--mqtt-listen and --broker exclude each other: the hub either embeds a broker or uses an external one"}
+	}
+	if cfg.SLA.FirstReply <= 0 || cfg.SLA.Result <= 0 || cfg.SweepEvery <= 0 {
+		return usageError{"--sla-first-reply, --sla-result and --sweep-every must be positive, e.g. 24h, 168h, 1m"}
 	}
 	if cfg.DataDir == "" && (cfg.StoreURL == "" || cfg.APIToken == "") {
 		return usageError{"--data DIR is required"}

@@ -33,6 +33,8 @@ func TestExitCodes(t *testing.T) {
 		{"bad broker URL", []string{"run", "--data", dir, "--broker", "http://h"}, 2, "scheme"},
 		{"bad log format", []string{"run", "--data", dir, "--log-format", "xml"}, 2, "log-format"},
 		{"unknown flag", []string{"run", "--nope"}, 2, "nope"},
+		{"zero SLA", []string{"run", "--data", dir, "--sla-first-reply", "0s"}, 2, "positive"},
+		{"bad SLA", []string{"run", "--data", dir, "--sla-result", "a week"}, 2, "sla-result"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

@@ -1,0 +1,256 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/yizhan/yizhan/hub/cases"
+	"github.com/yizhan/yizhan/hub/ingest"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+)
+
+// List bounds: a page of cases is folded per request.
+const (
+	defaultLimit = 200
+	maxLimit     = 1000
+)
+
+func (a *api) caseRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/exceptions", a.auth(a.exceptions))
+	mux.Handle("GET /api/v1/exceptions/{id}", a.auth(a.exception))
+	mux.Handle("POST /api/v1/exceptions/{id}/steps", a.auth(a.exceptionStep))
+	mux.Handle("GET /api/v1/complaints", a.auth(a.complaints))
+	mux.Handle("GET /api/v1/complaints/{id}", a.auth(a.complaint))
+	mux.Handle("POST /api/v1/complaints/{id}/steps", a.auth(a.complaintStep))
+	mux.Handle("GET /api/v1/notices", a.auth(a.notices))
+	mux.Handle("POST /api/v1/notices", a.auth(a.publishNotice))
+	mux.Handle("GET /api/v1/notices/{id}", a.auth(a.notice))
+	mux.Handle("POST /api/v1/notices/{id}/end", a.auth(a.endNotice))
+	mux.Handle("GET /api/v1/reply-templates", a.auth(a.templates))
+	mux.Handle("POST /api/v1/reply-templates", a.auth(a.publishTemplate))
+}
+
+// listArgs reads ?outlet=&open=1&limit=.
+func listArgs(w http.ResponseWriter, r *http.Request) (outlet string, open bool, limit int, ok bool) {
+	q := r.URL.Query()
+	limit = defaultLimit
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > maxLimit {
+			writeErr(w, http.StatusBadRequest, "limit 须为 1–1000 / limit must be 1 to 1000")
+			return "", false, 0, false
+		}
+		limit = n
+	}
+	switch q.Get("open") {
+	case "", "0", "false":
+	case "1", "true":
+		open = true
+	default:
+		writeErr(w, http.StatusBadRequest, "open 须为 1 或 0 / open must be 1 or 0")
+		return "", false, 0, false
+	}
+	return q.Get("outlet"), open, limit, true
+}
+
+// decode reads a JSON body, refusing unknown fields so a misspelt one is
+// not silently dropped.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeErr(w, http.StatusBadRequest, "请求内容无效 / request body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// caseErr answers a cases error: an illegal step is 409 with the steps
+// allowed now, a bad request 400, an unknown id 404.
+func (a *api) caseErr(w http.ResponseWriter, r *http.Request, err error) {
+	var se *lifecycle.StepError
+	var ie *cases.InputError
+	switch {
+	case errors.As(err, &se):
+		allowed := se.Allowed
+		if allowed == nil {
+			allowed = []string{}
+		}
+		writeJSON(w, http.StatusConflict, map[string]any{"error": se.Error(), "state": se.State, "allowed": allowed})
+	case errors.As(err, &ie), errors.Is(err, ingest.ErrInvalidDownlink):
+		writeErr(w, http.StatusBadRequest, err.Error())
+	default:
+		a.fail(w, r, err)
+	}
+}
+
+func (a *api) exceptions(w http.ResponseWriter, r *http.Request) {
+	outlet, open, limit, ok := listArgs(w, r)
+	if !ok {
+		return
+	}
+	xs, err := a.opt.Cases.Exceptions(r.Context(), outlet, open, limit)
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"exceptions": xs})
+}
+
+func (a *api) exception(w http.ResponseWriter, r *http.Request) {
+	x, err := a.opt.Cases.Exception(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, x)
+}
+
+type exceptionStepReq struct {
+	Step        string `json:"step"`
+	Owner       string `json:"owner"`
+	Approved    *bool  `json:"approved"`
+	AmountCents int64  `json:"amount_cents"`
+	Note        string `json:"note"`
+	Actor       string `json:"actor"`
+}
+
+func (a *api) exceptionStep(w http.ResponseWriter, r *http.Request) {
+	var req exceptionStepReq
+	if !decode(w, r, &req) {
+		return
+	}
+	st := lifecycle.ExceptionStepV1{Step: req.Step, Note: req.Note, Owner: req.Owner, Approved: req.Approved, AmountCents: req.AmountCents}
+	x, err := a.opt.Cases.ExceptionStep(r.Context(), r.PathValue("id"), req.Actor, st)
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, x)
+}
+
+func (a *api) complaints(w http.ResponseWriter, r *http.Request) {
+	outlet, open, limit, ok := listArgs(w, r)
+	if !ok {
+		return
+	}
+	cs, err := a.opt.Cases.Complaints(r.Context(), outlet, open, limit)
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"complaints": cs})
+}
+
+func (a *api) complaint(w http.ResponseWriter, r *http.Request) {
+	c, err := a.opt.Cases.Complaint(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+type complaintStepReq struct {
+	Step         string `json:"step"`
+	Note         string `json:"note"`
+	Owner        string `json:"owner"`
+	Reason       string `json:"reason"`
+	NoticeID     string `json:"notice_id"`
+	Satisfaction int    `json:"satisfaction"`
+	Actor        string `json:"actor"`
+}
+
+func (a *api) complaintStep(w http.ResponseWriter, r *http.Request) {
+	var req complaintStepReq
+	if !decode(w, r, &req) {
+		return
+	}
+	st := lifecycle.ComplaintStepV1{Step: req.Step, Note: req.Note, Owner: req.Owner, Reason: req.Reason,
+		NoticeID: req.NoticeID, Satisfaction: req.Satisfaction}
+	c, err := a.opt.Cases.ComplaintStep(r.Context(), r.PathValue("id"), req.Actor, st)
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (a *api) notices(w http.ResponseWriter, r *http.Request) {
+	_, open, limit, ok := listArgs(w, r)
+	if !ok {
+		return
+	}
+	ns, err := a.opt.Cases.Notices(r.Context(), open, limit)
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notices": ns})
+}
+
+func (a *api) notice(w http.ResponseWriter, r *http.Request) {
+	n, err := a.opt.Cases.Notice(r.Context(), r.PathValue("id"))
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, n)
+}
+
+func (a *api) publishNotice(w http.ResponseWriter, r *http.Request) {
+	var req cases.NoticeReq
+	if !decode(w, r, &req) {
+		return
+	}
+	n, err := a.opt.Cases.PublishNotice(r.Context(), req)
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, n)
+}
+
+func (a *api) endNotice(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Text  string `json:"text"`
+		Actor string `json:"actor"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	n, err := a.opt.Cases.EndNotice(r.Context(), r.PathValue("id"), req.Actor, req.Text)
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, n)
+}
+
+func (a *api) templates(w http.ResponseWriter, r *http.Request) {
+	_, _, limit, ok := listArgs(w, r)
+	if !ok {
+		return
+	}
+	ts, err := a.opt.Cases.Templates(r.Context(), limit)
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"templates": ts})
+}
+
+func (a *api) publishTemplate(w http.ResponseWriter, r *http.Request) {
+	var req cases.TemplateReq
+	if !decode(w, r, &req) {
+		return
+	}
+	t, err := a.opt.Cases.PublishTemplate(r.Context(), req)
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, t)
+}
