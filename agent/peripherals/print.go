@@ -47,3 +47,7 @@ func (m *Manager) ComplaintReceipt(c lifecycle.Complaint, replyBy time.Time) (ui
 		return t.ComplaintReceipt(printer.ComplaintReceipt{Ticket: c.Ticket, Outlet: c.Outlet, Received: c.ReceivedAt.Local(), ReplyBy: replyBy.Local(), Text: c.Text})
 	})
 }
+
+// PrinterConfigs lists the configured printers, for previews that should
+// match the printer a label will come out of.
+func (m *Manager) PrinterConfigs() []printer.Config { return m.cfg.Printers }
