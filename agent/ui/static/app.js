@@ -71,7 +71,7 @@ const I18N = {
     'scan.done': '已入库',
     'scan.code': '取件码',
     'scan.labelPrinted': '货架标签已送打印机',
-    'scan.labelJob': '标签任务 {job}',
+    'scan.labelJob': '任务 #{job}',
     'scan.today': '今日在库 {n} 件',
     'scan.devices': '设备',
     'scan.noDevices': '未配置扫码枪或打印机',
@@ -124,14 +124,19 @@ const I18N = {
     'exc.kind': '异常类型',
     'exc.note': '说明',
     'exc.photos': '照片（可选，JPEG/PNG）',
+    'exc.choosePhotos': '选择照片',
+    'exc.noPhoto': '未选择照片',
     'exc.submit': '登记异常',
-    'exc.done': '异常件已登记：{id}',
+    'exc.done': '已登记异常件：{waybill}（{kind}）',
     'exc.open': '处理中的异常件 {n}',
     'exc.owner': '首问负责人',
     'exc.amount': '金额（元）',
     'exc.approved': '批准理赔',
     'exc.claim': '理赔',
     'exc.photoCount': '{n} 张照片',
+    'exc.claimOpen': '处理中',
+    'exc.claimApproved': '已批准',
+    'exc.claimRefused': '未批准',
     'kind.damaged': '破损',
     'kind.lost': '丢失',
     'kind.delayed': '延误',
@@ -153,6 +158,8 @@ const I18N = {
     'xstep.open_claim': '发起理赔',
     'xstep.decide_claim': '理赔决定',
     'xstep.close': '关闭',
+    'xstep.assign': '转交负责人',
+    'xstep.flag_suspected_loss': '标记疑似丢失',
 
     'cmp.title': '投诉与反馈登记',
     'cmp.channel': '渠道',
@@ -172,7 +179,11 @@ const I18N = {
     'cmp.result': '处理结果',
     'cmp.left': '剩余 {t}',
     'cmp.breached': '已超时 {t}',
-    'cmp.met': '已完成',
+    'cmp.met': '已按时完成',
+    'cmp.metLate': '已完成，超时 {t}',
+    'cmp.by': '截止 {at}',
+    'cmp.owner': '负责人工号',
+    'cmp.reason': '升级原因',
     'cmp.noteFor': '备注 / 答复内容',
     'cmp.templates': '答复模板建议',
     'cmp.noTemplates': '没有匹配的模板',
@@ -212,6 +223,9 @@ const I18N = {
     'cstep.carry_out': '执行方案',
     'cstep.follow_up': '回访',
     'cstep.close': '关闭',
+    'cstep.assign': '转交负责人',
+    'cstep.escalate': '升级',
+    'cstep.attach_notice': '关联通告',
 
     'ntc.title': '特殊时期通告',
     'ntc.none': '当前没有生效的通告',
@@ -288,7 +302,7 @@ const I18N = {
     'scan.done': 'Checked in',
     'scan.code': 'Pickup code',
     'scan.labelPrinted': 'Shelf label sent to the printer',
-    'scan.labelJob': 'label job {job}',
+    'scan.labelJob': 'job #{job}',
     'scan.today': 'In stock today: {n}',
     'scan.devices': 'Devices',
     'scan.noDevices': 'No scanner or printer configured',
@@ -341,14 +355,19 @@ const I18N = {
     'exc.kind': 'Kind',
     'exc.note': 'Note',
     'exc.photos': 'Photos (optional, JPEG/PNG)',
+    'exc.choosePhotos': 'Choose photos',
+    'exc.noPhoto': 'No photo chosen',
     'exc.submit': 'Report',
-    'exc.done': 'Exception reported: {id}',
+    'exc.done': 'Exception reported: {waybill} ({kind})',
     'exc.open': 'Open exceptions: {n}',
     'exc.owner': 'Owner',
     'exc.amount': 'Amount (CNY)',
     'exc.approved': 'Approve claim',
     'exc.claim': 'Claim',
     'exc.photoCount': '{n} photos',
+    'exc.claimOpen': 'open',
+    'exc.claimApproved': 'approved',
+    'exc.claimRefused': 'refused',
     'kind.damaged': 'Damaged',
     'kind.lost': 'Lost',
     'kind.delayed': 'Delayed',
@@ -370,6 +389,8 @@ const I18N = {
     'xstep.open_claim': 'Open claim',
     'xstep.decide_claim': 'Decide claim',
     'xstep.close': 'Close',
+    'xstep.assign': 'Assign owner',
+    'xstep.flag_suspected_loss': 'Flag suspected loss',
 
     'cmp.title': 'Record a complaint or feedback',
     'cmp.channel': 'Channel',
@@ -389,7 +410,11 @@ const I18N = {
     'cmp.result': 'Result',
     'cmp.left': '{t} left',
     'cmp.breached': 'overdue by {t}',
-    'cmp.met': 'done',
+    'cmp.met': 'done in time',
+    'cmp.metLate': 'done, {t} late',
+    'cmp.by': 'due {at}',
+    'cmp.owner': 'Owner staff ID',
+    'cmp.reason': 'Reason to escalate',
     'cmp.noteFor': 'Note / reply text',
     'cmp.templates': 'Suggested replies',
     'cmp.noTemplates': 'No matching template',
@@ -429,6 +454,9 @@ const I18N = {
     'cstep.carry_out': 'Carry out',
     'cstep.follow_up': 'Follow-up call',
     'cstep.close': 'Close',
+    'cstep.assign': 'Assign owner',
+    'cstep.escalate': 'Escalate',
+    'cstep.attach_notice': 'Attach notice',
 
     'ntc.title': 'Special-period notices',
     'ntc.none': 'No notice in force',
@@ -474,6 +502,14 @@ function t(key, vars) {
   let s = I18N[lang][key] ?? I18N.zh[key] ?? key;
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
+}
+
+// label names a value of an API vocabulary (a state, a step, a kind). A value
+// the screen does not know yet, from a newer agent, shows as itself rather
+// than as a dictionary key.
+function label(prefix, value) {
+  const key = prefix + value;
+  return key in I18N[lang] || key in I18N.zh ? t(key) : String(value ?? '');
 }
 
 // A tiny self-check: keys present in one language and not the other. The
@@ -540,15 +576,22 @@ function select(name, values, labelPrefix, initial) {
   return h('select', { name }, values.map((v) => h('option', { value: v, selected: v === initial }, t(labelPrefix + v))));
 }
 
-function fmtTime(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
+// toDate reads the API's times: RFC 3339 strings, or Unix milliseconds in
+// the folded lifecycle records.
+function toDate(v) {
+  return new Date(typeof v === 'number' ? v : String(v));
+}
+
+function fmtTime(v) {
+  if (!v) return '';
+  const d = toDate(v);
+  if (Number.isNaN(d.getTime())) return String(v);
   return d.toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
 }
 
-function fmtClock(iso) {
-  const d = new Date(iso);
+function fmtClock(v) {
+  if (!v) return '';
+  const d = toDate(v);
   if (Number.isNaN(d.getTime())) return '';
   return d.toLocaleTimeString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
@@ -688,7 +731,7 @@ function renderHeader() {
   nav.replaceChildren(...PAGES.map((p) => h('a', {
     href: '#/' + p, class: 'nav-link' + (route === p ? ' on' : ''), id: 'nav-' + p,
   }, t('nav.' + p))));
-  $('#who').textContent = staff ? `${staff.name || staff.id} · ${t('role.' + staff.role)}` : '';
+  $('#who').textContent = staff ? `${staff.name || staff.id} · ${label('role.', staff.role)}` : '';
   const out = $('#logout');
   out.hidden = !loggedIn();
   out.textContent = t('logout');
@@ -746,7 +789,7 @@ function renderNoticeBanner() {
   b.hidden = live.length === 0;
   b.replaceChildren(...live.slice(0, 2).map((n) => h('a', {
     href: '#/notices', class: 'notice-item sev-' + (n.severity || 'info'),
-  }, h('b', {}, t('nsev.' + (n.severity || 'info')) + ' · ' + n.title), h('span', { class: 'notice-text' }, n.text))));
+  }, h('b', {}, label('nsev.', (n.severity || 'info')) + ' · ' + n.title), h('span', { class: 'notice-text' }, n.text))));
 }
 
 // ---------------------------------------------------------------------------
@@ -983,7 +1026,7 @@ function showInbound(box, res) {
     h('div', { class: 'code-label' }, t('scan.code')),
     h('div', { class: 'code', id: 'scan-code' }, p.pickup_code || '—'),
     h('div', { class: 'muted' }, [p.phone_masked, p.name_masked].filter(Boolean).join(' · ')),
-    job ? h('div', { class: 'muted' }, t('scan.labelPrinted') + (job.id ? ' · ' + t('scan.labelJob', { job: job.id }) : '')) : null));
+    job ? h('div', { class: 'muted' }, t('scan.labelPrinted') + ' · ' + t('scan.labelJob', { job })) : null));
 }
 
 function parcelRow(p) {
@@ -1000,7 +1043,7 @@ function renderDevices(box, devs) {
     return;
   }
   box.replaceChildren(...devs.map((d) => h('span', { class: 'dev dev-' + d.state, title: [d.detail, d.fix].filter(Boolean).join(' — ') },
-    h('span', { class: 'dot' }), `${d.name} ${t('dev.' + d.state)}`, d.detail ? h('small', {}, ' · ' + d.detail) : null)));
+    h('span', { class: 'dot' }), `${d.name} ${label('dev.', d.state)}`, d.detail ? h('small', {}, ' · ' + d.detail) : null)));
 }
 
 function renderReads(box, reads, use) {
@@ -1014,7 +1057,7 @@ function renderReads(box, reads, use) {
     h('span', { class: 'item-sub' }, fmtClock(r.at)),
     h('span', { class: 'item-sub' }, r.scanner),
     h('span', { class: 'item-main' }, r.text),
-    h('span', { class: 'tag' }, t('read.' + r.result)),
+    h('span', { class: 'tag' }, label('read.', r.result)),
     h('button', { type: 'button', class: 'btn btn-small', onclick: () => use(r.text) }, t('scan.useRead')))));
 }
 
@@ -1054,7 +1097,7 @@ function renderPickup(root) {
     selBox.replaceChildren(h('span', { class: 'code code-mid' }, p.pickup_code || '—'),
       h('span', { class: 'item-main' }, p.waybill),
       h('span', { class: 'item-sub' }, [p.phone_masked, p.name_masked].filter(Boolean).join(' · ')),
-      h('span', { class: 'tag' }, t('status.' + p.status)));
+      h('span', { class: 'tag' }, label('status.', p.status)));
     for (const b of [confirm, refuseToggle, refuseBtn]) b.disabled = false;
     for (const li of results.children) li.classList.toggle('on', li.dataset.waybill === p.waybill);
   }
@@ -1076,10 +1119,15 @@ function renderPickup(root) {
   findForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const q = query.value.trim();
-    if (!q) { query.focus(); return showError(t('err.required', { field: t('pickup.query') })); }
+    const last4 = phone4.value.trim();
+    if (!q && !last4) { query.focus(); return showError(t('err.required', { field: t('pickup.query') })); }
     const params = new URLSearchParams();
-    if (phone4.value.trim()) { params.set('phone_last4', phone4.value.trim()); params.set('code', q); }
-    else if (CODE_RE.test(q)) params.set('code', q);
+    if (last4) {
+      // Last four digits plus the code narrows to one parcel; the digits
+      // alone list that customer's parcels to choose from.
+      params.set('phone_last4', last4);
+      if (q) params.set('code', q);
+    } else if (CODE_RE.test(q)) params.set('code', q);
     else params.set('waybill', q);
     try {
       const res = await api('GET', '/api/v1/parcels/find?' + params);
@@ -1087,7 +1135,7 @@ function renderPickup(root) {
       const ps = res.parcels || [];
       results.replaceChildren(...(ps.length ? ps.map((p) => {
         const li = parcelRow(p);
-        li.append(h('span', { class: 'tag' }, t('status.' + p.status)));
+        li.append(h('span', { class: 'tag' }, label('status.', p.status)));
         li.classList.add('clickable');
         li.addEventListener('click', () => choose(p));
         return li;
@@ -1272,7 +1320,11 @@ function renderExceptions(root) {
   const kind = select('kind', KINDS, 'kind.', 'damaged');
   kind.id = 'exc-kind';
   const note = h('textarea', { id: 'exc-note', rows: 3 });
-  const photos = h('input', { id: 'exc-photos', type: 'file', accept: 'image/jpeg,image/png', multiple: true });
+  // The native file button speaks the browser's language, not the screen's;
+  // a label styled as a button replaces it.
+  const photos = h('input', { id: 'exc-photos', type: 'file', accept: 'image/jpeg,image/png', multiple: true, class: 'file-hidden' });
+  const photoCount = h('span', { class: 'muted' }, t('exc.noPhoto'));
+  const picker = h('label', { class: 'btn file-btn' }, photos, t('exc.choosePhotos'));
   const previews = h('div', { class: 'thumbs' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'exc-submit' }, t('exc.submit'));
   const list = h('ul', { class: 'list cards', id: 'exc-list' });
@@ -1290,11 +1342,13 @@ function renderExceptions(root) {
         encoded.push(url.slice(url.indexOf(',') + 1));
         previews.append(h('img', { src: url, alt: f.name }));
       }
+      photoCount.textContent = encoded.length ? t('exc.photoCount', { n: encoded.length }) : t('exc.noPhoto');
       clearError();
     } catch (err) {
       encoded = [];
       photos.value = '';
       previews.replaceChildren();
+      photoCount.textContent = t('exc.noPhoto');
       showError(err);
     }
   });
@@ -1303,7 +1357,7 @@ function renderExceptions(root) {
     h('h1', {}, t('exc.title')),
     h('div', { class: 'row' }, field(t('exc.waybill'), waybill, 'grow'), field(t('exc.kind'), kind)),
     field(t('exc.note'), note, 'field-wide'),
-    field(t('exc.photos'), photos, 'field-wide'), previews,
+    h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('exc.photos')), h('div', { class: 'row' }, picker, photoCount)), previews,
     submit);
 
   form.addEventListener('submit', async (e) => {
@@ -1315,11 +1369,12 @@ function renderExceptions(root) {
     try {
       const res = await api('POST', '/api/v1/exceptions', req);
       clearError();
-      showInfo(t('exc.done', { id: res.exception?.id || '' }));
+      showInfo(t('exc.done', { waybill: req.waybill, kind: label('kind.', req.kind) }));
       waybill.value = '';
       note.value = '';
       photos.value = '';
       previews.replaceChildren();
+      photoCount.textContent = t('exc.noPhoto');
       encoded = [];
       load();
     } catch (err) {
@@ -1359,17 +1414,25 @@ function exceptionCard(x, reload) {
   const steps = (x.allowed || []).map((step) => h('button', {
     type: 'button', class: 'btn btn-small', 'data-step': step,
     onclick: () => openExceptionStep(stepBox, x, step, reload),
-  }, t('xstep.' + step)));
+  }, label('xstep.', step)));
   return h('li', { class: 'card', 'data-id': x.id },
     h('div', { class: 'card-head' },
-      h('b', {}, t('kind.' + x.kind)), h('span', { class: 'item-main' }, x.waybill),
-      h('span', { class: 'tag state' }, t('xstate.' + x.state))),
+      h('b', {}, label('kind.', x.kind)), h('span', { class: 'item-main' }, x.waybill),
+      h('span', { class: 'tag state' }, label('xstate.', x.state))),
     x.note ? h('div', { class: 'card-text' }, x.note) : null,
     h('div', { class: 'muted small' }, [x.owner ? t('exc.owner') + ' ' + x.owner : '',
       x.photos?.length ? t('exc.photoCount', { n: x.photos.length }) : '',
-      x.claim ? t('exc.claim') + ' ' + JSON.stringify(x.claim) : ''].filter(Boolean).join(' · ')),
+      claimText(x.claim)].filter(Boolean).join(' · ')),
     h('div', { class: 'steps' }, steps),
     stepBox);
+}
+
+// claimText sums up a claim: open, or decided with its amount.
+function claimText(c) {
+  if (!c || !c.opened) return '';
+  if (!c.decided) return t('exc.claim') + ' · ' + t('exc.claimOpen');
+  const amount = c.amount_cents ? ' ¥' + (c.amount_cents / 100).toFixed(2) : '';
+  return t('exc.claim') + ' · ' + (c.approved ? t('exc.claimApproved') : t('exc.claimRefused')) + amount;
 }
 
 // openExceptionStep shows the inputs a step takes inline (no modal dialogs:
@@ -1378,13 +1441,19 @@ function openExceptionStep(box, x, step, reload) {
   const note = h('input', { class: 'grow', placeholder: t('exc.note') });
   const amount = h('input', { type: 'number', min: 0, step: '0.01', class: 'short', placeholder: t('exc.amount') });
   const approved = h('input', { type: 'checkbox', checked: true });
-  const money = step === 'open_claim' || step === 'decide_claim';
-  const go = h('button', { type: 'button', class: 'btn btn-primary btn-small', 'data-go': step }, t('confirm') + ' · ' + t('xstep.' + step));
+  const owner = h('input', { class: 'short-text', placeholder: t('exc.owner') });
+  const money = step === 'decide_claim';
+  const go = h('button', { type: 'button', class: 'btn btn-primary btn-small', 'data-go': step }, t('confirm') + ' · ' + label('xstep.', step));
   go.addEventListener('click', async () => {
     const req = { step };
     if (note.value.trim()) req.note = note.value.trim();
-    if (money && amount.value !== '') req.amount = Number(amount.value);
+    // Money travels in integer cents, never as a float of yuan.
+    if (money && amount.value !== '') req.amount_cents = Math.round(Number(amount.value) * 100);
     if (step === 'decide_claim') req.approved = approved.checked;
+    if (step === 'assign') {
+      if (!owner.value.trim()) { owner.focus(); return showError(t('err.required', { field: t('exc.owner') })); }
+      req.owner = owner.value.trim();
+    }
     go.disabled = true;
     try {
       await api('POST', `/api/v1/exceptions/${encodeURIComponent(x.id)}/steps`, req);
@@ -1395,7 +1464,7 @@ function openExceptionStep(box, x, step, reload) {
       go.disabled = false;
     }
   });
-  box.replaceChildren(h('div', { class: 'row' }, note, money ? amount : null,
+  box.replaceChildren(h('div', { class: 'row' }, step === 'assign' ? owner : null, note, money ? amount : null,
     step === 'decide_claim' ? h('label', { class: 'check' }, approved, t('exc.approved')) : null,
     go, h('button', { type: 'button', class: 'btn btn-small', onclick: () => box.replaceChildren() }, t('cancel'))));
   note.focus();
@@ -1493,28 +1562,34 @@ function renderComplaints(root) {
 function complaintCard(c, reload) {
   const stepBox = h('div', { class: 'step-form' });
   const breached = new Set(c.breached || []);
-  const deadline = (label, by, remaining, key) => h('div', { class: 'deadline' + (breached.has(key) ? ' breached' : ''), 'data-deadline': key },
-    h('span', { class: 'deadline-label' }, label),
-    remaining == null
-      ? h('span', { class: 'deadline-left' }, t('cmp.met'))
-      : h('span', { class: 'deadline-left countdown', 'data-remaining': remaining }, ''),
-    by ? h('span', { class: 'muted small' }, fmtTime(by)) : null);
+  // A met deadline's remaining time is frozen by the agent; it does not
+  // tick. A suggestion or praise has no result deadline at all.
+  const deadline = (label, by, remaining, metAt, key) => {
+    if (!by) return null;
+    const late = breached.has('sla_' + key);
+    return h('div', { class: 'deadline' + (late ? ' breached' : '') + (metAt ? ' met' : ''), 'data-deadline': key },
+      h('span', { class: 'deadline-label' }, label),
+      metAt
+        ? h('span', { class: 'deadline-left' }, remaining < 0 ? t('cmp.metLate', { t: fmtDuration(remaining) }) : t('cmp.met'))
+        : h('span', { class: 'deadline-left countdown', 'data-remaining': remaining ?? 0 }, ''),
+      h('span', { class: 'muted small' }, t('cmp.by', { at: fmtTime(by) })));
+  };
   const steps = (c.allowed || []).map((step) => h('button', {
     type: 'button', class: 'btn btn-small', 'data-step': step,
     onclick: () => openComplaintStep(stepBox, c, step, reload),
-  }, t('cstep.' + step)));
+  }, label('cstep.', step)));
   return h('li', { class: 'card' + (c.severity === 'major' ? ' major' : ''), 'data-id': c.id },
     h('div', { class: 'card-head' },
       h('b', {}, c.ticket || c.id),
-      h('span', { class: 'tag' }, t('ctype.' + c.type)),
-      h('span', { class: 'tag' }, t('cat.' + c.category)),
+      h('span', { class: 'tag' }, label('ctype.', c.type)),
+      h('span', { class: 'tag' }, label('cat.', c.category)),
       c.severity === 'major' ? h('span', { class: 'tag tag-major' }, t('sev.major')) : null,
       h('span', { class: 'item-sub' }, c.customer_masked || ''),
-      h('span', { class: 'tag state' }, t('cstate.' + c.state))),
+      h('span', { class: 'tag state' }, label('cstate.', c.state))),
     h('div', { class: 'card-text' }, c.text),
     h('div', { class: 'deadlines' },
-      deadline(t('cmp.firstReply'), c.first_reply_by, c.first_reply_remaining_s, 'first_reply'),
-      deadline(t('cmp.result'), c.result_by, c.result_remaining_s, 'result')),
+      deadline(t('cmp.firstReply'), c.first_reply_by, c.first_reply_remaining_s, c.first_reply_at, 'first_reply'),
+      deadline(t('cmp.result'), c.result_by, c.result_remaining_s, c.result_at, 'result')),
     h('div', { class: 'steps' }, steps),
     stepBox);
 }
@@ -1530,11 +1605,25 @@ function openComplaintStep(box, c, step, reload) {
       for (const b of stars.children) b.classList.toggle('on', Number(b.dataset.score) <= i);
     } }, String(i)));
   }
-  const go = h('button', { type: 'button', class: 'btn btn-primary btn-small', 'data-go': step }, t('confirm') + ' · ' + t('cstep.' + step));
+  const owner = h('input', { class: 'short-text', placeholder: t('cmp.owner') });
+  const notice = h('select', {}, notices.filter((n) => !n.ended).map((n) => h('option', { value: n.id }, n.title)));
+  const go = h('button', { type: 'button', class: 'btn btn-primary btn-small', 'data-go': step }, t('confirm') + ' · ' + label('cstep.', step));
   go.addEventListener('click', async () => {
     const req = { step };
     if (note.value.trim()) req.note = note.value.trim();
-    if (step === 'follow_up' && satisfaction) req.satisfaction = satisfaction;
+    if (step === 'follow_up') {
+      if (!satisfaction) return showError(t('err.required', { field: t('cmp.satisfaction') }));
+      req.satisfaction = satisfaction;
+    }
+    if (step === 'assign') {
+      if (!owner.value.trim()) { owner.focus(); return showError(t('err.required', { field: t('cmp.owner') })); }
+      req.owner = owner.value.trim();
+    }
+    if (step === 'escalate') req.reason = note.value.trim();
+    if (step === 'attach_notice') {
+      if (!notice.value) return showError(t('err.required', { field: t('cmp.notice') }));
+      req.notice_id = notice.value;
+    }
     go.disabled = true;
     try {
       await api('POST', `/api/v1/complaints/${encodeURIComponent(c.id)}/steps`, req);
@@ -1566,6 +1655,8 @@ function openComplaintStep(box, c, step, reload) {
 
   box.replaceChildren(
     step === 'follow_up' ? h('div', { class: 'row' }, h('span', { class: 'field-label' }, t('cmp.satisfaction')), stars) : null,
+    step === 'assign' ? h('div', { class: 'row' }, owner) : null,
+    step === 'attach_notice' ? h('div', { class: 'row' }, notice) : null,
     h('div', { class: 'row' }, note, go, h('button', { type: 'button', class: 'btn btn-small', onclick: () => box.replaceChildren() }, t('cancel'))),
     tips);
   suggest();
@@ -1598,7 +1689,9 @@ function renderNoticeList() {
     return;
   }
   box.replaceChildren(...notices.map((n) => {
-    const acked = (n.acknowledged_by || []).some((a) => (a.staff || a.id || a) === me);
+    // Staff ids are per outlet; an acknowledgement elsewhere is not ours.
+    const outlet = lastSync?.outlet;
+    const acked = (n.acknowledged_by || []).some((a) => a.staff === me && (!a.outlet || !outlet || a.outlet === outlet));
     const ack = h('button', { type: 'button', class: 'btn btn-primary', 'data-ack': n.id, disabled: acked }, acked ? t('ntc.acked') : t('ntc.ack'));
     ack.addEventListener('click', async () => {
       ack.disabled = true;
@@ -1614,13 +1707,13 @@ function renderNoticeList() {
     });
     return h('article', { class: 'notice sev-' + (n.severity || 'info'), 'data-id': n.id },
       h('div', { class: 'card-head' },
-        h('span', { class: 'tag' }, t('nsev.' + (n.severity || 'info'))),
+        h('span', { class: 'tag' }, label('nsev.', (n.severity || 'info'))),
         h('b', {}, n.title),
         n.ended ? h('span', { class: 'tag' }, t('ntc.ended')) : null,
         h('span', { class: 'muted small' }, t('ntc.valid', { from: fmtTime(n.valid_from), to: fmtTime(n.valid_to) }))),
       h('p', { class: 'notice-body' }, n.text),
       n.faq?.length ? h('div', { class: 'faq' }, h('h3', {}, t('ntc.faq')),
-        n.faq.map((f) => h('details', {}, h('summary', {}, f.q), h('p', {}, f.a)))) : null,
+        n.faq.map((f) => h('details', { open: true }, h('summary', {}, f.q), h('p', {}, f.a)))) : null,
       ack);
   }));
 }
