@@ -4,7 +4,7 @@
 set -eu
 
 # package:command that proves it is installed
-needs="mosquitto:mosquitto mosquitto:mosquitto_passwd mosquitto-clients:mosquitto_pub socat:socat"
+needs="mosquitto:mosquitto mosquitto:mosquitto_passwd mosquitto-clients:mosquitto_pub socat:socat chromium:chromium"
 
 have() {
 	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]
@@ -18,6 +18,11 @@ for n in $needs; do
 		case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
 	fi
 done
+# The browser test's screenshots show Chinese text; without a CJK font it
+# renders as empty boxes.
+if ! { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; }; then
+	missing="$missing fonts-noto-cjk"
+fi
 [ -z "$missing" ] && exit 0
 missing=${missing# }
 
