@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
@@ -235,4 +236,38 @@ func FuzzHandle(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte, leaf string) {
 		h.Handle(context.Background(), "yz/v1/outlets/A/up/"+leaf, payload)
 	})
+}
+
+// A head-office step orders after the events it acted on, even an outlet's
+// stamped far beyond what MaxSkew lets the hub clock follow; the hub clock
+// itself is not dragged there.
+func TestPublishDownAfter(t *testing.T) {
+	h, st := newHub(t)
+	ctx := context.Background()
+	now := hlc.Make(time.Now().UnixMilli(), 0)
+	for _, tc := range []struct {
+		name  string
+		after hlc.Timestamp
+	}{
+		{"nothing to follow", 0},
+		{"in the past", now - hlc.Make(3600_000, 0)},
+		{"a day ahead", now + hlc.Make(24*3600_000, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seq, err := h.PublishDownAfter(ctx, tc.after, "A", "exception.step", "X1", json.RawMessage(`{"step":"assign"}`), "ops")
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, _, _, err := st.Down(ctx, "A", seq-1, 1, 1<<20)
+			if err != nil || len(evs) != 1 {
+				t.Fatalf("down: %v %v", evs, err)
+			}
+			if evs[0].HLC <= tc.after {
+				t.Errorf("stamp %v does not follow %v", evs[0].HLC, tc.after)
+			}
+		})
+	}
+	if h.clock.Last().WallMillis() > time.Now().Add(time.Hour).UnixMilli() {
+		t.Errorf("hub clock dragged to %v", h.clock.Last())
+	}
 }
