@@ -67,7 +67,7 @@ type Options struct {
 	Token    string
 	Gatherer prometheus.Gatherer
 	Log      *slog.Logger
-	// Cases folds cases and takes head office's steps.
+	// Cases folds cases and takes head office's steps. Required.
 	Cases *cases.Service
 }
 

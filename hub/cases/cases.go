@@ -87,7 +87,7 @@ func (e *InputError) Error() string { return e.Msg }
 
 func bad(format string, a ...any) error { return &InputError{Msg: fmt.Sprintf(format, a...)} }
 
-// NotFound wraps store.ErrNotFound with what was looked for.
+// notFound wraps store.ErrNotFound with what was looked for (404 at the API).
 func notFound(what string) error { return fmt.Errorf("%s 不存在 / %w", what, store.ErrNotFound) }
 
 // events reads subject's events of kind (type prefix kind+".") in fold order.
@@ -262,7 +262,8 @@ func (s *Service) Complaints(ctx context.Context, outlet string, openOnly bool, 
 }
 
 // ComplaintStep takes a head-office step on a complaint and returns the new
-// state. An illegal step is a *lifecycle.StepError.
+// state. An illegal step is a *lifecycle.StepError. An escalation for a
+// reason already on record publishes nothing and returns the state as is.
 func (s *Service) ComplaintStep(ctx context.Context, id, actor string, st lifecycle.ComplaintStepV1) (ComplaintView, error) {
 	switch {
 	case st.Step == "assign" && strings.TrimSpace(st.Owner) == "":
