@@ -86,6 +86,29 @@ func findOrInstallChromium() (string, error) {
 	return "", errors.New("apt-get installed chromium but no chromium binary is in PATH; " + chromiumHint)
 }
 
+// ensureCJKFont makes sure chromium can draw Chinese, installing Debian's
+// Noto CJK fonts as root when none is present. Screenshots without one show
+// empty boxes, which would be committed as the product's picture.
+func ensureCJKFont(t testing.TB) {
+	t.Helper()
+	has := func() bool {
+		out, err := exec.Command("fc-list", ":lang=zh", "family").Output()
+		return err == nil && len(strings.TrimSpace(string(out))) > 0
+	}
+	if has() {
+		return
+	}
+	const hint = "install one with `sudo DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-noto-cjk`, or run deploy/ci/install-deps.sh as root"
+	if os.Geteuid() != 0 {
+		t.Fatal("no Chinese font for the screenshots; " + hint)
+	}
+	cmd := exec.Command("apt-get", "install", "-y", "-qq", "--no-install-recommends", "fonts-noto-cjk")
+	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+	if out, err := cmd.CombinedOutput(); err != nil || !has() {
+		t.Fatalf("installing fonts-noto-cjk failed: %v\n%s\n%s", err, out, hint)
+	}
+}
+
 // browser is a chromium tab sized like a counter PC's screen, with the
 // page's uncaught exceptions collected for the test to check.
 type browser struct {

@@ -43,6 +43,9 @@ func TestCounterScreen(t *testing.T) {
 	base := "http://" + a.http + "/"
 	checkScreenServed(t, base)
 	noticeID := c.publishNotice(t)
+	c.publishDown(t, "template.published", "TPL-DELAY-1", map[string]any{
+		"title": "延误致歉", "category": "delay", "keywords": []string{"晚到", "延误"},
+		"text": "您好，非常抱歉包裹延误。我们已联系承运方核实原因，将在 24 小时内回复您处理结果。"})
 
 	shots := newShots(t)
 	b := newBrowser(t)
@@ -157,6 +160,10 @@ func TestCounterScreen(t *testing.T) {
 		chromedp.SendKeys(id("exc-note"), "外箱一角压扁，内件待查"),
 		chromedp.Click(id("exc-submit")),
 		waitJS(fmt.Sprintf(`document.querySelector('#exc-list').innerText.includes(%q)`, waybills[2])))
+	b.step(t, "start handling the exception",
+		chromedp.Click(css(`#exc-list [data-step="start_handling"]`)),
+		chromedp.Click(css(`#exc-list [data-go="start_handling"]`)),
+		waitJS(`!!document.querySelector('#exc-list [data-step="inform_customer"]')`))
 	shots.take(t, b, "exceptions")
 
 	// Complaints: a delay complaint at the counter.
@@ -168,6 +175,8 @@ func TestCounterScreen(t *testing.T) {
 		chromedp.SendKeys(id("cmp-name"), "李四"),
 		chromedp.SendKeys(id("cmp-waybill"), waybills[1]),
 		chromedp.SendKeys(id("cmp-text"), "包裹比承诺晚到三天，希望说明原因。"),
+		waitJS(fmt.Sprintf(`!!document.querySelector('#cmp-notice option[value=%q]')`, noticeID)),
+		chromedp.SetValue(id("cmp-notice"), noticeID),
 		chromedp.Click(id("cmp-submit")),
 		waitJS(`document.querySelectorAll('#cmp-list .card').length === 1`))
 	complaintID := read(t, b, "read the complaint id", chromedp.AttributeValue(css("#cmp-list .card"), "data-id")).Value
@@ -180,7 +189,16 @@ func TestCounterScreen(t *testing.T) {
 	if !strings.Contains(first, "23:") {
 		t.Errorf("first-reply countdown reads %q, want about 24 hours left", first)
 	}
+	b.step(t, "reply from head office's template",
+		chromedp.Click(css(`#cmp-list [data-step="acknowledge"]`)),
+		waitJS(`document.querySelector('#cmp-list .templates').innerText.includes('延误致歉')`),
+		chromedp.Click(css(`#cmp-list .template`)),
+		waitJS(`document.querySelector('#cmp-list .step-form textarea').value.includes('非常抱歉')`))
 	shots.take(t, b, "complaints")
+	b.step(t, "send the first reply",
+		chromedp.Click(css(`#cmp-list [data-go="acknowledge"]`)),
+		waitJS(`!document.querySelector('#cmp-list [data-deadline="first_reply"] .countdown')`),
+		waitJS(`!!document.querySelector('#cmp-list [data-deadline="result"] .countdown')`))
 
 	// Notices: the head-office notice is a banner on every page; read and
 	// acknowledge it.
@@ -226,11 +244,22 @@ func TestCounterScreen(t *testing.T) {
 	if n := strings.Count(pu.SignatureSVG, "<path "); pu.SignatureSVG != "" && n != 3 {
 		t.Errorf("signature SVG has %d paths, want 3 strokes: %s", n, pu.SignatureSVG)
 	}
-	if !c.hubSubjectTypes(t, "UI1", complaintID)["complaint.received"] {
-		t.Errorf("hub has no complaint.received for %s", complaintID)
+	var rec struct {
+		Category string `json:"category"`
+		NoticeID string `json:"notice_id"`
+		Text     string `json:"text"`
 	}
-	if !c.hubTypes(t, "UI1")["exception.reported"] {
-		t.Errorf("hub has no exception.reported from UI1")
+	if err := json.Unmarshal(c.hubEvent(t, "UI1", complaintID, "complaint.received"), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Category != "delay" || rec.NoticeID != noticeID || rec.Text == "" {
+		t.Errorf("hub's complaint %s: %+v", complaintID, rec)
+	}
+	if !c.hubSubjectTypes(t, "UI1", complaintID)["complaint.step"] {
+		t.Errorf("hub has no complaint.step (the first reply) for %s", complaintID)
+	}
+	if types := c.hubTypes(t, "UI1"); !types["exception.reported"] || !types["exception.step"] {
+		t.Errorf("hub lacks the exception report or its step from UI1 (has %v)", types)
 	}
 	if !c.hubSubjectTypes(t, "UI1", noticeID)["notice.acknowledged"] {
 		t.Errorf("hub has no notice.acknowledged for %s", noticeID)
@@ -340,20 +369,27 @@ func (c *cluster) publishNotice(t *testing.T) string {
 		"valid_from": now.Add(-time.Hour).UnixMilli(),
 		"valid_to":   now.Add(7 * 24 * time.Hour).UnixMilli(),
 	})
-	body, _ := json.Marshal(map[string]any{"target": "*", "type": "notice.published", "subject": id, "payload": json.RawMessage(payload), "actor": "hq-ops"})
+	c.publishDown(t, "notice.published", id, json.RawMessage(payload))
+	return id
+}
+
+// publishDown has head office send an event to every outlet through the
+// hub's downlink.
+func (c *cluster) publishDown(t *testing.T, typ, subject string, payload any) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"target": "*", "type": typ, "subject": subject, "payload": payload, "actor": "hq-ops"})
 	req, _ := http.NewRequest("POST", "http://"+c.hubHTTP+"/api/v1/downlink", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+apiToken)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := httpc.Do(req)
 	if err != nil {
-		t.Fatalf("publish notice: %v", err)
+		t.Fatalf("publish %s: %v", typ, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		out, _ := io.ReadAll(resp.Body)
-		t.Fatalf("publish notice: HTTP %d: %s", resp.StatusCode, out)
+		t.Fatalf("publish %s: HTTP %d: %s", typ, resp.StatusCode, out)
 	}
-	return id
 }
 
 // hubQuery runs one read-only query on the hub's store.
@@ -419,6 +455,7 @@ type shots struct {
 func newShots(t *testing.T) *shots {
 	s := &shots{dirs: []string{t.TempDir()}}
 	if d := os.Getenv("YZ_SCREENSHOTS"); d != "" {
+		ensureCJKFont(t)
 		if !filepath.IsAbs(d) {
 			root, err := harness.ModuleRoot()
 			if err != nil {

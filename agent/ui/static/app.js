@@ -154,7 +154,7 @@ const I18N = {
     'xstate.claim_decided': '理赔已决定',
     'xstate.closed': '已关闭',
     'xstep.start_handling': '开始处理',
-    'xstep.inform_customer': '已告知客户',
+    'xstep.inform_customer': '告知客户',
     'xstep.open_claim': '发起理赔',
     'xstep.decide_claim': '理赔决定',
     'xstep.close': '关闭',
@@ -385,7 +385,7 @@ const I18N = {
     'xstate.claim_decided': 'claim decided',
     'xstate.closed': 'closed',
     'xstep.start_handling': 'Start handling',
-    'xstep.inform_customer': 'Customer informed',
+    'xstep.inform_customer': 'Inform customer',
     'xstep.open_claim': 'Open claim',
     'xstep.decide_claim': 'Decide claim',
     'xstep.close': 'Close',
@@ -1357,7 +1357,7 @@ function renderExceptions(root) {
     h('h1', {}, t('exc.title')),
     h('div', { class: 'row' }, field(t('exc.waybill'), waybill, 'grow'), field(t('exc.kind'), kind)),
     field(t('exc.note'), note, 'field-wide'),
-    h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('exc.photos')), h('div', { class: 'row' }, picker, photoCount)), previews,
+    h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('exc.photos')), h('div', { class: 'row row-center' }, picker, photoCount)), previews,
     submit);
 
   form.addEventListener('submit', async (e) => {
@@ -1595,7 +1595,7 @@ function complaintCard(c, reload) {
 }
 
 function openComplaintStep(box, c, step, reload) {
-  const note = h('textarea', { rows: 2, class: 'grow', placeholder: t('cmp.noteFor') });
+  const note = h('textarea', { rows: 3, placeholder: t('cmp.noteFor') });
   const tips = h('div', { class: 'templates' });
   let satisfaction = 0;
   const stars = h('div', { class: 'stars', role: 'radiogroup', 'aria-label': t('cmp.satisfaction') });
@@ -1653,12 +1653,14 @@ function openComplaintStep(box, c, step, reload) {
   };
   note.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(suggest, 300); });
 
-  box.replaceChildren(
-    step === 'follow_up' ? h('div', { class: 'row' }, h('span', { class: 'field-label' }, t('cmp.satisfaction')), stars) : null,
+  // replaceChildren would print a null as "null"; h() skips it.
+  box.replaceChildren(h('div', {},
+    step === 'follow_up' ? h('div', { class: 'row row-center' }, h('span', { class: 'field-label' }, t('cmp.satisfaction')), stars) : null,
     step === 'assign' ? h('div', { class: 'row' }, owner) : null,
     step === 'attach_notice' ? h('div', { class: 'row' }, notice) : null,
-    h('div', { class: 'row' }, note, go, h('button', { type: 'button', class: 'btn btn-small', onclick: () => box.replaceChildren() }, t('cancel'))),
-    tips);
+    note,
+    tips,
+    h('div', { class: 'row step-actions' }, go, h('button', { type: 'button', class: 'btn btn-small', onclick: () => box.replaceChildren() }, t('cancel')))));
   suggest();
   note.focus();
 }
