@@ -139,6 +139,9 @@ func (x *Exception) apply(ev *syncproto.Event) {
 		if decode(ev, &s) != nil {
 			return
 		}
+		if s.Step == "flag_suspected_loss" && x.SuspectedLoss {
+			return // both sides' timers may flag while apart: once is enough
+		}
 		if err := x.Check(s.Step, ev.Origin); err != nil {
 			x.conflict(ev, s.Step, err)
 			return
