@@ -217,6 +217,20 @@ func TestCounterScreen(t *testing.T) {
 		waitJS(`document.querySelector('#nav-scan').innerText === 'Scan in'`),
 		chromedp.Reload(),
 		waitJS(`!!document.querySelector('#nav-scan') && document.querySelector('#nav-scan').innerText === 'Scan in'`))
+
+	// A session the agent no longer knows sends any page back to login,
+	// with the reason in the banner; logging out does the same.
+	b.step(t, "an unknown session returns to login",
+		runJS(`sessionStorage.setItem('yz.token', 'not-a-session')`),
+		chromedp.Click(id("nav-complaints")),
+		chromedp.WaitVisible(id("login-form")),
+		chromedp.WaitVisible(id("error-banner")))
+	b.step(t, "log in again and out",
+		chromedp.SendKeys(id("login-staff"), "c01"),
+		chromedp.SendKeys(id("login-pin"), "1234\r"),
+		chromedp.WaitVisible(id("scan-barcode")),
+		chromedp.Click(id("logout")),
+		chromedp.WaitVisible(id("login-form")))
 	b.checkNoExceptions(t)
 
 	// The hub has every fact the clerk created, including the pickup with
@@ -475,6 +489,8 @@ func (s *shots) take(t *testing.T, b *browser, name string) {
 	t.Helper()
 	// Wait for the fonts, so the Chinese text is in the picture, not boxes.
 	b.step(t, "fonts for screenshot "+name, waitJS(`document.fonts.status === 'loaded'`))
+	// At the counter PC's size nothing may scroll sideways.
+	b.step(t, name+" fits the screen's width", waitJS(`document.documentElement.scrollWidth <= window.innerWidth`))
 	png := read(t, b, "screenshot "+name, chromedp.CaptureScreenshot())
 	for _, d := range s.dirs {
 		if err := os.WriteFile(filepath.Join(d, name+".png"), png, 0o644); err != nil {

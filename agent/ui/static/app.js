@@ -656,7 +656,7 @@ async function api(method, path, body) {
   try { data = text ? JSON.parse(text) : {}; } catch { data = null; }
   const isLogin = method === 'POST' && path === '/api/v1/session';
   if (resp.status === 401 && !isLogin) {
-    endSession();
+    endSession(t('err.session'));
     throw new ApiError(401, 'unauthorized', t('err.session'));
   }
   if (!resp.ok) {
@@ -677,10 +677,19 @@ function loggedIn() {
   return Boolean(sessionStorage.getItem(KEY_TOKEN));
 }
 
-function endSession() {
+// loginReason is shown on the login page once it has rendered: changing the
+// route clears the banner, so the reason must outlive the hashchange.
+let loginReason = null;
+
+function endSession(reason) {
   sessionStorage.removeItem(KEY_TOKEN);
   sessionStorage.removeItem(KEY_STAFF);
-  if (location.hash !== '#/login') location.hash = '#/login';
+  if (location.hash !== '#/login') {
+    loginReason = reason || null;
+    location.hash = '#/login';
+  } else if (reason) {
+    showError(reason);
+  }
   renderHeader();
 }
 
@@ -881,6 +890,10 @@ function renderLogin(root) {
   });
   root.append(h('div', { class: 'login' }, form, keypad));
   staff.focus();
+  if (loginReason) {
+    showError(loginReason);
+    loginReason = null;
+  }
 }
 
 // ---------------------------------------------------------------------------
