@@ -994,22 +994,27 @@ function renderScan(root) {
       h('h2', {}, t('scan.devices')), devLine,
       h('h2', {}, t('scan.reads')), reads)));
 
-  keepFocus(barcode, pageScope);
+  // A half-entered parcel is a task in progress, not idleness.
+  keepFocus(barcode, pageScope, () => Boolean(barcode.value.trim() || phone.value.trim() || name.value.trim()));
   loadList();
   poll(loadList, 15000, pageScope);
   poll(loadDevices, 2000, pageScope);
   barcode.focus();
 }
 
-// keepFocus returns focus to the scan input whenever the clerk is idle, and
-// catches a wedge scanner typing while nothing editable has focus: focusing
-// the input during keydown makes the character land in it.
-function keepFocus(input, scope) {
+// keepFocus returns focus to the scan input whenever the clerk is idle (no
+// key or touch for a few seconds and nothing half entered), and catches a
+// wedge scanner typing while nothing editable has focus: focusing the input
+// during keydown makes the character land in it.
+function keepFocus(input, scope, inProgress) {
   let timer = null;
   const editable = (el) => el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   const arm = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => { if (document.activeElement !== input) input.focus(); }, 8000);
+    timer = setTimeout(() => {
+      if (document.activeElement !== input && !inProgress()) input.focus();
+      arm();
+    }, 8000);
   };
   const onKey = (e) => {
     arm();
