@@ -18,7 +18,7 @@ build: ## build yizhan-agent and yizhan-hub into bin/
 run: build ## start the demo: a hub and two outlets with simulated scanners and printers
 	$(GO) run ./deploy/demo --bin $(BIN)
 
-deps: ## install what the tests need (mosquitto, socat) when missing
+deps: ## install what the tests need (mosquitto, socat, chromium, a CJK font) when missing
 	@sh deploy/ci/install-deps.sh
 
 test: deps lint ## run every test: unit, fuzz seeds, crash, restart, broker and browser tests
