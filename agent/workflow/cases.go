@@ -115,9 +115,12 @@ func (s *Service) Exception(id string) (lifecycle.Exception, error) {
 
 // Exceptions lists exceptions, newest first; open only if openOnly.
 func (s *Service) Exceptions(openOnly bool, n int) ([]lifecycle.Exception, error) {
-	return list(s, KindException, n, func(x *lifecycle.Exception) bool {
-		return !openOnly || x.State != lifecycle.ExceptionStateClosed
-	})
+	if !openOnly {
+		return list[lifecycle.Exception](s, KindException, n, nil)
+	}
+	xs, err := openStates[lifecycle.Exception](s, KindException)
+	slices.SortFunc(xs, func(a, b lifecycle.Exception) int { return b.ReportedAt.Compare(a.ReportedAt) })
+	return xs[:min(n, len(xs))], err
 }
 
 // ExceptionStep takes one lifecycle step on an exception.
@@ -212,9 +215,15 @@ func (s *Service) Complaint(id string) (ComplaintView, error) {
 
 // Complaints lists complaints, newest first; open only if openOnly.
 func (s *Service) Complaints(openOnly bool, n int) ([]ComplaintView, error) {
-	cs, err := list(s, KindComplaint, n, func(c *lifecycle.Complaint) bool {
-		return !openOnly || c.State != lifecycle.ComplaintStateClosed
-	})
+	var cs []lifecycle.Complaint
+	var err error
+	if openOnly {
+		cs, err = openStates[lifecycle.Complaint](s, KindComplaint)
+		slices.SortFunc(cs, func(a, b lifecycle.Complaint) int { return b.ReceivedAt.Compare(a.ReceivedAt) })
+		cs = cs[:min(n, len(cs))]
+	} else {
+		cs, err = list[lifecycle.Complaint](s, KindComplaint, n, nil)
+	}
 	out := make([]ComplaintView, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, s.view(c))

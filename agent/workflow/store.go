@@ -24,6 +24,8 @@ import (
 //	wf_codes/   <pickup code>                 → waybill, for parcels in stock
 //	wf_last4/   <phone last 4> 0 <waybill>    → (empty), for parcels in stock
 //	wf_blobs/   <sha256 hex>                  → photo bytes
+//	wf_open/    <kind> 0 <id>                 → (empty) while the entity is not finished:
+//	            parcels inbound, in stock or overdue; exceptions and complaints not closed
 var (
 	bucketEvents = []byte("wf_events")
 	bucketState  = []byte("wf_state")
@@ -31,7 +33,8 @@ var (
 	bucketCodes  = []byte("wf_codes")
 	bucketLast4  = []byte("wf_last4")
 	bucketBlobs  = []byte("wf_blobs")
-	allBuckets   = [][]byte{bucketEvents, bucketState, bucketList, bucketCodes, bucketLast4, bucketBlobs}
+	bucketOpen   = []byte("wf_open")
+	allBuckets   = [][]byte{bucketEvents, bucketState, bucketList, bucketCodes, bucketLast4, bucketBlobs, bucketOpen}
 )
 
 // Entity kinds.
@@ -198,7 +201,43 @@ func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
 	if err != nil {
 		return err
 	}
+	// The open index is what timers walk, so finished work costs them nothing.
+	if isOpen(state) {
+		err = tx.Bucket(bucketOpen).Put(stateKey(kind, ev.Subject), nil)
+	} else {
+		err = tx.Bucket(bucketOpen).Delete(stateKey(kind, ev.Subject))
+	}
+	if err != nil {
+		return err
+	}
 	return tx.Bucket(bucketState).Put(stateKey(kind, ev.Subject), st)
+}
+
+func isOpen(state any) bool {
+	switch v := state.(type) {
+	case lifecycle.Parcel:
+		return v.State == lifecycle.ParcelStateInbound || v.State == lifecycle.ParcelStateInStock || v.State == lifecycle.ParcelStateOverdue
+	case lifecycle.Exception:
+		return v.State != "" && v.State != lifecycle.ExceptionStateClosed
+	case lifecycle.Complaint:
+		return v.State != "" && v.State != lifecycle.ComplaintStateClosed
+	}
+	return false
+}
+
+// openIDs lists the ids of unfinished entities of kind.
+func openIDs(tx *bolt.Tx, kind string) []string {
+	b := tx.Bucket(bucketOpen)
+	if b == nil {
+		return nil
+	}
+	var ids []string
+	prefix := append([]byte(kind), 0)
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		ids = append(ids, string(k[len(prefix):]))
+	}
+	return ids
 }
 
 // checkLocal refuses a step recorded at this outlet that the current state

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -16,7 +18,7 @@ var system = Actor{ID: "system"}
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.cfg.HubNow()
 	n := 0
-	parcels, err := s.Parcels("", 100000)
+	parcels, err := openStates[lifecycle.Parcel](s, KindParcel)
 	if err != nil {
 		return n, err
 	}
@@ -39,7 +41,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			n++
 		}
 	}
-	xs, err := s.Exceptions(true, 100000)
+	xs, err := openStates[lifecycle.Exception](s, KindException)
 	if err != nil {
 		return n, err
 	}
@@ -50,18 +52,35 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	cs, err := s.Complaints(true, 100000)
+	cs, err := openStates[lifecycle.Complaint](s, KindComplaint)
 	if err != nil {
 		return n, err
 	}
 	for _, c := range cs {
-		for _, reason := range c.Complaint.DueEscalations(s.cfg.SLA, now) {
+		for _, reason := range c.DueEscalations(s.cfg.SLA, now) {
 			if _, err := s.ComplaintStep(ctx, system, c.ID, lifecycle.ComplaintStepV1{Step: "escalate", Reason: reason}); err == nil {
 				n++
 			}
 		}
 	}
 	return n, nil
+}
+
+// openStates reads the folded state of every unfinished entity of kind.
+func openStates[T any](s *Service, kind string) ([]T, error) {
+	var out []T
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for _, id := range openIDs(tx, kind) {
+			var v T
+			if ok, err := getState(tx, kind, id, &v); err != nil {
+				return err
+			} else if ok {
+				out = append(out, v)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // RunSweeper sweeps every interval until ctx ends.
