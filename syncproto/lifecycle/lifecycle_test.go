@@ -111,14 +111,20 @@ func TestComplaintStepsTable(t *testing.T) {
 
 func TestParcelStepsTable(t *testing.T) {
 	legal := map[string][]string{
-		"":                   {ParcelInbound},
-		ParcelStateInbound:   {ParcelShelved, ParcelSuspectedLoss},
-		ParcelStateInStock:   {ParcelShelved, ParcelNotified, ParcelPickedUp, ParcelRefused, ParcelOverdue},
-		ParcelStatePickedUp:  {ParcelInbound},
-		ParcelStateOverdue:   {ParcelNotified, ParcelPickedUp, ParcelRefused, ParcelReturned},
-		ParcelStateReturning: {ParcelInbound},
+		"":                        {ParcelInbound},
+		ParcelStateInbound:        {ParcelShelved, ParcelSuspectedLoss, DispatchOut},
+		ParcelStateInStock:        {ParcelShelved, ParcelNotified, ParcelPickedUp, ParcelRefused, ParcelOverdue, DispatchOut},
+		ParcelStatePickedUp:       {ParcelInbound},
+		ParcelStateOverdue:        {ParcelNotified, ParcelPickedUp, ParcelRefused, ParcelReturned},
+		ParcelStateReturning:      {ParcelInbound},
+		ParcelStateOutForDelivery: {DispatchReturned, DispatchDelivered},
+		ParcelStateDelivered:      {ParcelInbound},
 	}
-	all := []string{ParcelInbound, ParcelShelved, ParcelNotified, ParcelPickedUp, ParcelRefused, ParcelOverdue, ParcelReturned, ParcelSuspectedLoss}
+	all := []string{ParcelInbound, ParcelShelved, ParcelNotified, ParcelPickedUp, ParcelRefused, ParcelOverdue, ParcelReturned, ParcelSuspectedLoss,
+		DispatchOut, DispatchReturned, DispatchDelivered}
+	if !reflect.DeepEqual(all, parcelStepOrder) {
+		t.Fatalf("the table does not cover every parcel step: %v", parcelStepOrder)
+	}
 	for state, steps := range legal {
 		for _, step := range all {
 			t.Run(state+"/"+step, func(t *testing.T) {
@@ -127,10 +133,16 @@ func TestParcelStepsTable(t *testing.T) {
 				if want := slices.Contains(steps, step); (err == nil) != want {
 					t.Fatalf("legal=%v err=%v", want, err)
 				}
+				if !reflect.DeepEqual(p.Allowed(), steps) && !(len(steps) == 0 && p.Allowed() == nil) {
+					t.Fatalf("Allowed() = %v, want %v", p.Allowed(), steps)
+				}
 			})
 		}
 	}
-	for _, tc := range []struct{ state, step string }{{ParcelStateInStock, ParcelInbound}, {ParcelStatePickedUp, ParcelPickedUp}} {
+	for _, tc := range []struct{ state, step string }{
+		{ParcelStateInStock, ParcelInbound}, {ParcelStatePickedUp, ParcelPickedUp},
+		{ParcelStateOutForDelivery, DispatchOut}, {ParcelStateDelivered, DispatchDelivered},
+	} {
 		p := Parcel{Waybill: "SF1", State: tc.state, PickupCode: "1-1-0001"}
 		if _, ok := p.Check(tc.step).(*DuplicateError); !ok {
 			t.Fatalf("%s in %s: want a duplicate error, got %v", tc.step, tc.state, p.Check(tc.step))

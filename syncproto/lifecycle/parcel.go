@@ -16,6 +16,10 @@ const (
 	ParcelStateRefused   = "refused"   // recipient inspected and refused; goes back
 	ParcelStateOverdue   = "overdue"   // holding period over; goes back unless collected
 	ParcelStateReturning = "returning" // in the return-to-sender flow
+	// Out with a courier for delivery (DispatchOut): not in stock and not on
+	// a shelf; its pickup code is free for another parcel.
+	ParcelStateOutForDelivery = "out_for_delivery"
+	ParcelStateDelivered      = "delivered" // delivered by a courier, with proof
 )
 
 // InboundV1 is the payload of ParcelInbound. Personal fields are sealed by
@@ -93,13 +97,21 @@ type Parcel struct {
 	SuspectedLoss bool          `json:"suspected_loss,omitempty"`
 	Pickup        *PickupV1     `json:"pickup,omitempty"`
 	RefusedReason string        `json:"refused_reason,omitempty"`
+	Courier       string        `json:"courier,omitempty"`       // the courier it is or was last out with
+	Batch         string        `json:"dispatch_batch,omitempty"` // that dispatch batch
+	NotDelivered  string        `json:"not_delivered,omitempty"`  // the last non-delivery reason
+	Delivered     *Signature    `json:"delivered,omitempty"`      // proof of a courier delivery
 	History       []HistoryItem `json:"history,omitempty"`
 	Conflicts     []Conflict    `json:"conflicts,omitempty"`
 }
 
 // parcelSteps: event type → the states it may follow ("" is no parcel yet).
+//
+// A parcel goes out for delivery from inbound (straight from a courier's
+// cage) or from a shelf; it comes back with a return, either onto a shelf
+// with a new pickup code or into the return flow.
 var parcelSteps = map[string][]string{
-	ParcelInbound:       {"", ParcelStatePickedUp, ParcelStateReturning},
+	ParcelInbound:       {"", ParcelStatePickedUp, ParcelStateReturning, ParcelStateDelivered},
 	ParcelShelved:       {ParcelStateInbound, ParcelStateInStock},
 	ParcelNotified:      {ParcelStateInStock, ParcelStateOverdue},
 	ParcelPickedUp:      {ParcelStateInStock, ParcelStateOverdue},
@@ -107,12 +119,19 @@ var parcelSteps = map[string][]string{
 	ParcelOverdue:       {ParcelStateInStock},
 	ParcelReturned:      {ParcelStateOverdue, ParcelStateRefused},
 	ParcelSuspectedLoss: {ParcelStateInbound},
+	DispatchOut:         {ParcelStateInbound, ParcelStateInStock},
+	DispatchReturned:    {ParcelStateOutForDelivery},
+	DispatchDelivered:   {ParcelStateOutForDelivery},
 }
+
+// parcelStepOrder is the order screens list parcel steps in.
+var parcelStepOrder = []string{ParcelInbound, ParcelShelved, ParcelNotified, ParcelPickedUp, ParcelRefused, ParcelOverdue, ParcelReturned, ParcelSuspectedLoss,
+	DispatchOut, DispatchReturned, DispatchDelivered}
 
 // Allowed lists the parcel event types legal now, in a stable order.
 func (p *Parcel) Allowed() []string {
 	var out []string
-	for _, t := range []string{ParcelInbound, ParcelShelved, ParcelNotified, ParcelPickedUp, ParcelRefused, ParcelOverdue, ParcelReturned, ParcelSuspectedLoss} {
+	for _, t := range parcelStepOrder {
 		if slices.Contains(parcelSteps[t], p.State) {
 			out = append(out, t)
 		}
@@ -130,6 +149,10 @@ func (p *Parcel) Check(t string) error {
 		return &DuplicateError{Msg: fmt.Sprintf("运单 %s 已在库，取件码 %s / parcel %s is already in stock (pickup code %s)", p.Waybill, p.PickupCode, p.Waybill, p.PickupCode)}
 	case t == ParcelPickedUp && p.State == ParcelStatePickedUp:
 		return &DuplicateError{Msg: fmt.Sprintf("运单 %s 已被取走 / parcel %s was already picked up", p.Waybill, p.Waybill)}
+	case t == DispatchOut && p.State == ParcelStateOutForDelivery:
+		return &DuplicateError{Msg: fmt.Sprintf("运单 %s 已由 %s 派送中 / parcel %s is already out with courier %s", p.Waybill, p.Courier, p.Waybill, p.Courier)}
+	case t == DispatchDelivered && p.State == ParcelStateDelivered:
+		return &DuplicateError{Msg: fmt.Sprintf("运单 %s 已投递 / parcel %s was already delivered", p.Waybill, p.Waybill)}
 	}
 	state := p.State
 	if state == "" {
@@ -155,6 +178,14 @@ func (p *Parcel) Apply(ev *syncproto.Event) { p.apply(ev) }
 func (p *Parcel) apply(ev *syncproto.Event) {
 	if _, ok := parcelSteps[ev.Type]; !ok {
 		return
+	}
+	var out DispatchOutV1
+	if ev.Type == DispatchOut {
+		// A batch event reaches every parcel's fold; it concerns only those
+		// it lists.
+		if decode(ev, &out) != nil || !slices.Contains(out.Waybills, p.Waybill) {
+			return
+		}
 	}
 	if err := p.Check(ev.Type); err != nil {
 		p.Conflicts = append(p.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: p.State, Reason: err.Error()})
@@ -204,8 +235,50 @@ func (p *Parcel) apply(ev *syncproto.Event) {
 		case ParcelSuspectedLoss:
 			p.SuspectedLoss = true
 		}
+	case DispatchOut:
+		if err := CheckDispatch(out); err != nil {
+			p.Conflicts = append(p.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: p.State, Reason: err.Error()})
+			return
+		}
+		p.State, p.Courier, p.Batch, at = ParcelStateOutForDelivery, out.Courier, ev.Subject, out.At
+		p.Shelf, p.Layer, p.PickupCode = "", "", ""
+	case DispatchReturned:
+		var r DispatchReturnedV1
+		if decode(ev, &r) != nil {
+			return
+		}
+		if err := p.checkResult(r.Batch, CheckReturned(r)); err != nil {
+			p.Conflicts = append(p.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: p.State, Reason: err.Error()})
+			return
+		}
+		p.NotDelivered, at = r.Reason, r.At
+		if r.Disposition == DispositionRestock {
+			p.State, p.Shelf, p.Layer, p.PickupCode = ParcelStateInStock, r.Shelf, r.Layer, r.Code
+		} else {
+			p.State = ParcelStateReturning
+		}
+	case DispatchDelivered:
+		var d DispatchDeliveredV1
+		if decode(ev, &d) != nil {
+			return
+		}
+		if err := p.checkResult(d.Batch, CheckDelivered(d)); err != nil {
+			p.Conflicts = append(p.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: p.State, Reason: err.Error()})
+			return
+		}
+		d.Proof.SVG = ""
+		p.State, p.Delivered, at = ParcelStateDelivered, &d.Proof, d.At
 	}
 	p.History = append(p.History, HistoryItem{Step: ev.Type, State: p.State, Actor: ev.Actor, Origin: ev.Origin, At: at})
+}
+
+// checkResult refuses a delivery or return that names another batch than
+// the one the parcel is out in, or whose fields are invalid (err).
+func (p *Parcel) checkResult(batch string, err error) error {
+	if batch != p.Batch {
+		return fmt.Errorf("运单 %s 派送于批次 %s，不是 %s / parcel %s is out in batch %s, not %s", p.Waybill, p.Batch, batch, p.Waybill, p.Batch, batch)
+	}
+	return err
 }
 
 // LossLimit is how long a parcel may sit before it counts as completely

@@ -1,0 +1,275 @@
+package lifecycle
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Courier dispatch event types (出库派送). A dispatch batch's subject is the
+// batch id; a delivery's and a return's subject is the waybill.
+//
+// A batch concerns every waybill in it: a store that keeps each entity's
+// events should index a DispatchOut event under the batch id and under each
+// of its waybills (Subjects lists them), so that FoldParcel sees it.
+const (
+	DispatchOut       = "dispatch.out"       // a signed batch of parcels leaves with a named courier
+	DispatchReturned  = "dispatch.returned"  // one parcel comes back undelivered, with a reason
+	DispatchDelivered = "dispatch.delivered" // one parcel was delivered
+)
+
+// NonDeliveryReasons are the reasons a dispatched parcel comes back.
+var NonDeliveryReasons = []string{"recipient_absent", "refused", "address_wrong", "address_incomplete", "phone_unreachable", "outside_area"}
+
+// Where a returned parcel goes next.
+const (
+	DispositionRestock = "restock" // back on a shelf with a new pickup code
+	DispositionReturn  = "return"  // into the return-to-sender flow
+)
+
+// DispatchOutV1 is the payload of DispatchOut: the courier signs once for
+// the whole batch.
+type DispatchOutV1 struct {
+	Courier     string    `json:"courier"` // courier id
+	CourierName string    `json:"courier_name,omitempty"`
+	Day         string    `json:"day"` // the outlet's business day, YYYY-MM-DD
+	Waybills    []string  `json:"waybills"`
+	Signature   Signature `json:"signature"` // the courier's
+	Staff       string    `json:"staff"`
+	At          int64     `json:"at"`
+}
+
+// DispatchReturnedV1 is the payload of DispatchReturned. A restocked parcel
+// carries its new shelf place and pickup code.
+type DispatchReturnedV1 struct {
+	Batch       string `json:"batch"`
+	Courier     string `json:"courier"`
+	Reason      string `json:"reason"` // one of NonDeliveryReasons
+	Disposition string `json:"disposition"`
+	Shelf       string `json:"shelf,omitempty"`
+	Layer       string `json:"layer,omitempty"`
+	Code        string `json:"code,omitempty"`
+	Note        string `json:"note,omitempty"`
+	Staff       string `json:"staff"`
+	At          int64  `json:"at"`
+}
+
+// DispatchDeliveredV1 is the payload of DispatchDelivered. Proof is the
+// recipient's (or named agent's) signature or another explicit, keepable
+// confirmation.
+type DispatchDeliveredV1 struct {
+	Batch   string    `json:"batch"`
+	Courier string    `json:"courier"`
+	Proof   Signature `json:"proof"`
+	At      int64     `json:"at"`
+}
+
+// Subjects lists the entities ev belongs to: its subject and, for a
+// dispatch batch, each waybill in it.
+func Subjects(ev *syncproto.Event) []string {
+	out := []string{ev.Subject}
+	if ev.Type == DispatchOut {
+		var d DispatchOutV1
+		if decode(ev, &d) == nil {
+			for _, w := range d.Waybills {
+				if w != "" && !slices.Contains(out, w) {
+					out = append(out, w)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// CheckDispatch validates a dispatch batch's fields.
+func CheckDispatch(d DispatchOutV1) error {
+	switch {
+	case d.Courier == "":
+		return fmt.Errorf("未指定快递员 / a dispatch needs a named courier")
+	case len(d.Waybills) == 0:
+		return fmt.Errorf("派送批次为空 / the dispatch batch has no parcels")
+	case !d.Signature.Signed():
+		return fmt.Errorf("快递员未签收 / the courier has not signed for the batch")
+	case d.Day == "":
+		return fmt.Errorf("未指定营业日 / a dispatch needs its business day")
+	}
+	if _, err := time.Parse(time.DateOnly, d.Day); err != nil {
+		return fmt.Errorf("营业日格式应为 YYYY-MM-DD / the business day %q is not YYYY-MM-DD", d.Day)
+	}
+	seen := map[string]bool{}
+	for _, w := range d.Waybills {
+		if w == "" || seen[w] {
+			return fmt.Errorf("批次中运单为空或重复 / the batch lists an empty or repeated waybill %q", w)
+		}
+		seen[w] = true
+	}
+	return nil
+}
+
+// CheckReturned validates a return's fields.
+func CheckReturned(r DispatchReturnedV1) error {
+	if !slices.Contains(NonDeliveryReasons, r.Reason) {
+		return fmt.Errorf("未投递原因无效 / non-delivery reason %q is not one of %v", r.Reason, NonDeliveryReasons)
+	}
+	switch r.Disposition {
+	case DispositionRestock:
+		if r.Code == "" {
+			return fmt.Errorf("重新上架须有新取件码 / a restocked parcel needs its new pickup code")
+		}
+	case DispositionReturn:
+	default:
+		return fmt.Errorf("去向无效 / disposition %q is neither %s nor %s", r.Disposition, DispositionRestock, DispositionReturn)
+	}
+	return nil
+}
+
+// CheckDelivered validates a delivery's fields: it needs proof (快递市场管理办法
+// Art. 28).
+func CheckDelivered(d DispatchDeliveredV1) error {
+	if !d.Proof.Signed() {
+		return fmt.Errorf("投递须有签收凭证 / a delivery needs the recipient's signature or another explicit confirmation")
+	}
+	return nil
+}
+
+// Courier-day item states.
+const (
+	DispatchItemOut       = "out"
+	DispatchItemDelivered = "delivered"
+	DispatchItemReturned  = "returned"
+)
+
+// DispatchItem is one parcel on a courier's day.
+type DispatchItem struct {
+	Waybill     string `json:"waybill"`
+	Batch       string `json:"batch"`
+	State       string `json:"state"`
+	Reason      string `json:"reason,omitempty"`
+	Disposition string `json:"disposition,omitempty"`
+	At          int64  `json:"at"` // last change, hub time Unix ms
+}
+
+// DispatchCounts are a courier day's counts by current item state.
+type DispatchCounts struct {
+	Parcels   int `json:"parcels"`
+	Open      int `json:"open"`
+	Delivered int `json:"delivered"`
+	Returned  int `json:"returned"`
+}
+
+// CourierDay is one courier's business day at one outlet: what they took
+// out and what became of it.
+type CourierDay struct {
+	Courier   string         `json:"courier"`
+	Day       string         `json:"day"`
+	Batches   []string       `json:"batches"`
+	Items     []DispatchItem `json:"items"` // in order of first dispatch
+	Open      []string       `json:"open"`  // neither delivered nor returned
+	Counts    DispatchCounts `json:"counts"`
+	Conflicts []Conflict     `json:"conflicts,omitempty"`
+}
+
+// FoldCourierDay folds a courier's dispatch batches of one business day and
+// the deliveries and returns that name those batches. Pass any superset of
+// the events: batches of other couriers or days, and results for other
+// batches, are ignored. A parcel returned and restocked may go out again the
+// same day in a later batch.
+func FoldCourierDay(courier, day string, evs []syncproto.Event) CourierDay {
+	Order(evs)
+	d := CourierDay{Courier: courier, Day: day, Batches: []string{}, Items: []DispatchItem{}, Open: []string{}}
+	idx := map[string]int{}
+	conflict := func(ev *syncproto.Event, state, reason string) {
+		d.Conflicts = append(d.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: state, Reason: reason})
+	}
+	for i := range evs {
+		ev := &evs[i]
+		switch ev.Type {
+		case DispatchOut:
+			var o DispatchOutV1
+			if decode(ev, &o) != nil || o.Courier != courier || o.Day != day {
+				continue
+			}
+			if err := CheckDispatch(o); err != nil {
+				conflict(ev, "", err.Error())
+				continue
+			}
+			if slices.Contains(d.Batches, ev.Subject) {
+				conflict(ev, "", "批次已登记 / batch already recorded")
+				continue
+			}
+			d.Batches = append(d.Batches, ev.Subject)
+			for _, w := range o.Waybills {
+				j, ok := idx[w]
+				if !ok {
+					idx[w] = len(d.Items)
+					d.Items = append(d.Items, DispatchItem{Waybill: w, Batch: ev.Subject, State: DispatchItemOut, At: o.At})
+					continue
+				}
+				it := &d.Items[j]
+				if it.State == DispatchItemOut || it.State == DispatchItemDelivered || it.Disposition == DispositionReturn {
+					conflict(ev, it.State, fmt.Sprintf("运单 %s 不能再次派送 / parcel %s cannot go out again", w, w))
+					continue
+				}
+				*it = DispatchItem{Waybill: w, Batch: ev.Subject, State: DispatchItemOut, At: o.At}
+			}
+		case DispatchReturned, DispatchDelivered:
+			var batch, c, reason, disp string
+			var at int64
+			var err error
+			if ev.Type == DispatchReturned {
+				var r DispatchReturnedV1
+				if decode(ev, &r) != nil {
+					continue
+				}
+				batch, c, reason, disp, at, err = r.Batch, r.Courier, r.Reason, r.Disposition, r.At, CheckReturned(r)
+			} else {
+				var dl DispatchDeliveredV1
+				if decode(ev, &dl) != nil {
+					continue
+				}
+				batch, c, at, err = dl.Batch, dl.Courier, dl.At, CheckDelivered(dl)
+			}
+			if c != courier || !slices.Contains(d.Batches, batch) {
+				continue
+			}
+			j, ok := idx[ev.Subject]
+			switch {
+			case !ok || d.Items[j].Batch != batch:
+				conflict(ev, "", fmt.Sprintf("运单 %s 不在批次 %s 中 / parcel %s is not out in batch %s", ev.Subject, batch, ev.Subject, batch))
+			case d.Items[j].State != DispatchItemOut:
+				conflict(ev, d.Items[j].State, fmt.Sprintf("运单 %s 已%s / parcel %s is already %s", ev.Subject, d.Items[j].State, ev.Subject, d.Items[j].State))
+			case err != nil:
+				conflict(ev, DispatchItemOut, err.Error())
+			case ev.Type == DispatchReturned:
+				d.Items[j].State, d.Items[j].Reason, d.Items[j].Disposition, d.Items[j].At = DispatchItemReturned, reason, disp, at
+			default:
+				d.Items[j].State, d.Items[j].At = DispatchItemDelivered, at
+			}
+		}
+	}
+	d.Counts.Parcels = len(d.Items)
+	for _, it := range d.Items {
+		switch it.State {
+		case DispatchItemOut:
+			d.Open = append(d.Open, it.Waybill)
+		case DispatchItemDelivered:
+			d.Counts.Delivered++
+		case DispatchItemReturned:
+			d.Counts.Returned++
+		}
+	}
+	d.Counts.Open = len(d.Open)
+	return d
+}
+
+// DueAtDayEnd lists the parcels to flag at hub-corrected time now: once now
+// reaches dayEnd (the outlet's configured end of the business day), every
+// parcel still out — neither delivered nor returned. Before then it is nil.
+func (d *CourierDay) DueAtDayEnd(now, dayEnd time.Time) []string {
+	if now.Before(dayEnd) || len(d.Open) == 0 {
+		return nil
+	}
+	return slices.Clone(d.Open)
+}
