@@ -97,7 +97,7 @@ type Parcel struct {
 	SuspectedLoss bool          `json:"suspected_loss,omitempty"`
 	Pickup        *PickupV1     `json:"pickup,omitempty"`
 	RefusedReason string        `json:"refused_reason,omitempty"`
-	Courier       string        `json:"courier,omitempty"`       // the courier it is or was last out with
+	Courier       string        `json:"courier,omitempty"`        // the courier it is or was last out with
 	Batch         string        `json:"dispatch_batch,omitempty"` // that dispatch batch
 	NotDelivered  string        `json:"not_delivered,omitempty"`  // the last non-delivery reason
 	Delivered     *Signature    `json:"delivered,omitempty"`      // proof of a courier delivery
