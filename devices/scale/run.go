@@ -89,8 +89,7 @@ func (s *Scale) session(ctx context.Context, p *port) error {
 	stab := Stabilizer{Repeats: s.cfg.StableRepeats}
 	timeout := time.Duration(s.cfg.Timeout)
 	lastGood := time.Now()
-	var badLine string
-	var badAt time.Time
+	badLine := "" // last refused line since the last good one
 	var nextAsk time.Time
 	buf := make([]byte, 256)
 	for ctx.Err() == nil {
@@ -103,11 +102,14 @@ func (s *Scale) session(ctx context.Context, p *port) error {
 		n, err := p.Read(buf)
 		for _, r := range parser.Feed(buf[:n]) {
 			if r.Err != nil {
-				badLine, badAt = r.Line, time.Now()
+				badLine = r.Line
 				s.opts.Logger.Debug("scale line refused", "scale", s.name, "err", r.Err)
 				continue
 			}
-			lastGood = time.Now()
+			lastGood, badLine = time.Now(), ""
+			// Status first, so a waiting StableWeight never sees a
+			// stable weight from a scale still marked faulty.
+			s.setStatus(devices.StateOK, nil)
 			s.update(r.Frame, stab.Stable(r.Frame), lastGood)
 		}
 		if err != nil && !errors.Is(err, errIdle) {
@@ -122,7 +124,7 @@ func (s *Scale) session(ctx context.Context, p *port) error {
 			stab.Reset()
 			s.forget()
 		}
-		if time.Since(badAt) <= timeout {
+		if badLine != "" {
 			s.setStatus(devices.StateFault, fmt.Errorf("%w on %s: %q", errGarbled, s.cfg.Path, badLine))
 		} else {
 			s.setStatus(devices.StateFault, fmt.Errorf("%w on %s for %s", errSilent, s.cfg.Path, timeout))
