@@ -9,7 +9,10 @@ import (
 )
 
 // Event types. Subjects: a parcel's is its waybill; an exception's, a
-// complaint's and a notice's is its id.
+// complaint's and a notice's is its id. Manifests, handover sessions and
+// dispatch batches have their own ids (manifest.go, dispatch.go); waybill
+// number events have the outlet id (waybills.go). Subjects lists every
+// entity an event belongs to.
 const (
 	ParcelInbound       = "parcel.inbound"
 	ParcelShelved       = "parcel.shelved"
