@@ -11,6 +11,7 @@ import (
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/barcode"
 	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/devices/scale"
 	"github.com/yizhan/yizhan/devices/scanner"
 )
 
@@ -59,6 +60,13 @@ func List(w io.Writer, cfg Config) {
 	}
 	for _, p := range cfg.Printers {
 		fmt.Fprintf(w, "  %-12s driver=%s address=%s\n", p.Name, p.Driver, p.Address)
+	}
+	fmt.Fprintln(w, "已配置电子秤 / configured scales:")
+	if len(cfg.Scales) == 0 {
+		fmt.Fprintln(w, "  (none)")
+	}
+	for _, s := range cfg.Scales {
+		fmt.Fprintf(w, "  %-12s driver=%s\n", s.Name, s.Driver)
 	}
 }
 
@@ -155,6 +163,14 @@ func Doctor(ctx context.Context, w io.Writer, cfg Config, dataDir string) int {
 		st := scanner.Check(ctx, dev)
 		st.Name, st.Kind, st.Driver = sc.Name, "scanner", sc.Driver
 		report(st)
+	}
+	for _, sc := range cfg.Scales {
+		dev, err := scale.Build(sc.Driver, sc.Name, sc.Config, scale.Options{})
+		if err != nil {
+			report(devices.Status{Name: sc.Name, Kind: "scale", Driver: sc.Driver, State: devices.StateFault, Detail: err.Error(), Fix: "fix the scale's config"})
+			continue
+		}
+		report(dev.Check(ctx))
 	}
 	for _, st := range printer.CheckAll(ctx, cfg.Printers, printer.Options{}) {
 		report(st)

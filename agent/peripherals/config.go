@@ -1,4 +1,4 @@
-// Package peripherals runs the outlet's scanners and printers for the agent:
+// Package peripherals runs the outlet's scanners, printers and scales for the agent:
 // it reads the device section of the agent's config file, turns every good
 // scanner read into a durable scan through the ingest path, keeps the print
 // spool in the agent's data file, and reports each device's health.
@@ -14,6 +14,7 @@ import (
 
 	"github.com/yizhan/yizhan/devices/printer"
 	_ "github.com/yizhan/yizhan/devices/printer/all" // zpl, tspl, escpos
+	"github.com/yizhan/yizhan/devices/scale"
 	"github.com/yizhan/yizhan/devices/scanner"
 	_ "github.com/yizhan/yizhan/devices/scanner/serial" // serial scanners
 	_ "github.com/yizhan/yizhan/devices/scanner/tcp"    // fixed-mount line scanners
@@ -26,11 +27,14 @@ import (
 //	  "scanners": [{"name": "counter", "driver": "serial", "action": "inbound",
 //	                "debounce": "2s", "config": {"path": "/dev/ttyUSB0", "baud": 9600}}],
 //	  "printers": [{"name": "shelf", "driver": "tspl", "address": "tcp://192.168.1.50:9100"}],
+//	  "scales": [{"name": "counter-scale", "driver": "serial-scale",
+//	              "config": {"path": "/dev/ttyUSB1", "protocol": "st-gs"}}],
 //	  "label_printer": "shelf"
 //	}
 type Config struct {
 	Scanners       []ScannerConfig  `json:"scanners"`
 	Printers       []printer.Config `json:"printers"`
+	Scales         []ScaleConfig    `json:"scales,omitempty"`
 	LabelPrinter   string           `json:"label_printer,omitempty"`   // printer for shelf labels
 	ReceiptPrinter string           `json:"receipt_printer,omitempty"` // printer for complaint receipts
 }
@@ -42,6 +46,14 @@ type ScannerConfig struct {
 	Action   string          `json:"action,omitempty"`   // what a read means; default inbound
 	Debounce Duration        `json:"debounce,omitempty"` // same code again within this is ignored; default 2s
 	Config   json.RawMessage `json:"config"`             // the driver's settings (see devices/scanner/<driver>/sample.json)
+}
+
+// ScaleConfig names a counter scale, its driver and the driver's own
+// settings (see devices/scale/sample.json).
+type ScaleConfig struct {
+	Name   string          `json:"name"`
+	Driver string          `json:"driver"` // serial-scale
+	Config json.RawMessage `json:"config"`
 }
 
 // Duration is a time.Duration written as "2s" in JSON.
@@ -124,6 +136,19 @@ func (c *Config) check() error {
 			errs = append(errs, err)
 		}
 	}
+	for i, sc := range c.Scales {
+		if sc.Name == "" {
+			errs = append(errs, fmt.Errorf("scale %d has no name", i+1))
+			continue
+		}
+		if names[sc.Name] {
+			errs = append(errs, fmt.Errorf("device name %q is used twice", sc.Name))
+		}
+		names[sc.Name] = true
+		if _, err := scale.Build(sc.Driver, sc.Name, sc.Config, scale.Options{}); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if c.LabelPrinter != "" && !c.hasPrinter(c.LabelPrinter) {
 		errs = append(errs, fmt.Errorf("label_printer %q is not one of the printers", c.LabelPrinter))
 	}
@@ -160,4 +185,14 @@ func (c *Config) Scanner(name string) (ScannerConfig, bool) {
 		}
 	}
 	return ScannerConfig{}, false
+}
+
+// Scale returns the named scale's config.
+func (c *Config) Scale(name string) (ScaleConfig, bool) {
+	for _, s := range c.Scales {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return ScaleConfig{}, false
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/barcode"
 	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/devices/scale"
 	"github.com/yizhan/yizhan/devices/scanner"
 	"github.com/yizhan/yizhan/devices/spool"
 )
@@ -36,6 +37,7 @@ type Manager struct {
 	log      *slog.Logger
 	record   Recorder
 	scanners map[string]scanner.Scanner
+	scales   map[string]*scale.Scale
 	spool    *spool.Spool
 	debounce map[string]*barcode.Debouncer
 
@@ -47,14 +49,14 @@ type Manager struct {
 
 const recentReads = 50
 
-// Start opens the print spool in db and starts every scanner and printer
-// worker. A device that is absent is not an error: it shows as disconnected
+// Start opens the print spool in db and starts every scanner, scale and
+// printer worker. A device that is absent is not an error: it shows as disconnected
 // and is retried.
 func Start(ctx context.Context, cfg Config, db *bolt.DB, record Recorder, lg *slog.Logger) (*Manager, error) {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	m := &Manager{cfg: cfg, log: lg, record: record, scanners: map[string]scanner.Scanner{}, debounce: map[string]*barcode.Debouncer{}}
+	m := &Manager{cfg: cfg, log: lg, record: record, scanners: map[string]scanner.Scanner{}, scales: map[string]*scale.Scale{}, debounce: map[string]*barcode.Debouncer{}}
 	printers := map[string]spool.Printer{}
 	for _, pc := range cfg.Printers {
 		d, err := printer.New(pc, printer.Options{Logger: lg})
@@ -87,6 +89,18 @@ func Start(ctx context.Context, cfg Config, db *bolt.DB, record Recorder, lg *sl
 			return nil, fmt.Errorf("start scanner %s: %w", sc.Name, err)
 		}
 		m.scanners[sc.Name] = dev
+	}
+	for _, sc := range cfg.Scales {
+		dev, err := scale.Build(sc.Driver, sc.Name, sc.Config, scale.Options{Logger: lg})
+		if err != nil {
+			m.Close()
+			return nil, err
+		}
+		if err := dev.Start(runCtx); err != nil {
+			m.Close()
+			return nil, fmt.Errorf("start scale %s: %w", sc.Name, err)
+		}
+		m.scales[sc.Name] = dev
 	}
 	return m, nil
 }
@@ -130,11 +144,16 @@ func (m *Manager) Recent() []Read {
 	return append([]Read(nil), m.recent...)
 }
 
-// Status reports every scanner and printer.
+// Status reports every scanner, scale and printer.
 func (m *Manager) Status() []devices.Status {
 	var out []devices.Status
 	for _, sc := range m.cfg.Scanners {
 		if s, ok := m.scanners[sc.Name]; ok {
+			out = append(out, s.Status())
+		}
+	}
+	for _, sc := range m.cfg.Scales {
+		if s, ok := m.scales[sc.Name]; ok {
 			out = append(out, s.Status())
 		}
 	}
@@ -144,12 +163,21 @@ func (m *Manager) Status() []devices.Status {
 	return out
 }
 
+// Scale returns the named running scale, for weighing at the counter.
+func (m *Manager) Scale(name string) (*scale.Scale, bool) {
+	s, ok := m.scales[name]
+	return s, ok
+}
+
 // Spool is the print queue, for label printing and the status page.
 func (m *Manager) Spool() *spool.Spool { return m.spool }
 
-// Close stops scanners and printer workers.
+// Close stops scanners, scales and printer workers.
 func (m *Manager) Close() {
 	for _, s := range m.scanners {
+		s.Stop()
+	}
+	for _, s := range m.scales {
 		s.Stop()
 	}
 	if m.cancel != nil {

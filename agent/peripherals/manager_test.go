@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/devices/printer"
 	"github.com/yizhan/yizhan/devices/printer/sim"
+	"github.com/yizhan/yizhan/devices/scale"
 	"github.com/yizhan/yizhan/devices/scanner"
 	"github.com/yizhan/yizhan/devices/scanner/serial"
 )
@@ -120,6 +122,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"duplicate", `{"devices": {"scanners": [{"name": "a", "driver": "tcp", "config": {}}], "printers": [{"name": "a", "driver": "zpl", "address": "tcp://127.0.0.1:9100"}]}}`, "used twice"},
 		{"bad label printer", `{"devices": {"label_printer": "nope"}}`, "not one of the printers"},
 		{"bad debounce", `{"devices": {"scanners": [{"name": "a", "driver": "tcp", "debounce": "soon", "config": {}}]}}`, "duration"},
+		{"unknown scale driver", `{"devices": {"scales": [{"name": "s", "driver": "usb-scale", "config": {}}]}}`, "unknown driver"},
+		{"scale field misspelt", `{"devices": {"scales": [{"name": "s", "driver": "serial-scale", "config": {"path": "/dev/ttyUSB1", "protocol": "st-gs", "baudrate": 9600}}]}}`, "baudrate"},
+		{"scale unknown field", `{"devices": {"scales": [{"name": "s", "drv": "serial-scale"}]}}`, "unknown field"},
+		{"scale bad protocol", `{"devices": {"scales": [{"name": "s", "driver": "serial-scale", "config": {"path": "/dev/ttyUSB1", "protocol": "sics"}}]}}`, "use st-gs, bare or request"},
+		{"scale no name", `{"devices": {"scales": [{"driver": "serial-scale", "config": {}}]}}`, "scale 1 has no name"},
+		{"scale name twice", `{"devices": {"scanners": [{"name": "a", "driver": "tcp", "config": {}}], "scales": [{"name": "a", "driver": "serial-scale", "config": {"path": "/dev/ttyUSB1", "protocol": "st-gs"}}]}}`, "used twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "agent.json")
@@ -177,5 +185,73 @@ func TestMisspeltDriverSettingRefused(t *testing.T) {
 	_, err := LoadConfig(p)
 	if err == nil || !strings.Contains(err.Error(), "baudrate") {
 		t.Fatalf("misspelt setting: %v", err)
+	}
+}
+
+// TestScaleThroughManager: a scale on a pty, configured like any device,
+// is started by the manager, reported in Status, weighed through
+// Manager.Scale, listed and checked by doctor.
+func TestScaleThroughManager(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "scale")
+	simu, err := scale.NewSimulator(link, scale.SimConfig{Protocol: "st-gs", Interval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer simu.Close()
+
+	cfgFile := filepath.Join(dir, "agent.json")
+	os.WriteFile(cfgFile, []byte(fmt.Sprintf(`{"devices": {
+		"scales": [{"name": "counter-scale", "driver": "serial-scale",
+		            "config": {"path": %q, "protocol": "st-gs", "timeout": "1s",
+		                       "reconnect": {"min": "10ms", "max": "50ms"}}}]}}`, link)), 0o600)
+	cfg, err := LoadConfig(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := eventlog.Open(filepath.Join(dir, "data"), eventlog.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	m, err := Start(context.Background(), cfg, l.DB(), func(context.Context, ingest.Scan) error { return nil }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	sc, ok := m.Scale("counter-scale")
+	if !ok {
+		t.Fatal("Manager.Scale: no counter-scale")
+	}
+	if _, ok := m.Scale("nope"); ok {
+		t.Fatal("Manager.Scale found a scale that is not configured")
+	}
+	waitFor(t, "scale ok", func() bool {
+		st := m.Status()
+		return len(st) == 1 && st[0].Kind == "scale" && st[0].Name == "counter-scale" && st[0].State == "ok"
+	})
+
+	unstable := simu.SettleTo(2345, 5)
+	waitFor(t, "weight shown", func() bool { r := sc.Latest(); return r.Grams == 2345 && r.Stable })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	r, err := sc.StableWeight(ctx, 20*time.Millisecond)
+	if err != nil || r.Grams != 2345 || slices.Contains(unstable, r.Grams) {
+		t.Fatalf("StableWeight %+v %v", r, err)
+	}
+
+	simu.Unplug()
+	waitFor(t, "scale reconnecting", func() bool { return m.Status()[0].State == "reconnecting" })
+	var out strings.Builder
+	if n := Doctor(context.Background(), &out, cfg, ""); n != 1 || !strings.Contains(out.String(), "电子秤") {
+		t.Fatalf("doctor with the scale unplugged: %d problems\n%s", n, out.String())
+	}
+	simu.Replug()
+	waitFor(t, "scale ok again", func() bool { return m.Status()[0].State == "ok" })
+
+	out.Reset()
+	List(&out, cfg)
+	if !strings.Contains(out.String(), "counter-scale") {
+		t.Fatalf("list lacks the scale:\n%s", out.String())
 	}
 }
