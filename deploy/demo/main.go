@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -99,6 +100,9 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 		return err
 	}
 	defer stopCmd(d.hub)
+	if err := d.seedHeadOffice(); err != nil {
+		fmt.Println("note: could not publish the demo notice and reply templates:", err)
+	}
 	for i, o := range d.outlets {
 		if err := d.devices(o, i); err != nil {
 			return err
@@ -177,6 +181,44 @@ func (d *demo) devices(o *outlet, i int) error {
 	cfg := fmt.Sprintf(`{"devices": {"scanners": [%s], "printers": [{"name": "shelf", "driver": %q, "address": %q}], "label_printer": "shelf"}}`,
 		scannerCfg, lang, p.URL())
 	return os.WriteFile(o.config, []byte(cfg), 0o644)
+}
+
+// seedHeadOffice publishes, once, a special-period notice and two reply
+// templates, so the counter screens have something to show.
+func (d *demo) seedHeadOffice() error {
+	marker := filepath.Join(d.dir, "seeded")
+	if _, err := os.Stat(marker); err == nil {
+		return nil
+	}
+	now := time.Now()
+	posts := []struct {
+		path string
+		body any
+	}{
+		{"/api/v1/notices", map[string]any{"title": "双十一期间服务调整", "severity": "warning",
+			"text":       "11月11日至11月20日包裹量大，保管期延长至10天，取件请错峰。",
+			"faq":        []map[string]string{{"q": "为什么包裹晚到？", "a": "高峰期运力紧张，预计延误1-2天。"}},
+			"categories": []string{"delay"}, "valid_from": now.Add(-time.Hour).Format(time.RFC3339),
+			"valid_to": now.Add(10 * 24 * time.Hour).Format(time.RFC3339), "actor": "hq-ops"}},
+		{"/api/v1/reply-templates", map[string]any{"title": "延误致歉", "category": "delay", "keywords": []string{"慢", "延误", "没到"},
+			"text": "您好，非常抱歉包裹延误。我们已联系承运方核实原因，将在24小时内回复您处理结果。", "actor": "hq-ops"}},
+		{"/api/v1/reply-templates", map[string]any{"title": "破损理赔说明", "category": "damage", "keywords": []string{"破", "坏", "损"},
+			"text": "您好，对包裹破损深表歉意。请保留外包装和照片，我们已登记异常件并启动理赔，3个工作日内联系您。", "actor": "hq-ops"}},
+	}
+	for _, p := range posts {
+		body, _ := json.Marshal(p.body)
+		req, _ := http.NewRequest("POST", "http://"+d.hubHTTP+p.path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+d.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("POST %s: %s", p.path, resp.Status)
+		}
+	}
+	return os.WriteFile(marker, nil, 0o644)
 }
 
 // addStaff gives a new outlet a clerk (c01, PIN 1234) and a supervisor

@@ -34,7 +34,7 @@ Usage:
   yizhan-agent staff add|list|remove --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
 
 Run "yizhan-agent run -h" for all flags. The config file's "devices"
-section lists scanners and printers (see deploy/agent.sample.json).
+section lists scanners, printers and scales (see deploy/agent.sample.json).
 `
 
 func main() {
