@@ -7,12 +7,33 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 )
 
-// Waybill number event types. Both have the outlet id as subject, so one
+// Waybill number event types. All have the outlet id as subject, so one
 // fold sees an outlet's whole number stock.
 const (
 	WaybillBlockAllocated = "waybill_block.allocated" // head office → outlet: a block of serials
 	WaybillIssued         = "waybill.issued"          // outlet: one number used on a label
+	WaybillBlockRequested = "waybill_block.requested" // outlet → head office: please allocate another block
 )
+
+// MaxBlockSize is the largest block head office allocates at once.
+const MaxBlockSize = 100000
+
+// WaybillBlockRequestV1 is the payload of WaybillBlockRequested, sent when
+// RefillDue turns true. Head office answers each request event with at most
+// one WaybillBlockAllocated; the fold ignores requests.
+type WaybillBlockRequestV1 struct {
+	Count     int   `json:"count,omitempty"` // serials wanted; 0: head office's default
+	Remaining int   `json:"remaining"`       // serials the outlet had left when asking
+	At        int64 `json:"at"`
+}
+
+// Check validates a request's fields.
+func (r WaybillBlockRequestV1) Check() error {
+	if r.Count < 0 || r.Count > MaxBlockSize || r.Remaining < 0 {
+		return fmt.Errorf("号段申请无效 / block request: count %d must be 0 (default) to %d and remaining %d not negative", r.Count, MaxBlockSize, r.Remaining)
+	}
+	return nil
+}
 
 // Waybill numbers use the UPU S10 layout, e.g. "YZ12345678" + check digit +
 // "CN": two letters, an 8-digit serial, one check digit, and a two-letter

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -259,5 +260,36 @@ func TestWaybillsNeverCollide(t *testing.T) {
 	}
 	if exhausted == 0 || refills == 0 || crashes == 0 {
 		t.Fatalf("the walk never hit a used-up stock (%d), a refill (%d) or a crash (%d)", exhausted, refills, crashes)
+	}
+}
+
+func TestWaybillBlockRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		req  WaybillBlockRequestV1
+		ok   bool
+	}{
+		{"default size", WaybillBlockRequestV1{Remaining: 10}, true},
+		{"one", WaybillBlockRequestV1{Count: 1}, true},
+		{"largest", WaybillBlockRequestV1{Count: MaxBlockSize}, true},
+		{"too large", WaybillBlockRequestV1{Count: MaxBlockSize + 1}, false},
+		{"negative count", WaybillBlockRequestV1{Count: -1}, false},
+		{"negative remaining", WaybillBlockRequestV1{Remaining: -1}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.req.Check(); (err == nil) != tc.ok {
+				t.Errorf("Check() = %v, want ok %v", err, tc.ok)
+			}
+		})
+	}
+	// A request changes nothing in the stock.
+	blk, _ := json.Marshal(WaybillBlockV1{Prefix: "YZ", First: 0, Last: 9, Country: "CN"})
+	req, _ := json.Marshal(WaybillBlockRequestV1{Remaining: 2})
+	evs := []syncproto.Event{
+		{Origin: syncproto.HubOrigin, Seq: 1, HLC: 1, Type: WaybillBlockAllocated, Subject: "SH-001", Payload: blk},
+		{Origin: "SH-001", Seq: 1, HLC: 2, Type: WaybillBlockRequested, Subject: "SH-001", Payload: req},
+	}
+	if s := FoldWaybills("SH-001", evs); s.Remaining != 10 || len(s.Conflicts) != 0 {
+		t.Errorf("stock after a request = %+v", s)
 	}
 }

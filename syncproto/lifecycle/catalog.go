@@ -1,0 +1,59 @@
+package lifecycle
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Versioned lists head office publishes to every outlet. The subject is the
+// version id; a version, once published, is not changed: a new list is a
+// new version, and the newest publication by HLC is the one in force.
+const (
+	TariffPublished     = "tariff.published"     // payload: a tariff.Tariff
+	ProhibitedPublished = "prohibited.published" // payload: ProhibitedListV1
+)
+
+// Prohibited-item rules.
+const (
+	RuleForbidden  = "forbidden"  // 禁寄: never accepted
+	RuleRestricted = "restricted" // 限寄: accepted within limits; see the note
+)
+
+// ProhibitedItem is one entry of the prohibited-items list (禁限寄物品).
+type ProhibitedItem struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Rule string `json:"rule"` // RuleForbidden or RuleRestricted
+	Note string `json:"note,omitempty"`
+}
+
+// ProhibitedListV1 is the payload of ProhibitedPublished.
+type ProhibitedListV1 struct {
+	Version string           `json:"version"`
+	Items   []ProhibitedItem `json:"items"`
+}
+
+// Check validates a list: a version, at least one item, each with a
+// distinct code, a name and a known rule.
+func (l ProhibitedListV1) Check() error {
+	if strings.TrimSpace(l.Version) == "" {
+		return fmt.Errorf("禁限寄清单须有版本号 / the prohibited-items list needs a version")
+	}
+	if len(l.Items) == 0 {
+		return fmt.Errorf("禁限寄清单不能为空 / the prohibited-items list needs at least one item")
+	}
+	var codes []string
+	for i, it := range l.Items {
+		switch {
+		case strings.TrimSpace(it.Code) == "" || strings.TrimSpace(it.Name) == "":
+			return fmt.Errorf("第 %d 项须有编码和名称 / item %d needs a code and a name", i+1, i+1)
+		case it.Rule != RuleForbidden && it.Rule != RuleRestricted:
+			return fmt.Errorf("第 %d 项规则无效 / item %d rule %q must be %q or %q", i+1, i+1, it.Rule, RuleForbidden, RuleRestricted)
+		case slices.Contains(codes, it.Code):
+			return fmt.Errorf("编码重复 / item code %q appears twice", it.Code)
+		}
+		codes = append(codes, it.Code)
+	}
+	return nil
+}
