@@ -50,6 +50,96 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 	h("GET /api/v1/notices", s.getNotices)
 	h("POST /api/v1/notices/{id}/ack", s.postNoticeAck)
 	h("GET /api/v1/personal/{kind}/{id}", s.getPersonal)
+	h("GET /api/v1/manifests", s.getManifests)
+	h("GET /api/v1/manifests/{id}", s.getManifest)
+	h("POST /api/v1/handovers", s.postHandover)
+	h("GET /api/v1/handovers", s.getHandovers)
+	h("GET /api/v1/handovers/{id}", s.getHandover)
+	h("POST /api/v1/handovers/{id}/scans", s.postHandoverScan)
+	h("POST /api/v1/handovers/{id}/close", s.postHandoverClose)
+}
+
+func (s *Server) getManifests(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	ms, err := s.Workflow.Manifests(limit(r, 200))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"manifests": nonNil(ms)})
+}
+
+func (s *Server) getManifest(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	m, err := s.Workflow.Manifest(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"manifest": m})
+}
+
+func (s *Server) postHandover(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req struct {
+		Courier   string   `json:"courier"`
+		Manifests []string `json:"manifests"`
+	}
+	if !decode(w, r, 16<<10, &req) {
+		return
+	}
+	h, err := s.Workflow.OpenHandover(r.Context(), a, req.Courier, req.Manifests)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"handover": h})
+}
+
+func (s *Server) getHandovers(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	hs, err := s.Workflow.Handovers(limit(r, 100))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"handovers": nonNil(hs)})
+}
+
+func (s *Server) getHandover(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	h, err := s.Workflow.Handover(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"handover": h, "exceptions": nonNil(h.Exceptions())})
+}
+
+func (s *Server) postHandoverScan(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req struct {
+		Barcode string `json:"barcode"`
+	}
+	if !decode(w, r, 4<<10, &req) {
+		return
+	}
+	h, err := s.Workflow.HandoverScan(r.Context(), a, r.PathValue("id"), req.Barcode)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"handover": h})
+}
+
+func (s *Server) postHandoverClose(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req struct {
+		Courier workflow.SignatureReq `json:"courier"`
+		Clerk   workflow.SignatureReq `json:"clerk"`
+	}
+	if !decode(w, r, 2*workflow.MaxHandoverSignatureBytes+8<<10, &req) {
+		return
+	}
+	h, err := s.Workflow.CloseHandover(r.Context(), a, r.PathValue("id"), req.Courier, req.Clerk)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"handover": h, "exceptions": nonNil(h.Exceptions())})
 }
 
 // decode reads a JSON body of at most limit bytes into v.

@@ -44,6 +44,8 @@ const (
 	KindComplaint = "complaint"
 	KindNotice    = "notice"
 	KindTemplate  = "template"
+	KindManifest  = "manifest"
+	KindHandover  = "handover"
 )
 
 // kindOf maps an event type to the entity it changes, or "".
@@ -55,7 +57,7 @@ func kindOf(typ string) string {
 			return "" // device scans are projected by the event log itself
 		}
 		return KindParcel
-	case "exception", "complaint", "notice", "template":
+	case "exception", "complaint", "notice", "template", "manifest", "handover":
 		return prefix
 	}
 	return ""
@@ -102,8 +104,12 @@ func entityEvents(tx *bolt.Tx, kind, id string) ([]syncproto.Event, error) {
 }
 
 // fold folds an entity's events into its lifecycle state.
-func fold(kind, id string, evs []syncproto.Event) any {
+func fold(tx *bolt.Tx, kind, id string, evs []syncproto.Event) any {
 	switch kind {
+	case KindManifest:
+		return lifecycle.FoldManifest(id, evs)
+	case KindHandover:
+		return lifecycle.FoldHandover(id, evs, sessionManifests(tx, evs))
 	case KindParcel:
 		return lifecycle.FoldParcel(id, evs)
 	case KindException:
@@ -187,7 +193,7 @@ func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
 		}
 	}
 	evs = append(evs, *ev)
-	state := fold(kind, ev.Subject, evs)
+	state := fold(tx, kind, ev.Subject, evs)
 	if p, ok := state.(lifecycle.Parcel); ok {
 		var old lifecycle.Parcel
 		if _, err := getState(tx, kind, ev.Subject, &old); err != nil {
@@ -215,6 +221,10 @@ func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
 
 func isOpen(state any) bool {
 	switch v := state.(type) {
+	case lifecycle.Handover:
+		// A closed session stays listed until its exceptions are raised
+		// (the service removes it then), so a crash in between is retried.
+		return v.State != ""
 	case lifecycle.Parcel:
 		return v.State == lifecycle.ParcelStateInbound || v.State == lifecycle.ParcelStateInStock || v.State == lifecycle.ParcelStateOverdue
 	case lifecycle.Exception:
@@ -282,7 +292,19 @@ func checkLocal(tx *bolt.Tx, kind string, ev *syncproto.Event, evs []syncproto.E
 		if c.State != "" {
 			return &lifecycle.DuplicateError{Msg: "投诉已登记 / complaint already recorded"}
 		}
-	case KindNotice, KindTemplate:
+	case KindHandover:
+		h := lifecycle.FoldHandover(ev.Subject, evs, sessionManifests(tx, append(evs, *ev)))
+		if err := h.Check(ev.Type); err != nil {
+			return err
+		}
+		if ev.Type == lifecycle.HandoverClosed {
+			var c lifecycle.HandoverClosedV1
+			if err := json.Unmarshal(ev.Payload, &c); err != nil {
+				return err
+			}
+			return h.CheckClose(c)
+		}
+	case KindNotice, KindTemplate, KindManifest:
 		if ev.Type != lifecycle.NoticeAcknowledged {
 			return fmt.Errorf("只有总部可发布 / only head office publishes %s", ev.Type)
 		}
@@ -315,4 +337,26 @@ func indexParcel(tx *bolt.Tx, old, p *lifecycle.Parcel) error {
 		return last4.Delete(k)
 	}
 	return nil
+}
+
+// sessionManifests reads the manifests a handover session names, as held
+// here now.
+func sessionManifests(tx *bolt.Tx, evs []syncproto.Event) []lifecycle.Manifest {
+	var out []lifecycle.Manifest
+	for i := range evs {
+		if evs[i].Type != lifecycle.HandoverOpened {
+			continue
+		}
+		var o lifecycle.HandoverOpenedV1
+		if json.Unmarshal(evs[i].Payload, &o) != nil {
+			continue
+		}
+		for _, id := range o.Manifests {
+			var m lifecycle.Manifest
+			if ok, _ := getState(tx, KindManifest, id, &m); ok && m.Revision > 0 {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }

@@ -17,7 +17,7 @@ var system = Actor{ID: "system"}
 // complaints whose SLA is breached. It reports how many events it recorded.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.cfg.HubNow()
-	n := 0
+	n := s.sweepHandovers(ctx)
 	parcels, err := openStates[lifecycle.Parcel](s, KindParcel)
 	if err != nil {
 		return n, err
