@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"encoding/json"
 	"strings"
 
@@ -12,10 +13,14 @@ import (
 // Case kinds kept in the case list: the entities head office lists and acts
 // on. Parcels are looked up by waybill and are not listed.
 const (
-	KindException = "exception"
-	KindComplaint = "complaint"
-	KindNotice    = "notice"
-	KindTemplate  = "template"
+	KindException  = "exception"
+	KindComplaint  = "complaint"
+	KindNotice     = "notice"
+	KindTemplate   = "template"
+	KindManifest   = "manifest"   // outlet: the target; label: courier or line
+	KindHandover   = "handover"   // outlet: the one that held the session; label: courier
+	KindTariff     = "tariff"     // one row per version
+	KindProhibited = "prohibited" // one row per version
 )
 
 // Case is one entity's row in the case list: enough to find, filter and
@@ -24,7 +29,7 @@ const (
 type Case struct {
 	Kind   string `json:"kind"`
 	ID     string `json:"id"`
-	Outlet string `json:"outlet,omitempty"` // reporting outlet; "" for notices and templates
+	Outlet string `json:"outlet,omitempty"` // reporting or target outlet; "" for what goes to all
 	State  string `json:"state"`
 	Open   bool   `json:"open"`
 	// Label is the exception kind (delayed, lost…) or the complaint type.
@@ -56,7 +61,7 @@ func CaseKind(typ string) string {
 	}
 	prefix, _, _ := strings.Cut(typ, ".")
 	switch prefix {
-	case KindException, KindComplaint, KindNotice, KindTemplate:
+	case KindException, KindComplaint, KindNotice, KindTemplate, KindManifest, KindHandover, KindTariff, KindProhibited:
 		return prefix
 	}
 	return ""
@@ -93,6 +98,25 @@ func Summarize(kind, id string, evs []syncproto.Event) (c Case, ok bool) {
 		c.State, c.Open, c.Since, ok = "published", !n.Ended, n.ValidFrom, n.Published
 		if n.Ended {
 			c.State = "ended"
+		}
+	case KindManifest:
+		m := lifecycle.FoldManifest(id, own)
+		for _, e := range own {
+			if e.Origin == syncproto.HubOrigin && e.Type == lifecycle.ManifestPublished {
+				c.Outlet = e.Target
+			}
+		}
+		c.State, c.Open, c.Label, c.Since, ok = "published", true, cmp.Or(m.Courier, m.Line), m.At, m.Revision > 0
+	case KindHandover:
+		h := lifecycle.FoldHandover(id, own, nil)
+		c.Outlet, c.State, c.Open, c.Label = h.Outlet, h.State, h.State == lifecycle.HandoverStateOpen, h.Courier
+		c.Since = h.OpenedAt.UnixMilli()
+		ok = h.State != ""
+	case KindTariff, KindProhibited:
+		for _, e := range own {
+			if e.Origin == syncproto.HubOrigin && strings.HasSuffix(e.Type, ".published") {
+				c.State, c.Open, ok = "published", true, true
+			}
 		}
 	case KindTemplate:
 		for _, e := range own {

@@ -61,6 +61,13 @@ type Store interface {
 	// AppendDown assigns e the next hub-wide downlink sequence, stores it and
 	// returns the sequence. e.Origin must be syncproto.HubOrigin.
 	AppendDown(ctx context.Context, e *syncproto.Event) (uint64, error)
+	// AppendDownAlloc is AppendDown for an event that hands out a block of a
+	// hub-wide serial counter: it takes the next a.Count serials, lets a.Fill
+	// write them into e, and stores e, all in one transaction, so blocks
+	// never overlap and none is lost or handed out twice across restarts.
+	// It returns ErrSerialsExhausted past a.Max and ErrExists when a.Once
+	// was already used.
+	AppendDownAlloc(ctx context.Context, e *syncproto.Event, a SerialAlloc) (uint64, error)
 	// Down returns the downlink events for outlet (its own and TargetAll)
 	// with sequence in (since, through], at most maxEvents of them and about
 	// maxBytes of JSON. more reports that events follow through.
@@ -68,6 +75,22 @@ type Store interface {
 
 	Close() error
 }
+
+// SerialAlloc asks AppendDownAlloc for a block of serials.
+type SerialAlloc struct {
+	Counter string // the counter's name; it starts at 0
+	Count   uint64 // serials wanted, at least 1
+	Max     uint64 // the highest serial the counter may hand out
+	// Once, if not empty, makes the allocation happen at most once for this
+	// key, e.g. the id of the request it answers.
+	Once string
+	// Fill writes the block first..last into e (its payload). It runs inside
+	// the transaction; an error rolls everything back.
+	Fill func(e *syncproto.Event, first, last uint64) error
+}
+
+// ErrSerialsExhausted is returned when a counter cannot give a whole block.
+var ErrSerialsExhausted = errors.New("号段已分配完 / serials used up")
 
 // Unit is one piece of work in a group commit. Any field may be empty.
 type Unit struct {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/yizhan/yizhan/hub/store"
 )
@@ -24,7 +26,13 @@ import (
 //	               hlc (first event): the case list, one row per exception,
 //	               complaint, notice and template, rewritten by store.Summarize
 //	               in the transaction that stores any of its events; indexes
-//	               on (kind, open, hlc) and (kind, outlet, open, hlc)
+//	               on (kind, open, hlc) and (kind, outlet, open, hlc); since
+//	               migration 4 also manifests, handovers, tariff and
+//	               prohibited-items versions
+//	serials        name PK, next: hub-wide serial counters (waybill blocks),
+//	               advanced in the transaction that appends the event
+//	serial_once    key PK, down_seq: allocations that happen at most once,
+//	               e.g. one block per outlet request
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -105,12 +113,34 @@ CREATE TABLE cases (
 CREATE INDEX cases_open ON cases (kind, open, hlc);
 CREATE INDEX cases_outlet ON cases (kind, outlet, open, hlc);
 `, backfillCases},
+	{4, "list manifests, handovers, tariffs and prohibited lists; add serial counters", `
+CREATE TABLE serials (
+	name TEXT PRIMARY KEY,
+	next INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE serial_once (
+	key      TEXT PRIMARY KEY,
+	down_seq INTEGER NOT NULL
+) WITHOUT ROWID;
+`, backfill("manifest", "handover", "tariff", "prohibited")},
 }
 
 // backfillCases builds the case list from the events already held.
-func backfillCases(ctx context.Context, tx *sql.Tx) error {
+var backfillCases = backfill("exception", "complaint", "notice", "template")
+
+// backfill lists the entities of kinds from the events already held.
+func backfill(kinds ...string) func(ctx context.Context, tx *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error { return backfillKinds(ctx, tx, kinds) }
+}
+
+func backfillKinds(ctx context.Context, tx *sql.Tx, kinds []string) error {
+	like := make([]string, len(kinds))
+	args := make([]any, len(kinds))
+	for i, k := range kinds {
+		like[i], args[i] = "type LIKE ?", k+".%"
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT type, subject FROM events
-		WHERE subject <> '' AND (type LIKE 'exception.%' OR type LIKE 'complaint.%' OR type LIKE 'notice.%' OR type LIKE 'template.%')`)
+		WHERE subject <> '' AND (`+strings.Join(like, " OR ")+`)`, args...)
 	if err != nil {
 		return err
 	}
@@ -121,7 +151,7 @@ func backfillCases(ctx context.Context, tx *sql.Tx) error {
 			rows.Close()
 			return err
 		}
-		if kind := store.CaseKind(typ); kind != "" {
+		if kind := store.CaseKind(typ); kind != "" && slices.Contains(kinds, kind) {
 			todo[caseKey{kind, subject}] = true
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"time"
@@ -522,6 +523,13 @@ func (s *Store) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, err
 
 // AppendDown implements store.Store.
 func (s *Store) AppendDown(ctx context.Context, e *syncproto.Event) (uint64, error) {
+	return s.AppendDownAlloc(ctx, e, store.SerialAlloc{})
+}
+
+// AppendDownAlloc implements store.Store. A zero a allocates nothing. The
+// write connection begins IMMEDIATE transactions, so two allocations
+// serialise on the database lock, across processes too.
+func (s *Store) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a store.SerialAlloc) (uint64, error) {
 	if e.Origin != syncproto.HubOrigin {
 		return 0, fmt.Errorf("downlink event has origin %q, want %q", e.Origin, syncproto.HubOrigin)
 	}
@@ -536,6 +544,11 @@ func (s *Store) AppendDown(ctx context.Context, e *syncproto.Event) (uint64, err
 		return 0, fmt.Errorf("read downlink head: %w", err)
 	}
 	e.Seq = uint64(top) + 1
+	if a.Fill != nil {
+		if err := allocate(ctx, tx, e, a); err != nil {
+			return 0, err
+		}
+	}
 	js, err := json.Marshal(e)
 	if err != nil {
 		return 0, fmt.Errorf("encode downlink event: %w", err)
@@ -561,6 +574,40 @@ func (s *Store) AppendDown(ctx context.Context, e *syncproto.Event) (uint64, err
 		return 0, fmt.Errorf("commit downlink event to %s: %w", s.path, err)
 	}
 	return e.Seq, nil
+}
+
+// allocate takes a's block from its counter inside tx and fills e.
+func allocate(ctx context.Context, tx *sql.Tx, e *syncproto.Event, a store.SerialAlloc) error {
+	if a.Count == 0 || a.Counter == "" || a.Max > math.MaxInt64-1 {
+		return fmt.Errorf("allocate %q: count %d or max %d out of range", a.Counter, a.Count, a.Max)
+	}
+	if a.Once != "" {
+		res, err := tx.ExecContext(ctx, `INSERT INTO serial_once (key, down_seq) VALUES (?, ?) ON CONFLICT DO NOTHING`, a.Once, int64(e.Seq))
+		if err != nil {
+			return fmt.Errorf("allocate %s once for %s: %w", a.Counter, a.Once, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("allocation for %s: %w", a.Once, store.ErrExists)
+		}
+	}
+	var next int64
+	err := tx.QueryRowContext(ctx, `SELECT next FROM serials WHERE name = ?`, a.Counter).Scan(&next)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read serial counter %s: %w", a.Counter, err)
+	}
+	first := uint64(next)
+	if first > a.Max || a.Max-first+1 < a.Count {
+		return fmt.Errorf("%w: %s has %d left, %d wanted", store.ErrSerialsExhausted, a.Counter, a.Max+1-min(first, a.Max+1), a.Count)
+	}
+	last := first + a.Count - 1
+	if err := a.Fill(e, first, last); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO serials (name, next) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET next = excluded.next`,
+		a.Counter, int64(last+1)); err != nil {
+		return fmt.Errorf("advance serial counter %s: %w", a.Counter, err)
+	}
+	return nil
 }
 
 // Down implements store.Store.

@@ -382,6 +382,18 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("backfilled row = %s %s %v", state, outlet, open)
 			}
 		},
+		4: func(t *testing.T, db *sql.DB) {
+			mustHaveTable(t, db, "serials")
+			mustHaveTable(t, db, "serial_once")
+			// The manifest held before the migration is listed under its target.
+			var state, outlet, label string
+			if err := db.QueryRow(`SELECT state, outlet, label FROM cases WHERE kind = 'manifest' AND id = 'M1'`).Scan(&state, &outlet, &label); err != nil {
+				t.Fatalf("manifest held before the migration is not listed: %v", err)
+			}
+			if state != "published" || outlet != "KEEP" || label != "L1" {
+				t.Errorf("backfilled row = %s %s %s", state, outlet, label)
+			}
+		},
 	}
 	// seeds put rows in a database at the version before the key, for the
 	// migration to carry over or build upon.
@@ -389,6 +401,8 @@ func TestMigrations(t *testing.T) {
 		3: `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at)
 			VALUES ('KEEP', 1, 'e1', 100, 'clerk', 'complaint.received', 1, 'C1',
 			'{"ticket":"T1","channel":"counter","type":"complaint","category":"delay","severity":"routine","text":"late","at":1000}', 1)`,
+		4: `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, target, payload, received_at)
+			VALUES ('hub', 1, 'm1', 100, 'ho', 'manifest.published', 1, 'M1', 'KEEP', '{"waybills":["SF1"],"line":"L1","expected_at":5,"at":1}', 1)`,
 	}
 	for _, m := range migrations {
 		check, ok := checks[m.version]
