@@ -57,6 +57,80 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 	h("GET /api/v1/handovers/{id}", s.getHandover)
 	h("POST /api/v1/handovers/{id}/scans", s.postHandoverScan)
 	h("POST /api/v1/handovers/{id}/close", s.postHandoverClose)
+	h("POST /api/v1/dispatches", s.postDispatch)
+	h("GET /api/v1/dispatches", s.getDispatches)
+	h("GET /api/v1/dispatches/open", s.getOpenAtDayEnd)
+	h("GET /api/v1/dispatches/{id}", s.getDispatch)
+	h("POST /api/v1/parcels/{waybill}/undelivered", s.postUndelivered)
+	h("POST /api/v1/parcels/{waybill}/delivered", s.postDelivered)
+}
+
+func (s *Server) postDispatch(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req workflow.DispatchReq
+	if !decode(w, r, workflow.MaxHandoverSignatureBytes+64<<10, &req) {
+		return
+	}
+	b, err := s.Workflow.Dispatch(r.Context(), a, req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"batch": b})
+}
+
+func (s *Server) getDispatches(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	bs, err := s.Workflow.Batches(limit(r, 100))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"batches": nonNil(bs)})
+}
+
+func (s *Server) getDispatch(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	b, err := s.Workflow.Batch(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"batch": b})
+}
+
+func (s *Server) getOpenAtDayEnd(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	ws, err := s.Workflow.OpenAtDayEnd()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"open": nonNil(ws)})
+}
+
+func (s *Server) postUndelivered(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req workflow.ReturnReq
+	if !decode(w, r, 4<<10, &req) {
+		return
+	}
+	p, err := s.Workflow.ReturnUndelivered(r.Context(), a, r.PathValue("waybill"), req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcel": p})
+}
+
+func (s *Server) postDelivered(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req struct {
+		Proof workflow.SignatureReq `json:"proof"`
+	}
+	if !decode(w, r, workflow.MaxHandoverSignatureBytes+4<<10, &req) {
+		return
+	}
+	p, err := s.Workflow.Delivered(r.Context(), a, r.PathValue("waybill"), req.Proof)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"parcel": p})
 }
 
 func (s *Server) getManifests(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {

@@ -46,6 +46,7 @@ const (
 	KindTemplate  = "template"
 	KindManifest  = "manifest"
 	KindHandover  = "handover"
+	KindDispatch  = "dispatch"
 )
 
 // kindOf maps an event type to the entity it changes, or "".
@@ -79,8 +80,8 @@ func entityKey(kind, id string) []byte {
 	return append(append(append([]byte(kind), 0), id...), 0)
 }
 
-func eventKey(kind string, ev *syncproto.Event) []byte {
-	k := entityKey(kind, ev.Subject)
+func eventKey(kind, id string, ev *syncproto.Event) []byte {
+	k := entityKey(kind, id)
 	k = binary.BigEndian.AppendUint64(k, uint64(ev.HLC))
 	k = append(append(k, ev.Origin...), 0)
 	return binary.BigEndian.AppendUint64(k, ev.Seq)
@@ -108,6 +109,8 @@ func fold(tx *bolt.Tx, kind, id string, evs []syncproto.Event) any {
 	switch kind {
 	case KindManifest:
 		return lifecycle.FoldManifest(id, evs)
+	case KindDispatch:
+		return foldBatch(id, evs)
 	case KindHandover:
 		return lifecycle.FoldHandover(id, evs, sessionManifests(tx, evs))
 	case KindParcel:
@@ -157,12 +160,47 @@ func (projector) Project(tx *bolt.Tx, ev *syncproto.Event) error { return apply(
 
 func (projector) ApplyDown(tx *bolt.Tx, ev *syncproto.Event) error { return apply(tx, ev, false) }
 
-// apply stores ev with its entity and re-folds the entity. A step recorded
-// here (local) that is illegal now is refused before anything is written; a
-// step from head office is a fact and is folded, conflicts and all.
-func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
+// target is one entity an event belongs to.
+type target struct{ kind, id string }
+
+// targets lists the entities ev belongs to. Most events have one, their
+// subject; a dispatch batch also belongs to every parcel in it, and a
+// delivery or return also to the batch it closes.
+func targets(ev *syncproto.Event) []target {
+	if strings.HasPrefix(ev.Type, "dispatch.") {
+		switch ev.Type {
+		case lifecycle.DispatchOut:
+			out := []target{{KindDispatch, ev.Subject}}
+			for _, w := range lifecycle.Subjects(ev)[1:] {
+				out = append(out, target{KindParcel, w})
+			}
+			return out
+		case lifecycle.DispatchReturned, lifecycle.DispatchDelivered:
+			var b struct {
+				Batch string `json:"batch"`
+			}
+			out := []target{{KindParcel, ev.Subject}}
+			if json.Unmarshal(ev.Payload, &b) == nil && b.Batch != "" {
+				out = append(out, target{KindDispatch, b.Batch})
+			}
+			return out
+		}
+		return nil
+	}
 	kind := kindOf(ev.Type)
 	if kind == "" || ev.Subject == "" {
+		return nil
+	}
+	return []target{{kind, ev.Subject}}
+}
+
+// apply stores ev with each entity it belongs to and re-folds them. A step
+// recorded here (local) that is illegal now is refused before anything is
+// written; a step from head office is a fact and is folded, conflicts and
+// all.
+func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
+	ts := targets(ev)
+	if len(ts) == 0 {
 		return nil
 	}
 	for _, b := range allBuckets {
@@ -170,33 +208,46 @@ func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
 			return err
 		}
 	}
-	evs, err := entityEvents(tx, kind, ev.Subject)
-	if err != nil {
-		return err
-	}
-	if local {
-		if err := checkLocal(tx, kind, ev, evs); err != nil {
+	known := make([][]syncproto.Event, len(ts))
+	for i, t := range ts {
+		evs, err := entityEvents(tx, t.kind, t.id)
+		if err != nil {
 			return err
 		}
+		if local {
+			if err := checkLocal(tx, t.kind, t.id, ev, evs); err != nil {
+				return err
+			}
+		}
+		known[i] = evs
 	}
 	raw, err := json.Marshal(ev)
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketEvents).Put(eventKey(kind, ev), raw); err != nil {
+	for i, t := range ts {
+		if err := applyTo(tx, t, ev, raw, known[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyTo(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, evs []syncproto.Event) error {
+	if err := tx.Bucket(bucketEvents).Put(eventKey(t.kind, t.id, ev), raw); err != nil {
 		return err
 	}
 	if len(evs) == 0 {
-		lk := binary.BigEndian.AppendUint64(append([]byte(kind), 0), uint64(ev.HLC))
-		if err := tx.Bucket(bucketList).Put(append(lk, ev.Subject...), nil); err != nil {
+		lk := binary.BigEndian.AppendUint64(append([]byte(t.kind), 0), uint64(ev.HLC))
+		if err := tx.Bucket(bucketList).Put(append(lk, t.id...), nil); err != nil {
 			return err
 		}
 	}
 	evs = append(evs, *ev)
-	state := fold(tx, kind, ev.Subject, evs)
+	state := fold(tx, t.kind, t.id, evs)
 	if p, ok := state.(lifecycle.Parcel); ok {
 		var old lifecycle.Parcel
-		if _, err := getState(tx, kind, ev.Subject, &old); err != nil {
+		if _, err := getState(tx, t.kind, t.id, &old); err != nil {
 			return err
 		}
 		if err := indexParcel(tx, &old, &p); err != nil {
@@ -209,67 +260,40 @@ func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
 	}
 	// The open index is what timers walk, so finished work costs them nothing.
 	if isOpen(state) {
-		err = tx.Bucket(bucketOpen).Put(stateKey(kind, ev.Subject), nil)
+		err = tx.Bucket(bucketOpen).Put(stateKey(t.kind, t.id), nil)
 	} else {
-		err = tx.Bucket(bucketOpen).Delete(stateKey(kind, ev.Subject))
+		err = tx.Bucket(bucketOpen).Delete(stateKey(t.kind, t.id))
 	}
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bucketState).Put(stateKey(kind, ev.Subject), st)
-}
-
-func isOpen(state any) bool {
-	switch v := state.(type) {
-	case lifecycle.Handover:
-		// A closed session stays listed until its exceptions are raised
-		// (the service removes it then), so a crash in between is retried.
-		return v.State != ""
-	case lifecycle.Parcel:
-		return v.State == lifecycle.ParcelStateInbound || v.State == lifecycle.ParcelStateInStock || v.State == lifecycle.ParcelStateOverdue
-	case lifecycle.Exception:
-		return v.State != "" && v.State != lifecycle.ExceptionStateClosed
-	case lifecycle.Complaint:
-		return v.State != "" && v.State != lifecycle.ComplaintStateClosed
-	}
-	return false
-}
-
-// openIDs lists the ids of unfinished entities of kind.
-func openIDs(tx *bolt.Tx, kind string) []string {
-	b := tx.Bucket(bucketOpen)
-	if b == nil {
-		return nil
-	}
-	var ids []string
-	prefix := append([]byte(kind), 0)
-	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		ids = append(ids, string(k[len(prefix):]))
-	}
-	return ids
+	return tx.Bucket(bucketState).Put(stateKey(t.kind, t.id), st)
 }
 
 // checkLocal refuses a step recorded at this outlet that the current state
 // does not allow — the last line of defence when two clerks act at once.
-func checkLocal(tx *bolt.Tx, kind string, ev *syncproto.Event, evs []syncproto.Event) error {
+func checkLocal(tx *bolt.Tx, kind, id string, ev *syncproto.Event, evs []syncproto.Event) error {
 	switch kind {
+	case KindDispatch:
+		return nil // each parcel in the batch is checked as its own target
 	case KindParcel:
-		p := lifecycle.FoldParcel(ev.Subject, evs)
+		p := lifecycle.FoldParcel(id, evs)
 		if err := p.Check(ev.Type); err != nil {
 			return err
 		}
-		if ev.Type == lifecycle.ParcelShelved {
-			var s lifecycle.ShelvedV1
-			if err := json.Unmarshal(ev.Payload, &s); err != nil {
+		var code struct {
+			Code string `json:"code"`
+		}
+		if ev.Type == lifecycle.ParcelShelved || ev.Type == lifecycle.DispatchReturned {
+			if err := json.Unmarshal(ev.Payload, &code); err != nil {
 				return err
 			}
-			if w := tx.Bucket(bucketCodes).Get([]byte(s.Code)); w != nil && string(w) != ev.Subject {
+			if w := tx.Bucket(bucketCodes).Get([]byte(code.Code)); code.Code != "" && w != nil && string(w) != id {
 				return ErrCodeTaken
 			}
 		}
 	case KindException:
-		x := lifecycle.FoldException(ev.Subject, evs)
+		x := lifecycle.FoldException(id, evs)
 		if ev.Type == lifecycle.ExceptionStep {
 			var s lifecycle.ExceptionStepV1
 			if err := json.Unmarshal(ev.Payload, &s); err != nil {
@@ -281,7 +305,7 @@ func checkLocal(tx *bolt.Tx, kind string, ev *syncproto.Event, evs []syncproto.E
 			return &lifecycle.DuplicateError{Msg: "异常件已登记 / exception already reported"}
 		}
 	case KindComplaint:
-		c := lifecycle.FoldComplaint(ev.Subject, evs)
+		c := lifecycle.FoldComplaint(id, evs)
 		if ev.Type == lifecycle.ComplaintStep {
 			var s lifecycle.ComplaintStepV1
 			if err := json.Unmarshal(ev.Payload, &s); err != nil {
@@ -293,7 +317,7 @@ func checkLocal(tx *bolt.Tx, kind string, ev *syncproto.Event, evs []syncproto.E
 			return &lifecycle.DuplicateError{Msg: "投诉已登记 / complaint already recorded"}
 		}
 	case KindHandover:
-		h := lifecycle.FoldHandover(ev.Subject, evs, sessionManifests(tx, append(evs, *ev)))
+		h := lifecycle.FoldHandover(id, evs, sessionManifests(tx, append(evs, *ev)))
 		if err := h.Check(ev.Type); err != nil {
 			return err
 		}
@@ -359,4 +383,55 @@ func sessionManifests(tx *bolt.Tx, evs []syncproto.Event) []lifecycle.Manifest {
 		}
 	}
 	return out
+}
+
+// Batch is a dispatch batch with its courier's results so far.
+type Batch struct {
+	ID string `json:"id"`
+	lifecycle.CourierDay
+}
+
+func foldBatch(id string, evs []syncproto.Event) Batch {
+	for i := range evs {
+		if evs[i].Type == lifecycle.DispatchOut {
+			var o lifecycle.DispatchOutV1
+			if json.Unmarshal(evs[i].Payload, &o) == nil {
+				return Batch{ID: id, CourierDay: lifecycle.FoldCourierDay(o.Courier, o.Day, evs)}
+			}
+		}
+	}
+	return Batch{ID: id}
+}
+
+func isOpen(state any) bool {
+	switch v := state.(type) {
+	case lifecycle.Handover:
+		// A closed session stays listed until its exceptions are raised
+		// (the service removes it then), so a crash in between is retried.
+		return v.State != ""
+	case lifecycle.Parcel:
+		return v.State == lifecycle.ParcelStateInbound || v.State == lifecycle.ParcelStateInStock || v.State == lifecycle.ParcelStateOverdue
+	case lifecycle.Exception:
+		return v.State != "" && v.State != lifecycle.ExceptionStateClosed
+	case lifecycle.Complaint:
+		return v.State != "" && v.State != lifecycle.ComplaintStateClosed
+	case Batch:
+		return len(v.Open) > 0
+	}
+	return false
+}
+
+// openIDs lists the ids of unfinished entities of kind.
+func openIDs(tx *bolt.Tx, kind string) []string {
+	b := tx.Bucket(bucketOpen)
+	if b == nil {
+		return nil
+	}
+	var ids []string
+	prefix := append([]byte(kind), 0)
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		ids = append(ids, string(k[len(prefix):]))
+	}
+	return ids
 }

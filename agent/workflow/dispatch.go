@@ -1,0 +1,172 @@
+package workflow
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+)
+
+// DayEnd is when a courier's parcels still out count as open at day end,
+// in the outlet's local time.
+var DayEnd = 21 * time.Hour
+
+// DispatchReq is a batch of parcels a courier takes out for delivery.
+type DispatchReq struct {
+	Courier     string       `json:"courier"`
+	CourierName string       `json:"courier_name,omitempty"`
+	Waybills    []string     `json:"waybills"`
+	Signature   SignatureReq `json:"signature"` // the courier's
+}
+
+// Dispatch hands a batch of parcels to a named courier (出库派送); the
+// courier signs once for the batch.
+func (s *Service) Dispatch(ctx context.Context, a Actor, r DispatchReq) (Batch, error) {
+	sig, err := r.Signature.signature()
+	if err != nil {
+		return Batch{}, err
+	}
+	if sig.Signer == "" {
+		sig.Signer = strings.TrimSpace(r.Courier)
+	}
+	if sig.Signer == a.ID {
+		return Batch{}, bad("须由快递员本人签字 / the courier signs, not the clerk")
+	}
+	var ws []string
+	for _, w := range r.Waybills {
+		if w = strings.TrimSpace(w); w != "" && !slices.Contains(ws, w) {
+			ws = append(ws, w)
+		}
+	}
+	out := lifecycle.DispatchOutV1{Courier: strings.TrimSpace(r.Courier), CourierName: strings.TrimSpace(r.CourierName),
+		Day: s.day(), Waybills: ws, Signature: sig, Staff: a.ID, At: s.now()}
+	if err := lifecycle.CheckDispatch(out); err != nil {
+		return Batch{}, &InputError{Msg: err.Error()}
+	}
+	for _, w := range ws {
+		p, err := s.Parcel(w)
+		if err != nil {
+			return Batch{}, err
+		}
+		if err := p.Check(lifecycle.DispatchOut); err != nil {
+			return Batch{}, err
+		}
+	}
+	id := newID()
+	if _, err := s.append(ctx, a, lifecycle.DispatchOut, id, out); err != nil {
+		return Batch{}, err
+	}
+	return s.Batch(id)
+}
+
+// day is the outlet's business day in hub-corrected local time.
+func (s *Service) day() string { return s.cfg.HubNow().Local().Format("2006-01-02") }
+
+// Batch returns a dispatch batch and what became of its parcels.
+func (s *Service) Batch(id string) (Batch, error) {
+	var b Batch
+	ok, err := s.read(KindDispatch, id, &b)
+	if err == nil && !ok {
+		err = &NotFound{What: "派送批次 / dispatch batch " + id}
+	}
+	return b, err
+}
+
+// Batches lists dispatch batches, newest first.
+func (s *Service) Batches(n int) ([]Batch, error) { return list[Batch](s, KindDispatch, n, nil) }
+
+// OpenAtDayEnd lists the parcels of today's batches that are neither
+// delivered nor returned, once the day's end has passed.
+func (s *Service) OpenAtDayEnd() ([]string, error) {
+	now := s.cfg.HubNow().Local()
+	y, m, d := now.Date()
+	end := time.Date(y, m, d, 0, 0, 0, 0, now.Location()).Add(DayEnd)
+	bs, err := openStates[Batch](s, KindDispatch)
+	var out []string
+	for _, b := range bs {
+		if b.Day < s.day() || now.After(end) {
+			out = append(out, b.Open...)
+		}
+	}
+	return out, err
+}
+
+// ReturnReq is a parcel a courier brings back undelivered.
+type ReturnReq struct {
+	Reason      string `json:"reason"`      // one of lifecycle.NonDeliveryReasons
+	Disposition string `json:"disposition"` // restock or return
+	Shelf       string `json:"shelf,omitempty"`
+	Layer       string `json:"layer,omitempty"`
+	Note        string `json:"note,omitempty"`
+}
+
+// ReturnUndelivered records a parcel brought back with its non-delivery
+// reason, back on a shelf with a new pickup code or into the return flow.
+func (s *Service) ReturnUndelivered(ctx context.Context, a Actor, waybill string, r ReturnReq) (lifecycle.Parcel, error) {
+	p, err := s.Parcel(waybill)
+	if err != nil {
+		return p, err
+	}
+	if err := p.Check(lifecycle.DispatchReturned); err != nil {
+		return p, err
+	}
+	ret := lifecycle.DispatchReturnedV1{Batch: p.Batch, Courier: p.Courier, Reason: r.Reason, Disposition: r.Disposition,
+		Note: strings.TrimSpace(r.Note), Staff: a.ID, At: s.now()}
+	for try := 0; try < 20; try++ {
+		if r.Disposition == lifecycle.DispositionRestock {
+			if !shelfPart(r.Shelf) || !shelfPart(r.Layer) {
+				return p, bad("重新上架须填写货架与层 / restocking needs a shelf and a layer (1-3 letters or digits)")
+			}
+			n, err := rand.Int(rand.Reader, big.NewInt(10000))
+			if err != nil {
+				return p, err
+			}
+			ret.Shelf, ret.Layer, ret.Code = r.Shelf, r.Layer, fmt.Sprintf("%s-%s-%04d", r.Shelf, r.Layer, n.Int64())
+			if w, _ := s.lookupCode(ret.Code); w != "" {
+				continue
+			}
+		}
+		if err := lifecycle.CheckReturned(ret); err != nil {
+			return p, &InputError{Msg: err.Error()}
+		}
+		_, err := s.append(ctx, a, lifecycle.DispatchReturned, waybill, ret)
+		if errors.Is(err, ErrCodeTaken) {
+			continue
+		}
+		if err != nil {
+			return p, err
+		}
+		return s.Parcel(waybill)
+	}
+	return p, bad("货架 %s 层 %s 已满，换一层 / shelf %s layer %s is full: use another layer", r.Shelf, r.Layer, r.Shelf, r.Layer)
+}
+
+// Delivered records a delivery with the recipient's proof, as the courier
+// reports it back at the outlet.
+func (s *Service) Delivered(ctx context.Context, a Actor, waybill string, proof SignatureReq) (lifecycle.Parcel, error) {
+	p, err := s.Parcel(waybill)
+	if err != nil {
+		return p, err
+	}
+	if err := p.Check(lifecycle.DispatchDelivered); err != nil {
+		return p, err
+	}
+	sig, err := proof.signature()
+	if err != nil {
+		return p, err
+	}
+	d := lifecycle.DispatchDeliveredV1{Batch: p.Batch, Courier: p.Courier, Proof: sig, At: s.now()}
+	if err := lifecycle.CheckDelivered(d); err != nil {
+		return p, &InputError{Msg: err.Error()}
+	}
+	if _, err := s.append(ctx, a, lifecycle.DispatchDelivered, waybill, d); err != nil {
+		return p, err
+	}
+	return s.Parcel(waybill)
+}
