@@ -85,6 +85,7 @@ func Handler(opt Options) http.Handler {
 	mux.Handle("POST /api/v1/downlink", a.auth(a.downlink))
 	mux.Handle("GET /api/v1/rejects", a.auth(a.rejects))
 	a.caseRoutes(mux)
+	a.stockRoutes(mux)
 	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
 	}))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/ingest"
+	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -81,6 +82,8 @@ func (a *api) caseErr(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusConflict, map[string]any{"error": se.Error(), "state": se.State, "allowed": allowed})
 	case errors.As(err, &ie), errors.Is(err, ingest.ErrInvalidDownlink):
 		writeErr(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, store.ErrSerialsExhausted):
+		writeErr(w, http.StatusConflict, err.Error()+" — 请换号段前缀 / configure another waybill prefix")
 	default:
 		a.fail(w, r, err)
 	}

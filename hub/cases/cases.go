@@ -11,6 +11,7 @@
 package cases
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,6 +35,7 @@ import (
 type Store interface {
 	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
 	Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, error)
+	Outlet(ctx context.Context, id string) (store.Outlet, error)
 }
 
 // Publisher records hub events in the downlink log, ordered after a stamp.
@@ -50,6 +52,13 @@ type Options struct {
 	Now func() time.Time
 	// SLA is the complaint service level; lifecycle.DefaultSLA where zero.
 	SLA lifecycle.SLA
+	// Alloc hands out waybill blocks; without it allocation is refused.
+	Alloc Allocator
+	// WaybillBlock is the size of a block allocated on an outlet's request
+	// that names none. Default 1000.
+	WaybillBlock int
+	// WaybillPrefix and WaybillCountry make the S10 numbers; default YZ, CN.
+	WaybillPrefix, WaybillCountry string
 }
 
 // Service folds cases and takes head office's steps.
@@ -73,6 +82,16 @@ func New(opt Options) (*Service, error) {
 	}
 	if opt.SLA.Result <= 0 {
 		opt.SLA.Result = lifecycle.DefaultSLA.Result
+	}
+	if opt.WaybillBlock == 0 {
+		opt.WaybillBlock = 1000
+	}
+	opt.WaybillPrefix, opt.WaybillCountry = cmp.Or(opt.WaybillPrefix, "YZ"), cmp.Or(opt.WaybillCountry, "CN")
+	if opt.WaybillBlock < 1 || opt.WaybillBlock > lifecycle.MaxBlockSize {
+		return nil, fmt.Errorf("cases: waybill block size %d must be 1 to %d", opt.WaybillBlock, lifecycle.MaxBlockSize)
+	}
+	if err := lifecycle.CheckBlock(lifecycle.WaybillBlockV1{Prefix: opt.WaybillPrefix, Country: opt.WaybillCountry}); err != nil {
+		return nil, fmt.Errorf("cases: %w", err)
 	}
 	return &Service{opt: opt}, nil
 }

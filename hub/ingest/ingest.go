@@ -16,7 +16,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,6 +81,8 @@ type Hub struct {
 	pubMu sync.RWMutex
 	pub   Publisher
 
+	onBatch atomic.Pointer[BatchFunc]
+
 	sem      chan struct{}
 	inflight sync.WaitGroup
 }
@@ -94,6 +98,15 @@ type reply struct {
 	res store.Result
 	err error
 }
+
+// BatchFunc is told about an outlet's committed events before the batch is
+// acknowledged. A batch the outlet sends again (no ack seen) is told again,
+// so a BatchFunc must be idempotent; in exchange, work it does is never lost
+// to a crash between the commit and the ack.
+type BatchFunc func(ctx context.Context, outlet string, evs []syncproto.Event)
+
+// SetBatchFunc sets the function told about committed batches.
+func (h *Hub) SetBatchFunc(f BatchFunc) { h.onBatch.Store(&f) }
 
 // ErrClosed is returned for work submitted after Close.
 var ErrClosed = errors.New("hub is shutting down")
@@ -269,7 +282,24 @@ func (h *Hub) handleBatch(ctx context.Context, outlet string, payload []byte) []
 		h.log.Warn("events dead-lettered", "outlet", outlet, "count", len(res.Rejected),
 			"first_seq", res.Rejected[0].Seq, "code", res.Rejected[0].Code, "reason", res.Rejected[0].Reason)
 	}
+	if f := h.onBatch.Load(); f != nil && *f != nil {
+		(*f)(ctx, outlet, accepted(b.Events, res.Rejected))
+	}
 	return h.ack(outlet, syncproto.Ack{Origin: outlet, AckedSeq: res.AckedSeq, HubHLC: h.observe(top), Rejected: res.Rejected})
+}
+
+// accepted is evs without the rejected ones.
+func accepted(evs []syncproto.Event, rej []syncproto.Rejection) []syncproto.Event {
+	if len(rej) == 0 {
+		return evs
+	}
+	out := make([]syncproto.Event, 0, len(evs))
+	for _, e := range evs {
+		if !slices.ContainsFunc(rej, func(r syncproto.Rejection) bool { return r.Seq == e.Seq }) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func (h *Hub) handlePull(ctx context.Context, outlet string, payload []byte) []Message {
@@ -451,6 +481,20 @@ func (h *Hub) PublishDown(ctx context.Context, target, typ, subject string, payl
 // side then folds the step after what head office saw, even if that outlet's
 // clock runs further ahead than MaxSkew lets the hub clock follow.
 func (h *Hub) PublishDownAfter(ctx context.Context, after hlc.Timestamp, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error) {
+	return h.publishDown(ctx, after, target, typ, subject, payload, actor, store.SerialAlloc{})
+}
+
+// PublishDownAlloc is PublishDown for an event that hands out a block of a
+// hub-wide serial counter (store.Store.AppendDownAlloc): a.Fill writes the
+// block into the event's payload inside the store's transaction.
+func (h *Hub) PublishDownAlloc(ctx context.Context, target, typ, subject, actor string, a store.SerialAlloc) (uint64, error) {
+	if a.Fill == nil {
+		return 0, fmt.Errorf("%w: no Fill for serial counter %q", ErrInvalidDownlink, a.Counter)
+	}
+	return h.publishDown(ctx, 0, target, typ, subject, nil, actor, a)
+}
+
+func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ, subject string, payload json.RawMessage, actor string, a store.SerialAlloc) (uint64, error) {
 	if target != syncproto.TargetAll {
 		if err := syncproto.ValidOutletID(target); err != nil {
 			return 0, fmt.Errorf("%w: target: %v (or %q for all outlets)", ErrInvalidDownlink, err, syncproto.TargetAll)
@@ -471,14 +515,22 @@ func (h *Hub) PublishDownAfter(ctx context.Context, after hlc.Timestamp, target,
 		ID: id.String(), Origin: syncproto.HubOrigin, Seq: 1, HLC: stamp,
 		Actor: actor, Type: typ, V: 1, Subject: subject, Target: target, Payload: payload,
 	}
-	if err := syncproto.CheckEvent(&e); err != nil {
-		var de *syncproto.DecodeError
-		if errors.As(err, &de) {
-			return 0, fmt.Errorf("%w: %s", ErrInvalidDownlink, de.Reason)
+	var seq uint64
+	if a.Fill == nil {
+		if err := checkDown(&e); err != nil {
+			return 0, err
 		}
-		return 0, fmt.Errorf("%w: %v", ErrInvalidDownlink, err)
+		seq, err = h.st.AppendDown(ctx, &e)
+	} else {
+		fill := a.Fill
+		a.Fill = func(e *syncproto.Event, first, last uint64) error {
+			if err := fill(e, first, last); err != nil {
+				return err
+			}
+			return checkDown(e)
+		}
+		seq, err = h.st.AppendDownAlloc(ctx, &e, a)
 	}
-	seq, err := h.st.AppendDown(ctx, &e)
 	if err != nil {
 		return 0, err
 	}
@@ -486,6 +538,17 @@ func (h *Hub) PublishDownAfter(ctx context.Context, after hlc.Timestamp, target,
 	h.log.Info("downlink event committed", "seq", seq, "target", target, "type", typ, "subject", subject)
 	h.Poke(ctx, seq)
 	return seq, nil
+}
+
+func checkDown(e *syncproto.Event) error {
+	if err := syncproto.CheckEvent(e); err != nil {
+		var de *syncproto.DecodeError
+		if errors.As(err, &de) {
+			return fmt.Errorf("%w: %s", ErrInvalidDownlink, de.Reason)
+		}
+		return fmt.Errorf("%w: %v", ErrInvalidDownlink, err)
+	}
+	return nil
 }
 
 // Poke broadcasts that the downlink log has reached seq.

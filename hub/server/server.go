@@ -54,6 +54,9 @@ type Config struct {
 	SweepEvery time.Duration
 	// Now is head office's wall clock; time.Now if nil. Tests step it.
 	Now func() time.Time
+	// WaybillBlock is the size of a waybill block allocated on an outlet's
+	// request. Default 1000.
+	WaybillBlock int
 }
 
 // ConfigError is a usage or configuration mistake (exit code 2).
@@ -158,10 +161,12 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Cases, err = cases.New(cases.Options{Store: s.Store, Down: s.Hub, Log: cfg.Log.With("component", "cases"), Now: cfg.Now, SLA: cfg.SLA})
+	s.Cases, err = cases.New(cases.Options{Store: s.Store, Down: s.Hub, Log: cfg.Log.With("component", "cases"), Now: cfg.Now, SLA: cfg.SLA,
+		Alloc: s.Hub, WaybillBlock: cfg.WaybillBlock})
 	if err != nil {
-		return nil, err
+		return nil, &ConfigError{err.Error()}
 	}
+	s.Hub.SetBatchFunc(s.Cases.OnBatch)
 	// Handlers outlive the caller's ctx until Close has drained them.
 	hctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel

@@ -138,6 +138,7 @@ func cmdRun(args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.SLA.FirstReply, "sla-first-reply", lifecycle.DefaultSLA.FirstReply, "complaint first-reply deadline; a breach escalates to head office")
 	fs.DurationVar(&cfg.SLA.Result, "sla-result", lifecycle.DefaultSLA.Result, "complaint result deadline; a breach escalates to head office")
 	fs.DurationVar(&cfg.SweepEvery, "sweep-every", time.Minute, "how often the head-office SLA and suspected-loss timers run")
+	fs.IntVar(&cfg.WaybillBlock, "waybill-block", 1000, "waybill numbers per block allocated when an outlet asks for more (1–100000)")
 	logFormat := fs.String("log-format", "json", "log format: json or text")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	if err := parse(fs, args); err != nil {

@@ -1,0 +1,125 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/yizhan/yizhan/hub/cases"
+)
+
+// stockRoutes serve what head office sends outlets for the counter work:
+// manifests, waybill blocks, the tariff and the prohibited-items list, and
+// the outlets' handovers, read-only.
+func (a *api) stockRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/manifests", a.auth(a.manifests))
+	mux.Handle("POST /api/v1/manifests", a.auth(a.publishManifest))
+	mux.Handle("GET /api/v1/manifests/{id}", a.auth(a.manifest))
+	mux.Handle("PUT /api/v1/manifests/{id}", a.auth(a.amendManifest))
+	mux.Handle("GET /api/v1/handovers", a.auth(a.handovers))
+	mux.Handle("GET /api/v1/handovers/{id}", a.auth(a.handover))
+	mux.Handle("POST /api/v1/outlets/{id}/waybill-blocks", a.auth(a.allocateBlock))
+	mux.Handle("GET /api/v1/outlets/{id}/waybills", a.auth(a.waybills))
+	mux.Handle("GET /api/v1/tariffs", a.auth(a.tariff))
+	mux.Handle("POST /api/v1/tariffs", a.auth(a.publishTariff))
+	mux.Handle("GET /api/v1/prohibited-lists", a.auth(a.prohibited))
+	mux.Handle("POST /api/v1/prohibited-lists", a.auth(a.publishProhibited))
+}
+
+// answer writes v with status, or the error as caseErr does.
+func (a *api) answer(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		a.caseErr(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+func (a *api) manifests(w http.ResponseWriter, r *http.Request) {
+	outlet, _, limit, ok := listArgs(w, r)
+	if !ok {
+		return
+	}
+	ms, err := a.opt.Cases.Manifests(r.Context(), outlet, limit)
+	a.answer(w, r, http.StatusOK, map[string]any{"manifests": ms}, err)
+}
+
+func (a *api) manifest(w http.ResponseWriter, r *http.Request) {
+	m, err := a.opt.Cases.Manifest(r.Context(), r.PathValue("id"))
+	a.answer(w, r, http.StatusOK, m, err)
+}
+
+func (a *api) publishManifest(w http.ResponseWriter, r *http.Request) {
+	var req cases.ManifestReq
+	if !decode(w, r, &req) {
+		return
+	}
+	m, err := a.opt.Cases.PublishManifest(r.Context(), req)
+	a.answer(w, r, http.StatusCreated, m, err)
+}
+
+func (a *api) amendManifest(w http.ResponseWriter, r *http.Request) {
+	var req cases.ManifestReq
+	if !decode(w, r, &req) {
+		return
+	}
+	m, err := a.opt.Cases.AmendManifest(r.Context(), r.PathValue("id"), req)
+	a.answer(w, r, http.StatusOK, m, err)
+}
+
+func (a *api) handovers(w http.ResponseWriter, r *http.Request) {
+	outlet, open, limit, ok := listArgs(w, r)
+	if !ok {
+		return
+	}
+	hs, err := a.opt.Cases.Handovers(r.Context(), outlet, open, limit)
+	a.answer(w, r, http.StatusOK, map[string]any{"handovers": hs}, err)
+}
+
+func (a *api) handover(w http.ResponseWriter, r *http.Request) {
+	h, err := a.opt.Cases.Handover(r.Context(), r.PathValue("id"))
+	a.answer(w, r, http.StatusOK, h, err)
+}
+
+func (a *api) allocateBlock(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Count int    `json:"count"`
+		Actor string `json:"actor"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	b, err := a.opt.Cases.AllocateBlock(r.Context(), r.PathValue("id"), req.Count, req.Actor, "")
+	a.answer(w, r, http.StatusCreated, b, err)
+}
+
+func (a *api) waybills(w http.ResponseWriter, r *http.Request) {
+	v, err := a.opt.Cases.Waybills(r.Context(), r.PathValue("id"))
+	a.answer(w, r, http.StatusOK, v, err)
+}
+
+func (a *api) tariff(w http.ResponseWriter, r *http.Request) {
+	t, err := a.opt.Cases.Tariff(r.Context())
+	a.answer(w, r, http.StatusOK, t, err)
+}
+
+func (a *api) publishTariff(w http.ResponseWriter, r *http.Request) {
+	var req cases.TariffReq
+	if !decode(w, r, &req) {
+		return
+	}
+	t, err := a.opt.Cases.PublishTariff(r.Context(), req)
+	a.answer(w, r, http.StatusCreated, t, err)
+}
+
+func (a *api) prohibited(w http.ResponseWriter, r *http.Request) {
+	l, err := a.opt.Cases.Prohibited(r.Context())
+	a.answer(w, r, http.StatusOK, l, err)
+}
+
+func (a *api) publishProhibited(w http.ResponseWriter, r *http.Request) {
+	var req cases.ProhibitedReq
+	if !decode(w, r, &req) {
+		return
+	}
+	l, err := a.opt.Cases.PublishProhibited(r.Context(), req)
+	a.answer(w, r, http.StatusCreated, l, err)
+}

@@ -1,0 +1,114 @@
+package cases
+
+import (
+	"context"
+	"strings"
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/tariff"
+)
+
+// TariffReq is a tariff table head office publishes to every outlet.
+type TariffReq struct {
+	tariff.Tariff
+	Actor string `json:"actor"`
+}
+
+// ProhibitedReq is a prohibited-items list head office publishes to every
+// outlet.
+type ProhibitedReq struct {
+	lifecycle.ProhibitedListV1
+	Actor string `json:"actor"`
+}
+
+// PublishTariff validates a tariff table and sends it to every outlet as a
+// new version.
+func (s *Service) PublishTariff(ctx context.Context, r TariffReq) (tariff.Tariff, error) {
+	t := r.Tariff
+	t.Version = strings.TrimSpace(t.Version)
+	if t.Version == "" {
+		return t, bad("价目表须有版本号 / the tariff needs a version")
+	}
+	if len(t.Rates) == 0 || len(t.Zones) == 0 {
+		return t, bad("价目表须有分区和价格 / the tariff needs zones and rates")
+	}
+	if err := t.Validate(); err != nil {
+		return t, bad("%v", err)
+	}
+	if err := s.publishVersion(ctx, store.KindTariff, lifecycle.TariffPublished, t.Version, t, r.Actor); err != nil {
+		return t, err
+	}
+	var out tariff.Tariff
+	err := s.current(ctx, store.KindTariff, lifecycle.TariffPublished, &out)
+	return out, err
+}
+
+// Tariff returns the tariff in force: the newest version published.
+func (s *Service) Tariff(ctx context.Context) (tariff.Tariff, error) {
+	var t tariff.Tariff
+	return t, s.current(ctx, store.KindTariff, lifecycle.TariffPublished, &t)
+}
+
+// PublishProhibited validates a prohibited-items list and sends it to every
+// outlet as a new version.
+func (s *Service) PublishProhibited(ctx context.Context, r ProhibitedReq) (lifecycle.ProhibitedListV1, error) {
+	l := r.ProhibitedListV1
+	l.Version = strings.TrimSpace(l.Version)
+	if err := l.Check(); err != nil {
+		return l, bad("%v", err)
+	}
+	if err := s.publishVersion(ctx, store.KindProhibited, lifecycle.ProhibitedPublished, l.Version, l, r.Actor); err != nil {
+		return l, err
+	}
+	var out lifecycle.ProhibitedListV1
+	err := s.current(ctx, store.KindProhibited, lifecycle.ProhibitedPublished, &out)
+	return out, err
+}
+
+// Prohibited returns the prohibited-items list in force.
+func (s *Service) Prohibited(ctx context.Context) (lifecycle.ProhibitedListV1, error) {
+	var l lifecycle.ProhibitedListV1
+	return l, s.current(ctx, store.KindProhibited, lifecycle.ProhibitedPublished, &l)
+}
+
+// publishVersion sends a new version to every outlet. A version is never
+// republished, so the newest first publication is the one in force and
+// every outlet folds to the same list.
+func (s *Service) publishVersion(ctx context.Context, kind, typ, version string, payload any, actor string) error {
+	if len(version) > syncproto.MaxFieldLen || !plain(version) {
+		return bad("版本号过长或含控制字符 / version must be at most %d bytes without control characters", syncproto.MaxFieldLen)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	evs, err := s.events(ctx, kind, version)
+	if err != nil {
+		return err
+	}
+	if len(evs) > 0 {
+		return bad("版本 %s 已发布，请使用新版本号 / version %s is already published: publish the change as a new version", version, version)
+	}
+	return s.publish(ctx, 0, []string{syncproto.TargetAll}, typ, version, payload, actor)
+}
+
+// current decodes the newest version of kind into v.
+func (s *Service) current(ctx context.Context, kind, typ string, v any) error {
+	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: kind, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return notFound("已发布的版本 / a published " + kind)
+	}
+	evs, err := s.events(ctx, kind, rows[0].ID)
+	if err != nil {
+		return err
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Origin == syncproto.HubOrigin && evs[i].Type == typ && decodeInto(evs[i].Payload, v) {
+			return nil
+		}
+	}
+	return notFound("已发布的版本 / a published " + kind)
+}
