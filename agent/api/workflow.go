@@ -63,6 +63,71 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 	h("GET /api/v1/dispatches/{id}", s.getDispatch)
 	h("POST /api/v1/parcels/{waybill}/undelivered", s.postUndelivered)
 	h("POST /api/v1/parcels/{waybill}/delivered", s.postDelivered)
+	h("GET /api/v1/sending/catalog", s.getSendingCatalog)
+	h("POST /api/v1/sending/quote", s.postQuote)
+	h("POST /api/v1/shipments", s.postShipment)
+	h("GET /api/v1/shipments", s.getShipments)
+	h("GET /api/v1/shipments/{number}", s.getShipment)
+}
+
+// getSendingCatalog gives the counter what it needs to take a parcel in:
+// the tariff and checklist in force, packaging advice, numbers left.
+func (s *Server) getSendingCatalog(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	out := map[string]any{"packaging": workflow.PackagingAdvice, "id_types": lifecycle.IDTypes}
+	if t, err := s.Workflow.Tariff(); err == nil {
+		out["tariff"] = t
+	}
+	if l, err := s.Workflow.Prohibited(); err == nil {
+		out["prohibited"] = l
+	}
+	if st, err := s.Workflow.Waybills(); err == nil {
+		out["waybills"] = map[string]any{"remaining": st.Remaining, "next": st.Next}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) postQuote(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	var req workflow.SendReq
+	if !decode(w, r, 16<<10, &req) {
+		return
+	}
+	q, version, grams, from, err := s.Workflow.Quote(r.Context(), req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"quote": q, "tariff_version": version, "weight_grams": grams, "weight_from": from})
+}
+
+func (s *Server) postShipment(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req workflow.SendReq
+	if !decode(w, r, 16<<10, &req) {
+		return
+	}
+	sh, job, err := s.Workflow.Send(r.Context(), a, req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"shipment": sh, "label_job": job})
+}
+
+func (s *Server) getShipments(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	ss, err := s.Workflow.Shipments(limit(r, 100))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"shipments": nonNil(ss)})
+}
+
+func (s *Server) getShipment(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	sh, err := s.Workflow.Shipment(r.PathValue("number"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"shipment": sh})
 }
 
 func (s *Server) postDispatch(w http.ResponseWriter, r *http.Request, a workflow.Actor) {

@@ -1,6 +1,7 @@
 package peripherals
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -51,3 +52,22 @@ func (m *Manager) ComplaintReceipt(c lifecycle.Complaint, replyBy time.Time) (ui
 // PrinterConfigs lists the configured printers, for previews that should
 // match the printer a label will come out of.
 func (m *Manager) PrinterConfigs() []printer.Config { return m.cfg.Printers }
+
+// StableGrams reads a stable weight from the named scale, waiting for it to
+// settle as long as ctx allows.
+func (m *Manager) StableGrams(ctx context.Context, name string) (int64, error) {
+	sc, ok := m.Scale(name)
+	if !ok {
+		return 0, fmt.Errorf("没有名为 %q 的电子秤 / no scale named %q in the config", name, name)
+	}
+	if _, has := ctx.Deadline(); !has {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	rd, err := sc.StableWeight(ctx, 500*time.Millisecond)
+	if err != nil {
+		return 0, err
+	}
+	return rd.Grams, nil
+}

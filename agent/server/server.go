@@ -119,7 +119,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		Sessions: staff.NewSessions(people), UI: ui.Handler()}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow
-		wc.Keys, wc.Labels, wc.HubNow, wc.Logger = cfg.Keys, a.Devices, client.HubNow, lg
+		wc.Keys, wc.Labels, wc.Scales, wc.HubNow, wc.Logger = cfg.Keys, a.Devices, a.Devices, client.HubNow, lg
 		if cfg.NotifyWebhook != "" {
 			wc.Notifier = workflow.WebhookNotifier{URL: cfg.NotifyWebhook}
 		}

@@ -52,6 +52,7 @@ type Config struct {
 	Keys         *pii.Keys     // seals personal data; required
 	Notifier     Notifier      // default: log only
 	Labels       Labels        // nil: nothing printed
+	Scales       Weigher       // counter scales; nil: weights typed in
 	HubNow       func() time.Time
 	Logger       *slog.Logger
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/tariff"
 )
 
 // Buckets this package owns in the agent's data file. Change this drawing
@@ -39,14 +40,18 @@ var (
 
 // Entity kinds.
 const (
-	KindParcel    = "parcel"
-	KindException = "exception"
-	KindComplaint = "complaint"
-	KindNotice    = "notice"
-	KindTemplate  = "template"
-	KindManifest  = "manifest"
-	KindHandover  = "handover"
-	KindDispatch  = "dispatch"
+	KindParcel     = "parcel"
+	KindException  = "exception"
+	KindComplaint  = "complaint"
+	KindNotice     = "notice"
+	KindTemplate   = "template"
+	KindManifest   = "manifest"
+	KindHandover   = "handover"
+	KindDispatch   = "dispatch"
+	KindTariff     = "tariff"
+	KindProhibited = "prohibited"
+	KindWaybills   = "waybills"
+	KindShipment   = "shipment"
 )
 
 // kindOf maps an event type to the entity it changes, or "".
@@ -58,8 +63,10 @@ func kindOf(typ string) string {
 			return "" // device scans are projected by the event log itself
 		}
 		return KindParcel
-	case "exception", "complaint", "notice", "template", "manifest", "handover":
+	case "exception", "complaint", "notice", "template", "manifest", "handover", "tariff", "prohibited", "shipment":
 		return prefix
+	case "waybill", "waybill_block":
+		return KindWaybills
 	}
 	return ""
 }
@@ -111,6 +118,32 @@ func fold(tx *bolt.Tx, kind, id string, evs []syncproto.Event) any {
 		return lifecycle.FoldManifest(id, evs)
 	case KindDispatch:
 		return foldBatch(id, evs)
+	case KindWaybills:
+		return lifecycle.FoldWaybills(id, evs)
+	case KindTariff:
+		var t TariffState
+		for i := range evs {
+			if evs[i].Origin == syncproto.HubOrigin && json.Unmarshal(evs[i].Payload, &t.Tariff) == nil {
+				t.ID, t.Published = id, true
+			}
+		}
+		return t
+	case KindProhibited:
+		var l ProhibitedState
+		for i := range evs {
+			if evs[i].Origin == syncproto.HubOrigin && json.Unmarshal(evs[i].Payload, &l.ProhibitedListV1) == nil {
+				l.ID, l.Published = id, true
+			}
+		}
+		return l
+	case KindShipment:
+		var sh lifecycle.ShipmentV1
+		for i := range evs {
+			if evs[i].Type == lifecycle.ShipmentAccepted && json.Unmarshal(evs[i].Payload, &sh) == nil {
+				break
+			}
+		}
+		return sh
 	case KindHandover:
 		return lifecycle.FoldHandover(id, evs, sessionManifests(tx, evs))
 	case KindParcel:
@@ -328,7 +361,30 @@ func checkLocal(tx *bolt.Tx, kind, id string, ev *syncproto.Event, evs []syncpro
 			}
 			return h.CheckClose(c)
 		}
-	case KindNotice, KindTemplate, KindManifest:
+	case KindWaybills:
+		if ev.Type == lifecycle.WaybillIssued {
+			stock := lifecycle.FoldWaybills(id, evs)
+			next, err := stock.NextNumber()
+			if err != nil {
+				return err
+			}
+			var iss lifecycle.WaybillIssuedV1
+			if err := json.Unmarshal(ev.Payload, &iss); err != nil {
+				return err
+			}
+			if iss.Number != next {
+				return fmt.Errorf("运单号 %s 不是下一个可用号 %s / waybill number %s is not the next free one (%s)", iss.Number, next, iss.Number, next)
+			}
+			return nil
+		}
+		if ev.Type != lifecycle.WaybillBlockRequested {
+			return fmt.Errorf("只有总部可分配号段 / only head office allocates waybill blocks")
+		}
+	case KindShipment:
+		if len(evs) > 0 {
+			return &lifecycle.DuplicateError{Msg: "运单号已使用 / this waybill number was already used"}
+		}
+	case KindNotice, KindTemplate, KindManifest, KindTariff, KindProhibited:
 		if ev.Type != lifecycle.NoticeAcknowledged {
 			return fmt.Errorf("只有总部可发布 / only head office publishes %s", ev.Type)
 		}
@@ -434,4 +490,18 @@ func openIDs(tx *bolt.Tx, kind string) []string {
 		ids = append(ids, string(k[len(prefix):]))
 	}
 	return ids
+}
+
+// TariffState is the tariff version head office published under an id.
+type TariffState struct {
+	ID        string `json:"id"`
+	Published bool   `json:"published"`
+	tariff.Tariff
+}
+
+// ProhibitedState is a prohibited-items list version.
+type ProhibitedState struct {
+	ID        string `json:"id"`
+	Published bool   `json:"published"`
+	lifecycle.ProhibitedListV1
 }

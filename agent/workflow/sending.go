@@ -1,0 +1,259 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/tariff"
+)
+
+// Weigher reads a stable weight from a named counter scale.
+type Weigher interface {
+	StableGrams(ctx context.Context, scale string) (int64, error)
+}
+
+// PackagingAdvice is what the clerk tells the sender, per item type.
+var PackagingAdvice = map[string]string{
+	"documents":   "文件袋封装，防水 / document envelope, keep dry",
+	"clothing":    "防水袋或纸箱，压实减少体积 / waterproof bag or carton, pack tight to cut volume",
+	"electronics": "原包装或纸箱，四周填充缓冲材料，电池须安装在设备内 / original box or carton with padding on all sides; batteries installed in the device only",
+	"fragile":     "双层纸箱加气泡膜，贴易碎标识 / double carton with bubble wrap, mark as fragile",
+	"food":        "密封包装，不寄生鲜易腐 / sealed packs; no fresh or perishable food",
+	"cosmetics":   "瓶口密封加固，单独装袋防渗漏 / seal and tape caps, bag each item against leaks",
+	"other":       "纸箱包装，内物不晃动 / carton, contents must not move when shaken",
+}
+
+// PartyReq is a sender or recipient as the clerk types them.
+type PartyReq struct {
+	Name     string `json:"name"`
+	Phone    string `json:"phone"`
+	Address  string `json:"address,omitempty"`
+	DestCode string `json:"dest_code,omitempty"`
+}
+
+// SendReq is a parcel taken in for sending at the counter (收寄).
+type SendReq struct {
+	Sender            PartyReq `json:"sender"`
+	SenderIDType      string   `json:"sender_id_type"`
+	SenderIDNumber    string   `json:"sender_id_number"`
+	Recipient         PartyReq `json:"recipient"`
+	ItemType          string   `json:"item_type"`
+	Items             string   `json:"items"`
+	ProhibitedVersion string   `json:"prohibited_version"`
+	ProhibitedChecked []string `json:"prohibited_checked"` // codes the clerk confirmed absent
+	WeightGrams       int64    `json:"weight_grams,omitempty"`
+	Scale             string   `json:"scale,omitempty"` // read a stable weight from this scale
+	LengthCm          int64    `json:"length_cm,omitempty"`
+	WidthCm           int64    `json:"width_cm,omitempty"`
+	HeightCm          int64    `json:"height_cm,omitempty"`
+	DeclaredFen       int64    `json:"declared_fen,omitempty"`
+	Insured           bool     `json:"insured,omitempty"`
+}
+
+// Tariff returns the tariff in force (the newest head office published).
+func (s *Service) Tariff() (TariffState, error) {
+	ts, err := list(s, KindTariff, 1, func(t *TariffState) bool { return t.Published })
+	if err != nil || len(ts) == 0 {
+		return TariffState{}, errors.Join(err, bad("尚未收到价目表，暂不能收寄 / no tariff from head office yet: connect to sync before sending"))
+	}
+	return ts[0], nil
+}
+
+// Prohibited returns the prohibited-items list in force.
+func (s *Service) Prohibited() (ProhibitedState, error) {
+	ls, err := list(s, KindProhibited, 1, func(l *ProhibitedState) bool { return l.Published })
+	if err != nil || len(ls) == 0 {
+		return ProhibitedState{}, errors.Join(err, bad("尚未收到禁限寄清单，暂不能收寄 / no prohibited-items list from head office yet: connect to sync before sending"))
+	}
+	return ls[0], nil
+}
+
+// Waybills returns this outlet's stock of waybill numbers.
+func (s *Service) Waybills() (lifecycle.WaybillStock, error) {
+	var st lifecycle.WaybillStock
+	_, err := s.read(KindWaybills, s.log.Outlet(), &st)
+	return st, err
+}
+
+// Quote prices a parcel with the tariff in force.
+func (s *Service) Quote(ctx context.Context, r SendReq) (tariff.Quotation, string, int64, string, error) {
+	t, err := s.Tariff()
+	if err != nil {
+		return tariff.Quotation{}, "", 0, "", err
+	}
+	grams, from := r.WeightGrams, "manual"
+	if r.Scale != "" {
+		if s.cfg.Scales == nil {
+			return tariff.Quotation{}, "", 0, "", bad("未配置电子秤 / no scale is configured")
+		}
+		if grams, err = s.cfg.Scales.StableGrams(ctx, r.Scale); err != nil {
+			return tariff.Quotation{}, "", 0, "", &InputError{Msg: err.Error()}
+		}
+		from = r.Scale
+	}
+	q, err := tariff.Quote(t.Tariff, tariff.Parcel{WeightGrams: grams, LengthCm: r.LengthCm, WidthCm: r.WidthCm, HeightCm: r.HeightCm,
+		DestCode: r.Recipient.DestCode, DeclaredFen: r.DeclaredFen, Insured: r.Insured})
+	if err != nil {
+		return q, "", 0, "", &InputError{Msg: err.Error()}
+	}
+	return q, t.Version, grams, from, nil
+}
+
+// Send takes a parcel in for sending: real-name registration, the
+// prohibited-items checklist, weight, price, a waybill number from this
+// outlet's block (issued before anything is printed, so a number is never
+// reused), and the waybill label with both parties masked.
+func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.ShipmentV1, uint64, error) {
+	var sh lifecycle.ShipmentV1
+	// Real-name registration (实名收寄).
+	idn := strings.ToUpper(strings.TrimSpace(r.SenderIDNumber))
+	switch r.SenderIDType {
+	case "resident_id":
+		if err := pii.ValidResidentID(idn); err != nil {
+			return sh, 0, &InputError{Msg: err.Error()}
+		}
+	case "passport", "other":
+		if len(idn) < 5 || len(idn) > 32 {
+			return sh, 0, bad("证件号码长度不对 / the document number must be 5-32 characters")
+		}
+	default:
+		return sh, 0, bad("须实名登记寄件人证件 / register the sender's identity document: type one of %v", lifecycle.IDTypes)
+	}
+	sender, err := s.party(r.Sender, false)
+	if err != nil {
+		return sh, 0, err
+	}
+	rcpt, err := s.party(r.Recipient, true)
+	if err != nil {
+		return sh, 0, err
+	}
+	advice, ok := PackagingAdvice[r.ItemType]
+	if !ok {
+		return sh, 0, bad("物品类型无效 / item type must be one of documents, clothing, electronics, fragile, food, cosmetics, other")
+	}
+	if strings.TrimSpace(r.Items) == "" {
+		return sh, 0, bad("请填写内件品名 / describe the contents")
+	}
+	// The prohibited-items checklist (禁限寄物品) must be the version in
+	// force and confirmed item by item.
+	pl, err := s.Prohibited()
+	if err != nil {
+		return sh, 0, err
+	}
+	if r.ProhibitedVersion != pl.Version {
+		return sh, 0, bad("禁限寄清单已更新为 %s，请重新确认 / the prohibited-items list is now version %s: confirm it again", pl.Version, pl.Version)
+	}
+	for _, it := range pl.Items {
+		if !slices.Contains(r.ProhibitedChecked, it.Code) {
+			return sh, 0, bad("未确认禁限寄项目：%s / not confirmed absent: %s", it.Name, it.Name)
+		}
+	}
+	q, version, grams, from, err := s.Quote(ctx, r)
+	if err != nil {
+		return sh, 0, err
+	}
+	// The number is issued (durable) before the shipment and the label.
+	stock, err := s.Waybills()
+	if err != nil {
+		return sh, 0, err
+	}
+	number, err := stock.NextNumber()
+	if err != nil {
+		return sh, 0, &InputError{Msg: err.Error()}
+	}
+	if _, err := s.append(ctx, a, lifecycle.WaybillIssued, s.log.Outlet(), lifecycle.WaybillIssuedV1{Number: number, At: s.now()}); err != nil {
+		return sh, 0, err
+	}
+	s.requestBlockIfLow(ctx, a)
+	sh = lifecycle.ShipmentV1{Number: number, Sender: sender, SenderIDType: r.SenderIDType, SenderIDSealed: s.cfg.Keys.Seal("id_number", idn),
+		SenderIDMasked: pii.MaskID(idn), Recipient: rcpt, ItemType: r.ItemType, Items: strings.TrimSpace(r.Items), Packaging: advice,
+		ProhibitedVersion: pl.Version, ProhibitedChecked: r.ProhibitedChecked, WeightGrams: grams, WeightFrom: from,
+		LengthCm: r.LengthCm, WidthCm: r.WidthCm, HeightCm: r.HeightCm, DeclaredFen: r.DeclaredFen, Insured: r.Insured,
+		TariffVersion: version, Quote: q, Staff: a.ID, At: s.now()}
+	if _, err := s.append(ctx, a, lifecycle.ShipmentAccepted, number, sh); err != nil {
+		return sh, 0, err
+	}
+	var job uint64
+	if wl, ok := s.cfg.Labels.(interface {
+		WaybillLabel(lifecycle.ShipmentV1) (uint64, error)
+	}); ok {
+		if job, err = wl.WaybillLabel(sh); err != nil {
+			s.lg.Warn("waybill label not queued", "number", number, "err", err)
+		}
+	}
+	return sh, job, nil
+}
+
+func (s *Service) party(p PartyReq, recipient bool) (lifecycle.PartyV1, error) {
+	name := strings.TrimSpace(p.Name)
+	phone := pii.NormalizePhone(p.Phone)
+	if name == "" {
+		return lifecycle.PartyV1{}, bad("请填写姓名 / give the name")
+	}
+	if err := pii.ValidPhone(phone); err != nil {
+		return lifecycle.PartyV1{}, &InputError{Msg: err.Error()}
+	}
+	out := lifecycle.PartyV1{NameSealed: s.cfg.Keys.Seal("name", name), NameMasked: pii.MaskName(name),
+		PhoneSealed: s.cfg.Keys.Seal("phone", phone), PhoneMasked: pii.MaskPhone(phone), Customer: s.cfg.Keys.CustomerID(phone)}
+	if recipient {
+		out.Address, out.DestCode = strings.TrimSpace(p.Address), strings.TrimSpace(p.DestCode)
+		if out.Address == "" || out.DestCode == "" {
+			return out, bad("请填写收件地址与目的地 / give the recipient's address and destination code")
+		}
+	}
+	return out, nil
+}
+
+// requestBlockIfLow asks head office for another block once the stock is
+// below the low-water mark, unless a request is already waiting.
+func (s *Service) requestBlockIfLow(ctx context.Context, a Actor) {
+	stock, err := s.Waybills()
+	if err != nil || !stock.RefillDue(lifecycle.DefaultRefill) {
+		return
+	}
+	pending := false
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		evs, err := entityEvents(tx, KindWaybills, s.log.Outlet())
+		if err != nil {
+			return err
+		}
+		lifecycle.Order(evs)
+		for _, ev := range evs {
+			switch ev.Type {
+			case lifecycle.WaybillBlockRequested:
+				pending = true
+			case lifecycle.WaybillBlockAllocated:
+				pending = false
+			}
+		}
+		return nil
+	})
+	if pending {
+		return
+	}
+	req := lifecycle.WaybillBlockRequestV1{Remaining: stock.Remaining, At: s.now()}
+	if _, err := s.append(ctx, a, lifecycle.WaybillBlockRequested, s.log.Outlet(), req); err != nil {
+		s.lg.Warn("waybill block request not recorded", "err", err)
+	}
+}
+
+// Shipment returns a shipment taken in here.
+func (s *Service) Shipment(number string) (lifecycle.ShipmentV1, error) {
+	var sh lifecycle.ShipmentV1
+	ok, err := s.read(KindShipment, number, &sh)
+	if err == nil && (!ok || sh.Number == "") {
+		err = &NotFound{What: "运单 / waybill " + number}
+	}
+	return sh, err
+}
+
+// Shipments lists shipments, newest first.
+func (s *Service) Shipments(n int) ([]lifecycle.ShipmentV1, error) {
+	return list(s, KindShipment, n, func(sh *lifecycle.ShipmentV1) bool { return sh.Number != "" })
+}
