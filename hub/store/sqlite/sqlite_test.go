@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -474,5 +475,44 @@ func mustHaveTable(t *testing.T, db *sql.DB, name string) {
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n); err != nil || n != 1 {
 		t.Errorf("table %s missing (%v)", name, err)
+	}
+}
+
+func TestAppendDownAlloc(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	var got [][2]uint64
+	fill := func(e *syncproto.Event, first, last uint64) error {
+		got = append(got, [2]uint64{first, last})
+		e.Payload = json.RawMessage(fmt.Sprintf(`{"first":%d,"last":%d}`, first, last))
+		return nil
+	}
+	for _, tc := range []struct {
+		name  string
+		count uint64
+		once  string
+		want  error
+	}{
+		{"first block", 4, "r1", nil},
+		{"next block", 3, "", nil},
+		{"same request again", 4, "r1", store.ErrExists},
+		{"past the end", 4, "r2", store.ErrSerialsExhausted},
+		{"the rest", 3, "r2", nil},
+		{"nothing left", 1, "", store.ErrSerialsExhausted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := &syncproto.Event{ID: tc.name, Origin: syncproto.HubOrigin, HLC: 1, Actor: "ho", Type: "waybill_block.allocated", V: 1, Subject: "A", Target: "A"}
+			_, err := s.AppendDownAlloc(ctx, e, store.SerialAlloc{Counter: "c", Count: tc.count, Max: 9, Once: tc.once, Fill: fill})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	if fmt.Sprint(got) != "[[0 3] [4 6] [7 9]]" {
+		t.Errorf("blocks %v", got)
+	}
+	evs, _, _, _ := s.Down(ctx, "A", 0, 100, 1<<20)
+	if len(evs) != 3 {
+		t.Errorf("%d events stored, want 3: a refused allocation stores nothing", len(evs))
 	}
 }
