@@ -298,3 +298,28 @@ func (c *cluster) waitDrained(a *agent, timeout time.Duration) {
 func newBenchCluster(b *testing.B, kind string, outlets ...string) *cluster {
 	return newCluster(b, kind, outlets...)
 }
+
+// hubEventsOfType lists the subjects of origin's events of one type, as the
+// hub stored them.
+func (c *cluster) hubEventsOfType(origin, typ string) []string {
+	c.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(c.hubDir(), "hub.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(context.Background(), `SELECT subject FROM events WHERE origin = ? AND type = ? ORDER BY seq`, origin, typ)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			c.t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
