@@ -1,7 +1,9 @@
 package printer
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/yizhan/yizhan/devices/printer/code128"
@@ -15,7 +17,7 @@ type Label struct {
 	WidthMM, HeightMM float64
 	DPI               int
 	Font              Font
-	Items             []Item // Text and Barcode, in drawing order
+	Items             []Item // Text, Barcode and Rule, in drawing order
 }
 
 // Width is the label width in dots.
@@ -26,7 +28,7 @@ func (l *Label) Height() int { return l.mm(l.HeightMM) }
 
 func (l *Label) mm(v float64) int { return int(v*float64(l.DPI)/25.4 + 0.5) }
 
-// Item is a Text or a Barcode.
+// Item is a Text, a Barcode or a Rule.
 type Item interface{ item() }
 
 // Text is one line in the label's font.
@@ -44,8 +46,16 @@ type Barcode struct {
 	Symbol code128.Symbol
 }
 
+// Rule is a solid horizontal line, e.g. between the blocks of a waybill.
+type Rule struct {
+	X, Y      int
+	Width     int // in dots
+	Thickness int // in dots
+}
+
 func (Text) item()    {}
 func (Barcode) item() {}
+func (Rule) item()    {}
 
 // Font is the printer-resident font every text item uses. It must have CJK
 // glyphs; ASCII comes from the same font.
@@ -82,13 +92,19 @@ func (l *Label) code128(x, y, h int, what, s string) error {
 	if err != nil {
 		return err
 	}
-	avail := l.Width() - 2*l.d(x)
-	module := max(2*l.DPI/203, 1)
+	module := l.module(sym, 2, l.Width()-2*l.d(x))
+	l.Items = append(l.Items, Barcode{X: l.d(x), Y: l.d(y), Height: l.d(h), Module: module, Symbol: sym})
+	return nil
+}
+
+// module is the widest module, at most design (at 203 dpi), with which sym
+// fits in avail dots; never below one dot.
+func (l *Label) module(sym code128.Symbol, design, avail int) int {
+	module := max(design*l.DPI/203, 1)
 	for module > 1 && sym.Modules()*module > avail {
 		module--
 	}
-	l.Items = append(l.Items, Barcode{X: l.d(x), Y: l.d(y), Height: l.d(h), Module: module, Symbol: sym})
-	return nil
+	return module
 }
 
 func encode(what, s string) (code128.Symbol, error) {
@@ -99,11 +115,13 @@ func encode(what, s string) (code128.Symbol, error) {
 	return sym, nil
 }
 
-var zhName = map[string]string{"waybill": "运单号", "ticket": "投诉单号"}
+var zhName = map[string]string{"waybill": "运单号", "ticket": "投诉单号", "number": "运单号"}
 
 func required(doc string, fields ...string) error {
 	zh := map[string]string{"shelf label": "货架标签", "exception tag": "异常标签", "complaint receipt": "投诉回执",
-		"pickup_code": "取件码", "waybill": "运单号", "kind": "异常类型", "ticket": "投诉单号"}
+		"pickup_code": "取件码", "waybill": "运单号", "kind": "异常类型", "ticket": "投诉单号",
+		"waybill label": "运单标签", "number": "运单号", "recipient_name": "收件人姓名",
+		"recipient_phone": "收件人电话", "recipient_address": "收件地址", "weight": "重量"}
 	var z []string
 	for _, f := range fields {
 		z = append(z, zh[f])
@@ -274,4 +292,140 @@ func (t ExceptionTag) Slip(cfg Config) (*Slip, error) {
 	}
 	s.line(Left, 1, "日期 Date: "+t.Date.Format("2006-01-02 15:04"))
 	return s, nil
+}
+
+// Waybill label stock: the layout below is designed for the smallest
+// common e-waybill, 70×100 mm, and keeps its positions on larger stock
+// (76×130, 100×150 mm); wider stock gives the address longer lines.
+const (
+	WaybillMinWidthMM  = 70
+	WaybillMinHeightMM = 100
+)
+
+// Waybill address lines: the recipient's address wraps to at most this many
+// lines and is never cut, since the courier delivers by it.
+const waybillAddressLines = 4
+
+// ErrLabelOnly is returned when a waybill is sent to a receipt printer.
+var ErrLabelOnly = errors.New("运单标签只能用标签打印机打印 / a waybill label is not supported on receipt printers: send it to a label printer (zpl or tspl) with 100×150 mm labels")
+
+// Label lays the waybill out for a label printer whose cfg has its defaults
+// filled. Stock smaller than 70×100 mm (such as the 60×40 mm shelf-label
+// default) is refused rather than printed cut off.
+func (w WaybillLabel) Label(cfg Config, f Font) (*Label, error) {
+	if err := w.check(); err != nil {
+		return nil, err
+	}
+	if cfg.WidthMM < WaybillMinWidthMM || cfg.HeightMM < WaybillMinHeightMM {
+		return nil, fmt.Errorf("标签纸太小（%s×%s mm，运单至少 %d×%d mm）/ label stock too small for a waybill: %s×%s mm, needs at least %d×%d mm: configure a 100×150 mm printer (width_mm, height_mm)",
+			mmText(cfg.WidthMM), mmText(cfg.HeightMM), WaybillMinWidthMM, WaybillMinHeightMM,
+			mmText(cfg.WidthMM), mmText(cfg.HeightMM), WaybillMinWidthMM, WaybillMinHeightMM)
+	}
+	const x = 20 // margin, design dots
+	l := newLabel(cfg, f)
+	avail := l.Width() - 2*l.d(x)
+	line := func(y, h int, s string) {
+		if !blank(s) {
+			l.fitText(x, y, h, s)
+		}
+	}
+	rule := func(y int) {
+		l.Items = append(l.Items, Rule{X: l.d(x), Y: l.d(y), Width: avail, Thickness: max(l.d(3), 1)})
+	}
+
+	line(10, 48, w.Number)
+	line(66, 72, w.Destination)
+	rule(146)
+	sym, err := encode("number", w.Number)
+	if err != nil {
+		return nil, err
+	}
+	// Centred, as wide as fits with a ten-module quiet zone on each side.
+	module := max(3*l.DPI/203, 1)
+	for module > 1 && (sym.Modules()+20)*module > l.Width() {
+		module--
+	}
+	l.Items = append(l.Items, Barcode{X: (l.Width() - sym.Modules()*module) / 2, Y: l.d(156), Height: l.d(96), Module: module, Symbol: sym})
+	rule(296)
+
+	line(306, 48, "收 "+fit(MaskName(w.Recipient.Name), 8)+"  "+MaskPhone(w.Recipient.Phone))
+	addr := Wrap(maskDigitRuns(Clean(w.Recipient.Address)), avail/(l.Font.Size(l.d(24))/2))
+	if len(addr) > waybillAddressLines {
+		return nil, fmt.Errorf("收件地址太长，标签上放不下（%d 行，最多 %d 行）/ recipient address too long for the label: %d lines, at most %d: shorten it or use wider labels",
+			len(addr), waybillAddressLines, len(addr), waybillAddressLines)
+	}
+	for i, a := range addr {
+		line(362+i*30, 24, a)
+	}
+	rule(490)
+
+	line(500, 24, "寄 "+fit(MaskName(w.Sender.Name), 8)+"  "+MaskPhone(w.Sender.Phone))
+	line(530, 24, maskDigitRuns(w.Sender.Address))
+	rule(562)
+
+	line(572, 24, "重量 "+Kilograms(w.WeightG)+"  运费 "+Yuan(w.PriceFen))
+	if w.InsuredFen > 0 {
+		line(602, 24, "保价 "+Yuan(w.InsuredFen))
+	}
+	line(632, 24, "物品 "+maskDigitRuns(w.Items))
+	rule(664)
+	line(674, 24, "网点 "+w.Outlet+"  收寄 "+w.Date.Format("2006-01-02 15:04"))
+	return l, nil
+}
+
+// Slip refuses: a waybill needs label stock and a courier's scanner, not a
+// receipt roll.
+func (w WaybillLabel) Slip(Config) (*Slip, error) { return nil, ErrLabelOnly }
+
+func (w WaybillLabel) check() error {
+	var missing []string
+	for _, f := range []struct {
+		name  string
+		empty bool
+	}{
+		{"number", blank(w.Number)},
+		{"recipient_name", blank(w.Recipient.Name)},
+		{"recipient_phone", blank(w.Recipient.Phone)},
+		{"recipient_address", blank(w.Recipient.Address)},
+		{"weight", w.WeightG <= 0},
+	} {
+		if f.empty {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return required("waybill label", missing...)
+	}
+	if w.PriceFen < 0 || w.InsuredFen < 0 {
+		return fmt.Errorf("运费或保价为负数 / waybill label: price %d fen or insured value %d fen is negative", w.PriceFen, w.InsuredFen)
+	}
+	return nil
+}
+
+// Kilograms writes grams as kilograms with three decimals: 1250 -> "1.250 kg".
+func Kilograms(g int) string { return fmt.Sprintf("%d.%03d kg", g/1000, g%1000) }
+
+// Yuan writes fen as yuan with the full-width sign: 1230 -> "￥12.30". The
+// full-width ￥ (U+FFE5) is used because the GB2312 bitmap fonts of TSPL
+// printers have it and not the Latin-1 ¥.
+func Yuan(fen int64) string { return fmt.Sprintf("￥%d.%02d", fen/100, fen%100) }
+
+func mmText(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// fitText places one line, cut with "…" to the label's width.
+func (l *Label) fitText(x, y, h int, s string) {
+	size := l.Font.Size(l.d(h))
+	l.text(x, y, h, fit(Clean(s), (l.Width()-2*l.d(x))/max(size/2, 1)))
+}
+
+// fit cuts s to at most cells printed cells, ending a cut with "…".
+func fit(s string, cells int) string {
+	if Cells(s) <= cells {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 0 && Cells(string(r))+Cells("…") > cells {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
 }

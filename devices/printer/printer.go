@@ -36,6 +36,9 @@ type Templates interface {
 	ShelfLabel(l ShelfLabel) ([]byte, error)
 	ExceptionTag(t ExceptionTag) ([]byte, error)
 	ComplaintReceipt(r ComplaintReceipt) ([]byte, error)
+	// WaybillLabel needs label stock of at least 70×100 mm; receipt
+	// printers return ErrLabelOnly.
+	WaybillLabel(w WaybillLabel) ([]byte, error)
 }
 
 // Driver is a configured printer: it prints and knows its language.

@@ -34,6 +34,32 @@ type ComplaintReceipt struct {
 	Text     string    // the complaint in the customer's words (usually Chinese)
 }
 
+// WaybillLabel is the waybill (面单) printed for a parcel sent at the
+// counter, on a label printer with e-waybill stock (at least 70×100 mm,
+// usually 100×150 mm). It is laid out as a privacy waybill (隐私面单):
+// names and phone numbers are always printed through MaskName and
+// MaskPhone, so the struct may carry full values and no renderer can print
+// them. The recipient's address is printed in full for the courier.
+type WaybillLabel struct {
+	Number      string    // waybill number, e.g. "YZ123456785CN"; large, and as Code 128
+	Date        time.Time // when the outlet accepted the parcel, printed as 2006-01-02 15:04
+	Sender      Party     // name and phone masked; address on one line
+	Recipient   Party     // name and phone masked; address in full
+	Destination string    // sorting code or area (大头笔), e.g. "021 徐汇"; printed large
+	WeightG     int       // weight in grams, printed in kg with three decimals
+	PriceFen    int64     // postage in fen, printed as ￥12.30
+	InsuredFen  int64     // insured value in fen; 0 when the parcel is not insured
+	Items       string    // contents as declared, e.g. "衣服 2 件"
+	Outlet      string    // id of the outlet that accepted the parcel
+}
+
+// Party is a sender or recipient on a waybill.
+type Party struct {
+	Name    string // full name; printed masked (张*)
+	Phone   string // full number; printed masked (138****5678)
+	Address string
+}
+
 // ExceptionKinds maps exception identifiers to the Chinese word clerks use.
 var ExceptionKinds = map[string]string{
 	"damaged":     "破损",
@@ -83,6 +109,48 @@ func MaskPhone(phone string) string {
 	default:
 		return strings.Repeat("*", len(s))
 	}
+}
+
+// MaskName hides a name the way privacy waybills do: the first character,
+// then one "*" for each other character (张三丰 -> 张**). A one-character
+// name is all masked. Masking a masked name returns it unchanged.
+func MaskName(name string) string {
+	r := []rune(strings.TrimSpace(Clean(name)))
+	if len(r) <= 1 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:1]) + strings.Repeat("*", len(r)-1)
+}
+
+// maskDigitRuns passes every run of seven or more digits in free text (an
+// address, a contents note) through MaskPhone: such a run is a phone
+// number typed in the wrong field, never part of an address.
+func maskDigitRuns(s string) string {
+	var b strings.Builder
+	run := -1
+	flush := func(end int) {
+		if run < 0 {
+			return
+		}
+		if d := s[run:end]; len(d) >= 7 {
+			b.WriteString(MaskPhone(d))
+		} else {
+			b.WriteString(d)
+		}
+		run = -1
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			if run < 0 {
+				run = i
+			}
+			continue
+		}
+		flush(i)
+		b.WriteByte(s[i])
+	}
+	flush(len(s))
+	return b.String()
 }
 
 // Clean removes control characters so clerk input cannot inject printer

@@ -160,3 +160,9 @@ func TestBarcodeData(t *testing.T) {
 		})
 	}
 }
+
+func TestWaybillLabelRefused(t *testing.T) {
+	if _, err := NewLayout(printer.Config{}).WaybillLabel(printertest.Waybill); !errors.Is(err, printer.ErrLabelOnly) {
+		t.Errorf("waybill on a receipt printer: error = %v, want printer.ErrLabelOnly", err)
+	}
+}

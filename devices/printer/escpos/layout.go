@@ -109,6 +109,16 @@ func (l Layout) ShelfLabel(s printer.ShelfLabel) ([]byte, error) {
 	return Render(m)
 }
 
+// WaybillLabel is not printed on receipt paper: it returns
+// printer.ErrLabelOnly.
+func (l Layout) WaybillLabel(w printer.WaybillLabel) ([]byte, error) {
+	s, err := w.Slip(l.cfg)
+	if err != nil {
+		return nil, err
+	}
+	return Render(s)
+}
+
 // ExceptionTag renders the exception slip on receipt paper.
 func (l Layout) ExceptionTag(t printer.ExceptionTag) ([]byte, error) {
 	s, err := t.Slip(l.cfg)

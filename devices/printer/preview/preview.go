@@ -34,6 +34,7 @@ var (
 	_ Document = printer.ShelfLabel{}
 	_ Document = printer.ExceptionTag{}
 	_ Document = printer.ComplaintReceipt{}
+	_ Document = printer.WaybillLabel{}
 )
 
 // Render lays doc out for the printer cfg describes, with that driver's
@@ -74,6 +75,13 @@ func ComplaintReceipt(cfg printer.Config, r printer.ComplaintReceipt) ([]byte, e
 	return Render(cfg, r)
 }
 
+// WaybillLabel draws the privacy waybill as the printer cfg would print it;
+// cfg must describe waybill stock (at least 70×100 mm), and a receipt
+// printer (escpos) gives printer.ErrLabelOnly.
+func WaybillLabel(cfg printer.Config, w printer.WaybillLabel) ([]byte, error) {
+	return Render(cfg, w)
+}
+
 type svg struct{ bytes.Buffer }
 
 func (w *svg) printf(format string, a ...any) { fmt.Fprintf(w, format, a...) }
@@ -95,6 +103,8 @@ func SVG(l *printer.Label) []byte {
 			s.textAt(it.X, it.Y, it.Height, "start", it.Text)
 		case printer.Barcode:
 			s.barcode(it, it.X)
+		case printer.Rule:
+			s.printf(`<rect x="%d" y="%d" width="%d" height="%d"/>`+"\n", it.X, it.Y, it.Width, it.Thickness)
 		}
 	}
 	s.printf("</g>\n</svg>\n")

@@ -144,6 +144,9 @@ func TestFromQuery(t *testing.T) {
 		{"missing waybill", "template=shelf&pickup_code=1-1-1", "缺少取件码、运单号 / shelf label", ""},
 		{"bad date", "template=shelf&pickup_code=1&waybill=SF1&date=tomorrow", "日期格式错误", ""},
 		{"chinese waybill", "template=shelf&pickup_code=1&waybill=%E9%A1%BA%E4%B8%B0", "运单号不能印成条码", ""},
+		{"waybill", "template=waybill&number=YZ123456785CN&recipient_name=%E6%9D%8E%E5%B0%8F%E6%98%8E&recipient_phone=13812345678&recipient_address=%E5%8C%97%E4%BA%AC&weight_g=1250&price_fen=1230", "", "收 李**  138****5678"},
+		{"waybill weight", "template=waybill&number=YZ1&recipient_name=a&recipient_phone=1&recipient_address=b&weight_g=1.2kg", "weight_g is not a whole number", ""},
+		{"waybill missing", "template=waybill&number=YZ1", "waybill label: recipient_name, recipient_phone, recipient_address, weight required", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,7 +154,11 @@ func TestFromQuery(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := FromQuery(printer.Config{}, q, printertest.Day)
+			cfg := printer.Config{}
+			if q.Get("template") == "waybill" {
+				cfg = printertest.WaybillStock
+			}
+			got, err := FromQuery(cfg, q, printertest.Day)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error = %v, want one containing %q", err, tc.err)
@@ -194,4 +201,60 @@ func FuzzFromQuery(f *testing.F) {
 			t.Fatalf("full phone number %s in the preview", digits)
 		}
 	})
+}
+
+// TestWaybillLabel draws the waybill on 100×150 mm stock for both label
+// languages: well-formed SVG, masked names and phones and never the full
+// ones, the recipient address in full, and bars that decode to the number.
+func TestWaybillLabel(t *testing.T) {
+	for _, drv := range []string{"zpl", "tspl"} {
+		name := "waybill_label." + drv + ".svg"
+		t.Run(name, func(t *testing.T) {
+			cfg := printertest.WaybillStock
+			cfg.Driver = drv
+			got, err := WaybillLabel(cfg, printertest.Waybill)
+			if err != nil {
+				t.Fatal(err)
+			}
+			printertest.Golden(t, name, got)
+			all := strings.Join(wellFormed(t, got), "\n")
+			for _, secret := range printertest.WaybillSecrets {
+				if bytes.Contains(got, []byte(secret)) {
+					t.Errorf("preview shows %q", secret)
+				}
+			}
+			for _, want := range []string{"YZ123456785CN", "010 海淀", "收 李**  139****0001", "寄 张**  138****5678",
+				"北京市海淀区中关村大街 27 号中关村大厦 12 层 1208", "室，放前台，电话139****0001",
+				"重量 1.250 kg  运费 ￥12.30", "保价 ￥2000.00", "物品 衣服 2 件 ^~_\"", "网点 SH-XH-0001  收寄 2026-03-04 10:30"} {
+				if !strings.Contains(all, want) {
+					t.Errorf("preview lacks %q", want)
+				}
+			}
+			if !strings.Contains(string(got), `<rect x="20" y="146" width="759" height="3"/>`) {
+				t.Error("preview lacks the rule under the destination")
+			}
+			if got := bars(t, got); got != printertest.Waybill.Number {
+				t.Errorf("bars decode to %q, want %q", got, printertest.Waybill.Number)
+			}
+		})
+	}
+}
+
+func TestWaybillLabelRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  printer.Config
+		want string
+	}{
+		{"receipt printer", printer.Config{Driver: "escpos"}, "not supported on receipt printers"},
+		{"zpl shelf stock", printer.Config{}, "标签纸太小"},
+		{"tspl shelf stock", printer.Config{Driver: "tspl", WidthMM: 60, HeightMM: 40}, "configure a 100×150 mm printer"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := WaybillLabel(tc.cfg, printertest.Waybill); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
 }

@@ -51,6 +51,8 @@ func Render(l *printer.Label, gapMM float64) ([]byte, error) {
 			// "128" lets the printer choose code sets itself; the data is the
 			// same the preview encodes.
 			fmt.Fprintf(&b, "BARCODE %d,%d,\"128\",%d,1,0,%d,%d,%s\r\n", it.X, it.Y, it.Height, it.Module, it.Module, quote(it.Symbol.Text))
+		case printer.Rule:
+			fmt.Fprintf(&b, "BAR %d,%d,%d,%d\r\n", it.X, it.Y, it.Width, it.Thickness)
 		}
 	}
 	b.WriteString("PRINT 1,1\r\n")
@@ -78,6 +80,16 @@ func (l Layout) ShelfLabel(s printer.ShelfLabel) ([]byte, error) {
 // ExceptionTag renders the tag stuck on an exception parcel.
 func (l Layout) ExceptionTag(t printer.ExceptionTag) ([]byte, error) {
 	m, err := t.Label(l.cfg, Font(l.cfg))
+	if err != nil {
+		return nil, err
+	}
+	return Render(m, l.cfg.GapMM)
+}
+
+// WaybillLabel renders the privacy waybill; cfg must describe waybill
+// stock (at least 70×100 mm).
+func (l Layout) WaybillLabel(w printer.WaybillLabel) ([]byte, error) {
+	m, err := w.Label(l.cfg, Font(l.cfg))
 	if err != nil {
 		return nil, err
 	}

@@ -165,3 +165,49 @@ func TestFontMagnification(t *testing.T) {
 		})
 	}
 }
+
+// TestWaybillLabel renders the waybill on 100×150 mm stock: golden bytes,
+// Chinese as GB18030, no full name or phone number, and the number as the
+// barcode's data.
+func TestWaybillLabel(t *testing.T) {
+	got, err := NewLayout(printertest.WaybillStock).WaybillLabel(printertest.Waybill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	printertest.Golden(t, "waybill_label.tspl", got)
+	if !bytes.HasPrefix(got, []byte("SIZE 100 mm,150 mm\r\n")) || !bytes.HasSuffix(got, []byte("PRINT 1,1\r\n")) {
+		t.Errorf("waybill must start with SIZE 100 mm,150 mm and end with PRINT: %q", got)
+	}
+	// 收 in GB2312 is CA D5, 寄 BC C4, ￥ A3 A4; no UTF-8 may remain.
+	for _, want := range [][]byte{{0xca, 0xd5, ' ', 0xc0, 0xee}, {0xbc, 0xc4}, {0xa3, 0xa4, '1', '2', '.', '3', '0'}} {
+		if !bytes.Contains(got, want) {
+			t.Errorf("waybill lacks GB18030 bytes % x", want)
+		}
+	}
+	if bytes.Contains(got, []byte("收")) {
+		t.Error("Chinese sent as UTF-8, not GB18030")
+	}
+	text := utf8(got)
+	for _, secret := range printertest.WaybillSecrets {
+		if strings.Contains(text, secret) || bytes.Contains(got, []byte(secret)) {
+			t.Errorf("waybill shows %q", secret)
+		}
+	}
+	for _, want := range []string{
+		`TEXT 20,306,"TSS24.BF2",0,2,2,"收 李**  139****0001"`,
+		`"寄 张**  138****5678"`,
+		`BARCODE 165,156,"128",96,1,0,3,3,"YZ123456785CN"`,
+		`"物品 衣服 2 件 ^~_\["]"`,
+		"BAR 20,146,759,3",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("waybill lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+func TestWaybillLabelRefused(t *testing.T) {
+	if _, err := NewLayout(printer.Config{}).WaybillLabel(printertest.Waybill); err == nil || !strings.Contains(err.Error(), "label stock too small") {
+		t.Errorf("waybill on shelf stock: error = %v", err)
+	}
+}

@@ -31,6 +31,8 @@ func Render(l *printer.Label) []byte {
 			fmt.Fprintf(&b, "^FO%d,%d^A@N,%d,%d,%s%s^FS\n", it.X, it.Y, it.Height, it.Height, l.Font.Name, field(it.Text))
 		case printer.Barcode:
 			fmt.Fprintf(&b, "^FO%d,%d^BY%d^BCN,%d,Y,N,N%s^FS\n", it.X, it.Y, it.Module, it.Height, field(invocation(it)))
+		case printer.Rule:
+			fmt.Fprintf(&b, "^FO%d,%d^GB%d,%d,%d^FS\n", it.X, it.Y, it.Width, it.Thickness, it.Thickness)
 		}
 	}
 	b.WriteString("^PQ1\n^XZ\n")
@@ -81,6 +83,16 @@ func (l Layout) ShelfLabel(s printer.ShelfLabel) ([]byte, error) {
 // ExceptionTag renders the tag stuck on an exception parcel.
 func (l Layout) ExceptionTag(t printer.ExceptionTag) ([]byte, error) {
 	m, err := t.Label(l.cfg, Font(l.cfg))
+	if err != nil {
+		return nil, err
+	}
+	return Render(m), nil
+}
+
+// WaybillLabel renders the privacy waybill; cfg must describe waybill
+// stock (at least 70×100 mm).
+func (l Layout) WaybillLabel(w printer.WaybillLabel) ([]byte, error) {
+	m, err := w.Label(l.cfg, Font(l.cfg))
 	if err != nil {
 		return nil, err
 	}

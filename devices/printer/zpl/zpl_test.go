@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/devices/printer/code128"
 	"github.com/yizhan/yizhan/devices/printer/internal/printertest"
 )
 
@@ -198,4 +200,91 @@ func FuzzParseHostStatus(f *testing.F) {
 			t.Fatal("report without conditions")
 		}
 	})
+}
+
+// TestWaybillLabel renders the waybill on 100×150 mm stock: golden bytes,
+// UTF-8 Chinese after ^CI28, no full name or phone number, and a barcode
+// field whose code sets spell the number.
+func TestWaybillLabel(t *testing.T) {
+	got, err := NewLayout(printertest.WaybillStock).WaybillLabel(printertest.Waybill)
+	if err != nil {
+		t.Fatal(err)
+	}
+	printertest.Golden(t, "waybill_label.zpl", got)
+	if !bytes.HasPrefix(got, []byte("^XA\n^CI28\n^PW799\n^LL1199\n")) || !bytes.HasSuffix(got, []byte("^XZ\n")) {
+		t.Errorf("waybill must start with ^XA^CI28 and the 100×150 mm size, end with ^XZ: %q", got)
+	}
+	for _, secret := range printertest.WaybillSecrets {
+		if bytes.Contains(got, []byte(secret)) {
+			t.Errorf("waybill shows %q", secret)
+		}
+	}
+	for _, want := range []string{
+		"^FD收 李**  139****0001^FS", // UTF-8 as is
+		"^FD寄 张**  138****5678^FS",
+		"电话139****0001",
+		"^FD重量 1.250 kg  运费 ￥12.30^FS",
+		"^FH_^FD物品 衣服 2 件 _5E_7E_5F\"^FS",
+		"^GB759,3,3^FS",
+	} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("waybill lacks %q", want)
+		}
+	}
+	m := regexp.MustCompile(`\^BCN,\d+,Y,N,N\^FD(.*)\^FS`).FindSubmatch(got)
+	if m == nil {
+		t.Fatal("no ^BC field")
+	}
+	if got := decodeInvocation(t, string(m[1])); got != printertest.Waybill.Number {
+		t.Errorf("barcode field decodes to %q, want %q", got, printertest.Waybill.Number)
+	}
+}
+
+// decodeInvocation reads ZPL invocation codes back into code sets, builds
+// the bars those sets give, and decodes the bars.
+func decodeInvocation(t *testing.T, field string) string {
+	t.Helper()
+	var segs []code128.Segment
+	for i := 0; i < len(field); {
+		if !strings.HasPrefix(field[i:], ">") || i+1 >= len(field) {
+			t.Fatalf("field %q: no invocation code at %d", field, i)
+		}
+		set := code128.Set('B')
+		if c := field[i+1]; c == ';' || c == '5' {
+			set = 'C'
+		}
+		i += 2
+		var text strings.Builder
+		for i < len(field) && (field[i] != '>' || strings.HasPrefix(field[i:], "><")) {
+			if strings.HasPrefix(field[i:], "><") {
+				i++
+			}
+			text.WriteByte(field[i])
+			i++
+		}
+		segs = append(segs, code128.Segment{Set: set, Text: text.String()})
+	}
+	var text strings.Builder
+	for _, s := range segs {
+		text.WriteString(s.Text)
+	}
+	sym, err := code128.Encode(text.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(sym.Segments, segs) {
+		t.Fatalf("field sets %v, encoder sets %v", segs, sym.Segments)
+	}
+	s, err := code128.Decode(sym.Pattern())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestWaybillLabelRefused(t *testing.T) {
+	// The driver default is 60×40 mm shelf stock: a waybill is refused.
+	if _, err := NewLayout(printer.Config{}).WaybillLabel(printertest.Waybill); err == nil || !strings.Contains(err.Error(), "标签纸太小") {
+		t.Errorf("waybill on shelf stock: error = %v", err)
+	}
 }

@@ -55,3 +55,25 @@ var Complaint = printer.ComplaintReceipt{
 	ReplyBy:  Day.Add(24 * time.Hour),
 	Text:     "快递延误三天，包裹外包装破损，联系快递员电话无人接听。希望尽快处理并回电。Parcel late by 3 days.",
 }
+
+// WaybillStock is e-waybill label stock, 100×150 mm.
+var WaybillStock = printer.Config{WidthMM: 100, HeightMM: 150}
+
+// Waybill is a sample waybill carrying full names and phone numbers (one
+// typed into the address too), which every output must mask, and contents
+// with characters that need escaping.
+var Waybill = printer.WaybillLabel{
+	Number:      "YZ123456785CN",
+	Date:        Day,
+	Sender:      printer.Party{Name: "张建国", Phone: "13812345678", Address: "上海市徐汇区漕溪北路 88 号"},
+	Recipient:   printer.Party{Name: "李小明", Phone: "+86 139 0001 0001", Address: "北京市海淀区中关村大街 27 号中关村大厦 12 层 1208 室，放前台，电话13900010001"},
+	Destination: "010 海淀",
+	WeightG:     1250,
+	PriceFen:    1230,
+	InsuredFen:  200000,
+	Items:       "衣服 2 件 ^~_\"",
+	Outlet:      "SH-XH-0001",
+}
+
+// WaybillSecrets are the full values no waybill output may contain.
+var WaybillSecrets = []string{"张建国", "建国", "李小明", "小明", "13812345678", "13900010001"}
