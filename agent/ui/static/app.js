@@ -245,6 +245,161 @@ const I18N = {
     'status.refused': '已拒收',
     'status.overdue': '滞留',
     'status.returning': '退回中',
+    'nav.handover': '交接',
+    'nav.dispatch': '派送',
+    'nav.returns': '退回',
+    'nav.sending': '收寄',
+    'status.out_for_delivery': '派送中',
+    'status.delivered': '已妥投',
+    'status.unknown': '未找到',
+
+    'ho.title': '快递员交接',
+    'ho.pickManifests': '选择派件清单',
+    'ho.noManifests': '尚未收到总部的派件清单',
+    'ho.noManifestHint': '没有清单的快递员也可以交接：不勾选清单，扫到的包裹都记为多出。',
+    'ho.waybillCount': '{n} 件',
+    'ho.expectedAt': '预计 {at}',
+    'ho.courier': '快递员（工号或姓名）',
+    'ho.courierHint': '勾选清单后自动填入',
+    'ho.open': '开始交接',
+    'ho.openSessions': '进行中的交接 {n}',
+    'ho.recent': '最近完成',
+    'ho.countsLine': '应到 {expected} · 已扫 {scanned} · 缺 {missing} · 多 {extra} · 重复 {duplicates}',
+    'ho.resume': '继续交接',
+    'ho.view': '查看',
+    'ho.back': '返回列表',
+    'ho.courierIs': '快递员 {who}',
+    'ho.noManifest': '无清单',
+    'ho.unknownManifests': '清单未到：{ids}',
+    'ho.scanHere': '逐件扫描包裹',
+    'ho.expected': '应到',
+    'ho.scanned': '已扫',
+    'ho.missing': '缺少',
+    'ho.extra': '多出',
+    'ho.duplicates': '重复扫描',
+    'ho.missingList': '缺少的包裹 {n}',
+    'ho.extraList': '多出的包裹 {n}',
+    'ho.scan.matched': '清单内',
+    'ho.scan.extra': '不在清单内',
+    'ho.scan.duplicate': '重复扫描',
+    'ho.signatures': '双方签字',
+    'ho.courierSigner': '快递员签字人',
+    'ho.courierSigns': '快递员在此签名',
+    'ho.clerkSignature': '店员签名',
+    'ho.clerkSigns': '店员 {who} 在此签名',
+    'ho.closeNote': '签字后结束交接：缺少的记为疑似丢失，多出的记为错分。',
+    'ho.close': '签字并结束交接',
+    'ho.err.courierSign': '请快递员签名。',
+    'ho.err.clerkSign': '请店员签名。',
+    'ho.closed': '交接已结束，生成异常件 {n} 件',
+    'ho.exceptions': '生成的异常件 {n}',
+    'ho.noExceptions': '无异常，清单全部到齐',
+    'ho.new': '新的交接',
+    'hstate.open': '进行中',
+    'hstate.closed': '已结束',
+
+    'dsp.title': '出库派送',
+    'dsp.scan': '扫描出库包裹',
+    'dsp.batch': '本批 {n} 件',
+    'dsp.scanHint': '扫描在库包裹加入本批',
+    'dsp.remove': '移除',
+    'dsp.already': '{waybill} 已在本批',
+    'dsp.empty': '本批还没有包裹。',
+    'dsp.courier': '快递员工号',
+    'dsp.courierName': '快递员姓名（可选）',
+    'dsp.courierSigns': '快递员签收本批包裹',
+    'dsp.err.sign': '请快递员签名。',
+    'dsp.note': '整批由快递员签字一次，店员不得代签。',
+    'dsp.submit': '签字出库',
+    'dsp.done': '{who} 已签收 {n} 件出库（批次 {id}）',
+    'dsp.today': '今日派送批次',
+    'dsp.counts': '共 {parcels} · 在途 {open} · 妥投 {delivered} · 退回 {returned}',
+    'dsp.stillOut': '在途 {n}',
+    'dsp.openAtEnd': '营业结束仍未妥投或退回：{n} 件',
+    'dstate.out': '在途',
+    'dstate.delivered': '妥投',
+    'dstate.returned': '退回',
+
+    'ret.title': '派送结果登记',
+    'ret.scan': '扫描带回或已妥投的包裹',
+    'ret.none': '请扫描派送中的包裹',
+    'ret.notFound': '没有找到包裹 {waybill}',
+    'ret.outcome': '结果',
+    'ret.outcome.undelivered': '未妥投退回',
+    'ret.outcome.delivered': '已妥投',
+    'ret.reason': '未妥投原因',
+    'ret.disposition': '处理方式',
+    'ret.note': '备注（可选）',
+    'ret.submit': '登记退回',
+    'ret.proofSigner': '签收人',
+    'ret.proofSigns': '签收凭证：签收人签名',
+    'ret.deliveredSubmit': '登记妥投',
+    'ret.result': '登记结果',
+    'ret.done': '{waybill} 已退回：{reason}',
+    'ret.newCode': '新取件码',
+    'ret.toSender': '转退件流程',
+    'ret.deliveredDone': '{waybill} 已登记妥投',
+    'ret.hint': '重新上架的包裹生成新取件码，原取件码作废；退回寄件人的包裹进入退件流程。',
+    'reason.recipient_absent': '收件人不在',
+    'reason.refused': '拒收',
+    'reason.address_wrong': '地址错误',
+    'reason.address_incomplete': '地址不全',
+    'reason.phone_unreachable': '电话无法接通',
+    'reason.outside_area': '超区',
+    'disp.restock': '重新上架',
+    'disp.return': '退回寄件人',
+
+    'send.title': '收寄',
+    'send.left': '剩余运单号 {n}',
+    'send.noNumbers': '尚无运单号段',
+    'send.sender': '寄件人（实名登记）',
+    'send.recipient': '收件人',
+    'send.name': '姓名',
+    'send.phone': '手机号',
+    'send.idType': '证件类型',
+    'send.idNumber': '证件号码',
+    'send.address': '详细地址',
+    'send.dest': '目的地代码',
+    'send.item': '物品',
+    'send.items': '内件品名',
+    'send.prohibited': '禁限寄物品确认（逐项确认）',
+    'send.absent': '未夹带',
+    'send.present': '有此物品',
+    'send.cannotSend': '不能收寄：包裹内有 {items}',
+    'send.confirmAll': '请逐项确认未夹带：{items}',
+    'send.noList': '尚未收到禁限寄清单，暂不能收寄',
+    'send.weight': '称重与计费',
+    'send.readScale': '读秤 · {name}',
+    'send.noScale': '未配置电子秤，请手动输入重量',
+    'send.weightKg': '重量（kg）',
+    'send.manual': '手动输入',
+    'send.fromScale': '来自电子秤 {name}',
+    'send.length': '长（cm）',
+    'send.width': '宽（cm）',
+    'send.height': '高（cm）',
+    'send.declared': '声明价值（元）',
+    'send.insured': '保价',
+    'send.quote': '计价',
+    'send.total': '合计',
+    'send.quoteInfo': '实重 {w} · 计费重 {c} · 区域 {zone} · 价目表 {v}',
+    'send.submit': '确认收寄并打印面单',
+    'send.done': '已收寄',
+    'send.number': '运单号',
+    'send.parties': '寄 {s} → 收 {r}',
+    'send.labelPrinted': '面单已送打印机 · 任务 #{job}',
+    'send.noLabel': '面单未打印（未配置面单打印）',
+    'idt.resident_id': '居民身份证',
+    'idt.passport': '护照',
+    'idt.other': '其他证件',
+    'item.documents': '文件',
+    'item.clothing': '衣物',
+    'item.electronics': '电子产品',
+    'item.fragile': '易碎品',
+    'item.food': '食品',
+    'item.cosmetics': '化妆品',
+    'item.other': '其他',
+    'rule.forbidden': '禁寄',
+    'rule.restricted': '限寄',
   },
   en: {
     'app.name': 'Yizhan',
@@ -476,6 +631,161 @@ const I18N = {
     'status.refused': 'refused',
     'status.overdue': 'overdue',
     'status.returning': 'returning',
+    'nav.handover': 'Handover',
+    'nav.dispatch': 'Dispatch',
+    'nav.returns': 'Returns',
+    'nav.sending': 'Sending',
+    'status.out_for_delivery': 'out for delivery',
+    'status.delivered': 'delivered',
+    'status.unknown': 'not found',
+
+    'ho.title': 'Courier handover',
+    'ho.pickManifests': 'Choose the manifests',
+    'ho.noManifests': 'No manifest from head office yet',
+    'ho.noManifestHint': 'A courier without a manifest can hand over too: tick none, and every parcel scanned counts as extra.',
+    'ho.waybillCount': '{n} parcels',
+    'ho.expectedAt': 'expected {at}',
+    'ho.courier': 'Courier (ID or name)',
+    'ho.courierHint': 'filled in from the manifest',
+    'ho.open': 'Start handover',
+    'ho.openSessions': 'Open handovers: {n}',
+    'ho.recent': 'Recently closed',
+    'ho.countsLine': 'expected {expected} · scanned {scanned} · missing {missing} · extra {extra} · repeats {duplicates}',
+    'ho.resume': 'Resume',
+    'ho.view': 'View',
+    'ho.back': 'Back to list',
+    'ho.courierIs': 'Courier {who}',
+    'ho.noManifest': 'no manifest',
+    'ho.unknownManifests': 'manifest not here yet: {ids}',
+    'ho.scanHere': 'Scan each parcel',
+    'ho.expected': 'Expected',
+    'ho.scanned': 'Scanned',
+    'ho.missing': 'Missing',
+    'ho.extra': 'Extra',
+    'ho.duplicates': 'Repeat scans',
+    'ho.missingList': 'Missing parcels: {n}',
+    'ho.extraList': 'Extra parcels: {n}',
+    'ho.scan.matched': 'on the manifest',
+    'ho.scan.extra': 'not on the manifest',
+    'ho.scan.duplicate': 'scanned already',
+    'ho.signatures': 'Both sign',
+    'ho.courierSigner': 'Courier signing',
+    'ho.courierSigns': 'Courier signs here',
+    'ho.clerkSignature': 'Clerk\'s signature',
+    'ho.clerkSigns': 'Clerk {who} signs here',
+    'ho.closeNote': 'Closing raises exceptions: missing parcels as suspected lost, extra ones as mis-sorted.',
+    'ho.close': 'Sign and close',
+    'ho.err.courierSign': 'Ask the courier to sign.',
+    'ho.err.clerkSign': 'The clerk must sign.',
+    'ho.closed': 'Handover closed; {n} exceptions raised',
+    'ho.exceptions': 'Exceptions raised: {n}',
+    'ho.noExceptions': 'None: everything on the manifests arrived',
+    'ho.new': 'New handover',
+    'hstate.open': 'open',
+    'hstate.closed': 'closed',
+
+    'dsp.title': 'Out for delivery',
+    'dsp.scan': 'Scan parcels going out',
+    'dsp.batch': 'This batch: {n}',
+    'dsp.scanHint': 'Scan parcels in stock to add them',
+    'dsp.remove': 'Remove',
+    'dsp.already': '{waybill} is in the batch already',
+    'dsp.empty': 'The batch is empty.',
+    'dsp.courier': 'Courier ID',
+    'dsp.courierName': 'Courier name (optional)',
+    'dsp.courierSigns': 'The courier signs for this batch',
+    'dsp.err.sign': 'Ask the courier to sign.',
+    'dsp.note': 'The courier signs once for the batch; staff never sign for them.',
+    'dsp.submit': 'Sign and dispatch',
+    'dsp.done': '{who} signed for {n} parcels (batch {id})',
+    'dsp.today': 'Today\'s batches',
+    'dsp.counts': '{parcels} parcels · {open} out · {delivered} delivered · {returned} returned',
+    'dsp.stillOut': '{n} out',
+    'dsp.openAtEnd': 'Still out after the day\'s end: {n}',
+    'dstate.out': 'out',
+    'dstate.delivered': 'delivered',
+    'dstate.returned': 'returned',
+
+    'ret.title': 'Delivery results',
+    'ret.scan': 'Scan a parcel brought back or delivered',
+    'ret.none': 'Scan a parcel that is out for delivery',
+    'ret.notFound': 'No parcel {waybill}',
+    'ret.outcome': 'Result',
+    'ret.outcome.undelivered': 'Not delivered',
+    'ret.outcome.delivered': 'Delivered',
+    'ret.reason': 'Why not delivered',
+    'ret.disposition': 'What next',
+    'ret.note': 'Note (optional)',
+    'ret.submit': 'Record the return',
+    'ret.proofSigner': 'Signed by',
+    'ret.proofSigns': 'Proof: the recipient\'s signature',
+    'ret.deliveredSubmit': 'Record delivery',
+    'ret.result': 'Result',
+    'ret.done': '{waybill} back: {reason}',
+    'ret.newCode': 'New pickup code',
+    'ret.toSender': 'Return to sender',
+    'ret.deliveredDone': '{waybill} recorded as delivered',
+    'ret.hint': 'A restocked parcel gets a new pickup code and the old one stops working; a parcel returned to the sender goes into the return flow.',
+    'reason.recipient_absent': 'Recipient absent',
+    'reason.refused': 'Refused',
+    'reason.address_wrong': 'Wrong address',
+    'reason.address_incomplete': 'Incomplete address',
+    'reason.phone_unreachable': 'Phone unreachable',
+    'reason.outside_area': 'Outside the area',
+    'disp.restock': 'Back on the shelf',
+    'disp.return': 'Return to sender',
+
+    'send.title': 'Send a parcel',
+    'send.left': '{n} waybill numbers left',
+    'send.noNumbers': 'No waybill numbers yet',
+    'send.sender': 'Sender (real-name registration)',
+    'send.recipient': 'Recipient',
+    'send.name': 'Name',
+    'send.phone': 'Phone',
+    'send.idType': 'ID type',
+    'send.idNumber': 'ID number',
+    'send.address': 'Address',
+    'send.dest': 'Destination code',
+    'send.item': 'Contents',
+    'send.items': 'What is inside',
+    'send.prohibited': 'Prohibited items: confirm each',
+    'send.absent': 'Not in the parcel',
+    'send.present': 'Present',
+    'send.cannotSend': 'Cannot send: the parcel holds {items}',
+    'send.confirmAll': 'Confirm each item is not in the parcel: {items}',
+    'send.noList': 'No prohibited-items list from head office yet: sending is not possible',
+    'send.weight': 'Weight and price',
+    'send.readScale': 'Read scale · {name}',
+    'send.noScale': 'No scale configured: type the weight',
+    'send.weightKg': 'Weight (kg)',
+    'send.manual': 'typed',
+    'send.fromScale': 'from scale {name}',
+    'send.length': 'Length (cm)',
+    'send.width': 'Width (cm)',
+    'send.height': 'Height (cm)',
+    'send.declared': 'Declared value (CNY)',
+    'send.insured': 'Insure',
+    'send.quote': 'Price',
+    'send.total': 'Total',
+    'send.quoteInfo': 'weight {w} · charged {c} · zone {zone} · tariff {v}',
+    'send.submit': 'Accept and print the label',
+    'send.done': 'Accepted',
+    'send.number': 'Waybill',
+    'send.parties': 'from {s} → to {r}',
+    'send.labelPrinted': 'Waybill label sent to the printer · job #{job}',
+    'send.noLabel': 'No label printed (no waybill printer set up)',
+    'idt.resident_id': 'Resident ID card',
+    'idt.passport': 'Passport',
+    'idt.other': 'Other document',
+    'item.documents': 'Documents',
+    'item.clothing': 'Clothing',
+    'item.electronics': 'Electronics',
+    'item.fragile': 'Fragile',
+    'item.food': 'Food',
+    'item.cosmetics': 'Cosmetics',
+    'item.other': 'Other',
+    'rule.forbidden': 'forbidden',
+    'rule.restricted': 'restricted',
   },
 };
 
@@ -726,7 +1036,7 @@ function poll(fn, ms, scope) {
 // ---------------------------------------------------------------------------
 // Header: navigation, sync indicator, notices banner
 
-const PAGES = ['scan', 'pickup', 'exceptions', 'complaints', 'notices'];
+const PAGES = ['scan', 'pickup', 'handover', 'dispatch', 'returns', 'sending', 'exceptions', 'complaints', 'notices'];
 
 function renderHeader() {
   document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
@@ -813,6 +1123,10 @@ const RENDERERS = {
   login: renderLogin,
   scan: renderScan,
   pickup: renderPickup,
+  handover: renderHandover,
+  dispatch: renderDispatch,
+  returns: renderReturns,
+  sending: renderSending,
   exceptions: renderExceptions,
   complaints: renderComplaints,
   notices: renderNotices,
@@ -1101,14 +1415,18 @@ function renderPickup(root) {
   const agentField = field(t('pickup.agentName'), agentName, 'grow');
   agentField.hidden = true;
   const signer = choice('signer', SIGNERS, 'signer.', 'recipient', (v) => { agentField.hidden = v !== 'agent'; });
-  const canvas = h('canvas', { id: 'sign-pad', class: 'sign-pad', 'aria-label': t('pickup.signHere') });
-  const pad = new SignaturePad(canvas);
   const confirm = h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'pickup-confirm', disabled: true }, t('pickup.confirm'));
   const reason = h('input', { id: 'refuse-reason', autocomplete: 'off' });
   const refuseBtn = h('button', { type: 'button', class: 'btn btn-danger', id: 'refuse-confirm', disabled: true }, t('pickup.refuseConfirm'));
   const refuseBox = h('div', { class: 'row refuse', id: 'refuse-box', hidden: true }, field(t('pickup.refuseReason'), reason, 'grow'), refuseBtn);
   const refuseToggle = h('button', { type: 'button', class: 'btn btn-danger-ghost', id: 'pickup-refuse', disabled: true,
     onclick: () => { refuseBox.hidden = !refuseBox.hidden; if (!refuseBox.hidden) reason.focus(); } }, t('pickup.refuse'));
+
+  const signBox = signatureBox({
+    id: 'sign-pad', hint: t('pickup.signHere'), scope: pageScope,
+    tools: [h('span', { class: 'muted small grow' }, t('pickup.staffNote')), refuseToggle, confirm],
+  });
+  const pad = signBox.pad;
 
   function choose(p) {
     selected = p;
@@ -1207,15 +1525,26 @@ function renderPickup(root) {
       h('div', { class: 'row' }, h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('pickup.idCheck')), idCheck),
         h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('pickup.signer')), signer)),
       agentField,
-      h('div', { class: 'pad-wrap' }, canvas, h('span', { class: 'pad-hint' }, t('pickup.signHere'))),
-      h('div', { class: 'row pad-tools' },
-        h('button', { type: 'button', class: 'btn', id: 'sign-undo', onclick: () => pad.undo() }, t('pickup.undo')),
-        h('button', { type: 'button', class: 'btn', id: 'sign-clear', onclick: () => pad.clear() }, t('pickup.clear')),
-        h('span', { class: 'muted small grow' }, t('pickup.staffNote')),
-        refuseToggle, confirm),
+      signBox.el,
       refuseBox)));
-  pad.attach(pageScope);
   query.focus();
+}
+
+// signatureBox is a signature pad with its hint and its undo and clear
+// buttons, for any page where someone signs: the customer at pickup, the
+// courier and the clerk at a handover, the courier taking a batch out.
+// tools are extra controls placed on the buttons' row. The pad listens
+// until the page's scope ends.
+function signatureBox({ id, hint, scope, tools = [], compact = false }) {
+  const canvas = h('canvas', { id, class: 'sign-pad' + (compact ? ' sign-pad-compact' : ''), 'aria-label': hint });
+  const pad = new SignaturePad(canvas);
+  const undo = h('button', { type: 'button', class: 'btn' + (compact ? ' btn-small' : ''), id: id + '-undo', onclick: () => pad.undo() }, t('pickup.undo'));
+  const clear = h('button', { type: 'button', class: 'btn' + (compact ? ' btn-small' : ''), id: id + '-clear', onclick: () => pad.clear() }, t('pickup.clear'));
+  const el = h('div', { class: 'sign-box' },
+    h('div', { class: 'pad-wrap' }, canvas, h('span', { class: 'pad-hint' }, hint)),
+    h('div', { class: 'row pad-tools' }, undo, clear, tools));
+  pad.attach(scope);
+  return { el, pad, canvas };
 }
 
 // SignaturePad records strokes drawn with mouse, pen or finger (Pointer
@@ -1681,6 +2010,684 @@ function openComplaintStep(box, c, step, reload) {
     h('div', { class: 'row step-actions' }, go, h('button', { type: 'button', class: 'btn btn-small', onclick: () => box.replaceChildren() }, t('cancel')))));
   suggest();
   note.focus();
+}
+
+// ---------------------------------------------------------------------------
+// Shared helpers for the courier and sending pages
+
+// routeParam reads a parameter of the page's hash: #/handover?id=… keeps
+// the session open across a reload.
+function routeParam(name) {
+  const q = location.hash.split('?')[1] || '';
+  return new URLSearchParams(q).get(name);
+}
+
+// yuan renders whole fen as ¥12.34; money travels in fen, never floats.
+function yuan(fen) {
+  return '¥' + (Number(fen || 0) / 100).toFixed(2);
+}
+
+// kg renders grams as kilograms with three decimals, as the scale shows.
+function kg(grams) {
+  return (Number(grams || 0) / 1000).toFixed(3) + ' kg';
+}
+
+// today is the PC's local date as YYYY-MM-DD, the business day's format.
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+// onEnter calls fn with the trimmed value when a wedge scanner (or the
+// clerk) ends a code with Enter.
+function onEnter(input, fn) {
+  input.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    const v = input.value.trim();
+    if (v) fn(v);
+  });
+}
+
+function countTile(id, labelText, value, cls) {
+  return h('div', { class: 'count ' + (cls || ''), 'data-count': id },
+    h('div', { class: 'count-n', id: 'count-' + id }, String(value ?? 0)),
+    h('div', { class: 'count-label' }, labelText));
+}
+
+function waybillList(id, items, empty) {
+  return h('ul', { class: 'list chips', id }, items.length
+    ? items.map((w) => h('li', { class: 'chip', 'data-waybill': w }, w))
+    : h('li', { class: 'muted' }, empty));
+}
+
+// ---------------------------------------------------------------------------
+// Courier handover (交接)
+
+function renderHandover(root) {
+  const id = routeParam('id');
+  if (id) return renderHandoverSession(root, id);
+
+  const courier = h('input', { id: 'ho-courier', autocomplete: 'off', spellcheck: 'false', placeholder: t('ho.courierHint') });
+  const manifestBox = h('ul', { class: 'list', id: 'ho-manifests' }, h('li', { class: 'muted' }, t('loading')));
+  const openBtn = h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'ho-open' }, t('ho.open'));
+  const sessions = h('ul', { class: 'list cards', id: 'ho-sessions' }, h('li', { class: 'muted' }, t('loading')));
+  const chosen = new Set();
+
+  const form = h('form', { class: 'panel', id: 'ho-form' },
+    h('h1', {}, t('ho.title')),
+    h('h2', {}, t('ho.pickManifests')),
+    manifestBox,
+    h('p', { class: 'hint' }, t('ho.noManifestHint')),
+    h('div', { class: 'row' }, field(t('ho.courier'), courier, 'grow'), openBtn));
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!courier.value.trim()) { courier.focus(); return showError(t('err.required', { field: t('ho.courier') })); }
+    openBtn.disabled = true;
+    try {
+      const res = await api('POST', '/api/v1/handovers', { courier: courier.value.trim(), manifests: [...chosen] });
+      clearError();
+      location.hash = '#/handover?id=' + encodeURIComponent(res.handover.id);
+    } catch (err) {
+      showError(err);
+      openBtn.disabled = false;
+    }
+  });
+
+  async function loadManifests() {
+    try {
+      const ms = (await api('GET', '/api/v1/manifests')).manifests || [];
+      manifestBox.replaceChildren(...(ms.length ? ms.map((m) => {
+        const box = h('input', { type: 'checkbox', 'data-manifest': m.id, checked: chosen.has(m.id) });
+        box.addEventListener('change', () => {
+          if (box.checked) chosen.add(m.id); else chosen.delete(m.id);
+          if (box.checked && !courier.value.trim() && m.courier) courier.value = m.courier;
+        });
+        return h('li', { class: 'item' }, h('label', { class: 'check grow' }, box,
+          h('span', { class: 'item-main' }, m.id),
+          h('span', { class: 'item-sub' }, [m.line, m.courier].filter(Boolean).join(' · ')),
+          h('span', { class: 'tag' }, t('ho.waybillCount', { n: (m.waybills || []).length })),
+          m.expected_at ? h('span', { class: 'item-sub' }, t('ho.expectedAt', { at: fmtTime(m.expected_at) })) : null));
+      }) : [h('li', { class: 'muted' }, t('ho.noManifests'))]));
+    } catch (err) {
+      manifestBox.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+
+  async function loadSessions() {
+    try {
+      const hs = (await api('GET', '/api/v1/handovers')).handovers || [];
+      const open = hs.filter((x) => x.state === 'open');
+      const closed = hs.filter((x) => x.state !== 'open').slice(0, 5);
+      const card = (x) => h('li', { class: 'card', 'data-id': x.id },
+        h('div', { class: 'card-head' }, h('b', {}, x.courier), h('span', { class: 'item-sub' }, fmtTime(x.opened_at)),
+          h('span', { class: 'tag state' }, label('hstate.', x.state))),
+        h('div', { class: 'muted small' }, t('ho.countsLine', { ...x.counts })),
+        h('div', { class: 'steps' }, h('a', { class: 'btn btn-small' + (x.state === 'open' ? ' btn-primary' : ''), 'data-resume': x.id,
+          href: '#/handover?id=' + encodeURIComponent(x.id) }, x.state === 'open' ? t('ho.resume') : t('ho.view'))));
+      sessions.replaceChildren(
+        h('li', {}, h('h2', {}, t('ho.openSessions', { n: open.length }))),
+        ...(open.length ? open.map(card) : [h('li', { class: 'muted' }, t('empty'))]),
+        closed.length ? h('li', {}, h('h2', {}, t('ho.recent'))) : null,
+        ...closed.map(card));
+    } catch (err) {
+      sessions.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+
+  root.append(h('div', { class: 'split' }, form, h('section', { class: 'panel side' }, sessions)));
+  poll(loadManifests, 15000, pageScope);
+  poll(loadSessions, 15000, pageScope);
+  courier.focus();
+}
+
+function renderHandoverSession(root, id) {
+  const scan = h('input', { id: 'ho-scan', class: 'input-scan', autocomplete: 'off', spellcheck: 'false', placeholder: t('scan.barcodeHint') });
+  const head = h('div', { class: 'card-head', id: 'ho-head' }, t('loading'));
+  const counts = h('div', { class: 'counts', id: 'ho-counts' });
+  const last = h('div', { class: 'last-scan', id: 'ho-last' });
+  const lists = h('div', { class: 'two-lists' });
+  const signer = h('input', { id: 'ho-courier-signer', autocomplete: 'off', spellcheck: 'false' });
+  const courierPad = signatureBox({ id: 'ho-sign-courier', hint: t('ho.courierSigns'), scope: pageScope, compact: true });
+  const clerkPad = signatureBox({ id: 'ho-sign-clerk', hint: t('ho.clerkSigns', { who: currentStaff()?.name || currentStaff()?.id || '' }), scope: pageScope, compact: true });
+  const closeBtn = h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'ho-close' }, t('ho.close'));
+  const signPanel = h('div', { id: 'ho-sign' },
+    h('h2', {}, t('ho.signatures')),
+    field(t('ho.courierSigner'), signer),
+    courierPad.el,
+    h('h3', {}, t('ho.clerkSignature')),
+    clerkPad.el,
+    h('div', { class: 'row pad-tools' }, h('span', { class: 'muted small grow' }, t('ho.closeNote')), closeBtn));
+  const excBox = h('div', { id: 'ho-exceptions' });
+  const back = h('a', { class: 'btn btn-small', href: '#/handover', id: 'ho-back' }, t('ho.back'));
+  let current = null;
+
+  function show(ho, exceptions) {
+    current = ho;
+    const c = ho.counts || {};
+    head.replaceChildren(h('b', {}, t('ho.courierIs', { who: ho.courier })),
+      h('span', { class: 'item-sub' }, (ho.manifests || []).length ? (ho.manifests || []).join(', ') : t('ho.noManifest')),
+      (ho.unknown_manifests || []).length ? h('span', { class: 'tag tag-major' }, t('ho.unknownManifests', { ids: ho.unknown_manifests.join(', ') })) : null,
+      h('span', { class: 'tag state', id: 'ho-state' }, label('hstate.', ho.state)), back);
+    counts.replaceChildren(
+      countTile('expected', t('ho.expected'), c.expected),
+      countTile('scanned', t('ho.scanned'), c.scanned, 'count-ok'),
+      countTile('missing', t('ho.missing'), c.missing, c.missing ? 'count-bad' : ''),
+      countTile('extra', t('ho.extra'), c.extra, c.extra ? 'count-warn' : ''),
+      countTile('duplicates', t('ho.duplicates'), c.duplicates, 'count-dim'));
+    lists.replaceChildren(
+      h('div', {}, h('h2', {}, t('ho.missingList', { n: (ho.missing || []).length })), waybillList('ho-missing', ho.missing || [], t('none'))),
+      h('div', {}, h('h2', {}, t('ho.extraList', { n: (ho.extra || []).length })), waybillList('ho-extra', ho.extra || [], t('none'))));
+    const open = ho.state === 'open';
+    scan.disabled = !open;
+    signPanel.hidden = !open;
+    if (!open) showExceptions(exceptions || []);
+  }
+
+  function showExceptions(xs) {
+    excBox.replaceChildren(h('h2', {}, t('ho.exceptions', { n: xs.length })),
+      h('ul', { class: 'list cards', id: 'ho-exception-list' }, xs.length ? xs.map((x) => h('li', { class: 'card', 'data-id': x.id, 'data-kind': x.report?.kind },
+        h('div', { class: 'card-head' }, h('b', {}, label('kind.', x.report?.kind)), h('span', { class: 'item-main' }, x.report?.waybill),
+          h('span', { class: 'item-sub' }, x.id)),
+        x.report?.note ? h('div', { class: 'muted small' }, x.report.note) : null)) : h('li', { class: 'muted' }, t('ho.noExceptions'))),
+      h('a', { class: 'btn btn-primary', href: '#/handover', id: 'ho-new' }, t('ho.new')));
+  }
+
+  onEnter(scan, async (code) => {
+    const before = new Set(current?.scanned || []);
+    scan.value = '';
+    try {
+      const res = await api('POST', `/api/v1/handovers/${encodeURIComponent(id)}/scans`, { barcode: code });
+      clearError();
+      const ho = res.handover;
+      const w = (ho.scanned || []).find((x) => !before.has(x)) || code;
+      const kind = before.has(w) || before.has(code) ? 'duplicate' : (ho.extra || []).includes(w) ? 'extra' : 'matched';
+      last.className = 'last-scan last-' + kind;
+      last.replaceChildren(h('span', { class: 'item-main' }, w), h('b', {}, t('ho.scan.' + kind)));
+      show(ho);
+    } catch (err) {
+      showError(err);
+    }
+    scan.focus();
+  });
+
+  closeBtn.addEventListener('click', async () => {
+    if (!signer.value.trim()) { signer.focus(); return showError(t('err.required', { field: t('ho.courierSigner') })); }
+    if (courierPad.pad.empty()) return showError(t('ho.err.courierSign'));
+    if (clerkPad.pad.empty()) return showError(t('ho.err.clerkSign'));
+    closeBtn.disabled = true;
+    try {
+      const res = await api('POST', `/api/v1/handovers/${encodeURIComponent(id)}/close`, {
+        courier: { signer: signer.value.trim(), svg: courierPad.pad.toSVG() },
+        clerk: { svg: clerkPad.pad.toSVG() },
+      });
+      clearError();
+      showInfo(t('ho.closed', { n: (res.exceptions || []).length }));
+      show(res.handover, res.exceptions || []);
+    } catch (err) {
+      // A 409 names the session's state and what is allowed; shown as is.
+      showError(err);
+    } finally {
+      closeBtn.disabled = false;
+    }
+  });
+
+  root.append(h('div', { class: 'split split-even' },
+    h('section', { class: 'panel' }, head,
+      field(t('ho.scanHere'), scan, 'field-wide'),
+      last, counts, lists),
+    h('section', { class: 'panel side' }, signPanel, excBox)));
+  keepFocus(scan, pageScope, () => Boolean(scan.value.trim() || signer.value.trim() && document.activeElement === signer));
+  api('GET', `/api/v1/handovers/${encodeURIComponent(id)}`).then((res) => {
+    show(res.handover, res.exceptions || []);
+    if (!signer.value && res.handover.courier) signer.value = res.handover.courier;
+    if (res.handover.state === 'open') scan.focus();
+  }).catch((err) => {
+    head.replaceChildren(h('span', { class: 'error-text' }, err.message), back);
+    showError(err);
+  });
+  scan.focus();
+}
+
+// ---------------------------------------------------------------------------
+// Courier dispatch (派送)
+
+function renderDispatch(root) {
+  const scan = h('input', { id: 'dsp-scan', class: 'input-scan', autocomplete: 'off', spellcheck: 'false', placeholder: t('scan.barcodeHint') });
+  const courier = h('input', { id: 'dsp-courier', autocomplete: 'off', spellcheck: 'false' });
+  const courierName = h('input', { id: 'dsp-courier-name', autocomplete: 'off' });
+  const batchList = h('ul', { class: 'list', id: 'dsp-batch' });
+  const batchTitle = h('h2', {}, t('dsp.batch', { n: 0 }));
+  const pad = signatureBox({ id: 'dsp-sign', hint: t('dsp.courierSigns'), scope: pageScope, compact: true });
+  const submit = h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'dsp-submit' }, t('dsp.submit'));
+  const openBox = h('div', { id: 'dsp-open' });
+  const days = h('ul', { class: 'list cards', id: 'dsp-days' });
+  const batch = new Map(); // waybill → parcel (or null while unknown)
+
+  function drawBatch() {
+    batchTitle.textContent = t('dsp.batch', { n: batch.size });
+    batchList.replaceChildren(...(batch.size ? [...batch].map(([w, p]) => h('li', { class: 'item', 'data-waybill': w },
+      h('span', { class: 'item-code' }, p?.pickup_code || '—'),
+      h('span', { class: 'item-main grow' }, w),
+      h('span', { class: 'item-sub' }, p?.phone_masked || ''),
+      p ? h('span', { class: 'tag' + (p.status === 'in_stock' ? '' : ' tag-major') }, label('status.', p.status)) : null,
+      h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', onclick: () => { batch.delete(w); drawBatch(); } }, t('dsp.remove'))))
+      : [h('li', { class: 'muted' }, t('dsp.scanHint'))]));
+  }
+
+  onEnter(scan, async (code) => {
+    scan.value = '';
+    if (batch.has(code)) return showInfo(t('dsp.already', { waybill: code }));
+    batch.set(code, null);
+    drawBatch();
+    try {
+      const ps = (await api('GET', '/api/v1/parcels/find?' + new URLSearchParams({ waybill: code }))).parcels || [];
+      if (batch.has(code)) batch.set(code, ps[0] || { status: 'unknown' });
+      clearError();
+    } catch (err) {
+      showError(err);
+    }
+    drawBatch();
+  });
+
+  submit.addEventListener('click', async () => {
+    if (!batch.size) { scan.focus(); return showError(t('dsp.empty')); }
+    if (!courier.value.trim()) { courier.focus(); return showError(t('err.required', { field: t('dsp.courier') })); }
+    if (pad.pad.empty()) return showError(t('dsp.err.sign'));
+    const req = { courier: courier.value.trim(), waybills: [...batch.keys()], signature: { signer: courier.value.trim(), svg: pad.pad.toSVG() } };
+    if (courierName.value.trim()) req.courier_name = courierName.value.trim();
+    submit.disabled = true;
+    try {
+      const res = await api('POST', '/api/v1/dispatches', req);
+      clearError();
+      showInfo(t('dsp.done', { n: req.waybills.length, who: req.courier_name || req.courier, id: res.batch?.id || '' }));
+      batch.clear();
+      drawBatch();
+      pad.pad.clear();
+      load();
+    } catch (err) {
+      // A parcel not in stock: 409 with its state, shown as is.
+      showError(err);
+    } finally {
+      submit.disabled = false;
+      scan.focus();
+    }
+  });
+
+  async function load() {
+    try {
+      const [bs, open] = await Promise.all([api('GET', '/api/v1/dispatches'), api('GET', '/api/v1/dispatches/open')]);
+      const openWs = open.open || [];
+      openBox.replaceChildren(...(openWs.length ? [h('div', { class: 'alert-bad' }, h('b', {}, t('dsp.openAtEnd', { n: openWs.length })),
+        waybillList('dsp-open-list', openWs, ''))] : []));
+      const flagged = new Set(openWs);
+      const todays = (bs.batches || []).filter((b) => !b.day || b.day === today());
+      days.replaceChildren(...(todays.length ? todays.map((b) => {
+        const c = b.counts || {};
+        return h('li', { class: 'card', 'data-id': b.id },
+          h('div', { class: 'card-head' }, h('b', {}, b.courier), h('span', { class: 'item-sub' }, b.day),
+            h('span', { class: 'tag' }, t('dsp.counts', { ...c })),
+            c.open ? h('span', { class: 'tag state' }, t('dsp.stillOut', { n: c.open })) : null),
+          h('ul', { class: 'list' }, (b.items || []).map((it) => h('li', { class: 'item small-item' + (flagged.has(it.waybill) ? ' flagged' : ''), 'data-waybill': it.waybill },
+            h('span', { class: 'item-main grow' }, it.waybill),
+            it.reason ? h('span', { class: 'item-sub' }, label('reason.', it.reason)) : null,
+            it.disposition ? h('span', { class: 'item-sub' }, label('disp.', it.disposition)) : null,
+            h('span', { class: 'tag dstate-' + it.state }, label('dstate.', it.state))))));
+      }) : [h('li', { class: 'muted' }, t('empty'))]));
+    } catch (err) {
+      days.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+
+  root.append(h('div', { class: 'split' },
+    h('section', { class: 'panel' }, h('h1', {}, t('dsp.title')),
+      field(t('dsp.scan'), scan, 'field-wide'),
+      batchTitle, batchList,
+      h('div', { class: 'row' }, field(t('dsp.courier'), courier, 'grow'), field(t('dsp.courierName'), courierName, 'grow')),
+      h('div', { class: 'field-label pad-title' }, t('dsp.courierSigns')),
+      pad.el,
+      h('div', { class: 'row pad-tools' }, h('span', { class: 'muted small grow' }, t('dsp.note')), submit)),
+    h('section', { class: 'panel side' }, openBox, h('h2', {}, t('dsp.today')), days)));
+  drawBatch();
+  keepFocus(scan, pageScope, () => Boolean(scan.value.trim() || courier.value.trim() && !batch.size));
+  poll(load, 15000, pageScope);
+  scan.focus();
+}
+
+// ---------------------------------------------------------------------------
+// Returns and deliveries (退回 / 妥投)
+
+const REASONS = ['recipient_absent', 'refused', 'address_wrong', 'address_incomplete', 'phone_unreachable', 'outside_area'];
+const DISPOSITIONS = ['restock', 'return'];
+const OUTCOMES = ['undelivered', 'delivered'];
+
+function renderReturns(root) {
+  const scan = h('input', { id: 'ret-scan', class: 'input-scan', autocomplete: 'off', spellcheck: 'false', placeholder: t('scan.barcodeHint') });
+  const selBox = h('div', { class: 'selected', id: 'ret-selected' }, h('span', { class: 'muted' }, t('ret.none')));
+  const undeliveredBox = h('div', { id: 'ret-undelivered' });
+  const deliveredBox = h('div', { id: 'ret-delivered', hidden: true });
+  const outcome = choice('outcome', OUTCOMES, 'ret.outcome.', 'undelivered', (v) => {
+    undeliveredBox.hidden = v !== 'undelivered';
+    deliveredBox.hidden = v !== 'delivered';
+  });
+  const reason = choice('reason', REASONS, 'reason.', 'recipient_absent');
+  const shelf = h('input', { id: 'ret-shelf', inputmode: 'numeric', autocomplete: 'off', value: localStorage.getItem(KEY_SHELF) || '' });
+  const layer = h('input', { id: 'ret-layer', inputmode: 'numeric', autocomplete: 'off', value: localStorage.getItem(KEY_LAYER) || '' });
+  const placeRow = h('div', { class: 'row' }, field(t('scan.shelf'), shelf, 'short'), field(t('scan.layer'), layer, 'short'));
+  const disposition = choice('disposition', DISPOSITIONS, 'disp.', 'restock', (v) => { placeRow.hidden = v !== 'restock'; });
+  const note = h('input', { id: 'ret-note', autocomplete: 'off' });
+  const retBtn = h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'ret-submit', disabled: true }, t('ret.submit'));
+  const proofSigner = h('input', { id: 'ret-proof-signer', autocomplete: 'off' });
+  const pad = signatureBox({ id: 'ret-sign', hint: t('ret.proofSigns'), scope: pageScope, compact: true });
+  const delBtn = h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'ret-delivered-submit', disabled: true }, t('ret.deliveredSubmit'));
+  const result = h('div', { class: 'result', id: 'ret-result' });
+  let selected = null;
+
+  undeliveredBox.append(
+    h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('ret.reason')), reason),
+    h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('ret.disposition')), disposition),
+    placeRow,
+    h('div', { class: 'row' }, field(t('ret.note'), note, 'grow'), retBtn));
+  deliveredBox.append(field(t('ret.proofSigner'), proofSigner), pad.el, h('div', { class: 'row pad-tools' }, h('span', { class: 'grow' }), delBtn));
+
+  function choose(p) {
+    selected = p;
+    selBox.replaceChildren(h('span', { class: 'item-main' }, p.waybill),
+      h('span', { class: 'item-sub' }, [p.phone_masked, p.name_masked].filter(Boolean).join(' · ')),
+      h('span', { class: 'tag' + (p.status === 'out_for_delivery' ? ' state' : ' tag-major') }, label('status.', p.status)));
+    retBtn.disabled = delBtn.disabled = false;
+  }
+
+  onEnter(scan, async (code) => {
+    scan.value = '';
+    try {
+      const ps = (await api('GET', '/api/v1/parcels/find?' + new URLSearchParams({ waybill: code }))).parcels || [];
+      if (!ps.length) throw new Error(t('ret.notFound', { waybill: code }));
+      clearError();
+      result.replaceChildren();
+      choose(ps[0]);
+    } catch (err) {
+      showError(err);
+    }
+  });
+
+  retBtn.addEventListener('click', async () => {
+    if (!selected) return showError(t('ret.none'));
+    const req = { reason: reason.value, disposition: disposition.value };
+    if (disposition.value === 'restock') {
+      if (!shelf.value.trim()) { shelf.focus(); return showError(t('err.required', { field: t('scan.shelf') })); }
+      if (!layer.value.trim()) { layer.focus(); return showError(t('err.required', { field: t('scan.layer') })); }
+      req.shelf = shelf.value.trim();
+      req.layer = layer.value.trim();
+    }
+    if (note.value.trim()) req.note = note.value.trim();
+    retBtn.disabled = true;
+    try {
+      const res = await api('POST', `/api/v1/parcels/${encodeURIComponent(selected.waybill)}/undelivered`, req);
+      clearError();
+      if (req.shelf) { localStorage.setItem(KEY_SHELF, req.shelf); localStorage.setItem(KEY_LAYER, req.layer); }
+      const p = res.parcel || {};
+      result.replaceChildren(h('div', { class: 'result-card ok' },
+        h('div', { class: 'result-head' }, t('ret.done', { waybill: p.waybill || selected.waybill, reason: label('reason.', req.reason) })),
+        req.disposition === 'restock'
+          ? [h('div', { class: 'code-label' }, t('ret.newCode')), h('div', { class: 'code', id: 'ret-code' }, p.pickup_code || '—')]
+          : h('div', { class: 'code code-mid', id: 'ret-code' }, t('ret.toSender')),
+        h('div', { class: 'muted' }, label('status.', p.status))));
+      reset();
+    } catch (err) {
+      showError(err);
+      retBtn.disabled = false;
+    }
+  });
+
+  delBtn.addEventListener('click', async () => {
+    if (!selected) return showError(t('ret.none'));
+    if (!proofSigner.value.trim()) { proofSigner.focus(); return showError(t('err.required', { field: t('ret.proofSigner') })); }
+    if (pad.pad.empty()) return showError(t('err.sign'));
+    delBtn.disabled = true;
+    try {
+      const res = await api('POST', `/api/v1/parcels/${encodeURIComponent(selected.waybill)}/delivered`,
+        { proof: { signer: proofSigner.value.trim(), svg: pad.pad.toSVG() } });
+      clearError();
+      result.replaceChildren(h('div', { class: 'result-card ok' }, h('div', { class: 'result-head' }, t('ret.deliveredDone', { waybill: res.parcel?.waybill || selected.waybill }))));
+      reset();
+    } catch (err) {
+      showError(err);
+      delBtn.disabled = false;
+    }
+  });
+
+  function reset() {
+    selected = null;
+    selBox.replaceChildren(h('span', { class: 'muted' }, t('ret.none')));
+    retBtn.disabled = delBtn.disabled = true;
+    note.value = '';
+    proofSigner.value = '';
+    pad.pad.clear();
+    scan.focus();
+  }
+
+  root.append(h('div', { class: 'split' },
+    h('section', { class: 'panel' }, h('h1', {}, t('ret.title')),
+      field(t('ret.scan'), scan, 'field-wide'),
+      selBox,
+      h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('ret.outcome')), outcome),
+      undeliveredBox, deliveredBox),
+    h('section', { class: 'panel side' }, h('h2', {}, t('ret.result')), result, h('p', { class: 'hint' }, t('ret.hint')))));
+  keepFocus(scan, pageScope, () => Boolean(scan.value.trim() || selected));
+  scan.focus();
+}
+
+// ---------------------------------------------------------------------------
+// Sending at the counter (收寄)
+
+const ITEM_TYPES = ['documents', 'clothing', 'electronics', 'fragile', 'food', 'cosmetics', 'other'];
+
+function renderSending(root) {
+  const inp = (id, props) => h('input', { id, autocomplete: 'off', ...props });
+  const sName = inp('send-sender-name');
+  const sPhone = inp('send-sender-phone', { inputmode: 'tel', maxlength: 20 });
+  const idType = h('select', { id: 'send-id-type' }, h('option', { value: 'resident_id' }, t('idt.resident_id')));
+  const idNumber = inp('send-id-number', { spellcheck: 'false', maxlength: 32 });
+  const rName = inp('send-rcpt-name');
+  const rPhone = inp('send-rcpt-phone', { inputmode: 'tel', maxlength: 20 });
+  const rAddress = inp('send-rcpt-address');
+  const dests = h('datalist', { id: 'send-dest-codes' });
+  const dest = inp('send-dest', { list: 'send-dest-codes', inputmode: 'numeric', spellcheck: 'false' });
+  const advice = h('div', { class: 'advice', id: 'send-advice' });
+  let packaging = {};
+  const itemType = choice('item_type', ITEM_TYPES, 'item.', 'documents', (v) => { advice.textContent = packaging[v] || ''; });
+  const items = inp('send-items');
+  const checklist = h('ul', { class: 'list checklist', id: 'send-prohibited' }, h('li', { class: 'muted' }, t('loading')));
+  const blocked = h('div', { class: 'alert-bad', id: 'send-blocked', hidden: true });
+  const weight = inp('send-weight', { type: 'number', min: 0, step: '0.001', class: 'short-num' });
+  const weightFrom = h('span', { class: 'tag', id: 'send-weight-from' }, t('send.manual'));
+  const scales = h('div', { class: 'row', id: 'send-scales' });
+  const dim = (id) => inp(id, { type: 'number', min: 0, step: 1, class: 'short-num' });
+  const len = dim('send-length'), wid = dim('send-width'), hei = dim('send-height');
+  const declared = inp('send-declared', { type: 'number', min: 0, step: '0.01', class: 'short-num' });
+  const insured = h('input', { type: 'checkbox', id: 'send-insured' });
+  const quoteBtn = h('button', { type: 'button', class: 'btn', id: 'send-quote' }, t('send.quote'));
+  const quoteBox = h('div', { class: 'quote', id: 'send-quote-box' });
+  const submit = h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'send-submit' }, t('send.submit'));
+  const result = h('div', { class: 'result', id: 'send-result' });
+  const left = h('span', { class: 'tag', id: 'send-left' });
+  let prohibited = null; // the list in force
+  let scaleName = '';    // the scale the shown weight came from ('' = typed)
+  const present = new Set();
+  const absent = new Set();
+
+  weight.addEventListener('input', () => { scaleName = ''; weightFrom.textContent = t('send.manual'); quoteBox.replaceChildren(); });
+
+  function drawChecklist() {
+    if (!prohibited) return;
+    checklist.replaceChildren(...prohibited.items.map((it) => {
+      const state = absent.has(it.code) ? 'absent' : present.has(it.code) ? 'present' : '';
+      const set = (v) => () => {
+        absent.delete(it.code); present.delete(it.code);
+        (v === 'absent' ? absent : present).add(it.code);
+        drawChecklist();
+      };
+      return h('li', { class: 'check-item ' + state, 'data-code': it.code },
+        h('span', { class: 'grow' }, h('b', {}, it.name), ' ',
+          h('span', { class: 'tag' + (it.rule === 'forbidden' ? ' tag-major' : '') }, label('rule.', it.rule)),
+          it.note ? h('span', { class: 'muted small' }, ' ' + it.note) : null),
+        h('button', { type: 'button', class: 'btn btn-small choice-btn' + (state === 'absent' ? ' on' : ''), 'data-absent': it.code, onclick: set('absent') }, t('send.absent')),
+        h('button', { type: 'button', class: 'btn btn-small choice-btn' + (state === 'present' ? ' on bad' : ''), 'data-present': it.code, onclick: set('present') }, t('send.present')));
+    }));
+    const bad = prohibited.items.filter((it) => present.has(it.code));
+    blocked.hidden = !bad.length;
+    blocked.textContent = bad.length ? t('send.cannotSend', { items: bad.map((it) => it.name).join('、') }) : '';
+    submit.disabled = bad.length > 0;
+  }
+
+  async function loadCatalog() {
+    try {
+      const cat = await api('GET', '/api/v1/sending/catalog');
+      packaging = cat.packaging || {};
+      advice.textContent = packaging[itemType.value] || '';
+      idType.replaceChildren(...(cat.id_types || ['resident_id']).map((v) => h('option', { value: v, selected: v === idType.value }, label('idt.', v))));
+      dests.replaceChildren(...Object.entries(cat.tariff?.zones || {}).sort().map(([code, zone]) => h('option', { value: code }, code + ' · ' + zone)));
+      if (!prohibited || prohibited.version !== cat.prohibited?.version) {
+        prohibited = cat.prohibited || null;
+        absent.clear(); present.clear();
+        if (prohibited) drawChecklist();
+        else checklist.replaceChildren(h('li', { class: 'error-text' }, t('send.noList')));
+      }
+      left.textContent = cat.waybills ? t('send.left', { n: cat.waybills.remaining }) : t('send.noNumbers');
+      left.classList.toggle('tag-major', !cat.waybills || cat.waybills.remaining < 10);
+    } catch (err) {
+      checklist.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+
+  async function loadScales() {
+    try {
+      const devs = ((await api('GET', '/api/v1/devices')).devices || []).filter((d) => d.kind === 'scale');
+      scales.replaceChildren(...(devs.length ? devs.map((d) => h('button', {
+        type: 'button', class: 'btn btn-scale dev-' + d.state, id: 'send-scale-' + d.name, 'data-scale': d.name, title: [d.detail, d.fix].filter(Boolean).join(' — '),
+        onclick: () => readScale(d.name),
+      }, h('span', { class: 'dot' }), t('send.readScale', { name: d.name }))) : [h('span', { class: 'muted small' }, t('send.noScale'))]));
+    } catch (err) {
+      scales.replaceChildren(h('span', { class: 'error-text small' }, t('scan.devicesError', { msg: err.message })));
+    }
+  }
+
+  // request builds the SendReq from the form; weighing says whether the
+  // weight comes from the scale.
+  function request() {
+    const req = {
+      sender: { name: sName.value.trim(), phone: sPhone.value.trim() },
+      sender_id_type: idType.value, sender_id_number: idNumber.value.trim(),
+      recipient: { name: rName.value.trim(), phone: rPhone.value.trim(), address: rAddress.value.trim(), dest_code: dest.value.trim() },
+      item_type: itemType.value, items: items.value.trim(),
+      prohibited_version: prohibited?.version || '', prohibited_checked: [...absent],
+    };
+    if (scaleName) req.scale = scaleName;
+    else if (weight.value !== '') req.weight_grams = Math.round(Number(weight.value) * 1000);
+    for (const [k, el] of [['length_cm', len], ['width_cm', wid], ['height_cm', hei]]) if (el.value !== '') req[k] = Math.round(Number(el.value));
+    if (declared.value !== '') req.declared_fen = Math.round(Number(declared.value) * 100);
+    if (insured.checked) req.insured = true;
+    return req;
+  }
+
+  function showQuote(res) {
+    const q = res.quote || {};
+    quoteBox.replaceChildren(
+      h('table', { class: 'quote-lines' }, (q.lines || []).map((l) => h('tr', {}, h('td', {}, l.text), h('td', { class: 'num' }, yuan(l.fen))))),
+      h('div', { class: 'quote-total' }, h('span', {}, t('send.total')), h('b', { id: 'send-total' }, yuan(q.total_fen))),
+      h('div', { class: 'muted small' }, t('send.quoteInfo', { w: kg(res.weight_grams), c: kg(q.chargeable_grams), zone: q.zone || '', v: res.tariff_version || '' })));
+  }
+
+  async function quote(scale) {
+    if (!dest.value.trim()) { dest.focus(); throw new Error(t('err.required', { field: t('send.dest') })); }
+    const req = request();
+    if (scale) { req.scale = scale; delete req.weight_grams; }
+    const res = await api('POST', '/api/v1/sending/quote', req);
+    showQuote(res);
+    return res;
+  }
+
+  async function readScale(name) {
+    const btn = $('#send-scale-' + CSS.escape(name));
+    if (btn) btn.disabled = true;
+    try {
+      const res = await quote(name);
+      clearError();
+      weight.value = (res.weight_grams / 1000).toFixed(3);
+      scaleName = name;
+      weightFrom.textContent = t('send.fromScale', { name });
+    } catch (err) {
+      showError(err);
+    } finally {
+      if (btn) btn.disabled = false;
+    }
+  }
+
+  quoteBtn.addEventListener('click', async () => {
+    try { await quote(); clearError(); } catch (err) { showError(err); }
+  });
+
+  submit.addEventListener('click', async () => {
+    if (!prohibited) return showError(t('send.noList'));
+    const unchecked = prohibited.items.filter((it) => !absent.has(it.code));
+    if (unchecked.length) return showError(t('send.confirmAll', { items: unchecked.map((it) => it.name).join('、') }));
+    submit.disabled = true;
+    try {
+      const res = await api('POST', '/api/v1/shipments', request());
+      clearError();
+      const sh = res.shipment || {};
+      result.replaceChildren(h('div', { class: 'result-card ok' },
+        h('div', { class: 'result-head' }, t('send.done')),
+        h('div', { class: 'code-label' }, t('send.number')),
+        h('div', { class: 'code code-waybill', id: 'send-number' }, sh.number || '—'),
+        h('div', {}, `${kg(sh.weight_grams)} · ${yuan(sh.quote?.total_fen)} · ${label('item.', sh.item_type)}`),
+        h('div', { class: 'muted' }, t('send.parties', {
+          s: [sh.sender?.name_masked, sh.sender?.phone_masked, sh.sender_id_masked].filter(Boolean).join(' '),
+          r: [sh.recipient?.name_masked, sh.recipient?.phone_masked, sh.recipient?.dest_code].filter(Boolean).join(' '),
+        })),
+        h('div', { class: 'muted', id: 'send-label' }, res.label_job ? t('send.labelPrinted', { job: res.label_job }) : t('send.noLabel'))));
+      for (const el of [sName, sPhone, idNumber, rName, rPhone, rAddress, items, weight, len, wid, hei, declared]) el.value = '';
+      insured.checked = false;
+      scaleName = '';
+      weightFrom.textContent = t('send.manual');
+      absent.clear(); present.clear();
+      drawChecklist();
+      quoteBox.replaceChildren();
+      loadCatalog();
+    } catch (err) {
+      showError(err);
+    } finally {
+      submit.disabled = Boolean(prohibited?.items.some((it) => present.has(it.code)));
+    }
+  });
+
+  root.append(h('div', { class: 'split split-send' },
+    h('section', { class: 'panel send-form', id: 'send-form' },
+      h('div', { class: 'card-head' }, h('h1', {}, t('send.title')), left),
+      h('h2', {}, t('send.sender')),
+      h('div', { class: 'row' }, field(t('send.name'), sName, 'grow'), field(t('send.phone'), sPhone, 'grow')),
+      h('div', { class: 'row' }, field(t('send.idType'), idType), field(t('send.idNumber'), idNumber, 'grow')),
+      h('h2', {}, t('send.recipient')),
+      h('div', { class: 'row' }, field(t('send.name'), rName, 'grow'), field(t('send.phone'), rPhone, 'grow'), field(t('send.dest'), dest, 'short-dest')),
+      field(t('send.address'), rAddress, 'field-wide'), dests,
+      h('h2', {}, t('send.item')),
+      itemType, advice,
+      field(t('send.items'), items, 'field-wide'),
+      h('h2', {}, t('send.prohibited')), checklist, blocked),
+    h('section', { class: 'panel side' },
+      h('h2', {}, t('send.weight')),
+      scales,
+      h('div', { class: 'row row-center' }, field(t('send.weightKg'), weight), weightFrom),
+      h('div', { class: 'row' }, field(t('send.length'), len), field(t('send.width'), wid), field(t('send.height'), hei)),
+      h('div', { class: 'row row-center' }, field(t('send.declared'), declared), h('label', { class: 'check' }, insured, t('send.insured')), quoteBtn),
+      quoteBox,
+      h('div', { class: 'row pad-tools' }, h('span', { class: 'grow' }), submit),
+      result)));
+  poll(loadCatalog, 30000, pageScope);
+  poll(loadScales, 5000, pageScope);
+  sName.focus();
 }
 
 // ---------------------------------------------------------------------------
