@@ -37,6 +37,7 @@ type Config struct {
 	Scales         []ScaleConfig    `json:"scales,omitempty"`
 	LabelPrinter   string           `json:"label_printer,omitempty"`   // printer for shelf labels
 	ReceiptPrinter string           `json:"receipt_printer,omitempty"` // printer for complaint receipts
+	WaybillPrinter string           `json:"waybill_printer,omitempty"` // printer for waybills (≥ 70×100 mm stock)
 }
 
 // ScannerConfig names a scanner, its driver and the driver's own settings.
@@ -151,6 +152,9 @@ func (c *Config) check() error {
 	}
 	if c.LabelPrinter != "" && !c.hasPrinter(c.LabelPrinter) {
 		errs = append(errs, fmt.Errorf("label_printer %q is not one of the printers", c.LabelPrinter))
+	}
+	if c.WaybillPrinter != "" && !c.hasPrinter(c.WaybillPrinter) {
+		errs = append(errs, fmt.Errorf("waybill_printer %q is not one of the printers", c.WaybillPrinter))
 	}
 	if c.ReceiptPrinter != "" && !c.hasPrinter(c.ReceiptPrinter) {
 		errs = append(errs, fmt.Errorf("receipt_printer %q is not one of the printers", c.ReceiptPrinter))

@@ -33,6 +33,9 @@ type Read struct {
 
 // Manager runs the configured devices.
 type Manager struct {
+	// Outlet is printed on waybills; the agent sets it.
+	Outlet string
+
 	cfg      Config
 	log      *slog.Logger
 	record   Recorder

@@ -1,6 +1,7 @@
 package peripherals
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"github.com/yizhan/yizhan/devices/scale"
 	"github.com/yizhan/yizhan/devices/scanner"
 	"github.com/yizhan/yizhan/devices/scanner/serial"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 func waitFor(t *testing.T, what string, ok func() bool) {
@@ -253,5 +255,39 @@ func TestScaleThroughManager(t *testing.T) {
 	List(&out, cfg)
 	if !strings.Contains(out.String(), "counter-scale") {
 		t.Fatalf("list lacks the scale:\n%s", out.String())
+	}
+}
+
+// A shipment's waybill reaches the waybill printer with masked parties only.
+func TestWaybillLabelPrinted(t *testing.T) {
+	dir := t.TempDir()
+	ps, err := sim.Start("127.0.0.1:0", "zpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ps.Close()
+	cfg := Config{Printers: []printer.Config{{Name: "waybill", Driver: "zpl", Address: ps.URL(), WidthMM: 100, HeightMM: 150}}, WaybillPrinter: "waybill"}
+	l, err := eventlog.Open(filepath.Join(dir, "data"), eventlog.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	m, err := Start(context.Background(), cfg, l.DB(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	m.Outlet = "SH-001"
+	sh := lifecycle.ShipmentV1{Number: lifecycle.S10Number("YZ", 100, "CN"), At: time.Now().UnixMilli(), WeightGrams: 2300, Items: "冬衣",
+		Sender:    lifecycle.PartyV1{NameMasked: "王**", PhoneMasked: "138****2222"},
+		Recipient: lifecycle.PartyV1{NameMasked: "李*", PhoneMasked: "139****4444", Address: "北京市海淀区中关村大街1号", DestCode: "110108"}}
+	sh.Quote.TotalFen = 1800
+	if _, err := m.WaybillLabel(sh); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "waybill printed", func() bool { return len(ps.Jobs()) == 1 })
+	job := ps.Jobs()[0]
+	if !bytes.Contains(job.Data, []byte(sh.Number)) || !bytes.Contains(job.Data, []byte("139****4444")) {
+		t.Fatalf("waybill job lacks the number or the masked phone:\n%s", job.Data)
 	}
 }

@@ -71,3 +71,23 @@ func (m *Manager) StableGrams(ctx context.Context, name string) (int64, error) {
 	}
 	return rd.Grams, nil
 }
+
+// WaybillLabel queues a shipment's waybill on the waybill printer (or the
+// label printer). Only masked names and phones reach the printer.
+func (m *Manager) WaybillLabel(sh lifecycle.ShipmentV1) (uint64, error) {
+	name := m.cfg.WaybillPrinter
+	if name == "" {
+		name = m.cfg.LabelPrinter
+	}
+	insured := int64(0)
+	if sh.Insured {
+		insured = sh.DeclaredFen
+	}
+	return m.enqueue(name, "运单 "+sh.Number, func(t printer.Templates) ([]byte, error) {
+		return t.WaybillLabel(printer.WaybillLabel{Number: sh.Number, Date: time.UnixMilli(sh.At).Local(),
+			Sender:      printer.Party{Name: sh.Sender.NameMasked, Phone: sh.Sender.PhoneMasked},
+			Recipient:   printer.Party{Name: sh.Recipient.NameMasked, Phone: sh.Recipient.PhoneMasked, Address: sh.Recipient.Address},
+			Destination: sh.Recipient.DestCode, WeightG: int(sh.WeightGrams), PriceFen: sh.Quote.TotalFen, InsuredFen: insured,
+			Items: sh.Items, Outlet: m.Outlet})
+	})
+}

@@ -108,6 +108,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		log.Close()
 		return nil, err
 	}
+	a.Devices.Outlet = cfg.Outlet
 	people, err := staff.Open(log.DB())
 	if err != nil {
 		cancel()
