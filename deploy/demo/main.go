@@ -26,6 +26,7 @@ import (
 
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/devices/printer/sim"
+	"github.com/yizhan/yizhan/devices/scale"
 	"github.com/yizhan/yizhan/devices/scanner"
 	"github.com/yizhan/yizhan/devices/scanner/serial"
 	"github.com/yizhan/yizhan/devices/scanner/tcp"
@@ -177,9 +178,26 @@ func (d *demo) devices(o *outlet, i int) error {
 		return fmt.Errorf("printer simulator: %w", err)
 	}
 	o.close = append(o.close, p.Close)
+	// A 100×150 mm waybill printer and a counter scale with a parcel on it.
+	wp, err := sim.Start("127.0.0.1:0", "zpl")
+	if err != nil {
+		return fmt.Errorf("waybill printer simulator: %w", err)
+	}
+	o.close = append(o.close, wp.Close)
+	link, _ := filepath.Abs(filepath.Join(d.dir, o.ID+"-scale"))
+	sc, err := scale.NewSimulator(link, scale.SimConfig{Protocol: "st-gs"})
+	if err != nil {
+		return fmt.Errorf("scale simulator: %w", err)
+	}
+	sc.SettleTo(1850, 8)
+	o.close = append(o.close, sc.Close)
 	o.config = filepath.Join(d.dir, "agent-"+o.ID+".json")
-	cfg := fmt.Sprintf(`{"devices": {"scanners": [%s], "printers": [{"name": "shelf", "driver": %q, "address": %q}], "label_printer": "shelf"}}`,
-		scannerCfg, lang, p.URL())
+	cfg := fmt.Sprintf(`{"devices": {"scanners": [%s],
+		"printers": [{"name": "shelf", "driver": %q, "address": %q},
+		             {"name": "waybill", "driver": "zpl", "address": %q, "width_mm": 100, "height_mm": 150}],
+		"scales": [{"name": "scale", "driver": "serial-scale", "config": {"path": %q, "protocol": "st-gs"}}],
+		"label_printer": "shelf", "waybill_printer": "waybill"}}`,
+		scannerCfg, lang, p.URL(), wp.URL(), link)
 	return os.WriteFile(o.config, []byte(cfg), 0o644)
 }
 
@@ -204,6 +222,30 @@ func (d *demo) seedHeadOffice() error {
 			"text": "您好，非常抱歉包裹延误。我们已联系承运方核实原因，将在24小时内回复您处理结果。", "actor": "hq-ops"}},
 		{"/api/v1/reply-templates", map[string]any{"title": "破损理赔说明", "category": "damage", "keywords": []string{"破", "坏", "损"},
 			"text": "您好，对包裹破损深表歉意。请保留外包装和照片，我们已登记异常件并启动理赔，3个工作日内联系您。", "actor": "hq-ops"}},
+		{"/api/v1/tariffs", map[string]any{"version": "2026-11", "volumetric_divisor": 8000, "max_weight_grams": 50000,
+			"zones": map[string]string{"110000": "A", "310000": "A", "440000": "B", "510000": "C"},
+			"rates": map[string]any{"A": map[string]int{"first_grams": 1000, "first_fen": 1000, "step_grams": 1000, "step_fen": 300},
+				"B": map[string]int{"first_grams": 1000, "first_fen": 1200, "step_grams": 1000, "step_fen": 500},
+				"C": map[string]int{"first_grams": 1000, "first_fen": 1500, "step_grams": 1000, "step_fen": 800}},
+			"insurance": map[string]int{"rate_bp": 100, "min_fen": 100}, "actor": "hq-ops"}},
+		{"/api/v1/prohibited-lists", map[string]any{"version": "P-2026-1", "actor": "hq-ops", "items": []map[string]string{
+			{"code": "explosive", "name": "爆炸物、烟花爆竹", "rule": "forbidden"},
+			{"code": "battery", "name": "单独锂电池、充电宝", "rule": "forbidden"},
+			{"code": "liquid", "name": "液体（限量密封）", "rule": "restricted", "note": "单瓶不超过 500 ml"},
+			{"code": "drug", "name": "毒品、管制药品", "rule": "forbidden"}}}},
+	}
+	for _, o := range d.outlets {
+		posts = append(posts,
+			struct {
+				path string
+				body any
+			}{"/api/v1/outlets/" + o.ID + "/waybill-blocks", map[string]any{"count": 500, "actor": "hq-ops"}},
+			struct {
+				path string
+				body any
+			}{"/api/v1/manifests", map[string]any{"outlet": o.ID, "courier": "K-07", "line": "城西干线", "actor": "hq-ops",
+				"expected_at": now.Add(2 * time.Hour).Format(time.RFC3339),
+				"waybills":    []string{"SF" + o.ID[:2] + "0000000001", "SF" + o.ID[:2] + "0000000002", "SF" + o.ID[:2] + "0000000003"}}})
 	}
 	for _, p := range posts {
 		body, _ := json.Marshal(p.body)
