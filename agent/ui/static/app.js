@@ -270,6 +270,7 @@ const I18N = {
     'ho.back': '返回列表',
     'ho.courierIs': '快递员 {who}',
     'ho.noManifest': '无清单',
+    'ho.manifestsAre': '清单 {ids}',
     'ho.unknownManifests': '清单未到：{ids}',
     'ho.scanHere': '逐件扫描包裹',
     'ho.expected': '应到',
@@ -656,6 +657,7 @@ const I18N = {
     'ho.back': 'Back to list',
     'ho.courierIs': 'Courier {who}',
     'ho.noManifest': 'no manifest',
+    'ho.manifestsAre': 'manifest {ids}',
     'ho.unknownManifests': 'manifest not here yet: {ids}',
     'ho.scanHere': 'Scan each parcel',
     'ho.expected': 'Expected',
@@ -2129,8 +2131,7 @@ function renderHandover(root) {
       sessions.replaceChildren(
         h('li', {}, h('h2', {}, t('ho.openSessions', { n: open.length }))),
         ...(open.length ? open.map(card) : [h('li', { class: 'muted' }, t('empty'))]),
-        closed.length ? h('li', {}, h('h2', {}, t('ho.recent'))) : null,
-        ...closed.map(card));
+        ...(closed.length ? [h('li', {}, h('h2', {}, t('ho.recent'))), ...closed.map(card)] : []));
     } catch (err) {
       sessions.replaceChildren(h('li', { class: 'error-text' }, err.message));
     }
@@ -2161,15 +2162,17 @@ function renderHandoverSession(root, id) {
     h('div', { class: 'row pad-tools' }, h('span', { class: 'muted small grow' }, t('ho.closeNote')), closeBtn));
   const excBox = h('div', { id: 'ho-exceptions' });
   const back = h('a', { class: 'btn btn-small', href: '#/handover', id: 'ho-back' }, t('ho.back'));
+  const scanField = field(t('ho.scanHere'), scan, 'field-wide');
   let current = null;
 
   function show(ho, exceptions) {
     current = ho;
     const c = ho.counts || {};
-    head.replaceChildren(h('b', {}, t('ho.courierIs', { who: ho.courier })),
-      h('span', { class: 'item-sub' }, (ho.manifests || []).length ? (ho.manifests || []).join(', ') : t('ho.noManifest')),
+    // replaceChildren would print a null as "null"; leave gaps out.
+    head.replaceChildren(...[h('b', {}, t('ho.courierIs', { who: ho.courier })),
+      h('span', { class: 'item-sub ho-manifest-ids' }, (ho.manifests || []).length ? t('ho.manifestsAre', { ids: ho.manifests.join(', ') }) : t('ho.noManifest')),
       (ho.unknown_manifests || []).length ? h('span', { class: 'tag tag-major' }, t('ho.unknownManifests', { ids: ho.unknown_manifests.join(', ') })) : null,
-      h('span', { class: 'tag state', id: 'ho-state' }, label('hstate.', ho.state)), back);
+      h('span', { class: 'tag state', id: 'ho-state' }, label('hstate.', ho.state)), back].filter(Boolean));
     counts.replaceChildren(
       countTile('expected', t('ho.expected'), c.expected),
       countTile('scanned', t('ho.scanned'), c.scanned, 'count-ok'),
@@ -2181,6 +2184,7 @@ function renderHandoverSession(root, id) {
       h('div', {}, h('h2', {}, t('ho.extraList', { n: (ho.extra || []).length })), waybillList('ho-extra', ho.extra || [], t('none'))));
     const open = ho.state === 'open';
     scan.disabled = !open;
+    scanField.hidden = !open;
     signPanel.hidden = !open;
     if (!open) showExceptions(exceptions || []);
   }
@@ -2235,7 +2239,7 @@ function renderHandoverSession(root, id) {
 
   root.append(h('div', { class: 'split split-even' },
     h('section', { class: 'panel' }, head,
-      field(t('ho.scanHere'), scan, 'field-wide'),
+      scanField,
       last, counts, lists),
     h('section', { class: 'panel side' }, signPanel, excBox)));
   keepFocus(scan, pageScope, () => Boolean(scan.value.trim() || signer.value.trim() && document.activeElement === signer));
@@ -2503,7 +2507,7 @@ function renderSending(root) {
   const blocked = h('div', { class: 'alert-bad', id: 'send-blocked', hidden: true });
   const weight = inp('send-weight', { type: 'number', min: 0, step: '0.001', class: 'short-num' });
   const weightFrom = h('span', { class: 'tag', id: 'send-weight-from' }, t('send.manual'));
-  const scales = h('div', { class: 'row', id: 'send-scales' });
+  const scales = h('div', { class: 'scales', id: 'send-scales' });
   const dim = (id) => inp(id, { type: 'number', min: 0, step: 1, class: 'short-num' });
   const len = dim('send-length'), wid = dim('send-width'), hei = dim('send-height');
   const declared = inp('send-declared', { type: 'number', min: 0, step: '0.01', class: 'short-num' });
@@ -2648,7 +2652,7 @@ function renderSending(root) {
           r: [sh.recipient?.name_masked, sh.recipient?.phone_masked, sh.recipient?.dest_code].filter(Boolean).join(' '),
         })),
         h('div', { class: 'muted', id: 'send-label' }, res.label_job ? t('send.labelPrinted', { job: res.label_job }) : t('send.noLabel'))));
-      for (const el of [sName, sPhone, idNumber, rName, rPhone, rAddress, items, weight, len, wid, hei, declared]) el.value = '';
+      for (const el of [sName, sPhone, idNumber, rName, rPhone, rAddress, dest, items, weight, len, wid, hei, declared]) el.value = '';
       insured.checked = false;
       scaleName = '';
       weightFrom.textContent = t('send.manual');
@@ -2663,28 +2667,29 @@ function renderSending(root) {
     }
   });
 
+  // Sized for 1366×768: the parties and the contents on the left, the
+  // checklist, weight and price on the right, the result on top of them.
   root.append(h('div', { class: 'split split-send' },
     h('section', { class: 'panel send-form', id: 'send-form' },
       h('div', { class: 'card-head' }, h('h1', {}, t('send.title')), left),
       h('h2', {}, t('send.sender')),
-      h('div', { class: 'row' }, field(t('send.name'), sName, 'grow'), field(t('send.phone'), sPhone, 'grow')),
-      h('div', { class: 'row' }, field(t('send.idType'), idType), field(t('send.idNumber'), idNumber, 'grow')),
+      h('div', { class: 'row' }, field(t('send.name'), sName, 'grow'), field(t('send.phone'), sPhone, 'grow'),
+        field(t('send.idType'), idType), field(t('send.idNumber'), idNumber, 'grow id-number')),
       h('h2', {}, t('send.recipient')),
       h('div', { class: 'row' }, field(t('send.name'), rName, 'grow'), field(t('send.phone'), rPhone, 'grow'), field(t('send.dest'), dest, 'short-dest')),
       field(t('send.address'), rAddress, 'field-wide'), dests,
-      h('h2', {}, t('send.item')),
-      itemType, advice,
-      field(t('send.items'), items, 'field-wide'),
+      h('div', { class: 'row send-item' }, h('div', { class: 'group' }, h('span', { class: 'field-label' }, t('send.item')), itemType),
+        field(t('send.items'), items, 'grow')),
+      advice,
       h('h2', {}, t('send.prohibited')), checklist, blocked),
-    h('section', { class: 'panel side' },
+    h('section', { class: 'panel side send-side' },
+      result,
       h('h2', {}, t('send.weight')),
-      scales,
-      h('div', { class: 'row row-center' }, field(t('send.weightKg'), weight), weightFrom),
+      h('div', { class: 'row row-end' }, field(t('send.weightKg'), weight), scales, weightFrom),
       h('div', { class: 'row' }, field(t('send.length'), len), field(t('send.width'), wid), field(t('send.height'), hei)),
-      h('div', { class: 'row row-center' }, field(t('send.declared'), declared), h('label', { class: 'check' }, insured, t('send.insured')), quoteBtn),
+      h('div', { class: 'row row-end' }, field(t('send.declared'), declared), h('label', { class: 'check' }, insured, t('send.insured')), quoteBtn),
       quoteBox,
-      h('div', { class: 'row pad-tools' }, h('span', { class: 'grow' }), submit),
-      result)));
+      h('div', { class: 'row pad-tools' }, h('span', { class: 'grow' }), submit))));
   poll(loadCatalog, 30000, pageScope);
   poll(loadScales, 5000, pageScope);
   sName.focus();
