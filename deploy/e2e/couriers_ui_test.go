@@ -254,6 +254,7 @@ func TestCourierScreens(t *testing.T) {
 	b.step(t, "English", chromedp.Click(id("lang")), waitJS(`document.querySelector('#nav-sending').innerText === 'Sending'`),
 		waitJS(`document.documentElement.scrollWidth <= window.innerWidth`),
 		waitJS(`document.querySelector('#top').scrollWidth <= document.querySelector('#top').clientWidth`))
+	shots.take(t, b, "sending-en")
 	if gaps := read(t, b, "dictionary gaps", chromedp.Evaluate[[]string](`window.yzI18nGaps()`)); len(gaps) > 0 {
 		t.Errorf("keys in one language only: %v", gaps)
 	}

@@ -776,7 +776,7 @@ const I18N = {
     'send.parties': 'from {s} → to {r}',
     'send.labelPrinted': 'Waybill label sent to the printer · job #{job}',
     'send.noLabel': 'No label printed (no waybill printer set up)',
-    'idt.resident_id': 'Resident ID card',
+    'idt.resident_id': 'Resident ID',
     'idt.passport': 'Passport',
     'idt.other': 'Other document',
     'item.documents': 'Documents',
