@@ -4,15 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"syscall"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
-	tarm "github.com/tarm/serial"
 
 	"github.com/yizhan/yizhan/devices"
+	"github.com/yizhan/yizhan/devices/serialport"
 )
 
 // errIdle is a read that timed out: the port is there, nothing came.
@@ -84,7 +81,7 @@ func (s *Scale) run(ctx context.Context) {
 // session reads lines from an open port until it fails or ctx ends. In
 // request mode it asks every Poll. No good line within Timeout is a fault
 // (silent), cleared by the next good line.
-func (s *Scale) session(ctx context.Context, p *port) error {
+func (s *Scale) session(ctx context.Context, p *serialport.Port) error {
 	parser := Parser{Format: s.format}
 	stab := Stabilizer{Repeats: s.cfg.StableRepeats}
 	timeout := time.Duration(s.cfg.Timeout)
@@ -133,54 +130,6 @@ func (s *Scale) session(ctx context.Context, p *port) error {
 	return ctx.Err()
 }
 
-func (s *Scale) open() (*port, error) {
-	tc := s.tc
-	p, err := tarm.OpenPort(&tc)
-	if err != nil {
-		return nil, fmt.Errorf("open scale %s: %w", s.cfg.Path, err)
-	}
-	return &port{p: p, path: s.cfg.Path}, nil
+func (s *Scale) open() (*serialport.Port, error) {
+	return serialport.Open(s.tc, "scale", errIdle)
 }
-
-// port adapts tarm/serial: its (0, io.EOF) read timeout becomes errIdle,
-// and an unplugged device becomes an error.
-type port struct {
-	p     *tarm.Port
-	path  string
-	quick int // reads that returned "no data" at once: a hung-up line
-}
-
-func (p *port) Read(b []byte) (int, error) {
-	start := time.Now()
-	n, err := p.p.Read(b)
-	if n > 0 {
-		p.quick = 0
-		return n, nil
-	}
-	if err == nil || errors.Is(err, io.EOF) {
-		// Some USB adapters, unplugged, return no data at once forever.
-		if time.Since(start) < readTimeout/10 {
-			p.quick++
-		} else {
-			p.quick = 0
-		}
-		if p.quick >= 5 {
-			return 0, fmt.Errorf("read scale %s: line hung up: %w", p.path, syscall.EIO)
-		}
-		if _, serr := os.Stat(p.path); serr != nil {
-			return 0, fmt.Errorf("read scale %s: %w", p.path, serr)
-		}
-		return 0, errIdle
-	}
-	return 0, fmt.Errorf("read scale %s: %w", p.path, err)
-}
-
-func (p *port) Write(b []byte) (int, error) {
-	n, err := p.p.Write(b)
-	if err != nil {
-		return n, fmt.Errorf("write scale %s: %w", p.path, err)
-	}
-	return n, nil
-}
-
-func (p *port) Close() error { return p.p.Close() }

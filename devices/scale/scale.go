@@ -23,6 +23,7 @@ import (
 
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/scanner"
+	"github.com/yizhan/yizhan/devices/serialport"
 )
 
 // Driver is the name the scale registers under.
@@ -58,21 +59,14 @@ type Config struct {
 	Reconnect scanner.Reconnect `json:"reconnect"`
 }
 
-// readTimeout is VTIME: a read returns after this much silence so the loop
-// can poll, notice Stop and notice silence. tarm/serial has 100 ms steps.
-const readTimeout = 100 * time.Millisecond
-
 func (c *Config) validate() (tarm.Config, Format, error) {
 	var f Format
-	if c.Path == "" {
-		return tarm.Config{}, f, errors.New("serial scale: path is empty: set it to the port, e.g. /dev/ttyUSB0")
+	tc, err := serialport.Settings{Path: c.Path, Baud: c.Baud, DataBits: c.DataBits, Parity: c.Parity, StopBits: c.StopBits}.Config("serial scale")
+	if err != nil {
+		return tc, f, err
 	}
-	if c.Baud == 0 {
-		c.Baud = 9600
-	}
-	if c.DataBits == 0 {
-		c.DataBits = 8
-	}
+	// Keep the defaults visible to Check and the status page.
+	c.Baud, c.DataBits = tc.Baud, int(tc.Size)
 	if c.StopBits == 0 {
 		c.StopBits = 1
 	}
@@ -81,25 +75,6 @@ func (c *Config) validate() (tarm.Config, Format, error) {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = scanner.Duration(2 * time.Second)
-	}
-	tc := tarm.Config{Name: c.Path, Baud: c.Baud, ReadTimeout: readTimeout, Size: byte(c.DataBits)}
-	switch strings.ToLower(c.Parity) {
-	case "", "none", "n":
-		tc.Parity = tarm.ParityNone
-	case "even", "e":
-		tc.Parity = tarm.ParityEven
-	case "odd", "o":
-		tc.Parity = tarm.ParityOdd
-	default:
-		return tc, f, fmt.Errorf("serial scale %s: parity %q: use none, even or odd", c.Path, c.Parity)
-	}
-	switch c.StopBits {
-	case 1:
-		tc.StopBits = tarm.Stop1
-	case 2:
-		tc.StopBits = tarm.Stop2
-	default:
-		return tc, f, fmt.Errorf("serial scale %s: stop_bits %d: use 1 or 2", c.Path, c.StopBits)
 	}
 	if c.DataBits != 7 && c.DataBits != 8 {
 		return tc, f, fmt.Errorf("serial scale %s: data_bits %d: use 7 or 8", c.Path, c.DataBits)

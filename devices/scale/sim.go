@@ -10,8 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
+	"github.com/yizhan/yizhan/devices/serialport"
 )
 
 // SimConfig says what a simulated scale prints.
@@ -225,19 +224,9 @@ func (s *Simulator) Replug() error {
 	if s.master != nil {
 		return errors.New("scale simulator: already plugged in")
 	}
-	master, tty, err := openPty()
+	master, tty, err := serialport.OpenPty(s.Link, "scale simulator")
 	if err != nil {
 		return err
-	}
-	tmp := s.Link + ".new"
-	os.Remove(tmp)
-	if err := os.Symlink(tty.Name(), tmp); err == nil {
-		err = os.Rename(tmp, s.Link)
-	}
-	if err != nil {
-		master.Close()
-		tty.Close()
-		return fmt.Errorf("scale simulator: link %s: %w", s.Link, err)
 	}
 	s.master, s.tty, s.stop = master, tty, make(chan struct{})
 	s.wg.Add(1)
@@ -247,33 +236,6 @@ func (s *Simulator) Replug() error {
 		go s.print(master, s.stop)
 	}
 	return nil
-}
-
-// openPty opens a pty pair in raw mode whose master side is in the
-// runtime poller, so closing it stops a pending read or write at once.
-func openPty() (master, tty *os.File, err error) {
-	m, t, err := pty.Open()
-	if err != nil {
-		return nil, nil, fmt.Errorf("scale simulator: open pty: %w", err)
-	}
-	// Raw before any byte moves: the line discipline would cook CR LF.
-	if err := makeRaw(t); err != nil {
-		m.Close()
-		t.Close()
-		return nil, nil, fmt.Errorf("scale simulator: raw mode on %s: %w", t.Name(), err)
-	}
-	// pty.Open leaves the master blocking, where Close waits for a read
-	// that may never end. A non-blocking duplicate joins the poller.
-	fd, err := unix.Dup(int(m.Fd()))
-	m.Close()
-	if err == nil {
-		err = unix.SetNonblock(fd, true)
-	}
-	if err != nil {
-		t.Close()
-		return nil, nil, fmt.Errorf("scale simulator: pty master: %w", err)
-	}
-	return os.NewFile(uintptr(fd), "ptmx"), t, nil
 }
 
 func (s *Simulator) print(m *os.File, stop chan struct{}) {
@@ -366,18 +328,4 @@ func abs(v int64) int64 {
 		return -v
 	}
 	return v
-}
-
-func makeRaw(f *os.File) error {
-	fd := int(f.Fd())
-	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return err
-	}
-	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-	t.Oflag &^= unix.OPOST
-	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	t.Cflag &^= unix.CSIZE | unix.PARENB
-	t.Cflag |= unix.CS8
-	return unix.IoctlSetTermios(fd, unix.TCSETS, t)
 }

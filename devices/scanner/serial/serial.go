@@ -8,18 +8,14 @@ package serial
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"strings"
-	"syscall"
 	"time"
 
 	tarm "github.com/tarm/serial"
 
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/scanner"
+	"github.com/yizhan/yizhan/devices/serialport"
 )
 
 // Config is a serial scanner's configuration (see sample.json).
@@ -35,49 +31,24 @@ type Config struct {
 	Reconnect scanner.Reconnect `json:"reconnect"`
 }
 
-// readTimeout is VTIME: a read returns after this much silence, so the
-// loop can notice Stop and idle lines. tarm/serial has 100 ms steps.
-const readTimeout = 100 * time.Millisecond
-
 func (c *Config) validate() (tarm.Config, error) {
-	if c.Path == "" {
-		return tarm.Config{}, errors.New("serial scanner: path is empty: set it to the port, e.g. /dev/ttyUSB0")
+	tc, err := c.settings().Config("serial scanner")
+	if err != nil {
+		return tc, err
 	}
-	if c.Baud == 0 {
-		c.Baud = 9600
-	}
-	if c.DataBits == 0 {
-		c.DataBits = 8
-	}
+	// Keep the defaults visible to Check and the status page.
+	c.Baud, c.DataBits = tc.Baud, int(tc.Size)
 	if c.StopBits == 0 {
 		c.StopBits = 1
-	}
-	tc := tarm.Config{Name: c.Path, Baud: c.Baud, ReadTimeout: readTimeout, Size: byte(c.DataBits)}
-	switch strings.ToLower(c.Parity) {
-	case "", "none", "n":
-		tc.Parity = tarm.ParityNone
-	case "even", "e":
-		tc.Parity = tarm.ParityEven
-	case "odd", "o":
-		tc.Parity = tarm.ParityOdd
-	default:
-		return tc, fmt.Errorf("serial scanner %s: parity %q: use none, even or odd", c.Path, c.Parity)
-	}
-	switch c.StopBits {
-	case 1:
-		tc.StopBits = tarm.Stop1
-	case 2:
-		tc.StopBits = tarm.Stop2
-	default:
-		return tc, fmt.Errorf("serial scanner %s: stop_bits %d: use 1 or 2", c.Path, c.StopBits)
-	}
-	if c.DataBits < 5 || c.DataBits > 8 {
-		return tc, fmt.Errorf("serial scanner %s: data_bits %d: use 5 to 8", c.Path, c.DataBits)
 	}
 	if err := c.Framing.Validate(); err != nil {
 		return tc, fmt.Errorf("serial scanner %s: %w", c.Path, err)
 	}
 	return tc, nil
+}
+
+func (c *Config) settings() serialport.Settings {
+	return serialport.Settings{Path: c.Path, Baud: c.Baud, DataBits: c.DataBits, Parity: c.Parity, StopBits: c.StopBits}
 }
 
 // Scanner is a serial barcode scanner. Start, Stop and Status come from
@@ -120,12 +91,7 @@ func New(name string, cfg Config, opts scanner.Options) (*Scanner, error) {
 }
 
 func (s *Scanner) open() (scanner.Source, error) {
-	tc := s.tc
-	p, err := tarm.OpenPort(&tc)
-	if err != nil {
-		return nil, fmt.Errorf("open scanner %s: %w", s.cfg.Path, err)
-	}
-	return &port{p: p, path: s.cfg.Path}, nil
+	return serialport.Open(s.tc, "scanner", scanner.ErrIdle)
 }
 
 // Check opens the port once and reports, without starting the scanner.
@@ -143,40 +109,3 @@ func (s *Scanner) Check(context.Context) devices.Status {
 		s.cfg.DataBits, string(rune(s.tc.Parity)), s.cfg.StopBits, s.cfg.Path, s.cfg.Baud)
 	return st
 }
-
-// port adapts tarm/serial to scanner.Source.
-type port struct {
-	p     *tarm.Port
-	path  string
-	quick int // reads that returned "no data" at once: a hung-up line
-}
-
-// Read turns tarm/serial's (0, io.EOF) read timeout into scanner.ErrIdle.
-// A USB adapter that is unplugged may instead return (0, EOF) at once,
-// forever; several such instant returns, or the path vanishing, mean the
-// device is gone.
-func (p *port) Read(b []byte) (int, error) {
-	start := time.Now()
-	n, err := p.p.Read(b)
-	if n > 0 {
-		p.quick = 0
-		return n, nil
-	}
-	if err == nil || errors.Is(err, io.EOF) {
-		if time.Since(start) < readTimeout/10 {
-			p.quick++
-		} else {
-			p.quick = 0
-		}
-		if p.quick >= 5 {
-			return 0, fmt.Errorf("read scanner %s: line hung up: %w", p.path, syscall.EIO)
-		}
-		if _, serr := os.Stat(p.path); serr != nil {
-			return 0, fmt.Errorf("read scanner %s: %w", p.path, serr)
-		}
-		return 0, scanner.ErrIdle
-	}
-	return 0, fmt.Errorf("read scanner %s: %w", p.path, err)
-}
-
-func (p *port) Close() error { return p.p.Close() }

@@ -8,10 +8,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
-
 	"github.com/yizhan/yizhan/devices/scanner"
+	"github.com/yizhan/yizhan/devices/serialport"
 )
 
 // Rate paces a simulator: the gap between codes and between bytes.
@@ -58,28 +56,9 @@ func (s *Simulator) Replug() error {
 	if s.master != nil {
 		return errors.New("scanner simulator: already plugged in")
 	}
-	master, tty, err := pty.Open()
+	master, tty, err := serialport.OpenPty(s.Link, "scanner simulator")
 	if err != nil {
-		return fmt.Errorf("scanner simulator: open pty: %w", err)
-	}
-	// Raw mode before any byte is written: the line discipline cooks input
-	// as it arrives (CR→LF, echo), before the driver sets its own mode.
-	if err := makeRaw(tty); err != nil {
-		master.Close()
-		tty.Close()
-		return fmt.Errorf("scanner simulator: raw mode on %s: %w", tty.Name(), err)
-	}
-	tmp := s.Link + ".new"
-	os.Remove(tmp)
-	if err := os.Symlink(tty.Name(), tmp); err != nil {
-		master.Close()
-		tty.Close()
-		return fmt.Errorf("scanner simulator: link %s: %w", s.Link, err)
-	}
-	if err := os.Rename(tmp, s.Link); err != nil {
-		master.Close()
-		tty.Close()
-		return fmt.Errorf("scanner simulator: link %s: %w", s.Link, err)
+		return err
 	}
 	s.master, s.tty = master, tty
 	return nil
@@ -171,18 +150,4 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
-}
-
-func makeRaw(f *os.File) error {
-	fd := int(f.Fd())
-	t, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		return err
-	}
-	t.Iflag &^= unix.IGNBRK | unix.BRKINT | unix.PARMRK | unix.ISTRIP | unix.INLCR | unix.IGNCR | unix.ICRNL | unix.IXON
-	t.Oflag &^= unix.OPOST
-	t.Lflag &^= unix.ECHO | unix.ECHONL | unix.ICANON | unix.ISIG | unix.IEXTEN
-	t.Cflag &^= unix.CSIZE | unix.PARENB
-	t.Cflag |= unix.CS8
-	return unix.IoctlSetTermios(fd, unix.TCSETS, t)
 }
