@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/devices/barcode"
@@ -47,16 +45,12 @@ type Service struct{ Log *eventlog.Log }
 
 // Scan validates s and appends it. The returned event is durable.
 func (sv *Service) Scan(ctx context.Context, s Scan) (syncproto.Event, error) {
-	code, err := CheckBarcode(s.Barcode)
+	res, err := Classify(s.Barcode, s.AIM)
 	if err != nil {
 		return syncproto.Event{}, err
 	}
 	if !actions[s.Action] {
 		return syncproto.Event{}, inputErr("未知操作 %q / unknown action %q: allowed: %s", s.Action, s.Action, allowedActions())
-	}
-	res := barcode.Validate(code, s.AIM)
-	if res.Err != nil {
-		return syncproto.Event{}, &InputError{Msg: res.Err.Error()}
 	}
 	if s.Actor == "" {
 		s.Actor = "counter"
@@ -64,11 +58,7 @@ func (sv *Service) Scan(ctx context.Context, s Scan) (syncproto.Event, error) {
 	if s.Symbology == "" {
 		s.Symbology = string(res.Symbology)
 	}
-	subject := res.Waybill
-	if subject == "" {
-		subject = res.Text
-	}
-	p := eventlog.ScanPayload{Barcode: code, Action: s.Action, Scanner: s.Scanner, Symbology: s.Symbology,
+	p := eventlog.ScanPayload{Barcode: res.Text, Action: s.Action, Scanner: s.Scanner, Symbology: s.Symbology,
 		Kind: string(res.Kind), Flags: res.Flags}
 	for _, c := range res.Candidates {
 		p.Carriers = append(p.Carriers, c.Carrier)
@@ -77,27 +67,23 @@ func (sv *Service) Scan(ctx context.Context, s Scan) (syncproto.Event, error) {
 	if err != nil {
 		return syncproto.Event{}, err
 	}
-	return sv.Log.Append(ctx, eventlog.Draft{Actor: s.Actor, Type: eventlog.TypeScanned, Subject: subject, Payload: payload})
+	return sv.Log.Append(ctx, eventlog.Draft{Actor: s.Actor, Type: eventlog.TypeScanned, Subject: res.Waybill, Payload: payload})
 }
 
-// CheckBarcode trims surrounding spaces and refuses what cannot be a barcode:
-// empty, overlong, control characters, invalid UTF-8.
-func CheckBarcode(raw string) (string, error) {
-	code := strings.TrimSpace(raw)
-	switch {
-	case code == "":
-		return "", inputErr("条码为空 / empty barcode: scan again")
-	case !utf8.ValidString(code):
-		return "", inputErr("条码含无效字节 / barcode has invalid bytes: scan again")
-	case utf8.RuneCountInString(code) > MaxBarcodeLen:
-		return "", inputErr("条码过长 / barcode longer than %d characters: likely a misread, scan again", MaxBarcodeLen)
+// Classify trims a read and validates it with devices/barcode, refusing
+// what cannot be a barcode (empty, overlong, control characters, binary)
+// and misread check digits. It is the one check every path that records a
+// barcode goes through. The result's Waybill is the number to file the
+// parcel under (the text itself when no rule extracts one).
+func Classify(raw, aim string) (barcode.Result, error) {
+	res := barcode.Validator{MaxLen: MaxBarcodeLen}.Validate(strings.TrimSpace(raw), aim)
+	if res.Err != nil {
+		return res, &InputError{Msg: res.Err.Error()}
 	}
-	for _, r := range code {
-		if unicode.IsControl(r) {
-			return "", inputErr("条码含控制字符 / barcode has control character %U: likely a misread, scan again", r)
-		}
+	if res.Waybill == "" {
+		res.Waybill = res.Text
 	}
-	return code, nil
+	return res, nil
 }
 
 func allowedActions() string {

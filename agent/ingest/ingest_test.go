@@ -27,27 +27,28 @@ var barcodeCases = []struct {
 	{"中通73123456789012", "中通73123456789012", false},
 }
 
-func TestCheckBarcode(t *testing.T) {
+func TestClassify(t *testing.T) {
 	for _, tc := range barcodeCases {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := CheckBarcode(tc.in)
+			res, err := Classify(tc.in, "")
 			var ie *InputError
-			if tc.bad != (err != nil) || (err != nil && !errors.As(err, &ie)) || got != tc.want {
-				t.Fatalf("CheckBarcode(%q) = %q, %v", tc.in, got, err)
+			if tc.bad != (err != nil) || (err != nil && !errors.As(err, &ie)) || (err == nil && res.Text != tc.want) {
+				t.Fatalf("Classify(%q) = %q, %v", tc.in, res.Text, err)
 			}
 		})
 	}
 }
 
-func FuzzCheckBarcode(f *testing.F) {
+func FuzzClassify(f *testing.F) {
 	for _, tc := range barcodeCases {
 		f.Add(tc.in)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		got, err := CheckBarcode(in)
+		res, err := Classify(in, "")
 		if err != nil {
 			return
 		}
+		got := res.Text
 		if got == "" || !utf8.ValidString(got) || utf8.RuneCountInString(got) > MaxBarcodeLen {
 			t.Fatalf("accepted %q as %q", in, got)
 		}

@@ -9,7 +9,6 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/agent/ingest"
-	"github.com/yizhan/yizhan/devices/barcode"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -82,18 +81,11 @@ func (s *Service) OpenHandover(ctx context.Context, a Actor, courier string, man
 // HandoverScan records one parcel scanned in the session. Any order,
 // repeats allowed; a parcel on no manifest is accepted and shows as extra.
 func (s *Service) HandoverScan(ctx context.Context, a Actor, id, raw string) (lifecycle.Handover, error) {
-	code, err := ingest.CheckBarcode(raw)
+	res, err := ingest.Classify(raw, "")
 	if err != nil {
 		return lifecycle.Handover{}, err
 	}
-	res := barcode.Validate(code, "")
-	if res.Err != nil {
-		return lifecycle.Handover{}, &InputError{Msg: res.Err.Error()}
-	}
 	waybill := res.Waybill
-	if waybill == "" {
-		waybill = res.Text
-	}
 	h, err := s.Handover(id)
 	if err != nil {
 		return h, err

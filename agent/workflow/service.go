@@ -26,7 +26,6 @@ import (
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/pii"
-	"github.com/yizhan/yizhan/devices/barcode"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
@@ -142,18 +141,11 @@ type InboundReq struct {
 
 // Inbound records a parcel's arrival and, with a shelf and layer, shelves it.
 func (s *Service) Inbound(ctx context.Context, a Actor, r InboundReq) (lifecycle.Parcel, uint64, error) {
-	code, err := ingest.CheckBarcode(r.Barcode)
+	res, err := ingest.Classify(r.Barcode, "")
 	if err != nil {
 		return lifecycle.Parcel{}, 0, err
 	}
-	res := barcode.Validate(code, "")
-	if res.Err != nil {
-		return lifecycle.Parcel{}, 0, &InputError{Msg: res.Err.Error()}
-	}
 	waybill := res.Waybill
-	if waybill == "" {
-		waybill = res.Text
-	}
 	phone := pii.NormalizePhone(r.Phone)
 	if err := pii.ValidPhone(phone); err != nil {
 		return lifecycle.Parcel{}, 0, &InputError{Msg: err.Error()}
