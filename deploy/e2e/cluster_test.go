@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -48,7 +49,10 @@ type cluster struct {
 func newCluster(t testing.TB, kind string, outlets ...string) *cluster {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("system test; run without -short")
+		if os.Getenv("CI") == "true" {
+			t.Fatal("system tests must run in CI: drop -short")
+		}
+		t.Skip("system test; run without -short (make test-unit uses -short)")
 	}
 	c := &cluster{t: t, kind: kind, bins: harness.Build(t, agentPkg, hubPkg), dir: t.TempDir(),
 		hubHTTP: harness.FreeAddr(t), hubMQTT: harness.FreeAddr(t), secrets: map[string]string{}}
