@@ -103,17 +103,25 @@ func LoadConfig(path string) (Config, error) {
 func (c *Config) check() error {
 	names := map[string]bool{}
 	var errs []error
+	// named says whether a device of kind at position i has a usable,
+	// unique name; the device's own settings are checked only then.
+	named := func(kind string, i int, name string) bool {
+		switch {
+		case name == "":
+			errs = append(errs, fmt.Errorf("%s %d has no name", kind, i+1))
+			return false
+		case names[name]:
+			errs = append(errs, fmt.Errorf("device name %q is used twice", name))
+		}
+		names[name] = true
+		return true
+	}
 	for i := range c.Scanners {
 		s := &c.Scanners[i]
-		if s.Name == "" {
-			errs = append(errs, fmt.Errorf("scanner %d has no name", i+1))
+		if !named("scanner", i, s.Name) {
 			continue
 		}
-		if names[s.Name] {
-			errs = append(errs, fmt.Errorf("device name %q is used twice", s.Name))
-		}
-		names[s.Name] = true
-		// Building a scanner checks its driver and settings without opening it.
+		// Building a device checks its driver and settings without opening it.
 		if _, err := scanner.New(s.Driver, s.Name, s.Config, scanner.Options{}); err != nil {
 			errs = append(errs, err)
 		}
@@ -125,39 +133,25 @@ func (c *Config) check() error {
 		}
 	}
 	for i, p := range c.Printers {
-		if p.Name == "" {
-			errs = append(errs, fmt.Errorf("printer %d has no name", i+1))
+		if !named("printer", i, p.Name) {
 			continue
 		}
-		if names[p.Name] {
-			errs = append(errs, fmt.Errorf("device name %q is used twice", p.Name))
-		}
-		names[p.Name] = true
 		if _, err := printer.New(p, printer.Options{}); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	for i, sc := range c.Scales {
-		if sc.Name == "" {
-			errs = append(errs, fmt.Errorf("scale %d has no name", i+1))
+		if !named("scale", i, sc.Name) {
 			continue
 		}
-		if names[sc.Name] {
-			errs = append(errs, fmt.Errorf("device name %q is used twice", sc.Name))
-		}
-		names[sc.Name] = true
 		if _, err := scale.Build(sc.Driver, sc.Name, sc.Config, scale.Options{}); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if c.LabelPrinter != "" && !c.hasPrinter(c.LabelPrinter) {
-		errs = append(errs, fmt.Errorf("label_printer %q is not one of the printers", c.LabelPrinter))
-	}
-	if c.WaybillPrinter != "" && !c.hasPrinter(c.WaybillPrinter) {
-		errs = append(errs, fmt.Errorf("waybill_printer %q is not one of the printers", c.WaybillPrinter))
-	}
-	if c.ReceiptPrinter != "" && !c.hasPrinter(c.ReceiptPrinter) {
-		errs = append(errs, fmt.Errorf("receipt_printer %q is not one of the printers", c.ReceiptPrinter))
+	for _, r := range [][2]string{{"label_printer", c.LabelPrinter}, {"waybill_printer", c.WaybillPrinter}, {"receipt_printer", c.ReceiptPrinter}} {
+		if r[1] != "" && !c.hasPrinter(r[1]) {
+			errs = append(errs, fmt.Errorf("%s %q is not one of the printers", r[0], r[1]))
+		}
 	}
 	return errors.Join(errs...)
 }
