@@ -121,20 +121,12 @@ func fold(tx *bolt.Tx, kind, id string, evs []syncproto.Event) any {
 	case KindWaybills:
 		return lifecycle.FoldWaybills(id, evs)
 	case KindTariff:
-		var t TariffState
-		for i := range evs {
-			if evs[i].Origin == syncproto.HubOrigin && json.Unmarshal(evs[i].Payload, &t.Tariff) == nil {
-				t.ID, t.Published = id, true
-			}
-		}
+		t := TariffState{ID: id}
+		t.Published = lastFromHub(evs, &t.Tariff)
 		return t
 	case KindProhibited:
-		var l ProhibitedState
-		for i := range evs {
-			if evs[i].Origin == syncproto.HubOrigin && json.Unmarshal(evs[i].Payload, &l.ProhibitedListV1) == nil {
-				l.ID, l.Published = id, true
-			}
-		}
+		l := ProhibitedState{ID: id}
+		l.Published = lastFromHub(evs, &l.ProhibitedListV1)
 		return l
 	case KindShipment:
 		var sh lifecycle.ShipmentV1
@@ -156,15 +148,25 @@ func fold(tx *bolt.Tx, kind, id string, evs []syncproto.Event) any {
 		return lifecycle.FoldNotice(id, evs)
 	case KindTemplate:
 		var t lifecycle.Template
-		for i := range evs {
-			var v lifecycle.TemplateV1
-			if evs[i].Origin == syncproto.HubOrigin && json.Unmarshal(evs[i].Payload, &v) == nil {
-				t = lifecycle.Template{ID: id, TemplateV1: v}
-			}
+		if lastFromHub(evs, &t.TemplateV1) {
+			t.ID = id
 		}
 		return t
 	}
 	return nil
+}
+
+// lastFromHub decodes into v the payload of the last event head office
+// published, in fold order; only head office publishes lists and templates.
+// It reports whether there was one.
+func lastFromHub(evs []syncproto.Event, v any) bool {
+	lifecycle.Order(evs)
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Origin == syncproto.HubOrigin && json.Unmarshal(evs[i].Payload, v) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // getState reads an entity's folded state into v; false if it has none.
