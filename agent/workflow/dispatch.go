@@ -2,10 +2,6 @@ package workflow
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
-	"fmt"
-	"math/big"
 	"slices"
 	"strings"
 	"time"
@@ -118,33 +114,26 @@ func (s *Service) ReturnUndelivered(ctx context.Context, a Actor, waybill string
 	}
 	ret := lifecycle.DispatchReturnedV1{Batch: p.Batch, Courier: p.Courier, Reason: r.Reason, Disposition: r.Disposition,
 		Note: strings.TrimSpace(r.Note), Staff: a.ID, At: s.now()}
-	for try := 0; try < 20; try++ {
-		if r.Disposition == lifecycle.DispositionRestock {
-			if !shelfPart(r.Shelf) || !shelfPart(r.Layer) {
-				return p, bad("重新上架须填写货架与层 / restocking needs a shelf and a layer (1-3 letters or digits)")
-			}
-			n, err := rand.Int(rand.Reader, big.NewInt(10000))
-			if err != nil {
-				return p, err
-			}
-			ret.Shelf, ret.Layer, ret.Code = r.Shelf, r.Layer, fmt.Sprintf("%s-%s-%04d", r.Shelf, r.Layer, n.Int64())
-			if w, _ := s.lookupCode(ret.Code); w != "" {
-				continue
-			}
-		}
+	record := func() error {
 		if err := lifecycle.CheckReturned(ret); err != nil {
-			return p, &InputError{Msg: err.Error()}
+			return &InputError{Msg: err.Error()}
 		}
 		_, err := s.append(ctx, a, lifecycle.DispatchReturned, waybill, ret)
-		if errors.Is(err, ErrCodeTaken) {
-			continue
-		}
-		if err != nil {
-			return p, err
-		}
-		return s.Parcel(waybill)
+		return err
 	}
-	return p, bad("货架 %s 层 %s 已满，换一层 / shelf %s layer %s is full: use another layer", r.Shelf, r.Layer, r.Shelf, r.Layer)
+	if r.Disposition == lifecycle.DispositionRestock {
+		shelf, layer := strings.TrimSpace(r.Shelf), strings.TrimSpace(r.Layer)
+		err = s.withFreeCode(shelf, layer, func(code string) error {
+			ret.Shelf, ret.Layer, ret.Code = shelf, layer, code
+			return record()
+		})
+	} else {
+		err = record()
+	}
+	if err != nil {
+		return p, err
+	}
+	return s.Parcel(waybill)
 }
 
 // Delivered records a delivery with the recipient's proof, as the courier

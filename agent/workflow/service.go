@@ -179,43 +179,53 @@ func (s *Service) Inbound(ctx context.Context, a Actor, r InboundReq) (lifecycle
 // the parcels in stock there, and prints its shelf label.
 func (s *Service) Shelve(ctx context.Context, a Actor, waybill, shelf, layer string) (lifecycle.Parcel, uint64, error) {
 	shelf, layer = strings.TrimSpace(shelf), strings.TrimSpace(layer)
+	err := s.withFreeCode(shelf, layer, func(code string) error {
+		_, err := s.append(ctx, a, lifecycle.ParcelShelved, waybill, lifecycle.ShelvedV1{Shelf: shelf, Layer: layer, Code: code, At: s.now()})
+		return err
+	})
+	if err != nil {
+		return lifecycle.Parcel{}, 0, err
+	}
+	p, err := s.Parcel(waybill)
+	if err != nil {
+		return p, 0, err
+	}
+	var job uint64
+	if s.cfg.Labels != nil {
+		if job, err = s.cfg.Labels.ShelfLabel(p); err != nil {
+			s.lg.Warn("shelf label not queued", "waybill", waybill, "err", err)
+		}
+	}
+	if np, err := s.Notify(ctx, a, waybill, "arrival"); err != nil {
+		s.lg.Warn("arrival notice not recorded", "waybill", waybill, "err", err)
+	} else {
+		p = np
+	}
+	return p, job, nil
+}
+
+// withFreeCode picks a pickup code shelf-layer-NNNN that no parcel in stock
+// holds and records with it. The record re-checks inside its commit and
+// fails with ErrCodeTaken if another clerk took the code in the same
+// instant; then another number is tried.
+func (s *Service) withFreeCode(shelf, layer string, record func(code string) error) error {
 	if !shelfPart(shelf) || !shelfPart(layer) {
-		return lifecycle.Parcel{}, 0, bad("货架与层须为 1–3 位字母或数字 / shelf and layer must be 1-3 letters or digits")
+		return bad("货架与层须为 1–3 位字母或数字 / shelf and layer must be 1-3 letters or digits")
 	}
 	for try := 0; try < 20; try++ {
 		n, err := rand.Int(rand.Reader, big.NewInt(10000))
 		if err != nil {
-			return lifecycle.Parcel{}, 0, err
+			return err
 		}
 		code := fmt.Sprintf("%s-%s-%04d", shelf, layer, n.Int64())
 		if w, _ := s.lookupCode(code); w != "" {
 			continue
 		}
-		_, err = s.append(ctx, a, lifecycle.ParcelShelved, waybill, lifecycle.ShelvedV1{Shelf: shelf, Layer: layer, Code: code, At: s.now()})
-		if errors.Is(err, ErrCodeTaken) {
-			continue // another clerk took it in the same instant
+		if err := record(code); !errors.Is(err, ErrCodeTaken) {
+			return err
 		}
-		if err != nil {
-			return lifecycle.Parcel{}, 0, err
-		}
-		p, err := s.Parcel(waybill)
-		if err != nil {
-			return p, 0, err
-		}
-		var job uint64
-		if s.cfg.Labels != nil {
-			if job, err = s.cfg.Labels.ShelfLabel(p); err != nil {
-				s.lg.Warn("shelf label not queued", "waybill", waybill, "err", err)
-			}
-		}
-		if np, err := s.Notify(ctx, a, waybill, "arrival"); err != nil {
-			s.lg.Warn("arrival notice not recorded", "waybill", waybill, "err", err)
-		} else {
-			p = np
-		}
-		return p, job, nil
 	}
-	return lifecycle.Parcel{}, 0, bad("货架 %s 层 %s 已满，换一层 / shelf %s layer %s has no free pickup number: use another layer", shelf, layer, shelf, layer)
+	return bad("货架 %s 层 %s 已满，换一层 / shelf %s layer %s has no free pickup number: use another layer", shelf, layer, shelf, layer)
 }
 
 func shelfPart(s string) bool {
