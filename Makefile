@@ -7,7 +7,7 @@ PKGS      := ./...
 TEST_TIMEOUT ?= 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-unit test-e2e deps bench lint fmt clean
+.PHONY: help build run test test-unit test-js test-e2e deps bench lint fmt clean
 
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -18,14 +18,21 @@ build: ## build yizhan-agent and yizhan-hub into bin/
 run: build ## start the demo: a hub and two outlets with simulated scanners and printers
 	$(GO) run ./deploy/demo --bin $(BIN)
 
-deps: ## install what the tests need (mosquitto, socat, chromium, a CJK font) when missing
+deps: ## install what the tests need (mosquitto, socat, chromium, a CJK font, node) when missing
 	@sh deploy/ci/install-deps.sh
 
-test: deps lint ## run every test: unit, fuzz seeds, crash, restart, broker and browser tests
+test: deps lint test-js ## run every test: unit, fuzz seeds, crash, restart, broker and browser tests
 	$(GO) test -race -timeout $(TEST_TIMEOUT) $(PKGS)
 
 test-unit: ## fast tests only (skips the system tests in deploy/e2e)
 	$(GO) test -race -short $(PKGS)
+
+# The counter screen's modules have no build step; their pure parts are
+# tested with node's own runner, no npm packages. A missing node fails, it
+# never skips, so CI cannot pass without these tests.
+test-js: ## the counter screen's JavaScript unit tests (node --test)
+	@command -v node >/dev/null 2>&1 || { echo "test-js: node is missing; install it with: apt-get install -y nodejs (or run make deps as root)" >&2; exit 1; }
+	node --test agent/ui/jstest/*.test.js
 
 test-e2e: deps ## only the system tests: real processes, SIGKILL, both brokers
 	$(GO) test -race -timeout $(TEST_TIMEOUT) -v ./deploy/e2e/

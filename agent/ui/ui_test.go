@@ -24,7 +24,11 @@ func TestServesAssets(t *testing.T) {
 		path, ctype, contains string
 	}{
 		{"/", "text/html", `<script type="module" src="app.js">`},
-		{"/app.js", "javascript", "function renderScan"},
+		{"/app.js", "javascript", "import { start } from './main.js'"},
+		{"/main.js", "javascript", "renderScan"},
+		// Browsers refuse a module that is not served as JavaScript.
+		{"/pages/scan.js", "javascript", "function renderScan"},
+		{"/i18n/zh.js", "javascript", "export default {"},
 		{"/app.css", "text/css", ".sign-pad"},
 		{"/icon.svg", "image/svg+xml", "<svg"},
 	} {
@@ -43,7 +47,49 @@ func TestServesAssets(t *testing.T) {
 			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 				t.Errorf("GET %s: CSP %q", tc.path, csp)
 			}
+			if nosniff := resp.Header.Get("X-Content-Type-Options"); nosniff != "nosniff" {
+				t.Errorf("GET %s: X-Content-Type-Options %q", tc.path, nosniff)
+			}
 		})
+	}
+}
+
+// The types come from the package, not from the OS's MIME table, which on
+// some Windows PCs calls .js text/plain.
+func TestContentTypesDoNotDependOnTheOS(t *testing.T) {
+	for name, want := range map[string]string{
+		"/index.html":    "text/html; charset=utf-8",
+		"/pages/scan.js": "text/javascript; charset=utf-8",
+		"/i18n/en.js":    "text/javascript; charset=utf-8",
+		"/app.css":       "text/css; charset=utf-8",
+		"/icon.svg":      "image/svg+xml",
+	} {
+		if got := contentType(name); got != want {
+			t.Errorf("contentType(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// Every module the screen has is served as JavaScript, however deep.
+func TestEveryModuleIsServedAsJavaScript(t *testing.T) {
+	h := Handler()
+	n := 0
+	err := fs.WalkDir(assets, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		n++
+		resp := get(t, h, "GET", "/"+p)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+			t.Errorf("GET /%s: %d %q", p, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 10 {
+		t.Errorf("only %d modules found; the pages are modules under pages/", n)
 	}
 }
 
@@ -64,6 +110,17 @@ func TestAPIPathsAnswerJSON404(t *testing.T) {
 func TestUnknownAssetIs404(t *testing.T) {
 	if resp := get(t, Handler(), "GET", "/nope.js"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("status %d, want 404", resp.StatusCode)
+	}
+	if resp := get(t, Handler(), "GET", "/pages/nope.js"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /pages/nope.js: status %d, want 404", resp.StatusCode)
+	}
+	// A folder is not listed: the page names are no one's business.
+	for _, p := range []string{"/pages/", "/i18n/"} {
+		resp := get(t, Handler(), "GET", p)
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusNotFound || strings.Contains(string(body), ".js") {
+			t.Errorf("GET %s: status %d, body %q; want a 404 with no listing", p, resp.StatusCode, body)
+		}
 	}
 	if resp := get(t, Handler(), "POST", "/"); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("POST /: status %d, want 405", resp.StatusCode)
@@ -98,32 +155,49 @@ func TestNoExternalReferences(t *testing.T) {
 	}
 }
 
-// Both languages must have the same keys; a missing one shows as a raw key.
-func TestDictionariesMatch(t *testing.T) {
-	b, err := fs.ReadFile(assets, "app.js")
+// dictionary reads the keys of one language's file, i18n/<lang>.js: a flat
+// object, one 'key': 'text' a line.
+func dictionary(t *testing.T, lang string) map[string]bool {
+	t.Helper()
+	name := "i18n/" + lang + ".js"
+	b, err := fs.ReadFile(assets, name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	src := string(b)
-	start := strings.Index(src, "const I18N = {")
-	end := strings.Index(src[start:], "\n};\n")
-	if start < 0 || end < 0 {
-		t.Fatal("I18N object not found in app.js")
-	}
-	block := src[start : start+end]
-	zhAt, enAt := strings.Index(block, "\n  zh: {"), strings.Index(block, "\n  en: {")
-	if zhAt < 0 || enAt < 0 {
-		t.Fatal("zh or en dictionary not found")
+	start, end := strings.Index(src, "export default {"), strings.LastIndex(src, "\n};")
+	if start < 0 || end < start {
+		t.Fatalf("%s: no `export default { ... };` object", name)
 	}
 	keyRE := regexp.MustCompile(`(?m)^\s+'([a-zA-Z0-9_.]+)':`)
-	keys := func(s string) map[string]bool {
-		m := map[string]bool{}
-		for _, k := range keyRE.FindAllStringSubmatch(s, -1) {
-			m[k[1]] = true
-		}
-		return m
+	m := map[string]bool{}
+	for _, k := range keyRE.FindAllStringSubmatch(src[start:end], -1) {
+		m[k[1]] = true
 	}
-	zh, en := keys(block[zhAt:enAt]), keys(block[enAt:])
+	return m
+}
+
+// modules returns every JavaScript file of the screen by path.
+func modules(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := fs.WalkDir(assets, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		b, err := fs.ReadFile(assets, p)
+		out[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Both languages must have the same keys; a missing one shows as a raw key.
+func TestDictionariesMatch(t *testing.T) {
+	zh, en := dictionary(t, "zh"), dictionary(t, "en")
 	if len(zh) < 100 {
 		t.Fatalf("only %d zh keys parsed; has the dictionary's layout changed?", len(zh))
 	}
@@ -137,33 +211,49 @@ func TestDictionariesMatch(t *testing.T) {
 			t.Errorf("key %q has no Chinese text", k)
 		}
 	}
-	// Every t('literal') call names a key that exists.
-	for _, m := range regexp.MustCompile(`\bt\('([a-zA-Z0-9_.]+)'[,)]`).FindAllStringSubmatch(src, -1) {
-		if !zh[m[1]] {
-			t.Errorf("t(%q) names no key", m[1])
+	// Every t('literal') call, in any module, names a key that exists.
+	calls := 0
+	for path, src := range modules(t) {
+		for _, m := range regexp.MustCompile(`\bt\('([a-zA-Z0-9_.]+)'[,)]`).FindAllStringSubmatch(src, -1) {
+			calls++
+			if !zh[m[1]] {
+				t.Errorf("%s: t(%q) names no key", path, m[1])
+			}
 		}
+	}
+	if calls < 100 {
+		t.Errorf("only %d t('key') calls found in the modules; has the way pages call t changed?", calls)
 	}
 }
 
-// Every value of the API's vocabularies has a label in the dictionary.
+// Every value of the API's vocabularies has a label in both dictionaries.
+// kinds.js is the one list of them; each row names its label prefix.
 func TestVocabulariesHaveLabels(t *testing.T) {
-	b, err := fs.ReadFile(assets, "app.js")
+	b, err := fs.ReadFile(assets, "kinds.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := string(b)
-	prefixes := map[string]string{"KINDS": "kind.", "CHANNELS": "ch.", "CTYPES": "ctype.", "CATEGORIES": "cat.",
-		"SEVERITIES": "sev.", "ID_CHECKS": "idc.", "SIGNERS": "signer."}
-	for name, prefix := range prefixes {
-		m := regexp.MustCompile(`const ` + name + ` = \[([^\]]*)\]`).FindStringSubmatch(src)
-		if m == nil {
-			t.Errorf("%s not found in app.js", name)
-			continue
+	zh, en := dictionary(t, "zh"), dictionary(t, "en")
+	rowRE := regexp.MustCompile(`\{ kind: '(\w+)', field: '(\w+)', label: '([a-z]+\.)', codes: \[([^\]]*)\] \}`)
+	found := map[string]bool{}
+	for _, row := range rowRE.FindAllStringSubmatch(string(b), -1) {
+		kind, field, prefix := row[1], row[2], row[3]
+		found[prefix] = true
+		codes := regexp.MustCompile(`'([a-z_]+)'`).FindAllStringSubmatch(row[4], -1)
+		if len(codes) == 0 {
+			t.Errorf("kinds.js: %s.%s lists no codes", kind, field)
 		}
-		for _, v := range regexp.MustCompile(`'([a-z_]+)'`).FindAllStringSubmatch(m[1], -1) {
-			if !strings.Contains(src, "'"+prefix+v[1]+"':") {
-				t.Errorf("%s value %q has no label %s%s", name, v[1], prefix, v[1])
+		for _, v := range codes {
+			if !zh[prefix+v[1]] || !en[prefix+v[1]] {
+				t.Errorf("%s.%s value %q has no label %s%s in both languages", kind, field, v[1], prefix, v[1])
 			}
+		}
+	}
+	// The vocabularies the screen has always had (exception kinds, complaint
+	// channels, types, categories and severities, identity checks, signers).
+	for _, prefix := range []string{"kind.", "ch.", "ctype.", "cat.", "sev.", "idc.", "signer."} {
+		if !found[prefix] {
+			t.Errorf("kinds.js has no row labelled %s", prefix)
 		}
 	}
 }

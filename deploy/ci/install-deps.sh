@@ -1,10 +1,12 @@
 #!/bin/sh
-# Installs the Debian packages the system tests need, if any is missing.
+# Installs the Debian packages the tests need (the system tests' brokers,
+# tools and browser; node for the counter screen's unit tests), if any is
+# missing.
 # Quiet and quick when everything is present; safe to run repeatedly.
 set -eu
 
 # package:command that proves it is installed
-needs="mosquitto:mosquitto mosquitto:mosquitto_passwd mosquitto-clients:mosquitto_pub socat:socat chromium:chromium"
+needs="mosquitto:mosquitto mosquitto:mosquitto_passwd mosquitto-clients:mosquitto_pub socat:socat chromium:chromium nodejs:node"
 
 have() {
 	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]

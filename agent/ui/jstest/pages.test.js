@@ -1,0 +1,31 @@
+// The modules link (no build step means a wrong import name would only
+// show in the browser), every page in the navigation has a route, and the
+// pure parts of the pages.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PAGES } from '../static/main.js';
+import { NAV } from '../static/header.js';
+import { findQuery } from '../static/pages/pickup.js';
+import { claimText } from '../static/pages/exceptions.js';
+
+test('every page in the navigation has a route, and every route but login is in it', () => {
+  for (const p of NAV) assert.equal(typeof PAGES[p], 'function', p);
+  assert.deepEqual(Object.keys(PAGES).filter((p) => p !== 'login').sort(), [...NAV].sort());
+});
+
+test('findQuery tells a pickup code from a waybill', () => {
+  const q = (a, b) => Object.fromEntries(findQuery(a, b));
+  assert.deepEqual(q('3-2-0015', ''), { code: '3-2-0015' });
+  assert.deepEqual(q('SF1234567890', ''), { waybill: 'SF1234567890' });
+  assert.deepEqual(q('3-2', ''), { waybill: '3-2' });
+  assert.deepEqual(q('', '5678'), { phone_last4: '5678' });
+  assert.deepEqual(q('3-2-0015', '5678'), { phone_last4: '5678', code: '3-2-0015' });
+});
+
+test('claimText', () => {
+  assert.equal(claimText(undefined), '');
+  assert.equal(claimText({ opened: false }), '');
+  assert.equal(claimText({ opened: true }), '理赔 · 处理中');
+  assert.equal(claimText({ opened: true, decided: true, approved: true, amount_cents: 12345 }), '理赔 · 已批准 ¥123.45');
+  assert.equal(claimText({ opened: true, decided: true, approved: false }), '理赔 · 未批准');
+});

@@ -1,0 +1,92 @@
+// Pure helpers that turn the API's values into text: times, durations and
+// countdowns, money, weights, and the lines that show personal data. No DOM.
+
+import { t, dateLocale } from './i18n.js';
+
+// toDate reads the API's times: RFC 3339 strings, or Unix milliseconds in
+// the folded lifecycle records.
+export function toDate(v) {
+  return new Date(typeof v === 'number' ? v : String(v));
+}
+
+// fmtTime is a date and time to the minute; a value that is not a time shows
+// as itself.
+export function fmtTime(v) {
+  if (!v) return '';
+  const d = toDate(v);
+  if (Number.isNaN(d.getTime())) return String(v);
+  return d.toLocaleString(dateLocale(), { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+// fmtClock is the time of day to the second; a value that is not a time
+// shows as nothing.
+export function fmtClock(v) {
+  if (!v) return '';
+  const d = toDate(v);
+  if (Number.isNaN(d.getTime())) return '';
+  return d.toLocaleTimeString(dateLocale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+// fmtDuration renders seconds as "2天 03:04:05" / "2d 03:04:05". The sign is
+// dropped: the caller says "left" or "overdue".
+export function fmtDuration(sec) {
+  sec = Math.abs(Math.trunc(sec));
+  const d = Math.floor(sec / 86400);
+  const hh = String(Math.floor((sec % 86400) / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((sec % 3600) / 60)).padStart(2, '0');
+  const ss = String(sec % 60).padStart(2, '0');
+  return (d > 0 ? t('cmp.days', { d }) + ' ' : '') + `${hh}:${mm}:${ss}`;
+}
+
+// countdown is a deadline's line: remaining is the agent's count of seconds
+// left when the list loaded (hub-corrected time), elapsed the seconds the
+// screen has measured since, on the monotonic clock.
+export function countdown(remaining, elapsed) {
+  const left = Number(remaining) - elapsed;
+  return {
+    breached: left < 0,
+    text: left >= 0 ? t('cmp.left', { t: fmtDuration(left) }) : t('cmp.breached', { t: fmtDuration(left) }),
+  };
+}
+
+// metText is a met deadline's line; the agent froze its remaining time.
+export function metText(remaining) {
+  return remaining < 0 ? t('cmp.metLate', { t: fmtDuration(remaining) }) : t('cmp.met');
+}
+
+// yuan renders whole fen as ¥12.34; money travels in fen, never floats.
+export function yuan(fen) {
+  return '¥' + (Number(fen || 0) / 100).toFixed(2);
+}
+
+// kg renders grams as kilograms with three decimals, as the scale shows.
+export function kg(grams) {
+  return (Number(grams || 0) / 1000).toFixed(3) + ' kg';
+}
+
+// today is the PC's local date as YYYY-MM-DD, the business day's format.
+export function today(d = new Date()) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+// joined writes the parts that are present, separated by sep.
+export function joined(parts, sep) {
+  return parts.filter(Boolean).join(sep);
+}
+
+// maskedContact is a parcel's recipient as the screen may show them: only the
+// agent's masked fields (138****5678), never a phone or name in clear.
+export function maskedContact(p) {
+  return joined([p.phone_masked, p.name_masked], ' · ');
+}
+
+// maskedParty is a sender or recipient of a shipment, masked, with extra
+// parts (an ID number already masked by the agent, a destination code).
+export function maskedParty(party, ...extra) {
+  return joined([party?.name_masked, party?.phone_masked, ...extra], ' ');
+}
+
+// deviceTitle is a device's tooltip: what is wrong and how to fix it.
+export function deviceTitle(d) {
+  return joined([d.detail, d.fix], ' — ');
+}

@@ -1,0 +1,122 @@
+// The top of every page: navigation, who is logged in, the sync indicator,
+// and the banner of special-period notices in force. It also keeps the two
+// things it polls for the pages that need them: the last sync status (the
+// outlet's id) and the active notices.
+
+import { $, h } from './dom.js';
+import { t, label, getLang } from './i18n.js';
+import { api, currentStaff, loggedIn } from './api.js';
+import { currentPage } from './router.js';
+
+// The navigation, in the order of a counter's day.
+export const NAV = ['scan', 'pickup', 'handover', 'dispatch', 'returns', 'sending', 'exceptions', 'complaints', 'notices'];
+
+export function renderHeader() {
+  document.documentElement.lang = getLang() === 'zh' ? 'zh-CN' : 'en';
+  document.title = t('app.name') + ' · Yizhan';
+  $('#brand-name').textContent = t('app.name');
+  $('#lang').textContent = t('lang.switch');
+  const nav = $('#nav');
+  const staff = currentStaff();
+  const route = currentPage(location.hash, loggedIn());
+  nav.hidden = !loggedIn();
+  nav.replaceChildren(...NAV.map((p) => h('a', {
+    href: '#/' + p, class: 'nav-link' + (route === p ? ' on' : ''), id: 'nav-' + p,
+  }, t('nav.' + p))));
+  $('#who').textContent = staff ? `${staff.name || staff.id} · ${label('role.', staff.role)}` : '';
+  const out = $('#logout');
+  out.hidden = !loggedIn();
+  out.textContent = t('logout');
+}
+
+// ---------------------------------------------------------------------------
+// Sync indicator
+
+let lastSync = null;
+
+// syncStatus is the agent's last answer to GET /api/v1/sync, null when it
+// did not answer.
+export function syncStatus() {
+  return lastSync;
+}
+
+export async function refreshSync() {
+  const el = $('#sync');
+  el.title = t('sync.title');
+  try {
+    lastSync = await api('GET', '/api/v1/sync');
+  } catch {
+    lastSync = null;
+  }
+  renderSync();
+}
+
+export function renderSync() {
+  const el = $('#sync');
+  const s = lastSync;
+  if (!s) {
+    el.className = 'sync sync-down';
+    el.replaceChildren(h('span', { class: 'dot' }), t('sync.unreachable'));
+    return;
+  }
+  const parts = [h('span', { class: 'dot' }), h('b', { id: 'sync-state' }, s.connected ? t('sync.online') : t('sync.offline')),
+    h('span', { id: 'sync-backlog' }, t('sync.backlog', { n: s.backlog ?? 0 }))];
+  if (s.dead_letters > 0) parts.push(h('span', { class: 'sync-dead' }, t('sync.dead', { n: s.dead_letters })));
+  el.className = 'sync ' + (s.connected ? 'sync-up' : 'sync-off');
+  el.replaceChildren(...parts);
+}
+
+// ---------------------------------------------------------------------------
+// Notices
+
+let notices = [];
+const watchers = new Set();
+
+// allNotices is the notices in force as last fetched, ended ones included
+// (the notices page shows them marked).
+export function allNotices() {
+  return notices;
+}
+
+// activeNotices leaves out the ones that have ended.
+export function activeNotices() {
+  return notices.filter((n) => !n.ended);
+}
+
+// setNotices replaces the list, redraws the banner and tells the watchers.
+export function setNotices(list) {
+  notices = list;
+  renderNoticeBanner();
+  for (const fn of watchers) fn();
+}
+
+// watchNotices calls fn whenever the list changes, until scope ends.
+export function watchNotices(fn, scope) {
+  watchers.add(fn);
+  scope.push(() => watchers.delete(fn));
+}
+
+export async function refreshNotices() {
+  if (!loggedIn()) {
+    setNotices([]);
+    return;
+  }
+  let list;
+  try {
+    list = (await api('GET', '/api/v1/notices?active=1')).notices || [];
+  } catch {
+    // Missing or failing notices must never block the counter; the
+    // notices page shows the error when opened.
+    return;
+  }
+  setNotices(list);
+}
+
+export function renderNoticeBanner() {
+  const b = $('#notice-banner');
+  const live = activeNotices();
+  b.hidden = live.length === 0;
+  b.replaceChildren(...live.slice(0, 2).map((n) => h('a', {
+    href: '#/notices', class: 'notice-item sev-' + (n.severity || 'info'),
+  }, h('b', {}, label('nsev.', (n.severity || 'info')) + ' · ' + n.title), h('span', { class: 'notice-text' }, n.text))));
+}

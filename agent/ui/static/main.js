@@ -1,0 +1,76 @@
+// The counter screen's wiring: the pages, the router, the header's pollers,
+// the language button. app.js, the script index.html loads, calls start().
+//
+// The screen is a thin client of the agent's HTTP API (docs/AGENT-API.md):
+// every fact lives in the agent's event log, so the screen can be reloaded at
+// any moment without losing anything. Native ES modules, no build step, no
+// dependencies:
+//
+//   i18n/zh.js, i18n/en.js  the dictionaries (data only); i18n.js  t(), label()
+//   api.js      the API client, its errors, the session token
+//   dom.js      h() and the DOM helpers, banners, scanner input
+//   format.js   times, countdowns, money, masked personal data (pure)
+//   kinds.js    the codes of the API's vocabularies
+//   router.js   hash routes, page scopes, poll()
+//   signature.js, widgets.js   the signature pad and shared pieces of pages
+//   header.js, session.js, prefs.js   the top bar, logging out, local choices
+//   pages/*.js  one module per page, each render(root, scope)
+
+import { $, clearError, hideInfo } from './dom.js';
+import { getLang, setLang, gaps } from './i18n.js';
+import { loggedIn, onSessionEnded } from './api.js';
+import { createRouter, poll } from './router.js';
+import { renderHeader, renderSync, refreshSync, refreshNotices, renderNoticeBanner } from './header.js';
+import { endSession, logout } from './session.js';
+import { savedLang, saveLang } from './prefs.js';
+import { renderLogin } from './pages/login.js';
+import { renderScan } from './pages/scan.js';
+import { renderPickup } from './pages/pickup.js';
+import { renderHandover } from './pages/handover.js';
+import { renderDispatch } from './pages/dispatch.js';
+import { renderReturns } from './pages/returns.js';
+import { renderSending } from './pages/sending.js';
+import { renderExceptions } from './pages/exceptions.js';
+import { renderComplaints } from './pages/complaints.js';
+import { renderNotices } from './pages/notices.js';
+
+// PAGES are the routes: #/<name> renders PAGES[name](root, scope).
+export const PAGES = {
+  login: renderLogin,
+  scan: renderScan,
+  pickup: renderPickup,
+  handover: renderHandover,
+  dispatch: renderDispatch,
+  returns: renderReturns,
+  sending: renderSending,
+  exceptions: renderExceptions,
+  complaints: renderComplaints,
+  notices: renderNotices,
+};
+
+export function start() {
+  setLang(savedLang());
+  // A self-check the browser test reads: keys in one language only.
+  window.yzI18nGaps = () => gaps();
+  const route = createRouter({
+    root: $('#page'),
+    pages: PAGES,
+    signedIn: loggedIn,
+    before: () => { hideInfo(); renderHeader(); },
+    after: renderNoticeBanner,
+  });
+  onSessionEnded(endSession);
+  $('#lang').addEventListener('click', () => {
+    setLang(getLang() === 'zh' ? 'en' : 'zh');
+    saveLang(getLang());
+    route();
+    renderSync();
+  });
+  $('#logout').addEventListener('click', logout);
+  $('#error-close').addEventListener('click', clearError);
+  window.addEventListener('hashchange', () => { clearError(); route(); });
+  // Sync status and notices are on every page, before and after login.
+  poll(refreshSync, 2000);
+  poll(refreshNotices, 30000);
+  route();
+}

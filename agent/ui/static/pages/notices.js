@@ -1,0 +1,60 @@
+// Special-period notices (通告) from head office: the text, its FAQ, and the
+// clerk's acknowledgement that they have read it.
+
+import { $, h, showError, clearError } from '../dom.js';
+import { t, label } from '../i18n.js';
+import { api, currentStaff } from '../api.js';
+import { fmtTime } from '../format.js';
+import { allNotices, setNotices, refreshNotices, watchNotices, syncStatus } from '../header.js';
+
+export function renderNotices(root, scope) {
+  root.append(h('section', { class: 'panel notices' }, h('h1', {}, t('ntc.title')), h('div', { id: 'notice-list' }, t('loading'))));
+  watchNotices(renderNoticeList, scope);
+  renderNoticeList();
+  // Fetch now, so the page shows an error if the route fails.
+  api('GET', '/api/v1/notices?active=1').then((res) => {
+    setNotices(res.notices || []);
+  }).catch((err) => {
+    const box = $('#notice-list');
+    if (box) box.replaceChildren(h('p', { class: 'error-text' }, err.message));
+  });
+}
+
+function renderNoticeList() {
+  const box = $('#notice-list');
+  if (!box) return;
+  const me = currentStaff()?.id;
+  const notices = allNotices();
+  if (!notices.length) {
+    box.replaceChildren(h('p', { class: 'muted' }, t('ntc.none')));
+    return;
+  }
+  box.replaceChildren(...notices.map((n) => {
+    // Staff ids are per outlet; an acknowledgement elsewhere is not ours.
+    const outlet = syncStatus()?.outlet;
+    const acked = (n.acknowledged_by || []).some((a) => a.staff === me && (!a.outlet || !outlet || a.outlet === outlet));
+    const ack = h('button', { type: 'button', class: 'btn btn-primary', 'data-ack': n.id, disabled: acked }, acked ? t('ntc.acked') : t('ntc.ack'));
+    ack.addEventListener('click', async () => {
+      ack.disabled = true;
+      try {
+        await api('POST', `/api/v1/notices/${encodeURIComponent(n.id)}/ack`);
+        clearError();
+        ack.textContent = t('ntc.acked');
+        refreshNotices();
+      } catch (err) {
+        showError(err);
+        ack.disabled = false;
+      }
+    });
+    return h('article', { class: 'notice sev-' + (n.severity || 'info'), 'data-id': n.id },
+      h('div', { class: 'card-head' },
+        h('span', { class: 'tag' }, label('nsev.', (n.severity || 'info'))),
+        h('b', {}, n.title),
+        n.ended ? h('span', { class: 'tag' }, t('ntc.ended')) : null,
+        h('span', { class: 'muted small' }, t('ntc.valid', { from: fmtTime(n.valid_from), to: fmtTime(n.valid_to) }))),
+      h('p', { class: 'notice-body' }, n.text),
+      n.faq?.length ? h('div', { class: 'faq' }, h('h3', {}, t('ntc.faq')),
+        n.faq.map((f) => h('details', { open: true }, h('summary', {}, f.q), h('p', {}, f.a)))) : null,
+      ack);
+  }));
+}
