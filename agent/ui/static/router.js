@@ -66,7 +66,8 @@ export function poll(fn, ms, scope) {
 // the new one renders, after(page) once it has.
 export function createRouter({ root, pages, signedIn, before, after }) {
   let scope = [];
-  const known = (p) => Object.hasOwn(pages, p);
+  // Own names only: #/constructor is not a page.
+  const known = (p) => Object.prototype.hasOwnProperty.call(pages, p);
   return function route() {
     const d = decide(location.hash, signedIn(), known);
     if (d.redirect) {
