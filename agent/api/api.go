@@ -22,6 +22,7 @@ import (
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/printer"
 	"github.com/yizhan/yizhan/devices/printer/preview"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // Syncer is the part of the sync client the API reads.
@@ -116,7 +117,7 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getParcel(w http.ResponseWriter, r *http.Request) {
 	if s.Workflow != nil {
 		if p, err := s.Workflow.Parcel(r.PathValue("waybill")); err == nil {
-			evs, _ := s.Workflow.History(workflow.KindParcel, p.Waybill)
+			evs, _ := s.Workflow.History(lifecycle.KindParcel, p.Waybill)
 			writeJSON(w, http.StatusOK, map[string]any{"parcel": p, "events": evs})
 			return
 		}

@@ -473,7 +473,7 @@ func (s *Server) getException(w http.ResponseWriter, r *http.Request, _ workflow
 		s.fail(w, err)
 		return
 	}
-	evs, _ := s.Workflow.History(workflow.KindException, x.ID)
+	evs, _ := s.Workflow.History(lifecycle.KindException, x.ID)
 	writeJSON(w, http.StatusOK, map[string]any{"exception": s.exceptionView(x), "events": evs})
 }
 
@@ -528,7 +528,7 @@ func (s *Server) getComplaint(w http.ResponseWriter, r *http.Request, _ workflow
 		s.fail(w, err)
 		return
 	}
-	evs, _ := s.Workflow.History(workflow.KindComplaint, c.ID)
+	evs, _ := s.Workflow.History(lifecycle.KindComplaint, c.ID)
 	writeJSON(w, http.StatusOK, map[string]any{"complaint": c, "events": evs})
 }
 

@@ -106,7 +106,7 @@ func (s *Service) Photo(sha string) ([]byte, error) {
 // Exception returns an exception's state.
 func (s *Service) Exception(id string) (lifecycle.Exception, error) {
 	var x lifecycle.Exception
-	ok, err := s.read(KindException, id, &x)
+	ok, err := s.read(lifecycle.KindException, id, &x)
 	if err == nil && !ok {
 		err = &NotFound{What: "异常件 / exception " + id}
 	}
@@ -116,9 +116,9 @@ func (s *Service) Exception(id string) (lifecycle.Exception, error) {
 // Exceptions lists exceptions, newest first; open only if openOnly.
 func (s *Service) Exceptions(openOnly bool, n int) ([]lifecycle.Exception, error) {
 	if !openOnly {
-		return list[lifecycle.Exception](s, KindException, n, nil)
+		return list[lifecycle.Exception](s, lifecycle.KindException, n, nil)
 	}
-	xs, err := openStates[lifecycle.Exception](s, KindException)
+	xs, err := openStates[lifecycle.Exception](s, lifecycle.KindException)
 	slices.SortFunc(xs, func(a, b lifecycle.Exception) int { return b.ReportedAt.Compare(a.ReportedAt) })
 	return xs[:min(n, len(xs))], err
 }
@@ -206,7 +206,7 @@ func (s *Service) view(c lifecycle.Complaint) ComplaintView {
 // Complaint returns a complaint with its deadlines.
 func (s *Service) Complaint(id string) (ComplaintView, error) {
 	var c lifecycle.Complaint
-	ok, err := s.read(KindComplaint, id, &c)
+	ok, err := s.read(lifecycle.KindComplaint, id, &c)
 	if err == nil && !ok {
 		err = &NotFound{What: "投诉 / complaint " + id}
 	}
@@ -218,11 +218,11 @@ func (s *Service) Complaints(openOnly bool, n int) ([]ComplaintView, error) {
 	var cs []lifecycle.Complaint
 	var err error
 	if openOnly {
-		cs, err = openStates[lifecycle.Complaint](s, KindComplaint)
+		cs, err = openStates[lifecycle.Complaint](s, lifecycle.KindComplaint)
 		slices.SortFunc(cs, func(a, b lifecycle.Complaint) int { return b.ReceivedAt.Compare(a.ReceivedAt) })
 		cs = cs[:min(n, len(cs))]
 	} else {
-		cs, err = list[lifecycle.Complaint](s, KindComplaint, n, nil)
+		cs, err = list[lifecycle.Complaint](s, lifecycle.KindComplaint, n, nil)
 	}
 	out := make([]ComplaintView, 0, len(cs))
 	for _, c := range cs {
@@ -250,7 +250,7 @@ func (s *Service) ComplaintStep(ctx context.Context, a Actor, id string, st life
 // ReplyTemplates suggests head office's reply templates for a category and
 // text, best first.
 func (s *Service) ReplyTemplates(category, text string) ([]lifecycle.Template, error) {
-	ts, err := list(s, KindTemplate, 500, func(t *lifecycle.Template) bool { return t.ID != "" })
+	ts, err := list(s, lifecycle.KindTemplate, 500, func(t *lifecycle.Template) bool { return t.ID != "" })
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +265,7 @@ func (s *Service) ReplyTemplates(category, text string) ([]lifecycle.Template, e
 // Notices lists notices, newest first; active only if activeOnly.
 func (s *Service) Notices(activeOnly bool) ([]lifecycle.Notice, error) {
 	now := s.cfg.HubNow()
-	return list(s, KindNotice, 200, func(n *lifecycle.Notice) bool {
+	return list(s, lifecycle.KindNotice, 200, func(n *lifecycle.Notice) bool {
 		return n.Published && (!activeOnly || n.Active(now))
 	})
 }
@@ -273,7 +273,7 @@ func (s *Service) Notices(activeOnly bool) ([]lifecycle.Notice, error) {
 // AckNotice records that a staff member read a notice.
 func (s *Service) AckNotice(ctx context.Context, a Actor, id string) (lifecycle.Notice, error) {
 	var n lifecycle.Notice
-	ok, err := s.read(KindNotice, id, &n)
+	ok, err := s.read(lifecycle.KindNotice, id, &n)
 	if err != nil {
 		return n, err
 	}
@@ -283,7 +283,7 @@ func (s *Service) AckNotice(ctx context.Context, a Actor, id string) (lifecycle.
 	if _, err := s.append(ctx, a, lifecycle.NoticeAcknowledged, id, lifecycle.NoticeAckV1{Staff: a.ID, At: s.now()}); err != nil {
 		return n, err
 	}
-	_, err = s.read(KindNotice, id, &n)
+	_, err = s.read(lifecycle.KindNotice, id, &n)
 	return n, err
 }
 
@@ -297,13 +297,13 @@ func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (
 	}
 	var sealed string
 	switch kind {
-	case KindParcel:
+	case lifecycle.KindParcel:
 		p, err := s.Parcel(id)
 		if err != nil {
 			return "", err
 		}
 		sealed = map[string]string{"phone": p.PhoneSealed, "name": p.NameSealed}[field]
-	case KindComplaint:
+	case lifecycle.KindComplaint:
 		c, err := s.Complaint(id)
 		if err != nil {
 			return "", err

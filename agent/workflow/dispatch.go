@@ -67,7 +67,7 @@ func (s *Service) day() string { return s.cfg.HubNow().Local().Format("2006-01-0
 // Batch returns a dispatch batch and what became of its parcels.
 func (s *Service) Batch(id string) (Batch, error) {
 	var b Batch
-	ok, err := s.read(KindDispatch, id, &b)
+	ok, err := s.read(lifecycle.KindDispatch, id, &b)
 	if err == nil && !ok {
 		err = &NotFound{What: "派送批次 / dispatch batch " + id}
 	}
@@ -75,7 +75,9 @@ func (s *Service) Batch(id string) (Batch, error) {
 }
 
 // Batches lists dispatch batches, newest first.
-func (s *Service) Batches(n int) ([]Batch, error) { return list[Batch](s, KindDispatch, n, nil) }
+func (s *Service) Batches(n int) ([]Batch, error) {
+	return list[Batch](s, lifecycle.KindDispatch, n, nil)
+}
 
 // OpenAtDayEnd lists the parcels of today's batches that are neither
 // delivered nor returned, once the day's end has passed.
@@ -83,7 +85,7 @@ func (s *Service) OpenAtDayEnd() ([]string, error) {
 	now := s.cfg.HubNow().Local()
 	y, m, d := now.Date()
 	end := time.Date(y, m, d, 0, 0, 0, 0, now.Location()).Add(DayEnd)
-	bs, err := openStates[Batch](s, KindDispatch)
+	bs, err := openStates[Batch](s, lifecycle.KindDispatch)
 	var out []string
 	for _, b := range bs {
 		if b.Day < s.day() || now.After(end) {

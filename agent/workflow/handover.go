@@ -19,7 +19,7 @@ const MaxHandoverSignatureBytes = 24 << 10
 // Manifest returns a manifest head office sent.
 func (s *Service) Manifest(id string) (lifecycle.Manifest, error) {
 	var m lifecycle.Manifest
-	ok, err := s.read(KindManifest, id, &m)
+	ok, err := s.read(lifecycle.KindManifest, id, &m)
 	if err == nil && (!ok || m.Revision == 0) {
 		err = &NotFound{What: "派件清单 / manifest " + id}
 	}
@@ -28,7 +28,7 @@ func (s *Service) Manifest(id string) (lifecycle.Manifest, error) {
 
 // Manifests lists the manifests received, newest first.
 func (s *Service) Manifests(n int) ([]lifecycle.Manifest, error) {
-	return list(s, KindManifest, n, func(m *lifecycle.Manifest) bool { return m.Revision > 0 })
+	return list(s, lifecycle.KindManifest, n, func(m *lifecycle.Manifest) bool { return m.Revision > 0 })
 }
 
 // Handover returns a handover session reconciled against the manifests as
@@ -39,12 +39,13 @@ func (s *Service) Handover(id string) (lifecycle.Handover, error) {
 		if tx.Bucket(bucketEvents) == nil {
 			return nil
 		}
-		evs, err := entityEvents(tx, KindHandover, id)
+		evs, err := entityEvents(tx, lifecycle.KindHandover, id)
 		if err != nil {
 			return err
 		}
 		if len(evs) > 0 {
-			h = lifecycle.FoldHandover(id, evs, sessionManifests(tx, evs))
+			k, _ := lifecycle.KindByName(lifecycle.KindHandover)
+			h = k.Fold(id, evs, held{tx}).(lifecycle.Handover)
 		}
 		return nil
 	})
@@ -56,7 +57,7 @@ func (s *Service) Handover(id string) (lifecycle.Handover, error) {
 
 // Handovers lists sessions, newest first.
 func (s *Service) Handovers(n int) ([]lifecycle.Handover, error) {
-	return list[lifecycle.Handover](s, KindHandover, n, nil)
+	return list[lifecycle.Handover](s, lifecycle.KindHandover, n, nil)
 }
 
 // OpenHandover starts a courier's handover at the counter against the
@@ -176,7 +177,7 @@ func (s *Service) raiseHandoverExceptions(ctx context.Context, id string) error 
 		}
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketOpen).Delete(stateKey(KindHandover, id))
+		return tx.Bucket(bucketOpen).Delete(stateKey(lifecycle.KindHandover, id))
 	})
 }
 
@@ -188,7 +189,7 @@ func isDuplicate(err error) bool {
 // sweepHandovers finishes sessions closed before a crash let their
 // exceptions be raised.
 func (s *Service) sweepHandovers(ctx context.Context) int {
-	hs, err := openStates[lifecycle.Handover](s, KindHandover)
+	hs, err := openStates[lifecycle.Handover](s, lifecycle.KindHandover)
 	if err != nil {
 		return 0
 	}

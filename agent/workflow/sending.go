@@ -58,7 +58,7 @@ type SendReq struct {
 
 // Tariff returns the tariff in force (the newest head office published).
 func (s *Service) Tariff() (TariffState, error) {
-	ts, err := list(s, KindTariff, 1, func(t *TariffState) bool { return t.Published })
+	ts, err := list(s, lifecycle.KindTariff, 1, func(t *TariffState) bool { return t.Published })
 	if err != nil || len(ts) == 0 {
 		return TariffState{}, errors.Join(err, bad("尚未收到价目表，暂不能收寄 / no tariff from head office yet: connect to sync before sending"))
 	}
@@ -67,7 +67,7 @@ func (s *Service) Tariff() (TariffState, error) {
 
 // Prohibited returns the prohibited-items list in force.
 func (s *Service) Prohibited() (ProhibitedState, error) {
-	ls, err := list(s, KindProhibited, 1, func(l *ProhibitedState) bool { return l.Published })
+	ls, err := list(s, lifecycle.KindProhibited, 1, func(l *ProhibitedState) bool { return l.Published })
 	if err != nil || len(ls) == 0 {
 		return ProhibitedState{}, errors.Join(err, bad("尚未收到禁限寄清单，暂不能收寄 / no prohibited-items list from head office yet: connect to sync before sending"))
 	}
@@ -77,7 +77,7 @@ func (s *Service) Prohibited() (ProhibitedState, error) {
 // Waybills returns this outlet's stock of waybill numbers.
 func (s *Service) Waybills() (lifecycle.WaybillStock, error) {
 	var st lifecycle.WaybillStock
-	_, err := s.read(KindWaybills, s.log.Outlet(), &st)
+	_, err := s.read(lifecycle.KindWaybills, s.log.Outlet(), &st)
 	return st, err
 }
 
@@ -219,7 +219,7 @@ func (s *Service) requestBlockIfLow(ctx context.Context, a Actor) {
 	}
 	pending := false
 	_ = s.db.View(func(tx *bolt.Tx) error {
-		evs, err := entityEvents(tx, KindWaybills, s.log.Outlet())
+		evs, err := entityEvents(tx, lifecycle.KindWaybills, s.log.Outlet())
 		if err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func (s *Service) requestBlockIfLow(ctx context.Context, a Actor) {
 // Shipment returns a shipment taken in here.
 func (s *Service) Shipment(number string) (lifecycle.ShipmentV1, error) {
 	var sh lifecycle.ShipmentV1
-	ok, err := s.read(KindShipment, number, &sh)
+	ok, err := s.read(lifecycle.KindShipment, number, &sh)
 	if err == nil && (!ok || sh.Number == "") {
 		err = &NotFound{What: "运单 / waybill " + number}
 	}
@@ -255,5 +255,5 @@ func (s *Service) Shipment(number string) (lifecycle.ShipmentV1, error) {
 
 // Shipments lists shipments, newest first.
 func (s *Service) Shipments(n int) ([]lifecycle.ShipmentV1, error) {
-	return list(s, KindShipment, n, func(sh *lifecycle.ShipmentV1) bool { return sh.Number != "" })
+	return list(s, lifecycle.KindShipment, n, func(sh *lifecycle.ShipmentV1) bool { return sh.Number != "" })
 }

@@ -107,7 +107,7 @@ func TestSendAtCounter(t *testing.T) {
 		t.Fatalf("sending with no numbers left: %v", err)
 	}
 	requests := 0
-	evs, _ := f.svc.History(KindWaybills, "SH-001")
+	evs, _ := f.svc.History(lifecycle.KindWaybills, "SH-001")
 	for _, ev := range evs {
 		if ev.Type == lifecycle.WaybillBlockRequested {
 			requests++

@@ -151,7 +151,7 @@ func (s *Service) Inbound(ctx context.Context, a Actor, r InboundReq) (lifecycle
 		return lifecycle.Parcel{}, 0, &InputError{Msg: err.Error()}
 	}
 	var cur lifecycle.Parcel
-	if _, err := s.read(KindParcel, waybill, &cur); err != nil {
+	if _, err := s.read(lifecycle.KindParcel, waybill, &cur); err != nil {
 		return cur, 0, err
 	}
 	if err := cur.Check(lifecycle.ParcelInbound); err != nil {
@@ -278,7 +278,7 @@ func (s *Service) Notify(ctx context.Context, a Actor, waybill, reason string) (
 // Parcel returns a parcel's state.
 func (s *Service) Parcel(waybill string) (lifecycle.Parcel, error) {
 	var p lifecycle.Parcel
-	ok, err := s.read(KindParcel, waybill, &p)
+	ok, err := s.read(lifecycle.KindParcel, waybill, &p)
 	if err == nil && !ok {
 		err = &NotFound{What: "运单 / waybill " + waybill}
 	}
@@ -450,7 +450,7 @@ func list[T any](s *Service, kind string, n int, keep func(*T) bool) ([]T, error
 
 // Parcels lists parcels with the given status (all if empty), newest first.
 func (s *Service) Parcels(status string, n int) ([]lifecycle.Parcel, error) {
-	return list(s, KindParcel, n, func(p *lifecycle.Parcel) bool { return status == "" || p.State == status })
+	return list(s, lifecycle.KindParcel, n, func(p *lifecycle.Parcel) bool { return status == "" || p.State == status })
 }
 
 // History returns an entity's events in fold order.

@@ -18,7 +18,7 @@ var system = Actor{ID: "system"}
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.cfg.HubNow()
 	n := s.sweepHandovers(ctx)
-	parcels, err := openStates[lifecycle.Parcel](s, KindParcel)
+	parcels, err := openStates[lifecycle.Parcel](s, lifecycle.KindParcel)
 	if err != nil {
 		return n, err
 	}
@@ -41,7 +41,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			n++
 		}
 	}
-	xs, err := openStates[lifecycle.Exception](s, KindException)
+	xs, err := openStates[lifecycle.Exception](s, lifecycle.KindException)
 	if err != nil {
 		return n, err
 	}
@@ -52,7 +52,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	cs, err := openStates[lifecycle.Complaint](s, KindComplaint)
+	cs, err := openStates[lifecycle.Complaint](s, lifecycle.KindComplaint)
 	if err != nil {
 		return n, err
 	}

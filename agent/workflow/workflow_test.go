@@ -203,11 +203,11 @@ func TestRevealNeedsSupervisorAndIsAudited(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	p, _, _ := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000002", Phone: "13700001234", Shelf: "2", Layer: "1"})
-	if _, err := f.svc.Reveal(ctx, f.clerk, KindParcel, p.Waybill, "phone"); !isKind[*Forbidden](err) {
+	if _, err := f.svc.Reveal(ctx, f.clerk, lifecycle.KindParcel, p.Waybill, "phone"); !isKind[*Forbidden](err) {
 		t.Fatalf("clerk reveal: %v", err)
 	}
 	before := f.log.Counters().LastSeq
-	got, err := f.svc.Reveal(ctx, f.boss, KindParcel, p.Waybill, "phone")
+	got, err := f.svc.Reveal(ctx, f.boss, lifecycle.KindParcel, p.Waybill, "phone")
 	if err != nil || got != "13700001234" {
 		t.Fatalf("reveal: %q %v", got, err)
 	}

@@ -151,7 +151,7 @@ func exceptionView(x lifecycle.Exception, evs []syncproto.Event) ExceptionView {
 
 // Exception folds one exception with its events.
 func (s *Service) Exception(ctx context.Context, id string) (ExceptionView, error) {
-	evs, err := s.events(ctx, store.KindException, id)
+	evs, err := s.events(ctx, lifecycle.KindException, id)
 	if err != nil {
 		return ExceptionView{}, err
 	}
@@ -164,7 +164,7 @@ func (s *Service) Exception(ctx context.Context, id string) (ExceptionView, erro
 
 // Exceptions lists exceptions newest first, without their events.
 func (s *Service) Exceptions(ctx context.Context, outlet string, openOnly bool, limit int) ([]ExceptionView, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: store.KindException, Outlet: outlet, OpenOnly: openOnly, Limit: limit})
+	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindException, Outlet: outlet, OpenOnly: openOnly, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func (s *Service) ExceptionStep(ctx context.Context, id, actor string, st lifecy
 
 // exceptionStep checks and publishes; s.mu is held.
 func (s *Service) exceptionStep(ctx context.Context, id, actor string, st lifecycle.ExceptionStepV1) error {
-	evs, err := s.events(ctx, store.KindException, id)
+	evs, err := s.events(ctx, lifecycle.KindException, id)
 	if err != nil {
 		return err
 	}
@@ -251,7 +251,7 @@ func (s *Service) complaintView(c lifecycle.Complaint, evs []syncproto.Event) Co
 
 // Complaint folds one complaint with its events.
 func (s *Service) Complaint(ctx context.Context, id string) (ComplaintView, error) {
-	evs, err := s.events(ctx, store.KindComplaint, id)
+	evs, err := s.events(ctx, lifecycle.KindComplaint, id)
 	if err != nil {
 		return ComplaintView{}, err
 	}
@@ -264,7 +264,7 @@ func (s *Service) Complaint(ctx context.Context, id string) (ComplaintView, erro
 
 // Complaints lists complaints newest first, without their events.
 func (s *Service) Complaints(ctx context.Context, outlet string, openOnly bool, limit int) ([]ComplaintView, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: store.KindComplaint, Outlet: outlet, OpenOnly: openOnly, Limit: limit})
+	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindComplaint, Outlet: outlet, OpenOnly: openOnly, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +303,7 @@ func (s *Service) ComplaintStep(ctx context.Context, id, actor string, st lifecy
 // complaintStep checks and publishes; s.mu is held. It reports false when
 // the step was an escalation already on record and nothing was published.
 func (s *Service) complaintStep(ctx context.Context, id, actor string, st lifecycle.ComplaintStepV1) (bool, error) {
-	evs, err := s.events(ctx, store.KindComplaint, id)
+	evs, err := s.events(ctx, lifecycle.KindComplaint, id)
 	if err != nil {
 		return false, err
 	}

@@ -37,18 +37,18 @@ func (s *Service) PublishTariff(ctx context.Context, r TariffReq) (tariff.Tariff
 	if err := t.Validate(); err != nil {
 		return t, bad("%v", err)
 	}
-	if err := s.publishVersion(ctx, store.KindTariff, lifecycle.TariffPublished, t.Version, t, r.Actor); err != nil {
+	if err := s.publishVersion(ctx, lifecycle.KindTariff, lifecycle.TariffPublished, t.Version, t, r.Actor); err != nil {
 		return t, err
 	}
 	var out tariff.Tariff
-	err := s.current(ctx, store.KindTariff, lifecycle.TariffPublished, &out)
+	err := s.current(ctx, lifecycle.KindTariff, lifecycle.TariffPublished, &out)
 	return out, err
 }
 
 // Tariff returns the tariff in force: the newest version published.
 func (s *Service) Tariff(ctx context.Context) (tariff.Tariff, error) {
 	var t tariff.Tariff
-	return t, s.current(ctx, store.KindTariff, lifecycle.TariffPublished, &t)
+	return t, s.current(ctx, lifecycle.KindTariff, lifecycle.TariffPublished, &t)
 }
 
 // PublishProhibited validates a prohibited-items list and sends it to every
@@ -59,18 +59,18 @@ func (s *Service) PublishProhibited(ctx context.Context, r ProhibitedReq) (lifec
 	if err := l.Check(); err != nil {
 		return l, bad("%v", err)
 	}
-	if err := s.publishVersion(ctx, store.KindProhibited, lifecycle.ProhibitedPublished, l.Version, l, r.Actor); err != nil {
+	if err := s.publishVersion(ctx, lifecycle.KindProhibited, lifecycle.ProhibitedPublished, l.Version, l, r.Actor); err != nil {
 		return l, err
 	}
 	var out lifecycle.ProhibitedListV1
-	err := s.current(ctx, store.KindProhibited, lifecycle.ProhibitedPublished, &out)
+	err := s.current(ctx, lifecycle.KindProhibited, lifecycle.ProhibitedPublished, &out)
 	return out, err
 }
 
 // Prohibited returns the prohibited-items list in force.
 func (s *Service) Prohibited(ctx context.Context) (lifecycle.ProhibitedListV1, error) {
 	var l lifecycle.ProhibitedListV1
-	return l, s.current(ctx, store.KindProhibited, lifecycle.ProhibitedPublished, &l)
+	return l, s.current(ctx, lifecycle.KindProhibited, lifecycle.ProhibitedPublished, &l)
 }
 
 // publishVersion sends a new version to every outlet. A version is never

@@ -113,7 +113,7 @@ func (s *Service) AmendManifest(ctx context.Context, id string, r ManifestReq) (
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	evs, err := s.events(ctx, store.KindManifest, id)
+	evs, err := s.events(ctx, lifecycle.KindManifest, id)
 	if err != nil {
 		return ManifestView{}, err
 	}
@@ -145,7 +145,7 @@ func (s *Service) manifest(id string, evs []syncproto.Event) (ManifestView, erro
 
 // Manifest folds one manifest.
 func (s *Service) Manifest(ctx context.Context, id string) (ManifestView, error) {
-	evs, err := s.events(ctx, store.KindManifest, id)
+	evs, err := s.events(ctx, lifecycle.KindManifest, id)
 	if err != nil {
 		return ManifestView{}, err
 	}
@@ -154,7 +154,7 @@ func (s *Service) Manifest(ctx context.Context, id string) (ManifestView, error)
 
 // Manifests lists manifests newest first, for one outlet or all.
 func (s *Service) Manifests(ctx context.Context, outlet string, limit int) ([]ManifestView, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: store.KindManifest, Outlet: outlet, Limit: limit})
+	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindManifest, Outlet: outlet, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ func (s *Service) Manifests(ctx context.Context, outlet string, limit int) ([]Ma
 // Handover folds an outlet's handover session against the manifests it
 // names, as the outlet does. Head office only reads handovers.
 func (s *Service) Handover(ctx context.Context, id string) (HandoverView, error) {
-	evs, err := s.events(ctx, store.KindHandover, id)
+	evs, err := s.events(ctx, lifecycle.KindHandover, id)
 	if err != nil {
 		return HandoverView{}, err
 	}
@@ -185,7 +185,7 @@ func (s *Service) Handover(ctx context.Context, id string) (HandoverView, error)
 	}
 	var ms []lifecycle.Manifest
 	for _, mid := range named {
-		mevs, err := s.events(ctx, store.KindManifest, mid)
+		mevs, err := s.events(ctx, lifecycle.KindManifest, mid)
 		if err != nil {
 			return HandoverView{}, err
 		}
@@ -205,7 +205,7 @@ func (s *Service) Handover(ctx context.Context, id string) (HandoverView, error)
 // Handovers lists handover sessions newest first; openOnly leaves out
 // closed ones.
 func (s *Service) Handovers(ctx context.Context, outlet string, openOnly bool, limit int) ([]HandoverView, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: store.KindHandover, Outlet: outlet, OpenOnly: openOnly, Limit: limit})
+	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindHandover, Outlet: outlet, OpenOnly: openOnly, Limit: limit})
 	if err != nil {
 		return nil, err
 	}

@@ -121,7 +121,7 @@ func (s *Service) EndNotice(ctx context.Context, id, actor, text string) (Notice
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	evs, err := s.events(ctx, store.KindNotice, id)
+	evs, err := s.events(ctx, lifecycle.KindNotice, id)
 	if err != nil {
 		return NoticeView{}, err
 	}
@@ -141,7 +141,7 @@ func (s *Service) EndNotice(ctx context.Context, id, actor, text string) (Notice
 
 // Notice folds one notice with the outlets' acknowledgements.
 func (s *Service) Notice(ctx context.Context, id string) (NoticeView, error) {
-	evs, err := s.events(ctx, store.KindNotice, id)
+	evs, err := s.events(ctx, lifecycle.KindNotice, id)
 	if err != nil {
 		return NoticeView{}, err
 	}
@@ -154,7 +154,7 @@ func (s *Service) Notice(ctx context.Context, id string) (NoticeView, error) {
 
 // Notices lists notices newest first; openOnly leaves out ended ones.
 func (s *Service) Notices(ctx context.Context, openOnly bool, limit int) ([]NoticeView, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: store.KindNotice, OpenOnly: openOnly, Limit: limit})
+	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindNotice, OpenOnly: openOnly, Limit: limit})
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +196,7 @@ func (s *Service) PublishTemplate(ctx context.Context, r TemplateReq) (lifecycle
 
 // Template folds one reply template: head office's latest publication.
 func (s *Service) Template(ctx context.Context, id string) (lifecycle.Template, error) {
-	evs, err := s.events(ctx, store.KindTemplate, id)
+	evs, err := s.events(ctx, lifecycle.KindTemplate, id)
 	if err != nil {
 		return lifecycle.Template{}, err
 	}
@@ -215,7 +215,7 @@ func (s *Service) Template(ctx context.Context, id string) (lifecycle.Template, 
 
 // Templates lists reply templates newest first.
 func (s *Service) Templates(ctx context.Context, limit int) ([]lifecycle.Template, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: store.KindTemplate, Limit: limit})
+	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindTemplate, Limit: limit})
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	now := s.opt.Now()
 	n := 0
 	youngest := now.Add(-min(s.opt.SLA.FirstReply, s.opt.SLA.Result)).UnixMilli()
-	cs, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: store.KindComplaint, OpenOnly: true, SinceBefore: youngest})
+	cs, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindComplaint, OpenOnly: true, SinceBefore: youngest})
 	if err != nil {
 		return n, err
 	}
@@ -37,7 +37,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 	}
 	youngest = now.Add(-lifecycle.LossLimit(true)).UnixMilli()
-	xs, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: store.KindException, OpenOnly: true,
+	xs, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindException, OpenOnly: true,
 		Labels: []string{"delayed", "lost"}, SinceBefore: youngest})
 	if err != nil {
 		return n, err
@@ -55,7 +55,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 func (s *Service) escalate(ctx context.Context, id string, now time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	evs, err := s.events(ctx, store.KindComplaint, id)
+	evs, err := s.events(ctx, lifecycle.KindComplaint, id)
 	if err != nil {
 		return 0, err
 	}
@@ -77,7 +77,7 @@ func (s *Service) escalate(ctx context.Context, id string, now time.Time) (int, 
 func (s *Service) flagLoss(ctx context.Context, id string, now time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	evs, err := s.events(ctx, store.KindException, id)
+	evs, err := s.events(ctx, lifecycle.KindException, id)
 	if err != nil {
 		return 0, err
 	}

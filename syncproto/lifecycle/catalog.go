@@ -1,9 +1,13 @@
 package lifecycle
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/tariff"
 )
 
 // Versioned lists head office publishes to every outlet. The subject is the
@@ -56,4 +60,45 @@ func (l ProhibitedListV1) Check() error {
 		codes = append(codes, it.Code)
 	}
 	return nil
+}
+
+// TariffVersion is the tariff version head office published under an id.
+type TariffVersion struct {
+	ID        string `json:"id"`
+	Published bool   `json:"published"`
+	tariff.Tariff
+}
+
+// FoldTariff folds a tariff version's publication.
+func FoldTariff(id string, evs []syncproto.Event) TariffVersion {
+	t := TariffVersion{ID: id}
+	t.Published = lastFromHub(evs, &t.Tariff)
+	return t
+}
+
+// ProhibitedVersion is a prohibited-items list version.
+type ProhibitedVersion struct {
+	ID        string `json:"id"`
+	Published bool   `json:"published"`
+	ProhibitedListV1
+}
+
+// FoldProhibited folds a prohibited-items list version's publication.
+func FoldProhibited(id string, evs []syncproto.Event) ProhibitedVersion {
+	l := ProhibitedVersion{ID: id}
+	l.Published = lastFromHub(evs, &l.ProhibitedListV1)
+	return l
+}
+
+// lastFromHub decodes into v the payload of the last event head office
+// published, in fold order; only head office publishes lists and templates.
+// It reports whether there was one.
+func lastFromHub(evs []syncproto.Event, v any) bool {
+	Order(evs)
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Origin == syncproto.HubOrigin && json.Unmarshal(evs[i].Payload, v) == nil {
+			return true
+		}
+	}
+	return false
 }

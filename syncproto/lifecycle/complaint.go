@@ -8,12 +8,12 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 )
 
-// Complaint vocabularies.
+// Complaint vocabularies: the table's codes of a complaint's fields.
 var (
-	ComplaintChannels   = []string{"counter", "phone", "online", "app", "social"}
-	ComplaintTypes      = []string{"complaint", "suggestion", "praise"}
-	ComplaintCategories = []string{"delay", "loss", "damage", "attitude", "fees", "privacy", "other"}
-	ComplaintSeverities = []string{"routine", "major"}
+	ComplaintChannels   = codes(complaintVocab, "channel")
+	ComplaintTypes      = codes(complaintVocab, "type")
+	ComplaintCategories = codes(complaintVocab, "category")
+	ComplaintSeverities = codes(complaintVocab, "severity")
 )
 
 // Complaint states, in lifecycle order.

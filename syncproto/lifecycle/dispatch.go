@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -20,8 +21,9 @@ const (
 	DispatchDelivered = "dispatch.delivered" // one parcel was delivered
 )
 
-// NonDeliveryReasons are the reasons a dispatched parcel comes back.
-var NonDeliveryReasons = []string{"recipient_absent", "refused", "address_wrong", "address_incomplete", "phone_unreachable", "outside_area"}
+// NonDeliveryReasons are the reasons a dispatched parcel comes back: the
+// table's codes of a return's "reason".
+var NonDeliveryReasons = codes(dispatchVocab, "reason")
 
 // Where a returned parcel goes next.
 const (
@@ -262,6 +264,27 @@ func FoldCourierDay(courier, day string, evs []syncproto.Event) CourierDay {
 	}
 	d.Counts.Open = len(d.Open)
 	return d
+}
+
+// DispatchBatch is a dispatch batch with its courier's results so far.
+type DispatchBatch struct {
+	ID string `json:"id"`
+	CourierDay
+}
+
+// FoldDispatchBatch folds a batch and the deliveries and returns that name
+// it: its courier's day, narrowed to the events the batch holds.
+func FoldDispatchBatch(id string, evs []syncproto.Event) DispatchBatch {
+	Order(evs)
+	for i := range evs {
+		if evs[i].Type == DispatchOut {
+			var o DispatchOutV1
+			if json.Unmarshal(evs[i].Payload, &o) == nil {
+				return DispatchBatch{ID: id, CourierDay: FoldCourierDay(o.Courier, o.Day, evs)}
+			}
+		}
+	}
+	return DispatchBatch{ID: id}
 }
 
 // DueAtDayEnd lists the parcels to flag at hub-corrected time now: once now

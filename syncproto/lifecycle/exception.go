@@ -7,8 +7,9 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 )
 
-// Exception kinds (异常件), mapped to EPCIS dispositions where one fits.
-var ExceptionKinds = []string{"damaged", "lost", "delayed", "refused", "address_problem", "wrong_phone", "mis_sorted", "overdue", "prohibited", "other"}
+// ExceptionKinds are the exception kinds (异常件), mapped to EPCIS
+// dispositions where one fits: the table's codes of an exception's "kind".
+var ExceptionKinds = codes(exceptionVocab, "kind")
 
 // Exception states.
 const (

@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -305,6 +306,29 @@ func FoldHandover(id string, evs []syncproto.Event, manifests []Manifest) Handov
 	h.Counts.Expected, h.Counts.Scanned, h.Counts.Missing, h.Counts.Extra = len(h.Expected), len(h.Scanned), len(h.Missing), len(h.Extra)
 	h.Counts.Matched = h.Counts.Scanned - h.Counts.Extra
 	return h
+}
+
+// sessionManifests returns the held manifests a session's events name.
+func sessionManifests(evs []syncproto.Event, held Held) []Manifest {
+	if held == nil {
+		return nil
+	}
+	var out []Manifest
+	for i := range evs {
+		if evs[i].Type != HandoverOpened {
+			continue
+		}
+		var o HandoverOpenedV1
+		if json.Unmarshal(evs[i].Payload, &o) != nil {
+			continue
+		}
+		for _, id := range o.Manifests {
+			if m, ok := held.Manifest(id); ok && m.Revision > 0 {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }
 
 func (h *Handover) conflict(ev *syncproto.Event, err error) {

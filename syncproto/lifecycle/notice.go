@@ -8,6 +8,10 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 )
 
+// NoticeSeverities are the severities a notice may have: the table's codes
+// of a notice's "severity".
+var NoticeSeverities = codes(noticeVocab, "severity")
+
 // QA is one FAQ entry of a notice.
 type QA struct {
 	Q string `json:"q"`
@@ -106,6 +110,16 @@ type Template struct {
 	ID string `json:"id"`
 	TemplateV1
 	Score int `json:"score,omitempty"`
+}
+
+// FoldTemplate folds a template's publications: the last one head office
+// made is the template; the ID stays empty until there is one.
+func FoldTemplate(id string, evs []syncproto.Event) Template {
+	var t Template
+	if lastFromHub(evs, &t.TemplateV1) {
+		t.ID = id
+	}
+	return t
 }
 
 // Suggest ranks templates for a complaint's category and text: a category

@@ -53,8 +53,9 @@ type NotifiedV1 struct {
 	At      int64  `json:"at"`
 }
 
-// Identity check methods at pickup.
-var IDChecks = []string{"code_only", "id_card", "app"}
+// IDChecks are the identity check methods at pickup: the table's codes of
+// a pickup's "id_check".
+var IDChecks = codes(parcelVocab, "id_check")
 
 // PickupV1 is the payload of ParcelPickedUp.
 type PickupV1 struct {

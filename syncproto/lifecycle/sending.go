@@ -1,6 +1,9 @@
 package lifecycle
 
 import (
+	"encoding/json"
+
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/tariff"
 )
 
@@ -8,8 +11,14 @@ import (
 // the subject is its waybill number, issued from the outlet's block.
 const ShipmentAccepted = "shipment.accepted"
 
-// Sender identity document types for real-name registration (实名收寄).
-var IDTypes = []string{"resident_id", "passport", "other"}
+// IDTypes are the sender identity document types for real-name
+// registration (实名收寄): the table's codes of a shipment's
+// "sender_id_type".
+var IDTypes = codes(shipmentVocab, "sender_id_type")
+
+// ItemTypes are the kinds of contents a shipment declares: the table's
+// codes of its "item_type".
+var ItemTypes = codes(shipmentVocab, "item_type")
 
 // PartyV1 is a sender or recipient as a shipment records them: personal
 // fields sealed, with masked copies for screens and labels.
@@ -47,4 +56,16 @@ type ShipmentV1 struct {
 	Quote             tariff.Quotation `json:"quote"`
 	Staff             string           `json:"staff"`
 	At                int64            `json:"at"`
+}
+
+// FoldShipment folds a shipment's events: its acceptance is all there is.
+func FoldShipment(number string, evs []syncproto.Event) ShipmentV1 {
+	Order(evs)
+	var sh ShipmentV1
+	for i := range evs {
+		if evs[i].Type == ShipmentAccepted && json.Unmarshal(evs[i].Payload, &sh) == nil {
+			break
+		}
+	}
+	return sh
 }
