@@ -11,9 +11,6 @@ import (
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
-// NoticeSeverities are the severities a notice may have.
-var NoticeSeverities = []string{"info", "warning", "critical"}
-
 // NoticeReq is a special-period notice head office publishes.
 type NoticeReq struct {
 	Title      string         `json:"title"`
@@ -42,8 +39,8 @@ func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) 
 	if p.Severity == "" {
 		p.Severity = "info"
 	}
-	if !slices.Contains(NoticeSeverities, p.Severity) {
-		return p, bad("severity 无效 / severity %q is not one of %v", p.Severity, NoticeSeverities)
+	if !slices.Contains(lifecycle.NoticeSeverities, p.Severity) {
+		return p, bad("severity 无效 / severity %q is not one of %v", p.Severity, lifecycle.NoticeSeverities)
 	}
 	for _, c := range p.Categories {
 		if !slices.Contains(lifecycle.ComplaintCategories, c) {

@@ -12,6 +12,7 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 func openTest(t testing.TB) (*Store, string) {
@@ -514,5 +515,65 @@ func TestAppendDownAlloc(t *testing.T) {
 	evs, _, _, _ := s.Down(ctx, "A", 0, 100, 1<<20)
 	if len(evs) != 3 {
 		t.Errorf("%d events stored, want 3: a refused allocation stores nothing", len(evs))
+	}
+}
+
+// A database from before the case list holds one entity of every kind the
+// lifecycle table lists; after migrating, every one of them is listed. A
+// kind the table starts listing needs a migration that backfills it.
+func TestMigrationsBackfillEveryListedKind(t *testing.T) {
+	seeds := map[string]struct{ origin, typ, payload string }{
+		lifecycle.KindException:  {"KEEP", lifecycle.ExceptionReported, `{"waybill":"SF1","kind":"damaged","at":1000}`},
+		lifecycle.KindComplaint:  {"KEEP", lifecycle.ComplaintReceived, `{"ticket":"T1","type":"complaint","text":"late","at":1000}`},
+		lifecycle.KindNotice:     {"hub", lifecycle.NoticePublished, `{"title":"t","text":"x","severity":"info","valid_from":1000}`},
+		lifecycle.KindTemplate:   {"hub", lifecycle.TemplatePublished, `{"title":"t","text":"x"}`},
+		lifecycle.KindManifest:   {"hub", lifecycle.ManifestPublished, `{"waybills":["SF1"],"line":"L1","at":1000}`},
+		lifecycle.KindHandover:   {"KEEP", lifecycle.HandoverOpened, `{"courier":"k07","at":1000}`},
+		lifecycle.KindTariff:     {"hub", lifecycle.TariffPublished, `{"version":"v1"}`},
+		lifecycle.KindProhibited: {"hub", lifecycle.ProhibitedPublished, `{"version":"p1","items":[]}`},
+	}
+	path := filepath.Join(t.TempDir(), "hub.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migrations[:2] {
+		if _, err := db.Exec(m.sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec("PRAGMA user_version = 2"); err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, k := range lifecycle.Kinds() {
+		if k.Row == nil {
+			continue
+		}
+		listed = append(listed, k.Name)
+		s, ok := seeds[k.Name]
+		if !ok {
+			t.Errorf("the table lists %s: add a seed here and a migration that backfills it", k.Name)
+			continue
+		}
+		if _, err := db.Exec(`INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, target, payload, received_at)
+			VALUES (?, ?, ?, 100, 'a', ?, 1, ?, 'KEEP', ?, 1)`, s.origin, len(listed), "e-"+k.Name, s.typ, "id-"+k.Name, s.payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	st, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, kind := range listed {
+		cs, err := st.Cases(context.Background(), store.CaseQuery{Kind: kind})
+		if err != nil || len(cs) != 1 || cs[0].ID != "id-"+kind {
+			t.Errorf("%s held before the case list is not listed after migrating: %+v %v", kind, cs, err)
+		}
+	}
+	if len(listed) != len(seeds) {
+		t.Errorf("the table lists %v; seeds for %d kinds", listed, len(seeds))
 	}
 }
