@@ -19,7 +19,7 @@ type ShelfLabel struct {
 // ExceptionTag marks an exception parcel (damaged, refused, ...).
 type ExceptionTag struct {
 	Waybill  string
-	Kind     string // identifier from ExceptionKinds, e.g. "damaged"; unknown kinds print as given
+	Kind     string // an exception kind of syncproto/lifecycle, e.g. "damaged"; unknown kinds print as given
 	Reporter string // staff name or id who recorded it
 	Note     string // optional short remark
 	Date     time.Time
@@ -58,29 +58,6 @@ type Party struct {
 	Name    string // full name; printed masked (张*)
 	Phone   string // full number; printed masked (138****5678)
 	Address string
-}
-
-// ExceptionKinds maps exception identifiers to the Chinese word clerks use.
-var ExceptionKinds = map[string]string{
-	"damaged":     "破损",
-	"lost":        "丢失",
-	"delayed":     "延误",
-	"refused":     "拒收",
-	"overdue":     "滞留",
-	"return":      "退回",
-	"wrong_addr":  "地址错误",
-	"wrong_phone": "电话错误",
-	"missorted":   "错分",
-	"unreachable": "联系不上",
-	"intercepted": "拦截",
-}
-
-// KindLabel returns "破损 damaged" for a known kind, or the kind itself.
-func KindLabel(kind string) string {
-	if zh, ok := ExceptionKinds[kind]; ok {
-		return zh + " " + kind
-	}
-	return kind
 }
 
 // MaskPhone hides the middle of a phone number the way privacy waybills do:
