@@ -66,6 +66,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/downlink", s.getDown)
 	mux.HandleFunc("GET /api/v1/devices", s.getDevices)
 	mux.HandleFunc("GET /api/v1/labels/preview", s.getLabelPreview)
+	mux.HandleFunc("GET /api/v1/kinds", s.getKinds)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "outlet": s.Log.Outlet()})
 	})
