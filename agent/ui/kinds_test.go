@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"io/fs"
-	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -35,20 +33,8 @@ type dictKey struct {
 func screenKeys(t *testing.T) []dictKey {
 	t.Helper()
 	var out []dictKey
-	root := os.DirFS("static")
-	err := fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
-			return err
-		}
-		raw, err := fs.ReadFile(root, p)
-		if err != nil {
-			return err
-		}
-		out = append(out, scanDict(path.Join("static", p), string(raw))...)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for p, src := range modules(t) {
+		out = append(out, scanDict(path.Join("static", p), src)...)
 	}
 	return out
 }
@@ -170,6 +156,36 @@ const z = { a: 'kind.bogus2' };
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: found %v, want %v", tc.file, got, tc.want)
+		}
+	}
+}
+
+// kinds.js, the screen's own list of codes until it reads GET /api/v1/kinds,
+// lists only codes the table has, under the table's kind, field and label
+// prefix.
+func TestScreenVocabulariesAreTheTable(t *testing.T) {
+	src := modules(t)["kinds.js"]
+	rowRE := regexp.MustCompile(`\{ kind: '(\w+)', field: '(\w+)', label: '([a-z]+)\.', codes: \[([^\]]*)\] \}`)
+	rows := rowRE.FindAllStringSubmatch(src, -1)
+	if len(rows) < 10 {
+		t.Fatalf("found %d rows in kinds.js; has its layout changed?", len(rows))
+	}
+	for _, row := range rows {
+		kind, field, prefix := row[1], row[2], row[3]
+		k, ok := lifecycle.KindByName(kind)
+		if !ok {
+			t.Errorf("kinds.js: kind %q is not in the lifecycle table", kind)
+			continue
+		}
+		for _, c := range regexp.MustCompile(`'([^']*)'`).FindAllStringSubmatch(row[4], -1) {
+			label, ok := k.Label(field, c[1])
+			if !ok {
+				t.Errorf("kinds.js: %s %s code %q is not in the lifecycle table", kind, field, c[1])
+				continue
+			}
+			if lp, _, _ := strings.Cut(label, "."); lp != prefix {
+				t.Errorf("kinds.js: %s %s labels %q under %s., the table under %s.", kind, field, c[1], prefix, lp)
+			}
 		}
 	}
 }
