@@ -25,5 +25,14 @@
 // recording side's best estimate of head-office time in Unix milliseconds,
 // never the raw PC clock.
 //
+// # Kinds
+//
+// Every event belongs to an entity of one kind (kinds.go): parcels,
+// exceptions, complaints, notices, templates, manifests, handover sessions,
+// dispatch batches, an outlet's waybill numbers, shipments, tariff and
+// prohibited-list versions. The table there is the one list of them, with
+// each kind's fold, what "open" means for it, the row head office lists
+// and the codes its payloads carry.
+//
 // The package does no I/O.
 package lifecycle

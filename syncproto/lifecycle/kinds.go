@@ -28,8 +28,9 @@ const (
 
 // Kind is one kind of entity: which events it owns, how they fold, what
 // "open" means for it, what head office lists of it, and the codes its
-// payloads carry. Agent and hub ask this table instead of switching on
-// kind names or event-type prefixes of their own.
+// payloads carry. Agent and hub ask this table (Kinds, KindByName,
+// KindOf) instead of switching on kind names or event-type prefixes of
+// their own; GET /api/v1/kinds on the agent serves it to the screen.
 //
 // A courier's day is not a kind: it owns no events and no id, it is a view
 // of the dispatch batches (FoldCourierDay).
@@ -68,9 +69,9 @@ type Kind struct {
 	//   - shipment: never (accepting it is its only step; the parcel's
 	//     own life goes on elsewhere).
 	Open func(state any) bool `json:"-"`
-	// Pending is the outlet's own, narrower notion: the outlet still has
-	// automatic work on the entity, so its timers and restart sweeps walk
-	// it. It is Open for parcels, exceptions, complaints and dispatch
+	// Pending is the outlet's own notion, not another meaning of open: the
+	// outlet still has automatic work on the entity, so its timers and
+	// restart sweeps walk it. It is Open for parcels, exceptions, complaints and dispatch
 	// batches; it is true for every handover session, closed ones too,
 	// because a closed session stays pending until the exceptions its
 	// close raises are recorded (the outlet then takes it off), so a
@@ -137,7 +138,19 @@ func (k *Kind) Label(field, code string) (string, bool) {
 }
 
 // Kinds lists the table, in a stable order.
-func Kinds() []Kind { return slices.Clone(table) }
+func Kinds() []Kind {
+	out := make([]Kind, len(table))
+	for i := range table {
+		out[i] = table[i].clone()
+	}
+	return out
+}
+
+// clone copies the lists, so no caller can change the table.
+func (k Kind) clone() Kind {
+	k.Prefixes, k.SubKinds = slices.Clone(k.Prefixes), slices.Clone(k.SubKinds)
+	return k
+}
 
 // KindByName looks a kind up by its name.
 func KindByName(name string) (Kind, bool) {
@@ -145,7 +158,7 @@ func KindByName(name string) (Kind, bool) {
 	if !ok {
 		return Kind{}, false
 	}
-	return table[i], true
+	return table[i].clone(), true
 }
 
 // KindOf looks up the kind that owns event type typ. Types of no kind
@@ -159,7 +172,7 @@ func KindOf(typ string) (Kind, bool) {
 	if !ok {
 		return Kind{}, false
 	}
-	return table[i], true
+	return table[i].clone(), true
 }
 
 // Kindless lists the event types that belong to no entity on purpose: an

@@ -445,3 +445,17 @@ func TestKindsJSON(t *testing.T) {
 		t.Errorf("JSON lacks the damaged sub-kind: %s", raw)
 	}
 }
+
+// What the lookups return is a copy: changing it leaves the table alone.
+func TestLookupsCannotChangeTheTable(t *testing.T) {
+	k, _ := KindByName(KindException)
+	k.SubKinds[0].Code, k.Prefixes[0] = "changed", "changed"
+	ks := Kinds()
+	ks[1].SubKinds[1].Label = "changed"
+	o, _ := KindOf(ExceptionReported)
+	o.SubKinds[2].Field = "changed"
+	again, _ := KindByName(KindException)
+	if again.SubKinds[0].Code != "damaged" || again.SubKinds[1].Label != "kind.lost" || again.SubKinds[2].Field != "kind" || again.Prefixes[0] != "exception" {
+		t.Fatalf("the table changed: %+v", again)
+	}
+}
