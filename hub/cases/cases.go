@@ -330,9 +330,10 @@ func (s *Service) Parcels(ctx context.Context, waybill string) ([]lifecycle.Parc
 	if err != nil {
 		return nil, nil, err
 	}
+	parcel, _ := lifecycle.KindByName(lifecycle.KindParcel)
 	byOutlet := map[string][]syncproto.Event{}
 	for _, e := range all {
-		if strings.HasPrefix(e.Type, "parcel.") && e.Origin != syncproto.HubOrigin {
+		if parcel.Owns(e.Type) && e.Origin != syncproto.HubOrigin {
 			byOutlet[e.Origin] = append(byOutlet[e.Origin], e)
 		}
 	}
