@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
 	"path"
 	"regexp"
 	"slices"
@@ -10,6 +14,9 @@ import (
 
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
+
+// update rewrites the node tests' copy of the kind table.
+var update = flag.Bool("update", false, "rewrite jstest/testdata/kinds.json from the lifecycle table")
 
 // languages are the screen's dictionaries; each must hold every label key.
 var languages = []string{"zh", "en"}
@@ -160,32 +167,37 @@ const z = { a: 'kind.bogus2' };
 	}
 }
 
-// kinds.js, the screen's own list of codes until it reads GET /api/v1/kinds,
-// lists only codes the table has, under the table's kind, field and label
-// prefix.
+// The screen keeps no list of codes of its own: kinds.js reads them from
+// GET /api/v1/kinds, and every kind and field it asks for is in the table.
+// The node tests read the same table from testdata/kinds.json, which must be
+// what the agent serves (go test ./agent/ui/ -update rewrites it).
 func TestScreenVocabulariesAreTheTable(t *testing.T) {
 	src := modules(t)["kinds.js"]
-	rowRE := regexp.MustCompile(`\{ kind: '(\w+)', field: '(\w+)', label: '([a-z]+)\.', codes: \[([^\]]*)\] \}`)
-	rows := rowRE.FindAllStringSubmatch(src, -1)
-	if len(rows) < 10 {
-		t.Fatalf("found %d rows in kinds.js; has its layout changed?", len(rows))
+	if m := regexp.MustCompile(`codes: \[\s*'`).FindString(src); m != "" {
+		t.Errorf("kinds.js lists codes of its own (%q); they come from GET /api/v1/kinds", m)
 	}
-	for _, row := range rows {
-		kind, field, prefix := row[1], row[2], row[3]
-		k, ok := lifecycle.KindByName(kind)
-		if !ok {
-			t.Errorf("kinds.js: kind %q is not in the lifecycle table", kind)
-			continue
+	for _, u := range screenUses(t) {
+		k, ok := lifecycle.KindByName(u.kind)
+		if !ok || len(k.Codes(u.field)) == 0 {
+			t.Errorf("kinds.js: %s asks for %s.%s, which the lifecycle table does not have", u.fn, u.kind, u.field)
 		}
-		for _, c := range regexp.MustCompile(`'([^']*)'`).FindAllStringSubmatch(row[4], -1) {
-			label, ok := k.Label(field, c[1])
-			if !ok {
-				t.Errorf("kinds.js: %s %s code %q is not in the lifecycle table", kind, field, c[1])
-				continue
-			}
-			if lp, _, _ := strings.Cut(label, "."); lp != prefix {
-				t.Errorf("kinds.js: %s %s labels %q under %s., the table under %s.", kind, field, c[1], prefix, lp)
-			}
+	}
+	want, err := json.MarshalIndent(map[string]any{"kinds": lifecycle.Kinds()}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, '\n')
+	const fixture = "jstest/testdata/kinds.json"
+	if *update {
+		if err := os.WriteFile(fixture, want, 0o644); err != nil {
+			t.Fatal(err)
 		}
+	}
+	got, err := os.ReadFile(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is not the table the agent serves; run go test ./agent/ui/ -update", fixture)
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"encoding/json"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"io"
 	"io/fs"
 	"net/http"
@@ -226,26 +227,30 @@ func TestDictionariesMatch(t *testing.T) {
 	}
 }
 
-// Every value of the API's vocabularies has a label in both dictionaries.
-// kinds.js is the one list of them; each row names its label prefix.
+// Every value of the vocabularies the screen uses has a label in both
+// dictionaries. kinds.js names, in USES, the kind and field of each
+// vocabulary; the codes and their label keys come from the lifecycle table
+// the agent serves.
 func TestVocabulariesHaveLabels(t *testing.T) {
-	b, err := fs.ReadFile(assets, "kinds.js")
-	if err != nil {
-		t.Fatal(err)
-	}
 	zh, en := dictionary(t, "zh"), dictionary(t, "en")
-	rowRE := regexp.MustCompile(`\{ kind: '(\w+)', field: '(\w+)', label: '([a-z]+\.)', codes: \[([^\]]*)\] \}`)
 	found := map[string]bool{}
-	for _, row := range rowRE.FindAllStringSubmatch(string(b), -1) {
-		kind, field, prefix := row[1], row[2], row[3]
-		found[prefix] = true
-		codes := regexp.MustCompile(`'([a-z_]+)'`).FindAllStringSubmatch(row[4], -1)
-		if len(codes) == 0 {
-			t.Errorf("kinds.js: %s.%s lists no codes", kind, field)
+	uses := screenUses(t)
+	for _, u := range uses {
+		k, ok := lifecycle.KindByName(u.kind)
+		if !ok {
+			t.Errorf("kinds.js: %s uses kind %q, which the lifecycle table does not have", u.fn, u.kind)
+			continue
 		}
-		for _, v := range codes {
-			if !zh[prefix+v[1]] || !en[prefix+v[1]] {
-				t.Errorf("%s.%s value %q has no label %s%s in both languages", kind, field, v[1], prefix, v[1])
+		codes := k.Codes(u.field)
+		if len(codes) == 0 {
+			t.Errorf("kinds.js: %s.%s lists no codes", u.kind, u.field)
+		}
+		for _, c := range codes {
+			label, _ := k.Label(u.field, c)
+			prefix, _, _ := strings.Cut(label, ".")
+			found[prefix+"."] = true
+			if !zh[label] || !en[label] {
+				t.Errorf("%s.%s value %q has no label %s in both languages", u.kind, u.field, c, label)
 			}
 		}
 	}
@@ -253,7 +258,27 @@ func TestVocabulariesHaveLabels(t *testing.T) {
 	// channels, types, categories and severities, identity checks, signers).
 	for _, prefix := range []string{"kind.", "ch.", "ctype.", "cat.", "sev.", "idc.", "signer."} {
 		if !found[prefix] {
-			t.Errorf("kinds.js has no row labelled %s", prefix)
+			t.Errorf("kinds.js uses no vocabulary labelled %s", prefix)
 		}
 	}
+}
+
+type screenUse struct{ fn, kind, field string }
+
+// screenUses reads the USES table of kinds.js: which kind and field each of
+// its functions answers.
+func screenUses(t *testing.T) []screenUse {
+	t.Helper()
+	b, err := fs.ReadFile(assets, "kinds.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []screenUse
+	for _, m := range regexp.MustCompile(`(?m)^  (\w+): \['(\w+)', '(\w+)'\],$`).FindAllStringSubmatch(string(b), -1) {
+		out = append(out, screenUse{m[1], m[2], m[3]})
+	}
+	if len(out) < 10 {
+		t.Fatalf("found %d uses in kinds.js; has its layout changed?", len(out))
+	}
+	return out
 }

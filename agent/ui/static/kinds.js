@@ -1,50 +1,83 @@
-// The one place the screen lists the codes of the API's vocabularies
-// (docs/AGENT-API.md): exception kinds, complaint channels, types, categories
-// and severities, notice severities, and the codes the pickup, delivery and
-// sending requests take. Pages ask the functions below and never keep a list
-// of their own, so that the table can later be filled from GET /api/v1/kinds
-// without touching them.
+// The screen's view of the lifecycle kind table, which the agent serves at
+// GET /api/v1/kinds (syncproto/lifecycle/kinds.go is the one place the codes
+// live). main.js loads it once before the first page renders; pages ask the
+// functions below for the codes of one kind's field and never keep a list of
+// their own.
 //
-// Each row names the entity kind, the request or record field its codes go
-// in, and the prefix of their labels in the dictionaries (label + code is a
-// key of i18n/zh.js and i18n/en.js; a test checks).
+// USES names, for each function, the kind and the payload field whose codes
+// it answers. The labels are dictionary keys the table gives with each code
+// (label prefix + code, e.g. kind.damaged); a test checks both dictionaries
+// hold every one.
 
-const TABLE = [
-  { kind: 'exception', field: 'kind', label: 'kind.', codes: ['damaged', 'lost', 'delayed', 'refused', 'address_problem', 'wrong_phone', 'mis_sorted', 'overdue', 'prohibited', 'other'] },
-  { kind: 'complaint', field: 'channel', label: 'ch.', codes: ['counter', 'phone', 'online', 'app', 'social'] },
-  { kind: 'complaint', field: 'type', label: 'ctype.', codes: ['complaint', 'suggestion', 'praise'] },
-  { kind: 'complaint', field: 'category', label: 'cat.', codes: ['delay', 'loss', 'damage', 'attitude', 'fees', 'privacy', 'other'] },
-  { kind: 'complaint', field: 'severity', label: 'sev.', codes: ['routine', 'major'] },
-  { kind: 'notice', field: 'severity', label: 'nsev.', codes: ['info', 'warning', 'critical'] },
-  { kind: 'parcel', field: 'id_check', label: 'idc.', codes: ['code_only', 'id_card', 'app'] },
-  { kind: 'parcel', field: 'signer', label: 'signer.', codes: ['recipient', 'agent'] },
-  { kind: 'dispatch', field: 'reason', label: 'reason.', codes: ['recipient_absent', 'refused', 'address_wrong', 'address_incomplete', 'phone_unreachable', 'outside_area'] },
-  { kind: 'dispatch', field: 'disposition', label: 'disp.', codes: ['restock', 'return'] },
-  { kind: 'shipment', field: 'item_type', label: 'item.', codes: ['documents', 'clothing', 'electronics', 'fragile', 'food', 'cosmetics', 'other'] },
-];
+export const USES = {
+  exceptionKinds: ['exception', 'kind'],
+  complaintChannels: ['complaint', 'channel'],
+  complaintTypes: ['complaint', 'type'],
+  complaintCategories: ['complaint', 'category'],
+  complaintSeverities: ['complaint', 'severity'],
+  noticeSeverities: ['notice', 'severity'],
+  idChecks: ['parcel', 'id_check'],
+  signers: ['parcel', 'signer'],
+  undeliveredReasons: ['dispatch', 'reason'],
+  dispositions: ['dispatch', 'disposition'],
+  itemTypes: ['shipment', 'item_type'],
+};
+
+let rows = null;
+
+// setKinds takes the body of GET /api/v1/kinds. It refuses a table that
+// lacks a field the screen uses, so a mismatch between screen and agent
+// shows at load, not as an empty drop-down.
+export function setKinds(body) {
+  const next = [];
+  for (const k of body?.kinds || []) {
+    for (const s of k.subkinds || []) {
+      let row = next.find((r) => r.kind === k.name && r.field === s.field);
+      if (!row) next.push(row = { kind: k.name, field: s.field, codes: [], labels: {} });
+      row.codes.push(s.code);
+      row.labels[s.code] = s.label;
+    }
+  }
+  for (const [fn, [kind, field]] of Object.entries(USES)) {
+    if (!next.some((r) => r.kind === kind && r.field === field)) {
+      throw new Error(`kinds: the agent's table has no ${kind}.${field} (needed by ${fn})`);
+    }
+  }
+  rows = next;
+}
+
+// loadKinds asks the agent for the table; get is the API client's GET.
+export async function loadKinds(get) {
+  setKinds(await get('/api/v1/kinds'));
+}
+
+function row(kind, field) {
+  if (!rows) throw new Error('kinds: the table is not loaded yet');
+  const r = rows.find((x) => x.kind === kind && x.field === field);
+  if (!r) throw new Error(`kinds: no codes for ${kind}.${field}`);
+  return r;
+}
 
 // codes returns a copy, so a page that sorts or filters its list cannot
 // change another page's.
-function codes(kind, field) {
-  const row = TABLE.find((r) => r.kind === kind && r.field === field);
-  if (!row) throw new Error(`kinds: no codes for ${kind}.${field}`);
-  return row.codes.slice();
-}
+const codes = (kind, field) => row(kind, field).codes.slice();
 
-export const exceptionKinds = () => codes('exception', 'kind');
-export const complaintChannels = () => codes('complaint', 'channel');
-export const complaintTypes = () => codes('complaint', 'type');
-export const complaintCategories = () => codes('complaint', 'category');
-export const complaintSeverities = () => codes('complaint', 'severity');
-export const noticeSeverities = () => codes('notice', 'severity');
-export const idChecks = () => codes('parcel', 'id_check');
-export const signers = () => codes('parcel', 'signer');
-export const undeliveredReasons = () => codes('dispatch', 'reason');
-export const dispositions = () => codes('dispatch', 'disposition');
-export const itemTypes = () => codes('shipment', 'item_type');
+// labelKey is the dictionary key of one code, as the table names it.
+export const labelKey = (kind, field, code) => row(kind, field).labels[code];
 
-// vocabularies is the whole table, for the tests that check every code has a
-// label in both languages.
+export const exceptionKinds = () => codes(...USES.exceptionKinds);
+export const complaintChannels = () => codes(...USES.complaintChannels);
+export const complaintTypes = () => codes(...USES.complaintTypes);
+export const complaintCategories = () => codes(...USES.complaintCategories);
+export const complaintSeverities = () => codes(...USES.complaintSeverities);
+export const noticeSeverities = () => codes(...USES.noticeSeverities);
+export const idChecks = () => codes(...USES.idChecks);
+export const signers = () => codes(...USES.signers);
+export const undeliveredReasons = () => codes(...USES.undeliveredReasons);
+export const dispositions = () => codes(...USES.dispositions);
+export const itemTypes = () => codes(...USES.itemTypes);
+
+// vocabularies is the loaded table, for the tests.
 export function vocabularies() {
-  return TABLE.map((r) => ({ ...r, codes: r.codes.slice() }));
+  return (rows || []).map((r) => ({ ...r, codes: r.codes.slice(), labels: { ...r.labels } }));
 }

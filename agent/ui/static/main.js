@@ -10,15 +10,16 @@
 //   api.js      the API client, its errors, the session token
 //   dom.js      h() and the DOM helpers, banners, scanner input
 //   format.js   times, countdowns, money, masked personal data (pure)
-//   kinds.js    the codes of the API's vocabularies
+//   kinds.js    the kind table's codes, loaded from GET /api/v1/kinds
 //   router.js   hash routes, page scopes, poll()
 //   signature.js, widgets.js   the signature pad and shared pieces of pages
 //   header.js, session.js, prefs.js   the top bar, logging out, local choices
 //   pages/*.js  one module per page, each render(root, scope)
 
-import { $, clearError, hideInfo } from './dom.js';
+import { $, clearError, hideInfo, showError } from './dom.js';
 import { getLang, setLang, gaps } from './i18n.js';
-import { loggedIn, onSessionEnded } from './api.js';
+import { api, loggedIn, onSessionEnded } from './api.js';
+import { loadKinds } from './kinds.js';
 import { createRouter, poll } from './router.js';
 import { renderHeader, renderSync, refreshSync, refreshNotices, renderNoticeBanner } from './header.js';
 import { endSession, logout } from './session.js';
@@ -59,18 +60,28 @@ export function start() {
     before: () => { hideInfo(); renderHeader(); },
     after: renderNoticeBanner,
   });
+  // Nothing renders before the kind table is loaded (see below).
+  let ready = false;
+  const show = () => { if (ready) route(); };
   onSessionEnded(endSession);
   $('#lang').addEventListener('click', () => {
     setLang(getLang() === 'zh' ? 'en' : 'zh');
     saveLang(getLang());
-    route();
+    show();
     renderSync();
   });
   $('#logout').addEventListener('click', logout);
   $('#error-close').addEventListener('click', clearError);
-  window.addEventListener('hashchange', () => { clearError(); route(); });
+  window.addEventListener('hashchange', () => { clearError(); show(); });
   // Sync status and notices are on every page, before and after login.
   poll(refreshSync, 2000);
   poll(refreshNotices, 30000);
-  route();
+  // Pages build their drop-downs from the kind table, so the first page
+  // waits for it; the agent that served this page serves the table too, and
+  // a failure is retried until it answers.
+  const first = () => loadKinds((path) => api('GET', path)).then(() => { ready = true; route(); }, (e) => {
+    showError(e);
+    setTimeout(first, 2000);
+  });
+  first();
 }
