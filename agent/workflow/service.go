@@ -45,9 +45,9 @@ type Labels interface {
 
 // Config tunes the outlet's rules.
 type Config struct {
-	HoldDays     int           // holding period; default 7
+	HoldDays     int           // holding period; default lifecycle.DefaultHoldDays
 	RemindBefore time.Duration // reminder this long before holding ends; default 24 h
-	SLA          lifecycle.SLA // complaint deadlines; default 24 h and 7 days
+	SLA          lifecycle.SLA // complaint deadlines; default lifecycle.DefaultSLA
 	Keys         *pii.Keys     // seals personal data; required
 	Notifier     Notifier      // default: log only
 	Labels       Labels        // nil: nothing printed
@@ -75,7 +75,7 @@ func New(log *eventlog.Log, cfg Config) (*Service, error) {
 		return nil, errors.New("workflow: a personal-data key is required (see --pii-key-file)")
 	}
 	if cfg.HoldDays <= 0 {
-		cfg.HoldDays = 7
+		cfg.HoldDays = lifecycle.DefaultHoldDays
 	}
 	if cfg.RemindBefore <= 0 {
 		cfg.RemindBefore = 24 * time.Hour

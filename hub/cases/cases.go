@@ -55,7 +55,7 @@ type Options struct {
 	// Alloc hands out waybill blocks; without it allocation is refused.
 	Alloc Allocator
 	// WaybillBlock is the size of a block allocated on an outlet's request
-	// that names none. Default 1000.
+	// that names none. Default lifecycle.DefaultWaybillBlock.
 	WaybillBlock int
 	// WaybillPrefix and WaybillCountry make the S10 numbers; default YZ, CN.
 	WaybillPrefix, WaybillCountry string
@@ -84,7 +84,7 @@ func New(opt Options) (*Service, error) {
 		opt.SLA.Result = lifecycle.DefaultSLA.Result
 	}
 	if opt.WaybillBlock == 0 {
-		opt.WaybillBlock = 1000
+		opt.WaybillBlock = lifecycle.DefaultWaybillBlock
 	}
 	opt.WaybillPrefix, opt.WaybillCountry = cmp.Or(opt.WaybillPrefix, "YZ"), cmp.Or(opt.WaybillCountry, "CN")
 	if opt.WaybillBlock < 1 || opt.WaybillBlock > lifecycle.MaxBlockSize {

@@ -219,9 +219,6 @@ type SLA struct {
 	Result     time.Duration `json:"result"`
 }
 
-// DefaultSLA is the plan's default.
-var DefaultSLA = SLA{FirstReply: 24 * time.Hour, Result: 7 * 24 * time.Hour}
-
 // Escalation reasons raised by the SLA timers.
 const (
 	ReasonFirstReplyBreached = "sla_first_reply"
