@@ -21,7 +21,9 @@ import (
 	_ "github.com/yizhan/yizhan/devices/scanner/wedge"  // keyboard-wedge scanners
 )
 
-// Config is the "devices" part of the agent's config file.
+// Config is the "devices" part of the agent's config file: the
+// [devices] section of the TOML file (see deploy/agent.sample.toml), or
+// the "devices" object of the older JSON file, which LoadConfig reads:
 //
 //	{
 //	  "scanners": [{"name": "counter", "driver": "serial", "action": "inbound",
@@ -75,6 +77,18 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
+// UnmarshalText reads "2s", as the TOML file writes it.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("duration must be a string like \"2s\": %w", err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
 // LoadConfig reads the device section from the agent config file at path.
 // An empty path means no devices. Unknown fields, duplicate names and
 // unknown drivers are errors that say where and what to do.
@@ -86,32 +100,59 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("read config %s: %w", path, err)
 	}
+	c, err := DecodeJSON(raw)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w (fix the file; the sample is in deploy/agent.sample.json)", path, err)
+	}
+	if err := c.Check(); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// DecodeJSON reads the devices section of a JSON config file as written,
+// refusing unknown fields, without checking or filling in defaults.
+func DecodeJSON(raw []byte) (Config, error) {
 	var file struct {
 		Devices Config `json:"devices"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&file); err != nil {
-		return Config{}, fmt.Errorf("config %s: %w (fix the file; the sample is in deploy/agent.sample.json)", path, err)
-	}
-	if err := file.Devices.check(); err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
+		return Config{}, err
 	}
 	return file.Devices, nil
 }
 
-func (c *Config) check() error {
+// EntryError is a problem with one entry of the devices section. Key names
+// the entry as the file does, e.g. "scanners[1]" or "label_printer", so the
+// loader can say on which line it is.
+type EntryError struct {
+	Key string
+	Err error
+}
+
+func (e *EntryError) Error() string { return e.Err.Error() }
+func (e *EntryError) Unwrap() error { return e.Err }
+
+// Check checks every device's driver and settings without opening it,
+// the names and the printer roles, and fills in the defaults (action
+// inbound, debounce 2s). Each problem is an *EntryError; all are joined.
+func (c *Config) Check() error {
 	names := map[string]bool{}
 	var errs []error
+	at := func(list string, i int, err error) {
+		errs = append(errs, &EntryError{Key: fmt.Sprintf("%s[%d]", list, i), Err: err})
+	}
 	// named says whether a device of kind at position i has a usable,
 	// unique name; the device's own settings are checked only then.
 	named := func(kind string, i int, name string) bool {
 		switch {
 		case name == "":
-			errs = append(errs, fmt.Errorf("%s %d has no name", kind, i+1))
+			at(kind+"s", i, fmt.Errorf("%s %d has no name", kind, i+1))
 			return false
 		case names[name]:
-			errs = append(errs, fmt.Errorf("device name %q is used twice", name))
+			at(kind+"s", i, fmt.Errorf("device name %q is used twice", name))
 		}
 		names[name] = true
 		return true
@@ -123,7 +164,7 @@ func (c *Config) check() error {
 		}
 		// Building a device checks its driver and settings without opening it.
 		if _, err := scanner.New(s.Driver, s.Name, s.Config, scanner.Options{}); err != nil {
-			errs = append(errs, err)
+			at("scanners", i, err)
 		}
 		if s.Action == "" {
 			s.Action = "inbound"
@@ -137,7 +178,7 @@ func (c *Config) check() error {
 			continue
 		}
 		if _, err := printer.New(p, printer.Options{}); err != nil {
-			errs = append(errs, err)
+			at("printers", i, err)
 		}
 	}
 	for i, sc := range c.Scales {
@@ -145,12 +186,12 @@ func (c *Config) check() error {
 			continue
 		}
 		if _, err := scale.Build(sc.Driver, sc.Name, sc.Config, scale.Options{}); err != nil {
-			errs = append(errs, err)
+			at("scales", i, err)
 		}
 	}
 	for _, r := range [][2]string{{"label_printer", c.LabelPrinter}, {"waybill_printer", c.WaybillPrinter}, {"receipt_printer", c.ReceiptPrinter}} {
 		if r[1] != "" && !c.hasPrinter(r[1]) {
-			errs = append(errs, fmt.Errorf("%s %q is not one of the printers", r[0], r[1]))
+			errs = append(errs, &EntryError{Key: r[0], Err: fmt.Errorf("%s %q is not one of the printers", r[0], r[1])})
 		}
 	}
 	return errors.Join(errs...)

@@ -35,7 +35,7 @@ type Config struct {
 	BatchEvents int           // events per batch; 500
 	BatchBytes  int           // stored JSON bytes per batch before compression; 256 KiB
 	Window      int           // batches in flight; 8
-	AckTimeout  time.Duration // no ack progress for this long → resend from cursor; 20 s
+	AckTimeout  time.Duration // no ack progress for this long → resend from cursor; DefaultAckTimeout
 	StableAfter time.Duration // a connection this old resets the backoff; 30 s
 	BackoffMin  time.Duration // first reconnect delay; 1 s
 	BackoffMax  time.Duration // reconnect delay cap; 2 min
@@ -43,6 +43,10 @@ type Config struct {
 	DownAppliers []eventlog.DownApplier
 	Now          func() time.Time
 }
+
+// DefaultAckTimeout is how long the client waits for the hub to
+// acknowledge progress before it resends from its cursor.
+const DefaultAckTimeout = 20 * time.Second
 
 // Status is what the sync page shows.
 type Status struct {
@@ -99,7 +103,7 @@ func New(cfg Config) (*Client, error) {
 	def(&cfg.BatchEvents, 500)
 	def(&cfg.BatchBytes, 256<<10)
 	def(&cfg.Window, 8)
-	defD(&cfg.AckTimeout, 20*time.Second)
+	defD(&cfg.AckTimeout, DefaultAckTimeout)
 	defD(&cfg.StableAfter, 30*time.Second)
 	defD(&cfg.BackoffMin, time.Second)
 	defD(&cfg.BackoffMax, 2*time.Minute)

@@ -161,24 +161,13 @@ func (e *encoder) comment(path string) string {
 	return ""
 }
 
-// tableComment is where a table or array element came from: its own line,
-// or else the nearest enclosing setting's source.
+// tableComment is where a table or array element came from.
 func (e *encoder) tableComment(path string) string {
 	if e.set == nil {
 		return ""
 	}
-	for p := path; p != ""; {
-		if src, ok := e.set.sources[p]; ok {
-			return src.String()
-		}
-		if f := e.set.byKey[p]; f != nil {
-			return f.src.String()
-		}
-		if i := strings.LastIndexByte(p, '['); i > 0 && strings.HasSuffix(p, "]") {
-			p = p[:i]
-		} else {
-			p = parentOf(p)
-		}
+	if src := e.set.sourceOf(path); src.Origin != Default || e.set.byKey[path] != nil {
+		return src.String()
 	}
 	return ""
 }

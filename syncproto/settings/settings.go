@@ -347,9 +347,29 @@ func (s *Set) Mark(prefix string, src Source) {
 	}
 }
 
-// Errorf reports a bad value of key at the place it came from.
-func (s *Set) Errorf(key, format string, args ...any) *Error {
-	return &Error{Kind: Invalid, At: s.Source(key), Key: key, Msg: fmt.Sprintf(format, args...)}
+// Errorf reports a bad value at the place it came from. path is a
+// setting's key or an array element inside one, e.g. "devices.scanners[1]".
+func (s *Set) Errorf(path, format string, args ...any) *Error {
+	return &Error{Kind: Invalid, At: s.sourceOf(path), Key: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// sourceOf is where path came from: its own line in the file, or else the
+// nearest enclosing setting's source.
+func (s *Set) sourceOf(path string) Source {
+	for p := path; p != ""; {
+		if src, ok := s.sources[p]; ok {
+			return src
+		}
+		if f := s.byKey[p]; f != nil {
+			return f.src
+		}
+		if i := strings.LastIndexByte(p, '['); i > 0 && strings.HasSuffix(p, "]") {
+			p = p[:i]
+		} else {
+			p = parentOf(p)
+		}
+	}
+	return Source{}
 }
 
 // Kind sorts configuration errors.

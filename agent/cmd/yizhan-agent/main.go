@@ -1,11 +1,18 @@
 // Command yizhan-agent runs on an outlet PC: it records scans durably and
 // syncs them with the hub.
 //
-//	yizhan-agent run --data DIR --outlet ID --secret S --broker tcp://host:port --http ADDR
+//	yizhan-agent run [--config agent.toml] [--data DIR --outlet ID --secret S --broker tcp://host:port --http ADDR]
+//
+// Every run setting can be given in the TOML file (deploy/agent.sample.toml),
+// by environment variable where one exists, or by flag; a flag wins over the
+// environment, which wins over the file. --print-config shows the result.
+//
+// Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/yizhan/yizhan/agent/config"
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/server"
@@ -25,7 +33,8 @@ import (
 const usage = `yizhan-agent: the outlet agent of Yizhan (驿站)
 
 Usage:
-  yizhan-agent run --data DIR --outlet ID --secret S --broker tcp://host:port [--http ADDR] [--config FILE]
+  yizhan-agent run [--config agent.toml] [--data DIR --outlet ID --secret S --broker tcp://host:port --http ADDR] [--print-config]
+  yizhan-agent config migrate --from agent.json --to agent.toml
   yizhan-agent devices list [--config FILE]
   yizhan-agent devices test-scan NAME --config FILE [--count N]
   yizhan-agent devices test-print NAME --config FILE
@@ -33,8 +42,10 @@ Usage:
   yizhan-agent keygen --out FILE      (the personal-data key; keep it outside --data)
   yizhan-agent staff add|list|remove --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
 
-Run "yizhan-agent run -h" for all flags. The config file's "devices"
-section lists scanners, printers and scales (see deploy/agent.sample.json).
+Run "yizhan-agent run -h" for all flags. Every run setting can also go in
+the TOML settings file (see deploy/agent.sample.toml): flags override the
+environment, which overrides the file. Its [devices] section lists scanners,
+printers and scales; an older JSON file (deploy/agent.sample.json) still loads.
 `
 
 func main() {
@@ -48,7 +59,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "run":
-		return cmdRun(args[1:], stderr)
+		return cmdRun(args[1:], stdout, stderr)
+	case "config":
+		return config.Command(args[1:], stdout, stderr)
 	case "devices":
 		return cmdDevices(args[1:], stdout, stderr)
 	case "doctor":
@@ -65,79 +78,39 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func cmdRun(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg server.Config
-	var logFormat, secretFile string
-	fs.StringVar(&cfg.DataDir, "data", "", "data directory (required)")
-	fs.StringVar(&cfg.Outlet, "outlet", "", "this outlet's id, as registered at the hub (required)")
-	fs.StringVar(&cfg.Secret, "secret", os.Getenv("YZ_SECRET"), "this outlet's secret (or env YZ_SECRET, or --secret-file)")
-	fs.StringVar(&secretFile, "secret-file", "", "file holding the outlet's secret")
-	fs.StringVar(&cfg.Broker, "broker", "tcp://127.0.0.1:1883", "MQTT broker URL")
-	fs.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8080", "address of the local API")
-	fs.StringVar(&logFormat, "log-format", "json", "log format: json or text")
-	fs.DurationVar(&cfg.ClockOffset, "clock-offset", 0, "shift the PC clock as the agent sees it (drills only), e.g. -6h")
-	configFile := fs.String("config", "", "agent config file (JSON) with the devices section")
-	keyFile := fs.String("pii-key-file", "", "file with the personal-data key (32 random bytes, base64; or env YZ_PII_KEY); never inside --data")
-	fs.IntVar(&cfg.Workflow.HoldDays, "hold-days", 7, "days a parcel is held for pickup before it goes back")
-	fs.DurationVar(&cfg.Workflow.SLA.FirstReply, "sla-first-reply", 24*time.Hour, "complaints: first reply within")
-	fs.DurationVar(&cfg.Workflow.SLA.Result, "sla-result", 7*24*time.Hour, "complaints: result within")
-	fs.StringVar(&cfg.NotifyWebhook, "notify-webhook", "", "URL that receives recipient notifications as JSON (default: log only)")
-	fs.DurationVar(&cfg.Sync.AckTimeout, "ack-timeout", 0, "resend from the cursor after this long without hub acknowledgement (default 20s)")
-	if err := fs.Parse(args); err != nil {
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	c, err := config.Parse(args, os.LookupEnv, stderr)
+	if err != nil {
+		if ue := (*config.UsageError)(nil); !errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		}
 		return 2
 	}
-	switch {
-	case *keyFile != "":
-		k, err := pii.LoadKey(*keyFile)
-		if err != nil {
+	if c.PrintRequested() {
+		if err := c.Print(stdout); err != nil {
 			fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
-			return 2
+			return 1
 		}
-		cfg.Keys = k
-	case os.Getenv("YZ_PII_KEY") != "":
-		k, err := pii.LoadKeyEnv()
-		if err != nil {
-			fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
-			return 2
-		}
-		cfg.Keys = k
+		return 0
 	}
-	devs, err := peripherals.LoadConfig(*configFile)
+	if err := c.Check(); err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 2
+	}
+	keys, err := c.Keys()
 	if err != nil {
 		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		return 2
 	}
-	cfg.Devices = devs
-	if secretFile != "" {
-		b, err := os.ReadFile(secretFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "read secret file: %v\n", err)
-			return 2
-		}
-		cfg.Secret = strings.TrimSpace(string(b))
-	}
-	var missing []string
-	for name, v := range map[string]string{"--data": cfg.DataDir, "--outlet": cfg.Outlet, "--secret": cfg.Secret} {
-		if v == "" {
-			missing = append(missing, name)
-		}
-	}
-	if len(missing) > 0 {
-		fmt.Fprintf(stderr, "missing %s\n", strings.Join(missing, ", "))
-		fs.Usage()
-		return 2
-	}
-	var h slog.Handler
-	switch logFormat {
-	case "json":
-		h = slog.NewJSONHandler(stderr, nil)
-	case "text":
+	cfg := server.Config{DataDir: c.Data.Dir, Outlet: c.Outlet.ID, Secret: c.Outlet.Secret, Broker: c.Sync.Broker,
+		HTTPAddr: c.HTTP.Addr, ClockOffset: c.Outlet.ClockOffset, Devices: c.Devices, Keys: keys,
+		NotifyWebhook: c.Counter.NotifyWebhook}
+	cfg.Sync.AckTimeout = c.Sync.AckTimeout
+	cfg.Workflow.HoldDays = c.Counter.HoldDays
+	cfg.Workflow.SLA.FirstReply, cfg.Workflow.SLA.Result = c.Complaints.FirstReply, c.Complaints.Result
+	h := slog.Handler(slog.NewJSONHandler(stderr, nil))
+	if c.Log.Format == "text" {
 		h = slog.NewTextHandler(stderr, nil)
-	default:
-		fmt.Fprintf(stderr, "--log-format must be json or text, not %q\n", logFormat)
-		return 2
 	}
 	cfg.Logger = slog.New(h).With("outlet", cfg.Outlet)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -180,12 +153,12 @@ func cmdDevices(args []string, stdout, stderr io.Writer) int {
 	}
 	fs := flag.NewFlagSet("devices "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configFile := fs.String("config", "", "agent config file (JSON)")
+	configFile := fs.String("config", "", "agent settings file (TOML, or the older JSON)")
 	count := fs.Int("count", 0, "test-scan: stop after this many reads (0: until Ctrl-C)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := peripherals.LoadConfig(*configFile)
+	cfg, err := config.LoadDevices(*configFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		return 2
@@ -214,12 +187,12 @@ func cmdDevices(args []string, stdout, stderr io.Writer) int {
 func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configFile := fs.String("config", "", "agent config file (JSON)")
+	configFile := fs.String("config", "", "agent settings file (TOML, or the older JSON)")
 	dataDir := fs.String("data", "", "data directory to check")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := peripherals.LoadConfig(*configFile)
+	cfg, err := config.LoadDevices(*configFile)
 	if err != nil {
 		fmt.Fprintf(stdout, "[有问题 / problem] config: %v\n", err)
 		return 1

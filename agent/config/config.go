@@ -1,0 +1,291 @@
+// Package config is the agent's settings: every knob of "yizhan-agent run"
+// as one struct with its defaults, read from the TOML file given with
+// --config (see deploy/agent.sample.toml), the environment and the flags,
+// through the mechanism in syncproto/settings. Precedence, highest first:
+// flag, environment variable, file, default.
+//
+// The older JSON file with only a "devices" section still loads when its
+// name ends in .json; "yizhan-agent config migrate" turns it into TOML.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/yizhan/yizhan/agent/peripherals"
+	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/agent/syncclient"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/settings"
+)
+
+// The agent's own defaults; business defaults shared with the hub are in
+// syncproto/lifecycle.
+const (
+	DefaultHTTPAddr  = "127.0.0.1:8080"
+	DefaultBroker    = "tcp://127.0.0.1:1883"
+	DefaultLogFormat = "json"
+)
+
+// Settings is everything "yizhan-agent run" can be told; each field's key
+// in the TOML file is its section and toml tag, e.g. [http] addr.
+type Settings struct {
+	Outlet     Outlet             `toml:"outlet"`
+	Data       Data               `toml:"data"`
+	HTTP       HTTP               `toml:"http"`
+	Sync       Sync               `toml:"sync"`
+	PII        PII                `toml:"pii"`
+	Log        Log                `toml:"log"`
+	Counter    Counter            `toml:"counter"`
+	Complaints Complaints         `toml:"complaints"`
+	Devices    peripherals.Config `toml:"devices"`
+}
+
+// Outlet is who this agent is at the hub.
+type Outlet struct {
+	ID          string        `toml:"id" flag:"outlet" help:"this outlet's id, as registered at the hub (required)"`
+	Secret      string        `toml:"secret" flag:"secret" env:"YZ_SECRET" settings:"secret" help:"this outlet's secret (or secret_file)"`
+	SecretFile  string        `toml:"secret_file" flag:"secret-file" help:"file holding the outlet's secret"`
+	ClockOffset time.Duration `toml:"clock_offset" flag:"clock-offset" help:"shift the PC clock as the agent sees it (drills only), e.g. -6h"`
+}
+
+// Data is where the agent keeps its event log.
+type Data struct {
+	Dir string `toml:"dir" flag:"data" help:"data directory (required)"`
+}
+
+// HTTP is the local API and counter screen.
+type HTTP struct {
+	Addr string `toml:"addr" flag:"http" help:"address of the local API and counter screen"`
+}
+
+// Sync is the link to the hub.
+type Sync struct {
+	Broker     string        `toml:"broker" flag:"broker" settings:"url" help:"MQTT broker URL"`
+	AckTimeout time.Duration `toml:"ack_timeout" flag:"ack-timeout" help:"resend from the cursor after this long without hub acknowledgement"`
+}
+
+// PII is the personal-data key. The key itself comes only from the
+// environment; in a file, name the key file.
+type PII struct {
+	KeyFile string `toml:"key_file" flag:"pii-key-file" help:"file with the personal-data key (32 random bytes, base64); never inside the data directory"`
+	Key     string `toml:"key" env:"YZ_PII_KEY" settings:"secret,nofile"`
+}
+
+// Log is the agent's log output.
+type Log struct {
+	Format string `toml:"format" flag:"log-format" help:"log format: json or text"`
+}
+
+// Counter is the outlet's counter rules.
+type Counter struct {
+	HoldDays      int    `toml:"hold_days" flag:"hold-days" help:"days a parcel is held for pickup before it goes back"`
+	NotifyWebhook string `toml:"notify_webhook" flag:"notify-webhook" help:"URL that receives recipient notifications as JSON (empty: log only)"`
+}
+
+// Complaints is the complaint service level the outlet's timers use.
+type Complaints struct {
+	FirstReply time.Duration `toml:"first_reply" flag:"sla-first-reply" help:"complaints: first reply within"`
+	Result     time.Duration `toml:"result" flag:"sla-result" help:"complaints: result within"`
+}
+
+// Defaults are the settings before any file, environment or flag.
+func Defaults() Settings {
+	return Settings{
+		HTTP:       HTTP{Addr: DefaultHTTPAddr},
+		Sync:       Sync{Broker: DefaultBroker, AckTimeout: syncclient.DefaultAckTimeout},
+		Log:        Log{Format: DefaultLogFormat},
+		Counter:    Counter{HoldDays: lifecycle.DefaultHoldDays},
+		Complaints: Complaints{FirstReply: lifecycle.DefaultFirstReply, Result: lifecycle.DefaultResult},
+	}
+}
+
+// Loaded is the outcome of the command line: the settings and where each
+// came from.
+type Loaded struct {
+	Settings
+	set *settings.Set
+}
+
+// UsageError is a command-line mistake that the flag package has already
+// reported on stderr, with the usage.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Parse reads "run"'s command line, then the file it names, then the
+// environment. Every error it returns is a configuration error (exit 2);
+// a *UsageError (wrapping flag.ErrHelp after -h) is already on stderr.
+func Parse(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (*Loaded, error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	l, err := bind(fs)
+	if err != nil {
+		return nil, err
+	}
+	fs.Lookup("config").Usage = "settings file (TOML, see deploy/agent.sample.toml; a .json file holds only the devices section); flags and environment override it"
+	if err := fs.Parse(args); err != nil {
+		return nil, &UsageError{err}
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := l.load(l.set.File(), lookupEnv); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func bind(fs *flag.FlagSet) (*Loaded, error) {
+	l := &Loaded{Settings: Defaults()}
+	set, err := settings.Bind(fs, &l.Settings)
+	if err != nil {
+		return nil, err
+	}
+	l.set = set
+	return l, nil
+}
+
+// load applies the file at path ("" for none) and the environment, then
+// checks the devices.
+func (l *Loaded) load(path string, lookupEnv func(string) (string, bool)) error {
+	if strings.HasSuffix(path, ".json") {
+		if err := l.set.Load("", nil, lookupEnv); err != nil {
+			return err
+		}
+		devs, err := peripherals.LoadConfig(path)
+		if err != nil {
+			return err
+		}
+		l.Devices = devs
+		l.set.Mark("devices", settings.Source{Origin: settings.File, Name: path})
+		return nil
+	}
+	var data []byte
+	if path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			return fmt.Errorf("read settings file: %w", err)
+		}
+	}
+	return l.loadBytes(path, data, lookupEnv)
+}
+
+func (l *Loaded) loadBytes(name string, data []byte, lookupEnv func(string) (string, bool)) error {
+	if err := l.set.Load(name, data, lookupEnv); err != nil {
+		return err
+	}
+	return l.checkDevices()
+}
+
+// checkDevices checks the devices as the JSON loader does, naming each
+// problem's entry and line.
+func (l *Loaded) checkDevices() error {
+	err := l.Devices.Check()
+	if err == nil {
+		return nil
+	}
+	var out []error
+	for _, e := range unjoin(err) {
+		var ee *peripherals.EntryError
+		if errors.As(e, &ee) {
+			e = l.set.Errorf("devices."+ee.Key, "%v", ee.Err)
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// Check refuses settings the agent cannot run with. It reads secret_file
+// into Outlet.Secret when that is the secret in force.
+func (l *Loaded) Check() error {
+	secret, err := l.secret()
+	if err != nil {
+		return err
+	}
+	l.Outlet.Secret = secret
+	var missing []string
+	if l.Data.Dir == "" {
+		missing = append(missing, "data.dir (--data)")
+	}
+	if l.Outlet.ID == "" {
+		missing = append(missing, "outlet.id (--outlet)")
+	}
+	if l.Outlet.Secret == "" {
+		missing = append(missing, "outlet.secret (--secret, YZ_SECRET or secret_file)")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing %s", strings.Join(missing, ", "))
+	}
+	if f := l.Log.Format; f != "json" && f != "text" {
+		return l.set.Errorf("log.format", "must be json or text, not %q", f)
+	}
+	return nil
+}
+
+// secret is the outlet's secret: from secret_file or secret, whichever was
+// given at the higher level (a file wins a tie, as --secret-file did).
+func (l *Loaded) secret() (string, error) {
+	if l.Outlet.SecretFile == "" || l.set.Source("outlet.secret").Origin > l.set.Source("outlet.secret_file").Origin {
+		return l.Outlet.Secret, nil
+	}
+	b, err := os.ReadFile(l.Outlet.SecretFile)
+	if err != nil {
+		return "", fmt.Errorf("read secret file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// Keys loads the personal-data key: from key_file or YZ_PII_KEY,
+// whichever was given at the higher level; nil if neither was.
+func (l *Loaded) Keys() (*pii.Keys, error) {
+	fileSrc, envSrc := l.set.Source("pii.key_file"), l.set.Source("pii.key")
+	switch {
+	case l.PII.KeyFile != "" && fileSrc.Origin >= envSrc.Origin:
+		return pii.LoadKey(l.PII.KeyFile)
+	case l.PII.Key != "":
+		return pii.LoadKeyEnv()
+	}
+	return nil, nil
+}
+
+// Print writes the effective settings with the source of each.
+func (l *Loaded) Print(w io.Writer) error {
+	return l.set.Print(w, "yizhan-agent run: effective settings")
+}
+
+// PrintRequested reports whether --print-config was given.
+func (l *Loaded) PrintRequested() bool { return l.set.PrintRequested() }
+
+// Source says where the setting at key came from.
+func (l *Loaded) Source(key string) settings.Source { return l.set.Source(key) }
+
+// LoadDevices reads only the devices from the file at path, for the
+// devices and doctor commands: a .json file as before, else the TOML
+// settings file, all of which must be right. No path means no devices.
+func LoadDevices(path string) (peripherals.Config, error) {
+	if path == "" || strings.HasSuffix(path, ".json") {
+		return peripherals.LoadConfig(path)
+	}
+	l, err := bind(flag.NewFlagSet("devices", flag.ContinueOnError))
+	if err != nil {
+		return peripherals.Config{}, err
+	}
+	if err := l.load(path, nil); err != nil {
+		return peripherals.Config{}, err
+	}
+	return l.Devices, nil
+}
