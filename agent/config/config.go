@@ -112,16 +112,9 @@ type Loaded struct {
 	set *settings.Set
 }
 
-// UsageError is a command-line mistake that the flag package has already
-// reported on stderr, with the usage.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
 // Parse reads "run"'s command line, then the file it names, then the
 // environment. Every error it returns is a configuration error (exit 2);
-// a *UsageError (wrapping flag.ErrHelp after -h) is already on stderr.
+// a *settings.UsageError (wrapping flag.ErrHelp after -h) is already on stderr.
 func Parse(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (*Loaded, error) {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -130,11 +123,8 @@ func Parse(args []string, lookupEnv func(string) (string, bool), stderr io.Write
 		return nil, err
 	}
 	fs.Lookup("config").Usage = "settings file (TOML, see deploy/agent.sample.toml; a .json file holds only the devices section); flags and environment override it"
-	if err := fs.Parse(args); err != nil {
-		return nil, &UsageError{err}
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	if err := l.set.Parse(args); err != nil {
+		return nil, err
 	}
 	if err := l.load(l.set.File(), lookupEnv); err != nil {
 		return nil, err

@@ -238,7 +238,7 @@ func TestMissingSettingsNamed(t *testing.T) {
 func TestUsageErrors(t *testing.T) {
 	var stderr bytes.Buffer
 	_, err := Parse([]string{"--hold-days", "many"}, nil, &stderr)
-	var ue *UsageError
+	var ue *settings.UsageError
 	if !errors.As(err, &ue) || !strings.Contains(stderr.String(), "hold-days") {
 		t.Fatalf("err = %v, stderr %q", err, stderr.String())
 	}

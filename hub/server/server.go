@@ -23,6 +23,7 @@ import (
 	"github.com/yizhan/yizhan/hub/api"
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/cases"
+	"github.com/yizhan/yizhan/hub/config"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
@@ -34,9 +35,10 @@ import (
 type Config struct {
 	// DataDir holds hub.db and api-token. Created if missing.
 	DataDir string
-	// HTTPAddr is the API's listen address. Default 127.0.0.1:8070.
+	// HTTPAddr is the API's listen address. Default config.DefaultHTTPAddr.
 	HTTPAddr string
-	// MQTTListen is the embedded broker's address. Default 127.0.0.1:1883.
+	// MQTTListen is the embedded broker's address. Default
+	// config.DefaultMQTTListen.
 	MQTTListen string
 	// BrokerURL, if set, uses an external broker instead of the embedded one.
 	BrokerURL string
@@ -50,12 +52,13 @@ type Config struct {
 	// SLA is the complaint service level the head-office timers use;
 	// lifecycle.DefaultSLA where zero.
 	SLA lifecycle.SLA
-	// SweepEvery is how often the head-office timers run. Default 1 minute.
+	// SweepEvery is how often the head-office timers run. Default
+	// config.DefaultSweepEvery.
 	SweepEvery time.Duration
 	// Now is head office's wall clock; time.Now if nil. Tests step it.
 	Now func() time.Time
 	// WaybillBlock is the size of a waybill block allocated on an outlet's
-	// request. Default 1000.
+	// request. Default lifecycle.DefaultWaybillBlock.
 	WaybillBlock int
 }
 
@@ -108,13 +111,13 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, &ConfigError{"server: Log is required"}
 	}
 	if cfg.HTTPAddr == "" {
-		cfg.HTTPAddr = "127.0.0.1:8070"
+		cfg.HTTPAddr = config.DefaultHTTPAddr
 	}
 	if cfg.MQTTListen == "" {
-		cfg.MQTTListen = "127.0.0.1:1883"
+		cfg.MQTTListen = config.DefaultMQTTListen
 	}
 	if cfg.SweepEvery == 0 {
-		cfg.SweepEvery = time.Minute
+		cfg.SweepEvery = config.DefaultSweepEvery
 	}
 	if cfg.SweepEvery < 0 || cfg.SLA.FirstReply < 0 || cfg.SLA.Result < 0 {
 		return nil, &ConfigError{"--sweep-every, --sla-first-reply and --sla-result must be positive durations such as 1m or 24h"}

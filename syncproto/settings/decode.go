@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -28,7 +30,15 @@ func (s *Set) loadFile(name string, data []byte) []*Error {
 	if _, err := toml.Decode(string(data), &tree); err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return []*Error{{Kind: Syntax, At: Source{Origin: File, Name: name, Line: pe.Position.Line}, Col: pe.Position.Col, Msg: pe.Message}}
+			line, col := pe.Position.Line, pe.Position.Col
+			// The parser counts an error at a line's end on the next line;
+			// the byte offset says where it is.
+			if st := pe.Position.Start; st > 0 && st <= len(data) {
+				before := data[:st]
+				line = bytes.Count(before, []byte("\n")) + 1
+				col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+			}
+			return []*Error{{Kind: Syntax, At: Source{Origin: File, Name: name, Line: line}, Col: col, Msg: pe.Message}}
 		}
 		return []*Error{{Kind: Syntax, At: Source{Origin: File, Name: name}, Msg: err.Error()}}
 	}

@@ -52,6 +52,7 @@ type Set struct {
 	fields  []*field          // every setting, in declaration order
 	byKey   map[string]*field // by dotted key
 	sources map[string]Source // tables and array elements, by path
+	fs      *flag.FlagSet
 	config  string
 	print   bool
 }
@@ -82,7 +83,7 @@ func Bind(fs *flag.FlagSet, dst any) (*Set, error) {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		return nil, fmt.Errorf("settings: Bind needs a pointer to a struct, not %T", dst)
 	}
-	s := &Set{root: rv.Elem(), byKey: map[string]*field{}, sources: map[string]Source{}}
+	s := &Set{root: rv.Elem(), byKey: map[string]*field{}, sources: map[string]Source{}, fs: fs}
 	if err := s.collect(rv.Elem(), ""); err != nil {
 		return nil, err
 	}
@@ -229,6 +230,28 @@ func (v *flagValue) Set(s string) error {
 }
 
 func (v *flagValue) IsBoolFlag() bool { return v != nil && v.f != nil && v.f.v.Kind() == reflect.Bool }
+
+// UsageError is a command-line mistake, already reported with the usage
+// on the FlagSet's output. It wraps flag.ErrHelp after -h.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Parse parses the command line into the settings. Positional arguments
+// are refused. Every error is a *UsageError.
+func (s *Set) Parse(args []string) error {
+	if err := s.fs.Parse(args); err != nil {
+		return &UsageError{err}
+	}
+	if s.fs.NArg() > 0 {
+		err := fmt.Errorf("unexpected argument %q", s.fs.Arg(0))
+		fmt.Fprintln(s.fs.Output(), err)
+		s.fs.Usage()
+		return &UsageError{err}
+	}
+	return nil
+}
 
 // parseScalar sets v from its text form, as a flag or environment
 // variable gives it.

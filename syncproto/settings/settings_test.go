@@ -143,6 +143,7 @@ var errorCases = []struct {
 	want string // the whole message
 }{
 	{"syntax", "[http]\naddr = \"x\"\nport = = 1\n", nil, Syntax, "test.toml:3:8: expected value but found '=' instead"},
+	{"syntax at a line end", "[http\naddr = \"x\"\n", nil, Syntax, "test.toml:1:6: expected '.' or ']' to end table name"},
 	{"unterminated string", "[http]\naddr = \"127.0.0.1\n", nil, Syntax, "test.toml:2:"},
 	{"duplicate key", "[http]\naddr = \"a\"\naddr = \"b\"\n", nil, Syntax, "test.toml:3"},
 	{"wrong type", "[http]\n\naddr = 8080\n", nil, Type, "test.toml:3: http.addr: want a string, got the integer 8080"},

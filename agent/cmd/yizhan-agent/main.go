@@ -28,6 +28,7 @@ import (
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/server"
 	"github.com/yizhan/yizhan/agent/staff"
+	"github.com/yizhan/yizhan/syncproto/settings"
 )
 
 const usage = `yizhan-agent: the outlet agent of Yizhan (驿站)
@@ -81,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	c, err := config.Parse(args, os.LookupEnv, stderr)
 	if err != nil {
-		if ue := (*config.UsageError)(nil); !errors.As(err, &ue) {
+		if ue := (*settings.UsageError)(nil); !errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		}
 		return 2

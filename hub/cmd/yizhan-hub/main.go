@@ -2,10 +2,13 @@
 // joins an external one), stores every outlet's events and serves the
 // head-office API.
 //
-//	yizhan-hub run --data DIR --http ADDR [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
-//	               [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m]
+//	yizhan-hub run [--config hub.toml] [--data DIR --http ADDR] [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
+//	               [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m] [--print-config]
 //	yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
 //	yizhan-hub outlet list --data DIR
+//
+// Every run setting can be given in the TOML file (deploy/hub.sample.toml) or
+// by flag; a flag wins over the file. --print-config shows the result.
 //
 // Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
 package main
@@ -16,7 +19,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -25,19 +27,22 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/yizhan/yizhan/hub/config"
 	"github.com/yizhan/yizhan/hub/server"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/settings"
 )
 
 const usage = `usage:
-  yizhan-hub run --data DIR [--http ADDR] [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
-                 [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m]
+  yizhan-hub run [--config hub.toml] [--data DIR] [--http ADDR] [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
+                 [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m] [--print-config]
   yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
   yizhan-hub outlet list --data DIR
-Run "yizhan-hub run -h" or "yizhan-hub outlet add -h" for the flags.
+Run "yizhan-hub run -h" or "yizhan-hub outlet add -h" for the flags. Every run
+setting can also go in the TOML settings file (see deploy/hub.sample.toml).
 `
 
 func main() {
@@ -52,11 +57,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	err := dispatch(args, stdout, stderr)
 	var ue usageError
 	var ce *server.ConfigError
+	var fe *settings.UsageError // already on stderr with the usage
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, &fe):
+		return 2
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "yizhan-hub: %s\n", err)
 		if ue.msg == "" || strings.HasPrefix(ue.msg, "unknown command") {
@@ -77,7 +85,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "run":
-		return cmdRun(args[1:], stderr)
+		return cmdRun(args[1:], stdout, stderr)
 	case "outlet":
 		if len(args) < 2 {
 			return usageError{"outlet: say add or list"}
@@ -109,57 +117,27 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, usageError{fmt.Sprintf("--log-level %q: use debug, info, warn or error", level)}
-	}
-	o := &slog.HandlerOptions{Level: lv}
-	switch format {
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, o)), nil
-	case "text":
-		return slog.New(slog.NewTextHandler(w, o)), nil
-	}
-	return nil, usageError{fmt.Sprintf("--log-format %q: use json or text", format)}
-}
-
-func cmdRun(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg server.Config
-	fs.StringVar(&cfg.DataDir, "data", "", "data directory (hub.db, api-token); created if missing")
-	fs.StringVar(&cfg.HTTPAddr, "http", "127.0.0.1:8070", "HTTP API listen address")
-	fs.StringVar(&cfg.MQTTListen, "mqtt-listen", "127.0.0.1:1883", "embedded MQTT broker listen address")
-	fs.StringVar(&cfg.BrokerURL, "broker", "", "external broker tcp://user:pass@host:port instead of the embedded one")
-	fs.StringVar(&cfg.ClientID, "mqtt-client-id", "", "client id at the external broker (default yizhan-hub-<hostname>)")
-	fs.StringVar(&cfg.StoreURL, "store", "", "store URL (default sqlite://DIR/hub.db)")
-	fs.StringVar(&cfg.APIToken, "api-token", "", "API bearer token (default: read or create DIR/api-token)")
-	fs.DurationVar(&cfg.SLA.FirstReply, "sla-first-reply", lifecycle.DefaultSLA.FirstReply, "complaint first-reply deadline; a breach escalates to head office")
-	fs.DurationVar(&cfg.SLA.Result, "sla-result", lifecycle.DefaultSLA.Result, "complaint result deadline; a breach escalates to head office")
-	fs.DurationVar(&cfg.SweepEvery, "sweep-every", time.Minute, "how often the head-office SLA and suspected-loss timers run")
-	fs.IntVar(&cfg.WaybillBlock, "waybill-block", 1000, "waybill numbers per block allocated when an outlet asks for more (1–100000)")
-	logFormat := fs.String("log-format", "json", "log format: json or text")
-	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	if err := parse(fs, args); err != nil {
+func cmdRun(args []string, stdout, stderr io.Writer) error {
+	c, err := config.Parse(args, os.LookupEnv, stderr)
+	if fe := (*settings.UsageError)(nil); errors.As(err, &fe) {
 		return err
+	} else if err != nil {
+		return usageError{err.Error()}
 	}
-	mqttSet := false
-	fs.Visit(func(f *flag.Flag) { mqttSet = mqttSet || f.Name == "mqtt-listen" })
-	if mqttSet && cfg.BrokerURL != "" {
-		return usageError{"--mqtt-listen and --broker exclude each other: the hub either embeds a broker or uses an external one"}
+	if c.PrintRequested() {
+		return c.Print(stdout)
 	}
-	if cfg.SLA.FirstReply <= 0 || cfg.SLA.Result <= 0 || cfg.SweepEvery <= 0 {
-		return usageError{"--sla-first-reply, --sla-result and --sweep-every must be positive, e.g. 24h, 168h, 1m"}
+	if err := c.Check(); err != nil {
+		return usageError{err.Error()}
 	}
-	if cfg.DataDir == "" && (cfg.StoreURL == "" || cfg.APIToken == "") {
-		return usageError{"--data DIR is required"}
-	}
-	log, err := newLogger(*logFormat, *logLevel, stderr)
+	log, err := c.Logger(stderr)
 	if err != nil {
-		return err
+		return usageError{err.Error()}
 	}
-	cfg.Log = log
+	cfg := server.Config{DataDir: c.Data.Dir, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
+		MQTTListen: c.MQTT.Listen, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
+		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
+		WaybillBlock: c.Waybills.Block, Log: log}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return server.Run(ctx, cfg)

@@ -5,6 +5,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -69,5 +72,30 @@ func TestOutletAddWhileRunning(t *testing.T) {
 	h, err := s.Store.SecretHash(context.Background(), "GZ-7")
 	if err != nil || !store.CheckSecret(h, secret) {
 		t.Errorf("running hub does not see the new outlet: %v", err)
+	}
+}
+
+func TestSettingsFile(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte("[waybills]\nblok = 10\n"), 0o600)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"run", "--config", bad}, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), bad+":2: waybills.blok: unknown key (did you mean waybills.block?)") {
+		t.Errorf("exit %d; stderr: %s", code, stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"run", "--config", "../../../deploy/hub.sample.toml", "--http", "127.0.0.1:9999", "--print-config"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d; stderr: %s", code, stderr.String())
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`addr = "127.0.0.1:9999" +# flag --http\n`),
+		regexp.MustCompile(`listen = "0.0.0.0:1883" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:24\n`),
+		regexp.MustCompile(`block = 1000 +# default\n`),
+	} {
+		if !want.MatchString(stdout.String()) {
+			t.Errorf("print-config lacks %s:\n%s", want, stdout.String())
+		}
 	}
 }

@@ -1,0 +1,182 @@
+// Package config is the hub's settings: every knob of "yizhan-hub run" as
+// one struct with its defaults, read from the TOML file given with --config
+// (see deploy/hub.sample.toml) and the flags, through the mechanism in
+// syncproto/settings. Precedence, highest first: flag, environment
+// variable, file, default.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/settings"
+)
+
+// The hub's own defaults; business defaults shared with the agents are in
+// syncproto/lifecycle. hub/server falls back to these for zero values.
+const (
+	DefaultHTTPAddr   = "127.0.0.1:8070"
+	DefaultMQTTListen = "127.0.0.1:1883"
+	DefaultSweepEvery = time.Minute
+	DefaultLogFormat  = "json"
+	DefaultLogLevel   = "info"
+)
+
+// Settings is everything "yizhan-hub run" can be told; each field's key in
+// the TOML file is its section and toml tag, e.g. [mqtt] listen.
+type Settings struct {
+	Data       Data       `toml:"data"`
+	HTTP       HTTP       `toml:"http"`
+	MQTT       MQTT       `toml:"mqtt"`
+	Store      Store      `toml:"store"`
+	Log        Log        `toml:"log"`
+	Complaints Complaints `toml:"complaints"`
+	Timers     Timers     `toml:"timers"`
+	Waybills   Waybills   `toml:"waybills"`
+}
+
+// Data is the hub's directory.
+type Data struct {
+	Dir string `toml:"dir" flag:"data" help:"data directory (hub.db, api-token); created if missing"`
+}
+
+// HTTP is the head-office API.
+type HTTP struct {
+	Addr     string `toml:"addr" flag:"http" help:"HTTP API listen address"`
+	APIToken string `toml:"api_token" flag:"api-token" settings:"secret" help:"API bearer token (default: read or create DIR/api-token)"`
+}
+
+// MQTT is the broker the outlets reach: embedded, or an external one.
+type MQTT struct {
+	Listen   string `toml:"listen" flag:"mqtt-listen" help:"embedded MQTT broker listen address"`
+	Broker   string `toml:"broker" flag:"broker" settings:"url" help:"external broker tcp://user:pass@host:port instead of the embedded one"`
+	ClientID string `toml:"client_id" flag:"mqtt-client-id" help:"client id at the external broker (default yizhan-hub-<hostname>)"`
+}
+
+// Store is where the events are kept.
+type Store struct {
+	URL string `toml:"url" flag:"store" settings:"url" help:"store URL (default sqlite://DIR/hub.db)"`
+}
+
+// Log is the hub's log output.
+type Log struct {
+	Format string `toml:"format" flag:"log-format" help:"log format: json or text"`
+	Level  string `toml:"level" flag:"log-level" help:"log level: debug, info, warn, error"`
+}
+
+// Complaints is the complaint service level head office's timers enforce.
+type Complaints struct {
+	FirstReply time.Duration `toml:"first_reply" flag:"sla-first-reply" help:"complaint first-reply deadline; a breach escalates to head office"`
+	Result     time.Duration `toml:"result" flag:"sla-result" help:"complaint result deadline; a breach escalates to head office"`
+}
+
+// Timers is head office's sweeper.
+type Timers struct {
+	SweepEvery time.Duration `toml:"sweep_every" flag:"sweep-every" help:"how often the head-office SLA and suspected-loss timers run"`
+}
+
+// Waybills is waybill number allocation.
+type Waybills struct {
+	Block int `toml:"block" flag:"waybill-block" help:"waybill numbers per block allocated when an outlet asks for more (1–100000)"`
+}
+
+// Defaults are the settings before any file, environment or flag.
+func Defaults() Settings {
+	return Settings{
+		HTTP:       HTTP{Addr: DefaultHTTPAddr},
+		MQTT:       MQTT{Listen: DefaultMQTTListen},
+		Log:        Log{Format: DefaultLogFormat, Level: DefaultLogLevel},
+		Complaints: Complaints{FirstReply: lifecycle.DefaultFirstReply, Result: lifecycle.DefaultResult},
+		Timers:     Timers{SweepEvery: DefaultSweepEvery},
+		Waybills:   Waybills{Block: lifecycle.DefaultWaybillBlock},
+	}
+}
+
+// Loaded is the outcome of the command line: the settings and where each
+// came from.
+type Loaded struct {
+	Settings
+	set *settings.Set
+}
+
+// Parse reads "run"'s command line, then the file it names, then the
+// environment. Every error it returns is a configuration error (exit 2).
+func Parse(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (*Loaded, error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	l := &Loaded{Settings: Defaults()}
+	set, err := settings.Bind(fs, &l.Settings)
+	if err != nil {
+		return nil, err
+	}
+	l.set = set
+	fs.Lookup("config").Usage = "settings file (TOML, see deploy/hub.sample.toml); flags and environment override it"
+	if err := l.set.Parse(args); err != nil {
+		return nil, err
+	}
+	var data []byte
+	if path := set.File(); path != "" {
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("read settings file: %w", err)
+		}
+	}
+	if err := set.Load(set.File(), data, lookupEnv); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Check refuses settings the hub cannot run with.
+func (l *Loaded) Check() error {
+	if l.MQTT.Broker != "" && l.set.Source("mqtt.listen").Origin != settings.Default {
+		return fmt.Errorf("mqtt.listen (%s) and mqtt.broker (%s) exclude each other: the hub either embeds a broker (--mqtt-listen) or uses an external one (--broker)",
+			l.set.Source("mqtt.listen"), l.set.Source("mqtt.broker"))
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"complaints.first_reply", l.Complaints.FirstReply}, {"complaints.result", l.Complaints.Result}, {"timers.sweep_every", l.Timers.SweepEvery}} {
+		if d.v <= 0 {
+			return l.set.Errorf(d.key, "must be positive, e.g. 24h, 168h, 1m (--sla-first-reply, --sla-result, --sweep-every)")
+		}
+	}
+	if l.Data.Dir == "" && (l.Store.URL == "" || l.HTTP.APIToken == "") {
+		return fmt.Errorf("--data DIR is required (data.dir)")
+	}
+	if _, err := l.Logger(io.Discard); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Logger is the hub's logger writing to w, as log.format and log.level say.
+func (l *Loaded) Logger(w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(l.Log.Level)); err != nil {
+		return nil, l.set.Errorf("log.level", "--log-level %q: use debug, info, warn or error", l.Log.Level)
+	}
+	o := &slog.HandlerOptions{Level: lv}
+	switch l.Log.Format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, o)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, o)), nil
+	}
+	return nil, l.set.Errorf("log.format", "--log-format %q: use json or text", l.Log.Format)
+}
+
+// PrintRequested reports whether --print-config was given.
+func (l *Loaded) PrintRequested() bool { return l.set.PrintRequested() }
+
+// Print writes the effective settings with the source of each.
+func (l *Loaded) Print(w io.Writer) error {
+	return l.set.Print(w, "yizhan-hub run: effective settings")
+}
+
+// Source says where the setting at key came from.
+func (l *Loaded) Source(key string) settings.Source { return l.set.Source(key) }

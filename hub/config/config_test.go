@@ -1,0 +1,152 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/settings"
+)
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "hub.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSampleFileLoads(t *testing.T) {
+	l, err := Parse([]string{"--config", "../../deploy/hub.sample.toml"}, nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Check(); err != nil {
+		t.Fatal(err)
+	}
+	if l.Data.Dir == "" || l.MQTT.Listen != "0.0.0.0:1883" || l.Complaints.Result != 7*24*time.Hour {
+		t.Errorf("sample settings: %+v", l.Settings)
+	}
+}
+
+func TestDefaultsNamedOnce(t *testing.T) {
+	d := Defaults()
+	if d.Complaints.FirstReply != lifecycle.DefaultSLA.FirstReply || d.Complaints.Result != lifecycle.DefaultSLA.Result ||
+		d.Waybills.Block != lifecycle.DefaultWaybillBlock || d.Timers.SweepEvery != DefaultSweepEvery || d.HTTP.Addr != DefaultHTTPAddr {
+		t.Fatalf("defaults %+v", d)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	file := write(t, "[waybills]\nblock = 500\n\n[complaints]\nfirst_reply = \"12h\"\n")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		get    func(*Loaded) any
+		want   any
+		key    string
+		source string
+	}{
+		{"default", nil, func(l *Loaded) any { return l.Waybills.Block }, 1000, "waybills.block", "default"},
+		{"file", []string{"--config", file}, func(l *Loaded) any { return l.Waybills.Block }, 500, "waybills.block", file + ":2"},
+		{"flag over file", []string{"--config", file, "--waybill-block", "50"}, func(l *Loaded) any { return l.Waybills.Block }, 50, "waybills.block", "flag --waybill-block"},
+		{"duration from file", []string{"--config", file}, func(l *Loaded) any { return l.Complaints.FirstReply }, 12 * time.Hour, "complaints.first_reply", file + ":5"},
+		{"duration flag", []string{"--config", file, "--sla-first-reply", "2h"}, func(l *Loaded) any { return l.Complaints.FirstReply }, 2 * time.Hour, "complaints.first_reply", "flag --sla-first-reply"},
+		{"untouched default beside a file", []string{"--config", file}, func(l *Loaded) any { return l.Complaints.Result }, lifecycle.DefaultResult, "complaints.result", "default"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := Parse(tc.args, nil, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tc.get(l); got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+			if got := l.Source(tc.key).String(); got != tc.source {
+				t.Errorf("%s from %s, want %s", tc.key, got, tc.source)
+			}
+		})
+	}
+}
+
+func TestPrintConfig(t *testing.T) {
+	file := write(t, "[http]\napi_token = \"tok-secret\"\n\n[mqtt]\nlisten = \"\"\nbroker = \"tcp://hub:pw-secret@mq:1883\"\n")
+	l, err := Parse([]string{"--config", file, "--data", "/srv/hub", "--print-config"}, nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := l.Print(&out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`dir = "/srv/hub"  # flag --data`,
+		`api_token = "(redacted)"`, file + ":2",
+		`broker = "tcp://hub:(redacted)@mq:1883"`, file + ":6",
+		`block = 1000  # default`, `sweep_every = "1m"  # default`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("print-config lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "secret") {
+		t.Errorf("print-config shows a secret:\n%s", out.String())
+	}
+}
+
+func TestCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string
+		args []string
+		want string
+	}{
+		{"both brokers from the file", "[mqtt]\nlisten = \":1\"\nbroker = \"tcp://h:1\"\n", []string{"--data", "d"}, "mqtt.listen (FILE:2) and mqtt.broker (FILE:3) exclude each other"},
+		{"both brokers, one a flag", "[mqtt]\nbroker = \"tcp://h:1\"\n", []string{"--data", "d", "--mqtt-listen", ":1"}, "mqtt.listen (flag --mqtt-listen) and mqtt.broker (FILE:2) exclude"},
+		{"zero SLA in file", "[complaints]\n\nresult = \"0s\"\n", []string{"--data", "d"}, "FILE:3: complaints.result: must be positive"},
+		{"bad level in file", "[log]\nlevel = \"loud\"\n", []string{"--data", "d"}, "FILE:2: log.level: --log-level \"loud\": use debug, info, warn or error"},
+		{"no data", "", nil, "--data DIR is required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := write(t, tc.body)
+			l, err := Parse(append([]string{"--config", p}, tc.args...), nil, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = l.Check()
+			if want := strings.ReplaceAll(tc.want, "FILE", p); err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err = %v, want %q", err, want)
+			}
+		})
+	}
+}
+
+func TestFileErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string
+		kind settings.Kind
+		want string
+	}{
+		{"syntax", "[http\naddr = \"x\"\n", settings.Syntax, ":1:"},
+		{"wrong type", "[waybills]\nblock = \"big\"\n", settings.Type, ":2: waybills.block: want a whole number, got the string \"big\""},
+		{"unknown key", "[complaints]\nfirst_reply = \"24h\"\nresult_within = \"7d\"\n", settings.Unknown, ":3: complaints.result_within: unknown key"},
+		{"old flag name as key", "[mqtt]\nmqtt_listen = \":1883\"\n", settings.Unknown, ":2: mqtt.mqtt_listen: unknown key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := write(t, tc.body)
+			_, err := Parse([]string{"--config", p}, nil, io.Discard)
+			var e *settings.Error
+			if !errors.As(err, &e) || e.Kind != tc.kind || !strings.HasPrefix(err.Error(), p+tc.want) {
+				t.Fatalf("err = %v, want kind %d and %q", err, tc.kind, p+tc.want)
+			}
+		})
+	}
+}
