@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -334,5 +335,33 @@ func TestSameDevicesDiffers(t *testing.T) {
 	c.Printers[0].WidthMM = 58
 	if SameDevices(a, c) {
 		t.Fatal("a different label width compares the same")
+	}
+}
+
+// What --print-config writes is itself a settings file that loads to the
+// same settings (the sample has no secrets to redact).
+func TestPrintConfigLoadsBack(t *testing.T) {
+	l, err := Parse([]string{"--config", "../../deploy/agent.sample.toml", "--hold-days", "5"}, nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := l.Print(&out); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Parse([]string{"--config", write(t, "printed.toml", out.String())}, nil, io.Discard)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !SameDevices(l.Devices, again.Devices) {
+		t.Error("devices differ after print and load")
+	}
+	a, b := l.Settings, again.Settings
+	a.Devices, b.Devices = peripherals.Config{}, peripherals.Config{}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("settings differ after print and load:\n%+v\n%+v", a, b)
+	}
+	if b.Counter.HoldDays != 5 {
+		t.Errorf("hold_days %d", b.Counter.HoldDays)
 	}
 }

@@ -94,7 +94,12 @@ func (e *encoder) table(keys []string, path string, v reflect.Value, element, om
 			if omit && fv.IsZero() {
 				continue
 			}
-			lines = append(lines, line{bareOrQuoted(k) + " = " + e.scalar(p, fv), e.comment(p)})
+			l := line{bareOrQuoted(k) + " = " + e.scalar(p, fv), e.comment(p)}
+			if f := e.field(p); f != nil && f.nofile {
+				// Commented out, so the output still loads as a file.
+				l = line{"# " + l.text, l.comment + "; not read from a file"}
+			}
+			lines = append(lines, l)
 		}
 	}
 	if element || len(keys) > 0 && len(lines) > 0 {
@@ -150,12 +155,17 @@ func (e *encoder) rawTable(keys []string, path string, obj object) {
 	e.header(ls)
 }
 
+// field is the setting at path, when printing.
+func (e *encoder) field(path string) *field {
+	if e.set == nil {
+		return nil
+	}
+	return e.set.byKey[path]
+}
+
 // comment is a value's source, when printing.
 func (e *encoder) comment(path string) string {
-	if e.set == nil {
-		return ""
-	}
-	if f := e.set.byKey[path]; f != nil {
+	if f := e.field(path); f != nil {
 		return f.src.String()
 	}
 	return ""
@@ -173,14 +183,12 @@ func (e *encoder) tableComment(path string) string {
 }
 
 func (e *encoder) scalar(path string, v reflect.Value) string {
-	if e.set != nil {
-		if f := e.set.byKey[path]; f != nil {
-			switch {
-			case f.secret && !v.IsZero():
-				return `"(redacted)"`
-			case f.url && v.Kind() == reflect.String:
-				return quote(redactURL(v.String()))
-			}
+	if f := e.field(path); f != nil {
+		switch {
+		case f.secret && !v.IsZero():
+			return `"(redacted)"`
+		case f.url && v.Kind() == reflect.String:
+			return quote(redactURL(v.String()))
 		}
 	}
 	return literal(v)

@@ -270,7 +270,7 @@ ratio = 0.0                                    # default
 on = false                                     # default
 
 [key]
-value = "(redacted)"  # env T_KEY
+# value = "(redacted)"  # env T_KEY; not read from a file
 
 [devices]      # test.toml:10
 default = "b"  # test.toml:11
