@@ -2,8 +2,8 @@ package syncproto
 
 import (
 	"fmt"
-	"strings"
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"strings"
 )
 
 // Topic layout. Each outlet may write only under its own .../up/ and read only
