@@ -2,8 +2,9 @@ package syncproto
 
 import (
 	"fmt"
-	"github.com/yizhan/yizhan/syncproto/problem"
 	"strings"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Topic layout. Each outlet may write only under its own .../up/ and read only
