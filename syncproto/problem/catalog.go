@@ -264,7 +264,7 @@ var (
 
 // Waybill numbers and their blocks.
 var (
-	WaybillExhausted        = def("waybill.exhausted", Conflict, "运单号已用完，暂停收寄：请联网等待总部分配新号段，已用号码不会重复使用 / waybill numbers used up: sending stops until head office allocates a new block (connect to sync); used numbers are never reissued")
+	WaybillExhausted        = def("waybill.exhausted", Invalid, "运单号已用完，暂停收寄：请联网等待总部分配新号段，已用号码不会重复使用 / waybill numbers used up: sending stops until head office allocates a new block (connect to sync); used numbers are never reissued")
 	WaybillBadS10           = def("waybill.bad_s10", Invalid, "运单号 {waybill} 格式应为两字母+9位数字+两字母 / waybill \"{waybill}\" is not two letters, nine digits, two letters")
 	WaybillBadCheck         = def("waybill.bad_check", Invalid, "运单号 {waybill} 校验位不符 / waybill \"{waybill}\" has a wrong check digit")
 	WaybillIssued           = def("waybill.issued", Conflict, "运单号 {waybill} 已使用或已跳过 / waybill {waybill} was already issued or skipped")
