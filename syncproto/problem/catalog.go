@@ -104,7 +104,7 @@ var (
 	PIIKeyMissing     = def("pii.key_missing", Internal, "找不到个人数据密钥文件 {path} / personal-data key file {path} not found: copy the key file head office issued (all outlets and the hub share one key)")
 	PIIKeyUnreadable  = def("pii.key_unreadable", Internal, "读取密钥文件 {path} 失败 / cannot read key file {path}")
 	PIIKeyIsDir       = def("pii.key_is_dir", Internal, "密钥文件 {path} 是目录 / key file {path} is a directory: give the path of the key file itself")
-	PIIKeyMode        = def("pii.key_mode", Internal, "密钥文件 {path} 权限过宽（{mode}） / key file {path} can be read by other users (mode {mode}): run chmod 600 {path}")
+	PIIKeyMode        = def("pii.key_mode", Internal, "密钥文件 {path} 权限过宽（{mode}），请运行 chmod 600 {path} / key file {path} can be read by other users (mode {mode}): run chmod 600 {path}")
 	PIIKeyEnvUnset    = def("pii.key_env_unset", Internal, "未设置 {env} / {env} is not set: set it to the base64 key head office issued, or use a key file")
 	PIIKeyExists      = def("pii.key_exists", Conflict, "密钥文件 {path} 已存在 / key file {path} already exists: keep it (data sealed with it cannot be read without it), or move it away first")
 	PIIKeyCreate      = def("pii.key_create", Internal, "创建密钥文件 {path} 失败 / cannot create key file {path}")

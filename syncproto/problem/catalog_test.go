@@ -45,7 +45,8 @@ func lintCatalog(codes []Code) []string {
 		if strings.TrimSpace(en) == "" || hasCJK(en) {
 			bad = append(bad, id+": the second half is not English")
 		}
-		pz, pe := Placeholders(zh), Placeholders(en)
+		// Every occurrence counts: the screen's own test compares them so.
+		pz, pe := placeholderRE.FindAllString(zh, -1), placeholderRE.FindAllString(en, -1)
 		slices.Sort(pz)
 		slices.Sort(pe)
 		if !slices.Equal(pz, pe) {
@@ -90,6 +91,7 @@ func TestLintCatalogCatches(t *testing.T) {
 		{"halves swapped", Code{&entry{"a.b", Conflict, "in stock / 已在库"}}, "not Chinese"},
 		{"params differ", Code{&entry{"a.b", Conflict, "运单 {waybill} 已在库 / parcel {id} is in stock"}}, "different placeholders"},
 		{"param missing", Code{&entry{"a.b", Conflict, "运单 {waybill} 已在库 / the parcel is in stock"}}, "different placeholders"},
+		{"param repeated", Code{&entry{"a.b", Conflict, "运单 {waybill} 已在库 / parcel {waybill} ({waybill}) is in stock"}}, "different placeholders"},
 		{"stray brace", Code{&entry{"a.b", Conflict, "运单 {Waybill} 已在库 / parcel {Waybill} is in stock"}}, "brace"},
 		{"no class", Code{&entry{"a.b", 0, "已在库 / in stock"}}, "no HTTP status"},
 	} {
