@@ -128,7 +128,7 @@ var (
 
 // Parcels at the counter: in, on the shelf, picked up, refused.
 var (
-	ParcelNotFound       = def("parcel.not_found", NotFound, "本网点无此运单 {waybill} / no parcel with waybill {waybill} at this outlet")
+	ParcelNotFound       = def("parcel.not_found", NotFound, "没有运单 {waybill} 的记录 / no record of waybill {waybill}")
 	ParcelInStock        = def("parcel.in_stock", Conflict, "运单 {waybill} 已在库，取件码 {code} / parcel {waybill} is already in stock (pickup code {code})")
 	ParcelPickedUp       = def("parcel.picked_up", Conflict, "运单 {waybill} 已被取走 / parcel {waybill} was already picked up")
 	ParcelOutForDelivery = def("parcel.out_for_delivery", Conflict, "运单 {waybill} 已由 {courier} 派送中 / parcel {waybill} is already out with courier {courier}")

@@ -475,7 +475,7 @@ export default {
   'error.parcel.delivered': 'parcel {waybill} was already delivered',
   'error.parcel.find_query': 'give a pickup code, a waybill or the phone\'s last 4 digits',
   'error.parcel.in_stock': 'parcel {waybill} is already in stock (pickup code {code})',
-  'error.parcel.not_found': 'no parcel with waybill {waybill} at this outlet',
+  'error.parcel.not_found': 'no record of waybill {waybill}',
   'error.parcel.out_for_delivery': 'parcel {waybill} is already out with courier {courier}',
   'error.parcel.picked_up': 'parcel {waybill} was already picked up',
   'error.parcel.refuse_reason': 'give the reason for refusing',

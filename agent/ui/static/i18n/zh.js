@@ -476,7 +476,7 @@ export default {
   'error.parcel.delivered': '运单 {waybill} 已投递',
   'error.parcel.find_query': '请输入取件码、运单号或手机尾号',
   'error.parcel.in_stock': '运单 {waybill} 已在库，取件码 {code}',
-  'error.parcel.not_found': '本网点无此运单 {waybill}',
+  'error.parcel.not_found': '没有运单 {waybill} 的记录',
   'error.parcel.out_for_delivery': '运单 {waybill} 已由 {courier} 派送中',
   'error.parcel.picked_up': '运单 {waybill} 已被取走',
   'error.parcel.refuse_reason': '请填写拒收原因',
