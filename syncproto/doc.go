@@ -15,6 +15,8 @@
 //	       6  body          JSON of the kind's struct
 //
 // Unknown JSON fields are ignored, so a newer minor may add optional fields.
+// (The HTTP APIs do the opposite: problem.Decode refuses a request field the
+// route does not know, since there a misspelt field is a lost instruction.)
 // A change that an older receiver would misread needs a new major, which is
 // also the topic prefix (yz/v1/...), so old and new can run side by side.
 //

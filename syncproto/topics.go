@@ -3,6 +3,8 @@ package syncproto
 import (
 	"fmt"
 	"strings"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Topic layout. Each outlet may write only under its own .../up/ and read only
@@ -59,18 +61,18 @@ func ParseUplink(topic string) (outlet, leaf string, err error) {
 // levels and broker user names, so wildcards and '/' must never get in.
 func ValidOutletID(id string) error {
 	if id == "" || len(id) > 64 {
-		return fmt.Errorf("outlet id %q: must be 1-64 characters", id)
+		return problem.New(problem.OutletIDLength, "outlet", id)
 	}
 	for i, r := range id {
 		switch {
 		case r >= 'A' && r <= 'Z', r >= 'a' && r <= 'z', r >= '0' && r <= '9':
 		case (r == '-' || r == '_') && i > 0:
 		default:
-			return fmt.Errorf("outlet id %q: only letters, digits, '-' and '_' are allowed", id)
+			return problem.New(problem.OutletIDChars, "outlet", id)
 		}
 	}
 	if id == HubOrigin {
-		return fmt.Errorf("outlet id %q is reserved for head office", id)
+		return problem.New(problem.OutletIDReserved, "outlet", id)
 	}
 	return nil
 }

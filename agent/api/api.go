@@ -23,6 +23,7 @@ import (
 	"github.com/yizhan/yizhan/devices/printer"
 	"github.com/yizhan/yizhan/devices/printer/preview"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Syncer is the part of the sync client the API reads.
@@ -57,6 +58,9 @@ type Server struct {
 
 // Handler builds the routes.
 func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
 	s.metrics()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/scans", s.postScan)
@@ -91,23 +95,21 @@ type scanReq struct {
 func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var req scanReq
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-	if err := dec.Decode(&req); err != nil {
+	if err := problem.Decode(r.Body, 4<<10, &req); err != nil {
 		s.scans.WithLabelValues("bad_request").Inc()
-		writeErr(w, http.StatusBadRequest, "请求格式错误 / request body is not valid JSON: "+err.Error())
+		writeErr(w, err)
 		return
 	}
 	ev, err := s.Ingest.Scan(r.Context(), ingest.Scan{Barcode: req.Barcode, Action: req.Action, Actor: req.Staff, Scanner: req.Scanner, Symbology: req.Symbology})
-	var ie *ingest.InputError
 	switch {
-	case errors.As(err, &ie):
+	case problem.CodeOf(err).Class() == problem.Invalid:
 		s.scans.WithLabelValues("rejected").Inc()
-		writeErr(w, http.StatusBadRequest, ie.Msg)
+		writeErr(w, err)
 		return
 	case err != nil:
 		s.scans.WithLabelValues("error").Inc()
 		s.Logger.Error("scan not saved", "err", err)
-		writeErr(w, http.StatusServiceUnavailable, "扫描未保存 / scan not saved: "+err.Error())
+		writeErr(w, problem.Wrap(err, problem.AgentNotSaved))
 		return
 	}
 	s.scans.WithLabelValues("ok").Inc()
@@ -125,11 +127,11 @@ func (s *Server) getParcel(w http.ResponseWriter, r *http.Request) {
 	}
 	p, evs, err := s.Log.Parcel(r.PathValue("waybill"))
 	if errors.Is(err, eventlog.ErrNotFound) {
-		writeErr(w, http.StatusNotFound, "本网点无此运单 / no such waybill at this outlet")
+		writeErr(w, problem.Wrap(err, problem.ParcelNotFound, "waybill", r.PathValue("waybill")))
 		return
 	}
 	if err != nil {
-		writeErr(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"parcel": p, "events": evs})
@@ -147,7 +149,7 @@ func (s *Server) getSync(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getDead(w http.ResponseWriter, r *http.Request) {
 	dl, err := s.Log.DeadLetters(200)
 	if err != nil {
-		writeErr(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"dead_letters": dl})
@@ -156,7 +158,7 @@ func (s *Server) getDead(w http.ResponseWriter, r *http.Request) {
 func (s *Server) getDown(w http.ResponseWriter, r *http.Request) {
 	evs, err := s.Log.DownEvents(200)
 	if err != nil {
-		writeErr(w, http.StatusInternalServerError, err.Error())
+		s.internal(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"events": evs})
@@ -181,12 +183,14 @@ func (s *Server) getLabelPreview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if name := q.Get("printer"); name != "" && cfg.Name != name {
-		writeErr(w, http.StatusBadRequest, "没有这台打印机 / no printer named "+name+" in the devices config")
+		writeErr(w, problem.New(problem.LabelNoPrinter, "printer", name))
 		return
 	}
 	svg, err := preview.FromQuery(cfg, q, time.Now())
 	if err != nil {
-		writeErr(w, http.StatusBadRequest, err.Error())
+		// The preview is a tool for setting printers up; its words come
+		// from the label code in devices/.
+		writeErr(w, problem.Wrap(err, problem.LabelPreviewInvalid, "detail", err.Error()))
 		return
 	}
 	w.Header().Set("Content-Type", preview.ContentType)
@@ -228,8 +232,17 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeErr(w http.ResponseWriter, code int, msg string) {
-	writeJSON(w, code, map[string]string{"error": msg})
+// writeErr answers err in the one error shape of syncproto/problem.
+func writeErr(w http.ResponseWriter, err error) {
+	status, body := problem.Response(err)
+	writeJSON(w, status, body)
+}
+
+// internal logs an error that is not the caller's and answers 500 without
+// its words.
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.Logger.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeErr(w, err)
 }
 
 // Shutdown helper so callers need not import net/http for a timeout.

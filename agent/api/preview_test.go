@@ -10,6 +10,7 @@ import (
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // printerList is a device manager that lists its printer configs.
@@ -30,14 +31,15 @@ func TestLabelPreview(t *testing.T) {
 		devices Devices
 		url     string
 		code    int
-		want    string // in the SVG, or in the error
+		want    string // in the SVG, or in the error's message
+		errCode string
 	}{
-		{"defaults", nil, shelf, http.StatusOK, "138****5678"},
-		{"first label printer", cfgs, shelf, http.StatusOK, `viewBox="0 0 480 320"`},
-		{"receipt printer by name", cfgs, shelf + "&printer=counter", http.StatusOK, "取件码"},
-		{"unknown printer", cfgs, shelf + "&printer=nope", http.StatusBadRequest, "没有这台打印机 / no printer named nope"},
-		{"bad template", nil, "/api/v1/labels/preview?template=poster", http.StatusBadRequest, "未知的模板"},
-		{"missing waybill", nil, "/api/v1/labels/preview?template=shelf&pickup_code=1-1-1", http.StatusBadRequest, "/ shelf label: pickup_code, waybill required"},
+		{"defaults", nil, shelf, http.StatusOK, "138****5678", ""},
+		{"first label printer", cfgs, shelf, http.StatusOK, `viewBox="0 0 480 320"`, ""},
+		{"receipt printer by name", cfgs, shelf + "&printer=counter", http.StatusOK, "取件码", ""},
+		{"unknown printer", cfgs, shelf + "&printer=nope", http.StatusBadRequest, "没有这台打印机 nope / no printer named nope", "label.no_printer"},
+		{"bad template", nil, "/api/v1/labels/preview?template=poster", http.StatusBadRequest, "未知的模板", "label.preview_invalid"},
+		{"missing waybill", nil, "/api/v1/labels/preview?template=shelf&pickup_code=1-1-1", http.StatusBadRequest, "/ shelf label: pickup_code, waybill required", "label.preview_invalid"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,8 +51,8 @@ func TestLabelPreview(t *testing.T) {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tc.code, body)
 			}
 			if tc.code != http.StatusOK {
-				var e map[string]string
-				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || !strings.Contains(e["error"], tc.want) {
+				var e problem.Body
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error.Code != tc.errCode || !strings.Contains(e.Error.Message, tc.want) {
 					t.Errorf("error %q, want it to contain %q", body, tc.want)
 				}
 				return

@@ -2,17 +2,14 @@ package api
 
 import (
 	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/staff"
 	"github.com/yizhan/yizhan/agent/workflow"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // workflowRoutes mounts the counter workflow API (docs/AGENT-API.md). Every
@@ -23,7 +20,7 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 		mux.Handle(pattern, s.Sessions.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			st, _ := staff.FromContext(r.Context())
 			if s.Workflow == nil {
-				writeCoded(w, http.StatusServiceUnavailable, "no_key", "个人信息密钥未配置 / no personal-data key is configured: start the agent with --pii-key-file")
+				writeErr(w, problem.New(problem.AgentNoKey))
 				return
 			}
 			f(w, r, workflow.Actor{ID: st.ID, Name: st.Name, Role: st.Role})
@@ -281,44 +278,25 @@ func (s *Server) postHandoverClose(w http.ResponseWriter, r *http.Request, a wor
 	writeJSON(w, http.StatusOK, map[string]any{"handover": h, "exceptions": nonNil(h.Exceptions())})
 }
 
-// decode reads a JSON body of at most limit bytes into v.
+// decode reads a JSON body of at most limit bytes into v by the one rule
+// (problem.Decode: unknown fields are refused), answering the error if not.
 func decode(w http.ResponseWriter, r *http.Request, limit int64, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		writeCoded(w, http.StatusBadRequest, "bad_request", "请求格式错误 / the request body is not valid JSON: "+err.Error())
+	if err := problem.Decode(r.Body, limit, v); err != nil {
+		writeErr(w, err)
 		return false
 	}
 	return true
 }
 
-// fail maps workflow errors to statuses a screen can act on.
+// fail answers a workflow error. Catalog errors carry their status (a
+// refused step also its state and allowed steps); anything else is a
+// failure to read or write the log: logged, and 503 agent.not_saved.
 func (s *Server) fail(w http.ResponseWriter, err error) {
-	var (
-		in   *ingest.InputError
-		step *lifecycle.StepError
-		dup  *lifecycle.DuplicateError
-		nf   *workflow.NotFound
-		fb   *workflow.Forbidden
-	)
-	switch {
-	case errors.As(err, &in):
-		writeCoded(w, http.StatusBadRequest, "bad_input", in.Msg)
-	case errors.As(err, &step):
-		writeJSON(w, http.StatusConflict, map[string]any{"error": step.Error(), "code": "illegal_step", "state": step.State, "allowed": step.Allowed})
-	case errors.As(err, &dup):
-		writeCoded(w, http.StatusConflict, "duplicate", dup.Msg)
-	case errors.As(err, &nf):
-		writeCoded(w, http.StatusNotFound, "not_found", nf.Error())
-	case errors.As(err, &fb):
-		writeCoded(w, http.StatusForbidden, "forbidden", fb.Msg)
-	default:
+	if problem.As(err) == nil {
 		s.Logger.Error("workflow step not saved", "err", err)
-		writeCoded(w, http.StatusServiceUnavailable, "not_saved", "未保存 / not saved: "+err.Error())
+		err = problem.Wrap(err, problem.AgentNotSaved)
 	}
-}
-
-func writeCoded(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg, "code": code})
+	writeErr(w, err)
 }
 
 func (s *Server) postInbound(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
@@ -368,7 +346,7 @@ func (s *Server) getParcels(w http.ResponseWriter, r *http.Request, _ workflow.A
 func (s *Server) findParcels(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
 	q := r.URL.Query()
 	if q.Get("code") == "" && q.Get("waybill") == "" && q.Get("phone_last4") == "" {
-		writeCoded(w, http.StatusBadRequest, "bad_input", "请输入取件码、运单号或手机尾号 / give a pickup code, a waybill or the phone's last 4 digits")
+		writeErr(w, problem.New(problem.ParcelFindQuery))
 		return
 	}
 	ps, err := s.Workflow.Find(strings.TrimSpace(q.Get("code")), strings.TrimSpace(q.Get("waybill")), strings.TrimSpace(q.Get("phone_last4")))
@@ -432,7 +410,7 @@ func (s *Server) postException(w http.ResponseWriter, r *http.Request, a workflo
 		}
 		b, err := base64.StdEncoding.DecodeString(p)
 		if err != nil {
-			writeCoded(w, http.StatusBadRequest, "bad_input", "照片 "+strconv.Itoa(i+1)+" 不是 base64 / photo "+strconv.Itoa(i+1)+" is not base64")
+			writeErr(w, problem.Wrap(err, problem.PhotoNotBase64, "n", i+1))
 			return
 		}
 		req.ReportReq.Photos = append(req.ReportReq.Photos, b)

@@ -6,13 +6,14 @@ package ingest
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"sort"
 	"strings"
 
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/devices/barcode"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // MaxBarcodeLen is the longest barcode accepted; longer reads are noise.
@@ -20,15 +21,6 @@ const MaxBarcodeLen = 64
 
 // Actions a scan may carry.
 var actions = map[string]bool{"inbound": true}
-
-// InputError is bad input from a person or a device. Nothing was saved.
-type InputError struct{ Msg string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-func inputErr(format string, args ...any) error {
-	return &InputError{Msg: fmt.Sprintf(format, args...)}
-}
 
 // Scan is one barcode read.
 type Scan struct {
@@ -43,14 +35,15 @@ type Scan struct {
 // Service appends scans to a log.
 type Service struct{ Log *eventlog.Log }
 
-// Scan validates s and appends it. The returned event is durable.
+// Scan validates s and appends it. The returned event is durable. Bad input
+// is a *problem.Error of class invalid, and then nothing was saved.
 func (sv *Service) Scan(ctx context.Context, s Scan) (syncproto.Event, error) {
 	res, err := Classify(s.Barcode, s.AIM)
 	if err != nil {
 		return syncproto.Event{}, err
 	}
 	if !actions[s.Action] {
-		return syncproto.Event{}, inputErr("未知操作 %q / unknown action %q: allowed: %s", s.Action, s.Action, allowedActions())
+		return syncproto.Event{}, problem.New(problem.ScanUnknownAction, "action", s.Action, "allowed", allowedActions())
 	}
 	if s.Actor == "" {
 		s.Actor = "counter"
@@ -78,7 +71,7 @@ func (sv *Service) Scan(ctx context.Context, s Scan) (syncproto.Event, error) {
 func Classify(raw, aim string) (barcode.Result, error) {
 	res := barcode.Validator{MaxLen: MaxBarcodeLen}.Validate(strings.TrimSpace(raw), aim)
 	if res.Err != nil {
-		return res, &InputError{Msg: res.Err.Error()}
+		return res, barcodeProblem(res.Err)
 	}
 	if res.Waybill == "" {
 		res.Waybill = res.Text
@@ -86,11 +79,32 @@ func Classify(raw, aim string) (barcode.Result, error) {
 	return res, nil
 }
 
-func allowedActions() string {
+// barcodeCodes words devices/barcode's rejections for the clerk.
+var barcodeCodes = map[barcode.Code]problem.Code{
+	barcode.CodeMisread: problem.BarcodeMisread, barcode.CodeBadCountry: problem.BarcodeBadCountry,
+	barcode.CodeEmpty: problem.BarcodeEmpty, barcode.CodeControl: problem.BarcodeControl,
+	barcode.CodeBinary: problem.BarcodeBinary, barcode.CodeOverlong: problem.BarcodeOverlong,
+	barcode.CodeFraming: problem.BarcodeFraming, barcode.CodeGS1: problem.BarcodeGS1,
+	barcode.CodeGS1UnknownAI: problem.BarcodeGS1UnknownAI,
+}
+
+// barcodeProblem is the catalog's word for a rejected read; the device's
+// own error, with its detail for the log, stays the cause.
+func barcodeProblem(err error) error {
+	var be *barcode.Error
+	if errors.As(err, &be) {
+		if code, ok := barcodeCodes[be.Code]; ok {
+			return problem.Wrap(err, code)
+		}
+	}
+	return problem.Wrap(err, problem.BarcodeRejected)
+}
+
+func allowedActions() []string {
 	var a []string
 	for k := range actions {
 		a = append(a, k)
 	}
 	sort.Strings(a)
-	return strings.Join(a, ", ")
+	return a
 }

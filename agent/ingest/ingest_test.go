@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/devices/barcode"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 var barcodeCases = []struct {
@@ -31,8 +33,7 @@ func TestClassify(t *testing.T) {
 	for _, tc := range barcodeCases {
 		t.Run(tc.in, func(t *testing.T) {
 			res, err := Classify(tc.in, "")
-			var ie *InputError
-			if tc.bad != (err != nil) || (err != nil && !errors.As(err, &ie)) || (err == nil && res.Text != tc.want) {
+			if tc.bad != (err != nil) || (err != nil && problem.CodeOf(err).Class() != problem.Invalid) || (err == nil && res.Text != tc.want) {
 				t.Fatalf("Classify(%q) = %q, %v", tc.in, res.Text, err)
 			}
 		})
@@ -96,8 +97,7 @@ func TestScanValidatesBarcodes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ev, err := sv.Scan(context.Background(), Scan{Barcode: tc.code, AIM: tc.aim, Action: "inbound"})
 			if tc.bad {
-				var ie *InputError
-				if !errors.As(err, &ie) {
+				if !problem.Is(err, problem.BarcodeMisread) {
 					t.Fatalf("misread accepted: %+v %v", ev, err)
 				}
 				return
@@ -111,5 +111,19 @@ func TestScanValidatesBarcodes(t *testing.T) {
 				t.Fatalf("subject %q kind %q", ev.Subject, p.Kind)
 			}
 		})
+	}
+}
+
+// Every kind of rejection devices/barcode makes has its own catalog code.
+func TestBarcodeRejectionsHaveCodes(t *testing.T) {
+	for _, e := range []*barcode.Error{barcode.ErrMisread, barcode.ErrBadCountry, barcode.ErrEmpty, barcode.ErrControl,
+		barcode.ErrBinary, barcode.ErrOverlong, barcode.ErrFraming, barcode.ErrGS1, barcode.ErrGS1UnknownAI} {
+		err := barcodeProblem(e)
+		if problem.Is(err, problem.BarcodeRejected) || problem.CodeOf(err).Class() != problem.Invalid || !errors.Is(err, e) {
+			t.Errorf("%s: %v", e.Code, err)
+		}
+	}
+	if !problem.Is(barcodeProblem(errors.New("other")), problem.BarcodeRejected) {
+		t.Error("an unknown rejection must still be refused with a code")
 	}
 }

@@ -2,7 +2,6 @@ package peripherals
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/yizhan/yizhan/devices/scale"
 	"github.com/yizhan/yizhan/devices/scanner"
 	"github.com/yizhan/yizhan/devices/spool"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Recorder records a scan durably and returns once it is on disk.
@@ -28,7 +28,11 @@ type Read struct {
 	Text    string    `json:"text"`
 	At      time.Time `json:"at"`
 	Result  string    `json:"result"` // saved, duplicate, rejected, error
-	Detail  string    `json:"detail,omitempty"`
+	// Code and Params say why a read was rejected (a syncproto/problem
+	// code); Detail says it in words.
+	Code   string         `json:"code,omitempty"`
+	Params map[string]any `json:"params,omitempty"`
+	Detail string         `json:"detail,omitempty"`
 }
 
 // Manager runs the configured devices.
@@ -118,10 +122,10 @@ func (m *Manager) onRead(ctx context.Context, sc ScannerConfig, r scanner.Read) 
 		return
 	}
 	err := m.record(ctx, ingest.Scan{Barcode: r.Text, AIM: r.AIM, Action: sc.Action, Actor: "scanner:" + sc.Name, Scanner: sc.Name, Symbology: string(r.Symbology)})
-	var ie *ingest.InputError
+	pe := problem.As(err)
 	switch {
-	case errors.As(err, &ie):
-		rd.Result, rd.Detail = "rejected", ie.Msg
+	case pe != nil && pe.Code().Class() == problem.Invalid:
+		rd.Result, rd.Code, rd.Params, rd.Detail = "rejected", pe.Code().String(), pe.Params(), pe.Error()
 	case err != nil:
 		rd.Result, rd.Detail = "error", err.Error()
 		m.log.Error("scanner read not saved", "scanner", sc.Name, "err", err)

@@ -2,11 +2,14 @@ package peripherals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/devices/scale"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // render builds the named printer's driver and lets f render a template.
@@ -58,7 +61,7 @@ func (m *Manager) PrinterConfigs() []printer.Config { return m.cfg.Printers }
 func (m *Manager) StableGrams(ctx context.Context, name string) (int64, error) {
 	sc, ok := m.Scale(name)
 	if !ok {
-		return 0, fmt.Errorf("没有名为 %q 的电子秤 / no scale named %q in the config", name, name)
+		return 0, problem.New(problem.ScaleUnknown, "scale", name)
 	}
 	if _, has := ctx.Deadline(); !has {
 		var cancel context.CancelFunc
@@ -67,9 +70,30 @@ func (m *Manager) StableGrams(ctx context.Context, name string) (int64, error) {
 	}
 	rd, err := sc.StableWeight(ctx, 500*time.Millisecond)
 	if err != nil {
-		return 0, err
+		return 0, scaleProblem(err, name)
 	}
 	return rd.Grams, nil
+}
+
+// scaleCodes word devices/scale's errors for the clerk.
+var scaleCodes = []struct {
+	err  error
+	code problem.Code
+}{
+	{scale.ErrUnstable, problem.ScaleUnstable}, {scale.ErrOverload, problem.ScaleOverload},
+	{scale.ErrDisconnected, problem.ScaleDisconnected}, {scale.ErrSilent, problem.ScaleSilent},
+	{scale.ErrNoReading, problem.ScaleNoReading},
+}
+
+// scaleProblem is the catalog's word for a failed weighing; the device's
+// error stays the cause, for the log.
+func scaleProblem(err error, name string) error {
+	for _, c := range scaleCodes {
+		if errors.Is(err, c.err) {
+			return problem.Wrap(err, c.code)
+		}
+	}
+	return problem.Wrap(err, problem.ScaleFailed, "scale", name)
 }
 
 // WaybillLabel queues a shipment's waybill on the waybill printer (or the

@@ -9,6 +9,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // EnvKey is the environment variable LoadKeyEnv reads.
@@ -20,21 +22,21 @@ const EnvKey = "YZ_PII_KEY"
 func LoadKey(path string) (*Keys, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("找不到个人数据密钥文件 / personal-data key file %s not found: copy the key file head office issued (all outlets and the hub share one key)", path)
+		return nil, problem.Wrap(err, problem.PIIKeyMissing, "path", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("读取密钥文件失败 / key file %s: %w", path, err)
+		return nil, fmt.Errorf("%w: %w", problem.New(problem.PIIKeyUnreadable, "path", path), err)
 	}
 	if fi.IsDir() {
-		return nil, fmt.Errorf("密钥文件是目录 / key file %s is a directory: give the path of the key file itself", path)
+		return nil, problem.New(problem.PIIKeyIsDir, "path", path)
 	}
 	// Windows has no Unix mode bits; protect the file with its ACL there.
 	if perm := fi.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
-		return nil, fmt.Errorf("密钥文件权限过宽 / key file %s can be read by other users (mode %04o): run chmod 600 %s", path, perm, path)
+		return nil, problem.New(problem.PIIKeyMode, "path", path, "mode", fmt.Sprintf("%04o", perm))
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("读取密钥文件失败 / key file %s: %w", path, err)
+		return nil, fmt.Errorf("%w: %w", problem.New(problem.PIIKeyUnreadable, "path", path), err)
 	}
 	master, err := decodeKey(string(b))
 	if err != nil {
@@ -47,7 +49,7 @@ func LoadKey(path string) (*Keys, error) {
 func LoadKeyEnv() (*Keys, error) {
 	v := os.Getenv(EnvKey)
 	if strings.TrimSpace(v) == "" {
-		return nil, fmt.Errorf("未设置 %s / %s is not set: set it to the base64 key head office issued, or use a key file", EnvKey, EnvKey)
+		return nil, problem.New(problem.PIIKeyEnvUnset, "env", EnvKey)
 	}
 	master, err := decodeKey(v)
 	if err != nil {
@@ -66,11 +68,11 @@ func decodeKey(s string) ([]byte, error) {
 			continue
 		}
 		if len(b) != KeySize {
-			return nil, fmt.Errorf("密钥长度不对 / key is %d bytes, want %d: use a key made by GenerateKeyFile or issued by head office", len(b), KeySize)
+			return nil, problem.New(problem.PIIKeySize, "size", len(b), "want", KeySize)
 		}
 		return b, nil
 	}
-	return nil, errors.New("密钥不是 base64 / key is not base64: the file must hold one line of base64 encoding 32 random bytes")
+	return nil, problem.New(problem.PIIKeyNotBase64)
 }
 
 // GenerateKeyFile writes a new random key to path with mode 0600, for the
@@ -82,10 +84,10 @@ func GenerateKeyFile(path string) error {
 	_, _ = rand.Read(master) // never fails since Go 1.24
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("密钥文件已存在 / key file %s already exists: keep it (data sealed with it cannot be read without it), or move it away first", path)
+		return problem.Wrap(err, problem.PIIKeyExists, "path", path)
 	}
 	if err != nil {
-		return fmt.Errorf("创建密钥文件失败 / create key file %s: %w", path, err)
+		return fmt.Errorf("%w: %w", problem.New(problem.PIIKeyCreate, "path", path), err)
 	}
 	_, err = f.WriteString(base64.StdEncoding.EncodeToString(master) + "\n")
 	if err == nil {
@@ -96,7 +98,7 @@ func GenerateKeyFile(path string) error {
 	}
 	if err != nil {
 		os.Remove(path)
-		return fmt.Errorf("写入密钥文件失败 / write key file %s: %w", path, err)
+		return fmt.Errorf("%w: %w", problem.New(problem.PIIKeyWrite, "path", path), err)
 	}
 	return nil
 }

@@ -1,10 +1,10 @@
 package pii
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // NormalizePhone reduces a phone number to the digits people mean: it
@@ -40,21 +40,21 @@ func NormalizePhone(s string) string {
 	return n
 }
 
-// ErrPhone is wrapped by ValidPhone's error.
-var ErrPhone = errors.New("手机号格式不对 / not a mainland mobile number")
+// ErrPhone is wrapped by ValidPhone's error, which says more.
+var ErrPhone = problem.New(problem.PhoneInvalid)
 
 // ValidPhone checks a mainland mobile number (1[3-9] and nine more digits)
 // after NormalizePhone. The error never repeats the number.
 func ValidPhone(phone string) error {
 	n := NormalizePhone(phone)
 	if n == "" {
-		return fmt.Errorf("%w: 手机号为空 / the phone number is empty; enter the 11-digit mobile number", ErrPhone)
+		return problem.Wrap(ErrPhone, problem.PhoneEmpty)
 	}
 	if len(n) != 11 || !allDigits(n) {
-		return fmt.Errorf("%w: 应为 11 位数字 / want 11 digits starting with 13–19, got %d characters; check the number", ErrPhone, len([]rune(n)))
+		return problem.Wrap(ErrPhone, problem.PhoneLength, "length", len([]rune(n)))
 	}
 	if n[0] != '1' || n[1] < '3' || n[1] > '9' {
-		return fmt.Errorf("%w: 应以 13–19 开头 / a mobile number starts with 13–19; check the number", ErrPhone)
+		return problem.Wrap(ErrPhone, problem.PhonePrefix)
 	}
 	return nil
 }

@@ -37,9 +37,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Field kinds, bound into every sealed value.
@@ -68,11 +69,11 @@ const (
 
 // Errors from Open; match them with errors.Is.
 var (
-	ErrUnknownVersion = errors.New("未知的加密格式 / unknown sealed format: this agent reads v1 values; upgrade the agent")
-	ErrWrongKey       = errors.New("密钥不符 / value was sealed with another key: configure the key file this data was sealed with (the one head office issued)")
-	ErrTampered       = errors.New("数据已损坏或被改动 / sealed value fails authentication: it was altered, damaged, or sealed as another kind of field; restore it from a backup")
-	ErrMalformed      = errors.New("加密数据格式错误 / sealed value is malformed: it was truncated or is not a sealed value")
-	ErrUnknownKind    = errors.New("未知的字段类型 / unknown personal-data kind: use phone, name or id_number")
+	ErrUnknownVersion = problem.New(problem.PIIUnknownVersion)
+	ErrWrongKey       = problem.New(problem.PIIWrongKey)
+	ErrTampered       = problem.New(problem.PIITampered)
+	ErrMalformed      = problem.New(problem.PIIMalformed)
+	ErrUnknownKind    = problem.New(problem.PIIUnknownKind)
 )
 
 // Keys seal, open and hash personal data. A Keys is safe for concurrent use.
@@ -85,7 +86,7 @@ type Keys struct {
 // NewKeys derives the sub-keys from a 32-byte master key.
 func NewKeys(master []byte) (*Keys, error) {
 	if len(master) != KeySize {
-		return nil, fmt.Errorf("密钥长度不对 / personal-data key is %d bytes, want %d: generate a new key file or copy the one head office issued", len(master), KeySize)
+		return nil, problem.New(problem.PIIKeySize, "size", len(master), "want", KeySize)
 	}
 	sealKey, err := hkdf.Key(sha256.New, master, nil, infoSeal, 32)
 	if err != nil {

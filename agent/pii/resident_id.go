@@ -1,17 +1,18 @@
 package pii
 
 import (
-	"errors"
 	"time"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Resident identity number errors. None of them quotes the number.
 var (
-	ErrResidentIDLength = errors.New("身份证号应为 18 位 / a resident identity number has 18 characters")
-	ErrResidentIDChars  = errors.New("身份证号前 17 位应为数字，末位为数字或 X / the first 17 characters must be digits and the last a digit or X")
-	ErrResidentIDRegion = errors.New("身份证号地址码无效 / the region code (first 6 digits) is all zeros")
-	ErrResidentIDBirth  = errors.New("身份证号出生日期无效 / the birth date (digits 7–14) is not a real date between 1900-01-01 and today")
-	ErrResidentIDCheck  = errors.New("身份证号校验码不符 / the check character does not match: a digit was probably mistyped")
+	ErrResidentIDLength = problem.New(problem.ResidentIDLength)
+	ErrResidentIDChars  = problem.New(problem.ResidentIDChars)
+	ErrResidentIDRegion = problem.New(problem.ResidentIDRegion)
+	ErrResidentIDBirth  = problem.New(problem.ResidentIDBirth)
+	ErrResidentIDCheck  = problem.New(problem.ResidentIDCheck)
 )
 
 // residentIDWeights are the ISO 7064 MOD 11-2 weights 2^(17-i) mod 11 for

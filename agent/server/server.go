@@ -117,7 +117,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		return nil, err
 	}
 	apiSrv := &api.Server{Log: log, Ingest: a.Ingest, Sync: client, Devices: a.Devices, Logger: lg,
-		Sessions: staff.NewSessions(people), UI: ui.Handler()}
+		Sessions: staff.NewSessions(people, staff.WithLogger(lg)), UI: ui.Handler()}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow
 		wc.Keys, wc.Labels, wc.Scales, wc.HubNow, wc.Logger = cfg.Keys, a.Devices, a.Devices, client.HubNow, lg

@@ -10,6 +10,7 @@ import (
 
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/staff"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 type client struct {
@@ -79,8 +80,8 @@ func TestCounterWorkflowOverHTTP(t *testing.T) {
 	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "RB123456785GB", "phone": "13812345678", "shelf": "3", "layer": "2"}, &in); code != 201 || in.Parcel.Status != "in_stock" || !strings.HasPrefix(in.Parcel.PickupCode, "3-2-") {
 		t.Fatalf("inbound: %d %+v", code, in)
 	}
-	var e struct{ Error, Code string }
-	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "RB123456785GB", "phone": "13812345678"}, &e); code != 409 || e.Code != "duplicate" {
+	var e problem.Body
+	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "RB123456785GB", "phone": "13812345678"}, &e); code != 409 || e.Error.Code != "parcel.in_stock" {
 		t.Fatalf("second inbound: %d %+v", code, e)
 	}
 	var found struct{ Parcels []map[string]any }
@@ -106,10 +107,12 @@ func TestCounterWorkflowOverHTTP(t *testing.T) {
 		t.Fatalf("complaint: %d %+v", code, comp)
 	}
 	var st struct {
-		Error   string
+		problem.Body
+		State   string
 		Allowed []string
 	}
-	if code := c.do("POST", "/api/v1/complaints/"+comp.Complaint.ID+"/steps", map[string]string{"step": "close"}, &st); code != 409 || len(st.Allowed) == 0 || !strings.Contains(st.Error, "received") {
+	if code := c.do("POST", "/api/v1/complaints/"+comp.Complaint.ID+"/steps", map[string]string{"step": "close"}, &st); code != 409 || len(st.Allowed) == 0 || !strings.Contains(st.Error.Message, "received") ||
+		st.Error.Code != "step.not_allowed" || st.State != "received" {
 		t.Fatalf("illegal step: %d %+v", code, st)
 	}
 	if code := c.do("GET", "/api/v1/personal/parcel/RB123456785GB?field=phone", nil, &e); code != 403 {
@@ -133,8 +136,8 @@ func TestWorkflowNeedsKey(t *testing.T) {
 	var login struct{ Token string }
 	c.do("POST", "/api/v1/session", map[string]string{"staff_id": "c01", "pin": "1234"}, &login)
 	c.token = login.Token
-	var e struct{ Error, Code string }
-	if code := c.do("GET", "/api/v1/parcels", nil, &e); code != 503 || e.Code != "no_key" {
+	var e problem.Body
+	if code := c.do("GET", "/api/v1/parcels", nil, &e); code != 503 || e.Error.Code != "agent.no_key" {
 		t.Fatalf("%d %+v", code, e)
 	}
 }

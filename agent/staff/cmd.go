@@ -15,6 +15,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // EnvPIN is read by "staff add" when --pin is not given, so the PIN need
@@ -149,7 +150,7 @@ func openData(dir string, create bool) (*bbolt.DB, error) {
 	path := filepath.Join(dir, eventlog.FileName)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if !create {
-			return nil, fmt.Errorf("找不到数据文件 / no agent data file at %s: check --data", path)
+			return nil, problem.New(problem.StaffNoDataFile, "path", path)
 		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory %s: %w", dir, err)
@@ -157,7 +158,7 @@ func openData(dir string, create bool) (*bbolt.DB, error) {
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 200 * time.Millisecond})
 	if errors.Is(err, bbolt.ErrTimeout) {
-		return nil, fmt.Errorf("数据文件正被运行中的 yizhan-agent 使用 / %s is in use by a running yizhan-agent: stop the agent first, then run this again", path)
+		return nil, problem.Wrap(err, problem.StaffDataFileInUse, "path", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 type ctxKey struct{}
@@ -25,14 +27,6 @@ func FromContext(ctx context.Context) (Staff, bool) {
 	return st, ok
 }
 
-// apiError is the API's error body; fields in the order the docs show.
-type apiError struct {
-	Error string `json:"error"`
-	Code  string `json:"code"`
-}
-
-const msgLogIn = "请先登录 / log in first"
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -40,13 +34,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeErr(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, apiError{Error: msg, Code: code})
+// writeErr answers err in the one error shape (syncproto/problem).
+func writeErr(w http.ResponseWriter, err error) {
+	status, body := problem.Response(err)
+	writeJSON(w, status, body)
 }
 
 func unauthenticated(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="yizhan-agent"`)
-	writeErr(w, http.StatusUnauthorized, "unauthenticated", msgLogIn)
+	writeErr(w, problem.New(problem.AuthLoginRequired))
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header.
@@ -77,15 +73,8 @@ func (s *Sessions) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-func roleName(role string) string {
-	switch role {
-	case RoleSupervisor:
-		return "主管 / a supervisor"
-	case RoleClerk:
-		return "店员 / a clerk"
-	}
-	return role
-}
+// roleRequired is the refusal for a member without role.
+var roleRequired = map[string]problem.Code{RoleSupervisor: problem.AuthSupervisorRequired, RoleClerk: problem.AuthClerkRequired}
 
 // RequireRole lets a request through only if the staff member in its
 // context may act in role (a supervisor may act as a clerk). Put it inside
@@ -102,10 +91,7 @@ func RequireRole(role string, next http.Handler) http.Handler {
 			return
 		}
 		if !st.HasRole(role) {
-			zh, en, _ := strings.Cut(roleName(role), " / ")
-			writeErr(w, http.StatusForbidden, "forbidden", fmt.Sprintf(
-				"需要%s权限 / this needs %s; you are logged in as %s (%s): ask %s to log in and do it",
-				zh, en, st.ID, st.Role, en))
+			writeErr(w, problem.New(roleRequired[role], "staff", st.ID, "role", st.Role))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -129,6 +115,9 @@ type sessionResponse struct {
 // Routes mounts the session API on mux:
 //
 //	POST   /api/v1/session  {"staff_id","pin"} → 200 {"token","staff"}; 400, 401, 429 (locked, with Retry-After)
+//
+// Errors are the one shape of syncproto/problem.
+//
 //	DELETE /api/v1/session  → 204; logging out twice is fine; 401 without a token
 //	GET    /api/v1/session  → 200 {"staff"} or 401
 func (s *Sessions) Routes(mux *http.ServeMux) {
@@ -139,12 +128,12 @@ func (s *Sessions) Routes(mux *http.ServeMux) {
 
 func (s *Sessions) postSession(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10)).Decode(&req); err != nil {
-		writeErr(w, http.StatusBadRequest, "bad_request", `请求格式不对 / send JSON {"staff_id":"…","pin":"…"}`)
+	if err := problem.Decode(r.Body, 4<<10, &req); err != nil {
+		writeErr(w, err)
 		return
 	}
 	if strings.TrimSpace(req.StaffID) == "" || req.PIN == "" {
-		writeErr(w, http.StatusBadRequest, "bad_request", "请输入工号和 PIN / enter your staff id and PIN")
+		writeErr(w, problem.New(problem.StaffLoginMissing))
 		return
 	}
 	token, st, err := s.Login(req.StaffID, req.PIN)
@@ -155,13 +144,13 @@ func (s *Sessions) postSession(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &locked):
 		secs := math.Ceil(locked.Until.Sub(locked.Now).Seconds())
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(secs, 1))))
-		writeErr(w, http.StatusTooManyRequests, "locked", err.Error())
-	case errors.Is(err, ErrBadPIN):
-		writeErr(w, http.StatusBadRequest, "bad_request", err.Error())
-	case errors.Is(err, ErrBadCredentials):
-		writeErr(w, http.StatusUnauthorized, "bad_credentials", err.Error())
+		writeErr(w, err)
+	case errors.Is(err, ErrBadPIN), errors.Is(err, ErrBadCredentials):
+		writeErr(w, err)
 	default:
-		writeErr(w, http.StatusServiceUnavailable, "unavailable", "暂时无法登录 / could not check the PIN ("+err.Error()+"): try again; if it persists, run yizhan-agent doctor")
+		// A damaged record or a broken file: the words stay in the log.
+		s.logger.Warn("login could not check the PIN", "staff", req.StaffID, "err", err)
+		writeErr(w, problem.Wrap(err, problem.StaffLoginFailed))
 	}
 }
 

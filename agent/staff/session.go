@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -18,9 +19,10 @@ const maxSessions = 1024
 
 // Sessions are the logged-in staff, in memory. Safe for concurrent use.
 type Sessions struct {
-	store *Store
-	now   func() time.Time
-	idle  time.Duration
+	store  *Store
+	now    func() time.Time
+	idle   time.Duration
+	logger *slog.Logger
 
 	mu sync.Mutex
 	m  map[string]*session
@@ -32,10 +34,10 @@ type session struct {
 }
 
 // NewSessions returns an empty session table over store. It takes
-// WithIdleTimeout and WithClock.
+// WithIdleTimeout, WithClock and WithLogger.
 func NewSessions(store *Store, opts ...Option) *Sessions {
 	c := newConfig(opts)
-	return &Sessions{store: store, now: c.now, idle: c.idle, m: make(map[string]*session)}
+	return &Sessions{store: store, now: c.now, idle: c.idle, logger: c.logger, m: make(map[string]*session)}
 }
 
 // Login checks the PIN and opens a session. The token is 32 random bytes,

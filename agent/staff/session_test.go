@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 func newSessions(t *testing.T, opts ...Option) (*Sessions, *Store, *clock) {
@@ -149,7 +151,7 @@ func TestMiddlewareAndRoles(t *testing.T) {
 	mux.Handle("/super", ss.Middleware(RequireRole(RoleSupervisor, echo)))
 	mux.Handle("/bare", RequireRole(RoleClerk, echo)) // forgot the middleware
 
-	const unauth = `{"error":"请先登录 / log in first","code":"unauthenticated"}`
+	const unauth = `{"error":{"code":"auth.login_required","params":{},"message":"请先登录 / log in first"}}`
 	for _, tc := range []struct {
 		name, path, auth string
 		status           int
@@ -164,7 +166,7 @@ func TestMiddlewareAndRoles(t *testing.T) {
 		{"clerk route", "/clerk", "Bearer " + clerk, 200, "c01", ""},
 		{"supervisor on clerk route", "/clerk", "Bearer " + super, 200, "s01", ""},
 		{"supervisor route", "/super", "Bearer " + super, 200, "s01", ""},
-		{"clerk on supervisor route", "/super", "Bearer " + clerk, 403, "", "forbidden"},
+		{"clerk on supervisor route", "/super", "Bearer " + clerk, 403, "", "auth.supervisor_required"},
 		{"no middleware", "/bare", "Bearer " + clerk, 401, unauth, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -185,8 +187,8 @@ func TestMiddlewareAndRoles(t *testing.T) {
 				t.Error("401 without WWW-Authenticate")
 			}
 			if tc.code != "" {
-				var e apiError
-				if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Code != tc.code || !strings.Contains(e.Error, "主管") || !strings.Contains(e.Error, "supervisor") {
+				var e problem.Body
+				if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Code != tc.code || !strings.Contains(e.Error.Message, "主管") || !strings.Contains(e.Error.Message, "supervisor") {
 					t.Fatalf("body %s: want code %s and a 中文 / English message naming the role", body, tc.code)
 				}
 			}
@@ -239,7 +241,8 @@ func TestSessionRoutes(t *testing.T) {
 			t.Fatalf("status %d, want %d: %v", resp.StatusCode, status, m)
 		}
 		if code != "" {
-			if m["code"] != code || !strings.Contains(fmt.Sprint(m["error"]), " / ") {
+			e, _ := m["error"].(map[string]any)
+			if e["code"] != code || !strings.Contains(fmt.Sprint(e["message"]), " / ") {
 				t.Fatalf("body %v, want code %s with a 中文 / English error", m, code)
 			}
 		}
@@ -267,31 +270,32 @@ func TestSessionRoutes(t *testing.T) {
 	resp, m = do("DELETE", "", token) // logging out twice is fine
 	expect(resp, m, 204, "")
 	resp, m = do("GET", "", token)
-	expect(resp, m, 401, "unauthenticated")
+	expect(resp, m, 401, "auth.login_required")
 	resp, m = do("GET", "", "")
-	expect(resp, m, 401, "unauthenticated")
+	expect(resp, m, 401, "auth.login_required")
 	resp, m = do("DELETE", "", "")
-	expect(resp, m, 401, "unauthenticated")
+	expect(resp, m, 401, "auth.login_required")
 
-	for _, body := range []string{`not json`, `{"staff_id":"c01"}`, `{"pin":"1234"}`, `{"staff_id":"c01","pin":"12"}`} {
+	for body, code := range map[string]string{`not json`: "request.malformed", `{"staff_id":"c01"}`: "staff.login_missing",
+		`{"pin":"1234"}`: "staff.login_missing", `{"staff_id":"c01","pin":"12"}`: "staff.bad_pin", `{"staff_id":"c01","pin":"1234","pn":"1"}`: "request.unknown_field"} {
 		resp, m = do("POST", body, "")
-		expect(resp, m, 400, "bad_request")
+		expect(resp, m, 400, code)
 	}
 	resp, m = do("POST", `{"staff_id":"nobody","pin":"1234"}`, "")
-	expect(resp, m, 401, "bad_credentials")
+	expect(resp, m, 401, "staff.bad_credentials")
 
 	for range MaxFailures - 1 {
 		resp, m = do("POST", `{"staff_id":"s01","pin":"0000"}`, "")
-		expect(resp, m, 401, "bad_credentials")
+		expect(resp, m, 401, "staff.pin_wrong")
 	}
 	resp, m = do("POST", `{"staff_id":"s01","pin":"0000"}`, "")
-	expect(resp, m, 429, "locked")
+	expect(resp, m, 429, "staff.locked")
 	if got := resp.Header.Get("Retry-After"); got != "300" {
 		t.Fatalf("Retry-After %q, want 300", got)
 	}
 	c.Advance(2 * time.Minute)
 	resp, m = do("POST", `{"staff_id":"s01","pin":"1234"}`, "")
-	expect(resp, m, 429, "locked")
+	expect(resp, m, 429, "staff.locked")
 	if got := resp.Header.Get("Retry-After"); got != "180" {
 		t.Fatalf("Retry-After %q, want 180", got)
 	}

@@ -43,14 +43,16 @@ import (
 	"crypto/subtle"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 var (
@@ -90,35 +92,37 @@ const (
 	maxIterations = 10_000_000
 )
 
-// Errors; match them with errors.Is.
+// Errors; match them with errors.Is, which matches by catalog code (the
+// errors returned carry parameters these sentinels do not).
 var (
-	ErrBadCredentials = errors.New("工号或 PIN 不对 / wrong staff id or PIN: check both and try again")
-	ErrLocked         = errors.New("工号已锁定 / staff id is locked")
-	ErrNotFound       = errors.New("没有这个工号 / no such staff id")
-	ErrExists         = errors.New("工号已存在 / staff id already exists")
-	ErrBadPIN         = errors.New("PIN 应为 4–8 位数字 / a PIN is 4 to 8 digits: choose another")
-	ErrBadRole        = errors.New("角色只能是 clerk 或 supervisor / role must be clerk or supervisor")
-	ErrBadID          = errors.New("工号应为 1–32 个字母、数字、点、横线或下划线 / a staff id is 1 to 32 letters, digits, '.', '-' or '_'")
-	ErrBadName        = errors.New("姓名应为 1–32 个字 / a name is 1 to 32 characters, with no control characters")
+	ErrBadCredentials = problem.New(problem.StaffBadCredentials)
+	ErrLocked         = problem.New(problem.StaffLocked)
+	ErrNotFound       = problem.New(problem.StaffNotFound)
+	ErrExists         = problem.New(problem.StaffExists)
+	ErrBadPIN         = problem.New(problem.StaffBadPIN)
+	ErrBadRole        = problem.New(problem.StaffBadRole)
+	ErrBadID          = problem.New(problem.StaffBadID)
+	ErrBadName        = problem.New(problem.StaffBadName)
 )
 
-// LockedError says until when an id is locked. errors.Is(err, ErrLocked)
-// holds for it.
+// LockedError says until when an id is locked, for Retry-After.
+// errors.Is(err, ErrLocked) holds for it.
 type LockedError struct {
 	ID    string
 	Until time.Time
 	Now   time.Time // when the error was made, for "in 4m0s"
 }
 
-func (e *LockedError) Error() string {
-	left := e.Until.Sub(e.Now).Round(time.Second)
-	at := e.Until.Local().Format("15:04:05")
-	return fmt.Sprintf("工号 %s 已锁定，请在 %s 后再试 / staff id %s is locked after %d wrong PINs in a row: try again after %s (in %s)",
-		e.ID, at, e.ID, MaxFailures, at, left)
+// Problem is the error as the catalog words it.
+func (e *LockedError) Problem() *problem.Error {
+	return problem.New(problem.StaffLocked, "id", e.ID, "until", e.Until.Local().Format("15:04:05"),
+		"failures", MaxFailures, "left", e.Until.Sub(e.Now).Round(time.Second).String())
 }
 
-// Is makes errors.Is(err, ErrLocked) work.
-func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+func (e *LockedError) Error() string { return e.Problem().Error() }
+
+// Unwrap makes errors.Is(err, ErrLocked) and errors.As find the problem.
+func (e *LockedError) Unwrap() error { return e.Problem() }
 
 // Staff is a staff member as the API shows it.
 type Staff struct {
@@ -166,10 +170,11 @@ type config struct {
 	now        func() time.Time
 	iterations int
 	idle       time.Duration
+	logger     *slog.Logger
 }
 
 func newConfig(opts []Option) config {
-	c := config{now: time.Now, iterations: DefaultIterations, idle: DefaultIdle}
+	c := config{now: time.Now, iterations: DefaultIterations, idle: DefaultIdle, logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -183,6 +188,16 @@ func WithClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // MinIterations). PINs already stored keep the count they were made with.
 func WithIterations(n int) Option {
 	return func(c *config) { c.iterations = max(n, MinIterations) }
+}
+
+// WithLogger sets where Sessions log what they do not tell the client, such
+// as why a PIN could not be checked (Sessions only).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
 }
 
 // WithIdleTimeout sets how long a session lives without use (Sessions only).
@@ -218,7 +233,7 @@ func Open(db *bbolt.DB, opts ...Option) (*Store, error) {
 			return err
 		}
 		if v := meta.Get(keyVersion); len(v) == 8 && binary.BigEndian.Uint64(v) > schemaVersion {
-			return fmt.Errorf("员工数据版本过新 / the staff list has schema version %d, newer than this agent's %d: install the newer agent", binary.BigEndian.Uint64(v), schemaVersion)
+			return problem.New(problem.StaffSchemaNewer, "version", binary.BigEndian.Uint64(v), "supported", schemaVersion)
 		}
 		for _, b := range [][]byte{bucketMembers, bucketAttempts} {
 			if _, err := root.CreateBucketIfNotExists(b); err != nil {
@@ -268,7 +283,7 @@ func ValidPIN(pin string) error {
 // ValidRole checks a role name.
 func ValidRole(role string) error {
 	if role != RoleClerk && role != RoleSupervisor {
-		return fmt.Errorf("%w (got %q)", ErrBadRole, role)
+		return problem.New(problem.StaffBadRole, "role", role)
 	}
 	return nil
 }
@@ -314,7 +329,7 @@ func hashPIN(pin string, iter int) (pinHash, error) {
 // matches hashes pin as p was made and compares in constant time.
 func (p pinHash) matches(pin string) (bool, error) {
 	if p.Alg != pinAlg || p.Iter < 1 || p.Iter > maxIterations || len(p.Salt) == 0 || len(p.Hash) == 0 {
-		return false, fmt.Errorf("PIN 记录无法识别 / stored PIN record (%q, %d iterations) is not one this agent reads: remove the staff member and add them again", p.Alg, p.Iter)
+		return false, problem.New(problem.StaffPINRecord, "alg", p.Alg, "iter", p.Iter)
 	}
 	h, err := pbkdf2.Key(sha256.New, pin, p.Salt, p.Iter, len(p.Hash))
 	if err != nil {
@@ -341,7 +356,7 @@ func (s *Store) Add(id, name, role, pin string) error {
 		root := tx.Bucket(bucketRoot)
 		members := root.Bucket(bucketMembers)
 		if members.Get([]byte(id)) != nil {
-			return fmt.Errorf("%w: %s — remove it first or choose another id", ErrExists, id)
+			return problem.New(problem.StaffExists, "id", id)
 		}
 		if err := root.Bucket(bucketAttempts).Delete([]byte(id)); err != nil {
 			return err
@@ -358,7 +373,7 @@ func (s *Store) Remove(id string) error {
 		root := tx.Bucket(bucketRoot)
 		members := root.Bucket(bucketMembers)
 		if members.Get([]byte(id)) == nil {
-			return fmt.Errorf("%w: %s — see the list of staff", ErrNotFound, id)
+			return problem.New(problem.StaffNotFound, "id", id)
 		}
 		if err := root.Bucket(bucketAttempts).Delete([]byte(id)); err != nil {
 			return err
@@ -390,7 +405,7 @@ func (s *Store) Get(id string) (Staff, error) {
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		v := tx.Bucket(bucketRoot).Bucket(bucketMembers).Get([]byte(id))
 		if v == nil {
-			return fmt.Errorf("%w: %s", ErrNotFound, id)
+			return problem.New(problem.StaffNotFound, "id", id)
 		}
 		m, err := decodeMember([]byte(id), v)
 		st = m.staff()
@@ -485,7 +500,7 @@ func (s *Store) Check(id, pin string) (Staff, error) {
 			a = attempts{LockedUntil: now.Add(LockFor)}
 			result = &LockedError{ID: id, Until: a.LockedUntil, Now: now}
 		} else {
-			result = fmt.Errorf("%w (%d more wrong PINs lock this id for %s)", ErrBadCredentials, MaxFailures-a.Failures, LockFor)
+			result = problem.Wrap(ErrBadCredentials, problem.StaffPINWrong, "left", MaxFailures-a.Failures, "lock_for", LockFor.String())
 		}
 		b, err := json.Marshal(a)
 		if err != nil {
@@ -514,7 +529,7 @@ func getAttempts(tx *bbolt.Tx, id string) attempts {
 func decodeMember(k, v []byte) (member, error) {
 	var m member
 	if err := json.Unmarshal(v, &m); err != nil {
-		return m, fmt.Errorf("员工记录损坏 / staff record %q is damaged (%v): remove it and add the staff member again", k, err)
+		return m, fmt.Errorf("%w: %w", problem.New(problem.StaffRecordDamaged, "id", string(k)), err)
 	}
 	return m, nil
 }

@@ -29,6 +29,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 //go:embed static
@@ -105,10 +107,8 @@ func Handler() http.Handler {
 }
 
 func notFoundAPI(w http.ResponseWriter, r *http.Request) {
+	status, body := problem.Response(problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	_ = json.NewEncoder(w).Encode(map[string]string{
-		"error": "接口不存在 / no such API route: " + r.Method + " " + r.URL.Path,
-		"code":  "no_route",
-	})
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
 }

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 func get(t *testing.T, h http.Handler, method, path string) *http.Response {
@@ -99,11 +101,11 @@ func TestAPIPathsAnswerJSON404(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", resp.StatusCode)
 	}
-	var body struct{ Error, Code string }
+	var body problem.Body
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatalf("body is not JSON: %v", err)
 	}
-	if body.Code != "no_route" || !strings.Contains(body.Error, "/api/v1/notices") {
+	if body.Error.Code != "api.no_route" || !strings.Contains(body.Error.Message, "/api/v1/notices") || body.Error.Params["path"] != "/api/v1/notices" {
 		t.Errorf("body %+v", body)
 	}
 }

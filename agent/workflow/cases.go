@@ -12,6 +12,7 @@ import (
 
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // ---- exceptions ----------------------------------------------------------
@@ -37,13 +38,13 @@ type ReportReq struct {
 func (s *Service) ReportException(ctx context.Context, a Actor, r ReportReq) (lifecycle.Exception, error) {
 	r.Waybill = strings.TrimSpace(r.Waybill)
 	if r.Waybill == "" {
-		return lifecycle.Exception{}, bad("请填写运单号 / give the waybill")
+		return lifecycle.Exception{}, problem.New(problem.ExceptionWaybillRequired)
 	}
 	if !slices.Contains(lifecycle.ExceptionKinds, r.Kind) {
-		return lifecycle.Exception{}, bad("异常类型无效 / kind %q is not one of %v", r.Kind, lifecycle.ExceptionKinds)
+		return lifecycle.Exception{}, problem.New(problem.ExceptionBadKind, "kind", r.Kind, "allowed", lifecycle.ExceptionKinds)
 	}
 	if len(r.Photos) > MaxPhotos {
-		return lifecycle.Exception{}, bad("最多 %d 张照片 / at most %d photos", MaxPhotos, MaxPhotos)
+		return lifecycle.Exception{}, problem.New(problem.PhotoTooMany, "max", MaxPhotos)
 	}
 	if r.Owner == "" {
 		r.Owner = a.ID
@@ -52,7 +53,7 @@ func (s *Service) ReportException(ctx context.Context, a Actor, r ReportReq) (li
 	blobs := map[string][]byte{}
 	for _, ph := range r.Photos {
 		if len(ph) > MaxPhotoBytes {
-			return lifecycle.Exception{}, bad("照片超过 %d MiB / a photo is larger than %d MiB", MaxPhotoBytes>>20, MaxPhotoBytes>>20)
+			return lifecycle.Exception{}, problem.New(problem.PhotoTooLarge, "max_mib", MaxPhotoBytes>>20)
 		}
 		typ, err := detectImage(ph)
 		if err != nil {
@@ -98,7 +99,7 @@ func (s *Service) Photo(sha string) ([]byte, error) {
 		return nil
 	})
 	if err == nil && len(out) == 0 {
-		err = &NotFound{What: "照片 / photo " + sha}
+		err = problem.New(problem.PhotoNotFound, "sha", sha)
 	}
 	return out, err
 }
@@ -108,7 +109,7 @@ func (s *Service) Exception(id string) (lifecycle.Exception, error) {
 	var x lifecycle.Exception
 	ok, err := s.read(lifecycle.KindException, id, &x)
 	if err == nil && !ok {
-		err = &NotFound{What: "异常件 / exception " + id}
+		err = problem.New(problem.ExceptionNotFound, "id", id)
 	}
 	return x, err
 }
@@ -167,14 +168,14 @@ func (s *Service) NewComplaint(ctx context.Context, a Actor, r ComplaintReq) (Co
 	rec := lifecycle.ComplaintReceivedV1{Channel: r.Channel, Type: r.Type, Category: r.Category, Severity: r.Severity,
 		Waybill: strings.TrimSpace(r.Waybill), Text: strings.TrimSpace(r.Text), NoticeID: r.NoticeID, Owner: a.ID, At: s.now()}
 	if err := lifecycle.CheckNew(rec); err != nil {
-		return ComplaintView{}, 0, &InputError{Msg: err.Error()}
+		return ComplaintView{}, 0, err
 	}
 	if len(rec.Text) > 4000 {
-		return ComplaintView{}, 0, bad("内容过长 / the text is longer than 4000 bytes")
+		return ComplaintView{}, 0, problem.New(problem.ComplaintTextTooLong, "max", 4000)
 	}
 	if phone := pii.NormalizePhone(r.Phone); phone != "" {
 		if err := pii.ValidPhone(phone); err != nil {
-			return ComplaintView{}, 0, &InputError{Msg: err.Error()}
+			return ComplaintView{}, 0, err
 		}
 		rec.PhoneSealed, rec.CustomerMasked, rec.Customer = s.cfg.Keys.Seal("phone", phone), pii.MaskPhone(phone), s.cfg.Keys.CustomerID(phone)
 	}
@@ -208,7 +209,7 @@ func (s *Service) Complaint(id string) (ComplaintView, error) {
 	var c lifecycle.Complaint
 	ok, err := s.read(lifecycle.KindComplaint, id, &c)
 	if err == nil && !ok {
-		err = &NotFound{What: "投诉 / complaint " + id}
+		err = problem.New(problem.ComplaintNotFound, "id", id)
 	}
 	return s.view(c), err
 }
@@ -278,7 +279,7 @@ func (s *Service) AckNotice(ctx context.Context, a Actor, id string) (lifecycle.
 		return n, err
 	}
 	if !ok || !n.Published {
-		return n, &NotFound{What: "通告 / notice " + id}
+		return n, problem.New(problem.NoticeNotFound, "id", id)
 	}
 	if _, err := s.append(ctx, a, lifecycle.NoticeAcknowledged, id, lifecycle.NoticeAckV1{Staff: a.ID, At: s.now()}); err != nil {
 		return n, err
@@ -293,7 +294,7 @@ func (s *Service) AckNotice(ctx context.Context, a Actor, id string) (lifecycle.
 // as an audit event before answering.
 func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (string, error) {
 	if a.Role != "supervisor" {
-		return "", &Forbidden{Msg: "仅主管可查看完整信息 / only a supervisor may see the full value"}
+		return "", problem.New(problem.PersonalSupervisor)
 	}
 	var sealed string
 	switch kind {
@@ -310,10 +311,10 @@ func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (
 		}
 		sealed = map[string]string{"phone": c.PhoneSealed}[field]
 	default:
-		return "", bad("未知类型 / unknown kind %q", kind)
+		return "", problem.New(problem.PersonalUnknownKind, "kind", kind)
 	}
 	if sealed == "" {
-		return "", &NotFound{What: field}
+		return "", problem.New(problem.PersonalFieldMissing, "field", field)
 	}
 	plain, err := s.cfg.Keys.Open(field, sealed)
 	if err != nil {
@@ -324,8 +325,3 @@ func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (
 	}
 	return plain, nil
 }
-
-// Forbidden is a step the staff member's role does not allow.
-type Forbidden struct{ Msg string }
-
-func (e *Forbidden) Error() string { return e.Msg }

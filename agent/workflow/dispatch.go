@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // DayEnd is when a courier's parcels still out count as open at day end,
@@ -32,7 +33,7 @@ func (s *Service) Dispatch(ctx context.Context, a Actor, r DispatchReq) (Batch, 
 		sig.Signer = strings.TrimSpace(r.Courier)
 	}
 	if sig.Signer == a.ID {
-		return Batch{}, bad("须由快递员本人签字 / the courier signs, not the clerk")
+		return Batch{}, problem.New(problem.DispatchCourierSigns)
 	}
 	var ws []string
 	for _, w := range r.Waybills {
@@ -43,7 +44,7 @@ func (s *Service) Dispatch(ctx context.Context, a Actor, r DispatchReq) (Batch, 
 	out := lifecycle.DispatchOutV1{Courier: strings.TrimSpace(r.Courier), CourierName: strings.TrimSpace(r.CourierName),
 		Day: s.day(), Waybills: ws, Signature: sig, Staff: a.ID, At: s.now()}
 	if err := lifecycle.CheckDispatch(out); err != nil {
-		return Batch{}, &InputError{Msg: err.Error()}
+		return Batch{}, err
 	}
 	for _, w := range ws {
 		p, err := s.Parcel(w)
@@ -69,7 +70,7 @@ func (s *Service) Batch(id string) (Batch, error) {
 	var b Batch
 	ok, err := s.read(lifecycle.KindDispatch, id, &b)
 	if err == nil && !ok {
-		err = &NotFound{What: "派送批次 / dispatch batch " + id}
+		err = problem.New(problem.DispatchNotFound, "id", id)
 	}
 	return b, err
 }
@@ -118,7 +119,7 @@ func (s *Service) ReturnUndelivered(ctx context.Context, a Actor, waybill string
 		Note: strings.TrimSpace(r.Note), Staff: a.ID, At: s.now()}
 	record := func() error {
 		if err := lifecycle.CheckReturned(ret); err != nil {
-			return &InputError{Msg: err.Error()}
+			return err
 		}
 		_, err := s.append(ctx, a, lifecycle.DispatchReturned, waybill, ret)
 		return err
@@ -154,7 +155,7 @@ func (s *Service) Delivered(ctx context.Context, a Actor, waybill string, proof 
 	}
 	d := lifecycle.DispatchDeliveredV1{Batch: p.Batch, Courier: p.Courier, Proof: sig, At: s.now()}
 	if err := lifecycle.CheckDelivered(d); err != nil {
-		return p, &InputError{Msg: err.Error()}
+		return p, err
 	}
 	if _, err := s.append(ctx, a, lifecycle.DispatchDelivered, waybill, d); err != nil {
 		return p, err

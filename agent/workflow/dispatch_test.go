@@ -2,12 +2,12 @@ package workflow
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 func TestDispatchDeliverReturn(t *testing.T) {
@@ -42,8 +42,7 @@ func TestDispatchDeliverReturn(t *testing.T) {
 	if found, _ := f.svc.Find("", "", "1111"); len(found) != 1 {
 		t.Fatalf("only the parcel still in stock should be found by phone, got %d", len(found))
 	}
-	var dup *lifecycle.DuplicateError
-	if _, err := f.svc.Dispatch(ctx, f.clerk, DispatchReq{Courier: "K-08", Waybills: ws[:1], Signature: SignatureReq{Signer: "K-08", Confirmation: "ok"}}); !errors.As(err, &dup) {
+	if _, err := f.svc.Dispatch(ctx, f.clerk, DispatchReq{Courier: "K-08", Waybills: ws[:1], Signature: SignatureReq{Signer: "K-08", Confirmation: "ok"}}); !problem.Is(err, problem.ParcelOutForDelivery) {
 		t.Fatalf("second dispatch of a parcel out: %v", err)
 	}
 	if p, err = f.svc.Delivered(ctx, f.clerk, ws[0], SignatureReq{Signer: "recipient", SVG: sig}); err != nil || p.State != lifecycle.ParcelStateDelivered {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // MaxHandoverSignatureBytes bounds each of the two signatures on a handover;
@@ -21,7 +22,7 @@ func (s *Service) Manifest(id string) (lifecycle.Manifest, error) {
 	var m lifecycle.Manifest
 	ok, err := s.read(lifecycle.KindManifest, id, &m)
 	if err == nil && (!ok || m.Revision == 0) {
-		err = &NotFound{What: "派件清单 / manifest " + id}
+		err = problem.New(problem.ManifestNotFound, "id", id)
 	}
 	return m, err
 }
@@ -50,7 +51,7 @@ func (s *Service) Handover(id string) (lifecycle.Handover, error) {
 		return nil
 	})
 	if err == nil && h.State == "" {
-		err = &NotFound{What: "交接 / handover " + id}
+		err = problem.New(problem.HandoverNotFound, "id", id)
 	}
 	return h, err
 }
@@ -65,11 +66,11 @@ func (s *Service) Handovers(n int) ([]lifecycle.Handover, error) {
 func (s *Service) OpenHandover(ctx context.Context, a Actor, courier string, manifests []string) (lifecycle.Handover, error) {
 	courier = strings.TrimSpace(courier)
 	if courier == "" {
-		return lifecycle.Handover{}, bad("请填写快递员 / name the courier")
+		return lifecycle.Handover{}, problem.New(problem.HandoverCourier)
 	}
 	for _, m := range manifests {
 		if _, err := s.Manifest(m); err != nil {
-			return lifecycle.Handover{}, bad("本网点尚未收到清单 %s / manifest %s has not reached this outlet yet: sync, or open without it", m, m)
+			return lifecycle.Handover{}, problem.Wrap(err, problem.ManifestNotReceived, "id", m)
 		}
 	}
 	id := newID()
@@ -111,7 +112,7 @@ func (r SignatureReq) signature() (lifecycle.Signature, error) {
 	sig := lifecycle.Signature{Signer: strings.TrimSpace(r.Signer), Confirmation: strings.TrimSpace(r.Confirmation)}
 	if r.SVG != "" {
 		if len(r.SVG) > MaxHandoverSignatureBytes {
-			return sig, bad("签名过大 / a signature is larger than %d KiB: clear and sign again", MaxHandoverSignatureBytes>>10)
+			return sig, problem.New(problem.SignatureTooLarge, "max_kib", MaxHandoverSignatureBytes>>10)
 		}
 		if err := checkSignature(r.SVG); err != nil {
 			return sig, err
@@ -139,14 +140,14 @@ func (s *Service) CloseHandover(ctx context.Context, a Actor, id string, courier
 		return lifecycle.Handover{}, err
 	}
 	if ks.Signer != a.ID {
-		return lifecycle.Handover{}, bad("网点签字须由当前登录员工完成 / the outlet's signature must be the logged-in staff member's")
+		return lifecycle.Handover{}, problem.New(problem.HandoverClerkSigner)
 	}
 	h, err := s.Handover(id)
 	if err != nil {
 		return h, err
 	}
 	if cs.Signer == ks.Signer {
-		return h, bad("快递员与店员须分别签字 / the courier and the clerk sign separately")
+		return h, problem.New(problem.HandoverSameSigner)
 	}
 	closed := lifecycle.HandoverClosedV1{Courier: cs, Clerk: ks, At: s.now()}
 	if err := h.CheckClose(closed); err != nil {
@@ -181,10 +182,7 @@ func (s *Service) raiseHandoverExceptions(ctx context.Context, id string) error 
 	})
 }
 
-func isDuplicate(err error) bool {
-	_, ok := err.(*lifecycle.DuplicateError)
-	return ok
-}
+func isDuplicate(err error) bool { return problem.Is(err, problem.ExceptionReported) }
 
 // sweepHandovers finishes sessions closed before a crash let their
 // exceptions be raised.

@@ -2,7 +2,7 @@ package workflow
 
 import (
 	"context"
-	"errors"
+	"maps"
 	"slices"
 	"strings"
 
@@ -10,11 +10,14 @@ import (
 
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/tariff"
 )
 
 // Weigher reads a stable weight from a named counter scale.
 type Weigher interface {
+	// StableGrams's errors should be catalog codes (scale.unstable…);
+	// another error is reported as scale.failed.
 	StableGrams(ctx context.Context, scale string) (int64, error)
 }
 
@@ -60,7 +63,7 @@ type SendReq struct {
 func (s *Service) Tariff() (TariffState, error) {
 	ts, err := list(s, lifecycle.KindTariff, 1, func(t *TariffState) bool { return t.Published })
 	if err != nil || len(ts) == 0 {
-		return TariffState{}, errors.Join(err, bad("尚未收到价目表，暂不能收寄 / no tariff from head office yet: connect to sync before sending"))
+		return TariffState{}, problem.Wrap(err, problem.SendingNoTariff)
 	}
 	return ts[0], nil
 }
@@ -69,7 +72,7 @@ func (s *Service) Tariff() (TariffState, error) {
 func (s *Service) Prohibited() (ProhibitedState, error) {
 	ls, err := list(s, lifecycle.KindProhibited, 1, func(l *ProhibitedState) bool { return l.Published })
 	if err != nil || len(ls) == 0 {
-		return ProhibitedState{}, errors.Join(err, bad("尚未收到禁限寄清单，暂不能收寄 / no prohibited-items list from head office yet: connect to sync before sending"))
+		return ProhibitedState{}, problem.Wrap(err, problem.SendingNoProhibited)
 	}
 	return ls[0], nil
 }
@@ -90,17 +93,20 @@ func (s *Service) Quote(ctx context.Context, r SendReq) (tariff.Quotation, strin
 	grams, from := r.WeightGrams, "manual"
 	if r.Scale != "" {
 		if s.cfg.Scales == nil {
-			return tariff.Quotation{}, "", 0, "", bad("未配置电子秤 / no scale is configured")
+			return tariff.Quotation{}, "", 0, "", problem.New(problem.ScaleNotConfigured)
 		}
 		if grams, err = s.cfg.Scales.StableGrams(ctx, r.Scale); err != nil {
-			return tariff.Quotation{}, "", 0, "", &InputError{Msg: err.Error()}
+			if problem.As(err) == nil {
+				err = problem.Wrap(err, problem.ScaleFailed, "scale", r.Scale)
+			}
+			return tariff.Quotation{}, "", 0, "", err
 		}
 		from = r.Scale
 	}
 	q, err := tariff.Quote(t.Tariff, tariff.Parcel{WeightGrams: grams, LengthCm: r.LengthCm, WidthCm: r.WidthCm, HeightCm: r.HeightCm,
 		DestCode: r.Recipient.DestCode, DeclaredFen: r.DeclaredFen, Insured: r.Insured})
 	if err != nil {
-		return q, "", 0, "", &InputError{Msg: err.Error()}
+		return q, "", 0, "", err
 	}
 	return q, t.Version, grams, from, nil
 }
@@ -116,14 +122,14 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 	switch r.SenderIDType {
 	case "resident_id":
 		if err := pii.ValidResidentID(idn); err != nil {
-			return sh, 0, &InputError{Msg: err.Error()}
+			return sh, 0, err
 		}
 	case "passport", "other":
 		if len(idn) < 5 || len(idn) > 32 {
-			return sh, 0, bad("证件号码长度不对 / the document number must be 5-32 characters")
+			return sh, 0, problem.New(problem.SendingIDLength)
 		}
 	default:
-		return sh, 0, bad("须实名登记寄件人证件 / register the sender's identity document: type one of %v", lifecycle.IDTypes)
+		return sh, 0, problem.New(problem.SendingIDType, "allowed", lifecycle.IDTypes)
 	}
 	sender, err := s.party(r.Sender, false)
 	if err != nil {
@@ -135,10 +141,10 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 	}
 	advice, ok := PackagingAdvice[r.ItemType]
 	if !ok {
-		return sh, 0, bad("物品类型无效 / item type must be one of documents, clothing, electronics, fragile, food, cosmetics, other")
+		return sh, 0, problem.New(problem.SendingItemType, "allowed", slices.Sorted(maps.Keys(PackagingAdvice)))
 	}
 	if strings.TrimSpace(r.Items) == "" {
-		return sh, 0, bad("请填写内件品名 / describe the contents")
+		return sh, 0, problem.New(problem.SendingItemsRequired)
 	}
 	// The prohibited-items checklist (禁限寄物品) must be the version in
 	// force and confirmed item by item.
@@ -147,11 +153,11 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 		return sh, 0, err
 	}
 	if r.ProhibitedVersion != pl.Version {
-		return sh, 0, bad("禁限寄清单已更新为 %s，请重新确认 / the prohibited-items list is now version %s: confirm it again", pl.Version, pl.Version)
+		return sh, 0, problem.New(problem.SendingListChanged, "version", pl.Version)
 	}
 	for _, it := range pl.Items {
 		if !slices.Contains(r.ProhibitedChecked, it.Code) {
-			return sh, 0, bad("未确认禁限寄项目：%s / not confirmed absent: %s", it.Name, it.Name)
+			return sh, 0, problem.New(problem.SendingNotConfirmed, "item", it.Name)
 		}
 	}
 	q, version, grams, from, err := s.Quote(ctx, r)
@@ -165,7 +171,7 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 	}
 	number, err := stock.NextNumber()
 	if err != nil {
-		return sh, 0, &InputError{Msg: err.Error()}
+		return sh, 0, err
 	}
 	if _, err := s.append(ctx, a, lifecycle.WaybillIssued, s.log.Outlet(), lifecycle.WaybillIssuedV1{Number: number, At: s.now()}); err != nil {
 		return sh, 0, err
@@ -194,17 +200,17 @@ func (s *Service) party(p PartyReq, recipient bool) (lifecycle.PartyV1, error) {
 	name := strings.TrimSpace(p.Name)
 	phone := pii.NormalizePhone(p.Phone)
 	if name == "" {
-		return lifecycle.PartyV1{}, bad("请填写姓名 / give the name")
+		return lifecycle.PartyV1{}, problem.New(problem.SendingNameRequired)
 	}
 	if err := pii.ValidPhone(phone); err != nil {
-		return lifecycle.PartyV1{}, &InputError{Msg: err.Error()}
+		return lifecycle.PartyV1{}, err
 	}
 	out := lifecycle.PartyV1{NameSealed: s.cfg.Keys.Seal("name", name), NameMasked: pii.MaskName(name),
 		PhoneSealed: s.cfg.Keys.Seal("phone", phone), PhoneMasked: pii.MaskPhone(phone), Customer: s.cfg.Keys.CustomerID(phone)}
 	if recipient {
 		out.Address, out.DestCode = strings.TrimSpace(p.Address), strings.TrimSpace(p.DestCode)
 		if out.Address == "" || out.DestCode == "" {
-			return out, bad("请填写收件地址与目的地 / give the recipient's address and destination code")
+			return out, problem.New(problem.SendingAddress)
 		}
 	}
 	return out, nil
@@ -248,7 +254,7 @@ func (s *Service) Shipment(number string) (lifecycle.ShipmentV1, error) {
 	var sh lifecycle.ShipmentV1
 	ok, err := s.read(lifecycle.KindShipment, number, &sh)
 	if err == nil && (!ok || sh.Number == "") {
-		err = &NotFound{What: "运单 / waybill " + number}
+		err = problem.New(problem.ShipmentNotFound, "number", number)
 	}
 	return sh, err
 }

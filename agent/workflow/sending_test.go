@@ -3,7 +3,6 @@ package workflow
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/tariff"
 )
 
@@ -19,7 +19,7 @@ type fixedScale struct{ grams int64 }
 
 func (f fixedScale) StableGrams(context.Context, string) (int64, error) {
 	if f.grams == 0 {
-		return 0, errors.New("重量不稳定 / weight not stable")
+		return 0, problem.New(problem.ScaleUnstable)
 	}
 	return f.grams, nil
 }
@@ -70,8 +70,7 @@ func TestSendAtCounter(t *testing.T) {
 			r := sendReq()
 			mod(&r)
 			before := f.log.Counters().LastSeq
-			var ie *InputError
-			if _, _, err := f.svc.Send(ctx, f.clerk, r); !errors.As(err, &ie) {
+			if _, _, err := f.svc.Send(ctx, f.clerk, r); problem.As(err) == nil || problem.CodeOf(err).Class() != problem.Invalid {
 				t.Fatalf("accepted or wrong error: %v", err)
 			}
 			if f.log.Counters().LastSeq != before {

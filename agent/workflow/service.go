@@ -28,6 +28,7 @@ import (
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Actor is the logged-in staff member taking a step.
@@ -63,11 +64,6 @@ type Service struct {
 	cfg Config
 	lg  *slog.Logger
 }
-
-// InputError is bad input; nothing was saved.
-type InputError = ingest.InputError
-
-func bad(format string, args ...any) error { return &InputError{Msg: fmt.Sprintf(format, args...)} }
 
 // New returns a Service. The log must have been opened with Projector().
 func New(log *eventlog.Log, cfg Config) (*Service, error) {
@@ -122,11 +118,6 @@ func (s *Service) read(kind, id string, v any) (bool, error) {
 	return found, err
 }
 
-// NotFound is an unknown parcel, exception, complaint or notice.
-type NotFound struct{ What string }
-
-func (e *NotFound) Error() string { return "未找到 / not found: " + e.What }
-
 // ---- parcels -------------------------------------------------------------
 
 // InboundReq is a parcel arriving at the counter.
@@ -148,7 +139,7 @@ func (s *Service) Inbound(ctx context.Context, a Actor, r InboundReq) (lifecycle
 	waybill := res.Waybill
 	phone := pii.NormalizePhone(r.Phone)
 	if err := pii.ValidPhone(phone); err != nil {
-		return lifecycle.Parcel{}, 0, &InputError{Msg: err.Error()}
+		return lifecycle.Parcel{}, 0, err
 	}
 	var cur lifecycle.Parcel
 	if _, err := s.read(lifecycle.KindParcel, waybill, &cur); err != nil {
@@ -210,7 +201,7 @@ func (s *Service) Shelve(ctx context.Context, a Actor, waybill, shelf, layer str
 // instant; then another number is tried.
 func (s *Service) withFreeCode(shelf, layer string, record func(code string) error) error {
 	if !shelfPart(shelf) || !shelfPart(layer) {
-		return bad("货架与层须为 1–3 位字母或数字 / shelf and layer must be 1-3 letters or digits")
+		return problem.New(problem.ShelfBadPlace)
 	}
 	for try := 0; try < 20; try++ {
 		n, err := rand.Int(rand.Reader, big.NewInt(10000))
@@ -225,7 +216,7 @@ func (s *Service) withFreeCode(shelf, layer string, record func(code string) err
 			return err
 		}
 	}
-	return bad("货架 %s 层 %s 已满，换一层 / shelf %s layer %s has no free pickup number: use another layer", shelf, layer, shelf, layer)
+	return problem.New(problem.ShelfFull, "shelf", shelf, "layer", layer)
 }
 
 func shelfPart(s string) bool {
@@ -280,7 +271,7 @@ func (s *Service) Parcel(waybill string) (lifecycle.Parcel, error) {
 	var p lifecycle.Parcel
 	ok, err := s.read(lifecycle.KindParcel, waybill, &p)
 	if err == nil && !ok {
-		err = &NotFound{What: "运单 / waybill " + waybill}
+		err = problem.New(problem.ParcelNotFound, "waybill", waybill)
 	}
 	return p, err
 }
@@ -347,10 +338,10 @@ func (s *Service) Pickup(ctx context.Context, a Actor, waybill string, r PickupR
 		return p, err
 	}
 	if strings.TrimSpace(r.Code) != p.PickupCode {
-		return p, bad("取件码不符 / the pickup code does not match this parcel")
+		return p, problem.New(problem.PickupCodeMismatch)
 	}
 	if !slices.Contains(lifecycle.IDChecks, r.IDCheck) {
-		return p, bad("请选择核验方式 / choose how identity was checked: %v", lifecycle.IDChecks)
+		return p, problem.New(problem.PickupIDCheck, "allowed", lifecycle.IDChecks)
 	}
 	switch r.Signer {
 	case "recipient":
@@ -358,13 +349,13 @@ func (s *Service) Pickup(ctx context.Context, a Actor, waybill string, r PickupR
 	case "agent":
 		name := strings.TrimSpace(r.AgentName)
 		if name == "" {
-			return p, bad("代收须填写代收人姓名 / a named agent must give their name")
+			return p, problem.New(problem.PickupAgentName)
 		}
 		if strings.EqualFold(name, a.ID) || (a.Name != "" && name == a.Name) {
-			return p, bad("工作人员不得代客户签收 / staff may never sign on a customer's behalf")
+			return p, problem.New(problem.PickupStaffSigner)
 		}
 	default:
-		return p, bad("签收人须为收件人或代收人 / the signer must be the recipient or a named agent; staff may never sign")
+		return p, problem.New(problem.PickupBadSigner)
 	}
 	pu := lifecycle.PickupV1{IDCheck: r.IDCheck, Signer: r.Signer, AgentName: r.AgentName, Staff: a.ID, At: s.now()}
 	switch {
@@ -377,7 +368,7 @@ func (s *Service) Pickup(ctx context.Context, a Actor, waybill string, r PickupR
 	case strings.TrimSpace(r.Confirmation) != "":
 		pu.Confirmation = strings.TrimSpace(r.Confirmation)
 	default:
-		return p, bad("须签名或明确确认 / a signature or an explicit confirmation is required")
+		return p, problem.New(problem.PickupNoProof)
 	}
 	if _, err := s.append(ctx, a, lifecycle.ParcelPickedUp, waybill, pu); err != nil {
 		return p, err
@@ -394,7 +385,7 @@ func (s *Service) Refuse(ctx context.Context, a Actor, waybill, reason string) (
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return p, bad("请填写拒收原因 / give the reason for refusing")
+		return p, problem.New(problem.ParcelRefuseReason)
 	}
 	if err := p.Check(lifecycle.ParcelRefused); err != nil {
 		return p, err
@@ -481,6 +472,6 @@ func detectImage(b []byte) (string, error) {
 	case "image/jpeg", "image/png":
 		return t, nil
 	default:
-		return "", bad("照片须为 JPEG 或 PNG / photos must be JPEG or PNG, got %s", t)
+		return "", problem.New(problem.PhotoBadType, "type", t)
 	}
 }

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // checkSignature accepts a small SVG of strokes: an <svg> root holding only
 // paths, polylines, lines and groups, and nothing that can run or fetch.
 func checkSignature(svg string) error {
 	if len(svg) > MaxSignatureBytes {
-		return bad("签名过大 / the signature is larger than %d KiB: clear and sign again", MaxSignatureBytes>>10)
+		return problem.New(problem.SignatureTooLarge, "max_kib", MaxSignatureBytes>>10)
 	}
 	d := xml.NewDecoder(strings.NewReader(svg))
 	depth, strokes := 0, 0
@@ -21,35 +23,35 @@ func checkSignature(svg string) error {
 			break
 		}
 		if err != nil {
-			return bad("签名格式错误 / the signature is not valid SVG: %v", err)
+			return problem.Wrap(err, problem.SignatureBadSVG, "detail", err.Error())
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			name := t.Name.Local
 			if depth == 0 && name != "svg" {
-				return bad("签名须为 SVG / the signature must be an <svg>")
+				return problem.New(problem.SignatureNotSVG)
 			}
 			switch name {
 			case "svg", "g":
 			case "path", "polyline", "line":
 				strokes++
 			default:
-				return bad("签名含不允许的元素 <%s> / the signature may hold strokes only", name)
+				return problem.New(problem.SignatureElement, "element", name)
 			}
 			for _, a := range t.Attr {
 				if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") || strings.Contains(strings.ToLower(a.Value), "javascript:") || a.Name.Local == "href" {
-					return bad("签名含不允许的属性 / the signature may hold strokes only")
+					return problem.New(problem.SignatureContent)
 				}
 			}
 			depth++
 		case xml.EndElement:
 			depth--
 		case xml.ProcInst, xml.Directive:
-			return bad("签名含不允许的内容 / the signature may hold strokes only")
+			return problem.New(problem.SignatureContent)
 		}
 	}
 	if strokes == 0 {
-		return bad("签名为空 / the signature is empty: please sign")
+		return problem.New(problem.SignatureEmpty)
 	}
 	return nil
 }

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Buckets this package owns in the agent's data file. Change this drawing
@@ -104,8 +104,8 @@ func getState(tx *bolt.Tx, kind, id string, v any) (bool, error) {
 }
 
 // ErrCodeTaken is a pickup code another parcel in stock already has; the
-// caller picks another number.
-var ErrCodeTaken = errors.New("取件码已被占用 / pickup code taken")
+// caller picks another number. errors.Is matches it by code.
+var ErrCodeTaken = problem.New(problem.ShelfCodeTaken)
 
 // projector keeps the workflow buckets in step with the log: it is both the
 // event log's Projector (events recorded here) and the sync client's
@@ -257,7 +257,7 @@ func checkLocal(tx *bolt.Tx, t target, ev *syncproto.Event, evs []syncproto.Even
 		return err
 	}
 	if w := tx.Bucket(bucketCodes).Get([]byte(code.Code)); code.Code != "" && w != nil && string(w) != t.id {
-		return ErrCodeTaken
+		return problem.New(problem.ShelfCodeTaken, "code", code.Code)
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 const sig = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100"><path d="M10 10 L50 60 L90 20"/></svg>`
@@ -86,6 +87,11 @@ func isKind[T error](err error) bool {
 	return errors.As(err, &target)
 }
 
+// isClass reports whether err is a catalog error of class c.
+func isClass(err error, c problem.Class) bool {
+	return problem.As(err) != nil && problem.CodeOf(err).Class() == c
+}
+
 func TestParcelInAndOut(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
@@ -96,13 +102,13 @@ func TestParcelInAndOut(t *testing.T) {
 	if p.State != lifecycle.ParcelStateInStock || !strings.HasPrefix(p.PickupCode, "3-2-") || p.PhoneMasked != "138****5678" || job != 1 || p.Notified != 1 {
 		t.Fatalf("after inbound: %+v job %d", p, job)
 	}
-	if _, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "RB123456785GB", Phone: "13812345678"}); !isKind[*lifecycle.DuplicateError](err) {
+	if _, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "RB123456785GB", Phone: "13812345678"}); !problem.Is(err, problem.ParcelInStock) {
 		t.Fatalf("second inbound: %v", err)
 	}
-	if _, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "RB123456784GB", Phone: "13812345678"}); !isKind[*InputError](err) {
+	if _, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "RB123456784GB", Phone: "13812345678"}); !isClass(err, problem.Invalid) {
 		t.Fatalf("misread waybill: %v", err)
 	}
-	if _, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF100", Phone: "12345"}); !isKind[*InputError](err) {
+	if _, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF100", Phone: "12345"}); !isClass(err, problem.Invalid) {
 		t.Fatalf("bad phone: %v", err)
 	}
 	found, _ := f.svc.Find("", "", "5678")
@@ -135,7 +141,7 @@ func TestParcelInAndOut(t *testing.T) {
 	if err != nil || p.State != lifecycle.ParcelStatePickedUp || len(p.Pickup.SignatureSHA256) != 64 || p.Pickup.Staff != "c01" {
 		t.Fatalf("pickup: %+v %v", p, err)
 	}
-	if _, err := f.svc.Pickup(ctx, f.clerk, "RB123456785GB", PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "recipient", SignatureSVG: sig}); !isKind[*lifecycle.DuplicateError](err) {
+	if _, err := f.svc.Pickup(ctx, f.clerk, "RB123456785GB", PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "recipient", SignatureSVG: sig}); !problem.Is(err, problem.ParcelPickedUp) {
 		t.Fatalf("second pickup: %v", err)
 	}
 	if found, _ := f.svc.Find(p.PickupCode, "", ""); len(found) != 0 {
@@ -203,7 +209,7 @@ func TestRevealNeedsSupervisorAndIsAudited(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	p, _, _ := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000002", Phone: "13700001234", Shelf: "2", Layer: "1"})
-	if _, err := f.svc.Reveal(ctx, f.clerk, lifecycle.KindParcel, p.Waybill, "phone"); !isKind[*Forbidden](err) {
+	if _, err := f.svc.Reveal(ctx, f.clerk, lifecycle.KindParcel, p.Waybill, "phone"); !isClass(err, problem.Forbidden) {
 		t.Fatalf("clerk reveal: %v", err)
 	}
 	before := f.log.Counters().LastSeq
@@ -228,7 +234,7 @@ func TestExceptionLifecycle(t *testing.T) {
 	if b, err := f.svc.Photo(x.Photos[0].SHA256); err != nil || !bytes.Equal(b, png) {
 		t.Fatalf("photo: %v", err)
 	}
-	if _, err := f.svc.ReportException(ctx, f.clerk, ReportReq{Waybill: "SF1", Kind: "exploded"}); !isKind[*InputError](err) {
+	if _, err := f.svc.ReportException(ctx, f.clerk, ReportReq{Waybill: "SF1", Kind: "exploded"}); !problem.Is(err, problem.ExceptionBadKind) {
 		t.Fatalf("bad kind: %v", err)
 	}
 	if _, err := f.svc.ExceptionStep(ctx, f.clerk, x.ID, lifecycle.ExceptionStepV1{Step: "close"}); !isKind[*lifecycle.StepError](err) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // call sends a JSON request and decodes the answer; token may be empty.
@@ -61,9 +62,9 @@ func TestOutletAndHeadOfficeConverge(t *testing.T) {
 			tok := login.Token
 			step := func(url, token string, body map[string]any) {
 				t.Helper()
-				var e struct{ Error string }
+				var e problem.Body
 				if code := call(t, "POST", url, token, body, &e); code != 200 {
-					t.Fatalf("POST %s %v: %d %s", url, body, code, e.Error)
+					t.Fatalf("POST %s %v: %d %s %s", url, body, code, e.Error.Code, e.Error.Message)
 				}
 			}
 

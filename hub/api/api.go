@@ -22,9 +22,11 @@
 //	GET  /healthz                     liveness, no auth
 //	GET  /metrics                     Prometheus text, no auth
 //
-// Every /api route needs "Authorization: Bearer <token>". Errors are
-// {"error": "..."} with a 4xx or 5xx status; a step the lifecycle rules do
-// not allow now is 409 with "state" and "allowed" as well.
+// Every /api route needs "Authorization: Bearer <token>". Errors are the
+// one shape of syncproto/problem, {"error": {"code", "params", "message"}},
+// with a 4xx or 5xx status; a step the lifecycle rules do not allow now is
+// 409 with "state" and "allowed" beside "error". Request bodies are read
+// by problem.Decode: a field the route does not know is refused.
 package api
 
 import (
@@ -41,9 +43,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/yizhan/yizhan/hub/cases"
-	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Reader is the part of the store the API reads.
@@ -87,7 +89,7 @@ func Handler(opt Options) http.Handler {
 	a.caseRoutes(mux)
 	a.stockRoutes(mux)
 	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, http.StatusNotFound, "no such API route: "+r.Method+" "+r.URL.Path)
+		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	}))
 	return mux
 }
@@ -100,7 +102,7 @@ func (a *api) auth(next http.HandlerFunc) http.Handler {
 		got := []byte(r.Header.Get("Authorization"))
 		if a.opt.Token == "" || subtle.ConstantTimeCompare(got, want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yizhan-hub"`)
-			writeErr(w, http.StatusUnauthorized, "missing or wrong API token: send Authorization: Bearer <token>")
+			writeErr(w, problem.New(problem.AuthTokenRequired))
 			return
 		}
 		next(w, r)
@@ -130,6 +132,9 @@ type deadLetterJSON struct {
 func (a *api) outlet(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	o, err := a.opt.Store.Outlet(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		err = problem.Wrap(err, problem.OutletNotFound, "outlet", id)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -161,7 +166,7 @@ func (a *api) parcel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(evs) == 0 {
-		writeErr(w, http.StatusNotFound, "no events for waybill "+wb)
+		writeErr(w, problem.New(problem.ParcelNotFound, "waybill", wb))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"waybill": wb, "events": evs, "parcels": ps})
@@ -177,13 +182,12 @@ type downlinkReq struct {
 
 func (a *api) downlink(w http.ResponseWriter, r *http.Request) {
 	var req downlinkReq
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, syncproto.MaxEventBytes+4096))
-	if err := dec.Decode(&req); err != nil {
-		writeErr(w, http.StatusBadRequest, "request body: "+err.Error())
+	if err := problem.Decode(r.Body, syncproto.MaxEventBytes+4096, &req); err != nil {
+		writeErr(w, err)
 		return
 	}
 	if req.Target == "" || req.Type == "" {
-		writeErr(w, http.StatusBadRequest, `"target" (an outlet id or "*") and "type" are required`)
+		writeErr(w, problem.New(problem.DownlinkTargetType))
 		return
 	}
 	if req.Actor == "" {
@@ -191,11 +195,6 @@ func (a *api) downlink(w http.ResponseWriter, r *http.Request) {
 	}
 	seq, err := a.opt.Down.PublishDown(r.Context(), req.Target, req.Type, req.Subject, req.Payload, req.Actor)
 	if err != nil {
-		// Validation failures come back before anything is stored.
-		if errors.Is(err, ingest.ErrInvalidDownlink) {
-			writeErr(w, http.StatusBadRequest, err.Error())
-			return
-		}
 		a.fail(w, r, err)
 		return
 	}
@@ -217,13 +216,18 @@ func (a *api) rejects(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"rejects": byCode, "replayed_batches": c[store.CounterReplayed]})
 }
 
+// fail answers err: a catalog error with its own status (a refused step
+// also with its state and allowed steps), anything else as internal.error
+// after logging it, because its words are not for the caller.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, store.ErrNotFound) {
-		writeErr(w, http.StatusNotFound, err.Error())
-		return
+	if problem.As(err) == nil {
+		if errors.Is(err, store.ErrNotFound) {
+			writeErr(w, problem.Wrap(err, problem.APINotFound))
+			return
+		}
+		a.opt.Log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	a.opt.Log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeErr(w, http.StatusInternalServerError, "internal error; see the hub log")
+	writeErr(w, err)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -232,6 +236,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeErr(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+// writeErr answers err in the one error shape of syncproto/problem.
+func writeErr(w http.ResponseWriter, err error) {
+	status, body := problem.Response(err)
+	writeJSON(w, status, body)
 }

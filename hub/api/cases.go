@@ -1,15 +1,12 @@
 package api
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/yizhan/yizhan/hub/cases"
-	"github.com/yizhan/yizhan/hub/ingest"
-	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // List bounds: a page of cases is folded per request.
@@ -40,7 +37,7 @@ func listArgs(w http.ResponseWriter, r *http.Request) (outlet string, open bool,
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxLimit {
-			writeErr(w, http.StatusBadRequest, "limit 须为 1–1000 / limit must be 1 to 1000")
+			writeErr(w, problem.New(problem.RequestBadLimit, "max", maxLimit))
 			return "", false, 0, false
 		}
 		limit = n
@@ -50,43 +47,21 @@ func listArgs(w http.ResponseWriter, r *http.Request) (outlet string, open bool,
 	case "1", "true":
 		open = true
 	default:
-		writeErr(w, http.StatusBadRequest, "open 须为 1 或 0 / open must be 1 or 0")
+		writeErr(w, problem.New(problem.RequestBadOpen))
 		return "", false, 0, false
 	}
 	return q.Get("outlet"), open, limit, true
 }
 
-// decode reads a JSON body, refusing unknown fields so a misspelt one is
-// not silently dropped.
+// decode reads a JSON body of at most 1 MiB by the one rule
+// (problem.Decode: unknown fields are refused, so a misspelt one is not
+// silently dropped), answering the error if not.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeErr(w, http.StatusBadRequest, "请求内容无效 / request body: "+err.Error())
+	if err := problem.Decode(r.Body, 1<<20, v); err != nil {
+		writeErr(w, err)
 		return false
 	}
 	return true
-}
-
-// caseErr answers a cases error: an illegal step is 409 with the steps
-// allowed now, a bad request 400, an unknown id 404.
-func (a *api) caseErr(w http.ResponseWriter, r *http.Request, err error) {
-	var se *lifecycle.StepError
-	var ie *cases.InputError
-	switch {
-	case errors.As(err, &se):
-		allowed := se.Allowed
-		if allowed == nil {
-			allowed = []string{}
-		}
-		writeJSON(w, http.StatusConflict, map[string]any{"error": se.Error(), "state": se.State, "allowed": allowed})
-	case errors.As(err, &ie), errors.Is(err, ingest.ErrInvalidDownlink):
-		writeErr(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, store.ErrSerialsExhausted):
-		writeErr(w, http.StatusConflict, err.Error()+" — 请换号段前缀 / configure another waybill prefix")
-	default:
-		a.fail(w, r, err)
-	}
 }
 
 func (a *api) exceptions(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +71,7 @@ func (a *api) exceptions(w http.ResponseWriter, r *http.Request) {
 	}
 	xs, err := a.opt.Cases.Exceptions(r.Context(), outlet, open, limit)
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"exceptions": xs})
@@ -105,7 +80,7 @@ func (a *api) exceptions(w http.ResponseWriter, r *http.Request) {
 func (a *api) exception(w http.ResponseWriter, r *http.Request) {
 	x, err := a.opt.Cases.Exception(r.Context(), r.PathValue("id"))
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, x)
@@ -128,7 +103,7 @@ func (a *api) exceptionStep(w http.ResponseWriter, r *http.Request) {
 	st := lifecycle.ExceptionStepV1{Step: req.Step, Note: req.Note, Owner: req.Owner, Approved: req.Approved, AmountCents: req.AmountCents}
 	x, err := a.opt.Cases.ExceptionStep(r.Context(), r.PathValue("id"), req.Actor, st)
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, x)
@@ -141,7 +116,7 @@ func (a *api) complaints(w http.ResponseWriter, r *http.Request) {
 	}
 	cs, err := a.opt.Cases.Complaints(r.Context(), outlet, open, limit)
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"complaints": cs})
@@ -150,7 +125,7 @@ func (a *api) complaints(w http.ResponseWriter, r *http.Request) {
 func (a *api) complaint(w http.ResponseWriter, r *http.Request) {
 	c, err := a.opt.Cases.Complaint(r.Context(), r.PathValue("id"))
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
@@ -175,7 +150,7 @@ func (a *api) complaintStep(w http.ResponseWriter, r *http.Request) {
 		NoticeID: req.NoticeID, Satisfaction: req.Satisfaction}
 	c, err := a.opt.Cases.ComplaintStep(r.Context(), r.PathValue("id"), req.Actor, st)
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
@@ -188,7 +163,7 @@ func (a *api) notices(w http.ResponseWriter, r *http.Request) {
 	}
 	ns, err := a.opt.Cases.Notices(r.Context(), open, limit)
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notices": ns})
@@ -197,7 +172,7 @@ func (a *api) notices(w http.ResponseWriter, r *http.Request) {
 func (a *api) notice(w http.ResponseWriter, r *http.Request) {
 	n, err := a.opt.Cases.Notice(r.Context(), r.PathValue("id"))
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, n)
@@ -210,7 +185,7 @@ func (a *api) publishNotice(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := a.opt.Cases.PublishNotice(r.Context(), req)
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, n)
@@ -226,7 +201,7 @@ func (a *api) endNotice(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := a.opt.Cases.EndNotice(r.Context(), r.PathValue("id"), req.Actor, req.Text)
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, n)
@@ -239,7 +214,7 @@ func (a *api) templates(w http.ResponseWriter, r *http.Request) {
 	}
 	ts, err := a.opt.Cases.Templates(r.Context(), limit)
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"templates": ts})
@@ -252,7 +227,7 @@ func (a *api) publishTemplate(w http.ResponseWriter, r *http.Request) {
 	}
 	t, err := a.opt.Cases.PublishTemplate(r.Context(), req)
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, t)

@@ -24,10 +24,10 @@ func (a *api) stockRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/prohibited-lists", a.auth(a.publishProhibited))
 }
 
-// answer writes v with status, or the error as caseErr does.
+// answer writes v with status, or the error as fail does.
 func (a *api) answer(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
 	if err != nil {
-		a.caseErr(w, r, err)
+		a.fail(w, r, err)
 		return
 	}
 	writeJSON(w, status, v)

@@ -29,6 +29,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Store is what this package reads.
@@ -99,16 +100,6 @@ func New(opt Options) (*Service, error) {
 // HeadOffice is the origin of every step taken here.
 const HeadOffice = syncproto.HubOrigin
 
-// InputError is a request that is wrong in itself (400).
-type InputError struct{ Msg string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-func bad(format string, a ...any) error { return &InputError{Msg: fmt.Sprintf(format, a...)} }
-
-// notFound wraps store.ErrNotFound with what was looked for (404 at the API).
-func notFound(what string) error { return fmt.Errorf("%s 不存在 / %w", what, store.ErrNotFound) }
-
 // events reads subject's events of kind (type prefix kind+".") in fold order.
 func (s *Service) events(ctx context.Context, kind, subject string) ([]syncproto.Event, error) {
 	all, err := s.opt.Store.SubjectEvents(ctx, subject)
@@ -157,7 +148,7 @@ func (s *Service) Exception(ctx context.Context, id string) (ExceptionView, erro
 	}
 	x := lifecycle.FoldException(id, slices.Clone(evs))
 	if x.State == "" {
-		return ExceptionView{}, notFound("异常件 / exception " + id)
+		return ExceptionView{}, problem.New(problem.ExceptionNotFound, "id", id)
 	}
 	return exceptionView(x, evs), nil
 }
@@ -185,11 +176,11 @@ func (s *Service) Exceptions(ctx context.Context, outlet string, openOnly bool, 
 func (s *Service) ExceptionStep(ctx context.Context, id, actor string, st lifecycle.ExceptionStepV1) (ExceptionView, error) {
 	switch {
 	case st.Step == "assign" && strings.TrimSpace(st.Owner) == "":
-		return ExceptionView{}, bad("指派须填写负责人 / assign needs an owner")
+		return ExceptionView{}, problem.New(problem.StepOwnerRequired)
 	case st.Step == "decide_claim" && st.Approved == nil:
-		return ExceptionView{}, bad(`理赔决定须说明是否批准 / decide_claim needs "approved": true or false`)
+		return ExceptionView{}, problem.New(problem.ClaimApprovedRequired)
 	case st.AmountCents < 0:
-		return ExceptionView{}, bad("金额不能为负 / amount_cents must not be negative")
+		return ExceptionView{}, problem.New(problem.ClaimNegativeAmount)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -207,7 +198,7 @@ func (s *Service) exceptionStep(ctx context.Context, id, actor string, st lifecy
 	}
 	x := lifecycle.FoldException(id, slices.Clone(evs))
 	if x.State == "" {
-		return notFound("异常件 / exception " + id)
+		return problem.New(problem.ExceptionNotFound, "id", id)
 	}
 	if err := x.Check(st.Step, HeadOffice); err != nil {
 		return err
@@ -257,7 +248,7 @@ func (s *Service) Complaint(ctx context.Context, id string) (ComplaintView, erro
 	}
 	c := lifecycle.FoldComplaint(id, slices.Clone(evs))
 	if c.State == "" {
-		return ComplaintView{}, notFound("投诉 / complaint " + id)
+		return ComplaintView{}, problem.New(problem.ComplaintNotFound, "id", id)
 	}
 	return s.complaintView(c, evs), nil
 }
@@ -286,9 +277,9 @@ func (s *Service) Complaints(ctx context.Context, outlet string, openOnly bool, 
 func (s *Service) ComplaintStep(ctx context.Context, id, actor string, st lifecycle.ComplaintStepV1) (ComplaintView, error) {
 	switch {
 	case st.Step == "assign" && strings.TrimSpace(st.Owner) == "":
-		return ComplaintView{}, bad("指派须填写负责人 / assign needs an owner")
+		return ComplaintView{}, problem.New(problem.StepOwnerRequired)
 	case st.Step == "attach_notice" && st.NoticeID == "":
-		return ComplaintView{}, bad("须填写通告编号 / attach_notice needs a notice_id")
+		return ComplaintView{}, problem.New(problem.ComplaintNoticeRequired)
 	case st.Step == "escalate" && strings.TrimSpace(st.Reason) == "":
 		st.Reason = "head_office"
 	}
@@ -309,7 +300,7 @@ func (s *Service) complaintStep(ctx context.Context, id, actor string, st lifecy
 	}
 	c := lifecycle.FoldComplaint(id, slices.Clone(evs))
 	if c.State == "" {
-		return false, notFound("投诉 / complaint " + id)
+		return false, problem.New(problem.ComplaintNotFound, "id", id)
 	}
 	if st.Step == "escalate" && slices.ContainsFunc(c.Escalations, func(e lifecycle.Escalation) bool { return e.Reason == st.Reason }) {
 		return false, nil // the fold would ignore it; do not send it

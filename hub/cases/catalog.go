@@ -7,6 +7,7 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/tariff"
 )
 
@@ -29,13 +30,13 @@ func (s *Service) PublishTariff(ctx context.Context, r TariffReq) (tariff.Tariff
 	t := r.Tariff
 	t.Version = strings.TrimSpace(t.Version)
 	if t.Version == "" {
-		return t, bad("价目表须有版本号 / the tariff needs a version")
+		return t, problem.New(problem.TariffVersion)
 	}
 	if len(t.Rates) == 0 || len(t.Zones) == 0 {
-		return t, bad("价目表须有分区和价格 / the tariff needs zones and rates")
+		return t, problem.New(problem.TariffZones)
 	}
 	if err := t.Validate(); err != nil {
-		return t, bad("%v", err)
+		return t, err
 	}
 	if err := s.publishVersion(ctx, lifecycle.KindTariff, lifecycle.TariffPublished, t.Version, t, r.Actor); err != nil {
 		return t, err
@@ -57,7 +58,7 @@ func (s *Service) PublishProhibited(ctx context.Context, r ProhibitedReq) (lifec
 	l := r.ProhibitedListV1
 	l.Version = strings.TrimSpace(l.Version)
 	if err := l.Check(); err != nil {
-		return l, bad("%v", err)
+		return l, err
 	}
 	if err := s.publishVersion(ctx, lifecycle.KindProhibited, lifecycle.ProhibitedPublished, l.Version, l, r.Actor); err != nil {
 		return l, err
@@ -78,7 +79,7 @@ func (s *Service) Prohibited(ctx context.Context) (lifecycle.ProhibitedListV1, e
 // every outlet folds to the same list.
 func (s *Service) publishVersion(ctx context.Context, kind, typ, version string, payload any, actor string) error {
 	if len(version) > syncproto.MaxFieldLen || !plain(version) {
-		return bad("版本号过长或含控制字符 / version must be at most %d bytes without control characters", syncproto.MaxFieldLen)
+		return problem.New(problem.VersionBad, "max", syncproto.MaxFieldLen)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -87,7 +88,7 @@ func (s *Service) publishVersion(ctx context.Context, kind, typ, version string,
 		return err
 	}
 	if len(evs) > 0 {
-		return bad("版本 %s 已发布，请使用新版本号 / version %s is already published: publish the change as a new version", version, version)
+		return problem.New(problem.VersionPublished, "version", version)
 	}
 	return s.publish(ctx, 0, []string{syncproto.TargetAll}, typ, version, payload, actor)
 }
@@ -99,7 +100,7 @@ func (s *Service) current(ctx context.Context, kind, typ string, v any) error {
 		return err
 	}
 	if len(rows) == 0 {
-		return notFound("已发布的版本 / a published " + kind)
+		return problem.New(problem.VersionNone, "kind", kind)
 	}
 	evs, err := s.events(ctx, kind, rows[0].ID)
 	if err != nil {
@@ -110,5 +111,5 @@ func (s *Service) current(ctx context.Context, kind, typ string, v any) error {
 			return nil
 		}
 	}
-	return notFound("已发布的版本 / a published " + kind)
+	return problem.New(problem.VersionNone, "kind", kind)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Manifest limits.
@@ -50,41 +51,41 @@ func plain(s string) bool {
 func (s *Service) checkManifest(ctx context.Context, r ManifestReq) (lifecycle.ManifestV1, error) {
 	p := lifecycle.ManifestV1{Courier: strings.TrimSpace(r.Courier), Line: strings.TrimSpace(r.Line), At: s.nowMs()}
 	if err := syncproto.ValidOutletID(r.Outlet); err != nil {
-		return p, bad("outlet 网点编号无效 / outlet: %v", err)
+		return p, err
 	}
 	if _, err := s.opt.Store.Outlet(ctx, r.Outlet); errors.Is(err, store.ErrNotFound) {
-		return p, bad("网点 %s 未登记 / outlet %s is not registered: add it with `yizhan-hub outlet add`", r.Outlet, r.Outlet)
+		return p, problem.Wrap(err, problem.OutletNotRegistered, "outlet", r.Outlet)
 	} else if err != nil {
 		return p, err
 	}
 	if len(p.Courier) > syncproto.MaxFieldLen || len(p.Line) > syncproto.MaxFieldLen || !plain(p.Courier) || !plain(p.Line) {
-		return p, bad("courier 或 line 过长或含控制字符 / courier and line must be at most %d bytes without control characters", syncproto.MaxFieldLen)
+		return p, problem.New(problem.ManifestFieldTooLong, "max", syncproto.MaxFieldLen)
 	}
 	if r.ExpectedAt == "" {
-		return p, bad("须填写预计到达时间 / expected_at is required (RFC 3339)")
+		return p, problem.New(problem.ManifestExpectedAt)
 	}
 	var err error
 	if p.ExpectedAt, err = rfc3339(r.ExpectedAt, "expected_at"); err != nil {
 		return p, err
 	}
 	if len(r.Waybills) == 0 || len(r.Waybills) > MaxManifestWaybills {
-		return p, bad("清单须有 1–%d 个运单号 / a manifest needs 1 to %d waybills, got %d", MaxManifestWaybills, MaxManifestWaybills, len(r.Waybills))
+		return p, problem.New(problem.ManifestCount, "max", MaxManifestWaybills, "count", len(r.Waybills))
 	}
 	seen := make(map[string]bool, len(r.Waybills))
 	for i, w := range r.Waybills {
 		switch {
 		case w == "":
-			return p, bad("第 %d 个运单号为空 / waybill %d is empty", i+1, i+1)
+			return p, problem.New(problem.ManifestWaybillEmpty, "n", i+1)
 		case len(w) > MaxWaybillLen || !plain(w):
-			return p, bad("第 %d 个运单号过长或含控制字符 / waybill %d is over %d bytes or has control characters", i+1, i+1, MaxWaybillLen)
+			return p, problem.New(problem.ManifestWaybillBad, "n", i+1, "max", MaxWaybillLen)
 		case seen[w]:
-			return p, bad("运单号 %s 重复 / waybill %s appears twice", w, w)
+			return p, problem.New(problem.ManifestWaybillTwice, "waybill", w)
 		}
 		seen[w] = true
 	}
 	p.Waybills = r.Waybills
 	if raw, _ := json.Marshal(p); len(raw) > syncproto.MaxEventBytes {
-		return p, bad("清单过大 (%d 字节) / the manifest is %d bytes, over the %d-byte event limit: split it into several manifests", len(raw), len(raw), syncproto.MaxEventBytes)
+		return p, problem.New(problem.ManifestTooLarge, "size", len(raw), "max", syncproto.MaxEventBytes)
 	}
 	return p, nil
 }
@@ -122,7 +123,7 @@ func (s *Service) AmendManifest(ctx context.Context, id string, r ManifestReq) (
 		return ManifestView{}, err
 	}
 	if old.Outlet != r.Outlet {
-		return ManifestView{}, bad("清单 %s 属于网点 %s，不能改发给 %s / manifest %s belongs to outlet %s: publish a new one for %s", id, old.Outlet, r.Outlet, id, old.Outlet, r.Outlet)
+		return ManifestView{}, problem.New(problem.ManifestOtherOutlet, "id", id, "outlet", old.Outlet, "other", r.Outlet)
 	}
 	if err := s.publish(ctx, newest(evs), []string{r.Outlet}, lifecycle.ManifestPublished, id, p, r.Actor); err != nil {
 		return ManifestView{}, err
@@ -133,7 +134,7 @@ func (s *Service) AmendManifest(ctx context.Context, id string, r ManifestReq) (
 func (s *Service) manifest(id string, evs []syncproto.Event) (ManifestView, error) {
 	v := ManifestView{Manifest: lifecycle.FoldManifest(id, slices.Clone(evs))}
 	if v.Revision == 0 {
-		return v, notFound("派件清单 / manifest " + id)
+		return v, problem.New(problem.ManifestNotFound, "id", id)
 	}
 	for _, e := range evs {
 		if e.Origin == syncproto.HubOrigin && e.Type == lifecycle.ManifestPublished {
@@ -193,7 +194,7 @@ func (s *Service) Handover(ctx context.Context, id string) (HandoverView, error)
 	}
 	h := lifecycle.FoldHandover(id, evs, ms)
 	if h.State == "" {
-		return HandoverView{}, notFound("交接 / handover " + id)
+		return HandoverView{}, problem.New(problem.HandoverNotFound, "id", id)
 	}
 	x := h.Exceptions()
 	if x == nil {

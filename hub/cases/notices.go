@@ -9,6 +9,7 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // NoticeReq is a special-period notice head office publishes.
@@ -34,27 +35,27 @@ func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) 
 	p := lifecycle.NoticePublishedV1{Title: strings.TrimSpace(r.Title), Text: strings.TrimSpace(r.Text), FAQ: r.FAQ,
 		Severity: r.Severity, Categories: r.Categories, ValidFrom: now.UnixMilli()}
 	if p.Title == "" || p.Text == "" {
-		return p, bad("通告须有标题和内容 / a notice needs a title and a text")
+		return p, problem.New(problem.NoticeTitleText)
 	}
 	if p.Severity == "" {
 		p.Severity = "info"
 	}
 	if !slices.Contains(lifecycle.NoticeSeverities, p.Severity) {
-		return p, bad("severity 无效 / severity %q is not one of %v", p.Severity, lifecycle.NoticeSeverities)
+		return p, problem.New(problem.NoticeBadSeverity, "severity", p.Severity, "allowed", lifecycle.NoticeSeverities)
 	}
 	for _, c := range p.Categories {
 		if !slices.Contains(lifecycle.ComplaintCategories, c) {
-			return p, bad("category 无效 / category %q is not one of %v", c, lifecycle.ComplaintCategories)
+			return p, problem.New(problem.NoticeBadCategory, "category", c, "allowed", lifecycle.ComplaintCategories)
 		}
 	}
 	for _, qa := range p.FAQ {
 		if strings.TrimSpace(qa.Q) == "" || strings.TrimSpace(qa.A) == "" {
-			return p, bad("FAQ 每条须有问有答 / every FAQ entry needs a q and an a")
+			return p, problem.New(problem.NoticeBadFAQ)
 		}
 	}
 	for _, o := range r.Scope {
 		if err := syncproto.ValidOutletID(o); err != nil {
-			return p, bad("scope 网点编号无效 / scope: %v", err)
+			return p, err
 		}
 		if !slices.Contains(p.Scope, o) {
 			p.Scope = append(p.Scope, o)
@@ -71,7 +72,7 @@ func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) 
 			return p, err
 		}
 		if p.ValidTo <= p.ValidFrom {
-			return p, bad("结束时间须晚于开始时间 / valid_to must be after valid_from")
+			return p, problem.New(problem.NoticeBadPeriod)
 		}
 	}
 	return p, nil
@@ -80,7 +81,7 @@ func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) 
 func rfc3339(s, field string) (int64, error) {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return 0, bad("%s 须为 RFC 3339 时间 / %s must be an RFC 3339 time such as 2025-07-01T08:00:00+08:00: %v", field, field, err)
+		return 0, problem.Wrap(err, problem.RequestBadTime, "field", field, "value", s)
 	}
 	return t.UnixMilli(), nil
 }
@@ -114,7 +115,7 @@ func (s *Service) PublishNotice(ctx context.Context, r NoticeReq) (NoticeView, e
 func (s *Service) EndNotice(ctx context.Context, id, actor, text string) (NoticeView, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return NoticeView{}, bad("须填写恢复通告内容 / the recovery notice needs a text")
+		return NoticeView{}, problem.New(problem.NoticeEndText)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -124,7 +125,7 @@ func (s *Service) EndNotice(ctx context.Context, id, actor, text string) (Notice
 	}
 	n := lifecycle.FoldNotice(id, evs)
 	if !n.Published {
-		return NoticeView{}, notFound("通告 / notice " + id)
+		return NoticeView{}, problem.New(problem.NoticeNotFound, "id", id)
 	}
 	if n.Ended {
 		return NoticeView{}, &lifecycle.StepError{Entity: "notice", ID: id, State: "ended", Step: "end"}
@@ -144,7 +145,7 @@ func (s *Service) Notice(ctx context.Context, id string) (NoticeView, error) {
 	}
 	n := lifecycle.FoldNotice(id, evs)
 	if !n.Published {
-		return NoticeView{}, notFound("通告 / notice " + id)
+		return NoticeView{}, problem.New(problem.NoticeNotFound, "id", id)
 	}
 	return NoticeView{Notice: n, Active: n.Active(s.opt.Now())}, nil
 }
@@ -177,10 +178,10 @@ func (s *Service) PublishTemplate(ctx context.Context, r TemplateReq) (lifecycle
 	t := r.TemplateV1
 	t.Title, t.Text = strings.TrimSpace(t.Title), strings.TrimSpace(t.Text)
 	if t.Title == "" || t.Text == "" {
-		return lifecycle.Template{}, bad("模板须有标题和内容 / a template needs a title and a text")
+		return lifecycle.Template{}, problem.New(problem.TemplateTitleText)
 	}
 	if t.Category != "" && !slices.Contains(lifecycle.ComplaintCategories, t.Category) {
-		return lifecycle.Template{}, bad("category 无效 / category %q is not one of %v (or empty for any)", t.Category, lifecycle.ComplaintCategories)
+		return lifecycle.Template{}, problem.New(problem.TemplateBadCategory, "category", t.Category, "allowed", lifecycle.ComplaintCategories)
 	}
 	id := newID()
 	s.mu.Lock()
@@ -205,7 +206,7 @@ func (s *Service) Template(ctx context.Context, id string) (lifecycle.Template, 
 		}
 	}
 	if t.ID == "" {
-		return t, notFound("回复模板 / reply template " + id)
+		return t, problem.New(problem.TemplateNotFound, "id", id)
 	}
 	return t, nil
 }

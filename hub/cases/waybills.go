@@ -9,6 +9,7 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Allocator records a hub event that hands out a block of a hub-wide serial
@@ -32,18 +33,18 @@ type WaybillsView struct {
 func (s *Service) AllocateBlock(ctx context.Context, outlet string, count int, actor, once string) (lifecycle.WaybillBlockV1, error) {
 	var b lifecycle.WaybillBlockV1
 	if count < 1 || count > lifecycle.MaxBlockSize {
-		return b, bad("count 须为 1–%d / count must be 1 to %d, got %d", lifecycle.MaxBlockSize, lifecycle.MaxBlockSize, count)
+		return b, problem.New(problem.WaybillBlockCount, "max", lifecycle.MaxBlockSize, "count", count)
 	}
 	if err := syncproto.ValidOutletID(outlet); err != nil {
-		return b, bad("网点编号无效 / outlet: %v", err)
+		return b, err
 	}
 	if _, err := s.opt.Store.Outlet(ctx, outlet); errors.Is(err, store.ErrNotFound) {
-		return b, notFound("网点 / outlet " + outlet)
+		return b, problem.Wrap(err, problem.OutletNotFound, "outlet", outlet)
 	} else if err != nil {
 		return b, err
 	}
 	if s.opt.Alloc == nil {
-		return b, errors.New("此总部未配置号段分配 / this hub does not allocate waybill blocks")
+		return b, problem.New(problem.WaybillNoAllocator)
 	}
 	if actor == "" {
 		actor = "head-office"
@@ -61,6 +62,9 @@ func (s *Service) AllocateBlock(ctx context.Context, outlet string, count int, a
 			return err
 		},
 	})
+	if errors.Is(err, store.ErrSerialsExhausted) {
+		return lifecycle.WaybillBlockV1{}, problem.Wrap(err, problem.WaybillSerialsExhausted)
+	}
 	if err != nil {
 		return lifecycle.WaybillBlockV1{}, fmt.Errorf("allocate %d waybill numbers to %s: %w", count, outlet, err)
 	}
@@ -71,7 +75,7 @@ func (s *Service) AllocateBlock(ctx context.Context, outlet string, count int, a
 // Waybills folds an outlet's blocks and the numbers it issued.
 func (s *Service) Waybills(ctx context.Context, outlet string) (WaybillsView, error) {
 	if _, err := s.opt.Store.Outlet(ctx, outlet); errors.Is(err, store.ErrNotFound) {
-		return WaybillsView{}, notFound("网点 / outlet " + outlet)
+		return WaybillsView{}, problem.Wrap(err, problem.OutletNotFound, "outlet", outlet)
 	} else if err != nil {
 		return WaybillsView{}, err
 	}

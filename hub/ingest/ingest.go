@@ -27,6 +27,7 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Message is one MQTT message to publish.
@@ -110,10 +111,6 @@ func (h *Hub) SetBatchFunc(f BatchFunc) { h.onBatch.Store(&f) }
 
 // ErrClosed is returned for work submitted after Close.
 var ErrClosed = errors.New("hub is shutting down")
-
-// ErrInvalidDownlink wraps PublishDown's validation errors: the caller's
-// request was wrong and nothing was stored.
-var ErrInvalidDownlink = errors.New("invalid downlink event")
 
 // New starts a Hub's writer goroutine. Call Close to stop it.
 func New(opt Options) (*Hub, error) {
@@ -471,7 +468,8 @@ func (h *Hub) writer() {
 // syncproto.TargetAll), commits it to the downlink log, then pokes all
 // agents so they pull. It returns the event's hub sequence. A failed poke is
 // logged, not returned: the event is committed and agents fetch it on their
-// next pull.
+// next pull. A target, payload or event the contract refuses is a catalog
+// error of class invalid (downlink.*), and nothing was stored.
 func (h *Hub) PublishDown(ctx context.Context, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error) {
 	return h.PublishDownAfter(ctx, 0, target, typ, subject, payload, actor)
 }
@@ -489,7 +487,7 @@ func (h *Hub) PublishDownAfter(ctx context.Context, after hlc.Timestamp, target,
 // block into the event's payload inside the store's transaction.
 func (h *Hub) PublishDownAlloc(ctx context.Context, target, typ, subject, actor string, a store.SerialAlloc) (uint64, error) {
 	if a.Fill == nil {
-		return 0, fmt.Errorf("%w: no Fill for serial counter %q", ErrInvalidDownlink, a.Counter)
+		return 0, fmt.Errorf("publish down: no Fill for serial counter %q", a.Counter)
 	}
 	return h.publishDown(ctx, 0, target, typ, subject, nil, actor, a)
 }
@@ -497,11 +495,11 @@ func (h *Hub) PublishDownAlloc(ctx context.Context, target, typ, subject, actor 
 func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ, subject string, payload json.RawMessage, actor string, a store.SerialAlloc) (uint64, error) {
 	if target != syncproto.TargetAll {
 		if err := syncproto.ValidOutletID(target); err != nil {
-			return 0, fmt.Errorf("%w: target: %v (or %q for all outlets)", ErrInvalidDownlink, err, syncproto.TargetAll)
+			return 0, problem.Wrap(err, problem.DownlinkBadTarget, "target", target)
 		}
 	}
 	if len(payload) > 0 && !json.Valid(payload) {
-		return 0, fmt.Errorf("%w: payload is not valid JSON", ErrInvalidDownlink)
+		return 0, problem.New(problem.DownlinkBadPayload)
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -540,13 +538,16 @@ func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ,
 	return seq, nil
 }
 
+// checkDown refuses an event the wire contract would refuse; the reason is
+// the contract's, in English, as in the outlets' dead letters.
 func checkDown(e *syncproto.Event) error {
 	if err := syncproto.CheckEvent(e); err != nil {
+		reason := err.Error()
 		var de *syncproto.DecodeError
 		if errors.As(err, &de) {
-			return fmt.Errorf("%w: %s", ErrInvalidDownlink, de.Reason)
+			reason = de.Reason
 		}
-		return fmt.Errorf("%w: %v", ErrInvalidDownlink, err)
+		return problem.Wrap(err, problem.DownlinkInvalidEvent, "detail", reason)
 	}
 	return nil
 }

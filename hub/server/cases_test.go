@@ -15,6 +15,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // stepClock is head office's clock in these tests: it moves only when told.
@@ -193,11 +194,12 @@ func TestExceptionDecidedByHeadOffice(t *testing.T) {
 	}
 
 	var conflict struct {
-		Error   string   `json:"error"`
+		problem.Body
 		Allowed []string `json:"allowed"`
 	}
 	if code := api.do("POST", "/api/v1/exceptions/X1/steps", `{"step":"decide_claim","approved":false,"actor":"wang"}`, &conflict); code != 409 ||
-		!strings.Contains(conflict.Error, lifecycle.ExceptionStateClaimDecided) || fmt.Sprint(conflict.Allowed) != "[close assign flag_suspected_loss]" {
+		!strings.Contains(conflict.Error.Message, lifecycle.ExceptionStateClaimDecided) || fmt.Sprint(conflict.Allowed) != "[close assign flag_suspected_loss]" ||
+		conflict.Error.Code != "step.not_allowed" || conflict.Error.Params["state"] != lifecycle.ExceptionStateClaimDecided {
 		t.Errorf("second decision: %d %+v", code, conflict)
 	}
 
@@ -354,8 +356,8 @@ func TestCaseRoutes(t *testing.T) {
 			if code := api.do(tc.method, path, tc.body, &m); code != tc.want {
 				t.Fatalf("status %d, want %d: %v", code, tc.want, m)
 			}
-			if _, ok := m["error"]; tc.want >= 400 && !ok {
-				t.Errorf("error answer lacks \"error\": %v", m)
+			if e, ok := m["error"].(map[string]any); tc.want >= 400 && (!ok || e["code"] == "" || e["message"] == "") {
+				t.Errorf("error answer lacks \"error\" with a code and a message: %v", m)
 			}
 			if tc.check != nil {
 				tc.check(t, m)
@@ -382,7 +384,10 @@ func wantConflict(state, step string) func(t *testing.T, m map[string]any) {
 	return func(t *testing.T, m map[string]any) {
 		t.Helper()
 		allowed, ok := m["allowed"].([]any)
-		if !ok || !strings.Contains(m["error"].(string), state) || m["state"] != state {
+		e, _ := m["error"].(map[string]any)
+		msg, _ := e["message"].(string)
+		code, _ := e["code"].(string)
+		if !ok || !strings.Contains(msg, state) || m["state"] != state || !strings.HasPrefix(code, "step.") {
 			t.Errorf("conflict answer %v does not name state %s with allowed steps", m, state)
 		}
 		if step == "" && len(allowed) != 0 || step != "" && !slices.Contains(allowed, any(step)) {

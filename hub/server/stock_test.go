@@ -13,6 +13,7 @@ import (
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/tariff"
 )
 
@@ -136,12 +137,15 @@ func TestManifestValidation(t *testing.T) {
 		{"unknown field", `{"outlet":"SH-001","expected_at":"2025-07-01T09:00:00Z","waybills":["SF1"],"eta":1}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e struct{ Error string }
+			var e problem.Body
 			if code := api.do("POST", "/api/v1/manifests", tc.body, &e); code != 400 {
 				t.Fatalf("%d, want 400", code)
 			}
-			if tc.name != "unknown field" && (!strings.Contains(e.Error, " / ") || !strings.ContainsFunc(e.Error, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff })) {
-				t.Errorf("error %q is not \"中文 / English\"", e.Error)
+			if msg := e.Error.Message; e.Error.Code == "" || !strings.Contains(msg, " / ") || !strings.ContainsFunc(msg, func(r rune) bool { return r >= 0x4e00 && r <= 0x9fff }) {
+				t.Errorf("error %+v has no code or is not \"中文 / English\"", e.Error)
+			}
+			if tc.name == "unknown field" && (e.Error.Code != "request.unknown_field" || e.Error.Params["field"] != "eta") {
+				t.Errorf("unknown field: %+v", e.Error)
 			}
 		})
 	}
@@ -383,12 +387,12 @@ func TestTariffAndProhibitedLists(t *testing.T) {
 		{"prohibited again", "/api/v1/prohibited-lists", `{"version":"p1","items":[{"code":"B01","name":"x","rule":"forbidden"}]}`, 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e struct{ Error string }
+			var e problem.Body
 			if code := api.do("POST", tc.path, tc.body, &e); code != tc.code {
-				t.Fatalf("%d %q, want %d", code, e.Error, tc.code)
+				t.Fatalf("%d %+v, want %d", code, e.Error, tc.code)
 			}
-			if tc.code == 400 && !strings.Contains(e.Error, " / ") {
-				t.Errorf("error %q is not \"中文 / English\"", e.Error)
+			if tc.code == 400 && (e.Error.Code == "" || !strings.Contains(e.Error.Message, " / ")) {
+				t.Errorf("error %+v has no code or is not \"中文 / English\"", e.Error)
 			}
 		})
 	}

@@ -90,7 +90,7 @@ type SerialAlloc struct {
 }
 
 // ErrSerialsExhausted is returned when a counter cannot give a whole block.
-var ErrSerialsExhausted = errors.New("号段已分配完 / serials used up")
+var ErrSerialsExhausted = errors.New("serials used up")
 
 // Unit is one piece of work in a group commit. Any field may be empty.
 type Unit struct {

@@ -2,11 +2,11 @@ package lifecycle
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/tariff"
 )
 
@@ -42,20 +42,20 @@ type ProhibitedListV1 struct {
 // distinct code, a name and a known rule.
 func (l ProhibitedListV1) Check() error {
 	if strings.TrimSpace(l.Version) == "" {
-		return fmt.Errorf("禁限寄清单须有版本号 / the prohibited-items list needs a version")
+		return problem.New(problem.ProhibitedVersion)
 	}
 	if len(l.Items) == 0 {
-		return fmt.Errorf("禁限寄清单不能为空 / the prohibited-items list needs at least one item")
+		return problem.New(problem.ProhibitedEmpty)
 	}
 	var codes []string
 	for i, it := range l.Items {
 		switch {
 		case strings.TrimSpace(it.Code) == "" || strings.TrimSpace(it.Name) == "":
-			return fmt.Errorf("第 %d 项须有编码和名称 / item %d needs a code and a name", i+1, i+1)
+			return problem.New(problem.ProhibitedItemMissing, "n", i+1)
 		case it.Rule != RuleForbidden && it.Rule != RuleRestricted:
-			return fmt.Errorf("第 %d 项规则无效 / item %d rule %q must be %q or %q", i+1, i+1, it.Rule, RuleForbidden, RuleRestricted)
+			return problem.New(problem.ProhibitedBadRule, "n", i+1, "rule", it.Rule, "allowed", []string{RuleForbidden, RuleRestricted})
 		case slices.Contains(codes, it.Code):
-			return fmt.Errorf("编码重复 / item code %q appears twice", it.Code)
+			return problem.New(problem.ProhibitedCodeTwice, "code", it.Code)
 		}
 		codes = append(codes, it.Code)
 	}

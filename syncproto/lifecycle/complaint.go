@@ -1,11 +1,11 @@
 package lifecycle
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Complaint vocabularies: the table's codes of a complaint's fields.
@@ -130,7 +130,7 @@ func (c *Complaint) Allowed(origin string) []string {
 // Check says whether origin may take step now with payload s.
 func (c *Complaint) Check(s ComplaintStepV1, origin string) error {
 	if c.State == "" {
-		return &StepError{Entity: "complaint", ID: c.ID, State: "未登记 / not recorded", Step: s.Step}
+		return &StepError{Entity: "complaint", ID: c.ID, Step: s.Step}
 	}
 	// Suggestions and praise need no investigation: acknowledge, then close.
 	if !(s.Step == "close" && c.Type != "complaint" && c.State == ComplaintStateAcknowledged) {
@@ -140,7 +140,7 @@ func (c *Complaint) Check(s ComplaintStepV1, origin string) error {
 	}
 	if s.Step == "follow_up" && (s.Satisfaction < 1 || s.Satisfaction > 5) {
 		return &StepError{Entity: "complaint", ID: c.Ticket, State: c.State, Step: s.Step, Allowed: c.Allowed(origin),
-			Reason: "回访须记录满意度 1–5 / a follow-up needs a satisfaction score of 1–5"}
+			Why: problem.StepSatisfactionRequired}
 	}
 	return nil
 }
@@ -163,7 +163,7 @@ func (c *Complaint) apply(ev *syncproto.Event) {
 			return
 		}
 		if c.State != "" {
-			c.Conflicts = append(c.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: "receive", State: c.State, Reason: "投诉已登记 / already recorded"})
+			c.Conflicts = append(c.Conflicts, conflictOf(ev, "receive", c.State, problem.New(problem.ComplaintRecorded)))
 			return
 		}
 		*c = Complaint{ID: c.ID, Outlet: ev.Origin, Ticket: r.Ticket, State: ComplaintStateReceived, Channel: r.Channel, Type: r.Type,
@@ -180,7 +180,7 @@ func (c *Complaint) apply(ev *syncproto.Event) {
 			return // the same breach seen twice (outlet and hub): once is enough
 		}
 		if err := c.Check(s, ev.Origin); err != nil {
-			c.Conflicts = append(c.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: s.Step, State: c.State, Reason: err.Error()})
+			c.Conflicts = append(c.Conflicts, conflictOf(ev, s.Step, c.State, err))
 			return
 		}
 		at := time.UnixMilli(s.At).UTC()
@@ -288,11 +288,11 @@ func CheckNew(r ComplaintReceivedV1) error {
 		{"category", r.Category, ComplaintCategories}, {"severity", r.Severity, ComplaintSeverities},
 	} {
 		if !slices.Contains(f.in, f.val) {
-			return fmt.Errorf("%s 无效 / %s %q is not one of %v", f.name, f.name, f.val, f.in)
+			return problem.New(problem.ComplaintBadField, "field", f.name, "value", f.val, "allowed", f.in)
 		}
 	}
 	if r.Text == "" {
-		return fmt.Errorf("内容为空 / the complaint text is empty")
+		return problem.New(problem.ComplaintTextEmpty)
 	}
 	return nil
 }

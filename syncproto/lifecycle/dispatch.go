@@ -2,11 +2,11 @@ package lifecycle
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Courier dispatch event types (出库派送). A dispatch batch's subject is the
@@ -89,21 +89,21 @@ func Subjects(ev *syncproto.Event) []string {
 func CheckDispatch(d DispatchOutV1) error {
 	switch {
 	case d.Courier == "":
-		return fmt.Errorf("未指定快递员 / a dispatch needs a named courier")
+		return problem.New(problem.DispatchCourierRequired)
 	case len(d.Waybills) == 0:
-		return fmt.Errorf("派送批次为空 / the dispatch batch has no parcels")
+		return problem.New(problem.DispatchEmpty)
 	case !d.Signature.Signed():
-		return fmt.Errorf("快递员未签收 / the courier has not signed for the batch")
+		return problem.New(problem.DispatchUnsigned)
 	case d.Day == "":
-		return fmt.Errorf("未指定营业日 / a dispatch needs its business day")
+		return problem.New(problem.DispatchDayRequired)
 	}
 	if _, err := time.Parse(time.DateOnly, d.Day); err != nil {
-		return fmt.Errorf("营业日格式应为 YYYY-MM-DD / the business day %q is not YYYY-MM-DD", d.Day)
+		return problem.New(problem.DispatchBadDay, "day", d.Day)
 	}
 	seen := map[string]bool{}
 	for _, w := range d.Waybills {
 		if w == "" || seen[w] {
-			return fmt.Errorf("批次中运单为空或重复 / the batch lists an empty or repeated waybill %q", w)
+			return problem.New(problem.DispatchBadWaybill, "waybill", w)
 		}
 		seen[w] = true
 	}
@@ -113,16 +113,16 @@ func CheckDispatch(d DispatchOutV1) error {
 // CheckReturned validates a return's fields.
 func CheckReturned(r DispatchReturnedV1) error {
 	if !slices.Contains(NonDeliveryReasons, r.Reason) {
-		return fmt.Errorf("未投递原因无效 / non-delivery reason %q is not one of %v", r.Reason, NonDeliveryReasons)
+		return problem.New(problem.DispatchBadReason, "reason", r.Reason, "allowed", NonDeliveryReasons)
 	}
 	switch r.Disposition {
 	case DispositionRestock:
 		if r.Code == "" {
-			return fmt.Errorf("重新上架须有新取件码 / a restocked parcel needs its new pickup code")
+			return problem.New(problem.DispatchRestockCode)
 		}
 	case DispositionReturn:
 	default:
-		return fmt.Errorf("去向无效 / disposition %q is neither %s nor %s", r.Disposition, DispositionRestock, DispositionReturn)
+		return problem.New(problem.DispatchBadDisposition, "disposition", r.Disposition, "allowed", []string{DispositionRestock, DispositionReturn})
 	}
 	return nil
 }
@@ -131,7 +131,7 @@ func CheckReturned(r DispatchReturnedV1) error {
 // Art. 28).
 func CheckDelivered(d DispatchDeliveredV1) error {
 	if !d.Proof.Signed() {
-		return fmt.Errorf("投递须有签收凭证 / a delivery needs the recipient's signature or another explicit confirmation")
+		return problem.New(problem.DispatchNoProof)
 	}
 	return nil
 }
@@ -182,8 +182,8 @@ func FoldCourierDay(courier, day string, evs []syncproto.Event) CourierDay {
 	Order(evs)
 	d := CourierDay{Courier: courier, Day: day, Batches: []string{}, Items: []DispatchItem{}, Open: []string{}}
 	idx := map[string]int{}
-	conflict := func(ev *syncproto.Event, state, reason string) {
-		d.Conflicts = append(d.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: state, Reason: reason})
+	conflict := func(ev *syncproto.Event, state string, err error) {
+		d.Conflicts = append(d.Conflicts, conflictOf(ev, ev.Type, state, err))
 	}
 	for i := range evs {
 		ev := &evs[i]
@@ -194,11 +194,11 @@ func FoldCourierDay(courier, day string, evs []syncproto.Event) CourierDay {
 				continue
 			}
 			if err := CheckDispatch(o); err != nil {
-				conflict(ev, "", err.Error())
+				conflict(ev, "", err)
 				continue
 			}
 			if slices.Contains(d.Batches, ev.Subject) {
-				conflict(ev, "", "批次已登记 / batch already recorded")
+				conflict(ev, "", problem.New(problem.DispatchRecorded))
 				continue
 			}
 			d.Batches = append(d.Batches, ev.Subject)
@@ -211,7 +211,7 @@ func FoldCourierDay(courier, day string, evs []syncproto.Event) CourierDay {
 				}
 				it := &d.Items[j]
 				if it.State == DispatchItemOut || it.State == DispatchItemDelivered || it.Disposition == DispositionReturn {
-					conflict(ev, it.State, fmt.Sprintf("运单 %s 不能再次派送 / parcel %s cannot go out again", w, w))
+					conflict(ev, it.State, problem.New(problem.DispatchAgain, "waybill", w))
 					continue
 				}
 				*it = DispatchItem{Waybill: w, Batch: ev.Subject, State: DispatchItemOut, At: o.At}
@@ -239,11 +239,11 @@ func FoldCourierDay(courier, day string, evs []syncproto.Event) CourierDay {
 			j, ok := idx[ev.Subject]
 			switch {
 			case !ok || d.Items[j].Batch != batch:
-				conflict(ev, "", fmt.Sprintf("运单 %s 不在批次 %s 中 / parcel %s is not out in batch %s", ev.Subject, batch, ev.Subject, batch))
+				conflict(ev, "", problem.New(problem.DispatchNotInBatch, "waybill", ev.Subject, "batch", batch))
 			case d.Items[j].State != DispatchItemOut:
-				conflict(ev, d.Items[j].State, fmt.Sprintf("运单 %s 已%s / parcel %s is already %s", ev.Subject, d.Items[j].State, ev.Subject, d.Items[j].State))
+				conflict(ev, d.Items[j].State, problem.New(problem.DispatchAlready, "waybill", ev.Subject, "state", d.Items[j].State))
 			case err != nil:
-				conflict(ev, DispatchItemOut, err.Error())
+				conflict(ev, DispatchItemOut, err)
 			case ev.Type == DispatchReturned:
 				d.Items[j].State, d.Items[j].Reason, d.Items[j].Disposition, d.Items[j].At = DispatchItemReturned, reason, disp, at
 			default:

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Event types. Subjects: a parcel's is its waybill; an exception's, a
@@ -53,14 +54,26 @@ func Order(evs []syncproto.Event) {
 }
 
 // Conflict is a step that was illegal at its place in the order and changed
-// nothing.
+// nothing. Code and Params say why for a screen (a syncproto/problem code);
+// Reason is the same in words, the code's fallback message.
 type Conflict struct {
-	EventID string `json:"event_id"`
-	Origin  string `json:"origin"`
-	Actor   string `json:"actor"`
-	Step    string `json:"step"`
-	State   string `json:"state"`
-	Reason  string `json:"reason"`
+	EventID string         `json:"event_id"`
+	Origin  string         `json:"origin"`
+	Actor   string         `json:"actor"`
+	Step    string         `json:"step"`
+	State   string         `json:"state"`
+	Code    string         `json:"code,omitempty"`
+	Params  map[string]any `json:"params,omitempty"`
+	Reason  string         `json:"reason"`
+}
+
+// conflictOf records that ev, taking step from state, was refused with err.
+func conflictOf(ev *syncproto.Event, step, state string, err error) Conflict {
+	c := Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: step, State: state, Reason: err.Error()}
+	if p := problem.As(err); p != nil {
+		c.Code, c.Params = p.Code().String(), p.Params()
+	}
+	return c
 }
 
 // HistoryItem is one applied step, for the screen's timeline.
@@ -73,34 +86,48 @@ type HistoryItem struct {
 	Note   string `json:"note,omitempty"`
 }
 
-// StepError is an illegal step refused when it was asked for.
+// StepError is an illegal step refused when it was asked for. It carries
+// the state and the steps allowed now, which the APIs send beside the error
+// (409 {"error", "state", "allowed"}), and unwraps to its problem.Error.
 type StepError struct {
 	Entity  string
 	ID      string
-	State   string
+	State   string // "" when the entity has no record yet
 	Step    string
 	Allowed []string
-	Reason  string
+	// Why is the refusal's code when more than the state forbids the step
+	// (problem.StepUnknown, problem.StepHubOnly…); the zero Code means the
+	// state does not allow it (problem.StepNotAllowed, or
+	// problem.StepNoRecord without a state).
+	Why problem.Code
+	// Params are Why's parameters beyond entity, id, state, step, allowed.
+	Params map[string]any
 }
 
-func (e *StepError) Error() string {
-	allowed := "无 / none"
-	if len(e.Allowed) > 0 {
-		allowed = fmt.Sprint(e.Allowed)
+// Problem is the error as the catalog words it.
+func (e *StepError) Problem() *problem.Error {
+	code := e.Why
+	if code == (problem.Code{}) {
+		code = problem.StepNotAllowed
+		if e.State == "" {
+			code = problem.StepNoRecord
+		}
 	}
-	msg := fmt.Sprintf("%s %s 当前状态 %s，不能执行 %s / %s %s is %s: cannot %s; allowed: %s",
-		e.Entity, e.ID, e.State, e.Step, e.Entity, e.ID, e.State, e.Step, allowed)
-	if e.Reason != "" {
-		msg += " (" + e.Reason + ")"
+	allowed := e.Allowed
+	if allowed == nil {
+		allowed = []string{}
 	}
-	return msg
+	kv := []any{"entity", e.Entity, "id", e.ID, "state", e.State, "step", e.Step, "allowed", allowed}
+	for k, v := range e.Params {
+		kv = append(kv, k, v)
+	}
+	return problem.New(code, kv...).WithFields("state", e.State, "allowed", allowed)
 }
 
-// DuplicateError is a second inbound of a parcel in stock, a second pickup,
-// or a second report of the same thing.
-type DuplicateError struct{ Msg string }
+func (e *StepError) Error() string { return e.Problem().Error() }
 
-func (e *DuplicateError) Error() string { return e.Msg }
+// Unwrap makes errors.As find the problem.Error.
+func (e *StepError) Unwrap() error { return e.Problem() }
 
 func decode(ev *syncproto.Event, v any) error {
 	if err := json.Unmarshal(ev.Payload, v); err != nil {

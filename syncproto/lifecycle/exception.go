@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // ExceptionKinds are the exception kinds (异常件), mapped to EPCIS
@@ -102,7 +103,7 @@ func (x *Exception) Allowed(origin string) []string {
 // Check says whether origin may take step now.
 func (x *Exception) Check(step, origin string) error {
 	if x.State == "" {
-		return &StepError{Entity: "exception", ID: x.ID, State: "未登记 / not reported", Step: step}
+		return &StepError{Entity: "exception", ID: x.ID, Step: step}
 	}
 	return exceptionMachine.check(x.ID, x.State, step, origin)
 }
@@ -118,7 +119,7 @@ func FoldException(id string, evs []syncproto.Event) Exception {
 }
 
 func (x *Exception) conflict(ev *syncproto.Event, step string, err error) {
-	x.Conflicts = append(x.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: step, State: x.State, Reason: err.Error()})
+	x.Conflicts = append(x.Conflicts, conflictOf(ev, step, x.State, err))
 }
 
 func (x *Exception) apply(ev *syncproto.Event) {
@@ -129,7 +130,7 @@ func (x *Exception) apply(ev *syncproto.Event) {
 			return
 		}
 		if x.State != "" {
-			x.conflict(ev, "report", &DuplicateError{Msg: "异常件已登记 / exception already reported"})
+			x.conflict(ev, "report", problem.New(problem.ExceptionReported))
 			return
 		}
 		x.Outlet, x.Waybill, x.Kind, x.Note, x.Owner, x.Photos, x.SameCity = ev.Origin, r.Waybill, r.Kind, r.Note, r.Owner, r.Photos, r.SameCity

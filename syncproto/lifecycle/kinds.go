@@ -3,11 +3,11 @@ package lifecycle
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Kind names: the entities events belong to.
@@ -299,7 +299,7 @@ var table = []Kind{
 		fold: func(id string, evs []syncproto.Event, _ Held) ShipmentV1 { return FoldShipment(id, evs) },
 		check: func(sh *ShipmentV1, _ *syncproto.Event) error {
 			if sh.Number != "" {
-				return &DuplicateError{Msg: "运单号已使用 / this waybill number was already used"}
+				return problem.New(problem.WaybillUsed)
 			}
 			return nil
 		},
@@ -386,7 +386,7 @@ func checkException(x *Exception, ev *syncproto.Event) error {
 		return x.Check(s.Step, ev.Origin)
 	}
 	if x.State != "" {
-		return &DuplicateError{Msg: "异常件已登记 / exception already reported"}
+		return problem.New(problem.ExceptionReported)
 	}
 	return nil
 }
@@ -400,7 +400,7 @@ func checkComplaint(c *Complaint, ev *syncproto.Event) error {
 		return c.Check(s, ev.Origin)
 	}
 	if c.State != "" {
-		return &DuplicateError{Msg: "投诉已登记 / complaint already recorded"}
+		return problem.New(problem.ComplaintRecorded)
 	}
 	return nil
 }
@@ -433,10 +433,10 @@ func checkWaybills(s *WaybillStock, ev *syncproto.Event) error {
 			return err
 		}
 		if iss.Number != next {
-			return fmt.Errorf("运单号 %s 不是下一个可用号 %s / waybill number %s is not the next free one (%s)", iss.Number, next, iss.Number, next)
+			return problem.New(problem.WaybillNotNext, "waybill", iss.Number, "next", next)
 		}
 	case ev.Type != WaybillBlockRequested && ev.Origin != syncproto.HubOrigin:
-		return fmt.Errorf("只有总部可分配号段 / only head office allocates waybill blocks")
+		return problem.New(problem.WaybillHubAllocates)
 	}
 	return nil
 }
@@ -446,7 +446,7 @@ func checkWaybills(s *WaybillStock, ev *syncproto.Event) error {
 func hubPublishes[S any](outletMay ...string) func(*S, *syncproto.Event) error {
 	return func(_ *S, ev *syncproto.Event) error {
 		if ev.Origin != syncproto.HubOrigin && !slices.Contains(outletMay, ev.Type) {
-			return fmt.Errorf("只有总部可发布 / only head office publishes %s", ev.Type)
+			return problem.New(problem.DownlinkHubOnly, "type", ev.Type)
 		}
 		return nil
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/tariff"
 )
 
@@ -356,7 +357,11 @@ func TestKindCheck(t *testing.T) {
 		k := kind(name)
 		return k.Check(k.Fold(id, before, nil), &ev)
 	}
-	isDup := func(err error) bool { _, ok := err.(*DuplicateError); return ok }
+	// A duplicate is a conflict with a code of its own, not a refused step.
+	isDup := func(err error) bool {
+		_, step := err.(*StepError)
+		return !step && problem.As(err) != nil && problem.CodeOf(err).Class() == problem.Conflict
+	}
 	isStep := func(err error) bool { _, ok := err.(*StepError); return ok }
 
 	report := m.ev("SH-001", 0, ExceptionReported, "x1", ExceptionReportedV1{Waybill: "SF1", Kind: "lost"})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 var t0 = time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC)
@@ -139,13 +140,17 @@ func TestParcelStepsTable(t *testing.T) {
 			})
 		}
 	}
-	for _, tc := range []struct{ state, step string }{
-		{ParcelStateInStock, ParcelInbound}, {ParcelStatePickedUp, ParcelPickedUp},
-		{ParcelStateOutForDelivery, DispatchOut}, {ParcelStateDelivered, DispatchDelivered},
+	for _, tc := range []struct {
+		state, step string
+		code        problem.Code
+	}{
+		{ParcelStateInStock, ParcelInbound, problem.ParcelInStock}, {ParcelStatePickedUp, ParcelPickedUp, problem.ParcelPickedUp},
+		{ParcelStateOutForDelivery, DispatchOut, problem.ParcelOutForDelivery}, {ParcelStateDelivered, DispatchDelivered, problem.ParcelDelivered},
 	} {
 		p := Parcel{Waybill: "SF1", State: tc.state, PickupCode: "1-1-0001"}
-		if _, ok := p.Check(tc.step).(*DuplicateError); !ok {
-			t.Fatalf("%s in %s: want a duplicate error, got %v", tc.step, tc.state, p.Check(tc.step))
+		err := p.Check(tc.step)
+		if _, isStep := err.(*StepError); isStep || !problem.Is(err, tc.code) || tc.code.Class() != problem.Conflict {
+			t.Fatalf("%s in %s: want the duplicate error %s, got %v", tc.step, tc.state, tc.code, err)
 		}
 	}
 }

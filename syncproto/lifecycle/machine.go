@@ -1,6 +1,10 @@
 package lifecycle
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
+)
 
 // step is one edge of a state machine: the states it may leave from, the
 // state it leads to ("" keeps the state), and which side may take it.
@@ -34,13 +38,13 @@ func (m *machine) allowed(state, origin string) []string {
 func (m *machine) check(id, state, name, origin string) error {
 	s, ok := m.steps[name]
 	if !ok {
-		return &StepError{Entity: m.entity, ID: id, State: state, Step: name, Allowed: m.allowed(state, origin), Reason: "未知步骤 / unknown step"}
+		return &StepError{Entity: m.entity, ID: id, State: state, Step: name, Allowed: m.allowed(state, origin), Why: problem.StepUnknown}
 	}
 	if !slices.Contains(s.from, state) {
 		return &StepError{Entity: m.entity, ID: id, State: state, Step: name, Allowed: m.allowed(state, origin)}
 	}
 	if s.hubOnly && origin != "hub" {
-		return &StepError{Entity: m.entity, ID: id, State: state, Step: name, Allowed: m.allowed(state, origin), Reason: "仅总部可执行 / head office only"}
+		return &StepError{Entity: m.entity, ID: id, State: state, Step: name, Allowed: m.allowed(state, origin), Why: problem.StepHubOnly}
 	}
 	return nil
 }

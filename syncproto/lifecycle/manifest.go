@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Manifest and handover event types. A manifest's subject is its id; a
@@ -60,7 +61,7 @@ func FoldManifest(id string, evs []syncproto.Event) Manifest {
 			continue
 		}
 		if ev.Origin != syncproto.HubOrigin {
-			m.Conflicts = append(m.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: "publish", Reason: "仅总部可发布派件清单 / only head office publishes manifests"})
+			m.Conflicts = append(m.Conflicts, conflictOf(ev, "publish", "", problem.New(problem.ManifestHubOnly)))
 			continue
 		}
 		m.ManifestV1 = p
@@ -170,17 +171,14 @@ func (h *Handover) Check(t string) error {
 	if slices.Contains(handoverSteps[t], h.State) {
 		return nil
 	}
-	state, reason := h.State, ""
-	switch {
-	case state == "":
-		state = "未开始 / not opened"
-	case state == HandoverStateClosed:
-		reason = "交接已结束 / the handover is already closed: open a new session"
+	var why problem.Code
+	if h.State == HandoverStateClosed {
+		why = problem.HandoverClosed
 	}
 	if _, ok := handoverSteps[t]; !ok {
-		reason = "未知步骤 / unknown step"
+		why = problem.StepUnknown
 	}
-	return &StepError{Entity: "handover", ID: h.ID, State: state, Step: t, Allowed: h.Allowed(), Reason: reason}
+	return &StepError{Entity: "handover", ID: h.ID, State: h.State, Step: t, Allowed: h.Allowed(), Why: why}
 }
 
 // CheckClose says whether the session may be closed with these signatures:
@@ -191,14 +189,14 @@ func (h *Handover) CheckClose(c HandoverClosedV1) error {
 	}
 	var missing []string
 	if !c.Courier.Signed() {
-		missing = append(missing, "快递员 / courier")
+		missing = append(missing, "courier")
 	}
 	if !c.Clerk.Signed() {
-		missing = append(missing, "店员 / clerk")
+		missing = append(missing, "clerk")
 	}
 	if len(missing) > 0 {
 		return &StepError{Entity: "handover", ID: h.ID, State: h.State, Step: HandoverClosed, Allowed: h.Allowed(),
-			Reason: fmt.Sprintf("须双方签字，缺少 / both parties must sign; missing: %v", missing)}
+			Why: problem.HandoverUnsigned, Params: map[string]any{"missing": missing}}
 	}
 	return nil
 }
@@ -332,7 +330,7 @@ func sessionManifests(evs []syncproto.Event, held Held) []Manifest {
 }
 
 func (h *Handover) conflict(ev *syncproto.Event, err error) {
-	h.Conflicts = append(h.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: h.State, Reason: err.Error()})
+	h.Conflicts = append(h.Conflicts, conflictOf(ev, ev.Type, h.State, err))
 }
 
 // HandoverException is an exception a closed handover raises.

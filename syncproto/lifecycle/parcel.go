@@ -1,11 +1,11 @@
 package lifecycle
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Parcel states.
@@ -147,19 +147,15 @@ func (p *Parcel) Check(t string) error {
 	}
 	switch {
 	case t == ParcelInbound && (p.State == ParcelStateInStock || p.State == ParcelStateInbound):
-		return &DuplicateError{Msg: fmt.Sprintf("运单 %s 已在库，取件码 %s / parcel %s is already in stock (pickup code %s)", p.Waybill, p.PickupCode, p.Waybill, p.PickupCode)}
+		return problem.New(problem.ParcelInStock, "waybill", p.Waybill, "code", p.PickupCode)
 	case t == ParcelPickedUp && p.State == ParcelStatePickedUp:
-		return &DuplicateError{Msg: fmt.Sprintf("运单 %s 已被取走 / parcel %s was already picked up", p.Waybill, p.Waybill)}
+		return problem.New(problem.ParcelPickedUp, "waybill", p.Waybill)
 	case t == DispatchOut && p.State == ParcelStateOutForDelivery:
-		return &DuplicateError{Msg: fmt.Sprintf("运单 %s 已由 %s 派送中 / parcel %s is already out with courier %s", p.Waybill, p.Courier, p.Waybill, p.Courier)}
+		return problem.New(problem.ParcelOutForDelivery, "waybill", p.Waybill, "courier", p.Courier)
 	case t == DispatchDelivered && p.State == ParcelStateDelivered:
-		return &DuplicateError{Msg: fmt.Sprintf("运单 %s 已投递 / parcel %s was already delivered", p.Waybill, p.Waybill)}
+		return problem.New(problem.ParcelDelivered, "waybill", p.Waybill)
 	}
-	state := p.State
-	if state == "" {
-		state = "未入库 / not in stock"
-	}
-	return &StepError{Entity: "parcel", ID: p.Waybill, State: state, Step: t, Allowed: p.Allowed()}
+	return &StepError{Entity: "parcel", ID: p.Waybill, State: p.State, Step: t, Allowed: p.Allowed()}
 }
 
 // FoldParcel folds one waybill's events at one outlet.
@@ -189,7 +185,7 @@ func (p *Parcel) apply(ev *syncproto.Event) {
 		}
 	}
 	if err := p.Check(ev.Type); err != nil {
-		p.Conflicts = append(p.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: p.State, Reason: err.Error()})
+		p.Conflicts = append(p.Conflicts, conflictOf(ev, ev.Type, p.State, err))
 		return
 	}
 	var at int64
@@ -238,7 +234,7 @@ func (p *Parcel) apply(ev *syncproto.Event) {
 		}
 	case DispatchOut:
 		if err := CheckDispatch(out); err != nil {
-			p.Conflicts = append(p.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: p.State, Reason: err.Error()})
+			p.Conflicts = append(p.Conflicts, conflictOf(ev, ev.Type, p.State, err))
 			return
 		}
 		p.State, p.Courier, p.Batch, at = ParcelStateOutForDelivery, out.Courier, ev.Subject, out.At
@@ -249,7 +245,7 @@ func (p *Parcel) apply(ev *syncproto.Event) {
 			return
 		}
 		if err := p.checkResult(r.Batch, CheckReturned(r)); err != nil {
-			p.Conflicts = append(p.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: p.State, Reason: err.Error()})
+			p.Conflicts = append(p.Conflicts, conflictOf(ev, ev.Type, p.State, err))
 			return
 		}
 		p.NotDelivered, at = r.Reason, r.At
@@ -264,7 +260,7 @@ func (p *Parcel) apply(ev *syncproto.Event) {
 			return
 		}
 		if err := p.checkResult(d.Batch, CheckDelivered(d)); err != nil {
-			p.Conflicts = append(p.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, State: p.State, Reason: err.Error()})
+			p.Conflicts = append(p.Conflicts, conflictOf(ev, ev.Type, p.State, err))
 			return
 		}
 		d.Proof.SVG = ""
@@ -277,7 +273,7 @@ func (p *Parcel) apply(ev *syncproto.Event) {
 // the one the parcel is out in, or whose fields are invalid (err).
 func (p *Parcel) checkResult(batch string, err error) error {
 	if batch != p.Batch {
-		return fmt.Errorf("运单 %s 派送于批次 %s，不是 %s / parcel %s is out in batch %s, not %s", p.Waybill, p.Batch, batch, p.Waybill, p.Batch, batch)
+		return problem.New(problem.ParcelWrongBatch, "waybill", p.Waybill, "batch", p.Batch, "other", batch)
 	}
 	return err
 }

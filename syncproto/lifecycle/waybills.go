@@ -1,10 +1,10 @@
 package lifecycle
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Waybill number event types. All have the outlet id as subject, so one
@@ -30,7 +30,7 @@ type WaybillBlockRequestV1 struct {
 // Check validates a request's fields.
 func (r WaybillBlockRequestV1) Check() error {
 	if r.Count < 0 || r.Count > MaxBlockSize || r.Remaining < 0 {
-		return fmt.Errorf("号段申请无效 / block request: count %d must be 0 (default) to %d and remaining %d not negative", r.Count, MaxBlockSize, r.Remaining)
+		return problem.New(problem.WaybillBlockRequest, "count", r.Count, "max", MaxBlockSize, "remaining", r.Remaining)
 	}
 	return nil
 }
@@ -89,7 +89,7 @@ type WaybillStock struct {
 }
 
 // ErrWaybillsExhausted is returned when every block is used up.
-var ErrWaybillsExhausted = errors.New("运单号已用完，暂停收寄：请联网等待总部分配新号段，已用号码不会重复使用 / waybill numbers used up: sending stops until head office allocates a new block (connect to sync); used numbers are never reissued")
+var ErrWaybillsExhausted = problem.New(problem.WaybillExhausted)
 
 // S10CheckDigit is the UPU S10 check digit of an 8-digit serial: weights
 // 8,6,4,2,3,5,9,7, r = sum mod 11, check = 11−r except r=0 → 5 and r=1 → 0.
@@ -121,18 +121,18 @@ func S10Number(prefix string, serial uint32, country string) string {
 // its shape and check digit.
 func ParseS10(s string) (prefix string, serial uint32, country string, err error) {
 	if len(s) != 13 || !upper2(s[:2]) || !upper2(s[11:]) {
-		return "", 0, "", fmt.Errorf("运单号格式应为两字母+9位数字+两字母 / waybill %q is not two letters, nine digits, two letters", s)
+		return "", 0, "", problem.New(problem.WaybillBadS10, "waybill", s)
 	}
 	for i := 2; i < 11; i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return "", 0, "", fmt.Errorf("运单号格式应为两字母+9位数字+两字母 / waybill %q is not two letters, nine digits, two letters", s)
+			return "", 0, "", problem.New(problem.WaybillBadS10, "waybill", s)
 		}
 		if i < 10 {
 			serial = serial*10 + uint32(s[i]-'0')
 		}
 	}
 	if S10CheckDigit(serial) != s[10] {
-		return "", 0, "", fmt.Errorf("运单号校验位不符 / waybill %q has a wrong check digit", s)
+		return "", 0, "", problem.New(problem.WaybillBadCheck, "waybill", s)
 	}
 	return s[:2], serial, s[11:], nil
 }
@@ -145,9 +145,9 @@ func upper2(s string) bool {
 func CheckBlock(b WaybillBlockV1) error {
 	switch {
 	case !upper2(b.Prefix) || !upper2(b.Country):
-		return fmt.Errorf("号段前缀和国家码须为两个大写字母 / block prefix %q and country %q must be two letters A–Z", b.Prefix, b.Country)
+		return problem.New(problem.WaybillBlockCode, "prefix", b.Prefix, "country", b.Country)
 	case b.Last > 99999999 || b.First > b.Last:
-		return fmt.Errorf("号段范围无效 / block range %d–%d is not within 0–99999999 in order", b.First, b.Last)
+		return problem.New(problem.WaybillBlockRange, "first", b.First, "last", b.Last)
 	}
 	return nil
 }
@@ -178,8 +178,8 @@ func (s *WaybillStock) Apply(ev *syncproto.Event) {
 	s.sum()
 }
 
-func (s *WaybillStock) conflict(ev *syncproto.Event, reason string) {
-	s.Conflicts = append(s.Conflicts, Conflict{EventID: ev.ID, Origin: ev.Origin, Actor: ev.Actor, Step: ev.Type, Reason: reason})
+func (s *WaybillStock) conflict(ev *syncproto.Event, err error) {
+	s.Conflicts = append(s.Conflicts, conflictOf(ev, ev.Type, "", err))
 }
 
 func (s *WaybillStock) apply(ev *syncproto.Event) {
@@ -190,16 +190,16 @@ func (s *WaybillStock) apply(ev *syncproto.Event) {
 			return
 		}
 		if ev.Origin != syncproto.HubOrigin {
-			s.conflict(ev, "仅总部可分配号段 / only head office allocates waybill blocks")
+			s.conflict(ev, problem.New(problem.WaybillHubAllocates))
 			return
 		}
 		if err := CheckBlock(b); err != nil {
-			s.conflict(ev, err.Error())
+			s.conflict(ev, err)
 			return
 		}
 		for _, old := range s.Blocks {
 			if old.Overlaps(b) {
-				s.conflict(ev, fmt.Sprintf("号段与已分配号段重叠 / block %s %d–%d overlaps block %d–%d", b.Prefix, b.First, b.Last, old.First, old.Last))
+				s.conflict(ev, problem.New(problem.WaybillBlockOverlap, "prefix", b.Prefix, "first", b.First, "last", b.Last, "old_first", old.First, "old_last", old.Last))
 				return
 			}
 		}
@@ -210,12 +210,12 @@ func (s *WaybillStock) apply(ev *syncproto.Event) {
 			return
 		}
 		if ev.Origin != s.Outlet {
-			s.conflict(ev, "只有本网点可使用其号段 / only the outlet that holds the block issues its numbers")
+			s.conflict(ev, problem.New(problem.WaybillOutletOnly))
 			return
 		}
 		prefix, serial, country, err := ParseS10(is.Number)
 		if err != nil {
-			s.conflict(ev, err.Error())
+			s.conflict(ev, err)
 			return
 		}
 		for i := range s.Blocks {
@@ -224,14 +224,14 @@ func (s *WaybillStock) apply(ev *syncproto.Event) {
 				continue
 			}
 			if serial < b.Next {
-				s.conflict(ev, (&DuplicateError{Msg: fmt.Sprintf("运单号 %s 已使用或已跳过 / waybill %s was already issued or skipped", is.Number, is.Number)}).Error())
+				s.conflict(ev, problem.New(problem.WaybillIssued, "waybill", is.Number))
 				return
 			}
 			b.Next = serial + 1
 			s.Issued++
 			return
 		}
-		s.conflict(ev, fmt.Sprintf("运单号 %s 不在本网点号段内 / waybill %s is in none of this outlet's blocks", is.Number, is.Number))
+		s.conflict(ev, problem.New(problem.WaybillNotInBlocks, "waybill", is.Number))
 	}
 }
 

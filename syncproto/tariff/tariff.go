@@ -21,8 +21,8 @@
 package tariff
 
 import (
-	"errors"
 	"fmt"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // MaxSideCm is the longest side accepted, in centimetres.
@@ -90,34 +90,39 @@ type Quotation struct {
 	Lines           []Line `json:"lines"`
 }
 
-// Errors Quote returns, wrapped with the details; test with errors.Is.
+// Errors Quote returns, with their parameters; test with errors.Is, which
+// matches by code.
 var (
-	ErrUnknownDestination = errors.New("目的地不在价目表内 / destination not in the tariff")
-	ErrNoWeight           = errors.New("重量须大于 0 / weight must be above 0 g: weigh the parcel")
-	ErrOverweight         = errors.New("超过最大计费重量 / over the maximum chargeable weight: split the parcel")
-	ErrBadSize            = errors.New("尺寸无效 / dimensions must be 0 (not measured) or 1–1000 cm")
-	ErrBadDeclared        = errors.New("保价金额无效 / declared value invalid")
-	ErrBadTariff          = errors.New("价目表无效 / tariff table invalid: ask head office to republish it")
+	ErrUnknownDestination = problem.New(problem.TariffUnknownDest)
+	ErrNoWeight           = problem.New(problem.TariffNoWeight)
+	ErrOverweight         = problem.New(problem.TariffOverweight)
+	ErrBadSize            = problem.New(problem.TariffBadSize)
+	ErrBadDeclared        = problem.New(problem.TariffBadDeclared)
+	ErrBadTariff          = problem.New(problem.TariffInvalid)
 )
+
+func badTariff(format string, args ...any) error {
+	return problem.New(problem.TariffInvalid, "detail", fmt.Sprintf(format, args...))
+}
 
 // Validate checks a tariff table's shape.
 func (t *Tariff) Validate() error {
 	switch {
 	case t.VolumetricDivisor <= 0:
-		return fmt.Errorf("%w: volumetric divisor %d", ErrBadTariff, t.VolumetricDivisor)
+		return badTariff("volumetric divisor %d", t.VolumetricDivisor)
 	case t.MaxWeightGrams <= 0 || t.MaxWeightGrams > 1_000_000_000:
-		return fmt.Errorf("%w: max weight %d g", ErrBadTariff, t.MaxWeightGrams)
+		return badTariff("max weight %d g", t.MaxWeightGrams)
 	case t.Insurance.RateBP < 0 || t.Insurance.RateBP > 10000 || t.Insurance.MinFen < 0 || t.Insurance.MaxDeclaredFen < 0:
-		return fmt.Errorf("%w: insurance %+v", ErrBadTariff, t.Insurance)
+		return badTariff("insurance %+v", t.Insurance)
 	}
 	for zone, r := range t.Rates {
 		if r.FirstGrams <= 0 || r.StepGrams <= 0 || r.FirstFen < 0 || r.StepFen < 0 || r.FirstFen > 1e9 || r.StepFen > 1e9 {
-			return fmt.Errorf("%w: zone %s rate %+v", ErrBadTariff, zone, r)
+			return badTariff("zone %s rate %+v", zone, r)
 		}
 	}
 	for code, zone := range t.Zones {
 		if _, ok := t.Rates[zone]; !ok {
-			return fmt.Errorf("%w: code %s maps to zone %s, which has no rate", ErrBadTariff, code, zone)
+			return badTariff("code %s maps to zone %s, which has no rate", code, zone)
 		}
 	}
 	return nil
@@ -151,15 +156,15 @@ func Quote(t Tariff, p Parcel) (Quotation, error) {
 		return Quotation{}, err
 	}
 	if p.WeightGrams <= 0 {
-		return Quotation{}, ErrNoWeight
+		return Quotation{}, problem.New(problem.TariffNoWeight)
 	}
 	zone, ok := t.ZoneOf(p.DestCode)
 	if !ok {
-		return Quotation{}, fmt.Errorf("%w (%q)", ErrUnknownDestination, p.DestCode)
+		return Quotation{}, problem.New(problem.TariffUnknownDest, "dest", p.DestCode)
 	}
 	for _, side := range []int64{p.LengthCm, p.WidthCm, p.HeightCm} {
 		if side < 0 || side > MaxSideCm {
-			return Quotation{}, fmt.Errorf("%w: %d × %d × %d cm", ErrBadSize, p.LengthCm, p.WidthCm, p.HeightCm)
+			return Quotation{}, problem.New(problem.TariffBadSize, "length", p.LengthCm, "width", p.WidthCm, "height", p.HeightCm)
 		}
 	}
 	q := Quotation{Zone: zone, ChargeableGrams: p.WeightGrams}
@@ -170,7 +175,7 @@ func Quote(t Tariff, p Parcel) (Quotation, error) {
 		}
 	}
 	if q.ChargeableGrams > t.MaxWeightGrams {
-		return Quotation{}, fmt.Errorf("%w: %d g > %d g", ErrOverweight, q.ChargeableGrams, t.MaxWeightGrams)
+		return Quotation{}, problem.New(problem.TariffOverweight, "grams", q.ChargeableGrams, "max", t.MaxWeightGrams)
 	}
 	r := t.Rates[zone]
 	q.Lines = append(q.Lines, Line{Code: LineFirstWeight, Text: fmt.Sprintf("首重 %d 克 / first %d g", r.FirstGrams, r.FirstGrams), Fen: r.FirstFen})
@@ -184,7 +189,7 @@ func Quote(t Tariff, p Parcel) (Quotation, error) {
 	}
 	if p.Insured {
 		if p.DeclaredFen <= 0 || (t.Insurance.MaxDeclaredFen > 0 && p.DeclaredFen > t.Insurance.MaxDeclaredFen) {
-			return Quotation{}, fmt.Errorf("%w: %d 分 / fen (须大于 0 且不超过 / must be above 0 and at most %d)", ErrBadDeclared, p.DeclaredFen, t.Insurance.MaxDeclaredFen)
+			return Quotation{}, problem.New(problem.TariffBadDeclared, "declared", p.DeclaredFen, "max", t.Insurance.MaxDeclaredFen)
 		}
 		// ⌈declared × bp / 10000⌉ without overflow: bp ≤ 10000.
 		d, bp := p.DeclaredFen, t.Insurance.RateBP

@@ -1,0 +1,328 @@
+package problem
+
+// The catalog: every error a person may see, and the only place a Code can
+// be made. To add one, add a line here and the entry "error.<code>" to both
+// screen dictionaries (agent/ui/static/i18n/zh.js and en.js; a test lists
+// what is missing).
+//
+// Rules, enforced by catalog_test.go: a code is "area.name" in lower case;
+// the fallback is "中文 / English" with exactly one " / "; both halves use
+// the same {param} names; the class decides the HTTP status. Parameters are
+// named for what they hold (waybill, id, state, allowed…) so the screen can
+// format them; list parameters are string lists.
+//
+// Codes are stable: screens, tests and logs key on them. Rename one only
+// together with the dictionaries.
+
+var catalog []Code
+
+func def(id string, class Class, fallback string) Code {
+	c := Code{&entry{id: id, class: class, fallback: fallback}}
+	catalog = append(catalog, c)
+	return c
+}
+
+// Catalog lists every code in declaration order.
+func Catalog() []Code { return append([]Code(nil), catalog...) }
+
+// Lookup finds a code by its machine string.
+func Lookup(id string) (Code, bool) {
+	for _, c := range catalog {
+		if c.e.id == id {
+			return c, true
+		}
+	}
+	return Code{}, false
+}
+
+// Internal, requests and routes.
+var (
+	InternalError       = def("internal.error", Internal, "内部错误，详见日志 / internal error: see the log")
+	RequestMalformed    = def("request.malformed", Invalid, "请求不是有效的 JSON（第 {offset} 字节） / the request body is not valid JSON (at byte {offset})")
+	RequestUnknownField = def("request.unknown_field", Invalid, "请求含未知字段 {field}，请检查拼写 / the request has an unknown field \"{field}\": check its spelling")
+	RequestWrongType    = def("request.wrong_type", Invalid, "字段 {field} 的类型不对，应为 {want} / field \"{field}\" must be a JSON {want}")
+	RequestTooLarge     = def("request.too_large", TooLarge, "请求过大，上限 {limit} 字节 / the request body is over its limit of {limit} bytes")
+	RequestUnreadable   = def("request.unreadable", Invalid, "请求未能读完，请重试 / the request body could not be read: send it again")
+	RequestBadLimit     = def("request.bad_limit", Invalid, "limit 须为 1–{max} / limit must be 1 to {max}")
+	RequestBadOpen      = def("request.bad_open", Invalid, "open 须为 1 或 0 / open must be 1 or 0")
+	RequestBadTime      = def("request.bad_time", Invalid, "{field} 的值 {value} 不是 RFC 3339 时间 / {field} \"{value}\" must be an RFC 3339 time such as 2025-07-01T08:00:00+08:00")
+	APINoRoute          = def("api.no_route", NotFound, "接口不存在：{method} {path} / no such API route: {method} {path}")
+	APINotFound         = def("api.not_found", NotFound, "未找到 / not found")
+)
+
+// Logging in, tokens and roles.
+var (
+	AuthTokenRequired      = def("auth.token_required", Unauthorized, "缺少或错误的 API 令牌 / missing or wrong API token: send Authorization: Bearer <token>")
+	AuthLoginRequired      = def("auth.login_required", Unauthorized, "请先登录 / log in first")
+	AuthSupervisorRequired = def("auth.supervisor_required", Forbidden, "需要主管权限：当前登录的是 {staff}（{role}），请主管登录后操作 / this needs a supervisor; you are logged in as {staff} ({role}): ask a supervisor to log in and do it")
+	AuthClerkRequired      = def("auth.clerk_required", Forbidden, "需要店员权限：当前登录的是 {staff}（{role}），请店员登录后操作 / this needs a clerk; you are logged in as {staff} ({role}): ask a clerk to log in and do it")
+)
+
+// Staff, their PINs and the staff list.
+var (
+	StaffBadCredentials  = def("staff.bad_credentials", Unauthorized, "工号或 PIN 不对 / wrong staff id or PIN: check both and try again")
+	StaffPINWrong        = def("staff.pin_wrong", Unauthorized, "工号或 PIN 不对，再错 {left} 次将锁定 {lock_for} / wrong staff id or PIN: {left} more wrong PINs lock this id for {lock_for}")
+	StaffLocked          = def("staff.locked", TooMany, "工号 {id} 连续 {failures} 次 PIN 错误已锁定，请在 {until}（{left} 后）再试 / staff id {id} is locked after {failures} wrong PINs in a row: try again after {until} (in {left})")
+	StaffNotFound        = def("staff.not_found", NotFound, "没有工号 {id} / no such staff id {id}: see the list of staff")
+	StaffExists          = def("staff.exists", Conflict, "工号 {id} 已存在 / staff id {id} already exists: remove it first or choose another id")
+	StaffBadPIN          = def("staff.bad_pin", Invalid, "PIN 应为 4–8 位数字 / a PIN is 4 to 8 digits: choose another")
+	StaffBadRole         = def("staff.bad_role", Invalid, "角色只能是 clerk 或 supervisor，不能是 {role} / role must be clerk or supervisor, not \"{role}\"")
+	StaffBadID           = def("staff.bad_id", Invalid, "工号应为 1–32 个字母、数字、点、横线或下划线 / a staff id is 1 to 32 letters, digits, '.', '-' or '_'")
+	StaffBadName         = def("staff.bad_name", Invalid, "姓名应为 1–32 个字 / a name is 1 to 32 characters, with no control characters")
+	StaffLoginMissing    = def("staff.login_missing", Invalid, "请输入工号和 PIN / enter your staff id and PIN")
+	StaffLoginFailed     = def("staff.login_failed", Unavailable, "暂时无法登录，请重试 / could not check the PIN: try again; if it persists, run yizhan-agent doctor")
+	StaffSchemaNewer     = def("staff.schema_newer", Internal, "员工数据版本 {version} 过新（本程序为 {supported}） / the staff list has schema version {version}, newer than this agent's {supported}: install the newer agent")
+	StaffPINRecord       = def("staff.pin_record", Internal, "PIN 记录无法识别（{alg}，{iter} 次） / stored PIN record ({alg}, {iter} iterations) is not one this agent reads: remove the staff member and add them again")
+	StaffRecordDamaged   = def("staff.record_damaged", Internal, "员工记录 {id} 损坏 / staff record {id} is damaged: remove it and add the staff member again")
+	StaffNoDataFile      = def("staff.no_data_file", Invalid, "找不到数据文件 {path} / no agent data file at {path}: check --data")
+	StaffDataFileInUse   = def("staff.data_file_in_use", Conflict, "数据文件 {path} 正被运行中的 yizhan-agent 使用 / {path} is in use by a running yizhan-agent: stop the agent first, then run this again")
+	AgentNoKey           = def("agent.no_key", Unavailable, "个人信息密钥未配置 / no personal-data key is configured: start the agent with --pii-key-file")
+	AgentNotSaved        = def("agent.not_saved", Unavailable, "未保存，请重试 / not saved: try again; if it persists, run yizhan-agent doctor")
+	PersonalSupervisor   = def("personal.supervisor_only", Forbidden, "仅主管可查看完整信息 / only a supervisor may see the full value")
+	PersonalUnknownKind  = def("personal.unknown_kind", Invalid, "未知类型 {kind} / unknown kind \"{kind}\"")
+	PersonalFieldMissing = def("personal.no_field", NotFound, "没有记录 {field} / no {field} on record")
+)
+
+// Personal data: phones, identity numbers, the sealing key.
+var (
+	PhoneInvalid      = def("phone.invalid", Invalid, "手机号格式不对 / not a mainland mobile number")
+	PhoneEmpty        = def("phone.empty", Invalid, "手机号为空 / the phone number is empty: enter the 11-digit mobile number")
+	PhoneLength       = def("phone.length", Invalid, "手机号应为 11 位数字（现为 {length} 位） / want 11 digits starting with 13–19, got {length} characters: check the number")
+	PhonePrefix       = def("phone.prefix", Invalid, "手机号应以 13–19 开头 / a mobile number starts with 13–19: check the number")
+	ResidentIDLength  = def("resident_id.length", Invalid, "身份证号应为 18 位 / a resident identity number has 18 characters")
+	ResidentIDChars   = def("resident_id.chars", Invalid, "身份证号前 17 位应为数字，末位为数字或 X / the first 17 characters must be digits and the last a digit or X")
+	ResidentIDRegion  = def("resident_id.region", Invalid, "身份证号地址码无效 / the region code (first 6 digits) is all zeros")
+	ResidentIDBirth   = def("resident_id.birth", Invalid, "身份证号出生日期无效 / the birth date (digits 7–14) is not a real date between 1900-01-01 and today")
+	ResidentIDCheck   = def("resident_id.check", Invalid, "身份证号校验码不符 / the check character does not match: a digit was probably mistyped")
+	PIIUnknownVersion = def("pii.unknown_version", Unavailable, "未知的加密格式 / unknown sealed format: this agent reads v1 values; upgrade the agent")
+	PIIWrongKey       = def("pii.wrong_key", Unavailable, "密钥不符 / value was sealed with another key: configure the key file this data was sealed with (the one head office issued)")
+	PIITampered       = def("pii.tampered", Unavailable, "数据已损坏或被改动 / sealed value fails authentication: it was altered, damaged, or sealed as another kind of field; restore it from a backup")
+	PIIMalformed      = def("pii.malformed", Unavailable, "加密数据格式错误 / sealed value is malformed: it was truncated or is not a sealed value")
+	PIIUnknownKind    = def("pii.unknown_kind", Invalid, "未知的字段类型 / unknown personal-data kind: use phone, name or id_number")
+	PIIKeySize        = def("pii.key_size", Internal, "密钥长度不对（{size} 字节，应为 {want}） / the personal-data key is {size} bytes, want {want}: use a key made by yizhan-agent keygen or issued by head office")
+	PIIKeyNotBase64   = def("pii.key_not_base64", Internal, "密钥不是 base64 / the key is not base64: the file must hold one line of base64 encoding 32 random bytes")
+	PIIKeyMissing     = def("pii.key_missing", Internal, "找不到个人数据密钥文件 {path} / personal-data key file {path} not found: copy the key file head office issued (all outlets and the hub share one key)")
+	PIIKeyUnreadable  = def("pii.key_unreadable", Internal, "读取密钥文件 {path} 失败 / cannot read key file {path}")
+	PIIKeyIsDir       = def("pii.key_is_dir", Internal, "密钥文件 {path} 是目录 / key file {path} is a directory: give the path of the key file itself")
+	PIIKeyMode        = def("pii.key_mode", Internal, "密钥文件 {path} 权限过宽（{mode}），请运行 chmod 600 {path} / key file {path} can be read by other users (mode {mode}): run chmod 600 {path}")
+	PIIKeyEnvUnset    = def("pii.key_env_unset", Internal, "未设置 {env} / {env} is not set: set it to the base64 key head office issued, or use a key file")
+	PIIKeyExists      = def("pii.key_exists", Conflict, "密钥文件 {path} 已存在 / key file {path} already exists: keep it (data sealed with it cannot be read without it), or move it away first")
+	PIIKeyCreate      = def("pii.key_create", Internal, "创建密钥文件 {path} 失败 / cannot create key file {path}")
+	PIIKeyWrite       = def("pii.key_write", Internal, "写入密钥文件 {path} 失败 / cannot write key file {path}")
+)
+
+// Barcodes and scans. The barcode codes mirror devices/barcode's Code.
+var (
+	ScanUnknownAction   = def("scan.unknown_action", Invalid, "未知操作 {action}，可用：{allowed} / unknown action \"{action}\": allowed: {allowed}")
+	BarcodeMisread      = def("barcode.misread", Invalid, "条码校验位错误 / check digit wrong: misread, scan again")
+	BarcodeBadCountry   = def("barcode.bad_country", Invalid, "运单号国家代码无效 / country code in the item number is not valid: misread, scan again")
+	BarcodeEmpty        = def("barcode.empty", Invalid, "条码为空 / empty read: scan again")
+	BarcodeControl      = def("barcode.control", Invalid, "条码含控制字符 / read contains control characters: line noise, scan again")
+	BarcodeBinary       = def("barcode.binary", Invalid, "条码不是文本 / read is not text: line noise or wrong baud rate, check scanner settings")
+	BarcodeOverlong     = def("barcode.overlong", Invalid, "条码过长 / read too long: missing suffix or two codes run together, scan again")
+	BarcodeFraming      = def("barcode.framing", Invalid, "扫描数据不完整 / broken frame: partial read, scan again")
+	BarcodeGS1          = def("barcode.gs1_syntax", Invalid, "GS1 条码格式错误 / GS1 data malformed: scan again or check the keyboard layout setting")
+	BarcodeGS1UnknownAI = def("barcode.gs1_unknown_ai", Invalid, "GS1 应用标识符未知 / unknown GS1 application identifier: scan again")
+	BarcodeRejected     = def("barcode.rejected", Invalid, "条码无法识别 / the read is not a barcode this outlet accepts: scan again")
+)
+
+// Parcels at the counter: in, on the shelf, picked up, refused.
+var (
+	ParcelNotFound       = def("parcel.not_found", NotFound, "没有运单 {waybill} 的记录 / no record of waybill {waybill}")
+	ParcelInStock        = def("parcel.in_stock", Conflict, "运单 {waybill} 已在库，取件码 {code} / parcel {waybill} is already in stock (pickup code {code})")
+	ParcelPickedUp       = def("parcel.picked_up", Conflict, "运单 {waybill} 已被取走 / parcel {waybill} was already picked up")
+	ParcelOutForDelivery = def("parcel.out_for_delivery", Conflict, "运单 {waybill} 已由 {courier} 派送中 / parcel {waybill} is already out with courier {courier}")
+	ParcelDelivered      = def("parcel.delivered", Conflict, "运单 {waybill} 已投递 / parcel {waybill} was already delivered")
+	ParcelWrongBatch     = def("parcel.wrong_batch", Conflict, "运单 {waybill} 派送于批次 {batch}，不是 {other} / parcel {waybill} is out in batch {batch}, not {other}")
+	ParcelRefuseReason   = def("parcel.refuse_reason", Invalid, "请填写拒收原因 / give the reason for refusing")
+	ParcelFindQuery      = def("parcel.find_query", Invalid, "请输入取件码、运单号或手机尾号 / give a pickup code, a waybill or the phone's last 4 digits")
+	ShelfBadPlace        = def("shelf.bad_place", Invalid, "货架与层须为 1–3 位字母或数字 / shelf and layer must be 1-3 letters or digits")
+	ShelfFull            = def("shelf.full", Invalid, "货架 {shelf} 层 {layer} 已满，换一层 / shelf {shelf} layer {layer} has no free pickup number: use another layer")
+	ShelfCodeTaken       = def("shelf.code_taken", Conflict, "取件码 {code} 已被占用 / pickup code {code} is taken")
+	PickupCodeMismatch   = def("pickup.code_mismatch", Invalid, "取件码不符 / the pickup code does not match this parcel")
+	PickupIDCheck        = def("pickup.id_check", Invalid, "请选择核验方式：{allowed} / choose how identity was checked: {allowed}")
+	PickupAgentName      = def("pickup.agent_name", Invalid, "代收须填写代收人姓名 / a named agent must give their name")
+	PickupStaffSigner    = def("pickup.staff_signer", Invalid, "工作人员不得代客户签收 / staff may never sign on a customer's behalf")
+	PickupBadSigner      = def("pickup.bad_signer", Invalid, "签收人须为收件人或代收人 / the signer must be the recipient or a named agent; staff may never sign")
+	PickupNoProof        = def("pickup.no_proof", Invalid, "须签名或明确确认 / a signature or an explicit confirmation is required")
+)
+
+// Signatures (SVG strokes) and photos.
+var (
+	SignatureTooLarge = def("signature.too_large", Invalid, "签名超过 {max_kib} KiB，请清除后重签 / the signature is larger than {max_kib} KiB: clear and sign again")
+	SignatureBadSVG   = def("signature.bad_svg", Invalid, "签名格式错误：{detail} / the signature is not valid SVG: {detail}")
+	SignatureNotSVG   = def("signature.not_svg", Invalid, "签名须为 SVG / the signature must be an <svg>")
+	SignatureElement  = def("signature.element", Invalid, "签名含不允许的元素 <{element}> / the signature may hold strokes only, not <{element}>")
+	SignatureContent  = def("signature.content", Invalid, "签名含不允许的属性或内容 / the signature may hold strokes only")
+	SignatureEmpty    = def("signature.empty", Invalid, "签名为空，请签名 / the signature is empty: please sign")
+	PhotoTooMany      = def("photo.too_many", Invalid, "最多 {max} 张照片 / at most {max} photos")
+	PhotoTooLarge     = def("photo.too_large", Invalid, "照片超过 {max_mib} MiB / a photo is larger than {max_mib} MiB")
+	PhotoBadType      = def("photo.bad_type", Invalid, "照片须为 JPEG 或 PNG（收到 {type}） / photos must be JPEG or PNG, got {type}")
+	PhotoNotBase64    = def("photo.not_base64", Invalid, "照片 {n} 不是 base64 / photo {n} is not base64")
+	PhotoNotFound     = def("photo.not_found", NotFound, "没有照片 {sha} / no photo {sha}")
+)
+
+// Steps of the lifecycle machines. Every step code gets entity, id, state,
+// step and allowed from lifecycle.StepError; a template uses those it needs.
+var (
+	StepNotAllowed           = def("step.not_allowed", Conflict, "{entity} {id} 当前状态 {state}，不能执行 {step}；可执行：{allowed} / {entity} {id} is {state}: cannot {step}; allowed: {allowed}")
+	StepUnknown              = def("step.unknown", Conflict, "{entity} {id} 当前状态 {state}，没有步骤 {step}；可执行：{allowed} / {entity} {id} is {state}: there is no step {step}; allowed: {allowed}")
+	StepHubOnly              = def("step.hub_only", Conflict, "{entity} {id} 当前状态 {state}，{step} 仅总部可执行 / {entity} {id} is {state}: only head office may {step}")
+	StepNoRecord             = def("step.no_record", Conflict, "{entity} {id} 尚无记录，不能执行 {step} / {entity} {id} has no record yet: cannot {step}")
+	StepSatisfactionRequired = def("step.satisfaction_required", Conflict, "{entity} {id}：回访须记录满意度 1–5 / {entity} {id}: a follow-up needs a satisfaction score of 1–5")
+	StepOwnerRequired        = def("step.owner_required", Invalid, "指派须填写负责人 / assign needs an owner")
+)
+
+// Exceptions and claims.
+var (
+	ExceptionNotFound        = def("exception.not_found", NotFound, "没有异常件 {id} / no exception {id}")
+	ExceptionReported        = def("exception.reported", Conflict, "异常件已登记 / the exception is already reported")
+	ExceptionWaybillRequired = def("exception.waybill_required", Invalid, "请填写运单号 / give the waybill")
+	ExceptionBadKind         = def("exception.bad_kind", Invalid, "异常类型 {kind} 无效，可用：{allowed} / kind \"{kind}\" is not one of {allowed}")
+	ClaimApprovedRequired    = def("claim.approved_required", Invalid, "理赔决定须说明是否批准 / decide_claim needs \"approved\": true or false")
+	ClaimNegativeAmount      = def("claim.negative_amount", Invalid, "金额不能为负 / amount_cents must not be negative")
+)
+
+// Complaints, suggestions and praise.
+var (
+	ComplaintNotFound       = def("complaint.not_found", NotFound, "没有投诉 {id} / no complaint {id}")
+	ComplaintRecorded       = def("complaint.recorded", Conflict, "投诉已登记 / the complaint is already recorded")
+	ComplaintBadField       = def("complaint.bad_field", Invalid, "{field} 的值 {value} 无效，可用：{allowed} / {field} \"{value}\" is not one of {allowed}")
+	ComplaintTextEmpty      = def("complaint.text_empty", Invalid, "内容为空 / the complaint text is empty")
+	ComplaintTextTooLong    = def("complaint.text_too_long", Invalid, "内容超过 {max} 字节 / the text is longer than {max} bytes")
+	ComplaintNoticeRequired = def("complaint.notice_required", Invalid, "须填写通告编号 / attach_notice needs a notice_id")
+)
+
+// Notices and reply templates head office publishes.
+var (
+	NoticeNotFound       = def("notice.not_found", NotFound, "没有通告 {id} / no notice {id}")
+	NoticeTitleText      = def("notice.title_text", Invalid, "通告须有标题和内容 / a notice needs a title and a text")
+	NoticeBadSeverity    = def("notice.bad_severity", Invalid, "severity 的值 {severity} 无效，可用：{allowed} / severity \"{severity}\" is not one of {allowed}")
+	NoticeBadCategory    = def("notice.bad_category", Invalid, "category 的值 {category} 无效，可用：{allowed} / category \"{category}\" is not one of {allowed}")
+	NoticeBadFAQ         = def("notice.bad_faq", Invalid, "FAQ 每条须有问有答 / every FAQ entry needs a q and an a")
+	NoticeBadPeriod      = def("notice.bad_period", Invalid, "结束时间须晚于开始时间 / valid_to must be after valid_from")
+	NoticeEndText        = def("notice.end_text", Invalid, "须填写恢复通告内容 / the recovery notice needs a text")
+	TemplateNotFound     = def("template.not_found", NotFound, "没有回复模板 {id} / no reply template {id}")
+	TemplateTitleText    = def("template.title_text", Invalid, "模板须有标题和内容 / a template needs a title and a text")
+	TemplateBadCategory  = def("template.bad_category", Invalid, "category 的值 {category} 无效，可用：{allowed}（或留空） / category \"{category}\" is not one of {allowed} (or empty for any)")
+	DownlinkHubOnly      = def("downlink.hub_only", Conflict, "只有总部可发布 {type} / only head office publishes {type}")
+	DownlinkTargetType   = def("downlink.target_type", Invalid, "须填写 target（网点编号或 *）和 type / \"target\" (an outlet id or \"*\") and \"type\" are required")
+	DownlinkBadTarget    = def("downlink.bad_target", Invalid, "下发目标 {target} 无效，须为网点编号或 * / target \"{target}\" is neither an outlet id nor \"*\" for all outlets")
+	DownlinkBadPayload   = def("downlink.bad_payload", Invalid, "payload 不是有效的 JSON / payload is not valid JSON")
+	DownlinkInvalidEvent = def("downlink.invalid_event", Invalid, "下发事件无效：{detail} / the downlink event is not valid: {detail}")
+)
+
+// Outlets.
+var (
+	OutletNotFound      = def("outlet.not_found", NotFound, "没有网点 {outlet} / no outlet {outlet}")
+	OutletNotRegistered = def("outlet.not_registered", Invalid, "网点 {outlet} 未登记 / outlet {outlet} is not registered: add it with `yizhan-hub outlet add`")
+	OutletIDLength      = def("outlet.id_length", Invalid, "网点编号 {outlet} 须为 1–64 个字符 / outlet id \"{outlet}\" must be 1-64 characters")
+	OutletIDChars       = def("outlet.id_chars", Invalid, "网点编号 {outlet} 只能含字母、数字、- 和 _ / outlet id \"{outlet}\" may hold only letters, digits, '-' and '_'")
+	OutletIDReserved    = def("outlet.id_reserved", Invalid, "网点编号 {outlet} 为总部保留 / outlet id \"{outlet}\" is reserved for head office")
+)
+
+// Manifests and courier handovers.
+var (
+	ManifestNotFound     = def("manifest.not_found", NotFound, "没有派件清单 {id} / no manifest {id}")
+	ManifestNotReceived  = def("manifest.not_received", Invalid, "本网点尚未收到清单 {id} / manifest {id} has not reached this outlet yet: sync, or open without it")
+	ManifestHubOnly      = def("manifest.hub_only", Conflict, "仅总部可发布派件清单 / only head office publishes manifests")
+	ManifestFieldTooLong = def("manifest.field_too_long", Invalid, "courier 或 line 超过 {max} 字节或含控制字符 / courier and line must be at most {max} bytes without control characters")
+	ManifestExpectedAt   = def("manifest.expected_at", Invalid, "须填写预计到达时间 / expected_at is required (RFC 3339)")
+	ManifestCount        = def("manifest.count", Invalid, "清单须有 1–{max} 个运单号（现有 {count}） / a manifest needs 1 to {max} waybills, got {count}")
+	ManifestWaybillEmpty = def("manifest.waybill_empty", Invalid, "第 {n} 个运单号为空 / waybill {n} is empty")
+	ManifestWaybillBad   = def("manifest.waybill_bad", Invalid, "第 {n} 个运单号超过 {max} 字节或含控制字符 / waybill {n} is over {max} bytes or has control characters")
+	ManifestWaybillTwice = def("manifest.waybill_twice", Invalid, "运单号 {waybill} 重复 / waybill {waybill} appears twice")
+	ManifestTooLarge     = def("manifest.too_large", Invalid, "清单过大（{size} 字节，上限 {max}），请拆分 / the manifest is {size} bytes, over the {max}-byte event limit: split it into several manifests")
+	ManifestOtherOutlet  = def("manifest.other_outlet", Invalid, "清单 {id} 属于网点 {outlet}，不能改发给 {other} / manifest {id} belongs to outlet {outlet}: publish a new one for {other}")
+	HandoverNotFound     = def("handover.not_found", NotFound, "没有交接 {id} / no handover {id}")
+	HandoverCourier      = def("handover.courier_required", Invalid, "请填写快递员 / name the courier")
+	HandoverClerkSigner  = def("handover.clerk_signer", Invalid, "网点签字须由当前登录员工完成 / the outlet's signature must be the logged-in staff member's")
+	HandoverSameSigner   = def("handover.same_signer", Invalid, "快递员与店员须分别签字 / the courier and the clerk sign separately")
+	HandoverClosed       = def("handover.closed", Conflict, "交接 {id} 已结束，请新开交接 / handover {id} is already closed: open a new session")
+	HandoverUnsigned     = def("handover.unsigned", Conflict, "交接 {id} 须双方签字，缺少：{missing} / handover {id}: both parties must sign; missing: {missing}")
+)
+
+// Courier dispatch and returns.
+var (
+	DispatchNotFound        = def("dispatch.not_found", NotFound, "没有派送批次 {id} / no dispatch batch {id}")
+	DispatchCourierRequired = def("dispatch.courier_required", Invalid, "未指定快递员 / a dispatch needs a named courier")
+	DispatchEmpty           = def("dispatch.empty", Invalid, "派送批次为空 / the dispatch batch has no parcels")
+	DispatchUnsigned        = def("dispatch.unsigned", Invalid, "快递员未签收 / the courier has not signed for the batch")
+	DispatchCourierSigns    = def("dispatch.courier_signs", Invalid, "须由快递员本人签字 / the courier signs, not the clerk")
+	DispatchDayRequired     = def("dispatch.day_required", Invalid, "未指定营业日 / a dispatch needs its business day")
+	DispatchBadDay          = def("dispatch.bad_day", Invalid, "营业日 {day} 格式应为 YYYY-MM-DD / the business day \"{day}\" is not YYYY-MM-DD")
+	DispatchBadWaybill      = def("dispatch.bad_waybill", Invalid, "批次中运单 {waybill} 为空或重复 / the batch lists an empty or repeated waybill \"{waybill}\"")
+	DispatchBadReason       = def("dispatch.bad_reason", Invalid, "未投递原因 {reason} 无效，可用：{allowed} / non-delivery reason \"{reason}\" is not one of {allowed}")
+	DispatchRestockCode     = def("dispatch.restock_code", Invalid, "重新上架须有新取件码 / a restocked parcel needs its new pickup code")
+	DispatchBadDisposition  = def("dispatch.bad_disposition", Invalid, "去向 {disposition} 无效，可用：{allowed} / disposition \"{disposition}\" is not one of {allowed}")
+	DispatchNoProof         = def("dispatch.no_proof", Invalid, "投递须有签收凭证 / a delivery needs the recipient's signature or another explicit confirmation")
+	DispatchRecorded        = def("dispatch.recorded", Conflict, "批次已登记 / the batch is already recorded")
+	DispatchAgain           = def("dispatch.again", Conflict, "运单 {waybill} 不能再次派送 / parcel {waybill} cannot go out again")
+	DispatchNotInBatch      = def("dispatch.not_in_batch", Conflict, "运单 {waybill} 不在批次 {batch} 中 / parcel {waybill} is not out in batch {batch}")
+	DispatchAlready         = def("dispatch.already", Conflict, "运单 {waybill} 已是 {state} / parcel {waybill} is already {state}")
+)
+
+// Waybill numbers and their blocks.
+var (
+	WaybillExhausted        = def("waybill.exhausted", Invalid, "运单号已用完，暂停收寄：请联网等待总部分配新号段，已用号码不会重复使用 / waybill numbers used up: sending stops until head office allocates a new block (connect to sync); used numbers are never reissued")
+	WaybillBadS10           = def("waybill.bad_s10", Invalid, "运单号 {waybill} 格式应为两字母+9位数字+两字母 / waybill \"{waybill}\" is not two letters, nine digits, two letters")
+	WaybillBadCheck         = def("waybill.bad_check", Invalid, "运单号 {waybill} 校验位不符 / waybill \"{waybill}\" has a wrong check digit")
+	WaybillIssued           = def("waybill.issued", Conflict, "运单号 {waybill} 已使用或已跳过 / waybill {waybill} was already issued or skipped")
+	WaybillUsed             = def("waybill.used", Conflict, "运单号已使用 / this waybill number was already used")
+	WaybillNotNext          = def("waybill.not_next", Conflict, "运单号 {waybill} 不是下一个可用号 {next} / waybill number {waybill} is not the next free one ({next})")
+	WaybillNotInBlocks      = def("waybill.not_in_blocks", Conflict, "运单号 {waybill} 不在本网点号段内 / waybill {waybill} is in none of this outlet's blocks")
+	WaybillOutletOnly       = def("waybill.outlet_only", Conflict, "只有本网点可使用其号段 / only the outlet that holds the block issues its numbers")
+	WaybillHubAllocates     = def("waybill.hub_allocates", Conflict, "只有总部可分配号段 / only head office allocates waybill blocks")
+	WaybillBlockOverlap     = def("waybill.block_overlap", Conflict, "号段 {prefix} {first}–{last} 与已分配号段 {old_first}–{old_last} 重叠 / block {prefix} {first}–{last} overlaps block {old_first}–{old_last}")
+	WaybillBlockCode        = def("waybill.block_code", Invalid, "号段前缀 {prefix} 和国家码 {country} 须为两个大写字母 / block prefix \"{prefix}\" and country \"{country}\" must be two letters A–Z")
+	WaybillBlockRange       = def("waybill.block_range", Invalid, "号段范围 {first}–{last} 无效 / block range {first}–{last} is not within 0–99999999 in order")
+	WaybillBlockRequest     = def("waybill.block_request", Invalid, "号段申请无效：数量 {count} 须为 0（默认）到 {max}，剩余 {remaining} 不能为负 / block request: count {count} must be 0 (default) to {max} and remaining {remaining} not negative")
+	WaybillBlockCount       = def("waybill.block_count", Invalid, "count 须为 1–{max}（收到 {count}） / count must be 1 to {max}, got {count}")
+	WaybillSerialsExhausted = def("waybill.serials_exhausted", Conflict, "号段已分配完，请换号段前缀 / waybill serials used up: configure another waybill prefix")
+	WaybillNoAllocator      = def("waybill.no_allocator", Internal, "此总部未配置号段分配 / this hub does not allocate waybill blocks")
+)
+
+// Sending at the counter: identity, contents, checklist, weight and price.
+var (
+	SendingNoTariff       = def("sending.no_tariff", Invalid, "尚未收到价目表，暂不能收寄 / no tariff from head office yet: connect to sync before sending")
+	SendingNoProhibited   = def("sending.no_prohibited", Invalid, "尚未收到禁限寄清单，暂不能收寄 / no prohibited-items list from head office yet: connect to sync before sending")
+	SendingIDLength       = def("sending.id_length", Invalid, "证件号码长度不对 / the document number must be 5-32 characters")
+	SendingIDType         = def("sending.id_type", Invalid, "须实名登记寄件人证件，类型可用：{allowed} / register the sender's identity document: type one of {allowed}")
+	SendingItemType       = def("sending.item_type", Invalid, "物品类型无效，可用：{allowed} / item type must be one of {allowed}")
+	SendingItemsRequired  = def("sending.items_required", Invalid, "请填写内件品名 / describe the contents")
+	SendingListChanged    = def("sending.list_changed", Invalid, "禁限寄清单已更新为 {version}，请重新确认 / the prohibited-items list is now version {version}: confirm it again")
+	SendingNotConfirmed   = def("sending.not_confirmed", Invalid, "未确认禁限寄项目：{item} / not confirmed absent: {item}")
+	SendingNameRequired   = def("sending.name_required", Invalid, "请填写姓名 / give the name")
+	SendingAddress        = def("sending.address_required", Invalid, "请填写收件地址与目的地 / give the recipient's address and destination code")
+	ShipmentNotFound      = def("shipment.not_found", NotFound, "没有运单 {number} / no shipment {number}")
+	TariffUnknownDest     = def("tariff.unknown_destination", Invalid, "目的地 {dest} 不在价目表内 / destination \"{dest}\" is not in the tariff")
+	TariffNoWeight        = def("tariff.no_weight", Invalid, "重量须大于 0 / weight must be above 0 g: weigh the parcel")
+	TariffOverweight      = def("tariff.overweight", Invalid, "计费重量 {grams} 克超过上限 {max} 克 / chargeable weight {grams} g is over the maximum of {max} g: split the parcel")
+	TariffBadSize         = def("tariff.bad_size", Invalid, "尺寸 {length}×{width}×{height} cm 无效 / dimensions {length}×{width}×{height} cm: each must be 0 (not measured) or 1–1000 cm")
+	TariffBadDeclared     = def("tariff.bad_declared", Invalid, "保价金额 {declared} 分无效，须大于 0 且不超过 {max} / declared value {declared} fen must be above 0 and at most {max}")
+	TariffInvalid         = def("tariff.invalid", Invalid, "价目表无效：{detail} / tariff table invalid: {detail}: ask head office to republish it")
+	TariffVersion         = def("tariff.version_required", Invalid, "价目表须有版本号 / the tariff needs a version")
+	TariffZones           = def("tariff.zones_required", Invalid, "价目表须有分区和价格 / the tariff needs zones and rates")
+	VersionBad            = def("version.bad", Invalid, "版本号超过 {max} 字节或含控制字符 / version must be at most {max} bytes without control characters")
+	VersionPublished      = def("version.published", Invalid, "版本 {version} 已发布，请使用新版本号 / version {version} is already published: publish the change as a new version")
+	VersionNone           = def("version.none", NotFound, "尚未发布 {kind} / no {kind} has been published yet")
+	ProhibitedVersion     = def("prohibited.version_required", Invalid, "禁限寄清单须有版本号 / the prohibited-items list needs a version")
+	ProhibitedEmpty       = def("prohibited.empty", Invalid, "禁限寄清单不能为空 / the prohibited-items list needs at least one item")
+	ProhibitedItemMissing = def("prohibited.item_incomplete", Invalid, "第 {n} 项须有编码和名称 / item {n} needs a code and a name")
+	ProhibitedBadRule     = def("prohibited.bad_rule", Invalid, "第 {n} 项规则 {rule} 无效，可用：{allowed} / item {n} rule \"{rule}\" is not one of {allowed}")
+	ProhibitedCodeTwice   = def("prohibited.code_twice", Invalid, "编码 {code} 重复 / item code \"{code}\" appears twice")
+)
+
+// Devices as the API reaches them: scales, label printers.
+var (
+	ScaleUnknown        = def("scale.unknown", Invalid, "没有名为 {scale} 的电子秤 / no scale named \"{scale}\" in the config")
+	ScaleNotConfigured  = def("scale.not_configured", Invalid, "未配置电子秤 / no scale is configured")
+	ScaleUnstable       = def("scale.unstable", Invalid, "重量不稳定 / weight not stable: wait for the scale to settle")
+	ScaleOverload       = def("scale.overload", Invalid, "超出量程 / overload: the load is over the scale's capacity; take it off")
+	ScaleDisconnected   = def("scale.disconnected", Invalid, "电子秤未连接 / scale disconnected: check the cable; it reconnects by itself")
+	ScaleSilent         = def("scale.silent", Invalid, "电子秤无数据 / scale silent: no weight from the scale; check it is on and its settings match")
+	ScaleNoReading      = def("scale.no_reading", Invalid, "还没有读数 / no reading yet: put the parcel on the scale")
+	ScaleFailed         = def("scale.failed", Invalid, "电子秤 {scale} 读数失败 / could not read the scale {scale}: check it and try again")
+	LabelNoPrinter      = def("label.no_printer", Invalid, "没有这台打印机 {printer} / no printer named {printer} in the devices config")
+	LabelPreviewInvalid = def("label.preview_invalid", Invalid, "标签预览参数无效：{detail} / label preview parameters are invalid: {detail}")
+)
