@@ -116,17 +116,14 @@ type Loaded struct {
 // environment. Every error it returns is a configuration error (exit 2);
 // a *settings.UsageError (wrapping flag.ErrHelp after -h) is already on stderr.
 func Parse(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (*Loaded, error) {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	l, err := bind(fs)
+	l := &Loaded{Settings: Defaults()}
+	set, err := settings.CommandLine("run", args, &l.Settings,
+		"settings file (TOML, see deploy/agent.sample.toml; a .json file holds only the devices section); flags and environment override it", stderr)
 	if err != nil {
 		return nil, err
 	}
-	fs.Lookup("config").Usage = "settings file (TOML, see deploy/agent.sample.toml; a .json file holds only the devices section); flags and environment override it"
-	if err := l.set.Parse(args); err != nil {
-		return nil, err
-	}
-	if err := l.load(l.set.File(), lookupEnv); err != nil {
+	l.set = set
+	if err := l.load(lookupEnv); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -142,10 +139,10 @@ func bind(fs *flag.FlagSet) (*Loaded, error) {
 	return l, nil
 }
 
-// load applies the file at path ("" for none) and the environment, then
-// checks the devices.
-func (l *Loaded) load(path string, lookupEnv func(string) (string, bool)) error {
-	if strings.HasSuffix(path, ".json") {
+// load applies the file --config named and the environment, then checks
+// the devices. A .json file is the old devices file.
+func (l *Loaded) load(lookupEnv func(string) (string, bool)) error {
+	if path := l.set.File(); strings.HasSuffix(path, ".json") {
 		if err := l.set.Load("", nil, lookupEnv); err != nil {
 			return err
 		}
@@ -157,14 +154,10 @@ func (l *Loaded) load(path string, lookupEnv func(string) (string, bool)) error 
 		l.set.Mark("devices", settings.Source{Origin: settings.File, Name: path})
 		return nil
 	}
-	var data []byte
-	if path != "" {
-		var err error
-		if data, err = os.ReadFile(path); err != nil {
-			return fmt.Errorf("read settings file: %w", err)
-		}
+	if err := l.set.LoadFile(os.ReadFile, lookupEnv); err != nil {
+		return err
 	}
-	return l.loadBytes(path, data, lookupEnv)
+	return l.checkDevices()
 }
 
 func (l *Loaded) loadBytes(name string, data []byte, lookupEnv func(string) (string, bool)) error {
@@ -274,7 +267,11 @@ func LoadDevices(path string) (peripherals.Config, error) {
 	if err != nil {
 		return peripherals.Config{}, err
 	}
-	if err := l.load(path, nil); err != nil {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return peripherals.Config{}, fmt.Errorf("read settings file: %w", err)
+	}
+	if err := l.loadBytes(path, data, nil); err != nil {
 		return peripherals.Config{}, err
 	}
 	return l.Devices, nil

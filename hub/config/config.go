@@ -6,7 +6,6 @@
 package config
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -107,25 +106,14 @@ type Loaded struct {
 // Parse reads "run"'s command line, then the file it names, then the
 // environment. Every error it returns is a configuration error (exit 2).
 func Parse(args []string, lookupEnv func(string) (string, bool), stderr io.Writer) (*Loaded, error) {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	l := &Loaded{Settings: Defaults()}
-	set, err := settings.Bind(fs, &l.Settings)
+	set, err := settings.CommandLine("run", args, &l.Settings,
+		"settings file (TOML, see deploy/hub.sample.toml); flags and environment override it", stderr)
 	if err != nil {
 		return nil, err
 	}
 	l.set = set
-	fs.Lookup("config").Usage = "settings file (TOML, see deploy/hub.sample.toml); flags and environment override it"
-	if err := l.set.Parse(args); err != nil {
-		return nil, err
-	}
-	var data []byte
-	if path := set.File(); path != "" {
-		if data, err = os.ReadFile(path); err != nil {
-			return nil, fmt.Errorf("read settings file: %w", err)
-		}
-	}
-	if err := set.Load(set.File(), data, lookupEnv); err != nil {
+	if err := set.LoadFile(os.ReadFile, lookupEnv); err != nil {
 		return nil, err
 	}
 	return l, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strconv"
@@ -251,6 +252,37 @@ func (s *Set) Parse(args []string) error {
 		return &UsageError{err}
 	}
 	return nil
+}
+
+// CommandLine is how both programs start: it binds dst (the settings
+// struct holding the defaults) to a new flag set named name whose usage
+// goes to out, gives --config the usage text configUsage, and parses args.
+func CommandLine(name string, args []string, dst any, configUsage string, out io.Writer) (*Set, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	s, err := Bind(fs, dst)
+	if err != nil {
+		return nil, err
+	}
+	fs.Lookup("config").Usage = configUsage
+	if err := s.Parse(args); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// LoadFile reads the file --config named with read (the program's own
+// I/O, os.ReadFile in production) and applies it and the environment as
+// Load does. Without --config it applies the environment alone.
+func (s *Set) LoadFile(read func(string) ([]byte, error), lookupEnv func(string) (string, bool)) error {
+	var data []byte
+	if s.config != "" {
+		var err error
+		if data, err = read(s.config); err != nil {
+			return fmt.Errorf("read settings file: %w", err)
+		}
+	}
+	return s.Load(s.config, data, lookupEnv)
 }
 
 // parseScalar sets v from its text form, as a flag or environment
