@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/barcode"
@@ -37,7 +35,7 @@ type Manager struct {
 	Outlet string
 
 	cfg      Config
-	log      *slog.Logger
+	logger   *slog.Logger
 	record   Recorder
 	scanners map[string]scanner.Scanner
 	scales   map[string]*scale.Scale
@@ -52,14 +50,14 @@ type Manager struct {
 
 const recentReads = 50
 
-// Start opens the print spool in db and starts every scanner, scale and
-// printer worker. A device that is absent is not an error: it shows as disconnected
-// and is retried.
-func Start(ctx context.Context, cfg Config, db *bolt.DB, record Recorder, lg *slog.Logger) (*Manager, error) {
+// Start opens the print spool on its buckets and starts every scanner,
+// scale and printer worker. A device that is absent is not an error: it
+// shows as disconnected and is retried.
+func Start(ctx context.Context, cfg Config, jobs spool.Buckets, record Recorder, lg *slog.Logger) (*Manager, error) {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
-	m := &Manager{cfg: cfg, log: lg, record: record, scanners: map[string]scanner.Scanner{}, scales: map[string]*scale.Scale{}, debounce: map[string]*barcode.Debouncer{}}
+	m := &Manager{cfg: cfg, logger: lg, record: record, scanners: map[string]scanner.Scanner{}, scales: map[string]*scale.Scale{}, debounce: map[string]*barcode.Debouncer{}}
 	printers := map[string]spool.Printer{}
 	for _, pc := range cfg.Printers {
 		d, err := printer.New(pc, printer.Options{Logger: lg})
@@ -68,7 +66,7 @@ func Start(ctx context.Context, cfg Config, db *bolt.DB, record Recorder, lg *sl
 		}
 		printers[pc.Name] = d
 	}
-	sp, err := spool.Open(db, printers, spool.Options{Logger: lg})
+	sp, err := spool.Open(jobs, printers, spool.Options{Logger: lg})
 	if err != nil {
 		return nil, fmt.Errorf("open print spool: %w", err)
 	}
@@ -124,7 +122,7 @@ func (m *Manager) onRead(ctx context.Context, sc ScannerConfig, r scanner.Read) 
 		rd.Result, rd.Detail = "rejected", ie.Msg
 	case err != nil:
 		rd.Result, rd.Detail = "error", err.Error()
-		m.log.Error("scanner read not saved", "scanner", sc.Name, "err", err)
+		m.logger.Error("scanner read not saved", "scanner", sc.Name, "err", err)
 	default:
 		rd.Result = "saved"
 	}

@@ -51,7 +51,7 @@ func TestCounterWorkflowOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	people, err := staff.Open(a.Log.DB())
+	people, err := staff.Open(a.File)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestWorkflowNeedsKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	people, _ := staff.Open(a.Log.DB())
+	people, _ := staff.Open(a.File)
 	people.Add("c01", "张三", "clerk", "1234")
 	c := &client{t: t, base: "http://" + a.Addr.String()}
 	var login struct{ Token string }

@@ -12,9 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"go.etcd.io/bbolt"
-
-	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/agent/datafile"
 )
 
 // EnvPIN is read by "staff add" when --pin is not given, so the PIN need
@@ -143,10 +141,10 @@ func list(w io.Writer, st *Store) error {
 	return tw.Flush()
 }
 
-// openData opens the agent's data file the way eventlog.Open does: with a
-// short lock timeout, so it fails at once while the agent runs.
-func openData(dir string, create bool) (*bbolt.DB, error) {
-	path := filepath.Join(dir, eventlog.FileName)
+// openData opens the agent's data file without claiming it for an outlet;
+// it fails at once while the agent runs.
+func openData(dir string, create bool) (*datafile.File, error) {
+	path := filepath.Join(dir, datafile.FileName)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if !create {
 			return nil, fmt.Errorf("找不到数据文件 / no agent data file at %s: check --data", path)
@@ -155,12 +153,9 @@ func openData(dir string, create bool) (*bbolt.DB, error) {
 			return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 		}
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 200 * time.Millisecond})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	f, err := datafile.Open(dir, datafile.Options{})
+	if errors.Is(err, datafile.ErrInUse) {
 		return nil, fmt.Errorf("数据文件正被运行中的 yizhan-agent 使用 / %s is in use by a running yizhan-agent: stop the agent first, then run this again", path)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	return db, nil
+	return f, err
 }
