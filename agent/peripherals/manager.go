@@ -53,20 +53,20 @@ const recentReads = 50
 // Start opens the print spool on its buckets and starts every scanner,
 // scale and printer worker. A device that is absent is not an error: it
 // shows as disconnected and is retried.
-func Start(ctx context.Context, cfg Config, jobs spool.Buckets, record Recorder, lg *slog.Logger) (*Manager, error) {
-	if lg == nil {
-		lg = slog.New(slog.DiscardHandler)
+func Start(ctx context.Context, cfg Config, jobs spool.Buckets, record Recorder, logger *slog.Logger) (*Manager, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
-	m := &Manager{cfg: cfg, logger: lg, record: record, scanners: map[string]scanner.Scanner{}, scales: map[string]*scale.Scale{}, debounce: map[string]*barcode.Debouncer{}}
+	m := &Manager{cfg: cfg, logger: logger, record: record, scanners: map[string]scanner.Scanner{}, scales: map[string]*scale.Scale{}, debounce: map[string]*barcode.Debouncer{}}
 	printers := map[string]spool.Printer{}
 	for _, pc := range cfg.Printers {
-		d, err := printer.New(pc, printer.Options{Logger: lg})
+		d, err := printer.New(pc, printer.Options{Logger: logger})
 		if err != nil {
 			return nil, err
 		}
 		printers[pc.Name] = d
 	}
-	sp, err := spool.Open(jobs, printers, spool.Options{Logger: lg})
+	sp, err := spool.Open(jobs, printers, spool.Options{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("open print spool: %w", err)
 	}
@@ -77,7 +77,7 @@ func Start(ctx context.Context, cfg Config, jobs spool.Buckets, record Recorder,
 	go func() { defer m.wg.Done(); _ = sp.Run(runCtx) }()
 	for _, sc := range cfg.Scanners {
 		sc := sc
-		dev, err := scanner.New(sc.Driver, sc.Name, sc.Config, scanner.Options{Logger: lg, OnReject: func(r scanner.Reject) {
+		dev, err := scanner.New(sc.Driver, sc.Name, sc.Config, scanner.Options{Logger: logger, OnReject: func(r scanner.Reject) {
 			m.remember(Read{Scanner: r.ScannerID, Text: printable(r.Raw), At: r.At, Result: "rejected", Detail: r.Err.Error()})
 		}})
 		if err != nil {
@@ -92,7 +92,7 @@ func Start(ctx context.Context, cfg Config, jobs spool.Buckets, record Recorder,
 		m.scanners[sc.Name] = dev
 	}
 	for _, sc := range cfg.Scales {
-		dev, err := scale.Build(sc.Driver, sc.Name, sc.Config, scale.Options{Logger: lg})
+		dev, err := scale.Build(sc.Driver, sc.Name, sc.Config, scale.Options{Logger: logger})
 		if err != nil {
 			m.Close()
 			return nil, err
