@@ -207,6 +207,15 @@ func store(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, first bool, s
 			return err
 		}
 	}
+	st, err := json.Marshal(state)
+	if err != nil {
+		return err
+	}
+	// A scan never moves a parcel into or out of stock, nor changes whether
+	// it is pending, so it leaves the indexes as they are.
+	if ev.Type == lifecycle.ParcelScanned {
+		return tx.Bucket(bucketState).Put(stateKey(kind, t.id), st)
+	}
 	if p, ok := state.(lifecycle.Parcel); ok {
 		var old lifecycle.Parcel
 		if _, err := getState(tx, kind, t.id, &old); err != nil {
@@ -215,10 +224,6 @@ func store(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, first bool, s
 		if err := indexParcel(tx, &old, &p); err != nil {
 			return err
 		}
-	}
-	st, err := json.Marshal(state)
-	if err != nil {
-		return err
 	}
 	// The open index is what timers walk, so finished work costs them nothing.
 	if t.kind.Pending(state) {
