@@ -3,6 +3,7 @@ package datafile
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -303,4 +304,48 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if _, err := Open(dir, Options{Outlet: "SH-001"}); err == nil || !strings.Contains(err.Error(), "newer than this agent") {
 		t.Fatalf("open newer file: %v", err)
 	}
+}
+
+// A migration that fails leaves the file exactly at its old version: the
+// whole list runs in the transaction that opens the file.
+func TestFailedMigrationLeavesFileAsItWas(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	raw, err := os.ReadFile(filepath.Join("testdata", "agent-v1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, raw, 0o600)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An index entry whose scan is missing makes migration 5 fail, after
+	// migrations 2 to 4 already ran in the same transaction.
+	var before int
+	db.Update(func(tx *bolt.Tx) error {
+		before = tx.Bucket(WorkflowEvents).Stats().KeyN
+		return tx.Bucket(oldParcelEvents).Put([]byte("ZZ1\x00"+string(U64Key(999))), nil)
+	})
+	db.Close()
+	if _, err := Open(dir, Options{Outlet: "SH-001"}); err == nil || !strings.Contains(err.Error(), "migration 5") {
+		t.Fatalf("open: %v", err)
+	}
+	db, err = bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.View(func(tx *bolt.Tx) error {
+		if v := GetU64(tx.Bucket(Meta), KeySchemaVersion); v != 1 {
+			t.Errorf("schema version %d after a failed migration", v)
+		}
+		if tx.Bucket(oldParcels) == nil || tx.Bucket(Staff).Bucket(oldOwnerMeta) == nil || tx.Bucket(PrintSpool).Bucket(oldOwnerMeta) == nil {
+			t.Error("old buckets changed")
+		}
+		if n := tx.Bucket(WorkflowEvents).Stats().KeyN; n != before {
+			t.Errorf("wf_events holds %d events, %d before", n, before)
+		}
+		return nil
+	})
 }
