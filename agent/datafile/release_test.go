@@ -28,7 +28,7 @@ var _ spool.Buckets = datafile.SpoolBuckets{}
 type idlePrinter struct{}
 
 func (idlePrinter) Status(context.Context) printer.Report { return printer.Report{} }
-func (idlePrinter) Print(context.Context, []byte) error    { return nil }
+func (idlePrinter) Print(context.Context, []byte) error   { return nil }
 
 // release is an old data file, copied, opened and migrated, with every
 // owner on it.
