@@ -36,8 +36,8 @@ import (
 //	wf_codes/   <pickup code>                   → waybill, for parcels in stock
 //	wf_last4/   <phone last 4> 0 <waybill>      → (empty), for parcels in stock
 //	wf_blobs/   <sha256 hex>                    → photo bytes
-//	wf_open/    <kind> 0 <id>                   → (empty) while the entity is not finished:
-//	            parcels inbound, in stock or overdue; exceptions and complaints not closed
+//	wf_open/    <kind> 0 <id>                   → (empty) while the entity is pending
+//	            (lifecycle.Kind.Pending): what the timers and sweeps walk
 //
 //	staff/                                      staff and PINs (agent/staff)
 //	  members/

@@ -120,7 +120,7 @@ const parcelKind = "parcel"
 // inbound is legal from both, so a parcel the counter already held keeps
 // its state and pickup code and only gains its scan summary: its entries
 // in wf_open/, wf_codes/ and wf_last4/ stay right. A parcel known only from
-// scans is scanned (or has no state), which is never open or in stock.
+// scans is scanned (or has no state), which is never pending or in stock.
 func foldScans(tx *bolt.Tx) error {
 	index := tx.Bucket(oldParcelEvents)
 	if index != nil {
