@@ -5,7 +5,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/printer"
 	"github.com/yizhan/yizhan/devices/printer/preview"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -29,6 +29,13 @@ import (
 // Syncer is the part of the sync client the API reads.
 type Syncer interface {
 	Status() syncclient.Status
+}
+
+// Parcels reads a parcel's folded state and its events in fold order; it
+// works without the personal-data key.
+type Parcels interface {
+	Parcel(waybill string) (lifecycle.Parcel, error)
+	History(kind, id string) ([]syncproto.Event, error)
 }
 
 // Devices is the part of the device manager the API reads.
@@ -45,7 +52,8 @@ type Server struct {
 	Sessions *staff.Sessions
 	// UI serves the counter screen at /; nil serves nothing there.
 	UI      http.Handler
-	Log     *eventlog.Log
+	Events  *eventlog.Log
+	Parcels Parcels
 	Ingest  *ingest.Service
 	Sync    Syncer
 	Devices Devices
@@ -72,7 +80,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/labels/preview", s.getLabelPreview)
 	mux.HandleFunc("GET /api/v1/kinds", s.getKinds)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "outlet": s.Log.Outlet()})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "outlet": s.Events.Outlet()})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	if s.Sessions != nil {
@@ -117,18 +125,17 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"event_id": ev.ID, "seq": ev.Seq, "hlc": ev.HLC})
 }
 
+// getParcel answers the lifecycle parcel (scans included) and every event
+// of it, in fold order.
 func (s *Server) getParcel(w http.ResponseWriter, r *http.Request) {
-	if s.Workflow != nil {
-		if p, err := s.Workflow.Parcel(r.PathValue("waybill")); err == nil {
-			evs, _ := s.Workflow.History(lifecycle.KindParcel, p.Waybill)
-			writeJSON(w, http.StatusOK, map[string]any{"parcel": p, "events": evs})
-			return
-		}
-	}
-	p, evs, err := s.Log.Parcel(r.PathValue("waybill"))
-	if errors.Is(err, eventlog.ErrNotFound) {
-		writeErr(w, problem.Wrap(err, problem.ParcelNotFound, "waybill", r.PathValue("waybill")))
+	p, err := s.Parcels.Parcel(r.PathValue("waybill"))
+	if problem.Is(err, problem.ParcelNotFound) {
+		writeErr(w, err)
 		return
+	}
+	var evs []syncproto.Event
+	if err == nil {
+		evs, err = s.Parcels.History(lifecycle.KindParcel, p.Waybill)
 	}
 	if err != nil {
 		s.internal(w, r, err)
@@ -143,11 +150,11 @@ type syncView struct {
 }
 
 func (s *Server) getSync(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, syncView{s.Log.Counters(), s.Sync.Status()})
+	writeJSON(w, http.StatusOK, syncView{s.Events.Counters(), s.Sync.Status()})
 }
 
 func (s *Server) getDead(w http.ResponseWriter, r *http.Request) {
-	dl, err := s.Log.DeadLetters(200)
+	dl, err := s.Events.DeadLetters(200)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -156,7 +163,7 @@ func (s *Server) getDead(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getDown(w http.ResponseWriter, r *http.Request) {
-	evs, err := s.Log.DownEvents(200)
+	evs, err := s.Events.DownEvents(200)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -208,7 +215,7 @@ func (s *Server) metrics() {
 	counter := func(name, help string, f func() float64) {
 		s.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, f))
 	}
-	c := func() eventlog.Counters { return s.Log.Counters() }
+	c := func() eventlog.Counters { return s.Events.Counters() }
 	gauge("yizhan_agent_last_seq", "Highest event sequence written.", func() float64 { return float64(c().LastSeq) })
 	gauge("yizhan_agent_acked_seq", "Highest sequence the hub has committed.", func() float64 { return float64(c().AckedSeq) })
 	gauge("yizhan_agent_backlog_events", "Events not yet acknowledged by the hub.", func() float64 { return float64(c().Backlog) })

@@ -429,7 +429,7 @@ type exceptionView struct {
 }
 
 func (s *Server) exceptionView(x lifecycle.Exception) exceptionView {
-	return exceptionView{Exception: x, Allowed: nonNil(x.Allowed(s.Log.Outlet()))}
+	return exceptionView{Exception: x, Allowed: nonNil(x.Allowed(s.Events.Outlet()))}
 }
 
 func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {

@@ -7,6 +7,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto"
 )
 
@@ -32,10 +33,10 @@ func (l *Log) Counters() Counters {
 // and, past the first, at most maxBytes in total. The slices are copies.
 func (l *Log) ReadRaw(from uint64, maxN, maxBytes int) ([][]byte, error) {
 	var out [][]byte
-	err := l.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketEvents).Cursor()
+	err := l.file.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(datafile.Events).Cursor()
 		size := 0
-		for k, v := c.Seek(u64Key(from)); k != nil && len(out) < maxN; k, v = c.Next() {
+		for k, v := c.Seek(datafile.U64Key(from)); k != nil && len(out) < maxN; k, v = c.Next() {
 			if len(out) > 0 && size+len(v) > maxBytes {
 				break
 			}
@@ -63,36 +64,36 @@ func (l *Log) Acknowledge(acked uint64, rejected []syncproto.Rejection) error {
 		return nil
 	}
 	var dead, cur uint64
-	err := l.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		deadB := tx.Bucket(bucketDead)
-		events := tx.Bucket(bucketEvents)
-		dead = getU64(meta, keyDeadCount)
-		last := getU64(meta, keyLastSeq)
+	err := l.file.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(datafile.Meta)
+		deadB := tx.Bucket(datafile.Dead)
+		events := tx.Bucket(datafile.Events)
+		dead = datafile.GetU64(meta, datafile.KeyDeadCount)
+		last := datafile.GetU64(meta, datafile.KeyLastSeq)
 		for _, r := range rejected {
-			if r.Seq == 0 || r.Seq > last || deadB.Get(u64Key(r.Seq)) != nil {
+			if r.Seq == 0 || r.Seq > last || deadB.Get(datafile.U64Key(r.Seq)) != nil {
 				continue
 			}
 			raw, _ := json.Marshal(DeadLetter{Seq: r.Seq, Code: r.Code, Reason: r.Reason, At: time.Now().UTC(),
-				Event: append([]byte(nil), events.Get(u64Key(r.Seq))...)})
-			if err := deadB.Put(u64Key(r.Seq), raw); err != nil {
+				Event: append([]byte(nil), events.Get(datafile.U64Key(r.Seq))...)})
+			if err := deadB.Put(datafile.U64Key(r.Seq), raw); err != nil {
 				return err
 			}
 			dead++
 		}
-		if err := putU64(meta, keyDeadCount, dead); err != nil {
+		if err := datafile.PutU64(meta, datafile.KeyDeadCount, dead); err != nil {
 			return err
 		}
-		cur = getU64(meta, keyAckedSeq)
+		cur = datafile.GetU64(meta, datafile.KeyAckedSeq)
 		if acked > last {
 			// The hub claims more than we ever wrote: a restored backup or a
 			// reused outlet id. Never skip local events because of it.
-			l.log.Error("hub acknowledged events this outlet never wrote; keeping the local cursor", "hub_acked", acked, "last_seq", last)
+			l.logger.Error("hub acknowledged events this outlet never wrote; keeping the local cursor", "hub_acked", acked, "last_seq", last)
 			acked = cur
 		}
 		if acked > cur {
 			cur = acked
-			return putU64(meta, keyAckedSeq, acked)
+			return datafile.PutU64(meta, datafile.KeyAckedSeq, acked)
 		}
 		return nil
 	})
@@ -109,8 +110,8 @@ func (l *Log) Acknowledge(acked uint64, rejected []syncproto.Rejection) error {
 // DeadLetters lists refused events, newest first, at most n.
 func (l *Log) DeadLetters(n int) ([]DeadLetter, error) {
 	var out []DeadLetter
-	err := l.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketDead).Cursor()
+	err := l.file.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(datafile.Dead).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
 			var d DeadLetter
 			if err := json.Unmarshal(v, &d); err != nil {
@@ -136,10 +137,10 @@ type DownApplier interface {
 func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error) {
 	var n int
 	var cur uint64
-	err := l.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		down := tx.Bucket(bucketDown)
-		cur = getU64(meta, keyDownCursor)
+	err := l.file.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(datafile.Meta)
+		down := tx.Bucket(datafile.Down)
+		cur = datafile.GetU64(meta, datafile.KeyDownCursor)
 		if d.From > cur {
 			return fmt.Errorf("downlink from %d is past the local cursor %d", d.From, cur)
 		}
@@ -148,11 +149,11 @@ func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error)
 		}
 		for i := range d.Events {
 			ev := &d.Events[i]
-			if ev.Seq <= cur || ev.Seq > d.Through || down.Get(u64Key(ev.Seq)) != nil {
+			if ev.Seq <= cur || ev.Seq > d.Through || down.Get(datafile.U64Key(ev.Seq)) != nil {
 				continue
 			}
 			if ev.Origin != syncproto.HubOrigin || (ev.Target != syncproto.TargetAll && ev.Target != l.outlet) {
-				l.log.Warn("ignoring downlink event not meant for this outlet", "seq", ev.Seq, "origin", ev.Origin, "target", ev.Target)
+				l.logger.Warn("ignoring downlink event not meant for this outlet", "seq", ev.Seq, "origin", ev.Origin, "target", ev.Target)
 				continue
 			}
 			// Steps taken here from now on must order after what head office did.
@@ -161,7 +162,7 @@ func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error)
 			if err != nil {
 				return err
 			}
-			if err := down.Put(u64Key(ev.Seq), raw); err != nil {
+			if err := down.Put(datafile.U64Key(ev.Seq), raw); err != nil {
 				return err
 			}
 			for _, a := range appliers {
@@ -172,7 +173,7 @@ func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error)
 			n++
 		}
 		cur = d.Through
-		return putU64(meta, keyDownCursor, cur)
+		return datafile.PutU64(meta, datafile.KeyDownCursor, cur)
 	})
 	if err != nil {
 		return 0, err
@@ -184,8 +185,8 @@ func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error)
 // DownEvents lists applied downlink events, newest first, at most n.
 func (l *Log) DownEvents(n int) ([]syncproto.Event, error) {
 	var out []syncproto.Event
-	err := l.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketDown).Cursor()
+	err := l.file.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(datafile.Down).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
 			var ev syncproto.Event
 			if err := json.Unmarshal(v, &ev); err != nil {
@@ -200,17 +201,17 @@ func (l *Log) DownEvents(n int) ([]syncproto.Event, error) {
 
 // SaveHubOffset remembers the hub clock correction across restarts.
 func (l *Log) SaveHubOffset(offset time.Duration) error {
-	return l.db.Update(func(tx *bolt.Tx) error {
-		return putU64(tx.Bucket(bucketMeta), keyHubOffset, uint64(offset.Milliseconds()))
+	return l.file.Update(func(tx *bolt.Tx) error {
+		return datafile.PutU64(tx.Bucket(datafile.Meta), datafile.KeyHubOffset, uint64(offset.Milliseconds()))
 	})
 }
 
 // HubOffset is the last saved hub clock correction.
 func (l *Log) HubOffset() (offset time.Duration, known bool) {
-	_ = l.db.View(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketMeta).Get(keyHubOffset)
+	_ = l.file.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(datafile.Meta).Get(datafile.KeyHubOffset)
 		if len(v) == 8 {
-			offset, known = time.Duration(int64(getU64(tx.Bucket(bucketMeta), keyHubOffset)))*time.Millisecond, true
+			offset, known = time.Duration(int64(datafile.GetU64(tx.Bucket(datafile.Meta), datafile.KeyHubOffset)))*time.Millisecond, true
 		}
 		return nil
 	})

@@ -5,18 +5,18 @@
 // share one commit (group commit), which is what makes durable scans fast.
 //
 // The log is also the uplink outbox: events above the acknowledged cursor are
-// what remains to send. See buckets.go for the file layout.
+// what remains to send. It stores events, cursors, dead letters and the
+// downlink log, nothing about what the events mean: projections (a parcel's
+// state) belong to their owners and are passed in. It lives in the agent's
+// data file, which agent/datafile opens and lays out.
 package eventlog
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,12 +24,10 @@ import (
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 )
-
-// FileName is the data file inside the agent's data directory.
-const FileName = "agent.db"
 
 // maxGroup bounds how many appends share one commit, so one commit never
 // holds a huge transaction.
@@ -47,13 +45,10 @@ type Projector interface {
 
 // Options configure Open.
 type Options struct {
-	Outlet string
 	// Now is the physical clock for HLC stamps; time.Now if nil.
 	Now        func() time.Time
 	Projectors []Projector
 	Logger     *slog.Logger
-	// NoSync skips fsync. Only for benchmarks that want an upper bound.
-	NoSync bool
 }
 
 // Draft is what a caller asks to append; the log fills in the rest.
@@ -67,11 +62,11 @@ type Draft struct {
 
 // Log is an open event log.
 type Log struct {
-	db     *bolt.DB
+	file   *datafile.File
 	outlet string
 	clock  *hlc.Clock
 	proj   []Projector
-	log    *slog.Logger
+	logger *slog.Logger
 
 	reqs    chan *appendReq
 	closing chan struct{}
@@ -93,60 +88,31 @@ type appendReq struct {
 	ok  chan struct{}
 }
 
-// Open opens or creates the log in dir. A second process on the same
-// directory fails at once with a clear error instead of waiting on the lock.
-func Open(dir string, o Options) (*Log, error) {
-	if err := syncproto.ValidOutletID(o.Outlet); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
-	}
-	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      200 * time.Millisecond,
-		FreelistType: bolt.FreelistMapType,
-		NoSync:       o.NoSync,
-	})
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("data directory %s is in use by another yizhan-agent: stop it first, or give this one its own --data", dir)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+// Open starts the event log in an open data file, which must belong to an
+// outlet (datafile.Options.Outlet). Close it before the file.
+func Open(f *datafile.File, o Options) (*Log, error) {
+	if f.Outlet() == "" {
+		return nil, fmt.Errorf("data directory %s belongs to no outlet: open it with the outlet id", f.Dir())
 	}
 	l := &Log{
-		db: db, outlet: o.Outlet, proj: o.Projectors, log: o.Logger,
+		file: f, outlet: f.Outlet(), proj: o.Projectors, logger: o.Logger,
 		reqs: make(chan *appendReq, maxGroup), closing: make(chan struct{}), done: make(chan struct{}),
 		notify: make(chan struct{}, 1),
 	}
-	if l.log == nil {
-		l.log = slog.New(slog.DiscardHandler)
+	if l.logger == nil {
+		l.logger = slog.New(slog.DiscardHandler)
 	}
-	l.proj = append([]Projector{parcelProjector{}}, l.proj...)
 	var floor hlc.Timestamp
-	err = db.Update(func(tx *bolt.Tx) error {
-		if err := migrate(tx); err != nil {
-			return err
-		}
-		meta := tx.Bucket(bucketMeta)
-		switch have := string(meta.Get(keyOutlet)); have {
-		case "":
-			if err := meta.Put(keyOutlet, []byte(o.Outlet)); err != nil {
-				return err
-			}
-		case o.Outlet:
-		default:
-			return fmt.Errorf("data directory %s belongs to outlet %s, not %s: use that outlet id or another --data", dir, have, o.Outlet)
-		}
-		l.lastSeq.Store(getU64(meta, keyLastSeq))
-		l.ackedSeq.Store(getU64(meta, keyAckedSeq))
-		l.dead.Store(getU64(meta, keyDeadCount))
-		l.downCur.Store(getU64(meta, keyDownCursor))
-		floor = hlc.Timestamp(getU64(meta, keyLastHLC))
+	err := f.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(datafile.Meta)
+		l.lastSeq.Store(datafile.GetU64(meta, datafile.KeyLastSeq))
+		l.ackedSeq.Store(datafile.GetU64(meta, datafile.KeyAckedSeq))
+		l.dead.Store(datafile.GetU64(meta, datafile.KeyDeadCount))
+		l.downCur.Store(datafile.GetU64(meta, datafile.KeyDownCursor))
+		floor = hlc.Timestamp(datafile.GetU64(meta, datafile.KeyLastHLC))
 		return nil
 	})
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	l.clock = hlc.New(o.Now, floor)
@@ -154,17 +120,13 @@ func Open(dir string, o Options) (*Log, error) {
 	return l, nil
 }
 
-// DB exposes the bbolt handle for packages that keep their own buckets in
-// the same file (the print spool). They must not touch this package's buckets.
-func (l *Log) DB() *bolt.DB { return l.db }
-
 // Outlet is the origin of this log's events.
 func (l *Log) Outlet() string { return l.outlet }
 
 // Clock is the log's HLC; the sync client feeds it hub stamps.
 func (l *Log) Clock() *hlc.Clock { return l.clock }
 
-// Close waits for queued appends to commit, then closes the file.
+// Close waits for queued appends to commit. The data file stays open.
 func (l *Log) Close() error {
 	l.closeMu.Lock()
 	if l.closed {
@@ -175,7 +137,7 @@ func (l *Log) Close() error {
 	close(l.closing)
 	l.closeMu.Unlock()
 	<-l.done
-	return l.db.Close()
+	return nil
 }
 
 // Appended returns a channel that receives a value after new events commit.
@@ -242,10 +204,10 @@ func (l *Log) committer() {
 
 func (l *Log) commit(group []*appendReq) {
 	var last uint64
-	err := l.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		events := tx.Bucket(bucketEvents)
-		seq := getU64(meta, keyLastSeq)
+	err := l.file.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(datafile.Meta)
+		events := tx.Bucket(datafile.Events)
+		seq := datafile.GetU64(meta, datafile.KeyLastSeq)
 		var stamp hlc.Timestamp
 		for _, r := range group {
 			r.err = nil
@@ -266,7 +228,7 @@ func (l *Log) commit(group []*appendReq) {
 				r.err = err
 				continue
 			}
-			if err := events.Put(u64Key(ev.Seq), raw); err != nil {
+			if err := events.Put(datafile.U64Key(ev.Seq), raw); err != nil {
 				return err
 			}
 			seq, stamp = ev.Seq, ev.HLC
@@ -276,10 +238,10 @@ func (l *Log) commit(group []*appendReq) {
 		if stamp == 0 {
 			return nil
 		}
-		if err := putU64(meta, keyLastSeq, seq); err != nil {
+		if err := datafile.PutU64(meta, datafile.KeyLastSeq, seq); err != nil {
 			return err
 		}
-		return putU64(meta, keyLastHLC, uint64(stamp))
+		return datafile.PutU64(meta, datafile.KeyLastHLC, uint64(stamp))
 	})
 	// Counters move before anyone hears back, so a caller never sees its own
 	// event missing from them.
@@ -294,7 +256,7 @@ func (l *Log) commit(group []*appendReq) {
 		close(r.ok)
 	}
 	if err != nil {
-		l.log.Error("event log commit failed; nothing in this group was saved", "events", len(group), "err", err)
+		l.logger.Error("event log commit failed; nothing in this group was saved", "events", len(group), "err", err)
 		return
 	}
 	select {
@@ -319,19 +281,3 @@ func newID() string {
 	}
 	return id.String()
 }
-
-func u64Key(v uint64) []byte {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], v)
-	return b[:]
-}
-
-func getU64(b *bolt.Bucket, k []byte) uint64 {
-	v := b.Get(k)
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
-
-func putU64(b *bolt.Bucket, k []byte, v uint64) error { return b.Put(k, u64Key(v)) }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -16,24 +15,47 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 func scanDraft(waybill string) Draft {
-	p, _ := json.Marshal(ScanPayload{Barcode: waybill, Action: "inbound"})
-	return Draft{Actor: "clerk-1", Type: TypeScanned, Subject: waybill, Payload: p}
+	p, _ := json.Marshal(lifecycle.ScannedV1{Barcode: waybill, Action: "inbound"})
+	return Draft{Actor: "clerk-1", Type: lifecycle.ParcelScanned, Subject: waybill, Payload: p}
 }
 
-func openT(t testing.TB, dir string, o Options) *Log {
-	t.Helper()
-	if o.Outlet == "" {
-		o.Outlet = "SH-001"
+// opened is a log with its data file; close closes both, in order.
+type opened struct {
+	*Log
+	file *datafile.File
+}
+
+func (o opened) close() {
+	o.Log.Close()
+	o.file.Close()
+}
+
+func openLog(dir string, o Options) (opened, error) {
+	f, err := datafile.Open(dir, datafile.Options{Outlet: "SH-001"})
+	if err != nil {
+		return opened{}, err
 	}
-	l, err := Open(dir, o)
+	l, err := Open(f, o)
+	if err != nil {
+		f.Close()
+		return opened{}, err
+	}
+	return opened{l, f}, nil
+}
+
+func openT(t testing.TB, dir string, o Options) opened {
+	t.Helper()
+	l, err := openLog(dir, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	t.Cleanup(l.close)
 	return l
 }
 
@@ -69,7 +91,7 @@ func TestAppendConcurrentThenReopen(t *testing.T) {
 	if len(got) != writers*each {
 		t.Fatalf("%d seqs", len(got))
 	}
-	l.Close()
+	l.close()
 
 	l2 := openT(t, dir, Options{})
 	if c := l2.Counters(); c.LastSeq != writers*each || c.Backlog != writers*each {
@@ -127,24 +149,38 @@ func TestInvalidDraftRejectedAloneInGroup(t *testing.T) {
 	}
 }
 
-func TestSecondOpenFailsFast(t *testing.T) {
-	dir := t.TempDir()
-	openT(t, dir, Options{})
-	// Without a lock timeout this would block until the test binary's own
-	// timeout; the message can only come from the timeout firing.
-	_, err := Open(dir, Options{Outlet: "SH-001"})
-	if err == nil || !strings.Contains(err.Error(), "in use by another yizhan-agent") {
-		t.Fatalf("second open: %v", err)
+// The log stores events and cursors only: an append with no projectors
+// writes nothing outside meta/ and events/.
+func TestAppendWritesOnlyTheLog(t *testing.T) {
+	l := openT(t, t.TempDir(), Options{})
+	for _, w := range []string{"SF1", "SF2", "SF1"} {
+		if _, err := l.Append(context.Background(), scanDraft(w)); err != nil {
+			t.Fatal(err)
+		}
 	}
-}
-
-func TestWrongOutletRefused(t *testing.T) {
-	dir := t.TempDir()
-	l := openT(t, dir, Options{Outlet: "SH-001"})
-	l.Close()
-	_, err := Open(dir, Options{Outlet: "SH-002"})
-	if err == nil || !strings.Contains(err.Error(), "belongs to outlet SH-001") {
-		t.Fatalf("open with other outlet: %v", err)
+	err := l.file.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if string(name) == string(datafile.Meta) || string(name) == string(datafile.Events) {
+				return nil
+			}
+			return b.ForEach(func(k, v []byte) error {
+				if v != nil {
+					t.Errorf("append wrote %s/%q", name, k)
+					return nil
+				}
+				return b.Bucket(k).ForEach(func(k2, _ []byte) error {
+					t.Errorf("append wrote %s/%s/%q", name, k, k2)
+					return nil
+				})
+			})
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raws, _ := l.ReadRaw(1, 10, 1<<20)
+	if len(raws) != 3 {
+		t.Fatalf("%d events stored", len(raws))
 	}
 }
 
@@ -217,88 +253,11 @@ func TestHLCFloorAcrossRestartWithClockSetBack(t *testing.T) {
 	now := time.Now()
 	l := openT(t, dir, Options{Now: func() time.Time { return now.Add(6 * time.Hour) }})
 	a, _ := l.Append(context.Background(), scanDraft("A"))
-	l.Close()
+	l.close()
 	l2 := openT(t, dir, Options{Now: func() time.Time { return now.Add(-6 * time.Hour) }})
 	b, _ := l2.Append(context.Background(), scanDraft("B"))
 	if b.HLC <= a.HLC {
 		t.Fatalf("HLC went back after the clock was set back: %v then %v", a.HLC, b.HLC)
-	}
-}
-
-func TestParcelProjection(t *testing.T) {
-	l := openT(t, t.TempDir(), Options{})
-	for _, w := range []string{"SF1", "SF2", "SF1"} {
-		if _, err := l.Append(context.Background(), scanDraft(w)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	p, evs, err := l.Parcel("SF1")
-	if err != nil || p.Scans != 2 || p.Status != "in_stock" || len(evs) != 2 || evs[0].Seq != 1 || evs[1].Seq != 3 {
-		t.Fatalf("parcel %+v events %d err %v", p, len(evs), err)
-	}
-	if _, _, err := l.Parcel("SF"); err != ErrNotFound {
-		t.Fatalf("prefix of a waybill found: %v", err)
-	}
-}
-
-// migrationTests names the test that covers each migration; a migration
-// without one fails TestEveryMigrationTested.
-var migrationTests = map[uint64]func(t *testing.T, tx *bolt.Tx){
-	1: func(t *testing.T, tx *bolt.Tx) {
-		for _, b := range [][]byte{bucketMeta, bucketEvents, bucketParcels, bucketParcelEvents, bucketDead, bucketDown} {
-			if tx.Bucket(b) == nil {
-				t.Errorf("bucket %s missing after migration 1", b)
-			}
-		}
-	},
-}
-
-func TestEveryMigrationTested(t *testing.T) {
-	for i, m := range migrations {
-		if m.version != uint64(i+1) {
-			t.Fatalf("migration %d has version %d: versions must be 1, 2, 3... in order", i, m.version)
-		}
-		check, ok := migrationTests[m.version]
-		if !ok {
-			t.Fatalf("migration %d (%s) has no test case in migrationTests", m.version, m.name)
-		}
-		t.Run(m.name, func(t *testing.T) {
-			db, err := bolt.Open(t.TempDir()+"/m.db", 0o600, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			err = db.Update(func(tx *bolt.Tx) error {
-				meta, _ := tx.CreateBucketIfNotExists(bucketMeta)
-				putU64(meta, keySchemaVersion, m.version-1)
-				for _, prev := range migrations[:i] {
-					if err := prev.apply(tx); err != nil {
-						return err
-					}
-				}
-				if err := migrate(tx); err != nil {
-					return err
-				}
-				if v := getU64(tx.Bucket(bucketMeta), keySchemaVersion); v != SchemaVersion() {
-					t.Errorf("schema version %d after migrate", v)
-				}
-				check(t, tx)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-}
-
-func TestNewerSchemaRefused(t *testing.T) {
-	dir := t.TempDir()
-	l := openT(t, dir, Options{})
-	l.db.Update(func(tx *bolt.Tx) error { return putU64(tx.Bucket(bucketMeta), keySchemaVersion, 999) })
-	l.Close()
-	if _, err := Open(dir, Options{Outlet: "SH-001"}); err == nil || !strings.Contains(err.Error(), "newer than this agent") {
-		t.Fatalf("open newer file: %v", err)
 	}
 }
 
@@ -307,7 +266,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 // printed seq is in the reopened file.
 func TestCrashKeepsEveryAcknowledgedAppend(t *testing.T) {
 	if dir := os.Getenv("YZ_EVENTLOG_CRASH_CHILD"); dir != "" {
-		l, err := Open(dir, Options{Outlet: "SH-001"})
+		l, err := openLog(dir, Options{})
 		if err != nil {
 			fmt.Println("ERR", err)
 			os.Exit(1)
@@ -350,13 +309,13 @@ func TestCrashKeepsEveryAcknowledgedAppend(t *testing.T) {
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
-		l, err := Open(dir, Options{Outlet: "SH-001"})
+		l, err := openLog(dir, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		last := l.Counters().LastSeq
 		raws, _ := l.ReadRaw(1, 1<<30, 1<<30)
-		l.Close()
+		l.close()
 		if uint64(len(raws)) != last {
 			t.Fatalf("round %d: %d events stored but last_seq %d", round, len(raws), last)
 		}

@@ -1,4 +1,4 @@
-package ingest
+package ingest_test
 
 import (
 	"context"
@@ -13,7 +13,10 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/agent/workflow"
 )
 
 // payload300 is about the size of a stored scan event.
@@ -78,15 +81,21 @@ func rawBolt(b *testing.B, batch bool) func(i int) error {
 	return func(int) error { return db.Update(put) }
 }
 
+// ingestOp scans through the path the agent runs: the event log with the
+// workflow projection, which folds every scan into its parcel.
 func ingestOp(b *testing.B) func(i int) error {
-	l, err := eventlog.Open(b.TempDir(), eventlog.Options{Outlet: "BENCH-1"})
+	f, err := datafile.Open(b.TempDir(), datafile.Options{Outlet: "BENCH-1"})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { l.Close() })
-	sv := &Service{Log: l}
+	l, err := eventlog.Open(f, eventlog.Options{Projectors: []eventlog.Projector{workflow.Projector()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close(); f.Close() })
+	sv := &ingest.Service{Events: l}
 	return func(i int) error {
-		_, err := sv.Scan(context.Background(), Scan{Barcode: fmt.Sprintf("SF%013d", i), Action: "inbound", Actor: "clerk-01", Scanner: "counter-1"})
+		_, err := sv.Scan(context.Background(), ingest.Scan{Barcode: fmt.Sprintf("SF%013d", i), Action: "inbound", Actor: "clerk-01", Scanner: "counter-1"})
 		return err
 	}
 }

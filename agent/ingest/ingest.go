@@ -13,6 +13,7 @@ import (
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/devices/barcode"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -20,7 +21,7 @@ import (
 const MaxBarcodeLen = 64
 
 // Actions a scan may carry.
-var actions = map[string]bool{"inbound": true}
+var actions = map[string]bool{lifecycle.ScanActionInbound: true}
 
 // Scan is one barcode read.
 type Scan struct {
@@ -32,8 +33,8 @@ type Scan struct {
 	AIM       string // AIM symbology identifier the scanner sent, if any
 }
 
-// Service appends scans to a log.
-type Service struct{ Log *eventlog.Log }
+// Service appends scans to the event log.
+type Service struct{ Events *eventlog.Log }
 
 // Scan validates s and appends it. The returned event is durable. Bad input
 // is a *problem.Error of class invalid, and then nothing was saved.
@@ -51,7 +52,7 @@ func (sv *Service) Scan(ctx context.Context, s Scan) (syncproto.Event, error) {
 	if s.Symbology == "" {
 		s.Symbology = string(res.Symbology)
 	}
-	p := eventlog.ScanPayload{Barcode: res.Text, Action: s.Action, Scanner: s.Scanner, Symbology: s.Symbology,
+	p := lifecycle.ScannedV1{Barcode: res.Text, Action: s.Action, Scanner: s.Scanner, Symbology: s.Symbology,
 		Kind: string(res.Kind), Flags: res.Flags}
 	for _, c := range res.Candidates {
 		p.Carriers = append(p.Carriers, c.Carrier)
@@ -60,7 +61,7 @@ func (sv *Service) Scan(ctx context.Context, s Scan) (syncproto.Event, error) {
 	if err != nil {
 		return syncproto.Event{}, err
 	}
-	return sv.Log.Append(ctx, eventlog.Draft{Actor: s.Actor, Type: eventlog.TypeScanned, Subject: res.Waybill, Payload: payload})
+	return sv.Events.Append(ctx, eventlog.Draft{Actor: s.Actor, Type: lifecycle.ParcelScanned, Subject: res.Waybill, Payload: payload})
 }
 
 // Classify trims a read and validates it with devices/barcode, refusing

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/devices/barcode"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -56,13 +58,23 @@ func FuzzClassify(f *testing.F) {
 	})
 }
 
-func TestScanRejectsWithoutSaving(t *testing.T) {
-	l, err := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
+func openLog(t *testing.T) *eventlog.Log {
+	t.Helper()
+	f, err := datafile.Open(t.TempDir(), datafile.Options{Outlet: "SH-001"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	sv := &Service{Log: l}
+	l, err := eventlog.Open(f, eventlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close(); f.Close() })
+	return l
+}
+
+func TestScanRejectsWithoutSaving(t *testing.T) {
+	l := openLog(t)
+	sv := &Service{Events: l}
 	for _, s := range []Scan{{Barcode: "", Action: "inbound"}, {Barcode: "SF1", Action: "teleport"}, {Barcode: "SF\x07", Action: "inbound"}} {
 		if _, err := sv.Scan(context.Background(), s); err == nil {
 			t.Fatalf("accepted %+v", s)
@@ -78,12 +90,8 @@ func TestScanRejectsWithoutSaving(t *testing.T) {
 }
 
 func TestScanValidatesBarcodes(t *testing.T) {
-	l, err := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	sv := &Service{Log: l}
+	l := openLog(t)
+	sv := &Service{Events: l}
 	for _, tc := range []struct {
 		name, code, aim, subject, kind string
 		bad                            bool
@@ -105,7 +113,7 @@ func TestScanValidatesBarcodes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var p eventlog.ScanPayload
+			var p lifecycle.ScannedV1
 			json.Unmarshal(ev.Payload, &p)
 			if ev.Subject != tc.subject || p.Kind != tc.kind {
 				t.Fatalf("subject %q kind %q", ev.Subject, p.Kind)

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/barcode"
@@ -41,7 +39,7 @@ type Manager struct {
 	Outlet string
 
 	cfg      Config
-	log      *slog.Logger
+	logger   *slog.Logger
 	record   Recorder
 	scanners map[string]scanner.Scanner
 	scales   map[string]*scale.Scale
@@ -56,23 +54,23 @@ type Manager struct {
 
 const recentReads = 50
 
-// Start opens the print spool in db and starts every scanner, scale and
-// printer worker. A device that is absent is not an error: it shows as disconnected
-// and is retried.
-func Start(ctx context.Context, cfg Config, db *bolt.DB, record Recorder, lg *slog.Logger) (*Manager, error) {
-	if lg == nil {
-		lg = slog.New(slog.DiscardHandler)
+// Start opens the print spool on its buckets and starts every scanner,
+// scale and printer worker. A device that is absent is not an error: it
+// shows as disconnected and is retried.
+func Start(ctx context.Context, cfg Config, jobs spool.Buckets, record Recorder, logger *slog.Logger) (*Manager, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
-	m := &Manager{cfg: cfg, log: lg, record: record, scanners: map[string]scanner.Scanner{}, scales: map[string]*scale.Scale{}, debounce: map[string]*barcode.Debouncer{}}
+	m := &Manager{cfg: cfg, logger: logger, record: record, scanners: map[string]scanner.Scanner{}, scales: map[string]*scale.Scale{}, debounce: map[string]*barcode.Debouncer{}}
 	printers := map[string]spool.Printer{}
 	for _, pc := range cfg.Printers {
-		d, err := printer.New(pc, printer.Options{Logger: lg})
+		d, err := printer.New(pc, printer.Options{Logger: logger})
 		if err != nil {
 			return nil, err
 		}
 		printers[pc.Name] = d
 	}
-	sp, err := spool.Open(db, printers, spool.Options{Logger: lg})
+	sp, err := spool.Open(jobs, printers, spool.Options{Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("open print spool: %w", err)
 	}
@@ -83,7 +81,7 @@ func Start(ctx context.Context, cfg Config, db *bolt.DB, record Recorder, lg *sl
 	go func() { defer m.wg.Done(); _ = sp.Run(runCtx) }()
 	for _, sc := range cfg.Scanners {
 		sc := sc
-		dev, err := scanner.New(sc.Driver, sc.Name, sc.Config, scanner.Options{Logger: lg, OnReject: func(r scanner.Reject) {
+		dev, err := scanner.New(sc.Driver, sc.Name, sc.Config, scanner.Options{Logger: logger, OnReject: func(r scanner.Reject) {
 			m.remember(Read{Scanner: r.ScannerID, Text: printable(r.Raw), At: r.At, Result: "rejected", Detail: r.Err.Error()})
 		}})
 		if err != nil {
@@ -98,7 +96,7 @@ func Start(ctx context.Context, cfg Config, db *bolt.DB, record Recorder, lg *sl
 		m.scanners[sc.Name] = dev
 	}
 	for _, sc := range cfg.Scales {
-		dev, err := scale.Build(sc.Driver, sc.Name, sc.Config, scale.Options{Logger: lg})
+		dev, err := scale.Build(sc.Driver, sc.Name, sc.Config, scale.Options{Logger: logger})
 		if err != nil {
 			m.Close()
 			return nil, err
@@ -128,7 +126,7 @@ func (m *Manager) onRead(ctx context.Context, sc ScannerConfig, r scanner.Read) 
 		rd.Result, rd.Code, rd.Params, rd.Detail = "rejected", pe.Code().String(), pe.Params(), pe.Error()
 	case err != nil:
 		rd.Result, rd.Detail = "error", err.Error()
-		m.log.Error("scanner read not saved", "scanner", sc.Name, "err", err)
+		m.logger.Error("scanner read not saved", "scanner", sc.Name, "err", err)
 	default:
 		rd.Result = "saved"
 	}

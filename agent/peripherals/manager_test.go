@@ -12,8 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/agent/workflow"
 	"github.com/yizhan/yizhan/devices/printer"
 	"github.com/yizhan/yizhan/devices/printer/sim"
 	"github.com/yizhan/yizhan/devices/scale"
@@ -21,6 +23,22 @@ import (
 	"github.com/yizhan/yizhan/devices/scanner/serial"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
+
+// openData opens a data file and its event log, with the workflow
+// projection the agent runs, until the test ends.
+func openData(t *testing.T, dir string) (*datafile.File, *eventlog.Log) {
+	t.Helper()
+	file, err := datafile.Open(dir, datafile.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := eventlog.Open(file, eventlog.Options{Projectors: []eventlog.Projector{workflow.Projector()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close(); file.Close() })
+	return file, l
+}
 
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
@@ -61,13 +79,9 @@ func TestSerialScannerToEventLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := eventlog.Open(filepath.Join(dir, "data"), eventlog.Options{Outlet: "SH-001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	sv := &ingest.Service{Log: l}
-	m, err := Start(context.Background(), cfg, l.DB(), func(ctx context.Context, s ingest.Scan) error {
+	file, l := openData(t, filepath.Join(dir, "data"))
+	sv := &ingest.Service{Events: l}
+	m, err := Start(context.Background(), cfg, file.PrintSpool(), func(ctx context.Context, s ingest.Scan) error {
 		_, err := sv.Scan(ctx, s)
 		return err
 	}, nil)
@@ -93,11 +107,13 @@ func TestSerialScannerToEventLog(t *testing.T) {
 	if c := l.Counters(); c.LastSeq != 2 {
 		t.Fatalf("%d events saved, want 2", c.LastSeq)
 	}
-	p, evs, err := l.Parcel("RB123456785GB")
-	if err != nil || p.Status != "in_stock" || len(evs) != 1 {
+	parcels := workflow.NewReader(file)
+	p, err := parcels.Parcel("RB123456785GB")
+	evs, _ := parcels.History(lifecycle.KindParcel, "RB123456785GB")
+	if err != nil || p.State != lifecycle.ParcelStateScanned || len(evs) != 1 {
 		t.Fatalf("parcel %+v %v", p, err)
 	}
-	var pl eventlog.ScanPayload
+	var pl lifecycle.ScannedV1
 	json.Unmarshal(evs[0].Payload, &pl)
 	if pl.Scanner != "counter" || pl.Kind != "s10" {
 		t.Fatalf("payload %+v", pl)
@@ -211,12 +227,8 @@ func TestScaleThroughManager(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := eventlog.Open(filepath.Join(dir, "data"), eventlog.Options{Outlet: "SH-001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	m, err := Start(context.Background(), cfg, l.DB(), func(context.Context, ingest.Scan) error { return nil }, nil)
+	file, _ := openData(t, filepath.Join(dir, "data"))
+	m, err := Start(context.Background(), cfg, file.PrintSpool(), func(context.Context, ingest.Scan) error { return nil }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,12 +279,8 @@ func TestWaybillLabelPrinted(t *testing.T) {
 	}
 	defer ps.Close()
 	cfg := Config{Printers: []printer.Config{{Name: "waybill", Driver: "zpl", Address: ps.URL(), WidthMM: 100, HeightMM: 150}}, WaybillPrinter: "waybill"}
-	l, err := eventlog.Open(filepath.Join(dir, "data"), eventlog.Options{Outlet: "SH-001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	m, err := Start(context.Background(), cfg, l.DB(), nil, nil)
+	file, _ := openData(t, filepath.Join(dir, "data"))
+	m, err := Start(context.Background(), cfg, file.PrintSpool(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func (m *Manager) enqueue(name, title string, f func(printer.Templates) ([]byte,
 	if !ok {
 		return 0, fmt.Errorf("no printer named %q", name)
 	}
-	d, err := printer.New(pc, printer.Options{Logger: m.log})
+	d, err := printer.New(pc, printer.Options{Logger: m.logger})
 	if err != nil {
 		return 0, err
 	}

@@ -1,5 +1,6 @@
-// Package server wires the agent together: event log, sync client and HTTP
-// API, started and stopped as one. The command and tests both use it.
+// Package server wires the agent together: data file, event log, sync
+// client and HTTP API, started and stopped as one. The command and tests
+// both use it.
 package server
 
 import (
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/agent/api"
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/peripherals"
@@ -52,7 +54,8 @@ type Config struct {
 
 // Agent is a running agent.
 type Agent struct {
-	Log      *eventlog.Log
+	File     *datafile.File
+	Events   *eventlog.Log
 	Sync     *syncclient.Client
 	Ingest   *ingest.Service
 	Devices  *peripherals.Manager
@@ -67,68 +70,76 @@ type Agent struct {
 // Start opens the data directory, starts serving HTTP and starts syncing in
 // the background. It returns once the API accepts requests.
 func Start(ctx context.Context, cfg Config) (*Agent, error) {
-	lg := cfg.Logger
-	if lg == nil {
-		lg = slog.New(slog.DiscardHandler)
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
 	now := time.Now
 	if cfg.ClockOffset != 0 {
 		off := cfg.ClockOffset
 		now = func() time.Time { return time.Now().Add(off) }
-		lg.Warn("agent clock shifted", "offset", off)
+		logger.Warn("agent clock shifted", "offset", off)
 	}
-	log, err := eventlog.Open(cfg.DataDir, eventlog.Options{Outlet: cfg.Outlet, Now: now, Logger: lg,
+	file, err := datafile.Open(cfg.DataDir, datafile.Options{Outlet: cfg.Outlet})
+	if err != nil {
+		return nil, err
+	}
+	events, err := eventlog.Open(file, eventlog.Options{Now: now, Logger: logger,
 		Projectors: []eventlog.Projector{workflow.Projector()}})
 	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	a := &Agent{File: file, Events: events}
+	fail := func(err error) (*Agent, error) {
+		if a.stop != nil {
+			a.stop()
+		}
+		events.Close()
+		file.Close()
 		return nil, err
 	}
 	sc := cfg.Sync
-	sc.Broker, sc.Outlet, sc.Secret, sc.Log, sc.Logger, sc.Now = cfg.Broker, cfg.Outlet, cfg.Secret, log, lg, now
+	sc.Broker, sc.Outlet, sc.Secret, sc.Events, sc.Logger, sc.Now = cfg.Broker, cfg.Outlet, cfg.Secret, events, logger, now
 	sc.DownAppliers = append(sc.DownAppliers, workflow.Projector())
 	client, err := syncclient.New(sc)
 	if err != nil {
-		log.Close()
-		return nil, err
+		return fail(err)
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		log.Close()
-		return nil, fmt.Errorf("listen on %s: %w (is another program using it? choose another --http address)", cfg.HTTPAddr, err)
+		return fail(fmt.Errorf("listen on %s: %w (is another program using it? choose another --http address)", cfg.HTTPAddr, err))
 	}
-	a := &Agent{Log: log, Sync: client, Ingest: &ingest.Service{Log: log}, Addr: ln.Addr()}
+	a.Sync, a.Ingest, a.Addr = client, &ingest.Service{Events: events}, ln.Addr()
 	runCtx, cancel := context.WithCancel(ctx)
 	a.stop = cancel
-	a.Devices, err = peripherals.Start(runCtx, cfg.Devices, log.DB(), func(ctx context.Context, s ingest.Scan) error {
+	a.Devices, err = peripherals.Start(runCtx, cfg.Devices, file.PrintSpool(), func(ctx context.Context, s ingest.Scan) error {
 		_, err := a.Ingest.Scan(ctx, s)
 		return err
-	}, lg)
+	}, logger)
 	if err != nil {
-		cancel()
 		ln.Close()
-		log.Close()
-		return nil, err
+		return fail(err)
 	}
 	a.Devices.Outlet = cfg.Outlet
-	people, err := staff.Open(log.DB())
+	people, err := staff.Open(file)
 	if err != nil {
-		cancel()
 		ln.Close()
-		log.Close()
-		return nil, err
+		a.Devices.Close()
+		return fail(err)
 	}
-	apiSrv := &api.Server{Log: log, Ingest: a.Ingest, Sync: client, Devices: a.Devices, Logger: lg,
-		Sessions: staff.NewSessions(people, staff.WithLogger(lg)), UI: ui.Handler()}
+	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Logger: logger,
+		Sessions: staff.NewSessions(people, staff.WithLogger(logger)), UI: ui.Handler()}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow
-		wc.Keys, wc.Labels, wc.Scales, wc.HubNow, wc.Logger = cfg.Keys, a.Devices, a.Devices, client.HubNow, lg
+		wc.Keys, wc.Labels, wc.Scales, wc.HubNow, wc.Logger = cfg.Keys, a.Devices, a.Devices, client.HubNow, logger
 		if cfg.NotifyWebhook != "" {
 			wc.Notifier = workflow.WebhookNotifier{URL: cfg.NotifyWebhook}
 		}
-		if a.Workflow, err = workflow.New(log, wc); err != nil {
-			cancel()
+		if a.Workflow, err = workflow.New(file, events, wc); err != nil {
 			ln.Close()
-			log.Close()
-			return nil, err
+			a.Devices.Close()
+			return fail(err)
 		}
 		apiSrv.Workflow = a.Workflow
 		every := cfg.SweepEvery
@@ -138,7 +149,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		a.wg.Add(1)
 		go func() { defer a.wg.Done(); a.Workflow.RunSweeper(runCtx, every) }()
 	} else {
-		lg.Warn("no personal-data key configured: counter workflows are off (give --pii-key-file or YZ_PII_KEY)")
+		logger.Warn("no personal-data key configured: counter workflows are off (give --pii-key-file or YZ_PII_KEY)")
 	}
 	h := apiSrv.Handler()
 	a.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -146,22 +157,27 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	go func() {
 		defer a.wg.Done()
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			lg.Error("http server stopped", "err", err)
+			logger.Error("http server stopped", "err", err)
 		}
 	}()
 	go func() {
 		defer a.wg.Done()
 		_ = client.Run(runCtx)
 	}()
-	lg.Info("agent started", "outlet", cfg.Outlet, "http", ln.Addr().String(), "broker", cfg.Broker, "data", cfg.DataDir)
+	logger.Info("agent started", "outlet", cfg.Outlet, "http", ln.Addr().String(), "broker", cfg.Broker, "data", cfg.DataDir)
 	return a, nil
 }
 
-// Close stops HTTP and sync, then closes the log after queued scans commit.
+// Close stops HTTP and sync, then closes the event log after queued scans
+// commit, then the data file.
 func (a *Agent) Close() error {
 	api.Shutdown(a.srv, 5*time.Second)
 	a.Devices.Close()
 	a.stop()
 	a.wg.Wait()
-	return a.Log.Close()
+	err := a.Events.Close()
+	if cerr := a.File.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

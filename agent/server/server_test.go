@@ -52,7 +52,7 @@ func TestCounterWorkflowOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	people, err := staff.Open(a.Log.DB())
+	people, err := staff.Open(a.File)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestWorkflowNeedsKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	people, _ := staff.Open(a.Log.DB())
+	people, _ := staff.Open(a.File)
 	people.Add("c01", "张三", "clerk", "1234")
 	c := &client{t: t, base: "http://" + a.Addr.String()}
 	var login struct{ Token string }
@@ -139,5 +139,58 @@ func TestWorkflowNeedsKey(t *testing.T) {
 	var e problem.Body
 	if code := c.do("GET", "/api/v1/parcels", nil, &e); code != 503 || e.Error.Code != "agent.no_key" {
 		t.Fatalf("%d %+v", code, e)
+	}
+}
+
+// GET /api/v1/parcels/{waybill} has one shape, with or without the key:
+// the lifecycle parcel, scans included, and its events in fold order.
+func TestParcelRoute(t *testing.T) {
+	keys, _ := pii.NewKeys(bytes.Repeat([]byte{9}, 32))
+	for _, tc := range []struct {
+		name string
+		keys *pii.Keys
+	}{{"with key", keys}, {"without key", nil}} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := Start(context.Background(), Config{DataDir: t.TempDir(), Outlet: "SH-001", Secret: "x",
+				Broker: "tcp://127.0.0.1:1", HTTPAddr: "127.0.0.1:0", Keys: tc.keys})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			c := &client{t: t, base: "http://" + a.Addr.String()}
+			for _, code := range []string{"RB123456785GB", "RB123456785GB", "SF1234567890123"} {
+				if got := c.do("POST", "/api/v1/scans", map[string]string{"barcode": code, "action": "inbound"}, nil); got != http.StatusCreated {
+					t.Fatalf("scan %s: %d", code, got)
+				}
+			}
+			var got struct {
+				Parcel struct {
+					Waybill    string
+					Status     string
+					Scans      int
+					LastAction string `json:"last_action"`
+					FirstSeq   uint64 `json:"first_seq"`
+					LastSeq    uint64 `json:"last_seq"`
+				}
+				Events []struct {
+					Seq  uint64
+					Type string
+				}
+			}
+			if code := c.do("GET", "/api/v1/parcels/RB123456785GB", nil, &got); code != 200 {
+				t.Fatalf("get parcel: %d", code)
+			}
+			p := got.Parcel
+			if p.Waybill != "RB123456785GB" || p.Status != "scanned" || p.Scans != 2 || p.LastAction != "inbound" || p.FirstSeq != 1 || p.LastSeq != 2 {
+				t.Fatalf("parcel %+v", p)
+			}
+			if len(got.Events) != 2 || got.Events[0].Seq != 1 || got.Events[1].Seq != 2 || got.Events[0].Type != "parcel.scanned" {
+				t.Fatalf("events %+v", got.Events)
+			}
+			var e problem.Body
+			if code := c.do("GET", "/api/v1/parcels/RB123456785", nil, &e); code != 404 || e.Error.Code != problem.ParcelNotFound.String() || e.Error.Message == "" {
+				t.Fatalf("unknown waybill: %d %+v", code, e)
+			}
+		})
 	}
 }

@@ -12,9 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"go.etcd.io/bbolt"
-
-	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -144,10 +142,10 @@ func list(w io.Writer, st *Store) error {
 	return tw.Flush()
 }
 
-// openData opens the agent's data file the way eventlog.Open does: with a
-// short lock timeout, so it fails at once while the agent runs.
-func openData(dir string, create bool) (*bbolt.DB, error) {
-	path := filepath.Join(dir, eventlog.FileName)
+// openData opens the agent's data file without claiming it for an outlet;
+// it fails at once while the agent runs.
+func openData(dir string, create bool) (*datafile.File, error) {
+	path := filepath.Join(dir, datafile.FileName)
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		if !create {
 			return nil, problem.New(problem.StaffNoDataFile, "path", path)
@@ -156,12 +154,9 @@ func openData(dir string, create bool) (*bbolt.DB, error) {
 			return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 		}
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 200 * time.Millisecond})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	f, err := datafile.Open(dir, datafile.Options{})
+	if errors.Is(err, datafile.ErrInUse) {
 		return nil, problem.Wrap(err, problem.StaffDataFileInUse, "path", path)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	return db, nil
+	return f, err
 }

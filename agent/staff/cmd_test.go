@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 )
 
@@ -64,7 +65,7 @@ func TestCommandPINFromEnv(t *testing.T) {
 	if code, _, stderr := runCmd(t, "add", "--data", dir, "--id", "c01", "--name", "张三"); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	db := openDB(t, filepath.Join(dir, eventlog.FileName))
+	db := openDB(t, dir)
 	s, err := Open(db)
 	if err != nil {
 		t.Fatal(err)
@@ -81,11 +82,16 @@ func TestCommandWithAgentFile(t *testing.T) {
 	if code, _, stderr := runCmd(t, "add", "--data", dir, "--id", "c01", "--name", "张三", "--pin", "1234"); code != 0 {
 		t.Fatalf("add: exit %d: %s", code, stderr)
 	}
-	log, err := eventlog.Open(dir, eventlog.Options{Outlet: "out-1"})
+	file, err := datafile.Open(dir, datafile.Options{Outlet: "out-1"})
 	if err != nil {
 		t.Fatalf("the agent cannot open a file the staff command made: %v", err)
 	}
-	defer log.Close()
+	defer file.Close()
+	events, err := eventlog.Open(file, eventlog.Options{})
+	if err != nil {
+		t.Fatalf("the agent cannot open a file the staff command made: %v", err)
+	}
+	defer events.Close()
 
 	code, _, stderr := runCmd(t, "add", "--data", dir, "--id", "c02", "--name", "李四", "--pin", "1234")
 	if code != 1 || !strings.Contains(stderr, "in use by a running yizhan-agent") || !strings.Contains(stderr, "stop the agent first") {
@@ -95,7 +101,7 @@ func TestCommandWithAgentFile(t *testing.T) {
 		t.Fatalf("list while the agent runs: exit %d, %q", code, stderr)
 	}
 
-	st, err := Open(log.DB())
+	st, err := Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}

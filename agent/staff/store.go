@@ -23,17 +23,9 @@
 //
 // # Storage
 //
-// The store owns one top-level bucket in the agent's bbolt file (the file
-// agent/eventlog opens; Log.DB hands it over). Change this drawing with
-// every schema change:
-//
-//	staff/
-//	  meta/
-//	    version      uint64 big-endian   schemaVersion
-//	  members/
-//	    <id>         member JSON         {id, name, role, pin:{alg, iter, salt, hash}, added_at}
-//	  attempts/
-//	    <id>         attempts JSON       {failures, locked_until}; absent after a good PIN
+// The store keeps staff/members/ and staff/attempts/ in the agent's data
+// file, which agent/datafile opens, lays out (its buckets.go draws these
+// buckets with the others) and migrates.
 package staff
 
 import (
@@ -41,7 +33,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -52,18 +43,15 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 var (
-	bucketRoot     = []byte("staff")
-	bucketMeta     = []byte("meta")
-	bucketMembers  = []byte("members")
-	bucketAttempts = []byte("attempts")
-	keyVersion     = []byte("version")
+	bucketRoot     = datafile.Staff
+	bucketMembers  = datafile.StaffMembers
+	bucketAttempts = datafile.StaffAttempts
 )
-
-const schemaVersion = 1
 
 // Roles.
 const (
@@ -212,7 +200,7 @@ func WithIdleTimeout(d time.Duration) Option {
 // Store is the staff list in the agent's data file. It is safe for
 // concurrent use.
 type Store struct {
-	db   *bbolt.DB
+	db   *datafile.File
 	now  func() time.Time
 	iter int
 	// dummy is hashed against for unknown ids, so they cost the same as
@@ -220,33 +208,11 @@ type Store struct {
 	dummy func() pinHash
 }
 
-// Open creates the staff bucket if needed and returns the store.
-func Open(db *bbolt.DB, opts ...Option) (*Store, error) {
+// Open returns the staff list in the agent's data file.
+func Open(f *datafile.File, opts ...Option) (*Store, error) {
 	c := newConfig(opts)
-	err := db.Update(func(tx *bbolt.Tx) error {
-		root, err := tx.CreateBucketIfNotExists(bucketRoot)
-		if err != nil {
-			return err
-		}
-		meta, err := root.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		if v := meta.Get(keyVersion); len(v) == 8 && binary.BigEndian.Uint64(v) > schemaVersion {
-			return problem.New(problem.StaffSchemaNewer, "version", binary.BigEndian.Uint64(v), "supported", schemaVersion)
-		}
-		for _, b := range [][]byte{bucketMembers, bucketAttempts} {
-			if _, err := root.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return meta.Put(keyVersion, binary.BigEndian.AppendUint64(nil, schemaVersion))
-	})
-	if err != nil {
-		return nil, fmt.Errorf("open staff list: %w", err)
-	}
 	iter := c.iterations
-	return &Store{db: db, now: c.now, iter: iter, dummy: sync.OnceValue(func() pinHash {
+	return &Store{db: f, now: c.now, iter: iter, dummy: sync.OnceValue(func() pinHash {
 		p, _ := hashPIN("0000", iter)
 		return p
 	})}, nil

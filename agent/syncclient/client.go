@@ -29,7 +29,7 @@ type Config struct {
 	Broker string // tcp://host:port
 	Outlet string
 	Secret string
-	Log    *eventlog.Log
+	Events *eventlog.Log
 	Logger *slog.Logger
 
 	BatchEvents int           // events per batch; 500
@@ -67,8 +67,8 @@ type Status struct {
 
 // Client runs the sync loops. Create with New, then Run.
 type Client struct {
-	cfg Config
-	log *slog.Logger
+	cfg    Config
+	logger *slog.Logger
 
 	mu     sync.Mutex
 	st     Status
@@ -87,8 +87,8 @@ type Client struct {
 
 // New checks cfg and fills defaults.
 func New(cfg Config) (*Client, error) {
-	if cfg.Log == nil || cfg.Broker == "" || cfg.Outlet == "" {
-		return nil, errors.New("sync client needs a log, a broker URL and an outlet id")
+	if cfg.Events == nil || cfg.Broker == "" || cfg.Outlet == "" {
+		return nil, errors.New("sync client needs an event log, a broker URL and an outlet id")
 	}
 	def := func(v *int, d int) {
 		if *v <= 0 {
@@ -116,9 +116,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{cfg: cfg, log: cfg.Logger.With("broker", cfg.Broker), wake: make(chan struct{}, 1)}
+	c := &Client{cfg: cfg, logger: cfg.Logger.With("broker", cfg.Broker), wake: make(chan struct{}, 1)}
 	c.st.Outlet, c.st.Broker = cfg.Outlet, cfg.Broker
-	c.offset, c.known = cfg.Log.HubOffset()
+	c.offset, c.known = cfg.Events.HubOffset()
 	return c, nil
 }
 
@@ -174,7 +174,7 @@ func (c *Client) Run(ctx context.Context) error {
 		wait := bo.NextBackOff()
 		if err != nil {
 			c.setErr(err)
-			c.log.Warn("sync connection down; will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
+			c.logger.Warn("sync connection down; will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
 		}
 		c.mu.Lock()
 		c.st.NextRetry = c.cfg.Now().Add(wait)
@@ -231,7 +231,7 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 		c.st.Connected = false
 		c.mu.Unlock()
 	}()
-	c.log.Info("sync connected", "outlet", c.cfg.Outlet)
+	c.logger.Info("sync connected", "outlet", c.cfg.Outlet)
 
 	subs := map[string]byte{syncproto.OutletDownTree(c.cfg.Outlet): 1, syncproto.BroadcastPoke: 1}
 	stok := cl.SubscribeMultiple(subs, c.onMessage)
@@ -246,18 +246,18 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 // pump sends batches within the window and applies acks and downlink until
 // the connection is lost or ctx ends.
 func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) error {
-	lg := c.cfg.Log
-	sent := lg.Counters().AckedSeq // resend everything not acknowledged
+	events := c.cfg.Events
+	sent := events.Counters().AckedSeq // resend everything not acknowledged
 	lastAcked, lastProgress := sent, c.cfg.Now()
 	window := uint64(c.cfg.Window * c.cfg.BatchEvents)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
 		if err := c.applyPending(cl); err != nil {
-			c.log.Error("could not save sync progress", "err", err)
+			c.logger.Error("could not save sync progress", "err", err)
 			c.setErr(err)
 		}
-		cnt := lg.Counters()
+		cnt := events.Counters()
 		if cnt.AckedSeq != lastAcked {
 			lastAcked, lastProgress = cnt.AckedSeq, c.cfg.Now()
 		}
@@ -265,12 +265,12 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 			sent = cnt.AckedSeq
 		}
 		if sent > cnt.AckedSeq && c.cfg.Now().Sub(lastProgress) > c.cfg.AckTimeout {
-			c.log.Warn("no acknowledgement from the hub; resending from the cursor", "acked", cnt.AckedSeq, "sent", sent)
+			c.logger.Warn("no acknowledgement from the hub; resending from the cursor", "acked", cnt.AckedSeq, "sent", sent)
 			c.resends.Add(1)
 			sent, lastProgress = cnt.AckedSeq, c.cfg.Now()
 		}
 		for sent < cnt.LastSeq && sent-cnt.AckedSeq < window {
-			raws, err := lg.ReadRaw(sent+1, c.cfg.BatchEvents, c.cfg.BatchBytes)
+			raws, err := events.ReadRaw(sent+1, c.cfg.BatchEvents, c.cfg.BatchBytes)
 			if err != nil || len(raws) == 0 {
 				return fmt.Errorf("read outbox at %d: %v", sent+1, err)
 			}
@@ -290,7 +290,7 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 			return nil
 		case err := <-lost:
 			return fmt.Errorf("connection lost: %w", err)
-		case <-lg.Appended():
+		case <-events.Appended():
 		case <-c.wake:
 		case <-tick.C:
 		}
@@ -298,9 +298,9 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 }
 
 func (c *Client) pull(cl mqtt.Client) {
-	frame, err := syncproto.Encode(syncproto.KindPull, syncproto.Pull{Origin: c.cfg.Outlet, Since: c.cfg.Log.Counters().DownCursor}, -1)
+	frame, err := syncproto.Encode(syncproto.KindPull, syncproto.Pull{Origin: c.cfg.Outlet, Since: c.cfg.Events.Counters().DownCursor}, -1)
 	if err != nil {
-		c.log.Error("encode pull", "err", err)
+		c.logger.Error("encode pull", "err", err)
 		return
 	}
 	cl.Publish(syncproto.PullTopic(c.cfg.Outlet), 1, false, frame)
@@ -313,18 +313,18 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 	case syncproto.AckTopic(c.cfg.Outlet):
 		var a syncproto.Ack
 		if _, err := syncproto.Decode(m.Payload(), syncproto.KindAck, &a); err != nil {
-			c.log.Warn("unreadable ack from hub", "err", err)
+			c.logger.Warn("unreadable ack from hub", "err", err)
 			c.setErr(fmt.Errorf("unreadable ack from hub: %w", err))
 			return
 		}
 		c.observeHub(a.HubTime, a)
 		if a.Error != nil {
 			err := fmt.Errorf("hub refused a message: %s: %s", a.Error.Code, a.Error.Reason)
-			c.log.Error("hub refused a message", "code", a.Error.Code, "reason", a.Error.Reason)
+			c.logger.Error("hub refused a message", "code", a.Error.Code, "reason", a.Error.Reason)
 			c.setErr(err)
 		}
 		for _, r := range a.Rejected {
-			c.log.Error("hub refused an event; kept as dead letter", "seq", r.Seq, "code", r.Code, "reason", r.Reason)
+			c.logger.Error("hub refused an event; kept as dead letter", "seq", r.Seq, "code", r.Code, "reason", r.Reason)
 		}
 		c.pendMu.Lock()
 		if a.AckedSeq > c.pendAck {
@@ -338,7 +338,7 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 	case syncproto.DownTopic(c.cfg.Outlet):
 		var d syncproto.Down
 		if _, err := syncproto.Decode(m.Payload(), syncproto.KindDown, &d); err != nil {
-			c.log.Warn("unreadable downlink from hub", "err", err)
+			c.logger.Warn("unreadable downlink from hub", "err", err)
 			c.setErr(fmt.Errorf("unreadable downlink from hub: %w", err))
 			return
 		}
@@ -349,7 +349,7 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 	case syncproto.BroadcastPoke:
 		var p syncproto.Poke
 		if _, err := syncproto.Decode(m.Payload(), syncproto.KindPoke, &p); err != nil {
-			c.log.Warn("unreadable poke from hub", "err", err)
+			c.logger.Warn("unreadable poke from hub", "err", err)
 			return
 		}
 		c.pendMu.Lock()
@@ -365,7 +365,7 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 
 func (c *Client) observeHub(hubMillis int64, a syncproto.Ack) {
 	if a.HubHLC != 0 {
-		c.cfg.Log.Clock().Observe(a.HubHLC)
+		c.cfg.Events.Clock().Observe(a.HubHLC)
 	}
 	if hubMillis <= 0 {
 		return
@@ -376,8 +376,8 @@ func (c *Client) observeHub(hubMillis int64, a syncproto.Ack) {
 	c.offset, c.known = off, true
 	c.mu.Unlock()
 	if first {
-		if err := c.cfg.Log.SaveHubOffset(off); err != nil {
-			c.log.Warn("save hub clock offset", "err", err)
+		if err := c.cfg.Events.SaveHubOffset(off); err != nil {
+			c.logger.Warn("save hub clock offset", "err", err)
 		}
 	}
 }
@@ -389,28 +389,28 @@ func (c *Client) applyPending(cl mqtt.Client) error {
 	acked, rej, downs, poke := c.pendAck, c.pendRej, c.pendDown, c.pokeSeq
 	c.pendRej, c.pendDown = nil, nil
 	c.pendMu.Unlock()
-	lg := c.cfg.Log
-	if acked > lg.Counters().AckedSeq || len(rej) > 0 {
-		if err := lg.Acknowledge(acked, rej); err != nil {
+	events := c.cfg.Events
+	if acked > events.Counters().AckedSeq || len(rej) > 0 {
+		if err := events.Acknowledge(acked, rej); err != nil {
 			return err
 		}
 	}
 	needPull := false
 	for _, d := range downs {
-		n, err := lg.ApplyDown(d, c.cfg.DownAppliers...)
+		n, err := events.ApplyDown(d, c.cfg.DownAppliers...)
 		if err != nil {
-			c.log.Warn("downlink out of step; pulling again", "err", err)
+			c.logger.Warn("downlink out of step; pulling again", "err", err)
 			needPull = true
 			continue
 		}
 		if n > 0 {
-			c.log.Info("downlink applied", "events", n, "cursor", d.Through)
+			c.logger.Info("downlink applied", "events", n, "cursor", d.Through)
 		}
 		if d.More {
 			needPull = true
 		}
 	}
-	if len(downs) == 0 && poke > lg.Counters().DownCursor {
+	if len(downs) == 0 && poke > events.Counters().DownCursor {
 		needPull = true
 		c.pendMu.Lock()
 		c.pokeSeq = 0 // one pull per poke; the Down answer re-arms if still behind

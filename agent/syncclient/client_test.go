@@ -14,8 +14,10 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // fakeHub is the smallest hub that honours the contract: it keeps the set of
@@ -102,6 +104,21 @@ func (h *fakeHub) onUp(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet
 
 func (h *fakeHub) ackedSeq() uint64 { h.mu.Lock(); defer h.mu.Unlock(); return h.acked }
 
+// openLog opens an event log in a fresh data file until the test ends.
+func openLog(t *testing.T) *eventlog.Log {
+	t.Helper()
+	f, err := datafile.Open(t.TempDir(), datafile.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := eventlog.Open(f, eventlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close(); f.Close() })
+	return l
+}
+
 func fill(t *testing.T, l *eventlog.Log, n int) {
 	t.Helper()
 	var wg sync.WaitGroup
@@ -110,8 +127,8 @@ func fill(t *testing.T, l *eventlog.Log, n int) {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < n; i += 16 {
-				p, _ := json.Marshal(eventlog.ScanPayload{Barcode: fmt.Sprint("SF", i), Action: "inbound"})
-				if _, err := l.Append(context.Background(), eventlog.Draft{Actor: "c", Type: eventlog.TypeScanned, Subject: fmt.Sprint("SF", i), Payload: p}); err != nil {
+				p, _ := json.Marshal(lifecycle.ScannedV1{Barcode: fmt.Sprint("SF", i), Action: "inbound"})
+				if _, err := l.Append(context.Background(), eventlog.Draft{Actor: "c", Type: lifecycle.ParcelScanned, Subject: fmt.Sprint("SF", i), Payload: p}); err != nil {
 					t.Error(err)
 				}
 			}
@@ -132,7 +149,7 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 }
 
 func startClient(t *testing.T, broker string, l *eventlog.Log, mod func(*Config)) *Client {
-	cfg := Config{Broker: broker, Outlet: "SH-001", Secret: "x", Log: l, BatchEvents: 100, Window: 4, AckTimeout: 500 * time.Millisecond, BackoffMin: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond}
+	cfg := Config{Broker: broker, Outlet: "SH-001", Secret: "x", Events: l, BatchEvents: 100, Window: 4, AckTimeout: 500 * time.Millisecond, BackoffMin: 50 * time.Millisecond, BackoffMax: 200 * time.Millisecond}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -151,11 +168,7 @@ func TestDrainsBacklogAndResendsLostBatches(t *testing.T) {
 	hub, url := startFakeHub(t)
 	hub.dropN = 3 // the first three batches vanish, as if the broker lost them
 	hub.refuse = 250
-	l, err := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l := openLog(t)
 	fill(t, l, 2000)
 	c := startClient(t, url, l, nil)
 	waitFor(t, 20*time.Second, "all events acknowledged", func() bool { return l.Counters().AckedSeq == 2000 })
@@ -181,8 +194,7 @@ func TestPullsDownlinkOnConnect(t *testing.T) {
 	for i := uint64(1); i <= 3; i++ {
 		hub.down = append(hub.down, syncproto.Event{ID: fmt.Sprint("h", i), Origin: syncproto.HubOrigin, Seq: i * 2, HLC: 1, Actor: "hq", Type: "notice.published", V: 1, Target: syncproto.TargetAll})
 	}
-	l, _ := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
-	defer l.Close()
+	l := openLog(t)
 	startClient(t, url, l, nil)
 	waitFor(t, 10*time.Second, "downlink applied", func() bool { return l.Counters().DownCursor == 6 })
 	evs, _ := l.DownEvents(10)
@@ -195,8 +207,7 @@ func TestReconnectsAfterBrokerComesBack(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	l, _ := eventlog.Open(t.TempDir(), eventlog.Options{Outlet: "SH-001"})
-	defer l.Close()
+	l := openLog(t)
 	fill(t, l, 300)
 	c := startClient(t, "tcp://"+addr, l, nil)
 	waitFor(t, 5*time.Second, "a failed connect", func() bool { return c.Status().LastError != "" })

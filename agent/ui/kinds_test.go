@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -199,5 +200,40 @@ func TestScreenVocabulariesAreTheTable(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s is not the table the agent serves; run go test ./agent/ui/ -update", fixture)
+	}
+}
+
+// Every state a parcel can be in has words on the screen (label('status.',
+// p.status)), in both languages: a state added to the lifecycle shows as a
+// raw code otherwise.
+func TestParcelStatesHaveLabels(t *testing.T) {
+	files, err := filepath.Glob("../../syncproto/lifecycle/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stateRE := regexp.MustCompile(`(?m)^\s*(?:const\s+)?ParcelState\w+\s*=\s*"(\w+)"`)
+	var states []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range stateRE.FindAllStringSubmatch(string(b), -1) {
+			states = append(states, m[1])
+		}
+	}
+	if len(states) < 8 {
+		t.Fatalf("found only parcel states %v in syncproto/lifecycle; has their declaration changed?", states)
+	}
+	for _, lang := range languages {
+		dict := dictionary(t, lang)
+		for _, s := range states {
+			if !dict["status."+s] {
+				t.Errorf("i18n/%s.js has no label status.%s for the parcel state %q", lang, s, s)
+			}
+		}
 	}
 }

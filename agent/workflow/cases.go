@@ -66,11 +66,8 @@ func (s *Service) ReportException(ctx context.Context, a Actor, r ReportReq) (li
 	}
 	// Photos first: an event never points at a blob that is not on disk.
 	if len(blobs) > 0 {
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists(bucketBlobs)
-			if err != nil {
-				return err
-			}
+		err := s.file.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketBlobs)
 			for h, data := range blobs {
 				if err := b.Put([]byte(h), data); err != nil {
 					return err
@@ -92,7 +89,7 @@ func (s *Service) ReportException(ctx context.Context, a Actor, r ReportReq) (li
 // Photo returns a stored photo by hash.
 func (s *Service) Photo(sha string) ([]byte, error) {
 	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.file.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketBlobs); b != nil {
 			out = append([]byte(nil), b.Get([]byte(sha))...)
 		}
@@ -130,7 +127,7 @@ func (s *Service) ExceptionStep(ctx context.Context, a Actor, id string, st life
 	if err != nil {
 		return x, err
 	}
-	if err := x.Check(st.Step, s.log.Outlet()); err != nil {
+	if err := x.Check(st.Step, s.events.Outlet()); err != nil {
 		return x, err
 	}
 	st.At = s.now()
@@ -183,7 +180,7 @@ func (s *Service) NewComplaint(ctx context.Context, a Actor, r ComplaintReq) (Co
 		rec.NameSealed, rec.NameMasked = s.cfg.Keys.Seal("name", name), pii.MaskName(name)
 	}
 	id := newID()
-	rec.Ticket = "T" + time.UnixMilli(rec.At).UTC().Format("060102") + "-" + s.log.Outlet() + "-" + strings.ToUpper(id[len(id)-6:])
+	rec.Ticket = "T" + time.UnixMilli(rec.At).UTC().Format("060102") + "-" + s.events.Outlet() + "-" + strings.ToUpper(id[len(id)-6:])
 	if _, err := s.append(ctx, a, lifecycle.ComplaintReceived, id, rec); err != nil {
 		return ComplaintView{}, 0, err
 	}
@@ -194,14 +191,14 @@ func (s *Service) NewComplaint(ctx context.Context, a Actor, r ComplaintReq) (Co
 	var job uint64
 	if s.cfg.Labels != nil {
 		if job, err = s.cfg.Labels.ComplaintReceipt(v.Complaint, v.FirstReplyBy); err != nil {
-			s.lg.Warn("complaint receipt not queued", "ticket", v.Ticket, "err", err)
+			s.logger.Warn("complaint receipt not queued", "ticket", v.Ticket, "err", err)
 		}
 	}
 	return v, job, nil
 }
 
 func (s *Service) view(c lifecycle.Complaint) ComplaintView {
-	return ComplaintView{Complaint: c, Deadlines: c.Deadlines(s.cfg.SLA, s.cfg.HubNow()), Allowed: c.Allowed(s.log.Outlet())}
+	return ComplaintView{Complaint: c, Deadlines: c.Deadlines(s.cfg.SLA, s.cfg.HubNow()), Allowed: c.Allowed(s.events.Outlet())}
 }
 
 // Complaint returns a complaint with its deadlines.
@@ -238,7 +235,7 @@ func (s *Service) ComplaintStep(ctx context.Context, a Actor, id string, st life
 	if err != nil {
 		return v, err
 	}
-	if err := v.Complaint.Check(st, s.log.Outlet()); err != nil {
+	if err := v.Complaint.Check(st, s.events.Outlet()); err != nil {
 		return v, err
 	}
 	st.At = s.now()

@@ -36,10 +36,7 @@ func (s *Service) Manifests(n int) ([]lifecycle.Manifest, error) {
 // held now (a manifest amended or arriving late is taken into account).
 func (s *Service) Handover(id string) (lifecycle.Handover, error) {
 	var h lifecycle.Handover
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketEvents) == nil {
-			return nil
-		}
+	err := s.file.View(func(tx *bolt.Tx) error {
 		evs, err := entityEvents(tx, lifecycle.KindHandover, id)
 		if err != nil {
 			return err
@@ -177,7 +174,7 @@ func (s *Service) raiseHandoverExceptions(ctx context.Context, id string) error 
 			return err
 		}
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.file.Update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketOpen).Delete(stateKey(lifecycle.KindHandover, id))
 	})
 }
@@ -195,7 +192,7 @@ func (s *Service) sweepHandovers(ctx context.Context) int {
 	for _, h := range hs {
 		if h.State == lifecycle.HandoverStateClosed {
 			if err := s.raiseHandoverExceptions(ctx, h.ID); err != nil {
-				s.lg.Warn("handover exceptions not raised", "handover", h.ID, "err", err)
+				s.logger.Warn("handover exceptions not raised", "handover", h.ID, "err", err)
 				continue
 			}
 			n++

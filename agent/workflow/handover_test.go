@@ -13,7 +13,7 @@ import (
 func publishManifest(t *testing.T, f *fixture, seq uint64, id string, waybills ...string) {
 	t.Helper()
 	ev := hubEvent(t, seq, lifecycle.ManifestPublished, id, lifecycle.ManifestV1{Waybills: waybills, Courier: "K-07", At: f.clk.now().UnixMilli()})
-	if _, err := f.log.ApplyDown(&syncproto.Down{From: seq - 1, Through: seq, Events: []syncproto.Event{ev}}, Projector()); err != nil {
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: seq - 1, Through: seq, Events: []syncproto.Event{ev}}, Projector()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -66,11 +66,11 @@ func TestHandoverReconciliation(t *testing.T) {
 			t.Fatalf("extra parcel exception: %+v %v", extra, err)
 		}
 		// Raising again (a retry after a crash) adds nothing.
-		before := f.log.Counters().LastSeq
+		before := f.events.Counters().LastSeq
 		if err := f.svc.raiseHandoverExceptions(ctx, h.ID); err != nil {
 			t.Fatal(err)
 		}
-		if f.log.Counters().LastSeq != before {
+		if f.events.Counters().LastSeq != before {
 			t.Fatal("raising again recorded new events")
 		}
 		xs, _ := f.svc.Exceptions(false, 100)

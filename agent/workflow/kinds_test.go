@@ -29,7 +29,11 @@ func TestStoreKindsAreTheTable(t *testing.T) {
 			}
 		}
 	}
-	for _, typ := range []string{"parcel.scanned", lifecycle.PersonalViewed, "nothing.at_all", "dispatch.unknown"} {
+	scan := syncproto.Event{Type: lifecycle.ParcelScanned, Subject: "SF1"}
+	if ts := targets(&scan); len(ts) != 1 || ts[0].kind.Name != lifecycle.KindParcel || ts[0].id != "SF1" {
+		t.Errorf("a device scan goes to %+v, want its parcel", ts)
+	}
+	for _, typ := range []string{lifecycle.PersonalViewed, "nothing.at_all", "dispatch.unknown"} {
 		if ts := targets(&syncproto.Event{Type: typ, Subject: "s1"}); len(ts) != 0 {
 			t.Errorf("%s goes to %+v, want nowhere", typ, ts)
 		}
@@ -56,7 +60,7 @@ func TestOpenIndexIsPending(t *testing.T) {
 	ctx := context.Background()
 	onIndex := func(kind, id string) bool {
 		var ids []string
-		if err := f.svc.db.View(func(tx *bolt.Tx) error { ids = openIDs(tx, kind); return nil }); err != nil {
+		if err := f.svc.file.View(func(tx *bolt.Tx) error { ids = openIDs(tx, kind); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		return slices.Contains(ids, id)

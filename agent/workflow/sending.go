@@ -80,7 +80,7 @@ func (s *Service) Prohibited() (ProhibitedState, error) {
 // Waybills returns this outlet's stock of waybill numbers.
 func (s *Service) Waybills() (lifecycle.WaybillStock, error) {
 	var st lifecycle.WaybillStock
-	_, err := s.read(lifecycle.KindWaybills, s.log.Outlet(), &st)
+	_, err := s.read(lifecycle.KindWaybills, s.events.Outlet(), &st)
 	return st, err
 }
 
@@ -173,7 +173,7 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 	if err != nil {
 		return sh, 0, err
 	}
-	if _, err := s.append(ctx, a, lifecycle.WaybillIssued, s.log.Outlet(), lifecycle.WaybillIssuedV1{Number: number, At: s.now()}); err != nil {
+	if _, err := s.append(ctx, a, lifecycle.WaybillIssued, s.events.Outlet(), lifecycle.WaybillIssuedV1{Number: number, At: s.now()}); err != nil {
 		return sh, 0, err
 	}
 	s.requestBlockIfLow(ctx, a)
@@ -190,7 +190,7 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 		WaybillLabel(lifecycle.ShipmentV1) (uint64, error)
 	}); ok {
 		if job, err = wl.WaybillLabel(sh); err != nil {
-			s.lg.Warn("waybill label not queued", "number", number, "err", err)
+			s.logger.Warn("waybill label not queued", "number", number, "err", err)
 		}
 	}
 	return sh, job, nil
@@ -224,8 +224,8 @@ func (s *Service) requestBlockIfLow(ctx context.Context, a Actor) {
 		return
 	}
 	pending := false
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		evs, err := entityEvents(tx, lifecycle.KindWaybills, s.log.Outlet())
+	_ = s.file.View(func(tx *bolt.Tx) error {
+		evs, err := entityEvents(tx, lifecycle.KindWaybills, s.events.Outlet())
 		if err != nil {
 			return err
 		}
@@ -244,8 +244,8 @@ func (s *Service) requestBlockIfLow(ctx context.Context, a Actor) {
 		return
 	}
 	req := lifecycle.WaybillBlockRequestV1{Remaining: stock.Remaining, At: s.now()}
-	if _, err := s.append(ctx, a, lifecycle.WaybillBlockRequested, s.log.Outlet(), req); err != nil {
-		s.lg.Warn("waybill block request not recorded", "err", err)
+	if _, err := s.append(ctx, a, lifecycle.WaybillBlockRequested, s.events.Outlet(), req); err != nil {
+		s.logger.Warn("waybill block request not recorded", "err", err)
 	}
 }
 

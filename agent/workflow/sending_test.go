@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
@@ -38,7 +38,7 @@ func seedSending(t *testing.T, f *fixture, first, last uint32) {
 		hubEvent(t, 2, lifecycle.ProhibitedPublished, testList.Version, testList),
 		hubEvent(t, 3, lifecycle.WaybillBlockAllocated, "SH-001", lifecycle.WaybillBlockV1{Prefix: "YZ", First: first, Last: last, Country: "CN"}),
 	}
-	if _, err := f.log.ApplyDown(&syncproto.Down{From: 0, Through: 3, Events: evs}, Projector()); err != nil {
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 3, Events: evs}, Projector()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -69,11 +69,11 @@ func TestSendAtCounter(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := sendReq()
 			mod(&r)
-			before := f.log.Counters().LastSeq
+			before := f.events.Counters().LastSeq
 			if _, _, err := f.svc.Send(ctx, f.clerk, r); problem.As(err) == nil || problem.CodeOf(err).Class() != problem.Invalid {
 				t.Fatalf("accepted or wrong error: %v", err)
 			}
-			if f.log.Counters().LastSeq != before {
+			if f.events.Counters().LastSeq != before {
 				t.Fatal("a refused sending recorded events (and may have used a number)")
 			}
 		})
@@ -115,8 +115,9 @@ func TestSendAtCounter(t *testing.T) {
 	if requests != 1 {
 		t.Fatalf("%d block requests, want 1", requests)
 	}
-	f.log.Close()
-	raw, _ := os.ReadFile(filepath.Join(f.dir, eventlog.FileName))
+	f.events.Close()
+	f.file.Close()
+	raw, _ := os.ReadFile(filepath.Join(f.dir, datafile.FileName))
 	for _, clear := range []string{"11010519491231002X", "13811112222", "王大锤"} {
 		if bytes.Contains(raw, []byte(clear)) {
 			t.Fatalf("%q in clear in the data file", clear)

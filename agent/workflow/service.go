@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/pii"
@@ -57,16 +58,24 @@ type Config struct {
 	Logger       *slog.Logger
 }
 
+// Reader reads the folded state of parcels and their events. It needs no
+// personal-data key, so the parcel route works without one.
+type Reader struct{ file *datafile.File }
+
+// NewReader reads from the agent's data file.
+func NewReader(f *datafile.File) *Reader { return &Reader{file: f} }
+
 // Service runs the workflows on an event log.
 type Service struct {
-	log *eventlog.Log
-	db  *bolt.DB
-	cfg Config
-	lg  *slog.Logger
+	*Reader
+	events *eventlog.Log
+	cfg    Config
+	logger *slog.Logger
 }
 
-// New returns a Service. The log must have been opened with Projector().
-func New(log *eventlog.Log, cfg Config) (*Service, error) {
+// New returns a Service keeping its state in f. The event log (in f) must
+// have been opened with Projector().
+func New(f *datafile.File, events *eventlog.Log, cfg Config) (*Service, error) {
 	if cfg.Keys == nil {
 		return nil, errors.New("workflow: a personal-data key is required (see --pii-key-file)")
 	}
@@ -85,10 +94,7 @@ func New(log *eventlog.Log, cfg Config) (*Service, error) {
 	if cfg.Notifier == nil {
 		cfg.Notifier = LogNotifier{Logger: cfg.Logger}
 	}
-	if err := Prepare(log.DB()); err != nil {
-		return nil, err
-	}
-	return &Service{log: log, db: log.DB(), cfg: cfg, lg: cfg.Logger}, nil
+	return &Service{Reader: NewReader(f), events: events, cfg: cfg, logger: cfg.Logger}, nil
 }
 
 func (s *Service) now() int64 { return s.cfg.HubNow().UnixMilli() }
@@ -102,15 +108,12 @@ func (s *Service) append(ctx context.Context, a Actor, typ, subject string, payl
 	if actor == "" {
 		actor = "system"
 	}
-	return s.log.Append(ctx, eventlog.Draft{Actor: actor, Type: typ, Subject: subject, Payload: raw})
+	return s.events.Append(ctx, eventlog.Draft{Actor: actor, Type: typ, Subject: subject, Payload: raw})
 }
 
-func (s *Service) read(kind, id string, v any) (bool, error) {
+func (r *Reader) read(kind, id string, v any) (bool, error) {
 	var found bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketState) == nil {
-			return nil
-		}
+	err := r.file.View(func(tx *bolt.Tx) error {
 		var err error
 		found, err = getState(tx, kind, id, v)
 		return err
@@ -184,11 +187,11 @@ func (s *Service) Shelve(ctx context.Context, a Actor, waybill, shelf, layer str
 	var job uint64
 	if s.cfg.Labels != nil {
 		if job, err = s.cfg.Labels.ShelfLabel(p); err != nil {
-			s.lg.Warn("shelf label not queued", "waybill", waybill, "err", err)
+			s.logger.Warn("shelf label not queued", "waybill", waybill, "err", err)
 		}
 	}
 	if np, err := s.Notify(ctx, a, waybill, "arrival"); err != nil {
-		s.lg.Warn("arrival notice not recorded", "waybill", waybill, "err", err)
+		s.logger.Warn("arrival notice not recorded", "waybill", waybill, "err", err)
 	} else {
 		p = np
 	}
@@ -233,7 +236,7 @@ func shelfPart(s string) bool {
 
 func (s *Service) lookupCode(code string) (string, error) {
 	var w string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.file.View(func(tx *bolt.Tx) error {
 		if b := tx.Bucket(bucketCodes); b != nil {
 			w = string(b.Get([]byte(code)))
 		}
@@ -258,18 +261,18 @@ func (s *Service) Notify(ctx context.Context, a Actor, waybill, reason string) (
 	phone, _ := s.cfg.Keys.Open("phone", p.PhoneSealed)
 	go func() {
 		n := Notification{Reason: reason, Waybill: waybill, PickupCode: p.PickupCode, Phone: phone, PhoneMasked: p.PhoneMasked,
-			Outlet: s.log.Outlet(), HeldUntil: p.HeldUntil}
+			Outlet: s.events.Outlet(), HeldUntil: p.HeldUntil}
 		if err := s.cfg.Notifier.Send(context.Background(), n); err != nil {
-			s.lg.Warn("notification not delivered", "waybill", waybill, "reason", reason, "err", err)
+			s.logger.Warn("notification not delivered", "waybill", waybill, "reason", reason, "err", err)
 		}
 	}()
 	return s.Parcel(waybill)
 }
 
 // Parcel returns a parcel's state.
-func (s *Service) Parcel(waybill string) (lifecycle.Parcel, error) {
+func (r *Reader) Parcel(waybill string) (lifecycle.Parcel, error) {
 	var p lifecycle.Parcel
-	ok, err := s.read(lifecycle.KindParcel, waybill, &p)
+	ok, err := r.read(lifecycle.KindParcel, waybill, &p)
 	if err == nil && !ok {
 		err = problem.New(problem.ParcelNotFound, "waybill", waybill)
 	}
@@ -280,7 +283,7 @@ func (s *Service) Parcel(waybill string) (lifecycle.Parcel, error) {
 // four digits (with the code, if given, narrowing it down).
 func (s *Service) Find(code, waybill, last4 string) ([]lifecycle.Parcel, error) {
 	var ids []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.file.View(func(tx *bolt.Tx) error {
 		switch {
 		case waybill != "":
 			ids = append(ids, waybill)
@@ -414,7 +417,7 @@ func (s *Service) Return(ctx context.Context, a Actor, waybill, reason string) (
 // list returns the folded states of kind, newest first, at most n.
 func list[T any](s *Service, kind string, n int, keep func(*T) bool) ([]T, error) {
 	var out []T
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.file.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketList).Cursor()
 		prefix := append([]byte(kind), 0)
 		// Seek past the last key of this kind, then walk back.
@@ -445,12 +448,9 @@ func (s *Service) Parcels(status string, n int) ([]lifecycle.Parcel, error) {
 }
 
 // History returns an entity's events in fold order.
-func (s *Service) History(kind, id string) ([]syncproto.Event, error) {
+func (r *Reader) History(kind, id string) ([]syncproto.Event, error) {
 	var evs []syncproto.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketEvents) == nil {
-			return nil
-		}
+	err := r.file.View(func(tx *bolt.Tx) error {
 		var err error
 		evs, err = entityEvents(tx, kind, id)
 		return err

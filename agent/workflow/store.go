@@ -2,71 +2,41 @@ package workflow
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
-// Buckets this package owns in the agent's data file. Change this drawing
-// with every change of layout.
-//
-//	wf_events/  <kind> 0 <id> 0 <hlc BE8> <origin> 0 <seq BE8>  → event JSON
-//	            every event of every entity, from this outlet and from head office
-//	wf_state/   <kind> 0 <id>                 → folded state JSON (lifecycle types)
-//	wf_list/    <kind> 0 <first hlc BE8> <id> → (empty) for listing newest first
-//	wf_codes/   <pickup code>                 → waybill, for parcels in stock
-//	wf_last4/   <phone last 4> 0 <waybill>    → (empty), for parcels in stock
-//	wf_blobs/   <sha256 hex>                  → photo bytes
-//	wf_open/    <kind> 0 <id>                 → (empty) while the entity is pending
-//	            (lifecycle.Kind.Pending): what the timers and sweeps walk
+// The buckets this package keeps in the agent's data file; agent/datafile
+// draws their layout (buckets.go) and creates them. wf_open/ holds the
+// entities that are pending (lifecycle.Kind.Pending): what the timers and
+// sweeps walk.
 var (
-	bucketEvents = []byte("wf_events")
-	bucketState  = []byte("wf_state")
-	bucketList   = []byte("wf_list")
-	bucketCodes  = []byte("wf_codes")
-	bucketLast4  = []byte("wf_last4")
-	bucketBlobs  = []byte("wf_blobs")
-	bucketOpen   = []byte("wf_open")
-	allBuckets   = [][]byte{bucketEvents, bucketState, bucketList, bucketCodes, bucketLast4, bucketBlobs, bucketOpen}
+	bucketEvents = datafile.WorkflowEvents
+	bucketState  = datafile.WorkflowState
+	bucketList   = datafile.WorkflowList
+	bucketCodes  = datafile.WorkflowCodes
+	bucketLast4  = datafile.WorkflowLast4
+	bucketBlobs  = datafile.WorkflowBlobs
+	bucketOpen   = datafile.WorkflowOpen
 )
 
-// kindOf returns the kind an event changes here, if any.
-func kindOf(typ string) (lifecycle.Kind, bool) {
-	if typ == "parcel.scanned" {
-		return lifecycle.Kind{}, false // device scans are projected by the event log itself
-	}
-	return lifecycle.KindOf(typ)
-}
+// kindOf returns the kind an event changes here, if any. Device scans are
+// parcel events like the others.
+func kindOf(typ string) (lifecycle.Kind, bool) { return lifecycle.KindOf(typ) }
 
-// Prepare creates this package's buckets.
-func Prepare(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error {
-		for _, b := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-func entityKey(kind, id string) []byte {
-	return append(append(append([]byte(kind), 0), id...), 0)
-}
+func entityKey(kind, id string) []byte { return datafile.EntityPrefix(kind, id) }
 
 func eventKey(kind, id string, ev *syncproto.Event) []byte {
-	k := entityKey(kind, id)
-	k = binary.BigEndian.AppendUint64(k, uint64(ev.HLC))
-	k = append(append(k, ev.Origin...), 0)
-	return binary.BigEndian.AppendUint64(k, ev.Seq)
+	return datafile.EntityEventKey(kind, id, ev)
 }
 
-func stateKey(kind, id string) []byte { return append(append([]byte(kind), 0), id...) }
+func stateKey(kind, id string) []byte { return datafile.StateKey(kind, id) }
 
 // entityEvents reads an entity's events in fold order.
 func entityEvents(tx *bolt.Tx, kind, id string) ([]syncproto.Event, error) {
@@ -171,10 +141,8 @@ func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	for _, b := range allBuckets {
-		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-			return err
-		}
+	if ev.Type == lifecycle.ParcelScanned && local {
+		return applyScan(tx, ts[0], ev)
 	}
 	known := make([][]syncproto.Event, len(ts))
 	for i, t := range ts {
@@ -202,18 +170,52 @@ func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
 }
 
 func applyTo(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, evs []syncproto.Event) error {
+	return store(tx, t, ev, raw, len(evs) == 0, t.kind.Fold(t.id, append(evs, *ev), held{tx}))
+}
+
+// applyScan folds a device scan recorded here onto its parcel's stored
+// state instead of re-folding the parcel's history: a scan is never
+// refused (so needs no check against that history) and, stamped by this
+// outlet's clock after everything it has seen, orders after every event
+// folded so far. A parcel scanned a thousand times costs one scan.
+func applyScan(tx *bolt.Tx, t target, ev *syncproto.Event) error {
+	var p lifecycle.Parcel
+	found, err := getState(tx, t.kind.Name, t.id, &p)
+	if err != nil {
+		return err
+	}
+	if !found {
+		p = lifecycle.Parcel{Waybill: t.id}
+	}
+	p.Apply(ev)
+	raw, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	return store(tx, t, ev, raw, !found, p)
+}
+
+// store files ev with entity t and writes the entity's new state with its
+// indexes; first says ev is the entity's first event here.
+func store(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, first bool, state any) error {
 	kind := t.kind.Name
 	if err := tx.Bucket(bucketEvents).Put(eventKey(kind, t.id, ev), raw); err != nil {
 		return err
 	}
-	if len(evs) == 0 {
-		lk := binary.BigEndian.AppendUint64(append([]byte(kind), 0), uint64(ev.HLC))
-		if err := tx.Bucket(bucketList).Put(append(lk, t.id...), nil); err != nil {
+	if first {
+		if err := tx.Bucket(bucketList).Put(datafile.ListKey(kind, ev.HLC, t.id), nil); err != nil {
 			return err
 		}
 	}
-	evs = append(evs, *ev)
-	state := t.kind.Fold(t.id, evs, held{tx})
+	st, err := json.Marshal(state)
+	if err != nil {
+		return err
+	}
+	// A scan never moves a parcel into or out of stock, nor changes whether
+	// it is pending, so it leaves the indexes as they are.
+	if ev.Type == lifecycle.ParcelScanned {
+		return tx.Bucket(bucketState).Put(stateKey(kind, t.id), st)
+	}
 	if p, ok := state.(lifecycle.Parcel); ok {
 		var old lifecycle.Parcel
 		if _, err := getState(tx, kind, t.id, &old); err != nil {
@@ -222,10 +224,6 @@ func applyTo(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, evs []syncp
 		if err := indexParcel(tx, &old, &p); err != nil {
 			return err
 		}
-	}
-	st, err := json.Marshal(state)
-	if err != nil {
-		return err
 	}
 	// The open index is what timers walk, so finished work costs them nothing.
 	if t.kind.Pending(state) {

@@ -35,7 +35,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 				_, err = s.append(ctx, system, due, p.Waybill, lifecycle.ReasonV1{Reason: "timer", At: now.UnixMilli()})
 			}
 			if err != nil {
-				s.lg.Warn("timed parcel step not recorded", "waybill", p.Waybill, "step", due, "err", err)
+				s.logger.Warn("timed parcel step not recorded", "waybill", p.Waybill, "step", due, "err", err)
 				continue
 			}
 			n++
@@ -69,7 +69,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 // openStates reads the folded state of every unfinished entity of kind.
 func openStates[T any](s *Service, kind string) ([]T, error) {
 	var out []T
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.file.View(func(tx *bolt.Tx) error {
 		for _, id := range openIDs(tx, kind) {
 			var v T
 			if ok, err := getState(tx, kind, id, &v); err != nil {
@@ -89,9 +89,9 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	for {
 		if n, err := s.Sweep(ctx); err != nil {
-			s.lg.Warn("sweep failed", "err", err)
+			s.logger.Warn("sweep failed", "err", err)
 		} else if n > 0 {
-			s.lg.Info("timed steps recorded", "events", n)
+			s.logger.Info("timed steps recorded", "events", n)
 		}
 		select {
 		case <-ctx.Done():

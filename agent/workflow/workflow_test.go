@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/syncproto"
@@ -50,13 +51,14 @@ func (l *labels) ComplaintReceipt(lifecycle.Complaint, time.Time) (uint64, error
 }
 
 type fixture struct {
-	svc   *Service
-	log   *eventlog.Log
-	dir   string
-	clk   *clock
-	lbl   *labels
-	clerk Actor
-	boss  Actor
+	svc    *Service
+	events *eventlog.Log
+	file   *datafile.File
+	dir    string
+	clk    *clock
+	lbl    *labels
+	clerk  Actor
+	boss   Actor
 }
 
 func newFixture(t *testing.T, pcSkew time.Duration) *fixture {
@@ -68,18 +70,22 @@ func newFixture(t *testing.T, pcSkew time.Duration) *fixture {
 	}
 	clk := &clock{t: time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC)}
 	// The PC clock is off by pcSkew; the hub-corrected clock is right.
-	l, err := eventlog.Open(dir, eventlog.Options{Outlet: "SH-001", Projectors: []eventlog.Projector{Projector()},
+	file, err := datafile.Open(dir, datafile.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := eventlog.Open(file, eventlog.Options{Projectors: []eventlog.Projector{Projector()},
 		Now: func() time.Time { return clk.now().Add(pcSkew) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	t.Cleanup(func() { l.Close(); file.Close() })
 	lbl := &labels{}
-	svc, err := New(l, Config{Keys: keys, HubNow: clk.now, Labels: lbl})
+	svc, err := New(file, l, Config{Keys: keys, HubNow: clk.now, Labels: lbl})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{svc: svc, log: l, dir: dir, clk: clk, lbl: lbl, clerk: Actor{ID: "c01", Name: "张三", Role: "clerk"}, boss: Actor{ID: "s01", Name: "李主管", Role: "supervisor"}}
+	return &fixture{svc: svc, events: l, file: file, dir: dir, clk: clk, lbl: lbl, clerk: Actor{ID: "c01", Name: "张三", Role: "clerk"}, boss: Actor{ID: "s01", Name: "李主管", Role: "supervisor"}}
 }
 
 func isKind[T error](err error) bool {
@@ -190,8 +196,9 @@ func TestNoPhoneInClearOnDisk(t *testing.T) {
 	ctx := context.Background()
 	f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000001", Phone: "13987654321", Name: "欧阳娜娜", Shelf: "2", Layer: "1"})
 	f.svc.NewComplaint(ctx, f.clerk, ComplaintReq{Channel: "counter", Type: "complaint", Category: "delay", Severity: "routine", Phone: "13987654321", Name: "欧阳娜娜", Text: "太慢"})
-	f.log.Close()
-	raw, err := os.ReadFile(filepath.Join(f.dir, eventlog.FileName))
+	f.events.Close()
+	f.file.Close()
+	raw, err := os.ReadFile(filepath.Join(f.dir, datafile.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,12 +219,12 @@ func TestRevealNeedsSupervisorAndIsAudited(t *testing.T) {
 	if _, err := f.svc.Reveal(ctx, f.clerk, lifecycle.KindParcel, p.Waybill, "phone"); !isClass(err, problem.Forbidden) {
 		t.Fatalf("clerk reveal: %v", err)
 	}
-	before := f.log.Counters().LastSeq
+	before := f.events.Counters().LastSeq
 	got, err := f.svc.Reveal(ctx, f.boss, lifecycle.KindParcel, p.Waybill, "phone")
 	if err != nil || got != "13700001234" {
 		t.Fatalf("reveal: %q %v", got, err)
 	}
-	raws, _ := f.log.ReadRaw(before+1, 10, 1<<20)
+	raws, _ := f.events.ReadRaw(before+1, 10, 1<<20)
 	if len(raws) != 1 || !bytes.Contains(raws[0], []byte(lifecycle.PersonalViewed)) || !bytes.Contains(raws[0], []byte(`"actor":"s01"`)) {
 		t.Fatalf("no audit event: %s", raws)
 	}
@@ -251,7 +258,7 @@ func TestExceptionLifecycle(t *testing.T) {
 	// Head office decides while the outlet looks on: it arrives by downlink.
 	yes := true
 	hubEv := hubEvent(t, 1, lifecycle.ExceptionStep, x.ID, lifecycle.ExceptionStepV1{Step: "decide_claim", Approved: &yes, AmountCents: 12000, At: f.clk.now().UnixMilli()})
-	if _, err := f.log.ApplyDown(&syncproto.Down{From: 0, Through: 1, Events: []syncproto.Event{hubEv}}, Projector()); err != nil {
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 1, Events: []syncproto.Event{hubEv}}, Projector()); err != nil {
 		t.Fatal(err)
 	}
 	x, _ = f.svc.Exception(x.ID)
@@ -347,7 +354,7 @@ func TestNoticesAndTemplatesFromHub(t *testing.T) {
 		hubEvent(t, 1, lifecycle.NoticePublished, "n1", lifecycle.NoticePublishedV1{Title: "台风停运", Text: "暂停派送", Severity: "critical", ValidFrom: now.Add(-time.Hour).UnixMilli(), ValidTo: now.Add(48 * time.Hour).UnixMilli()}),
 		hubEvent(t, 2, lifecycle.TemplatePublished, "t1", lifecycle.TemplateV1{Title: "延误致歉", Text: "非常抱歉……", Category: "delay", Keywords: []string{"慢"}}),
 	}
-	if _, err := f.log.ApplyDown(&syncproto.Down{From: 0, Through: 2, Events: evs}, Projector()); err != nil {
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 2, Events: evs}, Projector()); err != nil {
 		t.Fatal(err)
 	}
 	ns, _ := f.svc.Notices(true)

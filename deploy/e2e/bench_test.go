@@ -14,15 +14,22 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/agent/workflow"
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // fillBacklog writes n scan events into an agent data directory without the
 // agent running, as a week offline would have left it. Returns the stored
 // size of one event.
 func fillBacklog(tb testing.TB, dir, outlet string, n int) int {
-	l, err := eventlog.Open(dir, eventlog.Options{Outlet: outlet, NoSync: true})
+	f, err := datafile.Open(dir, datafile.Options{Outlet: outlet, NoSync: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l, err := eventlog.Open(f, eventlog.Options{Projectors: []eventlog.Projector{workflow.Projector()}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -34,8 +41,8 @@ func fillBacklog(tb testing.TB, dir, outlet string, n int) int {
 			defer wg.Done()
 			for i := w; i < n; i += workers {
 				wb := fmt.Sprintf("SF%013d", i)
-				p, _ := json.Marshal(eventlog.ScanPayload{Barcode: wb, Action: "inbound", Scanner: "counter-1", Symbology: "code128"})
-				if _, err := l.Append(context.Background(), eventlog.Draft{Actor: "clerk-01", Type: eventlog.TypeScanned, Subject: wb, Payload: p}); err != nil {
+				p, _ := json.Marshal(lifecycle.ScannedV1{Barcode: wb, Action: "inbound", Scanner: "counter-1", Symbology: "code128"})
+				if _, err := l.Append(context.Background(), eventlog.Draft{Actor: "clerk-01", Type: lifecycle.ParcelScanned, Subject: wb, Payload: p}); err != nil {
 					tb.Error(err)
 					return
 				}
@@ -44,10 +51,11 @@ func fillBacklog(tb testing.TB, dir, outlet string, n int) int {
 	}
 	wg.Wait()
 	raws, _ := l.ReadRaw(1, 1, 1<<20)
-	if err := l.DB().Sync(); err != nil {
+	l.Close()
+	if err := f.Sync(); err != nil {
 		tb.Fatal(err)
 	}
-	l.Close()
+	f.Close()
 	return len(raws[0])
 }
 

@@ -27,17 +27,14 @@
 //
 // # Storage
 //
-// The spool owns one top-level bucket in a bbolt file the caller opened, so
-// the agent can keep it in its own data file. Change this drawing with every
-// schema change:
+// The spool keeps its jobs in two bbolt buckets that the caller provides
+// through Buckets, so the agent can keep them in its own data file (which
+// agent/datafile lays out, creates and migrates):
 //
-//	print_spool/
-//	  meta/
-//	    version -> uint64 big-endian, schemaVersion
-//	  jobs/
-//	    <id uint64 big-endian> -> JSON Job without Data, ids from NextSequence
-//	  data/
-//	    <id uint64 big-endian> -> the job's printer bytes
+//	jobs/
+//	  <id uint64 big-endian> -> JSON Job without Data, ids from NextSequence
+//	data/
+//	  <id uint64 big-endian> -> the job's printer bytes
 //
 // Open must be called once per file and before Run: every job it finds in
 // "sending" was interrupted by a crash, since bbolt's file lock keeps a
@@ -65,15 +62,13 @@ import (
 	"github.com/yizhan/yizhan/devices/printer"
 )
 
-var (
-	bucketRoot = []byte("print_spool")
-	bucketMeta = []byte("meta")
-	bucketJobs = []byte("jobs")
-	bucketData = []byte("data")
-	keyVersion = []byte("version")
-)
-
-const schemaVersion = 1
+// Buckets are the spool's jobs/ and data/ buckets, reached in transactions
+// of the file that holds them; each call commits (Update) or ends (View)
+// its own transaction. The buckets exist before Open.
+type Buckets interface {
+	View(fn func(jobs, data *bbolt.Bucket) error) error
+	Update(fn func(jobs, data *bbolt.Bucket) error) error
+}
 
 // State is where a job is in its life.
 type State string
@@ -139,10 +134,10 @@ var ErrNotFound = errors.New("print job not found")
 
 // Spool is the durable print queue.
 type Spool struct {
-	db       *bbolt.DB
+	db       Buckets
 	printers map[string]Printer
 	o        Options
-	log      *slog.Logger
+	logger   *slog.Logger
 
 	mu     sync.Mutex
 	status map[string]*PrinterStatus
@@ -181,9 +176,9 @@ func (r *realTimer) Stop() {
 
 func (r *realTimer) C() <-chan time.Time { return r.t.C }
 
-// Open prepares the spool's bucket in db and marks jobs a crash interrupted
+// Open starts the spool on db's buckets and marks jobs a crash interrupted
 // as needs_confirmation. printers are the configured printers by name.
-func Open(db *bbolt.DB, printers map[string]Printer, o Options) (*Spool, error) {
+func Open(db Buckets, printers map[string]Printer, o Options) (*Spool, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -219,35 +214,16 @@ func Open(db *bbolt.DB, printers map[string]Printer, o Options) (*Spool, error) 
 			return b
 		}
 	}
-	s := &Spool{db: db, printers: printers, o: o, log: o.Logger.With("component", "spool"),
+	s := &Spool{db: db, printers: printers, o: o, logger: o.Logger.With("component", "spool"),
 		status: map[string]*PrinterStatus{}, wake: map[string]chan struct{}{}}
 	for name := range printers {
 		s.wake[name] = make(chan struct{}, 1)
 		s.status[name] = &PrinterStatus{Name: name, Device: devices.Status{Name: name, Kind: "printer", State: devices.StateReconnecting, Detail: "尚未查询 / not asked yet"}}
 	}
 	var interrupted []uint64
-	err := db.Update(func(tx *bbolt.Tx) error {
-		root, err := tx.CreateBucketIfNotExists(bucketRoot)
-		if err != nil {
-			return err
-		}
-		meta, err := root.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		if v := meta.Get(keyVersion); v != nil && binary.BigEndian.Uint64(v) > schemaVersion {
-			return fmt.Errorf("print spool schema version %d is newer than this program's %d: upgrade the agent", binary.BigEndian.Uint64(v), schemaVersion)
-		}
-		if err := meta.Put(keyVersion, u64(schemaVersion)); err != nil {
-			return err
-		}
-		for _, name := range [][]byte{bucketJobs, bucketData} {
-			if _, err := root.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
+	err := db.Update(func(jobs, _ *bbolt.Bucket) error {
 		now := o.Clock.Now()
-		return eachJob(tx, func(j *Job) (bool, error) {
+		return eachJob(jobs, func(j *Job) (bool, error) {
 			if j.State != Sending {
 				return false, nil
 			}
@@ -261,21 +237,15 @@ func Open(db *bbolt.DB, printers map[string]Printer, o Options) (*Spool, error) 
 		return nil, fmt.Errorf("open print spool: %w", err)
 	}
 	for _, id := range interrupted {
-		s.log.Warn("print job interrupted mid-send needs confirmation", "job", id)
+		s.logger.Warn("print job interrupted mid-send needs confirmation", "job", id)
 	}
 	return s, nil
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
-func buckets(tx *bbolt.Tx) (jobs, data *bbolt.Bucket) {
-	root := tx.Bucket(bucketRoot)
-	return root.Bucket(bucketJobs), root.Bucket(bucketData)
-}
-
 // eachJob visits jobs in id order; fn returns true to write the job back.
-func eachJob(tx *bbolt.Tx, fn func(*Job) (bool, error)) error {
-	jobs, _ := buckets(tx)
+func eachJob(jobs *bbolt.Bucket, fn func(*Job) (bool, error)) error {
 	type upd struct {
 		k []byte
 		v []byte
@@ -305,8 +275,7 @@ func eachJob(tx *bbolt.Tx, fn func(*Job) (bool, error)) error {
 	return nil
 }
 
-func getJob(tx *bbolt.Tx, id uint64) (Job, error) {
-	jobs, _ := buckets(tx)
+func getJob(jobs *bbolt.Bucket, id uint64) (Job, error) {
 	v := jobs.Get(u64(id))
 	if v == nil {
 		return Job{}, fmt.Errorf("print job %d: %w", id, ErrNotFound)
@@ -318,8 +287,7 @@ func getJob(tx *bbolt.Tx, id uint64) (Job, error) {
 	return j, nil
 }
 
-func putJob(tx *bbolt.Tx, j *Job) error {
-	jobs, _ := buckets(tx)
+func putJob(jobs *bbolt.Bucket, j *Job) error {
 	b, err := json.Marshal(j)
 	if err != nil {
 		return err
@@ -344,9 +312,9 @@ func (s *Spool) add(printerName, title string, data []byte, reprintOf uint64, by
 		return 0, fmt.Errorf("enqueue print job for %q: %d bytes is over the %d byte limit: split the job", printerName, len(data), s.o.MaxJobBytes)
 	}
 	var id uint64
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(jobs, dataB *bbolt.Bucket) error {
 		pending, finished := 0, []uint64{}
-		if err := eachJob(tx, func(j *Job) (bool, error) {
+		if err := eachJob(jobs, func(j *Job) (bool, error) {
 			if j.State.Finished() {
 				finished = append(finished, j.ID)
 			} else if j.Printer == printerName {
@@ -359,7 +327,6 @@ func (s *Spool) add(printerName, title string, data []byte, reprintOf uint64, by
 		if pending >= s.o.MaxPending {
 			return fmt.Errorf("%w: printer %q already holds %d unfinished jobs: fix the printer or cancel jobs, then try again", ErrFull, printerName, pending)
 		}
-		jobs, dataB := buckets(tx)
 		for len(finished) > s.o.KeepFinished {
 			if err := jobs.Delete(u64(finished[0])); err != nil {
 				return err
@@ -376,7 +343,7 @@ func (s *Spool) add(printerName, title string, data []byte, reprintOf uint64, by
 		id = seq
 		now := s.o.Clock.Now()
 		j := Job{ID: id, Printer: printerName, Title: title, Size: len(data), State: Queued, ReprintOf: reprintOf, ResolvedBy: by, Created: now, Updated: now}
-		if err := putJob(tx, &j); err != nil {
+		if err := putJob(jobs, &j); err != nil {
 			return err
 		}
 		return dataB.Put(u64(id), data)
@@ -413,9 +380,9 @@ func (s *Spool) kick(name string) {
 // resolve moves job id from one of the states in from to state to.
 func (s *Spool) resolve(id uint64, by string, to State, from ...State) (Job, error) {
 	var j Job
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(jobs, _ *bbolt.Bucket) error {
 		var err error
-		j, err = getJob(tx, id)
+		j, err = getJob(jobs, id)
 		if err != nil {
 			return err
 		}
@@ -426,7 +393,7 @@ func (s *Spool) resolve(id uint64, by string, to State, from ...State) (Job, err
 		if by != "" {
 			j.ResolvedBy = by
 		}
-		return putJob(tx, &j)
+		return putJob(jobs, &j)
 	})
 	return j, err
 }
@@ -465,12 +432,11 @@ func (s *Spool) Reprint(id uint64, by string) (uint64, error) {
 // Job returns one job with its bytes.
 func (s *Spool) Job(id uint64) (Job, error) {
 	var j Job
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(jobs, data *bbolt.Bucket) error {
 		var err error
-		if j, err = getJob(tx, id); err != nil {
+		if j, err = getJob(jobs, id); err != nil {
 			return err
 		}
-		_, data := buckets(tx)
 		j.Data = append([]byte(nil), data.Get(u64(id))...)
 		return nil
 	})
@@ -487,8 +453,8 @@ type Filter struct {
 // Jobs lists jobs oldest first, without their bytes.
 func (s *Spool) Jobs(f Filter) ([]Job, error) {
 	var out []Job
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		return eachJob(tx, func(j *Job) (bool, error) {
+	err := s.db.View(func(jobs, _ *bbolt.Bucket) error {
+		return eachJob(jobs, func(j *Job) (bool, error) {
 			if (f.Printer == "" || j.Printer == f.Printer) && (len(f.States) == 0 || slices.Contains(f.States, j.State)) {
 				out = append(out, *j)
 			}
@@ -506,7 +472,7 @@ func (s *Spool) Printers() []PrinterStatus {
 	counts := map[string][2]int{}
 	jobs, err := s.Jobs(Filter{States: []State{Queued, Sending, NeedsConfirmation}})
 	if err != nil {
-		s.log.Error("list print jobs for status", "err", err)
+		s.logger.Error("list print jobs for status", "err", err)
 	}
 	for _, j := range jobs {
 		c := counts[j.Printer]
@@ -559,9 +525,9 @@ func (s *Spool) Run(ctx context.Context) error {
 // next returns the printer's oldest queued job, with its bytes.
 func (s *Spool) next(name string) (Job, bool, error) {
 	var found *Job
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(jobs, data *bbolt.Bucket) error {
 		errStop := errors.New("stop")
-		err := eachJob(tx, func(j *Job) (bool, error) {
+		err := eachJob(jobs, func(j *Job) (bool, error) {
 			if j.Printer == name && j.State == Queued {
 				found = j
 				return false, errStop
@@ -572,7 +538,6 @@ func (s *Spool) next(name string) (Job, bool, error) {
 			return err
 		}
 		if found != nil {
-			_, data := buckets(tx)
 			found.Data = append([]byte(nil), data.Get(u64(found.ID))...)
 		}
 		return nil
@@ -593,8 +558,8 @@ func (s *Spool) claim(id uint64) (bool, error) {
 }
 
 func (s *Spool) finish(id uint64, to State, cause error) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		j, err := getJob(tx, id)
+	return s.db.Update(func(jobs, _ *bbolt.Bucket) error {
+		j, err := getJob(jobs, id)
 		if err != nil {
 			return err
 		}
@@ -605,12 +570,12 @@ func (s *Spool) finish(id uint64, to State, cause error) error {
 				j.Attempts++
 			}
 		}
-		return putJob(tx, &j)
+		return putJob(jobs, &j)
 	})
 }
 
 func (s *Spool) work(ctx context.Context, name string, p Printer) {
-	log := s.log.With("printer", name)
+	logger := s.logger.With("printer", name)
 	b := s.o.NewBackOff()
 	timer := s.o.NewTimer()
 	defer timer.Stop()
@@ -639,7 +604,7 @@ func (s *Spool) work(ctx context.Context, name string, p Printer) {
 	for ctx.Err() == nil {
 		job, ok, err := s.next(name)
 		if err != nil {
-			log.Error("read print spool", "err", err)
+			logger.Error("read print spool", "err", err)
 			if !retry() {
 				return
 			}
@@ -659,7 +624,7 @@ func (s *Spool) work(ctx context.Context, name string, p Printer) {
 		rep := p.Status(ctx)
 		if !rep.Ready() {
 			s.setStatus(name, rep, time.Time{})
-			log.Info("printer holds its jobs", "condition", rep.Primary(), "err", rep.Err)
+			logger.Info("printer holds its jobs", "condition", rep.Primary(), "err", rep.Err)
 			if !retry() {
 				return
 			}
@@ -668,7 +633,7 @@ func (s *Spool) work(ctx context.Context, name string, p Printer) {
 		s.setStatus(name, rep, time.Time{})
 		claimed, err := s.claim(job.ID)
 		if err != nil {
-			log.Error("mark print job sending", "job", job.ID, "err", err)
+			logger.Error("mark print job sending", "job", job.ID, "err", err)
 			if !retry() {
 				return
 			}
@@ -693,11 +658,11 @@ func (s *Spool) work(ctx context.Context, name string, p Printer) {
 		if err := s.finish(job.ID, to, perr); err != nil {
 			// The job stays "sending" on disk and becomes needs_confirmation
 			// at the next Open: never resent blindly.
-			log.Error("record print job result", "job", job.ID, "state", to, "err", err)
+			logger.Error("record print job result", "job", job.ID, "state", to, "err", err)
 			return
 		}
 		if perr != nil {
-			log.Warn("print job failed", "job", job.ID, "now", to, "err", perr)
+			logger.Warn("print job failed", "job", job.ID, "now", to, "err", perr)
 			if to == Queued {
 				s.setStatus(name, printer.Report{Conditions: []printer.Condition{printer.Offline}, Err: perr, At: s.o.Clock.Now()}, time.Time{})
 				if !retry() {

@@ -20,13 +20,49 @@ import (
 	"github.com/yizhan/yizhan/devices/printer/zpl"
 )
 
-func openDB(t testing.TB, path string) *bbolt.DB {
+// testFile is a bbolt file holding the spool's two buckets under a root,
+// as the agent's data file does; it is the tests' Buckets.
+type testFile struct{ db *bbolt.DB }
+
+var _ Buckets = testFile{}
+
+func openDB(t testing.TB, path string) testFile {
 	t.Helper()
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return db
+	err = db.Update(func(tx *bbolt.Tx) error {
+		root, err := tx.CreateBucketIfNotExists([]byte("print_spool"))
+		if err != nil {
+			return err
+		}
+		for _, b := range []string{"jobs", "data"} {
+			if _, err := root.CreateBucketIfNotExists([]byte(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testFile{db}
+}
+
+func (f testFile) Close() error { return f.db.Close() }
+
+func (f testFile) View(fn func(jobs, data *bbolt.Bucket) error) error {
+	return f.db.View(func(tx *bbolt.Tx) error { return fn(f.buckets(tx)) })
+}
+
+func (f testFile) Update(fn func(jobs, data *bbolt.Bucket) error) error {
+	return f.db.Update(func(tx *bbolt.Tx) error { return fn(f.buckets(tx)) })
+}
+
+func (testFile) buckets(tx *bbolt.Tx) (jobs, data *bbolt.Bucket) {
+	root := tx.Bucket([]byte("print_spool"))
+	return root.Bucket([]byte("jobs")), root.Bucket([]byte("data"))
 }
 
 // fastTimer fires after a millisecond whatever it is asked, and remembers
@@ -357,7 +393,7 @@ func TestReopenKeepsJobs(t *testing.T) {
 		t.Fatalf("after reopen: %+v, %v", j, err)
 	}
 	// The agent's own buckets next to ours are untouched.
-	if err := db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("events")); return err }); err != nil {
+	if err := db.db.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("events")); return err }); err != nil {
 		t.Fatal(err)
 	}
 }

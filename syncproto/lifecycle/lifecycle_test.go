@@ -113,6 +113,7 @@ func TestComplaintStepsTable(t *testing.T) {
 func TestParcelStepsTable(t *testing.T) {
 	legal := map[string][]string{
 		"":                        {ParcelInbound},
+		ParcelStateScanned:        {ParcelInbound},
 		ParcelStateInbound:        {ParcelShelved, ParcelSuspectedLoss, DispatchOut},
 		ParcelStateInStock:        {ParcelShelved, ParcelNotified, ParcelPickedUp, ParcelRefused, ParcelOverdue, DispatchOut},
 		ParcelStatePickedUp:       {ParcelInbound},

@@ -10,7 +10,7 @@ import (
 
 // Parcel states.
 const (
-	ParcelStateInbound   = "inbound"   // scanned in, not yet on a shelf
+	ParcelStateInbound   = "inbound"   // taken in at the counter, not yet on a shelf
 	ParcelStateInStock   = "in_stock"  // shelved with a pickup code
 	ParcelStatePickedUp  = "picked_up" // signed for
 	ParcelStateRefused   = "refused"   // recipient inspected and refused; goes back
@@ -104,6 +104,7 @@ type Parcel struct {
 	Delivered     *Signature    `json:"delivered,omitempty"`      // proof of a courier delivery
 	History       []HistoryItem `json:"history,omitempty"`
 	Conflicts     []Conflict    `json:"conflicts,omitempty"`
+	ScanSummary                 // device scans, flattened into the JSON
 }
 
 // parcelSteps: event type → the states it may follow ("" is no parcel yet).
@@ -112,7 +113,7 @@ type Parcel struct {
 // cage) or from a shelf; it comes back with a return, either onto a shelf
 // with a new pickup code or into the return flow.
 var parcelSteps = map[string][]string{
-	ParcelInbound:       {"", ParcelStatePickedUp, ParcelStateReturning, ParcelStateDelivered},
+	ParcelInbound:       {"", ParcelStateScanned, ParcelStatePickedUp, ParcelStateReturning, ParcelStateDelivered},
 	ParcelShelved:       {ParcelStateInbound, ParcelStateInStock},
 	ParcelNotified:      {ParcelStateInStock, ParcelStateOverdue},
 	ParcelPickedUp:      {ParcelStateInStock, ParcelStateOverdue},
@@ -140,8 +141,11 @@ func (p *Parcel) Allowed() []string {
 	return out
 }
 
-// Check says whether event type t may be recorded now.
+// Check says whether event type t may be recorded now. A scan always may.
 func (p *Parcel) Check(t string) error {
+	if t == ParcelScanned {
+		return nil
+	}
 	if slices.Contains(parcelSteps[t], p.State) {
 		return nil
 	}
@@ -173,6 +177,10 @@ func FoldParcel(waybill string, evs []syncproto.Event) Parcel {
 func (p *Parcel) Apply(ev *syncproto.Event) { p.apply(ev) }
 
 func (p *Parcel) apply(ev *syncproto.Event) {
+	if ev.Type == ParcelScanned {
+		p.applyScan(ev)
+		return
+	}
 	if _, ok := parcelSteps[ev.Type]; !ok {
 		return
 	}
@@ -195,7 +203,7 @@ func (p *Parcel) apply(ev *syncproto.Event) {
 		if decode(ev, &in) != nil {
 			return
 		}
-		*p = Parcel{Waybill: p.Waybill, Outlet: ev.Origin, State: ParcelStateInbound, History: p.History, Conflicts: p.Conflicts,
+		*p = Parcel{Waybill: p.Waybill, Outlet: ev.Origin, State: ParcelStateInbound, History: p.History, Conflicts: p.Conflicts, ScanSummary: p.ScanSummary,
 			PhoneMasked: in.PhoneMasked, PhoneSealed: in.PhoneSealed, NameMasked: in.NameMasked, NameSealed: in.NameSealed,
 			Customer: in.Customer, PhoneLast4: in.PhoneLast4, SameCity: in.SameCity, Carriers: in.Carriers,
 			InboundAt: time.UnixMilli(in.At).UTC(), HeldUntil: time.UnixMilli(in.At).UTC().AddDate(0, 0, max(in.HoldDays, 1))}

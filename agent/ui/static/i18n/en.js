@@ -224,6 +224,7 @@ export default {
   'nsev.warning': 'Warning',
   'nsev.critical': 'Critical',
 
+  'status.scanned': 'scanned',
   'status.inbound': 'checked in',
   'status.in_stock': 'in stock',
   'status.picked_up': 'picked up',

@@ -225,6 +225,7 @@ export default {
   'nsev.warning': '注意',
   'nsev.critical': '紧急',
 
+  'status.scanned': '已扫描',
   'status.inbound': '已入库',
   'status.in_stock': '在库',
   'status.picked_up': '已取件',

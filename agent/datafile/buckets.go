@@ -1,0 +1,140 @@
+package datafile
+
+import (
+	"encoding/binary"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+)
+
+// The bucket tree of agent.db, every owner's buckets. Change this drawing
+// with every migration (migrations.go).
+//
+//	meta/                                       the file and the event log (agent/eventlog)
+//	  schema_version   uint64 BE                migrations applied: the one version of the file
+//	  outlet           string                   the outlet this file belongs to
+//	  last_seq         uint64 BE                highest sequence issued
+//	  last_hlc         uint64 BE                highest HLC stamp issued (restart floor)
+//	  acked_seq        uint64 BE                uplink cursor: hub holds 1..acked_seq
+//	  dead_count       uint64 BE                events in dead/
+//	  down_cursor      uint64 BE                downlink cursor: hub seq applied
+//	  hub_offset_ms    int64 BE                 hub clock minus local clock, last seen
+//	events/
+//	  <seq BE8>        syncproto.Event JSON     the log; seq > acked_seq is the outbox
+//	dead/
+//	  <seq BE8>        DeadLetter JSON          events the hub refused, with reason
+//	down/
+//	  <hub seq BE8>    syncproto.Event JSON     downlink events applied here
+//
+//	wf_events/                                  counter work (agent/workflow), folded by syncproto/lifecycle
+//	  <kind> 0 <id> 0 <hlc BE8> <origin> 0 <seq BE8>  → event JSON: every event of every entity,
+//	                   from this outlet and from head office; device scans are parcel events
+//	wf_state/   <kind> 0 <id>                   → folded state JSON (lifecycle types)
+//	wf_list/    <kind> 0 <first hlc BE8> <id>   → (empty) for listing newest first
+//	wf_codes/   <pickup code>                   → waybill, for parcels in stock
+//	wf_last4/   <phone last 4> 0 <waybill>      → (empty), for parcels in stock
+//	wf_blobs/   <sha256 hex>                    → photo bytes
+//	wf_open/    <kind> 0 <id>                   → (empty) while the entity is pending
+//	            (lifecycle.Kind.Pending): what the timers and sweeps walk
+//
+//	staff/                                      staff and PINs (agent/staff)
+//	  members/
+//	    <id>           member JSON              {id, name, role, pin:{alg, iter, salt, hash}, added_at}
+//	  attempts/
+//	    <id>           attempts JSON            {failures, locked_until}; absent after a good PIN
+//
+//	print_spool/                                the print queue (devices/spool)
+//	  jobs/
+//	    <id BE8>       Job JSON without Data    ids from NextSequence
+//	  data/
+//	    <id BE8>       the job's printer bytes
+//
+// Retired by migration 5: parcels/ (a second parcel model, projected from
+// device scans) and parcel_events/ (its index); retired by migrations 2 and
+// 3: staff/meta/version and print_spool/meta/version (per-owner versions).
+//
+// The names are package variables so every owner spells them one way; they
+// must never be modified.
+var (
+	Meta   = []byte("meta")
+	Events = []byte("events")
+	Dead   = []byte("dead")
+	Down   = []byte("down")
+
+	WorkflowEvents = []byte("wf_events")
+	WorkflowState  = []byte("wf_state")
+	WorkflowList   = []byte("wf_list")
+	WorkflowCodes  = []byte("wf_codes")
+	WorkflowLast4  = []byte("wf_last4")
+	WorkflowBlobs  = []byte("wf_blobs")
+	WorkflowOpen   = []byte("wf_open")
+
+	Staff         = []byte("staff")
+	StaffMembers  = []byte("members")
+	StaffAttempts = []byte("attempts")
+
+	PrintSpool = []byte("print_spool")
+	SpoolJobs  = []byte("jobs")
+	SpoolData  = []byte("data")
+)
+
+// Keys in meta/.
+var (
+	KeySchemaVersion = []byte("schema_version")
+	KeyOutlet        = []byte("outlet")
+	KeyLastSeq       = []byte("last_seq")
+	KeyLastHLC       = []byte("last_hlc")
+	KeyAckedSeq      = []byte("acked_seq")
+	KeyDeadCount     = []byte("dead_count")
+	KeyDownCursor    = []byte("down_cursor")
+	KeyHubOffset     = []byte("hub_offset_ms")
+)
+
+// Retired buckets and keys, named here for the migrations that remove them.
+var (
+	oldParcels      = []byte("parcels")
+	oldParcelEvents = []byte("parcel_events")
+	oldOwnerMeta    = []byte("meta")    // staff/meta/, print_spool/meta/
+	oldOwnerVersion = []byte("version") // in them
+)
+
+// U64Key is v as an 8-byte big-endian key, so keys iterate in number order.
+func U64Key(v uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), v) }
+
+// GetU64 reads a big-endian uint64; 0 if absent or malformed.
+func GetU64(b *bolt.Bucket, k []byte) uint64 {
+	v := b.Get(k)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// PutU64 stores v big-endian.
+func PutU64(b *bolt.Bucket, k []byte, v uint64) error { return b.Put(k, U64Key(v)) }
+
+// EntityPrefix is the wf_events/ prefix of every event of one entity.
+func EntityPrefix(kind, id string) []byte {
+	return append(append(append([]byte(kind), 0), id...), 0)
+}
+
+// EntityEventKey is ev's key in wf_events/ for one entity: under the
+// entity's prefix in fold order (lifecycle.Order: HLC, origin, sequence).
+func EntityEventKey(kind, id string, ev *syncproto.Event) []byte {
+	k := EntityPrefix(kind, id)
+	k = binary.BigEndian.AppendUint64(k, uint64(ev.HLC))
+	k = append(append(k, ev.Origin...), 0)
+	return binary.BigEndian.AppendUint64(k, ev.Seq)
+}
+
+// StateKey is an entity's key in wf_state/ and wf_open/.
+func StateKey(kind, id string) []byte { return append(append([]byte(kind), 0), id...) }
+
+// ListKey is an entity's key in wf_list/, first being the HLC of the first
+// event it was filed with.
+func ListKey(kind string, first hlc.Timestamp, id string) []byte {
+	k := binary.BigEndian.AppendUint64(append([]byte(kind), 0), uint64(first))
+	return append(k, id...)
+}

@@ -1,0 +1,145 @@
+// Package datafile owns the agent's data file, agent.db: it opens it (one
+// process at a time, failing fast on the lock), claims it for one outlet,
+// holds the name of every bucket (the tree is drawn in buckets.go), and
+// brings any older file up to date with one ordered list of migrations and
+// one schema version (migrations.go), in the transaction that opens it.
+//
+// The packages that keep data in the file — the event log, the workflow
+// projection, the staff list and the print spool — never see the bbolt
+// handle: they get transactions from a *File (View, Update) and find their
+// buckets by the names here. The print spool, which knows nothing of the
+// agent, gets its two buckets through the small interface it declares,
+// which PrintSpool satisfies.
+package datafile
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// FileName is the data file inside the agent's data directory.
+const FileName = "agent.db"
+
+// lockTimeout is how long Open waits for another process's lock: long
+// enough for a restart's overlap, short enough to fail at once.
+const lockTimeout = 200 * time.Millisecond
+
+// ErrInUse is returned (wrapped) when another process holds the file.
+var ErrInUse = errors.New("data file is in use by another process")
+
+// Options configure Open.
+type Options struct {
+	// Outlet claims a new file for this outlet, and refuses a file that
+	// belongs to another. Empty opens the file without claiming it, for
+	// tools that edit it while the agent is stopped (the staff command);
+	// the event log needs an outlet.
+	Outlet string
+	// NoSync skips fsync. Only for benchmarks that want an upper bound and
+	// for filling test files; call Sync before relying on the data.
+	NoSync bool
+}
+
+// File is the open data file.
+type File struct {
+	db     *bolt.DB
+	dir    string
+	outlet string
+}
+
+// Open opens or creates agent.db in dir and migrates it. A second process on
+// the same directory fails at once with a clear error instead of waiting on
+// the lock.
+func Open(dir string, o Options) (*File, error) {
+	if o.Outlet != "" {
+		if err := syncproto.ValidOutletID(o.Outlet); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      lockTimeout,
+		FreelistType: bolt.FreelistMapType,
+		NoSync:       o.NoSync,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("data directory %s is in use by another yizhan-agent: stop it first, or give this one its own --data: %w", dir, ErrInUse)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	f := &File{db: db, dir: dir}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := migrate(tx); err != nil {
+			return err
+		}
+		meta := tx.Bucket(Meta)
+		switch have := string(meta.Get(KeyOutlet)); {
+		case o.Outlet == "" || have == o.Outlet:
+			f.outlet = have
+		case have == "":
+			f.outlet = o.Outlet
+			return meta.Put(KeyOutlet, []byte(o.Outlet))
+		default:
+			return fmt.Errorf("data directory %s belongs to outlet %s, not %s: use that outlet id or another --data", dir, have, o.Outlet)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// Close closes the file. Owners must be done with it (the event log closed
+// first, so queued appends commit).
+func (f *File) Close() error { return f.db.Close() }
+
+// Dir is the data directory.
+func (f *File) Dir() string { return f.dir }
+
+// Outlet is the outlet the file belongs to; empty for a file not claimed yet.
+func (f *File) Outlet() string { return f.outlet }
+
+// View runs fn in a read-only transaction. Byte slices read inside are
+// valid only until fn returns.
+func (f *File) View(fn func(*bolt.Tx) error) error { return f.db.View(fn) }
+
+// Update runs fn in a read-write transaction and commits it durably
+// (unless NoSync) before returning; an error from fn rolls it back.
+func (f *File) Update(fn func(*bolt.Tx) error) error { return f.db.Update(fn) }
+
+// Sync flushes the file to disk, for files opened with NoSync.
+func (f *File) Sync() error { return f.db.Sync() }
+
+// PrintSpool is the print spool's two buckets in this file.
+func (f *File) PrintSpool() SpoolBuckets { return SpoolBuckets{db: f.db} }
+
+// SpoolBuckets gives the print spool its jobs/ and data/ buckets, in
+// transactions; it satisfies spool.Buckets.
+type SpoolBuckets struct{ db *bolt.DB }
+
+// View runs fn with the spool's buckets in a read-only transaction.
+func (s SpoolBuckets) View(fn func(jobs, data *bolt.Bucket) error) error {
+	return s.db.View(func(tx *bolt.Tx) error { return spoolBuckets(tx, fn) })
+}
+
+// Update runs fn with the spool's buckets in a read-write transaction.
+func (s SpoolBuckets) Update(fn func(jobs, data *bolt.Bucket) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return spoolBuckets(tx, fn) })
+}
+
+func spoolBuckets(tx *bolt.Tx, fn func(jobs, data *bolt.Bucket) error) error {
+	root := tx.Bucket(PrintSpool)
+	return fn(root.Bucket(SpoolJobs), root.Bucket(SpoolData))
+}

@@ -1,0 +1,205 @@
+package datafile
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"github.com/yizhan/yizhan/syncproto/problem"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+)
+
+// migration moves the file from version-1 to Version. Migrations run in
+// order, all in the one transaction that opens the file, so a crash or an
+// error leaves the old version intact.
+//
+// A step is written against the layout of its version with the names in
+// buckets.go, not against the owners' code, so it keeps meaning the same
+// when an owner changes later. Each step names the owner it belongs to.
+type migration struct {
+	version uint64
+	name    string
+	apply   func(tx *bolt.Tx) error
+}
+
+// migrations is the one ordered list for the whole file. Version 1 is the
+// event log's old scheme, so every file written before there was one list
+// starts from there (staff/ and print_spool/ carried their own version 1).
+var migrations = []migration{
+	{1, "eventlog: create the event log, parcel projection and sync cursors", func(tx *bolt.Tx) error {
+		return create(tx, Meta, Events, oldParcels, oldParcelEvents, Dead, Down)
+	}},
+	{2, "staff: create the staff list; its own version marker retires", func(tx *bolt.Tx) error {
+		return ownerRoot(tx, Staff, func(v uint64) error {
+			return problem.New(problem.StaffSchemaNewer, "version", v, "supported", 1)
+		}, StaffMembers, StaffAttempts)
+	}},
+	{3, "spool: create the print spool; its own version marker retires", func(tx *bolt.Tx) error {
+		return ownerRoot(tx, PrintSpool, func(v uint64) error {
+			return fmt.Errorf("print spool schema version %d is newer than this program's %d: upgrade the agent", v, 1)
+		}, SpoolJobs, SpoolData)
+	}},
+	{4, "workflow: create the counter-work buckets", func(tx *bolt.Tx) error {
+		return create(tx, WorkflowEvents, WorkflowState, WorkflowList, WorkflowCodes, WorkflowLast4, WorkflowBlobs, WorkflowOpen)
+	}},
+	{5, "workflow: fold device scans into the parcels; drop the event log's parcel projection", foldScans},
+}
+
+// SchemaVersion is the version a file has after Open.
+func SchemaVersion() uint64 { return migrations[len(migrations)-1].version }
+
+func migrate(tx *bolt.Tx) error {
+	meta, err := tx.CreateBucketIfNotExists(Meta)
+	if err != nil {
+		return err
+	}
+	have := GetU64(meta, KeySchemaVersion)
+	if have > SchemaVersion() {
+		return fmt.Errorf("data file has schema version %d, newer than this agent's %d: install the newer agent or restore a backup", have, SchemaVersion())
+	}
+	for _, m := range migrations {
+		if m.version <= have {
+			continue
+		}
+		if err := m.apply(tx); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		if err := PutU64(tx.Bucket(Meta), KeySchemaVersion, m.version); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func create(tx *bolt.Tx, names ...[]byte) error {
+	for _, b := range names {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ownerRoot creates an owner's root bucket and its children, refuses a
+// file whose own version marker (root/meta/version, from before the one
+// list) is newer than 1, and deletes that marker.
+func ownerRoot(tx *bolt.Tx, root []byte, newer func(v uint64) error, children ...[]byte) error {
+	r, err := tx.CreateBucketIfNotExists(root)
+	if err != nil {
+		return err
+	}
+	if m := r.Bucket(oldOwnerMeta); m != nil {
+		if v := GetU64(m, oldOwnerVersion); v > 1 {
+			return newer(v)
+		}
+		if err := r.DeleteBucket(oldOwnerMeta); err != nil {
+			return err
+		}
+	}
+	for _, c := range children {
+		if _, err := r.CreateBucketIfNotExists(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parcelKind is the workflow's entity kind for parcels, as the layout of
+// version 5 spells it in its keys.
+const parcelKind = "parcel"
+
+// foldScans files every device scan the event log's projection indexed
+// (parcel_events/) as an event of its parcel in wf_events/, re-folds those
+// parcels into wf_state/ (listing the ones new to wf_list/ by their first
+// scan), then drops parcels/ and parcel_events/.
+//
+// A scan moves a parcel only from no state to scanned, and a clerk's
+// inbound is legal from both, so a parcel the counter already held keeps
+// its state and pickup code and only gains its scan summary: its entries
+// in wf_open/, wf_codes/ and wf_last4/ stay right. A parcel known only from
+// scans is scanned (or has no state), which is never pending or in stock.
+func foldScans(tx *bolt.Tx) error {
+	index := tx.Bucket(oldParcelEvents)
+	if index != nil {
+		events, wfEvents, state, list := tx.Bucket(Events), tx.Bucket(WorkflowEvents), tx.Bucket(WorkflowState), tx.Bucket(WorkflowList)
+		var (
+			waybill string
+			first   *syncproto.Event
+		)
+		// Keys are waybill 0 seq, so each parcel's scans come together.
+		refold := func() error {
+			if first == nil {
+				return nil
+			}
+			key := StateKey(parcelKind, waybill)
+			if state.Get(key) == nil {
+				if err := list.Put(ListKey(parcelKind, first.HLC, waybill), nil); err != nil {
+					return err
+				}
+			}
+			evs, err := entityEvents(wfEvents, parcelKind, waybill)
+			if err != nil {
+				return err
+			}
+			raw, err := json.Marshal(lifecycle.FoldParcel(waybill, evs))
+			if err != nil {
+				return err
+			}
+			return state.Put(key, raw)
+		}
+		c := index.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			if len(k) < 9 || k[len(k)-9] != 0 {
+				return fmt.Errorf("parcel_events key %q is not waybill 0 seq", k)
+			}
+			w, seq := string(k[:len(k)-9]), binary.BigEndian.Uint64(k[len(k)-8:])
+			raw := events.Get(U64Key(seq))
+			if raw == nil {
+				return fmt.Errorf("parcel %s: scan %d is not in the event log", w, seq)
+			}
+			var ev syncproto.Event
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return fmt.Errorf("event %d: %w", seq, err)
+			}
+			if w != waybill {
+				if err := refold(); err != nil {
+					return err
+				}
+				waybill, first = w, &ev
+			}
+			if err := wfEvents.Put(EntityEventKey(parcelKind, w, &ev), bytes.Clone(raw)); err != nil {
+				return err
+			}
+		}
+		if err := refold(); err != nil {
+			return err
+		}
+	}
+	for _, b := range [][]byte{oldParcels, oldParcelEvents} {
+		if tx.Bucket(b) == nil {
+			continue
+		}
+		if err := tx.DeleteBucket(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func entityEvents(b *bolt.Bucket, kind, id string) ([]syncproto.Event, error) {
+	prefix := EntityPrefix(kind, id)
+	var out []syncproto.Event
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var ev syncproto.Event
+		if err := json.Unmarshal(v, &ev); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}

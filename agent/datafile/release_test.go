@@ -1,0 +1,389 @@
+package datafile_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan/yizhan/agent/datafile"
+	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/agent/staff"
+	"github.com/yizhan/yizhan/agent/workflow"
+	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/devices/spool"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+)
+
+var _ spool.Buckets = datafile.SpoolBuckets{}
+
+type idlePrinter struct{}
+
+func (idlePrinter) Status(context.Context) printer.Report { return printer.Report{} }
+func (idlePrinter) Print(context.Context, []byte) error   { return nil }
+
+// release is an old data file, copied, opened and migrated, with every
+// owner on it.
+type release struct {
+	file   *datafile.File
+	events *eventlog.Log
+	svc    *workflow.Service
+	people *staff.Store
+	spool  *spool.Spool
+	golden map[string]json.RawMessage
+}
+
+func openRelease(t *testing.T, name string) *release {
+	t.Helper()
+	dir := t.TempDir()
+	copyFile(t, filepath.Join("testdata", name+".db"), filepath.Join(dir, datafile.FileName), 0o600)
+	keyFile := filepath.Join(t.TempDir(), "pii.key")
+	copyFile(t, filepath.Join("testdata", name+".pii.key"), keyFile, 0o600)
+	keys, err := pii.LoadKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &release{}
+	raw, err := os.ReadFile(filepath.Join("testdata", name+".golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &r.golden); err != nil {
+		t.Fatal(err)
+	}
+	if r.file, err = datafile.Open(dir, datafile.Options{Outlet: "SH-001"}); err != nil {
+		t.Fatalf("the release file does not open: %v", err)
+	}
+	if r.events, err = eventlog.Open(r.file, eventlog.Options{Projectors: []eventlog.Projector{workflow.Projector()}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.events.Close(); r.file.Close() })
+	if r.svc, err = workflow.New(r.file, r.events, workflow.Config{Keys: keys}); err != nil {
+		t.Fatal(err)
+	}
+	if r.people, err = staff.Open(r.file); err != nil {
+		t.Fatal(err)
+	}
+	if r.spool, err = spool.Open(r.file.PrintSpool(), map[string]spool.Printer{"shelf": idlePrinter{}}, spool.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func copyFile(t *testing.T, from, to string, mode os.FileMode) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// same fails unless got, as JSON, equals the golden value under key.
+func (r *release) same(t *testing.T, key string, got any) {
+	t.Helper()
+	var want, have any
+	if err := json.Unmarshal(r.golden[key], &want); err != nil {
+		t.Fatalf("golden %s: %v", key, err)
+	}
+	raw, _ := json.Marshal(got)
+	json.Unmarshal(raw, &have)
+	if !reflect.DeepEqual(want, have) {
+		t.Errorf("%s changed:\nrelease %s\nnow     %s", key, r.golden[key], raw)
+	}
+}
+
+// within reports the first field of old whose value differs in now (a
+// parcel only gains fields: its scans).
+func within(old, now map[string]any) (string, bool) {
+	for k, v := range old {
+		if !reflect.DeepEqual(v, now[k]) {
+			return k, false
+		}
+	}
+	return "", true
+}
+
+func asMap(t *testing.T, v any) map[string]any {
+	t.Helper()
+	raw, _ := json.Marshal(v)
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestOpenReleaseV1File opens a copy of a file the release before the one
+// list wrote (testdata/README.md) and checks that everything it served is
+// served the same afterwards; parcels gain their scans.
+func TestOpenReleaseV1File(t *testing.T) {
+	r := openRelease(t, "agent-v1")
+	ctx := context.Background()
+
+	r.same(t, "counters", r.events.Counters())
+	off, known := r.events.HubOffset()
+	r.same(t, "hub_offset_ms", map[string]any{"ms": off.Milliseconds(), "known": known})
+	dead, _ := r.events.DeadLetters(10)
+	r.same(t, "dead_letters", dead)
+	down, _ := r.events.DownEvents(10)
+	r.same(t, "down_events", down)
+	raws, _ := r.events.ReadRaw(1, 1000, 1<<30)
+	r.same(t, "events", len(raws))
+
+	list, _ := r.people.List()
+	r.same(t, "staff", list)
+	for id, pin := range map[string]string{"c01": "1234", "s01": "9999"} {
+		if _, err := r.people.Check(id, pin); err != nil {
+			t.Errorf("staff %s cannot log in: %v", id, err)
+		}
+	}
+	jobs, _ := r.spool.Jobs(spool.Filter{})
+	r.same(t, "spool_jobs", jobs)
+	var data []string
+	for _, j := range jobs {
+		job, _ := r.spool.Job(j.ID)
+		data = append(data, string(job.Data))
+	}
+	r.same(t, "spool_data", data)
+
+	xs, _ := r.svc.Exceptions(false, 100)
+	r.same(t, "exceptions", xs)
+	open, _ := r.svc.Exceptions(true, 100)
+	r.same(t, "open_exceptions", open)
+	views, _ := r.svc.Complaints(false, 100)
+	var cs []lifecycle.Complaint
+	for _, v := range views {
+		cs = append(cs, v.Complaint)
+	}
+	r.same(t, "complaints", cs)
+	notices, _ := r.svc.Notices(false)
+	r.same(t, "notices", notices)
+	templates, _ := r.svc.ReplyTemplates("delay", "没到")
+	r.same(t, "templates", templates)
+	var photo struct {
+		SHA256 string `json:"sha256"`
+	}
+	json.Unmarshal(r.golden["photo"], &photo)
+	b, err := r.svc.Photo(photo.SHA256)
+	r.same(t, "photo", map[string]any{"sha256": photo.SHA256, "size": len(b)})
+	if err != nil {
+		t.Error(err)
+	}
+
+	// Parcels: what the release served as one of two models is now the
+	// lifecycle parcel with its scans.
+	var parcels map[string]struct {
+		Parcel map[string]any    `json:"parcel"`
+		Events []syncproto.Event `json:"events"`
+	}
+	json.Unmarshal(r.golden["parcels"], &parcels)
+	if len(parcels) != 5 {
+		t.Fatalf("golden has %d parcels", len(parcels))
+	}
+	for w, old := range parcels {
+		t.Run(w, func(t *testing.T) {
+			p, err := r.svc.Parcel(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs, _ := r.svc.History(lifecycle.KindParcel, w)
+			now := asMap(t, p)
+			var scans []syncproto.Event
+			for _, ev := range evs {
+				if ev.Type == lifecycle.ParcelScanned {
+					scans = append(scans, ev)
+				}
+			}
+			if _, projected := old.Parcel["scans"]; projected {
+				// The event log's projection: the same counts and stamps,
+				// now in the state scanned, and the same events.
+				if old.Parcel["status"] != "in_stock" || now["status"] != lifecycle.ParcelStateScanned {
+					t.Errorf("status %v, was %v", now["status"], old.Parcel["status"])
+				}
+				delete(old.Parcel, "status")
+				if k, ok := within(old.Parcel, now); !ok {
+					t.Errorf("%s: %v, was %v", k, now[k], old.Parcel[k])
+				}
+				if !reflect.DeepEqual(ids(old.Events), ids(evs)) {
+					t.Errorf("events %v, were %v", ids(evs), ids(old.Events))
+				}
+				return
+			}
+			// The workflow's parcel: every field as it was, every event as
+			// it was and in the same order, plus its scans.
+			if k, ok := within(old.Parcel, now); !ok {
+				t.Errorf("%s: %v, was %v", k, now[k], old.Parcel[k])
+			}
+			var counter []syncproto.Event
+			for _, ev := range evs {
+				if ev.Type != lifecycle.ParcelScanned {
+					counter = append(counter, ev)
+				}
+			}
+			if !reflect.DeepEqual(ids(old.Events), ids(counter)) {
+				t.Errorf("counter events %v, were %v", ids(counter), ids(old.Events))
+			}
+			if p.Scans != len(scans) || len(scans) > 0 && (p.FirstSeq != scans[0].Seq || p.LastSeq != scans[len(scans)-1].Seq) {
+				t.Errorf("scan summary %+v for scans %v", p.ScanSummary, ids(scans))
+			}
+		})
+	}
+	if p, _ := r.svc.Parcel("RB123456785GB"); p.Scans != 2 || p.State != lifecycle.ParcelStateInStock {
+		t.Errorf("RB123456785GB, scanned before and after it was shelved: %+v", p)
+	}
+
+	// Lists and lookups serve what they did; parcels known only from scans
+	// are listed too now, newest first like the rest.
+	var oldList []map[string]any
+	json.Unmarshal(r.golden["parcel_list"], &oldList)
+	all, _ := r.svc.Parcels("", 100)
+	var counterList []map[string]any
+	var scannedOnly []string
+	for _, p := range all {
+		if p.State == lifecycle.ParcelStateScanned {
+			scannedOnly = append(scannedOnly, p.Waybill)
+			continue
+		}
+		counterList = append(counterList, asMap(t, p))
+	}
+	if len(counterList) != len(oldList) {
+		t.Fatalf("%d parcels listed, %d before", len(counterList), len(oldList))
+	}
+	for i := range oldList {
+		if k, ok := within(oldList[i], counterList[i]); !ok {
+			t.Errorf("list entry %d %s: %v, was %v", i, k, counterList[i][k], oldList[i][k])
+		}
+	}
+	slices.Sort(scannedOnly)
+	if !reflect.DeepEqual(scannedOnly, []string{"SF1234567890123", "XYZ-0001"}) {
+		t.Errorf("scanned-only parcels listed: %v", scannedOnly)
+	}
+	for key, find := range map[string]func() ([]lifecycle.Parcel, error){
+		"find_code":  func() ([]lifecycle.Parcel, error) { return r.svc.Find("3-2-8001", "", "") },
+		"find_last4": func() ([]lifecycle.Parcel, error) { return r.svc.Find("", "", "5678") },
+	} {
+		var old []map[string]any
+		json.Unmarshal(r.golden[key], &old)
+		got, _ := find()
+		if len(got) != len(old) {
+			t.Fatalf("%s: %d parcels, %d before", key, len(got), len(old))
+		}
+		for i := range old {
+			if k, ok := within(old[i], asMap(t, got[i])); !ok {
+				t.Errorf("%s %d: %s changed", key, i, k)
+			}
+		}
+	}
+
+	// The file's folded state is what folding its events afresh gives.
+	sameAsReplay(t, r.file)
+
+	// Personal data still opens with the key it was sealed with.
+	boss := workflow.Actor{ID: "s01", Name: "李主管", Role: "supervisor"}
+	if phone, err := r.svc.Reveal(ctx, boss, "parcel", "RB123456785GB", "phone"); err != nil || phone != "13812345678" {
+		t.Errorf("reveal phone: %q %v", phone, err)
+	}
+	// And the migrated file keeps working: a scan and a pickup.
+	p, _ := r.svc.Parcel("RB123456785GB")
+	if _, err := r.svc.Pickup(ctx, boss, p.Waybill, workflow.PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "recipient", Confirmation: "本人签收"}); err != nil {
+		t.Errorf("pickup after migration: %v", err)
+	}
+}
+
+func ids(evs []syncproto.Event) []string {
+	out := []string{}
+	for _, ev := range evs {
+		out = append(out, ev.ID)
+	}
+	return out
+}
+
+// sameAsReplay folds every event of f (its own and head office's, in fold
+// order) into a fresh file through the workflow projection and compares the
+// folded state and its indexes with f's.
+func sameAsReplay(t *testing.T, f *datafile.File) {
+	t.Helper()
+	var evs []syncproto.Event
+	f.View(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{datafile.Events, datafile.Down} {
+			tx.Bucket(b).ForEach(func(_, v []byte) error {
+				var ev syncproto.Event
+				json.Unmarshal(v, &ev)
+				evs = append(evs, ev)
+				return nil
+			})
+		}
+		return nil
+	})
+	lifecycle.Order(evs)
+	fresh, err := datafile.Open(t.TempDir(), datafile.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	var apply eventlog.DownApplier = workflow.Projector()
+	err = fresh.Update(func(tx *bolt.Tx) error {
+		for i := range evs {
+			if err := apply.ApplyDown(tx, &evs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump := func(f *datafile.File, name []byte, keysOnly bool) map[string]string {
+		out := map[string]string{}
+		f.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(name).ForEach(func(k, v []byte) error {
+				if keysOnly {
+					v = nil
+				}
+				out[string(k)] = string(v)
+				return nil
+			})
+		})
+		return out
+	}
+	for _, b := range [][]byte{datafile.WorkflowState, datafile.WorkflowOpen, datafile.WorkflowCodes, datafile.WorkflowLast4, datafile.WorkflowEvents} {
+		got, want := dump(f, b, false), dump(fresh, b, false)
+		if !reflect.DeepEqual(got, want) {
+			for k := range want {
+				if got[k] != want[k] {
+					t.Errorf("%s/%q:\nmigrated %s\nreplayed %s", b, k, got[k], want[k])
+				}
+			}
+			for k := range got {
+				if _, ok := want[k]; !ok {
+					t.Errorf("%s/%q only in the migrated file", b, k)
+				}
+			}
+		}
+	}
+	// wf_list orders entities by their first event here; a parcel the
+	// counter took in after a scan keeps its place from before.
+	entities := func(f *datafile.File) []string {
+		var out []string
+		for k := range dump(f, datafile.WorkflowList, true) {
+			kind, rest, _ := bytes.Cut([]byte(k), []byte{0})
+			out = append(out, string(kind)+"/"+string(rest[8:]))
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got, want := entities(f), entities(fresh); !reflect.DeepEqual(got, want) {
+		t.Errorf("listed entities:\nmigrated %v\nreplayed %v", got, want)
+	}
+}
