@@ -7,4 +7,6 @@
 // syncproto/problem/catalog.go, whose words the screens' dictionaries hold,
 // and every call that makes one names exactly the parameters its message
 // uses.
+//
+// layout_test.go keeps the README's layout table true to the tree.
 package ci
