@@ -24,16 +24,16 @@ type DispatchReq struct {
 
 // Dispatch hands a batch of parcels to a named courier (出库派送); the
 // courier signs once for the batch.
-func (s *Service) Dispatch(ctx context.Context, a Actor, r DispatchReq) (Batch, error) {
+func (s *Service) Dispatch(ctx context.Context, a Actor, r DispatchReq) (lifecycle.DispatchBatch, error) {
 	sig, err := r.Signature.signature()
 	if err != nil {
-		return Batch{}, err
+		return lifecycle.DispatchBatch{}, err
 	}
 	if sig.Signer == "" {
 		sig.Signer = strings.TrimSpace(r.Courier)
 	}
 	if sig.Signer == a.ID {
-		return Batch{}, problem.New(problem.DispatchCourierSigns)
+		return lifecycle.DispatchBatch{}, problem.New(problem.DispatchCourierSigns)
 	}
 	var ws []string
 	for _, w := range r.Waybills {
@@ -44,20 +44,20 @@ func (s *Service) Dispatch(ctx context.Context, a Actor, r DispatchReq) (Batch, 
 	out := lifecycle.DispatchOutV1{Courier: strings.TrimSpace(r.Courier), CourierName: strings.TrimSpace(r.CourierName),
 		Day: s.day(), Waybills: ws, Signature: sig, Staff: a.ID, At: s.now()}
 	if err := lifecycle.CheckDispatch(out); err != nil {
-		return Batch{}, err
+		return lifecycle.DispatchBatch{}, err
 	}
 	for _, w := range ws {
 		p, err := s.Parcel(w)
 		if err != nil {
-			return Batch{}, err
+			return lifecycle.DispatchBatch{}, err
 		}
 		if err := p.Check(lifecycle.DispatchOut); err != nil {
-			return Batch{}, err
+			return lifecycle.DispatchBatch{}, err
 		}
 	}
 	id := newID()
 	if _, err := s.append(ctx, a, lifecycle.DispatchOut, id, out); err != nil {
-		return Batch{}, err
+		return lifecycle.DispatchBatch{}, err
 	}
 	return s.Batch(id)
 }
@@ -66,8 +66,8 @@ func (s *Service) Dispatch(ctx context.Context, a Actor, r DispatchReq) (Batch, 
 func (s *Service) day() string { return s.cfg.HubNow().Local().Format("2006-01-02") }
 
 // Batch returns a dispatch batch and what became of its parcels.
-func (s *Service) Batch(id string) (Batch, error) {
-	var b Batch
+func (s *Service) Batch(id string) (lifecycle.DispatchBatch, error) {
+	var b lifecycle.DispatchBatch
 	ok, err := s.read(lifecycle.KindDispatch, id, &b)
 	if err == nil && !ok {
 		err = problem.New(problem.DispatchNotFound, "id", id)
@@ -76,8 +76,8 @@ func (s *Service) Batch(id string) (Batch, error) {
 }
 
 // Batches lists dispatch batches, newest first.
-func (s *Service) Batches(n int) ([]Batch, error) {
-	return list[Batch](s, lifecycle.KindDispatch, n, nil)
+func (s *Service) Batches(n int) ([]lifecycle.DispatchBatch, error) {
+	return list[lifecycle.DispatchBatch](s, lifecycle.KindDispatch, n, nil)
 }
 
 // OpenAtDayEnd lists the parcels of today's batches that are neither
@@ -86,7 +86,7 @@ func (s *Service) OpenAtDayEnd() ([]string, error) {
 	now := s.cfg.HubNow().Local()
 	y, m, d := now.Date()
 	end := time.Date(y, m, d, 0, 0, 0, 0, now.Location()).Add(DayEnd)
-	bs, err := openStates[Batch](s, lifecycle.KindDispatch)
+	bs, err := openStates[lifecycle.DispatchBatch](s, lifecycle.KindDispatch)
 	var out []string
 	for _, b := range bs {
 		if b.Day < s.day() || now.After(end) {

@@ -60,19 +60,19 @@ type SendReq struct {
 }
 
 // Tariff returns the tariff in force (the newest head office published).
-func (s *Service) Tariff() (TariffState, error) {
-	ts, err := list(s, lifecycle.KindTariff, 1, func(t *TariffState) bool { return t.Published })
+func (s *Service) Tariff() (lifecycle.TariffVersion, error) {
+	ts, err := list(s, lifecycle.KindTariff, 1, func(t *lifecycle.TariffVersion) bool { return t.Published })
 	if err != nil || len(ts) == 0 {
-		return TariffState{}, problem.Wrap(err, problem.SendingNoTariff)
+		return lifecycle.TariffVersion{}, problem.Wrap(err, problem.SendingNoTariff)
 	}
 	return ts[0], nil
 }
 
 // Prohibited returns the prohibited-items list in force.
-func (s *Service) Prohibited() (ProhibitedState, error) {
-	ls, err := list(s, lifecycle.KindProhibited, 1, func(l *ProhibitedState) bool { return l.Published })
+func (s *Service) Prohibited() (lifecycle.ProhibitedVersion, error) {
+	ls, err := list(s, lifecycle.KindProhibited, 1, func(l *lifecycle.ProhibitedVersion) bool { return l.Published })
 	if err != nil || len(ls) == 0 {
-		return ProhibitedState{}, problem.Wrap(err, problem.SendingNoProhibited)
+		return lifecycle.ProhibitedVersion{}, problem.Wrap(err, problem.SendingNoProhibited)
 	}
 	return ls[0], nil
 }

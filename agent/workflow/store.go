@@ -287,9 +287,6 @@ func indexParcel(tx *bolt.Tx, old, p *lifecycle.Parcel) error {
 	return nil
 }
 
-// Batch is a dispatch batch with its courier's results so far.
-type Batch = lifecycle.DispatchBatch
-
 // openIDs lists the ids of unfinished entities of kind.
 func openIDs(tx *bolt.Tx, kind string) []string {
 	b := tx.Bucket(bucketOpen)
@@ -304,9 +301,3 @@ func openIDs(tx *bolt.Tx, kind string) []string {
 	}
 	return ids
 }
-
-// TariffState is the tariff version head office published under an id.
-type TariffState = lifecycle.TariffVersion
-
-// ProhibitedState is a prohibited-items list version.
-type ProhibitedState = lifecycle.ProhibitedVersion
