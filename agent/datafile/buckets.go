@@ -1,7 +1,9 @@
 package datafile
 
 import (
+	"bytes"
 	"encoding/binary"
+	"encoding/json"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -127,6 +129,22 @@ func EntityEventKey(kind, id string, ev *syncproto.Event) []byte {
 	k = binary.BigEndian.AppendUint64(k, uint64(ev.HLC))
 	k = append(append(k, ev.Origin...), 0)
 	return binary.BigEndian.AppendUint64(k, ev.Seq)
+}
+
+// EntityEvents reads one entity's events from wf_events/ (b) in fold
+// order.
+func EntityEvents(b *bolt.Bucket, kind, id string) ([]syncproto.Event, error) {
+	prefix := EntityPrefix(kind, id)
+	var out []syncproto.Event
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var ev syncproto.Event
+		if err := json.Unmarshal(v, &ev); err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }
 
 // StateKey is an entity's key in wf_state/ and wf_open/.

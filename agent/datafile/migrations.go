@@ -141,7 +141,7 @@ func foldScans(tx *bolt.Tx) error {
 					return err
 				}
 			}
-			evs, err := entityEvents(wfEvents, parcelKind, waybill)
+			evs, err := EntityEvents(wfEvents, parcelKind, waybill)
 			if err != nil {
 				return err
 			}
@@ -188,18 +188,4 @@ func foldScans(tx *bolt.Tx) error {
 		}
 	}
 	return nil
-}
-
-func entityEvents(b *bolt.Bucket, kind, id string) ([]syncproto.Event, error) {
-	prefix := EntityPrefix(kind, id)
-	var out []syncproto.Event
-	c := b.Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var ev syncproto.Event
-		if err := json.Unmarshal(v, &ev); err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
-	}
-	return out, nil
 }

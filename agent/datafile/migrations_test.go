@@ -113,7 +113,7 @@ var migrationTests = map[uint64][]migrationCase{
 				t.Errorf("RB1 %+v", rb)
 			}
 			for w, n := range map[string]int{"SF1": 2, "RB1": 2} {
-				evs, _ := entityEvents(tx.Bucket(WorkflowEvents), parcelKind, w)
+				evs, _ := EntityEvents(tx.Bucket(WorkflowEvents), parcelKind, w)
 				if len(evs) != n {
 					t.Errorf("%s has %d events in wf_events, want %d", w, len(evs), n)
 				}

@@ -40,17 +40,7 @@ func stateKey(kind, id string) []byte { return datafile.StateKey(kind, id) }
 
 // entityEvents reads an entity's events in fold order.
 func entityEvents(tx *bolt.Tx, kind, id string) ([]syncproto.Event, error) {
-	prefix := entityKey(kind, id)
-	var out []syncproto.Event
-	c := tx.Bucket(bucketEvents).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var ev syncproto.Event
-		if err := json.Unmarshal(v, &ev); err != nil {
-			return nil, err
-		}
-		out = append(out, ev)
-	}
-	return out, nil
+	return datafile.EntityEvents(tx.Bucket(bucketEvents), kind, id)
 }
 
 // held gives a fold the entities it reads as this outlet holds them now.
