@@ -43,7 +43,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/yizhan/yizhan/hub/cases"
+	"github.com/yizhan/yizhan/hub/catalog"
+	"github.com/yizhan/yizhan/hub/manifests"
+	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -69,8 +73,23 @@ type Options struct {
 	Token    string
 	Gatherer prometheus.Gatherer
 	Log      *slog.Logger
-	// Cases folds cases and takes head office's steps. Required.
+	Services
+}
+
+// Services are head office's action packages the routes call, one field
+// each. Every one is required.
+type Services struct {
+	// Cases folds exceptions, complaints and parcels and takes head
+	// office's steps on them.
 	Cases *cases.Service
+	// Notices publishes and folds notices and reply templates.
+	Notices *notices.Service
+	// Catalog publishes and reads tariffs and prohibited-items lists.
+	Catalog *catalog.Service
+	// Waybills allocates and folds waybill blocks.
+	Waybills *waybills.Service
+	// Manifests publishes manifests and folds them and the handovers.
+	Manifests *manifests.Service
 }
 
 // Handler returns the API's http.Handler.

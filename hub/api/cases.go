@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/yizhan/yizhan/hub/cases"
+	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -161,7 +161,7 @@ func (a *api) notices(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ns, err := a.opt.Cases.Notices(r.Context(), open, limit)
+	ns, err := a.opt.Notices.Notices(r.Context(), open, limit)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -170,7 +170,7 @@ func (a *api) notices(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) notice(w http.ResponseWriter, r *http.Request) {
-	n, err := a.opt.Cases.Notice(r.Context(), r.PathValue("id"))
+	n, err := a.opt.Notices.Notice(r.Context(), r.PathValue("id"))
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -179,11 +179,11 @@ func (a *api) notice(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) publishNotice(w http.ResponseWriter, r *http.Request) {
-	var req cases.NoticeReq
+	var req notices.NoticeReq
 	if !decode(w, r, &req) {
 		return
 	}
-	n, err := a.opt.Cases.PublishNotice(r.Context(), req)
+	n, err := a.opt.Notices.PublishNotice(r.Context(), req)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -199,7 +199,7 @@ func (a *api) endNotice(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	n, err := a.opt.Cases.EndNotice(r.Context(), r.PathValue("id"), req.Actor, req.Text)
+	n, err := a.opt.Notices.EndNotice(r.Context(), r.PathValue("id"), req.Actor, req.Text)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -212,7 +212,7 @@ func (a *api) templates(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ts, err := a.opt.Cases.Templates(r.Context(), limit)
+	ts, err := a.opt.Notices.Templates(r.Context(), limit)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -221,11 +221,11 @@ func (a *api) templates(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) publishTemplate(w http.ResponseWriter, r *http.Request) {
-	var req cases.TemplateReq
+	var req notices.TemplateReq
 	if !decode(w, r, &req) {
 		return
 	}
-	t, err := a.opt.Cases.PublishTemplate(r.Context(), req)
+	t, err := a.opt.Notices.PublishTemplate(r.Context(), req)
 	if err != nil {
 		a.fail(w, r, err)
 		return

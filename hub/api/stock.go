@@ -3,7 +3,8 @@ package api
 import (
 	"net/http"
 
-	"github.com/yizhan/yizhan/hub/cases"
+	"github.com/yizhan/yizhan/hub/catalog"
+	"github.com/yizhan/yizhan/hub/manifests"
 )
 
 // stockRoutes serve what head office sends outlets for the counter work:
@@ -38,30 +39,30 @@ func (a *api) manifests(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ms, err := a.opt.Cases.Manifests(r.Context(), outlet, limit)
+	ms, err := a.opt.Manifests.Manifests(r.Context(), outlet, limit)
 	a.answer(w, r, http.StatusOK, map[string]any{"manifests": ms}, err)
 }
 
 func (a *api) manifest(w http.ResponseWriter, r *http.Request) {
-	m, err := a.opt.Cases.Manifest(r.Context(), r.PathValue("id"))
+	m, err := a.opt.Manifests.Manifest(r.Context(), r.PathValue("id"))
 	a.answer(w, r, http.StatusOK, m, err)
 }
 
 func (a *api) publishManifest(w http.ResponseWriter, r *http.Request) {
-	var req cases.ManifestReq
+	var req manifests.ManifestReq
 	if !decode(w, r, &req) {
 		return
 	}
-	m, err := a.opt.Cases.PublishManifest(r.Context(), req)
+	m, err := a.opt.Manifests.PublishManifest(r.Context(), req)
 	a.answer(w, r, http.StatusCreated, m, err)
 }
 
 func (a *api) amendManifest(w http.ResponseWriter, r *http.Request) {
-	var req cases.ManifestReq
+	var req manifests.ManifestReq
 	if !decode(w, r, &req) {
 		return
 	}
-	m, err := a.opt.Cases.AmendManifest(r.Context(), r.PathValue("id"), req)
+	m, err := a.opt.Manifests.AmendManifest(r.Context(), r.PathValue("id"), req)
 	a.answer(w, r, http.StatusOK, m, err)
 }
 
@@ -70,12 +71,12 @@ func (a *api) handovers(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	hs, err := a.opt.Cases.Handovers(r.Context(), outlet, open, limit)
+	hs, err := a.opt.Manifests.Handovers(r.Context(), outlet, open, limit)
 	a.answer(w, r, http.StatusOK, map[string]any{"handovers": hs}, err)
 }
 
 func (a *api) handover(w http.ResponseWriter, r *http.Request) {
-	h, err := a.opt.Cases.Handover(r.Context(), r.PathValue("id"))
+	h, err := a.opt.Manifests.Handover(r.Context(), r.PathValue("id"))
 	a.answer(w, r, http.StatusOK, h, err)
 }
 
@@ -87,39 +88,39 @@ func (a *api) allocateBlock(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	b, err := a.opt.Cases.AllocateBlock(r.Context(), r.PathValue("id"), req.Count, req.Actor, "")
+	b, err := a.opt.Waybills.AllocateBlock(r.Context(), r.PathValue("id"), req.Count, req.Actor, "")
 	a.answer(w, r, http.StatusCreated, b, err)
 }
 
 func (a *api) waybills(w http.ResponseWriter, r *http.Request) {
-	v, err := a.opt.Cases.Waybills(r.Context(), r.PathValue("id"))
+	v, err := a.opt.Waybills.Stock(r.Context(), r.PathValue("id"))
 	a.answer(w, r, http.StatusOK, v, err)
 }
 
 func (a *api) tariff(w http.ResponseWriter, r *http.Request) {
-	t, err := a.opt.Cases.Tariff(r.Context())
+	t, err := a.opt.Catalog.Tariff(r.Context())
 	a.answer(w, r, http.StatusOK, t, err)
 }
 
 func (a *api) publishTariff(w http.ResponseWriter, r *http.Request) {
-	var req cases.TariffReq
+	var req catalog.TariffReq
 	if !decode(w, r, &req) {
 		return
 	}
-	t, err := a.opt.Cases.PublishTariff(r.Context(), req)
+	t, err := a.opt.Catalog.PublishTariff(r.Context(), req)
 	a.answer(w, r, http.StatusCreated, t, err)
 }
 
 func (a *api) prohibited(w http.ResponseWriter, r *http.Request) {
-	l, err := a.opt.Cases.Prohibited(r.Context())
+	l, err := a.opt.Catalog.Prohibited(r.Context())
 	a.answer(w, r, http.StatusOK, l, err)
 }
 
 func (a *api) publishProhibited(w http.ResponseWriter, r *http.Request) {
-	var req cases.ProhibitedReq
+	var req catalog.ProhibitedReq
 	if !decode(w, r, &req) {
 		return
 	}
-	l, err := a.opt.Cases.PublishProhibited(r.Context(), req)
+	l, err := a.opt.Catalog.PublishProhibited(r.Context(), req)
 	a.answer(w, r, http.StatusCreated, l, err)
 }

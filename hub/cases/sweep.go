@@ -22,10 +22,10 @@ const TimerActor = "sla-timer"
 // the shorter SLA and exceptions older than the shorter loss limit are read.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	defer s.sweeps.Add(1)
-	now := s.opt.Now()
+	now := s.down.Now()
 	n := 0
 	youngest := now.Add(-min(s.opt.SLA.FirstReply, s.opt.SLA.Result)).UnixMilli()
-	cs, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindComplaint, OpenOnly: true, SinceBefore: youngest})
+	cs, err := s.down.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindComplaint, OpenOnly: true, SinceBefore: youngest})
 	if err != nil {
 		return n, err
 	}
@@ -37,7 +37,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 	}
 	youngest = now.Add(-lifecycle.LossLimit(true)).UnixMilli()
-	xs, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindException, OpenOnly: true,
+	xs, err := s.down.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindException, OpenOnly: true,
 		Labels: []string{"delayed", "lost"}, SinceBefore: youngest})
 	if err != nil {
 		return n, err
@@ -53,9 +53,9 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 }
 
 func (s *Service) escalate(ctx context.Context, id string, now time.Time) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	evs, err := s.events(ctx, lifecycle.KindComplaint, id)
+	s.down.Lock()
+	defer s.down.Unlock()
+	evs, err := s.down.Events(ctx, lifecycle.KindComplaint, id)
 	if err != nil {
 		return 0, err
 	}
@@ -75,9 +75,9 @@ func (s *Service) escalate(ctx context.Context, id string, now time.Time) (int, 
 }
 
 func (s *Service) flagLoss(ctx context.Context, id string, now time.Time) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	evs, err := s.events(ctx, lifecycle.KindException, id)
+	s.down.Lock()
+	defer s.down.Unlock()
+	evs, err := s.down.Events(ctx, lifecycle.KindException, id)
 	if err != nil {
 		return 0, err
 	}

@@ -23,10 +23,15 @@ import (
 	"github.com/yizhan/yizhan/hub/api"
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/cases"
+	"github.com/yizhan/yizhan/hub/catalog"
 	"github.com/yizhan/yizhan/hub/config"
+	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/ingest"
+	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/mqttclient"
+	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
+	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
@@ -164,12 +169,12 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Cases, err = cases.New(cases.Options{Store: s.Store, Down: s.Hub, Log: cfg.Log.With("component", "cases"), Now: cfg.Now, SLA: cfg.SLA,
-		Alloc: s.Hub, WaybillBlock: cfg.WaybillBlock})
+	svc, err := newServices(cfg, s.Store, s.Hub)
 	if err != nil {
 		return nil, &ConfigError{err.Error()}
 	}
-	s.Hub.SetBatchFunc(s.Cases.OnBatch)
+	s.Cases = svc.Cases
+	s.Hub.SetBatchFunc(svc.Waybills.OnBatch)
 	// Handlers outlive the caller's ctx until Close has drained them.
 	hctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -209,7 +214,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.httpAddr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: s.Store, Down: s.Hub, Token: token, Gatherer: reg, Log: cfg.Log.With("component", "api"), Cases: s.Cases,
+			Store: s.Store, Down: s.Hub, Token: token, Gatherer: reg, Log: cfg.Log.With("component", "api"),
+			Services: svc,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -226,6 +232,21 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.Cases.RunSweeper(sctx, cfg.SweepEvery)
 	}()
 	return s, nil
+}
+
+// newServices makes head office's action packages, sharing one
+// downlink.Sender so that their steps take turns.
+func newServices(cfg Config, st *sqlite.Store, hub *ingest.Hub) (svc api.Services, err error) {
+	down, err := downlink.New(downlink.Options{Store: st, Down: hub, Now: cfg.Now})
+	if err != nil {
+		return svc, err
+	}
+	if svc.Cases, err = cases.New(cases.Options{Store: st, Down: down, Log: cfg.Log.With("component", "cases"), SLA: cfg.SLA}); err != nil {
+		return svc, err
+	}
+	svc.Notices, svc.Catalog, svc.Manifests = notices.New(down), catalog.New(down), manifests.New(st, down)
+	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Log: cfg.Log.With("component", "waybills"), Now: cfg.Now, Block: cfg.WaybillBlock})
+	return svc, err
 }
 
 // MQTTAddr is the embedded broker's address, or "" with an external broker.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/yizhan/yizhan/hub/cases"
+	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
@@ -118,7 +118,7 @@ func TestManifestValidation(t *testing.T) {
 	s := startHub(t)
 	api := newAPI(t, s)
 	addOutlet(t, s, "SH-001")
-	many := make([]string, cases.MaxManifestWaybills+1)
+	many := make([]string, manifests.MaxManifestWaybills+1)
 	for i := range many {
 		many[i] = fmt.Sprintf("SF%d", i)
 	}

@@ -8,10 +8,11 @@ import (
 
 // Case is one entity's row in the case list: enough to find, filter and
 // order it without folding. The folded state itself is always computed from
-// the events (hub/cases), never read from here. The kinds listed are those
-// with a Row in the lifecycle table (manifest: outlet is the target, label
-// the courier or line; handover: outlet is the one that held the session,
-// label the courier; tariffs and prohibited lists: one row per version).
+// the events (hub/cases, hub/notices, hub/catalog, hub/manifests), never
+// read from here. The kinds listed are those with a Row in the lifecycle
+// table (manifest: outlet is the target, label the courier or line;
+// handover: outlet is the one that held the session, label the courier;
+// tariffs and prohibited lists: one row per version).
 // Parcels are looked up by waybill and are not listed.
 type Case struct {
 	Kind   string `json:"kind"`

@@ -1,4 +1,10 @@
-package cases
+// Package notices is head office's special-period notices (特殊时期通告)
+// and reply templates: it validates and publishes them down to the outlets
+// in their scope through hub/downlink, publishes the recovery notice that
+// ends one, and folds each with the outlets' acknowledgements from every
+// event the hub holds about it, with the syncproto/lifecycle rules the
+// agents use.
+package notices
 
 import (
 	"context"
@@ -6,11 +12,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
+
+// Service publishes and folds notices and reply templates.
+type Service struct{ down *downlink.Sender }
+
+// New returns a Service that reads and publishes through down.
+func New(down *downlink.Sender) *Service { return &Service{down: down} }
 
 // NoticeReq is a special-period notice head office publishes.
 type NoticeReq struct {
@@ -63,12 +76,12 @@ func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) 
 	}
 	var err error
 	if r.ValidFrom != "" {
-		if p.ValidFrom, err = rfc3339(r.ValidFrom, "valid_from"); err != nil {
+		if p.ValidFrom, err = downlink.Millis(r.ValidFrom, "valid_from"); err != nil {
 			return p, err
 		}
 	}
 	if r.ValidTo != "" {
-		if p.ValidTo, err = rfc3339(r.ValidTo, "valid_to"); err != nil {
+		if p.ValidTo, err = downlink.Millis(r.ValidTo, "valid_to"); err != nil {
 			return p, err
 		}
 		if p.ValidTo <= p.ValidFrom {
@@ -76,14 +89,6 @@ func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) 
 		}
 	}
 	return p, nil
-}
-
-func rfc3339(s, field string) (int64, error) {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return 0, problem.Wrap(err, problem.RequestBadTime, "field", field, "value", s)
-	}
-	return t.UnixMilli(), nil
 }
 
 // targets are the downlink targets of a notice's scope.
@@ -97,14 +102,14 @@ func targets(scope []string) []string {
 // PublishNotice records a new notice: one notice.published event per
 // target, every outlet when the scope is empty.
 func (s *Service) PublishNotice(ctx context.Context, r NoticeReq) (NoticeView, error) {
-	p, err := r.payload(s.opt.Now())
+	p, err := r.payload(s.down.Now())
 	if err != nil {
 		return NoticeView{}, err
 	}
-	id := newID()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.publish(ctx, 0, targets(p.Scope), lifecycle.NoticePublished, id, p, r.Actor); err != nil {
+	id := downlink.NewID()
+	s.down.Lock()
+	defer s.down.Unlock()
+	if err := s.down.Publish(ctx, 0, targets(p.Scope), lifecycle.NoticePublished, id, p, r.Actor); err != nil {
 		return NoticeView{}, err
 	}
 	return s.Notice(ctx, id)
@@ -117,21 +122,17 @@ func (s *Service) EndNotice(ctx context.Context, id, actor, text string) (Notice
 	if text == "" {
 		return NoticeView{}, problem.New(problem.NoticeEndText)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	evs, err := s.events(ctx, lifecycle.KindNotice, id)
+	s.down.Lock()
+	defer s.down.Unlock()
+	n, evs, err := s.fold(ctx, id)
 	if err != nil {
 		return NoticeView{}, err
-	}
-	n := lifecycle.FoldNotice(id, evs)
-	if !n.Published {
-		return NoticeView{}, problem.New(problem.NoticeNotFound, "id", id)
 	}
 	if n.Ended {
 		return NoticeView{}, &lifecycle.StepError{Entity: "notice", ID: id, State: "ended", Step: "end"}
 	}
-	end := lifecycle.NoticeEndedV1{Text: text, At: s.nowMs()}
-	if err := s.publish(ctx, newest(evs), targets(n.Scope), lifecycle.NoticeEnded, id, end, actor); err != nil {
+	end := lifecycle.NoticeEndedV1{Text: text, At: s.down.NowMs()}
+	if err := s.down.Publish(ctx, downlink.Newest(evs), targets(n.Scope), lifecycle.NoticeEnded, id, end, actor); err != nil {
 		return NoticeView{}, err
 	}
 	return s.Notice(ctx, id)
@@ -139,32 +140,30 @@ func (s *Service) EndNotice(ctx context.Context, id, actor, text string) (Notice
 
 // Notice folds one notice with the outlets' acknowledgements.
 func (s *Service) Notice(ctx context.Context, id string) (NoticeView, error) {
-	evs, err := s.events(ctx, lifecycle.KindNotice, id)
+	n, _, err := s.fold(ctx, id)
 	if err != nil {
 		return NoticeView{}, err
 	}
+	return NoticeView{Notice: n, Active: n.Active(s.down.Now())}, nil
+}
+
+// fold folds notice id and returns it with its events; a notice never
+// published is problem.NoticeNotFound.
+func (s *Service) fold(ctx context.Context, id string) (lifecycle.Notice, []syncproto.Event, error) {
+	evs, err := s.down.Events(ctx, lifecycle.KindNotice, id)
+	if err != nil {
+		return lifecycle.Notice{}, nil, err
+	}
 	n := lifecycle.FoldNotice(id, evs)
 	if !n.Published {
-		return NoticeView{}, problem.New(problem.NoticeNotFound, "id", id)
+		return n, nil, problem.New(problem.NoticeNotFound, "id", id)
 	}
-	return NoticeView{Notice: n, Active: n.Active(s.opt.Now())}, nil
+	return n, evs, nil
 }
 
 // Notices lists notices newest first; openOnly leaves out ended ones.
 func (s *Service) Notices(ctx context.Context, openOnly bool, limit int) ([]NoticeView, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindNotice, OpenOnly: openOnly, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]NoticeView, 0, len(rows))
-	for _, r := range rows {
-		v, err := s.Notice(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return downlink.List(ctx, s.down, store.CaseQuery{Kind: lifecycle.KindNotice, OpenOnly: openOnly, Limit: limit}, s.Notice)
 }
 
 // TemplateReq is a reply template head office publishes to every outlet.
@@ -183,10 +182,10 @@ func (s *Service) PublishTemplate(ctx context.Context, r TemplateReq) (lifecycle
 	if t.Category != "" && !slices.Contains(lifecycle.ComplaintCategories, t.Category) {
 		return lifecycle.Template{}, problem.New(problem.TemplateBadCategory, "category", t.Category, "allowed", lifecycle.ComplaintCategories)
 	}
-	id := newID()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.publish(ctx, 0, []string{syncproto.TargetAll}, lifecycle.TemplatePublished, id, t, r.Actor); err != nil {
+	id := downlink.NewID()
+	s.down.Lock()
+	defer s.down.Unlock()
+	if err := s.down.Publish(ctx, 0, []string{syncproto.TargetAll}, lifecycle.TemplatePublished, id, t, r.Actor); err != nil {
 		return lifecycle.Template{}, err
 	}
 	return s.Template(ctx, id)
@@ -194,14 +193,14 @@ func (s *Service) PublishTemplate(ctx context.Context, r TemplateReq) (lifecycle
 
 // Template folds one reply template: head office's latest publication.
 func (s *Service) Template(ctx context.Context, id string) (lifecycle.Template, error) {
-	evs, err := s.events(ctx, lifecycle.KindTemplate, id)
+	evs, err := s.down.Events(ctx, lifecycle.KindTemplate, id)
 	if err != nil {
 		return lifecycle.Template{}, err
 	}
 	var t lifecycle.Template
 	for i := range evs {
 		var v lifecycle.TemplateV1
-		if evs[i].Origin == syncproto.HubOrigin && evs[i].Type == lifecycle.TemplatePublished && decodeInto(evs[i].Payload, &v) {
+		if evs[i].Origin == syncproto.HubOrigin && evs[i].Type == lifecycle.TemplatePublished && downlink.Decode(evs[i].Payload, &v) {
 			t = lifecycle.Template{ID: id, TemplateV1: v}
 		}
 	}
@@ -213,17 +212,5 @@ func (s *Service) Template(ctx context.Context, id string) (lifecycle.Template, 
 
 // Templates lists reply templates newest first.
 func (s *Service) Templates(ctx context.Context, limit int) ([]lifecycle.Template, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindTemplate, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]lifecycle.Template, 0, len(rows))
-	for _, r := range rows {
-		t, err := s.Template(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
+	return downlink.List(ctx, s.down, store.CaseQuery{Kind: lifecycle.KindTemplate, Limit: limit}, s.Template)
 }

@@ -1,15 +1,27 @@
-package cases
+// Package catalog is what head office publishes to every outlet as
+// versioned lists: the tariff table (syncproto/tariff) and the
+// prohibited-items list. Each version is validated, published once through
+// hub/downlink, and never republished, so the newest version is the one in
+// force at head office and at every outlet alike.
+package catalog
 
 import (
 	"context"
 	"strings"
 
+	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/tariff"
 )
+
+// Service publishes and reads the versioned lists.
+type Service struct{ down *downlink.Sender }
+
+// New returns a Service that reads and publishes through down.
+func New(down *downlink.Sender) *Service { return &Service{down: down} }
 
 // TariffReq is a tariff table head office publishes to every outlet.
 type TariffReq struct {
@@ -78,36 +90,36 @@ func (s *Service) Prohibited(ctx context.Context) (lifecycle.ProhibitedListV1, e
 // republished, so the newest first publication is the one in force and
 // every outlet folds to the same list.
 func (s *Service) publishVersion(ctx context.Context, kind, typ, version string, payload any, actor string) error {
-	if len(version) > syncproto.MaxFieldLen || !plain(version) {
+	if len(version) > syncproto.MaxFieldLen || !downlink.Plain(version) {
 		return problem.New(problem.VersionBad, "max", syncproto.MaxFieldLen)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	evs, err := s.events(ctx, kind, version)
+	s.down.Lock()
+	defer s.down.Unlock()
+	evs, err := s.down.Events(ctx, kind, version)
 	if err != nil {
 		return err
 	}
 	if len(evs) > 0 {
 		return problem.New(problem.VersionPublished, "version", version)
 	}
-	return s.publish(ctx, 0, []string{syncproto.TargetAll}, typ, version, payload, actor)
+	return s.down.Publish(ctx, 0, []string{syncproto.TargetAll}, typ, version, payload, actor)
 }
 
 // current decodes the newest version of kind into v.
 func (s *Service) current(ctx context.Context, kind, typ string, v any) error {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: kind, Limit: 1})
+	rows, err := s.down.Cases(ctx, store.CaseQuery{Kind: kind, Limit: 1})
 	if err != nil {
 		return err
 	}
 	if len(rows) == 0 {
 		return problem.New(problem.VersionNone, "kind", kind)
 	}
-	evs, err := s.events(ctx, kind, rows[0].ID)
+	evs, err := s.down.Events(ctx, kind, rows[0].ID)
 	if err != nil {
 		return err
 	}
 	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].Origin == syncproto.HubOrigin && evs[i].Type == typ && decodeInto(evs[i].Payload, v) {
+		if evs[i].Origin == syncproto.HubOrigin && evs[i].Type == typ && downlink.Decode(evs[i].Payload, v) {
 			return nil
 		}
 	}

@@ -1,4 +1,9 @@
-package cases
+// Package manifests is head office's side of courier handovers: it
+// validates and publishes manifests (派件清单) to their outlet through
+// hub/downlink, amends them for the same outlet, and folds the outlets'
+// handover sessions against the manifests they name, read-only, with the
+// syncproto/lifecycle rules the agents use.
+package manifests
 
 import (
 	"context"
@@ -6,8 +11,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"unicode"
 
+	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
@@ -43,29 +48,42 @@ type HandoverView struct {
 	Exceptions []lifecycle.HandoverException `json:"exceptions"`
 }
 
-func plain(s string) bool {
-	return !strings.ContainsFunc(s, unicode.IsControl)
+// Store is what this package reads.
+type Store interface {
+	Outlet(ctx context.Context, id string) (store.Outlet, error)
 }
 
-// check validates r and returns its payload.
+// Service publishes manifests and folds manifests and handovers.
+type Service struct {
+	store Store
+	down  *downlink.Sender
+}
+
+// New returns a Service that checks outlets in st and reads and publishes
+// through down.
+func New(st Store, down *downlink.Sender) *Service {
+	return &Service{store: st, down: down}
+}
+
+// checkManifest validates r and returns its payload.
 func (s *Service) checkManifest(ctx context.Context, r ManifestReq) (lifecycle.ManifestV1, error) {
-	p := lifecycle.ManifestV1{Courier: strings.TrimSpace(r.Courier), Line: strings.TrimSpace(r.Line), At: s.nowMs()}
+	p := lifecycle.ManifestV1{Courier: strings.TrimSpace(r.Courier), Line: strings.TrimSpace(r.Line), At: s.down.NowMs()}
 	if err := syncproto.ValidOutletID(r.Outlet); err != nil {
 		return p, err
 	}
-	if _, err := s.opt.Store.Outlet(ctx, r.Outlet); errors.Is(err, store.ErrNotFound) {
+	if _, err := s.store.Outlet(ctx, r.Outlet); errors.Is(err, store.ErrNotFound) {
 		return p, problem.Wrap(err, problem.OutletNotRegistered, "outlet", r.Outlet)
 	} else if err != nil {
 		return p, err
 	}
-	if len(p.Courier) > syncproto.MaxFieldLen || len(p.Line) > syncproto.MaxFieldLen || !plain(p.Courier) || !plain(p.Line) {
+	if len(p.Courier) > syncproto.MaxFieldLen || len(p.Line) > syncproto.MaxFieldLen || !downlink.Plain(p.Courier) || !downlink.Plain(p.Line) {
 		return p, problem.New(problem.ManifestFieldTooLong, "max", syncproto.MaxFieldLen)
 	}
 	if r.ExpectedAt == "" {
 		return p, problem.New(problem.ManifestExpectedAt)
 	}
 	var err error
-	if p.ExpectedAt, err = rfc3339(r.ExpectedAt, "expected_at"); err != nil {
+	if p.ExpectedAt, err = downlink.Millis(r.ExpectedAt, "expected_at"); err != nil {
 		return p, err
 	}
 	if len(r.Waybills) == 0 || len(r.Waybills) > MaxManifestWaybills {
@@ -76,7 +94,7 @@ func (s *Service) checkManifest(ctx context.Context, r ManifestReq) (lifecycle.M
 		switch {
 		case w == "":
 			return p, problem.New(problem.ManifestWaybillEmpty, "n", i+1)
-		case len(w) > MaxWaybillLen || !plain(w):
+		case len(w) > MaxWaybillLen || !downlink.Plain(w):
 			return p, problem.New(problem.ManifestWaybillBad, "n", i+1, "max", MaxWaybillLen)
 		case seen[w]:
 			return p, problem.New(problem.ManifestWaybillTwice, "waybill", w)
@@ -96,10 +114,10 @@ func (s *Service) PublishManifest(ctx context.Context, r ManifestReq) (ManifestV
 	if err != nil {
 		return ManifestView{}, err
 	}
-	id := newID()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.publish(ctx, 0, []string{r.Outlet}, lifecycle.ManifestPublished, id, p, r.Actor); err != nil {
+	id := downlink.NewID()
+	s.down.Lock()
+	defer s.down.Unlock()
+	if err := s.down.Publish(ctx, 0, []string{r.Outlet}, lifecycle.ManifestPublished, id, p, r.Actor); err != nil {
 		return ManifestView{}, err
 	}
 	return s.Manifest(ctx, id)
@@ -112,9 +130,9 @@ func (s *Service) AmendManifest(ctx context.Context, id string, r ManifestReq) (
 	if err != nil {
 		return ManifestView{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	evs, err := s.events(ctx, lifecycle.KindManifest, id)
+	s.down.Lock()
+	defer s.down.Unlock()
+	evs, err := s.down.Events(ctx, lifecycle.KindManifest, id)
 	if err != nil {
 		return ManifestView{}, err
 	}
@@ -125,7 +143,7 @@ func (s *Service) AmendManifest(ctx context.Context, id string, r ManifestReq) (
 	if old.Outlet != r.Outlet {
 		return ManifestView{}, problem.New(problem.ManifestOtherOutlet, "id", id, "outlet", old.Outlet, "other", r.Outlet)
 	}
-	if err := s.publish(ctx, newest(evs), []string{r.Outlet}, lifecycle.ManifestPublished, id, p, r.Actor); err != nil {
+	if err := s.down.Publish(ctx, downlink.Newest(evs), []string{r.Outlet}, lifecycle.ManifestPublished, id, p, r.Actor); err != nil {
 		return ManifestView{}, err
 	}
 	return s.Manifest(ctx, id)
@@ -146,7 +164,7 @@ func (s *Service) manifest(id string, evs []syncproto.Event) (ManifestView, erro
 
 // Manifest folds one manifest.
 func (s *Service) Manifest(ctx context.Context, id string) (ManifestView, error) {
-	evs, err := s.events(ctx, lifecycle.KindManifest, id)
+	evs, err := s.down.Events(ctx, lifecycle.KindManifest, id)
 	if err != nil {
 		return ManifestView{}, err
 	}
@@ -155,38 +173,26 @@ func (s *Service) Manifest(ctx context.Context, id string) (ManifestView, error)
 
 // Manifests lists manifests newest first, for one outlet or all.
 func (s *Service) Manifests(ctx context.Context, outlet string, limit int) ([]ManifestView, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindManifest, Outlet: outlet, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]ManifestView, 0, len(rows))
-	for _, r := range rows {
-		v, err := s.Manifest(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return downlink.List(ctx, s.down, store.CaseQuery{Kind: lifecycle.KindManifest, Outlet: outlet, Limit: limit}, s.Manifest)
 }
 
 // Handover folds an outlet's handover session against the manifests it
 // names, as the outlet does. Head office only reads handovers.
 func (s *Service) Handover(ctx context.Context, id string) (HandoverView, error) {
-	evs, err := s.events(ctx, lifecycle.KindHandover, id)
+	evs, err := s.down.Events(ctx, lifecycle.KindHandover, id)
 	if err != nil {
 		return HandoverView{}, err
 	}
 	var named []string
 	for _, e := range evs {
 		var o lifecycle.HandoverOpenedV1
-		if e.Type == lifecycle.HandoverOpened && decodeInto(e.Payload, &o) {
+		if e.Type == lifecycle.HandoverOpened && downlink.Decode(e.Payload, &o) {
 			named = append(named, o.Manifests...)
 		}
 	}
 	var ms []lifecycle.Manifest
 	for _, mid := range named {
-		mevs, err := s.events(ctx, lifecycle.KindManifest, mid)
+		mevs, err := s.down.Events(ctx, lifecycle.KindManifest, mid)
 		if err != nil {
 			return HandoverView{}, err
 		}
@@ -206,17 +212,5 @@ func (s *Service) Handover(ctx context.Context, id string) (HandoverView, error)
 // Handovers lists handover sessions newest first; openOnly leaves out
 // closed ones.
 func (s *Service) Handovers(ctx context.Context, outlet string, openOnly bool, limit int) ([]HandoverView, error) {
-	rows, err := s.opt.Store.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindHandover, Outlet: outlet, OpenOnly: openOnly, Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]HandoverView, 0, len(rows))
-	for _, r := range rows {
-		v, err := s.Handover(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return downlink.List(ctx, s.down, store.CaseQuery{Kind: lifecycle.KindHandover, Outlet: outlet, OpenOnly: openOnly, Limit: limit}, s.Handover)
 }

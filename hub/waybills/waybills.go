@@ -1,16 +1,70 @@
-package cases
+// Package waybills hands out head office's waybill numbers: blocks of the
+// hub-wide S10 serial counter, allocated to an outlet in one transaction
+// with the downlink event that carries them (on head office's request, or
+// once per outlet's request event however often its batch arrives), and
+// folds an outlet's blocks against the numbers it issued.
+package waybills
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 
+	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
+
+// Store is what this package reads.
+type Store interface {
+	Outlet(ctx context.Context, id string) (store.Outlet, error)
+	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
+}
+
+// Options configure a Service. Store and Log are required.
+type Options struct {
+	Store Store
+	// Alloc hands out the blocks; without it allocation is refused.
+	Alloc Allocator
+	Log   *slog.Logger
+	// Now is head office's wall clock; time.Now if nil.
+	Now func() time.Time
+	// Block is the size of a block allocated on an outlet's request that
+	// names none. Default lifecycle.DefaultWaybillBlock.
+	Block int
+	// Prefix and Country make the S10 numbers; default YZ, CN.
+	Prefix, Country string
+}
+
+// Service allocates and folds waybill blocks.
+type Service struct{ opt Options }
+
+// New returns a Service.
+func New(opt Options) (*Service, error) {
+	if opt.Store == nil || opt.Log == nil {
+		return nil, errors.New("waybills: Store and Log are required")
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Block == 0 {
+		opt.Block = lifecycle.DefaultWaybillBlock
+	}
+	opt.Prefix, opt.Country = cmp.Or(opt.Prefix, "YZ"), cmp.Or(opt.Country, "CN")
+	if opt.Block < 1 || opt.Block > lifecycle.MaxBlockSize {
+		return nil, fmt.Errorf("waybills: block size %d must be 1 to %d", opt.Block, lifecycle.MaxBlockSize)
+	}
+	if err := lifecycle.CheckBlock(lifecycle.WaybillBlockV1{Prefix: opt.Prefix, Country: opt.Country}); err != nil {
+		return nil, fmt.Errorf("waybills: %w", err)
+	}
+	return &Service{opt: opt}, nil
+}
 
 // Allocator records a hub event that hands out a block of a hub-wide serial
 // counter, in one transaction with the counter (ingest.Hub.PublishDownAlloc).
@@ -21,8 +75,8 @@ type Allocator interface {
 // maxSerial is the last 8-digit S10 serial.
 const maxSerial = 99999999
 
-// WaybillsView is an outlet's waybill number stock as head office sees it.
-type WaybillsView struct {
+// StockView is an outlet's waybill number stock as head office sees it.
+type StockView struct {
 	lifecycle.WaybillStock
 	RefillDue bool `json:"refill_due"`
 }
@@ -47,13 +101,13 @@ func (s *Service) AllocateBlock(ctx context.Context, outlet string, count int, a
 		return b, problem.New(problem.WaybillNoAllocator)
 	}
 	if actor == "" {
-		actor = "head-office"
+		actor = downlink.DefaultActor
 	}
-	prefix, country := s.opt.WaybillPrefix, s.opt.WaybillCountry
+	prefix, country := s.opt.Prefix, s.opt.Country
 	_, err := s.opt.Alloc.PublishDownAlloc(ctx, outlet, lifecycle.WaybillBlockAllocated, outlet, actor, store.SerialAlloc{
 		Counter: "waybill:" + prefix + country, Count: uint64(count), Max: maxSerial, Once: once,
 		Fill: func(e *syncproto.Event, first, last uint64) error {
-			b = lifecycle.WaybillBlockV1{Prefix: prefix, First: uint32(first), Last: uint32(last), Country: country, At: s.nowMs()}
+			b = lifecycle.WaybillBlockV1{Prefix: prefix, First: uint32(first), Last: uint32(last), Country: country, At: s.opt.Now().UnixMilli()}
 			if err := lifecycle.CheckBlock(b); err != nil {
 				return err
 			}
@@ -72,16 +126,16 @@ func (s *Service) AllocateBlock(ctx context.Context, outlet string, count int, a
 	return b, nil
 }
 
-// Waybills folds an outlet's blocks and the numbers it issued.
-func (s *Service) Waybills(ctx context.Context, outlet string) (WaybillsView, error) {
+// Stock folds an outlet's blocks and the numbers it issued.
+func (s *Service) Stock(ctx context.Context, outlet string) (StockView, error) {
 	if _, err := s.opt.Store.Outlet(ctx, outlet); errors.Is(err, store.ErrNotFound) {
-		return WaybillsView{}, problem.Wrap(err, problem.OutletNotFound, "outlet", outlet)
+		return StockView{}, problem.Wrap(err, problem.OutletNotFound, "outlet", outlet)
 	} else if err != nil {
-		return WaybillsView{}, err
+		return StockView{}, err
 	}
 	all, err := s.opt.Store.SubjectEvents(ctx, outlet)
 	if err != nil {
-		return WaybillsView{}, err
+		return StockView{}, err
 	}
 	evs := all[:0]
 	for _, e := range all {
@@ -90,7 +144,7 @@ func (s *Service) Waybills(ctx context.Context, outlet string) (WaybillsView, er
 		}
 	}
 	st := lifecycle.FoldWaybills(outlet, evs)
-	return WaybillsView{WaybillStock: st, RefillDue: st.RefillDue(lifecycle.DefaultRefill)}, nil
+	return StockView{WaybillStock: st, RefillDue: st.RefillDue(lifecycle.DefaultRefill)}, nil
 }
 
 // OnBatch answers the block requests in an outlet's committed events: one
@@ -102,7 +156,7 @@ func (s *Service) OnBatch(ctx context.Context, outlet string, evs []syncproto.Ev
 			continue
 		}
 		var r lifecycle.WaybillBlockRequestV1
-		if !decodeInto(e.Payload, &r) {
+		if !downlink.Decode(e.Payload, &r) {
 			continue
 		}
 		if err := r.Check(); err != nil {
@@ -111,9 +165,9 @@ func (s *Service) OnBatch(ctx context.Context, outlet string, evs []syncproto.Ev
 		}
 		count := r.Count
 		if count == 0 {
-			count = s.opt.WaybillBlock
+			count = s.opt.Block
 		}
-		_, err := s.AllocateBlock(ctx, outlet, count, "head-office", "waybill-request:"+outlet+":"+e.ID)
+		_, err := s.AllocateBlock(ctx, outlet, count, downlink.DefaultActor, "waybill-request:"+outlet+":"+e.ID)
 		if err != nil && !errors.Is(err, store.ErrExists) {
 			s.opt.Log.Error("waybill block request not answered", "outlet", outlet, "event", e.ID, "err", err)
 		}
