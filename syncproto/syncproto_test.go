@@ -212,7 +212,7 @@ func contractDirs(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(dirs) < 6 {
+	if len(dirs) < 7 {
 		t.Fatalf("found only %v below syncproto", dirs)
 	}
 	return dirs

@@ -19,13 +19,13 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
@@ -45,8 +45,8 @@ type Projector interface {
 
 // Options configure Open.
 type Options struct {
-	// Now is the physical clock for HLC stamps; time.Now if nil.
-	Now        func() time.Time
+	// Clock is the physical clock for HLC stamps; clock.System if nil.
+	Clock      clock.Clock
 	Projectors []Projector
 	Logger     *slog.Logger
 }
@@ -115,7 +115,7 @@ func Open(f *datafile.File, o Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.clock = hlc.New(o.Now, floor)
+	l.clock = hlc.New(o.Clock, floor)
 	go l.committer()
 	return l, nil
 }

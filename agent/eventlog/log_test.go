@@ -17,6 +17,7 @@ import (
 
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -251,10 +252,10 @@ func TestApplyDown(t *testing.T) {
 func TestHLCFloorAcrossRestartWithClockSetBack(t *testing.T) {
 	dir := t.TempDir()
 	now := time.Now()
-	l := openT(t, dir, Options{Now: func() time.Time { return now.Add(6 * time.Hour) }})
+	l := openT(t, dir, Options{Clock: clock.NewManual(now.Add(6 * time.Hour))})
 	a, _ := l.Append(context.Background(), scanDraft("A"))
 	l.close()
-	l2 := openT(t, dir, Options{Now: func() time.Time { return now.Add(-6 * time.Hour) }})
+	l2 := openT(t, dir, Options{Clock: clock.NewManual(now.Add(-6 * time.Hour))})
 	b, _ := l2.Append(context.Background(), scanDraft("B"))
 	if b.HLC <= a.HLC {
 		t.Fatalf("HLC went back after the clock was set back: %v then %v", a.HLC, b.HLC)

@@ -23,6 +23,7 @@ import (
 	"github.com/yizhan/yizhan/agent/syncclient"
 	"github.com/yizhan/yizhan/agent/ui"
 	"github.com/yizhan/yizhan/agent/workflow"
+	"github.com/yizhan/yizhan/syncproto/clock"
 )
 
 // Config of one agent.
@@ -44,7 +45,7 @@ type Config struct {
 	// and their routes say why.
 	Keys *pii.Keys
 	// Workflow tuning: holding period, SLA, notifier; Keys, Labels and
-	// HubNow are filled in here.
+	// HubClock are filled in here.
 	Workflow workflow.Config
 	// NotifyWebhook, if set, receives recipient notifications as JSON.
 	NotifyWebhook string
@@ -74,17 +75,16 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	now := time.Now
+	pc := clock.System // the PC's clock, as the event log and the sync client read it
 	if cfg.ClockOffset != 0 {
-		off := cfg.ClockOffset
-		now = func() time.Time { return time.Now().Add(off) }
-		logger.Warn("agent clock shifted", "offset", off)
+		pc = clock.Offset(clock.System, cfg.ClockOffset)
+		logger.Warn("agent clock shifted", "offset", cfg.ClockOffset)
 	}
 	file, err := datafile.Open(cfg.DataDir, datafile.Options{Outlet: cfg.Outlet})
 	if err != nil {
 		return nil, err
 	}
-	events, err := eventlog.Open(file, eventlog.Options{Now: now, Logger: logger,
+	events, err := eventlog.Open(file, eventlog.Options{Clock: pc, Logger: logger,
 		Projectors: []eventlog.Projector{workflow.Projector()}})
 	if err != nil {
 		file.Close()
@@ -100,7 +100,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		return nil, err
 	}
 	sc := cfg.Sync
-	sc.Broker, sc.Outlet, sc.Secret, sc.Events, sc.Logger, sc.Now = cfg.Broker, cfg.Outlet, cfg.Secret, events, logger, now
+	sc.Broker, sc.Outlet, sc.Secret, sc.Events, sc.Logger, sc.Clock = cfg.Broker, cfg.Outlet, cfg.Secret, events, logger, pc
 	sc.DownAppliers = append(sc.DownAppliers, workflow.Projector())
 	client, err := syncclient.New(sc)
 	if err != nil {
@@ -132,7 +132,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		Sessions: staff.NewSessions(people, staff.WithLogger(logger)), UI: ui.Handler()}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow
-		wc.Keys, wc.Labels, wc.Scales, wc.HubNow, wc.Logger = cfg.Keys, a.Devices, a.Devices, client.HubNow, logger
+		wc.Keys, wc.Labels, wc.Scales, wc.HubClock, wc.Logger = cfg.Keys, a.Devices, a.Devices, clock.Func(client.HubNow), logger
 		if cfg.NotifyWebhook != "" {
 			wc.Notifier = workflow.WebhookNotifier{URL: cfg.NotifyWebhook}
 		}

@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
-func newSessions(t *testing.T, opts ...Option) (*Sessions, *Store, *clock) {
+func newSessions(t *testing.T, opts ...Option) (*Sessions, *Store, *clock.Manual) {
 	t.Helper()
 	c := newClock()
 	s, _ := newStore(t, c)
@@ -23,7 +24,7 @@ func newSessions(t *testing.T, opts ...Option) (*Sessions, *Store, *clock) {
 			t.Fatal(err)
 		}
 	}
-	return NewSessions(s, append([]Option{WithClock(c.Now)}, opts...)...), s, c
+	return NewSessions(s, append([]Option{WithClock(c)}, opts...)...), s, c
 }
 
 func TestSessionLoginLookupLogout(t *testing.T) {

@@ -44,6 +44,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/agent/datafile"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -169,8 +170,8 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// WithClock replaces time.Now, for tests that step time.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+// WithClock sets the clock (the system clock by default), for tests that step time.
+func WithClock(clk clock.Clock) Option { return func(c *config) { c.now = clk.Now } }
 
 // WithIterations sets the PBKDF2 count for PINs added from now on (at least
 // MinIterations). PINs already stored keep the count they were made with.

@@ -12,27 +12,10 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/agent/datafile"
+	"github.com/yizhan/yizhan/syncproto/clock"
 )
 
-// clock is a stepping test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock.Manual { return clock.NewManual(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)) }
 
 // openDB opens the agent's data file in dir, as the staff command does.
 func openDB(t *testing.T, dir string) *datafile.File {
@@ -46,10 +29,10 @@ func openDB(t *testing.T, dir string) *datafile.File {
 }
 
 // newStore opens a store in a fresh file with cheap hashing.
-func newStore(t *testing.T, c *clock) (*Store, *datafile.File) {
+func newStore(t *testing.T, c *clock.Manual) (*Store, *datafile.File) {
 	t.Helper()
 	db := openDB(t, t.TempDir())
-	s, err := Open(db, WithClock(c.Now), WithIterations(MinIterations))
+	s, err := Open(db, WithClock(c), WithIterations(MinIterations))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +209,7 @@ func TestLockout(t *testing.T) {
 	}
 
 	// The lock survives a restart.
-	s2, err := Open(db, WithClock(c.Now), WithIterations(MinIterations))
+	s2, err := Open(db, WithClock(c), WithIterations(MinIterations))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 )
 
 // Config for a Client. Zero values take the defaults noted.
@@ -41,7 +42,8 @@ type Config struct {
 	BackoffMax  time.Duration // reconnect delay cap; 2 min
 	// DownAppliers fold downlink events into local state.
 	DownAppliers []eventlog.DownApplier
-	Now          func() time.Time
+	// Clock is the outlet PC's clock; clock.System if nil.
+	Clock clock.Clock
 }
 
 // DefaultAckTimeout is how long the client waits for the hub to
@@ -110,8 +112,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.BatchEvents > syncproto.MaxEventsPerBatch {
 		cfg.BatchEvents = syncproto.MaxEventsPerBatch
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -137,12 +139,12 @@ func (c *Client) Status() Status {
 func (c *Client) HubNow() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.cfg.Now().Add(c.offset)
+	return c.cfg.Clock.Now().Add(c.offset)
 }
 
 func (c *Client) setErr(err error) {
 	c.mu.Lock()
-	c.st.LastError, c.st.LastErrorAt = err.Error(), c.cfg.Now()
+	c.st.LastError, c.st.LastErrorAt = err.Error(), c.cfg.Clock.Now()
 	c.mu.Unlock()
 }
 
@@ -177,7 +179,7 @@ func (c *Client) Run(ctx context.Context) error {
 			c.logger.Warn("sync connection down; will retry", "err", err, "retry_in", wait.Round(time.Millisecond))
 		}
 		c.mu.Lock()
-		c.st.NextRetry = c.cfg.Now().Add(wait)
+		c.st.NextRetry = c.cfg.Clock.Now().Add(wait)
 		c.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
@@ -221,7 +223,7 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 	if err := tok.Error(); err != nil {
 		return 0, fmt.Errorf("connect to %s as outlet %s: %w (check the broker address and this outlet's secret)", c.cfg.Broker, c.cfg.Outlet, err)
 	}
-	start := c.cfg.Now()
+	start := c.cfg.Clock.Now()
 	defer cl.Disconnect(250)
 	c.mu.Lock()
 	c.st.Connected, c.st.Since, c.st.NextRetry = true, start, time.Time{}
@@ -236,11 +238,11 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 	subs := map[string]byte{syncproto.OutletDownTree(c.cfg.Outlet): 1, syncproto.BroadcastPoke: 1}
 	stok := cl.SubscribeMultiple(subs, c.onMessage)
 	if !stok.WaitTimeout(15*time.Second) || stok.Error() != nil {
-		return c.cfg.Now().Sub(start), fmt.Errorf("subscribe to downlink: %v", stok.Error())
+		return c.cfg.Clock.Now().Sub(start), fmt.Errorf("subscribe to downlink: %v", stok.Error())
 	}
 	c.pull(cl)
 	err := c.pump(ctx, cl, lost)
-	return c.cfg.Now().Sub(start), err
+	return c.cfg.Clock.Now().Sub(start), err
 }
 
 // pump sends batches within the window and applies acks and downlink until
@@ -248,7 +250,7 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) error {
 	events := c.cfg.Events
 	sent := events.Counters().AckedSeq // resend everything not acknowledged
-	lastAcked, lastProgress := sent, c.cfg.Now()
+	lastAcked, lastProgress := sent, c.cfg.Clock.Now()
 	window := uint64(c.cfg.Window * c.cfg.BatchEvents)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -259,15 +261,15 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 		}
 		cnt := events.Counters()
 		if cnt.AckedSeq != lastAcked {
-			lastAcked, lastProgress = cnt.AckedSeq, c.cfg.Now()
+			lastAcked, lastProgress = cnt.AckedSeq, c.cfg.Clock.Now()
 		}
 		if cnt.AckedSeq > sent {
 			sent = cnt.AckedSeq
 		}
-		if sent > cnt.AckedSeq && c.cfg.Now().Sub(lastProgress) > c.cfg.AckTimeout {
+		if sent > cnt.AckedSeq && c.cfg.Clock.Now().Sub(lastProgress) > c.cfg.AckTimeout {
 			c.logger.Warn("no acknowledgement from the hub; resending from the cursor", "acked", cnt.AckedSeq, "sent", sent)
 			c.resends.Add(1)
-			sent, lastProgress = cnt.AckedSeq, c.cfg.Now()
+			sent, lastProgress = cnt.AckedSeq, c.cfg.Clock.Now()
 		}
 		for sent < cnt.LastSeq && sent-cnt.AckedSeq < window {
 			raws, err := events.ReadRaw(sent+1, c.cfg.BatchEvents, c.cfg.BatchBytes)
@@ -279,7 +281,7 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 				return fmt.Errorf("encode batch at %d: %w", sent+1, err)
 			}
 			if sent == cnt.AckedSeq {
-				lastProgress = c.cfg.Now() // the ack clock starts with the first batch in flight
+				lastProgress = c.cfg.Clock.Now() // the ack clock starts with the first batch in flight
 			}
 			cl.Publish(syncproto.UplinkTopic(c.cfg.Outlet), 1, false, frame)
 			c.batches.Add(1)
@@ -333,7 +335,7 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 		c.pendRej = append(c.pendRej, a.Rejected...)
 		c.pendMu.Unlock()
 		c.mu.Lock()
-		c.st.LastAck = c.cfg.Now()
+		c.st.LastAck = c.cfg.Clock.Now()
 		c.mu.Unlock()
 	case syncproto.DownTopic(c.cfg.Outlet):
 		var d syncproto.Down
@@ -370,7 +372,7 @@ func (c *Client) observeHub(hubMillis int64, a syncproto.Ack) {
 	if hubMillis <= 0 {
 		return
 	}
-	off := time.UnixMilli(hubMillis).Sub(c.cfg.Now()).Round(time.Millisecond)
+	off := time.UnixMilli(hubMillis).Sub(c.cfg.Clock.Now()).Round(time.Millisecond)
 	c.mu.Lock()
 	first := !c.known
 	c.offset, c.known = off, true

@@ -198,7 +198,7 @@ func (s *Service) NewComplaint(ctx context.Context, a Actor, r ComplaintReq) (Co
 }
 
 func (s *Service) view(c lifecycle.Complaint) ComplaintView {
-	return ComplaintView{Complaint: c, Deadlines: c.Deadlines(s.cfg.SLA, s.cfg.HubNow()), Allowed: c.Allowed(s.events.Outlet())}
+	return ComplaintView{Complaint: c, Deadlines: c.Deadlines(s.cfg.SLA, s.cfg.HubClock.Now()), Allowed: c.Allowed(s.events.Outlet())}
 }
 
 // Complaint returns a complaint with its deadlines.
@@ -262,7 +262,7 @@ func (s *Service) ReplyTemplates(category, text string) ([]lifecycle.Template, e
 
 // Notices lists notices, newest first; active only if activeOnly.
 func (s *Service) Notices(activeOnly bool) ([]lifecycle.Notice, error) {
-	now := s.cfg.HubNow()
+	now := s.cfg.HubClock.Now()
 	return list(s, lifecycle.KindNotice, 200, func(n *lifecycle.Notice) bool {
 		return n.Published && (!activeOnly || n.Active(now))
 	})

@@ -63,7 +63,7 @@ func (s *Service) Dispatch(ctx context.Context, a Actor, r DispatchReq) (lifecyc
 }
 
 // day is the outlet's business day in hub-corrected local time.
-func (s *Service) day() string { return s.cfg.HubNow().Local().Format("2006-01-02") }
+func (s *Service) day() string { return s.cfg.HubClock.Now().Local().Format("2006-01-02") }
 
 // Batch returns a dispatch batch and what became of its parcels.
 func (s *Service) Batch(id string) (lifecycle.DispatchBatch, error) {
@@ -83,7 +83,7 @@ func (s *Service) Batches(n int) ([]lifecycle.DispatchBatch, error) {
 // OpenAtDayEnd lists the parcels of today's batches that are neither
 // delivered nor returned, once the day's end has passed.
 func (s *Service) OpenAtDayEnd() ([]string, error) {
-	now := s.cfg.HubNow().Local()
+	now := s.cfg.HubClock.Now().Local()
 	y, m, d := now.Date()
 	end := time.Date(y, m, d, 0, 0, 0, 0, now.Location()).Add(DayEnd)
 	bs, err := openStates[lifecycle.DispatchBatch](s, lifecycle.KindDispatch)

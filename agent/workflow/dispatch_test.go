@@ -68,11 +68,11 @@ func TestDispatchDeliverReturn(t *testing.T) {
 		t.Fatal(err)
 	}
 	open, _ := f.svc.OpenAtDayEnd()
-	now := f.clk.now().Local()
+	now := f.clk.Now().Local()
 	if now.Sub(time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())) < DayEnd && len(open) != 0 {
 		t.Fatalf("flagged before the day ended: %v", open)
 	}
-	f.clk.add(24 * time.Hour)
+	f.clk.Advance(24 * time.Hour)
 	open, _ = f.svc.OpenAtDayEnd()
 	if len(open) != 2 || len(b2.Open) != 2 {
 		t.Fatalf("open at day end: %v", open)

@@ -12,7 +12,7 @@ import (
 
 func publishManifest(t *testing.T, f *fixture, seq uint64, id string, waybills ...string) {
 	t.Helper()
-	ev := hubEvent(t, seq, lifecycle.ManifestPublished, id, lifecycle.ManifestV1{Waybills: waybills, Courier: "K-07", At: f.clk.now().UnixMilli()})
+	ev := hubEvent(t, seq, lifecycle.ManifestPublished, id, lifecycle.ManifestV1{Waybills: waybills, Courier: "K-07", At: f.clk.Now().UnixMilli()})
 	if _, err := f.events.ApplyDown(&syncproto.Down{From: seq - 1, Through: seq, Events: []syncproto.Event{ev}}, Projector()); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestHandoverClosedBeforeCrashIsFinished(t *testing.T) {
 	h, _ := f.svc.OpenHandover(ctx, f.clerk, "K-07", []string{"m1"})
 	f.svc.HandoverScan(ctx, f.clerk, h.ID, "SF1000000000001")
 	// The close event alone, as if the process died right after it.
-	closed := lifecycle.HandoverClosedV1{Courier: lifecycle.Signature{Signer: "K-07", Confirmation: "ok"}, Clerk: lifecycle.Signature{Signer: "c01", Confirmation: "ok"}, At: f.clk.now().UnixMilli()}
+	closed := lifecycle.HandoverClosedV1{Courier: lifecycle.Signature{Signer: "K-07", Confirmation: "ok"}, Clerk: lifecycle.Signature{Signer: "c01", Confirmation: "ok"}, At: f.clk.Now().UnixMilli()}
 	if _, err := f.svc.append(ctx, f.clerk, lifecycle.HandoverClosed, h.ID, closed); err != nil {
 		t.Fatal(err)
 	}

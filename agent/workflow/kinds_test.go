@@ -88,7 +88,7 @@ func TestOpenIndexIsPending(t *testing.T) {
 	}
 	// Record the close the way a crash right after it leaves it: the
 	// session is closed and its exception not raised yet.
-	c := lifecycle.HandoverClosedV1{Courier: lifecycle.Signature{Signer: "K-07", Confirmation: "ok"}, Clerk: lifecycle.Signature{Signer: "c01", Confirmation: "ok"}, At: f.clk.now().UnixMilli()}
+	c := lifecycle.HandoverClosedV1{Courier: lifecycle.Signature{Signer: "K-07", Confirmation: "ok"}, Clerk: lifecycle.Signature{Signer: "c01", Confirmation: "ok"}, At: f.clk.Now().UnixMilli()}
 	if _, err := f.svc.append(ctx, f.clerk, lifecycle.HandoverClosed, h.ID, c); err != nil {
 		t.Fatal(err)
 	}

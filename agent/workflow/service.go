@@ -28,6 +28,7 @@ import (
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -54,7 +55,7 @@ type Config struct {
 	Notifier     Notifier      // default: log only
 	Labels       Labels        // nil: nothing printed
 	Scales       Weigher       // counter scales; nil: weights typed in
-	HubNow       func() time.Time
+	HubClock     clock.Clock   // head office's time as the outlet knows it; default clock.System
 	Logger       *slog.Logger
 }
 
@@ -85,8 +86,8 @@ func New(f *datafile.File, events *eventlog.Log, cfg Config) (*Service, error) {
 	if cfg.RemindBefore <= 0 {
 		cfg.RemindBefore = 24 * time.Hour
 	}
-	if cfg.HubNow == nil {
-		cfg.HubNow = time.Now
+	if cfg.HubClock == nil {
+		cfg.HubClock = clock.System
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -97,7 +98,7 @@ func New(f *datafile.File, events *eventlog.Log, cfg Config) (*Service, error) {
 	return &Service{Reader: NewReader(f), events: events, cfg: cfg, logger: cfg.Logger}, nil
 }
 
-func (s *Service) now() int64 { return s.cfg.HubNow().UnixMilli() }
+func (s *Service) now() int64 { return s.cfg.HubClock.Now().UnixMilli() }
 
 func (s *Service) append(ctx context.Context, a Actor, typ, subject string, payload any) (syncproto.Event, error) {
 	raw, err := json.Marshal(payload)

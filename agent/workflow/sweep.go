@@ -16,7 +16,7 @@ var system = Actor{ID: "system"}
 // flow, suspected-loss flags past the GB/T 27917 limits, and escalations of
 // complaints whose SLA is breached. It reports how many events it recorded.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
-	now := s.cfg.HubNow()
+	now := s.cfg.HubClock.Now()
 	n := s.sweepHandovers(ctx)
 	parcels, err := openStates[lifecycle.Parcel](s, lifecycle.KindParcel)
 	if err != nil {

@@ -16,20 +16,13 @@ import (
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 const sig = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100"><path d="M10 10 L50 60 L90 20"/></svg>`
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 type labels struct {
 	mu              sync.Mutex
@@ -55,7 +48,7 @@ type fixture struct {
 	events *eventlog.Log
 	file   *datafile.File
 	dir    string
-	clk    *clock
+	clk    *clock.Manual
 	lbl    *labels
 	clerk  Actor
 	boss   Actor
@@ -68,20 +61,20 @@ func newFixture(t *testing.T, pcSkew time.Duration) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC)}
+	clk := clock.NewManual(time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC))
 	// The PC clock is off by pcSkew; the hub-corrected clock is right.
 	file, err := datafile.Open(dir, datafile.Options{Outlet: "SH-001"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	l, err := eventlog.Open(file, eventlog.Options{Projectors: []eventlog.Projector{Projector()},
-		Now: func() time.Time { return clk.now().Add(pcSkew) }})
+		Clock: clock.Offset(clk, pcSkew)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close(); file.Close() })
 	lbl := &labels{}
-	svc, err := New(file, l, Config{Keys: keys, HubNow: clk.now, Labels: lbl})
+	svc, err := New(file, l, Config{Keys: keys, HubClock: clk, Labels: lbl})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +250,7 @@ func TestExceptionLifecycle(t *testing.T) {
 	}
 	// Head office decides while the outlet looks on: it arrives by downlink.
 	yes := true
-	hubEv := hubEvent(t, 1, lifecycle.ExceptionStep, x.ID, lifecycle.ExceptionStepV1{Step: "decide_claim", Approved: &yes, AmountCents: 12000, At: f.clk.now().UnixMilli()})
+	hubEv := hubEvent(t, 1, lifecycle.ExceptionStep, x.ID, lifecycle.ExceptionStepV1{Step: "decide_claim", Approved: &yes, AmountCents: 12000, At: f.clk.Now().UnixMilli()})
 	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 1, Events: []syncproto.Event{hubEv}}, Projector()); err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +276,7 @@ func TestComplaintSLAWithSkewedPCClock(t *testing.T) {
 		t.Run(skew.String(), func(t *testing.T) {
 			f := newFixture(t, skew)
 			ctx := context.Background()
-			received := f.clk.now()
+			received := f.clk.Now()
 			v, job, err := f.svc.NewComplaint(ctx, f.clerk, ComplaintReq{Channel: "counter", Type: "complaint", Category: "delay", Severity: "major", Phone: "13812345678", Text: "三天没到"})
 			if err != nil || job == 0 {
 				t.Fatalf("new complaint: %v job %d", err, job)
@@ -291,11 +284,11 @@ func TestComplaintSLAWithSkewedPCClock(t *testing.T) {
 			if !v.FirstReplyBy.Equal(received.Add(24*time.Hour)) || v.FirstReplyRemaining != 24*3600 || !strings.HasPrefix(v.Ticket, "T261111-SH-001-") {
 				t.Fatalf("deadlines: %+v", v)
 			}
-			f.clk.add(23 * time.Hour)
+			f.clk.Advance(23 * time.Hour)
 			if n, _ := f.svc.Sweep(ctx); n != 0 {
 				t.Fatalf("escalated %d before the deadline", n)
 			}
-			f.clk.add(2 * time.Hour)
+			f.clk.Advance(2 * time.Hour)
 			if n, _ := f.svc.Sweep(ctx); n != 1 {
 				t.Fatalf("sweep after breach recorded %d events", n)
 			}
@@ -326,11 +319,11 @@ func TestOverdueAndReminder(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	p, _, _ := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000003", Phone: "13700001234", Shelf: "2", Layer: "1"})
-	f.clk.add(6*24*time.Hour + time.Hour)
+	f.clk.Advance(6*24*time.Hour + time.Hour)
 	if n, _ := f.svc.Sweep(ctx); n != 1 {
 		t.Fatalf("reminder sweep: %d", n)
 	}
-	f.clk.add(24 * time.Hour)
+	f.clk.Advance(24 * time.Hour)
 	f.svc.Sweep(ctx)
 	p, _ = f.svc.Parcel(p.Waybill)
 	if p.State != lifecycle.ParcelStateOverdue || p.Notified != 2 {
@@ -349,7 +342,7 @@ func TestOverdueAndReminder(t *testing.T) {
 
 func TestNoticesAndTemplatesFromHub(t *testing.T) {
 	f := newFixture(t, 0)
-	now := f.clk.now()
+	now := f.clk.Now()
 	evs := []syncproto.Event{
 		hubEvent(t, 1, lifecycle.NoticePublished, "n1", lifecycle.NoticePublishedV1{Title: "台风停运", Text: "暂停派送", Severity: "critical", ValidFrom: now.Add(-time.Hour).UnixMilli(), ValidTo: now.Add(48 * time.Hour).UnixMilli()}),
 		hubEvent(t, 2, lifecycle.TemplatePublished, "t1", lifecycle.TemplateV1{Title: "延误致歉", Text: "非常抱歉……", Category: "delay", Keywords: []string{"慢"}}),

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yizhan/yizhan/syncproto/clock"
 )
 
 var aimCases = []struct {
@@ -343,12 +345,8 @@ func FuzzValidate(f *testing.F) {
 	})
 }
 
-type stepClock struct{ t time.Time }
-
-func (c *stepClock) Now() time.Time { return c.t }
-
 func TestDebouncer(t *testing.T) {
-	clk := &stepClock{t: time.Unix(1000, 0)}
+	clk := clock.NewManual(time.Unix(1000, 0))
 	d := NewDebouncer(2*time.Second, clk)
 	steps := []struct {
 		advance       time.Duration
@@ -364,7 +362,7 @@ func TestDebouncer(t *testing.T) {
 		{-time.Hour, "s1", "A", false},             // clock set back: never drop
 	}
 	for i, s := range steps {
-		clk.t = clk.t.Add(s.advance)
+		clk.Advance(s.advance)
 		if got := d.Duplicate(s.scanner, s.code); got != s.dup {
 			t.Fatalf("step %d (%s %s): Duplicate = %v, want %v", i, s.scanner, s.code, got, s.dup)
 		}

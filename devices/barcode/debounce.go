@@ -3,14 +3,9 @@ package barcode
 import (
 	"sync"
 	"time"
+
+	"github.com/yizhan/yizhan/syncproto/clock"
 )
-
-// Clock is the time source a Debouncer needs; tests pass a stepping clock.
-type Clock interface{ Now() time.Time }
-
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
 
 // Debouncer drops the same code read again by the same scanner within a
 // window. The window slides: a scanner in continuous mode that keeps
@@ -18,7 +13,7 @@ func (realClock) Now() time.Time { return time.Now() }
 // been out of sight for a whole window. It is safe for concurrent use.
 type Debouncer struct {
 	window time.Duration
-	clock  Clock
+	clock  clock.Clock
 
 	mu    sync.Mutex
 	last  map[debounceKey]time.Time
@@ -27,12 +22,12 @@ type Debouncer struct {
 
 type debounceKey struct{ scanner, text string }
 
-// NewDebouncer returns a Debouncer; a nil clock means the system clock.
-func NewDebouncer(window time.Duration, clock Clock) *Debouncer {
-	if clock == nil {
-		clock = realClock{}
+// NewDebouncer returns a Debouncer; a nil clk means clock.System.
+func NewDebouncer(window time.Duration, clk clock.Clock) *Debouncer {
+	if clk == nil {
+		clk = clock.System
 	}
-	return &Debouncer{window: window, clock: clock, last: map[debounceKey]time.Time{}}
+	return &Debouncer{window: window, clock: clk, last: map[debounceKey]time.Time{}}
 }
 
 // Duplicate records a read and reports whether it repeats one from the same

@@ -60,6 +60,7 @@ import (
 
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/printer"
+	"github.com/yizhan/yizhan/syncproto/clock"
 )
 
 // Buckets are the spool's jobs/ and data/ buckets, reached in transactions
@@ -117,7 +118,7 @@ type Options struct {
 	IdlePoll     time.Duration // status poll of a printer with no jobs; default 30 s
 	SendTimeout  time.Duration // one job's send and receipt; default 60 s
 	// Clock, NewTimer and NewBackOff make retries testable without waiting.
-	Clock      backoff.Clock
+	Clock      clock.Clock
 	NewTimer   func() backoff.Timer
 	NewBackOff func() backoff.BackOff // default exponential 500 ms doubling to 30 s, never giving up
 }
@@ -153,10 +154,6 @@ type PrinterStatus struct {
 	NeedsConfirmation int            `json:"needs_confirmation"`
 	NextTry           time.Time      `json:"next_try,omitzero"` // when a held printer is asked again
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
 
 type realTimer struct{ t *time.Timer }
 
@@ -198,7 +195,7 @@ func Open(db Buckets, printers map[string]Printer, o Options) (*Spool, error) {
 		o.SendTimeout = 60 * time.Second
 	}
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = clock.System
 	}
 	if o.NewTimer == nil {
 		o.NewTimer = func() backoff.Timer { return &realTimer{} }

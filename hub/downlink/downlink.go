@@ -27,6 +27,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
@@ -55,8 +56,8 @@ type Publisher interface {
 type Options struct {
 	Store Store
 	Down  Publisher
-	// Now is head office's wall clock; time.Now if nil.
-	Now func() time.Time
+	// Clock is head office's wall clock; clock.System if nil.
+	Clock clock.Clock
 }
 
 // Sender reads entities' events and publishes head office's steps.
@@ -70,8 +71,8 @@ func New(opt Options) (*Sender, error) {
 	if opt.Store == nil || opt.Down == nil {
 		return nil, errors.New("downlink: Store and Down are required")
 	}
-	if opt.Now == nil {
-		opt.Now = time.Now
+	if opt.Clock == nil {
+		opt.Clock = clock.System
 	}
 	return &Sender{opt: opt}, nil
 }
@@ -85,10 +86,10 @@ func (s *Sender) Lock() { s.mu.Lock() }
 func (s *Sender) Unlock() { s.mu.Unlock() }
 
 // Now is head office's wall clock.
-func (s *Sender) Now() time.Time { return s.opt.Now() }
+func (s *Sender) Now() time.Time { return s.opt.Clock.Now() }
 
 // NowMs is Now in the Unix milliseconds payloads carry.
-func (s *Sender) NowMs() int64 { return s.opt.Now().UnixMilli() }
+func (s *Sender) NowMs() int64 { return s.opt.Clock.Now().UnixMilli() }
 
 // Events reads subject's events of kind (type prefix kind+".") in fold
 // order.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -61,7 +62,7 @@ func ev(origin string, seq uint64, wall int64, typ string) syncproto.Event {
 
 func newSender(t *testing.T, st Store, d Publisher) *Sender {
 	t.Helper()
-	s, err := New(Options{Store: st, Down: d, Now: func() time.Time { return time.UnixMilli(1_750_000_000_000) }})
+	s, err := New(Options{Store: st, Down: d, Clock: clock.NewManual(time.UnixMilli(1_750_000_000_000))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -47,8 +48,8 @@ type Options struct {
 	Log   *slog.Logger
 	// Registerer receives the hub's metrics; nil means none.
 	Registerer prometheus.Registerer
-	// Now is the wall clock; time.Now if nil.
-	Now func() time.Time
+	// Clock is the wall clock; clock.System if nil.
+	Clock clock.Clock
 	// QueueLen bounds the work waiting for the writer; handlers block
 	// (and so slow the broker's delivery) when it is full. Default 1024.
 	QueueLen int
@@ -117,8 +118,8 @@ func New(opt Options) (*Hub, error) {
 	if opt.Store == nil || opt.Log == nil {
 		return nil, errors.New("ingest: Store and Log are required")
 	}
-	if opt.Now == nil {
-		opt.Now = time.Now
+	if opt.Clock == nil {
+		opt.Clock = clock.System
 	}
 	if opt.QueueLen <= 0 {
 		opt.QueueLen = 1024
@@ -140,7 +141,7 @@ func New(opt Options) (*Hub, error) {
 	}
 	h := &Hub{
 		opt: opt, st: opt.Store, log: opt.Log,
-		clock:   hlc.New(opt.Now, 0),
+		clock:   hlc.New(opt.Clock, 0),
 		queue:   make(chan *req, opt.QueueLen),
 		writerD: make(chan struct{}),
 		sem:     make(chan struct{}, opt.MaxHandlers),
@@ -321,7 +322,7 @@ func (h *Hub) handlePull(ctx context.Context, outlet string, payload []byte) []M
 	if evs == nil {
 		evs = []syncproto.Event{}
 	}
-	d := syncproto.Down{Target: outlet, From: p.Since, Through: through, Events: evs, More: more, HubTime: h.opt.Now().UnixMilli()}
+	d := syncproto.Down{Target: outlet, From: p.Since, Through: through, Events: evs, More: more, HubTime: h.opt.Clock.Now().UnixMilli()}
 	frame, err := syncproto.Encode(syncproto.KindDown, d, 1024)
 	if err != nil {
 		h.log.Error("encode downlink failed", "outlet", outlet, "since", p.Since, "err", err)
@@ -365,7 +366,7 @@ func (h *Hub) reject(ctx context.Context, outlet, leaf string, err error) *syncp
 }
 
 func (h *Hub) ack(outlet string, a syncproto.Ack) []Message {
-	a.HubTime = h.opt.Now().UnixMilli()
+	a.HubTime = h.opt.Clock.Now().UnixMilli()
 	frame, err := syncproto.Encode(syncproto.KindAck, a, 4096)
 	if err != nil {
 		h.log.Error("encode ack failed", "outlet", outlet, "err", err)
@@ -378,7 +379,7 @@ func (h *Hub) ack(outlet string, a syncproto.Ack) []Message {
 // further ahead of the hub's wall clock than MaxSkew: one PC set a day ahead
 // must not drag every later hub stamp with it.
 func (h *Hub) observe(top hlc.Timestamp) hlc.Timestamp {
-	limit := h.opt.Now().Add(h.opt.MaxSkew).UnixMilli()
+	limit := h.opt.Clock.Now().Add(h.opt.MaxSkew).UnixMilli()
 	if top == 0 || top.WallMillis() > limit {
 		return h.clock.Now()
 	}

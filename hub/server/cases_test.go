@@ -8,31 +8,21 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
-// stepClock is head office's clock in these tests: it moves only when told.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *stepClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-func startHubClock(t *testing.T, clk *stepClock, sweepEvery time.Duration) *Server {
+func startHubClock(t *testing.T, clk *clock.Manual, sweepEvery time.Duration) *Server {
 	t.Helper()
 	s, err := Start(context.Background(), Config{
 		DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Log: discard(),
-		Now: clk.Now, SweepEvery: sweepEvery,
+		Clock: clk, SweepEvery: sweepEvery,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -51,8 +41,8 @@ type fakeOutlet struct {
 	down  uint64 // downlink cursor
 }
 
-func newOutlet(id string, clk *stepClock) *fakeOutlet {
-	return &fakeOutlet{id: id, clock: hlc.New(clk.Now, 0)}
+func newOutlet(id string, clk *clock.Manual) *fakeOutlet {
+	return &fakeOutlet{id: id, clock: hlc.New(clk, 0)}
 }
 
 func (o *fakeOutlet) event(typ, subject string, payload any) syncproto.Event {
@@ -157,7 +147,7 @@ func sameJSON(t *testing.T, what string, got, want any) {
 // the claim through the API; the decision reaches the outlet's pull over
 // MQTT; both sides fold the same state.
 func TestExceptionDecidedByHeadOffice(t *testing.T) {
-	clk := &stepClock{t: time.Now().Truncate(time.Second)}
+	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	s := startHubClock(t, clk, time.Hour)
 	secA := addOutlet(t, s, "SH-001")
 	addOutlet(t, s, "SH-002")
@@ -187,7 +177,7 @@ func TestExceptionDecidedByHeadOffice(t *testing.T) {
 		t.Errorf("allowed %v, %d events", x.Allowed, len(x.Events))
 	}
 
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	code := api.do("POST", "/api/v1/exceptions/X1/steps", `{"step":"decide_claim","approved":true,"amount_cents":5000,"note":"photos ok","actor":"wang"}`, &x)
 	if code != 200 || x.State != lifecycle.ExceptionStateClaimDecided || !x.Claim.Approved || x.Claim.AmountCents != 5000 || x.Claim.DecidedBy != "wang" {
 		t.Fatalf("decide_claim: %d %+v", code, x)
@@ -249,7 +239,7 @@ func TestExceptionDecidedByHeadOffice(t *testing.T) {
 }
 
 // seedCases has SH-001 report an exception and a complaint.
-func seedCases(t *testing.T, s *Server, clk *stepClock) *fakeOutlet {
+func seedCases(t *testing.T, s *Server, clk *clock.Manual) *fakeOutlet {
 	o := newOutlet("SH-001", clk)
 	now := ms(clk.Now())
 	o.event(lifecycle.ExceptionReported, "X1", lifecycle.ExceptionReportedV1{Waybill: "SF100", Kind: "delayed", Owner: "li", SameCity: true, At: now})
@@ -262,7 +252,7 @@ func seedCases(t *testing.T, s *Server, clk *stepClock) *fakeOutlet {
 }
 
 func TestCaseRoutes(t *testing.T) {
-	clk := &stepClock{t: time.Now().Truncate(time.Second)}
+	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	s := startHubClock(t, clk, time.Hour)
 	addOutlet(t, s, "SH-001")
 	seedCases(t, s, clk)
@@ -399,7 +389,7 @@ func wantConflict(state, step string) func(t *testing.T, m map[string]any) {
 // Notices to a scope list reach only those outlets; a notice to all reaches
 // every one; acknowledgements fold into the hub's view.
 func TestNoticeScope(t *testing.T) {
-	clk := &stepClock{t: time.Now().Truncate(time.Second)}
+	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	s := startHubClock(t, clk, time.Hour)
 	api := newAPI(t, s)
 	outlets := map[string]*fakeOutlet{}
@@ -502,7 +492,7 @@ func waitSweeps(t *testing.T, s *Server, n uint64) {
 // escalation from the head-office sweeper, none for a breach the outlet
 // escalated itself, and a delayed parcel past the loss limit one flag.
 func TestSweeperEscalatesOnce(t *testing.T) {
-	clk := &stepClock{t: time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC)}
+	clk := clock.NewManual(time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC))
 	s := startHubClock(t, clk, 5*time.Millisecond)
 	addOutlet(t, s, "SH-001")
 	o := seedCases(t, s, clk) // C1 received and X1 (delayed) reported now
@@ -542,7 +532,7 @@ func TestSweeperEscalatesOnce(t *testing.T) {
 			if tc.outlet != nil {
 				tc.outlet()
 			}
-			clk.Add(tc.advance)
+			clk.Advance(tc.advance)
 			// Two full sweeps start after the step: what is due is sent.
 			waitSweeps(t, s, 2)
 			if got := fmt.Sprint(reasons("C1")); got != tc.c1 {

@@ -33,6 +33,7 @@ import (
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -60,8 +61,9 @@ type Config struct {
 	// SweepEvery is how often the head-office timers run. Default
 	// config.DefaultSweepEvery.
 	SweepEvery time.Duration
-	// Now is head office's wall clock; time.Now if nil. Tests step it.
-	Now func() time.Time
+	// Clock is head office's wall clock; clock.System if nil. Tests step
+	// it.
+	Clock clock.Clock
 	// WaybillBlock is the size of a waybill block allocated on an outlet's
 	// request. Default lifecycle.DefaultWaybillBlock.
 	WaybillBlock int
@@ -127,8 +129,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if cfg.SweepEvery < 0 || cfg.SLA.FirstReply < 0 || cfg.SLA.Result < 0 {
 		return nil, &ConfigError{"--sweep-every, --sla-first-reply and --sla-result must be positive durations such as 1m or 24h"}
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System
 	}
 	path, err := StorePath(cfg.DataDir, cfg.StoreURL)
 	if err != nil {
@@ -165,7 +167,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Log: cfg.Log, Registerer: reg, Now: cfg.Now})
+	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Log: cfg.Log, Registerer: reg, Clock: cfg.Clock})
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +239,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 // newServices makes head office's action packages, sharing one
 // downlink.Sender so that their steps take turns.
 func newServices(cfg Config, st *sqlite.Store, hub *ingest.Hub) (svc api.Services, err error) {
-	down, err := downlink.New(downlink.Options{Store: st, Down: hub, Now: cfg.Now})
+	down, err := downlink.New(downlink.Options{Store: st, Down: hub, Clock: cfg.Clock})
 	if err != nil {
 		return svc, err
 	}
@@ -245,7 +247,7 @@ func newServices(cfg Config, st *sqlite.Store, hub *ingest.Hub) (svc api.Service
 		return svc, err
 	}
 	svc.Notices, svc.Catalog, svc.Manifests = notices.New(down), catalog.New(down), manifests.New(st, down)
-	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Log: cfg.Log.With("component", "waybills"), Now: cfg.Now, Block: cfg.WaybillBlock})
+	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Log: cfg.Log.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
 	return svc, err
 }
 

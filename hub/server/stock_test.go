@@ -12,6 +12,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/tariff"
@@ -36,7 +37,7 @@ type manifestJSON struct {
 // A manifest reaches only its outlet, an amendment replaces it there, and
 // head office lists it under that outlet.
 func TestManifestDownlink(t *testing.T) {
-	clk := &stepClock{t: time.Now().Truncate(time.Second)}
+	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	s := startHubClock(t, clk, time.Hour)
 	api := newAPI(t, s)
 	sh1, sh2 := newOutlet("SH-001", clk), newOutlet("SH-002", clk)
@@ -159,7 +160,7 @@ func TestManifestValidation(t *testing.T) {
 // Head office folds a handover from the outlet's real batches against the
 // manifest it sent: one parcel missing, one extra, a repeat scan.
 func TestHandoverFoldAtHub(t *testing.T) {
-	clk := &stepClock{t: time.Now().Truncate(time.Second)}
+	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	s := startHubClock(t, clk, time.Hour)
 	api := newAPI(t, s)
 	o := newOutlet("SH-001", clk)
@@ -333,7 +334,7 @@ func TestWaybillBlocks(t *testing.T) {
 	}
 
 	// SH-002 asks for more; sending the batch again asks nothing new.
-	clk := &stepClock{t: time.Now()}
+	clk := clock.NewManual(time.Now())
 	o := newOutlet("SH-002", clk)
 	o.pull(t, s)
 	o.event(lifecycle.WaybillBlockRequested, "SH-002", lifecycle.WaybillBlockRequestV1{Remaining: 3, At: ms(clk.Now())})
@@ -359,7 +360,7 @@ func TestWaybillBlocks(t *testing.T) {
 // Tariff and prohibited-items versions reach every outlet; the newest is in
 // force; a version is published once.
 func TestTariffAndProhibitedLists(t *testing.T) {
-	clk := &stepClock{t: time.Now().Truncate(time.Second)}
+	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	s := startHubClock(t, clk, time.Hour)
 	api := newAPI(t, s)
 	outlets := []*fakeOutlet{newOutlet("SH-001", clk), newOutlet("SH-002", clk), newOutlet("BJ-001", clk)}

@@ -12,11 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -33,8 +33,8 @@ type Options struct {
 	// Alloc hands out the blocks; without it allocation is refused.
 	Alloc Allocator
 	Log   *slog.Logger
-	// Now is head office's wall clock; time.Now if nil.
-	Now func() time.Time
+	// Clock is head office's wall clock; clock.System if nil.
+	Clock clock.Clock
 	// Block is the size of a block allocated on an outlet's request that
 	// names none. Default lifecycle.DefaultWaybillBlock.
 	Block int
@@ -50,8 +50,8 @@ func New(opt Options) (*Service, error) {
 	if opt.Store == nil || opt.Log == nil {
 		return nil, errors.New("waybills: Store and Log are required")
 	}
-	if opt.Now == nil {
-		opt.Now = time.Now
+	if opt.Clock == nil {
+		opt.Clock = clock.System
 	}
 	if opt.Block == 0 {
 		opt.Block = lifecycle.DefaultWaybillBlock
@@ -107,7 +107,7 @@ func (s *Service) AllocateBlock(ctx context.Context, outlet string, count int, a
 	_, err := s.opt.Alloc.PublishDownAlloc(ctx, outlet, lifecycle.WaybillBlockAllocated, outlet, actor, store.SerialAlloc{
 		Counter: "waybill:" + prefix + country, Count: uint64(count), Max: maxSerial, Once: once,
 		Fill: func(e *syncproto.Event, first, last uint64) error {
-			b = lifecycle.WaybillBlockV1{Prefix: prefix, First: uint32(first), Last: uint32(last), Country: country, At: s.opt.Now().UnixMilli()}
+			b = lifecycle.WaybillBlockV1{Prefix: prefix, First: uint32(first), Last: uint32(last), Country: country, At: s.opt.Clock.Now().UnixMilli()}
 			if err := lifecycle.CheckBlock(b); err != nil {
 				return err
 			}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/yizhan/yizhan/syncproto/clock"
 )
 
 // Timestamp packs wall milliseconds since the Unix epoch in the high 48 bits
@@ -42,18 +44,18 @@ func (t Timestamp) String() string {
 // Clock issues Timestamps. It is safe for concurrent use.
 type Clock struct {
 	mu   sync.Mutex
-	now  func() time.Time
+	wall clock.Clock
 	last Timestamp
 }
 
-// New returns a Clock reading physical time from now (time.Now if nil) that
-// never issues a stamp at or below floor, e.g. the last stamp persisted before
-// a restart.
-func New(now func() time.Time, floor Timestamp) *Clock {
-	if now == nil {
-		now = time.Now
+// New returns a Clock reading physical time from wall (clock.System if nil)
+// that never issues a stamp at or below floor, e.g. the last stamp persisted
+// before a restart.
+func New(wall clock.Clock, floor Timestamp) *Clock {
+	if wall == nil {
+		wall = clock.System
 	}
-	return &Clock{now: now, last: floor}
+	return &Clock{wall: wall, last: floor}
 }
 
 // Now issues a stamp for a local event, strictly greater than every stamp
@@ -61,7 +63,7 @@ func New(now func() time.Time, floor Timestamp) *Clock {
 func (c *Clock) Now() Timestamp {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.last = next(c.last, c.now().UnixMilli())
+	c.last = next(c.last, c.wall.Now().UnixMilli())
 	return c.last
 }
 
@@ -73,7 +75,7 @@ func (c *Clock) Observe(remote Timestamp) Timestamp {
 	if remote > c.last {
 		c.last = remote
 	}
-	c.last = next(c.last, c.now().UnixMilli())
+	c.last = next(c.last, c.wall.Now().UnixMilli())
 	return c.last
 }
 

@@ -1,18 +1,11 @@
 package hlc
 
 import (
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/yizhan/yizhan/syncproto/clock"
 )
-
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (s *stepClock) now() time.Time  { s.mu.Lock(); defer s.mu.Unlock(); return s.t }
-func (s *stepClock) set(t time.Time) { s.mu.Lock(); s.t = t; s.mu.Unlock() }
 
 func TestMonotonicWhenWallClockJumps(t *testing.T) {
 	base := time.Date(2026, 11, 11, 10, 0, 0, 0, time.UTC)
@@ -26,10 +19,10 @@ func TestMonotonicWhenWallClockJumps(t *testing.T) {
 		{"frozen", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sc := &stepClock{t: base}
-			c := New(sc.now, 0)
+			sc := clock.NewManual(base)
+			c := New(sc, 0)
 			prev := c.Now()
-			sc.set(base.Add(tc.jump))
+			sc.Set(base.Add(tc.jump))
 			for i := 0; i < 100000; i++ {
 				ts := c.Now()
 				if ts <= prev {
@@ -42,23 +35,23 @@ func TestMonotonicWhenWallClockJumps(t *testing.T) {
 }
 
 func TestFollowsWallClock(t *testing.T) {
-	sc := &stepClock{t: time.UnixMilli(1_700_000_000_000)}
-	c := New(sc.now, 0)
+	sc := clock.NewManual(time.UnixMilli(1_700_000_000_000))
+	c := New(sc, 0)
 	if got := c.Now(); got.WallMillis() != 1_700_000_000_000 || got.Logical() != 0 {
 		t.Fatalf("first stamp = %v", got)
 	}
 	if got := c.Now(); got.Logical() != 1 {
 		t.Fatalf("same-ms stamp should bump logical, got %v", got)
 	}
-	sc.set(time.UnixMilli(1_700_000_000_005))
+	sc.Set(time.UnixMilli(1_700_000_000_005))
 	if got := c.Now(); got.WallMillis() != 1_700_000_000_005 || got.Logical() != 0 {
 		t.Fatalf("stamp after clock moved = %v", got)
 	}
 }
 
 func TestObserveOrdersAfterRemote(t *testing.T) {
-	sc := &stepClock{t: time.UnixMilli(1_000)}
-	c := New(sc.now, 0)
+	sc := clock.NewManual(time.UnixMilli(1_000))
+	c := New(sc, 0)
 	remote := Make(9_000_000, 7) // a peer whose clock is far ahead
 	c.Observe(remote)
 	if got := c.Now(); got <= remote {
@@ -68,14 +61,14 @@ func TestObserveOrdersAfterRemote(t *testing.T) {
 
 func TestFloorSurvivesRestart(t *testing.T) {
 	floor := Make(5_000_000, 3)
-	c := New(func() time.Time { return time.UnixMilli(1) }, floor)
+	c := New(clock.NewManual(time.UnixMilli(1)), floor)
 	if got := c.Now(); got <= floor {
 		t.Fatalf("stamp %v not above persisted floor %v", got, floor)
 	}
 }
 
 func TestLogicalOverflowBorrowsMillisecond(t *testing.T) {
-	c := New(func() time.Time { return time.UnixMilli(10) }, Make(10, logicalMax-1))
+	c := New(clock.NewManual(time.UnixMilli(10)), Make(10, logicalMax-1))
 	a := c.Now()
 	b := c.Now()
 	if !(b > a) || b.WallMillis() != 11 {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
@@ -33,16 +34,16 @@ type Options struct {
 	BusyTimeout time.Duration
 	// Readers is the size of the read-only connection pool.
 	Readers int
-	// Now is the wall clock; time.Now if nil.
-	Now func() time.Time
+	// Clock is the wall clock; clock.System if nil.
+	Clock clock.Clock
 }
 
 // Store is a store.Store on one SQLite file.
 type Store struct {
-	path string
-	w    *sql.DB // exactly one connection: SQLite has one writer anyway
-	r    *sql.DB
-	now  func() time.Time
+	path  string
+	w     *sql.DB // exactly one connection: SQLite has one writer anyway
+	r     *sql.DB
+	clock clock.Clock
 
 	insEvent, insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
 	getOutlet, putOutlet, putPull, addCounter                         *sql.Stmt
@@ -56,8 +57,8 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.Readers == 0 {
 		opt.Readers = 4
 	}
-	if opt.Now == nil {
-		opt.Now = time.Now
+	if opt.Clock == nil {
+		opt.Clock = clock.System
 	}
 	dsn := func(extra ...string) string {
 		q := url.Values{}
@@ -92,7 +93,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(opt.Readers)
 	r.SetMaxIdleConns(opt.Readers)
-	s := &Store{path: path, w: w, r: r, now: opt.Now}
+	s := &Store{path: path, w: w, r: r, clock: opt.Clock}
 	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -146,7 +147,7 @@ type outletState struct {
 
 // Commit implements store.Store.
 func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result, error) {
-	now := s.now().UnixMilli()
+	now := s.clock.Now().UnixMilli()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin commit on %s: %w", s.path, err)
@@ -303,7 +304,7 @@ func advance(ctx context.Context, maxPending, delPending *sql.Stmt, origin strin
 
 // AddOutlet implements store.Store.
 func (s *Store) AddOutlet(ctx context.Context, id, secretHash string, replace bool) error {
-	now := s.now().UnixMilli()
+	now := s.clock.Now().UnixMilli()
 	q := `INSERT INTO outlets (id, secret_hash, created_at) VALUES (?,?,?)
 		ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash WHERE outlets.secret_hash = ''`
 	if replace {
@@ -533,7 +534,7 @@ func (s *Store) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a store
 	if e.Origin != syncproto.HubOrigin {
 		return 0, fmt.Errorf("downlink event has origin %q, want %q", e.Origin, syncproto.HubOrigin)
 	}
-	now := s.now().UnixMilli()
+	now := s.clock.Now().UnixMilli()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("begin downlink append on %s: %w", s.path, err)
