@@ -72,7 +72,7 @@ type Options struct {
 	Down     Downlinker
 	Token    string
 	Gatherer prometheus.Gatherer
-	Log      *slog.Logger
+	Logger   *slog.Logger
 	Services
 }
 
@@ -244,7 +244,7 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 			writeErr(w, problem.Wrap(err, problem.APINotFound))
 			return
 		}
-		a.opt.Log.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		a.opt.Logger.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeErr(w, err)
 }

@@ -44,20 +44,20 @@ type Options struct {
 	// Addr is the TCP listen address, e.g. "127.0.0.1:1883" or ":0".
 	Addr    string
 	Secrets Secrets
-	Log     *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Broker is a running embedded broker.
 type Broker struct {
-	srv *mqtt.Server
-	tcp *listeners.TCP
-	log *slog.Logger
+	srv    *mqtt.Server
+	tcp    *listeners.TCP
+	logger *slog.Logger
 }
 
 // Start listens on opt.Addr and serves until Close.
 func Start(opt Options) (*Broker, error) {
-	if opt.Secrets == nil || opt.Log == nil {
-		return nil, errors.New("broker: Secrets and Log are required")
+	if opt.Secrets == nil || opt.Logger == nil {
+		return nil, errors.New("broker: Secrets and Logger are required")
 	}
 	caps := mqtt.NewDefaultServerCapabilities()
 	// Frames above syncproto's limit are refused anyway; this stops a client
@@ -66,10 +66,10 @@ func Start(opt Options) (*Broker, error) {
 	srv := mqtt.New(&mqtt.Options{
 		InlineClient: true,
 		Capabilities: caps,
-		Logger:       slog.New(minLevel{opt.Log.With("component", "mqtt").Handler(), slog.LevelWarn}),
+		Logger:       slog.New(minLevel{opt.Logger.With("component", "mqtt").Handler(), slog.LevelWarn}),
 	})
-	b := &Broker{srv: srv, log: opt.Log}
-	if err := srv.AddHook(&aclHook{secrets: opt.Secrets, srv: srv, log: opt.Log}, nil); err != nil {
+	b := &Broker{srv: srv, logger: opt.Logger}
+	if err := srv.AddHook(&aclHook{secrets: opt.Secrets, srv: srv, logger: opt.Logger}, nil); err != nil {
 		return nil, fmt.Errorf("broker: add auth hook: %w", err)
 	}
 	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: opt.Addr})
@@ -108,7 +108,7 @@ type aclHook struct {
 	mqtt.HookBase
 	secrets Secrets
 	srv     *mqtt.Server
-	log     *slog.Logger
+	logger  *slog.Logger
 }
 
 func (h *aclHook) ID() string { return "yizhan-outlet-acl" }
@@ -124,7 +124,7 @@ func (h *aclHook) Provides(b byte) bool {
 func (h *aclHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	user := string(pk.Connect.Username)
 	deny := func(why string, args ...any) bool {
-		h.log.Warn("MQTT connection refused", append([]any{"user", user, "client_id", cl.ID, "remote", cl.Net.Remote, "why", why}, args...)...)
+		h.logger.Warn("MQTT connection refused", append([]any{"user", user, "client_id", cl.ID, "remote", cl.Net.Remote, "why", why}, args...)...)
 		return false
 	}
 	if err := syncproto.ValidOutletID(user); err != nil {
@@ -162,7 +162,7 @@ func (h *aclHook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 		ok = mayWrite(user, topic)
 	}
 	if !ok {
-		h.log.Warn("MQTT access denied", "outlet", user, "topic", topic, "write", write)
+		h.logger.Warn("MQTT access denied", "outlet", user, "topic", topic, "write", write)
 	}
 	return ok
 }

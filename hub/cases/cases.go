@@ -30,13 +30,13 @@ type Store interface {
 	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
 }
 
-// Options configure a Service. Store, Down and Log are required.
+// Options configure a Service. Store, Down and Logger are required.
 type Options struct {
 	Store Store
 	// Down reads the cases and their events and publishes head office's
 	// steps, on head office's clock.
-	Down *downlink.Sender
-	Log  *slog.Logger
+	Down   *downlink.Sender
+	Logger *slog.Logger
 	// SLA is the complaint service level; lifecycle.DefaultSLA where zero.
 	SLA lifecycle.SLA
 }
@@ -51,8 +51,8 @@ type Service struct {
 
 // New returns a Service.
 func New(opt Options) (*Service, error) {
-	if opt.Store == nil || opt.Down == nil || opt.Log == nil {
-		return nil, errors.New("cases: Store, Down and Log are required")
+	if opt.Store == nil || opt.Down == nil || opt.Logger == nil {
+		return nil, errors.New("cases: Store, Down and Logger are required")
 	}
 	if opt.SLA.FirstReply <= 0 {
 		opt.SLA.FirstReply = lifecycle.DefaultSLA.FirstReply

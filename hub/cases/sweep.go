@@ -33,7 +33,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		k, err := s.escalate(ctx, row.ID, now)
 		n += k
 		if err != nil {
-			s.opt.Log.Warn("SLA escalation not recorded", "complaint", row.ID, "outlet", row.Outlet, "err", err)
+			s.opt.Logger.Warn("SLA escalation not recorded", "complaint", row.ID, "outlet", row.Outlet, "err", err)
 		}
 	}
 	youngest = now.Add(-lifecycle.LossLimit(true)).UnixMilli()
@@ -46,7 +46,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		k, err := s.flagLoss(ctx, row.ID, now)
 		n += k
 		if err != nil {
-			s.opt.Log.Warn("suspected-loss flag not recorded", "exception", row.ID, "outlet", row.Outlet, "err", err)
+			s.opt.Logger.Warn("suspected-loss flag not recorded", "exception", row.ID, "outlet", row.Outlet, "err", err)
 		}
 	}
 	return n, nil
@@ -68,7 +68,7 @@ func (s *Service) escalate(ctx context.Context, id string, now time.Time) (int, 
 		}
 		if sent {
 			n++
-			s.opt.Log.Info("complaint escalated to head office", "complaint", id, "ticket", c.Ticket, "outlet", c.Outlet, "reason", reason)
+			s.opt.Logger.Info("complaint escalated to head office", "complaint", id, "ticket", c.Ticket, "outlet", c.Outlet, "reason", reason)
 		}
 	}
 	return n, nil
@@ -88,7 +88,7 @@ func (s *Service) flagLoss(ctx context.Context, id string, now time.Time) (int, 
 	if err := s.exceptionStep(ctx, id, TimerActor, lifecycle.ExceptionStepV1{Step: "flag_suspected_loss", Note: "GB/T 27917"}); err != nil {
 		return 0, err
 	}
-	s.opt.Log.Info("exception flagged as suspected loss", "exception", id, "waybill", x.Waybill, "outlet", x.Outlet)
+	s.opt.Logger.Info("exception flagged as suspected loss", "exception", id, "waybill", x.Waybill, "outlet", x.Outlet)
 	return 1, nil
 }
 
@@ -101,9 +101,9 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 	defer t.Stop()
 	for {
 		if n, err := s.Sweep(ctx); err != nil {
-			s.opt.Log.Warn("head-office sweep failed", "err", err)
+			s.opt.Logger.Warn("head-office sweep failed", "err", err)
 		} else if n > 0 {
-			s.opt.Log.Info("timed head-office steps recorded", "events", n)
+			s.opt.Logger.Info("timed head-office steps recorded", "events", n)
 		}
 		select {
 		case <-ctx.Done():

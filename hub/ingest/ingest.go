@@ -42,10 +42,10 @@ type Publisher interface {
 	Publish(ctx context.Context, topic string, payload []byte) error
 }
 
-// Options configure a Hub. Store and Log are required.
+// Options configure a Hub. Store and Logger are required.
 type Options struct {
-	Store store.Store
-	Log   *slog.Logger
+	Store  store.Store
+	Logger *slog.Logger
 	// Registerer receives the hub's metrics; nil means none.
 	Registerer prometheus.Registerer
 	// Clock is the wall clock; clock.System if nil.
@@ -68,11 +68,11 @@ type Options struct {
 
 // Hub handles uplink traffic and downlink publishing.
 type Hub struct {
-	opt   Options
-	st    store.Store
-	log   *slog.Logger
-	clock *hlc.Clock
-	m     *metrics
+	opt    Options
+	st     store.Store
+	logger *slog.Logger
+	clock  *hlc.Clock
+	m      *metrics
 
 	queue    chan *req
 	mu       sync.RWMutex // guards stopping and closed against new work
@@ -115,8 +115,8 @@ var ErrClosed = errors.New("hub is shutting down")
 
 // New starts a Hub's writer goroutine. Call Close to stop it.
 func New(opt Options) (*Hub, error) {
-	if opt.Store == nil || opt.Log == nil {
-		return nil, errors.New("ingest: Store and Log are required")
+	if opt.Store == nil || opt.Logger == nil {
+		return nil, errors.New("ingest: Store and Logger are required")
 	}
 	if opt.Clock == nil {
 		opt.Clock = clock.System
@@ -140,7 +140,7 @@ func New(opt Options) (*Hub, error) {
 		opt.MaxSkew = time.Minute
 	}
 	h := &Hub{
-		opt: opt, st: opt.Store, log: opt.Log,
+		opt: opt, st: opt.Store, logger: opt.Logger,
 		clock:   hlc.New(opt.Clock, 0),
 		queue:   make(chan *req, opt.QueueLen),
 		writerD: make(chan struct{}),
@@ -206,12 +206,12 @@ func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
 		for _, m := range h.Handle(ctx, topic, payload) {
 			p := h.publisher()
 			if p == nil {
-				h.log.Error("no publisher set; reply dropped", "topic", m.Topic)
+				h.logger.Error("no publisher set; reply dropped", "topic", m.Topic)
 				continue
 			}
 			if err := p.Publish(ctx, m.Topic, m.Payload); err != nil {
 				// The agent resends or pulls again; nothing is lost.
-				h.log.Warn("publish reply failed", "topic", m.Topic, "err", err)
+				h.logger.Warn("publish reply failed", "topic", m.Topic, "err", err)
 			}
 		}
 	}()
@@ -223,7 +223,7 @@ func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
 func (h *Hub) Handle(ctx context.Context, topic string, payload []byte) (out []Message) {
 	defer func() {
 		if r := recover(); r != nil {
-			h.log.Error("handler panic; message dropped", "topic", topic, "panic", fmt.Sprint(r))
+			h.logger.Error("handler panic; message dropped", "topic", topic, "panic", fmt.Sprint(r))
 			h.m.frames.WithLabelValues("unknown", "error").Inc()
 			out = nil
 		}
@@ -258,7 +258,7 @@ func (h *Hub) handleBatch(ctx context.Context, outlet string, payload []byte) []
 	res, err := h.submit(ctx, store.Unit{Batch: &b}, len(b.Events))
 	if err != nil {
 		// No ack: the agent resends from its cursor.
-		h.log.Error("commit batch failed", "outlet", outlet, "first", b.First, "last", b.Last, "err", err)
+		h.logger.Error("commit batch failed", "outlet", outlet, "first", b.First, "last", b.Last, "err", err)
 		h.m.frames.WithLabelValues("batch", "error").Inc()
 		return nil
 	}
@@ -277,7 +277,7 @@ func (h *Hub) handleBatch(ctx context.Context, outlet string, payload []byte) []
 		h.m.rejects.WithLabelValues(r.Code).Inc()
 	}
 	if len(res.Rejected) > 0 && !res.Replayed {
-		h.log.Warn("events dead-lettered", "outlet", outlet, "count", len(res.Rejected),
+		h.logger.Warn("events dead-lettered", "outlet", outlet, "count", len(res.Rejected),
 			"first_seq", res.Rejected[0].Seq, "code", res.Rejected[0].Code, "reason", res.Rejected[0].Reason)
 	}
 	if f := h.onBatch.Load(); f != nil && *f != nil {
@@ -311,11 +311,11 @@ func (h *Hub) handlePull(ctx context.Context, outlet string, payload []byte) []M
 		return h.refuse(ctx, outlet, "pull", err)
 	}
 	if _, err := h.submit(ctx, store.Unit{Pull: &p}, 0); err != nil {
-		h.log.Error("record pull cursor failed", "outlet", outlet, "since", p.Since, "err", err)
+		h.logger.Error("record pull cursor failed", "outlet", outlet, "since", p.Since, "err", err)
 	}
 	evs, through, more, err := h.st.Down(ctx, outlet, p.Since, h.opt.DownMaxEvents, h.opt.DownMaxBytes)
 	if err != nil {
-		h.log.Error("read downlink failed", "outlet", outlet, "since", p.Since, "err", err)
+		h.logger.Error("read downlink failed", "outlet", outlet, "since", p.Since, "err", err)
 		h.m.frames.WithLabelValues("pull", "error").Inc()
 		return nil
 	}
@@ -325,7 +325,7 @@ func (h *Hub) handlePull(ctx context.Context, outlet string, payload []byte) []M
 	d := syncproto.Down{Target: outlet, From: p.Since, Through: through, Events: evs, More: more, HubTime: h.opt.Clock.Now().UnixMilli()}
 	frame, err := syncproto.Encode(syncproto.KindDown, d, 1024)
 	if err != nil {
-		h.log.Error("encode downlink failed", "outlet", outlet, "since", p.Since, "err", err)
+		h.logger.Error("encode downlink failed", "outlet", outlet, "since", p.Since, "err", err)
 		h.m.frames.WithLabelValues("pull", "error").Inc()
 		return nil
 	}
@@ -358,9 +358,9 @@ func (h *Hub) reject(ctx context.Context, outlet, leaf string, err error) *syncp
 		// A spoofed origin is a client that tried to write as another outlet.
 		lvl = slog.LevelError
 	}
-	h.log.Log(ctx, lvl, "uplink message rejected", "outlet", outlet, "kind", leaf, "code", prob.Code, "reason", prob.Reason)
+	h.logger.Log(ctx, lvl, "uplink message rejected", "outlet", outlet, "kind", leaf, "code", prob.Code, "reason", prob.Reason)
 	if _, err := h.submit(ctx, store.Unit{Count: map[string]uint64{store.CounterRejectPrefix + prob.Code: 1}}, 0); err != nil {
-		h.log.Warn("persist reject counter failed", "code", prob.Code, "err", err)
+		h.logger.Warn("persist reject counter failed", "code", prob.Code, "err", err)
 	}
 	return prob
 }
@@ -369,7 +369,7 @@ func (h *Hub) ack(outlet string, a syncproto.Ack) []Message {
 	a.HubTime = h.opt.Clock.Now().UnixMilli()
 	frame, err := syncproto.Encode(syncproto.KindAck, a, 4096)
 	if err != nil {
-		h.log.Error("encode ack failed", "outlet", outlet, "err", err)
+		h.logger.Error("encode ack failed", "outlet", outlet, "err", err)
 		return nil
 	}
 	return []Message{{Topic: syncproto.AckTopic(outlet), Payload: frame}}
@@ -444,7 +444,7 @@ func (h *Hub) writer() {
 		if err != nil && len(group) > 1 {
 			// Retry one by one so that a unit the store cannot take fails
 			// alone instead of taking its neighbours down with it.
-			h.log.Warn("group commit failed; retrying each message alone", "messages", len(group), "err", err)
+			h.logger.Warn("group commit failed; retrying each message alone", "messages", len(group), "err", err)
 			for _, r := range group {
 				res, err := h.st.Commit(context.Background(), []store.Unit{r.unit})
 				if err != nil {
@@ -534,7 +534,7 @@ func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ,
 		return 0, err
 	}
 	h.m.downPublished.Inc()
-	h.log.Info("downlink event committed", "seq", seq, "target", target, "type", typ, "subject", subject)
+	h.logger.Info("downlink event committed", "seq", seq, "target", target, "type", typ, "subject", subject)
 	h.Poke(ctx, seq)
 	return seq, nil
 }
@@ -557,7 +557,7 @@ func checkDown(e *syncproto.Event) error {
 func (h *Hub) Poke(ctx context.Context, seq uint64) {
 	frame, err := syncproto.Encode(syncproto.KindPoke, syncproto.Poke{Seq: seq}, -1)
 	if err != nil {
-		h.log.Error("encode poke failed", "err", err)
+		h.logger.Error("encode poke failed", "err", err)
 		return
 	}
 	p := h.publisher()
@@ -565,6 +565,6 @@ func (h *Hub) Poke(ctx context.Context, seq uint64) {
 		return
 	}
 	if err := p.Publish(ctx, syncproto.BroadcastPoke, frame); err != nil {
-		h.log.Warn("poke failed; agents get the event on their next pull", "seq", seq, "err", err)
+		h.logger.Warn("poke failed; agents get the event on their next pull", "seq", seq, "err", err)
 	}
 }

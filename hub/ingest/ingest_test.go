@@ -22,7 +22,7 @@ func newHub(t *testing.T) (*Hub, *sqlite.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Options{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := New(Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func FuzzHandle(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer st.Close()
-	h, err := New(Options{Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := New(Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -33,7 +33,7 @@ type Options struct {
 	Filter string
 	// OnMessage receives every message; it may keep payload.
 	OnMessage func(topic string, payload []byte)
-	Log       *slog.Logger
+	Logger    *slog.Logger
 	// Stable is how long a connection must last before the backoff resets.
 	// Default 1 minute.
 	Stable time.Duration
@@ -88,8 +88,8 @@ func Start(ctx context.Context, opt Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opt.OnMessage == nil || opt.Log == nil || opt.ClientID == "" {
-		return nil, errors.New("mqttclient: OnMessage, Log and ClientID are required")
+	if opt.OnMessage == nil || opt.Logger == nil || opt.ClientID == "" {
+		return nil, errors.New("mqttclient: OnMessage, Logger and ClientID are required")
 	}
 	if opt.Filter == "" {
 		opt.Filter = syncproto.SharedUplink()
@@ -140,7 +140,7 @@ func (cl *Client) Connected() bool {
 
 func (cl *Client) loop(ctx context.Context, handler paho.MessageHandler, server, user string) {
 	defer close(cl.done)
-	log := cl.opt.Log.With("broker", server, "user", user)
+	log := cl.opt.Logger.With("broker", server, "user", user)
 	bo := backoff.NewExponentialBackOff()
 	bo.InitialInterval = time.Second
 	bo.MaxInterval = 2 * time.Minute

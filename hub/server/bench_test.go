@@ -15,7 +15,7 @@ import (
 // until the hub has committed and acknowledged them. Run:
 // go test -run XXX -bench Drain ./hub/server
 func BenchmarkDrain(b *testing.B) {
-	s, err := Start(b.Context(), Config{DataDir: b.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Log: discard()})
+	s, err := Start(b.Context(), Config{DataDir: b.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,7 +21,7 @@ import (
 func startHubClock(t *testing.T, clk *clock.Manual, sweepEvery time.Duration) *Server {
 	t.Helper()
 	s, err := Start(context.Background(), Config{
-		DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Log: discard(),
+		DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
 		Clock: clk, SweepEvery: sweepEvery,
 	})
 	if err != nil {

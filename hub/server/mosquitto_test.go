@@ -25,7 +25,7 @@ func TestExternalBrokerSharedSubscription(t *testing.T) {
 	for i := range 2 {
 		s, err := Start(context.Background(), Config{
 			DataDir: dataDir, HTTPAddr: "127.0.0.1:0", BrokerURL: "tcp://hub:pw-hub@" + addr,
-			ClientID: fmt.Sprintf("hub-%d", i), Log: discard(),
+			ClientID: fmt.Sprintf("hub-%d", i), Logger: discard(),
 		})
 		if err != nil {
 			t.Fatal(err)

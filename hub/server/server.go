@@ -54,7 +54,7 @@ type Config struct {
 	StoreURL string
 	// APIToken; if empty, DataDir/api-token is read or created.
 	APIToken string
-	Log      *slog.Logger
+	Logger   *slog.Logger
 	// SLA is the complaint service level the head-office timers use;
 	// lifecycle.DefaultSLA where zero.
 	SLA lifecycle.SLA
@@ -80,7 +80,6 @@ type Server struct {
 	Store *sqlite.Store
 	Cases *cases.Service
 
-	log      *slog.Logger
 	broker   *broker.Broker
 	client   *mqttclient.Client
 	http     *http.Server
@@ -114,8 +113,8 @@ func StorePath(dataDir, storeURL string) (string, error) {
 
 // Start opens the store and starts the broker (or client) and the API.
 func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
-	if cfg.Log == nil {
-		return nil, &ConfigError{"server: Log is required"}
+	if cfg.Logger == nil {
+		return nil, &ConfigError{"server: Logger is required"}
 	}
 	if cfg.HTTPAddr == "" {
 		cfg.HTTPAddr = config.DefaultHTTPAddr
@@ -151,11 +150,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		if cfg.DataDir == "" {
 			return nil, &ConfigError{"--api-token or --data is required"}
 		}
-		if token, err = loadToken(filepath.Join(cfg.DataDir, "api-token"), cfg.Log); err != nil {
+		if token, err = loadToken(filepath.Join(cfg.DataDir, "api-token"), cfg.Logger); err != nil {
 			return nil, err
 		}
 	}
-	s := &Server{log: cfg.Log, token: token}
+	s := &Server{token: token}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -167,7 +166,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Log: cfg.Log, Registerer: reg, Clock: cfg.Clock})
+	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Logger: cfg.Logger, Registerer: reg, Clock: cfg.Clock})
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +187,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			id = "yizhan-hub-" + host
 		}
 		s.client, err = mqttclient.Start(hctx, mqttclient.Options{
-			URL: cfg.BrokerURL, ClientID: id, Log: cfg.Log.With("component", "mqtt-client"),
+			URL: cfg.BrokerURL, ClientID: id, Logger: cfg.Logger.With("component", "mqtt-client"),
 			OnMessage: func(topic string, payload []byte) { s.Hub.Dispatch(hctx, topic, payload) },
 		})
 		if err != nil {
@@ -196,7 +195,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 		s.Hub.SetPublisher(s.client)
 	} else {
-		s.broker, err = broker.Start(broker.Options{Addr: cfg.MQTTListen, Secrets: s.Store, Log: cfg.Log.With("component", "broker")})
+		s.broker, err = broker.Start(broker.Options{Addr: cfg.MQTTListen, Secrets: s.Store, Logger: cfg.Logger.With("component", "broker")})
 		if err != nil {
 			return nil, err
 		}
@@ -206,7 +205,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}); err != nil {
 			return nil, fmt.Errorf("subscribe the hub to %s: %w", syncproto.UplinkWildcard, err)
 		}
-		cfg.Log.Info("embedded MQTT broker listening", "addr", s.broker.Addr())
+		cfg.Logger.Info("embedded MQTT broker listening", "addr", s.broker.Addr())
 	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
@@ -216,17 +215,17 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.httpAddr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: s.Store, Down: s.Hub, Token: token, Gatherer: reg, Log: cfg.Log.With("component", "api"),
+			Store: s.Store, Down: s.Hub, Token: token, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			cfg.Log.Error("HTTP server stopped", "err", err)
+			cfg.Logger.Error("HTTP server stopped", "err", err)
 		}
 	}()
-	cfg.Log.Info("hub API listening", "addr", s.httpAddr, "store", path)
+	cfg.Logger.Info("hub API listening", "addr", s.httpAddr, "store", path)
 	sctx, stop := context.WithCancel(context.Background())
 	s.stopSweep, s.sweeperEnd = stop, make(chan struct{})
 	go func() {
@@ -243,11 +242,11 @@ func newServices(cfg Config, st *sqlite.Store, hub *ingest.Hub) (svc api.Service
 	if err != nil {
 		return svc, err
 	}
-	if svc.Cases, err = cases.New(cases.Options{Store: st, Down: down, Log: cfg.Log.With("component", "cases"), SLA: cfg.SLA}); err != nil {
+	if svc.Cases, err = cases.New(cases.Options{Store: st, Down: down, Logger: cfg.Logger.With("component", "cases"), SLA: cfg.SLA}); err != nil {
 		return svc, err
 	}
 	svc.Notices, svc.Catalog, svc.Manifests = notices.New(down), catalog.New(down), manifests.New(st, down)
-	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Log: cfg.Log.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
+	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
 	return svc, err
 }
 
@@ -307,7 +306,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	<-ctx.Done()
-	cfg.Log.Info("shutting down")
+	cfg.Logger.Info("shutting down")
 	return s.Close()
 }
 

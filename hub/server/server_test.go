@@ -26,7 +26,7 @@ func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, ni
 func startHub(t *testing.T) *Server {
 	t.Helper()
 	s, err := Start(context.Background(), Config{
-		DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Log: discard(),
+		DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
 	})
 	if err != nil {
 		t.Fatal(err)

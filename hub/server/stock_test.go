@@ -226,7 +226,7 @@ func TestHandoverFoldAtHub(t *testing.T) {
 // startAt starts a hub on dir, so a test can restart it.
 func startAt(t *testing.T, dir string) *Server {
 	t.Helper()
-	s, err := Start(context.Background(), Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Log: discard()})
+	s, err := Start(context.Background(), Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard()})
 	if err != nil {
 		t.Fatal(err)
 	}

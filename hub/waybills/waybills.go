@@ -27,12 +27,12 @@ type Store interface {
 	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
 }
 
-// Options configure a Service. Store and Log are required.
+// Options configure a Service. Store and Logger are required.
 type Options struct {
 	Store Store
 	// Alloc hands out the blocks; without it allocation is refused.
-	Alloc Allocator
-	Log   *slog.Logger
+	Alloc  Allocator
+	Logger *slog.Logger
 	// Clock is head office's wall clock; clock.System if nil.
 	Clock clock.Clock
 	// Block is the size of a block allocated on an outlet's request that
@@ -47,8 +47,8 @@ type Service struct{ opt Options }
 
 // New returns a Service.
 func New(opt Options) (*Service, error) {
-	if opt.Store == nil || opt.Log == nil {
-		return nil, errors.New("waybills: Store and Log are required")
+	if opt.Store == nil || opt.Logger == nil {
+		return nil, errors.New("waybills: Store and Logger are required")
 	}
 	if opt.Clock == nil {
 		opt.Clock = clock.System
@@ -122,7 +122,7 @@ func (s *Service) AllocateBlock(ctx context.Context, outlet string, count int, a
 	if err != nil {
 		return lifecycle.WaybillBlockV1{}, fmt.Errorf("allocate %d waybill numbers to %s: %w", count, outlet, err)
 	}
-	s.opt.Log.Info("waybill block allocated", "outlet", outlet, "prefix", b.Prefix, "first", b.First, "last", b.Last, "request", once)
+	s.opt.Logger.Info("waybill block allocated", "outlet", outlet, "prefix", b.Prefix, "first", b.First, "last", b.Last, "request", once)
 	return b, nil
 }
 
@@ -160,7 +160,7 @@ func (s *Service) OnBatch(ctx context.Context, outlet string, evs []syncproto.Ev
 			continue
 		}
 		if err := r.Check(); err != nil {
-			s.opt.Log.Warn("waybill block request refused", "outlet", outlet, "event", e.ID, "err", err)
+			s.opt.Logger.Warn("waybill block request refused", "outlet", outlet, "event", e.ID, "err", err)
 			continue
 		}
 		count := r.Count
@@ -169,7 +169,7 @@ func (s *Service) OnBatch(ctx context.Context, outlet string, evs []syncproto.Ev
 		}
 		_, err := s.AllocateBlock(ctx, outlet, count, downlink.DefaultActor, "waybill-request:"+outlet+":"+e.ID)
 		if err != nil && !errors.Is(err, store.ErrExists) {
-			s.opt.Log.Error("waybill block request not answered", "outlet", outlet, "event", e.ID, "err", err)
+			s.opt.Logger.Error("waybill block request not answered", "outlet", outlet, "event", e.ID, "err", err)
 		}
 	}
 }

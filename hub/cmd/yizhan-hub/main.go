@@ -137,7 +137,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	cfg := server.Config{DataDir: c.Data.Dir, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
 		MQTTListen: c.MQTT.Listen, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
-		WaybillBlock: c.Waybills.Block, Log: log}
+		WaybillBlock: c.Waybills.Block, Logger: log}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return server.Run(ctx, cfg)

@@ -56,7 +56,7 @@ func TestExitCodes(t *testing.T) {
 func TestOutletAddWhileRunning(t *testing.T) {
 	dir := t.TempDir()
 	s, err := server.Start(context.Background(), server.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0",
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
