@@ -20,7 +20,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/agent/datafile"
@@ -212,7 +211,7 @@ func (l *Log) commit(group []*appendReq) {
 		for _, r := range group {
 			r.err = nil
 			ev := syncproto.Event{
-				ID: newID(), Origin: l.outlet, Seq: seq + 1, HLC: l.clock.Now(),
+				ID: syncproto.NewID(), Origin: l.outlet, Seq: seq + 1, HLC: l.clock.Now(),
 				Actor: r.d.Actor, Type: r.d.Type, V: r.d.V, Subject: r.d.Subject, Payload: r.d.Payload,
 			}
 			if err := syncproto.CheckEvent(&ev); err != nil {
@@ -272,12 +271,4 @@ func (l *Log) project(tx *bolt.Tx, ev *syncproto.Event) error {
 		}
 	}
 	return nil
-}
-
-func newID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
 }

@@ -11,6 +11,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -79,7 +80,7 @@ func (s *Service) ReportException(ctx context.Context, a Actor, r ReportReq) (li
 			return lifecycle.Exception{}, err
 		}
 	}
-	id := newID()
+	id := syncproto.NewID()
 	if _, err := s.append(ctx, a, lifecycle.ExceptionReported, id, rep); err != nil {
 		return lifecycle.Exception{}, err
 	}
@@ -179,7 +180,7 @@ func (s *Service) NewComplaint(ctx context.Context, a Actor, r ComplaintReq) (Co
 	if name := strings.TrimSpace(r.Name); name != "" {
 		rec.NameSealed, rec.NameMasked = s.cfg.Keys.Seal("name", name), pii.MaskName(name)
 	}
-	id := newID()
+	id := syncproto.NewID()
 	rec.Ticket = "T" + time.UnixMilli(rec.At).UTC().Format("060102") + "-" + s.events.Outlet() + "-" + strings.ToUpper(id[len(id)-6:])
 	if _, err := s.append(ctx, a, lifecycle.ComplaintReceived, id, rec); err != nil {
 		return ComplaintView{}, 0, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -55,7 +56,7 @@ func (s *Service) Dispatch(ctx context.Context, a Actor, r DispatchReq) (lifecyc
 			return lifecycle.DispatchBatch{}, err
 		}
 	}
-	id := newID()
+	id := syncproto.NewID()
 	if _, err := s.append(ctx, a, lifecycle.DispatchOut, id, out); err != nil {
 		return lifecycle.DispatchBatch{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -70,7 +71,7 @@ func (s *Service) OpenHandover(ctx context.Context, a Actor, courier string, man
 			return lifecycle.Handover{}, problem.Wrap(err, problem.ManifestNotReceived, "id", m)
 		}
 	}
-	id := newID()
+	id := syncproto.NewID()
 	if _, err := s.append(ctx, a, lifecycle.HandoverOpened, id, lifecycle.HandoverOpenedV1{Manifests: manifests, Courier: courier, Staff: a.ID, At: s.now()}); err != nil {
 		return lifecycle.Handover{}, err
 	}

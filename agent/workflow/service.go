@@ -20,7 +20,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/agent/datafile"
@@ -457,14 +456,6 @@ func (r *Reader) History(kind, id string) ([]syncproto.Event, error) {
 		return err
 	})
 	return evs, err
-}
-
-func newID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
 }
 
 // detectImage accepts JPEG and PNG photos.

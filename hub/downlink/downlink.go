@@ -23,8 +23,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/google/uuid"
-
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
@@ -157,15 +155,6 @@ func List[V any](ctx context.Context, s *Sender, q store.CaseQuery, fold func(ct
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// NewID is a new entity's id: a UUIDv7, time-ordered like the events.
-func NewID() string {
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.NewString()
-	}
-	return id.String()
 }
 
 // Decode reports whether raw decodes into v.

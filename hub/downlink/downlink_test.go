@@ -188,7 +188,7 @@ func TestPlain(t *testing.T) {
 func TestNewIDsAreDistinct(t *testing.T) {
 	seen := map[string]bool{}
 	for range 100 {
-		id := NewID()
+		id := syncproto.NewID()
 		if len(id) != 36 || seen[id] {
 			t.Fatalf("id %q repeated or not a UUID", id)
 		}

@@ -21,7 +21,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/yizhan/yizhan/hub/store"
@@ -502,19 +501,18 @@ func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ,
 	if len(payload) > 0 && !json.Valid(payload) {
 		return 0, problem.New(problem.DownlinkBadPayload)
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return 0, fmt.Errorf("make event id: %w", err)
-	}
 	stamp := h.observe(after)
 	if stamp <= after {
 		stamp = after + 1
 	}
 	e := syncproto.Event{
-		ID: id.String(), Origin: syncproto.HubOrigin, Seq: 1, HLC: stamp,
+		ID: syncproto.NewID(), Origin: syncproto.HubOrigin, Seq: 1, HLC: stamp,
 		Actor: actor, Type: typ, V: 1, Subject: subject, Target: target, Payload: payload,
 	}
-	var seq uint64
+	var (
+		seq uint64
+		err error
+	)
 	if a.Fill == nil {
 		if err := checkDown(&e); err != nil {
 			return 0, err

@@ -114,7 +114,7 @@ func (s *Service) PublishManifest(ctx context.Context, r ManifestReq) (ManifestV
 	if err != nil {
 		return ManifestView{}, err
 	}
-	id := downlink.NewID()
+	id := syncproto.NewID()
 	s.down.Lock()
 	defer s.down.Unlock()
 	if err := s.down.Publish(ctx, 0, []string{r.Outlet}, lifecycle.ManifestPublished, id, p, r.Actor); err != nil {

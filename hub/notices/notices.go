@@ -106,7 +106,7 @@ func (s *Service) PublishNotice(ctx context.Context, r NoticeReq) (NoticeView, e
 	if err != nil {
 		return NoticeView{}, err
 	}
-	id := downlink.NewID()
+	id := syncproto.NewID()
 	s.down.Lock()
 	defer s.down.Unlock()
 	if err := s.down.Publish(ctx, 0, targets(p.Scope), lifecycle.NoticePublished, id, p, r.Actor); err != nil {
@@ -182,7 +182,7 @@ func (s *Service) PublishTemplate(ctx context.Context, r TemplateReq) (lifecycle
 	if t.Category != "" && !slices.Contains(lifecycle.ComplaintCategories, t.Category) {
 		return lifecycle.Template{}, problem.New(problem.TemplateBadCategory, "category", t.Category, "allowed", lifecycle.ComplaintCategories)
 	}
-	id := downlink.NewID()
+	id := syncproto.NewID()
 	s.down.Lock()
 	defer s.down.Unlock()
 	if err := s.down.Publish(ctx, 0, []string{syncproto.TargetAll}, lifecycle.TemplatePublished, id, t, r.Actor); err != nil {
