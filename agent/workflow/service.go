@@ -140,6 +140,13 @@ func (s *Service) Inbound(ctx context.Context, a Actor, r InboundReq) (lifecycle
 		return lifecycle.Parcel{}, 0, err
 	}
 	waybill := res.Waybill
+	// A place is both parts or none, checked before anything is recorded: a
+	// typo must not leave a parcel taken in but not shelved.
+	shelf, layer := strings.TrimSpace(r.Shelf), strings.TrimSpace(r.Layer)
+	shelving := shelf != "" || layer != ""
+	if shelving && (!shelfPart(shelf) || !shelfPart(layer)) {
+		return lifecycle.Parcel{}, 0, problem.New(problem.ShelfBadPlace)
+	}
 	phone := pii.NormalizePhone(r.Phone)
 	if err := pii.ValidPhone(phone); err != nil {
 		return lifecycle.Parcel{}, 0, err
@@ -162,11 +169,11 @@ func (s *Service) Inbound(ctx context.Context, a Actor, r InboundReq) (lifecycle
 	if _, err := s.append(ctx, a, lifecycle.ParcelInbound, waybill, in); err != nil {
 		return cur, 0, err
 	}
-	if r.Shelf == "" && r.Layer == "" {
+	if !shelving {
 		p, err := s.Parcel(waybill)
 		return p, 0, err
 	}
-	return s.Shelve(ctx, a, waybill, r.Shelf, r.Layer)
+	return s.Shelve(ctx, a, waybill, shelf, layer)
 }
 
 // Shelve puts a parcel on shelf and layer with a pickup code unique among
@@ -293,6 +300,14 @@ func (s *Service) Find(code, waybill, last4 string) ([]lifecycle.Parcel, error) 
 			for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {
 				ids = append(ids, string(k[len(prefix):]))
 			}
+			// The phone index holds parcels with a pickup code. One taken in
+			// but not shelved is found too, so the counter can shelve it
+			// while the customer waits; those are few, and all open.
+			unshelved, err := unshelvedFor(tx, last4)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, unshelved...)
 		case code != "":
 			if w := tx.Bucket(bucketCodes).Get([]byte(code)); w != nil {
 				ids = append(ids, string(w))

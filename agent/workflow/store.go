@@ -291,3 +291,19 @@ func openIDs(tx *bolt.Tx, kind string) []string {
 	}
 	return ids
 }
+
+// unshelvedFor lists the parcels taken in but not yet shelved whose phone
+// ends in last4. They are open, so the open index holds them all.
+func unshelvedFor(tx *bolt.Tx, last4 string) ([]string, error) {
+	var out []string
+	for _, id := range openIDs(tx, lifecycle.KindParcel) {
+		var p lifecycle.Parcel
+		if _, err := getState(tx, lifecycle.KindParcel, id, &p); err != nil {
+			return nil, err
+		}
+		if p.State == lifecycle.ParcelStateInbound && p.PhoneLast4 == last4 {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}

@@ -147,6 +147,8 @@ func TestParcelStepsTable(t *testing.T) {
 	}{
 		{ParcelStateInStock, ParcelInbound, problem.ParcelInStock}, {ParcelStatePickedUp, ParcelPickedUp, problem.ParcelPickedUp},
 		{ParcelStateOutForDelivery, DispatchOut, problem.ParcelOutForDelivery}, {ParcelStateDelivered, DispatchDelivered, problem.ParcelDelivered},
+		// No shelf, no code: the error must not name an empty pickup code.
+		{ParcelStateInbound, ParcelInbound, problem.ParcelNotShelved}, {ParcelStateInbound, ParcelPickedUp, problem.ParcelNotShelved},
 	} {
 		p := Parcel{Waybill: "SF1", State: tc.state, PickupCode: "1-1-0001"}
 		err := p.Check(tc.step)

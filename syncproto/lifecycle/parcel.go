@@ -150,8 +150,12 @@ func (p *Parcel) Check(t string) error {
 		return nil
 	}
 	switch {
-	case t == ParcelInbound && (p.State == ParcelStateInStock || p.State == ParcelStateInbound):
+	case t == ParcelInbound && p.State == ParcelStateInStock:
 		return problem.New(problem.ParcelInStock, "waybill", p.Waybill, "code", p.PickupCode)
+	case (t == ParcelInbound || t == ParcelPickedUp) && p.State == ParcelStateInbound:
+		// Taken in with no shelf, so no pickup code to name or hand over
+		// against: the way on is to shelve it.
+		return problem.New(problem.ParcelNotShelved, "waybill", p.Waybill)
 	case t == ParcelPickedUp && p.State == ParcelStatePickedUp:
 		return problem.New(problem.ParcelPickedUp, "waybill", p.Waybill)
 	case t == DispatchOut && p.State == ParcelStateOutForDelivery:

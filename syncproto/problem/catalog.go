@@ -130,6 +130,7 @@ var (
 var (
 	ParcelNotFound       = def("parcel.not_found", NotFound, "没有运单 {waybill} 的记录 / no record of waybill {waybill}")
 	ParcelInStock        = def("parcel.in_stock", Conflict, "运单 {waybill} 已在库，取件码 {code} / parcel {waybill} is already in stock (pickup code {code})")
+	ParcelNotShelved     = def("parcel.not_shelved", Conflict, "运单 {waybill} 已入库但未上架，请上架 / parcel {waybill} was taken in but is not on a shelf yet: shelve it")
 	ParcelPickedUp       = def("parcel.picked_up", Conflict, "运单 {waybill} 已被取走 / parcel {waybill} was already picked up")
 	ParcelOutForDelivery = def("parcel.out_for_delivery", Conflict, "运单 {waybill} 已由 {courier} 派送中 / parcel {waybill} is already out with courier {courier}")
 	ParcelDelivered      = def("parcel.delivered", Conflict, "运单 {waybill} 已投递 / parcel {waybill} was already delivered")

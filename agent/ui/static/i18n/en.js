@@ -477,6 +477,7 @@ export default {
   'error.parcel.find_query': 'give a pickup code, a waybill or the phone\'s last 4 digits',
   'error.parcel.in_stock': 'parcel {waybill} is already in stock (pickup code {code})',
   'error.parcel.not_found': 'no record of waybill {waybill}',
+  'error.parcel.not_shelved': 'parcel {waybill} was taken in but is not on a shelf yet: shelve it',
   'error.parcel.out_for_delivery': 'parcel {waybill} is already out with courier {courier}',
   'error.parcel.picked_up': 'parcel {waybill} was already picked up',
   'error.parcel.refuse_reason': 'give the reason for refusing',

@@ -478,6 +478,7 @@ export default {
   'error.parcel.find_query': '请输入取件码、运单号或手机尾号',
   'error.parcel.in_stock': '运单 {waybill} 已在库，取件码 {code}',
   'error.parcel.not_found': '没有运单 {waybill} 的记录',
+  'error.parcel.not_shelved': '运单 {waybill} 已入库但未上架，请上架',
   'error.parcel.out_for_delivery': '运单 {waybill} 已由 {courier} 派送中',
   'error.parcel.picked_up': '运单 {waybill} 已被取走',
   'error.parcel.refuse_reason': '请填写拒收原因',
