@@ -104,6 +104,8 @@ test('api turns an error body into an ApiError with the words to show', async ()
     assert.equal(err.code, 'parcel.not_in_stock');
     // The real dictionary has no such key yet: the fallback message shows.
     assert.equal(err.message, '包裹 SF1 不在库 / parcel SF1 is not in stock');
+    // The parameters travel too, for a page that offers the way on.
+    assert.deepEqual(err.params, { waybill: 'SF1' });
     return true;
   });
   answer = json(404, { error: '接口不存在 / no such API route: GET /api/v1/x', code: 'no_route' });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { setLang } from '../static/i18n.js';
 import {
   toDate, fmtTime, fmtClock, fmtDuration, countdown, metText, yuan, kg, today,
-  joined, maskedContact, maskedParty, deviceTitle,
+  joined, maskedContact, maskedParty, deviceTitle, shortID,
 } from '../static/format.js';
 
 function inEnglish(fn) {
@@ -97,4 +97,10 @@ test('joined and deviceTitle leave out what is missing', () => {
   assert.equal(deviceTitle({ detail: 'no paper', fix: 'load paper' }), 'no paper — load paper');
   assert.equal(deviceTitle({ detail: 'no paper' }), 'no paper');
   assert.equal(deviceTitle({}), '');
+});
+
+test('shortID keeps the distinct tail of a long id and short ids whole', () => {
+  assert.equal(shortID('0193a4b2-7c1d-7e2f-9a3b-4c5d6e7f8091'), '…6e7f8091');
+  assert.equal(shortID('M-17'), 'M-17');
+  assert.equal(shortID(undefined), '');
 });

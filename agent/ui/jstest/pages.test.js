@@ -7,6 +7,7 @@ import { PAGES } from '../static/main.js';
 import { NAV } from '../static/header.js';
 import { findQuery } from '../static/pages/pickup.js';
 import { claimText } from '../static/pages/exceptions.js';
+import { batchRequests } from '../static/pages/scan.js';
 
 test('every page in the navigation has a route, and every route but login is in it', () => {
   for (const p of NAV) assert.equal(typeof PAGES[p], 'function', p);
@@ -28,4 +29,15 @@ test('claimText', () => {
   assert.equal(claimText({ opened: true }), '理赔 · 处理中');
   assert.equal(claimText({ opened: true, decided: true, approved: true, amount_cents: 12345 }), '理赔 · 已批准 ¥123.45');
   assert.equal(claimText({ opened: true, decided: true, approved: false }), '理赔 · 未批准');
+});
+
+test('batchRequests checks in the scanned parcels that have a phone, at one place', () => {
+  const place = { shelf: '3', layer: '2' };
+  const { reqs, skipped } = batchRequests([['SF1', ' 13800001111 '], ['SF2', ''], ['SF3', '13900002222'], ['SF4', '  ']], place);
+  assert.deepEqual(reqs, [
+    { barcode: 'SF1', phone: '13800001111', shelf: '3', layer: '2' },
+    { barcode: 'SF3', phone: '13900002222', shelf: '3', layer: '2' },
+  ]);
+  assert.equal(skipped, 2);
+  assert.deepEqual(batchRequests([], place), { reqs: [], skipped: 0 });
 });

@@ -11,11 +11,14 @@ import { t } from './i18n.js';
 const KEY_TOKEN = 'yz.token';
 const KEY_STAFF = 'yz.staff';
 
+// An ApiError keeps the error's code and parameters, so a page can offer
+// the way on for a code it knows (shelving a parcel named as unshelved).
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, params) {
     super(message);
     this.status = status;
     this.code = code;
+    this.params = params && typeof params === 'object' ? params : {};
   }
 }
 
@@ -94,7 +97,7 @@ export async function api(method, path, body) {
     sessionEnded(t('err.session'));
     throw new ApiError(401, 'unauthorized', t('err.session'));
   }
-  if (!resp.ok) throw new ApiError(resp.status, errorCode(data), errorText(data, resp.status, t));
+  if (!resp.ok) throw new ApiError(resp.status, errorCode(data), errorText(data, resp.status, t), data?.error?.params);
   return data ?? {};
 }
 

@@ -69,6 +69,14 @@ export function today(d = new Date()) {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
+// shortID is a long id (a UUID) cut to what a person can compare at a
+// glance: its last eight characters. UUIDv7 ids share their leading time
+// digits, so the tail is the part that differs.
+export function shortID(id) {
+  const s = String(id || '');
+  return s.length > 12 ? '…' + s.slice(-8) : s;
+}
+
 // joined writes the parts that are present, separated by sep.
 export function joined(parts, sep) {
   return parts.filter(Boolean).join(sep);

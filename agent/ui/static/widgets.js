@@ -1,11 +1,12 @@
 // Pieces several pages build the same way: a parcel's row, count tiles and
-// waybill chips, and the buttons of a lifecycle step (exceptions and
-// complaints move through their steps alike).
+// waybill chips, the shelve form, and the buttons of a lifecycle step
+// (exceptions and complaints move through their steps alike).
 
-import { h, clearError, showError } from './dom.js';
+import { h, field, clearError, showError } from './dom.js';
 import { t, label } from './i18n.js';
 import { api } from './api.js';
 import { fmtClock } from './format.js';
+import { lastPlace, rememberPlace } from './prefs.js';
 
 // parcelRow is a parcel in a list: pickup code, waybill, masked phone, time in.
 export function parcelRow(p) {
@@ -14,6 +15,41 @@ export function parcelRow(p) {
     h('span', { class: 'item-main' }, p.waybill),
     h('span', { class: 'item-sub' }, p.phone_masked || ''),
     h('span', { class: 'item-sub' }, fmtClock(p.inbound_at)));
+}
+
+// shelveForm puts a parcel on a shelf, or on another one: shelf and layer
+// (the last place used, unless place says otherwise) and one button. The
+// agent answers with the parcel and its new pickup code, which done gets.
+// Every page that shows a parcel with no shelf offers it, so none is stuck.
+export function shelveForm(p, done, place) {
+  const at = place || lastPlace();
+  const shelf = h('input', { class: 'shelve-shelf', inputmode: 'numeric', autocomplete: 'off', value: at.shelf });
+  const layer = h('input', { class: 'shelve-layer', inputmode: 'numeric', autocomplete: 'off', value: at.layer });
+  const go = h('button', { type: 'button', class: 'btn btn-primary btn-small shelve-go' }, p.pickup_code ? t('shelve.move') : t('shelve.go'));
+  go.addEventListener('click', async () => {
+    const req = { shelf: shelf.value.trim(), layer: layer.value.trim() };
+    if (!req.shelf) { shelf.focus(); return showError(t('err.required', { field: t('scan.shelf') })); }
+    if (!req.layer) { layer.focus(); return showError(t('err.required', { field: t('scan.layer') })); }
+    go.disabled = true;
+    try {
+      const res = await api('POST', `/api/v1/parcels/${encodeURIComponent(p.waybill)}/shelve`, req);
+      rememberPlace(req.shelf, req.layer);
+      clearError();
+      done(res.parcel || {}, res.label_job);
+    } catch (err) {
+      showError(err);
+      go.disabled = false;
+    }
+  });
+  for (const el of [shelf, layer]) {
+    el.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter') return;
+      e.preventDefault();
+      go.click();
+    });
+  }
+  return h('div', { class: 'row shelve', 'data-shelve': p.waybill },
+    field(t('scan.shelf'), shelf, 'short'), field(t('scan.layer'), layer, 'short'), go);
 }
 
 export function countTile(id, labelText, value, cls) {

@@ -7,7 +7,7 @@ import { h, field, showError, clearError, showInfo, onEnter, keepFocus } from '.
 import { t, label } from '../i18n.js';
 import { api, currentStaff } from '../api.js';
 import { poll, routeParam } from '../router.js';
-import { fmtTime, joined } from '../format.js';
+import { fmtTime, joined, shortID } from '../format.js';
 import { signatureBox } from '../signature.js';
 import { countTile, waybillList } from '../widgets.js';
 
@@ -51,11 +51,13 @@ export function renderHandover(root, scope) {
           if (box.checked) chosen.add(m.id); else chosen.delete(m.id);
           if (box.checked && !courier.value.trim() && m.courier) courier.value = m.courier;
         });
+        // People pick a manifest by who brings it, on which line, when;
+        // the id is there to quote to head office, small.
         return h('li', { class: 'item' }, h('label', { class: 'check grow' }, box,
-          h('span', { class: 'item-main' }, m.id),
-          h('span', { class: 'item-sub' }, joined([m.line, m.courier], ' · ')),
+          h('span', { class: 'item-main' }, manifestName(m)),
           h('span', { class: 'tag' }, t('ho.waybillCount', { n: (m.waybills || []).length })),
-          m.expected_at ? h('span', { class: 'item-sub' }, t('ho.expectedAt', { at: fmtTime(m.expected_at) })) : null));
+          m.expected_at ? h('span', { class: 'item-sub' }, t('ho.expectedAt', { at: fmtTime(m.expected_at) })) : null,
+          h('small', { class: 'muted manifest-id', title: m.id }, shortID(m.id))));
       }) : [h('li', { class: 'muted' }, t('ho.noManifests'))]));
     } catch (err) {
       manifestBox.replaceChildren(h('li', { class: 'error-text' }, err.message));
@@ -108,14 +110,33 @@ function renderHandoverSession(root, id, scope) {
   const excBox = h('div', { id: 'ho-exceptions' });
   const back = h('a', { class: 'btn btn-small', href: '#/handover', id: 'ho-back' }, t('ho.back'));
   const scanField = field(t('ho.scanHere'), scan, 'field-wide');
+  const manifestHeads = h('span', { class: 'ho-manifests-head', id: 'ho-manifest-heads' });
   let current = null;
+  let named = false;
+
+  // The session names its manifests by id; the screen names them by
+  // courier, line and expected time, each fetched once.
+  async function nameManifests(ids) {
+    if (named || !ids.length) return;
+    named = true;
+    const heads = await Promise.all(ids.map(async (mid) => {
+      try {
+        const m = (await api('GET', `/api/v1/manifests/${encodeURIComponent(mid)}`)).manifest || { id: mid };
+        return manifestHead(m);
+      } catch {
+        return manifestHead({ id: mid });
+      }
+    }));
+    manifestHeads.replaceChildren(...heads);
+  }
 
   function show(ho, exceptions) {
     current = ho;
+    nameManifests(ho.manifests || []);
     const c = ho.counts || {};
     // replaceChildren would print a null as "null"; leave gaps out.
     head.replaceChildren(...[h('b', {}, t('ho.courierIs', { who: ho.courier })),
-      h('span', { class: 'item-sub ho-manifest-ids' }, (ho.manifests || []).length ? t('ho.manifestsAre', { ids: ho.manifests.join(', ') }) : t('ho.noManifest')),
+      (ho.manifests || []).length ? manifestHeads : h('span', { class: 'item-sub' }, t('ho.noManifest')),
       (ho.unknown_manifests || []).length ? h('span', { class: 'tag tag-major' }, t('ho.unknownManifests', { ids: ho.unknown_manifests.join(', ') })) : null,
       h('span', { class: 'tag state', id: 'ho-state' }, label('hstate.', ho.state)), back].filter(Boolean));
     counts.replaceChildren(
@@ -197,4 +218,18 @@ function renderHandoverSession(root, id, scope) {
     showError(err);
   });
   scan.focus();
+}
+
+// manifestName is what people call a manifest: its courier and line.
+function manifestName(m) {
+  return joined([m.courier, m.line], ' · ') || t('ho.manifestUnnamed');
+}
+
+// manifestHead is one manifest at the head of a session: courier, line and
+// expected time, then the id, small.
+function manifestHead(m) {
+  return h('span', { class: 'item-sub ho-manifest', 'data-manifest-head': m.id },
+    t('ho.manifestIs', { name: manifestName(m) }),
+    m.expected_at ? ' · ' + t('ho.expectedAt', { at: fmtTime(m.expected_at) }) : '',
+    ' ', h('small', { class: 'muted manifest-id', title: m.id }, shortID(m.id)));
 }

@@ -1,6 +1,8 @@
 // Pickup (取件): find the parcel by pickup code, waybill or the phone's last
 // four digits, check identity, and have the recipient (or their named agent)
-// sign; or record that the customer refused it.
+// sign; or record that the customer refused it. A parcel found that was
+// checked in but never shelved has no code to hand over against: it is
+// shelved right here, and then picked up.
 
 import { h, field, group, choice, showError, clearError, showInfo } from '../dom.js';
 import { t, label } from '../i18n.js';
@@ -8,7 +10,7 @@ import { api, findParcels } from '../api.js';
 import { maskedContact } from '../format.js';
 import { idChecks, signers } from '../kinds.js';
 import { signatureBox } from '../signature.js';
-import { parcelRow } from '../widgets.js';
+import { parcelRow, shelveForm } from '../widgets.js';
 
 // A pickup code is shelf-layer-number; anything else typed or scanned is
 // taken for a waybill.
@@ -57,12 +59,38 @@ export function renderPickup(root, scope) {
 
   function choose(p) {
     selected = p;
+    const unshelved = p.status === 'inbound';
     selBox.replaceChildren(h('span', { class: 'code code-mid' }, p.pickup_code || '—'),
       h('span', { class: 'item-main' }, p.waybill),
       h('span', { class: 'item-sub' }, maskedContact(p)),
-      h('span', { class: 'tag' }, label('status.', p.status)));
-    for (const b of [confirm, refuseToggle, refuseBtn]) b.disabled = false;
+      h('span', { class: 'tag' }, label('status.', p.status)),
+      unshelved ? h('div', { class: 'grow', id: 'pickup-unshelved' }, h('div', { class: 'warn-text' }, t('pickup.unshelved')),
+        shelveForm(p, (np) => { replaceResult(np); choose(np); })) : null,
+      p.status === 'in_stock' ? moveButton(p) : null);
+    for (const b of [confirm, refuseToggle, refuseBtn]) b.disabled = unshelved;
     for (const li of results.children) li.classList.toggle('on', li.dataset.waybill === p.waybill);
+  }
+
+  // moveButton opens the shelve form for a parcel put on the wrong shelf
+  // (or found elsewhere): it gets a new code, and the old one is freed.
+  function moveButton(p) {
+    const b = h('button', { type: 'button', class: 'btn btn-small', id: 'pickup-move' }, t('shelve.move'));
+    b.addEventListener('click', () => b.replaceWith(shelveForm(p, (np) => { replaceResult(np); choose(np); })));
+    return b;
+  }
+
+  // replaceResult shows a parcel's new state in the results it was found in.
+  function replaceResult(p) {
+    const old = [...results.children].find((li) => li.dataset.waybill === p.waybill);
+    if (old) old.replaceWith(resultRow(p));
+  }
+
+  function resultRow(p) {
+    const li = parcelRow(p);
+    li.append(h('span', { class: 'tag' }, label('status.', p.status)));
+    li.classList.add('clickable');
+    li.addEventListener('click', () => choose(p));
+    return li;
   }
 
   function reset() {
@@ -87,13 +115,7 @@ export function renderPickup(root, scope) {
     try {
       const ps = await findParcels(findQuery(q, last4));
       clearError();
-      results.replaceChildren(...(ps.length ? ps.map((p) => {
-        const li = parcelRow(p);
-        li.append(h('span', { class: 'tag' }, label('status.', p.status)));
-        li.classList.add('clickable');
-        li.addEventListener('click', () => choose(p));
-        return li;
-      }) : [h('li', { class: 'muted' }, t('pickup.noResult'))]));
+      results.replaceChildren(...(ps.length ? ps.map(resultRow) : [h('li', { class: 'muted' }, t('pickup.noResult'))]));
       if (ps.length === 1) choose(ps[0]);
     } catch (err) {
       showError(err);

@@ -1,7 +1,10 @@
 // Scan-in (入库): a parcel's waybill from the scanner, the recipient's phone,
 // the shelf and layer; the agent answers with the pickup code and prints the
-// shelf label. The side shows today's parcels, the devices and the
-// scanners' live reads.
+// shelf label. The shelf may be left for later; such a parcel has no code
+// yet and is listed under "not shelved" until it is put away. The side
+// shows today's parcels (each may move to another shelf), the unshelved
+// ones, the parcels device scanners read that nobody checked in yet (all
+// checked in at once), the devices and the scanners' live reads.
 
 import { h, field, showError, clearError, showInfo, hideInfo, keepFocus } from '../dom.js';
 import { t, label } from '../i18n.js';
@@ -9,7 +12,7 @@ import { api } from '../api.js';
 import { poll } from '../router.js';
 import { fmtClock, maskedContact, deviceTitle } from '../format.js';
 import { lastPlace, rememberPlace } from '../prefs.js';
-import { parcelRow } from '../widgets.js';
+import { parcelRow, shelveForm } from '../widgets.js';
 
 export function renderScan(root, scope) {
   const place = lastPlace();
@@ -20,11 +23,25 @@ export function renderScan(root, scope) {
   const layer = h('input', { id: 'scan-layer', name: 'layer', inputmode: 'numeric', autocomplete: 'off', value: place.layer });
   const sameCity = h('input', { id: 'scan-same-city', type: 'checkbox' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'scan-submit' }, t('scan.submit'));
+  // The button says what it will do: with no place it only checks in.
+  const syncSubmit = () => { submit.textContent = shelf.value.trim() || layer.value.trim() ? t('scan.submit') : t('scan.submitNoShelf'); };
+  shelf.addEventListener('input', syncSubmit);
+  layer.addEventListener('input', syncSubmit);
+  syncSubmit();
   const result = h('div', { class: 'result', id: 'scan-result' });
   const list = h('ul', { class: 'list', id: 'scan-list' });
   const listTitle = h('h2', {}, t('scan.today', { n: 0 }));
   const devLine = h('div', { class: 'devices', id: 'scan-devices' }, t('loading'));
   const reads = h('ul', { class: 'reads', id: 'scan-reads' });
+  const unshelvedTitle = h('h2', { id: 'scan-unshelved-title' }, t('scan.unshelved', { n: 0 }));
+  const unshelved = h('ul', { class: 'list', id: 'scan-unshelved' });
+  const pendingTitle = h('h2', { id: 'scan-pending-title' }, t('scan.pending', { n: 0 }));
+  const pending = h('ul', { class: 'list', id: 'scan-pending' });
+  const batchBtn = h('button', { type: 'button', class: 'btn btn-primary', id: 'scan-batch', disabled: true }, t('scan.batch'));
+  // Phones typed against scanned parcels, kept across the list's refreshes,
+  // and the parcels the list shows.
+  const typed = new Map();
+  let shown = [];
 
   const form = h('form', { class: 'panel scan-form', id: 'scan-form' },
     h('h1', {}, t('scan.title')),
@@ -63,7 +80,7 @@ export function renderScan(root, scope) {
       rememberPlace(shelf.value.trim(), layer.value.trim());
       clearError();
       hideInfo();
-      showInbound(result, res);
+      showInbound(result, res, afterShelve);
       barcode.value = '';
       phone.value = '';
       name.value = '';
@@ -71,29 +88,143 @@ export function renderScan(root, scope) {
       loadList();
     } catch (err) {
       showError(err);
+      // Taken in before without a shelf: offer to shelve it here, at the
+      // place the form names.
+      if (err.code === 'parcel.not_shelved') {
+        const p = { waybill: err.params.waybill || req.barcode };
+        const at = req.shelf && req.layer ? { shelf: req.shelf, layer: req.layer } : undefined;
+        result.replaceChildren(h('div', { class: 'result-card warn', id: 'scan-unshelved-card' },
+          h('div', { class: 'result-head' }, t('scan.notShelved') + ' · ' + p.waybill),
+          shelveForm(p, (np, job) => afterShelve({ parcel: np, label_job: job }), at)));
+      }
     } finally {
       submit.disabled = false;
       barcode.focus();
     }
   });
 
+  // afterShelve shows a parcel just put on a shelf and refreshes the lists.
+  function afterShelve(res) {
+    clearError();
+    showInbound(result, res, afterShelve);
+    loadList();
+  }
+
+  // rowWithShelve is a parcel's row with a button that opens the shelve
+  // form under it: "shelve" for one with no shelf, "move" for one on a shelf.
+  function rowWithShelve(p) {
+    const li = parcelRow(p);
+    const open = h('button', { type: 'button', class: 'btn btn-small', 'data-shelve-open': p.waybill },
+      p.pickup_code ? t('shelve.move') : t('shelve.go'));
+    open.addEventListener('click', () => {
+      if (li.querySelector('[data-shelve]')) return;
+      // Done, the form goes, so the list refreshes with the new code.
+      const form = shelveForm(p, (np, job) => { form.remove(); afterShelve({ parcel: np, label_job: job }); });
+      li.append(form);
+      form.querySelector('input').focus();
+    });
+    li.append(open);
+    return li;
+  }
+
+  async function checkInBatch() {
+    const place = { shelf: shelf.value.trim(), layer: layer.value.trim() };
+    if (!place.shelf) { shelf.focus(); return showError(t('err.required', { field: t('scan.shelf') })); }
+    if (!place.layer) { layer.focus(); return showError(t('err.required', { field: t('scan.layer') })); }
+    const { reqs, skipped } = batchRequests(shown.map((w) => [w, typed.get(w)]), place);
+    if (!reqs.length) return showError(t('scan.batchNone'));
+    batchBtn.disabled = true;
+    let ok = 0;
+    const failed = [];
+    for (const req of reqs) {
+      try {
+        await api('POST', '/api/v1/parcels/inbound', req);
+        typed.delete(req.barcode);
+        ok++;
+      } catch (err) {
+        failed.push(req.barcode + ': ' + err.message);
+      }
+    }
+    rememberPlace(place.shelf, place.layer);
+    if (failed.length) showError(t('scan.batchFailed', { n: failed.length, list: failed.join('; ') }));
+    else clearError();
+    showInfo(t('scan.batchDone', { ok, skipped }));
+    if (document.activeElement && pending.contains(document.activeElement)) barcode.focus();
+    loadList();
+  }
+  batchBtn.addEventListener('click', checkInBatch);
+
+  function pendingRow(p, i, all) {
+    const ph = h('input', { class: 'pending-phone', 'data-phone-for': p.waybill, inputmode: 'tel', autocomplete: 'off', maxlength: 20,
+      placeholder: t('scan.phone'), value: typed.get(p.waybill) || '' });
+    ph.addEventListener('input', () => {
+      typed.set(p.waybill, ph.value);
+      batchBtn.disabled = ![...typed.values()].some((v) => v.trim());
+    });
+    // Enter goes on to the next parcel's phone; on the last, checks all in.
+    ph.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter') return;
+      e.preventDefault();
+      const next = pending.querySelector(`[data-phone-for="${CSS.escape(all[i + 1]?.waybill || '')}"]`);
+      if (next) next.focus(); else batchBtn.click();
+    });
+    return h('li', { class: 'item', 'data-waybill': p.waybill },
+      h('span', { class: 'item-main' }, p.waybill),
+      h('span', { class: 'item-sub' }, t('scan.scansN', { n: p.scan_summary?.scans || 1 })),
+      ph);
+  }
+
   async function loadList() {
+    loadUnshelved();
+    loadPending();
     try {
       const res = await api('GET', '/api/v1/parcels?status=in_stock');
       const today = new Date().toDateString();
       const rows = (res.parcels || []).filter((p) => !p.inbound_at || new Date(p.inbound_at).toDateString() === today);
       listTitle.textContent = t('scan.today', { n: rows.length });
-      list.replaceChildren(...(rows.length ? rows.map(parcelRow) : [h('li', { class: 'muted' }, t('empty'))]));
+      if (busy(list)) return;
+      list.replaceChildren(...(rows.length ? rows.map(rowWithShelve) : [h('li', { class: 'muted' }, t('empty'))]));
     } catch (err) {
       list.replaceChildren(h('li', { class: 'error-text' }, err.message));
     }
   }
 
+  async function loadUnshelved() {
+    try {
+      const ps = (await api('GET', '/api/v1/parcels?status=inbound')).parcels || [];
+      unshelvedTitle.textContent = t('scan.unshelved', { n: ps.length });
+      if (busy(unshelved)) return;
+      unshelved.replaceChildren(...(ps.length ? ps.map(rowWithShelve) : [h('li', { class: 'muted' }, t('none'))]));
+    } catch (err) {
+      unshelved.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+
+  async function loadPending() {
+    try {
+      const ps = (await api('GET', '/api/v1/parcels?status=scanned&limit=' + PENDING_SHOWN)).parcels || [];
+      pendingTitle.textContent = t('scan.pending', { n: ps.length });
+      shown = ps.map((p) => p.waybill);
+      for (const w of [...typed.keys()]) if (!ps.some((p) => p.waybill === w)) typed.delete(w);
+      batchBtn.disabled = ![...typed.values()].some((v) => v.trim());
+      if (busy(pending)) return;
+      pending.replaceChildren(...(ps.length ? ps.map(pendingRow) : [h('li', { class: 'muted' }, t('none'))]));
+    } catch (err) {
+      pending.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+
+  let lastRead = '';
+
   async function loadDevices() {
     try {
       const res = await api('GET', '/api/v1/devices');
       renderDevices(devLine, res.devices || []);
-      renderReads(reads, res.recent_reads || [], (text) => { barcode.value = text; phone.focus(); });
+      const rs = res.recent_reads || [];
+      renderReads(reads, rs, (text) => { barcode.value = text; phone.focus(); });
+      // A new read may be a parcel nobody checked in yet.
+      const newest = rs.map((r) => String(r.at)).sort().pop() || '';
+      if (newest !== lastRead) { lastRead = newest; loadPending(); }
     } catch (err) {
       devLine.replaceChildren(h('span', { class: 'error-text' }, t('scan.devicesError', { msg: err.message })));
     }
@@ -103,20 +234,57 @@ export function renderScan(root, scope) {
     form,
     h('section', { class: 'panel side' },
       listTitle, list,
+      unshelvedTitle, unshelved,
+      pendingTitle, h('p', { class: 'hint' }, t('scan.pendingHint')), pending,
+      h('div', { class: 'row' }, batchBtn),
       h('h2', {}, t('scan.devices')), devLine,
-      h('h2', {}, t('scan.reads')), reads)));
+      h('h2', {}, t('scan.reads')), h('p', { class: 'hint' }, t('scan.readsHint')), reads)));
 
-  // A half-entered parcel is a task in progress, not idleness.
-  keepFocus(barcode, scope, () => Boolean(barcode.value.trim() || phone.value.trim() || name.value.trim()));
+  // A half-entered parcel is a task in progress, not idleness; so is a
+  // shelve form or a run of phones being typed.
+  keepFocus(barcode, scope, () => Boolean(barcode.value.trim() || phone.value.trim() || name.value.trim()) ||
+    Boolean(document.activeElement?.closest?.('[data-shelve], #scan-pending')));
   loadList();
   poll(loadList, 15000, scope);
   poll(loadDevices, 2000, scope);
   barcode.focus();
 }
 
-function showInbound(box, res) {
+// PENDING_SHOWN is how many scanned parcels the side lists: a run to
+// check in, not the whole backlog of a busy line scanner.
+const PENDING_SHOWN = 50;
+
+// busy says whether the clerk is working inside a list (typing a phone,
+// a shelf), which a refresh would wipe out.
+function busy(list) {
+  return Boolean(document.activeElement && list.contains(document.activeElement) || list.querySelector('[data-shelve]'));
+}
+
+// batchRequests turns the phones typed against scanned parcels into
+// check-ins at one place; a parcel with no phone yet is left for later.
+export function batchRequests(rows, place) {
+  const reqs = [];
+  let skipped = 0;
+  for (const [waybill, phone] of rows) {
+    const ph = String(phone || '').trim();
+    if (!ph) { skipped++; continue; }
+    reqs.push({ barcode: waybill, phone: ph, shelf: place.shelf, layer: place.layer });
+  }
+  return { reqs, skipped };
+}
+
+function showInbound(box, res, shelved) {
   const p = res.parcel || {};
   const job = res.label_job;
+  if (!p.pickup_code) {
+    // Checked in with no shelf: say so, and offer the shelf right here.
+    box.replaceChildren(h('div', { class: 'result-card warn', id: 'scan-unshelved-card' },
+      h('div', { class: 'result-head' }, t('scan.doneNoShelf') + ' · ' + (p.waybill || '')),
+      h('div', { class: 'muted' }, maskedContact(p)),
+      h('div', {}, t('scan.shelveLater')),
+      shelveForm(p, (np, j) => shelved({ parcel: np, label_job: j }), { shelf: '', layer: '' })));
+    return;
+  }
   box.replaceChildren(h('div', { class: 'result-card ok' },
     h('div', { class: 'result-head' }, t('scan.done') + ' · ' + (p.waybill || '')),
     h('div', { class: 'code-label' }, t('scan.code')),
