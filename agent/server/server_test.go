@@ -43,15 +43,17 @@ func (c *client) do(method, path string, body any, out any) int {
 	return resp.StatusCode
 }
 
-// TestCounterWorkflowOverHTTP walks the counter API as the screen does.
-func TestCounterWorkflowOverHTTP(t *testing.T) {
+// counterAgent starts an agent with a personal-data key and clerk c01
+// (PIN 1234), and gives a client of its API, not logged in yet.
+func counterAgent(t *testing.T) *client {
+	t.Helper()
 	keys, _ := pii.NewKeys(bytes.Repeat([]byte{9}, 32))
 	a, err := Start(context.Background(), Config{DataDir: t.TempDir(), Outlet: "SH-001", Secret: "x",
 		Broker: "tcp://127.0.0.1:1", HTTPAddr: "127.0.0.1:0", Keys: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
+	t.Cleanup(func() { a.Close() })
 	people, err := staff.Open(a.File)
 	if err != nil {
 		t.Fatal(err)
@@ -59,15 +61,25 @@ func TestCounterWorkflowOverHTTP(t *testing.T) {
 	if err := people.Add("c01", "张三", "clerk", "1234"); err != nil {
 		t.Fatal(err)
 	}
-	c := &client{t: t, base: "http://" + a.Addr.String()}
+	return &client{t: t, base: "http://" + a.Addr.String()}
+}
+
+func (c *client) login() {
+	c.t.Helper()
+	var login struct{ Token string }
+	if code := c.do("POST", "/api/v1/session", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 || login.Token == "" {
+		c.t.Fatalf("login: %d", code)
+	}
+	c.token = login.Token
+}
+
+// TestCounterWorkflowOverHTTP walks the counter API as the screen does.
+func TestCounterWorkflowOverHTTP(t *testing.T) {
+	c := counterAgent(t)
 	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "SF1"}, nil); code != http.StatusUnauthorized {
 		t.Fatalf("no login: %d", code)
 	}
-	var login struct{ Token string }
-	if code := c.do("POST", "/api/v1/session", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 || login.Token == "" {
-		t.Fatalf("login: %d", code)
-	}
-	c.token = login.Token
+	c.login()
 
 	var in struct {
 		Parcel struct {
@@ -124,6 +136,51 @@ func TestCounterWorkflowOverHTTP(t *testing.T) {
 }
 
 // Without a key the workflow routes explain themselves instead of failing.
+// TestUnshelvedParcelOverHTTP: a parcel checked in without a shelf is
+// listed, found by the phone's last four, refused at pickup and at a second
+// check-in as not shelved (never "in stock" with an empty code), and
+// shelved through the route the screen calls; a half-given place records
+// nothing.
+func TestUnshelvedParcelOverHTTP(t *testing.T) {
+	c := counterAgent(t)
+	c.login()
+	var e problem.Body
+	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "SF1000000000055", "phone": "13812341357", "shelf": "3"}, &e); code != 400 || e.Error.Code != "shelf.bad_place" {
+		t.Fatalf("inbound with a shelf and no layer: %d %+v", code, e)
+	}
+	var list struct{ Parcels []map[string]any }
+	if c.do("GET", "/api/v1/parcels?status=inbound", nil, &list); len(list.Parcels) != 0 {
+		t.Fatalf("a refused check-in was recorded: %+v", list)
+	}
+	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "SF1000000000055", "phone": "13812341357"}, nil); code != 201 {
+		t.Fatalf("inbound with no shelf: %d", code)
+	}
+	if c.do("GET", "/api/v1/parcels?status=inbound", nil, &list); len(list.Parcels) != 1 || list.Parcels[0]["waybill"] != "SF1000000000055" {
+		t.Fatalf("unshelved list: %+v", list)
+	}
+	if c.do("GET", "/api/v1/parcels/find?phone_last4=1357", nil, &list); len(list.Parcels) != 1 || list.Parcels[0]["status"] != "inbound" {
+		t.Fatalf("find an unshelved parcel by the phone's last four: %+v", list)
+	}
+	e = problem.Body{}
+	if code := c.do("POST", "/api/v1/parcels/inbound", map[string]string{"barcode": "SF1000000000055", "phone": "13812341357", "shelf": "3", "layer": "1"}, &e); code != 409 || e.Error.Code != "parcel.not_shelved" {
+		t.Fatalf("second inbound of an unshelved parcel: %d %+v", code, e)
+	}
+	pick := map[string]string{"id_check": "code_only", "signer": "recipient", "signature_svg": `<svg xmlns="http://www.w3.org/2000/svg"><path d="M1 1 L9 9"/></svg>`}
+	e = problem.Body{}
+	if code := c.do("POST", "/api/v1/parcels/SF1000000000055/pickup", pick, &e); code != 409 || e.Error.Code != "parcel.not_shelved" {
+		t.Fatalf("pickup of an unshelved parcel: %d %+v", code, e)
+	}
+	var sh struct {
+		Parcel struct {
+			Status     string
+			PickupCode string `json:"pickup_code"`
+		}
+	}
+	if code := c.do("POST", "/api/v1/parcels/SF1000000000055/shelve", map[string]string{"shelf": "3", "layer": "1"}, &sh); code != 200 || sh.Parcel.Status != "in_stock" || !strings.HasPrefix(sh.Parcel.PickupCode, "3-1-") {
+		t.Fatalf("shelve: %d %+v", code, sh)
+	}
+}
+
 func TestWorkflowNeedsKey(t *testing.T) {
 	a, err := Start(context.Background(), Config{DataDir: t.TempDir(), Outlet: "SH-001", Secret: "x", Broker: "tcp://127.0.0.1:1", HTTPAddr: "127.0.0.1:0"})
 	if err != nil {

@@ -61,6 +61,7 @@ func fillShelve(sel, shelf, layer string) chromedp.Action[chromedp.Void] {
 // shelf with a new code.
 func TestUnshelvedParcelsOnScreen(t *testing.T) {
 	_, _, b := parcelScreen(t, "UP1", "")
+	shots := newShots(t)
 	id := func(s string) chromedp.ID { return chromedp.ID(s) }
 	const wb1, phone1 = "73400000000011", "13800002468"
 	const wb2, phone2 = "73400000000022", "13900003579"
@@ -98,10 +99,12 @@ func TestUnshelvedParcelsOnScreen(t *testing.T) {
 		waitJS(jsText("#error-text")+fmt.Sprintf(` === '运单 %s 已入库但未上架，请上架'`, wb1)),
 		waitJS(jsText("#scan-unshelved-card")+`.includes('此前已入库，尚未上架')`),
 		waitJS(`document.querySelector('#scan-unshelved-card .shelve-shelf').value === '4'`),
-		waitJS(`document.querySelector('#scan-unshelved-card .shelve-layer').value === '1'`))
+		waitJS(`document.querySelector('#scan-unshelved-card .shelve-layer').value === '1'`),
+		waitJS(`document.querySelector('#scan-barcode').value === '' && document.querySelector('#scan-phone').value === ''`))
 	if msg := read(t, b, "read the error", chromedp.Evaluate[string](jsText("#error-text"))); strings.Contains(msg, "取件码") {
 		t.Fatalf("an unshelved parcel scanned again names a pickup code: %q", msg)
 	}
+	shots.take(t, b, "scan-unshelved")
 
 	// Shelve wb2 from the side list.
 	b.step(t, "shelve "+wb2+" from the list",
@@ -121,12 +124,15 @@ func TestUnshelvedParcelsOnScreen(t *testing.T) {
 		chromedp.Click(id("pickup-search")),
 		waitJS(fmt.Sprintf(`!!document.querySelector('#pickup-results [data-waybill=%q]')`, wb1)),
 		waitJS(jsText("#pickup-unshelved")+`.includes('未上架，没有取件码：先上架再取件')`),
-		waitJS(`document.querySelector('#pickup-confirm').disabled`))
+		waitJS(`document.querySelector('#pickup-confirm').disabled`),
+		waitJS(`!`+jsText("#pickup-selected")+`.includes('null')`))
+	shots.take(t, b, "pickup-unshelved")
 	b.step(t, "shelve it at the pickup counter",
 		fillShelve("#pickup-unshelved [data-shelve]", "4", "3"),
 		waitJS(jsText("#pickup-selected")+`.includes('4-3-')`),
 		waitJS(`!document.querySelector('#pickup-unshelved')`),
 		waitJS(`!document.querySelector('#pickup-confirm').disabled`),
+		waitJS(`!!document.querySelector('#pickup-move') && !`+jsText("#pickup-selected")+`.includes('null')`),
 		waitJS(fmt.Sprintf(`(document.querySelector('#pickup-results [data-waybill=%q]') || {innerText: ''}).innerText.includes('4-3-')`, wb1)))
 
 	// Back on scan-in nothing is left unshelved, and a shelved parcel moves.
@@ -150,6 +156,7 @@ func TestUnshelvedParcelsOnScreen(t *testing.T) {
 func TestHandoverNamesManifests(t *testing.T) {
 	const outlet = "UP2"
 	c, a, b := parcelScreen(t, outlet, "")
+	shots := newShots(t)
 	agentAPI, hubAPI := "http://"+a.http+"/api/v1", "http://"+c.hubHTTP+"/api/v1"
 	var m struct {
 		ID string `json:"id"`
@@ -176,6 +183,7 @@ func TestHandoverNamesManifests(t *testing.T) {
 	if txt := read(t, b, "read the manifest's row", chromedp.Evaluate[string](item+`.innerText`)); strings.Contains(txt, m.ID) {
 		t.Fatalf("the manifest's row shows its whole id %s:\n%s", m.ID, txt)
 	}
+	shots.take(t, b, "handover-manifests")
 	b.step(t, "open a handover against it",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-manifest=%q]`, m.ID))),
 		waitJS(`document.querySelector('#ho-courier').value === 'K-31'`),
@@ -186,6 +194,7 @@ func TestHandoverNamesManifests(t *testing.T) {
 	if txt := read(t, b, "read the session's head", chromedp.Evaluate[string](jsText("#ho-head"))); strings.Contains(txt, m.ID) {
 		t.Fatalf("the handover's head shows the manifest's whole id %s:\n%s", m.ID, txt)
 	}
+	shots.take(t, b, "handover-session-head")
 	b.checkNoExceptions(t)
 }
 
@@ -196,6 +205,7 @@ func TestHandoverNamesManifests(t *testing.T) {
 func TestScannerReadsBecomeCheckIns(t *testing.T) {
 	dev := startCounterDevices(t)
 	_, _, b := parcelScreen(t, "UP3", dev.config)
+	shots := newShots(t)
 	id := func(s string) chromedp.ID { return chromedp.ID(s) }
 	harness.Eventually(t, 20*time.Second, func() (bool, string) {
 		return dev.scanner.Clients() > 0, "the agent has not connected to the line scanner"
@@ -215,6 +225,7 @@ func TestScannerReadsBecomeCheckIns(t *testing.T) {
 		waitJS(jsText("#scan-pending-title")+` === '已扫描、未入库 3 件'`),
 		waitJS(fmt.Sprintf(`%s.every((w) => !!document.querySelector('#scan-pending [data-phone-for="' + w + '"]'))`, jsArray(reads))),
 		waitJS(`document.querySelector('#scan-batch').disabled`))
+	shots.take(t, b, "scan-pending")
 	// The list's order is the screen's; take the first two rows as shown.
 	order := read(t, b, "read the list's order", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#scan-pending [data-phone-for]')].map((e) => e.dataset.phoneFor)`))
 	if len(order) != 3 {

@@ -70,6 +70,7 @@ export default {
   'scan.notShelved': 'Checked in before, not on a shelf yet',
   'scan.unshelved': 'Not shelved: {n}',
   'scan.pending': 'Scanned, not checked in: {n}',
+  'scan.pendingMore': 'Scanned, not checked in: {n}+ (newest {n} shown)',
   'scan.pendingHint': 'A parcel a scanner read is only recorded, not checked in. Type each phone (Enter goes to the next) and check them all in at the shelf and layer on the left.',
   'scan.batch': 'Check all in and shelve',
   'scan.batchNone': 'Type the phone of at least one parcel first',

@@ -71,6 +71,7 @@ export default {
   'scan.notShelved': '此前已入库，尚未上架',
   'scan.unshelved': '未上架 {n} 件',
   'scan.pending': '已扫描、未入库 {n} 件',
+  'scan.pendingMore': '已扫描、未入库 {n}+ 件（显示最新 {n} 件）',
   'scan.pendingHint': '扫码枪扫到的包裹只是记下了，还不算入库。逐件填上手机号（回车到下一件），按左边的货架与层一次全部入库。',
   'scan.batch': '全部入库上架',
   'scan.batchNone': '请先为至少一件填写手机号',

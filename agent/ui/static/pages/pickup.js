@@ -60,13 +60,14 @@ export function renderPickup(root, scope) {
   function choose(p) {
     selected = p;
     const unshelved = p.status === 'inbound';
-    selBox.replaceChildren(h('span', { class: 'code code-mid' }, p.pickup_code || '—'),
+    // replaceChildren would print a null as "null"; leave gaps out.
+    selBox.replaceChildren(...[h('span', { class: 'code code-mid' }, p.pickup_code || '—'),
       h('span', { class: 'item-main' }, p.waybill),
       h('span', { class: 'item-sub' }, maskedContact(p)),
       h('span', { class: 'tag' }, label('status.', p.status)),
       unshelved ? h('div', { class: 'grow', id: 'pickup-unshelved' }, h('div', { class: 'warn-text' }, t('pickup.unshelved')),
         shelveForm(p, (np) => { replaceResult(np); choose(np); })) : null,
-      p.status === 'in_stock' ? moveButton(p) : null);
+      p.status === 'in_stock' ? moveButton(p) : null].filter(Boolean));
     for (const b of [confirm, refuseToggle, refuseBtn]) b.disabled = unshelved;
     for (const li of results.children) li.classList.toggle('on', li.dataset.waybill === p.waybill);
   }

@@ -92,6 +92,10 @@ export function renderScan(root, scope) {
       // place the form names.
       if (err.code === 'parcel.not_shelved') {
         const p = { waybill: err.params.waybill || req.barcode };
+        // It is registered already: nothing to type again.
+        barcode.value = '';
+        phone.value = '';
+        name.value = '';
         const at = req.shelf && req.layer ? { shelf: req.shelf, layer: req.layer } : undefined;
         result.replaceChildren(h('div', { class: 'result-card warn', id: 'scan-unshelved-card' },
           h('div', { class: 'result-head' }, t('scan.notShelved') + ' · ' + p.waybill),
@@ -202,8 +206,10 @@ export function renderScan(root, scope) {
 
   async function loadPending() {
     try {
-      const ps = (await api('GET', '/api/v1/parcels?status=scanned&limit=' + PENDING_SHOWN)).parcels || [];
-      pendingTitle.textContent = t('scan.pending', { n: ps.length });
+      // One more than shown tells a full list from a longer backlog.
+      const all = (await api('GET', '/api/v1/parcels?status=scanned&limit=' + (PENDING_SHOWN + 1))).parcels || [];
+      const ps = all.slice(0, PENDING_SHOWN);
+      pendingTitle.textContent = all.length > ps.length ? t('scan.pendingMore', { n: ps.length }) : t('scan.pending', { n: ps.length });
       shown = ps.map((p) => p.waybill);
       for (const w of [...typed.keys()]) if (!ps.some((p) => p.waybill === w)) typed.delete(w);
       batchBtn.disabled = ![...typed.values()].some((v) => v.trim());
