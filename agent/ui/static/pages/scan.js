@@ -115,13 +115,15 @@ export function renderScan(root, scope) {
   }
 
   // rowWithShelve is a parcel's row with a button that opens the shelve
-  // form under it: "shelve" for one with no shelf, "move" for one on a shelf.
+  // form under it (and closes it again): "shelve" for one with no shelf,
+  // "move" for one on a shelf.
   function rowWithShelve(p) {
     const li = parcelRow(p);
     const open = h('button', { type: 'button', class: 'btn btn-small', 'data-shelve-open': p.waybill },
       p.pickup_code ? t('shelve.move') : t('shelve.go'));
     open.addEventListener('click', () => {
-      if (li.querySelector('[data-shelve]')) return;
+      const was = li.querySelector('[data-shelve]');
+      if (was) return was.remove();
       // Done, the form goes, so the list refreshes with the new code.
       const form = shelveForm(p, (np, job) => { form.remove(); afterShelve({ parcel: np, label_job: job }); });
       li.append(form);
@@ -174,7 +176,7 @@ export function renderScan(root, scope) {
     });
     return h('li', { class: 'item', 'data-waybill': p.waybill },
       h('span', { class: 'item-main' }, p.waybill),
-      h('span', { class: 'item-sub' }, t('scan.scansN', { n: p.scan_summary?.scans || 1 })),
+      h('span', { class: 'item-sub' }, t('scan.scansN', { n: p.scans || 1 })),
       ph);
   }
 
