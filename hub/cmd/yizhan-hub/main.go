@@ -21,7 +21,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -49,7 +48,12 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-type usageError struct{ msg string }
+// usageError is a mistake in the command line; withUsage also prints the
+// commands, for when the mistake is not knowing them.
+type usageError struct {
+	msg       string
+	withUsage bool
+}
 
 func (e usageError) Error() string { return e.msg }
 
@@ -67,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "yizhan-hub: %s\n", err)
-		if ue.msg == "" || strings.HasPrefix(ue.msg, "unknown command") {
+		if ue.withUsage {
 			fmt.Fprint(stderr, usage)
 		}
 		return 2
@@ -81,14 +85,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"a command is required"}
+		return usageError{"a command is required", true}
 	}
 	switch args[0] {
 	case "run":
 		return cmdRun(args[1:], stdout, stderr)
 	case "outlet":
 		if len(args) < 2 {
-			return usageError{"outlet: say add or list"}
+			return usageError{"outlet: say add or list", true}
 		}
 		switch args[1] {
 		case "add":
@@ -96,12 +100,12 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		case "list":
 			return cmdOutletList(args[2:], stdout, stderr)
 		}
-		return usageError{fmt.Sprintf("unknown command: outlet %s", args[1])}
+		return usageError{fmt.Sprintf("unknown command: outlet %s", args[1]), true}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	return usageError{fmt.Sprintf("unknown command: %s", args[0])}
+	return usageError{fmt.Sprintf("unknown command: %s", args[0]), true}
 }
 
 func parse(fs *flag.FlagSet, args []string) error {
@@ -109,10 +113,10 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+		return usageError{msg: fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
 }
@@ -122,17 +126,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if fe := (*settings.UsageError)(nil); errors.As(err, &fe) {
 		return err
 	} else if err != nil {
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	if c.PrintRequested() {
 		return c.Print(stdout)
 	}
 	if err := c.Check(); err != nil {
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	log, err := c.Logger(stderr)
 	if err != nil {
-		return usageError{err.Error()}
+		return usageError{msg: err.Error()}
 	}
 	cfg := server.Config{DataDir: c.Data.Dir, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
 		MQTTListen: c.MQTT.Listen, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
@@ -145,7 +149,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 
 func openStore(dataDir, storeURL string) (*sqlite.Store, error) {
 	if dataDir == "" && storeURL == "" {
-		return nil, usageError{"--data DIR is required"}
+		return nil, usageError{msg: "--data DIR is required"}
 	}
 	path, err := server.StorePath(dataDir, storeURL)
 	if err != nil {
@@ -173,7 +177,7 @@ func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := syncproto.ValidOutletID(*id); err != nil {
-		return usageError{"--id: " + err.Error()}
+		return usageError{msg: "--id: " + err.Error()}
 	}
 	if *secret == "" {
 		s, err := store.NewSecret()
@@ -184,7 +188,7 @@ func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
 	} else {
 		for _, r := range *secret {
 			if unicode.IsControl(r) || unicode.IsSpace(r) {
-				return usageError{"--secret must not contain spaces or control characters"}
+				return usageError{msg: "--secret must not contain spaces or control characters"}
 			}
 		}
 		if len(*secret) < 16 {

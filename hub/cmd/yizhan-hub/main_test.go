@@ -51,6 +51,22 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// A command line that names no known command lists the commands, so a new
+// operator learns them without reading the source.
+func TestMissingCommandListsCommands(t *testing.T) {
+	for _, args := range [][]string{nil, {"serve"}, {"outlet"}, {"outlet", "remove"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, &stdout, &stderr); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+		for _, cmd := range []string{"yizhan-hub run", "yizhan-hub outlet add", "yizhan-hub outlet list"} {
+			if !strings.Contains(stderr.String(), cmd) {
+				t.Errorf("%q: stderr %q does not list %q", args, stderr.String(), cmd)
+			}
+		}
+	}
+}
+
 // outlet add works against the data directory of a running hub, and the
 // new outlet can authenticate at once.
 func TestOutletAddWhileRunning(t *testing.T) {
