@@ -13,12 +13,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/syncproto"
@@ -218,10 +220,10 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 	tok := cl.Connect()
 	if !tok.WaitTimeout(15 * time.Second) {
 		cl.Disconnect(0)
-		return 0, fmt.Errorf("connect to %s: timed out", c.cfg.Broker)
+		return 0, fmt.Errorf("connect to %s: no answer within 15s (is the hub or broker running there?)", c.cfg.Broker)
 	}
 	if err := tok.Error(); err != nil {
-		return 0, fmt.Errorf("connect to %s as outlet %s: %w (check the broker address and this outlet's secret)", c.cfg.Broker, c.cfg.Outlet, err)
+		return 0, connectError(c.cfg.Broker, c.cfg.Outlet, err)
 	}
 	start := c.cfg.Clock.Now()
 	defer cl.Disconnect(250)
@@ -243,6 +245,26 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 	c.pull(cl)
 	err := c.pump(ctx, cl, lost)
 	return c.cfg.Clock.Now().Sub(start), err
+}
+
+// connectError says what went wrong with a connect: only a broker that
+// answered and refused the login points at the outlet's id or secret; an
+// unreachable or silent broker points at the broker. An operator reads this
+// in last_error and the log, and must not rotate a secret over an outage.
+func connectError(broker, outlet string, err error) error {
+	var ne net.Error
+	switch {
+	case errors.Is(err, packets.ErrorRefusedNotAuthorised), errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
+		return fmt.Errorf("the broker at %s refused outlet %s: %w (check this outlet's id and secret, and that the hub has registered it)", broker, outlet, err)
+	case errors.Is(err, packets.ErrorRefusedIDRejected), errors.Is(err, packets.ErrorRefusedServerUnavailable),
+		errors.Is(err, packets.ErrorRefusedBadProtocolVersion):
+		return fmt.Errorf("the broker at %s refused the connection: %w", broker, err)
+	case errors.As(err, &ne) && ne.Timeout():
+		return fmt.Errorf("cannot reach the broker at %s: no answer in time: %w (is the hub or broker running, and is the address right?)", broker, err)
+	case errors.Is(err, packets.ErrorNetworkError):
+		return fmt.Errorf("cannot reach the broker at %s: %w (is the hub or broker running, and is the address right?)", broker, err)
+	}
+	return fmt.Errorf("connect to %s as outlet %s: %w", broker, outlet, err)
 }
 
 // pump sends batches within the window and applies acks and downlink until

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -220,4 +222,47 @@ func TestReconnectsAfterBrokerComesBack(t *testing.T) {
 	go srv.Serve()
 	defer srv.Close()
 	waitFor(t, 10*time.Second, "drain after broker came back", func() bool { return l.Counters().AckedSeq == 300 })
+}
+
+// denyHook is a broker that answers every login with "not authorised".
+type denyHook struct{ mqtt.HookBase }
+
+func (denyHook) ID() string                                              { return "deny" }
+func (denyHook) Provides(b byte) bool                                    { return b == mqtt.OnConnectAuthenticate }
+func (denyHook) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return false }
+
+// last_error says what actually went wrong: only a broker that refused the
+// login points at the secret; a broker that is not there points at the broker.
+func TestConnectErrorSaysWhatFailed(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	down := ln.Addr().String()
+	ln.Close()
+	c := startClient(t, "tcp://"+down, openLog(t), nil)
+	waitFor(t, 5*time.Second, "a failed connect", func() bool { return c.Status().LastError != "" })
+	if e := c.Status().LastError; !strings.Contains(e, "cannot reach the broker at tcp://"+down) || strings.Contains(e, "secret") {
+		t.Errorf("broker down: last_error %q", e)
+	}
+
+	ln, _ = net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := mqtt.New(&mqtt.Options{InlineClient: true})
+	if err := srv.AddHook(new(denyHook), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "t", Address: addr})); err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve()
+	t.Cleanup(func() { srv.Close() })
+	c = startClient(t, "tcp://"+addr, openLog(t), nil)
+	waitFor(t, 5*time.Second, "a refused connect", func() bool { return c.Status().LastError != "" })
+	if e := c.Status().LastError; !strings.Contains(e, "refused outlet SH-001") || !strings.Contains(e, "secret") {
+		t.Errorf("login refused: last_error %q", e)
+	}
+
+	timeout := &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+	if e := connectError("tcp://h:1", "SH-001", timeout).Error(); !strings.Contains(e, "no answer in time") || strings.Contains(e, "secret") {
+		t.Errorf("silent broker: %q", e)
+	}
 }
