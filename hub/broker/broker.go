@@ -197,7 +197,8 @@ func mayRead(outlet, filter string) bool {
 }
 
 // minLevel drops records below level, so the broker's per-connection info
-// lines stay out of the hub's log.
+// lines stay out of the hub's log, and words the records mochi's listeners
+// leave without a message.
 type minLevel struct {
 	slog.Handler
 	level slog.Level
@@ -205,6 +206,17 @@ type minLevel struct {
 
 func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= m.level && m.Handler.Enabled(ctx, l)
+}
+
+// emptyMessage is what a listener's record means when it has none: mochi
+// logs the error that ended a client's connection with no message.
+const emptyMessage = "MQTT client connection ended with an error"
+
+func (m minLevel) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "" {
+		r.Message = emptyMessage
+	}
+	return m.Handler.Handle(ctx, r)
 }
 
 func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler {
