@@ -15,8 +15,12 @@ help: ## list the targets
 build: ## build yizhan-agent and yizhan-hub into bin/
 	$(GO) build -o $(BIN)/ ./agent/cmd/yizhan-agent ./hub/cmd/yizhan-hub
 
+# The demo runs as a built binary, not through `go run`: go run exits 1 on
+# Ctrl-C whatever the program does, and make would then report an error.
+# The demo stops its children and exits 0 on Ctrl-C.
 run: build ## start the demo: a hub and two outlets with simulated scanners and printers
-	$(GO) run ./deploy/demo --bin $(BIN)
+	$(GO) build -o $(BIN)/demo ./deploy/demo
+	$(BIN)/demo --bin $(BIN)
 
 deps: ## install what the tests need (mosquitto, socat, chromium, a CJK font, node) when missing
 	@sh deploy/ci/install-deps.sh

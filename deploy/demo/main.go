@@ -52,6 +52,7 @@ type demo struct {
 	outlets  []*outlet
 	hub      *exec.Cmd
 	logs     *os.File
+	anyPort  bool
 }
 
 func main() {
@@ -59,12 +60,17 @@ func main() {
 	dir := flag.String("dir", ".demo", "directory for the demo's data and logs")
 	offlineEvery := flag.Duration("offline-every", 60*time.Second, "take the hub down this often (0: never)")
 	offlineFor := flag.Duration("offline-for", 20*time.Second, "how long the hub stays down")
+	anyPort := flag.Bool("any-port", false, "use free ports, not the usual 8480-8482 and 1883 (so a test cannot meet a running demo)")
 	flag.Parse()
-	d := &demo{bin: *bin, dir: *dir, token: "demo-token"}
+	d := &demo{bin: *bin, dir: *dir, token: "demo-token", anyPort: *anyPort}
 	if err := d.run(*offlineEvery, *offlineFor); err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
 		os.Exit(1)
 	}
+	// Ctrl-C is the way to stop the demo, so it ends with status 0: make
+	// then reports no error. run has stopped every child by now.
+	abs, _ := filepath.Abs(d.dir)
+	fmt.Printf("stopped. The data stays in %s (hub, outlets, logs); the next run continues from it, `make clean` removes it.\n", abs)
 }
 
 func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
@@ -75,8 +81,8 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 	if d.logs, err = os.OpenFile(filepath.Join(d.dir, "demo.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
 		return err
 	}
-	d.hubHTTP = pickAddr("127.0.0.1:8480")
-	d.hubMQTT = pickAddr("127.0.0.1:1883")
+	d.hubHTTP = d.pickAddr("127.0.0.1:8480")
+	d.hubMQTT = d.pickAddr("127.0.0.1:1883")
 	// The personal-data key lives outside every data directory, as in production.
 	d.keyFile = filepath.Join(d.dir, "pii.key")
 	if _, err := os.Stat(d.keyFile); err != nil {
@@ -89,7 +95,7 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 		if err != nil {
 			return err
 		}
-		o := &outlet{ID: id, Secret: secret, HTTP: pickAddr(fmt.Sprintf("127.0.0.1:%d", 8481+i))}
+		o := &outlet{ID: id, Secret: secret, HTTP: d.pickAddr(fmt.Sprintf("127.0.0.1:%d", 8481+i))}
 		if err := d.addStaff(o); err != nil {
 			return err
 		}
@@ -100,7 +106,8 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 	if err := d.startHub(); err != nil {
 		return err
 	}
-	defer stopCmd(d.hub)
+	// d.hub changes each time the hub comes back: stop the current one.
+	defer func() { stopCmd(d.hub) }()
 	if err := d.seedHeadOffice(); err != nil {
 		fmt.Println("note: could not publish the demo notice and reply templates:", err)
 	}
@@ -121,6 +128,7 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 	}
 	d.banner()
 	var nextOffline, backOnline <-chan time.Time
+	var drained <-chan drainResult
 	if offlineEvery > 0 {
 		nextOffline = time.After(offlineEvery)
 	}
@@ -129,7 +137,7 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 	for {
 		select {
 		case <-ctx.Done():
-			fmt.Println("\nstopping; data stays in", d.dir)
+			fmt.Println("\nstopping the hub and the outlets…")
 			return nil
 		case <-tick.C:
 			d.status()
@@ -138,13 +146,60 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 			stopCmd(d.hub)
 			backOnline = time.After(offlineFor)
 		case <-backOnline:
-			fmt.Println(">>> hub back: watch the backlogs drain (agents retry with backoff, up to a few seconds)")
+			fmt.Printf(">>> hub back: the outlets reconnect at their next retry and drain their backlogs; %s\n", drainExpectation(offlineFor))
 			if err := d.startHub(); err != nil {
 				return err
 			}
+			backAt := time.Now()
+			drained = d.watchDrain(ctx, backAt)
 			nextOffline = time.After(offlineEvery)
+		case r := <-drained:
+			fmt.Printf(">>> %s drained %.1f s after the hub came back\n", r.outlet, r.after.Seconds())
 		}
 	}
+}
+
+// drainExpectation says how long the drain takes, from the agents' retry
+// schedule: after a failed connect they wait 1 s, then twice as long each
+// time up to 2 min, each wait randomised by ±50%, so when the hub returns an
+// agent is part-way through one of those waits.
+func drainExpectation(outage time.Duration) string {
+	// The longest wait an agent can be in when the hub returns: the first
+	// nominal wait that ends after the outage, at +50%.
+	var sum, wait time.Duration = 0, time.Second
+	for sum+wait < outage && wait < 2*time.Minute {
+		sum += wait
+		wait *= 2
+	}
+	longest := wait + wait/2
+	return fmt.Sprintf("after a %v outage that takes up to about %v", outage, longest.Round(time.Second))
+}
+
+type drainResult struct {
+	outlet string
+	after  time.Duration
+}
+
+// watchDrain reports each outlet once its backlog is empty and it is
+// connected again, so the banner's promise can be checked on screen.
+func (d *demo) watchDrain(ctx context.Context, since time.Time) <-chan drainResult {
+	out := make(chan drainResult, len(d.outlets))
+	for _, o := range d.outlets {
+		go func() {
+			for ctx.Err() == nil && time.Since(since) < 5*time.Minute {
+				var s struct {
+					Backlog   uint64 `json:"backlog"`
+					Connected bool   `json:"connected"`
+				}
+				if err := getJSON("http://"+o.HTTP+"/api/v1/sync", "", &s); err == nil && s.Connected && s.Backlog == 0 {
+					out <- drainResult{o.ID, time.Since(since)}
+					return
+				}
+				time.Sleep(250 * time.Millisecond)
+			}
+		}()
+	}
+	return out
 }
 
 // devices starts the outlet's simulated scanner and printer and writes the
@@ -401,10 +456,13 @@ func waybill() string {
 	return fmt.Sprintf("%s%012d", prefixes[rand.IntN(len(prefixes))], rand.Int64N(1e12))
 }
 
-func pickAddr(preferred string) string {
+func (d *demo) pickAddr(preferred string) string {
+	if d.anyPort {
+		preferred = "127.0.0.1:0"
+	}
 	if ln, err := net.Listen("tcp", preferred); err == nil {
-		ln.Close()
-		return preferred
+		defer ln.Close()
+		return ln.Addr().String()
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
