@@ -75,6 +75,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// One logger per component, each naming itself once; the outlet is on
+	// the root logger the command builds.
+	part := func(name string) *slog.Logger { return logger.With("component", name) }
 	pc := clock.System // the PC's clock, as the event log and the sync client read it
 	if cfg.ClockOffset != 0 {
 		pc = clock.Offset(clock.System, cfg.ClockOffset)
@@ -84,7 +87,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	events, err := eventlog.Open(file, eventlog.Options{Clock: pc, Logger: logger,
+	events, err := eventlog.Open(file, eventlog.Options{Clock: pc, Logger: part("eventlog"),
 		Projectors: []eventlog.Projector{workflow.Projector()}})
 	if err != nil {
 		file.Close()
@@ -100,7 +103,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		return nil, err
 	}
 	sc := cfg.Sync
-	sc.Broker, sc.Outlet, sc.Secret, sc.Events, sc.Logger, sc.Clock = cfg.Broker, cfg.Outlet, cfg.Secret, events, logger, pc
+	sc.Broker, sc.Outlet, sc.Secret, sc.Events, sc.Logger, sc.Clock = cfg.Broker, cfg.Outlet, cfg.Secret, events, part("sync"), pc
 	sc.DownAppliers = append(sc.DownAppliers, workflow.Projector())
 	client, err := syncclient.New(sc)
 	if err != nil {
@@ -128,11 +131,11 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		a.Devices.Close()
 		return fail(err)
 	}
-	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Logger: logger,
-		Sessions: staff.NewSessions(people, staff.WithLogger(logger)), UI: ui.Handler()}
+	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Logger: part("api"),
+		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff"))), UI: ui.Handler()}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow
-		wc.Keys, wc.Labels, wc.Scales, wc.HubClock, wc.Logger = cfg.Keys, a.Devices, a.Devices, clock.Func(client.HubNow), logger
+		wc.Keys, wc.Labels, wc.Scales, wc.HubClock, wc.Logger = cfg.Keys, a.Devices, a.Devices, clock.Func(client.HubNow), part("workflow")
 		if cfg.NotifyWebhook != "" {
 			wc.Notifier = workflow.WebhookNotifier{URL: cfg.NotifyWebhook}
 		}
@@ -164,7 +167,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		defer a.wg.Done()
 		_ = client.Run(runCtx)
 	}()
-	logger.Info("agent started", "outlet", cfg.Outlet, "http", ln.Addr().String(), "broker", cfg.Broker, "data", cfg.DataDir)
+	logger.Info("agent started", "http", ln.Addr().String(), "broker", cfg.Broker, "data", cfg.DataDir)
 	return a, nil
 }
 

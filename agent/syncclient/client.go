@@ -235,7 +235,7 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 		c.st.Connected = false
 		c.mu.Unlock()
 	}()
-	c.logger.Info("sync connected", "outlet", c.cfg.Outlet)
+	c.logger.Info("sync connected")
 
 	subs := map[string]byte{syncproto.OutletDownTree(c.cfg.Outlet): 1, syncproto.BroadcastPoke: 1}
 	stok := cl.SubscribeMultiple(subs, c.onMessage)

@@ -66,7 +66,7 @@ func Start(opt Options) (*Broker, error) {
 	srv := mqtt.New(&mqtt.Options{
 		InlineClient: true,
 		Capabilities: caps,
-		Logger:       slog.New(minLevel{opt.Logger.With("component", "mqtt").Handler(), slog.LevelWarn}),
+		Logger:       slog.New(minLevel{opt.Logger.Handler(), slog.LevelWarn}), // opt.Logger names the component
 	})
 	b := &Broker{srv: srv, logger: opt.Logger}
 	if err := srv.AddHook(&aclHook{secrets: opt.Secrets, srv: srv, logger: opt.Logger}, nil); err != nil {

@@ -166,7 +166,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Logger: cfg.Logger, Registerer: reg, Clock: cfg.Clock})
+	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Logger: cfg.Logger.With("component", "ingest"), Registerer: reg, Clock: cfg.Clock})
 	if err != nil {
 		return nil, err
 	}
