@@ -24,7 +24,6 @@ package ui
 
 import (
 	"embed"
-	"encoding/json"
 	"io/fs"
 	"net/http"
 	"path"
@@ -110,5 +109,5 @@ func notFoundAPI(w http.ResponseWriter, r *http.Request) {
 	status, body := problem.Response(problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
+	_ = problem.Encode(w, body)
 }

@@ -129,6 +129,9 @@ func (a *api) auth(next http.HandlerFunc) http.Handler {
 }
 
 func (a *api) outlets(w http.ResponseWriter, r *http.Request) {
+	if !onlyFilters(w, r) {
+		return
+	}
 	os, err := a.opt.Store.Outlets(r.Context())
 	if err != nil {
 		a.fail(w, r, err)
@@ -252,7 +255,7 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_ = problem.Encode(w, v)
 }
 
 // writeErr answers err in the one error shape of syncproto/problem.

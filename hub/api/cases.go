@@ -1,10 +1,15 @@
 package api
 
 import (
+	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
+	"time"
 
 	"github.com/yizhan/yizhan/hub/notices"
+	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -30,11 +35,24 @@ func (a *api) caseRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/reply-templates", a.auth(a.publishTemplate))
 }
 
-// listArgs reads ?outlet=&open=1&limit=.
-func listArgs(w http.ResponseWriter, r *http.Request) (outlet string, open bool, limit int, ok bool) {
+// The filters list routes read. Each route names those it takes; any other
+// query parameter is refused, and so is an outlet the hub does not know,
+// rather than answering an empty list the caller believes filtered.
+const (
+	fOutlet = "outlet"
+	fOpen   = "open"
+	fLimit  = "limit"
+)
+
+// listArgs reads the filters a list route takes (some of ?outlet=&open=1&limit=),
+// answering the error if the query holds another or a bad value.
+func (a *api) listArgs(w http.ResponseWriter, r *http.Request, takes ...string) (outlet string, open bool, limit int, ok bool) {
 	q := r.URL.Query()
+	if !onlyFilters(w, r, takes...) {
+		return "", false, 0, false
+	}
 	limit = defaultLimit
-	if s := q.Get("limit"); s != "" {
+	if s := q.Get(fLimit); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxLimit {
 			writeErr(w, problem.New(problem.RequestBadLimit, "max", maxLimit))
@@ -42,7 +60,7 @@ func listArgs(w http.ResponseWriter, r *http.Request) (outlet string, open bool,
 		}
 		limit = n
 	}
-	switch q.Get("open") {
+	switch q.Get(fOpen) {
 	case "", "0", "false":
 	case "1", "true":
 		open = true
@@ -50,7 +68,28 @@ func listArgs(w http.ResponseWriter, r *http.Request) (outlet string, open bool,
 		writeErr(w, problem.New(problem.RequestBadOpen))
 		return "", false, 0, false
 	}
-	return q.Get("outlet"), open, limit, true
+	if outlet = q.Get(fOutlet); outlet != "" {
+		if _, err := a.opt.Store.Outlet(r.Context(), outlet); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				err = problem.Wrap(err, problem.OutletNotFound, "outlet", outlet)
+			}
+			a.fail(w, r, err)
+			return "", false, 0, false
+		}
+	}
+	return outlet, open, limit, true
+}
+
+// onlyFilters refuses a query parameter the route does not take, naming it
+// and those it does.
+func onlyFilters(w http.ResponseWriter, r *http.Request, takes ...string) bool {
+	for _, name := range slices.Sorted(maps.Keys(r.URL.Query())) {
+		if !slices.Contains(takes, name) {
+			writeErr(w, problem.New(problem.RequestUnknownFilter, "filter", name, "known", append([]string{}, takes...)))
+			return false
+		}
+	}
+	return true
 }
 
 // decode reads a JSON body of at most 1 MiB by the one rule
@@ -65,7 +104,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 func (a *api) exceptions(w http.ResponseWriter, r *http.Request) {
-	outlet, open, limit, ok := listArgs(w, r)
+	outlet, open, limit, ok := a.listArgs(w, r, fOutlet, fOpen, fLimit)
 	if !ok {
 		return
 	}
@@ -110,7 +149,7 @@ func (a *api) exceptionStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) complaints(w http.ResponseWriter, r *http.Request) {
-	outlet, open, limit, ok := listArgs(w, r)
+	outlet, open, limit, ok := a.listArgs(w, r, fOutlet, fOpen, fLimit)
 	if !ok {
 		return
 	}
@@ -157,7 +196,7 @@ func (a *api) complaintStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) notices(w http.ResponseWriter, r *http.Request) {
-	_, open, limit, ok := listArgs(w, r)
+	_, open, limit, ok := a.listArgs(w, r, fOpen, fLimit)
 	if !ok {
 		return
 	}
@@ -166,7 +205,11 @@ func (a *api) notices(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notices": ns})
+	out := make([]noticeJSON, len(ns))
+	for i, n := range ns {
+		out[i] = asNoticeJSON(n)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notices": out})
 }
 
 func (a *api) notice(w http.ResponseWriter, r *http.Request) {
@@ -175,7 +218,7 @@ func (a *api) notice(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, n)
+	writeJSON(w, http.StatusOK, asNoticeJSON(n))
 }
 
 func (a *api) publishNotice(w http.ResponseWriter, r *http.Request) {
@@ -188,7 +231,7 @@ func (a *api) publishNotice(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, n)
+	writeJSON(w, http.StatusCreated, asNoticeJSON(n))
 }
 
 func (a *api) endNotice(w http.ResponseWriter, r *http.Request) {
@@ -204,11 +247,44 @@ func (a *api) endNotice(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, n)
+	writeJSON(w, http.StatusOK, asNoticeJSON(n))
 }
 
+// noticeJSON is a notice as head office sends it: valid_from, valid_to and
+// the acknowledgements' times are RFC 3339 (UTC), the form POST takes;
+// valid_to is null for a notice valid until it is ended. The events and the
+// agent's API keep Unix milliseconds: only this view changes. The fields
+// here, being shallower, replace the embedded ones of the same name.
+type noticeJSON struct {
+	notices.NoticeView
+	ValidFrom string    `json:"valid_from"`
+	ValidTo   *string   `json:"valid_to"`
+	Acks      []ackJSON `json:"acknowledged_by,omitempty"`
+}
+
+type ackJSON struct {
+	Outlet string `json:"outlet"`
+	Staff  string `json:"staff"`
+	At     string `json:"at"`
+}
+
+func asNoticeJSON(n notices.NoticeView) noticeJSON {
+	v := noticeJSON{NoticeView: n, ValidFrom: rfc3339(n.ValidFrom)}
+	if n.ValidTo != 0 {
+		to := rfc3339(n.ValidTo)
+		v.ValidTo = &to
+	}
+	for _, a := range n.Acks {
+		v.Acks = append(v.Acks, ackJSON{Outlet: a.Outlet, Staff: a.Staff, At: rfc3339(a.At)})
+	}
+	return v
+}
+
+// rfc3339 formats a Unix-millisecond time as the API's requests write it.
+func rfc3339(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano) }
+
 func (a *api) templates(w http.ResponseWriter, r *http.Request) {
-	_, _, limit, ok := listArgs(w, r)
+	_, _, limit, ok := a.listArgs(w, r, fLimit)
 	if !ok {
 		return
 	}

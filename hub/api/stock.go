@@ -35,7 +35,7 @@ func (a *api) answer(w http.ResponseWriter, r *http.Request, status int, v any, 
 }
 
 func (a *api) manifests(w http.ResponseWriter, r *http.Request) {
-	outlet, _, limit, ok := listArgs(w, r)
+	outlet, _, limit, ok := a.listArgs(w, r, fOutlet, fLimit)
 	if !ok {
 		return
 	}
@@ -67,7 +67,7 @@ func (a *api) amendManifest(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) handovers(w http.ResponseWriter, r *http.Request) {
-	outlet, open, limit, ok := listArgs(w, r)
+	outlet, open, limit, ok := a.listArgs(w, r, fOutlet, fOpen, fLimit)
 	if !ok {
 		return
 	}

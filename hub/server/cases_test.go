@@ -255,6 +255,7 @@ func TestCaseRoutes(t *testing.T) {
 	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	s := startHubClock(t, clk, time.Hour)
 	addOutlet(t, s, "SH-001")
+	addOutlet(t, s, "SH-002") // registered, nothing reported: its lists are empty
 	seedCases(t, s, clk)
 	api := newAPI(t, s)
 	vars := map[string]string{}
@@ -446,10 +447,14 @@ func TestNoticeScope(t *testing.T) {
 	o := outlets["SH-002"]
 	o.event(lifecycle.NoticeAcknowledged, all.ID, lifecycle.NoticeAckV1{Staff: "li", At: ms(clk.Now())})
 	o.send(t, s, 1)
-	var list struct {
+	var list struct { // the API's notice view: times in RFC 3339
 		Notices []struct {
-			lifecycle.Notice
-			Active bool `json:"active"`
+			ID     string `json:"id"`
+			Active bool   `json:"active"`
+			Acks   []struct {
+				Outlet string `json:"outlet"`
+				Staff  string `json:"staff"`
+			} `json:"acknowledged_by"`
 		} `json:"notices"`
 	}
 	api.do("GET", "/api/v1/notices", "", &list)

@@ -45,9 +45,11 @@ var (
 	RequestUnreadable   = def("request.unreadable", Invalid, "请求未能读完，请重试 / the request body could not be read: send it again")
 	RequestBadLimit     = def("request.bad_limit", Invalid, "limit 须为 1–{max} / limit must be 1 to {max}")
 	RequestBadOpen      = def("request.bad_open", Invalid, "open 须为 1 或 0 / open must be 1 or 0")
-	RequestBadTime      = def("request.bad_time", Invalid, "{field} 的值 {value} 不是 RFC 3339 时间 / {field} \"{value}\" must be an RFC 3339 time such as 2025-07-01T08:00:00+08:00")
-	APINoRoute          = def("api.no_route", NotFound, "接口不存在：{method} {path} / no such API route: {method} {path}")
-	APINotFound         = def("api.not_found", NotFound, "未找到 / not found")
+	// A filter silently ignored returns a list its caller believes filtered.
+	RequestUnknownFilter = def("request.unknown_filter", Invalid, "不认识查询参数 {filter}，此处可用 {known} / unknown query parameter \"{filter}\": this route takes {known}")
+	RequestBadTime       = def("request.bad_time", Invalid, "{field} 的值 {value} 不是 RFC 3339 时间 / {field} \"{value}\" must be an RFC 3339 time such as 2025-07-01T08:00:00+08:00")
+	APINoRoute           = def("api.no_route", NotFound, "接口不存在：{method} {path} / no such API route: {method} {path}")
+	APINotFound          = def("api.not_found", NotFound, "未找到 / not found")
 )
 
 // Logging in, tokens and roles.

@@ -541,6 +541,7 @@ export default {
   'error.prohibited.version_required': '禁限寄清单须有版本号',
   'error.request.bad_limit': 'limit 须为 1–{max}',
   'error.request.bad_open': 'open 须为 1 或 0',
+  'error.request.unknown_filter': '不认识查询参数 {filter}，此处可用 {known}',
   'error.request.bad_time': '{field} 的值 {value} 不是 RFC 3339 时间',
   'error.request.malformed': '请求不是有效的 JSON（第 {offset} 字节）',
   'error.request.too_large': '请求过大，上限 {limit} 字节',
