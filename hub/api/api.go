@@ -22,6 +22,12 @@
 //	GET  /healthz                     liveness, no auth
 //	GET  /metrics                     Prometheus text, no auth
 //
+// A list route refuses a query parameter it does not read (400
+// request.unknown_filter, naming it and the ones it takes) and an outlet
+// the hub does not know (404 outlet.not_found). Notices answer valid_from,
+// valid_to and acknowledgement times in RFC 3339, as they are sent.
+// Answers are JSON written by problem.Encode, without HTML escaping.
+//
 // Every /api route needs "Authorization: Bearer <token>". Errors are the
 // one shape of syncproto/problem, {"error": {"code", "params", "message"}},
 // with a 4xx or 5xx status; a step the lifecycle rules do not allow now is
