@@ -127,6 +127,10 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 		go scanLoop(ctx, o)
 	}
 	d.banner()
+	if offlineEvery > 0 {
+		fmt.Printf("Every %v the hub stops for %v; the outlets keep scanning and drain when it is back (%s).\n\n",
+			offlineEvery, offlineFor, drainExpectation(offlineFor))
+	}
 	var nextOffline, backOnline <-chan time.Time
 	var drained <-chan drainResult
 	if offlineEvery > 0 {
@@ -162,7 +166,9 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 // drainExpectation says how long the drain takes, from the agents' retry
 // schedule: after a failed connect they wait 1 s, then twice as long each
 // time up to 2 min, each wait randomised by ±50%, so when the hub returns an
-// agent is part-way through one of those waits.
+// agent is part-way through one of those waits. Measured with the defaults
+// (20 s down every minute), 12 drains over 6 returns: 3.5 to 19.8 s after the
+// hub answered, 10 of them between 11 and 17.3 s.
 func drainExpectation(outage time.Duration) string {
 	// The longest wait an agent can be in when the hub returns: the first
 	// nominal wait that ends after the outage, at +50%.
