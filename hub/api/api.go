@@ -24,8 +24,8 @@
 //
 // A list route refuses a query parameter it does not read (400
 // request.unknown_filter, naming it and the ones it takes) and an outlet
-// the hub does not know (404 outlet.not_found). Notices answer valid_from,
-// valid_to and acknowledgement times in RFC 3339, as they are sent.
+// the hub does not know (404 outlet.not_found). Notices and manifests answer
+// their times in RFC 3339, as they are sent.
 // Answers are JSON written by problem.Encode, without HTML escaping.
 //
 // Every /api route needs "Authorization: Bearer <token>". Errors are the

@@ -40,12 +40,16 @@ func (a *api) manifests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ms, err := a.opt.Manifests.Manifests(r.Context(), outlet, limit)
-	a.answer(w, r, http.StatusOK, map[string]any{"manifests": ms}, err)
+	out := make([]manifestJSON, len(ms))
+	for i, m := range ms {
+		out[i] = asManifestJSON(m)
+	}
+	a.answer(w, r, http.StatusOK, map[string]any{"manifests": out}, err)
 }
 
 func (a *api) manifest(w http.ResponseWriter, r *http.Request) {
 	m, err := a.opt.Manifests.Manifest(r.Context(), r.PathValue("id"))
-	a.answer(w, r, http.StatusOK, m, err)
+	a.answer(w, r, http.StatusOK, asManifestJSON(m), err)
 }
 
 func (a *api) publishManifest(w http.ResponseWriter, r *http.Request) {
@@ -54,7 +58,7 @@ func (a *api) publishManifest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, err := a.opt.Manifests.PublishManifest(r.Context(), req)
-	a.answer(w, r, http.StatusCreated, m, err)
+	a.answer(w, r, http.StatusCreated, asManifestJSON(m), err)
 }
 
 func (a *api) amendManifest(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +67,19 @@ func (a *api) amendManifest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, err := a.opt.Manifests.AmendManifest(r.Context(), r.PathValue("id"), req)
-	a.answer(w, r, http.StatusOK, m, err)
+	a.answer(w, r, http.StatusOK, asManifestJSON(m), err)
+}
+
+// manifestJSON is a manifest as head office sends it: expected_at and the
+// publication time "at" in RFC 3339 (UTC), as noticeJSON does for notices.
+type manifestJSON struct {
+	manifests.ManifestView
+	ExpectedAt string `json:"expected_at"`
+	At         string `json:"at"`
+}
+
+func asManifestJSON(m manifests.ManifestView) manifestJSON {
+	return manifestJSON{ManifestView: m, ExpectedAt: rfc3339(m.ExpectedAt), At: rfc3339(m.At)}
 }
 
 func (a *api) handovers(w http.ResponseWriter, r *http.Request) {

@@ -32,6 +32,9 @@ func received(evs []syncproto.Event, typ string) []string {
 type manifestJSON struct {
 	lifecycle.Manifest
 	Outlet string `json:"outlet"`
+	// The API answers times in RFC 3339, as they are sent.
+	ExpectedAt string `json:"expected_at"`
+	At         string `json:"at"`
 }
 
 // A manifest reaches only its outlet, an amendment replaces it there, and
@@ -50,6 +53,9 @@ func TestManifestDownlink(t *testing.T) {
 	}
 	if m.Revision != 1 || m.Outlet != "SH-001" || m.Line != "沪西线" || fmt.Sprint(m.Waybills) != "[SF1 SF2]" {
 		t.Fatalf("published manifest = %+v", m)
+	}
+	if at, err := time.Parse(time.RFC3339, m.At); m.ExpectedAt != "2025-07-01T01:00:00Z" || err != nil || !at.Equal(clk.Now()) {
+		t.Errorf("expected_at %q, at %q: want RFC 3339, as sent", m.ExpectedAt, m.At)
 	}
 	if got := received(sh1.pull(t, s), lifecycle.ManifestPublished); fmt.Sprint(got) != fmt.Sprint([]string{m.ID}) {
 		t.Errorf("SH-001 received manifests %v, want [%s]", got, m.ID)
