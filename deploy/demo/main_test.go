@@ -30,7 +30,7 @@ func TestInterruptStopsEverythingAndExitsZero(t *testing.T) {
 	}
 	data := filepath.Join(t.TempDir(), "demo")
 	p := harness.Start(t, bins["demo"], "--bin", binDir, "--dir", data,
-		"--offline-every", "5s", "--offline-for", "3s", "--any-port")
+		"--offline-every", "15s", "--offline-for", "3s", "--any-port")
 	// Whatever happens, nothing the demo started outlives the test.
 	t.Cleanup(func() { syscall.Kill(-p.Pid(), syscall.SIGKILL) })
 	harness.Eventually(t, 90*time.Second, func() (bool, string) {

@@ -35,7 +35,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // no message; the hub's log line must still say what happened.
 func TestRefusedConnectionLogsAMessage(t *testing.T) {
 	var out lockedBuffer
-	b, err := Start(Options{Addr: "127.0.0.1:0", Secrets: noOutlets{}, Log: slog.New(slog.NewJSONHandler(&out, nil))})
+	b, err := Start(Options{Addr: "127.0.0.1:0", Secrets: noOutlets{}, Logger: slog.New(slog.NewJSONHandler(&out, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

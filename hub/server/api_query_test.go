@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/yizhan/yizhan/syncproto/clock"
 )
 
 // A list route refuses a query parameter it does not read, naming it, and
 // an outlet the hub does not know is 404, not an empty list: a filter
 // silently ignored returns a list its caller believes filtered.
 func TestListRoutesRefuseUnknownFiltersAndOutlets(t *testing.T) {
-	clk := &stepClock{t: time.Now().Truncate(time.Second)}
+	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	s := startHubClock(t, clk, time.Hour)
 	addOutlet(t, s, "SH-001")
 	seedCases(t, s, clk)
@@ -65,7 +67,7 @@ func TestListRoutesRefuseUnknownFiltersAndOutlets(t *testing.T) {
 
 // A notice answers its times in the form it was sent: RFC 3339.
 func TestNoticeTimesAnswerInRFC3339(t *testing.T) {
-	clk := &stepClock{t: time.Now().Truncate(time.Second)}
+	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	s := startHubClock(t, clk, time.Hour)
 	addOutlet(t, s, "SH-001")
 	api := newAPI(t, s)
@@ -104,7 +106,7 @@ func TestNoticeTimesAnswerInRFC3339(t *testing.T) {
 
 // The token error reads "Bearer <token>", not "\u003ctoken\u003e".
 func TestJSONAnswersAreNotHTMLEscaped(t *testing.T) {
-	s := startHubClock(t, &stepClock{t: time.Now()}, time.Hour)
+	s := startHubClock(t, clock.NewManual(time.Now()), time.Hour)
 	resp, err := http.Get("http://" + s.HTTPAddr() + "/api/v1/outlets")
 	if err != nil {
 		t.Fatal(err)
