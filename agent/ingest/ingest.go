@@ -68,7 +68,9 @@ func (sv *Service) Scan(ctx context.Context, s Scan) (syncproto.Event, error) {
 // what cannot be a barcode (empty, overlong, control characters, binary)
 // and misread check digits. It is the one check every path that records a
 // barcode goes through. The result's Waybill is the number to file the
-// parcel under (the text itself when no rule extracts one).
+// parcel under (the text itself when no rule extracts one); it must hold
+// only the characters barcode.CheckWaybill allows, so that its shelf label
+// can print.
 func Classify(raw, aim string) (barcode.Result, error) {
 	res := barcode.Validator{MaxLen: MaxBarcodeLen}.Validate(strings.TrimSpace(raw), aim)
 	if res.Err != nil {
@@ -76,6 +78,10 @@ func Classify(raw, aim string) (barcode.Result, error) {
 	}
 	if res.Waybill == "" {
 		res.Waybill = res.Text
+	}
+	if err := barcode.CheckWaybill(res.Waybill); err != nil {
+		r, at, _ := barcode.BadWaybillRune(res.Waybill)
+		return res, problem.Wrap(err, problem.BarcodeWaybillChars, "waybill", res.Waybill, "position", at, "char", string(r), "allowed", barcode.WaybillChars)
 	}
 	return res, nil
 }

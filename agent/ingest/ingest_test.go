@@ -28,7 +28,14 @@ var barcodeCases = []struct {
 	{"\xff\xfe", "", true},
 	{strings.Repeat("7", MaxBarcodeLen+1), "", true},
 	{strings.Repeat("7", MaxBarcodeLen), strings.Repeat("7", MaxBarcodeLen), false},
-	{"中通73123456789012", "中通73123456789012", false},
+	// A waybill holds only ASCII letters, digits and '-' (its label prints
+	// as Code 128): a carrier's name, a space or a full-width digit is refused.
+	{"中通73123456789012", "", true},
+	{"顺丰456", "", true},
+	{"快递123", "", true},
+	{"SF123 456", "", true},
+	{"SF１２３", "", true},
+	{"JDX000123456789-1-1-", "JDX000123456789-1-1-", false},
 }
 
 func TestClassify(t *testing.T) {
@@ -39,6 +46,23 @@ func TestClassify(t *testing.T) {
 				t.Fatalf("Classify(%q) = %q, %v", tc.in, res.Text, err)
 			}
 		})
+	}
+}
+
+// A refused waybill says which character, where, and what a waybill may
+// hold, so the screen can word it.
+func TestClassifyNamesTheBadCharacter(t *testing.T) {
+	_, err := Classify("顺丰456", "")
+	if !problem.Is(err, problem.BarcodeWaybillChars) {
+		t.Fatalf("Classify(顺丰456) = %v, want %s", err, problem.BarcodeWaybillChars)
+	}
+	p := problem.As(err).Params()
+	if p["char"] != "顺" || p["position"] != 1 || p["waybill"] != "顺丰456" || p["allowed"] != barcode.WaybillChars {
+		t.Fatalf("params = %v", p)
+	}
+	_, err = Classify("SF123 456", "")
+	if p := problem.As(err).Params(); p["char"] != " " || p["position"] != 6 {
+		t.Fatalf("space: %v, params %v", err, p)
 	}
 }
 
@@ -54,6 +78,9 @@ func FuzzClassify(f *testing.F) {
 		got := res.Text
 		if got == "" || !utf8.ValidString(got) || utf8.RuneCountInString(got) > MaxBarcodeLen {
 			t.Fatalf("accepted %q as %q", in, got)
+		}
+		if err := barcode.CheckWaybill(res.Waybill); err != nil {
+			t.Fatalf("accepted %q filed under %q: %v", in, res.Waybill, err)
 		}
 	})
 }

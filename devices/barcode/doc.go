@@ -25,4 +25,10 @@
 // accepted and flagged FlagUnknownFormat, because outlets receive every
 // carrier's parcels. Chinese carriers publish no check digit and their
 // prefixes overlap, so carrier detection returns candidates, not an answer.
+//
+// Validate says what a read is; CheckWaybill says whether a number can be
+// a waybill (ASCII letters, digits and '-', the characters every known
+// shape uses and Code 128 prints). The agent applies it to the number it
+// files a parcel under, so a waybill whose label cannot print is refused
+// when it is typed or scanned, not when the label fails.
 package barcode

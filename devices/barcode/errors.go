@@ -16,6 +16,7 @@ const (
 	CodeFraming      Code = "framing"     // STX/ETX or suffix out of place
 	CodeGS1          Code = "gs1_syntax"  // GS1 element string malformed
 	CodeGS1UnknownAI Code = "gs1_unknown_ai"
+	CodeWaybillChars Code = "waybill_chars" // a character a waybill may not hold (see CheckWaybill)
 )
 
 // Error is a rejected read, worded for the clerk. See the package doc.
@@ -50,6 +51,7 @@ var (
 	ErrFraming      = &Error{Code: CodeFraming, Zh: "扫描数据不完整", En: "broken frame: partial read, scan again"}
 	ErrGS1          = &Error{Code: CodeGS1, Zh: "GS1 条码格式错误", En: "GS1 data malformed: scan again or check the keyboard layout setting"}
 	ErrGS1UnknownAI = &Error{Code: CodeGS1UnknownAI, Zh: "GS1 应用标识符未知", En: "unknown GS1 application identifier: scan again"}
+	ErrWaybillChars = &Error{Code: CodeWaybillChars, Zh: "运单号只能有字母、数字和“-”", En: "a waybill holds only letters A–Z, digits 0–9 and '-': check the number"}
 )
 
 // with returns a copy of sentinel e carrying detail.

@@ -125,6 +125,7 @@ var (
 	BarcodeFraming      = def("barcode.framing", Invalid, "扫描数据不完整 / broken frame: partial read, scan again")
 	BarcodeGS1          = def("barcode.gs1_syntax", Invalid, "GS1 条码格式错误 / GS1 data malformed: scan again or check the keyboard layout setting")
 	BarcodeGS1UnknownAI = def("barcode.gs1_unknown_ai", Invalid, "GS1 应用标识符未知 / unknown GS1 application identifier: scan again")
+	BarcodeWaybillChars = def("barcode.waybill_chars", Invalid, "运单号 {waybill} 第 {position} 个字符“{char}”不能用：运单号只能有字母、数字和“-”（{allowed}） / waybill \"{waybill}\" cannot hold character {position}, \"{char}\": a waybill has only letters, digits and '-' ({allowed}); check the number")
 	BarcodeRejected     = def("barcode.rejected", Invalid, "条码无法识别 / the read is not a barcode this outlet accepts: scan again")
 )
 

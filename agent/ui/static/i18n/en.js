@@ -426,6 +426,7 @@ export default {
   'error.barcode.misread': 'check digit wrong: misread, scan again',
   'error.barcode.overlong': 'read too long: missing suffix or two codes run together, scan again',
   'error.barcode.rejected': 'the read is not a barcode this outlet accepts: scan again',
+  'error.barcode.waybill_chars': 'waybill "{waybill}" cannot hold character {position}, “{char}”: a waybill has only letters, digits and \'-\' ({allowed}); check the number',
   'error.claim.approved_required': 'decide_claim needs "approved": true or false',
   'error.claim.negative_amount': 'amount_cents must not be negative',
   'error.complaint.bad_field': '{field} "{value}" is not one of {allowed}',

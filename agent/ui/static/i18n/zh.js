@@ -427,6 +427,7 @@ export default {
   'error.barcode.misread': '条码校验位错误',
   'error.barcode.overlong': '条码过长',
   'error.barcode.rejected': '条码无法识别',
+  'error.barcode.waybill_chars': '运单号 {waybill} 第 {position} 个字符“{char}”不能用：运单号只能有字母、数字和“-”（{allowed}）',
   'error.claim.approved_required': '理赔决定须说明是否批准',
   'error.claim.negative_amount': '金额不能为负',
   'error.complaint.bad_field': '{field} 的值 {value} 无效，可用：{allowed}',
