@@ -86,8 +86,13 @@ func (l *Label) text(x, y, h int, s string) {
 }
 
 // code128 places a barcode, narrowing the module until the symbol fits
-// between equal margins.
-func (l *Label) code128(x, y, h int, what, s string) error {
+// between equal margins. With noBars it prints s in clear where the bars
+// would be: the clerk's way out when s cannot be encoded.
+func (l *Label) code128(x, y, h int, what, s string, noBars bool) error {
+	if noBars {
+		l.text(x, y, min(h/2, 32), s)
+		return nil
+	}
 	sym, err := encode(what, s)
 	if err != nil {
 		return err
@@ -140,7 +145,7 @@ func (s ShelfLabel) Label(cfg Config, f Font) (*Label, error) {
 	l := newLabel(cfg, f)
 	l.text(20, 12, 96, s.PickupCode)
 	l.text(20, 118, 32, "手机 "+MaskPhone(s.Phone))
-	if err := l.code128(20, 160, 70, "waybill", s.Waybill); err != nil {
+	if err := l.code128(20, 160, 70, "waybill", s.Waybill, s.NoBarcode); err != nil {
 		return nil, err
 	}
 	l.text(20, 272, 28, "日期 "+s.Date.Format("2006-01-02"))
@@ -154,7 +159,7 @@ func (t ExceptionTag) Label(cfg Config, f Font) (*Label, error) {
 	}
 	l := newLabel(cfg, f)
 	l.text(20, 12, 48, "异常 "+KindLabel(t.Kind))
-	if err := l.code128(20, 72, 64, "waybill", t.Waybill); err != nil {
+	if err := l.code128(20, 72, 64, "waybill", t.Waybill, t.NoBarcode); err != nil {
 		return nil, err
 	}
 	l.text(20, 190, 26, "登记人 "+t.Reporter)
@@ -223,7 +228,11 @@ func (s *Slip) line(a Align, mag int, text string) {
 
 func (s *Slip) rule() { s.Lines = append(s.Lines, SlipLine{Align: Left, Mag: 1, Rule: true}) }
 
-func (s *Slip) code128(what, v string) error {
+func (s *Slip) code128(what, v string, noBars bool) error {
+	if noBars {
+		s.line(Center, 1, v)
+		return nil
+	}
 	sym, err := encode(what, v)
 	if err != nil {
 		return err
@@ -254,7 +263,7 @@ func (r ComplaintReceipt) Slip(cfg Config) (*Slip, error) {
 	s.line(Left, 1, r.Text)
 	s.rule()
 	s.line(Left, 1, "我们将在上述时间前答复您。")
-	if err := s.code128("ticket", r.Ticket); err != nil {
+	if err := s.code128("ticket", r.Ticket, r.NoBarcode); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -269,7 +278,7 @@ func (l ShelfLabel) Slip(cfg Config) (*Slip, error) {
 	s.line(Center, 1, "取件码")
 	s.line(Center, 3, l.PickupCode)
 	s.line(Center, 1, "手机 "+MaskPhone(l.Phone))
-	if err := s.code128("waybill", l.Waybill); err != nil {
+	if err := s.code128("waybill", l.Waybill, l.NoBarcode); err != nil {
 		return nil, err
 	}
 	s.line(Center, 1, "日期 "+l.Date.Format("2006-01-02"))
@@ -283,7 +292,7 @@ func (t ExceptionTag) Slip(cfg Config) (*Slip, error) {
 	}
 	s := &Slip{Columns: cfg.Columns}
 	s.line(Center, 2, "异常 "+KindLabel(t.Kind))
-	if err := s.code128("waybill", t.Waybill); err != nil {
+	if err := s.code128("waybill", t.Waybill, t.NoBarcode); err != nil {
 		return nil, err
 	}
 	s.line(Left, 1, "登记人 By: "+t.Reporter)
@@ -336,16 +345,18 @@ func (w WaybillLabel) Label(cfg Config, f Font) (*Label, error) {
 	line(10, 48, w.Number)
 	line(66, 72, w.Destination)
 	rule(146)
-	sym, err := encode("number", w.Number)
-	if err != nil {
-		return nil, err
+	if !w.NoBarcode { // the number is printed large above either way
+		sym, err := encode("number", w.Number)
+		if err != nil {
+			return nil, err
+		}
+		// Centred, as wide as fits with a ten-module quiet zone on each side.
+		module := max(3*l.DPI/203, 1)
+		for module > 1 && (sym.Modules()+20)*module > l.Width() {
+			module--
+		}
+		l.Items = append(l.Items, Barcode{X: (l.Width() - sym.Modules()*module) / 2, Y: l.d(156), Height: l.d(96), Module: module, Symbol: sym})
 	}
-	// Centred, as wide as fits with a ten-module quiet zone on each side.
-	module := max(3*l.DPI/203, 1)
-	for module > 1 && (sym.Modules()+20)*module > l.Width() {
-		module--
-	}
-	l.Items = append(l.Items, Barcode{X: (l.Width() - sym.Modules()*module) / 2, Y: l.d(156), Height: l.d(96), Module: module, Symbol: sym})
 	rule(296)
 
 	line(306, 48, "收 "+fit(MaskName(w.Recipient.Name), 8)+"  "+MaskPhone(w.Recipient.Phone))

@@ -14,24 +14,27 @@ type ShelfLabel struct {
 	Phone      string    // full or masked; always printed through MaskPhone
 	Waybill    string    // printed as Code 128 and in clear
 	Date       time.Time // the day it was shelved, printed as 2006-01-02
+	NoBarcode  bool      // print the waybill in clear only (it cannot be encoded)
 }
 
 // ExceptionTag marks an exception parcel (damaged, refused, ...).
 type ExceptionTag struct {
-	Waybill  string
-	Kind     string // an exception kind of syncproto/lifecycle, e.g. "damaged"; unknown kinds print as given
-	Reporter string // staff name or id who recorded it
-	Note     string // optional short remark
-	Date     time.Time
+	Waybill   string
+	Kind      string // an exception kind of syncproto/lifecycle, e.g. "damaged"; unknown kinds print as given
+	Reporter  string // staff name or id who recorded it
+	Note      string // optional short remark
+	Date      time.Time
+	NoBarcode bool // print the waybill in clear only
 }
 
 // ComplaintReceipt is handed to a customer who files a complaint.
 type ComplaintReceipt struct {
-	Ticket   string    // complaint number
-	Outlet   string    // outlet name
-	Received time.Time // when the complaint was taken
-	ReplyBy  time.Time // promised first reply
-	Text     string    // the complaint in the customer's words (usually Chinese)
+	Ticket    string    // complaint number
+	Outlet    string    // outlet name
+	Received  time.Time // when the complaint was taken
+	ReplyBy   time.Time // promised first reply
+	Text      string    // the complaint in the customer's words (usually Chinese)
+	NoBarcode bool      // leave out the ticket's barcode (slips only)
 }
 
 // WaybillLabel is the waybill (面单) printed for a parcel sent at the
@@ -51,6 +54,7 @@ type WaybillLabel struct {
 	InsuredFen  int64     // insured value in fen; 0 when the parcel is not insured
 	Items       string    // contents as declared, e.g. "衣服 2 件"
 	Outlet      string    // id of the outlet that accepted the parcel
+	NoBarcode   bool      // leave out the number's barcode; it stays printed in clear
 }
 
 // Party is a sender or recipient on a waybill.
