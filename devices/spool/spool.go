@@ -18,9 +18,19 @@
 //
 // # Bounds
 //
-// At most Options.MaxPending unfinished jobs (queued, sending or
-// needs_confirmation) per printer; Enqueue then fails with ErrFull and the
-// caller must show it. Nothing unfinished is ever dropped. Finished jobs
+// At most Options.MaxPending unfinished jobs (queued, sending,
+// needs_confirmation or failed) per printer; Enqueue then fails with ErrFull and the
+// caller must show it. Nothing unfinished is ever dropped.
+//
+// # Jobs that could not be rendered
+//
+// A label whose template failed (a waybill Code 128 cannot encode, stock
+// too small) has no printer bytes, but it is still a job the clerk is owed:
+// Fail records it as failed, with the source the caller rendered it from
+// and the reason, so the screen can list it next to held and unconfirmed
+// jobs. Failed jobs are never sent. The caller renders the source again
+// (for example without its barcode) and hands the bytes to Replace, or the
+// clerk cancels it. Finished jobs
 // (printed, cancelled, superseded) are kept for the status page up to
 // Options.KeepFinished in all; the oldest are deleted beyond that. The
 // business facts live in the event log, not here.
@@ -80,7 +90,8 @@ const (
 	Printed           State = "printed"            // the printer took it (or a clerk confirmed it)
 	NeedsConfirmation State = "needs_confirmation" // may or may not have printed: a clerk decides
 	Cancelled         State = "cancelled"          // a clerk withdrew it before it printed
-	Superseded        State = "superseded"         // unconfirmed, replaced by a reprint
+	Superseded        State = "superseded"         // unconfirmed or failed, replaced by a reprint
+	Failed            State = "failed"             // could not be rendered: never sent, a clerk decides
 )
 
 // Finished reports whether the job will never be sent again.
@@ -100,7 +111,7 @@ type Job struct {
 	ResolvedBy string    `json:"resolved_by,omitempty"` // the clerk who confirmed, cancelled or reprinted it
 	Created    time.Time `json:"created"`
 	Updated    time.Time `json:"updated"`
-	Data       []byte    `json:"-"` // filled by Job(), not by Jobs()
+	Data       []byte    `json:"-"` // filled by Job(), not by Jobs(); a failed job's source
 }
 
 // Printer is what the spool needs from a printer driver.
@@ -152,6 +163,7 @@ type PrinterStatus struct {
 	Report            printer.Report `json:"report"`
 	Queued            int            `json:"queued"`
 	NeedsConfirmation int            `json:"needs_confirmation"`
+	Failed            int            `json:"failed"`
 	NextTry           time.Time      `json:"next_try,omitzero"` // when a held printer is asked again
 }
 
@@ -295,10 +307,56 @@ func putJob(jobs *bbolt.Bucket, j *Job) error {
 // Enqueue stores a job for the named printer and returns its id. The job is
 // durable when Enqueue returns.
 func (s *Spool) Enqueue(printerName, title string, data []byte) (uint64, error) {
-	return s.add(printerName, title, data, 0, "")
+	return s.add(printerName, title, data, 0, "", Queued, "")
 }
 
-func (s *Spool) add(printerName, title string, data []byte, reprintOf uint64, by string) (uint64, error) {
+// Fail records a job for the named printer that could not be rendered:
+// source is what the caller renders it from (kept as the job's Data) and
+// cause says why it failed. The job is durable when Fail returns and is
+// never sent; see Replace and Cancel.
+func (s *Spool) Fail(printerName, title string, source []byte, cause error) (uint64, error) {
+	why := "render failed"
+	if cause != nil {
+		why = cause.Error()
+	}
+	return s.add(printerName, title, source, 0, "", Failed, why)
+}
+
+// Replace queues data, rendered again from failed job id's source, as a new
+// job that references it; the failed job becomes superseded.
+func (s *Spool) Replace(id uint64, by, title string, data []byte) (uint64, error) {
+	orig, err := s.resolve(id, by, Superseded, Failed)
+	if err != nil {
+		return 0, err
+	}
+	nid, err := s.add(orig.Printer, title, data, id, by, Queued, "")
+	if err != nil {
+		// Not replaced after all (a full queue): it stays the clerk's to solve.
+		if _, rerr := s.resolve(id, "", Failed, Superseded); rerr != nil {
+			s.logger.Error("restore failed print job", "job", id, "err", rerr)
+		}
+		return 0, err
+	}
+	return nid, nil
+}
+
+// Refail records that rendering failed job id again, and why.
+func (s *Spool) Refail(id uint64, cause error) error {
+	return s.db.Update(func(jobs, _ *bbolt.Bucket) error {
+		j, err := getJob(jobs, id)
+		if err != nil {
+			return err
+		}
+		if j.State != Failed {
+			return fmt.Errorf("print job %d is %s, want %s: %w", id, j.State, Failed, ErrWrongState)
+		}
+		j.Attempts++
+		j.LastError, j.Updated = cause.Error(), s.o.Clock.Now()
+		return putJob(jobs, &j)
+	})
+}
+
+func (s *Spool) add(printerName, title string, data []byte, reprintOf uint64, by string, state State, why string) (uint64, error) {
 	if _, ok := s.printers[printerName]; !ok {
 		return 0, fmt.Errorf("enqueue print job: printer %q is not configured: use one of %s", printerName, strings.Join(s.names(), ", "))
 	}
@@ -339,7 +397,7 @@ func (s *Spool) add(printerName, title string, data []byte, reprintOf uint64, by
 		}
 		id = seq
 		now := s.o.Clock.Now()
-		j := Job{ID: id, Printer: printerName, Title: title, Size: len(data), State: Queued, ReprintOf: reprintOf, ResolvedBy: by, Created: now, Updated: now}
+		j := Job{ID: id, Printer: printerName, Title: title, Size: len(data), State: state, ReprintOf: reprintOf, ResolvedBy: by, LastError: why, Created: now, Updated: now}
 		if err := putJob(jobs, &j); err != nil {
 			return err
 		}
@@ -403,7 +461,7 @@ func (s *Spool) ConfirmPrinted(id uint64, by string) error {
 
 // Cancel withdraws a job that has not printed.
 func (s *Spool) Cancel(id uint64, by string) error {
-	_, err := s.resolve(id, by, Cancelled, Queued, NeedsConfirmation)
+	_, err := s.resolve(id, by, Cancelled, Queued, NeedsConfirmation, Failed)
 	return err
 }
 
@@ -423,7 +481,7 @@ func (s *Spool) Reprint(id uint64, by string) (uint64, error) {
 	default:
 		return 0, fmt.Errorf("reprint job %d: it is %s; only printed or unconfirmed jobs can be reprinted", id, orig.State)
 	}
-	return s.add(orig.Printer, "重印 / reprint #"+fmt.Sprint(id)+": "+orig.Title, orig.Data, id, by)
+	return s.add(orig.Printer, "重印 / reprint #"+fmt.Sprint(id)+": "+orig.Title, orig.Data, id, by, Queued, "")
 }
 
 // Job returns one job with its bytes.
@@ -466,16 +524,19 @@ func (s *Spool) Jobs(f Filter) ([]Job, error) {
 
 // Printers returns each configured printer's last known state and queue.
 func (s *Spool) Printers() []PrinterStatus {
-	counts := map[string][2]int{}
-	jobs, err := s.Jobs(Filter{States: []State{Queued, Sending, NeedsConfirmation}})
+	counts := map[string][3]int{}
+	jobs, err := s.Jobs(Filter{States: []State{Queued, Sending, NeedsConfirmation, Failed}})
 	if err != nil {
 		s.logger.Error("list print jobs for status", "err", err)
 	}
 	for _, j := range jobs {
 		c := counts[j.Printer]
-		if j.State == NeedsConfirmation {
+		switch j.State {
+		case NeedsConfirmation:
 			c[1]++
-		} else {
+		case Failed:
+			c[2]++
+		default:
 			c[0]++
 		}
 		counts[j.Printer] = c
@@ -485,7 +546,7 @@ func (s *Spool) Printers() []PrinterStatus {
 	var out []PrinterStatus
 	for _, name := range s.names() {
 		ps := *s.status[name]
-		ps.Queued, ps.NeedsConfirmation = counts[name][0], counts[name][1]
+		ps.Queued, ps.NeedsConfirmation, ps.Failed = counts[name][0], counts[name][1], counts[name][2]
 		out = append(out, ps)
 	}
 	return out
