@@ -56,7 +56,9 @@ type Server struct {
 	Ingest  *ingest.Service
 	Sync    Syncer
 	Devices Devices
-	Logger  *slog.Logger
+	// Printing is the print queue; nil mounts no print-job routes.
+	Printing PrintJobs
+	Logger   *slog.Logger
 
 	scans   *prometheus.CounterVec
 	latency prometheus.Histogram
@@ -84,6 +86,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	if s.Sessions != nil {
 		s.workflowRoutes(mux)
+		if s.Printing != nil {
+			s.printRoutes(mux)
+		}
 	}
 	if s.UI != nil {
 		mux.Handle("GET /", s.UI)

@@ -2,6 +2,7 @@ package peripherals
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,32 +13,86 @@ import (
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
-// render builds the named printer's driver and lets f render a template.
-func (m *Manager) enqueue(name, title string, f func(printer.Templates) ([]byte, error)) (uint64, error) {
+// enqueue renders src for the named printer and queues it. A label that
+// cannot be rendered is not dropped with a log line: it is recorded in the
+// spool as a failed job holding src, so the screen lists it and the clerk
+// can print it again, without its barcode, or cancel it (PrintAction). The
+// job id is returned with the error then.
+func (m *Manager) enqueue(name, title string, src labelSource) (uint64, error) {
 	if name == "" {
 		return 0, nil // no printer configured for this: nothing to print
 	}
+	data, err := m.render(name, src)
+	if err == nil {
+		return m.spool.Enqueue(name, title, data)
+	}
+	raw, jerr := json.Marshal(src)
+	if jerr != nil {
+		return 0, fmt.Errorf("render %s: %w", title, err)
+	}
+	id, ferr := m.spool.Fail(name, title, raw, err)
+	if ferr != nil {
+		return 0, fmt.Errorf("render %s: %w (and recording it failed: %v)", title, err, ferr)
+	}
+	m.logger.Warn("label could not be rendered; it waits for the clerk", "job", id, "title", title, "err", err)
+	return id, problem.Wrap(err, problem.PrintRenderFailed, "id", id, "detail", err.Error())
+}
+
+// render builds the named printer's driver and renders src with it.
+func (m *Manager) render(name string, src labelSource) ([]byte, error) {
 	pc, ok := m.cfg.Printer(name)
 	if !ok {
-		return 0, fmt.Errorf("no printer named %q", name)
+		return nil, fmt.Errorf("no printer named %q", name)
 	}
 	d, err := printer.New(pc, printer.Options{Logger: m.logger})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	data, err := f(d)
-	if err != nil {
-		return 0, fmt.Errorf("render %s: %w", title, err)
+	return src.render(d)
+}
+
+// labelSource is what a label is rendered from, kept with a failed job so
+// it can be rendered again. Exactly one document is set; all hold masked
+// personal data only, like the printed label.
+type labelSource struct {
+	Shelf   *printer.ShelfLabel       `json:"shelf_label,omitempty"`
+	Receipt *printer.ComplaintReceipt `json:"complaint_receipt,omitempty"`
+	Waybill *printer.WaybillLabel     `json:"waybill_label,omitempty"`
+}
+
+func (l labelSource) render(t printer.Templates) ([]byte, error) {
+	switch {
+	case l.Shelf != nil:
+		return t.ShelfLabel(*l.Shelf)
+	case l.Receipt != nil:
+		return t.ComplaintReceipt(*l.Receipt)
+	case l.Waybill != nil:
+		return t.WaybillLabel(*l.Waybill)
 	}
-	return m.spool.Enqueue(name, title, data)
+	return nil, errors.New("print job source holds no document")
+}
+
+// withoutBarcode is the same document with its barcode left out.
+func (l labelSource) withoutBarcode() labelSource {
+	switch {
+	case l.Shelf != nil:
+		d := *l.Shelf
+		d.NoBarcode, l.Shelf = true, &d
+	case l.Receipt != nil:
+		d := *l.Receipt
+		d.NoBarcode, l.Receipt = true, &d
+	case l.Waybill != nil:
+		d := *l.Waybill
+		d.NoBarcode, l.Waybill = true, &d
+	}
+	return l
 }
 
 // ShelfLabel queues a parcel's shelf label on the label printer. Titles
 // carry no personal data: the spool shows them on screens.
 func (m *Manager) ShelfLabel(p lifecycle.Parcel) (uint64, error) {
-	return m.enqueue(m.cfg.LabelPrinter, "取件码 "+p.PickupCode, func(t printer.Templates) ([]byte, error) {
-		return t.ShelfLabel(printer.ShelfLabel{PickupCode: p.PickupCode, Phone: p.PhoneMasked, Waybill: p.Waybill, Date: p.InboundAt.Local()})
-	})
+	return m.enqueue(m.cfg.LabelPrinter, "取件码 "+p.PickupCode, labelSource{Shelf: &printer.ShelfLabel{
+		PickupCode: p.PickupCode, Phone: p.PhoneMasked, Waybill: p.Waybill, Date: p.InboundAt.Local()}})
 }
 
 // ComplaintReceipt queues a complaint receipt on the receipt printer, or the
@@ -47,9 +102,8 @@ func (m *Manager) ComplaintReceipt(c lifecycle.Complaint, replyBy time.Time) (ui
 	if name == "" {
 		name = m.cfg.LabelPrinter
 	}
-	return m.enqueue(name, "投诉回执 "+c.Ticket, func(t printer.Templates) ([]byte, error) {
-		return t.ComplaintReceipt(printer.ComplaintReceipt{Ticket: c.Ticket, Outlet: c.Outlet, Received: c.ReceivedAt.Local(), ReplyBy: replyBy.Local(), Text: c.Text})
-	})
+	return m.enqueue(name, "投诉回执 "+c.Ticket, labelSource{Receipt: &printer.ComplaintReceipt{
+		Ticket: c.Ticket, Outlet: c.Outlet, Received: c.ReceivedAt.Local(), ReplyBy: replyBy.Local(), Text: c.Text}})
 }
 
 // PrinterConfigs lists the configured printers, for previews that should
@@ -107,11 +161,9 @@ func (m *Manager) WaybillLabel(sh lifecycle.ShipmentV1) (uint64, error) {
 	if sh.Insured {
 		insured = sh.DeclaredFen
 	}
-	return m.enqueue(name, "运单 "+sh.Number, func(t printer.Templates) ([]byte, error) {
-		return t.WaybillLabel(printer.WaybillLabel{Number: sh.Number, Date: time.UnixMilli(sh.At).Local(),
-			Sender:      printer.Party{Name: sh.Sender.NameMasked, Phone: sh.Sender.PhoneMasked},
-			Recipient:   printer.Party{Name: sh.Recipient.NameMasked, Phone: sh.Recipient.PhoneMasked, Address: sh.Recipient.Address},
-			Destination: sh.Recipient.DestCode, WeightG: int(sh.WeightGrams), PriceFen: sh.Quote.TotalFen, InsuredFen: insured,
-			Items: sh.Items, Outlet: m.Outlet})
-	})
+	return m.enqueue(name, "运单 "+sh.Number, labelSource{Waybill: &printer.WaybillLabel{Number: sh.Number, Date: time.UnixMilli(sh.At).Local(),
+		Sender:      printer.Party{Name: sh.Sender.NameMasked, Phone: sh.Sender.PhoneMasked},
+		Recipient:   printer.Party{Name: sh.Recipient.NameMasked, Phone: sh.Recipient.PhoneMasked, Address: sh.Recipient.Address},
+		Destination: sh.Recipient.DestCode, WeightG: int(sh.WeightGrams), PriceFen: sh.Quote.TotalFen, InsuredFen: insured,
+		Items: sh.Items, Outlet: m.Outlet}})
 }

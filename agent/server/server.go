@@ -131,7 +131,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		a.Devices.Close()
 		return fail(err)
 	}
-	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Logger: part("api"),
+	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Printing: a.Devices, Logger: part("api"),
 		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff"))), UI: ui.Handler()}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow

@@ -47,6 +47,7 @@ var (
 	RequestBadOpen      = def("request.bad_open", Invalid, "open 须为 1 或 0 / open must be 1 or 0")
 	// A filter silently ignored returns a list its caller believes filtered.
 	RequestUnknownFilter = def("request.unknown_filter", Invalid, "不认识查询参数 {filter}，此处可用 {known} / unknown query parameter \"{filter}\": this route takes {known}")
+	RequestBadFlag       = def("request.bad_flag", Invalid, "{field} 须为 1 或 0 / {field} must be 1 or 0")
 	RequestBadTime       = def("request.bad_time", Invalid, "{field} 的值 {value} 不是 RFC 3339 时间 / {field} \"{value}\" must be an RFC 3339 time such as 2025-07-01T08:00:00+08:00")
 	APINoRoute           = def("api.no_route", NotFound, "接口不存在：{method} {path} / no such API route: {method} {path}")
 	APINotFound          = def("api.not_found", NotFound, "未找到 / not found")
@@ -329,4 +330,9 @@ var (
 	ScaleFailed         = def("scale.failed", Invalid, "电子秤 {scale} 读数失败 / could not read the scale {scale}: check it and try again")
 	LabelNoPrinter      = def("label.no_printer", Invalid, "没有这台打印机 {printer} / no printer named {printer} in the devices config")
 	LabelPreviewInvalid = def("label.preview_invalid", Invalid, "标签预览参数无效：{detail} / label preview parameters are invalid: {detail}")
+	PrintRenderFailed   = def("print.render_failed", Conflict, "打印任务 {id} 的标签无法生成：{detail} / print job {id}: the label cannot be drawn: {detail}")
+	PrintJobNotFound    = def("print.job_not_found", NotFound, "没有打印任务 {id} / no print job {id}")
+	PrintWrongState     = def("print.wrong_state", Conflict, "打印任务 {id} 状态为 {state}，不能执行 {action} / print job {id} is {state}: {action} is not possible now")
+	PrintUnknownAction  = def("print.unknown_action", Invalid, "未知的打印操作 {action}，可用：{allowed} / unknown print action \"{action}\": use one of {allowed}")
+	PrintQueueFull      = def("print.queue_full", Unavailable, "打印机 {printer} 的队列已满，请先处理打印机或取消任务 / the queue of printer {printer} is full: fix the printer or cancel jobs, then try again")
 )
