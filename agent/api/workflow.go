@@ -556,7 +556,7 @@ func (s *Server) getPersonal(w http.ResponseWriter, r *http.Request, a workflow.
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"value": v})
+	writeJSON(w, http.StatusOK, v)
 }
 
 func limit(r *http.Request, def int) int {

@@ -291,8 +291,8 @@ func TestOpenReleaseV1File(t *testing.T) {
 
 	// Personal data still opens with the key it was sealed with.
 	boss := workflow.Actor{ID: "s01", Name: "李主管", Role: "supervisor"}
-	if phone, err := r.svc.Reveal(ctx, boss, "parcel", "RB123456785GB", "phone"); err != nil || phone != "13812345678" {
-		t.Errorf("reveal phone: %q %v", phone, err)
+	if rv, err := r.svc.Reveal(ctx, boss, "parcel", "RB123456785GB", "phone"); err != nil || rv.Value != "13812345678" {
+		t.Errorf("reveal phone: %q %v", rv.Value, err)
 	}
 	// And the migrated file keeps working: a scan and a pickup.
 	p, _ := r.svc.Parcel("RB123456785GB")

@@ -288,38 +288,46 @@ func (s *Service) AckNotice(ctx context.Context, a Actor, id string) (lifecycle.
 
 // ---- personal data -----------------------------------------------------
 
+// Revealed is a personal field in clear and the audit event that recorded
+// the view, so the screen can show that it was recorded.
+type Revealed struct {
+	Value string          `json:"value"`
+	Audit syncproto.Event `json:"audit"`
+}
+
 // Reveal opens a sealed personal field for a supervisor and records the view
 // as an audit event before answering.
-func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (string, error) {
+func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (Revealed, error) {
 	if a.Role != "supervisor" {
-		return "", problem.New(problem.PersonalSupervisor)
+		return Revealed{}, problem.New(problem.PersonalSupervisor)
 	}
 	var sealed string
 	switch kind {
 	case lifecycle.KindParcel:
 		p, err := s.Parcel(id)
 		if err != nil {
-			return "", err
+			return Revealed{}, err
 		}
 		sealed = map[string]string{"phone": p.PhoneSealed, "name": p.NameSealed}[field]
 	case lifecycle.KindComplaint:
 		c, err := s.Complaint(id)
 		if err != nil {
-			return "", err
+			return Revealed{}, err
 		}
 		sealed = map[string]string{"phone": c.PhoneSealed}[field]
 	default:
-		return "", problem.New(problem.PersonalUnknownKind, "kind", kind)
+		return Revealed{}, problem.New(problem.PersonalUnknownKind, "kind", kind)
 	}
 	if sealed == "" {
-		return "", problem.New(problem.PersonalFieldMissing, "field", field)
+		return Revealed{}, problem.New(problem.PersonalFieldMissing, "field", field)
 	}
 	plain, err := s.cfg.Keys.Open(field, sealed)
 	if err != nil {
-		return "", err
+		return Revealed{}, err
 	}
-	if _, err := s.append(ctx, a, lifecycle.PersonalViewed, kind+"/"+id, map[string]any{"kind": kind, "id": id, "field": field, "at": s.now()}); err != nil {
-		return "", err
+	ev, err := s.append(ctx, a, lifecycle.PersonalViewed, kind+"/"+id, map[string]any{"kind": kind, "id": id, "field": field, "at": s.now()})
+	if err != nil {
+		return Revealed{}, err
 	}
-	return plain, nil
+	return Revealed{Value: plain, Audit: ev}, nil
 }

@@ -213,9 +213,12 @@ func TestRevealNeedsSupervisorAndIsAudited(t *testing.T) {
 		t.Fatalf("clerk reveal: %v", err)
 	}
 	before := f.events.Counters().LastSeq
-	got, err := f.svc.Reveal(ctx, f.boss, lifecycle.KindParcel, p.Waybill, "phone")
-	if err != nil || got != "13700001234" {
+	rv, err := f.svc.Reveal(ctx, f.boss, lifecycle.KindParcel, p.Waybill, "phone")
+	if got := rv.Value; err != nil || got != "13700001234" {
 		t.Fatalf("reveal: %q %v", got, err)
+	}
+	if rv.Audit.Type != lifecycle.PersonalViewed || rv.Audit.Actor != "s01" || rv.Audit.Seq != before+1 {
+		t.Fatalf("reveal names audit event %+v, want the %s by s01 at seq %d", rv.Audit, lifecycle.PersonalViewed, before+1)
 	}
 	raws, _ := f.events.ReadRaw(before+1, 10, 1<<20)
 	if len(raws) != 1 || !bytes.Contains(raws[0], []byte(lifecycle.PersonalViewed)) || !bytes.Contains(raws[0], []byte(`"actor":"s01"`)) {
