@@ -41,3 +41,18 @@ test('batchRequests checks in the scanned parcels that have a phone, at one plac
   assert.equal(skipped, 2);
   assert.deepEqual(batchRequests([], place), { reqs: [], skipped: 0 });
 });
+
+test('print problems are worded from the dictionary, the printer state included', async () => {
+  const { problemText } = await import('../static/printjobs.js');
+  assert.equal(problemText({ problem: 'render_failed', last_error: 'code 128: cannot be encoded' }), '标签无法生成，未打印');
+  assert.equal(problemText({ problem: 'held', device: { state: 'fault' } }), '打印机未就绪（故障），任务等待中');
+  assert.equal(problemText({ problem: 'unconfirmed' }), '打印中断，不确定是否已打印出');
+  assert.equal(problemText({ problem: 'from_a_newer_agent' }), 'from_a_newer_agent');
+});
+
+test('only a supervisor gets the button that reveals a full phone', async () => {
+  const { canReveal } = await import('../static/reveal.js');
+  assert.equal(canReveal({ id: 's01', role: 'supervisor' }), true);
+  assert.equal(canReveal({ id: 'c01', role: 'clerk' }), false);
+  assert.equal(canReveal(null), false);
+});

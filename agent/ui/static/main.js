@@ -14,6 +14,7 @@
 //   router.js   hash routes, page scopes, poll()
 //   signature.js, widgets.js   the signature pad and shared pieces of pages
 //   header.js, session.js, prefs.js   the top bar, logging out, local choices
+//   printjobs.js  the print problems strip; reveal.js  a supervisor's full phone
 //   pages/*.js  one module per page, each render(root, scope)
 
 import { $, clearError, hideInfo, showError } from './dom.js';
@@ -23,6 +24,7 @@ import { loadKinds } from './kinds.js';
 import { createRouter, poll } from './router.js';
 import { renderHeader, renderSync, refreshSync, refreshNotices, renderNoticeBanner } from './header.js';
 import { endSession, logout } from './session.js';
+import { refreshPrintProblems, renderPrintProblems } from './printjobs.js';
 import { savedLang, saveLang } from './prefs.js';
 import { renderLogin } from './pages/login.js';
 import { renderScan } from './pages/scan.js';
@@ -69,6 +71,7 @@ export function start() {
     saveLang(getLang());
     show();
     renderSync();
+    renderPrintProblems();
   });
   $('#logout').addEventListener('click', logout);
   $('#error-close').addEventListener('click', clearError);
@@ -76,6 +79,8 @@ export function start() {
   // Sync status and notices are on every page, before and after login.
   poll(refreshSync, 2000);
   poll(refreshNotices, 30000);
+  // A label that did not print is the clerk's on every page.
+  poll(refreshPrintProblems, 3000);
   // Pages build their drop-downs from the kind table, so the first page
   // waits for it; the agent that served this page serves the table too, and
   // a failure is retried until it answers.

@@ -7,13 +7,16 @@ import { t, label } from './i18n.js';
 import { api } from './api.js';
 import { fmtClock } from './format.js';
 import { lastPlace, rememberPlace } from './prefs.js';
+import { revealButton } from './reveal.js';
 
-// parcelRow is a parcel in a list: pickup code, waybill, masked phone, time in.
+// parcelRow is a parcel in a list: pickup code, waybill, masked phone (with
+// a supervisor's button to see it in full), time in.
 export function parcelRow(p) {
   return h('li', { class: 'item', 'data-waybill': p.waybill },
     h('span', { class: 'item-code' }, p.pickup_code || '—'),
     h('span', { class: 'item-main' }, p.waybill),
     h('span', { class: 'item-sub' }, p.phone_masked || ''),
+    p.phone_masked ? revealButton('parcel', p.waybill, 'phone') : null,
     h('span', { class: 'item-sub' }, fmtClock(p.inbound_at)));
 }
 

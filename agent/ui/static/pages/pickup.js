@@ -11,6 +11,7 @@ import { maskedContact } from '../format.js';
 import { idChecks, signers } from '../kinds.js';
 import { signatureBox } from '../signature.js';
 import { parcelRow, shelveForm } from '../widgets.js';
+import { revealButton } from '../reveal.js';
 
 // A pickup code is shelf-layer-number; anything else typed or scanned is
 // taken for a waybill.
@@ -64,6 +65,7 @@ export function renderPickup(root, scope) {
     selBox.replaceChildren(...[h('span', { class: 'code code-mid' }, p.pickup_code || '—'),
       h('span', { class: 'item-main' }, p.waybill),
       h('span', { class: 'item-sub' }, maskedContact(p)),
+      p.phone_masked ? revealButton('parcel', p.waybill, 'phone') : null,
       h('span', { class: 'tag' }, label('status.', p.status)),
       unshelved ? h('div', { class: 'grow', id: 'pickup-unshelved' }, h('div', { class: 'warn-text' }, t('pickup.unshelved')),
         shelveForm(p, (np) => { replaceResult(np); choose(np); })) : null,

@@ -13,6 +13,7 @@ import { poll } from '../router.js';
 import { fmtClock, maskedContact, deviceTitle } from '../format.js';
 import { lastPlace, rememberPlace } from '../prefs.js';
 import { parcelRow, shelveForm } from '../widgets.js';
+import { problemText, refreshPrintProblems } from '../printjobs.js';
 
 export function renderScan(root, scope) {
   const place = lastPlace();
@@ -81,6 +82,7 @@ export function renderScan(root, scope) {
       clearError();
       hideInfo();
       showInbound(result, res, afterShelve);
+      refreshPrintProblems();
       barcode.value = '';
       phone.value = '';
       name.value = '';
@@ -111,6 +113,7 @@ export function renderScan(root, scope) {
   function afterShelve(res) {
     clearError();
     showInbound(result, res, afterShelve);
+    refreshPrintProblems();
     loadList();
   }
 
@@ -293,12 +296,23 @@ function showInbound(box, res, shelved) {
       shelveForm(p, (np, j) => shelved({ parcel: np, label_job: j }), { shelf: '', layer: '' })));
     return;
   }
+  const labelLine = job ? h('div', { class: 'muted', id: 'scan-label' }, t('scan.labelPrinted') + ' · ' + t('scan.labelJob', { job })) : null;
   box.replaceChildren(h('div', { class: 'result-card ok' },
     h('div', { class: 'result-head' }, t('scan.done') + ' · ' + (p.waybill || '')),
     h('div', { class: 'code-label' }, t('scan.code')),
     h('div', { class: 'code', id: 'scan-code' }, p.pickup_code || '—'),
     h('div', { class: 'muted' }, maskedContact(p)),
-    job ? h('div', { class: 'muted' }, t('scan.labelPrinted') + ' · ' + t('scan.labelJob', { job })) : null));
+    labelLine));
+  // The label may not have been drawn at all: say so here too, not only in
+  // the print problems strip.
+  if (job) {
+    api('GET', `/api/v1/print-jobs/${job}`).then((r) => {
+      if (r.job?.problem) {
+        labelLine.className = 'error-text';
+        labelLine.textContent = t('scan.labelJob', { job }) + ' · ' + problemText(r.job);
+      }
+    }, () => {});
+  }
 }
 
 function renderDevices(box, devs) {
