@@ -39,7 +39,9 @@ type Actor struct {
 	Role string // clerk or supervisor
 }
 
-// Labels prints what the counter hands out. Either may be nil.
+// Labels prints what the counter hands out. Either may be nil. A label
+// that could not be drawn comes back as an error with its job id: the job
+// waits in the print queue as a problem the screen shows the clerk.
 type Labels interface {
 	ShelfLabel(p lifecycle.Parcel) (job uint64, err error)
 	ComplaintReceipt(c lifecycle.Complaint, replyBy time.Time) (job uint64, err error)
