@@ -10,6 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
@@ -41,6 +42,13 @@ func (s *Service) ReportException(ctx context.Context, a Actor, r ReportReq) (li
 	if r.Waybill == "" {
 		return lifecycle.Exception{}, problem.New(problem.ExceptionWaybillRequired)
 	}
+	// The same check as every other waybill the counter takes, so an
+	// exception is filed under the number its parcel has.
+	res, err := ingest.Classify(r.Waybill, "")
+	if err != nil {
+		return lifecycle.Exception{}, err
+	}
+	r.Waybill = res.Waybill
 	if !slices.Contains(lifecycle.ExceptionKinds, r.Kind) {
 		return lifecycle.Exception{}, problem.New(problem.ExceptionBadKind, "kind", r.Kind, "allowed", lifecycle.ExceptionKinds)
 	}

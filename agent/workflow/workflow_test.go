@@ -240,6 +240,9 @@ func TestExceptionLifecycle(t *testing.T) {
 	if _, err := f.svc.ReportException(ctx, f.clerk, ReportReq{Waybill: "SF1", Kind: "exploded"}); !problem.Is(err, problem.ExceptionBadKind) {
 		t.Fatalf("bad kind: %v", err)
 	}
+	if _, err := f.svc.ReportException(ctx, f.clerk, ReportReq{Waybill: "快递123", Kind: "damaged"}); !problem.Is(err, problem.BarcodeWaybillChars) {
+		t.Fatalf("exception on a waybill no parcel can have: %v", err)
+	}
 	if _, err := f.svc.ExceptionStep(ctx, f.clerk, x.ID, lifecycle.ExceptionStepV1{Step: "close"}); !isKind[*lifecycle.StepError](err) {
 		t.Fatalf("close from reported: %v", err)
 	}
@@ -367,5 +370,22 @@ func TestNoticesAndTemplatesFromHub(t *testing.T) {
 	ts, _ := f.svc.ReplyTemplates("delay", "太慢了")
 	if len(ts) != 1 || ts[0].ID != "t1" {
 		t.Fatalf("templates %+v", ts)
+	}
+}
+
+// A clerk-typed waybill that could never print as Code 128 is refused at
+// check-in with the character, and nothing is recorded.
+func TestInboundRefusesWaybillsLabelsCannotHold(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	for _, wb := range []string{"顺丰456", "快递123", "SF123 456"} {
+		before := f.events.Counters().LastSeq
+		_, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: wb, Phone: "13700001234", Shelf: "2", Layer: "1"})
+		if !problem.Is(err, problem.BarcodeWaybillChars) {
+			t.Fatalf("Inbound(%q) = %v, want %s", wb, err, problem.BarcodeWaybillChars)
+		}
+		if after := f.events.Counters().LastSeq; after != before {
+			t.Fatalf("Inbound(%q) recorded %d events", wb, after-before)
+		}
 	}
 }
