@@ -91,7 +91,7 @@ func (l labelSource) withoutBarcode() labelSource {
 // ShelfLabel queues a parcel's shelf label on the label printer. Titles
 // carry no personal data: the spool shows them on screens.
 func (m *Manager) ShelfLabel(p lifecycle.Parcel) (uint64, error) {
-	return m.enqueue(m.cfg.LabelPrinter, "取件码 "+p.PickupCode, labelSource{Shelf: &printer.ShelfLabel{
+	return m.enqueue(m.cfg.LabelPrinter, docTitle(DocShelfLabel, p.PickupCode), labelSource{Shelf: &printer.ShelfLabel{
 		PickupCode: p.PickupCode, Phone: p.PhoneMasked, Waybill: p.Waybill, Date: p.InboundAt.Local()}})
 }
 
@@ -102,7 +102,7 @@ func (m *Manager) ComplaintReceipt(c lifecycle.Complaint, replyBy time.Time) (ui
 	if name == "" {
 		name = m.cfg.LabelPrinter
 	}
-	return m.enqueue(name, "投诉回执 "+c.Ticket, labelSource{Receipt: &printer.ComplaintReceipt{
+	return m.enqueue(name, docTitle(DocComplaintReceipt, c.Ticket), labelSource{Receipt: &printer.ComplaintReceipt{
 		Ticket: c.Ticket, Outlet: c.Outlet, Received: c.ReceivedAt.Local(), ReplyBy: replyBy.Local(), Text: c.Text}})
 }
 
@@ -161,7 +161,7 @@ func (m *Manager) WaybillLabel(sh lifecycle.ShipmentV1) (uint64, error) {
 	if sh.Insured {
 		insured = sh.DeclaredFen
 	}
-	return m.enqueue(name, "运单 "+sh.Number, labelSource{Waybill: &printer.WaybillLabel{Number: sh.Number, Date: time.UnixMilli(sh.At).Local(),
+	return m.enqueue(name, docTitle(DocWaybillLabel, sh.Number), labelSource{Waybill: &printer.WaybillLabel{Number: sh.Number, Date: time.UnixMilli(sh.At).Local(),
 		Sender:      printer.Party{Name: sh.Sender.NameMasked, Phone: sh.Sender.PhoneMasked},
 		Recipient:   printer.Party{Name: sh.Recipient.NameMasked, Phone: sh.Recipient.PhoneMasked, Address: sh.Recipient.Address},
 		Destination: sh.Recipient.DestCode, WeightG: int(sh.WeightGrams), PriceFen: sh.Quote.TotalFen, InsuredFen: insured,

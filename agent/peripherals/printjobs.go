@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/spool"
@@ -27,12 +28,42 @@ const (
 	ActionCancel         = "cancel"          // withdraw a job that has not printed
 )
 
+// What the agent prints, as PrintJob.Doc names it for the screen.
+const (
+	DocShelfLabel       = "shelf_label"
+	DocComplaintReceipt = "complaint_receipt"
+	DocWaybillLabel     = "waybill_label"
+)
+
+// docTitles are the job titles the spool keeps (for logs and the command
+// line), one per document: the screen words the document from Doc and Ref
+// instead, in its own language.
+var docTitles = map[string]string{DocShelfLabel: "取件码 ", DocComplaintReceipt: "投诉回执 ", DocWaybillLabel: "运单 "}
+
+func docTitle(doc, ref string) string { return docTitles[doc] + ref }
+
+// docOf reads a job title back as its document and reference; a reprint's
+// title is the original's behind the spool's own prefix.
+func docOf(title string, reprint bool) (doc, ref string) {
+	if _, orig, ok := strings.Cut(title, ": "); reprint && ok {
+		title = orig
+	}
+	for d, prefix := range docTitles {
+		if r, ok := strings.CutPrefix(title, prefix); ok {
+			return d, r
+		}
+	}
+	return "", ""
+}
+
 var printActions = []string{ActionRetry, ActionWithoutBarcode, ActionReprint, ActionConfirm, ActionCancel}
 
 // PrintJob is a spool job as the counter screen lists it: what is wrong
 // with it, if anything, and what the clerk can do about it now.
 type PrintJob struct {
 	spool.Job
+	Doc     string          `json:"doc,omitempty"` // shelf_label, complaint_receipt, waybill_label
+	Ref     string          `json:"ref,omitempty"` // the pickup code, ticket or number it is for
 	Problem string          `json:"problem,omitempty"`
 	Actions []string        `json:"actions"`
 	Device  *devices.Status `json:"device,omitempty"` // the printer, when it holds the job
@@ -84,6 +115,7 @@ func (m *Manager) PrintJob(id uint64) (PrintJob, error) {
 
 func describe(j spool.Job, printer devices.Status) PrintJob {
 	pj := PrintJob{Job: j, Actions: []string{}}
+	pj.Doc, pj.Ref = docOf(j.Title, j.ReprintOf != 0)
 	switch j.State {
 	case spool.Failed:
 		pj.Problem, pj.Actions = ProblemRenderFailed, []string{ActionWithoutBarcode, ActionRetry, ActionCancel}

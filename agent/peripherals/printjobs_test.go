@@ -52,7 +52,7 @@ func TestUnrenderableLabelWaitsForTheClerk(t *testing.T) {
 		t.Fatalf("ShelfLabel = %d, %v; want a failed job and %s", id, err, problem.PrintRenderFailed)
 	}
 	got := problems(t, m)
-	if len(got) != 1 || got[0].ID != id || got[0].Problem != ProblemRenderFailed || got[0].LastError == "" ||
+	if len(got) != 1 || got[0].ID != id || got[0].Problem != ProblemRenderFailed || got[0].LastError == "" || got[0].Doc != DocShelfLabel || got[0].Ref != "3-2-0001" ||
 		!slices.Equal(got[0].Actions, []string{ActionWithoutBarcode, ActionRetry, ActionCancel}) {
 		t.Fatalf("problems = %+v", got)
 	}
@@ -75,7 +75,7 @@ func TestUnrenderableLabelWaitsForTheClerk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if re.ID == id || re.ReprintOf != id {
+	if re.ID == id || re.ReprintOf != id || re.Doc != DocShelfLabel || re.Ref != "3-2-0001" {
 		t.Fatalf("without barcode gave %+v", re)
 	}
 	waitFor(t, "the label without barcode printed", func() bool { return len(ps.Jobs()) == 1 })
@@ -108,5 +108,13 @@ func TestHeldJobIsAProblemUntilRetried(t *testing.T) {
 	waitFor(t, "printed after retry", func() bool { j, _ := m.PrintJob(id); return j.State == spool.Printed })
 	if n := ps.Count([]byte("3-2-0002")); n != 1 {
 		t.Fatalf("printed %d times", n)
+	}
+	// A reprint is the same document to the screen, behind the spool's prefix.
+	re, err := m.PrintAction(id, ActionReprint, "c01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if re.Doc != DocShelfLabel || re.Ref != "3-2-0002" || re.ReprintOf != id {
+		t.Fatalf("reprint %+v", re)
 	}
 }

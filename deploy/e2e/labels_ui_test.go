@@ -93,6 +93,7 @@ func TestLabelProblemsOnScreen(t *testing.T) {
 		waitJS(`!document.querySelector('#print-problems').hidden`),
 		waitJS(`document.querySelector('#print-problems [data-problem="held"]') !== null`),
 		waitJS(`document.querySelector('#print-problems').innerText.includes('打印机未就绪')`),
+		waitJS(fmt.Sprintf(`document.querySelector('#print-problems').innerText.includes(%q)`, "货架标签 "+code)),
 		waitJS(`document.querySelector('#print-problems [data-problem="held"] [data-action="retry"]') !== null`))
 	if n := dev.printer.Count([]byte(code)); n != 0 {
 		t.Fatalf("label %s printed %d times while out of paper", code, n)
@@ -143,7 +144,10 @@ func TestLabelProblemsOnScreen(t *testing.T) {
 		waitJS(`document.querySelector('#print-problems').innerText.includes('printer not ready')`),
 		waitJS(`document.querySelector('#print-problems [data-action="retry"]').innerText === 'Retry'`))
 	strip := read(t, b, "read the strip", chromedp.Text(chromedp.ID("print-problems")))
-	for _, zh := range []string{"打印机", "重试", "取消"} {
+	if !strings.Contains(strip, "Shelf label 3-2-") {
+		t.Errorf("the English strip does not name the shelf label:\n%s", strip)
+	}
+	for _, zh := range []string{"打印机", "重试", "取消", "取件码"} {
 		if strings.Contains(strip, zh) {
 			t.Errorf("the English print problems strip shows %q:\n%s", zh, strip)
 		}

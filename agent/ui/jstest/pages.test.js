@@ -50,6 +50,20 @@ test('print problems are worded from the dictionary, the printer state included'
   assert.equal(problemText({ problem: 'from_a_newer_agent' }), 'from_a_newer_agent');
 });
 
+test('a print job is named by its document in the screen language, else by its title', async () => {
+  const { jobTitle } = await import('../static/printjobs.js');
+  const { setLang } = await import('../static/i18n.js');
+  try {
+    assert.equal(jobTitle({ doc: 'shelf_label', ref: '3-2-0001', title: '取件码 3-2-0001' }), '货架标签 3-2-0001');
+    setLang('en');
+    assert.equal(jobTitle({ doc: 'shelf_label', ref: '3-2-0001', title: '取件码 3-2-0001' }), 'Shelf label 3-2-0001');
+    assert.equal(jobTitle({ doc: 'menu', title: 'test page' }), 'test page');
+    assert.equal(jobTitle({ title: 'test page' }), 'test page');
+  } finally {
+    setLang('zh');
+  }
+});
+
 test('only a supervisor gets the button that reveals a full phone', async () => {
   const { canReveal } = await import('../static/reveal.js');
   assert.equal(canReveal({ id: 's01', role: 'supervisor' }), true);

@@ -17,12 +17,19 @@ export function problemText(job) {
   return label('print.problem.', job.problem);
 }
 
+// jobTitle names what a job prints in the screen's language; a job the
+// agent names no document for shows its own title.
+export function jobTitle(job) {
+  const key = 'print.doc.' + job.doc;
+  return job.doc && t(key) !== key ? t(key, { ref: job.ref || '' }) : (job.title || '');
+}
+
 // problemLine is one job's row: what it is, what is wrong, the actions.
 export function problemLine(job, act) {
   const tip = [job.last_error, job.device?.detail].filter(Boolean).join(' — ');
   return h('li', { class: 'print-problem', 'data-job': String(job.id), 'data-problem': job.problem, title: tip },
     h('b', {}, t('print.job', { id: job.id })),
-    h('span', { class: 'print-title' }, job.title || ''),
+    h('span', { class: 'print-title' }, jobTitle(job)),
     h('span', { class: 'print-why' }, problemText(job)),
     h('span', { class: 'print-actions' }, ...(job.actions || []).map((a) => h('button', {
       type: 'button', class: 'btn btn-small' + (a === 'cancel' ? ' btn-danger-ghost' : ''), 'data-action': a,

@@ -94,6 +94,9 @@ export default {
 
   'print.problems': '{n} print problem(s): please act',
   'print.job': 'Print job #{id}',
+  'print.doc.shelf_label': 'Shelf label {ref}',
+  'print.doc.complaint_receipt': 'Complaint receipt {ref}',
+  'print.doc.waybill_label': 'Waybill {ref}',
   'print.problem.render_failed': 'the label could not be drawn; nothing printed',
   'print.problem.unconfirmed': 'printing broke off; it may not have come out',
   'print.problem.held': 'printer not ready ({state}); the job waits',

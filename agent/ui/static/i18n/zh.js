@@ -95,6 +95,9 @@ export default {
 
   'print.problems': '打印问题 {n} 项：请处理',
   'print.job': '打印任务 #{id}',
+  'print.doc.shelf_label': '货架标签 {ref}',
+  'print.doc.complaint_receipt': '投诉回执 {ref}',
+  'print.doc.waybill_label': '运单 {ref}',
   'print.problem.render_failed': '标签无法生成，未打印',
   'print.problem.unconfirmed': '打印中断，不确定是否已打印出',
   'print.problem.held': '打印机未就绪（{state}），任务等待中',
