@@ -278,9 +278,38 @@ func focusedIs(id string) chromedp.Action[chromedp.Void] {
 }
 
 // typeFocused types text into whatever has focus, key by key, as a
-// keyboard-wedge scanner does; "\r" is Enter.
+// keyboard-wedge scanner does. It refuses Enter: end a code with pressEnter,
+// which sends the key as a keyboard does.
 func typeFocused(text string) chromedp.Action[chromedp.Void] {
+	if strings.ContainsAny(text, "\r\n") {
+		return chromedp.Func(func(context.Context, *chromedp.Target) error {
+			return fmt.Errorf("typeFocused(%q): send Enter with pressEnter, not as a character", text)
+		})
+	}
 	return chromedp.KeyEvent(text)
+}
+
+// pressEnter sends Enter to whatever has focus the way a real keyboard (or a
+// wedge scanner) does: a key down carrying the key's code, key and virtual
+// key code, and the text it produces, then a key up. Every browser test ends
+// a code or submits a form with Enter through here, so a page that listens
+// for e.code or e.keyCode, or one that loses the key up, is tested as the
+// counter's hardware drives it.
+func pressEnter() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		key := input.DispatchKeyEventParams{Code: "Enter", Key: "Enter", WindowsVirtualKeyCode: 13, NativeVirtualKeyCode: 13}
+		down := key
+		down.Type, down.Text, down.UnmodifiedText = input.DispatchKeyEventTypeKeyDown, "\r", "\r"
+		if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, down); err != nil {
+			return fmt.Errorf("Enter key down: %w", err)
+		}
+		up := key
+		up.Type = input.DispatchKeyEventTypeKeyUp
+		if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, up); err != nil {
+			return fmt.Errorf("Enter key up: %w", err)
+		}
+		return nil
+	})
 }
 
 // topLeft is the page position of the element's box.

@@ -114,7 +114,7 @@ func TestCourierScreens(t *testing.T) {
 		chromedp.Navigate(base),
 		chromedp.WaitVisible(id("login-form")),
 		chromedp.SendKeys(id("login-staff"), "c01"),
-		chromedp.SendKeys(id("login-pin"), "1234\r"),
+		chromedp.SendKeys(id("login-pin"), "1234"), pressEnter(),
 		chromedp.WaitVisible(id("scan-barcode")))
 
 	// Handover: choose head office's manifest, scan two of its three
@@ -129,7 +129,7 @@ func TestCourierScreens(t *testing.T) {
 		count("expected", 3), count("missing", 3))
 	sessionHash := read(t, b, "read the session's address", chromedp.Evaluate[string](`location.hash`))
 	for _, w := range []string{manifest[2], manifest[0], extra, manifest[0]} {
-		b.step(t, "scan "+w, focusedIs("ho-scan"), typeFocused(w+"\r"),
+		b.step(t, "scan "+w, focusedIs("ho-scan"), typeFocused(w), pressEnter(),
 			waitJS(fmt.Sprintf(`document.querySelector('#ho-last').innerText.includes(%q)`, w)))
 	}
 	b.step(t, "live counts", count("scanned", 3), count("missing", 1), count("extra", 1), count("duplicates", 1),
@@ -160,7 +160,7 @@ func TestCourierScreens(t *testing.T) {
 	// Dispatch: both parcels in stock go out with courier K-21.
 	b.step(t, "open the dispatch page", chromedp.Click(id("nav-dispatch")), focusedIs("dsp-scan"))
 	for _, w := range stock {
-		b.step(t, "add "+w, focusedIs("dsp-scan"), typeFocused(w+"\r"),
+		b.step(t, "add "+w, focusedIs("dsp-scan"), typeFocused(w), pressEnter(),
 			waitJS(fmt.Sprintf(`(document.querySelector('#dsp-batch [data-waybill=%q]') || {innerText: ''}).innerText.includes('2-1-')`, w)))
 	}
 	b.step(t, "name the courier", chromedp.SendKeys(id("dsp-courier"), "K-21"), chromedp.SendKeys(id("dsp-courier-name"), "王师傅"))
@@ -177,7 +177,7 @@ func TestCourierScreens(t *testing.T) {
 	b.step(t, "a parcel comes back undelivered",
 		chromedp.Click(id("nav-returns")),
 		focusedIs("ret-scan"),
-		typeFocused(stock[0]+"\r"),
+		typeFocused(stock[0]), pressEnter(),
 		waitJS(fmt.Sprintf(`document.querySelector('#ret-selected').innerText.includes(%q)`, stock[0])),
 		chromedp.Click(css(`[data-name="reason"] [data-value="address_wrong"]`)),
 		runJS(`document.querySelector('#ret-shelf').value = ''; document.querySelector('#ret-layer').value = ''`),
@@ -188,7 +188,7 @@ func TestCourierScreens(t *testing.T) {
 	shots.take(t, b, "returns")
 	b.step(t, "the other parcel was delivered",
 		chromedp.Click(id("ret-scan")),
-		typeFocused(stock[1]+"\r"),
+		typeFocused(stock[1]), pressEnter(),
 		waitJS(fmt.Sprintf(`document.querySelector('#ret-selected').innerText.includes(%q)`, stock[1])),
 		chromedp.Click(css(`[data-name="outcome"] [data-value="delivered"]`)),
 		chromedp.SendKeys(id("ret-proof-signer"), "李四"))

@@ -80,9 +80,9 @@ func TestCounterScreen(t *testing.T) {
 	for i, wb := range waybills {
 		b.step(t, "scan in "+wb,
 			focusedIs("scan-barcode"),
-			typeFocused(wb+"\r"),
+			typeFocused(wb), pressEnter(),
 			focusedIs("scan-phone"),
-			typeFocused(phones[i]+"\r"),
+			typeFocused(phones[i]), pressEnter(),
 			waitJS(fmt.Sprintf(`(document.querySelector('#scan-result') || {innerText: ''}).innerText.includes(%q)`, wb)),
 			focusedIs("scan-barcode"))
 		codes[i] = read(t, b, "read the pickup code", chromedp.Text(id("scan-code")))
@@ -125,9 +125,9 @@ func TestCounterScreen(t *testing.T) {
 	// which names the parcel's state, shows in the error banner.
 	b.step(t, "a duplicate inbound shows the API's refusal",
 		focusedIs("scan-barcode"),
-		typeFocused(waybills[1]+"\r"),
+		typeFocused(waybills[1]), pressEnter(),
 		focusedIs("scan-phone"),
-		typeFocused(phones[1]+"\r"),
+		typeFocused(phones[1]), pressEnter(),
 		chromedp.WaitVisible(id("error-banner")),
 		waitJS(`document.querySelector('#error-text').innerText.length > 0`),
 		chromedp.Click(id("error-close")),
@@ -139,7 +139,7 @@ func TestCounterScreen(t *testing.T) {
 	b.step(t, "find the parcel by its pickup code",
 		chromedp.Click(id("nav-pickup")),
 		chromedp.WaitVisible(id("pickup-query")),
-		chromedp.SendKeys(id("pickup-query"), codes[0]+"\r"),
+		chromedp.SendKeys(id("pickup-query"), codes[0]), pressEnter(),
 		waitJS(fmt.Sprintf(`document.querySelector('#pickup-selected').innerText.includes(%q)`, picked)),
 		chromedp.Click(css(`#page [data-name="id_check"] [data-value="id_card"]`)))
 	b.step(t, "sign on the pad",
@@ -227,7 +227,7 @@ func TestCounterScreen(t *testing.T) {
 		chromedp.WaitVisible(id("error-banner")))
 	b.step(t, "log in again and out",
 		chromedp.SendKeys(id("login-staff"), "c01"),
-		chromedp.SendKeys(id("login-pin"), "1234\r"),
+		chromedp.SendKeys(id("login-pin"), "1234"), pressEnter(),
 		chromedp.WaitVisible(id("scan-barcode")),
 		chromedp.Click(id("logout")),
 		chromedp.WaitVisible(id("login-form")))

@@ -16,7 +16,7 @@ func Check(ctx context.Context, cfg Config, opts Options) devices.Status {
 	if err != nil {
 		return devices.Status{
 			Name: cfg.Name, Kind: "printer", Driver: cfg.Driver, State: devices.StateFault, Since: time.Now(),
-			Detail: "打印机配置错误 / printer config is wrong", Fix: err.Error(), LastErr: err.Error(),
+			Code: "printer.config", Detail: "打印机配置错误 / printer config is wrong", Fix: err.Error(), LastErr: err.Error(),
 		}
 	}
 	return d.Status(ctx).DeviceStatus(cfg.Name, cfg.Driver)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/yizhan/yizhan/devices"
 )
 
 // ErrSilent means a status query got no complete answer in time. A Zebra
@@ -178,38 +180,46 @@ func (d *Device) Print(ctx context.Context, data []byte) error {
 }
 
 // Diagnose explains a connection error in the clerk's terms with the fix.
-func Diagnose(err error) (detail, fix string, ok bool) {
+func Diagnose(err error) (devices.Advice, bool) {
 	msg := err.Error()
 	dev := ""
 	var pe *os.PathError
 	if errors.As(err, &pe) {
 		dev = pe.Path
 	}
+	addr := dev
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Addr != nil {
+		addr = oe.Addr.String()
+	}
 	group := "lp"
 	if strings.Contains(dev, "tty") {
 		group = "dialout"
 	}
+	say := func(code, detail, fix string) (devices.Advice, bool) {
+		return devices.Advice{Code: code, Params: devices.Params{Where: addr, Group: group}, Detail: detail, Fix: fix}, true
+	}
 	switch {
 	case errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM):
-		return fmt.Sprintf("没有权限打开打印机 / permission denied on %s", dev),
-			fmt.Sprintf("把服务用户加入 %s 组后重启服务 / add the service user to group %s (usermod -aG %s USER) and restart the service", group, group, group), true
+		return say("printer.permission", fmt.Sprintf("没有权限打开打印机 / permission denied on %s", dev),
+			fmt.Sprintf("把服务用户加入 %s 组后重启服务 / add the service user to group %s (usermod -aG %s USER) and restart the service", group, group, group))
 	case errors.Is(err, syscall.ENOENT):
-		return fmt.Sprintf("找不到打印机设备 / %s not found", dev),
-			"检查USB线和打印机电源；插好后设备会自动出现 / check the USB cable and printer power; the device appears when it is plugged in", true
+		return say("printer.not_found", fmt.Sprintf("找不到打印机设备 / %s not found", dev),
+			"检查USB线和打印机电源；插好后设备会自动出现 / check the USB cable and printer power; the device appears when it is plugged in")
 	case errors.Is(err, syscall.EBUSY):
-		return fmt.Sprintf("打印机被其他程序占用 / %s is busy", dev),
-			"关闭占用打印机的程序（如CUPS） / stop the other program using it (for example CUPS)", true
+		return say("printer.busy", fmt.Sprintf("打印机被其他程序占用 / %s is busy", dev),
+			"关闭占用打印机的程序（如CUPS） / stop the other program using it (for example CUPS)")
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "打印机拒绝连接 / printer refused the connection (" + msg + ")",
-			"确认打印机已开机、IP地址正确、9100端口已启用 / check the printer is on, the IP address is right and raw port 9100 is enabled", true
+		return say("printer.refused", "打印机拒绝连接 / printer refused the connection ("+msg+")",
+			"确认打印机已开机、IP地址正确、9100端口已启用 / check the printer is on, the IP address is right and raw port 9100 is enabled")
 	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
-		return "网络不通 / no route to the printer (" + msg + ")",
-			"检查网线和打印机IP地址 / check the network cable and the printer's IP address", true
+		return say("printer.unreachable", "网络不通 / no route to the printer ("+msg+")",
+			"检查网线和打印机IP地址 / check the network cable and the printer's IP address")
 	case errors.Is(err, ErrSilent):
-		return Silent.Detail(), Silent.Fix(), true
+		return Silent.Advice(), true
 	case isTimeout(err) || errors.Is(err, context.DeadlineExceeded):
-		return "连接打印机超时 / timed out connecting to the printer (" + msg + ")",
-			"检查打印机电源、网线和IP地址 / check printer power, cable and IP address", true
+		return say("printer.timeout", "连接打印机超时 / timed out connecting to the printer ("+msg+")",
+			"检查打印机电源、网线和IP地址 / check printer power, cable and IP address")
 	}
-	return "", "", false
+	return devices.Advice{}, false
 }

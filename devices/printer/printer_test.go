@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
+
+	"github.com/yizhan/yizhan/devices"
 )
 
 func TestMaskPhone(t *testing.T) {
@@ -235,23 +238,30 @@ func TestDiagnose(t *testing.T) {
 	tests := []struct {
 		err  error
 		want string
+		code string
+		p    devices.Params
 	}{
-		{&fs.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.EACCES}, "add the service user to group lp"},
-		{&fs.PathError{Op: "open", Path: "/dev/ttyUSB0", Err: syscall.EACCES}, "group dialout"},
-		{&fs.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.ENOENT}, "check the USB cable"},
-		{&fs.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.EBUSY}, "CUPS"},
-		{syscall.ECONNREFUSED, "port 9100"},
-		{ErrSilent, "paper out"},
+		{&fs.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.EACCES}, "add the service user to group lp", "printer.permission", devices.Params{Where: "/dev/usb/lp0", Group: "lp"}},
+		{&fs.PathError{Op: "open", Path: "/dev/ttyUSB0", Err: syscall.EACCES}, "group dialout", "printer.permission", devices.Params{Where: "/dev/ttyUSB0", Group: "dialout"}},
+		{&fs.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.ENOENT}, "check the USB cable", "printer.not_found", devices.Params{Where: "/dev/usb/lp0", Group: "lp"}},
+		{&fs.PathError{Op: "open", Path: "/dev/usb/lp0", Err: syscall.EBUSY}, "CUPS", "printer.busy", devices.Params{Where: "/dev/usb/lp0", Group: "lp"}},
+		{&net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 7), Port: 9100}, Err: syscall.ECONNREFUSED}, "port 9100", "printer.refused", devices.Params{Where: "10.0.0.7:9100", Group: "lp"}},
+		{ErrSilent, "paper out", "printer.silent", devices.Params{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.err.Error(), func(t *testing.T) {
-			d, fix, ok := Diagnose(tc.err)
+			a, ok := Diagnose(tc.err)
+			d, fix := a.Detail, a.Fix
 			if !ok || !strings.Contains(fix, tc.want) || !strings.Contains(d, " / ") {
 				t.Errorf("Diagnose = %q, %q, %v; want fix with %q", d, fix, ok, tc.want)
 			}
+			// The screen words the advice from its code and params.
+			if a.Code != tc.code || a.Params != tc.p || !devices.Known(a.Code) {
+				t.Errorf("Diagnose code %q params %+v, want %q %+v (in devices.Codes)", a.Code, a.Params, tc.code, tc.p)
+			}
 		})
 	}
-	if _, _, ok := Diagnose(errors.New("something else")); ok {
+	if _, ok := Diagnose(errors.New("something else")); ok {
 		t.Error("unknown errors must not be explained")
 	}
 }
@@ -282,6 +292,31 @@ func TestConditionsHaveAdvice(t *testing.T) {
 	for c := range severity {
 		if !strings.Contains(c.Detail(), " / ") || (c != OK && !strings.Contains(c.Fix(), " / ")) {
 			t.Errorf("%s lacks Chinese / English advice", c)
+		}
+	}
+}
+
+// A status carries its conditions as codes a screen words itself: the one to
+// show first, and the others.
+func TestDeviceStatusCodes(t *testing.T) {
+	st := Report{Conditions: []Condition{Paused, HeadOpen}, Warnings: []Warning{PaperLow}}.DeviceStatus("labels", "tspl")
+	if st.Code != "printer.head_open" || st.Also != "printer.paused printer.paper_low" || st.State != devices.StateFault {
+		t.Errorf("status code %q also %q state %q, want printer.head_open, printer.paused printer.paper_low, fault", st.Code, st.Also, st.State)
+	}
+	if !strings.Contains(st.Detail, HeadOpen.Detail()) || !strings.Contains(st.Detail, PaperLow.Detail()) {
+		t.Errorf("detail %q lacks the head and the paper roll", st.Detail)
+	}
+	if ok := (Report{}).DeviceStatus("labels", "tspl"); ok.Code != "printer.ok" || ok.Also != "" {
+		t.Errorf("a ready printer's status: code %q also %q", ok.Code, ok.Also)
+	}
+	for c := range severity {
+		if !devices.Known(c.Code()) {
+			t.Errorf("condition %s: code %q is not in devices.Codes", c, c.Code())
+		}
+	}
+	for w := range warningWords {
+		if !devices.Known(w.Code()) {
+			t.Errorf("warning %s: code %q is not in devices.Codes", w, w.Code())
 		}
 	}
 }

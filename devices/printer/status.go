@@ -51,6 +51,48 @@ func (c Condition) Detail() string {
 // Fix says what the clerk should do (Chinese / English); empty when OK.
 func (c Condition) Fix() string { return advices[c].fix }
 
+// Code is the condition's key in a screen's dictionaries (devices.Advice).
+func (c Condition) Code() string { return "printer." + string(c) }
+
+// Advice is the condition's code with its words.
+func (c Condition) Advice() devices.Advice {
+	return devices.Advice{Code: c.Code(), Detail: c.Detail(), Fix: c.Fix()}
+}
+
+// Warning is something a printer reports that does not hold its jobs.
+type Warning string
+
+const (
+	HeadCold      Warning = "head_cold"
+	HeadHot       Warning = "head_hot"
+	MemoryCorrupt Warning = "memory_corrupt"
+	BufferFull    Warning = "buffer_full"
+	Printing      Warning = "printing"
+	PaperLow      Warning = "paper_low" // the roll is nearly empty
+	CutterError   Warning = "cutter_error"
+)
+
+var warningWords = map[Warning]string{
+	HeadCold:      "打印头温度过低 / head too cold",
+	HeadHot:       "打印头过热 / head too hot",
+	MemoryCorrupt: "打印机内存损坏 / printer memory corrupt",
+	BufferFull:    "接收缓冲区已满 / receive buffer full",
+	Printing:      "正在打印 / printing",
+	PaperLow:      "纸卷将尽 / paper roll nearly empty",
+	CutterError:   "切刀故障 / cutter error",
+}
+
+// Detail says the warning in the clerk's terms (Chinese / English).
+func (w Warning) Detail() string {
+	if s, ok := warningWords[w]; ok {
+		return s
+	}
+	return string(w)
+}
+
+// Code is the warning's key in a screen's dictionaries.
+func (w Warning) Code() string { return "printer." + string(w) }
+
 // Holds reports whether jobs must wait while the printer is in c.
 func (c Condition) Holds() bool { return c != OK && c != Unknown }
 
@@ -63,7 +105,7 @@ var severity = map[Condition]int{
 // Report is the answer to one status query.
 type Report struct {
 	Conditions []Condition `json:"conditions"`         // empty means OK
-	Warnings   []string    `json:"warnings,omitempty"` // not blocking, e.g. paper roll nearly empty
+	Warnings   []Warning   `json:"warnings,omitempty"` // not blocking, e.g. paper roll nearly empty
 	Raw        []byte      `json:"raw,omitempty"`      // the printer's answer, for support
 	Err        error       `json:"-"`                  // why we could not talk to it (Offline, Silent)
 	At         time.Time   `json:"at"`
@@ -112,18 +154,21 @@ func (r Report) DeviceStatus(name, driver string) devices.Status {
 	default:
 		st.State = devices.StateOK
 	}
-	var details []string
+	p.Advice().Set(&st)
+	details, also := []string{p.Detail()}, []string{}
 	for _, c := range r.Conditions {
 		if c != p {
-			details = append(details, c.Detail())
+			details, also = append(details, c.Detail()), append(also, c.Code())
 		}
 	}
-	st.Detail = strings.Join(append([]string{p.Detail()}, append(details, r.Warnings...)...), "; ")
-	st.Fix = p.Fix()
+	for _, w := range r.Warnings {
+		details, also = append(details, w.Detail()), append(also, w.Code())
+	}
+	st.Detail, st.Also = strings.Join(details, "; "), strings.Join(also, " ")
 	if r.Err != nil {
 		st.LastErr = r.Err.Error()
-		if d, f, ok := Diagnose(r.Err); ok {
-			st.Detail, st.Fix = d, f
+		if a, ok := Diagnose(r.Err); ok {
+			a.Set(&st)
 		}
 	}
 	return st

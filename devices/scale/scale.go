@@ -223,7 +223,7 @@ func (s *Scale) Status() devices.Status {
 	defer s.mu.Unlock()
 	st := s.status
 	if st.State == "" {
-		st = devices.Status{State: devices.StateDisconnected, Detail: "电子秤未启动 (scale not started)"}
+		st = devices.Status{State: devices.StateDisconnected, Code: "scale.not_started", Detail: "电子秤未启动 (scale not started)"}
 	}
 	st.Name, st.Kind, st.Driver = s.name, "scale", Driver
 	return st
@@ -368,10 +368,11 @@ func (s *Scale) setStatus(state devices.State, err error) {
 	if st.State != state {
 		st.Since = time.Now()
 	}
-	st.State, st.Detail, st.Fix, st.LastErr = state, "", "", ""
+	st.State, st.LastErr = state, ""
+	devices.Advice{}.Set(&st)
 	if err != nil {
 		st.LastErr = err.Error()
-		st.Detail, st.Fix = s.diagnose(err)
+		s.diagnose(err).Set(&st)
 	}
 	changed := st != s.status
 	s.status = st

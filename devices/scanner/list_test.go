@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,32 +100,51 @@ func TestDiagnose(t *testing.T) {
 		err         error
 		group       string
 		detail, fix string
+		code        string
 	}{
 		{"permission", &os.PathError{Op: "open", Path: "/dev/ttyUSB0", Err: syscall.EACCES}, "dialout",
-			"permission denied on /dev/ttyUSB0", "add the service user to group dialout"},
+			"permission denied on /dev/ttyUSB0", "add the service user to group dialout", "scanner.permission"},
 		{"permission input", &os.PathError{Op: "open", Path: "/dev/ttyUSB0", Err: syscall.EACCES}, "input",
-			"permission denied", "group input"},
+			"permission denied", "group input", "scanner.permission"},
 		{"missing", &os.PathError{Op: "open", Path: "/dev/ttyUSB0", Err: syscall.ENOENT}, "dialout",
-			"does not exist", "devices list"},
-		{"busy", fmt.Errorf("grab: %w", syscall.EBUSY), "input", "device busy", "close the other program"},
-		{"unplugged", fmt.Errorf("read: %w", syscall.EIO), "dialout", "unplugged", "plug it back"},
-		{"not a tty", fmt.Errorf("open: %w", syscall.ENOTTY), "dialout", "not a serial port", "devices list"},
-		{"other", errors.New("boom"), "dialout", "boom", "check"},
+			"does not exist", "devices list", "scanner.not_found"},
+		{"busy", fmt.Errorf("grab: %w", syscall.EBUSY), "input", "device busy", "close the other program", "scanner.busy"},
+		{"unplugged", fmt.Errorf("read: %w", syscall.EIO), "dialout", "unplugged", "plug it back", "scanner.unplugged"},
+		{"not a tty", fmt.Errorf("open: %w", syscall.ENOTTY), "dialout", "not a serial port", "devices list", "scanner.not_device"},
+		{"other", errors.New("boom"), "dialout", "boom", "check", "scanner.unusable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d, f := DiagnoseDevice("/dev/ttyUSB0", tc.group, tc.err)
+			a := DiagnoseDevice("/dev/ttyUSB0", tc.group, tc.err)
+			d, f := a.Detail, a.Fix
 			if !strings.Contains(d, tc.detail) || !strings.Contains(f, tc.fix) {
 				t.Fatalf("detail %q fix %q", d, f)
 			}
+			// The screen words the advice from its code and params.
+			if want := (devices.Params{Where: "/dev/ttyUSB0", Group: tc.group}); a.Code != tc.code || a.Params != want || !devices.Known(a.Code) {
+				t.Fatalf("code %q params %+v, want %q %+v (in devices.Codes)", a.Code, a.Params, tc.code, want)
+			}
 		})
 	}
-	d, f := DiagnoseNetwork("10.0.0.9:2001", fmt.Errorf("dial: %w", syscall.ECONNREFUSED))
+	a := DiagnoseNetwork("10.0.0.9:2001", fmt.Errorf("dial: %w", syscall.ECONNREFUSED))
+	d, f := a.Detail, a.Fix
 	if !strings.Contains(d, "connection refused by 10.0.0.9:2001") || !strings.Contains(f, "port") {
 		t.Fatalf("network: %q %q", d, f)
 	}
-	d, _ = DiagnoseNetwork("x:1", fmt.Errorf("dial: %w", context.DeadlineExceeded))
+	if a.Code != "scanner.refused" || a.Params.Where != "10.0.0.9:2001" {
+		t.Fatalf("network: code %q params %+v", a.Code, a.Params)
+	}
+	a = DiagnoseNetwork("x:1", fmt.Errorf("dial: %w", context.DeadlineExceeded))
+	d = a.Detail
 	if !strings.Contains(d, "timed out") {
 		t.Fatalf("timeout: %q", d)
+	}
+	if a.Code != "scanner.timeout" {
+		t.Fatalf("timeout: code %q", a.Code)
+	}
+	for _, err := range []error{&net.DNSError{Err: "no such host", Name: "x"}, fmt.Errorf("dial: %w", syscall.EHOSTUNREACH), fmt.Errorf("read: %w", syscall.ECONNRESET), errors.New("boom")} {
+		if a := DiagnoseNetwork("x:1", err); !devices.Known(a.Code) {
+			t.Errorf("DiagnoseNetwork(%v) code %q is not in devices.Codes", err, a.Code)
+		}
 	}
 }
 

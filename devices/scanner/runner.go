@@ -40,7 +40,7 @@ type Runner struct {
 	// NewDecoder returns a fresh decoder for the device's byte stream.
 	NewDecoder func() Decoder
 	// Diagnose words an Open or Read error for the clerk.
-	Diagnose func(err error) (detail, fix string)
+	Diagnose func(err error) devices.Advice
 	Idle     time.Duration // quiet time before Decoder.Idle; default DefaultIdle
 	Reconnect
 	Options
@@ -89,7 +89,7 @@ func (r *Runner) Status() devices.Status {
 	defer r.mu.Unlock()
 	s := r.status
 	if s.State == "" {
-		s = devices.Status{State: devices.StateDisconnected, Detail: "扫描枪未启动 (scanner not started)"}
+		s = devices.Status{State: devices.StateDisconnected, Code: "scanner.not_started", Detail: "扫描枪未启动 (scanner not started)"}
 	}
 	s.Name, s.Kind, s.Driver = r.ID, "scanner", r.Driver
 	return s
@@ -101,13 +101,14 @@ func (r *Runner) setStatus(state devices.State, err error) {
 	if s.State != state {
 		s.Since = time.Now()
 	}
-	s.State, s.Detail, s.Fix, s.LastErr = state, "", "", ""
+	s.State, s.LastErr = state, ""
+	devices.Advice{}.Set(&s)
 	if err != nil {
 		s.LastErr = err.Error()
 		if r.Diagnose != nil {
-			s.Detail, s.Fix = r.Diagnose(err)
+			r.Diagnose(err).Set(&s)
 		} else {
-			s.Detail = err.Error()
+			s.Code, s.Detail = "scanner.error", err.Error()
 		}
 	}
 	changed := s != r.status

@@ -227,7 +227,7 @@ func Open(db Buckets, printers map[string]Printer, o Options) (*Spool, error) {
 		status: map[string]*PrinterStatus{}, wake: map[string]chan struct{}{}}
 	for name := range printers {
 		s.wake[name] = make(chan struct{}, 1)
-		s.status[name] = &PrinterStatus{Name: name, Device: devices.Status{Name: name, Kind: "printer", State: devices.StateReconnecting, Detail: "尚未查询 / not asked yet"}}
+		s.status[name] = &PrinterStatus{Name: name, Device: devices.Status{Name: name, Kind: "printer", State: devices.StateReconnecting, Code: "printer.not_asked", Detail: "尚未查询 / not asked yet"}}
 	}
 	var interrupted []uint64
 	err := db.Update(func(jobs, _ *bbolt.Bucket) error {

@@ -55,7 +55,11 @@ type ExceptionReportedV1 struct {
 	Owner    string  `json:"owner"` // first person contacted (首问负责制)
 	Photos   []Photo `json:"photos,omitempty"`
 	SameCity bool    `json:"same_city,omitempty"`
-	At       int64   `json:"at"`
+	// Handover is the courier handover session that raised the exception
+	// (a parcel missing from or extra to its manifests); screens word that
+	// from the kind and the id, so it is not a note in one language.
+	Handover string `json:"handover,omitempty"`
+	At       int64  `json:"at"`
 }
 
 // ExceptionStepV1 is the payload of ExceptionStep.
@@ -88,6 +92,7 @@ type Exception struct {
 	Note          string        `json:"note,omitempty"`
 	Photos        []Photo       `json:"photos,omitempty"`
 	SameCity      bool          `json:"same_city,omitempty"`
+	Handover      string        `json:"handover,omitempty"` // the handover session that raised it
 	ReportedAt    time.Time     `json:"reported_at,omitzero"`
 	Claim         Claim         `json:"claim"`
 	SuspectedLoss bool          `json:"suspected_loss,omitempty"`
@@ -134,6 +139,7 @@ func (x *Exception) apply(ev *syncproto.Event) {
 			return
 		}
 		x.Outlet, x.Waybill, x.Kind, x.Note, x.Owner, x.Photos, x.SameCity = ev.Origin, r.Waybill, r.Kind, r.Note, r.Owner, r.Photos, r.SameCity
+		x.Handover = r.Handover
 		x.State, x.ReportedAt = ExceptionStateReported, time.UnixMilli(r.At).UTC()
 		x.History = append(x.History, HistoryItem{Step: "report", State: x.State, Actor: ev.Actor, Origin: ev.Origin, At: r.At, Note: r.Note})
 	case ExceptionStep:

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
 
@@ -369,12 +368,10 @@ func (h *Handover) Exceptions() []HandoverException {
 	at := h.ClosedAt.UnixMilli()
 	var out []HandoverException
 	for _, w := range h.Missing {
-		out = append(out, HandoverException{ID: HandoverExceptionID(h.ID, w), Report: ExceptionReportedV1{Waybill: w, Kind: "lost", Owner: owner, At: at,
-			Note: fmt.Sprintf("交接 %s 清单有而未扫到，疑似丢失 / on the manifest of handover %s but not scanned: suspected lost", h.ID, h.ID)}})
+		out = append(out, HandoverException{ID: HandoverExceptionID(h.ID, w), Report: ExceptionReportedV1{Waybill: w, Kind: "lost", Owner: owner, At: at, Handover: h.ID}})
 	}
 	for _, w := range h.Extra {
-		out = append(out, HandoverException{ID: HandoverExceptionID(h.ID, w), Report: ExceptionReportedV1{Waybill: w, Kind: "mis_sorted", Owner: owner, At: at,
-			Note: fmt.Sprintf("交接 %s 扫到但不在清单上，疑似错分 / scanned in handover %s but on none of its manifests: suspected mis-sorted", h.ID, h.ID)}})
+		out = append(out, HandoverException{ID: HandoverExceptionID(h.ID, w), Report: ExceptionReportedV1{Waybill: w, Kind: "mis_sorted", Owner: owner, At: at, Handover: h.ID}})
 	}
 	return out
 }

@@ -147,7 +147,9 @@ func TestFoldHandover(t *testing.T) {
 			}
 			got := map[string]string{}
 			for _, x := range h.Exceptions() {
-				if x.ID != HandoverExceptionID("h1", x.Report.Waybill) || x.Report.Owner != "c01" {
+				// The session is named by id, for screens to word; no note in
+				// one language.
+				if x.ID != HandoverExceptionID("h1", x.Report.Waybill) || x.Report.Owner != "c01" || x.Report.Handover != "h1" || x.Report.Note != "" {
 					t.Fatalf("exception %+v", x)
 				}
 				got[x.Report.Waybill] = x.Report.Kind

@@ -74,8 +74,12 @@ const (
 // Line is one priced line of a quote.
 type Line struct {
 	Code string `json:"code"`
-	Text string `json:"text"` // "中文 / English"
+	Text string `json:"text"` // "中文 / English", for logs and clients without words of their own
 	Fen  int64  `json:"fen"`
+	// Params are the values the line's words name, so that a screen words
+	// it in its own language: first_weight {grams}; additional_weight
+	// {steps} × {grams}; insurance {declared} fen at {bp} basis points.
+	Params map[string]int64 `json:"params,omitempty"`
 }
 
 // Quotation is a priced parcel.
@@ -178,11 +182,13 @@ func Quote(t Tariff, p Parcel) (Quotation, error) {
 		return Quotation{}, problem.New(problem.TariffOverweight, "grams", q.ChargeableGrams, "max", t.MaxWeightGrams)
 	}
 	r := t.Rates[zone]
-	q.Lines = append(q.Lines, Line{Code: LineFirstWeight, Text: fmt.Sprintf("首重 %d 克 / first %d g", r.FirstGrams, r.FirstGrams), Fen: r.FirstFen})
+	q.Lines = append(q.Lines, Line{Code: LineFirstWeight, Text: fmt.Sprintf("首重 %d 克 / first %d g", r.FirstGrams, r.FirstGrams), Fen: r.FirstFen,
+		Params: map[string]int64{"grams": r.FirstGrams}})
 	if extra := q.ChargeableGrams - r.FirstGrams; extra > 0 {
 		steps := ceilDiv(extra, r.StepGrams)
 		q.Lines = append(q.Lines, Line{Code: LineAdditionalWeight,
-			Text: fmt.Sprintf("续重 %d × %d 克 / additional %d × %d g", steps, r.StepGrams, steps, r.StepGrams), Fen: steps * r.StepFen})
+			Text: fmt.Sprintf("续重 %d × %d 克 / additional %d × %d g", steps, r.StepGrams, steps, r.StepGrams), Fen: steps * r.StepFen,
+			Params: map[string]int64{"steps": steps, "grams": r.StepGrams}})
 	}
 	for _, l := range q.Lines {
 		q.BaseFen += l.Fen
@@ -196,7 +202,8 @@ func Quote(t Tariff, p Parcel) (Quotation, error) {
 		fee := d/10000*bp + ceilDiv(d%10000*bp, 10000)
 		q.InsuranceFen = max(fee, t.Insurance.MinFen)
 		q.Lines = append(q.Lines, Line{Code: LineInsurance,
-			Text: fmt.Sprintf("保价 %d 分 × %d‱ / insurance on %d fen at %d bp", d, bp, d, bp), Fen: q.InsuranceFen})
+			Text: fmt.Sprintf("保价 %d 分 × %d‱ / insurance on %d fen at %d bp", d, bp, d, bp), Fen: q.InsuranceFen,
+			Params: map[string]int64{"declared": d, "bp": bp}})
 	}
 	q.TotalFen = q.BaseFen + q.InsuranceFen
 	return q, nil

@@ -2,6 +2,7 @@ package tariff
 
 import (
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -163,4 +164,27 @@ func FuzzQuote(f *testing.F) {
 			t.Fatalf("%d g costs %d, %d g costs %d", g, q.TotalFen, p.WeightGrams, heavier.TotalFen)
 		}
 	})
+}
+
+// Each line carries the values its words name, so a screen can word it in
+// one language: 2.5 kg far with insurance is 1000 g, 3 steps of 500 g, and
+// 100000 fen at 50 bp.
+func TestQuoteLineParams(t *testing.T) {
+	q, err := Quote(sample, Parcel{WeightGrams: 2500, DestCode: "540102", DeclaredFen: 100000, Insured: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]int64{
+		LineFirstWeight:      {"grams": 1000},
+		LineAdditionalWeight: {"steps": 3, "grams": 500},
+		LineInsurance:        {"declared": 100000, "bp": 50},
+	}
+	if len(q.Lines) != len(want) {
+		t.Fatalf("lines %+v", q.Lines)
+	}
+	for _, l := range q.Lines {
+		if !maps.Equal(l.Params, want[l.Code]) {
+			t.Errorf("line %s params %v, want %v", l.Code, l.Params, want[l.Code])
+		}
+	}
 }

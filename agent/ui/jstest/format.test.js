@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { setLang } from '../static/i18n.js';
 import {
   toDate, fmtTime, fmtClock, fmtDuration, countdown, metText, yuan, kg, today,
-  joined, maskedContact, maskedParty, deviceTitle, shortID,
+  joined, maskedContact, maskedParty, deviceTitle, shortID, deviceWords, quoteLine, handoverNote,
 } from '../static/format.js';
 
 function inEnglish(fn) {
@@ -76,7 +76,12 @@ test('times', () => {
   assert.equal(fmtClock(at.getTime()), '09:07:03');
   assert.equal(fmtClock(at.toISOString()), '09:07:03');
   assert.match(fmtTime(at.getTime()), /01.05.*09:07|05.01.*09:07/);
-  inEnglish(() => assert.match(fmtTime(at.getTime()), /^05\/01,? 09:07$/));
+  // English is month first with the month's name, never day first, on the
+  // 24-hour clock.
+  inEnglish(() => assert.equal(fmtTime(at.getTime()), 'Jan 5, 09:07'));
+  inEnglish(() => assert.equal(fmtTime(new Date(2024, 11, 2, 14, 30).getTime()), 'Dec 2, 14:30'));
+  inEnglish(() => assert.equal(fmtClock(new Date(2024, 11, 2, 0, 5, 9).getTime()), '00:05:09'));
+  assert.match(fmtTime(new Date(2024, 11, 2, 14, 30).getTime()), /^12.02.* 14:30$/, 'Chinese: month first too');
 });
 
 test('personal data shows only as the agent masked it', () => {
@@ -94,8 +99,10 @@ test('personal data shows only as the agent masked it', () => {
 
 test('joined and deviceTitle leave out what is missing', () => {
   assert.equal(joined(['a', '', null, undefined, 'b'], ' · '), 'a · b');
-  assert.equal(deviceTitle({ detail: 'no paper', fix: 'load paper' }), 'no paper — load paper');
-  assert.equal(deviceTitle({ detail: 'no paper' }), 'no paper');
+  // The title is worded from the status's code, in the screen's language.
+  assert.equal(deviceTitle({ code: 'printer.paper_out', detail: '打印机缺纸 / paper out' }), '打印机缺纸 — 装入标签纸并合上盖子');
+  inEnglish(() => assert.equal(deviceTitle({ code: 'printer.paper_out' }), 'Paper out — Load labels (or the paper roll) and close the cover'));
+  assert.equal(deviceTitle({ code: 'printer.ok' }), '打印机正常', 'no fix, none shown');
   assert.equal(deviceTitle({}), '');
 });
 
@@ -103,4 +110,34 @@ test('shortID keeps the distinct tail of a long id and short ids whole', () => {
   assert.equal(shortID('0193a4b2-7c1d-7e2f-9a3b-4c5d6e7f8091'), '…6e7f8091');
   assert.equal(shortID('M-17'), 'M-17');
   assert.equal(shortID(undefined), '');
+});
+
+test('device words come from the code and params, never the agent\'s two-language text', () => {
+  const jam = { code: 'printer.head_open', also: 'printer.paused printer.paper_low', detail: '打印头或上盖未合 / print head or cover open; …' };
+  inEnglish(() => assert.deepEqual(deviceWords(jam), {
+    detail: 'Print head or cover open; Printer paused; Paper roll nearly empty',
+    fix: 'Close the print head and cover until they click',
+  }));
+  assert.equal(deviceWords(jam).detail, '打印头或上盖未合；打印机已暂停；纸卷将尽');
+  const perm = { code: 'scanner.permission', params: { where: '/dev/ttyUSB0', group: 'dialout' } };
+  inEnglish(() => assert.deepEqual(deviceWords(perm), {
+    detail: 'Permission denied on /dev/ttyUSB0', fix: 'Add the service user to group dialout, then restart the service',
+  }));
+  // A code from a newer agent, or none: nothing rather than the agent's words.
+  assert.deepEqual(deviceWords({ code: 'printer.on_fire', detail: '着火 / on fire', fix: '灭火 / put it out' }), { detail: '', fix: '' });
+  assert.deepEqual(deviceWords({ detail: '打印机正常 / ready' }), { detail: '', fix: '' });
+});
+
+test('quote lines and handover exceptions are worded from codes', () => {
+  const lines = [
+    { code: 'first_weight', params: { grams: 1000 }, text: '首重 1000 克 / first 1000 g' },
+    { code: 'additional_weight', params: { steps: 2, grams: 500 } },
+    { code: 'insurance', params: { declared: 30000, bp: 100 } },
+  ];
+  assert.deepEqual(lines.map(quoteLine), ['首重 1000 克', '续重 2 × 500 克', '保价 30000 分 × 100‱']);
+  inEnglish(() => assert.deepEqual(lines.map(quoteLine), ['First 1000 g', 'Additional 2 × 500 g', 'Insurance on 30000 fen at 100 bp']));
+  assert.equal(quoteLine({ code: 'fuel_surcharge', text: '燃油附加费 / fuel surcharge' }), 'fuel_surcharge');
+  assert.equal(handoverNote('lost', 'H1'), '交接 H1 清单有而未扫到，疑似丢失');
+  inEnglish(() => assert.equal(handoverNote('mis_sorted', 'H1'), 'Scanned in handover H1 but on none of its manifests: suspected mis-sorted'));
+  inEnglish(() => assert.equal(handoverNote('damaged', 'H1'), 'Raised by handover H1'));
 });

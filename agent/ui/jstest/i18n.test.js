@@ -62,7 +62,7 @@ test('t speaks the current language, Chinese by default', () => {
     assert.equal(getLang(), 'en');
     assert.equal(t('nav.scan'), 'Scan in');
     assert.equal(t('sync.backlog', { n: 3 }), '3 to sync');
-    assert.equal(dateLocale(), 'en-GB');
+    assert.equal(dateLocale(), 'en-US', 'month first: en-GB wrote 02/12 for 2 December');
     // A saved choice that is missing or garbled means Chinese.
     for (const v of [null, undefined, '', 'fr', 'EN']) {
       setLang(v);

@@ -28,6 +28,14 @@ export function h(tag, props, ...children) {
   return el;
 }
 
+// written shows words somebody wrote or chose (a notice, a complaint, a
+// note, a name, a device's name in the settings) as they are, whatever the
+// screen's language; data-written tells the browser test's language check
+// that these are not the screen's own words.
+export function written(tag, props, ...children) {
+  return h(tag, { ...props, 'data-written': '' }, ...children);
+}
+
 // field wraps a control with its label.
 export function field(label, control, extra) {
   return h('label', { class: 'field' + (extra ? ' ' + extra : '') }, h('span', { class: 'field-label' }, label), control);

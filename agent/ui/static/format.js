@@ -1,7 +1,7 @@
 // Pure helpers that turn the API's values into text: times, durations and
 // countdowns, money, weights, and the lines that show personal data. No DOM.
 
-import { t, dateLocale } from './i18n.js';
+import { t, known, getLang, dateLocale } from './i18n.js';
 
 // toDate reads the API's times: RFC 3339 strings, or Unix milliseconds in
 // the folded lifecycle records.
@@ -9,13 +9,16 @@ export function toDate(v) {
   return new Date(typeof v === 'number' ? v : String(v));
 }
 
-// fmtTime is a date and time to the minute; a value that is not a time shows
-// as itself.
+// fmtTime is a date and time to the minute: "12/02 14:30" in Chinese (month
+// first, as zh-CN writes it), "Dec 2, 14:30" in English; a value that is not
+// a time shows as itself.
 export function fmtTime(v) {
   if (!v) return '';
   const d = toDate(v);
   if (Number.isNaN(d.getTime())) return String(v);
-  return d.toLocaleString(dateLocale(), { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const month = getLang() === 'zh' ? '2-digit' : 'short';
+  const day = getLang() === 'zh' ? '2-digit' : 'numeric';
+  return d.toLocaleString(dateLocale(), { month, day, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }
 
 // fmtClock is the time of day to the second; a value that is not a time
@@ -24,7 +27,7 @@ export function fmtClock(v) {
   if (!v) return '';
   const d = toDate(v);
   if (Number.isNaN(d.getTime())) return '';
-  return d.toLocaleTimeString(dateLocale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toLocaleTimeString(dateLocale(), { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
 }
 
 // fmtDuration renders seconds as "2天 03:04:05" / "2d 03:04:05". The sign is
@@ -94,7 +97,35 @@ export function maskedParty(party, ...extra) {
   return joined([party?.name_masked, party?.phone_masked, ...extra], ' ');
 }
 
+// quoteLine words a priced line of a quote from its code and params
+// (quote.first_weight…); a line this screen does not know shows its code.
+export function quoteLine(l) {
+  return known('quote.' + l.code) ? t('quote.' + l.code, l.params || {}) : String(l.code ?? '');
+}
+
+// handoverNote words an exception a handover raised: a parcel on its
+// manifests that was not scanned (lost), or one scanned that none listed
+// (mis_sorted).
+export function handoverNote(kind, id) {
+  return t(known('exc.handover.' + kind) ? 'exc.handover.' + kind : 'exc.handover.other', { id });
+}
+
+// deviceWords are a device status's advice in the screen's language, from
+// its code and params (dev.detail.<code>, dev.fix.<code>): detail is what
+// the device reports, the lesser conditions after the main one, fix what to
+// do. A code this screen does not know yet says nothing rather than show the
+// agent's own words, which are in both languages.
+export function deviceWords(d) {
+  const say = (key) => (known(key) ? t(key, d.params || {}) : '');
+  const codes = [d.code, ...String(d.also || '').split(' ')].filter(Boolean);
+  return {
+    detail: joined(codes.map((c) => say('dev.detail.' + c)), t('dev.sep')),
+    fix: d.code ? say('dev.fix.' + d.code) : '',
+  };
+}
+
 // deviceTitle is a device's tooltip: what is wrong and how to fix it.
 export function deviceTitle(d) {
-  return joined([d.detail, d.fix], ' — ');
+  const w = deviceWords(d);
+  return joined([w.detail, w.fix], ' — ');
 }

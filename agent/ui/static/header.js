@@ -3,7 +3,7 @@
 // things it polls for the pages that need them: the last sync status (the
 // outlet's id) and the active notices.
 
-import { $, h } from './dom.js';
+import { $, h, written } from './dom.js';
 import { t, label, getLang } from './i18n.js';
 import { api, currentStaff, loggedIn } from './api.js';
 import { currentPage } from './router.js';
@@ -23,7 +23,8 @@ export function renderHeader() {
   nav.replaceChildren(...NAV.map((p) => h('a', {
     href: '#/' + p, class: 'nav-link' + (route === p ? ' on' : ''), id: 'nav-' + p,
   }, t('nav.' + p))));
-  $('#who').textContent = staff ? `${staff.name || staff.id} · ${label('role.', staff.role)}` : '';
+  $('#who').replaceChildren(...(staff ? [written('span', {}, staff.name || staff.id), ' · ' + label('role.', staff.role)] : []));
+  $('#error-close').setAttribute('aria-label', t('close'));
   const out = $('#logout');
   out.hidden = !loggedIn();
   out.textContent = t('logout');
@@ -41,8 +42,6 @@ export function syncStatus() {
 }
 
 export async function refreshSync() {
-  const el = $('#sync');
-  el.title = t('sync.title');
   try {
     lastSync = await api('GET', '/api/v1/sync');
   } catch {
@@ -53,6 +52,8 @@ export async function refreshSync() {
 
 export function renderSync() {
   const el = $('#sync');
+  // Set on every redraw: the language may have just changed.
+  el.title = t('sync.title');
   const s = lastSync;
   if (!s) {
     el.className = 'sync sync-down';
@@ -118,5 +119,5 @@ export function renderNoticeBanner() {
   b.hidden = live.length === 0;
   b.replaceChildren(...live.slice(0, 2).map((n) => h('a', {
     href: '#/notices', class: 'notice-item sev-' + (n.severity || 'info'),
-  }, h('b', {}, label('nsev.', (n.severity || 'info')) + ' · ' + n.title), h('span', { class: 'notice-text' }, n.text))));
+  }, h('b', {}, label('nsev.', (n.severity || 'info')) + ' · ', written('span', {}, n.title)), written('span', { class: 'notice-text' }, n.text))));
 }

@@ -21,9 +21,11 @@ export function setLang(l) {
   lang = l === 'en' ? 'en' : 'zh';
 }
 
-// dateLocale is the locale dates and clocks are written in.
+// dateLocale is the locale dates and clocks are written in. English is
+// American, month first with the month's name ("Dec 2, 14:30"), so a date
+// never reads day-first; both write the 24-hour clock (format.js).
 export function dateLocale() {
-  return lang === 'zh' ? 'zh-CN' : 'en-GB';
+  return lang === 'zh' ? 'zh-CN' : 'en-US';
 }
 
 // translate looks a key up in dicts[lang], falling back to Chinese and then
@@ -40,12 +42,17 @@ export function t(key, vars) {
   return translate(DICTIONARIES, lang, key, vars);
 }
 
+// known reports whether a dictionary has words for key.
+export function known(key) {
+  return key in DICTIONARIES[lang] || key in zh;
+}
+
 // label names a value of an API vocabulary (a state, a step, a kind). A value
 // the screen does not know yet, from a newer agent, shows as itself rather
 // than as a dictionary key.
 export function label(prefix, value) {
   const key = prefix + value;
-  return key in DICTIONARIES[lang] || key in zh ? t(key) : String(value ?? '');
+  return known(key) ? t(key) : String(value ?? '');
 }
 
 // gaps lists the keys present in one language and not the other; the browser

@@ -112,10 +112,10 @@ func (s Status) Report() printer.Report {
 	// Offline with no cause given: treat as paused (e.g. the FEED button held).
 	add(s.Printer&PrinterOffline != 0 && len(r.Conditions) == 0, printer.Paused)
 	if s.Paper&PaperNearEnd != 0 && !paperOut {
-		r.Warnings = append(r.Warnings, "纸卷将尽 / paper roll nearly empty")
+		r.Warnings = append(r.Warnings, printer.PaperLow)
 	}
 	if s.Error&ErrorCutter != 0 {
-		r.Warnings = append(r.Warnings, "切刀故障 / cutter error")
+		r.Warnings = append(r.Warnings, printer.CutterError)
 	}
 	if len(r.Conditions) == 0 {
 		r.Conditions = []printer.Condition{printer.OK}

@@ -105,7 +105,7 @@ func (s Status) Report() printer.Report {
 	add(BitPause, printer.Paused)
 	add(BitOtherErr, printer.Fault)
 	if s&BitPrinting != 0 {
-		r.Warnings = append(r.Warnings, "正在打印 / printing")
+		r.Warnings = append(r.Warnings, printer.Printing)
 	}
 	if len(r.Conditions) == 0 {
 		r.Conditions = []printer.Condition{printer.OK}

@@ -123,16 +123,16 @@ func (h HostStatus) Report() printer.Report {
 	add(h.Paused, printer.Paused)
 	add(h.CorruptRAM || h.UnderTemp || h.OverTemp, printer.Fault)
 	if h.UnderTemp {
-		r.Warnings = append(r.Warnings, "打印头温度过低 / head too cold")
+		r.Warnings = append(r.Warnings, printer.HeadCold)
 	}
 	if h.OverTemp {
-		r.Warnings = append(r.Warnings, "打印头过热 / head too hot")
+		r.Warnings = append(r.Warnings, printer.HeadHot)
 	}
 	if h.CorruptRAM {
-		r.Warnings = append(r.Warnings, "打印机内存损坏 / printer memory corrupt")
+		r.Warnings = append(r.Warnings, printer.MemoryCorrupt)
 	}
 	if h.BufferFull {
-		r.Warnings = append(r.Warnings, "接收缓冲区已满 / receive buffer full")
+		r.Warnings = append(r.Warnings, printer.BufferFull)
 	}
 	if len(r.Conditions) == 0 {
 		r.Conditions = []printer.Condition{printer.OK}

@@ -85,7 +85,7 @@ func New(name string, cfg Config, opts scanner.Options) (*Scanner, error) {
 			f, _ := scanner.NewFramer(cfg.Framing) // validated above
 			return f
 		},
-		Diagnose: func(err error) (string, string) { return scanner.DiagnoseDevice(cfg.Path, "dialout", err) },
+		Diagnose: func(err error) devices.Advice { return scanner.DiagnoseDevice(cfg.Path, "dialout", err) },
 	}
 	return s, nil
 }
@@ -100,11 +100,12 @@ func (s *Scanner) Check(context.Context) devices.Status {
 	src, err := s.open()
 	if err != nil {
 		st.State, st.LastErr = devices.StateDisconnected, err.Error()
-		st.Detail, st.Fix = scanner.DiagnoseDevice(s.cfg.Path, "dialout", err)
+		scanner.DiagnoseDevice(s.cfg.Path, "dialout", err).Set(&st)
 		return st
 	}
 	src.Close()
 	st.State = devices.StateOK
+	st.Code, st.Params.Where = "scanner.port_open", s.cfg.Path
 	st.Detail = fmt.Sprintf("串口已打开 %s, %d %d%s%d (port opens: %s at %d baud)", s.cfg.Path, s.cfg.Baud,
 		s.cfg.DataBits, string(rune(s.tc.Parity)), s.cfg.StopBits, s.cfg.Path, s.cfg.Baud)
 	return st

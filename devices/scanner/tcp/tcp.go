@@ -67,7 +67,7 @@ func New(name string, cfg Config, opts scanner.Options) (*Scanner, error) {
 			f, _ := scanner.NewFramer(cfg.Framing) // validated above
 			return f
 		},
-		Diagnose: func(err error) (string, string) { return scanner.DiagnoseNetwork(cfg.Address, err) },
+		Diagnose: func(err error) devices.Advice { return scanner.DiagnoseNetwork(cfg.Address, err) },
 	}
 	return s, nil
 }
@@ -87,11 +87,12 @@ func (s *Scanner) Check(ctx context.Context) devices.Status {
 	src, err := s.open(ctx)
 	if err != nil {
 		st.State, st.LastErr = devices.StateDisconnected, err.Error()
-		st.Detail, st.Fix = scanner.DiagnoseNetwork(s.cfg.Address, err)
+		scanner.DiagnoseNetwork(s.cfg.Address, err).Set(&st)
 		return st
 	}
 	src.Close()
 	st.State = devices.StateOK
+	st.Code, st.Params.Where = "scanner.connected", s.cfg.Address
 	st.Detail = fmt.Sprintf("已连接扫描器 %s (connected to %s)", s.cfg.Address, s.cfg.Address)
 	return st
 }

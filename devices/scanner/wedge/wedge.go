@@ -91,7 +91,7 @@ func New(name string, cfg Config, opts scanner.Options) (*Scanner, error) {
 			d, _ := NewKeyDecoder(cfg.DecoderConfig) // validated above
 			return d
 		},
-		Diagnose: func(err error) (string, string) { return scanner.DiagnoseDevice(cfg.Path, "input", err) },
+		Diagnose: func(err error) devices.Advice { return scanner.DiagnoseDevice(cfg.Path, "input", err) },
 	}
 	return s, nil
 }
@@ -120,8 +120,9 @@ func (s *Scanner) Check(context.Context) devices.Status {
 	d, err := s.open()
 	if err != nil {
 		st.State, st.LastErr = devices.StateDisconnected, err.Error()
-		st.Detail, st.Fix = scanner.DiagnoseDevice(s.cfg.Path, "input", err)
+		scanner.DiagnoseDevice(s.cfg.Path, "input", err).Set(&st)
 		if errors.Is(err, syscall.EBUSY) {
+			st.Code = "scanner.grabbed"
 			st.Fix = "另一个程序已独占该扫描枪，关闭它 (another program has grabbed the scanner: stop it, e.g. a second agent)"
 		}
 		return st
@@ -129,6 +130,7 @@ func (s *Scanner) Check(context.Context) devices.Status {
 	defer d.Close()
 	name := d.name()
 	st.State = devices.StateOK
+	st.Code, st.Params.Where = "scanner.ready", s.cfg.Path
 	st.Detail = fmt.Sprintf("扫描枪已就绪 %s %s (scanner ready: %s %s)", s.cfg.Path, name, s.cfg.Path, name)
 	return st
 }

@@ -2,7 +2,7 @@
 // open ones through their steps against the two deadlines, first reply and
 // result, shown as live countdowns.
 
-import { h, field, group, choice, select, showError, clearError, showInfo } from '../dom.js';
+import { h, field, group, choice, select, written, showError, clearError, showInfo } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api } from '../api.js';
 import { poll } from '../router.js';
@@ -22,7 +22,7 @@ export function renderComplaints(root, scope) {
   const waybill = h('input', { id: 'cmp-waybill', autocomplete: 'off', spellcheck: 'false' });
   const text = h('textarea', { id: 'cmp-text', rows: 3 });
   const notice = h('select', { id: 'cmp-notice' }, h('option', { value: '' }, t('none')),
-    activeNotices().map((n) => h('option', { value: n.id }, n.title)));
+    activeNotices().map((n) => written('option', { value: n.id }, n.title)));
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-big', id: 'cmp-submit' }, t('cmp.submit'));
   const list = h('ul', { class: 'list cards', id: 'cmp-list' });
   const listTitle = h('h2', {}, t('cmp.open', { n: 0 }));
@@ -116,9 +116,9 @@ function complaintCard(c, reload) {
       h('span', { class: 'tag' }, label('ctype.', c.type)),
       h('span', { class: 'tag' }, label('cat.', c.category)),
       c.severity === 'major' ? h('span', { class: 'tag tag-major' }, t('sev.major')) : null,
-      h('span', { class: 'item-sub' }, c.customer_masked || ''),
+      written('span', { class: 'item-sub' }, c.customer_masked || ''),
       h('span', { class: 'tag state' }, label('cstate.', c.state))),
-    h('div', { class: 'card-text' }, c.text),
+    written('div', { class: 'card-text' }, c.text),
     h('div', { class: 'deadlines' },
       deadline(t('cmp.firstReply'), c.first_reply_by, c.first_reply_remaining_s, c.first_reply_at, 'first_reply'),
       deadline(t('cmp.result'), c.result_by, c.result_remaining_s, c.result_at, 'result')),
@@ -138,7 +138,7 @@ function openComplaintStep(box, c, step, reload) {
     } }, String(i)));
   }
   const owner = h('input', { class: 'short-text', placeholder: t('cmp.owner') });
-  const notice = h('select', {}, activeNotices().map((n) => h('option', { value: n.id }, n.title)));
+  const notice = h('select', {}, activeNotices().map((n) => written('option', { value: n.id }, n.title)));
   const { go, cancel } = stepActions({
     box, step, prefix: 'cstep.', reload,
     path: `/api/v1/complaints/${encodeURIComponent(c.id)}/steps`,
@@ -169,7 +169,7 @@ function openComplaintStep(box, c, step, reload) {
       const res = await api('GET', '/api/v1/reply-templates?' + q);
       const ts = res.templates || [];
       tips.replaceChildren(h('span', { class: 'field-label' }, t('cmp.templates')),
-        ...(ts.length ? ts.slice(0, 3).map((tp) => h('button', {
+        ...(ts.length ? ts.slice(0, 3).map((tp) => written('button', {
           type: 'button', class: 'template', title: tp.text,
           onclick: () => { note.value = tp.text; note.focus(); },
         }, h('b', {}, tp.title), ' ', h('span', { class: 'muted' }, tp.text))) : [h('span', { class: 'muted' }, t('cmp.noTemplates'))]));

@@ -2,7 +2,7 @@
 // courier signs once for all of them. The side lists today's batches and
 // what is still out.
 
-import { h, field, showError, clearError, showInfo, onEnter, keepFocus } from '../dom.js';
+import { h, field, written, showError, clearError, showInfo, onEnter, keepFocus } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api, findParcels } from '../api.js';
 import { poll } from '../router.js';
@@ -83,7 +83,7 @@ export function renderDispatch(root, scope) {
       days.replaceChildren(...(todays.length ? todays.map((b) => {
         const c = b.counts || {};
         return h('li', { class: 'card', 'data-id': b.id },
-          h('div', { class: 'card-head' }, h('b', {}, b.courier), h('span', { class: 'item-sub' }, b.day),
+          h('div', { class: 'card-head' }, written('b', {}, b.courier), h('span', { class: 'item-sub' }, b.day),
             h('span', { class: 'tag' }, t('dsp.counts', { ...c })),
             c.open ? h('span', { class: 'tag state' }, t('dsp.stillOut', { n: c.open })) : null),
           h('ul', { class: 'list' }, (b.items || []).map((it) => h('li', { class: 'item small-item' + (flagged.has(it.waybill) ? ' flagged' : ''), 'data-waybill': it.waybill },

@@ -2,11 +2,11 @@
 // move the open ones through their steps (handling, informing the customer,
 // a claim and its decision, closing).
 
-import { h, field, group, select, showError, clearError, showInfo, readDataURL } from '../dom.js';
+import { h, field, group, select, written, showError, clearError, showInfo, readDataURL } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api } from '../api.js';
 import { poll } from '../router.js';
-import { joined, yuan } from '../format.js';
+import { joined, yuan, handoverNote } from '../format.js';
 import { exceptionKinds } from '../kinds.js';
 import { stepButtons, stepActions } from '../widgets.js';
 
@@ -103,7 +103,8 @@ function exceptionCard(x, reload) {
     h('div', { class: 'card-head' },
       h('b', {}, label('kind.', x.kind)), h('span', { class: 'item-main' }, x.waybill),
       h('span', { class: 'tag state' }, label('xstate.', x.state))),
-    x.note ? h('div', { class: 'card-text' }, x.note) : null,
+    x.handover ? h('div', { class: 'card-text' }, handoverNote(x.kind, x.handover)) : null,
+    x.note ? written('div', { class: 'card-text' }, x.note) : null,
     h('div', { class: 'muted small' }, joined([x.owner ? t('exc.owner') + ' ' + x.owner : '',
       x.photos?.length ? t('exc.photoCount', { n: x.photos.length }) : '',
       claimText(x.claim)], ' · ')),

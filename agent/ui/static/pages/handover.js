@@ -3,11 +3,11 @@
 // exceptions (missing parcels as suspected lost, extra ones as mis-sorted).
 // The open session is in the hash (#/handover?id=…), so a reload resumes it.
 
-import { h, field, showError, clearError, showInfo, onEnter, keepFocus } from '../dom.js';
+import { h, field, written, showError, clearError, showInfo, onEnter, keepFocus } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api, currentStaff } from '../api.js';
 import { poll, routeParam } from '../router.js';
-import { fmtTime, joined, shortID } from '../format.js';
+import { fmtTime, joined, shortID, handoverNote } from '../format.js';
 import { signatureBox } from '../signature.js';
 import { countTile, waybillList } from '../widgets.js';
 
@@ -54,7 +54,7 @@ export function renderHandover(root, scope) {
         // People pick a manifest by who brings it, on which line, when;
         // the id is there to quote to head office, small.
         return h('li', { class: 'item' }, h('label', { class: 'check grow' }, box,
-          h('span', { class: 'item-main' }, manifestName(m)),
+          written('span', { class: 'item-main' }, manifestName(m)),
           h('span', { class: 'tag' }, t('ho.waybillCount', { n: (m.waybills || []).length })),
           m.expected_at ? h('span', { class: 'item-sub' }, t('ho.expectedAt', { at: fmtTime(m.expected_at) })) : null,
           h('small', { class: 'muted manifest-id', title: m.id }, shortID(m.id))));
@@ -70,7 +70,7 @@ export function renderHandover(root, scope) {
       const open = hs.filter((x) => x.state === 'open');
       const closed = hs.filter((x) => x.state !== 'open').slice(0, 5);
       const card = (x) => h('li', { class: 'card', 'data-id': x.id },
-        h('div', { class: 'card-head' }, h('b', {}, x.courier), h('span', { class: 'item-sub' }, fmtTime(x.opened_at)),
+        h('div', { class: 'card-head' }, written('b', {}, x.courier), h('span', { class: 'item-sub' }, fmtTime(x.opened_at)),
           h('span', { class: 'tag state' }, label('hstate.', x.state))),
         h('div', { class: 'muted small' }, t('ho.countsLine', { ...x.counts })),
         h('div', { class: 'steps' }, h('a', { class: 'btn btn-small' + (x.state === 'open' ? ' btn-primary' : ''), 'data-resume': x.id,
@@ -160,7 +160,8 @@ function renderHandoverSession(root, id, scope) {
       h('ul', { class: 'list cards', id: 'ho-exception-list' }, xs.length ? xs.map((x) => h('li', { class: 'card', 'data-id': x.id, 'data-kind': x.report?.kind },
         h('div', { class: 'card-head' }, h('b', {}, label('kind.', x.report?.kind)), h('span', { class: 'item-main' }, x.report?.waybill),
           h('span', { class: 'item-sub' }, x.id)),
-        x.report?.note ? h('div', { class: 'muted small' }, x.report.note) : null)) : h('li', { class: 'muted' }, t('ho.noExceptions'))),
+        x.report?.handover ? h('div', { class: 'muted small' }, handoverNote(x.report.kind, x.report.handover)) : null,
+        x.report?.note ? written('div', { class: 'muted small' }, x.report.note) : null)) : h('li', { class: 'muted' }, t('ho.noExceptions'))),
       h('a', { class: 'btn btn-primary', href: '#/handover', id: 'ho-new' }, t('ho.new')));
   }
 
@@ -220,7 +221,8 @@ function renderHandoverSession(root, id, scope) {
   scan.focus();
 }
 
-// manifestName is what people call a manifest: its courier and line.
+// manifestName is what people call a manifest: its courier and line, as
+// head office wrote them.
 function manifestName(m) {
   return joined([m.courier, m.line], ' · ') || t('ho.manifestUnnamed');
 }

@@ -1,7 +1,7 @@
 // Special-period notices (通告) from head office: the text, its FAQ, and the
 // clerk's acknowledgement that they have read it.
 
-import { $, h, showError, clearError } from '../dom.js';
+import { $, h, written, showError, clearError } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api, currentStaff } from '../api.js';
 import { fmtTime } from '../format.js';
@@ -49,12 +49,12 @@ function renderNoticeList() {
     return h('article', { class: 'notice sev-' + (n.severity || 'info'), 'data-id': n.id },
       h('div', { class: 'card-head' },
         h('span', { class: 'tag' }, label('nsev.', (n.severity || 'info'))),
-        h('b', {}, n.title),
+        written('b', {}, n.title),
         n.ended ? h('span', { class: 'tag' }, t('ntc.ended')) : null,
         h('span', { class: 'muted small' }, t('ntc.valid', { from: fmtTime(n.valid_from), to: fmtTime(n.valid_to) }))),
-      h('p', { class: 'notice-body' }, n.text),
+      written('p', { class: 'notice-body' }, n.text),
       n.faq?.length ? h('div', { class: 'faq' }, h('h3', {}, t('ntc.faq')),
-        n.faq.map((f) => h('details', { open: true }, h('summary', {}, f.q), h('p', {}, f.a)))) : null,
+        n.faq.map((f) => h('details', { open: true }, written('summary', {}, f.q), written('p', {}, f.a)))) : null,
       ack);
   }));
 }

@@ -4,7 +4,7 @@
 // checked in but never shelved has no code to hand over against: it is
 // shelved right here, and then picked up.
 
-import { h, field, group, choice, showError, clearError, showInfo } from '../dom.js';
+import { h, field, group, choice, written, showError, clearError, showInfo } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api, findParcels } from '../api.js';
 import { maskedContact } from '../format.js';
@@ -64,7 +64,7 @@ export function renderPickup(root, scope) {
     // replaceChildren would print a null as "null"; leave gaps out.
     selBox.replaceChildren(...[h('span', { class: 'code code-mid' }, p.pickup_code || '—'),
       h('span', { class: 'item-main' }, p.waybill),
-      h('span', { class: 'item-sub' }, maskedContact(p)),
+      written('span', { class: 'item-sub' }, maskedContact(p)),
       p.phone_masked ? revealButton('parcel', p.waybill, 'phone') : null,
       h('span', { class: 'tag' }, label('status.', p.status)),
       unshelved ? h('div', { class: 'grow', id: 'pickup-unshelved' }, h('div', { class: 'warn-text' }, t('pickup.unshelved')),

@@ -2,7 +2,7 @@
 // restocked with a new pickup code or sent back to the sender; a delivered
 // one is recorded with the recipient's signature as proof.
 
-import { h, field, group, choice, showError, clearError, onEnter, keepFocus } from '../dom.js';
+import { h, field, group, choice, written, showError, clearError, onEnter, keepFocus } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api, findParcels } from '../api.js';
 import { maskedContact } from '../format.js';
@@ -46,7 +46,7 @@ export function renderReturns(root, scope) {
   function choose(p) {
     selected = p;
     selBox.replaceChildren(h('span', { class: 'item-main' }, p.waybill),
-      h('span', { class: 'item-sub' }, maskedContact(p)),
+      written('span', { class: 'item-sub' }, maskedContact(p)),
       h('span', { class: 'tag' + (p.status === 'out_for_delivery' ? ' state' : ' tag-major') }, label('status.', p.status)));
     retBtn.disabled = delBtn.disabled = false;
   }

@@ -6,11 +6,11 @@
 // ones, the parcels device scanners read that nobody checked in yet (all
 // checked in at once), the devices and the scanners' live reads.
 
-import { h, field, showError, clearError, showInfo, hideInfo, keepFocus } from '../dom.js';
+import { h, field, written, showError, clearError, showInfo, hideInfo, keepFocus } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api } from '../api.js';
 import { poll } from '../router.js';
-import { fmtClock, maskedContact, deviceTitle } from '../format.js';
+import { fmtClock, maskedContact, deviceTitle, deviceWords } from '../format.js';
 import { lastPlace, rememberPlace } from '../prefs.js';
 import { parcelRow, shelveForm } from '../widgets.js';
 import { problemText, refreshPrintProblems } from '../printjobs.js';
@@ -301,7 +301,7 @@ function showInbound(box, res, shelved) {
     h('div', { class: 'result-head' }, t('scan.done') + ' · ' + (p.waybill || '')),
     h('div', { class: 'code-label' }, t('scan.code')),
     h('div', { class: 'code', id: 'scan-code' }, p.pickup_code || '—'),
-    h('div', { class: 'muted' }, maskedContact(p)),
+    written('div', { class: 'muted' }, maskedContact(p)),
     labelLine));
   // The label may not have been drawn at all: say so here too, not only in
   // the print problems strip.
@@ -320,8 +320,12 @@ function renderDevices(box, devs) {
     box.replaceChildren(h('span', { class: 'muted' }, t('scan.noDevices')));
     return;
   }
-  box.replaceChildren(...devs.map((d) => h('span', { class: 'dev dev-' + d.state, title: deviceTitle(d) },
-    h('span', { class: 'dot' }), `${d.name} ${label('dev.', d.state)}`, d.detail ? h('small', {}, ' · ' + d.detail) : null)));
+  box.replaceChildren(...devs.map((d) => {
+    const { detail } = deviceWords(d);
+    // The device's name is the one the operator gave it in agent.toml.
+    return h('span', { class: 'dev dev-' + d.state, title: deviceTitle(d), 'data-device': d.name },
+      h('span', { class: 'dot' }), written('span', {}, d.name), ' ', label('dev.', d.state), detail ? h('small', {}, ' · ' + detail) : null);
+  }));
 }
 
 function renderReads(box, reads, use) {
@@ -333,8 +337,8 @@ function renderReads(box, reads, use) {
   const rows = reads.slice().sort((a, b) => String(b.at).localeCompare(String(a.at))).slice(0, 6);
   box.replaceChildren(...rows.map((r) => h('li', { class: 'read read-' + r.result },
     h('span', { class: 'item-sub' }, fmtClock(r.at)),
-    h('span', { class: 'item-sub' }, r.scanner),
-    h('span', { class: 'item-main' }, r.text),
+    written('span', { class: 'item-sub' }, r.scanner),
+    written('span', { class: 'item-main' }, r.text),
     h('span', { class: 'tag' }, label('read.', r.result)),
     h('button', { type: 'button', class: 'btn btn-small', onclick: () => use(r.text) }, t('scan.useRead')))));
 }

@@ -3,11 +3,11 @@
 // prohibited list, the weight from the scale and the price from the tariff;
 // accepting prints the waybill label.
 
-import { $, h, field, group, choice, showError, clearError } from '../dom.js';
-import { t, label } from '../i18n.js';
+import { $, h, field, group, choice, written, showError, clearError } from '../dom.js';
+import { t, label, known } from '../i18n.js';
 import { api } from '../api.js';
 import { poll } from '../router.js';
-import { yuan, kg, maskedParty, deviceTitle } from '../format.js';
+import { yuan, kg, maskedParty, deviceTitle, quoteLine } from '../format.js';
 import { itemTypes } from '../kinds.js';
 
 export function renderSending(root, scope) {
@@ -22,8 +22,9 @@ export function renderSending(root, scope) {
   const dests = h('datalist', { id: 'send-dest-codes' });
   const dest = inp('send-dest', { list: 'send-dest-codes', inputmode: 'numeric', spellcheck: 'false' });
   const advice = h('div', { class: 'advice', id: 'send-advice' });
-  let packaging = {};
-  const itemType = choice('item_type', itemTypes(), 'item.', 'documents', (v) => { advice.textContent = packaging[v] || ''; });
+  // Packaging advice per item type is the screen's own words (pack.<type>).
+  const adviseFor = (v) => { advice.textContent = known('pack.' + v) ? t('pack.' + v) : ''; };
+  const itemType = choice('item_type', itemTypes(), 'item.', 'documents', adviseFor);
   const items = inp('send-items');
   const checklist = h('ul', { class: 'list checklist', id: 'send-prohibited' }, h('li', { class: 'muted' }, t('loading')));
   const blocked = h('div', { class: 'alert-bad', id: 'send-blocked', hidden: true });
@@ -56,9 +57,9 @@ export function renderSending(root, scope) {
         drawChecklist();
       };
       return h('li', { class: 'check-item ' + state, 'data-code': it.code },
-        h('span', { class: 'grow' }, h('b', {}, it.name), ' ',
+        h('span', { class: 'grow' }, written('b', {}, it.name), ' ',
           h('span', { class: 'tag' + (it.rule === 'forbidden' ? ' tag-major' : '') }, label('rule.', it.rule)),
-          it.note ? h('span', { class: 'muted small' }, ' ' + it.note) : null),
+          it.note ? written('span', { class: 'muted small' }, ' ' + it.note) : null),
         h('button', { type: 'button', class: 'btn btn-small choice-btn' + (state === 'absent' ? ' on' : ''), 'data-absent': it.code, onclick: set('absent') }, t('send.absent')),
         h('button', { type: 'button', class: 'btn btn-small choice-btn' + (state === 'present' ? ' on bad' : ''), 'data-present': it.code, onclick: set('present') }, t('send.present')));
     }));
@@ -71,8 +72,7 @@ export function renderSending(root, scope) {
   async function loadCatalog() {
     try {
       const cat = await api('GET', '/api/v1/sending/catalog');
-      packaging = cat.packaging || {};
-      advice.textContent = packaging[itemType.value] || '';
+      adviseFor(itemType.value);
       idType.replaceChildren(...(cat.id_types || ['resident_id']).map((v) => h('option', { value: v, selected: v === idType.value }, label('idt.', v))));
       dests.replaceChildren(...Object.entries(cat.tariff?.zones || {}).sort().map(([code, zone]) => h('option', { value: code }, code + ' · ' + zone)));
       if (!prohibited || prohibited.version !== cat.prohibited?.version) {
@@ -121,9 +121,11 @@ export function renderSending(root, scope) {
   function showQuote(res) {
     const q = res.quote || {};
     quoteBox.replaceChildren(
-      h('table', { class: 'quote-lines' }, (q.lines || []).map((l) => h('tr', {}, h('td', {}, l.text), h('td', { class: 'num' }, yuan(l.fen))))),
+      h('table', { class: 'quote-lines' }, (q.lines || []).map((l) => h('tr', { 'data-line': l.code }, h('td', {}, quoteLine(l)), h('td', { class: 'num' }, yuan(l.fen))))),
       h('div', { class: 'quote-total' }, h('span', {}, t('send.total')), h('b', { id: 'send-total' }, yuan(q.total_fen))),
-      h('div', { class: 'muted small' }, t('send.quoteInfo', { w: kg(res.weight_grams), c: kg(q.chargeable_grams), zone: q.zone || '', v: res.tariff_version || '' })));
+      h('div', { class: 'muted small' }, t('send.quoteInfo', { w: kg(res.weight_grams), c: kg(q.chargeable_grams), v: res.tariff_version || '' }),
+        // The zone's name is head office's, from the tariff.
+        q.zone ? [' · ' + t('send.zone') + ' ', written('span', {}, q.zone)] : null));
   }
 
   async function quote(scale) {
