@@ -178,14 +178,14 @@ func TestOneLanguageAtATime(t *testing.T) {
 			ID string `json:"id"`
 		} `json:"handover"`
 	}
-	if code := call(t, "POST", agentAPI+"/handovers", tok, map[string]any{"courier": "K-31", "manifests": []string{m.ID}}, &ho); code != 201 {
+	if code := call(t, "POST", agentAPI+"/handovers", tok, map[string]any{"courier": "王师傅", "manifests": []string{m.ID}}, &ho); code != 201 {
 		t.Fatalf("open a handover: HTTP %d", code)
 	}
 	for _, w := range []string{manifest[0], manifest[1], "73400000000099"} {
 		post("/handovers/"+ho.Handover.ID+"/scans", map[string]any{"barcode": w}, 200)
 	}
 	post("/handovers/"+ho.Handover.ID+"/close", map[string]any{
-		"courier": map[string]any{"signer": "K-31", "confirmation": "K-31 确认交接"},
+		"courier": map[string]any{"signer": "王师傅", "confirmation": "王师傅确认交接"},
 		"clerk":   map[string]any{"confirmation": "c01 确认交接"}}, 200)
 	post("/dispatches", map[string]any{"courier": "K-41", "courier_name": "王师傅", "waybills": []string{stock[2], stock[3]},
 		"signature": map[string]any{"signer": "王师傅", "confirmation": "王师傅 确认领取"}}, 201)
@@ -313,6 +313,13 @@ func TestOneLanguageAtATime(t *testing.T) {
 			chromedp.Click(id("send-quote")),
 			waitJS(`document.querySelectorAll('#send-quote-box .quote-lines tr').length === 3`))
 		checkPage(lang, "sending")
+		b.step(t, lang+": an item of head office's list is in the parcel",
+			chromedp.Click(css(`[data-present="R01"]`)),
+			chromedp.WaitVisible(id("send-blocked")))
+		checkPage(lang, "sending, refused for an item")
+		b.step(t, lang+": the item is not in the parcel after all",
+			chromedp.Click(css(`[data-absent="R01"]`)),
+			chromedp.WaitNotVisible(id("send-blocked")))
 
 		b.step(t, lang+": exceptions, with a step's form open",
 			chromedp.Click(id("nav-exceptions")),

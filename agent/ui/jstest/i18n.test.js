@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zh from '../static/i18n/zh.js';
 import en from '../static/i18n/en.js';
-import { t, label, translate, setLang, getLang, dateLocale, gaps } from '../static/i18n.js';
+import { t, label, translate, setLang, getLang, dateLocale, gaps, sentenceParts } from '../static/i18n.js';
 
 const placeholders = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -81,6 +81,21 @@ test('label names known values and shows unknown ones as themselves', () => {
     assert.equal(label('kind.', 'mis_sorted'), 'Mis-sorted');
     assert.equal(label('kind.', 'teleported'), 'teleported');
     assert.equal(label('kind.', undefined), '');
+  } finally {
+    setLang('zh');
+  }
+});
+
+test('sentenceParts marks the values that are somebody\'s words', () => {
+  try {
+    setLang('en');
+    assert.deepEqual(sentenceParts('ho.courierIs', { who: '王师傅' }, ['who']).filter((p) => p.own), [{ text: '王师傅', own: true }]);
+    const parts = sentenceParts('ho.courierIs', { who: '王师傅' }, ['who']);
+    assert.equal(parts.map((p) => p.text).join(''), t('ho.courierIs', { who: '王师傅' }));
+    assert.ok(parts.some((p) => !p.own && /[A-Za-z]/.test(p.text)), 'the screen\'s own words are not marked');
+    // A value not named in own is the screen's (a count); a missing one stays visible.
+    assert.deepEqual(sentenceParts('sync.backlog', { n: 3 }, []), [{ text: '3', own: false }, { text: ' to sync', own: false }]);
+    assert.deepEqual(sentenceParts('sync.backlog', {}, ['n']), [{ text: '{n}', own: false }, { text: ' to sync', own: false }]);
   } finally {
     setLang('zh');
   }

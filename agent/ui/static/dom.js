@@ -3,7 +3,7 @@
 // page's banners, and the input behaviours a counter with a barcode scanner
 // needs.
 
-import { t } from './i18n.js';
+import { t, sentenceParts } from './i18n.js';
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -34,6 +34,13 @@ export function h(tag, props, ...children) {
 // that these are not the screen's own words.
 export function written(tag, props, ...children) {
   return h(tag, { ...props, 'data-written': '' }, ...children);
+}
+
+// sentence is t(key, vars) as nodes, with the values named in own shown
+// as written (see written): "Courier: 王师傅" is an English sentence with a
+// name in it.
+export function sentence(key, vars, ...own) {
+  return sentenceParts(key, vars, own).map((p) => (p.own ? written('span', {}, p.text) : p.text));
 }
 
 // field wraps a control with its label.

@@ -42,6 +42,18 @@ export function t(key, vars) {
   return translate(DICTIONARIES, lang, key, vars);
 }
 
+// sentenceParts is t(key, vars) cut where the values named in own go in:
+// [{text, own}], own true for a value that is somebody's words (a name, an
+// item of head office's list) rather than the screen's. Placeholders vars
+// does not name stay as written, as in translate.
+export function sentenceParts(key, vars, own) {
+  return t(key).split(/(\{\w+\})/).filter((s) => s !== '').map((s) => {
+    const m = /^\{(\w+)\}$/.exec(s);
+    if (!m || !(m[1] in vars)) return { text: s, own: false };
+    return { text: String(vars[m[1]]), own: own.includes(m[1]) };
+  });
+}
+
 // known reports whether a dictionary has words for key.
 export function known(key) {
   return key in DICTIONARIES[lang] || key in zh;

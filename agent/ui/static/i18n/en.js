@@ -87,6 +87,7 @@ export default {
   'dev.reconnecting': 'Reconnecting',
   'dev.fault': 'Fault',
 
+  'list.sep': ', ',
   'dev.sep': '; ',
   // A device status's advice, by its code (devices.Codes in Go): what is
   // wrong (dev.detail.*) and what to do (dev.fix.*).

@@ -88,6 +88,7 @@ export default {
   'dev.reconnecting': '重连中',
   'dev.fault': '故障',
 
+  'list.sep': '、',
   'dev.sep': '；',
   // A device status's advice, by its code (devices.Codes in Go): what is
   // wrong (dev.detail.*) and what to do (dev.fix.*).

@@ -3,7 +3,7 @@
 // exceptions (missing parcels as suspected lost, extra ones as mis-sorted).
 // The open session is in the hash (#/handover?id=…), so a reload resumes it.
 
-import { h, field, written, showError, clearError, showInfo, onEnter, keepFocus } from '../dom.js';
+import { h, field, written, sentence, showError, clearError, showInfo, onEnter, keepFocus } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api, currentStaff } from '../api.js';
 import { poll, routeParam } from '../router.js';
@@ -135,7 +135,7 @@ function renderHandoverSession(root, id, scope) {
     nameManifests(ho.manifests || []);
     const c = ho.counts || {};
     // replaceChildren would print a null as "null"; leave gaps out.
-    head.replaceChildren(...[h('b', {}, t('ho.courierIs', { who: ho.courier })),
+    head.replaceChildren(...[h('b', {}, sentence('ho.courierIs', { who: ho.courier }, 'who')),
       (ho.manifests || []).length ? manifestHeads : h('span', { class: 'item-sub' }, t('ho.noManifest')),
       (ho.unknown_manifests || []).length ? h('span', { class: 'tag tag-major' }, t('ho.unknownManifests', { ids: ho.unknown_manifests.join(', ') })) : null,
       h('span', { class: 'tag state', id: 'ho-state' }, label('hstate.', ho.state)), back].filter(Boolean));
@@ -231,7 +231,7 @@ function manifestName(m) {
 // expected time, then the id, small.
 function manifestHead(m) {
   return h('span', { class: 'item-sub ho-manifest', 'data-manifest-head': m.id },
-    t('ho.manifestIs', { name: manifestName(m) }),
+    sentence('ho.manifestIs', { name: manifestName(m) }, 'name'),
     m.expected_at ? ' · ' + t('ho.expectedAt', { at: fmtTime(m.expected_at) }) : '',
     ' ', h('small', { class: 'muted manifest-id', title: m.id }, shortID(m.id)));
 }

@@ -3,7 +3,7 @@
 // prohibited list, the weight from the scale and the price from the tariff;
 // accepting prints the waybill label.
 
-import { $, h, field, group, choice, written, showError, clearError } from '../dom.js';
+import { $, h, field, group, choice, written, sentence, showError, clearError } from '../dom.js';
 import { t, label, known } from '../i18n.js';
 import { api } from '../api.js';
 import { poll } from '../router.js';
@@ -65,7 +65,7 @@ export function renderSending(root, scope) {
     }));
     const bad = prohibited.items.filter((it) => present.has(it.code));
     blocked.hidden = !bad.length;
-    blocked.textContent = bad.length ? t('send.cannotSend', { items: bad.map((it) => it.name).join('、') }) : '';
+    blocked.replaceChildren(...(bad.length ? sentence('send.cannotSend', { items: bad.map((it) => it.name).join(t('list.sep')) }, 'items') : []));
     submit.disabled = bad.length > 0;
   }
 
@@ -94,7 +94,7 @@ export function renderSending(root, scope) {
       scales.replaceChildren(...(devs.length ? devs.map((d) => h('button', {
         type: 'button', class: 'btn btn-scale dev-' + d.state, id: 'send-scale-' + d.name, 'data-scale': d.name, title: deviceTitle(d),
         onclick: () => readScale(d.name),
-      }, h('span', { class: 'dot' }), t('send.readScale', { name: d.name }))) : [h('span', { class: 'muted small' }, t('send.noScale'))]));
+      }, h('span', { class: 'dot' }), sentence('send.readScale', { name: d.name }, 'name'))) : [h('span', { class: 'muted small' }, t('send.noScale'))]));
     } catch (err) {
       scales.replaceChildren(h('span', { class: 'error-text small' }, t('scan.devicesError', { msg: err.message })));
     }
@@ -160,7 +160,7 @@ export function renderSending(root, scope) {
   submit.addEventListener('click', async () => {
     if (!prohibited) return showError(t('send.noList'));
     const unchecked = prohibited.items.filter((it) => !absent.has(it.code));
-    if (unchecked.length) return showError(t('send.confirmAll', { items: unchecked.map((it) => it.name).join('、') }));
+    if (unchecked.length) return showError(t('send.confirmAll', { items: unchecked.map((it) => it.name).join(t('list.sep')) }));
     submit.disabled = true;
     try {
       const res = await api('POST', '/api/v1/shipments', request());
@@ -171,10 +171,10 @@ export function renderSending(root, scope) {
         h('div', { class: 'code-label' }, t('send.number')),
         h('div', { class: 'code code-waybill', id: 'send-number' }, sh.number || '—'),
         h('div', {}, `${kg(sh.weight_grams)} · ${yuan(sh.quote?.total_fen)} · ${label('item.', sh.item_type)}`),
-        h('div', { class: 'muted' }, t('send.parties', {
+        h('div', { class: 'muted' }, sentence('send.parties', {
           s: maskedParty(sh.sender, sh.sender_id_masked),
           r: maskedParty(sh.recipient, sh.recipient?.dest_code),
-        })),
+        }, 's', 'r')),
         h('div', { class: 'muted', id: 'send-label' }, res.label_job ? t('send.labelPrinted', { job: res.label_job }) : t('send.noLabel'))));
       for (const el of [sName, sPhone, idNumber, rName, rPhone, rAddress, dest, items, weight, len, wid, hei, declared]) el.value = '';
       insured.checked = false;
