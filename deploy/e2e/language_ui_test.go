@@ -82,7 +82,8 @@ const wrappedTagsJS = `[...document.querySelectorAll('#page .tag, #notice-banner
 
 // TestOneLanguageAtATime walks every page of the counter screen, with
 // something on each (parcels, a device in trouble and a scanner read, an API
-// refusal, a pickup search, a handover and its exceptions, a dispatch, a
+// refusal, a pickup search, a closed handover and its exceptions, an open
+// one to sign, a dispatch, a
 // returned parcel, a sending quote, an exception, a complaint with its
 // countdowns and reply templates, a notice), first in Chinese and then in
 // English, and fails on any visible string of the other language. It first
@@ -187,6 +188,16 @@ func TestOneLanguageAtATime(t *testing.T) {
 	post("/handovers/"+ho.Handover.ID+"/close", map[string]any{
 		"courier": map[string]any{"signer": "王师傅", "confirmation": "王师傅确认交接"},
 		"clerk":   map[string]any{"confirmation": "c01 确认交接"}}, 200)
+	// A second handover stays open, half scanned.
+	var open struct {
+		Handover struct {
+			ID string `json:"id"`
+		} `json:"handover"`
+	}
+	if code := call(t, "POST", agentAPI+"/handovers", tok, map[string]any{"courier": "李师傅", "manifests": []string{m2.ID}}, &open); code != 201 {
+		t.Fatalf("open a second handover: HTTP %d", code)
+	}
+	post("/handovers/"+open.Handover.ID+"/scans", map[string]any{"barcode": "73400000000077"}, 200)
 	post("/dispatches", map[string]any{"courier": "K-41", "courier_name": "王师傅", "waybills": []string{stock[2], stock[3]},
 		"signature": map[string]any{"signer": "王师傅", "confirmation": "王师傅 确认领取"}}, 201)
 	post("/parcels/"+stock[3]+"/undelivered", map[string]any{"reason": "recipient_absent", "disposition": "return", "note": "两次联系不上"}, 200)
@@ -287,6 +298,13 @@ func TestOneLanguageAtATime(t *testing.T) {
 			chromedp.Click(css(fmt.Sprintf(`[data-resume=%q]`, ho.Handover.ID))),
 			waitJS(`document.querySelectorAll('#ho-exception-list [data-kind]').length === 2`))
 		checkPage(lang, "a closed handover")
+		b.step(t, lang+": an open handover, to be signed",
+			chromedp.Click(id("ho-back")),
+			waitJS(fmt.Sprintf(`!!document.querySelector('[data-resume=%q]')`, open.Handover.ID)),
+			chromedp.Click(css(fmt.Sprintf(`[data-resume=%q]`, open.Handover.ID))),
+			waitJS(`document.querySelector('#count-extra') && document.querySelector('#count-extra').innerText === '1'`),
+			chromedp.WaitVisible(id("ho-sign")))
+		checkPage(lang, "an open handover")
 
 		b.step(t, lang+": dispatch with today's batch",
 			chromedp.Click(id("nav-dispatch")),

@@ -96,9 +96,10 @@ export function clearError() {
   $('#error-text').textContent = '';
 }
 
+// showInfo shows a line of text, or nodes (a sentence with a name in it).
 export function showInfo(msg) {
   const b = $('#info-banner');
-  b.textContent = msg;
+  b.replaceChildren(...[msg].flat());
   b.hidden = false;
 }
 

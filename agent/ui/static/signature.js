@@ -133,9 +133,10 @@ export class SignaturePad {
 
 // signatureBox builds a pad with its hint and its undo and clear buttons;
 // tools are extra controls placed on the buttons' row. The pad listens until
-// the page's scope ends.
-export function signatureBox({ id, hint, scope, tools = [], compact = false }) {
-  const canvas = h('canvas', { id, class: 'sign-pad' + (compact ? ' sign-pad-compact' : ''), 'aria-label': hint });
+// the page's scope ends. hint may be nodes (a sentence with a name in it);
+// label, the pad's name for screen readers, is then the screen's own words.
+export function signatureBox({ id, hint, label, scope, tools = [], compact = false }) {
+  const canvas = h('canvas', { id, class: 'sign-pad' + (compact ? ' sign-pad-compact' : ''), 'aria-label': label ?? hint });
   const pad = new SignaturePad(canvas);
   const undo = h('button', { type: 'button', class: 'btn' + (compact ? ' btn-small' : ''), id: id + '-undo', onclick: () => pad.undo() }, t('pickup.undo'));
   const clear = h('button', { type: 'button', class: 'btn' + (compact ? ' btn-small' : ''), id: id + '-clear', onclick: () => pad.clear() }, t('pickup.clear'));

@@ -2,7 +2,7 @@
 // courier signs once for all of them. The side lists today's batches and
 // what is still out.
 
-import { h, field, written, showError, clearError, showInfo, onEnter, keepFocus } from '../dom.js';
+import { h, field, written, sentence, showError, clearError, showInfo, onEnter, keepFocus } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api, findParcels } from '../api.js';
 import { poll } from '../router.js';
@@ -58,7 +58,7 @@ export function renderDispatch(root, scope) {
     try {
       const res = await api('POST', '/api/v1/dispatches', req);
       clearError();
-      showInfo(t('dsp.done', { n: req.waybills.length, who: req.courier_name || req.courier, id: res.batch?.id || '' }));
+      showInfo(sentence('dsp.done', { n: req.waybills.length, who: req.courier_name || req.courier, id: res.batch?.id || '' }, 'who'));
       batch.clear();
       drawBatch();
       pad.pad.clear();

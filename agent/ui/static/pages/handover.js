@@ -98,7 +98,8 @@ function renderHandoverSession(root, id, scope) {
   const lists = h('div', { class: 'two-lists' });
   const signer = h('input', { id: 'ho-courier-signer', autocomplete: 'off', spellcheck: 'false' });
   const courierPad = signatureBox({ id: 'ho-sign-courier', hint: t('ho.courierSigns'), scope: scope, compact: true });
-  const clerkPad = signatureBox({ id: 'ho-sign-clerk', hint: t('ho.clerkSigns', { who: currentStaff()?.name || currentStaff()?.id || '' }), scope: scope, compact: true });
+  const clerkPad = signatureBox({ id: 'ho-sign-clerk', hint: sentence('ho.clerkSigns', { who: currentStaff()?.name || currentStaff()?.id || '' }, 'who'),
+    label: t('ho.clerkSignature'), scope: scope, compact: true });
   const closeBtn = h('button', { type: 'button', class: 'btn btn-primary btn-big', id: 'ho-close' }, t('ho.close'));
   const signPanel = h('div', { id: 'ho-sign' },
     h('h2', {}, t('ho.signatures')),
