@@ -32,7 +32,7 @@ func parcelScreen(t *testing.T, outlet, config string) (*cluster, *agent, *brows
 		chromedp.Navigate(base),
 		chromedp.WaitVisible(chromedp.ID("login-form")),
 		chromedp.SendKeys(chromedp.ID("login-staff"), "c01"),
-		chromedp.SendKeys(chromedp.ID("login-pin"), "1234\r"),
+		chromedp.SendKeys(chromedp.ID("login-pin"), "1234"), pressEnter(),
 		chromedp.WaitVisible(chromedp.ID("scan-barcode")))
 	return c, a, b
 }
@@ -73,9 +73,9 @@ func TestUnshelvedParcelsOnScreen(t *testing.T) {
 		b.step(t, "check in "+p[0]+" with no shelf",
 			chromedp.Click(id("scan-barcode")),
 			focusedIs("scan-barcode"),
-			typeFocused(p[0]+"\r"),
+			typeFocused(p[0]), pressEnter(),
 			focusedIs("scan-phone"),
-			typeFocused(p[1]+"\r"),
+			typeFocused(p[1]), pressEnter(),
 			waitJS(jsText("#scan-unshelved-card")+fmt.Sprintf(`.includes(%q)`, p[0])),
 			waitJS(jsText("#scan-unshelved-card")+`.includes('已入库，未上架')`),
 			waitJS(`!!document.querySelector('#scan-unshelved-card [data-shelve] .shelve-go')`))
@@ -92,9 +92,9 @@ func TestUnshelvedParcelsOnScreen(t *testing.T) {
 		chromedp.SendKeys(id("scan-layer"), "1"),
 		waitJS(jsText("#scan-submit")+` === '入库上架'`),
 		chromedp.Click(id("scan-barcode")),
-		typeFocused(wb1+"\r"),
+		typeFocused(wb1), pressEnter(),
 		focusedIs("scan-phone"),
-		typeFocused(phone1+"\r"),
+		typeFocused(phone1), pressEnter(),
 		chromedp.WaitVisible(id("error-banner")),
 		waitJS(jsText("#error-text")+fmt.Sprintf(` === '运单 %s 已入库但未上架，请上架'`, wb1)),
 		waitJS(jsText("#scan-unshelved-card")+`.includes('此前已入库，尚未上架')`),
@@ -235,7 +235,7 @@ func TestScannerReadsBecomeCheckIns(t *testing.T) {
 		chromedp.SendKeys(id("scan-shelf"), "6"),
 		chromedp.SendKeys(id("scan-layer"), "1"),
 		runJS(fmt.Sprintf(`document.querySelector('#scan-pending [data-phone-for="%s"]').focus()`, order[0])),
-		typeFocused("13800001357\r"),
+		typeFocused("13800001357"), pressEnter(),
 		waitJS(fmt.Sprintf(`document.activeElement === document.querySelector('#scan-pending [data-phone-for="%s"]')`, order[1])),
 		typeFocused("13900002468"),
 		waitJS(`!document.querySelector('#scan-batch').disabled`),
