@@ -79,9 +79,9 @@ func TestLabelProblemsOnScreen(t *testing.T) {
 			runJS(`document.querySelector('#error-banner').hidden = true; document.querySelector('#scan-barcode').value = ''; document.querySelector('#scan-phone').value = ''`),
 			chromedp.Click(chromedp.ID("scan-barcode")),
 			focusedIs("scan-barcode"),
-			typeFocused(wb+"\r"),
+			typeFocused(wb), pressEnter(),
 			focusedIs("scan-phone"),
-			typeFocused(phone+"\r"),
+			typeFocused(phone), pressEnter(),
 			waitJS(fmt.Sprintf(`(document.querySelector('#scan-result') || {innerText: ''}).innerText.includes(%q)`, wb)))
 	}
 

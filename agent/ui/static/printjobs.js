@@ -7,6 +7,7 @@
 import { $, h, showError, clearError, showInfo } from './dom.js';
 import { t, label } from './i18n.js';
 import { api, loggedIn } from './api.js';
+import { deviceTitle } from './format.js';
 
 // problemText is the words for a job's problem; the agent's own detail
 // (both languages, for the log) goes to the tooltip, not the line.
@@ -24,10 +25,13 @@ export function jobTitle(job) {
   return job.doc && t(key) !== key ? t(key, { ref: job.ref || '' }) : (job.title || '');
 }
 
-// problemLine is one job's row: what it is, what is wrong, the actions.
+// problemLine is one job's row: what it is, what is wrong, the actions. The
+// tooltip is the printer's state in the screen's words; the agent's own
+// error (for the log, not in the screen's language) is kept on the row for
+// support, not shown.
 export function problemLine(job, act) {
-  const tip = [job.last_error, job.device?.detail].filter(Boolean).join(' — ');
-  return h('li', { class: 'print-problem', 'data-job': String(job.id), 'data-problem': job.problem, title: tip },
+  const tip = job.device ? deviceTitle(job.device) : '';
+  return h('li', { class: 'print-problem', 'data-job': String(job.id), 'data-problem': job.problem, title: tip || null, 'data-error': job.last_error || null },
     h('b', {}, t('print.job', { id: job.id })),
     h('span', { class: 'print-title' }, jobTitle(job)),
     h('span', { class: 'print-why' }, problemText(job)),
