@@ -18,7 +18,7 @@
 //   pages/*.js  one module per page, each render(root, scope)
 
 import { $, clearError, hideInfo, showError } from './dom.js';
-import { getLang, setLang, gaps } from './i18n.js';
+import { getLang, setLang, gaps, t } from './i18n.js';
 import { api, loggedIn, onSessionEnded } from './api.js';
 import { loadKinds } from './kinds.js';
 import { createRouter, poll } from './router.js';
@@ -85,7 +85,9 @@ export function start() {
   // waits for it; the agent that served this page serves the table too, and
   // a failure is retried until it answers.
   const first = () => loadKinds((path) => api('GET', path)).then(() => { ready = true; route(); }, (e) => {
-    showError(e);
+    // The clerk reads the screen's words; the cause is for support.
+    console.error(e);
+    showError(t('err.kinds'));
     setTimeout(first, 2000);
   });
   first();

@@ -26,6 +26,7 @@ export default {
   'sync.unreachable': 'Agent not answering',
   'sync.title': 'Sync with head office',
 
+  'err.kinds': 'Could not load the list of codes from the agent; retrying.',
   'err.network': 'Cannot reach the outlet agent; check that yizhan-agent is running.',
   'err.session': 'Your session has ended; please log in again.',
   'err.http': 'Request failed (HTTP {status})',

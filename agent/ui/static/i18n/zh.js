@@ -27,6 +27,7 @@ export default {
   'sync.unreachable': '本机服务无响应',
   'sync.title': '与总部的同步状态',
 
+  'err.kinds': '读取业务代码表失败，正在重试。',
   'err.network': '无法连接本机驿站服务，请检查 yizhan-agent 是否在运行。',
   'err.session': '登录已失效，请重新登录。',
   'err.http': '请求失败（HTTP {status}）',
