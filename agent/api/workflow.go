@@ -16,6 +16,7 @@ import (
 // route needs a logged-in staff member.
 func (s *Server) workflowRoutes(mux *http.ServeMux) {
 	s.Sessions.Routes(mux)
+	s.Sessions.AdminRoutes(mux)
 	h := func(pattern string, f func(w http.ResponseWriter, r *http.Request, a workflow.Actor)) {
 		mux.Handle(pattern, s.Sessions.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			st, _ := staff.FromContext(r.Context())

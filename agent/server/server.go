@@ -63,9 +63,11 @@ type Agent struct {
 	Workflow *workflow.Service
 	Addr     net.Addr
 
-	srv  *http.Server
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	srv        *http.Server
+	stop       context.CancelFunc
+	dataDir    string
+	adminToken string
+	wg         sync.WaitGroup
 }
 
 // Start opens the data directory, starts serving HTTP and starts syncing in
@@ -97,6 +99,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	fail := func(err error) (*Agent, error) {
 		if a.stop != nil {
 			a.stop()
+		}
+		if a.adminToken != "" {
+			_ = staff.RemoveAdminFile(a.dataDir, a.adminToken)
 		}
 		events.Close()
 		file.Close()
@@ -131,8 +136,17 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		a.Devices.Close()
 		return fail(err)
 	}
+	// The staff command reaches the running agent with this token, as the
+	// data file is locked while the agent runs.
+	admin, err := staff.WriteAdminFile(cfg.DataDir, ln.Addr())
+	if err != nil {
+		ln.Close()
+		a.Devices.Close()
+		return fail(err)
+	}
+	a.dataDir, a.adminToken = cfg.DataDir, admin.Token
 	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Printing: a.Devices, Logger: part("api"),
-		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff"))), UI: ui.Handler()}
+		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token)), UI: ui.Handler()}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow
 		wc.Keys, wc.Labels, wc.Scales, wc.HubClock, wc.Logger = cfg.Keys, a.Devices, a.Devices, clock.Func(client.HubNow), part("workflow")
@@ -175,6 +189,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 // commit, then the data file.
 func (a *Agent) Close() error {
 	api.Shutdown(a.srv, 5*time.Second)
+	_ = staff.RemoveAdminFile(a.dataDir, a.adminToken)
 	a.Devices.Close()
 	a.stop()
 	a.wg.Wait()

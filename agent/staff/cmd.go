@@ -23,12 +23,32 @@ const EnvPIN = "YZ_STAFF_PIN"
 const cmdUsage = `Usage:
   yizhan-agent staff add --data DIR --id ID --name NAME [--role clerk|supervisor] [--pin PIN]
   yizhan-agent staff list --data DIR
-  yizhan-agent staff remove --data DIR --id ID
+  yizhan-agent staff remove|disable|enable|unlock --data DIR --id ID
+  yizhan-agent staff pin --data DIR --id ID [--pin PIN]
 
-Edits the staff list in the agent's data file while the agent is stopped
-(a running agent holds the file). A PIN is 4 to 8 digits; without --pin,
-"add" reads it from the environment variable ` + EnvPIN + `.
+Edits the staff list in the agent's data file. While the agent runs (it
+holds the file), the command goes through the running agent instead, with
+the token the agent writes to DIR/` + AdminFileName + `; each command says
+which it did. A PIN is 4 to 8 digits; without --pin, "add" and "pin" read
+it from the environment variable ` + EnvPIN + `.
 `
+
+// subcommands, and whether each names a member (--id) and takes a PIN.
+var subcommands = map[string]struct{ id, pin bool }{
+	"add": {true, true}, "list": {false, false}, "remove": {true, false},
+	"disable": {true, false}, "enable": {true, false}, "unlock": {true, false}, "pin": {true, true},
+}
+
+// admin is what the command does to the staff list: *Store directly in the
+// data file, or *Client through the running agent.
+type admin interface {
+	Add(id, name, role, pin string) error
+	Remove(id string) error
+	SetDisabled(id string, disabled bool) error
+	Unlock(id string) error
+	SetPIN(id, pin string) error
+	Members() ([]Member, error)
+}
 
 // Command runs "yizhan-agent staff ...". Exit codes: 0 done, 1 failed (file
 // in use, id exists or unknown), 2 wrong usage.
@@ -42,7 +62,8 @@ func Command(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, cmdUsage)
 		return 0
 	}
-	if sub != "add" && sub != "list" && sub != "remove" {
+	spec, ok := subcommands[sub]
+	if !ok {
 		fmt.Fprintf(stderr, "unknown staff command %q\n\n%s", sub, cmdUsage)
 		return 2
 	}
@@ -50,12 +71,14 @@ func Command(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	dir := flags.String("data", "", "the agent's data directory (required)")
 	var id, name, role, pin *string
-	if sub != "list" {
+	if spec.id {
 		id = flags.String("id", "", "staff id, e.g. c01 (required)")
 	}
 	if sub == "add" {
 		name = flags.String("name", "", "the name shown on screen and receipts (required)")
 		role = flags.String("role", RoleClerk, "clerk or supervisor")
+	}
+	if spec.pin {
 		pin = flags.String("pin", "", "4 to 8 digits (or env "+EnvPIN+")")
 	}
 	if err := flags.Parse(args); err != nil {
@@ -70,57 +93,97 @@ func Command(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	if sub == "add" {
-		if *pin == "" {
-			*pin = os.Getenv(EnvPIN)
-		}
-		// Check the input before touching the file, so a typo is a usage
-		// error (2) rather than a failure (1).
+	if spec.pin && *pin == "" {
+		*pin = os.Getenv(EnvPIN)
+	}
+	// Check the input before touching the file, so a typo is a usage
+	// error (2) rather than a failure (1).
+	switch {
+	case sub == "add":
 		if err := validate(NormalizeID(*id), strings.TrimSpace(*name), *role, *pin); err != nil {
 			fmt.Fprintf(stderr, "staff add: %v\n", err)
 			return 2
 		}
-	}
-	if sub == "remove" && *id == "" {
-		fmt.Fprintln(stderr, "staff remove: --id is required")
+	case spec.id && *id == "":
+		fmt.Fprintf(stderr, "staff %s: --id is required\n", sub)
 		return 2
+	case sub == "pin":
+		if err := ValidPIN(*pin); err != nil {
+			fmt.Fprintf(stderr, "staff pin: %v\n", err)
+			return 2
+		}
 	}
 
-	db, err := openData(*dir, sub == "add")
+	st, where, done, err := openAdmin(*dir, sub == "add")
 	if err != nil {
 		fmt.Fprintf(stderr, "staff %s: %v\n", sub, err)
 		return 1
 	}
-	defer db.Close()
-	st, err := Open(db)
-	if err != nil {
-		fmt.Fprintf(stderr, "staff %s: %v\n", sub, err)
-		return 1
-	}
+	defer done()
 
+	var msg string
 	switch sub {
 	case "add":
 		err = st.Add(*id, *name, *role, *pin)
-		if err == nil {
-			fmt.Fprintf(stdout, "已添加 / added %s (%s, %s)\n", NormalizeID(*id), strings.TrimSpace(*name), *role)
-		}
+		msg = fmt.Sprintf("已添加 / added %s (%s, %s)", NormalizeID(*id), strings.TrimSpace(*name), *role)
 	case "remove":
 		err = st.Remove(*id)
-		if err == nil {
-			fmt.Fprintf(stdout, "已删除 / removed %s\n", NormalizeID(*id))
-		}
+		msg = "已删除 / removed " + NormalizeID(*id)
+	case "disable":
+		err = st.SetDisabled(*id, true)
+		msg = "已停用 / disabled " + NormalizeID(*id)
+	case "enable":
+		err = st.SetDisabled(*id, false)
+		msg = "已启用 / enabled " + NormalizeID(*id)
+	case "unlock":
+		err = st.Unlock(*id)
+		msg = "已解锁 / unlocked " + NormalizeID(*id)
+	case "pin":
+		err = st.SetPIN(*id, *pin)
+		msg = "已更改 PIN / PIN changed for " + NormalizeID(*id)
 	case "list":
 		err = list(stdout, st)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "staff %s: %v\n", sub, err)
+		fmt.Fprintf(stderr, "staff %s: %v (%s)\n", sub, err, where)
 		return 1
+	}
+	if msg != "" {
+		fmt.Fprintf(stdout, "%s, %s\n", msg, where)
+	} else {
+		fmt.Fprintln(stdout, where)
 	}
 	return 0
 }
 
-func list(w io.Writer, st *Store) error {
-	all, err := st.List()
+// openAdmin opens the staff list directly in the data file or, while a
+// running agent holds it, through that agent. where says which, for the
+// user; done releases what was opened.
+func openAdmin(dir string, create bool) (st admin, where string, done func(), err error) {
+	db, err := openData(dir, create)
+	if err == nil {
+		s, err := Open(db)
+		if err != nil {
+			db.Close()
+			return nil, "", nil, err
+		}
+		return s, "directly in " + filepath.Join(dir, datafile.FileName), func() { db.Close() }, nil
+	}
+	if !errors.Is(err, datafile.ErrInUse) {
+		return nil, "", nil, err
+	}
+	af, aerr := ReadAdminFile(dir)
+	if aerr != nil {
+		// An agent that writes no admin file (an older one, or the file
+		// held by something else): say to stop it, as before.
+		return nil, "", nil, err
+	}
+	c := &Client{URL: af.URL, Token: af.Token}
+	return c, "via the running agent at " + strings.TrimPrefix(af.URL, "http://"), func() {}, nil
+}
+
+func list(w io.Writer, st admin) error {
+	all, err := st.Members()
 	if err != nil {
 		return err
 	}
@@ -134,8 +197,11 @@ func list(w io.Writer, st *Store) error {
 	fmt.Fprintln(tw, "ID\tROLE\tSTATUS\tNAME")
 	for _, s := range all {
 		status := "ok"
-		if until, locked := st.LockedUntil(s.ID); locked {
-			status = "locked until " + until.Local().Format(time.TimeOnly)
+		switch {
+		case s.Disabled:
+			status = "disabled"
+		case !s.LockedUntil.IsZero():
+			status = "locked until " + s.LockedUntil.Local().Format(time.TimeOnly)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.ID, s.Role, status, s.Name)
 	}

@@ -23,6 +23,9 @@ type Sessions struct {
 	now    func() time.Time
 	idle   time.Duration
 	logger *slog.Logger
+	// adminToken is the local admin token the staff routes accept from
+	// loopback; empty accepts none.
+	adminToken string
 
 	mu sync.Mutex
 	m  map[string]*session
@@ -34,10 +37,10 @@ type session struct {
 }
 
 // NewSessions returns an empty session table over store. It takes
-// WithIdleTimeout, WithClock and WithLogger.
+// WithIdleTimeout, WithClock, WithLogger and WithAdminToken.
 func NewSessions(store *Store, opts ...Option) *Sessions {
 	c := newConfig(opts)
-	return &Sessions{store: store, now: c.now, idle: c.idle, logger: c.logger, m: make(map[string]*session)}
+	return &Sessions{store: store, now: c.now, idle: c.idle, logger: c.logger, adminToken: c.adminToken, m: make(map[string]*session)}
 }
 
 // Login checks the PIN and opens a session. The token is 32 random bytes,
@@ -77,7 +80,8 @@ func (s *Sessions) expired(ss *session, now time.Time) bool {
 }
 
 // Lookup returns the staff member behind a token and counts this as use.
-// It reads the member from the store, so a removed member's sessions end
+// It reads the member from the store, so a removed or disabled member's
+// sessions end
 // and a new role applies at once.
 func (s *Sessions) Lookup(token string) (Staff, bool) {
 	s.mu.Lock()
@@ -99,14 +103,15 @@ func (s *Sessions) Lookup(token string) (Staff, bool) {
 	if !ok {
 		return Staff{}, false
 	}
-	st, err := s.store.Get(id)
-	if errors.Is(err, ErrNotFound) {
+	m, err := s.store.Member(id)
+	if errors.Is(err, ErrNotFound) || err == nil && m.Disabled {
 		s.Logout(token)
+		return Staff{}, false
 	}
 	if err != nil {
 		return Staff{}, false
 	}
-	return st, true
+	return m.Staff, true
 }
 
 // Logout ends a session; an unknown token is ignored.

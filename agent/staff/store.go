@@ -13,6 +13,8 @@
 //     counts as ended.
 //   - Roles are clerk and supervisor; a supervisor may do everything a
 //     clerk may.
+//   - A disabled member cannot log in (even with the right PIN) and their
+//     sessions end at their next request.
 //   - Sessions live in memory only: restarting the agent logs everyone out.
 //     A session ends after an idle period (DefaultIdle) and at once when its
 //     staff member is removed.
@@ -139,6 +141,9 @@ type member struct {
 	Role    string    `json:"role"`
 	PIN     pinHash   `json:"pin"`
 	AddedAt time.Time `json:"added_at"`
+	// Disabled refuses logins and ends sessions, keeping the record so
+	// the id cannot be reused by someone else by mistake.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 type attempts struct {
@@ -160,6 +165,7 @@ type config struct {
 	iterations int
 	idle       time.Duration
 	logger     *slog.Logger
+	adminToken string
 }
 
 func newConfig(opts []Option) config {
@@ -439,6 +445,11 @@ func (s *Store) Check(id, pin string) (Staff, error) {
 	ok, err := m.PIN.matches(pin)
 	if err != nil {
 		return Staff{}, err
+	}
+	// Only the right PIN learns that the id is disabled; a wrong one
+	// counts as a failure like any other.
+	if ok && m.Disabled {
+		return Staff{}, problem.New(problem.StaffDisabled, "id", id)
 	}
 
 	// Record the outcome against the current count: other logins may have
