@@ -2,6 +2,7 @@ package staff
 
 import (
 	"bytes"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,6 +33,12 @@ func TestCommand(t *testing.T) {
 		{"add supervisor", []string{"add", "--data", dir, "--id", "S01", "--name", "李四", "--role", "supervisor", "--pin", "87654321"}, 0, "added s01", ""},
 		{"add again", []string{"add", "--data", dir, "--id", "c01", "--name", "王五", "--pin", "5555"}, 1, "", "already exists"},
 		{"list", []string{"list", "--data", dir}, 0, "c01  clerk", ""},
+		{"disable", []string{"disable", "--data", dir, "--id", "C01"}, 0, "disabled c01, directly in " + filepath.Join(dir, datafile.FileName), ""},
+		{"list disabled", []string{"list", "--data", dir}, 0, "c01  clerk       disabled", ""},
+		{"enable", []string{"enable", "--data", dir, "--id", "c01"}, 0, "enabled c01", ""},
+		{"unlock", []string{"unlock", "--data", dir, "--id", "c01"}, 0, "unlocked c01", ""},
+		{"pin", []string{"pin", "--data", dir, "--id", "c01", "--pin", "4321"}, 0, "PIN changed for c01", ""},
+		{"pin unknown", []string{"pin", "--data", dir, "--id", "c09", "--pin", "4321"}, 1, "", "no such staff id c09"},
 		{"remove", []string{"remove", "--data", dir, "--id", "c01"}, 0, "removed c01", ""},
 		{"remove again", []string{"remove", "--data", dir, "--id", "c01"}, 1, "", "no such staff id"},
 		{"remove last", []string{"remove", "--data", dir, "--id", "s01"}, 0, "removed s01", ""},
@@ -49,6 +56,9 @@ func TestCommand(t *testing.T) {
 		{"no name", []string{"add", "--data", dir, "--id", "c02", "--pin", "1234"}, 2, "", "a name is"},
 		{"no id", []string{"add", "--data", dir, "--name", "张三", "--pin", "1234"}, 2, "", "a staff id is"},
 		{"remove without id", []string{"remove", "--data", dir}, 2, "", "--id is required"},
+		{"disable without id", []string{"disable", "--data", dir}, 2, "", "--id is required"},
+		{"pin without a PIN", []string{"pin", "--data", dir, "--id", "c01"}, 2, "", "4 to 8 digits"},
+		{"unlock takes no PIN", []string{"unlock", "--data", dir, "--id", "c01", "--pin", "1234"}, 2, "", "flag provided but not defined"},
 	}
 	for _, s := range steps {
 		code, stdout, stderr := runCmd(t, s.args...)
@@ -107,5 +117,26 @@ func TestCommandWithAgentFile(t *testing.T) {
 	}
 	if got, err := st.Check("c01", "1234"); err != nil || got.Name != "张三" {
 		t.Fatalf("Check through the agent's file: %+v, %v", got, err)
+	}
+}
+
+// A running agent that wrote its admin file but does not answer is named
+// with its address, not mistaken for a stopped one.
+func TestCommandAgentNotAnswering(t *testing.T) {
+	dir := t.TempDir()
+	file := openDB(t, dir) // held, as a running agent holds it
+	_ = file
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr()
+	ln.Close()
+	if _, err := WriteAdminFile(dir, addr); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCmd(t, "list", "--data", dir)
+	if code != 1 || !strings.Contains(stderr, "could not reach the running yizhan-agent at http://"+addr.String()) {
+		t.Fatalf("exit %d, %q", code, stderr)
 	}
 }

@@ -113,7 +113,7 @@ type sessionResponse struct {
 
 // Routes mounts the session API on mux:
 //
-//	POST   /api/v1/session  {"staff_id","pin"} → 200 {"token","staff"}; 400, 401, 429 (locked, with Retry-After)
+//	POST   /api/v1/session  {"staff_id","pin"} → 200 {"token","staff"}; 400, 401, 403 (disabled), 429 (locked, with Retry-After)
 //
 // Errors are the one shape of syncproto/problem.
 //
@@ -144,7 +144,7 @@ func (s *Sessions) postSession(w http.ResponseWriter, r *http.Request) {
 		secs := math.Ceil(locked.Until.Sub(locked.Now).Seconds())
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(secs, 1))))
 		writeErr(w, err)
-	case errors.Is(err, ErrBadPIN), errors.Is(err, ErrBadCredentials):
+	case errors.Is(err, ErrBadPIN), errors.Is(err, ErrBadCredentials), problem.Is(err, problem.StaffDisabled):
 		writeErr(w, err)
 	default:
 		// A damaged record or a broken file: the words stay in the log.
