@@ -14,6 +14,14 @@ test('every page in the navigation has a route, and every route but login is in 
   assert.deepEqual(Object.keys(PAGES).filter((p) => p !== 'login').sort(), [...NAV].sort());
 });
 
+test('the staff page is in a supervisor\'s navigation only', async () => {
+  const { navFor } = await import('../static/header.js');
+  assert.ok(navFor('supervisor').includes('staff'));
+  assert.deepEqual(navFor('supervisor'), NAV);
+  assert.ok(!navFor('clerk').includes('staff'));
+  assert.deepEqual(navFor('clerk'), NAV.filter((p) => p !== 'staff'));
+});
+
 test('findQuery tells a pickup code from a waybill', () => {
   const q = (a, b) => Object.fromEntries(findQuery(a, b));
   assert.deepEqual(q('3-2-0015', ''), { code: '3-2-0015' });

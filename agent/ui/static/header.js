@@ -9,7 +9,16 @@ import { api, currentStaff, loggedIn } from './api.js';
 import { currentPage } from './router.js';
 
 // The navigation, in the order of a counter's day.
-export const NAV = ['scan', 'pickup', 'handover', 'dispatch', 'returns', 'sending', 'exceptions', 'complaints', 'notices'];
+export const NAV = ['scan', 'pickup', 'handover', 'dispatch', 'returns', 'sending', 'exceptions', 'complaints', 'notices', 'staff'];
+
+// SUPERVISOR_ONLY are the pages a clerk is not shown (the agent refuses
+// their requests anyway).
+export const SUPERVISOR_ONLY = new Set(['staff']);
+
+// navFor is the navigation a member of role sees.
+export function navFor(role) {
+  return NAV.filter((p) => role === 'supervisor' || !SUPERVISOR_ONLY.has(p));
+}
 
 export function renderHeader() {
   document.documentElement.lang = getLang() === 'zh' ? 'zh-CN' : 'en';
@@ -20,7 +29,7 @@ export function renderHeader() {
   const staff = currentStaff();
   const route = currentPage(location.hash, loggedIn());
   nav.hidden = !loggedIn();
-  nav.replaceChildren(...NAV.map((p) => h('a', {
+  nav.replaceChildren(...navFor(staff?.role).map((p) => h('a', {
     href: '#/' + p, class: 'nav-link' + (route === p ? ' on' : ''), id: 'nav-' + p,
   }, t('nav.' + p))));
   $('#who').replaceChildren(...(staff ? [written('span', {}, staff.name || staff.id), ' · ' + label('role.', staff.role)] : []));

@@ -36,6 +36,7 @@ import { renderSending } from './pages/sending.js';
 import { renderExceptions } from './pages/exceptions.js';
 import { renderComplaints } from './pages/complaints.js';
 import { renderNotices } from './pages/notices.js';
+import { renderStaff } from './pages/staff.js';
 
 // PAGES are the routes: #/<name> renders PAGES[name](root, scope).
 export const PAGES = {
@@ -49,6 +50,7 @@ export const PAGES = {
   exceptions: renderExceptions,
   complaints: renderComplaints,
   notices: renderNotices,
+  staff: renderStaff,
 };
 
 export function start() {
