@@ -41,7 +41,8 @@ Usage:
   yizhan-agent devices test-print NAME --config FILE
   yizhan-agent doctor [--config FILE] [--data DIR]
   yizhan-agent keygen --out FILE      (the personal-data key; keep it outside --data)
-  yizhan-agent staff add|list|remove --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
+  yizhan-agent staff add|list|remove|disable|enable|unlock|pin --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
+                      (while the agent runs, through it; it says which)
 
 Run "yizhan-agent run -h" for all flags. Every run setting can also go in
 the TOML settings file (see deploy/agent.sample.toml): flags override the
