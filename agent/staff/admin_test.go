@@ -179,6 +179,18 @@ func TestAdminRoutesSupervisor(t *testing.T) {
 		t.Errorf("disable an unknown id: %d %s", status, code)
 	}
 
+	for _, path := range []string{"/api/v1/staff/S01/disable", "/api/v1/staff/s01"} {
+		method := "POST"
+		if !strings.HasSuffix(path, "/disable") {
+			method = "DELETE"
+		}
+		if status, code := call(t, srv, method, path, sup, nil, nil); status != 409 || code != "staff.self" {
+			t.Errorf("supervisor %s %s on themselves: %d %s, want 409 staff.self", method, path, status, code)
+		}
+	}
+	if status, _ := call(t, srv, "GET", "/api/v1/session", sup, nil, nil); status != 200 {
+		t.Errorf("the supervisor's session after refusing to disable themselves: %d", status)
+	}
 	if status, code := call(t, srv, "DELETE", "/api/v1/staff/c02", sup, nil, nil); status != 204 {
 		t.Fatalf("remove: %d %s", status, code)
 	}

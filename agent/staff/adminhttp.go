@@ -46,7 +46,8 @@ type membersResponse struct {
 //	PUT    /api/v1/staff/{id}/pin      {"pin"} → 200 {"staff":member}
 //
 // A member is {"id","name","role","disabled","locked_until"?}. A clerk gets
-// 403 auth.supervisor_required.
+// 403 auth.supervisor_required; disabling or removing oneself is 409
+// staff.self.
 func (s *Sessions) AdminRoutes(mux *http.ServeMux) {
 	h := func(pattern string, f http.HandlerFunc) {
 		mux.Handle(pattern, s.supervisor(f))
@@ -54,7 +55,12 @@ func (s *Sessions) AdminRoutes(mux *http.ServeMux) {
 	h("GET /api/v1/staff", s.getStaff)
 	h("POST /api/v1/staff", s.postStaff)
 	h("DELETE /api/v1/staff/{id}", s.deleteStaff)
-	h("POST /api/v1/staff/{id}/disable", s.memberAction(func(id string, _ *http.Request) error { return s.store.SetDisabled(id, true) }))
+	h("POST /api/v1/staff/{id}/disable", s.memberAction(func(id string, r *http.Request) error {
+		if err := notSelf(r, id); err != nil {
+			return err
+		}
+		return s.store.SetDisabled(id, true)
+	}))
 	h("POST /api/v1/staff/{id}/enable", s.memberAction(func(id string, _ *http.Request) error { return s.store.SetDisabled(id, false) }))
 	h("POST /api/v1/staff/{id}/unlock", s.memberAction(func(id string, _ *http.Request) error { return s.store.Unlock(id) }))
 	h("PUT /api/v1/staff/{id}/pin", s.memberAction(func(id string, r *http.Request) error {
@@ -126,8 +132,21 @@ func (s *Sessions) postStaff(w http.ResponseWriter, r *http.Request) {
 	s.writeMember(w, http.StatusCreated, req.ID)
 }
 
+// notSelf refuses a supervisor's disabling or removing their own id: it
+// would end their session and could leave the outlet without a supervisor.
+func notSelf(r *http.Request, id string) error {
+	if by, _ := FromContext(r.Context()); by.ID == NormalizeID(id) {
+		return problem.New(problem.StaffSelf, "id", by.ID)
+	}
+	return nil
+}
+
 func (s *Sessions) deleteStaff(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if err := notSelf(r, id); err != nil {
+		writeErr(w, err)
+		return
+	}
 	if err := s.store.Remove(id); err != nil {
 		writeErr(w, err)
 		return

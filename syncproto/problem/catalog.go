@@ -79,6 +79,7 @@ var (
 	StaffRecordDamaged   = def("staff.record_damaged", Internal, "员工记录 {id} 损坏 / staff record {id} is damaged: remove it and add the staff member again")
 	StaffNoDataFile      = def("staff.no_data_file", Invalid, "找不到数据文件 {path} / no agent data file at {path}: check --data")
 	StaffDisabled        = def("staff.disabled", Forbidden, "工号 {id} 已停用，请联系主管 / staff id {id} is disabled: ask a supervisor to enable it")
+	StaffSelf            = def("staff.self", Conflict, "不能停用或删除自己的工号 {id} / you cannot disable or remove your own staff id {id}: ask another supervisor")
 	StaffNoAgent         = def("staff.no_agent", Unavailable, "无法连接运行中的 yizhan-agent（{url}） / could not reach the running yizhan-agent at {url}: check that it runs, or stop it and run this again")
 	StaffAdminToken      = def("staff.admin_token", Unauthorized, "本机管理令牌无效 / the local admin token was refused: restart the agent, which writes a new one")
 	StaffDataFileInUse   = def("staff.data_file_in_use", Conflict, "数据文件 {path} 正被运行中的 yizhan-agent 使用 / {path} is in use by a running yizhan-agent: stop the agent first, then run this again")

@@ -737,6 +737,7 @@ export default {
   'error.staff.disabled': 'staff id {id} is disabled: ask a supervisor to enable it',
   'error.staff.no_agent': 'could not reach the running yizhan-agent at {url}: check that it runs, or stop it and run this again',
   'error.staff.admin_token': 'the local admin token was refused: restart the agent, which writes a new one',
+  'error.staff.self': 'you cannot disable or remove your own staff id {id}: ask another supervisor',
   'error.staff.bad_credentials': 'wrong staff id or PIN: check both and try again',
   'error.staff.bad_id': 'a staff id is 1 to 32 letters, digits, \'.\', \'-\' or \'_\'',
   'error.staff.bad_name': 'a name is 1 to 32 characters, with no control characters',

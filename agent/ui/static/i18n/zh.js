@@ -738,6 +738,7 @@ export default {
   'error.staff.disabled': '工号 {id} 已停用，请联系主管',
   'error.staff.no_agent': '无法连接运行中的 yizhan-agent（{url}）',
   'error.staff.admin_token': '本机管理令牌无效，请重启 yizhan-agent',
+  'error.staff.self': '不能停用或删除自己的工号 {id}，请另一位主管操作',
   'error.staff.bad_credentials': '工号或 PIN 不对',
   'error.staff.bad_id': '工号应为 1–32 个字母、数字、点、横线或下划线',
   'error.staff.bad_name': '姓名应为 1–32 个字',
