@@ -27,7 +27,15 @@
 //
 // The store keeps staff/members/ and staff/attempts/ in the agent's data
 // file, which agent/datafile opens, lays out (its buckets.go draws these
-// buckets with the others) and migrates.
+// buckets with the others) and migrates. Staff changes are not events:
+// they belong to this PC and never sync; the agent logs each one.
+//
+// # Administration while the agent runs
+//
+// A supervisor changes the staff list through AdminRoutes. The staff
+// command edits the file directly when it is free, and otherwise goes
+// through the running agent with the token the agent writes to
+// AdminFileName (see there for why a file and not a PIN).
 package staff
 
 import (
