@@ -671,6 +671,7 @@ export default {
   'error.request.bad_limit': 'limit must be 1 to {max}',
   'error.request.bad_flag': '{field} must be 1 or 0',
   'error.request.bad_open': 'open must be 1 or 0',
+  'error.request.bad_overdue': 'overdue must be 1 or 0',
   'error.request.unknown_filter': 'unknown query parameter "{filter}": this route takes {known}',
   'error.request.bad_time': '{field} "{value}" must be an RFC 3339 time such as 2025-07-01T08:00:00+08:00',
   'error.request.malformed': 'the request body is not valid JSON (at byte {offset})',

@@ -672,6 +672,7 @@ export default {
   'error.request.bad_limit': 'limit 须为 1–{max}',
   'error.request.bad_flag': '{field} 须为 1 或 0',
   'error.request.bad_open': 'open 须为 1 或 0',
+  'error.request.bad_overdue': 'overdue 须为 1 或 0',
   'error.request.unknown_filter': '不认识查询参数 {filter}，此处可用 {known}',
   'error.request.bad_time': '{field} 的值 {value} 不是 RFC 3339 时间',
   'error.request.malformed': '请求不是有效的 JSON（第 {offset} 字节）',
