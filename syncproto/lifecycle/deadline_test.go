@@ -79,7 +79,7 @@ func TestExceptionDeadlineHandled(t *testing.T) {
 		t.Fatalf("handled at %v, want the claim decision", h)
 	}
 	d := evs.Deadline(DefaultExceptionDeadlines, clk.Now())
-	if want := int64(6 * 24 * 3600); d.HandleRemaining != want || d.Breached != nil || evs.Overdue(DefaultExceptionDeadlines, clk.Now()) {
+	if want := int64(6 * 24 * 3600); d.HandleRemaining != want || d.Breached != nil || !d.HandledAt.Equal(t0.Add(24*time.Hour)) || evs.Overdue(DefaultExceptionDeadlines, clk.Now()) {
 		t.Fatalf("handled in time: %+v, want %d s frozen", d, want)
 	}
 
@@ -90,7 +90,7 @@ func TestExceptionDeadlineHandled(t *testing.T) {
 	if d.HandleRemaining != -2*3600 || len(d.Breached) != 1 || late.Overdue(DefaultExceptionDeadlines, clk.Now()) {
 		t.Fatalf("closed 2 h late: %+v, overdue %v", d, late.Overdue(DefaultExceptionDeadlines, clk.Now()))
 	}
-	if d := (&Exception{}).Deadline(DefaultExceptionDeadlines, clk.Now()); d.HandleRemaining != 0 || !d.HandleBy.IsZero() || d.Breached != nil {
+	if d := (&Exception{}).Deadline(DefaultExceptionDeadlines, clk.Now()); d.HandleRemaining != 0 || !d.HandleBy.IsZero() || d.Breached != nil || !d.HandledAt.IsZero() {
 		t.Errorf("no exception: %+v", d)
 	}
 }

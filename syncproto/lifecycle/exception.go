@@ -195,6 +195,7 @@ const ReasonHandleBreached = "handle_deadline"
 type ExceptionDeadline struct {
 	HandleBy        time.Time `json:"handle_by,omitzero"`
 	HandleRemaining int64     `json:"handle_remaining_s"`
+	HandledAt       time.Time `json:"handled_at,omitzero"` // the countdown stopped here
 	Breached        []string  `json:"breached,omitempty"`
 }
 
@@ -254,8 +255,8 @@ func (x *Exception) Deadline(limits ExceptionDeadlines, now time.Time) Exception
 	}
 	d := ExceptionDeadline{HandleBy: x.ReportedAt.Add(limits.For(x.Kind))}
 	at := now
-	if h := x.HandledAt(); !h.IsZero() {
-		at = h
+	if d.HandledAt = x.HandledAt(); !d.HandledAt.IsZero() {
+		at = d.HandledAt
 	}
 	d.HandleRemaining = int64(d.HandleBy.Sub(at) / time.Second)
 	if d.HandleRemaining < 0 {

@@ -244,6 +244,7 @@ export default {
   'exc.done': 'Exception reported: {waybill} ({kind})',
   'exc.open': 'Open exceptions: {n}',
   'exc.owner': 'Owner',
+  'exc.deadline': 'Handle within',
   'exc.amount': 'Amount (CNY)',
   'exc.approved': 'Approve claim',
   'exc.claim': 'Claim',

@@ -245,6 +245,7 @@ export default {
   'exc.done': '已登记异常件：{waybill}（{kind}）',
   'exc.open': '处理中的异常件 {n}',
   'exc.owner': '首问负责人',
+  'exc.deadline': '处理时限',
   'exc.amount': '金额（元）',
   'exc.approved': '批准理赔',
   'exc.claim': '理赔',
