@@ -424,13 +424,16 @@ func (s *Server) postException(w http.ResponseWriter, r *http.Request, a workflo
 	writeJSON(w, http.StatusCreated, map[string]any{"exception": s.exceptionView(x)})
 }
 
+// exceptionView is an exception with the steps the outlet may take and its
+// handling deadline beside its fields, as head office's list has them.
 type exceptionView struct {
 	lifecycle.Exception
+	lifecycle.ExceptionDeadline
 	Allowed []string `json:"allowed"`
 }
 
 func (s *Server) exceptionView(x lifecycle.Exception) exceptionView {
-	return exceptionView{Exception: x, Allowed: nonNil(x.Allowed(s.Events.Outlet()))}
+	return exceptionView{Exception: x, ExceptionDeadline: s.Workflow.ExceptionDeadline(x), Allowed: nonNil(x.Allowed(s.Events.Outlet()))}
 }
 
 func (s *Server) getExceptions(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {

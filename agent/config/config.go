@@ -43,6 +43,7 @@ type Settings struct {
 	Log        Log                `toml:"log"`
 	Counter    Counter            `toml:"counter"`
 	Complaints Complaints         `toml:"complaints"`
+	Exceptions Exceptions         `toml:"exceptions"`
 	Devices    peripherals.Config `toml:"devices"`
 }
 
@@ -92,6 +93,19 @@ type Counter struct {
 type Complaints struct {
 	FirstReply time.Duration `toml:"first_reply" flag:"sla-first-reply" help:"complaints: first reply within"`
 	Result     time.Duration `toml:"result" flag:"sla-result" help:"complaints: result within"`
+}
+
+// Exceptions is how long each exception kind may take to be handled.
+type Exceptions struct {
+	// Deadlines overrides lifecycle.DefaultExceptionDeadlines per kind, as
+	// "kind=duration,…"; empty keeps them all. Set it as head office does,
+	// so the counter and head office see the same deadline.
+	Deadlines string `toml:"deadlines" flag:"exception-deadlines" help:"exception handling deadlines over the defaults, e.g. delayed=36h,refused=12h"`
+}
+
+// ExceptionDeadlines are the checked deadlines per kind.
+func (s Settings) ExceptionDeadlines() (lifecycle.ExceptionDeadlines, error) {
+	return lifecycle.ParseExceptionDeadlines(s.Exceptions.Deadlines)
 }
 
 // Defaults are the settings before any file, environment or flag.
@@ -215,6 +229,9 @@ func (l *Loaded) Check() error {
 	}
 	if f := l.Log.Format; f != "json" && f != "text" {
 		return l.set.Errorf("log.format", "must be json or text, not %q", f)
+	}
+	if _, err := l.ExceptionDeadlines(); err != nil {
+		return l.set.Errorf("exceptions.deadlines", "%v", err)
 	}
 	return nil
 }

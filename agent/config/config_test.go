@@ -204,6 +204,7 @@ func TestErrors(t *testing.T) {
 		{"name used twice", "[[devices.printers]]\nname = \"a\"\ndriver = \"zpl\"\naddress = \"tcp://127.0.0.1:9100\"\n[[devices.printers]]\nname = \"a\"\ndriver = \"zpl\"\naddress = \"tcp://127.0.0.1:9101\"\n", nil, settings.Invalid, ":5: devices.printers[1]: device name \"a\" is used twice"},
 		{"label printer unknown", "[devices]\n\nlabel_printer = \"nope\"\n", nil, settings.Invalid, ":3: devices.label_printer: label_printer \"nope\" is not one of the printers"},
 		{"log format", "[log]\nformat = \"xml\"\n", []string{"--data", "d", "--outlet", "o", "--secret", "s"}, settings.Invalid, ":2: log.format: must be json or text, not \"xml\""},
+		{"exception deadline kind", "[exceptions]\ndeadlines = \"lost=240h,loose=1h\"\n", []string{"--data", "d", "--outlet", "o", "--secret", "s"}, settings.Invalid, ":2: exceptions.deadlines: \"loose=1h\": want kind=duration"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := write(t, "agent.toml", tc.body)

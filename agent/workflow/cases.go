@@ -130,6 +130,12 @@ func (s *Service) Exceptions(openOnly bool, n int) ([]lifecycle.Exception, error
 	return xs[:min(n, len(xs))], err
 }
 
+// ExceptionDeadline is x's handling deadline at hub-corrected now, the
+// same rule and clock head office counts it by.
+func (s *Service) ExceptionDeadline(x lifecycle.Exception) lifecycle.ExceptionDeadline {
+	return x.Deadline(s.cfg.Deadlines, s.cfg.HubClock.Now())
+}
+
 // ExceptionStep takes one lifecycle step on an exception.
 func (s *Service) ExceptionStep(ctx context.Context, a Actor, id string, st lifecycle.ExceptionStepV1) (lifecycle.Exception, error) {
 	x, err := s.Exception(id)

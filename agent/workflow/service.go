@@ -52,12 +52,15 @@ type Config struct {
 	HoldDays     int           // holding period; default lifecycle.DefaultHoldDays
 	RemindBefore time.Duration // reminder this long before holding ends; default 24 h
 	SLA          lifecycle.SLA // complaint deadlines; default lifecycle.DefaultSLA
-	Keys         *pii.Keys     // seals personal data; required
-	Notifier     Notifier      // default: log only
-	Labels       Labels        // nil: nothing printed
-	Scales       Weigher       // counter scales; nil: weights typed in
-	HubClock     clock.Clock   // head office's time as the outlet knows it; default clock.System
-	Logger       *slog.Logger
+	// Deadlines are the exceptions' handling deadlines per kind;
+	// lifecycle.DefaultExceptionDeadlines for a kind not named.
+	Deadlines lifecycle.ExceptionDeadlines
+	Keys      *pii.Keys   // seals personal data; required
+	Notifier  Notifier    // default: log only
+	Labels    Labels      // nil: nothing printed
+	Scales    Weigher     // counter scales; nil: weights typed in
+	HubClock  clock.Clock // head office's time as the outlet knows it; default clock.System
+	Logger    *slog.Logger
 }
 
 // Reader reads the folded state of parcels and their events. It needs no

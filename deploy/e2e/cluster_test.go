@@ -82,9 +82,9 @@ func (c *cluster) brokerURL() string {
 	return "tcp://" + c.hubMQTT
 }
 
-func (c *cluster) startHub() {
+func (c *cluster) startHub(extra ...string) {
 	c.t.Helper()
-	args := []string{"run", "--data", c.hubDir(), "--http", c.hubHTTP, "--api-token", apiToken, "--log-format", "text"}
+	args := append([]string{"run", "--data", c.hubDir(), "--http", c.hubHTTP, "--api-token", apiToken, "--log-format", "text"}, extra...)
 	if c.mosq != nil {
 		args = append(args, "--broker", fmt.Sprintf("tcp://%s:%s@%s", hubUser, hubPass, c.mosq.Addr()))
 	} else {

@@ -7,7 +7,8 @@
 //	POST /api/v1/downlink             create a hub event for one outlet or "*"
 //	GET  /api/v1/rejects              refused messages and events by code
 //
-//	GET  /api/v1/exceptions                 ?outlet=&open=1&limit=: folded exceptions
+//	GET  /api/v1/exceptions                 ?outlet=&open=1&overdue=1&limit=: folded exceptions
+//	                                        with their handling deadline now
 //	GET  /api/v1/exceptions/{id}            state, steps head office may take, events
 //	POST /api/v1/exceptions/{id}/steps      head-office step: assign, decide_claim, close…
 //	GET  /api/v1/complaints                 ?outlet=&open=1&limit=: with SLA deadlines now

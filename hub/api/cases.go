@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
@@ -39,9 +40,10 @@ func (a *api) caseRoutes(mux *http.ServeMux) {
 // query parameter is refused, and so is an outlet the hub does not know,
 // rather than answering an empty list the caller believes filtered.
 const (
-	fOutlet = "outlet"
-	fOpen   = "open"
-	fLimit  = "limit"
+	fOutlet  = "outlet"
+	fOpen    = "open"
+	fLimit   = "limit"
+	fOverdue = "overdue" // exceptions: open and past the handling deadline now
 )
 
 // listArgs reads the filters a list route takes (some of ?outlet=&open=1&limit=),
@@ -60,12 +62,7 @@ func (a *api) listArgs(w http.ResponseWriter, r *http.Request, takes ...string) 
 		}
 		limit = n
 	}
-	switch q.Get(fOpen) {
-	case "", "0", "false":
-	case "1", "true":
-		open = true
-	default:
-		writeErr(w, problem.New(problem.RequestBadOpen))
+	if open, ok = boolFilter(w, r, fOpen, problem.RequestBadOpen); !ok {
 		return "", false, 0, false
 	}
 	if outlet = q.Get(fOutlet); outlet != "" {
@@ -78,6 +75,19 @@ func (a *api) listArgs(w http.ResponseWriter, r *http.Request, takes ...string) 
 		}
 	}
 	return outlet, open, limit, true
+}
+
+// boolFilter reads a yes/no filter (1/true, 0/false or absent), answering
+// bad with the error if it is anything else.
+func boolFilter(w http.ResponseWriter, r *http.Request, name string, bad problem.Code) (on, ok bool) {
+	switch r.URL.Query().Get(name) {
+	case "", "0", "false":
+		return false, true
+	case "1", "true":
+		return true, true
+	}
+	writeErr(w, problem.New(bad))
+	return false, false
 }
 
 // onlyFilters refuses a query parameter the route does not take, naming it
@@ -104,11 +114,15 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 func (a *api) exceptions(w http.ResponseWriter, r *http.Request) {
-	outlet, open, limit, ok := a.listArgs(w, r, fOutlet, fOpen, fLimit)
+	outlet, open, limit, ok := a.listArgs(w, r, fOutlet, fOpen, fLimit, fOverdue)
 	if !ok {
 		return
 	}
-	xs, err := a.opt.Cases.Exceptions(r.Context(), outlet, open, limit)
+	overdue, ok := boolFilter(w, r, fOverdue, problem.RequestBadOverdue)
+	if !ok {
+		return
+	}
+	xs, err := a.opt.Cases.Exceptions(r.Context(), cases.ExceptionQuery{Outlet: outlet, OpenOnly: open, OverdueOnly: overdue, Limit: limit})
 	if err != nil {
 		a.fail(w, r, err)
 		return

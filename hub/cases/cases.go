@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/store"
@@ -39,6 +40,9 @@ type Options struct {
 	Logger *slog.Logger
 	// SLA is the complaint service level; lifecycle.DefaultSLA where zero.
 	SLA lifecycle.SLA
+	// Deadlines are the exceptions' handling deadlines per kind;
+	// lifecycle.DefaultExceptionDeadlines for a kind not named.
+	Deadlines lifecycle.ExceptionDeadlines
 }
 
 // Service folds exceptions and complaints and takes head office's steps.
@@ -68,15 +72,18 @@ const HeadOffice = downlink.HeadOffice
 
 // ---- exceptions ------------------------------------------------------------
 
-// ExceptionView is an exception as head office sees it.
+// ExceptionView is an exception as head office sees it, with its handling
+// deadline at head-office now beside its fields, as a complaint's SLA is.
 type ExceptionView struct {
 	lifecycle.Exception
+	lifecycle.ExceptionDeadline
 	Allowed []string          `json:"allowed"`
 	Events  []syncproto.Event `json:"events,omitempty"`
 }
 
-func exceptionView(x lifecycle.Exception, evs []syncproto.Event) ExceptionView {
-	return ExceptionView{Exception: x, Allowed: nonNil(x.Allowed(HeadOffice)), Events: evs}
+func (s *Service) exceptionView(x lifecycle.Exception, evs []syncproto.Event) ExceptionView {
+	return ExceptionView{Exception: x, ExceptionDeadline: x.Deadline(s.opt.Deadlines, s.down.Now()),
+		Allowed: nonNil(x.Allowed(HeadOffice)), Events: evs}
 }
 
 // Exception folds one exception with its events.
@@ -89,17 +96,52 @@ func (s *Service) Exception(ctx context.Context, id string) (ExceptionView, erro
 	if x.State == "" {
 		return ExceptionView{}, problem.New(problem.ExceptionNotFound, "id", id)
 	}
-	return exceptionView(x, evs), nil
+	return s.exceptionView(x, evs), nil
+}
+
+// ExceptionQuery selects exceptions to list.
+type ExceptionQuery struct {
+	Outlet   string // "" for every outlet
+	OpenOnly bool
+	// OverdueOnly keeps open exceptions past their handling deadline at
+	// head-office now; it implies OpenOnly.
+	OverdueOnly bool
+	Limit       int
 }
 
 // Exceptions lists exceptions newest first, without their events.
-func (s *Service) Exceptions(ctx context.Context, outlet string, openOnly bool, limit int) ([]ExceptionView, error) {
-	q := store.CaseQuery{Kind: lifecycle.KindException, Outlet: outlet, OpenOnly: openOnly, Limit: limit}
-	return downlink.List(ctx, s.down, q, func(ctx context.Context, id string) (ExceptionView, error) {
+func (s *Service) Exceptions(ctx context.Context, eq ExceptionQuery) ([]ExceptionView, error) {
+	q := store.CaseQuery{Kind: lifecycle.KindException, Outlet: eq.Outlet, OpenOnly: eq.OpenOnly || eq.OverdueOnly, Limit: eq.Limit}
+	var now time.Time
+	if eq.OverdueOnly {
+		// Only exceptions reported longer ago than the shortest deadline can
+		// be overdue; the rest are folded and filtered, then the page cut,
+		// so a page is not short for the young ones skipped.
+		now = s.down.Now()
+		q.SinceBefore, q.Limit = now.Add(-s.shortestDeadline()).UnixMilli(), 0
+	}
+	xs, err := downlink.List(ctx, s.down, q, func(ctx context.Context, id string) (ExceptionView, error) {
 		v, err := s.Exception(ctx, id)
 		v.Events = nil
 		return v, err
 	})
+	if err != nil || !eq.OverdueOnly {
+		return xs, err
+	}
+	xs = slices.DeleteFunc(xs, func(v ExceptionView) bool { return !v.Overdue(s.opt.Deadlines, now) })
+	if eq.Limit > 0 && len(xs) > eq.Limit {
+		xs = xs[:eq.Limit]
+	}
+	return xs, nil
+}
+
+// shortestDeadline is the shortest handling deadline of any kind.
+func (s *Service) shortestDeadline() time.Duration {
+	d := s.opt.Deadlines.For(lifecycle.ExceptionKinds[0])
+	for _, k := range lifecycle.ExceptionKinds[1:] {
+		d = min(d, s.opt.Deadlines.For(k))
+	}
+	return d
 }
 
 // ExceptionStep takes a head-office step on an exception and returns the

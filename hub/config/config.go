@@ -35,6 +35,7 @@ type Settings struct {
 	Store      Store      `toml:"store"`
 	Log        Log        `toml:"log"`
 	Complaints Complaints `toml:"complaints"`
+	Exceptions Exceptions `toml:"exceptions"`
 	Timers     Timers     `toml:"timers"`
 	Waybills   Waybills   `toml:"waybills"`
 }
@@ -72,6 +73,18 @@ type Log struct {
 type Complaints struct {
 	FirstReply time.Duration `toml:"first_reply" flag:"sla-first-reply" help:"complaint first-reply deadline; a breach escalates to head office"`
 	Result     time.Duration `toml:"result" flag:"sla-result" help:"complaint result deadline; a breach escalates to head office"`
+}
+
+// Exceptions is how long each exception kind may take to be handled.
+type Exceptions struct {
+	// Deadlines overrides lifecycle.DefaultExceptionDeadlines per kind, as
+	// "kind=duration,…"; empty keeps them all.
+	Deadlines string `toml:"deadlines" flag:"exception-deadlines" help:"exception handling deadlines over the defaults, e.g. delayed=36h,refused=12h; past one, an exception is overdue"`
+}
+
+// ExceptionDeadlines are the checked deadlines per kind.
+func (s Settings) ExceptionDeadlines() (lifecycle.ExceptionDeadlines, error) {
+	return lifecycle.ParseExceptionDeadlines(s.Exceptions.Deadlines)
 }
 
 // Timers is head office's sweeper.
@@ -132,6 +145,9 @@ func (l *Loaded) Check() error {
 		if d.v <= 0 {
 			return l.set.Errorf(d.key, "must be positive, e.g. 24h, 168h, 1m (--sla-first-reply, --sla-result, --sweep-every)")
 		}
+	}
+	if _, err := l.ExceptionDeadlines(); err != nil {
+		return l.set.Errorf("exceptions.deadlines", "%v", err)
 	}
 	if l.Data.Dir == "" && (l.Store.URL == "" || l.HTTP.APIToken == "") {
 		return fmt.Errorf("--data DIR is required (data.dir)")

@@ -112,6 +112,8 @@ func TestCheck(t *testing.T) {
 		{"both brokers, one a flag", "[mqtt]\nbroker = \"tcp://h:1\"\n", []string{"--data", "d", "--mqtt-listen", ":1"}, "mqtt.listen (flag --mqtt-listen) and mqtt.broker (FILE:2) exclude"},
 		{"zero SLA in file", "[complaints]\n\nresult = \"0s\"\n", []string{"--data", "d"}, "FILE:3: complaints.result: must be positive"},
 		{"bad level in file", "[log]\nlevel = \"loud\"\n", []string{"--data", "d"}, "FILE:2: log.level: --log-level \"loud\": use debug, info, warn or error"},
+		{"unknown exception kind in file", "[exceptions]\ndeadlines = \"delayd=36h\"\n", []string{"--data", "d"}, "FILE:2: exceptions.deadlines: \"delayd=36h\": want kind=duration"},
+		{"bad exception deadline flag", "", []string{"--data", "d", "--exception-deadlines", "lost=0s"}, "exceptions.deadlines: \"lost=0s\": the deadline must be a positive"},
 		{"no data", "", nil, "--data DIR is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,5 +150,23 @@ func TestFileErrors(t *testing.T) {
 				t.Fatalf("err = %v, want kind %d and %q", err, tc.kind, p+tc.want)
 			}
 		})
+	}
+}
+
+// A setting changes only the kinds it names; the others keep their defaults.
+func TestExceptionDeadlinesSetting(t *testing.T) {
+	l, err := Parse([]string{"--data", "d", "--exception-deadlines", "delayed=36h"}, nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Check(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := l.ExceptionDeadlines()
+	if err != nil || d["delayed"] != 36*time.Hour || d["lost"] != lifecycle.DefaultExceptionDeadlines["lost"] {
+		t.Fatalf("deadlines %v, %v", d, err)
+	}
+	if d, _ := Defaults().ExceptionDeadlines(); d["delayed"] != lifecycle.DefaultExceptionDeadlines["delayed"] {
+		t.Errorf("default deadlines %v", d)
 	}
 }

@@ -58,6 +58,9 @@ type Config struct {
 	// SLA is the complaint service level the head-office timers use;
 	// lifecycle.DefaultSLA where zero.
 	SLA lifecycle.SLA
+	// ExceptionDeadlines are the exceptions' handling deadlines per kind;
+	// lifecycle.DefaultExceptionDeadlines for a kind not named.
+	ExceptionDeadlines lifecycle.ExceptionDeadlines
 	// SweepEvery is how often the head-office timers run. Default
 	// config.DefaultSweepEvery.
 	SweepEvery time.Duration
@@ -242,7 +245,7 @@ func newServices(cfg Config, st *sqlite.Store, hub *ingest.Hub) (svc api.Service
 	if err != nil {
 		return svc, err
 	}
-	if svc.Cases, err = cases.New(cases.Options{Store: st, Down: down, Logger: cfg.Logger.With("component", "cases"), SLA: cfg.SLA}); err != nil {
+	if svc.Cases, err = cases.New(cases.Options{Store: st, Down: down, Logger: cfg.Logger.With("component", "cases"), SLA: cfg.SLA, Deadlines: cfg.ExceptionDeadlines}); err != nil {
 		return svc, err
 	}
 	svc.Notices, svc.Catalog, svc.Manifests = notices.New(down), catalog.New(down), manifests.New(st, down)

@@ -1,7 +1,10 @@
 package lifecycle
 
 import (
+	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
@@ -176,4 +179,95 @@ func (x *Exception) apply(ev *syncproto.Event) {
 func (x *Exception) DueSuspectedLoss(now time.Time) bool {
 	return !x.SuspectedLoss && x.State != ExceptionStateClosed && x.State != "" &&
 		slices.Contains([]string{"delayed", "lost"}, x.Kind) && now.Sub(x.ReportedAt) >= LossLimit(x.SameCity)
+}
+
+// ExceptionDeadlines is how long each exception kind may take to be handled
+// from its report, in hub-corrected time. A kind not named falls back to
+// DefaultExceptionDeadlines.
+type ExceptionDeadlines map[string]time.Duration
+
+// ReasonHandleBreached is the breach an exception past its deadline shows.
+const ReasonHandleBreached = "handle_deadline"
+
+// ExceptionDeadline is an exception's position against its handling
+// deadline at a moment of hub-corrected time, in the shape of a
+// complaint's Deadlines so screens count both down alike.
+type ExceptionDeadline struct {
+	HandleBy        time.Time `json:"handle_by,omitzero"`
+	HandleRemaining int64     `json:"handle_remaining_s"`
+	HandledAt       time.Time `json:"handled_at,omitzero"` // the countdown stopped here
+	Breached        []string  `json:"breached,omitempty"`
+}
+
+// For is the deadline of kind: the configured one, else the default.
+func (d ExceptionDeadlines) For(kind string) time.Duration {
+	if v, ok := d[kind]; ok && v > 0 {
+		return v
+	}
+	if v, ok := DefaultExceptionDeadlines[kind]; ok {
+		return v
+	}
+	return DefaultExceptionDeadlines["other"]
+}
+
+// ParseExceptionDeadlines reads "kind=duration,kind=duration" (the setting
+// exceptions.deadlines, e.g. "delayed=36h,refused=12h") over the defaults.
+// An empty string is the defaults; an unknown kind or a duration that is not
+// positive is refused, so a typo does not silently keep the default.
+func ParseExceptionDeadlines(s string) (ExceptionDeadlines, error) {
+	out := maps.Clone(DefaultExceptionDeadlines)
+	for item := range strings.SplitSeq(s, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		kind, dur, ok := strings.Cut(item, "=")
+		kind = strings.TrimSpace(kind)
+		if !ok || !slices.Contains(ExceptionKinds, kind) {
+			return nil, fmt.Errorf("%q: want kind=duration with kind one of %s", item, strings.Join(ExceptionKinds, ", "))
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(dur))
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("%q: the deadline must be a positive duration such as 48h", item)
+		}
+		out[kind] = d
+	}
+	return out, nil
+}
+
+// HandledAt is when the exception was handled: the claim decided or the
+// exception closed, whichever came first; zero while neither has.
+func (x *Exception) HandledAt() time.Time {
+	for _, h := range x.History {
+		if h.State == ExceptionStateClaimDecided || h.State == ExceptionStateClosed {
+			return time.UnixMilli(h.At).UTC()
+		}
+	}
+	return time.Time{}
+}
+
+// Deadline computes the exception's handling deadline at hub-corrected time
+// now. Once handled, the remaining time is frozen at the moment it was
+// handled, as a complaint's met deadline is.
+func (x *Exception) Deadline(limits ExceptionDeadlines, now time.Time) ExceptionDeadline {
+	if x.State == "" || x.ReportedAt.IsZero() {
+		return ExceptionDeadline{}
+	}
+	d := ExceptionDeadline{HandleBy: x.ReportedAt.Add(limits.For(x.Kind))}
+	at := now
+	if d.HandledAt = x.HandledAt(); !d.HandledAt.IsZero() {
+		at = d.HandledAt
+	}
+	d.HandleRemaining = int64(d.HandleBy.Sub(at) / time.Second)
+	if d.HandleRemaining < 0 {
+		d.Breached = []string{ReasonHandleBreached}
+	}
+	return d
+}
+
+// Overdue reports whether the exception is open and past its deadline at
+// now: what head office asks for with ?overdue=1.
+func (x *Exception) Overdue(limits ExceptionDeadlines, now time.Time) bool {
+	return x.State != "" && x.State != ExceptionStateClosed && x.HandledAt().IsZero() &&
+		len(x.Deadline(limits, now).Breached) > 0
 }

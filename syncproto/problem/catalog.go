@@ -45,6 +45,7 @@ var (
 	RequestUnreadable   = def("request.unreadable", Invalid, "请求未能读完，请重试 / the request body could not be read: send it again")
 	RequestBadLimit     = def("request.bad_limit", Invalid, "limit 须为 1–{max} / limit must be 1 to {max}")
 	RequestBadOpen      = def("request.bad_open", Invalid, "open 须为 1 或 0 / open must be 1 or 0")
+	RequestBadOverdue   = def("request.bad_overdue", Invalid, "overdue 须为 1 或 0 / overdue must be 1 or 0")
 	// A filter silently ignored returns a list its caller believes filtered.
 	RequestUnknownFilter = def("request.unknown_filter", Invalid, "不认识查询参数 {filter}，此处可用 {known} / unknown query parameter \"{filter}\": this route takes {known}")
 	RequestBadFlag       = def("request.bad_flag", Invalid, "{field} 须为 1 或 0 / {field} must be 1 or 0")

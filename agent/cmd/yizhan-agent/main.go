@@ -110,6 +110,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	cfg.Sync.AckTimeout = c.Sync.AckTimeout
 	cfg.Workflow.HoldDays = c.Counter.HoldDays
 	cfg.Workflow.SLA.FirstReply, cfg.Workflow.SLA.Result = c.Complaints.FirstReply, c.Complaints.Result
+	if cfg.Workflow.Deadlines, err = c.ExceptionDeadlines(); err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 2
+	}
 	h := slog.Handler(slog.NewJSONHandler(stderr, nil))
 	if c.Log.Format == "text" {
 		h = slog.NewTextHandler(stderr, nil)

@@ -1,11 +1,12 @@
 // Pieces several pages build the same way: a parcel's row, count tiles and
-// waybill chips, the shelve form, and the buttons of a lifecycle step
-// (exceptions and complaints move through their steps alike).
+// waybill chips, the shelve form, the buttons of a lifecycle step and the
+// deadline countdowns (exceptions and complaints move through their steps,
+// and against their deadlines, alike).
 
 import { h, field, clearError, showError } from './dom.js';
 import { t, label } from './i18n.js';
 import { api } from './api.js';
-import { fmtClock } from './format.js';
+import { fmtClock, fmtTime, countdown, metText } from './format.js';
 import { lastPlace, rememberPlace } from './prefs.js';
 import { revealButton } from './reveal.js';
 
@@ -98,4 +99,37 @@ export function stepActions({ box, path, step, prefix, fill, reload }) {
   });
   const cancel = h('button', { type: 'button', class: 'btn btn-small', onclick: () => box.replaceChildren() }, t('cancel'));
   return { go, cancel };
+}
+
+// deadlineLine is one deadline of a case: its label, a live countdown (or,
+// once met at metAt, the result the agent froze) and when it falls due. key
+// names it in data-deadline; late is a breach the agent reported.
+export function deadlineLine(labelText, key, by, remaining, metAt, late) {
+  if (!by) return null;
+  return h('div', { class: 'deadline' + (late ? ' breached' : '') + (metAt ? ' met' : ''), 'data-deadline': key },
+    h('span', { class: 'deadline-label' }, labelText),
+    metAt
+      ? h('span', { class: 'deadline-left' }, metText(remaining))
+      : h('span', { class: 'deadline-left countdown', 'data-remaining': remaining ?? 0 }, ''),
+    h('span', { class: 'muted small' }, t('cmp.by', { at: fmtTime(by) })));
+}
+
+// countdowns ticks every live deadline under list each second until the
+// page's scope ends. Remaining seconds come from the agent (hub-corrected
+// time); the PC's clock may be wrong, so locally only elapsed time is
+// measured, with the monotonic performance.now(). Call loaded() when the
+// list has been refilled.
+export function countdowns(list, scope) {
+  let loadedAt = performance.now();
+  const tick = () => {
+    const elapsed = (performance.now() - loadedAt) / 1000;
+    for (const el of list.querySelectorAll('[data-remaining]')) {
+      const c = countdown(el.dataset.remaining, elapsed);
+      el.textContent = c.text;
+      el.closest('.deadline').classList.toggle('breached', c.breached);
+    }
+  };
+  const timer = setInterval(tick, 1000);
+  scope.push(() => clearInterval(timer));
+  return { loaded() { loadedAt = performance.now(); tick(); } };
 }

@@ -138,10 +138,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{msg: err.Error()}
 	}
+	deadlines, err := c.ExceptionDeadlines()
+	if err != nil {
+		return usageError{msg: err.Error()}
+	}
 	cfg := server.Config{DataDir: c.Data.Dir, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
 		MQTTListen: c.MQTT.Listen, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
-		WaybillBlock: c.Waybills.Block, Logger: log}
+		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, Logger: log}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return server.Run(ctx, cfg)

@@ -6,10 +6,9 @@ import { h, field, group, choice, select, written, showError, clearError, showIn
 import { t, label } from '../i18n.js';
 import { api } from '../api.js';
 import { poll } from '../router.js';
-import { countdown, metText, fmtTime } from '../format.js';
 import { complaintChannels, complaintTypes, complaintCategories, complaintSeverities } from '../kinds.js';
 import { activeNotices } from '../header.js';
-import { stepButtons, stepActions } from '../widgets.js';
+import { stepButtons, stepActions, deadlineLine, countdowns } from '../widgets.js';
 
 export function renderComplaints(root, scope) {
   const channel = choice('channel', complaintChannels(), 'ch.', 'counter');
@@ -62,35 +61,21 @@ export function renderComplaints(root, scope) {
     }
   });
 
-  // Countdowns: remaining seconds come from the agent (hub-corrected time);
-  // the PC's clock may be wrong, so locally only elapsed time is measured,
-  // with the monotonic performance.now().
-  let loadedAt = performance.now();
-  const tick = () => {
-    const elapsed = (performance.now() - loadedAt) / 1000;
-    for (const el of list.querySelectorAll('[data-remaining]')) {
-      const c = countdown(el.dataset.remaining, elapsed);
-      el.textContent = c.text;
-      el.closest('.deadline').classList.toggle('breached', c.breached);
-    }
-  };
+  const clocks = countdowns(list, scope);
 
   async function load() {
     try {
       const res = await api('GET', '/api/v1/complaints?open=1');
       const cs = res.complaints || [];
-      loadedAt = performance.now();
       listTitle.textContent = t('cmp.open', { n: cs.length });
       list.replaceChildren(...(cs.length ? cs.map((c) => complaintCard(c, load)) : [h('li', { class: 'muted' }, t('empty'))]));
-      tick();
+      clocks.loaded();
     } catch (err) {
       list.replaceChildren(h('li', { class: 'error-text' }, err.message));
     }
   }
 
   root.append(h('div', { class: 'split' }, form, h('section', { class: 'panel side' }, listTitle, list)));
-  const timer = setInterval(tick, 1000);
-  scope.push(() => clearInterval(timer));
   poll(load, 30000, scope);
   phone.focus();
 }
@@ -100,16 +85,8 @@ function complaintCard(c, reload) {
   const breached = new Set(c.breached || []);
   // A met deadline's remaining time is frozen by the agent; it does not
   // tick. A suggestion or praise has no result deadline at all.
-  const deadline = (labelText, by, remaining, metAt, key) => {
-    if (!by) return null;
-    const late = breached.has('sla_' + key);
-    return h('div', { class: 'deadline' + (late ? ' breached' : '') + (metAt ? ' met' : ''), 'data-deadline': key },
-      h('span', { class: 'deadline-label' }, labelText),
-      metAt
-        ? h('span', { class: 'deadline-left' }, metText(remaining))
-        : h('span', { class: 'deadline-left countdown', 'data-remaining': remaining ?? 0 }, ''),
-      h('span', { class: 'muted small' }, t('cmp.by', { at: fmtTime(by) })));
-  };
+  const deadline = (labelText, by, remaining, metAt, key) =>
+    deadlineLine(labelText, key, by, remaining, metAt, breached.has('sla_' + key));
   return h('li', { class: 'card' + (c.severity === 'major' ? ' major' : ''), 'data-id': c.id },
     h('div', { class: 'card-head' },
       h('b', {}, c.ticket || c.id),

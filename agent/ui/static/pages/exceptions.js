@@ -1,6 +1,7 @@
 // Exception parcels (异常件): report one with its kind, a note and photos, and
 // move the open ones through their steps (handling, informing the customer,
-// a claim and its decision, closing).
+// a claim and its decision, closing), each against its kind's handling
+// deadline, shown as a live countdown.
 
 import { h, field, group, select, written, showError, clearError, showInfo, readDataURL } from '../dom.js';
 import { t, label } from '../i18n.js';
@@ -8,7 +9,7 @@ import { api } from '../api.js';
 import { poll } from '../router.js';
 import { joined, yuan, handoverNote } from '../format.js';
 import { exceptionKinds } from '../kinds.js';
-import { stepButtons, stepActions } from '../widgets.js';
+import { stepButtons, stepActions, deadlineLine, countdowns } from '../widgets.js';
 
 const PHOTO_MAX_MB = 4;
 
@@ -81,12 +82,14 @@ export function renderExceptions(root, scope) {
     }
   });
 
+  const clocks = countdowns(list, scope);
   async function load() {
     try {
       const res = await api('GET', '/api/v1/exceptions?open=1');
       const xs = res.exceptions || [];
       listTitle.textContent = t('exc.open', { n: xs.length });
       list.replaceChildren(...(xs.length ? xs.map((x) => exceptionCard(x, load)) : [h('li', { class: 'muted' }, t('empty'))]));
+      clocks.loaded();
     } catch (err) {
       list.replaceChildren(h('li', { class: 'error-text' }, err.message));
     }
@@ -108,6 +111,10 @@ function exceptionCard(x, reload) {
     h('div', { class: 'muted small' }, joined([x.owner ? t('exc.owner') + ' ' + x.owner : '',
       x.photos?.length ? t('exc.photoCount', { n: x.photos.length }) : '',
       claimText(x.claim)], ' · ')),
+    // Handled (claim decided or closed) stops the countdown where it was.
+    h('div', { class: 'deadlines' },
+      deadlineLine(t('exc.deadline'), 'handle', x.handle_by, x.handle_remaining_s, x.handled_at,
+        (x.breached || []).includes('handle_deadline'))),
     h('div', { class: 'steps' }, stepButtons(x.allowed, 'xstep.', (step) => openExceptionStep(stepBox, x, step, reload))),
     stepBox);
 }

@@ -1,0 +1,117 @@
+package lifecycle
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
+)
+
+// Every kind has a default, and nothing outside the vocabulary has one.
+func TestExceptionDeadlineDefaultsCoverEveryKind(t *testing.T) {
+	for _, k := range ExceptionKinds {
+		if DefaultExceptionDeadlines[k] <= 0 {
+			t.Errorf("kind %q has no default deadline", k)
+		}
+	}
+	for k := range DefaultExceptionDeadlines {
+		if !slices.Contains(ExceptionKinds, k) {
+			t.Errorf("default deadline for %q, which is not an exception kind", k)
+		}
+	}
+}
+
+// Per kind, a stepping clock walks the deadline down to its breach; a
+// handled exception's remaining time stops where it was handled.
+func TestExceptionDeadlinesPerKind(t *testing.T) {
+	limits, err := ParseExceptionDeadlines("refused=12h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		kind string
+		want time.Duration
+	}{
+		{"damaged", 7 * 24 * time.Hour}, {"lost", 7 * 24 * time.Hour}, {"delayed", 48 * time.Hour},
+		{"refused", 12 * time.Hour}, // configured
+		{"address_problem", 24 * time.Hour}, {"wrong_phone", 24 * time.Hour}, {"prohibited", 24 * time.Hour},
+		{"mis_sorted", 24 * time.Hour}, {"overdue", 72 * time.Hour}, {"other", 7 * 24 * time.Hour},
+		{"unheard_of", 7 * 24 * time.Hour}, // an old event's kind: the fallback
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			clk := clock.NewManual(t0)
+			x := Exception{ID: "x1", Kind: tc.kind, State: ExceptionStateReported, ReportedAt: t0}
+			d := x.Deadline(limits, clk.Now())
+			if !d.HandleBy.Equal(t0.Add(tc.want)) || d.HandleRemaining != int64(tc.want/time.Second) || d.Breached != nil {
+				t.Fatalf("at report: %+v, want by %v with %v left", d, t0.Add(tc.want), tc.want)
+			}
+			clk.Advance(tc.want - time.Second)
+			if d := x.Deadline(limits, clk.Now()); d.HandleRemaining != 1 || d.Breached != nil || x.Overdue(limits, clk.Now()) {
+				t.Fatalf("a second before: %+v", d)
+			}
+			clk.Advance(2 * time.Second)
+			d = x.Deadline(limits, clk.Now())
+			if d.HandleRemaining != -1 || !reflect.DeepEqual(d.Breached, []string{ReasonHandleBreached}) || !x.Overdue(limits, clk.Now()) {
+				t.Fatalf("a second after: %+v, overdue %v", d, x.Overdue(limits, clk.Now()))
+			}
+		})
+	}
+}
+
+// Handling in time freezes the countdown and is never overdue; handling
+// late keeps the breach on record but is no longer overdue.
+func TestExceptionDeadlineHandled(t *testing.T) {
+	var m evMaker
+	yes := true
+	evs := FoldException("x1", []syncproto.Event{
+		m.ev("SH-001", 0, ExceptionReported, "x1", ExceptionReportedV1{Waybill: "SF1", Kind: "damaged", Owner: "c01", At: t0.UnixMilli()}),
+		m.ev("SH-001", time.Hour, ExceptionStep, "x1", ExceptionStepV1{Step: "start_handling", At: t0.Add(time.Hour).UnixMilli()}),
+		m.ev("SH-001", 2*time.Hour, ExceptionStep, "x1", ExceptionStepV1{Step: "inform_customer", At: t0.Add(2 * time.Hour).UnixMilli()}),
+		m.ev("SH-001", 3*time.Hour, ExceptionStep, "x1", ExceptionStepV1{Step: "open_claim", At: t0.Add(3 * time.Hour).UnixMilli()}),
+		m.ev("hub", 24*time.Hour, ExceptionStep, "x1", ExceptionStepV1{Step: "decide_claim", Approved: &yes, At: t0.Add(24 * time.Hour).UnixMilli()}),
+		m.ev("SH-001", 30*24*time.Hour, ExceptionStep, "x1", ExceptionStepV1{Step: "close", At: t0.Add(30 * 24 * time.Hour).UnixMilli()}),
+	})
+	clk := clock.NewManual(t0.Add(60 * 24 * time.Hour))
+	if h := evs.HandledAt(); !h.Equal(t0.Add(24 * time.Hour)) {
+		t.Fatalf("handled at %v, want the claim decision", h)
+	}
+	d := evs.Deadline(DefaultExceptionDeadlines, clk.Now())
+	if want := int64(6 * 24 * 3600); d.HandleRemaining != want || d.Breached != nil || !d.HandledAt.Equal(t0.Add(24*time.Hour)) || evs.Overdue(DefaultExceptionDeadlines, clk.Now()) {
+		t.Fatalf("handled in time: %+v, want %d s frozen", d, want)
+	}
+
+	late := Exception{ID: "x2", Kind: "delayed", State: ExceptionStateClosed, ReportedAt: t0,
+		History: []HistoryItem{{Step: "report", State: ExceptionStateReported, At: t0.UnixMilli()},
+			{Step: "close", State: ExceptionStateClosed, At: t0.Add(50 * time.Hour).UnixMilli()}}}
+	d = late.Deadline(DefaultExceptionDeadlines, clk.Now())
+	if d.HandleRemaining != -2*3600 || len(d.Breached) != 1 || late.Overdue(DefaultExceptionDeadlines, clk.Now()) {
+		t.Fatalf("closed 2 h late: %+v, overdue %v", d, late.Overdue(DefaultExceptionDeadlines, clk.Now()))
+	}
+	if d := (&Exception{}).Deadline(DefaultExceptionDeadlines, clk.Now()); d.HandleRemaining != 0 || !d.HandleBy.IsZero() || d.Breached != nil || !d.HandledAt.IsZero() {
+		t.Errorf("no exception: %+v", d)
+	}
+}
+
+func TestParseExceptionDeadlines(t *testing.T) {
+	got, err := ParseExceptionDeadlines(" delayed = 36h , lost=240h,")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["delayed"] != 36*time.Hour || got["lost"] != 240*time.Hour || got["damaged"] != DefaultResult {
+		t.Errorf("parsed %v", got)
+	}
+	if DefaultExceptionDeadlines["delayed"] != 48*time.Hour {
+		t.Errorf("parsing changed the defaults: %v", DefaultExceptionDeadlines)
+	}
+	if d, err := ParseExceptionDeadlines(""); err != nil || !reflect.DeepEqual(d, DefaultExceptionDeadlines) {
+		t.Errorf("empty: %v, %v", d, err)
+	}
+	for _, bad := range []string{"delayd=36h", "delayed", "delayed=soon", "delayed=-1h", "delayed=0s"} {
+		if _, err := ParseExceptionDeadlines(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
