@@ -71,6 +71,7 @@ export function renderSync() {
 // Notices
 
 let notices = [];
+let effects = null;
 const watchers = new Set();
 
 // allNotices is the notices in force as last fetched, ended ones included
@@ -84,9 +85,17 @@ export function activeNotices() {
   return notices.filter((n) => !n.ended);
 }
 
-// setNotices replaces the list, redraws the banner and tells the watchers.
-export function setNotices(list) {
+// effectsInForce is what the active notices change at the counter, as the
+// agent merged them (null for nothing): see effects.js.
+export function effectsInForce() {
+  return effects;
+}
+
+// setNotices replaces the list and the effects in force, redraws the
+// banner and tells the watchers.
+export function setNotices(list, eff = null) {
   notices = list;
+  effects = eff || null;
   renderNoticeBanner();
   for (const fn of watchers) fn();
 }
@@ -102,15 +111,15 @@ export async function refreshNotices() {
     setNotices([]);
     return;
   }
-  let list;
+  let res;
   try {
-    list = (await api('GET', '/api/v1/notices?active=1')).notices || [];
+    res = await api('GET', '/api/v1/notices?active=1');
   } catch {
     // Missing or failing notices must never block the counter; the
     // notices page shows the error when opened.
     return;
   }
-  setNotices(list);
+  setNotices(res.notices || [], res.effects);
 }
 
 export function renderNoticeBanner() {

@@ -14,6 +14,7 @@ import { fmtClock, maskedContact, deviceTitle, deviceWords } from '../format.js'
 import { lastPlace, rememberPlace } from '../prefs.js';
 import { parcelRow, shelveForm } from '../widgets.js';
 import { problemText, refreshPrintProblems } from '../printjobs.js';
+import { effectBanner } from '../effects.js';
 
 export function renderScan(root, scope) {
   const place = lastPlace();
@@ -46,6 +47,7 @@ export function renderScan(root, scope) {
 
   const form = h('form', { class: 'panel scan-form', id: 'scan-form' },
     h('h1', {}, t('scan.title')),
+    effectBanner('scan-effects', ['hold', 'hours'], scope),
     field(t('scan.barcode'), barcode, 'field-wide'),
     h('div', { class: 'row' }, field(t('scan.phone'), phone, 'grow'), field(t('scan.name'), name, 'grow')),
     h('div', { class: 'row' }, field(t('scan.shelf'), shelf, 'short'), field(t('scan.layer'), layer, 'short'),
