@@ -58,6 +58,7 @@ export default {
   'scan.code': 'Pickup code',
   'scan.labelPrinted': 'Shelf label sent to the printer',
   'scan.labelJob': 'job #{job}',
+  'scan.heldUntil': 'Held until {at} ({n} days)',
   'scan.today': 'In stock today: {n}',
   'scan.devices': 'Devices',
   'scan.noDevices': 'No scanner or printer configured',

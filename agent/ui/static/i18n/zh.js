@@ -59,6 +59,7 @@ export default {
   'scan.code': '取件码',
   'scan.labelPrinted': '货架标签已送打印机',
   'scan.labelJob': '任务 #{job}',
+  'scan.heldUntil': '保管至 {at}（{n} 天）',
   'scan.today': '今日在库 {n} 件',
   'scan.devices': '设备',
   'scan.noDevices': '未配置扫码枪或打印机',
