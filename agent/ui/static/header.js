@@ -1,7 +1,7 @@
 // The top of every page: navigation, who is logged in, the sync indicator,
-// and the banner of special-period notices in force. It also keeps the two
-// things it polls for the pages that need them: the last sync status (the
-// outlet's id) and the active notices.
+// and the banner of special-period notices in force. It also keeps what it
+// polls for the pages that need them: the last sync status (the outlet's
+// id), the active notices and the effects they have in force.
 
 import { $, h, written } from './dom.js';
 import { t, label, getLang } from './i18n.js';

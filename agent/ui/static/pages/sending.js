@@ -189,6 +189,7 @@ export function renderSending(root, scope) {
         }, 's', 'r')),
         h('div', { class: 'muted', id: 'send-label' }, res.label_job ? t('send.labelPrinted', { job: res.label_job }) : t('send.noLabel'))));
       for (const el of [sName, sPhone, idNumber, rName, rPhone, rAddress, dest, items, weight, len, wid, hei, declared]) el.value = '';
+      checkDest();
       insured.checked = false;
       scaleName = '';
       weightFrom.textContent = t('send.manual');
