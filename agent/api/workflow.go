@@ -542,7 +542,12 @@ func (s *Server) getNotices(w http.ResponseWriter, r *http.Request, _ workflow.A
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"notices": nonNil(ns)})
+	eff, err := s.Workflow.Effects()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notices": nonNil(ns), "effects": eff})
 }
 
 func (s *Server) postNoticeAck(w http.ResponseWriter, r *http.Request, a workflow.Actor) {

@@ -283,6 +283,27 @@ func (s *Service) Notices(activeOnly bool) ([]lifecycle.Notice, error) {
 	})
 }
 
+// Effects are the rules active notices change at hub-corrected time now;
+// nil when none do.
+func (s *Service) Effects() (*lifecycle.NoticeEffects, error) {
+	ns, err := s.Notices(true)
+	if err != nil {
+		return nil, err
+	}
+	return lifecycle.EffectsInForce(ns, s.cfg.HubClock.Now()), nil
+}
+
+// holdDays is the holding period of a parcel checked in now: a notice's
+// while one sets it, else the outlet's. The parcel's inbound event records
+// it, so the parcel keeps it after the notice ends.
+func (s *Service) holdDays() (int, error) {
+	e, err := s.Effects()
+	if err != nil || e == nil || e.HoldDays == 0 {
+		return s.cfg.HoldDays, err
+	}
+	return e.HoldDays, nil
+}
+
 // AckNotice records that a staff member read a notice.
 func (s *Service) AckNotice(ctx context.Context, a Actor, id string) (lifecycle.Notice, error) {
 	var n lifecycle.Notice

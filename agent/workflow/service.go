@@ -163,8 +163,12 @@ func (s *Service) Inbound(ctx context.Context, a Actor, r InboundReq) (lifecycle
 	if err := cur.Check(lifecycle.ParcelInbound); err != nil {
 		return cur, 0, err
 	}
+	holdDays, err := s.holdDays()
+	if err != nil {
+		return cur, 0, err
+	}
 	in := lifecycle.InboundV1{Waybill: waybill, PhoneSealed: s.cfg.Keys.Seal("phone", phone), PhoneMasked: pii.MaskPhone(phone),
-		Customer: s.cfg.Keys.CustomerID(phone), PhoneLast4: phone[len(phone)-4:], SameCity: r.SameCity, HoldDays: s.cfg.HoldDays, At: s.now()}
+		Customer: s.cfg.Keys.CustomerID(phone), PhoneLast4: phone[len(phone)-4:], SameCity: r.SameCity, HoldDays: holdDays, At: s.now()}
 	for _, c := range res.Candidates {
 		in.Carriers = append(in.Carriers, c.Carrier)
 	}

@@ -35,7 +35,45 @@ type NoticeReq struct {
 	Categories []string       `json:"categories"`
 	ValidFrom  string         `json:"valid_from"` // RFC 3339; empty for now
 	ValidTo    string         `json:"valid_to"`   // RFC 3339; empty for until ended
-	Actor      string         `json:"actor"`
+	// Effects are the counter rules it changes while active; nil for none.
+	Effects *lifecycle.NoticeEffects `json:"effects"`
+	Actor   string                   `json:"actor"`
+}
+
+// MaxHoldDays bounds a notice's holding period: a typo such as 100 would
+// keep parcels on the shelves for months.
+const MaxHoldDays = 30
+
+// effects checks and tidies a notice's effects; none set is nil.
+func effects(e *lifecycle.NoticeEffects) (*lifecycle.NoticeEffects, error) {
+	if e == nil {
+		return nil, nil
+	}
+	out := lifecycle.NoticeEffects{HoldDays: e.HoldDays}
+	if e.HoldDays < 0 || e.HoldDays > MaxHoldDays {
+		return nil, problem.New(problem.NoticeBadHoldDays, "hold_days", e.HoldDays, "max", MaxHoldDays)
+	}
+	for _, a := range e.DeliverySuspended {
+		a = strings.TrimSpace(a)
+		if a == "" || len(a) > 32 || strings.ContainsAny(a, " \t/") {
+			return nil, problem.New(problem.NoticeBadArea, "area", a)
+		}
+		if !slices.Contains(out.DeliverySuspended, a) {
+			out.DeliverySuspended = append(out.DeliverySuspended, a)
+		}
+	}
+	if h := e.CounterHours; h != nil {
+		open, err1 := time.Parse("15:04", h.Open)
+		closing, err2 := time.Parse("15:04", h.Close)
+		if err1 != nil || err2 != nil || !open.Before(closing) {
+			return nil, problem.New(problem.NoticeBadHours, "open", h.Open, "close", h.Close)
+		}
+		out.CounterHours = &lifecycle.CounterHours{Open: open.Format("15:04"), Close: closing.Format("15:04")}
+	}
+	if out.HoldDays == 0 && len(out.DeliverySuspended) == 0 && out.CounterHours == nil {
+		return nil, nil
+	}
+	return &out, nil
 }
 
 // NoticeView is a notice with whether it shows now.
@@ -75,6 +113,9 @@ func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) 
 		}
 	}
 	var err error
+	if p.Effects, err = effects(r.Effects); err != nil {
+		return p, err
+	}
 	if r.ValidFrom != "" {
 		if p.ValidFrom, err = downlink.Millis(r.ValidFrom, "valid_from"); err != nil {
 			return p, err

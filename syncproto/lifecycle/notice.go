@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -29,6 +30,55 @@ type NoticePublishedV1 struct {
 	Categories []string `json:"categories,omitempty"` // complaint categories it explains
 	ValidFrom  int64    `json:"valid_from"`
 	ValidTo    int64    `json:"valid_to"`
+	// Effects are the rules it changes while it is active. Agents that
+	// predate the field ignore it and keep their own rules.
+	Effects *NoticeEffects `json:"effects,omitempty"`
+}
+
+// NoticeEffects are the counter rules head office changes for a special
+// period. Each applies while the notice is active; a step keeps the rule
+// that was in force when it was taken (a parcel's holding period is fixed
+// at check-in).
+type NoticeEffects struct {
+	HoldDays          int           `json:"hold_days,omitempty"`          // holding period of parcels checked in meanwhile
+	DeliverySuspended []string      `json:"delivery_suspended,omitempty"` // destination areas (region codes) not served
+	CounterHours      *CounterHours `json:"counter_hours,omitempty"`      // opening hours, outlet local time
+}
+
+// CounterHours are opening hours as "HH:MM" in the outlet's local time.
+type CounterHours struct {
+	Open  string `json:"open"`
+	Close string `json:"close"`
+}
+
+// EffectsInForce merges the effects of the notices active at hub-corrected
+// time now: the longest holding period, every suspended area, and the
+// counter hours of the notice that became valid last. Nil when none apply.
+func EffectsInForce(ns []Notice, now time.Time) *NoticeEffects {
+	var out NoticeEffects
+	var hoursFrom int64
+	found := false
+	for i := range ns {
+		n := &ns[i]
+		if n.Effects == nil || !n.Active(now) {
+			continue
+		}
+		found = true
+		out.HoldDays = max(out.HoldDays, n.Effects.HoldDays)
+		for _, a := range n.Effects.DeliverySuspended {
+			if !slices.Contains(out.DeliverySuspended, a) {
+				out.DeliverySuspended = append(out.DeliverySuspended, a)
+			}
+		}
+		if h := n.Effects.CounterHours; h != nil && (out.CounterHours == nil || n.ValidFrom >= hoursFrom) {
+			out.CounterHours, hoursFrom = h, n.ValidFrom
+		}
+	}
+	if !found {
+		return nil
+	}
+	sort.Strings(out.DeliverySuspended)
+	return &out
 }
 
 // NoticeEndedV1 is the recovery notice that ends one.

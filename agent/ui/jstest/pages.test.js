@@ -7,7 +7,7 @@ import { PAGES } from '../static/main.js';
 import { NAV } from '../static/header.js';
 import { findQuery } from '../static/pages/pickup.js';
 import { claimText } from '../static/pages/exceptions.js';
-import { batchRequests } from '../static/pages/scan.js';
+import { batchRequests, heldDays } from '../static/pages/scan.js';
 
 test('every page in the navigation has a route, and every route but login is in it', () => {
   for (const p of NAV) assert.equal(typeof PAGES[p], 'function', p);
@@ -77,4 +77,10 @@ test('only a supervisor gets the button that reveals a full phone', async () => 
   assert.equal(canReveal({ id: 's01', role: 'supervisor' }), true);
   assert.equal(canReveal({ id: 'c01', role: 'clerk' }), false);
   assert.equal(canReveal(null), false);
+});
+
+test('heldDays is the holding period a parcel was checked in with', () => {
+  assert.equal(heldDays({ inbound_at: '2026-11-11T09:00:00Z', held_until: '2026-11-21T09:00:00Z' }), 10);
+  assert.equal(heldDays({ inbound_at: '2026-11-11T09:00:00Z', held_until: '2026-11-18T09:00:00Z' }), 7);
+  assert.equal(heldDays({ pickup_code: '3-2-0001' }), 0);
 });

@@ -1,7 +1,7 @@
 // The top of every page: navigation, who is logged in, the sync indicator,
-// and the banner of special-period notices in force. It also keeps the two
-// things it polls for the pages that need them: the last sync status (the
-// outlet's id) and the active notices.
+// and the banner of special-period notices in force. It also keeps what it
+// polls for the pages that need them: the last sync status (the outlet's
+// id), the active notices and the effects they have in force.
 
 import { $, h, written } from './dom.js';
 import { t, label, getLang } from './i18n.js';
@@ -80,6 +80,7 @@ export function renderSync() {
 // Notices
 
 let notices = [];
+let effects = null;
 const watchers = new Set();
 
 // allNotices is the notices in force as last fetched, ended ones included
@@ -93,9 +94,17 @@ export function activeNotices() {
   return notices.filter((n) => !n.ended);
 }
 
-// setNotices replaces the list, redraws the banner and tells the watchers.
-export function setNotices(list) {
+// effectsInForce is what the active notices change at the counter, as the
+// agent merged them (null for nothing): see effects.js.
+export function effectsInForce() {
+  return effects;
+}
+
+// setNotices replaces the list and the effects in force, redraws the
+// banner and tells the watchers.
+export function setNotices(list, eff = null) {
   notices = list;
+  effects = eff || null;
   renderNoticeBanner();
   for (const fn of watchers) fn();
 }
@@ -111,15 +120,15 @@ export async function refreshNotices() {
     setNotices([]);
     return;
   }
-  let list;
+  let res;
   try {
-    list = (await api('GET', '/api/v1/notices?active=1')).notices || [];
+    res = await api('GET', '/api/v1/notices?active=1');
   } catch {
     // Missing or failing notices must never block the counter; the
     // notices page shows the error when opened.
     return;
   }
-  setNotices(list);
+  setNotices(res.notices || [], res.effects);
 }
 
 export function renderNoticeBanner() {

@@ -15,6 +15,7 @@
 //   signature.js, widgets.js   the signature pad and shared pieces of pages
 //   header.js, session.js, prefs.js   the top bar, logging out, local choices
 //   printjobs.js  the print problems strip; reveal.js  a supervisor's full phone
+//   effects.js  what the notices in force change, as banners on the pages
 //   pages/*.js  one module per page, each render(root, scope)
 
 import { $, clearError, hideInfo, showError } from './dom.js';

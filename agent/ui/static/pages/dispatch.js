@@ -9,6 +9,7 @@ import { poll } from '../router.js';
 import { today } from '../format.js';
 import { signatureBox } from '../signature.js';
 import { waybillList } from '../widgets.js';
+import { effectBanner } from '../effects.js';
 
 export function renderDispatch(root, scope) {
   const scan = h('input', { id: 'dsp-scan', class: 'input-scan', autocomplete: 'off', spellcheck: 'false', placeholder: t('scan.barcodeHint') });
@@ -98,7 +99,7 @@ export function renderDispatch(root, scope) {
   }
 
   root.append(h('div', { class: 'split' },
-    h('section', { class: 'panel' }, h('h1', {}, t('dsp.title')),
+    h('section', { class: 'panel' }, h('h1', {}, t('dsp.title')), effectBanner('dispatch-effects', ['areas'], scope),
       field(t('dsp.scan'), scan, 'field-wide'),
       batchTitle, batchList,
       h('div', { class: 'row' }, field(t('dsp.courier'), courier, 'grow'), field(t('dsp.courierName'), courierName, 'grow')),

@@ -5,6 +5,7 @@ import { $, h, written, showError, clearError } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api, currentStaff } from '../api.js';
 import { fmtTime } from '../format.js';
+import { effectLines } from '../effects.js';
 import { allNotices, setNotices, refreshNotices, watchNotices, syncStatus } from '../header.js';
 
 export function renderNotices(root, scope) {
@@ -13,7 +14,7 @@ export function renderNotices(root, scope) {
   renderNoticeList();
   // Fetch now, so the page shows an error if the route fails.
   api('GET', '/api/v1/notices?active=1').then((res) => {
-    setNotices(res.notices || []);
+    setNotices(res.notices || [], res.effects);
   }).catch((err) => {
     const box = $('#notice-list');
     if (box) box.replaceChildren(h('p', { class: 'error-text' }, err.message));
@@ -53,8 +54,18 @@ function renderNoticeList() {
         n.ended ? h('span', { class: 'tag' }, t('ntc.ended')) : null,
         h('span', { class: 'muted small' }, t('ntc.valid', { from: fmtTime(n.valid_from), to: fmtTime(n.valid_to) }))),
       written('p', { class: 'notice-body' }, n.text),
+      effectList(n),
       n.faq?.length ? h('div', { class: 'faq' }, h('h3', {}, t('ntc.faq')),
         n.faq.map((f) => h('details', { open: true }, written('summary', {}, f.q), written('p', {}, f.a)))) : null,
       ack);
   }));
+}
+
+// effectList says what a notice changes at the counter; for an ended one,
+// what it changed.
+function effectList(n) {
+  const lines = effectLines(n.effects);
+  if (!lines.length) return null;
+  return h('div', { class: 'notice-effects' }, h('h3', {}, n.ended ? t('eff.titleEnded') : t('eff.title')),
+    h('ul', {}, lines.map((l) => h('li', {}, l))));
 }

@@ -10,10 +10,11 @@ import { h, field, written, showError, clearError, showInfo, hideInfo, keepFocus
 import { t, label } from '../i18n.js';
 import { api } from '../api.js';
 import { poll } from '../router.js';
-import { fmtClock, maskedContact, deviceTitle, deviceWords } from '../format.js';
+import { fmtClock, fmtTime, maskedContact, deviceTitle, deviceWords } from '../format.js';
 import { lastPlace, rememberPlace } from '../prefs.js';
 import { parcelRow, shelveForm } from '../widgets.js';
 import { problemText, refreshPrintProblems } from '../printjobs.js';
+import { effectBanner } from '../effects.js';
 
 export function renderScan(root, scope) {
   const place = lastPlace();
@@ -46,6 +47,7 @@ export function renderScan(root, scope) {
 
   const form = h('form', { class: 'panel scan-form', id: 'scan-form' },
     h('h1', {}, t('scan.title')),
+    effectBanner('scan-effects', ['hold', 'hours'], scope),
     field(t('scan.barcode'), barcode, 'field-wide'),
     h('div', { class: 'row' }, field(t('scan.phone'), phone, 'grow'), field(t('scan.name'), name, 'grow')),
     h('div', { class: 'row' }, field(t('scan.shelf'), shelf, 'short'), field(t('scan.layer'), layer, 'short'),
@@ -302,6 +304,7 @@ function showInbound(box, res, shelved) {
     h('div', { class: 'code-label' }, t('scan.code')),
     h('div', { class: 'code', id: 'scan-code' }, p.pickup_code || '—'),
     written('div', { class: 'muted' }, maskedContact(p)),
+    p.held_until ? h('div', { class: 'muted', id: 'scan-held' }, t('scan.heldUntil', { at: fmtTime(p.held_until), n: heldDays(p) })) : null,
     labelLine));
   // The label may not have been drawn at all: say so here too, not only in
   // the print problems strip.
@@ -341,4 +344,11 @@ function renderReads(box, reads, use) {
     written('span', { class: 'item-main' }, r.text),
     h('span', { class: 'tag' }, label('read.', r.result)),
     h('button', { type: 'button', class: 'btn btn-small', onclick: () => use(r.text) }, t('scan.useRead')))));
+}
+
+// heldDays is a parcel's holding period in days: the outlet's, or a
+// notice's when one was in force at check-in.
+export function heldDays(p) {
+  if (!p?.held_until || !p?.inbound_at) return 0;
+  return Math.round((new Date(p.held_until) - new Date(p.inbound_at)) / 86400000);
 }

@@ -9,6 +9,8 @@ import { api } from '../api.js';
 import { poll } from '../router.js';
 import { yuan, kg, maskedParty, deviceTitle, quoteLine } from '../format.js';
 import { itemTypes } from '../kinds.js';
+import { effectBanner, suspendedArea } from '../effects.js';
+import { watchNotices } from '../header.js';
 
 export function renderSending(root, scope) {
   const inp = (id, props) => h('input', { id, autocomplete: 'off', ...props });
@@ -21,6 +23,16 @@ export function renderSending(root, scope) {
   const rAddress = inp('send-rcpt-address');
   const dests = h('datalist', { id: 'send-dest-codes' });
   const dest = inp('send-dest', { list: 'send-dest-codes', inputmode: 'numeric', spellcheck: 'false' });
+  // A destination whose deliveries a notice suspends is warned about, not
+  // refused: head office decides whether such parcels are taken.
+  const destWarn = h('div', { class: 'alert-warn', id: 'send-dest-suspended', role: 'status', hidden: true });
+  const checkDest = () => {
+    const d = dest.value.trim();
+    destWarn.hidden = !suspendedArea(d);
+    destWarn.textContent = destWarn.hidden ? '' : t('eff.areaWarn', { area: d });
+  };
+  dest.addEventListener('input', checkDest);
+  watchNotices(checkDest, scope);
   const advice = h('div', { class: 'advice', id: 'send-advice' });
   // Packaging advice per item type is the screen's own words (pack.<type>).
   const adviseFor = (v) => { advice.textContent = known('pack.' + v) ? t('pack.' + v) : ''; };
@@ -177,6 +189,7 @@ export function renderSending(root, scope) {
         }, 's', 'r')),
         h('div', { class: 'muted', id: 'send-label' }, res.label_job ? t('send.labelPrinted', { job: res.label_job }) : t('send.noLabel'))));
       for (const el of [sName, sPhone, idNumber, rName, rPhone, rAddress, dest, items, weight, len, wid, hei, declared]) el.value = '';
+      checkDest();
       insured.checked = false;
       scaleName = '';
       weightFrom.textContent = t('send.manual');
@@ -196,11 +209,13 @@ export function renderSending(root, scope) {
   root.append(h('div', { class: 'split split-send' },
     h('section', { class: 'panel send-form', id: 'send-form' },
       h('div', { class: 'card-head' }, h('h1', {}, t('send.title')), left),
+      effectBanner('send-effects', ['areas'], scope),
       h('h2', {}, t('send.sender')),
       h('div', { class: 'row' }, field(t('send.name'), sName, 'grow'), field(t('send.phone'), sPhone, 'grow'),
         field(t('send.idType'), idType), field(t('send.idNumber'), idNumber, 'grow id-number')),
       h('h2', {}, t('send.recipient')),
       h('div', { class: 'row' }, field(t('send.name'), rName, 'grow'), field(t('send.phone'), rPhone, 'grow'), field(t('send.dest'), dest, 'short-dest')),
+      destWarn,
       field(t('send.address'), rAddress, 'field-wide'), dests,
       h('div', { class: 'row send-item' }, group(t('send.item'), itemType),
         field(t('send.items'), items, 'grow')),
