@@ -27,7 +27,7 @@ func TestServesAssets(t *testing.T) {
 		path, ctype, contains string
 	}{
 		{"/", "text/html", `<script type="module" src="app.js">`},
-		{"/app.js", "javascript", "import { start } from './main.js'"},
+		{"/app.js", "javascript", "import('./main.js')"},
 		{"/main.js", "javascript", "renderScan"},
 		// Browsers refuse a module that is not served as JavaScript.
 		{"/pages/scan.js", "javascript", "function renderScan"},

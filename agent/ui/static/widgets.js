@@ -8,6 +8,7 @@ import { t, label } from './i18n.js';
 import { api } from './api.js';
 import { fmtClock, fmtTime, countdown, metText } from './format.js';
 import { lastPlace, rememberPlace } from './prefs.js';
+import { poll } from './router.js';
 import { revealButton } from './reveal.js';
 
 // parcelRow is a parcel in a list: pickup code, waybill, masked phone (with
@@ -132,4 +133,25 @@ export function countdowns(list, scope) {
   const timer = setInterval(tick, 1000);
   scope.push(() => clearInterval(timer));
   return { loaded() { loadedAt = performance.now(); tick(); } };
+}
+
+// openList keeps a page's side list of open entities (exceptions,
+// complaints): every `every` ms it loads path, titles the list with
+// titleKey and the count of body[field], and renders each with card(item,
+// reload); their deadline countdowns tick in between. It returns the
+// reload, for the page's form to call after recording a new one.
+export function openList({ list, title, path, field: key, titleKey, card, every, scope }) {
+  const clocks = countdowns(list, scope);
+  async function load() {
+    try {
+      const items = (await api('GET', path))[key] || [];
+      title.textContent = t(titleKey, { n: items.length });
+      list.replaceChildren(...(items.length ? items.map((x) => card(x, load)) : [h('li', { class: 'muted' }, t('empty'))]));
+      clocks.loaded();
+    } catch (err) {
+      list.replaceChildren(h('li', { class: 'error-text' }, err.message));
+    }
+  }
+  poll(load, every, scope);
+  return load;
 }

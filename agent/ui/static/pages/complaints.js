@@ -5,10 +5,9 @@
 import { h, field, group, choice, select, written, showError, clearError, showInfo } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api } from '../api.js';
-import { poll } from '../router.js';
 import { complaintChannels, complaintTypes, complaintCategories, complaintSeverities } from '../kinds.js';
 import { activeNotices } from '../header.js';
-import { stepButtons, stepActions, deadlineLine, countdowns } from '../widgets.js';
+import { stepButtons, stepActions, deadlineLine, openList } from '../widgets.js';
 
 export function renderComplaints(root, scope) {
   const channel = choice('channel', complaintChannels(), 'ch.', 'counter');
@@ -61,22 +60,8 @@ export function renderComplaints(root, scope) {
     }
   });
 
-  const clocks = countdowns(list, scope);
-
-  async function load() {
-    try {
-      const res = await api('GET', '/api/v1/complaints?open=1');
-      const cs = res.complaints || [];
-      listTitle.textContent = t('cmp.open', { n: cs.length });
-      list.replaceChildren(...(cs.length ? cs.map((c) => complaintCard(c, load)) : [h('li', { class: 'muted' }, t('empty'))]));
-      clocks.loaded();
-    } catch (err) {
-      list.replaceChildren(h('li', { class: 'error-text' }, err.message));
-    }
-  }
-
   root.append(h('div', { class: 'split' }, form, h('section', { class: 'panel side' }, listTitle, list)));
-  poll(load, 30000, scope);
+  const load = openList({ list, title: listTitle, path: '/api/v1/complaints?open=1', field: 'complaints', titleKey: 'cmp.open', card: complaintCard, every: 30000, scope });
   phone.focus();
 }
 

@@ -6,10 +6,9 @@
 import { h, field, group, select, written, showError, clearError, showInfo, readDataURL } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api } from '../api.js';
-import { poll } from '../router.js';
 import { joined, yuan, handoverNote } from '../format.js';
 import { exceptionKinds } from '../kinds.js';
-import { stepButtons, stepActions, deadlineLine, countdowns } from '../widgets.js';
+import { stepButtons, stepActions, deadlineLine, openList } from '../widgets.js';
 
 const PHOTO_MAX_MB = 4;
 
@@ -82,21 +81,8 @@ export function renderExceptions(root, scope) {
     }
   });
 
-  const clocks = countdowns(list, scope);
-  async function load() {
-    try {
-      const res = await api('GET', '/api/v1/exceptions?open=1');
-      const xs = res.exceptions || [];
-      listTitle.textContent = t('exc.open', { n: xs.length });
-      list.replaceChildren(...(xs.length ? xs.map((x) => exceptionCard(x, load)) : [h('li', { class: 'muted' }, t('empty'))]));
-      clocks.loaded();
-    } catch (err) {
-      list.replaceChildren(h('li', { class: 'error-text' }, err.message));
-    }
-  }
-
   root.append(h('div', { class: 'split' }, form, h('section', { class: 'panel side' }, listTitle, list)));
-  poll(load, 15000, scope);
+  const load = openList({ list, title: listTitle, path: '/api/v1/exceptions?open=1', field: 'exceptions', titleKey: 'exc.open', card: exceptionCard, every: 15000, scope });
   waybill.focus();
 }
 
