@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,17 @@ type Config struct {
 // acknowledge progress before it resends from its cursor.
 const DefaultAckTimeout = 20 * time.Second
 
+// KeepAlive and PingTimeout bound how long a link that dies silently (no
+// reset, no close) goes unnoticed: the MQTT client pings after KeepAlive
+// without hearing from the broker and drops the connection when no answer
+// comes within PingTimeout. With paho's check every KeepAlive/4 that is at
+// most about 10 s; the counter must say offline within 15 s. An idle
+// outlet costs the broker one ping every 4 s.
+const (
+	KeepAlive   = 4 * time.Second
+	PingTimeout = 4 * time.Second
+)
+
 // Status is what the sync page shows.
 type Status struct {
 	Outlet      string    `json:"outlet"`
@@ -67,6 +79,12 @@ type Status struct {
 	Batches     uint64    `json:"batches_sent"`
 	Resends     uint64    `json:"resends"`
 	NextRetry   time.Time `json:"next_retry,omitzero"`
+	// LastHeard is when the broker last sent anything at all, pings
+	// answered included; LastHeardAgoS is how long ago that was by the
+	// outlet's clock. Both are absent until the hub has been heard from
+	// since the agent started.
+	LastHeard     time.Time `json:"last_heard,omitzero"`
+	LastHeardAgoS *int64    `json:"last_heard_ago_s,omitempty"`
 }
 
 // Client runs the sync loops. Create with New, then Run.
@@ -80,6 +98,7 @@ type Client struct {
 	known  bool
 
 	batches, resends, reconnects atomic.Uint64
+	heard                        atomic.Int64 // Clock's unix nanoseconds of the last byte from the broker; 0 never
 
 	pendMu   sync.Mutex
 	pendAck  uint64
@@ -133,6 +152,11 @@ func (c *Client) Status() Status {
 	s := c.st
 	s.HubOffsetMS, s.HubTimeKnow = c.offset.Milliseconds(), c.known
 	s.Batches, s.Resends, s.Reconnects = c.batches.Load(), c.resends.Load(), c.reconnects.Load()
+	if n := c.heard.Load(); n != 0 {
+		s.LastHeard = time.Unix(0, n)
+		ago := int64(max(c.cfg.Clock.Now().Sub(s.LastHeard), 0) / time.Second)
+		s.LastHeardAgoS = &ago
+	}
 	return s
 }
 
@@ -142,6 +166,38 @@ func (c *Client) HubNow() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cfg.Clock.Now().Add(c.offset)
+}
+
+// markHeard records that the broker just said something.
+func (c *Client) markHeard() { c.heard.Store(c.cfg.Clock.Now().UnixNano()) }
+
+// heardConn marks every read that brings bytes, so ping answers count as
+// hearing from head office and not only acks and downlink.
+type heardConn struct {
+	net.Conn
+	heard func()
+}
+
+func (h heardConn) Read(p []byte) (int, error) {
+	n, err := h.Conn.Read(p)
+	if n > 0 {
+		h.heard()
+	}
+	return n, err
+}
+
+// dial opens plain TCP connections for the brokers the agent is
+// configured with (tcp:// or mqtt://) and wraps them in a heardConn.
+func (c *Client) dial(uri *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
+	if uri.Scheme != "tcp" && uri.Scheme != "mqtt" {
+		return nil, fmt.Errorf("unsupported broker scheme %q (use tcp://host:port)", uri.Scheme)
+	}
+	d := net.Dialer{Timeout: o.ConnectTimeout}
+	conn, err := d.Dial("tcp", uri.Host)
+	if err != nil {
+		return nil, err
+	}
+	return heardConn{Conn: conn, heard: c.markHeard}, nil
 }
 
 func (c *Client) setErr(err error) {
@@ -205,8 +261,9 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 		SetCleanSession(true).
 		SetAutoReconnect(false).
 		SetConnectRetry(false).
-		SetKeepAlive(30 * time.Second).
-		SetPingTimeout(10 * time.Second).
+		SetKeepAlive(KeepAlive).
+		SetPingTimeout(PingTimeout).
+		SetCustomOpenConnectionFn(c.dial).
 		SetConnectTimeout(10 * time.Second).
 		SetWriteTimeout(15 * time.Second).
 		SetOrderMatters(false).

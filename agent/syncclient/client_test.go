@@ -19,6 +19,7 @@ import (
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -264,5 +265,39 @@ func TestConnectErrorSaysWhatFailed(t *testing.T) {
 	timeout := &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
 	if e := connectError("tcp://h:1", "SH-001", timeout).Error(); !strings.Contains(e, "no answer in time") || strings.Contains(e, "secret") {
 		t.Errorf("silent broker: %q", e)
+	}
+}
+
+// last_heard is when the broker last said anything, by the outlet's clock,
+// and it stays put while nothing more is heard, so the counter can say how
+// long head office has been silent.
+func TestLastHeardIsWhenTheBrokerLastSpoke(t *testing.T) {
+	_, url := startFakeHub(t)
+	l := openLog(t)
+	fill(t, l, 50)
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(t0)
+	c, err := New(Config{Broker: url, Outlet: "SH-001", Secret: "x", Events: l, Clock: clk, BackoffMin: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Status(); !s.LastHeard.IsZero() || s.LastHeardAgoS != nil {
+		t.Fatalf("heard before connecting: %v, %v", s.LastHeard, s.LastHeardAgoS)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.Run(ctx); close(done) }()
+	stop := sync.OnceFunc(func() { cancel(); <-done })
+	defer stop()
+	waitFor(t, 10*time.Second, "events acknowledged", func() bool { return l.Counters().AckedSeq == 50 })
+	s := c.Status()
+	if !s.LastHeard.Equal(t0) || s.LastHeardAgoS == nil || *s.LastHeardAgoS != 0 {
+		t.Fatalf("after acks: last heard %v ago %v, want %v ago 0", s.LastHeard, s.LastHeardAgoS, t0)
+	}
+	stop() // nothing more is heard
+	clk.Set(t0.Add(90 * time.Second))
+	s = c.Status()
+	if !s.LastHeard.Equal(t0) || s.LastHeardAgoS == nil || *s.LastHeardAgoS != 90 {
+		t.Fatalf("after 90 s of silence: last heard %v ago %v, want %v ago 90", s.LastHeard, s.LastHeardAgoS, t0)
 	}
 }

@@ -6,6 +6,7 @@ import { setLang } from '../static/i18n.js';
 import {
   toDate, fmtTime, fmtClock, fmtDuration, countdown, metText, yuan, kg, today,
   joined, maskedContact, maskedParty, deviceTitle, shortID, deviceWords, quoteLine, handoverNote,
+  heardText,
 } from '../static/format.js';
 
 function inEnglish(fn) {
@@ -140,4 +141,19 @@ test('quote lines and handover exceptions are worded from codes', () => {
   assert.equal(handoverNote('lost', 'H1'), '交接 H1 清单有而未扫到，疑似丢失');
   inEnglish(() => assert.equal(handoverNote('mis_sorted', 'H1'), 'Scanned in handover H1 but on none of its manifests: suspected mis-sorted'));
   inEnglish(() => assert.equal(handoverNote('damaged', 'H1'), 'Raised by handover H1'));
+});
+
+test('heardText says how long head office has been silent', () => {
+  const at = '2026-12-01T09:00:00Z';
+  for (const [s, zh, en] of [
+    [{}, '本次启动后尚未连上总部', 'Head office not heard since start'],
+    [{ last_heard: at, last_heard_ago_s: 0 }, '0 秒前收到总部消息', 'Head office last heard 0 s ago'],
+    [{ last_heard: at, last_heard_ago_s: 59 }, '59 秒前收到总部消息', 'Head office last heard 59 s ago'],
+    [{ last_heard: at, last_heard_ago_s: 150 }, `2 分钟前（${fmtClock(at)}）收到总部消息`, null],
+    [{ last_heard: at, last_heard_ago_s: 7300 }, `2 小时前（${fmtClock(at)}）收到总部消息`, null],
+  ]) {
+    assert.equal(heardText(s), zh, `zh ${JSON.stringify(s)}`);
+    if (en) inEnglish(() => assert.equal(heardText(s), en, `en ${JSON.stringify(s)}`));
+  }
+  inEnglish(() => assert.equal(heardText({ last_heard: at, last_heard_ago_s: 150 }), `Head office last heard 2 min ago (${fmtClock(at)})`));
 });

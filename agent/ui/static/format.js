@@ -129,3 +129,17 @@ export function deviceTitle(d) {
   const w = deviceWords(d);
   return joined([w.detail, w.fix], ' — ');
 }
+
+// heardText says when head office was last heard from, from the sync
+// status: seconds, minutes or hours ago by the agent's count, with the time
+// of day once it is more than a minute; "not since start" when never.
+export function heardText(s) {
+  const n = s?.last_heard_ago_s;
+  if (n == null) return t('sync.neverHeard');
+  let ago;
+  if (n < 60) ago = t('ago.s', { n });
+  else if (n < 3600) ago = t('ago.min', { n: Math.floor(n / 60) });
+  else ago = t('ago.h', { n: Math.floor(n / 3600) });
+  if (n >= 60 && fmtClock(s.last_heard)) return t('sync.heardAt', { ago, at: fmtClock(s.last_heard) });
+  return t('sync.heard', { ago });
+}

@@ -6,6 +6,7 @@
 import { $, h, written } from './dom.js';
 import { t, label, getLang } from './i18n.js';
 import { api, currentStaff, loggedIn } from './api.js';
+import { heardText } from './format.js';
 import { currentPage } from './router.js';
 
 // The navigation, in the order of a counter's day.
@@ -72,6 +73,8 @@ export function renderSync() {
   const parts = [h('span', { class: 'dot' }), h('b', { id: 'sync-state' }, s.connected ? t('sync.online') : t('sync.offline')),
     h('span', { id: 'sync-backlog' }, t('sync.backlog', { n: s.backlog ?? 0 }))];
   if (s.dead_letters > 0) parts.push(h('span', { class: 'sync-dead' }, t('sync.dead', { n: s.dead_letters })));
+  // Offline, the clerk needs to know for how long head office has been silent.
+  if (!s.connected) parts.push(h('span', { id: 'sync-heard' }, heardText(s)));
   el.className = 'sync ' + (s.connected ? 'sync-up' : 'sync-off');
   el.replaceChildren(...parts);
 }

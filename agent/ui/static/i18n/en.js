@@ -25,6 +25,12 @@ export default {
   'sync.dead': '{n} refused',
   'sync.unreachable': 'Agent not answering',
   'sync.title': 'Sync with head office',
+  'sync.heard': 'Head office last heard {ago} ago',
+  'sync.heardAt': 'Head office last heard {ago} ago ({at})',
+  'sync.neverHeard': 'Head office not heard since start',
+  'ago.s': '{n} s',
+  'ago.min': '{n} min',
+  'ago.h': '{n} h',
 
   'err.kinds': 'Could not load the list of codes from the agent; retrying.',
   'err.network': 'Cannot reach the outlet agent; check that yizhan-agent is running.',

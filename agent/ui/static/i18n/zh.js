@@ -26,6 +26,12 @@ export default {
   'sync.dead': '被拒 {n}',
   'sync.unreachable': '本机服务无响应',
   'sync.title': '与总部的同步状态',
+  'sync.heard': '{ago}前收到总部消息',
+  'sync.heardAt': '{ago}前（{at}）收到总部消息',
+  'sync.neverHeard': '本次启动后尚未连上总部',
+  'ago.s': '{n} 秒',
+  'ago.min': '{n} 分钟',
+  'ago.h': '{n} 小时',
 
   'err.kinds': '读取业务代码表失败，正在重试。',
   'err.network': '无法连接本机驿站服务，请检查 yizhan-agent 是否在运行。',
