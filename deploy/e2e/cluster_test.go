@@ -112,10 +112,15 @@ func (c *cluster) startAgent(a *agent, extra ...string) {
 
 func (c *cluster) startAgentVia(a *agent, broker string, extra ...string) {
 	c.t.Helper()
-	args := append([]string{"run", "--data", a.dir, "--outlet", a.id, "--secret", c.secrets[a.id],
-		"--broker", broker, "--http", a.http, "--log-format", "text", "--ack-timeout", "5s"}, extra...)
-	a.proc = harness.Start(c.t, c.bins["yizhan-agent"], args...)
+	a.proc = harness.Start(c.t, c.bins["yizhan-agent"], c.agentArgs(a, broker, extra...)...)
 	harness.WaitHTTP(c.t, "http://"+a.http+"/healthz", 20*time.Second)
+}
+
+// agentArgs are the arguments of yizhan-agent for a, for callers that
+// start it in another way (inside a network namespace).
+func (c *cluster) agentArgs(a *agent, broker string, extra ...string) []string {
+	return append([]string{"run", "--data", a.dir, "--outlet", a.id, "--secret", c.secrets[a.id],
+		"--broker", broker, "--http", a.http, "--log-format", "text", "--ack-timeout", "5s"}, extra...)
 }
 
 // scanned is one scan the agent answered 201 for.
