@@ -47,9 +47,10 @@ bench: deps ## run the benchmarks quoted in docs/BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./deploy/e2e/ ./deploy/e2e/harness/
 	$(GO) test -run '^$$' -bench . ./devices/barcode/ ./devices/scanner/ ./devices/scanner/tcp/ ./devices/spool/
 
-lint: ## gofmt and go vet must be clean
+lint: ## gofmt and go vet must be clean, for Linux and for Windows (where most outlet PCs run)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	GOOS=windows $(GO) vet $(PKGS)
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ func TestInterruptStopsEverythingAndExitsZero(t *testing.T) {
 	p := harness.Start(t, bins["demo"], "--bin", binDir, "--dir", data,
 		"--offline-every", "15s", "--offline-for", "3s", "--any-port")
 	// Whatever happens, nothing the demo started outlives the test.
-	t.Cleanup(func() { syscall.Kill(-p.Pid(), syscall.SIGKILL) })
+	t.Cleanup(p.KillGroup)
 	harness.Eventually(t, 90*time.Second, func() (bool, string) {
 		out := p.Output()
 		return strings.Contains(out, "SH-001 drained") && strings.Contains(out, "BJ-002 drained"), "waiting for both outlets to drain after an outage"
@@ -46,7 +45,7 @@ func TestInterruptStopsEverythingAndExitsZero(t *testing.T) {
 		t.Fatalf("addresses not in the banner:\n%s", out)
 	}
 
-	if err := p.Signal(syscall.SIGINT); err != nil {
+	if err := p.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
 	select {

@@ -13,10 +13,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/creack/pty"
-	"golang.org/x/sys/unix"
-
 	"github.com/yizhan/yizhan/devices"
+	"github.com/yizhan/yizhan/devices/serialport"
 )
 
 func TestMaskPhone(t *testing.T) {
@@ -152,18 +150,8 @@ func TestFileTransport(t *testing.T) {
 // records everything else it receives.
 func printerOnPty(t *testing.T, answer byte) (slave string, got func() []byte) {
 	t.Helper()
-	master, tty, err := pty.Open()
+	master, tty, err := serialport.OpenPty(filepath.Join(t.TempDir(), "printer"), "printer test")
 	if err != nil {
-		t.Fatalf("no pty available: %v", err)
-	}
-	tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tio.Lflag &^= unix.ECHO | unix.ICANON | unix.ISIG | unix.IEXTEN
-	tio.Iflag &^= unix.ICRNL | unix.IXON
-	tio.Oflag &^= unix.OPOST
-	if err := unix.IoctlSetTermios(int(tty.Fd()), unix.TCSETS, tio); err != nil {
 		t.Fatal(err)
 	}
 	rec := make(chan []byte, 1)

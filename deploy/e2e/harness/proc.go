@@ -133,6 +133,11 @@ func (p *Proc) Kill() {
 	<-p.done
 }
 
+// KillGroup kills whatever is left of the process's group, even after the
+// process itself has exited: a test's cleanup, so that nothing a program
+// started (the demo's hub and outlets) outlives the test.
+func (p *Proc) KillGroup() { killGroup(p.cmd.Process) }
+
 // Stop sends SIGTERM and waits up to StopTimeout for the process to exit,
 // then kills it. It returns the exit status, or an error saying the process
 // had to be killed.

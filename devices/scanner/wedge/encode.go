@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/yizhan/yizhan/devices/barcode"
@@ -153,7 +152,7 @@ func (s *Simulator) Replug() error {
 	if s.f != nil {
 		return errors.New("wedge simulator: already plugged in")
 	}
-	if err := syscall.Mkfifo(s.Path, 0o600); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := mkfifo(s.Path); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("wedge simulator: mkfifo %s: %w", s.Path, err)
 	}
 	// O_RDWR: opening a FIFO this way never waits for a reader.
