@@ -335,7 +335,11 @@ func sameAsReplay(t *testing.T, f *datafile.File) {
 	var apply eventlog.DownApplier = workflow.Projector()
 	err = fresh.Update(func(tx *bolt.Tx) error {
 		for i := range evs {
-			if err := apply.ApplyDown(tx, &evs[i]); err != nil {
+			raw, err := json.Marshal(&evs[i])
+			if err != nil {
+				return err
+			}
+			if err := apply.ApplyDown(tx, &evs[i], raw); err != nil {
 				return err
 			}
 		}

@@ -125,9 +125,10 @@ func (l *Log) DeadLetters(n int) ([]DeadLetter, error) {
 }
 
 // DownApplier folds a downlink event into local state inside the transaction
-// that records it, so a crash never applies one twice or loses one.
+// that records it, so a crash never applies one twice or loses one. raw is
+// the event's JSON as down/ stores it.
 type DownApplier interface {
-	ApplyDown(tx *bolt.Tx, ev *syncproto.Event) error
+	ApplyDown(tx *bolt.Tx, ev *syncproto.Event, raw []byte) error
 }
 
 // ApplyDown stores the downlink events of d that are new here and moves the
@@ -166,7 +167,7 @@ func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error)
 				return err
 			}
 			for _, a := range appliers {
-				if err := a.ApplyDown(tx, ev); err != nil {
+				if err := a.ApplyDown(tx, ev, raw); err != nil {
 					return fmt.Errorf("apply downlink event %d (%s): %w", ev.Seq, ev.Type, err)
 				}
 			}

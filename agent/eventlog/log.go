@@ -37,9 +37,11 @@ var ErrClosed = errors.New("event log is closed")
 
 // Projector folds an event into projection buckets inside the append
 // transaction. It must check everything before it writes: an error rejects
-// that one append, and the others in the group still commit.
+// that one append, and the others in the group still commit. raw is the
+// event's JSON as the log stores it, so a projection that keeps the event
+// too need not encode it again.
 type Projector interface {
-	Project(tx *bolt.Tx, ev *syncproto.Event) error
+	Project(tx *bolt.Tx, ev *syncproto.Event, raw []byte) error
 }
 
 // Options configure Open.
@@ -218,12 +220,12 @@ func (l *Log) commit(group []*appendReq) {
 				r.err = err
 				continue
 			}
-			if err := l.project(tx, &ev); err != nil {
+			raw, err := json.Marshal(&ev)
+			if err != nil {
 				r.err = err
 				continue
 			}
-			raw, err := json.Marshal(&ev)
-			if err != nil {
+			if err := l.project(tx, &ev, raw); err != nil {
 				r.err = err
 				continue
 			}
@@ -264,9 +266,9 @@ func (l *Log) commit(group []*appendReq) {
 	}
 }
 
-func (l *Log) project(tx *bolt.Tx, ev *syncproto.Event) error {
+func (l *Log) project(tx *bolt.Tx, ev *syncproto.Event, raw []byte) error {
 	for _, p := range l.proj {
-		if err := p.Project(tx, ev); err != nil {
+		if err := p.Project(tx, ev, raw); err != nil {
 			return err
 		}
 	}

@@ -76,9 +76,13 @@ type projector struct{}
 // sync client.
 func Projector() projector { return projector{} }
 
-func (projector) Project(tx *bolt.Tx, ev *syncproto.Event) error { return apply(tx, ev, true) }
+func (projector) Project(tx *bolt.Tx, ev *syncproto.Event, raw []byte) error {
+	return apply(tx, ev, raw, true)
+}
 
-func (projector) ApplyDown(tx *bolt.Tx, ev *syncproto.Event) error { return apply(tx, ev, false) }
+func (projector) ApplyDown(tx *bolt.Tx, ev *syncproto.Event, raw []byte) error {
+	return apply(tx, ev, raw, false)
+}
 
 var (
 	parcel, _ = lifecycle.KindByName(lifecycle.KindParcel)
@@ -126,13 +130,13 @@ func targets(ev *syncproto.Event) []target {
 // recorded here (local) that is illegal now is refused before anything is
 // written; a step from head office is a fact and is folded, conflicts and
 // all.
-func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
+func apply(tx *bolt.Tx, ev *syncproto.Event, raw []byte, local bool) error {
 	ts := targets(ev)
 	if len(ts) == 0 {
 		return nil
 	}
 	if ev.Type == lifecycle.ParcelScanned && local {
-		return applyScan(tx, ts[0], ev)
+		return applyScan(tx, ts[0], ev, raw)
 	}
 	known := make([][]syncproto.Event, len(ts))
 	for i, t := range ts {
@@ -146,10 +150,6 @@ func apply(tx *bolt.Tx, ev *syncproto.Event, local bool) error {
 			}
 		}
 		known[i] = evs
-	}
-	raw, err := json.Marshal(ev)
-	if err != nil {
-		return err
 	}
 	for i, t := range ts {
 		if err := applyTo(tx, t, ev, raw, known[i]); err != nil {
@@ -168,7 +168,7 @@ func applyTo(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, evs []syncp
 // refused (so needs no check against that history) and, stamped by this
 // outlet's clock after everything it has seen, orders after every event
 // folded so far. A parcel scanned a thousand times costs one scan.
-func applyScan(tx *bolt.Tx, t target, ev *syncproto.Event) error {
+func applyScan(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte) error {
 	var p lifecycle.Parcel
 	found, err := getState(tx, t.kind.Name, t.id, &p)
 	if err != nil {
@@ -178,10 +178,6 @@ func applyScan(tx *bolt.Tx, t target, ev *syncproto.Event) error {
 		p = lifecycle.Parcel{Waybill: t.id}
 	}
 	p.Apply(ev)
-	raw, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
 	return store(tx, t, ev, raw, !found, p)
 }
 
