@@ -36,7 +36,7 @@ import (
 //	wf_state/   <kind> 0 <id>                   → folded state JSON (lifecycle types)
 //	wf_list/    <kind> 0 <first hlc BE8> <id>   → (empty) for listing newest first
 //	wf_codes/   <pickup code>                   → waybill, for parcels in stock
-//	wf_last4/   <phone last 4> 0 <waybill>      → (empty), for parcels in stock
+//	wf_last4/   <phone last 4> 0 <waybill>      → (empty), for parcels at the counter: taken in (shelved or not yet), overdue (v6)
 //	wf_blobs/   <sha256 hex>                    → photo bytes
 //	wf_open/    <kind> 0 <id>                   → (empty) while the entity is pending
 //	            (lifecycle.Kind.Pending): what the timers and sweeps walk

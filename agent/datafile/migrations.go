@@ -47,6 +47,29 @@ var migrations = []migration{
 		return create(tx, WorkflowEvents, WorkflowState, WorkflowList, WorkflowCodes, WorkflowLast4, WorkflowBlobs, WorkflowOpen)
 	}},
 	{5, "workflow: fold device scans into the parcels; drop the event log's parcel projection", foldScans},
+	{6, "workflow: the phone index holds parcels taken in but not yet shelved", indexUnshelved},
+}
+
+// indexUnshelved adds to wf_last4/ the parcels taken in and not yet
+// shelved, which version 5 indexed only once they had a pickup code: the
+// counter finds a customer's parcels by phone whether or not they are on a
+// shelf yet.
+func indexUnshelved(tx *bolt.Tx) error {
+	last4 := tx.Bucket(WorkflowLast4)
+	prefix := append([]byte(parcelKind), 0)
+	c := tx.Bucket(WorkflowState).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var p lifecycle.Parcel
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("parcel %s: %w", k[len(prefix):], err)
+		}
+		if p.State == lifecycle.ParcelStateInbound && p.PhoneLast4 != "" {
+			if err := last4.Put(append(append([]byte(p.PhoneLast4), 0), p.Waybill...), nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the version a file has after Open.

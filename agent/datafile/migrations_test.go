@@ -142,6 +142,31 @@ var migrationTests = map[uint64][]migrationCase{
 			put(t, tx.Bucket(oldParcelEvents), "SF1\x00"+string(U64Key(7)), "")
 		}, wantErr: "not in the event log"},
 	},
+	6: {
+		{name: "unshelved parcels join the phone index, others stay as they were", before: func(t *testing.T, tx *bolt.Tx) {
+			for _, p := range []lifecycle.Parcel{
+				{Waybill: "IN1", State: lifecycle.ParcelStateInbound, PhoneLast4: "5678"},
+				{Waybill: "IN2", State: lifecycle.ParcelStateInbound},
+				{Waybill: "OUT1", State: lifecycle.ParcelStatePickedUp, PhoneLast4: "5678"},
+			} {
+				st, _ := json.Marshal(p)
+				put(t, tx.Bucket(WorkflowState), string(StateKey(parcelKind, p.Waybill)), string(st))
+			}
+		}, check: func(t *testing.T, tx *bolt.Tx) {
+			b := tx.Bucket(WorkflowLast4)
+			if !has(b, []byte("5678\x00IN1")) {
+				t.Error("an unshelved parcel is not in the phone index")
+			}
+			n := 0
+			b.ForEach(func(_, _ []byte) error { n++; return nil })
+			if n != 1 {
+				t.Errorf("phone index holds %d keys, want only IN1's", n)
+			}
+		}},
+		{name: "a broken parcel state is named", before: func(t *testing.T, tx *bolt.Tx) {
+			put(t, tx.Bucket(WorkflowState), string(StateKey(parcelKind, "BAD")), "{")
+		}, wantErr: "parcel BAD"},
+	},
 }
 
 func TestEveryMigrationTested(t *testing.T) {

@@ -309,14 +309,6 @@ func (s *Service) Find(code, waybill, last4 string) ([]lifecycle.Parcel, error) 
 			for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {
 				ids = append(ids, string(k[len(prefix):]))
 			}
-			// The phone index holds parcels with a pickup code. One taken in
-			// but not shelved is found too, so the counter can shelve it
-			// while the customer waits; those are few, and all open.
-			unshelved, err := unshelvedFor(tx, last4)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, unshelved...)
 		case code != "":
 			if w := tx.Bucket(bucketCodes).Get([]byte(code)); w != nil {
 				ids = append(ids, string(w))

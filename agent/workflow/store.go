@@ -263,9 +263,10 @@ func indexParcel(tx *bolt.Tx, old, p *lifecycle.Parcel) error {
 			return err
 		}
 	}
+	// The phone finds every parcel at the counter, shelved or not yet.
 	if p.PhoneLast4 != "" {
 		k := append(append([]byte(p.PhoneLast4), 0), p.Waybill...)
-		if inStock {
+		if inStock || p.State == lifecycle.ParcelStateInbound {
 			return last4.Put(k, nil)
 		}
 		return last4.Delete(k)
@@ -286,20 +287,4 @@ func openIDs(tx *bolt.Tx, kind string) []string {
 		ids = append(ids, string(k[len(prefix):]))
 	}
 	return ids
-}
-
-// unshelvedFor lists the parcels taken in but not yet shelved whose phone
-// ends in last4. They are open, so the open index holds them all.
-func unshelvedFor(tx *bolt.Tx, last4 string) ([]string, error) {
-	var out []string
-	for _, id := range openIDs(tx, lifecycle.KindParcel) {
-		var p lifecycle.Parcel
-		if _, err := getState(tx, lifecycle.KindParcel, id, &p); err != nil {
-			return nil, err
-		}
-		if p.State == lifecycle.ParcelStateInbound && p.PhoneLast4 == last4 {
-			out = append(out, id)
-		}
-	}
-	return out, nil
 }
