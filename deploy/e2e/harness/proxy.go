@@ -229,8 +229,14 @@ func (p *Proxy) pipe(l *link, src, dst net.Conn, rate *bucket, counter *atomic.I
 		if !sleepUntil(l.done, c.deliverAt) {
 			return
 		}
+		// Count before writing so that a peer that has read the bytes
+		// never sees a count lower than what it read; take back any part
+		// the write did not deliver.
+		counter.Add(int64(len(c.data)))
 		n, err := dst.Write(c.data)
-		counter.Add(int64(n))
+		if n < len(c.data) {
+			counter.Add(int64(n - len(c.data)))
+		}
 		if err != nil {
 			l.close()
 			return
