@@ -15,6 +15,7 @@ import (
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/staff"
+	"github.com/yizhan/yizhan/agent/staff/tokens"
 	"github.com/yizhan/yizhan/agent/syncclient"
 	"github.com/yizhan/yizhan/agent/workflow"
 	"github.com/yizhan/yizhan/devices"
@@ -45,6 +46,11 @@ type Devices interface {
 
 // Server holds the handlers' dependencies.
 type Server struct {
+	// Hosts are the Host headers that name this agent (see the gate in
+	// guard.go); the zero value allows the loopback names at any port.
+	Hosts HostPolicy
+	// Tokens are the local integrations' API tokens; nil takes none.
+	Tokens *tokens.Store
 	// Workflow is nil when no personal-data key is configured; the
 	// workflow routes then answer 503 saying so.
 	Workflow *workflow.Service
@@ -65,7 +71,8 @@ type Server struct {
 	reg     *prometheus.Registry
 }
 
-// Handler builds the routes.
+// Handler builds the routes, behind the gate (guard.go) that every request
+// passes.
 func (s *Server) Handler() http.Handler {
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
@@ -80,26 +87,49 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/devices", s.getDevices)
 	mux.HandleFunc("GET /api/v1/labels/preview", s.getLabelPreview)
 	mux.HandleFunc("GET /api/v1/kinds", s.getKinds)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "outlet": s.Events.Outlet()})
-	})
+	mux.HandleFunc("GET /healthz", s.getHealth)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	if s.Sessions != nil {
 		s.workflowRoutes(mux)
 		if s.Printing != nil {
 			s.printRoutes(mux)
 		}
+		if s.Tokens != nil {
+			s.Tokens.Routes(mux, s.Sessions, s.Logger)
+		}
 	}
 	if s.UI != nil {
-		mux.Handle("GET /", s.UI)
+		mux.Handle(uiRoute, s.UI)
 	}
-	return mux
+	g := &gate{next: mux, hosts: s.Hosts, sessions: s.Sessions}
+	if s.Tokens != nil {
+		g.tokens = s.Tokens
+	}
+	return g
+}
+
+// publicSync is the part of the sync status anyone may read: what the
+// counter screen's header shows before login. /metrics tells as much.
+type publicSync struct {
+	Connected     bool      `json:"connected"`
+	Backlog       uint64    `json:"backlog"`
+	DeadLetters   uint64    `json:"dead_letters"`
+	LastHeard     time.Time `json:"last_heard,omitzero"`
+	LastHeardAgoS *int64    `json:"last_heard_ago_s,omitempty"`
+}
+
+func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
+	out := map[string]any{"status": "ok", "outlet": s.Events.Outlet()}
+	if s.Sync != nil {
+		c, st := s.Events.Counters(), s.Sync.Status()
+		out["sync"] = publicSync{Connected: st.Connected, Backlog: c.Backlog, DeadLetters: c.DeadLetter, LastHeard: st.LastHeard, LastHeardAgoS: st.LastHeardAgoS}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 type scanReq struct {
 	Barcode   string `json:"barcode"`
 	Action    string `json:"action"`
-	Staff     string `json:"staff,omitempty"`
 	Scanner   string `json:"scanner,omitempty"`
 	Symbology string `json:"symbology,omitempty"`
 }
@@ -112,7 +142,8 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	ev, err := s.Ingest.Scan(r.Context(), ingest.Scan{Barcode: req.Barcode, Action: req.Action, Actor: req.Staff, Scanner: req.Scanner, Symbology: req.Symbology})
+	// The actor is who the gate let in, never a field of the body.
+	ev, err := s.Ingest.Scan(r.Context(), ingest.Scan{Barcode: req.Barcode, Action: req.Action, Actor: actor(r), Scanner: req.Scanner, Symbology: req.Symbology})
 	switch {
 	case problem.CodeOf(err).Class() == problem.Invalid:
 		s.scans.WithLabelValues("rejected").Inc()

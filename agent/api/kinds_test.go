@@ -8,23 +8,26 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/yizhan/yizhan/agent/staff"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 func TestKinds(t *testing.T) {
-	// With the counter workflows mounted, so the session check is in place
-	// for them and the table is served without it.
-	h := (&Server{Sessions: staff.NewSessions(nil)}).Handler()
-	get := func(path string) *httptest.ResponseRecorder {
+	// With the counter workflows mounted: the table, like them, needs a
+	// session (the screen loads it once logged in).
+	sessions, _, token := testStaff(t, nil)
+	h := (&Server{Sessions: sessions}).Handler()
+	get := func(path, token string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		h.ServeHTTP(rec, localReq("GET", path, "", token))
 		return rec
 	}
-	if rec := get("/api/v1/notices"); rec.Code != http.StatusUnauthorized {
+	if rec := get("/api/v1/notices", ""); rec.Code != http.StatusUnauthorized {
 		t.Fatalf("a workflow route without a session: %d, want 401", rec.Code)
 	}
-	rec := get("/api/v1/kinds")
+	if rec := get("/api/v1/kinds", ""); rec.Code != http.StatusUnauthorized {
+		t.Fatalf("the kind table without a session: %d, want 401", rec.Code)
+	}
+	rec := get("/api/v1/kinds", token)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}

@@ -41,11 +41,12 @@ func TestLabelPreview(t *testing.T) {
 		{"bad template", nil, "/api/v1/labels/preview?template=poster", http.StatusBadRequest, "未知的模板", "label.preview_invalid"},
 		{"missing waybill", nil, "/api/v1/labels/preview?template=shelf&pickup_code=1-1-1", http.StatusBadRequest, "/ shelf label: pickup_code, waybill required", "label.preview_invalid"},
 	}
+	sessions, _, token := testStaff(t, nil)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := (&Server{Devices: tc.devices}).Handler()
+			h := (&Server{Devices: tc.devices, Sessions: sessions}).Handler()
 			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", tc.url, nil))
+			h.ServeHTTP(rec, localReq("GET", tc.url, "", token))
 			body := rec.Body.String()
 			if rec.Code != tc.code {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tc.code, body)

@@ -67,6 +67,9 @@ func newPrintAPI(t *testing.T) *printAPI {
 func (p *printAPI) do(method, path, token string, out any) int {
 	p.t.Helper()
 	req, _ := http.NewRequest(method, p.srv.URL+path, nil)
+	if method != http.MethodGet {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

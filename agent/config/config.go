@@ -63,6 +63,21 @@ type Data struct {
 // HTTP is the local API and counter screen.
 type HTTP struct {
 	Addr string `toml:"addr" flag:"http" help:"address of the local API and counter screen"`
+	// AllowedHosts are more names the API answers to, besides localhost,
+	// 127.0.0.1, ::1 and the address it listens on; any other Host header
+	// is refused (DNS rebinding).
+	AllowedHosts string `toml:"allowed_hosts" flag:"allowed-hosts" help:"more host names the API answers to, comma-separated, e.g. outlet-pc,outlet-pc.local"`
+}
+
+// AllowedHosts are the names of [http] allowed_hosts.
+func (s Settings) AllowedHosts() []string {
+	var out []string
+	for _, h := range strings.Split(s.HTTP.AllowedHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out
 }
 
 // Sync is the link to the hub.

@@ -47,6 +47,9 @@ import (
 //	  attempts/
 //	    <id>           attempts JSON            {failures, locked_until}; absent after a good PIN
 //
+//	api_tokens/                                 local integrations' API tokens (agent/staff/tokens, v7)
+//	  <name>           token JSON               {name, scopes, hash: SHA-256 hex of the token, created_at}
+//
 //	print_spool/                                the print queue (devices/spool)
 //	  jobs/
 //	    <id BE8>       Job JSON without Data    ids from NextSequence
@@ -76,6 +79,8 @@ var (
 	Staff         = []byte("staff")
 	StaffMembers  = []byte("members")
 	StaffAttempts = []byte("attempts")
+
+	APITokens = []byte("api_tokens")
 
 	PrintSpool = []byte("print_spool")
 	SpoolJobs  = []byte("jobs")

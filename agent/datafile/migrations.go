@@ -48,6 +48,9 @@ var migrations = []migration{
 	}},
 	{5, "workflow: fold device scans into the parcels; drop the event log's parcel projection", foldScans},
 	{6, "workflow: the phone index holds parcels taken in but not yet shelved", indexUnshelved},
+	{7, "tokens: create the list of agent API tokens", func(tx *bolt.Tx) error {
+		return create(tx, APITokens)
+	}},
 }
 
 // indexUnshelved adds to wf_last4/ the parcels taken in and not yet

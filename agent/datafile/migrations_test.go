@@ -167,6 +167,22 @@ var migrationTests = map[uint64][]migrationCase{
 			put(t, tx.Bucket(WorkflowState), string(StateKey(parcelKind, "BAD")), "{")
 		}, wantErr: "parcel BAD"},
 	},
+	7: {
+		{name: "creates the token list, an empty one on a file with data", before: func(t *testing.T, tx *bolt.Tx) {
+			put(t, tx.Bucket(Staff).Bucket(StaffMembers), "c01", `{"id":"c01"}`)
+		}, check: func(t *testing.T, tx *bolt.Tx) {
+			b := tx.Bucket(APITokens)
+			if b == nil {
+				t.Fatal("api_tokens/ missing")
+			}
+			if k, _ := b.Cursor().First(); k != nil {
+				t.Errorf("a new token list holds %q", k)
+			}
+			if tx.Bucket(Staff).Bucket(StaffMembers).Get([]byte("c01")) == nil {
+				t.Error("staff lost")
+			}
+		}},
+	},
 }
 
 func TestEveryMigrationTested(t *testing.T) {

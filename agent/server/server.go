@@ -20,6 +20,7 @@ import (
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/staff"
+	"github.com/yizhan/yizhan/agent/staff/tokens"
 	"github.com/yizhan/yizhan/agent/syncclient"
 	"github.com/yizhan/yizhan/agent/ui"
 	"github.com/yizhan/yizhan/agent/workflow"
@@ -33,7 +34,9 @@ type Config struct {
 	Secret   string
 	Broker   string
 	HTTPAddr string
-	Logger   *slog.Logger
+	// AllowedHosts are more names the API answers to (api.NewHostPolicy).
+	AllowedHosts []string
+	Logger       *slog.Logger
 	// ClockOffset shifts the PC clock as the agent sees it, to rehearse a
 	// mis-set clock. Zero in normal use.
 	ClockOffset time.Duration
@@ -145,8 +148,10 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		return fail(err)
 	}
 	a.dataDir, a.adminToken = cfg.DataDir, admin.Token
+	listenHost, _, _ := net.SplitHostPort(cfg.HTTPAddr)
 	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Printing: a.Devices, Logger: part("api"),
-		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token)), UI: ui.Handler()}
+		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token)), UI: ui.Handler(),
+		Tokens: tokens.Open(file), Hosts: api.NewHostPolicy(ln.Addr(), listenHost, cfg.AllowedHosts)}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow
 		wc.Keys, wc.Labels, wc.Scales, wc.HubClock, wc.Logger = cfg.Keys, a.Devices, a.Devices, clock.Func(client.HubNow), part("workflow")

@@ -29,6 +29,9 @@ func (c *client) do(method, path string, body any, out any) int {
 		rd = bytes.NewReader(nil)
 	}
 	req, _ := http.NewRequest(method, c.base+path, rd)
+	if method != "GET" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
@@ -214,7 +217,12 @@ func TestParcelRoute(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer a.Close()
+			people, _ := staff.Open(a.File, staff.WithIterations(staff.MinIterations))
+			if err := people.Add("c01", "张三", "clerk", "1234"); err != nil {
+				t.Fatal(err)
+			}
 			c := &client{t: t, base: "http://" + a.Addr.String()}
+			c.login()
 			for _, code := range []string{"RB123456785GB", "RB123456785GB", "SF1234567890123"} {
 				if got := c.do("POST", "/api/v1/scans", map[string]string{"barcode": code, "action": "inbound"}, nil); got != http.StatusCreated {
 					t.Fatalf("scan %s: %d", code, got)

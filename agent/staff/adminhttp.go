@@ -50,7 +50,7 @@ type membersResponse struct {
 // staff.self.
 func (s *Sessions) AdminRoutes(mux *http.ServeMux) {
 	h := func(pattern string, f http.HandlerFunc) {
-		mux.Handle(pattern, s.supervisor(f))
+		mux.Handle(pattern, s.Supervisor(f))
 	}
 	h("GET /api/v1/staff", s.getStaff)
 	h("POST /api/v1/staff", s.postStaff)
@@ -72,13 +72,14 @@ func (s *Sessions) AdminRoutes(mux *http.ServeMux) {
 	}))
 }
 
-// supervisor lets through the local admin token from loopback, or else a
-// supervisor's session.
-func (s *Sessions) supervisor(next http.Handler) http.Handler {
+// Supervisor lets through the local admin token from loopback, or else a
+// supervisor's session; other administration routes (agent/tokens) take it
+// too.
+func (s *Sessions) Supervisor(next http.Handler) http.Handler {
 	bySession := s.Middleware(RequireRole(RoleSupervisor, next))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearer(r)
-		if ok && strings.HasPrefix(token, adminTokenPrefix) {
+		if ok && IsAdminToken(token) {
 			if s.adminToken == "" || !loopback(r) || subtle.ConstantTimeCompare([]byte(token), []byte(s.adminToken)) != 1 {
 				writeErr(w, problem.New(problem.StaffAdminToken))
 				return
@@ -89,6 +90,10 @@ func (s *Sessions) supervisor(next http.Handler) http.Handler {
 		bySession.ServeHTTP(w, r)
 	})
 }
+
+// IsAdminToken reports whether token has the form of a local admin token,
+// so a gate in front of the routes can tell it from a session.
+func IsAdminToken(token string) bool { return strings.HasPrefix(token, adminTokenPrefix) }
 
 func loopback(r *http.Request) bool {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)

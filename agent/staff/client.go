@@ -35,7 +35,9 @@ func (c *Client) do(method, path string, in, out any) error {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
-	if in != nil {
+	if method != http.MethodGet {
+		// The agent takes state-changing requests as JSON only, with a
+		// body or without.
 		req.Header.Set("Content-Type", "application/json")
 	}
 	hc := c.HTTP

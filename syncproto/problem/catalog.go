@@ -344,3 +344,17 @@ var (
 	PrintUnknownAction  = def("print.unknown_action", Invalid, "未知的打印操作 {action}，可用：{allowed} / unknown print action \"{action}\": use one of {allowed}")
 	PrintQueueFull      = def("print.queue_full", Unavailable, "打印机 {printer} 的队列已满，请先处理打印机或取消任务 / the queue of printer {printer} is full: fix the printer or cancel jobs, then try again")
 )
+
+// The agent's web gate (agent/api) and its API tokens (agent/staff/tokens).
+var (
+	RequestHostRefused = def("request.host_refused", Forbidden, "拒绝访问：{host} 不是本机代理的名称，请用 {allowed} 打开，或将该名称加入 [http] allowed_hosts / refused: {host} is not a name of this agent (open it as {allowed}, or add the name to [http] allowed_hosts)")
+	RequestCrossSite   = def("request.cross_site", Forbidden, "拒绝来自其他网页 {origin} 的请求 / refused: a request from another site ({origin}) cannot change anything here")
+	RequestNotJSON     = def("request.not_json", Invalid, "请求须为 JSON（Content-Type: application/json），收到 {type} / the request must be JSON (Content-Type: application/json), not {type}")
+	AuthStaffOnly      = def("auth.staff_only", Forbidden, "此操作需要员工登录，API 令牌不能使用 / this needs a staff login: an API token cannot do it")
+	AuthTokenScope     = def("auth.token_scope", Forbidden, "令牌 {name} 的权限为 {scopes}，此操作需要 {need} / token {name} has scope {scopes}: this needs {need}")
+	AuthTokenUnknown   = def("auth.token_unknown", Unauthorized, "API 令牌无效或已吊销 / the API token is unknown or revoked: ask the operator for a new one (yizhan-agent token add)")
+	TokenBadName       = def("token.bad_name", Invalid, "令牌名称须为 1–{max} 个小写字母、数字、- 或 _ / a token name is 1 to {max} lower-case letters, digits, - or _")
+	TokenBadScope      = def("token.bad_scope", Invalid, "未知的令牌权限 {scope}，可用：{allowed} / unknown token scope \"{scope}\": use {allowed}")
+	TokenExists        = def("token.exists", Conflict, "已有名为 {name} 的令牌 / a token named {name} exists: revoke it first or choose another name")
+	TokenNotFound      = def("token.not_found", NotFound, "没有名为 {name} 的令牌 / no token named {name}")
+)

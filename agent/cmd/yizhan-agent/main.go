@@ -28,6 +28,7 @@ import (
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/server"
 	"github.com/yizhan/yizhan/agent/staff"
+	"github.com/yizhan/yizhan/agent/staff/tokens"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
 
@@ -43,6 +44,8 @@ Usage:
   yizhan-agent keygen --out FILE      (the personal-data key; keep it outside --data)
   yizhan-agent staff add|list|remove|disable|enable|unlock|pin --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
                       (while the agent runs, through it; it says which)
+  yizhan-agent token add|list|revoke --data DIR [--name NAME --scope scans|read[,...]]
+                      (API tokens for local integrations; through a running agent too)
 
 Run "yizhan-agent run -h" for all flags. Every run setting can also go in
 the TOML settings file (see deploy/agent.sample.toml): flags override the
@@ -72,6 +75,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdKeygen(args[1:], stdout, stderr)
 	case "staff":
 		return staff.Command(args[1:], stdout, stderr)
+	case "token":
+		return tokens.Command(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -105,7 +110,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := server.Config{DataDir: c.Data.Dir, Outlet: c.Outlet.ID, Secret: c.Outlet.Secret, Broker: c.Sync.Broker,
-		HTTPAddr: c.HTTP.Addr, ClockOffset: c.Outlet.ClockOffset, Devices: c.Devices, Keys: keys,
+		HTTPAddr: c.HTTP.Addr, AllowedHosts: c.AllowedHosts(), ClockOffset: c.Outlet.ClockOffset, Devices: c.Devices, Keys: keys,
 		NotifyWebhook: c.Counter.NotifyWebhook}
 	cfg.Sync.AckTimeout = c.Sync.AckTimeout
 	cfg.Workflow.HoldDays = c.Counter.HoldDays
