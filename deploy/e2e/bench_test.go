@@ -161,6 +161,7 @@ func BenchmarkMemoryAndStart(b *testing.B) {
 		a := c.newAgent("SH-001")
 		fillBacklog(b, a.dir, "SH-001", n)
 		c.startHub()
+		c.agentToken(a)
 		start := time.Now()
 		a.proc = harness.Start(b, c.bins["yizhan-agent"], "run", "--data", a.dir, "--outlet", a.id, "--secret", c.secrets[a.id],
 			"--broker", c.brokerURL(), "--http", a.http, "--log-format", "text")

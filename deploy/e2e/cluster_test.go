@@ -100,6 +100,37 @@ func (c *cluster) killHub() { c.hub.Kill() }
 type agent struct {
 	id, dir, http string
 	proc          *harness.Proc
+	// token is the agent API token (scopes scans and read) the helpers
+	// send to this agent: its API needs one or a staff session.
+	token string
+}
+
+// agentTokens maps an agent's HTTP address to its token, so postScan and
+// getJSON, which take an address or URL, send the right one.
+var agentTokens sync.Map
+
+// agentToken makes a's API token if it has none, with the token command:
+// directly in the data file while the agent is stopped, through it while it
+// runs. Call it before starting an agent another way than startAgent (in a
+// network namespace, where the command cannot reach it).
+func (c *cluster) agentToken(a *agent) string {
+	c.t.Helper()
+	if a.token == "" {
+		out, err := exec.Command(c.bins["yizhan-agent"], "token", "add", "--data", a.dir, "--name", "e2e", "--scope", "scans,read").CombinedOutput()
+		if err != nil {
+			c.t.Fatalf("yizhan-agent token add for %s: %v\n%s", a.id, err, out)
+		}
+		a.token = strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+	}
+	agentTokens.Store(a.http, a.token)
+	return a.token
+}
+
+// tokenFor is the API token of the agent at addr (host:port), "" if none.
+func tokenFor(addr string) string {
+	v, _ := agentTokens.Load(addr)
+	s, _ := v.(string)
+	return s
 }
 
 func (c *cluster) newAgent(id string) *agent {
@@ -114,6 +145,7 @@ func (c *cluster) startAgentVia(a *agent, broker string, extra ...string) {
 	c.t.Helper()
 	a.proc = harness.Start(c.t, c.bins["yizhan-agent"], c.agentArgs(a, broker, extra...)...)
 	harness.WaitHTTP(c.t, "http://"+a.http+"/healthz", 20*time.Second)
+	c.agentToken(a)
 }
 
 // agentArgs are the arguments of yizhan-agent for a, for callers that
@@ -132,9 +164,16 @@ type scanned struct {
 
 var httpc = &http.Client{Timeout: 10 * time.Second}
 
+// postScan posts a scan to the agent at addr with its API token (the
+// actor is then token:e2e).
 func postScan(addr, barcode string) (scanned, int, error) {
 	body, _ := json.Marshal(map[string]string{"barcode": barcode, "action": "inbound"})
-	resp, err := httpc.Post("http://"+addr+"/api/v1/scans", "application/json", bytes.NewReader(body))
+	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/scans", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if tok := tokenFor(addr); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := httpc.Do(req)
 	if err != nil {
 		return scanned{}, 0, err
 	}
@@ -192,10 +231,15 @@ func scanMany(t testing.TB, addr, prefix string, n, conc int, stop <-chan struct
 	return out
 }
 
+// getJSON GETs url and decodes the answer into v. A URL of an agent
+// carries that agent's API token (scopes scans and read); auth sends the
+// hub's API token to the hub.
 func getJSON(t testing.TB, url string, auth bool, v any) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", url, nil)
-	if auth {
+	if tok := tokenFor(req.URL.Host); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	} else if auth {
 		req.Header.Set("Authorization", "Bearer "+apiToken)
 	}
 	resp, err := httpc.Do(req)

@@ -23,6 +23,10 @@ func call(t *testing.T, method, url, token string, body, out any) int {
 		rd = *bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, url, &rd)
+	if method != "GET" {
+		// The agent takes state-changing requests as JSON only.
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

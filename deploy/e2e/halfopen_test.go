@@ -131,6 +131,7 @@ func TestHalfOpenLinkIsNoticed(t *testing.T) {
 
 	a := c.newAgent(outlet)
 	a.http = net.JoinHostPort(n.nsCtrl, "8080") // a fresh namespace has every port free
+	c.agentToken(a)                             // before it starts: the command cannot reach into the namespace
 	args := append([]string{"netns", "exec", n.name, c.bins["yizhan-agent"]}, c.agentArgs(a, c.brokerURL())...)
 	a.proc = harness.Start(t, "ip", args...)
 	harness.WaitHTTP(t, "http://"+a.http+"/healthz", 20*time.Second)

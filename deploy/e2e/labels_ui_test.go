@@ -48,6 +48,11 @@ func TestLabelProblemsOnScreen(t *testing.T) {
 	checkScreenServed(t, base)
 	b := newBrowser(t)
 	loginScreen(t, b, base, "c01", "1234", "张三")
+	// Reading a parcel needs a staff session of its own.
+	var login struct{ Token string }
+	if code := call(t, "POST", base+"api/v1/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
+		t.Fatalf("login: HTTP %d", code)
+	}
 	b.step(t, "set shelf and layer",
 		chromedp.SendKeys(chromedp.ID("scan-shelf"), "3"),
 		chromedp.SendKeys(chromedp.ID("scan-layer"), "2"))
@@ -65,7 +70,7 @@ func TestLabelProblemsOnScreen(t *testing.T) {
 			chromedp.Click(chromedp.ID("scan-submit")),
 			waitJS(`!document.querySelector('#error-banner').hidden`),
 			waitJS(fmt.Sprintf(`document.querySelector('#error-text').innerText.includes(%q)`, tc.want)))
-		if code := getJSON(t, "http://"+a.http+"/api/v1/parcels/"+url.PathEscape(tc.waybill), false, nil); code != 404 {
+		if code := call(t, "GET", "http://"+a.http+"/api/v1/parcels/"+url.PathEscape(tc.waybill), login.Token, nil, nil); code != 404 {
 			t.Errorf("waybill %q was recorded (GET answers %d) although the screen refused it", tc.waybill, code)
 		}
 	}

@@ -3,7 +3,7 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { t, translate, setLang } from '../static/i18n.js';
-import { api, ApiError, errorText, errorCode, onSessionEnded, loggedIn, saveSession, currentStaff, dropSession, findParcels } from '../static/api.js';
+import { api, ApiError, errorText, errorCode, onSessionEnded, loggedIn, saveSession, currentStaff, dropSession, findParcels, requestHeaders, syncFromHealth } from '../static/api.js';
 
 const dict = {
   zh: { 'error.parcel.not_in_stock': '{waybill} 不在库', 'error.plain': '出错了', 'err.http': '请求失败（HTTP {status}）' },
@@ -93,7 +93,36 @@ test('api sends JSON and the session token, and decodes the answer', async () =>
   answer = json(204);
   assert.deepEqual(await api('DELETE', '/api/v1/session'), {});
   assert.equal(requests[1].body, undefined);
-  assert.equal(requests[1].headers['Content-Type'], undefined);
+  // Every change is sent as JSON, with a body or without: the agent
+  // refuses anything else there (no other site's form can post to it).
+  assert.equal(requests[1].headers['Content-Type'], 'application/json');
+  assert.equal(requests[1].headers.Authorization, 'Bearer tok1');
+});
+
+test('requestHeaders: JSON for every change, the token when there is one', () => {
+  for (const m of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+    assert.equal(requestHeaders(m, '')['Content-Type'], 'application/json', m);
+  }
+  assert.equal(requestHeaders('GET', 'tok')['Content-Type'], undefined);
+  assert.equal(requestHeaders('GET', 'tok').Authorization, 'Bearer tok');
+  assert.equal(requestHeaders('POST', null).Authorization, undefined);
+  assert.equal(requestHeaders('GET', '').Accept, 'application/json');
+});
+
+test('syncFromHealth: the public part of the sync status, with the outlet', () => {
+  assert.deepEqual(syncFromHealth({ status: 'ok', outlet: 'SH-001', sync: { connected: false, backlog: 3, dead_letters: 0, last_heard: 'x', last_heard_ago_s: 12 } }),
+    { connected: false, backlog: 3, dead_letters: 0, last_heard: 'x', last_heard_ago_s: 12, outlet: 'SH-001' });
+  for (const body of [null, {}, { status: 'ok' }, { sync: 'up' }]) {
+    assert.equal(syncFromHealth(body), null, JSON.stringify(body));
+  }
+});
+
+test('a 401 before login ends no session', async () => {
+  const ended = [];
+  onSessionEnded((reason) => ended.push(reason));
+  answer = json(401, { error: { code: 'auth.login_required', message: 'log in first' } });
+  await assert.rejects(api('GET', '/api/v1/sync'), { status: 401 });
+  assert.deepEqual(ended, []);
 });
 
 test('api turns an error body into an ApiError with the words to show', async () => {

@@ -30,6 +30,21 @@ test('loadKinds asks the agent for /api/v1/kinds', async () => {
   assert.deepEqual(asked, ['/api/v1/kinds']);
 });
 
+test('kindsLoader loads once while it succeeds, and again after a failure', async () => {
+  let calls = 0;
+  let fail = true;
+  const load = kinds.kindsLoader(async () => {
+    calls++;
+    if (fail) throw new Error('agent away');
+  });
+  await assert.rejects(load(), /agent away/);
+  fail = false;
+  // Two pages asking at once share the one load in flight.
+  await Promise.all([load(), load()]);
+  await load();
+  assert.equal(calls, 2);
+});
+
 test('every code the screen uses has a label in both languages', () => {
   kinds.setKinds(table);
   const rows = kinds.vocabularies();
@@ -57,7 +72,7 @@ test('the functions answer the table\'s codes, as copies', () => {
   }
   // Every function the module exports for a vocabulary is in USES, so no
   // code list is read some other way.
-  const fns = Object.keys(kinds).filter((k) => typeof kinds[k] === 'function' && !['setKinds', 'loadKinds', 'labelKey', 'vocabularies'].includes(k));
+  const fns = Object.keys(kinds).filter((k) => typeof kinds[k] === 'function' && !['setKinds', 'loadKinds', 'kindsLoader', 'labelKey', 'vocabularies'].includes(k));
   assert.deepEqual(fns.sort(), Object.keys(kinds.USES).sort());
   assert.ok(rows.length >= Object.keys(kinds.USES).length);
   assert.equal(kinds.exceptionKinds()[0], 'damaged', 'the exception form starts at damaged');

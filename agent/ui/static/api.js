@@ -76,13 +76,33 @@ export function onSessionEnded(fn) {
   sessionEnded = fn;
 }
 
-// api calls the agent and returns the decoded JSON. Any 401 other than a
-// failed login ends the session and returns to the login page.
-export async function api(method, path, body) {
+// requestHeaders are the headers of a call: the session's token, and JSON
+// as the type of every call that changes something, with a body or without
+// (the agent refuses any other type there, so that no other site's form can
+// post to it).
+export function requestHeaders(method, token) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const token = sessionStorage.getItem(KEY_TOKEN);
+  if (method !== 'GET' && method !== 'HEAD') headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = 'Bearer ' + token;
+  return headers;
+}
+
+// syncFromHealth is the sync indicator's status before login, from the
+// public GET /healthz (its "sync" part and the outlet): the same fields the
+// header reads from GET /api/v1/sync, which needs a session. null when the
+// agent did not say.
+export function syncFromHealth(body) {
+  const s = body?.sync;
+  if (!s || typeof s !== 'object') return null;
+  return { ...s, outlet: body.outlet };
+}
+
+// api calls the agent and returns the decoded JSON. Any 401 other than a
+// failed login ends the session, if there is one, and returns to the login
+// page.
+export async function api(method, path, body) {
+  const token = sessionStorage.getItem(KEY_TOKEN);
+  const headers = requestHeaders(method, token);
   let resp;
   try {
     resp = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -93,7 +113,7 @@ export async function api(method, path, body) {
   let data = null;
   try { data = text ? JSON.parse(text) : {}; } catch { data = null; }
   const isLogin = method === 'POST' && path === '/api/v1/session';
-  if (resp.status === 401 && !isLogin) {
+  if (resp.status === 401 && !isLogin && token) {
     sessionEnded(t('err.session'));
     throw new ApiError(401, 'unauthorized', t('err.session'));
   }

@@ -5,7 +5,7 @@
 
 import { $, h, written } from './dom.js';
 import { t, label, getLang } from './i18n.js';
-import { api, currentStaff, loggedIn } from './api.js';
+import { api, currentStaff, loggedIn, syncFromHealth } from './api.js';
 import { heardText } from './format.js';
 import { currentPage } from './router.js';
 
@@ -51,9 +51,11 @@ export function syncStatus() {
   return lastSync;
 }
 
+// refreshSync reads the sync status: the whole of it once logged in, and
+// before login what /healthz tells anyone (online, backlog, last heard).
 export async function refreshSync() {
   try {
-    lastSync = await api('GET', '/api/v1/sync');
+    lastSync = loggedIn() ? await api('GET', '/api/v1/sync') : syncFromHealth(await api('GET', '/healthz'));
   } catch {
     lastSync = null;
   }

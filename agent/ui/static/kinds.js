@@ -1,6 +1,7 @@
 // The screen's view of the lifecycle kind table, which the agent serves at
 // GET /api/v1/kinds (syncproto/lifecycle/kinds.go is the one place the codes
-// live). main.js loads it once before the first page renders; pages ask the
+// live). main.js loads it once logged in, before the first page after the
+// login renders (the table needs a session like the rest); pages ask the
 // functions below for the codes of one kind's field and never keep a list of
 // their own.
 //
@@ -44,6 +45,18 @@ export function setKinds(body) {
     }
   }
   rows = next;
+}
+
+// kindsLoader wraps load (a function returning a promise) so it runs once
+// while it succeeds: every call waits for the one load in flight or
+// answers at once when it is done; after a failure the next call tries
+// again.
+export function kindsLoader(load) {
+  let done = null;
+  return () => {
+    if (!done) done = Promise.resolve().then(load).catch((e) => { done = null; throw e; });
+    return done;
+  };
 }
 
 // loadKinds asks the agent for the table; get is the API client's GET.

@@ -21,7 +21,7 @@
 import { $, clearError, hideInfo, showError } from './dom.js';
 import { getLang, setLang, gaps, t } from './i18n.js';
 import { api, loggedIn, onSessionEnded } from './api.js';
-import { loadKinds } from './kinds.js';
+import { kindsLoader, loadKinds } from './kinds.js';
 import { createRouter, poll } from './router.js';
 import { renderHeader, renderSync, refreshSync, refreshNotices, renderNoticeBanner } from './header.js';
 import { endSession, logout } from './session.js';
@@ -65,9 +65,20 @@ export function start() {
     before: () => { hideInfo(); renderHeader(); },
     after: renderNoticeBanner,
   });
-  // Nothing renders before the kind table is loaded (see below).
-  let ready = false;
-  const show = () => { if (ready) route(); };
+  // Pages build their drop-downs from the kind table, which the agent
+  // serves to a logged-in member: the login page renders at once, any other
+  // page once the table is loaded, and a failure is retried until the agent
+  // answers.
+  const kinds = kindsLoader(() => loadKinds((path) => api('GET', path)));
+  const show = () => {
+    if (!loggedIn()) return route();
+    kinds().then(route, (e) => {
+      // The clerk reads the screen's words; the cause is for support.
+      console.error(e);
+      showError(t('err.kinds'));
+      setTimeout(show, 2000);
+    });
+  };
   onSessionEnded(endSession);
   $('#lang').addEventListener('click', () => {
     setLang(getLang() === 'zh' ? 'en' : 'zh');
@@ -84,14 +95,5 @@ export function start() {
   poll(refreshNotices, 30000);
   // A label that did not print is the clerk's on every page.
   poll(refreshPrintProblems, 3000);
-  // Pages build their drop-downs from the kind table, so the first page
-  // waits for it; the agent that served this page serves the table too, and
-  // a failure is retried until it answers.
-  const first = () => loadKinds((path) => api('GET', path)).then(() => { ready = true; route(); }, (e) => {
-    // The clerk reads the screen's words; the cause is for support.
-    console.error(e);
-    showError(t('err.kinds'));
-    setTimeout(first, 2000);
-  });
-  first();
+  show();
 }
