@@ -36,6 +36,7 @@ type outlet struct {
 	ID     string
 	Secret string
 	HTTP   string
+	Token  string // the agent API token (scans, read) the demo reads status with
 	cmd    *exec.Cmd
 	config string             // agent config file with the devices
 	scan   func(string) error // the simulated scanner's trigger
@@ -97,6 +98,9 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 		}
 		o := &outlet{ID: id, Secret: secret, HTTP: d.pickAddr(fmt.Sprintf("127.0.0.1:%d", 8481+i))}
 		if err := d.addStaff(o); err != nil {
+			return err
+		}
+		if o.Token, err = d.apiToken(o); err != nil {
 			return err
 		}
 		d.outlets = append(d.outlets, o)
@@ -197,7 +201,7 @@ func (d *demo) watchDrain(ctx context.Context, since time.Time) <-chan drainResu
 					Backlog   uint64 `json:"backlog"`
 					Connected bool   `json:"connected"`
 				}
-				if err := getJSON("http://"+o.HTTP+"/api/v1/sync", "", &s); err == nil && s.Connected && s.Backlog == 0 {
+				if err := getJSON("http://"+o.HTTP+"/api/v1/sync", o.Token, &s); err == nil && s.Connected && s.Backlog == 0 {
 					out <- drainResult{o.ID, time.Since(since)}
 					return
 				}
@@ -342,6 +346,30 @@ func (d *demo) addStaff(o *outlet) error {
 	return nil
 }
 
+// apiToken gives the outlet's agent an API token for scripts (scopes scans
+// and read) once, before it starts, and remembers it next to the secrets:
+// the agent's API needs a token or a staff login.
+func (d *demo) apiToken(o *outlet) (string, error) {
+	path := filepath.Join(d.dir, "token-"+o.ID)
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	data := filepath.Join(d.dir, "agent-"+o.ID)
+	bin := filepath.Join(d.bin, "yizhan-agent")
+	// A token file lost from an older .demo: replace the token.
+	_ = exec.Command(bin, "token", "revoke", "--data", data, "--name", "demo").Run()
+	out, err := exec.Command(bin, "token", "add", "--data", data, "--name", "demo", "--scope", "scans,read").Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return "", fmt.Errorf("API token for %s: %s", o.ID, ee.Stderr)
+		}
+		return "", fmt.Errorf("API token for %s: %w", o.ID, err)
+	}
+	token := strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
+	return token, os.WriteFile(path, []byte(token+"\n"), 0o600)
+}
+
 // register adds an outlet to the hub once and remembers its secret.
 func (d *demo) register(id string) (string, error) {
 	path := filepath.Join(d.dir, "secret-"+id)
@@ -392,9 +420,10 @@ func (d *demo) banner() {
 		fmt.Printf("  outlet %s  counter screen http://%s/  (staff c01 PIN 1234, supervisor s01 PIN 9999)\n", o.ID, o.HTTP)
 	}
 	fmt.Printf("  logs         %s\n", filepath.Join(d.dir, "demo.log"))
-	fmt.Printf("  outlet APIs  /api/v1/sync, /api/v1/devices (see docs/AGENT-API.md)\n")
+	fmt.Printf("  outlet APIs  /api/v1/sync, /api/v1/devices with the API token below, or a staff login (see docs/AGENT-API.md)\n")
 	fmt.Printf("\n  try: curl -s -H 'Authorization: Bearer %s' http://%s/api/v1/outlets\n", d.token, d.hubHTTP)
-	fmt.Printf("       curl -s -XPOST http://%s/api/v1/scans -d '{\"barcode\":\"RB123456785GB\",\"action\":\"inbound\"}'\n\n", d.outlets[0].HTTP)
+	fmt.Printf("       curl -s -XPOST -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' http://%s/api/v1/scans -d '{\"barcode\":\"RB123456785GB\",\"action\":\"inbound\"}'\n", d.outlets[0].Token, d.outlets[0].HTTP)
+	fmt.Printf("       (the outlet's API token, made with: yizhan-agent token add --data %s --name demo --scope scans,read)\n\n", filepath.Join(d.dir, "agent-"+d.outlets[0].ID))
 }
 
 func (d *demo) status() {
@@ -406,7 +435,7 @@ func (d *demo) status() {
 			Backlog   uint64 `json:"backlog"`
 			Connected bool   `json:"connected"`
 		}
-		if err := getJSON("http://"+o.HTTP+"/api/v1/sync", "", &s); err != nil {
+		if err := getJSON("http://"+o.HTTP+"/api/v1/sync", o.Token, &s); err != nil {
 			line = append(line, fmt.Sprintf("%s: agent not answering", o.ID))
 			continue
 		}

@@ -45,6 +45,21 @@ func TestInterruptStopsEverythingAndExitsZero(t *testing.T) {
 		t.Fatalf("addresses not in the banner:\n%s", out)
 	}
 
+	// The curl line the banner prints works as printed: the token it
+	// carries posts a scan.
+	m := regexp.MustCompile(`curl -s -XPOST -H 'Authorization: Bearer (yzt_[A-Za-z0-9_-]+)' -H 'Content-Type: application/json' (http://127\.0\.0\.1:\d+/api/v1/scans) -d '([^']+)'`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no curl line for posting a scan with a token in the banner:\n%s", out)
+	}
+	req, _ := http.NewRequest("POST", m[2], strings.NewReader(m[3]))
+	req.Header.Set("Authorization", "Bearer "+m[1])
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Errorf("the banner's curl line: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
 	if err := p.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
