@@ -366,3 +366,23 @@ func TestPrintConfigLoadsBack(t *testing.T) {
 		t.Errorf("hold_days %d", b.Counter.HoldDays)
 	}
 }
+
+func TestAllowedHosts(t *testing.T) {
+	file := write(t, "agent.toml", "[outlet]\nid = \"SH-009\"\nsecret = \"s\"\n\n[http]\nallowed_hosts = \"outlet-pc, outlet-pc.local ,\"\n")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", file}, "outlet-pc|outlet-pc.local"},
+		{[]string{"--config", file, "--allowed-hosts", "counter-2"}, "counter-2"},
+		{[]string{"--secret", "s"}, ""},
+	} {
+		l, err := Parse(tc.args, env{}.lookup, io.Discard)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if got := strings.Join(l.AllowedHosts(), "|"); got != tc.want {
+			t.Errorf("%v: allowed hosts %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
