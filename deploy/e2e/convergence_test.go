@@ -14,7 +14,9 @@ import (
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
-// call sends a JSON request and decodes the answer; token may be empty.
+// call sends a JSON request and decodes the answer. An empty token sends
+// the agent's API token (scopes scans and read) when url is an agent's, and
+// none otherwise; to send no credentials at all to an agent, use rawAgent.
 func call(t *testing.T, method, url, token string, body, out any) int {
 	t.Helper()
 	var rd bytes.Reader
@@ -23,6 +25,9 @@ func call(t *testing.T, method, url, token string, body, out any) int {
 		rd = *bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, url, &rd)
+	if token == "" {
+		token = tokenFor(req.URL.Host)
+	}
 	if method != "GET" {
 		// The agent takes state-changing requests as JSON only.
 		req.Header.Set("Content-Type", "application/json")
