@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/agent/staff/tokens"
 )
 
 // BenchmarkHTTPScans measures durable scans through the whole local API
@@ -24,6 +25,11 @@ func BenchmarkHTTPScans(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer a.Close()
+	// A sorting line's API token, as the gate checks it on every scan.
+	token, _, err := tokens.Open(a.File).Add("bench", []string{tokens.ScopeScans})
+	if err != nil {
+		b.Fatal(err)
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc}}
 	url := "http://" + a.Addr.String() + "/api/v1/scans"
 	run := func(op func(i int) error) time.Duration {
@@ -49,7 +55,10 @@ func BenchmarkHTTPScans(b *testing.B) {
 	for it := 0; it < b.N; it++ {
 		httpT += run(func(i int) error {
 			body := fmt.Sprintf(`{"barcode":"H%d-%013d","action":"inbound"}`, it, i)
-			resp, err := client.Post(url, "application/json", bytes.NewBufferString(body))
+			req, _ := http.NewRequest("POST", url, bytes.NewBufferString(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
 			if err != nil {
 				return err
 			}
