@@ -1,5 +1,7 @@
 // Package api is the agent's local HTTP API: scans in, parcel and sync state
-// out, health and metrics. It binds to localhost unless told otherwise.
+// out, health and metrics, and the counter workflows. It binds to localhost
+// unless told otherwise, and one gate in front of every route (guard.go)
+// decides who may call which.
 package api
 
 import (

@@ -321,6 +321,10 @@ func TestGateTokens(t *testing.T) {
 			t.Errorf("%s %s with %s: %d %s, want %s", tc.method, tc.path, tc.token[:8], code, raw, tc.code)
 		}
 	}
+	// Tokens are a supervisor's to make: a clerk's session is refused.
+	if code, b, _ := g.serve(localReq("POST", "/api/v1/tokens", `{"name":"mine","scopes":["scans"]}`, g.session)); code != http.StatusForbidden || b.Error.Code != problem.AuthSupervisorRequired.String() {
+		t.Fatalf("a clerk makes a token: %d %+v", code, b)
+	}
 	if err := g.tokens.Revoke("sorter-1"); err != nil {
 		t.Fatal(err)
 	}
