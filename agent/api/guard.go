@@ -33,6 +33,9 @@ import (
 //  5. a token on a route outside its scopes, and the local admin token
 //     outside the staff and token administration.
 //
+// Every answer also forbids framing, so another site cannot show the
+// screen under its own and have a clerk click in it.
+//
 // The login passes 1–3 like every state-changing request: five cross-site
 // POSTs must not lock a supervisor out.
 
@@ -148,6 +151,9 @@ func stateChanging(method string) bool {
 }
 
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// No other site may frame the screen and have a clerk click in it.
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "frame-ancestors 'none'")
 	if !g.hosts.Allows(r.Host) {
 		writeErr(w, problem.New(problem.RequestHostRefused, "host", r.Host, "allowed", g.hosts.example()))
 		return

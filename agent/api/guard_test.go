@@ -141,6 +141,11 @@ func TestGateNeedsLogin(t *testing.T) {
 			t.Errorf("public GET %s: %d %s", path, code, raw)
 		}
 	}
+	rec := httptest.NewRecorder()
+	g.h.ServeHTTP(rec, localReq("GET", "/", "", ""))
+	if rec.Header().Get("X-Frame-Options") != "DENY" || rec.Header().Get("Content-Security-Policy") != "frame-ancestors 'none'" {
+		t.Errorf("the screen may be framed: %v", rec.Header())
+	}
 	if code, b, _ := g.serve(localReq("POST", "/api/v1/session", `{"staff_id":"c01","pin":"1234"}`, "")); code != http.StatusOK {
 		t.Errorf("login: %d %+v", code, b)
 	}
