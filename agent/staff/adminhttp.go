@@ -73,8 +73,8 @@ func (s *Sessions) AdminRoutes(mux *http.ServeMux) {
 }
 
 // Supervisor lets through the local admin token from loopback, or else a
-// supervisor's session; other administration routes (agent/tokens) take it
-// too.
+// supervisor's session; other administration routes (agent/staff/tokens)
+// take it too.
 func (s *Sessions) Supervisor(next http.Handler) http.Handler {
 	bySession := s.Middleware(RequireRole(RoleSupervisor, next))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
