@@ -3,12 +3,14 @@ package syncproto
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"sync"
+	"unsafe"
 )
 
 // Kind says which struct a frame's body holds.
@@ -164,27 +166,95 @@ func ParseHeader(frame []byte) (Header, error) {
 	return h, nil
 }
 
-// Body returns the decoded JSON body of a frame whose header parsed.
-func Body(h Header, frame []byte) ([]byte, error) {
+// BodySize is the size a frame's body has once decoded, known before any
+// inflating: the raw length, or for gzip the size its trailer gives (which
+// Body then holds it to). A body over MaxBodyBytes is refused here, so a
+// decompression bomb is refused without being inflated.
+func BodySize(h Header, frame []byte) (int, error) {
 	raw := frame[HeaderLen:]
-	if h.Codec == CodecJSON {
-		if len(raw) > MaxBodyBytes {
-			return nil, decodeErr(CodeOversize, "body is %d bytes, limit %d", len(raw), MaxBodyBytes)
+	n := len(raw)
+	if h.Codec == CodecGzip {
+		if len(raw) < gzipMinLen {
+			return 0, decodeErr(CodeMalformed, "gzip body is %d bytes, shorter than gzip's header and trailer", len(raw))
 		}
+		n = int(binary.LittleEndian.Uint32(raw[len(raw)-4:]))
+	}
+	if n > MaxBodyBytes {
+		return 0, decodeErr(CodeOversize, "body is %d bytes once inflated, limit %d", n, MaxBodyBytes)
+	}
+	return n, nil
+}
+
+// gzipMinLen is gzip's 10-byte header, an empty deflate block and the
+// 8-byte trailer.
+const gzipMinLen = 10 + 2 + 8
+
+// Body returns the decoded JSON body of a frame whose header parsed. A gzip
+// body must be one gzip member that inflates to exactly the size its
+// trailer gives, so that BodySize (and DecodeCost) bound what this
+// allocates.
+func Body(h Header, frame []byte) ([]byte, error) {
+	n, err := BodySize(h, frame)
+	raw := frame[HeaderLen:]
+	if err != nil && (h.Codec == CodecJSON || ErrorCode(err) != CodeOversize) {
+		return nil, err
+	}
+	if h.Codec == CodecJSON {
 		return raw, nil
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	zr, zerr := gzip.NewReader(bytes.NewReader(raw))
+	if zerr != nil {
+		return nil, decodeErr(CodeMalformed, "gzip body: %v", zerr)
+	}
+	zr.Multistream(false)
 	if err != nil {
-		return nil, decodeErr(CodeMalformed, "gzip body: %v", err)
+		// The trailer claims too much: a bomb, or a truncated frame whose
+		// last bytes are not a trailer. Inflating into nothing tells which,
+		// keeping only gzip's window.
+		if _, cerr := io.Copy(io.Discard, io.LimitReader(zr, MaxBodyBytes+1)); cerr != nil {
+			return nil, decodeErr(CodeMalformed, "gzip body truncated or corrupt: %v", cerr)
+		}
+		return nil, err
 	}
-	body, err := io.ReadAll(io.LimitReader(zr, MaxBodyBytes+1))
+	body := make([]byte, n+1)
+	got, err := io.ReadFull(zr, body)
+	switch {
+	case err == nil:
+		return nil, decodeErr(CodeMalformed, "gzip body inflates past the %d bytes its trailer gives", n)
+	case (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) && got == n:
+		return body[:n], nil
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return nil, decodeErr(CodeMalformed, "gzip body inflates to %d bytes, its trailer gives %d", got, n)
+	}
+	return nil, decodeErr(CodeMalformed, "gzip body truncated or corrupt: %v", err)
+}
+
+// inflateState is what one gzip reader holds while inflating: the 32 KiB
+// window and its Huffman tables, rounded up.
+const inflateState = 64 << 10
+
+// DecodeCost bounds the memory Decode holds for frame, in bytes: the frame,
+// the inflated body, and what the decoded value copies out of it (strings,
+// payloads, a Batch's events, which Batch.UnmarshalJSON bounds). It reads
+// only the header and the gzip trailer, so a receiver can reserve memory
+// before inflating anything.
+func DecodeCost(frame []byte) int64 {
+	h, err := ParseHeader(frame)
 	if err != nil {
-		return nil, decodeErr(CodeMalformed, "gzip body truncated or corrupt: %v", err)
+		return int64(len(frame))
 	}
-	if len(body) > MaxBodyBytes {
-		return nil, decodeErr(CodeOversize, "body inflates past %d bytes", MaxBodyBytes)
+	n, err := BodySize(h, frame)
+	if err != nil {
+		return int64(len(frame)) + inflateState // Body may inflate it into nothing
 	}
-	return body, nil
+	cost := int64(len(frame)) + int64(n) // the frame and the decoded copies
+	if h.Codec == CodecGzip {
+		cost += int64(n) + inflateState
+	}
+	// Each event takes at least 3 bytes of JSON ("{}," ) and a whole Event
+	// struct once decoded.
+	events := min(n/3+1, MaxEventsPerBatch)
+	return cost + int64(events)*int64(unsafe.Sizeof(Event{}))
 }
 
 // Decode parses frame, requires it to be of kind want, and unmarshals the body
@@ -202,6 +272,9 @@ func Decode(frame []byte, want Kind, v any) (Header, error) {
 		return h, err
 	}
 	if err := json.Unmarshal(body, v); err != nil {
+		if de := (*DecodeError)(nil); errors.As(err, &de) {
+			return h, de
+		}
 		return h, decodeErr(CodeMalformed, "%s body: %v", want, err)
 	}
 	return h, nil

@@ -43,6 +43,38 @@ type Batch struct {
 	Events []Event `json:"events"`
 }
 
+// UnmarshalJSON decodes a batch, first counting its events without keeping
+// them: a body of "{}," repeated would otherwise become millions of Event
+// structs, some fifty times the body's size, before CheckBatch could refuse
+// the count.
+func (b *Batch) UnmarshalJSON(data []byte) error {
+	var count struct {
+		Events []anyValue `json:"events"`
+	}
+	if err := json.Unmarshal(data, &count); err != nil {
+		return err
+	}
+	if len(count.Events) > MaxEventsPerBatch {
+		return decodeErr(CodeOversize, "batch holds %d events, limit %d", len(count.Events), MaxEventsPerBatch)
+	}
+	type plain Batch
+	var p plain
+	if count.Events != nil {
+		p.Events = make([]Event, 0, len(count.Events))
+	}
+	if err := json.Unmarshal(data, &p); err != nil {
+		return err
+	}
+	*b = Batch(p)
+	return nil
+}
+
+// anyValue takes any JSON value and keeps nothing; a slice of them costs no
+// memory per element.
+type anyValue struct{}
+
+func (*anyValue) UnmarshalJSON([]byte) error { return nil }
+
 // Ack is the hub's answer on an outlet's AckTopic.
 type Ack struct {
 	Origin string `json:"origin"`

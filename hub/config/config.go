@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
@@ -38,6 +39,7 @@ type Settings struct {
 	Exceptions Exceptions `toml:"exceptions"`
 	Timers     Timers     `toml:"timers"`
 	Waybills   Waybills   `toml:"waybills"`
+	Ingest     Ingest     `toml:"ingest"`
 }
 
 // Data is the hub's directory.
@@ -97,6 +99,13 @@ type Waybills struct {
 	Block int `toml:"block" flag:"waybill-block" help:"waybill numbers per block allocated when an outlet asks for more (1–100000)"`
 }
 
+// Ingest bounds the memory the outlets' uplink messages may take at once.
+type Ingest struct {
+	MemoryMiB      int `toml:"memory_mib" flag:"ingest-memory-mib" help:"MiB the hub may hold for uplink messages being inflated, decoded and committed, whatever the outlets send"`
+	OutletShareMiB int `toml:"outlet_share_mib" flag:"ingest-outlet-share-mib" help:"MiB of ingest.memory_mib one outlet may hold; a message needing more is refused"`
+	OutletHandlers int `toml:"outlet_handlers" flag:"ingest-outlet-handlers" help:"uplink messages of one outlet handled at once"`
+}
+
 // Defaults are the settings before any file, environment or flag.
 func Defaults() Settings {
 	return Settings{
@@ -106,6 +115,7 @@ func Defaults() Settings {
 		Complaints: Complaints{FirstReply: lifecycle.DefaultFirstReply, Result: lifecycle.DefaultResult},
 		Timers:     Timers{SweepEvery: DefaultSweepEvery},
 		Waybills:   Waybills{Block: lifecycle.DefaultWaybillBlock},
+		Ingest:     Ingest{MemoryMiB: ingest.DefaultMemoryBudget >> 20, OutletShareMiB: ingest.DefaultMemoryBudget >> 22, OutletHandlers: ingest.DefaultOutletHandlers},
 	}
 }
 
@@ -145,6 +155,12 @@ func (l *Loaded) Check() error {
 		if d.v <= 0 {
 			return l.set.Errorf(d.key, "must be positive, e.g. 24h, 168h, 1m (--sla-first-reply, --sla-result, --sweep-every)")
 		}
+	}
+	if l.Ingest.OutletShareMiB < ingest.MinOutletShare>>20 || l.Ingest.OutletShareMiB > l.Ingest.MemoryMiB {
+		return l.set.Errorf("ingest.outlet_share_mib", "%d: must be at least %d and at most ingest.memory_mib (%d)", l.Ingest.OutletShareMiB, ingest.MinOutletShare>>20, l.Ingest.MemoryMiB)
+	}
+	if l.Ingest.OutletHandlers < 1 || l.Ingest.OutletHandlers > 256 {
+		return l.set.Errorf("ingest.outlet_handlers", "%d: must be 1 to 256", l.Ingest.OutletHandlers)
 	}
 	if _, err := l.ExceptionDeadlines(); err != nil {
 		return l.set.Errorf("exceptions.deadlines", "%v", err)

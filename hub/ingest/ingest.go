@@ -57,6 +57,18 @@ type Options struct {
 	MaxGroupEvents int
 	// MaxHandlers bounds concurrent Dispatch handlers. Default 256.
 	MaxHandlers int
+	// MemoryBudget bounds the bytes Dispatch handlers hold for frames,
+	// inflated bodies and decoded batches (syncproto.DecodeCost each).
+	// Default DefaultMemoryBudget.
+	MemoryBudget int64
+	// OutletShare bounds one outlet's part of MemoryBudget; a message
+	// costing more is refused as oversize. Default a quarter of the
+	// budget; at least MinOutletShare.
+	OutletShare int64
+	// OutletHandlers bounds one outlet's concurrent handlers, so that one
+	// outlet cannot hold every handler slot. Default
+	// DefaultOutletHandlers.
+	OutletHandlers int
 	// DownMaxEvents and DownMaxBytes bound one Down frame.
 	// Defaults 500 and 256 KiB of event JSON.
 	DownMaxEvents, DownMaxBytes int
@@ -85,6 +97,7 @@ type Hub struct {
 	onBatch atomic.Pointer[BatchFunc]
 
 	sem      chan struct{}
+	budget   *budget
 	inflight sync.WaitGroup
 }
 
@@ -129,6 +142,19 @@ func New(opt Options) (*Hub, error) {
 	if opt.MaxHandlers <= 0 {
 		opt.MaxHandlers = 256
 	}
+	if opt.MemoryBudget <= 0 {
+		opt.MemoryBudget = DefaultMemoryBudget
+	}
+	if opt.OutletShare <= 0 {
+		opt.OutletShare = max(opt.MemoryBudget/4, min(MinOutletShare, opt.MemoryBudget))
+	}
+	if opt.OutletShare < MinOutletShare || opt.OutletShare > opt.MemoryBudget {
+		return nil, fmt.Errorf("ingest: an outlet's memory share (%d bytes) must be at least %d and at most the whole budget (%d)",
+			opt.OutletShare, MinOutletShare, opt.MemoryBudget)
+	}
+	if opt.OutletHandlers <= 0 {
+		opt.OutletHandlers = DefaultOutletHandlers
+	}
 	if opt.DownMaxEvents <= 0 {
 		opt.DownMaxEvents = 500
 	}
@@ -144,8 +170,10 @@ func New(opt Options) (*Hub, error) {
 		queue:   make(chan *req, opt.QueueLen),
 		writerD: make(chan struct{}),
 		sem:     make(chan struct{}, opt.MaxHandlers),
+		budget:  newBudget(opt.MemoryBudget, opt.OutletShare, opt.OutletHandlers),
 	}
-	m, err := newMetrics(opt.Registerer, func() float64 { return float64(len(h.queue)) })
+	m, err := newMetrics(opt.Registerer, func() float64 { return float64(len(h.queue)) },
+		func() float64 { return float64(h.budget.reserved.Load()) })
 	if err != nil {
 		return nil, err
 	}
@@ -184,8 +212,10 @@ func (h *Hub) Close() {
 }
 
 // Dispatch handles one received message on its own goroutine and publishes
-// the replies. It blocks while MaxHandlers are running, which pushes back on
-// the transport. payload must not be modified afterwards.
+// the replies. It first waits for the message's outlet to have a handler
+// and the memory its decoding costs (see budget), then for one of
+// MaxHandlers; waiting blocks the caller, which pushes back on the
+// transport. payload must not be modified afterwards.
 func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
 	h.mu.RLock()
 	if h.stopping {
@@ -194,15 +224,31 @@ func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
 	}
 	h.inflight.Add(1)
 	h.mu.RUnlock()
+	outlet, leaf, perr := syncproto.ParseUplink(topic) // "" for a topic that names no outlet
+	if perr != nil {
+		outlet = ""
+	}
+	g, tooBig, err := h.budget.acquire(ctx, outlet, syncproto.DecodeCost(payload), int64(len(payload)))
+	if err != nil {
+		h.inflight.Done()
+		return
+	}
 	select {
 	case h.sem <- struct{}{}:
 	case <-ctx.Done():
+		g.release()
 		h.inflight.Done()
 		return
 	}
 	go func() {
-		defer func() { <-h.sem; h.inflight.Done() }()
-		for _, m := range h.Handle(ctx, topic, payload) {
+		defer func() { <-h.sem; g.release(); h.inflight.Done() }()
+		var out []Message
+		if tooBig != nil && perr == nil {
+			out = h.refuse(ctx, outlet, leaf, tooBig)
+		} else {
+			out = h.Handle(ctx, topic, payload)
+		}
+		for _, m := range out {
 			p := h.publisher()
 			if p == nil {
 				h.logger.Error("no publisher set; reply dropped", "topic", m.Topic)

@@ -12,7 +12,7 @@ type metrics struct {
 	commitUnits   prometheus.Histogram
 }
 
-func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, error) {
+func newMetrics(reg prometheus.Registerer, queueLen, reserved func() float64) (*metrics, error) {
 	m := &metrics{
 		frames: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yizhan_hub_uplink_messages_total",
@@ -50,6 +50,7 @@ func newMetrics(reg prometheus.Registerer, queueLen func() float64) (*metrics, e
 	}
 	for _, c := range []prometheus.Collector{m.frames, m.rejects, m.events, m.downSent, m.downPublished, m.commitSeconds, m.commitUnits,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_commit_queue_length", Help: "Messages waiting for the writer."}, queueLen),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_ingest_memory_reserved_bytes", Help: "Bytes of the ingest memory budget held by uplink handlers."}, reserved),
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err

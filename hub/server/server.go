@@ -70,6 +70,10 @@ type Config struct {
 	// WaybillBlock is the size of a waybill block allocated on an outlet's
 	// request. Default lifecycle.DefaultWaybillBlock.
 	WaybillBlock int
+	// IngestMemory, OutletShare and OutletHandlers bound the uplink's
+	// memory (ingest.Options); ingest's defaults where zero.
+	IngestMemory, OutletShare int64
+	OutletHandlers            int
 }
 
 // ConfigError is a usage or configuration mistake (exit code 2).
@@ -169,7 +173,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Logger: cfg.Logger.With("component", "ingest"), Registerer: reg, Clock: cfg.Clock})
+	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Logger: cfg.Logger.With("component", "ingest"), Registerer: reg, Clock: cfg.Clock,
+		MemoryBudget: cfg.IngestMemory, OutletShare: cfg.OutletShare, OutletHandlers: cfg.OutletHandlers})
 	if err != nil {
 		return nil, err
 	}

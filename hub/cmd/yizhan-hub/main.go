@@ -145,7 +145,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	cfg := server.Config{DataDir: c.Data.Dir, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
 		MQTTListen: c.MQTT.Listen, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
-		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, Logger: log}
+		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, Logger: log,
+		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return server.Run(ctx, cfg)

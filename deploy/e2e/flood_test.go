@@ -1,0 +1,126 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yizhan/yizhan/deploy/e2e/harness"
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// Flood sizes. Each frame is about 8 KB on the wire and inflates to just
+// under syncproto.MaxBodyBytes; floodFrames of them inflate to 4 GB,
+// sixteen times the hub's default budget.
+const (
+	floodFrames       = 500
+	floodBudgetMiB    = 256 // the hub's default ingest memory budget
+	floodBaselineMiB  = 96  // the Go runtime, SQLite's cache and the broker above the idle hub
+	floodSecondOutlet = 200 // events the honest outlet scans during the flood
+)
+
+// TestCompressionFlood: one outlet publishes hundreds of small gzip frames
+// that each inflate to about 8 MiB while a second outlet keeps scanning. The
+// hub's peak resident memory stays within its ingest budget plus a stated
+// margin over its idle size, and every event of the second outlet is
+// acknowledged and stored once.
+func TestCompressionFlood(t *testing.T) {
+	c := newCluster(t, "embedded", "SH-001", "BJ-002")
+	c.startHub()
+	b := c.newAgent("BJ-002")
+	c.startAgent(b)
+	scanMany(t, b.http, "W", 5, 1, nil)
+	c.waitDrained(b, 30*time.Second)
+	idle := procStatusKB(t, c.hub.Pid(), "VmHWM:")
+
+	zeros, batch := floodFrame(t, "SH-001", false), floodFrame(t, "SH-001", true)
+	attacker := c.mqttAs("SH-001", c.secrets["SH-001"])
+	sent := make(chan error, 1)
+	go func() {
+		for i := 0; i < floodFrames; i++ {
+			// Not waiting for each PUBACK: the attacker writes as fast as
+			// the hub reads. Most frames are refused once inflated; one in
+			// ten is a batch that must be decoded to the end.
+			frame := zeros
+			if i%10 == 0 {
+				frame = batch
+			}
+			attacker.Publish(syncproto.UplinkTopic("SH-001"), 1, false, frame)
+		}
+		tok := attacker.Publish(syncproto.UplinkTopic("SH-001"), 1, false, batch)
+		tok.WaitTimeout(2 * time.Minute)
+		sent <- tok.Error()
+	}()
+	scanMany(t, b.http, "F", floodSecondOutlet, 4, nil)
+	c.waitDrained(b, 2*time.Minute)
+	if err := <-sent; err != nil {
+		t.Fatalf("flood publish: %v", err)
+	}
+	// Every flood frame has been read by the hub; wait until the hub has
+	// refused them all, so the peak below covers the whole flood.
+	harness.Eventually(t, 2*time.Minute, func() (bool, string) {
+		r, _ := c.rejects()
+		n := r[syncproto.CodeMalformed] + r[syncproto.CodeOversize] + r[syncproto.CodeInvalidEvent]
+		return n >= floodFrames+1, fmt.Sprintf("%d of %d flood frames refused: %v", n, floodFrames+1, r)
+	})
+	peak := procStatusKB(t, c.hub.Pid(), "VmHWM:")
+	limit := idle + (floodBudgetMiB+floodBaselineMiB)<<10
+	t.Logf("hub peak RSS: idle %d MiB, after flood %d MiB, limit %d MiB", idle>>10, peak>>10, limit>>10)
+	if peak > limit {
+		t.Fatalf("hub peak RSS %d MiB under a compression flood, over the budget %d MiB + margin %d MiB above idle %d MiB",
+			peak>>10, floodBudgetMiB, floodBaselineMiB, idle>>10)
+	}
+	if !c.hub.Running() {
+		t.Fatal("hub died under the flood")
+	}
+	c.checkExactlyOnce("BJ-002", 5+floodSecondOutlet, nil)
+}
+
+// floodFrame is a batch frame whose body inflates to just under
+// syncproto.MaxBodyBytes from about 8 KB, compressed as well as gzip can:
+// zero bytes, or with json a batch of origin padded with whitespace, which
+// a decoder must read to the end before it knows the batch is empty.
+func floodFrame(t testing.TB, origin string, json bool) []byte {
+	tail := fmt.Sprintf(`{"origin":%q,"first":1,"last":1,"events":[]}`, origin)
+	pad := byte(' ')
+	if !json {
+		pad, tail = 0, ""
+	}
+	var z bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	zw.Write(bytes.Repeat([]byte{pad}, syncproto.MaxBodyBytes-64-len(tail)))
+	zw.Write([]byte(tail))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return append([]byte{'Y', 'Z', syncproto.Major, syncproto.Minor, byte(syncproto.KindBatch), byte(syncproto.CodecGzip)}, z.Bytes()...)
+}
+
+// procStatusKB reads one kB field of /proc/PID/status, such as VmHWM (the
+// peak resident set).
+func procStatusKB(t testing.TB, pid int, field string) int64 {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				t.Fatalf("%s in /proc/%d/status: %v", field, pid, err)
+			}
+			return kb
+		}
+	}
+	t.Fatalf("no %s in /proc/%d/status", field, pid)
+	return 0
+}
