@@ -72,6 +72,12 @@ type Options struct {
 	// DownMaxEvents and DownMaxBytes bound one Down frame.
 	// Defaults 500 and 256 KiB of event JSON.
 	DownMaxEvents, DownMaxBytes int
+	// RejectFlushEvery is how often the counters of refused messages,
+	// gathered in memory, are committed (and also at Close); and the
+	// interval over which each outlet and code get a few log lines and
+	// then one line with how many more there were. Default
+	// DefaultRejectFlushEvery.
+	RejectFlushEvery time.Duration
 	// MaxSkew bounds how far ahead of the hub's clock an outlet's HLC may
 	// pull the hub's HLC. Default 1 minute.
 	MaxSkew time.Duration
@@ -99,6 +105,11 @@ type Hub struct {
 	sem      chan struct{}
 	budget   *budget
 	inflight sync.WaitGroup
+
+	rejects   *rejectLog
+	flushStop chan struct{}
+	flushD    chan struct{}
+	flushOnce sync.Once
 }
 
 type req struct {
@@ -164,6 +175,9 @@ func New(opt Options) (*Hub, error) {
 	if opt.MaxSkew <= 0 {
 		opt.MaxSkew = time.Minute
 	}
+	if opt.RejectFlushEvery <= 0 {
+		opt.RejectFlushEvery = DefaultRejectFlushEvery
+	}
 	h := &Hub{
 		opt: opt, st: opt.Store, logger: opt.Logger,
 		clock:   hlc.New(opt.Clock, 0),
@@ -171,6 +185,7 @@ func New(opt Options) (*Hub, error) {
 		writerD: make(chan struct{}),
 		sem:     make(chan struct{}, opt.MaxHandlers),
 		budget:  newBudget(opt.MemoryBudget, opt.OutletShare, opt.OutletHandlers),
+		rejects: newRejectLog(), flushStop: make(chan struct{}), flushD: make(chan struct{}),
 	}
 	m, err := newMetrics(opt.Registerer, func() float64 { return float64(len(h.queue)) },
 		func() float64 { return float64(h.budget.reserved.Load()) })
@@ -179,6 +194,7 @@ func New(opt Options) (*Hub, error) {
 	}
 	h.m = m
 	go h.writer()
+	go h.rejectFlusher()
 	return h, nil
 }
 
@@ -195,13 +211,18 @@ func (h *Hub) publisher() Publisher {
 	return h.pub
 }
 
-// Close waits for running handlers, then stops the writer after it has
-// committed what was queued.
+// Close waits for running handlers, commits the reject counters, then
+// stops the writer after it has committed what was queued.
 func (h *Hub) Close() {
 	h.mu.Lock()
 	h.stopping = true
 	h.mu.Unlock()
 	h.inflight.Wait()
+	h.flushOnce.Do(func() {
+		close(h.flushStop)
+		<-h.flushD
+		h.flushRejects(context.Background())
+	})
 	h.mu.Lock()
 	if !h.closed {
 		h.closed = true
@@ -321,7 +342,7 @@ func (h *Hub) handleBatch(ctx context.Context, outlet string, payload []byte) []
 	for _, r := range res.Rejected {
 		h.m.rejects.WithLabelValues(r.Code).Inc()
 	}
-	if len(res.Rejected) > 0 && !res.Replayed {
+	if len(res.Rejected) > 0 && !res.Replayed && h.rejects.logged(rejectKey{outlet, res.Rejected[0].Code}) {
 		h.logger.Warn("events dead-lettered", "outlet", outlet, "count", len(res.Rejected),
 			"first_seq", res.Rejected[0].Seq, "code", res.Rejected[0].Code, "reason", res.Rejected[0].Reason)
 	}
@@ -403,9 +424,11 @@ func (h *Hub) reject(ctx context.Context, outlet, leaf string, err error) *syncp
 		// A spoofed origin is a client that tried to write as another outlet.
 		lvl = slog.LevelError
 	}
-	h.logger.Log(ctx, lvl, "uplink message rejected", "outlet", outlet, "kind", leaf, "code", prob.Code, "reason", prob.Reason)
-	if _, err := h.submit(ctx, store.Unit{Count: map[string]uint64{store.CounterRejectPrefix + prob.Code: 1}}, 0); err != nil {
-		h.logger.Warn("persist reject counter failed", "code", prob.Code, "err", err)
+	// Counted in memory and committed every RejectFlushEvery; logged a
+	// few times per outlet and code in that interval, then summed up.
+	h.rejects.count(store.CounterRejectPrefix + prob.Code)
+	if h.rejects.logged(rejectKey{outlet, prob.Code}) {
+		h.logger.Log(ctx, lvl, "uplink message rejected", "outlet", outlet, "kind", leaf, "code", prob.Code, "reason", prob.Reason)
 	}
 	return prob
 }

@@ -133,7 +133,7 @@ func TestBadInputIsRefusedAndTheGoodStreamFlows(t *testing.T) {
 		})
 	}
 
-	c, err := st.Counters(ctx)
+	c, err := h.Counters(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func TestExternalBrokerSharedSubscription(t *testing.T) {
 	a.pub(t, syncproto.UplinkTopic("B"), 1, batch(t, "B", 1, 1, "SPOOF"))
 	a.pub(t, syncproto.UplinkTopic("A"), 1, batch(t, "B", 1, 1, "SPOOF"))
 	eventually(t, "origin mismatch counted", func() bool {
-		c, _ := hubs[0].Store.Counters(context.Background())
+		c, _ := hubs[0].Hub.Counters(context.Background())
 		return c["reject.origin_mismatch"] == 1
 	})
 	if evs, _ := hubs[0].Store.SubjectEvents(context.Background(), "SPOOF"); len(evs) != 0 {

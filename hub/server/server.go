@@ -223,7 +223,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.httpAddr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: s.Store, Down: s.Hub, Token: token, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
+			Store: apiReader{s.Store, s.Hub}, Down: s.Hub, Token: token, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -241,6 +241,17 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.Cases.RunSweeper(sctx, cfg.SweepEvery)
 	}()
 	return s, nil
+}
+
+// apiReader is the store as the API reads it, with the reject counters the
+// hub has not yet committed counted in.
+type apiReader struct {
+	*sqlite.Store
+	hub *ingest.Hub
+}
+
+func (r apiReader) Counters(ctx context.Context) (map[string]uint64, error) {
+	return r.hub.Counters(ctx)
 }
 
 // newServices makes head office's action packages, sharing one

@@ -257,7 +257,7 @@ func TestEmbeddedBrokerACL(t *testing.T) {
 			}
 			return false
 		})
-		c, _ := s.Store.Counters(ctx)
+		c, _ := s.Hub.Counters(ctx)
 		if c["reject.origin_mismatch"] != 1 {
 			t.Errorf("origin_mismatch counted %d times, want 1", c["reject.origin_mismatch"])
 		}
