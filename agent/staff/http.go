@@ -46,12 +46,7 @@ func unauthenticated(w http.ResponseWriter) {
 
 // bearer returns the token of an "Authorization: Bearer <token>" header.
 func bearer(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	token = strings.TrimSpace(token)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", false
-	}
-	return token, true
+	return problem.BearerToken(r.Header.Get("Authorization"))
 }
 
 // Middleware lets a request through only with a live session, and puts

@@ -43,6 +43,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,8 +81,14 @@ type Options struct {
 	Token    string
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
+	// Busy says whether a store error is the database locked by another
+	// process, answered 503 with Retry-After; nil for never.
+	Busy func(error) bool
 	Services
 }
+
+// busyRetryAfter is the Retry-After, in seconds, of a busy store.
+const busyRetryAfter = 5
 
 // Services are head office's action packages the routes call, one field
 // each. Every one is required.
@@ -123,10 +130,10 @@ func Handler(opt Options) http.Handler {
 type api struct{ opt Options }
 
 func (a *api) auth(next http.HandlerFunc) http.Handler {
-	want := []byte("Bearer " + a.opt.Token)
+	want := []byte(a.opt.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if a.opt.Token == "" || subtle.ConstantTimeCompare(got, want) != 1 {
+		got, ok := problem.BearerToken(r.Header.Get("Authorization"))
+		if !ok || a.opt.Token == "" || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="yizhan-hub"`)
 			writeErr(w, problem.New(problem.AuthTokenRequired))
 			return
@@ -249,6 +256,12 @@ func (a *api) rejects(w http.ResponseWriter, r *http.Request) {
 // also with its state and allowed steps), anything else as internal.error
 // after logging it, because its words are not for the caller.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if a.opt.Busy != nil && a.opt.Busy(err) {
+		a.opt.Logger.Warn("API request found the store locked", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+		writeErr(w, problem.Wrap(err, problem.StoreBusy, "seconds", busyRetryAfter))
+		return
+	}
 	if problem.As(err) == nil {
 		if errors.Is(err, store.ErrNotFound) {
 			writeErr(w, problem.Wrap(err, problem.APINotFound))

@@ -70,6 +70,9 @@ type Config struct {
 	// WaybillBlock is the size of a waybill block allocated on an outlet's
 	// request. Default lifecycle.DefaultWaybillBlock.
 	WaybillBlock int
+	// BusyTimeout is how long a store write waits for another process's
+	// lock before the API answers 503; the store's default where zero.
+	BusyTimeout time.Duration
 	// IngestMemory, OutletShare and OutletHandlers bound the uplink's
 	// memory (ingest.Options); ingest's defaults where zero.
 	IngestMemory, OutletShare int64
@@ -96,6 +99,27 @@ type Server struct {
 
 	stopSweep  context.CancelFunc
 	sweeperEnd chan struct{}
+}
+
+// PrivateDataDir creates the hub's data directory readable by the hub's
+// user only, or tightens an existing one and logs it: it holds hub.db and
+// the API token.
+func PrivateDataDir(dir string, log *slog.Logger) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	if fi.Mode().Perm()&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("make data directory %s private (mode %v): %w", dir, fi.Mode().Perm(), err)
+	}
+	log.Warn("data directory was open to others; made it private", "dir", dir, "was", fi.Mode().Perm().String(), "now", "drwx------")
+	return nil
 }
 
 // StorePath resolves a --store URL to a SQLite file path.
@@ -143,8 +167,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	if cfg.DataDir != "" {
-		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+		if err := PrivateDataDir(cfg.DataDir, cfg.Logger); err != nil {
+			return nil, err
 		}
 	}
 	if cfg.BrokerURL != "" {
@@ -167,7 +191,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			s.Close()
 		}
 	}()
-	s.Store, err = sqlite.Open(ctx, path, sqlite.Options{})
+	s.Store, err = sqlite.Open(ctx, path, sqlite.Options{BusyTimeout: cfg.BusyTimeout, Logger: cfg.Logger.With("component", "store")})
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +247,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.httpAddr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: apiReader{s.Store, s.Hub}, Down: s.Hub, Token: token, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
+			Store: apiReader{s.Store, s.Hub}, Down: s.Hub, Token: token, Busy: sqlite.IsBusy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

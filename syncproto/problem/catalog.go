@@ -358,3 +358,8 @@ var (
 	TokenExists        = def("token.exists", Conflict, "已有名为 {name} 的令牌 / a token named {name} exists: revoke it first or choose another name")
 	TokenNotFound      = def("token.not_found", NotFound, "没有名为 {name} 的令牌 / no token named {name}")
 )
+
+// Head office's store.
+var (
+	StoreBusy = def("store.busy", Unavailable, "总部数据库正忙，请 {seconds} 秒后重试 / head office's database is busy (another process holds its lock): try again in {seconds} s")
+)

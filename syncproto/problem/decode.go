@@ -86,3 +86,16 @@ func jsonType(t reflect.Type) string {
 	}
 	return "value"
 }
+
+// BearerToken is the token of an Authorization header value
+// "Bearer <token>", the one rule both APIs read it with: the scheme is
+// case-insensitive (RFC 9110 §11.1) and spaces around the token do not
+// count. ok is false for another scheme or an empty token.
+func BearerToken(authorization string) (token string, ok bool) {
+	scheme, token, found := strings.Cut(strings.TrimSpace(authorization), " ")
+	token = strings.TrimSpace(token)
+	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	return token, true
+}

@@ -203,3 +203,26 @@ func TestDecodeBadDestination(t *testing.T) {
 		t.Fatalf("Decode into a non-pointer = %v, want a plain error", err)
 	}
 }
+
+func TestBearerToken(t *testing.T) {
+	for _, tc := range []struct {
+		header, token string
+		ok            bool
+	}{
+		{"Bearer abc", "abc", true},
+		{"bearer abc", "abc", true},
+		{"BEARER abc", "abc", true},
+		{" Bearer   abc  ", "abc", true},
+		{"Basic abc", "", false},
+		{"Bearer", "", false},
+		{"Bearer  ", "", false},
+		{"abc", "", false},
+		{"", "", false},
+		{"Bearerabc", "", false},
+	} {
+		token, ok := BearerToken(tc.header)
+		if token != tc.token || ok != tc.ok {
+			t.Errorf("BearerToken(%q) = %q, %v; want %q, %v", tc.header, token, ok, tc.token, tc.ok)
+		}
+	}
+}

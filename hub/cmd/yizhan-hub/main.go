@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -152,7 +153,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	return server.Run(ctx, cfg)
 }
 
-func openStore(dataDir, storeURL string) (*sqlite.Store, error) {
+func openStore(dataDir, storeURL string, stderr io.Writer) (*sqlite.Store, error) {
 	if dataDir == "" && storeURL == "" {
 		return nil, usageError{msg: "--data DIR is required"}
 	}
@@ -160,14 +161,15 @@ func openStore(dataDir, storeURL string) (*sqlite.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if dataDir != "" {
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data directory %s: %w", dataDir, err)
+		if err := server.PrivateDataDir(dataDir, log); err != nil {
+			return nil, err
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return sqlite.Open(ctx, path, sqlite.Options{})
+	return sqlite.Open(ctx, path, sqlite.Options{Logger: log})
 }
 
 func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
@@ -200,7 +202,7 @@ func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "yizhan-hub: warning: a secret shorter than 16 characters is easy to guess; omit --secret to generate one")
 		}
 	}
-	st, err := openStore(*dataDir, *storeURL)
+	st, err := openStore(*dataDir, *storeURL, stderr)
 	if err != nil {
 		return err
 	}
@@ -230,7 +232,7 @@ func cmdOutletList(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	st, err := openStore(*dataDir, *storeURL)
+	st, err := openStore(*dataDir, *storeURL, stderr)
 	if err != nil {
 		return err
 	}

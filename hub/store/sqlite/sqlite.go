@@ -13,12 +13,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
@@ -36,6 +39,9 @@ type Options struct {
 	Readers int
 	// Clock is the wall clock; clock.System if nil.
 	Clock clock.Clock
+	// Logger is told when Open tightens the file's permissions; nil for
+	// none.
+	Logger *slog.Logger
 }
 
 // Store is a store.Store on one SQLite file.
@@ -59,6 +65,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if opt.Clock == nil {
 		opt.Clock = clock.System
+	}
+	if err := private(path, opt.Logger); err != nil {
+		return nil, err
 	}
 	dsn := func(extra ...string) string {
 		q := url.Values{}
@@ -125,6 +134,53 @@ func (s *Store) prepare(ctx context.Context) error {
 		*p.st = st
 	}
 	return nil
+}
+
+// private makes the database and its -wal and -shm files readable by the
+// hub's user only: they hold every outlet's events and secret hashes.
+// SQLite creates -wal and -shm with the database file's mode, so a new
+// database is created 0600 before SQLite opens it; existing files with
+// wider modes are tightened, and the change is logged.
+func private(path string, log *slog.Logger) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open hub database %s: %w (check the directory exists and is writable)", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("hub database %s: %w", p, err)
+		}
+		if fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, 0o600); err != nil {
+			return fmt.Errorf("make hub database %s private (mode %v): %w", p, fi.Mode().Perm(), err)
+		}
+		if log != nil {
+			log.Warn("hub database file was readable by others; made it private", "file", p, "was", fi.Mode().Perm().String(), "now", "-rw-------")
+		}
+	}
+	return nil
+}
+
+// IsBusy says whether err is SQLite finding the database locked by another
+// connection or process (SQLITE_BUSY, SQLITE_LOCKED) once busy_timeout ran
+// out: a condition to retry, not a fault.
+func IsBusy(err error) bool {
+	var e *msqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
 }
 
 // Close closes both connection pools.

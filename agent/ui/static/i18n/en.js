@@ -818,4 +818,5 @@ export default {
   'error.waybill.outlet_only': 'only the outlet that holds the block issues its numbers',
   'error.waybill.serials_exhausted': 'waybill serials used up: configure another waybill prefix',
   'error.waybill.used': 'this waybill number was already used',
+  'error.store.busy': 'head office\'s database is busy (another process holds its lock): try again in {seconds} s',
 };

@@ -819,4 +819,5 @@ export default {
   'error.waybill.outlet_only': '只有本网点可使用其号段',
   'error.waybill.serials_exhausted': '号段已分配完，请换号段前缀',
   'error.waybill.used': '运单号已使用',
+  'error.store.busy': '总部数据库正忙，请 {seconds} 秒后重试',
 };
