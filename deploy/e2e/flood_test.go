@@ -16,22 +16,24 @@ import (
 )
 
 // Flood sizes. Each frame is about 8 KB on the wire and inflates to just
-// under syncproto.MaxBodyBytes; floodFrames of them inflate to 4 GB,
-// sixteen times the hub's default budget.
+// under syncproto.MaxBodyBytes; floodFrames of them inflate to 1.2 GB,
+// almost five times the hub's default budget, and the attackers' shares
+// together exceed the budget.
 const (
-	floodFrames       = 500
+	floodFrames       = 150
 	floodBudgetMiB    = 256 // the hub's default ingest memory budget
-	floodBaselineMiB  = 96  // the Go runtime, SQLite's cache and the broker above the idle hub
+	floodBaselineMiB  = 96  // the runtime, SQLite and the broker beside the budget, above the idle hub
 	floodSecondOutlet = 200 // events the honest outlet scans during the flood
 )
 
-// TestCompressionFlood: one outlet publishes hundreds of small gzip frames
-// that each inflate to about 8 MiB while a second outlet keeps scanning. The
-// hub's peak resident memory stays within its ingest budget plus a stated
-// margin over its idle size, and every event of the second outlet is
-// acknowledged and stored once.
+// TestCompressionFlood: five outlets publish hundreds of small gzip frames
+// that each inflate to about 8 MiB, more than their shares together can
+// hold, while another outlet keeps scanning. The hub's peak resident memory
+// stays within its ingest budget plus a stated margin over its idle size,
+// and every event of the honest outlet is acknowledged and stored once.
 func TestCompressionFlood(t *testing.T) {
-	c := newCluster(t, "embedded", "SH-001", "BJ-002")
+	attackers := []string{"SH-001", "SH-002", "SH-003", "SH-004", "SH-005"}
+	c := newCluster(t, "embedded", append(attackers, "BJ-002")...)
 	c.startHub()
 	b := c.newAgent("BJ-002")
 	c.startAgent(b)
@@ -39,35 +41,40 @@ func TestCompressionFlood(t *testing.T) {
 	c.waitDrained(b, 30*time.Second)
 	idle := procStatusKB(t, c.hub.Pid(), "VmHWM:")
 
-	zeros, batch := floodFrame(t, "SH-001", false), floodFrame(t, "SH-001", true)
-	attacker := c.mqttAs("SH-001", c.secrets["SH-001"])
-	sent := make(chan error, 1)
-	go func() {
-		for i := 0; i < floodFrames; i++ {
-			// Not waiting for each PUBACK: the attacker writes as fast as
-			// the hub reads. Most frames are refused once inflated; one in
-			// ten is a batch that must be decoded to the end.
-			frame := zeros
-			if i%10 == 0 {
-				frame = batch
+	sent := make(chan error, len(attackers))
+	for _, id := range attackers {
+		zeros, batch := floodFrame(t, id, false), floodFrame(t, id, true)
+		attacker := c.mqttAs(id, c.secrets[id])
+		go func() {
+			for i := 0; i < floodFrames/len(attackers); i++ {
+				// Not waiting for each PUBACK: the attacker writes as fast
+				// as the hub reads. Most frames are refused once inflated;
+				// one in ten is a batch that must be decoded to the end.
+				frame := zeros
+				if i%10 == 0 {
+					frame = batch
+				}
+				attacker.Publish(syncproto.UplinkTopic(id), 1, false, frame)
 			}
-			attacker.Publish(syncproto.UplinkTopic("SH-001"), 1, false, frame)
-		}
-		tok := attacker.Publish(syncproto.UplinkTopic("SH-001"), 1, false, batch)
-		tok.WaitTimeout(2 * time.Minute)
-		sent <- tok.Error()
-	}()
+			tok := attacker.Publish(syncproto.UplinkTopic(id), 1, false, batch)
+			tok.WaitTimeout(2 * time.Minute)
+			sent <- tok.Error()
+		}()
+	}
 	scanMany(t, b.http, "F", floodSecondOutlet, 4, nil)
 	c.waitDrained(b, 2*time.Minute)
-	if err := <-sent; err != nil {
-		t.Fatalf("flood publish: %v", err)
+	for range attackers {
+		if err := <-sent; err != nil {
+			t.Fatalf("flood publish: %v", err)
+		}
 	}
 	// Every flood frame has been read by the hub; wait until the hub has
 	// refused them all, so the peak below covers the whole flood.
 	harness.Eventually(t, 2*time.Minute, func() (bool, string) {
 		r, _ := c.rejects()
 		n := r[syncproto.CodeMalformed] + r[syncproto.CodeOversize] + r[syncproto.CodeInvalidEvent]
-		return n >= floodFrames+1, fmt.Sprintf("%d of %d flood frames refused: %v", n, floodFrames+1, r)
+		want := uint64(floodFrames + len(attackers))
+		return n >= want, fmt.Sprintf("%d of %d flood frames refused: %v", n, want, r)
 	})
 	peak := procStatusKB(t, c.hub.Pid(), "VmHWM:")
 	limit := idle + (floodBudgetMiB+floodBaselineMiB)<<10

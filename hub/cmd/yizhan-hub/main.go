@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -148,10 +149,20 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
 		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, Logger: log,
 		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		// The uplink's memory is bounded by its budget; a soft limit a
+		// little above it keeps the garbage collector from letting the
+		// heap grow to twice that under a flood.
+		debug.SetMemoryLimit(cfg.IngestMemory + memoryHeadroom)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return server.Run(ctx, cfg)
 }
+
+// memoryHeadroom is what the hub needs beside its ingest budget: the
+// runtime, the API, the broker's connections, SQLite's caches.
+const memoryHeadroom = 128 << 20
 
 func openStore(dataDir, storeURL string, stderr io.Writer) (*sqlite.Store, error) {
 	if dataDir == "" && storeURL == "" {
