@@ -14,6 +14,13 @@
 //	       5  codec         CodecJSON or CodecGzip (gzip of the JSON body)
 //	       6  body          JSON of the kind's struct
 //
+// A frame is at most MaxFrameBytes and its body at most MaxBodyBytes once
+// inflated. A gzip body is one gzip member that inflates to exactly the
+// size its trailer gives, so a receiver knows what a frame will cost before
+// inflating it (BodySize, DecodeCost) and can refuse or wait for memory
+// first; a Batch holds at most MaxEventsPerBatch events, counted before
+// they are decoded.
+//
 // Unknown JSON fields are ignored, so a newer minor may add optional fields.
 // (The HTTP APIs do the opposite: problem.Decode refuses a request field the
 // route does not know, since there a misspelt field is a lost instruction.)
