@@ -66,7 +66,7 @@ func TestBodyHeldToTrailer(t *testing.T) {
 // is refused for its count without making an Event for each element, and a
 // batch within the limit decodes as plain encoding/json would.
 func TestBatchEventCountRefusedBeforeDecode(t *testing.T) {
-	body := `{"origin":"SH-001","first":1,"last":1,"events":[` + strings.Repeat("{},", 2_000_000) + `{}]}`
+	body := `{"origin":"SH-001","first":1,"last":1,"events":[` + strings.Repeat("{},", 200_000) + `{}]}`
 	frame := gzipFrame(t, KindBatch, []byte(body))
 	var ms0, ms1 runtime.MemStats
 	runtime.GC()
@@ -74,10 +74,10 @@ func TestBatchEventCountRefusedBeforeDecode(t *testing.T) {
 	var b Batch
 	_, err := Decode(frame, KindBatch, &b)
 	runtime.ReadMemStats(&ms1)
-	if ErrorCode(err) != CodeOversize || !strings.Contains(err.Error(), "2000001 events") {
-		t.Fatalf("Decode: %v, want oversize for 2000001 events", err)
+	if ErrorCode(err) != CodeOversize || !strings.Contains(err.Error(), "200001 events") {
+		t.Fatalf("Decode: %v, want oversize for 200001 events", err)
 	}
-	// Decoding them as Events would take 2,000,001 × sizeof(Event) ≈ 270 MB.
+	// Decoding them as Events would take 200,001 × sizeof(Event) ≈ 34 MB.
 	alloc := ms1.TotalAlloc - ms0.TotalAlloc
 	if limit := uint64(DecodeCost(frame)); alloc > limit {
 		t.Fatalf("decoding a %d-byte body allocated %d bytes, DecodeCost said %d", len(body), alloc, limit)
@@ -106,7 +106,7 @@ func TestDecodeCostBoundsDecode(t *testing.T) {
 	big := sampleBatch("SH-001", 1, 500)
 	honest, _ := Encode(KindBatch, big, 0)
 	plain, _ := Encode(KindBatch, sampleBatch("SH-001", 1, 20), -1)
-	long := gzipFrame(t, KindBatch, []byte(fmt.Sprintf(`{"origin":%q,"events":[]}`, strings.Repeat("a", MaxBodyBytes-40))))
+	long := gzipFrame(t, KindBatch, []byte(fmt.Sprintf(`{"origin":%q,"events":[]}`, strings.Repeat("a", 2<<20))))
 	for name, frame := range map[string][]byte{"flood": flood(), "honest": honest, "plain": plain, "long string": long} {
 		t.Run(name, func(t *testing.T) {
 			var ms0, ms1 runtime.MemStats

@@ -79,7 +79,10 @@ func TestCompressionFlood(t *testing.T) {
 	peak := procStatusKB(t, c.hub.Pid(), "VmHWM:")
 	limit := idle + (floodBudgetMiB+floodBaselineMiB)<<10
 	t.Logf("hub peak RSS: idle %d MiB, after flood %d MiB, limit %d MiB", idle>>10, peak>>10, limit>>10)
-	if peak > limit {
+	if os.Getenv("YZ_E2E_RACE") == "1" {
+		// The race detector multiplies a program's memory: no bound holds.
+		t.Logf("binaries built with -race: peak RSS not checked")
+	} else if peak > limit {
 		t.Fatalf("hub peak RSS %d MiB under a compression flood, over the budget %d MiB + margin %d MiB above idle %d MiB",
 			peak>>10, floodBudgetMiB, floodBaselineMiB, idle>>10)
 	}
