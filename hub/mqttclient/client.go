@@ -37,7 +37,8 @@ type Options struct {
 	// Stable is how long a connection must last before the backoff resets.
 	// Default 1 minute.
 	Stable time.Duration
-	// PublishTimeout bounds one publish. Default 10 s.
+	// PublishTimeout is how long a publish may wait for the broker's
+	// PUBACK before it is logged as lost. Default 10 s.
 	PublishTimeout time.Duration
 }
 
@@ -200,23 +201,25 @@ func (cl *Client) loop(ctx context.Context, handler paho.MessageHandler, server,
 	}
 }
 
-// Publish sends payload to topic at QoS 1 and waits for the broker's PUBACK.
+// Publish hands payload to paho for topic at QoS 1 and returns; a publish
+// the broker does not acknowledge within PublishTimeout is logged. It must
+// not wait for the PUBACK: the hub's uplink handling may be holding paho's
+// delivery of the next message (the hub's pushback on the broker), and
+// paho reads PUBACKs from the same connection, behind that message.
+// Nothing is lost to a failed publish: the agent resends or pulls again.
 func (cl *Client) Publish(ctx context.Context, topic string, payload []byte) error {
 	if !cl.c.IsConnectionOpen() {
 		return fmt.Errorf("publish %s: not connected to the broker", topic)
 	}
 	tok := cl.c.Publish(topic, 1, false, payload)
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return fmt.Errorf("publish %s: %w", topic, err)
+	go func() {
+		if !tok.WaitTimeout(cl.opt.PublishTimeout) {
+			cl.opt.Logger.Warn("publish not acknowledged by the broker", "topic", topic, "within", cl.opt.PublishTimeout)
+		} else if err := tok.Error(); err != nil {
+			cl.opt.Logger.Warn("publish failed", "topic", topic, "err", err)
 		}
-		return nil
-	case <-time.After(cl.opt.PublishTimeout):
-		return fmt.Errorf("publish %s: no PUBACK within %s", topic, cl.opt.PublishTimeout)
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	}()
+	return nil
 }
 
 // Wait blocks until the connection loop has stopped after ctx ended.

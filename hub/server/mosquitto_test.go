@@ -72,3 +72,26 @@ func TestExternalBrokerSharedSubscription(t *testing.T) {
 		return false
 	})
 }
+
+// An outlet with more messages in flight than it may have handlers, on an
+// external broker: waiting for a handler blocks the client's delivery, and
+// the handlers' replies must still get out, or every wait lasts until a
+// publish times out.
+func TestExternalBrokerOutletWaitDoesNotStallReplies(t *testing.T) {
+	addr := startMosquitto(t, map[string]string{"hub": "pw-hub", "A": "pw-a"})
+	s, err := Start(context.Background(), Config{
+		DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", BrokerURL: "tcp://hub:pw-hub@" + addr,
+		ClientID: "hub-0", Logger: discard(), OutletHandlers: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	eventually(t, "hub connected", s.Connected)
+	a := mustDial(t, addr, "A", "pw-a")
+	a.sub(t, syncproto.OutletDownTree("A"))
+	for first := uint64(1); first <= 60; first += 10 {
+		a.Publish(syncproto.UplinkTopic("A"), 1, false, batch(t, "A", first, first+9, "WAIT"))
+	}
+	eventually(t, "all of A acked", func() bool { ack, _ := lastAck(t, a, "A"); return ack.AckedSeq == 60 })
+}
