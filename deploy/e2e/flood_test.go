@@ -32,8 +32,14 @@ const (
 // stays within its ingest budget plus a stated margin over its idle size,
 // and every event of the honest outlet is acknowledged and stored once.
 func TestCompressionFlood(t *testing.T) {
+	for _, kind := range brokers {
+		t.Run(kind, func(t *testing.T) { compressionFlood(t, kind) })
+	}
+}
+
+func compressionFlood(t *testing.T, kind string) {
 	attackers := []string{"SH-001", "SH-002", "SH-003", "SH-004", "SH-005"}
-	c := newCluster(t, "embedded", append(attackers, "BJ-002")...)
+	c := newCluster(t, kind, append(attackers, "BJ-002")...)
 	c.startHub()
 	b := c.newAgent("BJ-002")
 	c.startAgent(b)

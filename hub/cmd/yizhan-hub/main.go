@@ -162,7 +162,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 
 // memoryHeadroom is what the hub needs beside its ingest budget: the
 // runtime, the API, the broker's connections, SQLite's caches.
-const memoryHeadroom = 128 << 20
+const memoryHeadroom = 64 << 20
 
 func openStore(dataDir, storeURL string, stderr io.Writer) (*sqlite.Store, error) {
 	if dataDir == "" && storeURL == "" {
