@@ -284,6 +284,8 @@ func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
 }
 
 // Handle processes one uplink message and returns the replies to publish.
+// It takes no part of the memory budget: Dispatch does that before calling
+// it.
 // It never panics on any input; bad input is counted, logged and, where the
 // topic names an outlet, answered with an Ack carrying the problem.
 func (h *Hub) Handle(ctx context.Context, topic string, payload []byte) (out []Message) {

@@ -207,7 +207,7 @@ func (cl *Client) loop(ctx context.Context, handler paho.MessageHandler, server,
 // delivery of the next message (the hub's pushback on the broker), and
 // paho reads PUBACKs from the same connection, behind that message.
 // Nothing is lost to a failed publish: the agent resends or pulls again.
-func (cl *Client) Publish(ctx context.Context, topic string, payload []byte) error {
+func (cl *Client) Publish(_ context.Context, topic string, payload []byte) error {
 	if !cl.c.IsConnectionOpen() {
 		return fmt.Errorf("publish %s: not connected to the broker", topic)
 	}
