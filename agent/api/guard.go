@@ -236,15 +236,10 @@ func crossSite(r *http.Request) (string, bool) {
 	return "", false
 }
 
-// bearer returns the token of an "Authorization: Bearer <token>" header;
-// the scheme is case-insensitive.
+// bearer returns the token of an "Authorization: Bearer <token>" header,
+// by the one rule both programs read it with.
 func bearer(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	token = strings.TrimSpace(token)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return "", false
-	}
-	return token, true
+	return problem.BearerToken(r.Header.Get("Authorization"))
 }
 
 func unauthenticated(w http.ResponseWriter, code problem.Code) {
