@@ -27,3 +27,16 @@ func TestNewIDIsTimeOrderedAndUnique(t *testing.T) {
 		prev = id
 	}
 }
+
+func TestLoopbackHost(t *testing.T) {
+	for host, want := range map[string]bool{
+		"127.0.0.1": true, "127.8.9.10": true, "::1": true, "[::1]": true, "localhost": true, "LOCALHOST": true,
+		"::ffff:127.0.0.1": true, "0:0:0:0:0:0:0:1": true,
+		"": false, "0.0.0.0": false, "::": false, "10.0.0.1": false, "192.168.1.5": false,
+		"hub.example.internal": false, "localhost.example.com": false, "127.0.0.1.nip.io": false, "fe80::1%eth0": false,
+	} {
+		if got := LoopbackHost(host); got != want {
+			t.Errorf("LoopbackHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}

@@ -82,8 +82,17 @@ func (s Settings) AllowedHosts() []string {
 
 // Sync is the link to the hub.
 type Sync struct {
-	Broker     string        `toml:"broker" flag:"broker" settings:"url" help:"MQTT broker URL"`
+	Broker     string        `toml:"broker" flag:"broker" settings:"url" help:"MQTT broker URL: tls://host:8883 (also ssl://, mqtts://), or tcp://127.0.0.1:1883 on this machine"`
 	AckTimeout time.Duration `toml:"ack_timeout" flag:"ack-timeout" help:"resend from the cursor after this long without hub acknowledgement"`
+	CAFile     string        `toml:"ca_file" flag:"ca-file" help:"PEM file with head office's CA certificate; the hub's certificate must be signed by it (required with tls://)"`
+	CertFile   string        `toml:"cert_file" flag:"cert-file" help:"PEM file with this outlet's client certificate, for a broker that asks for one"`
+	KeyFile    string        `toml:"key_file" flag:"key-file" help:"PEM file with the client certificate's private key"`
+	AllowPlain bool          `toml:"allow_plain" flag:"allow-plain" help:"allow a plain tcp:// broker that is not on this machine (only where the network itself is protected)"`
+}
+
+// TLS is the sync link's certificate files.
+func (s Sync) TLS() syncclient.TLSFiles {
+	return syncclient.TLSFiles{CAFile: s.CAFile, CertFile: s.CertFile, KeyFile: s.KeyFile}
 }
 
 // PII is the personal-data key. The key itself comes only from the
@@ -241,6 +250,13 @@ func (l *Loaded) Check() error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("missing %s", strings.Join(missing, ", "))
+	}
+	b, err := syncclient.ParseBroker(l.Sync.Broker, l.Sync.AllowPlain)
+	if err != nil {
+		return l.set.Errorf("sync.broker", "%v", err)
+	}
+	if err := syncclient.CheckTLSFiles(b, l.Sync.TLS()); err != nil {
+		return l.set.Errorf("sync.broker", "%v", err)
 	}
 	if f := l.Log.Format; f != "json" && f != "text" {
 		return l.set.Errorf("log.format", "must be json or text, not %q", f)

@@ -10,6 +10,7 @@ package syncclient
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,11 +27,17 @@ import (
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Config for a Client. Zero values take the defaults noted.
 type Config struct {
-	Broker string // tcp://host:port
+	Broker string // tls://host:8883, or tcp://127.0.0.1:1883 on this machine (see ParseBroker)
+	// TLS names the CA file the hub's certificate must be signed by, and
+	// an optional client certificate; required with a TLS broker.
+	TLS TLSFiles
+	// AllowPlain permits a plain tcp:// broker that is not on this machine.
+	AllowPlain bool
 	Outlet string
 	Secret string
 	Events *eventlog.Log
@@ -73,6 +80,9 @@ type Status struct {
 	LastAck     time.Time `json:"last_ack,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	// LastProblem is LastError as a catalog code with its parameters when
+	// it is one (a refused certificate), for the screen to word.
+	LastProblem *problem.Detail `json:"last_problem,omitempty"`
 	HubOffsetMS int64     `json:"hub_clock_offset_ms"`
 	HubTimeKnow bool      `json:"hub_clock_known"`
 	Reconnects  uint64    `json:"reconnects"`
@@ -91,6 +101,9 @@ type Status struct {
 type Client struct {
 	cfg    Config
 	logger *slog.Logger
+	broker Broker
+	files  TLSFiles
+	tls    *tls.Config // nil for a plain broker
 
 	mu     sync.Mutex
 	st     Status
@@ -112,6 +125,10 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	if cfg.Events == nil || cfg.Broker == "" || cfg.Outlet == "" {
 		return nil, errors.New("sync client needs an event log, a broker URL and an outlet id")
+	}
+	broker, err := ParseBroker(cfg.Broker, cfg.AllowPlain)
+	if err != nil {
+		return nil, err
 	}
 	def := func(v *int, d int) {
 		if *v <= 0 {
@@ -139,7 +156,12 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Client{cfg: cfg, logger: cfg.Logger.With("broker", cfg.Broker), wake: make(chan struct{}, 1)}
+	tlsCfg, err := tlsConfig(broker, cfg.TLS, cfg.Clock.Now)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, logger: cfg.Logger.With("broker", cfg.Broker), wake: make(chan struct{}, 1),
+		broker: broker, files: cfg.TLS, tls: tlsCfg}
 	c.st.Outlet, c.st.Broker = cfg.Outlet, cfg.Broker
 	c.offset, c.known = cfg.Events.HubOffset()
 	return c, nil
@@ -186,23 +208,30 @@ func (h heardConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// dial opens plain TCP connections for the brokers the agent is
-// configured with (tcp:// or mqtt://) and wraps them in a heardConn.
-func (c *Client) dial(uri *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
-	if uri.Scheme != "tcp" && uri.Scheme != "mqtt" {
-		return nil, fmt.Errorf("unsupported broker scheme %q (use tcp://host:port)", uri.Scheme)
-	}
+// dial opens the connection to the broker New checked, over TLS when its
+// URL says so, and wraps it in a heardConn. paho's URL is ignored: the
+// agent has one broker.
+func (c *Client) dial(_ *url.URL, o mqtt.ClientOptions) (net.Conn, error) {
 	d := net.Dialer{Timeout: o.ConnectTimeout}
-	conn, err := d.Dial("tcp", uri.Host)
+	conn, err := d.Dial("tcp", c.broker.HostPort)
 	if err != nil {
 		return nil, err
+	}
+	if c.tls != nil {
+		if conn, err = c.handshake(conn, o.ConnectTimeout); err != nil {
+			return nil, err
+		}
 	}
 	return heardConn{Conn: conn, heard: c.markHeard}, nil
 }
 
 func (c *Client) setErr(err error) {
+	var p *problem.Detail
+	if e := problem.As(err); e != nil {
+		p = &problem.Detail{Code: e.Code().String(), Params: e.Params(), Message: e.Error()}
+	}
 	c.mu.Lock()
-	c.st.LastError, c.st.LastErrorAt = err.Error(), c.cfg.Clock.Now()
+	c.st.LastError, c.st.LastErrorAt, c.st.LastProblem = err.Error(), c.cfg.Clock.Now(), p
 	c.mu.Unlock()
 }
 
@@ -310,6 +339,12 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 // in last_error and the log, and must not rotate a secret over an outage.
 func connectError(broker, outlet string, err error) error {
 	var ne net.Error
+	if p := problem.As(err); p != nil { // a refused certificate, worded in tls.go
+		return fmt.Errorf("connect to %s: %w", broker, p)
+	}
+	if p := clientCertError(err); p != nil {
+		return fmt.Errorf("connect to %s: %w", broker, p)
+	}
 	switch {
 	case errors.Is(err, packets.ErrorRefusedNotAuthorised), errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
 		return fmt.Errorf("the broker at %s refused outlet %s: %w (check this outlet's id and secret, and that the hub has registered it)", broker, outlet, err)

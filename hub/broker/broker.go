@@ -10,6 +10,13 @@
 //     without an ACL check), retained publishes from outlets are stored as
 //     plain ones, and a client id held by another outlet cannot be taken over.
 //
+// The listener speaks MQTT over TLS when given a certificate (Options.TLS).
+// Plain TCP is refused on any address but loopback unless AllowPlain says
+// otherwise (CheckListen), since it carries the outlets' secrets in clear.
+// With a client CA, every outlet must also present a certificate from that
+// CA whose common name (or a DNS name) is its outlet id: a stolen secret
+// alone no longer connects.
+//
 // The hub itself uses mochi's inline client, which bypasses the ACL hook:
 // inline Publish and Subscribe never call OnACLCheck.
 //
@@ -42,9 +49,13 @@ type Secrets interface {
 // Options configure Start.
 type Options struct {
 	// Addr is the TCP listen address, e.g. "127.0.0.1:1883" or ":0".
-	Addr    string
-	Secrets Secrets
-	Logger  *slog.Logger
+	Addr string
+	// TLS, if its CertFile is set, makes the listener speak TLS.
+	TLS TLSFiles
+	// AllowPlain permits a plain listener on a non-loopback address.
+	AllowPlain bool
+	Secrets    Secrets
+	Logger     *slog.Logger
 }
 
 // Broker is a running embedded broker.
@@ -68,11 +79,19 @@ func Start(opt Options) (*Broker, error) {
 		Capabilities: caps,
 		Logger:       slog.New(minLevel{opt.Logger.Handler(), slog.LevelWarn}), // opt.Logger names the component
 	})
+	if err := CheckListen(opt.Addr, opt.TLS, opt.AllowPlain); err != nil {
+		return nil, err
+	}
+	tlsCfg, err := opt.TLS.config()
+	if err != nil {
+		return nil, err
+	}
 	b := &Broker{srv: srv, logger: opt.Logger}
-	if err := srv.AddHook(&aclHook{secrets: opt.Secrets, srv: srv, logger: opt.Logger}, nil); err != nil {
+	hook := &aclHook{secrets: opt.Secrets, srv: srv, logger: opt.Logger, clientCerts: tlsCfg != nil && tlsCfg.ClientCAs != nil}
+	if err := srv.AddHook(hook, nil); err != nil {
 		return nil, fmt.Errorf("broker: add auth hook: %w", err)
 	}
-	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: opt.Addr})
+	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: opt.Addr, TLSConfig: tlsCfg})
 	if err := srv.AddListener(b.tcp); err != nil {
 		return nil, fmt.Errorf("listen for MQTT on %s: %w (is another broker or hub running there? choose another address with --mqtt-listen, e.g. 127.0.0.1:1884)", opt.Addr, err)
 	}
@@ -109,6 +128,9 @@ type aclHook struct {
 	secrets Secrets
 	srv     *mqtt.Server
 	logger  *slog.Logger
+	// clientCerts: the listener required a verified client certificate,
+	// which must name the outlet.
+	clientCerts bool
 }
 
 func (h *aclHook) ID() string { return "yizhan-outlet-acl" }
@@ -139,6 +161,11 @@ func (h *aclHook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool
 	}
 	if !store.CheckSecret(hash, string(pk.Connect.Password)) {
 		return deny("wrong secret")
+	}
+	if h.clientCerts {
+		if why := certNames(cl.Net.Conn, user); why != "" {
+			return deny(why)
+		}
 	}
 	if pk.Connect.WillFlag && !mayWrite(user, pk.Connect.WillTopic) {
 		return deny("will topic not allowed", "topic", pk.Connect.WillTopic)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/settings"
@@ -58,6 +59,17 @@ type MQTT struct {
 	Listen   string `toml:"listen" flag:"mqtt-listen" help:"embedded MQTT broker listen address"`
 	Broker   string `toml:"broker" flag:"broker" settings:"url" help:"external broker tcp://user:pass@host:port instead of the embedded one"`
 	ClientID string `toml:"client_id" flag:"mqtt-client-id" help:"client id at the external broker (default yizhan-hub-<hostname>)"`
+	// The embedded broker's TLS; without it the broker listens plain, which
+	// only a loopback address or AllowPlain permits.
+	TLSCert    string `toml:"tls_cert" flag:"mqtt-tls-cert" help:"PEM certificate of the embedded broker (with intermediates); with tls_key it listens with TLS"`
+	TLSKey     string `toml:"tls_key" flag:"mqtt-tls-key" help:"PEM private key of tls_cert"`
+	ClientCA   string `toml:"tls_client_ca" flag:"mqtt-tls-client-ca" help:"PEM CA of the outlets' client certificates; set, every outlet needs one naming its id"`
+	AllowPlain bool   `toml:"allow_plain" flag:"mqtt-allow-plain" help:"allow the embedded broker to listen without TLS on an address other than loopback"`
+}
+
+// BrokerTLS is the embedded broker's certificate files.
+func (m MQTT) BrokerTLS() broker.TLSFiles {
+	return broker.TLSFiles{CertFile: m.TLSCert, KeyFile: m.TLSKey, ClientCAFile: m.ClientCA}
 }
 
 // Store is where the events are kept.
@@ -147,6 +159,11 @@ func (l *Loaded) Check() error {
 	if l.MQTT.Broker != "" && l.set.Source("mqtt.listen").Origin != settings.Default {
 		return fmt.Errorf("mqtt.listen (%s) and mqtt.broker (%s) exclude each other: the hub either embeds a broker (--mqtt-listen) or uses an external one (--broker)",
 			l.set.Source("mqtt.listen"), l.set.Source("mqtt.broker"))
+	}
+	if l.MQTT.Broker == "" {
+		if err := broker.CheckListen(l.MQTT.Listen, l.MQTT.BrokerTLS(), l.MQTT.AllowPlain); err != nil {
+			return l.set.Errorf("mqtt.listen", "%v", err)
+		}
 	}
 	for _, d := range []struct {
 		key string

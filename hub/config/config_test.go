@@ -31,7 +31,7 @@ func TestSampleFileLoads(t *testing.T) {
 	if err := l.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if l.Data.Dir == "" || l.MQTT.Listen != "0.0.0.0:1883" || l.Complaints.Result != 7*24*time.Hour {
+	if l.Data.Dir == "" || l.MQTT.Listen != "0.0.0.0:8883" || !l.MQTT.BrokerTLS().On() || l.Complaints.Result != 7*24*time.Hour {
 		t.Errorf("sample settings: %+v", l.Settings)
 	}
 }

@@ -46,6 +46,11 @@ type Config struct {
 	// MQTTListen is the embedded broker's address. Default
 	// config.DefaultMQTTListen.
 	MQTTListen string
+	// MQTTTLS makes the embedded broker listen with TLS.
+	MQTTTLS broker.TLSFiles
+	// MQTTAllowPlain permits the embedded broker to listen plain on an
+	// address other than loopback.
+	MQTTAllowPlain bool
 	// BrokerURL, if set, uses an external broker instead of the embedded one.
 	BrokerURL string
 	// ClientID for the external broker. Default yizhan-hub-<hostname>.
@@ -227,7 +232,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 		s.Hub.SetPublisher(s.client)
 	} else {
-		s.broker, err = broker.Start(broker.Options{Addr: cfg.MQTTListen, Secrets: s.Store, Logger: cfg.Logger.With("component", "broker")})
+		s.broker, err = broker.Start(broker.Options{Addr: cfg.MQTTListen, TLS: cfg.MQTTTLS, AllowPlain: cfg.MQTTAllowPlain, Secrets: s.Store, Logger: cfg.Logger.With("component", "broker")})
 		if err != nil {
 			return nil, err
 		}
@@ -237,7 +242,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}); err != nil {
 			return nil, fmt.Errorf("subscribe the hub to %s: %w", syncproto.UplinkWildcard, err)
 		}
-		cfg.Logger.Info("embedded MQTT broker listening", "addr", s.broker.Addr())
+		cfg.Logger.Info("embedded MQTT broker listening", "addr", s.broker.Addr(), "tls", cfg.MQTTTLS.On(), "client_certs", cfg.MQTTTLS.ClientCAFile != "")
 	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

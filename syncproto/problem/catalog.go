@@ -363,3 +363,14 @@ var (
 var (
 	StoreBusy = def("store.busy", Unavailable, "总部数据库正忙，请 {seconds} 秒后重试 / head office's database is busy (another process holds its lock): try again in {seconds} s")
 )
+
+// The link to head office: what the sync status and the screen's header
+// say when the agent refuses the hub's broker, or the broker this outlet.
+var (
+	SyncCertUnknownCA     = def("sync.cert_unknown_ca", Unavailable, "总部的证书不是由 {file} 中的 CA 签发的，已拒绝连接 / the hub's certificate is not signed by the CA in {file}: connection refused; check the address, or get head office's CA file")
+	SyncCertExpired       = def("sync.cert_expired", Unavailable, "总部的证书已于 {date} 过期，已拒绝连接 / the hub's certificate expired on {date}: connection refused until head office renews it")
+	SyncCertNotYetValid   = def("sync.cert_not_yet_valid", Unavailable, "总部的证书自 {date} 起才生效，请检查本机时钟 / the hub's certificate is valid only from {date}: check this PC's clock")
+	SyncCertWrongHost     = def("sync.cert_wrong_host", Unavailable, "总部的证书不属于 {host}（证书上的名称：{names}），请检查同步地址 / the hub's certificate is not for {host} (it names {names}): check the broker address")
+	SyncClientCertRefused = def("sync.client_cert_refused", Unavailable, "总部拒绝了本网点的客户端证书（{detail}） / head office refused this outlet's client certificate ({detail}): check sync.cert_file and sync.key_file")
+	SyncTLSFailed         = def("sync.tls_failed", Unavailable, "与总部的加密连接失败：{detail} / the encrypted connection to the hub failed: {detail}")
+)

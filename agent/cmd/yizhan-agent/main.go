@@ -113,6 +113,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		HTTPAddr: c.HTTP.Addr, AllowedHosts: c.AllowedHosts(), ClockOffset: c.Outlet.ClockOffset, Devices: c.Devices, Keys: keys,
 		NotifyWebhook: c.Counter.NotifyWebhook}
 	cfg.Sync.AckTimeout = c.Sync.AckTimeout
+	cfg.Sync.TLS, cfg.Sync.AllowPlain = c.Sync.TLS(), c.Sync.AllowPlain
 	cfg.Workflow.HoldDays = c.Counter.HoldDays
 	cfg.Workflow.SLA.FirstReply, cfg.Workflow.SLA.Result = c.Complaints.FirstReply, c.Complaints.Result
 	if cfg.Workflow.Deadlines, err = c.ExceptionDeadlines(); err != nil {
