@@ -205,6 +205,9 @@ func TestErrors(t *testing.T) {
 		{"label printer unknown", "[devices]\n\nlabel_printer = \"nope\"\n", nil, settings.Invalid, ":3: devices.label_printer: label_printer \"nope\" is not one of the printers"},
 		{"log format", "[log]\nformat = \"xml\"\n", []string{"--data", "d", "--outlet", "o", "--secret", "s"}, settings.Invalid, ":2: log.format: must be json or text, not \"xml\""},
 		{"exception deadline kind", "[exceptions]\ndeadlines = \"lost=240h,loose=1h\"\n", []string{"--data", "d", "--outlet", "o", "--secret", "s"}, settings.Invalid, ":2: exceptions.deadlines: \"loose=1h\": want kind=duration"},
+		{"plain broker elsewhere", "[sync]\nbroker = \"tcp://10.1.2.3:1883\"\n", []string{"--data", "d", "--outlet", "o", "--secret", "s"}, settings.Invalid, ":2: sync.broker: broker tcp://10.1.2.3:1883 is plain MQTT to 10.1.2.3, which is not this machine"},
+		{"tls without CA file", "[sync]\nbroker = \"tls://hub.example.internal\"\n", []string{"--data", "d", "--outlet", "o", "--secret", "s"}, settings.Invalid, ":2: sync.broker: sync.ca_file (--ca-file) is required with a TLS broker"},
+		{"client cert without key", "[sync]\nbroker = \"tls://hub.example.internal\"\nca_file = \"ca.crt\"\ncert_file = \"c.crt\"\n", []string{"--data", "d", "--outlet", "o", "--secret", "s"}, settings.Invalid, ":2: sync.broker: sync.cert_file (--cert-file) and sync.key_file (--key-file) go together"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := write(t, "agent.toml", tc.body)
@@ -223,6 +226,33 @@ func TestErrors(t *testing.T) {
 				t.Errorf("error\n %q\nwant it to start\n %q", err.Error(), p+tc.want)
 			}
 		})
+	}
+}
+
+// TestPlainBrokerNamesTheSetting: the refusal says which setting allows
+// it, and that setting does.
+func TestPlainBrokerNamesTheSetting(t *testing.T) {
+	base := []string{"--data", "d", "--outlet", "o", "--secret", "s"}
+	l, err := Parse(append(base, "--broker", "tcp://hub.example.internal:1883"), nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Check(); err == nil || !strings.Contains(err.Error(), "set sync.allow_plain = true (--allow-plain)") {
+		t.Fatalf("Check = %v, want the refusal to name sync.allow_plain", err)
+	}
+	for _, args := range [][]string{
+		{"--broker", "tcp://hub.example.internal:1883", "--allow-plain"},
+		{"--broker", "tcp://127.0.0.1:1883"},
+		{"--broker", "tls://hub.example.internal", "--ca-file", "ca.crt"},
+		{"--broker", "ssl://hub.example.internal:8883", "--ca-file", "ca.crt", "--cert-file", "c.crt", "--key-file", "c.key"},
+	} {
+		l, err := Parse(append(base, args...), nil, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Check(); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
 	}
 }
 

@@ -38,10 +38,10 @@ type Config struct {
 	TLS TLSFiles
 	// AllowPlain permits a plain tcp:// broker that is not on this machine.
 	AllowPlain bool
-	Outlet string
-	Secret string
-	Events *eventlog.Log
-	Logger *slog.Logger
+	Outlet     string
+	Secret     string
+	Events     *eventlog.Log
+	Logger     *slog.Logger
 
 	BatchEvents int           // events per batch; 500
 	BatchBytes  int           // stored JSON bytes per batch before compression; 256 KiB
@@ -83,12 +83,12 @@ type Status struct {
 	// LastProblem is LastError as a catalog code with its parameters when
 	// it is one (a refused certificate), for the screen to word.
 	LastProblem *problem.Detail `json:"last_problem,omitempty"`
-	HubOffsetMS int64     `json:"hub_clock_offset_ms"`
-	HubTimeKnow bool      `json:"hub_clock_known"`
-	Reconnects  uint64    `json:"reconnects"`
-	Batches     uint64    `json:"batches_sent"`
-	Resends     uint64    `json:"resends"`
-	NextRetry   time.Time `json:"next_retry,omitzero"`
+	HubOffsetMS int64           `json:"hub_clock_offset_ms"`
+	HubTimeKnow bool            `json:"hub_clock_known"`
+	Reconnects  uint64          `json:"reconnects"`
+	Batches     uint64          `json:"batches_sent"`
+	Resends     uint64          `json:"resends"`
+	NextRetry   time.Time       `json:"next_retry,omitzero"`
 	// LastHeard is when the broker last sent anything at all, pings
 	// answered included; LastHeardAgoS is how long ago that was by the
 	// outlet's clock. Both are absent until the hub has been heard from

@@ -115,6 +115,11 @@ func TestCheck(t *testing.T) {
 		{"unknown exception kind in file", "[exceptions]\ndeadlines = \"delayd=36h\"\n", []string{"--data", "d"}, "FILE:2: exceptions.deadlines: \"delayd=36h\": want kind=duration"},
 		{"bad exception deadline flag", "", []string{"--data", "d", "--exception-deadlines", "lost=0s"}, "exceptions.deadlines: \"lost=0s\": the deadline must be a positive"},
 		{"no data", "", nil, "--data DIR is required"},
+		{"plain on every interface", "[mqtt]\nlisten = \"0.0.0.0:1883\"\n", []string{"--data", "d"}, "FILE:2: mqtt.listen: mqtt.listen 0.0.0.0:1883 would take plain MQTT on every network interface"},
+		{"plain on a LAN address names the setting", "", []string{"--data", "d", "--mqtt-listen", "192.168.1.10:1883"}, "set mqtt.allow_plain = true (--mqtt-allow-plain)"},
+		{"plain on an empty host", "", []string{"--data", "d", "--mqtt-listen", ":1883"}, "would take plain MQTT on every network interface"},
+		{"certificate without key", "[mqtt]\nlisten = \"0.0.0.0:8883\"\ntls_cert = \"c.pem\"\n", []string{"--data", "d"}, "mqtt.tls_cert (--mqtt-tls-cert) and mqtt.tls_key (--mqtt-tls-key) go together"},
+		{"client CA without TLS", "[mqtt]\ntls_client_ca = \"ca.pem\"\n", []string{"--data", "d"}, "mqtt.tls_client_ca (--mqtt-tls-client-ca) needs TLS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := write(t, tc.body)
@@ -127,6 +132,26 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, want)
 			}
 		})
+	}
+}
+
+// TestPlainListenAllowed: loopback, TLS, an explicit allow_plain and an
+// external broker all start.
+func TestPlainListenAllowed(t *testing.T) {
+	for _, args := range [][]string{
+		{"--mqtt-listen", "127.0.0.1:1883"}, {"--mqtt-listen", "[::1]:1883"}, {"--mqtt-listen", "localhost:1883"},
+		{"--mqtt-listen", "0.0.0.0:8883", "--mqtt-tls-cert", "c.pem", "--mqtt-tls-key", "k.pem"},
+		{"--mqtt-listen", "0.0.0.0:8883", "--mqtt-tls-cert", "c.pem", "--mqtt-tls-key", "k.pem", "--mqtt-tls-client-ca", "ca.pem"},
+		{"--mqtt-listen", "0.0.0.0:1883", "--mqtt-allow-plain"},
+		{"--broker", "tcp://hub:pw@10.0.0.2:1883"},
+	} {
+		l, err := Parse(append([]string{"--data", "d"}, args...), nil, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Check(); err != nil {
+			t.Errorf("%v: %v", args, err)
+		}
 	}
 }
 

@@ -84,3 +84,22 @@ test('heldDays is the holding period a parcel was checked in with', () => {
   assert.equal(heldDays({ inbound_at: '2026-11-11T09:00:00Z', held_until: '2026-11-18T09:00:00Z' }), 7);
   assert.equal(heldDays({ pickup_code: '3-2-0001' }), 0);
 });
+
+test('the header words a refused hub certificate from the sync status, in the screen language', async () => {
+  const { syncProblemText } = await import('../static/header.js');
+  const { setLang } = await import('../static/i18n.js');
+  const ca = { connected: false, last_problem: { code: 'sync.cert_unknown_ca', params: { file: '/etc/yizhan/hub-ca.crt' }, message: 'x / y' } };
+  const expired = { connected: false, last_problem: { code: 'sync.cert_expired', params: { date: '2026-11-30 10:00 UTC' }, message: 'x / y' } };
+  try {
+    assert.equal(syncProblemText(ca), '总部的证书不是由 /etc/yizhan/hub-ca.crt 中的 CA 签发的，已拒绝连接');
+    assert.equal(syncProblemText(expired), '总部的证书已于 2026-11-30 10:00 UTC 过期，已拒绝连接');
+    setLang('en');
+    assert.equal(syncProblemText(ca), "the hub's certificate is not signed by the CA in /etc/yizhan/hub-ca.crt: connection refused; check the address, or get head office's CA file");
+    assert.equal(syncProblemText(expired), "the hub's certificate expired on 2026-11-30 10:00 UTC: connection refused until head office renews it");
+    assert.equal(syncProblemText({ ...ca, connected: true }), '', 'online, no problem shows');
+    assert.equal(syncProblemText({ connected: false, last_error: 'connection lost' }), '');
+    assert.equal(syncProblemText({ connected: false, last_problem: { code: 'sync.from_a_newer_agent', params: {}, message: '新 / newer' } }), '新 / newer');
+  } finally {
+    setLang('zh');
+  }
+});

@@ -5,7 +5,7 @@
 
 import { $, h, written } from './dom.js';
 import { t, label, getLang } from './i18n.js';
-import { api, currentStaff, loggedIn, syncFromHealth } from './api.js';
+import { api, currentStaff, errorText, loggedIn, syncFromHealth } from './api.js';
 import { heardText } from './format.js';
 import { currentPage } from './router.js';
 
@@ -62,6 +62,14 @@ export async function refreshSync() {
   renderSync();
 }
 
+// syncProblemText words why the link to head office is refused, from the
+// status's last_problem (a catalog code and its params), while offline;
+// '' when online or when the last error is not one the screen words.
+export function syncProblemText(s) {
+  if (!s || s.connected || !s.last_problem?.code) return '';
+  return errorText({ error: s.last_problem }, 0, t);
+}
+
 export function renderSync() {
   const el = $('#sync');
   // Set on every redraw: the language may have just changed.
@@ -75,8 +83,11 @@ export function renderSync() {
   const parts = [h('span', { class: 'dot' }), h('b', { id: 'sync-state' }, s.connected ? t('sync.online') : t('sync.offline')),
     h('span', { id: 'sync-backlog' }, t('sync.backlog', { n: s.backlog ?? 0 }))];
   if (s.dead_letters > 0) parts.push(h('span', { class: 'sync-dead' }, t('sync.dead', { n: s.dead_letters })));
-  // Offline, the clerk needs to know for how long head office has been silent.
+  // Offline, the clerk needs to know for how long head office has been silent,
+  // and why the agent refuses the link when it does (a certificate).
   if (!s.connected) parts.push(h('span', { id: 'sync-heard' }, heardText(s)));
+  const why = syncProblemText(s);
+  if (why) parts.push(h('span', { id: 'sync-problem', class: 'sync-problem', title: why }, why));
   el.className = 'sync ' + (s.connected ? 'sync-up' : 'sync-off');
   el.replaceChildren(...parts);
 }
