@@ -273,6 +273,11 @@ type agentSync struct {
 	Down      uint64 `json:"down_cursor"`
 	Connected bool   `json:"connected"`
 	LastError string `json:"last_error"`
+	// LastProblem is last_error as the catalog code the screen words.
+	LastProblem *struct {
+		Code   string         `json:"code"`
+		Params map[string]any `json:"params"`
+	} `json:"last_problem"`
 }
 
 func (a *agent) sync(t testing.TB) agentSync {
