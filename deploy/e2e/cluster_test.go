@@ -58,7 +58,7 @@ func newCluster(t testing.TB, kind string, outlets ...string) *cluster {
 		hubHTTP: harness.FreeAddr(t), hubMQTT: harness.FreeAddr(t), secrets: map[string]string{}}
 	users := map[string]string{hubUser: hubPass}
 	for _, id := range outlets {
-		secret := "s3cret-" + strings.ToLower(id)
+		secret := "s3cret-" + strings.ToLower(id) + "-Kq7vX2pLm9Rt4Wz" // long enough for the hub's strength check
 		c.secrets[id] = secret
 		users[id] = secret
 		out, err := exec.Command(c.bins["yizhan-hub"], "outlet", "add", "--data", c.hubDir(), "--id", id, "--secret", secret).CombinedOutput()

@@ -19,8 +19,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/yizhan/yizhan/syncproto"
 )
@@ -174,9 +176,63 @@ func NewSecret() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// Hand-set secrets must be at least this long, with at least this many
+// different characters; see CheckSecretStrength.
+const (
+	MinSecretLen      = 24
+	MinSecretDistinct = 12
+)
+
+// CheckSecretStrength refuses a hand-set outlet secret that a stolen
+// hub.db would give away: the hash is one salted SHA-256 (HashSecret), so
+// only a secret with a lot of entropy resists an offline search. It
+// refuses one that is short, made of few different characters, or mostly
+// repeats and runs ("abcabc…", "123456…"), and one with spaces or control
+// characters (they do not survive a command line or a settings file). Every
+// place a secret can be set calls it; generated secrets (NewSecret) pass.
+func CheckSecretStrength(secret string) error {
+	fix := "omit --secret and the hub generates a random 32-byte one, or make one with `openssl rand -base64 32`"
+	rs := []rune(secret)
+	distinct, steps := map[rune]bool{}, 0
+	for i, r := range rs {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return fmt.Errorf("the secret must not contain spaces or control characters: %s", fix)
+		}
+		distinct[r] = true
+		if i > 0 {
+			if d := r - rs[i-1]; d >= -1 && d <= 1 {
+				steps++
+			}
+		}
+	}
+	if len(rs) < MinSecretLen || len(distinct) < MinSecretDistinct || 2*steps > len(rs) || repeats(rs) {
+		return fmt.Errorf("the secret is too easy to guess (%d characters, %d different): a hand-set outlet secret needs at least %d characters, at least %d of them different, not a repeated word or a run; %s",
+			len(rs), len(distinct), MinSecretLen, MinSecretDistinct, fix)
+	}
+	return nil
+}
+
+// repeats reports whether rs is one piece (up to half of it)
+// written again and again, as in "password-password-password".
+func repeats(rs []rune) bool {
+	for n := 1; n <= len(rs)/2; n++ {
+		same := true
+		for i := n; i < len(rs) && same; i++ {
+			same = rs[i] == rs[i-n]
+		}
+		if same {
+			return true
+		}
+	}
+	return false
+}
+
 // HashSecret returns "sha256$salt$hash" for secret with a fresh random salt.
-// Secrets are high-entropy random strings, so a salted SHA-256 suffices; a
-// slow password hash would only slow down every broker connect.
+// Secrets are generated with 256 bits, or hand-set ones pass
+// CheckSecretStrength, so a salted SHA-256 suffices. A password KDF would
+// cost every broker connect its work factor: after a hub restart thousands
+// of outlets reconnect within a minute, and each connect would pay it
+// again.
 func HashSecret(secret string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {

@@ -37,3 +37,34 @@ func TestSecrets(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckSecretStrength(t *testing.T) {
+	for i := 0; i < 200; i++ {
+		s, err := NewSecret()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckSecretStrength(s); err != nil {
+			t.Fatalf("a generated secret %q is refused: %v", s, err)
+		}
+	}
+	for _, s := range []string{"kT9-wq2Zr7vB4xLm8sYc1pHd", "s3cret-a-Kq7vX2pLm9Rt4Wz", "correct-horse-battery-staple-42"} {
+		if err := CheckSecretStrength(s); err != nil {
+			t.Errorf("%q refused: %v", s, err)
+		}
+	}
+	for _, tc := range []struct{ secret, want string }{
+		{"s3cret", "(6 characters, 6 different)"},
+		{"kT9-wq2Zr7vB4xLm8sYc1pH", "(23 characters"},
+		{strings.Repeat("ab", 20), "40 characters, 2 different"},
+		{"abcdefghijklmnopqrstuvwxyz0123", "a run"},
+		{"Kq7vX2pLm9Rt-Kq7vX2pLm9Rt-", "a repeated word"},
+		{"kT9-wq2Zr7vB4xLm8sYc1pHd xyz", "spaces or control characters"},
+		{"kT9-wq2Zr7vB4xLm8sYc1pHd\x00", "spaces or control characters"},
+	} {
+		err := CheckSecretStrength(tc.secret)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "openssl rand -base64 32") {
+			t.Errorf("CheckSecretStrength(%q) = %v, want an error with %q and the way to make one", tc.secret, err, tc.want)
+		}
+	}
+}

@@ -26,7 +26,6 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/yizhan/yizhan/hub/config"
 	"github.com/yizhan/yizhan/hub/server"
@@ -189,7 +188,7 @@ func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", "", "the hub's data directory (works while the hub runs)")
 	storeURL := fs.String("store", "", "store URL (default sqlite://DIR/hub.db)")
 	id := fs.String("id", "", "outlet id: letters, digits, '-' and '_' (e.g. SH-001)")
-	secret := fs.String("secret", "", "the outlet's secret (default: generate 32 random bytes, base64url)")
+	secret := fs.String("secret", "", fmt.Sprintf("the outlet's secret, at least %d characters (default: generate 32 random bytes, base64url)", store.MinSecretLen))
 	rotate := fs.Bool("rotate", false, "replace the secret of an outlet that is already registered")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -203,15 +202,8 @@ func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("generate secret: %w", err)
 		}
 		*secret = s
-	} else {
-		for _, r := range *secret {
-			if unicode.IsControl(r) || unicode.IsSpace(r) {
-				return usageError{msg: "--secret must not contain spaces or control characters"}
-			}
-		}
-		if len(*secret) < 16 {
-			fmt.Fprintln(stderr, "yizhan-hub: warning: a secret shorter than 16 characters is easy to guess; omit --secret to generate one")
-		}
+	} else if err := store.CheckSecretStrength(*secret); err != nil {
+		return usageError{msg: "--secret: " + err.Error()}
 	}
 	st, err := openStore(*dataDir, *storeURL, stderr)
 	if err != nil {

@@ -27,7 +27,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown command", []string{"serve"}, 2, "unknown command"},
 		{"add without id", []string{"outlet", "add", "--data", dir}, 2, "--id"},
 		{"add bad id", []string{"outlet", "add", "--data", dir, "--id", "a/b"}, 2, "only letters"},
-		{"add", []string{"outlet", "add", "--data", dir, "--id", "SH-001", "--secret", "a-long-enough-secret"}, 0, ""},
+		{"add", []string{"outlet", "add", "--data", dir, "--id", "SH-001", "--secret", "kT9-wq2Zr7vB4xLm8sYc1pHd"}, 0, ""},
 		{"add twice", []string{"outlet", "add", "--data", dir, "--id", "SH-001"}, 1, "--rotate"},
 		{"rotate", []string{"outlet", "add", "--data", dir, "--id", "SH-001", "--rotate"}, 0, ""},
 		{"list", []string{"outlet", "list", "--data", dir}, 0, ""},
@@ -48,6 +48,34 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("stderr %q lacks %q", stderr.String(), tc.out)
 			}
 		})
+	}
+}
+
+// TestWeakSecretRefused: a hand-set outlet secret that is short, or long
+// but made of few characters or runs, is refused before anything is
+// stored, with the minimum and the way to get a good one; the outlet stays
+// unregistered.
+func TestWeakSecretRefused(t *testing.T) {
+	dir := t.TempDir()
+	for _, secret := range []string{"s3cret-sh-001", "a-long-enough-secret", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		"abababababababababababababab", "abcdefghijklmnopqrstuvwxyz", "12345678901234567890123456789", "password-password-password"} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"outlet", "add", "--data", dir, "--id", "SH-009", "--secret", secret}, &stdout, &stderr)
+		if code != 2 {
+			t.Errorf("--secret %q: exit %d, want 2; stderr %q", secret, code, stderr.String())
+		}
+		for _, want := range []string{"at least 24 characters", "omit --secret", "openssl rand -base64 32"} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("--secret %q: stderr %q lacks %q", secret, stderr.String(), want)
+			}
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("--secret %q: printed %q", secret, stdout.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"outlet", "list", "--data", dir}, &stdout, &stderr); code != 0 || strings.Contains(stdout.String(), "SH-009") {
+		t.Errorf("a refused secret registered the outlet: exit %d\n%s", code, stdout.String())
 	}
 }
 
@@ -107,7 +135,8 @@ func TestSettingsFile(t *testing.T) {
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`addr = "127.0.0.1:9999" +# flag --http\n`),
-		regexp.MustCompile(`listen = "0.0.0.0:1883" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:24\n`),
+		regexp.MustCompile(`listen = "0.0.0.0:8883" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:25\n`),
+		regexp.MustCompile(`tls_cert = "/etc/yizhan/hub-mqtt.crt" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:29\n`),
 		regexp.MustCompile(`block = 1000 +# default\n`),
 	} {
 		if !want.MatchString(stdout.String()) {
