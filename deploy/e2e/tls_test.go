@@ -194,3 +194,30 @@ func TestPlainMQTTOffLoopbackRefused(t *testing.T) {
 	c.hubMQTT = "0.0.0.0:" + port
 	c.startHub("--mqtt-allow-plain")
 }
+
+// TestTLSWithMosquitto: the same agent settings work against Mosquitto's
+// TLS listener, with the same refusal for a wrong CA.
+func TestTLSWithMosquitto(t *testing.T) {
+	c := newCluster(t, "embedded", "SH-001", "BJ-002")
+	ca, other := harness.NewCA(t, "hq-ca"), harness.NewCA(t, "another-ca")
+	cert := ca.Issue(t, "mosquitto", harness.CertOptions{CommonName: "mosquitto", Hosts: []string{"127.0.0.1"}})
+	tlsAddr := harness.FreeAddr(t)
+	users := map[string]string{hubUser: hubPass}
+	for id, s := range c.secrets {
+		users[id] = s
+	}
+	c.mosq = harness.StartMosquitto(t, harness.MosquittoOptions{Users: users, HubUser: hubUser, ExtraConfig: fmt.Sprintf(
+		"listener %s %s\ncertfile %s\nkeyfile %s\n", strings.Split(tlsAddr, ":")[1], "127.0.0.1", cert.Cert, cert.Key)})
+	c.kind = "mosquitto"
+	c.startHub()
+
+	a := c.newAgent("SH-001")
+	c.startAgentVia(a, "mqtts://"+tlsAddr, "--ca-file", ca.CertPEM)
+	acked := scanMany(t, a.http, "MOSQ", 10, 2, nil)
+	c.waitDrained(a, 60*time.Second)
+	c.checkExactlyOnce("SH-001", uint64(len(acked)), acked)
+
+	b := c.newAgent("BJ-002")
+	c.startAgentVia(b, "mqtts://"+tlsAddr, "--ca-file", other.CertPEM)
+	waitRefused(t, b, "sync.cert_unknown_ca", map[string]string{"file": other.CertPEM})
+}
