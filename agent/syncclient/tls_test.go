@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -180,4 +181,28 @@ func TestNewRefusesPlainBrokerElsewhere(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "sync.ca_file") {
 		t.Fatalf("New with a missing CA file: %v", err)
 	}
+}
+
+// FuzzParseBroker: any string either is refused or gives a dialable
+// host:port, and a plain link it accepts without allowPlain stays on this
+// machine.
+func FuzzParseBroker(f *testing.F) {
+	for _, s := range []string{"tcp://127.0.0.1:1883", "tls://hub.example.internal", "mqtts://[::1]:8883", "tcp://10.0.0.5:1883",
+		"ssl://hub:9", "tcp://[::ffff:127.0.0.1]:1", "tcp://localhost.", "ws://x", "", "tls://", "tcp://:1883", "tcp://0.0.0.0"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, raw string, allowPlain bool) {
+		b, err := ParseBroker(raw, allowPlain)
+		if err != nil {
+			return
+		}
+		host, port, err := net.SplitHostPort(b.HostPort)
+		if err != nil || host == "" || port == "" {
+			t.Fatalf("ParseBroker(%q) accepted with host:port %q: %v", raw, b.HostPort, err)
+		}
+		if !b.TLS && !allowPlain && !syncproto.LoopbackHost(host) {
+			t.Fatalf("ParseBroker(%q) accepted a plain link to %q", raw, host)
+		}
+	})
 }
