@@ -68,3 +68,15 @@ func TestCheckSecretStrength(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckSecret is the cost of one broker connect's secret check,
+// which every outlet pays again after each reconnect.
+func BenchmarkCheckSecret(b *testing.B) {
+	s, _ := NewSecret()
+	h, _ := HashSecret(s)
+	for b.Loop() {
+		if !CheckSecret(h, s) {
+			b.Fatal("secret refused")
+		}
+	}
+}
