@@ -127,12 +127,14 @@ func TestHalfOpenLinkIsNoticed(t *testing.T) {
 	n := newAgentNetns(t)
 	_, port, _ := net.SplitHostPort(harness.FreeAddr(t))
 	c.hubMQTT = net.JoinHostPort(n.hostSync, port)
-	c.startHub()
+	// The sync link is a veth pair of this test, not loopback: plain MQTT
+	// there needs saying so on both sides.
+	c.startHub("--mqtt-allow-plain")
 
 	a := c.newAgent(outlet)
 	a.http = net.JoinHostPort(n.nsCtrl, "8080") // a fresh namespace has every port free
 	c.agentToken(a)                             // before it starts: the command cannot reach into the namespace
-	args := append([]string{"netns", "exec", n.name, c.bins["yizhan-agent"]}, c.agentArgs(a, c.brokerURL())...)
+	args := append([]string{"netns", "exec", n.name, c.bins["yizhan-agent"]}, c.agentArgs(a, c.brokerURL(), "--allow-plain")...)
 	a.proc = harness.Start(t, "ip", args...)
 	harness.WaitHTTP(t, "http://"+a.http+"/healthz", 20*time.Second)
 
