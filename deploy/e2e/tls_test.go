@@ -184,6 +184,11 @@ func TestPlainMQTTOffLoopbackRefused(t *testing.T) {
 	if code != 2 || !strings.Contains(out, "mqtt.allow_plain = true (--mqtt-allow-plain)") || !strings.Contains(out, "mqtt.tls_cert") {
 		t.Errorf("hub with a plain listener on every interface: exit %d, want 2 naming mqtt.allow_plain and mqtt.tls_cert:\n%s", code, out)
 	}
+	code, out = exit("yizhan-hub", "run", "--data", c.hubDir(), "--http", harness.FreeAddr(t), "--api-token", apiToken,
+		"--broker", "tcp://hub:"+hubPass+"@192.0.2.10:1883")
+	if code != 2 || !strings.Contains(out, "mqtt.allow_plain = true (--mqtt-allow-plain)") || strings.Contains(out, hubPass) {
+		t.Errorf("hub with a plain external broker elsewhere: exit %d, want 2 naming mqtt.allow_plain, without the password:\n%s", code, out)
+	}
 	code, out = exit("yizhan-agent", "run", "--data", filepath.Join(c.dir, "agent"), "--outlet", "SH-001", "--secret", "x",
 		"--http", harness.FreeAddr(t), "--broker", "tcp://192.0.2.10:1883")
 	if code != 2 || !strings.Contains(out, "sync.allow_plain = true (--allow-plain)") {
@@ -196,7 +201,8 @@ func TestPlainMQTTOffLoopbackRefused(t *testing.T) {
 }
 
 // TestTLSWithMosquitto: the same agent settings work against Mosquitto's
-// TLS listener, with the same refusal for a wrong CA.
+// TLS listener, with the same refusal for a wrong CA, and the hub reaches
+// Mosquitto over TLS too.
 func TestTLSWithMosquitto(t *testing.T) {
 	c := newCluster(t, "embedded", "SH-001", "BJ-002")
 	ca, other := harness.NewCA(t, "hq-ca"), harness.NewCA(t, "another-ca")
@@ -209,7 +215,9 @@ func TestTLSWithMosquitto(t *testing.T) {
 	c.mosq = harness.StartMosquitto(t, harness.MosquittoOptions{Users: users, HubUser: hubUser, ExtraConfig: fmt.Sprintf(
 		"listener %s %s\ncertfile %s\nkeyfile %s\n", strings.Split(tlsAddr, ":")[1], "127.0.0.1", cert.Cert, cert.Key)})
 	c.kind = "mosquitto"
-	c.startHub()
+	c.hub = harness.Start(t, c.bins["yizhan-hub"], "run", "--data", c.hubDir(), "--http", c.hubHTTP, "--api-token", apiToken,
+		"--log-format", "text", "--broker", fmt.Sprintf("ssl://%s:%s@%s", hubUser, hubPass, tlsAddr), "--broker-ca-file", ca.CertPEM)
+	harness.WaitHTTP(t, "http://"+c.hubHTTP+"/healthz", 20*time.Second)
 
 	a := c.newAgent("SH-001")
 	c.startAgentVia(a, "mqtts://"+tlsAddr, "--ca-file", ca.CertPEM)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/ingest"
+	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
@@ -64,7 +65,9 @@ type MQTT struct {
 	TLSCert    string `toml:"tls_cert" flag:"mqtt-tls-cert" help:"PEM certificate of the embedded broker (with intermediates); with tls_key it listens with TLS"`
 	TLSKey     string `toml:"tls_key" flag:"mqtt-tls-key" help:"PEM private key of tls_cert"`
 	ClientCA   string `toml:"tls_client_ca" flag:"mqtt-tls-client-ca" help:"PEM CA of the outlets' client certificates; set, every outlet needs one naming its id"`
-	AllowPlain bool   `toml:"allow_plain" flag:"mqtt-allow-plain" help:"allow the embedded broker to listen without TLS on an address other than loopback"`
+	AllowPlain bool   `toml:"allow_plain" flag:"mqtt-allow-plain" help:"allow plain MQTT off loopback: the embedded broker listening, or the external broker's tcp:// URL"`
+	// BrokerCA is the external broker's CA with an ssl:// URL.
+	BrokerCA string `toml:"broker_ca_file" flag:"broker-ca-file" help:"PEM CA the external broker's certificate must be signed by (ssl:// URL); empty: the system's roots"`
 }
 
 // BrokerTLS is the embedded broker's certificate files.
@@ -164,6 +167,8 @@ func (l *Loaded) Check() error {
 		if err := broker.CheckListen(l.MQTT.Listen, l.MQTT.BrokerTLS(), l.MQTT.AllowPlain); err != nil {
 			return l.set.Errorf("mqtt.listen", "%v", err)
 		}
+	} else if err := mqttclient.CheckPlain(l.MQTT.Broker, l.MQTT.AllowPlain); err != nil {
+		return l.set.Errorf("mqtt.broker", "%v", err)
 	}
 	for _, d := range []struct {
 		key string

@@ -119,6 +119,7 @@ func TestCheck(t *testing.T) {
 		{"plain on a LAN address names the setting", "", []string{"--data", "d", "--mqtt-listen", "192.168.1.10:1883"}, "set mqtt.allow_plain = true (--mqtt-allow-plain)"},
 		{"plain on an empty host", "", []string{"--data", "d", "--mqtt-listen", ":1883"}, "would take plain MQTT on every network interface"},
 		{"certificate without key", "[mqtt]\nlisten = \"0.0.0.0:8883\"\ntls_cert = \"c.pem\"\n", []string{"--data", "d"}, "mqtt.tls_cert (--mqtt-tls-cert) and mqtt.tls_key (--mqtt-tls-key) go together"},
+		{"external broker plain elsewhere", "[mqtt]\nbroker = \"tcp://hub:pw@mqtt.example.internal:1883\"\n", []string{"--data", "d"}, "FILE:2: mqtt.broker: mqtt.broker tcp://mqtt.example.internal:1883 is plain MQTT to mqtt.example.internal"},
 		{"client CA without TLS", "[mqtt]\ntls_client_ca = \"ca.pem\"\n", []string{"--data", "d"}, "mqtt.tls_client_ca (--mqtt-tls-client-ca) needs TLS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,7 +144,9 @@ func TestPlainListenAllowed(t *testing.T) {
 		{"--mqtt-listen", "0.0.0.0:8883", "--mqtt-tls-cert", "c.pem", "--mqtt-tls-key", "k.pem"},
 		{"--mqtt-listen", "0.0.0.0:8883", "--mqtt-tls-cert", "c.pem", "--mqtt-tls-key", "k.pem", "--mqtt-tls-client-ca", "ca.pem"},
 		{"--mqtt-listen", "0.0.0.0:1883", "--mqtt-allow-plain"},
-		{"--broker", "tcp://hub:pw@10.0.0.2:1883"},
+		{"--broker", "tcp://hub:pw@127.0.0.1:1883"},
+		{"--broker", "ssl://hub:pw@10.0.0.2:8883", "--broker-ca-file", "ca.pem"},
+		{"--broker", "tcp://hub:pw@10.0.0.2:1883", "--mqtt-allow-plain"},
 	} {
 		l, err := Parse(append([]string{"--data", "d"}, args...), nil, io.Discard)
 		if err != nil {

@@ -11,10 +11,13 @@ package mqttclient
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 
@@ -27,8 +30,14 @@ import (
 // Options configure Start.
 type Options struct {
 	// URL is tcp://user:pass@host:port (ssl:// and tls:// also accepted).
-	URL      string
-	ClientID string
+	URL string
+	// CAFile, PEM, is what the broker's certificate must be signed by with
+	// an ssl:// URL; empty: the system's roots.
+	CAFile string
+	// AllowPlain permits a plain URL to a host that is not this machine;
+	// see CheckPlain.
+	AllowPlain bool
+	ClientID   string
 	// Filter is the subscription; default syncproto.SharedUplink().
 	Filter string
 	// OnMessage receives every message; it may keep payload.
@@ -82,10 +91,56 @@ func ParseURL(raw string) (server, user, pass string, err error) {
 	return scheme + "://" + u.Host, user, pass, nil
 }
 
+// CheckPlain refuses a plain broker URL (tcp://, mqtt://) to a host that
+// is not this machine unless allowPlain: the hub's password and every
+// outlet's events would cross the network unencrypted. The hub's settings
+// check and Start both call it.
+func CheckPlain(raw string, allowPlain bool) error {
+	server, _, _, err := ParseURL(raw)
+	if err != nil {
+		return err
+	}
+	u, _ := url.Parse(server)
+	if u.Scheme != "tcp" || allowPlain || syncproto.LoopbackHost(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("mqtt.broker %s is plain MQTT to %s, which is not this machine: the hub's password and the outlets' events would cross the network unencrypted; use ssl://user:pass@%s:%s (with mqtt.broker_ca_file for a private CA), or set mqtt.allow_plain = true (--mqtt-allow-plain) only where the network itself is protected",
+		u, u.Hostname(), u.Hostname(), syncproto.TLSMQTTPort) // server carries no password
+}
+
+// tlsConfig is the TLS of an ssl:// or tls:// URL: the CA file's certificates, or
+// the system's roots without one; nil for a plain URL.
+func tlsConfig(server, caFile string) (*tls.Config, error) {
+	u, err := url.Parse(server)
+	if err != nil || u.Scheme != "ssl" && u.Scheme != "tls" {
+		return nil, err
+	}
+	cfg := &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
+	if caFile == "" {
+		return cfg, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("read the external broker's CA file (mqtt.broker_ca_file): %w", err)
+	}
+	cfg.RootCAs = x509.NewCertPool()
+	if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("the external broker's CA file %s (mqtt.broker_ca_file) holds no PEM certificate", caFile)
+	}
+	return cfg, nil
+}
+
 // Start begins connecting in the background and returns at once; the hub
 // keeps serving its API while the broker is unreachable.
 func Start(ctx context.Context, opt Options) (*Client, error) {
 	server, user, pass, err := ParseURL(opt.URL)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckPlain(opt.URL, opt.AllowPlain); err != nil {
+		return nil, err
+	}
+	tlsCfg, err := tlsConfig(server, opt.CAFile)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +168,7 @@ func Start(ctx context.Context, opt Options) (*Client, error) {
 		SetConnectRetry(false).
 		SetKeepAlive(30 * time.Second).
 		SetConnectTimeout(10 * time.Second).
+		SetTLSConfig(tlsCfg).
 		SetOrderMatters(true). // the handler only queues; blocking it pushes back on the broker
 		SetDefaultPublishHandler(handler).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {

@@ -48,9 +48,11 @@ type Config struct {
 	MQTTListen string
 	// MQTTTLS makes the embedded broker listen with TLS.
 	MQTTTLS broker.TLSFiles
-	// MQTTAllowPlain permits the embedded broker to listen plain on an
-	// address other than loopback.
+	// MQTTAllowPlain permits plain MQTT off loopback: the embedded broker
+	// listening, or the external broker's tcp:// URL.
 	MQTTAllowPlain bool
+	// BrokerCAFile is the external broker's CA with an ssl:// URL.
+	BrokerCAFile string
 	// BrokerURL, if set, uses an external broker instead of the embedded one.
 	BrokerURL string
 	// ClientID for the external broker. Default yizhan-hub-<hostname>.
@@ -224,7 +226,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			id = "yizhan-hub-" + host
 		}
 		s.client, err = mqttclient.Start(hctx, mqttclient.Options{
-			URL: cfg.BrokerURL, ClientID: id, Logger: cfg.Logger.With("component", "mqtt-client"),
+			URL: cfg.BrokerURL, CAFile: cfg.BrokerCAFile, AllowPlain: cfg.MQTTAllowPlain, ClientID: id, Logger: cfg.Logger.With("component", "mqtt-client"),
 			OnMessage: func(topic string, payload []byte) { s.Hub.Dispatch(hctx, topic, payload) },
 		})
 		if err != nil {
