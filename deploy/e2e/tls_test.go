@@ -62,13 +62,14 @@ func TestTLSRightCAWrongCAExpired(t *testing.T) {
 	c.startHub(hubTLSArgs(good)...)
 
 	a := c.newAgent("SH-001")
-	c.startAgentVia(a, c.tlsURL(), "--ca-file", ca.CertPEM)
+	key := writePIIKey(t) // the counter workflows, and so the screen after login, need it
+	c.startAgentVia(a, c.tlsURL(), "--ca-file", ca.CertPEM, "--pii-key-file", key)
 	acked := scanMany(t, a.http, "TLS", 40, 4, nil)
 	c.waitDrained(a, 60*time.Second)
 	c.checkExactlyOnce("SH-001", uint64(len(acked)), acked)
 
 	b := c.newAgent("BJ-002")
-	c.startAgentVia(b, c.tlsURL(), "--ca-file", other.CertPEM)
+	c.startAgentVia(b, c.tlsURL(), "--ca-file", other.CertPEM, "--pii-key-file", key)
 	scanMany(t, b.http, "WRONGCA", 3, 1, nil)
 	msg := waitRefused(t, b, "sync.cert_unknown_ca", map[string]string{"file": other.CertPEM})
 	want := "the hub's certificate is not signed by the CA in " + other.CertPEM
@@ -81,7 +82,7 @@ func TestTLSRightCAWrongCAExpired(t *testing.T) {
 	if n := c.hubAcked("BJ-002"); n != 0 || len(c.hubEvents("BJ-002")) != 0 {
 		t.Errorf("the hub took %d events from the outlet with the wrong CA", n)
 	}
-	checkHeader(t, b, "总部的证书不是由 "+other.CertPEM+" 中的 CA 签发的", want)
+	checkHeader(t, c, b, "总部的证书不是由 "+other.CertPEM+" 中的 CA 签发的", want)
 
 	// The same hub, now with a certificate that expired three days ago.
 	c.killHub()
@@ -97,23 +98,23 @@ func TestTLSRightCAWrongCAExpired(t *testing.T) {
 	if n := c.hubAcked("SH-001"); n != before {
 		t.Errorf("the hub acked %d → %d through an expired certificate", before, n)
 	}
-	checkHeader(t, a, "总部的证书已于 "+date+" 过期", want)
+	checkHeader(t, c, a, "总部的证书已于 "+date+" 过期", want)
 }
 
-// checkHeader opens the agent's counter screen and waits for the sync
-// indicator in its header to give the reason, in Chinese and then in
-// English.
-func checkHeader(t *testing.T, a *agent, zh, en string) {
+// checkHeader logs a clerk in on the agent's counter screen and waits for
+// the sync indicator in its header to give the reason, in Chinese and then
+// in English.
+func checkHeader(t *testing.T, c *cluster, a *agent, zh, en string) {
 	t.Helper()
+	c.addStaff(a, "c01", "张三", "clerk", "1234")
 	b := newBrowser(t)
 	has := func(s string) string {
 		return fmt.Sprintf(`(document.querySelector('#sync-problem')?.innerText || '').includes(%q)`, s)
 	}
-	b.step(t, "the header says why in Chinese",
-		chromedp.Navigate("http://"+a.http+"/"),
-		runJS(`localStorage.setItem('yz.lang', 'zh')`),
-		chromedp.Reload(),
-		waitJS(has(zh)))
+	base := "http://" + a.http + "/"
+	b.step(t, "open the screen in Chinese", chromedp.Navigate(base), runJS(`localStorage.setItem('yz.lang', 'zh')`))
+	loginScreen(t, b, base, "c01", "1234", "张三")
+	b.step(t, "the header says why in Chinese", waitJS(has(zh)))
 	b.step(t, "the header says why in English",
 		runJS(`localStorage.setItem('yz.lang', 'en')`),
 		chromedp.Reload(),
