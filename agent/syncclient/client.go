@@ -309,7 +309,13 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 		return 0, fmt.Errorf("connect to %s: no answer within 15s (is the hub or broker running there?)", c.cfg.Broker)
 	}
 	if err := tok.Error(); err != nil {
-		return 0, connectError(c.cfg.Broker, c.cfg.Outlet, err)
+		err = connectError(c.cfg.Broker, c.cfg.Outlet, err)
+		if c.files.CertFile != "" && (errors.Is(err, packets.ErrorRefusedNotAuthorised) || errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword)) {
+			// A hub that takes client certificates refuses one naming another
+			// outlet the same way as a wrong secret.
+			err = fmt.Errorf("%w; or the client certificate %s (sync.cert_file) is not this outlet's", err, c.files.CertFile)
+		}
+		return 0, err
 	}
 	start := c.cfg.Clock.Now()
 	defer cl.Disconnect(250)

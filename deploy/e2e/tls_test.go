@@ -150,6 +150,10 @@ func TestTLSClientCertificates(t *testing.T) {
 	harness.Eventually(t, 60*time.Second, func() (bool, string) {
 		return strings.Contains(c.hub.Output(), `the client certificate is for \"SH-001\", not outlet BJ-002`), "hub log: " + lastLines(c.hub.Output(), 5)
 	})
+	harness.Eventually(t, 30*time.Second, func() (bool, string) {
+		s := b.sync(t)
+		return !s.Connected && strings.Contains(s.LastError, "the client certificate "+sh.Cert+" (sync.cert_file) is not this outlet's"), "last_error " + s.LastError
+	})
 	if n := c.hubAcked("BJ-002"); n != 0 || len(c.hubEvents("BJ-002")) != 0 {
 		t.Errorf("the hub took %d events from an outlet without its own certificate", n)
 	}
