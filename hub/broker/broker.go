@@ -82,6 +82,9 @@ func Start(opt Options) (*Broker, error) {
 	if err := CheckListen(opt.Addr, opt.TLS, opt.AllowPlain); err != nil {
 		return nil, err
 	}
+	if opt.AllowPlain && !opt.TLS.On() && CheckListen(opt.Addr, opt.TLS, false) != nil {
+		opt.Logger.Warn("MQTT broker listens without TLS beyond this machine, as mqtt.allow_plain says: outlet secrets and events cross the network unencrypted", "addr", opt.Addr)
+	}
 	tlsCfg, err := opt.TLS.config()
 	if err != nil {
 		return nil, err
