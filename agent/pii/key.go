@@ -11,15 +11,17 @@ import (
 	"strings"
 
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/sealed"
 )
 
 // EnvKey is the environment variable LoadKeyEnv reads.
 const EnvKey = "YZ_PII_KEY"
 
-// LoadKey reads a key file: 32 random bytes as base64 on one line. The file
-// must not be readable by group or others, since whoever reads it can read
-// every sealed phone number.
-func LoadKey(path string) (*Keys, error) {
+// LoadKey reads outlet's key file: the one head office issued to it
+// (yizhan-hub outlet key), or the installation's master key of earlier
+// releases (32 random bytes as base64 on one line), which NewKeys takes
+// for upgrading. The file must not be readable by group or others.
+func LoadKey(path, outlet string) (*Keys, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, problem.Wrap(err, problem.PIIKeyMissing, "path", path)
@@ -38,47 +40,52 @@ func LoadKey(path string) (*Keys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", problem.New(problem.PIIKeyUnreadable, "path", path), err)
 	}
-	master, err := decodeKey(string(b))
+	k, err := parseKeys(b, outlet)
 	if err != nil {
 		return nil, fmt.Errorf("key file %s: %w", path, err)
 	}
-	return NewKeys(master)
+	return k, nil
 }
 
-// LoadKeyEnv reads the key from YZ_PII_KEY (base64 of 32 bytes).
-func LoadKeyEnv() (*Keys, error) {
+// LoadKeyEnv reads outlet's keys from YZ_PII_KEY: an outlet key file's
+// content, or the master key as base64 of 32 bytes.
+func LoadKeyEnv(outlet string) (*Keys, error) {
 	v := os.Getenv(EnvKey)
 	if strings.TrimSpace(v) == "" {
 		return nil, problem.New(problem.PIIKeyEnvUnset, "env", EnvKey)
 	}
-	master, err := decodeKey(v)
+	k, err := parseKeys([]byte(v), outlet)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", EnvKey, err)
 	}
-	return NewKeys(master)
+	return k, nil
 }
 
-// decodeKey accepts standard or URL base64, padded or not, since keys get
-// pasted between systems. It never quotes the input.
-func decodeKey(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		b, err := enc.DecodeString(s)
+func parseKeys(b []byte, outlet string) (*Keys, error) {
+	if sealed.LooksLikeKeyFile(b) {
+		f, err := sealed.ParseKeyFile(b)
 		if err != nil {
-			continue
+			return nil, err
 		}
-		if len(b) != KeySize {
-			return nil, problem.New(problem.PIIKeySize, "size", len(b), "want", KeySize)
+		if outlet != "" && f.Outlet != outlet {
+			return nil, problem.New(problem.PIIKeyOutlet, "found", f.Outlet, "outlet", outlet)
 		}
-		return b, nil
+		return FromKeyFile(f)
 	}
-	return nil, problem.New(problem.PIIKeyNotBase64)
+	master, err := decodeKey(string(b))
+	if err != nil {
+		return nil, err
+	}
+	return NewKeys(master, outlet)
 }
 
-// GenerateKeyFile writes a new random key to path with mode 0600, for the
-// first setup of a whole installation: copy the same file to the hub and to
-// every outlet. It never overwrites a file, because data sealed with a lost
-// key cannot be read again.
+func decodeKey(s string) ([]byte, error) { return sealed.DecodeKey(s) }
+
+// GenerateKeyFile writes a new random master key to path with mode 0600,
+// for the first setup of a whole installation: head office keeps it and
+// issues each outlet its own key file from it (yizhan-hub outlet key). It
+// never overwrites a file, because data sealed with a lost key cannot be
+// read again.
 func GenerateKeyFile(path string) error {
 	master := make([]byte, KeySize)
 	_, _ = rand.Read(master) // never fails since Go 1.24

@@ -10,11 +10,15 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/yizhan/yizhan/syncproto/sealed"
 )
+
+var rec = Record{Kind: "parcel", ID: "SF1234567890123"}
 
 func testKeys(t testing.TB, seed byte) *Keys {
 	t.Helper()
-	k, err := NewKeys(bytes.Repeat([]byte{seed}, KeySize))
+	k, err := NewKeys(bytes.Repeat([]byte{seed}, KeySize), "SH-001")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,17 +34,17 @@ func TestSealOpen(t *testing.T) {
 		{KindName, ""},
 	} {
 		t.Run(tc.kind+"/"+tc.value, func(t *testing.T) {
-			s := k.Seal(tc.kind, tc.value)
-			if !strings.HasPrefix(s, "v1:"+k.KeyID()+":") {
+			s := k.Seal(tc.kind, rec, tc.value)
+			if !strings.HasPrefix(s, "v2:"+k.KeyID()+":") {
 				t.Fatalf("sealed %q lacks the v1 prefix and key id", s)
 			}
 			if tc.value != "" && strings.Contains(s, tc.value) {
 				t.Fatalf("sealed value %q contains the plaintext", s)
 			}
-			if s2 := k.Seal(tc.kind, tc.value); s2 == s {
+			if s2 := k.Seal(tc.kind, rec, tc.value); s2 == s {
 				t.Fatal("two seals of one value are equal: nonce reused")
 			}
-			got, err := k.Open(tc.kind, s)
+			got, err := k.Open(tc.kind, rec, s)
 			if err != nil || got != tc.value {
 				t.Fatalf("Open = %q, %v; want %q", got, err, tc.value)
 			}
@@ -51,7 +55,7 @@ func TestSealOpen(t *testing.T) {
 func TestOpenRefuses(t *testing.T) {
 	k := testKeys(t, 1)
 	other := testKeys(t, 2)
-	phone := k.Seal(KindPhone, "13812345678")
+	phone := k.Seal(KindPhone, rec, "13812345678")
 	ver, rest, _ := strings.Cut(phone, ":")
 	kid, body, _ := strings.Cut(rest, ":")
 	raw, _ := base64.RawURLEncoding.DecodeString(body)
@@ -69,16 +73,16 @@ func TestOpenRefuses(t *testing.T) {
 		{"another key", other, KindPhone, phone, ErrWrongKey},
 		{"another kind", k, KindName, phone, ErrTampered},
 		{"tampered", k, KindPhone, tampered, ErrTampered},
-		{"unknown version", k, KindPhone, "v2" + phone[2:], ErrUnknownVersion},
+		{"unknown version", k, KindPhone, "v3" + phone[2:], ErrUnknownVersion},
 		{"no version", k, KindPhone, "13812345678", ErrMalformed},
 		{"truncated", k, KindPhone, phone[:len(phone)-4], ErrTampered},
-		{"too short", k, KindPhone, "v1:" + kid + ":AAAA", ErrMalformed},
-		{"bad base64", k, KindPhone, "v1:" + kid + ":!!!", ErrMalformed},
+		{"too short", k, KindPhone, "v2:" + kid + ":AAAA", ErrMalformed},
+		{"bad base64", k, KindPhone, "v2:" + kid + ":!!!", ErrMalformed},
 		{"unknown kind", k, "email", phone, ErrUnknownKind},
 		{"empty", k, KindPhone, "", ErrMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.keys.Open(tc.kind, tc.sealed)
+			got, err := tc.keys.Open(tc.kind, rec, tc.sealed)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Open = %q, %v; want %v", got, err, tc.want)
 			}
@@ -98,7 +102,7 @@ func TestSealUnknownKindPanics(t *testing.T) {
 			t.Fatal("Seal with an unknown kind did not panic")
 		}
 	}()
-	testKeys(t, 1).Seal("email", "x@example.com")
+	testKeys(t, 1).Seal("email", rec, "x@example.com")
 }
 
 func TestCustomerID(t *testing.T) {
@@ -118,14 +122,21 @@ func TestCustomerID(t *testing.T) {
 	if testKeys(t, 2).CustomerID("13812345678") == id {
 		t.Error("two keys gave one id")
 	}
-	// Another outlet with the same key file gets the same id.
-	if testKeys(t, 1).CustomerID("13812345678") != id {
-		t.Error("same key, same phone, different id")
+	// Another outlet of the same installation gets the same id, whether it
+	// holds an issued key file or the old shared key.
+	raw, _ := sealed.IssueKeyFile(bytes.Repeat([]byte{1}, KeySize), "SH-002", false)
+	kf, _ := sealed.ParseKeyFile(raw)
+	other, err := FromKeyFile(kf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.CustomerID("13812345678") != id {
+		t.Error("same installation, same phone, different id")
 	}
 }
 
 func TestNewKeysLength(t *testing.T) {
-	if _, err := NewKeys(make([]byte, 16)); err == nil {
+	if _, err := NewKeys(make([]byte, 16), "SH-001"); err == nil {
 		t.Fatal("16-byte key accepted")
 	}
 }
@@ -143,16 +154,16 @@ func TestKeyFile(t *testing.T) {
 	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v, want 0600", fi.Mode().Perm())
 	}
-	k1, err := LoadKey(path)
+	k1, err := LoadKey(path, "SH-001")
 	if err != nil {
 		t.Fatal(err)
 	}
-	k2, err := LoadKey(path)
+	k2, err := LoadKey(path, "SH-001")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := k1.Seal(KindPhone, "13812345678")
-	if got, err := k2.Open(KindPhone, s); err != nil || got != "13812345678" {
+	s := k1.Seal(KindPhone, rec, "13812345678")
+	if got, err := k2.Open(KindPhone, rec, s); err != nil || got != "13812345678" {
 		t.Fatalf("reloaded key: Open = %q, %v", got, err)
 	}
 	if err := GenerateKeyFile(path); err == nil || !strings.Contains(err.Error(), "already exists") {
@@ -161,7 +172,7 @@ func TestKeyFile(t *testing.T) {
 
 	b, _ := os.ReadFile(path)
 	t.Setenv(EnvKey, string(b))
-	ke, err := LoadKeyEnv()
+	ke, err := LoadKeyEnv("SH-001")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +211,7 @@ func TestLoadKeyErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := LoadKey(tc.path)
+			_, err := LoadKey(tc.path, "SH-001")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("LoadKey: %v; want it to say %q", err, tc.want)
 			}
@@ -209,19 +220,19 @@ func TestLoadKeyErrors(t *testing.T) {
 			}
 		})
 	}
-	if _, err := LoadKey(write("ok.key", good+"\n", 0o600)); err != nil {
+	if _, err := LoadKey(write("ok.key", good+"\n", 0o600), "SH-001"); err != nil {
 		t.Fatalf("good key file: %v", err)
 	}
-	if _, err := LoadKey(write("raw.key", strings.TrimRight(good, "="), 0o600)); err != nil {
+	if _, err := LoadKey(write("raw.key", strings.TrimRight(good, "="), 0o600), "SH-001"); err != nil {
 		t.Fatalf("unpadded key file: %v", err)
 	}
 
 	t.Setenv(EnvKey, "")
-	if _, err := LoadKeyEnv(); err == nil || !strings.Contains(err.Error(), "not set") {
+	if _, err := LoadKeyEnv("SH-001"); err == nil || !strings.Contains(err.Error(), "not set") {
 		t.Fatalf("LoadKeyEnv unset: %v", err)
 	}
 	t.Setenv(EnvKey, base64.StdEncoding.EncodeToString(make([]byte, 31)))
-	if _, err := LoadKeyEnv(); err == nil || !strings.Contains(err.Error(), "31 bytes") {
+	if _, err := LoadKeyEnv("SH-001"); err == nil || !strings.Contains(err.Error(), "31 bytes") {
 		t.Fatalf("LoadKeyEnv short: %v", err)
 	}
 }
@@ -343,29 +354,29 @@ func FuzzSealOpen(f *testing.F) {
 	k, other := testKeys(f, 1), testKeys(f, 2)
 	f.Fuzz(func(t *testing.T, kind, value string) {
 		if !ValidKind(kind) {
-			if _, err := k.Open(kind, "v1:00000000:AAAA"); !errors.Is(err, ErrUnknownKind) {
+			if _, err := k.Open(kind, rec, "v1:00000000:AAAA"); !errors.Is(err, ErrUnknownKind) {
 				t.Fatalf("Open with kind %q: %v", kind, err)
 			}
 			return
 		}
-		s := k.Seal(kind, value)
-		got, err := k.Open(kind, s)
+		s := k.Seal(kind, rec, value)
+		got, err := k.Open(kind, rec, s)
 		if err != nil || got != value {
 			t.Fatalf("round trip: %q, %v", got, err)
 		}
-		if _, err := other.Open(kind, s); !errors.Is(err, ErrWrongKey) {
+		if _, err := other.Open(kind, rec, s); !errors.Is(err, ErrWrongKey) {
 			t.Fatalf("other key opened it: %v", err)
 		}
 		for _, wrong := range []string{KindPhone, KindName, KindIDNumber} {
 			if wrong == kind {
 				continue
 			}
-			if _, err := k.Open(wrong, s); !errors.Is(err, ErrTampered) {
+			if _, err := k.Open(wrong, rec, s); !errors.Is(err, ErrTampered) {
 				t.Fatalf("opened a %s as a %s: %v", kind, wrong, err)
 			}
 		}
 		// Open must never panic on arbitrary input.
-		_, _ = k.Open(kind, value)
+		_, _ = k.Open(kind, rec, value)
 	})
 }
 

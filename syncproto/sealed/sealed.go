@@ -282,6 +282,28 @@ func NewLegacy(master []byte) (*Legacy, error) {
 	return &Legacy{aead: newAEAD(derive(master, infoV1Seal, 32)), id: hex.EncodeToString(derive(master, infoV1KeyID, keyIDSize))}, nil
 }
 
+// LegacyFromSecret makes the v1 opener from its sealing secret and key id
+// (LegacySecret), as an outlet key file carries them: it opens old values
+// but derives no outlet's key.
+func LegacyFromSecret(secret []byte, keyID string) (*Legacy, error) {
+	if err := checkSize(secret); err != nil {
+		return nil, err
+	}
+	if b, err := hex.DecodeString(keyID); err != nil || len(b) != keyIDSize {
+		return nil, problem.New(problem.PIIKeyFileMalformed, "field", "legacy.key_id")
+	}
+	return &Legacy{aead: newAEAD(secret), id: keyID}, nil
+}
+
+// LegacySecret is the old format's sealing secret and key id, derived from
+// the master (the old shared key).
+func LegacySecret(master []byte) (*LegacyKey, error) {
+	if err := checkSize(master); err != nil {
+		return nil, err
+	}
+	return &LegacyKey{Seal: derive(master, infoV1Seal, 32), KeyID: hex.EncodeToString(derive(master, infoV1KeyID, keyIDSize))}, nil
+}
+
 // KeyID is the old key's fingerprint.
 func (l *Legacy) KeyID() string { return l.id }
 
@@ -372,10 +394,21 @@ type KeyFile struct {
 	Outlet   string `json:"outlet"`
 	Seal     []byte `json:"seal"`     // OutletSecret
 	Customer []byte `json:"customer"` // CustomerSecret
+	// Legacy opens the values the outlet sealed under the old shared key,
+	// while it still holds open records with them; omitted otherwise.
+	Legacy *LegacyKey `json:"legacy,omitempty"`
 }
 
-// IssueKeyFile makes outlet's key file from the master key.
-func IssueKeyFile(master []byte, outlet string) ([]byte, error) {
+// LegacyKey is the old format's sealing secret (not the master: it derives
+// no outlet's key and opens no v2 value) and its key id.
+type LegacyKey struct {
+	Seal  []byte `json:"seal"`
+	KeyID string `json:"key_id"`
+}
+
+// IssueKeyFile makes outlet's key file from the master key; with legacy it
+// also carries the old format's opener.
+func IssueKeyFile(master []byte, outlet string, legacy bool) ([]byte, error) {
 	m, err := NewMaster(master)
 	if err != nil {
 		return nil, err
@@ -383,7 +416,11 @@ func IssueKeyFile(master []byte, outlet string) ([]byte, error) {
 	if outlet == "" {
 		return nil, problem.New(problem.PIIKeyFileMalformed, "field", "outlet")
 	}
-	b, err := json.Marshal(KeyFile{Format: KeyFileFormat, Outlet: outlet, Seal: m.OutletSecret(outlet), Customer: m.CustomerSecret()})
+	f := KeyFile{Format: KeyFileFormat, Outlet: outlet, Seal: m.OutletSecret(outlet), Customer: m.CustomerSecret()}
+	if legacy {
+		f.Legacy, _ = LegacySecret(master)
+	}
+	b, err := json.Marshal(f)
 	return append(b, '\n'), err
 }
 
@@ -408,7 +445,30 @@ func ParseKeyFile(b []byte) (KeyFile, error) {
 	case len(f.Customer) != KeySize:
 		return KeyFile{}, problem.New(problem.PIIKeyFileMalformed, "field", "customer")
 	}
+	if f.Legacy != nil {
+		if _, err := LegacyFromSecret(f.Legacy.Seal, f.Legacy.KeyID); err != nil {
+			return KeyFile{}, problem.New(problem.PIIKeyFileMalformed, "field", "legacy")
+		}
+	}
 	return f, nil
+}
+
+// DecodeKey reads a 32-byte key written as base64 (the master key file's
+// one line). It accepts standard or URL base64, padded or not, since keys
+// get pasted between systems, and never quotes the input.
+func DecodeKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		b, err := enc.DecodeString(s)
+		if err != nil {
+			continue
+		}
+		if len(b) != KeySize {
+			return nil, problem.New(problem.PIIKeySize, "size", len(b), "want", KeySize)
+		}
+		return b, nil
+	}
+	return nil, problem.New(problem.PIIKeyNotBase64)
 }
 
 // LooksLikeKeyFile tells an outlet key file from the old single-key file

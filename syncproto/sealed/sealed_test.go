@@ -51,7 +51,7 @@ func TestSealOpen(t *testing.T) {
 // what head office opens, and it is not the master.
 func TestIssuedKeyMatchesMaster(t *testing.T) {
 	m := testMaster(t, 1)
-	raw, err := IssueKeyFile(master(1), "SH-001")
+	raw, err := IssueKeyFile(master(1), "SH-001", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestLegacyValuesOpen(t *testing.T) {
 const legacyCustomerID = "7fbf2be4d0cf8514141f36cf9bfceb0a"
 
 func TestParseKeyFile(t *testing.T) {
-	good, _ := IssueKeyFile(master(1), "SH-001")
+	good, _ := IssueKeyFile(master(1), "SH-001", false)
 	if f, err := ParseKeyFile(good); err != nil || f.Outlet != "SH-001" {
 		t.Fatalf("ParseKeyFile = %+v, %v", f, err)
 	}
@@ -191,7 +191,24 @@ func TestParseKeyFile(t *testing.T) {
 			t.Errorf("ParseKeyFile(%q) accepted it", bad)
 		}
 	}
-	if _, err := IssueKeyFile(master(1)[:31], "A"); err == nil {
+	// With the legacy secret, the outlet opens its old values, and only those.
+	withLegacy, _ := IssueKeyFile(master(1), "SH-001", true)
+	f, err := ParseKeyFile(withLegacy)
+	if err != nil || f.Legacy == nil {
+		t.Fatalf("ParseKeyFile(legacy) = %+v, %v", f, err)
+	}
+	l, err := LegacyFromSecret(f.Legacy.Seal, f.Legacy.KeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := NewLegacy(master(1))
+	if got, err := l.Open(Phone, old.Seal(Phone, "13812345678")); err != nil || got != "13812345678" {
+		t.Fatalf("legacy secret Open = %q, %v", got, err)
+	}
+	if bytes.Contains(withLegacy, []byte(base64.StdEncoding.EncodeToString(master(1)))) {
+		t.Fatal("the legacy key file holds the master key")
+	}
+	if _, err := IssueKeyFile(master(1)[:31], "A", false); err == nil {
 		t.Fatal("IssueKeyFile took a short master")
 	}
 }
@@ -224,7 +241,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func FuzzParseKeyFile(f *testing.F) {
-	good, _ := IssueKeyFile(master(1), "SH-001")
+	good, _ := IssueKeyFile(master(1), "SH-001", false)
 	f.Add(good)
 	f.Add([]byte("{}"))
 	f.Add([]byte(base64.StdEncoding.EncodeToString(master(1))))
