@@ -98,7 +98,7 @@ func (s Sync) TLS() syncclient.TLSFiles {
 // PII is the personal-data key. The key itself comes only from the
 // environment; in a file, name the key file.
 type PII struct {
-	KeyFile string `toml:"key_file" flag:"pii-key-file" help:"file with the personal-data key (32 random bytes, base64); never inside the data directory"`
+	KeyFile string `toml:"key_file" flag:"pii-key-file" help:"this outlet's key file, issued by head office (yizhan-hub outlet key); never inside the data directory"`
 	Key     string `toml:"key" env:"YZ_PII_KEY" settings:"secret,nofile"`
 }
 
@@ -280,15 +280,15 @@ func (l *Loaded) secret() (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// Keys loads the personal-data key: from key_file or YZ_PII_KEY,
+// Keys loads this outlet's personal-data keys: from key_file or YZ_PII_KEY,
 // whichever was given at the higher level; nil if neither was.
 func (l *Loaded) Keys() (*pii.Keys, error) {
 	fileSrc, envSrc := l.set.Source("pii.key_file"), l.set.Source("pii.key")
 	switch {
 	case l.PII.KeyFile != "" && fileSrc.Origin >= envSrc.Origin:
-		return pii.LoadKey(l.PII.KeyFile)
+		return pii.LoadKey(l.PII.KeyFile, l.Outlet.ID)
 	case l.PII.Key != "":
-		return pii.LoadKeyEnv()
+		return pii.LoadKeyEnv(l.Outlet.ID)
 	}
 	return nil, nil
 }

@@ -117,7 +117,7 @@ func TestPIIKeyPrecedence(t *testing.T) {
 	t.Setenv(pii.EnvKey, strings.TrimSpace(string(raw))) // pii.LoadKeyEnv reads the process environment
 	fromFile := write(t, "agent.toml", "[pii]\nkey_file = \""+keyFile+"\"\n")
 	want := func(path string) string {
-		k, err := pii.LoadKey(path)
+		k, err := pii.LoadKey(path, "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,7 +47,7 @@ func openRelease(t *testing.T, name string) *release {
 	copyFile(t, filepath.Join("testdata", name+".db"), filepath.Join(dir, datafile.FileName), 0o600)
 	keyFile := filepath.Join(t.TempDir(), "pii.key")
 	copyFile(t, filepath.Join("testdata", name+".pii.key"), keyFile, 0o600)
-	keys, err := pii.LoadKey(keyFile)
+	keys, err := pii.LoadKey(keyFile, "SH-001")
 	if err != nil {
 		t.Fatal(err)
 	}

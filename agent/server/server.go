@@ -25,6 +25,7 @@ import (
 	"github.com/yizhan/yizhan/agent/ui"
 	"github.com/yizhan/yizhan/agent/workflow"
 	"github.com/yizhan/yizhan/syncproto/clock"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Config of one agent.
@@ -87,6 +88,14 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.ClockOffset != 0 {
 		pc = clock.Offset(clock.System, cfg.ClockOffset)
 		logger.Warn("agent clock shifted", "offset", cfg.ClockOffset)
+	}
+	// Values are sealed to the outlet: keys for another one would seal
+	// what head office opens as that outlet's.
+	if cfg.Keys != nil && cfg.Keys.Outlet() != cfg.Outlet {
+		return nil, problem.New(problem.PIIKeyOutlet, "found", cfg.Keys.Outlet(), "outlet", cfg.Outlet)
+	}
+	if cfg.Keys != nil && cfg.Keys.HoldsMaster() {
+		logger.Warn("this outlet holds head office's master key: replace it with the outlet's own key file (yizhan-hub outlet key)")
 	}
 	file, err := datafile.Open(cfg.DataDir, datafile.Options{Outlet: cfg.Outlet})
 	if err != nil {

@@ -50,7 +50,7 @@ func (c *client) do(method, path string, body any, out any) int {
 // (PIN 1234), and gives a client of its API, not logged in yet.
 func counterAgent(t *testing.T) *client {
 	t.Helper()
-	keys, _ := pii.NewKeys(bytes.Repeat([]byte{9}, 32))
+	keys, _ := pii.NewKeys(bytes.Repeat([]byte{9}, 32), "SH-001")
 	a, err := Start(context.Background(), Config{DataDir: t.TempDir(), Outlet: "SH-001", Secret: "x",
 		Broker: "tcp://127.0.0.1:1", HTTPAddr: "127.0.0.1:0", Keys: keys})
 	if err != nil {
@@ -205,7 +205,7 @@ func TestWorkflowNeedsKey(t *testing.T) {
 // GET /api/v1/parcels/{waybill} has one shape, with or without the key:
 // the lifecycle parcel, scans included, and its events in fold order.
 func TestParcelRoute(t *testing.T) {
-	keys, _ := pii.NewKeys(bytes.Repeat([]byte{9}, 32))
+	keys, _ := pii.NewKeys(bytes.Repeat([]byte{9}, 32), "SH-001")
 	for _, tc := range []struct {
 		name string
 		keys *pii.Keys

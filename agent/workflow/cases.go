@@ -185,16 +185,19 @@ func (s *Service) NewComplaint(ctx context.Context, a Actor, r ComplaintReq) (Co
 	if len(rec.Text) > 4000 {
 		return ComplaintView{}, 0, problem.New(problem.ComplaintTextTooLong, "max", 4000)
 	}
+	id := syncproto.NewID()
+	// Everything the customer said or is: sealed to this complaint.
+	sr := pii.Record{Kind: lifecycle.KindComplaint, ID: id}
 	if phone := pii.NormalizePhone(r.Phone); phone != "" {
 		if err := pii.ValidPhone(phone); err != nil {
 			return ComplaintView{}, 0, err
 		}
-		rec.PhoneSealed, rec.CustomerMasked, rec.Customer = s.cfg.Keys.Seal("phone", phone), pii.MaskPhone(phone), s.cfg.Keys.CustomerID(phone)
+		rec.PhoneSealed, rec.CustomerMasked, rec.Customer = s.cfg.Keys.Seal(pii.KindPhone, sr, phone), pii.MaskPhone(phone), s.cfg.Keys.CustomerID(phone)
 	}
 	if name := strings.TrimSpace(r.Name); name != "" {
-		rec.NameSealed, rec.NameMasked = s.cfg.Keys.Seal("name", name), pii.MaskName(name)
+		rec.NameSealed, rec.NameMasked = s.cfg.Keys.Seal(pii.KindName, sr, name), pii.MaskName(name)
 	}
-	id := syncproto.NewID()
+	rec.Text, rec.TextSealed = "", s.cfg.Keys.Seal(pii.KindText, sr, rec.Text)
 	rec.Ticket = "T" + time.UnixMilli(rec.At).UTC().Format("060102") + "-" + s.events.Outlet() + "-" + strings.ToUpper(id[len(id)-6:])
 	if _, err := s.append(ctx, a, lifecycle.ComplaintReceived, id, rec); err != nil {
 		return ComplaintView{}, 0, err
@@ -212,7 +215,18 @@ func (s *Service) NewComplaint(ctx context.Context, a Actor, r ComplaintReq) (Co
 	return v, job, nil
 }
 
+// view is a complaint as the counter shows it. The customer's words are
+// opened for staff: the clerk handles the complaint from them and prints
+// them on the customer's receipt. They stay sealed in the event, the data
+// file and at head office.
 func (s *Service) view(c lifecycle.Complaint) ComplaintView {
+	if c.TextSealed != "" {
+		text, err := s.cfg.Keys.Open(pii.KindText, pii.Record{Kind: lifecycle.KindComplaint, ID: c.ID}, c.TextSealed)
+		if err != nil {
+			s.logger.Warn("complaint text does not open", "ticket", c.Ticket, "err", err)
+		}
+		c.Text = text
+	}
 	return ComplaintView{Complaint: c, Deadlines: c.Deadlines(s.cfg.SLA, s.cfg.HubClock.Now()), Allowed: c.Allowed(s.events.Outlet())}
 }
 
@@ -356,7 +370,7 @@ func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (
 	if sealed == "" {
 		return Revealed{}, problem.New(problem.PersonalFieldMissing, "field", field)
 	}
-	plain, err := s.cfg.Keys.Open(field, sealed)
+	plain, err := s.cfg.Keys.Open(field, pii.Record{Kind: kind, ID: id}, sealed)
 	if err != nil {
 		return Revealed{}, err
 	}

@@ -177,7 +177,9 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 		return sh, 0, err
 	}
 	s.requestBlockIfLow(ctx, a)
-	sh = lifecycle.ShipmentV1{Number: number, Sender: sender, SenderIDType: r.SenderIDType, SenderIDSealed: s.cfg.Keys.Seal("id_number", idn),
+	rec := pii.Record{Kind: lifecycle.KindShipment, ID: number}
+	sender, rcpt = s.sealParty(rec, sender), s.sealParty(rec, rcpt)
+	sh = lifecycle.ShipmentV1{Number: number, Sender: sender, SenderIDType: r.SenderIDType, SenderIDSealed: s.cfg.Keys.Seal(pii.KindIDNumber, rec, idn),
 		SenderIDMasked: pii.MaskID(idn), Recipient: rcpt, ItemType: r.ItemType, Items: strings.TrimSpace(r.Items), Packaging: advice,
 		ProhibitedVersion: pl.Version, ProhibitedChecked: r.ProhibitedChecked, WeightGrams: grams, WeightFrom: from,
 		LengthCm: r.LengthCm, WidthCm: r.WidthCm, HeightCm: r.HeightCm, DeclaredFen: r.DeclaredFen, Insured: r.Insured,
@@ -185,6 +187,7 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 	if _, err := s.append(ctx, a, lifecycle.ShipmentAccepted, number, sh); err != nil {
 		return sh, 0, err
 	}
+	sh = s.openShipment(sh)
 	var job uint64
 	if wl, ok := s.cfg.Labels.(interface {
 		WaybillLabel(lifecycle.ShipmentV1) (uint64, error)
@@ -196,6 +199,9 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 	return sh, job, nil
 }
 
+// party checks a sender or recipient as typed. Its name, phone and
+// address stay in clear in NameSealed, PhoneSealed and Address until
+// sealParty seals them to the shipment, whose number comes later.
 func (s *Service) party(p PartyReq, recipient bool) (lifecycle.PartyV1, error) {
 	name := strings.TrimSpace(p.Name)
 	phone := pii.NormalizePhone(p.Phone)
@@ -205,8 +211,8 @@ func (s *Service) party(p PartyReq, recipient bool) (lifecycle.PartyV1, error) {
 	if err := pii.ValidPhone(phone); err != nil {
 		return lifecycle.PartyV1{}, err
 	}
-	out := lifecycle.PartyV1{NameSealed: s.cfg.Keys.Seal("name", name), NameMasked: pii.MaskName(name),
-		PhoneSealed: s.cfg.Keys.Seal("phone", phone), PhoneMasked: pii.MaskPhone(phone), Customer: s.cfg.Keys.CustomerID(phone)}
+	out := lifecycle.PartyV1{NameSealed: name, NameMasked: pii.MaskName(name),
+		PhoneSealed: phone, PhoneMasked: pii.MaskPhone(phone), Customer: s.cfg.Keys.CustomerID(phone)}
 	if recipient {
 		out.Address, out.DestCode = strings.TrimSpace(p.Address), strings.TrimSpace(p.DestCode)
 		if out.Address == "" || out.DestCode == "" {
@@ -214,6 +220,30 @@ func (s *Service) party(p PartyReq, recipient bool) (lifecycle.PartyV1, error) {
 		}
 	}
 	return out, nil
+}
+
+// sealParty seals what party left in clear to the shipment's record.
+func (s *Service) sealParty(rec pii.Record, p lifecycle.PartyV1) lifecycle.PartyV1 {
+	p.NameSealed, p.PhoneSealed = s.cfg.Keys.Seal(pii.KindName, rec, p.NameSealed), s.cfg.Keys.Seal(pii.KindPhone, rec, p.PhoneSealed)
+	if p.Address != "" {
+		p.AddressSealed, p.Address = s.cfg.Keys.Seal(pii.KindAddress, rec, p.Address), ""
+	}
+	return p
+}
+
+// openShipment is a shipment as the counter shows and prints it: the
+// recipient's address opened, since the courier's label carries it in full
+// (names and phones stay masked). It stays sealed in the event, the data
+// file and at head office.
+func (s *Service) openShipment(sh lifecycle.ShipmentV1) lifecycle.ShipmentV1 {
+	if sh.Recipient.AddressSealed != "" {
+		addr, err := s.cfg.Keys.Open(pii.KindAddress, pii.Record{Kind: lifecycle.KindShipment, ID: sh.Number}, sh.Recipient.AddressSealed)
+		if err != nil {
+			s.logger.Warn("recipient address does not open", "number", sh.Number, "err", err)
+		}
+		sh.Recipient.Address = addr
+	}
+	return sh
 }
 
 // requestBlockIfLow asks head office for another block once the stock is
@@ -256,10 +286,14 @@ func (s *Service) Shipment(number string) (lifecycle.ShipmentV1, error) {
 	if err == nil && (!ok || sh.Number == "") {
 		err = problem.New(problem.ShipmentNotFound, "number", number)
 	}
-	return sh, err
+	return s.openShipment(sh), err
 }
 
 // Shipments lists shipments, newest first.
 func (s *Service) Shipments(n int) ([]lifecycle.ShipmentV1, error) {
-	return list(s, lifecycle.KindShipment, n, func(sh *lifecycle.ShipmentV1) bool { return sh.Number != "" })
+	shs, err := list(s, lifecycle.KindShipment, n, func(sh *lifecycle.ShipmentV1) bool { return sh.Number != "" })
+	for i := range shs {
+		shs[i] = s.openShipment(shs[i])
+	}
+	return shs, err
 }

@@ -3,12 +3,15 @@ package workflow
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/yizhan/yizhan/agent/datafile"
+	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
@@ -90,6 +93,27 @@ func TestSendAtCounter(t *testing.T) {
 	if want := lifecycle.S10Number("YZ", 100, "CN"); sh.Number != want {
 		t.Fatalf("number %s, want %s", sh.Number, want)
 	}
+	// The counter and the courier's label see the address; the event holds
+	// it sealed to this shipment.
+	if sh.Recipient.Address != "北京市海淀区中关村大街1号" || sh.Recipient.AddressSealed == "" {
+		t.Fatalf("recipient %+v", sh.Recipient)
+	}
+	if got, err := f.svc.Shipment(sh.Number); err != nil || got.Recipient.Address != sh.Recipient.Address {
+		t.Fatalf("shipment read back: %+v %v", got.Recipient, err)
+	}
+	shEvs, _ := f.svc.History(lifecycle.KindShipment, sh.Number)
+	var stored lifecycle.ShipmentV1
+	for _, ev := range shEvs {
+		if ev.Type == lifecycle.ShipmentAccepted {
+			json.Unmarshal(ev.Payload, &stored)
+		}
+	}
+	if stored.Recipient.Address != "" || stored.Recipient.AddressSealed != sh.Recipient.AddressSealed {
+		t.Fatalf("the event's recipient %+v", stored.Recipient)
+	}
+	if _, err := outletKeys(t, "SH-002").Open(pii.KindAddress, pii.Record{Kind: lifecycle.KindShipment, ID: sh.Number}, stored.Recipient.AddressSealed); !errors.Is(err, pii.ErrWrongKey) {
+		t.Fatalf("another outlet opened the address: %v", err)
+	}
 	if sh.WeightGrams != 2300 || sh.WeightFrom != "counter" || sh.Quote.TotalFen != 1200+2*300 || sh.Recipient.PhoneMasked != "139****4444" || sh.Packaging == "" {
 		t.Fatalf("shipment %+v", sh)
 	}
@@ -118,7 +142,7 @@ func TestSendAtCounter(t *testing.T) {
 	f.events.Close()
 	f.file.Close()
 	raw, _ := os.ReadFile(filepath.Join(f.dir, datafile.FileName))
-	for _, clear := range []string{"11010519491231002X", "13811112222", "王大锤"} {
+	for _, clear := range []string{"11010519491231002X", "13811112222", "王大锤", "中关村大街"} {
 		if bytes.Contains(raw, []byte(clear)) {
 			t.Fatalf("%q in clear in the data file", clear)
 		}

@@ -167,13 +167,14 @@ func (s *Service) Inbound(ctx context.Context, a Actor, r InboundReq) (lifecycle
 	if err != nil {
 		return cur, 0, err
 	}
-	in := lifecycle.InboundV1{Waybill: waybill, PhoneSealed: s.cfg.Keys.Seal("phone", phone), PhoneMasked: pii.MaskPhone(phone),
+	rec := pii.Record{Kind: lifecycle.KindParcel, ID: waybill}
+	in := lifecycle.InboundV1{Waybill: waybill, PhoneSealed: s.cfg.Keys.Seal(pii.KindPhone, rec, phone), PhoneMasked: pii.MaskPhone(phone),
 		Customer: s.cfg.Keys.CustomerID(phone), PhoneLast4: phone[len(phone)-4:], SameCity: r.SameCity, HoldDays: holdDays, At: s.now()}
 	for _, c := range res.Candidates {
 		in.Carriers = append(in.Carriers, c.Carrier)
 	}
 	if name := strings.TrimSpace(r.Name); name != "" {
-		in.NameSealed, in.NameMasked = s.cfg.Keys.Seal("name", name), pii.MaskName(name)
+		in.NameSealed, in.NameMasked = s.cfg.Keys.Seal(pii.KindName, rec, name), pii.MaskName(name)
 	}
 	if _, err := s.append(ctx, a, lifecycle.ParcelInbound, waybill, in); err != nil {
 		return cur, 0, err
@@ -274,7 +275,10 @@ func (s *Service) Notify(ctx context.Context, a Actor, waybill, reason string) (
 	if _, err := s.append(ctx, a, lifecycle.ParcelNotified, waybill, lifecycle.NotifiedV1{Reason: reason, Channel: s.cfg.Notifier.Name(), At: s.now()}); err != nil {
 		return p, err
 	}
-	phone, _ := s.cfg.Keys.Open("phone", p.PhoneSealed)
+	phone, err := s.cfg.Keys.Open(pii.KindPhone, pii.Record{Kind: lifecycle.KindParcel, ID: waybill}, p.PhoneSealed)
+	if err != nil {
+		s.logger.Warn("notification without the phone number", "waybill", waybill, "err", err)
+	}
 	go func() {
 		n := Notification{Reason: reason, Waybill: waybill, PickupCode: p.PickupCode, Phone: phone, PhoneMasked: p.PhoneMasked,
 			Outlet: s.events.Outlet(), HeldUntil: p.HeldUntil}
@@ -376,7 +380,13 @@ func (s *Service) Pickup(ctx context.Context, a Actor, waybill string, r PickupR
 	default:
 		return p, problem.New(problem.PickupBadSigner)
 	}
-	pu := lifecycle.PickupV1{IDCheck: r.IDCheck, Signer: r.Signer, AgentName: r.AgentName, Staff: a.ID, At: s.now()}
+	// The agent's name and a confirmation name the people who took the
+	// parcel: sealed to the parcel, like its phone.
+	rec := pii.Record{Kind: lifecycle.KindParcel, ID: waybill}
+	pu := lifecycle.PickupV1{IDCheck: r.IDCheck, Signer: r.Signer, Staff: a.ID, At: s.now()}
+	if name := strings.TrimSpace(r.AgentName); name != "" {
+		pu.AgentNameSealed, pu.AgentNameMasked = s.cfg.Keys.Seal(pii.KindName, rec, name), pii.MaskName(name)
+	}
 	switch {
 	case r.SignatureSVG != "":
 		if err := checkSignature(r.SignatureSVG); err != nil {
@@ -385,7 +395,7 @@ func (s *Service) Pickup(ctx context.Context, a Actor, waybill string, r PickupR
 		sum := sha256.Sum256([]byte(r.SignatureSVG))
 		pu.SignatureSVG, pu.SignatureSHA256 = r.SignatureSVG, hex.EncodeToString(sum[:])
 	case strings.TrimSpace(r.Confirmation) != "":
-		pu.Confirmation = strings.TrimSpace(r.Confirmation)
+		pu.ConfirmationSealed = s.cfg.Keys.Seal(pii.KindConfirmation, rec, strings.TrimSpace(r.Confirmation))
 	default:
 		return p, problem.New(problem.PickupNoProof)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/sealed"
 )
 
 const sig = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100"><path d="M10 10 L50 60 L90 20"/></svg>`
@@ -27,6 +28,7 @@ const sig = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 300 100"><path
 type labels struct {
 	mu              sync.Mutex
 	shelf, receipts int
+	receiptText     string // the last receipt's complaint text
 }
 
 func (l *labels) ShelfLabel(lifecycle.Parcel) (uint64, error) {
@@ -36,10 +38,11 @@ func (l *labels) ShelfLabel(lifecycle.Parcel) (uint64, error) {
 	return uint64(l.shelf), nil
 }
 
-func (l *labels) ComplaintReceipt(lifecycle.Complaint, time.Time) (uint64, error) {
+func (l *labels) ComplaintReceipt(c lifecycle.Complaint, _ time.Time) (uint64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.receipts++
+	l.receiptText = c.Text
 	return uint64(100 + l.receipts), nil
 }
 
@@ -54,13 +57,32 @@ type fixture struct {
 	boss   Actor
 }
 
-func newFixture(t *testing.T, pcSkew time.Duration) *fixture {
+// installation is head office's master key in these tests.
+var installation = bytes.Repeat([]byte{7}, 32)
+
+// outletKeys are the keys head office issues to outlet: its own key, no
+// master.
+func outletKeys(t *testing.T, outlet string) *pii.Keys {
 	t.Helper()
-	dir := t.TempDir()
-	keys, err := pii.NewKeys(bytes.Repeat([]byte{7}, 32))
+	raw, err := sealed.IssueKeyFile(installation, outlet, false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	kf, err := sealed.ParseKeyFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := pii.FromKeyFile(kf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func newFixture(t *testing.T, pcSkew time.Duration) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	keys := outletKeys(t, "SH-001")
 	clk := clock.NewManual(time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC))
 	// The PC clock is off by pcSkew; the hub-corrected clock is right.
 	file, err := datafile.Open(dir, datafile.Options{Outlet: "SH-001"})
@@ -188,14 +210,33 @@ func TestNoPhoneInClearOnDisk(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
 	f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000001", Phone: "13987654321", Name: "欧阳娜娜", Shelf: "2", Layer: "1"})
-	f.svc.NewComplaint(ctx, f.clerk, ComplaintReq{Channel: "counter", Type: "complaint", Category: "delay", Severity: "routine", Phone: "13987654321", Name: "欧阳娜娜", Text: "太慢"})
+	c, _, err := f.svc.NewComplaint(ctx, f.clerk, ComplaintReq{Channel: "counter", Type: "complaint", Category: "delay", Severity: "routine", Phone: "13987654321", Name: "欧阳娜娜", Text: "太慢，快递员把包裹扔在楼下"})
+	if err != nil || c.Text != "太慢，快递员把包裹扔在楼下" || c.TextSealed == "" {
+		t.Fatalf("the counter sees the complaint as %+v, %v", c.Complaint, err)
+	}
+	if got, _ := f.svc.Complaints(false, 10); len(got) != 1 || got[0].Text != c.Text {
+		t.Fatalf("complaint list: %+v", got)
+	}
+	if f.lbl.receipts != 1 || f.lbl.receiptText != c.Text {
+		t.Fatalf("%d complaint receipts, the last with %q", f.lbl.receipts, f.lbl.receiptText)
+	}
+	// A pickup by an agent, and one confirmed in words: both name people.
+	p, _ := f.svc.Parcel("SF1000000000001")
+	p, err = f.svc.Pickup(ctx, f.clerk, p.Waybill, PickupReq{Code: p.PickupCode, IDCheck: "id_card", Signer: "agent", AgentName: "邻居司马懿", Confirmation: "司马懿代欧阳娜娜签收"})
+	if err != nil || p.Pickup.AgentNameMasked != "邻****" || p.Pickup.AgentNameSealed == "" || p.Pickup.ConfirmationSealed == "" || p.Pickup.Confirmation != "" || p.Pickup.AgentName != "" {
+		t.Fatalf("pickup: %+v %v", p.Pickup, err)
+	}
+	q, _, _ := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000003", Phone: "13987654321", Shelf: "2", Layer: "1"})
+	if _, err := f.svc.Pickup(ctx, f.clerk, q.Waybill, PickupReq{Code: q.PickupCode, IDCheck: "code_only", Signer: "recipient", Confirmation: "欧阳娜娜本人签收"}); err != nil {
+		t.Fatal(err)
+	}
 	f.events.Close()
 	f.file.Close()
 	raw, err := os.ReadFile(filepath.Join(f.dir, datafile.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, clear := range []string{"13987654321", "987654321", "欧阳娜娜"} {
+	for _, clear := range []string{"13987654321", "987654321", "欧阳娜娜", "司马懿", "扔在楼下"} {
 		if bytes.Contains(raw, []byte(clear)) {
 			t.Fatalf("%q is in the data file in clear", clear)
 		}

@@ -67,10 +67,14 @@ type ComplaintReceivedV1 struct {
 	NameSealed     string `json:"name_sealed,omitempty"`
 	NameMasked     string `json:"name_masked,omitempty"`
 	Waybill        string `json:"waybill,omitempty"`
-	Text           string `json:"text"`
-	NoticeID       string `json:"notice_id,omitempty"`
-	Owner          string `json:"owner"`
-	At             int64  `json:"at"` // hub-corrected Unix ms: the SLA clock starts here
+	// The customer's words, sealed (field text, the complaint's record);
+	// Text holds them in clear only in complaints from before they were
+	// sealed.
+	Text       string `json:"text"`
+	TextSealed string `json:"text_sealed,omitempty"`
+	NoticeID   string `json:"notice_id,omitempty"`
+	Owner      string `json:"owner"`
+	At         int64  `json:"at"` // hub-corrected Unix ms: the SLA clock starts here
 }
 
 // ComplaintStepV1 is the payload of ComplaintStep.
@@ -107,6 +111,7 @@ type Complaint struct {
 	NameMasked     string        `json:"name_masked,omitempty"`
 	Waybill        string        `json:"waybill,omitempty"`
 	Text           string        `json:"text"`
+	TextSealed     string        `json:"text_sealed,omitempty"`
 	NoticeID       string        `json:"notice_id,omitempty"`
 	Owner          string        `json:"owner"`
 	ReceivedAt     time.Time     `json:"received_at"`
@@ -168,7 +173,7 @@ func (c *Complaint) apply(ev *syncproto.Event) {
 		}
 		*c = Complaint{ID: c.ID, Outlet: ev.Origin, Ticket: r.Ticket, State: ComplaintStateReceived, Channel: r.Channel, Type: r.Type,
 			Category: r.Category, Severity: r.Severity, Customer: r.Customer, CustomerMasked: r.CustomerMasked, PhoneSealed: r.PhoneSealed,
-			NameMasked: r.NameMasked, Waybill: r.Waybill, Text: r.Text, NoticeID: r.NoticeID, Owner: r.Owner,
+			NameMasked: r.NameMasked, Waybill: r.Waybill, Text: r.Text, TextSealed: r.TextSealed, NoticeID: r.NoticeID, Owner: r.Owner,
 			ReceivedAt: time.UnixMilli(r.At).UTC(), History: c.History, Conflicts: c.Conflicts}
 		c.History = append(c.History, HistoryItem{Step: "receive", State: c.State, Actor: ev.Actor, Origin: ev.Origin, At: r.At})
 	case ComplaintStep:
@@ -291,7 +296,7 @@ func CheckNew(r ComplaintReceivedV1) error {
 			return problem.New(problem.ComplaintBadField, "field", f.name, "value", f.val, "allowed", f.in)
 		}
 	}
-	if r.Text == "" {
+	if r.Text == "" && r.TextSealed == "" {
 		return problem.New(problem.ComplaintTextEmpty)
 	}
 	return nil

@@ -60,13 +60,19 @@ var IDChecks = codes(parcelVocab, "id_check")
 // PickupV1 is the payload of ParcelPickedUp.
 type PickupV1 struct {
 	IDCheck         string `json:"id_check"`
-	Signer          string `json:"signer"` // recipient or agent
-	AgentName       string `json:"agent_name,omitempty"`
+	Signer          string `json:"signer"`               // recipient or agent
+	AgentName       string `json:"agent_name,omitempty"` // in clear only in pickups from before it was sealed
+	AgentNameSealed string `json:"agent_name_sealed,omitempty"`
+	AgentNameMasked string `json:"agent_name_masked,omitempty"`
 	SignatureSHA256 string `json:"signature_sha256,omitempty"`
 	SignatureSVG    string `json:"signature_svg,omitempty"`
-	Confirmation    string `json:"confirmation,omitempty"` // another explicit, keepable confirmation
-	Staff           string `json:"staff"`                  // who handed it over; never the signer
-	At              int64  `json:"at"`
+	// Another explicit, keepable confirmation: it holds the recipient's
+	// name, so it is sealed (field confirmation, the parcel's record);
+	// Confirmation is clear only in pickups from before it was sealed.
+	Confirmation       string `json:"confirmation,omitempty"`
+	ConfirmationSealed string `json:"confirmation_sealed,omitempty"`
+	Staff              string `json:"staff"` // who handed it over; never the signer
+	At                 int64  `json:"at"`
 }
 
 // ReasonV1 is the payload of ParcelRefused, ParcelOverdue, ParcelReturned

@@ -28,8 +28,12 @@ type PartyV1 struct {
 	PhoneSealed string `json:"phone_sealed"`
 	PhoneMasked string `json:"phone_masked"`
 	Customer    string `json:"customer,omitempty"` // keyed hash of the phone
-	Address     string `json:"address,omitempty"`  // recipient: printed in full for the courier
-	DestCode    string `json:"dest_code,omitempty"`
+	// The recipient's address, sealed (field address, the shipment's
+	// record); the outlet opens it for the courier's label. Address holds
+	// it in clear only in shipments taken before addresses were sealed.
+	AddressSealed string `json:"address_sealed,omitempty"`
+	Address       string `json:"address,omitempty"`
+	DestCode      string `json:"dest_code,omitempty"`
 }
 
 // ShipmentV1 is the payload of ShipmentAccepted.

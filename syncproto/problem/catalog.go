@@ -119,7 +119,7 @@ var (
 	PIIKeyWrite       = def("pii.key_write", Internal, "写入密钥文件 {path} 失败 / cannot write key file {path}")
 	// Per-outlet keys: head office issues each outlet its own key file.
 	PIIKeyFileMalformed = def("pii.key_file_malformed", Internal, "网点密钥文件有误（{field}） / the outlet key file is malformed ({field}): use the file yizhan-hub outlet key wrote for this outlet")
-	PIIKeyOutlet        = def("pii.key_outlet", Internal, "密钥文件属于网点 {found}，本网点是 {outlet} / the key file is outlet {found}'s, this outlet is {outlet}: use the key file head office issued for {outlet}")
+	PIIKeyOutlet        = def("pii.key_outlet", Internal, "密钥文件属于网点 {found}，本网点是 {outlet} / the key file is outlet {found}'s, this outlet is {outlet}: use the key file head office issued for this outlet")
 	PIILegacyKey        = def("pii.legacy_key", Unavailable, "此数据用旧的共享密钥加密，本网点密钥无法打开，需由总部查看 / this value is sealed under the old shared key, which this outlet no longer holds: head office can open it")
 )
 

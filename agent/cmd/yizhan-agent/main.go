@@ -232,6 +232,6 @@ func cmdKeygen(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "个人信息密钥已生成 / personal-data key written to %s: give the same file to every outlet and the hub, keep a copy offline\n", *out)
+	fmt.Fprintf(stdout, "个人信息主密钥已生成 / head office's personal-data master key written to %s: keep it at head office with a copy offline, and give each outlet its own key file (yizhan-hub outlet key --master %s --id ID --out FILE)\n", *out, *out)
 	return 0
 }

@@ -6,6 +6,7 @@
 //	               [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m] [--print-config]
 //	yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
 //	yizhan-hub outlet list --data DIR
+//	yizhan-hub outlet key --master FILE --id ID --out FILE [--legacy]
 //
 // Every run setting can be given in the TOML file (deploy/hub.sample.toml) or
 // by flag; a flag wins over the file. --print-config shows the result.
@@ -41,6 +42,7 @@ const usage = `usage:
                  [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m] [--print-config]
   yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
   yizhan-hub outlet list --data DIR
+  yizhan-hub outlet key --master FILE --id ID --out FILE [--legacy]
 Run "yizhan-hub run -h" or "yizhan-hub outlet add -h" for the flags. Every run
 setting can also go in the TOML settings file (see deploy/hub.sample.toml).
 `
@@ -93,13 +95,15 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdRun(args[1:], stdout, stderr)
 	case "outlet":
 		if len(args) < 2 {
-			return usageError{"outlet: say add or list", true}
+			return usageError{"outlet: say add, list or key", true}
 		}
 		switch args[1] {
 		case "add":
 			return cmdOutletAdd(args[2:], stdout, stderr)
 		case "list":
 			return cmdOutletList(args[2:], stdout, stderr)
+		case "key":
+			return cmdOutletKey(args[2:], stdout, stderr)
 		}
 		return usageError{fmt.Sprintf("unknown command: outlet %s", args[1]), true}
 	case "help", "-h", "--help":

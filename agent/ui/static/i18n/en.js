@@ -708,7 +708,7 @@ export default {
   'error.pii.key_unreadable': 'cannot read key file {path}',
   'error.pii.key_write': 'cannot write key file {path}',
   'error.pii.key_file_malformed': 'the outlet key file is malformed ({field}): use the file yizhan-hub outlet key wrote for this outlet',
-  'error.pii.key_outlet': 'the key file is outlet {found}\'s, this outlet is {outlet}: use the key file head office issued for {outlet}',
+  'error.pii.key_outlet': 'the key file is outlet {found}\'s, this outlet is {outlet}: use the key file head office issued for this outlet',
   'error.pii.legacy_key': 'sealed under the old shared key, which this outlet no longer holds: head office can open it',
   'error.pii.malformed': 'sealed value is malformed: it was truncated or is not a sealed value',
   'error.pii.tampered': 'sealed value fails authentication: it was altered, damaged, or sealed as another kind of field; restore it from a backup',

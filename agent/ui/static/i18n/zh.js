@@ -709,7 +709,7 @@ export default {
   'error.pii.key_unreadable': '读取密钥文件 {path} 失败',
   'error.pii.key_write': '写入密钥文件 {path} 失败',
   'error.pii.key_file_malformed': '网点密钥文件有误（{field}），请使用 yizhan-hub outlet key 为本网点生成的文件',
-  'error.pii.key_outlet': '密钥文件属于网点 {found}，本网点是 {outlet}，请使用总部为 {outlet} 签发的密钥文件',
+  'error.pii.key_outlet': '密钥文件属于网点 {found}，本网点是 {outlet}，请使用总部为本网点签发的密钥文件',
   'error.pii.legacy_key': '此数据用旧的共享密钥加密，本网点已无该密钥，需由总部查看',
   'error.pii.malformed': '加密数据格式错误',
   'error.pii.tampered': '数据已损坏或被改动',
