@@ -56,6 +56,12 @@ import (
 //	  data/
 //	    <id BE8>       the job's printer bytes
 //
+// Personal data inside events and state is sealed (syncproto/sealed): since
+// migration 8, the values of acknowledged events and of their entities'
+// copies and state are in the outlet's own format ("v2", record-bound);
+// values sealed under the old shared key ("v1") remain only in events not
+// acknowledged at that time, or where the agent had no key that opens them.
+//
 // Retired by migration 5: parcels/ (a second parcel model, projected from
 // device scans) and parcel_events/ (its index); retired by migrations 2 and
 // 3: staff/meta/version and print_spool/meta/version (per-owner versions).

@@ -44,6 +44,10 @@ type Options struct {
 	// NoSync skips fsync. Only for benchmarks that want an upper bound and
 	// for filling test files; call Sync before relying on the data.
 	NoSync bool
+	// Keys re-seal, in migration 8, the personal data sealed under the
+	// installation's old shared key. Without them (or without the legacy
+	// key) those values stay as they are.
+	Keys Resealer
 }
 
 // File is the open data file.
@@ -79,7 +83,7 @@ func Open(dir string, o Options) (*File, error) {
 	}
 	f := &File{db: db, dir: dir}
 	err = db.Update(func(tx *bolt.Tx) error {
-		if err := migrate(tx); err != nil {
+		if err := migrate(tx, o); err != nil {
 			return err
 		}
 		meta := tx.Bucket(Meta)

@@ -23,34 +23,40 @@ import (
 type migration struct {
 	version uint64
 	name    string
-	apply   func(tx *bolt.Tx) error
+	apply   func(tx *bolt.Tx, o Options) error
+}
+
+// step adapts a migration that needs no options.
+func step(fn func(tx *bolt.Tx) error) func(*bolt.Tx, Options) error {
+	return func(tx *bolt.Tx, _ Options) error { return fn(tx) }
 }
 
 // migrations is the one ordered list for the whole file. Version 1 is the
 // event log's old scheme, so every file written before there was one list
 // starts from there (staff/ and print_spool/ carried their own version 1).
 var migrations = []migration{
-	{1, "eventlog: create the event log, parcel projection and sync cursors", func(tx *bolt.Tx) error {
+	{1, "eventlog: create the event log, parcel projection and sync cursors", step(func(tx *bolt.Tx) error {
 		return create(tx, Meta, Events, oldParcels, oldParcelEvents, Dead, Down)
-	}},
-	{2, "staff: create the staff list; its own version marker retires", func(tx *bolt.Tx) error {
+	})},
+	{2, "staff: create the staff list; its own version marker retires", step(func(tx *bolt.Tx) error {
 		return ownerRoot(tx, Staff, func(v uint64) error {
 			return problem.New(problem.StaffSchemaNewer, "version", v, "supported", 1)
 		}, StaffMembers, StaffAttempts)
-	}},
-	{3, "spool: create the print spool; its own version marker retires", func(tx *bolt.Tx) error {
+	})},
+	{3, "spool: create the print spool; its own version marker retires", step(func(tx *bolt.Tx) error {
 		return ownerRoot(tx, PrintSpool, func(v uint64) error {
 			return fmt.Errorf("print spool schema version %d is newer than this program's %d: upgrade the agent", v, 1)
 		}, SpoolJobs, SpoolData)
-	}},
-	{4, "workflow: create the counter-work buckets", func(tx *bolt.Tx) error {
+	})},
+	{4, "workflow: create the counter-work buckets", step(func(tx *bolt.Tx) error {
 		return create(tx, WorkflowEvents, WorkflowState, WorkflowList, WorkflowCodes, WorkflowLast4, WorkflowBlobs, WorkflowOpen)
-	}},
-	{5, "workflow: fold device scans into the parcels; drop the event log's parcel projection", foldScans},
-	{6, "workflow: the phone index holds parcels taken in but not yet shelved", indexUnshelved},
-	{7, "tokens: create the list of agent API tokens", func(tx *bolt.Tx) error {
+	})},
+	{5, "workflow: fold device scans into the parcels; drop the event log's parcel projection", step(foldScans)},
+	{6, "workflow: the phone index holds parcels taken in but not yet shelved", step(indexUnshelved)},
+	{7, "tokens: create the list of agent API tokens", step(func(tx *bolt.Tx) error {
 		return create(tx, APITokens)
-	}},
+	})},
+	{8, "pii: re-seal what the old shared key sealed under the outlet's own key, bound to its record", reseal},
 }
 
 // indexUnshelved adds to wf_last4/ the parcels taken in and not yet
@@ -78,7 +84,7 @@ func indexUnshelved(tx *bolt.Tx) error {
 // SchemaVersion is the version a file has after Open.
 func SchemaVersion() uint64 { return migrations[len(migrations)-1].version }
 
-func migrate(tx *bolt.Tx) error {
+func migrate(tx *bolt.Tx, o Options) error {
 	meta, err := tx.CreateBucketIfNotExists(Meta)
 	if err != nil {
 		return err
@@ -91,7 +97,7 @@ func migrate(tx *bolt.Tx) error {
 		if m.version <= have {
 			continue
 		}
-		if err := m.apply(tx); err != nil {
+		if err := m.apply(tx, o); err != nil {
 			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 		}
 		if err := PutU64(tx.Bucket(Meta), KeySchemaVersion, m.version); err != nil {

@@ -23,6 +23,7 @@ type migrationCase struct {
 	before  func(t *testing.T, tx *bolt.Tx)
 	check   func(t *testing.T, tx *bolt.Tx)
 	wantErr string
+	opts    Options // what Open was given
 }
 
 // migrationTests holds each migration's cases; a migration without one
@@ -205,14 +206,14 @@ func TestEveryMigrationTested(t *testing.T) {
 					meta, _ := tx.CreateBucketIfNotExists(Meta)
 					PutU64(meta, KeySchemaVersion, m.version-1)
 					for _, prev := range migrations[:i] {
-						if err := prev.apply(tx); err != nil {
+						if err := prev.apply(tx, Options{}); err != nil {
 							return err
 						}
 					}
 					if tc.before != nil {
 						tc.before(t, tx)
 					}
-					if err := migrate(tx); err != nil {
+					if err := migrate(tx, tc.opts); err != nil {
 						return err
 					}
 					if v := GetU64(tx.Bucket(Meta), KeySchemaVersion); v != SchemaVersion() {

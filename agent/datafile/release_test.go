@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -33,12 +35,14 @@ func (idlePrinter) Print(context.Context, []byte) error   { return nil }
 // release is an old data file, copied, opened and migrated, with every
 // owner on it.
 type release struct {
-	file   *datafile.File
-	events *eventlog.Log
-	svc    *workflow.Service
-	people *staff.Store
-	spool  *spool.Spool
-	golden map[string]json.RawMessage
+	file     *datafile.File
+	events   *eventlog.Log
+	svc      *workflow.Service
+	people   *staff.Store
+	spool    *spool.Spool
+	keys     *pii.Keys
+	resealed int // values seen in this release's format by opened
+	golden   map[string]json.RawMessage
 }
 
 func openRelease(t *testing.T, name string) *release {
@@ -51,7 +55,7 @@ func openRelease(t *testing.T, name string) *release {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &release{}
+	r := &release{keys: keys}
 	raw, err := os.ReadFile(filepath.Join("testdata", name+".golden.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +63,9 @@ func openRelease(t *testing.T, name string) *release {
 	if err := json.Unmarshal(raw, &r.golden); err != nil {
 		t.Fatal(err)
 	}
-	if r.file, err = datafile.Open(dir, datafile.Options{Outlet: "SH-001"}); err != nil {
+	// The old key file is head office's master key: the agent derives its
+	// own outlet key from it and re-seals (migration 8).
+	if r.file, err = datafile.Open(dir, datafile.Options{Outlet: "SH-001", Keys: keys}); err != nil {
 		t.Fatalf("the release file does not open: %v", err)
 	}
 	if r.events, err = eventlog.Open(r.file, eventlog.Options{Projectors: []eventlog.Projector{workflow.Projector()}}); err != nil {
@@ -98,6 +104,49 @@ func (r *release) same(t *testing.T, key string, got any) {
 	}
 	raw, _ := json.Marshal(got)
 	json.Unmarshal(raw, &have)
+	if !reflect.DeepEqual(want, have) {
+		t.Errorf("%s changed:\nrelease %s\nnow     %s", key, r.golden[key], raw)
+	}
+}
+
+// opened replaces, in place, each sealed field of m with what it opens to
+// (the release sealed under the shared key, this one re-sealed under the
+// outlet's key bound to rec), so that values compare as values. It counts
+// the values in this release's format in v2.
+func (r *release) opened(t *testing.T, rec pii.Record, m map[string]any) map[string]any {
+	t.Helper()
+	for k, field := range map[string]string{"phone_sealed": pii.KindPhone, "name_sealed": pii.KindName} {
+		s, ok := m[k].(string)
+		if !ok {
+			continue
+		}
+		plain, err := r.keys.Open(field, rec, s)
+		if err != nil {
+			t.Fatalf("%s of %s %s does not open: %v", k, rec.Kind, rec.ID, err)
+		}
+		if strings.HasPrefix(s, "v2:") {
+			r.resealed++
+		}
+		m[k] = "opened:" + plain
+	}
+	return m
+}
+
+// sameOpened is same for a list of entities whose sealed fields compare
+// opened; id names each item's record id.
+func (r *release) sameOpened(t *testing.T, key, kind, id string, got any) {
+	t.Helper()
+	var want, have []map[string]any
+	if err := json.Unmarshal(r.golden[key], &want); err != nil {
+		t.Fatalf("golden %s: %v", key, err)
+	}
+	raw, _ := json.Marshal(got)
+	json.Unmarshal(raw, &have)
+	for _, list := range [][]map[string]any{want, have} {
+		for _, m := range list {
+			r.opened(t, pii.Record{Kind: kind, ID: fmt.Sprint(m[id])}, m)
+		}
+	}
 	if !reflect.DeepEqual(want, have) {
 		t.Errorf("%s changed:\nrelease %s\nnow     %s", key, r.golden[key], raw)
 	}
@@ -166,7 +215,7 @@ func TestOpenReleaseV1File(t *testing.T) {
 	for _, v := range views {
 		cs = append(cs, v.Complaint)
 	}
-	r.same(t, "complaints", cs)
+	r.sameOpened(t, "complaints", lifecycle.KindComplaint, "id", cs)
 	notices, _ := r.svc.Notices(false)
 	r.same(t, "notices", notices)
 	templates, _ := r.svc.ReplyTemplates("delay", "没到")
@@ -198,7 +247,9 @@ func TestOpenReleaseV1File(t *testing.T) {
 				t.Fatal(err)
 			}
 			evs, _ := r.svc.History(lifecycle.KindParcel, w)
-			now := asMap(t, p)
+			rec := pii.Record{Kind: lifecycle.KindParcel, ID: w}
+			now := r.opened(t, rec, asMap(t, p))
+			r.opened(t, rec, old.Parcel)
 			var scans []syncproto.Event
 			for _, ev := range evs {
 				if ev.Type == lifecycle.ParcelScanned {
@@ -255,12 +306,13 @@ func TestOpenReleaseV1File(t *testing.T) {
 			scannedOnly = append(scannedOnly, p.Waybill)
 			continue
 		}
-		counterList = append(counterList, asMap(t, p))
+		counterList = append(counterList, r.opened(t, pii.Record{Kind: lifecycle.KindParcel, ID: p.Waybill}, asMap(t, p)))
 	}
 	if len(counterList) != len(oldList) {
 		t.Fatalf("%d parcels listed, %d before", len(counterList), len(oldList))
 	}
 	for i := range oldList {
+		r.opened(t, pii.Record{Kind: lifecycle.KindParcel, ID: fmt.Sprint(oldList[i]["waybill"])}, oldList[i])
 		if k, ok := within(oldList[i], counterList[i]); !ok {
 			t.Errorf("list entry %d %s: %v, was %v", i, k, counterList[i][k], oldList[i][k])
 		}
@@ -280,7 +332,8 @@ func TestOpenReleaseV1File(t *testing.T) {
 			t.Fatalf("%s: %d parcels, %d before", key, len(got), len(old))
 		}
 		for i := range old {
-			if k, ok := within(old[i], asMap(t, got[i])); !ok {
+			rec := pii.Record{Kind: lifecycle.KindParcel, ID: got[i].Waybill}
+			if k, ok := within(r.opened(t, rec, old[i]), r.opened(t, rec, asMap(t, got[i]))); !ok {
 				t.Errorf("%s %d: %s changed", key, i, k)
 			}
 		}
@@ -288,6 +341,28 @@ func TestOpenReleaseV1File(t *testing.T) {
 
 	// The file's folded state is what folding its events afresh gives.
 	sameAsReplay(t, r.file)
+
+	// Migration 7 re-sealed what head office had acknowledged (1..6) under
+	// the outlet's key, bound to its record; the outbox kept its bytes.
+	if r.resealed == 0 {
+		t.Error("no value in the served state was re-sealed")
+	}
+	acked := r.events.Counters().AckedSeq
+	v1, v2 := 0, 0
+	for i, raw := range raws {
+		seq := uint64(i + 1)
+		old, fresh := bytes.Count(raw, []byte(`"v1:`)), bytes.Count(raw, []byte(`"v2:`))
+		v1, v2 = v1+old, v2+fresh
+		if seq <= acked && old > 0 {
+			t.Errorf("acknowledged event %d still holds %d values under the old shared key", seq, old)
+		}
+		if seq > acked && fresh > 0 {
+			t.Errorf("event %d, not yet acknowledged, was re-sealed", seq)
+		}
+	}
+	if v2 == 0 {
+		t.Errorf("no event was re-sealed (acked %d, %d old values left)", acked, v1)
+	}
 
 	// Personal data still opens with the key it was sealed with.
 	boss := workflow.Actor{ID: "s01", Name: "李主管", Role: "supervisor"}

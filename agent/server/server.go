@@ -97,7 +97,11 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.Keys != nil && cfg.Keys.HoldsMaster() {
 		logger.Warn("this outlet holds head office's master key: replace it with the outlet's own key file (yizhan-hub outlet key)")
 	}
-	file, err := datafile.Open(cfg.DataDir, datafile.Options{Outlet: cfg.Outlet})
+	fo := datafile.Options{Outlet: cfg.Outlet}
+	if cfg.Keys != nil {
+		fo.Keys = cfg.Keys // re-seals what the old shared key sealed (migration 8)
+	}
+	file, err := datafile.Open(cfg.DataDir, fo)
 	if err != nil {
 		return nil, err
 	}
