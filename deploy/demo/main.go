@@ -33,15 +33,16 @@ import (
 )
 
 type outlet struct {
-	ID     string
-	Secret string
-	HTTP   string
-	Token  string // the agent API token (scans, read) the demo reads status with
-	cmd    *exec.Cmd
-	config string             // agent config file with the devices
-	scan   func(string) error // the simulated scanner's trigger
-	burst  int                // codes per burst: a person, or a sorting line
-	close  []func() error
+	ID      string
+	Secret  string
+	HTTP    string
+	Token   string // the agent API token (scans, read) the demo reads status with
+	cmd     *exec.Cmd
+	config  string             // agent config file with the devices
+	keyFile string             // its own personal-data key file
+	scan    func(string) error // the simulated scanner's trigger
+	burst   int                // codes per burst: a person, or a sorting line
+	close   []func() error
 }
 
 type demo struct {
@@ -84,7 +85,8 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 	}
 	d.hubHTTP = d.pickAddr("127.0.0.1:8480")
 	d.hubMQTT = d.pickAddr("127.0.0.1:1883")
-	// The personal-data key lives outside every data directory, as in production.
+	// Head office's master key and each outlet's own key file live outside
+	// every data directory, as in production.
 	d.keyFile = filepath.Join(d.dir, "pii.key")
 	if _, err := os.Stat(d.keyFile); err != nil {
 		if err := pii.GenerateKeyFile(d.keyFile); err != nil {
@@ -97,6 +99,9 @@ func (d *demo) run(offlineEvery, offlineFor time.Duration) error {
 			return err
 		}
 		o := &outlet{ID: id, Secret: secret, HTTP: d.pickAddr(fmt.Sprintf("127.0.0.1:%d", 8481+i))}
+		if o.keyFile, err = d.outletKey(id); err != nil {
+			return err
+		}
 		if err := d.addStaff(o); err != nil {
 			return err
 		}
@@ -371,6 +376,21 @@ func (d *demo) apiToken(o *outlet) (string, error) {
 }
 
 // register adds an outlet to the hub once and remembers its secret.
+// outletKey issues outlet id its own key file from the master key, once.
+// It carries the legacy secret so that a .demo from an earlier release
+// keeps opening what it sealed then.
+func (d *demo) outletKey(id string) (string, error) {
+	path := filepath.Join(d.dir, "pii-"+id+".key")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	out, err := exec.Command(filepath.Join(d.bin, "yizhan-hub"), "outlet", "key", "--master", d.keyFile, "--id", id, "--out", path, "--legacy").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("issue the key of outlet %s: %v\n%s", id, err, out)
+	}
+	return path, nil
+}
+
 func (d *demo) register(id string) (string, error) {
 	path := filepath.Join(d.dir, "secret-"+id)
 	if b, err := os.ReadFile(path); err == nil {
@@ -401,7 +421,7 @@ func (d *demo) startHub() error {
 func (d *demo) startAgent(o *outlet) error {
 	o.cmd = exec.Command(filepath.Join(d.bin, "yizhan-agent"), "run", "--data", filepath.Join(d.dir, "agent-"+o.ID),
 		"--outlet", o.ID, "--broker", "tcp://"+d.hubMQTT, "--http", o.HTTP, "--log-format", "text", "--config", o.config,
-		"--pii-key-file", d.keyFile)
+		"--pii-key-file", o.keyFile)
 	o.cmd.Env = append(os.Environ(), "YZ_SECRET="+o.Secret)
 	o.cmd.Stdout, o.cmd.Stderr = d.logs, d.logs
 	if err := o.cmd.Start(); err != nil {
