@@ -178,9 +178,8 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 	}
 	s.requestBlockIfLow(ctx, a)
 	rec := pii.Record{Kind: lifecycle.KindShipment, ID: number}
-	sender, rcpt = s.sealParty(rec, sender), s.sealParty(rec, rcpt)
-	sh = lifecycle.ShipmentV1{Number: number, Sender: sender, SenderIDType: r.SenderIDType, SenderIDSealed: s.cfg.Keys.Seal(pii.KindIDNumber, rec, idn),
-		SenderIDMasked: pii.MaskID(idn), Recipient: rcpt, ItemType: r.ItemType, Items: strings.TrimSpace(r.Items), Packaging: advice,
+	sh = lifecycle.ShipmentV1{Number: number, Sender: s.sealParty(rec, sender), SenderIDType: r.SenderIDType, SenderIDSealed: s.cfg.Keys.Seal(pii.KindIDNumber, rec, idn),
+		SenderIDMasked: pii.MaskID(idn), Recipient: s.sealParty(rec, rcpt), ItemType: r.ItemType, Items: strings.TrimSpace(r.Items), Packaging: advice,
 		ProhibitedVersion: pl.Version, ProhibitedChecked: r.ProhibitedChecked, WeightGrams: grams, WeightFrom: from,
 		LengthCm: r.LengthCm, WidthCm: r.WidthCm, HeightCm: r.HeightCm, DeclaredFen: r.DeclaredFen, Insured: r.Insured,
 		TariffVersion: version, Quote: q, Staff: a.ID, At: s.now()}
@@ -199,36 +198,36 @@ func (s *Service) Send(ctx context.Context, a Actor, r SendReq) (lifecycle.Shipm
 	return sh, job, nil
 }
 
-// party checks a sender or recipient as typed. Its name, phone and
-// address stay in clear in NameSealed, PhoneSealed and Address until
-// sealParty seals them to the shipment, whose number comes later.
-func (s *Service) party(p PartyReq, recipient bool) (lifecycle.PartyV1, error) {
-	name := strings.TrimSpace(p.Name)
-	phone := pii.NormalizePhone(p.Phone)
-	if name == "" {
-		return lifecycle.PartyV1{}, problem.New(problem.SendingNameRequired)
+// party checks and normalises a sender or recipient as typed; sealParty
+// seals it once the shipment has its number, the record it is bound to.
+func (s *Service) party(p PartyReq, recipient bool) (PartyReq, error) {
+	out := PartyReq{Name: strings.TrimSpace(p.Name), Phone: pii.NormalizePhone(p.Phone)}
+	if out.Name == "" {
+		return PartyReq{}, problem.New(problem.SendingNameRequired)
 	}
-	if err := pii.ValidPhone(phone); err != nil {
-		return lifecycle.PartyV1{}, err
+	if err := pii.ValidPhone(out.Phone); err != nil {
+		return PartyReq{}, err
 	}
-	out := lifecycle.PartyV1{NameSealed: name, NameMasked: pii.MaskName(name),
-		PhoneSealed: phone, PhoneMasked: pii.MaskPhone(phone), Customer: s.cfg.Keys.CustomerID(phone)}
 	if recipient {
 		out.Address, out.DestCode = strings.TrimSpace(p.Address), strings.TrimSpace(p.DestCode)
 		if out.Address == "" || out.DestCode == "" {
-			return out, problem.New(problem.SendingAddress)
+			return PartyReq{}, problem.New(problem.SendingAddress)
 		}
 	}
 	return out, nil
 }
 
-// sealParty seals what party left in clear to the shipment's record.
-func (s *Service) sealParty(rec pii.Record, p lifecycle.PartyV1) lifecycle.PartyV1 {
-	p.NameSealed, p.PhoneSealed = s.cfg.Keys.Seal(pii.KindName, rec, p.NameSealed), s.cfg.Keys.Seal(pii.KindPhone, rec, p.PhoneSealed)
+// sealParty is a party as the shipment records it: name, phone and
+// address sealed to the shipment's record, with masked copies for screens
+// and labels.
+func (s *Service) sealParty(rec pii.Record, p PartyReq) lifecycle.PartyV1 {
+	out := lifecycle.PartyV1{NameSealed: s.cfg.Keys.Seal(pii.KindName, rec, p.Name), NameMasked: pii.MaskName(p.Name),
+		PhoneSealed: s.cfg.Keys.Seal(pii.KindPhone, rec, p.Phone), PhoneMasked: pii.MaskPhone(p.Phone),
+		Customer: s.cfg.Keys.CustomerID(p.Phone), DestCode: p.DestCode}
 	if p.Address != "" {
-		p.AddressSealed, p.Address = s.cfg.Keys.Seal(pii.KindAddress, rec, p.Address), ""
+		out.AddressSealed = s.cfg.Keys.Seal(pii.KindAddress, rec, p.Address)
 	}
-	return p
+	return out
 }
 
 // openShipment is a shipment as the counter shows and prints it: the
