@@ -43,15 +43,20 @@ var sealedFields = map[string]string{
 // Values that stay as they are, never lost: those in events not yet
 // acknowledged (head office may already hold them beyond a gap, and a
 // resend with other bytes would be a conflict there), and all of them when
-// the agent opens the file without keys that open the old form (the staff
-// command, or an outlet key file issued without --legacy). Head office
-// opens those with the master key; the counter opens them with a key file
-// issued with --legacy.
+// the agent runs without keys that open the old form (no key, or an outlet
+// key file issued without --legacy). Head office opens those with the
+// master key; the counter opens them with a key file issued with --legacy.
+// A tool that opens the file unclaimed and without keys (the staff
+// command) is refused instead, so that it does not pass the migration by
+// before the agent could re-seal.
 func reseal(tx *bolt.Tx, o Options) error {
+	acked := GetU64(tx.Bucket(Meta), KeyAckedSeq)
 	if o.Keys == nil {
+		if o.Outlet == "" && holdsOldSealed(tx.Bucket(Events), acked) {
+			return fmt.Errorf("the data file holds personal data sealed under the old shared key: start the agent once with its personal-data key (yizhan-agent run) so it re-seals them, then run this again")
+		}
 		return nil
 	}
-	acked := GetU64(tx.Bucket(Meta), KeyAckedSeq)
 	events := tx.Bucket(Events)
 	// A value is re-sealed once per record, and every copy of it in that
 	// record's events and state gets the same new form.
@@ -136,6 +141,18 @@ func (m memoTable) lookup(rec sealed.Record) func(old string) (string, bool) {
 		fresh, ok := m[memoKey{rec, old}]
 		return fresh, ok
 	}
+}
+
+// holdsOldSealed reports whether an acknowledged event holds a value in
+// the old format.
+func holdsOldSealed(events *bolt.Bucket, acked uint64) bool {
+	c := events.Cursor()
+	for k, v := c.First(); k != nil && len(k) == 8 && binary.BigEndian.Uint64(k) <= acked; k, v = c.Next() {
+		if bytes.Contains(v, []byte(`"`+sealed.V1+`:`)) {
+			return true
+		}
+	}
+	return false
 }
 
 // walkSealed calls fn with the field kind and value of every v1 sealed

@@ -164,7 +164,8 @@ func resealCases() []migrationCase {
 					}
 				}
 			}},
-		{name: "without keys, every value stays as it was", before: seed, check: unchanged},
+		{name: "an agent without keys leaves every value as it was", opts: Options{Outlet: "SH-001"}, before: seed, check: unchanged},
+		{name: "a tool without keys is sent to start the agent first", before: seed, wantErr: "start the agent once"},
 		{name: "keys that do not open the old values leave them as they were", opts: Options{Keys: newResealer(2)}, before: seed, check: unchanged},
 	}
 }

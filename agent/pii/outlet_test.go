@@ -111,13 +111,3 @@ func TestLegacyValues(t *testing.T) {
 		t.Fatalf("another installation's key opened a v1 value: %v", err)
 	}
 }
-
-func TestOpenOr(t *testing.T) {
-	k := testKeys(t, 1)
-	if got, err := k.OpenOr(KindText, rec, "", "written before sealing"); err != nil || got != "written before sealing" {
-		t.Fatalf("OpenOr clear = %q, %v", got, err)
-	}
-	if got, err := k.OpenOr(KindText, rec, k.Seal(KindText, rec, "sealed"), "ignored"); err != nil || got != "sealed" {
-		t.Fatalf("OpenOr sealed = %q, %v", got, err)
-	}
-}

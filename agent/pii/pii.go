@@ -144,16 +144,6 @@ func (k *Keys) Open(kind string, rec Record, s string) (string, error) {
 	return k.seal.Open(kind, rec, s)
 }
 
-// OpenOr opens a sealed value, or returns clear as it is when the record
-// holds no sealed value (written before the field was sealed). A value
-// that does not open comes back empty with the error.
-func (k *Keys) OpenOr(kind string, rec Record, s, clear string) (string, error) {
-	if s == "" {
-		return clear, nil
-	}
-	return k.Open(kind, rec, s)
-}
-
 // CustomerID identifies a customer by phone number without storing it: the
 // first 32 hex characters of HMAC-SHA256 over NormalizePhone(phone).
 func (k *Keys) CustomerID(phone string) string {
