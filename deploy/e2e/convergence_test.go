@@ -130,10 +130,17 @@ func TestOutletAndHeadOfficeConverge(t *testing.T) {
 			var hc lifecycle.Complaint
 			same("complaint", "/complaints/"+cid, "/complaints/"+cid, &ac, &hc, func(v any) any {
 				if w, ok := v.(*struct{ Complaint lifecycle.Complaint }); ok {
-					return w.Complaint
+					// The counter opens the customer's words for staff; the
+					// folded state both hold is the sealed text.
+					c := w.Complaint
+					c.Text = ""
+					return c
 				}
 				return *v.(*lifecycle.Complaint)
 			})
+			if ac.Complaint.Text != "东西坏了" || hc.Text != "" || hc.TextSealed == "" || hc.TextSealed != ac.Complaint.TextSealed {
+				t.Fatalf("complaint text: the counter shows %q, head office holds %q sealed as %.12s", ac.Complaint.Text, hc.Text, hc.TextSealed)
+			}
 
 			if ax.Exception.State != lifecycle.ExceptionStateClaimDecided || ax.Exception.Owner != "hq-li" || !ax.Exception.Claim.Approved {
 				t.Fatalf("exception after sync: %+v", ax.Exception)

@@ -259,14 +259,16 @@ func TestCounterScreen(t *testing.T) {
 		t.Errorf("signature SVG has %d paths, want 3 strokes: %s", n, pu.SignatureSVG)
 	}
 	var rec struct {
-		Category string `json:"category"`
-		NoticeID string `json:"notice_id"`
-		Text     string `json:"text"`
+		Category   string `json:"category"`
+		NoticeID   string `json:"notice_id"`
+		Text       string `json:"text"`
+		TextSealed string `json:"text_sealed"`
 	}
 	if err := json.Unmarshal(c.hubEvent(t, "UI1", complaintID, "complaint.received"), &rec); err != nil {
 		t.Fatal(err)
 	}
-	if rec.Category != "delay" || rec.NoticeID != noticeID || rec.Text == "" {
+	// The customer's words reach head office sealed, never in clear.
+	if rec.Category != "delay" || rec.NoticeID != noticeID || rec.TextSealed == "" || rec.Text != "" {
 		t.Errorf("hub's complaint %s: %+v", complaintID, rec)
 	}
 	if !c.hubSubjectTypes(t, "UI1", complaintID)["complaint.step"] {
