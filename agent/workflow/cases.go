@@ -351,6 +351,7 @@ func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (
 		return Revealed{}, problem.New(problem.PersonalSupervisor)
 	}
 	var sealed string
+	kindOf := field // the field kind bound into the value
 	switch kind {
 	case lifecycle.KindParcel:
 		p, err := s.Parcel(id)
@@ -358,6 +359,16 @@ func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (
 			return Revealed{}, err
 		}
 		sealed = map[string]string{"phone": p.PhoneSealed, "name": p.NameSealed}[field]
+		// Who took the parcel: the pickup's agent and its confirmation,
+		// which the counter shows masked or not at all.
+		if p.Pickup != nil {
+			switch field {
+			case "agent_name":
+				sealed, kindOf = p.Pickup.AgentNameSealed, pii.KindName
+			case "confirmation":
+				sealed, kindOf = p.Pickup.ConfirmationSealed, pii.KindConfirmation
+			}
+		}
 	case lifecycle.KindComplaint:
 		c, err := s.Complaint(id)
 		if err != nil {
@@ -370,7 +381,7 @@ func (s *Service) Reveal(ctx context.Context, a Actor, kind, id, field string) (
 	if sealed == "" {
 		return Revealed{}, problem.New(problem.PersonalFieldMissing, "field", field)
 	}
-	plain, err := s.cfg.Keys.Open(field, pii.Record{Kind: kind, ID: id}, sealed)
+	plain, err := s.cfg.Keys.Open(kindOf, pii.Record{Kind: kind, ID: id}, sealed)
 	if err != nil {
 		return Revealed{}, err
 	}

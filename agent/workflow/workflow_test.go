@@ -226,6 +226,12 @@ func TestNoPhoneInClearOnDisk(t *testing.T) {
 	if err != nil || p.Pickup.AgentNameMasked != "邻****" || p.Pickup.AgentNameSealed == "" || p.Pickup.ConfirmationSealed == "" || p.Pickup.Confirmation != "" || p.Pickup.AgentName != "" {
 		t.Fatalf("pickup: %+v %v", p.Pickup, err)
 	}
+	// A supervisor sees who took it, and that view is recorded.
+	for field, want := range map[string]string{"agent_name": "邻居司马懿", "confirmation": "司马懿代欧阳娜娜签收"} {
+		if rv, err := f.svc.Reveal(ctx, f.boss, lifecycle.KindParcel, p.Waybill, field); err != nil || rv.Value != want || rv.Audit.Type != lifecycle.PersonalViewed {
+			t.Fatalf("reveal %s: %q %v", field, rv.Value, err)
+		}
+	}
 	q, _, _ := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000003", Phone: "13987654321", Shelf: "2", Layer: "1"})
 	if _, err := f.svc.Pickup(ctx, f.clerk, q.Waybill, PickupReq{Code: q.PickupCode, IDCheck: "code_only", Signer: "recipient", Confirmation: "欧阳娜娜本人签收"}); err != nil {
 		t.Fatal(err)
