@@ -69,6 +69,14 @@ const (
 	CodeWrongKind          = "wrong_kind"
 	CodeOriginMismatch     = "origin_mismatch"
 	CodeInvalidEvent       = "invalid_event"
+	// CodeIncarnation: a new incarnation of an outlet the hub already
+	// holds events of (a replaced PC or a fresh data directory).
+	CodeIncarnation = "incarnation"
+	// CodeConflict: an event whose (origin, incarnation, seq) the hub
+	// holds with other content.
+	CodeConflict = "conflict"
+	// CodeBeyondWindow: a batch too far ahead of the contiguous point.
+	CodeBeyondWindow = "beyond_window"
 )
 
 // DecodeError is a frame or body that could not be accepted. Code is one of
@@ -282,18 +290,23 @@ func Decode(frame []byte, want Kind, v any) (Header, error) {
 
 // EncodeBatchRaw frames a Batch whose events are already JSON-encoded, as
 // the agent stores them, without decoding and re-encoding each one.
-func EncodeBatchRaw(origin string, first uint64, events [][]byte, compressAbove int) ([]byte, error) {
+func EncodeBatchRaw(origin, incarnation string, first uint64, events [][]byte, compressAbove int) ([]byte, error) {
 	if len(events) == 0 {
 		return nil, errors.New("encode batch: no events")
 	}
 	o, _ := json.Marshal(origin)
-	size := 64 + len(o)
+	inc, _ := json.Marshal(incarnation)
+	size := 80 + len(o) + len(inc)
 	for _, e := range events {
 		size += len(e) + 1
 	}
 	body := make([]byte, 0, size)
 	body = append(body, `{"origin":`...)
 	body = append(body, o...)
+	if incarnation != "" {
+		body = append(body, `,"incarnation":`...)
+		body = append(body, inc...)
+	}
 	body = append(body, `,"first":`...)
 	body = strconv.AppendUint(body, first, 10)
 	body = append(body, `,"last":`...)

@@ -270,13 +270,20 @@ func FuzzDecode(f *testing.F) {
 }
 
 func TestEncodeBatchRawMatchesEncode(t *testing.T) {
+	for _, inc := range []string{"", "0123456789abcdef0123456789abcdef"} {
+		t.Run("incarnation "+inc, func(t *testing.T) { encodeBatchRawMatchesEncode(t, inc) })
+	}
+}
+
+func encodeBatchRawMatchesEncode(t *testing.T, inc string) {
 	b := sampleBatch("SH-001", 41, 5)
+	b.Incarnation = inc
 	var raws [][]byte
 	for _, e := range b.Events {
 		raw, _ := json.Marshal(e)
 		raws = append(raws, raw)
 	}
-	frame, err := EncodeBatchRaw("SH-001", 41, raws, 0)
+	frame, err := EncodeBatchRaw("SH-001", inc, 41, raws, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,5 +298,40 @@ func TestEncodeBatchRawMatchesEncode(t *testing.T) {
 	c, _ := json.Marshal(got)
 	if !bytes.Equal(a, c) {
 		t.Fatalf("raw-encoded batch differs:\n%s\n%s", a, c)
+	}
+}
+
+func TestCheckIncarnationAndWindow(t *testing.T) {
+	for inc, ok := range map[string]bool{"": true, "0123456789abcdef": true, "short": false, "has space 123": false,
+		strings.Repeat("a", MaxIncarnationLen+1): false, "ok_id-1234": true} {
+		if err := CheckIncarnation(inc); (err == nil) != ok {
+			t.Errorf("CheckIncarnation(%q) = %v, want ok %v", inc, err, ok)
+		}
+	}
+	b := sampleBatch("SH-001", 1, 5)
+	b.Incarnation = "bad id"
+	if err := CheckBatch(&b, "SH-001"); ErrorCode(err) != CodeMalformed {
+		t.Errorf("batch with a bad incarnation: %v", err)
+	}
+	far := &Batch{First: 1 << 40, Last: 1<<40 + 9}
+	if err := CheckWindow(far, 8, DefaultWindow); ErrorCode(err) != CodeBeyondWindow {
+		t.Errorf("far-future batch: %v", err)
+	}
+	edge := &Batch{First: 9 + DefaultWindow - 1, Last: 8 + DefaultWindow}
+	if err := CheckWindow(edge, 8, DefaultWindow); err != nil {
+		t.Errorf("batch ending at the window's edge refused: %v", err)
+	}
+	edge.Last++
+	if err := CheckWindow(edge, 8, DefaultWindow); ErrorCode(err) != CodeBeyondWindow {
+		t.Errorf("batch one past the window: %v", err)
+	}
+	p := IncarnationRefused(8)
+	d, ok := p.Detail()
+	if !ok || d.Code != "sync.incarnation" || d.Params["held"] != uint64(8) ||
+		p.Reason != "head office already holds 8 events of this outlet: restore its backup, or have head office start a new incarnation" {
+		t.Errorf("incarnation problem %+v detail %+v", p, d)
+	}
+	if _, ok := (&Problem{Code: CodeMalformed}).Detail(); ok {
+		t.Error("a wire code without a catalog entry has a detail")
 	}
 }

@@ -9,8 +9,16 @@ import (
 // Version of this contract. Major is also the topic prefix.
 const (
 	Major = 1
-	Minor = 0
+	Minor = 1
 )
+
+// Minor versions:
+//
+//	0  the first contract
+//	1  Batch, Pull and Ack carry Incarnation; Problem carries Params.
+//	   A receiver treats a missing Incarnation as the legacy stream ""
+//	   of an agent from before minor 1.
+
 
 // HubOrigin is the origin of events created at head office.
 const HubOrigin = "hub"
@@ -37,7 +45,12 @@ type Event struct {
 // Batch carries the events First..Last of one origin, in sequence order with
 // no gaps.
 type Batch struct {
-	Origin string  `json:"origin"`
+	Origin string `json:"origin"`
+	// Incarnation identifies the agent data directory that wrote the
+	// events: sequences restart at 1 in a new one, so the hub keys its
+	// idempotence on (origin, incarnation, seq). Empty from agents before
+	// minor 1.
+	Incarnation string  `json:"incarnation,omitempty"`
 	First  uint64  `json:"first"`
 	Last   uint64  `json:"last"`
 	Events []Event `json:"events"`
@@ -78,6 +91,10 @@ func (*anyValue) UnmarshalJSON([]byte) error { return nil }
 // Ack is the hub's answer on an outlet's AckTopic.
 type Ack struct {
 	Origin string `json:"origin"`
+	// Incarnation is the stream AckedSeq and Rejected belong to. An agent
+	// of another incarnation must not apply them: they count another
+	// data directory's events. Sent from minor 1 on.
+	Incarnation string `json:"incarnation,omitempty"`
 	// AckedSeq is the highest sequence such that every event 1..AckedSeq of
 	// this origin is committed (or dead-lettered) at the hub.
 	AckedSeq uint64 `json:"acked_seq"`
@@ -104,12 +121,18 @@ type Rejection struct {
 type Problem struct {
 	Code   string `json:"code"`
 	Reason string `json:"reason"`
+	// Params are the values a screen words the problem with, for codes
+	// that have a catalog entry "sync.<code>" (minor 1).
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // Pull asks the hub for every downlink event for Origin after Since.
 type Pull struct {
 	Origin string `json:"origin"`
 	Since  uint64 `json:"since"`
+	// Incarnation is the agent's data directory identity, as in Batch, so
+	// that a refused incarnation hears why before it has a batch to send.
+	Incarnation string `json:"incarnation,omitempty"`
 }
 
 // Down holds every downlink event for Target with hub sequence in

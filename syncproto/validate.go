@@ -3,6 +3,8 @@ package syncproto
 import (
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // CheckBatch validates a decoded Batch's framing against the outlet the
@@ -12,6 +14,9 @@ import (
 func CheckBatch(b *Batch, fromOutlet string) error {
 	if b.Origin != fromOutlet {
 		return decodeErr(CodeOriginMismatch, "batch claims origin %q but was sent by outlet %q", b.Origin, fromOutlet)
+	}
+	if err := CheckIncarnation(b.Incarnation); err != nil {
+		return err
 	}
 	n := len(b.Events)
 	if n == 0 {
@@ -75,4 +80,80 @@ func cleanField(s string) bool {
 		}
 	}
 	return true
+}
+
+// MaxIncarnationLen bounds an incarnation id; agents make 32 hex digits.
+const MaxIncarnationLen = 64
+
+// CheckIncarnation accepts "" (an agent before minor 1) or 8 to
+// MaxIncarnationLen letters, digits, '-' and '_'.
+func CheckIncarnation(inc string) error {
+	if inc == "" {
+		return nil
+	}
+	if len(inc) < 8 || len(inc) > MaxIncarnationLen {
+		return decodeErr(CodeMalformed, "incarnation %q must be 8 to %d characters", inc, MaxIncarnationLen)
+	}
+	for _, r := range inc {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return decodeErr(CodeMalformed, "incarnation %q may hold only letters, digits, '-' and '_'", inc)
+		}
+	}
+	return nil
+}
+
+// DefaultWindow is how far past an outlet's contiguous point the hub holds
+// out-of-order batches unless configured otherwise: ten full batches,
+// more than an agent's pipeline ever has in flight.
+const DefaultWindow = 10 * MaxEventsPerBatch
+
+// CheckWindow refuses a batch that ends more than window sequences past
+// acked, the highest contiguous sequence the receiver holds. Such a batch
+// is not an agent's pipeline running ahead but a stream that skipped
+// ahead; holding it would let one outlet fill the hub's disk with events
+// that may never become contiguous.
+func CheckWindow(b *Batch, acked, window uint64) error {
+	if b.Last > acked && b.Last-acked > window {
+		p := BeyondWindow(b.First, acked, window)
+		return &DecodeError{Code: p.Code, Reason: p.Reason}
+	}
+	return nil
+}
+
+// BeyondWindow is the problem CheckWindow reports.
+func BeyondWindow(first, acked, window uint64) *Problem {
+	return catalogProblem(CodeBeyondWindow, problem.SyncBeyondWindow, "first", first, "acked", acked, "window", window)
+}
+
+// IncarnationRefused is the hub's answer to a new incarnation of an outlet
+// whose stream it already holds held events of.
+func IncarnationRefused(held uint64) *Problem {
+	return catalogProblem(CodeIncarnation, problem.SyncIncarnation, "held", held)
+}
+
+// Conflict is the hub's answer to an event it holds under the same
+// (origin, incarnation, seq) with other content.
+func Conflict(seq uint64, heldID, sentID string) *Problem {
+	return catalogProblem(CodeConflict, problem.SyncConflict, "seq", seq, "held_id", heldID, "sent_id", sentID)
+}
+
+func catalogProblem(code string, c problem.Code, kv ...any) *Problem {
+	e := problem.New(c, kv...)
+	_, en := c.Halves()
+	return &Problem{Code: code, Reason: problem.Render(en, e.Params()), Params: e.Params()}
+}
+
+// Detail is the problem as the screens' error shape when its code has a
+// catalog entry "sync.<code>"; ok is false for the others, which only
+// have their English reason.
+func (p *Problem) Detail() (d problem.Detail, ok bool) {
+	c, ok := problem.Lookup("sync." + p.Code)
+	if !ok {
+		return d, false
+	}
+	params := p.Params
+	if params == nil {
+		params = map[string]any{}
+	}
+	return problem.Detail{Code: c.String(), Params: params, Message: p.Reason}, true
 }

@@ -2,14 +2,43 @@
 // interface that every backend (SQLite now, PostgreSQL later) implements with
 // the same semantics, plus the value types and secret hashing they share.
 //
-// Commit semantics for an outlet's uplink batch, in one transaction: insert
-// the events that pass syncproto.CheckEvent, idempotent on (origin, seq);
-// dead-letter the ones that fail, with code and reason; then advance the
-// outlet's acked sequence to the highest N such that every 1..N is held as an
-// event or a dead letter; and refresh the case-list row (Case) of every
-// exception, complaint, notice or template an inserted event is about.
-// Batches may arrive duplicated or out of order; a batch beyond the acked
-// sequence is stored and counted once the gap closes.
+// Commit semantics for an outlet's uplink batch, in one transaction:
+//
+//   - Stream. Events are idempotent on (origin, incarnation, seq): each
+//     agent data directory is an incarnation, whose sequences start at 1.
+//     The hub numbers an outlet's incarnations by epoch (0, 1, ...) and
+//     keys events on (origin, epoch, seq). An outlet row holds its current
+//     epoch and the incarnation id adopted for it ("" until one is seen).
+//   - Adoption. While the current epoch has no incarnation id (an outlet
+//     that synced before incarnations existed, a new outlet, or one head
+//     office started a new incarnation for), the first incarnation seen is
+//     adopted if its batch starts at or before the acked sequence + 1 and
+//     every event it shares with what the epoch holds is the same event
+//     (same id and payload). A migrated agent continues where the hub is and
+//     is adopted; a fresh data directory starts at seq 1 with other event
+//     ids and is refused. An agent from before incarnations (Incarnation "")
+//     is the legacy stream "": it syncs while no incarnation is adopted.
+//   - Refusal. A batch of another incarnation than the adopted one is
+//     refused with syncproto.IncarnationRefused (Result.Refused, AckedSeq 0,
+//     counted as reject.incarnation) and nothing of it is stored, until
+//     head office starts a new incarnation (StartIncarnation).
+//   - Conflict. An event whose (origin, epoch, seq) is held with another id
+//     or payload refuses the whole batch with syncproto.Conflict; the pair
+//     is recorded once (Conflicts, counter reject.conflict) and AckedSeq
+//     stays below the conflicting seq, so it is never acknowledged.
+//   - Window. A batch ending more than Unit.Window past the acked
+//     sequence is refused (syncproto.CheckWindow, reject.beyond_window).
+//   - Otherwise insert the events that pass syncproto.CheckEvent and
+//     dead-letter the ones that fail, with code and reason; then advance
+//     the acked sequence to the highest N such that every 1..N of the epoch
+//     is held as an event or a dead letter, and refresh the case-list row
+//     (Case) of every exception, complaint, notice or template an event
+//     made visible is about.
+//   - Held. A batch beyond the acked sequence (within the window) is held
+//     apart: its events are not visible to SubjectEvents, Cases or any view
+//     until the gap before them closes; the commit that closes it makes
+//     them visible, refreshes their cases and returns them in
+//     Result.Released.
 package store
 
 import (
@@ -51,6 +80,14 @@ type Store interface {
 	DeadLetters(ctx context.Context, outlet string, limit int) ([]DeadLetter, error)
 	// Counters returns the named counters (reject.<code>, batch.replayed...).
 	Counters(ctx context.Context) (map[string]uint64, error)
+	// Conflicts lists the outlet's refused second versions of events,
+	// newest first.
+	Conflicts(ctx context.Context, outlet string, limit int) ([]Conflict, error)
+	// StartIncarnation begins a new epoch for a registered outlet: its
+	// acked sequence restarts at 0 and the next incarnation seen (or only
+	// incarnation, if not empty) is adopted. The old epochs' events stay.
+	// ErrNotFound for an outlet the hub does not know.
+	StartIncarnation(ctx context.Context, outlet, incarnation string) (Outlet, error)
 
 	// SubjectEvents returns every event about subject, in HLC order: the
 	// outlets' and head office's (origin syncproto.HubOrigin) alike.
@@ -99,6 +136,9 @@ type Unit struct {
 	// Batch is an uplink batch that passed syncproto.CheckBatch for its
 	// sender (Batch.Origin is the authenticated outlet).
 	Batch *syncproto.Batch
+	// Window bounds how far past the acked sequence Batch may end;
+	// 0 means syncproto.DefaultWindow.
+	Window uint64
 	// Pull records an outlet's downlink cursor.
 	Pull *syncproto.Pull
 	// Count adds to named counters, e.g. "reject.malformed".
@@ -113,6 +153,17 @@ type Result struct {
 	Rejected []syncproto.Rejection
 	// Replayed is true if the whole batch was already held before.
 	Replayed bool
+	// Incarnation is the stream AckedSeq counts: the outlet's adopted
+	// incarnation, or the refused one's with AckedSeq 0.
+	Incarnation string
+	// Refused is set when nothing of the unit was taken: another
+	// incarnation, a conflict or a batch beyond the window.
+	Refused *syncproto.Problem
+	// Held is true when the batch is stored beyond a gap, not yet visible.
+	Held bool
+	// Released are events of earlier held batches this commit made
+	// visible, in sequence order.
+	Released []syncproto.Event
 }
 
 // Outlet is an outlet as the hub sees it.
@@ -127,11 +178,32 @@ type Outlet struct {
 	// HasSecret is false for outlets known only from traffic through an
 	// external broker, which holds their credentials.
 	HasSecret bool `json:"has_secret"`
+	// Epoch numbers the outlet's incarnations at the hub, from 0;
+	// Incarnation is the agent data directory adopted for it, "" until seen.
+	Epoch       uint64 `json:"epoch"`
+	Incarnation string `json:"incarnation"`
+	// Held counts events stored beyond a gap, not yet visible; Conflicts
+	// the refused second versions of events.
+	Held      uint64 `json:"held_events"`
+	Conflicts uint64 `json:"conflicts"`
+}
+
+// Conflict is an event an outlet sent under an (origin, epoch, seq) the hub
+// holds with other content: both ids, and the refused version.
+type Conflict struct {
+	Origin string    `json:"origin"`
+	Epoch  uint64    `json:"epoch"`
+	Seq    uint64    `json:"seq"`
+	HeldID string    `json:"held_id"`
+	SentID string    `json:"sent_id"`
+	Event  []byte    `json:"-"`
+	At     time.Time `json:"at"`
 }
 
 // DeadLetter is an event the hub refused, kept with its reason.
 type DeadLetter struct {
 	Origin string    `json:"origin"`
+	Epoch  uint64    `json:"epoch"`
 	Seq    uint64    `json:"seq"`
 	Code   string    `json:"code"`
 	Reason string    `json:"reason"`
@@ -143,6 +215,9 @@ type DeadLetter struct {
 const (
 	CounterRejectPrefix = "reject."
 	CounterReplayed     = "batch.replayed"
+	// CounterConflict counts distinct conflicting events (a resend of
+	// the same conflict is not counted again).
+	CounterConflict = CounterRejectPrefix + syncproto.CodeConflict
 )
 
 // Classify splits a checked batch into events to store and rejections, by

@@ -378,3 +378,12 @@ var (
 	SyncClientCertRefused = def("sync.client_cert_refused", Unavailable, "总部拒绝了本网点的客户端证书（{detail}） / head office refused this outlet's client certificate ({detail}): check sync.cert_file and sync.key_file")
 	SyncTLSFailed         = def("sync.tls_failed", Unavailable, "与总部的加密连接失败：{detail} / the encrypted connection to the hub failed: {detail}")
 )
+
+// An outlet's uplink stream as head office refused it (syncproto.Problem
+// codes, worded as "sync.<code>") and head office's incarnation command.
+var (
+	SyncIncarnation      = def("sync.incarnation", Conflict, "总部已存有本网点的 {held} 条事件：请恢复本机的备份，或请总部为本网点开启新的数据流 / head office already holds {held} events of this outlet: restore its backup, or have head office start a new incarnation")
+	SyncConflict         = def("sync.conflict", Conflict, "总部存有第 {seq} 号事件的另一版本（{held_id}），本机的（{sent_id}）未被接收，请联系总部 / head office holds another version ({held_id}) of event {seq}; this one ({sent_id}) was not taken: call head office")
+	SyncBeyondWindow     = def("sync.beyond_window", Invalid, "第 {first} 号起的事件超前总部已收到的第 {acked} 号过多（上限 {window}），未被接收 / events from {first} on are too far ahead of the {acked} head office holds (limit {window}): they were not taken")
+	OutletBadIncarnation = def("outlet.bad_incarnation", Invalid, "数据流标识 {incarnation} 无效 / incarnation \"{incarnation}\" must be 8 to 64 letters, digits, '-' or '_'")
+)

@@ -13,13 +13,21 @@ import (
 
 // Schema, as of the last migration. Change this comment with every migration.
 //
-//	outlets        id PK, secret_hash, acked_seq, last_seen (unix ms),
-//	               down_cursor (Since of its last Pull), created_at
-//	events         (origin, seq) PK, id, hlc, actor, type, v, subject, target,
-//	               payload (JSON text), received_at; index on subject
-//	dead_letters   (origin, seq) PK, code, reason, event (JSON), at
-//	pending_ranges (origin, first, last): batches held beyond acked_seq,
-//	               consumed when the gap before them closes
+//	outlets        id PK, secret_hash, acked_seq (of the current epoch),
+//	               last_seen (unix ms), down_cursor (Since of its last Pull),
+//	               created_at, epoch, incarnation (adopted for the epoch, ''
+//	               until seen); since migration 5
+//	events         (origin, epoch, seq) PK, id, hlc, actor, type, v, subject,
+//	               target, payload (JSON text), received_at; index on
+//	               subject. Only visible events: contiguous ones, and head
+//	               office's (origin "hub", epoch 0, seq = downlink seq)
+//	held_events    the same columns: events beyond acked_seq, moved into
+//	               events when the gap before them closes (migration 5)
+//	dead_letters   (origin, epoch, seq) PK, code, reason, event (JSON), at
+//	pending_ranges (origin, epoch, first, last): batches held beyond
+//	               acked_seq, consumed when the gap before them closes
+//	conflicts      (origin, epoch, seq) PK, held_id, sent_id, event (the
+//	               refused version's JSON), at (migration 5)
 //	downlink       seq PK (hub-wide), target (outlet id or "*"), event (JSON),
 //	               created_at; index on (target, seq)
 //	counters       name PK, n
@@ -124,6 +132,112 @@ CREATE TABLE serial_once (
 	down_seq INTEGER NOT NULL
 ) WITHOUT ROWID;
 `, backfill(lifecycle.KindManifest, lifecycle.KindHandover, lifecycle.KindTariff, lifecycle.KindProhibited)},
+	{5, "key events on (origin, epoch, seq); hold events beyond the contiguous point apart; record conflicts", `
+ALTER TABLE outlets ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outlets ADD COLUMN incarnation TEXT NOT NULL DEFAULT '';
+CREATE TABLE events5 (
+	origin      TEXT NOT NULL,
+	epoch       INTEGER NOT NULL DEFAULT 0,
+	seq         INTEGER NOT NULL,
+	id          TEXT NOT NULL,
+	hlc         INTEGER NOT NULL,
+	actor       TEXT NOT NULL,
+	type        TEXT NOT NULL,
+	v           INTEGER NOT NULL,
+	subject     TEXT NOT NULL DEFAULT '',
+	target      TEXT NOT NULL DEFAULT '',
+	payload     TEXT,
+	received_at INTEGER NOT NULL,
+	PRIMARY KEY (origin, epoch, seq)
+) WITHOUT ROWID;
+INSERT INTO events5 (origin, epoch, seq, id, hlc, actor, type, v, subject, target, payload, received_at)
+	SELECT origin, 0, seq, id, hlc, actor, type, v, subject, target, payload, received_at FROM events;
+DROP TABLE events;
+ALTER TABLE events5 RENAME TO events;
+CREATE INDEX events_subject ON events (subject) WHERE subject <> '';
+CREATE TABLE held_events (
+	origin      TEXT NOT NULL,
+	epoch       INTEGER NOT NULL,
+	seq         INTEGER NOT NULL,
+	id          TEXT NOT NULL,
+	hlc         INTEGER NOT NULL,
+	actor       TEXT NOT NULL,
+	type        TEXT NOT NULL,
+	v           INTEGER NOT NULL,
+	subject     TEXT NOT NULL DEFAULT '',
+	target      TEXT NOT NULL DEFAULT '',
+	payload     TEXT,
+	received_at INTEGER NOT NULL,
+	PRIMARY KEY (origin, epoch, seq)
+) WITHOUT ROWID;
+INSERT INTO held_events SELECT * FROM events e
+	WHERE EXISTS (SELECT 1 FROM outlets o WHERE o.id = e.origin AND e.seq > o.acked_seq);
+DELETE FROM events WHERE EXISTS (SELECT 1 FROM outlets o WHERE o.id = events.origin AND events.seq > o.acked_seq);
+CREATE TABLE dead5 (
+	origin TEXT NOT NULL,
+	epoch  INTEGER NOT NULL DEFAULT 0,
+	seq    INTEGER NOT NULL,
+	code   TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	event  TEXT,
+	at     INTEGER NOT NULL,
+	PRIMARY KEY (origin, epoch, seq)
+) WITHOUT ROWID;
+INSERT INTO dead5 (origin, epoch, seq, code, reason, event, at) SELECT origin, 0, seq, code, reason, event, at FROM dead_letters;
+DROP TABLE dead_letters;
+ALTER TABLE dead5 RENAME TO dead_letters;
+CREATE TABLE pending5 (
+	origin TEXT NOT NULL,
+	epoch  INTEGER NOT NULL DEFAULT 0,
+	first  INTEGER NOT NULL,
+	last   INTEGER NOT NULL,
+	PRIMARY KEY (origin, epoch, first, last)
+) WITHOUT ROWID;
+INSERT INTO pending5 (origin, epoch, first, last) SELECT origin, 0, first, last FROM pending_ranges;
+DROP TABLE pending_ranges;
+ALTER TABLE pending5 RENAME TO pending_ranges;
+CREATE TABLE conflicts (
+	origin  TEXT NOT NULL,
+	epoch   INTEGER NOT NULL,
+	seq     INTEGER NOT NULL,
+	held_id TEXT NOT NULL,
+	sent_id TEXT NOT NULL,
+	event   TEXT,
+	at      INTEGER NOT NULL,
+	PRIMARY KEY (origin, epoch, seq)
+) WITHOUT ROWID;
+`, refreshHeld},
+}
+
+// refreshHeld rewrites the case rows of entities that events moved to
+// held_events were about: before migration 5, events beyond an outlet's
+// contiguous point showed in head office's views.
+func refreshHeld(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT type, subject FROM held_events WHERE subject <> ''`)
+	if err != nil {
+		return err
+	}
+	todo := map[caseKey]bool{}
+	for rows.Next() {
+		var typ, subject string
+		if err := rows.Scan(&typ, &subject); err != nil {
+			rows.Close()
+			return err
+		}
+		if kind := store.CaseKind(typ); kind != "" {
+			todo[caseKey{kind, subject}] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for k := range todo {
+		if err := refreshCase(ctx, tx, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // backfillCases builds the case list from the events already held.

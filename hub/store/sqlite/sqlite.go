@@ -51,8 +51,8 @@ type Store struct {
 	r     *sql.DB
 	clock clock.Clock
 
-	insEvent, insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
-	getOutlet, putOutlet, putPull, addCounter                         *sql.Stmt
+	insEvent, insHeld, insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
+	getOutlet, putOutlet, addCounter, insConflict                             *sql.Stmt
 }
 
 // Open opens or creates the database at path and migrates it.
@@ -110,22 +110,26 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
+const eventCols = `origin, epoch, seq, id, hlc, actor, type, v, subject, target, payload, received_at`
+
 func (s *Store) prepare(ctx context.Context) error {
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
 	}{
-		{&s.insEvent, `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, target, payload, received_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
-		{&s.insDead, `INSERT INTO dead_letters (origin, seq, code, reason, event, at) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
-		{&s.insPending, `INSERT INTO pending_ranges (origin, first, last) VALUES (?,?,?) ON CONFLICT DO NOTHING`},
-		{&s.maxPending, `SELECT max(last) FROM pending_ranges WHERE origin = ? AND first <= ?`},
-		{&s.delPending, `DELETE FROM pending_ranges WHERE origin = ? AND first <= ?`},
-		{&s.hasPending, `SELECT EXISTS (SELECT 1 FROM pending_ranges WHERE origin = ?)`},
-		{&s.getOutlet, `SELECT acked_seq, down_cursor FROM outlets WHERE id = ?`},
-		{&s.putOutlet, `INSERT INTO outlets (id, acked_seq, last_seen, down_cursor, created_at) VALUES (?,?,?,?,?)
-			ON CONFLICT (id) DO UPDATE SET acked_seq = excluded.acked_seq, last_seen = excluded.last_seen, down_cursor = excluded.down_cursor`},
+		{&s.insEvent, `INSERT INTO events (` + eventCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.insHeld, `INSERT INTO held_events (` + eventCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.insDead, `INSERT INTO dead_letters (origin, epoch, seq, code, reason, event, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.insPending, `INSERT INTO pending_ranges (origin, epoch, first, last) VALUES (?,?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.maxPending, `SELECT max(last) FROM pending_ranges WHERE origin = ? AND epoch = ? AND first <= ?`},
+		{&s.delPending, `DELETE FROM pending_ranges WHERE origin = ? AND epoch = ? AND first <= ?`},
+		{&s.hasPending, `SELECT EXISTS (SELECT 1 FROM pending_ranges WHERE origin = ? AND epoch = ?)`},
+		{&s.getOutlet, `SELECT acked_seq, down_cursor, epoch, incarnation FROM outlets WHERE id = ?`},
+		{&s.putOutlet, `INSERT INTO outlets (id, acked_seq, last_seen, down_cursor, created_at, incarnation) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (id) DO UPDATE SET acked_seq = excluded.acked_seq, last_seen = excluded.last_seen,
+				down_cursor = excluded.down_cursor, incarnation = excluded.incarnation`},
 		{&s.addCounter, `INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`},
+		{&s.insConflict, `INSERT INTO conflicts (origin, epoch, seq, held_id, sent_id, event, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
 	} {
 		st, err := s.w.PrepareContext(ctx, p.q)
 		if err != nil {
@@ -197,11 +201,23 @@ func (s *Store) Close() error {
 
 // outletState is one outlet's row while a group transaction runs.
 type outletState struct {
-	acked, cursor uint64
-	pending       bool // pending_ranges may hold rows for it
+	acked, cursor, epoch uint64
+	inc                  string
+	pending              bool // pending_ranges may hold rows for its epoch
 }
 
-// Commit implements store.Store.
+// commitTx is one group commit's transaction and what it gathers.
+type commitTx struct {
+	s       *Store
+	ctx     context.Context
+	tx      *sql.Tx
+	now     int64
+	counts  map[string]uint64
+	touched map[caseKey]bool
+	stmt    func(*sql.Stmt) *sql.Stmt
+}
+
+// Commit implements store.Store with the semantics documented there.
 func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result, error) {
 	now := s.clock.Now().UnixMilli()
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -209,9 +225,8 @@ func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result,
 		return nil, fmt.Errorf("begin commit on %s: %w", s.path, err)
 	}
 	defer tx.Rollback()
-	st := func(p *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, p) }
-	insEvent, insDead, insPending := st(s.insEvent), st(s.insDead), st(s.insPending)
-	maxPending, delPending, hasPending := st(s.maxPending), st(s.delPending), st(s.hasPending)
+	c := &commitTx{s: s, ctx: ctx, tx: tx, now: now, counts: map[string]uint64{}, touched: map[caseKey]bool{},
+		stmt: func(p *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, p) }}
 
 	states := map[string]*outletState{}
 	get := func(id string) (*outletState, error) {
@@ -219,25 +234,23 @@ func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result,
 			return o, nil
 		}
 		o := &outletState{}
-		var acked, cursor int64
-		err := tx.StmtContext(ctx, s.getOutlet).QueryRowContext(ctx, id).Scan(&acked, &cursor)
+		var acked, cursor, epoch int64
+		err := c.stmt(s.getOutlet).QueryRowContext(ctx, id).Scan(&acked, &cursor, &epoch, &o.inc)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, fmt.Errorf("read outlet %s: %w", id, err)
 		}
-		o.acked, o.cursor = uint64(acked), uint64(cursor)
-		if err := hasPending.QueryRowContext(ctx, id).Scan(&o.pending); err != nil {
+		o.acked, o.cursor, o.epoch = uint64(acked), uint64(cursor), uint64(epoch)
+		if err := c.stmt(s.hasPending).QueryRowContext(ctx, id, epoch).Scan(&o.pending); err != nil {
 			return nil, fmt.Errorf("read pending ranges of %s: %w", id, err)
 		}
 		states[id] = o
 		return o, nil
 	}
-	counts := map[string]uint64{}
-	touched := map[caseKey]bool{}
 	res := make([]store.Result, len(units))
 	origins := make([]string, len(units))
 	for i, u := range units {
 		for k, n := range u.Count {
-			counts[k] += n
+			c.counts[k] += n
 		}
 		if p := u.Pull; p != nil {
 			o, err := get(p.Origin)
@@ -246,6 +259,11 @@ func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result,
 			}
 			o.cursor = p.Since
 			origins[i] = p.Origin
+			if o.inc != "" && p.Incarnation != o.inc {
+				res[i] = store.Result{Incarnation: p.Incarnation, Refused: syncproto.IncarnationRefused(o.acked)}
+				origins[i] = ""
+				c.counts[store.CounterRejectPrefix+syncproto.CodeIncarnation]++
+			}
 		}
 		b := u.Batch
 		if b == nil {
@@ -256,67 +274,36 @@ func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result,
 		if err != nil {
 			return nil, err
 		}
-		ok, rej := store.Classify(b)
-		res[i].Rejected = rej
-		if b.Last <= o.acked {
-			res[i].Replayed = true
-			counts[store.CounterReplayed]++
-			continue
+		window := u.Window
+		if window == 0 {
+			window = syncproto.DefaultWindow
 		}
-		for _, e := range ok {
-			var payload any
-			if len(e.Payload) > 0 {
-				payload = string(e.Payload)
-			}
-			if _, err := insEvent.ExecContext(ctx, e.Origin, int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
-				e.Subject, e.Target, payload, now); err != nil {
-				return nil, fmt.Errorf("insert event %s/%d: %w", e.Origin, e.Seq, err)
-			}
-			if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" {
-				touched[caseKey{kind, e.Subject}] = true
-			}
+		r, fixed, err := c.batch(b, o, window)
+		if err != nil {
+			return nil, err
 		}
-		if len(rej) > 0 {
-			bySeq := make(map[uint64]*syncproto.Event, len(rej))
-			for j := range b.Events {
-				bySeq[b.Events[j].Seq] = &b.Events[j]
-			}
-			for _, r := range rej {
-				js, _ := json.Marshal(bySeq[r.Seq])
-				if _, err := insDead.ExecContext(ctx, b.Origin, int64(r.Seq), r.Code, r.Reason, string(js), now); err != nil {
-					return nil, fmt.Errorf("insert dead letter %s/%d: %w", b.Origin, r.Seq, err)
-				}
-				counts[store.CounterRejectPrefix+r.Code]++
-			}
+		res[i] = r
+		if fixed {
+			origins[i] = ""
 		}
-		if b.First > o.acked+1 {
-			// A gap before this batch: hold its range until the gap closes.
-			if _, err := insPending.ExecContext(ctx, b.Origin, int64(b.First), int64(b.Last)); err != nil {
-				return nil, fmt.Errorf("record range %d..%d of %s: %w", b.First, b.Last, b.Origin, err)
-			}
-			o.pending = true
-			continue
-		}
-		o.acked = max(o.acked, b.Last)
-		if o.pending {
-			if err := advance(ctx, maxPending, delPending, b.Origin, o); err != nil {
-				return nil, err
-			}
+		if r.Refused != nil && r.Refused.Code != syncproto.CodeConflict {
+			// Conflicts are counted once each, by firstMismatch.
+			c.counts[store.CounterRejectPrefix+r.Refused.Code]++
 		}
 	}
 	for id, o := range states {
-		if _, err := tx.StmtContext(ctx, s.putOutlet).ExecContext(ctx, id, int64(o.acked), now, int64(o.cursor), now); err != nil {
+		if _, err := c.stmt(s.putOutlet).ExecContext(ctx, id, int64(o.acked), now, int64(o.cursor), now, o.inc); err != nil {
 			return nil, fmt.Errorf("update outlet %s: %w", id, err)
 		}
 	}
-	for k := range touched {
+	for k := range c.touched {
 		if err := refreshCase(ctx, tx, k); err != nil {
 			return nil, err
 		}
 	}
-	if len(counts) > 0 {
-		add := tx.StmtContext(ctx, s.addCounter)
-		for k, n := range counts {
+	if len(c.counts) > 0 {
+		add := c.stmt(s.addCounter)
+		for k, n := range c.counts {
 			if _, err := add.ExecContext(ctx, k, int64(n)); err != nil {
 				return nil, fmt.Errorf("update counter %s: %w", k, err)
 			}
@@ -328,9 +315,208 @@ func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result,
 	for i, id := range origins {
 		if id != "" {
 			res[i].AckedSeq = states[id].acked
+			res[i].Incarnation = states[id].inc
 		}
 	}
 	return res, nil
+}
+
+// batch applies one checked batch to its outlet's state. fixed reports that
+// the result's AckedSeq and Incarnation are final: a refusal, whose ack
+// must not count the refused stream's events by the adopted one's.
+func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r store.Result, fixed bool, err error) {
+	refuse := func(p *syncproto.Problem, acked uint64) (store.Result, bool, error) {
+		return store.Result{Incarnation: b.Incarnation, AckedSeq: acked, Refused: p}, true, nil
+	}
+	if b.Incarnation != o.inc {
+		if o.inc != "" {
+			return refuse(syncproto.IncarnationRefused(o.acked), 0)
+		}
+		// No incarnation adopted for this epoch yet: adopt this one only
+		// if it continues what the epoch holds.
+		if b.First > o.acked+1 {
+			// Its start is still in flight; the agent sends it again.
+			return store.Result{Incarnation: b.Incarnation}, true, nil
+		}
+		if seq, _, err := c.firstMismatch(b, o, false); err != nil {
+			return r, false, err
+		} else if seq != 0 {
+			return refuse(syncproto.IncarnationRefused(o.acked), 0)
+		}
+		o.inc = b.Incarnation
+	} else if b.First <= o.acked || o.pending {
+		seq, held, err := c.firstMismatch(b, o, true)
+		if err != nil {
+			return r, false, err
+		}
+		if seq != 0 {
+			return refuse(syncproto.Conflict(seq, held, b.Events[seq-b.First].ID), min(o.acked, seq-1))
+		}
+	}
+	if err := syncproto.CheckWindow(b, o.acked, window); err != nil {
+		return refuse(syncproto.BeyondWindow(b.First, o.acked, window), o.acked)
+	}
+	ok, rej := store.Classify(b)
+	r.Rejected = rej
+	if b.Last <= o.acked {
+		r.Replayed = true
+		c.counts[store.CounterReplayed]++
+		return r, false, nil
+	}
+	held := b.First > o.acked+1
+	ins := c.stmt(c.s.insEvent)
+	if held {
+		ins = c.stmt(c.s.insHeld)
+	}
+	for _, e := range ok {
+		var payload any
+		if len(e.Payload) > 0 {
+			payload = string(e.Payload)
+		}
+		if _, err := ins.ExecContext(c.ctx, e.Origin, int64(o.epoch), int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
+			e.Subject, e.Target, payload, c.now); err != nil {
+			return r, false, fmt.Errorf("insert event %s/%d: %w", e.Origin, e.Seq, err)
+		}
+		if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" && !held {
+			c.touched[caseKey{kind, e.Subject}] = true
+		}
+	}
+	if len(rej) > 0 {
+		bySeq := make(map[uint64]*syncproto.Event, len(rej))
+		for i := range b.Events {
+			bySeq[b.Events[i].Seq] = &b.Events[i]
+		}
+		insDead := c.stmt(c.s.insDead)
+		for _, x := range rej {
+			js, _ := json.Marshal(bySeq[x.Seq])
+			if _, err := insDead.ExecContext(c.ctx, b.Origin, int64(o.epoch), int64(x.Seq), x.Code, x.Reason, string(js), c.now); err != nil {
+				return r, false, fmt.Errorf("insert dead letter %s/%d: %w", b.Origin, x.Seq, err)
+			}
+			c.counts[store.CounterRejectPrefix+x.Code]++
+		}
+	}
+	if held {
+		// A gap before this batch: hold its range until the gap closes.
+		if _, err := c.stmt(c.s.insPending).ExecContext(c.ctx, b.Origin, int64(o.epoch), int64(b.First), int64(b.Last)); err != nil {
+			return r, false, fmt.Errorf("record range %d..%d of %s: %w", b.First, b.Last, b.Origin, err)
+		}
+		o.pending = true
+		r.Held = true
+		return r, false, nil
+	}
+	before := o.acked
+	o.acked = max(o.acked, b.Last)
+	if o.pending {
+		if err := advance(c.ctx, c.stmt(c.s.maxPending), c.stmt(c.s.delPending), b.Origin, o); err != nil {
+			return r, false, err
+		}
+		if r.Released, err = c.release(b, o.epoch, before, o.acked); err != nil {
+			return r, false, err
+		}
+	}
+	return r, false, nil
+}
+
+// firstMismatch returns the lowest seq of b that the epoch holds with
+// another id or payload (an event, a held event, or a dead letter by id),
+// and the id held there; 0 if every shared event is the same. record keeps
+// the pair as a conflict: the same stream sent two versions of one event.
+func (c *commitTx) firstMismatch(b *syncproto.Batch, o *outletState, record bool) (uint64, string, error) {
+	type held struct {
+		id      string
+		payload sql.NullString
+		dead    bool
+	}
+	have := map[uint64]held{}
+	for _, q := range []struct {
+		sql  string
+		dead bool
+	}{
+		{`SELECT seq, id, payload FROM events WHERE origin = ? AND epoch = ? AND seq BETWEEN ? AND ?`, false},
+		{`SELECT seq, id, payload FROM held_events WHERE origin = ? AND epoch = ? AND seq BETWEEN ? AND ?`, false},
+		{`SELECT seq, coalesce(json_extract(event, '$.id'), ''), NULL FROM dead_letters WHERE origin = ? AND epoch = ? AND seq BETWEEN ? AND ?`, true},
+	} {
+		rows, err := c.tx.QueryContext(c.ctx, q.sql, b.Origin, int64(o.epoch), int64(b.First), int64(b.Last))
+		if err != nil {
+			return 0, "", fmt.Errorf("read held events %d..%d of %s: %w", b.First, b.Last, b.Origin, err)
+		}
+		for rows.Next() {
+			var seq int64
+			var h held
+			if err := rows.Scan(&seq, &h.id, &h.payload); err != nil {
+				rows.Close()
+				return 0, "", fmt.Errorf("read held events of %s: %w", b.Origin, err)
+			}
+			h.dead = q.dead
+			have[uint64(seq)] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, "", err
+		}
+	}
+	if len(have) == 0 {
+		return 0, "", nil
+	}
+	for i := range b.Events {
+		e := &b.Events[i]
+		h, ok := have[e.Seq]
+		if !ok {
+			continue
+		}
+		same := h.id == e.ID
+		if same && !h.dead {
+			same = h.payload.Valid == (len(e.Payload) > 0) && h.payload.String == string(e.Payload)
+		}
+		if !same && !record {
+			return e.Seq, h.id, nil
+		}
+		if !same {
+			js, _ := json.Marshal(e)
+			res, err := c.stmt(c.s.insConflict).ExecContext(c.ctx, b.Origin, int64(o.epoch), int64(e.Seq), h.id, e.ID, string(js), c.now)
+			if err != nil {
+				return 0, "", fmt.Errorf("record conflict %s/%d: %w", b.Origin, e.Seq, err)
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				c.counts[store.CounterConflict]++
+			}
+			return e.Seq, h.id, nil
+		}
+	}
+	return 0, "", nil
+}
+
+// release makes the held events in (from, through] of origin's epoch
+// visible and returns those not in b (b's own are the caller's to report).
+func (c *commitTx) release(b *syncproto.Batch, epoch, from, through uint64) ([]syncproto.Event, error) {
+	evs, err := scanEvents(c.tx.QueryContext(c.ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload
+		FROM held_events WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+		b.Origin, int64(epoch), int64(from), int64(through)))
+	if err != nil {
+		return nil, fmt.Errorf("read held events of %s: %w", b.Origin, err)
+	}
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	if _, err := c.tx.ExecContext(c.ctx, `INSERT INTO events (`+eventCols+`) SELECT `+eventCols+` FROM held_events
+		WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ? ON CONFLICT DO NOTHING`,
+		b.Origin, int64(epoch), int64(from), int64(through)); err != nil {
+		return nil, fmt.Errorf("release held events of %s: %w", b.Origin, err)
+	}
+	if _, err := c.tx.ExecContext(c.ctx, `DELETE FROM held_events WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ?`,
+		b.Origin, int64(epoch), int64(from), int64(through)); err != nil {
+		return nil, fmt.Errorf("release held events of %s: %w", b.Origin, err)
+	}
+	out := evs[:0]
+	for _, e := range evs {
+		if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" {
+			c.touched[caseKey{kind, e.Subject}] = true
+		}
+		if e.Seq < b.First || e.Seq > b.Last {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // advance moves o.acked over held ranges that now touch it and drops them.
@@ -338,7 +524,7 @@ func advance(ctx context.Context, maxPending, delPending *sql.Stmt, origin strin
 	found := false
 	for {
 		var m sql.NullInt64
-		if err := maxPending.QueryRowContext(ctx, origin, int64(o.acked+1)).Scan(&m); err != nil {
+		if err := maxPending.QueryRowContext(ctx, origin, int64(o.epoch), int64(o.acked+1)).Scan(&m); err != nil {
 			return fmt.Errorf("read pending ranges of %s: %w", origin, err)
 		}
 		if !m.Valid {
@@ -351,11 +537,45 @@ func advance(ctx context.Context, maxPending, delPending *sql.Stmt, origin strin
 		o.acked = uint64(m.Int64)
 	}
 	if found {
-		if _, err := delPending.ExecContext(ctx, origin, int64(o.acked+1)); err != nil {
+		if _, err := delPending.ExecContext(ctx, origin, int64(o.epoch), int64(o.acked+1)); err != nil {
 			return fmt.Errorf("drop consumed ranges of %s: %w", origin, err)
 		}
 	}
 	return nil
+}
+
+// StartIncarnation implements store.Store.
+func (s *Store) StartIncarnation(ctx context.Context, outlet, incarnation string) (store.Outlet, error) {
+	r, err := s.w.ExecContext(ctx, `UPDATE outlets SET epoch = epoch + 1, incarnation = ?, acked_seq = 0 WHERE id = ?`, incarnation, outlet)
+	if err != nil {
+		return store.Outlet{}, fmt.Errorf("start a new incarnation of outlet %s in %s: %w", outlet, s.path, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return store.Outlet{}, fmt.Errorf("outlet %s: %w", outlet, store.ErrNotFound)
+	}
+	return s.outletFrom(ctx, s.w, outlet)
+}
+
+// Conflicts implements store.Store.
+func (s *Store) Conflicts(ctx context.Context, outlet string, limit int) ([]store.Conflict, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT origin, epoch, seq, held_id, sent_id, event, at FROM conflicts
+		WHERE origin = ? ORDER BY at DESC, epoch DESC, seq DESC LIMIT ?`, outlet, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read conflicts of %s: %w", outlet, err)
+	}
+	defer rows.Close()
+	var out []store.Conflict
+	for rows.Next() {
+		var x store.Conflict
+		var epoch, seq, at int64
+		var ev sql.NullString
+		if err := rows.Scan(&x.Origin, &epoch, &seq, &x.HeldID, &x.SentID, &ev, &at); err != nil {
+			return nil, fmt.Errorf("read conflicts of %s: %w", outlet, err)
+		}
+		x.Epoch, x.Seq, x.At, x.Event = uint64(epoch), uint64(seq), time.UnixMilli(at).UTC(), []byte(ev.String)
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 // AddOutlet implements store.Store.
@@ -391,15 +611,18 @@ func (s *Store) SecretHash(ctx context.Context, id string) (string, error) {
 }
 
 const outletCols = `o.id, o.acked_seq, o.last_seen, o.down_cursor, o.created_at, o.secret_hash <> '',
-	(SELECT count(*) FROM dead_letters d WHERE d.origin = o.id)`
+	(SELECT count(*) FROM dead_letters d WHERE d.origin = o.id), o.epoch, o.incarnation,
+	(SELECT count(*) FROM held_events h WHERE h.origin = o.id AND h.epoch = o.epoch),
+	(SELECT count(*) FROM conflicts x WHERE x.origin = o.id)`
 
 func scanOutlet(sc interface{ Scan(...any) error }) (store.Outlet, error) {
 	var o store.Outlet
-	var acked, seen, cursor, created, dead int64
-	if err := sc.Scan(&o.ID, &acked, &seen, &cursor, &created, &o.HasSecret, &dead); err != nil {
+	var acked, seen, cursor, created, dead, epoch, held, conflicts int64
+	if err := sc.Scan(&o.ID, &acked, &seen, &cursor, &created, &o.HasSecret, &dead, &epoch, &o.Incarnation, &held, &conflicts); err != nil {
 		return o, err
 	}
 	o.AckedSeq, o.DownCursor, o.DeadLetters = uint64(acked), uint64(cursor), uint64(dead)
+	o.Epoch, o.Held, o.Conflicts = uint64(epoch), uint64(held), uint64(conflicts)
 	if seen > 0 {
 		t := time.UnixMilli(seen).UTC()
 		o.LastSeen = &t
@@ -428,7 +651,11 @@ func (s *Store) Outlets(ctx context.Context) ([]store.Outlet, error) {
 
 // Outlet implements store.Store.
 func (s *Store) Outlet(ctx context.Context, id string) (store.Outlet, error) {
-	o, err := scanOutlet(s.r.QueryRowContext(ctx, `SELECT `+outletCols+` FROM outlets o WHERE o.id = ?`, id))
+	return s.outletFrom(ctx, s.r, id)
+}
+
+func (s *Store) outletFrom(ctx context.Context, db *sql.DB, id string) (store.Outlet, error) {
+	o, err := scanOutlet(db.QueryRowContext(ctx, `SELECT `+outletCols+` FROM outlets o WHERE o.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, fmt.Errorf("outlet %s: %w", id, store.ErrNotFound)
 	}
@@ -440,8 +667,8 @@ func (s *Store) Outlet(ctx context.Context, id string) (store.Outlet, error) {
 
 // DeadLetters implements store.Store; newest first.
 func (s *Store) DeadLetters(ctx context.Context, outlet string, limit int) ([]store.DeadLetter, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT origin, seq, code, reason, event, at FROM dead_letters
-		WHERE origin = ? ORDER BY seq DESC LIMIT ?`, outlet, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT origin, epoch, seq, code, reason, event, at FROM dead_letters
+		WHERE origin = ? ORDER BY epoch DESC, seq DESC LIMIT ?`, outlet, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
 	}
@@ -449,12 +676,12 @@ func (s *Store) DeadLetters(ctx context.Context, outlet string, limit int) ([]st
 	var out []store.DeadLetter
 	for rows.Next() {
 		var d store.DeadLetter
-		var seq, at int64
+		var epoch, seq, at int64
 		var ev sql.NullString
-		if err := rows.Scan(&d.Origin, &seq, &d.Code, &d.Reason, &ev, &at); err != nil {
+		if err := rows.Scan(&d.Origin, &epoch, &seq, &d.Code, &d.Reason, &ev, &at); err != nil {
 			return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
 		}
-		d.Seq, d.At, d.Event = uint64(seq), time.UnixMilli(at).UTC(), []byte(ev.String)
+		d.Epoch, d.Seq, d.At, d.Event = uint64(epoch), uint64(seq), time.UnixMilli(at).UTC(), []byte(ev.String)
 		out = append(out, d)
 	}
 	return out, rows.Err()
@@ -490,10 +717,19 @@ type querier interface {
 
 func subjectEvents(ctx context.Context, q querier, subject string) ([]syncproto.Event, error) {
 	// "subject <> ''" lets SQLite use the partial index events_subject.
-	rows, err := q.QueryContext(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload
-		FROM events WHERE subject = ? AND subject <> '' ORDER BY hlc, origin, seq`, subject)
+	evs, err := scanEvents(q.QueryContext(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload
+		FROM events WHERE subject = ? AND subject <> '' ORDER BY hlc, origin, seq`, subject))
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", subject, err)
+	}
+	return evs, nil
+}
+
+// scanEvents reads rows of (origin, seq, id, hlc, actor, type, v, subject,
+// target, payload).
+func scanEvents(rows *sql.Rows, err error) ([]syncproto.Event, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []syncproto.Event
@@ -502,7 +738,7 @@ func subjectEvents(ctx context.Context, q querier, subject string) ([]syncproto.
 		var seq, h int64
 		var payload sql.NullString
 		if err := rows.Scan(&e.Origin, &seq, &e.ID, &h, &e.Actor, &e.Type, &e.V, &e.Subject, &e.Target, &payload); err != nil {
-			return nil, fmt.Errorf("read events of %s: %w", subject, err)
+			return nil, err
 		}
 		e.Seq, e.HLC = uint64(seq), hlc.Timestamp(h)
 		if payload.Valid {
@@ -526,7 +762,12 @@ func refreshCase(ctx context.Context, tx *sql.Tx, k caseKey) error {
 	}
 	c, ok := store.Summarize(k.kind, k.id, evs)
 	if !ok {
-		return nil // its creating event has not arrived yet
+		// Its creating event is not visible (yet): no row, and none left
+		// from before events beyond a gap were held apart.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE kind = ? AND id = ?`, k.kind, k.id); err != nil {
+			return fmt.Errorf("update case list for %s %s: %w", k.kind, k.id, err)
+		}
+		return nil
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES (?,?,?,?,?,?,?,?)
 		ON CONFLICT (kind, id) DO UPDATE SET outlet = excluded.outlet, state = excluded.state, open = excluded.open,
@@ -618,7 +859,7 @@ func (s *Store) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a store
 	if len(e.Payload) > 0 {
 		payload = string(e.Payload)
 	}
-	if _, err := tx.StmtContext(ctx, s.insEvent).ExecContext(ctx, e.Origin, int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
+	if _, err := tx.StmtContext(ctx, s.insEvent).ExecContext(ctx, e.Origin, 0, int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
 		e.Subject, e.Target, payload, now); err != nil {
 		return 0, fmt.Errorf("insert hub event %d: %w", e.Seq, err)
 	}

@@ -396,6 +396,29 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("backfilled row = %s %s %s", state, outlet, label)
 			}
 		},
+		5: func(t *testing.T, db *sql.DB) {
+			mustHaveTable(t, db, "held_events")
+			mustHaveTable(t, db, "conflicts")
+			var visible, held, dead, pending int
+			db.QueryRow(`SELECT count(*) FROM events WHERE origin = 'KEEP' AND epoch = 0`).Scan(&visible)
+			db.QueryRow(`SELECT count(*) FROM held_events WHERE origin = 'KEEP' AND epoch = 0 AND seq = 50`).Scan(&held)
+			db.QueryRow(`SELECT count(*) FROM dead_letters WHERE origin = 'KEEP' AND epoch = 0 AND seq = 40`).Scan(&dead)
+			db.QueryRow(`SELECT count(*) FROM pending_ranges WHERE origin = 'KEEP' AND epoch = 0 AND first = 50`).Scan(&pending)
+			if visible != 2 || held != 1 || dead != 1 || pending != 1 {
+				t.Errorf("after migration: %d visible (want 41, 42), %d held (want 50), %d dead letters, %d pending ranges", visible, held, dead, pending)
+			}
+			// The exception only a held event created is no longer listed.
+			var n int
+			db.QueryRow(`SELECT count(*) FROM cases WHERE kind = 'exception' AND id = 'EX1'`).Scan(&n)
+			if n != 0 {
+				t.Error("an exception known only from an event beyond the contiguous point is still listed")
+			}
+			var epoch int
+			var inc string
+			if err := db.QueryRow(`SELECT epoch, incarnation FROM outlets WHERE id = 'KEEP'`).Scan(&epoch, &inc); err != nil || epoch != 0 || inc != "" {
+				t.Errorf("outlet epoch %d incarnation %q: %v", epoch, inc, err)
+			}
+		},
 	}
 	// seeds put rows in a database at the version before the key, for the
 	// migration to carry over or build upon.
@@ -405,6 +428,13 @@ func TestMigrations(t *testing.T) {
 			'{"ticket":"T1","channel":"counter","type":"complaint","category":"delay","severity":"routine","text":"late","at":1000}', 1)`,
 		4: `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, target, payload, received_at)
 			VALUES ('hub', 1, 'm1', 100, 'ho', 'manifest.published', 1, 'M1', 'KEEP', '{"waybills":["SF1"],"line":"L1","expected_at":5,"at":1}', 1)`,
+		5: `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+			('KEEP', 41, 'e41', 100, 'clerk', 'parcel.inbound', 1, 'SF1', '{}', 1),
+			('KEEP', 42, 'e42', 101, 'clerk', 'parcel.inbound', 1, 'SF1', '{}', 1),
+			('KEEP', 50, 'e50', 102, 'clerk', 'exception.reported', 1, 'EX1', '{"waybill":"SF1","kind":"damaged","owner":"c01","at":1}', 1);
+			INSERT INTO dead_letters (origin, seq, code, reason, event, at) VALUES ('KEEP', 40, 'invalid_event', 'no actor', '{"id":"e40"}', 1);
+			INSERT INTO pending_ranges (origin, first, last) VALUES ('KEEP', 50, 50);
+			INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES ('exception', 'EX1', 'KEEP', 'reported', 1, 'damaged', 1, 102)`,
 	}
 	for _, m := range migrations {
 		check, ok := checks[m.version]
