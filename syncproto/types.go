@@ -19,7 +19,6 @@ const (
 //	   A receiver treats a missing Incarnation as the legacy stream ""
 //	   of an agent from before minor 1.
 
-
 // HubOrigin is the origin of events created at head office.
 const HubOrigin = "hub"
 
@@ -51,9 +50,9 @@ type Batch struct {
 	// idempotence on (origin, incarnation, seq). Empty from agents before
 	// minor 1.
 	Incarnation string  `json:"incarnation,omitempty"`
-	First  uint64  `json:"first"`
-	Last   uint64  `json:"last"`
-	Events []Event `json:"events"`
+	First       uint64  `json:"first"`
+	Last        uint64  `json:"last"`
+	Events      []Event `json:"events"`
 }
 
 // UnmarshalJSON decodes a batch, first counting its events without keeping

@@ -1,7 +1,9 @@
 // Package api is the hub's HTTP JSON API for head office:
 //
 //	GET  /api/v1/outlets              every outlet's sync state
-//	GET  /api/v1/outlets/{id}         one outlet plus its recent dead letters
+//	GET  /api/v1/outlets/{id}         one outlet plus its recent dead letters and conflicts
+//	POST /api/v1/outlets/{id}/incarnations  start a new incarnation: a replaced PC's
+//	                                  fresh data directory is then taken from seq 1
 //	GET  /api/v1/parcels/{waybill}    every outlet's events about a waybill, HLC order,
 //	                                  and the parcel's folded state at each outlet
 //	POST /api/v1/downlink             create a hub event for one outlet or "*"
@@ -67,6 +69,12 @@ type Reader interface {
 	DeadLetters(ctx context.Context, outlet string, limit int) ([]store.DeadLetter, error)
 	Counters(ctx context.Context) (map[string]uint64, error)
 	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
+	Conflicts(ctx context.Context, outlet string, limit int) ([]store.Conflict, error)
+}
+
+// Incarnations starts new incarnations of outlets (store.Store).
+type Incarnations interface {
+	StartIncarnation(ctx context.Context, outlet, incarnation string) (store.Outlet, error)
 }
 
 // Downlinker creates hub events for outlets.
@@ -76,11 +84,12 @@ type Downlinker interface {
 
 // Options configure Handler. Token must not be empty.
 type Options struct {
-	Store    Reader
-	Down     Downlinker
-	Token    string
-	Gatherer prometheus.Gatherer
-	Logger   *slog.Logger
+	Store        Reader
+	Incarnations Incarnations
+	Down         Downlinker
+	Token        string
+	Gatherer     prometheus.Gatherer
+	Logger       *slog.Logger
 	// Busy says whether a store error is the database locked by another
 	// process, answered 503 with Retry-After; nil for never.
 	Busy func(error) bool
@@ -116,6 +125,7 @@ func Handler(opt Options) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{}))
 	mux.Handle("GET /api/v1/outlets", a.auth(a.outlets))
 	mux.Handle("GET /api/v1/outlets/{id}", a.auth(a.outlet))
+	mux.Handle("POST /api/v1/outlets/{id}/incarnations", a.auth(a.startIncarnation))
 	mux.Handle("GET /api/v1/parcels/{waybill}", a.auth(a.parcel))
 	mux.Handle("POST /api/v1/downlink", a.auth(a.downlink))
 	mux.Handle("GET /api/v1/rejects", a.auth(a.rejects))
@@ -188,10 +198,65 @@ func (a *api) outlet(w http.ResponseWriter, r *http.Request) {
 		}
 		recent = append(recent, dj)
 	}
+	cs, err := a.opt.Store.Conflicts(r.Context(), id, 50)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	conflicts := make([]conflictJSON, 0, len(cs))
+	for _, x := range cs {
+		cj := conflictJSON{Epoch: x.Epoch, Seq: x.Seq, HeldID: x.HeldID, SentID: x.SentID, At: x.At}
+		if json.Valid(x.Event) {
+			cj.Sent = x.Event
+		}
+		conflicts = append(conflicts, cj)
+	}
 	writeJSON(w, http.StatusOK, struct {
 		store.Outlet
 		RecentDeadLetters []deadLetterJSON `json:"recent_dead_letters"`
-	}{o, recent})
+		RecentConflicts   []conflictJSON   `json:"recent_conflicts"`
+	}{o, recent, conflicts})
+}
+
+type conflictJSON struct {
+	Epoch  uint64          `json:"epoch"`
+	Seq    uint64          `json:"seq"`
+	HeldID string          `json:"held_id"`
+	SentID string          `json:"sent_id"`
+	At     time.Time       `json:"at"`
+	Sent   json.RawMessage `json:"sent,omitempty"`
+}
+
+type incarnationReq struct {
+	// Incarnation, if set, is the only data directory the new epoch
+	// takes (its id is in that agent's GET /api/v1/sync); empty takes the
+	// next one that starts at seq 1.
+	Incarnation string `json:"incarnation"`
+}
+
+func (a *api) startIncarnation(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var req incarnationReq
+	if r.ContentLength != 0 {
+		if err := problem.Decode(r.Body, 4096, &req); err != nil {
+			writeErr(w, err)
+			return
+		}
+	}
+	if req.Incarnation != "" && syncproto.CheckIncarnation(req.Incarnation) != nil {
+		writeErr(w, problem.New(problem.OutletBadIncarnation, "incarnation", req.Incarnation))
+		return
+	}
+	o, err := a.opt.Incarnations.StartIncarnation(r.Context(), id, req.Incarnation)
+	if errors.Is(err, store.ErrNotFound) {
+		err = problem.Wrap(err, problem.OutletNotFound, "outlet", id)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.opt.Logger.Info("new incarnation started", "outlet", id, "epoch", o.Epoch, "incarnation", req.Incarnation)
+	writeJSON(w, http.StatusOK, o)
 }
 
 func (a *api) parcel(w http.ResponseWriter, r *http.Request) {

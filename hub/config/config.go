@@ -15,6 +15,7 @@ import (
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/mqttclient"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
@@ -42,6 +43,7 @@ type Settings struct {
 	Timers     Timers     `toml:"timers"`
 	Waybills   Waybills   `toml:"waybills"`
 	Ingest     Ingest     `toml:"ingest"`
+	Sync       Sync       `toml:"sync"`
 }
 
 // Data is the hub's directory.
@@ -121,6 +123,11 @@ type Ingest struct {
 	OutletHandlers int `toml:"outlet_handlers" flag:"ingest-outlet-handlers" help:"uplink messages of one outlet handled at once"`
 }
 
+// Sync bounds what the hub holds of an outlet's uplink stream.
+type Sync struct {
+	Window int `toml:"window" flag:"sync-window" help:"events past an outlet's contiguous point that out-of-order batches may reach; beyond, they are refused"`
+}
+
 // Defaults are the settings before any file, environment or flag.
 func Defaults() Settings {
 	return Settings{
@@ -131,6 +138,7 @@ func Defaults() Settings {
 		Timers:     Timers{SweepEvery: DefaultSweepEvery},
 		Waybills:   Waybills{Block: lifecycle.DefaultWaybillBlock},
 		Ingest:     Ingest{MemoryMiB: ingest.DefaultMemoryBudget >> 20, OutletShareMiB: ingest.DefaultMemoryBudget >> 22, OutletHandlers: ingest.DefaultOutletHandlers},
+		Sync:       Sync{Window: syncproto.DefaultWindow},
 	}
 }
 
@@ -183,6 +191,9 @@ func (l *Loaded) Check() error {
 	}
 	if l.Ingest.OutletHandlers < 1 || l.Ingest.OutletHandlers > 256 {
 		return l.set.Errorf("ingest.outlet_handlers", "%d: must be 1 to 256", l.Ingest.OutletHandlers)
+	}
+	if l.Sync.Window < syncproto.MaxEventsPerBatch {
+		return l.set.Errorf("sync.window", "must be at least one batch, %d events (--sync-window)", syncproto.MaxEventsPerBatch)
 	}
 	if _, err := l.ExceptionDeadlines(); err != nil {
 		return l.set.Errorf("exceptions.deadlines", "%v", err)

@@ -81,6 +81,10 @@ type Options struct {
 	// MaxSkew bounds how far ahead of the hub's clock an outlet's HLC may
 	// pull the hub's HLC. Default 1 minute.
 	MaxSkew time.Duration
+	// Window bounds how far past an outlet's contiguous point its
+	// out-of-order batches are held; beyond it they are refused.
+	// Default syncproto.DefaultWindow.
+	Window uint64
 }
 
 // Hub handles uplink traffic and downlink publishing.
@@ -323,12 +327,22 @@ func (h *Hub) handleBatch(ctx context.Context, outlet string, payload []byte) []
 	if err != nil {
 		return h.refuse(ctx, outlet, "batch", err)
 	}
-	res, err := h.submit(ctx, store.Unit{Batch: &b}, len(b.Events))
+	res, err := h.submit(ctx, store.Unit{Batch: &b, Window: h.opt.Window}, len(b.Events))
 	if err != nil {
 		// No ack: the agent resends from its cursor.
 		h.logger.Error("commit batch failed", "outlet", outlet, "first", b.First, "last", b.Last, "err", err)
 		h.m.frames.WithLabelValues("batch", "error").Inc()
 		return nil
+	}
+	if res.Refused != nil {
+		// Nothing of it was taken; the ack names the refused stream so
+		// that its agent keeps its backlog and shows the reason.
+		h.m.frames.WithLabelValues("batch", "refused").Inc()
+		h.m.rejects.WithLabelValues(res.Refused.Code).Inc()
+		h.logger.Warn("batch refused", "outlet", outlet, "incarnation", b.Incarnation, "first", b.First, "last", b.Last,
+			"code", res.Refused.Code, "reason", res.Refused.Reason)
+		return h.ack(outlet, syncproto.Ack{Origin: outlet, Incarnation: res.Incarnation, AckedSeq: res.AckedSeq,
+			HubHLC: h.clock.Now(), Error: res.Refused})
 	}
 	var top hlc.Timestamp
 	for i := range b.Events {
@@ -349,9 +363,18 @@ func (h *Hub) handleBatch(ctx context.Context, outlet string, payload []byte) []
 			"first_seq", res.Rejected[0].Seq, "code", res.Rejected[0].Code, "reason", res.Rejected[0].Reason)
 	}
 	if f := h.onBatch.Load(); f != nil && *f != nil {
-		(*f)(ctx, outlet, accepted(b.Events, res.Rejected))
+		// Events beyond a gap are told when the gap closes, with the batch
+		// that closes it: no part of the hub acts on them before.
+		var evs []syncproto.Event
+		if !res.Held {
+			evs = append(accepted(b.Events, res.Rejected), res.Released...)
+		}
+		if len(evs) > 0 {
+			(*f)(ctx, outlet, evs)
+		}
 	}
-	return h.ack(outlet, syncproto.Ack{Origin: outlet, AckedSeq: res.AckedSeq, HubHLC: h.observe(top), Rejected: res.Rejected})
+	return h.ack(outlet, syncproto.Ack{Origin: outlet, Incarnation: res.Incarnation, AckedSeq: res.AckedSeq,
+		HubHLC: h.observe(top), Rejected: res.Rejected})
 }
 
 // accepted is evs without the rejected ones.
@@ -375,11 +398,21 @@ func (h *Hub) handlePull(ctx context.Context, outlet string, payload []byte) []M
 		err = &syncproto.DecodeError{Code: syncproto.CodeOriginMismatch,
 			Reason: fmt.Sprintf("pull claims origin %q but was sent by outlet %q", p.Origin, outlet)}
 	}
+	if err == nil {
+		err = syncproto.CheckIncarnation(p.Incarnation)
+	}
 	if err != nil {
 		return h.refuse(ctx, outlet, "pull", err)
 	}
-	if _, err := h.submit(ctx, store.Unit{Pull: &p}, 0); err != nil {
+	var out []Message
+	res, err := h.submit(ctx, store.Unit{Pull: &p}, 0)
+	if err != nil {
 		h.logger.Error("record pull cursor failed", "outlet", outlet, "since", p.Since, "err", err)
+	} else if res.Refused != nil {
+		// The downlink still flows (notices, rules); the refusal tells a
+		// replaced PC why its events will not be taken, before it sends any.
+		h.m.rejects.WithLabelValues(res.Refused.Code).Inc()
+		out = h.ack(outlet, syncproto.Ack{Origin: outlet, Incarnation: p.Incarnation, HubHLC: h.clock.Now(), Error: res.Refused})
 	}
 	evs, through, more, err := h.st.Down(ctx, outlet, p.Since, h.opt.DownMaxEvents, h.opt.DownMaxBytes)
 	if err != nil {
@@ -399,7 +432,7 @@ func (h *Hub) handlePull(ctx context.Context, outlet string, payload []byte) []M
 	}
 	h.m.frames.WithLabelValues("pull", "ok").Inc()
 	h.m.downSent.Add(float64(len(evs)))
-	return []Message{{Topic: syncproto.DownTopic(outlet), Payload: frame}}
+	return append(out, Message{Topic: syncproto.DownTopic(outlet), Payload: frame})
 }
 
 // refuse counts and logs a message that could not be taken and answers the
@@ -407,10 +440,11 @@ func (h *Hub) handlePull(ctx context.Context, outlet string, payload []byte) []M
 func (h *Hub) refuse(ctx context.Context, outlet, leaf string, err error) []Message {
 	prob := h.reject(ctx, outlet, leaf, err)
 	var acked uint64
+	var inc string
 	if o, err := h.st.Outlet(ctx, outlet); err == nil {
-		acked = o.AckedSeq
+		acked, inc = o.AckedSeq, o.Incarnation
 	}
-	return h.ack(outlet, syncproto.Ack{Origin: outlet, AckedSeq: acked, HubHLC: h.clock.Now(), Error: prob})
+	return h.ack(outlet, syncproto.Ack{Origin: outlet, Incarnation: inc, AckedSeq: acked, HubHLC: h.clock.Now(), Error: prob})
 }
 
 func (h *Hub) reject(ctx context.Context, outlet, leaf string, err error) *syncproto.Problem {

@@ -84,6 +84,9 @@ type Config struct {
 	// memory (ingest.Options); ingest's defaults where zero.
 	IngestMemory, OutletShare int64
 	OutletHandlers            int
+	// SyncWindow bounds how far past an outlet's contiguous point its
+	// out-of-order batches are held. Default syncproto.DefaultWindow.
+	SyncWindow uint64
 }
 
 // ConfigError is a usage or configuration mistake (exit code 2).
@@ -205,7 +208,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Logger: cfg.Logger.With("component", "ingest"), Registerer: reg, Clock: cfg.Clock,
-		MemoryBudget: cfg.IngestMemory, OutletShare: cfg.OutletShare, OutletHandlers: cfg.OutletHandlers})
+		MemoryBudget: cfg.IngestMemory, OutletShare: cfg.OutletShare, OutletHandlers: cfg.OutletHandlers,
+		Window: cfg.SyncWindow})
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +258,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.httpAddr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: apiReader{s.Store, s.Hub}, Down: s.Hub, Token: token, Busy: sqlite.IsBusy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
+			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Down: s.Hub, Token: token, Busy: sqlite.IsBusy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -7,6 +7,7 @@
 //	yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
 //	yizhan-hub outlet list --data DIR
 //	yizhan-hub outlet key --master FILE --id ID --out FILE [--legacy]
+//	yizhan-hub outlet new-incarnation --data DIR --id ID [--incarnation INC]
 //
 // Every run setting can be given in the TOML file (deploy/hub.sample.toml) or
 // by flag; a flag wins over the file. --print-config shows the result.
@@ -43,6 +44,7 @@ const usage = `usage:
   yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
   yizhan-hub outlet list --data DIR
   yizhan-hub outlet key --master FILE --id ID --out FILE [--legacy]
+  yizhan-hub outlet new-incarnation --data DIR --id ID [--incarnation INC]
 Run "yizhan-hub run -h" or "yizhan-hub outlet add -h" for the flags. Every run
 setting can also go in the TOML settings file (see deploy/hub.sample.toml).
 `
@@ -95,7 +97,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdRun(args[1:], stdout, stderr)
 	case "outlet":
 		if len(args) < 2 {
-			return usageError{"outlet: say add, list or key", true}
+			return usageError{"outlet: say add, list, key or new-incarnation", true}
 		}
 		switch args[1] {
 		case "add":
@@ -104,6 +106,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return cmdOutletList(args[2:], stdout, stderr)
 		case "key":
 			return cmdOutletKey(args[2:], stdout, stderr)
+		case "new-incarnation":
+			return cmdOutletNewIncarnation(args[2:], stdout, stderr)
 		}
 		return usageError{fmt.Sprintf("unknown command: outlet %s", args[1]), true}
 	case "help", "-h", "--help":
@@ -151,7 +155,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		MQTTListen: c.MQTT.Listen, MQTTTLS: c.MQTT.BrokerTLS(), MQTTAllowPlain: c.MQTT.AllowPlain, BrokerCAFile: c.MQTT.BrokerCA, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
 		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, Logger: log,
-		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers}
+		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers,
+		SyncWindow: uint64(c.Sync.Window)}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		// The uplink's memory is bounded by its budget; a soft limit a
 		// little above it keeps the garbage collector from letting the
@@ -231,6 +236,43 @@ func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// cmdOutletNewIncarnation lets a replaced PC's fresh data directory sync:
+// the hub refuses a second incarnation of an outlet it holds events of until
+// head office says the old data directory is gone for good.
+func cmdOutletNewIncarnation(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("outlet new-incarnation", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "", "the hub's data directory (works while the hub runs)")
+	storeURL := fs.String("store", "", "store URL (default sqlite://DIR/hub.db)")
+	id := fs.String("id", "", "the outlet whose PC or data directory was replaced")
+	inc := fs.String("incarnation", "", "take only this data directory (the incarnation in its agent's GET /api/v1/sync); default: the next one that starts at seq 1")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := syncproto.ValidOutletID(*id); err != nil {
+		return usageError{msg: "--id: " + err.Error()}
+	}
+	if err := syncproto.CheckIncarnation(*inc); err != nil {
+		return usageError{msg: "--incarnation: " + err.Error()}
+	}
+	st, err := openStore(*dataDir, *storeURL, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o, err := st.StartIncarnation(ctx, *id, *inc)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("outlet %s is not registered: add it with yizhan-hub outlet add", *id)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "outlet %s: incarnation %d started; its earlier events stay. The agent now syncs from seq 1 of its data directory.\n", o.ID, o.Epoch)
+	return nil
+}
+
 func cmdOutletList(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("outlet list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -249,7 +291,7 @@ func cmdOutletList(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tACKED_SEQ\tLAST_SEEN\tDOWN_CURSOR\tDEAD_LETTERS\tCREDENTIALS")
+	fmt.Fprintln(tw, "ID\tACKED_SEQ\tLAST_SEEN\tDOWN_CURSOR\tDEAD_LETTERS\tCREDENTIALS\tEPOCH\tINCARNATION\tHELD\tCONFLICTS")
 	for _, o := range os {
 		seen := "never"
 		if o.LastSeen != nil {
@@ -259,7 +301,11 @@ func cmdOutletList(args []string, stdout, stderr io.Writer) error {
 		if !o.HasSecret {
 			cred = "no (external broker)"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\n", o.ID, o.AckedSeq, seen, o.DownCursor, o.DeadLetters, cred)
+		inc := o.Incarnation
+		if inc == "" {
+			inc = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%d\t%s\t%d\t%d\n", o.ID, o.AckedSeq, seen, o.DownCursor, o.DeadLetters, cred, o.Epoch, inc, o.Held, o.Conflicts)
 	}
 	return tw.Flush()
 }

@@ -52,7 +52,7 @@ type Store struct {
 	clock clock.Clock
 
 	insEvent, insHeld, insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
-	getOutlet, putOutlet, addCounter, insConflict                             *sql.Stmt
+	getOutlet, putOutlet, addCounter, insConflict                              *sql.Stmt
 }
 
 // Open opens or creates the database at path and migrates it.
