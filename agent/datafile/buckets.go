@@ -23,6 +23,7 @@ import (
 //	  dead_count       uint64 BE                events in dead/
 //	  down_cursor      uint64 BE                downlink cursor: hub seq applied
 //	  hub_offset_ms    int64 BE                 hub clock minus local clock, last seen
+//	  incarnation      32 hex digits            this data directory's identity, random (v9)
 //	events/
 //	  <seq BE8>        syncproto.Event JSON     the log; seq > acked_seq is the outbox
 //	dead/
@@ -103,6 +104,7 @@ var (
 	KeyDeadCount     = []byte("dead_count")
 	KeyDownCursor    = []byte("down_cursor")
 	KeyHubOffset     = []byte("hub_offset_ms")
+	KeyIncarnation   = []byte("incarnation")
 )
 
 // Retired buckets and keys, named here for the migrations that remove them.

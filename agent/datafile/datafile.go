@@ -52,9 +52,10 @@ type Options struct {
 
 // File is the open data file.
 type File struct {
-	db     *bolt.DB
-	dir    string
-	outlet string
+	db          *bolt.DB
+	dir         string
+	outlet      string
+	incarnation string
 }
 
 // Open opens or creates agent.db in dir and migrates it. A second process on
@@ -87,6 +88,7 @@ func Open(dir string, o Options) (*File, error) {
 			return err
 		}
 		meta := tx.Bucket(Meta)
+		f.incarnation = string(meta.Get(KeyIncarnation))
 		switch have := string(meta.Get(KeyOutlet)); {
 		case o.Outlet == "" || have == o.Outlet:
 			f.outlet = have
@@ -111,6 +113,9 @@ func (f *File) Close() error { return f.db.Close() }
 
 // Dir is the data directory.
 func (f *File) Dir() string { return f.dir }
+
+// Incarnation is the data directory's identity, made with the file.
+func (f *File) Incarnation() string { return f.incarnation }
 
 // Outlet is the outlet the file belongs to; empty for a file not claimed yet.
 func (f *File) Outlet() string { return f.outlet }

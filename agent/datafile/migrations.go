@@ -2,7 +2,9 @@ package datafile
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"github.com/yizhan/yizhan/syncproto/problem"
@@ -57,6 +59,24 @@ var migrations = []migration{
 		return create(tx, APITokens)
 	})},
 	{8, "pii: re-seal what the old shared key sealed under the outlet's own key, bound to its record", reseal},
+	{9, "eventlog: give the data directory its incarnation identity", step(newIncarnation)},
+}
+
+// newIncarnation gives the file a random identity, kept for its life: the
+// hub keys an outlet's events on (outlet, incarnation, seq), so a fresh data
+// directory under a known outlet id is told from a replay of the old one.
+// A file from before this migration gets one too; the hub adopts it because
+// its stream continues where the hub is.
+func newIncarnation(tx *bolt.Tx) error {
+	meta := tx.Bucket(Meta)
+	if len(meta.Get(KeyIncarnation)) > 0 {
+		return nil
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return fmt.Errorf("make an incarnation id: %w", err)
+	}
+	return meta.Put(KeyIncarnation, []byte(hex.EncodeToString(b)))
 }
 
 // indexUnshelved adds to wf_last4/ the parcels taken in and not yet

@@ -184,6 +184,42 @@ var migrationTests = map[uint64][]migrationCase{
 			}
 		}},
 	},
+	9: {
+		{name: "an existing file gets an incarnation and keeps its cursors", before: func(t *testing.T, tx *bolt.Tx) {
+			PutU64(tx.Bucket(Meta), KeyAckedSeq, 8)
+		}, check: func(t *testing.T, tx *bolt.Tx) {
+			inc := string(tx.Bucket(Meta).Get(KeyIncarnation))
+			if len(inc) != 32 || strings.Trim(inc, "0123456789abcdef") != "" {
+				t.Errorf("incarnation %q, want 32 hex digits", inc)
+			}
+			if GetU64(tx.Bucket(Meta), KeyAckedSeq) != 8 {
+				t.Error("acked cursor lost")
+			}
+		}},
+		{name: "an incarnation is never replaced", before: func(t *testing.T, tx *bolt.Tx) {
+			put(t, tx.Bucket(Meta), string(KeyIncarnation), "0123456789abcdef0123456789abcdef")
+		}, check: func(t *testing.T, tx *bolt.Tx) {
+			if got := string(tx.Bucket(Meta).Get(KeyIncarnation)); got != "0123456789abcdef0123456789abcdef" {
+				t.Errorf("incarnation replaced by %q", got)
+			}
+		}},
+	},
+}
+
+func TestFreshFilesHaveTheirOwnIncarnation(t *testing.T) {
+	seen := map[string]bool{}
+	for range 3 {
+		f, err := Open(t.TempDir(), Options{Outlet: "SH-001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inc := f.Incarnation(); len(inc) != 32 || seen[inc] {
+			t.Errorf("incarnation %q of a fresh file (seen %v)", inc, seen)
+		} else {
+			seen[inc] = true
+		}
+		f.Close()
+	}
 }
 
 func TestEveryMigrationTested(t *testing.T) {

@@ -124,6 +124,9 @@ func Open(f *datafile.File, o Options) (*Log, error) {
 // Outlet is the origin of this log's events.
 func (l *Log) Outlet() string { return l.outlet }
 
+// Incarnation is the data directory's identity, which the uplink carries.
+func (l *Log) Incarnation() string { return l.file.Incarnation() }
+
 // Clock is the log's HLC; the sync client feeds it hub stamps.
 func (l *Log) Clock() *hlc.Clock { return l.clock }
 

@@ -95,6 +95,12 @@ type Status struct {
 	// since the agent started.
 	LastHeard     time.Time `json:"last_heard,omitzero"`
 	LastHeardAgoS *int64    `json:"last_heard_ago_s,omitempty"`
+	// Incarnation is this data directory's identity; head office may
+	// name it when it starts a new incarnation of the outlet.
+	Incarnation string `json:"incarnation"`
+	// Refused is why the hub does not take this outlet's events, in the
+	// screens' error shape, until an ack without a problem arrives.
+	Refused *problem.Detail `json:"refused,omitempty"`
 }
 
 // Client runs the sync loops. Create with New, then Run.
@@ -162,7 +168,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, logger: cfg.Logger.With("broker", cfg.Broker), wake: make(chan struct{}, 1),
 		broker: broker, files: cfg.TLS, tls: tlsCfg}
-	c.st.Outlet, c.st.Broker = cfg.Outlet, cfg.Broker
+	c.st.Outlet, c.st.Broker, c.st.Incarnation = cfg.Outlet, cfg.Broker, cfg.Events.Incarnation()
 	c.offset, c.known = cfg.Events.HubOffset()
 	return c, nil
 }
@@ -396,7 +402,7 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 			if err != nil || len(raws) == 0 {
 				return fmt.Errorf("read outbox at %d: %v", sent+1, err)
 			}
-			frame, err := syncproto.EncodeBatchRaw(c.cfg.Outlet, sent+1, raws, 512)
+			frame, err := syncproto.EncodeBatchRaw(c.cfg.Outlet, events.Incarnation(), sent+1, raws, 512)
 			if err != nil {
 				return fmt.Errorf("encode batch at %d: %w", sent+1, err)
 			}
@@ -420,7 +426,8 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 }
 
 func (c *Client) pull(cl mqtt.Client) {
-	frame, err := syncproto.Encode(syncproto.KindPull, syncproto.Pull{Origin: c.cfg.Outlet, Since: c.cfg.Events.Counters().DownCursor}, -1)
+	frame, err := syncproto.Encode(syncproto.KindPull, syncproto.Pull{Origin: c.cfg.Outlet,
+		Since: c.cfg.Events.Counters().DownCursor, Incarnation: c.cfg.Events.Incarnation()}, -1)
 	if err != nil {
 		c.logger.Error("encode pull", "err", err)
 		return
@@ -434,7 +441,8 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 	switch m.Topic() {
 	case syncproto.AckTopic(c.cfg.Outlet):
 		var a syncproto.Ack
-		if _, err := syncproto.Decode(m.Payload(), syncproto.KindAck, &a); err != nil {
+		h, err := syncproto.Decode(m.Payload(), syncproto.KindAck, &a)
+		if err != nil {
 			c.logger.Warn("unreadable ack from hub", "err", err)
 			c.setErr(fmt.Errorf("unreadable ack from hub: %w", err))
 			return
@@ -445,6 +453,22 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 			c.logger.Error("hub refused a message", "code", a.Error.Code, "reason", a.Error.Reason)
 			c.setErr(err)
 		}
+		// From minor 1 the hub names the stream an ack counts. Another
+		// incarnation's acked sequence (the replaced PC's) says nothing
+		// about this directory's events: applying it would drop them.
+		mine := h.Minor < 1 || a.Incarnation == c.cfg.Events.Incarnation()
+		c.mu.Lock()
+		if d, ok := refusal(a.Error); ok && mine {
+			c.st.Refused = &d
+		} else if a.Error == nil && mine {
+			c.st.Refused = nil
+		}
+		c.st.LastAck = c.cfg.Clock.Now()
+		c.mu.Unlock()
+		if !mine {
+			c.logger.Warn("ack for another incarnation of this outlet ignored", "incarnation", a.Incarnation, "acked_seq", a.AckedSeq)
+			return
+		}
 		for _, r := range a.Rejected {
 			c.logger.Error("hub refused an event; kept as dead letter", "seq", r.Seq, "code", r.Code, "reason", r.Reason)
 		}
@@ -454,9 +478,6 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 		}
 		c.pendRej = append(c.pendRej, a.Rejected...)
 		c.pendMu.Unlock()
-		c.mu.Lock()
-		c.st.LastAck = c.cfg.Clock.Now()
-		c.mu.Unlock()
 	case syncproto.DownTopic(c.cfg.Outlet):
 		var d syncproto.Down
 		if _, err := syncproto.Decode(m.Payload(), syncproto.KindDown, &d); err != nil {
@@ -483,6 +504,15 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 		return
 	}
 	c.signal()
+}
+
+// refusal is p in the screens' error shape when it is one of the stream
+// refusals the catalog words (sync.<code>).
+func refusal(p *syncproto.Problem) (problem.Detail, bool) {
+	if p == nil {
+		return problem.Detail{}, false
+	}
+	return p.Detail()
 }
 
 func (c *Client) observeHub(hubMillis int64, a syncproto.Ack) {

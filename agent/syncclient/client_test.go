@@ -36,6 +36,9 @@ type fakeHub struct {
 	refuse  uint64 // dead-letter this seq
 	down    []syncproto.Event
 	batches int
+	// otherInc, if set, answers as a hub that adopted another data
+	// directory of this outlet: an ack of that stream, then a refusal.
+	otherInc string
 }
 
 func startFakeHub(t *testing.T) (*fakeHub, string) {
@@ -90,7 +93,17 @@ func (h *fakeHub) onUp(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet
 		h.dropN--
 		return
 	}
-	ack := syncproto.Ack{Origin: outlet, HubTime: time.Now().Add(time.Hour).UnixMilli()}
+	if h.otherInc != "" {
+		for _, a := range []syncproto.Ack{
+			{Origin: outlet, Incarnation: h.otherInc, AckedSeq: b.Last},
+			{Origin: outlet, Incarnation: b.Incarnation, Error: syncproto.IncarnationRefused(8)},
+		} {
+			f, _ := syncproto.Encode(syncproto.KindAck, a, -1)
+			h.srv.Publish(syncproto.AckTopic(outlet), f, false, 1)
+		}
+		return
+	}
+	ack := syncproto.Ack{Origin: outlet, Incarnation: b.Incarnation, HubTime: time.Now().Add(time.Hour).UnixMilli()}
 	for _, e := range b.Events {
 		h.have[e.Seq]++
 		if e.Seq == h.refuse && h.have[e.Seq] == 1 {
@@ -299,5 +312,24 @@ func TestLastHeardIsWhenTheBrokerLastSpoke(t *testing.T) {
 	s = c.Status()
 	if !s.LastHeard.Equal(t0) || s.LastHeardAgoS == nil || *s.LastHeardAgoS != 90 {
 		t.Fatalf("after 90 s of silence: last heard %v ago %v, want %v ago 90", s.LastHeard, s.LastHeardAgoS, t0)
+	}
+}
+
+// A hub that holds another data directory's stream of this outlet: its
+// acked sequence is not applied here, the backlog stays, and the refusal
+// shows in the status in the screens' error shape.
+func TestAckOfAnotherIncarnationIgnored(t *testing.T) {
+	h, url := startFakeHub(t)
+	h.otherInc = "0000000000000000000000000000ffff"
+	l := openLog(t)
+	fill(t, l, 8)
+	c := startClient(t, url, l, nil)
+	waitFor(t, 10*time.Second, "the refusal", func() bool { return c.Status().Refused != nil })
+	s := c.Status()
+	if s.Refused.Code != "sync.incarnation" || s.Refused.Params["held"] != float64(8) || s.Incarnation != l.Incarnation() || len(s.Incarnation) != 32 {
+		t.Fatalf("status %+v refused %+v", s, s.Refused)
+	}
+	if cnt := l.Counters(); cnt.AckedSeq != 0 || cnt.Backlog != 8 {
+		t.Fatalf("another incarnation's ack applied: %+v", cnt)
 	}
 }

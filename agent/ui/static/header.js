@@ -4,7 +4,7 @@
 // id), the active notices and the effects they have in force.
 
 import { $, h, written } from './dom.js';
-import { t, label, getLang } from './i18n.js';
+import { t, label, getLang, known } from './i18n.js';
 import { api, currentStaff, errorText, loggedIn, syncFromHealth } from './api.js';
 import { heardText } from './format.js';
 import { currentPage } from './router.js';
@@ -83,6 +83,9 @@ export function renderSync() {
   const parts = [h('span', { class: 'dot' }), h('b', { id: 'sync-state' }, s.connected ? t('sync.online') : t('sync.offline')),
     h('span', { id: 'sync-backlog' }, t('sync.backlog', { n: s.backlog ?? 0 }))];
   if (s.dead_letters > 0) parts.push(h('span', { class: 'sync-dead' }, t('sync.dead', { n: s.dead_letters })));
+  // Head office refuses this outlet's events (a replaced PC, a conflict):
+  // the backlog stays until someone acts, so say why and what to do.
+  if (s.refused) parts.push(h('span', { id: 'sync-refused', class: 'sync-dead' }, refusedText(s.refused)));
   // Offline, the clerk needs to know for how long head office has been silent,
   // and why the agent refuses the link when it does (a certificate).
   if (!s.connected) parts.push(h('span', { id: 'sync-heard' }, heardText(s)));
@@ -90,6 +93,13 @@ export function renderSync() {
   if (why) parts.push(h('span', { id: 'sync-problem', class: 'sync-problem', title: why }, why));
   el.className = 'sync ' + (s.connected ? 'sync-up' : 'sync-off');
   el.replaceChildren(...parts);
+}
+
+// refusedText words the hub's refusal from the dictionary, or the hub's
+// English reason for a code this screen does not know.
+export function refusedText(r) {
+  const key = 'error.' + r.code;
+  return known(key) ? t(key, r.params || {}) : r.message;
 }
 
 // ---------------------------------------------------------------------------
