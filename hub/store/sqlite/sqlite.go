@@ -335,6 +335,9 @@ func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r s
 		// No incarnation adopted for this epoch yet: adopt this one only
 		// if it continues what the epoch holds.
 		if b.First > o.acked+1 {
+			if err := syncproto.CheckWindow(b, o.acked, window); err != nil {
+				return refuse(syncproto.BeyondWindow(b.First, o.acked, window), 0)
+			}
 			// Its start is still in flight; the agent sends it again.
 			return store.Result{Incarnation: b.Incarnation}, true, nil
 		}

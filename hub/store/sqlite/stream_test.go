@@ -202,6 +202,10 @@ func TestFarAheadRefusedAndHeldInvisible(t *testing.T) {
 	if n := countRows(t, s, `SELECT count(*) FROM held_events`); n != 0 {
 		t.Errorf("%d held events left", n)
 	}
+	// An outlet with no incarnation adopted yet is refused just the same.
+	if r := commit(t, s, of(batch("NEW", 1<<40, 1<<40), incB, ""))[0]; r.Refused == nil || r.Refused.Code != syncproto.CodeBeyondWindow {
+		t.Fatalf("far-future first batch of a new outlet: %+v", r)
+	}
 	// A configured window.
 	res, err := s.Commit(ctx, []store.Unit{{Batch: of(batch("A", 20, 21), incA, ""), Window: 5}})
 	if err != nil || res[0].Refused == nil || res[0].Refused.Code != syncproto.CodeBeyondWindow {
