@@ -241,7 +241,10 @@ func FuzzDecode(f *testing.F) {
 	good, _ := Encode(KindBatch, sampleBatch("SH-001", 1, 3), 0)
 	plain, _ := Encode(KindBatch, sampleBatch("SH-001", 1, 2), -1)
 	ack, _ := Encode(KindAck, Ack{Origin: "SH-001", AckedSeq: 3}, -1)
-	for _, s := range [][]byte{good, plain, ack, nil, []byte("YZ\x01\x00\x01\x00{}"), []byte("YZ\x02\x00\x01\x00")} {
+	withInc := sampleBatch("SH-001", 1, 2)
+	withInc.Incarnation = "0123456789abcdef0123456789abcdef"
+	inc, _ := Encode(KindBatch, withInc, -1)
+	for _, s := range [][]byte{good, plain, ack, inc, nil, []byte("YZ\x01\x00\x01\x00{}"), []byte("YZ\x02\x00\x01\x00")} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, frame []byte) {

@@ -223,6 +223,8 @@ func FuzzHandle(f *testing.F) {
 	f.Add([]byte("YZ\x01\x00\x01\x00{}"), "batch")
 	f.Add([]byte("YZ\x01\x00\x03\x00{\"origin\":\"A\"}"), "pull")
 	f.Add([]byte{}, "batch")
+	f.Add([]byte("YZ\x01\x01\x03\x00{\"origin\":\"A\",\"incarnation\":\"0123456789abcdef\"}"), "pull")
+	f.Add([]byte("YZ\x01\x01\x01\x00{\"origin\":\"A\",\"incarnation\":\"0123456789abcdef\",\"first\":1099511627776,\"last\":1099511627776,\"events\":[{\"id\":\"x\",\"origin\":\"A\",\"seq\":1099511627776,\"hlc\":1,\"actor\":\"a\",\"type\":\"t\",\"v\":1}]}"), "batch")
 	st, err := sqlite.Open(context.Background(), filepath.Join(f.TempDir(), "hub.db"), sqlite.Options{})
 	if err != nil {
 		f.Fatal(err)

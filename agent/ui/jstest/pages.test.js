@@ -103,3 +103,17 @@ test('the header words a refused hub certificate from the sync status, in the sc
     setLang('zh');
   }
 });
+
+test('the header words head office\'s refusal of the outlet\'s events in the screen\'s language', async () => {
+  const { refusedText } = await import('../static/header.js');
+  const { setLang } = await import('../static/i18n.js');
+  const r = { code: 'sync.incarnation', params: { held: 8 }, message: 'from the hub' };
+  assert.equal(refusedText(r), '总部已存有本网点的 8 条事件：请恢复本机的备份，或请总部为本网点开启新的数据流');
+  setLang('en');
+  try {
+    assert.equal(refusedText(r), 'head office already holds 8 events of this outlet: restore its backup, or have head office start a new incarnation');
+    assert.equal(refusedText({ code: 'sync.newer_code', message: 'from the hub' }), 'from the hub');
+  } finally {
+    setLang('zh');
+  }
+});
