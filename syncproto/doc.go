@@ -10,6 +10,7 @@
 //	offset 0  'Y' 'Z'       magic
 //	       2  major         1; a receiver rejects any other major with a reason
 //	       3  minor         additive changes only; receivers accept any minor
+//	                        (Minor in types.go lists what each one added)
 //	       4  kind          KindBatch, KindAck, KindPull, KindDown, KindPoke
 //	       5  codec         CodecJSON or CodecGzip (gzip of the JSON body)
 //	       6  body          JSON of the kind's struct
@@ -31,9 +32,16 @@
 //
 // Uplink: the agent publishes Batch frames (QoS 1, several in flight) on
 // UplinkTopic. Each batch carries the contiguous sequence range First..Last of
-// one origin. The hub commits the events, idempotent on (origin, seq), and
-// only then publishes an Ack on AckTopic naming the highest contiguous
-// sequence it holds for that origin. The agent advances its cursor only on an
+// one origin and the Incarnation of the data directory that wrote them
+// (sequences restart at 1 in a fresh one). The hub commits the events,
+// idempotent on (origin, incarnation, seq), and only then publishes an Ack on
+// AckTopic naming the incarnation and the highest contiguous sequence it
+// holds of it. An agent ignores an Ack of another incarnation. The hub
+// refuses, with a Problem in Ack.Error and nothing stored: a second
+// incarnation of an outlet it holds events of (CodeIncarnation, until head
+// office starts a new incarnation), an event it holds with other content
+// (CodeConflict, never acknowledged), and a batch ending more than its
+// window past the contiguous point (CodeBeyondWindow, CheckWindow). The agent advances its cursor only on an
 // Ack and resends from the cursor after any reconnect. Events the hub refuses
 // are listed in Ack.Rejected with a reason; they still count as handled for
 // contiguity so that the events behind them keep flowing, and the agent moves
