@@ -118,13 +118,16 @@ type publicSync struct {
 	DeadLetters   uint64    `json:"dead_letters"`
 	LastHeard     time.Time `json:"last_heard,omitzero"`
 	LastHeardAgoS *int64    `json:"last_heard_ago_s,omitempty"`
+	// Refused is why head office does not take the outlet's events: the
+	// header shows it before login too, since someone must act on it.
+	Refused *problem.Detail `json:"refused,omitempty"`
 }
 
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"status": "ok", "outlet": s.Events.Outlet()}
 	if s.Sync != nil {
 		c, st := s.Events.Counters(), s.Sync.Status()
-		out["sync"] = publicSync{Connected: st.Connected, Backlog: c.Backlog, DeadLetters: c.DeadLetter, LastHeard: st.LastHeard, LastHeardAgoS: st.LastHeardAgoS}
+		out["sync"] = publicSync{Connected: st.Connected, Backlog: c.Backlog, DeadLetters: c.DeadLetter, LastHeard: st.LastHeard, LastHeardAgoS: st.LastHeardAgoS, Refused: st.Refused}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

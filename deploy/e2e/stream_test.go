@@ -107,6 +107,19 @@ func TestReplacedPCRefusedUntilNewIncarnation(t *testing.T) {
 			s.Backlog == 8 && s.AckedSeq == 0 && strings.Contains(s.LastError, reason)
 		return ok, fmt.Sprintf("fresh agent's sync status %+v refused %+v", s.agentSync, s.Refused)
 	})
+	// The screen's header shows it before login too, from /healthz.
+	var health struct {
+		Sync struct {
+			Backlog uint64 `json:"backlog"`
+			Refused *struct {
+				Code string `json:"code"`
+			} `json:"refused"`
+		} `json:"sync"`
+	}
+	getJSON(t, "http://"+fresh.http+"/healthz", false, &health)
+	if health.Sync.Refused == nil || health.Sync.Refused.Code != "sync.incarnation" || health.Sync.Backlog != 8 {
+		t.Fatalf("/healthz sync %+v", health.Sync)
+	}
 	rows := c.hubEvents("SH-001")
 	if len(rows) != 8 {
 		t.Fatalf("hub holds %d events of SH-001, want the old 8 and none of the new as replays", len(rows))
