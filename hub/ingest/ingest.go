@@ -339,8 +339,11 @@ func (h *Hub) handleBatch(ctx context.Context, outlet string, payload []byte) []
 		// that its agent keeps its backlog and shows the reason.
 		h.m.frames.WithLabelValues("batch", "refused").Inc()
 		h.m.rejects.WithLabelValues(res.Refused.Code).Inc()
-		h.logger.Warn("batch refused", "outlet", outlet, "incarnation", b.Incarnation, "first", b.First, "last", b.Last,
-			"code", res.Refused.Code, "reason", res.Refused.Reason)
+		// Counted in the commit that decided it; logged as other refusals are.
+		if h.rejects.logged(rejectKey{outlet, res.Refused.Code}) {
+			h.logger.Warn("batch refused", "outlet", outlet, "incarnation", b.Incarnation, "first", b.First, "last", b.Last,
+				"code", res.Refused.Code, "reason", res.Refused.Reason)
+		}
 		return h.ack(outlet, syncproto.Ack{Origin: outlet, Incarnation: res.Incarnation, AckedSeq: res.AckedSeq,
 			HubHLC: h.clock.Now(), Error: res.Refused})
 	}
