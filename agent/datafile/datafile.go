@@ -17,11 +17,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // FileName is the data file inside the agent's data directory.
@@ -71,19 +73,63 @@ func Open(dir string, o Options) (*File, error) {
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      lockTimeout,
-		FreelistType: bolt.FreelistMapType,
-		NoSync:       o.NoSync,
+	// bbolt trusts the file it maps: check it first (check.go).
+	rep, err := Check(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := rep.Err(); err != nil {
+		return nil, err
+	}
+	var db *bolt.DB
+	err = guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{
+			Timeout:      lockTimeout,
+			FreelistType: bolt.FreelistMapType,
+			NoSync:       o.NoSync,
+		})
+		return err
 	})
 	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("data directory %s is in use by another yizhan-agent: stop it first, or give this one its own --data: %w", dir, ErrInUse)
+		return nil, inUse(dir)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	f := &File{db: db, dir: dir}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = guard(path, func() error { return db.Update(f.claim(o)) })
+	if problem.Is(err, problem.DataFileDamaged) {
+		// bbolt panicked holding its locks: Close could hang. The caller
+		// exits; the process lets go of the file.
+		return nil, err
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func inUse(dir string) error {
+	return fmt.Errorf("data directory %s is in use by another yizhan-agent: stop it first, or give this one its own --data: %w", dir, ErrInUse)
+}
+
+// guard runs fn, turning a panic or a memory fault inside bbolt into the
+// damaged-file error. Check reads the file before bbolt maps it, so this
+// is for a file that changed after it was checked.
+func guard(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = problem.New(problem.DataFileDamaged, "path", path, "dir", filepath.Dir(path), "detail", fmt.Sprint("bbolt: ", r))
+		}
+	}()
+	return fn()
+}
+
+// claim migrates the file and claims it for o.Outlet.
+func (f *File) claim(o Options) func(*bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
 		if err := migrate(tx, o); err != nil {
 			return err
 		}
@@ -96,15 +142,10 @@ func Open(dir string, o Options) (*File, error) {
 			f.outlet = o.Outlet
 			return meta.Put(KeyOutlet, []byte(o.Outlet))
 		default:
-			return fmt.Errorf("data directory %s belongs to outlet %s, not %s: use that outlet id or another --data", dir, have, o.Outlet)
+			return fmt.Errorf("data directory %s belongs to outlet %s, not %s: use that outlet id or another --data", f.dir, have, o.Outlet)
 		}
 		return nil
-	})
-	if err != nil {
-		db.Close()
-		return nil, err
 	}
-	return f, nil
 }
 
 // Close closes the file. Owners must be done with it (the event log closed

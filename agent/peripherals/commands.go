@@ -129,8 +129,9 @@ func TestPrint(ctx context.Context, w io.Writer, cfg Config, name string) error 
 }
 
 // Doctor checks the data directory and every configured device, writes each
-// problem with its fix, and returns how many problems it found.
-func Doctor(ctx context.Context, w io.Writer, cfg Config, dataDir string) int {
+// problem with its fix, and returns how many problems it found. more are
+// checks the caller made (the data file's integrity), reported with them.
+func Doctor(ctx context.Context, w io.Writer, cfg Config, dataDir string, more ...devices.Status) int {
 	problems := 0
 	report := func(st devices.Status) {
 		mark := "正常 / ok"
@@ -152,6 +153,9 @@ func Doctor(ctx context.Context, w io.Writer, cfg Config, dataDir string) int {
 			st.State, st.Detail = devices.StateFault, err.Error()
 			st.Fix = "检查目录权限与磁盘空间 / check the directory's owner and free disk space"
 		}
+		report(st)
+	}
+	for _, st := range more {
 		report(st)
 	}
 	for _, sc := range cfg.Scanners {

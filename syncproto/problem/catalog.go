@@ -387,3 +387,8 @@ var (
 	SyncBeyondWindow     = def("sync.beyond_window", Invalid, "第 {first} 号起的事件超前总部已收到的第 {acked} 号过多（上限 {window}），未被接收 / events from {first} on are too far ahead of the {acked} head office holds (limit {window}): they were not taken")
 	OutletBadIncarnation = def("outlet.bad_incarnation", Invalid, "数据流标识 {incarnation} 无效 / incarnation \"{incarnation}\" must be 8 to 64 letters, digits, '-' or '_'")
 )
+
+// The agent's data file.
+var (
+	DataFileDamaged = def("datafile.damaged", Internal, "数据文件 {path} 已损坏（{detail}）：请从备份恢复，或运行 yizhan-agent salvage --data {dir} --to 新目录，把能读出的数据存入新文件，再以新目录启动 / the data file {path} is damaged ({detail}): restore it from the backup, or run yizhan-agent salvage --data {dir} --to NEWDIR to save what can be read into a new file, then start the agent with --data NEWDIR")
+)

@@ -19,16 +19,19 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/yizhan/yizhan/agent/config"
+	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/server"
 	"github.com/yizhan/yizhan/agent/staff"
 	"github.com/yizhan/yizhan/agent/staff/tokens"
+	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
 
@@ -41,6 +44,7 @@ Usage:
   yizhan-agent devices test-scan NAME --config FILE [--count N]
   yizhan-agent devices test-print NAME --config FILE
   yizhan-agent doctor [--config FILE] [--data DIR]
+  yizhan-agent salvage --data DIR --to NEWDIR   (a damaged agent.db: copy what can be read into NEWDIR)
   yizhan-agent keygen --out FILE      (the personal-data key; keep it outside --data)
   yizhan-agent staff add|list|remove|disable|enable|unlock|pin --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
                       (while the agent runs, through it; it says which)
@@ -73,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdDoctor(args[1:], stdout, stderr)
 	case "keygen":
 		return cmdKeygen(args[1:], stdout, stderr)
+	case "salvage":
+		return cmdSalvage(args[1:], stdout, stderr)
 	case "staff":
 		return staff.Command(args[1:], stdout, stderr)
 	case "token":
@@ -211,9 +217,54 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if peripherals.Doctor(ctx, stdout, cfg, *dataDir) > 0 {
+	var more []devices.Status
+	if *dataDir != "" {
+		more = append(more, checkDataFile(*dataDir))
+	}
+	if peripherals.Doctor(ctx, stdout, cfg, *dataDir, more...) > 0 {
 		return 1
 	}
+	return 0
+}
+
+// checkDataFile is doctor's line for agent.db: its integrity, read without
+// mapping it.
+func checkDataFile(dir string) devices.Status {
+	st := devices.Status{Name: filepath.Join(dir, datafile.FileName), Kind: "data file", Driver: "bbolt", State: devices.StateOK}
+	rep, err := datafile.Check(dir)
+	switch {
+	case errors.Is(err, datafile.ErrInUse):
+		// The running agent checked it when it opened it.
+		st.Detail = "in use by the running agent, which checked it at start; stop the agent to check it again"
+	case err != nil:
+		st.State, st.Detail = devices.StateFault, err.Error()
+	case rep.Err() != nil:
+		st.State, st.Detail = devices.StateFault, rep.Err().Error()
+		st.Fix = "yizhan-agent salvage --data " + dir + " --to NEWDIR, or restore the backup"
+	case rep.Size > 0:
+		st.Detail = fmt.Sprintf("%d pages of %d bytes, every one read", rep.Pages, rep.PageSize)
+	}
+	return st
+}
+
+func cmdSalvage(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("salvage", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "", "the data directory whose agent.db is damaged")
+	to := fs.String("to", "", "a new directory for the salvaged agent.db")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *dataDir == "" || *to == "" {
+		fmt.Fprintln(stderr, "salvage needs --data DIR and --to NEWDIR")
+		return 2
+	}
+	rep, err := datafile.Salvage(*dataDir, *to)
+	if err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: salvage: %v\n", err)
+		return 1
+	}
+	rep.Print(stdout)
 	return 0
 }
 

@@ -605,6 +605,7 @@ export default {
   'error.complaint.recorded': 'the complaint is already recorded',
   'error.complaint.text_empty': 'the complaint text is empty',
   'error.complaint.text_too_long': 'the text is longer than {max} bytes',
+  'error.datafile.damaged': 'the data file {path} is damaged ({detail}): restore it from the backup, or run yizhan-agent salvage --data {dir} --to NEWDIR to save what can be read into a new file, then start the agent with --data NEWDIR',
   'error.dispatch.again': 'parcel {waybill} cannot go out again',
   'error.dispatch.already': 'parcel {waybill} is already {state}',
   'error.dispatch.bad_day': 'the business day "{day}" is not YYYY-MM-DD',

@@ -606,6 +606,7 @@ export default {
   'error.complaint.recorded': '投诉已登记',
   'error.complaint.text_empty': '内容为空',
   'error.complaint.text_too_long': '内容超过 {max} 字节',
+  'error.datafile.damaged': '数据文件 {path} 已损坏（{detail}）：请从备份恢复，或运行 yizhan-agent salvage --data {dir} --to 新目录，把能读出的数据存入新文件，再以新目录启动',
   'error.dispatch.again': '运单 {waybill} 不能再次派送',
   'error.dispatch.already': '运单 {waybill} 已是 {state}',
   'error.dispatch.bad_day': '营业日 {day} 格式应为 YYYY-MM-DD',
