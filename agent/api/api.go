@@ -67,6 +67,9 @@ type Server struct {
 	// Printing is the print queue; nil mounts no print-job routes.
 	Printing PrintJobs
 	Logger   *slog.Logger
+	// Health, if set, is what /healthz checks beyond answering: an error
+	// (store.disk_full) is its answer instead of ok.
+	Health func() error
 
 	scans   *prometheus.CounterVec
 	latency prometheus.Histogram
@@ -124,6 +127,12 @@ type publicSync struct {
 }
 
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
+	if s.Health != nil {
+		if err := s.Health(); err != nil {
+			writeErr(w, err)
+			return
+		}
+	}
 	out := map[string]any{"status": "ok", "outlet": s.Events.Outlet()}
 	if s.Sync != nil {
 		c, st := s.Events.Counters(), s.Sync.Status()

@@ -20,6 +20,7 @@ import (
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/syncclient"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
@@ -57,7 +58,8 @@ type Outlet struct {
 
 // Data is where the agent keeps its event log.
 type Data struct {
-	Dir string `toml:"dir" flag:"data" help:"data directory (required)"`
+	Dir       string `toml:"dir" flag:"data" help:"data directory (required)"`
+	MinFreeMB int    `toml:"min_free_mb" flag:"min-free-mb" help:"/healthz answers 503 when the data directory's disk has less free space than this, in MiB (0: no check)"`
 }
 
 // HTTP is the local API and counter screen.
@@ -135,6 +137,7 @@ func (s Settings) ExceptionDeadlines() (lifecycle.ExceptionDeadlines, error) {
 // Defaults are the settings before any file, environment or flag.
 func Defaults() Settings {
 	return Settings{
+		Data:       Data{MinFreeMB: syncproto.DefaultMinFreeMB},
 		HTTP:       HTTP{Addr: DefaultHTTPAddr},
 		Sync:       Sync{Broker: DefaultBroker, AckTimeout: syncclient.DefaultAckTimeout},
 		Log:        Log{Format: DefaultLogFormat},

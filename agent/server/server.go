@@ -30,11 +30,14 @@ import (
 
 // Config of one agent.
 type Config struct {
-	DataDir  string
-	Outlet   string
-	Secret   string
-	Broker   string
-	HTTPAddr string
+	DataDir string
+	// MinFreeMB: /healthz answers 503 when the data directory's disk has
+	// less free space, in MiB; 0 does not check.
+	MinFreeMB int
+	Outlet    string
+	Secret    string
+	Broker    string
+	HTTPAddr  string
 	// AllowedHosts are more names the API answers to (api.NewHostPolicy).
 	AllowedHosts []string
 	Logger       *slog.Logger
@@ -163,6 +166,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	a.dataDir, a.adminToken = cfg.DataDir, admin.Token
 	listenHost, _, _ := net.SplitHostPort(cfg.HTTPAddr)
 	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Printing: a.Devices, Logger: part("api"),
+		Health:   func() error { return datafile.DiskHealth(cfg.DataDir, cfg.MinFreeMB) },
 		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token)), UI: ui.Handler(),
 		Tokens: tokens.Open(file), Hosts: api.NewHostPolicy(ln.Addr(), listenHost, cfg.AllowedHosts)}
 	if cfg.Keys != nil {

@@ -93,6 +93,9 @@ type Options struct {
 	// Busy says whether a store error is the database locked by another
 	// process, answered 503 with Retry-After; nil for never.
 	Busy func(error) bool
+	// Health, if set, is what /healthz checks beyond answering: an error
+	// (store.disk_full) is its answer instead of ok.
+	Health func() error
 	Services
 }
 
@@ -120,6 +123,12 @@ func Handler(opt Options) http.Handler {
 	a := &api{opt: opt}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if opt.Health != nil {
+			if err := opt.Health(); err != nil {
+				writeErr(w, err)
+				return
+			}
+		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{}))

@@ -48,7 +48,8 @@ type Settings struct {
 
 // Data is the hub's directory.
 type Data struct {
-	Dir string `toml:"dir" flag:"data" help:"data directory (hub.db, api-token); created if missing"`
+	Dir       string `toml:"dir" flag:"data" help:"data directory (hub.db, api-token); created if missing"`
+	MinFreeMB int    `toml:"min_free_mb" flag:"min-free-mb" help:"/healthz answers 503 when the store's disk has less free space than this, in MiB (0: no check)"`
 }
 
 // HTTP is the head-office API.
@@ -131,6 +132,7 @@ type Sync struct {
 // Defaults are the settings before any file, environment or flag.
 func Defaults() Settings {
 	return Settings{
+		Data:       Data{MinFreeMB: syncproto.DefaultMinFreeMB},
 		HTTP:       HTTP{Addr: DefaultHTTPAddr},
 		MQTT:       MQTT{Listen: DefaultMQTTListen},
 		Log:        Log{Format: DefaultLogFormat, Level: DefaultLogLevel},

@@ -87,7 +87,7 @@ func TestPrintConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		`dir = "/srv/hub"  # flag --data`,
+		`dir = "/srv/hub"   # flag --data`,
 		`api_token = "(redacted)"`, file + ":2",
 		`broker = "tcp://hub:(redacted)@mq:1883"`, file + ":6",
 		`block = 1000  # default`, `sweep_every = "1m"  # default`,

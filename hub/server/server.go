@@ -41,6 +41,9 @@ import (
 type Config struct {
 	// DataDir holds hub.db and api-token. Created if missing.
 	DataDir string
+	// MinFreeMB: /healthz answers 503 when the store's disk has less free
+	// space, in MiB; 0 does not check.
+	MinFreeMB int
 	// HTTPAddr is the API's listen address. Default config.DefaultHTTPAddr.
 	HTTPAddr string
 	// MQTTListen is the embedded broker's address. Default
@@ -260,6 +263,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Handler: api.Handler(api.Options{
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Down: s.Hub, Token: token, Busy: sqlite.IsBusy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
+			Health:   func() error { return sqlite.DiskHealth(filepath.Dir(path), cfg.MinFreeMB) },
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

@@ -388,7 +388,8 @@ var (
 	OutletBadIncarnation = def("outlet.bad_incarnation", Invalid, "数据流标识 {incarnation} 无效 / incarnation \"{incarnation}\" must be 8 to 64 letters, digits, '-' or '_'")
 )
 
-// The agent's data file.
+// The agent's data file and the disk under either program's store.
 var (
 	DataFileDamaged = def("datafile.damaged", Internal, "数据文件 {path} 已损坏（{detail}）：请从备份恢复，或运行 yizhan-agent salvage --data {dir} --to 新目录，把能读出的数据存入新文件，再以新目录启动 / the data file {path} is damaged ({detail}): restore it from the backup, or run yizhan-agent salvage --data {dir} --to NEWDIR to save what can be read into a new file, then start the agent with --data NEWDIR")
+	StoreDiskFull   = def("store.disk_full", Unavailable, "数据目录 {dir} 所在磁盘将满（剩余 {free_mb} MB，下限 {min_mb} MB），请清理磁盘 / the disk holding {dir} is nearly full ({free_mb} MB free, below {min_mb} MB): free some space")
 )

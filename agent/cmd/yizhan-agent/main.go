@@ -115,7 +115,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		return 2
 	}
-	cfg := server.Config{DataDir: c.Data.Dir, Outlet: c.Outlet.ID, Secret: c.Outlet.Secret, Broker: c.Sync.Broker,
+	cfg := server.Config{DataDir: c.Data.Dir, MinFreeMB: c.Data.MinFreeMB, Outlet: c.Outlet.ID, Secret: c.Outlet.Secret, Broker: c.Sync.Broker,
 		HTTPAddr: c.HTTP.Addr, AllowedHosts: c.AllowedHosts(), ClockOffset: c.Outlet.ClockOffset, Devices: c.Devices, Keys: keys,
 		NotifyWebhook: c.Counter.NotifyWebhook}
 	cfg.Sync.AckTimeout = c.Sync.AckTimeout

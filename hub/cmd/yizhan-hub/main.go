@@ -151,7 +151,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{msg: err.Error()}
 	}
-	cfg := server.Config{DataDir: c.Data.Dir, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
+	cfg := server.Config{DataDir: c.Data.Dir, MinFreeMB: c.Data.MinFreeMB, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
 		MQTTListen: c.MQTT.Listen, MQTTTLS: c.MQTT.BrokerTLS(), MQTTAllowPlain: c.MQTT.AllowPlain, BrokerCAFile: c.MQTT.BrokerCA, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
 		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, Logger: log,

@@ -796,6 +796,7 @@ export default {
   'error.step.owner_required': 'assign needs an owner',
   'error.step.satisfaction_required': '{entity} {id}: a follow-up needs a satisfaction score of 1–5',
   'error.step.unknown': '{entity} {id} is {state}: there is no step {step}; allowed: {allowed}',
+  'error.store.disk_full': 'the disk holding {dir} is nearly full ({free_mb} MB free, below {min_mb} MB): free some space',
   'error.sync.cert_expired': 'the hub\'s certificate expired on {date}: connection refused until head office renews it',
   'error.sync.cert_not_yet_valid': 'the hub\'s certificate is valid only from {date}: check this PC\'s clock',
   'error.sync.cert_unknown_ca': 'the hub\'s certificate is not signed by the CA in {file}: connection refused; check the address, or get head office\'s CA file',

@@ -1,0 +1,10 @@
+//go:build !(linux || darwin || freebsd || windows)
+
+package datafile
+
+import "errors"
+
+// FreeSpace cannot be read on this system; /healthz does not check it.
+func FreeSpace(dir string) (uint64, error) {
+	return 0, errors.ErrUnsupported
+}

@@ -1,0 +1,16 @@
+package datafile
+
+import "golang.org/x/sys/windows"
+
+// FreeSpace is the space the caller can still use on the disk holding dir.
+func FreeSpace(dir string) (uint64, error) {
+	p, err := windows.UTF16PtrFromString(dir)
+	if err != nil {
+		return 0, err
+	}
+	var free, total, totalFree uint64
+	if err := windows.GetDiskFreeSpaceEx(p, &free, &total, &totalFree); err != nil {
+		return 0, err
+	}
+	return free, nil
+}
