@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -199,4 +200,44 @@ func checkRefused(t *testing.T, what string, code int, out string) {
 func tailLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// TestManifestOf5000Waybills: head office publishes a manifest of 5,000
+// waybills of the longest allowed length — several times the 64 KiB event
+// limit — and the outlet receives every waybill, in order.
+func TestManifestOf5000Waybills(t *testing.T) {
+	c := newCluster(t, "embedded", "SH-001")
+	c.startHub()
+	a := c.newAgent("SH-001")
+	c.addStaff(a, "c01", "张三", "clerk", "1234")
+	c.startAgent(a, "--pii-key-file", writePIIKey(t))
+	agentURL, hubURL := "http://"+a.http+"/api/v1", "http://"+c.hubHTTP+"/api/v1"
+	ws := make([]string, 5000)
+	for i := range ws {
+		ws[i] = fmt.Sprintf("SF%06d%s", i, strings.Repeat("7", 56))
+	}
+	var m struct {
+		ID       string   `json:"id"`
+		Waybills []string `json:"waybills"`
+	}
+	if code := call(t, "POST", hubURL+"/manifests", apiToken, map[string]any{"outlet": "SH-001", "courier": "K-07",
+		"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": ws, "actor": "hq-ops"}, &m); code != 201 || len(m.Waybills) != len(ws) {
+		t.Fatalf("publish a 5,000-waybill manifest: %d, %d waybills back", code, len(m.Waybills))
+	}
+	var l struct{ Token string }
+	if code := call(t, "POST", agentURL+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &l); code != 200 {
+		t.Fatalf("login: %d", code)
+	}
+	var got struct {
+		Manifest struct {
+			Waybills []string `json:"waybills"`
+		} `json:"manifest"`
+	}
+	harness.Eventually(t, 30*time.Second, func() (bool, string) {
+		code := call(t, "GET", agentURL+"/manifests/"+m.ID, l.Token, nil, &got)
+		return code == 200, fmt.Sprintf("manifest not at the outlet yet (%d)", code)
+	})
+	if have := got.Manifest.Waybills; !slices.Equal(have, ws) {
+		t.Fatalf("the outlet holds %d waybills, head office sent %d", len(have), len(ws))
+	}
 }

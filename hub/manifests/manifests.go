@@ -7,7 +7,6 @@ package manifests
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -102,10 +102,22 @@ func (s *Service) checkManifest(ctx context.Context, r ManifestReq) (lifecycle.M
 		seen[w] = true
 	}
 	p.Waybills = r.Waybills
-	if raw, _ := json.Marshal(p); len(raw) > syncproto.MaxEventBytes {
-		return p, problem.New(problem.ManifestTooLarge, "size", len(raw), "max", syncproto.MaxEventBytes)
-	}
 	return p, nil
+}
+
+// publish sends p as one event, or as the parts that fit the event limit,
+// one after another under the downlink lock the caller holds.
+func (s *Service) publish(ctx context.Context, after hlc.Timestamp, outlet, id string, p lifecycle.ManifestV1, actor string) error {
+	parts, err := lifecycle.SplitManifest(p, syncproto.NewID(), syncproto.MaxEventBytes)
+	if err != nil {
+		return err
+	}
+	for _, part := range parts {
+		if err := s.down.Publish(ctx, after, []string{outlet}, lifecycle.ManifestPublished, id, part, actor); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PublishManifest records a new manifest for its outlet.
@@ -117,7 +129,7 @@ func (s *Service) PublishManifest(ctx context.Context, r ManifestReq) (ManifestV
 	id := syncproto.NewID()
 	s.down.Lock()
 	defer s.down.Unlock()
-	if err := s.down.Publish(ctx, 0, []string{r.Outlet}, lifecycle.ManifestPublished, id, p, r.Actor); err != nil {
+	if err := s.publish(ctx, 0, r.Outlet, id, p, r.Actor); err != nil {
 		return ManifestView{}, err
 	}
 	return s.Manifest(ctx, id)
@@ -143,7 +155,7 @@ func (s *Service) AmendManifest(ctx context.Context, id string, r ManifestReq) (
 	if old.Outlet != r.Outlet {
 		return ManifestView{}, problem.New(problem.ManifestOtherOutlet, "id", id, "outlet", old.Outlet, "other", r.Outlet)
 	}
-	if err := s.down.Publish(ctx, downlink.Newest(evs), []string{r.Outlet}, lifecycle.ManifestPublished, id, p, r.Actor); err != nil {
+	if err := s.publish(ctx, downlink.Newest(evs), r.Outlet, id, p, r.Actor); err != nil {
 		return ManifestView{}, err
 	}
 	return s.Manifest(ctx, id)

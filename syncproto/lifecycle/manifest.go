@@ -29,13 +29,25 @@ const (
 // ManifestV1 is the payload of ManifestPublished (head office only). A later
 // publication of the same manifest id replaces the earlier one (an amended
 // manifest).
+//
+// A publication whose waybills do not fit one event (syncproto.MaxEventBytes)
+// is split by SplitManifest into Parts events that share a Publication id,
+// each with its share of the waybills in order and the same other fields;
+// the fold applies it once every part is there.
 type ManifestV1 struct {
-	Waybills   []string `json:"waybills"`
-	Courier    string   `json:"courier,omitempty"` // courier id, or
-	Line       string   `json:"line,omitempty"`    // the trunk or delivery line
-	ExpectedAt int64    `json:"expected_at"`       // hub time, Unix ms
-	At         int64    `json:"at"`
+	Waybills    []string `json:"waybills"`
+	Courier     string   `json:"courier,omitempty"` // courier id, or
+	Line        string   `json:"line,omitempty"`    // the trunk or delivery line
+	ExpectedAt  int64    `json:"expected_at"`       // hub time, Unix ms
+	At          int64    `json:"at"`
+	Publication string   `json:"publication,omitempty"` // split publications: the id its parts share
+	Part        int      `json:"part,omitempty"`        // 1..Parts
+	Parts       int      `json:"parts,omitempty"`       // 0 or 1: not split
 }
+
+// MaxManifestParts bounds a split publication: 16 parts of 64 KiB hold
+// 5,000 waybills of the longest allowed length.
+const MaxManifestParts = 16
 
 // Manifest is a manifest's folded state.
 type Manifest struct {
@@ -43,13 +55,29 @@ type Manifest struct {
 	ManifestV1
 	Revision  int        `json:"revision"` // publications applied; 0: not held
 	Conflicts []Conflict `json:"conflicts,omitempty"`
+	// Pending is a split publication newer than the one shown, not yet
+	// whole here: its waybills are not in the manifest until every part
+	// has arrived.
+	Pending *ManifestPending `json:"pending,omitempty"`
+}
+
+// ManifestPending says how much of a split publication has arrived.
+type ManifestPending struct {
+	Publication string `json:"publication"`
+	Parts       int    `json:"parts"`
+	Received    int    `json:"received"`
 }
 
 // FoldManifest folds a manifest's publications; only head office may
-// publish, and the last publication in the fold order wins.
+// publish, and the last whole publication in the fold order wins.
 func FoldManifest(id string, evs []syncproto.Event) Manifest {
 	Order(evs)
 	m := Manifest{ID: id}
+	type split struct {
+		parts int
+		got   map[int][]string
+	}
+	splits := map[string]*split{}
 	for i := range evs {
 		ev := &evs[i]
 		if ev.Type != ManifestPublished {
@@ -63,10 +91,69 @@ func FoldManifest(id string, evs []syncproto.Event) Manifest {
 			m.Conflicts = append(m.Conflicts, conflictOf(ev, "publish", "", problem.New(problem.ManifestHubOnly)))
 			continue
 		}
+		if p.Parts > 1 {
+			if p.Publication == "" || p.Parts > MaxManifestParts || p.Part < 1 || p.Part > p.Parts {
+				continue
+			}
+			s := splits[p.Publication]
+			if s == nil {
+				s = &split{parts: p.Parts, got: map[int][]string{}}
+				splits[p.Publication] = s
+			}
+			if s.parts != p.Parts {
+				continue
+			}
+			s.got[p.Part] = p.Waybills
+			if len(s.got) < s.parts {
+				m.Pending = &ManifestPending{Publication: p.Publication, Parts: s.parts, Received: len(s.got)}
+				continue
+			}
+			var all []string
+			for n := 1; n <= s.parts; n++ {
+				all = append(all, s.got[n]...)
+			}
+			p.Waybills, p.Part = all, 0
+			delete(splits, p.Publication)
+		}
 		m.ManifestV1 = p
+		m.Pending = nil
 		m.Revision++
 	}
 	return m
+}
+
+// SplitManifest cuts p into the fewest publications under publication id
+// whose payloads each fit max bytes, waybills in order; p itself when it
+// fits. It fails if more than MaxManifestParts would be needed.
+func SplitManifest(p ManifestV1, publication string, max int) ([]ManifestV1, error) {
+	raw, _ := json.Marshal(p)
+	if len(raw) <= max {
+		return []ManifestV1{p}, nil
+	}
+	head := p
+	head.Waybills, head.Publication, head.Part, head.Parts = []string{}, publication, MaxManifestParts, MaxManifestParts
+	base, _ := json.Marshal(head)
+	var parts []ManifestV1
+	size, cur := len(base), []string{}
+	for _, w := range p.Waybills {
+		q, _ := json.Marshal(w)
+		if len(cur) > 0 && size+len(q)+1 > max {
+			parts = append(parts, ManifestV1{Waybills: cur})
+			size, cur = len(base), []string{}
+		}
+		size += len(q) + 1
+		cur = append(cur, w)
+	}
+	parts = append(parts, ManifestV1{Waybills: cur})
+	if len(parts) > MaxManifestParts {
+		return nil, problem.New(problem.ManifestTooLarge, "size", len(raw), "max", MaxManifestParts*max)
+	}
+	for i := range parts {
+		w := parts[i].Waybills
+		parts[i] = p
+		parts[i].Waybills, parts[i].Publication, parts[i].Part, parts[i].Parts = w, publication, i+1, len(parts)
+	}
+	return parts, nil
 }
 
 // Signature is one party's confirmation: the SHA-256 of a signature drawn
