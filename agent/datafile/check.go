@@ -191,6 +191,39 @@ type walker struct {
 
 	damage []Damage
 	more   int
+
+	// chunk is the last stretch of the file read: bbolt writes pages
+	// mostly in order, so one read serves many pages.
+	chunk    []byte
+	chunkOff int64
+}
+
+const chunkSize = 64 << 10
+
+// readAt fills b from offset off, through the chunk.
+func (w *walker) readAt(b []byte, off int64) error {
+	end := off + int64(len(b))
+	if end > w.size {
+		return io.ErrUnexpectedEOF
+	}
+	if off < w.chunkOff || end > w.chunkOff+int64(len(w.chunk)) {
+		if len(b) > chunkSize {
+			_, err := w.r.ReadAt(b, off)
+			return err
+		}
+		n := min(int64(chunkSize), w.size-off)
+		if cap(w.chunk) < int(n) {
+			w.chunk = make([]byte, chunkSize)
+		}
+		w.chunk = w.chunk[:n]
+		if _, err := w.r.ReadAt(w.chunk, off); err != nil {
+			w.chunk = w.chunk[:0]
+			return err
+		}
+		w.chunkOff = off
+	}
+	copy(b, w.chunk[off-w.chunkOff:])
+	return nil
 }
 
 // newWalker reads the meta pages as bbolt does: the page size from the
@@ -287,7 +320,7 @@ func (w *walker) page(id uint64, want uint16) ([]byte, error) {
 		return nil, errors.New("is reached twice")
 	}
 	buf := make([]byte, w.pageSize)
-	if _, err := w.r.ReadAt(buf, int64(id)*int64(w.pageSize)); err != nil {
+	if err := w.readAt(buf, int64(id)*int64(w.pageSize)); err != nil {
 		return nil, fmt.Errorf("cannot be read: %v", err)
 	}
 	if got := ne.Uint64(buf); got != id {
@@ -311,7 +344,7 @@ func (w *walker) page(id uint64, want uint16) ([]byte, error) {
 	}
 	if over > 0 {
 		buf = append(buf, make([]byte, int(over)*w.pageSize)...)
-		if _, err := w.r.ReadAt(buf[w.pageSize:], int64(id+1)*int64(w.pageSize)); err != nil {
+		if err := w.readAt(buf[w.pageSize:], int64(id+1)*int64(w.pageSize)); err != nil {
 			return nil, fmt.Errorf("cannot be read: %v", err)
 		}
 	}
