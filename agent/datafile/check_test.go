@@ -467,3 +467,36 @@ func BenchmarkCheck(b *testing.B) {
 	}
 	b.ReportMetric(float64(st.Size())/(1<<20), "file_MiB")
 }
+
+// TestSalvageTruncated: a file cut in half still gives up the pages it
+// holds, and the new file is sound.
+func TestSalvageTruncated(t *testing.T) {
+	dir := filled(t)
+	types, ps := pageTypes(t, dir)
+	if err := os.Truncate(filepath.Join(dir, FileName), int64(len(types)/2*ps)); err != nil {
+		t.Fatal(err)
+	}
+	to := filepath.Join(t.TempDir(), "new")
+	rep, err := Salvage(dir, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Damage) == 0 || !strings.Contains(rep.Damage[0].Detail, "truncated") {
+		t.Fatalf("damage %v does not say truncated", rep.Damage)
+	}
+	total := 0
+	for _, n := range rep.Keys {
+		total += n
+	}
+	if total == 0 {
+		t.Fatalf("nothing saved from half a file: %v", rep.Keys)
+	}
+	if rep, err := Check(to); err != nil || rep.Err() != nil {
+		t.Fatalf("salvaged file: %v %v", err, rep.Err())
+	}
+	f, err := Open(to, Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
