@@ -16,7 +16,7 @@ func TestHealthzDiskFull(t *testing.T) {
 	free := uint64(5 << 20)
 	h := (&Server{Health: func() error { return syncproto.CheckFreeSpace("/var/lib/yizhan-agent", free, 100) }}).Handler()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	h.ServeHTTP(rec, localReq("GET", "/healthz", "", ""))
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
