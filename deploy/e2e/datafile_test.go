@@ -91,7 +91,8 @@ func TestDamagedDataFile(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("doctor on the salvaged directory exited %d:\n%s", code, out)
 	}
-	s := &agent{id: a.id, dir: saved, http: harness.FreeAddr(t)}
+	// The salvaged file keeps the agent's API tokens: the old one works.
+	s := &agent{id: a.id, dir: saved, http: harness.FreeAddr(t), token: a.token}
 	c.startAgent(s)
 	if got := s.sync(t); got.LastSeq != before.LastSeq || got.AckedSeq != before.AckedSeq {
 		t.Fatalf("salvaged agent: last_seq %d acked %d, before the damage %d and %d", got.LastSeq, got.AckedSeq, before.LastSeq, before.AckedSeq)
