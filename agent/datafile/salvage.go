@@ -304,9 +304,9 @@ func (r SalvageReport) Print(w io.Writer) {
 		case m[1] <= r.AckedSeq:
 			fmt.Fprintf(w, "  %s: head office already holds them (acked to %d)\n", lost, r.AckedSeq)
 		case m[0] > r.AckedSeq:
-			fmt.Fprintf(w, "  %s: NOT yet at head office — scan those parcels again\n", lost)
+			fmt.Fprintf(w, "  %s: NOT at head office, which holds this outlet's later events until they arrive: restore the backup if it has them\n", lost)
 		default:
-			fmt.Fprintf(w, "  %s: head office holds up to %d; the rest must be scanned again\n", lost, r.AckedSeq)
+			fmt.Fprintf(w, "  %s: head office holds up to %d; it holds this outlet's later events until the rest arrive: restore the backup if it has them\n", lost, r.AckedSeq)
 		}
 	}
 	if len(r.Damage) == 0 {
