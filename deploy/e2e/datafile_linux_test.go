@@ -18,7 +18,7 @@ import (
 func TestHealthzDiskFull(t *testing.T) {
 	c := newCluster(t, "embedded")
 	mountTmpfs(t, c.hubDir(), "24m")
-	secret := "s3cret-sh-001"
+	secret := "s3cret-sh-001-Kq7vX2pLm9Rt4Wz" // long enough for the hub's strength check
 	if out, err := exec.Command(c.bins["yizhan-hub"], "outlet", "add", "--data", c.hubDir(), "--id", "SH-001", "--secret", secret).CombinedOutput(); err != nil {
 		t.Fatalf("outlet add: %v\n%s", err, out)
 	}
