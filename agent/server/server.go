@@ -167,7 +167,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	listenHost, _, _ := net.SplitHostPort(cfg.HTTPAddr)
 	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Printing: a.Devices, Logger: part("api"),
 		Health:   func() error { return datafile.DiskHealth(cfg.DataDir, cfg.MinFreeMB) },
-		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token)), UI: ui.Handler(),
+		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token), staff.WithAudit(events)), UI: ui.Handler(),
 		Tokens: tokens.Open(file), Hosts: api.NewHostPolicy(ln.Addr(), listenHost, cfg.AllowedHosts)}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow

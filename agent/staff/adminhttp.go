@@ -62,7 +62,10 @@ func (s *Sessions) AdminRoutes(mux *http.ServeMux) {
 		return s.store.SetDisabled(id, true)
 	}))
 	h("POST /api/v1/staff/{id}/enable", s.memberAction(func(id string, _ *http.Request) error { return s.store.SetDisabled(id, false) }))
-	h("POST /api/v1/staff/{id}/unlock", s.memberAction(func(id string, _ *http.Request) error { return s.store.Unlock(id) }))
+	h("POST /api/v1/staff/{id}/unlock", s.memberAction(func(id string, r *http.Request) error {
+		by, _ := FromContext(r.Context())
+		return s.Unlock(r.Context(), by, id)
+	}))
 	h("PUT /api/v1/staff/{id}/pin", s.memberAction(func(id string, r *http.Request) error {
 		var req pinRequest
 		if err := problem.Decode(r.Body, 4<<10, &req); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
@@ -108,7 +109,10 @@ type sessionResponse struct {
 
 // Routes mounts the session API on mux:
 //
-//	POST   /api/v1/session  {"staff_id","pin"} → 200 {"token","staff"}; 400, 401, 403 (disabled), 429 (locked, with Retry-After)
+//	POST   /api/v1/session  {"staff_id","pin"} → 200 {"token","staff"}; 400, 401, 403 (disabled), 429 (locked, or the client's budget spent; with Retry-After)
+//
+// An unknown id answers as a member's id does to a wrong PIN. The client
+// is the request's peer address (RemoteAddr), never a header.
 //
 // Errors are the one shape of syncproto/problem.
 //
@@ -130,13 +134,14 @@ func (s *Sessions) postSession(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.StaffLoginMissing))
 		return
 	}
-	token, st, err := s.Login(req.StaffID, req.PIN)
-	var locked *LockedError
+	token, st, err := s.LoginFrom(r.Context(), clientAddr(r), req.StaffID, req.PIN)
+	var wait interface{ RetryAfter() time.Duration }
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, loginResponse{Token: token, Staff: st})
-	case errors.As(err, &locked):
-		secs := math.Ceil(locked.Until.Sub(locked.Now).Seconds())
+	case errors.As(err, &wait):
+		// A locked id and a client over its budget: both say when.
+		secs := math.Ceil(wait.RetryAfter().Seconds())
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(secs, 1))))
 		writeErr(w, err)
 	case errors.Is(err, ErrBadPIN), errors.Is(err, ErrBadCredentials), problem.Is(err, problem.StaffDisabled):

@@ -1,12 +1,18 @@
 package staff
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // DefaultIdle is how long a session lives without a request: a counter
@@ -26,10 +32,23 @@ type Sessions struct {
 	// adminToken is the local admin token the staff routes accept from
 	// loopback; empty accepts none.
 	adminToken string
+	audit      AuditLog
+	clients    *clientLimits
 
 	mu sync.Mutex
 	m  map[string]*session
 }
+
+// AuditLog is where Sessions record logins and lockouts: the agent's event
+// log, whose events sync to head office.
+type AuditLog interface {
+	Append(ctx context.Context, d eventlog.Draft) (syncproto.Event, error)
+}
+
+// WithAudit records logins, wrong PINs, locks, unlocks and clients running
+// out of their budget as audit events in log (Sessions only). Without it,
+// nothing is recorded (tests, and the staff command on a stopped agent).
+func WithAudit(log AuditLog) Option { return func(c *config) { c.audit = log } }
 
 type session struct {
 	staffID string
@@ -40,13 +59,45 @@ type session struct {
 // WithIdleTimeout, WithClock, WithLogger and WithAdminToken.
 func NewSessions(store *Store, opts ...Option) *Sessions {
 	c := newConfig(opts)
-	return &Sessions{store: store, now: c.now, idle: c.idle, logger: c.logger, adminToken: c.adminToken, m: make(map[string]*session)}
+	return &Sessions{store: store, now: c.now, idle: c.idle, logger: c.logger, adminToken: c.adminToken, audit: c.audit,
+		clients: newClientLimits(c.now), m: make(map[string]*session)}
 }
 
-// Login checks the PIN and opens a session. The token is 32 random bytes,
+// Login checks the PIN and opens a session, as a login from inside the
+// agent: no client budget applies. The token is 32 random bytes,
 // base64url without padding.
 func (s *Sessions) Login(id, pin string) (string, Staff, error) {
-	st, err := s.store.Check(id, pin)
+	return s.LoginFrom(context.Background(), "", id, pin)
+}
+
+// LoginFrom is Login for a client at addr (see clientAddr), which it
+// counts against the client's budget: once spent, it returns a
+// *ClientLimitedError without checking anything. It records the audit
+// events.
+func (s *Sessions) LoginFrom(ctx context.Context, addr, id, pin string) (string, Staff, error) {
+	// The trail must not depend on the client waiting for the answer.
+	ctx = context.WithoutCancel(ctx)
+	if err := s.clients.reserve(addr); err != nil {
+		return "", Staff{}, err
+	}
+	st, out, err := s.store.check(id, pin)
+	limited, until := s.clients.done(addr, out.checked)
+	rec := lifecycle.LoginAuditV1{StaffID: out.id, Unknown: out.unknown, Client: addr, At: s.now().UnixMilli()}
+	switch {
+	case err == nil:
+		rec.StaffID, rec.Unknown = st.ID, false
+		s.record(ctx, st.ID, lifecycle.LoginSucceeded, "staff/"+st.ID, rec)
+	case out.checked:
+		rec.Failures = out.failures
+		s.record(ctx, "", lifecycle.LoginFailed, "staff/"+out.id, rec)
+		if out.locked != nil {
+			rec.Lock, rec.Until = out.lock, out.locked.Until.UnixMilli()
+			s.record(ctx, "", lifecycle.StaffLocked, "staff/"+out.id, rec)
+		}
+	}
+	if limited {
+		s.record(ctx, "", lifecycle.LoginLimited, "client/"+addr, lifecycle.LoginAuditV1{Client: addr, Failures: ClientBudget, Until: until.UnixMilli(), At: rec.At})
+	}
 	if err != nil {
 		return "", Staff{}, err
 	}
@@ -112,6 +163,40 @@ func (s *Sessions) Lookup(token string) (Staff, bool) {
 		return Staff{}, false
 	}
 	return m.Staff, true
+}
+
+// Unlock ends a member's lock and its escalation (Store.Unlock), clears
+// every client's budget, and records who did it. by is the supervisor (or
+// LocalAdmin, the staff command on this PC).
+func (s *Sessions) Unlock(ctx context.Context, by Staff, id string) error {
+	if err := s.store.Unlock(id); err != nil {
+		return err
+	}
+	// The counter's own PC may be the client shut out: a supervisor at
+	// it, or the staff command, is the way back in.
+	s.clients.reset()
+	id = NormalizeID(id)
+	s.record(context.WithoutCancel(ctx), by.ID, lifecycle.StaffUnlocked, "staff/"+id, lifecycle.LoginAuditV1{StaffID: id, At: s.now().UnixMilli()})
+	return nil
+}
+
+// record appends one audit event. A failure is logged, not returned: the
+// login or unlock has happened, and a full disk must not shut the counter
+// out; every event the counter then makes would fail the same way.
+func (s *Sessions) record(ctx context.Context, actor, typ, subject string, p lifecycle.LoginAuditV1) {
+	if s.audit == nil {
+		return
+	}
+	if actor == "" {
+		actor = "system"
+	}
+	raw, err := json.Marshal(p)
+	if err == nil {
+		_, err = s.audit.Append(ctx, eventlog.Draft{Actor: actor, Type: typ, Subject: subject, Payload: raw})
+	}
+	if err != nil {
+		s.logger.Warn("audit event not recorded", "type", typ, "subject", subject, "err", err)
+	}
 }
 
 // Logout ends a session; an unknown token is ignored.

@@ -282,8 +282,9 @@ func TestSessionRoutes(t *testing.T) {
 		resp, m = do("POST", body, "")
 		expect(resp, m, 400, code)
 	}
+	// An unknown id answers as a member's id does to a wrong PIN.
 	resp, m = do("POST", `{"staff_id":"nobody","pin":"1234"}`, "")
-	expect(resp, m, 401, "staff.bad_credentials")
+	expect(resp, m, 401, "staff.pin_wrong")
 
 	for range MaxFailures - 1 {
 		resp, m = do("POST", `{"staff_id":"s01","pin":"0000"}`, "")

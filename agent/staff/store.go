@@ -7,10 +7,23 @@
 //     and the iteration count it was made with (DefaultIterations for new
 //     PINs), compared in constant time. An unknown staff id costs the same
 //     hashing as a known one.
-//   - MaxFailures wrong PINs in a row lock an id for LockFor. The count
-//     lives in the data file, so restarting the agent does not reset it; a
-//     lock that ends further ahead than LockFor (the PC clock was set back)
-//     counts as ended.
+//   - MaxFailures wrong PINs in a row lock an id. The first lock lasts
+//     LockFor, each further one in a row twice the one before, up to
+//     MaxLockFor; a good login or a supervisor's action on the member
+//     starts afresh. The counts live in the data file, so restarting the
+//     agent does not reset them; a lock that ends further ahead than its
+//     own length (the PC clock was set back) counts as ended.
+//   - An id no member has answers exactly as a member's does to a wrong
+//     PIN: the same hashing, the same error, the same lock and
+//     escalation, so guessing cannot tell which ids exist. The table that
+//     keeps their counts holds at most maxStrangers of them.
+//   - One client (an address; an IPv6 address by its /64) may make
+//     ClientBudget wrong guesses in ClientWindow across all ids; beyond,
+//     it is refused without a check until its oldest failure is older
+//     than ClientWindow (see limit.go for why those numbers).
+//   - Logins, wrong PINs, locks, unlocks and clients running out of their
+//     budget are audit events in the event log (WithAudit), which sync to
+//     head office. None holds a PIN.
 //   - Roles are clerk and supervisor; a supervisor may do everything a
 //     clerk may.
 //   - A disabled member cannot log in (even with the right PIN) and their
@@ -46,10 +59,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"go.etcd.io/bbolt"
 
@@ -80,8 +96,14 @@ const (
 	MinIterations = 1000
 	// MaxFailures wrong PINs in a row lock an id.
 	MaxFailures = 5
-	// LockFor is how long a locked id stays locked.
+	// LockFor is how long an id's first lock lasts; each further lock in
+	// a row lasts twice the one before, up to MaxLockFor. Guessing one id
+	// then gets 45 tries in the first day and 5 a day after, where a
+	// fixed five minutes allowed 1,440 a day.
 	LockFor = 5 * time.Minute
+	// MaxLockFor is the longest lock: a clerk who forgot their PIN is
+	// never shut out for more than a day without a supervisor.
+	MaxLockFor = 24 * time.Hour
 
 	pinAlg   = "pbkdf2-sha256"
 	saltSize = 16
@@ -89,7 +111,21 @@ const (
 	// maxIterations bounds the count read from the file, so a damaged
 	// record cannot stall a login for minutes.
 	maxIterations = 10_000_000
+	// maxTypedID is how much of an unknown id the lock table and the audit
+	// events keep: a member's id is at most 32 characters.
+	maxTypedID = 32
 )
+
+// maxStrangers bounds the records of ids no member has: a guesser naming
+// a million ids fills the table, then the oldest records go. 10,000
+// records are under a megabyte of the data file; at ClientBudget wrong
+// PINs per ClientWindow, one client needs ten days to cycle them. A var
+// for tests.
+var maxStrangers = 10_000
+
+// kdfRuns counts PIN hash runs, so tests can check that an unknown id
+// costs the same hashing as a known one.
+var kdfRuns atomic.Int64
 
 // Errors; match them with errors.Is, which matches by catalog code (the
 // errors returned carry parameters these sentinels do not).
@@ -154,15 +190,33 @@ type member struct {
 	Disabled bool `json:"disabled,omitempty"`
 }
 
+// attempts is one id's record of wrong PINs, for a member's id and for an
+// id no one has alike.
 type attempts struct {
 	Failures    int       `json:"failures"`
 	LockedUntil time.Time `json:"locked_until,omitzero"`
+	// Locks counts the locks in a row; the next lasts lockFor(Locks+1).
+	// Records written before escalation have none: their lock was the
+	// first.
+	Locks int `json:"locks,omitempty"`
+	// Last is the latest wrong PIN, so the table of unknown ids drops the
+	// oldest first.
+	Last time.Time `json:"last,omitzero"`
 }
 
-// lockedAt reports whether the id is locked at now. A lock ending more than
-// LockFor ahead means the clock went back; it counts as ended.
+// lockFor is how long the nth lock in a row lasts.
+func lockFor(n int) time.Duration {
+	d := LockFor
+	for i := 1; i < n && d < MaxLockFor; i++ {
+		d *= 2
+	}
+	return min(d, MaxLockFor)
+}
+
+// lockedAt reports whether the id is locked at now. A lock ending further
+// ahead than its own length means the clock went back; it counts as ended.
 func (a attempts) lockedAt(now time.Time) bool {
-	return now.Before(a.LockedUntil) && a.LockedUntil.Sub(now) <= LockFor
+	return now.Before(a.LockedUntil) && a.LockedUntil.Sub(now) <= lockFor(max(a.Locks, 1))
 }
 
 // Option configures Open and NewSessions.
@@ -174,6 +228,7 @@ type config struct {
 	idle       time.Duration
 	logger     *slog.Logger
 	adminToken string
+	audit      AuditLog
 }
 
 func newConfig(opts []Option) config {
@@ -312,6 +367,7 @@ func (p pinHash) matches(pin string) (bool, error) {
 	if p.Alg != pinAlg || p.Iter < 1 || p.Iter > maxIterations || len(p.Salt) == 0 || len(p.Hash) == 0 {
 		return false, problem.New(problem.StaffPINRecord, "alg", p.Alg, "iter", p.Iter)
 	}
+	kdfRuns.Add(1)
 	h, err := pbkdf2.Key(sha256.New, pin, p.Salt, p.Iter, len(p.Hash))
 	if err != nil {
 		return false, err
@@ -397,10 +453,10 @@ func (s *Store) Get(id string) (Staff, error) {
 
 // LockedUntil reports whether id is locked now, and until when.
 func (s *Store) LockedUntil(id string) (time.Time, bool) {
-	id = NormalizeID(id)
+	key := lockKey(NormalizeID(id))
 	var a attempts
 	_ = s.db.View(func(tx *bbolt.Tx) error {
-		a = getAttempts(tx, id)
+		a = getAttempts(tx, key)
 		return nil
 	})
 	if a.lockedAt(s.now()) {
@@ -409,24 +465,43 @@ func (s *Store) LockedUntil(id string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// Check verifies a PIN. It returns ErrBadCredentials for an unknown id or a
-// wrong PIN, a *LockedError while the id is locked (also for the right
-// PIN), and ErrBadPIN for a PIN that is not 4–8 digits (not counted as a
-// failure: it cannot be anyone's PIN).
+// Check verifies a PIN. It returns ErrBadCredentials (as the catalog's
+// staff.pin_wrong, which says how many tries are left) for a wrong PIN or
+// an unknown id alike, a *LockedError while the id is locked (also for the
+// right PIN, and for an unknown id that was guessed at as often), and
+// ErrBadPIN for a PIN that is not 4–8 digits (not counted as a failure: it
+// cannot be anyone's PIN).
 //
 // The hashing runs outside any write transaction, so a login never holds
 // up the event log's commits.
 func (s *Store) Check(id, pin string) (Staff, error) {
+	st, _, err := s.check(id, pin)
+	return st, err
+}
+
+// outcome is what a check found, for the audit events Sessions write.
+type outcome struct {
+	id       string // the id as the lock table keeps it: normalised, an unknown one cut and cleaned
+	unknown  bool   // no member has the id
+	checked  bool   // a PIN was hashed and did not match: a failure
+	failures int    // wrong PINs in a row, after this one
+	locked   *LockedError
+	lock     int // which lock in a row locked is
+}
+
+func (s *Store) check(id, pin string) (Staff, outcome, error) {
 	id = NormalizeID(id)
+	key := lockKey(id)
+	out := outcome{id: key, unknown: true}
 	if err := ValidPIN(pin); err != nil {
-		return Staff{}, err
+		return Staff{}, out, err
 	}
 	var (
-		m     member
-		found bool
-		a     attempts
+		m member
+		a attempts
 	)
 	err := s.db.View(func(tx *bbolt.Tx) error {
+		a = getAttempts(tx, key)
 		if validID(id) != nil {
 			return nil
 		}
@@ -436,28 +511,25 @@ func (s *Store) Check(id, pin string) (Staff, error) {
 		}
 		var err error
 		m, err = decodeMember([]byte(id), v)
-		found = err == nil
-		a = getAttempts(tx, id)
+		out.unknown = err != nil
 		return err
 	})
 	if err != nil {
-		return Staff{}, err
-	}
-	if !found {
-		_, _ = s.dummy().matches(pin)
-		return Staff{}, ErrBadCredentials
+		return Staff{}, out, err
 	}
 	if now := s.now(); a.lockedAt(now) {
-		return Staff{}, &LockedError{ID: id, Until: a.LockedUntil, Now: now}
+		return Staff{}, out, &LockedError{ID: key, Until: a.LockedUntil, Now: now}
 	}
-	ok, err := m.PIN.matches(pin)
-	if err != nil {
-		return Staff{}, err
+	var ok bool
+	if out.unknown {
+		_, _ = s.dummy().matches(pin)
+	} else if ok, err = m.PIN.matches(pin); err != nil {
+		return Staff{}, out, err
 	}
 	// Only the right PIN learns that the id is disabled; a wrong one
 	// counts as a failure like any other.
 	if ok && m.Disabled {
-		return Staff{}, problem.New(problem.StaffDisabled, "id", id)
+		return Staff{}, out, problem.New(problem.StaffDisabled, "id", id)
 	}
 
 	// Record the outcome against the current count: other logins may have
@@ -466,41 +538,123 @@ func (s *Store) Check(id, pin string) (Staff, error) {
 	err = s.db.Update(func(tx *bbolt.Tx) error {
 		now := s.now()
 		root := tx.Bucket(bucketRoot)
-		if root.Bucket(bucketMembers).Get([]byte(id)) == nil {
-			result = ErrBadCredentials // removed meanwhile
-			return nil
+		if !out.unknown && root.Bucket(bucketMembers).Get([]byte(id)) == nil {
+			ok, out.unknown = false, true // removed meanwhile
 		}
-		a := getAttempts(tx, id)
+		att := root.Bucket(bucketAttempts)
+		a := getAttempts(tx, key)
 		if a.lockedAt(now) {
-			result = &LockedError{ID: id, Until: a.LockedUntil, Now: now}
+			result = &LockedError{ID: key, Until: a.LockedUntil, Now: now}
 			return nil
 		}
 		if ok {
-			return root.Bucket(bucketAttempts).Delete([]byte(id))
+			return att.Delete([]byte(key))
 		}
-		if !a.LockedUntil.IsZero() { // an old lock has ended: count afresh
-			a = attempts{}
+		out.checked = true
+		fresh := att.Get([]byte(key)) == nil
+		if !a.LockedUntil.IsZero() { // an old lock has ended: count afresh, escalation kept
+			a = attempts{Locks: max(a.Locks, 1)}
 		}
 		a.Failures++
+		a.Last = now
+		out.failures = a.Failures
 		if a.Failures >= MaxFailures {
-			a = attempts{LockedUntil: now.Add(LockFor)}
-			result = &LockedError{ID: id, Until: a.LockedUntil, Now: now}
+			a = attempts{Locks: a.Locks + 1, Last: now}
+			a.LockedUntil = now.Add(lockFor(a.Locks))
+			out.locked = &LockedError{ID: key, Until: a.LockedUntil, Now: now}
+			out.lock = a.Locks
+			result = out.locked
 		} else {
-			result = problem.Wrap(ErrBadCredentials, problem.StaffPINWrong, "left", MaxFailures-a.Failures, "lock_for", LockFor.String())
+			result = problem.Wrap(ErrBadCredentials, problem.StaffPINWrong, "left", MaxFailures-a.Failures, "lock_for", lockFor(a.Locks+1).String())
 		}
 		b, err := json.Marshal(a)
 		if err != nil {
 			return err
 		}
-		return root.Bucket(bucketAttempts).Put([]byte(id), b)
+		if err := att.Put([]byte(key), b); err != nil {
+			return err
+		}
+		if fresh && out.unknown {
+			return boundStrangers(root, key)
+		}
+		return nil
 	})
 	if err != nil {
-		return Staff{}, err
+		return Staff{}, out, err
 	}
 	if result != nil {
-		return Staff{}, result
+		return Staff{}, out, result
 	}
-	return m.staff(), nil
+	return m.staff(), out, nil
+}
+
+func keys(b *bbolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// lockKey is the lock table's key for a normalised id: a member's id is
+// its own key; anything else is cut to maxTypedID characters with control
+// characters as '?', which no member's id holds, so no typed id shares a
+// member's record unless it is that id. The empty id keys as " ".
+func lockKey(id string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range id {
+		if n == maxTypedID {
+			break
+		}
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			r = '?'
+		}
+		b.WriteRune(r)
+		n++
+	}
+	if b.Len() == 0 {
+		return " "
+	}
+	return b.String()
+}
+
+// boundStrangers keeps at most maxStrangers records of ids no member has,
+// dropping the oldest tenth when there are more, never keep (the one just
+// written). Members' records are never dropped: that would let a guesser
+// clear a lock by naming other ids.
+func boundStrangers(root *bbolt.Bucket, keep string) error {
+	att, members := root.Bucket(bucketAttempts), root.Bucket(bucketMembers)
+	// Counted with cursors: Stats does not see this transaction's writes.
+	if keys(att) <= maxStrangers+keys(members) {
+		return nil
+	}
+	type rec struct {
+		key  string
+		last time.Time
+	}
+	var strangers []rec
+	err := att.ForEach(func(k, v []byte) error {
+		if members.Get(k) != nil || string(k) == keep {
+			return nil
+		}
+		var a attempts
+		_ = json.Unmarshal(v, &a)
+		strangers = append(strangers, rec{string(k), a.Last})
+		return nil
+	})
+	if err != nil || len(strangers) < maxStrangers {
+		return err
+	}
+	slices.SortFunc(strangers, func(x, y rec) int { return x.last.Compare(y.last) })
+	drop := min(len(strangers), len(strangers)+1-maxStrangers+maxStrangers/10)
+	for _, r := range strangers[:drop] {
+		if err := att.Delete([]byte(r.key)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func getAttempts(tx *bbolt.Tx, id string) attempts {

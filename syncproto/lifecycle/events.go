@@ -37,6 +37,15 @@ const (
 	TemplatePublished = "template.published"
 
 	PersonalViewed = "audit.personal_viewed"
+
+	// Logins and lockouts at an outlet's counter (payload LoginAuditV1).
+	// Subject "staff/<id>", the id as typed for one no member has;
+	// LoginLimited's is "client/<address>".
+	LoginSucceeded = "audit.login"
+	LoginFailed    = "audit.login_failed"
+	StaffLocked    = "audit.staff_locked"
+	StaffUnlocked  = "audit.staff_unlocked"
+	LoginLimited   = "audit.login_limited"
 )
 
 // Order sorts events into the one order every side folds in.

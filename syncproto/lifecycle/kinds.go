@@ -176,8 +176,9 @@ func KindOf(typ string) (Kind, bool) {
 }
 
 // Kindless lists the event types that belong to no entity on purpose: an
-// audit record of who viewed personal data changes nothing's state.
-var Kindless = []string{PersonalViewed}
+// audit record of who viewed personal data or who logged in changes
+// nothing's state.
+var Kindless = []string{PersonalViewed, LoginSucceeded, LoginFailed, StaffLocked, StaffUnlocked, LoginLimited}
 
 // Vocabularies: each kind's codes with their label keys. The label keys
 // are the ones the counter screen's dictionaries use.

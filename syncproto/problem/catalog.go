@@ -84,6 +84,7 @@ var (
 	StaffNoAgent         = def("staff.no_agent", Unavailable, "无法连接运行中的 yizhan-agent（{url}） / could not reach the running yizhan-agent at {url}: check that it runs, or stop it and run this again")
 	StaffAdminToken      = def("staff.admin_token", Unauthorized, "本机管理令牌无效 / the local admin token was refused: restart the agent, which writes a new one")
 	StaffDataFileInUse   = def("staff.data_file_in_use", Conflict, "数据文件 {path} 正被运行中的 yizhan-agent 使用 / {path} is in use by a running yizhan-agent: stop the agent first, then run this again")
+	StaffClientLimited   = def("staff.client_limited", TooMany, "这台电脑 PIN 错误次数过多（{failures} 次），请在 {until}（{left} 后）再试，或请主管运行 yizhan-agent staff unlock / too many wrong PINs from this computer ({failures}): try again after {until} (in {left}), or have a supervisor run yizhan-agent staff unlock")
 	AgentNoKey           = def("agent.no_key", Unavailable, "个人信息密钥未配置 / no personal-data key is configured: start the agent with --pii-key-file")
 	AgentNotSaved        = def("agent.not_saved", Unavailable, "未保存，请重试 / not saved: try again; if it persists, run yizhan-agent doctor")
 	PersonalSupervisor   = def("personal.supervisor_only", Forbidden, "仅主管可查看完整信息 / only a supervisor may see the full value")

@@ -780,6 +780,7 @@ export default {
   'error.staff.bad_pin': 'a PIN is 4 to 8 digits: choose another',
   'error.staff.bad_role': 'role must be clerk or supervisor, not "{role}"',
   'error.staff.data_file_in_use': '{path} is in use by a running yizhan-agent: stop the agent first, then run this again',
+  'error.staff.client_limited': 'too many wrong PINs from this computer ({failures}): try again after {until} (in {left}), or have a supervisor run yizhan-agent staff unlock',
   'error.staff.exists': 'staff id {id} already exists: remove it first or choose another id',
   'error.staff.locked': 'staff id {id} is locked after {failures} wrong PINs in a row: try again after {until} (in {left})',
   'error.staff.login_failed': 'could not check the PIN: try again; if it persists, run yizhan-agent doctor',

@@ -781,6 +781,7 @@ export default {
   'error.staff.bad_pin': 'PIN 应为 4–8 位数字',
   'error.staff.bad_role': '角色只能是 clerk 或 supervisor，不能是 {role}',
   'error.staff.data_file_in_use': '数据文件 {path} 正被运行中的 yizhan-agent 使用',
+  'error.staff.client_limited': '这台电脑 PIN 错误次数过多（{failures} 次），请在 {until}（{left} 后）再试，或请主管运行 yizhan-agent staff unlock',
   'error.staff.exists': '工号 {id} 已存在',
   'error.staff.locked': '工号 {id} 连续 {failures} 次 PIN 错误已锁定，请在 {until}（{left} 后）再试',
   'error.staff.login_failed': '暂时无法登录，请重试',

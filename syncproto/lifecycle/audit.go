@@ -1,0 +1,26 @@
+package lifecycle
+
+// LoginAuditV1 is the payload of the login and lockout audit events
+// (LoginSucceeded, LoginFailed, StaffLocked, StaffUnlocked, LoginLimited).
+// It never holds a PIN, right or wrong.
+type LoginAuditV1 struct {
+	// StaffID is the id the login named, normalised (trimmed, lower
+	// case); for an id no member has, as typed, cut to 32 characters with
+	// control characters replaced.
+	StaffID string `json:"staff_id,omitempty"`
+	// Unknown is true when no member has StaffID.
+	Unknown bool `json:"unknown,omitempty"`
+	// Client is the address the login came from (an IPv6 address as its
+	// /64), "" for one made inside the agent.
+	Client string `json:"client,omitempty"`
+	// Failures is how many wrong PINs in a row the id (LoginFailed) or
+	// the client (LoginLimited) has had.
+	Failures int `json:"failures,omitempty"`
+	// Lock is which lock in a row this is (StaffLocked): each lasts twice
+	// as long as the one before, up to a day.
+	Lock int `json:"lock,omitempty"`
+	// Until is when a lock or a client's limit ends, Unix ms.
+	Until int64 `json:"until,omitempty"`
+	// At is when it happened on the outlet's clock, Unix ms.
+	At int64 `json:"at"`
+}
