@@ -1,6 +1,7 @@
 package staff
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/agent/datafile"
+	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -167,7 +169,7 @@ func openAdmin(dir string, create bool) (st admin, where string, done func(), er
 			db.Close()
 			return nil, "", nil, err
 		}
-		return s, "directly in " + filepath.Join(dir, datafile.FileName), func() { db.Close() }, nil
+		return offline{s, db}, "directly in " + filepath.Join(dir, datafile.FileName), func() { db.Close() }, nil
 	}
 	if !errors.Is(err, datafile.ErrInUse) {
 		return nil, "", nil, err
@@ -180,6 +182,30 @@ func openAdmin(dir string, create bool) (st admin, where string, done func(), er
 	}
 	c := &Client{URL: af.URL, Token: af.Token}
 	return c, "via the running agent at " + strings.TrimPrefix(af.URL, "http://"), func() {}, nil
+}
+
+// offline is the staff list in a stopped agent's data file. An unlock is
+// an audit event there too, in the file's event log: the agent sends it to
+// head office when it runs again.
+type offline struct {
+	*Store
+	db *datafile.File
+}
+
+func (o offline) Unlock(id string) error {
+	if err := o.Store.Unlock(id); err != nil {
+		return err
+	}
+	if o.db.Outlet() == "" { // no agent has run on the file: no log to sync
+		return nil
+	}
+	l, err := eventlog.Open(o.db, eventlog.Options{})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	_, err = l.Append(context.Background(), unlockDraft(LocalAdmin, id, o.now()))
+	return err
 }
 
 func list(w io.Writer, st admin) error {

@@ -2,6 +2,7 @@ package staff
 
 import (
 	"bytes"
+	"encoding/json"
 	"net"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 func runCmd(t *testing.T, args ...string) (int, string, string) {
@@ -138,5 +141,53 @@ func TestCommandAgentNotAnswering(t *testing.T) {
 	code, _, stderr := runCmd(t, "list", "--data", dir)
 	if code != 1 || !strings.Contains(stderr, "could not reach the running yizhan-agent at http://"+addr.String()) {
 		t.Fatalf("exit %d, %q", code, stderr)
+	}
+}
+
+// TestCommandUnlockStoppedAgentIsAudited: unlocking in a stopped agent's
+// file clears the lock and its escalation and leaves the audit event in
+// the file's event log, for the agent to send to head office.
+func TestCommandUnlockStoppedAgentIsAudited(t *testing.T) {
+	dir := t.TempDir()
+	db, err := datafile.Open(dir, datafile.Options{Outlet: "SH-001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := Open(db, WithIterations(MinIterations))
+	if err := s.Add("c01", "张三", RoleClerk, "1234"); err != nil {
+		t.Fatal(err)
+	}
+	lockOut(t, s, "c01")
+	db.Close()
+
+	if code, out, errs := runCmd(t, "unlock", "--data", dir, "--id", "C01"); code != 0 || !strings.Contains(out, "unlocked c01") {
+		t.Fatalf("unlock: %d %q %q", code, out, errs)
+	}
+	db = openDB(t, dir)
+	s, _ = Open(db, WithIterations(MinIterations))
+	if _, ok := s.LockedUntil("c01"); ok {
+		t.Fatal("still locked")
+	}
+	if le := lockOut(t, s, "c01"); le.Until.Sub(le.Now) != LockFor {
+		t.Fatalf("first lock after the unlock lasts %v, want %v", le.Until.Sub(le.Now), LockFor)
+	}
+	l, err := eventlog.Open(db, eventlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	raws, err := l.ReadRaw(1, 10, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raws) != 1 {
+		t.Fatalf("%d events in the log, want the unlock", len(raws))
+	}
+	var ev syncproto.Event
+	if err := json.Unmarshal(raws[0], &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Type != lifecycle.StaffUnlocked || ev.Subject != "staff/c01" || ev.Actor != LocalAdmin.ID || syncproto.CheckEvent(&ev) != nil {
+		t.Fatalf("event %s", raws[0])
 	}
 }

@@ -175,27 +175,38 @@ func (s *Sessions) Unlock(ctx context.Context, by Staff, id string) error {
 	// The counter's own PC may be the client shut out: a supervisor at
 	// it, or the staff command, is the way back in.
 	s.clients.reset()
-	id = NormalizeID(id)
-	s.record(context.WithoutCancel(ctx), by.ID, lifecycle.StaffUnlocked, "staff/"+id, lifecycle.LoginAuditV1{StaffID: id, At: s.now().UnixMilli()})
+	s.append(context.WithoutCancel(ctx), unlockDraft(by, id, s.now()))
 	return nil
+}
+
+// unlockDraft is the audit event of by's unlocking id.
+func unlockDraft(by Staff, id string, now time.Time) eventlog.Draft {
+	id = NormalizeID(id)
+	return auditDraft(by.ID, lifecycle.StaffUnlocked, "staff/"+id, lifecycle.LoginAuditV1{StaffID: id, At: now.UnixMilli()})
+}
+
+// auditDraft is one audit event; an empty actor is the agent itself.
+func auditDraft(actor, typ, subject string, p lifecycle.LoginAuditV1) eventlog.Draft {
+	if actor == "" {
+		actor = "system"
+	}
+	raw, _ := json.Marshal(p) // plain fields: cannot fail
+	return eventlog.Draft{Actor: actor, Type: typ, Subject: subject, Payload: raw}
 }
 
 // record appends one audit event. A failure is logged, not returned: the
 // login or unlock has happened, and a full disk must not shut the counter
 // out; every event the counter then makes would fail the same way.
 func (s *Sessions) record(ctx context.Context, actor, typ, subject string, p lifecycle.LoginAuditV1) {
+	s.append(ctx, auditDraft(actor, typ, subject, p))
+}
+
+func (s *Sessions) append(ctx context.Context, d eventlog.Draft) {
 	if s.audit == nil {
 		return
 	}
-	if actor == "" {
-		actor = "system"
-	}
-	raw, err := json.Marshal(p)
-	if err == nil {
-		_, err = s.audit.Append(ctx, eventlog.Draft{Actor: actor, Type: typ, Subject: subject, Payload: raw})
-	}
-	if err != nil {
-		s.logger.Warn("audit event not recorded", "type", typ, "subject", subject, "err", err)
+	if _, err := s.audit.Append(ctx, d); err != nil {
+		s.logger.Warn("audit event not recorded", "type", d.Type, "subject", d.Subject, "err", err)
 	}
 }
 
