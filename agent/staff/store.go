@@ -114,6 +114,9 @@ const (
 	// maxTypedID is how much of an unknown id the lock table and the audit
 	// events keep: a member's id is at most 32 characters.
 	maxTypedID = 32
+	// maxTypedIDBytes keeps "staff/<id>" within an event field's limit
+	// (syncproto.MaxFieldLen) whatever characters it holds.
+	maxTypedIDBytes = 96
 )
 
 // maxStrangers bounds the records of ids no member has: a guesser naming
@@ -598,18 +601,19 @@ func keys(b *bbolt.Bucket) int {
 }
 
 // lockKey is the lock table's key for a normalised id: a member's id is
-// its own key; anything else is cut to maxTypedID characters with control
-// characters as '?', which no member's id holds, so no typed id shares a
-// member's record unless it is that id. The empty id keys as " ".
+// its own key; anything else is cut to maxTypedID characters and
+// maxTypedIDBytes bytes, with control characters as '?'. Ids that differ
+// only past the cut share one record, which tells a guesser nothing: they
+// answer alike either way. The empty id keys as " ".
 func lockKey(id string) string {
 	var b strings.Builder
 	n := 0
 	for _, r := range id {
-		if n == maxTypedID {
-			break
-		}
 		if unicode.IsControl(r) || r == utf8.RuneError {
 			r = '?'
+		}
+		if n == maxTypedID || b.Len()+utf8.RuneLen(r) > maxTypedIDBytes {
+			break
 		}
 		b.WriteRune(r)
 		n++
