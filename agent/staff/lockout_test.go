@@ -434,3 +434,19 @@ func TestUnlockRouteClearsEscalation(t *testing.T) {
 		t.Fatalf("lock after the unlock route lasts %v, want %v", le.Until.Sub(le.Now), LockFor)
 	}
 }
+
+// TestDisabledLoginAudited: a disabled member's right PIN is refused and
+// recorded as a failed login saying why, without counting as a wrong PIN.
+func TestDisabledLoginAudited(t *testing.T) {
+	rec := &recorder{}
+	ss, st, _ := newSessions(t, WithAudit(rec))
+	if err := st.SetDisabled("c01", true); err != nil {
+		t.Fatal(err)
+	}
+	if a := postLogin(t, loginHandler(ss), "127.0.0.1:1", "c01", "1234"); a.status != 403 {
+		t.Fatalf("disabled login: %+v", a)
+	}
+	if len(rec.evs) != 1 || rec.evs[0].Type != "audit.login_failed" || rec.evs[0].Payload["reason"] != "disabled" || rec.evs[0].Payload["failures"] != nil {
+		t.Fatalf("events %v", rec.types())
+	}
+}

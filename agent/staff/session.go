@@ -13,6 +13,7 @@ import (
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // DefaultIdle is how long a session lives without a request: a counter
@@ -47,7 +48,7 @@ type AuditLog interface {
 
 // WithAudit records logins, wrong PINs, locks, unlocks and clients running
 // out of their budget as audit events in log (Sessions only). Without it,
-// nothing is recorded (tests, and the staff command on a stopped agent).
+// nothing is recorded (tests).
 func WithAudit(log AuditLog) Option { return func(c *config) { c.audit = log } }
 
 type session struct {
@@ -87,15 +88,20 @@ func (s *Sessions) LoginFrom(ctx context.Context, addr, id, pin string) (string,
 	case err == nil:
 		rec.StaffID, rec.Unknown = st.ID, false
 		s.record(ctx, st.ID, lifecycle.LoginSucceeded, "staff/"+st.ID, rec)
+	case problem.Is(err, problem.StaffDisabled):
+		rec.Reason = "disabled" // the right PIN of a disabled member
+		s.record(ctx, "", lifecycle.LoginFailed, "staff/"+out.id, rec)
 	case out.checked:
 		rec.Failures = out.failures
 		s.record(ctx, "", lifecycle.LoginFailed, "staff/"+out.id, rec)
 		if out.locked != nil {
 			rec.Lock, rec.Until = out.lock, out.locked.Until.UnixMilli()
 			s.record(ctx, "", lifecycle.StaffLocked, "staff/"+out.id, rec)
+			s.logger.Warn("staff id locked after wrong PINs", "staff", out.id, "unknown", out.unknown, "lock", out.lock, "until", out.locked.Until, "client", addr)
 		}
 	}
 	if limited {
+		s.logger.Warn("client out of its budget of wrong PINs", "client", addr, "failures", ClientBudget, "until", until)
 		s.record(ctx, "", lifecycle.LoginLimited, "client/"+addr, lifecycle.LoginAuditV1{Client: addr, Failures: ClientBudget, Until: until.UnixMilli(), At: rec.At})
 	}
 	if err != nil {
@@ -194,13 +200,13 @@ func auditDraft(actor, typ, subject string, p lifecycle.LoginAuditV1) eventlog.D
 	return eventlog.Draft{Actor: actor, Type: typ, Subject: subject, Payload: raw}
 }
 
-// record appends one audit event. A failure is logged, not returned: the
-// login or unlock has happened, and a full disk must not shut the counter
-// out; every event the counter then makes would fail the same way.
 func (s *Sessions) record(ctx context.Context, actor, typ, subject string, p lifecycle.LoginAuditV1) {
 	s.append(ctx, auditDraft(actor, typ, subject, p))
 }
 
+// append writes one audit event. A failure is logged, not returned: the
+// login or unlock has happened, and a full disk must not shut the counter
+// out; every event the counter then makes would fail the same way.
 func (s *Sessions) append(ctx context.Context, d eventlog.Draft) {
 	if s.audit == nil {
 		return

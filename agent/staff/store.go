@@ -40,8 +40,11 @@
 //
 // The store keeps staff/members/ and staff/attempts/ in the agent's data
 // file, which agent/datafile opens, lays out (its buckets.go draws these
-// buckets with the others) and migrates. Staff changes are not events:
-// they belong to this PC and never sync; the agent logs each one.
+// buckets with the others) and migrates. staff/attempts/ holds the wrong
+// PIN counts of members' ids and of unknown ids alike. Staff changes are
+// not events: they belong to this PC and never sync; the agent logs each
+// one. Logins, lockouts and unlocks are different: they are the audit
+// trail head office reads, so they are events (see WithAudit).
 //
 // # Administration while the agent runs
 //
@@ -577,7 +580,7 @@ func (s *Store) check(id, pin string) (Staff, outcome, error) {
 		if err := att.Put([]byte(key), b); err != nil {
 			return err
 		}
-		if fresh && out.unknown {
+		if fresh { // for a member's id too: the same work either way
 			return boundStrangers(root, key)
 		}
 		return nil

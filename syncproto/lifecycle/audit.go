@@ -13,6 +13,9 @@ type LoginAuditV1 struct {
 	// Client is the address the login came from (an IPv6 address as its
 	// /64), "" for one made inside the agent.
 	Client string `json:"client,omitempty"`
+	// Reason is why a login with the right PIN failed (LoginFailed):
+	// "disabled". Empty for a wrong PIN.
+	Reason string `json:"reason,omitempty"`
 	// Failures is how many wrong PINs in a row the id (LoginFailed) or
 	// the client (LoginLimited) has had.
 	Failures int `json:"failures,omitempty"`
