@@ -125,133 +125,160 @@ func TestPINGuessing(t *testing.T) {
 	known, ghost := pinClient("127.0.0.2"), pinClient("127.0.0.3")
 
 	// Member c01 from one client, the unknown id "ghost" from another, step
-	// by step: the answers must be the same, locks and escalation included.
-	for lock, want := range []int{300, 600, 1200} {
-		for i := 1; i <= 5; i++ {
-			k := pinLogin(t, known, agentAPI, "c01", wrong)
-			g := pinLogin(t, ghost, agentAPI, "ghost", wrong)
-			if i < 5 {
-				if k.status != g.status || k.retryAfter != g.retryAfter || k.body != g.body || k.status != 401 {
-					t.Fatalf("lock %d, wrong PIN %d: member c01 answers %+v\nunknown id answers %+v", lock+1, i, k, g)
+	// by step: c01's locks escalate and survive restarts, and the unknown
+	// id's answers are the same, locks and escalation included.
+	escalation := []int{300, 600}
+	t.Run("escalation, and an unknown id answers like a member's", func(t *testing.T) {
+		differ := func(what string, k, g pinAnswer) {
+			t.Helper()
+			t.Errorf("%s: member c01 answers %+v\nunknown id answers %+v", what, k, g)
+		}
+		for lock, want := range escalation {
+			for i := 1; i <= 5; i++ {
+				k := pinLogin(t, known, agentAPI, "c01", wrong)
+				g := pinLogin(t, ghost, agentAPI, "ghost", wrong)
+				if i < 5 {
+					if k.status != 401 {
+						t.Fatalf("lock %d, wrong PIN %d at c01: %+v", lock+1, i, k)
+					}
+					if k.status != g.status || k.retryAfter != g.retryAfter || k.body != g.body {
+						differ(fmt.Sprintf("lock %d, wrong PIN %d", lock+1, i), k, g)
+					}
+					continue
 				}
-				continue
-			}
-			for who, ans := range map[string]pinAnswer{"c01": k, "ghost": g} {
-				if ans.status != 429 || ans.code != "staff.locked" || ans.retryAfter < want-1 || ans.retryAfter > want {
-					t.Fatalf("lock %d of %s: %+v, want 429 staff.locked with Retry-After %d", lock+1, who, ans, want)
+				if k.status != 429 || k.code != "staff.locked" || k.retryAfter < want-1 || k.retryAfter > want {
+					t.Fatalf("lock %d of c01: %+v, want 429 staff.locked with Retry-After %d", lock+1, k, want)
+				}
+				if g.status != k.status || g.code != k.code || k.params["failures"] != g.params["failures"] || len(k.params) != len(g.params) ||
+					k.retryAfter-g.retryAfter > 1 || g.retryAfter-k.retryAfter > 1 {
+					differ(fmt.Sprintf("lock %d", lock+1), k, g)
 				}
 			}
-			if k.params["failures"] != g.params["failures"] || len(k.params) != len(g.params) || k.retryAfter-g.retryAfter > 1 || g.retryAfter-k.retryAfter > 1 {
-				t.Fatalf("lock %d: member c01 answers %+v\nunknown id answers %+v", lock+1, k, g)
+			// Locked, the right PIN is refused too.
+			if k := pinLogin(t, known, agentAPI, "c01", "1234"); k.status != 429 {
+				t.Fatalf("right PIN while locked: %+v", k)
 			}
+			if lock == len(escalation)-1 {
+				break
+			}
+			// The minutes pass while the agent is stopped: the locks end,
+			// the count of locks in a row stays.
+			if err := a.proc.Stop(); err != nil {
+				t.Fatal(err)
+			}
+			endLocks(t, a.dir)
+			c.startAgent(a)
 		}
-		// Locked, the right PIN is refused too.
-		if k := pinLogin(t, known, agentAPI, "c01", "1234"); k.status != 429 {
-			t.Fatalf("right PIN while locked: %+v", k)
-		}
-		// The hours pass while the agent is stopped: the locks end, the
-		// count of locks in a row stays.
-		if err := a.proc.Stop(); err != nil {
-			t.Fatal(err)
-		}
-		endLocks(t, a.dir)
-		c.startAgent(a)
-	}
+	})
 
 	// One client guessing across ids: its budget runs out, for every id and
 	// the right PIN too, while other clients log in.
 	spray := pinClient("127.0.0.4")
-	var limited pinAnswer
-	tries := 0
-	for ; tries < 30; tries++ {
-		limited = pinLogin(t, spray, agentAPI, fmt.Sprintf("p%02d", tries), wrong)
-		if limited.status == 429 {
-			break
+	t.Run("one client across ids", func(t *testing.T) {
+		var limited pinAnswer
+		tries := 0
+		for ; tries < 30; tries++ {
+			limited = pinLogin(t, spray, agentAPI, fmt.Sprintf("p%02d", tries), wrong)
+			if limited.status == 429 {
+				break
+			}
+			if limited.status != 401 {
+				t.Fatalf("wrong PIN %d across ids: %+v", tries+1, limited)
+			}
 		}
-		if limited.status != 401 {
-			t.Fatalf("wrong PIN %d across ids: %+v", tries+1, limited)
+		if limited.code != "staff.client_limited" || limited.retryAfter < 60 || tries > 10 {
+			t.Fatalf("after %d wrong PINs at %d ids from one client: %+v, want 429 staff.client_limited with Retry-After", tries, tries, limited)
 		}
-	}
-	if limited.code != "staff.client_limited" || limited.retryAfter < 60 || tries > 10 {
-		t.Fatalf("after %d wrong PINs at %d ids from one client: %+v, want 429 staff.client_limited with Retry-After", tries, tries, limited)
-	}
-	if ans := pinLogin(t, spray, agentAPI, "s01", "9999"); ans.status != 429 || ans.code != "staff.client_limited" {
-		t.Fatalf("the right PIN from a client over its budget: %+v", ans)
-	}
-	super := pinLogin(t, pinClient("127.0.0.5"), agentAPI, "s01", "9999")
-	if super.status != 200 || super.token == "" {
-		t.Fatalf("the supervisor from another client: %+v", super)
-	}
+		if ans := pinLogin(t, spray, agentAPI, "s01", "9999"); ans.status != 429 || ans.code != "staff.client_limited" {
+			t.Fatalf("the right PIN from a client over its budget: %+v", ans)
+		}
+	})
 
-	// The supervisor unlocks c01 on the staff page's route: c01 logs in,
-	// and its next lock is the first again.
-	if code := call(t, "POST", agentAPI+"/staff/c01/unlock", super.token, nil, nil); code != 200 {
-		t.Fatalf("unlock: HTTP %d", code)
-	}
-	if k := pinLogin(t, known, agentAPI, "c01", "1234"); k.status != 200 {
-		t.Fatalf("c01 after the unlock: %+v", k)
-	}
-	var k pinAnswer
-	for range 5 {
-		k = pinLogin(t, known, agentAPI, "c01", wrong)
-	}
-	if k.status != 429 || k.retryAfter < 299 || k.retryAfter > 300 {
-		t.Fatalf("c01's first lock after the unlock: %+v, want Retry-After 300", k)
-	}
-	// The staff command unlocks through the running agent, and clears the
-	// spent budget of the client (the way out when the counter's own PC is
-	// the one shut out).
-	out, err := exec.Command(c.bins["yizhan-agent"], "staff", "unlock", "--data", a.dir, "--id", "c01").CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "unlocked c01") {
-		t.Fatalf("staff unlock: %v\n%s", err, out)
-	}
-	if ans := pinLogin(t, spray, agentAPI, "c01", "1234"); ans.status != 200 {
-		t.Fatalf("c01 from the sprayed client after staff unlock: %+v", ans)
-	}
+	t.Run("a supervisor unlocks", func(t *testing.T) {
+		super := pinLogin(t, pinClient("127.0.0.5"), agentAPI, "s01", "9999")
+		if super.status != 200 || super.token == "" {
+			t.Fatalf("the supervisor from another client: %+v", super)
+		}
+		// On the staff page's route: c01 logs in, and its next lock is the
+		// first again.
+		if code := call(t, "POST", agentAPI+"/staff/c01/unlock", super.token, nil, nil); code != 200 {
+			t.Fatalf("unlock: HTTP %d", code)
+		}
+		if k := pinLogin(t, known, agentAPI, "c01", "1234"); k.status != 200 {
+			t.Fatalf("c01 after the unlock: %+v", k)
+		}
+		var k pinAnswer
+		for range 5 {
+			k = pinLogin(t, known, agentAPI, "c01", wrong)
+		}
+		if k.status != 429 || k.retryAfter < 299 || k.retryAfter > 300 {
+			t.Fatalf("c01's first lock after the unlock: %+v, want Retry-After 300", k)
+		}
+		// The staff command unlocks through the running agent, and clears
+		// the spent budget of the client (the way out when the counter's
+		// own PC is the one shut out).
+		// (The unlock above cleared it: spend it again.)
+		for i := range 10 {
+			pinLogin(t, spray, agentAPI, fmt.Sprintf("q%02d", i), wrong)
+		}
+		if ans := pinLogin(t, spray, agentAPI, "s01", "9999"); ans.status != 429 {
+			t.Fatalf("the sprayed client after 10 more wrong PINs: %+v, want its budget spent", ans)
+		}
+		out, err := exec.Command(c.bins["yizhan-agent"], "staff", "unlock", "--data", a.dir, "--id", "c01").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "unlocked c01") {
+			t.Fatalf("staff unlock: %v\n%s", err, out)
+		}
+		if ans := pinLogin(t, spray, agentAPI, "c01", "1234"); ans.status != 200 {
+			t.Fatalf("c01 from the sprayed client after staff unlock: %+v", ans)
+		}
+	})
 
 	// Head office gets the audit trail, without a PIN.
-	var rows [][3]string
-	has := func(typ, subject, actor string) bool {
-		for _, r := range rows {
-			if r[0] == typ && r[1] == subject && r[2] == actor {
-				return true
+	t.Run("audit events at head office", func(t *testing.T) {
+		var rows [][3]string
+		has := func(typ, subject, actor string) bool {
+			for _, r := range rows {
+				if r[0] == typ && r[1] == subject && r[2] == actor {
+					return true
+				}
+			}
+			return false
+		}
+		harness.Eventually(t, 30*time.Second, func() (bool, string) {
+			rows = c.hubQuery(t, `SELECT type, subject, actor FROM events WHERE origin = ? AND type LIKE 'audit.%'`, outlet)
+			for _, w := range [][3]string{
+				{lifecycle.LoginSucceeded, "staff/s01", "s01"}, {lifecycle.LoginSucceeded, "staff/c01", "c01"},
+				{lifecycle.LoginFailed, "staff/c01", "system"}, {lifecycle.LoginFailed, "staff/ghost", "system"},
+				{lifecycle.StaffLocked, "staff/c01", "system"}, {lifecycle.StaffLocked, "staff/ghost", "system"},
+				{lifecycle.StaffUnlocked, "staff/c01", "s01"}, {lifecycle.StaffUnlocked, "staff/c01", "(local admin)"},
+				{lifecycle.LoginLimited, "client/127.0.0.4", "system"},
+			} {
+				if !has(w[0], w[1], w[2]) {
+					return false, fmt.Sprintf("the hub has no %s %s by %s from %s: %v", w[0], w[1], w[2], outlet, rows)
+				}
+			}
+			return true, ""
+		})
+		payloads := c.hubQuery(t, `SELECT type, subject, payload FROM events WHERE origin = ? AND type LIKE 'audit.%'`, outlet)
+		locks := 0
+		for _, r := range payloads {
+			// A PIN would be a JSON string; the times are digits too.
+			if strings.Contains(r[2], `"`+wrong+`"`) || strings.Contains(r[2], `"9999"`) || strings.Contains(r[2], `"1234"`) || strings.Contains(strings.ToLower(r[2]), "pin") {
+				t.Errorf("%s %s holds a PIN: %s", r[0], r[1], r[2])
+			}
+			var p lifecycle.LoginAuditV1
+			if err := json.Unmarshal([]byte(r[2]), &p); err != nil {
+				t.Fatal(err)
+			}
+			if r[1] == "staff/ghost" && !p.Unknown || r[1] == "staff/c01" && p.Unknown {
+				t.Errorf("%s %s says unknown=%v: %s", r[0], r[1], p.Unknown, r[2])
+			}
+			if r[0] == lifecycle.StaffLocked && r[1] == "staff/c01" {
+				locks = max(locks, p.Lock)
 			}
 		}
-		return false
-	}
-	harness.Eventually(t, 30*time.Second, func() (bool, string) {
-		rows = c.hubQuery(t, `SELECT type, subject, actor FROM events WHERE origin = ? AND type LIKE 'audit.%'`, outlet)
-		for _, w := range [][3]string{
-			{lifecycle.LoginSucceeded, "staff/s01", "s01"}, {lifecycle.LoginSucceeded, "staff/c01", "c01"},
-			{lifecycle.LoginFailed, "staff/c01", "system"}, {lifecycle.LoginFailed, "staff/ghost", "system"},
-			{lifecycle.StaffLocked, "staff/c01", "system"}, {lifecycle.StaffLocked, "staff/ghost", "system"},
-			{lifecycle.StaffUnlocked, "staff/c01", "s01"}, {lifecycle.StaffUnlocked, "staff/c01", "(local admin)"},
-			{lifecycle.LoginLimited, "client/127.0.0.4", "system"},
-		} {
-			if !has(w[0], w[1], w[2]) {
-				return false, fmt.Sprintf("the hub has no %s %s by %s from %s: %v", w[0], w[1], w[2], outlet, rows)
-			}
+		if locks != len(escalation) {
+			t.Errorf("the hub's lock events for c01 count up to lock %d, want %d", locks, len(escalation))
 		}
-		return true, ""
 	})
-	payloads := c.hubQuery(t, `SELECT type, subject, payload FROM events WHERE origin = ? AND type LIKE 'audit.%'`, outlet)
-	locks := 0
-	for _, r := range payloads {
-		if strings.Contains(r[2], wrong) || strings.Contains(r[2], "9999") || strings.Contains(r[2], "1234") {
-			t.Errorf("%s %s holds a PIN: %s", r[0], r[1], r[2])
-		}
-		var p lifecycle.LoginAuditV1
-		if err := json.Unmarshal([]byte(r[2]), &p); err != nil {
-			t.Fatal(err)
-		}
-		if r[1] == "staff/ghost" && !p.Unknown || r[1] == "staff/c01" && p.Unknown {
-			t.Errorf("%s %s says unknown=%v: %s", r[0], r[1], p.Unknown, r[2])
-		}
-		if r[0] == lifecycle.StaffLocked && r[1] == "staff/c01" {
-			locks = max(locks, p.Lock)
-		}
-	}
-	if locks != 3 {
-		t.Errorf("the hub's lock events for c01 count up to lock %d, want 3", locks)
-	}
 }
