@@ -54,6 +54,9 @@ type Outlet struct {
 	Secret      string        `toml:"secret" flag:"secret" env:"YZ_SECRET" settings:"secret" help:"this outlet's secret (or secret_file)"`
 	SecretFile  string        `toml:"secret_file" flag:"secret-file" help:"file holding the outlet's secret"`
 	ClockOffset time.Duration `toml:"clock_offset" flag:"clock-offset" help:"shift the PC clock as the agent sees it (drills only), e.g. -6h"`
+	// ClockAt is for drills and tests that need a clock further off than a
+	// time.Duration reaches (about 292 years), e.g. a PC set to 2500.
+	ClockAt time.Time `toml:"clock_at" flag:"clock-at" help:"start the PC clock as the agent sees it at this time and let it run (drills and tests only), e.g. 2500-01-01T00:00:00Z"`
 }
 
 // Data is where the agent keeps its event log.

@@ -44,6 +44,9 @@ type Config struct {
 	// ClockOffset shifts the PC clock as the agent sees it, to rehearse a
 	// mis-set clock. Zero in normal use.
 	ClockOffset time.Duration
+	// ClockAt, if set, starts the PC clock at this time and lets it run,
+	// for a drill with a clock further off than a Duration reaches.
+	ClockAt time.Time
 	// Sync tuning; zero values take the client's defaults.
 	Sync syncclient.Config
 	// Devices are the scanners and printers to run.
@@ -91,6 +94,11 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.ClockOffset != 0 {
 		pc = clock.Offset(clock.System, cfg.ClockOffset)
 		logger.Warn("agent clock shifted", "offset", cfg.ClockOffset)
+	}
+	if !cfg.ClockAt.IsZero() {
+		at, start := cfg.ClockAt, time.Now()
+		pc = clock.Func(func() time.Time { return at.Add(time.Since(start)) })
+		logger.Warn("agent clock set", "at", at)
 	}
 	// Values are sealed to the outlet: keys for another one would seal
 	// what head office opens as that outlet's.
