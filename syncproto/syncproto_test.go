@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
 func sampleBatch(origin string, first uint64, n int) Batch {
@@ -164,6 +167,14 @@ func TestCheckEvent(t *testing.T) {
 		{"big payload", func(e *Event) { e.Payload = json.RawMessage(`"` + strings.Repeat("x", MaxEventBytes) + `"`) }, true},
 		{"version 0", func(e *Event) { e.V = 0 }, true},
 		{"chinese subject", func(e *Event) { e.Subject = "投诉-0001" }, false},
+		// A PC set to a wrong year is kept (and flagged by the receiver); a
+		// stamp no clock reads is refused before any store sees it.
+		{"year 2500", func(e *Event) { e.HLC = hlc.Make(time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), 0) }, false},
+		{"just below the horizon", func(e *Event) { e.HLC = hlc.Make(hlc.HorizonMillis-1, 65535) }, false},
+		{"at the horizon", func(e *Event) { e.HLC = hlc.Make(hlc.HorizonMillis, 0) }, true},
+		{"year 9999", func(e *Event) { e.HLC = hlc.Make(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).UnixMilli(), 0) }, true},
+		{"past int64", func(e *Event) { e.HLC = hlc.Timestamp(1 << 63) }, true},
+		{"max uint64", func(e *Event) { e.HLC = ^hlc.Timestamp(0) }, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := ok
@@ -257,7 +268,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		if CheckBatch(&b, b.Origin) == nil {
 			for i := range b.Events {
-				_ = CheckEvent(&b.Events[i])
+				if CheckEvent(&b.Events[i]) == nil && uint64(b.Events[i].HLC) > 1<<63-1 {
+					t.Fatalf("CheckEvent passed stamp %d, which no int64 column holds", uint64(b.Events[i].HLC))
+				}
 			}
 			// Whatever decodes must re-encode and decode to the same batch.
 			again, err := Encode(KindBatch, b, 0)

@@ -39,6 +39,20 @@ type Event struct {
 	Target  string        `json:"target,omitempty"`  // downlink only: an outlet id or TargetAll
 	// Payload is the type's JSON document, opaque to the contract.
 	Payload json.RawMessage `json:"payload,omitempty"`
+	// OrderHLC, when set, is the stamp the receiver folds this event by in
+	// place of HLC: the hub sets it (hlc.Capped at its receipt time) on an
+	// event whose stamp lay beyond the skew bound when it arrived, and
+	// keeps HLC as the outlet sent it. Never on the wire: no sender
+	// chooses where its events fold.
+	OrderHLC hlc.Timestamp `json:"-"`
+}
+
+// FoldStamp is the stamp e orders by: OrderHLC if set, else HLC.
+func (e *Event) FoldStamp() hlc.Timestamp {
+	if e.OrderHLC != 0 {
+		return e.OrderHLC
+	}
+	return e.HLC
 }
 
 // Batch carries the events First..Last of one origin, in sequence order with

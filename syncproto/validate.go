@@ -4,6 +4,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -48,6 +49,9 @@ func CheckEvent(e *Event) error {
 		return decodeErr(CodeInvalidEvent, "seq must start at 1")
 	case e.HLC == 0:
 		return decodeErr(CodeInvalidEvent, "event %d has no HLC stamp", e.Seq)
+	case e.HLC.WallMillis() >= hlc.HorizonMillis:
+		// No clock reads that, and a store could not keep it as an int64.
+		return decodeErr(CodeInvalidEvent, "event %d has HLC stamp %d, past the year 3000: no clock reads that", e.Seq, uint64(e.HLC))
 	case e.V < 1:
 		return decodeErr(CodeInvalidEvent, "event %d has payload version %d, must be >= 1", e.Seq, e.V)
 	case len(e.Payload) > MaxEventBytes:

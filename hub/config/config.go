@@ -16,6 +16,7 @@ import (
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
@@ -44,6 +45,7 @@ type Settings struct {
 	Waybills   Waybills   `toml:"waybills"`
 	Ingest     Ingest     `toml:"ingest"`
 	Sync       Sync       `toml:"sync"`
+	Clock      Clock      `toml:"clock"`
 }
 
 // Data is the hub's directory.
@@ -129,6 +131,11 @@ type Sync struct {
 	Window int `toml:"window" flag:"sync-window" help:"events past an outlet's contiguous point that out-of-order batches may reach; beyond, they are refused"`
 }
 
+// Clock is how far the hub trusts an outlet's clock.
+type Clock struct {
+	MaxSkew time.Duration `toml:"max_skew" flag:"max-clock-skew" help:"how far ahead of hub time an outlet's stamp may lie and still move the hub's clock; events beyond are kept, flagged and ordered at hub time plus this"`
+}
+
 // Defaults are the settings before any file, environment or flag.
 func Defaults() Settings {
 	return Settings{
@@ -141,6 +148,7 @@ func Defaults() Settings {
 		Waybills:   Waybills{Block: lifecycle.DefaultWaybillBlock},
 		Ingest:     Ingest{MemoryMiB: ingest.DefaultMemoryBudget >> 20, OutletShareMiB: ingest.DefaultMemoryBudget >> 22, OutletHandlers: ingest.DefaultOutletHandlers},
 		Sync:       Sync{Window: syncproto.DefaultWindow},
+		Clock:      Clock{MaxSkew: hlc.DefaultMaxSkew},
 	}
 }
 

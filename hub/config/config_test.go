@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
@@ -39,7 +40,8 @@ func TestSampleFileLoads(t *testing.T) {
 func TestDefaultsNamedOnce(t *testing.T) {
 	d := Defaults()
 	if d.Complaints.FirstReply != lifecycle.DefaultSLA.FirstReply || d.Complaints.Result != lifecycle.DefaultSLA.Result ||
-		d.Waybills.Block != lifecycle.DefaultWaybillBlock || d.Timers.SweepEvery != DefaultSweepEvery || d.HTTP.Addr != DefaultHTTPAddr {
+		d.Waybills.Block != lifecycle.DefaultWaybillBlock || d.Timers.SweepEvery != DefaultSweepEvery || d.HTTP.Addr != DefaultHTTPAddr ||
+		d.Clock.MaxSkew != hlc.DefaultMaxSkew {
 		t.Fatalf("defaults %+v", d)
 	}
 }

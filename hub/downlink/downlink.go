@@ -125,11 +125,13 @@ func (s *Sender) Publish(ctx context.Context, after hlc.Timestamp, targets []str
 	return nil
 }
 
-// Newest is the highest stamp among evs: a step must order after it.
+// Newest is the highest stamp among evs as they fold (an outlet stamp the
+// hub capped counts at its cap): a step must order after it, and must not
+// inherit a wrong clock's future.
 func Newest(evs []syncproto.Event) hlc.Timestamp {
 	var top hlc.Timestamp
-	for _, e := range evs {
-		top = max(top, e.HLC)
+	for i := range evs {
+		top = max(top, evs[i].FoldStamp())
 	}
 	return top
 }

@@ -79,7 +79,8 @@ type Options struct {
 	// DefaultRejectFlushEvery.
 	RejectFlushEvery time.Duration
 	// MaxSkew bounds how far ahead of the hub's clock an outlet's HLC may
-	// pull the hub's HLC. Default 1 minute.
+	// lie and still move the hub's HLC (hlc.Adoptable); the store folds
+	// stamps beyond it at the bound. Default hlc.DefaultMaxSkew.
 	MaxSkew time.Duration
 	// Window bounds how far past an outlet's contiguous point its
 	// out-of-order batches are held; beyond it they are refused.
@@ -177,7 +178,7 @@ func New(opt Options) (*Hub, error) {
 		opt.DownMaxBytes = 256 << 10
 	}
 	if opt.MaxSkew <= 0 {
-		opt.MaxSkew = time.Minute
+		opt.MaxSkew = hlc.DefaultMaxSkew
 	}
 	if opt.RejectFlushEvery <= 0 {
 		opt.RejectFlushEvery = DefaultRejectFlushEvery
@@ -486,11 +487,8 @@ func (h *Hub) ack(outlet string, a syncproto.Ack) []Message {
 // further ahead of the hub's wall clock than MaxSkew: one PC set a day ahead
 // must not drag every later hub stamp with it.
 func (h *Hub) observe(top hlc.Timestamp) hlc.Timestamp {
-	limit := h.opt.Clock.Now().Add(h.opt.MaxSkew).UnixMilli()
-	if top == 0 || top.WallMillis() > limit {
-		return h.clock.Now()
-	}
-	return h.clock.Observe(top)
+	ts, _ := h.clock.ObserveWithin(top, h.opt.Clock.Now(), h.opt.MaxSkew)
+	return ts
 }
 
 // submit queues a unit for the writer and waits for its commit.
@@ -609,7 +607,12 @@ func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ,
 	if len(payload) > 0 && !json.Valid(payload) {
 		return 0, problem.New(problem.DownlinkBadPayload)
 	}
-	stamp := h.observe(after)
+	// after is what the step was checked against, folded as the store
+	// folds it; capping it again here keeps any caller's stamp from
+	// giving the step a wrong clock's future.
+	now := h.opt.Clock.Now()
+	after = min(after, hlc.Ceiling(now, h.opt.MaxSkew))
+	stamp, _ := h.clock.ObserveWithin(after, now, h.opt.MaxSkew)
 	if stamp <= after {
 		stamp = after + 1
 	}

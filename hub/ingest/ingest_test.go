@@ -13,16 +13,20 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
-func newHub(t *testing.T) (*Hub, *sqlite.Store) {
+func newHub(t *testing.T) (*Hub, *sqlite.Store) { return newHubAt(t, nil) }
+
+// newHubAt is newHub on the wall clock wall (clock.System if nil).
+func newHubAt(t *testing.T, wall clock.Clock) (*Hub, *sqlite.Store) {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{})
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: wall})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Options{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	h, err := New(Options{Store: st, Clock: wall, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,19 +244,22 @@ func FuzzHandle(f *testing.F) {
 	})
 }
 
-// A head-office step orders after the events it acted on, even an outlet's
-// stamped far beyond what MaxSkew lets the hub clock follow; the hub clock
-// itself is not dragged there.
+// A head-office step orders after the events it acted on, as the store
+// folds them: an outlet's stamp beyond MaxSkew counts at hub time plus
+// MaxSkew, so the step follows that cap and never inherits the outlet's
+// future; the hub clock itself is not dragged there.
 func TestPublishDownAfter(t *testing.T) {
-	h, st := newHub(t)
+	wall := clock.NewManual(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	h, st := newHubAt(t, wall)
 	ctx := context.Background()
-	now := hlc.Make(time.Now().UnixMilli(), 0)
+	now := hlc.Make(wall.Now().UnixMilli(), 0)
 	for _, tc := range []struct {
 		name  string
 		after hlc.Timestamp
 	}{
 		{"nothing to follow", 0},
 		{"in the past", now - hlc.Make(3600_000, 0)},
+		{"within the bound", now + hlc.Make(30_000, 0)},
 		{"a day ahead", now + hlc.Make(24*3600_000, 0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -264,12 +271,16 @@ func TestPublishDownAfter(t *testing.T) {
 			if err != nil || len(evs) != 1 {
 				t.Fatalf("down: %v %v", evs, err)
 			}
-			if evs[0].HLC <= tc.after {
-				t.Errorf("stamp %v does not follow %v", evs[0].HLC, tc.after)
+			ceiling := hlc.Ceiling(wall.Now(), hlc.DefaultMaxSkew)
+			if follow := hlc.Capped(tc.after, wall.Now(), hlc.DefaultMaxSkew); evs[0].HLC <= follow {
+				t.Errorf("stamp %v does not follow %v", evs[0].HLC, follow)
+			}
+			if evs[0].HLC > ceiling+1 {
+				t.Errorf("stamp %v lies beyond hub time plus the bound (%v): it inherited %v", evs[0].HLC, ceiling, tc.after)
 			}
 		})
 	}
-	if h.clock.Last().WallMillis() > time.Now().Add(time.Hour).UnixMilli() {
+	if h.clock.Last().WallMillis() > wall.Now().Add(time.Hour).UnixMilli() {
 		t.Errorf("hub clock dragged to %v", h.clock.Last())
 	}
 }

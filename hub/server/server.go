@@ -90,6 +90,10 @@ type Config struct {
 	// SyncWindow bounds how far past an outlet's contiguous point its
 	// out-of-order batches are held. Default syncproto.DefaultWindow.
 	SyncWindow uint64
+	// MaxSkew is how far ahead of hub time an outlet's stamp may lie and
+	// still move the hub's clock; the store folds stamps beyond it at the
+	// bound. Default hlc.DefaultMaxSkew.
+	MaxSkew time.Duration
 }
 
 // ConfigError is a usage or configuration mistake (exit code 2).
@@ -204,7 +208,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			s.Close()
 		}
 	}()
-	s.Store, err = sqlite.Open(ctx, path, sqlite.Options{BusyTimeout: cfg.BusyTimeout, Logger: cfg.Logger.With("component", "store")})
+	s.Store, err = sqlite.Open(ctx, path, sqlite.Options{BusyTimeout: cfg.BusyTimeout, Logger: cfg.Logger.With("component", "store"), Clock: cfg.Clock, MaxSkew: cfg.MaxSkew})
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +216,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Logger: cfg.Logger.With("component", "ingest"), Registerer: reg, Clock: cfg.Clock,
 		MemoryBudget: cfg.IngestMemory, OutletShare: cfg.OutletShare, OutletHandlers: cfg.OutletHandlers,
-		Window: cfg.SyncWindow})
+		Window: cfg.SyncWindow, MaxSkew: cfg.MaxSkew})
 	if err != nil {
 		return nil, err
 	}

@@ -71,7 +71,7 @@ func Summarize(kind, id string, evs []syncproto.Event) (c Case, ok bool) {
 	lifecycle.Order(own)
 	state := k.Fold(id, own, nil)
 	r, ok := k.Row(state, own)
-	c = Case{Kind: kind, ID: id, Outlet: r.Outlet, State: r.State, Open: k.Open(state), Label: r.Label, Since: r.Since, HLC: own[0].HLC}
+	c = Case{Kind: kind, ID: id, Outlet: r.Outlet, State: r.State, Open: k.Open(state), Label: r.Label, Since: r.Since, HLC: own[0].FoldStamp()}
 	if c.Since == 0 {
 		c.Since = c.HLC.WallMillis()
 	}

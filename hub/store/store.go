@@ -186,6 +186,12 @@ type Outlet struct {
 	// the refused second versions of events.
 	Held      uint64 `json:"held_events"`
 	Conflicts uint64 `json:"conflicts"`
+	// ClockOffsetMS is how far the newest stamp of its last new batch lay
+	// ahead of the hub's time when it arrived (negative: behind, or a
+	// backlog that waited). ClockSkewedEvents counts its events whose
+	// stamp lay beyond the skew bound: kept as sent, folded at the bound.
+	ClockOffsetMS     int64  `json:"clock_offset_ms"`
+	ClockSkewedEvents uint64 `json:"clock_skewed_events"`
 }
 
 // Conflict is an event an outlet sent under an (origin, epoch, seq) the hub

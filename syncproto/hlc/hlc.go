@@ -96,3 +96,50 @@ func next(last Timestamp, physMillis int64) Timestamp {
 	}
 	return last + 1
 }
+
+// The skew rule. A receiver adopts a stamp from elsewhere into its clock
+// only if it lies at most a bound ahead of the time the receiver trusts: the
+// hub trusts its own wall clock, an agent the hub time that came with the
+// stamp. One PC set to the wrong year must not drag every other clock along;
+// its events are still kept, ordered by Capped.
+
+// DefaultMaxSkew is the bound both programs' settings default to.
+const DefaultMaxSkew = time.Minute
+
+// HorizonMillis is 3000-01-01T00:00:00Z. No event's stamp reaches it: a PC
+// set by hand to a wrong year (2500, say) is a wrong clock, kept and
+// flagged; a stamp beyond is no clock reading at all (year 9999, the
+// maximum value) and is refused. Every stamp below it fits an int64 with
+// room, so a store can never wrap one negative.
+const HorizonMillis int64 = 32503680000000
+
+// Ceiling is the highest stamp a receiver trusting now adopts with bound.
+func Ceiling(now time.Time, bound time.Duration) Timestamp {
+	ms := now.Add(bound).UnixMilli()
+	if ms >= 1<<(64-logicalBits)-1 {
+		return ^Timestamp(0)
+	}
+	return Make(ms, logicalMax)
+}
+
+// Adoptable reports whether remote may move a clock whose owner trusts now.
+func Adoptable(remote Timestamp, now time.Time, bound time.Duration) bool {
+	return remote <= Ceiling(now, bound)
+}
+
+// Capped is t, or Ceiling(now, bound) where t lies beyond it: the stamp a
+// receiver that got an event at now orders it by, so that what it stamps
+// later orders after the event without inheriting the event's future.
+func Capped(t Timestamp, now time.Time, bound time.Duration) Timestamp {
+	return min(t, Ceiling(now, bound))
+}
+
+// ObserveWithin is Observe for a stamp that passes Adoptable(remote,
+// trusted, bound); any other stamp leaves the clock alone, and the result
+// is a fresh local stamp. It reports whether remote was adopted.
+func (c *Clock) ObserveWithin(remote Timestamp, trusted time.Time, bound time.Duration) (Timestamp, bool) {
+	if remote == 0 || !Adoptable(remote, trusted, bound) {
+		return c.Now(), false
+	}
+	return c.Observe(remote), true
+}

@@ -75,3 +75,45 @@ func TestLogicalOverflowBorrowsMillisecond(t *testing.T) {
 		t.Fatalf("overflow: a=%v b=%v", a, b)
 	}
 }
+
+func TestSkewRule(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	bound := time.Minute
+	within := Make(now.Add(bound).UnixMilli(), 7)
+	beyond := Make(now.Add(bound).UnixMilli()+1, 0)
+	y2500 := Make(time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), 0)
+	if !Adoptable(within, now, bound) || Adoptable(beyond, now, bound) || Adoptable(y2500, now, bound) {
+		t.Fatalf("adoptable: within %v beyond %v 2500 %v", Adoptable(within, now, bound), Adoptable(beyond, now, bound), Adoptable(y2500, now, bound))
+	}
+	if got := Capped(y2500, now, bound); got.WallMillis() != now.Add(bound).UnixMilli() || got <= within {
+		t.Fatalf("Capped(2500) = %v, want the ceiling %v", got, Ceiling(now, bound))
+	}
+	if got := Capped(within, now, bound); got != within {
+		t.Fatalf("Capped moved a stamp within the bound: %v -> %v", within, got)
+	}
+	if c := Ceiling(time.Date(20000, 1, 1, 0, 0, 0, 0, time.UTC), 0); c != ^Timestamp(0) {
+		t.Fatalf("Ceiling past the 48-bit wall wrapped: %v", uint64(c))
+	}
+
+	// A clock keeps its own time when offered a stamp beyond the bound,
+	// and follows one within it.
+	c := New(clock.NewManual(now), 0)
+	if ts, ok := c.ObserveWithin(y2500, now, bound); ok || ts.Time().After(now) {
+		t.Fatalf("ObserveWithin(2500) = %v, %v", ts, ok)
+	}
+	if ts, ok := c.ObserveWithin(within, now, bound); !ok || ts <= within {
+		t.Fatalf("ObserveWithin(within) = %v, %v", ts, ok)
+	}
+	if c.Last().Time().After(now.Add(bound)) {
+		t.Fatalf("clock at %v, beyond the bound", c.Last())
+	}
+}
+
+func TestHorizonFitsInt64(t *testing.T) {
+	if top := Make(HorizonMillis, logicalMax); uint64(top) > 1<<63-1 {
+		t.Fatalf("a stamp below the horizon does not fit an int64: %d", uint64(top))
+	}
+	if h := time.UnixMilli(HorizonMillis).UTC(); h != time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC) {
+		t.Fatalf("horizon is %v", h)
+	}
+}

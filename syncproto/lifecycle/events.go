@@ -48,12 +48,14 @@ const (
 	LoginLimited   = "audit.login_limited"
 )
 
-// Order sorts events into the one order every side folds in.
+// Order sorts events into the one order every side folds in: by FoldStamp
+// (HLC, or the hub's cap on an outlet stamp beyond the skew bound), then
+// origin, then sequence.
 func Order(evs []syncproto.Event) {
 	sort.SliceStable(evs, func(i, j int) bool {
 		a, b := &evs[i], &evs[j]
-		if a.HLC != b.HLC {
-			return a.HLC < b.HLC
+		if sa, sb := a.FoldStamp(), b.FoldStamp(); sa != sb {
+			return sa < sb
 		}
 		if a.Origin != b.Origin {
 			return a.Origin < b.Origin

@@ -154,7 +154,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	cfg := server.Config{DataDir: c.Data.Dir, MinFreeMB: c.Data.MinFreeMB, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
 		MQTTListen: c.MQTT.Listen, MQTTTLS: c.MQTT.BrokerTLS(), MQTTAllowPlain: c.MQTT.AllowPlain, BrokerCAFile: c.MQTT.BrokerCA, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
-		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, Logger: log,
+		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, MaxSkew: c.Clock.MaxSkew, Logger: log,
 		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers,
 		SyncWindow: uint64(c.Sync.Window)}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -16,11 +17,14 @@ import (
 //	outlets        id PK, secret_hash, acked_seq (of the current epoch),
 //	               last_seen (unix ms), down_cursor (Since of its last Pull),
 //	               created_at, epoch, incarnation (adopted for the epoch, ''
-//	               until seen); since migration 5
+//	               until seen); since migration 5; clock_offset_ms,
+//	               clock_skewed_events since migration 6
 //	events         (origin, epoch, seq) PK, id, hlc, actor, type, v, subject,
 //	               target, payload (JSON text), received_at; index on
 //	               subject. Only visible events: contiguous ones, and head
 //	               office's (origin "hub", epoch 0, seq = downlink seq)
+//	               Since migration 6 order_hlc: the stamp it folds by when
+//	               hlc lay beyond the skew bound at received_at, else NULL
 //	held_events    the same columns: events beyond acked_seq, moved into
 //	               events when the gap before them closes (migration 5)
 //	dead_letters   (origin, epoch, seq) PK, code, reason, event (JSON), at
@@ -207,6 +211,64 @@ CREATE TABLE conflicts (
 	PRIMARY KEY (origin, epoch, seq)
 ) WITHOUT ROWID;
 `, refreshHeld},
+	{6, "fold stamps beyond the skew bound at the bound; flag outlets' clocks", `
+ALTER TABLE events ADD COLUMN order_hlc INTEGER;
+ALTER TABLE held_events ADD COLUMN order_hlc INTEGER;
+ALTER TABLE outlets ADD COLUMN clock_offset_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outlets ADD COLUMN clock_skewed_events INTEGER NOT NULL DEFAULT 0;
+`, capStamps},
+}
+
+// hasOrderHLC reports whether events has migration 6's order_hlc yet: the
+// migrations before it fold without.
+func hasOrderHLC(ctx context.Context, tx *sql.Tx) (bool, error) {
+	var ok bool
+	err := tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('events') WHERE name = 'order_hlc'`).Scan(&ok)
+	return ok, err
+}
+
+// capStamps repairs what an older hub let in: a stamp beyond the default
+// skew bound at its arrival (a PC set to 2500, a head-office step that
+// inherited it, one that wrapped negative) is folded at its cap from now
+// on, and the entities it belongs to are listed again.
+func capStamps(ctx context.Context, tx *sql.Tx) error {
+	bound := hlc.DefaultMaxSkew.Milliseconds()
+	capped := fmt.Sprintf("(((received_at + %d) << 16) | 65535)", bound)
+	for _, table := range []string{"events", "held_events"} {
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET order_hlc = `+capped+` WHERE hlc < 0 OR hlc > `+capped); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outlets SET clock_skewed_events =
+		(SELECT count(*) FROM events e WHERE e.origin = outlets.id AND e.order_hlc IS NOT NULL) +
+		(SELECT count(*) FROM held_events h WHERE h.origin = outlets.id AND h.order_hlc IS NOT NULL)`); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT type, subject FROM events WHERE order_hlc IS NOT NULL AND subject <> ''`)
+	if err != nil {
+		return err
+	}
+	todo := map[caseKey]bool{}
+	for rows.Next() {
+		var typ, subject string
+		if err := rows.Scan(&typ, &subject); err != nil {
+			rows.Close()
+			return err
+		}
+		if kind := store.CaseKind(typ); kind != "" {
+			todo[caseKey{kind, subject}] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for k := range todo {
+		if err := refreshCase(ctx, tx, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // refreshHeld rewrites the case rows of entities that events moved to
@@ -232,8 +294,12 @@ func refreshHeld(ctx context.Context, tx *sql.Tx) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	capped, err := hasOrderHLC(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for k := range todo {
-		if err := refreshCase(ctx, tx, k); err != nil {
+		if err := refreshCaseOf(ctx, tx, k, capped); err != nil {
 			return err
 		}
 	}
@@ -278,8 +344,12 @@ func backfillKinds(ctx context.Context, tx *sql.Tx, kinds []string) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	capped, err := hasOrderHLC(ctx, tx)
+	if err != nil {
+		return err
+	}
 	for k := range todo {
-		if err := refreshCase(ctx, tx, k); err != nil {
+		if err := refreshCaseOf(ctx, tx, k, capped); err != nil {
 			return err
 		}
 	}

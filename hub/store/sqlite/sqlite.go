@@ -42,6 +42,10 @@ type Options struct {
 	// Logger is told when Open tightens the file's permissions; nil for
 	// none.
 	Logger *slog.Logger
+	// MaxSkew is how far ahead of the time it arrives an outlet's stamp
+	// may lie before the event is flagged and folded at hlc.Capped of its
+	// arrival; hlc.DefaultMaxSkew if zero. The hub's ingest uses the same.
+	MaxSkew time.Duration
 }
 
 // Store is a store.Store on one SQLite file.
@@ -52,7 +56,8 @@ type Store struct {
 	clock clock.Clock
 
 	insEvent, insHeld, insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
-	getOutlet, putOutlet, addCounter, insConflict                              *sql.Stmt
+	getOutlet, putOutlet, addCounter, insConflict, putClock                    *sql.Stmt
+	maxSkew                                                                    time.Duration
 }
 
 // Open opens or creates the database at path and migrates it.
@@ -65,6 +70,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if opt.Clock == nil {
 		opt.Clock = clock.System
+	}
+	if opt.MaxSkew <= 0 {
+		opt.MaxSkew = hlc.DefaultMaxSkew
 	}
 	if err := private(path, opt.Logger); err != nil {
 		return nil, err
@@ -102,7 +110,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(opt.Readers)
 	r.SetMaxIdleConns(opt.Readers)
-	s := &Store{path: path, w: w, r: r, clock: opt.Clock}
+	s := &Store{path: path, w: w, r: r, clock: opt.Clock, maxSkew: opt.MaxSkew}
 	if err := s.prepare(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -110,15 +118,16 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-const eventCols = `origin, epoch, seq, id, hlc, actor, type, v, subject, target, payload, received_at`
+const eventCols = `origin, epoch, seq, id, hlc, actor, type, v, subject, target, payload, received_at, order_hlc`
 
 func (s *Store) prepare(ctx context.Context) error {
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
 	}{
-		{&s.insEvent, `INSERT INTO events (` + eventCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
-		{&s.insHeld, `INSERT INTO held_events (` + eventCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.insEvent, `INSERT INTO events (` + eventCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.insHeld, `INSERT INTO held_events (` + eventCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
+		{&s.putClock, `UPDATE outlets SET clock_offset_ms = ?, clock_skewed_events = clock_skewed_events + ? WHERE id = ?`},
 		{&s.insDead, `INSERT INTO dead_letters (origin, epoch, seq, code, reason, event, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
 		{&s.insPending, `INSERT INTO pending_ranges (origin, epoch, first, last) VALUES (?,?,?,?) ON CONFLICT DO NOTHING`},
 		{&s.maxPending, `SELECT max(last) FROM pending_ranges WHERE origin = ? AND epoch = ? AND first <= ?`},
@@ -204,6 +213,11 @@ type outletState struct {
 	acked, cursor, epoch uint64
 	inc                  string
 	pending              bool // pending_ranges may hold rows for its epoch
+	// clock: the newest stamp of its last new batch less the time it
+	// arrived, and how many of its events lay beyond the skew bound.
+	clockSet bool
+	offsetMS int64
+	skewed   int64
 }
 
 // commitTx is one group commit's transaction and what it gathers.
@@ -212,6 +226,7 @@ type commitTx struct {
 	ctx     context.Context
 	tx      *sql.Tx
 	now     int64
+	nowT    time.Time
 	counts  map[string]uint64
 	touched map[caseKey]bool
 	stmt    func(*sql.Stmt) *sql.Stmt
@@ -219,13 +234,14 @@ type commitTx struct {
 
 // Commit implements store.Store with the semantics documented there.
 func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result, error) {
-	now := s.clock.Now().UnixMilli()
+	nowT := s.clock.Now()
+	now := nowT.UnixMilli()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin commit on %s: %w", s.path, err)
 	}
 	defer tx.Rollback()
-	c := &commitTx{s: s, ctx: ctx, tx: tx, now: now, counts: map[string]uint64{}, touched: map[caseKey]bool{},
+	c := &commitTx{s: s, ctx: ctx, tx: tx, now: now, nowT: nowT, counts: map[string]uint64{}, touched: map[caseKey]bool{},
 		stmt: func(p *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, p) }}
 
 	states := map[string]*outletState{}
@@ -294,6 +310,11 @@ func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result,
 	for id, o := range states {
 		if _, err := c.stmt(s.putOutlet).ExecContext(ctx, id, int64(o.acked), now, int64(o.cursor), now, o.inc); err != nil {
 			return nil, fmt.Errorf("update outlet %s: %w", id, err)
+		}
+		if o.clockSet {
+			if _, err := c.stmt(s.putClock).ExecContext(ctx, o.offsetMS, o.skewed, id); err != nil {
+				return nil, fmt.Errorf("update clock of outlet %s: %w", id, err)
+			}
 		}
 	}
 	for k := range c.touched {
@@ -371,18 +392,36 @@ func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r s
 	if held {
 		ins = c.stmt(c.s.insHeld)
 	}
+	var top hlc.Timestamp
 	for _, e := range ok {
 		var payload any
 		if len(e.Payload) > 0 {
 			payload = string(e.Payload)
 		}
-		if _, err := ins.ExecContext(c.ctx, e.Origin, int64(o.epoch), int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
-			e.Subject, e.Target, payload, c.now); err != nil {
+		stamp, err := column(e.HLC)
+		if err != nil {
 			return r, false, fmt.Errorf("insert event %s/%d: %w", e.Origin, e.Seq, err)
+		}
+		// A stamp beyond the bound is kept as sent and folded at its cap.
+		var order any
+		if capped := hlc.Capped(e.HLC, c.nowT, c.s.maxSkew); capped != e.HLC {
+			order = int64(capped)
+		}
+		top = max(top, e.HLC)
+		res, err := ins.ExecContext(c.ctx, e.Origin, int64(o.epoch), int64(e.Seq), e.ID, stamp, e.Actor, e.Type, e.V,
+			e.Subject, e.Target, payload, c.now, order)
+		if err != nil {
+			return r, false, fmt.Errorf("insert event %s/%d: %w", e.Origin, e.Seq, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 && order != nil {
+			o.skewed++ // once per event, not per resend of a held range
 		}
 		if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" && !held {
 			c.touched[caseKey{kind, e.Subject}] = true
 		}
+	}
+	if top != 0 {
+		o.clockSet, o.offsetMS = true, top.WallMillis()-c.now
 	}
 	if len(rej) > 0 {
 		bySeq := make(map[uint64]*syncproto.Event, len(rej))
@@ -492,7 +531,7 @@ func (c *commitTx) firstMismatch(b *syncproto.Batch, o *outletState, record bool
 // release makes the held events in (from, through] of origin's epoch
 // visible and returns those not in b (b's own are the caller's to report).
 func (c *commitTx) release(b *syncproto.Batch, epoch, from, through uint64) ([]syncproto.Event, error) {
-	evs, err := scanEvents(c.tx.QueryContext(c.ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload
+	evs, err := scanEvents(c.tx.QueryContext(c.ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload, order_hlc
 		FROM held_events WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq`,
 		b.Origin, int64(epoch), int64(from), int64(through)))
 	if err != nil {
@@ -616,14 +655,16 @@ func (s *Store) SecretHash(ctx context.Context, id string) (string, error) {
 const outletCols = `o.id, o.acked_seq, o.last_seen, o.down_cursor, o.created_at, o.secret_hash <> '',
 	(SELECT count(*) FROM dead_letters d WHERE d.origin = o.id), o.epoch, o.incarnation,
 	(SELECT count(*) FROM held_events h WHERE h.origin = o.id AND h.epoch = o.epoch),
-	(SELECT count(*) FROM conflicts x WHERE x.origin = o.id)`
+	(SELECT count(*) FROM conflicts x WHERE x.origin = o.id), o.clock_offset_ms, o.clock_skewed_events`
 
 func scanOutlet(sc interface{ Scan(...any) error }) (store.Outlet, error) {
 	var o store.Outlet
-	var acked, seen, cursor, created, dead, epoch, held, conflicts int64
-	if err := sc.Scan(&o.ID, &acked, &seen, &cursor, &created, &o.HasSecret, &dead, &epoch, &o.Incarnation, &held, &conflicts); err != nil {
+	var acked, seen, cursor, created, dead, epoch, held, conflicts, skewed int64
+	if err := sc.Scan(&o.ID, &acked, &seen, &cursor, &created, &o.HasSecret, &dead, &epoch, &o.Incarnation, &held, &conflicts,
+		&o.ClockOffsetMS, &skewed); err != nil {
 		return o, err
 	}
+	o.ClockSkewedEvents = uint64(skewed)
 	o.AckedSeq, o.DownCursor, o.DeadLetters = uint64(acked), uint64(cursor), uint64(dead)
 	o.Epoch, o.Held, o.Conflicts = uint64(epoch), uint64(held), uint64(conflicts)
 	if seen > 0 {
@@ -719,17 +760,37 @@ type querier interface {
 }
 
 func subjectEvents(ctx context.Context, q querier, subject string) ([]syncproto.Event, error) {
+	return subjectEventsOf(ctx, q, subject, true)
+}
+
+// subjectEventsOf is subjectEvents; a migration that runs before
+// migration 6 passes capped false, as its table has no order_hlc yet.
+func subjectEventsOf(ctx context.Context, q querier, subject string, capped bool) ([]syncproto.Event, error) {
+	order := "order_hlc"
+	if !capped {
+		order = "NULL"
+	}
 	// "subject <> ''" lets SQLite use the partial index events_subject.
-	evs, err := scanEvents(q.QueryContext(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload
-		FROM events WHERE subject = ? AND subject <> '' ORDER BY hlc, origin, seq`, subject))
+	evs, err := scanEvents(q.QueryContext(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload, `+order+`
+		FROM events WHERE subject = ? AND subject <> '' ORDER BY coalesce(`+order+`, hlc), origin, seq`, subject))
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", subject, err)
 	}
 	return evs, nil
 }
 
+// column is t as the INTEGER column holds it. syncproto.CheckEvent keeps
+// every stamp below hlc.HorizonMillis, which fits; this refuses, rather
+// than wraps negative, one that got past it.
+func column(t hlc.Timestamp) (int64, error) {
+	if uint64(t) > math.MaxInt64 {
+		return 0, fmt.Errorf("HLC stamp %d does not fit the store", uint64(t))
+	}
+	return int64(t), nil
+}
+
 // scanEvents reads rows of (origin, seq, id, hlc, actor, type, v, subject,
-// target, payload).
+// target, payload, order_hlc).
 func scanEvents(rows *sql.Rows, err error) ([]syncproto.Event, error) {
 	if err != nil {
 		return nil, err
@@ -740,8 +801,12 @@ func scanEvents(rows *sql.Rows, err error) ([]syncproto.Event, error) {
 		var e syncproto.Event
 		var seq, h int64
 		var payload sql.NullString
-		if err := rows.Scan(&e.Origin, &seq, &e.ID, &h, &e.Actor, &e.Type, &e.V, &e.Subject, &e.Target, &payload); err != nil {
+		var order sql.NullInt64
+		if err := rows.Scan(&e.Origin, &seq, &e.ID, &h, &e.Actor, &e.Type, &e.V, &e.Subject, &e.Target, &payload, &order); err != nil {
 			return nil, err
+		}
+		if order.Valid {
+			e.OrderHLC = hlc.Timestamp(order.Int64)
 		}
 		e.Seq, e.HLC = uint64(seq), hlc.Timestamp(h)
 		if payload.Valid {
@@ -759,7 +824,12 @@ type caseKey struct{ kind, id string }
 // case-list row. An entity has tens of events, so this stays cheap next to
 // the batch that touched it.
 func refreshCase(ctx context.Context, tx *sql.Tx, k caseKey) error {
-	evs, err := subjectEvents(ctx, tx, k.id)
+	return refreshCaseOf(ctx, tx, k, true)
+}
+
+// refreshCaseOf is refreshCase; capped as for subjectEventsOf.
+func refreshCaseOf(ctx context.Context, tx *sql.Tx, k caseKey, capped bool) error {
+	evs, err := subjectEventsOf(ctx, tx, k.id, capped)
 	if err != nil {
 		return err
 	}
@@ -862,8 +932,12 @@ func (s *Store) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a store
 	if len(e.Payload) > 0 {
 		payload = string(e.Payload)
 	}
-	if _, err := tx.StmtContext(ctx, s.insEvent).ExecContext(ctx, e.Origin, 0, int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
-		e.Subject, e.Target, payload, now); err != nil {
+	stamp, err := column(e.HLC)
+	if err != nil {
+		return 0, fmt.Errorf("insert hub event %d: %w", e.Seq, err)
+	}
+	if _, err := tx.StmtContext(ctx, s.insEvent).ExecContext(ctx, e.Origin, 0, int64(e.Seq), e.ID, stamp, e.Actor, e.Type, e.V,
+		e.Subject, e.Target, payload, now, nil); err != nil {
 		return 0, fmt.Errorf("insert hub event %d: %w", e.Seq, err)
 	}
 	if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" {

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
@@ -419,6 +421,34 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("outlet epoch %d incarnation %q: %v", epoch, inc, err)
 			}
 		},
+		6: func(t *testing.T, db *sql.DB) {
+			// The year-2500 stamp and the wrapped one fold at their cap from
+			// now on; the sane one is left alone.
+			capped := int64(hlc.Make(1000+hlc.DefaultMaxSkew.Milliseconds(), 65535))
+			rows, err := db.Query(`SELECT seq, hlc, order_hlc FROM events WHERE origin = 'KEEP' ORDER BY seq`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			want := map[int64]sql.NullInt64{1: {Int64: capped, Valid: true}, 2: {Int64: capped, Valid: true}, 3: {}}
+			for rows.Next() {
+				var seq, h int64
+				var order sql.NullInt64
+				if err := rows.Scan(&seq, &h, &order); err != nil {
+					t.Fatal(err)
+				}
+				if order != want[seq] {
+					t.Errorf("event %d (hlc %d): order_hlc %+v, want %+v", seq, h, order, want[seq])
+				}
+			}
+			var skewed, caseHLC int64
+			if err := db.QueryRow(`SELECT clock_skewed_events FROM outlets WHERE id = 'KEEP'`).Scan(&skewed); err != nil || skewed != 2 {
+				t.Errorf("KEEP flags %d skewed events (%v), want 2", skewed, err)
+			}
+			if err := db.QueryRow(`SELECT hlc FROM cases WHERE kind = 'complaint' AND id = 'C5'`).Scan(&caseHLC); err != nil || caseHLC != capped {
+				t.Errorf("case list row of C5 at hlc %d (%v), want the cap %d", caseHLC, err, capped)
+			}
+		},
 	}
 	// seeds put rows in a database at the version before the key, for the
 	// migration to carry over or build upon.
@@ -435,6 +465,12 @@ func TestMigrations(t *testing.T) {
 			INSERT INTO dead_letters (origin, seq, code, reason, event, at) VALUES ('KEEP', 40, 'invalid_event', 'no actor', '{"id":"e40"}', 1);
 			INSERT INTO pending_ranges (origin, first, last) VALUES ('KEEP', 50, 50);
 			INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES ('exception', 'EX1', 'KEEP', 'reported', 1, 'damaged', 1, 102)`,
+		6: fmt.Sprintf(`INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+			('KEEP', 1, 'e1', %d, 'clerk', 'complaint.received', 1, 'C5',
+			'{"ticket":"T5","channel":"counter","type":"complaint","category":"delay","severity":"routine","text":"late","at":1000}', 1000),
+			('KEEP', 2, 'e2', -5, 'clerk', 'complaint.step', 1, 'C5', '{}', 1000),
+			('KEEP', 3, 'e3', 100, 'clerk', 'scan.recorded', 1, 'SF1', '{}', 1000)`,
+			int64(hlc.Make(time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), 0))),
 	}
 	for _, m := range migrations {
 		check, ok := checks[m.version]
@@ -605,5 +641,51 @@ func TestMigrationsBackfillEveryListedKind(t *testing.T) {
 	}
 	if len(listed) != len(seeds) {
 		t.Errorf("the table lists %v; seeds for %d kinds", listed, len(seeds))
+	}
+}
+
+// TestSkewedStampsKeptFlaggedAndCapped: an outlet stamp beyond the skew bound
+// at its arrival is stored as sent, folds at its cap and flags the outlet;
+// a stamp no clock reads is dead-lettered; nothing is stored negative.
+func TestSkewedStampsKeptFlaggedAndCapped(t *testing.T) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), Options{Clock: clock.NewManual(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	y2500 := hlc.Make(time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), 0)
+	b := batch("SH-A", 1, 3)
+	b.Events[0].HLC, b.Events[0].Subject = y2500, "N1"
+	b.Events[1].HLC, b.Events[1].Subject = ^hlc.Timestamp(0), "N1"
+	b.Events[2].HLC, b.Events[2].Subject = hlc.Make(now.UnixMilli()-5, 0), "N1"
+	res := commit(t, s, b)
+	if res[0].AckedSeq != 3 || len(res[0].Rejected) != 1 || res[0].Rejected[0].Seq != 2 || res[0].Rejected[0].Code != syncproto.CodeInvalidEvent {
+		t.Fatalf("result %+v: want seq 2 refused as invalid_event", res[0])
+	}
+	if n := countRows(t, s, `SELECT count(*) FROM events WHERE hlc < 0`); n != 0 {
+		t.Fatalf("%d events stored with a negative stamp", n)
+	}
+	evs, err := s.SubjectEvents(context.Background(), "N1")
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("N1 events %+v %v", evs, err)
+	}
+	if evs[0].Seq != 3 || evs[1].Seq != 1 {
+		t.Fatalf("fold order %d, %d; want the sane event first", evs[0].Seq, evs[1].Seq)
+	}
+	if evs[1].HLC != y2500 || evs[1].OrderHLC != hlc.Ceiling(now, hlc.DefaultMaxSkew) || evs[0].OrderHLC != 0 {
+		t.Fatalf("year-2500 event hlc %v order %v, sane one order %v", evs[1].HLC, evs[1].OrderHLC, evs[0].OrderHLC)
+	}
+	o, err := s.Outlet(context.Background(), "SH-A")
+	if err != nil || o.ClockSkewedEvents != 1 || o.ClockOffsetMS != y2500.WallMillis()-now.UnixMilli() {
+		t.Fatalf("outlet row %+v %v: want one skewed event and the offset of its newest stamp", o, err)
+	}
+	// A stamp past int64 never reaches the column, whatever path it takes.
+	down := syncproto.Event{ID: "d1", Origin: syncproto.HubOrigin, HLC: ^hlc.Timestamp(0), Actor: "ho", Type: "notice.ended", V: 1, Subject: "N1", Target: "*"}
+	if _, err := s.AppendDown(context.Background(), &down); err == nil {
+		t.Fatal("AppendDown stored a stamp past int64")
+	}
+	if n := countRows(t, s, `SELECT count(*) FROM events WHERE hlc < 0`); n != 0 {
+		t.Fatalf("%d events stored with a negative stamp", n)
 	}
 }
