@@ -21,6 +21,7 @@ import (
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/syncclient"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
@@ -93,6 +94,9 @@ type Sync struct {
 	CertFile   string        `toml:"cert_file" flag:"cert-file" help:"PEM file with this outlet's client certificate, for a broker that asks for one"`
 	KeyFile    string        `toml:"key_file" flag:"key-file" help:"PEM file with the client certificate's private key"`
 	AllowPlain bool          `toml:"allow_plain" flag:"allow-plain" help:"allow a plain tcp:// broker that is not on this machine (only where the network itself is protected)"`
+	// MaxClockSkew is the agent's side of the one skew rule (hlc.Adoptable);
+	// the hub's is its clock.max_skew, with the same default.
+	MaxClockSkew time.Duration `toml:"max_clock_skew" flag:"max-clock-skew" help:"how far ahead of the hub time it came with a hub stamp may lie and still move this outlet's clock; a PC clock further from the hub's than this is shown as a clock problem"`
 }
 
 // TLS is the sync link's certificate files.
@@ -142,7 +146,7 @@ func Defaults() Settings {
 	return Settings{
 		Data:       Data{MinFreeMB: syncproto.DefaultMinFreeMB},
 		HTTP:       HTTP{Addr: DefaultHTTPAddr},
-		Sync:       Sync{Broker: DefaultBroker, AckTimeout: syncclient.DefaultAckTimeout},
+		Sync:       Sync{Broker: DefaultBroker, AckTimeout: syncclient.DefaultAckTimeout, MaxClockSkew: hlc.DefaultMaxSkew},
 		Log:        Log{Format: DefaultLogFormat},
 		Counter:    Counter{HoldDays: lifecycle.DefaultHoldDays},
 		Complaints: Complaints{FirstReply: lifecycle.DefaultFirstReply, Result: lifecycle.DefaultResult},

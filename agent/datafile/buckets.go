@@ -105,6 +105,9 @@ var (
 	KeyDownCursor    = []byte("down_cursor")
 	KeyHubOffset     = []byte("hub_offset_ms")
 	KeyIncarnation   = []byte("incarnation")
+	// KeyLastWall is the highest reading of the PC's own clock at a commit
+	// (Unix ms), so a clock floor beyond it can be told for one handed over.
+	KeyLastWall = []byte("last_wall_ms")
 )
 
 // Retired buckets and keys, named here for the migrations that remove them.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
 // Counters is a consistent-enough snapshot for status pages.
@@ -157,8 +158,15 @@ func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error)
 				l.logger.Warn("ignoring downlink event not meant for this outlet", "seq", ev.Seq, "origin", ev.Origin, "target", ev.Target)
 				continue
 			}
-			// Steps taken here from now on must order after what head office did.
-			l.clock.Observe(ev.HLC)
+			if err := syncproto.CheckEvent(ev); err != nil {
+				// Nothing could fold it; the cursor moves on past it.
+				l.logger.Error("refusing a downlink event the contract refuses", "seq", ev.Seq, "type", ev.Type, "err", err)
+				l.refusedDown.Add(1)
+				continue
+			}
+			// Steps taken here from now on must order after what head office
+			// did, unless its stamp lies beyond the hub time it came with.
+			l.AdoptHub(ev.HLC, d.HubTime)
 			raw, err := json.Marshal(ev)
 			if err != nil {
 				return err
@@ -183,6 +191,30 @@ func (l *Log) ApplyDown(d *syncproto.Down, appliers ...DownApplier) (int, error)
 	return n, nil
 }
 
+// AdoptHub merges a stamp from the hub into the log's clock if it lies at
+// most MaxSkew ahead of hubMillis, the hub time that came with it (this
+// PC's clock if the hub sent none). It reports whether it did: a stamp
+// beyond never moves this outlet's clock, so one outlet's wrong clock that
+// reached the hub cannot move this one's.
+func (l *Log) AdoptHub(stamp hlc.Timestamp, hubMillis int64) bool {
+	trusted := l.wall.Now()
+	if hubMillis > 0 {
+		trusted = time.UnixMilli(hubMillis)
+	}
+	_, ok := l.clock.ObserveWithin(stamp, trusted, l.maxSkew)
+	if !ok && stamp != 0 {
+		l.logger.Warn("not adopting a hub stamp beyond hub time plus the skew bound", "stamp", stamp.String(), "hub_time", trusted.UTC().Format(time.RFC3339))
+	}
+	return ok
+}
+
+// MaxSkew is the bound AdoptHub applies; the sync status uses it to tell
+// a clock problem.
+func (l *Log) MaxSkew() time.Duration { return l.maxSkew }
+
+// RefusedDown counts downlink events refused since start.
+func (l *Log) RefusedDown() uint64 { return l.refusedDown.Load() }
+
 // DownEvents lists applied downlink events, newest first, at most n.
 func (l *Log) DownEvents(n int) ([]syncproto.Event, error) {
 	var out []syncproto.Event
@@ -200,21 +232,23 @@ func (l *Log) DownEvents(n int) ([]syncproto.Event, error) {
 	return out, err
 }
 
-// SaveHubOffset remembers the hub clock correction across restarts.
-func (l *Log) SaveHubOffset(offset time.Duration) error {
+// SaveHubOffset remembers the hub clock correction, hub time less this
+// PC's in milliseconds, across restarts. Milliseconds, not a Duration: a
+// PC set centuries off is past what a Duration holds.
+func (l *Log) SaveHubOffset(offsetMS int64) error {
 	return l.file.Update(func(tx *bolt.Tx) error {
-		return datafile.PutU64(tx.Bucket(datafile.Meta), datafile.KeyHubOffset, uint64(offset.Milliseconds()))
+		return datafile.PutU64(tx.Bucket(datafile.Meta), datafile.KeyHubOffset, uint64(offsetMS))
 	})
 }
 
-// HubOffset is the last saved hub clock correction.
-func (l *Log) HubOffset() (offset time.Duration, known bool) {
+// HubOffset is the last saved hub clock correction in milliseconds.
+func (l *Log) HubOffset() (offsetMS int64, known bool) {
 	_ = l.file.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(datafile.Meta).Get(datafile.KeyHubOffset)
 		if len(v) == 8 {
-			offset, known = time.Duration(int64(datafile.GetU64(tx.Bucket(datafile.Meta), datafile.KeyHubOffset)))*time.Millisecond, true
+			offsetMS, known = int64(datafile.GetU64(tx.Bucket(datafile.Meta), datafile.KeyHubOffset)), true
 		}
 		return nil
 	})
-	return offset, known
+	return offsetMS, known
 }

@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -47,7 +48,11 @@ type Projector interface {
 // Options configure Open.
 type Options struct {
 	// Clock is the physical clock for HLC stamps; clock.System if nil.
-	Clock      clock.Clock
+	Clock clock.Clock
+	// MaxSkew is how far ahead of the hub time it came with a hub stamp
+	// may lie and still be adopted into this log's clock (hlc.Adoptable);
+	// hlc.DefaultMaxSkew if zero.
+	MaxSkew    time.Duration
 	Projectors []Projector
 	Logger     *slog.Logger
 }
@@ -63,11 +68,13 @@ type Draft struct {
 
 // Log is an open event log.
 type Log struct {
-	file   *datafile.File
-	outlet string
-	clock  *hlc.Clock
-	proj   []Projector
-	logger *slog.Logger
+	file    *datafile.File
+	outlet  string
+	clock   *hlc.Clock
+	wall    clock.Clock
+	maxSkew time.Duration
+	proj    []Projector
+	logger  *slog.Logger
 
 	reqs    chan *appendReq
 	closing chan struct{}
@@ -79,7 +86,9 @@ type Log struct {
 	ackedSeq atomic.Uint64
 	dead     atomic.Uint64
 	downCur  atomic.Uint64
-	notify   chan struct{}
+	// refusedDown counts downlink events CheckEvent refused since start.
+	refusedDown atomic.Uint64
+	notify      chan struct{}
 }
 
 type appendReq struct {
@@ -103,7 +112,15 @@ func Open(f *datafile.File, o Options) (*Log, error) {
 	if l.logger == nil {
 		l.logger = slog.New(slog.DiscardHandler)
 	}
+	l.wall, l.maxSkew = o.Clock, o.MaxSkew
+	if l.wall == nil {
+		l.wall = clock.System
+	}
+	if l.maxSkew <= 0 {
+		l.maxSkew = hlc.DefaultMaxSkew
+	}
 	var floor hlc.Timestamp
+	var ownWall, hubAhead int64
 	err := f.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(datafile.Meta)
 		l.lastSeq.Store(datafile.GetU64(meta, datafile.KeyLastSeq))
@@ -111,12 +128,26 @@ func Open(f *datafile.File, o Options) (*Log, error) {
 		l.dead.Store(datafile.GetU64(meta, datafile.KeyDeadCount))
 		l.downCur.Store(datafile.GetU64(meta, datafile.KeyDownCursor))
 		floor = hlc.Timestamp(datafile.GetU64(meta, datafile.KeyLastHLC))
+		ownWall = int64(datafile.GetU64(meta, datafile.KeyLastWall))
+		if len(meta.Get(datafile.KeyHubOffset)) == 8 {
+			hubAhead = max(int64(datafile.GetU64(meta, datafile.KeyHubOffset)), 0)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	l.clock = hlc.New(o.Clock, floor)
+	// A floor beyond anything this PC's clock has read (and the hub's, when
+	// that runs ahead of it), plus the bound, came from a stamp an older
+	// version adopted from another PC's wrong clock. Keeping it would stamp
+	// every event here with that PC's year.
+	trusted := time.UnixMilli(max(ownWall, l.wall.Now().UnixMilli()) + hubAhead)
+	if !hlc.Adoptable(floor, trusted, l.maxSkew) {
+		l.logger.Warn("dropping a clock floor beyond this PC's clock: it came from another PC's wrong clock; events from now on carry this PC's time",
+			"floor", floor.String(), "pc_clock", trusted.UTC().Format(time.RFC3339))
+		floor = hlc.Make(trusted.UnixMilli(), 0)
+	}
+	l.clock = hlc.New(l.wall, floor)
 	go l.committer()
 	return l, nil
 }
@@ -244,6 +275,13 @@ func (l *Log) commit(group []*appendReq) {
 		}
 		if err := datafile.PutU64(meta, datafile.KeyLastSeq, seq); err != nil {
 			return err
+		}
+		// What this PC's clock has read, for Open to tell a floor it made
+		// from one it was handed.
+		if wall := uint64(max(l.wall.Now().UnixMilli(), 0)); wall > datafile.GetU64(meta, datafile.KeyLastWall) {
+			if err := datafile.PutU64(meta, datafile.KeyLastWall, wall); err != nil {
+				return err
+			}
 		}
 		return datafile.PutU64(meta, datafile.KeyLastHLC, uint64(stamp))
 	})

@@ -47,6 +47,9 @@ type Config struct {
 	// ClockAt, if set, starts the PC clock at this time and lets it run,
 	// for a drill with a clock further off than a Duration reaches.
 	ClockAt time.Time
+	// MaxClockSkew bounds the hub stamps this outlet's clock adopts;
+	// hlc.DefaultMaxSkew if zero.
+	MaxClockSkew time.Duration
 	// Sync tuning; zero values take the client's defaults.
 	Sync syncclient.Config
 	// Devices are the scanners and printers to run.
@@ -116,7 +119,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	events, err := eventlog.Open(file, eventlog.Options{Clock: pc, Logger: part("eventlog"),
+	events, err := eventlog.Open(file, eventlog.Options{Clock: pc, MaxSkew: cfg.MaxClockSkew, Logger: part("eventlog"),
 		Projectors: []eventlog.Projector{workflow.Projector()}})
 	if err != nil {
 		file.Close()

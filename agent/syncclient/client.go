@@ -101,6 +101,53 @@ type Status struct {
 	// Refused is why the hub does not take this outlet's events, in the
 	// screens' error shape, until an ack without a problem arrives.
 	Refused *problem.Detail `json:"refused,omitempty"`
+	// ClockProblem is set while this PC's clock is further from the hub's
+	// than the skew bound: its events are kept but flagged at head office,
+	// and the clerk is told how to fix it.
+	ClockProblem *ClockProblem `json:"clock_problem,omitempty"`
+}
+
+// ClockProblem is a catalog problem (sync.clock_ahead or
+// sync.clock_behind) with how far this PC's clock is off.
+type ClockProblem struct {
+	Code    string         `json:"code"`
+	Params  map[string]any `json:"params"`
+	Message string         `json:"message"`
+	// OffsetMS is how far this PC's clock is ahead of the hub's (negative:
+	// behind), in milliseconds.
+	OffsetMS int64 `json:"offset_ms"`
+}
+
+// clockProblem is the problem with a PC clock aheadMS ahead of the hub's,
+// nil within bound.
+func clockProblem(aheadMS int64, bound time.Duration) *ClockProblem {
+	if abs(aheadMS) <= bound.Milliseconds() {
+		return nil
+	}
+	code, param := problem.SyncClockAhead, "ahead"
+	if aheadMS < 0 {
+		code, param = problem.SyncClockBehind, "behind"
+	}
+	e := problem.New(code, param, span(abs(aheadMS)))
+	return &ClockProblem{Code: code.String(), Params: e.Params(), Message: e.Error(), OffsetMS: aheadMS}
+}
+
+func abs(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// span writes milliseconds as "2d 03:04:05", as the screen's fmtDuration
+// does; the screen formats the same from offset_ms in its own language.
+func span(ms int64) string {
+	s := ms / 1000
+	out := fmt.Sprintf("%02d:%02d:%02d", s%86400/3600, s%3600/60, s%60)
+	if d := s / 86400; d > 0 {
+		out = fmt.Sprintf("%dd %s", d, out)
+	}
+	return out
 }
 
 // Client runs the sync loops. Create with New, then Run.
@@ -111,10 +158,11 @@ type Client struct {
 	files  TLSFiles
 	tls    *tls.Config // nil for a plain broker
 
-	mu     sync.Mutex
-	st     Status
-	offset time.Duration
-	known  bool
+	mu       sync.Mutex
+	st       Status
+	offsetMS int64 // hub time less this PC's, in ms: centuries fit, unlike a Duration
+	savedMS  int64 // offsetMS as last saved
+	known    bool
 
 	batches, resends, reconnects atomic.Uint64
 	heard                        atomic.Int64 // Clock's unix nanoseconds of the last byte from the broker; 0 never
@@ -169,7 +217,8 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{cfg: cfg, logger: cfg.Logger.With("broker", cfg.Broker), wake: make(chan struct{}, 1),
 		broker: broker, files: cfg.TLS, tls: tlsCfg}
 	c.st.Outlet, c.st.Broker, c.st.Incarnation = cfg.Outlet, cfg.Broker, cfg.Events.Incarnation()
-	c.offset, c.known = cfg.Events.HubOffset()
+	c.offsetMS, c.known = cfg.Events.HubOffset()
+	c.savedMS = c.offsetMS
 	return c, nil
 }
 
@@ -178,7 +227,10 @@ func (c *Client) Status() Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.st
-	s.HubOffsetMS, s.HubTimeKnow = c.offset.Milliseconds(), c.known
+	s.HubOffsetMS, s.HubTimeKnow = c.offsetMS, c.known
+	if c.known {
+		s.ClockProblem = clockProblem(-c.offsetMS, c.cfg.Events.MaxSkew())
+	}
 	s.Batches, s.Resends, s.Reconnects = c.batches.Load(), c.resends.Load(), c.reconnects.Load()
 	if n := c.heard.Load(); n != 0 {
 		s.LastHeard = time.Unix(0, n)
@@ -193,7 +245,7 @@ func (c *Client) Status() Status {
 func (c *Client) HubNow() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.cfg.Clock.Now().Add(c.offset)
+	return time.UnixMilli(c.cfg.Clock.Now().UnixMilli() + c.offsetMS)
 }
 
 // markHeard records that the broker just said something.
@@ -517,17 +569,22 @@ func refusal(p *syncproto.Problem) (problem.Detail, bool) {
 
 func (c *Client) observeHub(hubMillis int64, a syncproto.Ack) {
 	if a.HubHLC != 0 {
-		c.cfg.Events.Clock().Observe(a.HubHLC)
+		c.cfg.Events.AdoptHub(a.HubHLC, hubMillis)
 	}
 	if hubMillis <= 0 {
 		return
 	}
-	off := time.UnixMilli(hubMillis).Sub(c.cfg.Clock.Now()).Round(time.Millisecond)
+	off := hubMillis - c.cfg.Clock.Now().UnixMilli()
 	c.mu.Lock()
-	first := !c.known
-	c.offset, c.known = off, true
+	// Saved when first known and when it moves by more than a second, so
+	// a restart starts from today's offset, not the first one ever seen.
+	save := !c.known || abs(off-c.savedMS) > 1000
+	c.offsetMS, c.known = off, true
+	if save {
+		c.savedMS = off
+	}
 	c.mu.Unlock()
-	if first {
+	if save {
 		if err := c.cfg.Events.SaveHubOffset(off); err != nil {
 			c.logger.Warn("save hub clock offset", "err", err)
 		}

@@ -24,7 +24,7 @@ func heldDays(p lifecycle.Parcel) float64 { return p.HeldUntil.Sub(p.InboundAt).
 
 func (f *fixture) down(t *testing.T, evs ...syncproto.Event) {
 	t.Helper()
-	if _, err := f.events.ApplyDown(&syncproto.Down{From: evs[0].Seq - 1, Through: evs[len(evs)-1].Seq, Events: evs}, Projector()); err != nil {
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: evs[0].Seq - 1, Through: evs[len(evs)-1].Seq, HubTime: hubMillis(), Events: evs}, Projector()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 func publishManifest(t *testing.T, f *fixture, seq uint64, id string, waybills ...string) {
 	t.Helper()
 	ev := hubEvent(t, seq, lifecycle.ManifestPublished, id, lifecycle.ManifestV1{Waybills: waybills, Courier: "K-07", At: f.clk.Now().UnixMilli()})
-	if _, err := f.events.ApplyDown(&syncproto.Down{From: seq - 1, Through: seq, Events: []syncproto.Event{ev}}, Projector()); err != nil {
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: seq - 1, Through: seq, HubTime: hubMillis(), Events: []syncproto.Event{ev}}, Projector()); err != nil {
 		t.Fatal(err)
 	}
 }

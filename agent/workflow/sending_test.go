@@ -41,7 +41,7 @@ func seedSending(t *testing.T, f *fixture, first, last uint32) {
 		hubEvent(t, 2, lifecycle.ProhibitedPublished, testList.Version, testList),
 		hubEvent(t, 3, lifecycle.WaybillBlockAllocated, "SH-001", lifecycle.WaybillBlockV1{Prefix: "YZ", First: first, Last: last, Country: "CN"}),
 	}
-	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 3, Events: evs}, Projector()); err != nil {
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 3, HubTime: hubMillis(), Events: evs}, Projector()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -304,7 +304,7 @@ func TestExceptionLifecycle(t *testing.T) {
 	// Head office decides while the outlet looks on: it arrives by downlink.
 	yes := true
 	hubEv := hubEvent(t, 1, lifecycle.ExceptionStep, x.ID, lifecycle.ExceptionStepV1{Step: "decide_claim", Approved: &yes, AmountCents: 12000, At: f.clk.Now().UnixMilli()})
-	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 1, Events: []syncproto.Event{hubEv}}, Projector()); err != nil {
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 1, HubTime: hubMillis(), Events: []syncproto.Event{hubEv}}, Projector()); err != nil {
 		t.Fatal(err)
 	}
 	x, _ = f.svc.Exception(x.ID)
@@ -316,9 +316,13 @@ func TestExceptionLifecycle(t *testing.T) {
 	}
 }
 
+// hubMillis is head office's time in these tests: hubEvent stamps with it,
+// and the Downs carry it, as the hub's do, so the agent adopts the stamps.
+func hubMillis() int64 { return time.Now().Add(time.Hour).UnixMilli() }
+
 func hubEvent(t *testing.T, seq uint64, typ, subject string, payload any) syncproto.Event {
 	raw, _ := json.Marshal(payload)
-	return syncproto.Event{ID: "hub-" + subject + string(rune('0'+seq)), Origin: syncproto.HubOrigin, Seq: seq, HLC: hlc.Make(time.Now().Add(time.Hour).UnixMilli(), 0),
+	return syncproto.Event{ID: "hub-" + subject + string(rune('0'+seq)), Origin: syncproto.HubOrigin, Seq: seq, HLC: hlc.Make(hubMillis(), 0),
 		Actor: "hq", Type: typ, V: 1, Subject: subject, Target: "SH-001", Payload: raw}
 }
 
@@ -400,7 +404,7 @@ func TestNoticesAndTemplatesFromHub(t *testing.T) {
 		hubEvent(t, 1, lifecycle.NoticePublished, "n1", lifecycle.NoticePublishedV1{Title: "台风停运", Text: "暂停派送", Severity: "critical", ValidFrom: now.Add(-time.Hour).UnixMilli(), ValidTo: now.Add(48 * time.Hour).UnixMilli()}),
 		hubEvent(t, 2, lifecycle.TemplatePublished, "t1", lifecycle.TemplateV1{Title: "延误致歉", Text: "非常抱歉……", Category: "delay", Keywords: []string{"慢"}}),
 	}
-	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 2, Events: evs}, Projector()); err != nil {
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 2, HubTime: hubMillis(), Events: evs}, Projector()); err != nil {
 		t.Fatal(err)
 	}
 	ns, _ := f.svc.Notices(true)

@@ -394,3 +394,9 @@ var (
 	DataFileDamaged = def("datafile.damaged", Internal, "数据文件 {path} 已损坏（{detail}）：请从备份恢复，或运行 yizhan-agent salvage --data {dir} --to 新目录，把能读出的数据存入新文件，再以新目录启动 / the data file {path} is damaged ({detail}): restore it from the backup, or run yizhan-agent salvage --data {dir} --to NEWDIR to save what can be read into a new file, then start the agent with --data NEWDIR")
 	StoreDiskFull   = def("store.disk_full", Unavailable, "数据目录 {dir} 所在磁盘将满（剩余 {free_mb} MB，下限 {min_mb} MB），请清理磁盘 / the disk holding {dir} is nearly full ({free_mb} MB free, below {min_mb} MB): free some space")
 )
+
+// The outlet PC's clock, as the sync status tells the clerk.
+var (
+	SyncClockAhead  = def("sync.clock_ahead", Conflict, "本机时钟比总部快 {ahead}：请把这台电脑的日期和时间调准，并打开自动对时。在此之前记录的业务照常上传，但总部会标记时间有误 / this PC's clock is {ahead} ahead of head office: set the PC's date and time right and turn on automatic time sync. Work recorded meanwhile still reaches head office, marked with a wrong time")
+	SyncClockBehind = def("sync.clock_behind", Conflict, "本机时钟比总部慢 {behind}：请把这台电脑的日期和时间调准，并打开自动对时 / this PC's clock is {behind} behind head office: set the PC's date and time right and turn on automatic time sync")
+)

@@ -116,7 +116,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := server.Config{DataDir: c.Data.Dir, MinFreeMB: c.Data.MinFreeMB, Outlet: c.Outlet.ID, Secret: c.Outlet.Secret, Broker: c.Sync.Broker,
-		HTTPAddr: c.HTTP.Addr, AllowedHosts: c.AllowedHosts(), ClockOffset: c.Outlet.ClockOffset, ClockAt: c.Outlet.ClockAt, Devices: c.Devices, Keys: keys,
+		HTTPAddr: c.HTTP.Addr, AllowedHosts: c.AllowedHosts(), ClockOffset: c.Outlet.ClockOffset, ClockAt: c.Outlet.ClockAt, MaxClockSkew: c.Sync.MaxClockSkew, Devices: c.Devices, Keys: keys,
 		NotifyWebhook: c.Counter.NotifyWebhook}
 	cfg.Sync.AckTimeout = c.Sync.AckTimeout
 	cfg.Sync.TLS, cfg.Sync.AllowPlain = c.Sync.TLS(), c.Sync.AllowPlain

@@ -117,3 +117,18 @@ test('the header words head office\'s refusal of the outlet\'s events in the scr
     setLang('zh');
   }
 });
+
+test('clockText names a PC clock off from head office, with the fix, in both languages', async () => {
+  const { clockText } = await import('../static/header.js');
+  const { setLang } = await import('../static/i18n.js');
+  assert.equal(clockText({ connected: true }), '');
+  assert.equal(clockText(null), '');
+  const ahead = { clock_problem: { code: 'sync.clock_ahead', offset_ms: 2 * 86400000 + 3600000 } };
+  assert.match(clockText(ahead), /^本机时钟比总部快 2天 01:00:00：请把这台电脑的日期和时间调准，并打开自动对时/);
+  const behind = { clock_problem: { code: 'sync.clock_behind', offset_ms: -90000 } };
+  assert.match(clockText(behind), /^本机时钟比总部慢 00:01:30/);
+  setLang('en');
+  try {
+    assert.match(clockText(ahead), /^this PC's clock is 2d 01:00:00 ahead of head office: set the PC's date and time right and turn on automatic time sync/);
+  } finally { setLang('zh'); }
+});

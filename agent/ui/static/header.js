@@ -6,7 +6,7 @@
 import { $, h, written } from './dom.js';
 import { t, label, getLang, known } from './i18n.js';
 import { api, currentStaff, errorText, loggedIn, syncFromHealth } from './api.js';
-import { heardText } from './format.js';
+import { heardText, fmtDuration } from './format.js';
 import { currentPage } from './router.js';
 
 // The navigation, in the order of a counter's day.
@@ -91,6 +91,8 @@ export function renderSync() {
   if (!s.connected) parts.push(h('span', { id: 'sync-heard' }, heardText(s)));
   const why = syncProblemText(s);
   if (why) parts.push(h('span', { id: 'sync-problem', class: 'sync-problem', title: why }, why));
+  const clock = clockText(s);
+  if (clock) parts.push(h('span', { id: 'sync-clock', class: 'sync-clock', role: 'alert' }, clock));
   el.className = 'sync ' + (s.connected ? 'sync-up' : 'sync-off');
   el.replaceChildren(...parts);
 }
@@ -100,6 +102,15 @@ export function renderSync() {
 export function refusedText(r) {
   const key = 'error.' + r.code;
   return known(key) ? t(key, r.params || {}) : r.message;
+}
+
+// clockText is the clock problem of a sync status in the clerk's words
+// with the fix, or '' when the PC's clock agrees with head office's.
+export function clockText(s) {
+  const p = s?.clock_problem;
+  if (!p?.code) return '';
+  const off = fmtDuration((p.offset_ms ?? 0) / 1000);
+  return t('error.' + p.code, { ahead: off, behind: off });
 }
 
 // ---------------------------------------------------------------------------

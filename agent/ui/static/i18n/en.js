@@ -642,6 +642,8 @@ export default {
   'error.label.preview_invalid': 'label preview parameters are invalid: {detail}',
   'error.print.job_not_found': 'no print job {id}',
   'error.print.queue_full': 'the queue of printer {printer} is full: fix the printer or cancel jobs, then try again',
+  'error.sync.clock_ahead': "this PC's clock is {ahead} ahead of head office: set the PC's date and time right and turn on automatic time sync. Work recorded meanwhile still reaches head office, marked with a wrong time",
+  'error.sync.clock_behind': "this PC's clock is {behind} behind head office: set the PC's date and time right and turn on automatic time sync",
   'error.print.render_failed': 'print job {id}: the label cannot be drawn: {detail}',
   'error.print.unknown_action': 'unknown print action "{action}": use one of {allowed}',
   'error.print.wrong_state': 'print job {id} is {state}: {action} is not possible now',

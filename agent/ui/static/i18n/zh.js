@@ -643,6 +643,8 @@ export default {
   'error.label.preview_invalid': '标签预览参数无效：{detail}',
   'error.print.job_not_found': '没有打印任务 {id}',
   'error.print.queue_full': '打印机 {printer} 的队列已满，请先处理打印机或取消任务',
+  'error.sync.clock_ahead': '本机时钟比总部快 {ahead}：请把这台电脑的日期和时间调准，并打开自动对时。在此之前记录的业务照常上传，但总部会标记时间有误',
+  'error.sync.clock_behind': '本机时钟比总部慢 {behind}：请把这台电脑的日期和时间调准，并打开自动对时',
   'error.print.render_failed': '打印任务 {id} 的标签无法生成：{detail}',
   'error.print.unknown_action': '未知的打印操作 {action}，可用：{allowed}',
   'error.print.wrong_state': '打印任务 {id} 状态为 {state}，不能执行 {action}',
