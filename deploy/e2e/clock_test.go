@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -55,6 +58,9 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 	var hn lifecycle.Notice
 	if code := call(t, "GET", hubURL+"/notices/"+n.ID, apiToken, nil, &hn); code != 200 || !hn.Ended || len(hn.Acks) != 1 || hn.Acks[0].Outlet != "SH-001" {
 		t.Fatalf("hub's notice: HTTP %d ended %v acks %+v", code, hn.Ended, hn.Acks)
+	}
+	if got := c.hubFoldOrder(n.ID); fmt.Sprint(got) != "[hub/notice.published SH-001/notice.acknowledged hub/notice.ended]" {
+		t.Errorf("hub folds the notice's events as %v; want the end after SH-001's acknowledgement", got)
 	}
 	for _, r := range c.hubEvents("hub") {
 		if ts := hlc.Timestamp(r.HLC); ts.Time().After(sane) {
@@ -120,4 +126,30 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 	if bv.Problem != nil {
 		t.Errorf("BJ-002 reports a clock problem: %+v", bv.Problem)
 	}
+}
+
+// hubFoldOrder lists subject's events as origin/type in the order the hub's
+// store hands them to every fold (hub/store/sqlite subjectEvents).
+func (c *cluster) hubFoldOrder(subject string) []string {
+	c.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(c.hubDir(), "hub.db")+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(context.Background(), `SELECT origin, type FROM events WHERE subject = ?
+		ORDER BY coalesce(order_hlc, hlc), origin, seq`, subject)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o, typ string
+		if err := rows.Scan(&o, &typ); err != nil {
+			c.t.Fatal(err)
+		}
+		out = append(out, o+"/"+typ)
+	}
+	return out
 }
