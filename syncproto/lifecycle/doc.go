@@ -15,6 +15,14 @@
 // entity's Conflicts, so nobody's action silently vanishes. Folding the same
 // events in any arrival order yields identical state.
 //
+// One exception to "the same order": an outlet whose PC clock ran further
+// ahead of the hub's than the skew bound (hlc.Adoptable). The hub keeps its
+// events with their stamps but folds each at hub receipt time plus the bound
+// (Event.OrderHLC), so head office's later steps order after them without
+// inheriting that clock. Outlets in step with the hub fold as the hub does.
+// The skewed outlet itself still folds its own events by their stamps, after
+// head office's steps, until its clock is fixed; its sync status says so.
+//
 // When a person takes a step, the side that records it first checks it
 // against the current folded state with Check, and refuses an illegal step
 // with a *StepError naming the state and the steps allowed.
