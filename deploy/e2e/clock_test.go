@@ -24,8 +24,10 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 	c.startHub()
 	a, b := c.newAgent("SH-001"), c.newAgent("BJ-002")
 	c.addStaff(a, "c01", "张三", "clerk", "1234")
-	c.startAgent(a, "--pii-key-file", writePIIKey(t), "--clock-at", "2500-01-01T00:00:00Z")
-	c.startAgent(b)
+	c.addStaff(b, "c01", "李四", "clerk", "1234")
+	key := writePIIKey(t)
+	c.startAgent(a, "--pii-key-file", key, "--clock-at", "2500-01-01T00:00:00Z")
+	c.startAgent(b, "--pii-key-file", key)
 	hubURL, aURL := "http://"+c.hubHTTP+"/api/v1", "http://"+a.http+"/api/v1"
 	// Any stamp of today's outlets lies before this; a year-2500 one after.
 	sane := time.Now().Add(24 * time.Hour)
@@ -76,7 +78,7 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 	scanMany(t, b.http, "CLK1-", 3, 1, nil)
 	c.waitDrained(b, 30*time.Second)
 	b.proc.Stop()
-	c.startAgent(b)
+	c.startAgent(b, "--pii-key-file", key)
 	scanMany(t, b.http, "CLK2-", 3, 1, nil)
 	c.waitDrained(b, 30*time.Second)
 	rows := c.hubEvents("BJ-002")
@@ -115,14 +117,19 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 		} `json:"clock_problem"`
 	}
 	var av, bv clockView
+	var bLogin struct{ Token string }
+	if code := call(t, "POST", "http://"+b.http+"/api/v1/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &bLogin); code != 200 {
+		t.Fatalf("login at BJ-002: %d", code)
+	}
 	harness.Eventually(t, 20*time.Second, func() (bool, string) {
-		getJSON(t, aURL+"/sync", false, &av)
+		av = clockView{}
+		call(t, "GET", aURL+"/sync", login.Token, nil, &av)
 		return av.Problem != nil && av.Problem.Code == "sync.clock_ahead", fmt.Sprintf("SH-001 clock problem %+v", av.Problem)
 	})
 	if av.Problem.OffsetMS < farAhead || av.Problem.Message == "" {
 		t.Errorf("SH-001 clock problem %+v", av.Problem)
 	}
-	getJSON(t, "http://"+b.http+"/api/v1/sync", false, &bv)
+	call(t, "GET", "http://"+b.http+"/api/v1/sync", bLogin.Token, nil, &bv)
 	if bv.Problem != nil {
 		t.Errorf("BJ-002 reports a clock problem: %+v", bv.Problem)
 	}
