@@ -105,6 +105,9 @@ type Status struct {
 	// than the skew bound: its events are kept but flagged at head office,
 	// and the clerk is told how to fix it.
 	ClockProblem *ClockProblem `json:"clock_problem,omitempty"`
+	// RefusedDown counts downlink events refused since start (a stamp no
+	// clock reads); the log has each with its reason.
+	RefusedDown uint64 `json:"refused_downlink,omitempty"`
 }
 
 // ClockProblem is a catalog problem (sync.clock_ahead or
@@ -231,6 +234,7 @@ func (c *Client) Status() Status {
 	if c.known {
 		s.ClockProblem = clockProblem(-c.offsetMS, c.cfg.Events.MaxSkew())
 	}
+	s.RefusedDown = c.cfg.Events.RefusedDown()
 	s.Batches, s.Resends, s.Reconnects = c.batches.Load(), c.resends.Load(), c.reconnects.Load()
 	if n := c.heard.Load(); n != 0 {
 		s.LastHeard = time.Unix(0, n)
