@@ -91,6 +91,7 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 		}
 	}
 
+	t.Logf("BJ-002's newest stamp after its restart: %s", hlc.Timestamp(rows[len(rows)-1].HLC))
 	// SH-001's events are kept and flagged at the hub.
 	if got := c.hubEvents("SH-001"); len(got) != 1 {
 		t.Fatalf("hub holds %d events of SH-001, want its acknowledgement", len(got))
@@ -103,6 +104,7 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 	if o.Skewed != 1 || o.ClockOffsetMS < farAhead {
 		t.Errorf("hub's row of SH-001: %+v; want its one event flagged and its clock about 474 years ahead", o)
 	}
+	t.Logf("hub's row of SH-001: clock_offset_ms %d, clock_skewed_events %d", o.ClockOffsetMS, o.Skewed)
 	call(t, "GET", hubURL+"/outlets/BJ-002", apiToken, nil, &o)
 	if o.Skewed != 0 {
 		t.Errorf("hub's row of BJ-002: %+v; want nothing flagged", o)
@@ -129,6 +131,7 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 	if av.Problem.OffsetMS < farAhead || av.Problem.Message == "" {
 		t.Errorf("SH-001 clock problem %+v", av.Problem)
 	}
+	t.Logf("SH-001's clock problem: %s, offset_ms %d", av.Problem.Code, av.Problem.OffsetMS)
 	call(t, "GET", "http://"+b.http+"/api/v1/sync", bLogin.Token, nil, &bv)
 	if bv.Problem != nil {
 		t.Errorf("BJ-002 reports a clock problem: %+v", bv.Problem)
