@@ -680,6 +680,14 @@ func TestSkewedStampsKeptFlaggedAndCapped(t *testing.T) {
 	if err != nil || o.ClockSkewedEvents != 1 || o.ClockOffsetMS != y2500.WallMillis()-now.UnixMilli() {
 		t.Fatalf("outlet row %+v %v: want one skewed event and the offset of its newest stamp", o, err)
 	}
+	// A held range sent again (a gap before it) is flagged once.
+	held := batch("SH-A", 5, 5)
+	held.Events[0].HLC = y2500
+	commit(t, s, held)
+	commit(t, s, held)
+	if o, _ := s.Outlet(context.Background(), "SH-A"); o.ClockSkewedEvents != 2 {
+		t.Fatalf("%d skewed events after a held range came twice, want 2", o.ClockSkewedEvents)
+	}
 	// A stamp past int64 never reaches the column, whatever path it takes.
 	down := syncproto.Event{ID: "d1", Origin: syncproto.HubOrigin, HLC: ^hlc.Timestamp(0), Actor: "ho", Type: "notice.ended", V: 1, Subject: "N1", Target: "*"}
 	if _, err := s.AppendDown(context.Background(), &down); err == nil {
