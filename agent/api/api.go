@@ -124,6 +124,9 @@ type publicSync struct {
 	// Refused is why head office does not take the outlet's events: the
 	// header shows it before login too, since someone must act on it.
 	Refused *problem.Detail `json:"refused,omitempty"`
+	// ClockProblem: a PC clock off from head office's is for the clerk to
+	// see at the login screen already.
+	ClockProblem *syncclient.ClockProblem `json:"clock_problem,omitempty"`
 }
 
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +139,8 @@ func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"status": "ok", "outlet": s.Events.Outlet()}
 	if s.Sync != nil {
 		c, st := s.Events.Counters(), s.Sync.Status()
-		out["sync"] = publicSync{Connected: st.Connected, Backlog: c.Backlog, DeadLetters: c.DeadLetter, LastHeard: st.LastHeard, LastHeardAgoS: st.LastHeardAgoS, Refused: st.Refused}
+		out["sync"] = publicSync{Connected: st.Connected, Backlog: c.Backlog, DeadLetters: c.DeadLetter, LastHeard: st.LastHeard, LastHeardAgoS: st.LastHeardAgoS, Refused: st.Refused,
+			ClockProblem: st.ClockProblem}
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -132,6 +132,12 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 		t.Errorf("SH-001 clock problem %+v", av.Problem)
 	}
 	t.Logf("SH-001's clock problem: %s, offset_ms %d", av.Problem.Code, av.Problem.OffsetMS)
+	// The login screen shows it too, from the public health answer.
+	var health struct{ Sync clockView }
+	getJSON(t, "http://"+a.http+"/healthz", false, &health)
+	if health.Sync.Problem == nil || health.Sync.Problem.Code != "sync.clock_ahead" {
+		t.Errorf("SH-001's /healthz says no clock problem: %+v", health.Sync.Problem)
+	}
 	call(t, "GET", "http://"+b.http+"/api/v1/sync", bLogin.Token, nil, &bv)
 	if bv.Problem != nil {
 		t.Errorf("BJ-002 reports a clock problem: %+v", bv.Problem)
