@@ -231,10 +231,12 @@ func (c *Client) Status() Status {
 	defer c.mu.Unlock()
 	s := c.st
 	s.HubOffsetMS, s.HubTimeKnow = c.offsetMS, c.known
-	if c.known {
-		s.ClockProblem = clockProblem(-c.offsetMS, c.cfg.Events.MaxSkew())
+	if ev := c.cfg.Events; ev != nil {
+		if c.known {
+			s.ClockProblem = clockProblem(-c.offsetMS, ev.MaxSkew())
+		}
+		s.RefusedDown = ev.RefusedDown()
 	}
-	s.RefusedDown = c.cfg.Events.RefusedDown()
 	s.Batches, s.Resends, s.Reconnects = c.batches.Load(), c.resends.Load(), c.reconnects.Load()
 	if n := c.heard.Load(); n != 0 {
 		s.LastHeard = time.Unix(0, n)
