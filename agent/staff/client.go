@@ -21,7 +21,10 @@ type Client struct {
 	HTTP  *http.Client
 }
 
-func (c *Client) do(method, path string, in, out any) error {
+// Do sends in as JSON to path with the client's token and decodes the
+// answer into out; a refusal comes back as the catalog error the agent
+// answered. Other admin clients (API tokens) build on it.
+func (c *Client) Do(method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -84,12 +87,12 @@ func memberPath(id string, action string) string {
 
 // Add adds a staff member.
 func (c *Client) Add(id, name, role, pin string) error {
-	return c.do(http.MethodPost, "/api/v1/staff", addRequest{ID: id, Name: name, Role: role, PIN: pin}, nil)
+	return c.Do(http.MethodPost, "/api/v1/staff", addRequest{ID: id, Name: name, Role: role, PIN: pin}, nil)
 }
 
 // Remove deletes a staff member.
 func (c *Client) Remove(id string) error {
-	return c.do(http.MethodDelete, memberPath(id, ""), nil, nil)
+	return c.Do(http.MethodDelete, memberPath(id, ""), nil, nil)
 }
 
 // SetDisabled disables or enables a staff member.
@@ -98,22 +101,22 @@ func (c *Client) SetDisabled(id string, disabled bool) error {
 	if disabled {
 		action = "disable"
 	}
-	return c.do(http.MethodPost, memberPath(id, action), nil, nil)
+	return c.Do(http.MethodPost, memberPath(id, action), nil, nil)
 }
 
 // Unlock clears a staff member's failure count.
 func (c *Client) Unlock(id string) error {
-	return c.do(http.MethodPost, memberPath(id, "unlock"), nil, nil)
+	return c.Do(http.MethodPost, memberPath(id, "unlock"), nil, nil)
 }
 
 // SetPIN replaces a staff member's PIN.
 func (c *Client) SetPIN(id, pin string) error {
-	return c.do(http.MethodPut, memberPath(id, "pin"), pinRequest{PIN: pin}, nil)
+	return c.Do(http.MethodPut, memberPath(id, "pin"), pinRequest{PIN: pin}, nil)
 }
 
 // Members lists the staff with their status.
 func (c *Client) Members() ([]Member, error) {
 	var out membersResponse
-	err := c.do(http.MethodGet, "/api/v1/staff", nil, &out)
+	err := c.Do(http.MethodGet, "/api/v1/staff", nil, &out)
 	return out.Staff, err
 }

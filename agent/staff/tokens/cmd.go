@@ -163,5 +163,5 @@ func openAdmin(dir string, create bool) (st admin, where string, done func(), er
 	if aerr != nil {
 		return nil, "", nil, problem.Wrap(err, problem.StaffDataFileInUse, "path", path)
 	}
-	return &Client{URL: af.URL, Token: af.Token}, "via the running agent at " + strings.TrimPrefix(af.URL, "http://"), func() {}, nil
+	return &Client{staff.Client{URL: af.URL, Token: af.Token}}, "via the running agent at " + strings.TrimPrefix(af.URL, "http://"), func() {}, nil
 }
