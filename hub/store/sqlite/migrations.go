@@ -244,23 +244,8 @@ func capStamps(ctx context.Context, tx *sql.Tx) error {
 		(SELECT count(*) FROM held_events h WHERE h.origin = outlets.id AND h.order_hlc IS NOT NULL)`); err != nil {
 		return err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT type, subject FROM events WHERE order_hlc IS NOT NULL AND subject <> ''`)
+	todo, err := caseKeysOf(ctx, tx, `SELECT DISTINCT type, subject FROM events WHERE order_hlc IS NOT NULL AND subject <> ''`)
 	if err != nil {
-		return err
-	}
-	todo := map[caseKey]bool{}
-	for rows.Next() {
-		var typ, subject string
-		if err := rows.Scan(&typ, &subject); err != nil {
-			rows.Close()
-			return err
-		}
-		if kind := store.CaseKind(typ); kind != "" {
-			todo[caseKey{kind, subject}] = true
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for k := range todo {
@@ -275,23 +260,8 @@ func capStamps(ctx context.Context, tx *sql.Tx) error {
 // held_events were about: before migration 5, events beyond an outlet's
 // contiguous point showed in head office's views.
 func refreshHeld(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT type, subject FROM held_events WHERE subject <> ''`)
+	todo, err := caseKeysOf(ctx, tx, `SELECT DISTINCT type, subject FROM held_events WHERE subject <> ''`)
 	if err != nil {
-		return err
-	}
-	todo := map[caseKey]bool{}
-	for rows.Next() {
-		var typ, subject string
-		if err := rows.Scan(&typ, &subject); err != nil {
-			rows.Close()
-			return err
-		}
-		if kind := store.CaseKind(typ); kind != "" {
-			todo[caseKey{kind, subject}] = true
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	capped, err := hasOrderHLC(ctx, tx)
@@ -392,4 +362,25 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// caseKeysOf returns the case rows that the (type, subject) pairs query
+// selects are about.
+func caseKeysOf(ctx context.Context, tx *sql.Tx, query string) (map[caseKey]bool, error) {
+	rows, err := tx.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	todo := map[caseKey]bool{}
+	for rows.Next() {
+		var typ, subject string
+		if err := rows.Scan(&typ, &subject); err != nil {
+			return nil, err
+		}
+		if kind := store.CaseKind(typ); kind != "" {
+			todo[caseKey{kind, subject}] = true
+		}
+	}
+	return todo, rows.Err()
 }
