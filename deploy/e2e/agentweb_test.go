@@ -56,17 +56,14 @@ func TestAgentWebRefusesStrangers(t *testing.T) {
 	dev := startCounterDevices(t)
 	c.startAgent(a, "--pii-key-file", writePIIKey(t), "--config", dev.config)
 	api := "http://" + a.http + "/api/v1"
-	var login struct{ Token string }
-	if code := call(t, "POST", api+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
-		t.Fatalf("clerk login: HTTP %d", code)
-	}
+	login := staffLogin(t, api, "c01", "1234")
 	const wb = "73100000000555"
 	var in struct {
 		Parcel struct {
 			PickupCode string `json:"pickup_code"`
 		}
 	}
-	if code := call(t, "POST", api+"/parcels/inbound", login.Token, map[string]string{"barcode": wb, "phone": "13812345678", "shelf": "5", "layer": "1"}, &in); code != 201 || in.Parcel.PickupCode == "" {
+	if code := call(t, "POST", api+"/parcels/inbound", login, map[string]string{"barcode": wb, "phone": "13812345678", "shelf": "5", "layer": "1"}, &in); code != 201 || in.Parcel.PickupCode == "" {
 		t.Fatalf("inbound: HTTP %d %+v", code, in)
 	}
 	code := in.Parcel.PickupCode
@@ -104,9 +101,9 @@ func TestAgentWebRefusesStrangers(t *testing.T) {
 		for _, h := range []map[string]string{
 			{"Content-Type": "text/plain", "Origin": "http://evil.example"},
 			// Even one that carries a session (a leaked one) is refused.
-			{"Content-Type": "text/plain", "Origin": "http://evil.example", "Authorization": "Bearer " + login.Token},
-			{"Content-Type": "application/json", "Origin": "http://evil.example", "Authorization": "Bearer " + login.Token},
-			{"Content-Type": "text/plain", "Authorization": "Bearer " + login.Token},
+			{"Content-Type": "text/plain", "Origin": "http://evil.example", "Authorization": "Bearer " + login},
+			{"Content-Type": "application/json", "Origin": "http://evil.example", "Authorization": "Bearer " + login},
+			{"Content-Type": "text/plain", "Authorization": "Bearer " + login},
 		} {
 			status, body := rawAgent(t, "POST", a.http, "/api/v1/scans", `{"barcode":"`+forged+`","action":"inbound","staff":"s01"}`, h)
 			if status < 400 || status >= 500 {
@@ -119,7 +116,7 @@ func TestAgentWebRefusesStrangers(t *testing.T) {
 		if after := a.sync(t).LastSeq; after != before {
 			t.Fatalf("the event log grew from %d to %d by refused scans", before, after)
 		}
-		if got := call(t, "GET", api+"/parcels/"+forged, login.Token, nil, nil); got != 404 {
+		if got := call(t, "GET", api+"/parcels/"+forged, login, nil, nil); got != 404 {
 			t.Fatalf("the forged scan's parcel: HTTP %d, want 404", got)
 		}
 	})
@@ -127,7 +124,7 @@ func TestAgentWebRefusesStrangers(t *testing.T) {
 	t.Run("a rebound DNS name is refused", func(t *testing.T) {
 		port := strings.Split(a.http, ":")[1]
 		for _, path := range []string{"/api/v1/parcels/" + wb, "/healthz", "/"} {
-			status, body := rawAgent(t, "GET", a.http, path, "", map[string]string{"Host": "evil.example:" + port, "Authorization": "Bearer " + login.Token})
+			status, body := rawAgent(t, "GET", a.http, path, "", map[string]string{"Host": "evil.example:" + port, "Authorization": "Bearer " + login})
 			if status != 403 || errCode(body) != "request.host_refused" || strings.Contains(body, code) {
 				t.Fatalf("GET %s with Host evil.example: HTTP %d %s", path, status, body)
 			}
@@ -150,11 +147,11 @@ func TestAgentWebRefusesStrangers(t *testing.T) {
 
 	t.Run("the actor is the session's or the token's, never the body's", func(t *testing.T) {
 		status, body := rawAgent(t, "POST", a.http, "/api/v1/scans", `{"barcode":"SF1111111111111","action":"inbound","staff":"s01"}`,
-			map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + login.Token})
+			map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + login})
 		if status != 400 || errCode(body) != "request.unknown_field" {
 			t.Fatalf("a scan naming its staff: HTTP %d %s", status, body)
 		}
-		for _, tc := range []struct{ token, barcode, actor string }{{login.Token, "SF2222222222222", "c01"}, {a.token, "SF3333333333333", "token:e2e"}} {
+		for _, tc := range []struct{ token, barcode, actor string }{{login, "SF2222222222222", "c01"}, {a.token, "SF3333333333333", "token:e2e"}} {
 			status, body := rawAgent(t, "POST", a.http, "/api/v1/scans", `{"barcode":"`+tc.barcode+`","action":"inbound"}`,
 				map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + tc.token})
 			if status != 201 {
@@ -216,7 +213,7 @@ func TestAgentWebRefusesStrangers(t *testing.T) {
 		}
 		harness.Eventually(t, 20*time.Second, func() (bool, string) {
 			var p struct{ Parcel struct{ Scans int } }
-			got := call(t, "GET", api+"/parcels/"+read, login.Token, nil, &p)
+			got := call(t, "GET", api+"/parcels/"+read, login, nil, &p)
 			return got == 200 && p.Parcel.Scans == 1, fmt.Sprintf("GET the scanned parcel: HTTP %d, %d scans", got, p.Parcel.Scans)
 		})
 		harness.Eventually(t, 30*time.Second, func() (bool, string) {

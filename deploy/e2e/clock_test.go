@@ -39,15 +39,12 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 	if code := call(t, "POST", hubURL+"/notices", apiToken, map[string]any{"title": "暴雨预警", "text": "今日派送可能延误。", "actor": "hq-ops"}, &n); code != 201 || n.ID == "" {
 		t.Fatalf("publish notice: HTTP %d %+v", code, n)
 	}
-	var login struct{ Token string }
-	if code := call(t, "POST", aURL+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
-		t.Fatalf("login at SH-001: %d", code)
-	}
+	login := staffLogin(t, aURL, "c01", "1234")
 	harness.Eventually(t, 20*time.Second, func() (bool, string) {
 		s := a.sync(t)
 		return s.Down >= 1, fmt.Sprintf("SH-001 down cursor %d", s.Down)
 	})
-	if code := call(t, "POST", aURL+"/notices/"+n.ID+"/ack", login.Token, nil, nil); code != 200 {
+	if code := call(t, "POST", aURL+"/notices/"+n.ID+"/ack", login, nil, nil); code != 200 {
 		t.Fatalf("acknowledge at SH-001: %d", code)
 	}
 	c.waitDrained(a, 30*time.Second)
@@ -127,7 +124,7 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 	}
 	harness.Eventually(t, 20*time.Second, func() (bool, string) {
 		av = clockView{}
-		call(t, "GET", aURL+"/sync", login.Token, nil, &av)
+		call(t, "GET", aURL+"/sync", login, nil, &av)
 		return av.Problem != nil && av.Problem.Code == "sync.clock_ahead", fmt.Sprintf("SH-001 clock problem %+v", av.Problem)
 	})
 	if av.Problem.OffsetMS < farAhead || av.Problem.Message == "" {

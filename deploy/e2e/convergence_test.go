@@ -17,6 +17,17 @@ import (
 // call sends a JSON request and decodes the answer. An empty token sends
 // the agent's API token (scopes scans and read) when url is an agent's, and
 // none otherwise; to send no credentials at all to an agent, use rawAgent.
+// staffLogin logs a staff member in at an agent's API (…/api/v1) and
+// returns the session token.
+func staffLogin(t *testing.T, agentAPI, id, pin string) string {
+	t.Helper()
+	var login struct{ Token string }
+	if code := call(t, "POST", agentAPI+"/session", "", map[string]string{"staff_id": id, "pin": pin}, &login); code != 200 {
+		t.Fatalf("login of %s at %s: HTTP %d", id, agentAPI, code)
+	}
+	return login.Token
+}
+
 func call(t *testing.T, method, url, token string, body, out any) int {
 	t.Helper()
 	var rd bytes.Reader
@@ -64,11 +75,7 @@ func TestOutletAndHeadOfficeConverge(t *testing.T) {
 			link := harness.NewProxy(t, target)
 			c.startAgentVia(a, link.URL(), "--pii-key-file", writePIIKey(t))
 			agentURL, hubURL := "http://"+a.http+"/api/v1", "http://"+c.hubHTTP+"/api/v1"
-			var login struct{ Token string }
-			if code := call(t, "POST", agentURL+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
-				t.Fatalf("login: %d", code)
-			}
-			tok := login.Token
+			tok := staffLogin(t, agentURL, "c01", "1234")
 			step := func(url, token string, body map[string]any) {
 				t.Helper()
 				var e problem.Body

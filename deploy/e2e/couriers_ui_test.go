@@ -71,11 +71,7 @@ func TestCourierScreens(t *testing.T) {
 
 	// Wait until all of it reached the outlet, and put two parcels in stock
 	// for the dispatch.
-	var login struct{ Token string }
-	if code := call(t, "POST", agentAPI+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
-		t.Fatalf("login: HTTP %d", code)
-	}
-	tok := login.Token
+	tok := staffLogin(t, agentAPI, "c01", "1234")
 	harness.Eventually(t, 60*time.Second, func() (bool, string) {
 		var cat struct {
 			Tariff     *struct{ Version string }

@@ -225,17 +225,14 @@ func TestManifestOf5000Waybills(t *testing.T) {
 		"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": ws, "actor": "hq-ops"}, &m); code != 201 || len(m.Waybills) != len(ws) {
 		t.Fatalf("publish a 5,000-waybill manifest: %d, %d waybills back", code, len(m.Waybills))
 	}
-	var l struct{ Token string }
-	if code := call(t, "POST", agentURL+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &l); code != 200 {
-		t.Fatalf("login: %d", code)
-	}
+	l := staffLogin(t, agentURL, "c01", "1234")
 	var got struct {
 		Manifest struct {
 			Waybills []string `json:"waybills"`
 		} `json:"manifest"`
 	}
 	harness.Eventually(t, 30*time.Second, func() (bool, string) {
-		code := call(t, "GET", agentURL+"/manifests/"+m.ID, l.Token, nil, &got)
+		code := call(t, "GET", agentURL+"/manifests/"+m.ID, l, nil, &got)
 		return code == 200, fmt.Sprintf("manifest not at the outlet yet (%d)", code)
 	})
 	if have := got.Manifest.Waybills; !slices.Equal(have, ws) {

@@ -29,14 +29,11 @@ func TestExceptionDeadlinesOnScreen(t *testing.T) {
 	checkScreenServed(t, base)
 	agentAPI, hubAPI := "http://"+a.http+"/api/v1", "http://"+c.hubHTTP+"/api/v1"
 
-	var login struct{ Token string }
-	if code := call(t, "POST", agentAPI+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
-		t.Fatalf("login: HTTP %d", code)
-	}
+	login := staffLogin(t, agentAPI, "c01", "1234")
 	ids := map[string]string{}
 	for kind, waybill := range map[string]string{"damaged": "SF1000000000001", "refused": "SF1000000000002"} {
 		var rep struct{ Exception struct{ ID string } }
-		if code := call(t, "POST", agentAPI+"/exceptions", login.Token, map[string]any{"waybill": waybill, "kind": kind}, &rep); code != 201 {
+		if code := call(t, "POST", agentAPI+"/exceptions", login, map[string]any{"waybill": waybill, "kind": kind}, &rep); code != 201 {
 			t.Fatalf("report %s: HTTP %d", kind, code)
 		}
 		ids[kind] = rep.Exception.ID

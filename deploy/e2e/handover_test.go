@@ -23,13 +23,7 @@ func TestHandoverSurvivesKill(t *testing.T) {
 			key := writePIIKey(t)
 			c.startAgent(a, "--pii-key-file", key)
 			agentURL, hubURL := "http://"+a.http+"/api/v1", "http://"+c.hubHTTP+"/api/v1"
-			login := func() string {
-				var l struct{ Token string }
-				if code := call(t, "POST", agentURL+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &l); code != 200 {
-					t.Fatalf("login: %d", code)
-				}
-				return l.Token
-			}
+			login := func() string { return staffLogin(t, agentURL, "c01", "1234") }
 			tok := login()
 			ws := []string{"SF3000000000001", "SF3000000000002", "SF3000000000003", "SF3000000000004"}
 			var m struct {

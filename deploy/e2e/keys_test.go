@@ -62,11 +62,7 @@ func TestOutletKeysSealEverythingPersonal(t *testing.T) {
 	if code := call(t, "POST", hubAPI+"/outlets/"+outlet+"/waybill-blocks", apiToken, map[string]any{"count": 10, "actor": "hq-ops"}, nil); code != 201 {
 		t.Fatalf("allocate a waybill block: HTTP %d", code)
 	}
-	var login struct{ Token string }
-	if code := call(t, "POST", agentAPI+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
-		t.Fatalf("login: HTTP %d", code)
-	}
-	tok := login.Token
+	tok := staffLogin(t, agentAPI, "c01", "1234")
 	harness.Eventually(t, 60*time.Second, func() (bool, string) {
 		var cat struct {
 			Tariff     *struct{ Version string }

@@ -175,17 +175,14 @@ func TestSupervisorRevealsPhone(t *testing.T) {
 	base := "http://" + a.http + "/"
 	checkScreenServed(t, base)
 	agentAPI := "http://" + a.http + "/api/v1"
-	var login struct{ Token string }
-	if code := call(t, "POST", agentAPI+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
-		t.Fatalf("login: HTTP %d", code)
-	}
+	login := staffLogin(t, agentAPI, "c01", "1234")
 	const wb, phone = "73100000000444", "13812345678"
 	var in struct {
 		Parcel struct {
 			PickupCode string `json:"pickup_code"`
 		}
 	}
-	if code := call(t, "POST", agentAPI+"/parcels/inbound", login.Token, map[string]string{"barcode": wb, "phone": phone, "shelf": "4", "layer": "1"}, &in); code != 201 {
+	if code := call(t, "POST", agentAPI+"/parcels/inbound", login, map[string]string{"barcode": wb, "phone": phone, "shelf": "4", "layer": "1"}, &in); code != 201 {
 		t.Fatalf("inbound: HTTP %d", code)
 	}
 

@@ -140,11 +140,7 @@ func TestOneLanguageAtATime(t *testing.T) {
 		t.Fatalf("allocate a waybill block: HTTP %d", code)
 	}
 
-	var login struct{ Token string }
-	if code := call(t, "POST", agentAPI+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
-		t.Fatalf("login: HTTP %d", code)
-	}
-	tok := login.Token
+	tok := staffLogin(t, agentAPI, "c01", "1234")
 	post := func(path string, body any, want int) {
 		t.Helper()
 		var out json.RawMessage

@@ -165,12 +165,9 @@ func TestHandoverNamesManifests(t *testing.T) {
 		"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": []string{"73500000000011", "73500000000022"}, "actor": "hq-ops"}, &m); code != 201 || m.ID == "" {
 		t.Fatalf("publish manifest: HTTP %d %+v", code, m)
 	}
-	var login struct{ Token string }
-	if code := call(t, "POST", agentAPI+"/session", "", map[string]string{"staff_id": "c01", "pin": "1234"}, &login); code != 200 {
-		t.Fatalf("login: HTTP %d", code)
-	}
+	login := staffLogin(t, agentAPI, "c01", "1234")
 	harness.Eventually(t, 60*time.Second, func() (bool, string) {
-		return call(t, "GET", agentAPI+"/manifests/"+m.ID, login.Token, nil, nil) == 200, "head office's manifest is not at the outlet"
+		return call(t, "GET", agentAPI+"/manifests/"+m.ID, login, nil, nil) == 200, "head office's manifest is not at the outlet"
 	})
 	tail := m.ID[len(m.ID)-8:]
 	item := fmt.Sprintf(`document.querySelector('[data-manifest=%q]').closest('li')`, m.ID)
