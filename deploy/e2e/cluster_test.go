@@ -274,10 +274,17 @@ type agentSync struct {
 	Connected bool   `json:"connected"`
 	LastError string `json:"last_error"`
 	// LastProblem is last_error as the catalog code the screen words.
-	LastProblem *struct {
-		Code   string         `json:"code"`
-		Params map[string]any `json:"params"`
-	} `json:"last_problem"`
+	LastProblem *codedProblem `json:"last_problem"`
+	Incarnation string        `json:"incarnation"`
+	// Refused is head office's refusal of this data directory's stream.
+	Refused *codedProblem `json:"refused"`
+}
+
+// codedProblem is a catalog code with its parameters, as the status
+// routes carry them for the screen to word.
+type codedProblem struct {
+	Code   string         `json:"code"`
+	Params map[string]any `json:"params"`
 }
 
 func (a *agent) sync(t testing.TB) agentSync {

@@ -153,7 +153,7 @@ func TestBadInputAtHub(t *testing.T) {
 				}
 			}).WaitTimeout(5 * time.Second)
 
-			good := c.replayFrame("SH-001", a.stream(t).Incarnation, 1, 2) // events the hub already holds: a replay
+			good := c.replayFrame("SH-001", a.sync(t).Incarnation, 1, 2) // events the hub already holds: a replay
 			var bomb bytes.Buffer
 			zw := gzip.NewWriter(&bomb)
 			zw.Write(bytes.Repeat([]byte{' '}, syncproto.MaxBodyBytes+1024))

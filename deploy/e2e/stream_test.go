@@ -21,22 +21,6 @@ import (
 	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
-// streamSync is the part of an agent's GET /api/v1/sync about its stream.
-type streamSync struct {
-	agentSync
-	Incarnation string `json:"incarnation"`
-	Refused     *struct {
-		Code   string         `json:"code"`
-		Params map[string]any `json:"params"`
-	} `json:"refused"`
-}
-
-func (a *agent) stream(t testing.TB) streamSync {
-	var s streamSync
-	getJSON(t, "http://"+a.http+"/api/v1/sync", false, &s)
-	return s
-}
-
 // ackLog collects the acks on an outlet's ack topic.
 type ackLog struct {
 	mu   sync.Mutex
@@ -102,10 +86,10 @@ func TestReplacedPCRefusedUntilNewIncarnation(t *testing.T) {
 	second := scanMany(t, fresh.http, "NEW", 8, 1, nil)
 	const reason = "head office already holds 8 events of this outlet: restore its backup, or have head office start a new incarnation"
 	harness.Eventually(t, 30*time.Second, func() (bool, string) {
-		s := fresh.stream(t)
+		s := fresh.sync(t)
 		ok := s.Refused != nil && s.Refused.Code == "sync.incarnation" && s.Refused.Params["held"] == float64(8) &&
 			s.Backlog == 8 && s.AckedSeq == 0 && strings.Contains(s.LastError, reason)
-		return ok, fmt.Sprintf("fresh agent's sync status %+v refused %+v", s.agentSync, s.Refused)
+		return ok, fmt.Sprintf("fresh agent's sync status %+v refused %+v", s, s.Refused)
 	})
 	// The screen's header shows it before login too, from /healthz.
 	var health struct {
@@ -136,8 +120,8 @@ func TestReplacedPCRefusedUntilNewIncarnation(t *testing.T) {
 	}
 	c.waitDrained(fresh, 30*time.Second)
 	harness.Eventually(t, 20*time.Second, func() (bool, string) {
-		s := fresh.stream(t)
-		return s.Refused == nil && s.Backlog == 0, fmt.Sprintf("status %+v refused %+v", s.agentSync, s.Refused)
+		s := fresh.sync(t)
+		return s.Refused == nil && s.Backlog == 0, fmt.Sprintf("status %+v refused %+v", s, s.Refused)
 	})
 	held := map[string]bool{}
 	for _, r := range c.hubEvents("SH-001") {
@@ -187,7 +171,7 @@ func TestConflictingResendRefused(t *testing.T) {
 	c.startAgent(a)
 	real := scanMany(t, a.http, "R", 8, 1, nil)
 	c.waitDrained(a, 30*time.Second)
-	inc := a.stream(t).Incarnation
+	inc := a.sync(t).Incarnation
 	if len(inc) != 32 {
 		t.Fatalf("agent's incarnation %q", inc)
 	}
