@@ -30,6 +30,7 @@ import (
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/notices"
+	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
@@ -104,7 +105,7 @@ func (e *ConfigError) Error() string { return e.Msg }
 // Server is a running hub.
 type Server struct {
 	Hub   *ingest.Hub
-	Store *sqlite.Store
+	Store store.Store
 	Cases *cases.Service
 
 	broker   *broker.Broker
@@ -289,7 +290,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 // apiReader is the store as the API reads it, with the reject counters the
 // hub has not yet committed counted in.
 type apiReader struct {
-	*sqlite.Store
+	store.Store
 	hub *ingest.Hub
 }
 
@@ -299,7 +300,7 @@ func (r apiReader) Counters(ctx context.Context) (map[string]uint64, error) {
 
 // newServices makes head office's action packages, sharing one
 // downlink.Sender so that their steps take turns.
-func newServices(cfg Config, st *sqlite.Store, hub *ingest.Hub) (svc api.Services, err error) {
+func newServices(cfg Config, st store.Store, hub *ingest.Hub) (svc api.Services, err error) {
 	down, err := downlink.New(downlink.Options{Store: st, Down: hub, Clock: cfg.Clock})
 	if err != nil {
 		return svc, err

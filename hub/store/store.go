@@ -1,6 +1,8 @@
-// Package store declares what the hub needs from its database: one Store
-// interface that every backend (SQLite now, PostgreSQL later) implements with
-// the same semantics, plus the value types and secret hashing they share.
+// Package store is what the hub needs from its database: one Store whose
+// exactly-once semantics (below) Core writes once over the small Backend
+// each database implements (SQLite embedded, PostgreSQL for head office),
+// plus the value types and secret hashing they share. The storetest suite
+// holds every backend to the same semantics.
 //
 // Commit semantics for an outlet's uplink batch, in one transaction:
 //
@@ -63,39 +65,15 @@ var (
 )
 
 // Store is the hub's persistence. Implementations are safe for concurrent
-// use; Commit is called from a single writer goroutine so that many batches
-// share one transaction.
+// use; Commit is called from a single writer goroutine per hub process so
+// that many batches share one transaction. Core is the one
+// implementation, over a Backend per database.
 type Store interface {
+	Queries
+
 	// Commit applies all units in one transaction and returns one result per
 	// unit, in order, only after the transaction committed.
 	Commit(ctx context.Context, units []Unit) ([]Result, error)
-
-	// AddOutlet registers an outlet with a secret hash from HashSecret.
-	// It returns ErrExists if the id is taken and replace is false.
-	AddOutlet(ctx context.Context, id, secretHash string, replace bool) error
-	// SecretHash returns the outlet's stored hash, or ErrNotFound.
-	SecretHash(ctx context.Context, id string) (string, error)
-	Outlets(ctx context.Context) ([]Outlet, error)
-	Outlet(ctx context.Context, id string) (Outlet, error)
-	DeadLetters(ctx context.Context, outlet string, limit int) ([]DeadLetter, error)
-	// Counters returns the named counters (reject.<code>, batch.replayed...).
-	Counters(ctx context.Context) (map[string]uint64, error)
-	// Conflicts lists the outlet's refused second versions of events,
-	// newest first.
-	Conflicts(ctx context.Context, outlet string, limit int) ([]Conflict, error)
-	// StartIncarnation begins a new epoch for a registered outlet: its
-	// acked sequence restarts at 0 and the next incarnation seen (or only
-	// incarnation, if not empty) is adopted. The old epochs' events stay.
-	// ErrNotFound for an outlet the hub does not know.
-	StartIncarnation(ctx context.Context, outlet, incarnation string) (Outlet, error)
-
-	// SubjectEvents returns every event about subject, in HLC order: the
-	// outlets' and head office's (origin syncproto.HubOrigin) alike.
-	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
-
-	// Cases lists rows of the case list. Commit and AppendDown keep the list
-	// in the same transaction as the events, by Summarize.
-	Cases(ctx context.Context, q CaseQuery) ([]Case, error)
 
 	// AppendDown assigns e the next hub-wide downlink sequence, stores it and
 	// returns the sequence. e.Origin must be syncproto.HubOrigin.
@@ -107,10 +85,6 @@ type Store interface {
 	// It returns ErrSerialsExhausted past a.Max and ErrExists when a.Once
 	// was already used.
 	AppendDownAlloc(ctx context.Context, e *syncproto.Event, a SerialAlloc) (uint64, error)
-	// Down returns the downlink events for outlet (its own and TargetAll)
-	// with sequence in (since, through], at most maxEvents of them and about
-	// maxBytes of JSON. more reports that events follow through.
-	Down(ctx context.Context, outlet string, since uint64, maxEvents, maxBytes int) (evs []syncproto.Event, through uint64, more bool, err error)
 
 	Close() error
 }

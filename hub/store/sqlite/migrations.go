@@ -299,7 +299,7 @@ func backfillKinds(ctx context.Context, tx *sql.Tx, kinds []string) error {
 	if err != nil {
 		return err
 	}
-	todo := map[caseKey]bool{}
+	todo := map[store.CaseKey]bool{}
 	for rows.Next() {
 		var typ, subject string
 		if err := rows.Scan(&typ, &subject); err != nil {
@@ -307,7 +307,7 @@ func backfillKinds(ctx context.Context, tx *sql.Tx, kinds []string) error {
 			return err
 		}
 		if kind := store.CaseKind(typ); kind != "" && slices.Contains(kinds, kind) {
-			todo[caseKey{kind, subject}] = true
+			todo[store.CaseKey{Kind: kind, ID: subject}] = true
 		}
 	}
 	rows.Close()
@@ -366,20 +366,20 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 // caseKeysOf returns the case rows that the (type, subject) pairs query
 // selects are about.
-func caseKeysOf(ctx context.Context, tx *sql.Tx, query string) (map[caseKey]bool, error) {
+func caseKeysOf(ctx context.Context, tx *sql.Tx, query string) (map[store.CaseKey]bool, error) {
 	rows, err := tx.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	todo := map[caseKey]bool{}
+	todo := map[store.CaseKey]bool{}
 	for rows.Next() {
 		var typ, subject string
 		if err := rows.Scan(&typ, &subject); err != nil {
 			return nil, err
 		}
 		if kind := store.CaseKind(typ); kind != "" {
-			todo[caseKey{kind, subject}] = true
+			todo[store.CaseKey{Kind: kind, ID: subject}] = true
 		}
 	}
 	return todo, rows.Err()

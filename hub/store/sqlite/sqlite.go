@@ -1,5 +1,6 @@
 // Package sqlite is the hub's embedded store on modernc.org/sqlite (pure Go):
-// WAL mode, synchronous=FULL so a commit the hub acknowledges survives power
+// the store.Backend whose statements store.Core runs the commit semantics
+// over. WAL mode, synchronous=FULL so a commit the hub acknowledges survives power
 // loss, one write connection used for group commits and a small pool of
 // read-only connections for the API, the broker's auth checks and pulls.
 //
@@ -14,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,7 +32,10 @@ import (
 	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store   = (*Store)(nil)
+	_ store.Backend = (*backend)(nil)
+)
 
 // Options tune Open. The zero value is what the hub uses.
 type Options struct {
@@ -48,8 +54,15 @@ type Options struct {
 	MaxSkew time.Duration
 }
 
-// Store is a store.Store on one SQLite file.
+// Store is the hub's store.Store on one SQLite file: store.Core over
+// this package's backend.
 type Store struct {
+	*store.Core
+	b *backend
+}
+
+// backend is the store.Backend on one SQLite file.
+type backend struct {
 	path  string
 	w     *sql.DB // exactly one connection: SQLite has one writer anyway
 	r     *sql.DB
@@ -57,7 +70,6 @@ type Store struct {
 
 	insEvent, insHeld, insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
 	getOutlet, putOutlet, addCounter, insConflict, putClock                    *sql.Stmt
-	maxSkew                                                                    time.Duration
 }
 
 // Open opens or creates the database at path and migrates it.
@@ -110,17 +122,17 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(opt.Readers)
 	r.SetMaxIdleConns(opt.Readers)
-	s := &Store{path: path, w: w, r: r, clock: opt.Clock, maxSkew: opt.MaxSkew}
-	if err := s.prepare(ctx); err != nil {
-		s.Close()
+	b := &backend{path: path, w: w, r: r, clock: opt.Clock}
+	if err := b.prepare(ctx); err != nil {
+		b.Close()
 		return nil, err
 	}
-	return s, nil
+	return &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew}), b: b}, nil
 }
 
 const eventCols = `origin, epoch, seq, id, hlc, actor, type, v, subject, target, payload, received_at, order_hlc`
 
-func (s *Store) prepare(ctx context.Context) error {
+func (s *backend) prepare(ctx context.Context) error {
 	for _, p := range []struct {
 		st **sql.Stmt
 		q  string
@@ -197,7 +209,7 @@ func IsBusy(err error) bool {
 }
 
 // Close closes both connection pools.
-func (s *Store) Close() error {
+func (s *backend) Close() error {
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
@@ -208,268 +220,63 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// outletState is one outlet's row while a group transaction runs.
-type outletState struct {
-	acked, cursor, epoch uint64
-	inc                  string
-	pending              bool // pending_ranges may hold rows for its epoch
-	// clock: the newest stamp of its last new batch less the time it
-	// arrived, and how many of its events lay beyond the skew bound.
-	clockSet bool
-	offsetMS int64
-	skewed   int64
-}
-
-// commitTx is one group commit's transaction and what it gathers.
-type commitTx struct {
-	s       *Store
-	ctx     context.Context
-	tx      *sql.Tx
-	now     int64
-	nowT    time.Time
-	counts  map[string]uint64
-	touched map[caseKey]bool
-	stmt    func(*sql.Stmt) *sql.Stmt
-}
-
-// Commit implements store.Store with the semantics documented there.
-func (s *Store) Commit(ctx context.Context, units []store.Unit) ([]store.Result, error) {
-	nowT := s.clock.Now()
-	now := nowT.UnixMilli()
+// Begin implements store.Backend: the write connection begins IMMEDIATE
+// transactions, so the database lock is held from here to the commit and
+// every Tx lock is a plain read.
+func (s *backend) Begin(ctx context.Context) (store.Tx, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("begin commit on %s: %w", s.path, err)
+		return nil, fmt.Errorf("begin transaction on %s: %w", s.path, err)
 	}
-	defer tx.Rollback()
-	c := &commitTx{s: s, ctx: ctx, tx: tx, now: now, nowT: nowT, counts: map[string]uint64{}, touched: map[caseKey]bool{},
-		stmt: func(p *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, p) }}
-
-	states := map[string]*outletState{}
-	get := func(id string) (*outletState, error) {
-		if o, ok := states[id]; ok {
-			return o, nil
-		}
-		o := &outletState{}
-		var acked, cursor, epoch int64
-		err := c.stmt(s.getOutlet).QueryRowContext(ctx, id).Scan(&acked, &cursor, &epoch, &o.inc)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("read outlet %s: %w", id, err)
-		}
-		o.acked, o.cursor, o.epoch = uint64(acked), uint64(cursor), uint64(epoch)
-		if err := c.stmt(s.hasPending).QueryRowContext(ctx, id, epoch).Scan(&o.pending); err != nil {
-			return nil, fmt.Errorf("read pending ranges of %s: %w", id, err)
-		}
-		states[id] = o
-		return o, nil
-	}
-	res := make([]store.Result, len(units))
-	origins := make([]string, len(units))
-	for i, u := range units {
-		for k, n := range u.Count {
-			c.counts[k] += n
-		}
-		if p := u.Pull; p != nil {
-			o, err := get(p.Origin)
-			if err != nil {
-				return nil, err
-			}
-			o.cursor = p.Since
-			origins[i] = p.Origin
-			if o.inc != "" && p.Incarnation != o.inc {
-				res[i] = store.Result{Incarnation: p.Incarnation, Refused: syncproto.IncarnationRefused(o.acked)}
-				origins[i] = ""
-				c.counts[store.CounterRejectPrefix+syncproto.CodeIncarnation]++
-			}
-		}
-		b := u.Batch
-		if b == nil {
-			continue
-		}
-		origins[i] = b.Origin
-		o, err := get(b.Origin)
-		if err != nil {
-			return nil, err
-		}
-		window := u.Window
-		if window == 0 {
-			window = syncproto.DefaultWindow
-		}
-		r, fixed, err := c.batch(b, o, window)
-		if err != nil {
-			return nil, err
-		}
-		res[i] = r
-		if fixed {
-			origins[i] = ""
-		}
-		if r.Refused != nil && r.Refused.Code != syncproto.CodeConflict {
-			// Conflicts are counted once each, by firstMismatch.
-			c.counts[store.CounterRejectPrefix+r.Refused.Code]++
-		}
-	}
-	for id, o := range states {
-		if _, err := c.stmt(s.putOutlet).ExecContext(ctx, id, int64(o.acked), now, int64(o.cursor), now, o.inc); err != nil {
-			return nil, fmt.Errorf("update outlet %s: %w", id, err)
-		}
-		if o.clockSet {
-			if _, err := c.stmt(s.putClock).ExecContext(ctx, o.offsetMS, o.skewed, id); err != nil {
-				return nil, fmt.Errorf("update clock of outlet %s: %w", id, err)
-			}
-		}
-	}
-	for k := range c.touched {
-		if err := refreshCase(ctx, tx, k); err != nil {
-			return nil, err
-		}
-	}
-	if len(c.counts) > 0 {
-		add := c.stmt(s.addCounter)
-		for k, n := range c.counts {
-			if _, err := add.ExecContext(ctx, k, int64(n)); err != nil {
-				return nil, fmt.Errorf("update counter %s: %w", k, err)
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit to %s: %w", s.path, err)
-	}
-	for i, id := range origins {
-		if id != "" {
-			res[i].AckedSeq = states[id].acked
-			res[i].Incarnation = states[id].inc
-		}
-	}
-	return res, nil
+	return &txn{s: s, tx: tx, capped: true}, nil
 }
 
-// batch applies one checked batch to its outlet's state. fixed reports that
-// the result's AckedSeq and Incarnation are final: a refusal, whose ack
-// must not count the refused stream's events by the adopted one's.
-func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r store.Result, fixed bool, err error) {
-	refuse := func(p *syncproto.Problem, acked uint64) (store.Result, bool, error) {
-		return store.Result{Incarnation: b.Incarnation, AckedSeq: acked, Refused: p}, true, nil
-	}
-	if b.Incarnation != o.inc {
-		if o.inc != "" {
-			return refuse(syncproto.IncarnationRefused(o.acked), 0)
-		}
-		// No incarnation adopted for this epoch yet: adopt this one only
-		// if it continues what the epoch holds.
-		if b.First > o.acked+1 {
-			if err := syncproto.CheckWindow(b, o.acked, window); err != nil {
-				return refuse(syncproto.BeyondWindow(b.First, o.acked, window), 0)
-			}
-			// Its start is still in flight; the agent sends it again.
-			return store.Result{Incarnation: b.Incarnation}, true, nil
-		}
-		if seq, _, err := c.firstMismatch(b, o, false); err != nil {
-			return r, false, err
-		} else if seq != 0 {
-			return refuse(syncproto.IncarnationRefused(o.acked), 0)
-		}
-		o.inc = b.Incarnation
-	} else if b.First <= o.acked || o.pending {
-		seq, held, err := c.firstMismatch(b, o, true)
-		if err != nil {
-			return r, false, err
-		}
-		if seq != 0 {
-			return refuse(syncproto.Conflict(seq, held, b.Events[seq-b.First].ID), min(o.acked, seq-1))
-		}
-	}
-	if err := syncproto.CheckWindow(b, o.acked, window); err != nil {
-		return refuse(syncproto.BeyondWindow(b.First, o.acked, window), o.acked)
-	}
-	ok, rej := store.Classify(b)
-	r.Rejected = rej
-	if b.Last <= o.acked {
-		r.Replayed = true
-		c.counts[store.CounterReplayed]++
-		return r, false, nil
-	}
-	held := b.First > o.acked+1
-	ins := c.stmt(c.s.insEvent)
-	if held {
-		ins = c.stmt(c.s.insHeld)
-	}
-	var top hlc.Timestamp
-	for _, e := range ok {
-		var payload any
-		if len(e.Payload) > 0 {
-			payload = string(e.Payload)
-		}
-		stamp, err := column(e.HLC)
-		if err != nil {
-			return r, false, fmt.Errorf("insert event %s/%d: %w", e.Origin, e.Seq, err)
-		}
-		// A stamp beyond the bound is kept as sent and folded at its cap.
-		var order any
-		if capped := hlc.Capped(e.HLC, c.nowT, c.s.maxSkew); capped != e.HLC {
-			order = int64(capped)
-		}
-		top = max(top, e.HLC)
-		res, err := ins.ExecContext(c.ctx, e.Origin, int64(o.epoch), int64(e.Seq), e.ID, stamp, e.Actor, e.Type, e.V,
-			e.Subject, e.Target, payload, c.now, order)
-		if err != nil {
-			return r, false, fmt.Errorf("insert event %s/%d: %w", e.Origin, e.Seq, err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 && order != nil {
-			o.skewed++ // once per event, not per resend of a held range
-		}
-		if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" && !held {
-			c.touched[caseKey{kind, e.Subject}] = true
-		}
-	}
-	if top != 0 {
-		o.clockSet, o.offsetMS = true, top.WallMillis()-c.now
-	}
-	if len(rej) > 0 {
-		bySeq := make(map[uint64]*syncproto.Event, len(rej))
-		for i := range b.Events {
-			bySeq[b.Events[i].Seq] = &b.Events[i]
-		}
-		insDead := c.stmt(c.s.insDead)
-		for _, x := range rej {
-			js, _ := json.Marshal(bySeq[x.Seq])
-			if _, err := insDead.ExecContext(c.ctx, b.Origin, int64(o.epoch), int64(x.Seq), x.Code, x.Reason, string(js), c.now); err != nil {
-				return r, false, fmt.Errorf("insert dead letter %s/%d: %w", b.Origin, x.Seq, err)
-			}
-			c.counts[store.CounterRejectPrefix+x.Code]++
-		}
-	}
-	if held {
-		// A gap before this batch: hold its range until the gap closes.
-		if _, err := c.stmt(c.s.insPending).ExecContext(c.ctx, b.Origin, int64(o.epoch), int64(b.First), int64(b.Last)); err != nil {
-			return r, false, fmt.Errorf("record range %d..%d of %s: %w", b.First, b.Last, b.Origin, err)
-		}
-		o.pending = true
-		r.Held = true
-		return r, false, nil
-	}
-	before := o.acked
-	o.acked = max(o.acked, b.Last)
-	if o.pending {
-		if err := advance(c.ctx, c.stmt(c.s.maxPending), c.stmt(c.s.delPending), b.Origin, o); err != nil {
-			return r, false, err
-		}
-		if r.Released, err = c.release(b, o.epoch, before, o.acked); err != nil {
-			return r, false, err
-		}
-	}
-	return r, false, nil
+// Retryable implements store.Backend. SQLite has one writer: a busy
+// database waited busy_timeout already, and the API answers it with 503.
+func (s *backend) Retryable(error) bool { return false }
+
+// txn is a store.Tx on the write connection.
+type txn struct {
+	s  *backend
+	tx *sql.Tx
+	// capped is false in migrations that run before events had order_hlc.
+	capped bool
 }
 
-// firstMismatch returns the lowest seq of b that the epoch holds with
-// another id or payload (an event, a held event, or a dead letter by id),
-// and the id held there; 0 if every shared event is the same. record keeps
-// the pair as a conflict: the same stream sent two versions of one event.
-func (c *commitTx) firstMismatch(b *syncproto.Batch, o *outletState, record bool) (uint64, string, error) {
-	type held struct {
-		id      string
-		payload sql.NullString
-		dead    bool
+func (t *txn) stmt(ctx context.Context, p *sql.Stmt) *sql.Stmt { return t.tx.StmtContext(ctx, p) }
+
+func (t *txn) Commit() error {
+	if err := t.tx.Commit(); err != nil {
+		return fmt.Errorf("commit to %s: %w", t.s.path, err)
 	}
-	have := map[uint64]held{}
+	return nil
+}
+
+func (t *txn) Rollback() error { return t.tx.Rollback() }
+
+func (t *txn) LockOutlet(ctx context.Context, id string) (store.Stream, error) {
+	var acked, cursor, epoch int64
+	var st store.Stream
+	err := t.stmt(ctx, t.s.getOutlet).QueryRowContext(ctx, id).Scan(&acked, &cursor, &epoch, &st.Incarnation)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return st, err
+	}
+	st.Acked, st.Cursor, st.Epoch = uint64(acked), uint64(cursor), uint64(epoch)
+	return st, nil
+}
+
+func (t *txn) PutOutlet(ctx context.Context, id string, o store.Stream, now int64) error {
+	_, err := t.stmt(ctx, t.s.putOutlet).ExecContext(ctx, id, int64(o.Acked), now, int64(o.Cursor), now, o.Incarnation)
+	return err
+}
+
+func (t *txn) PutClock(ctx context.Context, id string, offsetMS, skewed int64) error {
+	_, err := t.stmt(ctx, t.s.putClock).ExecContext(ctx, offsetMS, skewed, id)
+	return err
+}
+
+func (t *txn) Holding(ctx context.Context, origin string, epoch, first, last uint64) (map[uint64]store.HeldAt, error) {
+	have := map[uint64]store.HeldAt{}
 	for _, q := range []struct {
 		sql  string
 		dead bool
@@ -478,116 +285,186 @@ func (c *commitTx) firstMismatch(b *syncproto.Batch, o *outletState, record bool
 		{`SELECT seq, id, payload FROM held_events WHERE origin = ? AND epoch = ? AND seq BETWEEN ? AND ?`, false},
 		{`SELECT seq, coalesce(json_extract(event, '$.id'), ''), NULL FROM dead_letters WHERE origin = ? AND epoch = ? AND seq BETWEEN ? AND ?`, true},
 	} {
-		rows, err := c.tx.QueryContext(c.ctx, q.sql, b.Origin, int64(o.epoch), int64(b.First), int64(b.Last))
+		rows, err := t.tx.QueryContext(ctx, q.sql, origin, int64(epoch), int64(first), int64(last))
 		if err != nil {
-			return 0, "", fmt.Errorf("read held events %d..%d of %s: %w", b.First, b.Last, b.Origin, err)
+			return nil, err
 		}
 		for rows.Next() {
 			var seq int64
-			var h held
-			if err := rows.Scan(&seq, &h.id, &h.payload); err != nil {
+			var payload sql.NullString
+			h := store.HeldAt{Dead: q.dead}
+			if err := rows.Scan(&seq, &h.ID, &payload); err != nil {
 				rows.Close()
-				return 0, "", fmt.Errorf("read held events of %s: %w", b.Origin, err)
+				return nil, err
 			}
-			h.dead = q.dead
+			h.HasBody, h.Payload = payload.Valid, []byte(payload.String)
 			have[uint64(seq)] = h
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return 0, "", err
+			return nil, err
 		}
 	}
-	if len(have) == 0 {
-		return 0, "", nil
-	}
-	for i := range b.Events {
-		e := &b.Events[i]
-		h, ok := have[e.Seq]
-		if !ok {
-			continue
-		}
-		same := h.id == e.ID
-		if same && !h.dead {
-			same = h.payload.Valid == (len(e.Payload) > 0) && h.payload.String == string(e.Payload)
-		}
-		if !same && !record {
-			return e.Seq, h.id, nil
-		}
-		if !same {
-			js, _ := json.Marshal(e)
-			res, err := c.stmt(c.s.insConflict).ExecContext(c.ctx, b.Origin, int64(o.epoch), int64(e.Seq), h.id, e.ID, string(js), c.now)
-			if err != nil {
-				return 0, "", fmt.Errorf("record conflict %s/%d: %w", b.Origin, e.Seq, err)
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				c.counts[store.CounterConflict]++
-			}
-			return e.Seq, h.id, nil
-		}
-	}
-	return 0, "", nil
+	return have, nil
 }
 
-// release makes the held events in (from, through] of origin's epoch
-// visible and returns those not in b (b's own are the caller's to report).
-func (c *commitTx) release(b *syncproto.Batch, epoch, from, through uint64) ([]syncproto.Event, error) {
-	evs, err := scanEvents(c.tx.QueryContext(c.ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload, order_hlc
-		FROM held_events WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq`,
-		b.Origin, int64(epoch), int64(from), int64(through)))
-	if err != nil {
-		return nil, fmt.Errorf("read held events of %s: %w", b.Origin, err)
+func (t *txn) InsertEvents(ctx context.Context, rows []store.Row, held bool) ([]bool, error) {
+	ins := t.stmt(ctx, t.s.insEvent)
+	if held {
+		ins = t.stmt(ctx, t.s.insHeld)
 	}
-	if len(evs) == 0 {
-		return nil, nil
-	}
-	if _, err := c.tx.ExecContext(c.ctx, `INSERT INTO events (`+eventCols+`) SELECT `+eventCols+` FROM held_events
-		WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ? ON CONFLICT DO NOTHING`,
-		b.Origin, int64(epoch), int64(from), int64(through)); err != nil {
-		return nil, fmt.Errorf("release held events of %s: %w", b.Origin, err)
-	}
-	if _, err := c.tx.ExecContext(c.ctx, `DELETE FROM held_events WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ?`,
-		b.Origin, int64(epoch), int64(from), int64(through)); err != nil {
-		return nil, fmt.Errorf("release held events of %s: %w", b.Origin, err)
-	}
-	out := evs[:0]
-	for _, e := range evs {
-		if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" {
-			c.touched[caseKey{kind, e.Subject}] = true
+	fresh := make([]bool, len(rows))
+	for i, r := range rows {
+		e := r.Event
+		var payload, order any
+		if len(e.Payload) > 0 {
+			payload = string(e.Payload)
 		}
-		if e.Seq < b.First || e.Seq > b.Last {
-			out = append(out, e)
+		if r.Order != 0 {
+			order = int64(r.Order)
 		}
+		res, err := ins.ExecContext(ctx, e.Origin, int64(r.Epoch), int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
+			e.Subject, e.Target, payload, r.ReceivedAt, order)
+		if err != nil {
+			return nil, fmt.Errorf("event %s/%d: %w", e.Origin, e.Seq, err)
+		}
+		n, _ := res.RowsAffected()
+		fresh[i] = n == 1
 	}
-	return out, nil
+	return fresh, nil
 }
 
-// advance moves o.acked over held ranges that now touch it and drops them.
-func advance(ctx context.Context, maxPending, delPending *sql.Stmt, origin string, o *outletState) error {
-	found := false
-	for {
-		var m sql.NullInt64
-		if err := maxPending.QueryRowContext(ctx, origin, int64(o.epoch), int64(o.acked+1)).Scan(&m); err != nil {
-			return fmt.Errorf("read pending ranges of %s: %w", origin, err)
-		}
-		if !m.Valid {
-			break
-		}
-		found = true
-		if uint64(m.Int64) <= o.acked {
-			break
-		}
-		o.acked = uint64(m.Int64)
-	}
-	if found {
-		if _, err := delPending.ExecContext(ctx, origin, int64(o.epoch), int64(o.acked+1)); err != nil {
-			return fmt.Errorf("drop consumed ranges of %s: %w", origin, err)
+func (t *txn) InsertDeadLetters(ctx context.Context, ds []store.DeadLetter) error {
+	ins := t.stmt(ctx, t.s.insDead)
+	for _, d := range ds {
+		if _, err := ins.ExecContext(ctx, d.Origin, int64(d.Epoch), int64(d.Seq), d.Code, d.Reason, string(d.Event), d.At.UnixMilli()); err != nil {
+			return fmt.Errorf("dead letter %s/%d: %w", d.Origin, d.Seq, err)
 		}
 	}
 	return nil
 }
 
+func (t *txn) InsertConflict(ctx context.Context, c store.Conflict) (bool, error) {
+	res, err := t.stmt(ctx, t.s.insConflict).ExecContext(ctx, c.Origin, int64(c.Epoch), int64(c.Seq), c.HeldID, c.SentID, string(c.Event), c.At.UnixMilli())
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+func (t *txn) HasPending(ctx context.Context, origin string, epoch uint64) (bool, error) {
+	var ok bool
+	err := t.stmt(ctx, t.s.hasPending).QueryRowContext(ctx, origin, int64(epoch)).Scan(&ok)
+	return ok, err
+}
+
+func (t *txn) AddPending(ctx context.Context, origin string, epoch, first, last uint64) error {
+	_, err := t.stmt(ctx, t.s.insPending).ExecContext(ctx, origin, int64(epoch), int64(first), int64(last))
+	return err
+}
+
+func (t *txn) MaxPending(ctx context.Context, origin string, epoch, upTo uint64) (uint64, bool, error) {
+	var m sql.NullInt64
+	if err := t.stmt(ctx, t.s.maxPending).QueryRowContext(ctx, origin, int64(epoch), int64(upTo)).Scan(&m); err != nil {
+		return 0, false, err
+	}
+	return uint64(m.Int64), m.Valid, nil
+}
+
+func (t *txn) DropPending(ctx context.Context, origin string, epoch, upTo uint64) error {
+	_, err := t.stmt(ctx, t.s.delPending).ExecContext(ctx, origin, int64(epoch), int64(upTo))
+	return err
+}
+
+func (t *txn) Release(ctx context.Context, origin string, epoch, from, through uint64) ([]syncproto.Event, error) {
+	evs, err := scanEvents(t.tx.QueryContext(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload, order_hlc
+		FROM held_events WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq`,
+		origin, int64(epoch), int64(from), int64(through)))
+	if err != nil || len(evs) == 0 {
+		return nil, err
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO events (`+eventCols+`) SELECT `+eventCols+` FROM held_events
+		WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ? ON CONFLICT DO NOTHING`,
+		origin, int64(epoch), int64(from), int64(through)); err != nil {
+		return nil, err
+	}
+	if _, err := t.tx.ExecContext(ctx, `DELETE FROM held_events WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ?`,
+		origin, int64(epoch), int64(from), int64(through)); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// LockSubject implements store.Tx: the database lock already holds it.
+func (t *txn) LockSubject(context.Context, string, string) error { return nil }
+
+func (t *txn) SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error) {
+	return subjectEventsOf(ctx, t.tx, subject, t.capped)
+}
+
+func (t *txn) PutCase(ctx context.Context, c store.Case) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES (?,?,?,?,?,?,?,?)
+		ON CONFLICT (kind, id) DO UPDATE SET outlet = excluded.outlet, state = excluded.state, open = excluded.open,
+			label = excluded.label, since = excluded.since, hlc = excluded.hlc`,
+		c.Kind, c.ID, c.Outlet, c.State, c.Open, c.Label, c.Since, int64(c.HLC))
+	return err
+}
+
+func (t *txn) DeleteCase(ctx context.Context, kind, id string) error {
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM cases WHERE kind = ? AND id = ?`, kind, id)
+	return err
+}
+
+func (t *txn) AddCounters(ctx context.Context, n map[string]uint64) error {
+	add := t.stmt(ctx, t.s.addCounter)
+	for _, k := range slices.Sorted(maps.Keys(n)) {
+		if _, err := add.ExecContext(ctx, k, int64(n[k])); err != nil {
+			return fmt.Errorf("counter %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// NextDownSeq implements store.Tx: max(seq)+1 under the database lock.
+func (t *txn) NextDownSeq(ctx context.Context) (uint64, error) {
+	var top int64
+	err := t.tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM downlink`).Scan(&top)
+	return uint64(top) + 1, err
+}
+
+func (t *txn) InsertDown(ctx context.Context, seq uint64, target string, event []byte, now int64) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO downlink (seq, target, event, created_at) VALUES (?,?,?,?)`,
+		int64(seq), target, string(event), now)
+	return err
+}
+
+func (t *txn) ClaimOnce(ctx context.Context, key string, downSeq uint64) (bool, error) {
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO serial_once (key, down_seq) VALUES (?, ?) ON CONFLICT DO NOTHING`, key, int64(downSeq))
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+func (t *txn) Serial(ctx context.Context, name string) (uint64, error) {
+	var next int64
+	err := t.tx.QueryRowContext(ctx, `SELECT next FROM serials WHERE name = ?`, name).Scan(&next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return uint64(next), err
+}
+
+func (t *txn) PutSerial(ctx context.Context, name string, next uint64) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO serials (name, next) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET next = excluded.next`,
+		name, int64(next))
+	return err
+}
+
 // StartIncarnation implements store.Store.
-func (s *Store) StartIncarnation(ctx context.Context, outlet, incarnation string) (store.Outlet, error) {
+func (s *backend) StartIncarnation(ctx context.Context, outlet, incarnation string) (store.Outlet, error) {
 	r, err := s.w.ExecContext(ctx, `UPDATE outlets SET epoch = epoch + 1, incarnation = ?, acked_seq = 0 WHERE id = ?`, incarnation, outlet)
 	if err != nil {
 		return store.Outlet{}, fmt.Errorf("start a new incarnation of outlet %s in %s: %w", outlet, s.path, err)
@@ -599,7 +476,7 @@ func (s *Store) StartIncarnation(ctx context.Context, outlet, incarnation string
 }
 
 // Conflicts implements store.Store.
-func (s *Store) Conflicts(ctx context.Context, outlet string, limit int) ([]store.Conflict, error) {
+func (s *backend) Conflicts(ctx context.Context, outlet string, limit int) ([]store.Conflict, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT origin, epoch, seq, held_id, sent_id, event, at FROM conflicts
 		WHERE origin = ? ORDER BY at DESC, epoch DESC, seq DESC LIMIT ?`, outlet, limit)
 	if err != nil {
@@ -621,7 +498,7 @@ func (s *Store) Conflicts(ctx context.Context, outlet string, limit int) ([]stor
 }
 
 // AddOutlet implements store.Store.
-func (s *Store) AddOutlet(ctx context.Context, id, secretHash string, replace bool) error {
+func (s *backend) AddOutlet(ctx context.Context, id, secretHash string, replace bool) error {
 	now := s.clock.Now().UnixMilli()
 	q := `INSERT INTO outlets (id, secret_hash, created_at) VALUES (?,?,?)
 		ON CONFLICT (id) DO UPDATE SET secret_hash = excluded.secret_hash WHERE outlets.secret_hash = ''`
@@ -640,7 +517,7 @@ func (s *Store) AddOutlet(ctx context.Context, id, secretHash string, replace bo
 }
 
 // SecretHash implements store.Store.
-func (s *Store) SecretHash(ctx context.Context, id string) (string, error) {
+func (s *backend) SecretHash(ctx context.Context, id string) (string, error) {
 	var h string
 	err := s.r.QueryRowContext(ctx, `SELECT secret_hash FROM outlets WHERE id = ?`, id).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && h == "") {
@@ -676,7 +553,7 @@ func scanOutlet(sc interface{ Scan(...any) error }) (store.Outlet, error) {
 }
 
 // Outlets implements store.Store.
-func (s *Store) Outlets(ctx context.Context) ([]store.Outlet, error) {
+func (s *backend) Outlets(ctx context.Context) ([]store.Outlet, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+outletCols+` FROM outlets o ORDER BY o.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list outlets: %w", err)
@@ -694,11 +571,11 @@ func (s *Store) Outlets(ctx context.Context) ([]store.Outlet, error) {
 }
 
 // Outlet implements store.Store.
-func (s *Store) Outlet(ctx context.Context, id string) (store.Outlet, error) {
+func (s *backend) Outlet(ctx context.Context, id string) (store.Outlet, error) {
 	return s.outletFrom(ctx, s.r, id)
 }
 
-func (s *Store) outletFrom(ctx context.Context, db *sql.DB, id string) (store.Outlet, error) {
+func (s *backend) outletFrom(ctx context.Context, db *sql.DB, id string) (store.Outlet, error) {
 	o, err := scanOutlet(db.QueryRowContext(ctx, `SELECT `+outletCols+` FROM outlets o WHERE o.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, fmt.Errorf("outlet %s: %w", id, store.ErrNotFound)
@@ -710,7 +587,7 @@ func (s *Store) outletFrom(ctx context.Context, db *sql.DB, id string) (store.Ou
 }
 
 // DeadLetters implements store.Store; newest first.
-func (s *Store) DeadLetters(ctx context.Context, outlet string, limit int) ([]store.DeadLetter, error) {
+func (s *backend) DeadLetters(ctx context.Context, outlet string, limit int) ([]store.DeadLetter, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT origin, epoch, seq, code, reason, event, at FROM dead_letters
 		WHERE origin = ? ORDER BY epoch DESC, seq DESC LIMIT ?`, outlet, limit)
 	if err != nil {
@@ -732,7 +609,7 @@ func (s *Store) DeadLetters(ctx context.Context, outlet string, limit int) ([]st
 }
 
 // Counters implements store.Store.
-func (s *Store) Counters(ctx context.Context) (map[string]uint64, error) {
+func (s *backend) Counters(ctx context.Context) (map[string]uint64, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT name, n FROM counters`)
 	if err != nil {
 		return nil, fmt.Errorf("read counters: %w", err)
@@ -751,7 +628,7 @@ func (s *Store) Counters(ctx context.Context) (map[string]uint64, error) {
 }
 
 // SubjectEvents implements store.Store.
-func (s *Store) SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error) {
+func (s *backend) SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error) {
 	return subjectEvents(ctx, s.r, subject)
 }
 
@@ -817,42 +694,19 @@ func scanEvents(rows *sql.Rows, err error) ([]syncproto.Event, error) {
 	return out, rows.Err()
 }
 
-// caseKey names one entity of the case list.
-type caseKey struct{ kind, id string }
+// refreshCaseOf rewrites one entity's case-list row inside a migration's
+// transaction; capped as for subjectEventsOf.
+func refreshCaseOf(ctx context.Context, tx *sql.Tx, k store.CaseKey, capped bool) error {
+	return store.RefreshCase(ctx, &txn{tx: tx, capped: capped}, k)
+}
 
-// refreshCase re-folds one entity from its events inside tx and rewrites its
-// case-list row. An entity has tens of events, so this stays cheap next to
-// the batch that touched it.
-func refreshCase(ctx context.Context, tx *sql.Tx, k caseKey) error {
+// refreshCase is refreshCaseOf for a migration after order_hlc exists.
+func refreshCase(ctx context.Context, tx *sql.Tx, k store.CaseKey) error {
 	return refreshCaseOf(ctx, tx, k, true)
 }
 
-// refreshCaseOf is refreshCase; capped as for subjectEventsOf.
-func refreshCaseOf(ctx context.Context, tx *sql.Tx, k caseKey, capped bool) error {
-	evs, err := subjectEventsOf(ctx, tx, k.id, capped)
-	if err != nil {
-		return err
-	}
-	c, ok := store.Summarize(k.kind, k.id, evs)
-	if !ok {
-		// Its creating event is not visible (yet): no row, and none left
-		// from before events beyond a gap were held apart.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM cases WHERE kind = ? AND id = ?`, k.kind, k.id); err != nil {
-			return fmt.Errorf("update case list for %s %s: %w", k.kind, k.id, err)
-		}
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES (?,?,?,?,?,?,?,?)
-		ON CONFLICT (kind, id) DO UPDATE SET outlet = excluded.outlet, state = excluded.state, open = excluded.open,
-			label = excluded.label, since = excluded.since, hlc = excluded.hlc`,
-		c.Kind, c.ID, c.Outlet, c.State, c.Open, c.Label, c.Since, int64(c.HLC)); err != nil {
-		return fmt.Errorf("update case list for %s %s: %w", k.kind, k.id, err)
-	}
-	return nil
-}
-
 // Cases implements store.Store.
-func (s *Store) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, error) {
+func (s *backend) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, error) {
 	where, args := []string{"kind = ?"}, []any{q.Kind}
 	if q.Outlet != "" {
 		where, args = append(where, "outlet = ?"), append(args, q.Outlet)
@@ -892,101 +746,8 @@ func (s *Store) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, err
 	return out, rows.Err()
 }
 
-// AppendDown implements store.Store.
-func (s *Store) AppendDown(ctx context.Context, e *syncproto.Event) (uint64, error) {
-	return s.AppendDownAlloc(ctx, e, store.SerialAlloc{})
-}
-
-// AppendDownAlloc implements store.Store. A zero a allocates nothing. The
-// write connection begins IMMEDIATE transactions, so two allocations
-// serialise on the database lock, across processes too.
-func (s *Store) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a store.SerialAlloc) (uint64, error) {
-	if e.Origin != syncproto.HubOrigin {
-		return 0, fmt.Errorf("downlink event has origin %q, want %q", e.Origin, syncproto.HubOrigin)
-	}
-	now := s.clock.Now().UnixMilli()
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("begin downlink append on %s: %w", s.path, err)
-	}
-	defer tx.Rollback()
-	var top int64
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM downlink`).Scan(&top); err != nil {
-		return 0, fmt.Errorf("read downlink head: %w", err)
-	}
-	e.Seq = uint64(top) + 1
-	if a.Fill != nil {
-		if err := allocate(ctx, tx, e, a); err != nil {
-			return 0, err
-		}
-	}
-	js, err := json.Marshal(e)
-	if err != nil {
-		return 0, fmt.Errorf("encode downlink event: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO downlink (seq, target, event, created_at) VALUES (?,?,?,?)`,
-		int64(e.Seq), e.Target, string(js), now); err != nil {
-		return 0, fmt.Errorf("append downlink event: %w", err)
-	}
-	var payload any
-	if len(e.Payload) > 0 {
-		payload = string(e.Payload)
-	}
-	stamp, err := column(e.HLC)
-	if err != nil {
-		return 0, fmt.Errorf("insert hub event %d: %w", e.Seq, err)
-	}
-	if _, err := tx.StmtContext(ctx, s.insEvent).ExecContext(ctx, e.Origin, 0, int64(e.Seq), e.ID, stamp, e.Actor, e.Type, e.V,
-		e.Subject, e.Target, payload, now, nil); err != nil {
-		return 0, fmt.Errorf("insert hub event %d: %w", e.Seq, err)
-	}
-	if kind := store.CaseKind(e.Type); kind != "" && e.Subject != "" {
-		if err := refreshCase(ctx, tx, caseKey{kind, e.Subject}); err != nil {
-			return 0, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("commit downlink event to %s: %w", s.path, err)
-	}
-	return e.Seq, nil
-}
-
-// allocate takes a's block from its counter inside tx and fills e.
-func allocate(ctx context.Context, tx *sql.Tx, e *syncproto.Event, a store.SerialAlloc) error {
-	if a.Count == 0 || a.Counter == "" || a.Max > math.MaxInt64-1 {
-		return fmt.Errorf("allocate %q: count %d or max %d out of range", a.Counter, a.Count, a.Max)
-	}
-	if a.Once != "" {
-		res, err := tx.ExecContext(ctx, `INSERT INTO serial_once (key, down_seq) VALUES (?, ?) ON CONFLICT DO NOTHING`, a.Once, int64(e.Seq))
-		if err != nil {
-			return fmt.Errorf("allocate %s once for %s: %w", a.Counter, a.Once, err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("allocation for %s: %w", a.Once, store.ErrExists)
-		}
-	}
-	var next int64
-	err := tx.QueryRowContext(ctx, `SELECT next FROM serials WHERE name = ?`, a.Counter).Scan(&next)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read serial counter %s: %w", a.Counter, err)
-	}
-	first := uint64(next)
-	if first > a.Max || a.Max-first+1 < a.Count {
-		return fmt.Errorf("%w: %s has %d left, %d wanted", store.ErrSerialsExhausted, a.Counter, a.Max+1-min(first, a.Max+1), a.Count)
-	}
-	last := first + a.Count - 1
-	if err := a.Fill(e, first, last); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO serials (name, next) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET next = excluded.next`,
-		a.Counter, int64(last+1)); err != nil {
-		return fmt.Errorf("advance serial counter %s: %w", a.Counter, err)
-	}
-	return nil
-}
-
 // Down implements store.Store.
-func (s *Store) Down(ctx context.Context, outlet string, since uint64, maxEvents, maxBytes int) ([]syncproto.Event, uint64, bool, error) {
+func (s *backend) Down(ctx context.Context, outlet string, since uint64, maxEvents, maxBytes int) ([]syncproto.Event, uint64, bool, error) {
 	// Read the head first: every sequence at or below it is committed, so
 	// (since, head] is a consistent range even while appends continue.
 	var top int64

@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+)
+
+// Queries are the operations a backend answers on its own, each one
+// statement or a read of committed data.
+type Queries interface {
+	// AddOutlet registers an outlet with a secret hash from HashSecret.
+	// It returns ErrExists if the id is taken and replace is false.
+	AddOutlet(ctx context.Context, id, secretHash string, replace bool) error
+	// SecretHash returns the outlet's stored hash, or ErrNotFound.
+	SecretHash(ctx context.Context, id string) (string, error)
+	Outlets(ctx context.Context) ([]Outlet, error)
+	Outlet(ctx context.Context, id string) (Outlet, error)
+	DeadLetters(ctx context.Context, outlet string, limit int) ([]DeadLetter, error)
+	// Counters returns the named counters (reject.<code>, batch.replayed...).
+	Counters(ctx context.Context) (map[string]uint64, error)
+	// Conflicts lists the outlet's refused second versions of events,
+	// newest first.
+	Conflicts(ctx context.Context, outlet string, limit int) ([]Conflict, error)
+	// StartIncarnation begins a new epoch for a registered outlet: its
+	// acked sequence restarts at 0 and the next incarnation seen (or only
+	// incarnation, if not empty) is adopted. The old epochs' events stay.
+	// ErrNotFound for an outlet the hub does not know.
+	StartIncarnation(ctx context.Context, outlet, incarnation string) (Outlet, error)
+
+	// SubjectEvents returns every event about subject, in fold order
+	// (syncproto.Event.FoldStamp, then origin and seq): the outlets' and
+	// head office's (origin syncproto.HubOrigin) alike.
+	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
+
+	// Cases lists rows of the case list. Commit and AppendDown keep the list
+	// in the same transaction as the events, by Summarize.
+	Cases(ctx context.Context, q CaseQuery) ([]Case, error)
+
+	// Down returns the downlink events for outlet (its own and TargetAll)
+	// with sequence in (since, through], at most maxEvents of them and about
+	// maxBytes of JSON. more reports that events follow through. Every
+	// sequence up to through is committed: through is read from the
+	// committed head first, and heads only move by whole commits in order
+	// (Tx.NextDownSeq).
+	Down(ctx context.Context, outlet string, since uint64, maxEvents, maxBytes int) (evs []syncproto.Event, through uint64, more bool, err error)
+}
+
+// Backend is the part of a Store that differs per database: its
+// statements, its transactions and its locks. Core writes the commit
+// semantics (see the package comment) once over it, so every database
+// keeps them the same way; the storetest suite checks a backend against
+// them.
+type Backend interface {
+	Queries
+	// Begin starts a write transaction.
+	Begin(ctx context.Context) (Tx, error)
+	// Retryable says that err ended a transaction because of another
+	// writer (a serialization failure or a deadlock) and the same work may
+	// simply run again.
+	Retryable(err error) bool
+	Close() error
+}
+
+// Stream is an outlet's uplink and downlink position as its row holds it.
+type Stream struct {
+	Acked, Cursor, Epoch uint64
+	// Incarnation is the agent data directory adopted for Epoch; "" until
+	// one is seen.
+	Incarnation string
+}
+
+// Row is one event as the events table holds it.
+type Row struct {
+	Event *syncproto.Event
+	Epoch uint64
+	// Order is the stamp the event folds at when its own lies beyond the
+	// skew bound (hlc.Capped at arrival); 0 when it folds at its own.
+	Order hlc.Timestamp
+	// ReceivedAt is the hub's wall clock at arrival, in Unix milliseconds.
+	ReceivedAt int64
+}
+
+// HeldAt is what an epoch holds at one sequence: an event (visible or held
+// beyond a gap) or a dead letter, whose payload is not compared.
+type HeldAt struct {
+	ID      string
+	Payload []byte
+	HasBody bool // Payload is set (an event with a payload)
+	Dead    bool
+}
+
+// Tx is one write transaction of a Backend. Its methods see the
+// transaction's own writes. Every method's error ends the transaction's
+// usefulness: Core rolls it back.
+//
+// Locks: a backend that several hub processes write at once keeps each
+// outlet's stream (LockOutlet), each case-list entity (LockSubject) and
+// the downlink head (NextDownSeq) locked from the call to the end of the
+// transaction. Core takes them in one order, outlets by id, then entities
+// by kind and id, then counters by name, so that two transactions never
+// wait on each other in a ring. A backend with a single writer (SQLite's
+// database lock) may treat them as plain reads.
+type Tx interface {
+	// LockOutlet reads an outlet's stream and holds it against other
+	// writers. An outlet without a row reads as the zero Stream.
+	LockOutlet(ctx context.Context, id string) (Stream, error)
+	// PutOutlet writes the stream and last_seen = now, creating the row
+	// (created_at now) if there is none.
+	PutOutlet(ctx context.Context, id string, s Stream, now int64) error
+	// PutClock records an outlet's newest offset and adds to its count of
+	// events stamped beyond the skew bound.
+	PutClock(ctx context.Context, id string, offsetMS, skewed int64) error
+
+	// Holding returns what the epoch holds at seqs first..last: visible
+	// events, held events and dead letters.
+	Holding(ctx context.Context, origin string, epoch, first, last uint64) (map[uint64]HeldAt, error)
+	// InsertEvents stores rows that are not stored yet (by origin, epoch
+	// and seq), as visible events or, with held, beyond a gap. fresh[i]
+	// reports that rows[i] was new.
+	InsertEvents(ctx context.Context, rows []Row, held bool) (fresh []bool, err error)
+	// InsertDeadLetters stores refused events that are not stored yet.
+	InsertDeadLetters(ctx context.Context, ds []DeadLetter) error
+	// InsertConflict records a refused second version once; it reports
+	// whether the pair was new.
+	InsertConflict(ctx context.Context, c Conflict) (bool, error)
+
+	// Pending ranges are the seq ranges of batches held beyond a gap.
+	HasPending(ctx context.Context, origin string, epoch uint64) (bool, error)
+	AddPending(ctx context.Context, origin string, epoch, first, last uint64) error
+	// MaxPending is the highest last of the ranges starting at or below
+	// upTo; ok is false when there is none.
+	MaxPending(ctx context.Context, origin string, epoch, upTo uint64) (last uint64, ok bool, err error)
+	// DropPending deletes the ranges starting at or below upTo.
+	DropPending(ctx context.Context, origin string, epoch, upTo uint64) error
+	// Release makes the held events with seq in (from, through] visible
+	// and returns them in seq order.
+	Release(ctx context.Context, origin string, epoch, from, through uint64) ([]syncproto.Event, error)
+
+	// LockSubject holds a case-list entity against other writers until the
+	// transaction ends, so that its row is folded from every committed
+	// event about it.
+	LockSubject(ctx context.Context, kind, id string) error
+	// SubjectEvents is Queries.SubjectEvents inside the transaction.
+	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
+	PutCase(ctx context.Context, c Case) error
+	DeleteCase(ctx context.Context, kind, id string) error
+	// AddCounters adds n to each named counter, creating it at 0 first.
+	AddCounters(ctx context.Context, n map[string]uint64) error
+
+	// NextDownSeq takes the next hub-wide downlink sequence, one above the
+	// highest committed, and holds the head until the transaction ends: the
+	// sequences stay gap-free (a rolled-back one is taken again) and commit
+	// in order, whichever hub process appends.
+	NextDownSeq(ctx context.Context) (uint64, error)
+	InsertDown(ctx context.Context, seq uint64, target string, event []byte, now int64) error
+	// ClaimOnce records that key's allocation is made by downlink seq; it
+	// reports false when key was claimed before.
+	ClaimOnce(ctx context.Context, key string, downSeq uint64) (bool, error)
+	// Serial reads a serial counter's next value (0 for a new counter);
+	// PutSerial writes it.
+	Serial(ctx context.Context, name string) (uint64, error)
+	PutSerial(ctx context.Context, name string, next uint64) error
+
+	Commit() error
+	Rollback() error
+}

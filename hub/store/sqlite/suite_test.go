@@ -1,0 +1,37 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/store/storetest"
+	"github.com/yizhan/yizhan/syncproto/clock"
+)
+
+// TestStoreSuite holds the SQLite backend to the semantics every backend
+// keeps.
+func TestStoreSuite(t *testing.T) {
+	open := func(t testing.TB, path string, wall clock.Clock) store.Store {
+		t.Helper()
+		s, err := Open(context.Background(), path, Options{Clock: wall})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	storetest.Run(t, storetest.Backend{
+		Open: func(t testing.TB, wall clock.Clock) store.Store {
+			return open(t, filepath.Join(t.TempDir(), "hub.db"), wall)
+		},
+		Reopen: func(t testing.TB, s store.Store) store.Store {
+			s.Close()
+			return open(t, s.(*Store).b.path, nil)
+		},
+		Another: func(t testing.TB, s store.Store) store.Store {
+			return open(t, s.(*Store).b.path, nil)
+		},
+	})
+}
