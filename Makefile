@@ -22,7 +22,7 @@ run: build ## start the demo: a hub and two outlets with simulated scanners and 
 	$(GO) build -o $(BIN)/demo ./deploy/demo
 	$(BIN)/demo --bin $(BIN)
 
-deps: ## install what the tests need (mosquitto, socat, chromium, a CJK font, node) when missing
+deps: ## install what the tests need (mosquitto, postgresql, socat, chromium, a CJK font, node) when missing
 	@sh deploy/ci/install-deps.sh
 
 test: deps lint test-js ## run every test: unit, fuzz seeds, crash, restart, broker and browser tests

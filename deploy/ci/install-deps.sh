@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages the tests need (the system tests' brokers,
-# tools and browser; node for the counter screen's unit tests), if any is
+# PostgreSQL, tools and browser; node for the counter screen's unit tests), if any is
 # missing.
 # Quiet and quick when everything is present; safe to run repeatedly.
 set -eu
@@ -20,6 +20,11 @@ for n in $needs; do
 		case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
 	fi
 done
+# The store tests start their own PostgreSQL from the server binaries,
+# which Debian keeps off the PATH.
+if ! { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || have initdb; }; then
+	missing="$missing postgresql"
+fi
 # The browser test's screenshots show Chinese text; without a CJK font it
 # renders as empty boxes.
 if ! { command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; }; then

@@ -57,7 +57,9 @@ func spawn(cmd *exec.Cmd, logPath string) (*Proc, error) {
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = f, f
-	cmd.SysProcAttr = sysProcAttr()
+	if cmd.SysProcAttr == nil { // asUser sets its own, with the same group and death signal
+		cmd.SysProcAttr = sysProcAttr()
+	}
 	if err := cmd.Start(); err != nil {
 		f.Close()
 		return nil, err
