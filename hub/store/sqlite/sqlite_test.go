@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/store/storetest"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
@@ -23,26 +24,6 @@ func openTest(t testing.TB) (*Store, string) {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s, path
-}
-
-// batch builds events first..last of origin; seqs in bad get no actor, so
-// syncproto.CheckEvent refuses them.
-func batch(origin string, first, last uint64, bad ...uint64) *syncproto.Batch {
-	b := &syncproto.Batch{Origin: origin, First: first, Last: last}
-	for s := first; s <= last; s++ {
-		e := syncproto.Event{
-			ID: fmt.Sprintf("%s-%d", origin, s), Origin: origin, Seq: s,
-			HLC: hlc.Make(1_700_000_000_000+int64(s), 0), Actor: "clerk", Type: "parcel.inbound", V: 1,
-			Subject: fmt.Sprintf("WB%d", s%7), Payload: []byte(`{"n":1}`),
-		}
-		for _, x := range bad {
-			if x == s {
-				e.Actor = ""
-			}
-		}
-		b.Events = append(b.Events, e)
-	}
-	return b
 }
 
 func commit(t *testing.T, s *Store, bs ...*syncproto.Batch) []store.Result {
@@ -314,7 +295,7 @@ func TestMigrationsBackfillEveryListedKind(t *testing.T) {
 func TestNoStampStoredNegative(t *testing.T) {
 	s, _ := openTest(t)
 	ctx := context.Background()
-	b := batch("SH-A", 1, 2)
+	b := storetest.Batch("SH-A", 1, 2)
 	b.Events[0].HLC = ^hlc.Timestamp(0)
 	if res := commit(t, s, b); len(res[0].Rejected) != 1 || res[0].Rejected[0].Seq != 1 {
 		t.Fatalf("result %+v: want seq 1 refused", res[0])

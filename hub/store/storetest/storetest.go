@@ -75,7 +75,7 @@ func commit(t *testing.T, s store.Store, bs ...*syncproto.Batch) []store.Result 
 	return res
 }
 
-// visible returns the visible events of origin among the subjects batch
+// visible returns the visible events of origin among the subjects Batch
 // gives its events (WB0..WB6) whose id starts with prefix.
 func visible(t *testing.T, s store.Store, origin, prefix string) int {
 	t.Helper()
@@ -109,9 +109,9 @@ const (
 	incB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 )
 
-// batch builds events first..last of origin; seqs in bad get no actor, so
+// Batch builds events first..last of origin; seqs in bad get no actor, so
 // syncproto.CheckEvent refuses them.
-func batch(origin string, first, last uint64, bad ...uint64) *syncproto.Batch {
+func Batch(origin string, first, last uint64, bad ...uint64) *syncproto.Batch {
 	b := &syncproto.Batch{Origin: origin, First: first, Last: last}
 	for s := first; s <= last; s++ {
 		e := syncproto.Event{
@@ -153,7 +153,7 @@ func testCommitContiguity(t *testing.T, be Backend) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := be.Open(t, nil)
 			for i, st := range tc.steps {
-				res := commit(t, s, batch("SH-001", st.first, st.last, st.bad...))
+				res := commit(t, s, Batch("SH-001", st.first, st.last, st.bad...))
 				if res[0].AckedSeq != st.wantAcked {
 					t.Fatalf("step %d (%d..%d): acked %d, want %d", i, st.first, st.last, res[0].AckedSeq, st.wantAcked)
 				}
@@ -181,7 +181,7 @@ func testCommitContiguity(t *testing.T, be Backend) {
 func testCommitGroupOfBatches(t *testing.T, be Backend) {
 	s := be.Open(t, nil)
 	// Several outlets and out-of-order batches in one transaction.
-	res := commit(t, s, batch("A", 3, 4), batch("B", 1, 2), batch("A", 1, 2), batch("A", 1, 2), batch("B", 5, 5))
+	res := commit(t, s, Batch("A", 3, 4), Batch("B", 1, 2), Batch("A", 1, 2), Batch("A", 1, 2), Batch("B", 5, 5))
 	want := []uint64{4, 2, 4, 4, 2}
 	for i, r := range res {
 		if r.AckedSeq != want[i] {
@@ -205,7 +205,7 @@ func testRejectCountersAndPull(t *testing.T, be Backend) {
 	ctx := context.Background()
 	_, err := s.Commit(ctx, []store.Unit{
 		{Count: map[string]uint64{"reject.malformed": 2}},
-		{Batch: batch("A", 1, 2, 1)},
+		{Batch: Batch("A", 1, 2, 1)},
 		{Pull: &syncproto.Pull{Origin: "A", Since: 7}},
 	})
 	if err != nil {
@@ -227,7 +227,7 @@ func testRejectCountersAndPull(t *testing.T, be Backend) {
 func testReopenKeepsData(t *testing.T, be Backend) {
 	s := be.Open(t, nil)
 	ctx := context.Background()
-	commit(t, s, batch("A", 1, 5, 3), batch("A", 8, 9))
+	commit(t, s, Batch("A", 1, 5, 3), Batch("A", 8, 9))
 	h, _ := store.HashSecret("s3cret")
 	if err := s.AddOutlet(ctx, "B", h, false); err != nil {
 		t.Fatal(err)
@@ -236,7 +236,7 @@ func testReopenKeepsData(t *testing.T, be Backend) {
 		t.Fatal(err)
 	}
 	s2 := be.Reopen(t, s)
-	res, err := s2.Commit(ctx, []store.Unit{{Batch: batch("A", 6, 7)}})
+	res, err := s2.Commit(ctx, []store.Unit{{Batch: Batch("A", 6, 7)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func testOutletSecrets(t *testing.T, be Backend) {
 	}
 	// An outlet first seen through an external broker has no secret yet and
 	// can still be given one without --replace.
-	commit(t, s, batch("C", 1, 1))
+	commit(t, s, Batch("C", 1, 1))
 	if _, err := s.SecretHash(ctx, "C"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("traffic-only outlet must not authenticate: %v", err)
 	}
@@ -333,9 +333,9 @@ func testDown(t *testing.T, be Backend) {
 
 func testSubjectEventsInHLCOrder(t *testing.T, be Backend) {
 	s := be.Open(t, nil)
-	a := batch("A", 1, 1)
+	a := Batch("A", 1, 1)
 	a.Events[0].HLC, a.Events[0].Subject = 300, "WB1"
-	b := batch("B", 1, 2)
+	b := Batch("B", 1, 2)
 	b.Events[0].HLC, b.Events[0].Subject = 100, "WB1"
 	b.Events[1].HLC, b.Events[1].Subject = 200, "WB1"
 	commit(t, s, a, b)
@@ -463,7 +463,7 @@ func testSkewedStampsKeptFlaggedAndCapped(t *testing.T, be Backend) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	s := be.Open(t, clock.NewManual(now))
 	y2500 := hlc.Make(time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), 0)
-	b := batch("SH-A", 1, 3)
+	b := Batch("SH-A", 1, 3)
 	b.Events[0].HLC, b.Events[0].Subject = y2500, "N1"
 	b.Events[1].HLC, b.Events[1].Subject = ^hlc.Timestamp(0), "N1"
 	b.Events[2].HLC, b.Events[2].Subject = hlc.Make(now.UnixMilli()-5, 0), "N1"
@@ -486,7 +486,7 @@ func testSkewedStampsKeptFlaggedAndCapped(t *testing.T, be Backend) {
 		t.Fatalf("outlet row %+v %v: want one skewed event and the offset of its newest stamp", o, err)
 	}
 	// A held range sent again (a gap before it) is flagged once.
-	held := batch("SH-A", 5, 5)
+	held := Batch("SH-A", 5, 5)
 	held.Events[0].HLC = y2500
 	commit(t, s, held)
 	commit(t, s, held)
@@ -521,11 +521,11 @@ func testReplacedDataDirectoryRefusedUntilNewIncarnation(t *testing.T, be Backen
 	if err := s.AddOutlet(ctx, "A", "h", false); err != nil {
 		t.Fatal(err)
 	}
-	if r := commit(t, s, of(batch("A", 1, 8), incA, ""))[0]; r.AckedSeq != 8 || r.Refused != nil || r.Incarnation != incA {
+	if r := commit(t, s, of(Batch("A", 1, 8), incA, ""))[0]; r.AckedSeq != 8 || r.Refused != nil || r.Incarnation != incA {
 		t.Fatalf("first incarnation not adopted: %+v", r)
 	}
 	// A fresh directory: seq 1..8 again, other events.
-	r := commit(t, s, of(batch("A", 1, 8), incB, "fresh"))[0]
+	r := commit(t, s, of(Batch("A", 1, 8), incB, "fresh"))[0]
 	if r.Refused == nil || r.Refused.Code != syncproto.CodeIncarnation || r.AckedSeq != 0 || r.Incarnation != incB {
 		t.Fatalf("fresh directory not refused: %+v", r)
 	}
@@ -551,13 +551,13 @@ func testReplacedDataDirectoryRefusedUntilNewIncarnation(t *testing.T, be Backen
 		t.Error("new incarnation of an unknown outlet")
 	}
 	// The old directory, still running, is not adopted: it does not start at 1.
-	if r := commit(t, s, of(batch("A", 9, 10), incA, ""))[0]; r.AckedSeq != 0 || r.Incarnation != incA {
+	if r := commit(t, s, of(Batch("A", 9, 10), incA, ""))[0]; r.AckedSeq != 0 || r.Incarnation != incA {
 		t.Fatalf("old directory after the new epoch: %+v", r)
 	}
-	if r := commit(t, s, of(batch("A", 1, 8), incB, "fresh"))[0]; r.AckedSeq != 8 || r.Refused != nil || r.Incarnation != incB {
+	if r := commit(t, s, of(Batch("A", 1, 8), incB, "fresh"))[0]; r.AckedSeq != 8 || r.Refused != nil || r.Incarnation != incB {
 		t.Fatalf("new incarnation not taken: %+v", r)
 	}
-	if r := commit(t, s, of(batch("A", 1, 8), incA, ""))[0]; r.Refused == nil || r.Refused.Code != syncproto.CodeIncarnation {
+	if r := commit(t, s, of(Batch("A", 1, 8), incA, ""))[0]; r.Refused == nil || r.Refused.Code != syncproto.CodeIncarnation {
 		t.Fatalf("old incarnation taken after the new one: %+v", r)
 	}
 	if n := visible(t, s, "A", ""); n != 16 {
@@ -571,25 +571,25 @@ func testReplacedDataDirectoryRefusedUntilNewIncarnation(t *testing.T, be Backen
 func testUpgradedOutletAdoptedWithoutOperator(t *testing.T, be Backend) {
 	s := be.Open(t, nil)
 	// An agent from before incarnations synced 1..8 (legacy stream "").
-	if r := commit(t, s, batch("A", 1, 8))[0]; r.AckedSeq != 8 {
+	if r := commit(t, s, Batch("A", 1, 8))[0]; r.AckedSeq != 8 {
 		t.Fatal(r)
 	}
 	// Its migrated file resends 5..10 (an ack it missed) under its new id.
-	if r := commit(t, s, of(batch("A", 5, 10), incA, ""))[0]; r.AckedSeq != 10 || r.Refused != nil || r.Incarnation != incA {
+	if r := commit(t, s, of(Batch("A", 5, 10), incA, ""))[0]; r.AckedSeq != 10 || r.Refused != nil || r.Incarnation != incA {
 		t.Fatalf("migrated agent not adopted: %+v", r)
 	}
 	// Another outlet's migrated agent continues exactly at the acked point.
-	commit(t, s, batch("B", 1, 3))
-	if r := commit(t, s, of(batch("B", 4, 4), incA, ""))[0]; r.AckedSeq != 4 || r.Refused != nil {
+	commit(t, s, Batch("B", 1, 3))
+	if r := commit(t, s, of(Batch("B", 4, 4), incA, ""))[0]; r.AckedSeq != 4 || r.Refused != nil {
 		t.Fatalf("continuation not adopted: %+v", r)
 	}
 	// A fresh directory of a legacy outlet is refused, not adopted.
-	commit(t, s, batch("C", 1, 8))
-	if r := commit(t, s, of(batch("C", 1, 8), incB, "fresh"))[0]; r.Refused == nil || r.Refused.Code != syncproto.CodeIncarnation {
+	commit(t, s, Batch("C", 1, 8))
+	if r := commit(t, s, of(Batch("C", 1, 8), incB, "fresh"))[0]; r.Refused == nil || r.Refused.Code != syncproto.CodeIncarnation {
 		t.Fatalf("fresh directory of a legacy outlet: %+v", r)
 	}
 	// And a new outlet's first incarnation is adopted at seq 1.
-	if r := commit(t, s, of(batch("D", 1, 2), incB, ""))[0]; r.AckedSeq != 2 || r.Refused != nil {
+	if r := commit(t, s, of(Batch("D", 1, 2), incB, ""))[0]; r.AckedSeq != 2 || r.Refused != nil {
 		t.Fatalf("new outlet: %+v", r)
 	}
 }
@@ -597,14 +597,14 @@ func testUpgradedOutletAdoptedWithoutOperator(t *testing.T, be Backend) {
 func testSameSeqOtherContentIsAConflict(t *testing.T, be Backend) {
 	s := be.Open(t, nil)
 	ctx := context.Background()
-	commit(t, s, of(batch("A", 1, 8), incA, ""))
+	commit(t, s, of(Batch("A", 1, 8), incA, ""))
 	for _, tc := range []struct {
 		name string
 		b    *syncproto.Batch
 	}{
-		{"other id", of(batch("A", 3, 4), incA, "forged")},
+		{"other id", of(Batch("A", 3, 4), incA, "forged")},
 		{"other payload", func() *syncproto.Batch {
-			b := of(batch("A", 5, 5), incA, "")
+			b := of(Batch("A", 5, 5), incA, "")
 			b.Events[0].Payload = []byte(`{"n":2}`)
 			return b
 		}()},
@@ -638,13 +638,13 @@ func testSameSeqOtherContentIsAConflict(t *testing.T, be Backend) {
 		t.Errorf("outlet %+v", o)
 	}
 	// An honest replay is still a replay.
-	if r := commit(t, s, of(batch("A", 1, 8), incA, ""))[0]; !r.Replayed || r.Refused != nil || r.AckedSeq != 8 {
+	if r := commit(t, s, of(Batch("A", 1, 8), incA, ""))[0]; !r.Replayed || r.Refused != nil || r.AckedSeq != 8 {
 		t.Errorf("honest replay: %+v", r)
 	}
 }
 
 func exceptionBatch(origin string, seq uint64, id string) *syncproto.Batch {
-	b := batch(origin, seq, seq)
+	b := Batch(origin, seq, seq)
 	b.Events[0].Type, b.Events[0].Subject = lifecycle.ExceptionReported, id
 	b.Events[0].Payload = []byte(`{"waybill":"SF9","kind":"damaged","owner":"c01","at":1}`)
 	return b
@@ -653,8 +653,8 @@ func exceptionBatch(origin string, seq uint64, id string) *syncproto.Batch {
 func testFarAheadRefusedAndHeldInvisible(t *testing.T, be Backend) {
 	s := be.Open(t, nil)
 	ctx := context.Background()
-	commit(t, s, of(batch("A", 1, 8), incA, ""))
-	far := of(batch("A", 1<<40, 1<<40+9), incA, "")
+	commit(t, s, of(Batch("A", 1, 8), incA, ""))
+	far := of(Batch("A", 1<<40, 1<<40+9), incA, "")
 	r := commit(t, s, far)[0]
 	if r.Refused == nil || r.Refused.Code != syncproto.CodeBeyondWindow || r.AckedSeq != 8 {
 		t.Fatalf("far-future batch: %+v", r)
@@ -677,7 +677,7 @@ func testFarAheadRefusedAndHeldInvisible(t *testing.T, be Backend) {
 		t.Errorf("outlet held %d, want 1", o.Held)
 	}
 	// The gap closes: visible, listed, and released to the caller.
-	r = commit(t, s, of(batch("A", 9, 11), incA, ""))[0]
+	r = commit(t, s, of(Batch("A", 9, 11), incA, ""))[0]
 	if r.AckedSeq != 12 || len(r.Released) != 1 || r.Released[0].Subject != "EX-HELD" {
 		t.Fatalf("gap closed: %+v", r)
 	}
@@ -691,11 +691,11 @@ func testFarAheadRefusedAndHeldInvisible(t *testing.T, be Backend) {
 		t.Errorf("%d held events left", o.Held)
 	}
 	// An outlet with no incarnation adopted yet is refused just the same.
-	if r := commit(t, s, of(batch("NEW", 1<<40, 1<<40), incB, ""))[0]; r.Refused == nil || r.Refused.Code != syncproto.CodeBeyondWindow {
+	if r := commit(t, s, of(Batch("NEW", 1<<40, 1<<40), incB, ""))[0]; r.Refused == nil || r.Refused.Code != syncproto.CodeBeyondWindow {
 		t.Fatalf("far-future first batch of a new outlet: %+v", r)
 	}
 	// A configured window.
-	res, err := s.Commit(ctx, []store.Unit{{Batch: of(batch("A", 20, 21), incA, ""), Window: 5}})
+	res, err := s.Commit(ctx, []store.Unit{{Batch: of(Batch("A", 20, 21), incA, ""), Window: 5}})
 	if err != nil || res[0].Refused == nil || res[0].Refused.Code != syncproto.CodeBeyondWindow {
 		t.Fatalf("window 5: %+v %v", res, err)
 	}
@@ -716,7 +716,7 @@ func testConcurrentCommitsOfOneOutlet(t *testing.T, be Backend) {
 		go func() {
 			defer wg.Done()
 			for first := uint64(1); first <= last; first += size {
-				units := []store.Unit{{Batch: batch("A", first, first+size-1)}, {Batch: batch("B", first, first+size-1)}}
+				units := []store.Unit{{Batch: Batch("A", first, first+size-1)}, {Batch: Batch("B", first, first+size-1)}}
 				if w%2 == 1 {
 					units[0], units[1] = units[1], units[0]
 				}
