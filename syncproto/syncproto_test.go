@@ -166,6 +166,8 @@ func TestCheckEvent(t *testing.T) {
 		{"long subject", func(e *Event) { e.Subject = strings.Repeat("9", MaxFieldLen+1) }, true},
 		{"big payload", func(e *Event) { e.Payload = json.RawMessage(`"` + strings.Repeat("x", MaxEventBytes) + `"`) }, true},
 		{"version 0", func(e *Event) { e.V = 0 }, true},
+		{"payload not utf-8", func(e *Event) { e.Payload = json.RawMessage("\"a\xffb\"") }, true},
+		{"chinese payload", func(e *Event) { e.Payload = json.RawMessage(`"投诉"`) }, false},
 		{"chinese subject", func(e *Event) { e.Subject = "投诉-0001" }, false},
 		// A PC set to a wrong year is kept (and flagged by the receiver); a
 		// stamp no clock reads is refused before any store sees it.

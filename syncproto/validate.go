@@ -56,6 +56,11 @@ func CheckEvent(e *Event) error {
 		return decodeErr(CodeInvalidEvent, "event %d has payload version %d, must be >= 1", e.Seq, e.V)
 	case len(e.Payload) > MaxEventBytes:
 		return decodeErr(CodeOversize, "event %d payload is %d bytes, limit %d", e.Seq, len(e.Payload), MaxEventBytes)
+	case !utf8.Valid(e.Payload):
+		// JSON is UTF-8, and a PostgreSQL store cannot keep other bytes
+		// as text: refused here, the event is dead-lettered alone instead
+		// of failing the whole group commit it arrived in.
+		return decodeErr(CodeInvalidEvent, "event %d payload is not UTF-8", e.Seq)
 	}
 	for _, f := range []struct {
 		name, val string

@@ -82,7 +82,7 @@ func (m MQTT) BrokerTLS() broker.TLSFiles {
 
 // Store is where the events are kept.
 type Store struct {
-	URL string `toml:"url" flag:"store" settings:"url" help:"store URL (default sqlite://DIR/hub.db)"`
+	URL string `toml:"url" flag:"store" settings:"url" help:"store URL: sqlite:///path/hub.db or postgres://user:password@host:5432/database (default sqlite://DIR/hub.db)"`
 }
 
 // Log is the hub's log output.

@@ -31,7 +31,6 @@ import (
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store"
-	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
@@ -61,7 +60,8 @@ type Config struct {
 	BrokerURL string
 	// ClientID for the external broker. Default yizhan-hub-<hostname>.
 	ClientID string
-	// StoreURL is sqlite:///path or empty for sqlite in DataDir.
+	// StoreURL is sqlite:///path, postgres://user:password@host/db, or
+	// empty for SQLite in DataDir.
 	StoreURL string
 	// APIToken; if empty, DataDir/api-token is read or created.
 	APIToken string
@@ -140,26 +140,6 @@ func PrivateDataDir(dir string, log *slog.Logger) error {
 	return nil
 }
 
-// StorePath resolves a --store URL to a SQLite file path.
-func StorePath(dataDir, storeURL string) (string, error) {
-	switch {
-	case storeURL == "":
-		if dataDir == "" {
-			return "", &ConfigError{"--data is required (the hub's data directory)"}
-		}
-		return filepath.Join(dataDir, "hub.db"), nil
-	case strings.HasPrefix(storeURL, "sqlite://"):
-		p := strings.TrimPrefix(storeURL, "sqlite://")
-		if p == "" {
-			return "", &ConfigError{fmt.Sprintf("--store %q: no path; use sqlite:///abs/path/hub.db", storeURL)}
-		}
-		return p, nil
-	case strings.HasPrefix(storeURL, "postgres://"), strings.HasPrefix(storeURL, "postgresql://"):
-		return "", &ConfigError{"--store postgres://...: PostgreSQL is not supported yet; use sqlite:///path/hub.db or omit --store"}
-	}
-	return "", &ConfigError{fmt.Sprintf("--store %q: unknown scheme; use sqlite:///path/hub.db", storeURL)}
-}
-
 // Start opens the store and starts the broker (or client) and the API.
 func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if cfg.Logger == nil {
@@ -179,10 +159,6 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.System
-	}
-	path, err := StorePath(cfg.DataDir, cfg.StoreURL)
-	if err != nil {
-		return nil, err
 	}
 	if cfg.DataDir != "" {
 		if err := PrivateDataDir(cfg.DataDir, cfg.Logger); err != nil {
@@ -209,10 +185,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			s.Close()
 		}
 	}()
-	s.Store, err = sqlite.Open(ctx, path, sqlite.Options{BusyTimeout: cfg.BusyTimeout, Logger: cfg.Logger.With("component", "store"), Clock: cfg.Clock, MaxSkew: cfg.MaxSkew})
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
+	s.Store = st.Store
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Logger: cfg.Logger.With("component", "ingest"), Registerer: reg, Clock: cfg.Clock,
@@ -266,9 +243,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.httpAddr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Down: s.Hub, Token: token, Busy: sqlite.IsBusy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
+			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Down: s.Hub, Token: token, Busy: st.busy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
-			Health:   func() error { return sqlite.DiskHealth(filepath.Dir(path), cfg.MinFreeMB) },
+			Health:   st.health,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -277,7 +254,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			cfg.Logger.Error("HTTP server stopped", "err", err)
 		}
 	}()
-	cfg.Logger.Info("hub API listening", "addr", s.httpAddr, "store", path)
+	cfg.Logger.Info("hub API listening", "addr", s.httpAddr, "store", st.where)
 	sctx, stop := context.WithCancel(context.Background())
 	s.stopSweep, s.sweeperEnd = stop, make(chan struct{})
 	go func() {

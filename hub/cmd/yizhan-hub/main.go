@@ -32,7 +32,6 @@ import (
 	"github.com/yizhan/yizhan/hub/config"
 	"github.com/yizhan/yizhan/hub/server"
 	"github.com/yizhan/yizhan/hub/store"
-	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/settings"
@@ -172,13 +171,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 // runtime, the API, the broker's connections, SQLite's caches.
 const memoryHeadroom = 64 << 20
 
-func openStore(dataDir, storeURL string, stderr io.Writer) (*sqlite.Store, error) {
+func openStore(dataDir, storeURL string, stderr io.Writer) (store.Store, error) {
 	if dataDir == "" && storeURL == "" {
 		return nil, usageError{msg: "--data DIR is required"}
-	}
-	path, err := server.StorePath(dataDir, storeURL)
-	if err != nil {
-		return nil, err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if dataDir != "" {
@@ -188,14 +183,14 @@ func openStore(dataDir, storeURL string, stderr io.Writer) (*sqlite.Store, error
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return sqlite.Open(ctx, path, sqlite.Options{Logger: log})
+	return server.OpenStore(ctx, server.Config{DataDir: dataDir, StoreURL: storeURL, Logger: log})
 }
 
 func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("outlet add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "the hub's data directory (works while the hub runs)")
-	storeURL := fs.String("store", "", "store URL (default sqlite://DIR/hub.db)")
+	storeURL := fs.String("store", "", "store URL: sqlite:///path/hub.db or postgres://user:password@host:5432/database (default sqlite://DIR/hub.db)")
 	id := fs.String("id", "", "outlet id: letters, digits, '-' and '_' (e.g. SH-001)")
 	secret := fs.String("secret", "", fmt.Sprintf("the outlet's secret, at least %d characters (default: generate 32 random bytes, base64url)", store.MinSecretLen))
 	rotate := fs.Bool("rotate", false, "replace the secret of an outlet that is already registered")
@@ -243,7 +238,7 @@ func cmdOutletNewIncarnation(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("outlet new-incarnation", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "the hub's data directory (works while the hub runs)")
-	storeURL := fs.String("store", "", "store URL (default sqlite://DIR/hub.db)")
+	storeURL := fs.String("store", "", "store URL: sqlite:///path/hub.db or postgres://user:password@host:5432/database (default sqlite://DIR/hub.db)")
 	id := fs.String("id", "", "the outlet whose PC or data directory was replaced")
 	inc := fs.String("incarnation", "", "take only this data directory (the incarnation in its agent's GET /api/v1/sync); default: the next one that starts at seq 1")
 	if err := parse(fs, args); err != nil {
@@ -277,7 +272,7 @@ func cmdOutletList(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("outlet list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dataDir := fs.String("data", "", "the hub's data directory")
-	storeURL := fs.String("store", "", "store URL (default sqlite://DIR/hub.db)")
+	storeURL := fs.String("store", "", "store URL: sqlite:///path/hub.db or postgres://user:password@host:5432/database (default sqlite://DIR/hub.db)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}

@@ -837,4 +837,5 @@ export default {
   'error.waybill.serials_exhausted': 'waybill serials used up: configure another waybill prefix',
   'error.waybill.used': 'this waybill number was already used',
   'error.store.busy': 'head office\'s database is busy (another process holds its lock): try again in {seconds} s',
+  'error.store.unreachable': 'head office\'s database {db} cannot be reached ({detail}): nothing is acknowledged until it answers again, then the hub resumes by itself',
 };

@@ -838,4 +838,5 @@ export default {
   'error.waybill.serials_exhausted': '号段已分配完，请换号段前缀',
   'error.waybill.used': '运单号已使用',
   'error.store.busy': '总部数据库正忙，请 {seconds} 秒后重试',
+  'error.store.unreachable': '无法连接总部数据库 {db}（{detail}），恢复连接前不确认任何上传，恢复后自动继续',
 };

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/store/postgres"
+	"github.com/yizhan/yizhan/hub/store/sqlite"
+)
+
+// openedStore is the store a --store URL names, with what the API asks of
+// it beside the Store.
+type openedStore struct {
+	store.Store
+	// busy says whether an error is the database locked by another
+	// process (the API answers 503 store.busy); health is /healthz's check.
+	busy   func(error) bool
+	health func() error
+	// where names it in logs: the file, or the database without password.
+	where string
+}
+
+// pingTimeout bounds /healthz's check of a PostgreSQL store.
+const pingTimeout = 2 * time.Second
+
+// OpenStore opens the store cfg.StoreURL names, SQLite in cfg.DataDir when
+// it is empty, as `yizhan-hub run` does; the outlet commands use it too.
+// It reads DataDir, StoreURL, Logger, Clock, MaxSkew and BusyTimeout.
+func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store, nil
+}
+
+// openStore is the one place that chooses the backend from the URL.
+func openStore(ctx context.Context, cfg Config) (*openedStore, error) {
+	log := cfg.Logger.With("component", "store")
+	switch u := cfg.StoreURL; {
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		s, err := postgres.Open(ctx, u, postgres.Options{Clock: cfg.Clock, MaxSkew: cfg.MaxSkew, Logger: log})
+		if errors.Is(err, postgres.ErrBadDSN) {
+			return nil, &ConfigError{err.Error()}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &openedStore{Store: s, where: s.Describe(), busy: postgres.IsBusy, health: func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+			defer cancel()
+			return s.Ping(ctx)
+		}}, nil
+	case u == "", strings.HasPrefix(u, "sqlite://"):
+		path, err := sqlitePath(cfg.DataDir, u)
+		if err != nil {
+			return nil, err
+		}
+		s, err := sqlite.Open(ctx, path, sqlite.Options{BusyTimeout: cfg.BusyTimeout, Logger: log, Clock: cfg.Clock, MaxSkew: cfg.MaxSkew})
+		if err != nil {
+			return nil, err
+		}
+		return &openedStore{Store: s, where: path, busy: sqlite.IsBusy, health: func() error {
+			return sqlite.DiskHealth(filepath.Dir(path), cfg.MinFreeMB)
+		}}, nil
+	}
+	return nil, &ConfigError{fmt.Sprintf("--store %q: unknown scheme; use sqlite:///path/hub.db or postgres://user:password@host:5432/database", redactURL(cfg.StoreURL))}
+}
+
+// sqlitePath resolves an empty or sqlite:// --store URL to the file.
+func sqlitePath(dataDir, storeURL string) (string, error) {
+	if storeURL == "" {
+		if dataDir == "" {
+			return "", &ConfigError{"--data is required (the hub's data directory)"}
+		}
+		return filepath.Join(dataDir, "hub.db"), nil
+	}
+	p := strings.TrimPrefix(storeURL, "sqlite://")
+	if p == "" {
+		return "", &ConfigError{fmt.Sprintf("--store %q: no path; use sqlite:///abs/path/hub.db", storeURL)}
+	}
+	return p, nil
+}
+
+// redactURL is u without the password of its user part.
+func redactURL(u string) string {
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return u
+	}
+	if name, _, ok := strings.Cut(userinfo, ":"); ok {
+		return scheme + "://" + name + ":xxxxx@" + host
+	}
+	return u
+}

@@ -1,0 +1,238 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Schema, as of the last migration. Change this comment with every
+// migration. The tables and columns are SQLite's (hub/store/sqlite), with
+// BIGINT wherever a sequence, an HLC stamp or a Unix millisecond goes and
+// COLLATE "C" on the text keys, so that ties order bytewise as in SQLite
+// and in Go whatever locale the cluster was created with.
+//
+//	schema_version (version PK, name, applied_at): one row per migration
+//	               applied; the schema's version is the highest
+//	outlets        id PK, secret_hash, acked_seq (of the current epoch),
+//	               last_seen (unix ms), down_cursor (Since of its last Pull),
+//	               created_at, epoch, incarnation (adopted for the epoch, ''
+//	               until seen), clock_offset_ms, clock_skewed_events
+//	events         origin, epoch, seq, id, hlc, actor, type, v, subject,
+//	               target, payload (JSON text, byte-exact: the conflict check
+//	               compares payload bytes), received_at, order_hlc (the stamp
+//	               it folds by when hlc lay beyond the skew bound at
+//	               received_at, else NULL). Only visible events: contiguous
+//	               ones, and head office's (origin "hub", epoch 0, seq =
+//	               downlink seq). Index on subject.
+//	               PARTITION BY RANGE (hlc), one partition a month named
+//	               events_YYYY_MM from hlc.Make(first ms of the month, 0) to
+//	               that of the next, and events_default for stamps outside
+//	               them (a PC clock years off). Months from the current one
+//	               less one to twelve ahead exist from Open on (ensureMonths);
+//	               retention drops whole months (DropMonthsBefore).
+//	               PRIMARY KEY (origin, epoch, seq, hlc): PostgreSQL wants the
+//	               partition key in every unique constraint. An event's hlc
+//	               is part of its content, so every resend of one event maps
+//	               to the same partition and the key keeps (origin, epoch,
+//	               seq) idempotent for it; another event under the same
+//	               (origin, epoch, seq) is refused by store.Core's conflict
+//	               check, under the outlet's row lock, before any insert.
+//	held_events    the same columns, PK (origin, epoch, seq), not
+//	               partitioned: events beyond acked_seq, moved into events
+//	               when the gap before them closes
+//	dead_letters   (origin, epoch, seq) PK, code, reason, event (JSON), at
+//	pending_ranges (origin, epoch, first, last) PK: batches held beyond
+//	               acked_seq, consumed when the gap before them closes
+//	conflicts      (origin, epoch, seq) PK, held_id, sent_id, event (the
+//	               refused version's JSON), at
+//	downlink       seq PK (hub-wide), target (outlet id or "*"), event (JSON),
+//	               created_at; index on (target, seq)
+//	downlink_head  one row, seq: the highest downlink seq taken. Its row
+//	               lock, held from NextDownSeq to the commit, keeps the
+//	               sequences gap-free and committed in order across hubs
+//	counters       name PK, n
+//	cases          (kind, id) PK, outlet, state, open (boolean), label, since
+//	               (unix ms), hlc (first event): the case list, rewritten by
+//	               store.Summarize in the transaction that stores any of its
+//	               events; indexes on (kind, open, hlc) and (kind, outlet,
+//	               open, hlc)
+//	serials        name PK, next: hub-wide serial counters (waybill blocks)
+//	serial_once    key PK, down_seq: allocations that happen at most once
+type migration struct {
+	version int
+	name    string
+	sql     string
+	// fn, if set, runs after sql in the same transaction, for data that
+	// needs Go to compute.
+	fn func(ctx context.Context, tx pgx.Tx) error
+}
+
+var migrations = []migration{
+	{1, "create outlets, events partitioned by month, held events, dead letters, pending ranges, conflicts, downlink, counters, cases, serials", `
+CREATE TABLE outlets (
+	id                  TEXT COLLATE "C" PRIMARY KEY,
+	secret_hash         TEXT NOT NULL DEFAULT '',
+	acked_seq           BIGINT NOT NULL DEFAULT 0,
+	last_seen           BIGINT NOT NULL DEFAULT 0,
+	down_cursor         BIGINT NOT NULL DEFAULT 0,
+	created_at          BIGINT NOT NULL,
+	epoch               BIGINT NOT NULL DEFAULT 0,
+	incarnation         TEXT NOT NULL DEFAULT '',
+	clock_offset_ms     BIGINT NOT NULL DEFAULT 0,
+	clock_skewed_events BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE events (
+	origin      TEXT COLLATE "C" NOT NULL,
+	epoch       BIGINT NOT NULL DEFAULT 0,
+	seq         BIGINT NOT NULL,
+	id          TEXT COLLATE "C" NOT NULL,
+	hlc         BIGINT NOT NULL,
+	actor       TEXT NOT NULL,
+	type        TEXT COLLATE "C" NOT NULL,
+	v           INTEGER NOT NULL,
+	subject     TEXT COLLATE "C" NOT NULL DEFAULT '',
+	target      TEXT NOT NULL DEFAULT '',
+	payload     TEXT,
+	received_at BIGINT NOT NULL,
+	order_hlc   BIGINT,
+	PRIMARY KEY (origin, epoch, seq, hlc)
+) PARTITION BY RANGE (hlc);
+CREATE TABLE events_default PARTITION OF events DEFAULT;
+CREATE INDEX events_subject ON events (subject) WHERE subject <> '';
+CREATE TABLE held_events (
+	origin      TEXT COLLATE "C" NOT NULL,
+	epoch       BIGINT NOT NULL,
+	seq         BIGINT NOT NULL,
+	id          TEXT COLLATE "C" NOT NULL,
+	hlc         BIGINT NOT NULL,
+	actor       TEXT NOT NULL,
+	type        TEXT COLLATE "C" NOT NULL,
+	v           INTEGER NOT NULL,
+	subject     TEXT COLLATE "C" NOT NULL DEFAULT '',
+	target      TEXT NOT NULL DEFAULT '',
+	payload     TEXT,
+	received_at BIGINT NOT NULL,
+	order_hlc   BIGINT,
+	PRIMARY KEY (origin, epoch, seq)
+);
+CREATE TABLE dead_letters (
+	origin TEXT COLLATE "C" NOT NULL,
+	epoch  BIGINT NOT NULL,
+	seq    BIGINT NOT NULL,
+	code   TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	event  TEXT,
+	at     BIGINT NOT NULL,
+	PRIMARY KEY (origin, epoch, seq)
+);
+CREATE TABLE pending_ranges (
+	origin TEXT COLLATE "C" NOT NULL,
+	epoch  BIGINT NOT NULL,
+	first  BIGINT NOT NULL,
+	last   BIGINT NOT NULL,
+	PRIMARY KEY (origin, epoch, first, last)
+);
+CREATE TABLE conflicts (
+	origin  TEXT COLLATE "C" NOT NULL,
+	epoch   BIGINT NOT NULL,
+	seq     BIGINT NOT NULL,
+	held_id TEXT NOT NULL,
+	sent_id TEXT NOT NULL,
+	event   TEXT,
+	at      BIGINT NOT NULL,
+	PRIMARY KEY (origin, epoch, seq)
+);
+CREATE TABLE downlink (
+	seq        BIGINT PRIMARY KEY,
+	target     TEXT COLLATE "C" NOT NULL,
+	event      TEXT NOT NULL,
+	created_at BIGINT NOT NULL
+);
+CREATE INDEX downlink_target ON downlink (target, seq);
+CREATE TABLE downlink_head (
+	one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+	seq BIGINT NOT NULL
+);
+INSERT INTO downlink_head (seq) VALUES (0);
+CREATE TABLE counters (
+	name TEXT COLLATE "C" PRIMARY KEY,
+	n    BIGINT NOT NULL
+);
+CREATE TABLE cases (
+	kind   TEXT COLLATE "C" NOT NULL,
+	id     TEXT COLLATE "C" NOT NULL,
+	outlet TEXT COLLATE "C" NOT NULL DEFAULT '',
+	state  TEXT NOT NULL,
+	open   BOOLEAN NOT NULL,
+	label  TEXT COLLATE "C" NOT NULL DEFAULT '',
+	since  BIGINT NOT NULL,
+	hlc    BIGINT NOT NULL,
+	PRIMARY KEY (kind, id)
+);
+CREATE INDEX cases_open ON cases (kind, open, hlc);
+CREATE INDEX cases_outlet ON cases (kind, outlet, open, hlc);
+CREATE TABLE serials (
+	name TEXT COLLATE "C" PRIMARY KEY,
+	next BIGINT NOT NULL
+);
+CREATE TABLE serial_once (
+	key      TEXT COLLATE "C" PRIMARY KEY,
+	down_seq BIGINT NOT NULL
+);
+`, nil},
+}
+
+// SchemaVersion is the version a database has after Open.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// lockMigrate is the advisory lock key every hub process takes to migrate,
+// so that several starting at once on a fresh database migrate it once.
+// ("yizhan" in ASCII.)
+const lockMigrate = 0x79697a68616e
+
+// migrate runs the missing migrations in one transaction under an
+// advisory lock: another hub starting at once waits, then finds them done.
+func migrate(ctx context.Context, db interface {
+	Begin(context.Context) (pgx.Tx, error)
+}, upTo int) error {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockMigrate)); err != nil {
+		return fmt.Errorf("lock for migration: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	var have int
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > SchemaVersion() {
+		return fmt.Errorf("database has schema version %d, newer than this hub's %d: run the newer hub or restore a backup", have, SchemaVersion())
+	}
+	for _, m := range migrations {
+		if m.version <= have || m.version > upTo {
+			continue
+		}
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		if m.fn != nil {
+			if err := m.fn(ctx, tx); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+			return fmt.Errorf("migration %d: record version: %w", m.version, err)
+		}
+	}
+	return tx.Commit(ctx)
+}

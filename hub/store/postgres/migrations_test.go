@@ -1,0 +1,124 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Every migration must have a case here that checks what it created.
+func TestMigrations(t *testing.T) {
+	checks := map[int]func(t *testing.T, db *pgxpool.Pool){
+		1: func(t *testing.T, db *pgxpool.Pool) {
+			for _, tbl := range []string{"outlets", "events", "events_default", "held_events", "dead_letters", "pending_ranges",
+				"conflicts", "downlink", "downlink_head", "counters", "cases", "serials", "serial_once"} {
+				mustHaveTable(t, db, tbl)
+			}
+			var strategy string
+			if err := db.QueryRow(context.Background(), `SELECT partstrat::text FROM pg_partitioned_table WHERE partrelid = 'events'::regclass`).Scan(&strategy); err != nil || strategy != "r" {
+				t.Errorf("events is not partitioned by range: %q %v", strategy, err)
+			}
+			var key string
+			if err := db.QueryRow(context.Background(), `SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'p'`).Scan(&key); err != nil || key != "PRIMARY KEY (origin, epoch, seq, hlc)" {
+				t.Errorf("events key %q %v", key, err)
+			}
+			var head int64
+			if err := db.QueryRow(context.Background(), `SELECT seq FROM downlink_head`).Scan(&head); err != nil || head != 0 {
+				t.Errorf("downlink head %d %v, want one row at 0", head, err)
+			}
+			// Sequences, stamps and milliseconds are 64-bit everywhere.
+			rows, err := db.Query(context.Background(), `SELECT table_name || '.' || column_name FROM information_schema.columns
+				WHERE table_schema = 'public' AND data_type = 'integer' AND column_name <> 'v' AND table_name <> 'schema_version'`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var col string
+				rows.Scan(&col)
+				t.Errorf("column %s is 32-bit", col)
+			}
+		},
+	}
+	for _, m := range migrations {
+		if checks[m.version] == nil {
+			t.Errorf("migration %d (%s) has no test case", m.version, m.name)
+		}
+	}
+	ctx := context.Background()
+	dsn := newDSN(t)
+	db, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, m := range migrations {
+		if err := migrate(ctx, db, m.version); err != nil {
+			t.Fatalf("migrate to %d: %v", m.version, err)
+		}
+		var have int
+		if err := db.QueryRow(ctx, `SELECT max(version) FROM schema_version`).Scan(&have); err != nil || have != m.version {
+			t.Fatalf("after migration %d the schema has version %d (%v)", m.version, have, err)
+		}
+		t.Run(m.name, func(t *testing.T) { checks[m.version](t, db) })
+	}
+	// Open on the migrated database changes nothing more.
+	s := openDSN(t, dsn, nil)
+	if n := count(t, s, `SELECT count(*) FROM schema_version`); n != len(migrations) {
+		t.Errorf("%d schema_version rows, want %d", n, len(migrations))
+	}
+}
+
+func mustHaveTable(t *testing.T, db *pgxpool.Pool, name string) {
+	t.Helper()
+	var ok bool
+	if err := db.QueryRow(context.Background(), `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&ok); err != nil || !ok {
+		t.Errorf("table %s missing (%v)", name, err)
+	}
+}
+
+// TestNewerSchemaRefused: a database a newer hub migrated is not touched.
+func TestNewerSchemaRefused(t *testing.T) {
+	dsn := newDSN(t)
+	s := openDSN(t, dsn, nil)
+	if _, err := s.b.pool.Exec(context.Background(), `INSERT INTO schema_version (version, name) VALUES ($1, 'from the future')`, SchemaVersion()+1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err := Open(context.Background(), dsn, Options{})
+	if err == nil || !strings.Contains(err.Error(), "newer than this hub's") {
+		t.Fatalf("open of a newer schema: %v", err)
+	}
+}
+
+// TestHubsStartingAtOnceMigrateOnce: several hub processes opening a fresh
+// database together all succeed, and each migration runs once.
+func TestHubsStartingAtOnceMigrateOnce(t *testing.T) {
+	dsn := newDSN(t)
+	var wg sync.WaitGroup
+	stores := make([]*Store, 4)
+	errs := make([]error, len(stores))
+	for i := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(context.Background(), dsn, Options{})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("hub %d: %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	if n := count(t, stores[0], `SELECT count(*) FROM schema_version`); n != len(migrations) {
+		t.Errorf("%d schema_version rows, want %d", n, len(migrations))
+	}
+	if n := count(t, stores[0], `SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass`); n != monthsBehind+1+monthsAhead+1 {
+		t.Errorf("%d partitions of events, want %d months and the default", n, monthsBehind+1+monthsAhead)
+	}
+}
