@@ -119,10 +119,18 @@ func (s *backend) ensureMonths(ctx context.Context, now time.Time) error {
 }
 
 // addMonth creates m's partition inside tx, moving its rows out of the
-// default partition.
+// default partition if it holds any.
 func addMonth(ctx context.Context, tx pgx.Tx, m month) error {
 	lo, hi := m.bounds()
 	name := pgx.Identifier{m.table()}.Sanitize()
+	var strays bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events_default WHERE hlc >= $1 AND hlc < $2)`, lo, hi).Scan(&strays); err != nil {
+		return err
+	}
+	if !strays {
+		_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s PARTITION OF events FOR VALUES FROM (%d) TO (%d)`, name, lo, hi))
+		return err
+	}
 	for _, q := range []string{
 		`CREATE TABLE ` + name + ` (LIKE events INCLUDING DEFAULTS)`,
 		// The check lets ATTACH skip scanning the table it was filled with.
