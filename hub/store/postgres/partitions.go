@@ -96,6 +96,11 @@ func (s *backend) ensureMonths(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// A long transaction on the default partition must not hold this
+		// hub's commits behind the maintenance for long.
+		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockMonths)); err != nil {
 			return err
 		}
@@ -119,27 +124,30 @@ func (s *backend) ensureMonths(ctx context.Context, now time.Time) error {
 }
 
 // addMonth creates m's partition inside tx, moving its rows out of the
-// default partition if it holds any.
+// default partition if it holds any. The table is made alone and then
+// attached: ATTACH locks events only against other schema changes, where
+// CREATE TABLE ... PARTITION OF would stop every hub's inserts meanwhile.
 func addMonth(ctx context.Context, tx pgx.Tx, m month) error {
 	lo, hi := m.bounds()
 	name := pgx.Identifier{m.table()}.Sanitize()
+	check := pgx.Identifier{m.table() + "_range"}.Sanitize()
 	var strays bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events_default WHERE hlc >= $1 AND hlc < $2)`, lo, hi).Scan(&strays); err != nil {
 		return err
 	}
-	if !strays {
-		_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s PARTITION OF events FOR VALUES FROM (%d) TO (%d)`, name, lo, hi))
-		return err
+	qs := []string{`CREATE TABLE ` + name + ` (LIKE events INCLUDING DEFAULTS)`}
+	if strays {
+		qs = append(qs,
+			// The check lets ATTACH skip scanning the table just filled.
+			fmt.Sprintf(`ALTER TABLE %s ADD CONSTRAINT %s CHECK (hlc >= %d AND hlc < %d)`, name, check, lo, hi),
+			fmt.Sprintf(`WITH moved AS (DELETE FROM events_default WHERE hlc >= %d AND hlc < %d RETURNING *)
+				INSERT INTO %s SELECT * FROM moved`, lo, hi, name))
 	}
-	for _, q := range []string{
-		`CREATE TABLE ` + name + ` (LIKE events INCLUDING DEFAULTS)`,
-		// The check lets ATTACH skip scanning the table it was filled with.
-		fmt.Sprintf(`ALTER TABLE %s ADD CONSTRAINT %s CHECK (hlc >= %d AND hlc < %d)`, name, pgx.Identifier{m.table() + "_range"}.Sanitize(), lo, hi),
-		fmt.Sprintf(`WITH moved AS (DELETE FROM events_default WHERE hlc >= %d AND hlc < %d RETURNING *)
-			INSERT INTO %s SELECT * FROM moved`, lo, hi, name),
-		fmt.Sprintf(`ALTER TABLE events ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)`, name, lo, hi),
-		fmt.Sprintf(`ALTER TABLE %s DROP CONSTRAINT %s`, name, pgx.Identifier{m.table() + "_range"}.Sanitize()),
-	} {
+	qs = append(qs, fmt.Sprintf(`ALTER TABLE events ATTACH PARTITION %s FOR VALUES FROM (%d) TO (%d)`, name, lo, hi))
+	if strays {
+		qs = append(qs, `ALTER TABLE `+name+` DROP CONSTRAINT `+check)
+	}
+	for _, q := range qs {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return err
 		}
@@ -148,19 +156,25 @@ func addMonth(ctx context.Context, tx pgx.Tx, m month) error {
 }
 
 // maybeEnsureMonths runs ensureMonths when the last check is checkEvery
-// old, so that a hub running for a year keeps twelve months ahead.
-func (s *backend) maybeEnsureMonths(ctx context.Context) error {
+// old, so that a hub running for a year keeps twelve months ahead. A
+// failure is logged and tried again a minute later: events outside the
+// months made so far land in the default partition meanwhile, so it must
+// not stop the hub from committing.
+func (s *backend) maybeEnsureMonths(ctx context.Context) {
 	now := s.clock.Now()
 	s.monthsMu.Lock()
 	defer s.monthsMu.Unlock()
-	if !s.monthsChecked.IsZero() && now.Sub(s.monthsChecked) < checkEvery && now.After(s.monthsChecked) {
-		return nil
+	if !s.monthsNext.IsZero() && now.Before(s.monthsNext) && !now.Before(s.monthsNext.Add(-checkEvery)) {
+		return
 	}
 	if err := s.ensureMonths(ctx, now); err != nil {
-		return err
+		s.monthsNext = now.Add(time.Minute)
+		if s.log != nil {
+			s.log.Warn("could not create the coming months' event partitions; trying again in a minute", "db", s.name, "err", err)
+		}
+		return
 	}
-	s.monthsChecked = now
-	return nil
+	s.monthsNext = now.Add(checkEvery)
 }
 
 // DropMonthsBefore detaches and drops the month partitions of events that

@@ -69,7 +69,7 @@ func monthNames(t *testing.T, s *Store) []string {
 // later on a clock months ahead the new months exist, and a month made
 // where the default partition held rows takes them over.
 func TestMonthPartitions(t *testing.T) {
-	wall := clock.NewManual(time.Date(2026, 12, 15, 10, 0, 0, 0, time.UTC))
+	wall := clock.NewManual(time.Date(2026, 12, 31, 23, 45, 0, 0, time.UTC))
 	s := openDSN(t, newDSN(t), wall)
 	want := []string{"events_2026_11", "events_2026_12"}
 	for m := 1; m <= 12; m++ {
@@ -91,16 +91,22 @@ func TestMonthPartitions(t *testing.T) {
 			t.Errorf("event of %s in %s, want %s", c.origin, got, c.want)
 		}
 	}
-	// Within the hour nothing is checked again.
+	// Within the hour nothing is checked again, even past midnight of a
+	// new month; after it the new twelfth month exists.
 	wall.Advance(30 * time.Minute)
 	commitOK(t, s, at("A", 2, jan))
-	if n := len(monthNames(t, s)); n != len(want) {
-		t.Fatalf("%d months after half an hour, want %d", n, len(want))
+	if got := monthNames(t, s); !slices.Equal(got, want) {
+		t.Fatalf("months half an hour later: %v", got)
+	}
+	wall.Advance(40 * time.Minute)
+	commitOK(t, s, at("A", 3, jan))
+	if got := monthNames(t, s); !slices.Equal(got, append(slices.Clone(want), "events_2028_01")) {
+		t.Fatalf("months an hour later: %v", got)
 	}
 	// Eighteen months later: months up to 2029-06 exist, and 2028-06 has
 	// taken C's event out of the default partition.
 	wall.Set(time.Date(2028, 6, 20, 0, 0, 0, 0, time.UTC))
-	commitOK(t, s, at("A", 3, wall.Now()))
+	commitOK(t, s, at("A", 4, wall.Now()))
 	got := monthNames(t, s)
 	if got[len(got)-1] != "events_2029_06" || !slices.Contains(got, "events_2028_05") || !slices.Contains(got, "events_2028_06") {
 		t.Fatalf("months a year and a half later: %v", got)
@@ -112,8 +118,8 @@ func TestMonthPartitions(t *testing.T) {
 		t.Errorf("the year-2500 event moved to %s", p)
 	}
 	// Nothing was lost or doubled on the way, and resends stay replays.
-	if n := count(t, s, `SELECT count(*) FROM events`); n != 6 {
-		t.Errorf("%d events, want 6", n)
+	if n := count(t, s, `SELECT count(*) FROM events`); n != 7 {
+		t.Errorf("%d events, want 7", n)
 	}
 	res, err := s.Commit(context.Background(), []store.Unit{{Batch: at("C", 1, y2028)}})
 	if err != nil || !res[0].Replayed {

@@ -79,8 +79,9 @@ type backend struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	monthsMu      sync.Mutex
-	monthsChecked time.Time
+	// monthsNext is when Begin next looks for missing month partitions.
+	monthsMu   sync.Mutex
+	monthsNext time.Time
 }
 
 // Open connects to the database dsn names (postgres://user:pass@host:port/db
@@ -122,10 +123,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("hub database %s: %w", name, err)
 	}
 	b := &backend{pool: pool, name: name, clock: opt.Clock, log: opt.Logger}
-	if err := b.maybeEnsureMonths(ctx); err != nil {
+	if err := b.ensureMonths(ctx, opt.Clock.Now()); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("hub database %s: %w", name, err)
 	}
+	b.monthsNext = opt.Clock.Now().Add(checkEvery)
 	return &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew}), b: b}, nil
 }
 
@@ -170,9 +172,7 @@ func (s *backend) Close() error {
 // Begin implements store.Backend. Once an hour it first makes sure the
 // month partitions ahead exist.
 func (s *backend) Begin(ctx context.Context) (store.Tx, error) {
-	if err := s.maybeEnsureMonths(ctx); err != nil {
-		return nil, fmt.Errorf("hub database %s: %w", s.name, err)
-	}
+	s.maybeEnsureMonths(ctx)
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction on %s: %w", s.name, err)
