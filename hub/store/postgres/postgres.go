@@ -199,6 +199,11 @@ func IsBusy(err error) bool {
 type txn struct {
 	s  *backend
 	tx pgx.Tx
+	// locked is each outlet's stream as LockOutlet read it. The visible
+	// events of an epoch never lie above its acked sequence, so rows
+	// above it are new unless this transaction wrote them: InsertEvents
+	// COPYs those in and falls back to ON CONFLICT only if one was not.
+	locked map[string]store.Stream
 }
 
 func (t *txn) Commit() error {
@@ -232,6 +237,10 @@ func (t *txn) LockOutlet(ctx context.Context, id string) (store.Stream, error) {
 		return st, err
 	}
 	st.Acked, st.Cursor, st.Epoch = uint64(acked), uint64(cursor), uint64(epoch)
+	if t.locked == nil {
+		t.locked = map[string]store.Stream{}
+	}
+	t.locked[id] = st
 	return st, nil
 }
 
@@ -325,6 +334,19 @@ func (t *txn) InsertEvents(ctx context.Context, rows []store.Row, held bool) ([]
 	table := "events"
 	if held {
 		table = "held_events"
+	} else if t.allAbove(rows) {
+		row := func(i int) ([]any, error) {
+			return []any{origin[i], epoch[i], seq[i], id[i], stamp[i], actor[i], typ[i], v[i], subject[i], target[i], payload[i], received[i], order[i]}, nil
+		}
+		if ok, err := t.copyEvents(ctx, pgx.CopyFromSlice(n, row)); err != nil {
+			return nil, fmt.Errorf("insert %d events: %w", n, err)
+		} else if ok {
+			fresh := make([]bool, n)
+			for i := range fresh {
+				fresh[i] = true
+			}
+			return fresh, nil
+		}
 	}
 	res, err := t.tx.Query(ctx, `INSERT INTO `+table+` (`+eventCols+`) `+unnestEvents+` ON CONFLICT DO NOTHING RETURNING origin, epoch, seq`,
 		origin, epoch, seq, id, stamp, actor, typ, v, subject, target, payload, received, order)
@@ -346,6 +368,44 @@ func (t *txn) InsertEvents(ctx context.Context, rows []store.Row, held bool) ([]
 		return nil, fmt.Errorf("insert %d events: %w", n, err)
 	}
 	return fresh, nil
+}
+
+// allAbove reports whether every row lies above its outlet's acked
+// sequence as LockOutlet read it.
+func (t *txn) allAbove(rows []store.Row) bool {
+	for _, r := range rows {
+		st, ok := t.locked[r.Event.Origin]
+		if !ok || st.Epoch != r.Epoch || r.Event.Seq <= st.Acked {
+			return false
+		}
+	}
+	return len(rows) > 0
+}
+
+// eventColNames are eventCols for COPY.
+var eventColNames = strings.Split(eventCols, ", ")
+
+// copyEvents COPYs rows of eventCols into events under a savepoint: COPY
+// takes rows at about twice the rate of INSERT ... ON CONFLICT. ok is
+// false, with the savepoint rolled back, when a row was there already;
+// the caller then inserts the slow way.
+func (t *txn) copyEvents(ctx context.Context, rows pgx.CopyFromSource) (ok bool, err error) {
+	sp, err := t.tx.Begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, err = sp.CopyFrom(ctx, pgx.Identifier{"events"}, eventColNames, rows)
+	if err == nil {
+		return true, sp.Commit(ctx)
+	}
+	if rerr := sp.Rollback(ctx); rerr != nil {
+		return false, errors.Join(err, rerr)
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return false, nil
+	}
+	return false, err
 }
 
 // text is b as a TEXT column takes it: PostgreSQL refuses bytes that are
