@@ -181,10 +181,15 @@ func (s *backend) Begin(ctx context.Context) (store.Tx, error) {
 }
 
 // Retryable implements store.Backend: a serialization failure or a
-// deadlock another hub's transaction caused.
+// deadlock another hub's transaction caused, or a pooled connection that
+// failed before the statement reached the server (one that died with a
+// restarted PostgreSQL), which another connection may simply run.
 func (s *backend) Retryable(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return pgconn.SafeToRetry(err)
 }
 
 // IsBusy says whether err is PostgreSQL giving up on a lock another
