@@ -98,7 +98,7 @@ func (s *backend) ensureMonths(ctx context.Context, now time.Time) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// A long transaction on the default partition must not hold this
 		// hub's commits behind the maintenance for long.
-		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, s.monthsLockTimeout.Milliseconds())); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockMonths)); err != nil {

@@ -1,13 +1,17 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/yizhan/yizhan/hub/store"
@@ -221,5 +225,52 @@ func TestOverlapInOneGroup(t *testing.T) {
 	}
 	if o, _ := s.Outlet(context.Background(), "A"); o.ClockSkewedEvents != 7 {
 		t.Errorf("%d skewed events counted, want 7", o.ClockSkewedEvents)
+	}
+}
+
+// TestMonthCheckFailureDoesNotStopCommits: when the hourly check cannot
+// make a month (here: another session holds a lock it needs) commits go
+// on, the failure is logged, and the month is made a minute later.
+func TestMonthCheckFailureDoesNotStopCommits(t *testing.T) {
+	var logs bytes.Buffer
+	wall := clock.NewManual(time.Date(2026, 12, 31, 23, 45, 0, 0, time.UTC))
+	dsn := newDSN(t)
+	s, err := Open(context.Background(), dsn, Options{Clock: wall, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.b.monthsLockTimeout = 100 * time.Millisecond
+	ctx := context.Background()
+	other, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	hold, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(ctx, `LOCK TABLE events_default IN ACCESS SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	wall.Advance(70 * time.Minute)
+	commitOK(t, s, at("A", 1, wall.Now()))
+	if slices.Contains(monthNames(t, s), "events_2028_01") {
+		t.Fatal("the month was made while its lock was held")
+	}
+	if !strings.Contains(logs.String(), "could not create the coming months' event partitions") {
+		t.Errorf("the failed check was not logged: %s", logs.String())
+	}
+	hold.Rollback(ctx)
+	wall.Advance(30 * time.Second)
+	commitOK(t, s, at("A", 2, wall.Now()))
+	if slices.Contains(monthNames(t, s), "events_2028_01") {
+		t.Fatal("checked again within the minute")
+	}
+	wall.Advance(time.Minute)
+	commitOK(t, s, at("A", 3, wall.Now()))
+	if !slices.Contains(monthNames(t, s), "events_2028_01") {
+		t.Fatalf("the month is still missing a minute later: %v", monthNames(t, s))
 	}
 }

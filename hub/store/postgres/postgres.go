@@ -79,9 +79,11 @@ type backend struct {
 	clock clock.Clock
 	log   *slog.Logger
 
-	// monthsNext is when Begin next looks for missing month partitions.
-	monthsMu   sync.Mutex
-	monthsNext time.Time
+	// monthsNext is when Begin next looks for missing month partitions;
+	// monthsLockTimeout bounds how long the maintenance waits for a lock.
+	monthsMu          sync.Mutex
+	monthsNext        time.Time
+	monthsLockTimeout time.Duration
 }
 
 // Open connects to the database dsn names (postgres://user:pass@host:port/db
@@ -122,7 +124,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("hub database %s: %w", name, err)
 	}
-	b := &backend{pool: pool, name: name, clock: opt.Clock, log: opt.Logger}
+	b := &backend{pool: pool, name: name, clock: opt.Clock, log: opt.Logger, monthsLockTimeout: 5 * time.Second}
 	if err := b.ensureMonths(ctx, opt.Clock.Now()); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("hub database %s: %w", name, err)
