@@ -104,8 +104,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		// The parse error may quote the DSN, password and all.
-		return nil, fmt.Errorf("%w (want postgres://user:password@host:5432/database): %v", ErrBadDSN, redactErr(err, dsn))
+		// pgconn's parse error quotes the DSN with its password cut out.
+		return nil, fmt.Errorf("%w (want postgres://user:password@host:5432/database): %v", ErrBadDSN, err)
 	}
 	cfg.MaxConns = opt.MaxConns
 	if cfg.ConnConfig.ConnectTimeout == 0 {
@@ -144,17 +144,6 @@ func describe(c *pgx.ConnConfig) string {
 
 // Describe names the store's database for logs, without its password.
 func (s *Store) Describe() string { return s.b.name }
-
-// redactErr is err's message with dsn's password cut out.
-func redactErr(err error, dsn string) string {
-	msg := err.Error()
-	if u, _, ok := strings.Cut(dsn, "@"); ok {
-		if i := strings.LastIndex(u, ":"); i > strings.Index(u, "://")+2 && i+1 < len(u) {
-			msg = strings.ReplaceAll(msg, u[i+1:], "xxxxx")
-		}
-	}
-	return msg
-}
 
 // Ping is /healthz's check: store.unreachable when the database does not
 // answer within ctx.
