@@ -219,16 +219,22 @@ func (t *txn) Rollback() error {
 
 // LockOutlet implements store.Tx: the row is created if missing so that
 // there is a row to lock, then locked FOR UPDATE until the transaction
-// ends. A second hub's transaction on the same outlet waits here.
+// ends. A second hub's transaction on the same outlet waits here. Both
+// statements go in one round trip.
 func (t *txn) LockOutlet(ctx context.Context, id string) (store.Stream, error) {
-	if _, err := t.tx.Exec(ctx, `INSERT INTO outlets (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-		id, t.s.clock.Now().UnixMilli()); err != nil {
-		return store.Stream{}, err
-	}
+	var b pgx.Batch
+	b.Queue(`INSERT INTO outlets (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, t.s.clock.Now().UnixMilli())
+	b.Queue(`SELECT acked_seq, down_cursor, epoch, incarnation FROM outlets WHERE id = $1 FOR UPDATE`, id)
+	br := t.tx.SendBatch(ctx, &b)
 	var acked, cursor, epoch int64
 	var st store.Stream
-	err := t.tx.QueryRow(ctx, `SELECT acked_seq, down_cursor, epoch, incarnation FROM outlets WHERE id = $1 FOR UPDATE`, id).
-		Scan(&acked, &cursor, &epoch, &st.Incarnation)
+	_, err := br.Exec()
+	if err == nil {
+		err = br.QueryRow().Scan(&acked, &cursor, &epoch, &st.Incarnation)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return st, err
 	}
