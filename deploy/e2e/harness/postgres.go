@@ -202,12 +202,14 @@ func (p *Postgres) Stop() error {
 	}
 }
 
-// Kill sends SIGKILL to the server and its backends, as a crash would.
+// Kill sends SIGKILL to the server and its backends, as a crash would,
+// and returns once they are all gone, so that Start can follow at once.
 func (p *Postgres) Kill() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.proc != nil {
 		p.proc.Kill()
+		waitGroupGone(p.proc.Pid(), StopTimeout)
 	}
 }
 
