@@ -195,7 +195,11 @@ func BenchmarkMemoryAndStart(b *testing.B) {
 	}
 }
 
-func rssAnon(pid int) float64 {
+func rssAnon(pid int) float64 { return procStatus(pid, "RssAnon:") }
+
+// procStatus reads a size field of /proc/PID/status, such as "VmRSS:", in
+// bytes; 0 if it cannot.
+func procStatus(pid int, field string) float64 {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
@@ -203,7 +207,7 @@ func rssAnon(pid int) float64 {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "RssAnon:"); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), field); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
 			return kb * 1024
 		}
@@ -211,7 +215,11 @@ func rssAnon(pid int) float64 {
 	return 0
 }
 
-func heapInuse(addr string) float64 {
+func heapInuse(addr string) float64 { return metricValue(addr, "go_memstats_heap_inuse_bytes") }
+
+// metricValue reads one unlabelled metric from the /metrics of the process
+// at addr; 0 if it cannot.
+func metricValue(addr, name string) float64 {
 	resp, err := httpc.Get("http://" + addr + "/metrics")
 	if err != nil {
 		return 0
@@ -219,7 +227,7 @@ func heapInuse(addr string) float64 {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		if rest, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+		if rest, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			v, _ := strconv.ParseFloat(rest, 64)
 			return v
 		}

@@ -46,6 +46,28 @@ type Secrets interface {
 	SecretHash(ctx context.Context, id string) (string, error)
 }
 
+// What every connection holds, idle or not. mochi's defaults suit a
+// broker for a few clients with bursts of thousands of messages each; the
+// hub's broker holds thousands of outlets that are idle most of the day
+// (docs/BENCHMARKS.md, "Idle outlets").
+const (
+	// WritesPending is how many messages may wait for one outlet's
+	// connection. mochi allocates the queue when the outlet connects, 8
+	// bytes a slot: its default of 8,192 cost 64 KiB per outlet. The hub
+	// sends an outlet an ack per batch in flight (the agent keeps 8), one
+	// answer per pull and a poke per downlink event, and the kernel's send
+	// buffer takes them as fast as they come; only a connection that has
+	// stopped reading fills the queue, and the keepalive ends it within
+	// seconds. A message that finds the queue full is dropped and logged
+	// (the agent resends a batch whose ack was lost, and pulls on its next
+	// poke or connect).
+	WritesPending = 128
+	// ReadBufferSize is each connection's read buffer. A batch's body is
+	// read straight into its own buffer past this size, so it only
+	// gathers headers and small packets; mochi's default is 2 KiB.
+	ReadBufferSize = 1024
+)
+
 // Options configure Start.
 type Options struct {
 	// Addr is the TCP listen address, e.g. "127.0.0.1:1883" or ":0".
@@ -74,10 +96,12 @@ func Start(opt Options) (*Broker, error) {
 	// Frames above syncproto's limit are refused anyway; this stops a client
 	// from making the broker buffer far more than that.
 	caps.MaximumPacketSize = 2 * syncproto.MaxFrameBytes
+	caps.MaximumClientWritesPending = WritesPending
 	srv := mqtt.New(&mqtt.Options{
-		InlineClient: true,
-		Capabilities: caps,
-		Logger:       slog.New(minLevel{opt.Logger.Handler(), slog.LevelWarn}), // opt.Logger names the component
+		InlineClient:            true,
+		Capabilities:            caps,
+		ClientNetReadBufferSize: ReadBufferSize,
+		Logger:                  slog.New(minLevel{opt.Logger.Handler(), slog.LevelWarn}), // opt.Logger names the component
 	})
 	if err := CheckListen(opt.Addr, opt.TLS, opt.AllowPlain); err != nil {
 		return nil, err
@@ -140,7 +164,7 @@ func (h *aclHook) ID() string { return "yizhan-outlet-acl" }
 
 func (h *aclHook) Provides(b byte) bool {
 	switch b {
-	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish:
+	case mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish, mqtt.OnPublishDropped:
 		return true
 	}
 	return false
@@ -204,6 +228,14 @@ func (h *aclHook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet,
 		pk.FixedHeader.Retain = false
 	}
 	return pk, nil
+}
+
+// OnPublishDropped is told of a message mochi dropped because the
+// outlet's write queue (WritesPending) was full; it would drop it
+// silently.
+func (h *aclHook) OnPublishDropped(cl *mqtt.Client, pk packets.Packet) {
+	h.logger.Warn("MQTT message to an outlet dropped: its connection is not reading and its write queue is full",
+		"outlet", string(cl.Properties.Username), "topic", pk.TopicName, "queue", WritesPending)
 }
 
 // mayWrite: a concrete topic under the outlet's own uplink.
