@@ -333,3 +333,49 @@ func TestAckOfAnotherIncarnationIgnored(t *testing.T) {
 		t.Fatalf("another incarnation's ack applied: %+v", cnt)
 	}
 }
+
+// switchDialer refuses while down and counts every dial it is asked for.
+type switchDialer struct {
+	mu    sync.Mutex
+	down  bool
+	dials int
+}
+
+func (d *switchDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	d.mu.Lock()
+	d.dials++
+	down := d.down
+	d.mu.Unlock()
+	if down {
+		return nil, fmt.Errorf("dial %s: link cut", addr)
+	}
+	var nd net.Dialer
+	return nd.DialContext(ctx, network, addr)
+}
+
+func (d *switchDialer) set(down bool) { d.mu.Lock(); d.down = down; d.mu.Unlock() }
+
+func (d *switchDialer) count() int { d.mu.Lock(); defer d.mu.Unlock(); return d.dials }
+
+// A configured Dialer carries every connection: while it refuses the client
+// backs off and retries through it, and once it lets through the backlog
+// drains.
+func TestDialerCarriesTheConnection(t *testing.T) {
+	hub, url := startFakeHub(t)
+	l := openLog(t)
+	fill(t, l, 300)
+	d := &switchDialer{down: true}
+	c := startClient(t, url, l, func(cfg *Config) { cfg.Dialer = d })
+	waitFor(t, 10*time.Second, "two refused dials", func() bool { return d.count() >= 2 })
+	if st := c.Status(); st.Connected || !strings.Contains(st.LastError, "link cut") {
+		t.Fatalf("status while the dialer refuses: %+v", st)
+	}
+	if l.Counters().AckedSeq != 0 || hub.ackedSeq() != 0 {
+		t.Fatal("events reached the hub past a dialer that refused")
+	}
+	d.set(false)
+	waitFor(t, 20*time.Second, "all events acknowledged", func() bool { return l.Counters().AckedSeq == 300 })
+	if n := d.count(); n < 3 {
+		t.Fatalf("%d dials: the connection did not go through the dialer", n)
+	}
+}
