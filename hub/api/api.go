@@ -1,6 +1,9 @@
 // Package api is the hub's HTTP JSON API for head office:
 //
 //	GET  /api/v1/outlets              every outlet's sync state
+//	POST /api/v1/outlets              register an outlet: {"id", "secret" (optional)};
+//	                                  201 with the secret head office generated when none
+//	                                  was given, 409 outlet.exists for a taken id
 //	GET  /api/v1/outlets/{id}         one outlet plus its recent dead letters and conflicts
 //	POST /api/v1/outlets/{id}/incarnations  start a new incarnation: a replaced PC's
 //	                                  fresh data directory is then taken from seq 1
@@ -77,6 +80,11 @@ type Incarnations interface {
 	StartIncarnation(ctx context.Context, outlet, incarnation string) (store.Outlet, error)
 }
 
+// Registrar registers outlets (store.Store).
+type Registrar interface {
+	AddOutlet(ctx context.Context, id, secretHash string, replace bool) error
+}
+
 // Downlinker creates hub events for outlets.
 type Downlinker interface {
 	PublishDown(ctx context.Context, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error)
@@ -86,6 +94,7 @@ type Downlinker interface {
 type Options struct {
 	Store        Reader
 	Incarnations Incarnations
+	Registrar    Registrar
 	Down         Downlinker
 	Token        string
 	Gatherer     prometheus.Gatherer
@@ -133,6 +142,7 @@ func Handler(opt Options) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{}))
 	mux.Handle("GET /api/v1/outlets", a.auth(a.outlets))
+	mux.Handle("POST /api/v1/outlets", a.auth(a.addOutlet))
 	mux.Handle("GET /api/v1/outlets/{id}", a.auth(a.outlet))
 	mux.Handle("POST /api/v1/outlets/{id}/incarnations", a.auth(a.startIncarnation))
 	mux.Handle("GET /api/v1/parcels/{waybill}", a.auth(a.parcel))
@@ -174,6 +184,57 @@ func (a *api) outlets(w http.ResponseWriter, r *http.Request) {
 		os = []store.Outlet{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"outlets": os})
+}
+
+type outletReq struct {
+	ID string `json:"id"`
+	// Secret, if set, must pass store.CheckSecretStrength; empty makes
+	// head office generate one and answer it, the only time it is shown.
+	Secret string `json:"secret"`
+}
+
+// addOutlet registers an outlet as `yizhan-hub outlet add` does, for
+// tools that set up many outlets against a running hub, on any store.
+func (a *api) addOutlet(w http.ResponseWriter, r *http.Request) {
+	var req outletReq
+	if err := problem.Decode(r.Body, 4096, &req); err != nil {
+		writeErr(w, err)
+		return
+	}
+	if err := syncproto.ValidOutletID(req.ID); err != nil {
+		writeErr(w, err)
+		return
+	}
+	secret, generated := req.Secret, req.Secret == ""
+	if generated {
+		var err error
+		if secret, err = store.NewSecret(); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	} else if err := store.CheckSecretStrength(secret); err != nil {
+		writeErr(w, problem.Wrap(err, problem.OutletWeakSecret, "min_length", store.MinSecretLen, "min_distinct", store.MinSecretDistinct))
+		return
+	}
+	hash, err := store.HashSecret(secret)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	err = a.opt.Registrar.AddOutlet(r.Context(), req.ID, hash, false)
+	if errors.Is(err, store.ErrExists) {
+		err = problem.Wrap(err, problem.OutletExists, "outlet", req.ID)
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	a.opt.Logger.Info("outlet registered", "outlet", req.ID, "secret_generated", generated)
+	out := map[string]string{"id": req.ID}
+	if generated {
+		out["secret"] = secret
+	}
+	writeJSON(w, http.StatusCreated, out)
 }
 
 type deadLetterJSON struct {

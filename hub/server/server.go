@@ -243,7 +243,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.httpAddr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Down: s.Hub, Token: token, Busy: st.busy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
+			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, Busy: st.busy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
 			Health:   st.health,
 		}),

@@ -237,6 +237,8 @@ var (
 	OutletIDLength      = def("outlet.id_length", Invalid, "网点编号 {outlet} 须为 1–64 个字符 / outlet id \"{outlet}\" must be 1-64 characters")
 	OutletIDChars       = def("outlet.id_chars", Invalid, "网点编号 {outlet} 只能含字母、数字、- 和 _ / outlet id \"{outlet}\" may hold only letters, digits, '-' and '_'")
 	OutletIDReserved    = def("outlet.id_reserved", Invalid, "网点编号 {outlet} 为总部保留 / outlet id \"{outlet}\" is reserved for head office")
+	OutletExists        = def("outlet.exists", Conflict, "网点 {outlet} 已登记 / outlet {outlet} is already registered: choose another id, or give it a new secret with `yizhan-hub outlet add --rotate`")
+	OutletWeakSecret    = def("outlet.weak_secret", Invalid, "密钥太容易猜：至少 {min_length} 个字符、{min_distinct} 种不同字符，不可重复或连续；不填则由总部生成 / the secret is too easy to guess: a hand-set outlet secret needs at least {min_length} characters, {min_distinct} of them different, not a repeated word or a run; omit it and head office generates one")
 )
 
 // Manifests and courier handovers.

@@ -676,6 +676,8 @@ export default {
   'error.sync.beyond_window': 'events from {first} on are too far ahead of the {acked} head office holds (limit {window}): they were not taken',
   'error.outlet.bad_incarnation': 'incarnation "{incarnation}" must be 8 to 64 letters, digits, \'-\' or \'_\'',
   'error.outlet.not_found': 'no outlet {outlet}',
+  'error.outlet.exists': 'outlet {outlet} is already registered: choose another id, or give it a new secret with `yizhan-hub outlet add --rotate`',
+  'error.outlet.weak_secret': 'the secret is too easy to guess: a hand-set outlet secret needs at least {min_length} characters, {min_distinct} of them different, not a repeated word or a run; omit it and head office generates one',
   'error.outlet.not_registered': 'outlet {outlet} is not registered: add it with `yizhan-hub outlet add`',
   'error.parcel.delivered': 'parcel {waybill} was already delivered',
   'error.parcel.find_query': 'give a pickup code, a waybill or the phone\'s last 4 digits',

@@ -677,6 +677,8 @@ export default {
   'error.sync.beyond_window': '第 {first} 号起的事件超前总部已收到的第 {acked} 号过多（上限 {window}），未被接收',
   'error.outlet.bad_incarnation': '数据流标识 {incarnation} 无效',
   'error.outlet.not_found': '没有网点 {outlet}',
+  'error.outlet.exists': '网点 {outlet} 已登记',
+  'error.outlet.weak_secret': '密钥太容易猜：至少 {min_length} 个字符、{min_distinct} 种不同字符，不可重复或连续；不填则由总部生成',
   'error.outlet.not_registered': '网点 {outlet} 未登记',
   'error.parcel.delivered': '运单 {waybill} 已投递',
   'error.parcel.find_query': '请输入取件码、运单号或手机尾号',
