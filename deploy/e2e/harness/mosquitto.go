@@ -24,8 +24,14 @@ type MosquittoOptions struct {
 	// Users maps user name to password. Outlets log in with their outlet id
 	// as the user name, which the ACL's %u patterns rely on.
 	Users map[string]string
-	// HubUser, if set, must be in Users; it may read and write all of yz/.
+	// HubUser, if set, must be in Users or PasswordFile; it may read and
+	// write all of yz/.
 	HubUser string
+	// PasswordFile, if set, is a password file made elsewhere
+	// (mosquitto_passwd format), such as the load generator's for
+	// thousands of outlets; the broker starts with a copy of it, Users
+	// added.
+	PasswordFile string
 	// ExtraConfig is appended to the generated mosquitto.conf.
 	ExtraConfig string
 }
@@ -53,7 +59,7 @@ const mosquittoStartTimeout = 15 * time.Second
 func StartMosquitto(t testing.TB, opts MosquittoOptions) *Mosquitto {
 	t.Helper()
 	bin, passwd := mosquittoBinaries(t)
-	if opts.HubUser != "" {
+	if opts.HubUser != "" && opts.PasswordFile == "" {
 		if _, ok := opts.Users[opts.HubUser]; !ok {
 			t.Fatalf("StartMosquitto: HubUser %q has no password in Users", opts.HubUser)
 		}
@@ -75,7 +81,7 @@ func StartMosquitto(t testing.TB, opts MosquittoOptions) *Mosquitto {
 	logTailOnFailure(t, "mosquitto", m.logPath)
 	t.Cleanup(m.Kill)
 
-	if err := m.writePasswords(opts.Users); err != nil {
+	if err := m.writePasswords(opts.PasswordFile, opts.Users); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "acl"), []byte(ACL(opts.HubUser)), 0o644); err != nil {
@@ -143,9 +149,17 @@ func checkCredential(user, pass string) error {
 	return nil
 }
 
-// writePasswords creates the password file from scratch.
-func (m *Mosquitto) writePasswords(users map[string]string) error {
-	if err := os.WriteFile(m.pwFile, nil, 0o600); err != nil {
+// writePasswords creates the password file from a copy of from (none if
+// empty) and users.
+func (m *Mosquitto) writePasswords(from string, users map[string]string) error {
+	var start []byte
+	if from != "" {
+		var err error
+		if start, err = os.ReadFile(from); err != nil {
+			return fmt.Errorf("mosquitto password file: %w", err)
+		}
+	}
+	if err := os.WriteFile(m.pwFile, start, 0o600); err != nil {
 		return err
 	}
 	names := make([]string, 0, len(users))

@@ -10,7 +10,7 @@ import (
 // night and two peaks, the morning's delivery run and the afternoon's
 // pickups. Shape returns it scaled so that its mean over a day is 1.
 const (
-	nightFloor    = 0.08 // share of the mean scanned at 3 a.m.
+	nightFloor    = 0.03 // the night's level, before scaling
 	morningPeak   = 10.0 // hour
 	morningHeight = 1.0
 	afternoonPeak = 16.0
