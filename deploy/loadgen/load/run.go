@@ -15,6 +15,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -474,27 +475,52 @@ func (r *run) appender(ctx context.Context) {
 				break
 			}
 			s.mu.Unlock()
-			for range n {
+			for n > 0 {
 				if ctx.Err() != nil {
 					return
 				}
-				s.scanned++
-				wb := fmt.Sprintf("SF%05d%08d", s.Index%100000, s.scanned)
-				ev, err := s.scans.Scan(ctx, ingest.Scan{Barcode: wb, Action: "inbound", Actor: "clerk-01", Scanner: "counter-1"})
-				r.owed.Add(^uint64(0))
-				if err != nil {
-					r.appendErrs.Add(1)
-					r.log.Warn("scan refused by the event log", "outlet", s.ID, "err", err)
-					continue
-				}
-				at := r.since()
-				s.mu.Lock()
-				s.pending = append(s.pending, stamp{seq: ev.Seq, at: at})
-				s.mu.Unlock()
-				r.appended.Add(1)
+				k := min(n, maxTogether)
+				r.scanTogether(ctx, s, k)
+				n -= k
 			}
 		}
 	}
+}
+
+// maxTogether is how many of one outlet's scans are appended at once: a
+// compressed day makes one simulated outlet as busy as many counters, and
+// the agent's log commits concurrent scans together (group commit), as
+// it would for several clerks.
+const maxTogether = 64
+
+// scanTogether appends k scans of s concurrently, as k clerks would, and
+// records when each committed.
+func (r *run) scanTogether(ctx context.Context, s *sim, k int) {
+	got := make([]stamp, k)
+	var wg sync.WaitGroup
+	for i := range k {
+		s.scanned++
+		wb := fmt.Sprintf("SF%05d%08d", s.Index%100000, s.scanned)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ev, err := s.scans.Scan(ctx, ingest.Scan{Barcode: wb, Action: "inbound", Actor: "clerk-01", Scanner: "counter-1"})
+			r.owed.Add(^uint64(0))
+			if err != nil {
+				r.appendErrs.Add(1)
+				r.log.Warn("scan refused by the event log", "outlet", s.ID, "err", err)
+				return
+			}
+			got[i] = stamp{seq: ev.Seq, at: r.since()}
+		}()
+	}
+	wg.Wait()
+	got = slices.DeleteFunc(got, func(st stamp) bool { return st.seq == 0 })
+	slices.SortFunc(got, func(a, b stamp) int { return cmp.Compare(a.seq, b.seq) })
+	s.mu.Lock()
+	s.pending = append(s.pending, got...)
+	s.mu.Unlock()
+	r.appended.Add(uint64(len(got)))
 }
 
 func (r *run) pollAcks(ctx context.Context) {
