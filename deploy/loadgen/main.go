@@ -27,6 +27,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -45,6 +48,7 @@ type flags struct {
 	outlets, batchEvents, window                           int
 	rate, peak, speed, startHour                           float64
 	duration, stormAt, offline, returnWithin, ramp, drain  time.Duration
+	pprof                                                  string
 	keep, clientLogs                                       bool
 }
 
@@ -95,6 +99,7 @@ Flags:
 	fs.StringVar(&f.csv, "csv", "loadgen.csv", "where to write one row per second")
 	fs.StringVar(&f.svg, "svg", "loadgen.svg", "where to write the plot of the run")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.pprof, "pprof", "", "serve Go's profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6061, to see where the generator's CPU and memory go")
 	fs.BoolVar(&f.clientLogs, "client-logs", false, "also log every sync client's own messages (every reconnect of every outlet)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -156,6 +161,14 @@ func work(f *flags, logger *slog.Logger, stdout io.Writer) error {
 		return nil
 	}
 
+	if f.pprof != "" {
+		ln, err := net.Listen("tcp", f.pprof)
+		if err != nil {
+			return fmt.Errorf("--pprof: %w", err)
+		}
+		go http.Serve(ln, nil) // net/http/pprof registers on the default mux
+		logger.Info("profiles served", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var outlets []load.Outlet

@@ -123,7 +123,7 @@ func TestQuantileNearestRank(t *testing.T) {
 func sampleReport(storm bool) *Report {
 	rep := &Report{StormStart: -1, StormEnd: -1}
 	if storm {
-		rep.StormStart, rep.StormEnd = 2, 4
+		rep.StormStart, rep.StormEnd = 2*time.Second, 4*time.Second
 	}
 	for i := 1; i <= 6; i++ {
 		rep.Seconds = append(rep.Seconds, Second{T: i, SimHour: 23.5 + float64(i)/60, Appended: uint64(100 * i), Acked: uint64(90 * i),

@@ -110,7 +110,11 @@ func (rep *Report) WriteSVG(w io.Writer, title string) error {
 		hi = niceCeil(hi)
 		y := func(v float64) float64 { return bottom - panelHeight*v/hi }
 		if rep.StormStart >= 0 {
-			x0, x1 := x(float64(rep.StormStart)), x(float64(min(rep.StormEnd, tMax)))
+			end := rep.StormEnd
+			if end < 0 { // still down at the end
+				end = time.Duration(tMax) * time.Second
+			}
+			x0, x1 := x(rep.StormStart.Seconds()), x(math.Min(end.Seconds(), float64(tMax)))
 			fmt.Fprintf(bw, `<rect x="%.1f" y="%.1f" width="%.1f" height="%d" fill="#f3e0e0"/>`+"\n", x0, top, math.Max(x1-x0, 1), panelHeight)
 		}
 		fmt.Fprintf(bw, `<rect x="%d" y="%.1f" width="%.0f" height="%d" fill="none" stroke="#444"/>`+"\n", marginLeft, top, inner, panelHeight)

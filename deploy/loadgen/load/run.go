@@ -145,9 +145,9 @@ type Report struct {
 	Drained bool
 	// Elapsed is the run's real duration.
 	Elapsed time.Duration
-	// StormStart and StormEnd are the outage in seconds since the start,
-	// or -1 without a storm.
-	StormStart, StormEnd int
+	// StormStart and StormEnd are when the outage began and ended, since
+	// the start; both -1 without one.
+	StormStart, StormEnd time.Duration
 }
 
 // sim is one simulated outlet.
@@ -326,10 +326,9 @@ func (r *run) run(ctx context.Context) (*Report, error) {
 	go func() { defer close(polled); r.pollAcks(pctx) }()
 
 	curveEnd := r.opt.Profile.Real(r.opt.Duration)
-	var stormStart, stormEnd time.Duration = -1, -1
+	var stormStart, stormEnd, cutAt, restoredAt time.Duration = -1, -1, -1, -1
 	if s := r.opt.Storm; s != nil && s.Offline > 0 {
 		stormStart, stormEnd = r.opt.Profile.Real(s.At), r.opt.Profile.Real(s.At+s.Offline)
-		rep.StormStart, rep.StormEnd = int(stormStart/time.Second), int((stormEnd+time.Second-1)/time.Second)
 	}
 	r.log.Info("run started", "outlets", len(r.sims), "curve_s", curveEnd.Seconds(), "storm_from_s", stormStart.Seconds(), "storm_to_s", stormEnd.Seconds())
 
@@ -348,12 +347,16 @@ loop:
 		}
 		now := r.since()
 		if stormStart >= 0 {
-			if now >= stormStart && now < stormEnd && !r.gate.Down() {
+			switch {
+			case cutAt < 0 && now >= stormStart:
 				r.log.Info("storm: every outlet's link cut", "at_s", now.Seconds())
 				r.gate.Cut()
-			} else if now >= stormEnd && r.gate.Down() {
+				// A late cut (a busy machine) still lasts the whole outage.
+				cutAt, stormEnd = now, max(stormEnd, now+stormEnd-stormStart)
+			case cutAt >= 0 && r.gate.Down() && now >= stormEnd:
 				r.log.Info("storm: links back; the outlets reconnect by their own backoff", "at_s", now.Seconds())
 				r.gate.Restore()
+				restoredAt = now
 			}
 		}
 		if prevSim < r.opt.Duration {
@@ -386,6 +389,9 @@ loop:
 				break loop
 			}
 		}
+	}
+	if cutAt >= 0 {
+		rep.StormStart, rep.StormEnd = cutAt, restoredAt
 	}
 	stopWorkers()
 	workers.Wait()
@@ -506,6 +512,9 @@ func (r *run) scanTogether(ctx context.Context, s *sim, k int) {
 			defer wg.Done()
 			ev, err := s.scans.Scan(ctx, ingest.Scan{Barcode: wb, Action: "inbound", Actor: "clerk-01", Scanner: "counter-1"})
 			r.owed.Add(^uint64(0))
+			if err != nil && ctx.Err() != nil {
+				return // the run is stopping: not a refusal
+			}
 			if err != nil {
 				r.appendErrs.Add(1)
 				r.log.Warn("scan refused by the event log", "outlet", s.ID, "err", err)
