@@ -14,10 +14,11 @@
 //	go run ./deploy/loadgen --hub http://127.0.0.1:8070 --api-token T --broker tcp://127.0.0.1:1883 --outlets 2000
 //
 // Against Mosquitto, write its password file and ACL first, start it with
-// them, then run with the credentials file:
+// them, then run with the credentials file (with --api-token the hub
+// learns the outlets too, under the same secrets):
 //
 //	go run ./deploy/loadgen --write-mosquitto DIR --outlets 2000 --hub-user hub --hub-secret S
-//	go run ./deploy/loadgen --credentials DIR/outlets.csv --broker tcp://127.0.0.1:1883
+//	go run ./deploy/loadgen --credentials DIR/outlets.csv --broker tcp://127.0.0.1:1883 --hub http://127.0.0.1:8070 --api-token T
 package main
 
 import (
@@ -74,7 +75,7 @@ Flags:
 	fs.StringVar(&f.broker, "broker", "tcp://127.0.0.1:1883", "MQTT broker the outlets connect to: the hub's embedded broker or Mosquitto")
 	fs.StringVar(&f.hub, "hub", "http://127.0.0.1:8070", "the hub's head-office API, where outlets are registered (POST /api/v1/outlets); unused with --credentials")
 	fs.StringVar(&f.token, "api-token", os.Getenv("YIZHAN_API_TOKEN"), "the hub's API token (default $YIZHAN_API_TOKEN; the hub keeps it in DIR/api-token)")
-	fs.StringVar(&f.creds, "credentials", "", "read the outlets and their secrets from this file (id,secret,index lines, as --write-mosquitto writes) instead of registering them at the hub")
+	fs.StringVar(&f.creds, "credentials", "", "read the outlets and their secrets from this file (id,secret,index lines, as --write-mosquitto writes) instead of having the hub generate them; with --api-token they are also registered at the hub under those secrets")
 	fs.StringVar(&f.mosqDir, "write-mosquitto", "", "write a Mosquitto password file, ACL and outlets.csv for --outlets into this directory, then exit (start Mosquitto with password_file and acl_file naming them; it must be able to read them: as root set its 'user' option or chown them)")
 	fs.StringVar(&f.hubUser, "hub-user", "hub", "with --write-mosquitto: the hub's own broker user, allowed all of yz/")
 	fs.StringVar(&f.hubSecret, "hub-secret", "", "with --write-mosquitto: the hub's broker password (required)")
@@ -178,6 +179,12 @@ func work(f *flags, logger *slog.Logger, stdout io.Writer) error {
 		}
 		if len(outlets) == 0 {
 			return fmt.Errorf("%s holds no outlet of shard %s", f.creds, f.shard)
+		}
+		if f.token != "" {
+			if err := load.Register(ctx, f.hub, f.token, outlets); err != nil {
+				return err
+			}
+			logger.Info("outlets registered at the hub under the credentials file's secrets", "outlets", len(outlets))
 		}
 	} else {
 		if outlets, err = load.Outlets(f.prefix, f.outlets, sh); err != nil {

@@ -69,9 +69,10 @@ func NewSecret() (string, error) {
 }
 
 // Register registers every outlet at a running hub through the head-office
-// API (POST /api/v1/outlets) and fills in the secret the hub generated. An
-// outlet the hub already knows is an error: its secret is not to be had
-// again.
+// API (POST /api/v1/outlets): an outlet with a secret (one the Mosquitto
+// files hold) under it, one without under a secret the hub generates and
+// Register fills in. An outlet the hub already knows is an error: its
+// secret is not to be had again.
 func Register(ctx context.Context, hubURL, token string, outlets []Outlet) error {
 	hc := &http.Client{Timeout: 30 * time.Second}
 	var g errgroup.Group
@@ -79,14 +80,18 @@ func Register(ctx context.Context, hubURL, token string, outlets []Outlet) error
 	for i := range outlets {
 		g.Go(func() error {
 			o := &outlets[i]
-			body, _ := json.Marshal(map[string]string{"id": o.ID})
-			req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(hubURL, "/")+"/api/v1/outlets", bytes.NewReader(body))
+			req := map[string]string{"id": o.ID}
+			if o.Secret != "" {
+				req["secret"] = o.Secret
+			}
+			body, _ := json.Marshal(req)
+			hr, err := http.NewRequestWithContext(ctx, "POST", strings.TrimRight(hubURL, "/")+"/api/v1/outlets", bytes.NewReader(body))
 			if err != nil {
 				return err
 			}
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := hc.Do(req)
+			hr.Header.Set("Authorization", "Bearer "+token)
+			hr.Header.Set("Content-Type", "application/json")
+			resp, err := hc.Do(hr)
 			if err != nil {
 				return fmt.Errorf("register outlet %s at %s: %w", o.ID, hubURL, err)
 			}
@@ -101,8 +106,10 @@ func Register(ctx context.Context, hubURL, token string, outlets []Outlet) error
 			}
 			_ = json.Unmarshal(raw, &a)
 			switch {
-			case resp.StatusCode == http.StatusCreated && a.Secret != "":
+			case resp.StatusCode == http.StatusCreated && a.Secret != "" && o.Secret == "":
 				o.Secret = a.Secret
+				return nil
+			case resp.StatusCode == http.StatusCreated && o.Secret != "":
 				return nil
 			case a.Error.Code == "outlet.exists":
 				return fmt.Errorf("register outlet %s: the hub already has it (%s): give the run another --prefix, or a hub with a fresh data directory", o.ID, a.Error.Message)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/hub/server"
+	"github.com/yizhan/yizhan/hub/store"
 )
 
 // Run in process against a real hub (embedded broker, SQLite): outlets
@@ -31,6 +32,14 @@ func TestRunAgainstAHubThroughAStorm(t *testing.T) {
 	}
 	if err := Register(t.Context(), "http://"+hub.HTTPAddr(), hub.Token(), outlets[:1]); err == nil {
 		t.Fatal("registering an outlet twice passed")
+	}
+	// An outlet that brings its own secret (the Mosquitto files') keeps it.
+	own := []Outlet{{ID: "LR-OWN", Secret: "Zr8-Kq2vX7pLm4Wn9sYb3Hd6Tc1"}}
+	if err := Register(t.Context(), "http://"+hub.HTTPAddr(), hub.Token(), own); err != nil || own[0].Secret != "Zr8-Kq2vX7pLm4Wn9sYb3Hd6Tc1" {
+		t.Fatalf("register with its own secret: %v, secret now %q", err, own[0].Secret)
+	}
+	if hash, err := hub.Store.SecretHash(t.Context(), "LR-OWN"); err != nil || !store.CheckSecret(hash, own[0].Secret) {
+		t.Fatalf("the hub does not hold the outlet's own secret: %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "logs")
 	rep, err := Run(t.Context(), Options{
