@@ -237,6 +237,19 @@ func TestWriteSVG(t *testing.T) {
 	if len(p99) != 6 || !(y(p99[5]) < y(p99[0])) {
 		t.Errorf("p99 points %v: the last must be above (a smaller y than) the first", p99)
 	}
+	// A second that acknowledged nothing has no latency: those lines pass
+	// over it, the others do not.
+	quiet := sampleReport(false)
+	quiet.Seconds[2].Acked, quiet.Seconds[2].P50, quiet.Seconds[2].P99 = 0, 0, 0
+	for _, pl := range readSVG(t, quiet, "quiet").Polylines {
+		want := 6
+		if pl.Stroke == "#9467bd" || pl.Stroke == "#c5b0d5" {
+			want = 5
+		}
+		if n := len(strings.Fields(pl.Points)); n != want {
+			t.Errorf("line %s has %d points, want %d", pl.Stroke, n, want)
+		}
+	}
 	// An empty run still draws.
 	readSVG(t, &Report{StormStart: -1}, "empty")
 }

@@ -53,6 +53,9 @@ type series struct {
 	name  string
 	color string
 	value func(Second) float64
+	// latency is only known for seconds that acknowledged something: the
+	// line passes over the others instead of dropping to zero.
+	latency bool
 }
 
 type panel struct {
@@ -64,20 +67,20 @@ type panel struct {
 func panels() []panel {
 	return []panel{
 		{"events a second", "events/s", []series{
-			{"acknowledged", "#1f77b4", func(s Second) float64 { return float64(s.Acked) }},
-			{"appended", "#aaaaaa", func(s Second) float64 { return float64(s.Appended) }},
+			{"acknowledged", "#1f77b4", func(s Second) float64 { return float64(s.Acked) }, false},
+			{"appended", "#aaaaaa", func(s Second) float64 { return float64(s.Appended) }, false},
 		}},
 		{"backlog (appended, not acknowledged)", "events", []series{
-			{"backlog", "#d62728", func(s Second) float64 { return float64(s.Backlog) }},
+			{"backlog", "#d62728", func(s Second) float64 { return float64(s.Backlog) }, false},
 		}},
 		{"latency, append to acknowledgement", "ms", []series{
-			{"p99", "#9467bd", func(s Second) float64 { return float64(s.P99) / float64(time.Millisecond) }},
-			{"p50", "#c5b0d5", func(s Second) float64 { return float64(s.P50) / float64(time.Millisecond) }},
+			{"p99", "#9467bd", func(s Second) float64 { return float64(s.P99) / float64(time.Millisecond) }, true},
+			{"p50", "#c5b0d5", func(s Second) float64 { return float64(s.P50) / float64(time.Millisecond) }, true},
 		}},
 		{"connections", "outlets", []series{
-			{"connected", "#2ca02c", func(s Second) float64 { return float64(s.Connected) }},
-			{"connects/s", "#ff7f0e", func(s Second) float64 { return float64(s.Connects) }},
-			{"errors/s", "#8c564b", func(s Second) float64 { return float64(s.ConnectErrors) }},
+			{"connected", "#2ca02c", func(s Second) float64 { return float64(s.Connected) }, false},
+			{"connects/s", "#ff7f0e", func(s Second) float64 { return float64(s.Connects) }, false},
+			{"errors/s", "#8c564b", func(s Second) float64 { return float64(s.ConnectErrors) }, false},
 		}},
 	}
 }
@@ -127,6 +130,9 @@ func (rep *Report) WriteSVG(w io.Writer, title string) error {
 		for j, se := range p.series {
 			var pts strings.Builder
 			for _, s := range rep.Seconds {
+				if se.latency && s.Acked == 0 {
+					continue
+				}
 				fmt.Fprintf(&pts, "%.1f,%.1f ", x(float64(s.T)), y(se.value(s)))
 			}
 			fmt.Fprintf(bw, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n", se.color, strings.TrimSpace(pts.String()))
