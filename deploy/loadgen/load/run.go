@@ -139,7 +139,7 @@ type Report struct {
 	// scans the event log refused.
 	Appended, Acked, AppendErrors uint64
 	// AllConnected is when every outlet first had a session at once,
-	// since the start; 0 if that never happened.
+	// since the start, to the second; 0 if that never happened.
 	AllConnected time.Duration
 	// Drained is true when every appended event was acknowledged.
 	Drained bool
