@@ -410,3 +410,18 @@ func TestGateCutsAndRestores(t *testing.T) {
 		t.Fatalf("dials %d refused %d, want 2 and 1", g.dials.Load(), g.refused.Load())
 	}
 }
+
+func TestSummaryNamesTheCommonestErrors(t *testing.T) {
+	rep := sampleReport(false)
+	rep.Errors = map[string]int{errorKind("connect to tcp://127.0.0.1:1883: no answer within 15s"): 7, errorKind("lost"): 2, "a": 1, "b": 1}
+	sum := rep.Summary()
+	if !strings.Contains(sum, "7× connect to tcp://###.#.#.#:####: no answer within ##s") || !strings.Contains(sum, "2× lost") {
+		t.Fatalf("summary:\n%s", sum)
+	}
+	if strings.Contains(sum, "× b") {
+		t.Fatalf("more than the three commonest kinds:\n%s", sum)
+	}
+	if k := errorKind(strings.Repeat("x", 300)); len(k) != 160 {
+		t.Fatalf("a long message kept %d bytes", len(k))
+	}
+}

@@ -2,9 +2,11 @@ package load
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -209,5 +211,13 @@ func (rep *Report) Summary() string {
 		b.WriteString("never were all outlets connected at once\n")
 	}
 	fmt.Fprintf(&b, "peak connects %d/s, connect errors %d, worst p99 latency %v\n", peakConn, errs, worst.Round(time.Millisecond))
+	kinds := make([]string, 0, len(rep.Errors))
+	for k := range rep.Errors {
+		kinds = append(kinds, k)
+	}
+	slices.SortFunc(kinds, func(a, b string) int { return cmp.Or(rep.Errors[b]-rep.Errors[a], strings.Compare(a, b)) })
+	for _, k := range kinds[:min(len(kinds), 3)] {
+		fmt.Fprintf(&b, "  %d× %s\n", rep.Errors[k], k)
+	}
 	return b.String()
 }

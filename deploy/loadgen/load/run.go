@@ -145,6 +145,9 @@ type Report struct {
 	Drained bool
 	// Elapsed is the run's real duration.
 	Elapsed time.Duration
+	// Errors counts the sync clients' errors of ConnectErrors by kind
+	// (the message with its numbers blotted out), to say what went wrong.
+	Errors map[string]int
 	// StormStart and StormEnd are when the outage began and ended, since
 	// the start; both -1 without one.
 	StormStart, StormEnd time.Duration
@@ -188,6 +191,8 @@ type run struct {
 
 	latMu sync.Mutex
 	lat   []time.Duration
+
+	errKinds map[string]int // the sampler's only
 }
 
 // Run simulates the outlets until the curve is done and the hub has
@@ -197,7 +202,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if err := checkOptions(&opt); err != nil {
 		return nil, err
 	}
-	r := &run{opt: opt, log: opt.Logger, gate: newGate()}
+	r := &run{opt: opt, log: opt.Logger, gate: newGate(), errKinds: map[string]int{}}
 	if opt.Dir == "" {
 		d, err := os.MkdirTemp("", "yizhan-loadgen-")
 		if err != nil {
@@ -409,6 +414,7 @@ loop:
 	stopClients()
 	clients.Wait()
 	rep.Appended, rep.Acked, rep.AppendErrors = r.appended.Load(), r.acked.Load(), r.appendErrs.Load()
+	rep.Errors = r.errKinds
 	for _, s := range r.sims {
 		c := s.log.Counters()
 		rep.Outlets = append(rep.Outlets, OutletResult{ID: s.ID, LastSeq: c.LastSeq, AckedSeq: c.AckedSeq, DeadLetters: c.DeadLetter})
@@ -618,10 +624,26 @@ func (r *run) row(t int, prev *rowState) Second {
 			s.lastErrAt = st.LastErrorAt
 			if !strings.Contains(st.LastError, errLinkCut.Error()) {
 				row.ConnectErrors++
+				r.errKinds[errorKind(st.LastError)]++
 			}
 		}
 	}
 	return row
+}
+
+// errorKind is an error message with its digits blotted out, so that the
+// same failure at other addresses and times counts as one kind.
+func errorKind(msg string) string {
+	b := []byte(msg)
+	for i, c := range b {
+		if c >= '0' && c <= '9' {
+			b[i] = '#'
+		}
+	}
+	if len(b) > 160 {
+		b = append(b[:157], "..."...)
+	}
+	return string(b)
 }
 
 // quantile is the q-quantile of sorted values (nearest rank).
