@@ -341,9 +341,6 @@ func TestACLIsTheProductionACL(t *testing.T) {
 
 func TestTooManyOutletsRefusedWithTheWayOut(t *testing.T) {
 	max := MaxOutlets()
-	if max < 1000 {
-		t.Fatalf("this process holds only %d outlets; its open-files limit is %d", max, openFilesLimit())
-	}
 	outlets := make([]Outlet, max+1)
 	for i := range outlets {
 		outlets[i] = Outlet{ID: "LG-x", Secret: "s", Index: i}
