@@ -46,7 +46,7 @@ func main() {
 type flags struct {
 	broker, hub, token, creds, mosqDir, hubUser, hubSecret string
 	prefix, shard, profile, dir, csv, svg, logLevel        string
-	outlets, batchEvents, window                           int
+	outlets, batchEvents, window, backlog                  int
 	rate, peak, speed, startHour                           float64
 	duration, stormAt, offline, returnWithin, ramp, drain  time.Duration
 	pprof                                                  string
@@ -91,6 +91,7 @@ Flags:
 	fs.DurationVar(&f.stormAt, "storm-at", time.Hour, "with --profile storm: when the outage starts, in simulated time from the start")
 	fs.DurationVar(&f.offline, "offline", time.Hour, "with --profile storm: how long every outlet is offline, in simulated time; scans keep filling their logs")
 	fs.DurationVar(&f.returnWithin, "return-within", time.Minute, "with --profile storm: real time within which every outlet is back once the link returns; caps the sync client's backoff at 2/3 of it (it waits its backoff ±50%), so the spread is the client's own jitter; 0 keeps the client's 2-minute cap")
+	fs.IntVar(&f.backlog, "backlog", 0, "scans each outlet's log holds before its sync client first starts, as an outage would have left them (e.g. 500 with --ramp 0 for a reconnect storm of full logs)")
 	fs.DurationVar(&f.ramp, "ramp", 5*time.Second, "real time over which the outlets first start, evenly; 0 starts them all at once")
 	fs.DurationVar(&f.drain, "drain", load.DefaultDrain, "real time to wait after the curve for the hub to acknowledge everything")
 	fs.IntVar(&f.batchEvents, "batch-events", 0, "events per uplink batch (0: the sync client's default, 500)")
@@ -205,7 +206,7 @@ func work(f *flags, logger *slog.Logger, stdout io.Writer) error {
 	opt := load.Options{
 		Broker: f.broker, Outlets: outlets, Dir: f.dir, Keep: f.keep,
 		Profile:  load.Profile{Rate: f.rate, Peak: f.peak, Speed: f.speed, StartHour: f.startHour},
-		Duration: f.duration, Ramp: f.ramp, Drain: f.drain, BatchEvents: f.batchEvents, Window: f.window,
+		Duration: f.duration, Backlog: f.backlog, Ramp: f.ramp, Drain: f.drain, BatchEvents: f.batchEvents, Window: f.window,
 		Logger: logger,
 		OnSecond: func(s load.Second) {
 			if s.T%10 == 0 {

@@ -18,7 +18,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	}
 	for _, name := range []string{"broker", "hub", "api-token", "credentials", "write-mosquitto", "hub-user", "hub-secret", "outlets", "prefix",
 		"shard", "profile", "rate", "peak", "speed", "start-hour", "duration", "storm-at", "offline", "return-within", "ramp", "drain",
-		"batch-events", "window", "dir", "keep", "csv", "svg", "log-level", "client-logs", "pprof"} {
+		"batch-events", "window", "dir", "keep", "csv", "svg", "log-level", "client-logs", "pprof", "backlog"} {
 		i := strings.Index(help, "  -"+name+" ")
 		if i < 0 {
 			i = strings.Index(help, "  -"+name+"\n")

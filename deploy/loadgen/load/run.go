@@ -61,6 +61,11 @@ type Options struct {
 	Profile Profile
 	// Duration is how long the curve runs, in simulated time.
 	Duration time.Duration
+	// Backlog is how many scans each outlet's log holds before its sync
+	// client first starts, as an outage would have left them: appended
+	// before the run starts, many to a commit. Their latency counts from
+	// the run's start.
+	Backlog int
 	// Storm, if set, cuts every outlet's link during the run.
 	Storm *Storm
 	// Ramp spreads the outlets' first start evenly over this real time;
@@ -220,6 +225,13 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	}
 	defer r.close()
 	r.log.Info("outlets' event logs open", "outlets", len(r.sims), "dir", opt.Dir)
+	if opt.Backlog > 0 {
+		start := time.Now()
+		if err := r.fill(ctx, opt.Backlog); err != nil {
+			return nil, err
+		}
+		r.log.Info("backlog written", "events_per_outlet", opt.Backlog, "events", r.appended.Load(), "took", time.Since(start).Round(time.Millisecond))
+	}
 	return r.run(ctx)
 }
 
@@ -232,6 +244,9 @@ func checkOptions(opt *Options) error {
 	}
 	if opt.Duration <= 0 {
 		return errors.New("duration must be above zero")
+	}
+	if opt.Backlog < 0 {
+		return errors.New("backlog must not be negative")
 	}
 	if max := MaxOutlets(); len(opt.Outlets) > max {
 		return &TooManyError{Asked: len(opt.Outlets), Max: max}
@@ -497,6 +512,33 @@ func (r *run) appender(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// fill appends n scans to every outlet's log before the run, a few outlets
+// at a time, maxTogether scans to a commit. Their stamps are the run's
+// start (r.start is still zero: since() is not yet meaningful).
+func (r *run) fill(ctx context.Context, n int) error {
+	r.owed.Add(uint64(n * len(r.sims))) // scanTogether counts them off
+	var g errgroup.Group
+	g.SetLimit(4)
+	for _, s := range r.sims {
+		g.Go(func() error {
+			for left := n; left > 0; left -= maxTogether {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.scanTogether(ctx, s, min(left, maxTogether))
+			}
+			return nil
+		})
+	}
+	err := g.Wait()
+	for _, s := range r.sims {
+		for i := range s.pending {
+			s.pending[i].at = 0
+		}
+	}
+	return err
 }
 
 // maxTogether is how many of one outlet's scans are appended at once: a
