@@ -59,6 +59,7 @@ type Options struct {
 type Store struct {
 	*store.Core
 	b *backend
+	*locker
 }
 
 // backend is the store.Backend on one SQLite file.
@@ -127,7 +128,27 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		b.Close()
 		return nil, err
 	}
-	return &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew}), b: b}, nil
+	return &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew}), b: b, locker: &locker{path: path}}, nil
+}
+
+// Close gives up this process's leases and closes the database.
+func (s *Store) Close() error {
+	s.locker.close()
+	return s.Core.Close()
+}
+
+// Ping reports whether the database file is still there and answers a
+// read: the hub's health probe calls it every few seconds. A failed write
+// (a disk turned read-only) shows in the commits' own errors.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := os.Stat(s.b.path); err != nil {
+		return fmt.Errorf("hub database %s: %w", s.b.path, err)
+	}
+	var n int
+	if err := s.b.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master`).Scan(&n); err != nil {
+		return fmt.Errorf("read hub database %s: %w", s.b.path, err)
+	}
+	return nil
 }
 
 const eventCols = `origin, epoch, seq, id, hlc, actor, type, v, subject, target, payload, received_at, order_hlc`

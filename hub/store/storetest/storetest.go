@@ -3,7 +3,8 @@
 // the downlink log and serial blocks, through the store.Store interface
 // only, plus what several hub processes writing one database at once must
 // keep (concurrent commits of one outlet, downlink sequences from two
-// writers). A backend's own tests call Run with how to open it.
+// writers, locks and leases across stores). A backend's own tests call Run
+// with how to open it.
 package storetest
 
 import (
@@ -57,6 +58,8 @@ func Run(t *testing.T, b Backend) {
 		{"FarAheadRefusedAndHeldInvisible", testFarAheadRefusedAndHeldInvisible},
 		{"ConcurrentCommitsOfOneOutlet", testConcurrentCommitsOfOneOutlet},
 		{"DownlinkFromTwoWriters", testDownlinkFromTwoWriters},
+		{"LockAcrossStores", testLockAcrossStores},
+		{"LeaseAcrossStores", testLeaseAcrossStores},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
