@@ -43,6 +43,14 @@ type Options struct {
 	// Deadlines are the exceptions' handling deadlines per kind;
 	// lifecycle.DefaultExceptionDeadlines for a kind not named.
 	Deadlines lifecycle.ExceptionDeadlines
+	// Lease says whether this hub runs the timers (store.LeaseTimers)
+	// when several hub processes share the database; nil: it always does.
+	Lease Lease
+}
+
+// Lease is a lease held across hub processes (store.Locker's TryLease).
+type Lease interface {
+	TryLease(ctx context.Context, name string) (held bool, err error)
 }
 
 // Service folds exceptions and complaints and takes head office's steps.
@@ -51,6 +59,7 @@ type Service struct {
 	down *downlink.Sender
 
 	sweeps atomic.Uint64 // completed sweeps, for tests and status
+	leased atomic.Bool   // this hub held the timers' lease at its last tick
 }
 
 // New returns a Service.
@@ -155,7 +164,9 @@ func (s *Service) ExceptionStep(ctx context.Context, id, actor string, st lifecy
 	case st.AmountCents < 0:
 		return ExceptionView{}, problem.New(problem.ClaimNegativeAmount)
 	}
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return ExceptionView{}, err
+	}
 	defer s.down.Unlock()
 	if err := s.exceptionStep(ctx, id, actor, st); err != nil {
 		return ExceptionView{}, err
@@ -231,7 +242,9 @@ func (s *Service) ComplaintStep(ctx context.Context, id, actor string, st lifecy
 	case st.Step == "escalate" && strings.TrimSpace(st.Reason) == "":
 		st.Reason = "head_office"
 	}
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return ComplaintView{}, err
+	}
 	defer s.down.Unlock()
 	if _, err := s.complaintStep(ctx, id, actor, st); err != nil {
 		return ComplaintView{}, err

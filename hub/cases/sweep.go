@@ -53,7 +53,9 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 }
 
 func (s *Service) escalate(ctx context.Context, id string, now time.Time) (int, error) {
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return 0, err
+	}
 	defer s.down.Unlock()
 	evs, err := s.down.Events(ctx, lifecycle.KindComplaint, id)
 	if err != nil {
@@ -75,7 +77,9 @@ func (s *Service) escalate(ctx context.Context, id string, now time.Time) (int, 
 }
 
 func (s *Service) flagLoss(ctx context.Context, id string, now time.Time) (int, error) {
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return 0, err
+	}
 	defer s.down.Unlock()
 	evs, err := s.down.Events(ctx, lifecycle.KindException, id)
 	if err != nil {
@@ -95,15 +99,32 @@ func (s *Service) flagLoss(ctx context.Context, id string, now time.Time) (int, 
 // Sweeps is how many sweeps have finished.
 func (s *Service) Sweeps() uint64 { return s.sweeps.Load() }
 
-// RunSweeper sweeps at once and then every interval until ctx ends.
+// Leased reports whether this hub held the timers' lease at its last
+// sweeper tick, so it is the one running head office's timers.
+func (s *Service) Leased() bool { return s.leased.Load() }
+
+// RunSweeper sweeps at once and then every interval until ctx ends, each
+// time only if this hub holds the timers' lease (Options.Lease), so that
+// with several hubs on one database one of them runs the timers.
+//
+// When the holder dies, the lease frees with its connection (PostgreSQL
+// closes the session, the kernel the SQLite lock file) and another hub
+// takes it at its next tick. A sweep cut off midway leaves each of its
+// steps committed or not, since each is one transaction; the next
+// holder's fold sees the committed ones (DueEscalations,
+// DueSuspectedLoss) and takes only the rest. Even two hubs sweeping at
+// once, in the moment a lease changes hands, take each step once: a step
+// is checked and committed under the store's step lock (downlink.Sender).
 func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if n, err := s.Sweep(ctx); err != nil {
-			s.opt.Logger.Warn("head-office sweep failed", "err", err)
-		} else if n > 0 {
-			s.opt.Logger.Info("timed head-office steps recorded", "events", n)
+		if s.lease(ctx) {
+			if n, err := s.Sweep(ctx); err != nil {
+				s.opt.Logger.Warn("head-office sweep failed", "err", err)
+			} else if n > 0 {
+				s.opt.Logger.Info("timed head-office steps recorded", "events", n)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -111,4 +132,27 @@ func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 	}
+}
+
+// lease checks the timers' lease and logs when it changes hands here.
+func (s *Service) lease(ctx context.Context) bool {
+	if s.opt.Lease == nil {
+		s.leased.Store(true)
+		return true
+	}
+	held, err := s.opt.Lease.TryLease(ctx, store.LeaseTimers)
+	if err != nil {
+		held = false
+		if s.leased.Load() && ctx.Err() == nil {
+			s.opt.Logger.Warn("head-office timers' lease cannot be checked", "err", err)
+		}
+	}
+	if was := s.leased.Swap(held); was != held && ctx.Err() == nil {
+		if held {
+			s.opt.Logger.Info("head-office timers' lease taken: this hub runs the SLA and loss timers")
+		} else {
+			s.opt.Logger.Warn("head-office timers' lease lost: another hub runs the timers")
+		}
+	}
+	return held
 }

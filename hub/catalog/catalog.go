@@ -93,7 +93,9 @@ func (s *Service) publishVersion(ctx context.Context, kind, typ, version string,
 	if len(version) > syncproto.MaxFieldLen || !downlink.Plain(version) {
 		return problem.New(problem.VersionBad, "max", syncproto.MaxFieldLen)
 	}
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return err
+	}
 	defer s.down.Unlock()
 	evs, err := s.down.Events(ctx, kind, version)
 	if err != nil {

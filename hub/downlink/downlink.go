@@ -9,8 +9,11 @@
 //
 // One Sender serves every action package, so its lock serialises every
 // head-office step: two people acting on the same entity at once get a
-// clean refusal instead of a conflict in the fold. Outlets acting
-// concurrently are the convergence case syncproto/lifecycle handles.
+// clean refusal instead of a conflict in the fold. With several hub
+// processes on one database the lock is also the store's step lock
+// (store.LockSteps), so a step checked on one hub is committed before
+// another hub checks the same entity. Outlets acting concurrently are the
+// convergence case syncproto/lifecycle handles.
 package downlink
 
 import (
@@ -50,10 +53,19 @@ type Publisher interface {
 	PublishDownAfter(ctx context.Context, after hlc.Timestamp, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error)
 }
 
+// Locker holds a lock by name across every hub process on the database
+// (store.Locker).
+type Locker interface {
+	Lock(ctx context.Context, name string) (unlock func(), err error)
+}
+
 // Options configure a Sender. Store and Down are required.
 type Options struct {
 	Store Store
 	Down  Publisher
+	// Locks is the store's lock across hub processes; nil for a database
+	// no other hub process writes.
+	Locks Locker
 	// Clock is head office's wall clock; clock.System if nil.
 	Clock clock.Clock
 }
@@ -62,6 +74,8 @@ type Options struct {
 type Sender struct {
 	opt Options
 	mu  sync.Mutex // one head-office step at a time: check, then publish
+	// unlock frees the store's step lock; set while mu is held.
+	unlock func()
 }
 
 // New returns a Sender.
@@ -75,13 +89,33 @@ func New(opt Options) (*Sender, error) {
 	return &Sender{opt: opt}, nil
 }
 
-// Lock starts a step: it holds off every other head-office step until
-// Unlock, so what the step was checked against is still all there is when
-// it is published.
-func (s *Sender) Lock() { s.mu.Lock() }
+// Lock starts a step: it holds off every other head-office step, on this
+// hub and on the others, until Unlock, so what the step was checked
+// against is still all there is when it is published. It fails only when
+// ctx ends or the store cannot be reached (the store's error, e.g.
+// store.unreachable); then nothing is held.
+func (s *Sender) Lock(ctx context.Context) error {
+	s.mu.Lock()
+	if s.opt.Locks == nil {
+		return nil
+	}
+	unlock, err := s.opt.Locks.Lock(ctx, store.LockSteps)
+	if err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("take head office's step lock: %w", err)
+	}
+	s.unlock = unlock
+	return nil
+}
 
 // Unlock ends a step Lock started.
-func (s *Sender) Unlock() { s.mu.Unlock() }
+func (s *Sender) Unlock() {
+	if u := s.unlock; u != nil {
+		s.unlock = nil
+		u()
+	}
+	s.mu.Unlock()
+}
 
 // Now is head office's wall clock.
 func (s *Sender) Now() time.Time { return s.opt.Clock.Now() }

@@ -195,3 +195,69 @@ func TestNewIDsAreDistinct(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// stepLocks is a Locker that records the names it is asked for and
+// whether each lock is still held; fail, if set, is its error.
+type stepLocks struct {
+	names []string
+	held  int
+	fail  error
+}
+
+func (l *stepLocks) Lock(_ context.Context, name string) (func(), error) {
+	if l.fail != nil {
+		return nil, l.fail
+	}
+	l.names = append(l.names, name)
+	l.held++
+	return func() { l.held-- }, nil
+}
+
+// TestLockTakesTheStoreStepLock: a step holds the store's lock across hub
+// processes from Lock to Unlock; a store that cannot be reached is a
+// store.unavailable error and holds nothing, so the next step still runs.
+func TestLockTakesTheStoreStepLock(t *testing.T) {
+	locks := &stepLocks{}
+	s, err := New(Options{Store: fakeStore{}, Down: &downLog{}, Locks: locks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < 2; i++ {
+		if err := s.Lock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if locks.held != 1 {
+			t.Fatalf("step %d: store lock held %d times during the step, want 1", i, locks.held)
+		}
+		s.Unlock()
+		if locks.held != 0 {
+			t.Fatalf("step %d: store lock still held after Unlock", i)
+		}
+	}
+	if len(locks.names) != 2 || locks.names[0] != store.LockSteps {
+		t.Fatalf("locks taken: %v, want %s twice", locks.names, store.LockSteps)
+	}
+	locks.fail = problem.New(problem.StoreUnreachable, "db", "postgres://hub@db/yizhan", "detail", "connection refused")
+	err = s.Lock(ctx)
+	if !problem.Is(err, problem.StoreUnreachable) {
+		t.Fatalf("Lock with the store down: %v, want the store's store.unreachable", err)
+	}
+	locks.fail = nil
+	done := make(chan error, 1)
+	go func() {
+		err := s.Lock(ctx)
+		if err == nil {
+			s.Unlock()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a failed Lock left the step mutex held")
+	}
+}

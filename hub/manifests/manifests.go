@@ -127,7 +127,9 @@ func (s *Service) PublishManifest(ctx context.Context, r ManifestReq) (ManifestV
 		return ManifestView{}, err
 	}
 	id := syncproto.NewID()
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return ManifestView{}, err
+	}
 	defer s.down.Unlock()
 	if err := s.publish(ctx, 0, r.Outlet, id, p, r.Actor); err != nil {
 		return ManifestView{}, err
@@ -142,7 +144,9 @@ func (s *Service) AmendManifest(ctx context.Context, id string, r ManifestReq) (
 	if err != nil {
 		return ManifestView{}, err
 	}
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return ManifestView{}, err
+	}
 	defer s.down.Unlock()
 	evs, err := s.down.Events(ctx, lifecycle.KindManifest, id)
 	if err != nil {

@@ -242,9 +242,14 @@ func (cl *Client) loop(ctx context.Context, handler paho.MessageHandler, server,
 		select {
 		case err := <-cl.lost:
 			cl.setConnected(false)
-			log.Warn("lost broker connection", "err", err, "after", time.Since(up).Round(time.Second))
 			if time.Since(up) >= cl.opt.Stable {
+				log.Warn("lost broker connection", "err", err, "after", time.Since(up).Round(time.Second))
 				bo.Reset()
+			} else {
+				// A broker drops a client when another connects with its
+				// id: two hubs sharing one take turns being dropped.
+				log.Error("lost broker connection soon after connecting; if another hub uses the same client id, give each hub its own (mqtt.client_id, --mqtt-client-id)",
+					"client_id", cl.opt.ClientID, "err", err, "after", time.Since(up).Round(time.Second))
 			}
 			if !wait() {
 				return

@@ -148,7 +148,9 @@ func (s *Service) PublishNotice(ctx context.Context, r NoticeReq) (NoticeView, e
 		return NoticeView{}, err
 	}
 	id := syncproto.NewID()
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return NoticeView{}, err
+	}
 	defer s.down.Unlock()
 	if err := s.down.Publish(ctx, 0, targets(p.Scope), lifecycle.NoticePublished, id, p, r.Actor); err != nil {
 		return NoticeView{}, err
@@ -163,7 +165,9 @@ func (s *Service) EndNotice(ctx context.Context, id, actor, text string) (Notice
 	if text == "" {
 		return NoticeView{}, problem.New(problem.NoticeEndText)
 	}
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return NoticeView{}, err
+	}
 	defer s.down.Unlock()
 	n, evs, err := s.fold(ctx, id)
 	if err != nil {
@@ -224,7 +228,9 @@ func (s *Service) PublishTemplate(ctx context.Context, r TemplateReq) (lifecycle
 		return lifecycle.Template{}, problem.New(problem.TemplateBadCategory, "category", t.Category, "allowed", lifecycle.ComplaintCategories)
 	}
 	id := syncproto.NewID()
-	s.down.Lock()
+	if err := s.down.Lock(ctx); err != nil {
+		return lifecycle.Template{}, err
+	}
 	defer s.down.Unlock()
 	if err := s.down.Publish(ctx, 0, []string{syncproto.TargetAll}, lifecycle.TemplatePublished, id, t, r.Actor); err != nil {
 		return lifecycle.Template{}, err

@@ -58,7 +58,9 @@ type Config struct {
 	BrokerCAFile string
 	// BrokerURL, if set, uses an external broker instead of the embedded one.
 	BrokerURL string
-	// ClientID for the external broker. Default yizhan-hub-<hostname>.
+	// ClientID for the external broker. Default
+	// yizhan-hub-<hostname>-<HTTP port> (DefaultClientID): hubs sharing a
+	// broker need distinct ids, or it drops one whenever another connects.
 	ClientID string
 	// StoreURL is sqlite:///path, postgres://user:password@host/db, or
 	// empty for SQLite in DataDir.
@@ -95,7 +97,13 @@ type Config struct {
 	// still move the hub's clock; the store folds stamps beyond it at the
 	// bound. Default hlc.DefaultMaxSkew.
 	MaxSkew time.Duration
+	// HealthEvery is how often the store is pinged for /healthz and
+	// yizhan_hub_store_up. Default DefaultHealthEvery.
+	HealthEvery time.Duration
 }
+
+// DefaultHealthEvery is how often a hub pings its store by default.
+const DefaultHealthEvery = 2 * time.Second
 
 // ConfigError is a usage or configuration mistake (exit code 2).
 type ConfigError struct{ Msg string }
@@ -117,6 +125,17 @@ type Server struct {
 
 	stopSweep  context.CancelFunc
 	sweeperEnd chan struct{}
+	health     *storeHealth
+	probeEnd   chan struct{}
+}
+
+// DefaultClientID is the external-broker client id of a hub whose API
+// listens on httpAddr: unique per machine and port, so that hubs sharing a
+// broker, even on one machine, never share an id.
+func DefaultClientID(httpAddr string) string {
+	host, _ := os.Hostname()
+	_, port, _ := net.SplitHostPort(httpAddr)
+	return "yizhan-hub-" + host + "-" + port
 }
 
 // PrivateDataDir creates the hub's data directory readable by the hub's
@@ -190,30 +209,61 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	s.Store = st.Store
+	if cfg.HealthEvery <= 0 {
+		cfg.HealthEvery = DefaultHealthEvery
+	}
+	s.health = &storeHealth{log: cfg.Logger.With("component", "store"), where: st.where}
+	watched := watchedStore{Store: s.Store, health: s.health}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.Hub, err = ingest.New(ingest.Options{Store: s.Store, Logger: cfg.Logger.With("component", "ingest"), Registerer: reg, Clock: cfg.Clock,
+	s.Hub, err = ingest.New(ingest.Options{Store: watched, Logger: cfg.Logger.With("component", "ingest"), Registerer: reg, Clock: cfg.Clock,
 		MemoryBudget: cfg.IngestMemory, OutletShare: cfg.OutletShare, OutletHandlers: cfg.OutletHandlers,
 		Window: cfg.SyncWindow, MaxSkew: cfg.MaxSkew})
 	if err != nil {
 		return nil, err
 	}
-	svc, err := newServices(cfg, s.Store, s.Hub)
+	svc, err := newServices(cfg, s.Store, st.locks, s.Hub)
 	if err != nil {
 		return nil, &ConfigError{err.Error()}
 	}
 	s.Cases = svc.Cases
-	s.Hub.SetBatchFunc(svc.Waybills.OnBatch)
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_store_up",
+			Help: "1 while the hub reaches its store (the latest health probe or commit succeeded), 0 while it takes no events"}, s.health.up),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_timer_lease",
+			Help: "1 while this hub holds the lease that runs head office's timers (one hub of those sharing the store)"}, func() float64 {
+			if s.Cases.Leased() {
+				return 1
+			}
+			return 0
+		}))
 	// Handlers outlive the caller's ctx until Close has drained them.
 	hctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	s.probeEnd = make(chan struct{})
+	go func() {
+		defer close(s.probeEnd)
+		s.health.probe(hctx, st.ping, cfg.HealthEvery)
+	}()
 
+	// The API's port goes into the default client id, so listen first.
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for HTTP on %s: %w (is another hub running? choose another address with --http, e.g. 127.0.0.1:8071)", cfg.HTTPAddr, err)
+	}
+	s.httpAddr = ln.Addr().String()
+	defer func() {
+		if err != nil && s.http == nil {
+			ln.Close()
+		}
+	}()
+	s.Hub.SetBatchFunc(svc.Waybills.OnBatch)
 	if cfg.BrokerURL != "" {
 		id := cfg.ClientID
 		if id == "" {
-			host, _ := os.Hostname()
-			id = "yizhan-hub-" + host
+			id = DefaultClientID(s.httpAddr)
 		}
+		cfg.Logger.Info("joining the external broker", "client_id", id)
 		s.client, err = mqttclient.Start(hctx, mqttclient.Options{
 			URL: cfg.BrokerURL, CAFile: cfg.BrokerCAFile, AllowPlain: cfg.MQTTAllowPlain, ClientID: id, Logger: cfg.Logger.With("component", "mqtt-client"),
 			OnMessage: func(topic string, payload []byte) { s.Hub.Dispatch(hctx, topic, payload) },
@@ -236,16 +286,16 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		cfg.Logger.Info("embedded MQTT broker listening", "addr", s.broker.Addr(), "tls", cfg.MQTTTLS.On(), "client_certs", cfg.MQTTTLS.ClientCAFile != "")
 	}
 
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
-	if err != nil {
-		return nil, fmt.Errorf("listen for HTTP on %s: %w (is another hub running? choose another address with --http, e.g. 127.0.0.1:8071)", cfg.HTTPAddr, err)
-	}
-	s.httpAddr = ln.Addr().String()
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, Busy: st.busy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
-			Health:   st.health,
+			Health: func() error {
+				if err := s.health.check(); err != nil {
+					return err
+				}
+				return st.health()
+			},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -276,13 +326,14 @@ func (r apiReader) Counters(ctx context.Context) (map[string]uint64, error) {
 }
 
 // newServices makes head office's action packages, sharing one
-// downlink.Sender so that their steps take turns.
-func newServices(cfg Config, st store.Store, hub *ingest.Hub) (svc api.Services, err error) {
-	down, err := downlink.New(downlink.Options{Store: st, Down: hub, Clock: cfg.Clock})
+// downlink.Sender so that their steps take turns, on this hub and (by
+// locks) on every other hub of the store.
+func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub) (svc api.Services, err error) {
+	down, err := downlink.New(downlink.Options{Store: st, Down: hub, Locks: locks, Clock: cfg.Clock})
 	if err != nil {
 		return svc, err
 	}
-	if svc.Cases, err = cases.New(cases.Options{Store: st, Down: down, Logger: cfg.Logger.With("component", "cases"), SLA: cfg.SLA, Deadlines: cfg.ExceptionDeadlines}); err != nil {
+	if svc.Cases, err = cases.New(cases.Options{Store: st, Down: down, Logger: cfg.Logger.With("component", "cases"), SLA: cfg.SLA, Deadlines: cfg.ExceptionDeadlines, Lease: locks}); err != nil {
 		return svc, err
 	}
 	svc.Notices, svc.Catalog, svc.Manifests = notices.New(down), catalog.New(down), manifests.New(st, down)
@@ -327,6 +378,9 @@ func (s *Server) Close() error {
 	}
 	if s.cancel != nil {
 		s.cancel()
+	}
+	if s.probeEnd != nil {
+		<-s.probeEnd
 	}
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

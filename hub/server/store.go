@@ -21,6 +21,10 @@ type openedStore struct {
 	// process (the API answers 503 store.busy); health is /healthz's check.
 	busy   func(error) bool
 	health func() error
+	// locks are its locks and leases across hub processes; ping is the
+	// health probe's check that it answers.
+	locks store.Locker
+	ping  func(context.Context) error
 	// where names it in logs: the file, or the database without password.
 	where string
 }
@@ -51,7 +55,7 @@ func openStore(ctx context.Context, cfg Config) (*openedStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &openedStore{Store: s, where: s.Describe(), busy: postgres.IsBusy, health: func() error {
+		return &openedStore{Store: s, where: s.Describe(), busy: postgres.IsBusy, locks: s, ping: s.Ping, health: func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
 			defer cancel()
 			return s.Ping(ctx)
@@ -65,7 +69,7 @@ func openStore(ctx context.Context, cfg Config) (*openedStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &openedStore{Store: s, where: path, busy: sqlite.IsBusy, health: func() error {
+		return &openedStore{Store: s, where: path, busy: sqlite.IsBusy, locks: s, ping: s.Ping, health: func() error {
 			return sqlite.DiskHealth(filepath.Dir(path), cfg.MinFreeMB)
 		}}, nil
 	}

@@ -69,7 +69,8 @@ type Options struct {
 // over this package's backend.
 type Store struct {
 	*store.Core
-	b *backend
+	b      *backend
+	leases leases // lock.go
 }
 
 // backend is the store.Backend on one PostgreSQL database.
