@@ -236,7 +236,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 				return 1
 			}
 			return 0
-		}))
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "yizhan_hub_timer_sweeps_total",
+			Help: "head-office timer sweeps this hub finished (only the lease holder sweeps)"}, func() float64 { return float64(s.Cases.Sweeps()) }))
 	// Handlers outlive the caller's ctx until Close has drained them.
 	hctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
