@@ -64,7 +64,7 @@ type HTTP struct {
 type MQTT struct {
 	Listen   string `toml:"listen" flag:"mqtt-listen" help:"embedded MQTT broker listen address"`
 	Broker   string `toml:"broker" flag:"broker" settings:"url" help:"external broker tcp://user:pass@host:port instead of the embedded one"`
-	ClientID string `toml:"client_id" flag:"mqtt-client-id" help:"client id at the external broker (default yizhan-hub-<hostname>)"`
+	ClientID string `toml:"client_id" flag:"mqtt-client-id" help:"client id at the external broker, one per hub (default yizhan-hub-<hostname>-<http port>)"`
 	// The embedded broker's TLS; without it the broker listens plain, which
 	// only a loopback address or AllowPlain permits.
 	TLSCert    string `toml:"tls_cert" flag:"mqtt-tls-cert" help:"PEM certificate of the embedded broker (with intermediates); with tls_key it listens with TLS"`
