@@ -361,3 +361,40 @@ func TestClientIDsOfHubsOnOneBroker(t *testing.T) {
 		return strings.Contains(l1.String(), dropped) || strings.Contains(l2.String(), dropped)
 	})
 }
+
+// An outlet's waybill-block request that reaches several hubs (its batch
+// resent to another, or delivered to two at once) is answered with one
+// block: the allocation's once key is the store's, not a hub's.
+func TestWaybillRequestAnsweredOnceAcrossHubs(t *testing.T) {
+	clk := clock.NewManual(time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC))
+	hubs, _ := startHubsOnOneStore(t, 3, clk, time.Hour)
+	addOutlet(t, hubs[0], "SH-001")
+	o := newOutlet("SH-001", clk)
+	o.event(lifecycle.WaybillBlockRequested, "SH-001", lifecycle.WaybillBlockRequestV1{Count: 50, At: ms(clk.Now())})
+	frame := o.batch(t, 1)
+	var wg sync.WaitGroup
+	for _, s := range hubs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ack := ackOf(t, s, "SH-001", frame); ack.AckedSeq != 1 {
+				t.Errorf("ack %+v", ack)
+			}
+		}()
+	}
+	wg.Wait()
+	ackOf(t, hubs[1], "SH-001", frame) // and once more, later
+	evs, _, _, err := hubs[2].Store.Down(context.Background(), "SH-001", 0, 1000, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := 0
+	for _, e := range evs {
+		if e.Type == lifecycle.WaybillBlockAllocated {
+			blocks++
+		}
+	}
+	if blocks != 1 {
+		t.Fatalf("%d waybill blocks allocated for one request, want 1", blocks)
+	}
+}
