@@ -1,10 +1,11 @@
 package e2e
 
 import (
-	"context"
-	"database/sql"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -17,13 +18,15 @@ import (
 )
 
 // multiHub is head office's set-up: several yizhan-hub processes, each
-// with its own HTTP port and broker client id, on one store behind one
-// Mosquitto, which splits the uplink between them ($share). The cluster
-// underneath holds the agents, the outlets' credentials and Mosquitto; its
-// hubHTTP is kept on a hub that runs, so its helpers (hubAcked,
-// waitDrained) ask one.
+// with its own HTTP port and broker client id, on one PostgreSQL database
+// behind one Mosquitto, which splits the uplink between them ($share). The
+// cluster underneath holds the agents, the outlets' credentials (Mosquitto
+// checks them) and Mosquitto; its hubHTTP is kept on a hub that runs, so
+// its helpers (hubAcked, waitDrained) ask one.
 type multiHub struct {
 	*cluster
+	pg    *harness.Postgres
+	db    string // the database's name on pg
 	store string // the --store URL every hub opens
 	hubs  []*hubProc
 }
@@ -34,10 +37,48 @@ type hubProc struct {
 	proc           *harness.Proc
 }
 
-func newMultiHub(t *testing.T, n int, outlets ...string) *multiHub {
+// sharedPG is one PostgreSQL server for the package's multi-hub tests,
+// each in a database of its own: made by the first test that needs it
+// (initdb takes seconds), closed by TestMain.
+var sharedPG struct {
+	once sync.Once
+	p    *harness.Postgres
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedPG.p != nil {
+		sharedPG.p.Close()
+	}
+	os.Exit(code)
+}
+
+// newMultiHub makes n hubs' set-up on a database of the shared server, or
+// of a server of the test's own with ownServer (a test that stops it).
+func newMultiHub(t *testing.T, n int, ownServer bool, outlets ...string) *multiHub {
 	t.Helper()
 	c := newCluster(t, "mosquitto", outlets...)
-	m := &multiHub{cluster: c, store: "sqlite://" + filepath.Join(c.hubDir(), "hub.db")}
+	m := &multiHub{cluster: c}
+	if ownServer {
+		m.pg = harness.StartPostgres(t, harness.PostgresOptions{})
+	} else {
+		sharedPG.once.Do(func() {
+			if sharedPG.p, sharedPG.err = harness.NewPostgres(harness.PostgresOptions{}); sharedPG.err == nil {
+				sharedPG.err = sharedPG.p.Start()
+			}
+		})
+		if sharedPG.err != nil {
+			harness.SkipOutsideCI(t, "no PostgreSQL for the multi-hub tests: %v", sharedPG.err)
+		}
+		m.pg = sharedPG.p
+	}
+	m.store = m.pg.NewDatabase(t)
+	u, err := url.Parse(m.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.db = strings.TrimPrefix(u.Path, "/")
 	for i := range n {
 		m.hubs = append(m.hubs, &hubProc{http: harness.FreeAddr(t), clientID: fmt.Sprintf("yizhan-hub-e2e-%d", i)})
 	}
@@ -67,32 +108,68 @@ func (m *multiHub) kill(i int) {
 	m.hubHTTP = m.hubs[(i+1)%len(m.hubs)].http
 }
 
-// query runs q on the store and returns its one row of integers.
+// query runs q in the database and returns its one row of integers.
 func (m *multiHub) query(q string) []int64 {
 	m.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(m.store, "sqlite://")+"?mode=ro&_pragma=busy_timeout(5000)")
+	out, err := m.pg.SQL(m.db, q)
+	if err != nil {
+		m.t.Fatalf("%s: %v", q, err)
+	}
+	var row []int64
+	for _, f := range strings.Split(out, "|") {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			m.t.Fatalf("%s: %q is not a row of integers", q, out)
+		}
+		row = append(row, n)
+	}
+	return row
+}
+
+// events lists origin's events in the database in sequence order, for
+// the cluster's exactly-once check.
+func (m *multiHub) events(origin string) []hubRow {
+	m.t.Helper()
+	out, err := m.pg.SQL(m.db, `SELECT seq, id, hlc FROM events WHERE origin = '`+origin+`' ORDER BY epoch, seq`)
 	if err != nil {
 		m.t.Fatal(err)
 	}
-	defer db.Close()
-	rows, err := db.QueryContext(context.Background(), q)
-	if err != nil {
-		m.t.Fatalf("%s: %v", q, err)
+	var rows []hubRow
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Split(line, "|")
+		if len(f) != 3 {
+			continue
+		}
+		seq, _ := strconv.ParseUint(f[0], 10, 64)
+		h, _ := strconv.ParseUint(f[2], 10, 64)
+		rows = append(rows, hubRow{Seq: seq, ID: f[1], HLC: h})
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	out := make([]int64, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range out {
-		ptrs[i] = &out[i]
+	return rows
+}
+
+// checkExactlyOnce is cluster.checkExactlyOnce on the database: origin's
+// seqs 1..last each once, every acknowledged scan under its id.
+func (m *multiHub) checkExactlyOnce(origin string, last uint64, acked []scanned) {
+	m.t.Helper()
+	rows := m.events(origin)
+	if uint64(len(rows)) != last {
+		m.t.Fatalf("database holds %d events of %s, agent wrote %d", len(rows), origin, last)
 	}
-	if !rows.Next() {
-		m.t.Fatalf("%s: no row", q)
+	byID := map[string]uint64{}
+	for i, r := range rows {
+		if r.Seq != uint64(i+1) {
+			m.t.Fatalf("events of %s out of order or with a gap at index %d: seq %d", origin, i, r.Seq)
+		}
+		if _, dup := byID[r.ID]; dup {
+			m.t.Fatalf("event id %s stored twice", r.ID)
+		}
+		byID[r.ID] = r.Seq
 	}
-	if err := rows.Scan(ptrs...); err != nil {
-		m.t.Fatalf("%s: %v", q, err)
+	for _, s := range acked {
+		if seq, ok := byID[s.EventID]; !ok || seq != s.Seq {
+			m.t.Fatalf("acknowledged scan %s (seq %d, id %s) missing in the database", s.barcode, s.Seq, s.EventID)
+		}
 	}
-	return out
 }
 
 // checkEventsOnce counts the outlets' events in the store with SQL: each
@@ -103,6 +180,18 @@ func (m *multiHub) checkEventsOnce(want int64) {
 	if r[0] != want || r[1] != want {
 		m.t.Fatalf("store holds %d outlet events, %d distinct (origin, epoch, seq); want %d of each", r[0], r[1], want)
 	}
+}
+
+// healthz is hub i's /healthz status and catalog code ("" when ok, or
+// when it does not answer: status 0).
+func (m *multiHub) healthz(i int) (int, string) {
+	var b struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	code := getJSON(m.t, "http://"+m.hubs[i].http+"/healthz", false, &b)
+	return code, b.Error.Code
 }
 
 // metric is an unlabelled metric of hub i, or "" if it does not answer.
@@ -127,7 +216,7 @@ func (m *multiHub) metric(i int, name string) string {
 // every agent's acked sequence equals its last.
 func TestThreeHubsAndAKill(t *testing.T) {
 	outlets := []string{"SH-001", "BJ-002", "GZ-003"}
-	m := newMultiHub(t, 3, outlets...)
+	m := newMultiHub(t, 3, false, outlets...)
 	const n = 3000
 	var agents []*agent
 	var acked [][]scanned
@@ -184,7 +273,7 @@ func TestThreeHubsAndAKill(t *testing.T) {
 // lease is SIGKILLed, another takes the lease, sweeps, and escalates
 // nothing again. Every hub then lists the same complaints.
 func TestTimersAcrossHubs(t *testing.T) {
-	m := newMultiHub(t, 3, "SH-001")
+	m := newMultiHub(t, 3, false, "SH-001")
 	m.startHubs("--sla-first-reply", "2s", "--sweep-every", "100ms")
 	a := m.newAgent("SH-001")
 	m.addStaff(a, "c01", "张三", "clerk", "1234")
@@ -285,7 +374,7 @@ func containsInt(xs []int, x int) bool {
 // data.
 func TestDownlinkAcrossHubs(t *testing.T) {
 	outlets := []string{"SH-001", "BJ-002"}
-	m := newMultiHub(t, 3, outlets...)
+	m := newMultiHub(t, 3, false, outlets...)
 	m.startHubs()
 	key := writePIIKey(t)
 	var agents []*agent
@@ -357,5 +446,81 @@ func TestDownlinkAcrossHubs(t *testing.T) {
 	}
 	for _, path := range []string{"/outlets", "/notices", "/complaints", "/exceptions"} {
 		m.sameOnEveryHub(path)
+	}
+}
+
+// TestPostgresRestartedMidStream: PostgreSQL stops while three hubs drain
+// two outlets' backlogs. Every hub says so in /healthz (503
+// store.unreachable) and yizhan_hub_store_up, and acknowledges nothing
+// more; when PostgreSQL starts again the hubs resume by themselves, and
+// nothing is lost or stored twice.
+//
+// (Stop is PostgreSQL's fast shutdown: it ends every session, as a server
+// that goes away does.)
+func TestPostgresRestartedMidStream(t *testing.T) {
+	outlets := []string{"SH-001", "BJ-002"}
+	m := newMultiHub(t, 3, true, outlets...)
+	const n = 3000
+	var agents []*agent
+	var proxies []*harness.Proxy
+	for _, id := range outlets {
+		a := m.newAgent(id)
+		p := harness.NewProxy(t, m.mosq.Addr())
+		p.SetBandwidth(100 << 10)
+		m.startAgentVia(a, p.URL())
+		agents, proxies = append(agents, a), append(proxies, p)
+	}
+	acked := make([][]scanned, len(agents))
+	var wg sync.WaitGroup
+	for i, a := range agents {
+		wg.Add(1)
+		go func() { defer wg.Done(); acked[i] = scanMany(t, a.http, "P"+strconv.Itoa(i), n, 8, nil) }()
+	}
+	wg.Wait()
+	m.startHubs()
+	harness.Eventually(t, 60*time.Second, func() (bool, string) {
+		return m.query(`SELECT count(*) FROM events WHERE origin <> 'hub'`)[0] > 0, "waiting for the drain to start"
+	})
+	if err := m.pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.hubs {
+		harness.Eventually(t, 30*time.Second, func() (bool, string) {
+			code, c := m.healthz(i)
+			up := m.metric(i, "yizhan_hub_store_up")
+			return code == http.StatusServiceUnavailable && c == "store.unreachable" && up == "0",
+				fmt.Sprintf("hub %d with PostgreSQL stopped: /healthz %d %q, yizhan_hub_store_up %q", i, code, c, up)
+		})
+	}
+	for i, h := range m.hubs {
+		if !h.proc.Running() {
+			t.Fatalf("hub %d exited when PostgreSQL stopped", i)
+		}
+	}
+	for _, a := range agents {
+		if a.sync(t).AckedSeq >= n {
+			t.Fatalf("%s drained before PostgreSQL stopped; the test would prove nothing", a.id)
+		}
+	}
+	// Every ack the agents hold now and later names committed events: the
+	// checks at the end find each acknowledged scan in the database.
+	if err := m.pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range proxies {
+		p.SetBandwidth(0)
+	}
+	for i := range m.hubs {
+		harness.Eventually(t, 30*time.Second, func() (bool, string) {
+			code, c := m.healthz(i)
+			return code == 200 && m.metric(i, "yizhan_hub_store_up") == "1", fmt.Sprintf("hub %d after PostgreSQL started: /healthz %d %q", i, code, c)
+		})
+	}
+	for _, a := range agents {
+		m.waitDrained(a, 120*time.Second)
+	}
+	m.checkEventsOnce(int64(n * len(outlets)))
+	for i, a := range agents {
+		m.checkExactlyOnce(a.id, n, acked[i])
 	}
 }
