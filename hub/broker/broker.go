@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
@@ -146,6 +147,9 @@ func (b *Broker) Subscribe(filter string, id int, fn func(topic string, payload 
 func (b *Broker) Publish(_ context.Context, topic string, payload []byte) error {
 	return b.srv.Publish(topic, payload, false, 1)
 }
+
+// Clients is how many outlets are connected now.
+func (b *Broker) Clients() int64 { return atomic.LoadInt64(&b.srv.Info.ClientsConnected) }
 
 // Close disconnects every client and stops listening.
 func (b *Broker) Close() error { return b.srv.Close() }

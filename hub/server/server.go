@@ -97,6 +97,11 @@ type Config struct {
 	// still move the hub's clock; the store folds stamps beyond it at the
 	// bound. Default hlc.DefaultMaxSkew.
 	MaxSkew time.Duration
+	// OnBrokerClients, if set, is told how many outlets are connected to
+	// the embedded broker whenever that changed, at most every
+	// clientsEvery: the command grows the hub's soft memory limit with
+	// them, since each holds its connection's buffers and goroutines.
+	OnBrokerClients func(n int64)
 	// HealthEvery is how often the store is pinged for /healthz and
 	// yizhan_hub_store_up. Default DefaultHealthEvery.
 	HealthEvery time.Duration
@@ -285,6 +290,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}); err != nil {
 			return nil, fmt.Errorf("subscribe the hub to %s: %w", syncproto.UplinkWildcard, err)
 		}
+		if cfg.OnBrokerClients != nil {
+			go watchClients(hctx, s.broker, cfg.OnBrokerClients)
+		}
 		cfg.Logger.Info("embedded MQTT broker listening", "addr", s.broker.Addr(), "tls", cfg.MQTTTLS.On(), "client_certs", cfg.MQTTTLS.ClientCAFile != "")
 	}
 
@@ -429,4 +437,26 @@ func loadToken(path string, log *slog.Logger) (string, error) {
 	}
 	log.Info("API token created", "file", path)
 	return t, nil
+}
+
+// clientsEvery is how often watchClients looks at the broker.
+const clientsEvery = 2 * time.Second
+
+// watchClients tells f the broker's connected outlets when they changed,
+// until ctx ends.
+func watchClients(ctx context.Context, b *broker.Broker, f func(int64)) {
+	t := time.NewTicker(clientsEvery)
+	defer t.Stop()
+	last := int64(-1)
+	for {
+		if n := b.Clients(); n != last {
+			f(n)
+			last = n
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

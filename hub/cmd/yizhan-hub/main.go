@@ -160,7 +160,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		// The uplink's memory is bounded by its budget; a soft limit a
 		// little above it keeps the garbage collector from letting the
 		// heap grow to twice that under a flood.
-		debug.SetMemoryLimit(cfg.IngestMemory + memoryHeadroom)
+		// Connected outlets add theirs: with 10,000 idle ones a fixed
+		// limit kept the collector running on a third of a core.
+		base := cfg.IngestMemory + memoryHeadroom
+		debug.SetMemoryLimit(base)
+		cfg.OnBrokerClients = func(n int64) { debug.SetMemoryLimit(base + n*memoryPerClient) }
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -170,6 +174,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 // memoryHeadroom is what the hub needs beside its ingest budget: the
 // runtime, the API, the broker's connections, SQLite's caches.
 const memoryHeadroom = 64 << 20
+
+// memoryPerClient is what the soft memory limit allows each outlet
+// connected to the embedded broker: an idle one holds 35–60 KB
+// (docs/BENCHMARKS.md, "Idle outlets at the embedded broker").
+const memoryPerClient = 64 << 10
 
 func openStore(dataDir, storeURL string, stderr io.Writer) (store.Store, error) {
 	if dataDir == "" && storeURL == "" {
