@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -89,11 +90,31 @@ func rawPahoRate(tb testing.TB, broker, user, pass, topic string, n, size int, s
 	return float64(n) / time.Since(start).Seconds()
 }
 
+// drained is what drainRun measured: the time from starting the agent to
+// the hub's ack of the last event, the stored size of one event, and the
+// CPU each process used for the drain.
+type drained struct {
+	d    time.Duration
+	size int
+	cpu  map[string]time.Duration
+}
+
 // drainRun measures how long the agent takes to drain n backlogged events
-// to the hub through broker URL agentBroker.
-func drainRun(b *testing.B, c *cluster, n int, agentBroker string) (time.Duration, int) {
+// to the hub through broker URL agentBroker, and the CPU the hub, the agent
+// and Mosquitto (if the cluster has one) used meanwhile. The agent's CPU
+// counts from its start, so it includes opening its data file.
+func drainRun(b *testing.B, c *cluster, n int, agentBroker string) drained {
 	a := c.newAgent("SH-001")
 	size := fillBacklog(b, a.dir, "SH-001", n)
+	pids := map[string]int{"hub": c.hub.Pid()}
+	if c.mosq != nil {
+		pids["mosquitto"] = c.mosq.Pid()
+	}
+	meter, err := harness.StartCPU(pids)
+	if err != nil {
+		b.Fatal(err)
+	}
+	profileNext(b, "agent")
 	start := time.Now()
 	c.startAgentVia(a, agentBroker)
 	harness.Eventually(b, 10*time.Minute, func() (bool, string) {
@@ -101,25 +122,86 @@ func drainRun(b *testing.B, c *cluster, n int, agentBroker string) (time.Duratio
 		return h == uint64(n), fmt.Sprintf("hub acked %d of %d", h, n)
 	})
 	d := time.Since(start)
+	cpu, err := meter.Used()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if cpu["agent"], err = harness.CPUTime(a.proc.Pid()); err != nil {
+		b.Fatal(err)
+	}
 	a.proc.Stop()
-	return d, size
+	return drained{d: d, size: size, cpu: cpu}
+}
+
+// reportCPU reports each process's CPU microseconds per event.
+func reportCPU(b *testing.B, cpu map[string]time.Duration, n int) {
+	for name, d := range cpu {
+		b.ReportMetric(float64(d.Microseconds())/float64(n), name+"_cpu_us/event")
+	}
+}
+
+// profileDirEnv names a directory for CPU profiles of the processes a
+// drain benchmark starts (YIZHAN_CPUPROFILE of each program), one file per
+// process and run: go tool pprof bin/yizhan-hub DIR/BenchmarkDrain-hub-1.prof.
+const profileDirEnv = "YIZHAN_BENCH_PROFILES"
+
+var profileRuns sync.Map // benchmark and process -> runs so far
+
+// profileNext has the next program started (proc, "hub" or "agent") write
+// its CPU profile into the directory profileDirEnv names, if it names one.
+// The profile is written when the program is stopped with SIGTERM.
+func profileNext(b *testing.B, proc string) {
+	dir := os.Getenv(profileDirEnv)
+	if dir == "" {
+		return
+	}
+	key := b.Name() + "-" + proc
+	n, _ := profileRuns.LoadOrStore(key, new(int))
+	*n.(*int)++
+	b.Setenv("YIZHAN_CPUPROFILE", filepath.Join(dir, fmt.Sprintf("%s-%d.prof", key, *n.(*int))))
+}
+
+// startBenchHub starts the cluster's hub, with a CPU profile if asked for.
+func startBenchHub(b *testing.B, c *cluster) {
+	profileNext(b, "hub")
+	c.startHub()
 }
 
 // BenchmarkDrain drains 100,000 events to the hub through Mosquitto and
 // compares with raw paho QoS 1 pipelined publishing of the same number of
-// events, one message each, to the same broker with no hub.
+// events, one message each, to the same broker with no hub: the hub is
+// stopped first, so that the raw messages (on an uplink topic) cost no hub
+// work.
 func BenchmarkDrain(b *testing.B) {
 	const n = 100000
 	for i := 0; i < b.N; i++ {
 		c := newBenchCluster(b, "mosquitto", "SH-001", "RAW-1")
-		c.startHub()
-		d, size := drainRun(b, c, n, c.mosq.URL())
-		raw := rawPahoRate(b, c.mosq.URL(), "RAW-1", c.secrets["RAW-1"], "yz/v1/outlets/RAW-1/up/raw", n, size, false)
-		rate := float64(n) / d.Seconds()
+		startBenchHub(b, c)
+		r := drainRun(b, c, n, c.mosq.URL())
+		c.hub.Stop()
+		raw := rawPahoRate(b, c.mosq.URL(), "RAW-1", c.secrets["RAW-1"], "yz/v1/outlets/RAW-1/up/raw", n, r.size, false)
+		rate := float64(n) / r.d.Seconds()
 		b.ReportMetric(rate, "events/s")
 		b.ReportMetric(raw, "raw_msgs/s")
 		b.ReportMetric(rate/raw, "x_raw")
-		b.ReportMetric(float64(size), "event_bytes")
+		b.ReportMetric(float64(r.size), "event_bytes")
+		reportCPU(b, r.cpu, n)
+		b.ReportMetric(0, "ns/op")
+	}
+}
+
+// BenchmarkDrainEmbedded drains 100,000 events to a hub with its embedded
+// broker, so that the hub's CPU per event includes the broker's.
+func BenchmarkDrainEmbedded(b *testing.B) {
+	const n = 100000
+	for i := 0; i < b.N; i++ {
+		c := newBenchCluster(b, "embedded", "SH-001")
+		startBenchHub(b, c)
+		r := drainRun(b, c, n, c.brokerURL())
+		c.hub.Stop()
+		b.ReportMetric(float64(n)/r.d.Seconds(), "events/s")
+		b.ReportMetric(float64(r.size), "event_bytes")
+		reportCPU(b, r.cpu, n)
 		b.ReportMetric(0, "ns/op")
 	}
 }
@@ -132,13 +214,15 @@ func BenchmarkSlowLink(b *testing.B) {
 	const bw = 2_000_000 / 8
 	for i := 0; i < b.N; i++ {
 		c := newBenchCluster(b, "mosquitto", "SH-001", "RAW-1")
-		c.startHub()
+		startBenchHub(b, c)
 		proxy := harness.NewProxy(b, c.mosq.Addr())
 		proxy.SetLatency(25 * time.Millisecond)
 		proxy.SetBandwidth(bw)
-		d, size := drainRun(b, c, n, proxy.URL())
+		r := drainRun(b, c, n, proxy.URL())
+		d, size := r.d, r.size
 		up, down := proxy.Bytes()
 		rate := float64(n) / d.Seconds()
+		c.hub.Stop()
 		saw := rawPahoRate(b, proxy.URL(), "RAW-1", c.secrets["RAW-1"], "yz/v1/outlets/RAW-1/up/raw", 60, size, true)
 		useful := rate * float64(size) / bw
 		b.ReportMetric(float64(up)/d.Seconds()/bw, "uplink_utilisation")
@@ -147,6 +231,7 @@ func BenchmarkSlowLink(b *testing.B) {
 		b.ReportMetric(float64(up+down)/float64(n), "wire_bytes/event")
 		b.ReportMetric(saw, "stopwait_events/s")
 		b.ReportMetric(rate/saw, "x_stopwait")
+		reportCPU(b, r.cpu, n)
 		b.ReportMetric(0, "ns/op")
 	}
 }
@@ -160,8 +245,13 @@ func BenchmarkMemoryAndStart(b *testing.B) {
 		c := newBenchCluster(b, "embedded", "SH-001")
 		a := c.newAgent("SH-001")
 		fillBacklog(b, a.dir, "SH-001", n)
-		c.startHub()
+		startBenchHub(b, c)
 		c.agentToken(a)
+		meter, err := harness.StartCPU(map[string]int{"hub": c.hub.Pid()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		profileNext(b, "agent")
 		start := time.Now()
 		a.proc = harness.Start(b, c.bins["yizhan-agent"], "run", "--data", a.dir, "--outlet", a.id, "--secret", c.secrets[a.id],
 			"--broker", c.brokerURL(), "--http", a.http, "--log-format", "text")
@@ -186,6 +276,16 @@ func BenchmarkMemoryAndStart(b *testing.B) {
 			return h >= n, fmt.Sprintf("hub acked %d of %d", h, n)
 		})
 		drain := time.Since(start)
+		cpu, err := meter.Used()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if cpu["agent"], err = harness.CPUTime(a.proc.Pid()); err != nil {
+			b.Fatal(err)
+		}
+		a.proc.Stop()
+		c.hub.Stop()
+		reportCPU(b, cpu, n)
 		b.ReportMetric(health.Seconds()*1000, "healthz_ms")
 		b.ReportMetric(firstScan.Seconds()*1000, "first_scan_ms")
 		b.ReportMetric(maxRSS/(1<<20), "max_rss_anon_MB")

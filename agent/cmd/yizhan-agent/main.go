@@ -7,6 +7,9 @@
 // by environment variable where one exists, or by flag; a flag wins over the
 // environment, which wins over the file. --print-config shows the result.
 //
+// YIZHAN_CPUPROFILE=FILE in the environment of "run" writes a CPU profile of
+// the run to FILE when the program stops on SIGINT or SIGTERM.
+//
 // Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
 package main
 
@@ -131,6 +134,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		h = slog.NewTextHandler(stderr, nil)
 	}
 	cfg.Logger = slog.New(h).With("outlet", cfg.Outlet)
+	stopProfile, err := startCPUProfile()
+	if err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 2
+	}
+	defer stopProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a, err := server.Start(ctx, cfg)

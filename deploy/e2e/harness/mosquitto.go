@@ -215,6 +215,14 @@ func (m *Mosquitto) Addr() string { return net.JoinHostPort("127.0.0.1", strconv
 // URL returns the broker's address as tcp://127.0.0.1:port.
 func (m *Mosquitto) URL() string { return "tcp://" + m.Addr() }
 
+// Pid returns the running broker's process id, or 0 if it is not running.
+func (m *Mosquitto) Pid() int {
+	if p := m.current(); p != nil && p.Running() {
+		return p.Pid()
+	}
+	return 0
+}
+
 // LogPath returns the broker's log file, which spans restarts.
 func (m *Mosquitto) LogPath() string { return m.logPath }
 

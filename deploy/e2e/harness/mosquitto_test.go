@@ -230,9 +230,16 @@ func TestMosquittoRestart(t *testing.T) {
 	})
 
 	for i, stop := range []func(){m.Stop, m.Kill} {
+		pid := m.Pid()
+		if _, err := CPUTime(pid); err != nil {
+			t.Fatalf("CPU time of the running broker (pid %d): %v", pid, err)
+		}
 		stop()
 		if m.Running() {
 			t.Fatal("broker still running after stop")
+		}
+		if m.Pid() != 0 {
+			t.Fatalf("Pid() = %d after stop, want 0", m.Pid())
 		}
 		Eventually(t, waitMsg, func() (bool, string) {
 			return !a.IsConnectionOpen(), "client has not noticed the broker stopped"

@@ -12,6 +12,9 @@
 // Every run setting can be given in the TOML file (deploy/hub.sample.toml) or
 // by flag; a flag wins over the file. --print-config shows the result.
 //
+// YIZHAN_CPUPROFILE=FILE in the environment of "run" writes a CPU profile of
+// the run to FILE when the program stops on SIGINT or SIGTERM.
+//
 // Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.
 package main
 
@@ -166,6 +169,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		debug.SetMemoryLimit(base)
 		cfg.OnBrokerClients = func(n int64) { debug.SetMemoryLimit(base + n*memoryPerClient) }
 	}
+	stopProfile, err := startCPUProfile()
+	if err != nil {
+		return usageError{msg: err.Error()}
+	}
+	defer stopProfile()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return server.Run(ctx, cfg)
