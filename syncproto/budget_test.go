@@ -148,6 +148,89 @@ func FuzzBatchUnmarshal(f *testing.F) {
 		if werr == nil && !reflect.DeepEqual(Batch(want), got) {
 			t.Fatalf("bounded decode %+v, plain %+v", got, want)
 		}
+		// Decode calls UnmarshalJSON itself, without json.Unmarshal's
+		// check of the whole body first.
+		var direct Batch
+		derr := direct.UnmarshalJSON(data)
+		if (derr == nil) != (gerr == nil) || derr == nil && !reflect.DeepEqual(direct, got) {
+			t.Fatalf("direct decode %+v, %v; through json.Unmarshal %+v, %v", direct, derr, got, gerr)
+		}
+	})
+}
+
+// slowCount is how encoding/json counts a body's events (-1 for none).
+func slowCount(data []byte) (int, error) {
+	var count struct {
+		Events []anyValue `json:"events"`
+	}
+	if err := json.Unmarshal(data, &count); err != nil {
+		return 0, err
+	}
+	if count.Events == nil {
+		return -1, nil
+	}
+	return len(count.Events), nil
+}
+
+var countCases = []struct {
+	body string
+	n    int
+	ok   bool
+}{
+	{`{}`, -1, true},
+	{` { } `, -1, true},
+	{`{"origin":"SH-001","first":1,"last":2,"events":[{"seq":1},{"seq":2}]}`, 2, true},
+	{"{\n\t\"events\" :\r [ {} , {} , {} ] }", 3, true},
+	{`{"events":[]}`, 0, true},
+	{`{"events":[ ]}`, 0, true},
+	{`{"events":null}`, -1, true},
+	{`{"EVENTS":[1,2]}`, 2, true},
+	{`{"eVeNtS":[[1,2],[3]]}`, 2, true},
+	{`{"events":["a,b","]",{"x":"[,"}]}`, 3, true},
+	{`{"events":["\"],["]}`, 1, true},
+	{`{"origin":"x,]}","events":[{"payload":{"a":[1,2,{"b":[]}]}}]}`, 1, true},
+	{`{"first":12,"last":true,"x":null,"events":[1]}`, 1, true},
+	{`{"events":[1],"events":[1,2]}`, 0, false},
+	{`{"event\u0073":[1]}`, 0, false},
+	{`{"eventſ":[1]}`, 0, false},
+	{`{"events":5}`, 0, false},
+	{`{"events":{}}`, 0, false},
+	{`[]`, 0, false},
+	{`null`, 0, false},
+	{``, 0, false},
+	{`{"events":[1,2`, 0, false},
+	{`{"events"`, 0, false},
+	{`{"a":1 "b":2}`, 0, false},
+}
+
+func TestEventsCount(t *testing.T) {
+	for _, tc := range countCases {
+		n, ok := eventsCount([]byte(tc.body))
+		if ok != tc.ok || ok && n != tc.n {
+			t.Errorf("eventsCount(%s) = %d, %v; want %d, %v", tc.body, n, ok, tc.n, tc.ok)
+		}
+		if want, err := slowCount([]byte(tc.body)); ok && (err != nil || want != n) {
+			t.Errorf("eventsCount(%s) = %d, encoding/json counts %d (%v)", tc.body, n, want, err)
+		}
+	}
+}
+
+// FuzzEventsCount: wherever the byte scan gives a count for valid JSON,
+// it is the one encoding/json finds.
+func FuzzEventsCount(f *testing.F) {
+	for _, tc := range countCases {
+		f.Add([]byte(tc.body))
+	}
+	good, _ := json.Marshal(sampleBatch("SH-001", 1, 3))
+	f.Add(good)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, ok := eventsCount(data)
+		if !ok || !json.Valid(data) {
+			return
+		}
+		if want, err := slowCount(data); err == nil && want != n {
+			t.Fatalf("eventsCount(%q) = %d, encoding/json counts %d", data, n, want)
+		}
 	})
 }
 

@@ -279,7 +279,14 @@ func Decode(frame []byte, want Kind, v any) (Header, error) {
 	if err != nil {
 		return h, err
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if b, ok := v.(*Batch); ok {
+		// Straight to the batch's own decoder: json.Unmarshal would first
+		// check and then skip the whole body only to hand it over.
+		err = b.UnmarshalJSON(body)
+	} else {
+		err = json.Unmarshal(body, v)
+	}
+	if err != nil {
 		if de := (*DecodeError)(nil); errors.As(err, &de) {
 			return h, de
 		}

@@ -72,21 +72,29 @@ type Batch struct {
 // UnmarshalJSON decodes a batch, first counting its events without keeping
 // them: a body of "{}," repeated would otherwise become millions of Event
 // structs, some fifty times the body's size, before CheckBatch could refuse
-// the count.
+// the count. Bodies in the shape senders write are counted by a byte scan
+// (eventsCount), any other with encoding/json, keeping nothing per element.
 func (b *Batch) UnmarshalJSON(data []byte) error {
-	var count struct {
-		Events []anyValue `json:"events"`
-	}
-	if err := json.Unmarshal(data, &count); err != nil {
-		return err
-	}
-	if len(count.Events) > MaxEventsPerBatch {
-		return decodeErr(CodeOversize, "batch holds %d events, limit %d", len(count.Events), MaxEventsPerBatch)
+	n, ok := eventsCount(data)
+	if !ok || n > MaxEventsPerBatch {
+		var count struct {
+			Events []anyValue `json:"events"`
+		}
+		if err := json.Unmarshal(data, &count); err != nil {
+			return err
+		}
+		if len(count.Events) > MaxEventsPerBatch {
+			return decodeErr(CodeOversize, "batch holds %d events, limit %d", len(count.Events), MaxEventsPerBatch)
+		}
+		n = -1
+		if count.Events != nil {
+			n = len(count.Events)
+		}
 	}
 	type plain Batch
 	var p plain
-	if count.Events != nil {
-		p.Events = make([]Event, 0, len(count.Events))
+	if n >= 0 {
+		p.Events = make([]Event, 0, n)
 	}
 	if err := json.Unmarshal(data, &p); err != nil {
 		return err
