@@ -257,3 +257,35 @@ func FuzzBody(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodedBatchOwnsItsBytes: Decode inflates batches into buffers it
+// keeps for the next batch, so nothing decoded may point into them.
+func TestDecodedBatchOwnsItsBytes(t *testing.T) {
+	first := sampleBatch("SH-001", 1, 50)
+	frame, err := Encode(KindBatch, first, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Batch
+	if _, err := Decode(frame, KindBatch, &got); err != nil {
+		t.Fatal(err)
+	}
+	other := sampleBatch("XX-999", 7, 50)
+	for i := range other.Events {
+		other.Events[i].ID = strings.Repeat("z", len(other.Events[i].ID))
+		other.Events[i].Payload = json.RawMessage(`{"barcode":"XX9999999999999","action":"outbnd"}`)
+	}
+	for range 20 { // the pool may hand any kept buffer to any Decode
+		f, err := Encode(KindBatch, other, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b Batch
+		if _, err := Decode(f, KindBatch, &b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(got, first) {
+		t.Fatalf("a decoded batch changed when later batches were decoded:\n%+v\nwant\n%+v", got.Events[0], first.Events[0])
+	}
+}

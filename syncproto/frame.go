@@ -105,6 +105,13 @@ func ErrorCode(err error) string {
 	return CodeMalformed
 }
 
+// bodyBufs keeps inflated batch bodies' buffers for the next batch, up to
+// maxKeptBody each: the memory budget counts a body only while it is
+// decoded, so the pool must not keep a flood's largest for long.
+var bodyBufs sync.Pool // of *[]byte
+
+const maxKeptBody = 1 << 20
+
 var gzipWriters = sync.Pool{New: func() any {
 	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
 	return w
@@ -202,6 +209,15 @@ const gzipMinLen = 10 + 2 + 8
 // trailer gives, so that BodySize (and DecodeCost) bound what this
 // allocates.
 func Body(h Header, frame []byte) ([]byte, error) {
+	return bodyInto(h, frame, nil)
+}
+
+// gzipReaders keeps inflaters, whose window and tables cost more to set up
+// than a batch of events costs to inflate.
+var gzipReaders sync.Pool // of *gzip.Reader
+
+// bodyInto is Body inflating into buf if it is large enough.
+func bodyInto(h Header, frame, buf []byte) ([]byte, error) {
 	n, err := BodySize(h, frame)
 	raw := frame[HeaderLen:]
 	if err != nil && (h.Codec == CodecJSON || ErrorCode(err) != CodeOversize) {
@@ -210,11 +226,21 @@ func Body(h Header, frame []byte) ([]byte, error) {
 	if h.Codec == CodecJSON {
 		return raw, nil
 	}
-	zr, zerr := gzip.NewReader(bytes.NewReader(raw))
+	var zr *gzip.Reader
+	var zerr error
+	if r, ok := gzipReaders.Get().(*gzip.Reader); ok {
+		zr, zerr = r, r.Reset(bytes.NewReader(raw))
+	} else {
+		zr, zerr = gzip.NewReader(bytes.NewReader(raw))
+	}
 	if zerr != nil {
+		if zr != nil {
+			gzipReaders.Put(zr)
+		}
 		return nil, decodeErr(CodeMalformed, "gzip body: %v", zerr)
 	}
-	zr.Multistream(false)
+	defer gzipReaders.Put(zr)
+	zr.Multistream(false) // after Reset, which turns it back on
 	if err != nil {
 		// The trailer claims too much: a bomb, or a truncated frame whose
 		// last bytes are not a trailer. Inflating into nothing tells which,
@@ -224,13 +250,16 @@ func Body(h Header, frame []byte) ([]byte, error) {
 		}
 		return nil, err
 	}
-	body := make([]byte, n+1)
-	got, err := io.ReadFull(zr, body)
+	if cap(buf) < n+1 {
+		buf = make([]byte, n+1)
+	}
+	buf = buf[:n+1]
+	got, err := io.ReadFull(zr, buf)
 	switch {
 	case err == nil:
 		return nil, decodeErr(CodeMalformed, "gzip body inflates past the %d bytes its trailer gives", n)
 	case (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) && got == n:
-		return body[:n], nil
+		return buf[:n], nil
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return nil, decodeErr(CodeMalformed, "gzip body inflates to %d bytes, its trailer gives %d", got, n)
 	}
@@ -275,9 +304,27 @@ func Decode(frame []byte, want Kind, v any) (Header, error) {
 	if h.Kind != want {
 		return h, decodeErr(CodeWrongKind, "expected a %s message, got %s", want, h.Kind)
 	}
-	body, err := Body(h, frame)
+	// The inflated body is garbage once decoded: encoding/json copies
+	// strings and RawMessages out of it. Batches' bodies are kept for the
+	// next one.
+	var buf *[]byte
+	if h.Kind == KindBatch && h.Codec == CodecGzip {
+		buf, _ = bodyBufs.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		defer bodyBufs.Put(buf)
+	}
+	var into []byte
+	if buf != nil {
+		into = *buf
+	}
+	body, err := bodyInto(h, frame, into)
 	if err != nil {
 		return h, err
+	}
+	if buf != nil && cap(body) > cap(*buf) && cap(body) <= maxKeptBody {
+		*buf = body[:0]
 	}
 	if b, ok := v.(*Batch); ok {
 		// Straight to the batch's own decoder: json.Unmarshal would first

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"maps"
 	"math"
+	"math/bits"
 	"net/url"
 	"os"
 	"slices"
@@ -69,8 +70,10 @@ type backend struct {
 	r     *sql.DB
 	clock clock.Clock
 
-	insEvent, insHeld, insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
-	getOutlet, putOutlet, addCounter, insConflict, putClock                    *sql.Stmt
+	insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
+	getOutlet, putOutlet, addCounter, insConflict, putClock *sql.Stmt
+	// insEvents[i] and insHeld[i] insert 1<<i rows (insertChunk).
+	insEvents, insHeld []*sql.Stmt
 }
 
 // Open opens or creates the database at path and migrates it.
@@ -158,8 +161,6 @@ func (s *backend) prepare(ctx context.Context) error {
 		st **sql.Stmt
 		q  string
 	}{
-		{&s.insEvent, `INSERT INTO events (` + eventCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
-		{&s.insHeld, `INSERT INTO held_events (` + eventCols + `) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
 		{&s.putClock, `UPDATE outlets SET clock_offset_ms = ?, clock_skewed_events = clock_skewed_events + ? WHERE id = ?`},
 		{&s.insDead, `INSERT INTO dead_letters (origin, epoch, seq, code, reason, event, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
 		{&s.insPending, `INSERT INTO pending_ranges (origin, epoch, first, last) VALUES (?,?,?,?) ON CONFLICT DO NOTHING`},
@@ -178,6 +179,18 @@ func (s *backend) prepare(ctx context.Context) error {
 			return fmt.Errorf("prepare statement on %s: %w", s.path, err)
 		}
 		*p.st = st
+	}
+	for n := 1; n <= insertChunk; n *= 2 {
+		for _, t := range []struct {
+			table string
+			into  *[]*sql.Stmt
+		}{{"events", &s.insEvents}, {"held_events", &s.insHeld}} {
+			st, err := s.w.PrepareContext(ctx, insertEventsSQL(t.table, n))
+			if err != nil {
+				return fmt.Errorf("prepare statement on %s: %w", s.path, err)
+			}
+			*t.into = append(*t.into, st)
+		}
 	}
 	return nil
 }
@@ -329,30 +342,86 @@ func (t *txn) Holding(ctx context.Context, origin string, epoch, first, last uin
 	return have, nil
 }
 
+// insertChunk is the most rows one INSERT statement carries. One statement
+// for many rows saves database/sql's and SQLite's cost per statement; 13
+// values a row stay far below SQLite's limit on parameters. Statements for
+// every power of two up to it are prepared at Open (the write connection is
+// the transaction's, so none can be prepared on it later), and a group of
+// rows takes the largest that fits, then the next.
+const insertChunk = 128
+
+// InsertEvents implements store.Tx with multi-row INSERTs; RETURNING names
+// the rows that were new, as ON CONFLICT DO NOTHING returns only those.
 func (t *txn) InsertEvents(ctx context.Context, rows []store.Row, held bool) ([]bool, error) {
-	ins := t.stmt(ctx, t.s.insEvent)
-	if held {
-		ins = t.stmt(ctx, t.s.insHeld)
-	}
 	fresh := make([]bool, len(rows))
-	for i, r := range rows {
-		e := r.Event
-		var payload, order any
-		if len(e.Payload) > 0 {
-			payload = string(e.Payload)
+	type key struct {
+		origin     string
+		epoch, seq int64
+	}
+	at := make(map[key]int, len(rows))
+	for i := len(rows) - 1; i >= 0; i-- { // of equal keys the first is inserted
+		at[key{rows[i].Event.Origin, int64(rows[i].Epoch), int64(rows[i].Event.Seq)}] = i
+	}
+	stmts := t.s.insEvents
+	if held {
+		stmts = t.s.insHeld
+	}
+	args := make([]any, 0, 13*min(len(rows), insertChunk))
+	for start := 0; start < len(rows); {
+		n := insertChunk
+		for n > len(rows)-start {
+			n /= 2
 		}
-		if r.Order != 0 {
-			order = int64(r.Order)
+		chunk := rows[start : start+n]
+		start += n
+		args = args[:0]
+		for _, r := range chunk {
+			e := r.Event
+			var payload, order any
+			if len(e.Payload) > 0 {
+				payload = string(e.Payload)
+			}
+			if r.Order != 0 {
+				order = int64(r.Order)
+			}
+			args = append(args, e.Origin, int64(r.Epoch), int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
+				e.Subject, e.Target, payload, r.ReceivedAt, order)
 		}
-		res, err := ins.ExecContext(ctx, e.Origin, int64(r.Epoch), int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
-			e.Subject, e.Target, payload, r.ReceivedAt, order)
+		first, last := chunk[0].Event, chunk[n-1].Event
+		rs, err := t.stmt(ctx, stmts[bits.TrailingZeros(uint(n))]).QueryContext(ctx, args...)
 		if err != nil {
-			return nil, fmt.Errorf("event %s/%d: %w", e.Origin, e.Seq, err)
+			return nil, fmt.Errorf("events %s/%d..%s/%d: %w", first.Origin, first.Seq, last.Origin, last.Seq, err)
 		}
-		n, _ := res.RowsAffected()
-		fresh[i] = n == 1
+		for rs.Next() {
+			var k key
+			if err := rs.Scan(&k.origin, &k.epoch, &k.seq); err != nil {
+				rs.Close()
+				return nil, err
+			}
+			if i, ok := at[k]; ok {
+				fresh[i] = true
+			}
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, fmt.Errorf("events %s/%d..%s/%d: %w", first.Origin, first.Seq, last.Origin, last.Seq, err)
+		}
 	}
 	return fresh, nil
+}
+
+// insertEventsSQL is the INSERT of n event rows into table.
+func insertEventsSQL(table string, n int) string {
+	var q strings.Builder
+	q.WriteString("INSERT INTO " + table + " (" + eventCols + ") VALUES ")
+	for i := range n {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	q.WriteString(" ON CONFLICT DO NOTHING RETURNING origin, epoch, seq")
+	return q.String()
 }
 
 func (t *txn) InsertDeadLetters(ctx context.Context, ds []store.DeadLetter) error {

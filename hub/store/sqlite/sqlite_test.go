@@ -311,3 +311,64 @@ func TestNoStampStoredNegative(t *testing.T) {
 		t.Fatalf("%d events stored, want the one sane event", n)
 	}
 }
+
+// TestInsertEventsChunks: rows are inserted in multi-row statements of
+// several sizes; every row lands with its own values, and fresh names
+// exactly the rows that were not stored before.
+func TestInsertEventsChunks(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	rowsOf := func(b *syncproto.Batch) []store.Row {
+		rows := make([]store.Row, len(b.Events))
+		for i := range b.Events {
+			rows[i] = store.Row{Event: &b.Events[i], ReceivedAt: int64(b.Events[i].Seq)}
+		}
+		return rows
+	}
+	insert := func(rows []store.Row, held bool) []bool {
+		t.Helper()
+		tx, err := s.b.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := tx.InsertEvents(ctx, rows, held)
+		if err != nil {
+			tx.Rollback()
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return fresh
+	}
+	for _, held := range []bool{false, true} {
+		origin := fmt.Sprintf("SH-%v", held)
+		// 1..100 first, then 1..300 again: 100 old rows, 200 new ones,
+		// across statements of 128, 128, 32, 8 and 4 rows.
+		for i, f := range insert(rowsOf(batch(origin, 1, 100)), held) {
+			if !f {
+				t.Fatalf("held=%v: row %d of a fresh insert not fresh", held, i)
+			}
+		}
+		all := rowsOf(batch(origin, 1, 300))
+		all = append(all, all[299]) // the same key twice: only the first is new
+		fresh := insert(all, held)
+		for i, f := range fresh {
+			if want := i >= 100 && i < 300; f != want {
+				t.Fatalf("held=%v: fresh[%d] = %v, want %v", held, i, f, want)
+			}
+		}
+		table := "events"
+		if held {
+			table = "held_events"
+		}
+		var n, bad int
+		if err := s.b.r.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE received_at <> seq OR id <> origin || '-' || seq)
+			FROM `+table+` WHERE origin = ?`, origin).Scan(&n, &bad); err != nil {
+			t.Fatal(err)
+		}
+		if n != 300 || bad != 0 {
+			t.Fatalf("held=%v: %s holds %d rows, %d with another row's values; want 300, 0", held, table, n, bad)
+		}
+	}
+}
