@@ -10,6 +10,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -536,6 +537,7 @@ func (h *Hub) writer() {
 				break drain
 			}
 		}
+		inSeqOrder(group)
 		units = units[:0]
 		for _, r := range group {
 			units = append(units, r.unit)
@@ -566,6 +568,38 @@ func (h *Hub) writer() {
 			} else {
 				r.done <- reply{res: res[i]}
 			}
+		}
+	}
+}
+
+// inSeqOrder puts each outlet's batches in a group in sequence order, each
+// in a place one of them held. Handlers decode a pipeline's batches in
+// parallel and queue them in whatever order they finish; committed in
+// that order, a batch that overtook its predecessor would be held beyond
+// a gap and moved again when the gap closes in the same transaction.
+// Pulls and other outlets' batches keep their places.
+func inSeqOrder(group []*req) {
+	var places map[string][]int
+	for i, r := range group {
+		if b := r.unit.Batch; b != nil {
+			if places == nil {
+				places = map[string][]int{}
+			}
+			places[b.Origin] = append(places[b.Origin], i)
+		}
+	}
+	var reqs []*req
+	for _, at := range places {
+		if len(at) < 2 {
+			continue
+		}
+		reqs = reqs[:0]
+		for _, i := range at {
+			reqs = append(reqs, group[i])
+		}
+		slices.SortStableFunc(reqs, func(a, b *req) int { return cmp.Compare(a.unit.Batch.First, b.unit.Batch.First) })
+		for k, i := range at {
+			group[i] = reqs[k]
 		}
 	}
 }

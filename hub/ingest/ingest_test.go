@@ -284,3 +284,30 @@ func TestPublishDownAfter(t *testing.T) {
 		t.Errorf("hub clock dragged to %v", h.clock.Last())
 	}
 }
+
+// TestInSeqOrder: each outlet's batches in a group are put in sequence
+// order in the places its batches held; pulls and others stay put.
+func TestInSeqOrder(t *testing.T) {
+	batch := func(origin string, first uint64) *req {
+		return &req{unit: store.Unit{Batch: &syncproto.Batch{Origin: origin, First: first}}}
+	}
+	pull := &req{unit: store.Unit{Pull: &syncproto.Pull{Origin: "SH-A"}}}
+	a501, a1, a1001, b1 := batch("SH-A", 501), batch("SH-A", 1), batch("SH-A", 1001), batch("SH-B", 1)
+	b7, a1again := batch("SH-B", 7), batch("SH-A", 1)
+	group := []*req{a501, pull, b7, a1, b1, a1001, a1again}
+	inSeqOrder(group)
+	want := []*req{a1, pull, b1, a1again, b7, a501, a1001}
+	for i := range want {
+		if group[i] != want[i] {
+			got := make([]string, len(group))
+			for j, r := range group {
+				if r.unit.Batch != nil {
+					got[j] = fmt.Sprintf("%s/%d", r.unit.Batch.Origin, r.unit.Batch.First)
+				} else {
+					got[j] = "pull"
+				}
+			}
+			t.Fatalf("order %v", got)
+		}
+	}
+}

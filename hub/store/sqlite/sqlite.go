@@ -104,7 +104,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		}
 		return "file:" + path + "?" + q.Encode()
 	}
-	w, err := sql.Open("sqlite", dsn("_txlock=immediate"))
+	// A multi-row INSERT keeps a statement journal, to undo a statement
+	// that fails halfway; in memory it costs no file writes.
+	w, err := sql.Open("sqlite", dsn("_txlock=immediate", "_pragma=temp_store(MEMORY)"))
 	if err != nil {
 		return nil, fmt.Errorf("open hub database %s: %w", path, err)
 	}
