@@ -352,18 +352,13 @@ func (t *txn) Holding(ctx context.Context, origin string, epoch, first, last uin
 // rows takes the largest that fits, then the next.
 const insertChunk = 128
 
-// InsertEvents implements store.Tx with multi-row INSERTs; RETURNING names
-// the rows that were new, as ON CONFLICT DO NOTHING returns only those.
+// InsertEvents implements store.Tx with multi-row INSERTs. When a
+// statement inserts every row it carries, all are new; when it inserts
+// fewer, it is undone to a savepoint and its rows are inserted one by one,
+// each one's count of changes saying whether it was new. Reading the new
+// keys back with RETURNING costs more than the savepoint.
 func (t *txn) InsertEvents(ctx context.Context, rows []store.Row, held bool) ([]bool, error) {
 	fresh := make([]bool, len(rows))
-	type key struct {
-		origin     string
-		epoch, seq int64
-	}
-	at := make(map[key]int, len(rows))
-	for i := len(rows) - 1; i >= 0; i-- { // of equal keys the first is inserted
-		at[key{rows[i].Event.Origin, int64(rows[i].Epoch), int64(rows[i].Event.Seq)}] = i
-	}
 	stmts := t.s.insEvents
 	if held {
 		stmts = t.s.insHeld
@@ -375,41 +370,55 @@ func (t *txn) InsertEvents(ctx context.Context, rows []store.Row, held bool) ([]
 			n /= 2
 		}
 		chunk := rows[start : start+n]
-		start += n
 		args = args[:0]
 		for _, r := range chunk {
-			e := r.Event
-			var payload, order any
-			if len(e.Payload) > 0 {
-				payload = string(e.Payload)
-			}
-			if r.Order != 0 {
-				order = int64(r.Order)
-			}
-			args = append(args, e.Origin, int64(r.Epoch), int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
-				e.Subject, e.Target, payload, r.ReceivedAt, order)
+			args = appendEventArgs(args, r)
+		}
+		if _, err := t.tx.ExecContext(ctx, "SAVEPOINT insert_events"); err != nil {
+			return nil, err
 		}
 		first, last := chunk[0].Event, chunk[n-1].Event
-		rs, err := t.stmt(ctx, stmts[bits.TrailingZeros(uint(n))]).QueryContext(ctx, args...)
+		res, err := t.stmt(ctx, stmts[bits.TrailingZeros(uint(n))]).ExecContext(ctx, args...)
 		if err != nil {
 			return nil, fmt.Errorf("events %s/%d..%s/%d: %w", first.Origin, first.Seq, last.Origin, last.Seq, err)
 		}
-		for rs.Next() {
-			var k key
-			if err := rs.Scan(&k.origin, &k.epoch, &k.seq); err != nil {
-				rs.Close()
-				return nil, err
+		if k, _ := res.RowsAffected(); k == int64(n) {
+			for i := range chunk {
+				fresh[start+i] = true
 			}
-			if i, ok := at[k]; ok {
-				fresh[i] = true
+		} else if _, err := t.tx.ExecContext(ctx, "ROLLBACK TO insert_events"); err != nil {
+			return nil, err
+		} else {
+			one := t.stmt(ctx, stmts[0])
+			for i, r := range chunk {
+				res, err := one.ExecContext(ctx, appendEventArgs(args[:0], r)...)
+				if err != nil {
+					return nil, fmt.Errorf("event %s/%d: %w", r.Event.Origin, r.Event.Seq, err)
+				}
+				k, _ := res.RowsAffected()
+				fresh[start+i] = k == 1
 			}
 		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return nil, fmt.Errorf("events %s/%d..%s/%d: %w", first.Origin, first.Seq, last.Origin, last.Seq, err)
+		if _, err := t.tx.ExecContext(ctx, "RELEASE insert_events"); err != nil {
+			return nil, err
 		}
+		start += n
 	}
 	return fresh, nil
+}
+
+// appendEventArgs appends one row's values in eventCols order.
+func appendEventArgs(args []any, r store.Row) []any {
+	e := r.Event
+	var payload, order any
+	if len(e.Payload) > 0 {
+		payload = string(e.Payload)
+	}
+	if r.Order != 0 {
+		order = int64(r.Order)
+	}
+	return append(args, e.Origin, int64(r.Epoch), int64(e.Seq), e.ID, int64(e.HLC), e.Actor, e.Type, e.V,
+		e.Subject, e.Target, payload, r.ReceivedAt, order)
 }
 
 // insertEventsSQL is the INSERT of n event rows into table.
@@ -422,7 +431,7 @@ func insertEventsSQL(table string, n int) string {
 		}
 		q.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
-	q.WriteString(" ON CONFLICT DO NOTHING RETURNING origin, epoch, seq")
+	q.WriteString(" ON CONFLICT DO NOTHING")
 	return q.String()
 }
 
