@@ -72,9 +72,14 @@ type Batch struct {
 // UnmarshalJSON decodes a batch, first counting its events without keeping
 // them: a body of "{}," repeated would otherwise become millions of Event
 // structs, some fifty times the body's size, before CheckBatch could refuse
-// the count. Bodies in the shape senders write are counted by a byte scan
-// (eventsCount), any other with encoding/json, keeping nothing per element.
+// the count. Bodies in the shape agents write are decoded by
+// decodeBatchFast; others are counted by a byte scan (eventsCount) or with
+// encoding/json, keeping nothing per element, then decoded with
+// encoding/json.
 func (b *Batch) UnmarshalJSON(data []byte) error {
+	if decodeBatchFast(data, b) {
+		return nil
+	}
 	n, ok := eventsCount(data)
 	if !ok || n > MaxEventsPerBatch {
 		var count struct {
