@@ -275,6 +275,10 @@ func BenchmarkMemoryAndStart(b *testing.B) {
 			"--broker", c.brokerURL(), "--http", a.http, "--log-format", "text")
 		harness.WaitHTTP(b, "http://"+a.http+"/healthz", 30*time.Second)
 		health := time.Since(start)
+		startCPU, err := harness.CPUTime(a.proc.Pid())
+		if err != nil {
+			b.Fatal(err)
+		}
 		if _, code, err := postScan(a.http, "FIRST-SCAN"); err != nil || code != 201 {
 			b.Fatalf("first scan: %d %v", code, err)
 		}
@@ -303,7 +307,7 @@ func BenchmarkMemoryAndStart(b *testing.B) {
 		}
 		a.proc.Stop()
 		c.hub.Stop()
-		reportCPU(b, cpu, n)
+		drained{cpu: cpu, agentStart: startCPU}.report(b, n)
 		b.ReportMetric(health.Seconds()*1000, "healthz_ms")
 		b.ReportMetric(firstScan.Seconds()*1000, "first_scan_ms")
 		b.ReportMetric(maxRSS/(1<<20), "max_rss_anon_MB")
