@@ -345,12 +345,12 @@ func TestInsertEventsChunks(t *testing.T) {
 		origin := fmt.Sprintf("SH-%v", held)
 		// 1..100 first, then 1..300 again: 100 old rows, 200 new ones,
 		// across statements of 128, 128, 32, 8 and 4 rows.
-		for i, f := range insert(rowsOf(batch(origin, 1, 100)), held) {
+		for i, f := range insert(rowsOf(storetest.Batch(origin, 1, 100)), held) {
 			if !f {
 				t.Fatalf("held=%v: row %d of a fresh insert not fresh", held, i)
 			}
 		}
-		all := rowsOf(batch(origin, 1, 300))
+		all := rowsOf(storetest.Batch(origin, 1, 300))
 		all = append(all, all[299]) // the same key twice: only the first is new
 		fresh := insert(all, held)
 		for i, f := range fresh {
