@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -180,9 +181,9 @@ func profileNext(b *testing.B, proc string) {
 }
 
 // startBenchHub starts the cluster's hub, with a CPU profile if asked for.
-func startBenchHub(b *testing.B, c *cluster) {
+func startBenchHub(b *testing.B, c *cluster, extra ...string) {
 	profileNext(b, "hub")
-	c.startHub()
+	c.startHub(extra...)
 }
 
 // BenchmarkDrain drains 100,000 events to the hub through Mosquitto and
@@ -190,11 +191,36 @@ func startBenchHub(b *testing.B, c *cluster) {
 // events, one message each, to the same broker with no hub: the hub is
 // stopped first, so that the raw messages (on an uplink topic) cost no hub
 // work.
-func BenchmarkDrain(b *testing.B) {
+func BenchmarkDrain(b *testing.B) { benchDrain(b, nil) }
+
+// BenchmarkDrainPostgres is BenchmarkDrain with the hub's store on
+// PostgreSQL (a throwaway cluster on loopback, fsync on) instead of
+// SQLite. The hub's CPU excludes PostgreSQL's own processes.
+func BenchmarkDrainPostgres(b *testing.B) {
+	pg := harness.StartPostgres(b, harness.PostgresOptions{Fsync: true})
+	benchDrain(b, func(c *cluster) []string {
+		dsn := pg.NewDatabase(b)
+		for id, secret := range c.secrets {
+			out, err := exec.Command(c.bins["yizhan-hub"], "outlet", "add", "--store", dsn, "--id", id, "--secret", secret).CombinedOutput()
+			if err != nil {
+				b.Fatalf("outlet add %s on PostgreSQL: %v\n%s", id, err, out)
+			}
+		}
+		return []string{"--store", dsn}
+	})
+}
+
+// benchDrain is BenchmarkDrain with the hub's store arguments from store,
+// which registers the cluster's outlets in it (nil: the SQLite default).
+func benchDrain(b *testing.B, store func(*cluster) []string) {
 	const n = 100000
 	for i := 0; i < b.N; i++ {
 		c := newBenchCluster(b, "mosquitto", "SH-001", "RAW-1")
-		startBenchHub(b, c)
+		var extra []string
+		if store != nil {
+			extra = store(c)
+		}
+		startBenchHub(b, c, extra...)
 		r := drainRun(b, c, n, c.mosq.URL())
 		c.hub.Stop()
 		raw := rawPahoRate(b, c.mosq.URL(), "RAW-1", c.secrets["RAW-1"], "yz/v1/outlets/RAW-1/up/raw", n, r.size, false)
