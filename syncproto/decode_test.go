@@ -8,7 +8,7 @@ import (
 )
 
 // plainDecode is encoding/json's decoding of a batch body, without the
-// counting or the fast path.
+// counting.
 func plainDecode(data []byte) (Batch, error) {
 	type plain Batch
 	var p plain
@@ -34,9 +34,9 @@ func agentBody(t testing.TB, b Batch) []byte {
 	return frame[HeaderLen:]
 }
 
-// TestDecodeBatchFastTakesAgentBatches: the bodies agents and Encode write
-// take the fast path and decode as encoding/json decodes them.
-func TestDecodeBatchFastTakesAgentBatches(t *testing.T) {
+// TestBatchDecodesAsEncodingJSON: the bodies agents and Encode write
+// decode as encoding/json decodes them.
+func TestBatchDecodesAsEncodingJSON(t *testing.T) {
 	b := sampleBatch("SH-001", 41, 30)
 	b.Incarnation = "0123456789abcdef0123456789abcdef"
 	b.Events[3].Subject = "顺丰-SF1234567890123" // UTF-8 is copied as it is
@@ -54,19 +54,19 @@ func TestDecodeBatchFastTakesAgentBatches(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got Batch
-			if !decodeBatchFast(body, &got) {
-				t.Fatalf("fast path refused %s", body)
+			if err := got.UnmarshalJSON(body); err != nil {
+				t.Fatalf("refused %s: %v", body, err)
 			}
 			if !reflect.DeepEqual(got, want) {
-				t.Fatalf("fast path decoded\n%+v\nencoding/json\n%+v", got, want)
+				t.Fatalf("decoded\n%+v\nencoding/json\n%+v", got, want)
 			}
 		})
 	}
 }
 
-// fastRefused are bodies encoding/json may take but the fast path leaves
-// to it, each for one rule.
-var fastRefused = map[string]string{
+// oddBodies are bodies agents do not write, each bending one rule of
+// encoding/json's.
+var oddBodies = map[string]string{
 	"escape in a string":    `{"origin":"SH\u002d001","events":[{"id":"a"}]}`,
 	"escaped key":           `{"orig\u0069n":"SH-001","events":[{"id":"a"}]}`,
 	"upper-case key":        `{"Origin":"SH-001","events":[{"id":"a"}]}`,
@@ -101,44 +101,34 @@ var fastRefused = map[string]string{
 	"too many events (max)": `{"events":[` + strings.Repeat(`{"id":"a"},`, MaxEventsPerBatch) + `{"id":"a"}]}`,
 }
 
-func TestDecodeBatchFastRefuses(t *testing.T) {
-	for name, body := range fastRefused {
+// TestOddBodiesAsEncodingJSON: a body no agent writes is taken or
+// refused as encoding/json takes or refuses it, and decodes to the same
+// batch; beyond MaxEventsPerBatch it is refused for its count.
+func TestOddBodiesAsEncodingJSON(t *testing.T) {
+	for name, body := range oddBodies {
 		t.Run(name, func(t *testing.T) {
-			b := Batch{Origin: "untouched"}
-			if decodeBatchFast([]byte(body), &b) {
-				t.Fatalf("fast path took %s as %+v", body, b)
+			want, werr := plainDecode([]byte(body))
+			var got Batch
+			gerr := got.UnmarshalJSON([]byte(body))
+			if werr == nil && len(want.Events) > MaxEventsPerBatch {
+				if ErrorCode(gerr) != CodeOversize {
+					t.Fatalf("%d events: %v, want oversize", len(want.Events), gerr)
+				}
+				return
 			}
-			if !reflect.DeepEqual(b, Batch{Origin: "untouched"}) {
-				t.Fatalf("refused body changed the batch to %+v", b)
+			if (werr == nil) != (gerr == nil) {
+				t.Fatalf("encoding/json: %v; UnmarshalJSON: %v", werr, gerr)
+			}
+			if werr == nil && !reflect.DeepEqual(got, want) {
+				t.Fatalf("decoded\n%+v\nencoding/json\n%+v", got, want)
 			}
 		})
 	}
 }
 
-// FuzzDecodeBatchFast: whatever the fast path takes, encoding/json takes
-// too and decodes to the same batch.
-func FuzzDecodeBatchFast(f *testing.F) {
-	f.Add(agentBody(f, sampleBatch("SH-001", 1, 3)))
-	for _, body := range fastRefused {
-		f.Add([]byte(body))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var got Batch
-		if !decodeBatchFast(data, &got) {
-			return
-		}
-		want, err := plainDecode(data)
-		if err != nil {
-			t.Fatalf("fast path took %q, encoding/json refuses it: %v", data, err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("fast path decoded %q as\n%+v\nencoding/json as\n%+v", data, got, want)
-		}
-	})
-}
-
 // BenchmarkDecodeBatch decodes a gzipped agent batch of 500 scan events
-// with Decode, and with encoding/json alone (the baseline, same run).
+// with Decode, and with encoding/json alone (inflating and decoding: the
+// baseline, same run).
 // Run: go test -run '^$' -bench DecodeBatch ./syncproto/
 func BenchmarkDecodeBatch(b *testing.B) {
 	bt := sampleBatch("SH-001", 1, 500)
