@@ -83,6 +83,8 @@ type Options struct {
 	// lie and still move the hub's HLC (hlc.Adoptable); the store folds
 	// stamps beyond it at the bound. Default hlc.DefaultMaxSkew.
 	MaxSkew time.Duration
+	// CommitTimeout bounds one group commit. Default DefaultCommitTimeout.
+	CommitTimeout time.Duration
 	// Window bounds how far past an outlet's contiguous point its
 	// out-of-order batches are held; beyond it they are refused.
 	// Default syncproto.DefaultWindow.
@@ -139,6 +141,10 @@ type BatchFunc func(ctx context.Context, outlet string, evs []syncproto.Event)
 // SetBatchFunc sets the function told about committed batches.
 func (h *Hub) SetBatchFunc(f BatchFunc) { h.onBatch.Store(&f) }
 
+// DefaultCommitTimeout is far above any healthy commit (milliseconds) and
+// below the agents' ack timeout, so they resend soon after.
+const DefaultCommitTimeout = 15 * time.Second
+
 // ErrClosed is returned for work submitted after Close.
 var ErrClosed = errors.New("hub is shutting down")
 
@@ -180,6 +186,9 @@ func New(opt Options) (*Hub, error) {
 	}
 	if opt.MaxSkew <= 0 {
 		opt.MaxSkew = hlc.DefaultMaxSkew
+	}
+	if opt.CommitTimeout <= 0 {
+		opt.CommitTimeout = DefaultCommitTimeout
 	}
 	if opt.RejectFlushEvery <= 0 {
 		opt.RejectFlushEvery = DefaultRejectFlushEvery
@@ -545,7 +554,7 @@ func (h *Hub) writer() {
 		start := time.Now()
 		// The commit must not be cut short by one caller's context: the
 		// others' work is in the same transaction.
-		res, err := h.st.Commit(context.Background(), units)
+		res, err := h.commit(units)
 		h.m.commitSeconds.Observe(time.Since(start).Seconds())
 		h.m.commitUnits.Observe(float64(len(units)))
 		if err != nil && len(group) > 1 {
@@ -553,7 +562,7 @@ func (h *Hub) writer() {
 			// alone instead of taking its neighbours down with it.
 			h.logger.Warn("group commit failed; retrying each message alone", "messages", len(group), "err", err)
 			for _, r := range group {
-				res, err := h.st.Commit(context.Background(), []store.Unit{r.unit})
+				res, err := h.commit([]store.Unit{r.unit})
 				if err != nil {
 					r.done <- reply{err: err}
 				} else {
@@ -602,6 +611,17 @@ func inSeqOrder(group []*req) {
 			group[i] = reqs[k]
 		}
 	}
+}
+
+// commit commits one group within CommitTimeout. No caller's context
+// cuts it short (the others' work is in the same transaction), but a store
+// that stopped answering without closing the connection (a half-open link
+// to PostgreSQL) must not hold the writer for good: the group fails, no
+// ack leaves, and the agents resend.
+func (h *Hub) commit(units []store.Unit) ([]store.Result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.opt.CommitTimeout)
+	defer cancel()
+	return h.st.Commit(ctx, units)
 }
 
 // PublishDown creates a hub event for target (an outlet id or

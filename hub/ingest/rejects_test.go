@@ -144,3 +144,42 @@ func TestRejectCountersFlushedOnTheirOwn(t *testing.T) {
 		time.Sleep(5 * time.Millisecond) // the test's own timeout bounds this
 	}
 }
+
+// stuckStore is a store that stops answering commits, as PostgreSQL behind
+// a link that died silently would, until the caller gives up.
+type stuckStore struct {
+	store.Store
+	deadline atomic.Bool // the commit's context had a deadline
+}
+
+func (s *stuckStore) Commit(ctx context.Context, _ []store.Unit) ([]store.Result, error) {
+	_, ok := ctx.Deadline()
+	s.deadline.Store(ok)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestStuckStoreDoesNotHoldTheWriter: a commit that never returns by itself
+// is given up after CommitTimeout; the batch gets no ack (its agent
+// resends), and the writer takes the next one.
+func TestStuckStoreDoesNotHoldTheWriter(t *testing.T) {
+	real, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer real.Close()
+	st := &stuckStore{Store: real}
+	h, err := New(Options{Store: st, Logger: slog.New(slog.DiscardHandler), CommitTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for i := range 2 {
+		if out := h.Handle(context.Background(), syncproto.UplinkTopic("A"), batchFrame(t, "A", 1, 3)); len(out) != 0 {
+			t.Fatalf("batch %d: replies %v while the store answers nothing, want no ack", i, out)
+		}
+	}
+	if !st.deadline.Load() {
+		t.Fatal("the commit had no deadline")
+	}
+}
