@@ -484,7 +484,7 @@ func (t *txn) Release(ctx context.Context, origin string, epoch, from, through u
 		), ins AS (
 			INSERT INTO events (`+eventCols+`) SELECT `+eventCols+` FROM moved ON CONFLICT DO NOTHING
 		)
-		SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload, order_hlc FROM moved ORDER BY seq`,
+		SELECT `+store.EventColumns+` FROM moved ORDER BY seq`,
 		origin, int64(epoch), int64(from), int64(through)))
 }
 
@@ -641,42 +641,16 @@ func (s *backend) SecretHash(ctx context.Context, id string) (string, error) {
 	return h, nil
 }
 
-// outletCols counts dead letters, held events and conflicts as SQLite
-// does: dead letters and conflicts of every epoch, held events of the
-// current one.
-const outletCols = `o.id, o.acked_seq, o.last_seen, o.down_cursor, o.created_at, o.secret_hash <> '',
-	(SELECT count(*) FROM dead_letters d WHERE d.origin = o.id), o.epoch, o.incarnation,
-	(SELECT count(*) FROM held_events h WHERE h.origin = o.id AND h.epoch = o.epoch),
-	(SELECT count(*) FROM conflicts x WHERE x.origin = o.id), o.clock_offset_ms, o.clock_skewed_events`
-
-func scanOutlet(sc pgx.Row) (store.Outlet, error) {
-	var o store.Outlet
-	var acked, seen, cursor, created, dead, epoch, held, conflicts, skewed int64
-	if err := sc.Scan(&o.ID, &acked, &seen, &cursor, &created, &o.HasSecret, &dead, &epoch, &o.Incarnation, &held, &conflicts,
-		&o.ClockOffsetMS, &skewed); err != nil {
-		return o, err
-	}
-	o.ClockSkewedEvents = uint64(skewed)
-	o.AckedSeq, o.DownCursor, o.DeadLetters = uint64(acked), uint64(cursor), uint64(dead)
-	o.Epoch, o.Held, o.Conflicts = uint64(epoch), uint64(held), uint64(conflicts)
-	if seen > 0 {
-		t := time.UnixMilli(seen).UTC()
-		o.LastSeen = &t
-	}
-	o.CreatedAt = time.UnixMilli(created).UTC()
-	return o, nil
-}
-
 // Outlets implements store.Store.
 func (s *backend) Outlets(ctx context.Context) ([]store.Outlet, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+outletCols+` FROM outlets o ORDER BY o.id`)
+	rows, err := s.pool.Query(ctx, `SELECT `+store.OutletColumns+` FROM outlets o ORDER BY o.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list outlets: %w", err)
 	}
 	defer rows.Close()
 	var out []store.Outlet
 	for rows.Next() {
-		o, err := scanOutlet(rows)
+		o, err := store.ScanOutlet(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list outlets: %w", err)
 		}
@@ -687,7 +661,7 @@ func (s *backend) Outlets(ctx context.Context) ([]store.Outlet, error) {
 
 // Outlet implements store.Store.
 func (s *backend) Outlet(ctx context.Context, id string) (store.Outlet, error) {
-	o, err := scanOutlet(s.pool.QueryRow(ctx, `SELECT `+outletCols+` FROM outlets o WHERE o.id = $1`, id))
+	o, err := store.ScanOutlet(s.pool.QueryRow(ctx, `SELECT `+store.OutletColumns+` FROM outlets o WHERE o.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return o, fmt.Errorf("outlet %s: %w", id, store.ErrNotFound)
 	}
@@ -749,7 +723,7 @@ type querier interface {
 
 func subjectEvents(ctx context.Context, q querier, subject string) ([]syncproto.Event, error) {
 	// "subject <> ''" lets the planner use the partial index events_subject.
-	evs, err := scanEvents(q.Query(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload, order_hlc
+	evs, err := scanEvents(q.Query(ctx, `SELECT `+store.EventColumns+`
 		FROM events WHERE subject = $1 AND subject <> '' ORDER BY coalesce(order_hlc, hlc), origin, seq`, subject))
 	if err != nil {
 		return nil, fmt.Errorf("read events of %s: %w", subject, err)
@@ -757,8 +731,7 @@ func subjectEvents(ctx context.Context, q querier, subject string) ([]syncproto.
 	return evs, nil
 }
 
-// scanEvents reads rows of (origin, seq, id, hlc, actor, type, v, subject,
-// target, payload, order_hlc).
+// scanEvents reads rows of store.EventColumns.
 func scanEvents(rows pgx.Rows, err error) ([]syncproto.Event, error) {
 	if err != nil {
 		return nil, err
@@ -766,20 +739,9 @@ func scanEvents(rows pgx.Rows, err error) ([]syncproto.Event, error) {
 	defer rows.Close()
 	var out []syncproto.Event
 	for rows.Next() {
-		var e syncproto.Event
-		var seq, h int64
-		var v int32
-		var payload *string
-		var order *int64
-		if err := rows.Scan(&e.Origin, &seq, &e.ID, &h, &e.Actor, &e.Type, &v, &e.Subject, &e.Target, &payload, &order); err != nil {
+		e, err := store.ScanEvent(rows)
+		if err != nil {
 			return nil, err
-		}
-		if order != nil {
-			e.OrderHLC = hlc.Timestamp(*order)
-		}
-		e.Seq, e.HLC, e.V = uint64(seq), hlc.Timestamp(h), int(v)
-		if payload != nil {
-			e.Payload = json.RawMessage(*payload)
 		}
 		out = append(out, e)
 	}
@@ -805,7 +767,7 @@ func (s *backend) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, e
 	if q.SinceBefore != 0 {
 		where = append(where, "since <= "+arg(q.SinceBefore))
 	}
-	query := `SELECT kind, id, outlet, state, open, label, since, hlc FROM cases WHERE ` +
+	query := `SELECT ` + store.CaseColumns + ` FROM cases WHERE ` +
 		strings.Join(where, " AND ") + ` ORDER BY hlc DESC, id`
 	if q.Limit > 0 {
 		query += " LIMIT " + arg(q.Limit)
@@ -817,12 +779,10 @@ func (s *backend) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, e
 	defer rows.Close()
 	var out []store.Case
 	for rows.Next() {
-		var c store.Case
-		var h int64
-		if err := rows.Scan(&c.Kind, &c.ID, &c.Outlet, &c.State, &c.Open, &c.Label, &c.Since, &h); err != nil {
+		c, err := store.ScanCase(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
 		}
-		c.HLC = hlc.Timestamp(h)
 		out = append(out, c)
 	}
 	return out, rows.Err()

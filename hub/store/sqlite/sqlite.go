@@ -479,7 +479,7 @@ func (t *txn) DropPending(ctx context.Context, origin string, epoch, upTo uint64
 }
 
 func (t *txn) Release(ctx context.Context, origin string, epoch, from, through uint64) ([]syncproto.Event, error) {
-	evs, err := scanEvents(t.tx.QueryContext(ctx, `SELECT origin, seq, id, hlc, actor, type, v, subject, target, payload, order_hlc
+	evs, err := scanEvents(t.tx.QueryContext(ctx, `SELECT `+store.EventColumns+`
 		FROM held_events WHERE origin = ? AND epoch = ? AND seq > ? AND seq <= ? ORDER BY seq`,
 		origin, int64(epoch), int64(from), int64(through)))
 	if err != nil || len(evs) == 0 {
@@ -630,39 +630,16 @@ func (s *backend) SecretHash(ctx context.Context, id string) (string, error) {
 	return h, nil
 }
 
-const outletCols = `o.id, o.acked_seq, o.last_seen, o.down_cursor, o.created_at, o.secret_hash <> '',
-	(SELECT count(*) FROM dead_letters d WHERE d.origin = o.id), o.epoch, o.incarnation,
-	(SELECT count(*) FROM held_events h WHERE h.origin = o.id AND h.epoch = o.epoch),
-	(SELECT count(*) FROM conflicts x WHERE x.origin = o.id), o.clock_offset_ms, o.clock_skewed_events`
-
-func scanOutlet(sc interface{ Scan(...any) error }) (store.Outlet, error) {
-	var o store.Outlet
-	var acked, seen, cursor, created, dead, epoch, held, conflicts, skewed int64
-	if err := sc.Scan(&o.ID, &acked, &seen, &cursor, &created, &o.HasSecret, &dead, &epoch, &o.Incarnation, &held, &conflicts,
-		&o.ClockOffsetMS, &skewed); err != nil {
-		return o, err
-	}
-	o.ClockSkewedEvents = uint64(skewed)
-	o.AckedSeq, o.DownCursor, o.DeadLetters = uint64(acked), uint64(cursor), uint64(dead)
-	o.Epoch, o.Held, o.Conflicts = uint64(epoch), uint64(held), uint64(conflicts)
-	if seen > 0 {
-		t := time.UnixMilli(seen).UTC()
-		o.LastSeen = &t
-	}
-	o.CreatedAt = time.UnixMilli(created).UTC()
-	return o, nil
-}
-
 // Outlets implements store.Store.
 func (s *backend) Outlets(ctx context.Context) ([]store.Outlet, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+outletCols+` FROM outlets o ORDER BY o.id`)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+store.OutletColumns+` FROM outlets o ORDER BY o.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list outlets: %w", err)
 	}
 	defer rows.Close()
 	var out []store.Outlet
 	for rows.Next() {
-		o, err := scanOutlet(rows)
+		o, err := store.ScanOutlet(rows)
 		if err != nil {
 			return nil, fmt.Errorf("list outlets: %w", err)
 		}
@@ -677,7 +654,7 @@ func (s *backend) Outlet(ctx context.Context, id string) (store.Outlet, error) {
 }
 
 func (s *backend) outletFrom(ctx context.Context, db *sql.DB, id string) (store.Outlet, error) {
-	o, err := scanOutlet(db.QueryRowContext(ctx, `SELECT `+outletCols+` FROM outlets o WHERE o.id = ?`, id))
+	o, err := store.ScanOutlet(db.QueryRowContext(ctx, `SELECT `+store.OutletColumns+` FROM outlets o WHERE o.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, fmt.Errorf("outlet %s: %w", id, store.ErrNotFound)
 	}
@@ -767,8 +744,7 @@ func column(t hlc.Timestamp) (int64, error) {
 	return int64(t), nil
 }
 
-// scanEvents reads rows of (origin, seq, id, hlc, actor, type, v, subject,
-// target, payload, order_hlc).
+// scanEvents reads rows of store.EventColumns.
 func scanEvents(rows *sql.Rows, err error) ([]syncproto.Event, error) {
 	if err != nil {
 		return nil, err
@@ -776,19 +752,9 @@ func scanEvents(rows *sql.Rows, err error) ([]syncproto.Event, error) {
 	defer rows.Close()
 	var out []syncproto.Event
 	for rows.Next() {
-		var e syncproto.Event
-		var seq, h int64
-		var payload sql.NullString
-		var order sql.NullInt64
-		if err := rows.Scan(&e.Origin, &seq, &e.ID, &h, &e.Actor, &e.Type, &e.V, &e.Subject, &e.Target, &payload, &order); err != nil {
+		e, err := store.ScanEvent(rows)
+		if err != nil {
 			return nil, err
-		}
-		if order.Valid {
-			e.OrderHLC = hlc.Timestamp(order.Int64)
-		}
-		e.Seq, e.HLC = uint64(seq), hlc.Timestamp(h)
-		if payload.Valid {
-			e.Payload = json.RawMessage(payload.String)
 		}
 		out = append(out, e)
 	}
@@ -824,7 +790,7 @@ func (s *backend) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, e
 	if q.SinceBefore != 0 {
 		where, args = append(where, "since <= ?"), append(args, q.SinceBefore)
 	}
-	query := `SELECT kind, id, outlet, state, open, label, since, hlc FROM cases WHERE ` +
+	query := `SELECT ` + store.CaseColumns + ` FROM cases WHERE ` +
 		strings.Join(where, " AND ") + ` ORDER BY hlc DESC, id`
 	if q.Limit > 0 {
 		query, args = query+" LIMIT ?", append(args, q.Limit)
@@ -836,12 +802,10 @@ func (s *backend) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, e
 	defer rows.Close()
 	var out []store.Case
 	for rows.Next() {
-		var c store.Case
-		var h int64
-		if err := rows.Scan(&c.Kind, &c.ID, &c.Outlet, &c.State, &c.Open, &c.Label, &c.Since, &h); err != nil {
+		c, err := store.ScanCase(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
 		}
-		c.HLC = hlc.Timestamp(h)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+)
+
+// Scanner is one result row, as database/sql and pgx both hand it over.
+type Scanner interface{ Scan(dest ...any) error }
+
+// OutletColumns selects an Outlet from "outlets o" for ScanOutlet: the
+// same SQL on every backend, so they count dead letters and conflicts of
+// every epoch, and held events of the current one, alike.
+const OutletColumns = `o.id, o.acked_seq, o.last_seen, o.down_cursor, o.created_at, o.secret_hash <> '',
+	(SELECT count(*) FROM dead_letters d WHERE d.origin = o.id), o.epoch, o.incarnation,
+	(SELECT count(*) FROM held_events h WHERE h.origin = o.id AND h.epoch = o.epoch),
+	(SELECT count(*) FROM conflicts x WHERE x.origin = o.id), o.clock_offset_ms, o.clock_skewed_events`
+
+// ScanOutlet reads a row of OutletColumns.
+func ScanOutlet(sc Scanner) (Outlet, error) {
+	var o Outlet
+	var acked, seen, cursor, created, dead, epoch, held, conflicts, skewed int64
+	if err := sc.Scan(&o.ID, &acked, &seen, &cursor, &created, &o.HasSecret, &dead, &epoch, &o.Incarnation, &held, &conflicts,
+		&o.ClockOffsetMS, &skewed); err != nil {
+		return o, err
+	}
+	o.ClockSkewedEvents = uint64(skewed)
+	o.AckedSeq, o.DownCursor, o.DeadLetters = uint64(acked), uint64(cursor), uint64(dead)
+	o.Epoch, o.Held, o.Conflicts = uint64(epoch), uint64(held), uint64(conflicts)
+	if seen > 0 {
+		t := time.UnixMilli(seen).UTC()
+		o.LastSeen = &t
+	}
+	o.CreatedAt = time.UnixMilli(created).UTC()
+	return o, nil
+}
+
+// EventColumns selects an event (of events or held_events) for ScanEvent.
+const EventColumns = `origin, seq, id, hlc, actor, type, v, subject, target, payload, order_hlc`
+
+// ScanEvent reads a row of EventColumns; NULL payload and order_hlc are
+// none.
+func ScanEvent(sc Scanner) (syncproto.Event, error) {
+	var e syncproto.Event
+	var seq, h, v int64
+	var payload *string
+	var order *int64
+	if err := sc.Scan(&e.Origin, &seq, &e.ID, &h, &e.Actor, &e.Type, &v, &e.Subject, &e.Target, &payload, &order); err != nil {
+		return e, err
+	}
+	if order != nil {
+		e.OrderHLC = hlc.Timestamp(*order)
+	}
+	e.Seq, e.HLC, e.V = uint64(seq), hlc.Timestamp(h), int(v)
+	if payload != nil {
+		e.Payload = json.RawMessage(*payload)
+	}
+	return e, nil
+}
+
+// CaseColumns selects a row of the case list for ScanCase.
+const CaseColumns = `kind, id, outlet, state, open, label, since, hlc`
+
+// ScanCase reads a row of CaseColumns.
+func ScanCase(sc Scanner) (Case, error) {
+	var c Case
+	var h int64
+	err := sc.Scan(&c.Kind, &c.ID, &c.Outlet, &c.State, &c.Open, &c.Label, &c.Since, &h)
+	c.HLC = hlc.Timestamp(h)
+	return c, err
+}
