@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -151,10 +152,27 @@ func (p *Postgres) Start() error {
 	if p.proc != nil && p.proc.Running() {
 		return nil
 	}
+	// After a kill the old backends, each in a session of its own, exit
+	// only when they notice their postmaster is gone; until then they hold
+	// its shared memory and a new server refuses to start.
+	deadline := time.Now().Add(postgresStartTimeout)
+	for {
+		err := p.start()
+		if err == nil || !errors.Is(err, errSharedMemoryInUse) || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+var errSharedMemoryInUse = errors.New("the old server's shared memory is still in use")
+
+func (p *Postgres) start() error {
 	fsync := "off"
 	if p.opts.Fsync {
 		fsync = "on"
 	}
+	logStart, _ := os.Stat(p.logPath)
 	cmd := exec.Command(filepath.Join(p.bin, "postgres"), "-D", p.data, "-p", strconv.Itoa(p.port), "-k", p.dir,
 		"-c", "listen_addresses=127.0.0.1", "-c", "fsync="+fsync, "-c", "max_connections=200", "-c", "shared_buffers=64MB")
 	cmd.Dir = p.dir
@@ -171,7 +189,11 @@ func (p *Postgres) Start() error {
 	deadline := time.Now().Add(postgresStartTimeout)
 	for wait := 5 * time.Millisecond; ; wait = min(wait*2, 100*time.Millisecond) {
 		if !proc.Running() {
-			return fmt.Errorf("postgres exited during start (%v); see %s:\n%s", proc.Wait(), p.logPath, tail(p.logPath, 10))
+			err := proc.Wait()
+			if logSince(p.logPath, logStart, "pre-existing shared memory block") {
+				return fmt.Errorf("%w (%v)", errSharedMemoryInUse, err)
+			}
+			return fmt.Errorf("postgres exited during start (%v); see %s:\n%s", err, p.logPath, tail(p.logPath, 10))
 		}
 		if out, err := p.run(filepath.Join(p.bin, "pg_isready"), "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(p.port), "-U", pgUser); err == nil {
 			return nil
@@ -181,6 +203,19 @@ func (p *Postgres) Start() error {
 		}
 		time.Sleep(wait)
 	}
+}
+
+// logSince reports whether the log written after it stood at before
+// holds text.
+func logSince(path string, before os.FileInfo, text string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	if before != nil && before.Size() <= int64(len(b)) {
+		b = b[before.Size():]
+	}
+	return bytes.Contains(b, []byte(text))
 }
 
 // Stop shuts the server down cleanly ("fast": open sessions are ended).
@@ -202,14 +237,13 @@ func (p *Postgres) Stop() error {
 	}
 }
 
-// Kill sends SIGKILL to the server and its backends, as a crash would,
-// and returns once they are all gone, so that Start can follow at once.
+// Kill sends SIGKILL to the server, as a crash would. Its backends end by
+// themselves when they notice; Start waits for that.
 func (p *Postgres) Kill() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.proc != nil {
 		p.proc.Kill()
-		waitGroupGone(p.proc.Pid(), StopTimeout)
 	}
 }
 
