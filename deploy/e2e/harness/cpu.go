@@ -17,6 +17,11 @@ const clockTicks = 100
 // seconds. Linux only; elsewhere it returns an error.
 func CPUTime(pid int) (time.Duration, error) { return cpuTime(pid) }
 
+// TreeCPUTime returns the CPU time of process pid, of the children it has
+// waited for, and of its live children: a PostgreSQL server's postmaster
+// and its backends, those that exited included. Linux only.
+func TreeCPUTime(pid int) (time.Duration, error) { return treeCPUTime(pid) }
+
 // parseStat reads utime and stime (fields 14 and 15) from the text of
 // /proc/PID/stat. The command name (field 2) is in parentheses and may hold
 // spaces and parentheses itself, so fields are counted after its last ')'.
@@ -39,6 +44,32 @@ func parseStat(stat string) (time.Duration, error) {
 		ticks += n
 	}
 	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
+
+// parseTreeStat reads, from the text of /proc/PID/stat, the parent's pid
+// (field 4) and utime, stime, cutime and cstime (fields 14 to 17): the
+// process's own CPU and that of its children it has waited for.
+func parseTreeStat(stat string) (ppid int, cpu time.Duration, err error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, 0, fmt.Errorf("proc stat %q: no ')' after the command name", stat)
+	}
+	f := strings.Fields(stat[i+1:])
+	if len(f) < 15 {
+		return 0, 0, fmt.Errorf("proc stat: %d fields after the command name, want at least 15", len(f))
+	}
+	if ppid, err = strconv.Atoi(f[1]); err != nil {
+		return 0, 0, fmt.Errorf("proc stat: parent pid %q: %v", f[1], err)
+	}
+	var ticks uint64
+	for _, s := range f[11:15] {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("proc stat: CPU time %q: %v", s, err)
+		}
+		ticks += n
+	}
+	return ppid, time.Duration(ticks) * time.Second / clockTicks, nil
 }
 
 // CPUMeter reads the CPU time of several processes at the start and end of

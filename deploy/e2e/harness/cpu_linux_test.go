@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"os"
 	"syscall"
 	"testing"
@@ -59,5 +60,39 @@ func TestCPUMeterChild(t *testing.T) {
 	busy.Kill()
 	if _, err := m.Used(); err == nil {
 		t.Errorf("Used after the process exited: no error")
+	}
+}
+
+// TestTreeCPUTime counts a live child's CPU in its parent's tree, and a
+// child that has exited and been waited for as well: a PostgreSQL backend
+// that ended during a benchmark still counts in the postmaster's.
+func TestTreeCPUTime(t *testing.T) {
+	self := os.Getpid()
+	before, err := TreeCPUTime(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := Start(t, "/bin/sh", "-c", "while :; do :; done")
+	var live time.Duration
+	Eventually(t, 30*time.Second, func() (bool, string) {
+		live, _ = CPUTime(busy.Pid())
+		return live >= 300*time.Millisecond, fmt.Sprintf("child used %v", live)
+	})
+	tree, err := TreeCPUTime(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := CPUTime(self)
+	if tree-own < live {
+		t.Fatalf("tree %v less own %v is below the live child's %v", tree, own, live)
+	}
+	busy.Kill()
+	<-busy.Done()
+	after, err := TreeCPUTime(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after-before < live {
+		t.Fatalf("tree grew by %v over a child that used at least %v and was waited for", after-before, live)
 	}
 }

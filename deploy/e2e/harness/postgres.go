@@ -286,3 +286,14 @@ func (p *Postgres) NewDatabase(t testing.TB) string {
 	t.Cleanup(func() { p.SQL("postgres", "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
 	return p.DSN(name)
 }
+
+// Pid is the postmaster's process id, or 0 if it is not running; its
+// backends are its children (see TreeCPUTime).
+func (p *Postgres) Pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.proc != nil && p.proc.Running() {
+		return p.proc.Pid()
+	}
+	return 0
+}
