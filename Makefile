@@ -45,7 +45,7 @@ bench: deps ## run the benchmarks quoted in docs/BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./agent/ingest/ ./hub/store/sqlite/
 	$(GO) test -run '^$$' -bench . -benchtime 50x ./hub/store/postgres/
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./agent/server/
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./deploy/e2e/ ./deploy/e2e/harness/
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 90m ./deploy/e2e/ ./deploy/e2e/harness/
 	$(GO) test -run '^$$' -bench . ./devices/barcode/ ./devices/scanner/ ./devices/scanner/tcp/ ./devices/spool/
 
 lint: ## gofmt and go vet must be clean, for Linux and for Windows (where most outlet PCs run)
