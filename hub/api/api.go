@@ -102,6 +102,10 @@ type Options struct {
 	// Busy says whether a store error is the database locked by another
 	// process, answered 503 with Retry-After; nil for never.
 	Busy func(error) bool
+	// Unreachable, if set, turns a store error that says the database
+	// could not be reached into store.unreachable, answered 503 with
+	// Retry-After; nil for any other error.
+	Unreachable func(error) error
 	// Health, if set, is what /healthz checks beyond answering: an error
 	// (store.disk_full) is its answer instead of ok.
 	Health func() error
@@ -396,6 +400,14 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
 		writeErr(w, problem.Wrap(err, problem.StoreBusy, "seconds", busyRetryAfter))
 		return
+	}
+	if a.opt.Unreachable != nil {
+		if p := a.opt.Unreachable(err); p != nil {
+			a.opt.Logger.Warn("API request found the store unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
+			w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+			writeErr(w, p)
+			return
+		}
 	}
 	if problem.As(err) == nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -12,7 +12,8 @@ import (
 
 // TestHubOnPostgres: a hub started with --store postgres://… takes an
 // outlet's batch and acknowledges it from PostgreSQL; /healthz says
-// store.unreachable while PostgreSQL is down and ok again once it is back,
+// store.unreachable while PostgreSQL is down, and so do the API's reads,
+// and ok again once it is back,
 // and the hub then acknowledges the next batch by itself.
 func TestHubOnPostgres(t *testing.T) {
 	pg := harness.StartPostgres(t, harness.PostgresOptions{})
@@ -54,6 +55,21 @@ func TestHubOnPostgres(t *testing.T) {
 		code, problem := health()
 		return code == http.StatusServiceUnavailable && problem == "store.unreachable"
 	})
+	// The API's reads say the same, not an internal error.
+	req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/api/v1/outlets", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || body.Error.Code != "store.unreachable" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("GET /api/v1/outlets with PostgreSQL down: %d %q Retry-After %q, want 503 store.unreachable", resp.StatusCode, body.Error.Code, resp.Header.Get("Retry-After"))
+	}
 	if err := pg.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -298,7 +298,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, Busy: st.busy, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
+			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
 			Health: func() error {
 				if err := s.health.check(); err != nil {

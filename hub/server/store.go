@@ -21,6 +21,9 @@ type openedStore struct {
 	// process (the API answers 503 store.busy); health is /healthz's check.
 	busy   func(error) bool
 	health func() error
+	// unreachable turns an error that says the store could not be
+	// reached into store.unreachable (the API answers 503); nil for none.
+	unreachable func(error) error
 	// locks are its locks and leases across hub processes; ping is the
 	// health probe's check that it answers.
 	locks store.Locker
@@ -55,7 +58,7 @@ func openStore(ctx context.Context, cfg Config) (*openedStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &openedStore{Store: s, where: s.Describe(), busy: postgres.IsBusy, locks: s, ping: s.Ping, health: func() error {
+		return &openedStore{Store: s, where: s.Describe(), busy: postgres.IsBusy, unreachable: s.Unreachable, locks: s, ping: s.Ping, health: func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
 			defer cancel()
 			return s.Ping(ctx)

@@ -19,9 +19,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"math"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,6 +192,24 @@ func (s *backend) Retryable(err error) bool {
 func IsBusy(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "55P03"
+}
+
+// Unreachable is err as the catalog's store.unreachable when it says the
+// server could not be reached or went away (no connection, a connection
+// that broke, the server shutting down), else nil: the API answers it 503
+// instead of an internal error.
+func (s *Store) Unreachable(err error) error {
+	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	var ne net.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P")):
+		return problem.Wrap(err, problem.StoreUnreachable, "db", s.b.name, "detail", err.Error())
+	}
+	return nil
 }
 
 // txn is a store.Tx on one pooled connection.
