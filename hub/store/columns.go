@@ -72,3 +72,72 @@ func ScanCase(sc Scanner) (Case, error) {
 	c.HLC = hlc.Timestamp(h)
 	return c, err
 }
+
+// Rows is a query's result as database/sql and pgx both give it; the
+// caller closes it.
+type Rows interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// Collect reads every row of rows with scan.
+func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// DeadLetterColumns selects a dead letter for ScanDeadLetter.
+const DeadLetterColumns = `origin, epoch, seq, code, reason, event, at`
+
+// ScanDeadLetter reads a row of DeadLetterColumns.
+func ScanDeadLetter(sc Scanner) (DeadLetter, error) {
+	var d DeadLetter
+	var epoch, seq, at int64
+	var ev *string
+	err := sc.Scan(&d.Origin, &epoch, &seq, &d.Code, &d.Reason, &ev, &at)
+	d.Epoch, d.Seq, d.At, d.Event = uint64(epoch), uint64(seq), time.UnixMilli(at).UTC(), bytesOf(ev)
+	return d, err
+}
+
+// ConflictColumns selects a conflict for ScanConflict.
+const ConflictColumns = `origin, epoch, seq, held_id, sent_id, event, at`
+
+// ScanConflict reads a row of ConflictColumns.
+func ScanConflict(sc Scanner) (Conflict, error) {
+	var x Conflict
+	var epoch, seq, at int64
+	var ev *string
+	err := sc.Scan(&x.Origin, &epoch, &seq, &x.HeldID, &x.SentID, &ev, &at)
+	x.Epoch, x.Seq, x.At, x.Event = uint64(epoch), uint64(seq), time.UnixMilli(at).UTC(), bytesOf(ev)
+	return x, err
+}
+
+// ScanCounters reads rows of (name, n).
+func ScanCounters(rows Rows) (map[string]uint64, error) {
+	out := map[string]uint64{}
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = uint64(n)
+	}
+	return out, rows.Err()
+}
+
+// bytesOf is a NULL-able text column's bytes, empty for NULL.
+func bytesOf(s *string) []byte {
+	if s == nil {
+		return []byte{}
+	}
+	return []byte(*s)
+}

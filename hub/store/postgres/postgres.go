@@ -602,31 +602,17 @@ func (s *backend) StartIncarnation(ctx context.Context, outlet, incarnation stri
 
 // Conflicts implements store.Store.
 func (s *backend) Conflicts(ctx context.Context, outlet string, limit int) ([]store.Conflict, error) {
-	rows, err := s.pool.Query(ctx, `SELECT origin, epoch, seq, held_id, sent_id, event, at FROM conflicts
+	rows, err := s.pool.Query(ctx, `SELECT `+store.ConflictColumns+` FROM conflicts
 		WHERE origin = $1 ORDER BY at DESC, epoch DESC, seq DESC LIMIT $2`, outlet, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read conflicts of %s: %w", outlet, err)
 	}
 	defer rows.Close()
-	var out []store.Conflict
-	for rows.Next() {
-		var x store.Conflict
-		var epoch, seq, at int64
-		var ev *string
-		if err := rows.Scan(&x.Origin, &epoch, &seq, &x.HeldID, &x.SentID, &ev, &at); err != nil {
-			return nil, fmt.Errorf("read conflicts of %s: %w", outlet, err)
-		}
-		x.Epoch, x.Seq, x.At, x.Event = uint64(epoch), uint64(seq), time.UnixMilli(at).UTC(), bytesOf(ev)
-		out = append(out, x)
+	out, err := store.Collect(rows, store.ScanConflict)
+	if err != nil {
+		return nil, fmt.Errorf("read conflicts of %s: %w", outlet, err)
 	}
-	return out, rows.Err()
-}
-
-func bytesOf(s *string) []byte {
-	if s == nil {
-		return []byte{}
-	}
-	return []byte(*s)
+	return out, nil
 }
 
 // AddOutlet implements store.Store.
@@ -693,24 +679,17 @@ func (s *backend) Outlet(ctx context.Context, id string) (store.Outlet, error) {
 
 // DeadLetters implements store.Store; newest first.
 func (s *backend) DeadLetters(ctx context.Context, outlet string, limit int) ([]store.DeadLetter, error) {
-	rows, err := s.pool.Query(ctx, `SELECT origin, epoch, seq, code, reason, event, at FROM dead_letters
+	rows, err := s.pool.Query(ctx, `SELECT `+store.DeadLetterColumns+` FROM dead_letters
 		WHERE origin = $1 ORDER BY epoch DESC, seq DESC LIMIT $2`, outlet, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
 	}
 	defer rows.Close()
-	var out []store.DeadLetter
-	for rows.Next() {
-		var d store.DeadLetter
-		var epoch, seq, at int64
-		var ev *string
-		if err := rows.Scan(&d.Origin, &epoch, &seq, &d.Code, &d.Reason, &ev, &at); err != nil {
-			return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
-		}
-		d.Epoch, d.Seq, d.At, d.Event = uint64(epoch), uint64(seq), time.UnixMilli(at).UTC(), bytesOf(ev)
-		out = append(out, d)
+	out, err := store.Collect(rows, store.ScanDeadLetter)
+	if err != nil {
+		return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Counters implements store.Store.
@@ -720,16 +699,11 @@ func (s *backend) Counters(ctx context.Context) (map[string]uint64, error) {
 		return nil, fmt.Errorf("read counters: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]uint64{}
-	for rows.Next() {
-		var k string
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, fmt.Errorf("read counters: %w", err)
-		}
-		out[k] = uint64(n)
+	out, err := store.ScanCounters(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read counters: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SubjectEvents implements store.Store.
@@ -757,15 +731,7 @@ func scanEvents(rows pgx.Rows, err error) ([]syncproto.Event, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []syncproto.Event
-	for rows.Next() {
-		e, err := store.ScanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, store.ScanEvent)
 }
 
 // Cases implements store.Store.

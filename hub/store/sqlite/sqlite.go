@@ -578,24 +578,17 @@ func (s *backend) StartIncarnation(ctx context.Context, outlet, incarnation stri
 
 // Conflicts implements store.Store.
 func (s *backend) Conflicts(ctx context.Context, outlet string, limit int) ([]store.Conflict, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT origin, epoch, seq, held_id, sent_id, event, at FROM conflicts
+	rows, err := s.r.QueryContext(ctx, `SELECT `+store.ConflictColumns+` FROM conflicts
 		WHERE origin = ? ORDER BY at DESC, epoch DESC, seq DESC LIMIT ?`, outlet, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read conflicts of %s: %w", outlet, err)
 	}
 	defer rows.Close()
-	var out []store.Conflict
-	for rows.Next() {
-		var x store.Conflict
-		var epoch, seq, at int64
-		var ev sql.NullString
-		if err := rows.Scan(&x.Origin, &epoch, &seq, &x.HeldID, &x.SentID, &ev, &at); err != nil {
-			return nil, fmt.Errorf("read conflicts of %s: %w", outlet, err)
-		}
-		x.Epoch, x.Seq, x.At, x.Event = uint64(epoch), uint64(seq), time.UnixMilli(at).UTC(), []byte(ev.String)
-		out = append(out, x)
+	out, err := store.Collect(rows, store.ScanConflict)
+	if err != nil {
+		return nil, fmt.Errorf("read conflicts of %s: %w", outlet, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AddOutlet implements store.Store.
@@ -666,24 +659,17 @@ func (s *backend) outletFrom(ctx context.Context, db *sql.DB, id string) (store.
 
 // DeadLetters implements store.Store; newest first.
 func (s *backend) DeadLetters(ctx context.Context, outlet string, limit int) ([]store.DeadLetter, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT origin, epoch, seq, code, reason, event, at FROM dead_letters
+	rows, err := s.r.QueryContext(ctx, `SELECT `+store.DeadLetterColumns+` FROM dead_letters
 		WHERE origin = ? ORDER BY epoch DESC, seq DESC LIMIT ?`, outlet, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
 	}
 	defer rows.Close()
-	var out []store.DeadLetter
-	for rows.Next() {
-		var d store.DeadLetter
-		var epoch, seq, at int64
-		var ev sql.NullString
-		if err := rows.Scan(&d.Origin, &epoch, &seq, &d.Code, &d.Reason, &ev, &at); err != nil {
-			return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
-		}
-		d.Epoch, d.Seq, d.At, d.Event = uint64(epoch), uint64(seq), time.UnixMilli(at).UTC(), []byte(ev.String)
-		out = append(out, d)
+	out, err := store.Collect(rows, store.ScanDeadLetter)
+	if err != nil {
+		return nil, fmt.Errorf("read dead letters of %s: %w", outlet, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Counters implements store.Store.
@@ -693,16 +679,11 @@ func (s *backend) Counters(ctx context.Context) (map[string]uint64, error) {
 		return nil, fmt.Errorf("read counters: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]uint64{}
-	for rows.Next() {
-		var k string
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, fmt.Errorf("read counters: %w", err)
-		}
-		out[k] = uint64(n)
+	out, err := store.ScanCounters(rows)
+	if err != nil {
+		return nil, fmt.Errorf("read counters: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SubjectEvents implements store.Store.
@@ -750,15 +731,7 @@ func scanEvents(rows *sql.Rows, err error) ([]syncproto.Event, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []syncproto.Event
-	for rows.Next() {
-		e, err := store.ScanEvent(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return store.Collect(rows, store.ScanEvent)
 }
 
 // refreshCaseOf rewrites one entity's case-list row inside a migration's
