@@ -59,6 +59,10 @@ func (h *storeHealth) up() float64 {
 	return 1
 }
 
+// pingTimeout is the shortest a probe's ping may take before it counts
+// as an outage.
+const pingTimeout = 2 * time.Second
+
 // probe pings every interval until ctx ends, each ping bounded by the
 // interval or pingTimeout, the longer: a slow answer is not an outage.
 func (h *storeHealth) probe(ctx context.Context, ping func(context.Context) error, interval time.Duration) {

@@ -301,10 +301,10 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Services: svc,
 			Health: func() error {
-				if err := s.health.check(); err != nil {
+				if err := s.health.check(); err != nil || st.disk == nil {
 					return err
 				}
-				return st.health()
+				return st.disk()
 			},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

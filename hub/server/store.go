@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/postgres"
@@ -18,9 +17,10 @@ import (
 type openedStore struct {
 	store.Store
 	// busy says whether an error is the database locked by another
-	// process (the API answers 503 store.busy); health is /healthz's check.
-	busy   func(error) bool
-	health func() error
+	// process (the API answers 503 store.busy); disk, if set, is
+	// /healthz's check of the disk under it (reachability is the probe's).
+	busy func(error) bool
+	disk func() error
 	// unreachable turns an error that says the store could not be
 	// reached into store.unreachable (the API answers 503); nil for none.
 	unreachable func(error) error
@@ -31,9 +31,6 @@ type openedStore struct {
 	// where names it in logs: the file, or the database without password.
 	where string
 }
-
-// pingTimeout bounds /healthz's check of a PostgreSQL store.
-const pingTimeout = 2 * time.Second
 
 // OpenStore opens the store cfg.StoreURL names, SQLite in cfg.DataDir when
 // it is empty, as `yizhan-hub run` does; the outlet commands use it too.
@@ -58,11 +55,7 @@ func openStore(ctx context.Context, cfg Config) (*openedStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &openedStore{Store: s, where: s.Describe(), busy: postgres.IsBusy, unreachable: s.Unreachable, locks: s, ping: s.Ping, health: func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
-			defer cancel()
-			return s.Ping(ctx)
-		}}, nil
+		return &openedStore{Store: s, where: s.Describe(), busy: postgres.IsBusy, unreachable: s.Unreachable, locks: s, ping: s.Ping}, nil
 	case u == "", strings.HasPrefix(u, "sqlite://"):
 		path, err := sqlitePath(cfg.DataDir, u)
 		if err != nil {
@@ -72,7 +65,7 @@ func openStore(ctx context.Context, cfg Config) (*openedStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &openedStore{Store: s, where: path, busy: sqlite.IsBusy, locks: s, ping: s.Ping, health: func() error {
+		return &openedStore{Store: s, where: path, busy: sqlite.IsBusy, locks: s, ping: s.Ping, disk: func() error {
 			return sqlite.DiskHealth(filepath.Dir(path), cfg.MinFreeMB)
 		}}, nil
 	}
