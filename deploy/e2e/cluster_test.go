@@ -328,23 +328,30 @@ func (c *cluster) hubEvents(origin string) []hubRow {
 // and that every acknowledged scan is there under the id the agent gave it.
 func (c *cluster) checkExactlyOnce(origin string, last uint64, acked []scanned) {
 	c.t.Helper()
-	rows := c.hubEvents(origin)
+	checkRowsOnce(c.t, "hub", c.hubEvents(origin), origin, last, acked)
+}
+
+// checkRowsOnce asserts rows, origin's events as where holds them in seq
+// order, are seqs 1..last each once, with every acknowledged scan among
+// them under the id the agent gave it.
+func checkRowsOnce(t testing.TB, where string, rows []hubRow, origin string, last uint64, acked []scanned) {
+	t.Helper()
 	if uint64(len(rows)) != last {
-		c.t.Fatalf("hub holds %d events of %s, agent wrote %d", len(rows), origin, last)
+		t.Fatalf("%s holds %d events of %s, agent wrote %d", where, len(rows), origin, last)
 	}
 	byID := map[string]uint64{}
 	for i, r := range rows {
 		if r.Seq != uint64(i+1) {
-			c.t.Fatalf("hub events of %s out of order or with a gap at index %d: seq %d", origin, i, r.Seq)
+			t.Fatalf("%s: events of %s out of order or with a gap at index %d: seq %d", where, origin, i, r.Seq)
 		}
 		if _, dup := byID[r.ID]; dup {
-			c.t.Fatalf("event id %s stored twice", r.ID)
+			t.Fatalf("event id %s stored twice", r.ID)
 		}
 		byID[r.ID] = r.Seq
 	}
 	for _, s := range acked {
 		if seq, ok := byID[s.EventID]; !ok || seq != s.Seq {
-			c.t.Fatalf("acknowledged scan %s (seq %d, id %s) missing at the hub", s.barcode, s.Seq, s.EventID)
+			t.Fatalf("acknowledged scan %s (seq %d, id %s) missing at the %s", s.barcode, s.Seq, s.EventID, where)
 		}
 	}
 }

@@ -151,25 +151,7 @@ func (m *multiHub) events(origin string) []hubRow {
 // seqs 1..last each once, every acknowledged scan under its id.
 func (m *multiHub) checkExactlyOnce(origin string, last uint64, acked []scanned) {
 	m.t.Helper()
-	rows := m.events(origin)
-	if uint64(len(rows)) != last {
-		m.t.Fatalf("database holds %d events of %s, agent wrote %d", len(rows), origin, last)
-	}
-	byID := map[string]uint64{}
-	for i, r := range rows {
-		if r.Seq != uint64(i+1) {
-			m.t.Fatalf("events of %s out of order or with a gap at index %d: seq %d", origin, i, r.Seq)
-		}
-		if _, dup := byID[r.ID]; dup {
-			m.t.Fatalf("event id %s stored twice", r.ID)
-		}
-		byID[r.ID] = r.Seq
-	}
-	for _, s := range acked {
-		if seq, ok := byID[s.EventID]; !ok || seq != s.Seq {
-			m.t.Fatalf("acknowledged scan %s (seq %d, id %s) missing in the database", s.barcode, s.Seq, s.EventID)
-		}
-	}
+	checkRowsOnce(m.t, "database", m.events(origin), origin, last, acked)
 }
 
 // checkEventsOnce counts the outlets' events in the store with SQL: each
