@@ -1,10 +1,8 @@
 package api
 
 import (
-	"mime"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -65,12 +63,9 @@ type TokenChecker interface {
 	Check(secret string) (tokens.Token, bool)
 }
 
-// HostPolicy says which Host headers name this agent.
-type HostPolicy struct {
-	port  string          // the listening port; "" takes any (a test server)
-	names map[string]bool // lower case; IPs in net.IP.String form
-	anyIP bool            // listening on every address: any IP literal
-}
+// HostPolicy says which Host headers name this agent (the one rule of
+// syncproto/problem, which the hub's gate uses too).
+type HostPolicy = problem.HostPolicy
 
 // NewHostPolicy allows, at the port of listen, localhost, 127.0.0.1, ::1,
 // the address listen names, and the names in extra (hosts only, no port:
@@ -80,59 +75,17 @@ type HostPolicy struct {
 // too: DNS rebinding needs a name, and the counter PC's LAN address may
 // change. A nil listen allows the loopback names at any port.
 func NewHostPolicy(listen net.Addr, listenHost string, extra []string) HostPolicy {
-	p := HostPolicy{names: map[string]bool{"localhost": true, "127.0.0.1": true, "::1": true}}
-	add := func(h string) {
-		h = strings.ToLower(strings.Trim(strings.TrimSpace(h), "[]"))
-		if ip := net.ParseIP(h); ip != nil {
-			h = ip.String()
-		}
-		if h != "" {
-			p.names[h] = true
-		}
-	}
+	port, anyIP := "", false
+	names := append([]string{listenHost}, extra...)
 	if tcp, ok := listen.(*net.TCPAddr); ok {
-		p.port = strconv.Itoa(tcp.Port)
+		port = strconv.Itoa(tcp.Port)
 		if tcp.IP == nil || tcp.IP.IsUnspecified() {
-			p.anyIP = true
+			anyIP = true
 		} else {
-			add(tcp.IP.String())
+			names = append(names, tcp.IP.String())
 		}
 	}
-	if ip := net.ParseIP(strings.Trim(listenHost, "[]")); ip == nil || !ip.IsUnspecified() {
-		add(listenHost)
-	}
-	for _, h := range extra {
-		add(h)
-	}
-	return p
-}
-
-// Allows reports whether host (a Host header) names this agent.
-func (p HostPolicy) Allows(host string) bool {
-	if p.names == nil {
-		p = NewHostPolicy(nil, "", nil)
-	}
-	name, port, err := net.SplitHostPort(host)
-	if err != nil {
-		name, port = host, "80"
-	}
-	if p.port != "" && port != p.port {
-		return false
-	}
-	name = strings.ToLower(strings.Trim(name, "[]"))
-	if ip := net.ParseIP(name); ip != nil {
-		return p.anyIP || p.names[ip.String()]
-	}
-	return p.names[name]
-}
-
-// example is how to open the agent, for the refusal.
-func (p HostPolicy) example() string {
-	port := p.port
-	if port == "" {
-		port = "PORT"
-	}
-	return "127.0.0.1:" + port
+	return problem.NewHostPolicy(port, anyIP, names...)
 }
 
 type gate struct {
@@ -142,28 +95,20 @@ type gate struct {
 	tokens   TokenChecker    // nil: no tokens
 }
 
-func stateChanging(method string) bool {
-	switch method {
-	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
-		return true
-	}
-	return false
-}
-
 func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// No other site may frame the screen and have a clerk click in it.
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", "frame-ancestors 'none'")
 	if !g.hosts.Allows(r.Host) {
-		writeErr(w, problem.New(problem.RequestHostRefused, "host", r.Host, "allowed", g.hosts.example()))
+		writeErr(w, problem.New(problem.RequestHostRefused, "host", r.Host, "allowed", g.hosts.Example()))
 		return
 	}
-	if stateChanging(r.Method) {
-		if origin, ok := crossSite(r); ok {
+	if problem.StateChanging(r.Method) {
+		if origin, ok := problem.CrossSite(r.Header.Get("Origin"), r.Header.Get("Sec-Fetch-Site"), r.Host); ok {
 			writeErr(w, problem.New(problem.RequestCrossSite, "origin", origin))
 			return
 		}
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		if !problem.IsJSON(r.Header.Get("Content-Type")) {
 			writeErr(w, problem.New(problem.RequestNotJSON, "type", r.Header.Get("Content-Type")))
 			return
 		}
@@ -215,25 +160,6 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		g.next.ServeHTTP(w, r.WithContext(staff.NewContext(r.Context(), st)))
 	}
-}
-
-// crossSite reports a request another site's page made: an Origin that is
-// not this agent as the request names it (the Host is checked already), or
-// none with the browser saying it is cross-site. A client that is not a
-// browser sends neither.
-func crossSite(r *http.Request) (string, bool) {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
-			return "(" + site + ")", true
-		}
-		return "", false
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Scheme != "http" && u.Scheme != "https" || !strings.EqualFold(u.Host, r.Host) {
-		return origin, true
-	}
-	return "", false
 }
 
 // bearer returns the token of an "Authorization: Bearer <token>" header,

@@ -34,7 +34,10 @@
 // their times in RFC 3339, as they are sent.
 // Answers are JSON written by problem.Encode, without HTML escaping.
 //
-// Every /api route needs "Authorization: Bearer <token>". Errors are the
+// Every /api route needs a caller (gate.go): a session cookie from POST
+// /api/v1/session, "Authorization: Bearer <token>" with an API token, or
+// the legacy --api-token (an administrator named admin), and a role the
+// route table (hub/accounts) gives the route. Errors are the
 // one shape of syncproto/problem, {"error": {"code", "params", "message"}},
 // with a 4xx or 5xx status; a step the lifecycle rules do not allow now is
 // 409 with "state" and "allowed" beside "error". Request bodies are read
@@ -43,7 +46,6 @@ package api
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -55,6 +57,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/catalog"
 	"github.com/yizhan/yizhan/hub/manifests"
@@ -90,15 +93,22 @@ type Downlinker interface {
 	PublishDown(ctx context.Context, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error)
 }
 
-// Options configure Handler. Token must not be empty.
+// Options configure Handler.
 type Options struct {
 	Store        Reader
 	Incarnations Incarnations
 	Registrar    Registrar
 	Down         Downlinker
-	Token        string
-	Gatherer     prometheus.Gatherer
-	Logger       *slog.Logger
+	// Token is the legacy --api-token: an administrator named admin.
+	Token string
+	// Accounts are head office's people, sessions and API tokens; nil
+	// takes only Token.
+	Accounts *accounts.Service
+	// Hosts are the names the hub answers to (the gate refuses others);
+	// the zero value takes the loopback names at any port.
+	Hosts    problem.HostPolicy
+	Gatherer prometheus.Gatherer
+	Logger   *slog.Logger
 	// Busy says whether a store error is the database locked by another
 	// process, answered 503 with Retry-After; nil for never.
 	Busy func(error) bool
@@ -131,11 +141,18 @@ type Services struct {
 	Manifests *manifests.Service
 }
 
-// Handler returns the API's http.Handler.
+// Handler returns the API's http.Handler: the routes behind the gate
+// (gate.go).
 func Handler(opt Options) http.Handler {
 	a := &api{opt: opt}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	a.routes(mux)
+	return &gate{a: a, mux: mux}
+}
+
+func (a *api) routes(mux *http.ServeMux) {
+	opt := a.opt
+	a.handle(mux, "GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if opt.Health != nil {
 			if err := opt.Health(); err != nil {
 				writeErr(w, err)
@@ -144,35 +161,29 @@ func Handler(opt Options) http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{}))
-	mux.Handle("GET /api/v1/outlets", a.auth(a.outlets))
-	mux.Handle("POST /api/v1/outlets", a.auth(a.addOutlet))
-	mux.Handle("GET /api/v1/outlets/{id}", a.auth(a.outlet))
-	mux.Handle("POST /api/v1/outlets/{id}/incarnations", a.auth(a.startIncarnation))
-	mux.Handle("GET /api/v1/parcels/{waybill}", a.auth(a.parcel))
-	mux.Handle("POST /api/v1/downlink", a.auth(a.downlink))
-	mux.Handle("GET /api/v1/rejects", a.auth(a.rejects))
+	gatherer := opt.Gatherer
+	if gatherer == nil {
+		gatherer = prometheus.NewRegistry()
+	}
+	a.handle(mux, "GET /metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}).ServeHTTP)
+	a.handle(mux, "GET /api/v1/outlets", a.outlets)
+	a.handle(mux, "POST /api/v1/outlets", a.addOutlet)
+	a.handle(mux, "GET /api/v1/outlets/{id}", a.outlet)
+	a.handle(mux, "POST /api/v1/outlets/{id}/incarnations", a.startIncarnation)
+	a.handle(mux, "GET /api/v1/parcels/{waybill}", a.parcel)
+	a.handle(mux, "POST /api/v1/downlink", a.downlink)
+	a.handle(mux, "GET /api/v1/rejects", a.rejects)
 	a.caseRoutes(mux)
 	a.stockRoutes(mux)
-	mux.Handle("/api/", a.auth(func(w http.ResponseWriter, r *http.Request) {
+	a.accountRoutes(mux)
+	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
-	}))
-	return mux
+	})
 }
 
-type api struct{ opt Options }
-
-func (a *api) auth(next http.HandlerFunc) http.Handler {
-	want := []byte(a.opt.Token)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := problem.BearerToken(r.Header.Get("Authorization"))
-		if !ok || a.opt.Token == "" || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="yizhan-hub"`)
-			writeErr(w, problem.New(problem.AuthTokenRequired))
-			return
-		}
-		next(w, r)
-	})
+type api struct {
+	opt      Options
+	patterns []string
 }
 
 func (a *api) outlets(w http.ResponseWriter, r *http.Request) {
@@ -352,7 +363,6 @@ type downlinkReq struct {
 	Type    string          `json:"type"`
 	Subject string          `json:"subject"`
 	Payload json.RawMessage `json:"payload"`
-	Actor   string          `json:"actor"`
 }
 
 func (a *api) downlink(w http.ResponseWriter, r *http.Request) {
@@ -365,10 +375,7 @@ func (a *api) downlink(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.DownlinkTargetType))
 		return
 	}
-	if req.Actor == "" {
-		req.Actor = "head-office"
-	}
-	seq, err := a.opt.Down.PublishDown(r.Context(), req.Target, req.Type, req.Subject, req.Payload, req.Actor)
+	seq, err := a.opt.Down.PublishDown(r.Context(), req.Target, req.Type, req.Subject, req.Payload, actor(r))
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -22,18 +22,18 @@ const (
 )
 
 func (a *api) caseRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /api/v1/exceptions", a.auth(a.exceptions))
-	mux.Handle("GET /api/v1/exceptions/{id}", a.auth(a.exception))
-	mux.Handle("POST /api/v1/exceptions/{id}/steps", a.auth(a.exceptionStep))
-	mux.Handle("GET /api/v1/complaints", a.auth(a.complaints))
-	mux.Handle("GET /api/v1/complaints/{id}", a.auth(a.complaint))
-	mux.Handle("POST /api/v1/complaints/{id}/steps", a.auth(a.complaintStep))
-	mux.Handle("GET /api/v1/notices", a.auth(a.notices))
-	mux.Handle("POST /api/v1/notices", a.auth(a.publishNotice))
-	mux.Handle("GET /api/v1/notices/{id}", a.auth(a.notice))
-	mux.Handle("POST /api/v1/notices/{id}/end", a.auth(a.endNotice))
-	mux.Handle("GET /api/v1/reply-templates", a.auth(a.templates))
-	mux.Handle("POST /api/v1/reply-templates", a.auth(a.publishTemplate))
+	a.handle(mux, "GET /api/v1/exceptions", a.exceptions)
+	a.handle(mux, "GET /api/v1/exceptions/{id}", a.exception)
+	a.handle(mux, "POST /api/v1/exceptions/{id}/steps", a.exceptionStep)
+	a.handle(mux, "GET /api/v1/complaints", a.complaints)
+	a.handle(mux, "GET /api/v1/complaints/{id}", a.complaint)
+	a.handle(mux, "POST /api/v1/complaints/{id}/steps", a.complaintStep)
+	a.handle(mux, "GET /api/v1/notices", a.notices)
+	a.handle(mux, "POST /api/v1/notices", a.publishNotice)
+	a.handle(mux, "GET /api/v1/notices/{id}", a.notice)
+	a.handle(mux, "POST /api/v1/notices/{id}/end", a.endNotice)
+	a.handle(mux, "GET /api/v1/reply-templates", a.templates)
+	a.handle(mux, "POST /api/v1/reply-templates", a.publishTemplate)
 }
 
 // The filters list routes read. Each route names those it takes; any other
@@ -145,7 +145,6 @@ type exceptionStepReq struct {
 	Approved    *bool  `json:"approved"`
 	AmountCents int64  `json:"amount_cents"`
 	Note        string `json:"note"`
-	Actor       string `json:"actor"`
 }
 
 func (a *api) exceptionStep(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +153,7 @@ func (a *api) exceptionStep(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := lifecycle.ExceptionStepV1{Step: req.Step, Note: req.Note, Owner: req.Owner, Approved: req.Approved, AmountCents: req.AmountCents}
-	x, err := a.opt.Cases.ExceptionStep(r.Context(), r.PathValue("id"), req.Actor, st)
+	x, err := a.opt.Cases.ExceptionStep(r.Context(), r.PathValue("id"), actor(r), st)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -191,7 +190,6 @@ type complaintStepReq struct {
 	Reason       string `json:"reason"`
 	NoticeID     string `json:"notice_id"`
 	Satisfaction int    `json:"satisfaction"`
-	Actor        string `json:"actor"`
 }
 
 func (a *api) complaintStep(w http.ResponseWriter, r *http.Request) {
@@ -201,7 +199,7 @@ func (a *api) complaintStep(w http.ResponseWriter, r *http.Request) {
 	}
 	st := lifecycle.ComplaintStepV1{Step: req.Step, Note: req.Note, Owner: req.Owner, Reason: req.Reason,
 		NoticeID: req.NoticeID, Satisfaction: req.Satisfaction}
-	c, err := a.opt.Cases.ComplaintStep(r.Context(), r.PathValue("id"), req.Actor, st)
+	c, err := a.opt.Cases.ComplaintStep(r.Context(), r.PathValue("id"), actor(r), st)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -240,6 +238,7 @@ func (a *api) publishNotice(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	req.Actor = actor(r)
 	n, err := a.opt.Notices.PublishNotice(r.Context(), req)
 	if err != nil {
 		a.fail(w, r, err)
@@ -250,13 +249,12 @@ func (a *api) publishNotice(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) endNotice(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Text  string `json:"text"`
-		Actor string `json:"actor"`
+		Text string `json:"text"`
 	}
 	if !decode(w, r, &req) {
 		return
 	}
-	n, err := a.opt.Notices.EndNotice(r.Context(), r.PathValue("id"), req.Actor, req.Text)
+	n, err := a.opt.Notices.EndNotice(r.Context(), r.PathValue("id"), actor(r), req.Text)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -315,6 +313,7 @@ func (a *api) publishTemplate(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	req.Actor = actor(r)
 	t, err := a.opt.Notices.PublishTemplate(r.Context(), req)
 	if err != nil {
 		a.fail(w, r, err)

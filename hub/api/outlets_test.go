@@ -43,6 +43,7 @@ type answer struct {
 func post(t *testing.T, srv *httptest.Server, token, body string) (int, answer) {
 	t.Helper()
 	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/outlets", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

@@ -11,18 +11,18 @@ import (
 // manifests, waybill blocks, the tariff and the prohibited-items list, and
 // the outlets' handovers, read-only.
 func (a *api) stockRoutes(mux *http.ServeMux) {
-	mux.Handle("GET /api/v1/manifests", a.auth(a.manifests))
-	mux.Handle("POST /api/v1/manifests", a.auth(a.publishManifest))
-	mux.Handle("GET /api/v1/manifests/{id}", a.auth(a.manifest))
-	mux.Handle("PUT /api/v1/manifests/{id}", a.auth(a.amendManifest))
-	mux.Handle("GET /api/v1/handovers", a.auth(a.handovers))
-	mux.Handle("GET /api/v1/handovers/{id}", a.auth(a.handover))
-	mux.Handle("POST /api/v1/outlets/{id}/waybill-blocks", a.auth(a.allocateBlock))
-	mux.Handle("GET /api/v1/outlets/{id}/waybills", a.auth(a.waybills))
-	mux.Handle("GET /api/v1/tariffs", a.auth(a.tariff))
-	mux.Handle("POST /api/v1/tariffs", a.auth(a.publishTariff))
-	mux.Handle("GET /api/v1/prohibited-lists", a.auth(a.prohibited))
-	mux.Handle("POST /api/v1/prohibited-lists", a.auth(a.publishProhibited))
+	a.handle(mux, "GET /api/v1/manifests", a.manifests)
+	a.handle(mux, "POST /api/v1/manifests", a.publishManifest)
+	a.handle(mux, "GET /api/v1/manifests/{id}", a.manifest)
+	a.handle(mux, "PUT /api/v1/manifests/{id}", a.amendManifest)
+	a.handle(mux, "GET /api/v1/handovers", a.handovers)
+	a.handle(mux, "GET /api/v1/handovers/{id}", a.handover)
+	a.handle(mux, "POST /api/v1/outlets/{id}/waybill-blocks", a.allocateBlock)
+	a.handle(mux, "GET /api/v1/outlets/{id}/waybills", a.waybills)
+	a.handle(mux, "GET /api/v1/tariffs", a.tariff)
+	a.handle(mux, "POST /api/v1/tariffs", a.publishTariff)
+	a.handle(mux, "GET /api/v1/prohibited-lists", a.prohibited)
+	a.handle(mux, "POST /api/v1/prohibited-lists", a.publishProhibited)
 }
 
 // answer writes v with status, or the error as fail does.
@@ -57,6 +57,7 @@ func (a *api) publishManifest(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	req.Actor = actor(r)
 	m, err := a.opt.Manifests.PublishManifest(r.Context(), req)
 	a.answer(w, r, http.StatusCreated, asManifestJSON(m), err)
 }
@@ -66,6 +67,7 @@ func (a *api) amendManifest(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	req.Actor = actor(r)
 	m, err := a.opt.Manifests.AmendManifest(r.Context(), r.PathValue("id"), req)
 	a.answer(w, r, http.StatusOK, asManifestJSON(m), err)
 }
@@ -98,13 +100,12 @@ func (a *api) handover(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) allocateBlock(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Count int    `json:"count"`
-		Actor string `json:"actor"`
+		Count int `json:"count"`
 	}
 	if !decode(w, r, &req) {
 		return
 	}
-	b, err := a.opt.Waybills.AllocateBlock(r.Context(), r.PathValue("id"), req.Count, req.Actor, "")
+	b, err := a.opt.Waybills.AllocateBlock(r.Context(), r.PathValue("id"), req.Count, actor(r), "")
 	a.answer(w, r, http.StatusCreated, b, err)
 }
 
@@ -123,6 +124,7 @@ func (a *api) publishTariff(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	req.Actor = actor(r)
 	t, err := a.opt.Catalog.PublishTariff(r.Context(), req)
 	a.answer(w, r, http.StatusCreated, t, err)
 }
@@ -137,6 +139,7 @@ func (a *api) publishProhibited(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
+	req.Actor = actor(r)
 	l, err := a.opt.Catalog.PublishProhibited(r.Context(), req)
 	a.answer(w, r, http.StatusCreated, l, err)
 }

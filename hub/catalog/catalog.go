@@ -26,14 +26,14 @@ func New(down *downlink.Sender) *Service { return &Service{down: down} }
 // TariffReq is a tariff table head office publishes to every outlet.
 type TariffReq struct {
 	tariff.Tariff
-	Actor string `json:"actor"`
+	Actor string `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
 }
 
 // ProhibitedReq is a prohibited-items list head office publishes to every
 // outlet.
 type ProhibitedReq struct {
 	lifecycle.ProhibitedListV1
-	Actor string `json:"actor"`
+	Actor string `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
 }
 
 // PublishTariff validates a tariff table and sends it to every outlet as a

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/yizhan/yizhan/hub/broker"
@@ -46,6 +47,7 @@ type Settings struct {
 	Ingest     Ingest     `toml:"ingest"`
 	Sync       Sync       `toml:"sync"`
 	Clock      Clock      `toml:"clock"`
+	Accounts   Accounts   `toml:"accounts"`
 }
 
 // Data is the hub's directory.
@@ -57,7 +59,28 @@ type Data struct {
 // HTTP is the head-office API.
 type HTTP struct {
 	Addr     string `toml:"addr" flag:"http" help:"HTTP API listen address"`
-	APIToken string `toml:"api_token" flag:"api-token" settings:"secret" help:"API bearer token (default: read or create DIR/api-token)"`
+	APIToken string `toml:"api_token" flag:"api-token" settings:"secret" help:"API bearer token, an administrator named admin (default: read or create DIR/api-token)"`
+	// Names are the host names head office opens the screen by, besides
+	// the listen host, localhost, 127.0.0.1, ::1 and the machine's
+	// hostname: the gate refuses any other Host (DNS rebinding).
+	Names string `toml:"names" flag:"http-names" help:"more host names the API and screen answer to, comma-separated (e.g. hub.example.com,hub)"`
+}
+
+// HostNames are the names of [http] names.
+func (h HTTP) HostNames() []string {
+	var out []string
+	for _, n := range strings.Split(h.Names, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Accounts is head office's sessions.
+type Accounts struct {
+	SessionIdle     time.Duration `toml:"session_idle" flag:"session-idle" help:"a head-office session ends after this long without a request"`
+	SessionLifetime time.Duration `toml:"session_lifetime" flag:"session-lifetime" help:"a head-office session ends this long after its login, busy or not"`
 }
 
 // MQTT is the broker the outlets reach: embedded, or an external one.
@@ -149,6 +172,7 @@ func Defaults() Settings {
 		Ingest:     Ingest{MemoryMiB: ingest.DefaultMemoryBudget >> 20, OutletShareMiB: ingest.DefaultMemoryBudget >> 22, OutletHandlers: ingest.DefaultOutletHandlers},
 		Sync:       Sync{Window: syncproto.DefaultWindow},
 		Clock:      Clock{MaxSkew: hlc.DefaultMaxSkew},
+		Accounts:   Accounts{SessionIdle: 8 * time.Hour, SessionLifetime: 24 * time.Hour},
 	}
 }
 
@@ -191,7 +215,8 @@ func (l *Loaded) Check() error {
 	for _, d := range []struct {
 		key string
 		v   time.Duration
-	}{{"complaints.first_reply", l.Complaints.FirstReply}, {"complaints.result", l.Complaints.Result}, {"timers.sweep_every", l.Timers.SweepEvery}} {
+	}{{"complaints.first_reply", l.Complaints.FirstReply}, {"complaints.result", l.Complaints.Result}, {"timers.sweep_every", l.Timers.SweepEvery},
+		{"accounts.session_idle", l.Accounts.SessionIdle}, {"accounts.session_lifetime", l.Accounts.SessionLifetime}} {
 		if d.v <= 0 {
 			return l.set.Errorf(d.key, "must be positive, e.g. 24h, 168h, 1m (--sla-first-reply, --sla-result, --sweep-every)")
 		}

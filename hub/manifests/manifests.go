@@ -32,7 +32,7 @@ type ManifestReq struct {
 	Line       string   `json:"line"`
 	ExpectedAt string   `json:"expected_at"` // RFC 3339
 	Waybills   []string `json:"waybills"`
-	Actor      string   `json:"actor"`
+	Actor      string   `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
 }
 
 // ManifestView is a manifest with the outlet it was sent to.

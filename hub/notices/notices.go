@@ -37,7 +37,7 @@ type NoticeReq struct {
 	ValidTo    string         `json:"valid_to"`   // RFC 3339; empty for until ended
 	// Effects are the counter rules it changes while active; nil for none.
 	Effects *lifecycle.NoticeEffects `json:"effects"`
-	Actor   string                   `json:"actor"`
+	Actor   string                   `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
 }
 
 // MaxHoldDays bounds a notice's holding period: a typo such as 100 would
@@ -214,7 +214,7 @@ func (s *Service) Notices(ctx context.Context, openOnly bool, limit int) ([]Noti
 // TemplateReq is a reply template head office publishes to every outlet.
 type TemplateReq struct {
 	lifecycle.TemplateV1
-	Actor string `json:"actor"`
+	Actor string `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
 }
 
 // PublishTemplate records a new reply template for every outlet.

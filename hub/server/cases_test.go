@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan/yizhan/hub/api"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
@@ -102,11 +103,39 @@ func (o *fakeOutlet) pull(t *testing.T, s *Server) []syncproto.Event {
 	return d.Events
 }
 
-// apiClient calls the hub API with its token.
+// apiClient calls the hub API with its token, or a session cookie.
 type apiClient struct {
-	t    *testing.T
-	base string
-	tok  string
+	t      *testing.T
+	base   string
+	tok    string
+	cookie string
+}
+
+// loginAs adds an account with role and logs it in: its client calls with
+// the session cookie, as the screen does.
+func loginAs(t *testing.T, s *Server, id, role string) *apiClient {
+	t.Helper()
+	const pw = "Secret-pass-42"
+	if _, err := s.Accounts.Add(context.Background(), id, id, role, pw); err != nil {
+		t.Fatal(err)
+	}
+	c := &apiClient{t: t, base: "http://" + s.HTTPAddr()}
+	req, _ := http.NewRequest("POST", c.base+"/api/v1/session", strings.NewReader(`{"account":"`+id+`","password":"`+pw+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == api.SessionCookie {
+			c.cookie = ck.Value
+		}
+	}
+	if resp.StatusCode != 200 || c.cookie == "" {
+		t.Fatalf("login as %s: %d, cookie %q", id, resp.StatusCode, c.cookie)
+	}
+	return c
 }
 
 func newAPI(t *testing.T, s *Server) *apiClient {
@@ -116,7 +145,12 @@ func newAPI(t *testing.T, s *Server) *apiClient {
 func (c *apiClient) do(method, path, body string, out any) int {
 	c.t.Helper()
 	req, _ := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+c.tok)
+	req.Header.Set("Content-Type", "application/json")
+	if c.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: c.cookie})
+	} else {
+		req.Header.Set("Authorization", "Bearer "+c.tok)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)
@@ -177,8 +211,10 @@ func TestExceptionDecidedByHeadOffice(t *testing.T) {
 		t.Errorf("allowed %v, %d events", x.Allowed, len(x.Events))
 	}
 
+	// The step's actor is the account that takes it, never a body's word.
+	wang := loginAs(t, s, "wang", "service")
 	clk.Advance(time.Hour)
-	code := api.do("POST", "/api/v1/exceptions/X1/steps", `{"step":"decide_claim","approved":true,"amount_cents":5000,"note":"photos ok","actor":"wang"}`, &x)
+	code := wang.do("POST", "/api/v1/exceptions/X1/steps", `{"step":"decide_claim","approved":true,"amount_cents":5000,"note":"photos ok"}`, &x)
 	if code != 200 || x.State != lifecycle.ExceptionStateClaimDecided || !x.Claim.Approved || x.Claim.AmountCents != 5000 || x.Claim.DecidedBy != "wang" {
 		t.Fatalf("decide_claim: %d %+v", code, x)
 	}
@@ -187,7 +223,7 @@ func TestExceptionDecidedByHeadOffice(t *testing.T) {
 		problem.Body
 		Allowed []string `json:"allowed"`
 	}
-	if code := api.do("POST", "/api/v1/exceptions/X1/steps", `{"step":"decide_claim","approved":false,"actor":"wang"}`, &conflict); code != 409 ||
+	if code := wang.do("POST", "/api/v1/exceptions/X1/steps", `{"step":"decide_claim","approved":false}`, &conflict); code != 409 ||
 		!strings.Contains(conflict.Error.Message, lifecycle.ExceptionStateClaimDecided) || fmt.Sprint(conflict.Allowed) != "[close assign flag_suspected_loss]" ||
 		conflict.Error.Code != "step.not_allowed" || conflict.Error.Params["state"] != lifecycle.ExceptionStateClaimDecided {
 		t.Errorf("second decision: %d %+v", code, conflict)
@@ -278,10 +314,10 @@ func TestCaseRoutes(t *testing.T) {
 		{"bad open flag", "GET", "/api/v1/exceptions?open=maybe", "", 400, nil, ""},
 		{"one exception", "GET", "/api/v1/exceptions/X1", "", 200, wantField("state", "reported"), ""},
 		{"unknown exception", "GET", "/api/v1/exceptions/NOPE", "", 404, nil, ""},
-		{"assign exception", "POST", "/api/v1/exceptions/X1/steps", `{"step":"assign","owner":"zhao","actor":"wang"}`, 200, wantField("owner", "zhao"), ""},
-		{"assign without owner", "POST", "/api/v1/exceptions/X1/steps", `{"step":"assign","actor":"wang"}`, 400, nil, ""},
-		{"decide a claim never opened", "POST", "/api/v1/exceptions/X1/steps", `{"step":"decide_claim","approved":true,"actor":"wang"}`, 409, wantConflict("reported", "start_handling"), ""},
-		{"unknown step", "POST", "/api/v1/exceptions/X1/steps", `{"step":"teleport","actor":"wang"}`, 409, wantConflict("reported", "assign"), ""},
+		{"assign exception", "POST", "/api/v1/exceptions/X1/steps", `{"step":"assign","owner":"zhao"}`, 200, wantField("owner", "zhao"), ""},
+		{"assign without owner", "POST", "/api/v1/exceptions/X1/steps", `{"step":"assign"}`, 400, nil, ""},
+		{"decide a claim never opened", "POST", "/api/v1/exceptions/X1/steps", `{"step":"decide_claim","approved":true}`, 409, wantConflict("reported", "start_handling"), ""},
+		{"unknown step", "POST", "/api/v1/exceptions/X1/steps", `{"step":"teleport"}`, 409, wantConflict("reported", "assign"), ""},
 		{"misspelt field", "POST", "/api/v1/exceptions/X1/steps", `{"step":"assign","ownr":"zhao"}`, 400, nil, ""},
 		{"step on unknown exception", "POST", "/api/v1/exceptions/NOPE/steps", `{"step":"assign","owner":"zhao"}`, 404, nil, ""},
 
@@ -296,13 +332,13 @@ func TestCaseRoutes(t *testing.T) {
 			}
 		}, ""},
 		{"one complaint", "GET", "/api/v1/complaints/C1", "", 200, wantField("ticket", "T1"), ""},
-		{"assign complaint", "POST", "/api/v1/complaints/C1/steps", `{"step":"assign","owner":"zhao","actor":"wang"}`, 200, wantField("owner", "zhao"), ""},
-		{"escalate complaint", "POST", "/api/v1/complaints/C1/steps", `{"step":"escalate","reason":"customer called head office","actor":"wang"}`, 200, func(t *testing.T, m map[string]any) {
+		{"assign complaint", "POST", "/api/v1/complaints/C1/steps", `{"step":"assign","owner":"zhao"}`, 200, wantField("owner", "zhao"), ""},
+		{"escalate complaint", "POST", "/api/v1/complaints/C1/steps", `{"step":"escalate","reason":"customer called head office"}`, 200, func(t *testing.T, m map[string]any) {
 			if es := m["escalations"].([]any); len(es) != 1 {
 				t.Errorf("escalations = %v", es)
 			}
 		}, ""},
-		{"close a complaint just received", "POST", "/api/v1/complaints/C1/steps", `{"step":"close","actor":"wang"}`, 409, wantConflict("received", "acknowledge"), ""},
+		{"close a complaint just received", "POST", "/api/v1/complaints/C1/steps", `{"step":"close"}`, 409, wantConflict("received", "acknowledge"), ""},
 		{"unknown complaint", "GET", "/api/v1/complaints/NOPE", "", 404, nil, ""},
 
 		{"publish notice", "POST", "/api/v1/notices", `{"title":"台风 / typhoon","text":"派送延误 / deliveries delayed","faq":[{"q":"何时恢复?","a":"48h"}],
@@ -314,7 +350,7 @@ func TestCaseRoutes(t *testing.T) {
 				t.Errorf("notices = %v", ns)
 			}
 		}, ""},
-		{"end notice", "POST", "/api/v1/notices/{notice}/end", `{"text":"已恢复 / back to normal","actor":"wang"}`, 200, wantField("ended", true), ""},
+		{"end notice", "POST", "/api/v1/notices/{notice}/end", `{"text":"已恢复 / back to normal"}`, 200, wantField("ended", true), ""},
 		{"end notice twice", "POST", "/api/v1/notices/{notice}/end", `{"text":"again"}`, 409, wantConflict("ended", ""), ""},
 		{"end unknown notice", "POST", "/api/v1/notices/NOPE/end", `{"text":"x"}`, 404, nil, ""},
 		{"open notices", "GET", "/api/v1/notices?open=1", "", 200, func(t *testing.T, m map[string]any) {

@@ -36,6 +36,7 @@ func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
 		{s.Token(), 401},
 	} {
 		req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/api/v1/outlets", nil)
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("authorization", tc.header)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -76,6 +77,7 @@ func TestLockedStoreAnswers503(t *testing.T) {
 	post := func() (*http.Response, problem.Body) {
 		body := `{"target":"*","type":"notice.published","payload":{"text":"hi"}}`
 		req, _ := http.NewRequest("POST", "http://"+s.HTTPAddr()+"/api/v1/downlink", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+s.Token())
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

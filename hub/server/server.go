@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/api"
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/cases"
@@ -35,6 +36,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Config is everything `yizhan-hub run` takes.
@@ -105,6 +107,12 @@ type Config struct {
 	// HealthEvery is how often the store is pinged for /healthz and
 	// yizhan_hub_store_up. Default DefaultHealthEvery.
 	HealthEvery time.Duration
+	// HTTPNames are more host names the API answers to, besides the
+	// listen host, localhost, 127.0.0.1, ::1 and the machine's hostname.
+	HTTPNames []string
+	// SessionIdle and SessionLifetime end head-office sessions;
+	// accounts.DefaultIdle and DefaultLifetime where zero.
+	SessionIdle, SessionLifetime time.Duration
 }
 
 // DefaultHealthEvery is how often a hub pings its store by default.
@@ -117,9 +125,10 @@ func (e *ConfigError) Error() string { return e.Msg }
 
 // Server is a running hub.
 type Server struct {
-	Hub   *ingest.Hub
-	Store store.Store
-	Cases *cases.Service
+	Hub      *ingest.Hub
+	Store    store.Store
+	Cases    *cases.Service
+	Accounts *accounts.Service
 
 	broker   *broker.Broker
 	client   *mqttclient.Client
@@ -296,9 +305,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		cfg.Logger.Info("embedded MQTT broker listening", "addr", s.broker.Addr(), "tls", cfg.MQTTTLS.On(), "client_certs", cfg.MQTTTLS.ClientCAFile != "")
 	}
 
+	s.Accounts = accounts.New(accounts.Options{Store: s.Store, Clock: cfg.Clock, Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime})
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
+			Accounts: s.Accounts, Hosts: hostPolicy(cfg.HTTPAddr, ln.Addr(), cfg.HTTPNames),
 			Services: svc,
 			Health: func() error {
 				if err := s.health.check(); err != nil || st.disk == nil {
@@ -459,4 +470,25 @@ func watchClients(ctx context.Context, b *broker.Broker, f func(int64)) {
 		case <-t.C:
 		}
 	}
+}
+
+// hostPolicy is the names the API answers to: the listen host as
+// configured, the address it listens on, localhost and the loopback
+// addresses, the machine's hostname, and names.
+func hostPolicy(configured string, ln net.Addr, names []string) problem.HostPolicy {
+	host, _, _ := net.SplitHostPort(configured)
+	all := append([]string{host}, names...)
+	if h, err := os.Hostname(); err == nil {
+		all = append(all, h)
+	}
+	port, anyIP := "", false
+	if tcp, ok := ln.(*net.TCPAddr); ok {
+		port = fmt.Sprint(tcp.Port)
+		if tcp.IP == nil || tcp.IP.IsUnspecified() {
+			anyIP = true
+		} else {
+			all = append(all, tcp.IP.String())
+		}
+	}
+	return problem.NewHostPolicy(port, anyIP, all...)
 }

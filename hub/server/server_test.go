@@ -306,6 +306,7 @@ func TestAPI(t *testing.T) {
 	s.Hub.Handle(context.Background(), syncproto.UplinkTopic("SH-001"), batch(t, "SH-001", 1, 2, "RB123456785GB"))
 	do := func(method, path, token, body string) (int, map[string]any) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}

@@ -48,7 +48,7 @@ func TestManifestDownlink(t *testing.T) {
 	addOutlet(t, s, sh2.id)
 
 	var m manifestJSON
-	if code := api.do("POST", "/api/v1/manifests", `{"outlet":"SH-001","line":"沪西线","expected_at":"2025-07-01T09:00:00+08:00","waybills":["SF1","SF2"],"actor":"ho"}`, &m); code != 201 {
+	if code := api.do("POST", "/api/v1/manifests", `{"outlet":"SH-001","line":"沪西线","expected_at":"2025-07-01T09:00:00+08:00","waybills":["SF1","SF2"]}`, &m); code != 201 {
 		t.Fatalf("publish: %d", code)
 	}
 	if m.Revision != 1 || m.Outlet != "SH-001" || m.Line != "沪西线" || fmt.Sprint(m.Waybills) != "[SF1 SF2]" {

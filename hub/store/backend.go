@@ -10,6 +10,8 @@ import (
 // Queries are the operations a backend answers on its own, each one
 // statement or a read of committed data.
 type Queries interface {
+	AccountQueries
+
 	// AddOutlet registers an outlet with a secret hash from HashSecret.
 	// It returns ErrExists if the id is taken and replace is false.
 	AddOutlet(ctx context.Context, id, secretHash string, replace bool) error
@@ -162,6 +164,16 @@ type Tx interface {
 	// PutSerial writes it.
 	Serial(ctx context.Context, name string) (uint64, error)
 	PutSerial(ctx context.Context, name string, next uint64) error
+
+	// LockAccount reads an account and holds it against other writers
+	// until the transaction ends; ErrNotFound if there is none. Accounts
+	// are locked in transactions of their own, never with an outlet.
+	LockAccount(ctx context.Context, id string) (Account, error)
+	PutAccount(ctx context.Context, a Account) error
+	// InsertAudit appends rows to the audit trail (outlets' audit events,
+	// in the transaction that commits them). It takes no lock: the trail
+	// is only appended to.
+	InsertAudit(ctx context.Context, rows []AuditRow) error
 
 	Commit() error
 	Rollback() error

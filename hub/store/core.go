@@ -272,9 +272,18 @@ func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r R
 		if err != nil {
 			return r, false, fmt.Errorf("insert events %d..%d of %s: %w", b.First, b.Last, b.Origin, err)
 		}
+		var audit []AuditRow
 		for i, row := range rows {
 			if fresh[i] && row.Order != 0 {
 				o.skewed++ // once per event, not per resend of a held range
+			}
+			if fresh[i] && IsAuditEvent(row.Event.Type) {
+				audit = append(audit, auditOf(row))
+			}
+		}
+		if len(audit) > 0 {
+			if err := c.tx.InsertAudit(c.ctx, audit); err != nil {
+				return r, false, fmt.Errorf("add audit events of %s: %w", b.Origin, err)
 			}
 		}
 	}

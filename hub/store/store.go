@@ -41,6 +41,10 @@
 //     until the gap before them closes; the commit that closes it makes
 //     them visible, refreshes their cases and returns them in
 //     Result.Released.
+//   - Audit. An outlet's audit event (logins, lockouts, personal-data
+//     views: IsAuditEvent) new to the store is also appended to the audit
+//     trail, in the same transaction, so the trail never misses one and
+//     never holds one twice.
 package store
 
 import (
@@ -70,6 +74,7 @@ var (
 // implementation, over a Backend per database.
 type Store interface {
 	Queries
+	Accounts
 
 	// Commit applies all units in one transaction and returns one result per
 	// unit, in order, only after the transaction committed.

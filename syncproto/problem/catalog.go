@@ -406,3 +406,22 @@ var (
 	SyncClockAhead  = def("sync.clock_ahead", Conflict, "本机时钟比总部快 {ahead}：请把这台电脑的日期和时间调准，并打开自动对时。在此之前记录的业务照常上传，但总部会标记时间有误 / this PC's clock is {ahead} ahead of head office: set the PC's date and time right and turn on automatic time sync. Work recorded meanwhile still reaches head office, marked with a wrong time")
 	SyncClockBehind = def("sync.clock_behind", Conflict, "本机时钟比总部慢 {behind}：请把这台电脑的日期和时间调准，并打开自动对时 / this PC's clock is {behind} behind head office: set the PC's date and time right and turn on automatic time sync")
 )
+
+// Head office's accounts, sessions, API tokens and its HTTP gate.
+var (
+	AuthWrongPassword = def("auth.wrong_password", Unauthorized, "账号或密码不对 / wrong account or password: check both and try again")
+	AuthLocked        = def("auth.locked", TooMany, "账号 {account} 连续 {failures} 次密码错误已锁定，请在 {until} 后再试，或请管理员解锁 / account {account} is locked after {failures} wrong passwords in a row: try again after {until}, or ask an administrator to unlock it")
+	AuthClientLimited = def("auth.client_limited", TooMany, "这台电脑密码错误次数过多（{failures} 次），请在 {until} 后再试 / too many wrong passwords from this computer ({failures}): try again after {until}")
+	AuthRoleForbidden = def("auth.role_forbidden", Forbidden, "角色 {role} 不能使用 {route} / role {role} may not use {route}")
+	RequestBadHost    = def("request.bad_host", Forbidden, "拒绝访问：{host} 不是总部服务的名称，请用 {allowed} 打开，或将该名称加入 [http] names / refused: {host} is not a name of this hub (open it as {allowed}, or add the name to [http] names)")
+
+	AccountNotFound     = def("account.not_found", NotFound, "没有账号 {account} / no such account {account}: see the list of accounts")
+	AccountExists       = def("account.exists", Conflict, "账号 {account} 已存在 / account {account} already exists: choose another id")
+	AccountBadID        = def("account.bad_id", Invalid, "账号应为 1–32 个小写字母、数字、点、横线或下划线 / an account id is 1 to 32 lower-case letters, digits, '.', '-' or '_'")
+	AccountBadName      = def("account.bad_name", Invalid, "姓名应为 1–64 个字 / a name is 1 to 64 characters, with no control characters")
+	AccountBadRole      = def("account.bad_role", Invalid, "角色 {role} 无效，可选 {roles} / role \"{role}\" is not one of {roles}")
+	AccountWeakPassword = def("account.weak_password", Invalid, "密码太弱：至少 {min_length} 个字符，其中至少 {min_distinct} 个不同，须含字母和数字或符号，且不能包含账号 / the password is too weak: at least {min_length} characters, at least {min_distinct} of them different, letters and digits or signs, not containing the account id")
+	AccountDisabled     = def("account.disabled", Forbidden, "账号 {account} 已停用，请联系管理员 / account {account} is disabled: ask an administrator to enable it")
+	AccountSelf         = def("account.self", Conflict, "不能停用自己的账号 {account} / you cannot disable your own account {account}: ask another administrator")
+	AccountLoginMissing = def("account.login_missing", Invalid, "请输入账号和密码 / enter your account and password")
+)

@@ -60,6 +60,11 @@ import (
 //	               open, hlc)
 //	serials        name PK, next: hub-wide serial counters (waybill blocks)
 //	serial_once    key PK, down_seq: allocations that happen at most once
+//	accounts, sessions, api_tokens, audit (migration 2): as SQLite's
+//	               migration 7; disabled is a boolean, audit.id a BIGSERIAL.
+//	               Ids are taken in nextval order, not commit order, so the
+//	               audit listing's cursor may pass a row whose transaction
+//	               commits a moment later; it is there on the next listing.
 type migration struct {
 	version int
 	name    string
@@ -181,6 +186,50 @@ CREATE TABLE serial_once (
 	key      TEXT COLLATE "C" PRIMARY KEY,
 	down_seq BIGINT NOT NULL
 );
+`, nil},
+	{2, "head-office accounts, sessions, API tokens and the audit trail", `
+CREATE TABLE accounts (
+	id            TEXT COLLATE "C" PRIMARY KEY,
+	name          TEXT NOT NULL,
+	role          TEXT COLLATE "C" NOT NULL,
+	disabled      BOOLEAN NOT NULL DEFAULT false,
+	password_hash TEXT NOT NULL,
+	created_at    BIGINT NOT NULL,
+	last_login_at BIGINT NOT NULL DEFAULT 0,
+	failures      BIGINT NOT NULL DEFAULT 0,
+	locks         BIGINT NOT NULL DEFAULT 0,
+	locked_until  BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE sessions (
+	hash       TEXT COLLATE "C" PRIMARY KEY,
+	account    TEXT COLLATE "C" NOT NULL,
+	created_at BIGINT NOT NULL,
+	last_seen  BIGINT NOT NULL,
+	client     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_account ON sessions (account);
+CREATE INDEX sessions_seen ON sessions (last_seen);
+CREATE TABLE api_tokens (
+	name       TEXT COLLATE "C" PRIMARY KEY,
+	scope      TEXT COLLATE "C" NOT NULL,
+	hash       TEXT COLLATE "C" NOT NULL UNIQUE,
+	created_at BIGINT NOT NULL,
+	created_by TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE audit (
+	id       BIGSERIAL PRIMARY KEY,
+	at       BIGINT NOT NULL,
+	origin   TEXT COLLATE "C" NOT NULL,
+	actor    TEXT COLLATE "C" NOT NULL DEFAULT '',
+	role     TEXT NOT NULL DEFAULT '',
+	action   TEXT COLLATE "C" NOT NULL,
+	subject  TEXT NOT NULL DEFAULT '',
+	detail   TEXT NOT NULL DEFAULT '',
+	client   TEXT NOT NULL DEFAULT '',
+	event_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_at ON audit (at);
+CREATE INDEX audit_actor ON audit (actor, id);
 `, nil},
 }
 

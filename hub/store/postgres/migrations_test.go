@@ -42,6 +42,22 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("column %s is 32-bit", col)
 			}
 		},
+		2: func(t *testing.T, db *pgxpool.Pool) {
+			for _, tbl := range []string{"accounts", "sessions", "api_tokens", "audit"} {
+				mustHaveTable(t, db, tbl)
+			}
+			ctx := context.Background()
+			if _, err := db.Exec(ctx, `INSERT INTO api_tokens (name, scope, hash, created_at) VALUES ('t1', 'read', 'h', 1)`); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(ctx, `INSERT INTO api_tokens (name, scope, hash, created_at) VALUES ('t2', 'read', 'h', 1)`); err == nil {
+				t.Error("two tokens with one hash were taken")
+			}
+			var typ string
+			if err := db.QueryRow(ctx, `SELECT data_type FROM information_schema.columns WHERE table_name = 'audit' AND column_name = 'id'`).Scan(&typ); err != nil || typ != "bigint" {
+				t.Errorf("audit.id is %q (%v), want bigint", typ, err)
+			}
+		},
 	}
 	for _, m := range migrations {
 		if checks[m.version] == nil {

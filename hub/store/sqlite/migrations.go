@@ -47,6 +47,19 @@ import (
 //	serial_once    key PK, down_seq: allocations that happen at most once,
 //	               e.g. one block per outlet request
 //
+//	accounts       id PK, name, role, disabled, password_hash (argon2id,
+//	               hub/accounts), created_at, last_login_at, failures,
+//	               locks, locked_until (unix ms; 0 none) (migration 7)
+//	sessions       hash PK (SHA-256 of the cookie's token), account,
+//	               created_at, last_seen, client; indexes on account and
+//	               last_seen (migration 7)
+//	api_tokens     name PK, scope, hash (SHA-256 of the secret) UNIQUE,
+//	               created_at, created_by (migration 7)
+//	audit          id PK (increasing, the listing's cursor), at, origin
+//	               ("hub" or an outlet), actor, role, action, subject,
+//	               detail, client, event_id (an outlet's audit event); indexes
+//	               on at and (actor, id) (migration 7)
+//
 // The version is PRAGMA user_version.
 type migration struct {
 	version int
@@ -217,6 +230,50 @@ ALTER TABLE held_events ADD COLUMN order_hlc INTEGER;
 ALTER TABLE outlets ADD COLUMN clock_offset_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE outlets ADD COLUMN clock_skewed_events INTEGER NOT NULL DEFAULT 0;
 `, capStamps},
+	{7, "head-office accounts, sessions, API tokens and the audit trail", `
+CREATE TABLE accounts (
+	id            TEXT PRIMARY KEY,
+	name          TEXT NOT NULL,
+	role          TEXT NOT NULL,
+	disabled      INTEGER NOT NULL DEFAULT 0,
+	password_hash TEXT NOT NULL,
+	created_at    INTEGER NOT NULL,
+	last_login_at INTEGER NOT NULL DEFAULT 0,
+	failures      INTEGER NOT NULL DEFAULT 0,
+	locks         INTEGER NOT NULL DEFAULT 0,
+	locked_until  INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+	hash       TEXT PRIMARY KEY,
+	account    TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	last_seen  INTEGER NOT NULL,
+	client     TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX sessions_account ON sessions (account);
+CREATE INDEX sessions_seen ON sessions (last_seen);
+CREATE TABLE api_tokens (
+	name       TEXT PRIMARY KEY,
+	scope      TEXT NOT NULL,
+	hash       TEXT NOT NULL UNIQUE,
+	created_at INTEGER NOT NULL,
+	created_by TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE TABLE audit (
+	id       INTEGER PRIMARY KEY AUTOINCREMENT,
+	at       INTEGER NOT NULL,
+	origin   TEXT NOT NULL,
+	actor    TEXT NOT NULL DEFAULT '',
+	role     TEXT NOT NULL DEFAULT '',
+	action   TEXT NOT NULL,
+	subject  TEXT NOT NULL DEFAULT '',
+	detail   TEXT NOT NULL DEFAULT '',
+	client   TEXT NOT NULL DEFAULT '',
+	event_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_at ON audit (at);
+CREATE INDEX audit_actor ON audit (actor, id);
+`, nil},
 }
 
 // hasOrderHLC reports whether events has migration 6's order_hlc yet: the

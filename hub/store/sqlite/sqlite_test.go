@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,6 +132,22 @@ func TestMigrations(t *testing.T) {
 			}
 			if err := db.QueryRow(`SELECT hlc FROM cases WHERE kind = 'complaint' AND id = 'C5'`).Scan(&caseHLC); err != nil || caseHLC != capped {
 				t.Errorf("case list row of C5 at hlc %d (%v), want the cap %d", caseHLC, err, capped)
+			}
+		},
+		7: func(t *testing.T, db *sql.DB) {
+			// The new tables exist, empty; a token's hash is unique and the
+			// audit ids only increase (the listing's cursor).
+			for _, tbl := range []string{"accounts", "sessions", "api_tokens", "audit"} {
+				var n int
+				if err := db.QueryRow(`SELECT count(*) FROM ` + tbl).Scan(&n); err != nil || n != 0 {
+					t.Errorf("%s: %d rows, %v", tbl, n, err)
+				}
+			}
+			for tbl, want := range map[string]string{"api_tokens": "hash       TEXT NOT NULL UNIQUE", "audit": "AUTOINCREMENT"} {
+				var ddl string
+				if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = ?`, tbl).Scan(&ddl); err != nil || !strings.Contains(ddl, want) {
+					t.Errorf("%s is %q (%v), want %q in it", tbl, ddl, err, want)
+				}
 			}
 		},
 	}

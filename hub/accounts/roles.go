@@ -1,0 +1,156 @@
+package accounts
+
+import "slices"
+
+// Role is what a head-office account may do: one of the five below.
+type Role string
+
+// The roles. An account has exactly one.
+const (
+	RoleAdmin     Role = "admin"     // administrator: everything
+	RoleService   Role = "service"   // customer service: the complaint and exception queues
+	RoleEmergency Role = "emergency" // emergency team: notices, special periods
+	RoleAnalyst   Role = "analyst"   // measures, overview, lists for export
+	RoleAuditor   Role = "auditor"   // the audit trail
+)
+
+// Roles lists every role, in the order the screen shows them.
+var Roles = []Role{RoleAdmin, RoleService, RoleEmergency, RoleAnalyst, RoleAuditor}
+
+// ValidRole reports whether r is a role.
+func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
+
+// The route table: for every route of the hub's API, by its mux pattern,
+// the roles that may use it. It is the one place that says who may do
+// what; hub/api's gate refuses a route that has no entry (deny by
+// default), and a test there walks every registered route. An
+// administrator may use every route, so Admin is not written in each
+// entry. Routes that other parts of head office's screen add later
+// (measures, overview, regions, parcel search, bulk steps, PATCH outlets)
+// have their entries already, so they are guarded the moment they land.
+//
+// Public routes (GET /healthz, GET /metrics, POST /api/v1/session, GET /
+// and the screen's files) need nobody and are not here: see Public.
+var Routes = map[string][]Role{
+	// Any logged-in person: their own session, and the answer for a route
+	// that does not exist.
+	"GET /api/v1/session":    everyone,
+	"DELETE /api/v1/session": everyone,
+	"/api/":                  everyone,
+
+	// Outlets: everyone reads them; registration and changes are an
+	// administrator's.
+	"GET /api/v1/outlets":                      everyone,
+	"GET /api/v1/outlets/{id}":                 everyone,
+	"POST /api/v1/outlets":                     adminOnly,
+	"PATCH /api/v1/outlets/{id}":               adminOnly,
+	"POST /api/v1/outlets/{id}/incarnations":   adminOnly,
+	"GET /api/v1/regions":                      {RoleService, RoleEmergency, RoleAnalyst},
+	"GET /api/v1/overview":                     {RoleService, RoleEmergency, RoleAnalyst},
+	"GET /api/v1/rejects":                      everyone,
+	"GET /api/v1/outlets/{id}/waybills":        {RoleService, RoleEmergency},
+	"POST /api/v1/downlink":                    adminOnly,
+	"POST /api/v1/outlets/{id}/waybill-blocks": adminOnly,
+
+	// Parcels.
+	"GET /api/v1/parcels":           {RoleService},
+	"GET /api/v1/parcels/{waybill}": {RoleService},
+
+	// Complaints and exceptions: customer service works them; the
+	// emergency team and analysts read them.
+	"GET /api/v1/complaints":             {RoleService, RoleEmergency, RoleAnalyst},
+	"GET /api/v1/complaints/{id}":        {RoleService, RoleEmergency, RoleAnalyst},
+	"POST /api/v1/complaints/{id}/steps": {RoleService},
+	"POST /api/v1/complaints/steps":      {RoleService},
+	"GET /api/v1/exceptions":             {RoleService, RoleAnalyst},
+	"GET /api/v1/exceptions/{id}":        {RoleService, RoleAnalyst},
+	"POST /api/v1/exceptions/{id}/steps": {RoleService},
+	"POST /api/v1/exceptions/steps":      {RoleService},
+	"GET /api/v1/reply-templates":        {RoleService, RoleEmergency},
+	"POST /api/v1/reply-templates":       {RoleEmergency},
+	"GET /api/v1/notices":                {RoleService, RoleEmergency},
+	"GET /api/v1/notices/{id}":           {RoleService, RoleEmergency},
+	"POST /api/v1/notices":               {RoleEmergency},
+	"POST /api/v1/notices/{id}/end":      {RoleEmergency},
+	"GET /api/v1/measures":               {RoleAnalyst},
+	"GET /api/v1/tariffs":                {RoleService, RoleEmergency},
+	"POST /api/v1/tariffs":               adminOnly,
+	"GET /api/v1/prohibited-lists":       {RoleService, RoleEmergency},
+	"POST /api/v1/prohibited-lists":      adminOnly,
+	"GET /api/v1/manifests":              {RoleService, RoleEmergency},
+	"GET /api/v1/manifests/{id}":         {RoleService, RoleEmergency},
+	"POST /api/v1/manifests":             adminOnly,
+	"PUT /api/v1/manifests/{id}":         adminOnly,
+	"GET /api/v1/handovers":              {RoleService, RoleEmergency},
+	"GET /api/v1/handovers/{id}":         {RoleService, RoleEmergency},
+	"GET /api/v1/audit":                  {RoleAuditor},
+	"GET /api/v1/accounts":               adminOnly,
+	"POST /api/v1/accounts":              adminOnly,
+	"POST /api/v1/accounts/{id}/disable": adminOnly,
+	"POST /api/v1/accounts/{id}/enable":  adminOnly,
+	"POST /api/v1/accounts/{id}/reset":   adminOnly,
+	"POST /api/v1/accounts/{id}/unlock":  adminOnly,
+	"GET /api/v1/tokens":                 adminOnly,
+	"POST /api/v1/tokens":                adminOnly,
+	"DELETE /api/v1/tokens/{name}":       adminOnly,
+}
+
+var (
+	everyone  = []Role{RoleService, RoleEmergency, RoleAnalyst, RoleAuditor}
+	adminOnly = []Role{}
+)
+
+// Public are the routes that need nobody: monitoring, the login, and the
+// screen (GET / serves its files; a path under /api/ it catches is not
+// public).
+var Public = []string{"GET /healthz", "GET /metrics", "POST /api/v1/session", "GET /"}
+
+// Listed reports whether the route table has an entry for pattern.
+func Listed(pattern string) bool {
+	_, ok := Routes[pattern]
+	return ok
+}
+
+// Allowed reports whether role may use the route with pattern. A route
+// with no entry is refused to every role but Admin... and to Admin too:
+// deny by default, so that a route nobody thought about is nobody's.
+func Allowed(role Role, pattern string) bool {
+	roles, ok := Routes[pattern]
+	if !ok {
+		return false
+	}
+	return role == RoleAdmin || slices.Contains(roles, role)
+}
+
+// Token scopes: what an integration's API token may do. Each maps onto
+// the route table: a scope acts as one role, except read, which may use
+// every GET route some role other than an administrator may.
+const (
+	ScopeRead    = "read"    // every GET route of the roles below admin
+	ScopeSteps   = "steps"   // as customer service
+	ScopeNotices = "notices" // as the emergency team
+	ScopeAudit   = "audit"   // as an auditor
+	ScopeAdmin   = "admin"   // as an administrator
+)
+
+// Scopes lists every scope.
+var Scopes = []string{ScopeRead, ScopeSteps, ScopeNotices, ScopeAudit, ScopeAdmin}
+
+var scopeRole = map[string]Role{ScopeSteps: RoleService, ScopeNotices: RoleEmergency, ScopeAudit: RoleAuditor, ScopeAdmin: RoleAdmin}
+
+// ValidScope reports whether s is a scope.
+func ValidScope(s string) bool { return slices.Contains(Scopes, s) }
+
+// ScopeAllows reports whether a token with scope may use method and
+// pattern.
+func ScopeAllows(scope, method, pattern string) bool {
+	if scope == ScopeRead {
+		if method != "GET" {
+			return false
+		}
+		roles, ok := Routes[pattern]
+		return ok && len(roles) > 0
+	}
+	role, ok := scopeRole[scope]
+	return ok && Allowed(role, pattern)
+}

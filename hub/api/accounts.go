@@ -1,0 +1,358 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	pathpkg "path"
+	"strconv"
+	"time"
+
+	"github.com/yizhan/yizhan/hub/accounts"
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto/problem"
+)
+
+// Head office's people (hub/accounts):
+//
+//	POST   /api/v1/session              {"account","password"}: log in; sets the cookie
+//	GET    /api/v1/session              who is logged in, and until when
+//	DELETE /api/v1/session              log out
+//	GET    /api/v1/accounts             every account (no password hashes)
+//	POST   /api/v1/accounts             {"id","name","role","password"}
+//	POST   /api/v1/accounts/{id}/disable, /enable, /unlock, /reset {"password"}
+//	GET    /api/v1/tokens               API tokens, without their secrets
+//	POST   /api/v1/tokens               {"name","scope"} → the secret, shown once
+//	DELETE /api/v1/tokens/{name}        revoke
+//	GET    /api/v1/audit                ?from=&to=&actor=&origin=&action=&limit=&cursor=&format=csv
+func (a *api) accountRoutes(mux *http.ServeMux) {
+	a.handle(mux, "POST /api/v1/session", a.login)
+	a.handle(mux, "GET /api/v1/session", a.session)
+	a.handle(mux, "DELETE /api/v1/session", a.logout)
+	a.handle(mux, "GET /api/v1/accounts", a.accountList)
+	a.handle(mux, "POST /api/v1/accounts", a.addAccount)
+	a.handle(mux, "POST /api/v1/accounts/{id}/disable", a.accountStep)
+	a.handle(mux, "POST /api/v1/accounts/{id}/enable", a.accountStep)
+	a.handle(mux, "POST /api/v1/accounts/{id}/reset", a.accountStep)
+	a.handle(mux, "POST /api/v1/accounts/{id}/unlock", a.accountStep)
+	a.handle(mux, "GET /api/v1/tokens", a.tokenList)
+	a.handle(mux, "POST /api/v1/tokens", a.addToken)
+	a.handle(mux, "DELETE /api/v1/tokens/{name}", a.revokeToken)
+	a.handle(mux, "GET /api/v1/audit", a.auditList)
+}
+
+type accountJSON struct {
+	ID          string  `json:"id"`
+	Name        string  `json:"name"`
+	Role        string  `json:"role"`
+	Disabled    bool    `json:"disabled"`
+	CreatedAt   string  `json:"created_at"`
+	LastLoginAt *string `json:"last_login_at"`
+	LockedUntil *string `json:"locked_until"`
+}
+
+func timeOrNil(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func asAccountJSON(x store.Account) accountJSON {
+	return accountJSON{ID: x.ID, Name: x.Name, Role: x.Role, Disabled: x.Disabled, CreatedAt: x.CreatedAt.UTC().Format(time.RFC3339),
+		LastLoginAt: timeOrNil(x.LastLoginAt), LockedUntil: timeOrNil(x.LockedUntil)}
+}
+
+type sessionJSON struct {
+	Account struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+		Role string `json:"role"`
+	} `json:"account"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+func asSessionJSON(c accounts.Caller, expires time.Time) sessionJSON {
+	var s sessionJSON
+	s.Account.ID, s.Account.Name, s.Account.Role = c.Account, c.Name, string(c.Role)
+	s.ExpiresAt = expires.UTC().Format(time.RFC3339)
+	return s
+}
+
+func (a *api) needAccounts(w http.ResponseWriter) bool {
+	if a.opt.Accounts == nil {
+		writeErr(w, problem.New(problem.APINotFound))
+		return false
+	}
+	return true
+}
+
+func (a *api) login(w http.ResponseWriter, r *http.Request) {
+	if !a.needAccounts(w) {
+		return
+	}
+	var req struct {
+		Account  string `json:"account"`
+		Password string `json:"password"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	res, err := a.opt.Accounts.Login(r.Context(), req.Account, req.Password, accounts.ClientAddr(r))
+	who := accounts.Caller{Account: accounts.NormalizeID(req.Account)}
+	if err != nil {
+		if p := problem.As(err); p != nil {
+			if len(who.Account) > 32 {
+				who.Account = who.Account[:32]
+			}
+			a.audit(r, who, "login_failed", "account/"+who.Account, p.Code().String())
+		}
+		a.fail(w, r, err)
+		return
+	}
+	c := accounts.Caller{Account: res.Account.ID, Name: res.Account.Name, Role: accounts.Role(res.Account.Role)}
+	a.audit(r, c, "login", "account/"+c.Account, "")
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: res.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: r.TLS != nil})
+	writeJSON(w, http.StatusOK, asSessionJSON(c, res.ExpiresAt))
+}
+
+func (a *api) session(w http.ResponseWriter, r *http.Request) {
+	c, _ := accounts.FromContext(r.Context())
+	if c.Session == "" {
+		// The legacy token or an API token: no session, no end.
+		writeJSON(w, http.StatusOK, asSessionJSON(c, time.Time{}))
+		return
+	}
+	ck, _ := r.Cookie(SessionCookie)
+	_, expires, ok, err := a.opt.Accounts.Session(r.Context(), ck.Value)
+	if err != nil || !ok {
+		a.fail(w, r, problem.Wrap(err, problem.AuthLoginRequired))
+		return
+	}
+	writeJSON(w, http.StatusOK, asSessionJSON(c, expires))
+}
+
+func (a *api) logout(w http.ResponseWriter, r *http.Request) {
+	c, _ := accounts.FromContext(r.Context())
+	if c.Session != "" {
+		if err := a.opt.Accounts.Logout(r.Context(), c.Session); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		a.audit(r, c, "logout", "account/"+c.Account, "")
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *api) accountList(w http.ResponseWriter, r *http.Request) {
+	if !a.needAccounts(w) || !onlyFilters(w, r) {
+		return
+	}
+	xs, err := a.opt.Accounts.List(r.Context())
+	out := make([]accountJSON, len(xs))
+	for i, x := range xs {
+		out[i] = asAccountJSON(x)
+	}
+	a.answer(w, r, http.StatusOK, map[string]any{"accounts": out}, err)
+}
+
+func (a *api) addAccount(w http.ResponseWriter, r *http.Request) {
+	if !a.needAccounts(w) {
+		return
+	}
+	var req struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Role     string `json:"role"`
+		Password string `json:"password"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	x, err := a.opt.Accounts.Add(r.Context(), req.ID, req.Name, req.Role, req.Password)
+	a.answer(w, r, http.StatusCreated, asAccountJSON(x), err)
+}
+
+func (a *api) accountStep(w http.ResponseWriter, r *http.Request) {
+	if !a.needAccounts(w) {
+		return
+	}
+	var req struct {
+		Password string `json:"password"`
+	}
+	if r.ContentLength != 0 && !decode(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	var x store.Account
+	var err error
+	switch pathpkg.Base(r.URL.Path) {
+	case "disable":
+		x, err = a.opt.Accounts.SetDisabled(r.Context(), id, true, actor(r))
+	case "enable":
+		x, err = a.opt.Accounts.SetDisabled(r.Context(), id, false, actor(r))
+	case "reset":
+		x, err = a.opt.Accounts.Reset(r.Context(), id, req.Password)
+	case "unlock":
+		x, err = a.opt.Accounts.Unlock(r.Context(), id)
+	}
+	a.answer(w, r, http.StatusOK, asAccountJSON(x), err)
+}
+
+type tokenJSON struct {
+	Name      string `json:"name"`
+	Scope     string `json:"scope"`
+	CreatedAt string `json:"created_at"`
+	CreatedBy string `json:"created_by"`
+}
+
+func (a *api) tokenList(w http.ResponseWriter, r *http.Request) {
+	if !a.needAccounts(w) || !onlyFilters(w, r) {
+		return
+	}
+	ts, err := a.opt.Accounts.Tokens(r.Context())
+	out := make([]tokenJSON, len(ts))
+	for i, t := range ts {
+		out[i] = tokenJSON{Name: t.Name, Scope: t.Scope, CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339), CreatedBy: t.CreatedBy}
+	}
+	a.answer(w, r, http.StatusOK, map[string]any{"tokens": out}, err)
+}
+
+func (a *api) addToken(w http.ResponseWriter, r *http.Request) {
+	if !a.needAccounts(w) {
+		return
+	}
+	var req struct {
+		Name  string `json:"name"`
+		Scope string `json:"scope"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	secret, err := a.opt.Accounts.AddToken(r.Context(), req.Name, req.Scope, actor(r))
+	a.answer(w, r, http.StatusCreated, map[string]string{"name": req.Name, "scope": req.Scope, "token": secret}, err)
+}
+
+func (a *api) revokeToken(w http.ResponseWriter, r *http.Request) {
+	if !a.needAccounts(w) {
+		return
+	}
+	if err := a.opt.Accounts.RevokeToken(r.Context(), r.PathValue("name")); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Audit listing bounds.
+const (
+	auditDefaultLimit = 50
+	auditMaxLimit     = 500
+)
+
+type auditJSON struct {
+	At      string `json:"at"`
+	Origin  string `json:"origin"`
+	Actor   string `json:"actor"`
+	Role    string `json:"role"`
+	Action  string `json:"action"`
+	Subject string `json:"subject"`
+	Detail  string `json:"detail"`
+	Client  string `json:"client"`
+}
+
+func (a *api) auditList(w http.ResponseWriter, r *http.Request) {
+	if !a.needAccounts(w) || !onlyFilters(w, r, "from", "to", "actor", "origin", "action", fLimit, "cursor", "format", "lang") {
+		return
+	}
+	qv := r.URL.Query()
+	q := store.AuditQuery{Actor: qv.Get("actor"), Origin: qv.Get("origin"), Action: qv.Get("action"), Limit: auditDefaultLimit}
+	for _, f := range []struct {
+		name string
+		t    *time.Time
+	}{{"from", &q.From}, {"to", &q.To}} {
+		if s := qv.Get(f.name); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				writeErr(w, problem.New(problem.RequestBadTime, "field", f.name, "value", s))
+				return
+			}
+			*f.t = t
+		}
+	}
+	if s := qv.Get(fLimit); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > auditMaxLimit {
+			writeErr(w, problem.New(problem.RequestBadLimit, "max", auditMaxLimit))
+			return
+		}
+		q.Limit = n
+	}
+	if s := qv.Get("cursor"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 1 {
+			writeErr(w, problem.New(problem.RequestBadLimit, "max", auditMaxLimit))
+			return
+		}
+		q.Before = n
+	}
+	if qv.Get("format") == "csv" {
+		a.auditCSV(w, r, q)
+		return
+	}
+	rows, err := a.opt.Accounts.AuditList(r.Context(), q)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]auditJSON, len(rows))
+	for i, x := range rows {
+		out[i] = asAuditJSON(x)
+	}
+	var next *string
+	if len(rows) == q.Limit {
+		s := strconv.FormatInt(rows[len(rows)-1].ID, 10)
+		next = &s
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"audit": out, "next": next})
+}
+
+func asAuditJSON(x store.AuditRow) auditJSON {
+	return auditJSON{At: x.At.UTC().Format(time.RFC3339Nano), Origin: x.Origin, Actor: x.Actor, Role: x.Role, Action: x.Action,
+		Subject: x.Subject, Detail: x.Detail, Client: x.Client}
+}
+
+// auditCSV writes every row the filter selects, page by page, as CSV with
+// a BOM (so Excel reads the Chinese). This is a small writer of its own
+// until the lists' shared one lands.
+func (a *api) auditCSV(w http.ResponseWriter, r *http.Request, q store.AuditQuery) {
+	header := []string{"时间", "来源", "操作人", "角色", "操作", "对象", "详情", "客户端"}
+	if r.URL.Query().Get("lang") == "en" {
+		header = []string{"at", "origin", "actor", "role", "action", "subject", "detail", "client"}
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
+	w.WriteHeader(http.StatusOK)
+	w.Write([]byte("\uFEFF"))
+	cw := csv.NewWriter(w)
+	cw.Write(header)
+	q.Limit = auditMaxLimit
+	for {
+		rows, err := a.opt.Accounts.AuditList(r.Context(), q)
+		if err != nil {
+			a.opt.Logger.Error("audit CSV cut short", "err", err)
+			break
+		}
+		for _, x := range rows {
+			j := asAuditJSON(x)
+			cw.Write([]string{j.At, j.Origin, j.Actor, j.Role, j.Action, j.Subject, j.Detail, j.Client})
+		}
+		if len(rows) < q.Limit {
+			break
+		}
+		q.Before = rows[len(rows)-1].ID
+	}
+	cw.Flush()
+}
