@@ -288,18 +288,18 @@ func (d *demo) seedHeadOffice() error {
 			"faq":        []map[string]string{{"q": "为什么包裹晚到？", "a": "高峰期运力紧张，预计延误1-2天。"}},
 			"categories": []string{"delay"}, "effects": map[string]any{"hold_days": 10},
 			"valid_from": now.Add(-time.Hour).Format(time.RFC3339),
-			"valid_to":   now.Add(10 * 24 * time.Hour).Format(time.RFC3339), "actor": "hq-ops"}},
+			"valid_to":   now.Add(10 * 24 * time.Hour).Format(time.RFC3339)}},
 		{"/api/v1/reply-templates", map[string]any{"title": "延误致歉", "category": "delay", "keywords": []string{"慢", "延误", "没到"},
-			"text": "您好，非常抱歉包裹延误。我们已联系承运方核实原因，将在24小时内回复您处理结果。", "actor": "hq-ops"}},
+			"text": "您好，非常抱歉包裹延误。我们已联系承运方核实原因，将在24小时内回复您处理结果。"}},
 		{"/api/v1/reply-templates", map[string]any{"title": "破损理赔说明", "category": "damage", "keywords": []string{"破", "坏", "损"},
-			"text": "您好，对包裹破损深表歉意。请保留外包装和照片，我们已登记异常件并启动理赔，3个工作日内联系您。", "actor": "hq-ops"}},
+			"text": "您好，对包裹破损深表歉意。请保留外包装和照片，我们已登记异常件并启动理赔，3个工作日内联系您。"}},
 		{"/api/v1/tariffs", map[string]any{"version": "2026-11", "volumetric_divisor": 8000, "max_weight_grams": 50000,
 			"zones": map[string]string{"110000": "A", "310000": "A", "440000": "B", "510000": "C"},
 			"rates": map[string]any{"A": map[string]int{"first_grams": 1000, "first_fen": 1000, "step_grams": 1000, "step_fen": 300},
 				"B": map[string]int{"first_grams": 1000, "first_fen": 1200, "step_grams": 1000, "step_fen": 500},
 				"C": map[string]int{"first_grams": 1000, "first_fen": 1500, "step_grams": 1000, "step_fen": 800}},
-			"insurance": map[string]int{"rate_bp": 100, "min_fen": 100}, "actor": "hq-ops"}},
-		{"/api/v1/prohibited-lists", map[string]any{"version": "P-2026-1", "actor": "hq-ops", "items": []map[string]string{
+			"insurance": map[string]int{"rate_bp": 100, "min_fen": 100}}},
+		{"/api/v1/prohibited-lists", map[string]any{"version": "P-2026-1", "items": []map[string]string{
 			{"code": "explosive", "name": "爆炸物、烟花爆竹", "rule": "forbidden"},
 			{"code": "battery", "name": "单独锂电池、充电宝", "rule": "forbidden"},
 			{"code": "liquid", "name": "液体（限量密封）", "rule": "restricted", "note": "单瓶不超过 500 ml"},
@@ -310,11 +310,11 @@ func (d *demo) seedHeadOffice() error {
 			struct {
 				path string
 				body any
-			}{"/api/v1/outlets/" + o.ID + "/waybill-blocks", map[string]any{"count": 500, "actor": "hq-ops"}},
+			}{"/api/v1/outlets/" + o.ID + "/waybill-blocks", map[string]any{"count": 500}},
 			struct {
 				path string
 				body any
-			}{"/api/v1/manifests", map[string]any{"outlet": o.ID, "courier": "K-07", "line": "城西干线", "actor": "hq-ops",
+			}{"/api/v1/manifests", map[string]any{"outlet": o.ID, "courier": "K-07", "line": "城西干线",
 				"expected_at": now.Add(2 * time.Hour).Format(time.RFC3339),
 				"waybills":    []string{"SF" + o.ID[:2] + "0000000001", "SF" + o.ID[:2] + "0000000002", "SF" + o.ID[:2] + "0000000003"}}})
 	}
@@ -322,6 +322,7 @@ func (d *demo) seedHeadOffice() error {
 		body, _ := json.Marshal(p.body)
 		req, _ := http.NewRequest("POST", "http://"+d.hubHTTP+p.path, bytes.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+d.token)
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return err

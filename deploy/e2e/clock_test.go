@@ -36,7 +36,7 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 	var n struct {
 		ID string `json:"id"`
 	}
-	if code := call(t, "POST", hubURL+"/notices", apiToken, map[string]any{"title": "暴雨预警", "text": "今日派送可能延误。", "actor": "hq-ops"}, &n); code != 201 || n.ID == "" {
+	if code := call(t, "POST", hubURL+"/notices", apiToken, map[string]any{"title": "暴雨预警", "text": "今日派送可能延误。"}, &n); code != 201 || n.ID == "" {
 		t.Fatalf("publish notice: HTTP %d %+v", code, n)
 	}
 	login := staffLogin(t, aURL, "c01", "1234")
@@ -48,7 +48,7 @@ func TestOneWrongClockMovesNoOtherClock(t *testing.T) {
 		t.Fatalf("acknowledge at SH-001: %d", code)
 	}
 	c.waitDrained(a, 30*time.Second)
-	if code := call(t, "POST", hubURL+"/notices/"+n.ID+"/end", apiToken, map[string]any{"text": "恢复正常", "actor": "hq-ops"}, nil); code != 200 {
+	if code := call(t, "POST", hubURL+"/notices/"+n.ID+"/end", apiToken, map[string]any{"text": "恢复正常"}, nil); code != 200 {
 		t.Fatalf("end notice: HTTP %d", code)
 	}
 

@@ -103,9 +103,9 @@ func TestOutletAndHeadOfficeConverge(t *testing.T) {
 			step(agentURL+"/exceptions/"+x+"/steps", tok, map[string]any{"step": "open_claim"})
 			step(agentURL+"/complaints/"+cid+"/steps", tok, map[string]any{"step": "acknowledge"})
 			step(agentURL+"/complaints/"+cid+"/steps", tok, map[string]any{"step": "investigate"})
-			step(hubURL+"/exceptions/"+x+"/steps", apiToken, map[string]any{"step": "assign", "owner": "hq-li", "actor": "hq-li"})
-			step(hubURL+"/complaints/"+cid+"/steps", apiToken, map[string]any{"step": "escalate", "reason": "media", "actor": "hq-li"})
-			step(hubURL+"/complaints/"+cid+"/steps", apiToken, map[string]any{"step": "assign", "owner": "hq-wang", "actor": "hq-li"})
+			step(hubURL+"/exceptions/"+x+"/steps", apiToken, map[string]any{"step": "assign", "owner": "hq-li"})
+			step(hubURL+"/complaints/"+cid+"/steps", apiToken, map[string]any{"step": "escalate", "reason": "media"})
+			step(hubURL+"/complaints/"+cid+"/steps", apiToken, map[string]any{"step": "assign", "owner": "hq-wang"})
 			link.Restore()
 
 			c.waitDrained(a, 60*time.Second)
@@ -115,7 +115,7 @@ func TestOutletAndHeadOfficeConverge(t *testing.T) {
 				call(t, "GET", hubURL+"/exceptions/"+x, apiToken, nil, &h)
 				return h.State == lifecycle.ExceptionStateClaimOpen, "hub exception state " + h.State
 			})
-			step(hubURL+"/exceptions/"+x+"/steps", apiToken, map[string]any{"step": "decide_claim", "approved": true, "amount_cents": 8800, "actor": "hq-li"})
+			step(hubURL+"/exceptions/"+x+"/steps", apiToken, map[string]any{"step": "decide_claim", "approved": true, "amount_cents": 8800})
 
 			same := func(what, agentPath, hubPath string, agentOut, hubOut any, field func(any) any) {
 				harness.Eventually(t, 30*time.Second, func() (bool, string) {

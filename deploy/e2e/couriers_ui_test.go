@@ -46,7 +46,7 @@ func TestCourierScreens(t *testing.T) {
 		ID string `json:"id"`
 	}
 	if code := call(t, "POST", hubAPI+"/manifests", apiToken, map[string]any{"outlet": outlet, "courier": "K-21", "line": "沪西二线",
-		"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": manifest, "actor": "hq-ops"}, &m); code != 201 || m.ID == "" {
+		"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": manifest}, &m); code != 201 || m.ID == "" {
 		t.Fatalf("publish manifest: HTTP %d %+v", code, m)
 	}
 	tariff := map[string]any{"version": "T-2026-11", "zones": map[string]string{"310000": "local", "320000": "near", "440000": "far"},
@@ -54,18 +54,18 @@ func TestCourierScreens(t *testing.T) {
 			"local": map[string]int{"first_grams": 1000, "first_fen": 800, "step_grams": 1000, "step_fen": 200},
 			"near":  map[string]int{"first_grams": 1000, "first_fen": 1000, "step_grams": 1000, "step_fen": 400},
 			"far":   map[string]int{"first_grams": 1000, "first_fen": 1500, "step_grams": 1000, "step_fen": 800}},
-		"volumetric_divisor": 8000, "max_weight_grams": 50000, "insurance": map[string]int{"rate_bp": 100, "min_fen": 100}, "actor": "hq-ops"}
+		"volumetric_divisor": 8000, "max_weight_grams": 50000, "insurance": map[string]int{"rate_bp": 100, "min_fen": 100}}
 	if code := call(t, "POST", hubAPI+"/tariffs", apiToken, tariff, nil); code != 201 {
 		t.Fatalf("publish tariff: HTTP %d", code)
 	}
-	prohibited := map[string]any{"version": "P-2026-11", "actor": "hq-ops", "items": []map[string]string{
+	prohibited := map[string]any{"version": "P-2026-11", "items": []map[string]string{
 		{"code": "B01", "name": "易燃易爆物品", "rule": "forbidden"},
 		{"code": "B02", "name": "管制刀具", "rule": "forbidden"},
 		{"code": "R01", "name": "锂电池", "rule": "restricted", "note": "≤100Wh，须装在设备内"}}}
 	if code := call(t, "POST", hubAPI+"/prohibited-lists", apiToken, prohibited, nil); code != 201 {
 		t.Fatalf("publish prohibited-items list: HTTP %d", code)
 	}
-	if code := call(t, "POST", hubAPI+"/outlets/"+outlet+"/waybill-blocks", apiToken, map[string]any{"count": 100, "actor": "hq-ops"}, nil); code != 201 {
+	if code := call(t, "POST", hubAPI+"/outlets/"+outlet+"/waybill-blocks", apiToken, map[string]any{"count": 100}, nil); code != 201 {
 		t.Fatalf("allocate a waybill block: HTTP %d", code)
 	}
 

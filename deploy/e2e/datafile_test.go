@@ -222,7 +222,7 @@ func TestManifestOf5000Waybills(t *testing.T) {
 		Waybills []string `json:"waybills"`
 	}
 	if code := call(t, "POST", hubURL+"/manifests", apiToken, map[string]any{"outlet": "SH-001", "courier": "K-07",
-		"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": ws, "actor": "hq-ops"}, &m); code != 201 || len(m.Waybills) != len(ws) {
+		"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": ws}, &m); code != 201 || len(m.Waybills) != len(ws) {
 		t.Fatalf("publish a 5,000-waybill manifest: %d, %d waybills back", code, len(m.Waybills))
 	}
 	l := staffLogin(t, agentURL, "c01", "1234")

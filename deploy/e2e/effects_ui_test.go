@@ -47,7 +47,7 @@ func TestNoticeEffectsOnScreen(t *testing.T) {
 	if code := call(t, "POST", hubAPI+"/notices", apiToken, map[string]any{"title": "双十一期间服务调整", "severity": "warning",
 		"text":       "保管期延长至10天，西藏地区暂停派送。",
 		"effects":    map[string]any{"hold_days": 10, "delivery_suspended": []string{"540000"}, "counter_hours": map[string]string{"open": "08:00", "close": "22:00"}},
-		"valid_from": now.Add(-time.Hour).Format(time.RFC3339), "valid_to": now.Add(7 * 24 * time.Hour).Format(time.RFC3339), "actor": "hq-ops"}, &n); code != 201 || n.ID == "" {
+		"valid_from": now.Add(-time.Hour).Format(time.RFC3339), "valid_to": now.Add(7 * 24 * time.Hour).Format(time.RFC3339)}, &n); code != 201 || n.ID == "" {
 		t.Fatalf("publish notice: HTTP %d %+v", code, n)
 	}
 
@@ -84,7 +84,7 @@ func TestNoticeEffectsOnScreen(t *testing.T) {
 		runJS(`document.querySelector('#send-dest').value = ''; document.querySelector('#send-dest').dispatchEvent(new Event('input'))`),
 		waitJS(`document.querySelector('#send-dest-suspended').hidden`))
 
-	if code := call(t, "POST", hubAPI+"/notices/"+n.ID+"/end", apiToken, map[string]any{"text": "恢复正常", "actor": "hq-ops"}, nil); code != 200 {
+	if code := call(t, "POST", hubAPI+"/notices/"+n.ID+"/end", apiToken, map[string]any{"text": "恢复正常"}, nil); code != 200 {
 		t.Fatalf("end notice: HTTP %d", code)
 	}
 	untilNoticesPage(t, b, "the ended notice leaves the page", `document.querySelectorAll('.notice-effects').length === 0`)

@@ -30,7 +30,7 @@ func TestHandoverSurvivesKill(t *testing.T) {
 				ID string `json:"id"`
 			}
 			if code := call(t, "POST", hubURL+"/manifests", apiToken, map[string]any{"outlet": "SH-001", "courier": "K-07",
-				"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": ws, "actor": "hq-ops"}, &m); code != 201 || m.ID == "" {
+				"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": ws}, &m); code != 201 || m.ID == "" {
 				t.Fatalf("publish manifest: %d %+v", code, m)
 			}
 			harness.Eventually(t, 30*time.Second, func() (bool, string) {

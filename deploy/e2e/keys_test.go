@@ -51,15 +51,15 @@ func TestOutletKeysSealEverythingPersonal(t *testing.T) {
 	// Sending needs head office's tariff, prohibited-items list and numbers.
 	tariff := map[string]any{"version": "T-K1", "zones": map[string]string{"310000": "local"},
 		"rates":              map[string]any{"local": map[string]int{"first_grams": 1000, "first_fen": 800, "step_grams": 1000, "step_fen": 200}},
-		"volumetric_divisor": 8000, "max_weight_grams": 50000, "insurance": map[string]int{"rate_bp": 100, "min_fen": 100}, "actor": "hq-ops"}
+		"volumetric_divisor": 8000, "max_weight_grams": 50000, "insurance": map[string]int{"rate_bp": 100, "min_fen": 100}}
 	if code := call(t, "POST", hubAPI+"/tariffs", apiToken, tariff, nil); code != 201 {
 		t.Fatalf("publish tariff: HTTP %d", code)
 	}
-	if code := call(t, "POST", hubAPI+"/prohibited-lists", apiToken, map[string]any{"version": "P-K1", "actor": "hq-ops",
+	if code := call(t, "POST", hubAPI+"/prohibited-lists", apiToken, map[string]any{"version": "P-K1",
 		"items": []map[string]string{{"code": "B01", "name": "易燃易爆物品", "rule": "forbidden"}}}, nil); code != 201 {
 		t.Fatalf("publish prohibited-items list: HTTP %d", code)
 	}
-	if code := call(t, "POST", hubAPI+"/outlets/"+outlet+"/waybill-blocks", apiToken, map[string]any{"count": 10, "actor": "hq-ops"}, nil); code != 201 {
+	if code := call(t, "POST", hubAPI+"/outlets/"+outlet+"/waybill-blocks", apiToken, map[string]any{"count": 10}, nil); code != 201 {
 		t.Fatalf("allocate a waybill block: HTTP %d", code)
 	}
 	tok := staffLogin(t, agentAPI, "c01", "1234")

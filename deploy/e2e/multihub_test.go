@@ -381,7 +381,7 @@ func TestDownlinkAcrossHubs(t *testing.T) {
 				var n struct {
 					ID string `json:"id"`
 				}
-				if code := call(t, "POST", m.hubURL(i)+"/notices", apiToken, map[string]any{"title": fmt.Sprintf("通知 %d-%d", i, k), "text": "今日派送可能延误。", "actor": "hq-ops"}, &n); code != 201 || n.ID == "" {
+				if code := call(t, "POST", m.hubURL(i)+"/notices", apiToken, map[string]any{"title": fmt.Sprintf("通知 %d-%d", i, k), "text": "今日派送可能延误。"}, &n); code != 201 || n.ID == "" {
 					t.Errorf("publish notice through hub %d: HTTP %d", i, code)
 					return
 				}

@@ -162,7 +162,7 @@ func TestHandoverNamesManifests(t *testing.T) {
 		ID string `json:"id"`
 	}
 	if code := call(t, "POST", hubAPI+"/manifests", apiToken, map[string]any{"outlet": outlet, "courier": "K-31", "line": "沪东一线",
-		"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": []string{"73500000000011", "73500000000022"}, "actor": "hq-ops"}, &m); code != 201 || m.ID == "" {
+		"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": []string{"73500000000011", "73500000000022"}}, &m); code != 201 || m.ID == "" {
 		t.Fatalf("publish manifest: HTTP %d %+v", code, m)
 	}
 	login := staffLogin(t, agentAPI, "c01", "1234")

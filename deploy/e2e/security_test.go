@@ -55,9 +55,10 @@ func batchFrame(t testing.TB, origin string, first uint64, n int) []byte {
 }
 
 func postDownlink(t testing.TB, c *cluster, target, typ string) {
-	body, _ := json.Marshal(map[string]any{"target": target, "type": typ, "subject": "N-1", "actor": "hq-ops", "payload": map[string]string{"text": "暂停服务 / service suspended"}})
+	body, _ := json.Marshal(map[string]any{"target": target, "type": typ, "subject": "N-1", "payload": map[string]string{"text": "暂停服务 / service suspended"}})
 	req, _ := http.NewRequest("POST", "http://"+c.hubHTTP+"/api/v1/downlink", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := httpc.Do(req)
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("post downlink: %v %v", resp, err)

@@ -393,7 +393,7 @@ func (c *cluster) publishNotice(t *testing.T) string {
 // hub's downlink.
 func (c *cluster) publishDown(t *testing.T, typ, subject string, payload any) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"target": "*", "type": typ, "subject": subject, "payload": payload, "actor": "hq-ops"})
+	body, _ := json.Marshal(map[string]any{"target": "*", "type": typ, "subject": subject, "payload": payload})
 	req, _ := http.NewRequest("POST", "http://"+c.hubHTTP+"/api/v1/downlink", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+apiToken)
 	req.Header.Set("Content-Type", "application/json")
