@@ -73,21 +73,26 @@ func verify(stored, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
+// dummyHash is a hash nobody's password has, made with k: a login to an
+// account that does not exist is checked against it, so that it takes the
+// time a wrong password takes and is answered the same.
+func (k KDF) dummyHash() string {
+	h, err := k.hash("no account has this password")
+	if err != nil {
+		panic(err) // crypto/rand failed: nothing works
+	}
+	return h
+}
+
 var (
 	dummyOnce sync.Once
 	dummy     string
 )
 
-// checkDummy runs the KDF against a hash nobody's password has, for a
-// login to an account that does not exist: it then takes the time a wrong
-// password takes, and the answer is the same.
+// checkDummy is the work of one check of the default cost, for a stored
+// hash that cannot be read.
 func checkDummy(password string) {
-	dummyOnce.Do(func() {
-		var err error
-		if dummy, err = DefaultKDF.hash("no account has this password"); err != nil {
-			panic(err)
-		}
-	})
+	dummyOnce.Do(func() { dummy = DefaultKDF.dummyHash() })
 	verify(dummy, password)
 }
 

@@ -3,7 +3,8 @@
 // the downlink log and serial blocks, through the store.Store interface
 // only, plus what several hub processes writing one database at once must
 // keep (concurrent commits of one outlet, downlink sequences from two
-// writers, locks and leases across stores). A backend's own tests call Run
+// writers, locks and leases across stores), and head office's accounts,
+// sessions, tokens and audit trail (accounts.go). A backend's own tests call Run
 // with how to open it.
 package storetest
 
@@ -60,6 +61,11 @@ func Run(t *testing.T, b Backend) {
 		{"DownlinkFromTwoWriters", testDownlinkFromTwoWriters},
 		{"LockAcrossStores", testLockAcrossStores},
 		{"LeaseAcrossStores", testLeaseAcrossStores},
+		{"Accounts", testAccounts},
+		{"AccountUpdatesAcrossStores", testAccountUpdatesAcrossStores},
+		{"SessionsAcrossStores", testSessionsAcrossStores},
+		{"Tokens", testTokens},
+		{"AuditTrail", testAuditTrail},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
