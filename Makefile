@@ -34,9 +34,10 @@ test-unit: ## fast tests only (skips the system tests in deploy/e2e)
 # The counter screen's modules have no build step; their pure parts are
 # tested with node's own runner, no npm packages. A missing node fails, it
 # never skips, so CI cannot pass without these tests.
-test-js: ## the counter screen's JavaScript unit tests (node --test)
+test-js: ## the counter and head-office screens' JavaScript unit tests (node --test)
 	@command -v node >/dev/null 2>&1 || { echo "test-js: node is missing; install it with: apt-get install -y nodejs (or run make deps as root)" >&2; exit 1; }
 	node --test agent/ui/jstest/*.test.js
+	node --test hub/ui/jstest/*.test.js
 
 test-e2e: deps ## only the system tests: real processes, SIGKILL, both brokers
 	$(GO) test -race -timeout $(TEST_TIMEOUT) -v ./deploy/e2e/

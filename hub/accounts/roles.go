@@ -103,7 +103,7 @@ var (
 // Public are the routes that need nobody: monitoring, the login, and the
 // screen (GET / serves its files; a path under /api/ it catches is not
 // public).
-var Public = []string{"GET /healthz", "GET /metrics", "POST /api/v1/session", "GET /"}
+var Public = []string{"GET /healthz", "GET /metrics", "POST /api/v1/session", "/"}
 
 // Listed reports whether the route table has an entry for pattern.
 func Listed(pattern string) bool {

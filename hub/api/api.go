@@ -27,6 +27,7 @@
 //	POST /api/v1/reply-templates            publish a reply template to every outlet
 //	GET  /healthz                     liveness, no auth
 //	GET  /metrics                     Prometheus text, no auth
+//	GET  /                            head office's screen (hub/ui), no auth
 //
 // A list route refuses a query parameter it does not read (400
 // request.unknown_filter, naming it and the ones it takes) and an outlet
@@ -63,6 +64,7 @@ import (
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/ui"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/problem"
@@ -179,6 +181,10 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	})
+	// Head office's screen: public files (it logs in through the API). No
+	// method in the pattern, which would conflict with "/api/"; the screen
+	// answers 405 to anything but GET and HEAD.
+	a.handle(mux, "/", ui.Handler().ServeHTTP)
 }
 
 type api struct {

@@ -97,7 +97,7 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	_, pattern := g.mux.Handler(r)
-	if slices.Contains(accounts.Public, pattern) && (pattern != "GET /" || !strings.HasPrefix(r.URL.Path, "/api/")) {
+	if slices.Contains(accounts.Public, pattern) && (pattern != "/" || !strings.HasPrefix(r.URL.Path, "/api/")) {
 		g.mux.ServeHTTP(w, r)
 		return
 	}

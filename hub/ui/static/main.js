@@ -1,0 +1,83 @@
+// Head office's screen's wiring: the pages, the session, the router, the
+// top bar. app.js, the script index.html loads, calls start().
+//
+// The screen is a thin client of the hub's HTTP API: every fact lives in
+// the hub's store, so the screen can be reloaded at any moment. Native ES
+// modules, no build step, no dependencies:
+//
+//   i18n/zh.js, i18n/en.js  the dictionaries (data only); i18n.js  t(), label()
+//   api.js      the API client, its errors, the session, CSV links
+//   dom.js      h() and the DOM helpers, banners
+//   format.js   times, countdowns, money (pure)
+//   router.js   hash routes with params, poll()
+//   roles.js    which pages a role sees (pure)
+//   list.js     the one list: filters, pages by cursor, CSV
+//   layout.js   the top bar; prefs.js  the remembered language
+//   pages/*.js  one module per page, each exporting `page` (see below)
+//
+// A page module exports
+//   export const page = { id, path: '/x' or '/x/:id', roles: [...], nav: 'nav.x' (absent for a
+//                         page reached from another), render(ctx) }
+// render returns a node, a promise of one, or {node, dispose}; ctx is
+//   { api, t, lang, account, params, query, path, navigate(path, query), pages }.
+
+import { $, clearError, hideInfo, showError, showInfo } from './dom.js';
+import { getLang, setLang, gaps, t } from './i18n.js';
+import { createApi, loadSession, logout } from './api.js';
+import { createRouter, hrefOf, parseHash, LOGIN } from './router.js';
+import { renderTop } from './layout.js';
+import { savedLang, saveLang } from './prefs.js';
+import { page as login } from './pages/login.js';
+import { page as overview } from './pages/overview.js';
+
+// PAGES are the screen's pages, in the navigation's order. A module's path
+// is matched in this order, so '/outlets' comes before '/outlets/:id'.
+export const PAGES = [
+  overview,
+  login,
+];
+
+let account = null;
+
+export function start() {
+  setLang(savedLang());
+  // A self-check the browser test reads: keys in one language only.
+  window.yzI18nGaps = () => gaps();
+  const api = createApi({
+    fetchFn: (...a) => fetch(...a),
+    onSessionEnded: (why) => {
+      if (!account) return;
+      account = null;
+      location.hash = '#' + LOGIN;
+      showError(why || t('err.session'));
+    },
+  });
+  const navigate = (path, query) => { location.hash = hrefOf(path, query); };
+  const route = createRouter({
+    root: $('#page'),
+    pages: PAGES,
+    account: () => account,
+    ctxFor: (d) => ({
+      api, t, lang: getLang(), account, params: d.params, query: d.query, path: parseHash(location.hash).path, navigate, pages: PAGES,
+      // The login page sets the account it logged in with.
+      signedIn: (s) => { account = s?.account || null; navigate('/', {}); },
+    }),
+    before: () => { hideInfo(); renderTop(PAGES, account, location.hash); },
+    after: () => renderTop(PAGES, account, location.hash),
+    onError: (e) => showError(e),
+  });
+  $('#lang').addEventListener('click', () => {
+    setLang(getLang() === 'zh' ? 'en' : 'zh');
+    saveLang(getLang());
+    route();
+  });
+  $('#logout').addEventListener('click', async () => {
+    try { await logout(api); } catch (e) { showError(e); return; }
+    account = null;
+    location.hash = '#' + LOGIN;
+    showInfo(t('login.bye'));
+  });
+  $('#error-close').addEventListener('click', clearError);
+  window.addEventListener('hashchange', () => { clearError(); route(); });
+  loadSession(api).then((s) => { account = s?.account || null; }, (e) => { showError(e); }).finally(route);
+}
