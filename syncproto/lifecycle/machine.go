@@ -60,3 +60,11 @@ func (m *machine) next(state, name string) string {
 // open lists every state but the terminal one, for steps allowed anywhere
 // before closing.
 func open(states ...string) []string { return states }
+
+// ComplaintSteps lists every step of a complaint, in the order screens list
+// them (head office's screen labels each one).
+func ComplaintSteps() []string { return slices.Clone(complaintMachine.order) }
+
+// ExceptionSteps lists every step of an exception, in the order screens list
+// them.
+func ExceptionSteps() []string { return slices.Clone(exceptionMachine.order) }

@@ -43,6 +43,7 @@ test('ago', () => {
 test('offset, yuan, count, shortID, fmtTime', () => {
   assert.equal(offset(-6 * 3600 * 1000), '−06:00:00');
   assert.equal(offset(3000), '+00:00:03');
+  assert.equal(offset(-40), '00:00:00');
   assert.equal(yuan(12345), '¥123.45');
   assert.equal(yuan(undefined), '¥0.00');
   assert.equal(count(undefined), '0');

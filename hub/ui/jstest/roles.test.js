@@ -18,11 +18,24 @@ test('every page has an id, a path and a render; every page but login names know
   }
 });
 
-test('every role has the overview; the login page is in nobody\'s navigation', () => {
-  for (const r of ROLES) {
-    const nav = navFor(PAGES, r).map((p) => p.id);
-    assert.equal(nav[0], 'overview', r);
-    assert.ok(!nav.includes('login'), r);
+test('each role sees its pages, in the navigation\'s order', () => {
+  // The roles of the hub's route table: a page is in a role's navigation
+  // when the role may call the routes the page reads.
+  assert.deepEqual(pagesByRole(PAGES), {
+    admin: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates', 'audit', 'accounts'],
+    service: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates'],
+    emergency: ['overview', 'outlets', 'complaints', 'templates'],
+    analyst: ['overview', 'outlets', 'complaints', 'exceptions'],
+    auditor: ['outlets', 'audit'],
+  });
+  for (const r of ROLES) assert.ok(!navFor(PAGES, r).some((p) => p.id === 'login'), r);
+});
+
+test('a page reached from another has its list\'s roles', () => {
+  const byID = Object.fromEntries(PAGES.map((p) => [p.id, p]));
+  for (const [one, list] of [['outlet', 'outlets'], ['parcel', 'parcels'], ['complaint', 'complaints'], ['exception', 'exceptions']]) {
+    assert.equal(byID[one].nav, undefined, one);
+    assert.deepEqual(byID[one].roles, byID[list].roles, one);
   }
 });
 

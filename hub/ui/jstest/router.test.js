@@ -52,7 +52,10 @@ test('decide', () => {
   // A page outside the role sends the user home.
   assert.deepEqual(d('#/outlets', auditor), { redirect: '#/' });
   assert.deepEqual(d('#/audit', auditor), { page: 'audit', params: {} });
-  // A role with no home page still gets an answer, not a redirect loop.
+  // A role without the overview starts at its first page of the
+  // navigation; one with no page at all still gets an answer, not a loop.
+  const nav = [...pages.slice(0, 4), { ...pages[4], nav: 'nav.audit' }];
+  assert.deepEqual(decide('#/', { role: 'auditor' }, [{ ...nav[0], roles: ['admin'], nav: 'nav.overview' }, ...nav.slice(1)]), { redirect: '#/audit' });
   assert.deepEqual(d('#/', { role: 'emergency' }), { page: null, params: {} });
 });
 

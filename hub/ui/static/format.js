@@ -55,9 +55,10 @@ export function ago(v, now) {
 }
 
 // offset is a clock offset in milliseconds as a signed duration:
-// "+00:00:03", "−06:00:00".
+// "+00:00:03", "−06:00:00"; under a second is no offset, unsigned.
 export function offset(ms) {
   const n = Number(ms) || 0;
+  if (Math.abs(n) < 1000) return fmtDuration(0);
   return (n < 0 ? '−' : '+') + fmtDuration(n);
 }
 

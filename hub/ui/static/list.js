@@ -43,9 +43,10 @@ export function filterValues(filters, form) {
 }
 
 // filterControl is the control of one filter: {name, label, type: 'text'
-// (default), 'select' (options: [values], optionLabel(v)), 'check', 'date'}.
+// (default), 'select' (options: [values], optionLabel(v), noAny: no "any"
+// entry), 'check', 'date'}.
 function filterControl(f, value) {
-  if (f.type === 'select') return field(t(f.label), select(f.name, f.options, f.optionLabel || String, value || '', t('list.any')));
+  if (f.type === 'select') return field(t(f.label), select(f.name, f.options, f.optionLabel || String, value || (f.noAny ? f.options[0] : ''), f.noAny ? null : t('list.any')));
   if (f.type === 'check') {
     return h('label', { class: 'check' }, h('input', { type: 'checkbox', name: f.name, checked: value === '1' || value === 'true' }), t(f.label));
   }
@@ -56,7 +57,8 @@ function filterControl(f, value) {
 // answer's array), filters, columns: [{label, cell(row) → node|text,
 // class}], rowKey(row), select (bulk checkboxes: true), tools(selected
 // ids, reload) → nodes over the table, empty (the words for no rows),
-// csv (false to leave the link out), fixed (query the route always gets)}.
+// csv (false to leave the link out), fixed (query the route always gets),
+// paged (false for a route that answers the whole list)}.
 // It returns {node, dispose, reload}.
 export function listView(ctx, spec) {
   const filters = spec.filters || [];
@@ -109,7 +111,10 @@ export function listView(ctx, spec) {
     nextBtn.disabled = true;
     status.textContent = t('list.loading');
     try {
-      const res = await ctx.api.get(spec.path, { ...fixed, ...filterQuery(filters, shown, currentCursor(stack)) });
+      const q = { ...fixed, ...filterQuery(filters, shown, currentCursor(stack)) };
+      // A list the hub answers whole takes no page parameters.
+      if (spec.paged === false) { delete q.limit; delete q.cursor; }
+      const res = await ctx.api.get(spec.path, q);
       if (mine !== generation) return;
       rows = Array.isArray(res[spec.key]) ? res[spec.key] : [];
       next = res.next || null;
@@ -133,6 +138,6 @@ export function listView(ctx, spec) {
   const ready = load();
   const node = h('div', { class: 'list-view', 'data-list-of': spec.key }, form, tools,
     h('div', { class: 'table-wrap' }, table),
-    h('div', { class: 'pager' }, prev, status, nextBtn, csv));
+    h('div', { class: 'pager' }, spec.paged === false ? null : prev, status, spec.paged === false ? null : nextBtn, csv));
   return { node, dispose: () => { generation++; }, reload, ready, rows: () => rows };
 }

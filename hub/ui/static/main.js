@@ -29,11 +29,29 @@ import { renderTop } from './layout.js';
 import { savedLang, saveLang } from './prefs.js';
 import { page as login } from './pages/login.js';
 import { page as overview } from './pages/overview.js';
+import { page as outlets } from './pages/outlets.js';
+import { page as outlet } from './pages/outlet.js';
+import { page as parcels } from './pages/parcels.js';
+import { page as parcel } from './pages/parcel.js';
+import { page as complaints } from './pages/complaints.js';
+import { page as complaint } from './pages/complaint.js';
+import { page as exceptions } from './pages/exceptions.js';
+import { page as exception } from './pages/exception.js';
+import { page as templates } from './pages/templates.js';
+import { page as audit } from './pages/audit.js';
+import { page as accounts } from './pages/accounts.js';
 
 // PAGES are the screen's pages, in the navigation's order. A module's path
 // is matched in this order, so '/outlets' comes before '/outlets/:id'.
 export const PAGES = [
   overview,
+  outlets, outlet,
+  parcels, parcel,
+  complaints, complaint,
+  exceptions, exception,
+  templates,
+  audit,
+  accounts,
   login,
 ];
 

@@ -9,7 +9,7 @@
 // instead) are pure functions of the hash, the session and the page list;
 // the tests run them under node.
 
-import { allows } from './roles.js';
+import { allows, navFor } from './roles.js';
 
 export const LOGIN = '/login';
 export const HOME = '/';
@@ -57,7 +57,8 @@ export function findPage(pages, path) {
 // decide says what to show for a hash: {page, params, query} to render, or
 // {redirect} to a hash. Nobody logged in sees only the login page; a
 // logged-in user is sent home from the login page, from a page that does
-// not exist and from one their role may not open.
+// not exist and from one their role may not open, and from home to the
+// first page of their navigation when home is not theirs.
 export function decide(hash, account, pages) {
   const { path, query } = parseHash(hash);
   if (!account) {
@@ -66,7 +67,10 @@ export function decide(hash, account, pages) {
   }
   const found = path === LOGIN ? null : findPage(pages, path);
   if (!found || !allows(found.page, account.role)) {
-    return path === HOME ? { page: null, params: {}, query } : { redirect: '#' + HOME };
+    if (path !== HOME) return { redirect: '#' + HOME };
+    // A role without the overview starts at its first page.
+    const first = navFor(pages, account.role)[0];
+    return first && first.path !== HOME ? { redirect: '#' + first.path } : { page: null, params: {}, query };
   }
   return { page: found.page, params: found.params, query };
 }
