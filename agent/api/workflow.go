@@ -539,7 +539,16 @@ func (s *Server) getTemplates(w http.ResponseWriter, r *http.Request, _ workflow
 }
 
 func (s *Server) getNotices(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
-	ns, err := s.Workflow.Notices(r.URL.Query().Get("active") != "")
+	q := r.URL.Query()
+	var ns []lifecycle.Notice
+	var err error
+	if q.Get("current") != "" {
+		// What the counter shows: in force, or ended recently with the
+		// recovery text.
+		ns, err = s.Workflow.CurrentNotices()
+	} else {
+		ns, err = s.Workflow.Notices(q.Get("active") != "")
+	}
 	if err != nil {
 		s.fail(w, err)
 		return

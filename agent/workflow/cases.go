@@ -297,6 +297,16 @@ func (s *Service) Notices(activeOnly bool) ([]lifecycle.Notice, error) {
 	})
 }
 
+// CurrentNotices lists what the counter shows, newest first: the notices
+// active at hub-corrected time now, and those that ended recently
+// (lifecycle.RecoveryShown) with their recovery text.
+func (s *Service) CurrentNotices() ([]lifecycle.Notice, error) {
+	now := s.cfg.HubClock.Now()
+	return list(s, lifecycle.KindNotice, 200, func(n *lifecycle.Notice) bool {
+		return n.Active(now) || n.RecentlyEnded(now)
+	})
+}
+
 // Effects are the rules active notices change at hub-corrected time now;
 // nil when none do.
 func (s *Service) Effects() (*lifecycle.NoticeEffects, error) {

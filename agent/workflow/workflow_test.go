@@ -397,6 +397,52 @@ func TestOverdueAndReminder(t *testing.T) {
 	}
 }
 
+// The counter's notices are the active ones and those head office ended
+// within lifecycle.RecoveryShown, with their recovery text; one ended
+// longer ago, one merely expired, and the ended ones' effects are left out.
+func TestCurrentNoticesKeepRecentlyEnded(t *testing.T) {
+	f := newFixture(t, 0)
+	now := f.clk.Now()
+	valid := func(title string, from, to time.Duration) lifecycle.NoticePublishedV1 {
+		return lifecycle.NoticePublishedV1{Title: title, Severity: "warning", ValidFrom: now.Add(from).UnixMilli(), ValidTo: now.Add(to).UnixMilli(),
+			Effects: &lifecycle.NoticeEffects{HoldDays: 10}}
+	}
+	evs := []syncproto.Event{
+		hubEvent(t, 1, lifecycle.NoticePublished, "live", valid("在效", -time.Hour, 30*24*time.Hour)),
+		hubEvent(t, 2, lifecycle.NoticePublished, "recent", valid("刚结束", -48*time.Hour, 48*time.Hour)),
+		hubEvent(t, 3, lifecycle.NoticeEnded, "recent", lifecycle.NoticeEndedV1{Text: "已恢复正常派送", At: now.Add(-time.Hour).UnixMilli()}),
+		hubEvent(t, 4, lifecycle.NoticePublished, "old", valid("早已结束", -30*24*time.Hour, 48*time.Hour)),
+		hubEvent(t, 5, lifecycle.NoticeEnded, "old", lifecycle.NoticeEndedV1{Text: "上月已恢复", At: now.Add(-lifecycle.RecoveryShown - time.Minute).UnixMilli()}),
+		hubEvent(t, 6, lifecycle.NoticePublished, "expired", valid("已过期", -72*time.Hour, -time.Hour)),
+	}
+	if _, err := f.events.ApplyDown(&syncproto.Down{From: 0, Through: 6, HubTime: hubMillis(), Events: evs}, Projector()); err != nil {
+		t.Fatal(err)
+	}
+	ns, err := f.svc.CurrentNotices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]lifecycle.Notice{}
+	for _, n := range ns {
+		got[n.ID] = n
+	}
+	if len(ns) != 2 || got["live"].Ended || !got["recent"].Ended || got["recent"].RecoveryText != "已恢复正常派送" ||
+		got["recent"].EndedAt != now.Add(-time.Hour).UnixMilli() {
+		t.Fatalf("current notices %+v, want live and recent (ended, with its recovery text)", ns)
+	}
+	if active, _ := f.svc.Notices(true); len(active) != 1 || active[0].ID != "live" {
+		t.Fatalf("active notices %+v, want live only", active)
+	}
+	if e, _ := f.svc.Effects(); e == nil || e.HoldDays != 10 {
+		t.Fatalf("effects %+v, want the live notice's", e)
+	}
+	// A week after the end the recovery text leaves the counter.
+	f.clk.Advance(lifecycle.RecoveryShown)
+	if ns, _ := f.svc.CurrentNotices(); len(ns) != 1 || ns[0].ID != "live" {
+		t.Fatalf("a week on: %+v, want live only", ns)
+	}
+}
+
 func TestNoticesAndTemplatesFromHub(t *testing.T) {
 	f := newFixture(t, 0)
 	now := f.clk.Now()

@@ -275,6 +275,46 @@ func TestConflictKeptNotLost(t *testing.T) {
 	}
 }
 
+// An ended notice keeps its recovery text and when head office ended it,
+// and counts as recently ended for RecoveryShown after that, at the
+// hub-corrected time asked; an outlet cannot end one.
+func TestNoticeRecentlyEnded(t *testing.T) {
+	var m evMaker
+	ended := t0.Add(3 * time.Hour)
+	evs := []syncproto.Event{
+		m.ev("hub", 0, NoticePublished, "n1", NoticePublishedV1{Title: "暴雨", ValidFrom: t0.UnixMilli(), ValidTo: t0.Add(72 * time.Hour).UnixMilli()}),
+		m.ev("SH-001", time.Hour, NoticeEnded, "n1", NoticeEndedV1{Text: "forged", At: t0.Add(time.Hour).UnixMilli()}),
+	}
+	n := FoldNotice("n1", evs)
+	if n.Ended || n.EndedAt != 0 || n.RecentlyEnded(t0.Add(2*time.Hour)) {
+		t.Fatalf("an outlet ended the notice: %+v", n)
+	}
+	n = FoldNotice("n1", append(evs, m.ev("hub", 3*time.Hour, NoticeEnded, "n1", NoticeEndedV1{Text: "已恢复派送", At: ended.UnixMilli()})))
+	if !n.Ended || n.RecoveryText != "已恢复派送" || n.EndedAt != ended.UnixMilli() {
+		t.Fatalf("ended: %+v", n)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		want bool
+	}{
+		{ended, true},
+		{ended.Add(RecoveryShown - time.Millisecond), true},
+		{ended.Add(RecoveryShown), false},
+		{ended.Add(30 * 24 * time.Hour), false},
+	} {
+		if got := n.RecentlyEnded(c.at); got != c.want || n.Active(c.at) {
+			t.Errorf("at %s after the end: recently ended %v (want %v), active %v", c.at.Sub(ended), got, c.want, n.Active(c.at))
+		}
+	}
+	if RecoveryShown != DefaultHoldDays*24*time.Hour {
+		t.Errorf("RecoveryShown %s, want the holding period of %d days", RecoveryShown, DefaultHoldDays)
+	}
+	live := FoldNotice("n1", evs[:1])
+	if live.RecentlyEnded(t0.Add(time.Hour)) {
+		t.Error("a notice in force counts as recently ended")
+	}
+}
+
 func TestNoticeAndTemplates(t *testing.T) {
 	var m evMaker
 	evs := []syncproto.Event{

@@ -107,6 +107,7 @@ type Notice struct {
 	Published    bool   `json:"published"`
 	Ended        bool   `json:"ended"`
 	RecoveryText string `json:"recovery_text,omitempty"`
+	EndedAt      int64  `json:"ended_at,omitempty"` // hub time of the recovery notice, Unix ms
 	Acks         []Ack  `json:"acknowledged_by,omitempty"`
 }
 
@@ -128,7 +129,7 @@ func FoldNotice(id string, evs []syncproto.Event) Notice {
 		case NoticeEnded:
 			var e NoticeEndedV1
 			if ev.Origin == syncproto.HubOrigin && decode(ev, &e) == nil {
-				n.Ended, n.RecoveryText = true, e.Text
+				n.Ended, n.RecoveryText, n.EndedAt = true, e.Text, e.At
 			}
 		case NoticeAcknowledged:
 			var a NoticeAckV1
@@ -144,6 +145,20 @@ func FoldNotice(id string, evs []syncproto.Event) Notice {
 func (n *Notice) Active(now time.Time) bool {
 	ms := now.UnixMilli()
 	return n.Published && !n.Ended && ms >= n.ValidFrom && (n.ValidTo == 0 || ms < n.ValidTo)
+}
+
+// RecoveryShown is how long after its end a notice's recovery text stays on
+// the counter: the outlet's holding period (DefaultHoldDays), so it shows
+// while a customer who was told about the special period may still come for
+// a parcel checked in then. A time, not the staff's acknowledgement, ends it:
+// the text is for the customers at the counter too, and it must stay after
+// one clerk has read it.
+const RecoveryShown = DefaultHoldDays * 24 * time.Hour
+
+// RecentlyEnded reports whether the notice ended less than RecoveryShown
+// before hub-corrected time now; its recovery text still shows.
+func (n *Notice) RecentlyEnded(now time.Time) bool {
+	return n.Published && n.Ended && n.EndedAt > 0 && now.UnixMilli()-n.EndedAt < RecoveryShown.Milliseconds()
 }
 
 // TemplateV1 is the payload of TemplatePublished (head office only); the
