@@ -6,7 +6,7 @@ import { setLang } from '../static/i18n.js';
 import {
   toDate, fmtTime, fmtClock, fmtDuration, countdown, metText, yuan, kg, today,
   joined, maskedContact, maskedParty, deviceTitle, shortID, deviceWords, quoteLine, handoverNote,
-  heardText,
+  heardText, stepActor, stepActorParts,
 } from '../static/format.js';
 
 function inEnglish(fn) {
@@ -156,4 +156,28 @@ test('heardText says how long head office has been silent', () => {
     if (en) inEnglish(() => assert.equal(heardText(s), en, `en ${JSON.stringify(s)}`));
   }
   inEnglish(() => assert.equal(heardText({ last_heard: at, last_heard_ago_s: 150 }), `Head office last heard 2 min ago (${fmtClock(at)})`));
+});
+
+test('stepActor names head office\'s account for its steps and the clerk for the outlet\'s', () => {
+  const hub = { step: 'acknowledge', origin: 'hub', actor: 'li.na' };
+  const clerk = { step: 'receive', origin: 'SH-001', actor: 'c01' };
+  assert.equal(stepActor(hub), '总部 · li.na');
+  assert.equal(stepActor(clerk), 'c01');
+  // A head-office step that names no account is still head office's.
+  assert.equal(stepActor({ origin: 'hub', actor: '' }), '总部');
+  assert.equal(stepActor({ origin: 'hub' }), '总部');
+  assert.equal(stepActor({ origin: 'SH-001', actor: '' }), '');
+  assert.equal(stepActor(null), '');
+  // An outlet whose id merely contains "hub" is an outlet.
+  assert.equal(stepActor({ origin: 'hub-2', actor: 'c02' }), 'c02');
+  inEnglish(() => {
+    assert.equal(stepActor(hub), 'Head office · li.na');
+    assert.equal(stepActor({ origin: 'hub' }), 'Head office');
+    assert.equal(stepActor(clerk), 'c01');
+  });
+  // The account and the clerk's id are names, shown as written; the words
+  // around them are the screen's.
+  assert.deepEqual(stepActorParts(hub), [{ text: '总部 · ', own: false }, { text: 'li.na', own: true }]);
+  assert.deepEqual(stepActorParts(clerk), [{ text: 'c01', own: true }]);
+  assert.deepEqual(stepActorParts({ origin: 'hub' }), [{ text: '总部', own: false }]);
 });

@@ -1,7 +1,7 @@
 // Pure helpers that turn the API's values into text: times, durations and
 // countdowns, money, weights, and the lines that show personal data. No DOM.
 
-import { t, known, getLang, dateLocale } from './i18n.js';
+import { t, known, getLang, dateLocale, sentenceParts } from './i18n.js';
 
 // toDate reads the API's times: RFC 3339 strings, or Unix milliseconds in
 // the folded lifecycle records.
@@ -142,4 +142,20 @@ export function heardText(s) {
   else ago = t('ago.h', { n: Math.floor(n / 3600) });
   if (n >= 60 && fmtClock(s.last_heard)) return t('sync.heardAt', { ago, at: fmtClock(s.last_heard) });
   return t('sync.heard', { ago });
+}
+
+// stepActorParts says who took a step of a complaint's or an exception's
+// history, as sentence parts ([{text, own}], see sentenceParts): a step of
+// head office (origin "hub") as its account, "总部 · li.na" / "Head office ·
+// li.na" (just "总部" when it names none), an outlet's as the clerk's staff
+// id. The account and the id are somebody's names, shown as written.
+export function stepActorParts(item) {
+  const actor = String(item?.actor || '').trim();
+  if (item?.origin === 'hub') return actor ? sentenceParts('hist.hubActor', { actor }, ['actor']) : [{ text: t('hist.hub'), own: false }];
+  return actor ? [{ text: actor, own: true }] : [];
+}
+
+// stepActor is stepActorParts as one line.
+export function stepActor(item) {
+  return stepActorParts(item).map((p) => p.text).join('');
 }

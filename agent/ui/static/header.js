@@ -1,7 +1,8 @@
 // The top of every page: navigation, who is logged in, the sync indicator,
 // and the banner of special-period notices in force. It also keeps what it
 // polls for the pages that need them: the last sync status (the outlet's
-// id), the active notices and the effects they have in force.
+// id), the notices (in force, and recently ended with their recovery text)
+// and the effects they have in force.
 
 import { $, h, written } from './dom.js';
 import { t, label, getLang, known } from './i18n.js';
@@ -116,14 +117,31 @@ export function clockText(s) {
 // ---------------------------------------------------------------------------
 // Notices
 
+// NOTICES_PATH asks the agent for what the counter shows: the notices in
+// force, and those that ended recently with head office's recovery text
+// (for 7 days, lifecycle.RecoveryShown).
+export const NOTICES_PATH = '/api/v1/notices?current=1';
+
 let notices = [];
 let effects = null;
 const watchers = new Set();
 
-// allNotices is the notices in force as last fetched, ended ones included
-// (the notices page shows them marked).
+// allNotices is the notices as last fetched, recently ended ones included
+// (the notices page shows them as recovered).
 export function allNotices() {
   return notices;
+}
+
+// noticeOrder puts the notices in force first and the ended ones after
+// them, each group in the agent's order (newest first).
+export function noticeOrder(list) {
+  return [...list.filter((n) => !n.ended), ...list.filter((n) => n.ended)];
+}
+
+// bannerNotices are the ones the banner has room for: two, those in force
+// before the recoveries.
+export function bannerNotices(list, room = 2) {
+  return noticeOrder(list).slice(0, room);
 }
 
 // activeNotices leaves out the ones that have ended.
@@ -159,7 +177,7 @@ export async function refreshNotices() {
   }
   let res;
   try {
-    res = await api('GET', '/api/v1/notices?active=1');
+    res = await api('GET', NOTICES_PATH);
   } catch {
     // Missing or failing notices must never block the counter; the
     // notices page shows the error when opened.
@@ -168,11 +186,15 @@ export async function refreshNotices() {
   setNotices(res.notices || [], res.effects);
 }
 
+// renderNoticeBanner shows a notice in force with its severity and text,
+// and an ended one as recovered with head office's recovery text.
 export function renderNoticeBanner() {
   const b = $('#notice-banner');
-  const live = activeNotices();
-  b.hidden = live.length === 0;
-  b.replaceChildren(...live.slice(0, 2).map((n) => h('a', {
-    href: '#/notices', class: 'notice-item sev-' + (n.severity || 'info'),
-  }, h('b', {}, label('nsev.', (n.severity || 'info')) + ' · ', written('span', {}, n.title)), written('span', { class: 'notice-text' }, n.text))));
+  const shown = bannerNotices(notices);
+  b.hidden = shown.length === 0;
+  b.replaceChildren(...shown.map((n) => (n.ended
+    ? h('a', { href: '#/notices', class: 'notice-item notice-recovered', 'data-id': n.id },
+      h('b', {}, t('ntc.recovered') + ' · ', written('span', {}, n.title)), written('span', { class: 'notice-text' }, n.recovery_text || ''))
+    : h('a', { href: '#/notices', class: 'notice-item sev-' + (n.severity || 'info'), 'data-id': n.id },
+      h('b', {}, label('nsev.', (n.severity || 'info')) + ' · ', written('span', {}, n.title)), written('span', { class: 'notice-text' }, n.text)))));
 }

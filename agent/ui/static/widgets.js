@@ -1,12 +1,12 @@
 // Pieces several pages build the same way: a parcel's row, count tiles and
 // waybill chips, the shelve form, the buttons of a lifecycle step and the
-// deadline countdowns (exceptions and complaints move through their steps,
-// and against their deadlines, alike).
+// deadline countdowns and the history (exceptions and complaints move
+// through their steps, and against their deadlines, alike).
 
-import { h, field, clearError, showError } from './dom.js';
+import { h, field, written, clearError, showError } from './dom.js';
 import { t, label } from './i18n.js';
 import { api } from './api.js';
-import { fmtClock, fmtTime, countdown, metText } from './format.js';
+import { fmtClock, fmtTime, countdown, metText, stepActorParts } from './format.js';
 import { lastPlace, rememberPlace } from './prefs.js';
 import { poll } from './router.js';
 import { revealButton } from './reveal.js';
@@ -154,4 +154,30 @@ export function openList({ list, title, path, field: key, titleKey, card, every,
   }
   poll(load, every, scope);
   return load;
+}
+
+// folded remembers the histories the clerk opened or closed, by case id,
+// so the list's reload every few seconds keeps them as they were.
+const folded = new Map();
+
+// historyList is a case's history (a complaint's or an exception's, id),
+// oldest first: when, the step (its label under prefix), who took it and
+// the note. It opens by itself when head office took a step, which the
+// clerk has to see; otherwise it stays folded under the card.
+export function historyList(id, items, prefix) {
+  if (!items?.length) return null;
+  const open = folded.get(id) ?? items.some((it) => it.origin === 'hub');
+  const box = h('details', { class: 'history', open },
+    h('summary', {}, t('hist.title', { n: items.length })),
+    h('ol', { class: 'history-list' }, items.map((it) => h('li', {
+      class: 'history-item' + (it.origin === 'hub' ? ' from-hub' : ''), 'data-step': it.step, 'data-origin': it.origin,
+    },
+    h('span', { class: 'muted small' }, fmtTime(it.at)),
+    h('b', {}, label(prefix, it.step)),
+    h('span', { class: 'history-actor' }, stepActorParts(it).map((p) => (p.own ? written('span', {}, p.text) : p.text))),
+    it.note ? written('span', { class: 'history-note' }, it.note) : null))));
+  // Only a person's click counts: the toggle event also fires for the
+  // initial open attribute.
+  box.querySelector('summary').addEventListener('click', () => folded.set(id, !box.open));
+  return box;
 }

@@ -356,9 +356,7 @@ export default {
   'ntc.acked': 'Acknowledged',
   'ntc.valid': 'Valid {from} — {to}',
   'ntc.more': 'Open',
-  'ntc.ended': 'ended',
   'eff.title': 'Changes at the counter while in force',
-  'eff.titleEnded': 'Changed at the counter (no longer)',
   'eff.hold': 'Parcels checked in now are held {n} days',
   'eff.areas': 'Delivery suspended to: {areas}',
   'eff.hours': 'Counter hours {open}–{close}',
@@ -855,4 +853,16 @@ export default {
   'error.account.disabled': 'account {account} is disabled: ask an administrator to enable it',
   'error.account.self': 'you cannot disable your own account {account}: ask another administrator',
   'error.account.login_missing': 'enter your account and password',
+
+  // Head office at the counter: an ended notice's recovery text, and who at
+  // head office took a step of a case.
+  'ntc.recovered': 'Ended · recovered',
+  'ntc.endedAt': 'ended {at}',
+  'ntc.recoveryText': 'Head office\'s recovery notice',
+  'ntc.original': 'The notice it ends',
+  'hist.title': 'History ({n})',
+  'hist.hub': 'Head office',
+  'hist.hubActor': 'Head office · {actor}',
+  'cstep.receive': 'Recorded',
+  'xstep.report': 'Reported',
 };

@@ -357,9 +357,7 @@ export default {
   'ntc.acked': '已确认阅读',
   'ntc.valid': '有效期 {from} — {to}',
   'ntc.more': '查看',
-  'ntc.ended': '已结束',
   'eff.title': '通告生效期间的柜台规则',
-  'eff.titleEnded': '通告曾改变的柜台规则（已恢复）',
   'eff.hold': '现在入库的包裹保管 {n} 天',
   'eff.areas': '暂停派送地区：{areas}',
   'eff.hours': '营业时间 {open}–{close}',
@@ -856,4 +854,16 @@ export default {
   'error.account.disabled': '账号 {account} 已停用，请联系管理员',
   'error.account.self': '不能停用自己的账号 {account}',
   'error.account.login_missing': '请输入账号和密码',
+
+  // Head office at the counter: an ended notice's recovery text, and who at
+  // head office took a step of a case.
+  'ntc.recovered': '已结束 · 已恢复',
+  'ntc.endedAt': '{at} 结束',
+  'ntc.recoveryText': '总部恢复通知',
+  'ntc.original': '原通告内容',
+  'hist.title': '处理记录（{n}）',
+  'hist.hub': '总部',
+  'hist.hubActor': '总部 · {actor}',
+  'cstep.receive': '登记',
+  'xstep.report': '上报',
 };

@@ -7,7 +7,7 @@ import { t, label } from '../i18n.js';
 import { api } from '../api.js';
 import { complaintChannels, complaintTypes, complaintCategories, complaintSeverities } from '../kinds.js';
 import { activeNotices } from '../header.js';
-import { stepButtons, stepActions, deadlineLine, openList } from '../widgets.js';
+import { stepButtons, stepActions, deadlineLine, openList, historyList } from '../widgets.js';
 
 export function renderComplaints(root, scope) {
   const channel = choice('channel', complaintChannels(), 'ch.', 'counter');
@@ -84,6 +84,7 @@ function complaintCard(c, reload) {
     h('div', { class: 'deadlines' },
       deadline(t('cmp.firstReply'), c.first_reply_by, c.first_reply_remaining_s, c.first_reply_at, 'first_reply'),
       deadline(t('cmp.result'), c.result_by, c.result_remaining_s, c.result_at, 'result')),
+    historyList(c.id, c.history, 'cstep.'),
     h('div', { class: 'steps' }, stepButtons(c.allowed, 'cstep.', (step) => openComplaintStep(stepBox, c, step, reload))),
     stepBox);
 }

@@ -8,7 +8,7 @@ import { t, label } from '../i18n.js';
 import { api } from '../api.js';
 import { joined, yuan, handoverNote } from '../format.js';
 import { exceptionKinds } from '../kinds.js';
-import { stepButtons, stepActions, deadlineLine, openList } from '../widgets.js';
+import { stepButtons, stepActions, deadlineLine, openList, historyList } from '../widgets.js';
 
 const PHOTO_MAX_MB = 4;
 
@@ -101,6 +101,7 @@ function exceptionCard(x, reload) {
     h('div', { class: 'deadlines' },
       deadlineLine(t('exc.deadline'), 'handle', x.handle_by, x.handle_remaining_s, x.handled_at,
         (x.breached || []).includes('handle_deadline'))),
+    historyList(x.id, x.history, 'xstep.'),
     h('div', { class: 'steps' }, stepButtons(x.allowed, 'xstep.', (step) => openExceptionStep(stepBox, x, step, reload))),
     stepBox);
 }
