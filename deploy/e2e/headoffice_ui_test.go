@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -12,15 +15,63 @@ import (
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
 )
 
-// asHeadOffice sends a head-office request to the hub's API (hubAPI is
-// …/api/v1) as the named account, and reports the HTTP status. Today the hub
-// takes the account from the request's "actor" field; once head office logs
-// in with accounts, the account's session names it instead, and this helper
-// is the one place that changes.
-func asHeadOffice(t *testing.T, hubAPI, account, path string, body map[string]any, out any) int {
+// headOffice is head office's people at the hub's API (api is …/api/v1):
+// each account an administrator added, calling with its own session, as
+// head office's screen does, so that the hub names the account as the actor
+// of what it does.
+type headOffice struct {
+	t        *testing.T
+	api      string
+	sessions map[string]string // account → session cookie
+}
+
+func newHeadOffice(t *testing.T, hubAPI string) *headOffice {
+	return &headOffice{t: t, api: hubAPI, sessions: map[string]string{}}
+}
+
+// post sends a head-office request as account and reports the HTTP status.
+// On its first use the administrator (the legacy --api-token) adds the
+// account with role, and it logs in.
+func (h *headOffice) post(account, role, path string, body, out any) int {
+	t := h.t
 	t.Helper()
-	body["actor"] = account
-	return call(t, "POST", hubAPI+path, apiToken, body, out)
+	if h.sessions[account] == "" {
+		const password = "Counter-steps-2026"
+		if code := call(t, "POST", h.api+"/accounts", apiToken, map[string]string{"id": account, "name": account, "role": role, "password": password}, nil); code != 201 && code != 200 {
+			t.Fatalf("add head-office account %s (%s): HTTP %d", account, role, code)
+		}
+		resp := h.send("POST", "/session", "", map[string]string{"account": account, "password": password})
+		resp.Body.Close()
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "yizhan_hub_session" {
+				h.sessions[account] = ck.Value
+			}
+		}
+		if resp.StatusCode != 200 || h.sessions[account] == "" {
+			t.Fatalf("log in as %s: HTTP %d, no session cookie", account, resp.StatusCode)
+		}
+	}
+	resp := h.send("POST", path, h.sessions[account], body)
+	defer resp.Body.Close()
+	if out != nil {
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+func (h *headOffice) send(method, path, session string, body any) *http.Response {
+	h.t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, h.api+path, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	if session != "" {
+		req.AddCookie(&http.Cookie{Name: "yizhan_hub_session", Value: session})
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, h.api+path, err)
+	}
+	return resp
 }
 
 // untilOnPage opens a page (hash, ready the id of an element it draws)
@@ -58,10 +109,10 @@ func inLanguage(t *testing.T, b *browser, lang, ready string) {
 // An emergency lead publishes a notice and ends it with a recovery text: the
 // notices page shows it as ended, the recovery text foremost, and the
 // banner says it recovered; the agent's API answers it for the counter
-// (?current=1) and no longer as active. A customer-service agent replies to
-// the outlet's complaint and assigns its exception as a named account: the
-// cases' histories name head office's account ("总部 · li.na" / "Head office
-// · li.na") and the clerk for the outlet's own steps.
+// (?current=1) and no longer as active. A customer-service agent, logged
+// in as li.na, replies to the outlet's complaint and assigns its exception:
+// the cases' histories name head office's account ("总部 · li.na" / "Head
+// office · li.na") and the clerk for the outlet's own steps.
 func TestHeadOfficeAtTheCounter(t *testing.T) {
 	const outlet = "HQ1"
 	const lead, agentAccount = "zhao.lei", "li.na"
@@ -69,6 +120,7 @@ func TestHeadOfficeAtTheCounter(t *testing.T) {
 	shots := newShots(t)
 	hubAPI, agentAPI := "http://"+c.hubHTTP+"/api/v1", "http://"+a.http+"/api/v1"
 	tok := staffLogin(t, agentAPI, "c01", "1234")
+	hq := newHeadOffice(t, hubAPI)
 
 	// The outlet's complaint and exception, recorded first so that they are
 	// at head office by the time the notice has been shown.
@@ -88,7 +140,7 @@ func TestHeadOfficeAtTheCounter(t *testing.T) {
 	var n struct {
 		ID string `json:"id"`
 	}
-	if code := asHeadOffice(t, hubAPI, lead, "/notices", map[string]any{"title": title, "severity": "critical",
+	if code := hq.post(lead, "emergency", "/notices", map[string]any{"title": title, "severity": "critical",
 		"text":       "受暴雨影响，今日派送暂停。",
 		"effects":    map[string]any{"hold_days": 10},
 		"valid_from": now.Add(-time.Hour).Format(time.RFC3339), "valid_to": now.Add(7 * 24 * time.Hour).Format(time.RFC3339)}, &n); code != 201 || n.ID == "" {
@@ -98,7 +150,7 @@ func TestHeadOfficeAtTheCounter(t *testing.T) {
 	untilOnPage(t, b, "#/notices", "notice-list", "the notice in force",
 		fmt.Sprintf(`!!document.querySelector(%q) && !document.querySelector(%[1]q).dataset.state && %s.includes('现在入库的包裹保管 10 天')`, card, jsText(card)))
 
-	if code := asHeadOffice(t, hubAPI, lead, "/notices/"+n.ID+"/end", map[string]any{"text": recovery}, nil); code != 200 {
+	if code := hq.post(lead, "emergency", "/notices/"+n.ID+"/end", map[string]any{"text": recovery}, nil); code != 200 {
 		t.Fatalf("end notice: HTTP %d", code)
 	}
 	ended := card + `[data-state="ended"]`
@@ -146,10 +198,10 @@ func TestHeadOfficeAtTheCounter(t *testing.T) {
 		return cc == 200 && xc == 200, fmt.Sprintf("head office answers the complaint with HTTP %d and the exception with %d", cc, xc)
 	})
 	const reply = "您好，包裹已在转运中心找到，明日送达。"
-	if code := asHeadOffice(t, hubAPI, agentAccount, "/complaints/"+comp.Complaint.ID+"/steps", map[string]any{"step": "acknowledge", "note": reply}, nil); code != 200 {
+	if code := hq.post(agentAccount, "service", "/complaints/"+comp.Complaint.ID+"/steps", map[string]any{"step": "acknowledge", "note": reply}, nil); code != 200 {
 		t.Fatalf("head office's reply: HTTP %d", code)
 	}
-	if code := asHeadOffice(t, hubAPI, agentAccount, "/exceptions/"+exc.Exception.ID+"/steps", map[string]any{"step": "assign", "owner": "c01"}, nil); code != 200 {
+	if code := hq.post(agentAccount, "service", "/exceptions/"+exc.Exception.ID+"/steps", map[string]any{"step": "assign", "owner": "c01"}, nil); code != 200 {
 		t.Fatalf("head office's assignment: HTTP %d", code)
 	}
 
