@@ -262,15 +262,17 @@ func (a *api) endNotice(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, asNoticeJSON(n))
 }
 
-// noticeJSON is a notice as head office sends it: valid_from, valid_to and
-// the acknowledgements' times are RFC 3339 (UTC), the form POST takes;
-// valid_to is null for a notice valid until it is ended. The events and the
-// agent's API keep Unix milliseconds: only this view changes. The fields
-// here, being shallower, replace the embedded ones of the same name.
+// noticeJSON is a notice as head office sends it: valid_from, valid_to,
+// ended_at and the acknowledgements' times are RFC 3339 (UTC), the form
+// POST takes; valid_to is null for a notice valid until it is ended, and
+// ended_at absent until it is. The events and the agent's API keep Unix
+// milliseconds: only this view changes. The fields here, being shallower,
+// replace the embedded ones of the same name.
 type noticeJSON struct {
 	notices.NoticeView
 	ValidFrom string    `json:"valid_from"`
 	ValidTo   *string   `json:"valid_to"`
+	EndedAt   *string   `json:"ended_at,omitempty"`
 	Acks      []ackJSON `json:"acknowledged_by,omitempty"`
 }
 
@@ -285,6 +287,10 @@ func asNoticeJSON(n notices.NoticeView) noticeJSON {
 	if n.ValidTo != 0 {
 		to := rfc3339(n.ValidTo)
 		v.ValidTo = &to
+	}
+	if n.EndedAt != 0 {
+		at := rfc3339(n.EndedAt)
+		v.EndedAt = &at
 	}
 	for _, a := range n.Acks {
 		v.Acks = append(v.Acks, ackJSON{Outlet: a.Outlet, Staff: a.Staff, At: rfc3339(a.At)})

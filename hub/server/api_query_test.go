@@ -102,6 +102,24 @@ func TestNoticeTimesAnswerInRFC3339(t *testing.T) {
 	if api.do("GET", "/api/v1/notices/"+n.ID, "", &one); one.ValidFrom != n.ValidFrom {
 		t.Errorf("GET one: valid_from %q, want %q", one.ValidFrom, n.ValidFrom)
 	}
+	// Its end is a time too: absent until it ends, then when head office
+	// ended it.
+	var live map[string]any
+	if api.do("GET", "/api/v1/notices/"+n.ID, "", &live); live["ended_at"] != nil {
+		t.Errorf("a notice in force has ended_at %v", live["ended_at"])
+	}
+	clk.Advance(time.Minute)
+	var ended struct {
+		Ended        bool   `json:"ended"`
+		RecoveryText string `json:"recovery_text"`
+		EndedAt      string `json:"ended_at"`
+	}
+	if code := api.do("POST", "/api/v1/notices/"+n.ID+"/end", `{"text":"恢复正常派送"}`, &ended); code != 200 {
+		t.Fatalf("end: %d", code)
+	}
+	if at, err := time.Parse(time.RFC3339, ended.EndedAt); err != nil || !at.Equal(clk.Now()) || !ended.Ended || ended.RecoveryText != "恢复正常派送" {
+		t.Errorf("ended notice: %+v (%v), want ended_at %s with its recovery text", ended, err, clk.Now().UTC().Format(time.RFC3339))
+	}
 }
 
 // The token error reads "Bearer <token>", not "\u003ctoken\u003e".
