@@ -7,7 +7,7 @@ PKGS      := ./...
 TEST_TIMEOUT ?= 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-unit test-js test-e2e deps bench lint fmt clean
+.PHONY: help build run test test-unit test-js test-e2e deps bench lint fmt clean vendor-echarts
 
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,9 @@ lint: ## gofmt and go vet must be clean, for Linux and for Windows (where most o
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	GOOS=windows $(GO) vet $(PKGS)
+
+vendor-echarts: ## re-fetch the ECharts file head office's screen embeds, checked against the npm registry's integrity
+	@sh deploy/ci/vendor-echarts.sh
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
