@@ -1,0 +1,151 @@
+// The pure parts of the notices pages, the scope picker and the stock
+// pages: the bodies they send and the rows they show.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { noticeBody, ackRows, noticeState, rfc3339, pages as noticePages } from '../static/pages/notices.js';
+import { scopeBody, allRows } from '../static/scope.js';
+import {
+  waybillLines, manifestBody, localInput, prohibitedBody, tariffBody, tariffTable, blockRows, pages as stockPages,
+} from '../static/pages/stock.js';
+import { measuresQuery, page as measuresPage } from '../static/pages/measures.js';
+
+test('rfc3339 reads a datetime-local value in the PC\'s zone; blank stays blank', () => {
+  const local = '2026-12-01T08:30';
+  assert.equal(rfc3339(local), new Date(2026, 11, 1, 8, 30).toISOString());
+  assert.equal(rfc3339(''), '');
+  assert.equal(rfc3339('not a time'), '');
+  assert.equal(localInput(rfc3339(local)), local, 'localInput is its inverse');
+  assert.equal(localInput(''), '');
+});
+
+test('noticeBody trims, drops blank FAQ rows, keeps half-filled ones for the hub to refuse', () => {
+  const body = noticeBody({
+    title: '  暴雨  ', text: ' 今日停派 ', severity: 'warning', validFrom: '', validTo: '2026-12-02T18:00',
+    faq: [{ q: ' 何时恢复？ ', a: ' 明天 ' }, { q: '', a: '' }, { q: '只有问题', a: ' ' }],
+  }, scopeBody(['O2', 'O1', 'O1'], ['华东']));
+  assert.deepEqual(body, {
+    title: '暴雨', text: '今日停派', severity: 'warning',
+    faq: [{ q: '何时恢复？', a: '明天' }, { q: '只有问题', a: '' }],
+    scope: ['O1', 'O2'], regions: ['华东'],
+    valid_to: new Date(2026, 11, 2, 18, 0).toISOString(),
+  });
+  assert.equal(noticeBody({ title: 't', text: 'x', severity: 'bogus' }, scopeBody([], [])).severity, 'info');
+});
+
+test('scopeBody: outlets always, regions only when chosen (a hub without regions takes the body)', () => {
+  assert.deepEqual(scopeBody([], []), { scope: [] });
+  assert.deepEqual(scopeBody(new Set(['O3']), new Set()), { scope: ['O3'] });
+  assert.deepEqual(scopeBody([], ['b', 'a', 'b']), { scope: [], regions: ['a', 'b'] });
+});
+
+test('ackRows: every target outlet, not yet acknowledged first, the first acknowledgement of each', () => {
+  const n = {
+    scope: ['O3', 'O1', 'O2'],
+    acknowledged_by: [
+      { outlet: 'O2', staff: 'b', at: '2026-12-01T09:00:00Z' },
+      { outlet: 'O2', staff: 'a', at: '2026-12-01T08:00:00Z' },
+      { outlet: 'O9', staff: 'z', at: '2026-12-01T10:00:00Z' },
+    ],
+  };
+  assert.deepEqual(ackRows(n, ['ignored']), [
+    { outlet: 'O1', acked: false, staff: '', at: '' },
+    { outlet: 'O3', acked: false, staff: '', at: '' },
+    { outlet: 'O2', acked: true, staff: 'a', at: '2026-12-01T08:00:00Z' },
+    { outlet: 'O9', acked: true, staff: 'z', at: '2026-12-01T10:00:00Z' },
+  ]);
+  // A notice to every outlet: the targets are the outlets the hub knows.
+  assert.deepEqual(ackRows({ acknowledged_by: [{ outlet: 'B', staff: 's', at: 'x' }] }, ['A', 'B']).map((r) => [r.outlet, r.acked]), [['A', false], ['B', true]]);
+  assert.deepEqual(ackRows({}, []), []);
+});
+
+test('noticeState', () => {
+  assert.equal(noticeState({ ended: true, active: false }), 'ended');
+  assert.equal(noticeState({ ended: false, active: true }), 'active');
+  assert.equal(noticeState({ ended: false, active: false }), 'inactive');
+});
+
+test('allRows follows the cursor and asks once without paging a route that refuses it', async () => {
+  const calls = [];
+  const paged = { get: async (path, q) => {
+    calls.push(q.cursor ?? null);
+    return q.cursor ? { outlets: [{ id: 'O3' }], next: null } : { outlets: [{ id: 'O1' }, { id: 'O2' }], next: 'c1' };
+  } };
+  assert.deepEqual((await allRows(paged, '/api/v1/outlets', { region: '' }, 'outlets')).map((o) => o.id), ['O1', 'O2', 'O3']);
+  assert.deepEqual(calls, [null, 'c1']);
+  const seen = [];
+  const old = { get: async (path, q) => {
+    seen.push(q);
+    if ('limit' in q) throw Object.assign(new Error('unknown filter'), { status: 400, code: 'request.unknown_filter' });
+    return { outlets: [{ id: 'O1' }] };
+  } };
+  assert.deepEqual(await allRows(old, '/api/v1/outlets', {}, 'outlets'), [{ id: 'O1' }]);
+  assert.equal(seen.length, 2);
+  const broken = { get: async () => { throw Object.assign(new Error('down'), { status: 503 }); } };
+  await assert.rejects(allRows(broken, '/x', {}, 'x'), /down/);
+});
+
+test('waybillLines and manifestBody', () => {
+  assert.deepEqual(waybillLines(' SF1\nSF2, SF3，SF4\n\n  SF5  SF2 '), ['SF1', 'SF2', 'SF3', 'SF4', 'SF5', 'SF2']);
+  assert.deepEqual(waybillLines(''), []);
+  assert.deepEqual(manifestBody({ outlet: ' O1 ', courier: ' 王 ', line: '', expectedAt: '2026-12-01T10:00', waybills: 'A\nB' }), {
+    outlet: 'O1', courier: '王', line: '', expected_at: new Date(2026, 11, 1, 10, 0).toISOString(), waybills: ['A', 'B'],
+  });
+});
+
+test('prohibitedBody drops blank rows and sets a known rule', () => {
+  assert.deepEqual(prohibitedBody(' v2 ', [
+    { code: ' L1 ', name: ' 锂电池 ', rule: 'restricted', note: ' 100Wh 以下 ' },
+    { code: '', name: '', rule: 'forbidden', note: '' },
+    { code: 'X', name: '炸药', rule: 'nonsense', note: '' },
+  ]), { version: 'v2', items: [
+    { code: 'L1', name: '锂电池', rule: 'restricted', note: '100Wh 以下' },
+    { code: 'X', name: '炸药', rule: 'forbidden' },
+  ] });
+});
+
+test('tariffBody sets the version on the edited table; tariffTable leaves the version out', () => {
+  const cur = { version: 'v1', zones: { 110000: 'A' }, rates: { A: { first_grams: 1000, first_fen: 800, step_grams: 1000, step_fen: 200 } } };
+  const text = tariffTable(cur);
+  assert.ok(!text.includes('v1'));
+  assert.deepEqual(tariffBody(' v2 ', text), { ...cur, version: 'v2' });
+  assert.throws(() => tariffBody('v2', '{'), SyntaxError);
+  assert.throws(() => tariffBody('v2', '[1]'), /not an object/);
+  assert.deepEqual(Object.keys(JSON.parse(tariffTable(null))).sort(), ['insurance', 'max_weight_grams', 'rates', 'volumetric_divisor', 'zones']);
+});
+
+test('blockRows: each block\'s size and what is left of it', () => {
+  assert.deepEqual(blockRows({ blocks: [
+    { prefix: 'YZ', first: 1, last: 100, next: 101, country: 'CN', at: 1 },
+    { prefix: 'YZ', first: 101, last: 200, next: 151, country: 'CN', at: 2 },
+    { prefix: 'YZ', first: 201, last: 300, next: 201, country: 'CN', at: 3 },
+  ] }).map((b) => [b.size, b.remaining]), [[100, 0], [100, 50], [100, 100]]);
+  assert.deepEqual(blockRows(null), []);
+});
+
+test('measuresQuery fills the defaults and drops what the route does not take', () => {
+  const now = new Date(2026, 11, 1, 12);
+  assert.deepEqual(measuresQuery({}, now), { from: '2026-11-23', to: '2026-11-29', by: 'outlet', period: 'week' });
+  assert.deepEqual(measuresQuery({ from: '2026-11-01', to: '2026-11-30', by: 'region', period: 'day', junk: 1 }, now),
+    { from: '2026-11-01', to: '2026-11-30', by: 'region', period: 'day' });
+  assert.deepEqual(measuresQuery({ by: 'planet', period: 'year' }, now), { from: '2026-11-23', to: '2026-11-29', by: 'outlet', period: 'week' });
+});
+
+test('the pages keep to the page interface, "new" before ":id"', () => {
+  for (const p of [measuresPage, ...noticePages, ...stockPages]) {
+    assert.equal(typeof p.id, 'string');
+    assert.match(p.path, /^\//);
+    assert.ok(Array.isArray(p.roles) && p.roles.length, p.id);
+    assert.equal(typeof p.render, 'function');
+  }
+  assert.deepEqual(measuresPage.roles, ['admin', 'analyst']);
+  for (const list of [noticePages, stockPages]) {
+    const paths = list.map((p) => p.path);
+    for (const [i, p] of paths.entries()) {
+      if (!p.endsWith('/:id')) continue;
+      const nw = paths.indexOf(p.replace(':id', 'new'));
+      assert.ok(nw >= 0 && nw < i, `${p.replace(':id', 'new')} comes before ${p}`);
+    }
+  }
+  assert.deepEqual(noticePages.find((p) => p.path === '/notices/new').roles, ['admin', 'emergency']);
+  assert.ok(noticePages.find((p) => p.path === '/notices').roles.includes('service'));
+});

@@ -1,0 +1,208 @@
+// Notices: special-period notices to the outlets. The list (active or
+// all, newest first); composing one — title, the customer-facing text,
+// severity, validity, an FAQ of question/answer rows, and a scope of
+// regions and outlets (scope.js); and one notice with its
+// acknowledgements per target outlet (which have read it, which not yet)
+// and, while it is not ended, ending it with a recovery text the counters
+// show. The emergency team and administrators publish and end; customer
+// service reads.
+
+import { h, written, field, select, button, panel, dl, showError, clearError, showInfo } from '../dom.js';
+import { listView } from '../list.js';
+import { label } from '../i18n.js';
+import { fmtTime } from '../format.js';
+import { scopePicker, allRows } from '../scope.js';
+
+export const SEVERITIES = ['info', 'warning', 'critical'];
+const API = '/api/v1/notices';
+
+// WRITERS are the roles that publish and end notices.
+export const WRITERS = ['admin', 'emergency'];
+const canWrite = (ctx) => WRITERS.includes(ctx.account?.role);
+
+// rfc3339 turns a datetime-local value (the PC's local time) into the
+// RFC 3339 time the hub takes; '' stays '' (now, or until ended).
+export function rfc3339(local) {
+  if (!local) return '';
+  const d = new Date(local);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}
+
+// noticeBody is the publish body of the composed values: texts trimmed,
+// FAQ rows with neither question nor answer dropped (a half-filled one is
+// sent, for the hub to refuse with its reason), times in RFC 3339.
+export function noticeBody({ title, text, severity, faq, validFrom, validTo }, scope) {
+  const body = {
+    title: String(title || '').trim(),
+    text: String(text || '').trim(),
+    severity: SEVERITIES.includes(severity) ? severity : 'info',
+    faq: (faq || []).map((r) => ({ q: String(r.q || '').trim(), a: String(r.a || '').trim() })).filter((r) => r.q || r.a),
+    ...scope,
+  };
+  const from = rfc3339(validFrom), to = rfc3339(validTo);
+  if (from) body.valid_from = from;
+  if (to) body.valid_to = to;
+  return body;
+}
+
+// ackRows are a notice's target outlets with their acknowledgement: the
+// notice's scope, or every outlet for a notice to all. Those not yet
+// acknowledged come first, then by outlet id; an outlet acknowledging
+// twice (two clerks) shows the first.
+export function ackRows(notice, allOutlets) {
+  const scope = Array.isArray(notice?.scope) && notice.scope.length ? notice.scope : allOutlets || [];
+  const first = new Map();
+  for (const a of notice?.acknowledged_by || []) {
+    const seen = first.get(a.outlet);
+    if (!seen || String(a.at) < String(seen.at)) first.set(a.outlet, a);
+  }
+  // An acknowledgement from an outlet outside the list (added later) is
+  // still shown.
+  const ids = [...new Set([...scope, ...first.keys()])];
+  return ids.map((o) => ({ outlet: o, acked: first.has(o), staff: first.get(o)?.staff || '', at: first.get(o)?.at || '' }))
+    .sort((a, b) => (a.acked === b.acked ? (a.outlet < b.outlet ? -1 : a.outlet > b.outlet ? 1 : 0) : a.acked ? 1 : -1));
+}
+
+// state is a notice's state word: active, ended, or waiting for its
+// validity (published but not active and not ended).
+export function noticeState(n) {
+  if (n.ended) return 'ended';
+  return n.active ? 'active' : 'inactive';
+}
+
+const severityCell = (t, sev) => h('span', { class: 'sev sev-' + sev }, label('nsev.', sev));
+
+function renderList(ctx) {
+  const { t } = ctx;
+  const v = listView(ctx, {
+    path: API, key: 'notices', empty: 'notices.empty',
+    filters: [{ name: 'open', type: 'check', label: 'notices.activeOnly' }],
+    columns: [
+      { label: 'notices.col.title', cell: (n) => h('a', { href: '#/notices/' + encodeURIComponent(n.id), 'data-notice': n.id }, written('span', {}, n.title)) },
+      { label: 'notices.col.severity', cell: (n) => severityCell(t, n.severity) },
+      { label: 'notices.col.state', cell: (n) => t('notices.state.' + noticeState(n)) },
+      { label: 'notices.col.from', cell: (n) => fmtTime(n.valid_from) },
+      { label: 'notices.col.to', cell: (n) => (n.valid_to ? fmtTime(n.valid_to) : t('notices.untilEnded')) },
+      { label: 'notices.col.scope', cell: (n) => (n.scope?.length ? t('notices.outlets', { n: n.scope.length }) : t('notices.allOutlets')) },
+      { label: 'notices.col.acks', cell: (n) => String(new Set((n.acknowledged_by || []).map((a) => a.outlet)).size) },
+    ],
+  });
+  const node = h('div', { class: 'notices' }, h('div', { class: 'page-head' }, h('h1', {}, t('notices.title')),
+    canWrite(ctx) ? h('a', { class: 'btn btn-primary', href: '#/notices/new', 'data-notice': 'compose' }, t('notices.compose')) : null), v.node);
+  return { node, dispose: v.dispose };
+}
+
+function renderCompose(ctx) {
+  const { t } = ctx;
+  if (!canWrite(ctx)) return h('p', { class: 'empty' }, t('notices.readOnly'));
+  const faqRows = h('div', { class: 'faq-rows', 'data-notice': 'faq' });
+  const addFAQ = (q = '', a = '') => {
+    const row = h('div', { class: 'faq-row' },
+      field(t('notices.faq.q'), h('input', { name: 'faq-q', value: q, size: 40 })),
+      field(t('notices.faq.a'), h('textarea', { name: 'faq-a', rows: 2, cols: 50 }, a)),
+      h('button', { type: 'button', class: 'btn btn-ghost', 'data-faq': 'remove', onclick: () => row.remove() }, t('notices.faq.remove')));
+    faqRows.append(row);
+  };
+  const scope = scopePicker(ctx);
+  const form = h('form', { class: 'form notice-form', 'data-notice': 'form', onsubmit: async (e) => {
+    e.preventDefault();
+    const f = form.elements;
+    const body = noticeBody({
+      title: f.title.value, text: f.text.value, severity: f.severity.value, validFrom: f.valid_from.value, validTo: f.valid_to.value,
+      faq: [...faqRows.querySelectorAll('.faq-row')].map((r) => ({ q: r.querySelector('[name=faq-q]').value, a: r.querySelector('[name=faq-a]').value })),
+    }, scope.value());
+    submit.disabled = true;
+    try {
+      const n = await ctx.api.post(API, body);
+      clearError();
+      showInfo(t('notices.published', { title: n.title }));
+      ctx.navigate('/notices/' + encodeURIComponent(n.id), {});
+    } catch (err) {
+      showError(err);
+    } finally {
+      submit.disabled = false;
+    }
+  } },
+  field(t('notices.f.title'), h('input', { name: 'title', required: true, size: 60 })),
+  field(t('notices.f.text'), h('textarea', { name: 'text', required: true, rows: 5, cols: 70 })),
+  field(t('notices.f.severity'), select('severity', SEVERITIES, (s) => label('nsev.', s), 'info')),
+  h('div', { class: 'row' },
+    field(t('notices.f.from'), h('input', { type: 'datetime-local', name: 'valid_from' })),
+    field(t('notices.f.to'), h('input', { type: 'datetime-local', name: 'valid_to' }))),
+  h('p', { class: 'hint' }, t('notices.f.validityHint')),
+  h('fieldset', { class: 'faq' }, h('legend', {}, t('notices.faq')), faqRows,
+    h('button', { type: 'button', class: 'btn', 'data-faq': 'add', onclick: () => addFAQ() }, t('notices.faq.add'))),
+  scope.node);
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-notice': 'publish' }, t('notices.publish'));
+  form.append(h('div', { class: 'actions' }, submit, h('a', { class: 'btn', href: '#/notices' }, t('cancel'))));
+  return h('div', { class: 'notices' }, h('h1', {}, t('notices.composeTitle')), form);
+}
+
+async function renderOne(ctx) {
+  const { t } = ctx;
+  const id = ctx.params.id;
+  let n;
+  try {
+    n = await ctx.api.get(API + '/' + encodeURIComponent(id));
+  } catch (e) {
+    showError(e);
+    return h('p', { class: 'empty' }, h('a', { href: '#/notices' }, t('notices.back')));
+  }
+  let outlets = [];
+  if (!n.scope?.length) {
+    try { outlets = (await allRows(ctx.api, '/api/v1/outlets', {}, 'outlets')).map((o) => o.id); } catch (e) { showError(e); }
+  }
+  const rows = ackRows(n, outlets);
+  const acked = rows.filter((r) => r.acked).length;
+  const facts = dl([
+    [t('notices.col.severity'), severityCell(t, n.severity)],
+    [t('notices.col.state'), h('span', { 'data-notice': 'state' }, t('notices.state.' + noticeState(n)))],
+    [t('notices.col.from'), fmtTime(n.valid_from)],
+    [t('notices.col.to'), n.valid_to ? fmtTime(n.valid_to) : t('notices.untilEnded')],
+    [t('notices.col.scope'), n.scope?.length ? written('span', {}, n.scope.join(', ')) : t('notices.allOutlets')],
+    n.regions?.length ? [t('notices.regions'), written('span', {}, n.regions.join(', '))] : null,
+  ]);
+  const acks = h('table', { class: 'list', 'data-notice': 'acks' },
+    h('thead', {}, h('tr', {}, h('th', {}, t('notices.ack.outlet')), h('th', {}, t('notices.ack.state')), h('th', {}, t('notices.ack.staff')), h('th', {}, t('notices.ack.at')))),
+    h('tbody', {}, rows.length ? rows.map((r) => h('tr', { 'data-outlet': r.outlet, 'data-acked': r.acked ? '1' : '0', class: r.acked ? '' : 'pending' },
+      h('td', {}, written('span', {}, r.outlet)),
+      h('td', {}, r.acked ? t('notices.ack.yes') : t('notices.ack.no')),
+      h('td', {}, r.staff ? written('span', {}, r.staff) : ''),
+      h('td', {}, r.at ? fmtTime(r.at) : ''))) : h('tr', {}, h('td', { colspan: 4, class: 'empty' }, t('notices.ack.none')))));
+  const faq = n.faq?.length ? panel(t('notices.faq'), h('dl', { class: 'faq-list' }, n.faq.map((qa) => [written('dt', {}, qa.q), written('dd', {}, qa.a)]))) : null;
+  let end = null;
+  if (n.ended) {
+    end = panel(t('notices.recovery'), written('p', { class: 'notice-text', 'data-notice': 'recovery' }, n.recovery_text || ''));
+  } else if (canWrite(ctx)) {
+    const text = h('textarea', { name: 'recovery', rows: 3, cols: 70, required: true });
+    end = panel(t('notices.end'), field(t('notices.recoveryText'), text), button(t('notices.endSubmit'), async () => {
+      if (!text.value.trim()) {
+        showError(t('notices.recoveryRequired'));
+        return;
+      }
+      await ctx.api.post(API + '/' + encodeURIComponent(id) + '/end', { text: text.value.trim() });
+      clearError();
+      showInfo(t('notices.ended'));
+      ctx.navigate('/notices/' + encodeURIComponent(id), { at: Date.now() });
+    }, 'btn btn-danger'));
+  }
+  return h('div', { class: 'notices', 'data-notice-id': n.id },
+    h('p', {}, h('a', { href: '#/notices' }, t('notices.back'))),
+    h('h1', {}, written('span', {}, n.title)),
+    facts,
+    panel(t('notices.f.text'), written('p', { class: 'notice-text' }, n.text)),
+    faq,
+    panel(t('notices.acks', { acked, n: rows.length }), h('p', { class: 'hint', 'data-notice': 'ack-summary' }, t('notices.ackSummary', { acked, n: rows.length })), acks),
+    end);
+}
+
+const ROLES = ['admin', 'emergency', 'service'];
+
+// pages: the list, composing (before the one notice, whose :id would
+// match "new"), and one notice.
+export const pages = [
+  { id: 'notices', path: '/notices', roles: ROLES, nav: 'nav.notices', render: renderList },
+  { id: 'notice-new', path: '/notices/new', roles: WRITERS, render: renderCompose },
+  { id: 'notice', path: '/notices/:id', roles: ROLES, render: renderOne },
+];
+export const page = pages[0];
