@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {
   measureKind, lowerIsBetter, measureLabel, measureDef, definitions, formatMeasure, keyLabel,
   periods, rankingRows, sortRows, bestFirst, rankingOption, trendKeys, trendOption,
-  satisfactionOption, hasSatisfaction, lastWeek, isoDay,
+  satisfactionOption, hasSatisfaction, lastWeek, isoDay, scaleFor,
 } from '../static/charts.js';
 
 const words = {
@@ -126,12 +126,14 @@ test('rankingOption: one period, best on top, keys without a value left out, can
   // Shorter is better: O1 (1 h) ranks above O2 (2 h); the category axis
   // draws bottom-up, so the best is last.
   assert.deepEqual(o.yAxis.data, ['O2', 'O1']);
-  assert.deepEqual(o.series[0].data, [7_200_000, 3_600_000]);
+  // Plotted in hours, the largest being 2 h, so the axis ticks are round.
+  assert.deepEqual(o.series[0].data, [2, 1]);
   assert.equal(o.series[0].type, 'bar');
   assert.equal(o.title.text, '首次回复时长中位数');
   assert.equal(o.tooltip.renderMode, 'richText');
-  assert.equal(o.tooltip.valueFormatter(3_600_000), '1 小时');
-  assert.equal(o.xAxis.axisLabel.formatter(1_800_000), '30 分钟');
+  assert.equal(o.tooltip.valueFormatter(1), '1 小时');
+  assert.equal(o.tooltip.valueFormatter(0.5), '30 分钟', 'the tooltip writes the value as the table does');
+  assert.equal(o.xAxis.axisLabel.formatter(1.5), '1.5 小时');
   const latest = rankingOption({ answer, measure: 'complaints.first_reply_p50_ms', t });
   assert.deepEqual(latest.yAxis.data, ['O1'], 'O2 has no first reply in the latest week');
   const counts = rankingOption({ answer, measure: 'complaints.count', period: '2026-11-16', t });
@@ -146,15 +148,34 @@ test('trendOption: a line per key over every period, gaps as null', () => {
   const o = trendOption({ answer, measure: 'complaints.first_reply_p50_ms', t });
   assert.deepEqual(o.xAxis.data, ['2026-11-16', '2026-11-23']);
   assert.deepEqual(o.series.map((s) => [s.type, s.name, s.data]), [
-    ['line', 'O1', [3_600_000, 1_800_000]],
-    ['line', 'O2', [7_200_000, null]],
+    ['line', 'O1', [1, 0.5]],
+    ['line', 'O2', [2, null]],
   ]);
+  assert.equal(o.yAxis.axisLabel.formatter(2), '2 小时');
   assert.equal(o.series[1].connectNulls, false);
   assert.equal(o.tooltip.renderMode, 'richText');
   const one = trendOption({ answer, measure: 'complaints.count', t, keys: ['O2'] });
   assert.deepEqual(one.series.map((s) => s.data), [[7, 3]]);
   const all = trendOption({ answer: { by: 'all', rows: [{ key: 'all', period: '2026-11-16', values: { 'complaints.count': 12 } }] }, measure: 'complaints.count', t });
   assert.deepEqual(all.series.map((s) => [s.name, s.data]), [['全网', [12]]]);
+});
+
+test('scaleFor: times in minutes, hours or days by the largest; other kinds as they are', () => {
+  for (const [values, div, tick] of [
+    [[90_000, 30 * 60000], 60000, '30 分钟'],
+    [[null, 3_600_000], 3_600_000, '30 小时'],
+    [[80 * 3_600_000], 86_400_000, '30 天'],
+    [[], 60000, '30 分钟'],
+  ]) {
+    const sc = scaleFor('parcels.dwell_p50_ms', values, t);
+    assert.equal(sc.div, div, String(values));
+    assert.equal(sc.axis(30), tick, String(values));
+    assert.equal(sc.tip(null), '—');
+  }
+  const ratio = scaleFor('complaints.replied_24h_ratio', [0.5], t);
+  assert.equal(ratio.div, 1);
+  assert.equal(ratio.axis(0.5), '50%');
+  assert.equal(ratio.tip(0.25), '25%');
 });
 
 test('trendKeys: every key when few, else the best of the latest period', () => {

@@ -133,14 +133,36 @@ export function bestFirst(measure) {
   return lowerIsBetter(measure) ? 'asc' : 'desc';
 }
 
-// tooltip is every chart's tooltip: drawn on the canvas, not as HTML.
-function tooltip(trigger, name, t) {
-  return { trigger, renderMode: 'richText', confine: true, valueFormatter: (v) => formatMeasure(name, v, t) };
+// scaleFor is how a chart plots a measure's values: times in the unit
+// that suits the largest (minutes, hours or days), so the axis gets round
+// ticks (2 h, not 7,200,000 ms); everything else as it is. div divides a
+// value into the unit, axis labels a tick in the unit, and tip writes a
+// plotted value back in the table's words.
+export function scaleFor(name, values, t) {
+  if (measureKind(name) !== 'duration') {
+    const f = (v) => formatMeasure(name, v, t);
+    return { div: 1, axis: f, tip: f };
+  }
+  const max = Math.max(0, ...values.filter((v) => v != null).map(Number));
+  const [div, key] = max >= 72 * 3600000 ? [86400000, 'measures.unit.d'] : max >= 3600000 ? [3600000, 'measures.unit.h'] : [60000, 'measures.unit.min'];
+  return {
+    div,
+    axis: (v) => t(key, { n: round(v, 1) }),
+    tip: (v) => formatMeasure(name, v == null ? v : v * div, t),
+  };
 }
 
-// valueAxis is an axis of a measure's values, labelled in its unit.
-function valueAxis(name, t) {
-  const axis = { type: 'value', axisLabel: { formatter: (v) => formatMeasure(name, v, t) } };
+// plotted divides values into the scale's unit; null stays a gap.
+const plotted = (values, sc) => values.map((v) => (v == null ? null : sc.div === 1 ? v : v / sc.div));
+
+// tooltip is every chart's tooltip: drawn on the canvas, not as HTML.
+function tooltip(trigger, sc) {
+  return { trigger, renderMode: 'richText', confine: true, valueFormatter: sc.tip };
+}
+
+// valueAxis is an axis of a measure's plotted values, labelled in its unit.
+function valueAxis(name, sc) {
+  const axis = { type: 'value', axisLabel: { formatter: sc.axis } };
   if (measureKind(name) === 'ratio') Object.assign(axis, { min: 0, max: 1 });
   return axis;
 }
@@ -154,14 +176,16 @@ export function rankingOption({ answer, measure, period, t, limit = 30 }) {
   // ECharts draws a category axis from the bottom up; reversed, the best
   // row is on top.
   const shown = [...rows].reverse();
+  const values = shown.map((r) => r.values[measure]);
+  const sc = scaleFor(measure, values, t);
   return {
     animation: false,
     title: { text: measureLabel(measure, t), left: 'left', textStyle: { fontSize: 14 } },
-    tooltip: tooltip('axis', measure, t),
+    tooltip: tooltip('axis', sc),
     grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
-    xAxis: valueAxis(measure, t),
+    xAxis: valueAxis(measure, sc),
     yAxis: { type: 'category', data: shown.map((r) => keyLabel(answer.by, r.key, t)) },
-    series: [{ type: 'bar', name: measureLabel(measure, t), data: shown.map((r) => r.values[measure]) }],
+    series: [{ type: 'bar', name: measureLabel(measure, t), data: plotted(values, sc) }],
   };
 }
 
@@ -179,20 +203,18 @@ export function trendOption({ answer, measure, t, keys }) {
   const ps = periods(answer);
   const ks = keys || trendKeys(answer, measure);
   const at = new Map((answer?.rows || []).map((r) => [r.key + '\u0000' + r.period, r.values || {}]));
+  const lines = ks.map((k) => ps.map((p) => at.get(k + '\u0000' + p)?.[measure] ?? null));
+  const sc = scaleFor(measure, lines.flat(), t);
   return {
     animation: false,
     title: { text: measureLabel(measure, t), left: 'left', textStyle: { fontSize: 14 } },
-    tooltip: tooltip('axis', measure, t),
+    tooltip: tooltip('axis', sc),
     legend: { type: 'scroll', top: 24 },
     grid: { left: 8, right: 24, top: 64, bottom: 8, containLabel: true },
     xAxis: { type: 'category', boundaryGap: false, data: ps },
-    yAxis: valueAxis(measure, t),
-    series: ks.map((k) => ({
-      type: 'line', name: keyLabel(answer.by, k, t), connectNulls: false, showSymbol: true,
-      data: ps.map((p) => {
-        const v = at.get(k + '\u0000' + p)?.[measure];
-        return v == null ? null : v;
-      }),
+    yAxis: valueAxis(measure, sc),
+    series: ks.map((k, i) => ({
+      type: 'line', name: keyLabel(answer.by, k, t), connectNulls: false, showSymbol: true, data: plotted(lines[i], sc),
     })),
   };
 }
@@ -213,7 +235,7 @@ export function satisfactionOption({ values, t }) {
       subtext: avg == null ? '' : measureLabel('satisfaction.avg', t) + ' ' + formatMeasure('satisfaction.avg', avg, t),
       left: 'left', textStyle: { fontSize: 14 },
     },
-    tooltip: tooltip('axis', 'satisfaction.n1', t),
+    tooltip: tooltip('axis', scaleFor('satisfaction.n1', [], t)),
     grid: { left: 8, right: 24, top: 56, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: SCORES.map((s) => t('measures.score', { n: s })) },
     yAxis: { type: 'value', minInterval: 1 },
