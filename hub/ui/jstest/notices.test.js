@@ -2,7 +2,7 @@
 // pages: the bodies they send and the rows they show.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noticeBody, ackRows, noticeState, rfc3339, pages as noticePages } from '../static/pages/notices.js';
+import { noticeBody, ackRows, noticeState, rfc3339, targetOutlets, pages as noticePages } from '../static/pages/notices.js';
 import { scopeBody, allRows } from '../static/scope.js';
 import {
   waybillLines, manifestBody, localInput, prohibitedBody, tariffBody, tariffTable, blockRows, pages as stockPages,
@@ -56,6 +56,19 @@ test('ackRows: every target outlet, not yet acknowledged first, the first acknow
   // A notice to every outlet: the targets are the outlets the hub knows.
   assert.deepEqual(ackRows({ acknowledged_by: [{ outlet: 'B', staff: 's', at: 'x' }] }, ['A', 'B']).map((r) => [r.outlet, r.acked]), [['A', false], ['B', true]]);
   assert.deepEqual(ackRows({}, []), []);
+});
+
+test('targetOutlets: the outlets and those of the regions, or every outlet', async () => {
+  const asked = [];
+  const api = { get: async (path, q) => {
+    asked.push(q.region ?? '*');
+    const all = [{ id: 'E1', region: 'east' }, { id: 'E2', region: 'east' }, { id: 'W1', region: 'west' }];
+    return { outlets: q.region ? all.filter((o) => o.region === q.region) : all, next: null };
+  } };
+  assert.deepEqual((await targetOutlets(api, { regions: ['east'], scope: ['W1', 'E1'] })).sort(), ['E1', 'E2', 'W1']);
+  assert.deepEqual(asked, ['east']);
+  assert.deepEqual(await targetOutlets(api, { scope: ['W1'] }), ['W1']);
+  assert.deepEqual((await targetOutlets(api, {})).sort(), ['E1', 'E2', 'W1']);
 });
 
 test('noticeState', () => {

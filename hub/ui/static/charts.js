@@ -210,7 +210,9 @@ export function trendOption({ answer, measure, t, keys }) {
     title: { text: measureLabel(measure, t), left: 'left', textStyle: { fontSize: 14 } },
     tooltip: tooltip('axis', sc),
     legend: { type: 'scroll', top: 24 },
-    grid: { left: 8, right: 24, top: 64, bottom: 8, containLabel: true },
+    // Room on the right for the last period's label, which the line's
+    // last point sits under.
+    grid: { left: 8, right: 48, top: 64, bottom: 8, containLabel: true },
     xAxis: { type: 'category', boundaryGap: false, data: ps },
     yAxis: valueAxis(measure, sc),
     series: ks.map((k, i) => ({
@@ -236,7 +238,7 @@ export function satisfactionOption({ values, t }) {
       left: 'left', textStyle: { fontSize: 14 },
     },
     tooltip: tooltip('axis', scaleFor('satisfaction.n1', [], t)),
-    grid: { left: 8, right: 24, top: 56, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 24, top: 72, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: SCORES.map((s) => t('measures.score', { n: s })) },
     yAxis: { type: 'value', minInterval: 1 },
     series: [{ type: 'bar', name: t('measures.chart.satisfaction'), data: SCORES.map((s) => Number(v['satisfaction.n' + s] || 0)) }],

@@ -63,6 +63,18 @@ export function ackRows(notice, allOutlets) {
     .sort((a, b) => (a.acked === b.acked ? (a.outlet < b.outlet ? -1 : a.outlet > b.outlet ? 1 : 0) : a.acked ? 1 : -1));
 }
 
+// targetOutlets are the outlets a notice was sent to: its outlets and
+// those of its regions, or every outlet for a notice to all. A region's
+// outlets are those the hub lists for it now.
+export async function targetOutlets(api, notice) {
+  const regions = Array.isArray(notice?.regions) ? notice.regions : [];
+  const scope = Array.isArray(notice?.scope) ? notice.scope : [];
+  if (!regions.length && !scope.length) return (await allRows(api, '/api/v1/outlets', {}, 'outlets')).map((o) => o.id);
+  const out = new Set(scope);
+  for (const r of regions) for (const o of await allRows(api, '/api/v1/outlets', { region: r }, 'outlets')) out.add(o.id);
+  return [...out];
+}
+
 // state is a notice's state word: active, ended, or waiting for its
 // validity (published but not active and not ended).
 export function noticeState(n) {
@@ -70,7 +82,16 @@ export function noticeState(n) {
   return n.active ? 'active' : 'inactive';
 }
 
-const severityCell = (t, sev) => h('span', { class: 'sev sev-' + sev }, label('nsev.', sev));
+// scopeCell says whom a notice went to: its regions by name, a count of
+// its outlets, or every outlet.
+function scopeCell(t, n) {
+  const regions = n.regions || [], scope = n.scope || [];
+  if (!regions.length && !scope.length) return t('notices.allOutlets');
+  return [regions.length ? written('span', {}, regions.join(', ')) : null, regions.length && scope.length ? ' + ' : null,
+    scope.length ? t('notices.outlets', { n: scope.length }) : null].filter(Boolean);
+}
+
+const severityCell = (sev) => h('span', { class: 'sev sev-' + sev }, label('nsev.', sev));
 
 function renderList(ctx) {
   const { t } = ctx;
@@ -79,11 +100,11 @@ function renderList(ctx) {
     filters: [{ name: 'open', type: 'check', label: 'notices.activeOnly' }],
     columns: [
       { label: 'notices.col.title', cell: (n) => h('a', { href: '#/notices/' + encodeURIComponent(n.id), 'data-notice': n.id }, written('span', {}, n.title)) },
-      { label: 'notices.col.severity', cell: (n) => severityCell(t, n.severity) },
+      { label: 'notices.col.severity', cell: (n) => severityCell(n.severity) },
       { label: 'notices.col.state', cell: (n) => t('notices.state.' + noticeState(n)) },
       { label: 'notices.col.from', cell: (n) => fmtTime(n.valid_from) },
       { label: 'notices.col.to', cell: (n) => (n.valid_to ? fmtTime(n.valid_to) : t('notices.untilEnded')) },
-      { label: 'notices.col.scope', cell: (n) => (n.scope?.length ? t('notices.outlets', { n: n.scope.length }) : t('notices.allOutlets')) },
+      { label: 'notices.col.scope', cell: (n) => scopeCell(t, n) },
       { label: 'notices.col.acks', cell: (n) => String(new Set((n.acknowledged_by || []).map((a) => a.outlet)).size) },
     ],
   });
@@ -126,7 +147,7 @@ function renderCompose(ctx) {
   field(t('notices.f.title'), h('input', { name: 'title', required: true, size: 60 })),
   field(t('notices.f.text'), h('textarea', { name: 'text', required: true, rows: 5, cols: 70 })),
   field(t('notices.f.severity'), select('severity', SEVERITIES, (s) => label('nsev.', s), 'info')),
-  h('div', { class: 'row' },
+  h('div', { class: 'form-row' },
     field(t('notices.f.from'), h('input', { type: 'datetime-local', name: 'valid_from' })),
     field(t('notices.f.to'), h('input', { type: 'datetime-local', name: 'valid_to' }))),
   h('p', { class: 'hint' }, t('notices.f.validityHint')),
@@ -149,17 +170,19 @@ async function renderOne(ctx) {
     return h('p', { class: 'empty' }, h('a', { href: '#/notices' }, t('notices.back')));
   }
   let outlets = [];
-  if (!n.scope?.length) {
-    try { outlets = (await allRows(ctx.api, '/api/v1/outlets', {}, 'outlets')).map((o) => o.id); } catch (e) { showError(e); }
+  try {
+    outlets = await targetOutlets(ctx.api, n);
+  } catch (e) {
+    showError(e);
   }
-  const rows = ackRows(n, outlets);
+  const rows = ackRows({ ...n, scope: outlets }, []);
   const acked = rows.filter((r) => r.acked).length;
   const facts = dl([
-    [t('notices.col.severity'), severityCell(t, n.severity)],
+    [t('notices.col.severity'), severityCell(n.severity)],
     [t('notices.col.state'), h('span', { 'data-notice': 'state' }, t('notices.state.' + noticeState(n)))],
     [t('notices.col.from'), fmtTime(n.valid_from)],
     [t('notices.col.to'), n.valid_to ? fmtTime(n.valid_to) : t('notices.untilEnded')],
-    [t('notices.col.scope'), n.scope?.length ? written('span', {}, n.scope.join(', ')) : t('notices.allOutlets')],
+    [t('notices.col.scope'), n.scope?.length ? written('span', {}, n.scope.join(', ')) : n.regions?.length ? '' : t('notices.allOutlets')],
     n.regions?.length ? [t('notices.regions'), written('span', {}, n.regions.join(', '))] : null,
   ]);
   const acks = h('table', { class: 'list', 'data-notice': 'acks' },

@@ -328,7 +328,7 @@ async function renderWaybills(ctx) {
 function allocateForm(ctx, outlet) {
   const { t } = ctx;
   const n = h('input', { type: 'number', name: 'count', min: 1, max: 100000, value: 1000, required: true });
-  return h('div', { class: 'row', 'data-waybills': 'allocate' }, field(t('waybills.count'), n),
+  return h('div', { class: 'form-row', 'data-waybills': 'allocate' }, field(t('waybills.count'), n),
     button(t('waybills.allocateSubmit'), async () => {
       const b = await ctx.api.post('/api/v1/outlets/' + encodeURIComponent(outlet) + '/waybill-blocks', { count: Number(n.value) });
       clearError();
