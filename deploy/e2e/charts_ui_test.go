@@ -1,0 +1,256 @@
+package e2e
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/yizhan/yizhan/deploy/e2e/harness"
+	"github.com/yizhan/yizhan/syncproto/problem"
+)
+
+// TestHeadOfficeNoticesAndMeasuresScreen drives head office's screen as
+// two people. An emergency lead composes a notice to one region (or, on a
+// hub without regions, one outlet), sees that it targets only that
+// region's outlet, sees the outlet acknowledge it and ends it with a
+// recovery text the outlet then holds; the other region's outlet never
+// receives it. An analyst opens the measures for today and sees the
+// complaint the test made in the ranking table and in charts that ECharts
+// drew. The console shows no Content-Security-Policy violation and no
+// ECharts error on any of it.
+func TestHeadOfficeNoticesAndMeasuresScreen(t *testing.T) {
+	c := newCluster(t, "embedded", "EA-001", "WE-001")
+	c.startHub()
+	east, west := c.newAgent("EA-001"), c.newAgent("WE-001")
+	c.addStaff(east, "e01", "东店员", "clerk", "1234")
+	c.addStaff(west, "w01", "西店员", "clerk", "1234")
+	pii := writePIIKey(t)
+	c.startAgent(east, "--pii-key-file", pii)
+	c.startAgent(west, "--pii-key-file", pii)
+	hub := "http://" + c.hubHTTP
+	hubAPI, eastAPI, westAPI := hub+"/api/v1", "http://"+east.http+"/api/v1", "http://"+west.http+"/api/v1"
+	checkHubScreenServed(t, hub)
+
+	byRegion := setRegion(t, hubAPI, "EA-001", "华东") && setRegion(t, hubAPI, "WE-001", "华西")
+	addHubAccount(t, hubAPI, "lead", "应急组长", "emergency")
+	addHubAccount(t, hubAPI, "ana", "数据分析员", "analyst")
+
+	// A complaint at the east outlet, replied to from head office, for the
+	// measures.
+	eastTok, westTok := staffLogin(t, eastAPI, "e01", "1234"), staffLogin(t, westAPI, "w01", "1234")
+	var comp struct{ Complaint struct{ ID string } }
+	if code := call(t, "POST", eastAPI+"/complaints", eastTok, map[string]any{"channel": "counter", "type": "complaint", "category": "delay",
+		"severity": "major", "customer_phone": "13812345678", "text": "包裹迟迟未到"}, &comp); code != 201 {
+		t.Fatalf("record a complaint at EA-001: HTTP %d", code)
+	}
+	c.waitDrained(east, 30*time.Second)
+	var e problem.Body
+	if code := call(t, "POST", hubAPI+"/complaints/"+comp.Complaint.ID+"/steps", apiToken, map[string]any{"step": "acknowledge", "note": "已联系快递公司，明日送达。"}, &e); code != 200 {
+		t.Fatalf("reply from head office: HTTP %d %s", code, e.Error.Code)
+	}
+
+	b := newBrowser(t)
+	watch := watchScreenConsole(b)
+
+	// The emergency lead composes a notice to the east region.
+	loginHubScreen(t, b, hub, "lead")
+	b.step(t, "open the compose page", chromedp.Navigate(hub+"/#/notices/new"), waitJS(`!!document.querySelector('[data-notice="form"]')`))
+	scopeBox := `[data-outlet="EA-001"]`
+	if byRegion {
+		scopeBox = `[data-region="华东"]`
+	}
+	b.step(t, "fill the notice in",
+		waitJS(fmt.Sprintf(`!!document.querySelector(%q)`, scopeBox)),
+		chromedp.SendKeys(chromedp.CSS(`[data-notice="form"] [name="title"]`), "暴雨停派通知"),
+		chromedp.SendKeys(chromedp.CSS(`[data-notice="form"] [name="text"]`), "受暴雨影响，今日华东区域暂停派送，包裹保管期顺延。"),
+		chromedp.Click(chromedp.CSS(`[data-faq="add"]`)),
+		chromedp.SendKeys(chromedp.CSS(`.faq-row [name="faq-q"]`), "保管期顺延几天？"),
+		chromedp.SendKeys(chromedp.CSS(`.faq-row [name="faq-a"]`), "顺延 3 天。"),
+		chromedp.Click(chromedp.CSS(scopeBox)),
+		chromedp.Click(chromedp.CSS(`[data-notice="publish"]`)),
+		waitJS(`!!document.querySelector('[data-notice-id] [data-notice="acks"]')`))
+	id := read(t, b, "the notice's id", chromedp.Evaluate[string](`document.querySelector('[data-notice-id]').dataset.noticeId`))
+	targets := read(t, b, "its target outlets", chromedp.Evaluate[string](`[...document.querySelectorAll('[data-notice="acks"] tr[data-outlet]')].map((r) => r.dataset.outlet + '=' + r.dataset.acked).join(',')`))
+	if targets != "EA-001=0" {
+		t.Fatalf("the notice's acknowledgements list %q, want only EA-001, not yet acknowledged", targets)
+	}
+
+	// A notice to every outlet after it: once the west outlet holds that
+	// one, it would hold the region's notice too had it been sent there,
+	// since head office's events reach an outlet in order.
+	var sentinel struct{ ID string }
+	if code := call(t, "POST", hubAPI+"/notices", apiToken, map[string]any{"title": "例行通知", "text": "本周六正常营业。"}, &sentinel); code != 201 {
+		t.Fatalf("publish a notice to every outlet: HTTP %d", code)
+	}
+	agentNotices := func(api, tok string) map[string]agentNotice {
+		var out struct{ Notices []agentNotice }
+		call(t, "GET", api+"/notices", tok, nil, &out)
+		m := map[string]agentNotice{}
+		for _, n := range out.Notices {
+			m[n.ID] = n
+		}
+		return m
+	}
+	harness.Eventually(t, 30*time.Second, func() (bool, string) {
+		ns := agentNotices(westAPI, westTok)
+		_, ok := ns[sentinel.ID]
+		return ok, fmt.Sprintf("WE-001 holds %d notices, not yet the one to every outlet", len(ns))
+	})
+	if _, ok := agentNotices(westAPI, westTok)[id]; ok {
+		t.Fatalf("WE-001, outside the notice's scope, received notice %s", id)
+	}
+	harness.Eventually(t, 30*time.Second, func() (bool, string) {
+		_, ok := agentNotices(eastAPI, eastTok)[id]
+		return ok, "EA-001 has not received the notice yet"
+	})
+
+	// The outlet acknowledges; the lead sees it on the notice's page.
+	if code := call(t, "POST", eastAPI+"/notices/"+id+"/ack", eastTok, map[string]any{}, nil); code != 200 {
+		t.Fatalf("acknowledge at EA-001: HTTP %d", code)
+	}
+	c.waitDrained(east, 30*time.Second)
+	b.step(t, "the acknowledgement shows",
+		chromedp.Navigate(hub+"/#/notices/"+id+"?r=1"),
+		waitJS(`!!document.querySelector('[data-notice="acks"] tr[data-outlet="EA-001"][data-acked="1"]')`))
+
+	// The lead ends it with a recovery text; the outlet holds the text.
+	recovery := "暴雨已过，派送恢复正常。"
+	b.step(t, "end the notice",
+		chromedp.SendKeys(chromedp.CSS(`textarea[name="recovery"]`), recovery),
+		chromedp.Click(chromedp.CSS(`.btn-danger`)),
+		waitJS(fmt.Sprintf(`(document.querySelector('[data-notice="recovery"]') || {}).textContent === %q`, recovery)))
+	harness.Eventually(t, 30*time.Second, func() (bool, string) {
+		n := agentNotices(eastAPI, eastTok)[id]
+		return n.Ended && n.RecoveryText == recovery, fmt.Sprintf("EA-001 holds the notice as %+v", n)
+	})
+
+	// The analyst opens today's measures by outlet.
+	logoutHubScreen(t, b)
+	loginHubScreen(t, b, hub, "ana")
+	today := time.Now().Format("2006-01-02")
+	b.step(t, "open the measures",
+		chromedp.Navigate(hub+"/#/measures?from="+today+"&to="+today+"&period=day&by=outlet"),
+		waitJS(`!!document.querySelector('[data-measures="table"] tr[data-key="EA-001"]')`),
+		waitJS(`['ranking', 'trend'].every((n) => document.querySelector('[data-chart="' + n + '"]').dataset.state === 'drawn')`))
+	got := read(t, b, "the table's complaint count", chromedp.Evaluate[string](`document.querySelector('[data-measures="table"] tr[data-key="EA-001"] td[data-measure="complaints.count"]').textContent`))
+	if got != "1" {
+		t.Errorf("EA-001's complaints today read %q in the table, want 1", got)
+	}
+	canvases := read(t, b, "the charts' canvases", chromedp.Evaluate[int](`document.querySelectorAll('[data-chart] canvas').length`))
+	if canvases < 2 {
+		t.Errorf("%d canvases in the charts, want one per chart", canvases)
+	}
+	csv := read(t, b, "the CSV link", chromedp.Evaluate[string](`document.querySelector('[data-measures="csv"]').getAttribute('href')`))
+	if !strings.Contains(csv, "format=csv") || !strings.Contains(csv, "from="+today) {
+		t.Errorf("the CSV link is %q, want the same query with format=csv", csv)
+	}
+	for _, m := range watch.bad() {
+		t.Errorf("console: %s", m)
+	}
+	b.checkNoExceptions(t)
+}
+
+// agentNotice is the part of a notice the counter's API answers that the
+// test reads.
+type agentNotice struct {
+	ID           string `json:"id"`
+	Ended        bool   `json:"ended"`
+	RecoveryText string `json:"recovery_text"`
+}
+
+// hubPassword is every test account's password at head office.
+const hubPassword = "Yz-test-passw0rd!"
+
+// addHubAccount creates a head-office account through the API, as an
+// administrator does.
+func addHubAccount(t *testing.T, hubAPI, id, name, role string) {
+	t.Helper()
+	var e problem.Body
+	if code := call(t, "POST", hubAPI+"/accounts", apiToken, map[string]string{"id": id, "name": name, "role": role, "password": hubPassword}, &e); code/100 != 2 {
+		t.Fatalf("create account %s (%s): HTTP %d %s %s", id, role, code, e.Error.Code, e.Error.Message)
+	}
+}
+
+// setRegion puts an outlet in a region; false when the hub has no regions
+// (the route answers 404 or 405).
+func setRegion(t *testing.T, hubAPI, outlet, region string) bool {
+	t.Helper()
+	var e problem.Body
+	code := call(t, "PATCH", hubAPI+"/outlets/"+outlet, apiToken, map[string]string{"region": region}, &e)
+	switch {
+	case code == http.StatusNotFound && e.Error.Code != "outlet.not_found", code == http.StatusMethodNotAllowed:
+		t.Logf("this hub sets no regions (PATCH /outlets/%s: HTTP %d %s): the notice goes to one outlet", outlet, code, e.Error.Code)
+		return false
+	case code/100 != 2:
+		t.Fatalf("set the region of %s: HTTP %d %s %s", outlet, code, e.Error.Code, e.Error.Message)
+	}
+	return true
+}
+
+// checkHubScreenServed fails early with a clear message when the hub does
+// not serve its screen at "/".
+func checkHubScreenServed(t *testing.T, base string) {
+	t.Helper()
+	resp, err := httpc.Get(base + "/")
+	if err != nil {
+		t.Fatalf("GET %s/: %v", base, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Fatalf("the hub does not serve its screen at %s/ under the strict CSP (HTTP %d, CSP %q)", base, resp.StatusCode, resp.Header.Get("Content-Security-Policy"))
+	}
+}
+
+// loginHubScreen logs account in on the screen's login page.
+func loginHubScreen(t *testing.T, b *browser, base, account string) {
+	t.Helper()
+	b.step(t, "log in as "+account,
+		chromedp.Navigate(base+"/#/login"),
+		waitJS(`!!document.querySelector('#login-account')`),
+		chromedp.SendKeys(chromedp.CSS(`#login-account`), account),
+		chromedp.SendKeys(chromedp.CSS(`#login-password`), hubPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)),
+		waitJS(`document.querySelector('#page').dataset.page && document.querySelector('#page').dataset.page !== 'login'`))
+}
+
+// logoutHubScreen logs out from the top bar.
+func logoutHubScreen(t *testing.T, b *browser) {
+	t.Helper()
+	b.step(t, "log out", chromedp.Click(chromedp.CSS(`#logout`)), waitJS(`document.querySelector('#page').dataset.page === 'login'`))
+}
+
+// screenConsole keeps the console messages a screen must never cause: a
+// Content-Security-Policy violation (the browser logs it, and the thing is
+// blocked) and anything ECharts reports.
+type screenConsole struct {
+	mu  sync.Mutex
+	msg []string
+}
+
+func watchScreenConsole(b *browser) *screenConsole {
+	w := &screenConsole{}
+	go func() {
+		for m, err := range chromedp.Console(b.ctx) {
+			if err != nil {
+				return
+			}
+			if strings.Contains(m.Text, "Content Security Policy") || strings.Contains(m.Text, "[ECharts]") || strings.Contains(m.Text, "measures chart") {
+				w.mu.Lock()
+				w.msg = append(w.msg, m.String())
+				w.mu.Unlock()
+			}
+		}
+	}()
+	return w
+}
+
+func (w *screenConsole) bad() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.msg...)
+}
