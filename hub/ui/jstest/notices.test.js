@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { noticeBody, ackRows, noticeState, rfc3339, targetOutlets, pages as noticePages } from '../static/pages/notices.js';
 import { scopeBody, allRows } from '../static/scope.js';
 import {
-  waybillLines, manifestBody, localInput, prohibitedBody, tariffBody, tariffTable, blockRows, pages as stockPages,
+  waybillLines, manifestBody, localInput, prohibitedBody, tariffBody, tariffTable, blockRow, serial, pages as stockPages,
 } from '../static/pages/stock.js';
 import { measuresQuery, page as measuresPage } from '../static/pages/measures.js';
 
@@ -126,13 +126,14 @@ test('tariffBody sets the version on the edited table; tariffTable leaves the ve
   assert.deepEqual(Object.keys(JSON.parse(tariffTable(null))).sort(), ['insurance', 'max_weight_grams', 'rates', 'volumetric_divisor', 'zones']);
 });
 
-test('blockRows: each block\'s size and what is left of it', () => {
-  assert.deepEqual(blockRows({ blocks: [
-    { prefix: 'YZ', first: 1, last: 100, next: 101, country: 'CN', at: 1 },
-    { prefix: 'YZ', first: 101, last: 200, next: 151, country: 'CN', at: 2 },
-    { prefix: 'YZ', first: 201, last: 300, next: 201, country: 'CN', at: 3 },
-  ] }).map((b) => [b.size, b.remaining]), [[100, 0], [100, 50], [100, 100]]);
-  assert.deepEqual(blockRows(null), []);
+test('blockRow: each block\'s size and what is left of it; serials in eight digits', () => {
+  assert.deepEqual([
+    { prefix: 'YZ', first: 1, last: 100, next: 101 },
+    { prefix: 'YZ', first: 101, last: 200, next: 151 },
+    { prefix: 'YZ', first: 201, last: 300, next: 201 },
+    { prefix: 'YZ', first: 301, last: 400 },
+  ].map(blockRow), [{ size: 100, remaining: 0 }, { size: 100, remaining: 50 }, { size: 100, remaining: 100 }, { size: 100, remaining: 100 }]);
+  assert.equal(serial(999), '00000999');
 });
 
 test('measuresQuery fills the defaults and drops what the route does not take', () => {

@@ -81,15 +81,18 @@ export function tariffTable(tariff) {
   return JSON.stringify(Object.keys(rest).length ? rest : { zones: {}, rates: {}, volumetric_divisor: 6000, max_weight_grams: 50000, insurance: { rate_bp: 0, min_fen: 0, max_declared_fen: 0 } }, null, 2);
 }
 
-// blockRows are an outlet's waybill blocks as the table shows them: the
-// range written as numbers, how many are left of each.
-export function blockRows(stock) {
-  return (stock?.blocks || []).map((b) => ({
-    prefix: b.prefix, first: b.first, last: b.last, country: b.country, at: b.at,
+// blockRow is a waybill block as the list shows it: how many serials it
+// holds and how many of them are left.
+export function blockRow(b) {
+  return {
     size: b.last - b.first + 1,
     remaining: Math.max(0, b.last - Math.max(b.first, b.next ?? b.first) + 1),
-  }));
+  };
 }
+
+// serial writes a block's serial as the eight digits a waybill carries
+// between its prefix and its check digit.
+export const serial = (n) => String(n).padStart(8, '0');
 
 // notFound reports whether an error is the hub's "nothing published yet".
 const notFound = (e) => e?.status === 404;
@@ -182,6 +185,20 @@ async function renderManifest(ctx) {
 // ---------------------------------------------------------------------------
 // Tariff
 
+// versionList is the list of a versioned list's published versions,
+// newest first, the one in force marked.
+function versionList(ctx, path, key) {
+  const { t } = ctx;
+  return listView(ctx, {
+    path, key, empty: 'versions.empty',
+    columns: [
+      { label: 'versions.version', cell: (v) => written('span', { 'data-version': v.version }, v.version) },
+      { label: 'versions.publishedAt', cell: (v) => fmtTime(v.published_at) },
+      { label: 'versions.current', cell: (v) => (v.current ? h('span', { class: 'tag tag-ok' }, t('versions.inForce')) : '') },
+    ],
+  });
+}
+
 async function renderTariff(ctx) {
   const { t } = ctx;
   let cur = null;
@@ -224,7 +241,9 @@ async function renderTariff(ctx) {
       showInfo(t('tariff.published', { version: out.version }));
       ctx.navigate('/tariffs', { v: out.version });
     }, 'btn btn-primary'));
-  return h('div', { class: 'tariff' }, h('h1', {}, t('tariff.title')), panel(t('tariff.current'), current), publish);
+  const versions = versionList(ctx, '/api/v1/tariffs/versions', 'tariffs');
+  return { node: h('div', { class: 'tariff' }, h('h1', {}, t('tariff.title')), panel(t('tariff.current'), current), publish,
+    panel(t('versions.title'), versions.node)), dispose: versions.dispose };
 }
 
 // ---------------------------------------------------------------------------
@@ -273,7 +292,9 @@ async function renderProhibited(ctx) {
         showInfo(t('prohibited.published', { version: out.version }));
         ctx.navigate('/prohibited', { v: out.version });
       }, 'btn btn-primary')));
-  return h('div', { class: 'prohibited' }, h('h1', {}, t('prohibited.title')), panel(t('prohibited.current'), current), publish);
+  const versions = versionList(ctx, '/api/v1/prohibited-lists/versions', 'prohibited_lists');
+  return { node: h('div', { class: 'prohibited' }, h('h1', {}, t('prohibited.title')), panel(t('prohibited.current'), current), publish,
+    panel(t('versions.title'), versions.node)), dispose: versions.dispose };
 }
 
 // ---------------------------------------------------------------------------
@@ -304,8 +325,19 @@ async function renderWaybills(ctx) {
     showError(e);
     return node;
   }
-  const rows = blockRows(stock);
-  const csv = ctx.api.csvURL('/api/v1/outlets/' + encodeURIComponent(outlet) + '/waybills', {});
+  // The blocks are a list of their own (paged, with CSV); the stock view
+  // above says what is left of them all.
+  const blocks = listView(ctx, {
+    path: '/api/v1/outlets/' + encodeURIComponent(outlet) + '/waybill-blocks', key: 'blocks', empty: 'waybills.none',
+    columns: [
+      { label: 'waybills.range', cell: (b) => written('span', {}, `${b.prefix} ${serial(b.first)}–${serial(b.last)}`) },
+      { label: 'waybills.size', cell: (b) => count(blockRow(b).size), class: 'num' },
+      { label: 'waybills.left', cell: (b) => count(blockRow(b).remaining), class: 'num' },
+      { label: 'waybills.country', cell: (b) => written('span', {}, b.country) },
+      { label: 'waybills.at', cell: (b) => fmtTime(b.at) },
+    ],
+  });
+  blocks.node.dataset.waybills = 'blocks';
   node.append(
     panel(t('waybills.stock'), dl([
       [t('waybills.issued'), count(stock.issued)],
@@ -313,16 +345,9 @@ async function renderWaybills(ctx) {
       [t('waybills.next'), stock.next ? written('span', {}, stock.next) : t('waybills.usedUp')],
       stock.refill_due ? [t('waybills.refill'), h('strong', { class: 'warn' }, t('waybills.refillDue'))] : null,
     ])),
-    panel(t('waybills.blocks'),
-      h('table', { class: 'list', 'data-waybills': 'blocks' },
-        h('thead', {}, h('tr', {}, ['waybills.range', 'waybills.size', 'waybills.left', 'waybills.country', 'waybills.at'].map((k) => h('th', {}, t(k))))),
-        h('tbody', {}, rows.length ? rows.map((b) => h('tr', {},
-          written('td', {}, `${b.prefix}${String(b.first).padStart(8, '0')}–${b.prefix}${String(b.last).padStart(8, '0')}`),
-          h('td', { class: 'num' }, count(b.size)), h('td', { class: 'num' }, count(b.remaining)),
-          written('td', {}, b.country), h('td', {}, fmtTime(b.at)))) : h('tr', {}, h('td', { colspan: 5, class: 'empty' }, t('waybills.none'))))),
-      h('div', { class: 'pager' }, h('a', { class: 'btn', href: csv, download: '', 'data-list': 'csv' }, t('list.csv')))),
+    panel(t('waybills.blocks'), blocks.node),
     panel(t('waybills.allocate'), allocateForm(ctx, outlet)));
-  return node;
+  return { node, dispose: blocks.dispose };
 }
 
 function allocateForm(ctx, outlet) {
@@ -332,7 +357,7 @@ function allocateForm(ctx, outlet) {
     button(t('waybills.allocateSubmit'), async () => {
       const b = await ctx.api.post('/api/v1/outlets/' + encodeURIComponent(outlet) + '/waybill-blocks', { count: Number(n.value) });
       clearError();
-      showInfo(t('waybills.allocated', { first: `${b.prefix}${String(b.first).padStart(8, '0')}`, n: b.last - b.first + 1 }));
+      showInfo(t('waybills.allocated', { first: `${b.prefix} ${serial(b.first)}`, n: b.last - b.first + 1 }));
       ctx.navigate('/waybills', { outlet, at: b.first });
     }, 'btn btn-primary'));
 }
