@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
@@ -137,6 +140,11 @@ func TestHeadOfficeNoticesAndMeasuresScreen(t *testing.T) {
 		chromedp.Navigate(hub+"/#/measures?from="+today+"&to="+today+"&period=day&by=outlet"),
 		waitJS(`!!document.querySelector('[data-measures="table"] tr[data-key="EA-001"]')`),
 		waitJS(`['ranking', 'trend'].every((n) => document.querySelector('[data-chart="' + n + '"]').dataset.state === 'drawn')`))
+	// A tooltip is drawn on the canvas: hovering over the trend chart's
+	// line must not make the chart write HTML with inline styles.
+	b.step(t, "hover over the charts",
+		runJS(`document.querySelector('[data-chart="ranking"]').scrollIntoView()`), hoverAt(`[data-chart="ranking"] canvas`, 200, 100),
+		runJS(`document.querySelector('[data-chart="trend"]').scrollIntoView()`), hoverAt(`[data-chart="trend"] canvas`, 300, 160))
 	got := read(t, b, "the table's complaint count", chromedp.Evaluate[string](`document.querySelector('[data-measures="table"] tr[data-key="EA-001"] td[data-measure="complaints.count"]').textContent`))
 	if got != "1" {
 		t.Errorf("EA-001's complaints today read %q in the table, want 1", got)
@@ -253,4 +261,17 @@ func (w *screenConsole) bad() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return append([]string(nil), w.msg...)
+}
+
+// hoverAt moves the mouse to (dx, dy) from the element's top left corner,
+// as a pointer does: a chart then shows its tooltip.
+func hoverAt(sel string, dx, dy float64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		x, y, err := topLeft(ctx, t, sel)
+		if err != nil {
+			return err
+		}
+		_, err = cdp.Call(ctx, t, input.DispatchMouseEvent, input.DispatchMouseEventParams{Type: chromedp.MouseMoved, X: x + dx, Y: y + dy})
+		return err
+	})
 }
