@@ -162,4 +162,8 @@ test('the pages keep to the page interface, "new" before ":id"', () => {
   }
   assert.deepEqual(noticePages.find((p) => p.path === '/notices/new').roles, ['admin', 'emergency']);
   assert.ok(noticePages.find((p) => p.path === '/notices').roles.includes('service'));
+  // What the hub's route table lets each role do: administrators publish
+  // stock, customer service and the emergency team read it.
+  assert.deepEqual(stockPages.find((p) => p.path === '/manifests/new').roles, ['admin']);
+  for (const p of stockPages.filter((x) => x.nav)) assert.deepEqual(p.roles, ['admin', 'service', 'emergency'], p.id);
 });

@@ -11,7 +11,11 @@ import { fmtTime, yuan, count } from '../format.js';
 import { outletSelect } from '../scope.js';
 import { rfc3339 } from './notices.js';
 
-const ROLES = ['admin'];
+// READERS may read what head office sent; only administrators publish,
+// amend and allocate (the hub's route table says the same).
+const READERS = ['admin', 'service', 'emergency'];
+const WRITERS = ['admin'];
+const canWrite = (ctx) => WRITERS.includes(ctx.account?.role);
 
 // ---------------------------------------------------------------------------
 // Pure parts
@@ -116,7 +120,7 @@ function renderManifests(ctx) {
     ],
   });
   return { node: h('div', { class: 'manifests' }, h('div', { class: 'page-head' }, h('h1', {}, t('manifests.title')),
-    h('a', { class: 'btn btn-primary', href: '#/manifests/new', 'data-manifest': 'new' }, t('manifests.publish'))), v.node), dispose: v.dispose };
+    canWrite(ctx) ? h('a', { class: 'btn btn-primary', href: '#/manifests/new', 'data-manifest': 'new' }, t('manifests.publish')) : null), v.node), dispose: v.dispose };
 }
 
 // manifestForm is the publish form, or the amend form of manifest m (its
@@ -179,7 +183,7 @@ async function renderManifest(ctx) {
     h('p', {}, h('a', { href: '#/manifests' }, t('manifests.back'))),
     h('h1', {}, t('manifests.one', { n: m.waybills?.length ?? 0 })), facts, conflicts,
     panel(t('manifests.waybills'), waybills),
-    h('details', { class: 'panel' }, h('summary', {}, t('manifests.amend')), manifestForm(ctx, m)));
+    canWrite(ctx) ? h('details', { class: 'panel' }, h('summary', {}, t('manifests.amend')), manifestForm(ctx, m)) : null);
 }
 
 // ---------------------------------------------------------------------------
@@ -242,7 +246,7 @@ async function renderTariff(ctx) {
       ctx.navigate('/tariffs', { v: out.version });
     }, 'btn btn-primary'));
   const versions = versionList(ctx, '/api/v1/tariffs/versions', 'tariffs');
-  return { node: h('div', { class: 'tariff' }, h('h1', {}, t('tariff.title')), panel(t('tariff.current'), current), publish,
+  return { node: h('div', { class: 'tariff' }, h('h1', {}, t('tariff.title')), panel(t('tariff.current'), current), canWrite(ctx) ? publish : null,
     panel(t('versions.title'), versions.node)), dispose: versions.dispose };
 }
 
@@ -293,7 +297,7 @@ async function renderProhibited(ctx) {
         ctx.navigate('/prohibited', { v: out.version });
       }, 'btn btn-primary')));
   const versions = versionList(ctx, '/api/v1/prohibited-lists/versions', 'prohibited_lists');
-  return { node: h('div', { class: 'prohibited' }, h('h1', {}, t('prohibited.title')), panel(t('prohibited.current'), current), publish,
+  return { node: h('div', { class: 'prohibited' }, h('h1', {}, t('prohibited.title')), panel(t('prohibited.current'), current), canWrite(ctx) ? publish : null,
     panel(t('versions.title'), versions.node)), dispose: versions.dispose };
 }
 
@@ -346,7 +350,7 @@ async function renderWaybills(ctx) {
       stock.refill_due ? [t('waybills.refill'), h('strong', { class: 'warn' }, t('waybills.refillDue'))] : null,
     ])),
     panel(t('waybills.blocks'), blocks.node),
-    panel(t('waybills.allocate'), allocateForm(ctx, outlet)));
+    canWrite(ctx) ? panel(t('waybills.allocate'), allocateForm(ctx, outlet)) : null);
   return { node, dispose: blocks.dispose };
 }
 
@@ -365,11 +369,11 @@ function allocateForm(ctx, outlet) {
 // pages: publishing a manifest before one manifest, whose :id would match
 // "new".
 export const pages = [
-  { id: 'manifests', path: '/manifests', roles: ROLES, nav: 'nav.manifests', render: renderManifests },
-  { id: 'manifest-new', path: '/manifests/new', roles: ROLES, render: renderManifestNew },
-  { id: 'manifest', path: '/manifests/:id', roles: ROLES, render: renderManifest },
-  { id: 'tariffs', path: '/tariffs', roles: ROLES, nav: 'nav.tariffs', render: renderTariff },
-  { id: 'prohibited', path: '/prohibited', roles: ROLES, nav: 'nav.prohibited', render: renderProhibited },
-  { id: 'waybills', path: '/waybills', roles: ROLES, nav: 'nav.waybills', render: renderWaybills },
+  { id: 'manifests', path: '/manifests', roles: READERS, nav: 'nav.manifests', render: renderManifests },
+  { id: 'manifest-new', path: '/manifests/new', roles: WRITERS, render: renderManifestNew },
+  { id: 'manifest', path: '/manifests/:id', roles: READERS, render: renderManifest },
+  { id: 'tariffs', path: '/tariffs', roles: READERS, nav: 'nav.tariffs', render: renderTariff },
+  { id: 'prohibited', path: '/prohibited', roles: READERS, nav: 'nav.prohibited', render: renderProhibited },
+  { id: 'waybills', path: '/waybills', roles: READERS, nav: 'nav.waybills', render: renderWaybills },
 ];
 export const page = pages[0];
