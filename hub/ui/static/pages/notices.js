@@ -155,7 +155,7 @@ function renderCompose(ctx) {
     h('button', { type: 'button', class: 'btn', 'data-faq': 'add', onclick: () => addFAQ() }, t('notices.faq.add'))),
   scope.node);
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-notice': 'publish' }, t('notices.publish'));
-  form.append(h('div', { class: 'actions' }, submit, h('a', { class: 'btn', href: '#/notices' }, t('cancel'))));
+  form.append(h('div', { class: 'actions' }, submit, h('a', { class: 'btn', href: '#/notices' }, t('notices.cancel'))));
   return h('div', { class: 'notices' }, h('h1', {}, t('notices.composeTitle')), form);
 }
 
