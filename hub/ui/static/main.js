@@ -13,7 +13,12 @@
 //   roles.js    which pages a role sees (pure)
 //   list.js     the one list: filters, pages by cursor, CSV
 //   layout.js   the top bar; prefs.js  the remembered language
-//   pages/*.js  one module per page, each exporting `page` (see below)
+//   pages/*.js  one module per page, each exporting `page` (see below);
+//               notices.js and stock.js export `pages`, the few pages of one
+//               subject (a list, one item, publishing one)
+//   charts.js   a measures answer into table rows and ECharts options (pure);
+//               vendor/echarts/ the embedded ECharts, loaded by the measures page
+//   scope.js    every row of a paged list; the scope picker of a notice
 //
 // A page module exports
 //   export const page = { id, path: '/x' or '/x/:id', roles: [...], nav: 'nav.x' (absent for a
@@ -40,6 +45,9 @@ import { page as exception } from './pages/exception.js';
 import { page as templates } from './pages/templates.js';
 import { page as audit } from './pages/audit.js';
 import { page as accounts } from './pages/accounts.js';
+import { page as measures } from './pages/measures.js';
+import { pages as noticePages } from './pages/notices.js';
+import { pages as stockPages } from './pages/stock.js';
 
 // PAGES are the screen's pages, in the navigation's order. A module's path
 // is matched in this order, so '/outlets' comes before '/outlets/:id'.
@@ -50,6 +58,9 @@ export const PAGES = [
   complaints, complaint,
   exceptions, exception,
   templates,
+  measures,
+  ...noticePages,
+  ...stockPages,
   audit,
   accounts,
   login,
