@@ -34,30 +34,20 @@ export function lowerIsBetter(name) {
   return measureKind(name) === 'duration' || LOWER_IS_BETTER.has(name);
 }
 
-// KIND_MEASURE matches the per-exception-kind measures,
-// exceptions.<kind>.count and exceptions.<kind>.handling_p50_ms.
-const KIND_MEASURE = /^exceptions\.([a-z_]+)\.(count|handling_p50_ms)$/;
-
 // has reports whether t knows key (t answers the key itself when not).
 const has = (t, key) => t(key) !== key;
 
-// measureLabel is a measure's name on the screen: measure.<name>, or for a
-// per-kind measure the kind's word in measure.exceptions.kind.<what>; a
-// name the dictionaries do not know shows as itself.
+// measureLabel is a measure's name on the screen, measure.<name> — the
+// words of hub/measures' one table, per exception kind too; a name the
+// dictionaries do not know yet shows as itself.
 export function measureLabel(name, t) {
-  if (has(t, 'measure.' + name)) return t('measure.' + name);
-  const m = KIND_MEASURE.exec(name);
-  if (m) return t('measure.exceptions.kind.' + m[2], { kind: has(t, 'kind.' + m[1]) ? t('kind.' + m[1]) : m[1] });
-  return name;
+  return has(t, 'measure.' + name) ? t('measure.' + name) : name;
 }
 
 // measureDef is a measure's one-sentence definition, measure.<name>.def,
 // '' when the dictionaries have none.
 export function measureDef(name, t) {
-  if (has(t, 'measure.' + name + '.def')) return t('measure.' + name + '.def');
-  const m = KIND_MEASURE.exec(name);
-  if (m) return t('measure.exceptions.kind.' + m[2] + '.def', { kind: has(t, 'kind.' + m[1]) ? t('kind.' + m[1]) : m[1] });
-  return '';
+  return has(t, 'measure.' + name + '.def') ? t('measure.' + name + '.def') : '';
 }
 
 // definitions are the definitions panel's lines, in the answer's order.
