@@ -154,10 +154,13 @@ func TestHeadOfficeMeasuresScreen(t *testing.T) {
 	b := newBrowser(t)
 	watch := watchScreenConsole(b)
 	loginHubScreen(t, b, hub, "ana")
-	// Today in the hub's time zone, which is this machine's here.
-	today := time.Now().Format("2006-01-02")
+	// The days around today: the hub counts days in its own time zone
+	// (Asia/Shanghai unless configured), whose today may be this
+	// machine's tomorrow or yesterday.
+	now := time.Now()
+	from, to := now.AddDate(0, 0, -1).Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)
 	b.step(t, "open the measures",
-		chromedp.Navigate(hub+"/#/measures?from="+today+"&to="+today+"&period=day&by=outlet"),
+		chromedp.Navigate(hub+"/#/measures?from="+from+"&to="+to+"&period=day&by=outlet"),
 		waitJS(`!!document.querySelector('[data-measures="table"] tr[data-key="EA-001"]')`),
 		waitJS(`['ranking', 'trend'].every((n) => document.querySelector('[data-chart="' + n + '"]').dataset.state === 'drawn')`))
 	// A tooltip is drawn on the canvas: hovering over the trend chart's
@@ -177,7 +180,7 @@ func TestHeadOfficeMeasuresScreen(t *testing.T) {
 		t.Errorf("%d canvases in the charts, want one per chart", canvases)
 	}
 	csv := read(t, b, "the CSV link", chromedp.Evaluate[string](`document.querySelector('[data-measures="csv"]').getAttribute('href')`))
-	if !strings.Contains(csv, "format=csv") || !strings.Contains(csv, "from="+today) {
+	if !strings.Contains(csv, "format=csv") || !strings.Contains(csv, "from="+from) || !strings.Contains(csv, "to="+to) {
 		t.Errorf("the CSV link is %q, want the same query with format=csv", csv)
 	}
 	for _, m := range watch.bad() {
