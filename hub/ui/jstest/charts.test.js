@@ -17,6 +17,7 @@ const words = {
   'measure.exceptions.damaged.count': '破损件数',
   'measure.exceptions.damaged.count.def': '本期报告的破损异常件数。',
   'measures.by.all': '全网',
+  'measures.unit.s': '{n} 秒',
   'measures.unit.min': '{n} 分钟',
   'measures.unit.h': '{n} 小时',
   'measures.unit.d': '{n} 天',
@@ -76,6 +77,8 @@ test('labels and definitions come from the dictionary', () => {
 
 test('formatMeasure writes each kind in its unit; null is a dash, not zero', () => {
   for (const [name, v, want] of [
+    ['complaints.first_reply_p50_ms', 2_340, '2.3 秒'],
+    ['complaints.first_reply_p50_ms', 42_000, '42 秒'],
     ['complaints.first_reply_p50_ms', 90_000, '1.5 分钟'],
     ['complaints.first_reply_p50_ms', 30 * 60000, '30 分钟'],
     ['complaints.first_reply_p50_ms', 5.25 * 3600000, '5.3 小时'],
@@ -160,15 +163,19 @@ test('trendOption: a line per key over every period, gaps as null', () => {
 test('scaleFor: times in minutes, hours or days by the largest; other kinds as they are', () => {
   for (const [values, div, tick] of [
     [[90_000, 30 * 60000], 60000, '30 分钟'],
+    [[59_999], 1000, '30 秒'],
     [[null, 3_600_000], 3_600_000, '30 小时'],
     [[80 * 3_600_000], 86_400_000, '30 天'],
-    [[], 60000, '30 分钟'],
+    [[2_500, null], 1000, '30 秒'],
+    [[], 1000, '30 秒'],
   ]) {
     const sc = scaleFor('parcels.dwell_p50_ms', values, t);
     assert.equal(sc.div, div, String(values));
     assert.equal(sc.axis(30), tick, String(values));
     assert.equal(sc.tip(null), '—');
   }
+  // Ticks of a few seconds keep their decimals instead of all reading 0.
+  assert.equal(scaleFor('parcels.dwell_p50_ms', [2_500], t).axis(0.25), '0.25 秒');
   const ratio = scaleFor('complaints.replied_24h_ratio', [0.5], t);
   assert.equal(ratio.div, 1);
   assert.equal(ratio.axis(0.5), '50%');

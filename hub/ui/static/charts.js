@@ -55,8 +55,8 @@ export function definitions(names, t) {
   return names.map((name) => ({ name, label: measureLabel(name, t), def: measureDef(name, t) }));
 }
 
-// formatMeasure writes a value as the table shows it: a time in minutes,
-// hours or days, a ratio in per cent, money in yuan, the average score with
+// formatMeasure writes a value as the table shows it: a time in seconds,
+// minutes, hours or days, a ratio in per cent, money in yuan, the average score with
 // two decimals, a count as a whole number. null (no data: no complaint
 // answered in the period, say) is a dash, not a zero.
 export function formatMeasure(name, v, t) {
@@ -64,7 +64,8 @@ export function formatMeasure(name, v, t) {
   const n = Number(v);
   switch (measureKind(name)) {
     case 'duration': {
-      const min = n / 60000;
+      const sec = n / 1000, min = n / 60000;
+      if (min < 1) return t('measures.unit.s', { n: round(sec, sec < 10 ? 1 : 0) });
       if (min < 60) return t('measures.unit.min', { n: round(min, min < 10 ? 1 : 0) });
       const h = min / 60;
       if (h < 48) return t('measures.unit.h', { n: round(h, 1) });
@@ -124,7 +125,7 @@ export function bestFirst(measure) {
 }
 
 // scaleFor is how a chart plots a measure's values: times in the unit
-// that suits the largest (minutes, hours or days), so the axis gets round
+// that suits the largest (seconds, minutes, hours or days), so the axis gets round
 // ticks (2 h, not 7,200,000 ms); everything else as it is. div divides a
 // value into the unit, axis labels a tick in the unit, and tip writes a
 // plotted value back in the table's words.
@@ -134,10 +135,11 @@ export function scaleFor(name, values, t) {
     return { div: 1, axis: f, tip: f };
   }
   const max = Math.max(0, ...values.filter((v) => v != null).map(Number));
-  const [div, key] = max >= 72 * 3600000 ? [86400000, 'measures.unit.d'] : max >= 3600000 ? [3600000, 'measures.unit.h'] : [60000, 'measures.unit.min'];
+  const [div, key] = max >= 72 * 3600000 ? [86400000, 'measures.unit.d'] : max >= 3600000 ? [3600000, 'measures.unit.h']
+    : max >= 60000 ? [60000, 'measures.unit.min'] : [1000, 'measures.unit.s'];
   return {
     div,
-    axis: (v) => t(key, { n: round(v, 1) }),
+    axis: (v) => t(key, { n: round(v, 2) }),
     tip: (v) => formatMeasure(name, v == null ? v : v * div, t),
   };
 }
@@ -175,7 +177,7 @@ export function rankingOption({ answer, measure, period, t, limit = 30 }) {
     grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
     xAxis: valueAxis(measure, sc),
     yAxis: { type: 'category', data: shown.map((r) => keyLabel(answer.by, r.key, t)) },
-    series: [{ type: 'bar', name: measureLabel(measure, t), data: plotted(values, sc) }],
+    series: [{ type: 'bar', name: measureLabel(measure, t), barMaxWidth: 28, data: plotted(values, sc) }],
   };
 }
 

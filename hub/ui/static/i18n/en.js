@@ -761,6 +761,7 @@ export default {
   'measures.score': 'Score {n}',
   'measures.definitions': 'Definitions',
   'measures.noDef': '(no definition yet)',
+  'measures.unit.s': '{n} s',
   'measures.unit.min': '{n} min',
   'measures.unit.h': '{n} h',
   'measures.unit.d': '{n} d',

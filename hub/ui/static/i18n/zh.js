@@ -760,6 +760,7 @@ export default {
   'measures.score': '{n} 分',
   'measures.definitions': '指标定义',
   'measures.noDef': '（暂无定义）',
+  'measures.unit.s': '{n} 秒',
   'measures.unit.min': '{n} 分钟',
   'measures.unit.h': '{n} 小时',
   'measures.unit.d': '{n} 天',
