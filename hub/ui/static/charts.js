@@ -139,7 +139,7 @@ export function scaleFor(name, values, t) {
     : max >= 60000 ? [60000, 'measures.unit.min'] : [1000, 'measures.unit.s'];
   return {
     div,
-    axis: (v) => t(key, { n: round(v, 2) }),
+    axis: (v) => t(key, { n: round(v, 3) }),
     tip: (v) => formatMeasure(name, v == null ? v : v * div, t),
   };
 }

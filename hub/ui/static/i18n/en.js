@@ -749,7 +749,7 @@ export default {
   'measures.csv': 'Export CSV',
   'measures.loading': 'Computing…',
   'measures.failed': 'The measures could not be read.',
-  'measures.range': '{from} to {to}, {n} periods',
+  'measures.range': '{from} to {to}, periods: {n}',
   'measures.empty': 'No data in this range.',
   'measures.total': 'Total (whole range)',
   'measures.tablePeriod': 'The ranking is of the period starting {period}; the trend covers every period.',
