@@ -39,6 +39,16 @@ type Queries interface {
 	// Cases lists rows of the case list. Commit and AppendDown keep the list
 	// in the same transaction as the events, by Summarize.
 	Cases(ctx context.Context, q CaseQuery) ([]Case, error)
+	// CountCases counts the rows Cases would list for q without its Limit,
+	// After and Sort: one indexed count, for head office's overview.
+	CountCases(ctx context.Context, q CaseQuery) (int64, error)
+	// OutletCounts counts the registered outlets, those seen (a batch or
+	// a pull) at or after seenSince, those not seen since staleBefore
+	// (never seen included), and those holding dead letters; all Unix ms.
+	OutletCounts(ctx context.Context, seenSince, staleBefore int64) (OutletCounts, error)
+	// Setting reads a value the store keeps about itself (ok false if
+	// never set); Tx.PutSetting writes one.
+	Setting(ctx context.Context, name string) (value string, ok bool, err error)
 
 	// Down returns the downlink events for outlet (its own and TargetAll)
 	// with sequence in (since, through], at most maxEvents of them and about
@@ -47,6 +57,11 @@ type Queries interface {
 	// committed head first, and heads only move by whole commits in order
 	// (Tx.NextDownSeq).
 	Down(ctx context.Context, outlet string, since uint64, maxEvents, maxBytes int) (evs []syncproto.Event, through uint64, more bool, err error)
+}
+
+// OutletCounts are head office's overview of the outlets (OutletCounts).
+type OutletCounts struct {
+	Total, Seen, Stale, WithDeadLetters int64
 }
 
 // Backend is the part of a Store that differs per database: its
@@ -147,6 +162,8 @@ type Tx interface {
 	// SubjectEvents is Queries.SubjectEvents inside the transaction.
 	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
 	PutCase(ctx context.Context, c Case) error
+	// PutSetting writes a value Queries.Setting reads.
+	PutSetting(ctx context.Context, name, value string) error
 	DeleteCase(ctx context.Context, kind, id string) error
 	// AddCounters adds n to each named counter, creating it at 0 first.
 	AddCounters(ctx context.Context, n map[string]uint64) error

@@ -27,7 +27,33 @@ type Case struct {
 	Since int64 `json:"since"`
 	// HLC is the entity's first event, for newest-first listing.
 	HLC hlc.Timestamp `json:"hlc"`
+	// Owner is who an exception or complaint is assigned to.
+	Owner string `json:"owner,omitempty"`
+	// Due is its next deadline not yet met (lifecycle.Kind.Due under the
+	// store's Limits), hub-corrected Unix ms; 0 for none.
+	Due int64 `json:"due"`
 }
+
+// Case list orders.
+const (
+	// SortNewest lists by first event, newest first (hlc descending, then
+	// id): the default.
+	SortNewest = ""
+	// SortDue lists the soonest deadline first (due ascending, then id),
+	// rows without a deadline after all that have one.
+	SortDue = "due"
+)
+
+// CasePos is where a page of the case list ends: the sort key of its last
+// row. The next page starts after it.
+type CasePos struct {
+	HLC hlc.Timestamp
+	Due int64
+	ID  string
+}
+
+// Pos is the row's position in the case list's orders.
+func (c Case) Pos() CasePos { return CasePos{HLC: c.HLC, Due: c.Due, ID: c.ID} }
 
 // CaseQuery selects rows of the case list, newest first.
 type CaseQuery struct {
@@ -39,6 +65,23 @@ type CaseQuery struct {
 	// The timers use it to skip entities too young to be due.
 	SinceBefore int64
 	Limit       int // 0 for no limit
+
+	Owner string // only rows assigned to this owner; "" for any
+	State string // only rows in this state; "" for any
+	// Outlets, if not nil, keeps rows of these outlets only (a region's);
+	// an empty non-nil list keeps none.
+	Outlets []string
+	// DueAfter and DueBy keep rows with a deadline in (DueAfter, DueBy]
+	// (Unix ms) when DueBy is not 0: DueAfter 0 and DueBy now are the
+	// overdue ones. Rows without a deadline (due 0) never pass.
+	DueAfter, DueBy int64
+	// Sort is SortNewest or SortDue.
+	Sort string
+	// After, if set, starts the list after this position in Sort's order.
+	After *CasePos
+	// NoDue keeps only rows without a deadline: Core.Cases asks a backend
+	// for those after the ones with one, for SortDue.
+	NoDue bool
 }
 
 // CaseKind maps an event type to the listed entity kind whose row it may
@@ -52,9 +95,12 @@ func CaseKind(typ string) string {
 }
 
 // Summarize folds one entity's events with the lifecycle rules into its
-// case-list row. ok is false while the entity has no creating event yet (a
-// step seen before its report). Every backend uses it, so they list the same.
-func Summarize(kind, id string, evs []syncproto.Event) (c Case, ok bool) {
+// case-list row, its deadline under limits (head office's settings, passed
+// in by the Core that holds them, so the queue orders and filters by the
+// same deadlines the folded view shows). ok is false while the entity has
+// no creating event yet (a step seen before its report). Every backend uses
+// it, so they list the same.
+func Summarize(kind, id string, evs []syncproto.Event, limits lifecycle.Limits) (c Case, ok bool) {
 	k, listed := lifecycle.KindByName(kind)
 	if !listed || k.Row == nil {
 		return c, false
@@ -71,9 +117,15 @@ func Summarize(kind, id string, evs []syncproto.Event) (c Case, ok bool) {
 	lifecycle.Order(own)
 	state := k.Fold(id, own, nil)
 	r, ok := k.Row(state, own)
-	c = Case{Kind: kind, ID: id, Outlet: r.Outlet, State: r.State, Open: k.Open(state), Label: r.Label, Since: r.Since, HLC: own[0].FoldStamp()}
+	c = Case{Kind: kind, ID: id, Outlet: r.Outlet, State: r.State, Open: k.Open(state), Label: r.Label, Since: r.Since,
+		HLC: own[0].FoldStamp(), Owner: r.Owner}
 	if c.Since == 0 {
 		c.Since = c.HLC.WallMillis()
+	}
+	if k.Due != nil {
+		if due := k.Due(state, limits); !due.IsZero() {
+			c.Due = due.UnixMilli()
+		}
 	}
 	return c, ok
 }

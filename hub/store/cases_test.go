@@ -64,25 +64,25 @@ func TestSummarize(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			// Another kind's event on the same subject does not count.
 			other := ev("SH-001", lifecycle.ParcelInbound, "id1", lifecycle.InboundV1{Waybill: "id1"})
-			row, ok := Summarize(name, "id1", []syncproto.Event{other, ev(c.origin, c.typ, "id1", c.payload)})
+			row, ok := Summarize(name, "id1", []syncproto.Event{other, ev(c.origin, c.typ, "id1", c.payload)}, lifecycle.Limits{})
 			if !ok || row.Kind != name || row.ID != "id1" || !row.Open || row.State == "" || row.Since == 0 || row.HLC != hlc.Make(9000, 0) {
 				t.Fatalf("row %+v, %v", row, ok)
 			}
-			if _, ok := Summarize(name, "id1", []syncproto.Event{other}); ok {
+			if _, ok := Summarize(name, "id1", []syncproto.Event{other}, lifecycle.Limits{}); ok {
 				t.Fatal("a row from another kind's event alone")
 			}
 		})
 	}
-	row, _ := Summarize(lifecycle.KindException, "x1", []syncproto.Event{ev("SH-001", lifecycle.ExceptionReported, "x1", creating[lifecycle.KindException].payload)})
+	row, _ := Summarize(lifecycle.KindException, "x1", []syncproto.Event{ev("SH-001", lifecycle.ExceptionReported, "x1", creating[lifecycle.KindException].payload)}, lifecycle.Limits{})
 	if row.Label != "mis_sorted" || row.Outlet != "SH-001" || row.Since != 5000 || row.State != lifecycle.ExceptionStateReported {
 		t.Errorf("exception row %+v", row)
 	}
-	row, _ = Summarize(lifecycle.KindTariff, "v1", []syncproto.Event{ev(syncproto.HubOrigin, lifecycle.TariffPublished, "v1", map[string]any{"version": "v1"})})
+	row, _ = Summarize(lifecycle.KindTariff, "v1", []syncproto.Event{ev(syncproto.HubOrigin, lifecycle.TariffPublished, "v1", map[string]any{"version": "v1"})}, lifecycle.Limits{})
 	if row.Since != 9000 || row.State != "published" {
 		t.Errorf("a version's row starts at its event's HLC time: %+v", row)
 	}
 	for _, kind := range []string{lifecycle.KindParcel, lifecycle.KindDispatch, lifecycle.KindShipment, "nothing"} {
-		if _, ok := Summarize(kind, "SF1", []syncproto.Event{ev("SH-001", lifecycle.ParcelInbound, "SF1", lifecycle.InboundV1{Waybill: "SF1"})}); ok {
+		if _, ok := Summarize(kind, "SF1", []syncproto.Event{ev("SH-001", lifecycle.ParcelInbound, "SF1", lifecycle.InboundV1{Waybill: "SF1"})}, lifecycle.Limits{}); ok {
 			t.Errorf("%s is not listed, yet Summarize made a row", kind)
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
@@ -62,13 +63,13 @@ func ScanEvent(sc Scanner) (syncproto.Event, error) {
 }
 
 // CaseColumns selects a row of the case list for ScanCase.
-const CaseColumns = `kind, id, outlet, state, open, label, since, hlc`
+const CaseColumns = `kind, id, outlet, state, open, label, since, hlc, owner, due`
 
 // ScanCase reads a row of CaseColumns.
 func ScanCase(sc Scanner) (Case, error) {
 	var c Case
 	var h int64
-	err := sc.Scan(&c.Kind, &c.ID, &c.Outlet, &c.State, &c.Open, &c.Label, &c.Since, &h)
+	err := sc.Scan(&c.Kind, &c.ID, &c.Outlet, &c.State, &c.Open, &c.Label, &c.Since, &h, &c.Owner, &c.Due)
 	c.HLC = hlc.Timestamp(h)
 	return c, err
 }
@@ -140,4 +141,80 @@ func bytesOf(s *string) []byte {
 		return []byte{}
 	}
 	return []byte(*s)
+}
+
+// CaseSelect is the one SELECT of the case list for q on every backend:
+// the query after "SELECT CaseColumns FROM cases", its WHERE, ORDER BY and
+// LIMIT, with arg returning the placeholder of each value it binds ("?" or
+// "$n"). count drops the order and limit, for CountCases.
+func CaseSelect(q CaseQuery, arg func(v any) string, count bool) string {
+	where := []string{"kind = " + arg(q.Kind)}
+	in := func(col string, vs []string) {
+		if len(vs) == 0 {
+			where = append(where, "0 = 1")
+			return
+		}
+		ps := make([]string, len(vs))
+		for i, v := range vs {
+			ps[i] = arg(v)
+		}
+		where = append(where, col+" IN ("+strings.Join(ps, ", ")+")")
+	}
+	if q.Outlet != "" {
+		where = append(where, "outlet = "+arg(q.Outlet))
+	}
+	if q.Outlets != nil {
+		in("outlet", q.Outlets)
+	}
+	if q.OpenOnly {
+		where = append(where, "open = "+arg(true))
+	}
+	if len(q.Labels) > 0 {
+		in("label", q.Labels)
+	}
+	if q.SinceBefore != 0 {
+		where = append(where, "since <= "+arg(q.SinceBefore))
+	}
+	if q.Owner != "" {
+		where = append(where, "owner = "+arg(q.Owner))
+	}
+	if q.State != "" {
+		where = append(where, "state = "+arg(q.State))
+	}
+	if q.DueBy != 0 {
+		where = append(where, "due > "+arg(max(q.DueAfter, 0)), "due <= "+arg(q.DueBy))
+	}
+	if q.NoDue {
+		where = append(where, "due = 0")
+	}
+	order := " ORDER BY hlc DESC, id"
+	if q.Sort == SortDue {
+		order = " ORDER BY due, id"
+	}
+	if a := q.After; a != nil && !count {
+		if q.Sort == SortDue {
+			where = append(where, "(due > "+arg(a.Due)+" OR (due = "+arg(a.Due)+" AND id > "+arg(a.ID)+"))")
+		} else {
+			where = append(where, "(hlc < "+arg(int64(a.HLC))+" OR (hlc = "+arg(int64(a.HLC))+" AND id > "+arg(a.ID)+"))")
+		}
+	}
+	sql := " WHERE " + strings.Join(where, " AND ")
+	if count {
+		return sql
+	}
+	sql += order
+	if q.Limit > 0 {
+		sql += " LIMIT " + arg(q.Limit)
+	}
+	return sql
+}
+
+// OutletCountsSQL counts outlets for OutletCounts on every backend; since
+// and before are the placeholders of seenSince and staleBefore.
+func OutletCountsSQL(since, before string) string {
+	return `SELECT count(*),
+		coalesce(sum(CASE WHEN o.last_seen >= ` + since + ` THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN o.last_seen < ` + before + ` THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = o.id) THEN 1 ELSE 0 END), 0)
+	FROM outlets o`
 }

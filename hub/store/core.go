@@ -13,6 +13,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // Options tune a Core.
@@ -27,6 +28,9 @@ type Options struct {
 	// (Backend.Retryable) runs again before its error is returned.
 	// Default 5.
 	Retries int
+	// Limits are head office's deadline settings the case rows' deadlines
+	// (Case.Due) are computed with; zero fields are the defaults.
+	Limits lifecycle.Limits
 }
 
 // Core is a Store: the commit semantics of the package comment, written
@@ -36,6 +40,7 @@ type Core struct {
 	clock   clock.Clock
 	maxSkew time.Duration
 	retries int
+	limits  lifecycle.Limits
 }
 
 var _ Store = (*Core)(nil)
@@ -51,7 +56,7 @@ func New(b Backend, opt Options) *Core {
 	if opt.Retries <= 0 {
 		opt.Retries = 5
 	}
-	return &Core{Backend: b, clock: opt.Clock, maxSkew: opt.MaxSkew, retries: opt.Retries}
+	return &Core{Backend: b, clock: opt.Clock, maxSkew: opt.MaxSkew, retries: opt.Retries, limits: opt.Limits}
 }
 
 // inTx runs f in a transaction, again if another writer broke it.
@@ -191,7 +196,7 @@ func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error
 			}
 		}
 	}
-	if err := refreshCases(ctx, tx, c.touched); err != nil {
+	if err := refreshCases(ctx, tx, c.touched, s.limits); err != nil {
 		return nil, err
 	}
 	if len(c.counts) > 0 {
@@ -412,7 +417,7 @@ func (c *commitTx) advance(origin string, o *outletState) error {
 }
 
 // refreshCases locks and re-folds every touched entity, in key order.
-func refreshCases(ctx context.Context, tx Tx, touched map[CaseKey]bool) error {
+func refreshCases(ctx context.Context, tx Tx, touched map[CaseKey]bool, limits lifecycle.Limits) error {
 	keys := make([]CaseKey, 0, len(touched))
 	for k := range touched {
 		keys = append(keys, k)
@@ -422,7 +427,7 @@ func refreshCases(ctx context.Context, tx Tx, touched map[CaseKey]bool) error {
 		if err := tx.LockSubject(ctx, k.Kind, k.ID); err != nil {
 			return fmt.Errorf("lock %s %s: %w", k.Kind, k.ID, err)
 		}
-		if err := RefreshCase(ctx, tx, k); err != nil {
+		if err := RefreshCase(ctx, tx, k, limits); err != nil {
 			return err
 		}
 	}
@@ -432,13 +437,14 @@ func refreshCases(ctx context.Context, tx Tx, touched map[CaseKey]bool) error {
 // RefreshCase re-folds one entity from its events inside tx and rewrites
 // its case-list row. An entity has tens of events, so this stays cheap
 // next to the batch that touched it. Backends' migrations that rebuild
-// the case list call it too.
-func RefreshCase(ctx context.Context, tx Tx, k CaseKey) error {
+// the case list call it too, with zero limits (the defaults: Relist at
+// open then brings the deadlines to the hub's settings).
+func RefreshCase(ctx context.Context, tx Tx, k CaseKey, limits lifecycle.Limits) error {
 	evs, err := tx.SubjectEvents(ctx, k.ID)
 	if err != nil {
 		return fmt.Errorf("read events of %s: %w", k.ID, err)
 	}
-	c, ok := Summarize(k.Kind, k.ID, evs)
+	c, ok := Summarize(k.Kind, k.ID, evs, limits)
 	if !ok {
 		// Its creating event is not visible (yet): no row, and none left
 		// from before events beyond a gap were held apart.
@@ -491,7 +497,7 @@ func (s *Core) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a Serial
 			return fmt.Errorf("insert hub event %d: %w", e.Seq, err)
 		}
 		if kind := CaseKind(e.Type); kind != "" && e.Subject != "" {
-			return refreshCases(ctx, tx, map[CaseKey]bool{{Kind: kind, ID: e.Subject}: true})
+			return refreshCases(ctx, tx, map[CaseKey]bool{{Kind: kind, ID: e.Subject}: true}, s.limits)
 		}
 		return nil
 	})

@@ -269,6 +269,24 @@ func (c *Complaint) Deadlines(sla SLA, now time.Time) Deadlines {
 	return d
 }
 
+// NextDue is the SLA deadline the complaint still has to meet: the first
+// reply until it is given, then (for a complaint, not a suggestion or
+// praise) the result; zero once closed or both are met. Head office's queue
+// orders by it.
+func (c *Complaint) NextDue(sla SLA) time.Time {
+	if c.State == "" || c.State == ComplaintStateClosed {
+		return time.Time{}
+	}
+	d := c.Deadlines(sla, c.ReceivedAt)
+	switch {
+	case c.FirstReplyAt.IsZero():
+		return d.FirstReplyBy
+	case c.Type == "complaint" && c.ResultAt.IsZero():
+		return d.ResultBy
+	}
+	return time.Time{}
+}
+
 // DueEscalations lists the breaches at now that have not been escalated yet.
 func (c *Complaint) DueEscalations(sla SLA, now time.Time) []string {
 	if c.State == "" || c.State == ComplaintStateClosed {

@@ -271,3 +271,13 @@ func (x *Exception) Overdue(limits ExceptionDeadlines, now time.Time) bool {
 	return x.State != "" && x.State != ExceptionStateClosed && x.HandledAt().IsZero() &&
 		len(x.Deadline(limits, now).Breached) > 0
 }
+
+// NextDue is the deadline the exception still has to meet: its handling
+// deadline while it is open and not handled, zero otherwise. Head office's
+// queue orders by it; Overdue is NextDue passed.
+func (x *Exception) NextDue(limits ExceptionDeadlines) time.Time {
+	if x.State == "" || x.State == ExceptionStateClosed || x.ReportedAt.IsZero() || !x.HandledAt().IsZero() {
+		return time.Time{}
+	}
+	return x.ReportedAt.Add(limits.For(x.Kind))
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/problem"
@@ -81,6 +82,18 @@ type Kind struct {
 	// state and its own events in fold order; ok is false while it has no
 	// creating event. Nil: head office does not list the kind.
 	Row func(state any, evs []syncproto.Event) (r Row, ok bool) `json:"-"`
+	// Due is the entity's next deadline not yet met under head office's
+	// limits (zero for none: closed, or every deadline met), what the case
+	// list orders its queues by. Nil: the kind has no deadlines.
+	Due func(state any, l Limits) time.Time `json:"-"`
+}
+
+// Limits are the deadline settings of head office's queues: the complaint
+// SLA and the exceptions' handling deadlines per kind. A zero field means
+// the defaults (DefaultSLA, DefaultExceptionDeadlines).
+type Limits struct {
+	SLA        SLA
+	Exceptions ExceptionDeadlines
 }
 
 // SubKind is one code of a kind's vocabulary.
@@ -101,6 +114,7 @@ type Row struct {
 	State  string
 	Label  string // exception kind, complaint type, courier, category…
 	Since  int64  // when it started, hub-corrected Unix ms; 0: its first event's HLC time
+	Owner  string // the person it is assigned to, for exceptions and complaints
 }
 
 // Held is what a fold reads of other entities, as the caller holds them
@@ -229,8 +243,9 @@ var table = []Kind{
 		open:    exceptionOpenNow,
 		pending: exceptionOpenNow,
 		row: func(x *Exception, _ []syncproto.Event) (Row, bool) {
-			return Row{Outlet: x.Outlet, State: x.State, Label: x.Kind, Since: x.ReportedAt.UnixMilli()}, x.State != ""
+			return Row{Outlet: x.Outlet, State: x.State, Label: x.Kind, Since: x.ReportedAt.UnixMilli(), Owner: x.Owner}, x.State != ""
 		},
+		due: func(x *Exception, l Limits) time.Time { return x.NextDue(l.Exceptions) },
 	}),
 	define(Kind{Name: KindComplaint, Prefixes: []string{"complaint"}, SubKinds: complaintVocab}, rules[Complaint]{
 		fold:    func(id string, evs []syncproto.Event, _ Held) Complaint { return FoldComplaint(id, evs) },
@@ -238,8 +253,9 @@ var table = []Kind{
 		open:    complaintOpenNow,
 		pending: complaintOpenNow,
 		row: func(c *Complaint, _ []syncproto.Event) (Row, bool) {
-			return Row{Outlet: c.Outlet, State: c.State, Label: c.Type, Since: c.ReceivedAt.UnixMilli()}, c.State != ""
+			return Row{Outlet: c.Outlet, State: c.State, Label: c.Type, Since: c.ReceivedAt.UnixMilli(), Owner: c.Owner}, c.State != ""
 		},
+		due: func(c *Complaint, l Limits) time.Time { return c.NextDue(l.SLA) },
 	}),
 	define(Kind{Name: KindNotice, Prefixes: []string{"notice"}, SubKinds: noticeVocab}, rules[Notice]{
 		fold:  func(id string, evs []syncproto.Event, _ Held) Notice { return FoldNotice(id, evs) },
@@ -343,6 +359,7 @@ type rules[S any] struct {
 	open    func(s *S) bool
 	pending func(s *S) bool
 	row     func(s *S, evs []syncproto.Event) (Row, bool)
+	due     func(s *S, l Limits) time.Time
 }
 
 func define[S any](k Kind, r rules[S]) Kind {
@@ -360,6 +377,9 @@ func define[S any](k Kind, r rules[S]) Kind {
 	}
 	if r.row != nil {
 		k.Row = func(state any, evs []syncproto.Event) (Row, bool) { s := state.(S); return r.row(&s, evs) }
+	}
+	if r.due != nil {
+		k.Due = func(state any, l Limits) time.Time { s := state.(S); return r.due(&s, l) }
 	}
 	return k
 }

@@ -65,6 +65,13 @@ import (
 //	               Ids are taken in nextval order, not commit order, so the
 //	               audit listing's cursor may pass a row whose transaction
 //	               commits a moment later; it is there on the next listing.
+//	               Since migration 5 cases also has owner and due (the next
+//	               deadline not yet met, unix ms, 0 for none), index on
+//	               (kind, open, due); rows from before it are refolded by
+//	               store.Core.Relist at Open, which records the limits it
+//	               used in settings
+//	settings       name PK, value: what the store keeps about itself
+//	               (migration 5)
 type migration struct {
 	version int
 	name    string
@@ -230,6 +237,16 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_at ON audit (at);
 CREATE INDEX audit_actor ON audit (actor, id);
+`, nil},
+	// 3 and 4 are the outlets' and measures' migrations.
+	{5, "order the queues by deadline: the case rows' owner and next deadline; the store's settings", `
+ALTER TABLE cases ADD COLUMN owner TEXT COLLATE "C" NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN due BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX cases_due ON cases (kind, open, due);
+CREATE TABLE settings (
+	name  TEXT COLLATE "C" PRIMARY KEY,
+	value TEXT NOT NULL
+);
 `, nil},
 }
 

@@ -5,6 +5,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -56,6 +59,17 @@ func TestMigrations(t *testing.T) {
 			var typ string
 			if err := db.QueryRow(ctx, `SELECT data_type FROM information_schema.columns WHERE table_name = 'audit' AND column_name = 'id'`).Scan(&typ); err != nil || typ != "bigint" {
 				t.Errorf("audit.id is %q (%v), want bigint", typ, err)
+			}
+		},
+		5: func(t *testing.T, db *pgxpool.Pool) {
+			mustHaveTable(t, db, "settings")
+			var cols int
+			if err := db.QueryRow(context.Background(), `SELECT count(*) FROM information_schema.columns
+				WHERE table_name = 'cases' AND column_name IN ('owner', 'due')`).Scan(&cols); err != nil || cols != 2 {
+				t.Errorf("cases has %d of owner and due (%v)", cols, err)
+			}
+			if err := db.QueryRow(context.Background(), `SELECT to_regclass('cases_due') IS NOT NULL`).Scan(new(bool)); err != nil {
+				t.Error(err)
 			}
 		},
 	}
@@ -136,5 +150,48 @@ func TestHubsStartingAtOnceMigrateOnce(t *testing.T) {
 	}
 	if n := count(t, stores[0], `SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass`); n != monthsBehind+1+monthsAhead+1 {
 		t.Errorf("%d partitions of events, want %d months and the default", n, monthsBehind+1+monthsAhead)
+	}
+}
+
+// TestRelistBackfillsDeadlines: rows listed before migration 5 carry their
+// owner and next deadline once a hub opens the database, and a hub opened
+// with other limits refolds the open ones by them.
+func TestRelistBackfillsDeadlines(t *testing.T) {
+	ctx := context.Background()
+	dsn := newDSN(t)
+	db, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := migrate(ctx, db, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO events (origin, epoch, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+		('KEEP', 0, 1, 'e1', 100, 'clerk', 'complaint.received', 1, 'C10',
+		'{"ticket":"T10","channel":"counter","type":"complaint","category":"delay","severity":"routine","text":"late","owner":"li","at":1000}', 1000);
+		INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES ('complaint', 'C10', 'KEEP', 'received', true, 'complaint', 1000, 100)`); err != nil {
+		t.Fatal(err)
+	}
+	due := func() (string, int64) {
+		var owner string
+		var d int64
+		if err := db.QueryRow(ctx, `SELECT owner, due FROM cases WHERE kind = 'complaint' AND id = 'C10'`).Scan(&owner, &d); err != nil {
+			t.Fatal(err)
+		}
+		return owner, d
+	}
+	s := openDSN(t, dsn, nil)
+	if owner, d := due(); owner != "li" || d != 1000+lifecycle.DefaultFirstReply.Milliseconds() {
+		t.Errorf("after open: owner %q due %d", owner, d)
+	}
+	s.Close()
+	s2, err := Open(ctx, dsn, Options{Limits: lifecycle.Limits{SLA: lifecycle.SLA{FirstReply: time.Hour}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if _, d := due(); d != 1000+time.Hour.Milliseconds() {
+		t.Errorf("after open with a 1 h first reply: due %d", d)
 	}
 }

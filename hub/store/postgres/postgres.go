@@ -39,6 +39,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -65,6 +66,9 @@ type Options struct {
 	// ConnectTimeout bounds one connection attempt, unless the DSN sets
 	// connect_timeout; 5 s if zero.
 	ConnectTimeout time.Duration
+	// Limits are head office's deadline settings the case list orders its
+	// queues by (store.Options.Limits); zero fields are the defaults.
+	Limits lifecycle.Limits
 }
 
 // Store is the hub's store.Store on one PostgreSQL database: store.Core
@@ -133,7 +137,12 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("hub database %s: %w", name, err)
 	}
 	b.monthsNext = opt.Clock.Now().Add(checkEvery)
-	return &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew}), b: b}, nil
+	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: opt.Limits}), b: b}
+	if _, err := st.Relist(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("hub database %s: list the cases' deadlines: %w", name, err)
+	}
+	return st, nil
 }
 
 // ErrBadDSN is Open's error for a URL that is not PostgreSQL's.
@@ -521,10 +530,16 @@ func (t *txn) SubjectEvents(ctx context.Context, subject string) ([]syncproto.Ev
 }
 
 func (t *txn) PutCase(ctx context.Context, c store.Case) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+	_, err := t.tx.Exec(ctx, `INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc, owner, due) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
 		ON CONFLICT (kind, id) DO UPDATE SET outlet = excluded.outlet, state = excluded.state, open = excluded.open,
-			label = excluded.label, since = excluded.since, hlc = excluded.hlc`,
-		c.Kind, c.ID, c.Outlet, c.State, c.Open, c.Label, c.Since, int64(c.HLC))
+			label = excluded.label, since = excluded.since, hlc = excluded.hlc, owner = excluded.owner, due = excluded.due`,
+		c.Kind, c.ID, c.Outlet, c.State, c.Open, c.Label, c.Since, int64(c.HLC), c.Owner, c.Due)
+	return err
+}
+
+func (t *txn) PutSetting(ctx context.Context, name, value string) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO settings (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
 	return err
 }
 
@@ -736,42 +751,60 @@ func scanEvents(rows pgx.Rows, err error) ([]syncproto.Event, error) {
 
 // Cases implements store.Store.
 func (s *backend) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, error) {
-	where, args := []string{"kind = $1"}, []any{q.Kind}
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	if q.Outlet != "" {
-		where = append(where, "outlet = "+arg(q.Outlet))
-	}
-	if q.OpenOnly {
-		where = append(where, "open")
-	}
-	if len(q.Labels) > 0 {
-		where = append(where, "label = ANY("+arg(q.Labels)+"::text[])")
-	}
-	if q.SinceBefore != 0 {
-		where = append(where, "since <= "+arg(q.SinceBefore))
-	}
-	query := `SELECT ` + store.CaseColumns + ` FROM cases WHERE ` +
-		strings.Join(where, " AND ") + ` ORDER BY hlc DESC, id`
-	if q.Limit > 0 {
-		query += " LIMIT " + arg(q.Limit)
-	}
+	var args []any
+	query := `SELECT ` + store.CaseColumns + ` FROM cases` + store.CaseSelect(q, placeholder(&args), false)
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
 	}
 	defer rows.Close()
-	var out []store.Case
-	for rows.Next() {
-		c, err := store.ScanCase(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
-		}
-		out = append(out, c)
+	out, err := store.Collect(rows, store.ScanCase)
+	if err != nil {
+		return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// placeholder binds each value to the next $n of args.
+func placeholder(args *[]any) func(v any) string {
+	return func(v any) string {
+		*args = append(*args, v)
+		return "$" + strconv.Itoa(len(*args))
+	}
+}
+
+// CountCases implements store.Store.
+func (s *backend) CountCases(ctx context.Context, q store.CaseQuery) (int64, error) {
+	var args []any
+	query := `SELECT count(*) FROM cases` + store.CaseSelect(q, placeholder(&args), true)
+	var n int64
+	if err := s.pool.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %ss: %w", q.Kind, err)
+	}
+	return n, nil
+}
+
+// OutletCounts implements store.Store.
+func (s *backend) OutletCounts(ctx context.Context, seenSince, staleBefore int64) (store.OutletCounts, error) {
+	var c store.OutletCounts
+	err := s.pool.QueryRow(ctx, store.OutletCountsSQL("$1", "$2"), seenSince, staleBefore).Scan(&c.Total, &c.Seen, &c.Stale, &c.WithDeadLetters)
+	if err != nil {
+		return c, fmt.Errorf("count outlets: %w", err)
+	}
+	return c, nil
+}
+
+// Setting implements store.Store.
+func (s *backend) Setting(ctx context.Context, name string) (string, bool, error) {
+	var v string
+	err := s.pool.QueryRow(ctx, `SELECT value FROM settings WHERE name = $1`, name).Scan(&v)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read setting %s: %w", name, err)
+	}
+	return v, true, nil
 }
 
 // Down implements store.Store.

@@ -46,6 +46,13 @@ import (
 //	               advanced in the transaction that appends the event
 //	serial_once    key PK, down_seq: allocations that happen at most once,
 //	               e.g. one block per outlet request
+//	               Since migration 10 cases also has owner (an exception's
+//	               or complaint's assignee) and due (its next deadline not
+//	               yet met, unix ms, 0 for none), index on (kind, open, due);
+//	               rows from before it are refolded by store.Core.Relist
+//	               at Open, which records the limits it used in settings
+//	settings       name PK, value: what the store keeps about itself
+//	               (migration 10)
 //
 //	accounts       id PK, name, role, disabled, password_hash (argon2id,
 //	               hub/accounts), created_at, last_login_at, failures,
@@ -273,6 +280,16 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_at ON audit (at);
 CREATE INDEX audit_actor ON audit (actor, id);
+`, nil},
+	// 8 and 9 are the outlets' and measures' migrations.
+	{10, "order the queues by deadline: the case rows' owner and next deadline; the store's settings", `
+ALTER TABLE cases ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE cases ADD COLUMN due INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX cases_due ON cases (kind, open, due);
+CREATE TABLE settings (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
 `, nil},
 }
 

@@ -31,6 +31,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 var (
@@ -53,6 +54,9 @@ type Options struct {
 	// may lie before the event is flagged and folded at hlc.Capped of its
 	// arrival; hlc.DefaultMaxSkew if zero. The hub's ingest uses the same.
 	MaxSkew time.Duration
+	// Limits are head office's deadline settings the case list orders its
+	// queues by (store.Options.Limits); zero fields are the defaults.
+	Limits lifecycle.Limits
 }
 
 // Store is the hub's store.Store on one SQLite file: store.Core over
@@ -133,7 +137,12 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		b.Close()
 		return nil, err
 	}
-	return &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew}), b: b, locker: &locker{path: path}}, nil
+	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: opt.Limits}), b: b, locker: &locker{path: path}}
+	if _, err := st.Relist(ctx); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("hub database %s: list the cases' deadlines: %w", path, err)
+	}
+	return st, nil
 }
 
 // Close gives up this process's leases and closes the database.
@@ -275,8 +284,10 @@ func (s *backend) Retryable(error) bool { return false }
 type txn struct {
 	s  *backend
 	tx *sql.Tx
-	// capped is false in migrations that run before events had order_hlc.
-	capped bool
+	// capped is false in migrations that run before events had order_hlc;
+	// beforeDue is true in those that run before cases had owner and due
+	// (migration 10).
+	capped, beforeDue bool
 }
 
 func (t *txn) stmt(ctx context.Context, p *sql.Stmt) *sql.Stmt { return t.tx.StmtContext(ctx, p) }
@@ -505,10 +516,23 @@ func (t *txn) SubjectEvents(ctx context.Context, subject string) ([]syncproto.Ev
 }
 
 func (t *txn) PutCase(ctx context.Context, c store.Case) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES (?,?,?,?,?,?,?,?)
+	if t.beforeDue {
+		_, err := t.tx.ExecContext(ctx, `INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES (?,?,?,?,?,?,?,?)
 		ON CONFLICT (kind, id) DO UPDATE SET outlet = excluded.outlet, state = excluded.state, open = excluded.open,
 			label = excluded.label, since = excluded.since, hlc = excluded.hlc`,
-		c.Kind, c.ID, c.Outlet, c.State, c.Open, c.Label, c.Since, int64(c.HLC))
+			c.Kind, c.ID, c.Outlet, c.State, c.Open, c.Label, c.Since, int64(c.HLC))
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc, owner, due) VALUES (?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT (kind, id) DO UPDATE SET outlet = excluded.outlet, state = excluded.state, open = excluded.open,
+			label = excluded.label, since = excluded.since, hlc = excluded.hlc, owner = excluded.owner, due = excluded.due`,
+		c.Kind, c.ID, c.Outlet, c.State, c.Open, c.Label, c.Since, int64(c.HLC), c.Owner, c.Due)
+	return err
+}
+
+func (t *txn) PutSetting(ctx context.Context, name, value string) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
 	return err
 }
 
@@ -737,7 +761,11 @@ func scanEvents(rows *sql.Rows, err error) ([]syncproto.Event, error) {
 // refreshCaseOf rewrites one entity's case-list row inside a migration's
 // transaction; capped as for subjectEventsOf.
 func refreshCaseOf(ctx context.Context, tx *sql.Tx, k store.CaseKey, capped bool) error {
-	return store.RefreshCase(ctx, &txn{tx: tx, capped: capped}, k)
+	var due bool
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) > 0 FROM pragma_table_info('cases') WHERE name = 'due'`).Scan(&due); err != nil {
+		return err
+	}
+	return store.RefreshCase(ctx, &txn{tx: tx, capped: capped, beforeDue: !due}, k, lifecycle.Limits{})
 }
 
 // refreshCase is refreshCaseOf for a migration after order_hlc exists.
@@ -747,41 +775,58 @@ func refreshCase(ctx context.Context, tx *sql.Tx, k store.CaseKey) error {
 
 // Cases implements store.Store.
 func (s *backend) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, error) {
-	where, args := []string{"kind = ?"}, []any{q.Kind}
-	if q.Outlet != "" {
-		where, args = append(where, "outlet = ?"), append(args, q.Outlet)
-	}
-	if q.OpenOnly {
-		where = append(where, "open = 1")
-	}
-	if len(q.Labels) > 0 {
-		where = append(where, "label IN (?"+strings.Repeat(",?", len(q.Labels)-1)+")")
-		for _, l := range q.Labels {
-			args = append(args, l)
-		}
-	}
-	if q.SinceBefore != 0 {
-		where, args = append(where, "since <= ?"), append(args, q.SinceBefore)
-	}
-	query := `SELECT ` + store.CaseColumns + ` FROM cases WHERE ` +
-		strings.Join(where, " AND ") + ` ORDER BY hlc DESC, id`
-	if q.Limit > 0 {
-		query, args = query+" LIMIT ?", append(args, q.Limit)
-	}
+	var args []any
+	query := `SELECT ` + store.CaseColumns + ` FROM cases` + store.CaseSelect(q, func(v any) string {
+		args = append(args, v)
+		return "?"
+	}, false)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
 	}
 	defer rows.Close()
-	var out []store.Case
-	for rows.Next() {
-		c, err := store.ScanCase(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
-		}
-		out = append(out, c)
+	out, err := store.Collect(rows, store.ScanCase)
+	if err != nil {
+		return nil, fmt.Errorf("list %ss: %w", q.Kind, err)
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// CountCases implements store.Store.
+func (s *backend) CountCases(ctx context.Context, q store.CaseQuery) (int64, error) {
+	var args []any
+	query := `SELECT count(*) FROM cases` + store.CaseSelect(q, func(v any) string {
+		args = append(args, v)
+		return "?"
+	}, true)
+	var n int64
+	if err := s.r.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %ss: %w", q.Kind, err)
+	}
+	return n, nil
+}
+
+// OutletCounts implements store.Store.
+func (s *backend) OutletCounts(ctx context.Context, seenSince, staleBefore int64) (store.OutletCounts, error) {
+	var c store.OutletCounts
+	err := s.r.QueryRowContext(ctx, store.OutletCountsSQL("?", "?"), seenSince, staleBefore).Scan(&c.Total, &c.Seen, &c.Stale, &c.WithDeadLetters)
+	if err != nil {
+		return c, fmt.Errorf("count outlets: %w", err)
+	}
+	return c, nil
+}
+
+// Setting implements store.Store.
+func (s *backend) Setting(ctx context.Context, name string) (string, bool, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read setting %s: %w", name, err)
+	}
+	return v, true, nil
 }
 
 // Down implements store.Store.

@@ -150,6 +150,29 @@ func TestMigrations(t *testing.T) {
 				}
 			}
 		},
+		10: func(t *testing.T, db *sql.DB) {
+			mustHaveTable(t, db, "settings")
+			// The rows listed before the migration carry their owner and
+			// next deadline after Open (Relist, at the default limits).
+			for _, want := range []struct {
+				kind, id, owner string
+				due             int64
+			}{
+				{"complaint", "C10", "li", 1000 + lifecycle.DefaultFirstReply.Milliseconds()},
+				{"exception", "X10", "c01", 1000 + lifecycle.DefaultExceptionDeadlines["damaged"].Milliseconds()},
+			} {
+				var owner string
+				var due int64
+				if err := db.QueryRow(`SELECT owner, due FROM cases WHERE kind = ? AND id = ?`, want.kind, want.id).Scan(&owner, &due); err != nil ||
+					owner != want.owner || due != want.due {
+					t.Errorf("%s %s: owner %q due %d (%v), want %q %d", want.kind, want.id, owner, due, err, want.owner, want.due)
+				}
+			}
+			var limits string
+			if err := db.QueryRow(`SELECT value FROM settings WHERE name = 'case_limits'`).Scan(&limits); err != nil || limits == "" {
+				t.Errorf("the limits the rows were folded with are not recorded: %q %v", limits, err)
+			}
+		},
 	}
 	// seeds put rows in a database at the version before the key, for the
 	// migration to carry over or build upon.
@@ -172,6 +195,13 @@ func TestMigrations(t *testing.T) {
 			('KEEP', 2, 'e2', -5, 'clerk', 'complaint.step', 1, 'C5', '{}', 1000),
 			('KEEP', 3, 'e3', 100, 'clerk', 'scan.recorded', 1, 'SF1', '{}', 1000)`,
 			int64(hlc.Make(time.Date(2500, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), 0))),
+		10: `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+			('KEEP', 1, 'e1', 100, 'clerk', 'complaint.received', 1, 'C10',
+			'{"ticket":"T10","channel":"counter","type":"complaint","category":"delay","severity":"routine","text":"late","owner":"li","at":1000}', 1000),
+			('KEEP', 2, 'e2', 101, 'clerk', 'exception.reported', 1, 'X10', '{"waybill":"SF1","kind":"damaged","owner":"c01","at":1000}', 1000);
+			INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES
+			('complaint', 'C10', 'KEEP', 'received', 1, 'complaint', 1000, 100),
+			('exception', 'X10', 'KEEP', 'reported', 1, 'damaged', 1000, 101)`,
 	}
 	for _, m := range migrations {
 		check, ok := checks[m.version]
@@ -187,7 +217,10 @@ func TestMigrations(t *testing.T) {
 			}
 			defer db.Close()
 			// Bring a database to the previous version by hand, with a row.
-			for _, prev := range migrations[:m.version-1] {
+			for _, prev := range migrations {
+				if prev.version >= m.version {
+					break
+				}
 				if _, err := db.Exec(prev.sql); err != nil {
 					t.Fatal(err)
 				}
@@ -206,7 +239,8 @@ func TestMigrations(t *testing.T) {
 				}
 			}
 			db.Close()
-			s, err := Open(context.Background(), path, Options{})
+			// As the hub opens it: with its limits, so Relist runs.
+			s, err := Open(context.Background(), path, Options{Limits: &lifecycle.Limits{}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -69,6 +69,9 @@ func Run(t *testing.T, b Backend) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
+	for _, tc := range listTests {
+		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
+	}
 }
 
 func commit(t *testing.T, s store.Store, bs ...*syncproto.Batch) []store.Result {
