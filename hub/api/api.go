@@ -51,6 +51,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -121,6 +122,10 @@ type Options struct {
 	// Health, if set, is what /healthz checks beyond answering: an error
 	// (store.disk_full) is its answer instead of ok.
 	Health func() error
+	// CursorKey keys the list cursors (their HMAC), so that a cursor one
+	// hub process gave another accepts; empty for a random key, cursors
+	// then last as long as the process.
+	CursorKey []byte
 	Services
 }
 
@@ -146,7 +151,7 @@ type Services struct {
 // Handler returns the API's http.Handler: the routes behind the gate
 // (gate.go).
 func Handler(opt Options) http.Handler {
-	a := &api{opt: opt}
+	a := &api{opt: opt, cursors: newCursors(opt.CursorKey)}
 	mux := http.NewServeMux()
 	a.routes(mux)
 	return &gate{a: a, mux: mux}
@@ -190,21 +195,42 @@ func (a *api) routes(mux *http.ServeMux) {
 type api struct {
 	opt      Options
 	patterns []string
+	cursors  cursors
 }
 
+var outletList = listSpec{Name: "outlets", Columns: []column{
+	{"id", "网点", "Outlet"}, {"last_seen", "最后联系", "Last seen"}, {"acked_seq", "已确认序号", "Acked seq"},
+	{"held_events", "待补事件", "Held events"}, {"dead_letters", "死信", "Dead letters"}, {"conflicts", "冲突", "Conflicts"},
+	{"clock_offset_ms", "时钟偏差(毫秒)", "Clock offset (ms)"}, {"clock_skewed_events", "时钟超前事件", "Clock-skewed events"},
+	{"epoch", "化身", "Epoch"}, {"incarnation", "数据目录", "Incarnation"}, {"has_secret", "有密钥", "Has secret"},
+	{"created_at", "登记时间", "Registered at"},
+}}
+
+// outlets pages the outlets by id. The store answers them all at once
+// (there are thousands, not millions); a page is cut from that answer.
 func (a *api) outlets(w http.ResponseWriter, r *http.Request) {
-	if !onlyFilters(w, r) {
+	if !onlyFilters(w, r, takes()...) {
 		return
 	}
-	os, err := a.opt.Store.Outlets(r.Context())
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if os == nil {
-		os = []store.Outlet{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"outlets": os})
+	serveList(a, w, r, outletList, func(ctx context.Context, after *string, limit int) ([]store.Outlet, []string, error) {
+		os, err := a.opt.Store.Outlets(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if after != nil {
+			i, _ := slices.BinarySearchFunc(os, *after, func(o store.Outlet, id string) int { return strings.Compare(o.ID, id) })
+			for i < len(os) && os[i].ID <= *after {
+				i++
+			}
+			os = os[i:]
+		}
+		os = os[:min(limit, len(os))]
+		keys := make([]string, len(os))
+		for i, o := range os {
+			keys[i] = o.ID
+		}
+		return os, keys, nil
+	})
 }
 
 type outletReq struct {

@@ -1,11 +1,11 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/yizhan/yizhan/hub/cases"
@@ -13,12 +13,6 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
-)
-
-// List bounds: a page of cases is folded per request.
-const (
-	defaultLimit = 200
-	maxLimit     = 1000
 )
 
 func (a *api) caseRoutes(mux *http.ServeMux) {
@@ -36,45 +30,69 @@ func (a *api) caseRoutes(mux *http.ServeMux) {
 	a.handle(mux, "POST /api/v1/reply-templates", a.publishTemplate)
 }
 
-// The filters list routes read. Each route names those it takes; any other
-// query parameter is refused, and so is an outlet the hub does not know,
-// rather than answering an empty list the caller believes filtered.
+// The filters list routes read. Each route names those it takes (beside
+// the list mechanism's listParams); any other query parameter is refused,
+// and so is an outlet the hub does not know, rather than answering an
+// empty list the caller believes filtered.
 const (
 	fOutlet  = "outlet"
 	fOpen    = "open"
-	fLimit   = "limit"
-	fOverdue = "overdue" // exceptions: open and past the handling deadline now
+	fOverdue = "overdue" // open and past the next deadline now
+	fOwner   = "owner"
+	fState   = "state"
+	fLabel   = "label" // an exception's kind, a complaint's type
+	fSort    = "sort"  // due (soonest deadline first) or newest
 )
 
-// listArgs reads the filters a list route takes (some of ?outlet=&open=1&limit=),
-// answering the error if the query holds another or a bad value.
-func (a *api) listArgs(w http.ResponseWriter, r *http.Request, takes ...string) (outlet string, open bool, limit int, ok bool) {
-	q := r.URL.Query()
-	if !onlyFilters(w, r, takes...) {
-		return "", false, 0, false
+// takes is a list route's filters and the list mechanism's parameters.
+func takes(filters ...string) []string { return append(filters, listParams...) }
+
+// outletFilter reads ?outlet=, answering outlet.not_found for an outlet the
+// hub does not know.
+func (a *api) outletFilter(w http.ResponseWriter, r *http.Request) (string, bool) {
+	outlet := r.URL.Query().Get(fOutlet)
+	if outlet == "" {
+		return "", true
 	}
-	limit = defaultLimit
-	if s := q.Get(fLimit); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > maxLimit {
-			writeErr(w, problem.New(problem.RequestBadLimit, "max", maxLimit))
-			return "", false, 0, false
+	if _, err := a.opt.Store.Outlet(r.Context(), outlet); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = problem.Wrap(err, problem.OutletNotFound, "outlet", outlet)
 		}
-		limit = n
+		a.fail(w, r, err)
+		return "", false
 	}
-	if open, ok = boolFilter(w, r, fOpen, problem.RequestBadOpen); !ok {
-		return "", false, 0, false
+	return outlet, true
+}
+
+// caseFilters reads the filters of a case-list route (those of outlet,
+// open and the list parameters it takes) into a store query.
+func (a *api) caseFilters(w http.ResponseWriter, r *http.Request, filters ...string) (store.CaseQuery, bool) {
+	var q store.CaseQuery
+	if !onlyFilters(w, r, takes(filters...)...) {
+		return q, false
 	}
-	if outlet = q.Get(fOutlet); outlet != "" {
-		if _, err := a.opt.Store.Outlet(r.Context(), outlet); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				err = problem.Wrap(err, problem.OutletNotFound, "outlet", outlet)
-			}
-			a.fail(w, r, err)
-			return "", false, 0, false
+	var ok bool
+	if q.Outlet, ok = a.outletFilter(w, r); !ok {
+		return q, false
+	}
+	if q.OpenOnly, ok = boolFilter(w, r, fOpen, problem.RequestBadOpen); !ok {
+		return q, false
+	}
+	return q, true
+}
+
+// casePager pages the case list through list, which folds a page of q.
+func casePager[V any](q store.CaseQuery, list func(context.Context, store.CaseQuery) ([]V, []store.Case, error)) pager[store.CasePos, V] {
+	return func(ctx context.Context, after *store.CasePos, limit int) ([]V, []store.CasePos, error) {
+		q := q
+		q.After, q.Limit = after, limit
+		vs, rows, err := list(ctx, q)
+		keys := make([]store.CasePos, len(rows))
+		for i, c := range rows {
+			keys[i] = c.Pos()
 		}
+		return vs, keys, err
 	}
-	return outlet, open, limit, true
 }
 
 // boolFilter reads a yes/no filter (1/true, 0/false or absent), answering
@@ -113,21 +131,98 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
+// queue reads the queue filters of the exception and complaint lists:
+// overdue, owner, state, label (one of field's codes of kind) and sort,
+// soonest deadline first by default with open=1 or overdue=1.
+func (a *api) queue(w http.ResponseWriter, r *http.Request, kind, field string) (cases.Query, bool) {
+	cq, ok := a.caseFilters(w, r, fOutlet, fOpen, fOverdue, fOwner, fState, fLabel, fSort)
+	if !ok {
+		return cases.Query{}, false
+	}
+	q := cases.Query{CaseQuery: cq}
+	if q.Overdue, ok = boolFilter(w, r, fOverdue, problem.RequestBadOverdue); !ok {
+		return q, false
+	}
+	v := r.URL.Query()
+	q.Owner, q.State = v.Get(fOwner), v.Get(fState)
+	if l := v.Get(fLabel); l != "" {
+		k, _ := lifecycle.KindByName(kind)
+		if _, known := k.Label(field, l); !known {
+			writeErr(w, problem.New(problem.RequestBadValue, "filter", fLabel, "value", l, "allowed", k.Codes(field)))
+			return q, false
+		}
+		q.Labels = []string{l}
+	}
+	switch v.Get(fSort) {
+	case "":
+		if q.OpenOnly || q.Overdue {
+			q.Sort = store.SortDue
+		}
+	case "due":
+		q.Sort = store.SortDue
+	case "newest":
+	default:
+		writeErr(w, problem.New(problem.RequestBadSort, "allowed", []string{"due", "newest"}))
+		return q, false
+	}
+	return q, true
+}
+
+// queued is what an item of a queue carries beside its view: its next
+// deadline as the case row holds it (the one the queue orders by), and
+// whether it has passed.
+type queued struct {
+	DueAt   *string `json:"due_at"`
+	Overdue bool    `json:"overdue"`
+}
+
+func queuedOf(c store.Case, now time.Time) queued {
+	if c.Due == 0 {
+		return queued{}
+	}
+	at := rfc3339(c.Due)
+	return queued{DueAt: &at, Overdue: c.Due <= now.UnixMilli()}
+}
+
+type exceptionItem struct {
+	cases.ExceptionView
+	queued
+}
+
+type complaintItem struct {
+	cases.ComplaintView
+	queued
+}
+
+var exceptionList = listSpec{Name: "exceptions", Columns: []column{
+	{"id", "编号", "ID"}, {"outlet", "网点", "Outlet"}, {"waybill", "运单号", "Waybill"}, {"kind", "类型", "Kind"},
+	{"state", "状态", "State"}, {"owner", "负责人", "Owner"}, {"reported_at", "上报时间", "Reported at"},
+	{"due_at", "处理时限", "Due at"}, {"overdue", "已超时", "Overdue"}, {"handle_remaining_s", "剩余秒数", "Seconds left"},
+}}
+
+var complaintList = listSpec{Name: "complaints", Columns: []column{
+	{"id", "编号", "ID"}, {"ticket", "工单号", "Ticket"}, {"outlet", "网点", "Outlet"}, {"type", "类型", "Type"},
+	{"category", "类别", "Category"}, {"severity", "严重程度", "Severity"}, {"state", "状态", "State"},
+	{"owner", "负责人", "Owner"}, {"received_at", "受理时间", "Received at"}, {"first_reply_at", "首次答复时间", "First reply at"},
+	{"due_at", "下一时限", "Due at"}, {"overdue", "已超时", "Overdue"}, {"satisfaction", "满意度", "Satisfaction"},
+}}
+
 func (a *api) exceptions(w http.ResponseWriter, r *http.Request) {
-	outlet, open, limit, ok := a.listArgs(w, r, fOutlet, fOpen, fLimit, fOverdue)
+	q, ok := a.queue(w, r, lifecycle.KindException, "kind")
 	if !ok {
 		return
 	}
-	overdue, ok := boolFilter(w, r, fOverdue, problem.RequestBadOverdue)
-	if !ok {
-		return
-	}
-	xs, err := a.opt.Cases.Exceptions(r.Context(), cases.ExceptionQuery{Outlet: outlet, OpenOnly: open, OverdueOnly: overdue, Limit: limit})
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"exceptions": xs})
+	serveList(a, w, r, exceptionList, func(ctx context.Context, after *store.CasePos, limit int) ([]exceptionItem, []store.CasePos, error) {
+		q := q
+		q.After, q.Limit = after, limit
+		xs, rows, err := a.opt.Cases.Exceptions(ctx, q)
+		now := a.opt.Cases.Now()
+		out, keys := make([]exceptionItem, len(xs)), make([]store.CasePos, len(xs))
+		for i, x := range xs {
+			out[i], keys[i] = exceptionItem{x, queuedOf(rows[i], now)}, rows[i].Pos()
+		}
+		return out, keys, err
+	})
 }
 
 func (a *api) exception(w http.ResponseWriter, r *http.Request) {
@@ -162,16 +257,21 @@ func (a *api) exceptionStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) complaints(w http.ResponseWriter, r *http.Request) {
-	outlet, open, limit, ok := a.listArgs(w, r, fOutlet, fOpen, fLimit)
+	q, ok := a.queue(w, r, lifecycle.KindComplaint, "type")
 	if !ok {
 		return
 	}
-	cs, err := a.opt.Cases.Complaints(r.Context(), outlet, open, limit)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"complaints": cs})
+	serveList(a, w, r, complaintList, func(ctx context.Context, after *store.CasePos, limit int) ([]complaintItem, []store.CasePos, error) {
+		q := q
+		q.After, q.Limit = after, limit
+		cs, rows, err := a.opt.Cases.Complaints(ctx, q)
+		now := a.opt.Cases.Now()
+		out, keys := make([]complaintItem, len(cs)), make([]store.CasePos, len(cs))
+		for i, c := range cs {
+			out[i], keys[i] = complaintItem{c, queuedOf(rows[i], now)}, rows[i].Pos()
+		}
+		return out, keys, err
+	})
 }
 
 func (a *api) complaint(w http.ResponseWriter, r *http.Request) {
@@ -207,21 +307,25 @@ func (a *api) complaintStep(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c)
 }
 
+var noticeList = listSpec{Name: "notices", Columns: []column{
+	{"id", "编号", "ID"}, {"title", "标题", "Title"}, {"severity", "级别", "Severity"}, {"active", "生效中", "Active"},
+	{"ended", "已结束", "Ended"}, {"valid_from", "生效时间", "Valid from"}, {"valid_to", "失效时间", "Valid to"},
+	{"scope", "范围", "Scope"}, {"text", "内容", "Text"},
+}}
+
 func (a *api) notices(w http.ResponseWriter, r *http.Request) {
-	_, open, limit, ok := a.listArgs(w, r, fOpen, fLimit)
+	q, ok := a.caseFilters(w, r, fOpen)
 	if !ok {
 		return
 	}
-	ns, err := a.opt.Notices.Notices(r.Context(), open, limit)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	out := make([]noticeJSON, len(ns))
-	for i, n := range ns {
-		out[i] = asNoticeJSON(n)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"notices": out})
+	serveList(a, w, r, noticeList, casePager(q, func(ctx context.Context, q store.CaseQuery) ([]noticeJSON, []store.Case, error) {
+		ns, rows, err := a.opt.Notices.Notices(ctx, q)
+		out := make([]noticeJSON, len(ns))
+		for i, n := range ns {
+			out[i] = asNoticeJSON(n)
+		}
+		return out, rows, err
+	}))
 }
 
 func (a *api) notice(w http.ResponseWriter, r *http.Request) {
@@ -301,17 +405,17 @@ func asNoticeJSON(n notices.NoticeView) noticeJSON {
 // rfc3339 formats a Unix-millisecond time as the API's requests write it.
 func rfc3339(ms int64) string { return time.UnixMilli(ms).UTC().Format(time.RFC3339Nano) }
 
+var templateList = listSpec{Name: "templates", Columns: []column{
+	{"id", "编号", "ID"}, {"title", "标题", "Title"}, {"category", "类别", "Category"}, {"keywords", "关键词", "Keywords"},
+	{"text", "内容", "Text"},
+}}
+
 func (a *api) templates(w http.ResponseWriter, r *http.Request) {
-	_, _, limit, ok := a.listArgs(w, r, fLimit)
+	q, ok := a.caseFilters(w, r)
 	if !ok {
 		return
 	}
-	ts, err := a.opt.Notices.Templates(r.Context(), limit)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"templates": ts})
+	serveList(a, w, r, templateList, casePager(q, a.opt.Notices.Templates))
 }
 
 func (a *api) publishTemplate(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/yizhan/yizhan/hub/catalog"
 	"github.com/yizhan/yizhan/hub/manifests"
+	"github.com/yizhan/yizhan/hub/store"
 )
 
 // stockRoutes serve what head office sends outlets for the counter work:
@@ -34,17 +36,25 @@ func (a *api) answer(w http.ResponseWriter, r *http.Request, status int, v any, 
 	writeJSON(w, status, v)
 }
 
+var manifestList = listSpec{Name: "manifests", Columns: []column{
+	{"id", "编号", "ID"}, {"outlet", "网点", "Outlet"}, {"courier", "快递员", "Courier"}, {"line", "线路", "Line"},
+	{"expected_at", "预计到达", "Expected at"}, {"at", "发布时间", "Published at"}, {"revision", "版本", "Revision"},
+	{"waybills", "运单", "Waybills"},
+}}
+
 func (a *api) manifests(w http.ResponseWriter, r *http.Request) {
-	outlet, _, limit, ok := a.listArgs(w, r, fOutlet, fLimit)
+	q, ok := a.caseFilters(w, r, fOutlet)
 	if !ok {
 		return
 	}
-	ms, err := a.opt.Manifests.Manifests(r.Context(), outlet, limit)
-	out := make([]manifestJSON, len(ms))
-	for i, m := range ms {
-		out[i] = asManifestJSON(m)
-	}
-	a.answer(w, r, http.StatusOK, map[string]any{"manifests": out}, err)
+	serveList(a, w, r, manifestList, casePager(q, func(ctx context.Context, q store.CaseQuery) ([]manifestJSON, []store.Case, error) {
+		ms, rows, err := a.opt.Manifests.Manifests(ctx, q)
+		out := make([]manifestJSON, len(ms))
+		for i, m := range ms {
+			out[i] = asManifestJSON(m)
+		}
+		return out, rows, err
+	}))
 }
 
 func (a *api) manifest(w http.ResponseWriter, r *http.Request) {
@@ -84,13 +94,18 @@ func asManifestJSON(m manifests.ManifestView) manifestJSON {
 	return manifestJSON{ManifestView: m, ExpectedAt: rfc3339(m.ExpectedAt), At: rfc3339(m.At)}
 }
 
+var handoverList = listSpec{Name: "handovers", Columns: []column{
+	{"id", "编号", "ID"}, {"outlet", "网点", "Outlet"}, {"state", "状态", "State"}, {"courier", "快递员", "Courier"},
+	{"staff", "店员", "Staff"}, {"opened_at", "开始时间", "Opened at"}, {"closed_at", "结束时间", "Closed at"},
+	{"missing", "缺件", "Missing"}, {"extra", "多件", "Extra"},
+}}
+
 func (a *api) handovers(w http.ResponseWriter, r *http.Request) {
-	outlet, open, limit, ok := a.listArgs(w, r, fOutlet, fOpen, fLimit)
+	q, ok := a.caseFilters(w, r, fOutlet, fOpen)
 	if !ok {
 		return
 	}
-	hs, err := a.opt.Manifests.Handovers(r.Context(), outlet, open, limit)
-	a.answer(w, r, http.StatusOK, map[string]any{"handovers": hs}, err)
+	serveList(a, w, r, handoverList, casePager(q, a.opt.Manifests.Handovers))
 }
 
 func (a *api) handover(w http.ResponseWriter, r *http.Request) {

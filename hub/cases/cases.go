@@ -108,49 +108,38 @@ func (s *Service) Exception(ctx context.Context, id string) (ExceptionView, erro
 	return s.exceptionView(x, evs), nil
 }
 
-// ExceptionQuery selects exceptions to list.
-type ExceptionQuery struct {
-	Outlet   string // "" for every outlet
-	OpenOnly bool
-	// OverdueOnly keeps open exceptions past their handling deadline at
-	// head-office now; it implies OpenOnly.
-	OverdueOnly bool
-	Limit       int
+// Query selects exceptions or complaints to list: a page of the case list
+// (its Kind is set here) and Overdue.
+type Query struct {
+	store.CaseQuery
+	// Overdue keeps open ones whose next deadline has passed at head-office
+	// now; it implies OpenOnly.
+	Overdue bool
 }
 
-// Exceptions lists exceptions newest first, without their events.
-func (s *Service) Exceptions(ctx context.Context, eq ExceptionQuery) ([]ExceptionView, error) {
-	q := store.CaseQuery{Kind: lifecycle.KindException, Outlet: eq.Outlet, OpenOnly: eq.OpenOnly || eq.OverdueOnly, Limit: eq.Limit}
-	var now time.Time
-	if eq.OverdueOnly {
-		// Only exceptions reported longer ago than the shortest deadline can
-		// be overdue; the rest are folded and filtered, then the page cut,
-		// so a page is not short for the young ones skipped.
-		now = s.down.Now()
-		q.SinceBefore, q.Limit = now.Add(-s.shortestDeadline()).UnixMilli(), 0
+// page is q as the case list reads it for kind, at head-office now.
+func (s *Service) page(kind string, q Query) (store.CaseQuery, time.Time) {
+	now := s.down.Now()
+	cq := q.CaseQuery
+	cq.Kind = kind
+	if q.Overdue {
+		cq.OpenOnly, cq.DueAfter, cq.DueBy = true, 0, now.UnixMilli()
 	}
-	xs, err := downlink.List(ctx, s.down, q, func(ctx context.Context, id string) (ExceptionView, error) {
+	return cq, now
+}
+
+// Exceptions lists a page of exceptions, without their events, and the
+// case rows they were folded from. The rows' deadlines are computed with
+// the same limits as the views' (the store's Limits are head office's
+// Deadlines), so filtering and ordering by them agrees with what each
+// view shows.
+func (s *Service) Exceptions(ctx context.Context, q Query) ([]ExceptionView, []store.Case, error) {
+	cq, _ := s.page(lifecycle.KindException, q)
+	return downlink.List(ctx, s.down, cq, func(ctx context.Context, id string) (ExceptionView, error) {
 		v, err := s.Exception(ctx, id)
 		v.Events = nil
 		return v, err
 	})
-	if err != nil || !eq.OverdueOnly {
-		return xs, err
-	}
-	xs = slices.DeleteFunc(xs, func(v ExceptionView) bool { return !v.Overdue(s.opt.Deadlines, now) })
-	if eq.Limit > 0 && len(xs) > eq.Limit {
-		xs = xs[:eq.Limit]
-	}
-	return xs, nil
-}
-
-// shortestDeadline is the shortest handling deadline of any kind.
-func (s *Service) shortestDeadline() time.Duration {
-	d := s.opt.Deadlines.For(lifecycle.ExceptionKinds[0])
-	for _, k := range lifecycle.ExceptionKinds[1:] {
-		d = min(d, s.opt.Deadlines.For(k))
-	}
-	return d
 }
 
 // ExceptionStep takes a head-office step on an exception and returns the
@@ -220,15 +209,19 @@ func (s *Service) Complaint(ctx context.Context, id string) (ComplaintView, erro
 	return s.complaintView(c, evs), nil
 }
 
-// Complaints lists complaints newest first, without their events.
-func (s *Service) Complaints(ctx context.Context, outlet string, openOnly bool, limit int) ([]ComplaintView, error) {
-	q := store.CaseQuery{Kind: lifecycle.KindComplaint, Outlet: outlet, OpenOnly: openOnly, Limit: limit}
-	return downlink.List(ctx, s.down, q, func(ctx context.Context, id string) (ComplaintView, error) {
+// Complaints lists a page of complaints, without their events, and the
+// case rows they were folded from, as Exceptions does.
+func (s *Service) Complaints(ctx context.Context, q Query) ([]ComplaintView, []store.Case, error) {
+	cq, _ := s.page(lifecycle.KindComplaint, q)
+	return downlink.List(ctx, s.down, cq, func(ctx context.Context, id string) (ComplaintView, error) {
 		v, err := s.Complaint(ctx, id)
 		v.Events = nil
 		return v, err
 	})
 }
+
+// Now is head office's time, what a row's deadline is compared with.
+func (s *Service) Now() time.Time { return s.down.Now() }
 
 // ComplaintStep takes a head-office step on a complaint and returns the new
 // state. An illegal step is a *lifecycle.StepError. An escalation for a

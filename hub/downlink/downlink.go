@@ -175,22 +175,23 @@ func (s *Sender) Cases(ctx context.Context, q store.CaseQuery) ([]store.Case, er
 	return s.opt.Store.Cases(ctx, q)
 }
 
-// List folds, with fold, each entity of the case-list page q names, in the
-// list's order.
-func List[V any](ctx context.Context, s *Sender, q store.CaseQuery, fold func(ctx context.Context, id string) (V, error)) ([]V, error) {
+// List folds the entities of the case rows q selects, in their order, and
+// returns the rows beside them: a caller pages on the last row's position
+// (store.Case.Pos) and reads the deadline and owner the rows hold.
+func List[V any](ctx context.Context, s *Sender, q store.CaseQuery, fold func(ctx context.Context, id string) (V, error)) ([]V, []store.Case, error) {
 	cs, err := s.Cases(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]V, 0, len(cs))
 	for _, c := range cs {
 		v, err := fold(ctx, c.ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, v)
 	}
-	return out, nil
+	return out, cs, nil
 }
 
 // Decode reports whether raw decodes into v.

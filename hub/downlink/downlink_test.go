@@ -153,14 +153,17 @@ func TestListFoldsEachRowInOrder(t *testing.T) {
 		}
 		return strings.ToUpper(id), nil
 	}
-	got, err := List(context.Background(), lister(t, "b", "a", "c"), store.CaseQuery{}, upper)
+	got, rows, err := List(context.Background(), lister(t, "b", "a", "c"), store.CaseQuery{}, upper)
 	if err != nil || fmt.Sprint(got) != "[B A C]" {
 		t.Errorf("list %v %v, want [B A C]", got, err)
 	}
-	if got, err := List(context.Background(), lister(t), store.CaseQuery{}, upper); err != nil || got == nil || len(got) != 0 {
+	if len(rows) != 3 || rows[2].ID != "c" {
+		t.Errorf("rows beside the list %+v, want the case rows in order", rows)
+	}
+	if got, _, err := List(context.Background(), lister(t), store.CaseQuery{}, upper); err != nil || got == nil || len(got) != 0 {
 		t.Errorf("empty list %#v %v, want an empty, non-nil list (JSON [])", got, err)
 	}
-	if _, err := List(context.Background(), lister(t, "a", "bad"), store.CaseQuery{}, upper); err == nil {
+	if _, _, err := List(context.Background(), lister(t, "a", "bad"), store.CaseQuery{}, upper); err == nil {
 		t.Error("a failed fold was not reported")
 	}
 }

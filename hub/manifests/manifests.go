@@ -187,9 +187,11 @@ func (s *Service) Manifest(ctx context.Context, id string) (ManifestView, error)
 	return s.manifest(id, evs)
 }
 
-// Manifests lists manifests newest first, for one outlet or all.
-func (s *Service) Manifests(ctx context.Context, outlet string, limit int) ([]ManifestView, error) {
-	return downlink.List(ctx, s.down, store.CaseQuery{Kind: lifecycle.KindManifest, Outlet: outlet, Limit: limit}, s.Manifest)
+// Manifests lists a page of manifests (q.Kind is set here) and their case
+// rows.
+func (s *Service) Manifests(ctx context.Context, q store.CaseQuery) ([]ManifestView, []store.Case, error) {
+	q.Kind = lifecycle.KindManifest
+	return downlink.List(ctx, s.down, q, s.Manifest)
 }
 
 // Handover folds an outlet's handover session against the manifests it
@@ -225,8 +227,9 @@ func (s *Service) Handover(ctx context.Context, id string) (HandoverView, error)
 	return HandoverView{Handover: h, Exceptions: x}, nil
 }
 
-// Handovers lists handover sessions newest first; openOnly leaves out
-// closed ones.
-func (s *Service) Handovers(ctx context.Context, outlet string, openOnly bool, limit int) ([]HandoverView, error) {
-	return downlink.List(ctx, s.down, store.CaseQuery{Kind: lifecycle.KindHandover, Outlet: outlet, OpenOnly: openOnly, Limit: limit}, s.Handover)
+// Handovers lists a page of handover sessions (q.Kind is set here) and
+// their case rows.
+func (s *Service) Handovers(ctx context.Context, q store.CaseQuery) ([]HandoverView, []store.Case, error) {
+	q.Kind = lifecycle.KindHandover
+	return downlink.List(ctx, s.down, q, s.Handover)
 }

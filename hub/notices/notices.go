@@ -206,9 +206,10 @@ func (s *Service) fold(ctx context.Context, id string) (lifecycle.Notice, []sync
 	return n, evs, nil
 }
 
-// Notices lists notices newest first; openOnly leaves out ended ones.
-func (s *Service) Notices(ctx context.Context, openOnly bool, limit int) ([]NoticeView, error) {
-	return downlink.List(ctx, s.down, store.CaseQuery{Kind: lifecycle.KindNotice, OpenOnly: openOnly, Limit: limit}, s.Notice)
+// Notices lists a page of notices (q.Kind is set here) and their case rows.
+func (s *Service) Notices(ctx context.Context, q store.CaseQuery) ([]NoticeView, []store.Case, error) {
+	q.Kind = lifecycle.KindNotice
+	return downlink.List(ctx, s.down, q, s.Notice)
 }
 
 // TemplateReq is a reply template head office publishes to every outlet.
@@ -257,7 +258,9 @@ func (s *Service) Template(ctx context.Context, id string) (lifecycle.Template, 
 	return t, nil
 }
 
-// Templates lists reply templates newest first.
-func (s *Service) Templates(ctx context.Context, limit int) ([]lifecycle.Template, error) {
-	return downlink.List(ctx, s.down, store.CaseQuery{Kind: lifecycle.KindTemplate, Limit: limit}, s.Template)
+// Templates lists a page of reply templates (q.Kind is set here) and their
+// case rows.
+func (s *Service) Templates(ctx context.Context, q store.CaseQuery) ([]lifecycle.Template, []store.Case, error) {
+	q.Kind = lifecycle.KindTemplate
+	return downlink.List(ctx, s.down, q, s.Template)
 }

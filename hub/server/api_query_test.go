@@ -26,7 +26,7 @@ func TestListRoutesRefuseUnknownFiltersAndOutlets(t *testing.T) {
 		filter string
 	}{
 		{"/api/v1/exceptions?since=2025-07-01", 400, "request.unknown_filter", "since"},
-		{"/api/v1/complaints?overdue=1", 400, "request.unknown_filter", "overdue"},
+		{"/api/v1/complaints?breached=1", 400, "request.unknown_filter", "breached"},
 		{"/api/v1/handovers?open=1&sort=new", 400, "request.unknown_filter", "sort"},
 		{"/api/v1/notices?outlet=SH-001", 400, "request.unknown_filter", "outlet"},
 		{"/api/v1/manifests?open=1", 400, "request.unknown_filter", "open"},

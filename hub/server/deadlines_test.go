@@ -142,7 +142,7 @@ func TestExceptionDeadlinesAndOverdueFilter(t *testing.T) {
 	for _, tc := range []struct{ path, code string }{
 		{"/api/v1/exceptions?overdue=maybe", "request.bad_overdue"},
 		{"/api/v1/exceptions?overdu=1", "request.unknown_filter"},
-		{"/api/v1/complaints?overdue=1", "request.unknown_filter"}, // complaints have breached, not this filter
+		{"/api/v1/complaints?overdue=yes", "request.bad_overdue"}, // complaints take it too, by their SLA
 	} {
 		var e errJSON
 		if code := api.do("GET", tc.path, "", &e); code != 400 || e.Error.Code != tc.code {
@@ -151,7 +151,7 @@ func TestExceptionDeadlinesAndOverdueFilter(t *testing.T) {
 	}
 	var e errJSON
 	api.do("GET", "/api/v1/exceptions?overdu=1", "", &e)
-	if known := fmt.Sprint(e.Error.Params["known"]); known != "[outlet open limit overdue]" {
+	if known := fmt.Sprint(e.Error.Params["known"]); known != "[outlet open overdue owner state label sort limit cursor format lang]" {
 		t.Errorf("known filters %s, want overdue among them", known)
 	}
 }

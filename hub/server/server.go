@@ -218,7 +218,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			s.Close()
 		}
 	}()
-	st, err := openStore(ctx, cfg)
+	st, err := openStore(ctx, cfg, true)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.Accounts = accounts.New(accounts.Options{Store: s.Store, Clock: cfg.Clock, Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime})
 	s.http = &http.Server{
 		Handler: api.Handler(api.Options{
-			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
+			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, CursorKey: []byte(token), Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Accounts: s.Accounts, Hosts: hostPolicy(cfg.HTTPAddr, ln.Addr(), cfg.HTTPNames),
 			Services: svc,
 			Health: func() error {

@@ -10,6 +10,7 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/postgres"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // openedStore is the store a --store URL names, with what the API asks of
@@ -34,21 +35,31 @@ type openedStore struct {
 
 // OpenStore opens the store cfg.StoreURL names, SQLite in cfg.DataDir when
 // it is empty, as `yizhan-hub run` does; the outlet commands use it too.
-// It reads DataDir, StoreURL, Logger, Clock, MaxSkew and BusyTimeout.
+// It reads DataDir, StoreURL, Logger, Clock, MaxSkew, BusyTimeout, SLA and
+// ExceptionDeadlines. A tool opening the store beside a running hub leaves
+// the case list's deadlines as that hub set them.
 func OpenStore(ctx context.Context, cfg Config) (store.Store, error) {
-	s, err := openStore(ctx, cfg)
+	s, err := openStore(ctx, cfg, false)
 	if err != nil {
 		return nil, err
 	}
 	return s.Store, nil
 }
 
-// openStore is the one place that chooses the backend from the URL.
-func openStore(ctx context.Context, cfg Config) (*openedStore, error) {
+// openStore is the one place that chooses the backend from the URL. hub
+// is true for the hub itself, which brings the case list's deadlines to
+// its settings (store.Core.Relist).
+func openStore(ctx context.Context, cfg Config, hub bool) (*openedStore, error) {
 	log := cfg.Logger.With("component", "store")
+	// The case list orders the queues by the deadlines the cases service
+	// shows: the same settings.
+	var limits *lifecycle.Limits
+	if hub {
+		limits = &lifecycle.Limits{SLA: cfg.SLA, Exceptions: cfg.ExceptionDeadlines}
+	}
 	switch u := cfg.StoreURL; {
 	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		s, err := postgres.Open(ctx, u, postgres.Options{Clock: cfg.Clock, MaxSkew: cfg.MaxSkew, Logger: log})
+		s, err := postgres.Open(ctx, u, postgres.Options{Clock: cfg.Clock, MaxSkew: cfg.MaxSkew, Logger: log, Limits: limits})
 		if errors.Is(err, postgres.ErrBadDSN) {
 			return nil, &ConfigError{err.Error()}
 		}
@@ -61,7 +72,7 @@ func openStore(ctx context.Context, cfg Config) (*openedStore, error) {
 		if err != nil {
 			return nil, err
 		}
-		s, err := sqlite.Open(ctx, path, sqlite.Options{BusyTimeout: cfg.BusyTimeout, Logger: log, Clock: cfg.Clock, MaxSkew: cfg.MaxSkew})
+		s, err := sqlite.Open(ctx, path, sqlite.Options{BusyTimeout: cfg.BusyTimeout, Logger: log, Clock: cfg.Clock, MaxSkew: cfg.MaxSkew, Limits: limits})
 		if err != nil {
 			return nil, err
 		}

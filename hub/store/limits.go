@@ -127,3 +127,11 @@ func (s *Core) Cases(ctx context.Context, q CaseQuery) ([]Case, error) {
 	}
 	return append(out, cs...), nil
 }
+
+// LimitsOr is *l, or the defaults (the zero Limits) for nil.
+func LimitsOr(l *lifecycle.Limits) lifecycle.Limits {
+	if l == nil {
+		return lifecycle.Limits{}
+	}
+	return *l
+}

@@ -49,6 +49,12 @@ var (
 	// A filter silently ignored returns a list its caller believes filtered.
 	RequestUnknownFilter = def("request.unknown_filter", Invalid, "不认识查询参数 {filter}，此处可用 {known} / unknown query parameter \"{filter}\": this route takes {known}")
 	RequestBadFlag       = def("request.bad_flag", Invalid, "{field} 须为 1 或 0 / {field} must be 1 or 0")
+	RequestBadCursor     = def("request.bad_cursor", Invalid, "cursor 不是本列表在这些条件下给出的，请从第一页重新查询 / the cursor is not one this list gave for these filters: start again from the first page")
+	RequestBadFormat     = def("request.bad_format", Invalid, "format 须为 json 或 csv / format must be json or csv")
+	RequestBadLang       = def("request.bad_lang", Invalid, "lang 须为 zh 或 en / lang must be zh or en")
+	RequestBadSort       = def("request.bad_sort", Invalid, "sort 须为 {allowed} 之一 / sort must be one of {allowed}")
+	RequestBadValue      = def("request.bad_value", Invalid, "{filter} 的值 {value} 不可用，可用 {allowed} / {filter} \"{value}\" is not one of {allowed}")
+	RequestBulkIDs       = def("request.bulk_ids", Invalid, "ids 须有 1–{max} 个不重复的编号 / ids must hold 1 to {max} different ids")
 	RequestBadTime       = def("request.bad_time", Invalid, "{field} 的值 {value} 不是 RFC 3339 时间 / {field} \"{value}\" must be an RFC 3339 time such as 2025-07-01T08:00:00+08:00")
 	APINoRoute           = def("api.no_route", NotFound, "接口不存在：{method} {path} / no such API route: {method} {path}")
 	APINotFound          = def("api.not_found", NotFound, "未找到 / not found")

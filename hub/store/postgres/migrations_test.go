@@ -181,12 +181,21 @@ func TestRelistBackfillsDeadlines(t *testing.T) {
 		}
 		return owner, d
 	}
-	s := openDSN(t, dsn, nil)
+	s, err := Open(ctx, dsn, Options{Limits: &lifecycle.Limits{}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if owner, d := due(); owner != "li" || d != 1000+lifecycle.DefaultFirstReply.Milliseconds() {
 		t.Errorf("after open: owner %q due %d", owner, d)
 	}
 	s.Close()
-	s2, err := Open(ctx, dsn, Options{Limits: lifecycle.Limits{SLA: lifecycle.SLA{FirstReply: time.Hour}}})
+	// A tool opening it beside the hub leaves the deadlines alone.
+	tool, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool.Close()
+	s2, err := Open(ctx, dsn, Options{Limits: &lifecycle.Limits{SLA: lifecycle.SLA{FirstReply: time.Hour}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,8 +67,11 @@ type Options struct {
 	// connect_timeout; 5 s if zero.
 	ConnectTimeout time.Duration
 	// Limits are head office's deadline settings the case list orders its
-	// queues by (store.Options.Limits); zero fields are the defaults.
-	Limits lifecycle.Limits
+	// queues by (store.Options.Limits); zero fields are the defaults. Nil
+	// is a tool opening the store beside a running hub: the rows keep the
+	// deadlines the hub gave them (no store.Core.Relist at Open), and its
+	// own writes use the defaults.
+	Limits *lifecycle.Limits
 }
 
 // Store is the hub's store.Store on one PostgreSQL database: store.Core
@@ -137,7 +140,10 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("hub database %s: %w", name, err)
 	}
 	b.monthsNext = opt.Clock.Now().Add(checkEvery)
-	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: opt.Limits}), b: b}
+	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: store.LimitsOr(opt.Limits)}), b: b}
+	if opt.Limits == nil {
+		return st, nil
+	}
 	if _, err := st.Relist(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("hub database %s: list the cases' deadlines: %w", name, err)

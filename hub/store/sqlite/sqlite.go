@@ -55,8 +55,11 @@ type Options struct {
 	// arrival; hlc.DefaultMaxSkew if zero. The hub's ingest uses the same.
 	MaxSkew time.Duration
 	// Limits are head office's deadline settings the case list orders its
-	// queues by (store.Options.Limits); zero fields are the defaults.
-	Limits lifecycle.Limits
+	// queues by (store.Options.Limits); zero fields are the defaults. Nil
+	// is a tool opening the store beside a running hub: the rows keep the
+	// deadlines the hub gave them (no store.Core.Relist at Open), and its
+	// own writes use the defaults.
+	Limits *lifecycle.Limits
 }
 
 // Store is the hub's store.Store on one SQLite file: store.Core over
@@ -137,7 +140,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		b.Close()
 		return nil, err
 	}
-	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: opt.Limits}), b: b, locker: &locker{path: path}}
+	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: store.LimitsOr(opt.Limits)}), b: b, locker: &locker{path: path}}
+	if opt.Limits == nil {
+		return st, nil
+	}
 	if _, err := st.Relist(ctx); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("hub database %s: list the cases' deadlines: %w", path, err)
