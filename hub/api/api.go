@@ -79,6 +79,9 @@ type Reader interface {
 	Counters(ctx context.Context) (map[string]uint64, error)
 	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
 	Conflicts(ctx context.Context, outlet string, limit int) ([]store.Conflict, error)
+	DeadLettersBefore(ctx context.Context, outlet string, before *store.DeadLetterPos, limit int) ([]store.DeadLetter, error)
+	CountCases(ctx context.Context, q store.CaseQuery) (int64, error)
+	OutletCounts(ctx context.Context, seenSince, staleBefore int64) (store.OutletCounts, error)
 }
 
 // Incarnations starts new incarnations of outlets (store.Store).
@@ -176,6 +179,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.handle(mux, "GET /api/v1/outlets", a.outlets)
 	a.handle(mux, "POST /api/v1/outlets", a.addOutlet)
 	a.handle(mux, "GET /api/v1/outlets/{id}", a.outlet)
+	a.handle(mux, "GET /api/v1/outlets/{id}/dead-letters", a.deadLetters)
 	a.handle(mux, "POST /api/v1/outlets/{id}/incarnations", a.startIncarnation)
 	a.handle(mux, "GET /api/v1/parcels/{waybill}", a.parcel)
 	a.handle(mux, "POST /api/v1/downlink", a.downlink)
@@ -292,14 +296,27 @@ type deadLetterJSON struct {
 	Event  json.RawMessage `json:"event,omitempty"`
 }
 
+func asDeadLetterJSON(d store.DeadLetter) deadLetterJSON {
+	dj := deadLetterJSON{Seq: d.Seq, Code: d.Code, Reason: d.Reason, At: d.At}
+	if json.Valid(d.Event) {
+		dj.Event = d.Event
+	}
+	return dj
+}
+
+// outletErr is outlet.not_found for an outlet the store does not know.
+func outletErr(err error, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return problem.Wrap(err, problem.OutletNotFound, "outlet", id)
+	}
+	return err
+}
+
 func (a *api) outlet(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	o, err := a.opt.Store.Outlet(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		err = problem.Wrap(err, problem.OutletNotFound, "outlet", id)
-	}
 	if err != nil {
-		a.fail(w, r, err)
+		a.fail(w, r, outletErr(err, id))
 		return
 	}
 	dls, err := a.opt.Store.DeadLetters(r.Context(), id, 50)
@@ -309,11 +326,7 @@ func (a *api) outlet(w http.ResponseWriter, r *http.Request) {
 	}
 	recent := make([]deadLetterJSON, 0, len(dls))
 	for _, d := range dls {
-		dj := deadLetterJSON{Seq: d.Seq, Code: d.Code, Reason: d.Reason, At: d.At}
-		if json.Valid(d.Event) {
-			dj.Event = d.Event
-		}
-		recent = append(recent, dj)
+		recent = append(recent, asDeadLetterJSON(d))
 	}
 	cs, err := a.opt.Store.Conflicts(r.Context(), id, 50)
 	if err != nil {
@@ -434,28 +447,34 @@ func (a *api) rejects(w http.ResponseWriter, r *http.Request) {
 // also with its state and allowed steps), anything else as internal.error
 // after logging it, because its words are not for the caller.
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p, retry := a.problemOf(r, err)
+	if retry {
+		w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+	}
+	writeErr(w, p)
+}
+
+// problemOf is the error a caller is answered for err: the store locked
+// or unreachable (retry: answer Retry-After), a catalog error as it is,
+// not found, or internal.error after logging err.
+func (a *api) problemOf(r *http.Request, err error) (p error, retry bool) {
 	if a.opt.Busy != nil && a.opt.Busy(err) {
 		a.opt.Logger.Warn("API request found the store locked", "method", r.Method, "path", r.URL.Path, "err", err)
-		w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
-		writeErr(w, problem.Wrap(err, problem.StoreBusy, "seconds", busyRetryAfter))
-		return
+		return problem.Wrap(err, problem.StoreBusy, "seconds", busyRetryAfter), true
 	}
 	if a.opt.Unreachable != nil {
 		if p := a.opt.Unreachable(err); p != nil {
 			a.opt.Logger.Warn("API request found the store unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
-			w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
-			writeErr(w, p)
-			return
+			return p, true
 		}
 	}
 	if problem.As(err) == nil {
 		if errors.Is(err, store.ErrNotFound) {
-			writeErr(w, problem.Wrap(err, problem.APINotFound))
-			return
+			return problem.Wrap(err, problem.APINotFound), false
 		}
 		a.opt.Logger.Error("API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeErr(w, err)
+	return err, false
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -19,9 +19,12 @@ func (a *api) caseRoutes(mux *http.ServeMux) {
 	a.handle(mux, "GET /api/v1/exceptions", a.exceptions)
 	a.handle(mux, "GET /api/v1/exceptions/{id}", a.exception)
 	a.handle(mux, "POST /api/v1/exceptions/{id}/steps", a.exceptionStep)
+	a.handle(mux, "POST /api/v1/exceptions/steps", a.exceptionSteps)
 	a.handle(mux, "GET /api/v1/complaints", a.complaints)
 	a.handle(mux, "GET /api/v1/complaints/{id}", a.complaint)
 	a.handle(mux, "POST /api/v1/complaints/{id}/steps", a.complaintStep)
+	a.handle(mux, "POST /api/v1/complaints/steps", a.complaintSteps)
+	a.handle(mux, "GET /api/v1/overview", a.overview)
 	a.handle(mux, "GET /api/v1/notices", a.notices)
 	a.handle(mux, "POST /api/v1/notices", a.publishNotice)
 	a.handle(mux, "GET /api/v1/notices/{id}", a.notice)
@@ -242,13 +245,16 @@ type exceptionStepReq struct {
 	Note        string `json:"note"`
 }
 
+func (req exceptionStepReq) step() lifecycle.ExceptionStepV1 {
+	return lifecycle.ExceptionStepV1{Step: req.Step, Note: req.Note, Owner: req.Owner, Approved: req.Approved, AmountCents: req.AmountCents}
+}
+
 func (a *api) exceptionStep(w http.ResponseWriter, r *http.Request) {
 	var req exceptionStepReq
 	if !decode(w, r, &req) {
 		return
 	}
-	st := lifecycle.ExceptionStepV1{Step: req.Step, Note: req.Note, Owner: req.Owner, Approved: req.Approved, AmountCents: req.AmountCents}
-	x, err := a.opt.Cases.ExceptionStep(r.Context(), r.PathValue("id"), actor(r), st)
+	x, err := a.opt.Cases.ExceptionStep(r.Context(), r.PathValue("id"), actor(r), req.step())
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -292,14 +298,17 @@ type complaintStepReq struct {
 	Satisfaction int    `json:"satisfaction"`
 }
 
+func (req complaintStepReq) step() lifecycle.ComplaintStepV1 {
+	return lifecycle.ComplaintStepV1{Step: req.Step, Note: req.Note, Owner: req.Owner, Reason: req.Reason,
+		NoticeID: req.NoticeID, Satisfaction: req.Satisfaction}
+}
+
 func (a *api) complaintStep(w http.ResponseWriter, r *http.Request) {
 	var req complaintStepReq
 	if !decode(w, r, &req) {
 		return
 	}
-	st := lifecycle.ComplaintStepV1{Step: req.Step, Note: req.Note, Owner: req.Owner, Reason: req.Reason,
-		NoticeID: req.NoticeID, Satisfaction: req.Satisfaction}
-	c, err := a.opt.Cases.ComplaintStep(r.Context(), r.PathValue("id"), actor(r), st)
+	c, err := a.opt.Cases.ComplaintStep(r.Context(), r.PathValue("id"), actor(r), req.step())
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -20,6 +20,9 @@ type Queries interface {
 	Outlets(ctx context.Context) ([]Outlet, error)
 	Outlet(ctx context.Context, id string) (Outlet, error)
 	DeadLetters(ctx context.Context, outlet string, limit int) ([]DeadLetter, error)
+	// DeadLettersBefore pages DeadLetters: the outlet's dead letters
+	// before position before (nil: from the newest), newest first.
+	DeadLettersBefore(ctx context.Context, outlet string, before *DeadLetterPos, limit int) ([]DeadLetter, error)
 	// Counters returns the named counters (reject.<code>, batch.replayed...).
 	Counters(ctx context.Context) (map[string]uint64, error)
 	// Conflicts lists the outlet's refused second versions of events,
@@ -58,6 +61,9 @@ type Queries interface {
 	// (Tx.NextDownSeq).
 	Down(ctx context.Context, outlet string, since uint64, maxEvents, maxBytes int) (evs []syncproto.Event, through uint64, more bool, err error)
 }
+
+// DeadLetterPos is a dead letter's place in its outlet's list.
+type DeadLetterPos struct{ Epoch, Seq uint64 }
 
 // OutletCounts are head office's overview of the outlets (OutletCounts).
 type OutletCounts struct {

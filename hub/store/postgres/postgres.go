@@ -800,6 +800,21 @@ func (s *backend) OutletCounts(ctx context.Context, seenSince, staleBefore int64
 	return c, nil
 }
 
+// DeadLettersBefore implements store.Store.
+func (s *backend) DeadLettersBefore(ctx context.Context, outlet string, before *store.DeadLetterPos, limit int) ([]store.DeadLetter, error) {
+	e, q := int64(math.MaxInt64), int64(math.MaxInt64)
+	if before != nil {
+		e, q = int64(before.Epoch), int64(before.Seq)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+store.DeadLetterColumns+` FROM dead_letters
+		WHERE origin = $1 AND (epoch < $2 OR (epoch = $2 AND seq < $3)) ORDER BY epoch DESC, seq DESC LIMIT $4`, outlet, e, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list dead letters of %s: %w", outlet, err)
+	}
+	defer rows.Close()
+	return store.Collect(rows, store.ScanDeadLetter)
+}
+
 // Setting implements store.Store.
 func (s *backend) Setting(ctx context.Context, name string) (string, bool, error) {
 	var v string

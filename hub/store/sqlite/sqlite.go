@@ -822,6 +822,21 @@ func (s *backend) OutletCounts(ctx context.Context, seenSince, staleBefore int64
 	return c, nil
 }
 
+// DeadLettersBefore implements store.Store.
+func (s *backend) DeadLettersBefore(ctx context.Context, outlet string, before *store.DeadLetterPos, limit int) ([]store.DeadLetter, error) {
+	e, q := int64(math.MaxInt64), int64(math.MaxInt64)
+	if before != nil {
+		e, q = int64(before.Epoch), int64(before.Seq)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+store.DeadLetterColumns+` FROM dead_letters
+		WHERE origin = ? AND (epoch < ? OR (epoch = ? AND seq < ?)) ORDER BY epoch DESC, seq DESC LIMIT ?`, outlet, e, e, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list dead letters of %s: %w", outlet, err)
+	}
+	defer rows.Close()
+	return store.Collect(rows, store.ScanDeadLetter)
+}
+
 // Setting implements store.Store.
 func (s *backend) Setting(ctx context.Context, name string) (string, bool, error) {
 	var v string

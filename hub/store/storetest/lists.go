@@ -21,6 +21,7 @@ var listTests = []struct {
 	{"CasePagesWhileRowsAreAdded", testCasePagesWhileRowsAreAdded},
 	{"QueueByDeadline", testQueueByDeadline},
 	{"OutletCounts", testOutletCounts},
+	{"DeadLetterPages", testDeadLetterPages},
 }
 
 // complaintAt is a complaint received at ms (its first reply due a day
@@ -201,5 +202,35 @@ func testOutletCounts(t *testing.T, be Backend) {
 	}
 	if want := (store.OutletCounts{Total: 3, Seen: 1, Stale: 2, WithDeadLetters: 1}); c != want {
 		t.Errorf("counts %+v, want %+v", c, want)
+	}
+}
+
+// An outlet's dead letters page newest first, across epochs, each once.
+func testDeadLetterPages(t *testing.T, be Backend) {
+	s := be.Open(t, nil)
+	ctx := context.Background()
+	commit(t, s, Batch("A", 1, 6, 2, 4, 6))
+	commit(t, s, Batch("B", 1, 1, 1))
+	if _, err := s.StartIncarnation(ctx, "A", ""); err != nil {
+		t.Fatal(err)
+	}
+	commit(t, s, Batch("A", 1, 1, 1))
+	var got []string
+	var before *store.DeadLetterPos
+	for range 10 {
+		page, err := s.DeadLettersBefore(ctx, "A", before, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range page {
+			got = append(got, fmt.Sprintf("%d/%d", d.Epoch, d.Seq))
+		}
+		if len(page) < 2 {
+			break
+		}
+		before = &store.DeadLetterPos{Epoch: page[len(page)-1].Epoch, Seq: page[len(page)-1].Seq}
+	}
+	if fmt.Sprint(got) != "[1/1 0/6 0/4 0/2]" {
+		t.Errorf("pages of A's dead letters: %v, want [1/1 0/6 0/4 0/2]", got)
 	}
 }
