@@ -1,10 +1,13 @@
 // Package api is the hub's HTTP JSON API for head office:
 //
-//	GET  /api/v1/outlets              every outlet's sync state
+//	GET  /api/v1/overview             counts for the first screen: outlets by sync
+//	                                  health, open, overdue and soon-due cases, active notices
+//	GET  /api/v1/outlets              every outlet's sync state (a list)
 //	POST /api/v1/outlets              register an outlet: {"id", "secret" (optional)};
 //	                                  201 with the secret head office generated when none
 //	                                  was given, 409 outlet.exists for a taken id
 //	GET  /api/v1/outlets/{id}         one outlet plus its recent dead letters and conflicts
+//	GET  /api/v1/outlets/{id}/dead-letters  its refused events, newest first (a list)
 //	POST /api/v1/outlets/{id}/incarnations  start a new incarnation: a replaced PC's
 //	                                  fresh data directory is then taken from seq 1
 //	GET  /api/v1/parcels/{waybill}    every outlet's events about a waybill, HLC order,
@@ -12,22 +15,32 @@
 //	POST /api/v1/downlink             create a hub event for one outlet or "*"
 //	GET  /api/v1/rejects              refused messages and events by code
 //
-//	GET  /api/v1/exceptions                 ?outlet=&open=1&overdue=1&limit=: folded exceptions
-//	                                        with their handling deadline now
+//	GET  /api/v1/exceptions                 the exception queue (a list): ?outlet=&open=1
+//	                                        &overdue=1&owner=&state=&label=&sort=due|newest,
+//	                                        each with its deadline, due_at and overdue
 //	GET  /api/v1/exceptions/{id}            state, steps head office may take, events
 //	POST /api/v1/exceptions/{id}/steps      head-office step: assign, decide_claim, close…
-//	GET  /api/v1/complaints                 ?outlet=&open=1&limit=: with SLA deadlines now
+//	POST /api/v1/exceptions/steps           the same step on up to 200 ids: {"ids", "step", …}
+//	GET  /api/v1/complaints                 the complaint queue, with the same filters
 //	GET  /api/v1/complaints/{id}            state, deadlines, allowed steps, events
 //	POST /api/v1/complaints/{id}/steps      head-office step: assign, escalate, close…
-//	GET  /api/v1/notices                    ?open=1: notices with acknowledgements
+//	POST /api/v1/complaints/steps           the same step on up to 200 ids
+//	GET  /api/v1/notices                    ?open=1: notices with acknowledgements (a list)
 //	POST /api/v1/notices                    publish to a scope of outlets or all
 //	GET  /api/v1/notices/{id}               one notice
 //	POST /api/v1/notices/{id}/end           recovery notice to the same outlets
-//	GET  /api/v1/reply-templates            reply templates
+//	GET  /api/v1/reply-templates            reply templates (a list)
 //	POST /api/v1/reply-templates            publish a reply template to every outlet
 //	GET  /healthz                     liveness, no auth
 //	GET  /metrics                     Prometheus text, no auth
 //	GET  /                            head office's screen (hub/ui), no auth
+//
+// and stock.go's routes. Every list (lists.go) takes ?limit= (default 50,
+// at most 500) and ?cursor= (the previous answer's "next", null on the
+// last page) and answers {"<list>": [...], "next"}; ?format=csv answers
+// every row as a UTF-8 CSV file with a BOM, its header in ?lang=zh|en.
+// The queues' deadlines are the case list's (store.Case.Due): the store
+// computes them with the same SLA and exception deadlines the views show.
 //
 // A list route refuses a query parameter it does not read (400
 // request.unknown_filter, naming it and the ones it takes) and an outlet

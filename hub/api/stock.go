@@ -7,11 +7,15 @@ import (
 	"github.com/yizhan/yizhan/hub/catalog"
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // stockRoutes serve what head office sends outlets for the counter work:
 // manifests, waybill blocks, the tariff and the prohibited-items list, and
-// the outlets' handovers, read-only.
+// the outlets' handovers, read-only. The lists: manifests, handovers, an
+// outlet's waybill blocks, and the tariff's and prohibited-items list's
+// versions (GET /api/v1/tariffs and /prohibited-lists answer the one in
+// force; …/versions list them all).
 func (a *api) stockRoutes(mux *http.ServeMux) {
 	a.handle(mux, "GET /api/v1/manifests", a.manifests)
 	a.handle(mux, "POST /api/v1/manifests", a.publishManifest)
@@ -22,6 +26,9 @@ func (a *api) stockRoutes(mux *http.ServeMux) {
 	a.handle(mux, "POST /api/v1/outlets/{id}/waybill-blocks", a.allocateBlock)
 	a.handle(mux, "GET /api/v1/outlets/{id}/waybills", a.waybills)
 	a.handle(mux, "GET /api/v1/tariffs", a.tariff)
+	a.handle(mux, "GET /api/v1/tariffs/versions", a.versions(lifecycle.KindTariff, "tariffs"))
+	a.handle(mux, "GET /api/v1/prohibited-lists/versions", a.versions(lifecycle.KindProhibited, "prohibited_lists"))
+	a.handle(mux, "GET /api/v1/outlets/{id}/waybill-blocks", a.waybillBlocks)
 	a.handle(mux, "POST /api/v1/tariffs", a.publishTariff)
 	a.handle(mux, "GET /api/v1/prohibited-lists", a.prohibited)
 	a.handle(mux, "POST /api/v1/prohibited-lists", a.publishProhibited)
@@ -157,4 +164,52 @@ func (a *api) publishProhibited(w http.ResponseWriter, r *http.Request) {
 	req.Actor = actor(r)
 	l, err := a.opt.Catalog.PublishProhibited(r.Context(), req)
 	a.answer(w, r, http.StatusCreated, l, err)
+}
+
+var versionColumns = []column{{"version", "版本", "Version"}, {"published_at", "发布时间", "Published at"}, {"current", "现行", "Current"}}
+
+// versions lists the published versions of the tariff or the
+// prohibited-items list, newest first; GET of the list itself answers the
+// one in force.
+func (a *api) versions(kind, name string) http.HandlerFunc {
+	spec := listSpec{Name: name, Columns: versionColumns}
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, ok := a.caseFilters(w, r)
+		if !ok {
+			return
+		}
+		serveList(a, w, r, spec, casePager(q, func(ctx context.Context, q store.CaseQuery) ([]catalog.Version, []store.Case, error) {
+			return a.opt.Catalog.Versions(ctx, kind, q)
+		}))
+	}
+}
+
+var blockList = listSpec{Name: "blocks", Columns: []column{
+	{"prefix", "前缀", "Prefix"}, {"first", "起始号", "First"}, {"last", "截止号", "Last"}, {"next", "下一个", "Next"},
+	{"country", "国家", "Country"}, {"at", "分配时间(毫秒)", "Allocated at (ms)"},
+}}
+
+// waybillBlocks lists the blocks allocated to an outlet, in allocation
+// order (an outlet holds tens of them: they are folded and a page cut).
+func (a *api) waybillBlocks(w http.ResponseWriter, r *http.Request) {
+	if !onlyFilters(w, r, takes()...) {
+		return
+	}
+	id := r.PathValue("id")
+	serveList(a, w, r, blockList, func(ctx context.Context, after *int, limit int) ([]lifecycle.WaybillBlock, []int, error) {
+		v, err := a.opt.Waybills.Stock(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		from := 0
+		if after != nil {
+			from = min(max(*after+1, 0), len(v.Blocks))
+		}
+		bs := v.Blocks[from:min(from+limit, len(v.Blocks))]
+		keys := make([]int, len(bs))
+		for i := range bs {
+			keys[i] = from + i
+		}
+		return bs, keys, nil
+	})
 }

@@ -7,7 +7,9 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/store"
@@ -126,4 +128,35 @@ func (s *Service) current(ctx context.Context, kind, typ string, v any) error {
 		}
 	}
 	return problem.New(problem.VersionNone, "kind", kind)
+}
+
+// Version is one published version of a versioned list, as listed.
+type Version struct {
+	Version     string    `json:"version"`
+	PublishedAt time.Time `json:"published_at"`
+	// Current is the version in force: the newest.
+	Current bool `json:"current"`
+}
+
+// Versions lists a page of kind's versions (lifecycle.KindTariff or
+// KindProhibited; q.Kind is set here), newest first, from the case list
+// alone, and the rows beside them.
+func (s *Service) Versions(ctx context.Context, kind string, q store.CaseQuery) ([]Version, []store.Case, error) {
+	if kind != lifecycle.KindTariff && kind != lifecycle.KindProhibited {
+		return nil, nil, fmt.Errorf("catalog: %s is not a versioned list", kind)
+	}
+	q.Kind = kind
+	rows, err := s.down.Cases(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	newest, err := s.down.Cases(ctx, store.CaseQuery{Kind: kind, Limit: 1})
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]Version, len(rows))
+	for i, c := range rows {
+		out[i] = Version{Version: c.ID, PublishedAt: time.UnixMilli(c.Since).UTC(), Current: len(newest) > 0 && newest[0].ID == c.ID}
+	}
+	return out, rows, nil
 }

@@ -337,3 +337,64 @@ func TestQueueCSV(t *testing.T) {
 		t.Errorf("template CSV %q", ts)
 	}
 }
+
+// The versioned lists page their versions newest first, the newest
+// current; an outlet's waybill blocks page in allocation order.
+func TestVersionAndBlockLists(t *testing.T) {
+	clk := clock.NewManual(time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC))
+	s := startHubClock(t, clk, time.Hour)
+	addOutlet(t, s, "SH-001")
+	api := newAPI(t, s)
+	for _, v := range []string{"p1", "p2", "p3"} {
+		clk.Advance(time.Minute)
+		if code := api.do("POST", "/api/v1/prohibited-lists", `{"version":"`+v+`","items":[{"code":"B01","name":"易燃液体","rule":"forbidden"}]}`, nil); code != 201 {
+			t.Fatalf("publish %s: %d", v, code)
+		}
+	}
+	var got []string
+	path := "/api/v1/prohibited-lists/versions?limit=2"
+	for range 5 {
+		var p struct {
+			Lists []struct {
+				Version string `json:"version"`
+				Current bool   `json:"current"`
+			} `json:"prohibited_lists"`
+			Next *string `json:"next"`
+		}
+		if code := api.do("GET", path, "", &p); code != 200 {
+			t.Fatalf("GET %s: %d", path, code)
+		}
+		for _, l := range p.Lists {
+			got = append(got, fmt.Sprintf("%s:%v", l.Version, l.Current))
+		}
+		if p.Next == nil {
+			break
+		}
+		path = "/api/v1/prohibited-lists/versions?limit=2&cursor=" + url.QueryEscape(*p.Next)
+	}
+	if fmt.Sprint(got) != "[p3:true p2:false p1:false]" {
+		t.Errorf("versions %v", got)
+	}
+	for _, n := range []int{10, 20} {
+		if code := api.do("POST", "/api/v1/outlets/SH-001/waybill-blocks", fmt.Sprintf(`{"count":%d}`, n), nil); code != 201 {
+			t.Fatalf("allocate: %d", code)
+		}
+	}
+	var first, second struct {
+		Blocks []struct {
+			First, Last uint32
+		} `json:"blocks"`
+		Next *string `json:"next"`
+	}
+	if code := api.do("GET", "/api/v1/outlets/SH-001/waybill-blocks?limit=1", "", &first); code != 200 || len(first.Blocks) != 1 || first.Next == nil {
+		t.Fatalf("first page of blocks: %d %+v", code, first)
+	}
+	api.do("GET", "/api/v1/outlets/SH-001/waybill-blocks?limit=1&cursor="+url.QueryEscape(*first.Next), "", &second)
+	if len(second.Blocks) != 1 || second.Next != nil || second.Blocks[0].First != first.Blocks[0].Last+1 || second.Blocks[0].Last-second.Blocks[0].First != 19 {
+		t.Errorf("blocks: %+v then %+v", first, second)
+	}
+	var e queuePage
+	if code := api.do("GET", "/api/v1/outlets/SH-404/waybill-blocks", "", &e); code != 404 || e.Error.Code != "outlet.not_found" {
+		t.Errorf("blocks of an unknown outlet: %d %s", code, e.Error.Code)
+	}
+}
