@@ -307,6 +307,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 
 	s.Accounts = accounts.New(accounts.Options{Store: s.Store, Clock: cfg.Clock, Idle: cfg.SessionIdle, Lifetime: cfg.SessionLifetime})
 	s.http = &http.Server{
+		// The list cursors are keyed by the API token, which the hub
+		// processes sharing one store share: a cursor one gave, another takes.
 		Handler: api.Handler(api.Options{
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, CursorKey: []byte(token), Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Accounts: s.Accounts, Hosts: hostPolicy(cfg.HTTPAddr, ln.Addr(), cfg.HTTPNames),
