@@ -115,3 +115,46 @@ func TestParseExceptionDeadlines(t *testing.T) {
 		}
 	}
 }
+
+// NextDue is the deadline still to meet: a complaint's first reply, then
+// its result (none for praise once answered); an exception's handling
+// deadline until it is handled; nothing once closed.
+func TestNextDue(t *testing.T) {
+	at := time.Date(2025, 7, 1, 8, 0, 0, 0, time.UTC)
+	sla := SLA{FirstReply: time.Hour, Result: 10 * time.Hour}
+	c := Complaint{State: ComplaintStateReceived, Type: "complaint", ReceivedAt: at}
+	if got := c.NextDue(sla); !got.Equal(at.Add(time.Hour)) {
+		t.Errorf("received: due %v", got)
+	}
+	c.FirstReplyAt, c.State = at.Add(time.Minute), ComplaintStateAcknowledged
+	if got := c.NextDue(sla); !got.Equal(at.Add(10 * time.Hour)) {
+		t.Errorf("answered: due %v, want the result deadline", got)
+	}
+	c.ResultAt = at.Add(2 * time.Hour)
+	if got := c.NextDue(sla); !got.IsZero() {
+		t.Errorf("result given: due %v", got)
+	}
+	praise := Complaint{State: ComplaintStateAcknowledged, Type: "praise", ReceivedAt: at, FirstReplyAt: at}
+	if got := praise.NextDue(sla); !got.IsZero() {
+		t.Errorf("answered praise: due %v", got)
+	}
+	if got := (&Complaint{State: ComplaintStateClosed, Type: "complaint", ReceivedAt: at}).NextDue(sla); !got.IsZero() {
+		t.Errorf("closed: due %v", got)
+	}
+	if got := (&Complaint{State: ComplaintStateReceived, Type: "complaint", ReceivedAt: at}).NextDue(SLA{}); !got.Equal(at.Add(DefaultFirstReply)) {
+		t.Errorf("default SLA: due %v", got)
+	}
+	x := Exception{State: ExceptionStateReported, Kind: "refused", ReportedAt: at}
+	limits := ExceptionDeadlines{"refused": 12 * time.Hour}
+	if got := x.NextDue(limits); !got.Equal(at.Add(12 * time.Hour)) {
+		t.Errorf("exception: due %v", got)
+	}
+	if got := x.NextDue(nil); !got.Equal(at.Add(DefaultExceptionDeadlines["refused"])) {
+		t.Errorf("exception, default limits: due %v", got)
+	}
+	x.History = []HistoryItem{{State: ExceptionStateClosed, At: at.UnixMilli()}}
+	x.State = ExceptionStateClosed
+	if got := x.NextDue(limits); !got.IsZero() {
+		t.Errorf("closed exception: due %v", got)
+	}
+}
