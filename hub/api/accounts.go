@@ -1,10 +1,9 @@
 package api
 
 import (
-	"encoding/csv"
+	"context"
 	"net/http"
 	pathpkg "path"
-	"strconv"
 	"time"
 
 	"github.com/yizhan/yizhan/hub/accounts"
@@ -246,12 +245,6 @@ func (a *api) revokeToken(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Audit listing bounds.
-const (
-	auditDefaultLimit = 50
-	auditMaxLimit     = 500
-)
-
 type auditJSON struct {
 	At      string `json:"at"`
 	Origin  string `json:"origin"`
@@ -263,12 +256,19 @@ type auditJSON struct {
 	Client  string `json:"client"`
 }
 
+var auditList = listSpec{Name: "audit", Columns: []column{
+	{"at", "时间", "at"}, {"origin", "来源", "origin"}, {"actor", "操作人", "actor"}, {"role", "角色", "role"},
+	{"action", "操作", "action"}, {"subject", "对象", "subject"}, {"detail", "详情", "detail"}, {"client", "客户端", "client"},
+}}
+
+// auditList pages the audit trail newest first through the one list
+// mechanism (lists.go); its cursor is the last row's id.
 func (a *api) auditList(w http.ResponseWriter, r *http.Request) {
-	if !a.needAccounts(w) || !onlyFilters(w, r, "from", "to", "actor", "origin", "action", fLimit, "cursor", "format", "lang") {
+	if !a.needAccounts(w) || !onlyFilters(w, r, takes("from", "to", "actor", "origin", "action")...) {
 		return
 	}
 	qv := r.URL.Query()
-	q := store.AuditQuery{Actor: qv.Get("actor"), Origin: qv.Get("origin"), Action: qv.Get("action"), Limit: auditDefaultLimit}
+	q := store.AuditQuery{Actor: qv.Get("actor"), Origin: qv.Get("origin"), Action: qv.Get("action")}
 	for _, f := range []struct {
 		name string
 		t    *time.Time
@@ -282,77 +282,22 @@ func (a *api) auditList(w http.ResponseWriter, r *http.Request) {
 			*f.t = t
 		}
 	}
-	if s := qv.Get(fLimit); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > auditMaxLimit {
-			writeErr(w, problem.New(problem.RequestBadLimit, "max", auditMaxLimit))
-			return
+	serveList(a, w, r, auditList, func(ctx context.Context, after *int64, limit int) ([]auditJSON, []int64, error) {
+		q := q
+		q.Limit = limit
+		if after != nil {
+			q.Before = *after
 		}
-		q.Limit = n
-	}
-	if s := qv.Get("cursor"); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1 {
-			writeErr(w, problem.New(problem.RequestBadLimit, "max", auditMaxLimit))
-			return
+		rows, err := a.opt.Accounts.AuditList(ctx, q)
+		out, keys := make([]auditJSON, len(rows)), make([]int64, len(rows))
+		for i, x := range rows {
+			out[i], keys[i] = asAuditJSON(x), x.ID
 		}
-		q.Before = n
-	}
-	if qv.Get("format") == "csv" {
-		a.auditCSV(w, r, q)
-		return
-	}
-	rows, err := a.opt.Accounts.AuditList(r.Context(), q)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	out := make([]auditJSON, len(rows))
-	for i, x := range rows {
-		out[i] = asAuditJSON(x)
-	}
-	var next *string
-	if len(rows) == q.Limit {
-		s := strconv.FormatInt(rows[len(rows)-1].ID, 10)
-		next = &s
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"audit": out, "next": next})
+		return out, keys, err
+	})
 }
 
 func asAuditJSON(x store.AuditRow) auditJSON {
 	return auditJSON{At: x.At.UTC().Format(time.RFC3339Nano), Origin: x.Origin, Actor: x.Actor, Role: x.Role, Action: x.Action,
 		Subject: x.Subject, Detail: x.Detail, Client: x.Client}
-}
-
-// auditCSV writes every row the filter selects, page by page, as CSV with
-// a BOM (so Excel reads the Chinese). This is a small writer of its own
-// until the lists' shared one lands.
-func (a *api) auditCSV(w http.ResponseWriter, r *http.Request, q store.AuditQuery) {
-	header := []string{"时间", "来源", "操作人", "角色", "操作", "对象", "详情", "客户端"}
-	if r.URL.Query().Get("lang") == "en" {
-		header = []string{"at", "origin", "actor", "role", "action", "subject", "detail", "client"}
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="audit-`+time.Now().UTC().Format("2006-01-02")+`.csv"`)
-	w.WriteHeader(http.StatusOK)
-	w.Write([]byte("\uFEFF"))
-	cw := csv.NewWriter(w)
-	cw.Write(header)
-	q.Limit = auditMaxLimit
-	for {
-		rows, err := a.opt.Accounts.AuditList(r.Context(), q)
-		if err != nil {
-			a.opt.Logger.Error("audit CSV cut short", "err", err)
-			break
-		}
-		for _, x := range rows {
-			j := asAuditJSON(x)
-			cw.Write([]string{j.At, j.Origin, j.Actor, j.Role, j.Action, j.Subject, j.Detail, j.Client})
-		}
-		if len(rows) < q.Limit {
-			break
-		}
-		q.Before = rows[len(rows)-1].ID
-	}
-	cw.Flush()
 }

@@ -932,4 +932,11 @@ export default {
   'versions.current': 'In force',
   'versions.inForce': 'in force',
   // --- end charts
+  // Lists: paging, CSV, queue filters, bulk steps.
+  'error.request.bad_cursor': 'the cursor is not one this list gave for these filters: start again from the first page',
+  'error.request.bad_format': 'format must be json or csv',
+  'error.request.bad_lang': 'lang must be zh or en',
+  'error.request.bad_sort': 'sort must be one of {allowed}',
+  'error.request.bad_value': '{filter} "{value}" is not one of {allowed}',
+  'error.request.bulk_ids': 'ids must hold 1 to {max} different ids',
 };

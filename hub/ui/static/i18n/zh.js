@@ -931,4 +931,11 @@ export default {
   'versions.current': '现行',
   'versions.inForce': '现行版本',
   // --- end charts
+  // Lists: paging, CSV, queue filters, bulk steps.
+  'error.request.bad_cursor': 'cursor 不是本列表在这些条件下给出的，请从第一页重新查询',
+  'error.request.bad_format': 'format 须为 json 或 csv',
+  'error.request.bad_lang': 'lang 须为 zh 或 en',
+  'error.request.bad_sort': 'sort 须为 {allowed} 之一',
+  'error.request.bad_value': '{filter} 的值 {value} 不可用，可用 {allowed}',
+  'error.request.bulk_ids': 'ids 须有 1–{max} 个不重复的编号',
 };
