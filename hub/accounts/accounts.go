@@ -336,6 +336,11 @@ func (s *Service) Login(ctx context.Context, id, password, client string) (Login
 	if err := s.st.AddSession(ctx, store.Session{Hash: hash, Account: a.ID, CreatedAt: now, LastSeen: now, Client: client}); err != nil {
 		return LoginResult{}, err
 	}
+	// Sessions idle past the timeout are dead: each login clears them, so
+	// the table holds about the sessions in use.
+	if err := s.st.DeleteSessions(ctx, "", now.Add(-s.idle)); err != nil {
+		return LoginResult{}, err
+	}
 	return LoginResult{Account: a, Token: token, ExpiresAt: s.expires(now, now)}, nil
 }
 

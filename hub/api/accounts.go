@@ -68,13 +68,15 @@ type sessionJSON struct {
 		Name string `json:"name"`
 		Role string `json:"role"`
 	} `json:"account"`
-	ExpiresAt string `json:"expires_at"`
+	// ExpiresAt is when the session ends (idle timeout or lifetime,
+	// whichever is sooner); null for a token, which has no session.
+	ExpiresAt *string `json:"expires_at"`
 }
 
 func asSessionJSON(c accounts.Caller, expires time.Time) sessionJSON {
 	var s sessionJSON
 	s.Account.ID, s.Account.Name, s.Account.Role = c.Account, c.Name, string(c.Role)
-	s.ExpiresAt = expires.UTC().Format(time.RFC3339)
+	s.ExpiresAt = timeOrNil(expires)
 	return s
 }
 

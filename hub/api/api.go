@@ -31,6 +31,10 @@
 //	POST /api/v1/notices/{id}/end           recovery notice to the same outlets
 //	GET  /api/v1/reply-templates            reply templates (a list)
 //	POST /api/v1/reply-templates            publish a reply template to every outlet
+//	POST/GET/DELETE /api/v1/session         log in (cookie yizhan_hub_session), who, log out
+//	GET/POST /api/v1/accounts, POST /api/v1/accounts/{id}/disable|enable|reset|unlock
+//	GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{name}   API tokens (accounts.go)
+//	GET  /api/v1/audit                      the audit trail, paged by cursor, or CSV
 //	GET  /healthz                     liveness, no auth
 //	GET  /metrics                     Prometheus text, no auth
 //	GET  /                            head office's screen (hub/ui), no auth

@@ -168,6 +168,11 @@ func (a *api) authenticate(r *http.Request) (accounts.Caller, problem.Code, erro
 	}
 	ck, err := r.Cookie(SessionCookie)
 	if err != nil || a.opt.Accounts == nil {
+		// A browser (it says where a request comes from) is told to log
+		// in; any other client to send its token.
+		if r.Header.Get("Sec-Fetch-Site") != "" || r.URL.Path == "/api/v1/session" {
+			return accounts.Caller{}, problem.AuthLoginRequired, nil
+		}
 		return accounts.Caller{}, problem.AuthTokenRequired, nil
 	}
 	c, _, ok, err := a.opt.Accounts.Session(r.Context(), ck.Value)

@@ -120,6 +120,20 @@ func TestSessionRoutes(t *testing.T) {
 	}
 
 	anon := &apiClient{t: t, base: c.base}
+	if code, ecode := anon.call("GET", "/api/v1/session", "", nil); code != 401 || ecode != problem.AuthLoginRequired.String() {
+		t.Errorf("session without a cookie: %d %s", code, ecode)
+	}
+	req, _ := http.NewRequest("POST", c.base+"/api/v1/session", strings.NewReader(`{"account":"LI ","password":"Secret-pass-42"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ck := resp.Header.Get("Set-Cookie"); resp.StatusCode != 200 || !strings.HasPrefix(ck, api.SessionCookie+"=") ||
+		!strings.Contains(ck, "HttpOnly") || !strings.Contains(ck, "SameSite=Strict") || !strings.Contains(ck, "Path=/") {
+		t.Errorf("login as \"LI \": %d, cookie %q", resp.StatusCode, ck)
+	}
 	wrongCode, wrongErr := anon.call("POST", "/api/v1/session", `{"account":"li","password":"Wrong-pass-42"}`, nil)
 	unknownCode, unknownErr := anon.call("POST", "/api/v1/session", `{"account":"nobody","password":"Wrong-pass-42"}`, nil)
 	if wrongCode != 401 || wrongErr != problem.AuthWrongPassword.String() || unknownCode != wrongCode || unknownErr != wrongErr {
