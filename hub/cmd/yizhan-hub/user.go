@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -133,6 +134,15 @@ func cmdUser(args []string, stdout, stderr io.Writer) error {
 			return errors.New(words(err))
 		}
 		return err
+	}
+	// The change is an administrator's action like any through the API:
+	// in the audit trail, as the machine's user who ran the command.
+	who := "cli"
+	if u, err := user.Current(); err == nil {
+		who = "cli:" + u.Username
+	}
+	if err := svc.Audit(ctx, accounts.Caller{Account: who, Role: accounts.RoleAdmin}, "user "+sub, "account/"+accounts.NormalizeID(*id), "", ""); err != nil {
+		return fmt.Errorf("done, but not written to the audit trail: %w", err)
 	}
 	fmt.Fprintf(stdout, "user %s: %s done\n", accounts.NormalizeID(*id), sub)
 	return nil

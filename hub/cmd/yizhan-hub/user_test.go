@@ -11,6 +11,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/server"
+	"github.com/yizhan/yizhan/hub/store"
 )
 
 // TestUserCommand adds, lists, disables, enables, resets and unlocks an
@@ -76,5 +77,18 @@ func TestUserCommand(t *testing.T) {
 	}
 	if _, err := svc.Login(context.Background(), "han", "Other-pass-77", ""); err != nil {
 		t.Errorf("login of the account added from standard input: %v", err)
+	}
+	rows, err := st.Audit(context.Background(), store.AuditQuery{Origin: "hub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []string
+	for _, r := range rows {
+		if strings.HasPrefix(r.Actor, "cli") {
+			changes = append(changes, r.Action+" "+r.Subject)
+		}
+	}
+	if want := "user unlock account/li,user reset account/li,user enable account/li,user disable account/li,user add account/han,user add account/li"; strings.Join(changes, ",") != want {
+		t.Errorf("audit trail of the command: %v, want %s", changes, want)
 	}
 }
