@@ -91,6 +91,9 @@ func New(opt Options) *Service {
 	return &Service{st: opt.Store, clock: opt.Clock, idle: opt.Idle, lifetime: opt.Lifetime, kdf: opt.KDF, dummy: opt.KDF.dummyHash(), clients: newClientLimits(opt.Clock.Now)}
 }
 
+// Now is the service's clock, for answers that say how long to wait.
+func (s *Service) Now() time.Time { return s.clock.Now() }
+
 // Caller is who makes a request the gate let through.
 type Caller struct {
 	// Account is the account id; for a token its name, for the legacy

@@ -2,8 +2,12 @@ package api
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"net/http"
 	pathpkg "path"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/yizhan/yizhan/hub/accounts"
@@ -88,6 +92,9 @@ func (a *api) needAccounts(w http.ResponseWriter) bool {
 	return true
 }
 
+// auditedLoginFailures are the failed logins the audit trail records.
+var auditedLoginFailures = []problem.Code{problem.AuthWrongPassword, problem.AuthLocked, problem.AccountDisabled}
+
 func (a *api) login(w http.ResponseWriter, r *http.Request) {
 	if !a.needAccounts(w) {
 		return
@@ -102,11 +109,20 @@ func (a *api) login(w http.ResponseWriter, r *http.Request) {
 	res, err := a.opt.Accounts.Login(r.Context(), req.Account, req.Password, accounts.ClientAddr(r))
 	who := accounts.Caller{Account: accounts.NormalizeID(req.Account)}
 	if err != nil {
-		if p := problem.As(err); p != nil {
+		// A wrong password, a lock and a disabled account are audited; a
+		// refusal that checked no password (the client's budget spent, a
+		// field missing) is not, so a flood of them cannot fill the trail.
+		if p := problem.As(err); p != nil && slices.Contains(auditedLoginFailures, p.Code()) {
 			if len(who.Account) > 32 {
 				who.Account = who.Account[:32]
 			}
 			a.audit(r, who, "login_failed", "account/"+who.Account, p.Code().String())
+		}
+		// A lock and a spent budget say when to try again.
+		if p := problem.As(err); p != nil && (p.Code() == problem.AuthLocked || p.Code() == problem.AuthClientLimited) {
+			if until, perr := time.Parse(time.RFC3339, fmt.Sprint(p.Param("until"))); perr == nil {
+				w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(until.Sub(a.opt.Accounts.Now()).Seconds())))))
+			}
 		}
 		a.fail(w, r, err)
 		return

@@ -7,9 +7,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/api"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -100,7 +102,7 @@ func TestRolesOnEveryRoute(t *testing.T) {
 // opens nothing. An unknown account is refused exactly as a wrong
 // password.
 func TestSessionRoutes(t *testing.T) {
-	s := startHub(t)
+	s := startHubClock(t, clock.NewManual(time.Now().Truncate(time.Second)), time.Hour)
 	c := loginAs(t, s, "li", "service")
 	var sess struct {
 		Account   struct{ ID, Name, Role string }
@@ -138,6 +140,20 @@ func TestSessionRoutes(t *testing.T) {
 	unknownCode, unknownErr := anon.call("POST", "/api/v1/session", `{"account":"nobody","password":"Wrong-pass-42"}`, nil)
 	if wrongCode != 401 || wrongErr != problem.AuthWrongPassword.String() || unknownCode != wrongCode || unknownErr != wrongErr {
 		t.Errorf("wrong password %d %s, unknown account %d %s: want both 401 %s", wrongCode, wrongErr, unknownCode, unknownErr, problem.AuthWrongPassword)
+	}
+	// Five in a row lock the account, with when to try again.
+	for range accounts.MaxFailures - 2 {
+		anon.call("POST", "/api/v1/session", `{"account":"li","password":"Wrong-pass-42"}`, nil)
+	}
+	req, _ = http.NewRequest("POST", c.base+"/api/v1/session", strings.NewReader(`{"account":"li","password":"Wrong-pass-42"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "60" {
+		t.Errorf("fifth wrong password: %d, Retry-After %q; want 429 and 60", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 }
 

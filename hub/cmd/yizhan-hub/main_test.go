@@ -137,8 +137,8 @@ func TestSettingsFile(t *testing.T) {
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`addr = "127.0.0.1:9999" +# flag --http\n`),
-		regexp.MustCompile(`listen = "0.0.0.0:8883" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:28\n`),
-		regexp.MustCompile(`tls_cert = "/etc/yizhan/hub-mqtt.crt" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:32\n`),
+		regexp.MustCompile(`listen = "0.0.0.0:8883" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:33\n`),
+		regexp.MustCompile(`tls_cert = "/etc/yizhan/hub-mqtt.crt" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:37\n`),
 		regexp.MustCompile(`block = 1000 +# default\n`),
 	} {
 		if !want.MatchString(stdout.String()) {
