@@ -60,6 +60,12 @@ type Queries interface {
 	// committed head first, and heads only move by whole commits in order
 	// (Tx.NextDownSeq).
 	Down(ctx context.Context, outlet string, since uint64, maxEvents, maxBytes int) (evs []syncproto.Event, through uint64, more bool, err error)
+
+	// Facts lists the rollups' rows of kind (see Facts) received or
+	// reported in [q.From, q.To), oldest first.
+	Facts(ctx context.Context, kind string, q RollupQuery) ([]Facts, error)
+	// Tallies lists the rollups' counters of days q.From..q.To.
+	Tallies(ctx context.Context, q RollupQuery) ([]Tally, error)
 }
 
 // DeadLetterPos is a dead letter's place in its outlet's list.
@@ -173,6 +179,18 @@ type Tx interface {
 	DeleteCase(ctx context.Context, kind, id string) error
 	// AddCounters adds n to each named counter, creating it at 0 first.
 	AddCounters(ctx context.Context, n map[string]uint64) error
+
+	// PutFacts writes a case's row of measures; DeleteFacts removes it.
+	PutFacts(ctx context.Context, f Facts) error
+	DeleteFacts(ctx context.Context, kind, id string) error
+	// AddTallies adds each tally's N to its counter, creating it at 0
+	// first; Core passes them in key order, as the lock order asks.
+	AddTallies(ctx context.Context, ts []Tally) error
+	// ClearRollups deletes every fact and tally, for a rebuild.
+	ClearRollups(ctx context.Context) error
+	// EventsAfter returns up to limit visible events after key in
+	// (origin, epoch, seq) order, and the key of the last one.
+	EventsAfter(ctx context.Context, after EventKey, limit int) ([]syncproto.Event, EventKey, error)
 
 	// NextDownSeq takes the next hub-wide downlink sequence, one above the
 	// highest committed, and holds the head until the transaction ends: the

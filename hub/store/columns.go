@@ -218,3 +218,30 @@ func OutletCountsSQL(since, before string) string {
 		coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM dead_letters d WHERE d.origin = o.id) THEN 1 ELSE 0 END), 0)
 	FROM outlets o`
 }
+
+// FactsColumns selects a row of measure_facts for ScanFacts.
+const FactsColumns = `kind, id, outlet, person, label, at, reply_at, result_at, escalations, satisfaction, claim, amount_cents`
+
+// FactsArgs are f's values in FactsColumns' order, for an insert.
+func FactsArgs(f Facts) []any {
+	return []any{f.Kind, f.ID, f.Outlet, f.Person, f.Label, f.At, f.ReplyAt, f.ResultAt, f.Escalations, f.Satisfaction, f.Claim, f.AmountCents}
+}
+
+// ScanFacts reads a row of FactsColumns.
+func ScanFacts(sc Scanner) (Facts, error) {
+	var f Facts
+	var esc, sat int64
+	err := sc.Scan(&f.Kind, &f.ID, &f.Outlet, &f.Person, &f.Label, &f.At, &f.ReplyAt, &f.ResultAt, &esc, &sat, &f.Claim, &f.AmountCents)
+	f.Escalations, f.Satisfaction = int(esc), int(sat)
+	return f, err
+}
+
+// TallyColumns selects a row of measure_tallies for ScanTally.
+const TallyColumns = `day, outlet, person, name, n`
+
+// ScanTally reads a row of TallyColumns.
+func ScanTally(sc Scanner) (Tally, error) {
+	var t Tally
+	err := sc.Scan(&t.Day, &t.Outlet, &t.Person, &t.Name, &t.N)
+	return t, err
+}

@@ -31,6 +31,9 @@ type Options struct {
 	// Limits are head office's deadline settings the case rows' deadlines
 	// (Case.Due) are computed with; zero fields are the defaults.
 	Limits lifecycle.Limits
+	// Location is the hub's time zone, whose days the rollups count in
+	// (hub/config's [measures] timezone); UTC if nil.
+	Location *time.Location
 }
 
 // Core is a Store: the commit semantics of the package comment, written
@@ -41,6 +44,7 @@ type Core struct {
 	maxSkew time.Duration
 	retries int
 	limits  lifecycle.Limits
+	loc     *time.Location
 }
 
 var _ Store = (*Core)(nil)
@@ -56,8 +60,14 @@ func New(b Backend, opt Options) *Core {
 	if opt.Retries <= 0 {
 		opt.Retries = 5
 	}
-	return &Core{Backend: b, clock: opt.Clock, maxSkew: opt.MaxSkew, retries: opt.Retries, limits: opt.Limits}
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	return &Core{Backend: b, clock: opt.Clock, maxSkew: opt.MaxSkew, retries: opt.Retries, limits: opt.Limits, loc: opt.Location}
 }
+
+// Location is the time zone the rollups' days are counted in.
+func (s *Core) Location() *time.Location { return s.loc }
 
 // inTx runs f in a transaction, again if another writer broke it.
 func (s *Core) inTx(ctx context.Context, f func(Tx) error) error {
@@ -104,6 +114,19 @@ type commitTx struct {
 	nowT    time.Time
 	counts  map[string]uint64
 	touched map[CaseKey]bool
+	// shown are the events this transaction made visible, once each
+	// (fresh ones and released ones may overlap), for the rollups.
+	shown   []syncproto.Event
+	shownAt map[EventKey]bool
+}
+
+// show records that e became visible in this transaction.
+func (c *commitTx) show(e syncproto.Event, epoch uint64) {
+	k := EventKey{Origin: e.Origin, Epoch: epoch, Seq: e.Seq}
+	if !c.shownAt[k] {
+		c.shownAt[k] = true
+		c.shown = append(c.shown, e)
+	}
 }
 
 // Commit implements Store with the semantics of the package comment.
@@ -120,7 +143,7 @@ func (s *Core) Commit(ctx context.Context, units []Unit) (res []Result, err erro
 
 func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error) {
 	nowT := s.clock.Now()
-	c := &commitTx{s: s, ctx: ctx, tx: tx, now: nowT.UnixMilli(), nowT: nowT, counts: map[string]uint64{}, touched: map[CaseKey]bool{}}
+	c := &commitTx{s: s, ctx: ctx, tx: tx, now: nowT.UnixMilli(), nowT: nowT, counts: map[string]uint64{}, touched: map[CaseKey]bool{}, shownAt: map[EventKey]bool{}}
 
 	// Lock every outlet the group writes, in id order, before any work.
 	var ids []string
@@ -204,6 +227,15 @@ func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error
 			return nil, fmt.Errorf("update counters: %w", err)
 		}
 	}
+	t := newTallies(s.loc)
+	for i := range c.shown {
+		if err := t.add(ctx, tx, &c.shown[i]); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.flush(ctx, tx); err != nil {
+		return nil, err
+	}
 	for i, id := range origins {
 		if id != "" {
 			res[i].AckedSeq = states[id].Acked
@@ -281,6 +313,11 @@ func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r R
 		for i, row := range rows {
 			if fresh[i] && row.Order != 0 {
 				o.skewed++ // once per event, not per resend of a held range
+			}
+			if fresh[i] && !held {
+				e := *row.Event
+				e.OrderHLC = row.Order
+				c.show(e, o.Epoch)
 			}
 			if fresh[i] && IsAuditEvent(row.Event.Type) {
 				audit = append(audit, auditOf(row))
@@ -381,6 +418,7 @@ func (c *commitTx) release(b *syncproto.Batch, epoch, from, through uint64) ([]s
 	}
 	var out []syncproto.Event
 	for _, e := range evs {
+		c.show(e, epoch)
 		if kind := CaseKind(e.Type); kind != "" && e.Subject != "" {
 			c.touched[CaseKey{Kind: kind, ID: e.Subject}] = true
 		}
@@ -427,7 +465,14 @@ func refreshCases(ctx context.Context, tx Tx, touched map[CaseKey]bool, limits l
 		if err := tx.LockSubject(ctx, k.Kind, k.ID); err != nil {
 			return fmt.Errorf("lock %s %s: %w", k.Kind, k.ID, err)
 		}
-		if err := RefreshCase(ctx, tx, k, limits); err != nil {
+		evs, err := tx.SubjectEvents(ctx, k.ID)
+		if err != nil {
+			return fmt.Errorf("read events of %s: %w", k.ID, err)
+		}
+		if err := putCase(ctx, tx, k, evs, limits); err != nil {
+			return err
+		}
+		if err := refreshFacts(ctx, tx, k, evs); err != nil {
 			return err
 		}
 	}
@@ -438,12 +483,19 @@ func refreshCases(ctx context.Context, tx Tx, touched map[CaseKey]bool, limits l
 // its case-list row. An entity has tens of events, so this stays cheap
 // next to the batch that touched it. Backends' migrations that rebuild
 // the case list call it too, with zero limits (the defaults: Relist at
-// open then brings the deadlines to the hub's settings).
+// open then brings the deadlines to the hub's settings). (They run before
+// the rollups' tables exist, so it leaves the rollups alone:
+// Core.BuildRollups fills them.)
 func RefreshCase(ctx context.Context, tx Tx, k CaseKey, limits lifecycle.Limits) error {
 	evs, err := tx.SubjectEvents(ctx, k.ID)
 	if err != nil {
 		return fmt.Errorf("read events of %s: %w", k.ID, err)
 	}
+	return putCase(ctx, tx, k, evs, limits)
+}
+
+// putCase rewrites k's case-list row from its events.
+func putCase(ctx context.Context, tx Tx, k CaseKey, evs []syncproto.Event, limits lifecycle.Limits) error {
 	c, ok := Summarize(k.Kind, k.ID, evs, limits)
 	if !ok {
 		// Its creating event is not visible (yet): no row, and none left
@@ -497,9 +549,15 @@ func (s *Core) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a Serial
 			return fmt.Errorf("insert hub event %d: %w", e.Seq, err)
 		}
 		if kind := CaseKind(e.Type); kind != "" && e.Subject != "" {
-			return refreshCases(ctx, tx, map[CaseKey]bool{{Kind: kind, ID: e.Subject}: true}, s.limits)
+			if err := refreshCases(ctx, tx, map[CaseKey]bool{{Kind: kind, ID: e.Subject}: true}, s.limits); err != nil {
+				return err
+			}
 		}
-		return nil
+		t := newTallies(s.loc)
+		if err := t.add(ctx, tx, e); err != nil {
+			return err
+		}
+		return t.flush(ctx, tx)
 	})
 	if err != nil {
 		return 0, err

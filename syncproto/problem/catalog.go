@@ -431,3 +431,11 @@ var (
 	AccountSelf         = def("account.self", Conflict, "不能停用自己的账号 {account} / you cannot disable your own account {account}: ask another administrator")
 	AccountLoginMissing = def("account.login_missing", Invalid, "请输入账号和密码 / enter your account and password")
 )
+
+// Head office's measures (GET /api/v1/measures).
+var (
+	MeasuresBadDate   = def("measures.bad_date", Invalid, "{field} 的值 {value} 不是日期，应为 YYYY-MM-DD / {field} \"{value}\" must be a date such as 2026-07-01")
+	MeasuresBadRange  = def("measures.bad_range", Invalid, "日期范围 {from} 至 {to} 无效：起始日不得晚于结束日，且不超过 {max} 天 / the range {from} to {to} is not one: from must not be after to, and it may span at most {max} days")
+	MeasuresBadBy     = def("measures.bad_by", Invalid, "by 不能是 {value}，可用 {allowed} / by cannot be \"{value}\": use one of {allowed}")
+	MeasuresBadPeriod = def("measures.bad_period", Invalid, "period 不能是 {value}，可用 {allowed} / period cannot be \"{value}\": use one of {allowed}")
+)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
 	"github.com/yizhan/yizhan/syncproto/clock"
@@ -44,7 +45,13 @@ var dsns sync.Map // *Store -> string
 
 func openDSN(t testing.TB, dsn string, wall clock.Clock) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), dsn, Options{Clock: wall})
+	return openIn(t, dsn, wall, nil)
+}
+
+// openIn is openDSN in the hub time zone loc (UTC if nil).
+func openIn(t testing.TB, dsn string, wall clock.Clock, loc *time.Location) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dsn, Options{Clock: wall, Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,6 +58,13 @@ import (
 //	               store.Summarize in the transaction that stores any of its
 //	               events; indexes on (kind, open, hlc) and (kind, outlet,
 //	               open, hlc)
+//	measure_facts  (kind, id) PK, outlet, person, label, at, reply_at,
+//	               result_at, escalations, satisfaction, claim (boolean),
+//	               amount_cents: store.Facts, one row per complaint and
+//	               exception; index on (kind, at) (migration 4)
+//	measure_tallies (day, outlet, person, name) PK, n: store.Tally, parcel
+//	               and handover counters per civil day of the hub's zone
+//	               (migration 4)
 //	serials        name PK, next: hub-wide serial counters (waybill blocks)
 //	serial_once    key PK, down_seq: allocations that happen at most once
 //	accounts, sessions, api_tokens, audit (migration 2): as SQLite's
@@ -238,7 +245,33 @@ CREATE TABLE audit (
 CREATE INDEX audit_at ON audit (at);
 CREATE INDEX audit_actor ON audit (actor, id);
 `, nil},
-	// 3 and 4 are the outlets' and measures' migrations.
+	// 3 is the outlets' migration.
+	{4, "add the measures' rollups", `
+CREATE TABLE measure_facts (
+	kind         TEXT COLLATE "C" NOT NULL,
+	id           TEXT COLLATE "C" NOT NULL,
+	outlet       TEXT COLLATE "C" NOT NULL,
+	person       TEXT COLLATE "C" NOT NULL,
+	label        TEXT COLLATE "C" NOT NULL,
+	at           BIGINT NOT NULL,
+	reply_at     BIGINT NOT NULL,
+	result_at    BIGINT NOT NULL,
+	escalations  BIGINT NOT NULL,
+	satisfaction BIGINT NOT NULL,
+	claim        BOOLEAN NOT NULL,
+	amount_cents BIGINT NOT NULL,
+	PRIMARY KEY (kind, id)
+);
+CREATE INDEX measure_facts_at ON measure_facts (kind, at);
+CREATE TABLE measure_tallies (
+	day    BIGINT NOT NULL,
+	outlet TEXT COLLATE "C" NOT NULL,
+	person TEXT COLLATE "C" NOT NULL,
+	name   TEXT COLLATE "C" NOT NULL,
+	n      BIGINT NOT NULL,
+	PRIMARY KEY (day, outlet, person, name)
+);
+`, nil},
 	{5, "order the queues by deadline: the case rows' owner and next deadline; the store's settings", `
 ALTER TABLE cases ADD COLUMN owner TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN due BIGINT NOT NULL DEFAULT 0;

@@ -72,6 +72,11 @@ func TestMigrations(t *testing.T) {
 				t.Error(err)
 			}
 		},
+		4: func(t *testing.T, db *pgxpool.Pool) {
+			mustHaveTable(t, db, "measure_facts")
+			mustHaveTable(t, db, "measure_tallies")
+			mustHaveTable(t, db, "measure_facts_at")
+		},
 	}
 	for _, m := range migrations {
 		if checks[m.version] == nil {

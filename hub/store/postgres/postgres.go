@@ -57,6 +57,9 @@ type Options struct {
 	// may lie before the event is flagged and folded at hlc.Capped of its
 	// arrival; hlc.DefaultMaxSkew if zero. The hub's ingest uses the same.
 	MaxSkew time.Duration
+	// Location is the hub's time zone, whose days the measures count in
+	// (store.Options.Location); UTC if nil.
+	Location *time.Location
 	// Logger is told about partitions created; nil for none.
 	Logger *slog.Logger
 	// MaxConns is the pool's size; 8 if zero. The hub's writer uses one
@@ -140,7 +143,13 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("hub database %s: %w", name, err)
 	}
 	b.monthsNext = opt.Clock.Now().Add(checkEvery)
-	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: store.LimitsOr(opt.Limits)}), b: b}
+	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: store.LimitsOr(opt.Limits), Location: opt.Location}), b: b}
+	if opt.Location != nil {
+		if err := st.buildRollups(ctx, opt.Logger); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("hub database %s: %w", name, err)
+		}
+	}
 	if opt.Limits == nil {
 		return st, nil
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"testing"
+	"time"
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/storetest"
@@ -21,6 +22,9 @@ func TestStoreSuite(t *testing.T) {
 		},
 		Another: func(t testing.TB, s store.Store) store.Store {
 			return openDSN(t, dsnOf(s.(*Store)), nil)
+		},
+		OpenIn: func(t testing.TB, wall clock.Clock, loc *time.Location) store.Store {
+			return openIn(t, newDSN(t), wall, loc)
 		},
 	})
 }

@@ -66,6 +66,15 @@ import (
 //	               ("hub" or an outlet), actor, role, action, subject,
 //	               detail, client, event_id (an outlet's audit event); indexes
 //	               on at and (actor, id) (migration 7)
+//	measure_facts  (kind, id) PK, outlet, person, label, at, reply_at,
+//	               result_at (hub-corrected unix ms, 0 for not yet),
+//	               escalations, satisfaction, claim, amount_cents: one row
+//	               per complaint and exception (store.Facts), rewritten with
+//	               its case row; index on (kind, at) (migration 9)
+//	measure_tallies (day, outlet, person, name) PK, n: parcel and handover
+//	               counters per civil day of the hub's zone (store.Tally),
+//	               added once per event made visible (migration 9); both
+//	               filled for older events by store.Core.BuildRollups
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -281,7 +290,33 @@ CREATE TABLE audit (
 CREATE INDEX audit_at ON audit (at);
 CREATE INDEX audit_actor ON audit (actor, id);
 `, nil},
-	// 8 and 9 are the outlets' and measures' migrations.
+	// 8 is the outlets' migration.
+	{9, "add the measures' rollups", `
+CREATE TABLE measure_facts (
+	kind         TEXT NOT NULL,
+	id           TEXT NOT NULL,
+	outlet       TEXT NOT NULL,
+	person       TEXT NOT NULL,
+	label        TEXT NOT NULL,
+	at           INTEGER NOT NULL,
+	reply_at     INTEGER NOT NULL,
+	result_at    INTEGER NOT NULL,
+	escalations  INTEGER NOT NULL,
+	satisfaction INTEGER NOT NULL,
+	claim        INTEGER NOT NULL,
+	amount_cents INTEGER NOT NULL,
+	PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX measure_facts_at ON measure_facts (kind, at);
+CREATE TABLE measure_tallies (
+	day    INTEGER NOT NULL,
+	outlet TEXT NOT NULL,
+	person TEXT NOT NULL,
+	name   TEXT NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (day, outlet, person, name)
+) WITHOUT ROWID;
+`, nil},
 	{10, "order the queues by deadline: the case rows' owner and next deadline; the store's settings", `
 ALTER TABLE cases ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE cases ADD COLUMN due INTEGER NOT NULL DEFAULT 0;

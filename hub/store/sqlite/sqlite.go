@@ -60,6 +60,12 @@ type Options struct {
 	// deadlines the hub gave them (no store.Core.Relist at Open), and its
 	// own writes use the defaults.
 	Limits *lifecycle.Limits
+	// Location is the hub's time zone, whose days the measures count in
+	// (store.Options.Location). Nil is a tool opening the store beside a
+	// running hub, as with Limits: its rollups are left as that hub built
+	// them (no store.Core.BuildRollups at Open), counted in UTC if it
+	// writes.
+	Location *time.Location
 }
 
 // Store is the hub's store.Store on one SQLite file: store.Core over
@@ -77,8 +83,8 @@ type backend struct {
 	r     *sql.DB
 	clock clock.Clock
 
-	insDead, insPending, maxPending, delPending, hasPending *sql.Stmt
-	getOutlet, putOutlet, addCounter, insConflict, putClock *sql.Stmt
+	insDead, insPending, maxPending, delPending, hasPending           *sql.Stmt
+	getOutlet, putOutlet, addCounter, insConflict, putClock, addTally *sql.Stmt
 	// insEvents[i] and insHeld[i] insert 1<<i rows (insertChunk).
 	insEvents, insHeld []*sql.Stmt
 }
@@ -140,7 +146,14 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		b.Close()
 		return nil, err
 	}
-	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: store.LimitsOr(opt.Limits)}), b: b, locker: &locker{path: path}}
+	st := &Store{Core: store.New(b, store.Options{Clock: opt.Clock, MaxSkew: opt.MaxSkew, Limits: store.LimitsOr(opt.Limits), Location: opt.Location}), b: b, locker: &locker{path: path}}
+	// One process at a time writes the file: a rebuild cannot interleave.
+	if opt.Location != nil {
+		if err := st.BuildRollups(ctx, opt.Logger); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("hub database %s: %w", path, err)
+		}
+	}
 	if opt.Limits == nil {
 		return st, nil
 	}
@@ -189,6 +202,8 @@ func (s *backend) prepare(ctx context.Context) error {
 			ON CONFLICT (id) DO UPDATE SET acked_seq = excluded.acked_seq, last_seen = excluded.last_seen,
 				down_cursor = excluded.down_cursor, incarnation = excluded.incarnation`},
 		{&s.addCounter, `INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`},
+		{&s.addTally, `INSERT INTO measure_tallies (day, outlet, person, name, n) VALUES (?,?,?,?,?)
+			ON CONFLICT (day, outlet, person, name) DO UPDATE SET n = n + excluded.n`},
 		{&s.insConflict, `INSERT INTO conflicts (origin, epoch, seq, held_id, sent_id, event, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
 	} {
 		st, err := s.w.PrepareContext(ctx, p.q)

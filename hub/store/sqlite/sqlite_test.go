@@ -51,6 +51,9 @@ func countRows(t *testing.T, s *Store, q string, args ...any) int {
 
 // Every migration must have a case here that checks what it created, and
 // migrating a database from the previous version must keep its rows.
+// seedAt is when migration 9's seeded complaint was received.
+var seedAt = time.Date(2026, 7, 1, 2, 0, 0, 0, time.UTC).UnixMilli()
+
 func TestMigrations(t *testing.T) {
 	checks := map[int]func(t *testing.T, db *sql.DB){
 		1: func(t *testing.T, db *sql.DB) {
@@ -173,6 +176,36 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("the limits the rows were folded with are not recorded: %q %v", limits, err)
 			}
 		},
+		9: func(t *testing.T, db *sql.DB) {
+			// Opening the migrated file built the measures of the events
+			// it held: the complaint's facts and the parcel's counters.
+			var at, reply int64
+			var person string
+			if err := db.QueryRow(`SELECT at, reply_at, person FROM measure_facts WHERE kind = 'complaint' AND id = 'C9'`).Scan(&at, &reply, &person); err != nil ||
+				at != seedAt || reply-at != 2*3600_000 || person != "hub/alice" {
+				t.Errorf("facts of C9: at %d reply %d by %q (%v); want at %d, a reply 2 h later by hub/alice", at, reply, person, err, seedAt)
+			}
+			got := map[string]int64{}
+			rows, err := db.Query(`SELECT name, sum(n) FROM measure_tallies GROUP BY name`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var name string
+				var n int64
+				rows.Scan(&name, &n)
+				got[name] = n
+			}
+			dwell := store.TallyDwellPrefix + fmt.Sprint(store.DwellBucket(24*3600_000))
+			if got[store.TallyInbound] != 1 || got[store.TallyPickedUp] != 1 || got[dwell] != 1 || len(got) != 3 {
+				t.Errorf("tallies %v: want one inbound, one pickup and one dwell of a day (%s)", got, dwell)
+			}
+			var built int64
+			if err := db.QueryRow(`SELECT next FROM serials WHERE name = 'rollups.built.UTC'`).Scan(&built); err != nil || built != 1 {
+				t.Errorf("rollups not marked built: %d %v", built, err)
+			}
+		},
 	}
 	// seeds put rows in a database at the version before the key, for the
 	// migration to carry over or build upon.
@@ -202,6 +235,14 @@ func TestMigrations(t *testing.T) {
 			INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES
 			('complaint', 'C10', 'KEEP', 'received', 1, 'complaint', 1000, 100),
 			('exception', 'X10', 'KEEP', 'reported', 1, 'damaged', 1000, 101)`,
+		9: fmt.Sprintf(`INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+			('KEEP', 1, 'e1', %[1]d, 'c01', 'complaint.received', 1, 'C9',
+			'{"ticket":"T9","channel":"counter","type":"complaint","category":"delay","severity":"routine","text":"late","at":1}', 1),
+			('KEEP', 2, 'e2', %[1]d, 'c01', 'parcel.inbound', 1, 'SF9', '{"waybill":"SF9","at":1}', 1),
+			('KEEP', 3, 'e3', %[3]d, 'c01', 'parcel.picked_up', 1, 'SF9', '{"at":1}', 1),
+			('hub', 1, 'h1', %[2]d, 'alice', 'complaint.step', 1, 'C9', '{"step":"acknowledge","at":1}', 1);
+			INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES ('complaint', 'C9', 'KEEP', 'acknowledged', 1, 'complaint', 1, %[1]d)`,
+			int64(hlc.Make(seedAt, 0)), int64(hlc.Make(seedAt+2*3600_000, 0)), int64(hlc.Make(seedAt+24*3600_000, 0))),
 	}
 	for _, m := range migrations {
 		check, ok := checks[m.version]
@@ -240,7 +281,7 @@ func TestMigrations(t *testing.T) {
 			}
 			db.Close()
 			// As the hub opens it: with its limits, so Relist runs.
-			s, err := Open(context.Background(), path, Options{Limits: &lifecycle.Limits{}})
+			s, err := Open(context.Background(), path, Options{Limits: &lifecycle.Limits{}, Location: time.UTC})
 			if err != nil {
 				t.Fatal(err)
 			}

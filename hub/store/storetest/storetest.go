@@ -35,6 +35,9 @@ type Backend struct {
 	// Another opens a second store on s's database, as another hub
 	// process would; nil for a backend that one process owns.
 	Another func(t testing.TB, s store.Store) store.Store
+	// OpenIn is Open with the hub's time zone loc, whose days the
+	// measures count in.
+	OpenIn func(t testing.TB, wall clock.Clock, loc *time.Location) store.Store
 }
 
 // Run runs the whole suite against b.
@@ -66,6 +69,7 @@ func Run(t *testing.T, b Backend) {
 		{"SessionsAcrossStores", testSessionsAcrossStores},
 		{"Tokens", testTokens},
 		{"AuditTrail", testAuditTrail},
+		{"Measures", testMeasures},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}

@@ -859,6 +859,11 @@ export default {
   'error.account.disabled': 'account {account} is disabled: ask an administrator to enable it',
   'error.account.self': 'you cannot disable your own account {account}: ask another administrator',
   'error.account.login_missing': 'enter your account and password',
+  // head office's measures (the hub's errors an agent may relay)
+  'error.measures.bad_date': '{field} "{value}" must be a date such as 2026-07-01',
+  'error.measures.bad_range': 'the range {from} to {to} is not one: from must not be after to, and it may span at most {max} days',
+  'error.measures.bad_by': 'by cannot be "{value}": use one of {allowed}',
+  'error.measures.bad_period': 'period cannot be "{value}": use one of {allowed}',
 
   // Head office at the counter: an ended notice's recovery text, and who at
   // head office took a step of a case.

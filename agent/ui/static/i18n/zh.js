@@ -860,6 +860,11 @@ export default {
   'error.account.disabled': '账号 {account} 已停用，请联系管理员',
   'error.account.self': '不能停用自己的账号 {account}',
   'error.account.login_missing': '请输入账号和密码',
+  // head office's measures (the hub's errors an agent may relay)
+  'error.measures.bad_date': '{field} 的值 {value} 不是日期，应为 YYYY-MM-DD',
+  'error.measures.bad_range': '日期范围 {from} 至 {to} 无效：起始日不得晚于结束日，且不超过 {max} 天',
+  'error.measures.bad_by': 'by 不能是 {value}，可用 {allowed}',
+  'error.measures.bad_period': 'period 不能是 {value}，可用 {allowed}',
 
   // Head office at the counter: an ended notice's recovery text, and who at
   // head office took a step of a case.

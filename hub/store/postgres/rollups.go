@@ -1,0 +1,121 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// PutFacts implements store.Tx.
+func (t *txn) PutFacts(ctx context.Context, f store.Facts) error {
+	_, err := t.tx.Exec(ctx, `INSERT INTO measure_facts (`+store.FactsColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+		ON CONFLICT (kind, id) DO UPDATE SET outlet = excluded.outlet, person = excluded.person, label = excluded.label,
+			at = excluded.at, reply_at = excluded.reply_at, result_at = excluded.result_at, escalations = excluded.escalations,
+			satisfaction = excluded.satisfaction, claim = excluded.claim, amount_cents = excluded.amount_cents`,
+		store.FactsArgs(f)...)
+	return err
+}
+
+// DeleteFacts implements store.Tx.
+func (t *txn) DeleteFacts(ctx context.Context, kind, id string) error {
+	_, err := t.tx.Exec(ctx, `DELETE FROM measure_facts WHERE kind = $1 AND id = $2`, kind, id)
+	return err
+}
+
+// AddTallies implements store.Tx in one statement, in the order given
+// (Core's key order), so rows lock in that order.
+func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
+	days, ns := make([]int64, len(ts)), make([]int64, len(ts))
+	outlets, persons, names := make([]string, len(ts)), make([]string, len(ts)), make([]string, len(ts))
+	for i, x := range ts {
+		days[i], outlets[i], persons[i], names[i], ns[i] = x.Day, x.Outlet, x.Person, x.Name, x.N
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO measure_tallies (day, outlet, person, name, n)
+		SELECT day, outlet, person, name, n FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+			WITH ORDINALITY AS u(day, outlet, person, name, n, i) ORDER BY i
+		ON CONFLICT (day, outlet, person, name) DO UPDATE SET n = measure_tallies.n + excluded.n`,
+		days, outlets, persons, names, ns)
+	if err != nil {
+		return fmt.Errorf("%d tallies: %w", len(ts), err)
+	}
+	return nil
+}
+
+// ClearRollups implements store.Tx.
+func (t *txn) ClearRollups(ctx context.Context) error {
+	_, err := t.tx.Exec(ctx, `TRUNCATE measure_facts, measure_tallies`)
+	return err
+}
+
+// EventsAfter implements store.Tx.
+func (t *txn) EventsAfter(ctx context.Context, after store.EventKey, limit int) ([]syncproto.Event, store.EventKey, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+store.EventColumns+`, epoch FROM events
+		WHERE (origin, epoch, seq) > ($1, $2, $3) ORDER BY origin, epoch, seq LIMIT $4`,
+		after.Origin, int64(after.Epoch), int64(after.Seq), limit)
+	if err != nil {
+		return nil, after, err
+	}
+	defer rows.Close()
+	var out []syncproto.Event
+	for rows.Next() {
+		var epoch int64
+		e, err := store.ScanEvent(scanWith{rows, &epoch})
+		if err != nil {
+			return nil, after, err
+		}
+		out = append(out, e)
+		after = store.EventKey{Origin: e.Origin, Epoch: uint64(epoch), Seq: e.Seq}
+	}
+	return out, after, rows.Err()
+}
+
+// scanWith scans a row of store.EventColumns followed by more columns.
+type scanWith struct {
+	sc   store.Scanner
+	more *int64
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.more)...) }
+
+// Facts implements store.Queries.
+func (s *backend) Facts(ctx context.Context, kind string, q store.RollupQuery) ([]store.Facts, error) {
+	query, args := `SELECT `+store.FactsColumns+` FROM measure_facts WHERE kind = $1 AND at >= $2 AND at < $3`, []any{kind, q.From, q.To}
+	if q.Outlet != "" {
+		query, args = query+` AND outlet = $4`, append(args, q.Outlet)
+	}
+	rows, err := s.pool.Query(ctx, query+` ORDER BY at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read measures of %ss: %w", kind, err)
+	}
+	defer rows.Close()
+	return store.Collect(rows, store.ScanFacts)
+}
+
+// Tallies implements store.Queries.
+func (s *backend) Tallies(ctx context.Context, q store.RollupQuery) ([]store.Tally, error) {
+	query, args := `SELECT `+store.TallyColumns+` FROM measure_tallies WHERE day >= $1 AND day <= $2`, []any{q.From, q.To}
+	if q.Outlet != "" {
+		query, args = query+` AND outlet = $3`, append(args, q.Outlet)
+	}
+	rows, err := s.pool.Query(ctx, query+` ORDER BY day, outlet, person, name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read measures' counters: %w", err)
+	}
+	defer rows.Close()
+	return store.Collect(rows, store.ScanTally)
+}
+
+// buildRollups runs store.Core.BuildRollups under a session lock, so that
+// hubs starting at once on one database build them once: the second finds
+// them built when the first lets go.
+func (s *Store) buildRollups(ctx context.Context, log *slog.Logger) error {
+	unlock, err := s.Lock(ctx, "rollups")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return s.BuildRollups(ctx, log)
+}

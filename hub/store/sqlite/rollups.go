@@ -1,0 +1,97 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
+)
+
+// PutFacts implements store.Tx.
+func (t *txn) PutFacts(ctx context.Context, f store.Facts) error {
+	_, err := t.tx.ExecContext(ctx, `INSERT OR REPLACE INTO measure_facts (`+store.FactsColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		store.FactsArgs(f)...)
+	return err
+}
+
+// DeleteFacts implements store.Tx.
+func (t *txn) DeleteFacts(ctx context.Context, kind, id string) error {
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM measure_facts WHERE kind = ? AND id = ?`, kind, id)
+	return err
+}
+
+// AddTallies implements store.Tx.
+func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
+	add := t.stmt(ctx, t.s.addTally)
+	for _, x := range ts {
+		if _, err := add.ExecContext(ctx, x.Day, x.Outlet, x.Person, x.Name, x.N); err != nil {
+			return fmt.Errorf("tally %s of %s on day %d: %w", x.Name, x.Outlet, x.Day, err)
+		}
+	}
+	return nil
+}
+
+// ClearRollups implements store.Tx.
+func (t *txn) ClearRollups(ctx context.Context) error {
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM measure_facts; DELETE FROM measure_tallies`)
+	return err
+}
+
+// EventsAfter implements store.Tx.
+func (t *txn) EventsAfter(ctx context.Context, after store.EventKey, limit int) ([]syncproto.Event, store.EventKey, error) {
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+store.EventColumns+`, epoch FROM events
+		WHERE (origin, epoch, seq) > (?, ?, ?) ORDER BY origin, epoch, seq LIMIT ?`,
+		after.Origin, int64(after.Epoch), int64(after.Seq), limit)
+	if err != nil {
+		return nil, after, err
+	}
+	defer rows.Close()
+	var out []syncproto.Event
+	for rows.Next() {
+		var epoch int64
+		e, err := store.ScanEvent(scanWith{rows, &epoch})
+		if err != nil {
+			return nil, after, err
+		}
+		out = append(out, e)
+		after = store.EventKey{Origin: e.Origin, Epoch: uint64(epoch), Seq: e.Seq}
+	}
+	return out, after, rows.Err()
+}
+
+// scanWith scans a row of store.EventColumns followed by more columns.
+type scanWith struct {
+	sc   store.Scanner
+	more *int64
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.more)...) }
+
+// Facts implements store.Queries.
+func (s *backend) Facts(ctx context.Context, kind string, q store.RollupQuery) ([]store.Facts, error) {
+	query, args := `SELECT `+store.FactsColumns+` FROM measure_facts WHERE kind = ? AND at >= ? AND at < ?`, []any{kind, q.From, q.To}
+	if q.Outlet != "" {
+		query, args = query+` AND outlet = ?`, append(args, q.Outlet)
+	}
+	rows, err := s.r.QueryContext(ctx, query+` ORDER BY at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read measures of %ss: %w", kind, err)
+	}
+	defer rows.Close()
+	return store.Collect(rows, store.ScanFacts)
+}
+
+// Tallies implements store.Queries.
+func (s *backend) Tallies(ctx context.Context, q store.RollupQuery) ([]store.Tally, error) {
+	query, args := `SELECT `+store.TallyColumns+` FROM measure_tallies WHERE day >= ? AND day <= ?`, []any{q.From, q.To}
+	if q.Outlet != "" {
+		query, args = query+` AND outlet = ?`, append(args, q.Outlet)
+	}
+	rows, err := s.r.QueryContext(ctx, query+` ORDER BY day, outlet, person, name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read measures' counters: %w", err)
+	}
+	defer rows.Close()
+	return store.Collect(rows, store.ScanTally)
+}
