@@ -14,6 +14,9 @@
 //	                                  and the parcel's folded state at each outlet
 //	POST /api/v1/downlink             create a hub event for one outlet or "*"
 //	GET  /api/v1/rejects              refused messages and events by code
+//	GET  /api/v1/measures             ?from=&to=&by=outlet|region|person|all&period=day|week|month
+//	                                  &outlet=&region=&format=csv&lang=: hub/measures, days in
+//	                                  the hub's zone, to included
 //
 //	GET  /api/v1/exceptions                 the exception queue (a list): ?outlet=&open=1
 //	                                        &overdue=1&owner=&state=&label=&sort=due|newest,
@@ -80,6 +83,7 @@ import (
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/catalog"
 	"github.com/yizhan/yizhan/hub/manifests"
+	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/ui"
@@ -166,6 +170,8 @@ type Services struct {
 	Waybills *waybills.Service
 	// Manifests publishes manifests and folds them and the handovers.
 	Manifests *manifests.Service
+	// Measures computes head office's measures from the store's rollups.
+	Measures *measures.Service
 }
 
 // Handler returns the API's http.Handler: the routes behind the gate
@@ -201,6 +207,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.handle(mux, "GET /api/v1/parcels/{waybill}", a.parcel)
 	a.handle(mux, "POST /api/v1/downlink", a.downlink)
 	a.handle(mux, "GET /api/v1/rejects", a.rejects)
+	a.handle(mux, "GET /api/v1/measures", a.measures)
 	a.caseRoutes(mux)
 	a.stockRoutes(mux)
 	a.accountRoutes(mux)

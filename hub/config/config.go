@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	_ "time/tzdata" // the zone database, for hubs on Windows
 
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/ingest"
@@ -30,6 +31,8 @@ const (
 	DefaultSweepEvery = time.Minute
 	DefaultLogFormat  = "json"
 	DefaultLogLevel   = "info"
+	// DefaultTimezone is the zone of head office's days, weeks and months.
+	DefaultTimezone = "Asia/Shanghai"
 )
 
 // Settings is everything "yizhan-hub run" can be told; each field's key in
@@ -48,6 +51,17 @@ type Settings struct {
 	Sync       Sync       `toml:"sync"`
 	Clock      Clock      `toml:"clock"`
 	Accounts   Accounts   `toml:"accounts"`
+	Measures   Measures   `toml:"measures"`
+}
+
+// Measures is how head office's measures count.
+type Measures struct {
+	Timezone string `toml:"timezone" flag:"timezone" help:"IANA time zone of the measures' days, weeks (from Monday) and months, e.g. Asia/Shanghai; a change rebuilds the measures at the next start"`
+}
+
+// Location is the measures' checked time zone.
+func (s Settings) Location() (*time.Location, error) {
+	return time.LoadLocation(s.Measures.Timezone)
 }
 
 // Data is the hub's directory.
@@ -173,6 +187,7 @@ func Defaults() Settings {
 		Sync:       Sync{Window: syncproto.DefaultWindow},
 		Clock:      Clock{MaxSkew: hlc.DefaultMaxSkew},
 		Accounts:   Accounts{SessionIdle: 8 * time.Hour, SessionLifetime: 24 * time.Hour},
+		Measures:   Measures{Timezone: DefaultTimezone},
 	}
 }
 
@@ -232,6 +247,9 @@ func (l *Loaded) Check() error {
 	}
 	if _, err := l.ExceptionDeadlines(); err != nil {
 		return l.set.Errorf("exceptions.deadlines", "%v", err)
+	}
+	if _, err := l.Location(); err != nil || l.Measures.Timezone == "" {
+		return l.set.Errorf("measures.timezone", "%q is not a time zone: use an IANA name such as Asia/Shanghai or UTC (--timezone)", l.Measures.Timezone)
 	}
 	if l.Data.Dir == "" && (l.Store.URL == "" || l.HTTP.APIToken == "") {
 		return fmt.Errorf("--data DIR is required (data.dir)")

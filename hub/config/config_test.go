@@ -41,7 +41,7 @@ func TestDefaultsNamedOnce(t *testing.T) {
 	d := Defaults()
 	if d.Complaints.FirstReply != lifecycle.DefaultSLA.FirstReply || d.Complaints.Result != lifecycle.DefaultSLA.Result ||
 		d.Waybills.Block != lifecycle.DefaultWaybillBlock || d.Timers.SweepEvery != DefaultSweepEvery || d.HTTP.Addr != DefaultHTTPAddr ||
-		d.Clock.MaxSkew != hlc.DefaultMaxSkew {
+		d.Clock.MaxSkew != hlc.DefaultMaxSkew || d.Measures.Timezone != DefaultTimezone {
 		t.Fatalf("defaults %+v", d)
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/manifests"
+	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store"
@@ -95,6 +96,8 @@ type Config struct {
 	// SyncWindow bounds how far past an outlet's contiguous point its
 	// out-of-order batches are held. Default syncproto.DefaultWindow.
 	SyncWindow uint64
+	// Location is the time zone the measures count days in; UTC if nil.
+	Location *time.Location
 	// MaxSkew is how far ahead of hub time an outlet's stamp may lie and
 	// still move the hub's clock; the store folds stamps beyond it at the
 	// bound. Default hlc.DefaultMaxSkew.
@@ -360,6 +363,9 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 		return svc, err
 	}
 	svc.Notices, svc.Catalog, svc.Manifests = notices.New(down), catalog.New(down), manifests.New(st, down)
+	if r, ok := st.(measures.Rollups); ok {
+		svc.Measures = measures.New(measures.Options{Store: r, SLA: cfg.SLA, Clock: cfg.Clock, Regions: regionsOf(st)})
+	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
 	return svc, err
 }

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/postgres"
@@ -54,12 +56,16 @@ func openStore(ctx context.Context, cfg Config, hub bool) (*openedStore, error) 
 	// The case list orders the queues by the deadlines the cases service
 	// shows: the same settings.
 	var limits *lifecycle.Limits
+	// The rollups count days in the hub's zone; a tool leaves them as the
+	// hub built them.
+	var loc *time.Location
 	if hub {
 		limits = &lifecycle.Limits{SLA: cfg.SLA, Exceptions: cfg.ExceptionDeadlines}
+		loc = cmp.Or(cfg.Location, time.UTC)
 	}
 	switch u := cfg.StoreURL; {
 	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		s, err := postgres.Open(ctx, u, postgres.Options{Clock: cfg.Clock, MaxSkew: cfg.MaxSkew, Logger: log, Limits: limits})
+		s, err := postgres.Open(ctx, u, postgres.Options{Clock: cfg.Clock, MaxSkew: cfg.MaxSkew, Logger: log, Limits: limits, Location: loc})
 		if errors.Is(err, postgres.ErrBadDSN) {
 			return nil, &ConfigError{err.Error()}
 		}
@@ -72,7 +78,7 @@ func openStore(ctx context.Context, cfg Config, hub bool) (*openedStore, error) 
 		if err != nil {
 			return nil, err
 		}
-		s, err := sqlite.Open(ctx, path, sqlite.Options{BusyTimeout: cfg.BusyTimeout, Logger: log, Clock: cfg.Clock, MaxSkew: cfg.MaxSkew, Limits: limits})
+		s, err := sqlite.Open(ctx, path, sqlite.Options{BusyTimeout: cfg.BusyTimeout, Logger: log, Clock: cfg.Clock, MaxSkew: cfg.MaxSkew, Limits: limits, Location: loc})
 		if err != nil {
 			return nil, err
 		}

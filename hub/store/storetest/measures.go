@@ -32,7 +32,9 @@ func (s step) event(origin string, seq uint64, skew time.Duration) syncproto.Eve
 		HLC: hlc.Make(s.at.Add(skew).UnixMilli(), 0), Actor: s.actor, Type: s.typ, V: 1, Subject: s.sub, Payload: js}
 }
 
-func utc(day, hour, minute int) time.Time { return time.Date(2026, 7, day, hour, minute, 0, 0, time.UTC) }
+func utc(day, hour, minute int) time.Time {
+	return time.Date(2026, 7, day, hour, minute, 0, 0, time.UTC)
+}
 
 func cstep(at time.Time, actor, id, name string, extra ...any) step {
 	p := map[string]any{"step": name, "at": at.UnixMilli()}
