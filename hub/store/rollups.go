@@ -258,24 +258,14 @@ func (t *tallies) add(ctx context.Context, tx Tx, e *syncproto.Event) error {
 		t.n[key(TallyReturned)]++
 	case lifecycle.ParcelPickedUp:
 		t.n[key(TallyPickedUp)]++
-		evs, err := tx.SubjectEvents(ctx, e.Subject)
-		if err != nil {
-			return fmt.Errorf("read events of parcel %s: %w", e.Subject, err)
-		}
-		// Dwell: from the parcel's last inbound at this outlet before the
+		// Dwell: from the parcel's last intake at this outlet before the
 		// pickup, in fold order.
-		var in int64
-		for i := range evs {
-			p := &evs[i]
-			if p.Origin == e.Origin && p.Seq == e.Seq {
-				break
-			}
-			if p.Origin == e.Origin && p.Type == lifecycle.ParcelInbound {
-				in = p.FoldStamp().WallMillis()
-			}
+		in, ok, err := tx.LastStamp(ctx, e.Subject, e.Origin, lifecycle.ParcelInbound, e.FoldStamp())
+		if err != nil {
+			return fmt.Errorf("read the intake of parcel %s: %w", e.Subject, err)
 		}
-		if in != 0 && at >= in {
-			t.n[key(TallyDwellPrefix+strconv.Itoa(DwellBucket(at-in)))]++
+		if ok {
+			t.n[key(TallyDwellPrefix+strconv.Itoa(DwellBucket(at-in.WallMillis())))]++
 		}
 	case lifecycle.HandoverClosed:
 		h, err := foldSession(ctx, tx, e.Subject)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
 // PutFacts implements store.Tx.
@@ -42,6 +43,19 @@ func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
 		return fmt.Errorf("%d tallies: %w", len(ts), err)
 	}
 	return nil
+}
+
+// LastStamp implements store.Tx.
+func (t *txn) LastStamp(ctx context.Context, subject, origin, typ string, atMost hlc.Timestamp) (hlc.Timestamp, bool, error) {
+	var top *int64
+	if err := t.tx.QueryRow(ctx, `SELECT max(coalesce(order_hlc, hlc)) FROM events
+		WHERE subject = $1 AND subject <> '' AND origin = $2 AND type = $3 AND coalesce(order_hlc, hlc) <= $4`, subject, origin, typ, int64(atMost)).Scan(&top); err != nil {
+		return 0, false, err
+	}
+	if top == nil {
+		return 0, false, nil
+	}
+	return hlc.Timestamp(*top), true, nil
 }
 
 // ClearRollups implements store.Tx.

@@ -50,6 +50,7 @@ func BenchmarkCommit(b *testing.B) {
 				events += c.events * c.group
 			}
 			b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(events), "µs/event")
 		})
 	}
 }

@@ -2,10 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
 // PutFacts implements store.Tx.
@@ -30,6 +32,16 @@ func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
 		}
 	}
 	return nil
+}
+
+// LastStamp implements store.Tx; "subject <> ”" lets SQLite use the
+// partial index events_subject.
+func (t *txn) LastStamp(ctx context.Context, subject, origin, typ string, atMost hlc.Timestamp) (hlc.Timestamp, bool, error) {
+	var top sql.NullInt64
+	if err := t.stmt(ctx, t.s.lastStamp).QueryRowContext(ctx, subject, origin, typ, int64(atMost)).Scan(&top); err != nil {
+		return 0, false, err
+	}
+	return hlc.Timestamp(top.Int64), top.Valid, nil
 }
 
 // ClearRollups implements store.Tx.
