@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math"
 	"slices"
@@ -330,9 +331,16 @@ func (t *tallies) flush(ctx context.Context, tx Tx) error {
 	return nil
 }
 
-// rollupsBuilt names the serial counter that says the rollups were built
-// for the time zone in the name; a hub opened in another zone rebuilds.
-func rollupsBuilt(loc *time.Location) string { return "rollups.built." + loc.String() }
+// RollupsBuilt is the serial counter that says for which time zone the
+// rollups were built (zoneMark); a hub opened in another zone rebuilds.
+const RollupsBuilt = "rollups.built"
+
+// zoneMark is a zone's non-zero mark in RollupsBuilt.
+func zoneMark(loc *time.Location) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(loc.String()))
+	return h.Sum64()>>1 | 1 // fits the int64 column
+}
 
 // rebuildChunk is how many events one back-fill transaction reads.
 const rebuildChunk = 5000
@@ -348,12 +356,12 @@ func (s *Core) BuildRollups(ctx context.Context, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	marker := rollupsBuilt(s.loc)
+	mark := zoneMark(s.loc)
 	var done uint64
-	if err := s.inTx(ctx, func(tx Tx) (err error) { done, err = tx.Serial(ctx, marker); return err }); err != nil {
+	if err := s.inTx(ctx, func(tx Tx) (err error) { done, err = tx.Serial(ctx, RollupsBuilt); return err }); err != nil {
 		return fmt.Errorf("read rollup state: %w", err)
 	}
-	if done != 0 {
+	if done == mark {
 		return nil
 	}
 	start := time.Now()
@@ -416,7 +424,7 @@ func (s *Core) BuildRollups(ctx context.Context, log *slog.Logger) error {
 		}
 		log.Info("building measures", "events", n, "cases", cases)
 	}
-	if err := s.inTx(ctx, func(tx Tx) error { return tx.PutSerial(ctx, marker, 1) }); err != nil {
+	if err := s.inTx(ctx, func(tx Tx) error { return tx.PutSerial(ctx, RollupsBuilt, mark) }); err != nil {
 		return fmt.Errorf("record rollup state: %w", err)
 	}
 	log.Info("measures built", "events", n, "cases", cases, "took", time.Since(start).Round(time.Millisecond))

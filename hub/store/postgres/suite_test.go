@@ -23,6 +23,10 @@ func TestStoreSuite(t *testing.T) {
 		Another: func(t testing.TB, s store.Store) store.Store {
 			return openDSN(t, dsnOf(s.(*Store)), nil)
 		},
+		ReopenIn: func(t testing.TB, s store.Store, loc *time.Location) store.Store {
+			s.Close()
+			return openIn(t, dsnOf(s.(*Store)), nil, loc)
+		},
 		OpenIn: func(t testing.TB, wall clock.Clock, loc *time.Location) store.Store {
 			return openIn(t, newDSN(t), wall, loc)
 		},

@@ -35,6 +35,10 @@ func TestStoreSuite(t *testing.T) {
 		Another: func(t testing.TB, s store.Store) store.Store {
 			return open(t, s.(*Store).b.path, nil)
 		},
+		ReopenIn: func(t testing.TB, s store.Store, loc *time.Location) store.Store {
+			s.Close()
+			return openIn(t, s.(*Store).b.path, nil, loc)
+		},
 		OpenIn: func(t testing.TB, wall clock.Clock, loc *time.Location) store.Store {
 			return openIn(t, filepath.Join(t.TempDir(), "hub.db"), wall, loc)
 		},

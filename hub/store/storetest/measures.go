@@ -288,3 +288,51 @@ func same(got, want any) bool {
 		return got == want
 	}
 }
+
+// testRollupsRebuiltInAnotherZone: a hub opened in another time zone
+// counts its days there, so it rebuilds the counters from the events;
+// the facts, in hub-corrected milliseconds, stay the same.
+func testRollupsRebuiltInAnotherZone(t *testing.T, be Backend) {
+	ctx := context.Background()
+	s := be.OpenIn(t, nil, time.UTC)
+	// 20:00 UTC on 1 July is 04:00 on 2 July in Shanghai.
+	at := utc(1, 20, 0)
+	commit(t, s, &syncproto.Batch{Origin: "SH-A", First: 1, Last: 2, Events: []syncproto.Event{
+		step{at, "c01", lifecycle.ParcelInbound, "SF1", map[string]any{"at": 1}}.event("SH-A", 1, 0),
+		received(at, "c01", "C1", "complaint").event("SH-A", 2, 0),
+	}})
+	days := func(s store.Store) map[int64]int64 {
+		t.Helper()
+		ts, err := s.(measures.Rollups).Tallies(ctx, store.RollupQuery{From: 0, To: 1 << 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]int64{}
+		for _, x := range ts {
+			out[x.Day] += x.N
+		}
+		return out
+	}
+	july1 := store.DayOf(at.UnixMilli(), time.UTC)
+	if got := days(s); len(got) != 1 || got[july1] != 1 {
+		t.Fatalf("UTC tallies by day %v, want one on 1 July (%d)", got, july1)
+	}
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = be.ReopenIn(t, s, shanghai)
+	if got := days(s); len(got) != 1 || got[july1+1] != 1 {
+		t.Errorf("Shanghai tallies by day %v, want one on 2 July (%d)", got, july1+1)
+	}
+	// And back: the mark is the zone's, not one per zone ever used.
+	s = be.ReopenIn(t, s, time.UTC)
+	if got := days(s); len(got) != 1 || got[july1] != 1 {
+		t.Errorf("tallies by day back in UTC %v, want one on 1 July (%d)", got, july1)
+	}
+	s = be.ReopenIn(t, s, shanghai)
+	fs, err := s.(measures.Rollups).Facts(ctx, lifecycle.KindComplaint, store.RollupQuery{From: 0, To: 1 << 50})
+	if err != nil || len(fs) != 1 || fs[0].At != at.UnixMilli() {
+		t.Errorf("facts after the rebuild %+v %v", fs, err)
+	}
+}

@@ -38,6 +38,8 @@ type Backend struct {
 	// OpenIn is Open with the hub's time zone loc, whose days the
 	// measures count in.
 	OpenIn func(t testing.TB, wall clock.Clock, loc *time.Location) store.Store
+	// ReopenIn is Reopen in the time zone loc.
+	ReopenIn func(t testing.TB, s store.Store, loc *time.Location) store.Store
 }
 
 // Run runs the whole suite against b.
@@ -70,6 +72,7 @@ func Run(t *testing.T, b Backend) {
 		{"Tokens", testTokens},
 		{"AuditTrail", testAuditTrail},
 		{"Measures", testMeasures},
+		{"RollupsRebuiltInAnotherZone", testRollupsRebuiltInAnotherZone},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
