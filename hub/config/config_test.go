@@ -122,6 +122,8 @@ func TestCheck(t *testing.T) {
 		{"plain on an empty host", "", []string{"--data", "d", "--mqtt-listen", ":1883"}, "would take plain MQTT on every network interface"},
 		{"certificate without key", "[mqtt]\nlisten = \"0.0.0.0:8883\"\ntls_cert = \"c.pem\"\n", []string{"--data", "d"}, "mqtt.tls_cert (--mqtt-tls-cert) and mqtt.tls_key (--mqtt-tls-key) go together"},
 		{"external broker plain elsewhere", "[mqtt]\nbroker = \"tcp://hub:pw@mqtt.example.internal:1883\"\n", []string{"--data", "d"}, "FILE:2: mqtt.broker: mqtt.broker tcp://mqtt.example.internal:1883 is plain MQTT to mqtt.example.internal"},
+		{"unknown time zone in file", "[measures]\ntimezone = \"Asia/Shanghia\"\n", []string{"--data", "d"}, "FILE:2: measures.timezone: \"Asia/Shanghia\" is not a time zone"},
+		{"empty time zone flag", "", []string{"--data", "d", "--timezone", ""}, "measures.timezone: \"\" is not a time zone"},
 		{"client CA without TLS", "[mqtt]\ntls_client_ca = \"ca.pem\"\n", []string{"--data", "d"}, "mqtt.tls_client_ca (--mqtt-tls-client-ca) needs TLS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

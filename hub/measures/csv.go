@@ -22,11 +22,8 @@ func WriteCSV(w io.Writer, r *Result, lang string) error {
 	}
 	header := []string{key, period}
 	for _, d := range Defs {
-		if lang == "en" {
-			header = append(header, d.LabelEN)
-		} else {
-			header = append(header, d.LabelZH)
-		}
+		label, _ := d.words(lang)
+		header = append(header, label)
 	}
 	if err := cw.Write(header); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package measures
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"regexp"
@@ -76,16 +77,30 @@ func TestScreenDictionariesCarryEveryMeasure(t *testing.T) {
 		if !ok {
 			t.Skipf("head office's screen has no %s dictionary yet", lang)
 		}
+		bad := false
 		for _, m := range Defs {
-			label, def := m.LabelZH, m.DefZH
-			if lang == "en" {
-				label, def = m.LabelEN, m.DefEN
-			}
+			label, def := m.words(lang)
 			if d["measure."+m.Name] != label || d["measure."+m.Name+".def"] != def {
 				t.Errorf("%s.js: measure.%s is %q / %q, want %q / %q", lang, m.Name, d["measure."+m.Name], d["measure."+m.Name+".def"], label, def)
+				bad = true
 			}
 		}
+		if bad {
+			t.Logf("the block for %s.js:\n%s", lang, block(lang))
+		}
 	}
+}
+
+// block is the dictionaries' block of the measures in lang.
+func block(lang string) string {
+	var b strings.Builder
+	b.WriteString("  // Measures (hub/measures: Defs, the one table of their words).\n")
+	q := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+	for _, m := range Defs {
+		label, def := m.words(lang)
+		fmt.Fprintf(&b, "  %s: %s,\n  %s: %s,\n", q("measure."+m.Name), q(label), q("measure."+m.Name+".def"), q(def))
+	}
+	return b.String()
 }
 
 func TestPercentileNearestRank(t *testing.T) {

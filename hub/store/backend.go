@@ -128,7 +128,8 @@ type HeldAt struct {
 // outlet's stream (LockOutlet), each case-list entity (LockSubject) and
 // the downlink head (NextDownSeq) locked from the call to the end of the
 // transaction. Core takes them in one order, outlets by id, then entities
-// by kind and id, then counters by name, so that two transactions never
+// by kind and id, then counters by name, then the rollups' tallies by
+// (day, outlet, person, name), so that two transactions never
 // wait on each other in a ring. A backend with a single writer (SQLite's
 // database lock) may treat them as plain reads.
 type Tx interface {

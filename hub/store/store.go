@@ -45,6 +45,10 @@
 //     views: IsAuditEvent) new to the store is also appended to the audit
 //     trail, in the same transaction, so the trail never misses one and
 //     never holds one twice.
+//   - Rollups. In the same transaction, every event made visible (stored
+//     fresh, or released) is counted once into the measures' rollups, and
+//     every refreshed complaint and exception has its facts rewritten
+//     (rollups.go); AppendDown does the same for head office's events.
 package store
 
 import (
