@@ -720,6 +720,11 @@ export default {
   'error.auth.role_forbidden': 'role {role} may not use {route}',
   'error.auth.wrong_password': 'wrong account or password: check both and try again',
   'error.request.bad_host': 'refused: {host} is not a name of this hub (open it as {allowed}, or add the name to [http] names)',
+  // Measures.
+  'error.measures.bad_by': 'by cannot be "{value}": use one of {allowed}',
+  'error.measures.bad_date': '{field} "{value}" must be a date such as 2026-07-01',
+  'error.measures.bad_period': 'period cannot be "{value}": use one of {allowed}',
+  'error.measures.bad_range': 'the range {from} to {to} is not one: from must not be after to, and it may span at most {max} days',
 
   // --- charts: the measures page, notices, manifests, tariffs, prohibited items, waybill blocks
   'nav.measures': 'Measures',

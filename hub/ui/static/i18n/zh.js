@@ -719,6 +719,11 @@ export default {
   'error.auth.role_forbidden': '角色 {role} 不能使用 {route}',
   'error.auth.wrong_password': '账号或密码不对',
   'error.request.bad_host': '拒绝访问：{host} 不是总部服务的名称，请用 {allowed} 打开，或将该名称加入 [http] names',
+  // Measures.
+  'error.measures.bad_by': 'by 不能是 {value}，可用 {allowed}',
+  'error.measures.bad_date': '{field} 的值 {value} 不是日期，应为 YYYY-MM-DD',
+  'error.measures.bad_period': 'period 不能是 {value}，可用 {allowed}',
+  'error.measures.bad_range': '日期范围 {from} 至 {to} 无效：起始日不得晚于结束日，且不超过 {max} 天',
 
   // --- charts: the measures page, notices, manifests, tariffs, prohibited items, waybill blocks
   'nav.measures': '运营指标',
