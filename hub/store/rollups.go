@@ -21,8 +21,8 @@ import (
 // events, AppendDown), so a measure over years reads one row per case or
 // per (day, outlet, person), never the events:
 //
-//   - Facts: one row per complaint and per exception, refolded with its
-//     case-list row (RefreshCase) from all its events, so a resend, a
+//   - Facts: one row per complaint and per exception, refolded from all
+//     its events with its case-list row (refreshCases), so a resend, a
 //     release or a late step rewrites the row instead of adding to it.
 //   - Tallies: counters per (day, outlet, person, name) for parcels and
 //     handovers, added once per event as it becomes visible: a replayed
