@@ -187,10 +187,10 @@ type Tx interface {
 	// AddTallies adds each tally's N to its counter, creating it at 0
 	// first; Core passes them in key order, as the lock order asks.
 	AddTallies(ctx context.Context, ts []Tally) error
-	// LastStamp is the highest fold stamp at or below atMost of the
-	// visible events of origin about subject of type typ; ok is false
-	// when there is none. A pickup's dwell reads it (the parcel's intake).
-	LastStamp(ctx context.Context, subject, origin, typ string, atMost hlc.Timestamp) (stamp hlc.Timestamp, ok bool, err error)
+	// Stamps lists the origin and fold stamp of every visible event of
+	// type typ about any of subjects, in no order. The pickups' dwell
+	// reads their parcels' intakes with it, one statement a commit.
+	Stamps(ctx context.Context, typ string, subjects []string) ([]SubjectStamp, error)
 	// ClearRollups deletes every fact and tally, for a rebuild.
 	ClearRollups(ctx context.Context) error
 	// EventsAfter returns up to limit visible events after key in

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -238,6 +239,61 @@ type tallyKey struct {
 type tallies struct {
 	loc *time.Location
 	n   map[tallyKey]int64
+	// pickups wait for their parcels' intakes, read at flush.
+	pickups []pickup
+}
+
+// pickup is a parcel.picked_up whose dwell is still to count.
+type pickup struct {
+	key     tallyKey // its day, outlet and person
+	waybill string
+	stamp   hlc.Timestamp
+}
+
+// SubjectStamp is one event's subject, origin and fold stamp (Tx.Stamps).
+type SubjectStamp struct {
+	Subject, Origin string
+	Stamp           hlc.Timestamp
+}
+
+// pickupsPerRead bounds the subjects one Tx.Stamps call asks for.
+const pickupsPerRead = 500
+
+// dwell counts each pickup's dwell: from its parcel's last intake at the
+// same outlet at or before the pickup, in fold order.
+func (t *tallies) dwell(ctx context.Context, tx Tx) error {
+	for chunk := range slices.Chunk(t.pickups, pickupsPerRead) {
+		subjects := make([]string, len(chunk))
+		for i, p := range chunk {
+			subjects[i] = p.waybill
+		}
+		slices.Sort(subjects)
+		ins, err := tx.Stamps(ctx, lifecycle.ParcelInbound, slices.Compact(subjects))
+		if err != nil {
+			return fmt.Errorf("read the intakes of %d parcels: %w", len(subjects), err)
+		}
+		type at struct{ waybill, outlet string }
+		intakes := map[at][]hlc.Timestamp{}
+		for _, in := range ins {
+			k := at{in.Subject, in.Origin}
+			intakes[k] = append(intakes[k], in.Stamp)
+		}
+		for _, p := range chunk {
+			var last hlc.Timestamp
+			for _, s := range intakes[at{p.waybill, p.key.Outlet}] {
+				if s <= p.stamp {
+					last = max(last, s)
+				}
+			}
+			if last != 0 {
+				k := p.key
+				k.Name = TallyDwellPrefix + strconv.Itoa(DwellBucket(p.stamp.WallMillis()-last.WallMillis()))
+				t.n[k]++
+			}
+		}
+	}
+	t.pickups = nil
+	return nil
 }
 
 func newTallies(loc *time.Location) *tallies { return &tallies{loc: loc, n: map[tallyKey]int64{}} }
@@ -259,15 +315,7 @@ func (t *tallies) add(ctx context.Context, tx Tx, e *syncproto.Event) error {
 		t.n[key(TallyReturned)]++
 	case lifecycle.ParcelPickedUp:
 		t.n[key(TallyPickedUp)]++
-		// Dwell: from the parcel's last intake at this outlet before the
-		// pickup, in fold order.
-		in, ok, err := tx.LastStamp(ctx, e.Subject, e.Origin, lifecycle.ParcelInbound, e.FoldStamp())
-		if err != nil {
-			return fmt.Errorf("read the intake of parcel %s: %w", e.Subject, err)
-		}
-		if ok {
-			t.n[key(TallyDwellPrefix+strconv.Itoa(DwellBucket(at-in.WallMillis())))]++
-		}
+		t.pickups = append(t.pickups, pickup{key: key(""), waybill: e.Subject, stamp: e.FoldStamp()})
 	case lifecycle.HandoverClosed:
 		h, err := foldSession(ctx, tx, e.Subject)
 		if err != nil {
@@ -313,6 +361,9 @@ func foldSession(ctx context.Context, tx Tx, id string) (lifecycle.Handover, err
 
 // flush adds the gathered deltas in key order (Tx's lock order).
 func (t *tallies) flush(ctx context.Context, tx Tx) error {
+	if err := t.dwell(ctx, tx); err != nil {
+		return err
+	}
 	if len(t.n) == 0 {
 		return nil
 	}

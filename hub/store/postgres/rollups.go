@@ -45,17 +45,28 @@ func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
 	return nil
 }
 
-// LastStamp implements store.Tx.
-func (t *txn) LastStamp(ctx context.Context, subject, origin, typ string, atMost hlc.Timestamp) (hlc.Timestamp, bool, error) {
-	var top *int64
-	if err := t.tx.QueryRow(ctx, `SELECT max(coalesce(order_hlc, hlc)) FROM events
-		WHERE subject = $1 AND subject <> '' AND origin = $2 AND type = $3 AND coalesce(order_hlc, hlc) <= $4`, subject, origin, typ, int64(atMost)).Scan(&top); err != nil {
-		return 0, false, err
+// Stamps implements store.Tx.
+func (t *txn) Stamps(ctx context.Context, typ string, subjects []string) ([]store.SubjectStamp, error) {
+	if len(subjects) == 0 {
+		return nil, nil
 	}
-	if top == nil {
-		return 0, false, nil
+	rows, err := t.tx.Query(ctx, `SELECT subject, origin, coalesce(order_hlc, hlc) FROM events
+		WHERE subject = ANY($1) AND subject <> '' AND type = $2`, subjects, typ)
+	if err != nil {
+		return nil, err
 	}
-	return hlc.Timestamp(*top), true, nil
+	defer rows.Close()
+	var out []store.SubjectStamp
+	for rows.Next() {
+		var x store.SubjectStamp
+		var h int64
+		if err := rows.Scan(&x.Subject, &x.Origin, &h); err != nil {
+			return nil, err
+		}
+		x.Stamp = hlc.Timestamp(h)
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 // ClearRollups implements store.Tx.

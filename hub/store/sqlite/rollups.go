@@ -2,8 +2,8 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
@@ -34,14 +34,34 @@ func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
 	return nil
 }
 
-// LastStamp implements store.Tx; "subject <> ”" lets SQLite use the
+// Stamps implements store.Tx; "subject <> ”" lets SQLite use the
 // partial index events_subject.
-func (t *txn) LastStamp(ctx context.Context, subject, origin, typ string, atMost hlc.Timestamp) (hlc.Timestamp, bool, error) {
-	var top sql.NullInt64
-	if err := t.stmt(ctx, t.s.lastStamp).QueryRowContext(ctx, subject, origin, typ, int64(atMost)).Scan(&top); err != nil {
-		return 0, false, err
+func (t *txn) Stamps(ctx context.Context, typ string, subjects []string) ([]store.SubjectStamp, error) {
+	if len(subjects) == 0 {
+		return nil, nil
 	}
-	return hlc.Timestamp(top.Int64), top.Valid, nil
+	args := make([]any, 0, len(subjects)+1)
+	args = append(args, typ)
+	for _, s := range subjects {
+		args = append(args, s)
+	}
+	rows, err := t.tx.QueryContext(ctx, `SELECT subject, origin, coalesce(order_hlc, hlc) FROM events
+		WHERE type = ? AND subject IN (?`+strings.Repeat(",?", len(subjects)-1)+`) AND subject <> ''`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.SubjectStamp
+	for rows.Next() {
+		var x store.SubjectStamp
+		var h int64
+		if err := rows.Scan(&x.Subject, &x.Origin, &h); err != nil {
+			return nil, err
+		}
+		x.Stamp = hlc.Timestamp(h)
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }
 
 // ClearRollups implements store.Tx.

@@ -83,8 +83,8 @@ type backend struct {
 	r     *sql.DB
 	clock clock.Clock
 
-	insDead, insPending, maxPending, delPending, hasPending                      *sql.Stmt
-	getOutlet, putOutlet, addCounter, insConflict, putClock, addTally, lastStamp *sql.Stmt
+	insDead, insPending, maxPending, delPending, hasPending           *sql.Stmt
+	getOutlet, putOutlet, addCounter, insConflict, putClock, addTally *sql.Stmt
 	// insEvents[i] and insHeld[i] insert 1<<i rows (insertChunk).
 	insEvents, insHeld []*sql.Stmt
 }
@@ -204,8 +204,6 @@ func (s *backend) prepare(ctx context.Context) error {
 		{&s.addCounter, `INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`},
 		{&s.addTally, `INSERT INTO measure_tallies (day, outlet, person, name, n) VALUES (?,?,?,?,?)
 			ON CONFLICT (day, outlet, person, name) DO UPDATE SET n = n + excluded.n`},
-		{&s.lastStamp, `SELECT max(coalesce(order_hlc, hlc)) FROM events
-			WHERE subject = ? AND subject <> '' AND origin = ? AND type = ? AND coalesce(order_hlc, hlc) <= ?`},
 		{&s.insConflict, `INSERT INTO conflicts (origin, epoch, seq, held_id, sent_id, event, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
 	} {
 		st, err := s.w.PrepareContext(ctx, p.q)
