@@ -27,7 +27,7 @@ func BenchmarkCommitParcels(b *testing.B) {
 				first := seq[origin] + 1
 				bt := &syncproto.Batch{Origin: origin, First: first, Last: first + uint64(c.events) - 1}
 				for s := first; s <= bt.Last; s++ {
-					n := (s - 1) / 3 // the parcel
+					n := (s - 1) / 3                                      // the parcel
 					wb := fmt.Sprintf("%s%07d", origin[:2]+origin[3:], n) // one outlet's parcels
 					at := int64(1_700_000_000_000) + int64(n)*1000
 					typ, payload := "parcel.inbound", `{"waybill":"`+wb+`","hold_days":3,"at":1}`
