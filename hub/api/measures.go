@@ -1,9 +1,9 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/store"
@@ -11,15 +11,17 @@ import (
 )
 
 // measures answers GET /api/v1/measures?from=&to=&by=&period=&outlet=&region=
-// &format=csv&lang=, in JSON or, with format=csv, as a CSV attachment.
+// &format=csv&lang=: JSON, or with format=csv the rows and then the total
+// as the list mechanism writes CSV (writeCSV), one column per measure
+// headed by its label.
 func (a *api) measures(w http.ResponseWriter, r *http.Request) {
-	if !onlyFilters(w, r, "from", "to", "by", "period", fOutlet, "region", "format", "lang") {
+	if !onlyFilters(w, r, "from", "to", "by", "period", fOutlet, "region", fFormat, fLang) {
 		return
 	}
 	q := r.URL.Query()
-	format := q.Get("format")
-	if format != "" && format != "json" && format != "csv" {
-		writeErr(w, problem.New(problem.RequestUnknownFilter, "filter", "format="+format, "known", []string{"format=csv", "format=json"}))
+	la, err := readListArgs(q)
+	if err != nil {
+		writeErr(w, err)
 		return
 	}
 	if o := q.Get(fOutlet); o != "" {
@@ -37,14 +39,50 @@ func (a *api) measures(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	if format != "csv" {
+	if !la.csv {
 		writeJSON(w, http.StatusOK, res)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="measures-`+time.Now().Format(time.DateOnly)+`.csv"`)
-	w.WriteHeader(http.StatusOK)
-	if err := measures.WriteCSV(w, res, q.Get("lang")); err != nil {
-		a.opt.Logger.Warn("measures CSV cut short", "err", err)
+	rows := make([]map[string]any, 0, len(res.Rows)+1)
+	for _, row := range res.Rows {
+		rows = append(rows, cells(row.Key, row.Period, row.Values))
 	}
+	total := "合计"
+	if la.lang == "en" {
+		total = "total"
+	}
+	rows = append(rows, cells(total, res.From+"/"+res.To, res.Total.Values))
+	writeCSV(a, w, r, measuresCSV, la.lang, nil, func(_ context.Context, after *int, limit int) ([]map[string]any, []int, error) {
+		from := 0
+		if after != nil {
+			from = *after + 1
+		}
+		to := min(from+limit, len(rows))
+		keys := make([]int, to-from)
+		for i := range keys {
+			keys[i] = from + i
+		}
+		return rows[from:to], keys, nil
+	})
+}
+
+// measuresCSV is the measures' CSV: the group, the period, then each
+// measure in display order under its label.
+var measuresCSV = func() listSpec {
+	spec := listSpec{Name: "measures", Columns: []column{{Field: "key", ZH: "分组", EN: "group"}, {Field: "period", ZH: "期间", EN: "period"}}}
+	for _, d := range measures.Defs {
+		spec.Columns = append(spec.Columns, column{Field: d.Name, ZH: d.LabelZH, EN: d.LabelEN})
+	}
+	return spec
+}()
+
+// cells is one CSV row of the measures: a group's values beside its key
+// and period.
+func cells(key, period string, values map[string]any) map[string]any {
+	m := make(map[string]any, len(values)+2)
+	for k, v := range values {
+		m[k] = v
+	}
+	m["key"], m["period"] = key, period
+	return m
 }

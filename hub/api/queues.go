@@ -125,7 +125,7 @@ type Overview struct {
 	Notices struct {
 		Active int64 `json:"active"`
 	} `json:"notices"`
-	// Today's parcels come from the measures' rollups; 0 until they exist.
+	// Today's parcels, from the measures' rollups (hub/measures).
 	Today struct {
 		Inbound  int64 `json:"inbound"`
 		PickedUp int64 `json:"picked_up"`
@@ -159,6 +159,12 @@ func (a *api) overview(w http.ResponseWriter, r *http.Request) {
 		{&o.Notices.Active, open(lifecycle.KindNotice)},
 	} {
 		if *c.n, err = a.opt.Store.CountCases(ctx, c.q); err != nil {
+			a.fail(w, r, err)
+			return
+		}
+	}
+	if a.opt.Measures != nil {
+		if o.Today.Inbound, o.Today.PickedUp, err = a.opt.Measures.Today(ctx, a.now()); err != nil {
 			a.fail(w, r, err)
 			return
 		}

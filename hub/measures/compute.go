@@ -355,3 +355,22 @@ func dwellMedian(t map[string]int64) any {
 	}
 	return nil
 }
+
+// Today counts the parcels taken in and picked up on now's day in the
+// hub's zone, for the overview. It reads that day's counters only.
+func (s *Service) Today(ctx context.Context, now time.Time) (inbound, pickedUp int64, err error) {
+	day := store.DayOf(now.UnixMilli(), s.opt.Store.Location())
+	ts, err := s.opt.Store.Tallies(ctx, store.RollupQuery{From: day, To: day})
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, t := range ts {
+		switch t.Name {
+		case store.TallyInbound:
+			inbound += t.N
+		case store.TallyPickedUp:
+			pickedUp += t.N
+		}
+	}
+	return inbound, pickedUp, nil
+}

@@ -134,14 +134,6 @@ var Defs = func() []Def {
 	return append(out, tail...)
 }()
 
-// words are a measure's label and definition in lang: "en", else Chinese.
-func (d Def) words(lang string) (label, def string) {
-	if lang == "en" {
-		return d.LabelEN, d.DefEN
-	}
-	return d.LabelZH, d.DefZH
-}
-
 // Names lists the measures' names in display order.
 func Names() []string {
 	out := make([]string, len(Defs))

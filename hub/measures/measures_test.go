@@ -91,6 +91,14 @@ func TestScreenDictionariesCarryEveryMeasure(t *testing.T) {
 	}
 }
 
+// words are a measure's label and definition in lang: "en", else Chinese.
+func (d Def) words(lang string) (label, def string) {
+	if lang == "en" {
+		return d.LabelEN, d.DefEN
+	}
+	return d.LabelZH, d.DefZH
+}
+
 // block is the dictionaries' block of the measures in lang.
 func block(lang string) string {
 	var b strings.Builder

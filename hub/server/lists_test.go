@@ -258,6 +258,10 @@ func TestOverview(t *testing.T) {
 	o.event(lifecycle.ComplaintStep, "C3", lifecycle.ComplaintStepV1{Step: "acknowledge", At: ms(now)})
 	o.event(lifecycle.ExceptionReported, "X1", lifecycle.ExceptionReportedV1{Waybill: "SF1", Kind: "refused", Owner: "li", At: ms(now.Add(-25 * time.Hour))})
 	o.event(lifecycle.ExceptionReported, "X2", lifecycle.ExceptionReportedV1{Waybill: "SF2", Kind: "delayed", Owner: "li", At: ms(now)})
+	// Today's parcels: two taken in, one of them picked up.
+	o.event(lifecycle.ParcelInbound, "SF4", lifecycle.InboundV1{Waybill: "SF4", At: ms(now)})
+	o.event(lifecycle.ParcelInbound, "SF5", lifecycle.InboundV1{Waybill: "SF5", At: ms(now)})
+	o.event(lifecycle.ParcelPickedUp, "SF4", lifecycle.PickupV1{IDCheck: "code_only", Signer: "recipient", Staff: "li", At: ms(now)})
 	o.send(t, s, 1)
 	// One refused event: SH-001 holds a dead letter.
 	o.event(lifecycle.ParcelInbound, "SF3", lifecycle.InboundV1{Waybill: "SF3"})
@@ -279,7 +283,7 @@ func TestOverview(t *testing.T) {
 		"complaints": {"open": 3, "overdue": 1, "due_24h": 1},
 		"exceptions": {"open": 2, "overdue": 1},
 		"notices":    {"active": 1},
-		"today":      {"inbound": 0, "picked_up": 0},
+		"today":      {"inbound": 2, "picked_up": 1},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("overview %v\nwant     %v", got, want)

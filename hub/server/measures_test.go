@@ -80,7 +80,9 @@ func TestMeasuresRoute(t *testing.T) {
 		{"from=2026-07-01&to=2026-07-01&by=city", "measures.bad_by"},
 		{"from=2026-07-01&to=2026-07-01&period=year", "measures.bad_period"},
 		{"from=2026-07-01&to=2026-07-01&since=1", "request.unknown_filter"},
-		{"from=2026-07-01&to=2026-07-01&format=xls", "request.unknown_filter"},
+		{"from=2026-07-01&to=2026-07-01&format=xls", "request.bad_format"},
+		{"from=2026-07-01&to=2026-07-01&format=csv&lang=fr", "request.bad_lang"},
+		{"from=2026-07-01&to=2026-07-01&limit=5", "request.unknown_filter"},
 		{"from=2026-07-01&to=2026-07-01&outlet=SH-404", "outlet.not_found"},
 	} {
 		var e struct {
