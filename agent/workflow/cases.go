@@ -275,9 +275,9 @@ func (s *Service) ComplaintStep(ctx context.Context, a Actor, id string, st life
 }
 
 // ReplyTemplates suggests head office's reply templates for a category and
-// text, best first.
+// text, best first; withdrawn ones are not offered.
 func (s *Service) ReplyTemplates(category, text string) ([]lifecycle.Template, error) {
-	ts, err := list(s, lifecycle.KindTemplate, 500, func(t *lifecycle.Template) bool { return t.ID != "" })
+	ts, err := list(s, lifecycle.KindTemplate, 500, func(t *lifecycle.Template) bool { return t.ID != "" && !t.Withdrawn })
 	if err != nil {
 		return nil, err
 	}

@@ -34,6 +34,7 @@
 //	POST /api/v1/notices/{id}/end           recovery notice to the same outlets
 //	GET  /api/v1/reply-templates            reply templates (a list)
 //	POST /api/v1/reply-templates            publish a reply template to every outlet
+//	PUT  /api/v1/reply-templates/{id}       edit it; POST …/{id}/withdraw: no longer offered
 //	POST/GET/DELETE /api/v1/session         log in (cookie yizhan_hub_session), who, log out
 //	GET/POST /api/v1/accounts, POST /api/v1/accounts/{id}/disable|enable|reset|unlock
 //	GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{name}   API tokens (accounts.go)
@@ -209,6 +210,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.handle(mux, "GET /api/v1/rejects", a.rejects)
 	a.handle(mux, "GET /api/v1/measures", a.measures)
 	a.caseRoutes(mux)
+	a.templateRoutes(mux)
 	a.stockRoutes(mux)
 	a.accountRoutes(mux)
 	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ package notices
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -218,15 +219,25 @@ type TemplateReq struct {
 	Actor string `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
 }
 
-// PublishTemplate records a new reply template for every outlet.
-func (s *Service) PublishTemplate(ctx context.Context, r TemplateReq) (lifecycle.Template, error) {
-	t := r.TemplateV1
-	t.Title, t.Text = strings.TrimSpace(t.Title), strings.TrimSpace(t.Text)
+// cleanTemplate is a template as head office publishes it: trimmed, with a
+// title, a text and a known category, not withdrawn (withdrawing is its own
+// step).
+func cleanTemplate(t lifecycle.TemplateV1) (lifecycle.TemplateV1, error) {
+	t.Title, t.Text, t.Withdrawn = strings.TrimSpace(t.Title), strings.TrimSpace(t.Text), false
 	if t.Title == "" || t.Text == "" {
-		return lifecycle.Template{}, problem.New(problem.TemplateTitleText)
+		return t, problem.New(problem.TemplateTitleText)
 	}
 	if t.Category != "" && !slices.Contains(lifecycle.ComplaintCategories, t.Category) {
-		return lifecycle.Template{}, problem.New(problem.TemplateBadCategory, "category", t.Category, "allowed", lifecycle.ComplaintCategories)
+		return t, problem.New(problem.TemplateBadCategory, "category", t.Category, "allowed", lifecycle.ComplaintCategories)
+	}
+	return t, nil
+}
+
+// PublishTemplate records a new reply template for every outlet.
+func (s *Service) PublishTemplate(ctx context.Context, r TemplateReq) (lifecycle.Template, error) {
+	t, err := cleanTemplate(r.TemplateV1)
+	if err != nil {
+		return lifecycle.Template{}, err
 	}
 	id := syncproto.NewID()
 	if err := s.down.Lock(ctx); err != nil {
@@ -263,4 +274,49 @@ func (s *Service) Template(ctx context.Context, id string) (lifecycle.Template, 
 func (s *Service) Templates(ctx context.Context, q store.CaseQuery) ([]lifecycle.Template, []store.Case, error) {
 	q.Kind = lifecycle.KindTemplate
 	return downlink.List(ctx, s.down, q, s.Template)
+}
+
+// UpdateTemplate publishes a new version of template id to every outlet:
+// both sides fold the last one. Editing a withdrawn template offers it
+// again.
+func (s *Service) UpdateTemplate(ctx context.Context, id string, r TemplateReq) (lifecycle.Template, error) {
+	t, err := cleanTemplate(r.TemplateV1)
+	if err != nil {
+		return lifecycle.Template{}, err
+	}
+	return s.republish(ctx, id, r.Actor, func(lifecycle.TemplateV1) lifecycle.TemplateV1 { return t })
+}
+
+// WithdrawTemplate stops template id being offered for replies, at head
+// office and at every outlet; withdrawing it again changes nothing.
+func (s *Service) WithdrawTemplate(ctx context.Context, id, actor string) (lifecycle.Template, error) {
+	return s.republish(ctx, id, actor, func(t lifecycle.TemplateV1) lifecycle.TemplateV1 {
+		t.Withdrawn = true
+		return t
+	})
+}
+
+// republish publishes next(current) as template id's new version, ordered
+// after its last; nothing when it would not change.
+func (s *Service) republish(ctx context.Context, id, actor string, next func(lifecycle.TemplateV1) lifecycle.TemplateV1) (lifecycle.Template, error) {
+	if err := s.down.Lock(ctx); err != nil {
+		return lifecycle.Template{}, err
+	}
+	defer s.down.Unlock()
+	evs, err := s.down.Events(ctx, lifecycle.KindTemplate, id)
+	if err != nil {
+		return lifecycle.Template{}, err
+	}
+	cur := lifecycle.FoldTemplate(id, evs)
+	if cur.ID == "" {
+		return cur, problem.New(problem.TemplateNotFound, "id", id)
+	}
+	t := next(cur.TemplateV1)
+	if reflect.DeepEqual(t, cur.TemplateV1) {
+		return cur, nil
+	}
+	if err := s.down.Publish(ctx, downlink.Newest(evs), []string{syncproto.TargetAll}, lifecycle.TemplatePublished, id, t, actor); err != nil {
+		return lifecycle.Template{}, err
+	}
+	return s.Template(ctx, id)
 }

@@ -272,9 +272,13 @@ var table = []Kind{
 	define(Kind{Name: KindTemplate, Prefixes: []string{"template"}}, rules[Template]{
 		fold:  func(id string, evs []syncproto.Event, _ Held) Template { return FoldTemplate(id, evs) },
 		check: hubPublishes[Template](),
-		open:  func(t *Template) bool { return t.ID != "" },
+		open:  func(t *Template) bool { return t.ID != "" && !t.Withdrawn },
 		row: func(t *Template, _ []syncproto.Event) (Row, bool) {
-			return Row{State: "published", Label: t.Category}, t.ID != ""
+			state := "published"
+			if t.Withdrawn {
+				state = "withdrawn"
+			}
+			return Row{State: state, Label: t.Category}, t.ID != ""
 		},
 	}),
 	define(Kind{Name: KindManifest, Prefixes: []string{"manifest"}}, rules[Manifest]{

@@ -270,6 +270,8 @@ func TestKindOpenPendingRow(t *testing.T) {
 		{"notice ended", KindNotice, "n1", []syncproto.Event{notice, m.ev("hub", time.Hour, NoticeEnded, "n1", NoticeEndedV1{Text: "恢复"})}, nil, false, false,
 			&Row{State: "ended", Since: at(time.Hour)}},
 		{"template", KindTemplate, "t1", []syncproto.Event{tmpl}, nil, true, false, &Row{State: "published", Label: "delay"}},
+		{"template withdrawn", KindTemplate, "t1", []syncproto.Event{tmpl, m.ev("hub", time.Hour, TemplatePublished, "t1", TemplateV1{Title: "延误致歉", Text: "…", Category: "delay", Withdrawn: true})},
+			nil, false, false, &Row{State: "withdrawn", Label: "delay"}},
 		{"manifest", KindManifest, "m1", []syncproto.Event{manifest}, nil, true, false, &Row{Outlet: "SH-001", State: "published", Label: "L3", Since: at(-time.Hour)}},
 		{"handover open", KindHandover, "h1", []syncproto.Event{opened}, nil, true, true, &Row{Outlet: "SH-001", State: HandoverStateOpen, Label: "k07", Since: at(0)}},
 		{"handover closed stays pending", KindHandover, "h1", []syncproto.Event{opened, closed}, nil, false, true,

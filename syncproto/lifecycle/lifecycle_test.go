@@ -339,4 +339,9 @@ func TestNoticeAndTemplates(t *testing.T) {
 	if len(got) != 1 || got[0].ID != "a" || got[0].Score != 7 {
 		t.Fatalf("suggest %+v", got)
 	}
+	// A withdrawn template is never suggested, however well it matches.
+	ts[0].Withdrawn = true
+	if got := Suggest(ts, "delay", "快递太慢了，延误三天"); len(got) != 0 {
+		t.Fatalf("suggest offers a withdrawn template: %+v", got)
+	}
 }

@@ -162,12 +162,16 @@ func (n *Notice) RecentlyEnded(now time.Time) bool {
 }
 
 // TemplateV1 is the payload of TemplatePublished (head office only); the
-// subject is the template id.
+// subject is the template id. Head office edits a template by publishing
+// it again under its id, and withdraws it by publishing it Withdrawn: the
+// last publication is the template, on both sides.
 type TemplateV1 struct {
 	Title    string   `json:"title"`
 	Text     string   `json:"text"`
 	Category string   `json:"category,omitempty"` // complaint category, or empty for any
 	Keywords []string `json:"keywords,omitempty"`
+	// Withdrawn templates are no longer offered for replies.
+	Withdrawn bool `json:"withdrawn,omitempty"`
 }
 
 // Template is a reply template with its id.
@@ -189,11 +193,15 @@ func FoldTemplate(id string, evs []syncproto.Event) Template {
 
 // Suggest ranks templates for a complaint's category and text: a category
 // match counts 3, each keyword found in the text 2, each word of the title
-// found 1. Templates scoring 0 are left out; best first, then by id.
+// found 1. Templates scoring 0 and withdrawn ones are left out; best first,
+// then by id.
 func Suggest(ts []Template, category, text string) []Template {
 	text = strings.ToLower(text)
 	var out []Template
 	for _, t := range ts {
+		if t.Withdrawn {
+			continue
+		}
 		score := 0
 		if t.Category != "" && t.Category == category {
 			score += 3
