@@ -1,0 +1,281 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/yizhan/yizhan/deploy/e2e/harness"
+)
+
+// hubAdmin is the administrator the head-office screen tests log in as.
+const hubAdmin, hubAdminPass = "admin1", "Screen-pass-2026"
+
+// addHubAccount adds a head-office account through the accounts API with
+// the legacy --api-token, an administrator's.
+func (c *cluster) addHubAccount(t *testing.T, id, name, role, password string) {
+	t.Helper()
+	var e struct{ Error struct{ Code string } }
+	if code := call(t, "POST", "http://"+c.hubHTTP+"/api/v1/accounts", apiToken, map[string]any{"id": id, "name": name, "role": role, "password": password}, &e); code != 201 && code != 200 {
+		t.Fatalf("add account %s: %d %s", id, code, e.Error.Code)
+	}
+}
+
+// hubScreenWaybill is a parcel the outlet took in.
+const hubScreenWaybill = "73100000000011"
+
+// hubScreen is a hub with one outlet that recorded a complaint and two
+// exceptions, an administrator account, and head office's screen open in
+// chromium, logged in.
+type hubScreen struct {
+	c    *cluster
+	b    *browser
+	base string
+	// cases are one complaint's and one exception's ids.
+	complaint, exception string
+}
+
+func startHubScreen(t *testing.T) *hubScreen {
+	t.Helper()
+	c := newCluster(t, "embedded", "SH-001")
+	c.startHub()
+	c.addHubAccount(t, hubAdmin, "管理员甲", "admin", hubAdminPass)
+	a := c.newAgent("SH-001")
+	c.addStaff(a, "c01", "张三", "clerk", "1234")
+	c.startAgent(a, "--pii-key-file", writePIIKey(t))
+	agentAPI, hubAPI := "http://"+a.http+"/api/v1", "http://"+c.hubHTTP+"/api/v1"
+	tok := staffLogin(t, agentAPI, "c01", "1234")
+	if _, code, err := postScan(a.http, hubScreenWaybill); err != nil || code != 201 {
+		t.Fatalf("scan %s in: %d %v", hubScreenWaybill, code, err)
+	}
+	var x struct{ Exception struct{ ID string } }
+	for i, kind := range []string{"damaged", "lost"} {
+		if code := call(t, "POST", agentAPI+"/exceptions", tok, map[string]any{"waybill": fmt.Sprintf("SF100000000000%d", i+1), "kind": kind, "note": "外箱压坏"}, &x); code != 201 {
+			t.Fatalf("report exception: %d", code)
+		}
+	}
+	var cp struct{ Complaint struct{ ID string } }
+	if code := call(t, "POST", agentAPI+"/complaints", tok, map[string]any{"channel": "counter", "type": "complaint", "category": "damage",
+		"severity": "major", "customer_phone": "13812345678", "text": "东西坏了"}, &cp); code != 201 {
+		t.Fatalf("record complaint: %d", code)
+	}
+	if code := call(t, "POST", hubAPI+"/reply-templates", apiToken, map[string]any{"title": "破损致歉", "category": "damage",
+		"text": "非常抱歉您的包裹破损，我们将在 24 小时内联系您处理理赔。"}, nil); code != 201 {
+		t.Fatalf("publish template: %d", code)
+	}
+	c.waitDrained(a, 30*time.Second)
+	s := &hubScreen{c: c, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID}
+	waitHubHas(t, hubAPI+"/parcels/"+hubScreenWaybill)
+	waitHubHas(t, hubAPI+"/complaints/"+s.complaint)
+	waitHubHas(t, hubAPI+"/exceptions/"+s.exception)
+	return s
+}
+
+// waitHubHas waits until the hub answers url with 200.
+func waitHubHas(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for call(t, "GET", url, apiToken, nil, nil) != 200 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the hub never had %s", url)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// login logs in through the screen's login page.
+func (s *hubScreen) login(t *testing.T, account, password string) {
+	t.Helper()
+	s.s(t, "log in as "+account,
+		chromedp.Navigate(s.base+"#/login"),
+		chromedp.WaitVisible(chromedp.ID("login-account")),
+		// The page may be the login page already, with what was typed.
+		runJS(`document.querySelector('#login-account').value = ''; document.querySelector('#login-password').value = ''`),
+		chromedp.SendKeys(chromedp.ID("login-account"), account),
+		chromedp.SendKeys(chromedp.ID("login-password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		waitJS(`document.querySelector('#page').dataset.page !== 'login'`))
+}
+
+func (s *hubScreen) s(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	s.b.step(t, what, actions...)
+}
+
+// hubPages are the pages an administrator opens: the hash and the page id
+// it shows.
+func (s *hubScreen) hubPages() [][2]string {
+	return [][2]string{
+		{"#/", "overview"},
+		{"#/outlets", "outlets"},
+		{"#/outlets/SH-001", "outlet"},
+		{"#/parcels", "parcels"},
+		{"#/parcels?q=" + hubScreenWaybill[:8], "parcels"},
+		{"#/parcels/" + hubScreenWaybill, "parcel"},
+		{"#/complaints", "complaints"},
+		{"#/complaints/" + s.complaint, "complaint"},
+		{"#/exceptions", "exceptions"},
+		{"#/exceptions/" + s.exception, "exception"},
+		{"#/templates", "templates"},
+		{"#/audit", "audit"},
+		{"#/accounts", "accounts"},
+	}
+}
+
+// openPage shows hash and waits until its page rendered and its lists
+// loaded (no list still says it is loading).
+func (s *hubScreen) openPage(t *testing.T, hash, id string) {
+	t.Helper()
+	s.s(t, "open "+hash,
+		chromedp.Navigate(s.base+hash),
+		waitJS(fmt.Sprintf(`document.querySelector('#page').dataset.page === %q && document.querySelector('#page').children.length > 0`, id)),
+		waitJS(`![...document.querySelectorAll('.list-status')].some((e) => e.textContent === '正在加载…' || e.textContent === 'Loading…')`))
+}
+
+// checkPage fails the test if the page shows an error, or scrolls sideways
+// at 1366×768.
+func (s *hubScreen) checkPage(t *testing.T, hash string) {
+	t.Helper()
+	banner := read(t, s.b, "error banner of "+hash, chromedp.Evaluate[string](`(() => { const b = document.querySelector('#error-banner'); return b.hidden ? '' : b.innerText; })()`))
+	if banner != "" {
+		t.Errorf("%s shows an error: %s", hash, banner)
+	}
+	wide := read(t, s.b, "width of "+hash, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	if wide {
+		t.Errorf("%s scrolls sideways at %d×%d", hash, screenW, screenH)
+	}
+}
+
+// TestHubScreen opens every page of head office's screen as an
+// administrator: each renders with no uncaught exception, no error and no
+// horizontal scroll at 1366×768, and the English screen has no Chinese
+// words of its own.
+func TestHubScreen(t *testing.T) {
+	s := startHubScreen(t)
+	// A wrong password is refused in the screen's words.
+	s.s(t, "wrong password",
+		chromedp.Navigate(s.base),
+		chromedp.WaitVisible(chromedp.ID("login-account")),
+		chromedp.SendKeys(chromedp.ID("login-account"), hubAdmin),
+		chromedp.SendKeys(chromedp.ID("login-password"), "not-the-password-1"),
+		chromedp.Click(chromedp.ID("login-submit")),
+		waitJS(`!document.querySelector('#error-banner').hidden`))
+	if got := read(t, s.b, "error text", chromedp.Evaluate[string](`document.querySelector('#error-text').textContent`)); got != "账号或密码不对" {
+		t.Errorf("a wrong password shows %q", got)
+	}
+	s.login(t, hubAdmin, hubAdminPass)
+	nav := read(t, s.b, "navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
+	if want := "overview outlets parcels complaints exceptions templates audit accounts"; strings.Join(nav, " ") != want {
+		t.Errorf("an administrator's navigation is %v, want %s", nav, want)
+	}
+	for _, p := range s.hubPages() {
+		s.openPage(t, p[0], p[1])
+		s.checkPage(t, p[0])
+	}
+	// English: the words change, and none of the screen's own stay Chinese.
+	s.s(t, "switch to English", chromedp.Click(chromedp.ID("lang")), waitJS(`document.documentElement.lang === 'en'`))
+	if got := read(t, s.b, "English nav", chromedp.Evaluate[string](`document.querySelector('#nav a[data-page="complaints"]').textContent`)); got != "Complaints" {
+		t.Errorf("the English navigation says %q", got)
+	}
+	for _, p := range s.hubPages() {
+		s.openPage(t, p[0], p[1])
+		s.checkPage(t, p[0])
+		if left := read(t, s.b, "Chinese left on "+p[0], chromedp.Evaluate[[]string](otherLanguageJS)); len(left) > 0 {
+			t.Errorf("the English %s still shows: %s", p[0], strings.Join(left, "; "))
+		}
+	}
+	// The choice is remembered.
+	s.s(t, "reload", chromedp.Reload(), waitJS(`document.documentElement.lang === 'en' && document.querySelector('#page').dataset.page !== ''`))
+	s.b.checkNoExceptions(t)
+}
+
+// TestHubScreenSteps takes head office's steps through the screen: a reply
+// from a template on the complaint (the template's text fills the reply),
+// and a bulk assign on the exception queue; the hub holds both.
+func TestHubScreenSteps(t *testing.T) {
+	s := startHubScreen(t)
+	hubAPI := "http://" + s.c.hubHTTP + "/api/v1"
+	s.login(t, hubAdmin, hubAdminPass)
+	s.openPage(t, "#/complaints/"+s.complaint, "complaint")
+	s.s(t, "reply from the template",
+		runJS(`(() => { const sel = document.querySelector('select[name="template"]'); sel.value = sel.options[1].value; sel.dispatchEvent(new Event('change')); })()`),
+		waitJS(`document.querySelector('textarea[name="reply"]').value.includes('24 小时内联系您')`),
+		chromedp.Click(`button[data-step="acknowledge"]`),
+		waitJS(`document.querySelector('[data-state]').dataset.state === 'acknowledged'`))
+	var cv struct {
+		State   string
+		History []struct{ Step, Actor, Note string }
+	}
+	if code := call(t, "GET", hubAPI+"/complaints/"+s.complaint, apiToken, nil, &cv); code != 200 || cv.State != "acknowledged" {
+		t.Fatalf("complaint at the hub: %d %+v", code, cv)
+	}
+	last := cv.History[len(cv.History)-1]
+	if last.Step != "acknowledge" || last.Actor != hubAdmin || !strings.Contains(last.Note, "24 小时内联系您") {
+		t.Errorf("the reply step is %+v, want acknowledge by %s with the template's text", last, hubAdmin)
+	}
+
+	s.openPage(t, "#/exceptions", "exceptions")
+	s.s(t, "bulk assign",
+		waitJS(`document.querySelectorAll('tbody input[type=checkbox][data-id]').length === 2`),
+		chromedp.Click(`thead input[type=checkbox]`),
+		chromedp.SendKeys(`input[name="bulk-owner"]`, "hq-zhao"),
+		chromedp.Click(`button[data-bulk="assign"]`),
+		waitJS(`!document.querySelector('#info-banner').hidden`))
+	var xs struct{ Exceptions []struct{ ID, Owner string } }
+	call(t, "GET", hubAPI+"/exceptions", apiToken, nil, &xs)
+	for _, x := range xs.Exceptions {
+		if x.Owner != "hq-zhao" {
+			t.Errorf("exception %s is %s's after the bulk assign", x.ID, x.Owner)
+		}
+	}
+	s.b.checkNoExceptions(t)
+}
+
+// TestHubScreenshots writes a PNG of every page in both languages into
+// $YIZHAN_SCREENSHOTS (docs/screenshots/hub/ for the README); without it,
+// it does nothing.
+func TestHubScreenshots(t *testing.T) {
+	dir := os.Getenv("YIZHAN_SCREENSHOTS")
+	if dir == "" {
+		t.Skip("set YIZHAN_SCREENSHOTS=docs/screenshots/hub to write the screenshots")
+	}
+	ensureCJKFont(t)
+	if !filepath.IsAbs(dir) {
+		root, err := harness.ModuleRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(root, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	s := startHubScreen(t)
+	for _, lang := range []string{"zh", "en"} {
+		s.s(t, "language "+lang, chromedp.Navigate(s.base+"#/login"), runJS(fmt.Sprintf(`localStorage.setItem('yzhub.lang', %q)`, lang)), chromedp.Reload(),
+			chromedp.WaitVisible(chromedp.ID("login-account")))
+		shot := func(name string) {
+			s.s(t, "fonts", waitJS(`document.fonts.status === 'loaded'`))
+			png := read(t, s.b, "screenshot "+name, chromedp.CaptureScreenshot())
+			if err := os.WriteFile(filepath.Join(dir, name+"-"+lang+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		shot("login")
+		s.login(t, hubAdmin, hubAdminPass)
+		for _, p := range s.hubPages() {
+			s.openPage(t, p[0], p[1])
+			name := p[1]
+			if strings.Contains(p[0], "?") {
+				name += "-search"
+			}
+			shot(name)
+		}
+		s.s(t, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-account")))
+	}
+}
