@@ -56,7 +56,7 @@ func TestVocabulariesAreTheLifecycles(t *testing.T) {
 		"complaintState": {lifecycle.ComplaintStateReceived, lifecycle.ComplaintStateAcknowledged, lifecycle.ComplaintStateInvestigating,
 			lifecycle.ComplaintStateResponsibilityDecided, lifecycle.ComplaintStateSolutionProposed, lifecycle.ComplaintStateCustomerAgreed,
 			lifecycle.ComplaintStateCarriedOut, lifecycle.ComplaintStateFollowedUp, lifecycle.ComplaintStateClosed},
-		"parcelState": {lifecycle.ParcelStateInbound, lifecycle.ParcelStateInStock, lifecycle.ParcelStatePickedUp, lifecycle.ParcelStateRefused,
+		"parcelState": {lifecycle.ParcelStateScanned, lifecycle.ParcelStateInbound, lifecycle.ParcelStateInStock, lifecycle.ParcelStatePickedUp, lifecycle.ParcelStateRefused,
 			lifecycle.ParcelStateOverdue, lifecycle.ParcelStateReturning, lifecycle.ParcelStateOutForDelivery, lifecycle.ParcelStateDelivered},
 	}
 	got := readVocab(t)

@@ -103,7 +103,8 @@ export function stepForm(ctx, route, step, stepPrefix, fields, collect, done) {
     await done();
   }, 'btn btn-primary');
   b.dataset.step = step;
-  return h('div', { class: 'step-form', 'data-step-form': step }, fields, b);
+  // A step with no fields of its own is its button.
+  return fields ? h('div', { class: 'step-form', 'data-step-form': step }, fields, b) : b;
 }
 
 // ownerField and noteField are the step forms' usual inputs.

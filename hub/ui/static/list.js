@@ -125,7 +125,7 @@ export function listView(ctx, spec) {
       next = null;
       showError(e);
     }
-    status.textContent = t('list.page', { n: stack.length, rows: rows.length });
+    status.textContent = spec.paged === false ? t('list.count', { rows: rows.length }) : t('list.page', { n: stack.length, rows: rows.length });
     prev.disabled = stack.length <= 1;
     nextBtn.disabled = !next;
     draw();

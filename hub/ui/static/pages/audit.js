@@ -44,10 +44,10 @@ export const page = {
     const list = listView({ ...ctx, api }, {
       path: '/api/v1/audit', key: 'audit', filters,
       columns: [
-        { label: 'aud.col.at', cell: (a) => fmtTime(a.at) },
+        { label: 'aud.col.at', class: 'nowrap', cell: (a) => fmtTime(a.at) },
         { label: 'aud.col.origin', cell: (a) => (a.origin === 'hub' ? t('case.hq') : written('span', {}, a.origin)) },
-        { label: 'aud.col.actor', cell: (a) => written('span', {}, a.actor) },
-        { label: 'aud.col.role', cell: (a) => written('span', {}, a.role || '') },
+        { label: 'aud.col.actor', class: 'nowrap', cell: (a) => written('span', {}, a.actor) },
+        { label: 'aud.col.role', class: 'nowrap', cell: (a) => written('span', {}, a.role || '') },
         { label: 'aud.col.action', cell: (a) => written('code', {}, a.action) },
         { label: 'aud.col.subject', cell: (a) => written('span', {}, a.subject || '') },
         { label: 'aud.col.detail', cell: (a) => written('span', {}, a.detail || '') },

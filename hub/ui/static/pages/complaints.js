@@ -49,13 +49,13 @@ export const page = {
       tools: ACTORS.includes(ctx.account.role) ? (ids, reload) => bulkAssign(ctx, '/api/v1/complaints/steps', ids, reload) : null,
       columns: [
         { label: 'cmp.col.ticket', cell: (c) => h('a', { href: hrefOf('/complaints/' + encodeURIComponent(c.id)), 'data-case': c.id }, written('span', {}, c.ticket || c.id)) },
-        { label: 'case.col.due', cell: (c) => countdownCell(c, now()) },
+        { label: 'case.col.due', class: 'nowrap', cell: (c) => countdownCell(c, now()) },
         { label: 'case.col.outlet', cell: (c) => written('span', {}, c.outlet) },
         { label: 'cmp.col.type', cell: (c) => [label('ctype.', c.type), ' · ', label('cat.', c.category)] },
         { label: 'cmp.col.severity', cell: (c) => h('span', { class: c.severity === 'major' ? 'tag tag-bad' : 'tag' }, label('sev.', c.severity)) },
         { label: 'case.col.state', cell: (c) => h('span', { class: 'tag' }, label('cstate.', c.state)) },
         { label: 'case.col.owner', cell: (c) => written('span', {}, c.owner || '') },
-        { label: 'cmp.col.received', cell: (c) => fmtTime(c.received_at) },
+        { label: 'cmp.col.received', class: 'nowrap', cell: (c) => fmtTime(c.received_at) },
       ],
     });
     const stop = startTicker(list.node, now);

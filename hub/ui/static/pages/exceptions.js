@@ -35,13 +35,13 @@ export const page = {
       tools: ACTORS.includes(ctx.account.role) ? (ids, reload) => bulkAssign(ctx, '/api/v1/exceptions/steps', ids, reload) : null,
       columns: [
         { label: 'exc.col.waybill', cell: (x) => h('a', { href: hrefOf('/exceptions/' + encodeURIComponent(x.id)), 'data-case': x.id }, written('span', {}, x.waybill || x.id)) },
-        { label: 'case.col.due', cell: (x) => countdownCell(x, now()) },
+        { label: 'case.col.due', class: 'nowrap', cell: (x) => countdownCell(x, now()) },
         { label: 'case.col.outlet', cell: (x) => written('span', {}, x.outlet) },
         { label: 'exc.col.kind', cell: (x) => label('kind.', x.kind) },
         { label: 'case.col.state', cell: (x) => h('span', { class: 'tag' }, label('xstate.', x.state)) },
         { label: 'exc.col.claim', cell: (x) => claimText(x.claim, t) },
         { label: 'case.col.owner', cell: (x) => written('span', {}, x.owner || '') },
-        { label: 'exc.col.reported', cell: (x) => fmtTime(x.reported_at) },
+        { label: 'exc.col.reported', class: 'nowrap', cell: (x) => fmtTime(x.reported_at) },
       ],
     });
     const stop = startTicker(list.node, now);

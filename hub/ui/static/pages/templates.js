@@ -57,7 +57,7 @@ export const page = {
     const columns = [
       { label: 'tpl.title', cell: (x) => [written('strong', {}, x.title), x.withdrawn ? [' ', h('span', { class: 'tag tag-bad' }, t('tpl.withdrawn'))] : null] },
       { label: 'tpl.category', cell: (x) => (x.category ? label('cat.', x.category) : t('tpl.anyCategory')) },
-      { label: 'tpl.keywords', cell: (x) => written('span', {}, (x.keywords || []).join(', ')) },
+      { label: 'tpl.col.keywords', cell: (x) => written('span', {}, (x.keywords || []).join(', ')) },
       { label: 'tpl.text', cell: (x) => written('span', { class: 'tpl-text' }, x.text) },
     ];
     if (canEdit) {
