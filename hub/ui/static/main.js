@@ -22,7 +22,10 @@
 //
 // A page module exports
 //   export const page = { id, path: '/x' or '/x/:id', roles: [...], nav: 'nav.x' (absent for a
-//                         page reached from another), render(ctx) }
+//                         page reached from another), reads: ['GET /api/v1/x'] (the routes it
+//                         calls for every role), acts: {roles, routes} (the roles that may
+//                         change something here and the routes they call), render(ctx) }
+// roles_test.go holds reads and acts to the hub's route table (hub/accounts).
 // render returns a node, a promise of one, or {node, dispose}; ctx is
 //   { api, t, lang, account, params, query, path, navigate(path, query), pages }.
 

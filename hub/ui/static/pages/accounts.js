@@ -33,6 +33,9 @@ export const page = {
   path: '/accounts',
   roles: ['admin'],
   nav: 'nav.accounts',
+  reads: ['GET /api/v1/accounts', 'GET /api/v1/tokens'],
+  acts: { roles: ['admin'], routes: ['POST /api/v1/accounts', 'POST /api/v1/accounts/{id}/disable', 'POST /api/v1/accounts/{id}/enable',
+    'POST /api/v1/accounts/{id}/reset', 'POST /api/v1/accounts/{id}/unlock', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{name}'] },
   render(ctx) {
     const { t } = ctx;
     let accounts, tokens;

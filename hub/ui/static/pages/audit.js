@@ -31,6 +31,7 @@ export const page = {
   path: '/audit',
   roles: ROLES,
   nav: 'nav.audit',
+  reads: ['GET /api/v1/audit'],
   render(ctx) {
     const { t } = ctx;
     const filters = [

@@ -34,6 +34,9 @@ export const page = {
   id: 'complaint',
   path: '/complaints/:id',
   roles: ROLES,
+  reads: ['GET /api/v1/complaints/{id}'],
+  // Those who take steps also read the reply templates.
+  acts: { roles: ACTORS, routes: ['POST /api/v1/complaints/{id}/steps', 'GET /api/v1/reply-templates'] },
   async render(ctx) {
     const { t } = ctx;
     const id = ctx.params.id;
@@ -41,9 +44,11 @@ export const page = {
     const now = () => ctx.api.now();
     const root = h('div', { class: 'case', 'data-case-id': id });
     let stop = () => {};
-    const [c, tl] = await Promise.all([ctx.api.get(route), ctx.api.get('/api/v1/reply-templates', { limit: 200 }).catch((e) => { showError(e); return { templates: [] }; })]);
+    const acts = ACTORS.includes(ctx.account.role);
+    const [c, tl] = await Promise.all([ctx.api.get(route),
+      acts ? ctx.api.get('/api/v1/reply-templates', { limit: 200 }).catch((e) => { showError(e); return { templates: [] }; }) : { templates: [] }]);
     const draw = (c) => {
-      const allowed = new Set(ACTORS.includes(ctx.account.role) ? c.allowed || [] : []);
+      const allowed = new Set(acts ? c.allowed || [] : []);
       const reload = async () => draw(await ctx.api.get(route));
       const steps = h('div', { class: 'steps' });
       // Reply: a template fills the text; each progress step allowed now

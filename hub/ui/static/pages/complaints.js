@@ -38,6 +38,8 @@ export const page = {
   path: '/complaints',
   roles: ROLES,
   nav: 'nav.complaints',
+  reads: ['GET /api/v1/complaints'],
+  acts: { roles: ACTORS, routes: ['POST /api/v1/complaints/steps'] },
   render(ctx) {
     const { t } = ctx;
     const now = () => ctx.api.now();

@@ -23,6 +23,8 @@ export const page = {
   id: 'exception',
   path: '/exceptions/:id',
   roles: ROLES,
+  reads: ['GET /api/v1/exceptions/{id}'],
+  acts: { roles: ACTORS, routes: ['POST /api/v1/exceptions/{id}/steps'] },
   async render(ctx) {
     const { t } = ctx;
     const id = ctx.params.id;

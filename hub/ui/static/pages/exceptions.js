@@ -24,6 +24,8 @@ export const page = {
   path: '/exceptions',
   roles: ROLES,
   nav: 'nav.exceptions',
+  reads: ['GET /api/v1/exceptions'],
+  acts: { roles: ACTORS, routes: ['POST /api/v1/exceptions/steps'] },
   render(ctx) {
     const { t } = ctx;
     const now = () => ctx.api.now();

@@ -11,6 +11,8 @@ export const page = {
   id: 'outlet',
   path: '/outlets/:id',
   roles: ROLES,
+  reads: ['GET /api/v1/outlets/{id}'],
+  acts: { roles: ['admin'], routes: ['PATCH /api/v1/outlets/{id}'] },
   async render(ctx) {
     const { t } = ctx;
     const id = ctx.params.id;

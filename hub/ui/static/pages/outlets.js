@@ -31,6 +31,7 @@ export const page = {
   path: '/outlets',
   roles: ROLES,
   nav: 'nav.outlets',
+  reads: ['GET /api/v1/outlets'],
   render(ctx) {
     const { t } = ctx;
     const now = () => ctx.api.now();

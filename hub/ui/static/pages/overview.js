@@ -42,6 +42,7 @@ export const page = {
   path: '/',
   roles: ['admin', 'service', 'emergency', 'analyst'],
   nav: 'nav.overview',
+  reads: ['GET /api/v1/overview'],
   render(ctx) {
     const { t } = ctx;
     // A link goes only to a page this role may open.

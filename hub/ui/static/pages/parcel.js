@@ -19,6 +19,7 @@ export const page = {
   id: 'parcel',
   path: '/parcels/:waybill',
   roles: ROLES,
+  reads: ['GET /api/v1/parcels/{waybill}'],
   async render(ctx) {
     const { t } = ctx;
     const wb = ctx.params.waybill;

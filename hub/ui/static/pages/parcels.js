@@ -23,6 +23,7 @@ export const page = {
   path: '/parcels',
   roles: ROLES,
   nav: 'nav.parcels',
+  reads: ['GET /api/v1/parcels'],
   render(ctx) {
     const { t } = ctx;
     const filters = [

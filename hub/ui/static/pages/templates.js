@@ -48,6 +48,8 @@ export const page = {
   path: '/templates',
   roles: ROLES,
   nav: 'nav.templates',
+  reads: ['GET /api/v1/reply-templates'],
+  acts: { roles: EDITORS, routes: ['POST /api/v1/reply-templates', 'PUT /api/v1/reply-templates/{id}', 'POST /api/v1/reply-templates/{id}/withdraw'] },
   render(ctx) {
     const { t } = ctx;
     const canEdit = EDITORS.includes(ctx.account.role);
