@@ -1,8 +1,9 @@
 // The API client's rules, with a fake fetch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorText, queryString, csvURL, requestInit, createApi, loadSession, ApiError } from '../static/api.js';
-import { translate } from '../static/i18n.js';
+import { errorText, queryString, csvURL, requestInit, createApi, loadSession, ApiError, paramWords } from '../static/api.js';
+import { translate, setLang } from '../static/i18n.js';
+import { fmtTime } from '../static/format.js';
 
 const dicts = { zh: { 'error.auth.locked': '账号已锁定，至 {until}', 'err.http': '错误 {status}', 'error.request.unknown_filter': '不支持的筛选 {filter}（可用：{known}）' }, en: {} };
 const tr = (k, v) => translate(dicts, 'zh', k, v);
@@ -86,4 +87,12 @@ test('loadSession: the account, or null when nobody is logged in', async () => {
   assert.equal(await loadSession(api), null);
   api = createApi({ fetchFn: fakeFetch([{ status: 500, body: {} }]).fn, tr, lang: () => 'zh' });
   await assert.rejects(loadSession(api), (e) => e.status === 500);
+});
+
+test('paramWords writes times as the screen does', () => {
+  setLang('zh');
+  const until = '2026-12-01T12:30:00Z';
+  assert.deepEqual(paramWords({ until, account: 'li', failures: 5, known: ['a', 'b'] }), { until: fmtTime(until), account: 'li', failures: 5, known: 'a, b' });
+  assert.notEqual(fmtTime(until), until);
+  assert.equal(errorText({ error: { code: 'auth.locked', params: { until } } }, 401, tr), '账号已锁定，至 ' + fmtTime(until));
 });

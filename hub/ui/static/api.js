@@ -9,6 +9,7 @@
 // put/patch(path, body), del(path, body), csvURL(path, query).
 
 import { t, getLang } from './i18n.js';
+import { fmtTime } from './format.js';
 
 // An ApiError keeps the error's code and parameters, so a page can react to
 // a code it knows.
@@ -40,10 +41,15 @@ export function errorText(body, status, t) {
   return t('err.http', { status });
 }
 
-// paramWords writes list params (the filters a route knows) as a list.
-function paramWords(params) {
+// paramWords writes list params (the filters a route knows) as a list, and
+// times ("locked until …") as the screen writes times.
+export function paramWords(params) {
   const out = {};
-  for (const [k, v] of Object.entries(params)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) out[k] = v.join(', ');
+    else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v)) out[k] = fmtTime(v);
+    else out[k] = v;
+  }
   return out;
 }
 
