@@ -191,6 +191,16 @@ func TestHubScreen(t *testing.T) {
 	}
 	// The choice is remembered.
 	s.s(t, "reload", chromedp.Reload(), waitJS(`document.documentElement.lang === 'en' && document.querySelector('#page').dataset.page !== ''`))
+
+	// Another role sees its own pages only, and is sent home from others.
+	s.c.addHubAccount(t, "cs01", "客服乙", "service", "Service-pass-2026")
+	s.s(t, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-account")))
+	s.login(t, "cs01", "Service-pass-2026")
+	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
+	if want := "overview outlets parcels complaints exceptions templates"; strings.Join(nav, " ") != want {
+		t.Errorf("customer service's navigation is %v, want %s", nav, want)
+	}
+	s.s(t, "accounts page as customer service", chromedp.Navigate(s.base+"#/accounts"), waitJS(`location.hash === '#/' && document.querySelector('#page').dataset.page === 'overview'`))
 	s.b.checkNoExceptions(t)
 }
 
