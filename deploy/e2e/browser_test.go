@@ -116,6 +116,9 @@ type browser struct {
 
 	mu         sync.Mutex
 	exceptions []string
+	// consoleErrors are the page's console.error calls and the browser's
+	// error log entries (a failed request among them), with their URL.
+	consoleErrors []string
 }
 
 // newBrowser starts headless chromium with a fresh profile. The flags are
@@ -188,6 +191,11 @@ func (b *browser) watchConsole() {
 			b.exceptions = append(b.exceptions, m.String())
 			b.mu.Unlock()
 		}
+		if m.Type == chromedp.ConsoleError {
+			b.mu.Lock()
+			b.consoleErrors = append(b.consoleErrors, m.String()+" ("+m.URL+")")
+			b.mu.Unlock()
+		}
 	}
 }
 
@@ -198,6 +206,19 @@ func (b *browser) checkNoExceptions(t *testing.T) {
 	defer b.mu.Unlock()
 	for _, e := range b.exceptions {
 		t.Errorf("uncaught exception in the page: %s", e)
+	}
+}
+
+// checkNoConsoleErrors fails the test for every console error the page or
+// the browser logged, except those for which ignore is true.
+func (b *browser) checkNoConsoleErrors(t *testing.T, ignore func(string) bool) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.consoleErrors {
+		if ignore == nil || !ignore(e) {
+			t.Errorf("console error in the page: %s", e)
+		}
 	}
 }
 
