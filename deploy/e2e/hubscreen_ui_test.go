@@ -177,6 +177,24 @@ func TestHubScreen(t *testing.T) {
 		s.openPage(t, p[0], p[1])
 		s.checkPage(t, p[0])
 	}
+	// An API token: its secret shown once, then listed by name, then revoked.
+	s.openPage(t, "#/accounts", "accounts")
+	s.s(t, "create a token",
+		chromedp.SendKeys(`input[name="token-name"]`, "erp"),
+		runJS(`(() => { const sel = document.querySelector('select[name="token-scope"]'); sel.value = 'read'; })()`),
+		chromedp.Click(chromedp.Search(`//button[text()="创建令牌"]`)),
+		waitJS(`!!document.querySelector('#token-once') && document.querySelector('[data-token="erp"]') !== null`))
+	secret := read(t, s.b, "token secret", chromedp.Evaluate[string](`document.querySelector('#token-once').textContent`))
+	if code := call(t, "GET", "http://"+s.c.hubHTTP+"/api/v1/outlets", secret, nil, nil); code != 200 {
+		t.Errorf("the token the screen showed reads outlets with %d", code)
+	}
+	s.s(t, "revoke the token",
+		chromedp.Click(chromedp.Search(`//tr[.//*[@data-token="erp"]]//button`)),
+		waitJS(`document.querySelector('[data-token="erp"]') === null`))
+	if code := call(t, "GET", "http://"+s.c.hubHTTP+"/api/v1/outlets", secret, nil, nil); code != 401 {
+		t.Errorf("a revoked token reads outlets with %d", code)
+	}
+
 	// English: the words change, and none of the screen's own stay Chinese.
 	s.s(t, "switch to English", chromedp.Click(chromedp.ID("lang")), waitJS(`document.documentElement.lang === 'en'`))
 	if got := read(t, s.b, "English nav", chromedp.Evaluate[string](`document.querySelector('#nav a[data-page="complaints"]').textContent`)); got != "Complaints" {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -56,6 +57,7 @@ func TestVocabulariesAreTheLifecycles(t *testing.T) {
 		"complaintState": {lifecycle.ComplaintStateReceived, lifecycle.ComplaintStateAcknowledged, lifecycle.ComplaintStateInvestigating,
 			lifecycle.ComplaintStateResponsibilityDecided, lifecycle.ComplaintStateSolutionProposed, lifecycle.ComplaintStateCustomerAgreed,
 			lifecycle.ComplaintStateCarriedOut, lifecycle.ComplaintStateFollowedUp, lifecycle.ComplaintStateClosed},
+		"tokenScope": accounts.Scopes,
 		"parcelState": {lifecycle.ParcelStateScanned, lifecycle.ParcelStateInbound, lifecycle.ParcelStateInStock, lifecycle.ParcelStatePickedUp, lifecycle.ParcelStateRefused,
 			lifecycle.ParcelStateOverdue, lifecycle.ParcelStateReturning, lifecycle.ParcelStateOutForDelivery, lifecycle.ParcelStateDelivered},
 	}

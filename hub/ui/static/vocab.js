@@ -1,6 +1,7 @@
-// The lifecycle's codes the screen offers in its filters and forms, with
-// the dictionary prefix of their labels. The codes are syncproto/lifecycle's
-// (kinds.go and the state constants); vocab_test.go fails when they drift.
+// The codes the screen offers in its filters and forms, with the dictionary
+// prefix of their labels. The codes are syncproto/lifecycle's (kinds.go and
+// the state constants) and hub/accounts' (token scopes); vocab_test.go
+// fails when they drift.
 
 export const VOCAB = {
   exceptionKind: ['kind.', ['damaged', 'lost', 'delayed', 'refused', 'address_problem', 'wrong_phone', 'mis_sorted', 'overdue', 'prohibited', 'other']],
@@ -10,6 +11,7 @@ export const VOCAB = {
   complaintSeverity: ['sev.', ['routine', 'major']],
   complaintChannel: ['ch.', ['counter', 'phone', 'online', 'app', 'social']],
   complaintState: ['cstate.', ['received', 'acknowledged', 'investigating', 'responsibility_decided', 'solution_proposed', 'customer_agreed', 'carried_out', 'followed_up', 'closed']],
+  tokenScope: ['scope.', ['read', 'steps', 'notices', 'audit', 'admin']],
   parcelState: ['pstate.', ['scanned', 'inbound', 'in_stock', 'picked_up', 'refused', 'overdue', 'returning', 'out_for_delivery', 'delivered']],
 };
 

@@ -8,6 +8,7 @@ import { label } from '../i18n.js';
 import { fmtTime } from '../format.js';
 import { listView } from '../list.js';
 import { ROLES } from '../roles.js';
+import { codes, prefix } from '../vocab.js';
 
 // MIN_PASSWORD is the shortest password the screen sends; the hub has the
 // last word (its error says its rule).
@@ -90,7 +91,7 @@ export const page = {
       path: '/api/v1/tokens', key: 'tokens', paged: false, csv: false,
       columns: [
         { label: 'tok.col.name', cell: (x) => written('strong', { 'data-token': x.name }, x.name) },
-        { label: 'tok.col.scope', cell: (x) => written('code', {}, x.scope) },
+        { label: 'tok.col.scope', cell: (x) => label('scope.', x.scope) },
         { label: 'tok.col.created', cell: (x) => [fmtTime(x.created_at), x.created_by ? [' · ', written('span', {}, x.created_by)] : null] },
         { label: 'acc.col.actions', cell: (x) => button(t('tok.revoke'), async () => {
           await ctx.api.del('/api/v1/tokens/' + encodeURIComponent(x.name));
@@ -101,13 +102,13 @@ export const page = {
       ],
     });
     const tname = h('input', { name: 'token-name', size: 14 });
-    const tscope = h('input', { name: 'token-scope', size: 14, placeholder: t('tok.scopeHint') });
+    const tscope = select('token-scope', codes('tokenScope'), (c) => label(prefix('tokenScope'), c), 'read');
     const tadd = h('div', { class: 'form-row' }, field(t('tok.col.name'), tname), field(t('tok.col.scope'), tscope),
       button(t('tok.create'), async () => {
         const n = tname.value.trim(), s = tscope.value.trim();
         if (!n || !s) { showError(t('tok.missing')); return; }
         const res = await ctx.api.post('/api/v1/tokens', { name: n, scope: s });
-        tname.value = tscope.value = '';
+        tname.value = '';
         clearError();
         // The secret is shown this once; the hub keeps only its hash.
         shown.replaceChildren(h('p', {}, t('tok.once', { name: res.name })), written('div', { class: 'token-once', id: 'token-once' }, res.token));
