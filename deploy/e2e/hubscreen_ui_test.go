@@ -195,6 +195,16 @@ func TestHubScreen(t *testing.T) {
 		t.Errorf("a revoked token reads outlets with %d", code)
 	}
 
+	// An account added through the form, for an auditor.
+	s.s(t, "add an auditor",
+		chromedp.Click(chromedp.Search(`//summary[text()="新增账号"]`)),
+		chromedp.SendKeys(`input[name="id"]`, "au01"),
+		chromedp.SendKeys(`input[name="name"]`, "审计丙"),
+		runJS(`document.querySelector('select[name="role"]').value = 'auditor'`),
+		chromedp.SendKeys(`input[name="password"]`, "Audit-pass-2026"),
+		chromedp.Click(chromedp.Search(`//button[text()="新增"]`)),
+		waitJS(`document.querySelector('[data-account="au01"]') !== null`))
+
 	// English: the words change, and none of the screen's own stay Chinese.
 	s.s(t, "switch to English", chromedp.Click(chromedp.ID("lang")), waitJS(`document.documentElement.lang === 'en'`))
 	if got := read(t, s.b, "English nav", chromedp.Evaluate[string](`document.querySelector('#nav a[data-page="complaints"]').textContent`)); got != "Complaints" {
@@ -219,6 +229,16 @@ func TestHubScreen(t *testing.T) {
 		t.Errorf("customer service's navigation is %v, want %s", nav, want)
 	}
 	s.s(t, "accounts page as customer service", chromedp.Navigate(s.base+"#/accounts"), waitJS(`location.hash === '#/' && document.querySelector('#page').dataset.page === 'overview'`))
+	// An auditor has no overview: the screen starts at its first page.
+	s.s(t, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-account")))
+	s.login(t, "au01", "Audit-pass-2026")
+	s.s(t, "auditor's start", waitJS(`location.hash === '#/outlets' && document.querySelector('#page').dataset.page === 'outlets'`))
+	nav = read(t, s.b, "auditor navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
+	if want := "outlets audit"; strings.Join(nav, " ") != want {
+		t.Errorf("an auditor's navigation is %v, want %s", nav, want)
+	}
+	s.openPage(t, "#/audit", "audit")
+	s.checkPage(t, "#/audit as an auditor")
 	s.b.checkNoExceptions(t)
 	s.b.checkNoConsoleErrors(t, sessionRefusal)
 }
