@@ -293,10 +293,15 @@ func TestHubScreenSteps(t *testing.T) {
 }
 
 // TestHubScreenshots writes a PNG of every page in both languages into
-// $YIZHAN_SCREENSHOTS (docs/screenshots/hub/ for the README); without it,
-// it does nothing.
+// $YIZHAN_SCREENSHOTS, or into hub/ under $YZ_SCREENSHOTS (the counter
+// screen's, docs/screenshots): `YIZHAN_SCREENSHOTS=docs/screenshots/hub go
+// test -run TestHubScreenshots ./deploy/e2e/`. Without either it does
+// nothing. Relative paths are taken from the module root.
 func TestHubScreenshots(t *testing.T) {
 	dir := os.Getenv("YIZHAN_SCREENSHOTS")
+	if d := os.Getenv("YZ_SCREENSHOTS"); dir == "" && d != "" {
+		dir = filepath.Join(d, "hub")
+	}
 	if dir == "" {
 		t.Skip("set YIZHAN_SCREENSHOTS=docs/screenshots/hub to write the screenshots")
 	}
@@ -311,18 +316,12 @@ func TestHubScreenshots(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	shots := &shots{dirs: []string{dir}}
 	s := startHubScreen(t)
 	for _, lang := range []string{"zh", "en"} {
 		s.s(t, "language "+lang, chromedp.Navigate(s.base+"#/login"), runJS(fmt.Sprintf(`localStorage.setItem('yzhub.lang', %q)`, lang)), chromedp.Reload(),
 			chromedp.WaitVisible(chromedp.ID("login-account")))
-		shot := func(name string) {
-			s.s(t, "fonts", waitJS(`document.fonts.status === 'loaded'`))
-			png := read(t, s.b, "screenshot "+name, chromedp.CaptureScreenshot())
-			if err := os.WriteFile(filepath.Join(dir, name+"-"+lang+".png"), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		shot("login")
+		shots.take(t, s.b, "login-"+lang)
 		s.login(t, hubAdmin, hubAdminPass)
 		for _, p := range s.hubPages() {
 			s.openPage(t, p[0], p[1])
@@ -330,7 +329,7 @@ func TestHubScreenshots(t *testing.T) {
 			if strings.Contains(p[0], "?") {
 				name += "-search"
 			}
-			shot(name)
+			shots.take(t, s.b, name+"-"+lang)
 		}
 		s.s(t, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-account")))
 	}
