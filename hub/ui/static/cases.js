@@ -77,7 +77,7 @@ export function bulkAssign(ctx, route, ids, reload) {
   }, 'btn btn-primary');
   go.disabled = ids.length === 0;
   go.dataset.bulk = 'assign';
-  return [field(t('case.owner'), owner), go];
+  return [field(t('case.assignTo'), owner), go];
 }
 
 // historyList is a case's steps, oldest first, each with who took it and

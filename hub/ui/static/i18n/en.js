@@ -154,6 +154,7 @@ export default {
   'case.col.owner': 'Owner',
   'case.noDeadline': 'No deadline',
   'case.owner': 'Owner',
+  'case.assignTo': 'Assign the selected to',
   'case.ownerMissing': 'Enter the owner',
   'case.bulkAssign': 'Assign the {n} selected',
   'case.bulkDone': '{ok} assigned',

@@ -153,6 +153,7 @@ export default {
   'case.col.owner': '负责人',
   'case.noDeadline': '无截止',
   'case.owner': '负责人',
+  'case.assignTo': '选中的转交给',
   'case.ownerMissing': '请填写负责人',
   'case.bulkAssign': '将选中的 {n} 件转交',
   'case.bulkDone': '已转交 {ok} 件',
