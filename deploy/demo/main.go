@@ -271,8 +271,16 @@ func (d *demo) devices(o *outlet, i int) error {
 	return os.WriteFile(o.config, []byte(cfg), 0o644)
 }
 
+// demoAccounts are the head-office accounts the demo adds, so head office's
+// screen can be tried at once: id, name, role, password.
+var demoAccounts = [][4]string{
+	{"hq", "总部管理员", "admin", "Demo-admin-2026"},
+	{"kefu", "客服小王", "service", "Demo-service-2026"},
+}
+
 // seedHeadOffice publishes, once, a special-period notice and two reply
-// templates, so the counter screens have something to show.
+// templates, so the counter screens have something to show, and adds the
+// demo's head-office accounts.
 func (d *demo) seedHeadOffice() error {
 	marker := filepath.Join(d.dir, "seeded")
 	if _, err := os.Stat(marker); err == nil {
@@ -304,6 +312,12 @@ func (d *demo) seedHeadOffice() error {
 			{"code": "battery", "name": "单独锂电池、充电宝", "rule": "forbidden"},
 			{"code": "liquid", "name": "液体（限量密封）", "rule": "restricted", "note": "单瓶不超过 500 ml"},
 			{"code": "drug", "name": "毒品、管制药品", "rule": "forbidden"}}}},
+	}
+	for _, a := range demoAccounts {
+		posts = append(posts, struct {
+			path string
+			body any
+		}{"/api/v1/accounts", map[string]any{"id": a[0], "name": a[1], "role": a[2], "password": a[3]}})
 	}
 	for _, o := range d.outlets {
 		posts = append(posts,
@@ -436,6 +450,8 @@ func (d *demo) banner() {
 	fmt.Println()
 	fmt.Printf("  hub API      http://%s/api/v1/outlets   (header: Authorization: Bearer %s)\n", d.hubHTTP, d.token)
 	fmt.Printf("  hub metrics  http://%s/metrics\n", d.hubHTTP)
+	fmt.Printf("  head office  http://%s/  (administrator %s / %s, customer service %s / %s)\n", d.hubHTTP,
+		demoAccounts[0][0], demoAccounts[0][3], demoAccounts[1][0], demoAccounts[1][3])
 	fmt.Printf("  MQTT broker  tcp://%s (embedded in the hub)\n", d.hubMQTT)
 	for _, o := range d.outlets {
 		fmt.Printf("  outlet %s  counter screen http://%s/  (staff c01 PIN 1234, supervisor s01 PIN 9999)\n", o.ID, o.HTTP)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -56,6 +58,26 @@ func TestInterruptStopsEverythingAndExitsZero(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req); err != nil || resp.StatusCode != http.StatusCreated {
 		t.Errorf("the banner's curl line: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+
+	// Head office's screen is where the banner says, and its administrator
+	// logs in with the password printed.
+	hq := regexp.MustCompile(`head office +(http://127\.0\.0\.1:\d+/) +\(administrator (\S+) / (\S+),`).FindStringSubmatch(out)
+	if hq == nil {
+		t.Fatalf("no head-office screen with its administrator in the banner:\n%s", out)
+	}
+	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(hq[1]); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s: %v %v", hq[1], resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	login, _ := json.Marshal(map[string]string{"account": hq[2], "password": hq[3]})
+	req, _ = http.NewRequest("POST", hq[1]+"api/v1/session", bytes.NewReader(login))
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the banner's administrator cannot log in: %v %v", resp, err)
 	} else {
 		resp.Body.Close()
 	}
