@@ -8,10 +8,12 @@
 // The modules need no build step, laid out as the counter screen's
 // (agent/ui): index.html loads app.js, which imports main.js and, through
 // it, the dictionaries (i18n/zh.js, i18n/en.js), the API client (api.js),
-// the helpers (dom.js, format.js, router.js, roles.js, list.js, layout.js)
-// and one module per page (pages/*.js), each exporting the one page
-// interface main.js lists. Their pure functions are tested with node --test
-// in jstest/.
+// the helpers (dom.js, format.js, router.js, roles.js, list.js, layout.js,
+// cases.js, vocab.js) and one module per page (pages/*.js), each exporting
+// the one page interface main.js lists. Their pure functions are tested
+// with node --test in jstest/; the Go tests hold the dictionaries to the
+// error catalog, vocab.js to the lifecycle's codes and each page's roles to
+// the hub's route table (hub/accounts).
 //
 // The screen talks only to the hub's HTTP API from the same origin, with the
 // session cookie the hub sets at login (POST /api/v1/session); it holds no

@@ -3,11 +3,10 @@
 // new text on their next sync) and withdraws one that should no longer be
 // used; the list pages and exports as every list does.
 
-import { h, written, field, button, showError, showInfo, clearError } from '../dom.js';
+import { h, written, field, select, button, showError, showInfo, clearError } from '../dom.js';
 import { label } from '../i18n.js';
 import { listView } from '../list.js';
 import { codes, prefix } from '../vocab.js';
-import { select } from '../dom.js';
 
 export const ROLES = ['admin', 'service', 'emergency'];
 // EDITORS may create, edit and withdraw templates (the hub's role table).
