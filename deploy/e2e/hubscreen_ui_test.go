@@ -40,10 +40,10 @@ type hubScreen struct {
 	complaint, exception string
 }
 
-func startHubScreen(t *testing.T) *hubScreen {
+func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 	t.Helper()
 	c := newCluster(t, "embedded", "SH-001")
-	c.startHub()
+	c.startHub(hubArgs...)
 	c.addHubAccount(t, hubAdmin, "管理员甲", "admin", hubAdminPass)
 	a := c.newAgent("SH-001")
 	c.addStaff(a, "c01", "张三", "clerk", "1234")
@@ -252,11 +252,22 @@ func sessionRefusal(e string) bool {
 
 // TestHubScreenSteps takes head office's steps through the screen: a reply
 // from a template on the complaint (the template's text fills the reply),
-// and a bulk assign on the exception queue; the hub holds both.
+// and a bulk assign on the exception queue; the hub holds both. The
+// exceptions' handling deadline is short, so the queue's countdown runs out
+// on screen and their rows turn red.
 func TestHubScreenSteps(t *testing.T) {
-	s := startHubScreen(t)
+	s := startHubScreen(t, "--exception-deadlines", "damaged=20s,lost=20s")
 	hubAPI := "http://" + s.c.hubHTTP + "/api/v1"
 	s.login(t, hubAdmin, hubAdminPass)
+	s.openPage(t, "#/exceptions", "exceptions")
+	first := read(t, s.b, "a countdown", chromedp.Evaluate[string](`document.querySelector('tbody .countdown').textContent`))
+	s.s(t, "the countdown runs",
+		waitJS(fmt.Sprintf(`document.querySelector('tbody .countdown').textContent !== %q`, first)))
+	s.s(t, "the deadline passes on screen",
+		waitJS(`document.querySelectorAll('tbody tr.breached .countdown.breached').length === 2`))
+	if got := read(t, s.b, "breached text", chromedp.Evaluate[string](`document.querySelector('tbody .countdown.breached').textContent`)); !strings.HasPrefix(got, "已超时") {
+		t.Errorf("a breached deadline reads %q", got)
+	}
 	s.openPage(t, "#/complaints/"+s.complaint, "complaint")
 	s.s(t, "reply from the template",
 		runJS(`(() => { const sel = document.querySelector('select[name="template"]'); sel.value = sel.options[1].value; sel.dispatchEvent(new Event('change')); })()`),
