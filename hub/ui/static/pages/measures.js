@@ -46,7 +46,7 @@ function loadECharts() {
   return echartsModule;
 }
 
-export const page = { id: 'measures', path: '/measures', roles: ['admin', 'analyst'], nav: 'nav.measures', render };
+export const page = { id: 'measures', path: '/measures', roles: ['admin', 'analyst'], nav: 'nav.measures', reads: ['GET /api/v1/measures'], render };
 
 async function render(ctx) {
   const { t } = ctx;

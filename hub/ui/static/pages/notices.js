@@ -224,8 +224,8 @@ const ROLES = ['admin', 'emergency', 'service'];
 // pages: the list, composing (before the one notice, whose :id would
 // match "new"), and one notice.
 export const pages = [
-  { id: 'notices', path: '/notices', roles: ROLES, nav: 'nav.notices', render: renderList },
-  { id: 'notice-new', path: '/notices/new', roles: WRITERS, render: renderCompose },
-  { id: 'notice', path: '/notices/:id', roles: ROLES, render: renderOne },
+  { id: 'notices', path: '/notices', roles: ROLES, nav: 'nav.notices', reads: [`GET ${API}`], render: renderList },
+  { id: 'notice-new', path: '/notices/new', roles: WRITERS, reads: ['GET /api/v1/outlets', `POST ${API}`], render: renderCompose },
+  { id: 'notice', path: '/notices/:id', roles: ROLES, reads: [`GET ${API}/{id}`], acts: { roles: WRITERS, routes: [`POST ${API}/{id}/end`] }, render: renderOne },
 ];
 export const page = pages[0];

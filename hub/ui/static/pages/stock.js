@@ -369,11 +369,14 @@ function allocateForm(ctx, outlet) {
 // pages: publishing a manifest before one manifest, whose :id would match
 // "new".
 export const pages = [
-  { id: 'manifests', path: '/manifests', roles: READERS, nav: 'nav.manifests', render: renderManifests },
-  { id: 'manifest-new', path: '/manifests/new', roles: WRITERS, render: renderManifestNew },
-  { id: 'manifest', path: '/manifests/:id', roles: READERS, render: renderManifest },
-  { id: 'tariffs', path: '/tariffs', roles: READERS, nav: 'nav.tariffs', render: renderTariff },
-  { id: 'prohibited', path: '/prohibited', roles: READERS, nav: 'nav.prohibited', render: renderProhibited },
-  { id: 'waybills', path: '/waybills', roles: READERS, nav: 'nav.waybills', render: renderWaybills },
+  { id: 'manifests', path: '/manifests', roles: READERS, nav: 'nav.manifests', reads: ['GET /api/v1/manifests'], render: renderManifests },
+  { id: 'manifest-new', path: '/manifests/new', roles: WRITERS, reads: ['POST /api/v1/manifests'], render: renderManifestNew },
+  { id: 'manifest', path: '/manifests/:id', roles: READERS, reads: ['GET /api/v1/manifests/{id}'], acts: { roles: WRITERS, routes: ['PUT /api/v1/manifests/{id}'] }, render: renderManifest },
+  { id: 'tariffs', path: '/tariffs', roles: READERS, nav: 'nav.tariffs', reads: ['GET /api/v1/tariffs', 'GET /api/v1/tariffs/versions'],
+    acts: { roles: WRITERS, routes: ['POST /api/v1/tariffs'] }, render: renderTariff },
+  { id: 'prohibited', path: '/prohibited', roles: READERS, nav: 'nav.prohibited', reads: ['GET /api/v1/prohibited-lists', 'GET /api/v1/prohibited-lists/versions'],
+    acts: { roles: WRITERS, routes: ['POST /api/v1/prohibited-lists'] }, render: renderProhibited },
+  { id: 'waybills', path: '/waybills', roles: READERS, nav: 'nav.waybills', reads: ['GET /api/v1/outlets/{id}/waybills', 'GET /api/v1/outlets/{id}/waybill-blocks'],
+    acts: { roles: WRITERS, routes: ['POST /api/v1/outlets/{id}/waybill-blocks'] }, render: renderWaybills },
 ];
 export const page = pages[0];
