@@ -68,6 +68,23 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 		"text": "非常抱歉您的包裹破损，我们将在 24 小时内联系您处理理赔。"}, nil); code != 201 {
 		t.Fatalf("publish template: %d", code)
 	}
+	// Head office's lists, so that their pages show something.
+	for _, post := range []struct {
+		path string
+		body any
+	}{
+		{"/tariffs", map[string]any{"version": "T-2026-12", "zones": map[string]string{"310000": "local"},
+			"rates":              map[string]any{"local": map[string]int{"first_grams": 1000, "first_fen": 800, "step_grams": 1000, "step_fen": 200}},
+			"volumetric_divisor": 8000, "max_weight_grams": 50000, "insurance": map[string]int{"rate_bp": 100, "min_fen": 100}}},
+		{"/prohibited-lists", map[string]any{"version": "P-2026-12", "items": []map[string]string{{"code": "B01", "name": "易燃易爆物品", "rule": "forbidden"}}}},
+		{"/manifests", map[string]any{"outlet": "SH-001", "courier": "K-21", "line": "沪西二线",
+			"expected_at": time.Now().Add(time.Hour).Format(time.RFC3339), "waybills": []string{"73200000000011"}}},
+		{"/outlets/SH-001/waybill-blocks", map[string]any{"count": 100}},
+	} {
+		if code := call(t, "POST", hubAPI+post.path, apiToken, post.body, nil); code != 201 {
+			t.Fatalf("POST %s: %d", post.path, code)
+		}
+	}
 	c.waitDrained(a, 30*time.Second)
 	s := &hubScreen{c: c, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID}
 	waitHubHas(t, hubAPI+"/parcels/"+hubScreenWaybill)
@@ -122,6 +139,14 @@ func (s *hubScreen) hubPages() [][2]string {
 		{"#/exceptions", "exceptions"},
 		{"#/exceptions/" + s.exception, "exception"},
 		{"#/templates", "templates"},
+		{"#/measures", "measures"},
+		{"#/notices", "notices"},
+		{"#/notices/new", "notice-new"},
+		{"#/manifests", "manifests"},
+		{"#/manifests/new", "manifest-new"},
+		{"#/tariffs", "tariffs"},
+		{"#/prohibited", "prohibited"},
+		{"#/waybills", "waybills"},
 		{"#/audit", "audit"},
 		{"#/accounts", "accounts"},
 	}
@@ -170,7 +195,7 @@ func TestHubScreen(t *testing.T) {
 	}
 	s.login(t, hubAdmin, hubAdminPass)
 	nav := read(t, s.b, "navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates audit accounts"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates measures notices manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
 		t.Errorf("an administrator's navigation is %v, want %s", nav, want)
 	}
 	for _, p := range s.hubPages() {
@@ -225,7 +250,7 @@ func TestHubScreen(t *testing.T) {
 	s.s(t, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-account")))
 	s.login(t, "cs01", "Service-pass-2026")
 	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates notices manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
 		t.Errorf("customer service's navigation is %v, want %s", nav, want)
 	}
 	s.s(t, "accounts page as customer service", chromedp.Navigate(s.base+"#/accounts"), waitJS(`location.hash === '#/' && document.querySelector('#page').dataset.page === 'overview'`))
