@@ -276,6 +276,9 @@ func (d *demo) devices(o *outlet, i int) error {
 var demoAccounts = [][4]string{
 	{"hq", "总部管理员", "admin", "Demo-admin-2026"},
 	{"kefu", "客服小王", "service", "Demo-service-2026"},
+	{"yingji", "应急组长", "emergency", "Demo-emergency-2026"},
+	{"fenxi", "数据分析", "analyst", "Demo-analyst-2026"},
+	{"shenji", "审计员", "auditor", "Demo-auditor-2026"},
 }
 
 // seedHeadOffice publishes, once, a special-period notice and two reply
@@ -452,6 +455,8 @@ func (d *demo) banner() {
 	fmt.Printf("  hub metrics  http://%s/metrics\n", d.hubHTTP)
 	fmt.Printf("  head office  http://%s/  (administrator %s / %s, customer service %s / %s)\n", d.hubHTTP,
 		demoAccounts[0][0], demoAccounts[0][3], demoAccounts[1][0], demoAccounts[1][3])
+	fmt.Printf("               (emergency team %s / %s, analyst %s / %s, auditor %s / %s)\n",
+		demoAccounts[2][0], demoAccounts[2][3], demoAccounts[3][0], demoAccounts[3][3], demoAccounts[4][0], demoAccounts[4][3])
 	fmt.Printf("  MQTT broker  tcp://%s (embedded in the hub)\n", d.hubMQTT)
 	for _, o := range d.outlets {
 		fmt.Printf("  outlet %s  counter screen http://%s/  (staff c01 PIN 1234, supervisor s01 PIN 9999)\n", o.ID, o.HTTP)
