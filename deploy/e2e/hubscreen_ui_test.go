@@ -2,15 +2,11 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/yizhan/yizhan/deploy/e2e/harness"
 )
 
 // hubAdmin is the administrator the head-office screen tests log in as.
@@ -180,8 +176,13 @@ func (s *hubScreen) checkPage(t *testing.T, hash string) {
 // administrator: each renders with no uncaught exception, no error and no
 // horizontal scroll at 1366×768, and the English screen has no Chinese
 // words of its own.
+//
+// It takes a picture of every page in both languages on the way:
+// `YZ_SCREENSHOTS=docs/screenshots go test -run 'TestHubScreen$' ./deploy/e2e/`
+// refreshes docs/screenshots/hub/.
 func TestHubScreen(t *testing.T) {
 	s := startHubScreen(t)
+	shots := newShotsIn(t, "hub")
 	// A wrong password is refused in the screen's words.
 	s.s(t, "wrong password",
 		chromedp.Navigate(s.base),
@@ -190,6 +191,7 @@ func TestHubScreen(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("login-password"), "not-the-password-1"),
 		chromedp.Click(chromedp.ID("login-submit")),
 		waitJS(`!document.querySelector('#error-banner').hidden`))
+	shots.take(t, s.b, "login-zh")
 	if got := read(t, s.b, "error text", chromedp.Evaluate[string](`document.querySelector('#error-text').textContent`)); got != "账号或密码不对" {
 		t.Errorf("a wrong password shows %q", got)
 	}
@@ -201,6 +203,7 @@ func TestHubScreen(t *testing.T) {
 	for _, p := range s.hubPages() {
 		s.openPage(t, p[0], p[1])
 		s.checkPage(t, p[0])
+		shots.take(t, s.b, shotName(p)+"-zh")
 	}
 	// An API token: its secret shown once, then listed by name, then revoked.
 	s.openPage(t, "#/accounts", "accounts")
@@ -238,6 +241,7 @@ func TestHubScreen(t *testing.T) {
 	for _, p := range s.hubPages() {
 		s.openPage(t, p[0], p[1])
 		s.checkPage(t, p[0])
+		shots.take(t, s.b, shotName(p)+"-en")
 		if left := read(t, s.b, "Chinese left on "+p[0], chromedp.Evaluate[[]string](otherLanguageJS)); len(left) > 0 {
 			t.Errorf("the English %s still shows: %s", p[0], strings.Join(left, "; "))
 		}
@@ -328,45 +332,11 @@ func TestHubScreenSteps(t *testing.T) {
 	s.b.checkNoExceptions(t)
 }
 
-// TestHubScreenshots writes a PNG of every page in both languages into
-// $YIZHAN_SCREENSHOTS, or into hub/ under $YZ_SCREENSHOTS (the counter
-// screen's, docs/screenshots): `YIZHAN_SCREENSHOTS=docs/screenshots/hub go
-// test -run TestHubScreenshots ./deploy/e2e/`. Without either it does
-// nothing. Relative paths are taken from the module root.
-func TestHubScreenshots(t *testing.T) {
-	dir := os.Getenv("YIZHAN_SCREENSHOTS")
-	if d := os.Getenv("YZ_SCREENSHOTS"); dir == "" && d != "" {
-		dir = filepath.Join(d, "hub")
+// shotName names a page's screenshot: its page id, and "-search" for a
+// search with a query.
+func shotName(p [2]string) string {
+	if strings.Contains(p[0], "?") {
+		return p[1] + "-search"
 	}
-	if dir == "" {
-		t.Skip("set YIZHAN_SCREENSHOTS=docs/screenshots/hub to write the screenshots")
-	}
-	ensureCJKFont(t)
-	if !filepath.IsAbs(dir) {
-		root, err := harness.ModuleRoot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = filepath.Join(root, dir)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shots := &shots{dirs: []string{dir}}
-	s := startHubScreen(t)
-	for _, lang := range []string{"zh", "en"} {
-		s.s(t, "language "+lang, chromedp.Navigate(s.base+"#/login"), runJS(fmt.Sprintf(`localStorage.setItem('yzhub.lang', %q)`, lang)), chromedp.Reload(),
-			chromedp.WaitVisible(chromedp.ID("login-account")))
-		shots.take(t, s.b, "login-"+lang)
-		s.login(t, hubAdmin, hubAdminPass)
-		for _, p := range s.hubPages() {
-			s.openPage(t, p[0], p[1])
-			name := p[1]
-			if strings.Contains(p[0], "?") {
-				name += "-search"
-			}
-			shots.take(t, s.b, name+"-"+lang)
-		}
-		s.s(t, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-account")))
-	}
+	return p[1]
 }

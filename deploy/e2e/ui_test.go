@@ -468,9 +468,14 @@ type shots struct {
 	dirs []string
 }
 
-func newShots(t *testing.T) *shots {
+func newShots(t *testing.T) *shots { return newShotsIn(t, "") }
+
+// newShotsIn is newShots writing into the folder sub of $YZ_SCREENSHOTS
+// (head office's screen's pictures go in docs/screenshots/hub).
+func newShotsIn(t *testing.T, sub string) *shots {
 	s := &shots{dirs: []string{t.TempDir()}}
 	if d := os.Getenv("YZ_SCREENSHOTS"); d != "" {
+		d = filepath.Join(d, sub)
 		ensureCJKFont(t)
 		if !filepath.IsAbs(d) {
 			root, err := harness.ModuleRoot()
