@@ -1,0 +1,449 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, for the baseline count
+
+	"github.com/yizhan/yizhan/deploy/e2e/harness"
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/store/postgres"
+	"github.com/yizhan/yizhan/hub/store/sqlite"
+	"github.com/yizhan/yizhan/hub/store/storegen"
+	"github.com/yizhan/yizhan/syncproto/clock"
+)
+
+// The big-store benchmarks start the hub on a store holding a network's
+// year (storegen.Full: 10 million events, 1 million cases, 2,000 outlets)
+// and time the API calls behind head office's pages, each against one
+// indexed count on the same store in the same run. Nothing here is a
+// threshold. Environment:
+//
+//	YZ_BIGSTORE_SCALE    fraction of storegen.Full to build (default 1);
+//	                     0.001 is a smoke run of a few seconds
+//	YZ_BIGSTORE_CACHE    where built SQLite files are kept between runs
+//	                     (default $TMPDIR/yizhan-bigstore)
+//	YZ_BIGSTORE_SAMPLES  requests per call per round (default 100)
+//	YZ_BIGSTORE_ROUNDS   rounds on the same store (default 2)
+//
+// Run: go test -run '^$' -bench BigStore -benchtime 1x -timeout 90m ./hub/server/
+const (
+	envBigScale   = "YZ_BIGSTORE_SCALE"
+	envBigCache   = "YZ_BIGSTORE_CACHE"
+	envBigSamples = "YZ_BIGSTORE_SAMPLES"
+	envBigRounds  = "YZ_BIGSTORE_ROUNDS"
+)
+
+// bigCall is one API call a head-office page makes. path is the request;
+// deep, if set, follows the list's "next" cursor that many pages from
+// path first, and the page reached is the one timed. Calls whose route is
+// not on this build answer an error and are reported as absent.
+type bigCall struct {
+	name string
+	path func(s storegen.Size) string
+	deep int
+}
+
+// lastWeek is the Monday-to-Sunday week before storegen.End, as the
+// measures API takes dates (the hub's time zone, to inclusive).
+func lastWeek() (from, to string) {
+	end := storegen.End.AddDate(0, 0, -1) // the last generated day
+	for end.Weekday() != time.Sunday {
+		end = end.AddDate(0, 0, -1)
+	}
+	return end.AddDate(0, 0, -6).Format(time.DateOnly), end.Format(time.DateOnly)
+}
+
+var bigCalls = []bigCall{
+	{name: "overview", path: func(storegen.Size) string { return "/api/v1/overview" }},
+	{name: "complaints open, by due, page 1", path: func(storegen.Size) string { return "/api/v1/complaints?open=1&sort=due&limit=50" }},
+	{name: "complaints open, by due, page 10", path: func(storegen.Size) string { return "/api/v1/complaints?open=1&sort=due&limit=50" }, deep: 9},
+	{name: "exceptions open, by due, page 1", path: func(storegen.Size) string { return "/api/v1/exceptions?open=1&sort=due&limit=50" }},
+	{name: "complaints open, newest first", path: func(storegen.Size) string { return "/api/v1/complaints?open=1&limit=50" }},
+	{name: "outlets", path: func(storegen.Size) string { return "/api/v1/outlets" }},
+	{name: "measures last week by outlet", path: func(storegen.Size) string {
+		from, to := lastWeek()
+		return "/api/v1/measures?" + url.Values{"from": {from}, "to": {to}, "by": {"outlet"}, "period": {"week"}}.Encode()
+	}},
+}
+
+func envNumber(b *testing.B, name string, def float64) float64 {
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 {
+		b.Fatalf("%s=%q: want a positive number", name, s)
+	}
+	return f
+}
+
+func bigSize(b *testing.B) storegen.Size {
+	f := envNumber(b, envBigScale, 1)
+	if f > 1 {
+		b.Fatalf("%s=%v: at most 1", envBigScale, f)
+	}
+	return storegen.Scale(f)
+}
+
+// buildBig fills st with size's events, printing progress to stderr.
+func buildBig(b *testing.B, st store.Store, size storegen.Size, label string, committers int) {
+	b.Helper()
+	fmt.Fprintf(os.Stderr, "bigstore %s: building %s (%d events, %d cases, %d outlets, %d days)\n", label, size.Key(), size.Events, size.Cases, size.Outlets, size.Days)
+	began := time.Now()
+	stats, err := storegen.Build(context.Background(), st, size, storegen.Options{Committers: committers, Progress: func(p storegen.Progress) {
+		rate := float64(p.Events) / p.Elapsed.Seconds()
+		eta := "?"
+		if rate > 0 {
+			eta = (time.Duration(float64(p.Total-p.Events)/rate) * time.Second).Round(time.Second).String()
+		}
+		fmt.Fprintf(os.Stderr, "bigstore %s: %d/%d events, %d/%d outlets, %s, %.0f events/s, about %s left\n",
+			label, p.Events, p.Total, p.Outlets, p.OfOutlets, p.Elapsed.Round(time.Second), rate, eta)
+	}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(began)
+	fmt.Printf("bigstore %s: built in %s (%.0f events/s through store.Core.Commit, %d committers): %+v\n",
+		label, took.Round(time.Second), float64(stats.Events)/took.Seconds(), committers, stats)
+}
+
+// cachedSQLite returns a SQLite file holding size's store, built once per
+// generator version, size and schema version and then reused.
+func cachedSQLite(b *testing.B, size storegen.Size) string {
+	b.Helper()
+	dir := os.Getenv(envBigCache)
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "yizhan-bigstore")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-sqlite%d.db", size.Key(), sqlite.SchemaVersion()))
+	if _, err := os.Stat(path); err == nil {
+		fmt.Printf("bigstore sqlite: reusing %s\n", path)
+		return path
+	}
+	tmp := fmt.Sprintf("%s.building-%d", path, os.Getpid())
+	defer func() {
+		for _, suffix := range []string{"", "-wal", "-shm", ".lock"} {
+			os.Remove(tmp + suffix)
+		}
+	}()
+	st, err := sqlite.Open(context.Background(), tmp, sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	buildBig(b, st, size, "sqlite", 1)
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	// One file, no WAL beside it, before it is renamed into the cache.
+	db, err := sql.Open("sqlite", "file:"+tmp)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		b.Fatal(err)
+	}
+	db.Close()
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("bigstore sqlite: cached as %s\n", path)
+	return path
+}
+
+func copyFile(b *testing.B, from, to string) {
+	b.Helper()
+	began := time.Now()
+	in, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := io.Copy(out, in)
+	if err == nil {
+		err = out.Close()
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("bigstore sqlite: copied %d MB for this run in %s\n", n>>20, time.Since(began).Round(time.Millisecond))
+}
+
+// BenchmarkBigStoreSQLite: the calls on a copy of the cached SQLite file
+// (the hub writes to its store: the timers' first sweep escalates the
+// complaints already past their deadlines).
+func BenchmarkBigStoreSQLite(b *testing.B) {
+	size := bigSize(b)
+	cached := cachedSQLite(b, size)
+	path := filepath.Join(b.TempDir(), "hub.db")
+	copyFile(b, cached, path)
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	runBigStore(b, size, "sqlite", "sqlite://"+path, db, `SELECT count(*) FROM cases WHERE kind = 'complaint' AND open = 1`,
+		`EXPLAIN QUERY PLAN SELECT count(*) FROM cases WHERE kind = 'complaint' AND open = 1`)
+}
+
+// BenchmarkBigStorePostgres builds the store in a throwaway cluster each
+// run (fsync off, as harness.StartPostgres runs for tests; the calls
+// measured only read), with the month partitions a hub running since the
+// first generated day would have made.
+func BenchmarkBigStorePostgres(b *testing.B) {
+	size := bigSize(b)
+	pg := harness.StartPostgres(b, harness.PostgresOptions{})
+	dsn := pg.NewDatabase(b)
+	ctx := context.Background()
+	// A hub started a year ago made a partition per month from then on.
+	first, err := postgres.Open(ctx, dsn, postgres.Options{Clock: clock.Func(size.Start)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	first.Close()
+	st, err := postgres.Open(ctx, dsn, postgres.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	buildBig(b, st, size, "postgres", 2)
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	// What autovacuum would have done over the year: statistics for the
+	// planner, a visibility map for index-only scans.
+	began := time.Now()
+	if _, err := db.Exec("VACUUM ANALYZE"); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec("CHECKPOINT"); err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("bigstore postgres: VACUUM ANALYZE and CHECKPOINT in %s\n", time.Since(began).Round(time.Millisecond))
+	runBigStore(b, size, "postgres", dsn, db, `SELECT count(*) FROM cases WHERE kind = 'complaint' AND open`,
+		`EXPLAIN SELECT count(*) FROM cases WHERE kind = 'complaint' AND open`)
+}
+
+// runBigStore starts the hub on storeURL, waits for its timers' first
+// sweep, then times every call of bigCalls that this build answers,
+// interleaved with count on db.
+func runBigStore(b *testing.B, size storegen.Size, label, storeURL string, db *sql.DB, count, explain string) {
+	samples := int(envNumber(b, envBigSamples, 100))
+	rounds := int(envNumber(b, envBigRounds, 2))
+	db.SetMaxOpenConns(1)
+	ctx := context.Background()
+	var plan []string
+	rows, err := db.Query(explain)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cols, _ := rows.Columns()
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			b.Fatal(err)
+		}
+		plan = append(plan, fmt.Sprint(vals[len(vals)-1]))
+	}
+	rows.Close()
+	fmt.Printf("bigstore %s: baseline %q, plan: %s\n", label, count, strings.Join(plan, " / "))
+
+	began := time.Now()
+	// The hub's clock reads the generated year's end, so "now", "today"
+	// and the deadlines are the store's.
+	s, err := Start(ctx, Config{DataDir: b.TempDir(), StoreURL: storeURL, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0",
+		APIToken: "bigstore-benchmark-token-0123456789", Logger: discard(), Clock: clock.Offset(clock.System, time.Until(storegen.End))})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	for s.Cases.Sweeps() == 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	fmt.Printf("bigstore %s: hub started and swept once in %s\n", label, time.Since(began).Round(time.Millisecond))
+
+	client := &http.Client{Timeout: 5 * time.Minute}
+	get := func(path string) (int, []byte, time.Duration) {
+		req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+path, nil)
+		req.Header.Set("Authorization", "Bearer "+s.Token())
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		took := time.Since(t0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return resp.StatusCode, body, took
+	}
+	timeCount := func() time.Duration {
+		t0 := time.Now()
+		var n int
+		if err := db.QueryRowContext(ctx, count).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+
+	// Resolve each call to the request that is timed; calls this build
+	// does not answer are listed as absent.
+	type active struct {
+		name, path string
+	}
+	var calls []active
+	var absent []string
+	for _, c := range bigCalls {
+		path := c.path(size)
+		code, body, _ := get(path)
+		page := 1
+		for ; code == http.StatusOK && page <= c.deep; page++ {
+			var list struct {
+				Next *string `json:"next"`
+			}
+			if json.Unmarshal(body, &list) != nil || list.Next == nil {
+				break
+			}
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			path = strings.Split(path, "&cursor=")[0] + sep + "cursor=" + url.QueryEscape(*list.Next)
+			code, body, _ = get(path)
+		}
+		switch {
+		case code != http.StatusOK:
+			absent = append(absent, fmt.Sprintf("%s (%d %s)", c.name, code, errorCode(body)))
+		case c.deep > 0 && page <= c.deep:
+			absent = append(absent, fmt.Sprintf("%s (no cursor to page %d: only %d pages)", c.name, c.deep+1, page))
+		default:
+			calls = append(calls, active{c.name, path})
+		}
+	}
+	for _, a := range absent {
+		fmt.Printf("bigstore %s: not on this build: %s\n", label, a)
+	}
+	// One of each before timing: the first request pays for caches every
+	// later one finds warm.
+	for _, c := range calls {
+		get(c.path)
+	}
+	timeCount()
+
+	// A call slower than a second gets fewer samples, at least 10.
+	const budget = 60 * time.Second
+	all := make([][]time.Duration, len(calls))
+	var allCount []time.Duration
+	b.ResetTimer()
+	for round := 1; round <= rounds; round++ {
+		took := make([][]time.Duration, len(calls))
+		spent := make([]time.Duration, len(calls))
+		var counts []time.Duration
+		for i := 0; i < samples; i++ {
+			counts = append(counts, timeCount())
+			for k, c := range calls {
+				if spent[k] > budget && len(took[k]) >= 10 {
+					continue
+				}
+				code, body, d := get(c.path)
+				if code != http.StatusOK {
+					b.Fatalf("%s: %d %s", c.path, code, body)
+				}
+				took[k] = append(took[k], d)
+				spent[k] += d
+			}
+		}
+		cp50, cp95 := quantiles(counts)
+		fmt.Printf("bigstore %s round %d/%d at %s (load %s): indexed count p50 %s p95 %s (%d samples)\n",
+			label, round, rounds, time.Now().UTC().Format(time.TimeOnly), loadAverage(), msOf(cp50), msOf(cp95), len(counts))
+		fmt.Printf("  %-36s %10s %10s %10s %10s %8s\n", "call", "p50 ms", "p95 ms", "p50/count", "p95/count", "samples")
+		for k, c := range calls {
+			p50, p95 := quantiles(took[k])
+			fmt.Printf("  %-36s %10s %10s %10.1f %10.1f %8d\n", c.name, msOf(p50), msOf(p95),
+				float64(p50)/float64(cp50), float64(p95)/float64(cp95), len(took[k]))
+			all[k] = append(all[k], took[k]...)
+		}
+		allCount = append(allCount, counts...)
+	}
+	b.StopTimer()
+	cp50, cp95 := quantiles(allCount)
+	b.ReportMetric(float64(cp50)/1e6, "count-p50-ms")
+	b.ReportMetric(float64(cp95)/1e6, "count-p95-ms")
+	for k, c := range calls {
+		p50, p95 := quantiles(all[k])
+		unit := strings.NewReplacer(" ", "-", ",", "").Replace(c.name)
+		b.ReportMetric(float64(p50)/1e6, unit+"-p50-ms")
+		b.ReportMetric(float64(p95)/1e6, unit+"-p95-ms")
+		b.ReportMetric(float64(p50)/float64(cp50), unit+"-p50-x-count")
+	}
+}
+
+// quantiles returns the 50th and 95th percentiles (nearest rank).
+func quantiles(ds []time.Duration) (p50, p95 time.Duration) {
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	at := func(q float64) time.Duration {
+		i := int(q*float64(len(s))+0.999999) - 1
+		return s[min(max(i, 0), len(s)-1)]
+	}
+	return at(0.50), at(0.95)
+}
+
+func msOf(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) }
+
+// errorCode is the problem code of an error body, or the body's start.
+func errorCode(body []byte) string {
+	var p struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &p) == nil && p.Error.Code != "" {
+		return p.Error.Code
+	}
+	return strings.TrimSpace(string(body[:min(len(body), 60)]))
+}
+
+// loadAverage is the machine's 1-minute load average, for the record of
+// what shared it.
+func loadAverage() string {
+	bs, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(bs))[0]
+}
