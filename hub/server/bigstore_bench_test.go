@@ -38,6 +38,7 @@ import (
 //	                     (default $TMPDIR/yizhan-bigstore)
 //	YZ_BIGSTORE_SAMPLES  requests per call per round (default 100)
 //	YZ_BIGSTORE_ROUNDS   rounds on the same store (default 2)
+//	YZ_BIGSTORE_REBUILD  1 builds the cached SQLite file again
 //
 // Run: go test -run '^$' -bench BigStore -benchtime 1x -timeout 90m ./hub/server/
 const (
@@ -45,6 +46,7 @@ const (
 	envBigCache   = "YZ_BIGSTORE_CACHE"
 	envBigSamples = "YZ_BIGSTORE_SAMPLES"
 	envBigRounds  = "YZ_BIGSTORE_ROUNDS"
+	envBigRebuild = "YZ_BIGSTORE_REBUILD"
 )
 
 // bigCall is one API call a head-office page makes. path is the request;
@@ -123,7 +125,9 @@ func buildBig(b *testing.B, st store.Store, size storegen.Size, label string, co
 }
 
 // cachedSQLite returns a SQLite file holding size's store, built once per
-// generator version, size and schema version and then reused.
+// generator version and size and then reused. A file from an older schema
+// is migrated in place by the hub's own migrations, as an upgraded hub's
+// would be; YZ_BIGSTORE_REBUILD=1 builds it again instead.
 func cachedSQLite(b *testing.B, size storegen.Size) string {
 	b.Helper()
 	dir := os.Getenv(envBigCache)
@@ -133,9 +137,29 @@ func cachedSQLite(b *testing.B, size storegen.Size) string {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		b.Fatal(err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-sqlite%d.db", size.Key(), sqlite.SchemaVersion()))
+	path := filepath.Join(dir, size.Key()+"-sqlite.db")
+	if os.Getenv(envBigRebuild) == "1" {
+		os.Remove(path)
+	}
 	if _, err := os.Stat(path); err == nil {
-		fmt.Printf("bigstore sqlite: reusing %s\n", path)
+		have := userVersion(b, path)
+		switch {
+		case have > sqlite.SchemaVersion():
+			b.Fatalf("%s has schema version %d, newer than this hub's %d: remove it, or set %s or %s=1", path, have, sqlite.SchemaVersion(), envBigCache, envBigRebuild)
+		case have < sqlite.SchemaVersion():
+			began := time.Now()
+			st, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := st.Close(); err != nil {
+				b.Fatal(err)
+			}
+			checkpoint(b, path)
+			fmt.Printf("bigstore sqlite: migrated %s from schema %d to %d in %s\n", path, have, sqlite.SchemaVersion(), time.Since(began).Round(time.Millisecond))
+		default:
+			fmt.Printf("bigstore sqlite: reusing %s (schema %d)\n", path, have)
+		}
 		return path
 	}
 	tmp := fmt.Sprintf("%s.building-%d", path, os.Getpid())
@@ -152,20 +176,40 @@ func cachedSQLite(b *testing.B, size storegen.Size) string {
 	if err := st.Close(); err != nil {
 		b.Fatal(err)
 	}
-	// One file, no WAL beside it, before it is renamed into the cache.
-	db, err := sql.Open("sqlite", "file:"+tmp)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		b.Fatal(err)
-	}
-	db.Close()
+	checkpoint(b, tmp)
 	if err := os.Rename(tmp, path); err != nil {
 		b.Fatal(err)
 	}
-	fmt.Printf("bigstore sqlite: cached as %s\n", path)
+	fmt.Printf("bigstore sqlite: cached as %s (schema %d)\n", path, sqlite.SchemaVersion())
 	return path
+}
+
+// checkpoint leaves the file alone, with no WAL beside it, so that it can
+// be renamed and copied.
+func checkpoint(b *testing.B, path string) {
+	b.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func userVersion(b *testing.B, path string) int {
+	b.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=query_only(1)")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var v int
+	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		b.Fatal(err)
+	}
+	return v
 }
 
 func copyFile(b *testing.B, from, to string) {
