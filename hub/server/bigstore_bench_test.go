@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -34,11 +35,12 @@ import (
 //
 //	YZ_BIGSTORE_SCALE    fraction of storegen.Full to build (default 1);
 //	                     0.001 is a smoke run of a few seconds
-//	YZ_BIGSTORE_CACHE    where built SQLite files are kept between runs
+//	YZ_BIGSTORE_CACHE    where built stores (a SQLite file, a pg_dump) are
+//	                     kept between runs
 //	                     (default $TMPDIR/yizhan-bigstore)
 //	YZ_BIGSTORE_SAMPLES  requests per call per round (default 100)
 //	YZ_BIGSTORE_ROUNDS   rounds on the same store (default 2)
-//	YZ_BIGSTORE_REBUILD  1 builds the cached SQLite file again
+//	YZ_BIGSTORE_REBUILD  1 builds the cached stores again
 //
 // Run: go test -run '^$' -bench BigStore -benchtime 1x -timeout 90m ./hub/server/
 const (
@@ -124,12 +126,8 @@ func buildBig(b *testing.B, st store.Store, size storegen.Size, label string, co
 		label, took.Round(time.Second), float64(stats.Events)/took.Seconds(), committers, stats)
 }
 
-// cachedSQLite returns a SQLite file holding size's store, built once per
-// generator version and size and then reused. A file from an older schema
-// is migrated in place by the hub's own migrations, as an upgraded hub's
-// would be; YZ_BIGSTORE_REBUILD=1 builds it again instead.
-func cachedSQLite(b *testing.B, size storegen.Size) string {
-	b.Helper()
+// bigCacheDir is where built stores are kept between runs.
+func bigCacheDir(b *testing.B) string {
 	dir := os.Getenv(envBigCache)
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "yizhan-bigstore")
@@ -137,7 +135,16 @@ func cachedSQLite(b *testing.B, size storegen.Size) string {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		b.Fatal(err)
 	}
-	path := filepath.Join(dir, size.Key()+"-sqlite.db")
+	return dir
+}
+
+// cachedSQLite returns a SQLite file holding size's store, built once per
+// generator version and size and then reused. A file from an older schema
+// is migrated in place by the hub's own migrations, as an upgraded hub's
+// would be; YZ_BIGSTORE_REBUILD=1 builds it again instead.
+func cachedSQLite(b *testing.B, size storegen.Size) string {
+	b.Helper()
+	path := filepath.Join(bigCacheDir(b), size.Key()+"-sqlite.db")
 	if os.Getenv(envBigRebuild) == "1" {
 		os.Remove(path)
 	}
@@ -251,28 +258,55 @@ func BenchmarkBigStoreSQLite(b *testing.B) {
 		`EXPLAIN QUERY PLAN SELECT count(*) FROM cases WHERE kind = 'complaint' AND open = 1`)
 }
 
-// BenchmarkBigStorePostgres builds the store in a throwaway cluster each
-// run (fsync off, as harness.StartPostgres runs for tests; the calls
-// measured only read), with the month partitions a hub running since the
-// first generated day would have made.
+// BenchmarkBigStorePostgres runs the calls on a throwaway cluster (fsync
+// off, as harness.StartPostgres runs for tests; the calls measured only
+// read). The store is built once per generator version and size, with the
+// month partitions a hub running since the first generated day would have
+// made, and kept as a pg_dump in the cache directory; later runs restore
+// the dump and let the hub's migrations bring it up to date.
 func BenchmarkBigStorePostgres(b *testing.B) {
 	size := bigSize(b)
 	pg := harness.StartPostgres(b, harness.PostgresOptions{})
 	dsn := pg.NewDatabase(b)
 	ctx := context.Background()
-	// A hub started a year ago made a partition per month from then on.
-	first, err := postgres.Open(ctx, dsn, postgres.Options{Clock: clock.Func(size.Start)})
-	if err != nil {
-		b.Fatal(err)
+	dump := filepath.Join(bigCacheDir(b), size.Key()+"-postgres.dump")
+	if os.Getenv(envBigRebuild) == "1" {
+		os.Remove(dump)
 	}
-	first.Close()
-	st, err := postgres.Open(ctx, dsn, postgres.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	buildBig(b, st, size, "postgres", 2)
-	if err := st.Close(); err != nil {
-		b.Fatal(err)
+	if _, err := os.Stat(dump); err == nil {
+		began := time.Now()
+		pgTool(b, "pg_restore", "--no-owner", "-j", "2", "-d", dsn, dump)
+		fmt.Printf("bigstore postgres: restored %s in %s\n", dump, time.Since(began).Round(time.Millisecond))
+		began = time.Now()
+		st, err := postgres.Open(ctx, dsn, postgres.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st.Close()
+		fmt.Printf("bigstore postgres: opened (migrations to schema %d) in %s\n", postgres.SchemaVersion(), time.Since(began).Round(time.Millisecond))
+	} else {
+		// A hub started a year ago made a partition per month from then on.
+		first, err := postgres.Open(ctx, dsn, postgres.Options{Clock: clock.Func(size.Start)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		first.Close()
+		st, err := postgres.Open(ctx, dsn, postgres.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		buildBig(b, st, size, "postgres", 2)
+		if err := st.Close(); err != nil {
+			b.Fatal(err)
+		}
+		began := time.Now()
+		tmp := fmt.Sprintf("%s.building-%d", dump, os.Getpid())
+		defer os.Remove(tmp)
+		pgTool(b, "pg_dump", "-Fc", "-Z", "1", "-f", tmp, "-d", dsn)
+		if err := os.Rename(tmp, dump); err != nil {
+			b.Fatal(err)
+		}
+		fmt.Printf("bigstore postgres: cached as %s in %s\n", dump, time.Since(began).Round(time.Millisecond))
 	}
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -291,6 +325,22 @@ func BenchmarkBigStorePostgres(b *testing.B) {
 	fmt.Printf("bigstore postgres: VACUUM ANALYZE and CHECKPOINT in %s\n", time.Since(began).Round(time.Millisecond))
 	runBigStore(b, size, "postgres", dsn, db, `SELECT count(*) FROM cases WHERE kind = 'complaint' AND open`,
 		`EXPLAIN SELECT count(*) FROM cases WHERE kind = 'complaint' AND open`)
+}
+
+// pgTool runs one of PostgreSQL's client programs, the newest installed
+// (the one harness.StartPostgres runs the server of).
+func pgTool(b *testing.B, name string, args ...string) {
+	b.Helper()
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/" + name)
+	path := name
+	if len(bins) > 0 {
+		slices.Sort(bins)
+		path = bins[len(bins)-1]
+	}
+	out, err := exec.Command(path, args...).CombinedOutput()
+	if err != nil {
+		b.Fatalf("%s: %v: %s", name, err, out)
+	}
 }
 
 // runBigStore starts the hub on storeURL, waits for its timers' first
