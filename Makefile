@@ -7,7 +7,7 @@ PKGS      := ./...
 TEST_TIMEOUT ?= 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-unit test-js test-e2e deps bench lint fmt clean vendor-echarts
+.PHONY: help build run test test-unit test-js test-e2e deps bench bench-smoke lint fmt clean vendor-echarts
 
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,13 @@ bench: deps ## run the benchmarks quoted in docs/BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./agent/server/
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 90m ./deploy/e2e/ ./deploy/e2e/harness/
 	$(GO) test -run '^$$' -bench . ./devices/barcode/ ./devices/scanner/ ./devices/scanner/tcp/ ./devices/spool/
+	$(GO) test -run '^$$' -bench BigStore -benchtime 1x -timeout 150m ./hub/server/
+
+# The big-store benchmark builds 10 million events the first time (minutes,
+# then cached under $$TMPDIR/yizhan-bigstore); this runs it on a thousandth.
+bench-smoke: ## the big-store benchmark on a 10,000-event store, in seconds
+	YZ_BIGSTORE_SCALE=0.001 YZ_BIGSTORE_SAMPLES=5 YZ_BIGSTORE_ROUNDS=1 YZ_BIGSTORE_CACHE=$${TMPDIR:-/tmp}/yizhan-bigstore-smoke \
+		$(GO) test -run '^$$' -bench BigStore -benchtime 1x ./hub/server/
 
 lint: ## gofmt and go vet must be clean, for Linux and for Windows (where most outlet PCs run)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
