@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,6 +321,20 @@ func copyToPostgres(b *testing.B, file, dsn string) {
 		b.Fatal(err)
 	}
 	defer conn.Close(ctx)
+	src.SetMaxOpenConns(copyStreams)
+	var outlets []string
+	ids, err := src.Query(`SELECT id FROM outlets ORDER BY id`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for ids.Next() {
+		var id string
+		if err := ids.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		outlets = append(outlets, id)
+	}
+	ids.Close()
 	var tables []string
 	rows, err := src.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 	if err != nil {
@@ -379,22 +395,72 @@ func copyToPostgres(b *testing.B, file, dsn string) {
 		for i, c := range cols {
 			quoted[i] = `"` + c + `"`
 		}
-		data, err := src.Query("SELECT " + strings.Join(quoted, ", ") + " FROM " + `"` + table + `"`)
-		if err != nil {
-			b.Fatal(err)
+		// Tables keyed by origin go in streams of outlet ranges at once:
+		// one COPY of ten million events is bound by one backend's index
+		// upkeep.
+		where := []string{""}
+		if slices.Contains(cols, "origin") && len(outlets) > copyStreams {
+			where = nil
+			for i := range copyStreams {
+				var conds []string
+				if i > 0 {
+					conds = append(conds, "origin >= '"+outlets[i*len(outlets)/copyStreams]+"'")
+				}
+				if i < copyStreams-1 {
+					conds = append(conds, "origin < '"+outlets[(i+1)*len(outlets)/copyStreams]+"'")
+				}
+				where = append(where, " WHERE "+strings.Join(conds, " AND "))
+			}
 		}
 		t0 := time.Now()
-		n, err := conn.CopyFrom(ctx, pgx.Identifier{table}, cols, &sqliteRows{rows: data, cols: cols, types: pgType})
-		data.Close()
-		if err != nil {
-			b.Fatalf("copy %s: %v", table, err)
+		var total atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, len(where))
+		for _, w := range where {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				dst, err := pgx.Connect(ctx, dsn)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer dst.Close(ctx)
+				data, err := src.Query("SELECT " + strings.Join(quoted, ", ") + " FROM " + `"` + table + `"` + w)
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer data.Close()
+				n, err := dst.CopyFrom(ctx, pgx.Identifier{table}, cols, &sqliteRows{rows: data, cols: cols, types: pgType})
+				if err != nil {
+					errs <- fmt.Errorf("copy %s%s: %w", table, w, err)
+					return
+				}
+				total.Add(n)
+			}()
 		}
-		if n > 0 {
-			fmt.Printf("bigstore postgres: copied %d rows of %s in %s\n", n, table, time.Since(t0).Round(time.Millisecond))
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+		var want int64
+		if err := src.QueryRow(`SELECT count(*) FROM "` + table + `"`).Scan(&want); err != nil {
+			b.Fatal(err)
+		}
+		if n := total.Load(); n != want {
+			b.Fatalf("copied %d rows of %s, the file holds %d", n, table, want)
+		}
+		if n := total.Load(); n > 0 {
+			fmt.Printf("bigstore postgres: copied %d rows of %s in %s (%d streams)\n", n, table, time.Since(t0).Round(time.Millisecond), len(where))
 		}
 	}
 	fmt.Printf("bigstore postgres: copied the store in %s\n", time.Since(began).Round(time.Second))
 }
+
+// copyStreams is how many COPYs of one table run at once.
+const copyStreams = 3
 
 // sqliteRows feeds database/sql rows to pgx's CopyFrom.
 type sqliteRows struct {
@@ -402,6 +468,7 @@ type sqliteRows struct {
 	cols  []string
 	types map[string]string
 	vals  []any
+	ptrs  []any
 	err   error
 }
 
@@ -409,12 +476,17 @@ func (r *sqliteRows) Next() bool {
 	if !r.rows.Next() {
 		return false
 	}
-	r.vals = make([]any, len(r.cols))
-	ptrs := make([]any, len(r.cols))
-	for i := range ptrs {
-		ptrs[i] = &r.vals[i]
+	// CopyFrom encodes a row before asking for the next, so one slice
+	// serves every row.
+	if r.vals == nil {
+		r.vals = make([]any, len(r.cols))
+		r.ptrs = make([]any, len(r.cols))
+		for i := range r.ptrs {
+			r.ptrs[i] = &r.vals[i]
+		}
 	}
-	if r.err = r.rows.Scan(ptrs...); r.err != nil {
+	clear(r.vals)
+	if r.err = r.rows.Scan(r.ptrs...); r.err != nil {
 		return false
 	}
 	for i, c := range r.cols {
