@@ -160,7 +160,7 @@ func cachedSQLite(b *testing.B, size storegen.Size) string {
 		// are there already), so that each run's hub starts on a store it
 		// has nothing to redo in.
 		began := time.Now()
-		st, err := sqlite.Open(context.Background(), path, sqlite.Options{Limits: bigLimits()})
+		st, err := sqlite.Open(context.Background(), path, sqlite.Options{Limits: bigLimits(), Location: storegen.CST})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -177,7 +177,7 @@ func cachedSQLite(b *testing.B, size storegen.Size) string {
 			os.Remove(tmp + suffix)
 		}
 	}()
-	st, err := sqlite.Open(context.Background(), tmp, sqlite.Options{Limits: bigLimits()})
+	st, err := sqlite.Open(context.Background(), tmp, sqlite.Options{Limits: bigLimits(), Location: storegen.CST})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -195,7 +195,8 @@ func cachedSQLite(b *testing.B, size storegen.Size) string {
 
 // bigLimits are the deadline settings of the hub runBigStore starts (its
 // Config leaves SLA and ExceptionDeadlines at the defaults), as
-// server.openStore hands them to the store.
+// server.openStore hands them to the store; its zone is the outlets'
+// (storegen.CST), whose days the rollups count.
 func bigLimits() *lifecycle.Limits { return &lifecycle.Limits{} }
 
 // checkpoint leaves the file alone, with no WAL beside it, so that it can
@@ -544,7 +545,7 @@ func runBigStore(b *testing.B, size storegen.Size, label, storeURL string, db *s
 	// The hub's clock reads the generated year's end, so "now", "today"
 	// and the deadlines are the store's.
 	s, err := Start(ctx, Config{DataDir: b.TempDir(), StoreURL: storeURL, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0",
-		APIToken: "bigstore-benchmark-token-0123456789", Logger: discard(), Clock: clock.Offset(clock.System, time.Until(storegen.End))})
+		APIToken: "bigstore-benchmark-token-0123456789", Logger: discard(), Location: storegen.CST, Clock: clock.Offset(clock.System, time.Until(storegen.End))})
 	if err != nil {
 		b.Fatal(err)
 	}
