@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,9 +12,12 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
+	"github.com/yizhan/yizhan/hub/measures"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -183,6 +187,16 @@ func TestHeadOfficeMeasuresScreen(t *testing.T) {
 	if !strings.Contains(csv, "format=csv") || !strings.Contains(csv, "from="+from) || !strings.Contains(csv, "to="+to) {
 		t.Errorf("the CSV link is %q, want the same query with format=csv", csv)
 	}
+	// The analyst downloads it with the screen's session: EA-001's
+	// first-reply time is the time between the complaint's and head
+	// office's reply's events, as the hub stamped them.
+	body := read(t, b, "download the CSV", chromedp.Evaluate[string](fmt.Sprintf(`fetch(%q).then((r) => r.arrayBuffer()).then((b) => {
+			const u = new Uint8Array(b); // the decoder drops the BOM: look at the bytes first
+			return (u[0] === 0xEF && u[1] === 0xBB && u[2] === 0xBF ? 'BOM ' : 'no BOM ') + new TextDecoder().decode(u); })`, csv),
+		func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
+	if got := firstReplyInCSV(t, body, "EA-001"); got != wantFirstReply(t, hubAPI, comp.Complaint.ID) {
+		t.Errorf("the CSV's first reply of EA-001 is %s ms, want %s ms from the events", got, wantFirstReply(t, hubAPI, comp.Complaint.ID))
+	}
 	for _, m := range watch.bad() {
 		t.Errorf("console: %s", m)
 	}
@@ -294,4 +308,63 @@ func hoverAt(sel string, dx, dy float64) chromedp.Action[chromedp.Void] {
 		_, err = cdp.Call(ctx, t, input.DispatchMouseEvent, input.DispatchMouseEventParams{Type: chromedp.MouseMoved, X: x + dx, Y: y + dy})
 		return err
 	})
+}
+
+// firstReplyInCSV reads the first-reply median of outlet's row from the
+// measures' CSV as the page fetched it ("BOM " when its bytes began with
+// one, then its text): a UTF-8 BOM, a header row, then one row per group and
+// period (values summed over periods would hide a wrong one: the test's
+// complaint lies in one day).
+func firstReplyInCSV(t *testing.T, body, outlet string) string {
+	t.Helper()
+	body, ok := strings.CutPrefix(body, "BOM ")
+	if !ok {
+		t.Fatalf("the CSV does not start with a BOM: %.80q", body)
+	}
+	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("the CSV does not parse (%v): %.200q", err, body)
+	}
+	col := -1
+	for i, d := range measures.Defs {
+		if d.Name == "complaints.first_reply_p50_ms" {
+			col = 2 + i // the group and the period come first
+		}
+	}
+	got := ""
+	for _, r := range rows[1:] {
+		if len(r) > col && r[0] == outlet && r[col] != "" {
+			if got != "" {
+				t.Fatalf("the CSV has two rows with a first reply for %s: %v", outlet, rows)
+			}
+			got = r[col]
+		}
+	}
+	if got == "" {
+		t.Fatalf("the CSV has no first reply for %s: %v", outlet, rows)
+	}
+	return got
+}
+
+// wantFirstReply is a complaint's first-reply time in ms from the events
+// head office holds: its acknowledgement's stamp less its receipt's.
+func wantFirstReply(t *testing.T, hubAPI, id string) string {
+	t.Helper()
+	var v struct{ Events []syncproto.Event }
+	if code := call(t, "GET", hubAPI+"/complaints/"+id, apiToken, nil, &v); code != 200 {
+		t.Fatalf("complaint %s at the hub: HTTP %d", id, code)
+	}
+	var received, replied int64
+	for _, e := range v.Events {
+		switch {
+		case e.Type == "complaint.received":
+			received = e.FoldStamp().WallMillis()
+		case e.Origin == syncproto.HubOrigin && strings.Contains(string(e.Payload), `"acknowledge"`) && replied == 0:
+			replied = e.FoldStamp().WallMillis()
+		}
+	}
+	if received == 0 || replied == 0 {
+		t.Fatalf("complaint %s has no receipt or no reply among %d events", id, len(v.Events))
+	}
+	return fmt.Sprint(replied - received)
 }

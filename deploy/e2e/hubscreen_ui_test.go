@@ -32,6 +32,8 @@ type hubScreen struct {
 	c    *cluster
 	b    *browser
 	base string
+	// a is the outlet, its counter screen at "http://"+a.http+"/".
+	a *agent
 	// cases are one complaint's and one exception's ids.
 	complaint, exception string
 }
@@ -82,7 +84,7 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 		}
 	}
 	c.waitDrained(a, 30*time.Second)
-	s := &hubScreen{c: c, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID}
+	s := &hubScreen{c: c, a: a, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID}
 	waitHubHas(t, hubAPI+"/parcels/"+hubScreenWaybill)
 	waitHubHas(t, hubAPI+"/complaints/"+s.complaint)
 	waitHubHas(t, hubAPI+"/exceptions/"+s.exception)
@@ -314,6 +316,18 @@ func TestHubScreenSteps(t *testing.T) {
 	if last.Step != "acknowledge" || last.Actor != hubAdmin || !strings.Contains(last.Note, "24 小时内联系您") {
 		t.Errorf("the reply step is %+v, want acknowledge by %s with the template's text", last, hubAdmin)
 	}
+	// The outlet's counter shows the reply, under head office's account.
+	counter := newBrowser(t)
+	counter.step(t, "log in at the counter",
+		chromedp.Navigate("http://"+s.a.http+"/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("login-staff"), "c01"),
+		chromedp.SendKeys(chromedp.ID("login-pin"), "1234"), pressEnter(),
+		chromedp.WaitVisible(chromedp.ID("scan-barcode")))
+	reply := fmt.Sprintf(`#cmp-list li[data-id=%q] .history .history-item[data-origin="hub"][data-step="acknowledge"]`, s.complaint)
+	untilOnPage(t, counter, "#/complaints", "cmp-list", "the counter shows head office's reply",
+		fmt.Sprintf(`%s.includes('24 小时内联系您') && %s === '总部 · %s'`, jsText(reply), jsText(reply+" .history-actor"), hubAdmin))
+	counter.checkNoExceptions(t)
 
 	s.openPage(t, "#/exceptions", "exceptions")
 	s.s(t, "bulk assign",
