@@ -13,7 +13,7 @@ import (
 // Version of this contract. Major is also the topic prefix.
 const (
 	Major = 1
-	Minor = 1
+	Minor = 2
 )
 
 // Minor versions:
@@ -22,6 +22,8 @@ const (
 //	1  Batch, Pull and Ack carry Incarnation; Problem carries Params.
 //	   A receiver treats a missing Incarnation as the legacy stream ""
 //	   of an agent from before minor 1.
+//	2  Pull carries Head and OldestUnsynced (optional: a receiver treats
+//	   them missing as unknown).
 
 // HubOrigin is the origin of events created at head office.
 const HubOrigin = "hub"
@@ -173,6 +175,14 @@ type Pull struct {
 	// Incarnation is the agent's data directory identity, as in Batch, so
 	// that a refused incarnation hears why before it has a batch to send.
 	Incarnation string `json:"incarnation,omitempty"`
+	// Head is the highest sequence the agent holds and OldestUnsynced the
+	// stamp's wall time (Unix ms) of its oldest event the hub has not
+	// acknowledged, nil with none: head office's view of the outlet's
+	// backlog. An agent from before minor 2 omits both and the hub shows
+	// the backlog as unknown; the hub takes them as claims, not facts (a
+	// head below what it acknowledged, a stamp beyond its bounds).
+	Head           *uint64 `json:"head,omitempty"`
+	OldestUnsynced *int64  `json:"oldest_unsynced,omitempty"`
 }
 
 // Down holds every downlink event for Target with hub sequence in

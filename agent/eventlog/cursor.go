@@ -252,3 +252,28 @@ func (l *Log) HubOffset() (offsetMS int64, known bool) {
 	})
 	return offsetMS, known
 }
+
+// OldestUnacked is the wall time (Unix ms) of the stamp of the oldest
+// event the hub has not acknowledged; ok is false when every event is.
+// Head office shows it as the outlet's oldest unsynced event.
+func (l *Log) OldestUnacked() (ms int64, ok bool, err error) {
+	c := l.Counters()
+	if c.LastSeq <= c.AckedSeq {
+		return 0, false, nil
+	}
+	err = l.file.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(datafile.Events).Get(datafile.U64Key(c.AckedSeq + 1))
+		if raw == nil {
+			return nil
+		}
+		var e struct {
+			HLC hlc.Timestamp `json:"hlc"`
+		}
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return fmt.Errorf("event %d: %w", c.AckedSeq+1, err)
+		}
+		ms, ok = e.HLC.WallMillis(), true
+		return nil
+	})
+	return ms, ok, err
+}

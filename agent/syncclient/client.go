@@ -498,13 +498,28 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 }
 
 func (c *Client) pull(cl mqtt.Client) {
-	frame, err := syncproto.Encode(syncproto.KindPull, syncproto.Pull{Origin: c.cfg.Outlet,
-		Since: c.cfg.Events.Counters().DownCursor, Incarnation: c.cfg.Events.Incarnation()}, -1)
+	frame, err := syncproto.Encode(syncproto.KindPull, c.pullFrame(), -1)
 	if err != nil {
 		c.logger.Error("encode pull", "err", err)
 		return
 	}
 	cl.Publish(syncproto.PullTopic(c.cfg.Outlet), 1, false, frame)
+}
+
+// pullFrame is the pull this agent sends now: its downlink cursor, and
+// its head and oldest unacknowledged stamp for head office's view of its
+// backlog (left out if the log cannot say).
+func (c *Client) pullFrame() syncproto.Pull {
+	cnt := c.cfg.Events.Counters()
+	p := syncproto.Pull{Origin: c.cfg.Outlet, Since: cnt.DownCursor, Incarnation: c.cfg.Events.Incarnation(), Head: &cnt.LastSeq}
+	ms, ok, err := c.cfg.Events.OldestUnacked()
+	if err != nil {
+		c.logger.Warn("read oldest unacknowledged event", "err", err)
+		p.Head = nil
+	} else if ok {
+		p.OldestUnsynced = &ms
+	}
+	return p
 }
 
 // onMessage runs on paho's goroutines: it only decodes and queues; the pump

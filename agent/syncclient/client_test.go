@@ -379,3 +379,38 @@ func TestDialerCarriesTheConnection(t *testing.T) {
 		t.Fatalf("%d dials: the connection did not go through the dialer", n)
 	}
 }
+
+// A pull tells head office the agent's head and the stamp of its oldest
+// event not yet acknowledged, and no stamp once all are.
+func TestPullReportsBacklog(t *testing.T) {
+	l := openLog(t)
+	c, err := New(Config{Broker: "tcp://127.0.0.1:1", Outlet: "SH-001", Secret: "x", Events: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.pullFrame(); p.Head == nil || *p.Head != 0 || p.OldestUnsynced != nil {
+		t.Fatalf("empty log: pull %+v, want head 0 and no oldest", p)
+	}
+	fill(t, l, 5)
+	if err := l.Acknowledge(2, nil); err != nil {
+		t.Fatal(err)
+	}
+	raws, err := l.ReadRaw(3, 1, 1<<20)
+	if err != nil || len(raws) != 1 {
+		t.Fatal(raws, err)
+	}
+	var third syncproto.Event
+	if err := json.Unmarshal(raws[0], &third); err != nil {
+		t.Fatal(err)
+	}
+	p := c.pullFrame()
+	if p.Head == nil || *p.Head != 5 || p.OldestUnsynced == nil || *p.OldestUnsynced != third.HLC.WallMillis() {
+		t.Fatalf("pull %+v, want head 5 and the stamp of event 3 (%d)", p, third.HLC.WallMillis())
+	}
+	if err := l.Acknowledge(5, nil); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.pullFrame(); p.Head == nil || *p.Head != 5 || p.OldestUnsynced != nil {
+		t.Fatalf("all acknowledged: pull %+v, want head 5 and no oldest", p)
+	}
+}

@@ -2,8 +2,8 @@
 //
 //	GET  /api/v1/overview             counts for the first screen: outlets by sync
 //	                                  health, open, overdue and soon-due cases, active notices
-//	GET  /api/v1/outlets              every outlet's sync state (a list)
-//	POST /api/v1/outlets              register an outlet: {"id", "secret" (optional)};
+//	GET  /api/v1/outlets              every outlet's sync state (a list; filters: outlets.go)
+//	POST /api/v1/outlets              register an outlet: {"id", "secret", "region", "city" (optional)};
 //	                                  201 with the secret head office generated when none
 //	                                  was given, 409 outlet.exists for a taken id
 //	GET  /api/v1/outlets/{id}         one outlet plus its recent dead letters and conflicts
@@ -90,6 +90,7 @@ import (
 	"github.com/yizhan/yizhan/hub/ui"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -134,7 +135,16 @@ type Options struct {
 	Accounts *accounts.Service
 	// Hosts are the names the hub answers to (the gate refuses others);
 	// the zero value takes the loopback names at any port.
-	Hosts    problem.HostPolicy
+	Hosts problem.HostPolicy
+	// Outlets and Places read and set outlets' groups (store.Store).
+	Outlets OutletFinder
+	Places  Placer
+	// Connected, if set, is the set of outlets the embedded broker holds
+	// a connection of now; nil judges by the last batch or pull
+	// (ConnectedWithin).
+	Connected func() map[string]bool
+	// Clock is the wall clock; clock.System if nil.
+	Clock    clock.Clock
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
 	// Busy says whether a store error is the database locked by another
@@ -178,6 +188,12 @@ type Services struct {
 // Handler returns the API's http.Handler: the routes behind the gate
 // (gate.go).
 func Handler(opt Options) http.Handler {
+	if f, ok := opt.Store.(OutletFinder); ok && opt.Outlets == nil {
+		opt.Outlets = f
+	}
+	if p, ok := opt.Registrar.(Placer); ok && opt.Places == nil {
+		opt.Places = p
+	}
 	a := &api{opt: opt, cursors: newCursors(opt.CursorKey)}
 	mux := http.NewServeMux()
 	a.routes(mux)
@@ -209,6 +225,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.handle(mux, "POST /api/v1/downlink", a.downlink)
 	a.handle(mux, "GET /api/v1/rejects", a.rejects)
 	a.handle(mux, "GET /api/v1/measures", a.measures)
+	a.outletRoutes(mux)
 	a.caseRoutes(mux)
 	a.templateRoutes(mux)
 	a.stockRoutes(mux)
@@ -234,21 +251,27 @@ var outletList = listSpec{Name: "outlets", Columns: []column{
 	{"clock_offset_ms", "时钟偏差(毫秒)", "Clock offset (ms)"}, {"clock_skewed_events", "时钟超前事件", "Clock-skewed events"},
 	{"epoch", "化身", "Epoch"}, {"incarnation", "数据目录", "Incarnation"}, {"has_secret", "有密钥", "Has secret"},
 	{"created_at", "登记时间", "Registered at"},
+	{"region", "片区", "Region"}, {"city", "城市", "City"}, {"connected", "在线", "Connected"},
+	{"backlog", "积压事件", "Backlog"}, {"oldest_unsynced_at", "最早未同步", "Oldest unsynced"}, {"rejects", "拒收", "Rejects"},
 }}
 
 // outlets pages the outlets by id. The store answers them all at once
 // (there are thousands, not millions); a page is cut from that answer.
 func (a *api) outlets(w http.ResponseWriter, r *http.Request) {
-	if !onlyFilters(w, r, takes()...) {
+	if !onlyFilters(w, r, takes(fRegion, fCity, fConnected, fQuery)...) {
 		return
 	}
-	serveList(a, w, r, outletList, func(ctx context.Context, after *string, limit int) ([]store.Outlet, []string, error) {
-		os, err := a.opt.Store.Outlets(ctx)
+	find, ok := a.findOutlets(w, r)
+	if !ok {
+		return
+	}
+	serveList(a, w, r, outletList, func(ctx context.Context, after *string, limit int) ([]outletJSON, []string, error) {
+		os, err := find(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
 		if after != nil {
-			i, _ := slices.BinarySearchFunc(os, *after, func(o store.Outlet, id string) int { return strings.Compare(o.ID, id) })
+			i, _ := slices.BinarySearchFunc(os, *after, func(o outletJSON, id string) int { return strings.Compare(o.ID, id) })
 			for i < len(os) && os[i].ID <= *after {
 				i++
 			}
@@ -268,6 +291,7 @@ type outletReq struct {
 	// Secret, if set, must pass store.CheckSecretStrength; empty makes
 	// head office generate one and answer it, the only time it is shown.
 	Secret string `json:"secret"`
+	placeReq
 }
 
 // addOutlet registers an outlet as `yizhan-hub outlet add` does, for
@@ -279,6 +303,11 @@ func (a *api) addOutlet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := syncproto.ValidOutletID(req.ID); err != nil {
+		writeErr(w, err)
+		return
+	}
+	place, err := req.place()
+	if err != nil {
 		writeErr(w, err)
 		return
 	}
@@ -302,12 +331,15 @@ func (a *api) addOutlet(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, store.ErrExists) {
 		err = problem.Wrap(err, problem.OutletExists, "outlet", req.ID)
 	}
+	if err == nil && (place.Region != nil || place.City != nil) {
+		_, err = a.opt.Places.SetPlace(r.Context(), req.ID, place)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.opt.Logger.Info("outlet registered", "outlet", req.ID, "secret_generated", generated)
-	out := map[string]string{"id": req.ID}
+	a.opt.Logger.Info("outlet registered", "outlet", req.ID, "secret_generated", generated, "region", deref(place.Region), "city", deref(place.City))
+	out := map[string]string{"id": req.ID, "region": deref(place.Region), "city": deref(place.City)}
 	if generated {
 		out["secret"] = secret
 	}
@@ -368,10 +400,10 @@ func (a *api) outlet(w http.ResponseWriter, r *http.Request) {
 		conflicts = append(conflicts, cj)
 	}
 	writeJSON(w, http.StatusOK, struct {
-		store.Outlet
+		outletJSON
 		RecentDeadLetters []deadLetterJSON `json:"recent_dead_letters"`
 		RecentConflicts   []conflictJSON   `json:"recent_conflicts"`
-	}{o, recent, conflicts})
+	}{a.outletView(o), recent, conflicts})
 }
 
 type conflictJSON struct {

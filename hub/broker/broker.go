@@ -151,6 +151,18 @@ func (b *Broker) Publish(_ context.Context, topic string, payload []byte) error 
 // Clients is how many outlets are connected now.
 func (b *Broker) Clients() int64 { return atomic.LoadInt64(&b.srv.Info.ClientsConnected) }
 
+// Connected is the set of outlets holding a connection now, by outlet id
+// (the user name the broker authenticated).
+func (b *Broker) Connected() map[string]bool {
+	out := map[string]bool{}
+	for _, cl := range b.srv.Clients.GetAll() {
+		if !cl.Net.Inline && !cl.Closed() {
+			out[string(cl.Properties.Username)] = true
+		}
+	}
+	return out
+}
+
 // Close disconnects every client and stops listening.
 func (b *Broker) Close() error { return b.srv.Close() }
 

@@ -21,21 +21,35 @@ import (
 )
 
 // Service publishes and folds notices and reply templates.
-type Service struct{ down *downlink.Sender }
+type Service struct {
+	down    *downlink.Sender
+	outlets Outlets
+}
 
-// New returns a Service that reads and publishes through down.
-func New(down *downlink.Sender) *Service { return &Service{down: down} }
+// Outlets finds the outlets of a region (store.Store).
+type Outlets interface {
+	FindOutlets(ctx context.Context, q store.OutletQuery) ([]store.Outlet, error)
+}
+
+// New returns a Service that reads and publishes through down and finds
+// the outlets of a notice's regions in outlets.
+func New(down *downlink.Sender, outlets Outlets) *Service {
+	return &Service{down: down, outlets: outlets}
+}
 
 // NoticeReq is a special-period notice head office publishes.
 type NoticeReq struct {
-	Title      string         `json:"title"`
-	Text       string         `json:"text"`
-	FAQ        []lifecycle.QA `json:"faq"`
-	Severity   string         `json:"severity"`
-	Scope      []string       `json:"scope"` // outlet ids; empty for every outlet
-	Categories []string       `json:"categories"`
-	ValidFrom  string         `json:"valid_from"` // RFC 3339; empty for now
-	ValidTo    string         `json:"valid_to"`   // RFC 3339; empty for until ended
+	Title    string         `json:"title"`
+	Text     string         `json:"text"`
+	FAQ      []lifecycle.QA `json:"faq"`
+	Severity string         `json:"severity"`
+	Scope    []string       `json:"scope"` // outlet ids; empty (and no regions) for every outlet
+	// Regions add their outlets, as they are when it is published, to
+	// Scope.
+	Regions    []string `json:"regions"`
+	Categories []string `json:"categories"`
+	ValidFrom  string   `json:"valid_from"` // RFC 3339; empty for now
+	ValidTo    string   `json:"valid_to"`   // RFC 3339; empty for until ended
 	// Effects are the counter rules it changes while active; nil for none.
 	Effects *lifecycle.NoticeEffects `json:"effects"`
 	Actor   string                   `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
@@ -77,10 +91,12 @@ func effects(e *lifecycle.NoticeEffects) (*lifecycle.NoticeEffects, error) {
 	return &out, nil
 }
 
-// NoticeView is a notice with whether it shows now.
+// NoticeView is a notice with whether it shows now, and the outlets of
+// its scope that have not acknowledged it.
 type NoticeView struct {
 	lifecycle.Notice
-	Active bool `json:"active"`
+	Active   bool     `json:"active"`
+	Awaiting []string `json:"awaiting,omitempty"`
 }
 
 func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) {
@@ -148,6 +164,9 @@ func (s *Service) PublishNotice(ctx context.Context, r NoticeReq) (NoticeView, e
 	if err != nil {
 		return NoticeView{}, err
 	}
+	if err := s.addRegions(ctx, &p, r.Regions); err != nil {
+		return NoticeView{}, err
+	}
 	id := syncproto.NewID()
 	if err := s.down.Lock(ctx); err != nil {
 		return NoticeView{}, err
@@ -157,6 +176,35 @@ func (s *Service) PublishNotice(ctx context.Context, r NoticeReq) (NoticeView, e
 		return NoticeView{}, err
 	}
 	return s.Notice(ctx, id)
+}
+
+// addRegions adds the outlets of regions to p's scope, once each, and
+// records the regions. A region no outlet belongs to is
+// problem.RegionNotFound: the notice would reach no one there.
+func (s *Service) addRegions(ctx context.Context, p *lifecycle.NoticePublishedV1, regions []string) error {
+	for _, r := range regions {
+		r, err := store.CheckPlace("region", r)
+		if err != nil {
+			return err
+		}
+		if r == "" || slices.Contains(p.Regions, r) {
+			continue
+		}
+		os, err := s.outlets.FindOutlets(ctx, store.OutletQuery{Region: r})
+		if err != nil {
+			return err
+		}
+		if len(os) == 0 {
+			return problem.New(problem.RegionNotFound, "region", r)
+		}
+		p.Regions = append(p.Regions, r)
+		for _, o := range os {
+			if !slices.Contains(p.Scope, o.ID) {
+				p.Scope = append(p.Scope, o.ID)
+			}
+		}
+	}
+	return nil
 }
 
 // EndNotice publishes the recovery notice that ends one, to the same
@@ -190,7 +238,13 @@ func (s *Service) Notice(ctx context.Context, id string) (NoticeView, error) {
 	if err != nil {
 		return NoticeView{}, err
 	}
-	return NoticeView{Notice: n, Active: n.Active(s.down.Now())}, nil
+	v := NoticeView{Notice: n, Active: n.Active(s.down.Now())}
+	for _, o := range n.Scope {
+		if !slices.ContainsFunc(n.Acks, func(a lifecycle.Ack) bool { return a.Outlet == o }) {
+			v.Awaiting = append(v.Awaiting, o)
+		}
+	}
+	return v, nil
 }
 
 // fold folds notice id and returns it with its events; a notice never

@@ -6,17 +6,20 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/notices"
+	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // TestEndOrdersAfterAFutureAckWithoutTakingItsYear is the review's
@@ -41,7 +44,7 @@ func TestEndOrdersAfterAFutureAckWithoutTakingItsYear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := notices.New(down)
+	svc := notices.New(down, st)
 	n, err := svc.PublishNotice(ctx, notices.NoticeReq{Title: "暴雨预警", Text: "今日派送可能延误。", Actor: "hq-ops"})
 	if err != nil {
 		t.Fatal(err)
@@ -100,3 +103,86 @@ func TestEndOrdersAfterAFutureAckWithoutTakingItsYear(t *testing.T) {
 		t.Fatalf("a later notice carries %+v", evs)
 	}
 }
+
+// A notice to a region reaches that region's outlets as they are when it
+// is published, and no other; it lists the outlets it went to, and whose
+// acknowledgement it still awaits. An unknown region is refused.
+func TestNoticeToARegion(t *testing.T) {
+	ctx := context.Background()
+	wall := clock.NewManual(time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: wall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h, err := ingest.New(ingest.Options{Store: st, Clock: wall, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	down, err := downlink.New(downlink.Options{Store: st, Down: h, Clock: wall})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := notices.New(down, st)
+	for id, region := range map[string]string{"SH-A": "华东", "SH-B": "华东", "BJ-A": "华北"} {
+		if err := st.AddOutlet(ctx, id, "h", false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.SetPlace(ctx, id, store.Place{Region: &region}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = svc.PublishNotice(ctx, notices.NoticeReq{Title: "台风", Text: "暂停派送。", Regions: []string{"华南"}})
+	if problem.As(err) == nil || problem.As(err).Code() != problem.RegionNotFound {
+		t.Fatalf("a notice to a region without outlets: %v, want region.not_found", err)
+	}
+	n, err := svc.PublishNotice(ctx, notices.NoticeReq{Title: "台风", Text: "暂停派送。", Regions: []string{"华东"}, Scope: []string{"SH-B"}, Actor: "em-lead"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(n.Scope, []string{"SH-B", "SH-A"}) || !slices.Equal(n.Regions, []string{"华东"}) {
+		t.Fatalf("notice scope %v regions %v, want [SH-B SH-A] [华东]", n.Scope, n.Regions)
+	}
+	// An outlet that joins the region later is not in it.
+	if _, err := st.SetPlace(ctx, "BJ-A", store.Place{Region: ptr("华东")}); err != nil {
+		t.Fatal(err)
+	}
+	pull := func(outlet string) []string {
+		t.Helper()
+		frame, err := syncproto.Encode(syncproto.KindPull, syncproto.Pull{Origin: outlet}, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range h.Handle(ctx, syncproto.PullTopic(outlet), frame) {
+			var d syncproto.Down
+			if _, err := syncproto.Decode(m.Payload, syncproto.KindDown, &d); err != nil {
+				continue
+			}
+			for _, e := range d.Events {
+				got = append(got, e.Subject)
+			}
+		}
+		return got
+	}
+	if got := pull("SH-A"); !slices.Equal(got, []string{n.ID}) {
+		t.Errorf("SH-A, in the region, pulled %v", got)
+	}
+	if got := pull("BJ-A"); len(got) != 0 {
+		t.Errorf("BJ-A, outside the region when it was published, pulled %v", got)
+	}
+	ack, _ := json.Marshal(lifecycle.NoticeAckV1{Staff: "c01", At: wall.Now().UnixMilli()})
+	frame, _ := syncproto.Encode(syncproto.KindBatch, syncproto.Batch{Origin: "SH-A", First: 1, Last: 1, Events: []syncproto.Event{{ID: "a1", Origin: "SH-A", Seq: 1,
+		HLC: hlc.Make(wall.Now().UnixMilli(), 0), Actor: "c01", Type: lifecycle.NoticeAcknowledged, V: 1, Subject: n.ID, Payload: ack}}}, -1)
+	h.Handle(ctx, syncproto.UplinkTopic("SH-A"), frame)
+	got, err := svc.Notice(ctx, n.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Acks) != 1 || got.Acks[0].Outlet != "SH-A" || !slices.Equal(got.Awaiting, []string{"SH-B"}) {
+		t.Fatalf("acknowledged by %+v, awaiting %v; want SH-A, and SH-B awaited", got.Acks, got.Awaiting)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -315,6 +315,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Handler: api.Handler(api.Options{
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, CursorKey: []byte(token), Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Accounts: s.Accounts, Hosts: hostPolicy(cfg.HTTPAddr, ln.Addr(), cfg.HTTPNames),
+			Outlets: s.Store, Places: s.Store, Connected: s.connectedOutlets(), Clock: cfg.Clock,
 			Services: svc,
 			Health: func() error {
 				if err := s.health.check(); err != nil || st.disk == nil {
@@ -340,6 +341,16 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	return s, nil
 }
 
+// connectedOutlets is how the API knows which outlets are connected now:
+// the embedded broker's clients, or nil with an external broker (the API
+// then judges by their last batch or pull).
+func (s *Server) connectedOutlets() func() map[string]bool {
+	if s.broker == nil {
+		return nil
+	}
+	return s.broker.Connected
+}
+
 // apiReader is the store as the API reads it, with the reject counters the
 // hub has not yet committed counted in.
 type apiReader struct {
@@ -362,7 +373,7 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	if svc.Cases, err = cases.New(cases.Options{Store: st, Down: down, Logger: cfg.Logger.With("component", "cases"), SLA: cfg.SLA, Deadlines: cfg.ExceptionDeadlines, Lease: locks}); err != nil {
 		return svc, err
 	}
-	svc.Notices, svc.Catalog, svc.Manifests = notices.New(down), catalog.New(down), manifests.New(st, down)
+	svc.Notices, svc.Catalog, svc.Manifests = notices.New(down, st), catalog.New(down), manifests.New(st, down)
 	if r, ok := st.(measures.Rollups); ok {
 		svc.Measures = measures.New(measures.Options{Store: r, SLA: cfg.SLA, Clock: cfg.Clock, Regions: regionsOf(st)})
 	}

@@ -18,7 +18,18 @@ type Queries interface {
 	// SecretHash returns the outlet's stored hash, or ErrNotFound.
 	SecretHash(ctx context.Context, id string) (string, error)
 	Outlets(ctx context.Context) ([]Outlet, error)
+	// FindOutlets lists the outlets q selects, by id.
+	FindOutlets(ctx context.Context, q OutletQuery) ([]Outlet, error)
 	Outlet(ctx context.Context, id string) (Outlet, error)
+	// SetPlace sets a registered outlet's region and city (values passed
+	// CheckPlace) and returns it; ErrNotFound for one the hub does not know.
+	SetPlace(ctx context.Context, id string, p Place) (Outlet, error)
+	// Regions lists the regions outlets belong to, by name, each with its
+	// cities by name; outlets without a region are left out.
+	Regions(ctx context.Context) ([]Region, error)
+	// SearchParcels reads the parcel index (Commit keeps it, like the
+	// case list).
+	SearchParcels(ctx context.Context, q ParcelQuery) ([]ParcelRow, error)
 	DeadLetters(ctx context.Context, outlet string, limit int) ([]DeadLetter, error)
 	// DeadLettersBefore pages DeadLetters: the outlet's dead letters
 	// before position before (nil: from the newest), newest first.
@@ -98,6 +109,14 @@ type Stream struct {
 	// Incarnation is the agent data directory adopted for Epoch; "" until
 	// one is seen.
 	Incarnation string
+	// Head is the highest sequence the outlet's agent reported holding
+	// (HeadKnown false until one did); Oldest the stamp of its oldest
+	// unacknowledged event as reported, Unix ms, 0 for none. Rejects
+	// counts what the store refused of the outlet (Outlet.Rejects).
+	Head      uint64
+	HeadKnown bool
+	Oldest    int64
+	Rejects   uint64
 }
 
 // Row is one event as the events table holds it.
@@ -125,7 +144,8 @@ type HeldAt struct {
 // usefulness: Core rolls it back.
 //
 // Locks: a backend that several hub processes write at once keeps each
-// outlet's stream (LockOutlet), each case-list entity (LockSubject) and
+// outlet's stream (LockOutlet, which holds its parcel index rows too),
+// each case-list entity (LockSubject) and
 // the downlink head (NextDownSeq) locked from the call to the end of the
 // transaction. Core takes them in one order, outlets by id, then entities
 // by kind and id, then counters by name, then the rollups' tallies by
@@ -136,8 +156,8 @@ type Tx interface {
 	// LockOutlet reads an outlet's stream and holds it against other
 	// writers. An outlet without a row reads as the zero Stream.
 	LockOutlet(ctx context.Context, id string) (Stream, error)
-	// PutOutlet writes the stream and last_seen = now, creating the row
-	// (created_at now) if there is none.
+	// PutOutlet writes the stream (health fields included) and last_seen
+	// = now, creating the row (created_at now) if there is none.
 	PutOutlet(ctx context.Context, id string, s Stream, now int64) error
 	// PutClock records an outlet's newest offset and adds to its count of
 	// events stamped beyond the skew bound.
@@ -177,6 +197,15 @@ type Tx interface {
 	PutCase(ctx context.Context, c Case) error
 	// PutSetting writes a value Queries.Setting reads.
 	PutSetting(ctx context.Context, name, value string) error
+	// ParcelsKnown returns which of the waybills the parcel index has a
+	// row of at outlet. ParcelEvents returns outlet's visible parcel
+	// events (lifecycle's parcel kind) about the waybills, in any order.
+	// PutParcels writes rows over those of the same waybill and outlet.
+	// An outlet's rows change only with its events, so its LockOutlet
+	// holds them.
+	ParcelsKnown(ctx context.Context, outlet string, waybills []string) (map[string]bool, error)
+	ParcelEvents(ctx context.Context, outlet string, waybills []string) ([]syncproto.Event, error)
+	PutParcels(ctx context.Context, rows []ParcelRow) error
 	DeleteCase(ctx context.Context, kind, id string) error
 	// AddCounters adds n to each named counter, creating it at 0 first.
 	AddCounters(ctx context.Context, n map[string]uint64) error

@@ -18,16 +18,19 @@ type Scanner interface{ Scan(dest ...any) error }
 const OutletColumns = `o.id, o.acked_seq, o.last_seen, o.down_cursor, o.created_at, o.secret_hash <> '',
 	(SELECT count(*) FROM dead_letters d WHERE d.origin = o.id), o.epoch, o.incarnation,
 	(SELECT count(*) FROM held_events h WHERE h.origin = o.id AND h.epoch = o.epoch),
-	(SELECT count(*) FROM conflicts x WHERE x.origin = o.id), o.clock_offset_ms, o.clock_skewed_events`
+	(SELECT count(*) FROM conflicts x WHERE x.origin = o.id), o.clock_offset_ms, o.clock_skewed_events,
+	o.region, o.city, o.head, o.oldest_unsynced, o.rejects`
 
 // ScanOutlet reads a row of OutletColumns.
 func ScanOutlet(sc Scanner) (Outlet, error) {
 	var o Outlet
-	var acked, seen, cursor, created, dead, epoch, held, conflicts, skewed int64
+	var acked, seen, cursor, created, dead, epoch, held, conflicts, skewed, oldest, rejects int64
+	var head *int64
 	if err := sc.Scan(&o.ID, &acked, &seen, &cursor, &created, &o.HasSecret, &dead, &epoch, &o.Incarnation, &held, &conflicts,
-		&o.ClockOffsetMS, &skewed); err != nil {
+		&o.ClockOffsetMS, &skewed, &o.Region, &o.City, &head, &oldest, &rejects); err != nil {
 		return o, err
 	}
+	o.Rejects = uint64(rejects)
 	o.ClockSkewedEvents = uint64(skewed)
 	o.AckedSeq, o.DownCursor, o.DeadLetters = uint64(acked), uint64(cursor), uint64(dead)
 	o.Epoch, o.Held, o.Conflicts = uint64(epoch), uint64(held), uint64(conflicts)
@@ -36,6 +39,7 @@ func ScanOutlet(sc Scanner) (Outlet, error) {
 		o.LastSeen = &t
 	}
 	o.CreatedAt = time.UnixMilli(created).UTC()
+	o.health(head, oldest)
 	return o, nil
 }
 
@@ -244,4 +248,85 @@ func ScanTally(sc Scanner) (Tally, error) {
 	var t Tally
 	err := sc.Scan(&t.Day, &t.Outlet, &t.Person, &t.Name, &t.N)
 	return t, err
+}
+
+// RegionsSQL counts outlets by region and city, for ScanRegions: the same
+// SQL on every backend.
+const RegionsSQL = `SELECT region, city, count(*) FROM outlets WHERE region <> '' GROUP BY region, city ORDER BY region, city`
+
+// ScanRegions reads rows of RegionsSQL into regions, each with its named
+// cities.
+func ScanRegions(rows Rows) ([]Region, error) {
+	out := []Region{}
+	for rows.Next() {
+		var region, city string
+		var n int64
+		if err := rows.Scan(&region, &city, &n); err != nil {
+			return nil, err
+		}
+		if len(out) == 0 || out[len(out)-1].Region != region {
+			out = append(out, Region{Region: region, Cities: []string{}})
+		}
+		r := &out[len(out)-1]
+		r.Outlets += int(n)
+		if city != "" {
+			r.Cities = append(r.Cities, city)
+		}
+	}
+	return out, rows.Err()
+}
+
+// ParcelColumns selects a row of the parcel index for ScanParcel.
+const ParcelColumns = `p.waybill, p.outlet, p.state, p.since`
+
+// ScanParcel reads a row of ParcelColumns.
+func ScanParcel(sc Scanner) (ParcelRow, error) {
+	var r ParcelRow
+	err := sc.Scan(&r.Waybill, &r.Outlet, &r.State, &r.Since)
+	return r, err
+}
+
+// ParcelSearchSQL is q's query on "parcels p" with its arguments; arg
+// writes the nth placeholder (from 1) as the backend does. The waybill
+// range [Prefix, PrefixEnd(Prefix)) reads the primary key in order, so a
+// page costs its rows, not the index.
+func ParcelSearchSQL(q ParcelQuery, arg func(n int) string) (string, []any) {
+	var args []any
+	next := func(v any) string {
+		args = append(args, v)
+		return arg(len(args))
+	}
+	from, where := "parcels p", []string{"p.waybill >= " + next(q.Prefix), "p.state <> ''"}
+	if end := PrefixEnd(q.Prefix); end != "" {
+		where = append(where, "p.waybill < "+next(end))
+	}
+	if q.Outlet != "" {
+		where = append(where, "p.outlet = "+next(q.Outlet))
+	}
+	if q.Region != "" {
+		from += " JOIN outlets o ON o.id = p.outlet"
+		where = append(where, "o.region = "+next(q.Region))
+	}
+	if q.AfterWaybill != "" {
+		w := next(q.AfterWaybill)
+		where = append(where, "(p.waybill > "+w+" OR (p.waybill = "+w+" AND p.outlet > "+next(q.AfterOutlet)+"))")
+	}
+	query := "SELECT " + ParcelColumns + " FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY p.waybill, p.outlet"
+	if q.Limit > 0 {
+		query += " LIMIT " + next(q.Limit)
+	}
+	return query, args
+}
+
+// PrefixEnd is the least string above every string that starts with
+// prefix, bytewise; "" when there is none (prefix is all 0xff bytes).
+func PrefixEnd(prefix string) string {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return ""
 }

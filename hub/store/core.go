@@ -114,6 +114,9 @@ type commitTx struct {
 	nowT    time.Time
 	counts  map[string]uint64
 	touched map[CaseKey]bool
+	// parcels are the parcel events this commit made visible, by outlet
+	// and waybill: the index rows to refresh.
+	parcels map[string]map[string][]syncproto.Event
 	// shown are the events this transaction made visible, once each
 	// (fresh ones and released ones may overlap), for the rollups.
 	shown   []syncproto.Event
@@ -143,7 +146,7 @@ func (s *Core) Commit(ctx context.Context, units []Unit) (res []Result, err erro
 
 func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error) {
 	nowT := s.clock.Now()
-	c := &commitTx{s: s, ctx: ctx, tx: tx, now: nowT.UnixMilli(), nowT: nowT, counts: map[string]uint64{}, touched: map[CaseKey]bool{}, shownAt: map[EventKey]bool{}}
+	c := &commitTx{s: s, ctx: ctx, tx: tx, now: nowT.UnixMilli(), nowT: nowT, counts: map[string]uint64{}, touched: map[CaseKey]bool{}, parcels: map[string]map[string][]syncproto.Event{}, shownAt: map[EventKey]bool{}}
 
 	// Lock every outlet the group writes, in id order, before any work.
 	var ids []string
@@ -184,6 +187,9 @@ func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error
 				res[i] = Result{Incarnation: p.Incarnation, Refused: syncproto.IncarnationRefused(o.Acked)}
 				origins[i] = ""
 				c.counts[CounterRejectPrefix+syncproto.CodeIncarnation]++
+				o.Rejects++
+			} else {
+				reportHealth(o, p, c.nowT)
 			}
 		}
 		b := u.Batch
@@ -207,9 +213,13 @@ func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error
 			// Conflicts are counted once each, by firstMismatch.
 			c.counts[CounterRejectPrefix+r.Refused.Code]++
 		}
+		if r.Refused != nil {
+			states[b.Origin].Rejects++
+		}
 	}
 	for _, id := range ids {
 		o := states[id]
+		settleHealth(o)
 		if err := tx.PutOutlet(ctx, id, o.Stream, c.now); err != nil {
 			return nil, fmt.Errorf("update outlet %s: %w", id, err)
 		}
@@ -218,6 +228,9 @@ func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error
 				return nil, fmt.Errorf("update clock of outlet %s: %w", id, err)
 			}
 		}
+	}
+	if err := refreshParcels(ctx, tx, c.parcels); err != nil {
+		return nil, err
 	}
 	if err := refreshCases(ctx, tx, c.touched, s.limits); err != nil {
 		return nil, err
@@ -291,6 +304,9 @@ func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r R
 		return r, false, nil
 	}
 	held := b.First > o.Acked+1
+	if o.HeadKnown {
+		o.Head = max(o.Head, b.Last) // it holds at least what it sent
+	}
 	rows := make([]Row, len(ok))
 	var top hlc.Timestamp
 	for i, e := range ok {
@@ -302,6 +318,9 @@ func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r R
 		top = max(top, e.HLC)
 		if kind := CaseKind(e.Type); kind != "" && e.Subject != "" && !held {
 			c.touched[CaseKey{Kind: kind, ID: e.Subject}] = true
+		}
+		if !held {
+			c.parcel(e)
 		}
 	}
 	if len(rows) > 0 {
@@ -343,6 +362,7 @@ func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r R
 			ds[i] = DeadLetter{Origin: b.Origin, Epoch: o.Epoch, Seq: x.Seq, Code: x.Code, Reason: x.Reason, Event: js, At: c.nowT}
 			c.counts[CounterRejectPrefix+x.Code]++
 		}
+		o.Rejects += uint64(len(rej))
 		if err := c.tx.InsertDeadLetters(c.ctx, ds); err != nil {
 			return r, false, fmt.Errorf("insert dead letters of %s: %w", b.Origin, err)
 		}
@@ -422,6 +442,7 @@ func (c *commitTx) release(b *syncproto.Batch, epoch, from, through uint64) ([]s
 		if kind := CaseKind(e.Type); kind != "" && e.Subject != "" {
 			c.touched[CaseKey{Kind: kind, ID: e.Subject}] = true
 		}
+		c.parcel(&e)
 		if e.Seq < b.First || e.Seq > b.Last {
 			out = append(out, e)
 		}

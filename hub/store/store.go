@@ -175,6 +175,68 @@ type Outlet struct {
 	// stamp lay beyond the skew bound: kept as sent, folded at the bound.
 	ClockOffsetMS     int64  `json:"clock_offset_ms"`
 	ClockSkewedEvents uint64 `json:"clock_skewed_events"`
+	// Region and City group outlets for scopes, filters and measures;
+	// "" until head office sets them (CheckPlace).
+	Region string `json:"region"`
+	City   string `json:"city"`
+	// Backlog is how many events the outlet holds that head office has
+	// not acknowledged, from the head its agent last reported (in a pull)
+	// or the last batch it sent, whichever is higher; nil while its agent
+	// never reported one (an agent from before Pull.Head).
+	// OldestUnsyncedAt is the stamp of the oldest of them as the agent
+	// reported it at that pull (clamped, see Health); nil with no backlog.
+	Backlog          *uint64    `json:"backlog"`
+	OldestUnsyncedAt *time.Time `json:"oldest_unsynced_at"`
+	// Rejects counts what the store refused of this outlet: whole batches
+	// and pulls (another incarnation, a conflict, beyond the window) and
+	// single events dead-lettered. Frames refused before they reach the
+	// store (malformed, oversize) are only in the hub-wide counters.
+	Rejects uint64 `json:"rejects"`
+}
+
+// OutletQuery selects outlets, by id.
+type OutletQuery struct {
+	Region   string // "" for any
+	City     string // "" for any
+	IDPrefix string // "" for any
+}
+
+// Place is where an outlet belongs. A nil field is left as it is.
+type Place struct {
+	Region *string
+	City   *string
+}
+
+// Region is one region's outlets: its cities, and how many outlets.
+type Region struct {
+	Region  string   `json:"region"`
+	Cities  []string `json:"cities"`
+	Outlets int      `json:"outlets"`
+}
+
+// ParcelRow is one waybill at one outlet in the parcel index: its folded
+// state there and since when (hub-corrected Unix ms of the step that put
+// it in that state). The index also keeps a row, with no state, for a
+// waybill an outlet only scanned so far: every outlet and waybill with
+// parcel events has one, so a commit knows whether it holds all of a
+// parcel's events.
+type ParcelRow struct {
+	Waybill string `json:"waybill"`
+	Outlet  string `json:"outlet"`
+	State   string `json:"state"`
+	Since   int64  `json:"since"`
+}
+
+// ParcelQuery searches the parcel index by waybill prefix, ordered by
+// waybill then outlet.
+type ParcelQuery struct {
+	Prefix string
+	Outlet string // "" for any
+	Region string // "" for any
+	// After, if set, starts after this (waybill, outlet), the last row of
+	// the previous page.
+	AfterWaybill, AfterOutlet string
+	Limit                     int
 }
 
 // Conflict is an event an outlet sent under an (origin, epoch, seq) the hub

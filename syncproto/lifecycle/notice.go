@@ -22,11 +22,14 @@ type QA struct {
 // NoticePublishedV1 is the payload of NoticePublished (head office only);
 // the subject is the notice id.
 type NoticePublishedV1 struct {
-	Title      string   `json:"title"`
-	Text       string   `json:"text"` // customer-facing
-	FAQ        []QA     `json:"faq,omitempty"`
-	Severity   string   `json:"severity"` // info, warning, critical
-	Scope      []string `json:"scope,omitempty"`
+	Title    string   `json:"title"`
+	Text     string   `json:"text"` // customer-facing
+	FAQ      []QA     `json:"faq,omitempty"`
+	Severity string   `json:"severity"` // info, warning, critical
+	Scope    []string `json:"scope,omitempty"`
+	// Regions are the regions head office chose; their outlets at publish
+	// time are in Scope, which alone says where the notice went.
+	Regions    []string `json:"regions,omitempty"`
 	Categories []string `json:"categories,omitempty"` // complaint categories it explains
 	ValidFrom  int64    `json:"valid_from"`
 	ValidTo    int64    `json:"valid_to"`

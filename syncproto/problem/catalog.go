@@ -156,6 +156,7 @@ var (
 	ParcelDelivered      = def("parcel.delivered", Conflict, "运单 {waybill} 已投递 / parcel {waybill} was already delivered")
 	ParcelWrongBatch     = def("parcel.wrong_batch", Conflict, "运单 {waybill} 派送于批次 {batch}，不是 {other} / parcel {waybill} is out in batch {batch}, not {other}")
 	ParcelRefuseReason   = def("parcel.refuse_reason", Invalid, "请填写拒收原因 / give the reason for refusing")
+	ParcelShortQuery     = def("parcel.short_query", Invalid, "请输入运单号或其前 {min} 位以上 / give a waybill or at least its first {min} characters")
 	ParcelFindQuery      = def("parcel.find_query", Invalid, "请输入取件码、运单号或手机尾号 / give a pickup code, a waybill or the phone's last 4 digits")
 	ShelfBadPlace        = def("shelf.bad_place", Invalid, "货架与层须为 1–3 位字母或数字 / shelf and layer must be 1-3 letters or digits")
 	ShelfFull            = def("shelf.full", Invalid, "货架 {shelf} 层 {layer} 已满，换一层 / shelf {shelf} layer {layer} has no free pickup number: use another layer")
@@ -244,6 +245,10 @@ var (
 	OutletIDChars       = def("outlet.id_chars", Invalid, "网点编号 {outlet} 只能含字母、数字、- 和 _ / outlet id \"{outlet}\" may hold only letters, digits, '-' and '_'")
 	OutletIDReserved    = def("outlet.id_reserved", Invalid, "网点编号 {outlet} 为总部保留 / outlet id \"{outlet}\" is reserved for head office")
 	OutletExists        = def("outlet.exists", Conflict, "网点 {outlet} 已登记 / outlet {outlet} is already registered: choose another id, or give it a new secret with `yizhan-hub outlet add --rotate`")
+	OutletBadRegion     = def("outlet.bad_region", Invalid, "片区名称 {value} 无效：最多 {max} 个可打印字符 / region \"{value}\" must be at most {max} printable characters")
+	OutletBadCity       = def("outlet.bad_city", Invalid, "城市名称 {value} 无效：最多 {max} 个可打印字符 / city \"{value}\" must be at most {max} printable characters")
+	OutletNoChange      = def("outlet.no_change", Invalid, "请填写要修改的 region 或 city / give the region or the city to change")
+	RegionNotFound      = def("region.not_found", NotFound, "没有属于片区 {region} 的网点 / no outlet belongs to region {region}")
 	OutletWeakSecret    = def("outlet.weak_secret", Invalid, "密钥太容易猜：至少 {min_length} 个字符、{min_distinct} 种不同字符，不可重复或连续；不填则由总部生成 / the secret is too easy to guess: a hand-set outlet secret needs at least {min_length} characters, {min_distinct} of them different, not a repeated word or a run; omit it and head office generates one")
 )
 

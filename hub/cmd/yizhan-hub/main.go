@@ -4,7 +4,8 @@
 //
 //	yizhan-hub run [--config hub.toml] [--data DIR --http ADDR] [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
 //	               [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m] [--print-config]
-//	yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
+//	yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate] [--region R] [--city C]
+//	yizhan-hub outlet set --data DIR --id ID [--region R] [--city C]
 //	yizhan-hub outlet list --data DIR
 //	yizhan-hub outlet key --master FILE --id ID --out FILE [--legacy]
 //	yizhan-hub outlet new-incarnation --data DIR --id ID [--incarnation INC]
@@ -44,7 +45,8 @@ import (
 const usage = `usage:
   yizhan-hub run [--config hub.toml] [--data DIR] [--http ADDR] [--mqtt-listen ADDR | --broker URL] [--store URL] [--api-token T]
                  [--sla-first-reply 24h] [--sla-result 168h] [--sweep-every 1m] [--print-config]
-  yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate]
+  yizhan-hub outlet add --data DIR --id ID [--secret S] [--rotate] [--region R] [--city C]
+  yizhan-hub outlet set --data DIR --id ID [--region R] [--city C]
   yizhan-hub outlet list --data DIR
   yizhan-hub outlet key --master FILE --id ID --out FILE [--legacy]
   yizhan-hub outlet new-incarnation --data DIR --id ID [--incarnation INC]
@@ -104,11 +106,13 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdRun(args[1:], stdout, stderr)
 	case "outlet":
 		if len(args) < 2 {
-			return usageError{"outlet: say add, list, key or new-incarnation", true}
+			return usageError{"outlet: say add, set, list, key or new-incarnation", true}
 		}
 		switch args[1] {
 		case "add":
 			return cmdOutletAdd(args[2:], stdout, stderr)
+		case "set":
+			return cmdOutletSet(args[2:], stdout, stderr)
 		case "list":
 			return cmdOutletList(args[2:], stdout, stderr)
 		case "key":
@@ -222,11 +226,16 @@ func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
 	id := fs.String("id", "", "outlet id: letters, digits, '-' and '_' (e.g. SH-001)")
 	secret := fs.String("secret", "", fmt.Sprintf("the outlet's secret, at least %d characters (default: generate 32 random bytes, base64url)", store.MinSecretLen))
 	rotate := fs.Bool("rotate", false, "replace the secret of an outlet that is already registered")
+	pf := placeFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := syncproto.ValidOutletID(*id); err != nil {
 		return usageError{msg: "--id: " + err.Error()}
+	}
+	place, err := pf.place(fs)
+	if err != nil {
+		return err
 	}
 	if *secret == "" {
 		s, err := store.NewSecret()
@@ -253,6 +262,11 @@ func cmdOutletAdd(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("outlet %s is already registered; pass --rotate to give it a new secret", *id)
 		}
 		return err
+	}
+	if place.Region != nil || place.City != nil {
+		if _, err := st.SetPlace(ctx, *id, place); err != nil {
+			return err
+		}
 	}
 	// Only the secret on stdout, so scripts can capture it.
 	fmt.Fprintln(stdout, *secret)
@@ -296,6 +310,83 @@ func cmdOutletNewIncarnation(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// placeFlagValues are --region and --city, which outlet add and outlet
+// set take.
+type placeFlagValues struct{ region, city *string }
+
+func placeFlags(fs *flag.FlagSet) placeFlagValues {
+	return placeFlagValues{
+		region: fs.String("region", "", fmt.Sprintf("the outlet's region, e.g. 华东 (at most %d characters; \"\" clears it)", store.MaxPlaceLen)),
+		city:   fs.String("city", "", fmt.Sprintf("the outlet's city, e.g. 上海 (at most %d characters; \"\" clears it)", store.MaxPlaceLen)),
+	}
+}
+
+// place is the flags given (only those set), checked.
+func (v placeFlagValues) place(fs *flag.FlagSet) (store.Place, error) {
+	var p store.Place
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err != nil {
+			return
+		}
+		var s string
+		switch f.Name {
+		case "region":
+			if s, err = store.CheckPlace("region", *v.region); err == nil {
+				p.Region = &s
+			}
+		case "city":
+			if s, err = store.CheckPlace("city", *v.city); err == nil {
+				p.City = &s
+			}
+		}
+		if err != nil {
+			err = usageError{msg: "--" + f.Name + ": " + err.Error()}
+		}
+	})
+	return p, err
+}
+
+// cmdOutletSet changes an outlet's region or city, which notices to a
+// region and the measures group by.
+func cmdOutletSet(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("outlet set", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data", "", "the hub's data directory (works while the hub runs)")
+	storeURL := fs.String("store", "", "store URL: sqlite:///path/hub.db or postgres://user:password@host:5432/database (default sqlite://DIR/hub.db)")
+	id := fs.String("id", "", "the outlet to change")
+	pf := placeFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := syncproto.ValidOutletID(*id); err != nil {
+		return usageError{msg: "--id: " + err.Error()}
+	}
+	place, err := pf.place(fs)
+	if err != nil {
+		return err
+	}
+	if place.Region == nil && place.City == nil {
+		return usageError{msg: "outlet set: give --region, --city or both"}
+	}
+	st, err := openStore(*dataDir, *storeURL, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o, err := st.SetPlace(ctx, *id, place)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("outlet %s is not registered: add it with yizhan-hub outlet add", *id)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "outlet %s: region %q, city %q\n", o.ID, o.Region, o.City)
+	return nil
+}
+
 func cmdOutletList(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("outlet list", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -314,7 +405,7 @@ func cmdOutletList(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tACKED_SEQ\tLAST_SEEN\tDOWN_CURSOR\tDEAD_LETTERS\tCREDENTIALS\tEPOCH\tINCARNATION\tHELD\tCONFLICTS")
+	fmt.Fprintln(tw, "ID\tACKED_SEQ\tLAST_SEEN\tDOWN_CURSOR\tDEAD_LETTERS\tCREDENTIALS\tEPOCH\tINCARNATION\tHELD\tCONFLICTS\tREGION\tCITY\tBACKLOG")
 	for _, o := range os {
 		seen := "never"
 		if o.LastSeen != nil {
@@ -328,7 +419,19 @@ func cmdOutletList(args []string, stdout, stderr io.Writer) error {
 		if inc == "" {
 			inc = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%d\t%s\t%d\t%d\n", o.ID, o.AckedSeq, seen, o.DownCursor, o.DeadLetters, cred, o.Epoch, inc, o.Held, o.Conflicts)
+		backlog := "-"
+		if o.Backlog != nil {
+			backlog = fmt.Sprint(*o.Backlog)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", o.ID, o.AckedSeq, seen, o.DownCursor, o.DeadLetters, cred, o.Epoch, inc, o.Held, o.Conflicts,
+			orDash(o.Region), orDash(o.City), backlog)
 	}
 	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

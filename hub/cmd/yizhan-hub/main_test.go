@@ -146,3 +146,48 @@ func TestSettingsFile(t *testing.T) {
 		}
 	}
 }
+
+// outlet add and outlet set give an outlet its region and city, checked,
+// and outlet list shows them.
+func TestOutletRegionAndCity(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		out  string // substring of stderr
+	}{
+		{"add with a place", []string{"outlet", "add", "--data", dir, "--id", "SH-001", "--region", "华东", "--city", "上海"}, 0, ""},
+		{"add without", []string{"outlet", "add", "--data", dir, "--id", "HZ-001"}, 0, ""},
+		{"set the city", []string{"outlet", "set", "--data", dir, "--id", "HZ-001", "--city", " 杭州 "}, 0, ""},
+		{"set the region", []string{"outlet", "set", "--data", dir, "--id", "HZ-001", "--region", "华东"}, 0, ""},
+		{"set nothing", []string{"outlet", "set", "--data", dir, "--id", "HZ-001"}, 2, "--region, --city"},
+		{"bad region", []string{"outlet", "set", "--data", dir, "--id", "HZ-001", "--region", "华\t东"}, 2, "--region"},
+		{"long city", []string{"outlet", "add", "--data", dir, "--id", "NJ-001", "--city", strings.Repeat("城", store.MaxPlaceLen+1)}, 2, "--city"},
+		{"unknown outlet", []string{"outlet", "set", "--data", dir, "--id", "NOPE", "--city", "x"}, 1, "not registered"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(tc.args, &stdout, &stderr); code != tc.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.out) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tc.out)
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"outlet", "list", "--data", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("list: exit %d %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("list:\n%s", stdout.String())
+	}
+	for i, want := range [][]string{{"HZ-001", "华东", "杭州"}, {"SH-001", "华东", "上海"}} {
+		f := strings.Fields(lines[i+1])
+		if f[0] != want[0] || f[len(f)-3] != want[1] || f[len(f)-2] != want[2] || f[len(f)-1] != "-" {
+			t.Errorf("list line %q, want %v and an unknown backlog", lines[i+1], want)
+		}
+	}
+}

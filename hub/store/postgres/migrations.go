@@ -3,8 +3,13 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
 )
 
 // Schema, as of the last migration. Change this comment with every
@@ -79,6 +84,13 @@ import (
 //	               used in settings
 //	settings       name PK, value: what the store keeps about itself
 //	               (migration 5)
+//	outlets (3)    region, city (index on both), head (the highest seq its
+//	               agent reported, NULL until one did), oldest_unsynced
+//	               (unix ms, 0 for none), rejects
+//	parcels        (waybill, outlet) PK, state, since (unix ms): the parcel
+//	               index, rewritten by store.ParcelRows in the transaction
+//	               that stores any of the waybill's parcel events
+//	               (migration 3)
 type migration struct {
 	version int
 	name    string
@@ -245,7 +257,21 @@ CREATE TABLE audit (
 CREATE INDEX audit_at ON audit (at);
 CREATE INDEX audit_actor ON audit (actor, id);
 `, nil},
-	// 3 is the outlets' migration.
+	{3, "group outlets by region and city; keep their reported backlog and rejects; index parcels by waybill and outlet", `
+ALTER TABLE outlets ADD COLUMN region TEXT NOT NULL DEFAULT '';
+ALTER TABLE outlets ADD COLUMN city TEXT NOT NULL DEFAULT '';
+ALTER TABLE outlets ADD COLUMN head BIGINT;
+ALTER TABLE outlets ADD COLUMN oldest_unsynced BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE outlets ADD COLUMN rejects BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX outlets_region ON outlets (region, city);
+CREATE TABLE parcels (
+	waybill TEXT COLLATE "C" NOT NULL,
+	outlet  TEXT COLLATE "C" NOT NULL,
+	state   TEXT NOT NULL,
+	since   BIGINT NOT NULL,
+	PRIMARY KEY (waybill, outlet)
+);
+`, backfillParcels},
 	{4, "add the measures' rollups", `
 CREATE TABLE measure_facts (
 	kind         TEXT COLLATE "C" NOT NULL,
@@ -281,6 +307,33 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 );
 `, nil},
+}
+
+// backfillParcels builds the parcel index from the events already held.
+func backfillParcels(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT origin, subject FROM events
+		WHERE subject <> '' AND type LIKE 'parcel.%' AND origin <> $1 ORDER BY origin, subject`, syncproto.HubOrigin)
+	if err != nil {
+		return err
+	}
+	type pair struct{ Origin, Subject string }
+	pairs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[pair])
+	if err != nil {
+		return err
+	}
+	by := map[string][]string{}
+	for _, p := range pairs {
+		by[p.Origin] = append(by[p.Origin], p.Subject)
+	}
+	t := &txn{tx: tx}
+	for _, o := range slices.Sorted(maps.Keys(by)) {
+		for chunk := range slices.Chunk(by[o], 500) {
+			if err := store.RefreshParcels(ctx, t, o, chunk); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // SchemaVersion is the version a database has after Open.

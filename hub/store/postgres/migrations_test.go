@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -72,6 +73,30 @@ func TestMigrations(t *testing.T) {
 				t.Error(err)
 			}
 		},
+		3: func(t *testing.T, db *pgxpool.Pool) {
+			mustHaveTable(t, db, "parcels")
+			var n int
+			if err := db.QueryRow(context.Background(), `SELECT count(*) FROM information_schema.columns
+				WHERE table_name = 'outlets' AND column_name IN ('region', 'city', 'head', 'oldest_unsynced', 'rejects')`).Scan(&n); err != nil || n != 5 {
+				t.Errorf("outlets has %d of the 5 new columns (%v)", n, err)
+			}
+			// The parcel held before the migration is indexed in its state
+			// at KEEP, since its shelving; head office's event is not.
+			var got []string
+			rows, err := db.Query(context.Background(), `SELECT waybill || ' ' || outlet || ' ' || state || ' ' || since FROM parcels ORDER BY waybill, outlet`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var r string
+				rows.Scan(&r)
+				got = append(got, r)
+			}
+			if want := []string{"SF10000001 KEEP in_stock 6000"}; !slices.Equal(got, want) {
+				t.Errorf("parcel index %q, want %q", got, want)
+			}
+		},
 		4: func(t *testing.T, db *pgxpool.Pool) {
 			mustHaveTable(t, db, "measure_facts")
 			mustHaveTable(t, db, "measure_tallies")
@@ -90,7 +115,20 @@ func TestMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	// seeds put rows in the database before the migration of their key,
+	// for it to carry over or build upon.
+	seeds := map[int]string{
+		3: `INSERT INTO events (origin, epoch, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+			('KEEP', 0, 1, 'e1', 100, 'clerk', 'parcel.inbound', 1, 'SF10000001', '{"waybill":"SF10000001","hold_days":3,"at":5000}', 5000),
+			('KEEP', 0, 2, 'e2', 101, 'clerk', 'parcel.shelved', 1, 'SF10000001', '{"shelf":"A","layer":"1","code":"A-1-1","at":6000}', 6000),
+			('hub', 0, 1, 'h1', 102, 'ho', 'parcel.inbound', 1, 'SF10000002', '{"waybill":"SF10000002","hold_days":3,"at":5000}', 5000)`,
+	}
 	for _, m := range migrations {
+		if seed, ok := seeds[m.version]; ok {
+			if _, err := db.Exec(ctx, seed); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := migrate(ctx, db, m.version); err != nil {
 			t.Fatalf("migrate to %d: %v", m.version, err)
 		}

@@ -269,13 +269,14 @@ func (t *txn) Rollback() error {
 func (t *txn) LockOutlet(ctx context.Context, id string) (store.Stream, error) {
 	var b pgx.Batch
 	b.Queue(`INSERT INTO outlets (id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING`, id, t.s.clock.Now().UnixMilli())
-	b.Queue(`SELECT acked_seq, down_cursor, epoch, incarnation FROM outlets WHERE id = $1 FOR UPDATE`, id)
+	b.Queue(`SELECT acked_seq, down_cursor, epoch, incarnation, head, oldest_unsynced, rejects FROM outlets WHERE id = $1 FOR UPDATE`, id)
 	br := t.tx.SendBatch(ctx, &b)
-	var acked, cursor, epoch int64
+	var acked, cursor, epoch, rejects int64
+	var head *int64
 	var st store.Stream
 	_, err := br.Exec()
 	if err == nil {
-		err = br.QueryRow().Scan(&acked, &cursor, &epoch, &st.Incarnation)
+		err = br.QueryRow().Scan(&acked, &cursor, &epoch, &st.Incarnation, &head, &st.Oldest, &rejects)
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
@@ -283,7 +284,10 @@ func (t *txn) LockOutlet(ctx context.Context, id string) (store.Stream, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Acked, st.Cursor, st.Epoch = uint64(acked), uint64(cursor), uint64(epoch)
+	st.Acked, st.Cursor, st.Epoch, st.Rejects = uint64(acked), uint64(cursor), uint64(epoch), uint64(rejects)
+	if head != nil {
+		st.Head, st.HeadKnown = uint64(*head), true
+	}
 	if t.locked == nil {
 		t.locked = map[string]store.Stream{}
 	}
@@ -292,10 +296,17 @@ func (t *txn) LockOutlet(ctx context.Context, id string) (store.Stream, error) {
 }
 
 func (t *txn) PutOutlet(ctx context.Context, id string, o store.Stream, now int64) error {
-	_, err := t.tx.Exec(ctx, `INSERT INTO outlets (id, acked_seq, last_seen, down_cursor, created_at, incarnation) VALUES ($1,$2,$3,$4,$5,$6)
+	var head *int64
+	if o.HeadKnown {
+		h := int64(o.Head)
+		head = &h
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO outlets (id, acked_seq, last_seen, down_cursor, created_at, incarnation, head, oldest_unsynced, rejects)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
 		ON CONFLICT (id) DO UPDATE SET acked_seq = excluded.acked_seq, last_seen = excluded.last_seen,
-			down_cursor = excluded.down_cursor, incarnation = excluded.incarnation`,
-		id, int64(o.Acked), now, int64(o.Cursor), now, o.Incarnation)
+			down_cursor = excluded.down_cursor, incarnation = excluded.incarnation, head = excluded.head,
+			oldest_unsynced = excluded.oldest_unsynced, rejects = excluded.rejects`,
+		id, int64(o.Acked), now, int64(o.Cursor), now, o.Incarnation, head, o.Oldest, int64(o.Rejects))
 	return err
 }
 
@@ -620,7 +631,8 @@ func (t *txn) PutSerial(ctx context.Context, name string, next uint64) error {
 
 // StartIncarnation implements store.Store.
 func (s *backend) StartIncarnation(ctx context.Context, outlet, incarnation string) (store.Outlet, error) {
-	tag, err := s.pool.Exec(ctx, `UPDATE outlets SET epoch = epoch + 1, incarnation = $1, acked_seq = 0 WHERE id = $2`, incarnation, outlet)
+	tag, err := s.pool.Exec(ctx, `UPDATE outlets SET epoch = epoch + 1, incarnation = $1, acked_seq = 0, head = NULL, oldest_unsynced = 0
+		WHERE id = $2`, incarnation, outlet)
 	if err != nil {
 		return store.Outlet{}, fmt.Errorf("start a new incarnation of outlet %s in %s: %w", outlet, s.name, err)
 	}
@@ -679,7 +691,25 @@ func (s *backend) SecretHash(ctx context.Context, id string) (string, error) {
 
 // Outlets implements store.Store.
 func (s *backend) Outlets(ctx context.Context) ([]store.Outlet, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+store.OutletColumns+` FROM outlets o ORDER BY o.id`)
+	return s.FindOutlets(ctx, store.OutletQuery{})
+}
+
+// FindOutlets implements store.Store.
+func (s *backend) FindOutlets(ctx context.Context, q store.OutletQuery) ([]store.Outlet, error) {
+	where, args := []string{"true"}, []any{}
+	if q.Region != "" {
+		args = append(args, q.Region)
+		where = append(where, fmt.Sprintf("o.region = $%d", len(args)))
+	}
+	if q.City != "" {
+		args = append(args, q.City)
+		where = append(where, fmt.Sprintf("o.city = $%d", len(args)))
+	}
+	if q.IDPrefix != "" {
+		args = append(args, q.IDPrefix)
+		where = append(where, fmt.Sprintf("left(o.id, length($%d)) = $%[1]d", len(args)))
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+store.OutletColumns+` FROM outlets o WHERE `+strings.Join(where, " AND ")+` ORDER BY o.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list outlets: %w", err)
 	}
@@ -878,4 +908,88 @@ func (s *backend) Down(ctx context.Context, outlet string, since uint64, maxEven
 		return nil, 0, false, fmt.Errorf("read downlink of %s: %w", outlet, err)
 	}
 	return out, uint64(top), false, nil
+}
+
+// SetPlace implements store.Store.
+func (s *backend) SetPlace(ctx context.Context, id string, p store.Place) (store.Outlet, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE outlets SET region = coalesce($1, region), city = coalesce($2, city) WHERE id = $3`,
+		p.Region, p.City, id)
+	if err != nil {
+		return store.Outlet{}, fmt.Errorf("set region and city of outlet %s in %s: %w", id, s.name, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return store.Outlet{}, fmt.Errorf("outlet %s: %w", id, store.ErrNotFound)
+	}
+	return s.Outlet(ctx, id)
+}
+
+// Regions implements store.Store.
+func (s *backend) Regions(ctx context.Context) ([]store.Region, error) {
+	rows, err := s.pool.Query(ctx, store.RegionsSQL)
+	if err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	defer rows.Close()
+	out, err := store.ScanRegions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	return out, nil
+}
+
+// SearchParcels implements store.Store.
+func (s *backend) SearchParcels(ctx context.Context, q store.ParcelQuery) ([]store.ParcelRow, error) {
+	query, args := store.ParcelSearchSQL(q, func(n int) string { return fmt.Sprintf("$%d", n) })
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search parcels %q: %w", q.Prefix, err)
+	}
+	defer rows.Close()
+	out, err := store.Collect(rows, store.ScanParcel)
+	if err != nil {
+		return nil, fmt.Errorf("search parcels %q: %w", q.Prefix, err)
+	}
+	return out, nil
+}
+
+// ParcelsKnown implements store.Tx.
+func (t *txn) ParcelsKnown(ctx context.Context, outlet string, waybills []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	if len(waybills) == 0 {
+		return known, nil
+	}
+	rows, err := t.tx.Query(ctx, `SELECT waybill FROM parcels WHERE outlet = $1 AND waybill = ANY($2)`, outlet, waybills)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	for _, w := range ws {
+		known[w] = true
+	}
+	return known, err
+}
+
+// ParcelEvents implements store.Tx.
+func (t *txn) ParcelEvents(ctx context.Context, outlet string, waybills []string) ([]syncproto.Event, error) {
+	if len(waybills) == 0 {
+		return nil, nil
+	}
+	return scanEvents(t.tx.Query(ctx, `SELECT `+store.EventColumns+` FROM events
+		WHERE origin = $1 AND subject = ANY($2) AND subject <> '' AND type LIKE 'parcel.%'`, outlet, waybills))
+}
+
+// PutParcels implements store.Tx in one statement.
+func (t *txn) PutParcels(ctx context.Context, rows []store.ParcelRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	wb, outlet, state := make([]string, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+	since := make([]int64, len(rows))
+	for i, r := range rows {
+		wb[i], outlet[i], state[i], since[i] = r.Waybill, r.Outlet, r.State, r.Since
+	}
+	_, err := t.tx.Exec(ctx, `INSERT INTO parcels (waybill, outlet, state, since)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+		ON CONFLICT (waybill, outlet) DO UPDATE SET state = excluded.state, since = excluded.since`, wb, outlet, state, since)
+	return err
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
@@ -53,6 +55,14 @@ import (
 //	               at Open, which records the limits it used in settings
 //	settings       name PK, value: what the store keeps about itself
 //	               (migration 10)
+//	outlets (8)    region, city (index on both), head (the highest seq its
+//	               agent reported, NULL until one did), oldest_unsynced
+//	               (unix ms of its oldest unacknowledged event as
+//	               reported, 0 for none), rejects
+//	parcels        (waybill, outlet) PK, state, since (unix ms): the parcel
+//	               index, one row per waybill an outlet's events gave a
+//	               state, rewritten by store.ParcelRows in the transaction
+//	               that stores any of its parcel events (migration 8)
 //
 //	accounts       id PK, name, role, disabled, password_hash (argon2id,
 //	               hub/accounts), created_at, last_login_at, failures,
@@ -290,7 +300,21 @@ CREATE TABLE audit (
 CREATE INDEX audit_at ON audit (at);
 CREATE INDEX audit_actor ON audit (actor, id);
 `, nil},
-	// 8 is the outlets' migration.
+	{8, "group outlets by region and city; keep their reported backlog and rejects; index parcels by waybill and outlet", `
+ALTER TABLE outlets ADD COLUMN region TEXT NOT NULL DEFAULT '';
+ALTER TABLE outlets ADD COLUMN city TEXT NOT NULL DEFAULT '';
+ALTER TABLE outlets ADD COLUMN head INTEGER;
+ALTER TABLE outlets ADD COLUMN oldest_unsynced INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outlets ADD COLUMN rejects INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX outlets_region ON outlets (region, city);
+CREATE TABLE parcels (
+	waybill TEXT NOT NULL,
+	outlet  TEXT NOT NULL,
+	state   TEXT NOT NULL,
+	since   INTEGER NOT NULL,
+	PRIMARY KEY (waybill, outlet)
+) WITHOUT ROWID;
+`, backfillParcels},
 	{9, "add the measures' rollups", `
 CREATE TABLE measure_facts (
 	kind         TEXT NOT NULL,
@@ -326,6 +350,37 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
 `, nil},
+}
+
+// backfillParcels builds the parcel index from the events already held.
+func backfillParcels(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT origin, subject FROM events
+		WHERE subject <> '' AND type LIKE 'parcel.%' AND origin <> ? ORDER BY origin, subject`, syncproto.HubOrigin)
+	if err != nil {
+		return err
+	}
+	by := map[string][]string{}
+	for rows.Next() {
+		var o, w string
+		if err := rows.Scan(&o, &w); err != nil {
+			rows.Close()
+			return err
+		}
+		by[o] = append(by[o], w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	t := &txn{tx: tx, capped: true}
+	for _, o := range slices.Sorted(maps.Keys(by)) {
+		for chunk := range slices.Chunk(by[o], 500) {
+			if err := store.RefreshParcels(ctx, t, o, chunk); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // hasOrderHLC reports whether events has migration 6's order_hlc yet: the

@@ -85,8 +85,9 @@ type backend struct {
 
 	insDead, insPending, maxPending, delPending, hasPending           *sql.Stmt
 	getOutlet, putOutlet, addCounter, insConflict, putClock, addTally *sql.Stmt
-	// insEvents[i] and insHeld[i] insert 1<<i rows (insertChunk).
-	insEvents, insHeld []*sql.Stmt
+	// insEvents[i] and insHeld[i] insert 1<<i rows (insertChunk), and
+	// putParcels[i] upserts 1<<i parcel index rows.
+	insEvents, insHeld, putParcels []*sql.Stmt
 }
 
 // Open opens or creates the database at path and migrates it.
@@ -197,10 +198,12 @@ func (s *backend) prepare(ctx context.Context) error {
 		{&s.maxPending, `SELECT max(last) FROM pending_ranges WHERE origin = ? AND epoch = ? AND first <= ?`},
 		{&s.delPending, `DELETE FROM pending_ranges WHERE origin = ? AND epoch = ? AND first <= ?`},
 		{&s.hasPending, `SELECT EXISTS (SELECT 1 FROM pending_ranges WHERE origin = ? AND epoch = ?)`},
-		{&s.getOutlet, `SELECT acked_seq, down_cursor, epoch, incarnation FROM outlets WHERE id = ?`},
-		{&s.putOutlet, `INSERT INTO outlets (id, acked_seq, last_seen, down_cursor, created_at, incarnation) VALUES (?,?,?,?,?,?)
+		{&s.getOutlet, `SELECT acked_seq, down_cursor, epoch, incarnation, head, oldest_unsynced, rejects FROM outlets WHERE id = ?`},
+		{&s.putOutlet, `INSERT INTO outlets (id, acked_seq, last_seen, down_cursor, created_at, incarnation, head, oldest_unsynced, rejects)
+			VALUES (?,?,?,?,?,?,?,?,?)
 			ON CONFLICT (id) DO UPDATE SET acked_seq = excluded.acked_seq, last_seen = excluded.last_seen,
-				down_cursor = excluded.down_cursor, incarnation = excluded.incarnation`},
+				down_cursor = excluded.down_cursor, incarnation = excluded.incarnation, head = excluded.head,
+				oldest_unsynced = excluded.oldest_unsynced, rejects = excluded.rejects`},
 		{&s.addCounter, `INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`},
 		{&s.addTally, `INSERT INTO measure_tallies (day, outlet, person, name, n) VALUES (?,?,?,?,?)
 			ON CONFLICT (day, outlet, person, name) DO UPDATE SET n = n + excluded.n`},
@@ -223,6 +226,11 @@ func (s *backend) prepare(ctx context.Context) error {
 			}
 			*t.into = append(*t.into, st)
 		}
+		st, err := s.w.PrepareContext(ctx, putParcelsSQL(n))
+		if err != nil {
+			return fmt.Errorf("prepare statement on %s: %w", s.path, err)
+		}
+		s.putParcels = append(s.putParcels, st)
 	}
 	return nil
 }
@@ -323,18 +331,25 @@ func (t *txn) Commit() error {
 func (t *txn) Rollback() error { return t.tx.Rollback() }
 
 func (t *txn) LockOutlet(ctx context.Context, id string) (store.Stream, error) {
-	var acked, cursor, epoch int64
+	var acked, cursor, epoch, rejects int64
+	var head sql.NullInt64
 	var st store.Stream
-	err := t.stmt(ctx, t.s.getOutlet).QueryRowContext(ctx, id).Scan(&acked, &cursor, &epoch, &st.Incarnation)
+	err := t.stmt(ctx, t.s.getOutlet).QueryRowContext(ctx, id).Scan(&acked, &cursor, &epoch, &st.Incarnation, &head, &st.Oldest, &rejects)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return st, err
 	}
-	st.Acked, st.Cursor, st.Epoch = uint64(acked), uint64(cursor), uint64(epoch)
+	st.Acked, st.Cursor, st.Epoch, st.Rejects = uint64(acked), uint64(cursor), uint64(epoch), uint64(rejects)
+	st.Head, st.HeadKnown = uint64(head.Int64), head.Valid
 	return st, nil
 }
 
 func (t *txn) PutOutlet(ctx context.Context, id string, o store.Stream, now int64) error {
-	_, err := t.stmt(ctx, t.s.putOutlet).ExecContext(ctx, id, int64(o.Acked), now, int64(o.Cursor), now, o.Incarnation)
+	var head any
+	if o.HeadKnown {
+		head = int64(o.Head)
+	}
+	_, err := t.stmt(ctx, t.s.putOutlet).ExecContext(ctx, id, int64(o.Acked), now, int64(o.Cursor), now, o.Incarnation,
+		head, o.Oldest, int64(o.Rejects))
 	return err
 }
 
@@ -611,7 +626,8 @@ func (t *txn) PutSerial(ctx context.Context, name string, next uint64) error {
 
 // StartIncarnation implements store.Store.
 func (s *backend) StartIncarnation(ctx context.Context, outlet, incarnation string) (store.Outlet, error) {
-	r, err := s.w.ExecContext(ctx, `UPDATE outlets SET epoch = epoch + 1, incarnation = ?, acked_seq = 0 WHERE id = ?`, incarnation, outlet)
+	r, err := s.w.ExecContext(ctx, `UPDATE outlets SET epoch = epoch + 1, incarnation = ?, acked_seq = 0, head = NULL, oldest_unsynced = 0
+		WHERE id = ?`, incarnation, outlet)
 	if err != nil {
 		return store.Outlet{}, fmt.Errorf("start a new incarnation of outlet %s in %s: %w", outlet, s.path, err)
 	}
@@ -670,7 +686,22 @@ func (s *backend) SecretHash(ctx context.Context, id string) (string, error) {
 
 // Outlets implements store.Store.
 func (s *backend) Outlets(ctx context.Context) ([]store.Outlet, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+store.OutletColumns+` FROM outlets o ORDER BY o.id`)
+	return s.FindOutlets(ctx, store.OutletQuery{})
+}
+
+// FindOutlets implements store.Store.
+func (s *backend) FindOutlets(ctx context.Context, q store.OutletQuery) ([]store.Outlet, error) {
+	where, args := []string{"1"}, []any{}
+	if q.Region != "" {
+		where, args = append(where, "o.region = ?"), append(args, q.Region)
+	}
+	if q.City != "" {
+		where, args = append(where, "o.city = ?"), append(args, q.City)
+	}
+	if q.IDPrefix != "" {
+		where, args = append(where, "substr(o.id, 1, length(?)) = ?"), append(args, q.IDPrefix, q.IDPrefix)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+store.OutletColumns+` FROM outlets o WHERE `+strings.Join(where, " AND ")+` ORDER BY o.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list outlets: %w", err)
 	}
@@ -905,4 +936,122 @@ func (s *backend) Down(ctx context.Context, outlet string, since uint64, maxEven
 		return nil, 0, false, fmt.Errorf("read downlink of %s: %w", outlet, err)
 	}
 	return out, uint64(top), false, nil
+}
+
+// SetPlace implements store.Store.
+func (s *backend) SetPlace(ctx context.Context, id string, p store.Place) (store.Outlet, error) {
+	r, err := s.w.ExecContext(ctx, `UPDATE outlets SET region = coalesce(?, region), city = coalesce(?, city) WHERE id = ?`,
+		p.Region, p.City, id)
+	if err != nil {
+		return store.Outlet{}, fmt.Errorf("set region and city of outlet %s in %s: %w", id, s.path, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return store.Outlet{}, fmt.Errorf("outlet %s: %w", id, store.ErrNotFound)
+	}
+	return s.outletFrom(ctx, s.w, id)
+}
+
+// Regions implements store.Store.
+func (s *backend) Regions(ctx context.Context) ([]store.Region, error) {
+	rows, err := s.r.QueryContext(ctx, store.RegionsSQL)
+	if err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	defer rows.Close()
+	out, err := store.ScanRegions(rows)
+	if err != nil {
+		return nil, fmt.Errorf("list regions: %w", err)
+	}
+	return out, nil
+}
+
+// SearchParcels implements store.Store.
+func (s *backend) SearchParcels(ctx context.Context, q store.ParcelQuery) ([]store.ParcelRow, error) {
+	query, args := store.ParcelSearchSQL(q, func(n int) string { return fmt.Sprintf("?%d", n) })
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search parcels %q: %w", q.Prefix, err)
+	}
+	defer rows.Close()
+	out, err := store.Collect(rows, store.ScanParcel)
+	if err != nil {
+		return nil, fmt.Errorf("search parcels %q: %w", q.Prefix, err)
+	}
+	return out, nil
+}
+
+// inList is "(?,?,…)" for n values and the values as arguments after
+// head.
+func inList(head []any, vs []string) (string, []any) {
+	args := append(head, make([]any, 0, len(vs))...)
+	for _, v := range vs {
+		args = append(args, v)
+	}
+	return "(?" + strings.Repeat(",?", len(vs)-1) + ")", args
+}
+
+// ParcelsKnown implements store.Tx.
+func (t *txn) ParcelsKnown(ctx context.Context, outlet string, waybills []string) (map[string]bool, error) {
+	known := map[string]bool{}
+	if len(waybills) == 0 {
+		return known, nil
+	}
+	in, args := inList([]any{outlet}, waybills)
+	rows, err := t.tx.QueryContext(ctx, `SELECT waybill FROM parcels WHERE outlet = ? AND waybill IN `+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return nil, err
+		}
+		known[w] = true
+	}
+	return known, rows.Err()
+}
+
+// ParcelEvents implements store.Tx.
+func (t *txn) ParcelEvents(ctx context.Context, outlet string, waybills []string) ([]syncproto.Event, error) {
+	if len(waybills) == 0 {
+		return nil, nil
+	}
+	in, args := inList([]any{outlet}, waybills)
+	// "subject <> ''" lets SQLite use the partial index events_subject.
+	return scanEvents(t.tx.QueryContext(ctx, `SELECT `+store.EventColumns+` FROM events
+		WHERE origin = ? AND subject IN `+in+` AND subject <> '' AND type LIKE 'parcel.%'`, args...))
+}
+
+// PutParcels implements store.Tx with the multi-row upserts prepared at
+// Open (insertChunk rows at most), as InsertEvents does.
+func (t *txn) PutParcels(ctx context.Context, rows []store.ParcelRow) error {
+	args := make([]any, 0, 4*min(len(rows), insertChunk))
+	for start := 0; start < len(rows); {
+		n := insertChunk
+		for n > len(rows)-start {
+			n /= 2
+		}
+		args = args[:0]
+		for _, r := range rows[start : start+n] {
+			args = append(args, r.Waybill, r.Outlet, r.State, r.Since)
+		}
+		var err error
+		if t.s == nil { // a migration's transaction: nothing prepared
+			_, err = t.tx.ExecContext(ctx, putParcelsSQL(n), args...)
+		} else {
+			_, err = t.stmt(ctx, t.s.putParcels[bits.TrailingZeros(uint(n))]).ExecContext(ctx, args...)
+		}
+		if err != nil {
+			return err
+		}
+		start += n
+	}
+	return nil
+}
+
+// putParcelsSQL is the upsert of n parcel index rows.
+func putParcelsSQL(n int) string {
+	return `INSERT INTO parcels (waybill, outlet, state, since) VALUES (?,?,?,?)` + strings.Repeat(",(?,?,?,?)", n-1) + `
+		ON CONFLICT (waybill, outlet) DO UPDATE SET state = excluded.state, since = excluded.since`
 }

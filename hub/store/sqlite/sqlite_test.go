@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -176,6 +177,32 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("the limits the rows were folded with are not recorded: %q %v", limits, err)
 			}
 		},
+		8: func(t *testing.T, db *sql.DB) {
+			mustHaveTable(t, db, "parcels")
+			var region, city string
+			var head sql.NullInt64
+			if err := db.QueryRow(`SELECT region, city, head FROM outlets WHERE id = 'KEEP'`).Scan(&region, &city, &head); err != nil ||
+				region != "" || city != "" || head.Valid {
+				t.Errorf("outlet KEEP region %q city %q head %+v (%v), want none yet", region, city, head, err)
+			}
+			// The parcel held before the migration is indexed in its state
+			// at KEEP, since its shelving; head office's event is not.
+			rows, err := db.Query(`SELECT waybill, outlet, state, since FROM parcels ORDER BY waybill, outlet`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var w, o, st string
+				var since int64
+				rows.Scan(&w, &o, &st, &since)
+				got = append(got, fmt.Sprintf("%s %s %s %d", w, o, st, since))
+			}
+			if want := []string{"SF10000001 KEEP in_stock 6000"}; !slices.Equal(got, want) {
+				t.Errorf("parcel index %q, want %q", got, want)
+			}
+		},
 		9: func(t *testing.T, db *sql.DB) {
 			// Opening the migrated file built the measures of the events
 			// it held: the complaint's facts and the parcel's counters.
@@ -235,6 +262,10 @@ func TestMigrations(t *testing.T) {
 			INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES
 			('complaint', 'C10', 'KEEP', 'received', 1, 'complaint', 1000, 100),
 			('exception', 'X10', 'KEEP', 'reported', 1, 'damaged', 1000, 101)`,
+		8: `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+			('KEEP', 1, 'e1', 100, 'clerk', 'parcel.inbound', 1, 'SF10000001', '{"waybill":"SF10000001","hold_days":3,"at":5000}', 5000),
+			('KEEP', 2, 'e2', 101, 'clerk', 'parcel.shelved', 1, 'SF10000001', '{"shelf":"A","layer":"1","code":"A-1-1","at":6000}', 6000),
+			('hub', 1, 'h1', 102, 'ho', 'parcel.inbound', 1, 'SF10000002', '{"waybill":"SF10000002","hold_days":3,"at":5000}', 5000)`,
 		9: fmt.Sprintf(`INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
 			('KEEP', 1, 'e1', %[1]d, 'c01', 'complaint.received', 1, 'C9',
 			'{"ticket":"T9","channel":"counter","type":"complaint","category":"delay","severity":"routine","text":"late","at":1}', 1),

@@ -73,6 +73,9 @@ func Run(t *testing.T, b Backend) {
 		{"AuditTrail", testAuditTrail},
 		{"Measures", testMeasures},
 		{"RollupsRebuiltInAnotherZone", testRollupsRebuiltInAnotherZone},
+		{"OutletPlacesAndFilters", testOutletPlacesAndFilters},
+		{"OutletHealthReportedAndClamped", testOutletHealthReportedAndClamped},
+		{"ParcelIndex", testParcelIndex},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
