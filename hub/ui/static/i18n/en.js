@@ -552,6 +552,13 @@ export default {
   'error.outlet.exists': 'outlet {outlet} is already registered: choose another id, or give it a new secret with `yizhan-hub outlet add --rotate`',
   'error.outlet.weak_secret': 'the secret is too easy to guess: a hand-set outlet secret needs at least {min_length} characters, {min_distinct} of them different, not a repeated word or a run; omit it and head office generates one',
   'error.outlet.not_registered': 'outlet {outlet} is not registered: add it with `yizhan-hub outlet add`',
+  // Outlets: groups, regions, parcel search.
+  'error.outlet.bad_region': 'region "{value}" must be at most {max} printable characters',
+  'error.outlet.bad_city': 'city "{value}" must be at most {max} printable characters',
+  'error.outlet.no_change': 'give the region or the city to change',
+  'error.region.not_found': 'no outlet belongs to region {region}',
+  'error.parcel.short_query': 'give a waybill or at least its first {min} characters',
+  'error.request.bad_cursor': 'cursor is not one this list gave: take it from the previous page\'s "next"',
   'error.parcel.delivered': 'parcel {waybill} was already delivered',
   'error.parcel.find_query': 'give a pickup code, a waybill or the phone\'s last 4 digits',
   'error.parcel.in_stock': 'parcel {waybill} is already in stock (pickup code {code})',

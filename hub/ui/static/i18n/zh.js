@@ -551,6 +551,13 @@ export default {
   'error.outlet.exists': '网点 {outlet} 已登记',
   'error.outlet.weak_secret': '密钥太容易猜：至少 {min_length} 个字符、{min_distinct} 种不同字符，不可重复或连续；不填则由总部生成',
   'error.outlet.not_registered': '网点 {outlet} 未登记',
+  // Outlets: groups, regions, parcel search.
+  'error.outlet.bad_region': '片区名称 {value} 无效：最多 {max} 个可打印字符',
+  'error.outlet.bad_city': '城市名称 {value} 无效：最多 {max} 个可打印字符',
+  'error.outlet.no_change': '请填写要修改的片区或城市',
+  'error.region.not_found': '没有属于片区 {region} 的网点',
+  'error.parcel.short_query': '请输入运单号或其前 {min} 位以上',
+  'error.request.bad_cursor': 'cursor 无效，请从上一页的 next 取值',
   'error.parcel.delivered': '运单 {waybill} 已投递',
   'error.parcel.find_query': '请输入取件码、运单号或手机尾号',
   'error.parcel.in_stock': '运单 {waybill} 已在库，取件码 {code}',
