@@ -132,6 +132,9 @@ func do(t *testing.T, srv *httptest.Server, method, path, body string) (int, map
 	}
 	req, _ := http.NewRequest(method, srv.URL+path, rd)
 	req.Header.Set("Authorization", "Bearer tok")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
