@@ -35,7 +35,13 @@
 //     the acked sequence to the highest N such that every 1..N of the epoch
 //     is held as an event or a dead letter, and refresh the case-list row
 //     (Case) of every exception, complaint, notice or template an event
-//     made visible is about.
+//     made visible is about, and the parcel index row (ParcelRow) of every
+//     waybill and outlet a parcel event made visible is about.
+//   - Health. A pull's reported head and oldest unacknowledged stamp are
+//     kept on the outlet's row as claims: the head never below the acked
+//     sequence (a batch past it raises it), the stamp clamped
+//     (ClampOldest); refused batches, pulls and dead-lettered events add
+//     to its rejects.
 //   - Held. A batch beyond the acked sequence (within the window) is held
 //     apart: its events are not visible to SubjectEvents, Cases or any view
 //     until the gap before them closes; the commit that closes it makes

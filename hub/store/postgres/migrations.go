@@ -87,10 +87,10 @@ import (
 //	outlets (3)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
 //	               (unix ms, 0 for none), rejects
-//	parcels        (waybill, outlet) PK, state, since (unix ms): the parcel
-//	               index, rewritten by store.ParcelRows in the transaction
-//	               that stores any of the waybill's parcel events
-//	               (migration 3)
+//	parcels        (waybill, outlet) PK, state ('' for a waybill only
+//	               scanned), since (unix ms): the parcel index, rewritten by
+//	               store.ParcelRows in the transaction that stores any of
+//	               the waybill's parcel events at the outlet (migration 3)
 type migration struct {
 	version int
 	name    string

@@ -55,15 +55,6 @@ import (
 //	               at Open, which records the limits it used in settings
 //	settings       name PK, value: what the store keeps about itself
 //	               (migration 10)
-//	outlets (8)    region, city (index on both), head (the highest seq its
-//	               agent reported, NULL until one did), oldest_unsynced
-//	               (unix ms of its oldest unacknowledged event as
-//	               reported, 0 for none), rejects
-//	parcels        (waybill, outlet) PK, state, since (unix ms): the parcel
-//	               index, one row per waybill an outlet's events gave a
-//	               state, rewritten by store.ParcelRows in the transaction
-//	               that stores any of its parcel events (migration 8)
-//
 //	accounts       id PK, name, role, disabled, password_hash (argon2id,
 //	               hub/accounts), created_at, last_login_at, failures,
 //	               locks, locked_until (unix ms; 0 none) (migration 7)
@@ -85,6 +76,16 @@ import (
 //	               counters per civil day of the hub's zone (store.Tally),
 //	               added once per event made visible (migration 9); both
 //	               filled for older events by store.Core.BuildRollups
+//
+//	outlets (8)    region, city (index on both), head (the highest seq its
+//	               agent reported, NULL until one did), oldest_unsynced
+//	               (unix ms of its oldest unacknowledged event as
+//	               reported, 0 for none), rejects
+//	parcels        (waybill, outlet) PK, state ('' for a waybill only
+//	               scanned), since (unix ms): the parcel index, one row per
+//	               waybill an outlet has parcel events of, rewritten by
+//	               store.ParcelRows in the transaction that stores any of
+//	               them (migration 8)
 //
 // The version is PRAGMA user_version.
 type migration struct {

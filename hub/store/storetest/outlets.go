@@ -16,7 +16,7 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-func ids(os []store.Outlet) []string {
+func outletIDs(os []store.Outlet) []string {
 	out := []string{}
 	for _, o := range os {
 		out = append(out, o.ID)
@@ -70,7 +70,7 @@ func testOutletPlacesAndFilters(t *testing.T, be Backend) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := ids(os); !slices.Equal(got, tc.want) {
+		if got := outletIDs(os); !slices.Equal(got, tc.want) {
 			t.Errorf("FindOutlets(%+v) = %v, want %v", tc.q, got, tc.want)
 		}
 	}
