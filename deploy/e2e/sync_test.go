@@ -26,6 +26,7 @@ func TestOfflineThenOnline(t *testing.T) {
 			c.startHub()
 			c.waitDrained(a, 90*time.Second)
 			c.checkExactlyOnce("SH-001", 10000, acked)
+			c.checkOutletHealth("SH-001", "SF")
 		})
 	}
 }
