@@ -178,6 +178,11 @@ type Client struct {
 
 	batches, resends, reconnects atomic.Uint64
 	heard                        atomic.Int64 // Clock's unix nanoseconds of the last byte from the broker; 0 never
+	// pulledAt is the Clock's unix nanoseconds of the last pull; answered
+	// says a Down came since the session began. A pull sent while no hub
+	// listened (an external broker with the hub down) is sent again.
+	pulledAt atomic.Int64
+	answered atomic.Bool
 
 	pendMu   sync.Mutex
 	pendAck  uint64
@@ -412,6 +417,7 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 	if !stok.WaitTimeout(15*time.Second) || stok.Error() != nil {
 		return c.cfg.Clock.Now().Sub(start), fmt.Errorf("subscribe to downlink: %v", stok.Error())
 	}
+	c.answered.Store(false)
 	c.pull(cl)
 	err := c.pump(ctx, cl, lost)
 	return c.cfg.Clock.Now().Sub(start), err
@@ -464,6 +470,10 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 		if cnt.AckedSeq > sent {
 			sent = cnt.AckedSeq
 		}
+		if !c.answered.Load() && c.cfg.Clock.Now().UnixNano()-c.pulledAt.Load() > int64(c.cfg.AckTimeout) {
+			c.logger.Info("no answer to the pull from the hub; pulling again")
+			c.pull(cl)
+		}
 		if sent > cnt.AckedSeq && c.cfg.Clock.Now().Sub(lastProgress) > c.cfg.AckTimeout {
 			c.logger.Warn("no acknowledgement from the hub; resending from the cursor", "acked", cnt.AckedSeq, "sent", sent)
 			c.resends.Add(1)
@@ -503,6 +513,7 @@ func (c *Client) pull(cl mqtt.Client) {
 		c.logger.Error("encode pull", "err", err)
 		return
 	}
+	c.pulledAt.Store(c.cfg.Clock.Now().UnixNano())
 	cl.Publish(syncproto.PullTopic(c.cfg.Outlet), 1, false, frame)
 }
 
@@ -572,6 +583,7 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 			c.setErr(fmt.Errorf("unreadable downlink from hub: %w", err))
 			return
 		}
+		c.answered.Store(true)
 		c.observeHub(d.HubTime, syncproto.Ack{})
 		c.pendMu.Lock()
 		c.pendDown = append(c.pendDown, &d)

@@ -29,13 +29,16 @@ import (
 type fakeHub struct {
 	srv *mqtt.Server
 
-	mu      sync.Mutex
-	have    map[uint64]int // seq → times received
-	acked   uint64
-	dropN   int    // ignore this many batches
-	refuse  uint64 // dead-letter this seq
-	down    []syncproto.Event
-	batches int
+	mu    sync.Mutex
+	have  map[uint64]int // seq → times received
+	acked uint64
+	dropN int // ignore this many batches
+	// dropPulls ignores this many pulls, as if no hub listened.
+	dropPulls int
+	pulls     int
+	refuse    uint64 // dead-letter this seq
+	down      []syncproto.Event
+	batches   int
 	// otherInc, if set, answers as a hub that adopted another data
 	// directory of this outlet: an ack of that stream, then a refusal.
 	otherInc string
@@ -68,6 +71,11 @@ func (h *fakeHub) onUp(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if leaf == "pull" {
+		h.pulls++
+		if h.dropPulls > 0 {
+			h.dropPulls--
+			return
+		}
 		var p syncproto.Pull
 		syncproto.Decode(pk.Payload, syncproto.KindPull, &p)
 		d := syncproto.Down{Target: outlet, From: p.Since, HubTime: time.Now().UnixMilli()}
@@ -412,5 +420,22 @@ func TestPullReportsBacklog(t *testing.T) {
 	}
 	if p := c.pullFrame(); p.Head == nil || *p.Head != 5 || p.OldestUnsynced != nil {
 		t.Fatalf("all acknowledged: pull %+v, want head 5 and no oldest", p)
+	}
+}
+
+// A pull that no hub answered (sent to an external broker while the hub
+// was down) is sent again, so the downlink and head office's view of the
+// backlog do not wait for the next connect.
+func TestUnansweredPullSentAgain(t *testing.T) {
+	hub, url := startFakeHub(t)
+	hub.dropPulls = 1
+	hub.down = []syncproto.Event{{ID: "h1", Origin: syncproto.HubOrigin, Seq: 4, HLC: 1, Actor: "hq", Type: "notice.published", V: 1, Target: syncproto.TargetAll}}
+	l := openLog(t)
+	startClient(t, url, l, nil)
+	waitFor(t, 10*time.Second, "downlink applied after a lost pull", func() bool { return l.Counters().DownCursor == 4 })
+	hub.mu.Lock()
+	defer hub.mu.Unlock()
+	if hub.pulls < 2 {
+		t.Errorf("%d pulls, want the lost one and another", hub.pulls)
 	}
 }
