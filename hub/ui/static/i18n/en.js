@@ -558,7 +558,6 @@ export default {
   'error.outlet.no_change': 'give the region or the city to change',
   'error.region.not_found': 'no outlet belongs to region {region}',
   'error.parcel.short_query': 'give a waybill or at least its first {min} characters',
-  'error.request.bad_cursor': 'cursor is not one this list gave: take it from the previous page\'s "next"',
   'error.parcel.delivered': 'parcel {waybill} was already delivered',
   'error.parcel.find_query': 'give a pickup code, a waybill or the phone\'s last 4 digits',
   'error.parcel.in_stock': 'parcel {waybill} is already in stock (pickup code {code})',

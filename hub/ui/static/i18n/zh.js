@@ -557,7 +557,6 @@ export default {
   'error.outlet.no_change': '请填写要修改的片区或城市',
   'error.region.not_found': '没有属于片区 {region} 的网点',
   'error.parcel.short_query': '请输入运单号或其前 {min} 位以上',
-  'error.request.bad_cursor': 'cursor 无效，请从上一页的 next 取值',
   'error.parcel.delivered': '运单 {waybill} 已投递',
   'error.parcel.find_query': '请输入取件码、运单号或手机尾号',
   'error.parcel.in_stock': '运单 {waybill} 已在库，取件码 {code}',
