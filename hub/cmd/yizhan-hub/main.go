@@ -424,12 +424,12 @@ func cmdOutletList(args []string, stdout, stderr io.Writer) error {
 			backlog = fmt.Sprint(*o.Backlog)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", o.ID, o.AckedSeq, seen, o.DownCursor, o.DeadLetters, cred, o.Epoch, inc, o.Held, o.Conflicts,
-			orDash(o.Region), orDash(o.City), backlog)
+			dashIfEmpty(o.Region), dashIfEmpty(o.City), backlog)
 	}
 	return tw.Flush()
 }
 
-func orDash(s string) string {
+func dashIfEmpty(s string) string {
 	if s == "" {
 		return "-"
 	}
