@@ -135,14 +135,31 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 // queue reads the queue filters of the exception and complaint lists:
-// overdue, owner, state, label (one of field's codes of kind) and sort,
-// soonest deadline first by default with open=1 or overdue=1.
+// overdue, owner, state, label (one of field's codes of kind), region (the
+// outlets it holds now) and sort, soonest deadline first by default with
+// open=1 or overdue=1.
 func (a *api) queue(w http.ResponseWriter, r *http.Request, kind, field string) (cases.Query, bool) {
-	cq, ok := a.caseFilters(w, r, fOutlet, fOpen, fOverdue, fOwner, fState, fLabel, fSort)
+	cq, ok := a.caseFilters(w, r, fOutlet, fOpen, fOverdue, fOwner, fState, fLabel, fRegion, fSort)
 	if !ok {
 		return cases.Query{}, false
 	}
 	q := cases.Query{CaseQuery: cq}
+	region, ok := a.knownRegion(w, r, r.URL.Query().Get(fRegion))
+	if !ok {
+		return q, false
+	}
+	if region != "" {
+		os, err := a.opt.Outlets.FindOutlets(r.Context(), store.OutletQuery{Region: region})
+		if err != nil {
+			a.fail(w, r, err)
+			return q, false
+		}
+		// Not nil: a region whose outlets all moved away lists nothing.
+		q.Outlets = make([]string, 0, len(os))
+		for _, o := range os {
+			q.Outlets = append(q.Outlets, o.ID)
+		}
+	}
 	if q.Overdue, ok = boolFilter(w, r, fOverdue, problem.RequestBadOverdue); !ok {
 		return q, false
 	}

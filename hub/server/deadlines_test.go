@@ -151,7 +151,7 @@ func TestExceptionDeadlinesAndOverdueFilter(t *testing.T) {
 	}
 	var e errJSON
 	api.do("GET", "/api/v1/exceptions?overdu=1", "", &e)
-	if known := fmt.Sprint(e.Error.Params["known"]); known != "[outlet open overdue owner state label sort limit cursor format lang]" {
+	if known := fmt.Sprint(e.Error.Params["known"]); known != "[outlet open overdue owner state label region sort limit cursor format lang]" {
 		t.Errorf("known filters %s, want overdue among them", known)
 	}
 }

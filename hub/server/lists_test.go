@@ -88,6 +88,9 @@ func TestQueuesByDeadline(t *testing.T) {
 	complaint(b, "C4", "complaint", "wu", base.Add(-23*time.Hour)) // in 1 h
 	b.send(t, s, 1)
 	api := newAPI(t, s)
+	if code := api.do("PATCH", "/api/v1/outlets/SH-002", `{"region":"south"}`, nil); code != 200 {
+		t.Fatalf("put SH-002 in a region: HTTP %d", code)
+	}
 
 	order, items := api.queue("/api/v1/complaints?open=1")
 	if order != "[C4 C1 C2 C3]" {
@@ -110,6 +113,9 @@ func TestQueuesByDeadline(t *testing.T) {
 		{"/api/v1/complaints?state=acknowledged", "[C3]"},
 		{"/api/v1/complaints?overdue=1", "[]"},
 		{"/api/v1/exceptions?open=1", "[X1 X2]"},
+		{"/api/v1/complaints?open=1&region=south", "[C4]"},
+		{"/api/v1/complaints?region=south&outlet=SH-001", "[]"},
+		{"/api/v1/exceptions?region=south", "[]"},
 	} {
 		if got, _ := api.queue(tc.path); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.path, got, tc.want)
@@ -147,6 +153,7 @@ func TestQueuesByDeadline(t *testing.T) {
 		"/api/v1/complaints?sort=soonest":      "request.bad_sort",
 		"/api/v1/complaints?overdue=maybe":     "request.bad_overdue",
 		"/api/v1/complaints?outlet=SH-404":     "outlet.not_found",
+		"/api/v1/complaints?region=north":      "region.not_found",
 		"/api/v1/complaints?open=1&cursor=abc": "request.bad_cursor",
 	} {
 		var p queuePage
