@@ -83,7 +83,18 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 			t.Fatalf("POST %s: %d", post.path, code)
 		}
 	}
+	// A second complaint head office has answered, so that the measures
+	// have a first-reply time to show.
+	var answered struct{ Complaint struct{ ID string } }
+	if code := call(t, "POST", agentAPI+"/complaints", tok, map[string]any{"channel": "phone", "type": "complaint", "category": "delay",
+		"severity": "routine", "customer_phone": "13912345678", "text": "还没到"}, &answered); code != 201 {
+		t.Fatalf("record complaint: %d", code)
+	}
 	c.waitDrained(a, 30*time.Second)
+	waitHubHas(t, hubAPI+"/complaints/"+answered.Complaint.ID)
+	if code := call(t, "POST", hubAPI+"/complaints/"+answered.Complaint.ID+"/steps", apiToken, map[string]any{"step": "acknowledge", "note": "已催促派送。"}, nil); code != 200 {
+		t.Fatalf("answer complaint: %d", code)
+	}
 	s := &hubScreen{c: c, a: a, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID}
 	waitHubHas(t, hubAPI+"/parcels/"+hubScreenWaybill)
 	waitHubHas(t, hubAPI+"/complaints/"+s.complaint)
@@ -137,7 +148,10 @@ func (s *hubScreen) hubPages() [][2]string {
 		{"#/exceptions", "exceptions"},
 		{"#/exceptions/" + s.exception, "exception"},
 		{"#/templates", "templates"},
-		{"#/measures", "measures"},
+		// Today's measures, around the hub's day (its time zone may be
+		// a day off this machine's), so that the table and charts hold
+		// the outlet's complaint.
+		{"#/measures?from=" + time.Now().AddDate(0, 0, -1).Format(time.DateOnly) + "&to=" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly) + "&period=day&by=outlet", "measures"},
 		{"#/notices", "notices"},
 		{"#/notices/new", "notice-new"},
 		{"#/manifests", "manifests"},
@@ -157,7 +171,9 @@ func (s *hubScreen) openPage(t *testing.T, hash, id string) {
 	s.s(t, "open "+hash,
 		chromedp.Navigate(s.base+hash),
 		waitJS(fmt.Sprintf(`document.querySelector('#page').dataset.page === %q && document.querySelector('#page').children.length > 0`, id)),
-		waitJS(`![...document.querySelectorAll('.list-status')].some((e) => e.textContent === '正在加载…' || e.textContent === 'Loading…')`))
+		waitJS(`![...document.querySelectorAll('.list-status')].some((e) => e.textContent === '正在加载…' || e.textContent === 'Loading…')`),
+		// Charts say when they are drawn (or failed).
+		waitJS(`![...document.querySelectorAll('[data-chart]')].some((e) => !e.dataset.state)`))
 }
 
 // checkPage fails the test if the page shows an error, or scrolls sideways
@@ -346,10 +362,10 @@ func TestHubScreenSteps(t *testing.T) {
 	s.b.checkNoExceptions(t)
 }
 
-// shotName names a page's screenshot: its page id, and "-search" for a
-// search with a query.
+// shotName names a page's screenshot: its page id, and "-search" for the
+// parcel search with a query.
 func shotName(p [2]string) string {
-	if strings.Contains(p[0], "?") {
+	if strings.HasPrefix(p[0], "#/parcels?") {
 		return p[1] + "-search"
 	}
 	return p[1]
