@@ -41,8 +41,8 @@ func TestHeadOfficeNoticeScreen(t *testing.T) {
 	checkHubScreenServed(t, hub)
 
 	byRegion := setRegion(t, hubAPI, "EA-001", "华东") && setRegion(t, hubAPI, "WE-001", "华西")
-	addHubAccount(t, hubAPI, "lead", "应急组长", "emergency")
-	addHubAccount(t, hubAPI, "ana", "数据分析员", "analyst")
+	addHubAccount(t, hubAPI, "lead", "应急组长", "emergency", hubPassword)
+	addHubAccount(t, hubAPI, "ana", "数据分析员", "analyst", hubPassword)
 
 	eastTok, westTok := staffLogin(t, eastAPI, "e01", "1234"), staffLogin(t, westAPI, "w01", "1234")
 
@@ -141,7 +141,7 @@ func TestHeadOfficeMeasuresScreen(t *testing.T) {
 	hub := "http://" + c.hubHTTP
 	hubAPI, eastAPI := hub+"/api/v1", "http://"+east.http+"/api/v1"
 	checkHubScreenServed(t, hub)
-	addHubAccount(t, hubAPI, "ana", "数据分析员", "analyst")
+	addHubAccount(t, hubAPI, "ana", "数据分析员", "analyst", hubPassword)
 
 	eastTok := staffLogin(t, eastAPI, "e01", "1234")
 	var comp struct{ Complaint struct{ ID string } }
@@ -213,16 +213,6 @@ type agentNotice struct {
 
 // hubPassword is every test account's password at head office.
 const hubPassword = "Yz-test-passw0rd!"
-
-// addHubAccount creates a head-office account through the API, as an
-// administrator does.
-func addHubAccount(t *testing.T, hubAPI, id, name, role string) {
-	t.Helper()
-	var e problem.Body
-	if code := call(t, "POST", hubAPI+"/accounts", apiToken, map[string]string{"id": id, "name": name, "role": role, "password": hubPassword}, &e); code/100 != 2 {
-		t.Fatalf("create account %s (%s): HTTP %d %s %s", id, role, code, e.Error.Code, e.Error.Message)
-	}
-}
 
 // setRegion puts an outlet in a region; false when the hub has no regions
 // (the route answers 404 or 405).

@@ -37,9 +37,7 @@ func (h *headOffice) post(account, role, path string, body, out any) int {
 	t.Helper()
 	if h.sessions[account] == "" {
 		const password = "Counter-steps-2026"
-		if code := call(t, "POST", h.api+"/accounts", apiToken, map[string]string{"id": account, "name": account, "role": role, "password": password}, nil); code != 201 && code != 200 {
-			t.Fatalf("add head-office account %s (%s): HTTP %d", account, role, code)
-		}
+		addHubAccount(t, h.api, account, account, role, password)
 		resp := h.send("POST", "/session", "", map[string]string{"account": account, "password": password})
 		resp.Body.Close()
 		for _, ck := range resp.Cookies() {

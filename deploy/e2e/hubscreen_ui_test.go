@@ -14,11 +14,11 @@ const hubAdmin, hubAdminPass = "admin1", "Screen-pass-2026"
 
 // addHubAccount adds a head-office account through the accounts API with
 // the legacy --api-token, an administrator's.
-func (c *cluster) addHubAccount(t *testing.T, id, name, role, password string) {
+func addHubAccount(t *testing.T, hubAPI, id, name, role, password string) {
 	t.Helper()
 	var e struct{ Error struct{ Code string } }
-	if code := call(t, "POST", "http://"+c.hubHTTP+"/api/v1/accounts", apiToken, map[string]any{"id": id, "name": name, "role": role, "password": password}, &e); code != 201 && code != 200 {
-		t.Fatalf("add account %s: %d %s", id, code, e.Error.Code)
+	if code := call(t, "POST", hubAPI+"/accounts", apiToken, map[string]any{"id": id, "name": name, "role": role, "password": password}, &e); code != 201 && code != 200 {
+		t.Fatalf("add head-office account %s (%s): HTTP %d %s", id, role, code, e.Error.Code)
 	}
 }
 
@@ -42,7 +42,7 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 	t.Helper()
 	c := newCluster(t, "embedded", "SH-001")
 	c.startHub(hubArgs...)
-	c.addHubAccount(t, hubAdmin, "管理员甲", "admin", hubAdminPass)
+	addHubAccount(t, "http://"+c.hubHTTP+"/api/v1", hubAdmin, "管理员甲", "admin", hubAdminPass)
 	a := c.newAgent("SH-001")
 	c.addStaff(a, "c01", "张三", "clerk", "1234")
 	c.startAgent(a, "--pii-key-file", writePIIKey(t))
@@ -268,7 +268,7 @@ func TestHubScreen(t *testing.T) {
 	s.s(t, "reload", chromedp.Reload(), waitJS(`document.documentElement.lang === 'en' && document.querySelector('#page').dataset.page !== ''`))
 
 	// Another role sees its own pages only, and is sent home from others.
-	s.c.addHubAccount(t, "cs01", "客服乙", "service", "Service-pass-2026")
+	addHubAccount(t, "http://"+s.c.hubHTTP+"/api/v1", "cs01", "客服乙", "service", "Service-pass-2026")
 	s.s(t, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-account")))
 	s.login(t, "cs01", "Service-pass-2026")
 	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
