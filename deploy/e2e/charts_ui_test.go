@@ -120,6 +120,18 @@ func TestHeadOfficeNoticeScreen(t *testing.T) {
 		n := agentNotices(eastAPI, eastTok)[id]
 		return n.Ended && n.RecoveryText == recovery, fmt.Sprintf("EA-001 holds the notice as %+v", n)
 	})
+	// The east outlet's counter shows it as ended, with the recovery text.
+	counter := newBrowser(t)
+	counter.step(t, "log in at EA-001's counter",
+		chromedp.Navigate("http://"+east.http+"/"),
+		chromedp.WaitVisible(chromedp.ID("login-form")),
+		chromedp.SendKeys(chromedp.ID("login-staff"), "e01"),
+		chromedp.SendKeys(chromedp.ID("login-pin"), "1234"), pressEnter(),
+		chromedp.WaitVisible(chromedp.ID("scan-barcode")))
+	ended := fmt.Sprintf(`#notice-list article[data-id=%q][data-state="ended"]`, id)
+	untilOnPage(t, counter, "#/notices", "notice-list", "the counter shows the recovery text",
+		fmt.Sprintf(`%s === %q`, jsText(ended+" .recovery-text"), recovery))
+	counter.checkNoExceptions(t)
 
 	for _, m := range watch.bad() {
 		t.Errorf("console: %s", m)

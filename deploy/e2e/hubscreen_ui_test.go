@@ -270,6 +270,7 @@ func TestHubScreen(t *testing.T) {
 	// Another role sees its own pages only, and is sent home from others.
 	addHubAccount(t, "http://"+s.c.hubHTTP+"/api/v1", "cs01", "客服乙", "service", "Service-pass-2026")
 	s.s(t, "log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-account")))
+	shots.take(t, s.b, "login-en")
 	s.login(t, "cs01", "Service-pass-2026")
 	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
 	if want := "overview outlets parcels complaints exceptions templates notices manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
