@@ -29,8 +29,10 @@ import (
 )
 
 // Version changes whenever what Build makes for a Size changes, so that a
-// cached store built by an older generator is not taken for a new one.
-const Version = 1
+// cached store built by an older generator is not taken for a new one. 2:
+// stores cached at version 1 were built while the outlets' migration (8)
+// did not exist yet, past schema 10, so they would never get its columns.
+const Version = 2
 
 // End is the instant the generated year ends: midnight of 2026-12-01 in
 // China Standard Time. Every event lies before it, and a step that would
