@@ -232,17 +232,8 @@ func (a *api) exceptions(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	serveList(a, w, r, exceptionList, func(ctx context.Context, after *store.CasePos, limit int) ([]exceptionItem, []store.CasePos, error) {
-		q := q
-		q.After, q.Limit = after, limit
-		xs, rows, err := a.opt.Cases.Exceptions(ctx, q)
-		now := a.opt.Cases.Now()
-		out, keys := make([]exceptionItem, len(xs)), make([]store.CasePos, len(xs))
-		for i, x := range xs {
-			out[i], keys[i] = exceptionItem{x, queuedOf(rows[i], now)}, rows[i].Pos()
-		}
-		return out, keys, err
-	})
+	serveList(a, w, r, exceptionList, queuePager(a, q, a.opt.Cases.Exceptions,
+		func(x cases.ExceptionView, qd queued) exceptionItem { return exceptionItem{x, qd} }))
 }
 
 func (a *api) exception(w http.ResponseWriter, r *http.Request) {
@@ -284,17 +275,24 @@ func (a *api) complaints(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	serveList(a, w, r, complaintList, func(ctx context.Context, after *store.CasePos, limit int) ([]complaintItem, []store.CasePos, error) {
+	serveList(a, w, r, complaintList, queuePager(a, q, a.opt.Cases.Complaints,
+		func(c cases.ComplaintView, qd queued) complaintItem { return complaintItem{c, qd} }))
+}
+
+// queuePager pages a queue through list, which folds a page of q, and
+// makes each view an item with its deadline as the case row holds it.
+func queuePager[V, I any](a *api, q cases.Query, list func(context.Context, cases.Query) ([]V, []store.Case, error), item func(V, queued) I) pager[store.CasePos, I] {
+	return func(ctx context.Context, after *store.CasePos, limit int) ([]I, []store.CasePos, error) {
 		q := q
 		q.After, q.Limit = after, limit
-		cs, rows, err := a.opt.Cases.Complaints(ctx, q)
+		vs, rows, err := list(ctx, q)
 		now := a.opt.Cases.Now()
-		out, keys := make([]complaintItem, len(cs)), make([]store.CasePos, len(cs))
-		for i, c := range cs {
-			out[i], keys[i] = complaintItem{c, queuedOf(rows[i], now)}, rows[i].Pos()
+		out, keys := make([]I, len(vs)), make([]store.CasePos, len(vs))
+		for i, v := range vs {
+			out[i], keys[i] = item(v, queuedOf(rows[i], now)), rows[i].Pos()
 		}
 		return out, keys, err
-	})
+	}
 }
 
 func (a *api) complaint(w http.ResponseWriter, r *http.Request) {

@@ -86,6 +86,31 @@ type Rows interface {
 	Err() error
 }
 
+// CollectEventsAfter reads rows of EventColumns followed by the epoch, in
+// key order (Tx.EventsAfter), and returns them with the key of the last,
+// or after when there is none.
+func CollectEventsAfter(rows Rows, after EventKey) ([]syncproto.Event, EventKey, error) {
+	var out []syncproto.Event
+	for rows.Next() {
+		var epoch int64
+		e, err := ScanEvent(scanWith{rows, &epoch})
+		if err != nil {
+			return nil, after, err
+		}
+		out = append(out, e)
+		after = EventKey{Origin: e.Origin, Epoch: uint64(epoch), Seq: e.Seq}
+	}
+	return out, after, rows.Err()
+}
+
+// scanWith scans a row of EventColumns followed by one more column.
+type scanWith struct {
+	sc   Scanner
+	more *int64
+}
+
+func (s scanWith) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.more)...) }
+
 // Collect reads every row of rows with scan.
 func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 	var out []T

@@ -79,26 +79,8 @@ func (t *txn) EventsAfter(ctx context.Context, after store.EventKey, limit int) 
 		return nil, after, err
 	}
 	defer rows.Close()
-	var out []syncproto.Event
-	for rows.Next() {
-		var epoch int64
-		e, err := store.ScanEvent(scanWith{rows, &epoch})
-		if err != nil {
-			return nil, after, err
-		}
-		out = append(out, e)
-		after = store.EventKey{Origin: e.Origin, Epoch: uint64(epoch), Seq: e.Seq}
-	}
-	return out, after, rows.Err()
+	return store.CollectEventsAfter(rows, after)
 }
-
-// scanWith scans a row of store.EventColumns followed by more columns.
-type scanWith struct {
-	sc   store.Scanner
-	more *int64
-}
-
-func (s scanWith) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.more)...) }
 
 // Facts implements store.Queries.
 func (s *backend) Facts(ctx context.Context, kind string, q store.RollupQuery) ([]store.Facts, error) {
