@@ -249,20 +249,23 @@ func (c *Complaint) Deadlines(sla SLA, now time.Time) Deadlines {
 		sla.Result = DefaultSLA.Result
 	}
 	d := Deadlines{FirstReplyBy: c.ReceivedAt.Add(sla.FirstReply)}
-	left := func(by, met time.Time) int64 {
+	// at is when a deadline was met, or now. It is breached from its
+	// instant on, not a whole second later as the remaining seconds would
+	// say: head office's queue (NextDue at or before now) must agree.
+	at := func(met time.Time) time.Time {
 		if !met.IsZero() {
-			return int64(by.Sub(met) / time.Second)
+			return met
 		}
-		return int64(by.Sub(now) / time.Second)
+		return now
 	}
-	d.FirstReplyRemaining = left(d.FirstReplyBy, c.FirstReplyAt)
-	if d.FirstReplyRemaining < 0 {
+	d.FirstReplyRemaining = int64(d.FirstReplyBy.Sub(at(c.FirstReplyAt)) / time.Second)
+	if !at(c.FirstReplyAt).Before(d.FirstReplyBy) {
 		d.Breached = append(d.Breached, ReasonFirstReplyBreached)
 	}
 	if c.Type == "complaint" {
 		d.ResultBy = c.ReceivedAt.Add(sla.Result)
-		d.ResultRemaining = left(d.ResultBy, c.ResultAt)
-		if d.ResultRemaining < 0 {
+		d.ResultRemaining = int64(d.ResultBy.Sub(at(c.ResultAt)) / time.Second)
+		if !at(c.ResultAt).Before(d.ResultBy) {
 			d.Breached = append(d.Breached, ReasonResultBreached)
 		}
 	}

@@ -158,3 +158,38 @@ func TestNextDue(t *testing.T) {
 		t.Errorf("closed exception: due %v", got)
 	}
 }
+
+// From the deadline's instant on, an exception and a complaint are breached
+// and overdue, as head office's queue says by NextDue (due at or before
+// now), even while the remaining whole seconds still read 0.
+func TestBreachedFromTheDeadlineOn(t *testing.T) {
+	limits := ExceptionDeadlines{"refused": time.Hour}
+	x := Exception{ID: "x1", Kind: "refused", State: ExceptionStateReported, ReportedAt: t0}
+	c := Complaint{ID: "c1", Type: "complaint", State: "received", ReceivedAt: t0}
+	first := t0.Add(DefaultSLA.FirstReply)
+	for _, tc := range []struct {
+		name       string
+		at         time.Time
+		breached   bool
+		complaintB bool
+	}{
+		{"a millisecond before", t0.Add(time.Hour - time.Millisecond), false, false},
+		{"at the deadline", t0.Add(time.Hour), true, false},
+		{"half a second after", t0.Add(time.Hour + 500*time.Millisecond), true, false},
+		{"at the first-reply deadline", first, true, true},
+		{"half a second after it", first.Add(500 * time.Millisecond), true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			due := !x.NextDue(limits).After(tc.at)
+			d := x.Deadline(limits, tc.at)
+			if got := len(d.Breached) > 0; got != tc.breached || x.Overdue(limits, tc.at) != tc.breached || due != tc.breached {
+				t.Errorf("exception: breached %v overdue %v due %v (%+v), want %v", got, x.Overdue(limits, tc.at), due, d, tc.breached)
+			}
+			cd := c.Deadlines(DefaultSLA, tc.at)
+			cdue := !c.NextDue(DefaultSLA).After(tc.at)
+			if got := slices.Contains(cd.Breached, ReasonFirstReplyBreached); got != tc.complaintB || cdue != tc.complaintB {
+				t.Errorf("complaint: first reply breached %v due %v (%+v), want %v", got, cdue, cd, tc.complaintB)
+			}
+		})
+	}
+}

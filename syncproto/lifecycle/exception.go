@@ -259,7 +259,10 @@ func (x *Exception) Deadline(limits ExceptionDeadlines, now time.Time) Exception
 		at = d.HandledAt
 	}
 	d.HandleRemaining = int64(d.HandleBy.Sub(at) / time.Second)
-	if d.HandleRemaining < 0 {
+	// Breached from the deadline's instant on, not from a whole second
+	// later as the remaining seconds would say: head office's queue
+	// (NextDue at or before now) must call the same case overdue.
+	if !at.Before(d.HandleBy) {
 		d.Breached = []string{ReasonHandleBreached}
 	}
 	return d
