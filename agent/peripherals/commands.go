@@ -2,6 +2,7 @@ package peripherals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,9 +20,7 @@ import (
 func List(w io.Writer, cfg Config) {
 	fmt.Fprintln(w, "串口 / serial ports:")
 	ports, err := scanner.ListSerialPorts()
-	if err != nil {
-		fmt.Fprintf(w, "  (cannot list: %v)\n", err)
-	}
+	listErr(w, err)
 	if len(ports) == 0 && err == nil {
 		fmt.Fprintln(w, "  (none)")
 	}
@@ -34,9 +33,7 @@ func List(w io.Writer, cfg Config) {
 	}
 	fmt.Fprintln(w, "输入设备 / input devices (keyboard-wedge scanners are keyboards):")
 	inputs, err := scanner.ListInputDevices()
-	if err != nil {
-		fmt.Fprintf(w, "  (cannot list: %v)\n", err)
-	}
+	listErr(w, err)
 	for _, d := range inputs {
 		if d.Event == "" {
 			continue
@@ -67,6 +64,17 @@ func List(w io.Writer, cfg Config) {
 	}
 	for _, s := range cfg.Scales {
 		fmt.Fprintf(w, "  %-12s driver=%s\n", s.Name, s.Driver)
+	}
+}
+
+// listErr says why a list is empty: a system without that list says so
+// (Windows has no keyboard event devices), a failure is a failure.
+func listErr(w io.Writer, err error) {
+	switch {
+	case errors.Is(err, scanner.ErrNotListed):
+		fmt.Fprintf(w, "  (%v)\n", err)
+	case err != nil:
+		fmt.Fprintf(w, "  (cannot list: %v)\n", err)
 	}
 }
 

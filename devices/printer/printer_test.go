@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -113,6 +114,24 @@ func TestOpenTransport(t *testing.T) {
 				t.Errorf("String() = %q, want %q", tr, tc.want)
 			}
 		})
+	}
+}
+
+// TestOpenTransportCOM: a Windows COM port in a printer address opens as
+// \\.\COMn there and shows as COMn; elsewhere it is refused with the path
+// to use instead, as a serial scanner's is.
+func TestOpenTransportCOM(t *testing.T) {
+	for _, in := range []string{"serial:///COM12?baud=19200", "serial://com12", `serial:///\\.\COM12`} {
+		tr, err := OpenTransport(in)
+		if runtime.GOOS == "windows" {
+			if err != nil || tr.String() != "serial://COM12" || tr.(*serialTransport).cfg.Name != `\\.\COM12` {
+				t.Errorf("%s: %v, %v", in, tr, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "is a Windows port name") {
+			t.Errorf("%s: want the Windows port name refused here, got %v, %v", in, tr, err)
+		}
 	}
 }
 

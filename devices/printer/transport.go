@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/tarm/serial"
+
+	"github.com/yizhan/yizhan/devices/serialport"
 )
 
 // Transport carries bytes to one printer. Each Dial gives a fresh connection;
@@ -43,10 +45,14 @@ var ErrNoStatusChannel = errors.New("transport cannot read printer answers")
 //
 //	tcp://host[:port]              raw printing, port 9100 by default
 //	serial:///dev/ttyUSB0?baud=9600&data=8&parity=N&stop=1
+//	serial:///COM5?baud=9600       on Windows (also serial://COM5)
 //	usb:///dev/usb/lp0             the kernel's USB printer device (also a bare /dev/usb/lp0)
 //	file:///path/out.prn           append jobs to a file (tests, dry runs)
 func OpenTransport(addr string) (Transport, error) {
 	if strings.HasPrefix(addr, "/dev/usb/") {
+		if err := usbDeviceFiles(); err != nil {
+			return nil, fmt.Errorf("printer address %q: %w", addr, err)
+		}
 		return &fileTransport{path: addr, device: true}, nil
 	}
 	u, err := url.Parse(addr)
@@ -68,6 +74,9 @@ func OpenTransport(addr string) (Transport, error) {
 		}
 		return &tcpTransport{addr: host}, nil
 	case "usb", "lp":
+		if err := usbDeviceFiles(); err != nil {
+			return nil, fmt.Errorf("printer address %q: %w", addr, err)
+		}
 		if path == "" {
 			return nil, fmt.Errorf("printer address %q: no device path: write usb:///dev/usb/lp0", addr)
 		}
@@ -78,6 +87,9 @@ func OpenTransport(addr string) (Transport, error) {
 		}
 		return &fileTransport{path: path}, nil
 	case "serial":
+		if path == "" && strings.HasPrefix(strings.ToUpper(u.Host), "COM") {
+			path = u.Host // serial://COM5: a Windows port written as a host
+		}
 		return parseSerial(addr, path, u.Query())
 	}
 	return nil, fmt.Errorf("printer address %q: unknown scheme %q: use tcp, serial, usb or file", addr, u.Scheme)
@@ -205,8 +217,12 @@ func parseSerial(addr, path string, q url.Values) (Transport, error) {
 	if path == "" {
 		return nil, fmt.Errorf("printer address %q: no device path: write serial:///dev/ttyUSB0?baud=9600", addr)
 	}
+	name, err := serialport.OpenName(path)
+	if err != nil {
+		return nil, fmt.Errorf("printer address %q: %w", addr, err)
+	}
 	// A zero ReadTimeout makes tarm/serial block forever, even Close.
-	cfg := serial.Config{Name: path, Baud: 9600, Size: 8, Parity: serial.ParityNone, StopBits: serial.Stop1, ReadTimeout: 100 * time.Millisecond}
+	cfg := serial.Config{Name: name, Baud: 9600, Size: 8, Parity: serial.ParityNone, StopBits: serial.Stop1, ReadTimeout: 100 * time.Millisecond}
 	bad := func(k string) error {
 		return fmt.Errorf("printer address %q: bad %s=%q: use baud=9600, data=7|8, parity=N|E|O, stop=1|2", addr, k, q.Get(k))
 	}
@@ -246,7 +262,7 @@ func parseSerial(addr, path string, q url.Values) (Transport, error) {
 	return &serialTransport{cfg: cfg}, nil
 }
 
-func (s *serialTransport) String() string { return "serial://" + s.cfg.Name }
+func (s *serialTransport) String() string { return "serial://" + serialport.ShowName(s.cfg.Name) }
 
 func (s *serialTransport) Dial(ctx context.Context) (Conn, error) {
 	cfg := s.cfg

@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,8 +14,8 @@ var errEOF = io.EOF
 
 // SerialPort is a serial device found on this machine.
 type SerialPort struct {
-	Path   string   `json:"path"`   // /dev/ttyUSB0
-	Driver string   `json:"driver"` // kernel driver: ftdi_sio, cdc_acm, pl2303, serial8250...
+	Path   string   `json:"path"`   // /dev/ttyUSB0; COM3 on Windows
+	Driver string   `json:"driver"` // kernel driver: ftdi_sio, cdc_acm, pl2303, serial8250...; on Windows usbser, VCP, Silabser...
 	USB    *USBInfo `json:"usb,omitempty"`
 }
 
@@ -27,12 +28,9 @@ type USBInfo struct {
 	Serial       string `json:"serial,omitempty"`
 }
 
-// ListSerialPorts lists the serial ports present on this machine from
-// /sys/class/tty, with USB vendor and product ids where the port is USB.
-// Virtual terminals and built-in UARTs with no hardware are left out.
-func ListSerialPorts() ([]SerialPort, error) {
-	return listSerialPorts("/sys/class/tty", "/dev")
-}
+// ErrNotListed means this system has no list of that kind of device, as
+// Windows has no keyboard event devices.
+var ErrNotListed = errors.New("not listed on this system")
 
 func listSerialPorts(classDir, devDir string) ([]SerialPort, error) {
 	entries, err := os.ReadDir(classDir)
@@ -95,18 +93,6 @@ type InputDevice struct {
 	Event     string   `json:"event,omitempty"` // /dev/input/event3
 	Handlers  []string `json:"handlers,omitempty"`
 	Keyboard  bool     `json:"keyboard"` // has a kbd handler: a wedge scanner candidate
-}
-
-// ListInputDevices lists input devices from /proc/bus/input/devices.
-// Keyboard-wedge scanners show up as keyboards (often named after the
-// scanner maker).
-func ListInputDevices() ([]InputDevice, error) {
-	f, err := os.Open("/proc/bus/input/devices")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return ParseInputDevices(f)
 }
 
 // ParseInputDevices parses the format of /proc/bus/input/devices.

@@ -6,13 +6,17 @@
 // tarm/serial on Linux (see FIELD-NOTES): ReadTimeout 0 blocks forever, even
 // Close; a read timeout returns (0, io.EOF), which is not end of file; an
 // unplugged device gives EIO and its path disappears.
+//
+// On Windows (compiled and vetted here, not run): a read timeout returns
+// (0, nil), a port is named COM3 and opened as \\.\COM3 (OpenName), and
+// the ports present are the registry's SERIALCOMM list (ComPorts). The pty
+// simulators are Linux only.
 package serialport
 
 import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -49,7 +53,11 @@ func (s Settings) Config(device string) (tarm.Config, error) {
 	if s.StopBits == 0 {
 		s.StopBits = 1
 	}
-	tc := tarm.Config{Name: s.Path, Baud: s.Baud, ReadTimeout: ReadTimeout, Size: byte(s.DataBits)}
+	name, err := OpenName(s.Path)
+	if err != nil {
+		return tarm.Config{}, fmt.Errorf("%s: %w", device, err)
+	}
+	tc := tarm.Config{Name: name, Baud: s.Baud, ReadTimeout: ReadTimeout, Size: byte(s.DataBits)}
 	switch strings.ToLower(s.Parity) {
 	case "", "none", "n":
 		tc.Parity = tarm.ParityNone
@@ -77,7 +85,8 @@ func (s Settings) Config(device string) (tarm.Config, error) {
 // Port is an open serial port.
 type Port struct {
 	p      *tarm.Port
-	path   string
+	name   string // as opened
+	path   string // as shown
 	device string
 	idle   error
 	quick  int // reads that returned "no data" at once: a hung-up line
@@ -88,15 +97,15 @@ type Port struct {
 func Open(tc tarm.Config, device string, idle error) (*Port, error) {
 	p, err := tarm.OpenPort(&tc)
 	if err != nil {
-		return nil, fmt.Errorf("open %s %s: %w", device, tc.Name, err)
+		return nil, fmt.Errorf("open %s %s: %w", device, ShowName(tc.Name), err)
 	}
-	return &Port{p: p, path: tc.Name, device: device, idle: idle}, nil
+	return &Port{p: p, name: tc.Name, path: ShowName(tc.Name), device: device, idle: idle}, nil
 }
 
 // Read turns tarm/serial's (0, io.EOF) read timeout into the idle error. A
 // USB adapter that is unplugged may instead return (0, EOF) at once,
-// forever; several such instant returns, or the path vanishing, mean the
-// device is gone.
+// forever; several such instant returns, or the port vanishing (present),
+// mean the device is gone.
 func (p *Port) Read(b []byte) (int, error) {
 	start := time.Now()
 	n, err := p.p.Read(b)
@@ -113,7 +122,7 @@ func (p *Port) Read(b []byte) (int, error) {
 		if p.quick >= 5 {
 			return 0, fmt.Errorf("read %s %s: line hung up: %w", p.device, p.path, syscall.EIO)
 		}
-		if _, serr := os.Stat(p.path); serr != nil {
+		if serr := present(p.name); serr != nil {
 			return 0, fmt.Errorf("read %s %s: %w", p.device, p.path, serr)
 		}
 		return 0, p.idle

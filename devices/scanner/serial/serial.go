@@ -20,7 +20,7 @@ import (
 
 // Config is a serial scanner's configuration (see sample.json).
 type Config struct {
-	// Path of the port. Prefer /dev/serial/by-id/...: it survives
+	// Path of the port (COM3 on Windows). Prefer /dev/serial/by-id/...: it survives
 	// replugging into another USB socket, /dev/ttyUSB0 does not.
 	Path      string            `json:"path"`
 	Baud      int               `json:"baud,omitempty"`      // default 9600
