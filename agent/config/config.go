@@ -32,6 +32,8 @@ const (
 	DefaultHTTPAddr  = "127.0.0.1:8080"
 	DefaultBroker    = "tcp://127.0.0.1:1883"
 	DefaultLogFormat = "json"
+	DefaultLogMaxMB  = 20
+	DefaultLogKeep   = 10
 )
 
 // Settings is everything "yizhan-agent run" can be told; each field's key
@@ -62,7 +64,7 @@ type Outlet struct {
 
 // Data is where the agent keeps its event log.
 type Data struct {
-	Dir       string `toml:"dir" flag:"data" help:"data directory (required)"`
+	Dir       string `toml:"dir" flag:"data" help:"data directory (required; on Windows ProgramData\\Yizhan\\data by default)"`
 	MinFreeMB int    `toml:"min_free_mb" flag:"min-free-mb" help:"/healthz answers 503 when the data directory's disk has less free space than this, in MiB (0: no check)"`
 }
 
@@ -111,9 +113,14 @@ type PII struct {
 	Key     string `toml:"key" env:"YZ_PII_KEY" settings:"secret,nofile"`
 }
 
-// Log is the agent's log output.
+// Log is the agent's log output: stderr (journald under systemd) unless a
+// file is named. A Windows service has no stderr, so there an empty file
+// means the installation's logs\agent.log (Paths).
 type Log struct {
 	Format string `toml:"format" flag:"log-format" help:"log format: json or text"`
+	File   string `toml:"file" flag:"log-file" help:"write the log to this file, rotated by size, instead of stderr (a Windows service: ProgramData\\Yizhan\\logs\\agent.log when empty)"`
+	MaxMB  int    `toml:"max_mb" flag:"log-max-mb" help:"start a new log file when the current one reaches this size, in MiB"`
+	Keep   int    `toml:"keep" flag:"log-keep" help:"how many full log files to keep besides the current one; older ones are deleted"`
 }
 
 // Counter is the outlet's counter rules.
@@ -144,10 +151,10 @@ func (s Settings) ExceptionDeadlines() (lifecycle.ExceptionDeadlines, error) {
 // Defaults are the settings before any file, environment or flag.
 func Defaults() Settings {
 	return Settings{
-		Data:       Data{MinFreeMB: syncproto.DefaultMinFreeMB},
+		Data:       Data{Dir: defaultDataDir(), MinFreeMB: syncproto.DefaultMinFreeMB},
 		HTTP:       HTTP{Addr: DefaultHTTPAddr},
 		Sync:       Sync{Broker: DefaultBroker, AckTimeout: syncclient.DefaultAckTimeout, MaxClockSkew: hlc.DefaultMaxSkew},
-		Log:        Log{Format: DefaultLogFormat},
+		Log:        Log{Format: DefaultLogFormat, MaxMB: DefaultLogMaxMB, Keep: DefaultLogKeep},
 		Counter:    Counter{HoldDays: lifecycle.DefaultHoldDays},
 		Complaints: Complaints{FirstReply: lifecycle.DefaultFirstReply, Result: lifecycle.DefaultResult},
 	}
@@ -270,6 +277,12 @@ func (l *Loaded) Check() error {
 	}
 	if f := l.Log.Format; f != "json" && f != "text" {
 		return l.set.Errorf("log.format", "must be json or text, not %q", f)
+	}
+	if n := l.Log.MaxMB; n < 1 || n > 10240 {
+		return l.set.Errorf("log.max_mb", "must be 1 to 10240 MiB, not %d", n)
+	}
+	if n := l.Log.Keep; n < 1 || n > 1000 {
+		return l.set.Errorf("log.keep", "must be 1 to 1000 files, not %d (the log would otherwise grow without end)", n)
 	}
 	if _, err := l.ExceptionDeadlines(); err != nil {
 		return l.set.Errorf("exceptions.deadlines", "%v", err)
