@@ -29,9 +29,11 @@ import (
 
 	"github.com/yizhan/yizhan/agent/config"
 	"github.com/yizhan/yizhan/agent/datafile"
+	"github.com/yizhan/yizhan/agent/logfile"
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/server"
+	"github.com/yizhan/yizhan/agent/service"
 	"github.com/yizhan/yizhan/agent/staff"
 	"github.com/yizhan/yizhan/agent/staff/tokens"
 	"github.com/yizhan/yizhan/devices"
@@ -48,6 +50,8 @@ Usage:
   yizhan-agent devices test-print NAME --config FILE
   yizhan-agent doctor [--config FILE] [--data DIR]
   yizhan-agent salvage --data DIR --to NEWDIR   (a damaged agent.db: copy what can be read into NEWDIR)
+  yizhan-agent service install [--config FILE] | uninstall | start | stop | status
+                      (Windows: the YizhanAgent service; on Linux, systemd's unit)
   yizhan-agent keygen --out FILE      (the personal-data key; keep it outside --data)
   yizhan-agent staff add|list|remove|disable|enable|unlock|pin --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
                       (while the agent runs, through it; it says which)
@@ -61,6 +65,9 @@ printers and scales; an older JSON file (deploy/agent.sample.json) still loads.
 `
 
 func main() {
+	if service.Running() {
+		os.Exit(runService())
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -82,6 +89,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdKeygen(args[1:], stdout, stderr)
 	case "salvage":
 		return cmdSalvage(args[1:], stdout, stderr)
+	case "service":
+		return service.Command(args[1:], stdout, stderr)
 	case "staff":
 		return staff.Command(args[1:], stdout, stderr)
 	case "token":
@@ -95,6 +104,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runAgent(ctx, args, stdout, stderr, runOptions{})
+}
+
+// runOptions are what a run under the Windows service manager differs in.
+type runOptions struct {
+	service bool   // no console: the log goes to the installation's file unless [log] file names one
+	ready   func() // called once the agent serves
+}
+
+// runAgent is "run" until ctx ends (SIGINT or SIGTERM, or the service
+// manager's Stop), then the graceful stop.
+func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer, opts runOptions) int {
 	c, err := config.Parse(args, os.LookupEnv, stderr)
 	if err != nil {
 		if ue := (*settings.UsageError)(nil); !errors.As(err, &ue) {
@@ -129,9 +152,18 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		return 2
 	}
-	h := slog.Handler(slog.NewJSONHandler(stderr, nil))
+	if p, ok := config.Installed(); ok && opts.service && c.Log.File == "" {
+		c.Log.File = p.LogFile
+	}
+	logOut, err := logfile.Open(logfile.Options{File: c.Log.File, MaxMB: c.Log.MaxMB, Keep: c.Log.Keep}, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 2
+	}
+	defer logOut.Close()
+	h := slog.Handler(slog.NewJSONHandler(logOut, nil))
 	if c.Log.Format == "text" {
-		h = slog.NewTextHandler(stderr, nil)
+		h = slog.NewTextHandler(logOut, nil)
 	}
 	cfg.Logger = slog.New(h).With("outlet", cfg.Outlet)
 	stopProfile, err := startCPUProfile()
@@ -140,12 +172,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer stopProfile()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	a, err := server.Start(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		return 1
+	}
+	if opts.ready != nil {
+		opts.ready()
 	}
 	<-ctx.Done()
 	cfg.Logger.Info("shutting down")

@@ -27,6 +27,7 @@ func TestExitCodes(t *testing.T) {
 		{"missing", []string{"run"}, 2, "", "missing data.dir (--data), outlet.id (--outlet)"},
 		{"wrong type", []string{"run", "--config", bad}, 2, "", bad + ":2: http.addr: want a string, got the integer 8080"},
 		{"unknown key", []string{"run", "--config", unknown}, 2, "", unknown + ":3: outlet.scret: unknown key (did you mean outlet.secret?)"},
+		{"log file unwritable", []string{"run", "--data", dir, "--outlet", "o", "--secret", "s", "--log-file", filepath.Join(bad, "agent.log")}, 2, "", "log file " + filepath.Join(bad, "agent.log") + ": "},
 		{"bad log format", []string{"run", "--data", dir, "--outlet", "o", "--secret", "s", "--log-format", "xml"}, 2, "", "flag --log-format: log.format: must be json or text"},
 		{"print-config", []string{"run", "--print-config", "--config", "../../../deploy/agent.sample.toml", "--outlet", "SH-002"}, 0,
 			`id = "SH-002" +# flag --outlet\nsecret = "" +# default\nsecret_file = "/etc/yizhan/outlet-secret" +# \.\./\.\./\.\./deploy/agent\.sample\.toml:18\n`, ""},
