@@ -9,4 +9,7 @@
 // uses.
 //
 // layout_test.go keeps the README's layout table true to the tree.
+//
+// windows_test.go cross-compiles both programs and every package's tests
+// for Windows (amd64), where most outlet PCs run.
 package ci
