@@ -7,7 +7,7 @@ PKGS      := ./...
 TEST_TIMEOUT ?= 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-unit test-js test-e2e deps bench bench-smoke lint fmt clean vendor-echarts
+.PHONY: help build run test test-unit test-js test-e2e deps bench bench-smoke lint fmt clean vendor-echarts package-windows
 
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -61,11 +61,18 @@ lint: ## gofmt and go vet must be clean, for Linux and for Windows (where most o
 	$(GO) vet $(PKGS)
 	GOOS=windows $(GO) vet $(PKGS)
 
+# The release's version, in package names: the nearest tag, or the commit.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+package-windows: ## the Windows zip: dist/yizhan-agent-$(VERSION)-windows-amd64.zip (the exe, a sample config, README.txt)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/windows/yizhan-agent.exe ./agent/cmd/yizhan-agent
+	$(GO) run ./deploy/windows/zip --exe $(BIN)/windows/yizhan-agent.exe --version $(VERSION) --out dist
+
 vendor-echarts: ## re-fetch the ECharts file head office's screen embeds, checked against the npm registry's integrity
 	@sh deploy/ci/vendor-echarts.sh
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
 
-clean: ## remove built binaries and demo data
-	rm -rf $(BIN) .demo
+clean: ## remove built binaries, packages and demo data
+	rm -rf $(BIN) dist .demo

@@ -74,3 +74,35 @@ func TestLogSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowsSampleLoads: the Windows sample in the zip loads with every
+// key known and every device right. Off Windows its COM ports are refused,
+// and nothing else may be.
+func TestWindowsSampleLoads(t *testing.T) {
+	const sample = "../../deploy/windows/agent.sample.toml"
+	l, err := Parse([]string{"--config", sample}, nil, io.Discard)
+	if runtime.GOOS == "windows" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Outlet.ID != "SH-001" || l.Outlet.SecretFile != `C:\ProgramData\Yizhan\outlet-secret` || len(l.Devices.Scanners) != 1 || len(l.Devices.Printers) != 3 || len(l.Devices.Scales) != 1 {
+			t.Errorf("sample settings: %+v", l.Settings)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatal("the Windows sample's COM ports loaded off Windows")
+	}
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	if len(errs) != 3 { // the scanner, the receipt printer, the scale
+		t.Errorf("%d errors, want 3 (one per COM port):\n%v", len(errs), err)
+	}
+	for _, e := range errs {
+		if !strings.Contains(e.Error(), "is a Windows port name") {
+			t.Errorf("the Windows sample has another problem: %v", e)
+		}
+	}
+}
