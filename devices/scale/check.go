@@ -10,6 +10,7 @@ import (
 
 	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/devices/scanner"
+	"github.com/yizhan/yizhan/devices/serialport"
 )
 
 // diagnose words an error for the clerk: a code for the screen, and the
@@ -31,11 +32,11 @@ func (s *Scale) diagnose(err error) devices.Advice {
 	case errors.Is(err, os.ErrNotExist) || errno == syscall.ENOENT:
 		return say("scale.not_found", fmt.Sprintf("找不到电子秤 %s (scale not found: %s does not exist)", path, path),
 			"插好电子秤；或运行 yizhan-agent devices list 并改正配置中的端口 (plug the scale in; or run `yizhan-agent devices list` and fix the path in the config)")
-	case errno == syscall.EIO || errno == syscall.ENODEV || errno == syscall.ENXIO:
+	case errno == syscall.EIO || errno == syscall.ENODEV || errno == syscall.ENXIO || serialport.ErrorKind(err) == serialport.KindUnplugged:
 		return say("scale.unplugged", fmt.Sprintf("电子秤已断开 %s (scale unplugged: %s)", path, path),
 			"检查数据线并重新插好，系统会自动重连 (check the cable and plug it back in; it reconnects by itself)")
 	case errors.Is(err, os.ErrPermission), errno == syscall.EACCES, errno == syscall.EPERM,
-		errno == syscall.EBUSY, errno == syscall.ENOTTY, errno == syscall.EINVAL:
+		errno == syscall.EBUSY, errno == syscall.ENOTTY, errno == syscall.EINVAL, serialport.ErrorKind(err) == serialport.KindBusy:
 		// Wording shared with the scanners: nothing here is scale-specific.
 		return scanner.DiagnoseDevice(path, "dialout", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/yizhan/yizhan/devices"
+	"github.com/yizhan/yizhan/devices/serialport"
 )
 
 // DiagnoseDevice words an error opening or reading a device file for the
@@ -21,7 +22,14 @@ func DiagnoseDevice(path, group string, err error) devices.Advice {
 	}
 	var errno syscall.Errno
 	errors.As(err, &errno)
+	kind := serialport.ErrorKind(err) // Windows: access denied is a port another program holds
 	switch {
+	case kind == serialport.KindBusy:
+		return say("scanner.busy", fmt.Sprintf("%s 被其他程序占用 (port busy: another program holds %s)", path, path),
+			"关闭占用它的程序，如串口调试工具或扫描枪厂商的软件 (close the other program, e.g. a serial terminal or the scanner maker's tool)")
+	case kind == serialport.KindUnplugged:
+		return say("scanner.unplugged", fmt.Sprintf("扫描枪已断开 %s (scanner unplugged: %s)", path, path),
+			"检查数据线并重新插好，系统会自动重连 (check the cable and plug it back in; it reconnects by itself)")
 	case errors.Is(err, os.ErrNotExist) || errno == syscall.ENOENT:
 		return say("scanner.not_found", fmt.Sprintf("找不到扫描枪 %s (scanner not found: %s does not exist)", path, path),
 			"插好扫描枪；或运行 yizhan-agent devices list 并改正配置中的端口 (plug the scanner in; or run `yizhan-agent devices list` and fix the path in the config)")

@@ -100,3 +100,11 @@ func TestCOMPortsFromRegistryValues(t *testing.T) {
 		}
 	}
 }
+
+func TestWindowsCodeKind(t *testing.T) {
+	for code, want := range map[uintptr]string{5: KindBusy, 32: KindBusy, 31: KindUnplugged, 995: KindUnplugged, 1167: KindUnplugged, 22: KindUnplugged, 2: "", 0: ""} {
+		if got := windowsCodeKind(code); got != want {
+			t.Errorf("windowsCodeKind(%d) = %q, want %q", code, got, want)
+		}
+	}
+}

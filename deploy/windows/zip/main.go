@@ -98,7 +98,7 @@ func write(p Package, dir string) (string, error) {
 			return "", fmt.Errorf("%s: %w", m.name, err)
 		}
 	}
-	err = errors.Join(zw.Close(), tmp.Sync(), tmp.Close())
+	err = errors.Join(zw.Close(), tmp.Chmod(0o644), tmp.Sync(), tmp.Close())
 	if err == nil {
 		err = os.Rename(tmp.Name(), dst)
 	}
