@@ -89,7 +89,8 @@ type Port struct {
 	path   string // as shown
 	device string
 	idle   error
-	quick  int // reads that returned "no data" at once: a hung-up line
+	quick  int  // reads that returned "no data" at once: a hung-up line
+	watch  bool // the port was present when opened, so its going away means unplugged
 }
 
 // Open opens the port. Reads that time out return idle (the caller's "no
@@ -99,7 +100,10 @@ func Open(tc tarm.Config, device string, idle error) (*Port, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s %s: %w", device, ShowName(tc.Name), err)
 	}
-	return &Port{p: p, name: tc.Name, path: ShowName(tc.Name), device: device, idle: idle}, nil
+	// A port that opens but is not listed (a virtual port outside
+	// Windows' registry list) is not watched: it would seem gone at once.
+	watch := present(tc.Name) == nil
+	return &Port{p: p, name: tc.Name, path: ShowName(tc.Name), device: device, idle: idle, watch: watch}, nil
 }
 
 // Read turns tarm/serial's (0, io.EOF) read timeout into the idle error. A
@@ -122,8 +126,10 @@ func (p *Port) Read(b []byte) (int, error) {
 		if p.quick >= 5 {
 			return 0, fmt.Errorf("read %s %s: line hung up: %w", p.device, p.path, syscall.EIO)
 		}
-		if serr := present(p.name); serr != nil {
-			return 0, fmt.Errorf("read %s %s: %w", p.device, p.path, serr)
+		if p.watch {
+			if serr := present(p.name); serr != nil {
+				return 0, fmt.Errorf("read %s %s: %w", p.device, p.path, serr)
+			}
 		}
 		return 0, p.idle
 	}
