@@ -3,8 +3,6 @@
 package service
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -44,74 +42,46 @@ type handler struct {
 	code int
 }
 
-// lockedBuffer is the run's stderr: written by the run, read when it ends.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.TrimSpace(l.b.String())
-}
-
-// Execute reports StartPending until the agent serves, then Running; Stop
-// and Shutdown cancel the run's context, the same graceful stop as SIGTERM,
-// under StopPending. A run that ends by itself is a failure: its exit code
-// goes back as the service's own, so the recovery actions restart it.
+// Execute is supervise with the manager's requests and statuses: Stop and
+// Shutdown close its stop channel, Interrogate is answered with the last
+// status reported, and a failed run's exit code goes back as the
+// service's own.
 func (h *handler) Execute(_ []string, req <-chan svc.ChangeRequest, changes chan<- svc.Status) (bool, uint32) {
-	const accepts = svc.AcceptStop | svc.AcceptShutdown
-	changes <- svc.Status{State: svc.StartPending, WaitHint: 30000}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var stderr lockedBuffer
-	ready := make(chan struct{})
-	var once sync.Once
-	done := make(chan int, 1)
-	go func() { done <- h.run(ctx, func() { once.Do(func() { close(ready) }) }, &stderr) }()
-	started := false
-	for {
-		select {
-		case <-ready:
-			ready, started = nil, true
-			changes <- svc.Status{State: svc.Running, Accepts: accepts}
-			h.report(EventStarted, fmt.Sprintf("%s 已启动 / started", Name))
-		case code := <-done:
-			h.code = code
-			what := "stopped by itself"
-			if !started {
-				what = "failed to start"
-			}
-			if code == 0 {
-				code = 1 // it was not asked to stop
-			}
-			h.code = code
-			h.report(EventFailed, fmt.Sprintf("%s %s (exit %d): %s", Name, what, code, stderr.String()))
-			return true, uint32(code)
-		case c := <-req:
+	var mu sync.Mutex
+	current := svc.Status{State: svc.StartPending}
+	set := func(st svc.Status) {
+		mu.Lock()
+		current = st
+		mu.Unlock()
+		changes <- st
+	}
+	stop := make(chan struct{})
+	go func() {
+		var once sync.Once
+		for c := range req {
 			switch c.Cmd {
 			case svc.Interrogate:
-				changes <- c.CurrentStatus
+				mu.Lock()
+				st := current
+				mu.Unlock()
+				changes <- st
 			case svc.Stop, svc.Shutdown:
-				changes <- svc.Status{State: svc.StopPending, WaitHint: 20000}
-				cancel()
-				h.code = <-done
-				if h.code != 0 {
-					h.report(EventFailed, fmt.Sprintf("%s stopped with exit %d: %s", Name, h.code, stderr.String()))
-					return true, uint32(h.code)
-				}
-				h.report(EventStopped, fmt.Sprintf("%s 已停止 / stopped", Name))
-				return false, 0
+				once.Do(func() { close(stop) })
 			}
 		}
-	}
+	}()
+	code, failed := supervise(h.run, stop, func(s State) {
+		switch s {
+		case StateStartPending:
+			set(svc.Status{State: svc.StartPending, WaitHint: 30000})
+		case StateRunning:
+			set(svc.Status{State: svc.Running, Accepts: svc.AcceptStop | svc.AcceptShutdown})
+		case StateStopPending:
+			set(svc.Status{State: svc.StopPending, WaitHint: 20000})
+		}
+	}, h.report)
+	h.code = code
+	return failed, uint32(code)
 }
 
 func (h *handler) report(id uint32, msg string) {
