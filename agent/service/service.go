@@ -76,6 +76,11 @@ func RunArgs(args []string) ([]string, error) {
 	return args[1:], nil
 }
 
+// folderSDDL is the installation folder's access list: full control for
+// LocalSystem (SY, the service) and administrators (BA), inherited by what
+// is inside (OICI), and nothing from ProgramData above it (P).
+const folderSDDL = "D:P(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
+
 // errNotHere is "service" on a system without Windows services.
 var errNotHere = errors.New("yizhan-agent service manages a Windows service; on Linux the agent runs under systemd: install the unit deploy/systemd/yizhan-agent.service (the .deb does), then systemctl enable --now yizhan-agent, systemctl status yizhan-agent, journalctl -u yizhan-agent")
 
@@ -151,7 +156,8 @@ func Command(args []string, stdout, stderr io.Writer) int {
 
 // prepare checks, before anything is registered, that the service could
 // run: the settings file loads and passes the run's checks. It then makes
-// the data and log folders, and names this program as the service's.
+// the installation, data and log folders, keeps other users out of the
+// installation's (protect), and names this program as the service's.
 func prepare(configFile string, paths config.Paths, stderr io.Writer) (Spec, error) {
 	abs, err := filepath.Abs(configFile)
 	if err != nil {
@@ -171,10 +177,13 @@ func prepare(configFile string, paths config.Paths, stderr io.Writer) (Spec, err
 	if logFile == "" {
 		logFile = paths.LogFile
 	}
-	for _, dir := range []string{l.Data.Dir, filepath.Dir(logFile)} {
+	for _, dir := range []string{paths.Root, l.Data.Dir, filepath.Dir(logFile)} {
 		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return Spec{}, err
 		}
+	}
+	if err := protect(paths.Root); err != nil {
+		return Spec{}, err
 	}
 	exe, err := os.Executable()
 	if err != nil {

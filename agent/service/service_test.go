@@ -64,8 +64,8 @@ func TestStateWords(t *testing.T) {
 // and makes the data and log folders of a good one.
 func TestPrepare(t *testing.T) {
 	dir := t.TempDir()
-	paths := config.WindowsPaths(dir) // joined with backslashes: only LogFile's folder is used here
-	paths.LogFile = filepath.Join(dir, "logs", "agent.log")
+	paths := config.WindowsPaths(dir) // joined with backslashes: set those used here for this system
+	paths.Root, paths.LogFile = filepath.Join(dir, "Yizhan"), filepath.Join(dir, "logs", "agent.log")
 	data := filepath.Join(dir, "data")
 	var stderr bytes.Buffer
 
@@ -78,7 +78,7 @@ func TestPrepare(t *testing.T) {
 	if _, err := prepare(broken, paths, &stderr); err == nil || !strings.Contains(err.Error(), "log.keep") {
 		t.Errorf("broken file: %v", err)
 	}
-	for _, d := range []string{data, filepath.Dir(paths.LogFile)} {
+	for _, d := range []string{paths.Root, data, filepath.Dir(paths.LogFile)} {
 		if _, err := os.Stat(d); err == nil {
 			t.Errorf("%s made for a refused install", d)
 		}
@@ -94,9 +94,19 @@ func TestPrepare(t *testing.T) {
 	if spec.Exe != exe || !slices.Equal(spec.Args, []string{"run", "--config", good}) {
 		t.Errorf("spec %+v", spec)
 	}
-	for _, d := range []string{data, filepath.Dir(paths.LogFile)} {
+	for _, d := range []string{paths.Root, data, filepath.Dir(paths.LogFile)} {
 		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
 			t.Errorf("%s not made: %v", d, err)
 		}
+	}
+}
+
+// TestFolderSDDL: the installation folder's access list names only the
+// service and administrators, and does not inherit ProgramData's (which
+// lets every local user read the outlet's secret).
+func TestFolderSDDL(t *testing.T) {
+	if !strings.HasPrefix(folderSDDL, "D:P(") || strings.Count(folderSDDL, "(A;") != 2 ||
+		!strings.Contains(folderSDDL, ";;;SY)") || !strings.Contains(folderSDDL, ";;;BA)") {
+		t.Fatalf("folder access list %q", folderSDDL)
 	}
 }
