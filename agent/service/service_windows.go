@@ -184,6 +184,9 @@ func start(name string) error {
 	if err != nil {
 		return err
 	}
+	if st.State == svc.StartPending {
+		return fmt.Errorf("service %s is still starting (a large data file being checked or migrated can take minutes): see yizhan-agent service status", name)
+	}
 	if st.State != svc.Running {
 		return fmt.Errorf("it did not start (exit %d): see the event log (Event Viewer, Windows Logs, Application, source %s) and the log file", st.ServiceSpecificExitCode, name)
 	}
