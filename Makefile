@@ -64,7 +64,7 @@ lint: ## gofmt and go vet must be clean, for Linux and for Windows (where most o
 # The release's version, in package names: the nearest tag, or the commit.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-package-windows: ## the Windows zip: dist/yizhan-agent-$(VERSION)-windows-amd64.zip (the exe, a sample config, README.txt)
+package-windows: ## the Windows zip dist/yizhan-agent-VERSION-windows-amd64.zip: exe, sample config, README.txt (VERSION=1.4.0 to name it)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/windows/yizhan-agent.exe ./agent/cmd/yizhan-agent
 	$(GO) run ./deploy/windows/zip --exe $(BIN)/windows/yizhan-agent.exe --version $(VERSION) --out dist
 
