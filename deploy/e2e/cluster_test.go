@@ -48,13 +48,26 @@ type cluster struct {
 
 func newCluster(t testing.TB, kind string, outlets ...string) *cluster {
 	t.Helper()
+	skipShort(t)
+	return newClusterOf(t, kind, harness.Build(t, agentPkg, hubPkg), outlets...)
+}
+
+// skipShort skips a system test under -short, outside CI.
+func skipShort(t testing.TB) {
+	t.Helper()
 	if testing.Short() {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("system tests must run in CI: drop -short")
 		}
 		t.Skip("system test; run without -short (make test-unit uses -short)")
 	}
-	c := &cluster{t: t, kind: kind, bins: harness.Build(t, agentPkg, hubPkg), dir: t.TempDir(),
+}
+
+// newClusterOf is newCluster with the given binaries (another version's),
+// which also register the outlets.
+func newClusterOf(t testing.TB, kind string, bins map[string]string, outlets ...string) *cluster {
+	t.Helper()
+	c := &cluster{t: t, kind: kind, bins: bins, dir: t.TempDir(),
 		hubHTTP: harness.FreeAddr(t), hubMQTT: harness.FreeAddr(t), secrets: map[string]string{}}
 	users := map[string]string{hubUser: hubPass}
 	for _, id := range outlets {
