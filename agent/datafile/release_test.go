@@ -466,3 +466,103 @@ func sameAsReplay(t *testing.T, f *datafile.File) {
 		t.Errorf("listed entities:\nmigrated %v\nreplayed %v", got, want)
 	}
 }
+
+// TestOpenReleaseV9File opens a copy of the file this release's agent
+// wrote (testdata/README.md; deploy/e2e's TestReleaseAgentFile compares
+// every answer its API served) and checks what the data file's owners
+// read from it: the schema now current, the outbox and cursors as they
+// were, staff who still log in, every parcel in the state it was served
+// in, the cases, and a folded state equal to a fresh fold of its events.
+func TestOpenReleaseV9File(t *testing.T) {
+	r := openRelease(t, "agent-v9")
+	var answers map[string]json.RawMessage
+	if err := json.Unmarshal(r.golden["answers"], &answers); err != nil || len(answers) == 0 {
+		t.Fatalf("golden answers: %v", err)
+	}
+	answer := func(path string, v any) {
+		t.Helper()
+		if err := json.Unmarshal(answers[path], v); err != nil {
+			t.Fatalf("golden %s: %v", path, err)
+		}
+	}
+	r.file.View(func(tx *bolt.Tx) error {
+		if v := datafile.GetU64(tx.Bucket(datafile.Meta), datafile.KeySchemaVersion); v != datafile.SchemaVersion() {
+			t.Errorf("schema %d after opening, want %d", v, datafile.SchemaVersion())
+		}
+		return nil
+	})
+
+	// The outbox: the release's sync answer was recorded after a login,
+	// an event not yet sent.
+	var sync eventlog.Counters
+	answer("/sync", &sync)
+	if got := r.events.Counters(); got != sync || sync.Backlog == 0 {
+		t.Errorf("counters %+v, the release served %+v", got, sync)
+	}
+	var staffList struct{ Staff []staff.Staff }
+	answer("/staff", &staffList)
+	list, _ := r.people.List()
+	if len(list) != len(staffList.Staff) || len(list) != 2 {
+		t.Fatalf("staff %+v, the release served %+v", list, staffList.Staff)
+	}
+	for i, s := range staffList.Staff {
+		if list[i].ID != s.ID || list[i].Role != s.Role || list[i].Name != s.Name {
+			t.Errorf("staff %d: %+v, was %+v", i, list[i], s)
+		}
+	}
+	for id, pin := range map[string]string{"c01": "1234", "s01": "9999"} {
+		if _, err := r.people.Check(id, pin); err != nil {
+			t.Errorf("staff %s cannot log in: %v", id, err)
+		}
+	}
+
+	n := 0
+	for path := range answers {
+		w, ok := strings.CutPrefix(path, "/parcels/")
+		if !ok || strings.Contains(w, "?") || strings.Contains(w, "/") {
+			continue
+		}
+		var was struct {
+			Parcel struct {
+				Status     string `json:"status"`
+				PickupCode string `json:"pickup_code"`
+			}
+		}
+		answer(path, &was)
+		p, err := r.svc.Parcel(w)
+		if err != nil {
+			t.Errorf("parcel %s: %v", w, err)
+			continue
+		}
+		if p.State != was.Parcel.Status || p.PickupCode != was.Parcel.PickupCode {
+			t.Errorf("parcel %s is %s with code %q; the release served %s with %q", w, p.State, p.PickupCode, was.Parcel.Status, was.Parcel.PickupCode)
+		}
+		n++
+	}
+	if n < 10 {
+		t.Fatalf("only %d parcels in the golden answers", n)
+	}
+	var xs struct{ Exceptions []lifecycle.Exception }
+	answer("/exceptions", &xs)
+	got, _ := r.svc.Exceptions(false, 100)
+	if len(got) != len(xs.Exceptions) {
+		t.Fatalf("%d exceptions, the release served %d", len(got), len(xs.Exceptions))
+	}
+	for i := range got {
+		if got[i].ID != xs.Exceptions[i].ID || got[i].State != xs.Exceptions[i].State {
+			t.Errorf("exception %d: %s %s, was %s %s", i, got[i].ID, got[i].State, xs.Exceptions[i].ID, xs.Exceptions[i].State)
+		}
+	}
+	var cs struct{ Complaints []lifecycle.Complaint }
+	answer("/complaints", &cs)
+	views, _ := r.svc.Complaints(false, 100)
+	if len(views) != len(cs.Complaints) {
+		t.Fatalf("%d complaints, the release served %d", len(views), len(cs.Complaints))
+	}
+	for i := range views {
+		if views[i].ID != cs.Complaints[i].ID || views[i].State != cs.Complaints[i].State {
+			t.Errorf("complaint %d: %s %s, was %s %s", i, views[i].ID, views[i].State, cs.Complaints[i].ID, cs.Complaints[i].State)
+		}
+	}
+	sameAsReplay(t, r.file)
+}
