@@ -444,3 +444,12 @@ var (
 	MeasuresBadBy     = def("measures.bad_by", Invalid, "by 不能是 {value}，可用 {allowed} / by cannot be \"{value}\": use one of {allowed}")
 	MeasuresBadPeriod = def("measures.bad_period", Invalid, "period 不能是 {value}，可用 {allowed} / period cannot be \"{value}\": use one of {allowed}")
 )
+
+// Head office's certificates (yizhan-hub certs).
+var (
+	CertExists      = def("cert.exists", Conflict, "{path} 已存在，未作改动：确要替换请加 --force / {path} already exists and was left as it is: add --force to replace it")
+	CertNoCA        = def("cert.no_ca", NotFound, "{dir} 中没有 CA（ca.crt 和 ca.key）：请先运行 yizhan-hub certs ca / there is no CA (ca.crt and ca.key) in {dir}: run yizhan-hub certs ca first")
+	CertBadName     = def("cert.bad_name", Invalid, "{value} 不是可用的名称（主机名、IP 地址或网点编号） / {value} is not a usable name (a host name, an IP address or an outlet id)")
+	CertBadLifetime = def("cert.bad_lifetime", Invalid, "有效期 {value} 天不可用，须为 1–{max} 天 / a lifetime of {value} days is not one: it must be 1 to {max} days")
+	CertUnreadable  = def("cert.unreadable", Invalid, "{path} 不是可读的 PEM 证书或密钥 / {path} is not a readable PEM certificate or key")
+)

@@ -10,6 +10,7 @@
 //	yizhan-hub outlet key --master FILE --id ID --out FILE [--legacy]
 //	yizhan-hub outlet new-incarnation --data DIR --id ID [--incarnation INC]
 //	yizhan-hub user add|list|disable|enable|reset|unlock --data DIR [--id ID ...]  (user.go)
+//	yizhan-hub certs ca|server|outlet|list|show  (certs.go)
 //
 // Every run setting can be given in the TOML file (deploy/hub.sample.toml) or
 // by flag; a flag wins over the file. --print-config shows the result.
@@ -54,6 +55,7 @@ const usage = `usage:
   yizhan-hub user list --data DIR
   yizhan-hub user disable|enable|unlock --data DIR --id ID
   yizhan-hub user reset --data DIR --id ID [--password-file FILE|-]
+  yizhan-hub certs ca|server|outlet|list|show ...   (yizhan-hub certs for the flags)
 Run "yizhan-hub run -h" or "yizhan-hub outlet add -h" for the flags. Every run
 setting can also go in the TOML settings file (see deploy/hub.sample.toml).
 `
@@ -123,6 +125,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("unknown command: outlet %s", args[1]), true}
 	case "user":
 		return cmdUser(args[1:], stdout, stderr)
+	case "certs":
+		return cmdCerts(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -870,6 +870,11 @@ export default {
   'error.measures.bad_range': 'the range {from} to {to} is not one: from must not be after to, and it may span at most {max} days',
   'error.measures.bad_by': 'by cannot be "{value}": use one of {allowed}',
   'error.measures.bad_period': 'period cannot be "{value}": use one of {allowed}',
+  'error.cert.exists': '{path} already exists and was left as it is: add --force to replace it',
+  'error.cert.no_ca': 'there is no CA (ca.crt and ca.key) in {dir}: run yizhan-hub certs ca first',
+  'error.cert.bad_name': '{value} is not a usable name (a host name, an IP address or an outlet id)',
+  'error.cert.bad_lifetime': 'a lifetime of {value} days is not one: it must be 1 to {max} days',
+  'error.cert.unreadable': '{path} is not a readable PEM certificate or key',
 
   // Head office at the counter: an ended notice's recovery text, and who at
   // head office took a step of a case.

@@ -871,6 +871,11 @@ export default {
   'error.measures.bad_range': '日期范围 {from} 至 {to} 无效：起始日不得晚于结束日，且不超过 {max} 天',
   'error.measures.bad_by': 'by 不能是 {value}，可用 {allowed}',
   'error.measures.bad_period': 'period 不能是 {value}，可用 {allowed}',
+  'error.cert.exists': '{path} 已存在，未作改动：确要替换请加 --force',
+  'error.cert.no_ca': '{dir} 中没有 CA（ca.crt 和 ca.key）：请先运行 yizhan-hub certs ca',
+  'error.cert.bad_name': '{value} 不是可用的名称（主机名、IP 地址或网点编号）',
+  'error.cert.bad_lifetime': '有效期 {value} 天不可用，须为 1–{max} 天',
+  'error.cert.unreadable': '{path} 不是可读的 PEM 证书或密钥',
 
   // Head office at the counter: an ended notice's recovery text, and who at
   // head office took a step of a case.
