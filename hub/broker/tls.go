@@ -19,6 +19,11 @@ type TLSFiles struct {
 	// ClientCAFile, if set, holds the CA that signs the outlets' client
 	// certificates; every outlet must then present one.
 	ClientCAFile string
+	// RevokedFile, if set, lists the serials (hex, one a line, '#'
+	// comments) of client certificates the CA issued that are no longer
+	// taken. It is read again whenever it changes; a missing file revokes
+	// none, a file that cannot be read refuses every client certificate.
+	RevokedFile string
 }
 
 // On reports whether the listener speaks TLS.
@@ -35,6 +40,8 @@ func CheckListen(addr string, f TLSFiles, allowPlain bool) error {
 		return fmt.Errorf("mqtt.tls_cert (--mqtt-tls-cert) and mqtt.tls_key (--mqtt-tls-key) go together: give both, or neither")
 	case f.ClientCAFile != "" && !f.On():
 		return fmt.Errorf("mqtt.tls_client_ca (--mqtt-tls-client-ca) needs TLS: set mqtt.tls_cert and mqtt.tls_key too")
+	case f.RevokedFile != "" && f.ClientCAFile == "":
+		return fmt.Errorf("mqtt.tls_client_revoked (--mqtt-tls-client-revoked) revokes client certificates: set mqtt.tls_client_ca too")
 	case f.On() || allowPlain:
 		return nil
 	}
@@ -73,6 +80,13 @@ func (f TLSFiles) config() (*tls.Config, error) {
 			return nil, fmt.Errorf("the outlets' client CA file %s (mqtt.tls_client_ca) holds no PEM certificate", f.ClientCAFile)
 		}
 		cfg.ClientCAs, cfg.ClientAuth = pool, tls.RequireAndVerifyClientCert
+		if f.RevokedFile != "" {
+			rl := &revocations{path: f.RevokedFile}
+			if _, err := rl.load(); err != nil {
+				return nil, err
+			}
+			cfg.VerifyPeerCertificate = rl.verify
+		}
 	}
 	return cfg, nil
 }

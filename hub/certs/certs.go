@@ -34,6 +34,9 @@ const (
 	CAKey  = "ca.key"
 	// ServerName is the base name of the broker's certificate and key.
 	ServerName = "server"
+	// Revoked lists the serials of outlet certificates the broker must no
+	// longer take (mqtt.tls_client_revoked), one hex serial a line.
+	Revoked = "revoked.txt"
 )
 
 // OutletName is the base name of an outlet's certificate and key.
@@ -54,6 +57,9 @@ type Files struct {
 	Cert, Key string
 	NotAfter  time.Time
 	Serial    *big.Int
+	// Replaced is the serial of the certificate a forced renewal of an
+	// outlet's replaced and revoked; nil if none.
+	Replaced *big.Int
 }
 
 // Options are what every certificate takes.
@@ -174,7 +180,78 @@ func (ca *CA) Outlet(id string, o Options) (Files, error) {
 	}
 	tmpl := &x509.Certificate{Subject: pkix.Name{CommonName: id, OrganizationalUnit: []string{"outlet"}},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	return ca.issue(OutletName(id), tmpl, OutletDays, o)
+	// A renewal revokes the certificate it replaces: the old PC's files
+	// must stop working when the new ones are installed.
+	old, _ := ca.own(filepath.Join(ca.dir, OutletName(id)+".crt"))
+	f, err := ca.issue(OutletName(id), tmpl, OutletDays, o)
+	if err != nil || old == nil {
+		return f, err
+	}
+	if err := ca.revoke(old); err != nil {
+		return f, err
+	}
+	f.Replaced = old.SerialNumber
+	return f, nil
+}
+
+// own reads a certificate this CA issued; nil if there is none at path.
+func (ca *CA) own(path string) (*x509.Certificate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := parseCert(b)
+	if err != nil {
+		return nil, problem.Wrap(err, problem.CertUnreadable, "path", path)
+	}
+	if err := c.CheckSignatureFrom(ca.cert); err != nil {
+		return nil, problem.Wrap(err, problem.CertNotOurs, "path", path)
+	}
+	return c, nil
+}
+
+// Revoke adds the certificate at path, which this CA issued, to the
+// revocation list, and returns it.
+func (ca *CA) Revoke(path string) (*x509.Certificate, error) {
+	c, err := ca.own(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, problem.Wrap(err, problem.CertUnreadable, "path", path)
+	} else if err != nil {
+		return nil, err
+	}
+	return c, ca.revoke(c)
+}
+
+func (ca *CA) revoke(c *x509.Certificate) error {
+	path := filepath.Join(ca.dir, Revoked)
+	old, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	line := fmt.Sprintf("%s # %s, until %s, revoked %s\n", c.SerialNumber.Text(16), c.Subject.CommonName,
+		c.NotAfter.UTC().Format("2006-01-02"), time.Now().UTC().Format(time.RFC3339))
+	if len(old) > 0 && old[len(old)-1] != '\n' {
+		old = append(old, '\n')
+	}
+	// Replaced whole, so the broker never reads half a line.
+	return replace(path, append(old, line...), 0o644)
+}
+
+// RevokedSerials lists the serials (hex) in dir's revocation list.
+func RevokedSerials(dir string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, Revoked))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if s, _, _ := strings.Cut(line, "#"); strings.TrimSpace(s) != "" {
+			out = append(out, strings.TrimSpace(s))
+		}
+	}
+	return out, nil
 }
 
 func (ca *CA) issue(name string, tmpl *x509.Certificate, days int, o Options) (Files, error) {
@@ -338,6 +415,9 @@ func Show(path string, now time.Time) (Info, error) {
 		in.Problem = "expired"
 	case now.Before(c.NotBefore):
 		in.Problem = "not yet valid"
+	}
+	if revoked, _ := RevokedSerials(filepath.Dir(path)); in.Problem == "" && !c.IsCA && slices.Contains(revoked, in.Serial) {
+		in.Problem = "revoked"
 	}
 	if in.Problem == "" && !c.IsCA {
 		if caPEM, err := os.ReadFile(filepath.Join(filepath.Dir(path), CACert)); err == nil {

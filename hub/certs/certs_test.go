@@ -264,3 +264,41 @@ func TestListExpiryAndProblems(t *testing.T) {
 		t.Errorf("12 days on, the outlet's 10-day certificate: %+v", later[2])
 	}
 }
+
+// A forced renewal of an outlet's certificate revokes the one it replaced;
+// Revoke does the same for a lost PC; the list shows both revoked, and a
+// certificate of another CA is not revoked here.
+func TestRenewalRevokes(t *testing.T) {
+	dir, ca := newCA(t)
+	first, _ := ca.Outlet("SH-001", Options{})
+	if first.Replaced != nil {
+		t.Fatalf("a first certificate replaced %v", first.Replaced)
+	}
+	second, err := ca.Outlet("SH-001", Options{Force: true})
+	if err != nil || second.Replaced == nil || second.Replaced.Cmp(first.Serial) != 0 {
+		t.Fatalf("renewal: replaced %v (%v), want %v", second.Replaced, err, first.Serial)
+	}
+	bj, _ := ca.Outlet("BJ-002", Options{})
+	if _, err := ca.Revoke(bj.Cert); err != nil {
+		t.Fatal(err)
+	}
+	got, err := RevokedSerials(dir)
+	if err != nil || !slices.Equal(got, []string{first.Serial.Text(16), bj.Serial.Text(16)}) {
+		t.Fatalf("revoked %v (%v)", got, err)
+	}
+	in, _ := Show(filepath.Join(dir, "outlet-BJ-002.crt"), time.Now())
+	if in.Problem != "revoked" {
+		t.Errorf("a revoked certificate shows %+v", in)
+	}
+	if in, _ := Show(second.Cert, time.Now()); in.Problem != "" {
+		t.Errorf("the renewed certificate shows %+v", in)
+	}
+	_, other := newCA(t)
+	foreign, _ := other.Outlet("GZ-003", Options{})
+	if _, err := ca.Revoke(foreign.Cert); !errors.Is(err, problem.New(problem.CertNotOurs)) {
+		t.Errorf("revoke another CA's certificate: %v", err)
+	}
+	if _, err := ca.Revoke(filepath.Join(dir, "outlet-XX-9.crt")); !errors.Is(err, problem.New(problem.CertUnreadable)) {
+		t.Errorf("revoke a missing certificate: %v", err)
+	}
+}

@@ -104,9 +104,12 @@ type MQTT struct {
 	ClientID string `toml:"client_id" flag:"mqtt-client-id" help:"client id at the external broker, one per hub (default yizhan-hub-<hostname>-<http port>)"`
 	// The embedded broker's TLS; without it the broker listens plain, which
 	// only a loopback address or AllowPlain permits.
-	TLSCert    string `toml:"tls_cert" flag:"mqtt-tls-cert" help:"PEM certificate of the embedded broker (with intermediates); with tls_key it listens with TLS"`
-	TLSKey     string `toml:"tls_key" flag:"mqtt-tls-key" help:"PEM private key of tls_cert"`
-	ClientCA   string `toml:"tls_client_ca" flag:"mqtt-tls-client-ca" help:"PEM CA of the outlets' client certificates; set, every outlet needs one naming its id"`
+	TLSCert  string `toml:"tls_cert" flag:"mqtt-tls-cert" help:"PEM certificate of the embedded broker (with intermediates); with tls_key it listens with TLS"`
+	TLSKey   string `toml:"tls_key" flag:"mqtt-tls-key" help:"PEM private key of tls_cert"`
+	ClientCA string `toml:"tls_client_ca" flag:"mqtt-tls-client-ca" help:"PEM CA of the outlets' client certificates; set, every outlet needs one naming its id"`
+	// Revoked lists serials of outlet certificates no longer taken (the
+	// ones yizhan-hub certs renewed or revoked); read again when it changes.
+	Revoked    string `toml:"tls_client_revoked" flag:"mqtt-tls-client-revoked" help:"file of revoked outlet certificate serials, one hex serial a line (yizhan-hub certs writes revoked.txt in its CA directory); a missing file revokes none"`
 	AllowPlain bool   `toml:"allow_plain" flag:"mqtt-allow-plain" help:"allow plain MQTT off loopback: the embedded broker listening, or the external broker's tcp:// URL"`
 	// BrokerCA is the external broker's CA with an ssl:// URL.
 	BrokerCA string `toml:"broker_ca_file" flag:"broker-ca-file" help:"PEM CA the external broker's certificate must be signed by (ssl:// URL); empty: the system's roots"`
@@ -114,7 +117,7 @@ type MQTT struct {
 
 // BrokerTLS is the embedded broker's certificate files.
 func (m MQTT) BrokerTLS() broker.TLSFiles {
-	return broker.TLSFiles{CertFile: m.TLSCert, KeyFile: m.TLSKey, ClientCAFile: m.ClientCA}
+	return broker.TLSFiles{CertFile: m.TLSCert, KeyFile: m.TLSKey, ClientCAFile: m.ClientCA, RevokedFile: m.Revoked}
 }
 
 // Store is where the events are kept.

@@ -452,4 +452,5 @@ var (
 	CertBadName     = def("cert.bad_name", Invalid, "{value} 不是可用的名称（主机名、IP 地址或网点编号） / {value} is not a usable name (a host name, an IP address or an outlet id)")
 	CertBadLifetime = def("cert.bad_lifetime", Invalid, "有效期 {value} 天不可用，须为 1–{max} 天 / a lifetime of {value} days is not one: it must be 1 to {max} days")
 	CertUnreadable  = def("cert.unreadable", Invalid, "{path} 不是可读的 PEM 证书或密钥 / {path} is not a readable PEM certificate or key")
+	CertNotOurs     = def("cert.not_ours", Invalid, "{path} 不是本 CA 签发的证书 / {path} was not issued by this CA")
 )

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,7 +17,8 @@ import (
 const certsUsage = `usage:
   yizhan-hub certs ca --dir DIR [--name NAME] [--days 3650] [--force]
   yizhan-hub certs server --dir DIR --name HOST[,IP...] [--days 730] [--force]
-  yizhan-hub certs outlet --dir DIR --id OUTLET [--days 730] [--force]
+  yizhan-hub certs outlet --dir DIR --id OUTLET [--days 730] [--force]   # --force renews and revokes the old one
+  yizhan-hub certs revoke --dir DIR --id OUTLET   # a lost or stolen PC: the broker refuses its certificate
   yizhan-hub certs list --dir DIR
   yizhan-hub certs show FILE
 `
@@ -26,7 +28,7 @@ const certsUsage = `usage:
 // replaced without --force.
 func cmdCerts(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{msg: "certs: say ca, server, outlet, list or show\n" + certsUsage}
+		return usageError{msg: "certs: say ca, server, outlet, revoke, list or show\n" + certsUsage}
 	}
 	fls := flag.NewFlagSet("certs "+args[0], flag.ContinueOnError)
 	fls.SetOutput(stderr)
@@ -39,7 +41,7 @@ func cmdCerts(args []string, stdout, stderr io.Writer) error {
 		name = fls.String("name", "", `the CA's common name (default "Yizhan head office CA")`)
 	case "server":
 		name = fls.String("name", "", "host names and IP addresses the outlets reach the broker at, comma-separated (the first is the common name)")
-	case "outlet":
+	case "outlet", "revoke":
 		id = fls.String("id", "", "outlet id, e.g. SH-001 (the certificate's common name, which the broker checks)")
 	case "list":
 	case "show":
@@ -83,6 +85,17 @@ func cmdCerts(args []string, stdout, stderr io.Writer) error {
 		} else {
 			f, err = ca.Outlet(*id, o)
 		}
+	case "revoke":
+		ca, err := certs.LoadCA(*dir)
+		if err != nil {
+			return certsErr(err)
+		}
+		c, err := ca.Revoke(filepath.Join(*dir, certs.OutletName(*id)+".crt"))
+		if err != nil {
+			return certsErr(err)
+		}
+		printRevoked(stdout, *id, c.SerialNumber.Text(16), *dir)
+		return nil
 	case "list":
 		list, err := certs.List(*dir, time.Now())
 		if err != nil {
@@ -108,8 +121,17 @@ func cmdCerts(args []string, stdout, stderr io.Writer) error {
 	case "outlet":
 		fmt.Fprintf(stdout, "网点 %s 的证书 %s（私钥 %s）有效至 %s：装到该网点电脑，填入 sync.cert_file 与 sync.key_file\n", *id, f.Cert, f.Key, until)
 		fmt.Fprintf(stdout, "outlet %s's certificate %s (key %s) valid until %s: install both on that outlet's PC as sync.cert_file and sync.key_file\n", *id, f.Cert, f.Key, until)
+		if f.Replaced != nil {
+			printRevoked(stdout, *id, f.Replaced.Text(16), *dir)
+		}
 	}
 	return nil
+}
+
+func printRevoked(w io.Writer, id, serial, dir string) {
+	list := filepath.Join(dir, certs.Revoked)
+	fmt.Fprintf(w, "网点 %s 的旧证书（序列号 %s）已吊销并记入 %s：总部的 mqtt.tls_client_revoked 指向该文件时，代理即拒绝旧证书\n", id, serial, list)
+	fmt.Fprintf(w, "outlet %s's old certificate (serial %s) is revoked in %s: the broker refuses it once mqtt.tls_client_revoked names that file\n", id, serial, list)
 }
 
 // certsErr makes a mistake in what was asked a usage error (exit 2).
@@ -137,6 +159,8 @@ func printCerts(w io.Writer, list []certs.Info) {
 		case "":
 		case "expired":
 			state = "已过期 expired"
+		case "revoked":
+			state = "已吊销 revoked"
 		case "not yet valid":
 			state = "尚未生效 not yet valid"
 		default:

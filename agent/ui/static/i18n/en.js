@@ -875,6 +875,7 @@ export default {
   'error.cert.bad_name': '{value} is not a usable name (a host name, an IP address or an outlet id)',
   'error.cert.bad_lifetime': 'a lifetime of {value} days is not one: it must be 1 to {max} days',
   'error.cert.unreadable': '{path} is not a readable PEM certificate or key',
+  'error.cert.not_ours': '{path} was not issued by this CA',
 
   // Head office at the counter: an ended notice's recovery text, and who at
   // head office took a step of a case.

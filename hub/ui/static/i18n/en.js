@@ -743,6 +743,7 @@ export default {
   'error.cert.bad_name': '{value} is not a usable name (a host name, an IP address or an outlet id)',
   'error.cert.bad_lifetime': 'a lifetime of {value} days is not one: it must be 1 to {max} days',
   'error.cert.unreadable': '{path} is not a readable PEM certificate or key',
+  'error.cert.not_ours': '{path} was not issued by this CA',
   'error.measures.bad_range': 'the range {from} to {to} is not one: from must not be after to, and it may span at most {max} days',
 
   // --- charts: the measures page, notices, manifests, tariffs, prohibited items, waybill blocks

@@ -742,6 +742,7 @@ export default {
   'error.cert.bad_name': '{value} 不是可用的名称（主机名、IP 地址或网点编号）',
   'error.cert.bad_lifetime': '有效期 {value} 天不可用，须为 1–{max} 天',
   'error.cert.unreadable': '{path} 不是可读的 PEM 证书或密钥',
+  'error.cert.not_ours': '{path} 不是本 CA 签发的证书',
   'error.measures.bad_range': '日期范围 {from} 至 {to} 无效：起始日不得晚于结束日，且不超过 {max} 天',
 
   // --- charts: the measures page, notices, manifests, tariffs, prohibited items, waybill blocks
