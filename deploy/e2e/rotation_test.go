@@ -40,7 +40,7 @@ func mqttTLS(t *testing.T, addr, caFile, cert, key, user, pass string) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := paho.NewClientOptions().AddBroker("tls://"+addr).SetClientID(fmt.Sprintf("probe-%s-%d", user, time.Now().UnixNano())).
+	opts := paho.NewClientOptions().AddBroker("tls://" + addr).SetClientID(fmt.Sprintf("probe-%s-%d", user, time.Now().UnixNano())).
 		SetUsername(user).SetPassword(pass).SetCleanSession(true).SetAutoReconnect(false).SetConnectRetry(false).
 		SetConnectTimeout(10 * time.Second).
 		SetTLSConfig(&tls.Config{RootCAs: roots, Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12})
