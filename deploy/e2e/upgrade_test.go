@@ -75,8 +75,9 @@ func scanPaced(t *testing.T, addr, prefix string, every time.Duration, stop <-ch
 // minor) and one on the current agent each scan up to 50 times a second
 // while the hubs are upgraded one at a time: SIGTERM an old hub, start the current one on
 // the same store, which migrates it while the other hub still runs. At the
-// end every event of both outlets is in the store exactly once, and both
-// outboxes are empty.
+// end the release's agent is upgraded on its data file, with what it has
+// not sent, and scans on; every event of both outlets is in the store
+// exactly once, and both outboxes are empty.
 //
 // The scans are paced: with two clients per agent scanning as fast as the
 // agents answer (about 150 a second each), the uplink through Mosquitto to
@@ -147,6 +148,14 @@ func TestUpgradeHubsOneAtATime(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+	// Last, the outlet on the release's agent is upgraded too, with
+	// whatever it has not sent yet: the current agent opens its data file
+	// (migrating it) and goes on from its outbox.
+	if err := olda.proc.Stop(); err != nil {
+		t.Logf("release agent stopped: %v", err)
+	}
+	m.startAgentWith(olda, cur["yizhan-agent"])
+	acked[0] = append(acked[0], scanMany(t, olda.http, "U0-after-", 20, 2, nil)...)
 	if v := m.query(`SELECT max(version) FROM schema_version`)[0]; v != int64(postgres.SchemaVersion()) {
 		t.Fatalf("store at schema %d after the upgrade, want this version's %d", v, postgres.SchemaVersion())
 	}
