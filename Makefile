@@ -76,3 +76,7 @@ fmt: ## format the code
 
 clean: ## remove built binaries, packages and demo data
 	rm -rf $(BIN) dist .demo
+
+release-data: ## rewrite the release's data files (agent, hub SQLite, PostgreSQL dump) with the programs of deploy/e2e's releaseCommit
+	$(GO) vet -tags releasedata ./deploy/e2e/
+	$(GO) test -tags releasedata -count=1 -run TestWriteReleaseData -v ./deploy/e2e/
