@@ -26,6 +26,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/ready"
 )
 
 // Syncer is the part of the sync client the API reads.
@@ -67,9 +68,15 @@ type Server struct {
 	// Printing is the print queue; nil mounts no print-job routes.
 	Printing PrintJobs
 	Logger   *slog.Logger
-	// Health, if set, is what /healthz checks beyond answering: an error
-	// (store.disk_full) is its answer instead of ok.
-	Health func() error
+	// Ready are /readyz's checks (the data directory writable, the disk
+	// above its floor). /healthz checks nothing: it answers while the
+	// process does.
+	Ready []ready.Check
+	// DiskFull, if set, turns a scan's failed commit into the reason when
+	// the disk is full (datafile.DiskFull); nil for any other error.
+	DiskFull func(error) error
+	// Collectors are more metrics for /metrics (agent/metrics).
+	Collectors []prometheus.Collector
 
 	scans   *prometheus.CounterVec
 	latency prometheus.Histogram
@@ -93,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/v1/labels/preview", s.getLabelPreview)
 	mux.HandleFunc("GET /api/v1/kinds", s.getKinds)
 	mux.HandleFunc("GET /healthz", s.getHealth)
+	mux.HandleFunc("GET /readyz", s.getReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	if s.Sessions != nil {
 		s.workflowRoutes(mux)
@@ -129,13 +137,10 @@ type publicSync struct {
 	ClockProblem *syncclient.ClockProblem `json:"clock_problem,omitempty"`
 }
 
+// getHealth is liveness: it reads only what the process holds in memory,
+// so it answers 200 while the process lives, a full disk or a lost broker
+// included (those are /readyz's). The screen's header reads its sync part.
 func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
-	if s.Health != nil {
-		if err := s.Health(); err != nil {
-			writeErr(w, err)
-			return
-		}
-	}
 	out := map[string]any{"status": "ok", "outlet": s.Events.Outlet()}
 	if s.Sync != nil {
 		c, st := s.Events.Counters(), s.Sync.Status()
@@ -143,6 +148,18 @@ func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
 			ClockProblem: st.ClockProblem}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// getReady is readiness: 200 {"status":"ready","checks":[…]} when every
+// check holds, else 503 with the first failure's problem and every check's
+// outcome in "checks".
+func (s *Server) getReady(w http.ResponseWriter, r *http.Request) {
+	res, err := ready.Run(s.Ready)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": res})
 }
 
 type scanReq struct {
@@ -170,6 +187,12 @@ func (s *Server) postScan(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.scans.WithLabelValues("error").Inc()
 		s.Logger.Error("scan not saved", "err", err)
+		if s.DiskFull != nil {
+			if full := s.DiskFull(err); full != nil {
+				writeErr(w, full)
+				return
+			}
+		}
 		writeErr(w, problem.Wrap(err, problem.AgentNotSaved))
 		return
 	}
@@ -284,6 +307,7 @@ func (s *Server) metrics() {
 	counter("yizhan_agent_resends_total", "Resends from the cursor after no acknowledgement.", func() float64 { return float64(s.Sync.Status().Resends) })
 	counter("yizhan_agent_reconnects_total", "Broker reconnect attempts.", func() float64 { return float64(s.Sync.Status().Reconnects) })
 	s.reg.MustRegister(s.scans, s.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s.reg.MustRegister(s.Collectors...)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

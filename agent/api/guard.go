@@ -27,7 +27,7 @@ import (
 //     might miss in an old browser;
 //  4. a request without a staff session, an API token (agent/staff/tokens) or the
 //     local admin token, except to the public routes: GET /healthz,
-//     GET /metrics, the login (POST /api/v1/session) and the screen's files;
+//     GET /readyz, GET /metrics, the login (POST /api/v1/session) and the screen's files;
 //  5. a token on a route outside its scopes, and the local admin token
 //     outside the staff and token administration.
 //
@@ -50,7 +50,7 @@ var tokenRoutes = map[string]string{
 
 // publicRoutes need nobody: monitoring, the login, and (with uiRoute) the
 // screen's files.
-var publicRoutes = []string{"GET /healthz", "GET /metrics", "POST /api/v1/session"}
+var publicRoutes = []string{"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/session"}
 
 const uiRoute = "GET /"
 

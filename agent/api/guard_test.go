@@ -136,7 +136,7 @@ func TestGateNeedsLogin(t *testing.T) {
 	if n := g.events.Counters().LastSeq; n != 0 {
 		t.Fatalf("%d events stored by requests without a login", n)
 	}
-	for _, path := range []string{"/healthz", "/metrics", "/", "/app.js"} {
+	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/", "/app.js"} {
 		if code, _, raw := g.serve(localReq("GET", path, "", "")); code != http.StatusOK {
 			t.Errorf("public GET %s: %d %s", path, code, raw)
 		}
@@ -171,7 +171,7 @@ func TestGateHost(t *testing.T) {
 		{"evil.example:8080", false}, {"evil.example", false}, {"127.0.0.1:9999", false}, {"127.0.0.1", false},
 		{"192.168.1.20:8080", false}, {"localhost.evil.example:8080", false}, {"", false},
 	} {
-		for _, path := range []string{"/healthz", "/api/v1/sync", "/"} {
+		for _, path := range []string{"/healthz", "/readyz", "/api/v1/sync", "/"} {
 			r := localReq("GET", path, "", g.session)
 			r.Host = tc.host
 			code, b, _ := g.serve(r)

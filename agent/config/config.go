@@ -65,7 +65,7 @@ type Outlet struct {
 // Data is where the agent keeps its event log.
 type Data struct {
 	Dir       string `toml:"dir" flag:"data" help:"data directory (required; on Windows ProgramData\\Yizhan\\data by default)"`
-	MinFreeMB int    `toml:"min_free_mb" flag:"min-free-mb" help:"/healthz answers 503 when the data directory's disk has less free space than this, in MiB (0: no check)"`
+	MinFreeMB int    `toml:"min_free_mb" flag:"min-free-mb" help:"/readyz answers 503 when the data directory's disk has less free space than this, in MiB (0: no check)"`
 }
 
 // HTTP is the local API and counter screen.

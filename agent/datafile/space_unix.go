@@ -2,7 +2,11 @@
 
 package datafile
 
-import "golang.org/x/sys/unix"
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
 
 // FreeSpace is the space an unprivileged writer can still use on the disk
 // holding dir.
@@ -12,4 +16,9 @@ func FreeSpace(dir string) (uint64, error) {
 		return 0, err
 	}
 	return uint64(st.Bavail) * uint64(st.Bsize), nil
+}
+
+// isNoSpace: the write failed for lack of space (or of quota).
+func isNoSpace(err error) bool {
+	return errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT)
 }

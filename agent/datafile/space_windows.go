@@ -1,6 +1,10 @@
 package datafile
 
-import "golang.org/x/sys/windows"
+import (
+	"errors"
+
+	"golang.org/x/sys/windows"
+)
 
 // FreeSpace is the space the caller can still use on the disk holding dir.
 func FreeSpace(dir string) (uint64, error) {
@@ -13,4 +17,9 @@ func FreeSpace(dir string) (uint64, error) {
 		return 0, err
 	}
 	return free, nil
+}
+
+// isNoSpace: the write failed for lack of space.
+func isNoSpace(err error) bool {
+	return errors.Is(err, windows.ERROR_DISK_FULL) || errors.Is(err, windows.ERROR_HANDLE_DISK_FULL)
 }

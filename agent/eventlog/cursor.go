@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -65,6 +66,7 @@ func (l *Log) Acknowledge(acked uint64, rejected []syncproto.Rejection) error {
 		return nil
 	}
 	var dead, cur uint64
+	var written []int64 // wall ms of the stamps of the events acknowledged now
 	err := l.file.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(datafile.Meta)
 		deadB := tx.Bucket(datafile.Dead)
@@ -93,6 +95,9 @@ func (l *Log) Acknowledge(acked uint64, rejected []syncproto.Rejection) error {
 			acked = cur
 		}
 		if acked > cur {
+			if l.ackLat != nil {
+				written = ackedStamps(events, cur, acked)
+			}
 			cur = acked
 			return datafile.PutU64(meta, datafile.KeyAckedSeq, acked)
 		}
@@ -101,11 +106,33 @@ func (l *Log) Acknowledge(acked uint64, rejected []syncproto.Rejection) error {
 	if err != nil {
 		return fmt.Errorf("save hub acknowledgement: %w", err)
 	}
+	if len(written) > 0 {
+		now := l.wall.Now().UnixMilli()
+		for _, ms := range written {
+			l.ackLat.Observe(float64(max(now-ms, 0)) / 1000)
+		}
+	}
 	l.dead.Store(dead)
 	if cur > l.ackedSeq.Load() {
 		l.ackedSeq.Store(cur)
 	}
 	return nil
+}
+
+// ackedStamps are the wall times (Unix ms) of the stamps of events from+1
+// to to, for the ack latency. Only the stamp is decoded.
+func ackedStamps(events *bolt.Bucket, from, to uint64) []int64 {
+	out := make([]int64, 0, min(to-from, 1<<16))
+	c, last := events.Cursor(), datafile.U64Key(to)
+	for k, v := c.Seek(datafile.U64Key(from + 1)); k != nil && bytes.Compare(k, last) <= 0; k, v = c.Next() {
+		var e struct {
+			HLC hlc.Timestamp `json:"hlc"`
+		}
+		if json.Unmarshal(v, &e) == nil && e.HLC != 0 {
+			out = append(out, e.HLC.WallMillis())
+		}
+	}
+	return out
 }
 
 // DeadLetters lists refused events, newest first, at most n.

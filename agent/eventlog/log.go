@@ -55,6 +55,15 @@ type Options struct {
 	MaxSkew    time.Duration
 	Projectors []Projector
 	Logger     *slog.Logger
+	// AckLatency, if set, is told for each event the hub acknowledges how
+	// long ago it was written, in seconds (by its stamp and this PC's
+	// clock): a Prometheus histogram on /metrics.
+	AckLatency Observer
+}
+
+// Observer takes one measurement; prometheus.Histogram is one.
+type Observer interface {
+	Observe(float64)
 }
 
 // Draft is what a caller asks to append; the log fills in the rest.
@@ -75,6 +84,7 @@ type Log struct {
 	maxSkew time.Duration
 	proj    []Projector
 	logger  *slog.Logger
+	ackLat  Observer
 
 	reqs    chan *appendReq
 	closing chan struct{}
@@ -105,7 +115,7 @@ func Open(f *datafile.File, o Options) (*Log, error) {
 		return nil, fmt.Errorf("data directory %s belongs to no outlet: open it with the outlet id", f.Dir())
 	}
 	l := &Log{
-		file: f, outlet: f.Outlet(), proj: o.Projectors, logger: o.Logger,
+		file: f, outlet: f.Outlet(), proj: o.Projectors, logger: o.Logger, ackLat: o.AckLatency,
 		reqs: make(chan *appendReq, maxGroup), closing: make(chan struct{}), done: make(chan struct{}),
 		notify: make(chan struct{}, 1),
 	}

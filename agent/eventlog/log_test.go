@@ -328,3 +328,44 @@ func TestCrashKeepsEveryAcknowledgedAppend(t *testing.T) {
 		t.Logf("round %d: %d acknowledged appends seen, %d on disk", round, len(acked), last)
 	}
 }
+
+// observed records what the ack latency is told.
+type observed struct{ v []float64 }
+
+func (o *observed) Observe(v float64) { o.v = append(o.v, v) }
+
+// TestAckLatency: every event an ack covers for the first time is
+// observed once, with its age by the PC clock; a replayed or older ack adds
+// nothing.
+func TestAckLatency(t *testing.T) {
+	pc := clock.NewManual(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC))
+	var obs observed
+	l := openT(t, t.TempDir(), Options{Clock: pc, AckLatency: &obs})
+	for i := 0; i < 5; i++ {
+		if _, err := l.Append(context.Background(), scanDraft(fmt.Sprint("P", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pc.Advance(90 * time.Second)
+	if err := l.Acknowledge(3, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Acknowledge(3, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.v) != 3 {
+		t.Fatalf("observed %v, want 3 values", obs.v)
+	}
+	for _, v := range obs.v {
+		if v != 90 {
+			t.Fatalf("observed %v, want 90 s each", obs.v)
+		}
+	}
+	pc.Advance(10 * time.Second)
+	if err := l.Acknowledge(5, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.v) != 5 || obs.v[3] != 100 || obs.v[4] != 100 {
+		t.Fatalf("observed %v", obs.v)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
+	"github.com/yizhan/yizhan/agent/metrics"
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/staff"
@@ -26,12 +27,13 @@ import (
 	"github.com/yizhan/yizhan/agent/workflow"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/ready"
 )
 
 // Config of one agent.
 type Config struct {
 	DataDir string
-	// MinFreeMB: /healthz answers 503 when the data directory's disk has
+	// MinFreeMB: /readyz answers 503 when the data directory's disk has
 	// less free space, in MiB; 0 does not check.
 	MinFreeMB int
 	Outlet    string
@@ -119,8 +121,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
+	watch := metrics.New()
 	events, err := eventlog.Open(file, eventlog.Options{Clock: pc, MaxSkew: cfg.MaxClockSkew, Logger: part("eventlog"),
-		Projectors: []eventlog.Projector{workflow.Projector()}})
+		Projectors: []eventlog.Projector{workflow.Projector()}, AckLatency: watch.AckLatency})
 	if err != nil {
 		file.Close()
 		return nil, err
@@ -175,10 +178,17 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		return fail(err)
 	}
 	a.dataDir, a.adminToken = cfg.DataDir, admin.Token
+	watch.Watch(metrics.Sources{Events: events, Devices: a.Devices, Spool: a.Devices.Spool(), DataDir: cfg.DataDir, Free: datafile.FreeSpace,
+		MinFreeMB: cfg.MinFreeMB, Certs: map[string]string{"client": cfg.Sync.TLS.CertFile, "ca": cfg.Sync.TLS.CAFile}, Clock: pc, Logger: part("metrics")})
 	listenHost, _, _ := net.SplitHostPort(cfg.HTTPAddr)
 	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Printing: a.Devices, Logger: part("api"),
-		Health:   func() error { return datafile.DiskHealth(cfg.DataDir, cfg.MinFreeMB) },
-		Sessions: staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token), staff.WithAudit(events)), UI: ui.Handler(),
+		Ready: []ready.Check{
+			{Name: "data_writable", Run: func() error { return datafile.Writable(cfg.DataDir) }},
+			{Name: "disk_free", Run: func() error { return datafile.DiskHealth(cfg.DataDir, cfg.MinFreeMB) }},
+		},
+		DiskFull:   func(err error) error { return datafile.DiskFull(cfg.DataDir, cfg.MinFreeMB, err) },
+		Collectors: watch.Collectors(),
+		Sessions:   staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token), staff.WithAudit(events)), UI: ui.Handler(),
 		Tokens: tokens.Open(file), Hosts: api.NewHostPolicy(ln.Addr(), listenHost, cfg.AllowedHosts)}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow

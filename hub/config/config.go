@@ -67,7 +67,7 @@ func (s Settings) Location() (*time.Location, error) {
 // Data is the hub's directory.
 type Data struct {
 	Dir       string `toml:"dir" flag:"data" help:"data directory (hub.db, api-token); created if missing"`
-	MinFreeMB int    `toml:"min_free_mb" flag:"min-free-mb" help:"/healthz answers 503 when the store's disk has less free space than this, in MiB (0: no check)"`
+	MinFreeMB int    `toml:"min_free_mb" flag:"min-free-mb" help:"/readyz answers 503 when the store's disk has less free space than this, in MiB (0: no check)"`
 }
 
 // HTTP is the head-office API.

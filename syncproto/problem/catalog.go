@@ -410,6 +410,12 @@ var (
 var (
 	DataFileDamaged = def("datafile.damaged", Internal, "数据文件 {path} 已损坏（{detail}）：请从备份恢复，或运行 yizhan-agent salvage --data {dir} --to 新目录，把能读出的数据存入新文件，再以新目录启动 / the data file {path} is damaged ({detail}): restore it from the backup, or run yizhan-agent salvage --data {dir} --to NEWDIR to save what can be read into a new file, then start the agent with --data NEWDIR")
 	StoreDiskFull   = def("store.disk_full", Unavailable, "数据目录 {dir} 所在磁盘将满（剩余 {free_mb} MB，下限 {min_mb} MB），请清理磁盘 / the disk holding {dir} is nearly full ({free_mb} MB free, below {min_mb} MB): free some space")
+	// DataFileNotWritable is /readyz of an agent that cannot write in its
+	// data directory.
+	DataFileNotWritable = def("datafile.not_writable", Unavailable, "数据目录 {dir} 无法写入（{detail}），请检查目录权限与磁盘空间 / the data directory {dir} cannot be written ({detail}): check its owner and free disk space")
+	// BrokerNotSubscribed is /readyz of a hub not subscribed to the
+	// outlets' uplink at its broker.
+	BrokerNotSubscribed = def("broker.not_subscribed", Unavailable, "总部未在消息代理 {broker} 上订阅，暂不接收网点上传，恢复后自动继续 / head office is not subscribed at the broker {broker}: it takes no outlet's events until it reconnects, which it does by itself")
 )
 
 // The outlet PC's clock, as the sync status tells the clerk.

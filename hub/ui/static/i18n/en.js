@@ -681,6 +681,8 @@ export default {
   'error.step.satisfaction_required': '{entity} {id}: a follow-up needs a satisfaction score of 1–5',
   'error.step.unknown': '{entity} {id} is {state}: there is no step {step}; allowed: {allowed}',
   'error.store.disk_full': 'the disk holding {dir} is nearly full ({free_mb} MB free, below {min_mb} MB): free some space',
+  'error.datafile.not_writable': 'the data directory {dir} cannot be written ({detail}): check its owner and free disk space',
+  'error.broker.not_subscribed': 'head office is not subscribed at the broker {broker}: it takes no outlet\'s events until it reconnects, which it does by itself',
   'error.sync.cert_expired': 'the hub\'s certificate expired on {date}: connection refused until head office renews it',
   'error.sync.cert_not_yet_valid': 'the hub\'s certificate is valid only from {date}: check this PC\'s clock',
   'error.sync.cert_unknown_ca': 'the hub\'s certificate is not signed by the CA in {file}: connection refused; check the address, or get head office\'s CA file',

@@ -680,6 +680,8 @@ export default {
   'error.step.satisfaction_required': '{entity} {id}：回访须记录满意度 1–5',
   'error.step.unknown': '{entity} {id} 当前状态 {state}，没有步骤 {step}；可执行：{allowed}',
   'error.store.disk_full': '数据目录 {dir} 所在磁盘将满（剩余 {free_mb} MB，下限 {min_mb} MB），请清理磁盘',
+  'error.datafile.not_writable': '数据目录 {dir} 无法写入（{detail}），请检查目录权限与磁盘空间',
+  'error.broker.not_subscribed': '总部未在消息代理 {broker} 上订阅，暂不接收网点上传，恢复后自动继续',
   'error.sync.cert_expired': '总部的证书已于 {date} 过期，已拒绝连接',
   'error.sync.cert_not_yet_valid': '总部的证书自 {date} 起才生效，请检查本机时钟',
   'error.sync.cert_unknown_ca': '总部的证书不是由 {file} 中的 CA 签发的，已拒绝连接',
