@@ -98,7 +98,9 @@ var (
 )
 
 // Collectors are the set's collectors, to register on /metrics' registry.
-func (s *Set) Collectors() []prometheus.Collector { return []prometheus.Collector{s.AckLatency, (*collector)(s)} }
+func (s *Set) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.AckLatency, (*collector)(s)}
+}
 
 type collector Set
 
