@@ -29,7 +29,7 @@ func ValidRole(r string) bool { return slices.Contains(Roles, Role(r)) }
 // (measures, overview, regions, parcel search, bulk steps, PATCH outlets)
 // have their entries already, so they are guarded the moment they land.
 //
-// Public routes (GET /healthz, GET /metrics, POST /api/v1/session, GET /
+// Public routes (GET /healthz, GET /readyz, GET /metrics, POST /api/v1/session, GET /
 // and the screen's files) need nobody and are not here: see Public.
 var Routes = map[string][]Role{
 	// Any logged-in person: their own session, and the answer for a route
@@ -109,7 +109,7 @@ var (
 // Public are the routes that need nobody: monitoring, the login, and the
 // screen (GET / serves its files; a path under /api/ it catches is not
 // public).
-var Public = []string{"GET /healthz", "GET /metrics", "POST /api/v1/session", "/"}
+var Public = []string{"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/session", "/"}
 
 // Listed reports whether the route table has an entry for pattern.
 func Listed(pattern string) bool {

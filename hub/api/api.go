@@ -39,7 +39,8 @@
 //	GET/POST /api/v1/accounts, POST /api/v1/accounts/{id}/disable|enable|reset|unlock
 //	GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{name}   API tokens (accounts.go)
 //	GET  /api/v1/audit                      the audit trail, paged by cursor, or CSV
-//	GET  /healthz                     liveness, no auth
+//	GET  /healthz                     liveness (the process answers), no auth
+//	GET  /readyz                      readiness: store, its disk, the broker subscription; no auth
 //	GET  /metrics                     Prometheus text, no auth
 //	GET  /                            head office's screen (hub/ui), no auth
 //
@@ -92,6 +93,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/ready"
 )
 
 // Reader is the part of the store the API reads.
@@ -154,9 +156,10 @@ type Options struct {
 	// could not be reached into store.unreachable, answered 503 with
 	// Retry-After; nil for any other error.
 	Unreachable func(error) error
-	// Health, if set, is what /healthz checks beyond answering: an error
-	// (store.disk_full) is its answer instead of ok.
-	Health func() error
+	// Ready are /readyz's checks (store reachable, its disk above the
+	// floor, the broker subscription up). /healthz checks nothing: it
+	// answers while the process does.
+	Ready []ready.Check
 	// CursorKey keys the list cursors (their HMAC), so that a cursor one
 	// hub process gave another accepts; empty for a random key, cursors
 	// then last as long as the process.
@@ -203,13 +206,15 @@ func Handler(opt Options) http.Handler {
 func (a *api) routes(mux *http.ServeMux) {
 	opt := a.opt
 	a.handle(mux, "GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if opt.Health != nil {
-			if err := opt.Health(); err != nil {
-				writeErr(w, err)
-				return
-			}
-		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	a.handle(mux, "GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		res, err := ready.Run(opt.Ready)
+		if err != nil {
+			writeErr(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": res})
 	})
 	gatherer := opt.Gatherer
 	if gatherer == nil {

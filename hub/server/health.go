@@ -14,7 +14,7 @@ import (
 // probe's Ping every few seconds and of each commit's outcome, so that a
 // database that stops answering shows within a probe interval even with no
 // traffic, and one that comes back shows at the first commit or probe
-// that succeeds. /healthz answers its error (store.unreachable) and the
+// that succeeds. /readyz answers its error (store.unreachable) and the
 // metric yizhan_hub_store_up its state; nothing else depends on it: a
 // commit that fails sends no ack, and the agent sends again.
 type storeHealth struct {
@@ -39,7 +39,7 @@ func (h *storeHealth) observe(err error) {
 	}
 }
 
-// check is /healthz's view: store.unreachable while the store is down.
+// check is /readyz's view: store.unreachable while the store is down.
 func (h *storeHealth) check() error {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -234,10 +234,10 @@ func readAll(t *testing.T, resp *http.Response) string {
 	return string(raw)
 }
 
-// healthz is /healthz's status and catalog code ("" when ok).
-func healthz(t *testing.T, s *Server) (int, string) {
+// readyz is /readyz's status and catalog code ("" when ok).
+func readyz(t *testing.T, s *Server) (int, string) {
 	t.Helper()
-	resp, err := http.Get("http://" + s.HTTPAddr() + "/healthz")
+	resp, err := http.Get("http://" + s.HTTPAddr() + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,9 +251,20 @@ func healthz(t *testing.T, s *Server) (int, string) {
 	return resp.StatusCode, b.Error.Code
 }
 
-// A hub whose store file goes away says so in /healthz (503
+// liveness is /healthz's status.
+func liveness(t *testing.T, s *Server) int {
+	t.Helper()
+	resp, err := http.Get("http://" + s.HTTPAddr() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A hub whose store file goes away says so in /readyz (503
 // store.unreachable) and yizhan_hub_store_up, and answers ok again by
-// itself when the file is back.
+// itself when the file is back; /healthz (liveness) answers 200 all along.
 func TestStoreUnreachableInHealthAndMetrics(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Start(context.Background(), Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0",
@@ -262,22 +273,25 @@ func TestStoreUnreachableInHealthAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if code, _ := healthz(t, s); code != 200 || metric(t, s, "yizhan_hub_store_up") != "1" {
-		t.Fatalf("a fresh hub: /healthz %d, store_up %s", code, metric(t, s, "yizhan_hub_store_up"))
+	if code, _ := readyz(t, s); code != 200 || metric(t, s, "yizhan_hub_store_up") != "1" {
+		t.Fatalf("a fresh hub: /readyz %d, store_up %s", code, metric(t, s, "yizhan_hub_store_up"))
 	}
 	db := filepath.Join(dir, "hub.db")
 	if err := os.Rename(db, db+".away"); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "store unavailable", func() bool {
-		code, c := healthz(t, s)
+		code, c := readyz(t, s)
 		return code == http.StatusServiceUnavailable && c == problem.StoreUnreachable.String() && metric(t, s, "yizhan_hub_store_up") == "0"
 	})
+	if code := liveness(t, s); code != http.StatusOK {
+		t.Fatalf("/healthz %d with the store away: liveness must not depend on it", code)
+	}
 	if err := os.Rename(db+".away", db); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "store back", func() bool {
-		code, _ := healthz(t, s)
+		code, _ := readyz(t, s)
 		return code == 200 && metric(t, s, "yizhan_hub_store_up") == "1"
 	})
 }

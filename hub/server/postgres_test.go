@@ -11,7 +11,7 @@ import (
 )
 
 // TestHubOnPostgres: a hub started with --store postgres://… takes an
-// outlet's batch and acknowledges it from PostgreSQL; /healthz says
+// outlet's batch and acknowledges it from PostgreSQL; /readyz says
 // store.unreachable while PostgreSQL is down, and so do the API's reads,
 // and ok again once it is back,
 // and the hub then acknowledges the next batch by itself.
@@ -34,7 +34,7 @@ func TestHubOnPostgres(t *testing.T) {
 	eventually(t, "ack of 1..3", acked(3))
 
 	health := func() (int, string) {
-		resp, err := http.Get("http://" + s.HTTPAddr() + "/healthz")
+		resp, err := http.Get("http://" + s.HTTPAddr() + "/readyz")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,12 +46,12 @@ func TestHubOnPostgres(t *testing.T) {
 		return resp.StatusCode, body.Error.Code
 	}
 	if code, _ := health(); code != http.StatusOK {
-		t.Fatalf("healthz %d with PostgreSQL up", code)
+		t.Fatalf("readyz %d with PostgreSQL up", code)
 	}
 	if err := pg.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "healthz to say store.unreachable", func() bool {
+	eventually(t, "readyz to say store.unreachable", func() bool {
 		code, problem := health()
 		return code == http.StatusServiceUnavailable && problem == "store.unreachable"
 	})
@@ -73,7 +73,10 @@ func TestHubOnPostgres(t *testing.T) {
 	if err := pg.Start(); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "healthz ok again", func() bool { code, _ := health(); return code == http.StatusOK })
+	if code := liveness(t, s); code != http.StatusOK {
+		t.Fatalf("/healthz %d with PostgreSQL down: liveness must not depend on it", code)
+	}
+	eventually(t, "readyz ok again", func() bool { code, _ := health(); return code == http.StatusOK })
 	c.pub(t, syncproto.UplinkTopic("SH-001"), 1, batch(t, "SH-001", 4, 5, "WB1"))
 	eventually(t, "ack of 4..5 after the restart", acked(5))
 	if o, err := s.Store.Outlet(context.Background(), "SH-001"); err != nil || o.AckedSeq != 5 {

@@ -33,6 +33,7 @@ import (
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
@@ -44,7 +45,7 @@ import (
 type Config struct {
 	// DataDir holds hub.db and api-token. Created if missing.
 	DataDir string
-	// MinFreeMB: /healthz answers 503 when the store's disk has less free
+	// MinFreeMB: /readyz answers 503 when the store's disk has less free
 	// space, in MiB; 0 does not check.
 	MinFreeMB int
 	// HTTPAddr is the API's listen address. Default config.DefaultHTTPAddr.
@@ -107,7 +108,7 @@ type Config struct {
 	// clientsEvery: the command grows the hub's soft memory limit with
 	// them, since each holds its connection's buffers and goroutines.
 	OnBrokerClients func(n int64)
-	// HealthEvery is how often the store is pinged for /healthz and
+	// HealthEvery is how often the store is pinged for /readyz and
 	// yizhan_hub_store_up. Default DefaultHealthEvery.
 	HealthEvery time.Duration
 	// HTTPNames are more host names the API answers to, besides the
@@ -265,6 +266,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.health.probe(hctx, st.ping, cfg.HealthEvery)
 	}()
 
+	reg.MustRegister(&watchCollector{s: s, outlets: s.Store.Outlets, diskDir: st.dir, minFreeMB: cfg.MinFreeMB, free: sqlite.FreeSpace,
+		certs: [][2]string{{"server", cfg.MQTTTLS.CertFile}, {"client_ca", cfg.MQTTTLS.ClientCAFile}, {"broker_ca", cfg.BrokerCAFile}},
+		now:   cfg.Clock.Now, log: cfg.Logger.With("component", "metrics")})
 	// The API's port goes into the default client id, so listen first.
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -317,12 +321,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			Accounts: s.Accounts, Hosts: hostPolicy(cfg.HTTPAddr, ln.Addr(), cfg.HTTPNames),
 			Outlets: s.Store, Places: s.Store, Connected: s.connectedOutlets(), Clock: cfg.Clock,
 			Services: svc,
-			Health: func() error {
-				if err := s.health.check(); err != nil || st.disk == nil {
-					return err
-				}
-				return st.disk()
-			},
+			Ready:    s.readyChecks(st, cfg.BrokerURL),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

@@ -331,6 +331,7 @@ func TestAPI(t *testing.T) {
 		wantKey                         string
 	}{
 		{"healthz without token", "GET", "/healthz", "", "", 200, "status"},
+		{"readyz without token", "GET", "/readyz", "", "", 200, "checks"},
 		{"no token", "GET", "/api/v1/outlets", "", "", 401, "error"},
 		{"wrong token", "GET", "/api/v1/outlets", tok + "x", "", 401, "error"},
 		{"outlets", "GET", "/api/v1/outlets", tok, "", 200, "outlets"},

@@ -21,7 +21,7 @@ type openedStore struct {
 	store.Store
 	// busy says whether an error is the database locked by another
 	// process (the API answers 503 store.busy); disk, if set, is
-	// /healthz's check of the disk under it (reachability is the probe's).
+	// /readyz's check of the disk under it (reachability is the probe's).
 	busy func(error) bool
 	disk func() error
 	// unreachable turns an error that says the store could not be
@@ -33,6 +33,9 @@ type openedStore struct {
 	ping  func(context.Context) error
 	// where names it in logs: the file, or the database without password.
 	where string
+	// dir is the directory of a store file (SQLite), for the disk metrics;
+	// "" for a database server.
+	dir string
 }
 
 // OpenStore opens the store cfg.StoreURL names, SQLite in cfg.DataDir when
@@ -82,7 +85,7 @@ func openStore(ctx context.Context, cfg Config, hub bool) (*openedStore, error) 
 		if err != nil {
 			return nil, err
 		}
-		return &openedStore{Store: s, where: path, busy: sqlite.IsBusy, locks: s, ping: s.Ping, disk: func() error {
+		return &openedStore{Store: s, where: path, dir: filepath.Dir(path), busy: sqlite.IsBusy, locks: s, ping: s.Ping, disk: func() error {
 			return sqlite.DiskHealth(filepath.Dir(path), cfg.MinFreeMB)
 		}}, nil
 	}

@@ -380,7 +380,7 @@ var (
 // Head office's store.
 var (
 	StoreBusy = def("store.busy", Unavailable, "总部数据库正忙，请 {seconds} 秒后重试 / head office's database is busy (another process holds its lock): try again in {seconds} s")
-	// StoreUnreachable is /healthz of a hub whose store does not answer
+	// StoreUnreachable is /readyz of a hub whose store does not answer
 	// (a stopped PostgreSQL, a vanished SQLite file): it acknowledges
 	// nothing until it does, then resumes.
 	StoreUnreachable = def("store.unreachable", Unavailable, "无法连接总部数据库 {db}（{detail}），恢复连接前不确认任何上传，恢复后自动继续 / head office's database {db} cannot be reached ({detail}): nothing is acknowledged until it answers again, then the hub resumes by itself")

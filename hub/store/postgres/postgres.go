@@ -172,7 +172,7 @@ func describe(c *pgx.ConnConfig) string {
 // Describe names the store's database for logs, without its password.
 func (s *Store) Describe() string { return s.b.name }
 
-// Ping is /healthz's check: store.unreachable when the database does not
+// Ping is /readyz's check: store.unreachable when the database does not
 // answer within ctx.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.b.pool.Ping(ctx); err != nil {

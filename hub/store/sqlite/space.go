@@ -6,7 +6,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 )
 
-// DiskHealth is /healthz's check of the disk holding dir: store.disk_full
+// DiskHealth is /readyz's check of the disk holding dir: store.disk_full
 // when less than minMB MiB are free (0: no check). A system where free
 // space cannot be read passes.
 func DiskHealth(dir string, minMB int) error {

@@ -4,7 +4,7 @@ package sqlite
 
 import "errors"
 
-// FreeSpace cannot be read on this system; /healthz does not check it.
+// FreeSpace cannot be read on this system; /readyz does not check it.
 func FreeSpace(dir string) (uint64, error) {
 	return 0, errors.ErrUnsupported
 }
