@@ -183,8 +183,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	listenHost, _, _ := net.SplitHostPort(cfg.HTTPAddr)
 	apiSrv := &api.Server{Events: events, Parcels: workflow.NewReader(file), Ingest: a.Ingest, Sync: client, Devices: a.Devices, Printing: a.Devices, Logger: part("api"),
 		Ready: []ready.Check{
-			{Name: "data_writable", Run: func() error { return datafile.Writable(cfg.DataDir) }},
+			// The floor first: its answer says how full the disk is.
 			{Name: "disk_free", Run: func() error { return datafile.DiskHealth(cfg.DataDir, cfg.MinFreeMB) }},
+			{Name: "data_writable", Run: func() error { return datafile.Writable(cfg.DataDir) }},
 		},
 		DiskFull:   func(err error) error { return datafile.DiskFull(cfg.DataDir, cfg.MinFreeMB, err) },
 		Collectors: watch.Collectors(),

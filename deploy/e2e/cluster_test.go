@@ -180,6 +180,12 @@ var httpc = &http.Client{Timeout: 10 * time.Second}
 // postScan posts a scan to the agent at addr with its API token (the
 // actor is then token:e2e).
 func postScan(addr, barcode string) (scanned, int, error) {
+	s, code, _, err := postScanRaw(addr, barcode)
+	return s, code, err
+}
+
+// postScanRaw is postScan with the answer's body.
+func postScanRaw(addr, barcode string) (scanned, int, string, error) {
 	body, _ := json.Marshal(map[string]string{"barcode": barcode, "action": "inbound"})
 	req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/scans", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -188,18 +194,18 @@ func postScan(addr, barcode string) (scanned, int, error) {
 	}
 	resp, err := httpc.Do(req)
 	if err != nil {
-		return scanned{}, 0, err
+		return scanned{}, 0, "", err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	var s scanned
 	if resp.StatusCode == http.StatusCreated {
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return s, resp.StatusCode, err
+			return s, resp.StatusCode, string(raw), err
 		}
 	}
 	s.barcode = barcode
-	return s, resp.StatusCode, nil
+	return s, resp.StatusCode, string(raw), nil
 }
 
 // scanMany posts n scans with conc workers and returns every 201. It stops

@@ -13,11 +13,12 @@ import (
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
 )
 
-// TestHealthzDiskFull gives the hub and an agent each a small tmpfs as
-// their data directory, fills it, and checks that both /healthz answer 503
-// store.disk_full while it is full and ok again once space is freed. It
+// TestReadyzDiskFull gives the hub and an agent each a small tmpfs as
+// their data directory, fills it below the floor, and checks that both
+// /readyz answer 503 store.disk_full while it is full and ok again once
+// space is freed, while both /healthz (liveness) answer 200 throughout. It
 // needs root to mount (CI runs as root).
-func TestHealthzDiskFull(t *testing.T) {
+func TestReadyzDiskFull(t *testing.T) {
 	c := newCluster(t, "embedded")
 	mountTmpfs(t, c.hubDir(), "24m")
 	secret := "s3cret-sh-001-Kq7vX2pLm9Rt4Wz" // long enough for the hub's strength check
@@ -30,9 +31,9 @@ func TestHealthzDiskFull(t *testing.T) {
 	mountTmpfs(t, a.dir, "24m")
 	c.startAgent(a, "--min-free-mb", "8")
 
-	for _, p := range []struct{ name, dir, healthz string }{
-		{"hub", c.hubDir(), "http://" + c.hubHTTP + "/healthz"},
-		{"agent", a.dir, "http://" + a.http + "/healthz"},
+	for _, p := range []struct{ name, dir, readyz, healthz string }{
+		{"hub", c.hubDir(), "http://" + c.hubHTTP + "/readyz", "http://" + c.hubHTTP + "/healthz"},
+		{"agent", a.dir, "http://" + a.http + "/readyz", "http://" + a.http + "/healthz"},
 	} {
 		// Leave about 2 MiB: below the 8 MiB floor, while the programs can
 		// still write.
@@ -41,16 +42,19 @@ func TestHealthzDiskFull(t *testing.T) {
 		if err := os.WriteFile(fill, make([]byte, free-2<<20), 0o600); err != nil {
 			t.Fatalf("%s: fill the disk: %v", p.name, err)
 		}
-		code, body := getBody(t, p.healthz)
-		t.Logf("%s /healthz with %d MiB free: %d %s", p.name, freeBytes(t, p.dir)>>20, code, body)
+		code, body := getBody(t, p.readyz)
+		t.Logf("%s /readyz with %d MiB free: %d %s", p.name, freeBytes(t, p.dir)>>20, code, body)
 		if code != http.StatusServiceUnavailable || !strings.Contains(body, "store.disk_full") || !strings.Contains(body, p.dir) {
-			t.Errorf("%s /healthz on a full disk: %d %s, want 503 store.disk_full naming %s", p.name, code, body, p.dir)
+			t.Errorf("%s /readyz on a full disk: %d %s, want 503 store.disk_full naming %s", p.name, code, body, p.dir)
+		}
+		if code, body := getBody(t, p.healthz); code != http.StatusOK {
+			t.Errorf("%s /healthz on a full disk: %d %s, want 200: liveness does not check the disk", p.name, code, body)
 		}
 		if err := os.Remove(fill); err != nil {
 			t.Fatal(err)
 		}
-		if code, body := getBody(t, p.healthz); code != http.StatusOK {
-			t.Errorf("%s /healthz after freeing space: %d %s", p.name, code, body)
+		if code, body := getBody(t, p.readyz); code != http.StatusOK {
+			t.Errorf("%s /readyz after freeing space: %d %s", p.name, code, body)
 		}
 	}
 }

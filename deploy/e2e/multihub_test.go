@@ -164,15 +164,15 @@ func (m *multiHub) checkEventsOnce(want int64) {
 	}
 }
 
-// healthz is hub i's /healthz status and catalog code ("" when ok, or
+// readyz is hub i's /readyz status and catalog code ("" when ok, or
 // when it does not answer: status 0).
-func (m *multiHub) healthz(i int) (int, string) {
+func (m *multiHub) readyz(i int) (int, string) {
 	var b struct {
 		Error struct {
 			Code string `json:"code"`
 		} `json:"error"`
 	}
-	code := getJSON(m.t, "http://"+m.hubs[i].http+"/healthz", false, &b)
+	code := getJSON(m.t, "http://"+m.hubs[i].http+"/readyz", false, &b)
 	return code, b.Error.Code
 }
 
@@ -432,7 +432,7 @@ func TestDownlinkAcrossHubs(t *testing.T) {
 }
 
 // TestPostgresRestartedMidStream: PostgreSQL stops while three hubs drain
-// two outlets' backlogs. Every hub says so in /healthz (503
+// two outlets' backlogs. Every hub says so in /readyz (503
 // store.unreachable) and yizhan_hub_store_up, and acknowledges nothing
 // more; when PostgreSQL starts again the hubs resume by themselves, and
 // nothing is lost or stored twice.
@@ -468,10 +468,10 @@ func TestPostgresRestartedMidStream(t *testing.T) {
 	}
 	for i := range m.hubs {
 		harness.Eventually(t, 30*time.Second, func() (bool, string) {
-			code, c := m.healthz(i)
+			code, c := m.readyz(i)
 			up := m.metric(i, "yizhan_hub_store_up")
 			return code == http.StatusServiceUnavailable && c == "store.unreachable" && up == "0",
-				fmt.Sprintf("hub %d with PostgreSQL stopped: /healthz %d %q, yizhan_hub_store_up %q", i, code, c, up)
+				fmt.Sprintf("hub %d with PostgreSQL stopped: /readyz %d %q, yizhan_hub_store_up %q", i, code, c, up)
 		})
 	}
 	for i, h := range m.hubs {
@@ -494,8 +494,8 @@ func TestPostgresRestartedMidStream(t *testing.T) {
 	}
 	for i := range m.hubs {
 		harness.Eventually(t, 30*time.Second, func() (bool, string) {
-			code, c := m.healthz(i)
-			return code == 200 && m.metric(i, "yizhan_hub_store_up") == "1", fmt.Sprintf("hub %d after PostgreSQL started: /healthz %d %q", i, code, c)
+			code, c := m.readyz(i)
+			return code == 200 && m.metric(i, "yizhan_hub_store_up") == "1", fmt.Sprintf("hub %d after PostgreSQL started: /readyz %d %q", i, code, c)
 		})
 	}
 	for _, a := range agents {
