@@ -135,6 +135,10 @@ type publicSync struct {
 	// ClockProblem: a PC clock off from head office's is for the clerk to
 	// see at the login screen already.
 	ClockProblem *syncclient.ClockProblem `json:"clock_problem,omitempty"`
+	// HubClockOffsetMS is head office's clock less this PC's as last
+	// measured, absent until the hub was heard from: yizhan-agent doctor
+	// reads it from a running agent.
+	HubClockOffsetMS *int64 `json:"hub_clock_offset_ms,omitempty"`
 }
 
 // getHealth is liveness: it reads only what the process holds in memory,
@@ -144,8 +148,12 @@ func (s *Server) getHealth(w http.ResponseWriter, r *http.Request) {
 	out := map[string]any{"status": "ok", "outlet": s.Events.Outlet()}
 	if s.Sync != nil {
 		c, st := s.Events.Counters(), s.Sync.Status()
-		out["sync"] = publicSync{Connected: st.Connected, Backlog: c.Backlog, DeadLetters: c.DeadLetter, LastHeard: st.LastHeard, LastHeardAgoS: st.LastHeardAgoS, Refused: st.Refused,
+		ps := publicSync{Connected: st.Connected, Backlog: c.Backlog, DeadLetters: c.DeadLetter, LastHeard: st.LastHeard, LastHeardAgoS: st.LastHeardAgoS, Refused: st.Refused,
 			ClockProblem: st.ClockProblem}
+		if st.HubTimeKnow {
+			ps.HubClockOffsetMS = &st.HubOffsetMS
+		}
+		out["sync"] = ps
 	}
 	writeJSON(w, http.StatusOK, out)
 }

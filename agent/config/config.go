@@ -347,3 +347,40 @@ func LoadDevices(path string) (peripherals.Config, error) {
 	}
 	return l.Devices, nil
 }
+
+// Load reads the settings file at path and the environment, as run would
+// with no flags, for commands that check a configured agent (doctor): a
+// .json file gives only its devices; no path gives the defaults and the
+// environment. The secret is read from secret_file when that is the one in
+// force. Nothing is required: the caller says what it lacks.
+func Load(path string, lookupEnv func(string) (string, bool)) (*Loaded, error) {
+	l, err := bind(flag.NewFlagSet("load", flag.ContinueOnError))
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case strings.HasSuffix(path, ".json"):
+		if err := l.set.Load("", nil, lookupEnv); err != nil {
+			return nil, err
+		}
+		if l.Devices, err = peripherals.LoadConfig(path); err != nil {
+			return nil, err
+		}
+	case path != "":
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read settings file: %w", err)
+		}
+		if err := l.loadBytes(path, data, lookupEnv); err != nil {
+			return nil, err
+		}
+	default:
+		if err := l.set.Load("", nil, lookupEnv); err != nil {
+			return nil, err
+		}
+	}
+	if l.Outlet.Secret, err = l.secret(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}

@@ -497,3 +497,34 @@ func (w *walker) node(path []string, id uint64, buf []byte) {
 		w.bucket(sub, ne.Uint64(v), v[16:])
 	}
 }
+
+// ReadHubOffset reads the hub clock correction the agent last saved (hub
+// time less this PC's, in ms) without writing anything: known is false
+// when the agent never heard from the hub. Like Check it fails with
+// ErrInUse while an agent has the file open. Call it only on a file Check
+// found sound: bbolt maps the file and trusts it.
+func ReadHubOffset(dir string) (offsetMS int64, known bool, err error) {
+	path := filepath.Join(dir, FileName)
+	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+		return 0, false, nil
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: lockTimeout})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return 0, false, inUse(dir)
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("open %s read-only: %w", path, err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(Meta)
+		if meta == nil {
+			return nil
+		}
+		if v := meta.Get(KeyHubOffset); len(v) == 8 {
+			offsetMS, known = int64(GetU64(meta, KeyHubOffset)), true
+		}
+		return nil
+	})
+	return offsetMS, known, err
+}

@@ -187,9 +187,6 @@ func Doctor(ctx context.Context, w io.Writer, cfg Config, dataDir string, more .
 	for _, st := range printer.CheckAll(ctx, cfg.Printers, printer.Options{}) {
 		report(st)
 	}
-	if problems == 0 {
-		fmt.Fprintln(w, "一切正常 / everything looks fine")
-	}
 	return problems
 }
 

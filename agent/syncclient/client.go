@@ -130,6 +130,17 @@ type ClockProblem struct {
 	OffsetMS int64 `json:"offset_ms"`
 }
 
+// ClockOff is the problem with this PC's clock when the hub's clock less
+// this PC's is hubOffsetMS, nil within bound: what the status says, for
+// yizhan-agent doctor from the offset the data file keeps.
+func ClockOff(hubOffsetMS int64, bound time.Duration) *ClockProblem {
+	return clockProblem(-hubOffsetMS, bound)
+}
+
+// Span is how the status words a clock offset of ms (its absolute value):
+// "01:02:03", or "2d 01:02:03".
+func Span(ms int64) string { return span(abs(ms)) }
+
 // clockProblem is the problem with a PC clock aheadMS ahead of the hub's,
 // nil within bound.
 func clockProblem(aheadMS int64, bound time.Duration) *ClockProblem {
@@ -392,13 +403,7 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 		return 0, fmt.Errorf("connect to %s: no answer within 15s (is the hub or broker running there?)", c.cfg.Broker)
 	}
 	if err := tok.Error(); err != nil {
-		err = connectError(c.cfg.Broker, c.cfg.Outlet, err)
-		if c.files.CertFile != "" && (errors.Is(err, packets.ErrorRefusedNotAuthorised) || errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword)) {
-			// A hub that takes client certificates refuses one naming another
-			// outlet the same way as a wrong secret.
-			err = fmt.Errorf("%w; or the client certificate %s (sync.cert_file) is not this outlet's", err, c.files.CertFile)
-		}
-		return 0, err
+		return 0, c.loginError(err)
 	}
 	start := c.cfg.Clock.Now()
 	defer cl.Disconnect(250)
@@ -421,6 +426,18 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 	c.pull(cl)
 	err := c.pump(ctx, cl, lost)
 	return c.cfg.Clock.Now().Sub(start), err
+}
+
+// loginError is a failed connect's error as connectError words it, with
+// the client certificate named when one is configured: a hub that takes
+// client certificates refuses one naming another outlet the same way as a
+// wrong secret.
+func (c *Client) loginError(err error) error {
+	err = connectError(c.cfg.Broker, c.cfg.Outlet, err)
+	if c.files.CertFile != "" && (errors.Is(err, packets.ErrorRefusedNotAuthorised) || errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword)) {
+		err = fmt.Errorf("%w; or the client certificate %s (sync.cert_file) is not this outlet's", err, c.files.CertFile)
+	}
+	return err
 }
 
 // connectError says what went wrong with a connect: only a broker that

@@ -22,13 +22,13 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/yizhan/yizhan/agent/config"
 	"github.com/yizhan/yizhan/agent/datafile"
+	"github.com/yizhan/yizhan/agent/doctor"
 	"github.com/yizhan/yizhan/agent/logfile"
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
@@ -36,7 +36,6 @@ import (
 	"github.com/yizhan/yizhan/agent/service"
 	"github.com/yizhan/yizhan/agent/staff"
 	"github.com/yizhan/yizhan/agent/staff/tokens"
-	"github.com/yizhan/yizhan/devices"
 	"github.com/yizhan/yizhan/syncproto/settings"
 )
 
@@ -48,7 +47,7 @@ Usage:
   yizhan-agent devices list [--config FILE]
   yizhan-agent devices test-scan NAME --config FILE [--count N]
   yizhan-agent devices test-print NAME --config FILE
-  yizhan-agent doctor [--config FILE] [--data DIR]
+  yizhan-agent doctor [--config FILE] [--data DIR] [--lang zh|en] [--timeout 5s]
   yizhan-agent salvage --data DIR --to NEWDIR   (a damaged agent.db: copy what can be read into NEWDIR)
   yizhan-agent service install [--config FILE] | uninstall | start | stop | status
                       (Windows: the YizhanAgent service; on Linux, systemd's unit)
@@ -248,45 +247,40 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configFile := fs.String("config", "", "agent settings file (TOML, or the older JSON)")
-	dataDir := fs.String("data", "", "data directory to check")
+	dataDir := fs.String("data", "", "data directory to check (default: data.dir of --config, or the platform's)")
+	lang := fs.String("lang", "zh", "language of the report: zh or en")
+	timeout := fs.Duration("timeout", 5*time.Second, "how long the broker may take to answer")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg, err := config.LoadDevices(*configFile)
+	if *lang != "zh" && *lang != "en" {
+		fmt.Fprintf(stderr, "doctor: --lang must be zh or en, not %q\n", *lang)
+		return 2
+	}
+	c, err := config.Load(*configFile, os.LookupEnv)
 	if err != nil {
 		fmt.Fprintf(stdout, "[有问题 / problem] config: %v\n", err)
 		return 1
 	}
+	if *dataDir == "" {
+		*dataDir = c.Data.Dir // the file's, or Windows' default
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var more []devices.Status
-	if *dataDir != "" {
-		more = append(more, checkDataFile(*dataDir))
-	}
-	if peripherals.Doctor(ctx, stdout, cfg, *dataDir, more...) > 0 {
+	checks := doctor.Run(ctx, doctorOptions(c, *dataDir, *timeout))
+	doctor.Print(stdout, checks, *lang)
+	problems := peripherals.Doctor(ctx, stdout, c.Devices, *dataDir)
+	if doctor.Failed(checks) || problems > 0 {
 		return 1
 	}
+	fmt.Fprintln(stdout, map[string]string{"zh": "没有需要立即处理的问题", "en": "nothing needs fixing now"}[*lang])
 	return 0
 }
 
-// checkDataFile is doctor's line for agent.db: its integrity, read without
-// mapping it.
-func checkDataFile(dir string) devices.Status {
-	st := devices.Status{Name: filepath.Join(dir, datafile.FileName), Kind: "data file", Driver: "bbolt", State: devices.StateOK}
-	rep, err := datafile.Check(dir)
-	switch {
-	case errors.Is(err, datafile.ErrInUse):
-		// The running agent checked it when it opened it.
-		st.Detail = "in use by the running agent, which checked it at start; stop the agent to check it again"
-	case err != nil:
-		st.State, st.Detail = devices.StateFault, err.Error()
-	case rep.Err() != nil:
-		st.State, st.Detail = devices.StateFault, rep.Err().Error()
-		st.Fix = "yizhan-agent salvage --data " + dir + " --to NEWDIR, or restore the backup"
-	case rep.Size > 0:
-		st.Detail = fmt.Sprintf("%d pages of %d bytes, every one read", rep.Pages, rep.PageSize)
-	}
-	return st
+// doctorOptions are the doctor's checks' settings from the agent's.
+func doctorOptions(c *config.Loaded, dataDir string, timeout time.Duration) doctor.Options {
+	return doctor.Options{DataDir: dataDir, MinFreeMB: c.Data.MinFreeMB, Outlet: c.Outlet.ID, Secret: c.Outlet.Secret, Broker: c.Sync.Broker,
+		TLS: c.Sync.TLS(), AllowPlain: c.Sync.AllowPlain, MaxClockSkew: c.Sync.MaxClockSkew, Timeout: timeout}
 }
 
 func cmdSalvage(args []string, stdout, stderr io.Writer) int {
