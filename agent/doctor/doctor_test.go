@@ -219,3 +219,32 @@ func TestPrint(t *testing.T) {
 		t.Fatal("Failed")
 	}
 }
+
+// TestBrokerTLS: over a real Mosquitto's TLS listener the login works with
+// head office's CA, and a broker certificate that has ended is a FAIL with
+// sync.cert_expired, worded as the agent's status words it.
+func TestBrokerTLS(t *testing.T) {
+	ca := harness.NewCA(t, "hq-ca")
+	now := time.Now()
+	for _, tc := range []struct {
+		name     string
+		notAfter time.Time
+		level    Level
+		code     string
+	}{
+		{"valid", now.Add(24 * time.Hour), OK, ""},
+		{"expired", now.Add(-time.Hour), Fail, "sync.cert_expired"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cert := ca.Issue(t, "mosquitto-"+tc.name, harness.CertOptions{CommonName: "mosquitto", Hosts: []string{"127.0.0.1"}, NotBefore: now.Add(-48 * time.Hour), NotAfter: tc.notAfter})
+			tlsAddr := harness.FreeAddr(t)
+			harness.StartMosquitto(t, harness.MosquittoOptions{Users: map[string]string{"SH-001": "right-secret-Kq7vX2pLm9Rt"}, ExtraConfig: fmt.Sprintf(
+				"listener %s 127.0.0.1\ncertfile %s\nkeyfile %s\n", strings.Split(tlsAddr, ":")[1], cert.Cert, cert.Key)})
+			r := Broker(context.Background(), Options{Outlet: "SH-001", Secret: "right-secret-Kq7vX2pLm9Rt", Broker: "tls://" + tlsAddr,
+				TLS: syncclient.TLSFiles{CAFile: ca.CertPEM}, Timeout: 5 * time.Second})
+			if r.Level != tc.level || tc.code != "" && (r.Problem == nil || r.Problem.Code().String() != tc.code) {
+				t.Fatalf("%v %q %v", r.Level, r.Reason, r.Problem)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -176,10 +177,16 @@ func checkNames(t *testing.T, where, expr string, have map[string]bool) {
 // scrapeNames are the sample names in a Prometheus text page.
 func scrapeNames(t *testing.T, url string) []string {
 	t.Helper()
-	code, body := getBody(t, url)
-	if code != 200 {
-		t.Fatalf("GET %s: %d", url, code)
+	resp, err := httpc.Get(url)
+	if err != nil {
+		t.Fatal(err)
 	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %v", url, resp.StatusCode, err)
+	}
+	body := string(raw)
 	var out []string
 	sc := bufio.NewScanner(strings.NewReader(body))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
