@@ -119,10 +119,17 @@ func (l *Log) Acknowledge(acked uint64, rejected []syncproto.Rejection) error {
 	return nil
 }
 
+// maxAckObserved bounds the events one ack adds to the ack latency: an
+// ack that jumps over a whole restored log must not decode it all inside
+// the write transaction. The newest of them are observed.
+const maxAckObserved = 4096
+
 // ackedStamps are the wall times (Unix ms) of the stamps of events from+1
-// to to, for the ack latency. Only the stamp is decoded.
+// to to (at most the newest maxAckObserved), for the ack latency. Only the
+// stamp is decoded.
 func ackedStamps(events *bolt.Bucket, from, to uint64) []int64 {
-	out := make([]int64, 0, min(to-from, 1<<16))
+	from = max(from, to-min(to, maxAckObserved))
+	out := make([]int64, 0, to-from)
 	c, last := events.Cursor(), datafile.U64Key(to)
 	for k, v := c.Seek(datafile.U64Key(from + 1)); k != nil && bytes.Compare(k, last) <= 0; k, v = c.Next() {
 		var e struct {

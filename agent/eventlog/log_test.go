@@ -369,3 +369,28 @@ func TestAckLatency(t *testing.T) {
 		t.Fatalf("observed %v", obs.v)
 	}
 }
+
+// TestAckLatencyBounded: one ack over more than maxAckObserved events
+// observes only the newest of them.
+func TestAckLatencyBounded(t *testing.T) {
+	var obs observed
+	l := openT(t, t.TempDir(), Options{AckLatency: &obs})
+	n := maxAckObserved + 10
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := l.Append(context.Background(), scanDraft(fmt.Sprint("P", i))); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := l.Acknowledge(uint64(n), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.v) != maxAckObserved {
+		t.Fatalf("observed %d, want %d", len(obs.v), maxAckObserved)
+	}
+}
