@@ -394,3 +394,52 @@ func TestAckLatencyBounded(t *testing.T) {
 		t.Fatalf("observed %d, want %d", len(obs.v), maxAckObserved)
 	}
 }
+
+// BenchmarkAcknowledge500: the cost of one ack over a 500-event batch,
+// with the ack latency observed and without.
+func BenchmarkAcknowledge500(b *testing.B) {
+	for _, observe := range []bool{false, true} {
+		b.Run(fmt.Sprintf("observe=%v", observe), func(b *testing.B) {
+			o := Options{}
+			if observe {
+				o.AckLatency = &observed{}
+			}
+			l := openT(b, b.TempDir(), o)
+			var wg sync.WaitGroup
+			for i := range 500 * (b.N + 1) {
+				wg.Add(1)
+				go func() { defer wg.Done(); _, _ = l.Append(context.Background(), scanDraft(fmt.Sprint("P", i))) }()
+				if i%256 == 255 {
+					wg.Wait()
+				}
+			}
+			wg.Wait()
+			b.ResetTimer()
+			for i := range b.N {
+				if err := l.Acknowledge(uint64(500*(i+1)), nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestStampOf: the quick read of a stored event's stamp agrees with
+// decoding it.
+func TestStampOf(t *testing.T) {
+	l := openT(t, t.TempDir(), Options{})
+	ev, err := l.Append(context.Background(), scanDraft("SF1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := l.ReadRaw(ev.Seq, 1, 1<<20)
+	if err != nil || len(raw) != 1 {
+		t.Fatal(err)
+	}
+	if got := stampOf(raw[0]); got != ev.HLC || got == 0 {
+		t.Fatalf("stampOf = %v, event has %v", got, ev.HLC)
+	}
+	if got := stampOf([]byte(`{"payload":{},"hlc" : 12345}`)); got != 12345 {
+		t.Fatalf("spaced field: %v", got)
+	}
+}
