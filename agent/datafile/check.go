@@ -113,8 +113,11 @@ func (r Report) Err() error {
 // missing or empty file is sound (Open creates it). While an agent has the
 // file open, Check fails with ErrInUse: it would read a file being
 // written.
-func Check(dir string) (Report, error) {
-	path := filepath.Join(dir, FileName)
+func Check(dir string) (Report, error) { return CheckFile(filepath.Join(dir, FileName)) }
+
+// CheckFile is Check for a data file at any path: a backup's, or a copy
+// about to replace agent.db.
+func CheckFile(path string) (Report, error) {
 	rep := Report{Path: path, Keys: map[string]int{}}
 	release, err := lockShared(path)
 	if err != nil {

@@ -418,6 +418,17 @@ var (
 	BrokerNotSubscribed = def("broker.not_subscribed", Unavailable, "总部未在消息代理 {broker} 上订阅，暂不接收网点上传，恢复后自动继续 / head office is not subscribed at the broker {broker}: it takes no outlet's events until it reconnects, which it does by itself")
 )
 
+// The agent's backups and their restore. A restore refuses before it
+// changes anything, and says so.
+var (
+	BackupNoDir         = def("backup.no_dir", Invalid, "未指定备份目录：请用 --to 目录，或在 [backup] dir 中设置 / no backup directory: give --to DIR, or set [backup] dir")
+	BackupFailed        = def("backup.failed", Unavailable, "备份未完成（{detail}），原数据文件未受影响 / the backup did not complete ({detail}); the data file itself is untouched")
+	BackupLocalOnly     = def("backup.local_only", Forbidden, "只有本机命令行（yizhan-agent backup）可以发起备份 / only the command line on this PC (yizhan-agent backup) may start a backup")
+	RestoreDamaged      = def("restore.damaged", Invalid, "备份文件 {path} 已损坏或不是网点数据文件（{detail}），未做任何更改 / the backup {path} is damaged or is not an agent data file ({detail}): nothing was changed")
+	RestoreOtherOutlet  = def("restore.other_outlet", Conflict, "备份文件 {path} 属于网点 {found}，不是本网点 {outlet}，未做任何更改；只有本机要改作网点 {found} 时才加 --force / the backup {path} belongs to outlet {found}, not {outlet}: nothing was changed; give --force only if this PC is to become {found}")
+	RestoreAgentRunning = def("restore.agent_running", Conflict, "数据目录 {dir} 正被运行中的 yizhan-agent 使用，未做任何更改：请先停止它 / {dir} is in use by a running yizhan-agent: nothing was changed; stop the agent first, then restore")
+)
+
 // The outlet PC's clock, as the sync status tells the clerk.
 var (
 	SyncClockAhead  = def("sync.clock_ahead", Conflict, "本机时钟比总部快 {ahead}：请把这台电脑的日期和时间调准，并打开自动对时。在此之前记录的业务照常上传，但总部会标记时间有误 / this PC's clock is {ahead} ahead of head office: set the PC's date and time right and turn on automatic time sync. Work recorded meanwhile still reaches head office, marked with a wrong time")
