@@ -77,6 +77,10 @@ type Server struct {
 	DiskFull func(error) error
 	// Collectors are more metrics for /metrics (agent/metrics).
 	Collectors []prometheus.Collector
+	// Backups takes backups by hand and counts them; nil mounts no backup
+	// route. BackupDir is [backup] dir, where one goes by default.
+	Backups   Backups
+	BackupDir string
 
 	scans   *prometheus.CounterVec
 	latency prometheus.Histogram
@@ -109,6 +113,9 @@ func (s *Server) Handler() http.Handler {
 		}
 		if s.Tokens != nil {
 			s.Tokens.Routes(mux, s.Sessions, s.Logger)
+		}
+		if s.Backups != nil {
+			mux.Handle("POST /api/v1/backup", s.Sessions.Supervisor(http.HandlerFunc(s.postBackup)))
 		}
 	}
 	if s.UI != nil {
@@ -314,6 +321,11 @@ func (s *Server) metrics() {
 	counter("yizhan_agent_batches_sent_total", "Uplink batches published.", func() float64 { return float64(s.Sync.Status().Batches) })
 	counter("yizhan_agent_resends_total", "Resends from the cursor after no acknowledgement.", func() float64 { return float64(s.Sync.Status().Resends) })
 	counter("yizhan_agent_reconnects_total", "Broker reconnect attempts.", func() float64 { return float64(s.Sync.Status().Reconnects) })
+	if b := s.Backups; b != nil {
+		gauge("yizhan_agent_backup_last_success_timestamp_seconds", "When the last backup passed its check, in Unix seconds (0: none in the backup folder).",
+			func() float64 { return float64(b.LastSuccess()) })
+		counter("yizhan_agent_backup_failures_total", "Backups that failed since the agent started.", func() float64 { return float64(b.Failures()) })
+	}
 	s.reg.MustRegister(s.scans, s.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	s.reg.MustRegister(s.Collectors...)
 }

@@ -29,7 +29,7 @@ import (
 //     local admin token, except to the public routes: GET /healthz,
 //     GET /readyz, GET /metrics, the login (POST /api/v1/session) and the screen's files;
 //  5. a token on a route outside its scopes, and the local admin token
-//     outside the staff and token administration.
+//     outside the staff and token administration and the backup.
 //
 // Every answer also forbids framing, so another site cannot show the
 // screen under its own and have a clerk click in it.
@@ -54,9 +54,9 @@ var publicRoutes = []string{"GET /healthz", "GET /readyz", "GET /metrics", "POST
 
 const uiRoute = "GET /"
 
-// adminPaths are where the local admin token is taken (the staff and token
-// commands on a running agent); the routes check it themselves.
-var adminPaths = []string{"/api/v1/staff", "/api/v1/tokens"}
+// adminPaths are where the local admin token is taken (the staff, token
+// and backup commands on a running agent); the routes check it themselves.
+var adminPaths = []string{"/api/v1/staff", "/api/v1/tokens", "/api/v1/backup"}
 
 // TokenChecker finds the API token behind a secret.
 type TokenChecker interface {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/yizhan/yizhan/agent/backup"
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
 	"github.com/yizhan/yizhan/agent/syncclient"
@@ -48,6 +49,7 @@ type Settings struct {
 	Counter    Counter            `toml:"counter"`
 	Complaints Complaints         `toml:"complaints"`
 	Exceptions Exceptions         `toml:"exceptions"`
+	Backup     Backup             `toml:"backup"`
 	Devices    peripherals.Config `toml:"devices"`
 }
 
@@ -143,6 +145,19 @@ type Exceptions struct {
 	Deadlines string `toml:"deadlines" flag:"exception-deadlines" help:"exception handling deadlines over the defaults, e.g. delayed=36h,refused=12h"`
 }
 
+// Backup is the nightly copy of the data file (agent/backup).
+type Backup struct {
+	// Dir is off by default: a copy on the data file's own disk does not
+	// survive the PC, so the operator names a folder on another disk or
+	// a share.
+	Dir  string `toml:"dir" flag:"backup-dir" help:"folder for the nightly backups, best on another disk or a network share (empty: no nightly backup)"`
+	At   string `toml:"at" flag:"backup-at" help:"local time of day of the nightly backup, HH:MM"`
+	Keep int    `toml:"keep" flag:"backup-keep" help:"backups kept in the folder; older ones are removed only after a new one passed its check"`
+}
+
+// BackupAt is [backup] at as hour and minute.
+func (s Settings) BackupAt() (hour, minute int, err error) { return backup.ParseAt(s.Backup.At) }
+
 // ExceptionDeadlines are the checked deadlines per kind.
 func (s Settings) ExceptionDeadlines() (lifecycle.ExceptionDeadlines, error) {
 	return lifecycle.ParseExceptionDeadlines(s.Exceptions.Deadlines)
@@ -157,6 +172,7 @@ func Defaults() Settings {
 		Log:        Log{Format: DefaultLogFormat, MaxMB: DefaultLogMaxMB, Keep: DefaultLogKeep},
 		Counter:    Counter{HoldDays: lifecycle.DefaultHoldDays},
 		Complaints: Complaints{FirstReply: lifecycle.DefaultFirstReply, Result: lifecycle.DefaultResult},
+		Backup:     Backup{At: backup.DefaultAt, Keep: backup.DefaultKeep},
 	}
 }
 
@@ -287,6 +303,12 @@ func (l *Loaded) Check() error {
 	if _, err := l.ExceptionDeadlines(); err != nil {
 		return l.set.Errorf("exceptions.deadlines", "%v", err)
 	}
+	if _, _, err := l.BackupAt(); err != nil {
+		return l.set.Errorf("backup.at", "%v", err)
+	}
+	if l.Backup.Keep < 1 {
+		return l.set.Errorf("backup.keep", "must be at least 1, not %d", l.Backup.Keep)
+	}
 	return nil
 }
 
@@ -334,18 +356,26 @@ func LoadDevices(path string) (peripherals.Config, error) {
 	if path == "" || strings.HasSuffix(path, ".json") {
 		return peripherals.LoadConfig(path)
 	}
-	l, err := bind(flag.NewFlagSet("devices", flag.ContinueOnError))
+	s, err := LoadFile(path)
+	return s.Devices, err
+}
+
+// LoadFile reads the TOML settings file at path over the defaults, with
+// no flags and no environment, for the commands that work beside "run"
+// (backup, restore, doctor) and find the data directory there.
+func LoadFile(path string) (Settings, error) {
+	l, err := bind(flag.NewFlagSet("settings", flag.ContinueOnError))
 	if err != nil {
-		return peripherals.Config{}, err
+		return Settings{}, err
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return peripherals.Config{}, fmt.Errorf("read settings file: %w", err)
+		return Settings{}, fmt.Errorf("read settings file: %w", err)
 	}
 	if err := l.loadBytes(path, data, nil); err != nil {
-		return peripherals.Config{}, err
+		return Settings{}, err
 	}
-	return l.Devices, nil
+	return l.Settings, nil
 }
 
 // Load reads the settings file at path and the environment, as run would

@@ -67,11 +67,13 @@ type Options struct {
 	MaxClockSkew time.Duration
 	// Timeout bounds the broker connect; 5 s if zero.
 	Timeout time.Duration
-	// Now is the time certificates are judged at; time.Now if nil.
+	// BackupDir is [backup] dir: the newest backup's age is checked there.
+	BackupDir string
+	// Now is the time certificates and backups are judged at; time.Now if nil.
 	Now func() time.Time
 }
 
-// Run runs every check in order: data file, disk, clock, broker,
+// Run runs every check in order: data file, disk, clock, backup, broker,
 // certificates.
 func Run(ctx context.Context, o Options) []Result {
 	if o.Now == nil {
@@ -90,6 +92,7 @@ func Run(ctx context.Context, o Options) []Result {
 		df, st := DataFile(o.DataDir)
 		out = append(out, df, Disk(o.DataDir, o.MinFreeMB), Clock(ctx, o.DataDir, st, o.MaxClockSkew))
 	}
+	out = append(out, Backups(o.BackupDir, o.Outlet, o.DataDir, o.Now()))
 	out = append(out, Broker(ctx, o))
 	return append(out, Certs(o.TLS, o.Now())...)
 }

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/yizhan/yizhan/agent/backup"
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/server"
@@ -246,5 +248,35 @@ func TestBrokerTLS(t *testing.T) {
 				t.Fatalf("%v %q %v", r.Level, r.Reason, r.Problem)
 			}
 		})
+	}
+}
+
+// TestBackups: no folder configured warns (a replacement PC would need a
+// new incarnation); a folder without this outlet's backup fails; a fresh
+// backup is OK and names the file; one past backup.StaleAfter fails.
+func TestBackups(t *testing.T) {
+	data := dataDir(t, 3, nil)
+	if r := Backups("", "SH-001", data, time.Now()); r.Level != Warn || !strings.Contains(r.Reason[1], "new-incarnation") {
+		t.Fatalf("no folder: %+v", r)
+	}
+	dir := filepath.Join(t.TempDir(), "backups")
+	if r := Backups(dir, "", data, time.Now()); r.Level != Fail || !strings.Contains(r.Reason[1], "no backup of this outlet") {
+		t.Fatalf("empty folder: %+v", r)
+	}
+	at := time.Date(2026, 11, 30, 2, 30, 0, 0, time.UTC)
+	res, err := backup.Take(dir, func(w io.Writer) (datafile.Identity, int64, error) { return datafile.CopyClosed(data, w) }, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The outlet comes from the data file when the config names none.
+	r := Backups(dir, "", data, at.Add(5*time.Hour))
+	if r.Level != OK || !strings.Contains(r.Reason[1], filepath.Base(res.Path)) || !strings.Contains(r.Reason[1], "5h0m0s old") {
+		t.Fatalf("fresh backup: %+v", r)
+	}
+	if r := Backups(dir, "SH-001", data, at.Add(backup.StaleAfter+time.Hour)); r.Level != Fail || !strings.Contains(r.Reason[0], "每晚备份可能失败") {
+		t.Fatalf("stale backup: %+v", r)
+	}
+	if r := Backups(dir, "SH-002", data, at.Add(time.Hour)); r.Level != Fail {
+		t.Fatalf("another outlet's backups count for this one: %+v", r)
 	}
 }

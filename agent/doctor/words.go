@@ -13,6 +13,7 @@ var checkNames = map[string][2]string{
 	"clock":    {"时钟", "clock"},
 	"broker":   {"消息代理", "broker"},
 	"cert":     {"证书", "certificate"},
+	"backup":   {"备份", "backup"},
 }
 
 // words are the reasons that are not catalog problems (those are worded
@@ -38,6 +39,11 @@ var words = map[string][2]string{
 	"cert_unreadable":     {"{key} {file} 无法读取：{detail}", "{key} {file} cannot be read: {detail}"},
 	"cert_expired":        {"{key} {file} 已于 {date} 过期，连接将被拒绝；请向总部要新证书", "{key} {file} expired on {date}: connections are refused; get a new certificate from head office"},
 	"cert_expiring":       {"{key} {file} 将于 {date} 过期（还剩 {days} 天），请向总部要新证书", "{key} {file} expires on {date} ({days} days left): get a new certificate from head office"},
+	"backup_none":         {"未配置每晚备份（[backup] dir）；没有备份时，新电脑只能以新数据流开始，需总部执行 yizhan-hub outlet new-incarnation", "no nightly backup configured ([backup] dir): without a backup a replacement PC starts a new incarnation, which head office must accept with yizhan-hub outlet new-incarnation"},
+	"backup_unreadable":   {"无法读取备份目录 {dir}：{detail}", "cannot read the backup folder {dir}: {detail}"},
+	"backup_missing":      {"{dir} 中还没有本网点的备份；请运行 yizhan-agent backup", "no backup of this outlet in {dir} yet: run yizhan-agent backup"},
+	"backup_stale":        {"最新备份 {file} 已有 {age}，每晚备份可能失败了；请查看代理日志（backup）或运行 yizhan-agent backup", "the newest backup {file} is {age} old: the nightly backups may be failing; look in the agent's log (backup) or run yizhan-agent backup"},
+	"backup_ok":           {"最新备份 {file}，{age} 前，保留 {kept} 份", "newest backup {file}, {age} old, {kept} kept"},
 	"cert_ok":             {"{key} {file} 有效至 {date}（还剩 {days} 天）", "{key} {file} is valid until {date} ({days} days left)"},
 }
 

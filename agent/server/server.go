@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/agent/api"
+	"github.com/yizhan/yizhan/agent/backup"
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
@@ -66,6 +67,13 @@ type Config struct {
 	NotifyWebhook string
 	// SweepEvery is how often timed steps are checked; default 1 min.
 	SweepEvery time.Duration
+	// Backup is the nightly backup: Dir empty takes none (by hand only),
+	// at Hour:Minute local time, keeping Keep (backup.DefaultKeep if 0).
+	Backup struct {
+		Dir          string
+		Hour, Minute int
+		Keep         int
+	}
 }
 
 // Agent is a running agent.
@@ -76,6 +84,7 @@ type Agent struct {
 	Ingest   *ingest.Service
 	Devices  *peripherals.Manager
 	Workflow *workflow.Service
+	Backups  *backup.Nightly
 	Addr     net.Addr
 
 	srv        *http.Server
@@ -178,6 +187,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		return fail(err)
 	}
 	a.dataDir, a.adminToken = cfg.DataDir, admin.Token
+	a.Backups = &backup.Nightly{Dir: cfg.Backup.Dir, Hour: cfg.Backup.Hour, Minute: cfg.Backup.Minute, Keep: cfg.Backup.Keep,
+		Outlet: cfg.Outlet, Copy: file.WriteCopy, Clock: pc, Logger: part("backup")}
+	a.Backups.Recall()
 	watch.Watch(metrics.Sources{Events: events, Devices: a.Devices, Spool: a.Devices.Spool(), DataDir: cfg.DataDir, Free: datafile.FreeSpace,
 		MinFreeMB: cfg.MinFreeMB, Certs: map[string]string{"client": cfg.Sync.TLS.CertFile, "ca": cfg.Sync.TLS.CAFile}, Clock: pc, Logger: part("metrics")})
 	listenHost, _, _ := net.SplitHostPort(cfg.HTTPAddr)
@@ -190,7 +202,8 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		DiskFull:   func(err error) error { return datafile.DiskFull(cfg.DataDir, cfg.MinFreeMB, err) },
 		Collectors: watch.Collectors(),
 		Sessions:   staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token), staff.WithAudit(events)), UI: ui.Handler(),
-		Tokens: tokens.Open(file), Hosts: api.NewHostPolicy(ln.Addr(), listenHost, cfg.AllowedHosts)}
+		Tokens: tokens.Open(file), Hosts: api.NewHostPolicy(ln.Addr(), listenHost, cfg.AllowedHosts),
+		Backups: a.Backups, BackupDir: cfg.Backup.Dir}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow
 		wc.Keys, wc.Labels, wc.Scales, wc.HubClock, wc.Logger = cfg.Keys, a.Devices, a.Devices, clock.Func(client.HubNow), part("workflow")
@@ -211,6 +224,12 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		go func() { defer a.wg.Done(); a.Workflow.RunSweeper(runCtx, every) }()
 	} else {
 		logger.Warn("no personal-data key configured: counter workflows are off (give --pii-key-file or YZ_PII_KEY)")
+	}
+	if cfg.Backup.Dir != "" {
+		a.wg.Add(1)
+		go func() { defer a.wg.Done(); a.Backups.Run(runCtx) }()
+	} else {
+		logger.Warn("no backup folder configured: no nightly backup of the data file (set [backup] dir)")
 	}
 	h := apiSrv.Handler()
 	a.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}

@@ -51,6 +51,8 @@ Usage:
   yizhan-agent salvage --data DIR --to NEWDIR   (a damaged agent.db: copy what can be read into NEWDIR)
   yizhan-agent service install [--config FILE] | uninstall | start | stop | status
                       (Windows: the YizhanAgent service; on Linux, systemd's unit)
+  yizhan-agent backup [--config FILE | --data DIR] [--to DIR]   (a checked copy, also while the agent runs)
+  yizhan-agent restore --from FILE [--config FILE | --data DIR] [--outlet ID] [--force]   (the agent stopped)
   yizhan-agent keygen --out FILE      (the personal-data key; keep it outside --data)
   yizhan-agent staff add|list|remove|disable|enable|unlock|pin --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
                       (while the agent runs, through it; it says which)
@@ -90,6 +92,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdSalvage(args[1:], stdout, stderr)
 	case "service":
 		return service.Command(args[1:], stdout, stderr)
+	case "backup":
+		return cmdBackup(args[1:], stdout, stderr)
+	case "restore":
+		return cmdRestore(args[1:], stdout, stderr)
 	case "staff":
 		return staff.Command(args[1:], stdout, stderr)
 	case "token":
@@ -147,6 +153,11 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer, opts
 	cfg.Sync.TLS, cfg.Sync.AllowPlain = c.Sync.TLS(), c.Sync.AllowPlain
 	cfg.Workflow.HoldDays = c.Counter.HoldDays
 	cfg.Workflow.SLA.FirstReply, cfg.Workflow.SLA.Result = c.Complaints.FirstReply, c.Complaints.Result
+	cfg.Backup.Dir, cfg.Backup.Keep = c.Backup.Dir, c.Backup.Keep
+	if cfg.Backup.Hour, cfg.Backup.Minute, err = c.BackupAt(); err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 2
+	}
 	if cfg.Workflow.Deadlines, err = c.ExceptionDeadlines(); err != nil {
 		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		return 2
@@ -280,7 +291,7 @@ func cmdDoctor(args []string, stdout, stderr io.Writer) int {
 // doctorOptions are the doctor's checks' settings from the agent's.
 func doctorOptions(c *config.Loaded, dataDir string, timeout time.Duration) doctor.Options {
 	return doctor.Options{DataDir: dataDir, MinFreeMB: c.Data.MinFreeMB, Outlet: c.Outlet.ID, Secret: c.Outlet.Secret, Broker: c.Sync.Broker,
-		TLS: c.Sync.TLS(), AllowPlain: c.Sync.AllowPlain, MaxClockSkew: c.Sync.MaxClockSkew, Timeout: timeout}
+		TLS: c.Sync.TLS(), AllowPlain: c.Sync.AllowPlain, MaxClockSkew: c.Sync.MaxClockSkew, Timeout: timeout, BackupDir: c.Backup.Dir}
 }
 
 func cmdSalvage(args []string, stdout, stderr io.Writer) int {
