@@ -22,6 +22,8 @@ const (
 	KindPull  Kind = 3
 	KindDown  Kind = 4
 	KindPoke  Kind = 5
+	KindFetch Kind = 6 // minor 3
+	KindOwn   Kind = 7 // minor 3
 )
 
 func (k Kind) String() string {
@@ -36,6 +38,10 @@ func (k Kind) String() string {
 		return "down"
 	case KindPoke:
 		return "poke"
+	case KindFetch:
+		return "fetch"
+	case KindOwn:
+		return "own"
 	}
 	return fmt.Sprintf("kind(%d)", byte(k))
 }
@@ -172,7 +178,7 @@ func ParseHeader(frame []byte) (Header, error) {
 	if h.Major != Major {
 		return h, decodeErr(CodeUnsupportedVersion, "protocol major version %d is not supported; this side speaks %d.%d", h.Major, Major, Minor)
 	}
-	if h.Kind < KindBatch || h.Kind > KindPoke {
+	if h.Kind < KindBatch || h.Kind > KindOwn {
 		return h, decodeErr(CodeMalformed, "unknown message kind %d", byte(h.Kind))
 	}
 	if h.Codec != CodecJSON && h.Codec != CodecGzip {

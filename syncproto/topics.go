@@ -12,8 +12,10 @@ import (
 //
 //	yz/v1/outlets/{outlet}/up/batch    agent → hub   Batch
 //	yz/v1/outlets/{outlet}/up/pull     agent → hub   Pull
+//	yz/v1/outlets/{outlet}/up/fetch    agent → hub   Fetch (minor 3)
 //	yz/v1/outlets/{outlet}/down/ack    hub → agent   Ack
 //	yz/v1/outlets/{outlet}/down/events hub → agent   Down
+//	yz/v1/outlets/{outlet}/down/own    hub → agent   Own (minor 3)
 //	yz/v1/broadcast/poke               hub → all     Poke
 const (
 	Prefix         = "yz/v1"
@@ -31,6 +33,8 @@ func UplinkTopic(outlet string) string { return outletTopic(outlet, "up/batch") 
 func PullTopic(outlet string) string   { return outletTopic(outlet, "up/pull") }
 func AckTopic(outlet string) string    { return outletTopic(outlet, "down/ack") }
 func DownTopic(outlet string) string   { return outletTopic(outlet, "down/events") }
+func FetchTopic(outlet string) string  { return outletTopic(outlet, "up/fetch") }
+func OwnTopic(outlet string) string    { return outletTopic(outlet, "down/own") }
 
 // OutletDownTree is what an outlet subscribes to for its own downlink.
 func OutletDownTree(outlet string) string { return outletTopic(outlet, "down/#") }

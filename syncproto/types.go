@@ -13,7 +13,7 @@ import (
 // Version of this contract. Major is also the topic prefix.
 const (
 	Major = 1
-	Minor = 2
+	Minor = 3
 )
 
 // Minor versions:
@@ -24,6 +24,12 @@ const (
 //	   of an agent from before minor 1.
 //	2  Pull carries Head and OldestUnsynced (optional: a receiver treats
 //	   them missing as unknown).
+//	3  Fetch and Own: an agent whose log stops short of what the hub
+//	   holds of its incarnation (a data file restored from an older
+//	   backup) fetches its own events back (up/fetch, answered on
+//	   down/own). A hub before minor 3 refuses the topic; the agent then
+//	   keeps its counter closed to new events, as numbering them would
+//	   collide with what the hub holds.
 
 // HubOrigin is the origin of events created at head office.
 const HubOrigin = "hub"

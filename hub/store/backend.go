@@ -50,6 +50,14 @@ type Queries interface {
 	// head office's (origin syncproto.HubOrigin) alike.
 	SubjectEvents(ctx context.Context, subject string) ([]syncproto.Event, error)
 
+	// StreamEvents reads an outlet's own events of epoch with sequences
+	// from..through, in sequence order, at most limit of them; sequences
+	// held as dead letters come back as rejections instead (their event
+	// is not one to fold). For an agent that restored a backup older
+	// than the hub's copy (syncproto.Fetch); the caller keeps through at
+	// or below the acknowledged sequence, where no event is held apart.
+	StreamEvents(ctx context.Context, origin string, epoch, from, through uint64, limit int) ([]syncproto.Event, []syncproto.Rejection, error)
+
 	// Cases lists rows of the case list. Commit and AppendDown keep the list
 	// in the same transaction as the events, by Summarize.
 	Cases(ctx context.Context, q CaseQuery) ([]Case, error)

@@ -66,6 +66,15 @@ func ScanEvent(sc Scanner) (syncproto.Event, error) {
 	return e, nil
 }
 
+// ScanRejection reads a dead letter's seq, code and reason.
+func ScanRejection(sc Scanner) (syncproto.Rejection, error) {
+	var r syncproto.Rejection
+	var seq int64
+	err := sc.Scan(&seq, &r.Code, &r.Reason)
+	r.Seq = uint64(seq)
+	return r, err
+}
+
 // CaseColumns selects a row of the case list for ScanCase.
 const CaseColumns = `kind, id, outlet, state, open, label, since, hlc, owner, due`
 

@@ -771,6 +771,29 @@ func (s *backend) SubjectEvents(ctx context.Context, subject string) ([]syncprot
 	return subjectEvents(ctx, s.pool, subject)
 }
 
+// StreamEvents implements store.Queries.
+func (s *backend) StreamEvents(ctx context.Context, origin string, epoch, from, through uint64, limit int) ([]syncproto.Event, []syncproto.Rejection, error) {
+	if from > math.MaxInt64 || through > math.MaxInt64 || limit <= 0 {
+		return nil, nil, nil
+	}
+	evs, err := scanEvents(s.pool.Query(ctx, `SELECT `+store.EventColumns+` FROM events
+		WHERE origin = $1 AND epoch = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq LIMIT $5`, origin, int64(epoch), int64(from), int64(through), limit))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read events %d..%d of %s: %w", from, through, origin, err)
+	}
+	rows, err := s.pool.Query(ctx, `SELECT seq, code, reason FROM dead_letters
+		WHERE origin = $1 AND epoch = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq LIMIT $5`, origin, int64(epoch), int64(from), int64(through), limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read dead letters %d..%d of %s: %w", from, through, origin, err)
+	}
+	defer rows.Close()
+	rej, err := store.Collect(rows, store.ScanRejection)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read dead letters %d..%d of %s: %w", from, through, origin, err)
+	}
+	return evs, rej, nil
+}
+
 type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }

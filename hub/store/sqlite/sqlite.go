@@ -767,6 +767,29 @@ func (s *backend) SubjectEvents(ctx context.Context, subject string) ([]syncprot
 	return subjectEvents(ctx, s.r, subject)
 }
 
+// StreamEvents implements store.Queries.
+func (s *backend) StreamEvents(ctx context.Context, origin string, epoch, from, through uint64, limit int) ([]syncproto.Event, []syncproto.Rejection, error) {
+	if from > math.MaxInt64 || through > math.MaxInt64 || limit <= 0 {
+		return nil, nil, nil
+	}
+	evs, err := scanEvents(s.r.QueryContext(ctx, `SELECT `+store.EventColumns+` FROM events
+		WHERE origin = ? AND epoch = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`, origin, epoch, int64(from), int64(through), limit))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read events %d..%d of %s: %w", from, through, origin, err)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, code, reason FROM dead_letters
+		WHERE origin = ? AND epoch = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`, origin, epoch, int64(from), int64(through), limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read dead letters %d..%d of %s: %w", from, through, origin, err)
+	}
+	defer rows.Close()
+	rej, err := store.Collect(rows, store.ScanRejection)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read dead letters %d..%d of %s: %w", from, through, origin, err)
+	}
+	return evs, rej, nil
+}
+
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

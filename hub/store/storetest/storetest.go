@@ -76,6 +76,7 @@ func Run(t *testing.T, b Backend) {
 		{"OutletPlacesAndFilters", testOutletPlacesAndFilters},
 		{"OutletHealthReportedAndClamped", testOutletHealthReportedAndClamped},
 		{"ParcelIndex", testParcelIndex},
+		{"StreamEvents", testStreamEvents},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
@@ -863,5 +864,48 @@ func testDownlinkFromTwoWriters(t *testing.T, be Backend) {
 	}
 	if cs, _ := s2.Cases(ctx, store.CaseQuery{Kind: lifecycle.KindNotice}); len(cs) != 2*each {
 		t.Errorf("%d notices listed, want %d", len(cs), 2*each)
+	}
+}
+
+// testStreamEvents: an outlet's own events come back by (origin, epoch,
+// seq) range, in order and bounded, with its dead letters as rejections,
+// and never another outlet's or another epoch's.
+func testStreamEvents(t *testing.T, be Backend) {
+	s := be.Open(t, nil)
+	ctx := context.Background()
+	for _, id := range []string{"A", "B"} {
+		if err := s.AddOutlet(ctx, id, "h", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := commit(t, s, of(Batch("A", 1, 12, 5), incA, ""), of(Batch("B", 1, 12), incB, ""))[0]; r.AckedSeq != 12 || len(r.Rejected) != 1 {
+		t.Fatalf("commit: %+v", r)
+	}
+	evs, rej, err := s.StreamEvents(ctx, "A", 0, 3, 9, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []uint64
+	for _, e := range evs {
+		if e.Origin != "A" {
+			t.Fatalf("event of %s in A's stream", e.Origin)
+		}
+		seqs = append(seqs, e.Seq)
+	}
+	if fmt.Sprint(seqs) != "[3 4 6 7 8 9]" || len(rej) != 1 || rej[0].Seq != 5 || rej[0].Code == "" {
+		t.Fatalf("events %v, rejected %+v", seqs, rej)
+	}
+	want := Batch("A", 3, 3).Events[0]
+	if got := evs[0]; got.ID != want.ID || got.HLC != want.HLC || got.Type != want.Type || string(got.Payload) != string(want.Payload) || got.Subject != want.Subject {
+		t.Fatalf("event 3 came back as %+v, was %+v", got, want)
+	}
+	if evs, _, err := s.StreamEvents(ctx, "A", 0, 1, 12, 4); err != nil || len(evs) != 4 || evs[3].Seq != 4 {
+		t.Fatalf("limit 4: %d events, %v", len(evs), err)
+	}
+	if evs, rej, err := s.StreamEvents(ctx, "A", 1, 1, 12, 100); err != nil || len(evs)+len(rej) != 0 {
+		t.Fatalf("epoch 1 holds nothing yet: %d, %d, %v", len(evs), len(rej), err)
+	}
+	if evs, _, err := s.StreamEvents(ctx, "A", 0, 13, 1<<63+5, 100); err != nil || len(evs) != 0 {
+		t.Fatalf("past the end: %d, %v", len(evs), err)
 	}
 }
