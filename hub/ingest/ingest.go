@@ -114,6 +114,8 @@ type Hub struct {
 	budget   *budget
 	inflight sync.WaitGroup
 
+	fetches fetchLimiter
+
 	rejects   *rejectLog
 	flushStop chan struct{}
 	flushD    chan struct{}
@@ -321,6 +323,8 @@ func (h *Hub) Handle(ctx context.Context, topic string, payload []byte) (out []M
 		return h.handleBatch(ctx, outlet, payload)
 	case "pull":
 		return h.handlePull(ctx, outlet, payload)
+	case "fetch":
+		return h.handleFetch(ctx, outlet, payload)
 	}
 	err = &syncproto.DecodeError{Code: syncproto.CodeMalformed, Reason: fmt.Sprintf("unknown uplink topic %q", topic)}
 	return h.refuse(ctx, outlet, "unknown", err)
