@@ -87,6 +87,11 @@ func Restore(o RestoreOptions) (Restored, error) {
 		os.Remove(tmp)
 		return Restored{}, fmt.Errorf("copy %s into %s: %w", o.From, o.DataDir, err)
 	}
+	if err := datafile.MarkRestored(tmp); err != nil {
+		os.Remove(tmp)
+		return Restored{}, problem.Wrap(err, problem.RestoreDamaged, "path", o.From, "detail", err.Error())
+	}
+	id.Restored = true
 	if err := verify(tmp, id); err != nil {
 		os.Remove(tmp)
 		return Restored{}, problem.Wrap(err, problem.RestoreDamaged, "path", o.From, "detail", err.Error())

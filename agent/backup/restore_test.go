@@ -145,8 +145,9 @@ func TestRestoreReplaces(t *testing.T) {
 	if r.Before != filepath.Join(dir, datafile.FileName+BeforeRestore) || sum(t, r.Before) != was {
 		t.Fatalf("old file at %q", r.Before)
 	}
-	if sum(t, filepath.Join(dir, datafile.FileName)) != sum(t, res.Path) {
-		t.Fatal("agent.db is not the backup")
+	if got, err := datafile.ReadIdentity(filepath.Join(dir, datafile.FileName)); err != nil || !got.Restored ||
+		got.Outlet != res.ID.Outlet || got.Incarnation != res.ID.Incarnation || got.LastSeq != res.ID.LastSeq {
+		t.Fatalf("agent.db is not the backup marked restored: %+v, %v", got, err)
 	}
 	r2, err := Restore(RestoreOptions{From: res.Path, DataDir: dir, Outlet: "SH-001"})
 	if err != nil {

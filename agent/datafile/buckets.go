@@ -24,8 +24,13 @@ import (
 //	  down_cursor      uint64 BE                downlink cursor: hub seq applied
 //	  hub_offset_ms    int64 BE                 hub clock minus local clock, last seen
 //	  incarnation      32 hex digits            this data directory's identity, random (v9)
+//	  restored         "1"                      restored from a backup: no new events until the hub
+//	                                            said how far it holds the stream (absent otherwise)
+//	  hub_head         uint64 BE                the hub's acked_seq of this incarnation while it is
+//	                                            beyond last_seq: events to fetch back (absent otherwise)
 //	events/
-//	  <seq BE8>        syncproto.Event JSON     the log; seq > acked_seq is the outbox
+//	  <seq BE8>        syncproto.Event JSON     the log; seq > acked_seq is the outbox; a sequence
+//	                                            fetched back as the hub's dead letter is in dead/ only
 //	dead/
 //	  <seq BE8>        DeadLetter JSON          events the hub refused, with reason
 //	down/
@@ -108,6 +113,12 @@ var (
 	// KeyLastWall is the highest reading of the PC's own clock at a commit
 	// (Unix ms), so a clock floor beyond it can be told for one handed over.
 	KeyLastWall = []byte("last_wall_ms")
+	// KeyRestored marks a file restored from a backup until the hub has
+	// answered how far it holds the file's stream; KeyHubHead is that
+	// answer while it lies beyond last_seq. Both are read as absent in
+	// a file from before them, so they need no migration.
+	KeyRestored = []byte("restored")
+	KeyHubHead  = []byte("hub_head")
 )
 
 // Retired buckets and keys, named here for the migrations that remove them.

@@ -19,6 +19,9 @@ type Identity struct {
 	LastSeq     uint64 `json:"last_seq"`
 	AckedSeq    uint64 `json:"acked_seq"`
 	Schema      uint64 `json:"schema_version"`
+	// Restored: the file was restored from a backup and its agent has not
+	// yet heard from the hub (MarkRestored).
+	Restored bool `json:"restored,omitempty"`
 }
 
 func identity(tx *bolt.Tx) Identity {
@@ -32,6 +35,7 @@ func identity(tx *bolt.Tx) Identity {
 		LastSeq:     GetU64(meta, KeyLastSeq),
 		AckedSeq:    GetU64(meta, KeyAckedSeq),
 		Schema:      GetU64(meta, KeySchemaVersion),
+		Restored:    meta.Get(KeyRestored) != nil,
 	}
 }
 
@@ -116,4 +120,34 @@ func withReadOnly(path string, fn func(*bolt.DB) error) error {
 	}
 	defer db.Close()
 	return guard(path, func() error { return fn(db) })
+}
+
+// MarkRestored marks the data file at path (a restored copy, no agent's)
+// as restored from a backup: its event log takes no new event until the
+// hub has said how far it holds the file's stream (agent/eventlog).
+func MarkRestored(path string) error {
+	var db *bolt.DB
+	err := guard(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, FreelistType: bolt.FreelistMapType})
+		return err
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return inUse(filepath.Dir(path))
+	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	err = guard(path, func() error {
+		return db.Update(func(tx *bolt.Tx) error {
+			meta := tx.Bucket(Meta)
+			if meta == nil {
+				return fmt.Errorf("%s holds no meta bucket: it is not an agent data file", path)
+			}
+			return meta.Put(KeyRestored, []byte("1"))
+		})
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

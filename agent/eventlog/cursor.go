@@ -89,9 +89,13 @@ func (l *Log) Acknowledge(acked uint64, rejected []syncproto.Rejection) error {
 		}
 		cur = datafile.GetU64(meta, datafile.KeyAckedSeq)
 		if acked > last {
-			// The hub claims more than we ever wrote: a restored backup or a
-			// reused outlet id. Never skip local events because of it.
-			l.logger.Error("hub acknowledged events this outlet never wrote; keeping the local cursor", "hub_acked", acked, "last_seq", last)
+			// The hub claims more than we ever wrote. A restored backup
+			// fetches the rest back (catchup.go); otherwise it is a reused
+			// outlet id or a copied directory: never skip local events
+			// because of it.
+			if meta.Get(datafile.KeyRestored) == nil && datafile.GetU64(meta, datafile.KeyHubHead) <= last {
+				l.logger.Error("hub acknowledged events this outlet never wrote; keeping the local cursor", "hub_acked", acked, "last_seq", last)
+			}
 			acked = cur
 		}
 		if acked > cur {

@@ -94,6 +94,11 @@ type Log struct {
 
 	lastSeq  atomic.Uint64
 	ackedSeq atomic.Uint64
+	// restored and hubHead mirror meta's restored and hub_head: while
+	// either says the hub may hold more of this stream than the log, new
+	// events wait (catchup.go).
+	restored atomic.Bool
+	hubHead  atomic.Uint64
 	dead     atomic.Uint64
 	downCur  atomic.Uint64
 	// refusedDown counts downlink events CheckEvent refused since start.
@@ -137,6 +142,8 @@ func Open(f *datafile.File, o Options) (*Log, error) {
 		l.ackedSeq.Store(datafile.GetU64(meta, datafile.KeyAckedSeq))
 		l.dead.Store(datafile.GetU64(meta, datafile.KeyDeadCount))
 		l.downCur.Store(datafile.GetU64(meta, datafile.KeyDownCursor))
+		l.restored.Store(meta.Get(datafile.KeyRestored) != nil)
+		l.hubHead.Store(datafile.GetU64(meta, datafile.KeyHubHead))
 		floor = hlc.Timestamp(datafile.GetU64(meta, datafile.KeyLastHLC))
 		ownWall = int64(datafile.GetU64(meta, datafile.KeyLastWall))
 		if len(meta.Get(datafile.KeyHubOffset)) == 8 {
@@ -158,6 +165,10 @@ func Open(f *datafile.File, o Options) (*Log, error) {
 		floor = hlc.Make(trusted.UnixMilli(), 0)
 	}
 	l.clock = hlc.New(l.wall, floor)
+	if from, ok := l.CatchingUp(); ok {
+		l.logger.Warn("this data file was restored from a backup: new events wait until head office has said how far it holds this outlet's stream and its events after the backup are fetched back",
+			"from", from, "incarnation", f.Incarnation())
+	}
 	go l.committer()
 	return l, nil
 }
@@ -197,6 +208,9 @@ func (l *Log) Append(ctx context.Context, d Draft) (syncproto.Event, error) {
 	}
 	if d.Payload == nil {
 		d.Payload = json.RawMessage("{}")
+	}
+	if err := l.catchingUpErr(); err != nil {
+		return syncproto.Event{}, err
 	}
 	r := &appendReq{d: d, ok: make(chan struct{})}
 	l.closeMu.RLock()
@@ -253,9 +267,16 @@ func (l *Log) commit(group []*appendReq) {
 		meta := tx.Bucket(datafile.Meta)
 		events := tx.Bucket(datafile.Events)
 		seq := datafile.GetU64(meta, datafile.KeyLastSeq)
+		// Read in the transaction that would number the events: a catch-up
+		// that began after these were queued still stops them.
+		holding := meta.Get(datafile.KeyRestored) != nil || datafile.GetU64(meta, datafile.KeyHubHead) > seq
 		var stamp hlc.Timestamp
 		for _, r := range group {
 			r.err = nil
+			if holding {
+				r.err = catchingUp(seq + 1)
+				continue
+			}
 			ev := syncproto.Event{
 				ID: syncproto.NewID(), Origin: l.outlet, Seq: seq + 1, HLC: l.clock.Now(),
 				Actor: r.d.Actor, Type: r.d.Type, V: r.d.V, Subject: r.d.Subject, Payload: r.d.Payload,

@@ -199,8 +199,12 @@ type Client struct {
 	pendAck  uint64
 	pendRej  []syncproto.Rejection
 	pendDown []*syncproto.Down
-	pokeSeq  uint64
-	wake     chan struct{}
+	pendOwn  []*syncproto.Own
+	// fetchedAt is the Clock's unix nanoseconds of the last Fetch sent
+	// while catching up (pump goroutine only).
+	fetchedAt int64
+	pokeSeq   uint64
+	wake      chan struct{}
 }
 
 // New checks cfg and fills defaults.
@@ -423,6 +427,7 @@ func (c *Client) session(ctx context.Context) (time.Duration, error) {
 		return c.cfg.Clock.Now().Sub(start), fmt.Errorf("subscribe to downlink: %v", stok.Error())
 	}
 	c.answered.Store(false)
+	c.fetchedAt = 0 // a restored file asks at once on every connection
 	c.pull(cl)
 	err := c.pump(ctx, cl, lost)
 	return c.cfg.Clock.Now().Sub(start), err
@@ -491,6 +496,10 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 			c.logger.Info("no answer to the pull from the hub; pulling again")
 			c.pull(cl)
 		}
+		if _, ok := events.CatchingUp(); ok && c.cfg.Clock.Now().UnixNano()-c.fetchedAt > int64(c.cfg.AckTimeout) {
+			// No answer in time (or none asked yet): ask again.
+			c.fetch(cl)
+		}
 		if sent > cnt.AckedSeq && c.cfg.Clock.Now().Sub(lastProgress) > c.cfg.AckTimeout {
 			c.logger.Warn("no acknowledgement from the hub; resending from the cursor", "acked", cnt.AckedSeq, "sent", sent)
 			c.resends.Add(1)
@@ -522,6 +531,24 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 		case <-tick.C:
 		}
 	}
+}
+
+// fetch asks the hub for this outlet's own events after the log's end,
+// a page at most: the hub answers with what it holds of them and how far
+// it holds the stream (eventlog.AdoptOwn).
+func (c *Client) fetch(cl mqtt.Client) {
+	from, ok := c.cfg.Events.CatchingUp()
+	if !ok {
+		return
+	}
+	f := syncproto.Fetch{Origin: c.cfg.Outlet, Incarnation: c.cfg.Events.Incarnation(), From: from, Through: from + syncproto.MaxOwnEvents - 1}
+	frame, err := syncproto.Encode(syncproto.KindFetch, f, -1)
+	if err != nil {
+		c.logger.Error("encode fetch", "err", err)
+		return
+	}
+	c.fetchedAt = c.cfg.Clock.Now().UnixNano()
+	cl.Publish(syncproto.FetchTopic(c.cfg.Outlet), 1, false, frame)
 }
 
 func (c *Client) pull(cl mqtt.Client) {
@@ -605,6 +632,17 @@ func (c *Client) onMessage(_ mqtt.Client, m mqtt.Message) {
 		c.pendMu.Lock()
 		c.pendDown = append(c.pendDown, &d)
 		c.pendMu.Unlock()
+	case syncproto.OwnTopic(c.cfg.Outlet):
+		var o syncproto.Own
+		if _, err := syncproto.Decode(m.Payload(), syncproto.KindOwn, &o); err != nil {
+			c.logger.Warn("unreadable answer to a fetch from hub", "err", err)
+			c.setErr(fmt.Errorf("unreadable answer to a fetch from hub: %w", err))
+			return
+		}
+		c.observeHub(o.HubTime, syncproto.Ack{})
+		c.pendMu.Lock()
+		c.pendOwn = append(c.pendOwn, &o)
+		c.pendMu.Unlock()
 	case syncproto.BroadcastPoke:
 		var p syncproto.Poke
 		if _, err := syncproto.Decode(m.Payload(), syncproto.KindPoke, &p); err != nil {
@@ -659,10 +697,25 @@ func (c *Client) observeHub(hubMillis int64, a syncproto.Ack) {
 // when the downlink is behind.
 func (c *Client) applyPending(cl mqtt.Client) error {
 	c.pendMu.Lock()
-	acked, rej, downs, poke := c.pendAck, c.pendRej, c.pendDown, c.pokeSeq
-	c.pendRej, c.pendDown = nil, nil
+	acked, rej, downs, poke, owns := c.pendAck, c.pendRej, c.pendDown, c.pokeSeq, c.pendOwn
+	c.pendRej, c.pendDown, c.pendOwn = nil, nil, nil
 	c.pendMu.Unlock()
 	events := c.cfg.Events
+	for _, o := range owns {
+		n, err := events.AdoptOwn(o, c.cfg.DownAppliers...)
+		if err != nil {
+			c.logger.Error("could not take this outlet's events back from head office; fetching again", "from", o.From, "err", err)
+			c.setErr(err)
+			c.fetchedAt = 0
+			continue
+		}
+		if n > 0 || o.Rejected != nil {
+			c.logger.Info("fetched this outlet's events back from head office", "events", n, "through", o.Through, "hub_acked", o.AckedSeq)
+		}
+		if _, more := events.CatchingUp(); more {
+			c.fetch(cl) // the next page at once
+		}
+	}
 	if acked > events.Counters().AckedSeq || len(rej) > 0 {
 		if err := events.Acknowledge(acked, rej); err != nil {
 			return err

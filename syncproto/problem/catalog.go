@@ -403,6 +403,7 @@ var (
 	SyncIncarnation      = def("sync.incarnation", Conflict, "总部已存有本网点的 {held} 条事件：请恢复本机的备份，或请总部为本网点开启新的数据流 / head office already holds {held} events of this outlet: restore its backup, or have head office start a new incarnation")
 	SyncConflict         = def("sync.conflict", Conflict, "总部存有第 {seq} 号事件的另一版本（{held_id}），本机的（{sent_id}）未被接收，请联系总部 / head office holds another version ({held_id}) of event {seq}; this one ({sent_id}) was not taken: call head office")
 	SyncBeyondWindow     = def("sync.beyond_window", Invalid, "第 {first} 号起的事件超前总部已收到的第 {acked} 号过多（上限 {window}），未被接收 / events from {first} on are too far ahead of the {acked} head office holds (limit {window}): they were not taken")
+	SyncCatchingUp       = def("sync.catching_up", Unavailable, "本机数据从备份恢复，正在从总部补回第 {from} 号起的本网点事件，完成后即可记录新业务；若久未完成，请检查与总部的网络 / this PC was restored from a backup and is fetching this outlet's events from {from} on back from head office: new work can be recorded once that is done; if it takes long, check the link to head office")
 	OutletBadIncarnation = def("outlet.bad_incarnation", Invalid, "数据流标识 {incarnation} 无效 / incarnation \"{incarnation}\" must be 8 to 64 letters, digits, '-' or '_'")
 )
 

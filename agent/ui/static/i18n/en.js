@@ -586,6 +586,7 @@ export default {
   'error.restore.agent_running': '{dir} is in use by a running yizhan-agent: nothing was changed; stop the agent first, then restore',
   'error.restore.damaged': 'the backup {path} is damaged or is not an agent data file ({detail}): nothing was changed',
   'error.restore.other_outlet': 'the backup {path} belongs to outlet {found}, not {outlet}: nothing was changed; give --force only if this PC is to become {found}',
+  'error.sync.catching_up': 'this PC was restored from a backup and is fetching this outlet\'s events from {from} on back from head office: new work can be recorded once that is done; if it takes long, check the link to head office',
   'error.token.bad_name': 'a token name is 1 to {max} lower-case letters, digits, - or _',
   'error.token.bad_scope': 'unknown token scope "{scope}": use {allowed}',
   'error.token.exists': 'a token named {name} exists: revoke it first or choose another name',

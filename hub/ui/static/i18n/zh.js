@@ -460,6 +460,7 @@ export default {
   'error.restore.agent_running': '数据目录 {dir} 正被运行中的 yizhan-agent 使用，未做任何更改：请先停止它',
   'error.restore.damaged': '备份文件 {path} 已损坏或不是网点数据文件（{detail}），未做任何更改',
   'error.restore.other_outlet': '备份文件 {path} 属于网点 {found}，不是本网点 {outlet}，未做任何更改；只有本机要改作网点 {found} 时才加 --force',
+  'error.sync.catching_up': '本机数据从备份恢复，正在从总部补回第 {from} 号起的本网点事件，完成后即可记录新业务；若久未完成，请检查与总部的网络',
   'error.token.bad_name': '令牌名称须为 1–{max} 个小写字母、数字、- 或 _',
   'error.token.bad_scope': '未知的令牌权限 {scope}，可用：{allowed}',
   'error.token.exists': '已有名为 {name} 的令牌，请先吊销或换一个名称',
