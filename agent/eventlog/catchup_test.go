@@ -78,8 +78,8 @@ func TestRestoredFileCatchesUp(t *testing.T) {
 	if n, err := r.AdoptOwn(own(5, 7, hub[4:7], nil), rec); err != nil || n != 3 {
 		t.Fatalf("first page: %d, %v", n, err)
 	}
-	if _, ok := r.CatchingUp(); !ok || r.HubHead() != 10 {
-		t.Fatalf("after 5..7 of 10: catching up %v, hub head %d", ok, r.HubHead())
+	if c := r.Counters(); c.CatchingUpFrom != 8 || c.HubHead != 10 {
+		t.Fatalf("after 5..7 of 10: counters %+v", c)
 	}
 	if _, err := r.Append(ctx, scanDraft("WB-new")); !problem.Is(err, problem.SyncCatchingUp) {
 		t.Fatalf("append half-way: %v", err)
@@ -99,7 +99,7 @@ func TestRestoredFileCatchesUp(t *testing.T) {
 	if _, ok := r.CatchingUp(); ok {
 		t.Fatal("still catching up at the hub's head")
 	}
-	if got := r.Counters(); got.LastSeq != 10 || got.AckedSeq != 10 || got.DeadLetter != 1 || got.Backlog != 0 {
+	if got := r.Counters(); got.LastSeq != 10 || got.AckedSeq != 10 || got.DeadLetter != 1 || got.Backlog != 0 || got.CatchingUpFrom != 0 {
 		t.Fatalf("counters %+v", got)
 	}
 	if got := []uint64{5, 6, 7, 8, 10}; len(rec.seqs) != len(got) || rec.seqs[0] != 5 || rec.seqs[4] != 10 {

@@ -20,6 +20,11 @@ type Counters struct {
 	Backlog    uint64 `json:"backlog"`
 	DeadLetter uint64 `json:"dead_letters"`
 	DownCursor uint64 `json:"down_cursor"`
+	// CatchingUpFrom is set while a restored file takes no new events:
+	// the first sequence it still needs from the hub (catchup.go); HubHead
+	// is how far the hub holds the stream, once it has said.
+	CatchingUpFrom uint64 `json:"catching_up_from,omitempty"`
+	HubHead        uint64 `json:"hub_head,omitempty"`
 }
 
 // Counters reads the in-memory mirrors of the cursors; no disk access.
@@ -27,6 +32,9 @@ func (l *Log) Counters() Counters {
 	c := Counters{LastSeq: l.lastSeq.Load(), AckedSeq: l.ackedSeq.Load(), DeadLetter: l.dead.Load(), DownCursor: l.downCur.Load()}
 	if c.LastSeq > c.AckedSeq {
 		c.Backlog = c.LastSeq - c.AckedSeq
+	}
+	if from, ok := l.CatchingUp(); ok {
+		c.CatchingUpFrom, c.HubHead = from, l.hubHead.Load()
 	}
 	return c
 }
