@@ -85,7 +85,7 @@ func TestReplacedPCCatchesUp(t *testing.T) {
 	before := scanMany(t, a.http, "PRE", 30, 4, nil)
 	c.waitDrained(a, 30*time.Second)
 	path, k := c.takeBackup(a, filepath.Join(c.dir, "backups"))
-	after := scanMany(t, a.http, "POST", 700, 8, nil) // more than one page of catch-up
+	after := scanMany(t, a.http, "POST", 700, 8, nil)                   // more than one page of catch-up
 	session := staffLogin(t, "http://"+a.http+"/api/v1", "c01", "1234") // a login is an event too
 	views := map[string]string{}
 	for _, s := range []scanned{before[0], after[0], after[len(after)/2], after[len(after)-1]} {
