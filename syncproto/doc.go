@@ -11,7 +11,8 @@
 //	       2  major         1; a receiver rejects any other major with a reason
 //	       3  minor         additive changes only; receivers accept any minor
 //	                        (Minor in types.go lists what each one added)
-//	       4  kind          KindBatch, KindAck, KindPull, KindDown, KindPoke
+//	       4  kind          KindBatch, KindAck, KindPull, KindDown, KindPoke,
+//	                        KindFetch, KindOwn (minor 3)
 //	       5  codec         CodecJSON or CodecGzip (gzip of the JSON body)
 //	       6  body          JSON of the kind's struct
 //
@@ -55,4 +56,14 @@
 // for that outlet in (From, Through]. The agent applies a Down only when From
 // is at or below its cursor, then moves the cursor to Through. Each Pull gets
 // one Down; when More is set the agent pulls again from Through.
+//
+// Catch-up (minor 3): a data file restored from a backup may stop short of
+// what the hub holds of its incarnation. Its agent takes no new event and
+// publishes a Fetch on FetchTopic for its own sequences from its log's end;
+// the hub answers on OwnTopic with an Own holding them (at most
+// MaxOwnEvents, within its byte bound, only what it acknowledged, only to
+// the stream's own outlet and incarnation, at a rate per outlet) and the
+// acknowledged sequence. The agent appends them as acknowledged and fetches
+// on until it reaches that sequence; only then are new events numbered,
+// after the hub's.
 package syncproto
