@@ -702,6 +702,13 @@ func (c *Client) applyPending(cl mqtt.Client) error {
 	c.pendMu.Unlock()
 	events := c.cfg.Events
 	for _, o := range owns {
+		if d, ok := refusal(o.Error); ok && o.Incarnation == events.Incarnation() {
+			// Head office holds another data directory's stream now: this
+			// restored file cannot catch up, and the status says why.
+			c.mu.Lock()
+			c.st.Refused = &d
+			c.mu.Unlock()
+		}
 		n, err := events.AdoptOwn(o, c.cfg.DownAppliers...)
 		if err != nil {
 			c.logger.Error("could not take this outlet's events back from head office; fetching again", "from", o.From, "err", err)
