@@ -11,7 +11,6 @@ import (
 
 	"github.com/yizhan/yizhan/agent/backup"
 	"github.com/yizhan/yizhan/agent/datafile"
-	"github.com/yizhan/yizhan/devices"
 )
 
 // TestBackupRestoreCommands: with no agent running, backup reads the
@@ -57,14 +56,15 @@ func TestBackupRestoreCommands(t *testing.T) {
 	}
 }
 
-// TestDoctorBackupAge: configured backups are a problem when none is in
-// the folder or the newest is past backup.StaleAfter; unconfigured ones
-// are a warning that names the incarnation path.
+// TestDoctorBackupAge: doctor's backup line reads [backup] dir from the
+// config: unconfigured backups are a warning that names the incarnation
+// path; configured ones are a FAIL when none is in the folder or the newest
+// is past backup.StaleAfter, and OK with how many are kept.
 func TestDoctorBackupAge(t *testing.T) {
 	dir := t.TempDir()
 	conf := func(backupDir string) string {
 		p := filepath.Join(dir, fmt.Sprintf("agent-%d.toml", len(backupDir)))
-		body := "[outlet]\nid = \"SH-001\"\n"
+		body := fmt.Sprintf("[outlet]\nid = \"SH-001\"\n[data]\ndir = %q\n", filepath.Join(dir, "data"))
 		if backupDir != "" {
 			body += fmt.Sprintf("[backup]\ndir = %q\n", backupDir)
 		}
@@ -73,22 +73,32 @@ func TestDoctorBackupAge(t *testing.T) {
 		}
 		return p
 	}
-	st, ok := checkBackups(conf(""), "")
-	if !ok || st.State != devices.StateOK || !strings.Contains(st.Detail, "new-incarnation") {
-		t.Fatalf("unconfigured: %+v", st)
+	line := func(cfg string) string {
+		var out, errb bytes.Buffer
+		run([]string{"doctor", "--config", cfg, "--lang", "en", "--timeout", "100ms"}, &out, &errb)
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.Contains(l, "] backup:") {
+				return l
+			}
+		}
+		t.Fatalf("no backup line in doctor's output:\n%s%s", out.String(), errb.String())
+		return ""
+	}
+	if l := line(conf("")); !strings.HasPrefix(l, "[WARN]") || !strings.Contains(l, "new-incarnation") {
+		t.Fatalf("unconfigured: %s", l)
 	}
 	bdir := filepath.Join(dir, "backups")
-	if st, _ := checkBackups(conf(bdir), ""); st.State != devices.StateFault || !strings.Contains(st.Detail, "no backup") {
-		t.Fatalf("no backup yet: %+v", st)
+	if l := line(conf(bdir)); !strings.HasPrefix(l, "[FAIL]") || !strings.Contains(l, "no backup") {
+		t.Fatalf("no backup yet: %s", l)
 	}
 	os.MkdirAll(bdir, 0o700)
 	old := filepath.Join(bdir, backup.Name("SH-001", time.Now().Add(-backup.StaleAfter-time.Hour)))
 	os.WriteFile(old, []byte("x"), 0o600)
-	if st, _ := checkBackups(conf(bdir), ""); st.State != devices.StateFault || st.Fix == "" {
-		t.Fatalf("stale backup: %+v", st)
+	if l := line(conf(bdir)); !strings.HasPrefix(l, "[FAIL]") || !strings.Contains(l, "may be failing") {
+		t.Fatalf("stale backup: %s", l)
 	}
 	os.WriteFile(filepath.Join(bdir, backup.Name("SH-001", time.Now().Add(-time.Hour))), []byte("x"), 0o600)
-	if st, _ := checkBackups(conf(bdir), ""); st.State != devices.StateOK || !strings.Contains(st.Detail, "2 kept") {
-		t.Fatalf("fresh backup: %+v", st)
+	if l := line(conf(bdir)); !strings.HasPrefix(l, "[OK]") || !strings.Contains(l, "2 kept") {
+		t.Fatalf("fresh backup: %s", l)
 	}
 }
