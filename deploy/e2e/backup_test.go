@@ -45,8 +45,8 @@ func (c *cluster) restoreInto(a *agent, path string) *agent {
 	if err != nil {
 		c.t.Fatalf("yizhan-agent restore: %v\n%s", err, out)
 	}
-	out, err = exec.Command(c.bins["yizhan-agent"], "doctor", "--data", b.dir).CombinedOutput()
-	if !bytes.Contains(out, []byte("every one read")) {
+	out, err = exec.Command(c.bins["yizhan-agent"], "doctor", "--data", b.dir, "--lang", "en").CombinedOutput()
+	if !bytes.Contains(out, []byte("[OK] data file: sound: all")) {
 		c.t.Fatalf("the restored file does not pass doctor's check: %v\n%s", err, out)
 	}
 	return b
