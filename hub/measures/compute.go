@@ -122,17 +122,21 @@ func civil(t time.Time) int64 {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400
 }
 
-// periodOf is the first day of the period holding the date civil day.
-func periodOf(day int64, period string) string {
-	t := time.Unix(day*86400, 0).UTC()
+// periodOf is the first day of the period holding the date civil day,
+// in civil's numbering.
+func periodOf(day int64, period string) int64 {
 	switch period {
 	case "week":
-		t = t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7)) // Monday
+		return day - (day+3)%7 // 1970-01-01 was a Thursday; weeks start on Monday
 	case "month":
-		t = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+		y, m, _ := time.Unix(day*86400, 0).UTC().Date()
+		return civil(time.Date(y, m, 1, 0, 0, 0, 0, time.UTC))
 	}
-	return t.Format(time.DateOnly)
+	return day
 }
+
+// dateOf is civil day as YYYY-MM-DD.
+func dateOf(day int64) string { return time.Unix(day*86400, 0).UTC().Format(time.DateOnly) }
 
 // acc gathers one group's inputs.
 type acc struct {
@@ -140,9 +144,13 @@ type acc struct {
 	tallies                map[string]int64
 }
 
-type group struct{ key, period string }
+type group struct {
+	key    string
+	period int64 // periodOf
+}
 
-// Compute answers q.
+// Compute answers q. It reads the per-person counters only to group by
+// person; every other grouping reads them summed per outlet.
 func (s *Service) Compute(ctx context.Context, q Query) (*Result, error) {
 	loc := s.opt.Store.Location()
 	from, to, err := q.Check(loc)
@@ -158,6 +166,8 @@ func (s *Service) Compute(ctx context.Context, q Query) (*Result, error) {
 	rq := store.RollupQuery{From: from.UnixMilli(), To: to.AddDate(0, 0, 1).UnixMilli(), Outlet: q.Outlet}
 	groups := map[group]*acc{}
 	total := &acc{tallies: map[string]int64{}}
+	// Periods by day: a range holds few days and many rows.
+	periods := map[int64]int64{}
 	get := func(outlet, person string, day int64) *acc {
 		var key string
 		switch q.By {
@@ -170,7 +180,12 @@ func (s *Service) Compute(ctx context.Context, q Query) (*Result, error) {
 		default:
 			key = "all"
 		}
-		g := group{key, periodOf(day, q.Period)}
+		p, ok := periods[day]
+		if !ok {
+			p = periodOf(day, q.Period)
+			periods[day] = p
+		}
+		g := group{key, p}
 		a := groups[g]
 		if a == nil {
 			a = &acc{tallies: map[string]int64{}}
@@ -196,7 +211,7 @@ func (s *Service) Compute(ctx context.Context, q Query) (*Result, error) {
 			}
 		}
 	}
-	ts, err := s.opt.Store.Tallies(ctx, store.RollupQuery{From: civil(from), To: civil(to), Outlet: q.Outlet})
+	ts, err := s.opt.Store.Tallies(ctx, store.RollupQuery{From: civil(from), To: civil(to), Outlet: q.Outlet, PerPerson: q.By == "person"})
 	if err != nil {
 		return nil, err
 	}
@@ -208,9 +223,9 @@ func (s *Service) Compute(ctx context.Context, q Query) (*Result, error) {
 		total.tallies[t.Name] += t.N
 	}
 	now := s.opt.Clock.Now().UnixMilli()
-	res := &Result{From: q.From, To: q.To, By: q.By, Period: q.Period, Measures: Names(), Rows: []Row{}}
+	res := &Result{From: q.From, To: q.To, By: q.By, Period: q.Period, Measures: Names(), Rows: make([]Row, 0, len(groups))}
 	for g, a := range groups {
-		res.Rows = append(res.Rows, Row{Key: g.key, Period: g.period, Values: s.values(a, now)})
+		res.Rows = append(res.Rows, Row{Key: g.key, Period: dateOf(g.period), Values: s.values(a, now)})
 	}
 	slices.SortFunc(res.Rows, func(a, b Row) int { return cmp.Or(cmp.Compare(a.Period, b.Period), cmp.Compare(a.Key, b.Key)) })
 	res.Total.Values = s.values(total, now)

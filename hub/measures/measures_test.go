@@ -149,11 +149,16 @@ func TestDwellBucketsError(t *testing.T) {
 func TestPeriods(t *testing.T) {
 	day := civil(time.Date(2026, 7, 5, 0, 0, 0, 0, time.UTC)) // a Sunday
 	for _, tc := range []struct{ period, want string }{{"day", "2026-07-05"}, {"week", "2026-06-29"}, {"month", "2026-07-01"}} {
-		if got := periodOf(day, tc.period); got != tc.want {
+		if got := dateOf(periodOf(day, tc.period)); got != tc.want {
 			t.Errorf("%s of 2026-07-05: %s, want %s", tc.period, got, tc.want)
 		}
 	}
-	if got := periodOf(civil(time.Date(2026, 6, 29, 0, 0, 0, 0, time.UTC)), "week"); got != "2026-06-29" {
+	for d := day - 400; d < day+400; d++ {
+		if w := dateOf(periodOf(d, "week")); time.Unix(d*86400, 0).UTC().AddDate(0, 0, -((int(time.Unix(d*86400, 0).UTC().Weekday())+6)%7)).Format(time.DateOnly) != w {
+			t.Errorf("the week of %s starts %s", dateOf(d), w)
+		}
+	}
+	if got := dateOf(periodOf(civil(time.Date(2026, 6, 29, 0, 0, 0, 0, time.UTC)), "week")); got != "2026-06-29" {
 		t.Errorf("a Monday's week starts %s", got)
 	}
 }

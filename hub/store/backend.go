@@ -83,7 +83,8 @@ type Queries interface {
 	// Facts lists the rollups' rows of kind (see Facts) received or
 	// reported in [q.From, q.To), oldest first.
 	Facts(ctx context.Context, kind string, q RollupQuery) ([]Facts, error)
-	// Tallies lists the rollups' counters of days q.From..q.To.
+	// Tallies lists the rollups' counters of days q.From..q.To, per
+	// person if q.PerPerson, else summed per outlet (OutletTallies).
 	Tallies(ctx context.Context, q RollupQuery) ([]Tally, error)
 }
 
@@ -222,13 +223,15 @@ type Tx interface {
 	PutFacts(ctx context.Context, f Facts) error
 	DeleteFacts(ctx context.Context, kind, id string) error
 	// AddTallies adds each tally's N to its counter, creating it at 0
-	// first; Core passes them in key order, as the lock order asks.
+	// first, and their OutletTallies to the per-outlet sums; Core passes
+	// them in key order, as the lock order asks.
 	AddTallies(ctx context.Context, ts []Tally) error
 	// Stamps lists the origin and fold stamp of every visible event of
 	// type typ about any of subjects, in no order. The pickups' dwell
 	// reads their parcels' intakes with it, one statement a commit.
 	Stamps(ctx context.Context, typ string, subjects []string) ([]SubjectStamp, error)
-	// ClearRollups deletes every fact and tally, for a rebuild.
+	// ClearRollups deletes every fact, tally and per-outlet sum, for a
+	// rebuild.
 	ClearRollups(ctx context.Context) error
 	// EventsAfter returns up to limit visible events after key in
 	// (origin, epoch, seq) order, and the key of the last one.

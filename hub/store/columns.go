@@ -277,6 +277,22 @@ func ScanFacts(sc Scanner) (Facts, error) {
 // TallyColumns selects a row of measure_tallies for ScanTally.
 const TallyColumns = `day, outlet, person, name, n`
 
+// TalliesSQL is the query of Tallies on every backend, with ph(i) the
+// i-th placeholder (from 1): per person from measure_tallies, or the
+// per-outlet sums from measure_outlet_tallies, read by ScanTally.
+func TalliesSQL(q RollupQuery, ph func(i int) string) (string, []any) {
+	query := `SELECT day, outlet, '' AS person, name, n FROM measure_outlet_tallies`
+	order := ` ORDER BY day, outlet, name`
+	if q.PerPerson {
+		query, order = `SELECT `+TallyColumns+` FROM measure_tallies`, ` ORDER BY day, outlet, person, name`
+	}
+	query, args := query+` WHERE day >= `+ph(1)+` AND day <= `+ph(2), []any{q.From, q.To}
+	if q.Outlet != "" {
+		query, args = query+` AND outlet = `+ph(3), append(args, q.Outlet)
+	}
+	return query + order, args
+}
+
 // ScanTally reads a row of TallyColumns.
 func ScanTally(sc Scanner) (Tally, error) {
 	var t Tally

@@ -28,6 +28,10 @@ import (
 //   - Tallies: counters per (day, outlet, person, name) for parcels and
 //     handovers, added once per event as it becomes visible: a replayed
 //     event is not fresh and a held one is counted when it is released.
+//     Each backend also keeps their sums per (day, outlet, name)
+//     (OutletTallies), added in the same statement's transaction, so that
+//     measures by outlet, region or all read one row per outlet's counter
+//     instead of one per person's.
 //
 // Every time is the event's fold stamp (syncproto.Event.FoldStamp: its own
 // stamp, or the hub's cap of it at arrival when it lay beyond the skew
@@ -87,6 +91,30 @@ const (
 type RollupQuery struct {
 	From, To int64
 	Outlet   string
+	// PerPerson asks Tallies for a row per person; without it each
+	// outlet's persons are summed into rows with Person "".
+	PerPerson bool
+}
+
+// OutletTallies sums ts over persons: one tally per (day, outlet, name)
+// with Person "", in key order (the lock order of the backends' sums).
+func OutletTallies(ts []Tally) []Tally {
+	type key struct {
+		day          int64
+		outlet, name string
+	}
+	sum := make(map[key]int64, len(ts))
+	for _, t := range ts {
+		sum[key{t.Day, t.Outlet, t.Name}] += t.N
+	}
+	out := make([]Tally, 0, len(sum))
+	for k, n := range sum {
+		out = append(out, Tally{Day: k.day, Outlet: k.outlet, Name: k.name, N: n})
+	}
+	slices.SortFunc(out, func(a, b Tally) int {
+		return cmp.Or(cmp.Compare(a.Day, b.Day), cmp.Compare(a.Outlet, b.Outlet), cmp.Compare(a.Name, b.Name))
+	})
+	return out
 }
 
 // Dwell buckets: bucket 0 holds dwell under a second, bucket k ≥ 1 holds

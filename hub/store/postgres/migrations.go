@@ -84,6 +84,12 @@ import (
 //	               used in settings
 //	settings       name PK, value: what the store keeps about itself
 //	               (migration 5)
+//	               Since migration 6 the index on measure_facts is
+//	               (kind, at, id) including every other column, for
+//	               index-only reads of a range
+//	measure_outlet_tallies (day, outlet, name) PK, n: measure_tallies
+//	               summed over persons (store.OutletTallies), added in the
+//	               same transaction (migration 6)
 //	outlets (3)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
 //	               (unix ms, 0 for none), rejects
@@ -306,6 +312,20 @@ CREATE TABLE settings (
 	name  TEXT COLLATE "C" PRIMARY KEY,
 	value TEXT NOT NULL
 );
+`, nil},
+	{6, "measures read a range from one covering index and per-outlet counters", `
+DROP INDEX measure_facts_at;
+CREATE INDEX measure_facts_at ON measure_facts (kind, at, id) INCLUDE (outlet, person, label, reply_at, result_at,
+	escalations, satisfaction, claim, amount_cents);
+CREATE TABLE measure_outlet_tallies (
+	day    BIGINT NOT NULL,
+	outlet TEXT COLLATE "C" NOT NULL,
+	name   TEXT COLLATE "C" NOT NULL,
+	n      BIGINT NOT NULL,
+	PRIMARY KEY (day, outlet, name)
+);
+INSERT INTO measure_outlet_tallies (day, outlet, name, n)
+	SELECT day, outlet, name, sum(n) FROM measure_tallies GROUP BY day, outlet, name;
 `, nil},
 }
 

@@ -97,6 +97,29 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("parcel index %q, want %q", got, want)
 			}
 		},
+		6: func(t *testing.T, db *pgxpool.Pool) {
+			// The counters held before it are summed per outlet.
+			rows, err := db.Query(context.Background(), `SELECT day || ' ' || outlet || ' ' || name || ' ' || n FROM measure_outlet_tallies ORDER BY day, outlet, name`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var r string
+				rows.Scan(&r)
+				got = append(got, r)
+			}
+			if want := []string{"5 KEEP parcels.inbound 5", "5 KEEP parcels.picked_up 1", "6 KEEP parcels.inbound 4"}; !slices.Equal(got, want) {
+				t.Errorf("per-outlet sums %q, want %q", got, want)
+			}
+			// The facts' index carries every column, for index-only reads.
+			var def string
+			if err := db.QueryRow(context.Background(), `SELECT pg_get_indexdef('measure_facts_at'::regclass)`).Scan(&def); err != nil ||
+				!strings.Contains(def, "(kind, at, id) INCLUDE (outlet, person, label, reply_at, result_at, escalations, satisfaction, claim, amount_cents)") {
+				t.Errorf("measure_facts_at is %q (%v)", def, err)
+			}
+		},
 		4: func(t *testing.T, db *pgxpool.Pool) {
 			mustHaveTable(t, db, "measure_facts")
 			mustHaveTable(t, db, "measure_tallies")
@@ -122,6 +145,9 @@ func TestMigrations(t *testing.T) {
 			('KEEP', 0, 1, 'e1', 100, 'clerk', 'parcel.inbound', 1, 'SF10000001', '{"waybill":"SF10000001","hold_days":3,"at":5000}', 5000),
 			('KEEP', 0, 2, 'e2', 101, 'clerk', 'parcel.shelved', 1, 'SF10000001', '{"shelf":"A","layer":"1","code":"A-1-1","at":6000}', 6000),
 			('hub', 0, 1, 'h1', 102, 'ho', 'parcel.inbound', 1, 'SF10000002', '{"waybill":"SF10000002","hold_days":3,"at":5000}', 5000)`,
+		6: `INSERT INTO measure_tallies (day, outlet, person, name, n) VALUES
+			(5, 'KEEP', 'KEEP/c01', 'parcels.inbound', 2), (5, 'KEEP', 'KEEP/c02', 'parcels.inbound', 3),
+			(5, 'KEEP', 'KEEP/c02', 'parcels.picked_up', 1), (6, 'KEEP', 'KEEP/c01', 'parcels.inbound', 4)`,
 	}
 	for _, m := range migrations {
 		if seed, ok := seeds[m.version]; ok {

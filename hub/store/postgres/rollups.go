@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
@@ -42,6 +43,20 @@ func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
 	if err != nil {
 		return fmt.Errorf("%d tallies: %w", len(ts), err)
 	}
+	// One row each (ON CONFLICT updates a row once per statement).
+	sums := store.OutletTallies(ts)
+	days, outlets, names, ns = days[:len(sums)], outlets[:len(sums)], names[:len(sums)], ns[:len(sums)]
+	for i, x := range sums {
+		days[i], outlets[i], names[i], ns[i] = x.Day, x.Outlet, x.Name, x.N
+	}
+	_, err = t.tx.Exec(ctx, `INSERT INTO measure_outlet_tallies (day, outlet, name, n)
+		SELECT day, outlet, name, n FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
+			WITH ORDINALITY AS u(day, outlet, name, n, i) ORDER BY i
+		ON CONFLICT (day, outlet, name) DO UPDATE SET n = measure_outlet_tallies.n + excluded.n`,
+		days, outlets, names, ns)
+	if err != nil {
+		return fmt.Errorf("sums of %d tallies: %w", len(ts), err)
+	}
 	return nil
 }
 
@@ -71,7 +86,7 @@ func (t *txn) Stamps(ctx context.Context, typ string, subjects []string) ([]stor
 
 // ClearRollups implements store.Tx.
 func (t *txn) ClearRollups(ctx context.Context) error {
-	_, err := t.tx.Exec(ctx, `TRUNCATE measure_facts, measure_tallies`)
+	_, err := t.tx.Exec(ctx, `TRUNCATE measure_facts, measure_tallies, measure_outlet_tallies`)
 	return err
 }
 
@@ -103,11 +118,8 @@ func (s *backend) Facts(ctx context.Context, kind string, q store.RollupQuery) (
 
 // Tallies implements store.Queries.
 func (s *backend) Tallies(ctx context.Context, q store.RollupQuery) ([]store.Tally, error) {
-	query, args := `SELECT `+store.TallyColumns+` FROM measure_tallies WHERE day >= $1 AND day <= $2`, []any{q.From, q.To}
-	if q.Outlet != "" {
-		query, args = query+` AND outlet = $3`, append(args, q.Outlet)
-	}
-	rows, err := s.pool.Query(ctx, query+` ORDER BY day, outlet, person, name`, args...)
+	query, args := store.TalliesSQL(q, func(i int) string { return "$" + strconv.Itoa(i) })
+	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read measures' counters: %w", err)
 	}

@@ -76,6 +76,12 @@ import (
 //	               counters per civil day of the hub's zone (store.Tally),
 //	               added once per event made visible (migration 9); both
 //	               filled for older events by store.Core.BuildRollups
+//	               Since migration 11 the index on measure_facts is
+//	               (kind, at, id) with every other column, so the measures'
+//	               read of a range never visits the table
+//	measure_outlet_tallies (day, outlet, name) PK, n: measure_tallies
+//	               summed over persons (store.OutletTallies), added in the
+//	               same transaction (migration 11)
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
@@ -350,6 +356,20 @@ CREATE TABLE settings (
 	name  TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
+`, nil},
+	{11, "measures read a range from one covering index and per-outlet counters", `
+DROP INDEX measure_facts_at;
+CREATE INDEX measure_facts_at ON measure_facts (kind, at, id, outlet, person, label, reply_at, result_at,
+	escalations, satisfaction, claim, amount_cents);
+CREATE TABLE measure_outlet_tallies (
+	day    INTEGER NOT NULL,
+	outlet TEXT NOT NULL,
+	name   TEXT NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (day, outlet, name)
+) WITHOUT ROWID;
+INSERT INTO measure_outlet_tallies (day, outlet, name, n)
+	SELECT day, outlet, name, sum(n) FROM measure_tallies GROUP BY day, outlet, name;
 `, nil},
 }
 

@@ -31,6 +31,12 @@ func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
 			return fmt.Errorf("tally %s of %s on day %d: %w", x.Name, x.Outlet, x.Day, err)
 		}
 	}
+	sum := t.stmt(ctx, t.s.addOutletTally)
+	for _, x := range store.OutletTallies(ts) {
+		if _, err := sum.ExecContext(ctx, x.Day, x.Outlet, x.Name, x.N); err != nil {
+			return fmt.Errorf("sum of tally %s of %s on day %d: %w", x.Name, x.Outlet, x.Day, err)
+		}
+	}
 	return nil
 }
 
@@ -66,7 +72,7 @@ func (t *txn) Stamps(ctx context.Context, typ string, subjects []string) ([]stor
 
 // ClearRollups implements store.Tx.
 func (t *txn) ClearRollups(ctx context.Context) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM measure_facts; DELETE FROM measure_tallies`)
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM measure_facts; DELETE FROM measure_tallies; DELETE FROM measure_outlet_tallies`)
 	return err
 }
 
@@ -98,11 +104,8 @@ func (s *backend) Facts(ctx context.Context, kind string, q store.RollupQuery) (
 
 // Tallies implements store.Queries.
 func (s *backend) Tallies(ctx context.Context, q store.RollupQuery) ([]store.Tally, error) {
-	query, args := `SELECT `+store.TallyColumns+` FROM measure_tallies WHERE day >= ? AND day <= ?`, []any{q.From, q.To}
-	if q.Outlet != "" {
-		query, args = query+` AND outlet = ?`, append(args, q.Outlet)
-	}
-	rows, err := s.r.QueryContext(ctx, query+` ORDER BY day, outlet, person, name`, args...)
+	query, args := store.TalliesSQL(q, func(int) string { return "?" })
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read measures' counters: %w", err)
 	}

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/store/storegen"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
@@ -335,4 +337,56 @@ func testRollupsRebuiltInAnotherZone(t *testing.T, be Backend) {
 	if err != nil || len(fs) != 1 || fs[0].At != at.UnixMilli() {
 		t.Errorf("facts after the rebuild %+v %v", fs, err)
 	}
+}
+
+// testOutletTalliesSumPersons: the per-outlet counters the measures read
+// for every grouping but by person are the per-person counters summed,
+// for any range and outlet, as kept at commit and as rebuilt at open.
+func testOutletTalliesSumPersons(t *testing.T, be Backend) {
+	ctx := context.Background()
+	s := be.OpenIn(t, nil, storegen.CST)
+	size := storegen.Size{Events: 3000, Cases: 200, Outlets: 4, Days: 20}
+	if _, err := storegen.Build(ctx, s, size, storegen.Options{BatchEvents: 97}); err != nil {
+		t.Fatal(err)
+	}
+	ids := storegen.OutletIDs(size)
+	check := func(s store.Store, when string) {
+		t.Helper()
+		r := s.(measures.Rollups)
+		last := store.DayOf(storegen.End.UnixMilli(), storegen.CST) - 1
+		shared := 0
+		for _, q := range []store.RollupQuery{
+			{From: 0, To: 1 << 30},
+			{From: last - 6, To: last},
+			{From: last, To: last},
+			{From: 0, To: 1 << 30, Outlet: ids[1]},
+			{From: last - 3, To: last - 1, Outlet: ids[0]},
+			{From: last + 1, To: last + 9},
+		} {
+			per, err := r.Tallies(ctx, store.RollupQuery{From: q.From, To: q.To, Outlet: q.Outlet, PerPerson: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sums, err := r.Tallies(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := store.OutletTallies(per); !slices.Equal(sums, want) {
+				t.Errorf("%s, %+v: %d per-outlet counters, want the %d sums of %d per-person ones", when, q, len(sums), len(want), len(per))
+			}
+			if q.From == 0 && q.Outlet == "" {
+				if len(sums) == 0 {
+					t.Fatalf("%s: no counters", when)
+				}
+				shared = len(per) - len(sums)
+			}
+		}
+		if shared <= 0 {
+			t.Errorf("%s: no counter is shared by two persons, so nothing was summed", when)
+		}
+	}
+	check(s, "kept at commit")
+	// Another zone rebuilds every counter from the events.
+	s = be.ReopenIn(t, s, time.UTC)
+	check(s, "rebuilt in UTC")
 }

@@ -73,6 +73,7 @@ func Run(t *testing.T, b Backend) {
 		{"AuditTrail", testAuditTrail},
 		{"Measures", testMeasures},
 		{"RollupsRebuiltInAnotherZone", testRollupsRebuiltInAnotherZone},
+		{"OutletTalliesSumPersons", testOutletTalliesSumPersons},
 		{"OutletPlacesAndFilters", testOutletPlacesAndFilters},
 		{"OutletHealthReportedAndClamped", testOutletHealthReportedAndClamped},
 		{"ParcelIndex", testParcelIndex},
