@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -250,6 +251,41 @@ func TestHubScreen(t *testing.T) {
 		chromedp.SendKeys(`input[name="password"]`, "Audit-pass-2026"),
 		chromedp.Click(chromedp.Search(`//button[text()="新增"]`)),
 		waitJS(`document.querySelector('[data-account="au01"]') !== null`))
+
+	// The accounts' CSV link answers every account, with the BOM and the
+	// Chinese header, on the screen's session.
+	href := read(t, s.b, "accounts CSV link", chromedp.Evaluate[string](`document.querySelector('[data-list-of="accounts"] [data-list="csv"]').getAttribute('href')`))
+	if !strings.Contains(href, "/api/v1/accounts") || !strings.Contains(href, "format=csv") {
+		t.Errorf("the accounts' CSV link is %q", href)
+	}
+	body := read(t, s.b, "download the accounts CSV", chromedp.Evaluate[string](fmt.Sprintf(`fetch(%q).then((r) => r.arrayBuffer()).then((b) => {
+			const u = new Uint8Array(b); // the decoder drops the BOM: look at the bytes first
+			return (u[0] === 0xEF && u[1] === 0xBB && u[2] === 0xBF ? 'BOM ' : 'no BOM ') + new TextDecoder().decode(u); })`, href),
+		func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
+	if !strings.HasPrefix(body, "BOM 账号,姓名,角色,") || !strings.Contains(body, "\nau01,审计丙,auditor,") || !strings.Contains(body, "\n"+hubAdmin+",") {
+		t.Errorf("the accounts' CSV is %q", body)
+	}
+	// More tokens than a page: "next" shows the rest.
+	for i := range 51 {
+		if code := call(t, "POST", "http://"+s.c.hubHTTP+"/api/v1/tokens", apiToken, map[string]any{"name": fmt.Sprintf("feed-%02d", i), "scope": "read"}, nil); code != 201 {
+			t.Fatalf("token feed-%02d: HTTP %d", i, code)
+		}
+	}
+	s.openPage(t, "#/accounts", "accounts")
+	if n := read(t, s.b, "tokens on page 1", chromedp.Evaluate[int](`document.querySelectorAll('[data-token]').length`)); n != 50 {
+		t.Errorf("the first page lists %d tokens, want 50", n)
+	}
+	s.s(t, "next page of tokens",
+		chromedp.Click(`[data-list-of="tokens"] [data-list="next"]`),
+		waitJS(`document.querySelector('[data-token="feed-50"]') !== null && document.querySelectorAll('[data-token]').length === 1`))
+	s.s(t, "back to the first page of tokens",
+		chromedp.Click(`[data-list-of="tokens"] [data-list="prev"]`),
+		waitJS(`document.querySelector('[data-token="feed-00"]') !== null && document.querySelectorAll('[data-token]').length === 50`))
+	for i := range 51 {
+		if code := call(t, "DELETE", fmt.Sprintf("http://%s/api/v1/tokens/feed-%02d", s.c.hubHTTP, i), apiToken, nil, nil); code != 204 {
+			t.Fatalf("revoke feed-%02d: HTTP %d", i, code)
+		}
+	}
 
 	// English: the words change, and none of the screen's own stay Chinese.
 	s.s(t, "switch to English", chromedp.Click(chromedp.ID("lang")), waitJS(`document.documentElement.lang === 'en'`))

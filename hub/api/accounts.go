@@ -20,10 +20,10 @@ import (
 //	POST   /api/v1/session              {"account","password"}: log in; sets the cookie
 //	GET    /api/v1/session              who is logged in, and until when
 //	DELETE /api/v1/session              log out
-//	GET    /api/v1/accounts             every account (no password hashes)
+//	GET    /api/v1/accounts             the accounts by id (no password hashes): ?limit=&cursor=&format=csv&lang=
 //	POST   /api/v1/accounts             {"id","name","role","password"}
 //	POST   /api/v1/accounts/{id}/disable, /enable, /unlock, /reset {"password"}
-//	GET    /api/v1/tokens               API tokens, without their secrets
+//	GET    /api/v1/tokens               API tokens by name, without their secrets: ?limit=&cursor=&format=csv&lang=
 //	POST   /api/v1/tokens               {"name","scope"} → the secret, shown once
 //	DELETE /api/v1/tokens/{name}        revoke
 //	GET    /api/v1/audit                ?from=&to=&actor=&origin=&action=&limit=&cursor=&format=csv
@@ -163,16 +163,29 @@ func (a *api) logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+var accountList = listSpec{Name: "accounts", Columns: []column{
+	{"id", "账号", "Account"}, {"name", "姓名", "Name"}, {"role", "角色", "Role"}, {"disabled", "已停用", "Disabled"},
+	{"created_at", "创建时间", "Created at"}, {"last_login_at", "最后登录", "Last login"}, {"locked_until", "锁定至", "Locked until"},
+}}
+
+// accountList pages the accounts by id through the one list mechanism
+// (lists.go); the store answers them all (head office has tens).
 func (a *api) accountList(w http.ResponseWriter, r *http.Request) {
-	if !a.needAccounts(w) || !onlyFilters(w, r) {
+	if !a.needAccounts(w) || !onlyFilters(w, r, takes()...) {
 		return
 	}
-	xs, err := a.opt.Accounts.List(r.Context())
-	out := make([]accountJSON, len(xs))
-	for i, x := range xs {
-		out[i] = asAccountJSON(x)
-	}
-	a.answer(w, r, http.StatusOK, map[string]any{"accounts": out}, err)
+	serveList(a, w, r, accountList, func(ctx context.Context, after *string, limit int) ([]accountJSON, []string, error) {
+		xs, err := a.opt.Accounts.List(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		out := make([]accountJSON, len(xs))
+		for i, x := range xs {
+			out[i] = asAccountJSON(x)
+		}
+		rows, keys := pageAfter(out, func(x accountJSON) string { return x.ID }, after, limit)
+		return rows, keys, nil
+	})
 }
 
 func (a *api) addAccount(w http.ResponseWriter, r *http.Request) {
@@ -225,16 +238,27 @@ type tokenJSON struct {
 	CreatedBy string `json:"created_by"`
 }
 
+var tokenList = listSpec{Name: "tokens", Columns: []column{
+	{"name", "名称", "Name"}, {"scope", "范围", "Scope"}, {"created_at", "创建时间", "Created at"}, {"created_by", "创建人", "Created by"},
+}}
+
+// tokenList pages the API tokens by name through the one list mechanism.
 func (a *api) tokenList(w http.ResponseWriter, r *http.Request) {
-	if !a.needAccounts(w) || !onlyFilters(w, r) {
+	if !a.needAccounts(w) || !onlyFilters(w, r, takes()...) {
 		return
 	}
-	ts, err := a.opt.Accounts.Tokens(r.Context())
-	out := make([]tokenJSON, len(ts))
-	for i, t := range ts {
-		out[i] = tokenJSON{Name: t.Name, Scope: t.Scope, CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339), CreatedBy: t.CreatedBy}
-	}
-	a.answer(w, r, http.StatusOK, map[string]any{"tokens": out}, err)
+	serveList(a, w, r, tokenList, func(ctx context.Context, after *string, limit int) ([]tokenJSON, []string, error) {
+		ts, err := a.opt.Accounts.Tokens(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		out := make([]tokenJSON, len(ts))
+		for i, t := range ts {
+			out[i] = tokenJSON{Name: t.Name, Scope: t.Scope, CreatedAt: t.CreatedAt.UTC().Format(time.RFC3339), CreatedBy: t.CreatedBy}
+		}
+		rows, keys := pageAfter(out, func(x tokenJSON) string { return x.Name }, after, limit)
+		return rows, keys, nil
+	})
 }
 
 func (a *api) addToken(w http.ResponseWriter, r *http.Request) {

@@ -73,7 +73,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -275,19 +274,8 @@ func (a *api) outlets(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, nil, err
 		}
-		if after != nil {
-			i, _ := slices.BinarySearchFunc(os, *after, func(o outletJSON, id string) int { return strings.Compare(o.ID, id) })
-			for i < len(os) && os[i].ID <= *after {
-				i++
-			}
-			os = os[i:]
-		}
-		os = os[:min(limit, len(os))]
-		keys := make([]string, len(os))
-		for i, o := range os {
-			keys[i] = o.ID
-		}
-		return os, keys, nil
+		rows, keys := pageAfter(os, func(o outletJSON) string { return o.ID }, after, limit)
+		return rows, keys, nil
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -203,6 +204,27 @@ func serveList[K, V any](a *api, w http.ResponseWriter, r *http.Request, spec li
 		rows = []V{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{spec.Name: rows, "next": next})
+}
+
+// pageAfter cuts a page from rows the store answers whole (outlets,
+// accounts, tokens: thousands at most): up to limit rows whose key comes
+// after *after (from the first if nil), in key order, with their keys.
+func pageAfter[V any](rows []V, key func(V) string, after *string, limit int) ([]V, []string) {
+	rows = slices.Clone(rows)
+	slices.SortStableFunc(rows, func(a, b V) int { return strings.Compare(key(a), key(b)) })
+	if after != nil {
+		i, _ := slices.BinarySearchFunc(rows, *after, func(v V, k string) int { return strings.Compare(key(v), k) })
+		for i < len(rows) && key(rows[i]) <= *after {
+			i++
+		}
+		rows = rows[i:]
+	}
+	rows = rows[:min(limit, len(rows))]
+	keys := make([]string, len(rows))
+	for i, v := range rows {
+		keys[i] = key(v)
+	}
+	return rows, keys
 }
 
 // csvPage is how many rows a CSV export reads from the store at a time.

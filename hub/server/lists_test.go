@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	hubapi "github.com/yizhan/yizhan/hub/api"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
@@ -301,6 +302,157 @@ func TestOverview(t *testing.T) {
 	}
 }
 
+// csv reads a list's CSV export, which must start with the UTF-8 BOM.
+func (c *apiClient) csv(path string) [][]string {
+	c.t.Helper()
+	req, _ := http.NewRequest("GET", c.base+path, nil)
+	if c.cookie != "" {
+		req.AddCookie(&http.Cookie{Name: hubapi.SessionCookie, Value: c.cookie})
+	} else {
+		req.Header.Set("Authorization", "Bearer "+c.tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	body, ok := strings.CutPrefix(string(raw), "\ufeff")
+	if resp.StatusCode != 200 || !ok || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		c.t.Fatalf("GET %s: %d %q", path, resp.StatusCode, raw)
+	}
+	recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return recs
+}
+
+// The accounts and the API tokens page by id and by name through the one
+// list mechanism: every row once across pages of any size, a cursor only
+// for its own list, and the same rows as CSV in either language.
+func TestAccountAndTokenLists(t *testing.T) {
+	s := startHub(t)
+	han := loginAs(t, s, "han", "admin")
+	var accountIDs, tokenNames []string
+	accountIDs = append(accountIDs, "han")
+	for i, role := range []string{"service", "emergency", "analyst", "auditor", "service"} {
+		id := fmt.Sprintf("u%d-%s", 5-i, role)
+		body := fmt.Sprintf(`{"id":%q,"name":"用户 %d","role":%q,"password":"Secret-pass-42"}`, id, i, role)
+		if code := han.do("POST", "/api/v1/accounts", body, nil); code != 201 {
+			t.Fatalf("add %s: %d", id, code)
+		}
+		accountIDs = append(accountIDs, id)
+	}
+	for _, name := range []string{"erp", "bi", "wms", "crm", "audit-feed", "tms", "oa"} {
+		if code := han.do("POST", "/api/v1/tokens", `{"name":"`+name+`","scope":"read"}`, nil); code != 201 {
+			t.Fatalf("token %s: %d", name, code)
+		}
+		tokenNames = append(tokenNames, name)
+	}
+	slices.Sort(accountIDs)
+	slices.Sort(tokenNames)
+	type page struct {
+		Accounts []struct {
+			ID string `json:"id"`
+		} `json:"accounts"`
+		Tokens []struct {
+			Name  string `json:"name"`
+			Token string `json:"token"`
+		} `json:"tokens"`
+		Next  *string `json:"next"`
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	all := func(list string, limit int) (keys []string, firstNext string) {
+		t.Helper()
+		cursor := ""
+		for range 50 {
+			path := fmt.Sprintf("/api/v1/%s?limit=%d", list, limit)
+			if cursor != "" {
+				path += "&cursor=" + url.QueryEscape(cursor)
+			}
+			var p page
+			if code := han.do("GET", path, "", &p); code != 200 {
+				t.Fatalf("GET %s: %d %s", path, code, p.Error.Code)
+			}
+			if n := len(p.Accounts) + len(p.Tokens); n > limit || (p.Next != nil && n != limit) {
+				t.Errorf("GET %s: %d rows, next %v", path, n, p.Next != nil)
+			}
+			for _, a := range p.Accounts {
+				keys = append(keys, a.ID)
+			}
+			for _, x := range p.Tokens {
+				if x.Token != "" {
+					t.Errorf("token %s listed with its secret", x.Name)
+				}
+				keys = append(keys, x.Name)
+			}
+			if p.Next == nil {
+				return keys, firstNext
+			}
+			if firstNext == "" {
+				firstNext = *p.Next
+			}
+			cursor = *p.Next
+		}
+		t.Fatalf("%s does not end", list)
+		return nil, ""
+	}
+	var accountsCursor, tokensCursor string
+	for _, limit := range []int{1, 2, 4, 500} {
+		got, next := all("accounts", limit)
+		if !slices.Equal(got, accountIDs) {
+			t.Errorf("accounts %d a page: %v, want %v", limit, got, accountIDs)
+		}
+		if limit == 2 {
+			accountsCursor = next
+		}
+		if got, next = all("tokens", limit); !slices.Equal(got, tokenNames) {
+			t.Errorf("tokens %d a page: %v, want %v", limit, got, tokenNames)
+		}
+		if limit == 2 {
+			tokensCursor = next
+		}
+	}
+	// A cursor made by hand, or another list's, is refused.
+	for _, path := range []string{
+		"/api/v1/accounts?cursor=abc",
+		"/api/v1/tokens?cursor=" + url.QueryEscape(accountsCursor),
+		"/api/v1/accounts?limit=2&cursor=" + url.QueryEscape(tokensCursor),
+		"/api/v1/accounts?limit=0",
+		"/api/v1/tokens?role=admin",
+	} {
+		var p page
+		if code := han.do("GET", path, "", &p); code != 400 || !strings.HasPrefix(p.Error.Code, "request.") {
+			t.Errorf("GET %s: %d %s, want a 400 request error", path, code, p.Error.Code)
+		}
+	}
+	// CSV: a header in the asked language, then every row in key order.
+	for _, tc := range []struct {
+		path, head string
+		want       []string
+	}{
+		{"/api/v1/accounts?format=csv", "账号,姓名,角色,已停用,创建时间,最后登录,锁定至", accountIDs},
+		{"/api/v1/accounts?format=csv&lang=en&limit=2", "Account,Name,Role,Disabled,Created at,Last login,Locked until", accountIDs},
+		{"/api/v1/tokens?format=csv&lang=zh", "名称,范围,创建时间,创建人", tokenNames},
+		{"/api/v1/tokens?format=csv&lang=en", "Name,Scope,Created at,Created by", tokenNames},
+	} {
+		recs := han.csv(tc.path)
+		var keys []string
+		for _, r := range recs[1:] {
+			keys = append(keys, r[0])
+		}
+		if strings.Join(recs[0], ",") != tc.head || !slices.Equal(keys, tc.want) {
+			t.Errorf("%s: header %q, rows %v; want %q, %v", tc.path, recs[0], keys, tc.head, tc.want)
+		}
+	}
+	if recs := han.csv("/api/v1/accounts?format=csv"); recs[1+slices.Index(accountIDs, "u1-service")][1] != "用户 4" {
+		t.Errorf("accounts CSV row %q", recs[1+slices.Index(accountIDs, "u1-service")])
+	}
+}
+
 // A queue exports as CSV in either language, every row; a reply template
 // titled as a formula is exported neutralised.
 func TestQueueCSV(t *testing.T) {
@@ -316,26 +468,7 @@ func TestQueueCSV(t *testing.T) {
 	if code := api.do("POST", "/api/v1/reply-templates", `{"title":"=HYPERLINK(\"http://x\")","text":"@SUM(1)"}`, nil); code != 201 {
 		t.Fatalf("template: %d", code)
 	}
-	read := func(path string) [][]string {
-		req, _ := http.NewRequest("GET", api.base+path, nil)
-		req.Header.Set("Authorization", "Bearer "+api.tok)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		body, ok := strings.CutPrefix(string(raw), "\ufeff")
-		if resp.StatusCode != 200 || !ok || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
-			t.Fatalf("GET %s: %d %q", path, resp.StatusCode, raw)
-		}
-		recs, err := csv.NewReader(strings.NewReader(body)).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return recs
-	}
-	zh, en := read("/api/v1/complaints?open=1&format=csv&limit=2"), read("/api/v1/complaints?open=1&format=csv&lang=en")
+	zh, en := api.csv("/api/v1/complaints?open=1&format=csv&limit=2"), api.csv("/api/v1/complaints?open=1&format=csv&lang=en")
 	if len(zh) != 8 || len(en) != 8 || zh[0][0] != "编号" || en[0][0] != "ID" || !slices.Contains(en[0], "Due at") {
 		t.Errorf("complaints CSV: zh %d rows %v, en %d rows %v", len(zh), zh[0], len(en), en[0])
 	}
@@ -343,7 +476,7 @@ func TestQueueCSV(t *testing.T) {
 	if zh[1][0] != "C6" || en[7][0] != "C0" {
 		t.Errorf("CSV order: %v … %v", zh[1], en[7])
 	}
-	ts := read("/api/v1/reply-templates?format=csv")
+	ts := api.csv("/api/v1/reply-templates?format=csv")
 	if len(ts) != 2 || ts[1][1] != `'=HYPERLINK("http://x")` || ts[1][4] != "'@SUM(1)" {
 		t.Errorf("template CSV %q", ts)
 	}

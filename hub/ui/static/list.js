@@ -57,8 +57,7 @@ function filterControl(f, value) {
 // answer's array), filters, columns: [{label, cell(row) → node|text,
 // class}], rowKey(row), select (bulk checkboxes: true), tools(selected
 // ids, reload) → nodes over the table, empty (the words for no rows),
-// csv (false to leave the link out), fixed (query the route always gets),
-// paged (false for a route that answers the whole list)}.
+// csv (false to leave the link out), fixed (query the route always gets)}.
 // It returns {node, dispose, reload}.
 export function listView(ctx, spec) {
   const filters = spec.filters || [];
@@ -112,8 +111,6 @@ export function listView(ctx, spec) {
     status.textContent = t('list.loading');
     try {
       const q = { ...fixed, ...filterQuery(filters, shown, currentCursor(stack)) };
-      // A list the hub answers whole takes no page parameters.
-      if (spec.paged === false) { delete q.limit; delete q.cursor; }
       const res = await ctx.api.get(spec.path, q);
       if (mine !== generation) return;
       rows = Array.isArray(res[spec.key]) ? res[spec.key] : [];
@@ -125,7 +122,7 @@ export function listView(ctx, spec) {
       next = null;
       showError(e);
     }
-    status.textContent = spec.paged === false ? t('list.count', { rows: rows.length }) : t('list.page', { n: stack.length, rows: rows.length });
+    status.textContent = t('list.page', { n: stack.length, rows: rows.length });
     prev.disabled = stack.length <= 1;
     nextBtn.disabled = !next;
     draw();
@@ -138,6 +135,6 @@ export function listView(ctx, spec) {
   const ready = load();
   const node = h('div', { class: 'list-view', 'data-list-of': spec.key }, form, tools,
     h('div', { class: 'table-wrap' }, table),
-    h('div', { class: 'pager' }, spec.paged === false ? null : prev, status, spec.paged === false ? null : nextBtn, csv));
+    h('div', { class: 'pager' }, prev, status, nextBtn, csv));
   return { node, dispose: () => { generation++; }, reload, ready, rows: () => rows };
 }

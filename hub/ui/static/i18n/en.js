@@ -35,7 +35,6 @@ export default {
   'list.empty': 'Nothing here',
   'list.loading': 'Loading…',
   'list.page': 'Page {n} · rows shown: {rows}',
-  'list.count': 'Rows: {rows}',
   'list.selectAll': 'Select this page',
   'fmt.days': '{d}d',
   'fmt.left': '{t} left',

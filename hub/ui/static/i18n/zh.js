@@ -34,7 +34,6 @@ export default {
   'list.empty': '没有记录',
   'list.loading': '正在加载…',
   'list.page': '第 {n} 页 · {rows} 条',
-  'list.count': '共 {rows} 条',
   'list.selectAll': '全选本页',
   'fmt.days': '{d}天',
   'fmt.left': '剩余 {t}',

@@ -2,6 +2,7 @@
 // account with a role and a first password, disable and enable it, reset
 // its password, unlock it after too many wrong passwords; create an API
 // token for an integration (its secret is shown once, here) and revoke one.
+// Both lists page and export CSV as every list does.
 
 import { h, written, field, select, button, panel, showError, showInfo, clearError } from '../dom.js';
 import { label } from '../i18n.js';
@@ -47,7 +48,7 @@ export const page = {
       await accounts.reload();
     }, what === 'disable' ? 'btn btn-danger' : 'btn');
     accounts = listView(ctx, {
-      path: '/api/v1/accounts', key: 'accounts', paged: false, csv: false,
+      path: '/api/v1/accounts', key: 'accounts',
       columns: [
         { label: 'acc.col.id', cell: (a) => written('strong', { 'data-account': a.id }, a.id) },
         { label: 'acc.col.name', cell: (a) => written('span', {}, a.name) },
@@ -88,7 +89,7 @@ export const page = {
 
     const shown = h('div', {});
     tokens = listView(ctx, {
-      path: '/api/v1/tokens', key: 'tokens', paged: false, csv: false,
+      path: '/api/v1/tokens', key: 'tokens',
       columns: [
         { label: 'tok.col.name', cell: (x) => written('strong', { 'data-token': x.name }, x.name) },
         { label: 'tok.col.scope', cell: (x) => label('scope.', x.scope) },
