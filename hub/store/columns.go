@@ -278,11 +278,9 @@ func ScanFacts(sc Scanner) (Facts, error) {
 const TallyColumns = `day, outlet, person, name, n`
 
 // TalliesSQL is the query of Tallies on every backend, with ph(i) the
-// i-th placeholder (from 1): per person from measure_tallies, or the
-// per-outlet sums from measure_outlet_tallies, read by ScanTally.
+// i-th placeholder (from 1); CollectTallies reads its rows.
 func TalliesSQL(q RollupQuery, ph func(i int) string) (string, []any) {
-	query := `SELECT day, outlet, '' AS person, name, n FROM measure_outlet_tallies`
-	order := ` ORDER BY day, outlet, name`
+	query, order := `SELECT day, outlet, counts FROM measure_outlet_days`, ` ORDER BY day, outlet`
 	if q.PerPerson {
 		query, order = `SELECT `+TallyColumns+` FROM measure_tallies`, ` ORDER BY day, outlet, person, name`
 	}
@@ -291,6 +289,26 @@ func TalliesSQL(q RollupQuery, ph func(i int) string) (string, []any) {
 		query, args = query+` AND outlet = `+ph(3), append(args, q.Outlet)
 	}
 	return query + order, args
+}
+
+// CollectTallies reads the rows of TalliesSQL(q): per person, or each
+// outlet-day's row opened into its counters.
+func CollectTallies(rows Rows, q RollupQuery) ([]Tally, error) {
+	if q.PerPerson {
+		return Collect(rows, ScanTally)
+	}
+	var out []Tally
+	for rows.Next() {
+		var d OutletDay
+		if err := rows.Scan(&d.Day, &d.Outlet, &d.Counts); err != nil {
+			return nil, err
+		}
+		var err error
+		if out, err = d.Tallies(out); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
 }
 
 // ScanTally reads a row of TallyColumns.

@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
@@ -28,10 +29,10 @@ import (
 //   - Tallies: counters per (day, outlet, person, name) for parcels and
 //     handovers, added once per event as it becomes visible: a replayed
 //     event is not fresh and a held one is counted when it is released.
-//     Each backend also keeps their sums per (day, outlet, name)
-//     (OutletTallies), added in the same statement's transaction, so that
-//     measures by outlet, region or all read one row per outlet's counter
-//     instead of one per person's.
+//     Each backend also keeps their sums over persons, one row per
+//     (day, outlet) holding every counter (OutletDay), added in the same
+//     transaction, so that measures by outlet, region or all read one row
+//     per outlet and day instead of one per person and counter.
 //
 // Every time is the event's fold stamp (syncproto.Event.FoldStamp: its own
 // stamp, or the hub's cap of it at arrival when it lay beyond the skew
@@ -115,6 +116,85 @@ func OutletTallies(ts []Tally) []Tally {
 		return cmp.Or(cmp.Compare(a.Day, b.Day), cmp.Compare(a.Outlet, b.Outlet), cmp.Compare(a.Name, b.Name))
 	})
 	return out
+}
+
+// OutletDay is one outlet's counters of one day summed over persons, as
+// one row keeps them: Counts is "name:n" pairs in name order joined by
+// ",". Tally names hold neither character.
+type OutletDay struct {
+	Day    int64
+	Outlet string
+	Counts string
+}
+
+// OutletDays sums ts over persons into one delta per (day, outlet), in
+// key order (the lock order of the rows they add to).
+func OutletDays(ts []Tally) ([]OutletDay, error) {
+	var out []OutletDay
+	sums := OutletTallies(ts)
+	for _, t := range sums {
+		if t.Name == "" || strings.ContainsAny(t.Name, ",:") {
+			return nil, fmt.Errorf("counter name %q is empty or holds ',' or ':'", t.Name)
+		}
+	}
+	for i := 0; i < len(sums); {
+		j := i
+		for j < len(sums) && sums[j].Day == sums[i].Day && sums[j].Outlet == sums[i].Outlet {
+			j++
+		}
+		out = append(out, OutletDay{Day: sums[i].Day, Outlet: sums[i].Outlet, Counts: encodeCounts(sums[i:j])})
+		i = j
+	}
+	return out, nil
+}
+
+// encodeCounts writes ts (one outlet-day's, in name order) as Counts.
+func encodeCounts(ts []Tally) string {
+	var b []byte
+	for _, t := range ts {
+		if t.N == 0 {
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, t.Name...)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, t.N, 10)
+	}
+	return string(b)
+}
+
+// Tallies appends d's counters to out, in name order, with Person "".
+func (d OutletDay) Tallies(out []Tally) ([]Tally, error) {
+	first := len(out)
+	for rest := d.Counts; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, ",")
+		name, num, ok := strings.Cut(pair, ":")
+		n, err := strconv.ParseInt(num, 10, 64)
+		if !ok || name == "" || err != nil {
+			return out, fmt.Errorf("counters of %s on day %d: bad entry %q", d.Outlet, d.Day, pair)
+		}
+		out = append(out, Tally{Day: d.Day, Outlet: d.Outlet, Name: name, N: n})
+	}
+	if !slices.IsSortedFunc(out[first:], func(a, b Tally) int { return strings.Compare(a.Name, b.Name) }) {
+		slices.SortFunc(out[first:], func(a, b Tally) int { return strings.Compare(a.Name, b.Name) })
+	}
+	return out, nil
+}
+
+// Add returns d with delta's counts added to its own.
+func (d OutletDay) Add(delta OutletDay) (OutletDay, error) {
+	ts, err := d.Tallies(nil)
+	if err != nil {
+		return d, err
+	}
+	if ts, err = delta.Tallies(ts); err != nil {
+		return d, err
+	}
+	d.Counts = encodeCounts(OutletTallies(ts))
+	return d, nil
 }
 
 // Dwell buckets: bucket 0 holds dwell under a second, bucket k ≥ 1 holds

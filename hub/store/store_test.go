@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -77,6 +78,44 @@ func BenchmarkCheckSecret(b *testing.B) {
 	for b.Loop() {
 		if !CheckSecret(h, s) {
 			b.Fatal("secret refused")
+		}
+	}
+}
+
+// An outlet-day's row sums its persons' counters, adds deltas to what it
+// holds, drops counters back at zero, and refuses what it cannot hold or
+// read.
+func TestOutletDays(t *testing.T) {
+	days, err := OutletDays([]Tally{
+		{Day: 2, Outlet: "B", Person: "B/c1", Name: TallyInbound, N: 1},
+		{Day: 1, Outlet: "A", Person: "A/c2", Name: TallyPickedUp, N: 2},
+		{Day: 1, Outlet: "A", Person: "A/c1", Name: TallyInbound, N: 3},
+		{Day: 1, Outlet: "A", Person: "A/c2", Name: TallyInbound, N: 4},
+		{Day: 1, Outlet: "A", Person: "A/c1", Name: TallyReturned, N: 0},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []OutletDay{{1, "A", "parcels.inbound:7,parcels.picked_up:2"}, {2, "B", "parcels.inbound:1"}}
+	if !slices.Equal(days, want) {
+		t.Fatalf("outlet days %v, want %v", days, want)
+	}
+	sum, err := days[0].Add(OutletDay{1, "A", "parcels.dwell.3:1,parcels.inbound:-7"})
+	if err != nil || sum.Counts != "parcels.dwell.3:1,parcels.picked_up:2" {
+		t.Errorf("sum %q %v", sum.Counts, err)
+	}
+	ts, err := sum.Tallies(nil)
+	if err != nil || len(ts) != 2 || ts[0] != (Tally{Day: 1, Outlet: "A", Name: "parcels.dwell.3", N: 1}) {
+		t.Errorf("tallies %v %v", ts, err)
+	}
+	for _, bad := range []string{"parcels.inbound", "parcels.inbound:x", ":3", "a:1,,b:2"} {
+		if _, err := (OutletDay{1, "A", bad}).Tallies(nil); err == nil {
+			t.Errorf("counts %q read", bad)
+		}
+	}
+	for _, name := range []string{"a,b", "a:b", ""} {
+		if _, err := OutletDays([]Tally{{Day: 1, Outlet: "A", Name: name, N: 1}}); err == nil {
+			t.Errorf("counter %q taken", name)
 		}
 	}
 }

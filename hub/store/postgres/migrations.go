@@ -87,9 +87,10 @@ import (
 //	               Since migration 6 the index on measure_facts is
 //	               (kind, at, id) including every other column, for
 //	               index-only reads of a range
-//	measure_outlet_tallies (day, outlet, name) PK, n: measure_tallies
-//	               summed over persons (store.OutletTallies), added in the
-//	               same transaction (migration 6)
+//	measure_outlet_days (day, outlet) PK, counts: measure_tallies summed
+//	               over persons, every counter of the outlet's day in one
+//	               text (store.OutletDay), added to in the same transaction
+//	               (migration 6)
 //	outlets (3)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
 //	               (unix ms, 0 for none), rejects
@@ -313,19 +314,20 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 );
 `, nil},
-	{6, "measures read a range from one covering index and per-outlet counters", `
+	{6, "measures read a range from one covering index and a row of counters per outlet and day", `
 DROP INDEX measure_facts_at;
 CREATE INDEX measure_facts_at ON measure_facts (kind, at, id) INCLUDE (outlet, person, label, reply_at, result_at,
 	escalations, satisfaction, claim, amount_cents);
-CREATE TABLE measure_outlet_tallies (
+CREATE TABLE measure_outlet_days (
 	day    BIGINT NOT NULL,
 	outlet TEXT COLLATE "C" NOT NULL,
-	name   TEXT COLLATE "C" NOT NULL,
-	n      BIGINT NOT NULL,
-	PRIMARY KEY (day, outlet, name)
+	counts TEXT COLLATE "C" NOT NULL,
+	PRIMARY KEY (day, outlet)
 );
-INSERT INTO measure_outlet_tallies (day, outlet, name, n)
-	SELECT day, outlet, name, sum(n) FROM measure_tallies GROUP BY day, outlet, name;
+INSERT INTO measure_outlet_days (day, outlet, counts)
+	SELECT day, outlet, string_agg(name || ':' || n, ',' ORDER BY name) FROM (
+		SELECT day, outlet, name, sum(n) AS n FROM measure_tallies GROUP BY day, outlet, name HAVING sum(n) <> 0) AS s
+	GROUP BY day, outlet;
 `, nil},
 }
 

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
@@ -43,19 +45,50 @@ func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
 	if err != nil {
 		return fmt.Errorf("%d tallies: %w", len(ts), err)
 	}
-	// One row each (ON CONFLICT updates a row once per statement).
-	sums := store.OutletTallies(ts)
-	days, outlets, names, ns = days[:len(sums)], outlets[:len(sums)], names[:len(sums)], ns[:len(sums)]
-	for i, x := range sums {
-		days[i], outlets[i], names[i], ns[i] = x.Day, x.Outlet, x.Name, x.N
-	}
-	_, err = t.tx.Exec(ctx, `INSERT INTO measure_outlet_tallies (day, outlet, name, n)
-		SELECT day, outlet, name, n FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
-			WITH ORDINALITY AS u(day, outlet, name, n, i) ORDER BY i
-		ON CONFLICT (day, outlet, name) DO UPDATE SET n = measure_outlet_tallies.n + excluded.n`,
-		days, outlets, names, ns)
+	// Each outlet-day's row: made if new, locked, read, added to, in key
+	// order, three statements for all of them.
+	deltas, err := store.OutletDays(ts)
 	if err != nil {
-		return fmt.Errorf("sums of %d tallies: %w", len(ts), err)
+		return err
+	}
+	days, outlets = make([]int64, len(deltas)), make([]string, len(deltas))
+	for i, d := range deltas {
+		days[i], outlets[i] = d.Day, d.Outlet
+	}
+	if _, err := t.tx.Exec(ctx, `INSERT INTO measure_outlet_days (day, outlet, counts)
+		SELECT day, outlet, '' FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(day, outlet, i) ORDER BY i
+		ON CONFLICT (day, outlet) DO NOTHING`, days, outlets); err != nil {
+		return fmt.Errorf("counters of %d outlet-days: %w", len(deltas), err)
+	}
+	rows, err := t.tx.Query(ctx, `SELECT m.day, m.outlet, m.counts FROM measure_outlet_days m
+		JOIN unnest($1::bigint[], $2::text[]) AS u(day, outlet) ON m.day = u.day AND m.outlet = u.outlet
+		ORDER BY m.day, m.outlet FOR UPDATE OF m`, days, outlets)
+	if err != nil {
+		return fmt.Errorf("counters of %d outlet-days: %w", len(deltas), err)
+	}
+	have, err := pgx.CollectRows(rows, pgx.RowToStructByPos[store.OutletDay])
+	if err != nil {
+		return fmt.Errorf("counters of %d outlet-days: %w", len(deltas), err)
+	}
+	if len(have) != len(deltas) {
+		return fmt.Errorf("counters of %d outlet-days: %d rows", len(deltas), len(have))
+	}
+	counts := make([]string, len(deltas))
+	for i, d := range deltas {
+		// Both in (day, outlet) order.
+		if have[i].Day != d.Day || have[i].Outlet != d.Outlet {
+			return fmt.Errorf("counters of %s on day %d: read %s on day %d", d.Outlet, d.Day, have[i].Outlet, have[i].Day)
+		}
+		sum, err := have[i].Add(d)
+		if err != nil {
+			return err
+		}
+		counts[i] = sum.Counts
+	}
+	if _, err := t.tx.Exec(ctx, `UPDATE measure_outlet_days m SET counts = u.counts
+		FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(day, outlet, counts)
+		WHERE m.day = u.day AND m.outlet = u.outlet`, days, outlets, counts); err != nil {
+		return fmt.Errorf("counters of %d outlet-days: %w", len(deltas), err)
 	}
 	return nil
 }
@@ -86,7 +119,7 @@ func (t *txn) Stamps(ctx context.Context, typ string, subjects []string) ([]stor
 
 // ClearRollups implements store.Tx.
 func (t *txn) ClearRollups(ctx context.Context) error {
-	_, err := t.tx.Exec(ctx, `TRUNCATE measure_facts, measure_tallies, measure_outlet_tallies`)
+	_, err := t.tx.Exec(ctx, `TRUNCATE measure_facts, measure_tallies, measure_outlet_days`)
 	return err
 }
 
@@ -124,7 +157,7 @@ func (s *backend) Tallies(ctx context.Context, q store.RollupQuery) ([]store.Tal
 		return nil, fmt.Errorf("read measures' counters: %w", err)
 	}
 	defer rows.Close()
-	return store.Collect(rows, store.ScanTally)
+	return store.CollectTallies(rows, q)
 }
 
 // buildRollups runs store.Core.BuildRollups under a session lock, so that

@@ -79,9 +79,10 @@ import (
 //	               Since migration 11 the index on measure_facts is
 //	               (kind, at, id) with every other column, so the measures'
 //	               read of a range never visits the table
-//	measure_outlet_tallies (day, outlet, name) PK, n: measure_tallies
-//	               summed over persons (store.OutletTallies), added in the
-//	               same transaction (migration 11)
+//	measure_outlet_days (day, outlet) PK, counts: measure_tallies summed
+//	               over persons, every counter of the outlet's day in one
+//	               text (store.OutletDay), added to in the same transaction
+//	               (migration 11)
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
@@ -357,19 +358,20 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
 `, nil},
-	{11, "measures read a range from one covering index and per-outlet counters", `
+	{11, "measures read a range from one covering index and a row of counters per outlet and day", `
 DROP INDEX measure_facts_at;
 CREATE INDEX measure_facts_at ON measure_facts (kind, at, id, outlet, person, label, reply_at, result_at,
 	escalations, satisfaction, claim, amount_cents);
-CREATE TABLE measure_outlet_tallies (
+CREATE TABLE measure_outlet_days (
 	day    INTEGER NOT NULL,
 	outlet TEXT NOT NULL,
-	name   TEXT NOT NULL,
-	n      INTEGER NOT NULL,
-	PRIMARY KEY (day, outlet, name)
+	counts TEXT NOT NULL,
+	PRIMARY KEY (day, outlet)
 ) WITHOUT ROWID;
-INSERT INTO measure_outlet_tallies (day, outlet, name, n)
-	SELECT day, outlet, name, sum(n) FROM measure_tallies GROUP BY day, outlet, name;
+INSERT INTO measure_outlet_days (day, outlet, counts)
+	SELECT day, outlet, group_concat(name || ':' || n, ',' ORDER BY name) FROM (
+		SELECT day, outlet, name, sum(n) AS n FROM measure_tallies GROUP BY day, outlet, name HAVING sum(n) <> 0)
+	GROUP BY day, outlet;
 `, nil},
 }
 

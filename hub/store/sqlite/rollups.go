@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -31,10 +33,22 @@ func (t *txn) AddTallies(ctx context.Context, ts []store.Tally) error {
 			return fmt.Errorf("tally %s of %s on day %d: %w", x.Name, x.Outlet, x.Day, err)
 		}
 	}
-	sum := t.stmt(ctx, t.s.addOutletTally)
-	for _, x := range store.OutletTallies(ts) {
-		if _, err := sum.ExecContext(ctx, x.Day, x.Outlet, x.Name, x.N); err != nil {
-			return fmt.Errorf("sum of tally %s of %s on day %d: %w", x.Name, x.Outlet, x.Day, err)
+	days, err := store.OutletDays(ts)
+	if err != nil {
+		return err
+	}
+	get, put := t.stmt(ctx, t.s.getOutletDay), t.stmt(ctx, t.s.putOutletDay)
+	for _, delta := range days {
+		have := store.OutletDay{Day: delta.Day, Outlet: delta.Outlet}
+		if err := get.QueryRowContext(ctx, delta.Day, delta.Outlet).Scan(&have.Counts); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("counters of %s on day %d: %w", delta.Outlet, delta.Day, err)
+		}
+		sum, err := have.Add(delta)
+		if err != nil {
+			return err
+		}
+		if _, err := put.ExecContext(ctx, sum.Day, sum.Outlet, sum.Counts); err != nil {
+			return fmt.Errorf("counters of %s on day %d: %w", sum.Outlet, sum.Day, err)
 		}
 	}
 	return nil
@@ -72,7 +86,7 @@ func (t *txn) Stamps(ctx context.Context, typ string, subjects []string) ([]stor
 
 // ClearRollups implements store.Tx.
 func (t *txn) ClearRollups(ctx context.Context) error {
-	_, err := t.tx.ExecContext(ctx, `DELETE FROM measure_facts; DELETE FROM measure_tallies; DELETE FROM measure_outlet_tallies`)
+	_, err := t.tx.ExecContext(ctx, `DELETE FROM measure_facts; DELETE FROM measure_tallies; DELETE FROM measure_outlet_days`)
 	return err
 }
 
@@ -110,5 +124,5 @@ func (s *backend) Tallies(ctx context.Context, q store.RollupQuery) ([]store.Tal
 		return nil, fmt.Errorf("read measures' counters: %w", err)
 	}
 	defer rows.Close()
-	return store.Collect(rows, store.ScanTally)
+	return store.CollectTallies(rows, q)
 }

@@ -83,8 +83,9 @@ type backend struct {
 	r     *sql.DB
 	clock clock.Clock
 
-	insDead, insPending, maxPending, delPending, hasPending                           *sql.Stmt
-	getOutlet, putOutlet, addCounter, insConflict, putClock, addTally, addOutletTally *sql.Stmt
+	insDead, insPending, maxPending, delPending, hasPending           *sql.Stmt
+	getOutlet, putOutlet, addCounter, insConflict, putClock, addTally *sql.Stmt
+	getOutletDay, putOutletDay                                        *sql.Stmt
 	// insEvents[i] and insHeld[i] insert 1<<i rows (insertChunk), and
 	// putParcels[i] upserts 1<<i parcel index rows.
 	insEvents, insHeld, putParcels []*sql.Stmt
@@ -207,8 +208,9 @@ func (s *backend) prepare(ctx context.Context) error {
 		{&s.addCounter, `INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + excluded.n`},
 		{&s.addTally, `INSERT INTO measure_tallies (day, outlet, person, name, n) VALUES (?,?,?,?,?)
 			ON CONFLICT (day, outlet, person, name) DO UPDATE SET n = n + excluded.n`},
-		{&s.addOutletTally, `INSERT INTO measure_outlet_tallies (day, outlet, name, n) VALUES (?,?,?,?)
-			ON CONFLICT (day, outlet, name) DO UPDATE SET n = n + excluded.n`},
+		{&s.getOutletDay, `SELECT counts FROM measure_outlet_days WHERE day = ? AND outlet = ?`},
+		{&s.putOutletDay, `INSERT INTO measure_outlet_days (day, outlet, counts) VALUES (?,?,?)
+			ON CONFLICT (day, outlet) DO UPDATE SET counts = excluded.counts`},
 		{&s.insConflict, `INSERT INTO conflicts (origin, epoch, seq, held_id, sent_id, event, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`},
 	} {
 		st, err := s.w.PrepareContext(ctx, p.q)

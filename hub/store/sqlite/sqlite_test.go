@@ -206,19 +206,19 @@ func TestMigrations(t *testing.T) {
 		},
 		11: func(t *testing.T, db *sql.DB) {
 			// The counters held before it are summed per outlet.
-			rows, err := db.Query(`SELECT day, outlet, name, n FROM measure_outlet_tallies ORDER BY day, outlet, name`)
+			rows, err := db.Query(`SELECT day, outlet, counts FROM measure_outlet_days ORDER BY day, outlet`)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer rows.Close()
 			var got []string
 			for rows.Next() {
-				var day, n int64
-				var outlet, name string
-				rows.Scan(&day, &outlet, &name, &n)
-				got = append(got, fmt.Sprintf("%d %s %s %d", day, outlet, name, n))
+				var day int64
+				var outlet, counts string
+				rows.Scan(&day, &outlet, &counts)
+				got = append(got, fmt.Sprintf("%d %s %s", day, outlet, counts))
 			}
-			if want := []string{"5 KEEP parcels.inbound 5", "5 KEEP parcels.picked_up 1", "6 KEEP parcels.inbound 4"}; !slices.Equal(got, want) {
+			if want := []string{"5 KEEP parcels.inbound:5,parcels.picked_up:1", "6 KEEP parcels.inbound:4"}; !slices.Equal(got, want) {
 				t.Errorf("per-outlet sums %q, want %q", got, want)
 			}
 			// A range of facts is read from the index alone.
@@ -322,8 +322,9 @@ func TestMigrations(t *testing.T) {
 	h.Write([]byte("UTC"))
 	seeds[11] = fmt.Sprintf(`INSERT INTO serials (name, next) VALUES ('rollups.built', %d);
 		INSERT INTO measure_tallies (day, outlet, person, name, n) VALUES
-		(5, 'KEEP', 'KEEP/c01', 'parcels.inbound', 2), (5, 'KEEP', 'KEEP/c02', 'parcels.inbound', 3),
-		(5, 'KEEP', 'KEEP/c02', 'parcels.picked_up', 1), (6, 'KEEP', 'KEEP/c01', 'parcels.inbound', 4);
+		(5, 'KEEP', 'KEEP/c02', 'parcels.picked_up', 1), (5, 'KEEP', 'KEEP/c01', 'parcels.inbound', 2),
+		(5, 'KEEP', 'KEEP/c02', 'parcels.inbound', 3), (6, 'KEEP', 'KEEP/c01', 'parcels.inbound', 4),
+		(6, 'KEEP', 'KEEP/c01', 'parcels.returned', 0);
 		INSERT INTO measure_facts (kind, id, outlet, person, label, at, reply_at, result_at, escalations, satisfaction, claim, amount_cents)
 		VALUES ('complaint', 'C11', 'KEEP', 'KEEP/c01', 'complaint', 1, 0, 0, 0, 0, 0, 0)`, h.Sum64()>>1|1)
 	for _, m := range migrations {
