@@ -271,7 +271,9 @@ func TestHubScreen(t *testing.T) {
 			t.Fatalf("token feed-%02d: HTTP %d", i, code)
 		}
 	}
-	s.openPage(t, "#/accounts", "accounts")
+	s.s(t, "reload the accounts page",
+		chromedp.Reload(),
+		waitJS(`document.querySelector('#page').dataset.page === 'accounts' && document.querySelectorAll('[data-token]').length > 0`))
 	if n := read(t, s.b, "tokens on page 1", chromedp.Evaluate[int](`document.querySelectorAll('[data-token]').length`)); n != 50 {
 		t.Errorf("the first page lists %d tokens, want 50", n)
 	}
