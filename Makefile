@@ -7,7 +7,7 @@ PKGS      := ./...
 TEST_TIMEOUT ?= 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help build run test test-unit test-js test-e2e deps bench bench-smoke lint fmt clean vendor-echarts package-windows
+.PHONY: help build run test test-unit test-js test-e2e deps bench bench-smoke lint fmt clean vendor-echarts package-windows package
 
 help: ## list the targets
 	@awk 'BEGIN{FS=":.*## "} /^[a-zA-Z0-9_-]+:.*## /{printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -70,6 +70,14 @@ package-windows: ## the Windows zip dist/yizhan-agent-VERSION-windows-amd64.zip:
 
 vendor-echarts: ## re-fetch the ECharts file head office's screen embeds, checked against the npm registry's integrity
 	@sh deploy/ci/vendor-echarts.sh
+
+# The packages are built by a Go program with nfpm's Go API, pinned in
+# go.mod, so this needs nothing but Go. VERSION=1.2.3 given to make names a
+# release; otherwise deploy/package makes one from git describe that dpkg
+# and rpm take (digits first, growing with every commit), not the default
+# VERSION above.
+package: ## build .deb and .rpm packages of yizhan-agent and yizhan-hub into dist/ (VERSION=1.4.0 to name it)
+	$(GO) run ./deploy/package --out dist $(if $(filter command line environment,$(origin VERSION)),--version $(VERSION))
 
 fmt: ## format the code
 	gofmt -w $$(git ls-files '*.go')
