@@ -9,8 +9,9 @@ set -eu
 needs="mosquitto:mosquitto mosquitto:mosquitto_passwd mosquitto-clients:mosquitto_pub socat:socat chromium:chromium nodejs:node"
 # The package tests (deploy/package): dpkg-deb and dpkg read and install the
 # .deb, rpm reads and installs the .rpm, systemd-analyze verifies the units,
-# useradd is what postinst calls.
-needs="$needs dpkg:dpkg-deb dpkg:dpkg rpm:rpm systemd:systemd-analyze passwd:useradd"
+# useradd is what postinst calls, systemd-nspawn boots systemd in a container
+# to run the units.
+needs="$needs dpkg:dpkg-deb dpkg:dpkg rpm:rpm systemd:systemd-analyze passwd:useradd systemd-container:systemd-nspawn curl:curl"
 
 have() {
 	command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]

@@ -168,8 +168,8 @@ func checkInstalled(t *testing.T, r *overlayRoot, p program) account {
 		t.Errorf("the agent's user is in %v, not in dialout (serial ports)", a.groups)
 	}
 	mode, st := r.stat(t, p.DataDir)
-	if !mode.IsDir() || mode.Perm() != 0o750 || int(st.Uid) != a.uid || int(st.Gid) != a.gid {
-		t.Errorf("%s: mode %v owner %d:%d, want a directory 0750 owned by %s (%d:%d)", p.DataDir, mode, st.Uid, st.Gid, p.User, a.uid, a.gid)
+	if !mode.IsDir() || mode.Perm() != 0o700 || int(st.Uid) != a.uid || int(st.Gid) != a.gid {
+		t.Errorf("%s: mode %v owner %d:%d, want a directory 0700 owned by %s (%d:%d)", p.DataDir, mode, st.Uid, st.Gid, p.User, a.uid, a.gid)
 	}
 	mode, st = r.stat(t, p.ConfigFile)
 	if mode.Perm() != 0o640 || st.Uid != 0 || int(st.Gid) != a.gid {

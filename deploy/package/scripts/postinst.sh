@@ -32,10 +32,10 @@ if getent group {{.Name}} >/dev/null; then
 fi
 {{- end}}
 
-# The data directory is the program's alone. The package does not own it,
-# so no removal or purge ever deletes it.
+# The data directory is the program's alone (0700, as both programs make
+# it). The package does not own it, so no removal or purge deletes it.
 if [ ! -d "$dir" ]; then
-	install -d -m 0750 -o "$user" -g "$user" "$dir"
+	install -d -m 0700 -o "$user" -g "$user" "$dir"
 fi
 chown "$user:$user" "$dir"
 
