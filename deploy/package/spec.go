@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"text/template"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	_ "github.com/goreleaser/nfpm/v2/deb" // registers the deb packager
 	"github.com/goreleaser/nfpm/v2/files"
 	_ "github.com/goreleaser/nfpm/v2/rpm" // registers the rpm packager
+	"golang.org/x/sync/errgroup"
 )
 
 // program is one package: a binary, its unit, its settings and its user.
@@ -140,12 +142,10 @@ type Options struct {
 }
 
 // Build writes one package per program and format into o.Out and returns
-// their paths.
+// their paths. The packages are compressed in parallel (goreleaser runs
+// nfpm the same way).
 func Build(o Options) ([]string, error) {
 	if err := checkVersion(o.Version); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
 		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "yizhan-scripts-")
@@ -157,7 +157,13 @@ func Build(o Options) ([]string, error) {
 	if mtime.IsZero() {
 		mtime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	var built []string
+	type job struct {
+		p       program
+		binary  string
+		scripts nfpm.Scripts
+		format  string
+	}
+	var jobs []job
 	for _, p := range programs {
 		// nfpm packages a symlink as a symlink: take the file it names.
 		binary, err := filepath.EvalSymlinks(filepath.Join(o.Bin, p.Name))
@@ -169,8 +175,19 @@ func Build(o Options) ([]string, error) {
 			return nil, err
 		}
 		for _, format := range o.Formats {
+			jobs = append(jobs, job{p, binary, scripts, format})
+		}
+	}
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return nil, err
+	}
+	built := make([]string, len(jobs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, j := range jobs {
+		g.Go(func() error {
 			info := &nfpm.Info{
-				Name:          p.Name,
+				Name:          j.p.Name,
 				Arch:          o.Arch,
 				Platform:      "linux",
 				Version:       o.Version,
@@ -180,34 +197,38 @@ func Build(o Options) ([]string, error) {
 				Priority:      "optional",
 				Maintainer:    "Yizhan",
 				Vendor:        "Yizhan",
-				Description:   p.Summary + "\n" + p.Description,
+				Description:   j.p.Summary + "\n" + j.p.Description,
 				License:       "Proprietary",
 				MTime:         mtime,
 				Overridables: nfpm.Overridables{
-					Contents: p.contents(o.Repo, binary),
-					Scripts:  scripts,
-					RPM:      nfpm.RPM{Summary: p.Summary, Group: "System Environment/Daemons"},
+					Contents: j.p.contents(o.Repo, j.binary),
+					Scripts:  j.scripts,
+					RPM:      nfpm.RPM{Summary: j.p.Summary, Group: "System Environment/Daemons"},
 				},
 			}
 			// useradd, groupadd and usermod: Debian's passwd, the RPM
 			// systems' shadow-utils.
-			switch format {
+			switch j.format {
 			case "deb":
 				info.Depends = []string{"passwd"}
 			case "rpm":
 				info.Depends = []string{"shadow-utils"}
 			}
 			info = nfpm.WithDefaults(info)
-			pkgr, err := nfpm.Get(format)
+			pkgr, err := nfpm.Get(j.format)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			target := filepath.Join(o.Out, pkgr.ConventionalFileName(info))
 			if err := write(pkgr, info, target); err != nil {
-				return nil, fmt.Errorf("%s %s: %w", p.Name, format, err)
+				return fmt.Errorf("%s %s: %w", j.p.Name, j.format, err)
 			}
-			built = append(built, target)
-		}
+			built[i] = target
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return built, nil
 }
