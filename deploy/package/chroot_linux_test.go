@@ -289,12 +289,12 @@ func TestDebInstallsUpgradesAndRemovesInAChroot(t *testing.T) {
 			}
 
 			// No service manager runs in the chroot: prerm must stop
-			// nothing, fail on nothing, and still disable the unit.
+			// nothing and fail on nothing.
 			r.must(t, "dpkg", "-r", p.Name)
 			if got := status(); !strings.HasPrefix(got, "deinstall ok config-files") {
 				t.Errorf("after dpkg -r: %q", got)
 			}
-			for _, f := range []string{binDir + "/" + p.Name, unitDir + "/" + p.Name + ".service", wantsLink(p)} {
+			for _, f := range []string{binDir + "/" + p.Name, unitDir + "/" + p.Name + ".service"} {
 				if r.exists(f) {
 					t.Errorf("dpkg -r left %s", f)
 				}
@@ -303,12 +303,20 @@ func TestDebInstallsUpgradesAndRemovesInAChroot(t *testing.T) {
 			if !r.exists(data) {
 				t.Errorf("dpkg -r deleted %s", data)
 			}
+			// Installed again, it is as it was: settings, data, user and
+			// the unit enabled.
+			r.must(t, "dpkg", "-i", next)
+			if again := checkInstalled(t, r, p); again.uid != a.uid {
+				t.Errorf("a reinstall after dpkg -r changed %s's uid from %d to %d", p.User, a.uid, again.uid)
+			}
+			configKept(t, r, p, "after a reinstall after dpkg -r")
+			r.must(t, "dpkg", "-r", p.Name)
 
 			r.must(t, "dpkg", "--purge", p.Name)
 			if got := status(); got != "" && !strings.HasPrefix(got, "unknown ok not-installed") {
 				t.Errorf("after dpkg --purge: %q", got)
 			}
-			for _, f := range []string{p.ConfigFile, p.EnvFile} {
+			for _, f := range []string{p.ConfigFile, p.EnvFile, wantsLink(p)} {
 				if r.exists(f) {
 					t.Errorf("dpkg --purge left %s", f)
 				}

@@ -41,7 +41,11 @@ func TestMain(m *testing.M) {
 // pkgPath is the built package of prog in format at version.
 func pkgPath(t *testing.T, version, prog, format string) string {
 	t.Helper()
-	bins := harness.Build(t, "github.com/yizhan/yizhan/agent/cmd/yizhan-agent", "github.com/yizhan/yizhan/hub/cmd/yizhan-hub")
+	// The packages are built by this program's own binary, as "make
+	// package" runs it: built without -race, which would make compressing
+	// them many times slower under "make test".
+	bins := harness.Build(t, "github.com/yizhan/yizhan/agent/cmd/yizhan-agent", "github.com/yizhan/yizhan/hub/cmd/yizhan-hub",
+		"github.com/yizhan/yizhan/deploy/package")
 	built.once.Do(func() { built.err = buildAll(bins) })
 	if built.err != nil {
 		t.Fatal(built.err)
@@ -63,18 +67,21 @@ func buildAll(bins map[string]string) error {
 	if err := os.Mkdir(bin, 0o755); err != nil {
 		return err
 	}
-	for name, path := range bins {
-		if err := os.Symlink(path, filepath.Join(bin, name)); err != nil {
+	for _, p := range programs {
+		if err := os.Symlink(bins[p.Name], filepath.Join(bin, p.Name)); err != nil {
 			return err
 		}
 	}
 	built.pkgs = map[string]string{}
 	for _, v := range []string{v1, v2} {
-		out, err := Build(Options{Repo: "../..", Bin: bin, Out: filepath.Join(dir, v), Version: v, Arch: "amd64", Formats: []string{"deb", "rpm"}})
+		cmd := exec.Command(bins["package"], "--repo", "../..", "--bin", bin, "--out", filepath.Join(dir, v), "--version", v)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
 		if err != nil {
-			return err
+			return fmt.Errorf("deploy/package --version %s: %v\n%s", v, err, stderr.String())
 		}
-		for _, p := range out {
+		for _, p := range strings.Fields(string(out)) {
 			for _, prog := range programs {
 				if strings.HasPrefix(filepath.Base(p), prog.Name+"_") || strings.HasPrefix(filepath.Base(p), prog.Name+"-") {
 					built.pkgs[v+"/"+prog.Name+filepath.Ext(p)] = p

@@ -15,6 +15,9 @@ remove | purge | 0)
 	;;
 esac
 if [ "$1" = purge ]; then
+	# The unit file is gone, so systemctl disable cannot read its
+	# [Install]: remove the link it made (WantedBy=multi-user.target).
+	rm -f /etc/systemd/system/multi-user.target.wants/{{.Name}}.service
 	echo "{{.Name}}: purged; {{.DataDir}} and the user {{.User}} are kept. Remove them by hand once the data is no longer needed." >&2
 fi
 exit 0

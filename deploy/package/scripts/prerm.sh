@@ -12,12 +12,14 @@ remove | deconfigure | 0) ;;
 *) exit 0 ;;
 esac
 
-if command -v systemctl >/dev/null 2>&1; then
-	# Stop only a service manager that runs (not in a chroot or a build
-	# root), and the unit only if it is there.
-	if [ -d /run/systemd/system ]; then
-		systemctl stop "$unit" || true
-	fi
+# Stop only a service manager that runs (not in a chroot or a build root).
+if [ -d /run/systemd/system ]; then
+	systemctl stop "$unit" || true
+fi
+# rpm forgets an erased package at once. dpkg keeps a removed one's
+# settings until a purge, and so its being enabled, which a reinstall then
+# finds as it was; postrm purge disables it.
+if [ "$1" = 0 ] && command -v systemctl >/dev/null 2>&1; then
 	systemctl disable "$unit" || true
 fi
 exit 0
