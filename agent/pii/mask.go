@@ -2,71 +2,17 @@ package pii
 
 import (
 	"strings"
-	"unicode"
 
-	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/phone"
 )
 
-// NormalizePhone reduces a phone number to the digits people mean: it
-// turns full-width digits into ASCII, drops spaces and dashes, and strips a
-// leading +86, 0086, or 86 before an 11-digit mobile number. Anything else
-// is left as it is, so ValidPhone can reject it.
-func NormalizePhone(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r >= '０' && r <= '９':
-			b.WriteRune('0' + (r - '０'))
-		case r == '＋':
-			b.WriteByte('+')
-		case unicode.IsSpace(r), r == '-', r == '－', r >= '‐' && r <= '―':
-			// separators people and IMEs type
-		default:
-			b.WriteRune(r)
-		}
-	}
-	n := b.String()
-	switch {
-	case strings.HasPrefix(n, "+86"):
-		n = n[3:]
-	case strings.HasPrefix(n, "0086"):
-		n = n[4:]
-	case len(n) == 13 && strings.HasPrefix(n, "861"):
-		// A landline with area code has at most 12 digits, so this is a
-		// mobile number with the country code in front.
-		n = n[2:]
-	}
-	return n
-}
-
-// ErrPhone is wrapped by ValidPhone's error, which says more.
-var ErrPhone = problem.New(problem.PhoneInvalid)
-
-// ValidPhone checks a mainland mobile number (1[3-9] and nine more digits)
-// after NormalizePhone. The error never repeats the number.
-func ValidPhone(phone string) error {
-	n := NormalizePhone(phone)
-	if n == "" {
-		return problem.Wrap(ErrPhone, problem.PhoneEmpty)
-	}
-	if len(n) != 11 || !allDigits(n) {
-		return problem.Wrap(ErrPhone, problem.PhoneLength, "length", len([]rune(n)))
-	}
-	if n[0] != '1' || n[1] < '3' || n[1] > '9' {
-		return problem.Wrap(ErrPhone, problem.PhonePrefix)
-	}
-	return nil
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+// NormalizePhone, ValidPhone and ErrPhone are syncproto/phone's: head
+// office computes the same customer id from a phone it is asked about.
+var (
+	NormalizePhone = phone.Normalize
+	ValidPhone     = phone.Valid
+	ErrPhone       = phone.ErrInvalid
+)
 
 // MaskPhone shows a phone number as privacy waybills do: 138****5678. Only
 // numbers of 11 characters or more keep their first three; shorter ones
