@@ -86,6 +86,18 @@ type Queries interface {
 	// Tallies lists the rollups' counters of days q.From..q.To, per
 	// person if q.PerPerson, else summed per outlet (OutletTallies).
 	Tallies(ctx context.Context, q RollupQuery) ([]Tally, error)
+
+	// Customer reads one customer's profile (customers.go), ErrNotFound
+	// for an id the hub has none of; CustomerOutlets its outlets by id.
+	Customer(ctx context.Context, id string) (Customer, error)
+	CustomerOutlets(ctx context.Context, id string) ([]CustomerOutlet, error)
+	// Customers lists the profiles q selects, by id.
+	Customers(ctx context.Context, q CustomerQuery) ([]Customer, error)
+	// ClassCounts counts the customers of each class.
+	ClassCounts(ctx context.Context) (map[string]int64, error)
+	// ClassMoves lists the class changes at or after since (Unix ms), by
+	// customer, then time.
+	ClassMoves(ctx context.Context, since int64) ([]ClassMove, error)
 }
 
 // DeadLetterPos is a dead letter's place in its outlet's list.
@@ -236,6 +248,30 @@ type Tx interface {
 	// EventsAfter returns up to limit visible events after key in
 	// (origin, epoch, seq) order, and the key of the last one.
 	EventsAfter(ctx context.Context, after EventKey, limit int) ([]syncproto.Event, EventKey, error)
+
+	// The customer profiles (customers.go; the same statements on every
+	// backend: CustomerSQL). AddCustomers adds deltas to the profiles,
+	// creating them; Core passes them in id order, the lock order after
+	// the tallies, and their outlets and days in (customer, …) order.
+	AddCustomers(ctx context.Context, ds []Customer) error
+	AddCustomerOutlets(ctx context.Context, os []CustomerOutlet) error
+	AddCustomerDays(ctx context.Context, ds []CustomerDay) error
+	// CustomerCase reads what a complaint or exception last gave its
+	// customer (ok false for nothing yet); PutCustomerCase writes it. The
+	// case's LockSubject holds them.
+	CustomerCase(ctx context.Context, kind, id string) (CustomerCase, bool, error)
+	PutCustomerCase(ctx context.Context, cc CustomerCase) error
+	// ClassInputs reads the customers' last seen and class, with the
+	// parcels and fees of their days from fromDay on, by id.
+	ClassInputs(ctx context.Context, ids []string, fromDay int64) ([]Customer, error)
+	// PutClass sets a customer's class and window figures; moved records
+	// the change from from.
+	PutClass(ctx context.Context, id, class string, at, parcels, fees int64, moved bool, from string) error
+	// ClearCustomers deletes every profile, for a rebuild.
+	ClearCustomers(ctx context.Context) error
+	// PutEnterprise names a customer's enterprise account; ErrNotFound
+	// for no profile.
+	PutEnterprise(ctx context.Context, id, name string) error
 
 	// NextDownSeq takes the next hub-wide downlink sequence, one above the
 	// highest committed, and holds the head until the transaction ends: the

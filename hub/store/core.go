@@ -134,8 +134,14 @@ func (c *commitTx) show(e syncproto.Event, epoch uint64) {
 
 // Commit implements Store with the semantics of the package comment.
 func (s *Core) Commit(ctx context.Context, units []Unit) (res []Result, err error) {
+	// Read before the transaction: a change another hub makes meanwhile
+	// reaches the next commit, and Reclassify after it fixes the rest.
+	cs, err := ReadClassSettings(ctx, s)
+	if err != nil {
+		return nil, err
+	}
 	err = s.inTx(ctx, func(tx Tx) error {
-		res, err = s.commit(ctx, tx, units)
+		res, err = s.commit(ctx, tx, units, cs)
 		return err
 	})
 	if err != nil {
@@ -144,7 +150,7 @@ func (s *Core) Commit(ctx context.Context, units []Unit) (res []Result, err erro
 	return res, nil
 }
 
-func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error) {
+func (s *Core) commit(ctx context.Context, tx Tx, units []Unit, cs ClassSettings) ([]Result, error) {
 	nowT := s.clock.Now()
 	c := &commitTx{s: s, ctx: ctx, tx: tx, now: nowT.UnixMilli(), nowT: nowT, counts: map[string]uint64{}, touched: map[CaseKey]bool{}, parcels: map[string]map[string][]syncproto.Event{}, shownAt: map[EventKey]bool{}}
 
@@ -232,7 +238,8 @@ func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error
 	if err := refreshParcels(ctx, tx, c.parcels); err != nil {
 		return nil, err
 	}
-	if err := refreshCases(ctx, tx, c.touched, s.limits); err != nil {
+	cu := newCustomerUpkeep(s.loc)
+	if err := refreshCases(ctx, tx, c.touched, s.limits, cu); err != nil {
 		return nil, err
 	}
 	if len(c.counts) > 0 {
@@ -247,6 +254,12 @@ func (s *Core) commit(ctx context.Context, tx Tx, units []Unit) ([]Result, error
 		}
 	}
 	if err := t.flush(ctx, tx); err != nil {
+		return nil, err
+	}
+	for i := range c.shown {
+		cu.add(&c.shown[i])
+	}
+	if err := cu.flush(ctx, tx, cs, c.now); err != nil {
 		return nil, err
 	}
 	for i, id := range origins {
@@ -476,7 +489,7 @@ func (c *commitTx) advance(origin string, o *outletState) error {
 }
 
 // refreshCases locks and re-folds every touched entity, in key order.
-func refreshCases(ctx context.Context, tx Tx, touched map[CaseKey]bool, limits lifecycle.Limits) error {
+func refreshCases(ctx context.Context, tx Tx, touched map[CaseKey]bool, limits lifecycle.Limits, cu *customerUpkeep) error {
 	keys := make([]CaseKey, 0, len(touched))
 	for k := range touched {
 		keys = append(keys, k)
@@ -494,6 +507,9 @@ func refreshCases(ctx context.Context, tx Tx, touched map[CaseKey]bool, limits l
 			return err
 		}
 		if err := refreshFacts(ctx, tx, k, evs); err != nil {
+			return err
+		}
+		if err := cu.refreshCase(ctx, tx, k, evs); err != nil {
 			return err
 		}
 	}
@@ -547,7 +563,11 @@ func (s *Core) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a Serial
 	if uint64(e.HLC) > math.MaxInt64 {
 		return 0, fmt.Errorf("HLC stamp %d does not fit the store", uint64(e.HLC))
 	}
-	err := s.inTx(ctx, func(tx Tx) error {
+	cs, err := ReadClassSettings(ctx, s)
+	if err != nil {
+		return 0, err
+	}
+	err = s.inTx(ctx, func(tx Tx) error {
 		now := s.clock.Now().UnixMilli()
 		seq, err := tx.NextDownSeq(ctx)
 		if err != nil {
@@ -569,8 +589,9 @@ func (s *Core) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a Serial
 		if _, err := tx.InsertEvents(ctx, []Row{{Event: e, ReceivedAt: now}}, false); err != nil {
 			return fmt.Errorf("insert hub event %d: %w", e.Seq, err)
 		}
+		cu := newCustomerUpkeep(s.loc)
 		if kind := CaseKind(e.Type); kind != "" && e.Subject != "" {
-			if err := refreshCases(ctx, tx, map[CaseKey]bool{{Kind: kind, ID: e.Subject}: true}, s.limits); err != nil {
+			if err := refreshCases(ctx, tx, map[CaseKey]bool{{Kind: kind, ID: e.Subject}: true}, s.limits, cu); err != nil {
 				return err
 			}
 		}
@@ -578,7 +599,11 @@ func (s *Core) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a Serial
 		if err := t.add(ctx, tx, e); err != nil {
 			return err
 		}
-		return t.flush(ctx, tx)
+		if err := t.flush(ctx, tx); err != nil {
+			return err
+		}
+		cu.add(e)
+		return cu.flush(ctx, tx, cs, now)
 	})
 	if err != nil {
 		return 0, err

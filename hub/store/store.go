@@ -101,6 +101,15 @@ type Store interface {
 	// was already used.
 	AppendDownAlloc(ctx context.Context, e *syncproto.Event, a SerialAlloc) (uint64, error)
 
+	// SetClassSettings stores head office's class thresholds
+	// (customers.go); Reclassify then recomputes every customer's class at
+	// the store's clock, as the daily pass does, and returns how many.
+	SetClassSettings(ctx context.Context, c ClassSettings) error
+	Reclassify(ctx context.Context) (int, error)
+	// SetEnterprise names a customer's enterprise account (ErrNotFound
+	// for an id without a profile).
+	SetEnterprise(ctx context.Context, id, name string) error
+
 	Close() error
 }
 

@@ -98,6 +98,9 @@ import (
 //	               scanned), since (unix ms): the parcel index, rewritten by
 //	               store.ParcelRows in the transaction that stores any of
 //	               the waybill's parcel events at the outlet (migration 3)
+//	customers, customer_outlets, customer_days, customer_cases,
+//	customer_moves (migration 7): as SQLite's migration 12, open a BIGINT
+//	               0 or 1 as there, so both backends run store.CustomerSQL
 type migration struct {
 	version int
 	name    string
@@ -328,6 +331,71 @@ INSERT INTO measure_outlet_days (day, outlet, counts)
 	SELECT day, outlet, string_agg(name || ':' || n, ',' ORDER BY name) FROM (
 		SELECT day, outlet, name, sum(n) AS n FROM measure_tallies GROUP BY day, outlet, name HAVING sum(n) <> 0) AS s
 	GROUP BY day, outlet;
+`, nil},
+	{7, "head office's customer profiles: counts, sealed contact, outlets, days, classes and their moves", `
+CREATE TABLE customers (
+	id              TEXT COLLATE "C" PRIMARY KEY,
+	first_seen      BIGINT NOT NULL,
+	last_seen       BIGINT NOT NULL,
+	received        BIGINT NOT NULL,
+	sent            BIGINT NOT NULL,
+	fees_fen        BIGINT NOT NULL,
+	complaints      BIGINT NOT NULL,
+	complaints_open BIGINT NOT NULL,
+	sat_sum         BIGINT NOT NULL,
+	sat_n           BIGINT NOT NULL,
+	sat_last        BIGINT NOT NULL,
+	sat_at          BIGINT NOT NULL,
+	exceptions      BIGINT NOT NULL,
+	exceptions_open BIGINT NOT NULL,
+	contact_outlet  TEXT COLLATE "C" NOT NULL,
+	contact_kind    TEXT COLLATE "C" NOT NULL,
+	contact_record  TEXT COLLATE "C" NOT NULL,
+	phone_sealed    TEXT NOT NULL,
+	phone_masked    TEXT NOT NULL,
+	name_sealed     TEXT NOT NULL,
+	name_masked     TEXT NOT NULL,
+	contact_at      BIGINT NOT NULL,
+	enterprise      TEXT NOT NULL,
+	class           TEXT COLLATE "C" NOT NULL,
+	class_at        BIGINT NOT NULL,
+	window_parcels  BIGINT NOT NULL,
+	window_fees     BIGINT NOT NULL
+);
+CREATE INDEX customers_class ON customers (class, id);
+CREATE INDEX customers_last_seen ON customers (last_seen);
+CREATE TABLE customer_outlets (
+	customer  TEXT COLLATE "C" NOT NULL,
+	outlet    TEXT COLLATE "C" NOT NULL,
+	n         BIGINT NOT NULL,
+	last_seen BIGINT NOT NULL,
+	PRIMARY KEY (customer, outlet)
+);
+CREATE INDEX customer_outlets_outlet ON customer_outlets (outlet, customer);
+CREATE TABLE customer_days (
+	customer TEXT COLLATE "C" NOT NULL,
+	day      BIGINT NOT NULL,
+	parcels  BIGINT NOT NULL,
+	fees     BIGINT NOT NULL,
+	PRIMARY KEY (customer, day)
+);
+CREATE INDEX customer_days_day ON customer_days (day);
+CREATE TABLE customer_cases (
+	kind         TEXT COLLATE "C" NOT NULL,
+	id           TEXT COLLATE "C" NOT NULL,
+	customer     TEXT COLLATE "C" NOT NULL,
+	open         BIGINT NOT NULL,
+	satisfaction BIGINT NOT NULL,
+	PRIMARY KEY (kind, id)
+);
+CREATE TABLE customer_moves (
+	customer   TEXT COLLATE "C" NOT NULL,
+	at         BIGINT NOT NULL,
+	from_class TEXT COLLATE "C" NOT NULL,
+	to_class   TEXT COLLATE "C" NOT NULL,
+	PRIMARY KEY (customer, at)
+);
+CREATE INDEX customer_moves_at ON customer_moves (at);
 `, nil},
 }
 

@@ -120,6 +120,11 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("measure_facts_at is %q (%v)", def, err)
 			}
 		},
+		7: func(t *testing.T, db *pgxpool.Pool) {
+			for _, tbl := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves", "customers_class"} {
+				mustHaveTable(t, db, tbl)
+			}
+		},
 		4: func(t *testing.T, db *pgxpool.Pool) {
 			mustHaveTable(t, db, "measure_facts")
 			mustHaveTable(t, db, "measure_tallies")

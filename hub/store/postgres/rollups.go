@@ -160,7 +160,7 @@ func (s *backend) Tallies(ctx context.Context, q store.RollupQuery) ([]store.Tal
 	return store.CollectTallies(rows, q)
 }
 
-// buildRollups runs store.Core.BuildRollups under a session lock, so that
+// buildRollups runs store.Core.BuildRollups and BuildCustomers under a session lock, so that
 // hubs starting at once on one database build them once: the second finds
 // them built when the first lets go.
 func (s *Store) buildRollups(ctx context.Context, log *slog.Logger) error {
@@ -169,5 +169,8 @@ func (s *Store) buildRollups(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer unlock()
-	return s.BuildRollups(ctx, log)
+	if err := s.BuildRollups(ctx, log); err != nil {
+		return err
+	}
+	return s.BuildCustomers(ctx, log)
 }

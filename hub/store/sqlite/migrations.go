@@ -83,6 +83,24 @@ import (
 //	               over persons, every counter of the outlet's day in one
 //	               text (store.OutletDay), added to in the same transaction
 //	               (migration 11)
+//	customers      id PK (the customer id: a keyed hash of the phone),
+//	               first_seen, last_seen, received, sent, fees_fen,
+//	               complaints, complaints_open, sat_sum, sat_n, sat_last,
+//	               sat_at, exceptions, exceptions_open, the latest sealed
+//	               contact (contact_outlet, contact_kind, contact_record,
+//	               phone_sealed, phone_masked, name_sealed, name_masked,
+//	               contact_at), enterprise, class, class_at, window_parcels,
+//	               window_fees: store.Customer, added to at commit; indexes
+//	               on (class, id) and last_seen (migration 12)
+//	customer_outlets (customer, outlet) PK, n, last_seen; index on
+//	               (outlet, customer) (migration 12)
+//	customer_days  (customer, day) PK, parcels, fees: the classes' window;
+//	               index on day (migration 12)
+//	customer_cases (kind, id) PK, customer, open, satisfaction: what each
+//	               complaint and exception last gave its customer (12)
+//	customer_moves (customer, at) PK, from_class, to_class; index on at (12)
+//	               All five filled for older events by
+//	               store.Core.BuildCustomers
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
@@ -372,6 +390,71 @@ INSERT INTO measure_outlet_days (day, outlet, counts)
 	SELECT day, outlet, group_concat(name || ':' || n, ',' ORDER BY name) FROM (
 		SELECT day, outlet, name, sum(n) AS n FROM measure_tallies GROUP BY day, outlet, name HAVING sum(n) <> 0)
 	GROUP BY day, outlet;
+`, nil},
+	{12, "head office's customer profiles: counts, sealed contact, outlets, days, classes and their moves", `
+CREATE TABLE customers (
+	id              TEXT PRIMARY KEY,
+	first_seen      INTEGER NOT NULL,
+	last_seen       INTEGER NOT NULL,
+	received        INTEGER NOT NULL,
+	sent            INTEGER NOT NULL,
+	fees_fen        INTEGER NOT NULL,
+	complaints      INTEGER NOT NULL,
+	complaints_open INTEGER NOT NULL,
+	sat_sum         INTEGER NOT NULL,
+	sat_n           INTEGER NOT NULL,
+	sat_last        INTEGER NOT NULL,
+	sat_at          INTEGER NOT NULL,
+	exceptions      INTEGER NOT NULL,
+	exceptions_open INTEGER NOT NULL,
+	contact_outlet  TEXT NOT NULL,
+	contact_kind    TEXT NOT NULL,
+	contact_record  TEXT NOT NULL,
+	phone_sealed    TEXT NOT NULL,
+	phone_masked    TEXT NOT NULL,
+	name_sealed     TEXT NOT NULL,
+	name_masked     TEXT NOT NULL,
+	contact_at      INTEGER NOT NULL,
+	enterprise      TEXT NOT NULL,
+	class           TEXT NOT NULL,
+	class_at        INTEGER NOT NULL,
+	window_parcels  INTEGER NOT NULL,
+	window_fees     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX customers_class ON customers (class, id);
+CREATE INDEX customers_last_seen ON customers (last_seen);
+CREATE TABLE customer_outlets (
+	customer  TEXT NOT NULL,
+	outlet    TEXT NOT NULL,
+	n         INTEGER NOT NULL,
+	last_seen INTEGER NOT NULL,
+	PRIMARY KEY (customer, outlet)
+) WITHOUT ROWID;
+CREATE INDEX customer_outlets_outlet ON customer_outlets (outlet, customer);
+CREATE TABLE customer_days (
+	customer TEXT NOT NULL,
+	day      INTEGER NOT NULL,
+	parcels  INTEGER NOT NULL,
+	fees     INTEGER NOT NULL,
+	PRIMARY KEY (customer, day)
+) WITHOUT ROWID;
+CREATE INDEX customer_days_day ON customer_days (day);
+CREATE TABLE customer_cases (
+	kind         TEXT NOT NULL,
+	id           TEXT NOT NULL,
+	customer     TEXT NOT NULL,
+	open         INTEGER NOT NULL,
+	satisfaction INTEGER NOT NULL,
+	PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE TABLE customer_moves (
+	customer   TEXT NOT NULL,
+	at         INTEGER NOT NULL,
+	from_class TEXT NOT NULL,
+	to_class   TEXT NOT NULL,
+	PRIMARY KEY (customer, at)
+) WITHOUT ROWID;
+CREATE INDEX customer_moves_at ON customer_moves (at);
 `, nil},
 }
 

@@ -155,6 +155,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			b.Close()
 			return nil, fmt.Errorf("hub database %s: %w", path, err)
 		}
+		if err := st.BuildCustomers(ctx, opt.Logger); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("hub database %s: %w", path, err)
+		}
 	}
 	if opt.Limits == nil {
 		return st, nil

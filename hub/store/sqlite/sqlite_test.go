@@ -155,6 +155,25 @@ func TestMigrations(t *testing.T) {
 				}
 			}
 		},
+		12: func(t *testing.T, db *sql.DB) {
+			for _, tbl := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves"} {
+				mustHaveTable(t, db, tbl)
+			}
+			// The events held before the migration are folded at Open
+			// (BuildCustomers): one intake and its pickup, one shipment,
+			// one complaint at another outlet.
+			var received, sent, fees, complaints int64
+			var outlet, class string
+			if err := db.QueryRow(`SELECT received, sent, fees_fen, complaints, contact_outlet, class FROM customers WHERE id = 'cust12'`).
+				Scan(&received, &sent, &fees, &complaints, &outlet, &class); err != nil ||
+				received != 1 || sent != 1 || fees != 700 || complaints != 1 || outlet != "KEEP" || class == "" {
+				t.Errorf("customer cust12: received %d sent %d fees %d complaints %d contact at %q class %q (%v)", received, sent, fees, complaints, outlet, class, err)
+			}
+			var n int
+			if err := db.QueryRow(`SELECT count(*) FROM customer_outlets WHERE customer = 'cust12'`).Scan(&n); err != nil || n != 2 {
+				t.Errorf("%d outlets of cust12 (%v), want 2", n, err)
+			}
+		},
 		10: func(t *testing.T, db *sql.DB) {
 			mustHaveTable(t, db, "settings")
 			// The rows listed before the migration carry their owner and
@@ -277,6 +296,14 @@ func TestMigrations(t *testing.T) {
 	// seeds put rows in a database at the version before the key, for the
 	// migration to carry over or build upon.
 	seeds := map[int]string{
+		12: fmt.Sprintf(`INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+			('KEEP', 1, 'e1', %[1]d, 'c01', 'parcel.inbound', 1, 'SF12', '{"waybill":"SF12","customer":"cust12","phone_sealed":"v2:k:p","at":1}', 1),
+			('KEEP', 2, 'e2', %[2]d, 'c01', 'parcel.picked_up', 1, 'SF12', '{"at":2}', 1),
+			('KEEP', 3, 'e3', %[3]d, 'c01', 'shipment.accepted', 1, 'SN12', '{"number":"SN12","sender":{"customer":"cust12","phone_sealed":"v2:k:s"},"quote":{"total_fen":700},"at":3}', 1),
+			('OTHER', 1, 'o1', %[2]d, 'c02', 'complaint.received', 1, 'C12',
+			'{"ticket":"T12","channel":"counter","type":"complaint","category":"delay","severity":"routine","customer":"cust12","text":"late","at":1}', 1);
+			INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES ('complaint', 'C12', 'OTHER', 'received', 1, 'complaint', 1, %[2]d)`,
+			int64(hlc.Make(seedAt, 0)), int64(hlc.Make(seedAt+3600_000, 0)), int64(hlc.Make(seedAt+7200_000, 0))),
 		3: `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at)
 			VALUES ('KEEP', 1, 'e1', 100, 'clerk', 'complaint.received', 1, 'C1',
 			'{"ticket":"T1","channel":"counter","type":"complaint","category":"delay","severity":"routine","text":"late","at":1000}', 1)`,

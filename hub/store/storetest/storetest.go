@@ -81,6 +81,9 @@ func Run(t *testing.T, b Backend) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
+	for _, tc := range customerTests {
+		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
+	}
 	for _, tc := range listTests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}

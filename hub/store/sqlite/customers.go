@@ -1,0 +1,88 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/yizhan/yizhan/hub/store"
+)
+
+// sqlOn runs store.CustomerSQL's statements on one of database/sql's
+// connections or transactions.
+func sqlOn(db interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}) store.CustomerSQL {
+	return store.CustomerSQL{
+		Exec: func(ctx context.Context, q string, args ...any) (int64, error) {
+			r, err := db.ExecContext(ctx, q, args...)
+			if err != nil {
+				return 0, err
+			}
+			return r.RowsAffected()
+		},
+		Query: func(ctx context.Context, q string, args ...any) (store.Rows, func(), error) {
+			rows, err := db.QueryContext(ctx, q, args...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return rows, func() { rows.Close() }, nil
+		},
+	}
+}
+
+func (t *txn) cs() store.CustomerSQL { return sqlOn(t.tx) }
+
+func (t *txn) AddCustomers(ctx context.Context, ds []store.Customer) error {
+	return t.cs().AddCustomers(ctx, ds)
+}
+
+func (t *txn) AddCustomerOutlets(ctx context.Context, os []store.CustomerOutlet) error {
+	return t.cs().AddCustomerOutlets(ctx, os)
+}
+
+func (t *txn) AddCustomerDays(ctx context.Context, ds []store.CustomerDay) error {
+	return t.cs().AddCustomerDays(ctx, ds)
+}
+
+func (t *txn) CustomerCase(ctx context.Context, kind, id string) (store.CustomerCase, bool, error) {
+	return t.cs().CustomerCase(ctx, kind, id)
+}
+
+func (t *txn) PutCustomerCase(ctx context.Context, cc store.CustomerCase) error {
+	return t.cs().PutCustomerCase(ctx, cc)
+}
+
+func (t *txn) ClassInputs(ctx context.Context, ids []string, fromDay int64) ([]store.Customer, error) {
+	return t.cs().ClassInputs(ctx, ids, fromDay)
+}
+
+func (t *txn) PutClass(ctx context.Context, id, class string, at, parcels, fees int64, moved bool, from string) error {
+	return t.cs().PutClass(ctx, id, class, at, parcels, fees, moved, from)
+}
+
+func (t *txn) ClearCustomers(ctx context.Context) error { return t.cs().ClearCustomers(ctx) }
+
+func (t *txn) PutEnterprise(ctx context.Context, id, name string) error {
+	return t.cs().PutEnterprise(ctx, id, name)
+}
+
+func (s *backend) Customer(ctx context.Context, id string) (store.Customer, error) {
+	return sqlOn(s.r).Customer(ctx, id)
+}
+
+func (s *backend) CustomerOutlets(ctx context.Context, id string) ([]store.CustomerOutlet, error) {
+	return sqlOn(s.r).CustomerOutlets(ctx, id)
+}
+
+func (s *backend) Customers(ctx context.Context, q store.CustomerQuery) ([]store.Customer, error) {
+	return sqlOn(s.r).Customers(ctx, q)
+}
+
+func (s *backend) ClassCounts(ctx context.Context) (map[string]int64, error) {
+	return sqlOn(s.r).ClassCounts(ctx)
+}
+
+func (s *backend) ClassMoves(ctx context.Context, since int64) ([]store.ClassMove, error) {
+	return sqlOn(s.r).ClassMoves(ctx, since)
+}
