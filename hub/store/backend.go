@@ -93,6 +93,11 @@ type Queries interface {
 	CustomerOutlets(ctx context.Context, id string) ([]CustomerOutlet, error)
 	// Customers lists the profiles q selects, by id.
 	Customers(ctx context.Context, q CustomerQuery) ([]Customer, error)
+	// CustomerParcels lists a customer's parcels of kind ("" for both)
+	// with at in [from, to), newest first, at most limit.
+	CustomerParcels(ctx context.Context, id, kind string, from, to int64, limit int) ([]CustomerParcel, error)
+	// CustomerCases lists the complaints and exceptions of a customer.
+	CustomerCases(ctx context.Context, id string) ([]CustomerCase, error)
 	// ClassCounts counts the customers of each class.
 	ClassCounts(ctx context.Context) (map[string]int64, error)
 	// ClassMoves lists the class changes at or after since (Unix ms), by
@@ -256,6 +261,7 @@ type Tx interface {
 	AddCustomers(ctx context.Context, ds []Customer) error
 	AddCustomerOutlets(ctx context.Context, os []CustomerOutlet) error
 	AddCustomerDays(ctx context.Context, ds []CustomerDay) error
+	AddCustomerParcels(ctx context.Context, ps []CustomerParcel) error
 	// CustomerCase reads what a complaint or exception last gave its
 	// customer (ok false for nothing yet); PutCustomerCase writes it. The
 	// case's LockSubject holds them.

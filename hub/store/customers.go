@@ -83,6 +83,19 @@ type CustomerCase struct {
 	Satisfaction       int64
 }
 
+// CustomerParcel is one parcel a customer received (picked up) or sent
+// (a shipment accepted), with its fees.
+type CustomerParcel struct {
+	Customer, Kind, Outlet, Waybill string
+	At, Fees                        int64
+}
+
+// CustomerParcel kinds.
+const (
+	ParcelReceived = "received"
+	ParcelSent     = "sent"
+)
+
 // ClassMove is one change of a customer's class; From is "" for a new
 // customer.
 type ClassMove struct {
@@ -223,6 +236,7 @@ type customerUpkeep struct {
 	d       map[string]*Customer
 	outlets map[custKey]*CustomerOutlet
 	dayN    map[[2]any]*CustomerDay
+	parcels []CustomerParcel
 	pickups []custPickup
 }
 
@@ -305,6 +319,7 @@ func (u *customerUpkeep) add(e *syncproto.Event) {
 		c.Sent++
 		c.FeesFen += sh.Quote.TotalFen
 		u.seen(id, e.Origin, at, 1, sh.Quote.TotalFen)
+		u.parcels = append(u.parcels, CustomerParcel{Customer: id, Kind: ParcelSent, Outlet: e.Origin, Waybill: e.Subject, At: at, Fees: sh.Quote.TotalFen})
 		u.contact(id, Contact{Outlet: e.Origin, Kind: lifecycle.KindShipment, Record: e.Subject,
 			PhoneSealed: sh.Sender.PhoneSealed, PhoneMasked: sh.Sender.PhoneMasked, NameSealed: sh.Sender.NameSealed, NameMasked: sh.Sender.NameMasked, At: at})
 	case lifecycle.ComplaintReceived:
@@ -371,6 +386,7 @@ func (u *customerUpkeep) resolvePickups(ctx context.Context, tx Tx) error {
 				if id := intakeCustomer(evs, p.waybill, p.at); id != "" {
 					u.delta(id).Received++
 					u.seen(id, outlet, p.at, 1, 0)
+					u.parcels = append(u.parcels, CustomerParcel{Customer: id, Kind: ParcelReceived, Outlet: outlet, Waybill: p.waybill, At: p.at})
 				}
 			}
 		}
@@ -517,6 +533,12 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 	})
 	if err := tx.AddCustomerDays(ctx, days); err != nil {
 		return fmt.Errorf("update customers' days: %w", err)
+	}
+	slices.SortFunc(u.parcels, func(a, b CustomerParcel) int {
+		return cmp.Or(cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Outlet, b.Outlet), cmp.Compare(a.Waybill, b.Waybill))
+	})
+	if err := tx.AddCustomerParcels(ctx, u.parcels); err != nil {
+		return fmt.Errorf("record customers' parcels: %w", err)
 	}
 	ids := make([]string, len(ds))
 	for i := range ds {

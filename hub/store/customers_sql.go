@@ -117,6 +117,50 @@ func (q CustomerSQL) AddCustomerDays(ctx context.Context, ds []CustomerDay) erro
 	return nil
 }
 
+// AddCustomerParcels implements Tx.AddCustomerParcels.
+func (q CustomerSQL) AddCustomerParcels(ctx context.Context, ps []CustomerParcel) error {
+	for _, p := range ps {
+		if _, err := q.Exec(ctx, `INSERT INTO customer_parcels (customer, kind, outlet, waybill, at, fees) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (customer, kind, outlet, waybill) DO NOTHING`, p.Customer, p.Kind, p.Outlet, p.Waybill, p.At, p.Fees); err != nil {
+			return fmt.Errorf("parcel %s of customer %s: %w", p.Waybill, p.Customer, err)
+		}
+	}
+	return nil
+}
+
+// CustomerParcels implements Queries.CustomerParcels.
+func (q CustomerSQL) CustomerParcels(ctx context.Context, id, kind string, from, to int64, limit int) ([]CustomerParcel, error) {
+	query, args := `SELECT customer, kind, outlet, waybill, at, fees FROM customer_parcels WHERE customer = ? AND at >= ? AND at < ?`, []any{id, from, to}
+	if kind != "" {
+		query, args = query+` AND kind = ?`, append(args, kind)
+	}
+	rows, done, err := q.Query(ctx, query+` ORDER BY at DESC, waybill LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("read customer's parcels: %w", err)
+	}
+	defer done()
+	return Collect(rows, func(sc Scanner) (CustomerParcel, error) {
+		var p CustomerParcel
+		return p, sc.Scan(&p.Customer, &p.Kind, &p.Outlet, &p.Waybill, &p.At, &p.Fees)
+	})
+}
+
+// CustomerCases implements Queries.CustomerCases.
+func (q CustomerSQL) CustomerCases(ctx context.Context, id string) ([]CustomerCase, error) {
+	rows, done, err := q.Query(ctx, `SELECT kind, id, customer, open, satisfaction FROM customer_cases WHERE customer = ? ORDER BY kind, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read customer's cases: %w", err)
+	}
+	defer done()
+	return Collect(rows, func(sc Scanner) (CustomerCase, error) {
+		var c CustomerCase
+		var open int64
+		err := sc.Scan(&c.Kind, &c.ID, &c.Customer, &open, &c.Satisfaction)
+		c.Open = open != 0
+		return c, err
+	})
+}
+
 // CustomerCase implements Tx.CustomerCase.
 func (q CustomerSQL) CustomerCase(ctx context.Context, kind, id string) (CustomerCase, bool, error) {
 	rows, done, err := q.Query(ctx, `SELECT customer, open, satisfaction FROM customer_cases WHERE kind = ? AND id = ?`, kind, id)
@@ -187,7 +231,7 @@ func (q CustomerSQL) PutClass(ctx context.Context, id, class string, at, parcels
 
 // ClearCustomers implements Tx.ClearCustomers.
 func (q CustomerSQL) ClearCustomers(ctx context.Context) error {
-	for _, t := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves"} {
+	for _, t := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves", "customer_parcels"} {
 		if _, err := q.Exec(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("clear %s: %w", t, err)
 		}

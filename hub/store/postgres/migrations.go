@@ -99,7 +99,7 @@ import (
 //	               store.ParcelRows in the transaction that stores any of
 //	               the waybill's parcel events at the outlet (migration 3)
 //	customers, customer_outlets, customer_days, customer_cases,
-//	customer_moves (migration 7): as SQLite's migration 12, open a BIGINT
+//	customer_moves, customer_parcels (migration 7): as SQLite's migration 12, open a BIGINT
 //	               0 or 1 as there, so both backends run store.CustomerSQL
 type migration struct {
 	version int
@@ -396,6 +396,17 @@ CREATE TABLE customer_moves (
 	PRIMARY KEY (customer, at)
 );
 CREATE INDEX customer_moves_at ON customer_moves (at);
+CREATE INDEX customer_cases_customer ON customer_cases (customer);
+CREATE TABLE customer_parcels (
+	customer TEXT COLLATE "C" NOT NULL,
+	kind     TEXT COLLATE "C" NOT NULL,
+	outlet   TEXT COLLATE "C" NOT NULL,
+	waybill  TEXT COLLATE "C" NOT NULL,
+	at       BIGINT NOT NULL,
+	fees     BIGINT NOT NULL,
+	PRIMARY KEY (customer, kind, outlet, waybill)
+);
+CREATE INDEX customer_parcels_at ON customer_parcels (customer, at);
 `, nil},
 }
 

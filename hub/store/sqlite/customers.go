@@ -86,3 +86,15 @@ func (s *backend) ClassCounts(ctx context.Context) (map[string]int64, error) {
 func (s *backend) ClassMoves(ctx context.Context, since int64) ([]store.ClassMove, error) {
 	return sqlOn(s.r).ClassMoves(ctx, since)
 }
+
+func (t *txn) AddCustomerParcels(ctx context.Context, ps []store.CustomerParcel) error {
+	return t.cs().AddCustomerParcels(ctx, ps)
+}
+
+func (s *backend) CustomerParcels(ctx context.Context, id, kind string, from, to int64, limit int) ([]store.CustomerParcel, error) {
+	return sqlOn(s.r).CustomerParcels(ctx, id, kind, from, to, limit)
+}
+
+func (s *backend) CustomerCases(ctx context.Context, id string) ([]store.CustomerCase, error) {
+	return sqlOn(s.r).CustomerCases(ctx, id)
+}

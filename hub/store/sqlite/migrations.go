@@ -99,7 +99,12 @@ import (
 //	customer_cases (kind, id) PK, customer, open, satisfaction: what each
 //	               complaint and exception last gave its customer (12)
 //	customer_moves (customer, at) PK, from_class, to_class; index on at (12)
-//	               All five filled for older events by
+//	customer_parcels (customer, kind ('received' or 'sent'), outlet,
+//	               waybill) PK, at, fees: each customer's parcels, for the
+//	               profile's history and the monthly statement; index on
+//	               (customer, at) (12). customer_cases has an index on
+//	               customer.
+//	               All six filled for older events by
 //	               store.Core.BuildCustomers
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
@@ -455,6 +460,17 @@ CREATE TABLE customer_moves (
 	PRIMARY KEY (customer, at)
 ) WITHOUT ROWID;
 CREATE INDEX customer_moves_at ON customer_moves (at);
+CREATE INDEX customer_cases_customer ON customer_cases (customer);
+CREATE TABLE customer_parcels (
+	customer TEXT NOT NULL,
+	kind     TEXT NOT NULL,
+	outlet   TEXT NOT NULL,
+	waybill  TEXT NOT NULL,
+	at       INTEGER NOT NULL,
+	fees     INTEGER NOT NULL,
+	PRIMARY KEY (customer, kind, outlet, waybill)
+) WITHOUT ROWID;
+CREATE INDEX customer_parcels_at ON customer_parcels (customer, at);
 `, nil},
 }
 

@@ -137,6 +137,23 @@ func testCustomerProfiles(t *testing.T, be Backend) {
 	if !reflect.DeepEqual(os, wantOs) {
 		t.Errorf("outlets\n got %+v\nwant %+v", os, wantOs)
 	}
+	ps, err := s.CustomerParcels(ctx, x, "", 0, 1<<62, 10)
+	wantPs := []store.CustomerParcel{
+		{Customer: x, Kind: store.ParcelSent, Outlet: "SH-B", Waybill: "SF2", At: t0.Add(25 * time.Hour).UnixMilli(), Fees: 800},
+		{Customer: x, Kind: store.ParcelSent, Outlet: "SH-B", Waybill: "SF1", At: t0.Add(24 * time.Hour).UnixMilli(), Fees: 1250},
+		{Customer: x, Kind: store.ParcelReceived, Outlet: "SH-A", Waybill: "WB1", At: t0.Add(time.Hour).UnixMilli()}}
+	if err != nil || !reflect.DeepEqual(ps, wantPs) {
+		t.Errorf("parcels (%v)\n got %+v\nwant %+v", err, ps, wantPs)
+	}
+	if sent, _ := s.CustomerParcels(ctx, x, store.ParcelSent, t0.Add(24*time.Hour).UnixMilli(), t0.Add(25*time.Hour).UnixMilli(), 10); len(sent) != 1 || sent[0].Waybill != "SF1" {
+		t.Errorf("sent in [24h, 25h): %+v", sent)
+	}
+	cases, err := s.CustomerCases(ctx, x)
+	wantCases := []store.CustomerCase{{Kind: lifecycle.KindComplaint, ID: "C1", Customer: x, Open: true, Satisfaction: 4},
+		{Kind: lifecycle.KindException, ID: "X1", Customer: x, Open: true}}
+	if err != nil || !reflect.DeepEqual(cases, wantCases) {
+		t.Errorf("cases (%v)\n got %+v\nwant %+v", err, cases, wantCases)
+	}
 	// The recipient of a shipment is not its customer: only senders send.
 	if r, err := s.Customer(ctx, "someone-else"); err == nil {
 		t.Errorf("the recipient got a profile: %+v", r)
