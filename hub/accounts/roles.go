@@ -90,15 +90,28 @@ var Routes = map[string][]Role{
 	"GET /api/v1/handovers":                      {RoleService, RoleEmergency},
 	"GET /api/v1/handovers/{id}":                 {RoleService, RoleEmergency},
 	"GET /api/v1/audit":                          {RoleAuditor},
-	"GET /api/v1/accounts":                       adminOnly,
-	"POST /api/v1/accounts":                      adminOnly,
-	"POST /api/v1/accounts/{id}/disable":         adminOnly,
-	"POST /api/v1/accounts/{id}/enable":          adminOnly,
-	"POST /api/v1/accounts/{id}/reset":           adminOnly,
-	"POST /api/v1/accounts/{id}/unlock":          adminOnly,
-	"GET /api/v1/tokens":                         adminOnly,
-	"POST /api/v1/tokens":                        adminOnly,
-	"DELETE /api/v1/tokens/{name}":               adminOnly,
+
+	// Customers: customer service and analysts read the profiles (contact
+	// masked); revealing a contact is customer service's, audited; the
+	// enterprise accounts, statements and classes are analysts'.
+	"GET /api/v1/customers":                  {RoleService, RoleAnalyst},
+	"GET /api/v1/customers/{id}":             {RoleService, RoleAnalyst},
+	"POST /api/v1/customers/{id}/reveal":     {RoleService},
+	"PUT /api/v1/customers/{id}/enterprise":  {RoleAnalyst},
+	"GET /api/v1/customers/{id}/statement":   {RoleService, RoleAnalyst},
+	"GET /api/v1/customers/classes":          {RoleService, RoleAnalyst},
+	"GET /api/v1/customers/classes/moves":    {RoleAnalyst},
+	"GET /api/v1/customers/classes/settings": {RoleAnalyst},
+	"PUT /api/v1/customers/classes/settings": {RoleAnalyst},
+	"GET /api/v1/accounts":                   adminOnly,
+	"POST /api/v1/accounts":                  adminOnly,
+	"POST /api/v1/accounts/{id}/disable":     adminOnly,
+	"POST /api/v1/accounts/{id}/enable":      adminOnly,
+	"POST /api/v1/accounts/{id}/reset":       adminOnly,
+	"POST /api/v1/accounts/{id}/unlock":      adminOnly,
+	"GET /api/v1/tokens":                     adminOnly,
+	"POST /api/v1/tokens":                    adminOnly,
+	"DELETE /api/v1/tokens/{name}":           adminOnly,
 }
 
 var (

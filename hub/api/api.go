@@ -39,6 +39,7 @@
 //	GET/POST /api/v1/accounts, POST /api/v1/accounts/{id}/disable|enable|reset|unlock
 //	GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{name}   API tokens (accounts.go)
 //	GET  /api/v1/audit                      the audit trail, paged by cursor, or CSV
+//	GET  /api/v1/customers…                 head office's customers and their classes (customers.go)
 //	GET  /healthz                     liveness (the process answers), no auth
 //	GET  /readyz                      readiness: store, its disk, the broker subscription; no auth
 //	GET  /metrics                     Prometheus text, no auth
@@ -83,6 +84,7 @@ import (
 	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/catalog"
+	"github.com/yizhan/yizhan/hub/customers"
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/notices"
@@ -185,6 +187,8 @@ type Services struct {
 	Manifests *manifests.Service
 	// Measures computes head office's measures from the store's rollups.
 	Measures *measures.Service
+	// Customers finds, opens and classes head office's customers.
+	Customers *customers.Service
 }
 
 // Handler returns the API's http.Handler: the routes behind the gate
@@ -234,6 +238,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.templateRoutes(mux)
 	a.stockRoutes(mux)
 	a.accountRoutes(mux)
+	a.customerRoutes(mux)
 	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	})

@@ -43,8 +43,9 @@ const SessionCookie = "yizhan_hub_session"
 var personalViews = []string{"GET /api/v1/complaints/{id}", "GET /api/v1/exceptions/{id}"}
 
 // selfAudited are the routes whose handlers write their own audit rows
-// (the login's outcome is known only there).
-var selfAudited = []string{"POST /api/v1/session", "DELETE /api/v1/session"}
+// (the login's outcome is known only there; a reveal is recorded as
+// customer.revealed before the contact is answered).
+var selfAudited = []string{"POST /api/v1/session", "DELETE /api/v1/session", "POST /api/v1/customers/{id}/reveal"}
 
 type gate struct {
 	a   *api

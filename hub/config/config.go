@@ -52,6 +52,13 @@ type Settings struct {
 	Clock      Clock      `toml:"clock"`
 	Accounts   Accounts   `toml:"accounts"`
 	Measures   Measures   `toml:"measures"`
+	Customers  Customers  `toml:"customers"`
+}
+
+// Customers is head office's customer database.
+type Customers struct {
+	MasterKeyFile string `toml:"master_key_file" flag:"master-key" help:"head office's master key file: search customers by phone and reveal their sealed contact (empty: neither)"`
+	WindowDays    int    `toml:"window_days" flag:"customer-window-days" help:"days the customer classes count recency, parcels and fees over, until head office sets its own"`
 }
 
 // Measures is how head office's measures count.
@@ -191,6 +198,7 @@ func Defaults() Settings {
 		Clock:      Clock{MaxSkew: hlc.DefaultMaxSkew},
 		Accounts:   Accounts{SessionIdle: 8 * time.Hour, SessionLifetime: 24 * time.Hour},
 		Measures:   Measures{Timezone: DefaultTimezone},
+		Customers:  Customers{WindowDays: 365},
 	}
 }
 
@@ -253,6 +261,9 @@ func (l *Loaded) Check() error {
 	}
 	if _, err := l.Location(); err != nil || l.Measures.Timezone == "" {
 		return l.set.Errorf("measures.timezone", "%q is not a time zone: use an IANA name such as Asia/Shanghai or UTC (--timezone)", l.Measures.Timezone)
+	}
+	if l.Customers.WindowDays < 1 || l.Customers.WindowDays > 3660 {
+		return l.set.Errorf("customers.window_days", "%d: must be 1 to 3660 days (--customer-window-days)", l.Customers.WindowDays)
 	}
 	if l.Data.Dir == "" && (l.Store.URL == "" || l.HTTP.APIToken == "") {
 		return fmt.Errorf("--data DIR is required (data.dir)")

@@ -26,6 +26,7 @@ import (
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/catalog"
 	"github.com/yizhan/yizhan/hub/config"
+	"github.com/yizhan/yizhan/hub/customers"
 	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/manifests"
@@ -114,6 +115,12 @@ type Config struct {
 	// HTTPNames are more host names the API answers to, besides the
 	// listen host, localhost, 127.0.0.1, ::1 and the machine's hostname.
 	HTTPNames []string
+	// MasterKey is head office's master key (hub/customers: search by
+	// phone, reveal); nil for neither.
+	MasterKey []byte
+	// CustomerWindowDays is the customer classes' window until head office
+	// sets its own; 365 where zero.
+	CustomerWindowDays int
 	// SessionIdle and SessionLifetime end head-office sessions;
 	// accounts.DefaultIdle and DefaultLifetime where zero.
 	SessionIdle, SessionLifetime time.Duration
@@ -143,6 +150,7 @@ type Server struct {
 
 	stopSweep  context.CancelFunc
 	sweeperEnd chan struct{}
+	classesEnd chan struct{} // the daily customer classes pass ended
 	health     *storeHealth
 	probeEnd   chan struct{}
 }
@@ -245,6 +253,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, &ConfigError{err.Error()}
 	}
 	s.Cases = svc.Cases
+	if err := svc.Customers.Init(ctx); err != nil {
+		return nil, fmt.Errorf("customer classes: %w", err)
+	}
 	reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_store_up",
 			Help: "1 while the hub reaches its store (the latest health probe or commit succeeded), 0 while it takes no events"}, s.health.up),
@@ -337,6 +348,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		defer close(s.sweeperEnd)
 		s.Cases.RunSweeper(sctx, cfg.SweepEvery)
 	}()
+	s.classesEnd = make(chan struct{})
+	go func() {
+		defer close(s.classesEnd)
+		svc.Customers.Daily(sctx, time.Hour, func(err error) { cfg.Logger.Error("daily customer classes", "err", err) })
+	}()
 	return s, nil
 }
 
@@ -376,6 +392,9 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	if r, ok := st.(measures.Rollups); ok {
 		svc.Measures = measures.New(measures.Options{Store: r, SLA: cfg.SLA, Clock: cfg.Clock, Regions: regionsOf(st)})
 	}
+	if svc.Customers, err = customers.New(customers.Options{Store: st, Master: cfg.MasterKey, WindowDays: cfg.CustomerWindowDays, Clock: cfg.Clock, Location: cfg.Location}); err != nil {
+		return svc, err
+	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
 	return svc, err
 }
@@ -403,6 +422,7 @@ func (s *Server) Close() error {
 	if s.stopSweep != nil {
 		s.stopSweep()
 		<-s.sweeperEnd
+		<-s.classesEnd
 	}
 	// Stop the intake first; handlers already running finish and ack.
 	if s.broker != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Head office's customer profiles are folded in the transaction that
@@ -125,19 +126,25 @@ type ClassSettings struct {
 // DefaultClassSettings are the thresholds until head office sets its own.
 var DefaultClassSettings = ClassSettings{WindowDays: 365, R: [4]int64{30, 60, 120, 240}, F: [4]int64{2, 4, 8, 16}, M: [4]int64{2000, 5000, 10000, 30000}}
 
+// MaxWindowDays bounds the classes' window: ten years of days.
+const MaxWindowDays = 3660
+
 // ClassSettingsName is the store setting that holds ClassSettings.
 const ClassSettingsName = "customer_classes"
 
 // Check says whether the settings are usable: a window of 1 to 3660 days
 // and ascending, non-negative cuts.
 func (c ClassSettings) Check() error {
-	if c.WindowDays < 1 || c.WindowDays > 3660 {
-		return fmt.Errorf("window_days %d out of 1..3660", c.WindowDays)
+	if c.WindowDays < 1 || c.WindowDays > MaxWindowDays {
+		return problem.New(problem.CustomerBadWindow, "max", MaxWindowDays)
 	}
-	for name, cuts := range map[string][4]int64{"r_days": c.R, "f_parcels": c.F, "m_fen": c.M} {
-		for i := range cuts {
-			if cuts[i] < 0 || (i > 0 && cuts[i] <= cuts[i-1]) {
-				return fmt.Errorf("%s must be four ascending non-negative numbers", name)
+	for _, f := range []struct {
+		name string
+		cuts [4]int64
+	}{{"r_days", c.R}, {"f_parcels", c.F}, {"m_fen", c.M}} {
+		for i := range f.cuts {
+			if f.cuts[i] < 0 || (i > 0 && f.cuts[i] <= f.cuts[i-1]) {
+				return problem.New(problem.CustomerBadSettings, "field", f.name)
 			}
 		}
 	}

@@ -472,3 +472,16 @@ var (
 	CertUnreadable  = def("cert.unreadable", Invalid, "{path} 不是可读的 PEM 证书或密钥 / {path} is not a readable PEM certificate or key")
 	CertNotOurs     = def("cert.not_ours", Invalid, "{path} 不是本 CA 签发的证书 / {path} was not issued by this CA")
 )
+
+// Head office's customers (GET /api/v1/customers…).
+var (
+	CustomerNotFound    = def("customer.not_found", NotFound, "没有这位客户 / no such customer: search by the phone number, or check the id")
+	CustomerNoKey       = def("customer.no_key", Unavailable, "总部未配置主密钥，无法按手机号查找或显示联系方式 / head office's master key is not configured: set [customers] master_key_file to search by phone or reveal contacts")
+	CustomerNoContact   = def("customer.no_contact", NotFound, "该客户没有留下联系方式 / this customer left no contact on record")
+	CustomerUnreadable  = def("customer.unreadable", Conflict, "联系方式无法解开（网点密钥已更换或数据损坏） / the contact could not be opened: the outlet's key changed or the value is damaged")
+	CustomerBadMonth    = def("customer.bad_month", Invalid, "{field} 的值 {value} 不是月份，应为 YYYY-MM / {field} \"{value}\" must be a month such as 2026-07")
+	CustomerBadClass    = def("customer.bad_class", Invalid, "class 不能是 {value}，可用 {allowed} / class cannot be \"{value}\": use one of {allowed}")
+	CustomerBadSettings = def("customer.bad_settings", Invalid, "{field} 须为四个递增的非负整数 / {field} must be four ascending non-negative whole numbers")
+	CustomerBadWindow   = def("customer.bad_window", Invalid, "统计窗口须为 1–{max} 天 / window_days must be 1 to {max} days")
+	CustomerBadName     = def("customer.bad_name", Invalid, "企业名称应为 0–{max} 个字，不含控制字符 / an enterprise name is at most {max} characters, with no control characters")
+)

@@ -972,4 +972,14 @@ export default {
   'error.request.bad_sort': 'sort must be one of {allowed}',
   'error.request.bad_value': '{filter} "{value}" is not one of {allowed}',
   'error.request.bulk_ids': 'ids must hold 1 to {max} different ids',
+  // Head office's customers.
+  'error.customer.not_found': 'no such customer: search by the phone number, or check the id',
+  'error.customer.no_key': 'head office\'s master key is not configured: set [customers] master_key_file to search by phone or reveal contacts',
+  'error.customer.no_contact': 'this customer left no contact on record',
+  'error.customer.unreadable': 'the contact could not be opened: the outlet\'s key changed or the value is damaged',
+  'error.customer.bad_month': '{field} "{value}" must be a month such as 2026-07',
+  'error.customer.bad_class': 'class cannot be "{value}": use one of {allowed}',
+  'error.customer.bad_settings': '{field} must be four ascending non-negative whole numbers',
+  'error.customer.bad_window': 'window_days must be 1 to {max} days',
+  'error.customer.bad_name': 'an enterprise name is at most {max} characters, with no control characters',
 };

@@ -971,4 +971,14 @@ export default {
   'error.request.bad_sort': 'sort 须为 {allowed} 之一',
   'error.request.bad_value': '{filter} 的值 {value} 不可用，可用 {allowed}',
   'error.request.bulk_ids': 'ids 须有 1–{max} 个不重复的编号',
+  // Head office's customers.
+  'error.customer.not_found': '没有这位客户',
+  'error.customer.no_key': '总部未配置主密钥，无法按手机号查找或显示联系方式',
+  'error.customer.no_contact': '该客户没有留下联系方式',
+  'error.customer.unreadable': '联系方式无法解开（网点密钥已更换或数据损坏）',
+  'error.customer.bad_month': '{field} 的值 {value} 不是月份，应为 YYYY-MM',
+  'error.customer.bad_class': 'class 不能是 {value}，可用 {allowed}',
+  'error.customer.bad_settings': '{field} 须为四个递增的非负整数',
+  'error.customer.bad_window': '统计窗口须为 1–{max} 天',
+  'error.customer.bad_name': '企业名称应为 0–{max} 个字，不含控制字符',
 };
