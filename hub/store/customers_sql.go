@@ -78,6 +78,28 @@ var addCustomerSQL = `INSERT INTO customers (` + CustomerColumns + `)
 		name_masked = CASE WHEN ` + newerContact + ` THEN excluded.name_masked ELSE customers.name_masked END,
 		contact_at = CASE WHEN ` + newerContact + ` THEN excluded.contact_at ELSE customers.contact_at END`
 
+// The fixed statements, which a backend may prepare once (CustomerStatements).
+const (
+	addCustomerOutletSQL = `INSERT INTO customer_outlets (customer, outlet, n, last_seen) VALUES (?,?,?,?)
+			ON CONFLICT (customer, outlet) DO UPDATE SET n = customer_outlets.n + excluded.n,
+				last_seen = CASE WHEN excluded.last_seen > customer_outlets.last_seen THEN excluded.last_seen ELSE customer_outlets.last_seen END`
+	addCustomerDaySQL = `INSERT INTO customer_days (customer, day, parcels, fees) VALUES (?,?,?,?)
+			ON CONFLICT (customer, day) DO UPDATE SET parcels = customer_days.parcels + excluded.parcels, fees = customer_days.fees + excluded.fees`
+	addCustomerParcelSQL = `INSERT INTO customer_parcels (customer, kind, outlet, waybill, at, fees) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (customer, kind, outlet, waybill) DO NOTHING`
+	customerCaseSQL    = `SELECT customer, open, satisfaction FROM customer_cases WHERE kind = ? AND id = ?`
+	putCustomerCaseSQL = `INSERT INTO customer_cases (kind, id, customer, open, satisfaction) VALUES (?,?,?,?,?)
+		ON CONFLICT (kind, id) DO UPDATE SET customer = excluded.customer, open = excluded.open, satisfaction = excluded.satisfaction`
+	putClassSQL = `UPDATE customers SET class = ?, class_at = ?, window_parcels = ?, window_fees = ? WHERE id = ?`
+	addMoveSQL  = `INSERT INTO customer_moves (customer, at, from_class, to_class) VALUES (?,?,?,?)
+		ON CONFLICT (customer, at) DO UPDATE SET to_class = excluded.to_class`
+)
+
+// CustomerStatements are the statements CustomerSQL runs most, with a
+// fixed text: a backend may prepare them at open.
+var CustomerStatements = []string{addCustomerSQL, addCustomerOutletSQL, addCustomerDaySQL, addCustomerParcelSQL,
+	customerCaseSQL, putCustomerCaseSQL, putClassSQL, addMoveSQL}
+
 // AddCustomers implements Tx.AddCustomers: each delta's counts are added,
 // its first and last seen widen the row's, its contact replaces an older.
 func (q CustomerSQL) AddCustomers(ctx context.Context, ds []Customer) error {
@@ -95,9 +117,7 @@ func (q CustomerSQL) AddCustomers(ctx context.Context, ds []Customer) error {
 // AddCustomerOutlets implements Tx.AddCustomerOutlets.
 func (q CustomerSQL) AddCustomerOutlets(ctx context.Context, os []CustomerOutlet) error {
 	for _, o := range os {
-		if _, err := q.Exec(ctx, `INSERT INTO customer_outlets (customer, outlet, n, last_seen) VALUES (?,?,?,?)
-			ON CONFLICT (customer, outlet) DO UPDATE SET n = customer_outlets.n + excluded.n,
-				last_seen = CASE WHEN excluded.last_seen > customer_outlets.last_seen THEN excluded.last_seen ELSE customer_outlets.last_seen END`,
+		if _, err := q.Exec(ctx, addCustomerOutletSQL,
 			o.Customer, o.Outlet, o.N, o.LastSeen); err != nil {
 			return fmt.Errorf("customer %s at %s: %w", o.Customer, o.Outlet, err)
 		}
@@ -108,8 +128,7 @@ func (q CustomerSQL) AddCustomerOutlets(ctx context.Context, os []CustomerOutlet
 // AddCustomerDays implements Tx.AddCustomerDays.
 func (q CustomerSQL) AddCustomerDays(ctx context.Context, ds []CustomerDay) error {
 	for _, d := range ds {
-		if _, err := q.Exec(ctx, `INSERT INTO customer_days (customer, day, parcels, fees) VALUES (?,?,?,?)
-			ON CONFLICT (customer, day) DO UPDATE SET parcels = customer_days.parcels + excluded.parcels, fees = customer_days.fees + excluded.fees`,
+		if _, err := q.Exec(ctx, addCustomerDaySQL,
 			d.Customer, d.Day, d.Parcels, d.Fees); err != nil {
 			return fmt.Errorf("customer %s on day %d: %w", d.Customer, d.Day, err)
 		}
@@ -120,8 +139,7 @@ func (q CustomerSQL) AddCustomerDays(ctx context.Context, ds []CustomerDay) erro
 // AddCustomerParcels implements Tx.AddCustomerParcels.
 func (q CustomerSQL) AddCustomerParcels(ctx context.Context, ps []CustomerParcel) error {
 	for _, p := range ps {
-		if _, err := q.Exec(ctx, `INSERT INTO customer_parcels (customer, kind, outlet, waybill, at, fees) VALUES (?,?,?,?,?,?)
-			ON CONFLICT (customer, kind, outlet, waybill) DO NOTHING`, p.Customer, p.Kind, p.Outlet, p.Waybill, p.At, p.Fees); err != nil {
+		if _, err := q.Exec(ctx, addCustomerParcelSQL, p.Customer, p.Kind, p.Outlet, p.Waybill, p.At, p.Fees); err != nil {
 			return fmt.Errorf("parcel %s of customer %s: %w", p.Waybill, p.Customer, err)
 		}
 	}
@@ -163,7 +181,7 @@ func (q CustomerSQL) CustomerCases(ctx context.Context, id string) ([]CustomerCa
 
 // CustomerCase implements Tx.CustomerCase.
 func (q CustomerSQL) CustomerCase(ctx context.Context, kind, id string) (CustomerCase, bool, error) {
-	rows, done, err := q.Query(ctx, `SELECT customer, open, satisfaction FROM customer_cases WHERE kind = ? AND id = ?`, kind, id)
+	rows, done, err := q.Query(ctx, customerCaseSQL, kind, id)
 	if err != nil {
 		return CustomerCase{}, false, err
 	}
@@ -186,8 +204,7 @@ func (q CustomerSQL) PutCustomerCase(ctx context.Context, cc CustomerCase) error
 	if cc.Open {
 		open = 1
 	}
-	_, err := q.Exec(ctx, `INSERT INTO customer_cases (kind, id, customer, open, satisfaction) VALUES (?,?,?,?,?)
-		ON CONFLICT (kind, id) DO UPDATE SET customer = excluded.customer, open = excluded.open, satisfaction = excluded.satisfaction`,
+	_, err := q.Exec(ctx, putCustomerCaseSQL,
 		cc.Kind, cc.ID, cc.Customer, open, cc.Satisfaction)
 	return err
 }
@@ -217,15 +234,14 @@ func (q CustomerSQL) ClassInputs(ctx context.Context, ids []string, fromDay int6
 
 // PutClass implements Tx.PutClass.
 func (q CustomerSQL) PutClass(ctx context.Context, id, class string, at, parcels, fees int64, moved bool, from string) error {
-	if _, err := q.Exec(ctx, `UPDATE customers SET class = ?, class_at = ?, window_parcels = ?, window_fees = ? WHERE id = ?`,
+	if _, err := q.Exec(ctx, putClassSQL,
 		class, at, parcels, fees, id); err != nil {
 		return err
 	}
 	if !moved {
 		return nil
 	}
-	_, err := q.Exec(ctx, `INSERT INTO customer_moves (customer, at, from_class, to_class) VALUES (?,?,?,?)
-		ON CONFLICT (customer, at) DO UPDATE SET to_class = excluded.to_class`, id, at, from, class)
+	_, err := q.Exec(ctx, addMoveSQL, id, at, from, class)
 	return err
 }
 

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 
 	"github.com/yizhan/yizhan/hub/store"
 )
@@ -31,7 +32,57 @@ func sqlOn(db interface {
 	}
 }
 
-func (t *txn) cs() store.CustomerSQL { return sqlOn(t.tx) }
+// cs runs the statements in the transaction, the fixed ones prepared at
+// Open on the write connection: their upserts are long, and compiling
+// them again for every customer of every commit cost more than running
+// them. A migration's
+// transaction (no backend yet) runs them as they are.
+func (t *txn) cs() store.CustomerSQL {
+	if t.s == nil {
+		return sqlOn(t.tx)
+	}
+	return sqlOn(preparedTx{t})
+}
+
+// prepareCustomers prepares store.CustomerStatements on w.
+func (s *backend) prepareCustomers(ctx context.Context) error {
+	s.customerStmts = map[string]*sql.Stmt{}
+	for _, q := range store.CustomerStatements {
+		st, err := s.w.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare %.40s…: %w", q, err)
+		}
+		s.customerStmts[q] = st
+	}
+	return nil
+}
+
+// preparedTx runs statements through the backend's prepared ones, the
+// others as they are.
+type preparedTx struct{ t *txn }
+
+func (p preparedTx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := p.t.s.customerStmts[q]; ok {
+		return p.t.tx.StmtContext(ctx, st), nil
+	}
+	return nil, nil
+}
+
+func (p preparedTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := p.stmt(ctx, q)
+	if err != nil || st == nil {
+		return p.t.tx.ExecContext(ctx, q, args...)
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (p preparedTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := p.stmt(ctx, q)
+	if err != nil || st == nil {
+		return p.t.tx.QueryContext(ctx, q, args...)
+	}
+	return st.QueryContext(ctx, args...)
+}
 
 func (t *txn) AddCustomers(ctx context.Context, ds []store.Customer) error {
 	return t.cs().AddCustomers(ctx, ds)

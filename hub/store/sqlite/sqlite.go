@@ -89,6 +89,9 @@ type backend struct {
 	// insEvents[i] and insHeld[i] insert 1<<i rows (insertChunk), and
 	// putParcels[i] upserts 1<<i parcel index rows.
 	insEvents, insHeld, putParcels []*sql.Stmt
+	// customerStmts are store.CustomerSQL's statements on w, prepared at
+	// first use (customers.go).
+	customerStmts map[string]*sql.Stmt
 }
 
 // Open opens or creates the database at path and migrates it.
@@ -240,7 +243,7 @@ func (s *backend) prepare(ctx context.Context) error {
 		}
 		s.putParcels = append(s.putParcels, st)
 	}
-	return nil
+	return s.prepareCustomers(ctx)
 }
 
 // private makes the database and its -wal and -shm files readable by the

@@ -49,6 +49,8 @@ import { page as templates } from './pages/templates.js';
 import { page as audit } from './pages/audit.js';
 import { page as accounts } from './pages/accounts.js';
 import { page as measures } from './pages/measures.js';
+import { pages as customerPages } from './pages/customers.js';
+import { page as classes } from './pages/classes.js';
 import { pages as noticePages } from './pages/notices.js';
 import { pages as stockPages } from './pages/stock.js';
 
@@ -62,6 +64,8 @@ export const PAGES = [
   exceptions, exception,
   templates,
   measures,
+  ...customerPages,
+  classes,
   ...noticePages,
   ...stockPages,
   audit,
