@@ -30,6 +30,9 @@ const (
 //	   down/own). A hub before minor 3 refuses the topic; the agent then
 //	   keeps its counter closed to new events, as numbering them would
 //	   collide with what the hub holds.
+//	   Also the downlink event customer.classes (lifecycle.CustomerClasses):
+//	   the classes of customers seen at the outlet; an agent from before
+//	   ignores it.
 
 // HubOrigin is the origin of events created at head office.
 const HubOrigin = "hub"

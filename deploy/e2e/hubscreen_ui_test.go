@@ -37,16 +37,21 @@ type hubScreen struct {
 	a *agent
 	// cases are one complaint's and one exception's ids.
 	complaint, exception string
+	// customer is the first complaint's customer id at the hub.
+	customer string
 }
 
 func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 	t.Helper()
 	c := newCluster(t, "embedded", "SH-001")
-	c.startHub(hubArgs...)
+	// The outlet's key is the old shared one, which is head office's
+	// master: the hub finds its customers by phone and opens their contact.
+	key := writePIIKey(t)
+	c.startHub(append(hubArgs, "--master-key", key)...)
 	addHubAccount(t, "http://"+c.hubHTTP+"/api/v1", hubAdmin, "管理员甲", "admin", hubAdminPass)
 	a := c.newAgent("SH-001")
 	c.addStaff(a, "c01", "张三", "clerk", "1234")
-	c.startAgent(a, "--pii-key-file", writePIIKey(t))
+	c.startAgent(a, "--pii-key-file", key)
 	agentAPI, hubAPI := "http://"+a.http+"/api/v1", "http://"+c.hubHTTP+"/api/v1"
 	tok := staffLogin(t, agentAPI, "c01", "1234")
 	if _, code, err := postScan(a.http, hubScreenWaybill); err != nil || code != 201 {
@@ -100,6 +105,11 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 	waitHubHas(t, hubAPI+"/parcels/"+hubScreenWaybill)
 	waitHubHas(t, hubAPI+"/complaints/"+s.complaint)
 	waitHubHas(t, hubAPI+"/exceptions/"+s.exception)
+	var found struct{ Customers []struct{ ID string } }
+	if code := call(t, "GET", hubAPI+"/customers?phone=13812345678", apiToken, nil, &found); code != 200 || len(found.Customers) != 1 {
+		t.Fatalf("the complaint's customer at the hub: %d %+v", code, found)
+	}
+	s.customer = found.Customers[0].ID
 	return s
 }
 
@@ -153,6 +163,9 @@ func (s *hubScreen) hubPages() [][2]string {
 		// a day off this machine's), so that the table and charts hold
 		// the outlet's complaint.
 		{"#/measures?from=" + time.Now().AddDate(0, 0, -1).Format(time.DateOnly) + "&to=" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly) + "&period=day&by=outlet", "measures"},
+		{"#/customers", "customers"},
+		{"#/customers/" + s.customer, "customer"},
+		{"#/classes", "classes"},
 		{"#/notices", "notices"},
 		{"#/notices/new", "notice-new"},
 		{"#/manifests", "manifests"},
@@ -216,7 +229,7 @@ func TestHubScreen(t *testing.T) {
 	}
 	s.login(t, hubAdmin, hubAdminPass)
 	nav := read(t, s.b, "navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates measures notices manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates measures customers classes notices manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
 		t.Errorf("an administrator's navigation is %v, want %s", nav, want)
 	}
 	for _, p := range s.hubPages() {
@@ -224,6 +237,30 @@ func TestHubScreen(t *testing.T) {
 		s.checkPage(t, p[0])
 		shots.take(t, s.b, shotName(p)+"-zh")
 	}
+	// The customer's contact is masked until revealed; the reveal shows the
+	// phone the outlet sealed, and the hub's trail records it.
+	s.openPage(t, "#/customers/"+s.customer, "customer")
+	if got := read(t, s.b, "masked phone", chromedp.Evaluate[string](`document.querySelector('#customer-phone-shown').textContent`)); got != "138****5678" {
+		t.Errorf("the profile shows the phone as %q, want it masked", got)
+	}
+	s.s(t, "reveal the contact",
+		chromedp.Click(chromedp.ID("customer-reveal")),
+		waitJS(`document.querySelector('#customer-phone-shown').textContent === '13812345678'`))
+	var trail struct{ Audit []struct{ Action, Subject string } }
+	if code := call(t, "GET", "http://"+s.c.hubHTTP+"/api/v1/audit?action=customer.revealed", apiToken, nil, &trail); code != 200 || len(trail.Audit) != 1 || trail.Audit[0].Subject != s.customer {
+		t.Errorf("the reveal's audit rows: %d %+v", code, trail.Audit)
+	}
+	// Finding by phone opens the profile; the phone stays out of the address.
+	s.openPage(t, "#/customers", "customers")
+	s.s(t, "find by phone",
+		chromedp.SendKeys(chromedp.ID("customer-phone"), "138 1234 5678"),
+		chromedp.Click(chromedp.ID("customer-find")),
+		waitJS(`document.querySelector('#page').dataset.page === 'customer' && !location.href.includes('5678')`))
+	s.openPage(t, "#/classes", "classes")
+	if got := read(t, s.b, "class total", chromedp.Evaluate[string](`document.querySelector('#class-total').textContent`)); got != "2" {
+		t.Errorf("the classes page counts %q customers, want the two who complained", got)
+	}
+
 	// An API token: its secret shown once, then listed by name, then revoked.
 	s.openPage(t, "#/accounts", "accounts")
 	s.s(t, "create a token",
@@ -311,7 +348,7 @@ func TestHubScreen(t *testing.T) {
 	shots.take(t, s.b, "login-en")
 	s.login(t, "cs01", "Service-pass-2026")
 	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates notices manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates customers classes notices manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
 		t.Errorf("customer service's navigation is %v, want %s", nav, want)
 	}
 	s.s(t, "accounts page as customer service", chromedp.Navigate(s.base+"#/accounts"), waitJS(`location.hash === '#/' && document.querySelector('#page').dataset.page === 'overview'`))

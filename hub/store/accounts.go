@@ -250,8 +250,12 @@ func timeMS(t time.Time) int64 {
 
 // IsAuditEvent reports whether an outlet event goes into the audit trail:
 // the logins, lockouts and personal-data views lifecycle lists as kindless
-// audit events.
+// audit events (head office's customer classes are kindless too, and no
+// outlet's to record).
 func IsAuditEvent(typ string) bool {
+	if typ == lifecycle.CustomerClasses {
+		return false
+	}
 	for _, t := range lifecycle.Kindless {
 		if t == typ {
 			return true

@@ -98,6 +98,8 @@ type Queries interface {
 	CustomerParcels(ctx context.Context, id, kind string, from, to int64, limit int) ([]CustomerParcel, error)
 	// CustomerCases lists the complaints and exceptions of a customer.
 	CustomerCases(ctx context.Context, id string) ([]CustomerCase, error)
+	// ClassPushes lists classes still to send to outlets, by outlet.
+	ClassPushes(ctx context.Context, limit int) ([]ClassPush, error)
 	// ClassCounts counts the customers of each class.
 	ClassCounts(ctx context.Context) (map[string]int64, error)
 	// ClassMoves lists the class changes at or after since (Unix ms), by
@@ -273,6 +275,8 @@ type Tx interface {
 	// PutClass sets a customer's class and window figures; moved records
 	// the change from from.
 	PutClass(ctx context.Context, id, class string, at, parcels, fees int64, moved bool, from string) error
+	// DeleteClassPushes drops sent classes (rows changed since stay).
+	DeleteClassPushes(ctx context.Context, ps []ClassPush) error
 	// ClearCustomers deletes every profile, for a rebuild.
 	ClearCustomers(ctx context.Context) error
 	// PutEnterprise names a customer's enterprise account; ErrNotFound

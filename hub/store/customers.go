@@ -97,6 +97,9 @@ const (
 	ParcelSent     = "sent"
 )
 
+// ClassPush is a customer's class still to send to an outlet.
+type ClassPush struct{ Outlet, Customer, Class string }
+
 // ClassMove is one change of a customer's class; From is "" for a new
 // customer.
 type ClassMove struct {
@@ -693,6 +696,11 @@ func (s *Core) SetClassSettings(ctx context.Context, c ClassSettings) error {
 	}
 	js, _ := json.Marshal(c)
 	return s.inTx(ctx, func(tx Tx) error { return tx.PutSetting(ctx, ClassSettingsName, string(js)) })
+}
+
+// DoneClassPushes records that the classes were sent.
+func (s *Core) DoneClassPushes(ctx context.Context, ps []ClassPush) error {
+	return s.inTx(ctx, func(tx Tx) error { return tx.DeleteClassPushes(ctx, ps) })
 }
 
 // SetEnterprise names the enterprise account a customer sends for;

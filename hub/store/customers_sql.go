@@ -93,12 +93,21 @@ const (
 	putClassSQL = `UPDATE customers SET class = ?, class_at = ?, window_parcels = ?, window_fees = ? WHERE id = ?`
 	addMoveSQL  = `INSERT INTO customer_moves (customer, at, from_class, to_class) VALUES (?,?,?,?)
 		ON CONFLICT (customer, at) DO UPDATE SET to_class = excluded.to_class`
+	// pushClassSQL queues a customer's new class for every outlet it
+	// was seen at; pushNewOutletSQL its class for an outlet new to it.
+	pushClassSQL = `INSERT INTO class_pushes (outlet, customer, class)
+		SELECT outlet, customer, ? FROM customer_outlets WHERE customer = ?
+		ON CONFLICT (outlet, customer) DO UPDATE SET class = excluded.class`
+	pushNewOutletSQL = `INSERT INTO class_pushes (outlet, customer, class)
+		SELECT ?, c.id, c.class FROM customers c WHERE c.id = ?
+			AND NOT EXISTS (SELECT 1 FROM customer_outlets o WHERE o.customer = c.id AND o.outlet = ?)
+		ON CONFLICT (outlet, customer) DO NOTHING`
 )
 
 // CustomerStatements are the statements CustomerSQL runs most, with a
 // fixed text: a backend may prepare them at open.
 var CustomerStatements = []string{addCustomerSQL, addCustomerOutletSQL, addCustomerDaySQL, addCustomerParcelSQL,
-	customerCaseSQL, putCustomerCaseSQL, putClassSQL, addMoveSQL}
+	customerCaseSQL, putCustomerCaseSQL, putClassSQL, addMoveSQL, pushClassSQL, pushNewOutletSQL}
 
 // AddCustomers implements Tx.AddCustomers: each delta's counts are added,
 // its first and last seen widen the row's, its contact replaces an older.
@@ -117,6 +126,10 @@ func (q CustomerSQL) AddCustomers(ctx context.Context, ds []Customer) error {
 // AddCustomerOutlets implements Tx.AddCustomerOutlets.
 func (q CustomerSQL) AddCustomerOutlets(ctx context.Context, os []CustomerOutlet) error {
 	for _, o := range os {
+		// A customer new at the outlet: its class goes there.
+		if _, err := q.Exec(ctx, pushNewOutletSQL, o.Outlet, o.Customer, o.Outlet); err != nil {
+			return fmt.Errorf("customer %s new at %s: %w", o.Customer, o.Outlet, err)
+		}
 		if _, err := q.Exec(ctx, addCustomerOutletSQL,
 			o.Customer, o.Outlet, o.N, o.LastSeen); err != nil {
 			return fmt.Errorf("customer %s at %s: %w", o.Customer, o.Outlet, err)
@@ -241,13 +254,40 @@ func (q CustomerSQL) PutClass(ctx context.Context, id, class string, at, parcels
 	if !moved {
 		return nil
 	}
-	_, err := q.Exec(ctx, addMoveSQL, id, at, from, class)
+	if _, err := q.Exec(ctx, addMoveSQL, id, at, from, class); err != nil {
+		return err
+	}
+	_, err := q.Exec(ctx, pushClassSQL, class, id)
 	return err
+}
+
+// ClassPushes implements Queries.ClassPushes.
+func (q CustomerSQL) ClassPushes(ctx context.Context, limit int) ([]ClassPush, error) {
+	rows, done, err := q.Query(ctx, `SELECT outlet, customer, class FROM class_pushes WHERE class <> '' ORDER BY outlet, customer LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read classes to send: %w", err)
+	}
+	defer done()
+	return Collect(rows, func(sc Scanner) (ClassPush, error) {
+		var p ClassPush
+		return p, sc.Scan(&p.Outlet, &p.Customer, &p.Class)
+	})
+}
+
+// DeleteClassPushes implements Tx.DeleteClassPushes: only rows still
+// holding the class sent, so a change meanwhile is sent too.
+func (q CustomerSQL) DeleteClassPushes(ctx context.Context, ps []ClassPush) error {
+	for _, p := range ps {
+		if _, err := q.Exec(ctx, `DELETE FROM class_pushes WHERE outlet = ? AND customer = ? AND class = ?`, p.Outlet, p.Customer, p.Class); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ClearCustomers implements Tx.ClearCustomers.
 func (q CustomerSQL) ClearCustomers(ctx context.Context) error {
-	for _, t := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves", "customer_parcels"} {
+	for _, t := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves", "customer_parcels", "class_pushes"} {
 		if _, err := q.Exec(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("clear %s: %w", t, err)
 		}

@@ -109,6 +109,8 @@ type Store interface {
 	// SetEnterprise names a customer's enterprise account (ErrNotFound
 	// for an id without a profile).
 	SetEnterprise(ctx context.Context, id, name string) error
+	// DoneClassPushes records that ClassPushes' classes were sent.
+	DoneClassPushes(ctx context.Context, ps []ClassPush) error
 
 	Close() error
 }

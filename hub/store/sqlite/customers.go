@@ -149,3 +149,11 @@ func (s *backend) CustomerParcels(ctx context.Context, id, kind string, from, to
 func (s *backend) CustomerCases(ctx context.Context, id string) ([]store.CustomerCase, error) {
 	return sqlOn(s.r).CustomerCases(ctx, id)
 }
+
+func (t *txn) DeleteClassPushes(ctx context.Context, ps []store.ClassPush) error {
+	return t.cs().DeleteClassPushes(ctx, ps)
+}
+
+func (s *backend) ClassPushes(ctx context.Context, limit int) ([]store.ClassPush, error) {
+	return sqlOn(s.r).ClassPushes(ctx, limit)
+}

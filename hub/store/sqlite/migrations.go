@@ -104,7 +104,10 @@ import (
 //	               profile's history and the monthly statement; index on
 //	               (customer, at) (12). customer_cases has an index on
 //	               customer.
-//	               All six filled for older events by
+//	class_pushes   (outlet, customer) PK, class: classes still to send to
+//	               outlets (a change, or a customer new at the outlet),
+//	               deleted once sent (12)
+//	               All of them filled for older events by
 //	               store.Core.BuildCustomers
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
@@ -471,6 +474,12 @@ CREATE TABLE customer_parcels (
 	PRIMARY KEY (customer, kind, outlet, waybill)
 ) WITHOUT ROWID;
 CREATE INDEX customer_parcels_at ON customer_parcels (customer, at);
+CREATE TABLE class_pushes (
+	outlet   TEXT NOT NULL,
+	customer TEXT NOT NULL,
+	class    TEXT NOT NULL,
+	PRIMARY KEY (outlet, customer)
+) WITHOUT ROWID;
 `, nil},
 }
 

@@ -286,6 +286,17 @@ func testCustomerClassMoves(t *testing.T, be Backend) {
 	if err != nil || c.Class != store.ClassImportantValue {
 		t.Fatalf("class %q (%v), want %s", c.Class, err, store.ClassImportantValue)
 	}
+	// The class waits to be sent to the outlet that saw the customer.
+	pushes, err := s.ClassPushes(ctx, 10)
+	if want := []store.ClassPush{{Outlet: "SH-A", Customer: x, Class: store.ClassImportantValue}}; err != nil || !reflect.DeepEqual(pushes, want) {
+		t.Fatalf("to send: %+v (%v), want %+v", pushes, err, want)
+	}
+	if err := s.DoneClassPushes(ctx, pushes); err != nil {
+		t.Fatal(err)
+	}
+	if pushes, _ = s.ClassPushes(ctx, 10); len(pushes) != 0 {
+		t.Fatalf("still to send after sending: %+v", pushes)
+	}
 	mark := t0.Add(2 * time.Hour).UnixMilli()
 	wall.Set(t0.Add(200 * 24 * time.Hour))
 	if n, err := s.Reclassify(ctx); err != nil || n != 1 {
@@ -295,6 +306,14 @@ func testCustomerClassMoves(t *testing.T, be Backend) {
 	if c.Class != store.ClassImportantKeep {
 		t.Fatalf("after 200 days: %q, want %s", c.Class, store.ClassImportantKeep)
 	}
+	// The change is sent; a send of the old class does not drop it.
+	if err := s.DoneClassPushes(ctx, []store.ClassPush{{Outlet: "SH-A", Customer: x, Class: store.ClassImportantValue}}); err != nil {
+		t.Fatal(err)
+	}
+	pushes, _ = s.ClassPushes(ctx, 10)
+	if want := []store.ClassPush{{Outlet: "SH-A", Customer: x, Class: store.ClassImportantKeep}}; !reflect.DeepEqual(pushes, want) {
+		t.Errorf("to send after the decay: %+v, want %+v", pushes, want)
+	}
 	moves, err := s.ClassMoves(ctx, mark)
 	if err != nil || len(moves) != 1 || moves[0].From != store.ClassImportantValue || moves[0].To != store.ClassImportantKeep {
 		t.Fatalf("moves since the mark: %+v (%v)", moves, err)
@@ -303,7 +322,13 @@ func testCustomerClassMoves(t *testing.T, be Backend) {
 	if len(all) != 2 || all[0].From != "" {
 		t.Errorf("every move: %+v; want the first class from none, then the decay", all)
 	}
-	// Thresholds no one reaches: everyone is low on F and M.
+	// Seen at a second outlet: the class goes there too, once.
+	commit(t, s, cbatch("SH-B", 1, cin(t0.Add(200*24*time.Hour-time.Hour), "WB9", x, "v2:b")))
+	pushes, _ = s.ClassPushes(ctx, 10)
+	if len(pushes) != 2 || pushes[1].Outlet != "SH-B" {
+		t.Errorf("to send after SH-B saw the customer: %+v", pushes)
+	}
+	// Thresholds no one reaches: low on F and M, high on R (SH-B saw it an hour ago).
 	high := store.DefaultClassSettings
 	high.F = [4]int64{1000, 2000, 3000, 4000}
 	high.M = [4]int64{1e9, 2e9, 3e9, 4e9}
@@ -318,7 +343,7 @@ func testCustomerClassMoves(t *testing.T, be Backend) {
 	if _, err := s.Reclassify(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.ClassCounts(ctx); !reflect.DeepEqual(got, map[string]int64{store.ClassGeneralRetain: 1}) {
+	if got, _ := s.ClassCounts(ctx); !reflect.DeepEqual(got, map[string]int64{store.ClassGeneralDevelop: 1}) {
 		t.Errorf("counts under new thresholds: %v", got)
 	}
 }

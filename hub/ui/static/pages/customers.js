@@ -51,8 +51,10 @@ const list = {
         else found.textContent = t('cus.notFound');
       } catch (e) { showError(e); }
     };
-    const form = h('form', { class: 'filters', id: 'customer-search', onsubmit: search },
-      field(t('cus.f.phone'), phone), h('button', { type: 'submit', class: 'btn primary' }, t('cus.search')));
+    // POST, so that a submission without the script never puts the phone
+    // in an address; the script sends it to the hub itself.
+    const form = h('form', { class: 'filters', id: 'customer-search', method: 'post', onsubmit: search },
+      field(t('cus.f.phone'), phone), h('button', { type: 'submit', class: 'btn primary', id: 'customer-find' }, t('cus.search')));
     const view = listView(ctx, {
       path: '/api/v1/customers', key: 'customers',
       filters: [
