@@ -8,7 +8,9 @@ package customers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/clock"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/phone"
 	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/sealed"
@@ -34,6 +37,13 @@ type Store interface {
 	SetClassSettings(ctx context.Context, c store.ClassSettings) error
 	Reclassify(ctx context.Context) (int, error)
 	SetEnterprise(ctx context.Context, id, name string) error
+	ClassPushes(ctx context.Context, limit int) ([]store.ClassPush, error)
+	DoneClassPushes(ctx context.Context, ps []store.ClassPush) error
+}
+
+// Downlinker publishes a hub event to one outlet (hub/ingest.Hub).
+type Downlinker interface {
+	PublishDown(ctx context.Context, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error)
 }
 
 // Options configure a Service.
@@ -347,6 +357,68 @@ func (s *Service) SetSettings(ctx context.Context, c store.ClassSettings) (int, 
 		return 0, err
 	}
 	return s.st.Reclassify(ctx)
+}
+
+// classActor is who head office's class events are from.
+const classActor = "customers"
+
+// pushRead is how many queued classes one round reads.
+const pushRead = 2000
+
+// SendClasses sends every queued class down to its outlet, at most
+// lifecycle.MaxClassesPerEvent a event, then records them sent. A crash
+// between the two sends them again, which changes nothing at the outlet:
+// the newest class wins there. It returns how many it sent.
+func (s *Service) SendClasses(ctx context.Context, down Downlinker) (int, error) {
+	n := 0
+	for {
+		ps, err := s.st.ClassPushes(ctx, pushRead)
+		if err != nil || len(ps) == 0 {
+			return n, err
+		}
+		for i := 0; i < len(ps); {
+			j := i
+			for j < len(ps) && ps[j].Outlet == ps[i].Outlet && j-i < lifecycle.MaxClassesPerEvent {
+				j++
+			}
+			chunk := ps[i:j]
+			p := lifecycle.CustomerClassesV1{At: s.clock.Now().UnixMilli()}
+			for _, x := range chunk {
+				p.Classes = append(p.Classes, lifecycle.CustomerClassV1{Customer: x.Customer, Class: x.Class})
+			}
+			raw, err := json.Marshal(p)
+			if err != nil {
+				return n, err
+			}
+			if _, err := down.PublishDown(ctx, chunk[0].Outlet, lifecycle.CustomerClasses, "", raw, classActor); err != nil {
+				return n, fmt.Errorf("send %d classes to %s: %w", len(chunk), chunk[0].Outlet, err)
+			}
+			if err := s.st.DoneClassPushes(ctx, chunk); err != nil {
+				return n, err
+			}
+			n += len(chunk)
+			i = j
+		}
+		if len(ps) < pushRead {
+			return n, nil
+		}
+	}
+}
+
+// RunClassSender sends the queued classes every interval until ctx ends.
+func (s *Service) RunClassSender(ctx context.Context, every time.Duration, down Downlinker, onErr func(error)) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.SendClasses(ctx, down); err != nil && ctx.Err() == nil {
+			onErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Daily reclassifies every customer once per civil day of the hub's zone,

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -70,6 +71,37 @@ func TestCustomerRoutes(t *testing.T) {
 		Sender: lifecycle.PartyV1{Customer: id, PhoneSealed: m.Outlet("SH-B").Seal(sealed.Phone, srec, phone), PhoneMasked: "139****5678",
 			NameSealed: m.Outlet("SH-B").Seal(sealed.Name, srec, "王小二"), NameMasked: "王**"}})
 	b.send(t, s, 1)
+
+	// Both outlets are told the customer's class, and only the class.
+	for _, o := range []*fakeOutlet{a, b} {
+		deadline := time.Now().Add(30 * time.Second)
+		var got []lifecycle.CustomerClassV1
+		for len(got) == 0 {
+			for _, e := range o.pull(t, s) {
+				if e.Type != lifecycle.CustomerClasses {
+					continue
+				}
+				var p lifecycle.CustomerClassesV1
+				if err := json.Unmarshal(e.Payload, &p); err != nil {
+					t.Fatal(err)
+				}
+				var fields map[string]any
+				json.Unmarshal(e.Payload, &fields)
+				if len(fields) != 2 || e.Target != o.id {
+					t.Errorf("%s got %s for %s, want only classes and a time", o.id, e.Payload, e.Target)
+				}
+				got = append(got, p.Classes...)
+			}
+			if len(got) == 0 && time.Now().After(deadline) {
+				t.Fatalf("%s was never sent the class", o.id)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		// A class that changed between two sends comes twice; the newest wins.
+		if last := got[len(got)-1]; last.Customer != id || last.Class == "" {
+			t.Errorf("%s got classes %+v", o.id, got)
+		}
+	}
 
 	svc, analyst, auditor := loginAs(t, s, "li", "service"), loginAs(t, s, "wu", "analyst"), loginAs(t, s, "zhou", "auditor")
 	var found customerPage

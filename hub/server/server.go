@@ -126,6 +126,10 @@ type Config struct {
 	SessionIdle, SessionLifetime time.Duration
 }
 
+// classSendEvery is how often queued customer classes go down to the
+// outlets.
+const classSendEvery = 3 * time.Second
+
 // DefaultHealthEvery is how often a hub pings its store by default.
 const DefaultHealthEvery = 2 * time.Second
 
@@ -151,6 +155,7 @@ type Server struct {
 	stopSweep  context.CancelFunc
 	sweeperEnd chan struct{}
 	classesEnd chan struct{} // the daily customer classes pass ended
+	sendEnd    chan struct{} // the class sender ended
 	health     *storeHealth
 	probeEnd   chan struct{}
 }
@@ -353,6 +358,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		defer close(s.classesEnd)
 		svc.Customers.Daily(sctx, time.Hour, func(err error) { cfg.Logger.Error("daily customer classes", "err", err) })
 	}()
+	s.sendEnd = make(chan struct{})
+	go func() {
+		defer close(s.sendEnd)
+		svc.Customers.RunClassSender(sctx, classSendEvery, s.Hub, func(err error) { cfg.Logger.Error("send customer classes to the outlets", "err", err) })
+	}()
 	return s, nil
 }
 
@@ -423,6 +433,7 @@ func (s *Server) Close() error {
 		s.stopSweep()
 		<-s.sweeperEnd
 		<-s.classesEnd
+		<-s.sendEnd
 	}
 	// Stop the intake first; handlers already running finish and ack.
 	if s.broker != nil {
