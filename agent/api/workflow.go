@@ -68,6 +68,22 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 	h("POST /api/v1/shipments", s.postShipment)
 	h("GET /api/v1/shipments", s.getShipments)
 	h("GET /api/v1/shipments/{number}", s.getShipment)
+	h("POST /api/v1/customer-class", s.postCustomerClass)
+}
+
+// postCustomerClass answers head office's class of the customer at the
+// desk, by phone or waybill: POST, so the phone is in no address or log.
+func (s *Server) postCustomerClass(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	var req workflow.ClassReq
+	if !decode(w, r, 4<<10, &req) {
+		return
+	}
+	class, err := s.Workflow.CustomerClass(req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"class": class})
 }
 
 // getSendingCatalog gives the counter what it needs to take a parcel in:

@@ -53,6 +53,9 @@ import (
 //	  attempts/
 //	    <id>           attempts JSON            {failures, locked_until}; absent after a good PIN
 //
+//	customer_classes/                           head office's class of each customer seen here (agent/workflow, v12)
+//	  <customer id>    class id                 from the downlink's customer.classes; only the class, no figures
+//
 //	api_tokens/                                 local integrations' API tokens (agent/staff/tokens, v7)
 //	  <name>           token JSON               {name, scopes, hash: SHA-256 hex of the token, created_at}
 //
@@ -93,6 +96,8 @@ var (
 	StaffAttempts = []byte("attempts")
 
 	APITokens = []byte("api_tokens")
+
+	CustomerClasses = []byte("customer_classes")
 
 	PrintSpool = []byte("print_spool")
 	SpoolJobs  = []byte("jobs")

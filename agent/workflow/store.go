@@ -81,6 +81,9 @@ func (projector) Project(tx *bolt.Tx, ev *syncproto.Event, raw []byte) error {
 }
 
 func (projector) ApplyDown(tx *bolt.Tx, ev *syncproto.Event, raw []byte) error {
+	if ev.Type == lifecycle.CustomerClasses {
+		return applyClasses(tx, ev)
+	}
 	return apply(tx, ev, raw, false)
 }
 

@@ -897,6 +897,15 @@ export default {
   'hist.hubActor': 'Head office · {actor}',
   'cstep.receive': 'Recorded',
   'xstep.report': 'Reported',
+  // Head office's customer classes (classtag.js): the name only.
+  'class.important_value': 'Important value',
+  'class.important_develop': 'Important to develop',
+  'class.important_keep': 'Important to keep',
+  'class.important_retain': 'Important to win back',
+  'class.general_value': 'General value',
+  'class.general_develop': 'General to develop',
+  'class.general_keep': 'General to keep',
+  'class.general_retain': 'General to win back',
   // Head office's customers.
   'error.customer.not_found': 'no such customer: search by the phone number, or check the id',
   'error.customer.no_key': 'head office\'s master key is not configured: set [customers] master_key_file to search by phone or reveal contacts',

@@ -898,6 +898,15 @@ export default {
   'hist.hubActor': '总部 · {actor}',
   'cstep.receive': '登记',
   'xstep.report': '上报',
+  // Head office's customer classes (classtag.js): the name only.
+  'class.important_value': '重要价值客户',
+  'class.important_develop': '重要发展客户',
+  'class.important_keep': '重要保持客户',
+  'class.important_retain': '重要挽留客户',
+  'class.general_value': '一般价值客户',
+  'class.general_develop': '一般发展客户',
+  'class.general_keep': '一般保持客户',
+  'class.general_retain': '一般挽留客户',
   // Head office's customers.
   'error.customer.not_found': '没有这位客户',
   'error.customer.no_key': '总部未配置主密钥，无法按手机号查找或显示联系方式',

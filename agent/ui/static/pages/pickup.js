@@ -12,6 +12,7 @@ import { idChecks, signers } from '../kinds.js';
 import { signatureBox } from '../signature.js';
 import { parcelRow, shelveForm } from '../widgets.js';
 import { revealButton } from '../reveal.js';
+import { classTag } from '../classtag.js';
 
 // A pickup code is shelf-layer-number; anything else typed or scanned is
 // taken for a waybill.
@@ -67,6 +68,7 @@ export function renderPickup(root, scope) {
       written('span', { class: 'item-sub' }, maskedContact(p)),
       p.phone_masked ? revealButton('parcel', p.waybill, 'phone') : null,
       h('span', { class: 'tag' }, label('status.', p.status)),
+      classTag('pickup-class', { waybill: p.waybill }),
       unshelved ? h('div', { class: 'grow', id: 'pickup-unshelved' }, h('div', { class: 'warn-text' }, t('pickup.unshelved')),
         shelveForm(p, (np) => { replaceResult(np); choose(np); })) : null,
       p.status === 'in_stock' ? moveButton(p) : null].filter(Boolean));

@@ -11,11 +11,15 @@ import { yuan, kg, maskedParty, deviceTitle, quoteLine } from '../format.js';
 import { itemTypes } from '../kinds.js';
 import { effectBanner, suspendedArea } from '../effects.js';
 import { watchNotices } from '../header.js';
+import { classTag, fillClass } from '../classtag.js';
 
 export function renderSending(root, scope) {
   const inp = (id, props) => h('input', { id, autocomplete: 'off', ...props });
   const sName = inp('send-sender-name');
   const sPhone = inp('send-sender-phone', { inputmode: 'tel', maxlength: 20 });
+  // The sender's class, once the phone typed is a whole number.
+  const sClass = classTag('send-sender-class');
+  sPhone.addEventListener('change', () => { if (sPhone.value.trim().replace(/\D/g, '').length >= 11) fillClass(sClass, { phone: sPhone.value.trim() }); else fillClass(sClass, null); });
   const idType = h('select', { id: 'send-id-type' }, h('option', { value: 'resident_id' }, t('idt.resident_id')));
   const idNumber = inp('send-id-number', { spellcheck: 'false', maxlength: 32 });
   const rName = inp('send-rcpt-name');
@@ -211,7 +215,7 @@ export function renderSending(root, scope) {
       h('div', { class: 'card-head' }, h('h1', {}, t('send.title')), left),
       effectBanner('send-effects', ['areas'], scope),
       h('h2', {}, t('send.sender')),
-      h('div', { class: 'row' }, field(t('send.name'), sName, 'grow'), field(t('send.phone'), sPhone, 'grow'),
+      h('div', { class: 'row' }, field(t('send.name'), sName, 'grow'), field(t('send.phone'), sPhone, 'grow'), sClass,
         field(t('send.idType'), idType), field(t('send.idNumber'), idNumber, 'grow id-number')),
       h('h2', {}, t('send.recipient')),
       h('div', { class: 'row' }, field(t('send.name'), rName, 'grow'), field(t('send.phone'), rPhone, 'grow'), field(t('send.dest'), dest, 'short-dest')),
