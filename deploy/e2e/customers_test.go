@@ -82,7 +82,7 @@ func TestOneCustomerAcrossTwoOutlets(t *testing.T) {
 		t.Fatalf("inbound: HTTP %d %+v", code, in.Parcel)
 	}
 	if code := call(t, "POST", apiA+"/parcels/"+in.Parcel.Waybill+"/pickup", tokA, map[string]string{"code": in.Parcel.PickupCode, "id_check": "code_only",
-		"signer": "recipient"}, nil); code != 200 {
+		"signer": "recipient", "confirmation": "本人签收"}, nil); code != 200 {
 		t.Fatalf("pickup: HTTP %d", code)
 	}
 	c.waitDrained(a, 60*time.Second)

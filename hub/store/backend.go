@@ -100,7 +100,7 @@ type Queries interface {
 	CustomerCases(ctx context.Context, id string) ([]CustomerCase, error)
 	// ClassPushes lists classes still to send to outlets, by outlet.
 	ClassPushes(ctx context.Context, limit int) ([]ClassPush, error)
-	// ClassCounts counts the customers of each class.
+	// ClassCounts counts the customers of each class (kept at commit).
 	ClassCounts(ctx context.Context) (map[string]int64, error)
 	// ClassMoves lists the class changes at or after since (Unix ms), by
 	// customer, then time.
@@ -275,6 +275,8 @@ type Tx interface {
 	// PutClass sets a customer's class and window figures; moved records
 	// the change from from.
 	PutClass(ctx context.Context, id, class string, at, parcels, fees int64, moved bool, from string) error
+	// AddClassCounts adds to the customers per class, in class order.
+	AddClassCounts(ctx context.Context, ds []ClassCount) error
 	// DeleteClassPushes drops sent classes (rows changed since stay).
 	DeleteClassPushes(ctx context.Context, ps []ClassPush) error
 	// ClearCustomers deletes every profile, for a rebuild.

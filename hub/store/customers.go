@@ -97,6 +97,12 @@ const (
 	ParcelSent     = "sent"
 )
 
+// ClassCount is a change of one class's count.
+type ClassCount struct {
+	Class string
+	N     int64
+}
+
 // ClassPush is a customer's class still to send to an outlet.
 type ClassPush struct{ Outlet, Customer, Class string }
 
@@ -560,6 +566,7 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 // reclass recomputes the classes of ids at now and records every change.
 func reclass(ctx context.Context, tx Tx, ids []string, cs ClassSettings, now int64, loc *time.Location) error {
 	from := DayOf(now, loc) - int64(cs.WindowDays) + 1
+	counts := map[string]int64{}
 	for chunk := range slices.Chunk(ids, pickupsPerRead) {
 		rows, err := tx.ClassInputs(ctx, chunk, from)
 		if err != nil {
@@ -570,7 +577,23 @@ func reclass(ctx context.Context, tx Tx, ids []string, cs ClassSettings, now int
 			if err := tx.PutClass(ctx, c.ID, class, now, c.WindowParcels, c.WindowFees, class != c.Class, c.Class); err != nil {
 				return fmt.Errorf("class of customer %s: %w", c.ID, err)
 			}
+			if class != c.Class {
+				counts[class]++
+				if c.Class != "" {
+					counts[c.Class]--
+				}
+			}
 		}
+	}
+	// In class order: the counts' rows are locked last, in one order.
+	var ds []ClassCount
+	for _, c := range slices.Sorted(mapsKeys(counts)) {
+		if counts[c] != 0 {
+			ds = append(ds, ClassCount{Class: c, N: counts[c]})
+		}
+	}
+	if err := tx.AddClassCounts(ctx, ds); err != nil {
+		return fmt.Errorf("update class counts: %w", err)
 	}
 	return nil
 }

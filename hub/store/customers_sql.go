@@ -93,6 +93,8 @@ const (
 	putClassSQL = `UPDATE customers SET class = ?, class_at = ?, window_parcels = ?, window_fees = ? WHERE id = ?`
 	addMoveSQL  = `INSERT INTO customer_moves (customer, at, from_class, to_class) VALUES (?,?,?,?)
 		ON CONFLICT (customer, at) DO UPDATE SET to_class = excluded.to_class`
+	addClassCountSQL = `INSERT INTO class_counts (class, n) VALUES (?, ?)
+		ON CONFLICT (class) DO UPDATE SET n = class_counts.n + excluded.n`
 	// pushClassSQL queues a customer's new class for every outlet it
 	// was seen at; pushNewOutletSQL its class for an outlet new to it.
 	pushClassSQL = `INSERT INTO class_pushes (outlet, customer, class)
@@ -107,7 +109,7 @@ const (
 // CustomerStatements are the statements CustomerSQL runs most, with a
 // fixed text: a backend may prepare them at open.
 var CustomerStatements = []string{addCustomerSQL, addCustomerOutletSQL, addCustomerDaySQL, addCustomerParcelSQL,
-	customerCaseSQL, putCustomerCaseSQL, putClassSQL, addMoveSQL, pushClassSQL, pushNewOutletSQL}
+	customerCaseSQL, putCustomerCaseSQL, putClassSQL, addMoveSQL, pushClassSQL, pushNewOutletSQL, addClassCountSQL}
 
 // AddCustomers implements Tx.AddCustomers: each delta's counts are added,
 // its first and last seen widen the row's, its contact replaces an older.
@@ -287,7 +289,7 @@ func (q CustomerSQL) DeleteClassPushes(ctx context.Context, ps []ClassPush) erro
 
 // ClearCustomers implements Tx.ClearCustomers.
 func (q CustomerSQL) ClearCustomers(ctx context.Context) error {
-	for _, t := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves", "customer_parcels", "class_pushes"} {
+	for _, t := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves", "customer_parcels", "class_pushes", "class_counts"} {
 		if _, err := q.Exec(ctx, `DELETE FROM `+t); err != nil {
 			return fmt.Errorf("clear %s: %w", t, err)
 		}
@@ -356,9 +358,20 @@ func (q CustomerSQL) Customers(ctx context.Context, f CustomerQuery) ([]Customer
 	return Collect(rows, scanCustomer)
 }
 
-// ClassCounts implements Queries.ClassCounts.
+// AddClassCounts implements Tx.AddClassCounts.
+func (q CustomerSQL) AddClassCounts(ctx context.Context, ds []ClassCount) error {
+	for _, d := range ds {
+		if _, err := q.Exec(ctx, addClassCountSQL, d.Class, d.N); err != nil {
+			return fmt.Errorf("count of class %s: %w", d.Class, err)
+		}
+	}
+	return nil
+}
+
+// ClassCounts implements Queries.ClassCounts: the kept counts, one row a
+// class, whatever the number of customers.
 func (q CustomerSQL) ClassCounts(ctx context.Context) (map[string]int64, error) {
-	rows, done, err := q.Query(ctx, `SELECT class, count(*) FROM customers GROUP BY class`)
+	rows, done, err := q.Query(ctx, `SELECT class, n FROM class_counts WHERE n <> 0`)
 	if err != nil {
 		return nil, fmt.Errorf("count customers by class: %w", err)
 	}

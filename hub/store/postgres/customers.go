@@ -105,3 +105,7 @@ func (t *txn) DeleteClassPushes(ctx context.Context, ps []store.ClassPush) error
 func (s *backend) ClassPushes(ctx context.Context, limit int) ([]store.ClassPush, error) {
 	return pgOn(s.pool).ClassPushes(ctx, limit)
 }
+
+func (t *txn) AddClassCounts(ctx context.Context, ds []store.ClassCount) error {
+	return t.cs().AddClassCounts(ctx, ds)
+}

@@ -99,7 +99,7 @@ import (
 //	               store.ParcelRows in the transaction that stores any of
 //	               the waybill's parcel events at the outlet (migration 3)
 //	customers, customer_outlets, customer_days, customer_cases,
-//	customer_moves, customer_parcels, class_pushes (migration 7): as SQLite's migration 12, open a BIGINT
+//	customer_moves, customer_parcels, class_counts, class_pushes (migration 7): as SQLite's migration 12, open a BIGINT
 //	               0 or 1 as there, so both backends run store.CustomerSQL
 type migration struct {
 	version int
@@ -407,6 +407,10 @@ CREATE TABLE customer_parcels (
 	PRIMARY KEY (customer, kind, outlet, waybill)
 );
 CREATE INDEX customer_parcels_at ON customer_parcels (customer, at);
+CREATE TABLE class_counts (
+	class TEXT COLLATE "C" PRIMARY KEY,
+	n     BIGINT NOT NULL
+);
 CREATE TABLE class_pushes (
 	outlet   TEXT COLLATE "C" NOT NULL,
 	customer TEXT COLLATE "C" NOT NULL,

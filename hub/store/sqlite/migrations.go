@@ -104,6 +104,8 @@ import (
 //	               profile's history and the monthly statement; index on
 //	               (customer, at) (12). customer_cases has an index on
 //	               customer.
+//	class_counts   class PK, n: customers per class, moved with every
+//	               class change in its transaction (12)
 //	class_pushes   (outlet, customer) PK, class: classes still to send to
 //	               outlets (a change, or a customer new at the outlet),
 //	               deleted once sent (12)
@@ -474,6 +476,10 @@ CREATE TABLE customer_parcels (
 	PRIMARY KEY (customer, kind, outlet, waybill)
 ) WITHOUT ROWID;
 CREATE INDEX customer_parcels_at ON customer_parcels (customer, at);
+CREATE TABLE class_counts (
+	class TEXT PRIMARY KEY,
+	n     INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE class_pushes (
 	outlet   TEXT NOT NULL,
 	customer TEXT NOT NULL,
