@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
@@ -138,6 +140,49 @@ func TestOneCustomerAcrossTwoOutlets(t *testing.T) {
 		})
 	}
 
+	// The counter screens show the class's name, never a figure: at CA1
+	// on the pickup of the customer's next parcel, at CB2 once the clerk
+	// has typed the sender's phone.
+	var next struct{ Parcel lifecycle.Parcel }
+	if code := call(t, "POST", apiA+"/parcels/inbound", tokA, map[string]string{"barcode": "SF5000000000002", "phone": phone,
+		"shelf": "1", "layer": "1"}, &next); code != 201 {
+		t.Fatalf("second inbound: HTTP %d", code)
+	}
+	br := newBrowser(t)
+	login := func(base string) {
+		keypad := func(d string) chromedp.Action[chromedp.Void] {
+			return chromedp.Click(chromedp.Search(fmt.Sprintf(`//div[@class="keypad"]/button[text()=%q]`, d)))
+		}
+		br.step(t, "log in at "+base,
+			chromedp.Navigate(base),
+			chromedp.WaitVisible(chromedp.ID("login-form")),
+			chromedp.SendKeys(chromedp.ID("login-staff"), "c01"),
+			chromedp.Click(chromedp.ID("login-pin")),
+			keypad("1"), keypad("2"), keypad("3"), keypad("4"),
+			chromedp.Click(chromedp.ID("login-submit")),
+			chromedp.WaitVisible(chromedp.ID("scan-barcode")))
+	}
+	// shown is the class tag's words, checked against its class's name.
+	shown := func(sel string) string {
+		return fmt.Sprintf(`(() => { const el = document.querySelector(%q); const names = %s;
+			return !!el && !el.hidden && !!names[el.dataset.class] && el.textContent === names[el.dataset.class] && !/[0-9]/.test(el.textContent); })()`, sel, classNamesJS)
+	}
+	login("http://" + a.http + "/")
+	br.step(t, "the class on CA1's pickup",
+		chromedp.Click(chromedp.ID("nav-pickup")),
+		chromedp.WaitVisible(chromedp.ID("pickup-query")),
+		chromedp.SendKeys(chromedp.ID("pickup-query"), next.Parcel.PickupCode), pressEnter(),
+		waitJS(fmt.Sprintf(`document.querySelector('#pickup-selected').innerText.includes(%q)`, next.Parcel.Waybill)),
+		waitJS(shown("#pickup-class")))
+	login("http://" + b.http + "/")
+	br.step(t, "the class on CB2's sending page",
+		chromedp.Click(chromedp.ID("nav-sending")),
+		chromedp.WaitVisible(chromedp.ID("send-sender-phone")),
+		chromedp.SendKeys(chromedp.ID("send-sender-phone"), "139 5555 6666"),
+		chromedp.Click(chromedp.ID("send-sender-name")),
+		waitJS(shown("#send-sender-class")))
+	br.checkNoExceptions(t)
+
 	// No file of the hub or of either outlet holds the phone in clear.
 	c.killHub()
 	a.proc.Kill()
@@ -169,3 +214,8 @@ func TestOneCustomerAcrossTwoOutlets(t *testing.T) {
 		t.Fatalf("read %d files: is the check reading the data directories?", seen)
 	}
 }
+
+// classNamesJS are the counter's names of head office's classes, in
+// Chinese (the screen's default), as a JavaScript object.
+const classNamesJS = `{important_value: '重要价值客户', important_develop: '重要发展客户', important_keep: '重要保持客户', important_retain: '重要挽留客户',
+	general_value: '一般价值客户', general_develop: '一般发展客户', general_keep: '一般保持客户', general_retain: '一般挽留客户'}`
