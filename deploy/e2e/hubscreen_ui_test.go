@@ -246,7 +246,9 @@ func TestHubScreen(t *testing.T) {
 	s.s(t, "reveal the contact",
 		chromedp.Click(chromedp.ID("customer-reveal")),
 		waitJS(`document.querySelector('#customer-phone-shown').textContent === '13812345678'`))
-	var trail struct{ Audit []struct{ Action, Subject string } }
+	var trail struct {
+		Audit []struct{ Action, Subject string }
+	}
 	if code := call(t, "GET", "http://"+s.c.hubHTTP+"/api/v1/audit?action=customer.revealed", apiToken, nil, &trail); code != 200 || len(trail.Audit) != 1 || trail.Audit[0].Subject != s.customer {
 		t.Errorf("the reveal's audit rows: %d %+v", code, trail.Audit)
 	}
