@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -135,10 +136,24 @@ func TestSettingsFile(t *testing.T) {
 	if code := run([]string{"run", "--config", "../../../deploy/hub.sample.toml", "--http", "127.0.0.1:9999", "--print-config"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d; stderr: %s", code, stderr.String())
 	}
+	// Each value from the file names its line there.
+	sample, err := os.ReadFile("../../../deploy/hub.sample.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lineOf := func(text string) int {
+		for i, l := range strings.Split(string(sample), "\n") {
+			if l == text {
+				return i + 1
+			}
+		}
+		t.Fatalf("hub.sample.toml has no line %q", text)
+		return 0
+	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`addr = "127.0.0.1:9999" +# flag --http\n`),
-		regexp.MustCompile(`listen = "0.0.0.0:8883" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:33\n`),
-		regexp.MustCompile(`tls_cert = "/etc/yizhan/hub-mqtt.crt" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:37\n`),
+		regexp.MustCompile(fmt.Sprintf(`listen = "0.0.0.0:8883" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:%d\n`, lineOf(`listen = "0.0.0.0:8883"`))),
+		regexp.MustCompile(fmt.Sprintf(`tls_cert = "/etc/yizhan/hub-mqtt.crt" +# \.\./\.\./\.\./deploy/hub\.sample\.toml:%d\n`, lineOf(`tls_cert = "/etc/yizhan/hub-mqtt.crt"`))),
 		regexp.MustCompile(`block = 1000 +# default\n`),
 	} {
 		if !want.MatchString(stdout.String()) {
