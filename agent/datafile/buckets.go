@@ -28,9 +28,13 @@ import (
 //	                                            said how far it holds the stream (absent otherwise)
 //	  hub_head         uint64 BE                the hub's acked_seq of this incarnation while it is
 //	                                            beyond last_seq: events to fetch back (absent otherwise)
+//	  pruned_seq       uint64 BE                events/ starts after it: 1..pruned_seq were
+//	                                            acknowledged and removed by retention (absent: 0)
+//	  retention        JSON                     the last retention run's report (agent/retention)
 //	events/
 //	  <seq BE8>        syncproto.Event JSON     the log; seq > acked_seq is the outbox; a sequence
-//	                                            fetched back as the hub's dead letter is in dead/ only
+//	                                            fetched back as the hub's dead letter is in dead/ only;
+//	                                            a prefix up to pruned_seq is gone once retention ran
 //	dead/
 //	  <seq BE8>        DeadLetter JSON          events the hub refused, with reason
 //	down/
@@ -124,6 +128,12 @@ var (
 	// a file from before them, so they need no migration.
 	KeyRestored = []byte("restored")
 	KeyHubHead  = []byte("hub_head")
+	// KeyPrunedSeq is the highest sequence retention removed from events/:
+	// the log holds pruned_seq+1..last_seq.
+	KeyPrunedSeq = []byte("pruned_seq")
+	// KeyRetention is the last retention run's report, for its metrics
+	// after a restart and for a run by hand.
+	KeyRetention = []byte("retention")
 )
 
 // Retired buckets and keys, named here for the migrations that remove them.

@@ -249,7 +249,8 @@ func finish(tx *bolt.Tx, rep *SalvageReport) error {
 		rep.Notes = append(rep.Notes, "meta/outlet was lost: the agent claims the file for its --outlet when it starts")
 	}
 	rep.IssuedSeq, rep.AckedSeq = GetU64(meta, KeyLastSeq), GetU64(meta, KeyAckedSeq)
-	var prev uint64
+	// Retention removed the acknowledged events up to pruned_seq: not lost.
+	prev := GetU64(meta, KeyPrunedSeq)
 	if ev := tx.Bucket(Events); ev != nil {
 		cur := ev.Cursor()
 		for k, _ := cur.First(); k != nil; k, _ = cur.Next() {

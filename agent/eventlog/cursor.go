@@ -25,11 +25,14 @@ type Counters struct {
 	// is how far the hub holds the stream, once it has said.
 	CatchingUpFrom uint64 `json:"catching_up_from,omitempty"`
 	HubHead        uint64 `json:"hub_head,omitempty"`
+	// PrunedSeq: the log holds PrunedSeq+1..LastSeq; retention removed
+	// the acknowledged events before.
+	PrunedSeq uint64 `json:"pruned_seq"`
 }
 
 // Counters reads the in-memory mirrors of the cursors; no disk access.
 func (l *Log) Counters() Counters {
-	c := Counters{LastSeq: l.lastSeq.Load(), AckedSeq: l.ackedSeq.Load(), DeadLetter: l.dead.Load(), DownCursor: l.downCur.Load()}
+	c := Counters{LastSeq: l.lastSeq.Load(), AckedSeq: l.ackedSeq.Load(), DeadLetter: l.dead.Load(), DownCursor: l.downCur.Load(), PrunedSeq: l.prunedSeq.Load()}
 	if c.LastSeq > c.AckedSeq {
 		c.Backlog = c.LastSeq - c.AckedSeq
 	}

@@ -101,6 +101,8 @@ type Log struct {
 	hubHead  atomic.Uint64
 	dead     atomic.Uint64
 	downCur  atomic.Uint64
+	// prunedSeq: events/ holds prunedSeq+1..lastSeq (Prune).
+	prunedSeq atomic.Uint64
 	// refusedDown counts downlink events CheckEvent refused since start.
 	refusedDown atomic.Uint64
 	notify      chan struct{}
@@ -144,6 +146,7 @@ func Open(f *datafile.File, o Options) (*Log, error) {
 		l.downCur.Store(datafile.GetU64(meta, datafile.KeyDownCursor))
 		l.restored.Store(meta.Get(datafile.KeyRestored) != nil)
 		l.hubHead.Store(datafile.GetU64(meta, datafile.KeyHubHead))
+		l.prunedSeq.Store(datafile.GetU64(meta, datafile.KeyPrunedSeq))
 		floor = hlc.Timestamp(datafile.GetU64(meta, datafile.KeyLastHLC))
 		ownWall = int64(datafile.GetU64(meta, datafile.KeyLastWall))
 		if len(meta.Get(datafile.KeyHubOffset)) == 8 {
