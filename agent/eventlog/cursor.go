@@ -27,7 +27,7 @@ type Counters struct {
 	HubHead        uint64 `json:"hub_head,omitempty"`
 	// PrunedSeq: the log holds PrunedSeq+1..LastSeq; retention removed
 	// the acknowledged events before.
-	PrunedSeq uint64 `json:"pruned_seq"`
+	PrunedSeq uint64 `json:"pruned_seq,omitempty"`
 }
 
 // Counters reads the in-memory mirrors of the cursors; no disk access.
