@@ -1,0 +1,250 @@
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/yizhan/yizhan/agent/datafile"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/purge"
+)
+
+// DefaultPurgeBatch is how many entities one purging transaction looks
+// at, so that a scan waiting behind it never waits long.
+const DefaultPurgeBatch = 500
+
+// Purged says what PurgePersonal removed (or, dry, would remove).
+type Purged struct {
+	// Entities whose personal data went, by kind; Values the personal
+	// members removed from their events and state; Photos the exception
+	// photos deleted.
+	Entities map[string]int
+	Values   int
+	Photos   int
+	// Txs and LongestTx: the write transactions it took.
+	Txs       int
+	LongestTx time.Duration
+}
+
+// PurgePersonal makes the personal data of finished business unreadable:
+// for every entity that is not pending (lifecycle.Kind.Pending: a parcel
+// picked up, delivered or returned, a case closed) whose newest event is
+// stamped before cutoff, it removes the personal members (syncproto/purge)
+// from every copy of its events (wf_events/, and events/ and down/ where
+// the log still holds them) and from its state, and deletes the photos of
+// its exceptions that no kept exception shows. Counts, times, states,
+// categories, masked forms and the customer id hash stay, so the
+// counter's lists and head office's measures do not change.
+//
+// An entity with an event the hub has not acknowledged waits for a later
+// run: the outbox is sent as it was recorded.
+//
+// It works in transactions of at most batch entities (DefaultPurgeBatch
+// if 0). dry counts without changing anything.
+func PurgePersonal(ctx context.Context, f *datafile.File, cutoff time.Time, batch int, dry bool) (Purged, error) {
+	if batch <= 0 {
+		batch = DefaultPurgeBatch
+	}
+	p := Purged{Entities: map[string]int{}}
+	limit := cutoff.UnixMilli()
+	outlet := f.Outlet()
+	// Photos still shown by an exception that stays.
+	keep := map[string]bool{}
+	var drop []string
+	var after []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return p, err
+		}
+		var next []byte
+		done := true
+		values, photos := 0, []string(nil)
+		entities := map[string]int{}
+		work := func(tx *bolt.Tx) error {
+			values, photos, next, done = 0, nil, nil, true
+			clear(entities)
+			meta := tx.Bucket(datafile.Meta)
+			acked := datafile.GetU64(meta, datafile.KeyAckedSeq)
+			state, open := tx.Bucket(bucketState), tx.Bucket(bucketOpen)
+			wfEvents, events, down := tx.Bucket(bucketEvents), tx.Bucket(datafile.Events), tx.Bucket(datafile.Down)
+			type put struct {
+				b    *bolt.Bucket
+				k, v []byte
+			}
+			var puts []put
+			c := state.Cursor()
+			k, v := c.First()
+			if after != nil {
+				k, v = c.Seek(after)
+				if bytes.Equal(k, after) {
+					k, v = c.Next()
+				}
+			}
+			for n := 0; k != nil; k, v = c.Next() {
+				if n == batch {
+					done = false
+					break
+				}
+				n++
+				next = bytes.Clone(k)
+				kind, id, _ := bytes.Cut(k, []byte{0})
+				if open.Get(k) != nil {
+					if string(kind) == lifecycle.KindException {
+						photosOf(v, func(sha string) { keep[sha] = true })
+					}
+					continue
+				}
+				prefix := datafile.EntityPrefix(string(kind), string(id))
+				type copyAt struct{ k, v []byte }
+				var evs []copyAt
+				eligible := true
+				ec := wfEvents.Cursor()
+				for ek, ev := ec.Seek(prefix); ek != nil && bytes.HasPrefix(ek, prefix); ek, ev = ec.Next() {
+					var e struct {
+						Origin string        `json:"origin"`
+						Seq    uint64        `json:"seq"`
+						HLC    hlc.Timestamp `json:"hlc"`
+					}
+					if err := json.Unmarshal(ev, &e); err != nil {
+						return fmt.Errorf("%s %s: %w", kind, id, err)
+					}
+					if e.HLC.WallMillis() >= limit || (e.Origin == outlet && e.Seq > acked) {
+						eligible = false
+						break
+					}
+					evs = append(evs, copyAt{ek, ev})
+				}
+				if !eligible {
+					if string(kind) == lifecycle.KindException {
+						photosOf(v, func(sha string) { keep[sha] = true })
+					}
+					continue
+				}
+				removed := 0
+				for _, e := range evs {
+					scrubbed, m := purge.Scrub(e.v)
+					if m == 0 {
+						continue
+					}
+					removed += m
+					puts = append(puts, put{wfEvents, bytes.Clone(e.k), scrubbed})
+					var who struct {
+						Origin string `json:"origin"`
+						Seq    uint64 `json:"seq"`
+					}
+					_ = json.Unmarshal(e.v, &who)
+					// The log's own copy, while it holds one.
+					var log *bolt.Bucket
+					switch who.Origin {
+					case outlet:
+						log = events
+					case syncproto.HubOrigin:
+						log = down
+					}
+					if log == nil {
+						continue
+					}
+					lk := datafile.U64Key(who.Seq)
+					if raw := log.Get(lk); raw != nil {
+						if s, m := purge.Scrub(raw); m > 0 {
+							puts = append(puts, put{log, lk, s})
+						}
+					}
+				}
+				if s, m := purge.Scrub(v); m > 0 {
+					removed += m
+					puts = append(puts, put{state, bytes.Clone(k), s})
+				}
+				if string(kind) == lifecycle.KindException {
+					photosOf(v, func(sha string) { photos = append(photos, sha) })
+				}
+				if removed > 0 {
+					entities[string(kind)]++
+					values += removed
+				}
+			}
+			if dry {
+				return nil
+			}
+			for _, p := range puts {
+				if err := p.b.Put(p.k, p.v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		start := time.Now()
+		var err error
+		if dry {
+			err = f.View(work)
+		} else {
+			err = f.Update(work)
+		}
+		if err != nil {
+			return p, fmt.Errorf("purge personal data: %w", err)
+		}
+		if !dry && values > 0 {
+			p.Txs++
+			p.LongestTx = max(p.LongestTx, time.Since(start))
+		}
+		for k, n := range entities {
+			p.Entities[k] += n
+		}
+		p.Values += values
+		drop = append(drop, photos...)
+		after = next
+		if done {
+			break
+		}
+	}
+	// Photos go last, once every exception that keeps one is known.
+	var gone []string
+	for _, sha := range drop {
+		if !keep[sha] {
+			keep[sha] = true // once
+			gone = append(gone, sha)
+		}
+	}
+	if len(gone) == 0 {
+		return p, nil
+	}
+	work := func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketBlobs)
+		p.Photos = 0
+		for _, sha := range gone {
+			if b.Get([]byte(sha)) == nil {
+				continue
+			}
+			p.Photos++
+			if !dry {
+				if err := b.Delete([]byte(sha)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if dry {
+		return p, f.View(work)
+	}
+	return p, f.Update(work)
+}
+
+// photosOf calls fn with the hash of every photo of an exception's state.
+func photosOf(state []byte, fn func(sha string)) {
+	var x struct {
+		Photos []lifecycle.Photo `json:"photos"`
+	}
+	if json.Unmarshal(state, &x) == nil {
+		for _, ph := range x.Photos {
+			fn(ph.SHA256)
+		}
+	}
+}
