@@ -16,6 +16,7 @@ import (
 	"github.com/yizhan/yizhan/agent/eventlog"
 	"github.com/yizhan/yizhan/agent/ingest"
 	"github.com/yizhan/yizhan/agent/peripherals"
+	"github.com/yizhan/yizhan/agent/retention"
 	"github.com/yizhan/yizhan/agent/staff"
 	"github.com/yizhan/yizhan/agent/staff/tokens"
 	"github.com/yizhan/yizhan/agent/syncclient"
@@ -54,6 +55,9 @@ type Server struct {
 	Hosts HostPolicy
 	// Tokens are the local integrations' API tokens; nil takes none.
 	Tokens *tokens.Store
+	// LastRetention reads the last retention run's report, for
+	// /metrics; nil shows none.
+	LastRetention func() (retention.Report, bool, error)
 	// Workflow is nil when no personal-data key is configured; the
 	// workflow routes then answer 503 saying so.
 	Workflow *workflow.Service
@@ -326,6 +330,7 @@ func (s *Server) metrics() {
 			func() float64 { return float64(b.LastSuccess()) })
 		counter("yizhan_agent_backup_failures_total", "Backups that failed since the agent started.", func() float64 { return float64(b.Failures()) })
 	}
+	s.retentionMetrics(gauge)
 	s.reg.MustRegister(s.scans, s.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	s.reg.MustRegister(s.Collectors...)
 }
@@ -354,4 +359,28 @@ func Shutdown(srv *http.Server, d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	_ = srv.Shutdown(ctx)
+}
+
+// retentionMetrics are the last retention run's: when, and what it removed.
+func (s *Server) retentionMetrics(gauge func(name, help string, f func() float64)) {
+	if s.LastRetention == nil {
+		return
+	}
+	last := func() retention.Report {
+		rep, _, err := s.LastRetention()
+		if err != nil {
+			s.Logger.Warn("read the last retention report", "err", err)
+		}
+		return rep
+	}
+	gauge("yizhan_agent_retention_last_run_timestamp_seconds", "When retention last ran (Unix seconds; 0: never).", func() float64 {
+		if at := last().At; !at.IsZero() {
+			return float64(at.Unix())
+		}
+		return 0
+	})
+	gauge("yizhan_agent_retention_events_pruned", "Acknowledged events the last retention run removed from the event log.", func() float64 { return float64(last().Events.Events) })
+	gauge("yizhan_agent_retention_personal_values_purged", "Personal values the last retention run purged.", func() float64 { return float64(last().Personal.Values) })
+	gauge("yizhan_agent_retention_photos_purged", "Exception photos the last retention run deleted.", func() float64 { return float64(last().Personal.Photos) })
+	gauge("yizhan_agent_pruned_seq", "The event log holds the events after this sequence; retention removed those before.", func() float64 { return float64(s.Events.Counters().PrunedSeq) })
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/yizhan/yizhan/agent/backup"
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/agent/retention"
 	"github.com/yizhan/yizhan/agent/syncclient"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
@@ -50,6 +51,7 @@ type Settings struct {
 	Complaints Complaints         `toml:"complaints"`
 	Exceptions Exceptions         `toml:"exceptions"`
 	Backup     Backup             `toml:"backup"`
+	Retention  Retention          `toml:"retention"`
 	Devices    peripherals.Config `toml:"devices"`
 }
 
@@ -158,6 +160,19 @@ type Backup struct {
 // BackupAt is [backup] at as hour and minute.
 func (s Settings) BackupAt() (hour, minute int, err error) { return backup.ParseAt(s.Backup.At) }
 
+// Retention is how long the outlet keeps what head office already holds
+// (agent/retention).
+type Retention struct {
+	EventsDays   int    `toml:"events_days" flag:"retention-events-days" help:"acknowledged events older than this many days leave the local event log (head office keeps them); -1: never"`
+	PersonalDays int    `toml:"personal_days" flag:"retention-personal-days" help:"personal data (phones, names, signatures, photos) of business finished longer ago than this many days is purged; -1: never"`
+	At           string `toml:"at" flag:"retention-at" help:"local time of day of the daily retention run, e.g. 03:30"`
+}
+
+// RetentionConfig is the [retention] section for agent/retention.
+func (s Settings) RetentionConfig() retention.Config {
+	return retention.Config{EventsDays: s.Retention.EventsDays, PersonalDays: s.Retention.PersonalDays, At: s.Retention.At}
+}
+
 // ExceptionDeadlines are the checked deadlines per kind.
 func (s Settings) ExceptionDeadlines() (lifecycle.ExceptionDeadlines, error) {
 	return lifecycle.ParseExceptionDeadlines(s.Exceptions.Deadlines)
@@ -173,6 +188,7 @@ func Defaults() Settings {
 		Counter:    Counter{HoldDays: lifecycle.DefaultHoldDays},
 		Complaints: Complaints{FirstReply: lifecycle.DefaultFirstReply, Result: lifecycle.DefaultResult},
 		Backup:     Backup{At: backup.DefaultAt, Keep: backup.DefaultKeep},
+		Retention:  Retention{EventsDays: retention.DefaultEventsDays, PersonalDays: retention.DefaultPersonalDays, At: retention.DefaultAt},
 	}
 }
 
@@ -308,6 +324,9 @@ func (l *Loaded) Check() error {
 	}
 	if l.Backup.Keep < 1 {
 		return l.set.Errorf("backup.keep", "must be at least 1, not %d", l.Backup.Keep)
+	}
+	if err := l.RetentionConfig().Check(); err != nil {
+		return l.set.Errorf("retention.at", "%v", err)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/yizhan/yizhan/agent/metrics"
 	"github.com/yizhan/yizhan/agent/peripherals"
 	"github.com/yizhan/yizhan/agent/pii"
+	"github.com/yizhan/yizhan/agent/retention"
 	"github.com/yizhan/yizhan/agent/staff"
 	"github.com/yizhan/yizhan/agent/staff/tokens"
 	"github.com/yizhan/yizhan/agent/syncclient"
@@ -74,6 +75,8 @@ type Config struct {
 		Hour, Minute int
 		Keep         int
 	}
+	// Retention is the daily pruning and purge ([retention]).
+	Retention retention.Config
 }
 
 // Agent is a running agent.
@@ -85,7 +88,9 @@ type Agent struct {
 	Devices  *peripherals.Manager
 	Workflow *workflow.Service
 	Backups  *backup.Nightly
-	Addr     net.Addr
+	// Retention runs daily on head office's corrected clock.
+	Retention *retention.Runner
+	Addr      net.Addr
 
 	srv        *http.Server
 	stop       context.CancelFunc
@@ -203,7 +208,8 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		Collectors: watch.Collectors(),
 		Sessions:   staff.NewSessions(people, staff.WithLogger(part("staff")), staff.WithAdminToken(admin.Token), staff.WithAudit(events)), UI: ui.Handler(),
 		Tokens: tokens.Open(file), Hosts: api.NewHostPolicy(ln.Addr(), listenHost, cfg.AllowedHosts),
-		Backups: a.Backups, BackupDir: cfg.Backup.Dir}
+		Backups: a.Backups, BackupDir: cfg.Backup.Dir,
+		LastRetention: func() (retention.Report, bool, error) { return retention.Last(file) }}
 	if cfg.Keys != nil {
 		wc := cfg.Workflow
 		wc.Keys, wc.Labels, wc.Scales, wc.HubClock, wc.Logger = cfg.Keys, a.Devices, a.Devices, clock.Func(client.HubNow), part("workflow")
@@ -231,6 +237,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	} else {
 		logger.Warn("no backup folder configured: no nightly backup of the data file (set [backup] dir)")
 	}
+	a.Retention = &retention.Runner{File: file, Log: events, Clock: clock.Func(client.HubNow), Config: cfg.Retention, Logger: part("retention")}
+	a.wg.Add(1)
+	go func() { defer a.wg.Done(); a.Retention.Loop(runCtx, time.Minute) }()
 	h := apiSrv.Handler()
 	a.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	a.wg.Add(2)

@@ -27,3 +27,30 @@ type LoginAuditV1 struct {
 	// At is when it happened on the outlet's clock, Unix ms.
 	At int64 `json:"at"`
 }
+
+// Retention parts: what a RetentionRan event is about.
+const (
+	RetentionEvents   = "events"   // acknowledged events pruned from an outlet's log
+	RetentionPersonal = "personal" // personal data of finished business purged
+)
+
+// RetentionV1 is the payload of RetentionRan, and the detail of head
+// office's own purge in its audit trail: what one run removed.
+type RetentionV1 struct {
+	// Part is RetentionEvents or RetentionPersonal.
+	Part string `json:"part"`
+	// Days is the configured period; Cutoff the instant before which
+	// things went (Unix ms).
+	Days   int   `json:"days"`
+	Cutoff int64 `json:"cutoff"`
+	// Removed counts what went by kind: "events" (and "first_seq",
+	// "last_seq" of them) for the log; for personal data the entities of
+	// each entity kind, "values" (personal members removed) and
+	// "photos".
+	Removed map[string]int64 `json:"removed"`
+	// At is when the run ended, Unix ms, on the clock of whoever ran it.
+	At int64 `json:"at"`
+}
+
+// Subject is the subject of the RetentionRan event of r.
+func (r RetentionV1) Subject() string { return "retention/" + r.Part }

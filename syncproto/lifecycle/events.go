@@ -46,6 +46,12 @@ const (
 	StaffLocked    = "audit.staff_locked"
 	StaffUnlocked  = "audit.staff_unlocked"
 	LoginLimited   = "audit.login_limited"
+
+	// A retention run at an outlet (payload RetentionV1, version 1):
+	// subject "retention/events" for the pruning of the event log,
+	// "retention/personal" for the purge of personal data. Head office
+	// records its own purge in its audit trail with the same payload.
+	RetentionRan = "audit.retention"
 )
 
 // Order sorts events into the one order every side folds in: by FoldStamp

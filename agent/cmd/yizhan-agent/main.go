@@ -53,6 +53,9 @@ Usage:
                       (Windows: the YizhanAgent service; on Linux, systemd's unit)
   yizhan-agent backup [--config FILE | --data DIR] [--to DIR]   (a checked copy, also while the agent runs)
   yizhan-agent restore --from FILE [--config FILE | --data DIR] [--outlet ID] [--force]   (the agent stopped)
+  yizhan-agent retention --data DIR [--config FILE] [--dry-run]
+                      (prune acknowledged events and purge old personal data now, with the agent stopped;
+                       the running agent does it daily at [retention] at)
   yizhan-agent keygen --out FILE      (the personal-data key; keep it outside --data)
   yizhan-agent staff add|list|remove|disable|enable|unlock|pin --data DIR [--id ID --name NAME --role clerk|supervisor --pin PIN]
                       (while the agent runs, through it; it says which)
@@ -96,6 +99,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdBackup(args[1:], stdout, stderr)
 	case "restore":
 		return cmdRestore(args[1:], stdout, stderr)
+	case "retention":
+		return cmdRetention(args[1:], stdout, stderr)
 	case "staff":
 		return staff.Command(args[1:], stdout, stderr)
 	case "token":
@@ -148,7 +153,7 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer, opts
 	}
 	cfg := server.Config{DataDir: c.Data.Dir, MinFreeMB: c.Data.MinFreeMB, Outlet: c.Outlet.ID, Secret: c.Outlet.Secret, Broker: c.Sync.Broker,
 		HTTPAddr: c.HTTP.Addr, AllowedHosts: c.AllowedHosts(), ClockOffset: c.Outlet.ClockOffset, ClockAt: c.Outlet.ClockAt, MaxClockSkew: c.Sync.MaxClockSkew, Devices: c.Devices, Keys: keys,
-		NotifyWebhook: c.Counter.NotifyWebhook}
+		NotifyWebhook: c.Counter.NotifyWebhook, Retention: c.RetentionConfig()}
 	cfg.Sync.AckTimeout = c.Sync.AckTimeout
 	cfg.Sync.TLS, cfg.Sync.AllowPlain = c.Sync.TLS(), c.Sync.AllowPlain
 	cfg.Workflow.HoldDays = c.Counter.HoldDays
