@@ -105,6 +105,11 @@ type Queries interface {
 	// ClassMoves lists the class changes at or after since (Unix ms), by
 	// customer, then time.
 	ClassMoves(ctx context.Context, since int64) ([]ClassMove, error)
+	// PersonalSubjects lists, in order, up to limit subjects after after
+	// that have a visible event stamped (its fold stamp) before before
+	// whose payload may hold personal data (syncproto/purge decides):
+	// what PurgePersonal looks at.
+	PersonalSubjects(ctx context.Context, before hlc.Timestamp, after string, limit int) ([]string, error)
 }
 
 // DeadLetterPos is a dead letter's place in its outlet's list.
@@ -237,6 +242,11 @@ type Tx interface {
 	DeleteCase(ctx context.Context, kind, id string) error
 	// AddCounters adds n to each named counter, creating it at 0 first.
 	AddCounters(ctx context.Context, n map[string]uint64) error
+
+	// ScrubEvents rewrites the payloads of visible events, each found by
+	// origin, seq and id, with their personal data removed
+	// (PurgePersonal).
+	ScrubEvents(ctx context.Context, rows []Scrubbed) error
 
 	// PutFacts writes a case's row of measures; DeleteFacts removes it.
 	PutFacts(ctx context.Context, f Facts) error

@@ -13,6 +13,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/purge"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
@@ -406,6 +407,8 @@ func (c *commitTx) batch(b *syncproto.Batch, o *outletState, window uint64) (r R
 // another id or payload (an event, a held event, or a dead letter by id),
 // and the id held there; 0 if every shared event is the same. record keeps
 // the pair as a conflict: the same stream sent two versions of one event.
+// An event whose personal data the store purged is the same as the one
+// sent if that scrubbed is what the store holds.
 func (c *commitTx) firstMismatch(b *syncproto.Batch, o *outletState, record bool) (uint64, string, error) {
 	have, err := c.tx.Holding(c.ctx, b.Origin, o.Epoch, b.First, b.Last)
 	if err != nil {
@@ -422,7 +425,7 @@ func (c *commitTx) firstMismatch(b *syncproto.Batch, o *outletState, record bool
 		}
 		same := h.ID == e.ID
 		if same && !h.Dead {
-			same = h.HasBody == (len(e.Payload) > 0) && bytes.Equal(h.Payload, e.Payload)
+			same = h.HasBody == (len(e.Payload) > 0) && (bytes.Equal(h.Payload, e.Payload) || scrubbedCopy(h.Payload, e.Payload))
 		}
 		if same {
 			continue
@@ -640,4 +643,11 @@ func allocate(ctx context.Context, tx Tx, e *syncproto.Event, a SerialAlloc) err
 		return fmt.Errorf("advance serial counter %s: %w", a.Counter, err)
 	}
 	return nil
+}
+
+// scrubbedCopy reports whether held is sent with its personal data
+// purged (PurgePersonal).
+func scrubbedCopy(held, sent []byte) bool {
+	s, n := purge.Scrub(sent)
+	return n > 0 && bytes.Equal(held, s)
 }

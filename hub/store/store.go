@@ -111,6 +111,10 @@ type Store interface {
 	SetEnterprise(ctx context.Context, id, name string) error
 	// DoneClassPushes records that ClassPushes' classes were sent.
 	DoneClassPushes(ctx context.Context, ps []ClassPush) error
+	// PurgePersonal removes the personal data of business finished
+	// before cutoff from the stored events (retention.go); days is the
+	// configured period, for the audit trail.
+	PurgePersonal(ctx context.Context, cutoff time.Time, days, batch int, dry bool) (PurgeReport, error)
 
 	Close() error
 }

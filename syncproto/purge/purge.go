@@ -26,6 +26,14 @@ func Personal(key string) bool {
 	return strings.HasSuffix(key, "_sealed")
 }
 
+// Markers are byte strings one of which every personal member's JSON
+// contains (its name and the quote around it), so that a store can find
+// the documents worth scrubbing with a plain substring search; Scrub
+// decides.
+func Markers() []string {
+	return []string{`_sealed"`, `"signature_svg"`, `"svg"`, `"agent_name"`}
+}
+
 // Scrub returns raw without its personal members (Personal keys whose
 // value is a string) and how many it removed. Input that is not valid
 // JSON comes back as it is, with 0.

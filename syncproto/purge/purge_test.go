@@ -84,6 +84,22 @@ func strip(v any) any {
 	return v
 }
 
+// Every document Scrub changes holds a marker.
+func TestMarkers(t *testing.T) {
+	for _, in := range []string{`{"phone_sealed":"v2:x"}`, `{"svg":"<svg/>"}`, `{"a":{"signature_svg":""}}`, `{"agent_name":"x"}`} {
+		if _, n := Scrub([]byte(in)); n == 0 {
+			t.Fatalf("%s not scrubbed", in)
+		}
+		found := false
+		for _, m := range Markers() {
+			found = found || strings.Contains(in, m)
+		}
+		if !found {
+			t.Errorf("%s holds no marker", in)
+		}
+	}
+}
+
 func TestPersonal(t *testing.T) {
 	for _, k := range []string{"phone_sealed", "text_sealed", "sender_id_sealed", "signature_svg", "svg", "agent_name"} {
 		if !Personal(k) {

@@ -123,8 +123,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		return "file:" + path + "?" + q.Encode()
 	}
 	// A multi-row INSERT keeps a statement journal, to undo a statement
-	// that fails halfway; in memory it costs no file writes.
-	w, err := sql.Open("sqlite", dsn("_txlock=immediate", "_pragma=temp_store(MEMORY)"))
+	// that fails halfway; in memory it costs no file writes. secure_delete
+	// zeroes what a write frees, so purged personal data leaves the file
+	// (store.PurgePersonal).
+	w, err := sql.Open("sqlite", dsn("_txlock=immediate", "_pragma=temp_store(MEMORY)", "_pragma=secure_delete(ON)"))
 	if err != nil {
 		return nil, fmt.Errorf("open hub database %s: %w", path, err)
 	}
