@@ -13,8 +13,8 @@ import (
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/hlc"
-	"github.com/yizhan/yizhan/syncproto/purge"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/purge"
 )
 
 // Options tune a Core.
