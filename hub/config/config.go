@@ -17,6 +17,7 @@ import (
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/mqttclient"
+	"github.com/yizhan/yizhan/hub/retention"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
@@ -53,6 +54,7 @@ type Settings struct {
 	Accounts   Accounts   `toml:"accounts"`
 	Measures   Measures   `toml:"measures"`
 	Customers  Customers  `toml:"customers"`
+	Retention  Retention  `toml:"retention"`
 }
 
 // Customers is head office's customer database.
@@ -69,6 +71,17 @@ type Measures struct {
 // Location is the measures' checked time zone.
 func (s Settings) Location() (*time.Location, error) {
 	return time.LoadLocation(s.Measures.Timezone)
+}
+
+// Retention is head office's purge of personal data (hub/retention).
+type Retention struct {
+	PersonalDays int    `toml:"personal_days" flag:"retention-personal-days" help:"personal data (sealed phones, names, addresses, a customer's words, signatures) of business finished longer ago than this many days is purged from the stored events; -1: never"`
+	At           string `toml:"at" flag:"retention-at" help:"local time of day of the daily purge, run by the hub holding the timer lease, e.g. 04:00"`
+}
+
+// RetentionConfig is the [retention] section for hub/retention.
+func (s Settings) RetentionConfig() retention.Config {
+	return retention.Config{PersonalDays: s.Retention.PersonalDays, At: s.Retention.At}
 }
 
 // Data is the hub's directory.
@@ -199,6 +212,7 @@ func Defaults() Settings {
 		Accounts:   Accounts{SessionIdle: 8 * time.Hour, SessionLifetime: 24 * time.Hour},
 		Measures:   Measures{Timezone: DefaultTimezone},
 		Customers:  Customers{WindowDays: 365},
+		Retention:  Retention{PersonalDays: retention.DefaultPersonalDays, At: retention.DefaultAt},
 	}
 }
 
@@ -264,6 +278,9 @@ func (l *Loaded) Check() error {
 	}
 	if l.Customers.WindowDays < 1 || l.Customers.WindowDays > 3660 {
 		return l.set.Errorf("customers.window_days", "%d: must be 1 to 3660 days (--customer-window-days)", l.Customers.WindowDays)
+	}
+	if err := l.RetentionConfig().Check(); err != nil {
+		return l.set.Errorf("retention.at", "%v", err)
 	}
 	if l.Data.Dir == "" && (l.Store.URL == "" || l.HTTP.APIToken == "") {
 		return fmt.Errorf("--data DIR is required (data.dir)")

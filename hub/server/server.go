@@ -33,6 +33,7 @@ import (
 	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/notices"
+	"github.com/yizhan/yizhan/hub/retention"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/hub/waybills"
@@ -124,6 +125,8 @@ type Config struct {
 	// SessionIdle and SessionLifetime end head-office sessions;
 	// accounts.DefaultIdle and DefaultLifetime where zero.
 	SessionIdle, SessionLifetime time.Duration
+	// Retention is the daily purge of personal data ([retention]).
+	Retention retention.Config
 }
 
 // classSendEvery is how often queued customer classes go down to the
@@ -156,8 +159,11 @@ type Server struct {
 	sweeperEnd chan struct{}
 	classesEnd chan struct{} // the daily customer classes pass ended
 	sendEnd    chan struct{} // the class sender ended
-	health     *storeHealth
-	probeEnd   chan struct{}
+	// Retention purges personal data daily on the lease holder.
+	Retention *retention.Runner
+	purgeEnd  chan struct{}
+	health    *storeHealth
+	probeEnd  chan struct{}
 }
 
 // DefaultClientID is the external-broker client id of a hub whose API
@@ -261,6 +267,25 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := svc.Customers.Init(ctx); err != nil {
 		return nil, fmt.Errorf("customer classes: %w", err)
 	}
+	s.Retention = &retention.Runner{Store: s.Store, Clock: cfg.Clock, Config: cfg.Retention, Leased: s.Cases.Leased, Logger: cfg.Logger.With("component", "retention")}
+	if err := s.Retention.Load(ctx); err != nil {
+		cfg.Logger.Warn("read the last personal-data purge from the audit trail", "err", err)
+	}
+	lastPurge := func(f func(lifecycle.RetentionV1) float64) func() float64 {
+		return func() float64 {
+			if p, ok := s.Retention.Last(); ok {
+				return f(p)
+			}
+			return 0
+		}
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_retention_last_run_timestamp_seconds",
+			Help: "when head office last purged personal data (Unix seconds; 0: never)"}, lastPurge(func(p lifecycle.RetentionV1) float64 { return float64(p.At) / 1000 })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_retention_events_scrubbed",
+			Help: "stored events the last purge removed personal data from"}, lastPurge(func(p lifecycle.RetentionV1) float64 { return float64(p.Removed["events"]) })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_retention_values_purged",
+			Help: "personal values the last purge removed"}, lastPurge(func(p lifecycle.RetentionV1) float64 { return float64(p.Removed["values"]) })))
 	reg.MustRegister(
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_store_up",
 			Help: "1 while the hub reaches its store (the latest health probe or commit succeeded), 0 while it takes no events"}, s.health.up),
@@ -363,6 +388,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		defer close(s.sendEnd)
 		svc.Customers.RunClassSender(sctx, classSendEvery, s.Hub, func(err error) { cfg.Logger.Error("send customer classes to the outlets", "err", err) })
 	}()
+	s.purgeEnd = make(chan struct{})
+	go func() {
+		defer close(s.purgeEnd)
+		s.Retention.Loop(sctx, time.Minute)
+	}()
 	return s, nil
 }
 
@@ -434,6 +464,7 @@ func (s *Server) Close() error {
 		<-s.sweeperEnd
 		<-s.classesEnd
 		<-s.sendEnd
+		<-s.purgeEnd
 	}
 	// Stop the intake first; handlers already running finish and ack.
 	if s.broker != nil {

@@ -11,6 +11,7 @@
 //	yizhan-hub outlet new-incarnation --data DIR --id ID [--incarnation INC]
 //	yizhan-hub user add|list|disable|enable|reset|unlock --data DIR [--id ID ...]  (user.go)
 //	yizhan-hub certs ca|server|outlet|list|show  (certs.go)
+//	yizhan-hub retention --data DIR [--personal-days N] [--dry-run]  (retention.go)
 //
 // Every run setting can be given in the TOML file (deploy/hub.sample.toml) or
 // by flag; a flag wins over the file. --print-config shows the result.
@@ -56,6 +57,7 @@ const usage = `usage:
   yizhan-hub user disable|enable|unlock --data DIR --id ID
   yizhan-hub user reset --data DIR --id ID [--password-file FILE|-]
   yizhan-hub certs ca|server|outlet|list|show ...   (yizhan-hub certs for the flags)
+  yizhan-hub retention --data DIR [--personal-days N] [--dry-run]   (also --store URL or --config FILE)
 Run "yizhan-hub run -h" or "yizhan-hub outlet add -h" for the flags. Every run
 setting can also go in the TOML settings file (see deploy/hub.sample.toml).
 `
@@ -127,6 +129,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return cmdUser(args[1:], stdout, stderr)
 	case "certs":
 		return cmdCerts(args[1:], stdout, stderr)
+	case "retention":
+		return cmdRetention(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -183,7 +187,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
 		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, MaxSkew: c.Clock.MaxSkew, Logger: log,
 		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers,
-		SyncWindow: uint64(c.Sync.Window), HTTPNames: c.HTTP.HostNames(), SessionIdle: c.Accounts.SessionIdle, SessionLifetime: c.Accounts.SessionLifetime, Location: loc}
+		SyncWindow: uint64(c.Sync.Window), HTTPNames: c.HTTP.HostNames(), SessionIdle: c.Accounts.SessionIdle, SessionLifetime: c.Accounts.SessionLifetime, Location: loc,
+		Retention: c.RetentionConfig()}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		// The uplink's memory is bounded by its budget; a soft limit a
 		// little above it keeps the garbage collector from letting the
