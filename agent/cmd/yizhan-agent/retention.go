@@ -30,6 +30,7 @@ func cmdRetention(args []string, stdout, stderr io.Writer) int {
 	dry := fs.Bool("dry-run", false, "say what would be removed, and change nothing")
 	eventsDays := fs.Int("events-days", 0, "override [retention] events_days")
 	personalDays := fs.Int("personal-days", 0, "override [retention] personal_days")
+	shift := fs.Duration("clock-offset", 0, "shift the PC clock as retention sees it (drills and tests only), e.g. 2400h")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -82,9 +83,9 @@ func cmdRetention(args []string, stdout, stderr io.Writer) int {
 	}
 	// Head office's time as last seen, so a PC clock set ahead does not
 	// purge early.
-	clk := clock.System
+	clk := clock.Offset(clock.System, *shift)
 	if off, ok := log.HubOffset(); ok && off > -1e12 && off < 1e12 {
-		clk = clock.Offset(clock.System, time.Duration(off)*time.Millisecond)
+		clk = clock.Offset(clk, time.Duration(off)*time.Millisecond)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
