@@ -33,6 +33,9 @@ const (
 //	   Also the downlink event customer.classes (lifecycle.CustomerClasses):
 //	   the classes of customers seen at the outlet; an agent from before
 //	   ignores it.
+//	   Outlets send audit.retention events (lifecycle.RetentionRan,
+//	   payload RetentionV1): what a retention run removed. A hub before 3
+//	   stores them as events of no kind.
 
 // HubOrigin is the origin of events created at head office.
 const HubOrigin = "hub"
