@@ -31,6 +31,8 @@ import (
 //	  pruned_seq       uint64 BE                events/ starts after it: 1..pruned_seq were
 //	                                            acknowledged and removed by retention (absent: 0)
 //	  retention        JSON                     the last retention run's report (agent/retention)
+//	  compact          (empty)                  a purge left removed bytes in free pages: Open
+//	                                            compacts the file before use (compact.go)
 //	events/
 //	  <seq BE8>        syncproto.Event JSON     the log; seq > acked_seq is the outbox; a sequence
 //	                                            fetched back as the hub's dead letter is in dead/ only;
@@ -134,6 +136,8 @@ var (
 	// KeyRetention is the last retention run's report, for its metrics
 	// after a restart and for a run by hand.
 	KeyRetention = []byte("retention")
+	// KeyCompact asks the next Open to compact the file (compact.go).
+	KeyCompact = []byte("compact")
 )
 
 // Retired buckets and keys, named here for the migrations that remove them.

@@ -10,6 +10,19 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// compactWanted reports whether a purge asked for the file to be
+// compacted (KeyCompact).
+func compactWanted(db *bolt.DB) bool {
+	wanted := false
+	_ = db.View(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(Meta); meta != nil {
+			wanted = meta.Get(KeyCompact) != nil
+		}
+		return nil
+	})
+	return wanted
+}
+
 // Compact rewrites agent.db in dir into a new file holding only the live
 // pages, then puts it in the old one's place. bbolt leaves the bytes of
 // deleted and rewritten values in free pages until they are reused; a
@@ -41,6 +54,17 @@ func Compact(dir string) (before, after int64, err error) {
 		dst.Close()
 		os.Remove(tmp)
 		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	err = dst.Update(func(tx *bolt.Tx) error {
+		if meta := tx.Bucket(Meta); meta != nil {
+			return meta.Delete(KeyCompact)
+		}
+		return nil
+	})
+	if err != nil {
+		dst.Close()
+		os.Remove(tmp)
+		return 0, 0, err
 	}
 	if err := dst.Sync(); err != nil {
 		dst.Close()

@@ -107,6 +107,15 @@ func Open(dir string, o Options) (*File, error) {
 		db.Close()
 		return nil, err
 	}
+	// The running agent's purge left the removed personal data in free
+	// pages: compact before anyone uses the file, so it leaves the disk.
+	if compactWanted(db) {
+		db.Close()
+		if _, _, err := Compact(dir); err != nil {
+			return nil, fmt.Errorf("compact %s after the personal-data purge: %w", path, err)
+		}
+		return Open(dir, o)
+	}
 	return f, nil
 }
 

@@ -131,7 +131,17 @@ func Run(ctx context.Context, f *datafile.File, l *eventlog.Log, clk clock.Clock
 	if err != nil {
 		return rep, err
 	}
-	err = f.Update(func(tx *bolt.Tx) error { return tx.Bucket(datafile.Meta).Put(datafile.KeyRetention, raw) })
+	err = f.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(datafile.Meta)
+		// bbolt keeps what was removed in free pages until they are reused:
+		// the next open of the file compacts it away.
+		if rep.Personal.Values > 0 || rep.Personal.Photos > 0 {
+			if err := meta.Put(datafile.KeyCompact, []byte{}); err != nil {
+				return err
+			}
+		}
+		return meta.Put(datafile.KeyRetention, raw)
+	})
 	if err != nil {
 		return rep, fmt.Errorf("save the retention report: %w", err)
 	}
