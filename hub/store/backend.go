@@ -291,6 +291,10 @@ type Tx interface {
 	DeleteClassPushes(ctx context.Context, ps []ClassPush) error
 	// ClearCustomers deletes every profile, for a rebuild.
 	ClearCustomers(ctx context.Context) error
+	// ClearCustomerContacts removes the latest contact of the customers
+	// whose contact is older than before (Unix ms), or only counts them
+	// (dry): CustomerSQL.ClearContacts.
+	ClearCustomerContacts(ctx context.Context, before int64, dry bool) (int64, error)
 	// PutEnterprise names a customer's enterprise account; ErrNotFound
 	// for no profile.
 	PutEnterprise(ctx context.Context, id, name string) error

@@ -306,6 +306,32 @@ func (q CustomerSQL) PutEnterprise(ctx context.Context, id, name string) error {
 	return err
 }
 
+// ClearContacts removes the latest contact (sealed and masked phone and
+// name, and where they lie) of every customer whose contact is older than
+// before (Unix ms): the retention purge's share of the profiles. With dry
+// it only counts them.
+func (q CustomerSQL) ClearContacts(ctx context.Context, before int64, dry bool) (int64, error) {
+	const where = ` WHERE contact_at < ? AND (phone_sealed <> '' OR name_sealed <> '' OR phone_masked <> '' OR name_masked <> '')`
+	if dry {
+		rows, done, err := q.Query(ctx, `SELECT count(*) FROM customers`+where, before)
+		if err != nil {
+			return 0, fmt.Errorf("count contacts to purge: %w", err)
+		}
+		defer done()
+		var n int64
+		if rows.Next() {
+			err = rows.Scan(&n)
+		}
+		return n, err
+	}
+	n, err := q.Exec(ctx, `UPDATE customers SET contact_outlet = '', contact_kind = '', contact_record = '',
+		phone_sealed = '', phone_masked = '', name_sealed = '', name_masked = '', contact_at = 0`+where, before)
+	if err != nil {
+		return 0, fmt.Errorf("purge contacts: %w", err)
+	}
+	return n, nil
+}
+
 // Customer implements Queries.Customer.
 func (q CustomerSQL) Customer(ctx context.Context, id string) (Customer, error) {
 	rows, done, err := q.Query(ctx, `SELECT `+CustomerColumns+` FROM customers WHERE id = ?`, id)

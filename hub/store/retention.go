@@ -54,7 +54,8 @@ type checkpointer interface {
 // case closed), it removes the personal members (syncproto/purge) from
 // their payloads. Case rows, the parcel index and the measures' rollups
 // hold no personal data and stay as they are; so does the customer id
-// hash in the payloads, which head office's customer profiles key on.
+// hash in the payloads, which head office's customer profiles key on. The
+// profiles' latest sealed contact goes once it is older than cutoff.
 //
 // A scrubbed event an outlet sends again (a restored backup catching up)
 // is the same event, not a conflict: the commit compares it scrubbed.
@@ -139,10 +140,24 @@ func (s *Core) PurgePersonal(ctx context.Context, cutoff time.Time, days, batch 
 			break
 		}
 	}
+	// The customer profiles keep only the latest contact, sealed: it goes
+	// once it is older than the cut-off, in one transaction of its own.
+	var contacts int64
+	err := s.inTx(ctx, func(tx Tx) error {
+		var err error
+		contacts, err = tx.ClearCustomerContacts(ctx, cutoff.UnixMilli(), dry)
+		return err
+	})
+	if err != nil {
+		return rep, fmt.Errorf("purge personal data: %w", err)
+	}
+	if contacts > 0 {
+		rep.Entities["customer"] += int(contacts)
+	}
 	if dry {
 		return rep, nil
 	}
-	if c, ok := s.Backend.(checkpointer); ok && rep.Events > 0 {
+	if c, ok := s.Backend.(checkpointer); ok && (rep.Events > 0 || contacts > 0) {
 		if err := c.Checkpoint(ctx); err != nil {
 			return rep, fmt.Errorf("purge personal data: write the purged pages out: %w", err)
 		}

@@ -161,3 +161,7 @@ func (s *backend) ClassPushes(ctx context.Context, limit int) ([]store.ClassPush
 func (t *txn) AddClassCounts(ctx context.Context, ds []store.ClassCount) error {
 	return t.cs().AddClassCounts(ctx, ds)
 }
+
+func (t *txn) ClearCustomerContacts(ctx context.Context, before int64, dry bool) (int64, error) {
+	return t.cs().ClearContacts(ctx, before, dry)
+}

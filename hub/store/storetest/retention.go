@@ -117,6 +117,10 @@ func testPurgePersonal(t *testing.T, be Backend) {
 			t.Fatalf("%q not stored before the purge", v)
 		}
 	}
+	prof, err := s.Customer(ctx, "cust-hash-1")
+	if err != nil || prof.Contact.PhoneSealed == "" || prof.Contact.PhoneMasked == "" {
+		t.Fatalf("the customer's profile before the purge: %+v %v", prof, err)
+	}
 	cutoff := now.Add(-180 * 24 * time.Hour)
 	dry, err := s.PurgePersonal(ctx, cutoff, 180, 1, true)
 	if err != nil {
@@ -129,7 +133,7 @@ func testPurgePersonal(t *testing.T, be Backend) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int{lifecycle.KindParcel: 1, lifecycle.KindComplaint: 1}
+	want := map[string]int{lifecycle.KindParcel: 1, lifecycle.KindComplaint: 1, "customer": 1}
 	if !reflect.DeepEqual(rep.Entities, want) || rep.Events != 3 || rep.Values != 6 || !reflect.DeepEqual(dry.Entities, rep.Entities) || dry.Values != rep.Values {
 		t.Fatalf("purged %+v (dry run %+v), want %v in 3 events, 6 values", rep, dry, want)
 	}
@@ -143,6 +147,15 @@ func testPurgePersonal(t *testing.T, be Backend) {
 		if !strings.Contains(after, jsonText(v)) {
 			t.Fatalf("%q, which stays, is gone", v)
 		}
+	}
+	// The profile keeps its figures and loses its contact.
+	got, err := s.Customer(ctx, "cust-hash-1")
+	if err != nil || got.Contact != (store.Contact{}) {
+		t.Fatalf("the customer's contact after the purge: %+v %v", got.Contact, err)
+	}
+	got.Contact = prof.Contact
+	if !reflect.DeepEqual(got, prof) {
+		t.Fatalf("the purge changed the customer's figures:\n%+v\n%+v", prof, got)
 	}
 	if got := purgeViews(t, s, now); got != before {
 		t.Fatalf("the purge changed head office's lists or rollups:\n%s\n%s", before, got)
