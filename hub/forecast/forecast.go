@@ -2,18 +2,22 @@
 // days, for peak planning. The model is deliberately small and
 // explainable, and deterministic:
 //
-//   - Weekday factors: each weekday's mean over the last eight weeks of
-//     ordinary days (days outside the calendar's events), divided by the
-//     mean of all of them.
+//   - Weekday factors: each weekday's mean over the last sixteen weeks'
+//     worth of ordinary days (days outside the calendar's events),
+//     divided by the mean of all of them.
 //   - Trend: a robust level and slope (Theil–Sen: the median of the
-//     pairwise slopes) through the same days with the weekday taken out.
+//     pairwise slopes) through the newest eight weeks of those days with
+//     the weekday taken out.
 //   - Events: each named head-office event (Double 11, 618, Spring
 //     Festival...) carries an uplift learnt from its past occurrences in
 //     the history: the parcels counted on its days divided by what the
 //     model above, fitted the day before the occurrence began, expected.
 //     A name never seen has uplift 1.
-//   - Band: the 10th and 90th percentiles of actual/fitted over the
-//     ordinary days of the fit.
+//   - Band: the 10th and 90th percentiles of actual/forecast of the
+//     model's own forecasts over the same horizon from the four weekly
+//     origins before, on ordinary days (on a short series: of
+//     actual/fitted over the trend's days). It is empirical, not a
+//     promise: the backtest reports how often it held.
 //
 // A day's staffing hint is the clerks needed to handle the expected
 // parcels in the opening hours. Backtest compares the model with the
@@ -44,7 +48,8 @@ const (
 	MaxEventDays = 62          // one event's length
 	maxWeeks     = MaxSpan / 7 // backtest weeks
 
-	window      = 56 // ordinary days the fit looks back over
+	window      = 112 // ordinary days the weekday factors look back over
+	trendDays   = 56  // the newest of them the trend and band look at
 	lowQ, highQ = 0.1, 0.9
 )
 
@@ -219,6 +224,7 @@ func (m *model) at(i int) float64 {
 }
 
 // fit fits the model to the last window ordinary days before index n.
+// Sixteen weeks steady the weekday factors; eight keep the trend recent.
 func (h *history) fit(n int) (*model, error) {
 	var idx []int
 	for i := n - 1; i >= 0 && len(idx) < window; i-- {
@@ -247,6 +253,7 @@ func (h *history) fit(n int) (*model, error) {
 		}
 	}
 	// Deseasonalise; a weekday the outlet is closed tells nothing of the level.
+	idx = idx[:min(len(idx), trendDays)]
 	var xs, ds []float64
 	for _, i := range idx {
 		if f := m.factor[weekday(h.start+int64(i))]; f > 0 {
@@ -330,6 +337,7 @@ func (h *history) predict(n int, p Params) (Forecast, error) {
 	if err != nil {
 		return Forecast{}, err
 	}
+	lo, hi := h.band(n, p.Horizon, m)
 	f := Forecast{Uplifts: h.uplifts(n), Weekday: m.factor, Level: m.level, Slope: m.slope}
 	perClerk := p.PerClerkHour * p.OpeningHours
 	for i := n; i < n+p.Horizon; i++ {
@@ -341,12 +349,44 @@ func (h *history) predict(n int, p Params) (Forecast, error) {
 		}
 		v := m.at(i) * d.Uplift
 		d.Expected = int(math.Round(v))
-		d.Low = min(int(math.Floor(v*m.lo)), d.Expected)
-		d.High = max(int(math.Ceil(v*m.hi)), d.Expected)
+		d.Low = min(int(math.Floor(v*lo)), d.Expected)
+		d.High = max(int(math.Ceil(v*hi)), d.Expected)
 		d.Clerks = int(math.Ceil(float64(d.Expected) / perClerk))
 		f.Days = append(f.Days, d)
 	}
 	return f, nil
+}
+
+// bandOrigins is how many earlier weekly forecasts the band learns from.
+const bandOrigins = 4
+
+// band is the spread of actual/forecast of the model's own forecasts of
+// horizon days from the bandOrigins weekly origins whose days all lie
+// before index n, on ordinary days: what forecasting this far ahead has
+// missed by lately. Without such forecasts (a short series) it falls back
+// to the spread around m's fit, which is narrower.
+func (h *history) band(n, horizon int, m *model) (lo, hi float64) {
+	var ratios []float64
+	for j := range bandOrigins {
+		o := n - horizon - 7*j
+		if o < 0 {
+			break
+		}
+		past, err := h.fit(o)
+		if err != nil {
+			break
+		}
+		for i := o; i < o+horizon; i++ {
+			if f := past.at(i); h.event[i] < 0 && f > 0 {
+				ratios = append(ratios, h.y[i]/f)
+			}
+		}
+	}
+	if len(ratios) < MinHistory {
+		return m.lo, m.hi
+	}
+	sort.Float64s(ratios)
+	return quantile(ratios, lowQ), quantile(ratios, highQ)
 }
 
 func median(v []float64) float64 {
