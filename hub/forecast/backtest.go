@@ -35,8 +35,8 @@ func Backtest(series []Point, p Params, weeks int) (Report, error) {
 	if weeks == 0 {
 		weeks = DefaultBacktestWeeks
 	}
-	if weeks < 1 || weeks > maxWeeks {
-		return Report{}, fmt.Errorf("%w: %d backtest weeks, want 1 to %d", ErrBadParams, weeks, maxWeeks)
+	if weeks < 1 || weeks > MaxBacktestWeeks {
+		return Report{}, fmt.Errorf("%w: %d backtest weeks, want 1 to %d", ErrBadParams, weeks, MaxBacktestWeeks)
 	}
 	p, err := p.normalise()
 	if err != nil {

@@ -6,8 +6,7 @@
 //     worth of ordinary days (days outside the calendar's events),
 //     divided by the mean of all of them.
 //   - Trend: a robust level and slope (Theil–Sen: the median of the
-//     pairwise slopes) through the newest eight weeks of those days with
-//     the weekday taken out.
+//     pairwise slopes) through the same days with the weekday taken out.
 //   - Events: each named head-office event (Double 11, 618, Spring
 //     Festival...) carries an uplift learnt from its past occurrences in
 //     the history: the parcels counted on its days divided by what the
@@ -16,7 +15,7 @@
 //   - Band: the 10th and 90th percentiles of actual/forecast of the
 //     model's own forecasts over the same horizon from the four weekly
 //     origins before, on ordinary days (on a short series: of
-//     actual/fitted over the trend's days). It is empirical, not a
+//     actual/fitted over the fit's days). It is empirical, not a
 //     promise: the backtest reports how often it held.
 //
 // A day's staffing hint is the clerks needed to handle the expected
@@ -40,16 +39,15 @@ const (
 	DefaultOpeningHours  = 10
 	DefaultBacktestWeeks = 8
 
-	MinHistory   = 14          // two weeks: every weekday seen twice
-	MaxHorizon   = 92          // a quarter
-	MaxSpan      = 20 * 366    // days from the series' first day to its last
-	MaxParcels   = 10_000_000  // one outlet's parcels on one day
-	MaxEvents    = 1000        // calendar entries
-	MaxEventDays = 62          // one event's length
-	maxWeeks     = MaxSpan / 7 // backtest weeks
+	MinHistory       = 14         // two weeks: every weekday seen twice
+	MaxHorizon       = 92         // a quarter
+	MaxSpan          = 20 * 366   // days from the series' first day to its last
+	MaxParcels       = 10_000_000 // one outlet's parcels on one day
+	MaxEvents        = 1000       // calendar entries
+	MaxEventDays     = 62         // one event's length
+	MaxBacktestWeeks = 52
 
-	window      = 112 // ordinary days the weekday factors look back over
-	trendDays   = 56  // the newest of them the trend and band look at
+	window      = 112 // ordinary days the fit looks back over
 	lowQ, highQ = 0.1, 0.9
 )
 
@@ -166,6 +164,7 @@ type history struct {
 	y      []float64
 	event  []int
 	events []Event
+	fits   map[int]fitted
 }
 
 func newHistory(series []Point, cal []Event) (*history, error) {
@@ -176,7 +175,7 @@ func newHistory(series []Point, cal []Event) (*history, error) {
 	if last < first || last-first >= MaxSpan {
 		return nil, fmt.Errorf("%w: days %d to %d, want ascending within %d days", ErrBadSeries, first, last, MaxSpan)
 	}
-	h := &history{start: first, y: make([]float64, last-first+1), events: cal}
+	h := &history{start: first, y: make([]float64, last-first+1), events: cal, fits: map[int]fitted{}}
 	prev := first - 1
 	for _, pt := range series {
 		if pt.Day <= prev {
@@ -224,8 +223,25 @@ func (m *model) at(i int) float64 {
 }
 
 // fit fits the model to the last window ordinary days before index n.
-// Sixteen weeks steady the weekday factors; eight keep the trend recent.
+// Sixteen weeks steady the weekday factors and the slope; on the
+// generated series eight weeks' slope forecast worse than none at all.
 func (h *history) fit(n int) (*model, error) {
+	if c, ok := h.fits[n]; ok {
+		return c.m, c.err
+	}
+	m, err := h.fitAt(n)
+	h.fits[n] = fitted{m, err}
+	return m, err
+}
+
+// fitted is a cached fit: a backtest asks for the same origins' fits
+// (an event's eve, the band's weekly origins) from every origin.
+type fitted struct {
+	m   *model
+	err error
+}
+
+func (h *history) fitAt(n int) (*model, error) {
 	var idx []int
 	for i := n - 1; i >= 0 && len(idx) < window; i-- {
 		if h.event[i] < 0 {
@@ -253,7 +269,6 @@ func (h *history) fit(n int) (*model, error) {
 		}
 	}
 	// Deseasonalise; a weekday the outlet is closed tells nothing of the level.
-	idx = idx[:min(len(idx), trendDays)]
 	var xs, ds []float64
 	for _, i := range idx {
 		if f := m.factor[weekday(h.start+int64(i))]; f > 0 {

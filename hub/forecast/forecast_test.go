@@ -185,8 +185,16 @@ func TestUnseenEventHasUpliftOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := seen.Days[2]; !(d.Uplift > 1.5 && d.Event == "double11") {
-		t.Errorf("a seen event on %d: %+v, want its learnt uplift", d.Day, d)
+	plain, err := Predict(series, Params{Calendar: d11[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, o := seen.Days[2], plain.Days[2]
+	if !(d.Uplift > 1.5 && d.Event == "double11") || math.Abs(float64(d.Expected)-d.Uplift*float64(o.Expected)) > d.Uplift {
+		t.Errorf("a seen event on %d: %+v, want its learnt uplift applied to %d parcels", d.Day, d, o.Expected)
+	}
+	if d.Low <= o.Low || d.High <= o.High || d.Clerks < o.Clerks {
+		t.Errorf("a seen event on %d: band %d–%d and %d clerks, want above %d–%d and at least %d", d.Day, d.Low, d.High, d.Clerks, o.Low, o.High, o.Clerks)
 	}
 }
 
@@ -241,7 +249,7 @@ func TestBadInputRefused(t *testing.T) {
 		"event too long":       {good, Params{Calendar: []Event{{Name: "x", First: day, Last: day + MaxEventDays}}}, 1, ErrBadParams},
 		"too many events":      {good, Params{Calendar: make([]Event, MaxEvents+1)}, 1, ErrBadParams},
 		"negative weeks":       {good, Params{}, -1, ErrBadParams},
-		"too many weeks":       {good, Params{}, maxWeeks + 1, ErrBadParams},
+		"too many weeks":       {good, Params{}, MaxBacktestWeeks + 1, ErrBadParams},
 		"days out of order":    {append(append([]Point{}, good[1:]...), good[0]), Params{}, 1, ErrBadSeries},
 		"day twice":            {append([]Point{good[0]}, good...), Params{}, 1, ErrBadSeries},
 		"negative parcels":     {append(append([]Point{}, good...), Point{Day: day + 28, Parcels: -1}), Params{}, 1, ErrBadSeries},
