@@ -97,6 +97,12 @@ func TestUpliftsLearnt(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("uplifts %+v, weekday factors %.2f, level %.1f slope %.2f/day", f.Uplifts, f.Weekday, f.Level, f.Slope)
+	// Factors by time.Weekday: the generated ones over their mean.
+	for wd, g := range [7]float64{0.7, 1.15, 1.1, 1.05, 1.0, 1.1, 0.8} {
+		if got := f.Weekday[wd]; math.Abs(got-g/0.9857) > 0.05 {
+			t.Errorf("%s factor %.3f, want about %.3f", time.Weekday(wd), got, g/0.9857)
+		}
+	}
 	want := map[string]struct {
 		occ    int
 		lo, hi float64
