@@ -266,38 +266,12 @@ type Tx interface {
 	// (origin, epoch, seq) order, and the key of the last one.
 	EventsAfter(ctx context.Context, after EventKey, limit int) ([]syncproto.Event, EventKey, error)
 
-	// The customer profiles (customers.go; the same statements on every
-	// backend: CustomerSQL). AddCustomers adds deltas to the profiles,
-	// creating them; Core passes them in id order, the lock order after
-	// the tallies, and their outlets and days in (customer, …) order.
-	AddCustomers(ctx context.Context, ds []Customer) error
-	AddCustomerOutlets(ctx context.Context, os []CustomerOutlet) error
-	AddCustomerDays(ctx context.Context, ds []CustomerDay) error
-	AddCustomerParcels(ctx context.Context, ps []CustomerParcel) error
-	// CustomerCase reads what a complaint or exception last gave its
-	// customer (ok false for nothing yet); PutCustomerCase writes it. The
-	// case's LockSubject holds them.
-	CustomerCase(ctx context.Context, kind, id string) (CustomerCase, bool, error)
-	PutCustomerCase(ctx context.Context, cc CustomerCase) error
-	// ClassInputs reads the customers' last seen and class, with the
-	// parcels and fees of their days from fromDay on, by id.
-	ClassInputs(ctx context.Context, ids []string, fromDay int64) ([]Customer, error)
-	// PutClass sets a customer's class and window figures; moved records
-	// the change from from.
-	PutClass(ctx context.Context, id, class string, at, parcels, fees int64, moved bool, from string) error
-	// AddClassCounts adds to the customers per class, in class order.
-	AddClassCounts(ctx context.Context, ds []ClassCount) error
-	// DeleteClassPushes drops sent classes (rows changed since stay).
-	DeleteClassPushes(ctx context.Context, ps []ClassPush) error
-	// ClearCustomers deletes every profile, for a rebuild.
-	ClearCustomers(ctx context.Context) error
-	// ClearCustomerContacts removes the latest contact of the customers
-	// whose contact is older than before (Unix ms), or only counts them
-	// (dry): CustomerSQL.ClearContacts.
-	ClearCustomerContacts(ctx context.Context, before int64, dry bool) (int64, error)
-	// PutEnterprise names a customer's enterprise account; ErrNotFound
-	// for no profile.
-	PutEnterprise(ctx context.Context, id, name string) error
+	// Customers writes the customer profiles' tables in this transaction
+	// with the same statements on every backend (customers_sql.go). Core
+	// adds deltas to the profiles in id order, the lock order after the
+	// tallies, and their outlets and days in (customer, …) order; a
+	// case's LockSubject holds what it last gave its customer.
+	Customers() CustomerSQL
 
 	// NextDownSeq takes the next hub-wide downlink sequence, one above the
 	// highest committed, and holds the head until the transaction ends: the

@@ -467,7 +467,7 @@ func (u *customerUpkeep) refreshCase(ctx context.Context, tx Tx, k CaseKey, evs 
 	if err != nil {
 		return err
 	}
-	was, _, err := tx.CustomerCase(ctx, k.Kind, k.ID)
+	was, _, err := tx.Customers().CustomerCase(ctx, k.Kind, k.ID)
 	if err != nil {
 		return fmt.Errorf("read what %s %s gave its customer: %w", k.Kind, k.ID, err)
 	}
@@ -507,7 +507,7 @@ func (u *customerUpkeep) refreshCase(ctx context.Context, tx Tx, k CaseKey, evs 
 			}
 		}
 	}
-	if err := tx.PutCustomerCase(ctx, now); err != nil {
+	if err := tx.Customers().PutCustomerCase(ctx, now); err != nil {
 		return fmt.Errorf("record what %s %s gave its customer: %w", k.Kind, k.ID, err)
 	}
 	return nil
@@ -527,7 +527,7 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 		ds = append(ds, *c)
 	}
 	slices.SortFunc(ds, func(a, b Customer) int { return cmp.Compare(a.ID, b.ID) })
-	if err := tx.AddCustomers(ctx, ds); err != nil {
+	if err := tx.Customers().AddCustomers(ctx, ds); err != nil {
 		return fmt.Errorf("update %d customers: %w", len(ds), err)
 	}
 	os := make([]CustomerOutlet, 0, len(u.outlets))
@@ -537,7 +537,7 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 	slices.SortFunc(os, func(a, b CustomerOutlet) int {
 		return cmp.Or(cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Outlet, b.Outlet))
 	})
-	if err := tx.AddCustomerOutlets(ctx, os); err != nil {
+	if err := tx.Customers().AddCustomerOutlets(ctx, os); err != nil {
 		return fmt.Errorf("update customers' outlets: %w", err)
 	}
 	days := make([]CustomerDay, 0, len(u.dayN))
@@ -547,13 +547,13 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 	slices.SortFunc(days, func(a, b CustomerDay) int {
 		return cmp.Or(cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Day, b.Day))
 	})
-	if err := tx.AddCustomerDays(ctx, days); err != nil {
+	if err := tx.Customers().AddCustomerDays(ctx, days); err != nil {
 		return fmt.Errorf("update customers' days: %w", err)
 	}
 	slices.SortFunc(u.parcels, func(a, b CustomerParcel) int {
 		return cmp.Or(cmp.Compare(a.Customer, b.Customer), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Outlet, b.Outlet), cmp.Compare(a.Waybill, b.Waybill))
 	})
-	if err := tx.AddCustomerParcels(ctx, u.parcels); err != nil {
+	if err := tx.Customers().AddCustomerParcels(ctx, u.parcels); err != nil {
 		return fmt.Errorf("record customers' parcels: %w", err)
 	}
 	ids := make([]string, len(ds))
@@ -568,13 +568,13 @@ func reclass(ctx context.Context, tx Tx, ids []string, cs ClassSettings, now int
 	from := DayOf(now, loc) - int64(cs.WindowDays) + 1
 	counts := map[string]int64{}
 	for chunk := range slices.Chunk(ids, pickupsPerRead) {
-		rows, err := tx.ClassInputs(ctx, chunk, from)
+		rows, err := tx.Customers().ClassInputs(ctx, chunk, from)
 		if err != nil {
 			return fmt.Errorf("read %d customers' window: %w", len(chunk), err)
 		}
 		for _, c := range rows {
 			class := cs.ClassOf(c.LastSeen, now, c.WindowParcels, c.WindowFees)
-			if err := tx.PutClass(ctx, c.ID, class, now, c.WindowParcels, c.WindowFees, class != c.Class, c.Class); err != nil {
+			if err := tx.Customers().PutClass(ctx, c.ID, class, now, c.WindowParcels, c.WindowFees, class != c.Class, c.Class); err != nil {
 				return fmt.Errorf("class of customer %s: %w", c.ID, err)
 			}
 			if class != c.Class {
@@ -592,7 +592,7 @@ func reclass(ctx context.Context, tx Tx, ids []string, cs ClassSettings, now int
 			ds = append(ds, ClassCount{Class: c, N: counts[c]})
 		}
 	}
-	if err := tx.AddClassCounts(ctx, ds); err != nil {
+	if err := tx.Customers().AddClassCounts(ctx, ds); err != nil {
 		return fmt.Errorf("update class counts: %w", err)
 	}
 	return nil
@@ -621,7 +621,7 @@ func (s *Core) BuildCustomers(ctx context.Context, log *slog.Logger) error {
 	}
 	now := s.clock.Now().UnixMilli()
 	log.Info("building customer profiles from the stored events")
-	if err := s.inTx(ctx, func(tx Tx) error { return tx.ClearCustomers(ctx) }); err != nil {
+	if err := s.inTx(ctx, func(tx Tx) error { return tx.Customers().ClearCustomers(ctx) }); err != nil {
 		return fmt.Errorf("clear customer profiles: %w", err)
 	}
 	var after EventKey
@@ -723,11 +723,11 @@ func (s *Core) SetClassSettings(ctx context.Context, c ClassSettings) error {
 
 // DoneClassPushes records that the classes were sent.
 func (s *Core) DoneClassPushes(ctx context.Context, ps []ClassPush) error {
-	return s.inTx(ctx, func(tx Tx) error { return tx.DeleteClassPushes(ctx, ps) })
+	return s.inTx(ctx, func(tx Tx) error { return tx.Customers().DeleteClassPushes(ctx, ps) })
 }
 
 // SetEnterprise names the enterprise account a customer sends for;
 // ErrNotFound for a customer the hub has no profile of.
 func (s *Core) SetEnterprise(ctx context.Context, id, name string) error {
-	return s.inTx(ctx, func(tx Tx) error { return tx.PutEnterprise(ctx, id, name) })
+	return s.inTx(ctx, func(tx Tx) error { return tx.Customers().PutEnterprise(ctx, id, name) })
 }

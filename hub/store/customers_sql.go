@@ -111,8 +111,9 @@ const (
 var CustomerStatements = []string{addCustomerSQL, addCustomerOutletSQL, addCustomerDaySQL, addCustomerParcelSQL,
 	customerCaseSQL, putCustomerCaseSQL, putClassSQL, addMoveSQL, pushClassSQL, pushNewOutletSQL, addClassCountSQL}
 
-// AddCustomers implements Tx.AddCustomers: each delta's counts are added,
-// its first and last seen widen the row's, its contact replaces an older.
+// AddCustomers adds deltas to the profiles, creating them: each delta's
+// counts are added, its first and last seen widen the row's, its contact
+// replaces an older.
 func (q CustomerSQL) AddCustomers(ctx context.Context, ds []Customer) error {
 	for _, c := range ds {
 		k := c.Contact
@@ -125,7 +126,7 @@ func (q CustomerSQL) AddCustomers(ctx context.Context, ds []Customer) error {
 	return nil
 }
 
-// AddCustomerOutlets implements Tx.AddCustomerOutlets.
+// AddCustomerOutlets adds to the customers' counts per outlet.
 func (q CustomerSQL) AddCustomerOutlets(ctx context.Context, os []CustomerOutlet) error {
 	for _, o := range os {
 		// A customer new at the outlet: its class goes there.
@@ -140,7 +141,7 @@ func (q CustomerSQL) AddCustomerOutlets(ctx context.Context, os []CustomerOutlet
 	return nil
 }
 
-// AddCustomerDays implements Tx.AddCustomerDays.
+// AddCustomerDays adds to the customers' parcels and fees per day.
 func (q CustomerSQL) AddCustomerDays(ctx context.Context, ds []CustomerDay) error {
 	for _, d := range ds {
 		if _, err := q.Exec(ctx, addCustomerDaySQL,
@@ -151,7 +152,8 @@ func (q CustomerSQL) AddCustomerDays(ctx context.Context, ds []CustomerDay) erro
 	return nil
 }
 
-// AddCustomerParcels implements Tx.AddCustomerParcels.
+// AddCustomerParcels records the customers' parcels for their history
+// and statements.
 func (q CustomerSQL) AddCustomerParcels(ctx context.Context, ps []CustomerParcel) error {
 	for _, p := range ps {
 		if _, err := q.Exec(ctx, addCustomerParcelSQL, p.Customer, p.Kind, p.Outlet, p.Waybill, p.At, p.Fees); err != nil {
@@ -194,7 +196,8 @@ func (q CustomerSQL) CustomerCases(ctx context.Context, id string) ([]CustomerCa
 	})
 }
 
-// CustomerCase implements Tx.CustomerCase.
+// CustomerCase reads what a complaint or exception last gave its
+// customer (ok false for nothing yet).
 func (q CustomerSQL) CustomerCase(ctx context.Context, kind, id string) (CustomerCase, bool, error) {
 	rows, done, err := q.Query(ctx, customerCaseSQL, kind, id)
 	if err != nil {
@@ -213,7 +216,8 @@ func (q CustomerSQL) CustomerCase(ctx context.Context, kind, id string) (Custome
 	return cc, true, nil
 }
 
-// PutCustomerCase implements Tx.PutCustomerCase.
+// PutCustomerCase writes what a complaint or exception last gave its
+// customer.
 func (q CustomerSQL) PutCustomerCase(ctx context.Context, cc CustomerCase) error {
 	open := 0
 	if cc.Open {
@@ -224,7 +228,8 @@ func (q CustomerSQL) PutCustomerCase(ctx context.Context, cc CustomerCase) error
 	return err
 }
 
-// ClassInputs implements Tx.ClassInputs.
+// ClassInputs reads the customers' last seen and class, with the parcels
+// and fees of their days from fromDay on, by id.
 func (q CustomerSQL) ClassInputs(ctx context.Context, ids []string, fromDay int64) ([]Customer, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -247,7 +252,8 @@ func (q CustomerSQL) ClassInputs(ctx context.Context, ids []string, fromDay int6
 	})
 }
 
-// PutClass implements Tx.PutClass.
+// PutClass sets a customer's class and window figures; moved records the
+// change from from.
 func (q CustomerSQL) PutClass(ctx context.Context, id, class string, at, parcels, fees int64, moved bool, from string) error {
 	if _, err := q.Exec(ctx, putClassSQL,
 		class, at, parcels, fees, id); err != nil {
@@ -276,8 +282,8 @@ func (q CustomerSQL) ClassPushes(ctx context.Context, limit int) ([]ClassPush, e
 	})
 }
 
-// DeleteClassPushes implements Tx.DeleteClassPushes: only rows still
-// holding the class sent, so a change meanwhile is sent too.
+// DeleteClassPushes drops sent classes: only rows still holding the
+// class sent, so a change meanwhile is sent too.
 func (q CustomerSQL) DeleteClassPushes(ctx context.Context, ps []ClassPush) error {
 	for _, p := range ps {
 		if _, err := q.Exec(ctx, `DELETE FROM class_pushes WHERE outlet = ? AND customer = ? AND class = ?`, p.Outlet, p.Customer, p.Class); err != nil {
@@ -287,7 +293,7 @@ func (q CustomerSQL) DeleteClassPushes(ctx context.Context, ps []ClassPush) erro
 	return nil
 }
 
-// ClearCustomers implements Tx.ClearCustomers.
+// ClearCustomers deletes every profile, for a rebuild.
 func (q CustomerSQL) ClearCustomers(ctx context.Context) error {
 	for _, t := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves", "customer_parcels", "class_pushes", "class_counts"} {
 		if _, err := q.Exec(ctx, `DELETE FROM `+t); err != nil {
@@ -297,7 +303,8 @@ func (q CustomerSQL) ClearCustomers(ctx context.Context) error {
 	return nil
 }
 
-// PutEnterprise implements Tx.PutEnterprise.
+// PutEnterprise names a customer's enterprise account; ErrNotFound for
+// no profile.
 func (q CustomerSQL) PutEnterprise(ctx context.Context, id, name string) error {
 	n, err := q.Exec(ctx, `UPDATE customers SET enterprise = ? WHERE id = ?`, name, id)
 	if err == nil && n == 0 {
@@ -384,7 +391,7 @@ func (q CustomerSQL) Customers(ctx context.Context, f CustomerQuery) ([]Customer
 	return Collect(rows, scanCustomer)
 }
 
-// AddClassCounts implements Tx.AddClassCounts.
+// AddClassCounts adds to the customers per class, in class order.
 func (q CustomerSQL) AddClassCounts(ctx context.Context, ds []ClassCount) error {
 	for _, d := range ds {
 		if _, err := q.Exec(ctx, addClassCountSQL, d.Class, d.N); err != nil {

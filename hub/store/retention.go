@@ -145,7 +145,7 @@ func (s *Core) PurgePersonal(ctx context.Context, cutoff time.Time, days, batch 
 	var contacts int64
 	err := s.inTx(ctx, func(tx Tx) error {
 		var err error
-		contacts, err = tx.ClearCustomerContacts(ctx, cutoff.UnixMilli(), dry)
+		contacts, err = tx.Customers().ClearContacts(ctx, cutoff.UnixMilli(), dry)
 		return err
 	})
 	if err != nil {

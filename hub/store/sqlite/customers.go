@@ -32,11 +32,13 @@ func sqlOn(db interface {
 	}
 }
 
+// Customers implements store.Tx.Customers.
+func (t *txn) Customers() store.CustomerSQL { return t.cs() }
+
 // cs runs the statements in the transaction, the fixed ones prepared at
 // Open on the write connection: their upserts are long, and compiling
 // them again for every customer of every commit cost more than running
-// them. A migration's
-// transaction (no backend yet) runs them as they are.
+// them. A migration's transaction (no backend yet) runs them as they are.
 func (t *txn) cs() store.CustomerSQL {
 	if t.s == nil {
 		return sqlOn(t.tx)
@@ -84,40 +86,6 @@ func (p preparedTx) QueryContext(ctx context.Context, q string, args ...any) (*s
 	return st.QueryContext(ctx, args...)
 }
 
-func (t *txn) AddCustomers(ctx context.Context, ds []store.Customer) error {
-	return t.cs().AddCustomers(ctx, ds)
-}
-
-func (t *txn) AddCustomerOutlets(ctx context.Context, os []store.CustomerOutlet) error {
-	return t.cs().AddCustomerOutlets(ctx, os)
-}
-
-func (t *txn) AddCustomerDays(ctx context.Context, ds []store.CustomerDay) error {
-	return t.cs().AddCustomerDays(ctx, ds)
-}
-
-func (t *txn) CustomerCase(ctx context.Context, kind, id string) (store.CustomerCase, bool, error) {
-	return t.cs().CustomerCase(ctx, kind, id)
-}
-
-func (t *txn) PutCustomerCase(ctx context.Context, cc store.CustomerCase) error {
-	return t.cs().PutCustomerCase(ctx, cc)
-}
-
-func (t *txn) ClassInputs(ctx context.Context, ids []string, fromDay int64) ([]store.Customer, error) {
-	return t.cs().ClassInputs(ctx, ids, fromDay)
-}
-
-func (t *txn) PutClass(ctx context.Context, id, class string, at, parcels, fees int64, moved bool, from string) error {
-	return t.cs().PutClass(ctx, id, class, at, parcels, fees, moved, from)
-}
-
-func (t *txn) ClearCustomers(ctx context.Context) error { return t.cs().ClearCustomers(ctx) }
-
-func (t *txn) PutEnterprise(ctx context.Context, id, name string) error {
-	return t.cs().PutEnterprise(ctx, id, name)
-}
-
 func (s *backend) Customer(ctx context.Context, id string) (store.Customer, error) {
 	return sqlOn(s.r).Customer(ctx, id)
 }
@@ -138,10 +106,6 @@ func (s *backend) ClassMoves(ctx context.Context, since int64) ([]store.ClassMov
 	return sqlOn(s.r).ClassMoves(ctx, since)
 }
 
-func (t *txn) AddCustomerParcels(ctx context.Context, ps []store.CustomerParcel) error {
-	return t.cs().AddCustomerParcels(ctx, ps)
-}
-
 func (s *backend) CustomerParcels(ctx context.Context, id, kind string, from, to int64, limit int) ([]store.CustomerParcel, error) {
 	return sqlOn(s.r).CustomerParcels(ctx, id, kind, from, to, limit)
 }
@@ -150,18 +114,6 @@ func (s *backend) CustomerCases(ctx context.Context, id string) ([]store.Custome
 	return sqlOn(s.r).CustomerCases(ctx, id)
 }
 
-func (t *txn) DeleteClassPushes(ctx context.Context, ps []store.ClassPush) error {
-	return t.cs().DeleteClassPushes(ctx, ps)
-}
-
 func (s *backend) ClassPushes(ctx context.Context, limit int) ([]store.ClassPush, error) {
 	return sqlOn(s.r).ClassPushes(ctx, limit)
-}
-
-func (t *txn) AddClassCounts(ctx context.Context, ds []store.ClassCount) error {
-	return t.cs().AddClassCounts(ctx, ds)
-}
-
-func (t *txn) ClearCustomerContacts(ctx context.Context, before int64, dry bool) (int64, error) {
-	return t.cs().ClearContacts(ctx, before, dry)
 }
