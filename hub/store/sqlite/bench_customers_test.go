@@ -1,11 +1,9 @@
 package sqlite
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
-	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
 )
@@ -27,7 +25,6 @@ func BenchmarkCommitCustomers(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				s, _ := openTest(b)
-				ctx := context.Background()
 				seq := map[string]uint64{}
 				origins := []string{"SH-001", "SH-002", "BJ-001", "GZ-001"}
 				mk := func(origin string) *syncproto.Batch {
@@ -62,22 +59,7 @@ func BenchmarkCommitCustomers(b *testing.B) {
 					seq[origin] = bt.Last
 					return bt
 				}
-				b.ResetTimer()
-				events := 0
-				for i := 0; i < b.N; i++ {
-					b.StopTimer()
-					units := make([]store.Unit, c.group)
-					for g := range units {
-						units[g].Batch = mk(origins[(i*c.group+g)%len(origins)])
-					}
-					b.StartTimer()
-					if _, err := s.Commit(ctx, units); err != nil {
-						b.Fatal(err)
-					}
-					events += c.events * c.group
-				}
-				b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
-				b.ReportMetric(b.Elapsed().Seconds()*1e6/float64(events), "µs/event")
+				commitBatches(b, s, c.group, origins, mk)
 			})
 		}
 	}
