@@ -181,9 +181,12 @@ func (r ComplaintReceipt) Label(cfg Config, f Font) (*Label, error) {
 	l.text(20, 80, 24, "网点 "+r.Outlet)
 	l.text(20, 108, 24, "受理 "+r.Received.Format("2006-01-02 15:04"))
 	l.text(20, 136, 24, "答复 "+r.ReplyBy.Format("2006-01-02 15:04")+" 前")
-	// How to follow it up first (a label has room for one such line),
-	// then as much of the text as fits.
-	progress := Truncate(Wrap(r.progressLines()[0], 36), 2)
+	// How to follow it up first (on a label the page's address alone, whole,
+	// or how to ask), then as much of the text as fits.
+	progress := Wrap(r.progressLines()[0], 36)
+	if r.Progress != "" {
+		progress = Truncate(Wrap(r.Progress, 36), 3)
+	}
 	for i, line := range append(progress, Truncate(Wrap(r.Text, 36), 5-len(progress))...) {
 		l.text(20, 170+i*28, 24, line)
 	}
