@@ -175,6 +175,7 @@ export default {
   'cmp.col.received': 'Received',
   'cmp.channel': 'Channel',
   'cmp.customer': 'Customer',
+  'cmp.progressPage': 'Customer progress page (ticket and phone\'s last 4 digits)',
   'cmp.text': 'What the customer said',
   'cmp.sealed': 'Sealed: readable at the outlet only',
   'cstep.receive': 'Received',

@@ -174,6 +174,7 @@ export default {
   'cmp.col.received': '受理时间',
   'cmp.channel': '渠道',
   'cmp.customer': '客户',
+  'cmp.progressPage': '客户查询进度（凭单号和手机后四位）',
   'cmp.text': '客户反映内容',
   'cmp.sealed': '内容已加密，仅在网点可见',
   'cstep.receive': '受理',
