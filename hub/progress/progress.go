@@ -38,6 +38,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,15 +130,44 @@ type Progress struct {
 	City    string
 }
 
-// NormalizeTicket is a ticket as typed, spaces dropped and letters upper
-// case, as the agent prints it (agent/workflow: T<yymmdd>-<outlet>-<6 hex>).
-// Outlet ids are compared as written on the receipt, in upper case too.
+// NormalizeTicket is a ticket as typed with its spaces dropped, cut at
+// a length no ticket reaches. Its case is kept for the page to show.
 func NormalizeTicket(s string) string {
 	s = strings.Join(strings.Fields(s), "")
-	if len(s) > 64 {
-		s = s[:64]
+	if len(s) > maxTicket {
+		s = s[:maxTicket]
 	}
-	return strings.ToUpper(s)
+	return s
+}
+
+// maxTicket is past the longest ticket: T, six digits, an outlet id of up
+// to 64 characters, six hex digits and two dashes.
+const maxTicket = 96
+
+// ticketKey is what a ticket's guesses count against: its upper case, so
+// that no spelling of one ticket has a budget of its own.
+func ticketKey(t string) string { return strings.ToUpper(t) }
+
+// ticketQuery is the case list's query for a ticket typed in any case:
+// its outlet as typed, in upper and in lower case (people type what they
+// read on a phone's keyboard; outlet ids are case-sensitive, and nearly all
+// upper case), its UTC day and its id's end. ok is false for what is no
+// ticket in any case.
+func ticketQuery(t string) (store.CaseQuery, bool) {
+	up := ticketKey(t)
+	outlet, day, suffix, ok := lifecycle.ParseTicket(up)
+	if !ok || len(up) != len(t) {
+		return store.CaseQuery{}, false
+	}
+	typed := t[8 : 8+len(outlet)]
+	outlets := []string{typed}
+	for _, o := range []string{outlet, strings.ToLower(outlet)} {
+		if !slices.Contains(outlets, o) {
+			outlets = append(outlets, o)
+		}
+	}
+	return store.CaseQuery{Outlets: outlets, SinceFrom: day.UnixMilli(), SinceBefore: day.Add(24*time.Hour).UnixMilli() - 1,
+		IDSuffix: suffix, Limit: 4}, true
 }
 
 // lastFour is the digits a masked phone shows at its end, or "" when it
@@ -162,25 +192,24 @@ const noComplaint = "progress-none"
 // same.
 const noDigits = "----"
 
-// Lookup finds the complaint of ticket (normalized) whose phone ends in
+// Lookup finds the complaint of ticket (normalized, in any case) whose phone ends in
 // digits. ok is false for a ticket that does not exist and for digits that
 // do not match alike; either way the case list and a complaint's events
 // are read and the digits compared.
 func (s *Service) Lookup(ctx context.Context, ticket, digits string) (Progress, bool, error) {
-	outlet, day, suffix, valid := lifecycle.ParseTicket(ticket)
-	q := cases.Query{CaseQuery: store.CaseQuery{Outlet: outlet, SinceFrom: day.UnixMilli(),
-		SinceBefore: day.Add(24*time.Hour).UnixMilli() - 1, IDSuffix: suffix, Limit: 2}}
+	cq, valid := ticketQuery(ticket)
 	if !valid {
 		// The same query, for a row that cannot exist.
-		q.CaseQuery = store.CaseQuery{Outlet: "-", SinceFrom: 1, SinceBefore: 1, IDSuffix: "-", Limit: 2}
+		cq = store.CaseQuery{Outlets: []string{"-"}, SinceFrom: 1, SinceBefore: 1, IDSuffix: "-", Limit: 4}
 	}
+	q := cases.Query{CaseQuery: cq}
 	vs, _, err := s.opt.Complaints.Complaints(ctx, q)
 	if err != nil {
 		return Progress{}, false, err
 	}
 	var found *cases.ComplaintView
 	for i := range vs {
-		if vs[i].Ticket == ticket {
+		if strings.EqualFold(vs[i].Ticket, ticket) {
 			found = &vs[i]
 		}
 	}
@@ -269,20 +298,20 @@ func (s *Service) post(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, p, problem.New(problem.ProgressBadDigits))
 		return
 	}
-	if ok, retry := s.tickets.take(p.Ticket, now); !ok {
+	if ok, retry := s.tickets.take(ticketKey(p.Ticket), now); !ok {
 		s.limited(w, p, retry)
 		return
 	}
 	res, ok, err := s.Lookup(r.Context(), p.Ticket, digits)
 	switch {
 	case err != nil:
-		s.tickets.give(p.Ticket) // head office's fault, not a guess
+		s.tickets.give(ticketKey(p.Ticket)) // head office's fault, not a guess
 		s.opt.Logger.Error("complaint progress lookup", "err", err)
 		s.fail(w, p, problem.Wrap(err, problem.ProgressUnavailable))
 	case !ok:
 		s.fail(w, p, problem.New(problem.ProgressNotFound))
 	default:
-		s.tickets.give(p.Ticket)
+		s.tickets.give(ticketKey(p.Ticket))
 		p.Found, p.Stage, p.Outlet = true, stageWords(p.Lang, res.Stage), res.Outlet
 		if res.City != "" {
 			p.Outlet += " · " + res.City

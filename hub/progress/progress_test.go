@@ -53,14 +53,27 @@ func TestLimiterBounded(t *testing.T) {
 }
 
 func TestNormalizeTicket(t *testing.T) {
-	for in, want := range map[string]string{" t260701-sh-001-abcdef ": "T260701-SH-001-ABCDEF", "T260701 - SH-001 - ABCDEF": "T260701-SH-001-ABCDEF",
-		strings.Repeat("x", 100): strings.Repeat("X", 64)} {
+	for in, want := range map[string]string{" t260701-sh-001-abcdef ": "t260701-sh-001-abcdef", "T260701 - SH-001 - ABCDEF": "T260701-SH-001-ABCDEF",
+		strings.Repeat("x", 100): strings.Repeat("x", maxTicket)} {
 		if got := NormalizeTicket(in); got != want {
 			t.Errorf("NormalizeTicket(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if _, _, _, ok := lifecycle.ParseTicket(NormalizeTicket(" t260701-sh-001-abcdef")); !ok {
-		t.Error("a ticket typed in lower case does not parse")
+	// The longest outlet id still makes a ticket that is looked up.
+	long := lifecycle.ComplaintTicket(0, strings.Repeat("A", 64), "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f9a0c")
+	if q, ok := ticketQuery(NormalizeTicket(long)); !ok || q.Outlets[0] != strings.Repeat("A", 64) {
+		t.Errorf("a ticket of a 64-character outlet: %+v %v", q, ok)
+	}
+	// Any case: the outlet as typed, upper and lower; one budget.
+	q, ok := ticketQuery(NormalizeTicket(" t260701-Sh-001-abcdef"))
+	if !ok || strings.Join(q.Outlets, " ") != "Sh-001 SH-001 sh-001" || q.IDSuffix != "abcdef" {
+		t.Errorf("a ticket typed in mixed case: %+v %v", q, ok)
+	}
+	if ticketKey("t260701-sh-001-abcdef") != ticketKey("T260701-SH-001-ABCDEF") {
+		t.Error("two spellings of one ticket count apart")
+	}
+	if _, ok := ticketQuery("T260701-SH-001-ABCDEFG"); ok {
+		t.Error("no ticket taken")
 	}
 }
 

@@ -82,7 +82,7 @@ var tmpl = template.Must(template.New("page").Parse(`<!doctype html>
 {{if .Error}}<p class="error" id="error" role="alert">{{.Error}}</p>{{end}}
 <form class="card" method="post" action="{{.Path}}">
 <input type="hidden" name="lang" value="{{.Lang}}">
-<label>{{.W.ticket}}<input name="t" value="{{.Ticket}}" required maxlength="64" autocapitalize="characters" autocomplete="off" spellcheck="false"></label>
+<label>{{.W.ticket}}<input name="t" value="{{.Ticket}}" required maxlength="96" autocapitalize="characters" autocomplete="off" spellcheck="false"></label>
 <label>{{.W.digits}}<input name="d" required inputmode="numeric" pattern="[0-9]{4}" maxlength="4" autocomplete="off"></label>
 <button type="submit">{{.W.submit}}</button>
 </form>

@@ -150,6 +150,18 @@ func TestProgressPage(t *testing.T) {
 			t.Errorf("Cache-Control %q", a.header.Get("Cache-Control"))
 		}
 	}
+	// An outlet whose id is in lower case: its ticket typed in upper case.
+	addOutlet(t, s, "gz-7")
+	lc := newOutlet("gz-7", clk)
+	lcID := syncproto.NewID()
+	lcTicket := lifecycle.ComplaintTicket(ms(clk.Now()), lc.id, lcID)
+	lc.event(lifecycle.ComplaintReceived, lcID, lifecycle.ComplaintReceivedV1{Ticket: lcTicket, Channel: "counter", Type: "suggestion",
+		Category: "other", Severity: "routine", CustomerMasked: "137****0001", TextSealed: "x", Owner: "wu", At: ms(clk.Now())})
+	lc.send(t, s, 1)
+	if a := progressFrom(t, s, "127.0.0.1", "POST", lookup(strings.ToUpper(lcTicket), "0001", "zh"), nil); a.status != http.StatusOK ||
+		!strings.Contains(a.text(), "gz-7") {
+		t.Errorf("a lower-case outlet's ticket in upper case: %d %s", a.status, a.body)
+	}
 	// A step moves the stage and the deadline on.
 	o.event(lifecycle.ComplaintStep, id, lifecycle.ComplaintStepV1{Step: "acknowledge", At: ms(clk.Now())})
 	o.send(t, s, o.seq)
@@ -173,8 +185,11 @@ func TestProgressPage(t *testing.T) {
 		}
 	}
 	for i := range progress.TicketBudget {
-		from := "127.0.1." + strconv.Itoa(2+i%3)
-		if a := progressFrom(t, s, from, "POST", lookup(ticket2, strconv.Itoa(1000+i), "zh"), nil); a.status != http.StatusNotFound {
+		from, tk := "127.0.1."+strconv.Itoa(2+i%3), ticket2
+		if i%2 == 1 {
+			tk = strings.ToLower(tk) // one ticket, however it is spelt
+		}
+		if a := progressFrom(t, s, from, "POST", lookup(tk, strconv.Itoa(1000+i), "zh"), nil); a.status != http.StatusNotFound {
 			t.Fatalf("guess %d from %s: %d", i+1, from, a.status)
 		}
 	}
@@ -237,6 +252,11 @@ func TestProgressPageRefusesForeignRequests(t *testing.T) {
 				t.Errorf("the ticket of ?t= is not filled in: %s", a.body)
 			}
 		})
+	}
+	// A link made to inject markup shows it as text.
+	if a := progressFrom(t, s, "127.0.0.1", "GET", url.Values{"t": {`"><script>alert(1)</script>`}, "lang": {`en"><b>`}}, nil); a.status != http.StatusOK ||
+		strings.Contains(a.body, "<script") || strings.Contains(a.body, "<b>") {
+		t.Errorf("a hostile link: %d %s", a.status, a.body)
 	}
 	big := lookup("T260701-SH-001-ABCDEF", "1234", "zh")
 	big.Set("pad", strings.Repeat("x", 64<<10))
