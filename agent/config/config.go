@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -137,6 +138,9 @@ type Counter struct {
 type Complaints struct {
 	FirstReply time.Duration `toml:"first_reply" flag:"sla-first-reply" help:"complaints: first reply within"`
 	Result     time.Duration `toml:"result" flag:"sla-result" help:"complaints: result within"`
+	// ProgressURL is head office's public progress page (hub/progress),
+	// printed on every complaint receipt with its ticket.
+	ProgressURL string `toml:"progress_url" flag:"progress-url" help:"head office's public complaint progress page, printed on receipts with the ticket, e.g. https://kefu.example.com/p (empty: the receipt says to quote the ticket)"`
 }
 
 // Exceptions is how long each exception kind may take to be handled.
@@ -176,6 +180,21 @@ func (s Settings) RetentionConfig() retention.Config {
 // ExceptionDeadlines are the checked deadlines per kind.
 func (s Settings) ExceptionDeadlines() (lifecycle.ExceptionDeadlines, error) {
 	return lifecycle.ParseExceptionDeadlines(s.Exceptions.Deadlines)
+}
+
+// ProgressURL is the checked [complaints] progress_url: "" or an http(s)
+// address with a host and no query, which the receipt extends with
+// ?t=<ticket>.
+func (s Settings) ProgressURL() (string, error) {
+	raw := strings.TrimSpace(s.Complaints.ProgressURL)
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("complaints.progress_url %q: give head office's page as https://host/p, with no query", raw)
+	}
+	return u.String(), nil
 }
 
 // Defaults are the settings before any file, environment or flag.

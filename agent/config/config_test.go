@@ -416,3 +416,20 @@ func TestAllowedHosts(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressURL(t *testing.T) {
+	for in, want := range map[string]string{"": "", " https://kefu.example.com/p ": "https://kefu.example.com/p", "http://10.0.0.5:8081/p": "http://10.0.0.5:8081/p"} {
+		var s Settings
+		s.Complaints.ProgressURL = in
+		if got, err := s.ProgressURL(); err != nil || got != want {
+			t.Errorf("ProgressURL(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"kefu.example.com/p", "ftp://kefu.example.com/p", "https:///p", "https://kefu.example.com/p?t=1", "https://u:p@kefu.example.com/p", "javascript:alert(1)"} {
+		var s Settings
+		s.Complaints.ProgressURL = bad
+		if _, err := s.ProgressURL(); err == nil {
+			t.Errorf("ProgressURL(%q) taken", bad)
+		}
+	}
+}

@@ -37,6 +37,9 @@ type Read struct {
 type Manager struct {
 	// Outlet is printed on waybills; the agent sets it.
 	Outlet string
+	// ProgressURL is head office's public complaint progress page; the
+	// agent sets it, and complaint receipts print it with their ticket.
+	ProgressURL string
 
 	cfg      Config
 	logger   *slog.Logger

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/yizhan/yizhan/devices/printer"
@@ -103,7 +104,17 @@ func (m *Manager) ComplaintReceipt(c lifecycle.Complaint, replyBy time.Time) (ui
 		name = m.cfg.LabelPrinter
 	}
 	return m.enqueue(name, docTitle(DocComplaintReceipt, c.Ticket), labelSource{Receipt: &printer.ComplaintReceipt{
-		Ticket: c.Ticket, Outlet: c.Outlet, Received: c.ReceivedAt.Local(), ReplyBy: replyBy.Local(), Text: c.Text}})
+		Ticket: c.Ticket, Outlet: c.Outlet, Received: c.ReceivedAt.Local(), ReplyBy: replyBy.Local(), Text: c.Text,
+		Progress: ProgressLink(m.ProgressURL, c.Ticket)}})
+}
+
+// ProgressLink is the address of a ticket's progress page, "" without a
+// page.
+func ProgressLink(page, ticket string) string {
+	if page == "" {
+		return ""
+	}
+	return page + "?t=" + url.QueryEscape(ticket)
 }
 
 // PrinterConfigs lists the configured printers, for previews that should

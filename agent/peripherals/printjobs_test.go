@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"testing"
 	"time"
@@ -116,5 +117,25 @@ func TestHeldJobIsAProblemUntilRetried(t *testing.T) {
 	}
 	if re.Doc != DocShelfLabel || re.Ref != "3-2-0002" || re.ReprintOf != id {
 		t.Fatalf("reprint %+v", re)
+	}
+}
+
+// A complaint receipt prints head office's progress page with its ticket,
+// as the agent's settings name it.
+func TestComplaintReceiptPrintsTheProgressLink(t *testing.T) {
+	m, ps := startPrinting(t, "zpl")
+	m.ProgressURL = "https://kefu.example.com/p"
+	c := lifecycle.Complaint{Ticket: "T260701-SH-001-3F9A0C", Outlet: "SH-001", ReceivedAt: time.Now(), Text: "late"}
+	if _, err := m.ComplaintReceipt(c, time.Now().Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the receipt printed", func() bool { return len(ps.Jobs()) == 1 })
+	// The address may wrap: the label's fields joined.
+	joined := regexp.MustCompile(`\^FS\n\^FO\d+,\d+\^A@N,\d+,\d+,[^^]*\^FD`).ReplaceAll(ps.Jobs()[0].Data, nil)
+	if job := ps.Jobs()[0]; !bytes.Contains(joined, []byte("https://kefu.example.com/p?t=T260701-SH-001-3F9A0C")) {
+		t.Fatalf("the receipt lacks its progress link:\n%s", job.Data)
+	}
+	if got := ProgressLink("", c.Ticket); got != "" {
+		t.Errorf("a link without a page: %q", got)
 	}
 }

@@ -66,6 +66,9 @@ type Config struct {
 	Workflow workflow.Config
 	// NotifyWebhook, if set, receives recipient notifications as JSON.
 	NotifyWebhook string
+	// ProgressURL is head office's public complaint progress page, printed
+	// on complaint receipts with the ticket; "" prints how to quote it.
+	ProgressURL string
 	// SweepEvery is how often timed steps are checked; default 1 min.
 	SweepEvery time.Duration
 	// Backup is the nightly backup: Dir empty takes none (by hand only),
@@ -176,7 +179,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 		ln.Close()
 		return fail(err)
 	}
-	a.Devices.Outlet = cfg.Outlet
+	a.Devices.Outlet, a.Devices.ProgressURL = cfg.Outlet, cfg.ProgressURL
 	people, err := staff.Open(file)
 	if err != nil {
 		ln.Close()

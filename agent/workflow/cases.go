@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"slices"
 	"strings"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -198,7 +197,7 @@ func (s *Service) NewComplaint(ctx context.Context, a Actor, r ComplaintReq) (Co
 		rec.NameSealed, rec.NameMasked = s.cfg.Keys.Seal(pii.KindName, sr, name), pii.MaskName(name)
 	}
 	rec.Text, rec.TextSealed = "", s.cfg.Keys.Seal(pii.KindText, sr, rec.Text)
-	rec.Ticket = "T" + time.UnixMilli(rec.At).UTC().Format("060102") + "-" + s.events.Outlet() + "-" + strings.ToUpper(id[len(id)-6:])
+	rec.Ticket = lifecycle.ComplaintTicket(rec.At, s.events.Outlet(), id)
 	if _, err := s.append(ctx, a, lifecycle.ComplaintReceived, id, rec); err != nil {
 		return ComplaintView{}, 0, err
 	}

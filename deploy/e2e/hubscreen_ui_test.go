@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -236,6 +237,17 @@ func TestHubScreen(t *testing.T) {
 		s.openPage(t, p[0], p[1])
 		s.checkPage(t, p[0])
 		shots.take(t, s.b, shotName(p)+"-zh")
+	}
+	// The complaint names the customer's progress page, which opens with
+	// its ticket filled in.
+	s.openPage(t, "#/complaints/"+s.complaint, "complaint")
+	link := read(t, s.b, "progress link", chromedp.Evaluate[string](`document.querySelector('#progress-link').href`))
+	if !regexp.MustCompile(`^` + regexp.QuoteMeta(s.base) + `p\?t=T\d{6}-SH-001-[0-9A-F]{6}$`).MatchString(link) {
+		t.Errorf("the complaint's progress link is %q", link)
+	}
+	if page := read(t, s.b, "open the progress link", chromedp.Evaluate[string](fmt.Sprintf(`fetch(%q).then((r) => r.text())`, link),
+		func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) })); !strings.Contains(page, `value="`+link[strings.Index(link, "=")+1:]+`"`) {
+		t.Errorf("the progress page does not fill in the ticket:\n%s", page)
 	}
 	// The customer's contact is masked until revealed; the reveal shows the
 	// phone the outlet sealed, and the hub's trail records it.

@@ -181,10 +181,26 @@ func (r ComplaintReceipt) Label(cfg Config, f Font) (*Label, error) {
 	l.text(20, 80, 24, "网点 "+r.Outlet)
 	l.text(20, 108, 24, "受理 "+r.Received.Format("2006-01-02 15:04"))
 	l.text(20, 136, 24, "答复 "+r.ReplyBy.Format("2006-01-02 15:04")+" 前")
-	for i, line := range Truncate(Wrap(r.Text, 36), 5) {
+	// How to follow it up first (on a label the page's address alone, whole,
+	// or how to ask), then as much of the text as fits.
+	progress := Wrap(r.progressLines()[0], 36)
+	if r.Progress != "" {
+		progress = Truncate(Wrap(r.Progress, 36), 3)
+	}
+	for i, line := range append(progress, Truncate(Wrap(r.Text, 36), 5-len(progress))...) {
 		l.text(20, 170+i*28, 24, line)
 	}
 	return l, nil
+}
+
+// progressLines tell the customer how to follow the complaint: the page,
+// where the ticket and the phone's last four digits show its progress, or
+// asking with them. A label has room for the first line only.
+func (r ComplaintReceipt) progressLines() []string {
+	if r.Progress == "" {
+		return []string{"凭单号和手机后四位查询进度", "Quote the ticket and your phone's last 4 digits to follow it up."}
+	}
+	return []string{"进度 " + r.Progress, "凭单号和手机后四位查询进度", "Progress: enter the ticket and your phone's last 4 digits."}
 }
 
 // Slip is what a receipt printer is told to print: lines top to bottom at
@@ -263,6 +279,9 @@ func (r ComplaintReceipt) Slip(cfg Config) (*Slip, error) {
 	s.line(Left, 1, r.Text)
 	s.rule()
 	s.line(Left, 1, "我们将在上述时间前答复您。")
+	for _, l := range r.progressLines() {
+		s.line(Left, 1, l)
+	}
 	if err := s.code128("ticket", r.Ticket, r.NoBarcode); err != nil {
 		return nil, err
 	}

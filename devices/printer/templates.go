@@ -29,12 +29,16 @@ type ExceptionTag struct {
 
 // ComplaintReceipt is handed to a customer who files a complaint.
 type ComplaintReceipt struct {
-	Ticket    string    // complaint number
-	Outlet    string    // outlet name
-	Received  time.Time // when the complaint was taken
-	ReplyBy   time.Time // promised first reply
-	Text      string    // the complaint in the customer's words (usually Chinese)
-	NoBarcode bool      // leave out the ticket's barcode (slips only)
+	Ticket   string    // complaint number
+	Outlet   string    // outlet name
+	Received time.Time // when the complaint was taken
+	ReplyBy  time.Time // promised first reply
+	Text     string    // the complaint in the customer's words (usually Chinese)
+	// Progress is the address of the ticket's page at head office, where
+	// the customer follows the complaint with the ticket and the last four
+	// digits of their phone; "" prints how to ask instead.
+	Progress  string
+	NoBarcode bool // leave out the ticket's barcode (slips only)
 }
 
 // WaybillLabel is the waybill (面单) printed for a parcel sent at the

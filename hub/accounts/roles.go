@@ -119,10 +119,15 @@ var (
 	adminOnly = []Role{}
 )
 
-// Public are the routes that need nobody: monitoring, the login, and the
+// Public are the routes that need nobody: monitoring, the login, the
 // screen (GET / serves its files; a path under /api/ it catches is not
-// public).
-var Public = []string{"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/session", "/"}
+// public) and the customers' complaint progress page.
+var Public = []string{"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/session", "/", "GET /p", "POST /p"}
+
+// Forms are the public routes that take an HTML form's body
+// (application/x-www-form-urlencoded) instead of JSON: the customers'
+// complaint progress page (hub/progress), which runs no script.
+var Forms = []string{"POST /p"}
 
 // Listed reports whether the route table has an entry for pattern.
 func Listed(pattern string) bool {

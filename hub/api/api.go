@@ -44,6 +44,8 @@
 //	GET  /readyz                      readiness: store, its disk, the broker subscription; no auth
 //	GET  /metrics                     Prometheus text, no auth
 //	GET  /                            head office's screen (hub/ui), no auth
+//	GET  /p, POST /p                  the customers' complaint progress page (hub/progress),
+//	                                  no auth; POST takes a form, not JSON
 //
 // and stock.go's routes. Every list (lists.go) takes ?limit= (default 50,
 // at most 500) and ?cursor= (the previous answer's "next", null on the
@@ -88,6 +90,7 @@ import (
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/notices"
+	"github.com/yizhan/yizhan/hub/progress"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/ui"
 	"github.com/yizhan/yizhan/hub/waybills"
@@ -189,6 +192,8 @@ type Services struct {
 	Measures *measures.Service
 	// Customers finds, opens and classes head office's customers.
 	Customers *customers.Service
+	// Progress is the customers' public complaint progress page.
+	Progress *progress.Service
 }
 
 // Handler returns the API's http.Handler: the routes behind the gate
@@ -239,6 +244,9 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.stockRoutes(mux)
 	a.accountRoutes(mux)
 	a.customerRoutes(mux)
+	// The customers' complaint progress page: public, its own HTML.
+	a.handle(mux, "GET "+progress.Path, opt.Progress.ServeHTTP)
+	a.handle(mux, "POST "+progress.Path, opt.Progress.ServeHTTP)
 	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	})

@@ -23,7 +23,8 @@ import (
 //     site: a foreign Origin, or none with Sec-Fetch-Site cross-site;
 //  3. a state-changing request that is not application/json: a browser
 //     sends JSON across sites only after a CORS preflight, which the hub
-//     never answers;
+//     never answers; the public form routes (accounts.Forms) take an
+//     HTML form's type instead, and rule 2 alone keeps other sites out;
 //  4. a request without a caller, except to the public routes
 //     (accounts.Public): a session cookie, an API token, or the legacy
 //     --api-token, which is an administrator named admin;
@@ -87,17 +88,22 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.RequestBadHost, "host", r.Host, "allowed", hosts.Example()))
 		return
 	}
+	_, pattern := g.mux.Handler(r)
 	if problem.StateChanging(r.Method) {
 		if origin, ok := problem.CrossSite(r.Header.Get("Origin"), r.Header.Get("Sec-Fetch-Site"), r.Host); ok {
 			writeErr(w, problem.New(problem.RequestCrossSite, "origin", origin))
 			return
 		}
-		if !problem.IsJSON(r.Header.Get("Content-Type")) {
+		if slices.Contains(accounts.Forms, pattern) {
+			if !problem.IsForm(r.Header.Get("Content-Type")) {
+				writeErr(w, problem.New(problem.RequestNotForm, "type", r.Header.Get("Content-Type")))
+				return
+			}
+		} else if !problem.IsJSON(r.Header.Get("Content-Type")) {
 			writeErr(w, problem.New(problem.RequestNotJSON, "type", r.Header.Get("Content-Type")))
 			return
 		}
 	}
-	_, pattern := g.mux.Handler(r)
 	if slices.Contains(accounts.Public, pattern) && (pattern != "/" || !strings.HasPrefix(r.URL.Path, "/api/")) {
 		g.mux.ServeHTTP(w, r)
 		return

@@ -33,6 +33,7 @@ import (
 	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/notices"
+	"github.com/yizhan/yizhan/hub/progress"
 	"github.com/yizhan/yizhan/hub/retention"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
@@ -433,6 +434,10 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 		svc.Measures = measures.New(measures.Options{Store: r, SLA: cfg.SLA, Clock: cfg.Clock, Regions: regionsOf(st)})
 	}
 	if svc.Customers, err = customers.New(customers.Options{Store: st, Master: cfg.MasterKey, WindowDays: cfg.CustomerWindowDays, Clock: cfg.Clock, Location: cfg.Location}); err != nil {
+		return svc, err
+	}
+	if svc.Progress, err = progress.New(progress.Options{Complaints: svc.Cases, Outlets: st, Location: cfg.Location, Clock: cfg.Clock,
+		Logger: cfg.Logger.With("component", "progress")}); err != nil {
 		return svc, err
 	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})

@@ -64,7 +64,13 @@ type CaseQuery struct {
 	// SinceBefore keeps rows with Since at or before it (Unix ms); 0 for any.
 	// The timers use it to skip entities too young to be due.
 	SinceBefore int64
-	Limit       int // 0 for no limit
+	// SinceFrom keeps rows with Since at or after it (Unix ms); 0 for any.
+	SinceFrom int64
+	// IDSuffix keeps rows whose id ends in it, as the ticket printed for a
+	// customer names a complaint (hub/progress); "" for any. Only letters,
+	// digits and '-' are taken: anything else matches no row.
+	IDSuffix string
+	Limit    int // 0 for no limit
 
 	Owner string // only rows assigned to this owner; "" for any
 	State string // only rows in this state; "" for any

@@ -213,6 +213,16 @@ func CaseSelect(q CaseQuery, arg func(v any) string, count bool) string {
 	if q.SinceBefore != 0 {
 		where = append(where, "since <= "+arg(q.SinceBefore))
 	}
+	if q.SinceFrom != 0 {
+		where = append(where, "since >= "+arg(q.SinceFrom))
+	}
+	if q.IDSuffix != "" {
+		if strings.Trim(q.IDSuffix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+			where = append(where, "0 = 1") // no LIKE wildcard reaches the query
+		} else {
+			where = append(where, "id LIKE "+arg("%"+q.IDSuffix))
+		}
+	}
 	if q.Owner != "" {
 		where = append(where, "owner = "+arg(q.Owner))
 	}

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
@@ -321,4 +322,32 @@ func CheckNew(r ComplaintReceivedV1) error {
 		return problem.New(problem.ComplaintTextEmpty)
 	}
 	return nil
+}
+
+// ComplaintTicket is the number printed on a complaint's receipt: T, the
+// UTC day it was received (yymmdd, from at in Unix ms), the outlet, and
+// the complaint id's last six characters in upper case:
+// T250701-SH-001-3F9A0C. The customer quotes it, and with the phone's last
+// four digits follows the complaint on head office's progress page.
+func ComplaintTicket(at int64, outlet, id string) string {
+	return "T" + time.UnixMilli(at).UTC().Format("060102") + "-" + outlet + "-" + strings.ToUpper(id[len(id)-min(6, len(id)):])
+}
+
+// ParseTicket splits a ticket as ComplaintTicket makes it into its outlet,
+// its UTC day and the id's last six characters (lower case, as ids are
+// written). ok is false for anything else.
+func ParseTicket(t string) (outlet string, day time.Time, idSuffix string, ok bool) {
+	if len(t) < 16 || t[0] != 'T' || t[7] != '-' {
+		return "", time.Time{}, "", false
+	}
+	day, err := time.Parse("060102", t[1:7])
+	i := strings.LastIndexByte(t, '-')
+	if err != nil || i < 8 || len(t)-i-1 != 6 {
+		return "", time.Time{}, "", false
+	}
+	outlet, idSuffix = t[8:i], t[i+1:]
+	if syncproto.ValidOutletID(outlet) != nil || strings.Trim(idSuffix, "0123456789ABCDEF") != "" {
+		return "", time.Time{}, "", false
+	}
+	return outlet, day, strings.ToLower(idSuffix), true
 }

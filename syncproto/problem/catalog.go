@@ -485,3 +485,14 @@ var (
 	CustomerBadWindow   = def("customer.bad_window", Invalid, "统计窗口须为 1–{max} 天 / window_days must be 1 to {max} days")
 	CustomerBadName     = def("customer.bad_name", Invalid, "企业名称应为 0–{max} 个字，不含控制字符 / an enterprise name is at most {max} characters, with no control characters")
 )
+
+// Head office's public complaint progress page (hub/progress): what a
+// customer is told. A ticket that does not exist and one whose digits do
+// not match are the same code, so the answer cannot tell them apart.
+var (
+	ProgressNotFound    = def("progress.not_found", NotFound, "没有找到与此单号和手机后四位相符的投诉，请核对回执 / no complaint matches this ticket and these four digits: check both against your receipt")
+	ProgressBadDigits   = def("progress.bad_digits", Invalid, "请输入登记投诉时所留手机号码的后四位数字 / enter the last four digits of the phone number you gave with the complaint")
+	ProgressLimited     = def("progress.limited", TooMany, "查询次数过多，请 {retry_after} 秒后再试 / too many tries: try again in {retry_after} seconds")
+	ProgressUnavailable = def("progress.unavailable", Unavailable, "暂时无法查询，请稍后再试 / the progress of complaints cannot be looked up right now: try again later")
+	RequestNotForm      = def("request.not_form", Invalid, "请求须为表单（Content-Type: application/x-www-form-urlencoded），收到 {type} / the request must be a form (Content-Type: application/x-www-form-urlencoded), not {type}")
+)

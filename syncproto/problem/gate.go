@@ -127,3 +127,11 @@ func IsJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && mt == "application/json"
 }
+
+// IsForm reports whether a Content-Type header says an HTML form's
+// urlencoded body (application/x-www-form-urlencoded, with any
+// parameters).
+func IsForm(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}

@@ -63,6 +63,12 @@ func TestIsJSONAndStateChanging(t *testing.T) {
 			t.Errorf("IsJSON(%q) != %v", ct, want)
 		}
 	}
+	for ct, want := range map[string]bool{"application/x-www-form-urlencoded": true, "application/x-www-form-urlencoded; charset=UTF-8": true,
+		"application/json": false, "text/plain": false, "": false, "multipart/form-data; boundary=x": false} {
+		if IsForm(ct) != want {
+			t.Errorf("IsForm(%q) != %v", ct, want)
+		}
+	}
 	for m, want := range map[string]bool{"GET": false, "HEAD": false, "OPTIONS": false, "POST": true, "PUT": true, "PATCH": true, "DELETE": true} {
 		if StateChanging(m) != want {
 			t.Errorf("StateChanging(%q) != %v", m, want)

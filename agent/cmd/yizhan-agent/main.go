@@ -163,6 +163,10 @@ func runAgent(ctx context.Context, args []string, stdout, stderr io.Writer, opts
 		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		return 2
 	}
+	if cfg.ProgressURL, err = c.ProgressURL(); err != nil {
+		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
+		return 2
+	}
 	if cfg.Workflow.Deadlines, err = c.ExceptionDeadlines(); err != nil {
 		fmt.Fprintf(stderr, "yizhan-agent: %v\n", err)
 		return 2

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -33,6 +34,44 @@ func TestTemplatesGolden(t *testing.T) {
 			}
 			printertest.Golden(t, name, got)
 		})
+	}
+}
+
+// The receipt says how to follow the complaint: the page's address with
+// the ticket when head office's page is set, how to ask otherwise.
+func TestReceiptProgress(t *testing.T) {
+	link := "https://kefu.example.com/p?t=TS-20260304-0007"
+	for _, tc := range []struct {
+		page       string
+		want, lack []string
+	}{
+		{link, []string{"进度", "凭单号和手机后四位查询进度", "enter the ticket"}, []string{"Quote the ticket"}},
+		{"", []string{"凭单号和手机后四位查询进度", "Quote the ticket"}, []string{"https://", "进度 "}},
+	} {
+		r := printertest.Complaint
+		r.Progress = tc.page
+		got, err := NewLayout(printer.Config{}).ComplaintReceipt(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := simplifiedchinese.GB18030.NewDecoder().Bytes(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(bytes.ReplaceAll(raw, []byte("\n"), nil)) // the address wraps
+		for _, w := range tc.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("page %q: the receipt lacks %q", tc.page, w)
+			}
+		}
+		if tc.page != "" && !strings.Contains(text, link) {
+			t.Errorf("the receipt lacks the whole address %s", link)
+		}
+		for _, w := range tc.lack {
+			if strings.Contains(text, w) {
+				t.Errorf("page %q: the receipt prints %q", tc.page, w)
+			}
+		}
 	}
 }
 

@@ -101,6 +101,8 @@ import (
 //	customers, customer_outlets, customer_days, customer_cases,
 //	customer_moves, customer_parcels, class_counts, class_pushes (migration 7): as SQLite's migration 12, open a BIGINT
 //	               0 or 1 as there, so both backends run store.CustomerSQL
+//	cases_since    index on cases (kind, outlet, since) (migration 8): as
+//	               SQLite's migration 13, for the progress page's ticket
 type migration struct {
 	version int
 	name    string
@@ -417,6 +419,9 @@ CREATE TABLE class_pushes (
 	class    TEXT COLLATE "C" NOT NULL,
 	PRIMARY KEY (outlet, customer)
 );
+`, nil},
+	{8, "find a complaint by its ticket: the case list by outlet and start", `
+CREATE INDEX cases_since ON cases (kind, outlet, since);
 `, nil},
 }
 

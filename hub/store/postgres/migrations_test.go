@@ -131,6 +131,18 @@ func TestMigrations(t *testing.T) {
 			mustHaveTable(t, db, "measure_facts_at")
 		},
 	}
+	// By its name: its number is the one it has when the migrations meet.
+	for _, m := range migrations {
+		if m.name == "find a complaint by its ticket: the case list by outlet and start" {
+			checks[m.version] = func(t *testing.T, db *pgxpool.Pool) {
+				var def string
+				if err := db.QueryRow(context.Background(), `SELECT indexdef FROM pg_indexes WHERE indexname = 'cases_since'`).Scan(&def); err != nil ||
+					!strings.Contains(def, "(kind, outlet, since)") {
+					t.Errorf("cases_since is %q (%v)", def, err)
+				}
+			}
+		}
+	}
 	for _, m := range migrations {
 		if checks[m.version] == nil {
 			t.Errorf("migration %d (%s) has no test case", m.version, m.name)

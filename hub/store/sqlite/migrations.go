@@ -121,6 +121,9 @@ import (
 //	               waybill an outlet has parcel events of, rewritten by
 //	               store.ParcelRows in the transaction that stores any of
 //	               them (migration 8)
+//	cases_since    index on cases (kind, outlet, since): a ticket names its
+//	               outlet and day, and the progress page finds its
+//	               complaint among that day's (migration 13)
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -486,6 +489,9 @@ CREATE TABLE class_pushes (
 	class    TEXT NOT NULL,
 	PRIMARY KEY (outlet, customer)
 ) WITHOUT ROWID;
+`, nil},
+	{13, "find a complaint by its ticket: the case list by outlet and start", `
+CREATE INDEX cases_since ON cases (kind, outlet, since);
 `, nil},
 }
 

@@ -354,6 +354,31 @@ func TestMigrations(t *testing.T) {
 		(6, 'KEEP', 'KEEP/c01', 'parcels.returned', 0);
 		INSERT INTO measure_facts (kind, id, outlet, person, label, at, reply_at, result_at, escalations, satisfaction, claim, amount_cents)
 		VALUES ('complaint', 'C11', 'KEEP', 'KEEP/c01', 'complaint', 1, 0, 0, 0, 0, 0, 0)`, h.Sum64()>>1|1)
+	// By its name: its number is the one it has when the migrations meet.
+	for _, m := range migrations {
+		if m.name == "find a complaint by its ticket: the case list by outlet and start" {
+			checks[m.version] = func(t *testing.T, db *sql.DB) {
+				// The progress page's query for a ticket reads the index.
+				arg := func(any) string { return "?" }
+				q := store.CaseQuery{Kind: "complaint", Outlet: "KEEP", SinceFrom: 1, SinceBefore: 2, IDSuffix: "abc123", Limit: 2}
+				rows, err := db.Query(`EXPLAIN QUERY PLAN SELECT id FROM cases`+store.CaseSelect(q, arg, false), "complaint", "KEEP", 1, 2, "%abc123", 2)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				var plan []string
+				for rows.Next() {
+					var id, parent, unused int
+					var detail string
+					rows.Scan(&id, &parent, &unused, &detail)
+					plan = append(plan, detail)
+				}
+				if !strings.Contains(strings.Join(plan, "; "), "cases_since") {
+					t.Errorf("a ticket's query does not use cases_since: %v", plan)
+				}
+			}
+		}
+	}
 	for _, m := range migrations {
 		check, ok := checks[m.version]
 		if !ok {

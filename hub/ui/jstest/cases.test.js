@@ -6,7 +6,7 @@ import { dueOf, isOverdue, bulkSummary } from '../static/cases.js';
 import { queueQuery, queueFilters } from '../static/pages/complaints.js';
 import { claimText } from '../static/pages/exceptions.js';
 import { cents } from '../static/pages/exception.js';
-import { templatesFor, NOTE_STEPS } from '../static/pages/complaint.js';
+import { templatesFor, NOTE_STEPS, progressLink } from '../static/pages/complaint.js';
 import { translate, t, setLang } from '../static/i18n.js';
 
 test('dueOf: the hub\'s due_at, else the first deadline not met', () => {
@@ -64,4 +64,10 @@ test('templatesFor puts the complaint\'s category first and leaves withdrawn one
   assert.deepEqual(templatesFor(ts, 'damage').map((x) => x.id), ['4', '3', '2', '1']);
   assert.deepEqual(templatesFor(undefined, 'damage'), []);
   assert.ok(NOTE_STEPS.includes('acknowledge') && NOTE_STEPS.includes('close'));
+});
+
+test('progressLink: the public page of a ticket on this hub, its ticket escaped', () => {
+  assert.equal(progressLink('https://kefu.example.com', 'T260701-SH-001-3F9A0C'), 'https://kefu.example.com/p?t=T260701-SH-001-3F9A0C');
+  assert.equal(progressLink('http://127.0.0.1:8081', 'T1&x=<y>'), 'http://127.0.0.1:8081/p?t=T1%26x%3D%3Cy%3E');
+  assert.equal(progressLink('http://h', ''), '');
 });

@@ -23,6 +23,13 @@ export function templatesFor(templates, category) {
   return [...(templates || [])].filter((x) => !x.withdrawn).sort((a, b) => rank(a) - rank(b) || String(a.title).localeCompare(String(b.title)));
 }
 
+// progressLink is the customer's public progress page of a ticket on this
+// hub (hub/progress), to read out or send to a customer who asks where to
+// look; "" without a ticket.
+export function progressLink(origin, ticket) {
+  return ticket ? origin + '/p?t=' + encodeURIComponent(ticket) : '';
+}
+
 // deadlineRows are the complaint's two SLA deadlines with their countdowns,
 // each stopped once met.
 function deadlineRows(c, now, t) {
@@ -101,6 +108,8 @@ export const page = {
               [t('cmp.channel'), label('ch.', c.channel)],
               [t('cmp.customer'), written('span', {}, [c.customer_masked, c.name_masked].filter(Boolean).join(' · '))],
               c.waybill ? [t('exc.col.waybill'), written('span', {}, c.waybill)] : null,
+              c.ticket ? [t('cmp.progressPage'), h('a', { id: 'progress-link', href: progressLink(location.origin, c.ticket), target: '_blank', rel: 'noopener noreferrer' },
+                written('span', {}, progressLink(location.origin, c.ticket)))] : null,
               [t('case.col.owner'), written('span', {}, c.owner || '')],
               [t('cmp.col.received'), fmtTime(c.received_at)],
               ...deadlineRows(c, now, t),
