@@ -101,6 +101,7 @@ import (
 //	customers, customer_outlets, customer_days, customer_cases,
 //	customer_moves, customer_parcels, class_counts, class_pushes (migration 7): as SQLite's migration 12, open a BIGINT
 //	               0 or 1 as there, so both backends run store.CustomerSQL
+//	calendar (8)   as SQLite's migration 13, uplift a DOUBLE PRECISION
 type migration struct {
 	version int
 	name    string
@@ -418,6 +419,20 @@ CREATE TABLE class_pushes (
 	PRIMARY KEY (outlet, customer)
 );
 `, nil},
+	{8, "head office's calendar of promotions and holidays, seeded", `
+CREATE TABLE calendar (
+	id         TEXT COLLATE "C" PRIMARY KEY,
+	name_zh    TEXT NOT NULL,
+	name_en    TEXT NOT NULL,
+	kind       TEXT NOT NULL,
+	first_day  BIGINT NOT NULL,
+	last_day   BIGINT NOT NULL,
+	uplift     DOUBLE PRECISION NOT NULL,
+	updated_at BIGINT NOT NULL,
+	updated_by TEXT NOT NULL
+);
+CREATE INDEX calendar_first ON calendar (first_day, id);
+`, func(ctx context.Context, tx pgx.Tx) error { return store.CalendarSQL(pgOn(tx)).SeedCalendar(ctx) }},
 }
 
 // backfillParcels builds the parcel index from the events already held.
