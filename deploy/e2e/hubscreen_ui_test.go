@@ -27,7 +27,7 @@ func addHubAccount(t *testing.T, hubAPI, id, name, role, password string) {
 const hubScreenWaybill = "73100000000011"
 
 // hubScreen is a hub with one outlet that recorded a complaint and two
-// exceptions, an administrator account, and head office's screen open in
+// exceptions (and two years of generated inbound parcels before them), an administrator account, and head office's screen open in
 // chromium, logged in.
 type hubScreen struct {
 	c    *cluster
@@ -44,6 +44,8 @@ type hubScreen struct {
 func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 	t.Helper()
 	c := newCluster(t, "embedded", "SH-001")
+	// Two years of inbound parcels, for the forecast pages.
+	fillForecastHistory(t, c, "SH-001")
 	// The outlet's key is the old shared one, which is head office's
 	// master: the hub finds its customers by phone and opens their contact.
 	key := writePIIKey(t)
@@ -163,6 +165,9 @@ func (s *hubScreen) hubPages() [][2]string {
 		// a day off this machine's), so that the table and charts hold
 		// the outlet's complaint.
 		{"#/measures?from=" + time.Now().AddDate(0, 0, -1).Format(time.DateOnly) + "&to=" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly) + "&period=day&by=outlet", "measures"},
+		{"#/forecast", "forecast"},
+		{"#/forecast?outlet=SH-001", "forecast"},
+		{"#/calendar", "calendar"},
 		{"#/customers", "customers"},
 		{"#/customers/" + s.customer, "customer"},
 		{"#/classes", "classes"},
@@ -229,7 +234,7 @@ func TestHubScreen(t *testing.T) {
 	}
 	s.login(t, hubAdmin, hubAdminPass)
 	nav := read(t, s.b, "navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates measures customers classes notices manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates measures forecast calendar customers classes notices manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
 		t.Errorf("an administrator's navigation is %v, want %s", nav, want)
 	}
 	for _, p := range s.hubPages() {

@@ -141,7 +141,7 @@ const classSendEvery = 3 * time.Second
 
 // forecastSendEvery is how often the forecast sender looks whether the
 // day or the calendar changed (a calendar edit here wakes it at once).
-const forecastSendEvery = time.Minute
+const forecastSendEvery = 10 * time.Second
 
 // DefaultHealthEvery is how often a hub pings its store by default.
 const DefaultHealthEvery = 2 * time.Second
