@@ -355,7 +355,7 @@ func TestHubScreen(t *testing.T) {
 	shots.take(t, s.b, "login-en")
 	s.login(t, "cs01", "Service-pass-2026")
 	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates customers classes notices manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates forecast calendar customers classes notices manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
 		t.Errorf("customer service's navigation is %v, want %s", nav, want)
 	}
 	s.s(t, "accounts page as customer service", chromedp.Navigate(s.base+"#/accounts"), waitJS(`location.hash === '#/' && document.querySelector('#page').dataset.page === 'overview'`))
@@ -450,6 +450,9 @@ func TestHubScreenSteps(t *testing.T) {
 func shotName(p [2]string) string {
 	if strings.HasPrefix(p[0], "#/parcels?") {
 		return p[1] + "-search"
+	}
+	if strings.HasPrefix(p[0], "#/forecast?outlet=") {
+		return p[1] + "-outlet"
 	}
 	return p[1]
 }

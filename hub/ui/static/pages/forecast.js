@@ -57,7 +57,7 @@ const forecastPage = {
     }
     const scope = plan.scope === '*' ? t('fcst.all') : plan.scope.startsWith('region:') ? plan.scope.slice(7) : plan.scope;
     status.replaceChildren(written('b', {}, scope), ' · ', t('fcst.asOf', { date: plan.as_of, n: plan.outlets, rate: plan.per_clerk_hour }),
-      plan.short?.length ? [' · ', h('span', { 'data-forecast': 'short' }, t('fcst.short', { n: plan.short.length }))] : null);
+      ...(plan.short?.length ? [' · ', h('span', { 'data-forecast': 'short' }, t('fcst.short', { n: plan.short.length }))] : []));
     const box = h('div', { class: 'chart', 'data-chart': 'forecast', role: 'img', 'aria-label': t('fcst.chart') });
     const table = h('table', { class: 'list', 'data-forecast': 'table' },
       h('thead', {}, h('tr', {}, ['fcst.date', 'fcst.event', 'fcst.expected', 'fcst.band', 'fcst.hours', 'fcst.clerks'].map((k) => h('th', {}, t(k))))),
