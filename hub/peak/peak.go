@@ -356,10 +356,10 @@ func (s *Service) outletOf(g generation, cal []store.CalendarEvent, id string, h
 // Outlet is one outlet's plan; problem forecast.short_history when its
 // history is too short.
 func (s *Service) Outlet(ctx context.Context, id string) (Plan, error) {
-	if _, err := s.scopeOutlets(ctx, id, ""); err != nil {
-		return Plan{}, err
-	}
 	return s.plan(ctx, id, func(ctx context.Context, g generation, cal []store.CalendarEvent) (Plan, error) {
+		if _, err := s.scopeOutlets(ctx, id, ""); err != nil {
+			return Plan{}, err
+		}
 		hs, err := s.histories(ctx, g, id)
 		if err != nil {
 			return Plan{}, err
