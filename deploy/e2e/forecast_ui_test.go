@@ -80,12 +80,7 @@ func TestForecastReachesTheCounter(t *testing.T) {
 
 	b := newBrowser(t)
 	shots := newShots(t)
-	b.step(t, "log in",
-		chromedp.Navigate(base),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("login-staff"), "c01"),
-		chromedp.SendKeys(chromedp.ID("login-pin"), "1234"), pressEnter(),
-		chromedp.WaitVisible(chromedp.ID("scan-barcode")))
+	loginScreen(t, b, base, "c01", "1234", "张三")
 	b.step(t, "the forecast page shows the 14 days and their date",
 		runJS(`location.hash = '#/forecast'`),
 		chromedp.WaitVisible(chromedp.ID("forecast-asof")),

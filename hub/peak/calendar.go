@@ -22,26 +22,22 @@ const (
 // EventKinds are the calendar's kinds, in the order the screen offers them.
 var EventKinds = []string{store.CalendarPromotion, store.CalendarHoliday}
 
-// EventJSON is a calendar event as the API reads and writes it: dates as
-// YYYY-MM-DD in head office's zone.
+// EventJSON is a calendar event as the API reads it: head office's
+// fields (EventReq) with its id and last edit.
 type EventJSON struct {
-	ID        string  `json:"id"`
-	NameZH    string  `json:"name_zh"`
-	NameEN    string  `json:"name_en"`
-	Kind      string  `json:"kind"`
-	First     string  `json:"first"`
-	Last      string  `json:"last"`
-	Uplift    float64 `json:"uplift"`
-	UpdatedAt int64   `json:"updated_at"`
-	UpdatedBy string  `json:"updated_by"`
+	ID string `json:"id"`
+	EventReq
+	UpdatedAt int64  `json:"updated_at"`
+	UpdatedBy string `json:"updated_by"`
 }
 
 func eventJSON(e store.CalendarEvent) EventJSON {
-	return EventJSON{ID: e.ID, NameZH: e.NameZH, NameEN: e.NameEN, Kind: e.Kind, First: Date(e.First), Last: Date(e.Last),
-		Uplift: e.Uplift, UpdatedAt: e.UpdatedAt, UpdatedBy: e.UpdatedBy}
+	return EventJSON{ID: e.ID, EventReq: EventReq{NameZH: e.NameZH, NameEN: e.NameEN, Kind: e.Kind, First: Date(e.First), Last: Date(e.Last),
+		Uplift: e.Uplift}, UpdatedAt: e.UpdatedAt, UpdatedBy: e.UpdatedBy}
 }
 
-// EventReq is a new or edited calendar event.
+// EventReq is a new or edited calendar event: dates as YYYY-MM-DD in head
+// office's zone.
 type EventReq struct {
 	NameZH string  `json:"name_zh"`
 	NameEN string  `json:"name_en"`

@@ -10,9 +10,10 @@
 // counter every outlet records on the day it happens. The history ends
 // yesterday (today is not over); the forecast starts today.
 //
-// Every forecast is computed once per (scope, day, calendar) and kept:
+// Every forecast is computed once per (scope, hour, calendar) and kept:
 // requests after the first read the cache, so the compute cost follows
-// the days and the calendar edits, not the number of requests. A region's
+// the hours and the calendar edits, not the number of requests. The
+// outlets are sent their forecast once a day and after a calendar edit. A region's
 // or all outlets' forecast is the sum of its outlets' (their staffing
 // hints too: clerks are not shared between outlets); its backtest is the
 // model's on the summed history.
@@ -93,11 +94,16 @@ type Service struct {
 	computes int
 }
 
-// generation is one day under one calendar: a change of either starts a
-// fresh cache.
+// generation is one hour of one day under one calendar: a change of any
+// starts a fresh cache. The hour takes in the parcels of outlets that
+// synced yesterday's work late (an outlet offline overnight).
 type generation struct {
-	day, cal uint64
+	day, cal, hour uint64
 }
+
+// RefreshEvery is how long a computed forecast is served before it is
+// computed again from the rollups.
+const RefreshEvery = time.Hour
 
 type entry[T any] struct {
 	once sync.Once
@@ -177,17 +183,11 @@ type HistoryDay struct {
 	Parcels int    `json:"parcels"`
 }
 
-// PlanDay is one forecast day.
+// PlanDay is one forecast day: what an outlet's counter is sent
+// (lifecycle.ForecastDayV1), with the event's uplift applied.
 type PlanDay struct {
-	Date     string  `json:"date"`
-	Expected int     `json:"expected"`
-	Low      int     `json:"low"`
-	High     int     `json:"high"`
-	Hours    float64 `json:"hours"`
-	Clerks   int     `json:"clerks"`
-	EventZH  string  `json:"event_zh"`
-	EventEN  string  `json:"event_en"`
-	Uplift   float64 `json:"uplift"`
+	lifecycle.ForecastDayV1
+	Uplift float64 `json:"uplift"`
 }
 
 // Backtest is the rolling-origin backtest's result (forecast.Backtest)
@@ -228,7 +228,7 @@ func (s *Service) calendar(ctx context.Context) ([]store.CalendarEvent, generati
 		}
 		s.cal, s.calAt, s.calHash = cal, now, hashCalendar(cal)
 	}
-	g := generation{day: uint64(s.today()), cal: s.calHash}
+	g := generation{day: uint64(s.today()), cal: s.calHash, hour: uint64(now.UnixMilli() / RefreshEvery.Milliseconds())}
 	if g != s.key {
 		s.key, s.plans, s.outlets = g, map[string]*entry[Plan]{}, map[string]*entry[outletForecast]{}
 	}
@@ -474,7 +474,7 @@ func (s *Service) sum(g generation, cal []store.CalendarEvent, scope string, fs 
 	horizon := forecast.DefaultHorizon
 	for k := range horizon {
 		day := last + 1 + int64(k)
-		pd := PlanDay{Date: Date(day), Hours: s.opt.Hours[weekday(day)], Uplift: 1}
+		pd := PlanDay{ForecastDayV1: lifecycle.ForecastDayV1{Date: Date(day), Hours: s.opt.Hours[weekday(day)]}, Uplift: 1}
 		base := 0.0 // the expected parcels without the event's uplift
 		for _, f := range fs {
 			if k < len(f.days) {
@@ -534,8 +534,7 @@ func weekday(day int64) int { return int(((day % 7) + 7 + 4) % 7) }
 func (p Plan) Payload(at int64) lifecycle.ForecastV1 {
 	out := lifecycle.ForecastV1{AsOf: p.AsOf, At: at, PerClerkHour: p.PerClerkHour}
 	for _, d := range p.Days[:min(len(p.Days), lifecycle.MaxForecastDays)] {
-		out.Days = append(out.Days, lifecycle.ForecastDayV1{Date: d.Date, Expected: d.Expected, Low: d.Low, High: d.High,
-			Hours: d.Hours, Clerks: d.Clerks, EventZH: d.EventZH, EventEN: d.EventEN})
+		out.Days = append(out.Days, d.ForecastDayV1)
 	}
 	return out
 }

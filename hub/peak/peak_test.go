@@ -160,6 +160,19 @@ func TestForecastCachedPerDayAndCalendar(t *testing.T) {
 	if err := svc.DeleteEvent(ctx, e.ID); !errors.Is(err, problem.New(problem.CalendarNotFound)) {
 		t.Errorf("deleting it twice: %v, want calendar.not_found", err)
 	}
+	// Parcels of yesterday that an outlet synced late count within the hour.
+	before, _ := svc.Outlet(ctx, "A1")
+	yesterday := store.DayOf(now.UnixMilli(), time.UTC) - 1
+	if err := peakgen.Write(ctx, st, []store.Tally{{Day: yesterday, Outlet: "A1", Person: "A1/c02", Name: store.TallyInbound, N: 1000}}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := svc.Outlet(ctx, "A1"); p.History[729].Parcels != before.History[729].Parcels {
+		t.Errorf("the cache was not served within the hour")
+	}
+	clk.Advance(peak.RefreshEvery)
+	if p, _ := svc.Outlet(ctx, "A1"); p.History[729].Parcels != before.History[729].Parcels+1000 {
+		t.Errorf("an hour later yesterday holds %d parcels, want the %d synced late added to %d", p.History[729].Parcels, 1000, before.History[729].Parcels)
+	}
 	n = svc.Computes()
 	clk.Advance(24 * time.Hour)
 	p, err = svc.Outlet(ctx, "A1")

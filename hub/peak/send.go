@@ -57,14 +57,14 @@ func (s *Service) Send(ctx context.Context, down Downlinker) (int, error) {
 // after a calendar edit here (Changed), until ctx ends. leased, if set,
 // says whether this hub process is the one that sends (the timer lease).
 func (s *Service) RunSender(ctx context.Context, every time.Duration, down Downlinker, leased func() bool, onErr func(error)) {
-	var sent generation
+	var sent generation // its hour left out: the outlets get one a day
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if leased == nil || leased() {
 			if _, g, err := s.calendar(ctx); err != nil {
 				onErr(err)
-			} else if g != sent {
+			} else if g.hour = 0; g != sent {
 				if _, err := s.Send(ctx, down); err != nil {
 					onErr(err)
 				} else {
