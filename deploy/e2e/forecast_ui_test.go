@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -120,4 +121,37 @@ func TestForecastReachesTheCounter(t *testing.T) {
 		waitJS(fmt.Sprintf(`document.querySelector('#forecast-asof').innerText.includes(%q)`, got.Forecast.AsOf)))
 	raw, _ := json.Marshal(got.Forecast.Days[3])
 	t.Logf("the counter shows %s", raw)
+}
+
+// TestReleaseAgentIgnoresTheForecast: an agent of the release before
+// contract minor 4 takes the downlink with head office's forecast in it:
+// it moves its cursor past the event, stores nothing of it, and keeps
+// taking scans and later downlink events.
+func TestReleaseAgentIgnoresTheForecast(t *testing.T) {
+	skipShort(t)
+	const outlet = "FO1"
+	old := harness.BuildAt(t, releaseCommit, agentPkg, hubPkg)
+	c := newCluster(t, "embedded", outlet)
+	fillForecastHistory(t, c, outlet)
+	c.startHub()
+	var seq uint64
+	harness.Eventually(t, 60*time.Second, func() (bool, string) {
+		rows := c.hubQuery(t, `SELECT seq, target, event FROM downlink WHERE target = ? AND event LIKE '%forecast.published%'`, outlet)
+		if len(rows) > 0 {
+			seq, _ = strconv.ParseUint(rows[0][0], 10, 64)
+		}
+		return seq > 0, "the hub sends the outlet its forecast"
+	})
+	a := c.newAgent(outlet)
+	c.startAgentWith(a, old["yizhan-agent"])
+	// It applies the forecast (and a notice after it) and moves on.
+	c.publishNotice(t)
+	harness.Eventually(t, 60*time.Second, func() (bool, string) {
+		cursor := metricValue(a.http, "yizhan_agent_down_cursor")
+		return cursor >= float64(seq+1), fmt.Sprintf("the release's agent applied the downlink past %d: at %v", seq+1, cursor)
+	})
+	if _, code, err := postScan(a.http, "73600000000011"); err != nil || code != 201 {
+		t.Fatalf("a scan at the release's agent after the forecast: %d %v", code, err)
+	}
+	c.waitDrained(a, 30*time.Second)
 }
