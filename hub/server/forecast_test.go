@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +84,28 @@ func TestForecastRoutes(t *testing.T) {
 	}
 	if code := service.do("GET", "/api/v1/calendar?from=2026-01-01&to=2026-12-31&limit=2&cursor="+*page.Next, "", &rest); code != 200 || len(rest.Calendar) != 1 || rest.Calendar[0].ID != "double11-2026" || rest.Next != nil {
 		t.Errorf("the next page: %d %+v", code, rest)
+	}
+
+	// The calendar as CSV: every row, in the asked language.
+	req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/api/v1/calendar?from=2026-01-01&to=2026-12-31&format=csv&lang=en", nil)
+	req.Header.Set("Authorization", "Bearer "+s.Token())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if resp.StatusCode != 200 || !strings.HasPrefix(lines[0], "\ufeffID,Chinese name,English name,Kind,First day,Last day,Expected uplift") ||
+		len(lines) != 4 || !strings.HasPrefix(lines[3], "double11-2026,双11,Double 11,promotion,2026-11-11,2026-11-20,0,") {
+		t.Errorf("calendar CSV %d:\n%s", resp.StatusCode, raw)
+	}
+	// Auditors see neither the forecast nor the calendar.
+	auditor := loginAs(t, s, "shenji", "auditor")
+	for _, path := range []string{"/api/v1/forecast", "/api/v1/calendar"} {
+		if code := auditor.do("GET", path, "", nil); code != 403 {
+			t.Errorf("an auditor GET %s: %d, want 403", path, code)
+		}
 	}
 
 	// Customer service reads but does not edit; an analyst does.
