@@ -263,8 +263,9 @@ func (s *Service) Computes() int {
 	return s.computes
 }
 
-// get returns the entry of key in m for generation g, made if needed;
-// nil when g is no longer current (the caller computes without keeping).
+// get returns the entry of key in m for generation g, made if needed; a
+// fresh one, kept nowhere, when g is no longer current (the caller then
+// computes without keeping).
 func get[T any](s *Service, g generation, m func() map[string]*entry[T], key string) *entry[T] {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -411,7 +412,7 @@ func (s *Service) Region(ctx context.Context, region string) (Plan, error) {
 // scopeOutlets lists the registered outlets by id: one (outlet.not_found
 // when unknown), a region's, or all.
 func (s *Service) scopeOutlets(ctx context.Context, outlet, region string) ([]string, error) {
-	os, err := s.opt.Store.FindOutlets(ctx, store.OutletQuery{Region: region})
+	os, err := s.opt.Store.FindOutlets(ctx, store.OutletQuery{Region: region, IDPrefix: outlet})
 	if err != nil {
 		return nil, err
 	}
