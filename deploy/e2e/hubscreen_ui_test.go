@@ -242,6 +242,30 @@ func TestHubScreen(t *testing.T) {
 		s.checkPage(t, p[0])
 		shots.take(t, s.b, shotName(p)+"-zh")
 	}
+	// The calendar editor adds a promotion three days ahead; the outlet's
+	// forecast shows it with head office's uplift and more clerks.
+	cst, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	promo := time.Now().In(cst).AddDate(0, 0, 3).Format(time.DateOnly)
+	s.openPage(t, "#/calendar", "calendar")
+	s.s(t, "add a promotion on the calendar",
+		runJS(`document.querySelector('[data-cal=new]').open = true`),
+		runJS(fmt.Sprintf(`(() => { const f = document.querySelector('[data-cal-form=new]');
+			const set = (n, v) => { f.querySelector('[name=' + n + ']').value = v; };
+			set('name_zh', '店庆'); set('name_en', 'Store anniversary'); set('first', %[1]q); set('last', %[1]q); set('uplift', '3'); })()`, promo)),
+		runJS(`document.querySelector('[data-cal=create]').click()`),
+		waitJS(`!document.querySelector('#info-banner').hidden`),
+		waitJS(`[...document.querySelectorAll('table.list tbody tr')].some((r) => r.innerText.includes('店庆') && r.innerText.includes('×3'))`))
+	s.openPage(t, "#/forecast?outlet=SH-001", "forecast")
+	row := fmt.Sprintf(`document.querySelector('[data-forecast=table] tr[data-date=%q]')`, promo)
+	if got := read(t, s.b, "the promotion's row", chromedp.Evaluate[string](row+`.innerText`)); !strings.Contains(got, "店庆 ×3") {
+		t.Errorf("the forecast's row of %s reads %q, want the promotion at ×3", promo, got)
+	}
+	if got := read(t, s.b, "the backtest", chromedp.Evaluate[string](`document.querySelector('[data-forecast=backtest]').innerText`)); !strings.Contains(got, "WAPE") {
+		t.Errorf("the backtest line reads %q", got)
+	}
 	// The customer's contact is masked until revealed; the reveal shows the
 	// phone the outlet sealed, and the hub's trail records it.
 	s.openPage(t, "#/customers/"+s.customer, "customer")
