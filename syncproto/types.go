@@ -13,7 +13,7 @@ import (
 // Version of this contract. Major is also the topic prefix.
 const (
 	Major = 1
-	Minor = 3
+	Minor = 4
 )
 
 // Minor versions:
@@ -36,6 +36,10 @@ const (
 //	   Outlets send audit.retention events (lifecycle.RetentionRan,
 //	   payload RetentionV1): what a retention run removed. A hub before 3
 //	   stores them as events of no kind.
+//	4  The downlink event forecast.published (lifecycle.ForecastPublished):
+//	   the outlet's own 14-day parcel forecast and staffing hint, daily
+//	   and after head office edits its calendar. An agent from before
+//	   ignores it, as it ignores any type no kind owns.
 
 // HubOrigin is the origin of events created at head office.
 const HubOrigin = "hub"

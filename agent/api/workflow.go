@@ -69,6 +69,23 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 	h("GET /api/v1/shipments", s.getShipments)
 	h("GET /api/v1/shipments/{number}", s.getShipment)
 	h("POST /api/v1/customer-class", s.postCustomerClass)
+	h("GET /api/v1/forecast", s.getForecast)
+}
+
+// getForecast answers head office's newest forecast of this outlet, kept
+// from the downlink ({"forecast": null} until one arrived), so the
+// counter shows it offline too.
+func (s *Server) getForecast(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	f, ok, err := s.Workflow.Forecast()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if !ok {
+		writeJSON(w, http.StatusOK, map[string]any{"forecast": nil})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"forecast": f})
 }
 
 // postCustomerClass answers head office's class of the customer at the

@@ -62,6 +62,9 @@ import (
 //	customer_classes/                           head office's class of each customer seen here (agent/workflow, v12)
 //	  <customer id>    class id                 from the downlink's customer.classes; only the class, no figures
 //
+//	forecast/                                   head office's forecast of this outlet (agent/workflow, v13)
+//	  latest           ForecastV1 JSON          the newest forecast.published received; kept to show offline
+//
 //	api_tokens/                                 local integrations' API tokens (agent/staff/tokens, v7)
 //	  <name>           token JSON               {name, scopes, hash: SHA-256 hex of the token, created_at}
 //
@@ -104,6 +107,8 @@ var (
 	APITokens = []byte("api_tokens")
 
 	CustomerClasses = []byte("customer_classes")
+
+	Forecast = []byte("forecast")
 
 	PrintSpool = []byte("print_spool")
 	SpoolJobs  = []byte("jobs")

@@ -65,6 +65,9 @@ var migrations = []migration{
 	{12, "workflow: keep head office's class of each customer seen here", step(func(tx *bolt.Tx) error {
 		return create(tx, CustomerClasses)
 	})},
+	{13, "workflow: keep head office's latest forecast of this outlet", step(func(tx *bolt.Tx) error {
+		return create(tx, Forecast)
+	})},
 }
 
 // newIncarnation gives the file a random identity, kept for its life: the

@@ -218,6 +218,20 @@ var migrationTests = map[uint64][]migrationCase{
 			t.Error("staff lost")
 		}
 	}}},
+	13: {{name: "creates the forecast bucket, empty, beside the classes", before: func(t *testing.T, tx *bolt.Tx) {
+		put(t, tx.Bucket(CustomerClasses), "cust", "important_value")
+	}, check: func(t *testing.T, tx *bolt.Tx) {
+		b := tx.Bucket(Forecast)
+		if b == nil {
+			t.Fatal("forecast/ missing")
+		}
+		if k, _ := b.Cursor().First(); k != nil {
+			t.Errorf("a new forecast bucket holds %q", k)
+		}
+		if string(tx.Bucket(CustomerClasses).Get([]byte("cust"))) != "important_value" {
+			t.Error("classes lost")
+		}
+	}}},
 }
 
 func TestFreshFilesHaveTheirOwnIncarnation(t *testing.T) {

@@ -20,7 +20,7 @@ var tree = [][][]byte{
 	{Meta}, {Events}, {Dead}, {Down},
 	{WorkflowEvents}, {WorkflowState}, {WorkflowList}, {WorkflowCodes}, {WorkflowLast4}, {WorkflowBlobs}, {WorkflowOpen},
 	{Staff}, {Staff, StaffMembers}, {Staff, StaffAttempts},
-	{APITokens}, {CustomerClasses},
+	{APITokens}, {CustomerClasses}, {Forecast},
 	{PrintSpool}, {PrintSpool, SpoolJobs}, {PrintSpool, SpoolData},
 }
 

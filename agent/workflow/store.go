@@ -81,8 +81,11 @@ func (projector) Project(tx *bolt.Tx, ev *syncproto.Event, raw []byte) error {
 }
 
 func (projector) ApplyDown(tx *bolt.Tx, ev *syncproto.Event, raw []byte) error {
-	if ev.Type == lifecycle.CustomerClasses {
+	switch ev.Type {
+	case lifecycle.CustomerClasses:
 		return applyClasses(tx, ev)
+	case lifecycle.ForecastPublished:
+		return applyForecast(tx, ev)
 	}
 	return apply(tx, ev, raw, false)
 }

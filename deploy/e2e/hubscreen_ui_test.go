@@ -28,7 +28,7 @@ func addHubAccount(t *testing.T, hubAPI, id, name, role, password string) {
 const hubScreenWaybill = "73100000000011"
 
 // hubScreen is a hub with one outlet that recorded a complaint and two
-// exceptions, an administrator account, and head office's screen open in
+// exceptions (and two years of generated inbound parcels before them), an administrator account, and head office's screen open in
 // chromium, logged in.
 type hubScreen struct {
 	c    *cluster
@@ -45,6 +45,8 @@ type hubScreen struct {
 func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 	t.Helper()
 	c := newCluster(t, "embedded", "SH-001")
+	// Two years of inbound parcels, for the forecast pages.
+	fillForecastHistory(t, c, "SH-001")
 	// The outlet's key is the old shared one, which is head office's
 	// master: the hub finds its customers by phone and opens their contact.
 	key := writePIIKey(t)
@@ -164,6 +166,9 @@ func (s *hubScreen) hubPages() [][2]string {
 		// a day off this machine's), so that the table and charts hold
 		// the outlet's complaint.
 		{"#/measures?from=" + time.Now().AddDate(0, 0, -1).Format(time.DateOnly) + "&to=" + time.Now().AddDate(0, 0, 1).Format(time.DateOnly) + "&period=day&by=outlet", "measures"},
+		{"#/forecast", "forecast"},
+		{"#/forecast?outlet=SH-001", "forecast"},
+		{"#/calendar", "calendar"},
 		{"#/customers", "customers"},
 		{"#/customers/" + s.customer, "customer"},
 		{"#/classes", "classes"},
@@ -230,7 +235,7 @@ func TestHubScreen(t *testing.T) {
 	}
 	s.login(t, hubAdmin, hubAdminPass)
 	nav := read(t, s.b, "navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates measures customers classes notices manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates measures forecast calendar customers classes notices manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
 		t.Errorf("an administrator's navigation is %v, want %s", nav, want)
 	}
 	for _, p := range s.hubPages() {
@@ -248,6 +253,30 @@ func TestHubScreen(t *testing.T) {
 	if page := read(t, s.b, "open the progress link", chromedp.Evaluate[string](fmt.Sprintf(`fetch(%q).then((r) => r.text())`, link),
 		func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) })); !strings.Contains(page, `value="`+link[strings.Index(link, "=")+1:]+`"`) {
 		t.Errorf("the progress page does not fill in the ticket:\n%s", page)
+	}
+	// The calendar editor adds a promotion three days ahead; the outlet's
+	// forecast shows it with head office's uplift and more clerks.
+	cst, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	promo := time.Now().In(cst).AddDate(0, 0, 3).Format(time.DateOnly)
+	s.openPage(t, "#/calendar", "calendar")
+	s.s(t, "add a promotion on the calendar",
+		runJS(`document.querySelector('[data-cal=new]').open = true`),
+		runJS(fmt.Sprintf(`(() => { const f = document.querySelector('[data-cal-form=new]');
+			const set = (n, v) => { f.querySelector('[name=' + n + ']').value = v; };
+			set('name_zh', '店庆'); set('name_en', 'Store anniversary'); set('first', %[1]q); set('last', %[1]q); set('uplift', '3'); })()`, promo)),
+		runJS(`document.querySelector('[data-cal=create]').click()`),
+		waitJS(`!document.querySelector('#info-banner').hidden`),
+		waitJS(`[...document.querySelectorAll('table.list tbody tr')].some((r) => r.innerText.includes('店庆') && r.innerText.includes('×3'))`))
+	s.openPage(t, "#/forecast?outlet=SH-001", "forecast")
+	row := fmt.Sprintf(`document.querySelector('[data-forecast=table] tr[data-date=%q]')`, promo)
+	if got := read(t, s.b, "the promotion's row", chromedp.Evaluate[string](row+`.innerText`)); !strings.Contains(got, "店庆 ×3") {
+		t.Errorf("the forecast's row of %s reads %q, want the promotion at ×3", promo, got)
+	}
+	if got := read(t, s.b, "the backtest", chromedp.Evaluate[string](`document.querySelector('[data-forecast=backtest]').innerText`)); !strings.Contains(got, "WAPE") {
+		t.Errorf("the backtest line reads %q", got)
 	}
 	// The customer's contact is masked until revealed; the reveal shows the
 	// phone the outlet sealed, and the hub's trail records it.
@@ -362,7 +391,7 @@ func TestHubScreen(t *testing.T) {
 	shots.take(t, s.b, "login-en")
 	s.login(t, "cs01", "Service-pass-2026")
 	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates customers classes notices manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates forecast calendar customers classes notices manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
 		t.Errorf("customer service's navigation is %v, want %s", nav, want)
 	}
 	s.s(t, "accounts page as customer service", chromedp.Navigate(s.base+"#/accounts"), waitJS(`location.hash === '#/' && document.querySelector('#page').dataset.page === 'overview'`))
@@ -457,6 +486,9 @@ func TestHubScreenSteps(t *testing.T) {
 func shotName(p [2]string) string {
 	if strings.HasPrefix(p[0], "#/parcels?") {
 		return p[1] + "-search"
+	}
+	if strings.HasPrefix(p[0], "#/forecast?outlet=") {
+		return p[1] + "-outlet"
 	}
 	return p[1]
 }

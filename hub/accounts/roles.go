@@ -104,14 +104,22 @@ var Routes = map[string][]Role{
 	"GET /api/v1/customers/classes/settings": {RoleAnalyst},
 	"PUT /api/v1/customers/classes/settings": {RoleAnalyst},
 	"GET /api/v1/accounts":                   adminOnly,
-	"POST /api/v1/accounts":                  adminOnly,
-	"POST /api/v1/accounts/{id}/disable":     adminOnly,
-	"POST /api/v1/accounts/{id}/enable":      adminOnly,
-	"POST /api/v1/accounts/{id}/reset":       adminOnly,
-	"POST /api/v1/accounts/{id}/unlock":      adminOnly,
-	"GET /api/v1/tokens":                     adminOnly,
-	"POST /api/v1/tokens":                    adminOnly,
-	"DELETE /api/v1/tokens/{name}":           adminOnly,
+
+	// Peak planning: customer service, the emergency team and analysts
+	// read the forecasts and the calendar; analysts, who plan, edit it.
+	"GET /api/v1/forecast":               {RoleService, RoleEmergency, RoleAnalyst},
+	"GET /api/v1/calendar":               {RoleService, RoleEmergency, RoleAnalyst},
+	"POST /api/v1/calendar":              {RoleAnalyst},
+	"PUT /api/v1/calendar/{id}":          {RoleAnalyst},
+	"DELETE /api/v1/calendar/{id}":       {RoleAnalyst},
+	"POST /api/v1/accounts":              adminOnly,
+	"POST /api/v1/accounts/{id}/disable": adminOnly,
+	"POST /api/v1/accounts/{id}/enable":  adminOnly,
+	"POST /api/v1/accounts/{id}/reset":   adminOnly,
+	"POST /api/v1/accounts/{id}/unlock":  adminOnly,
+	"GET /api/v1/tokens":                 adminOnly,
+	"POST /api/v1/tokens":                adminOnly,
+	"DELETE /api/v1/tokens/{name}":       adminOnly,
 }
 
 var (

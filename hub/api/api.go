@@ -40,6 +40,7 @@
 //	GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{name}   API tokens (accounts.go)
 //	GET  /api/v1/audit                      the audit trail, paged by cursor, or CSV
 //	GET  /api/v1/customers…                 head office's customers and their classes (customers.go)
+//	GET  /api/v1/forecast, /api/v1/calendar… peak planning and head office's calendar (peak.go)
 //	GET  /healthz                     liveness (the process answers), no auth
 //	GET  /readyz                      readiness: store, its disk, the broker subscription; no auth
 //	GET  /metrics                     Prometheus text, no auth
@@ -91,6 +92,7 @@ import (
 	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/progress"
+	"github.com/yizhan/yizhan/hub/peak"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/ui"
 	"github.com/yizhan/yizhan/hub/waybills"
@@ -194,6 +196,8 @@ type Services struct {
 	Customers *customers.Service
 	// Progress is the customers' public complaint progress page.
 	Progress *progress.Service
+	// Peak forecasts the outlets' parcels and keeps head office's calendar.
+	Peak *peak.Service
 }
 
 // Handler returns the API's http.Handler: the routes behind the gate
@@ -247,6 +251,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	// The customers' complaint progress page: public, its own HTML.
 	a.handle(mux, "GET "+progress.Path, opt.Progress.ServeHTTP)
 	a.handle(mux, "POST "+progress.Path, opt.Progress.ServeHTTP)
+	a.peakRoutes(mux)
 	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	})

@@ -15,6 +15,7 @@ import (
 	_ "time/tzdata" // the zone database, for hubs on Windows
 
 	"github.com/yizhan/yizhan/hub/broker"
+	"github.com/yizhan/yizhan/hub/forecast"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/retention"
@@ -55,6 +56,26 @@ type Settings struct {
 	Measures   Measures   `toml:"measures"`
 	Customers  Customers  `toml:"customers"`
 	Retention  Retention  `toml:"retention"`
+	Forecast   Forecast   `toml:"forecast"`
+}
+
+// Forecast is peak planning's staffing hint (hub/peak).
+type Forecast struct {
+	ParcelsPerClerkHour float64 `toml:"parcels_per_clerk_hour" flag:"forecast-parcels-per-clerk-hour" help:"inbound parcels one clerk handles in an hour, for the forecast's staffing hint"`
+	OpeningHours        float64 `toml:"opening_hours" flag:"forecast-opening-hours" help:"an outlet's opening hours on a weekday, for the staffing hint"`
+	WeekendHours        float64 `toml:"weekend_opening_hours" flag:"forecast-weekend-opening-hours" help:"opening hours on Saturday and Sunday (0: as on a weekday)"`
+}
+
+// WeekdayHours are the opening hours by time.Weekday.
+func (f Forecast) WeekdayHours() [7]float64 {
+	var h [7]float64
+	for i := range h {
+		h[i] = f.OpeningHours
+	}
+	if f.WeekendHours > 0 {
+		h[0], h[6] = f.WeekendHours, f.WeekendHours
+	}
+	return h
 }
 
 // Customers is head office's customer database.
@@ -213,6 +234,7 @@ func Defaults() Settings {
 		Measures:   Measures{Timezone: DefaultTimezone},
 		Customers:  Customers{WindowDays: 365},
 		Retention:  Retention{PersonalDays: retention.DefaultPersonalDays, At: retention.DefaultAt},
+		Forecast:   Forecast{ParcelsPerClerkHour: forecast.DefaultPerClerkHour, OpeningHours: forecast.DefaultOpeningHours},
 	}
 }
 
@@ -278,6 +300,15 @@ func (l *Loaded) Check() error {
 	}
 	if l.Customers.WindowDays < 1 || l.Customers.WindowDays > 3660 {
 		return l.set.Errorf("customers.window_days", "%d: must be 1 to 3660 days (--customer-window-days)", l.Customers.WindowDays)
+	}
+	if f := l.Forecast.ParcelsPerClerkHour; !(f > 0 && f <= 10_000) {
+		return l.set.Errorf("forecast.parcels_per_clerk_hour", "%v: must be more than 0 and at most 10000 (--forecast-parcels-per-clerk-hour)", f)
+	}
+	if h := l.Forecast.OpeningHours; !(h > 0 && h <= 24) {
+		return l.set.Errorf("forecast.opening_hours", "%v: must be more than 0 and at most 24 (--forecast-opening-hours)", h)
+	}
+	if h := l.Forecast.WeekendHours; !(h >= 0 && h <= 24) {
+		return l.set.Errorf("forecast.weekend_opening_hours", "%v: must be 0 (as on a weekday) to 24 (--forecast-weekend-opening-hours)", h)
 	}
 	if err := l.RetentionConfig().Check(); err != nil {
 		return l.set.Errorf("retention.at", "%v", err)

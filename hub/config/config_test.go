@@ -124,6 +124,9 @@ func TestCheck(t *testing.T) {
 		{"external broker plain elsewhere", "[mqtt]\nbroker = \"tcp://hub:pw@mqtt.example.internal:1883\"\n", []string{"--data", "d"}, "FILE:2: mqtt.broker: mqtt.broker tcp://mqtt.example.internal:1883 is plain MQTT to mqtt.example.internal"},
 		{"unknown time zone in file", "[measures]\ntimezone = \"Asia/Shanghia\"\n", []string{"--data", "d"}, "FILE:2: measures.timezone: \"Asia/Shanghia\" is not a time zone"},
 		{"empty time zone flag", "", []string{"--data", "d", "--timezone", ""}, "measures.timezone: \"\" is not a time zone"},
+		{"no clerk speed", "[forecast]\nparcels_per_clerk_hour = 0.0\n", []string{"--data", "d"}, "FILE:2: forecast.parcels_per_clerk_hour: 0: must be more than 0"},
+		{"a day of 25 hours", "", []string{"--data", "d", "--forecast-opening-hours", "25"}, "forecast.opening_hours: 25: must be more than 0 and at most 24"},
+		{"negative weekend hours", "[forecast]\nweekend_opening_hours = -1.0\n", []string{"--data", "d"}, "FILE:2: forecast.weekend_opening_hours: -1: must be 0"},
 		{"client CA without TLS", "[mqtt]\ntls_client_ca = \"ca.pem\"\n", []string{"--data", "d"}, "mqtt.tls_client_ca (--mqtt-tls-client-ca) needs TLS"},
 		{"revoked list without client CA", "[mqtt]\nlisten = \"0.0.0.0:8883\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\ntls_client_revoked = \"revoked.txt\"\n", []string{"--data", "d"}, "mqtt.tls_client_revoked (--mqtt-tls-client-revoked) revokes client certificates: set mqtt.tls_client_ca too"},
 	} {
@@ -138,6 +141,18 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, want)
 			}
 		})
+	}
+}
+
+// TestForecastHours: the weekend's hours replace Saturday's and Sunday's
+// only; without them every day has the weekday's.
+func TestForecastHours(t *testing.T) {
+	f := Forecast{OpeningHours: 9, WeekendHours: 6}
+	if got := f.WeekdayHours(); got != [7]float64{6, 9, 9, 9, 9, 9, 6} {
+		t.Errorf("hours by weekday %v", got)
+	}
+	if got := (Forecast{OpeningHours: 9}).WeekdayHours(); got != [7]float64{9, 9, 9, 9, 9, 9, 9} {
+		t.Errorf("without weekend hours %v", got)
 	}
 }
 

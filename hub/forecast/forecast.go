@@ -74,6 +74,10 @@ type Point struct {
 type Event struct {
 	Name        string
 	First, Last int64
+	// Uplift, when above 0, is applied to the occurrence's days instead
+	// of the name's learnt factor (head office's expectation for a new
+	// event, or one it knows will differ this year).
+	Uplift float64
 }
 
 // Params are the forecast's settings; zero values take the defaults.
@@ -81,6 +85,9 @@ type Params struct {
 	Horizon      int     // days forecast after the series' last day
 	PerClerkHour float64 // parcels a clerk handles per hour
 	OpeningHours float64 // the outlet's opening hours per day
+	// WeekdayHours, by time.Weekday (0 = Sunday), replace OpeningHours on
+	// that weekday where above 0.
+	WeekdayHours [7]float64
 	// Calendar lists the events, past and future. Where two overlap, a
 	// day belongs to the one listed first.
 	Calendar []Event
@@ -91,7 +98,7 @@ type Day struct {
 	Day       int64
 	Expected  int // parcels
 	Low, High int // the band the day's parcels usually fall in
-	Clerks    int // ceil(Expected / (PerClerkHour × OpeningHours))
+	Clerks    int // ceil(Expected / (PerClerkHour × the day's opening hours))
 	Event     string
 	Uplift    float64 // the event's uplift applied, 1 on ordinary days
 }
@@ -141,6 +148,8 @@ func (p Params) normalise() (Params, error) {
 		return p, fmt.Errorf("%w: %v parcels per clerk-hour, want a positive number", ErrBadParams, p.PerClerkHour)
 	case !(p.OpeningHours > 0 && p.OpeningHours <= 24):
 		return p, fmt.Errorf("%w: %v opening hours, want more than 0 and at most 24", ErrBadParams, p.OpeningHours)
+	case !validHours(p.WeekdayHours):
+		return p, fmt.Errorf("%w: weekday opening hours %v, want each 0 (the default) to 24", ErrBadParams, p.WeekdayHours)
 	case len(p.Calendar) > MaxEvents:
 		return p, fmt.Errorf("%w: %d calendar events, at most %d", ErrBadParams, len(p.Calendar), MaxEvents)
 	}
@@ -150,11 +159,30 @@ func (p Params) normalise() (Params, error) {
 			return p, fmt.Errorf("%w: a calendar event without a name", ErrBadParams)
 		case e.Last < e.First:
 			return p, fmt.Errorf("%w: event %q ends before it begins", ErrBadParams, e.Name)
+		case e.Uplift < 0 || e.Uplift > 100 || math.IsNaN(e.Uplift):
+			return p, fmt.Errorf("%w: event %q has uplift %v, want 0 (learnt) to 100", ErrBadParams, e.Name, e.Uplift)
 		case e.Last-e.First >= MaxEventDays:
 			return p, fmt.Errorf("%w: event %q lasts %d days, at most %d", ErrBadParams, e.Name, e.Last-e.First+1, MaxEventDays)
 		}
 	}
 	return p, nil
+}
+
+func validHours(hs [7]float64) bool {
+	for _, h := range hs {
+		if !(h >= 0 && h <= 24) {
+			return false
+		}
+	}
+	return true
+}
+
+// hours is the opening hours on day.
+func (p Params) hours(day int64) float64 {
+	if h := p.WeekdayHours[weekday(day)]; h > 0 {
+		return h
+	}
+	return p.OpeningHours
 }
 
 // history is the series as a dense run of days from start, with the
@@ -354,14 +382,17 @@ func (h *history) predict(n int, p Params) (Forecast, error) {
 	}
 	lo, hi := h.band(n, p.Horizon, m)
 	f := Forecast{Uplifts: h.uplifts(n), Weekday: m.factor, Level: m.level, Slope: m.slope}
-	perClerk := p.PerClerkHour * p.OpeningHours
 	for i := n; i < n+p.Horizon; i++ {
 		day := h.start + int64(i)
 		d := Day{Day: day, Uplift: 1}
 		if k := h.eventOn(day); k >= 0 {
 			d.Event = h.events[k].Name
 			d.Uplift = f.Uplifts[d.Event].Factor
+			if o := h.events[k].Uplift; o > 0 {
+				d.Uplift = o
+			}
 		}
+		perClerk := p.PerClerkHour * p.hours(day)
 		v := m.at(i) * d.Uplift
 		d.Expected = int(math.Round(v))
 		d.Low = min(int(math.Floor(v*lo)), d.Expected)

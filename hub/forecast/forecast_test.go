@@ -301,3 +301,34 @@ func TestGapsCountAsZero(t *testing.T) {
 		t.Errorf("Sunday factor %v, want 0", f.Weekday[time.Sunday])
 	}
 }
+
+func TestWeekdayHoursAndUpliftOverride(t *testing.T) {
+	s := flat(28, 600)
+	next := s[len(s)-1].Day + 1
+	var hours [7]float64
+	hours[weekday(next)] = 5 // half a day: twice the clerks
+	cal := []Event{{Name: "fair", First: next + 1, Last: next + 1, Uplift: 2.5}}
+	f, err := Predict(s, Params{PerClerkHour: 60, OpeningHours: 10, WeekdayHours: hours, Calendar: cal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := f.Days[0]; d.Clerks != 2 {
+		t.Errorf("600 parcels in 5 hours at 60 an hour: %d clerks, want 2", d.Clerks)
+	}
+	if d := f.Days[1]; d.Expected != 1500 || d.Uplift != 2.5 || d.Event != "fair" || d.Clerks != 3 {
+		t.Errorf("a day with a 2.5 override: %+v, want 1500 parcels and 3 clerks", d)
+	}
+	if d := f.Days[2]; d.Expected != 600 || d.Clerks != 1 {
+		t.Errorf("an ordinary day: %+v, want 600 parcels and 1 clerk", d)
+	}
+	for name, p := range map[string]Params{
+		"hours over 24":    {WeekdayHours: [7]float64{25}},
+		"negative hours":   {WeekdayHours: [7]float64{0, -1}},
+		"negative uplift":  {Calendar: []Event{{Name: "x", First: next, Last: next, Uplift: -1}}},
+		"uplift too large": {Calendar: []Event{{Name: "x", First: next, Last: next, Uplift: 1000}}},
+	} {
+		if _, err := Predict(s, p); !errors.Is(err, ErrBadParams) {
+			t.Errorf("%s: %v, want ErrBadParams", name, err)
+		}
+	}
+}

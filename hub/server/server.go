@@ -34,6 +34,7 @@ import (
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/progress"
+	"github.com/yizhan/yizhan/hub/peak"
 	"github.com/yizhan/yizhan/hub/retention"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
@@ -128,11 +129,20 @@ type Config struct {
 	SessionIdle, SessionLifetime time.Duration
 	// Retention is the daily purge of personal data ([retention]).
 	Retention retention.Config
+	// PerClerkHour and Hours are the forecast's staffing hint
+	// ([forecast]): parcels a clerk handles an hour, opening hours by
+	// time.Weekday; hub/forecast's defaults where zero.
+	PerClerkHour float64
+	Hours        [7]float64
 }
 
 // classSendEvery is how often queued customer classes go down to the
 // outlets.
 const classSendEvery = 3 * time.Second
+
+// forecastSendEvery is how often the forecast sender looks whether the
+// day or the calendar changed (a calendar edit here wakes it at once).
+const forecastSendEvery = 10 * time.Second
 
 // DefaultHealthEvery is how often a hub pings its store by default.
 const DefaultHealthEvery = 2 * time.Second
@@ -160,6 +170,8 @@ type Server struct {
 	sweeperEnd chan struct{}
 	classesEnd chan struct{} // the daily customer classes pass ended
 	sendEnd    chan struct{} // the class sender ended
+	// forecastEnd: the forecast sender ended.
+	forecastEnd chan struct{}
 	// Retention purges personal data daily on the lease holder.
 	Retention *retention.Runner
 	purgeEnd  chan struct{}
@@ -389,6 +401,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		defer close(s.sendEnd)
 		svc.Customers.RunClassSender(sctx, classSendEvery, s.Hub, func(err error) { cfg.Logger.Error("send customer classes to the outlets", "err", err) })
 	}()
+	s.forecastEnd = make(chan struct{})
+	go func() {
+		defer close(s.forecastEnd)
+		svc.Peak.RunSender(sctx, forecastSendEvery, s.Hub, s.Cases.Leased, func(err error) { cfg.Logger.Error("send the forecasts to the outlets", "err", err) })
+	}()
 	s.purgeEnd = make(chan struct{})
 	go func() {
 		defer close(s.purgeEnd)
@@ -440,6 +457,9 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 		Logger: cfg.Logger.With("component", "progress")}); err != nil {
 		return svc, err
 	}
+	if svc.Peak, err = peak.New(peak.Options{Store: st, Clock: cfg.Clock, Location: cfg.Location, PerClerkHour: cfg.PerClerkHour, Hours: cfg.Hours}); err != nil {
+		return svc, err
+	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
 	return svc, err
 }
@@ -469,6 +489,7 @@ func (s *Server) Close() error {
 		<-s.sweeperEnd
 		<-s.classesEnd
 		<-s.sendEnd
+		<-s.forecastEnd
 		<-s.purgeEnd
 	}
 	// Stop the intake first; handlers already running finish and ack.

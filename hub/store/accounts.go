@@ -250,10 +250,10 @@ func timeMS(t time.Time) int64 {
 
 // IsAuditEvent reports whether an outlet event goes into the audit trail:
 // the logins, lockouts and personal-data views lifecycle lists as kindless
-// audit events (head office's customer classes are kindless too, and no
-// outlet's to record).
+// audit events (head office's customer classes and forecasts are
+// kindless too, and no outlet's to record).
 func IsAuditEvent(typ string) bool {
-	if typ == lifecycle.CustomerClasses {
+	if typ == lifecycle.CustomerClasses || typ == lifecycle.ForecastPublished {
 		return false
 	}
 	for _, t := range lifecycle.Kindless {

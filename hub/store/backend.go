@@ -11,6 +11,7 @@ import (
 // statement or a read of committed data.
 type Queries interface {
 	AccountQueries
+	CalendarQueries
 
 	// AddOutlet registers an outlet with a secret hash from HashSecret.
 	// It returns ErrExists if the id is taken and replace is false.

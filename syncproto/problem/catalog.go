@@ -237,6 +237,16 @@ var (
 	DownlinkInvalidEvent = def("downlink.invalid_event", Invalid, "下发事件无效：{detail} / the downlink event is not valid: {detail}")
 )
 
+// Peak planning: head office's calendar and the forecast.
+var (
+	CalendarNotFound  = def("calendar.not_found", NotFound, "日历中没有事件 {id} / the calendar has no event {id}")
+	CalendarBadName   = def("calendar.bad_name", Invalid, "事件须有中文名和英文名，各不超过 {max} 个字符 / an event needs a Chinese and an English name, each at most {max} characters")
+	CalendarBadKind   = def("calendar.bad_kind", Invalid, "事件类型 {kind} 无效，可用：{allowed} / kind \"{kind}\" is not one of {allowed}")
+	CalendarBadDates  = def("calendar.bad_dates", Invalid, "日期无效：须为 YYYY-MM-DD，结束不早于开始，最长 {max} 天 / the dates must be YYYY-MM-DD, the last not before the first, at most {max} days")
+	CalendarBadUplift = def("calendar.bad_uplift", Invalid, "预期倍数须为 0（按往年学习）到 {max} / the expected uplift must be 0 (learn it from past years) to {max}")
+	ForecastShort     = def("forecast.short_history", Conflict, "网点 {outlet} 只有 {days} 天的到件记录，预测至少需要 {min} 天 / outlet {outlet} has {days} days of inbound parcels; a forecast needs at least {min}")
+)
+
 // Outlets.
 var (
 	OutletNotFound      = def("outlet.not_found", NotFound, "没有网点 {outlet} / no outlet {outlet}")

@@ -37,6 +37,7 @@ import { renderSending } from './pages/sending.js';
 import { renderExceptions } from './pages/exceptions.js';
 import { renderComplaints } from './pages/complaints.js';
 import { renderNotices } from './pages/notices.js';
+import { renderForecast } from './pages/forecast.js';
 import { renderStaff } from './pages/staff.js';
 
 // PAGES are the routes: #/<name> renders PAGES[name](root, scope).
@@ -51,6 +52,7 @@ export const PAGES = {
   exceptions: renderExceptions,
   complaints: renderComplaints,
   notices: renderNotices,
+  forecast: renderForecast,
   staff: renderStaff,
 };
 

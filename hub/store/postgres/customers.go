@@ -66,3 +66,17 @@ func (s *backend) CustomerCases(ctx context.Context, id string) ([]store.Custome
 func (s *backend) ClassPushes(ctx context.Context, limit int) ([]store.ClassPush, error) {
 	return pgOn(s.pool).ClassPushes(ctx, limit)
 }
+
+// The calendar's statements (store.CalendarSQL).
+
+func (s *backend) CalendarEvents(ctx context.Context, q store.CalendarQuery) ([]store.CalendarEvent, error) {
+	return store.CalendarSQL(pgOn(s.pool)).CalendarEvents(ctx, q)
+}
+
+func (s *backend) PutCalendarEvent(ctx context.Context, e store.CalendarEvent) error {
+	return store.CalendarSQL(pgOn(s.pool)).PutCalendarEvent(ctx, e)
+}
+
+func (s *backend) DeleteCalendarEvent(ctx context.Context, id string) error {
+	return store.CalendarSQL(pgOn(s.pool)).DeleteCalendarEvent(ctx, id)
+}

@@ -103,6 +103,7 @@ import (
 //	               0 or 1 as there, so both backends run store.CustomerSQL
 //	cases_since    index on cases (kind, outlet, since) (migration 8): as
 //	               SQLite's migration 13, for the progress page's ticket
+//	calendar (9)   as SQLite's migration 14, uplift a DOUBLE PRECISION
 type migration struct {
 	version int
 	name    string
@@ -423,6 +424,20 @@ CREATE TABLE class_pushes (
 	{8, "find a complaint by its ticket: the case list by outlet and start", `
 CREATE INDEX cases_since ON cases (kind, outlet, since);
 `, nil},
+	{9, "head office's calendar of promotions and holidays, seeded", `
+CREATE TABLE calendar (
+	id         TEXT COLLATE "C" PRIMARY KEY,
+	name_zh    TEXT NOT NULL,
+	name_en    TEXT NOT NULL,
+	kind       TEXT NOT NULL,
+	first_day  BIGINT NOT NULL,
+	last_day   BIGINT NOT NULL,
+	uplift     DOUBLE PRECISION NOT NULL,
+	updated_at BIGINT NOT NULL,
+	updated_by TEXT NOT NULL
+);
+CREATE INDEX calendar_first ON calendar (first_day, id);
+`, func(ctx context.Context, tx pgx.Tx) error { return store.CalendarSQL(pgOn(tx)).SeedCalendar(ctx) }},
 }
 
 // backfillParcels builds the parcel index from the events already held.

@@ -125,6 +125,13 @@ func TestMigrations(t *testing.T) {
 				mustHaveTable(t, db, tbl)
 			}
 		},
+		8: func(t *testing.T, db *pgxpool.Pool) {
+			mustHaveTable(t, db, "calendar")
+			var n int
+			if err := db.QueryRow(context.Background(), `SELECT count(*) FROM calendar WHERE name_zh = '春节'`).Scan(&n); err != nil || n != 6 {
+				t.Errorf("%d Spring Festivals seeded (%v), want 6 (2023-2028)", n, err)
+			}
+		},
 		4: func(t *testing.T, db *pgxpool.Pool) {
 			mustHaveTable(t, db, "measure_facts")
 			mustHaveTable(t, db, "measure_tallies")

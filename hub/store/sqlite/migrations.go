@@ -111,6 +111,11 @@ import (
 //	               deleted once sent (12)
 //	               All of them filled for older events by
 //	               store.Core.BuildCustomers
+//	calendar       id PK, name_zh, name_en, kind ('promotion' or 'holiday'),
+//	               first_day, last_day (DayOf days), uplift (head office's
+//	               override, 0 to learn it), updated_at, updated_by ('' for
+//	               the seed); index on (first_day, id); seeded with
+//	               store.DefaultCalendar (migration 14)
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
@@ -493,6 +498,20 @@ CREATE TABLE class_pushes (
 	{13, "find a complaint by its ticket: the case list by outlet and start", `
 CREATE INDEX cases_since ON cases (kind, outlet, since);
 `, nil},
+	{14, "head office's calendar of promotions and holidays, seeded", `
+CREATE TABLE calendar (
+	id         TEXT PRIMARY KEY,
+	name_zh    TEXT NOT NULL,
+	name_en    TEXT NOT NULL,
+	kind       TEXT NOT NULL,
+	first_day  INTEGER NOT NULL,
+	last_day   INTEGER NOT NULL,
+	uplift     REAL NOT NULL,
+	updated_at INTEGER NOT NULL,
+	updated_by TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX calendar_first ON calendar (first_day, id);
+`, func(ctx context.Context, tx *sql.Tx) error { return store.CalendarSQL(sqlOn(tx)).SeedCalendar(ctx) }},
 }
 
 // backfillParcels builds the parcel index from the events already held.

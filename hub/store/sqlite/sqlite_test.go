@@ -155,6 +155,18 @@ func TestMigrations(t *testing.T) {
 				}
 			}
 		},
+		13: func(t *testing.T, db *sql.DB) {
+			mustHaveTable(t, db, "calendar")
+			// Seeded: every default event, Double 11 of 2025 among them.
+			var n, first int64
+			if err := db.QueryRow(`SELECT count(*) FROM calendar`).Scan(&n); err != nil || n != int64(len(store.DefaultCalendar())) {
+				t.Errorf("%d calendar events (%v), want the %d seeded", n, err, len(store.DefaultCalendar()))
+			}
+			want := time.Date(2025, 11, 11, 0, 0, 0, 0, time.UTC).Unix() / 86400
+			if err := db.QueryRow(`SELECT first_day FROM calendar WHERE id = 'double11-2025' AND name_zh = '双11'`).Scan(&first); err != nil || first != want {
+				t.Errorf("Double 11 2025 begins on day %d (%v), want %d", first, err, want)
+			}
+		},
 		12: func(t *testing.T, db *sql.DB) {
 			for _, tbl := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves"} {
 				mustHaveTable(t, db, tbl)

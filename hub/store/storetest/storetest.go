@@ -78,6 +78,7 @@ func Run(t *testing.T, b Backend) {
 		{"OutletHealthReportedAndClamped", testOutletHealthReportedAndClamped},
 		{"ParcelIndex", testParcelIndex},
 		{"StreamEvents", testStreamEvents},
+		{"Calendar", testCalendar},
 		{"PurgePersonal", testPurgePersonal},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })

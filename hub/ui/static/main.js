@@ -49,6 +49,7 @@ import { page as templates } from './pages/templates.js';
 import { page as audit } from './pages/audit.js';
 import { page as accounts } from './pages/accounts.js';
 import { page as measures } from './pages/measures.js';
+import { pages as forecastPages } from './pages/forecast.js';
 import { pages as customerPages } from './pages/customers.js';
 import { page as classes } from './pages/classes.js';
 import { pages as noticePages } from './pages/notices.js';
@@ -64,6 +65,7 @@ export const PAGES = [
   exceptions, exception,
   templates,
   measures,
+  ...forecastPages,
   ...customerPages,
   classes,
   ...noticePages,
