@@ -13,7 +13,7 @@ import (
 // Version of this contract. Major is also the topic prefix.
 const (
 	Major = 1
-	Minor = 3
+	Minor = 4
 )
 
 // Minor versions:
@@ -36,6 +36,11 @@ const (
 //	   Outlets send audit.retention events (lifecycle.RetentionRan,
 //	   payload RetentionV1): what a retention run removed. A hub before 3
 //	   stores them as events of no kind.
+//	4  Incident reports (lifecycle.KindIncident): outlets send
+//	   incident.reported, incident.photo (a photo in parts) and
+//	   incident.step; head office sends incident.step down to the
+//	   reporting outlet. A hub before 4 stores them as events of no kind;
+//	   an agent before 4 never reports one, so it is sent no step.
 
 // HubOrigin is the origin of events created at head office.
 const HubOrigin = "hub"
