@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -31,8 +32,8 @@ import (
 // office never lists a report whose photos are still to come.
 const (
 	IncidentReported = "incident.reported"
-	IncidentPhoto        = "incident.photo"
-	IncidentStep         = "incident.step"
+	IncidentPhoto    = "incident.photo"
+	IncidentStep     = "incident.step"
 )
 
 // Incident states.
@@ -314,6 +315,60 @@ func CheckIncident(r IncidentReportedV1) error {
 
 // PhotoParts is how many parts carry a photo of size bytes.
 func PhotoParts(size int) int { return (size + IncidentPhotoPartBytes - 1) / IncidentPhotoPartBytes }
+
+// SplitIncidentPhoto names a photo and cuts its bytes into the payloads of
+// its part events.
+func SplitIncidentPhoto(b []byte) (IncidentPhotoRef, []IncidentPhotoV1) {
+	sum := sha256.Sum256(b)
+	ref := IncidentPhotoRef{SHA256: hex.EncodeToString(sum[:]), Size: len(b), Parts: PhotoParts(len(b))}
+	out := make([]IncidentPhotoV1, 0, ref.Parts)
+	for i := range ref.Parts {
+		part := b[i*IncidentPhotoPartBytes : min(len(b), (i+1)*IncidentPhotoPartBytes)]
+		out = append(out, IncidentPhotoV1{SHA256: ref.SHA256, Part: i, Parts: ref.Parts, Data: base64.StdEncoding.EncodeToString(part)})
+	}
+	return ref, out
+}
+
+// JoinIncidentPhoto puts photo sha of incident x back together from the
+// incident's events (the outlet's parts, each once, in any order), checks
+// it against its hash, size and JPEG start, and returns its bytes; the
+// error is IncidentPhotoMissing until every part is in.
+func JoinIncidentPhoto(x *Incident, sha string, evs []syncproto.Event) ([]byte, error) {
+	i := slices.IndexFunc(x.Photos, func(p IncidentPhotoState) bool { return p.SHA256 == sha })
+	missing := problem.New(problem.IncidentPhotoMissing, "id", x.ID, "sha", sha)
+	if i < 0 {
+		return nil, missing
+	}
+	ref := x.Photos[i].IncidentPhotoRef
+	parts := make([][]byte, ref.Parts)
+	for j := range evs {
+		e := &evs[j]
+		if e.Type != IncidentPhoto || e.Origin != x.Outlet {
+			continue
+		}
+		var p IncidentPhotoV1
+		if json.Unmarshal(e.Payload, &p) != nil || p.SHA256 != sha || p.Parts != ref.Parts || p.Part < 0 || p.Part >= p.Parts || parts[p.Part] != nil {
+			continue
+		}
+		b, err := base64.StdEncoding.DecodeString(p.Data)
+		if err != nil {
+			continue
+		}
+		parts[p.Part] = b
+	}
+	var out []byte
+	for _, b := range parts {
+		if b == nil {
+			return nil, missing
+		}
+		out = append(out, b...)
+	}
+	sum := sha256.Sum256(out)
+	if len(out) != ref.Size || hex.EncodeToString(sum[:]) != sha || CheckJPEG(out, i+1) != nil {
+		return nil, missing
+	}
+	return out, nil
+}
 
 // CheckIncidentPhoto validates one photo part on its own: a known hash
 // form, a part within its count, at most IncidentPhotoPartBytes of

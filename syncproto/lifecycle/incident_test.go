@@ -2,11 +2,10 @@ package lifecycle
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,17 +20,7 @@ func jpegOf(n int) []byte {
 	return b
 }
 
-// photoParts cuts a photo into its events' payloads.
-func photoParts(b []byte) (IncidentPhotoRef, []IncidentPhotoV1) {
-	sum := sha256.Sum256(b)
-	ref := IncidentPhotoRef{SHA256: hex.EncodeToString(sum[:]), Size: len(b), Parts: PhotoParts(len(b))}
-	var out []IncidentPhotoV1
-	for i := 0; i < ref.Parts; i++ {
-		part := b[i*IncidentPhotoPartBytes : min(len(b), (i+1)*IncidentPhotoPartBytes)]
-		out = append(out, IncidentPhotoV1{SHA256: ref.SHA256, Part: i, Parts: ref.Parts, Data: base64.StdEncoding.EncodeToString(part)})
-	}
-	return ref, out
-}
+func photoParts(b []byte) (IncidentPhotoRef, []IncidentPhotoV1) { return SplitIncidentPhoto(b) }
 
 func TestIncidentLifecycle(t *testing.T) {
 	var m evMaker
@@ -167,5 +156,34 @@ func TestIncidentPartFitsAnEvent(t *testing.T) {
 		if err := syncproto.CheckEvent(&ev); err != nil {
 			t.Fatalf("part %d: %v", p.Part, err)
 		}
+	}
+}
+
+// A photo comes back byte for byte from its parts in any order, and not
+// before its last part, nor from parts another outlet sent.
+func TestJoinIncidentPhoto(t *testing.T) {
+	var m evMaker
+	photo := jpegOf(MaxIncidentPhotoBytes)
+	for i := range photo[4:] {
+		photo[4+i] = byte(i * 7)
+	}
+	ref, parts := SplitIncidentPhoto(photo)
+	evs := []syncproto.Event{m.ev("SH-001", 0, IncidentReported, "i1", IncidentReportedV1{OccurredAt: 1, Cause: "power", Text: "x", Photos: []IncidentPhotoRef{ref}})}
+	for i := len(parts) - 1; i >= 1; i-- {
+		evs = append(evs, m.ev("SH-001", time.Second, IncidentPhoto, "i1", parts[i]))
+	}
+	evs = append(evs, m.ev("SH-002", time.Second, IncidentPhoto, "i1", parts[0]))
+	x := FoldIncident("i1", slices.Clone(evs))
+	if _, err := JoinIncidentPhoto(&x, ref.SHA256, evs); !problem.Is(err, problem.IncidentPhotoMissing) || x.Photos[0].Complete {
+		t.Fatalf("without part 0 (another outlet's): %v, %+v", err, x.Photos)
+	}
+	evs = append(evs, m.ev("SH-001", 2*time.Second, IncidentPhoto, "i1", parts[0]))
+	x = FoldIncident("i1", slices.Clone(evs))
+	got, err := JoinIncidentPhoto(&x, ref.SHA256, evs)
+	if err != nil || !bytes.Equal(got, photo) || !x.Photos[0].Complete {
+		t.Fatalf("joined %d bytes, %v; want %d", len(got), err, len(photo))
+	}
+	if _, err := JoinIncidentPhoto(&x, strings.Repeat("0", 64), evs); !problem.Is(err, problem.IncidentPhotoMissing) {
+		t.Fatalf("unknown photo: %v", err)
 	}
 }

@@ -37,6 +37,7 @@ import { renderSending } from './pages/sending.js';
 import { renderExceptions } from './pages/exceptions.js';
 import { renderComplaints } from './pages/complaints.js';
 import { renderNotices } from './pages/notices.js';
+import { renderIncidents } from './pages/incidents.js';
 import { renderStaff } from './pages/staff.js';
 
 // PAGES are the routes: #/<name> renders PAGES[name](root, scope).
@@ -50,6 +51,7 @@ export const PAGES = {
   sending: renderSending,
   exceptions: renderExceptions,
   complaints: renderComplaints,
+  incidents: renderIncidents,
   notices: renderNotices,
   staff: renderStaff,
 };
