@@ -121,6 +121,9 @@ import (
 //	               waybill an outlet has parcel events of, rewritten by
 //	               store.ParcelRows in the transaction that stores any of
 //	               them (migration 8)
+//	cases (13)     also lists incident reports (kind incident), backfilled
+//	               from the incident events a hub before them kept as
+//	               events of no kind
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -487,6 +490,7 @@ CREATE TABLE class_pushes (
 	PRIMARY KEY (outlet, customer)
 ) WITHOUT ROWID;
 `, nil},
+	{13, "list incident reports", ``, backfill(lifecycle.KindIncident)},
 }
 
 // backfillParcels builds the parcel index from the events already held.

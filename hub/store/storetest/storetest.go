@@ -79,6 +79,7 @@ func Run(t *testing.T, b Backend) {
 		{"ParcelIndex", testParcelIndex},
 		{"StreamEvents", testStreamEvents},
 		{"PurgePersonal", testPurgePersonal},
+		{"Incidents", testIncidents},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
