@@ -101,7 +101,9 @@ func TestIncidentRefused(t *testing.T) {
 		"oversize photo": {with(func(r *IncidentReq) { r.Photos = [][]byte{testJPEG(lifecycle.MaxIncidentPhotoBytes + 1)} }), problem.IncidentPhotoTooLarge},
 		"png":            {with(func(r *IncidentReq) { r.Photos = [][]byte{png} }), problem.IncidentPhotoNotJPEG},
 		"html":           {with(func(r *IncidentReq) { r.Photos = [][]byte{[]byte("<html><script>alert(1)</script>")} }), problem.IncidentPhotoNotJPEG},
-		"five photos":    {with(func(r *IncidentReq) { r.Photos = [][]byte{testJPEG(1), testJPEG(2), testJPEG(3), testJPEG(4), testJPEG(5)} }), problem.IncidentPhotoTooMany},
+		"five photos": {with(func(r *IncidentReq) {
+			r.Photos = [][]byte{testJPEG(1), testJPEG(2), testJPEG(3), testJPEG(4), testJPEG(5)}
+		}), problem.IncidentPhotoTooMany},
 		"no cause":       {with(func(r *IncidentReq) { r.Cause = "" }), problem.IncidentBadField},
 		"other, unsaid":  {with(func(r *IncidentReq) { r.Cause = "other" }), problem.IncidentFieldRequired},
 		"no time":        {with(func(r *IncidentReq) { r.OccurredAt = 0 }), problem.IncidentFieldRequired},
