@@ -46,6 +46,22 @@ func bigPhoto(t *testing.T) string {
 	return path
 }
 
+// smallPhoto is a 320×240 JPEG, a photo the counter has already shrunk.
+func smallPhoto(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for y := range 240 {
+		for x := range 320 {
+			img.Set(x, y, color.RGBA{uint8(x * 3 / 4), uint8(y), 160, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 // getBytes GETs url with token and answers the status, headers and body.
 func getBytes(t *testing.T, url, token string) (int, http.Header, []byte) {
 	t.Helper()
@@ -74,6 +90,7 @@ func TestIncidentReportFromTheCounter(t *testing.T) {
 	const outlet = "INC1"
 	const lead, leadPass = "zhao.lei", "Emergency-lead-2026"
 	c, a, b := parcelScreen(t, outlet, "")
+	shots := newShots(t)
 	hubAPI, agentAPI := "http://"+c.hubHTTP+"/api/v1", "http://"+a.http+"/api/v1"
 	agentBase, hubBase := "http://"+a.http+"/", "http://"+c.hubHTTP+"/"
 	tok := staffLogin(t, agentAPI, "c01", "1234")
@@ -216,5 +233,8 @@ func TestIncidentReportFromTheCounter(t *testing.T) {
 	card := fmt.Sprintf(`#inc-list li[data-id=%q]`, id)
 	untilOnPage(t, b, "#/incidents", "inc-list", "the counter shows head office's acknowledgement",
 		fmt.Sprintf(`!!document.querySelector(%q) && document.querySelector(%[1]q + ' .tag.state').dataset.state === 'acknowledged' && !!document.querySelector(%[1]q + ' .history-item[data-origin="hub"][data-step="acknowledge"]')`, card))
+	shots.take(t, b, "incidents")
+	inLanguage(t, b, "en", "inc-list")
+	inLanguage(t, b, "zh", "inc-list")
 	b.checkNoExceptions(t)
 }
