@@ -13,18 +13,13 @@ import (
 
 // ---- incident reports ------------------------------------------------------
 
-// IncidentReq is an incident reported at the counter. Photos are JPEG
-// bytes the screen has already resized to fit
+// IncidentReq is an incident reported at the counter: the report's fields
+// (its time of report and its photos' names are set here) and the photos,
+// JPEG bytes the screen has already resized to fit
 // lifecycle.MaxIncidentPhotoBytes; they are checked again here.
 type IncidentReq struct {
-	OccurredAt int64    `json:"occurred_at"` // Unix ms
-	Place      string   `json:"place,omitempty"`
-	Cause      string   `json:"cause"`
-	CauseText  string   `json:"cause_text,omitempty"`
-	Parcels    int      `json:"parcels"`
-	DelayHours int      `json:"delay_hours"`
-	Text       string   `json:"text"`
-	Photos     [][]byte `json:"-"`
+	lifecycle.IncidentReportedV1
+	Photos [][]byte `json:"-"`
 }
 
 // IncidentView is an incident with the steps this outlet may take now.
@@ -38,8 +33,8 @@ type IncidentView struct {
 // order, so head office lists the report as soon as it has it and shows
 // each photo once its last part is in; offline, they wait together.
 func (s *Service) ReportIncident(ctx context.Context, a Actor, r IncidentReq) (IncidentView, error) {
-	rep := lifecycle.IncidentReportedV1{OccurredAt: r.OccurredAt, Place: strings.TrimSpace(r.Place), Cause: r.Cause,
-		CauseText: strings.TrimSpace(r.CauseText), Parcels: r.Parcels, DelayHours: r.DelayHours, Text: strings.TrimSpace(r.Text), At: s.now()}
+	rep := r.IncidentReportedV1
+	rep.Place, rep.CauseText, rep.Text, rep.Photos, rep.At = strings.TrimSpace(rep.Place), strings.TrimSpace(rep.CauseText), strings.TrimSpace(rep.Text), nil, s.now()
 	if rep.Cause != "other" {
 		rep.CauseText = ""
 	}

@@ -40,8 +40,8 @@ func TestIncidentAtTheCounter(t *testing.T) {
 	ctx := context.Background()
 	before := f.events.Counters().LastSeq
 	big, small := testJPEG(lifecycle.MaxIncidentPhotoBytes), testJPEG(1000)
-	x, err := f.svc.ReportIncident(ctx, f.clerk, IncidentReq{OccurredAt: f.clk.Now().Add(-time.Hour).UnixMilli(), Cause: "weather",
-		Parcels: 30, DelayHours: 24, Text: "暴雨，门口积水", Photos: [][]byte{big, small, big}})
+	x, err := f.svc.ReportIncident(ctx, f.clerk, IncidentReq{IncidentReportedV1: lifecycle.IncidentReportedV1{OccurredAt: f.clk.Now().Add(-time.Hour).UnixMilli(),
+		Cause: "weather", Parcels: 30, DelayHours: 24, Text: "暴雨，门口积水"}, Photos: [][]byte{big, small, big}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestIncidentAtTheCounter(t *testing.T) {
 func TestIncidentRefused(t *testing.T) {
 	f := newFixture(t, 0)
 	ctx := context.Background()
-	ok := IncidentReq{OccurredAt: f.clk.Now().UnixMilli(), Cause: "power", Text: "停电"}
+	ok := IncidentReq{IncidentReportedV1: lifecycle.IncidentReportedV1{OccurredAt: f.clk.Now().UnixMilli(), Cause: "power", Text: "停电"}}
 	with := func(g func(*IncidentReq)) IncidentReq { r := ok; g(&r); return r }
 	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
 	for name, tc := range map[string]struct {
