@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/hlc"
@@ -101,6 +102,20 @@ func testIncidents(t *testing.T, be Backend) {
 		}
 		if n := deadLetters(t, s, "SH-001"); n != len(want) {
 			t.Fatalf("round %d: %d dead letters, want %d", round, n, len(want))
+		}
+		// The measures count the report taken, not the one refused.
+		ts, err := s.(measures.Rollups).Tallies(ctx, store.RollupQuery{From: 0, To: 1 << 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reported int64
+		for _, x := range ts {
+			if x.Name == store.TallyIncidents && x.Outlet == "SH-001" {
+				reported += x.N
+			}
+		}
+		if reported != 1 {
+			t.Fatalf("round %d: %d incident reports counted, want 1 (%+v)", round, reported, ts)
 		}
 	}
 }

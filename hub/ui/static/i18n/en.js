@@ -439,6 +439,8 @@ export default {
   'measure.handovers.missing_ratio.def': 'Share of the parcels on the handovers\' manifests that were not scanned, over the handovers closed in the period.',
   'measure.handovers.extra_ratio': 'Extra at handover',
   'measure.handovers.extra_ratio.def': 'Share of the parcels scanned at the handovers closed in the period that were on none of their manifests.',
+  'measure.incidents.count': 'Incident reports',
+  'measure.incidents.count.def': 'Incidents (a power cut, severe weather, a road closed…) the outlets reported to head office in the period.',
   // ---- errors (screen; every catalog code, words as the counter screen's)
   'error.agent.no_key': 'no personal-data key is configured: start the agent with --pii-key-file',
   'error.agent.not_saved': 'not saved: try again; if it persists, run yizhan-agent doctor',

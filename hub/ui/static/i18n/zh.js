@@ -438,6 +438,8 @@ export default {
   'measure.handovers.missing_ratio.def': '本期完成的交接中，清单上有但未扫到的件数占清单件数的比例。',
   'measure.handovers.extra_ratio': '交接多件率',
   'measure.handovers.extra_ratio.def': '本期完成的交接中，扫到但不在清单上的件数占扫到件数的比例。',
+  'measure.incidents.count': '事故报告数',
+  'measure.incidents.count.def': '本期网点向总部报告的事故（停电、恶劣天气、道路中断等）件数。',
   // ---- errors (screen; every catalog code, words as the counter screen's)
   'error.agent.no_key': '个人信息密钥未配置',
   'error.agent.not_saved': '未保存，请重试',
