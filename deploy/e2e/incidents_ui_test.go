@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -17,8 +18,12 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
+	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // bigPhoto writes a 2400×1800 JPEG of a few MB, a phone photo as copied
@@ -237,4 +242,86 @@ func TestIncidentReportFromTheCounter(t *testing.T) {
 	inLanguage(t, b, "en", "inc-list")
 	inLanguage(t, b, "zh", "inc-list")
 	b.checkNoExceptions(t)
+}
+
+// TestHostileIncidentOverMQTT: an outlet's credentials in a hostile hand
+// send an incident report with a photo part that is a PNG, one that claims
+// more parts than a photo may have, and head office's acknowledgement. The
+// hub acknowledges the batch, refuses exactly those three under their
+// codes (dead letters and reject counters name them), lists the report with
+// its photo still missing, and its state untouched.
+func TestHostileIncidentOverMQTT(t *testing.T) {
+	const outlet = "EVIL1"
+	c := newCluster(t, "embedded", outlet)
+	c.startHub()
+	hubAPI := "http://" + c.hubHTTP + "/api/v1"
+	probe := c.mqttAs(outlet, c.secrets[outlet])
+	acks := make(chan syncproto.Ack, 16)
+	probe.Subscribe(syncproto.AckTopic(outlet), 1, func(_ paho.Client, m paho.Message) {
+		var ack syncproto.Ack
+		if _, err := syncproto.Decode(m.Payload(), syncproto.KindAck, &ack); err == nil {
+			acks <- ack
+		}
+	}).WaitTimeout(5 * time.Second)
+
+	photo := smallPhoto(t)
+	ref, parts := lifecycle.SplitIncidentPhoto(photo)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
+	now := time.Now().UnixMilli()
+	payloads := []struct {
+		typ     string
+		payload any
+		refused string
+	}{
+		{lifecycle.IncidentReported, lifecycle.IncidentReportedV1{OccurredAt: now, Cause: "security", Text: "有人闯入", Photos: []lifecycle.IncidentPhotoRef{ref}, At: now}, ""},
+		{lifecycle.IncidentPhoto, lifecycle.IncidentPhotoV1{SHA256: ref.SHA256, Part: 0, Parts: 1, Data: base64.StdEncoding.EncodeToString(png)}, "incident.photo_not_jpeg"},
+		{lifecycle.IncidentPhoto, lifecycle.IncidentPhotoV1{SHA256: ref.SHA256, Part: 0, Parts: 99, Data: parts[0].Data}, "incident.photo_too_large"},
+		{lifecycle.IncidentStep, lifecycle.IncidentStepV1{Step: "acknowledge", At: now}, "step.hub_only"},
+	}
+	b := syncproto.Batch{Origin: outlet, First: 1, Last: uint64(len(payloads))}
+	for i, p := range payloads {
+		raw, _ := json.Marshal(p.payload)
+		b.Events = append(b.Events, syncproto.Event{ID: fmt.Sprintf("evil-%d", i+1), Origin: outlet, Seq: uint64(i + 1),
+			HLC: hlc.Make(now+int64(i), 0), Actor: "x", Type: p.typ, V: 1, Subject: "EVIL-INC", Payload: raw})
+	}
+	frame, err := syncproto.Encode(syncproto.KindBatch, b, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe.Publish(syncproto.UplinkTopic(outlet), 1, false, frame).WaitTimeout(5 * time.Second)
+	var ack syncproto.Ack
+	select {
+	case ack = <-acks:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no acknowledgement from the hub")
+	}
+	got := map[uint64]string{}
+	for _, r := range ack.Rejected {
+		got[r.Seq] = r.Code
+	}
+	if ack.AckedSeq != b.Last || len(got) != 3 {
+		t.Fatalf("ack %d, rejected %+v; want %d with three refused", ack.AckedSeq, ack.Rejected, b.Last)
+	}
+	for i, p := range payloads {
+		if got[uint64(i+1)] != p.refused {
+			t.Errorf("event %d (%s) refused as %q, want %q", i+1, p.typ, got[uint64(i+1)], p.refused)
+		}
+	}
+	var x struct {
+		State  string
+		Photos []struct{ Complete bool }
+		Events []any
+	}
+	if code := call(t, "GET", hubAPI+"/incidents/EVIL-INC", apiToken, nil, &x); code != 200 || x.State != "reported" || len(x.Photos) != 1 || x.Photos[0].Complete || len(x.Events) != 1 {
+		t.Fatalf("head office's report: HTTP %d %+v; want it reported, its photo missing, one event kept", code, x)
+	}
+	if code, _, _ := getBytes(t, hubAPI+"/incidents/EVIL-INC/photos/"+ref.SHA256, apiToken); code != 404 {
+		t.Errorf("the missing photo: HTTP %d, want 404", code)
+	}
+	r, _ := c.rejects()
+	for _, code := range []string{"incident.photo_not_jpeg", "incident.photo_too_large", "step.hub_only"} {
+		if r[code] != 1 {
+			t.Errorf("reject counter %s = %d, want 1 (%v)", code, r[code], r)
+		}
+	}
 }
