@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -186,4 +187,48 @@ func TestJoinIncidentPhoto(t *testing.T) {
 	if _, err := JoinIncidentPhoto(&x, strings.Repeat("0", 64), evs); !problem.Is(err, problem.IncidentPhotoMissing) {
 		t.Fatalf("unknown photo: %v", err)
 	}
+}
+
+// FuzzCheckIncidentUplink: any payload of the three types is judged
+// without a panic; a photo part it accepts decodes to at most one part's
+// bytes, a JPEG's start on part 0; a report it accepts folds into a
+// reported incident.
+func FuzzCheckIncidentUplink(f *testing.F) {
+	ref, parts := SplitIncidentPhoto(jpegOf(50 << 10))
+	for _, p := range []any{
+		IncidentReportedV1{OccurredAt: 1, Cause: "power", Text: "x", Photos: []IncidentPhotoRef{ref}}, parts[0], parts[1],
+		IncidentStepV1{Step: "note", Note: "n"}, IncidentStepV1{Step: "acknowledge"},
+	} {
+		raw, _ := json.Marshal(p)
+		f.Add(0, raw)
+		f.Add(1, raw)
+		f.Add(2, raw)
+	}
+	f.Add(1, []byte(`{"sha256":"`+ref.SHA256+`","part":0,"parts":1,"data":"PGh0bWw+"}`))
+	f.Add(0, []byte(`null`))
+	types := []string{IncidentReported, IncidentPhoto, IncidentStep}
+	f.Fuzz(func(t *testing.T, typ int, payload []byte) {
+		if typ < 0 {
+			typ = -typ
+		}
+		ev := syncproto.Event{ID: "e", Origin: "SH-001", Seq: 1, HLC: 1, Actor: "a", Type: types[typ%3], V: 1, Subject: "i1", Payload: payload}
+		if CheckIncidentUplink(&ev) != nil {
+			return
+		}
+		switch ev.Type {
+		case IncidentPhoto:
+			var p IncidentPhotoV1
+			if err := json.Unmarshal(payload, &p); err != nil {
+				t.Fatalf("accepted a part that does not decode: %v", err)
+			}
+			b, err := base64.StdEncoding.DecodeString(p.Data)
+			if err != nil || len(b) == 0 || len(b) > IncidentPhotoPartBytes || (p.Part == 0 && CheckJPEG(b, 1) != nil) {
+				t.Fatalf("accepted part %+v: %d bytes, %v", p.Part, len(b), err)
+			}
+		case IncidentReported:
+			if x := FoldIncident("i1", []syncproto.Event{ev}); x.State != IncidentStateReported {
+				t.Fatalf("an accepted report folds to %q", x.State)
+			}
+		}
+	})
 }
