@@ -60,21 +60,14 @@ var Routes = map[string][]Role{
 
 	// Complaints and exceptions: customer service works them; the
 	// emergency team and analysts read them.
-	"GET /api/v1/complaints":             {RoleService, RoleEmergency, RoleAnalyst},
-	"GET /api/v1/complaints/{id}":        {RoleService, RoleEmergency, RoleAnalyst},
-	"POST /api/v1/complaints/{id}/steps": {RoleService},
-	"POST /api/v1/complaints/steps":      {RoleService},
-	"GET /api/v1/exceptions":             {RoleService, RoleAnalyst},
-	"GET /api/v1/exceptions/{id}":        {RoleService, RoleAnalyst},
-	"POST /api/v1/exceptions/{id}/steps": {RoleService},
-	"POST /api/v1/exceptions/steps":      {RoleService},
-	// Incident reports from the outlets: the emergency team works them
-	// (and makes notice drafts of them); customer service reads them, to
-	// answer the complaints the same disruption brings.
-	"GET /api/v1/incidents":                      {RoleEmergency, RoleService},
-	"GET /api/v1/incidents/{id}":                 {RoleEmergency, RoleService},
-	"GET /api/v1/incidents/{id}/photos/{sha}":    {RoleEmergency, RoleService},
-	"POST /api/v1/incidents/{id}/steps":          {RoleEmergency},
+	"GET /api/v1/complaints":                     {RoleService, RoleEmergency, RoleAnalyst},
+	"GET /api/v1/complaints/{id}":                {RoleService, RoleEmergency, RoleAnalyst},
+	"POST /api/v1/complaints/{id}/steps":         {RoleService},
+	"POST /api/v1/complaints/steps":              {RoleService},
+	"GET /api/v1/exceptions":                     {RoleService, RoleAnalyst},
+	"GET /api/v1/exceptions/{id}":                {RoleService, RoleAnalyst},
+	"POST /api/v1/exceptions/{id}/steps":         {RoleService},
+	"POST /api/v1/exceptions/steps":              {RoleService},
 	"GET /api/v1/reply-templates":                {RoleService, RoleEmergency},
 	"POST /api/v1/reply-templates":               {RoleEmergency},
 	"PUT /api/v1/reply-templates/{id}":           {RoleEmergency},
@@ -97,6 +90,14 @@ var Routes = map[string][]Role{
 	"GET /api/v1/handovers":                      {RoleService, RoleEmergency},
 	"GET /api/v1/handovers/{id}":                 {RoleService, RoleEmergency},
 	"GET /api/v1/audit":                          {RoleAuditor},
+
+	// Incident reports from the outlets: the emergency team works them
+	// (and makes notice drafts of them); customer service reads them, to
+	// answer the complaints the same disruption brings.
+	"GET /api/v1/incidents":                   {RoleEmergency, RoleService},
+	"GET /api/v1/incidents/{id}":              {RoleEmergency, RoleService},
+	"GET /api/v1/incidents/{id}/photos/{sha}": {RoleEmergency, RoleService},
+	"POST /api/v1/incidents/{id}/steps":       {RoleEmergency},
 
 	// Customers: customer service and analysts read the profiles (contact
 	// masked); revealing a contact is customer service's, audited; the
