@@ -185,6 +185,20 @@ func TestIncidentReportFromTheCounter(t *testing.T) {
 	if code, _, _ := getBytes(t, hubAPI+"/incidents/"+id+"/photos/"+strings.Repeat("0", 64), apiToken); code != 404 {
 		t.Errorf("an unknown photo: HTTP %d, want 404", code)
 	}
+	// The queue filters by cause and exports CSV like every list.
+	var q struct{ Incidents []struct{ ID string } }
+	for cause, n := range map[string]int{"weather": 1, "power": 0} {
+		if code := call(t, "GET", hubAPI+"/incidents?open=1&label="+cause, apiToken, nil, &q); code != 200 || len(q.Incidents) != n {
+			t.Errorf("?label=%s: HTTP %d, %d incidents, want %d", cause, code, len(q.Incidents), n)
+		}
+	}
+	if code := call(t, "GET", hubAPI+"/incidents?label=aliens", apiToken, nil, &e); code != 400 || e.Error.Code != "request.bad_value" {
+		t.Errorf("?label=aliens: HTTP %d %q, want 400 request.bad_value", code, e.Error.Code)
+	}
+	if code, hdr, csv := getBytes(t, hubAPI+"/incidents?format=csv&lang=en", apiToken); code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(string(csv), "Occurred at") || !strings.Contains(string(csv), id) || !strings.Contains(string(csv), text) {
+		t.Errorf("CSV: HTTP %d %q\n%s", code, hdr.Get("Content-Type"), csv)
+	}
 	addHubAccount(t, hubAPI, lead, "赵磊", "emergency", leadPass)
 	// An analyst neither works incident reports nor sees their photos.
 	hq := newHeadOffice(t, hubAPI)
