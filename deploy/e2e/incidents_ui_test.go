@@ -263,10 +263,17 @@ func TestIncidentReportFromTheCounter(t *testing.T) {
 // more parts than a photo may have, and head office's acknowledgement. The
 // hub acknowledges the batch, refuses exactly those three under their
 // codes (dead letters and reject counters name them), lists the report with
-// its photo still missing, and its state untouched.
+// its photo still missing, and its state untouched; through the embedded
+// broker and through Mosquitto.
 func TestHostileIncidentOverMQTT(t *testing.T) {
+	for _, kind := range brokers {
+		t.Run(kind, func(t *testing.T) { hostileIncident(t, kind) })
+	}
+}
+
+func hostileIncident(t *testing.T, kind string) {
 	const outlet = "EVIL1"
-	c := newCluster(t, "embedded", outlet)
+	c := newCluster(t, kind, outlet)
 	c.startHub()
 	hubAPI := "http://" + c.hubHTTP + "/api/v1"
 	probe := c.mqttAs(outlet, c.secrets[outlet])
