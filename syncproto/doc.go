@@ -23,6 +23,12 @@
 // first; a Batch holds at most MaxEventsPerBatch events, counted before
 // they are decoded.
 //
+// One event's payload is at most MaxEventBytes. What is larger travels as
+// several events: a manifest in parts, an incident report's photos (at most
+// 300 KB each) in parts of 40 KiB of JPEG, 55 KB as base64, one event each
+// (lifecycle.IncidentPhoto), which the agent's 256 KiB batch budget packs
+// four to a frame.
+//
 // Unknown JSON fields are ignored, so a newer minor may add optional fields.
 // (The HTTP APIs do the opposite: problem.Decode refuses a request field the
 // route does not know, since there a misspelt field is a lost instruction.)

@@ -40,6 +40,11 @@ const (
 //	   the outlet's own 14-day parcel forecast and staffing hint, daily
 //	   and after head office edits its calendar. An agent from before
 //	   ignores it, as it ignores any type no kind owns.
+//	   Incident reports (lifecycle.KindIncident): outlets send
+//	   incident.reported, incident.photo (a photo in parts) and
+//	   incident.step; head office sends incident.step down to the
+//	   reporting outlet. A hub before 4 stores them as events of no kind;
+//	   an agent before 4 never reports one, so it is sent no step.
 
 // HubOrigin is the origin of events created at head office.
 const HubOrigin = "hub"

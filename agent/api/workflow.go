@@ -42,6 +42,10 @@ func (s *Server) workflowRoutes(mux *http.ServeMux) {
 	h("GET /api/v1/exceptions/{id}", s.getException)
 	h("POST /api/v1/exceptions/{id}/steps", s.postExceptionStep)
 	h("GET /api/v1/photos/{sha}", s.getPhoto)
+	h("POST /api/v1/incidents", s.postIncident)
+	h("GET /api/v1/incidents", s.getIncidents)
+	h("GET /api/v1/incidents/{id}", s.getIncident)
+	h("POST /api/v1/incidents/{id}/steps", s.postIncidentStep)
 	h("POST /api/v1/complaints", s.postComplaint)
 	h("GET /api/v1/complaints", s.getComplaints)
 	h("GET /api/v1/complaints/{id}", s.getComplaint)
@@ -440,16 +444,9 @@ func (s *Server) postException(w http.ResponseWriter, r *http.Request, a workflo
 	if !decode(w, r, 12<<20, &req) {
 		return
 	}
-	for i, p := range req.Photos {
-		if _, data, ok := strings.Cut(p, ";base64,"); ok {
-			p = data
-		}
-		b, err := base64.StdEncoding.DecodeString(p)
-		if err != nil {
-			writeErr(w, problem.Wrap(err, problem.PhotoNotBase64, "n", i+1))
-			return
-		}
-		req.ReportReq.Photos = append(req.ReportReq.Photos, b)
+	var ok bool
+	if req.ReportReq.Photos, ok = decodePhotos(w, req.Photos); !ok {
+		return
 	}
 	x, err := s.Workflow.ReportException(r.Context(), a, req.ReportReq)
 	if err != nil {
@@ -507,6 +504,75 @@ func (s *Server) postExceptionStep(w http.ResponseWriter, r *http.Request, a wor
 	writeJSON(w, http.StatusOK, map[string]any{"exception": s.exceptionView(x)})
 }
 
+// decodePhotos reads photos sent as base64, optionally as data: URLs.
+func decodePhotos(w http.ResponseWriter, photos []string) ([][]byte, bool) {
+	var out [][]byte
+	for i, p := range photos {
+		if _, data, ok := strings.Cut(p, ";base64,"); ok {
+			p = data
+		}
+		b, err := base64.StdEncoding.DecodeString(p)
+		if err != nil {
+			writeErr(w, problem.Wrap(err, problem.PhotoNotBase64, "n", i+1))
+			return nil, false
+		}
+		out = append(out, b)
+	}
+	return out, true
+}
+
+func (s *Server) postIncident(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req struct {
+		workflow.IncidentReq
+		Photos []string `json:"photos"` // base64 JPEG, optionally as data: URLs
+	}
+	// Four photos of at most 300 KiB, as base64, and the text.
+	if !decode(w, r, 2<<20, &req) {
+		return
+	}
+	var ok bool
+	if req.IncidentReq.Photos, ok = decodePhotos(w, req.Photos); !ok {
+		return
+	}
+	x, err := s.Workflow.ReportIncident(r.Context(), a, req.IncidentReq)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"incident": x})
+}
+
+func (s *Server) getIncidents(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	xs, err := s.Workflow.Incidents(r.URL.Query().Get("open") != "", limit(r, 200))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": xs})
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
+	x, err := s.Workflow.Incident(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incident": x})
+}
+
+func (s *Server) postIncidentStep(w http.ResponseWriter, r *http.Request, a workflow.Actor) {
+	var req lifecycle.IncidentStepV1
+	if !decode(w, r, 8<<10, &req) {
+		return
+	}
+	x, err := s.Workflow.IncidentStep(r.Context(), a, r.PathValue("id"), req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incident": x})
+}
+
 func (s *Server) getPhoto(w http.ResponseWriter, r *http.Request, _ workflow.Actor) {
 	b, err := s.Workflow.Photo(r.PathValue("sha"))
 	if err != nil {
@@ -514,6 +580,7 @@ func (s *Server) getPhoto(w http.ResponseWriter, r *http.Request, _ workflow.Act
 		return
 	}
 	w.Header().Set("Content-Type", http.DetectContentType(b))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write(b)
 }
 

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/base64"
 	"fmt"
 	"regexp"
 	"strings"
@@ -40,6 +41,8 @@ type hubScreen struct {
 	complaint, exception string
 	// customer is the first complaint's customer id at the hub.
 	customer string
+	// incident is the outlet's incident report, with a photo.
+	incident string
 }
 
 func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
@@ -65,6 +68,12 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 		if code := call(t, "POST", agentAPI+"/exceptions", tok, map[string]any{"waybill": fmt.Sprintf("SF100000000000%d", i+1), "kind": kind, "note": "外箱压坏"}, &x); code != 201 {
 			t.Fatalf("report exception: %d", code)
 		}
+	}
+	var inc struct{ Incident struct{ ID string } }
+	if code := call(t, "POST", agentAPI+"/incidents", tok, map[string]any{"occurred_at": time.Now().Add(-2 * time.Hour).UnixMilli(),
+		"place": "沪西二线转运路口", "cause": "traffic", "parcels": 120, "delay_hours": 6, "text": "道路临时封闭，派送车辆无法进入。",
+		"photos": []string{base64.StdEncoding.EncodeToString(smallPhoto(t))}}, &inc); code != 201 {
+		t.Fatalf("report incident: %d", code)
 	}
 	var cp struct{ Complaint struct{ ID string } }
 	if code := call(t, "POST", agentAPI+"/complaints", tok, map[string]any{"channel": "counter", "type": "complaint", "category": "damage",
@@ -104,10 +113,11 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 	if code := call(t, "POST", hubAPI+"/complaints/"+answered.Complaint.ID+"/steps", apiToken, map[string]any{"step": "acknowledge", "note": "已催促派送。"}, nil); code != 200 {
 		t.Fatalf("answer complaint: %d", code)
 	}
-	s := &hubScreen{c: c, a: a, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID}
+	s := &hubScreen{c: c, a: a, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID, incident: inc.Incident.ID}
 	waitHubHas(t, hubAPI+"/parcels/"+hubScreenWaybill)
 	waitHubHas(t, hubAPI+"/complaints/"+s.complaint)
 	waitHubHas(t, hubAPI+"/exceptions/"+s.exception)
+	waitHubHas(t, hubAPI+"/incidents/"+s.incident)
 	var found struct{ Customers []struct{ ID string } }
 	if code := call(t, "GET", hubAPI+"/customers?phone=13812345678", apiToken, nil, &found); code != 200 || len(found.Customers) != 1 {
 		t.Fatalf("the complaint's customer at the hub: %d %+v", code, found)
@@ -174,6 +184,8 @@ func (s *hubScreen) hubPages() [][2]string {
 		{"#/classes", "classes"},
 		{"#/notices", "notices"},
 		{"#/notices/new", "notice-new"},
+		{"#/incidents", "incidents"},
+		{"#/incidents/" + s.incident, "incident"},
 		{"#/manifests", "manifests"},
 		{"#/manifests/new", "manifest-new"},
 		{"#/tariffs", "tariffs"},
@@ -235,7 +247,7 @@ func TestHubScreen(t *testing.T) {
 	}
 	s.login(t, hubAdmin, hubAdminPass)
 	nav := read(t, s.b, "navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates measures forecast calendar customers classes notices manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates measures forecast calendar customers classes notices incidents manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
 		t.Errorf("an administrator's navigation is %v, want %s", nav, want)
 	}
 	for _, p := range s.hubPages() {
@@ -391,7 +403,7 @@ func TestHubScreen(t *testing.T) {
 	shots.take(t, s.b, "login-en")
 	s.login(t, "cs01", "Service-pass-2026")
 	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates forecast calendar customers classes notices manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates forecast calendar customers classes notices incidents manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
 		t.Errorf("customer service's navigation is %v, want %s", nav, want)
 	}
 	s.s(t, "accounts page as customer service", chromedp.Navigate(s.base+"#/accounts"), waitJS(`location.hash === '#/' && document.querySelector('#page').dataset.page === 'overview'`))

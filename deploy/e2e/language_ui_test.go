@@ -168,6 +168,8 @@ func TestOneLanguageAtATime(t *testing.T) {
 		post("/parcels/inbound", map[string]any{"barcode": w, "phone": fmt.Sprintf("1380000%04d", 5600+i), "name": "王小明", "shelf": "4", "layer": "1"}, 201)
 	}
 	post("/exceptions", map[string]any{"waybill": stock[0], "kind": "damaged", "note": "外箱一角压扁，内件待查"}, 201)
+	post("/incidents", map[string]any{"occurred_at": time.Now().Add(-time.Hour).UnixMilli(), "cause": "power", "parcels": 12, "delay_hours": 3,
+		"text": "片区停电，扫描枪无法充电。"}, 201)
 	post("/complaints", map[string]any{"channel": "counter", "type": "complaint", "category": "delay", "severity": "major",
 		"customer_phone": "13600002468", "customer_name": "李四", "waybill": stock[1], "text": "包裹比承诺晚到三天，希望说明原因。", "notice_id": noticeID}, 201)
 	var ho struct {
@@ -349,6 +351,13 @@ func TestOneLanguageAtATime(t *testing.T) {
 			chromedp.Click(css(`#cmp-list [data-step="acknowledge"]`)),
 			waitJS(`document.querySelector('#cmp-list .templates').innerText.includes('延误致歉')`))
 		checkPage(lang, "complaints")
+
+		b.step(t, lang+": incident reports, with a note's form open",
+			chromedp.Click(id("nav-incidents")),
+			waitJS(`document.querySelectorAll('#inc-list .card').length === 1`),
+			chromedp.Click(css(`#inc-list [data-step="note"]`)),
+			chromedp.WaitVisible(css(`#inc-list [data-go="note"]`)))
+		checkPage(lang, "incidents")
 
 		b.step(t, lang+": notices",
 			chromedp.Click(id("nav-notices")),

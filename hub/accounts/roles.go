@@ -91,6 +91,14 @@ var Routes = map[string][]Role{
 	"GET /api/v1/handovers/{id}":                 {RoleService, RoleEmergency},
 	"GET /api/v1/audit":                          {RoleAuditor},
 
+	// Incident reports from the outlets: the emergency team works them
+	// (and makes notice drafts of them); customer service reads them, to
+	// answer the complaints the same disruption brings.
+	"GET /api/v1/incidents":                   {RoleEmergency, RoleService},
+	"GET /api/v1/incidents/{id}":              {RoleEmergency, RoleService},
+	"GET /api/v1/incidents/{id}/photos/{sha}": {RoleEmergency, RoleService},
+	"POST /api/v1/incidents/{id}/steps":       {RoleEmergency},
+
 	// Customers: customer service and analysts read the profiles (contact
 	// masked); revealing a contact is customer service's, audited; the
 	// enterprise accounts, statements and classes are analysts'.

@@ -244,6 +244,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.handle(mux, "GET /api/v1/measures", a.measures)
 	a.outletRoutes(mux)
 	a.caseRoutes(mux)
+	a.incidentRoutes(mux)
 	a.templateRoutes(mux)
 	a.stockRoutes(mux)
 	a.accountRoutes(mux)

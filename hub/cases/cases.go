@@ -1,4 +1,5 @@
-// Package cases is head office's side of exceptions and complaints: it
+// Package cases is head office's side of exceptions, complaints and the
+// outlets' incident reports (incidents.go): it
 // folds them from every event the hub holds about them — the outlets' and
 // its own — with the same syncproto/lifecycle functions the agents use,
 // takes head office's steps on them (checked with lifecycle's Check for

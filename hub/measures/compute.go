@@ -312,6 +312,7 @@ func (s *Service) values(a *acc, now int64) map[string]any {
 	v["parcels.returned"] = t[store.TallyReturned]
 	v["parcels.dwell_p50_ms"] = dwellMedian(t)
 	v["handovers.count"] = t[store.TallyHandovers]
+	v["incidents.count"] = t[store.TallyIncidents]
 	v["handovers.missing_ratio"] = ratio(t[store.TallyHandoverMissing], t[store.TallyHandoverExpected])
 	v["handovers.extra_ratio"] = ratio(t[store.TallyHandoverExtra], t[store.TallyHandoverScanned])
 	return v

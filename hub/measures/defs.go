@@ -103,6 +103,8 @@ var tail = []Def{
 		DefZH: "本期完成的交接中，清单上有但未扫到的件数占清单件数的比例。", DefEN: "Share of the parcels on the handovers' manifests that were not scanned, over the handovers closed in the period."},
 	{Name: "handovers.extra_ratio", Unit: UnitRatio, LabelZH: "交接多件率", LabelEN: "Extra at handover",
 		DefZH: "本期完成的交接中，扫到但不在清单上的件数占扫到件数的比例。", DefEN: "Share of the parcels scanned at the handovers closed in the period that were on none of their manifests."},
+	{Name: "incidents.count", Unit: UnitCount, LabelZH: "事故报告数", LabelEN: "Incident reports",
+		DefZH: "本期网点向总部报告的事故（停电、恶劣天气、道路中断等）件数。", DefEN: "Incidents (a power cut, severe weather, a road closed…) the outlets reported to head office in the period."},
 }
 
 // kindWords are the exception kinds' words, as the counter screen's

@@ -22,6 +22,7 @@ var creating = map[string]struct {
 	lifecycle.KindHandover:   {"SH-001", lifecycle.HandoverOpened, lifecycle.HandoverOpenedV1{Courier: "k07", At: 5000}},
 	lifecycle.KindTariff:     {syncproto.HubOrigin, lifecycle.TariffPublished, map[string]any{"version": "v1"}},
 	lifecycle.KindProhibited: {syncproto.HubOrigin, lifecycle.ProhibitedPublished, lifecycle.ProhibitedListV1{Version: "p1"}},
+	lifecycle.KindIncident:   {"SH-001", lifecycle.IncidentReported, lifecycle.IncidentReportedV1{OccurredAt: 4000, Cause: "weather", Text: "暴雨", At: 5000}},
 }
 
 // The case list holds exactly the kinds the lifecycle table gives a row,

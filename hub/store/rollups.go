@@ -85,6 +85,7 @@ const (
 	TallyHandoverMissing  = "handovers.missing"
 	TallyHandoverScanned  = "handovers.scanned"
 	TallyHandoverExtra    = "handovers.extra"
+	TallyIncidents        = "incidents.reported"
 )
 
 // RollupQuery selects rollup rows: Facts with At in [From, To) (Unix ms),
@@ -421,6 +422,8 @@ func (t *tallies) add(ctx context.Context, tx Tx, e *syncproto.Event) error {
 		t.n[key(TallyOverdue)]++
 	case lifecycle.ParcelReturned:
 		t.n[key(TallyReturned)]++
+	case lifecycle.IncidentReported:
+		t.n[key(TallyIncidents)]++
 	case lifecycle.ParcelPickedUp:
 		t.n[key(TallyPickedUp)]++
 		t.pickups = append(t.pickups, pickup{key: key(""), waybill: e.Subject, stamp: e.FoldStamp()})

@@ -70,6 +70,8 @@ import (
 	"unicode"
 
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // Errors a Store returns that callers act on.
@@ -293,7 +295,7 @@ const (
 )
 
 // Classify splits a checked batch into events to store and rejections, by
-// syncproto.CheckEvent. Every backend uses it so they refuse the same events.
+// syncproto.CheckEvent and the content rules of lifecycle.CheckIncidentUplink. Every backend uses it so they refuse the same events.
 func Classify(b *syncproto.Batch) (ok []*syncproto.Event, rejected []syncproto.Rejection) {
 	ok = make([]*syncproto.Event, 0, len(b.Events))
 	for i := range b.Events {
@@ -305,6 +307,16 @@ func Classify(b *syncproto.Batch) (ok []*syncproto.Event, rejected []syncproto.R
 				reason = de.Reason
 			}
 			rejected = append(rejected, syncproto.Rejection{Seq: e.Seq, Code: syncproto.ErrorCode(err), Reason: reason})
+			continue
+		}
+		// Content an outlet may never send, whatever the state: refused
+		// under the catalog code that says why, so nothing of it is kept.
+		if err := lifecycle.CheckIncidentUplink(e); err != nil {
+			code := syncproto.CodeInvalidEvent
+			if p := problem.As(err); p != nil {
+				code = p.Code().String()
+			}
+			rejected = append(rejected, syncproto.Rejection{Seq: e.Seq, Code: code, Reason: err.Error()})
 			continue
 		}
 		ok = append(ok, e)

@@ -57,7 +57,9 @@ func TestVocabulariesAreTheLifecycles(t *testing.T) {
 		"complaintState": {lifecycle.ComplaintStateReceived, lifecycle.ComplaintStateAcknowledged, lifecycle.ComplaintStateInvestigating,
 			lifecycle.ComplaintStateResponsibilityDecided, lifecycle.ComplaintStateSolutionProposed, lifecycle.ComplaintStateCustomerAgreed,
 			lifecycle.ComplaintStateCarriedOut, lifecycle.ComplaintStateFollowedUp, lifecycle.ComplaintStateClosed},
-		"tokenScope": accounts.Scopes,
+		"tokenScope":    accounts.Scopes,
+		"incidentCause": lifecycle.IncidentCauses,
+		"incidentState": {lifecycle.IncidentStateReported, lifecycle.IncidentStateAcknowledged, lifecycle.IncidentStateResolved, lifecycle.IncidentStateClosed},
 		"parcelState": {lifecycle.ParcelStateScanned, lifecycle.ParcelStateInbound, lifecycle.ParcelStateInStock, lifecycle.ParcelStatePickedUp, lifecycle.ParcelStateRefused,
 			lifecycle.ParcelStateOverdue, lifecycle.ParcelStateReturning, lifecycle.ParcelStateOutForDelivery, lifecycle.ParcelStateDelivered},
 	}

@@ -25,6 +25,7 @@ const (
 	KindShipment   = "shipment"   // a parcel taken in for sending; subject: its waybill number
 	KindTariff     = "tariff"     // a tariff version; subject: the version
 	KindProhibited = "prohibited" // a prohibited-items list version; subject: the version
+	KindIncident   = "incident"   // an outlet's incident report to head office; subject: its id
 )
 
 // Kind is one kind of entity: which events it owns, how they fold, what
@@ -59,7 +60,7 @@ type Kind struct {
 	// entity has begun and has not reached an end. Per kind:
 	//   - parcel: held at the outlet (inbound, in stock, overdue); not yet
 	//     collected, out with a courier, delivered or going back;
-	//   - exception, complaint: reported and not closed;
+	//   - exception, complaint, incident: reported and not closed;
 	//   - notice: published and not ended;
 	//   - handover: the session is open (not yet signed off);
 	//   - dispatch: some parcel of the batch is neither delivered nor
@@ -216,6 +217,7 @@ var (
 		vocab("sender_id_type", "idt", "resident_id", "passport", "other"),
 		vocab("item_type", "item", "documents", "clothing", "electronics", "fragile", "food", "cosmetics", "other"))
 	prohibitedVocab = vocab("rule", "rule", RuleForbidden, RuleRestricted)
+	incidentVocab   = vocab("cause", "icause", "weather", "traffic", "power", "network", "equipment", "staffing", "public_health", "security", "other")
 )
 
 func vocab(field, labelPrefix string, codes ...string) []SubKind {
@@ -340,6 +342,15 @@ var table = []Kind{
 		open:  func(l *ProhibitedVersion) bool { return l.Published },
 		row: func(l *ProhibitedVersion, _ []syncproto.Event) (Row, bool) {
 			return Row{State: "published"}, l.Published
+		},
+	}),
+	define(Kind{Name: KindIncident, Prefixes: []string{"incident"}, SubKinds: incidentVocab}, rules[Incident]{
+		fold:    func(id string, evs []syncproto.Event, _ Held) Incident { return FoldIncident(id, evs) },
+		check:   checkIncident,
+		open:    incidentOpenNow,
+		pending: incidentOpenNow,
+		row: func(x *Incident, _ []syncproto.Event) (Row, bool) {
+			return Row{Outlet: x.Outlet, State: x.State, Label: x.Cause, Since: x.ReportedAt.UnixMilli()}, x.State != ""
 		},
 	}),
 }

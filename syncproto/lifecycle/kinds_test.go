@@ -327,7 +327,7 @@ func TestListedKinds(t *testing.T) {
 			listed = append(listed, k.Name)
 		}
 	}
-	want := []string{KindException, KindComplaint, KindNotice, KindTemplate, KindManifest, KindHandover, KindTariff, KindProhibited}
+	want := []string{KindException, KindComplaint, KindNotice, KindTemplate, KindManifest, KindHandover, KindTariff, KindProhibited, KindIncident}
 	if !reflect.DeepEqual(listed, want) {
 		t.Fatalf("listed kinds %v, want %v", listed, want)
 	}

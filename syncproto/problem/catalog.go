@@ -215,6 +215,21 @@ var (
 	ComplaintNoticeRequired = def("complaint.notice_required", Invalid, "须填写通告编号 / attach_notice needs a notice_id")
 )
 
+// Incident reports (事故报告) from the counter to head office.
+var (
+	IncidentNotFound      = def("incident.not_found", NotFound, "没有事故报告 {id} / no incident report {id}")
+	IncidentReported      = def("incident.reported", Conflict, "事故报告已登记 / the incident is already reported")
+	IncidentBadField      = def("incident.bad_field", Invalid, "{field} 的值 {value} 无效，可用：{allowed} / {field} \"{value}\" is not one of {allowed}")
+	IncidentFieldRequired = def("incident.field_required", Invalid, "请填写{field} / give the {field}")
+	IncidentTooLong       = def("incident.too_long", Invalid, "{field} 超过 {max} 字 / {field} is longer than {max} characters")
+	IncidentBadNumber     = def("incident.bad_number", Invalid, "{field} 须为 0–{max} / {field} must be 0 to {max}")
+	IncidentPhotoTooMany  = def("incident.photo_too_many", Invalid, "最多 {max} 张照片 / at most {max} photos")
+	IncidentPhotoTooLarge = def("incident.photo_too_large", Invalid, "照片 {n} 有 {kb} KB，超过 {max_kb} KB，请在页面上重新选择以便压缩 / photo {n} is {kb} KB, over {max_kb} KB: choose it again on the form so that it is compressed")
+	IncidentPhotoNotJPEG  = def("incident.photo_not_jpeg", Invalid, "照片 {n} 不是 JPEG 图片（收到 {type}） / photo {n} is not a JPEG image (got {type})")
+	IncidentPhotoBadPart  = def("incident.photo_bad_part", Invalid, "照片分段无效：{detail} / a photo part is invalid: {detail}")
+	IncidentPhotoMissing  = def("incident.photo_missing", NotFound, "事故报告 {id} 没有完整的照片 {sha} / incident {id} has no complete photo {sha}")
+)
+
 // Notices and reply templates head office publishes.
 var (
 	NoticeNotFound       = def("notice.not_found", NotFound, "没有通告 {id} / no notice {id}")

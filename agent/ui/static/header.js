@@ -11,7 +11,7 @@ import { heardText, fmtDuration } from './format.js';
 import { currentPage } from './router.js';
 
 // The navigation, in the order of a counter's day.
-export const NAV = ['scan', 'pickup', 'handover', 'dispatch', 'returns', 'sending', 'exceptions', 'complaints', 'notices', 'forecast', 'staff'];
+export const NAV = ['scan', 'pickup', 'handover', 'dispatch', 'returns', 'sending', 'exceptions', 'complaints', 'incidents', 'notices', 'forecast', 'staff'];
 
 // SUPERVISOR_ONLY are the pages a clerk is not shown (the agent refuses
 // their requests anyway).

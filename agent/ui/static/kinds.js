@@ -22,6 +22,7 @@ export const USES = {
   undeliveredReasons: ['dispatch', 'reason'],
   dispositions: ['dispatch', 'disposition'],
   itemTypes: ['shipment', 'item_type'],
+  incidentCauses: ['incident', 'cause'],
 };
 
 let rows = null;
@@ -89,6 +90,7 @@ export const signers = () => codes(...USES.signers);
 export const undeliveredReasons = () => codes(...USES.undeliveredReasons);
 export const dispositions = () => codes(...USES.dispositions);
 export const itemTypes = () => codes(...USES.itemTypes);
+export const incidentCauses = () => codes(...USES.incidentCauses);
 
 // vocabularies is the loaded table, for the tests.
 export function vocabularies() {

@@ -38,6 +38,7 @@ import { renderExceptions } from './pages/exceptions.js';
 import { renderComplaints } from './pages/complaints.js';
 import { renderNotices } from './pages/notices.js';
 import { renderForecast } from './pages/forecast.js';
+import { renderIncidents } from './pages/incidents.js';
 import { renderStaff } from './pages/staff.js';
 
 // PAGES are the routes: #/<name> renders PAGES[name](root, scope).
@@ -51,6 +52,7 @@ export const PAGES = {
   sending: renderSending,
   exceptions: renderExceptions,
   complaints: renderComplaints,
+  incidents: renderIncidents,
   notices: renderNotices,
   forecast: renderForecast,
   staff: renderStaff,

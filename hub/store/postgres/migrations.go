@@ -10,6 +10,7 @@ import (
 
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 // Schema, as of the last migration. Change this comment with every
@@ -98,6 +99,9 @@ import (
 //	               scanned), since (unix ms): the parcel index, rewritten by
 //	               store.ParcelRows in the transaction that stores any of
 //	               the waybill's parcel events at the outlet (migration 3)
+//	cases (10)     also lists incident reports (kind incident), backfilled
+//	               from the incident events a hub before them kept as
+//	               events of no kind
 //	customers, customer_outlets, customer_days, customer_cases,
 //	customer_moves, customer_parcels, class_counts, class_pushes (migration 7): as SQLite's migration 12, open a BIGINT
 //	               0 or 1 as there, so both backends run store.CustomerSQL
@@ -438,6 +442,27 @@ CREATE TABLE calendar (
 );
 CREATE INDEX calendar_first ON calendar (first_day, id);
 `, func(ctx context.Context, tx pgx.Tx) error { return store.CalendarSQL(pgOn(tx)).SeedCalendar(ctx) }},
+	{10, "list incident reports", ``, backfillIncidents},
+}
+
+// backfillIncidents lists the incident reports a hub before them kept as
+// events of no kind.
+func backfillIncidents(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT subject FROM events WHERE subject <> '' AND type LIKE 'incident.%' ORDER BY subject`)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	t := &txn{tx: tx}
+	for _, id := range ids {
+		if err := store.RefreshCase(ctx, t, store.CaseKey{Kind: lifecycle.KindIncident, ID: id}, lifecycle.Limits{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // backfillParcels builds the parcel index from the events already held.

@@ -15,6 +15,9 @@ import (
 
 // Every migration must have a case here that checks what it created.
 func TestMigrations(t *testing.T) {
+	// The newer migrations are found by name: their numbers are the ones
+	// they have when the migrations meet.
+	num := func(name string) int { return migrationNumber(t, name) }
 	checks := map[int]func(t *testing.T, db *pgxpool.Pool){
 		1: func(t *testing.T, db *pgxpool.Pool) {
 			for _, tbl := range []string{"outlets", "events", "events_default", "held_events", "dead_letters", "pending_ranges",
@@ -125,11 +128,25 @@ func TestMigrations(t *testing.T) {
 				mustHaveTable(t, db, tbl)
 			}
 		},
-		8: func(t *testing.T, db *pgxpool.Pool) {
+		num("head office's calendar of promotions and holidays, seeded"): func(t *testing.T, db *pgxpool.Pool) {
 			mustHaveTable(t, db, "calendar")
 			var n int
 			if err := db.QueryRow(context.Background(), `SELECT count(*) FROM calendar WHERE name_zh = '春节'`).Scan(&n); err != nil || n != 6 {
 				t.Errorf("%d Spring Festivals seeded (%v), want 6 (2023-2028)", n, err)
+			}
+		},
+		num("list incident reports"): func(t *testing.T, db *pgxpool.Pool) {
+			// An incident a hub before them kept as events of no kind is
+			// listed, head office's step folded in; a part alone makes no row.
+			var state, outlet, label string
+			var open bool
+			err := db.QueryRow(context.Background(), `SELECT state, outlet, label, open FROM cases WHERE kind = 'incident' AND id = 'I8'`).Scan(&state, &outlet, &label, &open)
+			if err != nil || state != "acknowledged" || outlet != "KEEP" || label != "power" || !open {
+				t.Errorf("backfilled row = %s %s %s %v (%v)", state, outlet, label, open, err)
+			}
+			var n int
+			if err := db.QueryRow(context.Background(), `SELECT count(*) FROM cases WHERE kind = 'incident'`).Scan(&n); err != nil || n != 1 {
+				t.Errorf("%d incident rows, %v; want 1", n, err)
 			}
 		},
 		4: func(t *testing.T, db *pgxpool.Pool) {
@@ -169,6 +186,10 @@ func TestMigrations(t *testing.T) {
 			('KEEP', 0, 1, 'e1', 100, 'clerk', 'parcel.inbound', 1, 'SF10000001', '{"waybill":"SF10000001","hold_days":3,"at":5000}', 5000),
 			('KEEP', 0, 2, 'e2', 101, 'clerk', 'parcel.shelved', 1, 'SF10000001', '{"shelf":"A","layer":"1","code":"A-1-1","at":6000}', 6000),
 			('hub', 0, 1, 'h1', 102, 'ho', 'parcel.inbound', 1, 'SF10000002', '{"waybill":"SF10000002","hold_days":3,"at":5000}', 5000)`,
+		num("list incident reports"): `INSERT INTO events (origin, epoch, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+			('KEEP', 0, 11, 'i1', 100, 'c01', 'incident.reported', 1, 'I8', '{"occurred_at":90,"cause":"power","text":"停电","at":1000}', 1000),
+			('KEEP', 0, 12, 'i2', 101, 'c01', 'incident.photo', 1, 'P8', '{"sha256":"00","part":0,"parts":1,"data":""}', 1000),
+			('hub', 0, 11, 'h11', 102, 'yj', 'incident.step', 1, 'I8', '{"step":"acknowledge","at":2000}', 2000)`,
 		6: `INSERT INTO measure_tallies (day, outlet, person, name, n) VALUES
 			(5, 'KEEP', 'KEEP/c02', 'parcels.picked_up', 1), (5, 'KEEP', 'KEEP/c01', 'parcels.inbound', 2),
 			(5, 'KEEP', 'KEEP/c02', 'parcels.inbound', 3), (6, 'KEEP', 'KEEP/c01', 'parcels.inbound', 4),
@@ -297,4 +318,16 @@ func TestRelistBackfillsDeadlines(t *testing.T) {
 	if _, d := due(); d != 1000+time.Hour.Milliseconds() {
 		t.Errorf("after open with a 1 h first reply: due %d", d)
 	}
+}
+
+// migrationNumber is the version of the migration called name.
+func migrationNumber(t testing.TB, name string) int {
+	t.Helper()
+	for _, m := range migrations {
+		if m.name == name {
+			return m.version
+		}
+	}
+	t.Fatalf("no migration %q", name)
+	return 0
 }

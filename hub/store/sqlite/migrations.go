@@ -129,6 +129,9 @@ import (
 //	cases_since    index on cases (kind, outlet, since): a ticket names its
 //	               outlet and day, and the progress page finds its
 //	               complaint among that day's (migration 13)
+//	cases (15)     also lists incident reports (kind incident), backfilled
+//	               from the incident events a hub before them kept as
+//	               events of no kind
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -512,6 +515,7 @@ CREATE TABLE calendar (
 ) WITHOUT ROWID;
 CREATE INDEX calendar_first ON calendar (first_day, id);
 `, func(ctx context.Context, tx *sql.Tx) error { return store.CalendarSQL(sqlOn(tx)).SeedCalendar(ctx) }},
+	{15, "list incident reports", ``, backfill(lifecycle.KindIncident)},
 }
 
 // backfillParcels builds the parcel index from the events already held.

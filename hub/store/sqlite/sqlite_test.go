@@ -57,6 +57,9 @@ func countRows(t *testing.T, s *Store, q string, args ...any) int {
 var seedAt = time.Date(2026, 7, 1, 2, 0, 0, 0, time.UTC).UnixMilli()
 
 func TestMigrations(t *testing.T) {
+	// The newer migrations are found by name: their numbers are the ones
+	// they have when the migrations meet.
+	num := func(name string) int { return migrationNumber(t, name) }
 	checks := map[int]func(t *testing.T, db *sql.DB){
 		1: func(t *testing.T, db *sql.DB) {
 			for _, tbl := range []string{"outlets", "events", "dead_letters", "pending_ranges", "downlink"} {
@@ -74,6 +77,23 @@ func TestMigrations(t *testing.T) {
 			}
 			if state != "received" || outlet != "KEEP" || !open {
 				t.Errorf("backfilled row = %s %s %v", state, outlet, open)
+			}
+		},
+		num("list incident reports"): func(t *testing.T, db *sql.DB) {
+			// An incident a hub before them kept as events of no kind is
+			// listed, with head office's step folded in; a part on its
+			// own makes no row.
+			var state, outlet, label string
+			var open int
+			if err := db.QueryRow(`SELECT state, outlet, label, open FROM cases WHERE kind = 'incident' AND id = 'I13'`).Scan(&state, &outlet, &label, &open); err != nil {
+				t.Fatalf("incident held before the migration is not listed: %v", err)
+			}
+			if state != "acknowledged" || outlet != "KEEP" || label != "power" || open != 1 {
+				t.Errorf("backfilled row = %s %s %s %d", state, outlet, label, open)
+			}
+			var n int
+			if err := db.QueryRow(`SELECT count(*) FROM cases WHERE kind = 'incident'`).Scan(&n); err != nil || n != 1 {
+				t.Errorf("%d incident rows, %v; want 1", n, err)
 			}
 		},
 		4: func(t *testing.T, db *sql.DB) {
@@ -155,7 +175,7 @@ func TestMigrations(t *testing.T) {
 				}
 			}
 		},
-		13: func(t *testing.T, db *sql.DB) {
+		num("head office's calendar of promotions and holidays, seeded"): func(t *testing.T, db *sql.DB) {
 			mustHaveTable(t, db, "calendar")
 			// Seeded: every default event, Double 11 of 2025 among them.
 			var n, first int64
@@ -316,6 +336,10 @@ func TestMigrations(t *testing.T) {
 			'{"ticket":"T12","channel":"counter","type":"complaint","category":"delay","severity":"routine","customer":"cust12","text":"late","at":1}', 1);
 			INSERT INTO cases (kind, id, outlet, state, open, label, since, hlc) VALUES ('complaint', 'C12', 'OTHER', 'received', 1, 'complaint', 1, %[2]d)`,
 			int64(hlc.Make(seedAt, 0)), int64(hlc.Make(seedAt+3600_000, 0)), int64(hlc.Make(seedAt+7200_000, 0))),
+		num("list incident reports"): `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at) VALUES
+			('KEEP', 1, 'e1', 100, 'c01', 'incident.reported', 1, 'I13', '{"occurred_at":90,"cause":"power","text":"停电","at":1000}', 1000),
+			('KEEP', 2, 'e2', 101, 'c01', 'incident.photo', 1, 'P13', '{"sha256":"00","part":0,"parts":1,"data":""}', 1000),
+			('hub', 1, 'h1', 102, 'yj', 'incident.step', 1, 'I13', '{"step":"acknowledge","at":2000}', 2000)`,
 		3: `INSERT INTO events (origin, seq, id, hlc, actor, type, v, subject, payload, received_at)
 			VALUES ('KEEP', 1, 'e1', 100, 'clerk', 'complaint.received', 1, 'C1',
 			'{"ticket":"T1","channel":"counter","type":"complaint","category":"delay","severity":"routine","text":"late","at":1000}', 1)`,
@@ -481,6 +505,7 @@ func TestMigrationsBackfillEveryListedKind(t *testing.T) {
 		lifecycle.KindHandover:   {"KEEP", lifecycle.HandoverOpened, `{"courier":"k07","at":1000}`},
 		lifecycle.KindTariff:     {"hub", lifecycle.TariffPublished, `{"version":"v1"}`},
 		lifecycle.KindProhibited: {"hub", lifecycle.ProhibitedPublished, `{"version":"p1","items":[]}`},
+		lifecycle.KindIncident:   {"KEEP", lifecycle.IncidentReported, `{"occurred_at":900,"cause":"weather","text":"x","at":1000}`},
 	}
 	path := filepath.Join(t.TempDir(), "hub.db")
 	db, err := sql.Open("sqlite", "file:"+path)
@@ -610,4 +635,16 @@ func TestInsertEventsChunks(t *testing.T) {
 			t.Fatalf("held=%v: %s holds %d rows, %d with another row's values; want 300, 0", held, table, n, bad)
 		}
 	}
+}
+
+// migrationNumber is the version of the migration called name.
+func migrationNumber(t testing.TB, name string) int {
+	t.Helper()
+	for _, m := range migrations {
+		if m.name == name {
+			return m.version
+		}
+	}
+	t.Fatalf("no migration %q", name)
+	return 0
 }

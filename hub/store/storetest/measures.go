@@ -107,6 +107,7 @@ func testMeasures(t *testing.T, be Backend) {
 		{utc(1, 3, 0), "c01", lifecycle.ParcelPickedUp, "SF1", map[string]any{"staff": "c01", "at": 1}}, // dwell 2 h
 		{utc(2, 1, 0), "c01", lifecycle.ParcelOverdue, "SF2", map[string]any{"at": 1}},
 		{utc(2, 2, 0), "c01", lifecycle.ParcelReturned, "SF2", map[string]any{"at": 1}},
+		{utc(2, 2, 30), "c01", lifecycle.IncidentReported, "IA1", map[string]any{"occurred_at": 1, "cause": "power", "text": "停电", "at": 1}},
 
 		{utc(1, 6, 0), "c01", lifecycle.HandoverOpened, "HA1", map[string]any{"manifests": []string{"M1"}, "courier": "k1", "staff": "c01", "at": 1}},
 		{utc(1, 6, 5), "c01", lifecycle.HandoverScanned, "HA1", map[string]any{"waybill": "SF1", "at": 1}},
@@ -189,6 +190,7 @@ func testMeasures(t *testing.T, be Backend) {
 		"exceptions.count": int64(2), "exceptions.handling_p50_ms": h(2), "exceptions.claims": int64(1), "exceptions.claim_amount_cents": int64(5000),
 		"parcels.inbound": int64(2), "parcels.picked_up": int64(1), "parcels.overdue": int64(0), "parcels.returned": int64(0),
 		"parcels.dwell_p50_ms": dwell2h, "handovers.count": int64(1), "handovers.missing_ratio": 1.0 / 3, "handovers.extra_ratio": 1.0 / 3,
+		"incidents.count": int64(0),
 	}
 	kinds(day1)
 	day1["exceptions.damaged.count"], day1["exceptions.damaged.handling_p50_ms"] = int64(1), h(6)
@@ -201,6 +203,7 @@ func testMeasures(t *testing.T, be Backend) {
 		"exceptions.count": int64(0), "exceptions.handling_p50_ms": nil, "exceptions.claims": int64(0), "exceptions.claim_amount_cents": int64(0),
 		"parcels.inbound": int64(0), "parcels.picked_up": int64(0), "parcels.overdue": int64(1), "parcels.returned": int64(1),
 		"parcels.dwell_p50_ms": nil, "handovers.count": int64(0), "handovers.missing_ratio": nil, "handovers.extra_ratio": nil,
+		"incidents.count": int64(1), // held beyond a gap, released, resent: counted once
 	}
 	kinds(day2)
 	check := func(what string, got, want map[string]any) {

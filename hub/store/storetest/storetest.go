@@ -80,6 +80,7 @@ func Run(t *testing.T, b Backend) {
 		{"StreamEvents", testStreamEvents},
 		{"Calendar", testCalendar},
 		{"PurgePersonal", testPurgePersonal},
+		{"Incidents", testIncidents},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}

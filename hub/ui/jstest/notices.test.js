@@ -167,3 +167,21 @@ test('the pages keep to the page interface, "new" before ":id"', () => {
   assert.deepEqual(stockPages.find((p) => p.path === '/manifests/new').roles, ['admin']);
   for (const p of stockPages.filter((x) => x.nav)) assert.deepEqual(p.roles, ['admin', 'service', 'emergency'], p.id);
 });
+
+test('an incident report makes a notice draft of its place, cause and impact, to its outlet', async () => {
+  const { noticeDraft, photoURL } = await import('../static/pages/incidents.js');
+  const words = {
+    'inc.placeOutlet': 'outlet {outlet}', 'inc.draftTitle': '{place}: {cause}', 'icause.weather': 'Severe weather',
+    'inc.draftText': '{occurred}: {place} / {cause}. {text} {parcels} parcels, {hours} h',
+  };
+  const t = (k, p = {}) => (words[k] ?? k).replace(/\{(\w+)\}/g, (_, n) => String(p[n]));
+  const x = { id: 'i1', outlet: 'SH-001', occurred_at: '2026-12-01T08:00:00Z', cause: 'weather', text: 'flooded', parcels: 40, delay_hours: 12 };
+  const d = noticeDraft(x, t, (v) => 'AT ' + v);
+  assert.deepEqual(d, {
+    title: 'outlet SH-001: Severe weather', text: 'AT 2026-12-01T08:00:00Z: outlet SH-001 / Severe weather. flooded 40 parcels, 12 h',
+    severity: 'warning', outlets: ['SH-001'], incident: 'i1',
+  });
+  const other = noticeDraft({ ...x, place: 'Gate 3', cause: 'other', cause_text: 'a fallen tree' }, t, () => '');
+  assert.equal(other.title, 'Gate 3: a fallen tree');
+  assert.equal(photoURL('a/b', 'ff'), '/api/v1/incidents/a%2Fb/photos/ff');
+});

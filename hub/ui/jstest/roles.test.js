@@ -22,9 +22,9 @@ test('each role sees its pages, in the navigation\'s order', () => {
   // The roles of the hub's route table: a page is in a role's navigation
   // when the role may call the routes the page reads.
   assert.deepEqual(pagesByRole(PAGES), {
-    admin: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates', 'measures', 'forecast', 'calendar', 'customers', 'classes', 'notices', 'manifests', 'tariffs', 'prohibited', 'waybills', 'audit', 'accounts'],
-    service: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates', 'forecast', 'calendar', 'customers', 'classes', 'notices', 'manifests', 'tariffs', 'prohibited', 'waybills'],
-    emergency: ['overview', 'outlets', 'complaints', 'templates', 'forecast', 'calendar', 'notices', 'manifests', 'tariffs', 'prohibited', 'waybills'],
+    admin: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates', 'measures', 'forecast', 'calendar', 'customers', 'classes', 'notices', 'incidents', 'manifests', 'tariffs', 'prohibited', 'waybills', 'audit', 'accounts'],
+    service: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates', 'forecast', 'calendar', 'customers', 'classes', 'notices', 'incidents', 'manifests', 'tariffs', 'prohibited', 'waybills'],
+    emergency: ['overview', 'outlets', 'complaints', 'templates', 'forecast', 'calendar', 'notices', 'incidents', 'manifests', 'tariffs', 'prohibited', 'waybills'],
     analyst: ['overview', 'outlets', 'complaints', 'exceptions', 'measures', 'forecast', 'calendar', 'customers', 'classes'],
     auditor: ['outlets', 'audit'],
   });
@@ -33,7 +33,7 @@ test('each role sees its pages, in the navigation\'s order', () => {
 
 test('a page reached from another has its list\'s roles', () => {
   const byID = Object.fromEntries(PAGES.map((p) => [p.id, p]));
-  for (const [one, list] of [['outlet', 'outlets'], ['parcel', 'parcels'], ['complaint', 'complaints'], ['exception', 'exceptions'], ['notice', 'notices'], ['manifest', 'manifests'], ['customer', 'customers']]) {
+  for (const [one, list] of [['outlet', 'outlets'], ['parcel', 'parcels'], ['complaint', 'complaints'], ['exception', 'exceptions'], ['incident', 'incidents'], ['notice', 'notices'], ['manifest', 'manifests'], ['customer', 'customers']]) {
     assert.equal(byID[one].nav, undefined, one);
     assert.deepEqual(byID[one].roles, byID[list].roles, one);
   }

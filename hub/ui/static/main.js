@@ -53,6 +53,7 @@ import { pages as forecastPages } from './pages/forecast.js';
 import { pages as customerPages } from './pages/customers.js';
 import { page as classes } from './pages/classes.js';
 import { pages as noticePages } from './pages/notices.js';
+import { pages as incidentPages } from './pages/incidents.js';
 import { pages as stockPages } from './pages/stock.js';
 
 // PAGES are the screen's pages, in the navigation's order. A module's path
@@ -69,6 +70,7 @@ export const PAGES = [
   ...customerPages,
   classes,
   ...noticePages,
+  ...incidentPages,
   ...stockPages,
   audit,
   accounts,

@@ -44,11 +44,12 @@ export function scopeBody(outlets, regions) {
   return body;
 }
 
-// scopePicker builds the picker. It returns {node, value()} where value()
-// is scopeBody of what is ticked. t is the translator.
-export function scopePicker(ctx) {
+// scopePicker builds the picker, with the outlets of initial ticked. It
+// returns {node, value()} where value() is scopeBody of what is ticked. t
+// is the translator.
+export function scopePicker(ctx, initial = []) {
   const { t, api } = ctx;
-  const chosenOutlets = new Set();
+  const chosenOutlets = new Set(initial);
   const chosenRegions = new Set();
   const regionsBox = h('div', { class: 'checks', 'data-scope': 'regions' }, t('scope.loading'));
   const outletsBox = h('div', { class: 'checks', 'data-scope': 'outlets' }, t('scope.loading'));

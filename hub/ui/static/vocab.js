@@ -12,6 +12,8 @@ export const VOCAB = {
   complaintChannel: ['ch.', ['counter', 'phone', 'online', 'app', 'social']],
   complaintState: ['cstate.', ['received', 'acknowledged', 'investigating', 'responsibility_decided', 'solution_proposed', 'customer_agreed', 'carried_out', 'followed_up', 'closed']],
   tokenScope: ['scope.', ['read', 'steps', 'notices', 'audit', 'admin']],
+  incidentCause: ['icause.', ['weather', 'traffic', 'power', 'network', 'equipment', 'staffing', 'public_health', 'security', 'other']],
+  incidentState: ['istate.', ['reported', 'acknowledged', 'resolved', 'closed']],
   parcelState: ['pstate.', ['scanned', 'inbound', 'in_stock', 'picked_up', 'refused', 'overdue', 'returning', 'out_for_delivery', 'delivered']],
 };
 

@@ -12,6 +12,7 @@ import { listView } from '../list.js';
 import { label } from '../i18n.js';
 import { fmtTime } from '../format.js';
 import { scopePicker, allRows } from '../scope.js';
+import { noticeDraft } from './incidents.js';
 
 export const SEVERITIES = ['info', 'warning', 'critical'];
 const API = '/api/v1/notices';
@@ -113,9 +114,13 @@ function renderList(ctx) {
   return { node, dispose: v.dispose };
 }
 
-function renderCompose(ctx) {
+async function renderCompose(ctx) {
   const { t } = ctx;
   if (!canWrite(ctx)) return h('p', { class: 'empty' }, t('notices.readOnly'));
+  // #/notices/new?incident=ID: a draft from an incident report, to check
+  // and publish (or not).
+  const from = ctx.query?.incident;
+  const draft = from ? noticeDraft(await ctx.api.get('/api/v1/incidents/' + encodeURIComponent(from)), t) : null;
   const faqRows = h('div', { class: 'faq-rows', 'data-notice': 'faq' });
   const addFAQ = (q = '', a = '') => {
     const row = h('div', { class: 'faq-row' },
@@ -124,7 +129,7 @@ function renderCompose(ctx) {
       h('button', { type: 'button', class: 'btn btn-ghost', 'data-faq': 'remove', onclick: () => row.remove() }, t('notices.faq.remove')));
     faqRows.append(row);
   };
-  const scope = scopePicker(ctx);
+  const scope = scopePicker(ctx, draft?.outlets);
   const form = h('form', { class: 'form notice-form', 'data-notice': 'form', onsubmit: async (e) => {
     e.preventDefault();
     const f = form.elements;
@@ -144,9 +149,10 @@ function renderCompose(ctx) {
       submit.disabled = false;
     }
   } },
-  field(t('notices.f.title'), h('input', { name: 'title', required: true, size: 60 })),
-  field(t('notices.f.text'), h('textarea', { name: 'text', required: true, rows: 5, cols: 70 })),
-  field(t('notices.f.severity'), select('severity', SEVERITIES, (s) => label('nsev.', s), 'info')),
+  draft ? h('p', { class: 'hint', 'data-notice': 'from-incident' }, t('inc.fromIncident', { id: draft.incident })) : null,
+  field(t('notices.f.title'), h('input', { name: 'title', required: true, size: 60, value: draft?.title || '' })),
+  field(t('notices.f.text'), h('textarea', { name: 'text', required: true, rows: 5, cols: 70 }, draft?.text || '')),
+  field(t('notices.f.severity'), select('severity', SEVERITIES, (s) => label('nsev.', s), draft?.severity || 'info')),
   h('div', { class: 'form-row' },
     field(t('notices.f.from'), h('input', { type: 'datetime-local', name: 'valid_from' })),
     field(t('notices.f.to'), h('input', { type: 'datetime-local', name: 'valid_to' }))),
@@ -225,7 +231,7 @@ const ROLES = ['admin', 'emergency', 'service'];
 // match "new"), and one notice.
 export const pages = [
   { id: 'notices', path: '/notices', roles: ROLES, nav: 'nav.notices', reads: [`GET ${API}`], render: renderList },
-  { id: 'notice-new', path: '/notices/new', roles: WRITERS, reads: ['GET /api/v1/outlets', `POST ${API}`], render: renderCompose },
+  { id: 'notice-new', path: '/notices/new', roles: WRITERS, reads: ['GET /api/v1/outlets', `POST ${API}`, 'GET /api/v1/incidents/{id}'], render: renderCompose },
   { id: 'notice', path: '/notices/:id', roles: ROLES, reads: [`GET ${API}/{id}`], acts: { roles: WRITERS, routes: [`POST ${API}/{id}/end`] }, render: renderOne },
 ];
 export const page = pages[0];
