@@ -101,6 +101,8 @@ import (
 //	customers, customer_outlets, customer_days, customer_cases,
 //	customer_moves, customer_parcels, class_counts, class_pushes (migration 7): as SQLite's migration 12, open a BIGINT
 //	               0 or 1 as there, so both backends run store.CustomerSQL
+//	outbox (8)     as SQLite's migration 13: customer messages, one per
+//	               key, claimed with FOR UPDATE SKIP LOCKED
 type migration struct {
 	version int
 	name    string
@@ -417,6 +419,26 @@ CREATE TABLE class_pushes (
 	class    TEXT COLLATE "C" NOT NULL,
 	PRIMARY KEY (outlet, customer)
 );
+`, nil},
+	{8, "the customer-message outbox", `
+CREATE TABLE outbox (
+	key           TEXT COLLATE "C" PRIMARY KEY,
+	kind          TEXT COLLATE "C" NOT NULL,
+	subject       TEXT COLLATE "C" NOT NULL,
+	customer      TEXT COLLATE "C" NOT NULL,
+	lang          TEXT NOT NULL,
+	params        TEXT NOT NULL,
+	state         TEXT COLLATE "C" NOT NULL,
+	attempts      BIGINT NOT NULL,
+	next_at       BIGINT NOT NULL,
+	created_at    BIGINT NOT NULL,
+	done_at       BIGINT NOT NULL,
+	last_error    TEXT NOT NULL,
+	claim         TEXT NOT NULL,
+	claimed_until BIGINT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (state, next_at);
+CREATE INDEX outbox_subject ON outbox (subject, kind, state);
 `, nil},
 }
 

@@ -111,6 +111,12 @@ import (
 //	               deleted once sent (12)
 //	               All of them filled for older events by
 //	               store.Core.BuildCustomers
+//	outbox         key PK, kind, subject, customer, lang, params (JSON
+//	               text), state (pending, sent, delivered, failed),
+//	               attempts, next_at, created_at, done_at (unix ms),
+//	               last_error, claim, claimed_until: customer messages
+//	               (store.OutboxRow), one per key; indexes on (state,
+//	               next_at) and (subject, kind, state) (migration 13)
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
@@ -486,6 +492,26 @@ CREATE TABLE class_pushes (
 	class    TEXT NOT NULL,
 	PRIMARY KEY (outlet, customer)
 ) WITHOUT ROWID;
+`, nil},
+	{13, "the customer-message outbox", `
+CREATE TABLE outbox (
+	key           TEXT PRIMARY KEY,
+	kind          TEXT NOT NULL,
+	subject       TEXT NOT NULL,
+	customer      TEXT NOT NULL,
+	lang          TEXT NOT NULL,
+	params        TEXT NOT NULL,
+	state         TEXT NOT NULL,
+	attempts      INTEGER NOT NULL,
+	next_at       INTEGER NOT NULL,
+	created_at    INTEGER NOT NULL,
+	done_at       INTEGER NOT NULL,
+	last_error    TEXT NOT NULL,
+	claim         TEXT NOT NULL,
+	claimed_until INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX outbox_due ON outbox (state, next_at);
+CREATE INDEX outbox_subject ON outbox (subject, kind, state);
 `, nil},
 }
 
