@@ -6,31 +6,19 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/hub/gateway"
+	"github.com/yizhan/yizhan/hub/store"
 )
 
-// Kinds of the customer messages a notice sends (store.Message.Kind).
-const (
-	MessageStart = "notice.start" // the notice's reason and expected recovery
-	MessageEnd   = "notice.end"   // the recovery notice
-)
-
-// messageParams are what a notice's customer messages render from: the
-// notice as published (and, for MessageEnd, its recovery text).
-type messageParams struct {
-	Title    string `json:"title"`
-	Text     string `json:"text"`
-	Until    int64  `json:"until,omitempty"` // expected recovery, Unix ms; 0 unknown
-	Recovery string `json:"recovery,omitempty"`
-}
-
-// MessageTexts renders a notice's customer messages in Chinese (the
-// default) or English, times in loc (UTC if nil).
+// MessageTexts renders a notice's customer messages (the store enqueues
+// them: store.NoticeStartMessage, the reason and the expected recovery;
+// store.NoticeEndMessage, the recovery notice) in Chinese, the default,
+// or English, times in loc (UTC if nil).
 func MessageTexts(loc *time.Location) map[string]gateway.Text {
 	if loc == nil {
 		loc = time.UTC
 	}
-	read := func(raw json.RawMessage) (messageParams, error) {
-		var p messageParams
+	read := func(raw json.RawMessage) (store.NoticeMessageParams, error) {
+		var p store.NoticeMessageParams
 		if err := json.Unmarshal(raw, &p); err != nil {
 			return p, err
 		}
@@ -40,7 +28,7 @@ func MessageTexts(loc *time.Location) map[string]gateway.Text {
 		return p, nil
 	}
 	return map[string]gateway.Text{
-		MessageStart: func(lang string, raw json.RawMessage) (string, error) {
+		store.NoticeStartMessage: func(lang string, raw json.RawMessage) (string, error) {
 			p, err := read(raw)
 			if err != nil {
 				return "", err
@@ -59,7 +47,7 @@ func MessageTexts(loc *time.Location) map[string]gateway.Text {
 			}
 			return s + "恢复后我们会再通知您。", nil
 		},
-		MessageEnd: func(lang string, raw json.RawMessage) (string, error) {
+		store.NoticeEndMessage: func(lang string, raw json.RawMessage) (string, error) {
 			p, err := read(raw)
 			if err != nil {
 				return "", err

@@ -102,7 +102,8 @@ import (
 //	customer_moves, customer_parcels, class_counts, class_pushes (migration 7): as SQLite's migration 12, open a BIGINT
 //	               0 or 1 as there, so both backends run store.CustomerSQL
 //	outbox (8)     as SQLite's migration 13: customer messages, one per
-//	               key, claimed with FOR UPDATE SKIP LOCKED
+//	               key, claimed with FOR UPDATE SKIP LOCKED; an index on
+//	               parcels (outlet, state)
 type migration struct {
 	version int
 	name    string
@@ -439,6 +440,7 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (state, next_at);
 CREATE INDEX outbox_subject ON outbox (subject, kind, state);
+CREATE INDEX parcels_outlet ON parcels (outlet, state);
 `, nil},
 }
 

@@ -116,7 +116,9 @@ import (
 //	               attempts, next_at, created_at, done_at (unix ms),
 //	               last_error, claim, claimed_until: customer messages
 //	               (store.OutboxRow), one per key; indexes on (state,
-//	               next_at) and (subject, kind, state) (migration 13)
+//	               next_at) and (subject, kind, state) (migration 13);
+//	               with it, an index on parcels (outlet, state): a
+//	               notice's customers at an outlet
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
@@ -512,6 +514,7 @@ CREATE TABLE outbox (
 ) WITHOUT ROWID;
 CREATE INDEX outbox_due ON outbox (state, next_at);
 CREATE INDEX outbox_subject ON outbox (subject, kind, state);
+CREATE INDEX parcels_outlet ON parcels (outlet, state);
 `, nil},
 }
 

@@ -158,7 +158,8 @@ func TestMigrations(t *testing.T) {
 		13: func(t *testing.T, db *sql.DB) {
 			mustHaveTable(t, db, "outbox")
 			// Keyed by the message key; the sender's and the counts' indexes.
-			for name, want := range map[string]string{"outbox": "key           TEXT PRIMARY KEY", "outbox_due": "(state, next_at)", "outbox_subject": "(subject, kind, state)"} {
+			for name, want := range map[string]string{"outbox": "key           TEXT PRIMARY KEY", "outbox_due": "(state, next_at)", "outbox_subject": "(subject, kind, state)",
+				"parcels_outlet": "(outlet, state)"} {
 				var def string
 				if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = ?`, name).Scan(&def); err != nil || !strings.Contains(def, want) {
 					t.Errorf("%s is %q (%v), want %q in it", name, def, err, want)

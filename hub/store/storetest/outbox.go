@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,7 +10,10 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
+	"github.com/yizhan/yizhan/syncproto/hlc"
+	"github.com/yizhan/yizhan/syncproto/lifecycle"
 )
 
 func msg(key, subject, customer string) store.Message {
@@ -197,5 +201,84 @@ func testOutboxClaimAcrossStores(t *testing.T, be Backend) {
 	t.Logf("claimed by store: %v", by)
 	if got := counts(t, b, "N2"); got["notice.start/sent"] != total || len(got) != 1 {
 		t.Errorf("counts %v, want %d sent", got, total)
+	}
+}
+
+// noticeEvent is head office's notice event of typ to target.
+func noticeEvent(id, typ, target string, at time.Time, payload any) *syncproto.Event {
+	js, _ := json.Marshal(payload)
+	return &syncproto.Event{ID: syncproto.NewID(), Origin: syncproto.HubOrigin, HLC: hlc.Make(at.UnixMilli(), 0), Actor: "hub/zhao",
+		Type: typ, V: 1, Subject: id, Target: target, Payload: js}
+}
+
+// testNoticeMessages: a notice appended to an outlet enqueues one start
+// message per customer with a parcel waiting there (not one picked up,
+// not one at another outlet, once for two parcels, once when a second hub
+// appends it again), its end one recovery message to each of them; a
+// notice to every outlet or opted out enqueues none.
+func testNoticeMessages(t *testing.T, be Backend) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	s := be.OpenIn(t, clock.NewManual(t0.Add(time.Hour)), time.UTC)
+	const x, y, z, w = "c0ffee00000000000000000000000001", "c0ffee00000000000000000000000002", "c0ffee00000000000000000000000003", "c0ffee00000000000000000000000004"
+	commit(t, s, cbatch("SH-A", 1, cin(t0, "WB1", x, "v2:a:1"), cin(t0, "WB2", x, "v2:a:2"), cin(t0, "WB3", y, "v2:a:3"),
+		ev{t0, lifecycle.ParcelShelved, "WB3", lifecycle.ShelvedV1{Shelf: "1", Layer: "1", Code: "1-1-0001", At: t0.UnixMilli()}}, cpick(t0.Add(time.Minute), "WB3"),
+		cin(t0, "WB4", w, "v2:a:4")))
+	commit(t, s, cbatch("SH-B", 1, cin(t0, "WB5", z, "v2:b:1")))
+	pub := lifecycle.NoticePublishedV1{Title: "暴雨", Text: "停运", Severity: "warning", Scope: []string{"SH-A"}, ValidFrom: t0.UnixMilli(), ValidTo: t0.Add(48 * time.Hour).UnixMilli()}
+	if _, err := s.AppendDown(ctx, noticeEvent("N1", lifecycle.NoticePublished, "SH-A", t0.Add(time.Hour), pub)); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(want ...string) {
+		t.Helper()
+		for _, k := range want {
+			if _, err := s.OutboxMessage(ctx, k); err != nil {
+				t.Errorf("message %s: %v", k, err)
+			}
+		}
+	}
+	keys(store.NoticeMessageKey("N1", store.NoticeStartMessage, x), store.NoticeMessageKey("N1", store.NoticeStartMessage, w))
+	if got := counts(t, s, "N1"); !maps(got, map[string]int64{"notice.start/pending": 2}) {
+		t.Errorf("after publishing: %v, want 2 start messages (x and w)", got)
+	}
+	r, err := s.OutboxMessage(ctx, store.NoticeMessageKey("N1", store.NoticeStartMessage, x))
+	var p store.NoticeMessageParams
+	if err != nil || json.Unmarshal([]byte(r.Params), &p) != nil || p.Title != "暴雨" || p.Text != "停运" || p.Until != pub.ValidTo || r.Lang != "" {
+		t.Errorf("start message %+v (%v)", r, err)
+	}
+	// Another hub appending the same notice to the outlet again adds nothing.
+	if be.Another != nil {
+		b := be.Another(t, s)
+		if _, err := b.AppendDown(ctx, noticeEvent("N1", lifecycle.NoticePublished, "SH-A", t0.Add(time.Hour), pub)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := counts(t, s, "N1"); !maps(got, map[string]int64{"notice.start/pending": 2}) {
+		t.Errorf("after appending again: %v", got)
+	}
+	if _, err := s.AppendDown(ctx, noticeEvent("N1", lifecycle.NoticeEnded, "SH-A", t0.Add(2*time.Hour), lifecycle.NoticeEndedV1{Text: "恢复", At: t0.Add(2 * time.Hour).UnixMilli()})); err != nil {
+		t.Fatal(err)
+	}
+	keys(store.NoticeMessageKey("N1", store.NoticeEndMessage, x), store.NoticeMessageKey("N1", store.NoticeEndMessage, w))
+	if got := counts(t, s, "N1"); !maps(got, map[string]int64{"notice.start/pending": 2, "notice.end/pending": 2}) {
+		t.Errorf("after the end: %v", got)
+	}
+	r, err = s.OutboxMessage(ctx, store.NoticeMessageKey("N1", store.NoticeEndMessage, w))
+	if err != nil || json.Unmarshal([]byte(r.Params), &p) != nil || p.Title != "暴雨" || p.Recovery != "恢复" || r.Customer != w {
+		t.Errorf("end message %+v (%v)", r, err)
+	}
+	// To every outlet, or opted out: nobody.
+	all := pub
+	all.Scope = nil
+	quiet := pub
+	quiet.NoCustomerMessages = true
+	for id, e := range map[string]*syncproto.Event{"N2": noticeEvent("N2", lifecycle.NoticePublished, syncproto.TargetAll, t0.Add(time.Hour), all),
+		"N3": noticeEvent("N3", lifecycle.NoticePublished, "SH-A", t0.Add(time.Hour), quiet)} {
+		if _, err := s.AppendDown(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		if got := counts(t, s, id); len(got) != 0 {
+			t.Errorf("notice %s enqueued %v", id, got)
+		}
 	}
 }

@@ -81,6 +81,7 @@ func Run(t *testing.T, b Backend) {
 		{"PurgePersonal", testPurgePersonal},
 		{"Outbox", testOutbox},
 		{"OutboxClaimAcrossStores", testOutboxClaimAcrossStores},
+		{"NoticeMessages", testNoticeMessages},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
