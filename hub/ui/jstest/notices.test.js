@@ -2,7 +2,7 @@
 // pages: the bodies they send and the rows they show.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noticeBody, ackRows, noticeState, rfc3339, targetOutlets, pages as noticePages } from '../static/pages/notices.js';
+import { noticeBody, ackRows, noticeState, rfc3339, targetOutlets, messageRows, pages as noticePages } from '../static/pages/notices.js';
 import { scopeBody, allRows } from '../static/scope.js';
 import {
   waybillLines, manifestBody, localInput, prohibitedBody, tariffBody, tariffTable, blockRow, serial, pages as stockPages,
@@ -166,4 +166,18 @@ test('the pages keep to the page interface, "new" before ":id"', () => {
   // stock, customer service and the emergency team read it.
   assert.deepEqual(stockPages.find((p) => p.path === '/manifests/new').roles, ['admin']);
   for (const p of stockPages.filter((x) => x.nav)) assert.deepEqual(p.roles, ['admin', 'service', 'emergency'], p.id);
+});
+
+test('noticeBody sends customer_messages only when turned off', () => {
+  assert.equal(noticeBody({ title: 't', text: 'x', customerMessages: false }, scopeBody(['O1'], [])).customer_messages, false);
+  assert.equal('customer_messages' in noticeBody({ title: 't', text: 'x', customerMessages: true }, scopeBody(['O1'], [])), false);
+});
+
+test('messageRows: start then recovery, every state a number, none for a notice that sent none', () => {
+  assert.deepEqual(messageRows({ messages: { 'notice.end': { sent: 2 }, 'notice.start': { pending: 1, sent: 3, delivered: 0, failed: 1 } } }), [
+    { kind: 'notice.start', pending: 1, sent: 3, delivered: 0, failed: 1 },
+    { kind: 'notice.end', pending: 0, sent: 2, delivered: 0, failed: 0 },
+  ]);
+  assert.deepEqual(messageRows({ messages: {} }), []);
+  assert.deepEqual(messageRows({}), []);
 });
