@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
+	"github.com/yizhan/yizhan/syncproto/problem"
 	"github.com/yizhan/yizhan/syncproto/sealed"
 )
 
@@ -170,6 +172,41 @@ func TestNoticeMessagesCustomersAtScopedOutlet(t *testing.T) {
 	}
 	if code := em.do("GET", "/api/v1/notices/"+n.ID, "", &n); code != 200 || n.Messages[store.NoticeEndMessage]["sent"] != 2 || n.Messages[store.NoticeStartMessage]["sent"] != 2 {
 		t.Errorf("notice view after the end: %+v", n.Messages)
+	}
+
+	// The company gateway's delivery receipt, with a token that may do
+	// nothing else: a sent message becomes delivered, once; a message not
+	// sent, or unknown, is refused.
+	admin := loginAs(t, s, "han", "admin")
+	var tok struct{ Token string }
+	if code := admin.do("POST", "/api/v1/tokens", `{"name":"sms","scope":"gateway"}`, &tok); code != 201 {
+		t.Fatalf("gateway token: %d", code)
+	}
+	gwc := &apiClient{t: t, base: admin.base, tok: tok.Token}
+	key := starts[0].Key
+	receipt := "/api/v1/messages/" + url.PathEscape(key) + "/delivered"
+	for range 2 {
+		var got struct{ Key, State string }
+		if code := gwc.do("POST", receipt, `{}`, &got); code != 200 || got.State != store.MessageDelivered || got.Key != key {
+			t.Errorf("receipt: %d %+v", code, got)
+		}
+	}
+	if code := em.do("GET", "/api/v1/notices/"+n.ID, "", &n); code != 200 || n.Messages[store.NoticeStartMessage]["delivered"] != 1 || n.Messages[store.NoticeStartMessage]["sent"] != 1 {
+		t.Errorf("notice view after a receipt: %+v", n.Messages)
+	}
+	if _, err := s.Store.Enqueue(context.Background(), []store.Message{{Key: "later", Kind: store.NoticeStartMessage, Customer: "nobody"}}); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"/api/v1/messages/later/delivered": problem.MessageNotSent.String(), "/api/v1/messages/nope/delivered": problem.MessageNotFound.String()} {
+		if code, ecode := gwc.call("POST", path, `{}`, nil); ecode != want || code < 400 {
+			t.Errorf("receipt %s: %d %s, want %s", path, code, ecode, want)
+		}
+	}
+	if code, ecode := gwc.call("GET", "/api/v1/notices", "", nil); code != 403 || ecode != problem.AuthTokenScope.String() {
+		t.Errorf("gateway token on the notices: %d %s", code, ecode)
+	}
+	if code, _ := em.call("POST", receipt, `{}`, nil); code != 403 {
+		t.Errorf("the emergency team sending a receipt: %d, want 403", code)
 	}
 
 	// Opted out: nobody hears of it.
