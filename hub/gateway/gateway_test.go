@@ -184,7 +184,8 @@ func TestWebhookGivesUp(t *testing.T) {
 }
 
 // TestWebhookTimeoutAndBadURL: a gateway slower than the timeout is a
-// failure worth another try; URLs that are not http(s) are refused.
+// failure worth another try; a redirect is a failure, not followed; URLs
+// that are not http(s) are refused.
 func TestWebhookTimeoutAndBadURL(t *testing.T) {
 	block := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-block }))
@@ -198,6 +199,27 @@ func TestWebhookTimeoutAndBadURL(t *testing.T) {
 	if err == nil || errors.Is(err, gateway.ErrPermanent) {
 		t.Errorf("slow gateway: %v, want a temporary failure", err)
 	}
+	// A gateway that redirects is not followed: the number goes to the
+	// configured URL only.
+	var followed sync.Mutex
+	hits := 0
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		followed.Lock()
+		hits++
+		followed.Unlock()
+	}))
+	defer elsewhere.Close()
+	redirect := httptest.NewServer(http.RedirectHandler(elsewhere.URL, http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	rw, _ := gateway.NewWebhook(redirect.URL, "", time.Second)
+	if _, err := rw.Send(context.Background(), gateway.Message{Key: "k", To: "13812345678"}); err == nil {
+		t.Error("a redirect was taken as sent")
+	}
+	followed.Lock()
+	if hits != 0 {
+		t.Errorf("the redirect was followed (%d requests elsewhere)", hits)
+	}
+	followed.Unlock()
 	for _, u := range []string{"", "ftp://x/y", "localhost:80", "http://"} {
 		if _, err := gateway.NewWebhook(u, "", 0); err == nil {
 			t.Errorf("webhook URL %q taken", u)

@@ -73,9 +73,14 @@ func noticeMessages(ctx context.Context, tx Tx, e *syncproto.Event, now int64) e
 			return err
 		}
 		params, _ := json.Marshal(NoticeMessageParams{Title: p.Title, Text: p.Text, Until: p.ValidTo})
-		ms := make([]Message, len(ids))
-		for i, id := range ids {
-			ms[i] = Message{Key: NoticeMessageKey(e.Subject, NoticeStartMessage, id), Kind: NoticeStartMessage, Subject: e.Subject, Customer: id, Params: string(params)}
+		ms := make([]Message, 0, len(ids))
+		for _, id := range ids {
+			m := Message{Key: NoticeMessageKey(e.Subject, NoticeStartMessage, id), Kind: NoticeStartMessage, Subject: e.Subject, Customer: id, Params: string(params)}
+			// A customer id no phone hashes to (an outlet may send any)
+			// is left out rather than failing the notice.
+			if m.Check() == nil {
+				ms = append(ms, m)
+			}
 		}
 		_, err = tx.Outbox().Enqueue(ctx, ms, now)
 		return err

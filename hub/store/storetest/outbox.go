@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -214,7 +215,8 @@ func noticeEvent(id, typ, target string, at time.Time, payload any) *syncproto.E
 // testNoticeMessages: a notice appended to an outlet enqueues one start
 // message per customer with a parcel waiting there (not one picked up,
 // not one at another outlet, once for two parcels, once when a second hub
-// appends it again), its end one recovery message to each of them; a
+// appends it again, none for a customer id too long to be one, which does
+// not stop the others), its end one recovery message to each of them; a
 // notice to every outlet or opted out enqueues none.
 func testNoticeMessages(t *testing.T, be Backend) {
 	ctx := context.Background()
@@ -223,7 +225,7 @@ func testNoticeMessages(t *testing.T, be Backend) {
 	const x, y, z, w = "c0ffee00000000000000000000000001", "c0ffee00000000000000000000000002", "c0ffee00000000000000000000000003", "c0ffee00000000000000000000000004"
 	commit(t, s, cbatch("SH-A", 1, cin(t0, "WB1", x, "v2:a:1"), cin(t0, "WB2", x, "v2:a:2"), cin(t0, "WB3", y, "v2:a:3"),
 		ev{t0, lifecycle.ParcelShelved, "WB3", lifecycle.ShelvedV1{Shelf: "1", Layer: "1", Code: "1-1-0001", At: t0.UnixMilli()}}, cpick(t0.Add(time.Minute), "WB3"),
-		cin(t0, "WB4", w, "v2:a:4")))
+		cin(t0, "WB4", w, "v2:a:4"), cin(t0, "WB6", strings.Repeat("f", 300), "v2:a:6")))
 	commit(t, s, cbatch("SH-B", 1, cin(t0, "WB5", z, "v2:b:1")))
 	pub := lifecycle.NoticePublishedV1{Title: "暴雨", Text: "停运", Severity: "warning", Scope: []string{"SH-A"}, ValidFrom: t0.UnixMilli(), ValidTo: t0.Add(48 * time.Hour).UnixMilli()}
 	if _, err := s.AppendDown(ctx, noticeEvent("N1", lifecycle.NoticePublished, "SH-A", t0.Add(time.Hour), pub)); err != nil {
