@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan/yizhan/deploy/e2e/harness"
 	"github.com/yizhan/yizhan/hub/gateway"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/clock"
@@ -219,5 +221,71 @@ func TestNoticeMessagesCustomersAtScopedOutlet(t *testing.T) {
 	time.Sleep(time.Second)
 	if got := len(sms.got()); got != before {
 		t.Errorf("a notice without customer messages sent %d", got-before)
+	}
+}
+
+// TestNoticeMessagesTwoHubsOnPostgres: two hubs on one PostgreSQL
+// database both send customer messages; a notice published on one and
+// ended on the other reaches each of its customers once with its start
+// and once with its recovery, by key, whichever hub claimed it.
+func TestNoticeMessagesTwoHubsOnPostgres(t *testing.T) {
+	pg := harness.StartPostgres(t, harness.PostgresOptions{})
+	dsn := pg.NewDatabase(t)
+	start := time.Date(2026, 7, 1, 1, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(start)
+	master := bytes.Repeat([]byte{9}, 32)
+	sms := &smsGateway{}
+	gw := httptest.NewServer(sms)
+	defer gw.Close()
+	var hubs []*Server
+	for range 2 {
+		s, err := Start(context.Background(), Config{DataDir: t.TempDir(), StoreURL: dsn, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
+			Clock: clk, SweepEvery: time.Hour, MasterKey: master, CustomerWindowDays: 90,
+			Gateway: GatewayConfig{Webhook: gw.URL, Timeout: 5 * time.Second, MaxAttempts: 3, Every: 20 * time.Millisecond}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		hubs = append(hubs, s)
+	}
+	m, _ := sealed.NewMaster(master)
+	addOutlet(t, hubs[0], "PG-A")
+	a := newOutlet("PG-A", clk)
+	const customers = 40
+	phones := map[string]bool{}
+	for i := range customers {
+		phone := fmt.Sprintf("1370000%04d", i)
+		phones[phone] = true
+		wb := fmt.Sprintf("SF9%04d", i)
+		rec := sealed.Record{Kind: lifecycle.KindParcel, ID: wb}
+		a.event(lifecycle.ParcelInbound, wb, lifecycle.InboundV1{Waybill: wb, Customer: sealed.CustomerID(m.CustomerSecret(), phone),
+			PhoneSealed: m.Outlet("PG-A").Seal(sealed.Phone, rec, phone), PhoneMasked: "137****0000", HoldDays: 3, At: ms(clk.Now())})
+	}
+	a.send(t, hubs[0], 1)
+	one, other := loginAs(t, hubs[0], "zhao", "emergency"), &apiClient{t: t, base: "http://" + hubs[1].HTTPAddr()}
+	other.cookie = one.cookie // sessions are kept in the store: any hub takes them
+	var n struct{ ID string }
+	if code := one.do("POST", "/api/v1/notices", `{"title":"系统升级","text":"今晚暂停服务。","scope":["PG-A"]}`, &n); code != 201 {
+		t.Fatalf("publish: %d", code)
+	}
+	starts := sms.waitFor(t, store.NoticeStartMessage, customers)
+	if code := other.do("POST", "/api/v1/notices/"+n.ID+"/end", `{"text":"已恢复。"}`, nil); code != 200 {
+		t.Fatalf("end on the other hub: %d", code)
+	}
+	ends := sms.waitFor(t, store.NoticeEndMessage, customers)
+	for name, ms := range map[string][]gateway.Message{"start": starts, "recovery": ends} {
+		got := byPhone(t, ms)
+		for p := range phones {
+			if got[p] != 1 {
+				t.Errorf("%s messages to %s: %d, want 1", name, p, got[p])
+			}
+		}
+		if len(got) != customers {
+			t.Errorf("%s messages went to %d numbers, want %d", name, len(got), customers)
+		}
+	}
+	t.Logf("sent by hub: %v and %v", hubs[0].Messages.Count("sent"), hubs[1].Messages.Count("sent"))
+	if total := hubs[0].Messages.Count("sent") + hubs[1].Messages.Count("sent"); total != 2*customers {
+		t.Errorf("the hubs counted %v sent, want %d", total, 2*customers)
 	}
 }
