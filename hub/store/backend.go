@@ -278,8 +278,9 @@ type Tx interface {
 	// case's LockSubject holds what it last gave its customer.
 	Customers() CustomerSQL
 	// Outbox writes the customer-message outbox in this transaction
-	// (outbox.go). Its rows are locked one by one, never with another
-	// kind of row held after them.
+	// (outbox.go). AppendDown writes it after taking the downlink head
+	// and before the case rows; a claim's transaction touches outbox rows
+	// only, so it never waits on another lock while holding them.
 	Outbox() OutboxSQL
 
 	// NextDownSeq takes the next hub-wide downlink sequence, one above the

@@ -55,6 +55,9 @@
 //     fresh, or released) is counted once into the measures' rollups, and
 //     every refreshed complaint and exception has its facts rewritten
 //     (rollups.go); AppendDown does the same for head office's events.
+//   - Messages. AppendDown of a scoped notice's publication to an
+//     outlet, or of its end, enqueues the customer messages it decides in
+//     the same transaction, once per key (notice_messages.go, outbox.go).
 package store
 
 import (

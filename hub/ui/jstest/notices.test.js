@@ -2,7 +2,7 @@
 // pages: the bodies they send and the rows they show.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noticeBody, ackRows, noticeState, rfc3339, targetOutlets, messageRows, pages as noticePages } from '../static/pages/notices.js';
+import { noticeBody, ackRows, noticeState, rfc3339, targetOutlets, messageRows, messageTotals, pages as noticePages } from '../static/pages/notices.js';
 import { scopeBody, allRows } from '../static/scope.js';
 import {
   waybillLines, manifestBody, localInput, prohibitedBody, tariffBody, tariffTable, blockRow, serial, pages as stockPages,
@@ -180,4 +180,10 @@ test('messageRows: start then recovery, every state a number, none for a notice 
   ]);
   assert.deepEqual(messageRows({ messages: {} }), []);
   assert.deepEqual(messageRows({}), []);
+});
+
+test('messageTotals: start messages that went and failed; none for a notice that sent none', () => {
+  assert.deepEqual(messageTotals({ messages: { 'notice.start': { sent: 3, delivered: 2, failed: 1, pending: 4 }, 'notice.end': { sent: 9 } } }), { done: 5, failed: 1 });
+  assert.equal(messageTotals({ messages: { 'notice.end': { sent: 1 } } }), null);
+  assert.equal(messageTotals({}), null);
 });

@@ -51,6 +51,13 @@ export function noticeBody({ title, text, severity, faq, validFrom, validTo, cus
 export const MESSAGE_KINDS = ['notice.start', 'notice.end'];
 export const MESSAGE_STATES = ['pending', 'sent', 'delivered', 'failed'];
 
+// messageTotals sums a notice's start messages that went (sent or
+// delivered) and those that failed, for the list.
+export function messageTotals(notice) {
+  const start = messageRows(notice).find((r) => r.kind === 'notice.start');
+  return start ? { done: start.sent + start.delivered, failed: start.failed } : null;
+}
+
 // messageRows are a notice's customer-message counts per kind, every
 // state a number; [] when it sent none.
 export function messageRows(notice) {
@@ -123,6 +130,10 @@ function renderList(ctx) {
       { label: 'notices.col.to', cell: (n) => (n.valid_to ? fmtTime(n.valid_to) : t('notices.untilEnded')) },
       { label: 'notices.col.scope', cell: (n) => scopeCell(t, n) },
       { label: 'notices.col.acks', cell: (n) => String(new Set((n.acknowledged_by || []).map((a) => a.outlet)).size) },
+      { label: 'notices.col.messages', cell: (n) => {
+        const m = messageTotals(n);
+        return m ? t(m.failed ? 'notices.msgSummaryFailed' : 'notices.msgSummary', m) : '—';
+      } },
     ],
   });
   const node = h('div', { class: 'notices' }, h('div', { class: 'page-head' }, h('h1', {}, t('notices.title')),
