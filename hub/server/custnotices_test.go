@@ -90,6 +90,20 @@ func byPhone(t *testing.T, ms []gateway.Message) map[string]int {
 	return out
 }
 
+// messagingHub starts a hub with master key master that posts customer
+// messages to gatewayURL, on storeURL ("" for SQLite in its own folder).
+func messagingHub(t *testing.T, clk clock.Clock, master []byte, gatewayURL, storeURL string) *Server {
+	t.Helper()
+	s, err := Start(context.Background(), Config{DataDir: t.TempDir(), StoreURL: storeURL, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
+		Clock: clk, SweepEvery: time.Hour, MasterKey: master, CustomerWindowDays: 90,
+		Gateway: GatewayConfig{Webhook: gatewayURL, Timeout: 5 * time.Second, MaxAttempts: 3, Every: 20 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestNoticeMessagesCustomersAtScopedOutlet: a notice scoped to one outlet
 // sends exactly one message to each customer with a parcel waiting there
 // (two parcels: still one), none to a customer whose parcel was picked up
@@ -103,13 +117,7 @@ func TestNoticeMessagesCustomersAtScopedOutlet(t *testing.T) {
 	sms := &smsGateway{}
 	gw := httptest.NewServer(sms)
 	defer gw.Close()
-	s, err := Start(context.Background(), Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
-		Clock: clk, SweepEvery: time.Hour, MasterKey: master, CustomerWindowDays: 90,
-		Gateway: GatewayConfig{Webhook: gw.URL, Timeout: 5 * time.Second, MaxAttempts: 3, Every: 50 * time.Millisecond}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := messagingHub(t, clk, master, gw.URL, "")
 	m, _ := sealed.NewMaster(master)
 	addOutlet(t, s, "SH-A")
 	addOutlet(t, s, "SH-B")
@@ -237,17 +245,7 @@ func TestNoticeMessagesTwoHubsOnPostgres(t *testing.T) {
 	sms := &smsGateway{}
 	gw := httptest.NewServer(sms)
 	defer gw.Close()
-	var hubs []*Server
-	for range 2 {
-		s, err := Start(context.Background(), Config{DataDir: t.TempDir(), StoreURL: dsn, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
-			Clock: clk, SweepEvery: time.Hour, MasterKey: master, CustomerWindowDays: 90,
-			Gateway: GatewayConfig{Webhook: gw.URL, Timeout: 5 * time.Second, MaxAttempts: 3, Every: 20 * time.Millisecond}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		hubs = append(hubs, s)
-	}
+	hubs := []*Server{messagingHub(t, clk, master, gw.URL, dsn), messagingHub(t, clk, master, gw.URL, dsn)}
 	m, _ := sealed.NewMaster(master)
 	addOutlet(t, hubs[0], "PG-A")
 	a := newOutlet("PG-A", clk)
