@@ -67,6 +67,11 @@ func TestHeadOfficeNoticeScreen(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-notice="publish"]`)),
 		waitJS(`!!document.querySelector('[data-notice-id] [data-notice="acks"]')`))
 	id := read(t, b, "the notice's id", chromedp.Evaluate[string](`document.querySelector('[data-notice-id]').dataset.noticeId`))
+	// Its customer messages: the box was left on, and no customer has a
+	// parcel at the outlet, so none went.
+	if got := read(t, b, "the customer messages", chromedp.Evaluate[string](`(document.querySelector('[data-notice-id] p[data-notice="messages"]') || {}).textContent || ''`)); got == "" {
+		t.Error("the notice's page shows no customer-message panel")
+	}
 	targets := read(t, b, "its target outlets", chromedp.Evaluate[string](`[...document.querySelectorAll('[data-notice="acks"] tr[data-outlet]')].map((r) => r.dataset.outlet + '=' + r.dataset.acked).join(',')`))
 	if targets != "EA-001=0" {
 		t.Fatalf("the notice's acknowledgements list %q, want only EA-001, not yet acknowledged", targets)

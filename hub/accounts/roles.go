@@ -54,6 +54,10 @@ var Routes = map[string][]Role{
 	"POST /api/v1/downlink":                    adminOnly,
 	"POST /api/v1/outlets/{id}/waybill-blocks": adminOnly,
 
+	// Customer messages: the company gateway's delivery receipts come
+	// with a gateway-scoped token (ScopeGateway).
+	"POST /api/v1/messages/{key}/delivered": adminOnly,
+
 	// Parcels.
 	"GET /api/v1/parcels":           {RoleService},
 	"GET /api/v1/parcels/{waybill}": {RoleService},
@@ -172,10 +176,16 @@ const (
 	ScopeNotices = "notices" // as the emergency team
 	ScopeAudit   = "audit"   // as an auditor
 	ScopeAdmin   = "admin"   // as an administrator
+	// ScopeGateway is the company's message gateway: its delivery
+	// receipts, and nothing else.
+	ScopeGateway = "gateway"
 )
 
 // Scopes lists every scope.
-var Scopes = []string{ScopeRead, ScopeSteps, ScopeNotices, ScopeAudit, ScopeAdmin}
+var Scopes = []string{ScopeRead, ScopeSteps, ScopeNotices, ScopeAudit, ScopeAdmin, ScopeGateway}
+
+// gatewayRoutes are the routes a gateway token may use.
+var gatewayRoutes = []string{"POST /api/v1/messages/{key}/delivered"}
 
 var scopeRole = map[string]Role{ScopeSteps: RoleService, ScopeNotices: RoleEmergency, ScopeAudit: RoleAuditor, ScopeAdmin: RoleAdmin}
 
@@ -187,6 +197,9 @@ func ValidScope(s string) bool { return slices.Contains(Scopes, s) }
 func ScopeAllows(scope, method, pattern string) bool {
 	if scope == ScopeRead {
 		return method == "GET" && (Allowed(RoleService, pattern) || Allowed(RoleEmergency, pattern) || Allowed(RoleAnalyst, pattern))
+	}
+	if scope == ScopeGateway {
+		return slices.Contains(gatewayRoutes, pattern)
 	}
 	role, ok := scopeRole[scope]
 	return ok && Allowed(role, pattern)

@@ -170,6 +170,9 @@ type Options struct {
 	// hub process gave another accepts; empty for a random key, cursors
 	// then last as long as the process.
 	CursorKey []byte
+	// Messages takes the company gateway's delivery receipts; nil
+	// answers every receipt not found.
+	Messages MessageReceipts
 	Services
 }
 
@@ -245,6 +248,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.outletRoutes(mux)
 	a.caseRoutes(mux)
 	a.incidentRoutes(mux)
+	a.messageRoutes(mux)
 	a.templateRoutes(mux)
 	a.stockRoutes(mux)
 	a.accountRoutes(mux)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -57,6 +58,7 @@ type Settings struct {
 	Customers  Customers  `toml:"customers"`
 	Retention  Retention  `toml:"retention"`
 	Forecast   Forecast   `toml:"forecast"`
+	Gateway    Gateway    `toml:"gateway"`
 }
 
 // Forecast is peak planning's staffing hint (hub/peak).
@@ -76,6 +78,14 @@ func (f Forecast) WeekdayHours() [7]float64 {
 		h[0], h[6] = f.WeekendHours, f.WeekendHours
 	}
 	return h
+}
+
+// Gateway is how head office's messages reach customers (hub/gateway).
+type Gateway struct {
+	Webhook     string        `toml:"webhook" flag:"gateway-webhook" help:"URL of the company's SMS or WeChat gateway that customer messages are posted to as JSON (empty: they are written to the log, masked, for the demo)"`
+	Token       string        `toml:"token" flag:"gateway-token" help:"bearer token sent to the gateway webhook (empty: none)"`
+	Timeout     time.Duration `toml:"timeout" flag:"gateway-timeout" help:"how long one message may take at the gateway webhook"`
+	MaxAttempts int           `toml:"max_attempts" flag:"gateway-max-attempts" help:"tries of a customer message before it counts as failed"`
 }
 
 // Customers is head office's customer database.
@@ -235,6 +245,7 @@ func Defaults() Settings {
 		Customers:  Customers{WindowDays: 365},
 		Retention:  Retention{PersonalDays: retention.DefaultPersonalDays, At: retention.DefaultAt},
 		Forecast:   Forecast{ParcelsPerClerkHour: forecast.DefaultPerClerkHour, OpeningHours: forecast.DefaultOpeningHours},
+		Gateway:    Gateway{Timeout: 10 * time.Second, MaxAttempts: 8},
 	}
 }
 
@@ -309,6 +320,14 @@ func (l *Loaded) Check() error {
 	}
 	if h := l.Forecast.WeekendHours; !(h >= 0 && h <= 24) {
 		return l.set.Errorf("forecast.weekend_opening_hours", "%v: must be 0 (as on a weekday) to 24 (--forecast-weekend-opening-hours)", h)
+	}
+	if l.Gateway.Timeout <= 0 || l.Gateway.MaxAttempts < 1 || l.Gateway.MaxAttempts > 100 {
+		return l.set.Errorf("gateway.timeout", "timeout %v and max_attempts %d: a positive duration, and 1 to 100 tries (--gateway-timeout, --gateway-max-attempts)", l.Gateway.Timeout, l.Gateway.MaxAttempts)
+	}
+	if l.Gateway.Webhook != "" {
+		if _, err := url.Parse(l.Gateway.Webhook); err != nil || !strings.HasPrefix(l.Gateway.Webhook, "http://") && !strings.HasPrefix(l.Gateway.Webhook, "https://") {
+			return l.set.Errorf("gateway.webhook", "want an http:// or https:// URL (--gateway-webhook)")
+		}
 	}
 	if err := l.RetentionConfig().Check(); err != nil {
 		return l.set.Errorf("retention.at", "%v", err)

@@ -26,9 +26,11 @@ type Service struct {
 	outlets Outlets
 }
 
-// Outlets finds the outlets of a region (store.Store).
+// Outlets finds the outlets of a region and counts a notice's customer
+// messages (store.Store).
 type Outlets interface {
 	FindOutlets(ctx context.Context, q store.OutletQuery) ([]store.Outlet, error)
+	MessageCounts(ctx context.Context, subject string) ([]store.MessageCount, error)
 }
 
 // New returns a Service that reads and publishes through down and finds
@@ -52,7 +54,13 @@ type NoticeReq struct {
 	ValidTo    string   `json:"valid_to"`   // RFC 3339; empty for until ended
 	// Effects are the counter rules it changes while active; nil for none.
 	Effects *lifecycle.NoticeEffects `json:"effects"`
-	Actor   string                   `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
+	// CustomerMessages, unless false, has head office message each
+	// customer with a parcel waiting at (or out for delivery from) the
+	// outlets of a scoped notice, and again when it ends: the plan asks
+	// to tell affected customers, so leaving them out is the choice to
+	// make. A notice to every outlet messages no one.
+	CustomerMessages *bool  `json:"customer_messages"`
+	Actor            string `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
 }
 
 // MaxHoldDays bounds a notice's holding period: a typo such as 100 would
@@ -91,17 +99,30 @@ func effects(e *lifecycle.NoticeEffects) (*lifecycle.NoticeEffects, error) {
 	return &out, nil
 }
 
-// NoticeView is a notice with whether it shows now, and the outlets of
-// its scope that have not acknowledged it.
+// NoticeView is a notice with whether it shows now, the outlets of its
+// scope that have not acknowledged it, and its customer messages.
 type NoticeView struct {
 	lifecycle.Notice
 	Active   bool     `json:"active"`
 	Awaiting []string `json:"awaiting,omitempty"`
+	// Messages counts its customer messages of each kind (start, end)
+	// by state; empty when it sent none.
+	Messages map[string]MessageCounts `json:"messages"`
+}
+
+// MessageCounts are one kind of a notice's customer messages by state:
+// waiting to go, taken by the gateway, reported delivered, given up.
+type MessageCounts struct {
+	Pending   int64 `json:"pending"`
+	Sent      int64 `json:"sent"`
+	Delivered int64 `json:"delivered"`
+	Failed    int64 `json:"failed"`
 }
 
 func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) {
 	p := lifecycle.NoticePublishedV1{Title: strings.TrimSpace(r.Title), Text: strings.TrimSpace(r.Text), FAQ: r.FAQ,
-		Severity: r.Severity, Categories: r.Categories, ValidFrom: now.UnixMilli()}
+		Severity: r.Severity, Categories: r.Categories, ValidFrom: now.UnixMilli(),
+		NoCustomerMessages: r.CustomerMessages != nil && !*r.CustomerMessages}
 	if p.Title == "" || p.Text == "" {
 		return p, problem.New(problem.NoticeTitleText)
 	}
@@ -238,7 +259,25 @@ func (s *Service) Notice(ctx context.Context, id string) (NoticeView, error) {
 	if err != nil {
 		return NoticeView{}, err
 	}
-	v := NoticeView{Notice: n, Active: n.Active(s.down.Now())}
+	v := NoticeView{Notice: n, Active: n.Active(s.down.Now()), Messages: map[string]MessageCounts{}}
+	cs, err := s.outlets.MessageCounts(ctx, id)
+	if err != nil {
+		return NoticeView{}, err
+	}
+	for _, c := range cs {
+		m := v.Messages[c.Kind]
+		switch c.State {
+		case store.MessagePending:
+			m.Pending += c.N
+		case store.MessageSent:
+			m.Sent += c.N
+		case store.MessageDelivered:
+			m.Delivered += c.N
+		case store.MessageFailed:
+			m.Failed += c.N
+		}
+		v.Messages[c.Kind] = m
+	}
 	for _, o := range n.Scope {
 		if !slices.ContainsFunc(n.Acks, func(a lifecycle.Ack) bool { return a.Outlet == o }) {
 			v.Awaiting = append(v.Awaiting, o)

@@ -28,6 +28,7 @@ import (
 	"github.com/yizhan/yizhan/hub/config"
 	"github.com/yizhan/yizhan/hub/customers"
 	"github.com/yizhan/yizhan/hub/downlink"
+	"github.com/yizhan/yizhan/hub/gateway"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/measures"
@@ -134,7 +135,24 @@ type Config struct {
 	// time.Weekday; hub/forecast's defaults where zero.
 	PerClerkHour float64
 	Hours        [7]float64
+	// Gateway is where customer messages go ([gateway]): a webhook, or
+	// the log when its Webhook is empty.
+	Gateway GatewayConfig
 }
+
+// GatewayConfig is config.Gateway as the server takes it.
+type GatewayConfig struct {
+	Webhook, Token string
+	Timeout        time.Duration
+	MaxAttempts    int
+	// Every is how often the sender looks for due messages; DefaultSendEvery if zero.
+	Every time.Duration
+	// Backoff is the first retry's delay; gateway.DefaultBackoff if zero.
+	Backoff time.Duration
+}
+
+// DefaultSendEvery is how often a hub looks for due customer messages.
+const DefaultSendEvery = 2 * time.Second
 
 // classSendEvery is how often queued customer classes go down to the
 // outlets.
@@ -172,6 +190,10 @@ type Server struct {
 	sendEnd    chan struct{} // the class sender ended
 	// forecastEnd: the forecast sender ended.
 	forecastEnd chan struct{}
+	// Messages delivers the customer-message outbox; messagesEnd
+	// closes when its loop ended.
+	Messages    *gateway.Sender
+	messagesEnd chan struct{}
 	// Retention purges personal data daily on the lease holder.
 	Retention *retention.Runner
 	purgeEnd  chan struct{}
@@ -280,6 +302,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := svc.Customers.Init(ctx); err != nil {
 		return nil, fmt.Errorf("customer classes: %w", err)
 	}
+	if s.Messages, err = newMessages(cfg, s.Store, svc.Customers, reg); err != nil {
+		return nil, &ConfigError{err.Error()}
+	}
 	s.Retention = &retention.Runner{Store: s.Store, Clock: cfg.Clock, Config: cfg.Retention, Leased: s.Cases.Leased, Logger: cfg.Logger.With("component", "retention")}
 	if err := s.Retention.Load(ctx); err != nil {
 		cfg.Logger.Warn("read the last personal-data purge from the audit trail", "err", err)
@@ -374,8 +399,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, CursorKey: []byte(token), Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Accounts: s.Accounts, Hosts: hostPolicy(cfg.HTTPAddr, ln.Addr(), cfg.HTTPNames),
 			Outlets: s.Store, Places: s.Store, Connected: s.connectedOutlets(), Clock: cfg.Clock,
-			Services: svc,
-			Ready:    s.readyChecks(st, cfg.BrokerURL),
+			Services: svc, Messages: s.Store,
+			Ready: s.readyChecks(st, cfg.BrokerURL),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -405,6 +430,15 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	go func() {
 		defer close(s.forecastEnd)
 		svc.Peak.RunSender(sctx, forecastSendEvery, s.Hub, s.Cases.Leased, func(err error) { cfg.Logger.Error("send the forecasts to the outlets", "err", err) })
+	}()
+	s.messagesEnd = make(chan struct{})
+	go func() {
+		defer close(s.messagesEnd)
+		every := cfg.Gateway.Every
+		if every <= 0 {
+			every = DefaultSendEvery
+		}
+		s.Messages.Run(sctx, every, func(err error) { cfg.Logger.Error("send customer messages", "err", err) })
 	}()
 	s.purgeEnd = make(chan struct{})
 	go func() {
@@ -490,6 +524,7 @@ func (s *Server) Close() error {
 		<-s.classesEnd
 		<-s.sendEnd
 		<-s.forecastEnd
+		<-s.messagesEnd
 		<-s.purgeEnd
 	}
 	// Stop the intake first; handlers already running finish and ack.

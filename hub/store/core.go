@@ -592,6 +592,9 @@ func (s *Core) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a Serial
 		if _, err := tx.InsertEvents(ctx, []Row{{Event: e, ReceivedAt: now}}, false); err != nil {
 			return fmt.Errorf("insert hub event %d: %w", e.Seq, err)
 		}
+		if err := noticeMessages(ctx, tx, e, now); err != nil {
+			return err
+		}
 		cu := newCustomerUpkeep(s.loc)
 		if kind := CaseKind(e.Type); kind != "" && e.Subject != "" {
 			if err := refreshCases(ctx, tx, map[CaseKey]bool{{Kind: kind, ID: e.Subject}: true}, s.limits, cu); err != nil {

@@ -36,6 +36,10 @@ type NoticePublishedV1 struct {
 	// Effects are the rules it changes while it is active. Agents that
 	// predate the field ignore it and keep their own rules.
 	Effects *NoticeEffects `json:"effects,omitempty"`
+	// NoCustomerMessages keeps head office from messaging the customers
+	// with parcels at the outlets in scope (hub/store's notice messages);
+	// agents ignore it.
+	NoCustomerMessages bool `json:"no_customer_messages,omitempty"`
 }
 
 // NoticeEffects are the counter rules head office changes for a special

@@ -230,6 +230,12 @@ var (
 	IncidentPhotoMissing  = def("incident.photo_missing", NotFound, "事故报告 {id} 没有完整的照片 {sha} / incident {id} has no complete photo {sha}")
 )
 
+// Customer messages (hub/gateway) and their delivery receipts.
+var (
+	MessageNotFound = def("message.not_found", NotFound, "没有这条客户消息 {key} / no customer message {key}")
+	MessageNotSent  = def("message.not_sent", Conflict, "消息 {key} 尚未发出（{state}），不能确认送达 / message {key} was not sent ({state}): a receipt needs a sent message")
+)
+
 // Notices and reply templates head office publishes.
 var (
 	NoticeNotFound       = def("notice.not_found", NotFound, "没有通告 {id} / no notice {id}")

@@ -108,6 +108,9 @@ import (
 //	cases_since    index on cases (kind, outlet, since) (migration 8): as
 //	               SQLite's migration 13, for the progress page's ticket
 //	calendar (9)   as SQLite's migration 14, uplift a DOUBLE PRECISION
+//	outbox (11)    as SQLite's migration 16: customer messages, one per
+//	               key, claimed with FOR UPDATE SKIP LOCKED; an index on
+//	               parcels (outlet, state)
 type migration struct {
 	version int
 	name    string
@@ -443,6 +446,27 @@ CREATE TABLE calendar (
 CREATE INDEX calendar_first ON calendar (first_day, id);
 `, func(ctx context.Context, tx pgx.Tx) error { return store.CalendarSQL(pgOn(tx)).SeedCalendar(ctx) }},
 	{10, "list incident reports", ``, backfillIncidents},
+	{11, "the customer-message outbox", `
+CREATE TABLE outbox (
+	key           TEXT COLLATE "C" PRIMARY KEY,
+	kind          TEXT COLLATE "C" NOT NULL,
+	subject       TEXT COLLATE "C" NOT NULL,
+	customer      TEXT COLLATE "C" NOT NULL,
+	lang          TEXT NOT NULL,
+	params        TEXT NOT NULL,
+	state         TEXT COLLATE "C" NOT NULL,
+	attempts      BIGINT NOT NULL,
+	next_at       BIGINT NOT NULL,
+	created_at    BIGINT NOT NULL,
+	done_at       BIGINT NOT NULL,
+	last_error    TEXT NOT NULL,
+	claim         TEXT NOT NULL,
+	claimed_until BIGINT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (state, next_at);
+CREATE INDEX outbox_subject ON outbox (subject, kind, state);
+CREATE INDEX parcels_outlet ON parcels (outlet, state);
+`, nil},
 }
 
 // backfillIncidents lists the incident reports a hub before them kept as

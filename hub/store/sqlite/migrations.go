@@ -116,6 +116,14 @@ import (
 //	               override, 0 to learn it), updated_at, updated_by ('' for
 //	               the seed); index on (first_day, id); seeded with
 //	               store.DefaultCalendar (migration 14)
+//	outbox         key PK, kind, subject, customer, lang, params (JSON
+//	               text), state (pending, sent, delivered, failed),
+//	               attempts, next_at, created_at, done_at (unix ms),
+//	               last_error, claim, claimed_until: customer messages
+//	               (store.OutboxRow), one per key; indexes on (state,
+//	               next_at) and (subject, kind, state) (migration 16);
+//	               with it, an index on parcels (outlet, state): a
+//	               notice's customers at an outlet
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
@@ -516,6 +524,27 @@ CREATE TABLE calendar (
 CREATE INDEX calendar_first ON calendar (first_day, id);
 `, func(ctx context.Context, tx *sql.Tx) error { return store.CalendarSQL(sqlOn(tx)).SeedCalendar(ctx) }},
 	{15, "list incident reports", ``, backfill(lifecycle.KindIncident)},
+	{16, "the customer-message outbox", `
+CREATE TABLE outbox (
+	key           TEXT PRIMARY KEY,
+	kind          TEXT NOT NULL,
+	subject       TEXT NOT NULL,
+	customer      TEXT NOT NULL,
+	lang          TEXT NOT NULL,
+	params        TEXT NOT NULL,
+	state         TEXT NOT NULL,
+	attempts      INTEGER NOT NULL,
+	next_at       INTEGER NOT NULL,
+	created_at    INTEGER NOT NULL,
+	done_at       INTEGER NOT NULL,
+	last_error    TEXT NOT NULL,
+	claim         TEXT NOT NULL,
+	claimed_until INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX outbox_due ON outbox (state, next_at);
+CREATE INDEX outbox_subject ON outbox (subject, kind, state);
+CREATE INDEX parcels_outlet ON parcels (outlet, state);
+`, nil},
 }
 
 // backfillParcels builds the parcel index from the events already held.

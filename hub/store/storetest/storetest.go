@@ -81,6 +81,9 @@ func Run(t *testing.T, b Backend) {
 		{"Calendar", testCalendar},
 		{"PurgePersonal", testPurgePersonal},
 		{"Incidents", testIncidents},
+		{"Outbox", testOutbox},
+		{"OutboxClaimAcrossStores", testOutboxClaimAcrossStores},
+		{"NoticeMessages", testNoticeMessages},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}

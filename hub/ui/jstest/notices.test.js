@@ -2,7 +2,7 @@
 // pages: the bodies they send and the rows they show.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noticeBody, ackRows, noticeState, rfc3339, targetOutlets, pages as noticePages } from '../static/pages/notices.js';
+import { noticeBody, ackRows, noticeState, rfc3339, targetOutlets, messageRows, messageTotals, pages as noticePages } from '../static/pages/notices.js';
 import { scopeBody, allRows } from '../static/scope.js';
 import {
   waybillLines, manifestBody, localInput, prohibitedBody, tariffBody, tariffTable, blockRow, serial, pages as stockPages,
@@ -184,4 +184,24 @@ test('an incident report makes a notice draft of its place, cause and impact, to
   const other = noticeDraft({ ...x, place: 'Gate 3', cause: 'other', cause_text: 'a fallen tree' }, t, () => '');
   assert.equal(other.title, 'Gate 3: a fallen tree');
   assert.equal(photoURL('a/b', 'ff'), '/api/v1/incidents/a%2Fb/photos/ff');
+});
+
+test('noticeBody sends customer_messages only when turned off', () => {
+  assert.equal(noticeBody({ title: 't', text: 'x', customerMessages: false }, scopeBody(['O1'], [])).customer_messages, false);
+  assert.equal('customer_messages' in noticeBody({ title: 't', text: 'x', customerMessages: true }, scopeBody(['O1'], [])), false);
+});
+
+test('messageRows: start then recovery, every state a number, none for a notice that sent none', () => {
+  assert.deepEqual(messageRows({ messages: { 'notice.end': { sent: 2 }, 'notice.start': { pending: 1, sent: 3, delivered: 0, failed: 1 } } }), [
+    { kind: 'notice.start', pending: 1, sent: 3, delivered: 0, failed: 1 },
+    { kind: 'notice.end', pending: 0, sent: 2, delivered: 0, failed: 0 },
+  ]);
+  assert.deepEqual(messageRows({ messages: {} }), []);
+  assert.deepEqual(messageRows({}), []);
+});
+
+test('messageTotals: start messages that went and failed; none for a notice that sent none', () => {
+  assert.deepEqual(messageTotals({ messages: { 'notice.start': { sent: 3, delivered: 2, failed: 1, pending: 4 }, 'notice.end': { sent: 9 } } }), { done: 5, failed: 1 });
+  assert.equal(messageTotals({ messages: { 'notice.end': { sent: 1 } } }), null);
+  assert.equal(messageTotals({}), null);
 });

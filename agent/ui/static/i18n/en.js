@@ -680,6 +680,8 @@ export default {
   'error.manifest.waybill_bad': 'waybill {n} is over {max} bytes or has control characters',
   'error.manifest.waybill_empty': 'waybill {n} is empty',
   'error.manifest.waybill_twice': 'waybill {waybill} appears twice',
+  'error.message.not_found': 'no customer message {key}',
+  'error.message.not_sent': 'message {key} was not sent ({state}): a receipt needs a sent message',
   'error.notice.bad_area': 'delivery_suspended area "{area}" must be a code without spaces',
   'error.notice.bad_category': 'category "{category}" is not one of {allowed}',
   'error.notice.bad_faq': 'every FAQ entry needs a q and an a',

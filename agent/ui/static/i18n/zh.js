@@ -681,6 +681,8 @@ export default {
   'error.manifest.waybill_bad': '第 {n} 个运单号超过 {max} 字节或含控制字符',
   'error.manifest.waybill_empty': '第 {n} 个运单号为空',
   'error.manifest.waybill_twice': '运单号 {waybill} 重复',
+  'error.message.not_found': '没有这条客户消息 {key}',
+  'error.message.not_sent': '消息 {key} 尚未发出（{state}），不能确认送达',
   'error.notice.bad_area': '暂停派送区域 {area} 无效',
   'error.notice.bad_category': 'category 的值 {category} 无效，可用：{allowed}',
   'error.notice.bad_faq': 'FAQ 每条须有问有答',

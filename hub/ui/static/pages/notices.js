@@ -31,8 +31,9 @@ export function rfc3339(local) {
 
 // noticeBody is the publish body of the composed values: texts trimmed,
 // FAQ rows with neither question nor answer dropped (a half-filled one is
-// sent, for the hub to refuse with its reason), times in RFC 3339.
-export function noticeBody({ title, text, severity, faq, validFrom, validTo }, scope) {
+// sent, for the hub to refuse with its reason), times in RFC 3339, and
+// customer_messages only when turned off (the hub's default is on).
+export function noticeBody({ title, text, severity, faq, validFrom, validTo, customerMessages }, scope) {
   const body = {
     title: String(title || '').trim(),
     text: String(text || '').trim(),
@@ -43,7 +44,30 @@ export function noticeBody({ title, text, severity, faq, validFrom, validTo }, s
   const from = rfc3339(validFrom), to = rfc3339(validTo);
   if (from) body.valid_from = from;
   if (to) body.valid_to = to;
+  if (customerMessages === false) body.customer_messages = false;
   return body;
+}
+
+// MESSAGE_KINDS are a notice's customer messages, in the order shown.
+export const MESSAGE_KINDS = ['notice.start', 'notice.end'];
+export const MESSAGE_STATES = ['pending', 'sent', 'delivered', 'failed'];
+
+// messageTotals sums a notice's start messages that went (sent or
+// delivered) and those that failed, for the list.
+export function messageTotals(notice) {
+  const start = messageRows(notice).find((r) => r.kind === 'notice.start');
+  return start ? { done: start.sent + start.delivered, failed: start.failed } : null;
+}
+
+// messageRows are a notice's customer-message counts per kind, every
+// state a number; [] when it sent none.
+export function messageRows(notice) {
+  const m = notice?.messages || {};
+  return MESSAGE_KINDS.filter((k) => m[k]).map((k) => {
+    const row = { kind: k };
+    for (const s of MESSAGE_STATES) row[s] = Number(m[k][s]) || 0;
+    return row;
+  });
 }
 
 // ackRows are a notice's target outlets with their acknowledgement: the
@@ -107,6 +131,10 @@ function renderList(ctx) {
       { label: 'notices.col.to', cell: (n) => (n.valid_to ? fmtTime(n.valid_to) : t('notices.untilEnded')) },
       { label: 'notices.col.scope', cell: (n) => scopeCell(t, n) },
       { label: 'notices.col.acks', cell: (n) => String(new Set((n.acknowledged_by || []).map((a) => a.outlet)).size) },
+      { label: 'notices.col.messages', cell: (n) => {
+        const m = messageTotals(n);
+        return m ? t(m.failed ? 'notices.msgSummaryFailed' : 'notices.msgSummary', m) : '—';
+      } },
     ],
   });
   const node = h('div', { class: 'notices' }, h('div', { class: 'page-head' }, h('h1', {}, t('notices.title')),
@@ -135,6 +163,7 @@ async function renderCompose(ctx) {
     const f = form.elements;
     const body = noticeBody({
       title: f.title.value, text: f.text.value, severity: f.severity.value, validFrom: f.valid_from.value, validTo: f.valid_to.value,
+      customerMessages: f.customer_messages.checked,
       faq: [...faqRows.querySelectorAll('.faq-row')].map((r) => ({ q: r.querySelector('[name=faq-q]').value, a: r.querySelector('[name=faq-a]').value })),
     }, scope.value());
     submit.disabled = true;
@@ -157,6 +186,8 @@ async function renderCompose(ctx) {
     field(t('notices.f.from'), h('input', { type: 'datetime-local', name: 'valid_from' })),
     field(t('notices.f.to'), h('input', { type: 'datetime-local', name: 'valid_to' }))),
   h('p', { class: 'hint' }, t('notices.f.validityHint')),
+  h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'customer_messages', checked: true, 'data-notice': 'customer-messages' }), ' ', t('notices.f.customers')),
+  h('p', { class: 'hint' }, t('notices.f.customersHint')),
   h('fieldset', { class: 'faq' }, h('legend', {}, t('notices.faq')), faqRows,
     h('button', { type: 'button', class: 'btn', 'data-faq': 'add', onclick: () => addFAQ() }, t('notices.faq.add'))),
   scope.node);
@@ -198,6 +229,12 @@ async function renderOne(ctx) {
       h('td', {}, r.acked ? t('notices.ack.yes') : t('notices.ack.no')),
       h('td', {}, r.staff ? written('span', {}, r.staff) : ''),
       h('td', {}, r.at ? fmtTime(r.at) : ''))) : h('tr', {}, h('td', { colspan: 4, class: 'empty' }, t('notices.ack.none')))));
+  const mrows = messageRows(n);
+  const messages = panel(t('notices.messages'), mrows.length ? h('table', { class: 'list', 'data-notice': 'messages' },
+    h('thead', {}, h('tr', {}, h('th', {}, t('notices.msg.kind')), MESSAGE_STATES.map((st) => h('th', {}, t('notices.msg.' + st))))),
+    h('tbody', {}, mrows.map((r) => h('tr', { 'data-kind': r.kind }, h('td', {}, t('notices.msg.' + r.kind)),
+      MESSAGE_STATES.map((st) => h('td', { 'data-state': st, class: st === 'failed' && r[st] ? 'bad' : '' }, String(r[st]))))))) :
+    h('p', { class: 'empty', 'data-notice': 'messages' }, t('notices.msg.none')));
   const faq = n.faq?.length ? panel(t('notices.faq'), h('dl', { class: 'faq-list' }, n.faq.map((qa) => [written('dt', {}, qa.q), written('dd', {}, qa.a)]))) : null;
   let end = null;
   if (n.ended) {
@@ -222,6 +259,7 @@ async function renderOne(ctx) {
     panel(t('notices.f.text'), written('p', { class: 'notice-text' }, n.text)),
     faq,
     panel(t('notices.acks', { acked, n: rows.length }), h('p', { class: 'hint', 'data-notice': 'ack-summary' }, t('notices.ackSummary', { acked, n: rows.length })), acks),
+    messages,
     end);
 }
 
