@@ -200,7 +200,7 @@ var Kindless = []string{PersonalViewed, LoginSucceeded, LoginFailed, StaffLocked
 var (
 	exceptionVocab = vocab("kind", "kind", "damaged", "lost", "delayed", "refused", "address_problem", "wrong_phone", "mis_sorted", "overdue", "prohibited", "other")
 	complaintVocab = slices.Concat(
-		vocab("channel", "ch", "counter", "phone", "online", "app", "social"),
+		vocab("channel", "ch", "counter", "phone", "online", "app", "social", ChannelWeChat, ChannelChat, ChannelCallCenter, ChannelEmail),
 		vocab("type", "ctype", "complaint", "suggestion", "praise"),
 		vocab("category", "cat", "delay", "loss", "damage", "attitude", "fees", "privacy", "other"),
 		vocab("severity", "sev", "routine", "major"))
