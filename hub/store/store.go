@@ -120,9 +120,14 @@ type Store interface {
 }
 
 // SerialAlloc asks AppendDownAlloc for a block of serials.
+//
+// With Once set and no Counter (Count 0), it claims Once and hands out no
+// serials: Fill runs with 0, 0. The claim commits with the event or not at
+// all, so it makes the event itself happen at most once per key (a channel
+// message's id, hub/channels).
 type SerialAlloc struct {
 	Counter string // the counter's name; it starts at 0
-	Count   uint64 // serials wanted, at least 1
+	Count   uint64 // serials wanted, at least 1 (0 with no Counter: a claim only)
 	Max     uint64 // the highest serial the counter may hand out
 	// Once, if not empty, makes the allocation happen at most once for this
 	// key, e.g. the id of the request it answers.
