@@ -657,7 +657,9 @@ func (h *Hub) PublishDownAlloc(ctx context.Context, target, typ, subject, actor 
 }
 
 func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ, subject string, payload json.RawMessage, actor string, a store.SerialAlloc) (uint64, error) {
-	if target != syncproto.TargetAll {
+	// Target HubOrigin keeps the event at head office: no outlet pulls it
+	// (a complaint from head office's own channels with no outlet to go to).
+	if target != syncproto.TargetAll && target != syncproto.HubOrigin {
 		if err := syncproto.ValidOutletID(target); err != nil {
 			return 0, problem.Wrap(err, problem.DownlinkBadTarget, "target", target)
 		}

@@ -721,6 +721,11 @@ func (s *Core) SetClassSettings(ctx context.Context, c ClassSettings) error {
 	return s.inTx(ctx, func(tx Tx) error { return tx.PutSetting(ctx, ClassSettingsName, string(js)) })
 }
 
+// PutSetting implements Store.
+func (s *Core) PutSetting(ctx context.Context, name, value string) error {
+	return s.inTx(ctx, func(tx Tx) error { return tx.PutSetting(ctx, name, value) })
+}
+
 // DoneClassPushes records that the classes were sent.
 func (s *Core) DoneClassPushes(ctx context.Context, ps []ClassPush) error {
 	return s.inTx(ctx, func(tx Tx) error { return tx.Customers().DeleteClassPushes(ctx, ps) })

@@ -109,6 +109,10 @@ type Store interface {
 	// SetEnterprise names a customer's enterprise account (ErrNotFound
 	// for an id without a profile).
 	SetEnterprise(ctx context.Context, id, name string) error
+	// PutSetting writes a head-office setting Queries.Setting reads (one
+	// of its own, such as hub/channels' categories replied to without
+	// review; the store's own settings have their own methods).
+	PutSetting(ctx context.Context, name, value string) error
 	// DoneClassPushes records that ClassPushes' classes were sent.
 	DoneClassPushes(ctx context.Context, ps []ClassPush) error
 	// PurgePersonal removes the personal data of business finished

@@ -17,9 +17,9 @@ func TestClassifyUsesTheRanking(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
 		{"我的快递延误了三天，太慢", "delay"},
 		{"箱子破损，东西坏了，还有点慢", "damage"}, // 4 against 2
-		{"我要投诉", CategoryOther},          // only a template without a category
-		{"包裹丢了", CategoryOther},           // the withdrawn one does not count
-		{"很奇怪", CategoryOther},            // a category outside the vocabulary is not taken
+		{"我要投诉", CategoryOther},      // only a template without a category
+		{"包裹丢了", CategoryOther},      // the withdrawn one does not count
+		{"很奇怪", CategoryOther},       // a category outside the vocabulary is not taken
 		{"", CategoryOther},
 	} {
 		if got := Classify(ts, c.text); got != c.want {
