@@ -212,14 +212,23 @@ func (s *Service) Receive(ctx context.Context, m Message) (Result, error) {
 		return Result{}, err
 	}
 	category := lifecycle.Classify(ts, m.Text)
-	outlet, err := s.route(ctx, m.Waybill)
+	// Without a waybill named, the words of the text that look like one
+	// are tried (a mail names it somewhere in its subject or body).
+	cands := []string{m.Waybill}
+	if m.Waybill == "" {
+		cands = WaybillCandidates(m.Text)
+	}
+	outlet, waybill, err := s.route(ctx, cands)
 	if err != nil {
 		return Result{}, err
+	}
+	if waybill == "" {
+		waybill = m.Waybill
 	}
 	now := s.opt.Clock.Now()
 	at := Arrival(m.ArrivedAt, now)
 	rec := lifecycle.ComplaintReceivedV1{Channel: m.Channel, Type: "complaint", Category: category, Severity: "routine",
-		Waybill: m.Waybill, Owner: Actor(m.Channel), At: at.UnixMilli(),
+		Waybill: waybill, Owner: Actor(m.Channel), At: at.UnixMilli(),
 		Ticket: "T" + at.UTC().Format("060102") + "-HQ-" + strings.ToUpper(strings.ReplaceAll(id, "-", "")[26:]),
 	}
 	if outlet != syncproto.HubOrigin {
@@ -290,26 +299,29 @@ func (s *Service) finish(ctx context.Context, res Result) (Result, error) {
 	return res, nil
 }
 
-// route is the outlet holding waybill now (the one that took it in last),
-// or head office.
-func (s *Service) route(ctx context.Context, waybill string) (string, error) {
-	if waybill == "" {
-		return syncproto.HubOrigin, nil
-	}
-	rows, err := s.opt.Store.SearchParcels(ctx, store.ParcelQuery{Prefix: waybill, Limit: 50})
-	if err != nil {
-		return "", fmt.Errorf("find the outlet of waybill %s: %w", waybill, err)
-	}
-	best := store.ParcelRow{}
-	for _, r := range rows {
-		if r.Waybill == waybill && (best.Outlet == "" || r.Since > best.Since) {
-			best = r
+// route is the outlet holding the first of waybills the parcel index
+// knows (the outlet that took it in last) and that waybill, or head office
+// and "".
+func (s *Service) route(ctx context.Context, waybills []string) (string, string, error) {
+	for _, w := range waybills {
+		if w == "" {
+			continue
+		}
+		rows, err := s.opt.Store.SearchParcels(ctx, store.ParcelQuery{Prefix: w, Limit: 50})
+		if err != nil {
+			return "", "", fmt.Errorf("find the outlet of waybill %s: %w", w, err)
+		}
+		best := store.ParcelRow{}
+		for _, r := range rows {
+			if r.Waybill == w && (best.Outlet == "" || r.Since > best.Since) {
+				best = r
+			}
+		}
+		if best.Outlet != "" {
+			return best.Outlet, w, nil
 		}
 	}
-	if best.Outlet == "" {
-		return syncproto.HubOrigin, nil
-	}
-	return best.Outlet, nil
+	return syncproto.HubOrigin, "", nil
 }
 
 // AutoSend lists the categories whose proposed first reply goes out
