@@ -112,7 +112,21 @@ var Routes = map[string][]Role{
 	"GET /api/v1/tokens":                     adminOnly,
 	"POST /api/v1/tokens":                    adminOnly,
 	"DELETE /api/v1/tokens/{name}":           adminOnly,
+
+	// Head office's own complaint channels: the webhook takes a channel
+	// token's messages (ScopeChannels; no person posts there but an
+	// administrator trying it); customer service reviews the proposed
+	// replies; which categories are answered without review is an
+	// administrator's decision.
+	ChannelMessages:                 adminOnly,
+	"GET /api/v1/channels/review":   {RoleService},
+	"GET /api/v1/channels/autosend": {RoleService},
+	"PUT /api/v1/channels/autosend": adminOnly,
 }
+
+// ChannelMessages is the webhook route of the WeChat service account, the
+// online chat and the call centre: the one route ScopeChannels allows.
+const ChannelMessages = "POST /api/v1/channels/{channel}/messages"
 
 var (
 	everyone  = []Role{RoleService, RoleEmergency, RoleAnalyst, RoleAuditor}
@@ -151,10 +165,14 @@ const (
 	ScopeNotices = "notices" // as the emergency team
 	ScopeAudit   = "audit"   // as an auditor
 	ScopeAdmin   = "admin"   // as an administrator
+	// ScopeChannels posts complaints from head office's other channels
+	// (ChannelMessages) and nothing else: the token lives in another
+	// system, so it can read nothing back.
+	ScopeChannels = "channels"
 )
 
 // Scopes lists every scope.
-var Scopes = []string{ScopeRead, ScopeSteps, ScopeNotices, ScopeAudit, ScopeAdmin}
+var Scopes = []string{ScopeRead, ScopeSteps, ScopeNotices, ScopeAudit, ScopeAdmin, ScopeChannels}
 
 var scopeRole = map[string]Role{ScopeSteps: RoleService, ScopeNotices: RoleEmergency, ScopeAudit: RoleAuditor, ScopeAdmin: RoleAdmin}
 
@@ -166,6 +184,9 @@ func ValidScope(s string) bool { return slices.Contains(Scopes, s) }
 func ScopeAllows(scope, method, pattern string) bool {
 	if scope == ScopeRead {
 		return method == "GET" && (Allowed(RoleService, pattern) || Allowed(RoleEmergency, pattern) || Allowed(RoleAnalyst, pattern))
+	}
+	if scope == ScopeChannels {
+		return method+" "+pattern == ChannelMessages
 	}
 	role, ok := scopeRole[scope]
 	return ok && Allowed(role, pattern)

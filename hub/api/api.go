@@ -40,6 +40,8 @@
 //	GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{name}   API tokens (accounts.go)
 //	GET  /api/v1/audit                      the audit trail, paged by cursor, or CSV
 //	GET  /api/v1/customers…                 head office's customers and their classes (customers.go)
+//	POST /api/v1/channels/{channel}/messages, GET /api/v1/channels/review, GET/PUT /api/v1/channels/autosend
+//	                                        complaints from head office's other channels (channels.go)
 //	GET  /healthz                     liveness (the process answers), no auth
 //	GET  /readyz                      readiness: store, its disk, the broker subscription; no auth
 //	GET  /metrics                     Prometheus text, no auth
@@ -84,6 +86,7 @@ import (
 	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/catalog"
+	"github.com/yizhan/yizhan/hub/channels"
 	"github.com/yizhan/yizhan/hub/customers"
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/measures"
@@ -189,6 +192,8 @@ type Services struct {
 	Measures *measures.Service
 	// Customers finds, opens and classes head office's customers.
 	Customers *customers.Service
+	// Channels makes complaints of head office's other channels' messages.
+	Channels *channels.Service
 }
 
 // Handler returns the API's http.Handler: the routes behind the gate
@@ -239,6 +244,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.stockRoutes(mux)
 	a.accountRoutes(mux)
 	a.customerRoutes(mux)
+	a.channelRoutes(mux)
 	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	})

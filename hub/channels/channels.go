@@ -356,18 +356,29 @@ func (s *Service) SetAutoSend(ctx context.Context, cats []string) ([]string, err
 
 // Review lists the channel complaints waiting for their first reply,
 // soonest deadline first: a page of the case list in state received (q's
-// State and Sort are set here), kept to those from head office's channels.
+// State and Sort are set here), kept to those from head office's channels,
+// with their case rows. It reads on past the others until it has q.Limit
+// or the list ends, so a page is short only at the end.
 func (s *Service) Review(ctx context.Context, q store.CaseQuery) ([]cases.ComplaintView, []store.Case, error) {
 	q.State, q.OpenOnly, q.Sort = lifecycle.ComplaintStateReceived, true, store.SortDue
-	vs, rows, err := s.opt.Cases.Complaints(ctx, cases.Query{CaseQuery: q})
-	if err != nil {
-		return nil, nil, err
-	}
-	out := vs[:0]
-	for _, v := range vs {
-		if slices.Contains(Names, v.Channel) {
-			out = append(out, v)
+	var (
+		out  []cases.ComplaintView
+		kept []store.Case
+	)
+	for {
+		vs, rows, err := s.opt.Cases.Complaints(ctx, cases.Query{CaseQuery: q})
+		if err != nil {
+			return nil, nil, err
 		}
+		for i, v := range vs {
+			if slices.Contains(Names, v.Channel) && (q.Limit == 0 || len(out) < q.Limit) {
+				out, kept = append(out, v), append(kept, rows[i])
+			}
+		}
+		if q.Limit == 0 || len(out) >= q.Limit || len(rows) < q.Limit {
+			return out, kept, nil
+		}
+		pos := rows[len(rows)-1].Pos()
+		q.After = &pos
 	}
-	return out, rows, nil
 }

@@ -15,6 +15,7 @@ import (
 	_ "time/tzdata" // the zone database, for hubs on Windows
 
 	"github.com/yizhan/yizhan/hub/broker"
+	"github.com/yizhan/yizhan/hub/channels"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/mqttclient"
 	"github.com/yizhan/yizhan/hub/retention"
@@ -55,6 +56,14 @@ type Settings struct {
 	Measures   Measures   `toml:"measures"`
 	Customers  Customers  `toml:"customers"`
 	Retention  Retention  `toml:"retention"`
+	Channels   Channels   `toml:"channels"`
+}
+
+// Channels are head office's own complaint channels beside the counter
+// (hub/channels); the webhook needs no settings, only a token of scope
+// channels.
+type Channels struct {
+	IMAP channels.IMAP `toml:"imap"`
 }
 
 // Customers is head office's customer database.
@@ -213,6 +222,7 @@ func Defaults() Settings {
 		Measures:   Measures{Timezone: DefaultTimezone},
 		Customers:  Customers{WindowDays: 365},
 		Retention:  Retention{PersonalDays: retention.DefaultPersonalDays, At: retention.DefaultAt},
+		Channels:   Channels{IMAP: channels.DefaultIMAP},
 	}
 }
 
@@ -281,6 +291,12 @@ func (l *Loaded) Check() error {
 	}
 	if err := l.RetentionConfig().Check(); err != nil {
 		return l.set.Errorf("retention.at", "%v", err)
+	}
+	if err := l.Channels.IMAP.Check(); err != nil {
+		return l.set.Errorf("channels.imap.addr", "%v", err)
+	}
+	if l.Channels.IMAP.Addr != "" && l.Customers.MasterKeyFile == "" {
+		return l.set.Errorf("channels.imap.addr", "the mailbox's complaints are sealed under head office's master key: set customers.master_key_file")
 	}
 	if l.Data.Dir == "" && (l.Store.URL == "" || l.HTTP.APIToken == "") {
 		return fmt.Errorf("--data DIR is required (data.dir)")

@@ -25,6 +25,7 @@ import (
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/catalog"
+	"github.com/yizhan/yizhan/hub/channels"
 	"github.com/yizhan/yizhan/hub/config"
 	"github.com/yizhan/yizhan/hub/customers"
 	"github.com/yizhan/yizhan/hub/downlink"
@@ -127,6 +128,9 @@ type Config struct {
 	SessionIdle, SessionLifetime time.Duration
 	// Retention is the daily purge of personal data ([retention]).
 	Retention retention.Config
+	// IMAP is the complaints mailbox ([channels.imap]); read every
+	// IMAP.Poll when IMAP.Addr is set (Password read by the caller).
+	IMAP channels.IMAP
 }
 
 // classSendEvery is how often queued customer classes go down to the
@@ -147,6 +151,8 @@ type Server struct {
 	Store    store.Store
 	Cases    *cases.Service
 	Accounts *accounts.Service
+	// Channels makes complaints of the webhook's and the mailbox's messages.
+	Channels *channels.Service
 
 	broker   *broker.Broker
 	client   *mqttclient.Client
@@ -162,6 +168,7 @@ type Server struct {
 	// Retention purges personal data daily on the lease holder.
 	Retention *retention.Runner
 	purgeEnd  chan struct{}
+	imapEnd   chan struct{} // the mailbox reader ended
 	health    *storeHealth
 	probeEnd  chan struct{}
 }
@@ -263,7 +270,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, &ConfigError{err.Error()}
 	}
-	s.Cases = svc.Cases
+	s.Cases, s.Channels = svc.Cases, svc.Channels
 	if err := svc.Customers.Init(ctx); err != nil {
 		return nil, fmt.Errorf("customer classes: %w", err)
 	}
@@ -393,6 +400,15 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		defer close(s.purgeEnd)
 		s.Retention.Loop(sctx, time.Minute)
 	}()
+	s.imapEnd = make(chan struct{})
+	go func() {
+		defer close(s.imapEnd)
+		// Every hub may read the mailbox: a mail two read at once is
+		// still one complaint (its claim), and \Seen only follows it.
+		if cfg.IMAP.Addr != "" {
+			svc.Channels.RunIMAP(sctx, cfg.IMAP, func(err error) { cfg.Logger.Warn("read the complaints mailbox", "err", err) })
+		}
+	}()
 	return s, nil
 }
 
@@ -435,6 +451,10 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	if svc.Customers, err = customers.New(customers.Options{Store: st, Master: cfg.MasterKey, WindowDays: cfg.CustomerWindowDays, Clock: cfg.Clock, Location: cfg.Location}); err != nil {
 		return svc, err
 	}
+	if svc.Channels, err = channels.New(channels.Options{Store: st, Down: hub, Templates: svc.Notices, Cases: svc.Cases, Master: cfg.MasterKey,
+		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "channels")}); err != nil {
+		return svc, err
+	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
 	return svc, err
 }
@@ -465,6 +485,7 @@ func (s *Server) Close() error {
 		<-s.classesEnd
 		<-s.sendEnd
 		<-s.purgeEnd
+		<-s.imapEnd
 	}
 	// Stop the intake first; handlers already running finish and ack.
 	if s.broker != nil {

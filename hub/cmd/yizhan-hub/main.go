@@ -32,6 +32,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -188,7 +189,14 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, MaxSkew: c.Clock.MaxSkew, Logger: log,
 		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers,
 		SyncWindow: uint64(c.Sync.Window), HTTPNames: c.HTTP.HostNames(), SessionIdle: c.Accounts.SessionIdle, SessionLifetime: c.Accounts.SessionLifetime, Location: loc,
-		Retention: c.RetentionConfig()}
+		Retention: c.RetentionConfig(), IMAP: c.Channels.IMAP}
+	if cfg.IMAP.Addr != "" {
+		pw, err := os.ReadFile(cfg.IMAP.PasswordFile)
+		if err != nil {
+			return usageError{msg: "channels.imap.password_file: " + err.Error()}
+		}
+		cfg.IMAP.Password = strings.TrimRight(string(pw), "\r\n")
+	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		// The uplink's memory is bounded by its budget; a soft limit a
 		// little above it keeps the garbage collector from letting the
