@@ -186,7 +186,7 @@ func ScopeAllows(scope, method, pattern string) bool {
 		return method == "GET" && (Allowed(RoleService, pattern) || Allowed(RoleEmergency, pattern) || Allowed(RoleAnalyst, pattern))
 	}
 	if scope == ScopeChannels {
-		return method+" "+pattern == ChannelMessages
+		return pattern == ChannelMessages
 	}
 	role, ok := scopeRole[scope]
 	return ok && Allowed(role, pattern)

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/yizhan/yizhan/hub/accounts"
@@ -51,7 +52,7 @@ type channelMessageReq struct {
 
 func (a *api) channelMessage(w http.ResponseWriter, r *http.Request) {
 	ch := r.PathValue("channel")
-	if ch == lifecycle.ChannelEmail {
+	if !slices.Contains(webhookChannels(), ch) {
 		// The mailbox is read by the hub; a webhook cannot pose as it.
 		writeErr(w, problem.New(problem.ChannelUnknown, "channel", ch, "allowed", webhookChannels()))
 		return
