@@ -9,9 +9,9 @@ export const VOCAB = {
   complaintType: ['ctype.', ['complaint', 'suggestion', 'praise']],
   complaintCategory: ['cat.', ['delay', 'loss', 'damage', 'attitude', 'fees', 'privacy', 'other']],
   complaintSeverity: ['sev.', ['routine', 'major']],
-  complaintChannel: ['ch.', ['counter', 'phone', 'online', 'app', 'social']],
+  complaintChannel: ['ch.', ['counter', 'phone', 'online', 'app', 'social', 'wechat', 'chat', 'callcenter', 'email']],
   complaintState: ['cstate.', ['received', 'acknowledged', 'investigating', 'responsibility_decided', 'solution_proposed', 'customer_agreed', 'carried_out', 'followed_up', 'closed']],
-  tokenScope: ['scope.', ['read', 'steps', 'notices', 'audit', 'admin']],
+  tokenScope: ['scope.', ['read', 'steps', 'notices', 'audit', 'admin', 'channels']],
   parcelState: ['pstate.', ['scanned', 'inbound', 'in_stock', 'picked_up', 'refused', 'overdue', 'returning', 'out_for_delivery', 'delivered']],
 };
 
