@@ -159,6 +159,7 @@ func (s *hubScreen) hubPages() [][2]string {
 		{"#/exceptions", "exceptions"},
 		{"#/exceptions/" + s.exception, "exception"},
 		{"#/templates", "templates"},
+		{"#/review", "review"},
 		// Today's measures, around the hub's day (its time zone may be
 		// a day off this machine's), so that the table and charts hold
 		// the outlet's complaint.
