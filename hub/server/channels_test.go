@@ -214,7 +214,41 @@ func TestChannels(t *testing.T) {
 		t.Errorf("webhook after the restart: %d %+v", code, again)
 	}
 	onlyComplaint(t, admin, lifecycle.ChannelWeChat)
+
+	// A mail over the size limit: its header becomes the complaint, its
+	// body is not read, and it is one complaint too.
+	huge := crlf("From: li@example.com\nSubject: =?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte("投诉：快递延误")) +
+		"?=\nMessage-ID: <huge-1@example.com>\nContent-Type: text/plain\n\n" + strings.Repeat("padding line\n", channels.MaxMail/12))
+	appendMail(t, dove.Addr(), huge, clk.Now())
+	for range 2 {
+		if _, err := s.Channels.PollIMAP(context.Background(), mbox); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var list struct{ Complaints []map[string]any }
+	admin.do("GET", "/api/v1/complaints?limit=500", "", &list)
+	var bigOne map[string]any
+	mails := 0
+	for _, c := range list.Complaints {
+		if c["channel"] == lifecycle.ChannelEmail {
+			mails++
+			if c["id"] != id {
+				admin.do("GET", "/api/v1/complaints/"+c["id"].(string), "", &bigOne)
+			}
+		}
+	}
+	if mails != 2 || bigOne == nil {
+		t.Fatalf("%d mail complaints after the oversize mail, want 2", mails)
+	}
+	if text := openText(t, master, "hub", bigOne["id"].(string), bigOne["text_sealed"].(string)); !strings.Contains(text, "快递延误") || strings.Contains(text, "padding") {
+		t.Errorf("the oversize mail's complaint reads %.200q: want its subject, not its body", text)
+	}
+	if bigOne["category"] != "delay" {
+		t.Errorf("the oversize mail's category is %v, want delay from its subject", bigOne["category"])
+	}
 }
+
+func crlf(s string) []byte { return []byte(strings.ReplaceAll(s, "\n", "\r\n")) }
 
 // checkComplaint checks a complaint's category, outlet, proposed reply and
 // first-reply deadline (arrival + the 24 h SLA).
