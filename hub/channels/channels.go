@@ -107,8 +107,9 @@ type Options struct {
 	Cases     *cases.Service
 	// Master is head office's personal-data master key: what a customer
 	// wrote and their contact are sealed under the key of the outlet the
-	// complaint goes to, as the counter seals its own.
-	Master []byte
+	// complaint goes to, as the counter seals its own. Nil refuses every
+	// message with channel.no_key, so the routes still answer the reason.
+	Master *sealed.Master
 	Clock  clock.Clock
 	Logger *slog.Logger
 }
@@ -120,8 +121,7 @@ type Service struct {
 	customer []byte
 }
 
-// New returns a Service; without a master key it refuses every message
-// with channel.no_key, so the routes still answer with the reason.
+// New returns a Service.
 func New(opt Options) (*Service, error) {
 	if opt.Store == nil || opt.Down == nil || opt.Templates == nil || opt.Cases == nil || opt.Logger == nil {
 		return nil, errors.New("channels: Store, Down, Templates, Cases and Logger are required")
@@ -129,13 +129,9 @@ func New(opt Options) (*Service, error) {
 	if opt.Clock == nil {
 		opt.Clock = clock.System
 	}
-	s := &Service{opt: opt}
-	if len(opt.Master) > 0 {
-		m, err := sealed.NewMaster(opt.Master)
-		if err != nil {
-			return nil, err
-		}
-		s.master, s.customer = m, m.CustomerSecret()
+	s := &Service{opt: opt, master: opt.Master}
+	if s.master != nil {
+		s.customer = s.master.CustomerSecret()
 	}
 	return s, nil
 }

@@ -5,11 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
 	"mime/quotedprintable"
-	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -118,13 +115,14 @@ func TestChannels(t *testing.T) {
 	}
 	var steps map[string]string
 	admin.do("POST", "/api/v1/tokens", `{"name":"crm","scope":"steps"}`, &steps)
+	hooks := &apiClient{t: t, base: admin.base, tok: tok["token"]}
 	hookAt := clk.Now().Add(-time.Hour)
 	msg := fmt.Sprintf(`{"message_id":"wx-1","arrived_at":%q,"contact":"13812345678","text":"我的快递延误三天了，太慢","waybill":%q}`, hookAt.Format(time.RFC3339), chWaybill)
 	var first, again channels.Result
-	if code := post(t, s, tok["token"], "/api/v1/channels/wechat/messages", "application/json", msg, &first); code != 201 {
+	if code := hooks.do("POST", "/api/v1/channels/wechat/messages", msg, &first); code != 201 {
 		t.Fatalf("webhook: %d %+v", code, first)
 	}
-	if code := post(t, s, tok["token"], "/api/v1/channels/wechat/messages", "application/json", msg, &again); code != 200 || !again.Duplicate || again.ID != first.ID {
+	if code := hooks.do("POST", "/api/v1/channels/wechat/messages", msg, &again); code != 200 || !again.Duplicate || again.ID != first.ID {
 		t.Fatalf("webhook again: %d %+v, want 200 with the same complaint", code, again)
 	}
 	if first.Category != "delay" || first.Outlet != "SH-001" || first.Reply != tpl["delay"] || !first.Sent {
@@ -138,7 +136,7 @@ func TestChannels(t *testing.T) {
 
 	// No waybill, a clock far ahead: head office keeps it, its clock from now.
 	var kept channels.Result
-	if code := post(t, s, tok["token"], "/api/v1/channels/chat/messages", "application/json",
+	if code := hooks.do("POST", "/api/v1/channels/chat/messages",
 		`{"message_id":"chat-9","arrived_at":"2099-01-01T00:00:00Z","contact":"openid-xyz","text":"客服态度很差"}`, &kept); code != 201 || kept.Outlet != syncproto.HubOrigin || kept.Sent {
 		t.Fatalf("chat message: %d %+v, want it kept at head office, not sent", code, kept)
 	}
@@ -183,23 +181,24 @@ func TestChannels(t *testing.T) {
 		name, token, path, ctype, body string
 		want                           int
 	}{
-		{"a token of another scope", steps["token"], "/api/v1/channels/wechat/messages", "application/json", msg, 403},
-		{"no token", "", "/api/v1/channels/wechat/messages", "application/json", msg, 401},
-		{"an oversize body", tok["token"], "/api/v1/channels/wechat/messages", "application/json", big, 413},
+		{"a token of another scope", steps["token"], "/api/v1/channels/wechat/messages", "", msg, 403},
+		{"no token", "", "/api/v1/channels/wechat/messages", "", msg, 401},
+		{"an oversize body", tok["token"], "/api/v1/channels/wechat/messages", "", big, 413},
 		{"a wrong content type", tok["token"], "/api/v1/channels/wechat/messages", "text/plain", msg, 400},
-		{"the mailbox posing as a webhook", tok["token"], "/api/v1/channels/email/messages", "application/json", msg, 404},
-		{"an unknown channel", tok["token"], "/api/v1/channels/fax/messages", "application/json", msg, 404},
-		{"no message id", tok["token"], "/api/v1/channels/wechat/messages", "application/json", `{"text":"x"}`, 400},
-		{"a bad arrival", tok["token"], "/api/v1/channels/wechat/messages", "application/json", `{"message_id":"m","text":"x","arrived_at":"yesterday"}`, 400},
+		{"the mailbox posing as a webhook", tok["token"], "/api/v1/channels/email/messages", "", msg, 404},
+		{"an unknown channel", tok["token"], "/api/v1/channels/fax/messages", "", msg, 404},
+		{"no message id", tok["token"], "/api/v1/channels/wechat/messages", "", `{"text":"x"}`, 400},
+		{"a bad arrival", tok["token"], "/api/v1/channels/wechat/messages", "", `{"message_id":"m","text":"x","arrived_at":"yesterday"}`, 400},
+		{"a channel token reading", tok["token"], "/api/v1/complaints", "", "", 403},
 	} {
-		if code := post(t, s, c.token, c.path, c.ctype, c.body, nil); code != c.want {
+		method := "POST"
+		if c.body == "" {
+			method = "GET"
+		}
+		caller := &apiClient{t: t, base: admin.base, tok: c.token, ctype: c.ctype}
+		if code := caller.do(method, c.path, c.body, nil); code != c.want {
 			t.Errorf("%s: %d, want %d", c.name, code, c.want)
 		}
-	}
-	req, _ := http.NewRequest("GET", "http://"+s.HTTPAddr()+"/api/v1/complaints", nil)
-	req.Header.Set("Authorization", "Bearer "+tok["token"])
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
-		t.Errorf("a channel token reads the complaints: %v %v", resp.Status, err)
 	}
 
 	// A hub stopped after it recorded the mail and before \Seen: the mail
@@ -210,7 +209,8 @@ func TestChannels(t *testing.T) {
 	admin = newAPI(t, s)
 	eventually(t, "the restarted hub reads the mailbox", func() bool { return unseen(t, dove.Addr()) == 0 })
 	onlyComplaint(t, admin, lifecycle.ChannelEmail)
-	if code := post(t, s, tok["token"], "/api/v1/channels/wechat/messages", "application/json", msg, &again); code != 200 || again.ID != first.ID {
+	hooks.base = "http://" + s.HTTPAddr()
+	if code := hooks.do("POST", "/api/v1/channels/wechat/messages", msg, &again); code != 200 || again.ID != first.ID {
 		t.Errorf("webhook after the restart: %d %+v", code, again)
 	}
 	onlyComplaint(t, admin, lifecycle.ChannelWeChat)
@@ -295,30 +295,6 @@ func openText(t *testing.T, master []byte, outlet, id, s string) string {
 		t.Fatalf("the outlet's key does not open the complaint's text: %v", err)
 	}
 	return text
-}
-
-func post(t *testing.T, s *Server, token, path, ctype, body string, out any) int {
-	t.Helper()
-	req, _ := http.NewRequest("POST", "http://"+s.HTTPAddr()+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", ctype)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 && testing.Verbose() {
-		t.Logf("POST %s: %d %s", path, resp.StatusCode, raw)
-	}
-	if out != nil && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("POST %s: %q", path, raw)
-		}
-	}
-	return resp.StatusCode
 }
 
 // chineseMail is a complaint as a customer's mail program sends it: a

@@ -42,6 +42,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/sealed"
 )
 
 // Config is everything `yizhan-hub run` takes.
@@ -451,7 +452,13 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	if svc.Customers, err = customers.New(customers.Options{Store: st, Master: cfg.MasterKey, WindowDays: cfg.CustomerWindowDays, Clock: cfg.Clock, Location: cfg.Location}); err != nil {
 		return svc, err
 	}
-	if svc.Channels, err = channels.New(channels.Options{Store: st, Down: hub, Templates: svc.Notices, Cases: svc.Cases, Master: cfg.MasterKey,
+	var master *sealed.Master
+	if len(cfg.MasterKey) > 0 {
+		if master, err = sealed.NewMaster(cfg.MasterKey); err != nil {
+			return svc, err
+		}
+	}
+	if svc.Channels, err = channels.New(channels.Options{Store: st, Down: hub, Templates: svc.Notices, Cases: svc.Cases, Master: master,
 		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "channels")}); err != nil {
 		return svc, err
 	}
