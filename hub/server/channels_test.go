@@ -133,6 +133,13 @@ func TestChannels(t *testing.T) {
 	if hook["customer"] == "" || strings.Contains(fmt.Sprint(hook), "13812345678") {
 		t.Errorf("the sender's phone is not hashed and sealed: %v", hook)
 	}
+	// Customer service finds the customer and opens the phone the message
+	// came from, sealed under the outlet's key.
+	var shown map[string]any
+	if code := loginAs(t, s, "kefu0", "service").do("POST", "/api/v1/customers/"+hook["customer"].(string)+"/reveal", `{}`, &shown); code != 200 ||
+		shown["phone"] != "13812345678" || shown["outlet"] != "SH-001" {
+		t.Errorf("reveal the webhook sender: %d %v", code, shown)
+	}
 
 	// No waybill, a clock far ahead: head office keeps it, its clock from now.
 	var kept channels.Result

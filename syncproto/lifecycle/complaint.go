@@ -86,6 +86,16 @@ type ComplaintReceivedV1 struct {
 	ReplyText     string `json:"reply_text,omitempty"`
 }
 
+// OutletOf is the outlet whose case a complaint recorded at origin is:
+// the origin's, or for head office's own the outlet it routed it to
+// (origin hub when it keeps it). An outlet cannot route its complaints.
+func (r *ComplaintReceivedV1) OutletOf(origin string) string {
+	if origin == syncproto.HubOrigin && r.Outlet != "" {
+		return r.Outlet
+	}
+	return origin
+}
+
 // Channels head office takes complaints from itself (hub/channels), beside
 // those of the counter.
 const (
@@ -191,11 +201,7 @@ func (c *Complaint) apply(ev *syncproto.Event) {
 			c.Conflicts = append(c.Conflicts, conflictOf(ev, "receive", c.State, problem.New(problem.ComplaintRecorded)))
 			return
 		}
-		outlet := ev.Origin
-		if ev.Origin == syncproto.HubOrigin && r.Outlet != "" {
-			outlet = r.Outlet // head office's own, routed to the outlet holding the waybill
-		}
-		*c = Complaint{ID: c.ID, Outlet: outlet, Ticket: r.Ticket, State: ComplaintStateReceived, Channel: r.Channel, Type: r.Type,
+		*c = Complaint{ID: c.ID, Outlet: r.OutletOf(ev.Origin), Ticket: r.Ticket, State: ComplaintStateReceived, Channel: r.Channel, Type: r.Type,
 			Category: r.Category, Severity: r.Severity, Customer: r.Customer, CustomerMasked: r.CustomerMasked, PhoneSealed: r.PhoneSealed,
 			NameMasked: r.NameMasked, Waybill: r.Waybill, Text: r.Text, TextSealed: r.TextSealed, NoticeID: r.NoticeID, Owner: r.Owner,
 			ReplyTemplate: r.ReplyTemplate, ReplyText: r.ReplyText, ReceivedAt: time.UnixMilli(r.At).UTC(), History: c.History, Conflicts: c.Conflicts}
