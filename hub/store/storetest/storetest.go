@@ -500,6 +500,19 @@ func testAppendDownAlloc(t *testing.T, be Backend) {
 	if evs, _ := s.SubjectEvents(ctx, "C1"); len(evs) != 1 {
 		t.Errorf("%d events of the claimed subject, want 1", len(evs))
 	}
+	// A setting of head office's is written whole and read back; a
+	// second write replaces it.
+	for _, v := range []string{`["delay"]`, `[]`} {
+		if err := s.PutSetting(ctx, "channels.autosend", v); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := s.Setting(ctx, "channels.autosend"); err != nil || !ok || got != v {
+			t.Errorf("setting read back %q %v %v, want %q", got, ok, err, v)
+		}
+	}
+	if _, ok, err := s.Setting(ctx, "channels.never"); err != nil || ok {
+		t.Errorf("a setting never written reads %v %v", ok, err)
+	}
 }
 
 // TestSkewedStampsKeptFlaggedAndCapped: an outlet stamp beyond the skew bound
