@@ -39,6 +39,8 @@ type hubScreen struct {
 	complaint, exception string
 	// customer is the first complaint's customer id at the hub.
 	customer string
+	// channel is a complaint from the WeChat webhook, waiting in review.
+	channel string
 }
 
 func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
@@ -68,9 +70,24 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 		"severity": "major", "customer_phone": "13812345678", "text": "东西坏了"}, &cp); code != 201 {
 		t.Fatalf("record complaint: %d", code)
 	}
-	if code := call(t, "POST", hubAPI+"/reply-templates", apiToken, map[string]any{"title": "破损致歉", "category": "damage",
+	if code := call(t, "POST", hubAPI+"/reply-templates", apiToken, map[string]any{"title": "破损致歉", "category": "damage", "keywords": []string{"破损", "坏了"},
 		"text": "非常抱歉您的包裹破损，我们将在 24 小时内联系您处理理赔。"}, nil); code != 201 {
 		t.Fatalf("publish template: %d", code)
+	}
+	// A WeChat message through the webhook: a complaint waiting in the
+	// channel review queue with the damage template proposed.
+	var wechat struct{ Token string }
+	if code := call(t, "POST", hubAPI+"/tokens", apiToken, map[string]string{"name": "wechat", "scope": "channels"}, &wechat); code != 201 {
+		t.Fatalf("channel token: %d", code)
+	}
+	var viaWeChat struct{ ID, Category string }
+	if code := call(t, "POST", hubAPI+"/channels/wechat/messages", wechat.Token, map[string]string{"message_id": "wx-ui-1",
+		"text": "包裹破损了，请尽快处理", "waybill": hubScreenWaybill}, &viaWeChat); code != 201 || viaWeChat.Category != "damage" {
+		t.Fatalf("webhook message: %d %+v", code, viaWeChat)
+	}
+	// Revoked again: the accounts page counts its own tokens.
+	if code := call(t, "DELETE", hubAPI+"/tokens/wechat", apiToken, nil, nil); code != 200 && code != 204 {
+		t.Fatalf("revoke the channel token: %d", code)
 	}
 	// Head office's lists, so that their pages show something.
 	for _, post := range []struct {
@@ -101,7 +118,7 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 	if code := call(t, "POST", hubAPI+"/complaints/"+answered.Complaint.ID+"/steps", apiToken, map[string]any{"step": "acknowledge", "note": "已催促派送。"}, nil); code != 200 {
 		t.Fatalf("answer complaint: %d", code)
 	}
-	s := &hubScreen{c: c, a: a, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID}
+	s := &hubScreen{c: c, a: a, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID, channel: viaWeChat.ID}
 	waitHubHas(t, hubAPI+"/parcels/"+hubScreenWaybill)
 	waitHubHas(t, hubAPI+"/complaints/"+s.complaint)
 	waitHubHas(t, hubAPI+"/exceptions/"+s.exception)
@@ -237,6 +254,22 @@ func TestHubScreen(t *testing.T) {
 		s.openPage(t, p[0], p[1])
 		s.checkPage(t, p[0])
 		shots.take(t, s.b, shotName(p)+"-zh")
+	}
+	// The channel review queue: the proposed reply, edited, sent as the
+	// complaint's first reply, and the complaint leaves the queue.
+	s.openPage(t, "#/review", "review")
+	s.s(t, "send the proposed reply",
+		waitJS(fmt.Sprintf(`document.querySelector('[data-reply=%q]').value.includes('非常抱歉')`, s.channel)),
+		runJS(fmt.Sprintf(`document.querySelector('[data-reply=%q]').value += ' 已安排专人跟进。'`, s.channel)),
+		chromedp.Click(fmt.Sprintf(`[data-send=%q]`, s.channel)),
+		waitJS(fmt.Sprintf(`document.querySelector('[data-send=%q]') === null`, s.channel)))
+	var sent struct {
+		State   string
+		History []struct{ Step, Note string }
+	}
+	if code := call(t, "GET", "http://"+s.c.hubHTTP+"/api/v1/complaints/"+s.channel, apiToken, nil, &sent); code != 200 || sent.State != "acknowledged" ||
+		!strings.HasSuffix(sent.History[len(sent.History)-1].Note, "已安排专人跟进。") {
+		t.Errorf("the review queue's reply: %d %+v", code, sent)
 	}
 	// The customer's contact is masked until revealed; the reveal shows the
 	// phone the outlet sealed, and the hub's trail records it.

@@ -25,6 +25,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -119,6 +121,45 @@ type Service struct {
 	opt      Options
 	master   *sealed.Master
 	customer []byte
+
+	// counts are the messages taken, by channel and Result kind, for
+	// /metrics; reads and lastRead the mailbox's reads.
+	counts   sync.Map         // countKey → *atomic.Uint64
+	reads    [2]atomic.Uint64 // ok, failed
+	lastRead atomic.Int64     // Unix ms of the last read that succeeded
+}
+
+// Results a message counts under (Count).
+const (
+	ResultRecorded  = "recorded"
+	ResultDuplicate = "duplicate"
+	ResultRefused   = "refused"
+)
+
+type countKey struct{ channel, result string }
+
+func (s *Service) count(channel, result string) {
+	v, _ := s.counts.LoadOrStore(countKey{channel, result}, new(atomic.Uint64))
+	v.(*atomic.Uint64).Add(1)
+}
+
+// Count is how many messages of channel ended as result since the hub
+// started.
+func (s *Service) Count(channel, result string) uint64 {
+	if v, ok := s.counts.Load(countKey{channel, result}); ok {
+		return v.(*atomic.Uint64).Load()
+	}
+	return 0
+}
+
+// MailboxReads are the mailbox's reads since the hub started, those that
+// succeeded and those that failed, and when one last succeeded (zero for
+// never).
+func (s *Service) MailboxReads() (ok, failed uint64, last time.Time) {
+	if ms := s.lastRead.Load(); ms > 0 {
+		last = time.UnixMilli(ms)
+	}
+	return s.reads[0].Load(), s.reads[1].Load(), last
 }
 
 // New returns a Service.
@@ -195,6 +236,19 @@ func Arrival(at, now time.Time) time.Time {
 // answers its complaint with Duplicate set. A reply allowed to go out
 // without review that did not (the hub stopped between the two) goes now.
 func (s *Service) Receive(ctx context.Context, m Message) (Result, error) {
+	res, err := s.receive(ctx, m)
+	switch {
+	case err != nil && problem.As(err) != nil && slices.Contains(Names, m.Channel):
+		s.count(m.Channel, ResultRefused)
+	case err == nil && res.Duplicate:
+		s.count(m.Channel, ResultDuplicate)
+	case err == nil:
+		s.count(m.Channel, ResultRecorded)
+	}
+	return res, err
+}
+
+func (s *Service) receive(ctx context.Context, m Message) (Result, error) {
 	if err := Check(&m); err != nil {
 		return Result{}, err
 	}

@@ -78,6 +78,17 @@ const maxPerPoll = 100
 // recorded. The mail's id is its Message-ID, or its UIDVALIDITY and UID
 // when it has none. Its arrival is the server's INTERNALDATE.
 func (s *Service) PollIMAP(ctx context.Context, c IMAP) (PollReport, error) {
+	rep, err := s.pollIMAP(ctx, c)
+	if err != nil {
+		s.reads[1].Add(1)
+	} else {
+		s.reads[0].Add(1)
+		s.lastRead.Store(s.opt.Clock.Now().UnixMilli())
+	}
+	return rep, err
+}
+
+func (s *Service) pollIMAP(ctx context.Context, c IMAP) (PollReport, error) {
 	var rep PollReport
 	cl, err := dialIMAP(ctx, c)
 	if err != nil {
@@ -205,7 +216,8 @@ func (s *Service) RunIMAP(ctx context.Context, c IMAP, onErr func(error)) {
 		rep, err := s.PollIMAP(ctx, c)
 		if err != nil && ctx.Err() == nil {
 			onErr(err)
-		} else if rep.Recorded > 0 || rep.Failed > 0 {
+		}
+		if err == nil && (rep.Recorded > 0 || rep.Failed > 0) {
 			s.opt.Logger.Info("complaints mailbox read", "recorded", rep.Recorded, "duplicates", rep.Duplicates, "failed", rep.Failed)
 		}
 		select {

@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"mime/quotedprintable"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -205,6 +207,25 @@ func TestChannels(t *testing.T) {
 		caller := &apiClient{t: t, base: admin.base, tok: c.token, ctype: c.ctype}
 		if code := caller.do(method, c.path, c.body, nil); code != c.want {
 			t.Errorf("%s: %d, want %d", c.name, code, c.want)
+		}
+	}
+
+	// What /metrics says of them.
+	resp, err := http.Get("http://" + s.HTTPAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`yizhan_hub_channel_messages_total{channel="wechat",result="recorded"} 1`,
+		`yizhan_hub_channel_messages_total{channel="wechat",result="duplicate"} 1`,
+		`yizhan_hub_channel_messages_total{channel="wechat",result="refused"} 1`,
+		`yizhan_hub_channel_messages_total{channel="email",result="recorded"} 1`,
+		`yizhan_hub_mailbox_reads_total{result="failed"} 0`,
+	} {
+		if !strings.Contains(string(metrics), want+"\n") {
+			t.Errorf("/metrics lacks %s", want)
 		}
 	}
 

@@ -306,6 +306,25 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "yizhan_hub_timer_sweeps_total",
 			Help: "head-office timer sweeps this hub finished (only the lease holder sweeps)"}, func() float64 { return float64(s.Cases.Sweeps()) }))
+	for _, ch := range channels.Names {
+		for _, res := range []string{channels.ResultRecorded, channels.ResultDuplicate, channels.ResultRefused} {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "yizhan_hub_channel_messages_total",
+				Help:        "messages of head office's own channels (webhook, mailbox): recorded as complaints, sent again (duplicate), or refused",
+				ConstLabels: prometheus.Labels{"channel": ch, "result": res}}, func() float64 { return float64(svc.Channels.Count(ch, res)) }))
+		}
+	}
+	for i, res := range []string{"ok", "failed"} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "yizhan_hub_mailbox_reads_total",
+			Help: "reads of the complaints mailbox ([channels.imap]), by result", ConstLabels: prometheus.Labels{"result": res}},
+			func() float64 { ok, failed, _ := svc.Channels.MailboxReads(); return float64([]uint64{ok, failed}[i]) }))
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_mailbox_last_read_timestamp_seconds",
+		Help: "when the complaints mailbox was last read without error (Unix seconds; 0: never)"}, func() float64 {
+		if _, _, last := svc.Channels.MailboxReads(); !last.IsZero() {
+			return float64(last.UnixMilli()) / 1000
+		}
+		return 0
+	}))
 	// Handlers outlive the caller's ctx until Close has drained them.
 	hctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
