@@ -425,3 +425,34 @@ func markUnseen(t *testing.T, addr string) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkChannelMessages records distinct webhook messages, each a new
+// complaint (its waybill at no outlet, so head office keeps it), with two
+// templates to rank (SQLite, one caller at a time).
+func BenchmarkChannelMessages(b *testing.B) {
+	master := make([]byte, sealed.KeySize)
+	rand.Read(master)
+	s, err := Start(context.Background(), Config{DataDir: b.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
+		SweepEvery: time.Hour, MasterKey: master})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	addOutletB(b, s, "SH-001")
+	ctx := context.Background()
+	for _, tpl := range []string{"delay", "damage"} {
+		raw := fmt.Sprintf(`{"title":%q,"text":"抱歉","category":%q,"keywords":["延误","破损"]}`, tpl, tpl)
+		if _, err := s.Hub.PublishDown(ctx, syncproto.TargetAll, lifecycle.TemplatePublished, "tpl-"+tpl, []byte(raw), "hq"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		res, err := s.Channels.Receive(ctx, channels.Message{Channel: "wechat", ID: fmt.Sprint("bench-", i), Contact: "13812345678",
+			Text: "我的快递延误三天了，太慢", Waybill: chWaybill})
+		if err != nil || res.Duplicate {
+			b.Fatal(res, err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "messages/s")
+}
