@@ -166,9 +166,18 @@ func (s *Service) readMail(ctx context.Context, cl *imapclient.Client, validity 
 	if id == "" || len(id) > MaxMessageID {
 		id = fmt.Sprintf("uid:%d:%d", validity, uid)
 	}
+	text := m.Complaint()
+	if strings.TrimSpace(text) == "" {
+		// Someone wrote to the complaints box: a complaint still, which a
+		// person reads, not a mail left unseen and read again forever.
+		text = noText
+	}
 	return s.Receive(ctx, Message{Channel: lifecycle.ChannelEmail, ID: id, ArrivedAt: meta[0].InternalDate,
-		Contact: m.From, Text: m.Complaint()})
+		Contact: m.From, Text: text})
 }
+
+// noText is the complaint of a mail with neither subject nor text.
+const noText = "[邮件没有主题和正文 / the mail has no subject and no text]"
 
 // headerOf is raw up to its blank line.
 func headerOf(raw []byte) []byte {
