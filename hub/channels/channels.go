@@ -193,7 +193,7 @@ func Check(m *Message) error {
 		return problem.New(problem.ChannelUnknown, "channel", m.Channel, "allowed", Names)
 	}
 	m.ID = strings.TrimSpace(m.ID)
-	if m.ID == "" || len(m.ID) > MaxMessageID || strings.IndexFunc(m.ID, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+	if !validID(m.ID) {
 		return problem.New(problem.ChannelBadMessageID, "max", MaxMessageID)
 	}
 	m.Contact, m.Waybill = strings.TrimSpace(m.Contact), strings.TrimSpace(m.Waybill)
@@ -201,7 +201,7 @@ func Check(m *Message) error {
 		name, v string
 		max     int
 	}{{"contact", m.Contact, MaxContact}, {"waybill", m.Waybill, MaxWaybill}} {
-		if len(f.v) > f.max || strings.IndexFunc(f.v, unicode.IsControl) >= 0 {
+		if !plain(f.v, f.max) {
 			return problem.New(problem.ChannelBadField, "field", f.name, "max", f.max)
 		}
 	}
@@ -217,6 +217,17 @@ func Check(m *Message) error {
 		return problem.New(problem.ComplaintTextEmpty)
 	}
 	return nil
+}
+
+// validID says whether id may be a message id: 1 to MaxMessageID bytes,
+// all printable.
+func validID(id string) bool {
+	return id != "" && len(id) <= MaxMessageID && strings.IndexFunc(id, func(r rune) bool { return !unicode.IsPrint(r) }) < 0
+}
+
+// plain says whether s is at most max bytes without control characters.
+func plain(s string, max int) bool {
+	return len(s) <= max && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
 // Arrival is when a message's first-reply clock starts at head-office

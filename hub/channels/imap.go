@@ -162,9 +162,14 @@ func (s *Service) readMail(ctx context.Context, cl *imapclient.Client, validity 
 	if err != nil {
 		return Result{}, err
 	}
+	// What the mail says of itself that the checks would refuse is left
+	// out, so that a mail never stays unseen for its header alone.
 	id := strings.TrimSpace(m.MessageID)
-	if id == "" || len(id) > MaxMessageID {
+	if !validID(id) {
 		id = fmt.Sprintf("uid:%d:%d", validity, uid)
+	}
+	if !plain(m.From, MaxContact) {
+		m.From = ""
 	}
 	text := m.Complaint()
 	if strings.TrimSpace(text) == "" {
