@@ -34,6 +34,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/yizhan/yizhan/hub/cases"
+	"github.com/yizhan/yizhan/hub/downlink"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
@@ -225,10 +226,9 @@ func validID(id string) bool {
 	return id != "" && len(id) <= MaxMessageID && strings.IndexFunc(id, func(r rune) bool { return !unicode.IsPrint(r) }) < 0
 }
 
-// plain says whether s is at most max bytes without control characters.
-func plain(s string, max int) bool {
-	return len(s) <= max && strings.IndexFunc(s, unicode.IsControl) < 0
-}
+// plain says whether s is at most max bytes that screens show as they are
+// (downlink.Plain).
+func plain(s string, max int) bool { return len(s) <= max && downlink.Plain(s) }
 
 // Arrival is when a message's first-reply clock starts at head-office
 // time now: its arrival, or now for one in the future or none, and no
