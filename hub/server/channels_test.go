@@ -184,6 +184,26 @@ func TestChannels(t *testing.T) {
 		t.Errorf("the outlet pulled %v; want the mail's complaint, the webhook's with its reply, not the chat's", got)
 	}
 
+	// A message recorded and not answered where that is allowed (a hub
+	// stopped between the two; here the category was allowed since) is
+	// answered when it comes again, once.
+	msg2 := `{"message_id":"wx-2","contact":"13812345678","text":"包裹破损了"}`
+	var waits, answered channels.Result
+	if code := hooks.do("POST", "/api/v1/channels/wechat/messages", msg2, &waits); code != 201 || waits.Category != "damage" || waits.Sent {
+		t.Fatalf("wx-2: %d %+v, want damage waiting for review", code, waits)
+	}
+	admin.do("PUT", "/api/v1/channels/autosend", `{"categories":["delay","damage"]}`, nil)
+	for range 2 {
+		if code := hooks.do("POST", "/api/v1/channels/wechat/messages", msg2, &answered); code != 200 || !answered.Sent || answered.ID != waits.ID {
+			t.Fatalf("wx-2 again: %d %+v, want it answered now", code, answered)
+		}
+	}
+	var wx2 map[string]any
+	admin.do("GET", "/api/v1/complaints/"+waits.ID, "", &wx2)
+	if h, _ := wx2["history"].([]any); len(h) != 2 {
+		t.Errorf("wx-2's history %v: want its receipt and one reply", wx2["history"])
+	}
+
 	// Hostile callers.
 	big := `{"message_id":"wx-big","text":"` + strings.Repeat("长", 2<<20) + `"}`
 	for _, c := range []struct {
@@ -218,8 +238,8 @@ func TestChannels(t *testing.T) {
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{
-		`yizhan_hub_channel_messages_total{channel="wechat",result="recorded"} 1`,
-		`yizhan_hub_channel_messages_total{channel="wechat",result="duplicate"} 1`,
+		`yizhan_hub_channel_messages_total{channel="wechat",result="recorded"} 2`,
+		`yizhan_hub_channel_messages_total{channel="wechat",result="duplicate"} 3`,
 		`yizhan_hub_channel_messages_total{channel="wechat",result="refused"} 1`,
 		`yizhan_hub_channel_messages_total{channel="email",result="recorded"} 1`,
 		`yizhan_hub_mailbox_reads_total{result="failed"} 0`,
@@ -241,7 +261,9 @@ func TestChannels(t *testing.T) {
 	if code := hooks.do("POST", "/api/v1/channels/wechat/messages", msg, &again); code != 200 || again.ID != first.ID {
 		t.Errorf("webhook after the restart: %d %+v", code, again)
 	}
-	onlyComplaint(t, admin, lifecycle.ChannelWeChat)
+	if n := len(complaintsOf(t, admin, lifecycle.ChannelWeChat)); n != 2 {
+		t.Errorf("%d WeChat complaints after the restart, want wx-1 and wx-2", n)
+	}
 
 	// A mail over the size limit: its header becomes the complaint, its
 	// body is not read, and it is one complaint too.
@@ -253,20 +275,15 @@ func TestChannels(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var list struct{ Complaints []map[string]any }
-	admin.do("GET", "/api/v1/complaints?limit=500", "", &list)
 	var bigOne map[string]any
-	mails := 0
-	for _, c := range list.Complaints {
-		if c["channel"] == lifecycle.ChannelEmail {
-			mails++
-			if c["id"] != id {
-				admin.do("GET", "/api/v1/complaints/"+c["id"].(string), "", &bigOne)
-			}
+	mails := complaintsOf(t, admin, lifecycle.ChannelEmail)
+	for _, c := range mails {
+		if c["id"] != id {
+			admin.do("GET", "/api/v1/complaints/"+c["id"].(string), "", &bigOne)
 		}
 	}
-	if mails != 2 || bigOne == nil {
-		t.Fatalf("%d mail complaints after the oversize mail, want 2", mails)
+	if len(mails) != 2 || bigOne == nil {
+		t.Fatalf("%d mail complaints after the oversize mail, want 2", len(mails))
 	}
 	if text := openText(t, master, "hub", bigOne["id"].(string), bigOne["text_sealed"].(string)); !strings.Contains(text, "快递延误") || strings.Contains(text, "padding") {
 		t.Errorf("the oversize mail's complaint reads %.200q: want its subject, not its body", text)
@@ -294,8 +311,8 @@ func checkComplaint(t *testing.T, c map[string]any, category, outlet, reply stri
 	}
 }
 
-// onlyComplaint is the one complaint of channel, folded with its fields.
-func onlyComplaint(t *testing.T, c *apiClient, channel string) map[string]any {
+// complaintsOf lists the complaints of channel.
+func complaintsOf(t *testing.T, c *apiClient, channel string) []map[string]any {
 	t.Helper()
 	var list struct{ Complaints []map[string]any }
 	if code := c.do("GET", "/api/v1/complaints?limit=500", "", &list); code != 200 {
@@ -307,6 +324,13 @@ func onlyComplaint(t *testing.T, c *apiClient, channel string) map[string]any {
 			mine = append(mine, x)
 		}
 	}
+	return mine
+}
+
+// onlyComplaint is the one complaint of channel, folded with its fields.
+func onlyComplaint(t *testing.T, c *apiClient, channel string) map[string]any {
+	t.Helper()
+	mine := complaintsOf(t, c, channel)
 	if len(mine) != 1 {
 		t.Fatalf("%d complaints from %s, want 1: %v", len(mine), channel, mine)
 	}
