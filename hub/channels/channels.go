@@ -45,8 +45,8 @@ import (
 )
 
 // Names lists the channels a message may come from: the webhook's three and
-// the mailbox.
-var Names = []string{lifecycle.ChannelWeChat, lifecycle.ChannelChat, lifecycle.ChannelCallCenter, lifecycle.ChannelEmail}
+// the mailbox (the lifecycle table's head-office channels).
+var Names = lifecycle.HeadOfficeChannels
 
 // Limits on a message, whoever sends it.
 const (

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/yizhan/yizhan/syncproto"
@@ -32,6 +33,17 @@ func TestClassifyUsesTheRanking(t *testing.T) {
 	}
 	if _, ok := Propose(ts, "fees", "你好"); ok {
 		t.Error("Propose found a template for text nothing matches")
+	}
+}
+
+func TestHeadOfficeChannels(t *testing.T) {
+	if want := []string{ChannelWeChat, ChannelChat, ChannelCallCenter, ChannelEmail}; !slices.Equal(HeadOfficeChannels, want) {
+		t.Errorf("HeadOfficeChannels = %v, want %v", HeadOfficeChannels, want)
+	}
+	for _, c := range HeadOfficeChannels {
+		if !slices.Contains(ComplaintChannels, c) {
+			t.Errorf("head-office channel %s is not a complaint channel", c)
+		}
 	}
 }
 

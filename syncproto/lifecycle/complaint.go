@@ -14,7 +14,20 @@ var (
 	ComplaintTypes      = codes(complaintVocab, "type")
 	ComplaintCategories = codes(complaintVocab, "category")
 	ComplaintSeverities = codes(complaintVocab, "severity")
+	// HeadOfficeChannels are the channels head office takes complaints
+	// from itself (hub/channels); the counter does not offer them.
+	HeadOfficeChannels = headOfficeCodes(complaintVocab, "channel")
 )
+
+func headOfficeCodes(v []SubKind, field string) []string {
+	var out []string
+	for _, s := range v {
+		if s.Field == field && s.HeadOffice {
+			out = append(out, s.Code)
+		}
+	}
+	return out
+}
 
 // Complaint states, in lifecycle order.
 const (
