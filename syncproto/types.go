@@ -63,7 +63,7 @@ type Event struct {
 	Type    string        `json:"type"`
 	V       int           `json:"v"`                 // payload schema version for Type
 	Subject string        `json:"subject,omitempty"` // what it is about: a waybill, a ticket
-	Target  string        `json:"target,omitempty"`  // downlink only: an outlet id or TargetAll
+	Target  string        `json:"target,omitempty"`  // downlink only: an outlet id, TargetAll, or HubOrigin (kept at head office)
 	// Payload is the type's JSON document, opaque to the contract.
 	Payload json.RawMessage `json:"payload,omitempty"`
 	// OrderHLC, when set, is the stamp the receiver folds this event by in

@@ -7,6 +7,8 @@ set -eu
 
 # package:command that proves it is installed
 needs="mosquitto:mosquitto mosquitto:mosquitto_passwd mosquitto-clients:mosquitto_pub socat:socat chromium:chromium nodejs:node"
+# The channels test reads complaints from a real IMAP server.
+needs="$needs dovecot-imapd:dovecot"
 # The package tests (deploy/package): dpkg-deb and dpkg read and install the
 # .deb, rpm reads and installs the .rpm, systemd-analyze verifies the units,
 # useradd is what postinst calls, systemd-nspawn boots systemd in a container

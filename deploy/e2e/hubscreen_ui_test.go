@@ -43,6 +43,8 @@ type hubScreen struct {
 	customer string
 	// incident is the outlet's incident report, with a photo.
 	incident string
+	// channel is a complaint from the WeChat webhook, waiting in review.
+	channel string
 }
 
 func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
@@ -80,9 +82,24 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 		"severity": "major", "customer_phone": "13812345678", "text": "东西坏了"}, &cp); code != 201 {
 		t.Fatalf("record complaint: %d", code)
 	}
-	if code := call(t, "POST", hubAPI+"/reply-templates", apiToken, map[string]any{"title": "破损致歉", "category": "damage",
+	if code := call(t, "POST", hubAPI+"/reply-templates", apiToken, map[string]any{"title": "破损致歉", "category": "damage", "keywords": []string{"破损", "坏了"},
 		"text": "非常抱歉您的包裹破损，我们将在 24 小时内联系您处理理赔。"}, nil); code != 201 {
 		t.Fatalf("publish template: %d", code)
+	}
+	// A WeChat message through the webhook: a complaint waiting in the
+	// channel review queue with the damage template proposed.
+	var wechat struct{ Token string }
+	if code := call(t, "POST", hubAPI+"/tokens", apiToken, map[string]string{"name": "wechat", "scope": "channels"}, &wechat); code != 201 {
+		t.Fatalf("channel token: %d", code)
+	}
+	var viaWeChat struct{ ID, Category string }
+	if code := call(t, "POST", hubAPI+"/channels/wechat/messages", wechat.Token, map[string]string{"message_id": "wx-ui-1",
+		"text": "包裹破损了，请尽快处理", "waybill": hubScreenWaybill}, &viaWeChat); code != 201 || viaWeChat.Category != "damage" {
+		t.Fatalf("webhook message: %d %+v", code, viaWeChat)
+	}
+	// Revoked again: the accounts page counts its own tokens.
+	if code := call(t, "DELETE", hubAPI+"/tokens/wechat", apiToken, nil, nil); code != 200 && code != 204 {
+		t.Fatalf("revoke the channel token: %d", code)
 	}
 	// Head office's lists, so that their pages show something.
 	for _, post := range []struct {
@@ -113,7 +130,8 @@ func startHubScreen(t *testing.T, hubArgs ...string) *hubScreen {
 	if code := call(t, "POST", hubAPI+"/complaints/"+answered.Complaint.ID+"/steps", apiToken, map[string]any{"step": "acknowledge", "note": "已催促派送。"}, nil); code != 200 {
 		t.Fatalf("answer complaint: %d", code)
 	}
-	s := &hubScreen{c: c, a: a, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID, incident: inc.Incident.ID}
+	s := &hubScreen{c: c, a: a, b: newBrowser(t), base: "http://" + c.hubHTTP + "/", complaint: cp.Complaint.ID, exception: x.Exception.ID, incident: inc.Incident.ID,
+		channel: viaWeChat.ID}
 	waitHubHas(t, hubAPI+"/parcels/"+hubScreenWaybill)
 	waitHubHas(t, hubAPI+"/complaints/"+s.complaint)
 	waitHubHas(t, hubAPI+"/exceptions/"+s.exception)
@@ -172,6 +190,7 @@ func (s *hubScreen) hubPages() [][2]string {
 		{"#/exceptions", "exceptions"},
 		{"#/exceptions/" + s.exception, "exception"},
 		{"#/templates", "templates"},
+		{"#/review", "review"},
 		// Today's measures, around the hub's day (its time zone may be
 		// a day off this machine's), so that the table and charts hold
 		// the outlet's complaint.
@@ -247,7 +266,7 @@ func TestHubScreen(t *testing.T) {
 	}
 	s.login(t, hubAdmin, hubAdminPass)
 	nav := read(t, s.b, "navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates measures forecast calendar customers classes notices incidents manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates review measures forecast calendar customers classes notices incidents manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
 		t.Errorf("an administrator's navigation is %v, want %s", nav, want)
 	}
 	for _, p := range s.hubPages() {
@@ -289,6 +308,22 @@ func TestHubScreen(t *testing.T) {
 	}
 	if got := read(t, s.b, "the backtest", chromedp.Evaluate[string](`document.querySelector('[data-forecast=backtest]').innerText`)); !strings.Contains(got, "WAPE") {
 		t.Errorf("the backtest line reads %q", got)
+	}
+	// The channel review queue: the proposed reply, edited, sent as the
+	// complaint's first reply, and the complaint leaves the queue.
+	s.openPage(t, "#/review", "review")
+	s.s(t, "send the proposed reply",
+		waitJS(fmt.Sprintf(`document.querySelector('[data-reply=%q]').value.includes('非常抱歉')`, s.channel)),
+		runJS(fmt.Sprintf(`document.querySelector('[data-reply=%q]').value += ' 已安排专人跟进。'`, s.channel)),
+		chromedp.Click(fmt.Sprintf(`[data-send=%q]`, s.channel)),
+		waitJS(fmt.Sprintf(`document.querySelector('[data-send=%q]') === null`, s.channel)))
+	var sent struct {
+		State   string
+		History []struct{ Step, Note string }
+	}
+	if code := call(t, "GET", "http://"+s.c.hubHTTP+"/api/v1/complaints/"+s.channel, apiToken, nil, &sent); code != 200 || sent.State != "acknowledged" ||
+		!strings.HasSuffix(sent.History[len(sent.History)-1].Note, "已安排专人跟进。") {
+		t.Errorf("the review queue's reply: %d %+v", code, sent)
 	}
 	// The customer's contact is masked until revealed; the reveal shows the
 	// phone the outlet sealed, and the hub's trail records it.
@@ -403,7 +438,7 @@ func TestHubScreen(t *testing.T) {
 	shots.take(t, s.b, "login-en")
 	s.login(t, "cs01", "Service-pass-2026")
 	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates forecast calendar customers classes notices incidents manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates review forecast calendar customers classes notices incidents manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
 		t.Errorf("customer service's navigation is %v, want %s", nav, want)
 	}
 	s.s(t, "accounts page as customer service", chromedp.Navigate(s.base+"#/accounts"), waitJS(`location.hash === '#/' && document.querySelector('#page').dataset.page === 'overview'`))

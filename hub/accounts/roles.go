@@ -132,7 +132,21 @@ var Routes = map[string][]Role{
 	"GET /api/v1/tokens":                 adminOnly,
 	"POST /api/v1/tokens":                adminOnly,
 	"DELETE /api/v1/tokens/{name}":       adminOnly,
+
+	// Head office's own complaint channels: the webhook takes a channel
+	// token's messages (ScopeChannels; no person posts there but an
+	// administrator trying it); customer service reviews the proposed
+	// replies; which categories are answered without review is an
+	// administrator's decision.
+	ChannelMessages:                 adminOnly,
+	"GET /api/v1/channels/review":   {RoleService},
+	"GET /api/v1/channels/autosend": {RoleService},
+	"PUT /api/v1/channels/autosend": adminOnly,
 }
+
+// ChannelMessages is the webhook route of the WeChat service account, the
+// online chat and the call centre: the one route ScopeChannels allows.
+const ChannelMessages = "POST /api/v1/channels/{channel}/messages"
 
 var (
 	everyone  = []Role{RoleService, RoleEmergency, RoleAnalyst, RoleAuditor}
@@ -179,10 +193,14 @@ const (
 	// ScopeGateway is the company's message gateway: its delivery
 	// receipts, and nothing else.
 	ScopeGateway = "gateway"
+	// ScopeChannels posts complaints from head office's other channels
+	// (ChannelMessages) and nothing else: the token lives in another
+	// system, so it can read nothing back.
+	ScopeChannels = "channels"
 )
 
 // Scopes lists every scope.
-var Scopes = []string{ScopeRead, ScopeSteps, ScopeNotices, ScopeAudit, ScopeAdmin, ScopeGateway}
+var Scopes = []string{ScopeRead, ScopeSteps, ScopeNotices, ScopeAudit, ScopeAdmin, ScopeGateway, ScopeChannels}
 
 // gatewayRoutes are the routes a gateway token may use.
 var gatewayRoutes = []string{"POST /api/v1/messages/{key}/delivered"}
@@ -200,6 +218,9 @@ func ScopeAllows(scope, method, pattern string) bool {
 	}
 	if scope == ScopeGateway {
 		return slices.Contains(gatewayRoutes, pattern)
+	}
+	if scope == ScopeChannels {
+		return pattern == ChannelMessages
 	}
 	role, ok := scopeRole[scope]
 	return ok && Allowed(role, pattern)

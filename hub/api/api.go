@@ -41,6 +41,8 @@
 //	GET  /api/v1/audit                      the audit trail, paged by cursor, or CSV
 //	GET  /api/v1/customers…                 head office's customers and their classes (customers.go)
 //	GET  /api/v1/forecast, /api/v1/calendar… peak planning and head office's calendar (peak.go)
+//	POST /api/v1/channels/{channel}/messages, GET /api/v1/channels/review, GET/PUT /api/v1/channels/autosend
+//	                                        complaints from head office's other channels (channels.go)
 //	GET  /healthz                     liveness (the process answers), no auth
 //	GET  /readyz                      readiness: store, its disk, the broker subscription; no auth
 //	GET  /metrics                     Prometheus text, no auth
@@ -87,6 +89,7 @@ import (
 	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/catalog"
+	"github.com/yizhan/yizhan/hub/channels"
 	"github.com/yizhan/yizhan/hub/customers"
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/measures"
@@ -201,6 +204,8 @@ type Services struct {
 	Progress *progress.Service
 	// Peak forecasts the outlets' parcels and keeps head office's calendar.
 	Peak *peak.Service
+	// Channels makes complaints of head office's other channels' messages.
+	Channels *channels.Service
 }
 
 // Handler returns the API's http.Handler: the routes behind the gate
@@ -257,6 +262,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.handle(mux, "GET "+progress.Path, opt.Progress.ServeHTTP)
 	a.handle(mux, "POST "+progress.Path, opt.Progress.ServeHTTP)
 	a.peakRoutes(mux)
+	a.channelRoutes(mux)
 	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	})

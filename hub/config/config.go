@@ -16,6 +16,7 @@ import (
 	_ "time/tzdata" // the zone database, for hubs on Windows
 
 	"github.com/yizhan/yizhan/hub/broker"
+	"github.com/yizhan/yizhan/hub/channels"
 	"github.com/yizhan/yizhan/hub/forecast"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/mqttclient"
@@ -59,6 +60,7 @@ type Settings struct {
 	Retention  Retention  `toml:"retention"`
 	Forecast   Forecast   `toml:"forecast"`
 	Gateway    Gateway    `toml:"gateway"`
+	Channels   Channels   `toml:"channels"`
 }
 
 // Forecast is peak planning's staffing hint (hub/peak).
@@ -86,6 +88,13 @@ type Gateway struct {
 	Token       string        `toml:"token" flag:"gateway-token" help:"bearer token sent to the gateway webhook (empty: none)"`
 	Timeout     time.Duration `toml:"timeout" flag:"gateway-timeout" help:"how long one message may take at the gateway webhook"`
 	MaxAttempts int           `toml:"max_attempts" flag:"gateway-max-attempts" help:"tries of a customer message before it counts as failed"`
+}
+
+// Channels are head office's own complaint channels beside the counter
+// (hub/channels); the webhook needs no settings, only a token of scope
+// channels.
+type Channels struct {
+	IMAP channels.IMAP `toml:"imap"`
 }
 
 // Customers is head office's customer database.
@@ -246,6 +255,7 @@ func Defaults() Settings {
 		Retention:  Retention{PersonalDays: retention.DefaultPersonalDays, At: retention.DefaultAt},
 		Forecast:   Forecast{ParcelsPerClerkHour: forecast.DefaultPerClerkHour, OpeningHours: forecast.DefaultOpeningHours},
 		Gateway:    Gateway{Timeout: 10 * time.Second, MaxAttempts: 8},
+		Channels:   Channels{IMAP: channels.DefaultIMAP},
 	}
 }
 
@@ -331,6 +341,12 @@ func (l *Loaded) Check() error {
 	}
 	if err := l.RetentionConfig().Check(); err != nil {
 		return l.set.Errorf("retention.at", "%v", err)
+	}
+	if err := l.Channels.IMAP.Check(); err != nil {
+		return l.set.Errorf("channels.imap.addr", "%v", err)
+	}
+	if l.Channels.IMAP.Addr != "" && l.Customers.MasterKeyFile == "" {
+		return l.set.Errorf("channels.imap.addr", "the mailbox's complaints are sealed under head office's master key: set customers.master_key_file")
 	}
 	if l.Data.Dir == "" && (l.Store.URL == "" || l.HTTP.APIToken == "") {
 		return fmt.Errorf("--data DIR is required (data.dir)")

@@ -128,6 +128,9 @@ func TestCheck(t *testing.T) {
 		{"a day of 25 hours", "", []string{"--data", "d", "--forecast-opening-hours", "25"}, "forecast.opening_hours: 25: must be more than 0 and at most 24"},
 		{"negative weekend hours", "[forecast]\nweekend_opening_hours = -1.0\n", []string{"--data", "d"}, "FILE:2: forecast.weekend_opening_hours: -1: must be 0"},
 		{"client CA without TLS", "[mqtt]\ntls_client_ca = \"ca.pem\"\n", []string{"--data", "d"}, "mqtt.tls_client_ca (--mqtt-tls-client-ca) needs TLS"},
+		{"mailbox in clear over a network", "[channels.imap]\naddr = \"mail.example.com:143\"\ntls = false\nuser = \"u\"\npassword_file = \"p\"\n", []string{"--data", "d"}, "FILE:2: channels.imap.addr: addr \"mail.example.com:143\" without tls would send the password in clear"},
+		{"mailbox without a password", "[channels.imap]\naddr = \"mail.example.com:993\"\nuser = \"u\"\n", []string{"--data", "d"}, "user and password_file are required"},
+		{"mailbox without the master key", "[channels.imap]\naddr = \"127.0.0.1:143\"\ntls = false\nuser = \"u\"\npassword_file = \"p\"\n", []string{"--data", "d"}, "set customers.master_key_file"},
 		{"revoked list without client CA", "[mqtt]\nlisten = \"0.0.0.0:8883\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\ntls_client_revoked = \"revoked.txt\"\n", []string{"--data", "d"}, "mqtt.tls_client_revoked (--mqtt-tls-client-revoked) revokes client certificates: set mqtt.tls_client_ca too"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -635,13 +635,19 @@ func (h *Hub) commit(units []store.Unit) ([]store.Result, error) {
 // next pull. A target, payload or event the contract refuses is a catalog
 // error of class invalid (downlink.*), and nothing was stored.
 func (h *Hub) PublishDown(ctx context.Context, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error) {
+	if target == syncproto.HubOrigin {
+		return 0, problem.Wrap(syncproto.ValidOutletID(target), problem.DownlinkBadTarget, "target", target)
+	}
 	return h.PublishDownAfter(ctx, 0, target, typ, subject, payload, actor)
 }
 
 // PublishDownAfter is PublishDown for an event that must order after the
 // stamp after: the newest event of the entity head office acted on. Every
 // side then folds the step after what head office saw, even if that outlet's
-// clock runs further ahead than MaxSkew lets the hub clock follow.
+// clock runs further ahead than MaxSkew lets the hub clock follow. Its
+// target may also be syncproto.HubOrigin: a step on a case head office
+// keeps (a channel complaint with no outlet), stored and sent to nobody;
+// PublishDown, which the API's raw downlink route calls, refuses that.
 func (h *Hub) PublishDownAfter(ctx context.Context, after hlc.Timestamp, target, typ, subject string, payload json.RawMessage, actor string) (uint64, error) {
 	return h.publishDown(ctx, after, target, typ, subject, payload, actor, store.SerialAlloc{})
 }
@@ -657,7 +663,9 @@ func (h *Hub) PublishDownAlloc(ctx context.Context, target, typ, subject, actor 
 }
 
 func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ, subject string, payload json.RawMessage, actor string, a store.SerialAlloc) (uint64, error) {
-	if target != syncproto.TargetAll {
+	// Target HubOrigin keeps the event at head office: no outlet pulls it
+	// (a complaint from head office's own channels with no outlet to go to).
+	if target != syncproto.TargetAll && target != syncproto.HubOrigin {
 		if err := syncproto.ValidOutletID(target); err != nil {
 			return 0, problem.Wrap(err, problem.DownlinkBadTarget, "target", target)
 		}

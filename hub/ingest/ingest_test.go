@@ -212,6 +212,26 @@ func TestPullAndPublishDown(t *testing.T) {
 	if err != nil || o.DownCursor != 0 || o.LastSeen == nil {
 		t.Errorf("outlet after pull: %+v, %v", o, err)
 	}
+	// A step on a case head office keeps is stored and pulled by nobody.
+	if _, err := h.PublishDownAfter(ctx, 0, syncproto.HubOrigin, "complaint.step", "C1", json.RawMessage(`{"step":"assign"}`), "ops"); err != nil {
+		t.Fatalf("PublishDownAfter to head office: %v", err)
+	}
+	for _, outlet := range []string{"A", "B"} {
+		msgs := h.Handle(ctx, syncproto.PullTopic(outlet), frame(t, syncproto.KindPull, syncproto.Pull{Origin: outlet, Since: 3}, -1))
+		if len(msgs) != 1 {
+			t.Fatalf("pull reply = %v", msgs)
+		}
+		var d syncproto.Down
+		if _, err := syncproto.Decode(msgs[0].Payload, syncproto.KindDown, &d); err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Events) != 0 {
+			t.Errorf("%s pulled head office's own event: %+v", outlet, d.Events)
+		}
+	}
+	if evs, err := st.SubjectEvents(ctx, "C1"); err != nil || len(evs) != 1 {
+		t.Errorf("head office's own event stored %d times: %v", len(evs), err)
+	}
 }
 
 type publisherFunc func(topic string, payload []byte)

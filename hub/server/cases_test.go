@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -109,6 +110,7 @@ type apiClient struct {
 	base   string
 	tok    string
 	cookie string
+	ctype  string // the body's content type; JSON if empty
 }
 
 // loginAs adds an account with role and logs it in: its client calls with
@@ -145,7 +147,7 @@ func newAPI(t *testing.T, s *Server) *apiClient {
 func (c *apiClient) do(method, path, body string, out any) int {
 	c.t.Helper()
 	req, _ := http.NewRequest(method, c.base+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", cmp.Or(c.ctype, "application/json"))
 	if c.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: c.cookie})
 	} else {

@@ -25,6 +25,7 @@ import (
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/cases"
 	"github.com/yizhan/yizhan/hub/catalog"
+	"github.com/yizhan/yizhan/hub/channels"
 	"github.com/yizhan/yizhan/hub/config"
 	"github.com/yizhan/yizhan/hub/customers"
 	"github.com/yizhan/yizhan/hub/downlink"
@@ -44,6 +45,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/sealed"
 )
 
 // Config is everything `yizhan-hub run` takes.
@@ -138,6 +140,9 @@ type Config struct {
 	// Gateway is where customer messages go ([gateway]): a webhook, or
 	// the log when its Webhook is empty.
 	Gateway GatewayConfig
+	// IMAP is the complaints mailbox ([channels.imap]); read every
+	// IMAP.Poll when IMAP.Addr is set (Password read by the caller).
+	IMAP channels.IMAP
 }
 
 // GatewayConfig is config.Gateway as the server takes it.
@@ -176,6 +181,8 @@ type Server struct {
 	Store    store.Store
 	Cases    *cases.Service
 	Accounts *accounts.Service
+	// Channels makes complaints of the webhook's and the mailbox's messages.
+	Channels *channels.Service
 
 	broker   *broker.Broker
 	client   *mqttclient.Client
@@ -197,6 +204,7 @@ type Server struct {
 	// Retention purges personal data daily on the lease holder.
 	Retention *retention.Runner
 	purgeEnd  chan struct{}
+	imapEnd   chan struct{} // the mailbox reader ended
 	health    *storeHealth
 	probeEnd  chan struct{}
 }
@@ -298,7 +306,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, &ConfigError{err.Error()}
 	}
-	s.Cases = svc.Cases
+	s.Cases, s.Channels = svc.Cases, svc.Channels
 	if err := svc.Customers.Init(ctx); err != nil {
 		return nil, fmt.Errorf("customer classes: %w", err)
 	}
@@ -336,6 +344,25 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "yizhan_hub_timer_sweeps_total",
 			Help: "head-office timer sweeps this hub finished (only the lease holder sweeps)"}, func() float64 { return float64(s.Cases.Sweeps()) }))
+	for _, ch := range channels.Names {
+		for _, res := range []string{channels.ResultRecorded, channels.ResultDuplicate, channels.ResultRefused} {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "yizhan_hub_channel_messages_total",
+				Help:        "messages of head office's own channels (webhook, mailbox): recorded as complaints, sent again (duplicate), or refused",
+				ConstLabels: prometheus.Labels{"channel": ch, "result": res}}, func() float64 { return float64(svc.Channels.Count(ch, res)) }))
+		}
+	}
+	for i, res := range []string{"ok", "failed"} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "yizhan_hub_mailbox_reads_total",
+			Help: "reads of the complaints mailbox ([channels.imap]), by result", ConstLabels: prometheus.Labels{"result": res}},
+			func() float64 { ok, failed, _ := svc.Channels.MailboxReads(); return float64([]uint64{ok, failed}[i]) }))
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "yizhan_hub_mailbox_last_read_timestamp_seconds",
+		Help: "when the complaints mailbox was last read without error (Unix seconds; 0: never)"}, func() float64 {
+		if _, _, last := svc.Channels.MailboxReads(); !last.IsZero() {
+			return float64(last.UnixMilli()) / 1000
+		}
+		return 0
+	}))
 	// Handlers outlive the caller's ctx until Close has drained them.
 	hctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -445,6 +472,15 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		defer close(s.purgeEnd)
 		s.Retention.Loop(sctx, time.Minute)
 	}()
+	s.imapEnd = make(chan struct{})
+	go func() {
+		defer close(s.imapEnd)
+		// Every hub may read the mailbox: a mail two read at once is
+		// still one complaint (its claim), and \Seen only follows it.
+		if cfg.IMAP.Addr != "" {
+			svc.Channels.RunIMAP(sctx, cfg.IMAP, func(err error) { cfg.Logger.Warn("read the complaints mailbox", "err", err) })
+		}
+	}()
 	return s, nil
 }
 
@@ -494,6 +530,16 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	if svc.Peak, err = peak.New(peak.Options{Store: st, Clock: cfg.Clock, Location: cfg.Location, PerClerkHour: cfg.PerClerkHour, Hours: cfg.Hours}); err != nil {
 		return svc, err
 	}
+	var master *sealed.Master
+	if len(cfg.MasterKey) > 0 {
+		if master, err = sealed.NewMaster(cfg.MasterKey); err != nil {
+			return svc, err
+		}
+	}
+	if svc.Channels, err = channels.New(channels.Options{Store: st, Down: hub, Templates: svc.Notices, Cases: svc.Cases, Master: master,
+		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "channels")}); err != nil {
+		return svc, err
+	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
 	return svc, err
 }
@@ -526,6 +572,7 @@ func (s *Server) Close() error {
 		<-s.forecastEnd
 		<-s.messagesEnd
 		<-s.purgeEnd
+		<-s.imapEnd
 	}
 	// Stop the intake first; handlers already running finish and ack.
 	if s.broker != nil {

@@ -619,7 +619,8 @@ func (s *Core) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a Serial
 
 // allocate takes a's block from its counter inside tx and fills e.
 func allocate(ctx context.Context, tx Tx, e *syncproto.Event, a SerialAlloc) error {
-	if a.Count == 0 || a.Counter == "" || a.Max > math.MaxInt64-1 {
+	claimOnly := a.Counter == "" && a.Count == 0 && a.Once != ""
+	if !claimOnly && (a.Count == 0 || a.Counter == "" || a.Max > math.MaxInt64-1) {
 		return fmt.Errorf("allocate %q: count %d or max %d out of range", a.Counter, a.Count, a.Max)
 	}
 	if a.Once != "" {
@@ -630,6 +631,9 @@ func allocate(ctx context.Context, tx Tx, e *syncproto.Event, a SerialAlloc) err
 		if !isNew {
 			return fmt.Errorf("allocation for %s: %w", a.Once, ErrExists)
 		}
+	}
+	if claimOnly {
+		return a.Fill(e, 0, 0)
 	}
 	first, err := tx.Serial(ctx, a.Counter)
 	if err != nil {

@@ -343,8 +343,11 @@ func (u *customerUpkeep) add(e *syncproto.Event) {
 		if json.Unmarshal(e.Payload, &r) != nil || r.Customer == "" {
 			return
 		}
-		u.seen(r.Customer, e.Origin, at, 0, 0)
-		u.contact(r.Customer, Contact{Outlet: e.Origin, Kind: lifecycle.KindComplaint, Record: e.Subject,
+		// A head-office complaint's contact is sealed under the key of the
+		// outlet it went to.
+		outlet := r.OutletOf(e.Origin)
+		u.seen(r.Customer, outlet, at, 0, 0)
+		u.contact(r.Customer, Contact{Outlet: outlet, Kind: lifecycle.KindComplaint, Record: e.Subject,
 			PhoneSealed: r.PhoneSealed, PhoneMasked: r.CustomerMasked, NameSealed: r.NameSealed, NameMasked: r.NameMasked, At: at})
 	}
 }
@@ -719,6 +722,11 @@ func (s *Core) SetClassSettings(ctx context.Context, c ClassSettings) error {
 	}
 	js, _ := json.Marshal(c)
 	return s.inTx(ctx, func(tx Tx) error { return tx.PutSetting(ctx, ClassSettingsName, string(js)) })
+}
+
+// PutSetting implements Store.
+func (s *Core) PutSetting(ctx context.Context, name, value string) error {
+	return s.inTx(ctx, func(tx Tx) error { return tx.PutSetting(ctx, name, value) })
 }
 
 // DoneClassPushes records that the classes were sent.

@@ -114,6 +114,10 @@ type Store interface {
 	// SetEnterprise names a customer's enterprise account (ErrNotFound
 	// for an id without a profile).
 	SetEnterprise(ctx context.Context, id, name string) error
+	// PutSetting writes a head-office setting Queries.Setting reads (one
+	// of its own, such as hub/channels' categories replied to without
+	// review; the store's own settings have their own methods).
+	PutSetting(ctx context.Context, name, value string) error
 	// DoneClassPushes records that ClassPushes' classes were sent.
 	DoneClassPushes(ctx context.Context, ps []ClassPush) error
 	// PurgePersonal removes the personal data of business finished
@@ -141,9 +145,14 @@ type Store interface {
 }
 
 // SerialAlloc asks AppendDownAlloc for a block of serials.
+//
+// With Once set and no Counter (Count 0), it claims Once and hands out no
+// serials: Fill runs with 0, 0. The claim commits with the event or not at
+// all, so it makes the event itself happen at most once per key (a channel
+// message's id, hub/channels).
 type SerialAlloc struct {
 	Counter string // the counter's name; it starts at 0
-	Count   uint64 // serials wanted, at least 1
+	Count   uint64 // serials wanted, at least 1 (0 with no Counter: a claim only)
 	Max     uint64 // the highest serial the counter may hand out
 	// Once, if not empty, makes the allocation happen at most once for this
 	// key, e.g. the id of the request it answers.

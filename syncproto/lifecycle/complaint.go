@@ -15,7 +15,20 @@ var (
 	ComplaintTypes      = codes(complaintVocab, "type")
 	ComplaintCategories = codes(complaintVocab, "category")
 	ComplaintSeverities = codes(complaintVocab, "severity")
+	// HeadOfficeChannels are the channels head office takes complaints
+	// from itself (hub/channels); the counter does not offer them.
+	HeadOfficeChannels = headOfficeCodes(complaintVocab, "channel")
 )
+
+func headOfficeCodes(v []SubKind, field string) []string {
+	var out []string
+	for _, s := range v {
+		if s.Field == field && s.HeadOffice {
+			out = append(out, s.Code)
+		}
+	}
+	return out
+}
 
 // Complaint states, in lifecycle order.
 const (
@@ -76,7 +89,35 @@ type ComplaintReceivedV1 struct {
 	NoticeID   string `json:"notice_id,omitempty"`
 	Owner      string `json:"owner"`
 	At         int64  `json:"at"` // hub-corrected Unix ms: the SLA clock starts here
+	// Outlet is where head office routed a complaint it received itself
+	// (a channel message about a waybill that outlet holds), so the case
+	// is that outlet's; empty for one that stays at head office. An
+	// outlet's own complaints leave it empty: their origin is the outlet.
+	Outlet string `json:"outlet,omitempty"`
+	// ReplyTemplate and ReplyText are the first reply head office proposed
+	// from its templates for a complaint it received itself.
+	ReplyTemplate string `json:"reply_template,omitempty"`
+	ReplyText     string `json:"reply_text,omitempty"`
 }
+
+// OutletOf is the outlet whose case a complaint recorded at origin is:
+// the origin's, or for head office's own the outlet it routed it to
+// (origin hub when it keeps it). An outlet cannot route its complaints.
+func (r *ComplaintReceivedV1) OutletOf(origin string) string {
+	if origin == syncproto.HubOrigin && r.Outlet != "" {
+		return r.Outlet
+	}
+	return origin
+}
+
+// Channels head office takes complaints from itself (hub/channels), beside
+// those of the counter.
+const (
+	ChannelWeChat     = "wechat"     // the WeChat service account
+	ChannelChat       = "chat"       // the online chat
+	ChannelCallCenter = "callcenter" // the call centre system
+	ChannelEmail      = "email"      // the complaints mailbox
+)
 
 // ComplaintStepV1 is the payload of ComplaintStep.
 type ComplaintStepV1 struct {
@@ -115,6 +156,8 @@ type Complaint struct {
 	TextSealed     string        `json:"text_sealed,omitempty"`
 	NoticeID       string        `json:"notice_id,omitempty"`
 	Owner          string        `json:"owner"`
+	ReplyTemplate  string        `json:"reply_template,omitempty"`
+	ReplyText      string        `json:"reply_text,omitempty"`
 	ReceivedAt     time.Time     `json:"received_at"`
 	FirstReplyAt   time.Time     `json:"first_reply_at,omitzero"`
 	ResultAt       time.Time     `json:"result_at,omitzero"`
@@ -172,10 +215,10 @@ func (c *Complaint) apply(ev *syncproto.Event) {
 			c.Conflicts = append(c.Conflicts, conflictOf(ev, "receive", c.State, problem.New(problem.ComplaintRecorded)))
 			return
 		}
-		*c = Complaint{ID: c.ID, Outlet: ev.Origin, Ticket: r.Ticket, State: ComplaintStateReceived, Channel: r.Channel, Type: r.Type,
+		*c = Complaint{ID: c.ID, Outlet: r.OutletOf(ev.Origin), Ticket: r.Ticket, State: ComplaintStateReceived, Channel: r.Channel, Type: r.Type,
 			Category: r.Category, Severity: r.Severity, Customer: r.Customer, CustomerMasked: r.CustomerMasked, PhoneSealed: r.PhoneSealed,
 			NameMasked: r.NameMasked, Waybill: r.Waybill, Text: r.Text, TextSealed: r.TextSealed, NoticeID: r.NoticeID, Owner: r.Owner,
-			ReceivedAt: time.UnixMilli(r.At).UTC(), History: c.History, Conflicts: c.Conflicts}
+			ReplyTemplate: r.ReplyTemplate, ReplyText: r.ReplyText, ReceivedAt: time.UnixMilli(r.At).UTC(), History: c.History, Conflicts: c.Conflicts}
 		c.History = append(c.History, HistoryItem{Step: "receive", State: c.State, Actor: ev.Actor, Origin: ev.Origin, At: r.At})
 	case ComplaintStep:
 		var s ComplaintStepV1

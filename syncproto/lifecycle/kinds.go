@@ -106,6 +106,9 @@ type SubKind struct {
 	// Label is the key screens and printers keep the code's words under:
 	// a prefix for the field, a dot, the code ("kind.damaged").
 	Label string `json:"label"`
+	// HeadOffice marks a code only head office records (the channels it
+	// takes complaints from itself): the counter shows it, never offers it.
+	HeadOffice bool `json:"head_office,omitempty"`
 }
 
 // Row is one entity's row in head office's case list: enough to find,
@@ -203,6 +206,7 @@ var (
 	exceptionVocab = vocab("kind", "kind", "damaged", "lost", "delayed", "refused", "address_problem", "wrong_phone", "mis_sorted", "overdue", "prohibited", "other")
 	complaintVocab = slices.Concat(
 		vocab("channel", "ch", "counter", "phone", "online", "app", "social"),
+		headOffice(vocab("channel", "ch", ChannelWeChat, ChannelChat, ChannelCallCenter, ChannelEmail)),
 		vocab("type", "ctype", "complaint", "suggestion", "praise"),
 		vocab("category", "cat", "delay", "loss", "damage", "attitude", "fees", "privacy", "other"),
 		vocab("severity", "sev", "routine", "major"))
@@ -226,6 +230,14 @@ func vocab(field, labelPrefix string, codes ...string) []SubKind {
 		out[i] = SubKind{Field: field, Code: c, Label: labelPrefix + "." + c}
 	}
 	return out
+}
+
+// headOffice marks v's codes as head office's own.
+func headOffice(v []SubKind) []SubKind {
+	for i := range v {
+		v[i].HeadOffice = true
+	}
+	return v
 }
 
 func codes(v []SubKind, field string) []string {

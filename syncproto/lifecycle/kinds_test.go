@@ -148,7 +148,7 @@ func TestVocabularyViews(t *testing.T) {
 		n           int
 	}{
 		{KindException, "kind", ExceptionKinds, 10},
-		{KindComplaint, "channel", ComplaintChannels, 5},
+		{KindComplaint, "channel", ComplaintChannels, 9},
 		{KindComplaint, "type", ComplaintTypes, 3},
 		{KindComplaint, "category", ComplaintCategories, 7},
 		{KindComplaint, "severity", ComplaintSeverities, 2},

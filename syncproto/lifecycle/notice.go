@@ -236,3 +236,31 @@ func Suggest(ts []Template, category, text string) []Template {
 	})
 	return out
 }
+
+// Classify picks a complaint's category from its text by the same ranking
+// Suggest uses, with no category given: the category of the best-ranked
+// template that names one (keywords 2 each, title words 1; ties by id).
+// CategoryOther when no template with a category matches. Head office
+// classifies the messages of its own channels with it; the counter's
+// ranking of replies is Suggest itself, so the two cannot drift.
+func Classify(ts []Template, text string) string {
+	for _, t := range Suggest(ts, "", text) {
+		if t.Category != "" && slices.Contains(ComplaintCategories, t.Category) {
+			return t.Category
+		}
+	}
+	return CategoryOther
+}
+
+// CategoryOther is the complaint category of what no template matches.
+const CategoryOther = "other"
+
+// Propose is the first reply to propose for a complaint: the best of
+// Suggest's ranking, ok false when no template matches at all.
+func Propose(ts []Template, category, text string) (Template, bool) {
+	s := Suggest(ts, category, text)
+	if len(s) == 0 {
+		return Template{}, false
+	}
+	return s[0], true
+}

@@ -236,6 +236,15 @@ var (
 	MessageNotSent  = def("message.not_sent", Conflict, "消息 {key} 尚未发出（{state}），不能确认送达 / message {key} was not sent ({state}): a receipt needs a sent message")
 )
 
+// Complaints from head office's own channels (a webhook, a mailbox).
+var (
+	ChannelUnknown      = def("channel.unknown", NotFound, "没有渠道 {channel}，可用：{allowed} / no channel \"{channel}\": use {allowed}")
+	ChannelBadMessageID = def("channel.bad_message_id", Invalid, "消息编号须为 1–{max} 个可打印字符 / message_id must be 1 to {max} printable characters")
+	ChannelBadField     = def("channel.bad_field", Invalid, "{field} 超过 {max} 字节或含控制字符 / {field} is over {max} bytes or holds control characters")
+	ChannelNoKey        = def("channel.no_key", Unavailable, "总部未配置个人信息主密钥，无法接收渠道投诉 / head office has no personal-data master key (customers.master_key_file): channel complaints cannot be sealed")
+	ChannelBadCategory  = def("channel.bad_category", Invalid, "类别 {value} 无效，可用：{allowed} / category \"{value}\" is not one of {allowed}")
+)
+
 // Notices and reply templates head office publishes.
 var (
 	NoticeNotFound       = def("notice.not_found", NotFound, "没有通告 {id} / no notice {id}")

@@ -72,9 +72,19 @@ test('the functions answer the table\'s codes, as copies', () => {
   }
   // Every function the module exports for a vocabulary is in USES, so no
   // code list is read some other way.
-  const fns = Object.keys(kinds).filter((k) => typeof kinds[k] === 'function' && !['setKinds', 'loadKinds', 'kindsLoader', 'labelKey', 'vocabularies'].includes(k));
+  const fns = Object.keys(kinds).filter((k) => typeof kinds[k] === 'function' && !['setKinds', 'loadKinds', 'kindsLoader', 'labelKey', 'vocabularies', 'counterChannels'].includes(k));
   assert.deepEqual(fns.sort(), Object.keys(kinds.USES).sort());
   assert.ok(rows.length >= Object.keys(kinds.USES).length);
   assert.equal(kinds.exceptionKinds()[0], 'damaged', 'the exception form starts at damaged');
   assert.ok(kinds.exceptionKinds().includes('mis_sorted'), 'lifecycle spells it mis_sorted');
+});
+
+test('the counter offers the channels it takes complaints from, not head office\'s own', () => {
+  kinds.setKinds(table);
+  const office = table.kinds.find((k) => k.name === 'complaint').subkinds.filter((s) => s.field === 'channel' && s.head_office).map((s) => s.code);
+  assert.ok(office.includes('wechat') && office.includes('email'), 'the table marks head office\'s channels');
+  const offered = kinds.counterChannels();
+  assert.ok(offered.includes('counter') && offered.includes('phone'));
+  for (const c of office) assert.ok(!offered.includes(c), `the counter offers ${c}`);
+  assert.deepEqual([...offered, ...office].sort(), kinds.complaintChannels().sort());
 });

@@ -35,9 +35,10 @@ export function setKinds(body) {
   for (const k of body?.kinds || []) {
     for (const s of k.subkinds || []) {
       let row = next.find((r) => r.kind === k.name && r.field === s.field);
-      if (!row) next.push(row = { kind: k.name, field: s.field, codes: [], labels: {} });
+      if (!row) next.push(row = { kind: k.name, field: s.field, codes: [], labels: {}, headOffice: [] });
       row.codes.push(s.code);
       row.labels[s.code] = s.label;
+      if (s.head_office) row.headOffice.push(s.code);
     }
   }
   for (const [fn, [kind, field]] of Object.entries(USES)) {
@@ -81,6 +82,13 @@ export const labelKey = (kind, field, code) => row(kind, field).labels[code];
 
 export const exceptionKinds = () => codes(...USES.exceptionKinds);
 export const complaintChannels = () => codes(...USES.complaintChannels);
+// counterChannels are the channels a clerk may record a complaint under:
+// not those head office takes complaints from itself, which the counter
+// only shows.
+export const counterChannels = () => {
+  const r = row(...USES.complaintChannels);
+  return r.codes.filter((c) => !r.headOffice.includes(c));
+};
 export const complaintTypes = () => codes(...USES.complaintTypes);
 export const complaintCategories = () => codes(...USES.complaintCategories);
 export const complaintSeverities = () => codes(...USES.complaintSeverities);

@@ -32,6 +32,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -189,7 +190,15 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers,
 		SyncWindow: uint64(c.Sync.Window), HTTPNames: c.HTTP.HostNames(), SessionIdle: c.Accounts.SessionIdle, SessionLifetime: c.Accounts.SessionLifetime, Location: loc,
 		Retention: c.RetentionConfig(), PerClerkHour: c.Forecast.ParcelsPerClerkHour, Hours: c.Forecast.WeekdayHours(),
-		Gateway: server.GatewayConfig{Webhook: c.Gateway.Webhook, Token: c.Gateway.Token, Timeout: c.Gateway.Timeout, MaxAttempts: c.Gateway.MaxAttempts}}
+		Gateway: server.GatewayConfig{Webhook: c.Gateway.Webhook, Token: c.Gateway.Token, Timeout: c.Gateway.Timeout, MaxAttempts: c.Gateway.MaxAttempts},
+		IMAP:    c.Channels.IMAP}
+	if cfg.IMAP.Addr != "" {
+		pw, err := os.ReadFile(cfg.IMAP.PasswordFile)
+		if err != nil {
+			return usageError{msg: "channels.imap.password_file: " + err.Error()}
+		}
+		cfg.IMAP.Password = strings.TrimRight(string(pw), "\r\n")
+	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		// The uplink's memory is bounded by its budget; a soft limit a
 		// little above it keeps the garbage collector from letting the

@@ -493,6 +493,37 @@ func testAppendDownAlloc(t *testing.T, be Backend) {
 	if len(evs) != 3 {
 		t.Errorf("%d events stored, want 3: a refused allocation stores nothing", len(evs))
 	}
+	// A claim without serials makes the event happen once per key; it
+	// shares the keys' table with the allocations, not their counters.
+	for i, want := range []error{nil, store.ErrExists, store.ErrExists} {
+		e := &syncproto.Event{ID: fmt.Sprint("claim", i), Origin: syncproto.HubOrigin, HLC: 1, Actor: "ho", Type: "complaint.received", V: 1, Subject: "C1", Target: "A"}
+		_, err := s.AppendDownAlloc(ctx, e, store.SerialAlloc{Once: "channel:wechat:m1", Fill: func(e *syncproto.Event, first, last uint64) error {
+			if first != 0 || last != 0 {
+				t.Errorf("a claim got serials %d..%d", first, last)
+			}
+			e.Payload = json.RawMessage(`{}`)
+			return nil
+		}})
+		if !errors.Is(err, want) {
+			t.Fatalf("claim %d: err = %v, want %v", i, err, want)
+		}
+	}
+	if evs, _ := s.SubjectEvents(ctx, "C1"); len(evs) != 1 {
+		t.Errorf("%d events of the claimed subject, want 1", len(evs))
+	}
+	// A setting of head office's is written whole and read back; a
+	// second write replaces it.
+	for _, v := range []string{`["delay"]`, `[]`} {
+		if err := s.PutSetting(ctx, "channels.autosend", v); err != nil {
+			t.Fatal(err)
+		}
+		if got, ok, err := s.Setting(ctx, "channels.autosend"); err != nil || !ok || got != v {
+			t.Errorf("setting read back %q %v %v, want %q", got, ok, err, v)
+		}
+	}
+	if _, ok, err := s.Setting(ctx, "channels.never"); err != nil || ok {
+		t.Errorf("a setting never written reads %v %v", ok, err)
+	}
 }
 
 // TestSkewedStampsKeptFlaggedAndCapped: an outlet stamp beyond the skew bound

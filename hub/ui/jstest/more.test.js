@@ -7,6 +7,7 @@ import { eventTime } from '../static/pages/parcel.js';
 import { keywordList, templateBody } from '../static/pages/templates.js';
 import { dayBound, auditQuery } from '../static/pages/audit.js';
 import { accountBody, locked } from '../static/pages/accounts.js';
+import { replyBody, autoSendBody } from '../static/pages/review.js';
 
 test('an outlet\'s health', () => {
   assert.equal(health({ connected: false }), 'stale');
@@ -55,4 +56,12 @@ test('a new account needs an id, a role and a long enough password', () => {
   assert.ok(locked({ locked_until: '2026-12-01T12:05:00Z' }, now));
   assert.ok(!locked({ locked_until: '2026-12-01T11:55:00Z' }, now));
   assert.ok(!locked({ locked_until: null }, now));
+});
+
+test('the review queue sends a reply as the acknowledge step; auto-send keeps the vocabulary\'s order', () => {
+  assert.deepEqual(replyBody('  很抱歉，已加急。 '), { step: 'acknowledge', note: '很抱歉，已加急。' });
+  assert.equal(replyBody('   '), null);
+  assert.equal(replyBody(undefined), null);
+  assert.deepEqual(autoSendBody(['delay', 'loss', 'damage'], ['damage', 'delay', 'delay', 'weather']), { categories: ['delay', 'damage'] });
+  assert.deepEqual(autoSendBody(['delay'], undefined), { categories: [] });
 });

@@ -46,6 +46,7 @@ import { page as complaint } from './pages/complaint.js';
 import { page as exceptions } from './pages/exceptions.js';
 import { page as exception } from './pages/exception.js';
 import { page as templates } from './pages/templates.js';
+import { page as review } from './pages/review.js';
 import { page as audit } from './pages/audit.js';
 import { page as accounts } from './pages/accounts.js';
 import { page as measures } from './pages/measures.js';
@@ -65,6 +66,7 @@ export const PAGES = [
   complaints, complaint,
   exceptions, exception,
   templates,
+  review,
   measures,
   ...forecastPages,
   ...customerPages,

@@ -5,12 +5,12 @@
 import { h, field, group, choice, select, written, showError, clearError, showInfo } from '../dom.js';
 import { t, label } from '../i18n.js';
 import { api } from '../api.js';
-import { complaintChannels, complaintTypes, complaintCategories, complaintSeverities } from '../kinds.js';
+import { counterChannels, complaintTypes, complaintCategories, complaintSeverities } from '../kinds.js';
 import { activeNotices } from '../header.js';
 import { stepButtons, stepActions, deadlineLine, openList, historyList } from '../widgets.js';
 
 export function renderComplaints(root, scope) {
-  const channel = choice('channel', complaintChannels(), 'ch.', 'counter');
+  const channel = choice('channel', counterChannels(), 'ch.', 'counter');
   const ctype = choice('type', complaintTypes(), 'ctype.', 'complaint');
   const category = select('category', complaintCategories(), 'cat.', 'delay');
   category.id = 'cmp-category';
