@@ -244,6 +244,9 @@ type custKey struct{ customer, outlet string }
 type custPickup struct {
 	outlet, waybill string
 	at              int64
+	// delivered is a delivery to the door (dispatch.delivered): it offers
+	// its customer a survey and counts nothing else.
+	delivered bool
 }
 
 // customerUpkeep gathers one transaction's changes to the profiles.
@@ -254,6 +257,9 @@ type customerUpkeep struct {
 	dayN    map[[2]any]*CustomerDay
 	parcels []CustomerParcel
 	pickups []custPickup
+	// surveys are the customers this transaction's events offer for a
+	// survey invitation (surveys.go).
+	surveys []SurveyCandidate
 }
 
 func newCustomerUpkeep(loc *time.Location) *customerUpkeep {
@@ -325,6 +331,8 @@ func (u *customerUpkeep) add(e *syncproto.Event) {
 			PhoneSealed: in.PhoneSealed, PhoneMasked: in.PhoneMasked, NameSealed: in.NameSealed, NameMasked: in.NameMasked, At: at})
 	case lifecycle.ParcelPickedUp:
 		u.pickups = append(u.pickups, custPickup{outlet: e.Origin, waybill: e.Subject, at: at})
+	case lifecycle.DispatchDelivered:
+		u.pickups = append(u.pickups, custPickup{outlet: e.Origin, waybill: e.Subject, at: at, delivered: true})
 	case lifecycle.ShipmentAccepted:
 		var sh lifecycle.ShipmentV1
 		if json.Unmarshal(e.Payload, &sh) != nil || sh.Sender.Customer == "" {
@@ -399,7 +407,13 @@ func (u *customerUpkeep) resolvePickups(ctx context.Context, tx Tx) error {
 				return err
 			}
 			for _, p := range chunk {
-				if id := intakeCustomer(evs, p.waybill, p.at); id != "" {
+				id := intakeCustomer(evs, p.waybill, p.at)
+				if id != "" && p.delivered {
+					u.surveys = append(u.surveys, SurveyCandidate{Customer: id, Trigger: lifecycle.SurveyOnDelivery, Source: p.waybill, Outlet: outlet})
+					continue
+				}
+				if id != "" {
+					u.surveys = append(u.surveys, SurveyCandidate{Customer: id, Trigger: lifecycle.SurveyOnPickup, Source: p.waybill, Outlet: outlet})
 					u.delta(id).Received++
 					u.seen(id, outlet, p.at, 1, 0)
 					u.parcels = append(u.parcels, CustomerParcel{Customer: id, Kind: ParcelReceived, Outlet: outlet, Waybill: p.waybill, At: p.at})
@@ -422,8 +436,9 @@ func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 }
 
 // caseOf is what a complaint's or an exception's events give its customer.
-func caseOf(ctx context.Context, tx Tx, k CaseKey, evs []syncproto.Event) (CustomerCase, int64, error) {
+func caseOf(ctx context.Context, tx Tx, k CaseKey, evs []syncproto.Event) (CustomerCase, int64, *SurveyCandidate, error) {
 	cc := CustomerCase{Kind: k.Kind, ID: k.ID}
+	var closed *SurveyCandidate
 	kind, _ := lifecycle.KindByName(k.Kind)
 	own := make([]syncproto.Event, 0, len(evs))
 	for _, e := range evs {
@@ -432,7 +447,7 @@ func caseOf(ctx context.Context, tx Tx, k CaseKey, evs []syncproto.Event) (Custo
 		}
 	}
 	if len(own) == 0 {
-		return cc, 0, nil
+		return cc, 0, nil, nil
 	}
 	lifecycle.Order(own)
 	at := own[len(own)-1].FoldStamp().WallMillis()
@@ -440,21 +455,24 @@ func caseOf(ctx context.Context, tx Tx, k CaseKey, evs []syncproto.Event) (Custo
 	case lifecycle.KindComplaint:
 		c := lifecycle.FoldComplaint(k.ID, slices.Clone(own))
 		if c.State == "" {
-			return cc, at, nil
+			return cc, at, nil, nil
 		}
 		cc.Customer, cc.Open, cc.Satisfaction = c.Customer, kind.Open(c), int64(c.Satisfaction)
+		if c.State == lifecycle.ComplaintStateClosed && c.Customer != "" {
+			closed = &SurveyCandidate{Customer: c.Customer, Trigger: lifecycle.SurveyOnComplaintClosed, Source: k.ID, Outlet: c.Outlet}
+		}
 	case lifecycle.KindException:
 		x := lifecycle.FoldException(k.ID, slices.Clone(own))
 		if x.State == "" || x.Waybill == "" || x.Outlet == "" {
-			return cc, at, nil
+			return cc, at, nil, nil
 		}
 		pevs, err := parcelEventsOf(ctx, tx, x.Outlet, []string{x.Waybill})
 		if err != nil {
-			return cc, at, err
+			return cc, at, nil, err
 		}
 		cc.Customer, cc.Open = intakeCustomer(pevs, x.Waybill, at), kind.Open(x)
 	}
-	return cc, at, nil
+	return cc, at, closed, nil
 }
 
 // refreshCase takes the difference between what the case gave its
@@ -463,9 +481,13 @@ func (u *customerUpkeep) refreshCase(ctx context.Context, tx Tx, k CaseKey, evs 
 	if k.Kind != lifecycle.KindComplaint && k.Kind != lifecycle.KindException {
 		return nil
 	}
-	now, at, err := caseOf(ctx, tx, k, evs)
+	now, at, closed, err := caseOf(ctx, tx, k, evs)
 	if err != nil {
 		return err
+	}
+	if closed != nil {
+		// Drawn once: the invitation's id is the complaint's (Draw).
+		u.surveys = append(u.surveys, *closed)
 	}
 	was, _, err := tx.Customers().CustomerCase(ctx, k.Kind, k.ID)
 	if err != nil {
@@ -519,6 +541,10 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 	if err := u.resolvePickups(ctx, tx); err != nil {
 		return err
 	}
+	if err := tx.Customers().Surveys().Draw(ctx, u.surveys, now); err != nil {
+		return fmt.Errorf("draw survey invitations: %w", err)
+	}
+	u.surveys = nil
 	if len(u.d) == 0 {
 		return nil
 	}

@@ -101,6 +101,9 @@ import (
 //	customers, customer_outlets, customer_days, customer_cases,
 //	customer_moves, customer_parcels, class_counts, class_pushes (migration 7): as SQLite's migration 12, open a BIGINT
 //	               0 or 1 as there, so both backends run store.CustomerSQL
+//	survey_defs, survey_rules, survey_invites, survey_optouts (migration
+//	               8): as SQLite's migration of the same name, so both
+//	               backends run store.SurveySQL
 type migration struct {
 	version int
 	name    string
@@ -417,6 +420,44 @@ CREATE TABLE class_pushes (
 	class    TEXT COLLATE "C" NOT NULL,
 	PRIMARY KEY (outlet, customer)
 );
+`, nil},
+	{8, "satisfaction surveys: definitions, rules per trigger, invitations, opt-outs", `
+CREATE TABLE survey_defs (
+	id         TEXT COLLATE "C" NOT NULL,
+	version    BIGINT NOT NULL,
+	body       TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	PRIMARY KEY (id, version)
+);
+CREATE TABLE survey_rules (
+	trigger_name TEXT COLLATE "C" PRIMARY KEY,
+	survey       TEXT COLLATE "C" NOT NULL,
+	share        BIGINT NOT NULL,
+	every_days   BIGINT NOT NULL,
+	expiry_days  BIGINT NOT NULL
+);
+CREATE TABLE survey_invites (
+	id           TEXT COLLATE "C" PRIMARY KEY,
+	customer     TEXT COLLATE "C" NOT NULL,
+	trigger_name TEXT COLLATE "C" NOT NULL,
+	source       TEXT COLLATE "C" NOT NULL,
+	outlet       TEXT COLLATE "C" NOT NULL,
+	survey       TEXT COLLATE "C" NOT NULL,
+	version      BIGINT NOT NULL,
+	created_at   BIGINT NOT NULL,
+	expires_at   BIGINT NOT NULL,
+	used_at      BIGINT NOT NULL,
+	state        TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX survey_invites_customer ON survey_invites (customer, created_at);
+CREATE INDEX survey_invites_state ON survey_invites (state, created_at);
+CREATE INDEX survey_invites_def ON survey_invites (survey, version);
+CREATE TABLE survey_optouts (
+	customer TEXT COLLATE "C" PRIMARY KEY,
+	invite   TEXT COLLATE "C" NOT NULL,
+	at       BIGINT NOT NULL
+);
+CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
 `, nil},
 }
 

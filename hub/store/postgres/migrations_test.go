@@ -120,6 +120,12 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("measure_facts_at is %q (%v)", def, err)
 			}
 		},
+		// The surveys' migration, the newest (the integrator renumbers).
+		SchemaVersion(): func(t *testing.T, db *pgxpool.Pool) {
+			for _, tbl := range []string{"survey_defs", "survey_rules", "survey_invites", "survey_optouts"} {
+				mustHaveTable(t, db, tbl)
+			}
+		},
 		7: func(t *testing.T, db *pgxpool.Pool) {
 			for _, tbl := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves", "customers_class"} {
 				mustHaveTable(t, db, tbl)

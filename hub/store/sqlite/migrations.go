@@ -121,6 +121,17 @@ import (
 //	               waybill an outlet has parcel events of, rewritten by
 //	               store.ParcelRows in the transaction that stores any of
 //	               them (migration 8)
+//	survey_defs    (id, version) PK, body (store.SurveyDef as JSON),
+//	               created_at: survey definitions, a version edited only
+//	               until an invitation names it (migration 13)
+//	survey_rules   trigger_name PK, survey, share (0–100), every_days,
+//	               expiry_days: the sampling rule per trigger (13)
+//	survey_invites id PK (store.InviteID), customer, trigger_name, source,
+//	               outlet, survey, version, created_at, expires_at,
+//	               used_at (0 until answered), state ('pending', 'sent');
+//	               indexes on (customer, created_at), (state, created_at),
+//	               (survey, version) (13)
+//	survey_optouts customer PK, invite, at; index on invite (13)
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -486,6 +497,44 @@ CREATE TABLE class_pushes (
 	class    TEXT NOT NULL,
 	PRIMARY KEY (outlet, customer)
 ) WITHOUT ROWID;
+`, nil},
+	{13, "satisfaction surveys: definitions, rules per trigger, invitations, opt-outs", `
+CREATE TABLE survey_defs (
+	id         TEXT NOT NULL,
+	version    INTEGER NOT NULL,
+	body       TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (id, version)
+) WITHOUT ROWID;
+CREATE TABLE survey_rules (
+	trigger_name TEXT PRIMARY KEY,
+	survey       TEXT NOT NULL,
+	share        INTEGER NOT NULL,
+	every_days   INTEGER NOT NULL,
+	expiry_days  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE survey_invites (
+	id           TEXT PRIMARY KEY,
+	customer     TEXT NOT NULL,
+	trigger_name TEXT NOT NULL,
+	source       TEXT NOT NULL,
+	outlet       TEXT NOT NULL,
+	survey       TEXT NOT NULL,
+	version      INTEGER NOT NULL,
+	created_at   INTEGER NOT NULL,
+	expires_at   INTEGER NOT NULL,
+	used_at      INTEGER NOT NULL,
+	state        TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX survey_invites_customer ON survey_invites (customer, created_at);
+CREATE INDEX survey_invites_state ON survey_invites (state, created_at);
+CREATE INDEX survey_invites_def ON survey_invites (survey, version);
+CREATE TABLE survey_optouts (
+	customer TEXT PRIMARY KEY,
+	invite   TEXT NOT NULL,
+	at       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
 `, nil},
 }
 

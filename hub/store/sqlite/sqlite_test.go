@@ -155,6 +155,12 @@ func TestMigrations(t *testing.T) {
 				}
 			}
 		},
+		// The surveys' migration, the newest (the integrator renumbers).
+		SchemaVersion(): func(t *testing.T, db *sql.DB) {
+			for _, tbl := range []string{"survey_defs", "survey_rules", "survey_invites", "survey_optouts"} {
+				mustHaveTable(t, db, tbl)
+			}
+		},
 		12: func(t *testing.T, db *sql.DB) {
 			for _, tbl := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves"} {
 				mustHaveTable(t, db, tbl)

@@ -1,0 +1,36 @@
+package lifecycle
+
+// Satisfaction surveys. Head office invites a sample of customers after a
+// trigger and records each answer as a hub event that no outlet pulls
+// (target syncproto.HubOrigin): the measures count it (hub/store
+// rollups.go), and the store holds it like every other business fact.
+
+// Survey triggers: what a sampling rule is for.
+const (
+	SurveyOnPickup          = "pickup"           // parcel.picked_up
+	SurveyOnDelivery        = "delivery"         // dispatch.delivered
+	SurveyOnComplaintClosed = "complaint_closed" // a complaint reaching closed
+)
+
+// SurveyTriggers lists the triggers in the screen's order.
+var SurveyTriggers = []string{SurveyOnPickup, SurveyOnDelivery, SurveyOnComplaintClosed}
+
+// SurveyAnswered is a customer's answer to an invitation (payload
+// SurveyAnsweredV1), subject the invitation id.
+const SurveyAnswered = "survey.answered"
+
+// SurveyAnsweredV1 is the payload of SurveyAnswered. Scores hold one 1–5
+// score per question of the definition's version, in its order, 0 for a
+// question left out. Outlet is where the trigger happened: the answer
+// counts for that outlet in the measures.
+type SurveyAnsweredV1 struct {
+	Survey   string  `json:"survey"`
+	Version  int64   `json:"version"`
+	Trigger  string  `json:"trigger"`
+	Outlet   string  `json:"outlet"`
+	Customer string  `json:"customer"`
+	Scores   []int64 `json:"scores"`
+	Comment  string  `json:"comment,omitempty"`
+	OptedOut bool    `json:"opted_out,omitempty"`
+	At       int64   `json:"at"`
+}
