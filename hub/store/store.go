@@ -130,6 +130,10 @@ type SerialAlloc struct {
 	// Fill writes the block first..last into e (its payload). It runs inside
 	// the transaction; an error rolls everything back.
 	Fill func(e *syncproto.Event, first, last uint64) error
+	// Check, if set, runs first in the transaction, with or without a
+	// counter: a condition the event is stored under (a survey link used
+	// once). Its error rolls everything back and is returned.
+	Check func(ctx context.Context, tx Tx) error
 }
 
 // ErrSerialsExhausted is returned when a counter cannot give a whole block.
