@@ -103,15 +103,22 @@ var Routes = map[string][]Role{
 	"GET /api/v1/customers/classes/moves":    {RoleAnalyst},
 	"GET /api/v1/customers/classes/settings": {RoleAnalyst},
 	"PUT /api/v1/customers/classes/settings": {RoleAnalyst},
-	"GET /api/v1/accounts":                   adminOnly,
-	"POST /api/v1/accounts":                  adminOnly,
-	"POST /api/v1/accounts/{id}/disable":     adminOnly,
-	"POST /api/v1/accounts/{id}/enable":      adminOnly,
-	"POST /api/v1/accounts/{id}/reset":       adminOnly,
-	"POST /api/v1/accounts/{id}/unlock":      adminOnly,
-	"GET /api/v1/tokens":                     adminOnly,
-	"POST /api/v1/tokens":                    adminOnly,
-	"DELETE /api/v1/tokens/{name}":           adminOnly,
+
+	// Surveys: analysts own the definitions and sampling rules (they read
+	// the measures the answers feed); customer service and the emergency
+	// team read them, as they see the measures' effects.
+	"GET /api/v1/surveys":                 {RoleService, RoleEmergency, RoleAnalyst},
+	"PUT /api/v1/surveys/{id}":            {RoleAnalyst},
+	"PUT /api/v1/surveys/rules/{trigger}": {RoleAnalyst},
+	"GET /api/v1/accounts":                adminOnly,
+	"POST /api/v1/accounts":               adminOnly,
+	"POST /api/v1/accounts/{id}/disable":  adminOnly,
+	"POST /api/v1/accounts/{id}/enable":   adminOnly,
+	"POST /api/v1/accounts/{id}/reset":    adminOnly,
+	"POST /api/v1/accounts/{id}/unlock":   adminOnly,
+	"GET /api/v1/tokens":                  adminOnly,
+	"POST /api/v1/tokens":                 adminOnly,
+	"DELETE /api/v1/tokens/{name}":        adminOnly,
 }
 
 var (
@@ -122,7 +129,8 @@ var (
 // Public are the routes that need nobody: monitoring, the login, and the
 // screen (GET / serves its files; a path under /api/ it catches is not
 // public).
-var Public = []string{"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/session", "/"}
+var Public = []string{"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/session", "/",
+	"GET /s/assets/{file}", "GET /s/{token}", "POST /s/{token}"}
 
 // Listed reports whether the route table has an entry for pattern.
 func Listed(pattern string) bool {

@@ -40,6 +40,8 @@
 //	GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{name}   API tokens (accounts.go)
 //	GET  /api/v1/audit                      the audit trail, paged by cursor, or CSV
 //	GET  /api/v1/customers…                 head office's customers and their classes (customers.go)
+//	GET  /api/v1/surveys…                   satisfaction surveys' definitions, rules, counts (surveys.go)
+//	GET/POST /s/{token}                     the customers' survey answer page, no auth (hub/surveys)
 //	GET  /healthz                     liveness (the process answers), no auth
 //	GET  /readyz                      readiness: store, its disk, the broker subscription; no auth
 //	GET  /metrics                     Prometheus text, no auth
@@ -89,6 +91,7 @@ import (
 	"github.com/yizhan/yizhan/hub/measures"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/surveys"
 	"github.com/yizhan/yizhan/hub/ui"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
@@ -189,6 +192,9 @@ type Services struct {
 	Measures *measures.Service
 	// Customers finds, opens and classes head office's customers.
 	Customers *customers.Service
+	// Surveys are the satisfaction surveys; nil (no master key) answers
+	// their routes with survey.no_key.
+	Surveys *surveys.Service
 }
 
 // Handler returns the API's http.Handler: the routes behind the gate
@@ -239,6 +245,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.stockRoutes(mux)
 	a.accountRoutes(mux)
 	a.customerRoutes(mux)
+	a.surveyRoutes(mux)
 	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	})

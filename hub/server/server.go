@@ -35,6 +35,7 @@ import (
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/retention"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/surveys"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
@@ -119,6 +120,9 @@ type Config struct {
 	// MasterKey is head office's master key (hub/customers: search by
 	// phone, reveal); nil for neither.
 	MasterKey []byte
+	// SurveyURL is where customers open survey links ([surveys]
+	// public_url); "" is the hub's own HTTP address.
+	SurveyURL string
 	// CustomerWindowDays is the customer classes' window until head office
 	// sets its own; 365 where zero.
 	CustomerWindowDays int
@@ -316,6 +320,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen for HTTP on %s: %w (is another hub running? choose another address with --http, e.g. 127.0.0.1:8071)", cfg.HTTPAddr, err)
 	}
 	s.httpAddr = ln.Addr().String()
+	if svc.Surveys != nil && cfg.SurveyURL == "" {
+		svc.Surveys.SetPublicURL("http://" + s.httpAddr)
+	}
 	defer func() {
 		if err != nil && s.http == nil {
 			ln.Close()
@@ -434,6 +441,12 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	}
 	if svc.Customers, err = customers.New(customers.Options{Store: st, Master: cfg.MasterKey, WindowDays: cfg.CustomerWindowDays, Clock: cfg.Clock, Location: cfg.Location}); err != nil {
 		return svc, err
+	}
+	if len(cfg.MasterKey) > 0 {
+		if svc.Surveys, err = surveys.New(surveys.Options{Store: st, Events: hub, Master: cfg.MasterKey, PublicURL: cfg.SurveyURL,
+			Clock: cfg.Clock, Logger: cfg.Logger.With("component", "surveys")}); err != nil {
+			return svc, err
+		}
 	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
 	return svc, err

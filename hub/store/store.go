@@ -111,6 +111,9 @@ type Store interface {
 	SetEnterprise(ctx context.Context, id, name string) error
 	// DoneClassPushes records that ClassPushes' classes were sent.
 	DoneClassPushes(ctx context.Context, ps []ClassPush) error
+	// SurveysTx runs f on the surveys' tables in one transaction
+	// (surveys.go).
+	SurveysTx(ctx context.Context, f func(q SurveySQL) error) error
 	// PurgePersonal removes the personal data of business finished
 	// before cutoff from the stored events (retention.go); days is the
 	// configured period, for the audit trail.

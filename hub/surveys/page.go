@@ -103,21 +103,22 @@ type pageData struct {
 	Heading, Text             string
 }
 
-// Handler serves the answer page's routes on mux.
-func (s *Service) Routes(mux interface {
-	HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request))
-}) {
+// PagePatterns are the answer page's routes (accounts.Public lists them).
+var PagePatterns = []string{"GET /s/assets/{file}", "GET /s/{token}", "POST /s/{token}"}
+
+// Routes hands the answer page's routes, PagePatterns, to handle.
+func (s *Service) Routes(handle func(pattern string, h http.HandlerFunc)) {
 	lim := newLimiter(s.opt.Clock.Now)
 	sub, _ := fs.Sub(static, "static")
 	files := http.FileServerFS(sub)
-	mux.HandleFunc("GET /s/assets/{file}", func(w http.ResponseWriter, r *http.Request) {
+	handle(PagePatterns[0], func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", pageCSP)
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		r.URL.Path = "/" + r.PathValue("file")
 		files.ServeHTTP(w, r)
 	})
-	mux.HandleFunc("GET /s/{token}", func(w http.ResponseWriter, r *http.Request) {
+	handle(PagePatterns[1], func(w http.ResponseWriter, r *http.Request) {
 		header(w)
 		lang := langOf(r.URL.Query().Get("lang"))
 		if !lim.allow(accounts.ClientAddr(r)) {
@@ -143,7 +144,7 @@ func (s *Service) Routes(mux interface {
 		}
 		s.render(w, status, lang, state, inv)
 	})
-	mux.HandleFunc("POST /s/{token}", func(w http.ResponseWriter, r *http.Request) {
+	handle(PagePatterns[2], func(w http.ResponseWriter, r *http.Request) {
 		header(w)
 		if !lim.allow(accounts.ClientAddr(r)) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(PageWindow.Seconds())))
@@ -280,5 +281,3 @@ func (l *limiter) allow(addr string) bool {
 	w.n++
 	return w.n <= PageBudget
 }
-
-

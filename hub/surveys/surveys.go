@@ -40,6 +40,8 @@ type Store interface {
 	SurveysTx(ctx context.Context, f func(q store.SurveySQL) error) error
 }
 
+var _ Store = (*store.Core)(nil)
+
 // Recorder stores a hub event no outlet pulls, under a check run first in
 // the same transaction (hub/ingest.Hub.PublishHubEvent).
 type Recorder interface {
@@ -124,6 +126,11 @@ func Open(key []byte, token string) (string, error) {
 	}
 	return id, nil
 }
+
+// SetPublicURL sets where links point when no [surveys] public_url was
+// given: the hub's own address, known once it listens (before any link
+// is made).
+func (s *Service) SetPublicURL(u string) { s.opt.PublicURL = u }
 
 // Link is the answer page's address for invitation id.
 func (s *Service) Link(id string) (string, error) {
