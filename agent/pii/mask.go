@@ -14,22 +14,9 @@ var (
 	ErrPhone       = phone.ErrInvalid
 )
 
-// MaskPhone shows a phone number as privacy waybills do: 138****5678. Only
-// numbers of 11 characters or more keep their first three; shorter ones
-// keep the last four only, and fewer than 7 characters are all masked, so
-// the last four never give away the whole number.
-func MaskPhone(phone string) string {
-	r := []rune(NormalizePhone(phone))
-	n := len(r)
-	switch {
-	case n >= 11:
-		return string(r[:3]) + stars(n-7) + string(r[n-4:])
-	case n >= 7:
-		return stars(n-4) + string(r[n-4:])
-	default:
-		return stars(n)
-	}
-}
+// MaskPhone is syncproto/phone's Mask: head office masks numbers the
+// same way.
+var MaskPhone = phone.Mask
 
 // MaskName keeps the first character: 张三丰 → 张**. A one-character name
 // is all masked.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -56,6 +57,15 @@ type Settings struct {
 	Customers  Customers  `toml:"customers"`
 	Surveys    Surveys    `toml:"surveys"`
 	Retention  Retention  `toml:"retention"`
+	Gateway    Gateway    `toml:"gateway"`
+}
+
+// Gateway is how head office's messages reach customers (hub/gateway).
+type Gateway struct {
+	Webhook     string        `toml:"webhook" flag:"gateway-webhook" help:"URL of the company's SMS or WeChat gateway that customer messages are posted to as JSON (empty: they are written to the log, masked, for the demo)"`
+	Token       string        `toml:"token" flag:"gateway-token" help:"bearer token sent to the gateway webhook (empty: none)"`
+	Timeout     time.Duration `toml:"timeout" flag:"gateway-timeout" help:"how long one message may take at the gateway webhook"`
+	MaxAttempts int           `toml:"max_attempts" flag:"gateway-max-attempts" help:"tries of a customer message before it counts as failed"`
 }
 
 // Surveys is how customers reach the satisfaction surveys' answer page.
@@ -219,6 +229,7 @@ func Defaults() Settings {
 		Measures:   Measures{Timezone: DefaultTimezone},
 		Customers:  Customers{WindowDays: 365},
 		Retention:  Retention{PersonalDays: retention.DefaultPersonalDays, At: retention.DefaultAt},
+		Gateway:    Gateway{Timeout: 10 * time.Second, MaxAttempts: 8},
 	}
 }
 
@@ -284,6 +295,14 @@ func (l *Loaded) Check() error {
 	}
 	if l.Customers.WindowDays < 1 || l.Customers.WindowDays > 3660 {
 		return l.set.Errorf("customers.window_days", "%d: must be 1 to 3660 days (--customer-window-days)", l.Customers.WindowDays)
+	}
+	if l.Gateway.Timeout <= 0 || l.Gateway.MaxAttempts < 1 || l.Gateway.MaxAttempts > 100 {
+		return l.set.Errorf("gateway.timeout", "timeout %v and max_attempts %d: a positive duration, and 1 to 100 tries (--gateway-timeout, --gateway-max-attempts)", l.Gateway.Timeout, l.Gateway.MaxAttempts)
+	}
+	if l.Gateway.Webhook != "" {
+		if _, err := url.Parse(l.Gateway.Webhook); err != nil || !strings.HasPrefix(l.Gateway.Webhook, "http://") && !strings.HasPrefix(l.Gateway.Webhook, "https://") {
+			return l.set.Errorf("gateway.webhook", "want an http:// or https:// URL (--gateway-webhook)")
+		}
 	}
 	if err := l.RetentionConfig().Check(); err != nil {
 		return l.set.Errorf("retention.at", "%v", err)

@@ -28,6 +28,7 @@ import (
 	"github.com/yizhan/yizhan/hub/config"
 	"github.com/yizhan/yizhan/hub/customers"
 	"github.com/yizhan/yizhan/hub/downlink"
+	"github.com/yizhan/yizhan/hub/gateway"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/manifests"
 	"github.com/yizhan/yizhan/hub/measures"
@@ -131,7 +132,24 @@ type Config struct {
 	SessionIdle, SessionLifetime time.Duration
 	// Retention is the daily purge of personal data ([retention]).
 	Retention retention.Config
+	// Gateway is where customer messages go ([gateway]): a webhook, or
+	// the log when its Webhook is empty.
+	Gateway GatewayConfig
 }
+
+// GatewayConfig is config.Gateway as the server takes it.
+type GatewayConfig struct {
+	Webhook, Token string
+	Timeout        time.Duration
+	MaxAttempts    int
+	// Every is how often the sender looks for due messages; DefaultSendEvery if zero.
+	Every time.Duration
+	// Backoff is the first retry's delay; gateway.DefaultBackoff if zero.
+	Backoff time.Duration
+}
+
+// DefaultSendEvery is how often a hub looks for due customer messages.
+const DefaultSendEvery = 2 * time.Second
 
 // classSendEvery is how often queued customer classes go down to the
 // outlets.
@@ -163,6 +181,10 @@ type Server struct {
 	sweeperEnd chan struct{}
 	classesEnd chan struct{} // the daily customer classes pass ended
 	sendEnd    chan struct{} // the class sender ended
+	// Messages delivers the customer-message outbox; messagesEnd
+	// closes when its loop ended.
+	Messages    *gateway.Sender
+	messagesEnd chan struct{}
 	// Retention purges personal data daily on the lease holder.
 	Retention *retention.Runner
 	purgeEnd  chan struct{}
@@ -270,6 +292,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.Cases = svc.Cases
 	if err := svc.Customers.Init(ctx); err != nil {
 		return nil, fmt.Errorf("customer classes: %w", err)
+	}
+	if s.Messages, err = newMessages(cfg, s.Store, svc.Customers, reg); err != nil {
+		return nil, &ConfigError{err.Error()}
 	}
 	s.Retention = &retention.Runner{Store: s.Store, Clock: cfg.Clock, Config: cfg.Retention, Leased: s.Cases.Leased, Logger: cfg.Logger.With("component", "retention")}
 	if err := s.Retention.Load(ctx); err != nil {
@@ -395,6 +420,15 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		defer close(s.sendEnd)
 		svc.Customers.RunClassSender(sctx, classSendEvery, s.Hub, func(err error) { cfg.Logger.Error("send customer classes to the outlets", "err", err) })
 	}()
+	s.messagesEnd = make(chan struct{})
+	go func() {
+		defer close(s.messagesEnd)
+		every := cfg.Gateway.Every
+		if every <= 0 {
+			every = DefaultSendEvery
+		}
+		s.Messages.Run(sctx, every, func(err error) { cfg.Logger.Error("send customer messages", "err", err) })
+	}()
 	s.purgeEnd = make(chan struct{})
 	go func() {
 		defer close(s.purgeEnd)
@@ -477,6 +511,7 @@ func (s *Server) Close() error {
 		<-s.sweeperEnd
 		<-s.classesEnd
 		<-s.sendEnd
+		<-s.messagesEnd
 		<-s.purgeEnd
 	}
 	// Stop the intake first; handlers already running finish and ack.

@@ -110,6 +110,11 @@ type Queries interface {
 	// whose payload may hold personal data (syncproto/purge decides):
 	// what PurgePersonal looks at.
 	PersonalSubjects(ctx context.Context, before hlc.Timestamp, after string, limit int) ([]string, error)
+	// OutboxMessage reads one customer message by key (ErrNotFound for
+	// none); MessageCounts counts those about subject ("" for all) by
+	// kind and state.
+	OutboxMessage(ctx context.Context, key string) (OutboxRow, error)
+	MessageCounts(ctx context.Context, subject string) ([]MessageCount, error)
 }
 
 // DeadLetterPos is a dead letter's place in its outlet's list.
@@ -272,6 +277,10 @@ type Tx interface {
 	// tallies, and their outlets and days in (customer, …) order; a
 	// case's LockSubject holds what it last gave its customer.
 	Customers() CustomerSQL
+	// Outbox writes the customer-message outbox in this transaction
+	// (outbox.go). Its rows are locked one by one, never with another
+	// kind of row held after them.
+	Outbox() OutboxSQL
 
 	// NextDownSeq takes the next hub-wide downlink sequence, one above the
 	// highest committed, and holds the head until the transaction ends: the

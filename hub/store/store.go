@@ -119,6 +119,22 @@ type Store interface {
 	// configured period, for the audit trail.
 	PurgePersonal(ctx context.Context, cutoff time.Time, days, batch int, dry bool) (PurgeReport, error)
 
+	// Enqueue adds customer messages to the outbox (outbox.go) in a
+	// transaction of their own, those of a key enqueued before left out;
+	// it returns how many were new. A step that decides messages enqueues
+	// them in its own transaction instead (Tx.Outbox).
+	Enqueue(ctx context.Context, ms []Message) (int, error)
+	// ClaimMessages takes up to limit due messages under the token claim
+	// until until (Unix ms), counting an attempt on each; across hub
+	// processes each is claimed by one until its claim runs out.
+	ClaimMessages(ctx context.Context, claim string, until int64, limit int) ([]OutboxRow, error)
+	// FinishMessage records a claimed message's outcome; ErrClaimLost
+	// when its claim no longer holds it.
+	FinishMessage(ctx context.Context, o Outcome, maxAttempts int) error
+	// DeliverMessage records a delivery receipt of a sent message; false
+	// when it was not sent, or was delivered already.
+	DeliverMessage(ctx context.Context, key string) (bool, error)
+
 	Close() error
 }
 

@@ -70,3 +70,20 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// Mask shows a phone number as privacy waybills do: 138****5678. Only
+// numbers of 11 characters or more keep their first three; shorter ones
+// keep the last four only, and fewer than 7 characters are all masked, so
+// the last four never give away the whole number.
+func Mask(phone string) string {
+	r := []rune(Normalize(phone))
+	n := len(r)
+	switch {
+	case n >= 11:
+		return string(r[:3]) + strings.Repeat("*", n-7) + string(r[n-4:])
+	case n >= 7:
+		return strings.Repeat("*", n-4) + string(r[n-4:])
+	default:
+		return strings.Repeat("*", n)
+	}
+}

@@ -188,7 +188,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, MaxSkew: c.Clock.MaxSkew, Logger: log,
 		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers,
 		SyncWindow: uint64(c.Sync.Window), HTTPNames: c.HTTP.HostNames(), SessionIdle: c.Accounts.SessionIdle, SessionLifetime: c.Accounts.SessionLifetime, Location: loc,
-		Retention: c.RetentionConfig()}
+		Retention: c.RetentionConfig(),
+		Gateway:   server.GatewayConfig{Webhook: c.Gateway.Webhook, Token: c.Gateway.Token, Timeout: c.Gateway.Timeout, MaxAttempts: c.Gateway.MaxAttempts}}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		// The uplink's memory is bounded by its budget; a soft limit a
 		// little above it keeps the garbage collector from letting the

@@ -101,8 +101,10 @@ import (
 //	customers, customer_outlets, customer_days, customer_cases,
 //	customer_moves, customer_parcels, class_counts, class_pushes (migration 7): as SQLite's migration 12, open a BIGINT
 //	               0 or 1 as there, so both backends run store.CustomerSQL
+//	outbox (8)     as SQLite's migration 13: customer messages, one per
+//	               key, claimed with FOR UPDATE SKIP LOCKED
 //	survey_defs, survey_rules, survey_invites, survey_optouts (migration
-//	               8): as SQLite's migration of the same name, so both
+//	               9): as SQLite's migration of the same name, so both
 //	               backends run store.SurveySQL
 type migration struct {
 	version int
@@ -421,7 +423,27 @@ CREATE TABLE class_pushes (
 	PRIMARY KEY (outlet, customer)
 );
 `, nil},
-	{8, "satisfaction surveys: definitions, rules per trigger, invitations, opt-outs", `
+	{8, "the customer-message outbox", `
+CREATE TABLE outbox (
+	key           TEXT COLLATE "C" PRIMARY KEY,
+	kind          TEXT COLLATE "C" NOT NULL,
+	subject       TEXT COLLATE "C" NOT NULL,
+	customer      TEXT COLLATE "C" NOT NULL,
+	lang          TEXT NOT NULL,
+	params        TEXT NOT NULL,
+	state         TEXT COLLATE "C" NOT NULL,
+	attempts      BIGINT NOT NULL,
+	next_at       BIGINT NOT NULL,
+	created_at    BIGINT NOT NULL,
+	done_at       BIGINT NOT NULL,
+	last_error    TEXT NOT NULL,
+	claim         TEXT NOT NULL,
+	claimed_until BIGINT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (state, next_at);
+CREATE INDEX outbox_subject ON outbox (subject, kind, state);
+`, nil},
+	{9, "satisfaction surveys: definitions, rules per trigger, invitations, opt-outs", `
 CREATE TABLE survey_defs (
 	id         TEXT COLLATE "C" NOT NULL,
 	version    BIGINT NOT NULL,

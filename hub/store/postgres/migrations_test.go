@@ -131,6 +131,20 @@ func TestMigrations(t *testing.T) {
 				mustHaveTable(t, db, tbl)
 			}
 		},
+		8: func(t *testing.T, db *pgxpool.Pool) {
+			mustHaveTable(t, db, "outbox")
+			ctx := context.Background()
+			for range 2 {
+				if _, err := db.Exec(ctx, `INSERT INTO outbox (key, kind, subject, customer, lang, params, state, attempts, next_at, created_at, done_at, last_error, claim, claimed_until)
+					VALUES ('k1', 'notice.start', 'N1', 'c1', '', '', 'pending', 0, 1, 1, 0, '', '', 0) ON CONFLICT (key) DO NOTHING`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var n int
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM outbox`).Scan(&n); err != nil || n != 1 {
+				t.Errorf("%d outbox rows after enqueuing one key twice (%v), want 1", n, err)
+			}
+		},
 		4: func(t *testing.T, db *pgxpool.Pool) {
 			mustHaveTable(t, db, "measure_facts")
 			mustHaveTable(t, db, "measure_tallies")

@@ -111,6 +111,12 @@ import (
 //	               deleted once sent (12)
 //	               All of them filled for older events by
 //	               store.Core.BuildCustomers
+//	outbox         key PK, kind, subject, customer, lang, params (JSON
+//	               text), state (pending, sent, delivered, failed),
+//	               attempts, next_at, created_at, done_at (unix ms),
+//	               last_error, claim, claimed_until: customer messages
+//	               (store.OutboxRow), one per key; indexes on (state,
+//	               next_at) and (subject, kind, state) (migration 13)
 //
 //	outlets (8)    region, city (index on both), head (the highest seq its
 //	               agent reported, NULL until one did), oldest_unsynced
@@ -123,15 +129,15 @@ import (
 //	               them (migration 8)
 //	survey_defs    (id, version) PK, body (store.SurveyDef as JSON),
 //	               created_at: survey definitions, a version edited only
-//	               until an invitation names it (migration 13)
+//	               until an invitation names it (migration 14)
 //	survey_rules   trigger_name PK, survey, share (0–100), every_days,
-//	               expiry_days: the sampling rule per trigger (13)
+//	               expiry_days: the sampling rule per trigger (14)
 //	survey_invites id PK (store.InviteID), customer, trigger_name, source,
 //	               outlet, survey, version, created_at, expires_at,
 //	               used_at (0 until answered), state ('pending', 'sent');
 //	               indexes on (customer, created_at), (state, created_at),
-//	               (survey, version) (13)
-//	survey_optouts customer PK, invite, at; index on invite (13)
+//	               (survey, version) (14)
+//	survey_optouts customer PK, invite, at; index on invite (14)
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -498,7 +504,27 @@ CREATE TABLE class_pushes (
 	PRIMARY KEY (outlet, customer)
 ) WITHOUT ROWID;
 `, nil},
-	{13, "satisfaction surveys: definitions, rules per trigger, invitations, opt-outs", `
+	{13, "the customer-message outbox", `
+CREATE TABLE outbox (
+	key           TEXT PRIMARY KEY,
+	kind          TEXT NOT NULL,
+	subject       TEXT NOT NULL,
+	customer      TEXT NOT NULL,
+	lang          TEXT NOT NULL,
+	params        TEXT NOT NULL,
+	state         TEXT NOT NULL,
+	attempts      INTEGER NOT NULL,
+	next_at       INTEGER NOT NULL,
+	created_at    INTEGER NOT NULL,
+	done_at       INTEGER NOT NULL,
+	last_error    TEXT NOT NULL,
+	claim         TEXT NOT NULL,
+	claimed_until INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX outbox_due ON outbox (state, next_at);
+CREATE INDEX outbox_subject ON outbox (subject, kind, state);
+`, nil},
+	{14, "satisfaction surveys: definitions, rules per trigger, invitations, opt-outs", `
 CREATE TABLE survey_defs (
 	id         TEXT NOT NULL,
 	version    INTEGER NOT NULL,

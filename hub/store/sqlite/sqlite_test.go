@@ -161,6 +161,16 @@ func TestMigrations(t *testing.T) {
 				mustHaveTable(t, db, tbl)
 			}
 		},
+		13: func(t *testing.T, db *sql.DB) {
+			mustHaveTable(t, db, "outbox")
+			// Keyed by the message key; the sender's and the counts' indexes.
+			for name, want := range map[string]string{"outbox": "key           TEXT PRIMARY KEY", "outbox_due": "(state, next_at)", "outbox_subject": "(subject, kind, state)"} {
+				var def string
+				if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = ?`, name).Scan(&def); err != nil || !strings.Contains(def, want) {
+					t.Errorf("%s is %q (%v), want %q in it", name, def, err, want)
+				}
+			}
+		},
 		12: func(t *testing.T, db *sql.DB) {
 			for _, tbl := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves"} {
 				mustHaveTable(t, db, tbl)

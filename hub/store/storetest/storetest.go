@@ -79,6 +79,8 @@ func Run(t *testing.T, b Backend) {
 		{"ParcelIndex", testParcelIndex},
 		{"StreamEvents", testStreamEvents},
 		{"PurgePersonal", testPurgePersonal},
+		{"Outbox", testOutbox},
+		{"OutboxClaimAcrossStores", testOutboxClaimAcrossStores},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
