@@ -293,7 +293,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := svc.Customers.Init(ctx); err != nil {
 		return nil, fmt.Errorf("customer classes: %w", err)
 	}
-	if s.Messages, err = newMessages(cfg, s.Store, svc.Customers, reg); err != nil {
+	if s.Messages, err = newMessages(cfg, s.Store, svc.Customers, svc.Surveys, reg); err != nil {
 		return nil, &ConfigError{err.Error()}
 	}
 	s.Retention = &retention.Runner{Store: s.Store, Clock: cfg.Clock, Config: cfg.Retention, Leased: s.Cases.Leased, Logger: cfg.Logger.With("component", "retention")}

@@ -541,10 +541,16 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 	if err := u.resolvePickups(ctx, tx); err != nil {
 		return err
 	}
-	if err := tx.Customers().Surveys().Draw(ctx, u.surveys, now); err != nil {
+	invites, err := tx.Customers().Surveys().Draw(ctx, u.surveys, now)
+	if err != nil {
 		return fmt.Errorf("draw survey invitations: %w", err)
 	}
 	u.surveys = nil
+	if len(invites) > 0 {
+		if _, err := tx.Outbox().Enqueue(ctx, InviteMessages(invites), now); err != nil {
+			return fmt.Errorf("enqueue %d survey invitations: %w", len(invites), err)
+		}
+	}
 	if len(u.d) == 0 {
 		return nil
 	}

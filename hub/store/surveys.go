@@ -30,7 +30,9 @@ import (
 //     hub committing the same event finds the row it made and draws
 //     nothing again. The link's token is the id signed with head office's
 //     key (hub/surveys), so the store holds no token. used_at is set once,
-//     in the transaction that stores the answer event.
+//     in the transaction that stores the answer event. A new invitation's
+//     message goes into the customer-message outbox (outbox.go) in the
+//     transaction that draws it, so it is sent once, by one hub.
 //   - survey_optouts: customers who asked never to be asked again.
 //
 // Invitations are folded at commit, in the transaction that makes their
@@ -134,13 +136,12 @@ func (r SurveyRule) Check() error {
 	return nil
 }
 
-// Invitation states.
-const (
-	// InviteWaiting is an invitation not yet handed to the message
-	// gateway.
-	InviteWaiting = "pending"
-	InviteSent    = "sent"
-)
+// SurveyMessageKind is the customer message an invitation sends
+// (store.Message.Kind; hub/surveys renders its text with the signed link).
+const SurveyMessageKind = "survey.invite"
+
+// SurveyMessageKey is the outbox key of invitation id's message.
+func SurveyMessageKey(id string) string { return "survey:" + id + ":invite" }
 
 // SurveyInvite is one invitation. Times are Unix ms.
 type SurveyInvite struct {
@@ -148,7 +149,6 @@ type SurveyInvite struct {
 	Survey                                string
 	Version                               int64
 	CreatedAt, ExpiresAt, UsedAt          int64
-	State                                 string
 }
 
 // SurveyCounts are a trigger's invitations, answers and the opt-outs
@@ -193,11 +193,11 @@ type SurveySQL CustomerSQL
 // Surveys is the surveys' statements in this transaction.
 func (q CustomerSQL) Surveys() SurveySQL { return SurveySQL(q) }
 
-const inviteColumns = `id, customer, trigger_name, source, outlet, survey, version, created_at, expires_at, used_at, state`
+const inviteColumns = `id, customer, trigger_name, source, outlet, survey, version, created_at, expires_at, used_at`
 
 func scanInvite(sc Scanner) (SurveyInvite, error) {
 	var v SurveyInvite
-	return v, sc.Scan(&v.ID, &v.Customer, &v.Trigger, &v.Source, &v.Outlet, &v.Survey, &v.Version, &v.CreatedAt, &v.ExpiresAt, &v.UsedAt, &v.State)
+	return v, sc.Scan(&v.ID, &v.Customer, &v.Trigger, &v.Source, &v.Outlet, &v.Survey, &v.Version, &v.CreatedAt, &v.ExpiresAt, &v.UsedAt)
 }
 
 // LatestDef reads a definition's newest version, with whether it is in
@@ -334,27 +334,6 @@ func (q SurveySQL) Invite(ctx context.Context, id string) (SurveyInvite, error) 
 	return vs[0], nil
 }
 
-// Invites lists invitations in state ("" any), oldest first, after the
-// id after (in creation order), at most limit.
-func (q SurveySQL) Invites(ctx context.Context, state string, limit int) ([]SurveyInvite, error) {
-	query, args := `SELECT `+inviteColumns+` FROM survey_invites`, []any{}
-	if state != "" {
-		query, args = query+` WHERE state = ?`, append(args, state)
-	}
-	rows, done, err := q.Query(ctx, query+` ORDER BY created_at, id LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("read invitations: %w", err)
-	}
-	defer done()
-	return Collect(rows, scanInvite)
-}
-
-// SetInviteState records that an invitation went to the gateway.
-func (q SurveySQL) SetInviteState(ctx context.Context, id, state string) error {
-	_, err := q.Exec(ctx, `UPDATE survey_invites SET state = ? WHERE id = ?`, state, id)
-	return err
-}
-
 // OptedOut reports whether customer asked never to be invited again.
 func (q SurveySQL) OptedOut(ctx context.Context, customer string) (bool, error) {
 	rows, done, err := q.Query(ctx, `SELECT 1 FROM survey_optouts WHERE customer = ?`, customer)
@@ -407,18 +386,20 @@ func (q SurveySQL) Counts(ctx context.Context) ([]SurveyCounts, error) {
 	})
 }
 
-// Draw makes the invitations cands earn under the rules, at now: for a
-// trigger with a rule, a customer who has not opted out, was not invited
-// within the rule's EveryDays, and whose invitation id falls in the
-// share. A candidate whose invitation exists already changes nothing.
-func (q SurveySQL) Draw(ctx context.Context, cands []SurveyCandidate, now int64) error {
+// Draw makes the invitations cands earn under the rules, at now, and
+// returns the new ones: for a trigger with a rule, a customer who has not
+// opted out, was not invited within the rule's EveryDays, and whose
+// invitation id falls in the share. A candidate whose invitation exists
+// already changes nothing.
+func (q SurveySQL) Draw(ctx context.Context, cands []SurveyCandidate, now int64) ([]SurveyInvite, error) {
 	if len(cands) == 0 {
-		return nil
+		return nil, nil
 	}
 	rules, err := q.Rules(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var made []SurveyInvite
 	by := map[string]SurveyRule{}
 	for _, r := range rules {
 		by[r.Trigger] = r
@@ -436,13 +417,13 @@ func (q SurveySQL) Draw(ctx context.Context, cands []SurveyCandidate, now int64)
 		}
 		if out, err := q.OptedOut(ctx, c.Customer); err != nil || out {
 			if err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		last, err := q.lastInvite(ctx, c.Customer)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if last != 0 && now-last < r.EveryDays*86400_000 {
 			continue
@@ -453,18 +434,37 @@ func (q SurveySQL) Draw(ctx context.Context, cands []SurveyCandidate, now int64)
 				if errors.Is(err, ErrNotFound) {
 					continue
 				}
-				return err
+				return nil, err
 			}
 			defs[r.Survey] = d
 		}
-		if _, err := q.Exec(ctx, `INSERT INTO survey_invites (`+inviteColumns+`) VALUES (?,?,?,?,?,?,?,?,?,0,?)
-			ON CONFLICT DO NOTHING`, id, c.Customer, c.Trigger, c.Source, c.Outlet, d.ID, d.Version,
-			now, now+r.ExpiryDays*86400_000, InviteWaiting); err != nil {
-			return fmt.Errorf("record invitation %s: %w", id, err)
+		v := SurveyInvite{ID: id, Customer: c.Customer, Trigger: c.Trigger, Source: c.Source, Outlet: c.Outlet,
+			Survey: d.ID, Version: d.Version, CreatedAt: now, ExpiresAt: now + r.ExpiryDays*86400_000}
+		n, err := q.Exec(ctx, `INSERT INTO survey_invites (`+inviteColumns+`) VALUES (?,?,?,?,?,?,?,?,?,0)
+			ON CONFLICT DO NOTHING`, v.ID, v.Customer, v.Trigger, v.Source, v.Outlet, v.Survey, v.Version, v.CreatedAt, v.ExpiresAt)
+		if err != nil {
+			return nil, fmt.Errorf("record invitation %s: %w", id, err)
+		}
+		if n == 1 {
+			made = append(made, v)
 		}
 	}
-	return nil
+	return made, nil
 }
+
+// InviteMessages are the outbox messages of new invitations: each
+// carries only its invitation's id, from which the sender renders the
+// signed link.
+func InviteMessages(vs []SurveyInvite) []Message {
+	ms := make([]Message, len(vs))
+	for i, v := range vs {
+		params, _ := json.Marshal(map[string]string{"invite": v.ID})
+		ms[i] = Message{Key: SurveyMessageKey(v.ID), Kind: SurveyMessageKind, Subject: v.Survey, Customer: v.Customer, Params: string(params)}
+	}
+	return ms
+}
+
+
 
 // ClaimInvite uses invitation id at now, once: ErrNotFound for none,
 // ErrSurveyUsed for one used, ErrSurveyExpired past its expiry. With

@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/yizhan/yizhan/hub/gateway"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
@@ -295,4 +296,28 @@ func checkAnswer(d store.SurveyDef, a Answer) error {
 		return bad
 	}
 	return nil
+}
+
+// MessageTexts renders an invitation's customer message
+// (store.SurveyMessageKind) with its signed link, made at send time so
+// that no link is stored anywhere.
+func (s *Service) MessageTexts() map[string]gateway.Text {
+	return map[string]gateway.Text{
+		store.SurveyMessageKind: func(lang string, raw json.RawMessage) (string, error) {
+			var p struct {
+				Invite string `json:"invite"`
+			}
+			if err := json.Unmarshal(raw, &p); err != nil || p.Invite == "" {
+				return "", fmt.Errorf("a survey message without its invitation: %s", raw)
+			}
+			link, err := s.Link(p.Invite)
+			if err != nil {
+				return "", err
+			}
+			if lang == "en" {
+				return "Thank you for using our outlet. Please tell us how we did, in a minute: " + link + " (do not share this link; it works once).", nil
+			}
+			return "感谢您使用驿站服务，邀请您花 1 分钟评价本次服务：" + link + "（链接仅限本人使用一次）", nil
+		},
+	}
 }

@@ -468,11 +468,9 @@ CREATE TABLE survey_invites (
 	version      BIGINT NOT NULL,
 	created_at   BIGINT NOT NULL,
 	expires_at   BIGINT NOT NULL,
-	used_at      BIGINT NOT NULL,
-	state        TEXT COLLATE "C" NOT NULL
+	used_at      BIGINT NOT NULL
 );
 CREATE INDEX survey_invites_customer ON survey_invites (customer, created_at);
-CREATE INDEX survey_invites_state ON survey_invites (state, created_at);
 CREATE INDEX survey_invites_def ON survey_invites (survey, version);
 CREATE TABLE survey_optouts (
 	customer TEXT COLLATE "C" PRIMARY KEY,

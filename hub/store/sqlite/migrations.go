@@ -134,8 +134,8 @@ import (
 //	               expiry_days: the sampling rule per trigger (14)
 //	survey_invites id PK (store.InviteID), customer, trigger_name, source,
 //	               outlet, survey, version, created_at, expires_at,
-//	               used_at (0 until answered), state ('pending', 'sent');
-//	               indexes on (customer, created_at), (state, created_at),
+//	               used_at (0 until answered; its message is in the
+//	               outbox); indexes on (customer, created_at) and
 //	               (survey, version) (14)
 //	survey_optouts customer PK, invite, at; index on invite (14)
 //
@@ -549,11 +549,9 @@ CREATE TABLE survey_invites (
 	version      INTEGER NOT NULL,
 	created_at   INTEGER NOT NULL,
 	expires_at   INTEGER NOT NULL,
-	used_at      INTEGER NOT NULL,
-	state        TEXT NOT NULL
+	used_at      INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX survey_invites_customer ON survey_invites (customer, created_at);
-CREATE INDEX survey_invites_state ON survey_invites (state, created_at);
 CREATE INDEX survey_invites_def ON survey_invites (survey, version);
 CREATE TABLE survey_optouts (
 	customer TEXT PRIMARY KEY,
