@@ -192,8 +192,8 @@ type Services struct {
 	Measures *measures.Service
 	// Customers finds, opens and classes head office's customers.
 	Customers *customers.Service
-	// Surveys are the satisfaction surveys; nil (no master key) answers
-	// their routes with survey.no_key.
+	// Surveys are the satisfaction surveys (without the master key their
+	// links cannot be signed or checked: survey.no_key).
 	Surveys *surveys.Service
 }
 

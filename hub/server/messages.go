@@ -20,9 +20,7 @@ import (
 // outbox's claims give each message to one of them.
 func newMessages(cfg Config, st store.Store, cs *customers.Service, sv *surveys.Service, reg prometheus.Registerer) (*gateway.Sender, error) {
 	texts := notices.MessageTexts(cfg.Location)
-	if sv != nil {
-		maps.Copy(texts, sv.MessageTexts())
-	}
+	maps.Copy(texts, sv.MessageTexts())
 	var gw gateway.Gateway = gateway.Log{Logger: cfg.Logger.With("component", "gateway")}
 	if cfg.Gateway.Webhook != "" {
 		w, err := gateway.NewWebhook(cfg.Gateway.Webhook, cfg.Gateway.Token, cfg.Gateway.Timeout)

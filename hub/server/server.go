@@ -345,7 +345,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen for HTTP on %s: %w (is another hub running? choose another address with --http, e.g. 127.0.0.1:8071)", cfg.HTTPAddr, err)
 	}
 	s.httpAddr = ln.Addr().String()
-	if svc.Surveys != nil && cfg.SurveyURL == "" {
+	if cfg.SurveyURL == "" {
 		svc.Surveys.SetPublicURL("http://" + s.httpAddr)
 	}
 	defer func() {
@@ -476,11 +476,9 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	if svc.Customers, err = customers.New(customers.Options{Store: st, Master: cfg.MasterKey, WindowDays: cfg.CustomerWindowDays, Clock: cfg.Clock, Location: cfg.Location}); err != nil {
 		return svc, err
 	}
-	if len(cfg.MasterKey) > 0 {
-		if svc.Surveys, err = surveys.New(surveys.Options{Store: st, Events: hub, Master: cfg.MasterKey, PublicURL: cfg.SurveyURL,
-			Clock: cfg.Clock, Logger: cfg.Logger.With("component", "surveys")}); err != nil {
-			return svc, err
-		}
+	if svc.Surveys, err = surveys.New(surveys.Options{Store: st, Events: hub, Master: cfg.MasterKey, PublicURL: cfg.SurveyURL,
+		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "surveys")}); err != nil {
+		return svc, err
 	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
 	return svc, err

@@ -51,6 +51,7 @@ import { page as accounts } from './pages/accounts.js';
 import { page as measures } from './pages/measures.js';
 import { pages as customerPages } from './pages/customers.js';
 import { page as classes } from './pages/classes.js';
+import { page as surveys } from './pages/surveys.js';
 import { pages as noticePages } from './pages/notices.js';
 import { pages as stockPages } from './pages/stock.js';
 
@@ -66,6 +67,7 @@ export const PAGES = [
   measures,
   ...customerPages,
   classes,
+  surveys,
   ...noticePages,
   ...stockPages,
   audit,
