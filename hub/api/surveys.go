@@ -16,7 +16,7 @@ import (
 //	PUT /api/v1/surveys/{id}             {"title_zh","title_en","questions":[{"key","zh","en"}],
 //	                                     "comment"}: saved over the newest version
 //	                                     while no invitation names it, else as the next
-//	PUT /api/v1/surveys/rules/{trigger}  {"survey","share","every_days","expiry_days"}
+//	PUT /api/v1/surveys/rules/{trigger}  {"survey","share","every_days","expiry_minutes"}
 //
 // and the customers' answer page, public: GET and POST /s/{token}, GET
 // /s/assets/{file} (hub/surveys page.go).
@@ -108,10 +108,10 @@ func (a *api) saveSurvey(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) saveSurveyRule(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Survey     string `json:"survey"`
-		Share      int64  `json:"share"`
-		EveryDays  int64  `json:"every_days"`
-		ExpiryDays int64  `json:"expiry_days"`
+		Survey        string `json:"survey"`
+		Share         int64  `json:"share"`
+		EveryDays     int64  `json:"every_days"`
+		ExpiryMinutes int64  `json:"expiry_minutes"`
 	}
 	if !decode(w, r, &body) {
 		return
@@ -120,7 +120,7 @@ func (a *api) saveSurveyRule(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.SurveyNoKey))
 		return
 	}
-	rule := store.SurveyRule{Trigger: r.PathValue("trigger"), Survey: body.Survey, Share: body.Share, EveryDays: body.EveryDays, ExpiryDays: body.ExpiryDays}
+	rule := store.SurveyRule{Trigger: r.PathValue("trigger"), Survey: body.Survey, Share: body.Share, EveryDays: body.EveryDays, ExpiryMinutes: body.ExpiryMinutes}
 	if err := a.opt.Surveys.SaveRule(r.Context(), rule); err != nil {
 		a.fail(w, r, err)
 		return

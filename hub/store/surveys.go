@@ -68,10 +68,10 @@ const (
 	MaxSurveyText      = 200
 	MaxSurveyComment   = 500
 	MaxSurveyEveryDays = 3660
-	MaxSurveyExpiry    = 90
-	// DefaultSurveyExpiryDays is how long a link is good unless the rule
-	// says otherwise.
-	DefaultSurveyExpiryDays = 7
+	MaxSurveyExpiry    = 90 * 24 * 60
+	// DefaultSurveyExpiryMinutes is how long a link is good unless the rule
+	// says otherwise: 7 days.
+	DefaultSurveyExpiryMinutes = 7 * 24 * 60
 )
 
 // plainText is at most max characters with no control characters.
@@ -114,8 +114,9 @@ type SurveyRule struct {
 	Share int64 `json:"share"`
 	// EveryDays: at most one invitation per customer in this many days,
 	// whatever the trigger (0: no bound).
-	EveryDays  int64 `json:"every_days"`
-	ExpiryDays int64 `json:"expiry_days"`
+	EveryDays int64 `json:"every_days"`
+	// ExpiryMinutes is how long its links are good (7 days unless set).
+	ExpiryMinutes int64 `json:"expiry_minutes"`
 }
 
 // Check says whether r is a usable rule.
@@ -128,8 +129,8 @@ func (r SurveyRule) Check() error {
 		return problem.New(problem.SurveyBadRule, "field", "share")
 	case r.EveryDays < 0 || r.EveryDays > MaxSurveyEveryDays:
 		return problem.New(problem.SurveyBadRule, "field", "every_days")
-	case r.ExpiryDays < 1 || r.ExpiryDays > MaxSurveyExpiry:
-		return problem.New(problem.SurveyBadRule, "field", "expiry_days")
+	case r.ExpiryMinutes < 1 || r.ExpiryMinutes > MaxSurveyExpiry:
+		return problem.New(problem.SurveyBadRule, "field", "expiry_minutes")
 	case r.Survey == "":
 		return problem.New(problem.SurveyBadRule, "field", "survey")
 	}
@@ -288,14 +289,14 @@ func (q SurveySQL) PutDef(ctx context.Context, d SurveyDef, now int64) (int64, e
 
 // Rules reads every trigger's rule, by trigger.
 func (q SurveySQL) Rules(ctx context.Context) ([]SurveyRule, error) {
-	rows, done, err := q.Query(ctx, `SELECT trigger_name, survey, share, every_days, expiry_days FROM survey_rules ORDER BY trigger_name`)
+	rows, done, err := q.Query(ctx, `SELECT trigger_name, survey, share, every_days, expiry_minutes FROM survey_rules ORDER BY trigger_name`)
 	if err != nil {
 		return nil, fmt.Errorf("read survey rules: %w", err)
 	}
 	defer done()
 	return Collect(rows, func(sc Scanner) (SurveyRule, error) {
 		var r SurveyRule
-		return r, sc.Scan(&r.Trigger, &r.Survey, &r.Share, &r.EveryDays, &r.ExpiryDays)
+		return r, sc.Scan(&r.Trigger, &r.Survey, &r.Share, &r.EveryDays, &r.ExpiryMinutes)
 	})
 }
 
@@ -310,10 +311,10 @@ func (q SurveySQL) PutRule(ctx context.Context, r SurveyRule) error {
 		}
 		return err
 	}
-	_, err := q.Exec(ctx, `INSERT INTO survey_rules (trigger_name, survey, share, every_days, expiry_days) VALUES (?,?,?,?,?)
+	_, err := q.Exec(ctx, `INSERT INTO survey_rules (trigger_name, survey, share, every_days, expiry_minutes) VALUES (?,?,?,?,?)
 		ON CONFLICT (trigger_name) DO UPDATE SET survey = excluded.survey, share = excluded.share,
-			every_days = excluded.every_days, expiry_days = excluded.expiry_days`,
-		r.Trigger, r.Survey, r.Share, r.EveryDays, r.ExpiryDays)
+			every_days = excluded.every_days, expiry_minutes = excluded.expiry_minutes`,
+		r.Trigger, r.Survey, r.Share, r.EveryDays, r.ExpiryMinutes)
 	if err != nil {
 		return fmt.Errorf("save survey rule %s: %w", r.Trigger, err)
 	}
@@ -439,7 +440,7 @@ func (q SurveySQL) Draw(ctx context.Context, cands []SurveyCandidate, now int64)
 			defs[r.Survey] = d
 		}
 		v := SurveyInvite{ID: id, Customer: c.Customer, Trigger: c.Trigger, Source: c.Source, Outlet: c.Outlet,
-			Survey: d.ID, Version: d.Version, CreatedAt: now, ExpiresAt: now + r.ExpiryDays*86400_000}
+			Survey: d.ID, Version: d.Version, CreatedAt: now, ExpiresAt: now + r.ExpiryMinutes*60_000}
 		n, err := q.Exec(ctx, `INSERT INTO survey_invites (`+inviteColumns+`) VALUES (?,?,?,?,?,?,?,?,?,0)
 			ON CONFLICT DO NOTHING`, v.ID, v.Customer, v.Trigger, v.Source, v.Outlet, v.Survey, v.Version, v.CreatedAt, v.ExpiresAt)
 		if err != nil {
@@ -463,8 +464,6 @@ func InviteMessages(vs []SurveyInvite) []Message {
 	}
 	return ms
 }
-
-
 
 // ClaimInvite uses invitation id at now, once: ErrNotFound for none,
 // ErrSurveyUsed for one used, ErrSurveyExpired past its expiry. With

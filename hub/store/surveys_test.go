@@ -28,4 +28,3 @@ func TestSurveyDrawIsTheShare(t *testing.T) {
 		t.Errorf("%d of 2000 drawn at 30%%, want about 600", n)
 	}
 }
-

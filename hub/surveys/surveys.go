@@ -175,10 +175,10 @@ func (s *Service) SaveDef(ctx context.Context, d store.SurveyDef) (v int64, err 
 	return v, err
 }
 
-// SaveRule sets a trigger's rule; a zero ExpiryDays is the default 7.
+// SaveRule sets a trigger's rule; a zero ExpiryMinutes is the default 7.
 func (s *Service) SaveRule(ctx context.Context, r store.SurveyRule) error {
-	if r.ExpiryDays == 0 {
-		r.ExpiryDays = store.DefaultSurveyExpiryDays
+	if r.ExpiryMinutes == 0 {
+		r.ExpiryMinutes = store.DefaultSurveyExpiryMinutes
 	}
 	return s.opt.Store.SurveysTx(ctx, func(q store.SurveySQL) error { return q.PutRule(ctx, r) })
 }

@@ -92,14 +92,14 @@ func TestPagePatternsArePublic(t *testing.T) {
 }
 
 type rig struct {
-	t     *testing.T
-	st    *sqlite.Store
-	clk   *clock.Manual
-	svc   *surveys.Service
-	srv   *httptest.Server
-	hub   *ingest.Hub
-	seq   uint64
-	ids   []string
+	t   *testing.T
+	st  *sqlite.Store
+	clk *clock.Manual
+	svc *surveys.Service
+	srv *httptest.Server
+	hub *ingest.Hub
+	seq uint64
+	ids []string
 }
 
 // newRig is a hub's store, its ingest, the surveys and the API (with its
@@ -128,7 +128,7 @@ func newRig(t *testing.T) *rig {
 	r := &rig{t: t, st: st, clk: clk, svc: svc, srv: srv, hub: h}
 	r.admin("PUT", "/api/v1/surveys/after-pickup", `{"title_zh":"取件满意度","title_en":"Your pickup","comment":true,
 		"questions":[{"key":"overall","zh":"您对本次取件满意吗","en":"How satisfied are you with this pickup"},{"key":"staff","zh":"店员服务态度","en":"The staff"}]}`, 200)
-	r.admin("PUT", "/api/v1/surveys/rules/pickup", `{"survey":"after-pickup","share":100,"every_days":0,"expiry_days":7}`, 200)
+	r.admin("PUT", "/api/v1/surveys/rules/pickup", `{"survey":"after-pickup","share":100,"every_days":0,"expiry_minutes":10080}`, 200)
 	return r
 }
 

@@ -456,7 +456,7 @@ CREATE TABLE survey_rules (
 	survey       TEXT COLLATE "C" NOT NULL,
 	share        BIGINT NOT NULL,
 	every_days   BIGINT NOT NULL,
-	expiry_days  BIGINT NOT NULL
+	expiry_minutes  BIGINT NOT NULL
 );
 CREATE TABLE survey_invites (
 	id           TEXT COLLATE "C" PRIMARY KEY,

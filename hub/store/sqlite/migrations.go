@@ -131,7 +131,7 @@ import (
 //	               created_at: survey definitions, a version edited only
 //	               until an invitation names it (migration 14)
 //	survey_rules   trigger_name PK, survey, share (0–100), every_days,
-//	               expiry_days: the sampling rule per trigger (14)
+//	               expiry_minutes: the sampling rule per trigger (14)
 //	survey_invites id PK (store.InviteID), customer, trigger_name, source,
 //	               outlet, survey, version, created_at, expires_at,
 //	               used_at (0 until answered; its message is in the
@@ -537,7 +537,7 @@ CREATE TABLE survey_rules (
 	survey       TEXT NOT NULL,
 	share        INTEGER NOT NULL,
 	every_days   INTEGER NOT NULL,
-	expiry_days  INTEGER NOT NULL
+	expiry_minutes  INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE survey_invites (
 	id           TEXT PRIMARY KEY,

@@ -88,16 +88,16 @@ func testSurveyDefinitionsVersioned(t *testing.T, be Backend) {
 		if _, err := q.PutDef(ctx, store.SurveyDef{ID: "Bad Id", TitleZH: "x", Questions: surveyDef("x", "q").Questions}, 0); err == nil {
 			t.Error("a definition with a bad id was saved")
 		}
-		if err := q.PutRule(ctx, store.SurveyRule{Trigger: lifecycle.SurveyOnPickup, Survey: "nope", Share: 100, ExpiryDays: 7}); err == nil {
+		if err := q.PutRule(ctx, store.SurveyRule{Trigger: lifecycle.SurveyOnPickup, Survey: "nope", Share: 100, ExpiryMinutes: 7 * 24 * 60}); err == nil {
 			t.Error("a rule naming no survey was saved")
 		}
-		if err := q.PutRule(ctx, store.SurveyRule{Trigger: "parcel.inbound", Survey: "pickup", Share: 100, ExpiryDays: 7}); err == nil {
+		if err := q.PutRule(ctx, store.SurveyRule{Trigger: "parcel.inbound", Survey: "pickup", Share: 100, ExpiryMinutes: 7 * 24 * 60}); err == nil {
 			t.Error("a rule for an unknown trigger was saved")
 		}
-		if err := q.PutRule(ctx, store.SurveyRule{Trigger: lifecycle.SurveyOnPickup, Survey: "pickup", Share: 101, ExpiryDays: 7}); err == nil {
+		if err := q.PutRule(ctx, store.SurveyRule{Trigger: lifecycle.SurveyOnPickup, Survey: "pickup", Share: 101, ExpiryMinutes: 7 * 24 * 60}); err == nil {
 			t.Error("a share of 101% was saved")
 		}
-		return q.PutRule(ctx, store.SurveyRule{Trigger: lifecycle.SurveyOnPickup, Survey: "pickup", Share: 100, ExpiryDays: 7})
+		return q.PutRule(ctx, store.SurveyRule{Trigger: lifecycle.SurveyOnPickup, Survey: "pickup", Share: 100, ExpiryMinutes: 7 * 24 * 60})
 	})
 	const x = "c0ffee00c0ffee00c0ffee00c0ffee01"
 	commit(t, s, cbatch("SH-A", 1, cin(t0, "WB1", x, "v2:a:1"), cpick(t0.Add(time.Hour), "WB1")))
@@ -137,7 +137,7 @@ func testSurveyInvitationsDrawnAtCommit(t *testing.T, be Backend) {
 			return err
 		}
 		for _, tr := range []string{lifecycle.SurveyOnPickup, lifecycle.SurveyOnComplaintClosed} {
-			if err := q.PutRule(ctx, store.SurveyRule{Trigger: tr, Survey: "after", Share: 100, EveryDays: 30, ExpiryDays: 7}); err != nil {
+			if err := q.PutRule(ctx, store.SurveyRule{Trigger: tr, Survey: "after", Share: 100, EveryDays: 30, ExpiryMinutes: 7 * 24 * 60}); err != nil {
 				return err
 			}
 		}
@@ -228,7 +228,7 @@ func testSurveyInvitationUsedOnce(t *testing.T, be Backend) {
 		if _, err := q.PutDef(ctx, surveyDef("after", "总体满意度"), t0.UnixMilli()); err != nil {
 			return err
 		}
-		return q.PutRule(ctx, store.SurveyRule{Trigger: lifecycle.SurveyOnPickup, Survey: "after", Share: 100, ExpiryDays: 2})
+		return q.PutRule(ctx, store.SurveyRule{Trigger: lifecycle.SurveyOnPickup, Survey: "after", Share: 100, ExpiryMinutes: 2 * 24 * 60})
 	})
 	const x, y = "c0ffee00c0ffee00c0ffee00c0ffee1a", "c0ffee00c0ffee00c0ffee00c0ffee1b"
 	commit(t, s, cbatch("SH-A", 1, cin(t0, "WB1", x, "v2:a:1"), cpick(t0, "WB1"), cin(t0, "WB2", y, "v2:a:2"), cpick(t0, "WB2")))

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseQuestions, questionLines, rate } from '../static/pages/surveys.js';
+import { parseQuestions, questionLines, rate, expiryDays, expiryMinutes } from '../static/pages/surveys.js';
 
 test('questions one a line, key | zh | en', () => {
   const qs = parseQuestions('overall | 总体满意度 | Overall\n\n staff|服务态度|Staff ');
@@ -19,4 +19,12 @@ test('response rate as a percentage, a dash for none invited', () => {
   assert.equal(rate(null), '—');
   assert.equal(rate(0.5), '50%');
   assert.equal(rate(1 / 3), '33.3%');
+});
+
+test('a link\'s validity in minutes shows in days and reads back', () => {
+  assert.equal(expiryDays(10080), 7);
+  assert.equal(expiryMinutes(7), 10080);
+  assert.equal(expiryMinutes(0.5), 720);
+  assert.equal(expiryMinutes(0), null);
+  assert.equal(expiryMinutes('x'), null);
 });

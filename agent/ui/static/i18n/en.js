@@ -918,7 +918,7 @@ export default {
   'error.customer.bad_name': 'an enterprise name is at most {max} characters, with no control characters',
   'error.survey.bad_definition': 'the survey definition is not usable: {detail} (an id of lower-case letters, digits, - or _; a title and 1 to 10 questions, each in Chinese and English)',
   'error.survey.bad_trigger': 'the trigger cannot be "{value}": use one of {allowed}',
-  'error.survey.bad_rule': 'the rule\'s {field} is not usable (share 0 to 100, every_days 0 to 3660, expiry_days 1 to 90)',
+  'error.survey.bad_rule': 'the rule\'s {field} is not usable (share 0 to 100, every_days 0 to 3660, expiry_minutes 1 to 129600, 90 days)',
   'error.survey.not_defined': 'there is no survey {survey}: save its definition first',
   'error.survey.no_key': 'head office\'s master key is not configured: set [customers] master_key_file to sign and check survey links',
   'error.survey.bad_token': 'this survey link is not valid: check the link in the message',

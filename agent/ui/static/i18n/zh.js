@@ -919,7 +919,7 @@ export default {
   'error.customer.bad_name': '企业名称应为 0–{max} 个字，不含控制字符',
   'error.survey.bad_definition': '问卷定义不可用：{detail}（编号为小写字母、数字、- 或 _；需有标题和 1–10 道各有中英文的题目）',
   'error.survey.bad_trigger': '触发条件不能是 {value}，可用 {allowed}',
-  'error.survey.bad_rule': '抽样规则的 {field} 不可用（抽样比例 0–100，间隔 0–3660 天，有效期 1–90 天）',
+  'error.survey.bad_rule': '抽样规则的 {field} 不可用（抽样比例 0–100，间隔 0–3660 天，有效期 1–129600 分钟即 90 天）',
   'error.survey.not_defined': '没有问卷 {survey}，请先保存问卷定义',
   'error.survey.no_key': '总部未配置主密钥，无法生成或核对问卷链接',
   'error.survey.bad_token': '问卷链接无效，请核对短信中的链接',

@@ -31,6 +31,16 @@ export function questionLines(qs) {
   return (qs || []).map((q) => `${q.key} | ${q.zh} | ${q.en}`).join('\n');
 }
 
+// expiryDays shows a link's validity, kept in minutes, in days;
+// expiryMinutes reads days (fractions allowed) back, or null.
+export function expiryDays(minutes) {
+  return Math.round((Number(minutes) / 1440) * 1000) / 1000;
+}
+export function expiryMinutes(days) {
+  const m = Math.round(Number(days) * 1440);
+  return Number.isFinite(m) && m >= 1 ? m : null;
+}
+
 // rate is a response rate as a percentage, '—' for none invited.
 export function rate(r) {
   return r === null || r === undefined ? '—' : `${Math.round(r * 1000) / 10}%`;
@@ -57,19 +67,19 @@ export const page = {
         h('td', { 'data-rate': c.response_rate === null ? '' : String(c.response_rate) }, rate(c.response_rate)))))));
     const ids = defs.map((d) => d.id);
     const ruleRows = (res.triggers || []).map((tr) => {
-      const r = rules[tr] || { survey: ids[0] || '', share: 0, every_days: 30, expiry_days: 7 };
+      const r = rules[tr] || { survey: ids[0] || '', share: 0, every_days: 30, expiry_minutes: 7 * 1440 };
       if (!editor) {
         return h('tr', { 'data-trigger': tr }, h('td', {}, t('sv.on.' + tr)), h('td', {}, r.survey || '—'),
-          h('td', {}, `${r.share}%`), h('td', {}, String(r.every_days)), h('td', {}, String(r.expiry_days)), h('td'));
+          h('td', {}, `${r.share}%`), h('td', {}, String(r.every_days)), h('td', {}, String(expiryDays(r.expiry_minutes))), h('td'));
       }
       const survey = select('survey', ids, (id) => id, r.survey);
       const share = h('input', { name: 'share', type: 'number', min: 0, max: 100, value: r.share });
       const every = h('input', { name: 'every_days', type: 'number', min: 0, max: 3660, value: r.every_days });
-      const expiry = h('input', { name: 'expiry_days', type: 'number', min: 1, max: 90, value: r.expiry_days });
+      const expiry = h('input', { name: 'expiry_days', type: 'number', min: 0.001, max: 90, step: 'any', value: expiryDays(r.expiry_minutes) });
       return h('tr', { 'data-trigger': tr }, h('td', {}, t('sv.on.' + tr)), h('td', {}, survey), h('td', {}, share),
         h('td', {}, every), h('td', {}, expiry), h('td', {}, button(t('sv.save'), async () => {
           await ctx.api.put('/api/v1/surveys/rules/' + encodeURIComponent(tr), {
-            survey: survey.value, share: Number(share.value), every_days: Number(every.value), expiry_days: Number(expiry.value),
+            survey: survey.value, share: Number(share.value), every_days: Number(every.value), expiry_minutes: expiryMinutes(expiry.value),
           });
           showInfo(t('sv.saved'));
           ctx.navigate('/surveys', {});
