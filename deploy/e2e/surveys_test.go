@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -96,6 +97,21 @@ func postAnswer(t *testing.T, link, body string) (int, string) {
 	return res.StatusCode, b.String()
 }
 
+// waitPageText waits for text in the page, across the page replacing
+// itself (the answer page moves to its thanks page).
+func waitPageText(t *testing.T, b *browser, text string) {
+	t.Helper()
+	harness.Eventually(t, 30*time.Second, func() (bool, string) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		defer cancel()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
+		if err != nil {
+			return false, err.Error()
+		}
+		return strings.Contains(got, text), fmt.Sprintf("the page shows %q, not %q", got, text)
+	})
+}
+
 // TestSurveysEndToEnd: a pickup at an outlet; head office's gateway
 // webhook receives the invitation with its link; headless Chromium opens
 // the link and taps the answers; the measures show the answer. The used
@@ -163,8 +179,8 @@ func TestSurveysEndToEnd(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`input[name="q0"][value="5"] + span`)),
 		chromedp.Click(chromedp.CSS(`input[name="q1"][value="4"] + span`)),
 		chromedp.SendKeys(chromedp.CSS(`textarea[name="comment"]`), "店员很耐心"),
-		chromedp.Click(chromedp.ID("send")),
-		waitJS(`document.body.innerText.includes('谢谢您的评价')`))
+		chromedp.Click(chromedp.ID("send")))
+	waitPageText(t, b, "谢谢您的评价")
 	b.checkNoExceptions(t)
 	b.checkNoConsoleErrors(t, nil)
 
@@ -192,7 +208,8 @@ func TestSurveysEndToEnd(t *testing.T) {
 	// The used link: its page says so, in both languages, and a second
 	// answer is refused.
 	b.step(t, "open the used link", chromedp.Navigate(link), waitJS(`document.body.innerText.includes('这份问卷已经答过了')`))
-	b.step(t, "in English", chromedp.Click(chromedp.ID("lang")), waitJS(`document.body.innerText.includes('This survey was already answered')`))
+	b.step(t, "in English", chromedp.Click(chromedp.ID("lang")))
+	waitPageText(t, b, "This survey was already answered")
 	if code, body := postAnswer(t, link, `{"scores":[1,1]}`); code != 409 || !strings.Contains(body, "survey.used") {
 		t.Errorf("a second answer: HTTP %d %s", code, body)
 	}
@@ -220,8 +237,8 @@ func TestSurveysEndToEnd(t *testing.T) {
 	pickup(phoneC)
 	optLink := hook.linkTo(t, phoneC)
 	b.step(t, "opt out", chromedp.Navigate(optLink), waitJS(`!!document.getElementById('survey')`),
-		chromedp.Click(chromedp.CSS(`input[name="opt_out"]`)), chromedp.Click(chromedp.ID("send")),
-		waitJS(`document.body.innerText.includes('我们不会再邀请您')`))
+		chromedp.Click(chromedp.CSS(`input[name="opt_out"]`)), chromedp.Click(chromedp.ID("send")))
+	waitPageText(t, b, "我们不会再邀请您")
 	pickup(phoneC)
 	pickup(phoneD)
 	hook.linkTo(t, phoneD)

@@ -71,6 +71,7 @@ var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>{{.W.title}}</title>
+<link rel="icon" href="/s/assets/icon.svg">
 <link rel="stylesheet" href="/s/assets/page.css">
 </head><body>
 <main data-state="{{.State}}">

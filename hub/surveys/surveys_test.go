@@ -282,7 +282,7 @@ func TestAnswerPage(t *testing.T) {
 	if en := get(t, link+"?lang=en"); !strings.Contains(en.body, "How satisfied are you with this pickup") || !strings.Contains(en.body, `lang="en"`) {
 		t.Errorf("English page: %s", en.body)
 	}
-	for _, a := range []string{"/s/assets/page.js", "/s/assets/answer.js", "/s/assets/page.css"} {
+	for _, a := range []string{"/s/assets/page.js", "/s/assets/answer.js", "/s/assets/page.css", "/s/assets/icon.svg"} {
 		if res := get(t, r.srv.URL+a); res.status != 200 || res.header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: %d", a, res.status)
 		}
