@@ -204,39 +204,32 @@ func scanInvite(sc Scanner) (SurveyInvite, error) {
 // LatestDef reads a definition's newest version, with whether it is in
 // use; ErrNotFound for none.
 func (q SurveySQL) LatestDef(ctx context.Context, id string) (SurveyDef, error) {
-	rows, done, err := q.Query(ctx, `SELECT body, version, created_at,
+	return queryOne(ctx, q, scanDef, `SELECT body, version, created_at,
 		CASE WHEN EXISTS (SELECT 1 FROM survey_invites i WHERE i.survey = d.id AND i.version = d.version) THEN 1 ELSE 0 END
 		FROM survey_defs d WHERE id = ? ORDER BY version DESC LIMIT 1`, id)
-	if err != nil {
-		return SurveyDef{}, fmt.Errorf("read survey %s: %w", id, err)
-	}
-	defer done()
-	ds, err := Collect(rows, scanDef)
-	if err != nil || len(ds) == 0 {
-		return SurveyDef{}, cmpErr(err, ErrNotFound)
-	}
-	return ds[0], nil
 }
 
 // Def reads one version of a definition; ErrNotFound for none.
 func (q SurveySQL) Def(ctx context.Context, id string, version int64) (SurveyDef, error) {
-	rows, done, err := q.Query(ctx, `SELECT body, version, created_at, 1 FROM survey_defs WHERE id = ? AND version = ?`, id, version)
-	if err != nil {
-		return SurveyDef{}, fmt.Errorf("read survey %s v%d: %w", id, version, err)
-	}
-	defer done()
-	ds, err := Collect(rows, scanDef)
-	if err != nil || len(ds) == 0 {
-		return SurveyDef{}, cmpErr(err, ErrNotFound)
-	}
-	return ds[0], nil
+	return queryOne(ctx, q, scanDef, `SELECT body, version, created_at, 1 FROM survey_defs WHERE id = ? AND version = ?`, id, version)
 }
 
-func cmpErr(err, none error) error {
+// queryOne is the first row of a query; ErrNotFound for none.
+func queryOne[T any](ctx context.Context, q SurveySQL, scan func(Scanner) (T, error), query string, args ...any) (T, error) {
+	var zero T
+	rows, done, err := q.Query(ctx, query, args...)
 	if err != nil {
-		return err
+		return zero, fmt.Errorf("read surveys (%.40s…): %w", query, err)
 	}
-	return none
+	defer done()
+	vs, err := Collect(rows, scan)
+	switch {
+	case err != nil:
+		return zero, err
+	case len(vs) == 0:
+		return zero, ErrNotFound
+	}
+	return vs[0], nil
 }
 
 func scanDef(sc Scanner) (SurveyDef, error) {
@@ -323,30 +316,21 @@ func (q SurveySQL) PutRule(ctx context.Context, r SurveyRule) error {
 
 // Invite reads one invitation; ErrNotFound for none.
 func (q SurveySQL) Invite(ctx context.Context, id string) (SurveyInvite, error) {
-	rows, done, err := q.Query(ctx, `SELECT `+inviteColumns+` FROM survey_invites WHERE id = ?`, id)
-	if err != nil {
-		return SurveyInvite{}, fmt.Errorf("read invitation %s: %w", id, err)
-	}
-	defer done()
-	vs, err := Collect(rows, scanInvite)
-	if err != nil || len(vs) == 0 {
-		return SurveyInvite{}, cmpErr(err, ErrNotFound)
-	}
-	return vs[0], nil
+	return queryOne(ctx, q, scanInvite, `SELECT `+inviteColumns+` FROM survey_invites WHERE id = ?`, id)
 }
 
 // OptedOut reports whether customer asked never to be invited again.
 func (q SurveySQL) OptedOut(ctx context.Context, customer string) (bool, error) {
-	rows, done, err := q.Query(ctx, `SELECT 1 FROM survey_optouts WHERE customer = ?`, customer)
-	if err != nil {
-		return false, fmt.Errorf("read opt-out of %s: %w", customer, err)
+	_, err := queryOne(ctx, q, scanInt, `SELECT 1 FROM survey_optouts WHERE customer = ?`, customer)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
 	}
-	defer done()
-	n, err := Collect(rows, func(sc Scanner) (int64, error) {
-		var one int64
-		return one, sc.Scan(&one)
-	})
-	return len(n) > 0, err
+	return err == nil, err
+}
+
+func scanInt(sc Scanner) (int64, error) {
+	var n int64
+	return n, sc.Scan(&n)
 }
 
 // OptOut records that customer is never to be invited again.
@@ -357,19 +341,7 @@ func (q SurveySQL) OptOut(ctx context.Context, customer, invite string, now int6
 
 // lastInvite is the newest invitation time of customer, 0 for none.
 func (q SurveySQL) lastInvite(ctx context.Context, customer string) (int64, error) {
-	rows, done, err := q.Query(ctx, `SELECT COALESCE(MAX(created_at), 0) FROM survey_invites WHERE customer = ?`, customer)
-	if err != nil {
-		return 0, fmt.Errorf("read last invitation of %s: %w", customer, err)
-	}
-	defer done()
-	n, err := Collect(rows, func(sc Scanner) (int64, error) {
-		var at int64
-		return at, sc.Scan(&at)
-	})
-	if err != nil || len(n) == 0 {
-		return 0, err
-	}
-	return n[0], nil
+	return queryOne(ctx, q, scanInt, `SELECT COALESCE(MAX(created_at), 0) FROM survey_invites WHERE customer = ?`, customer)
 }
 
 // Counts are the invitations, answers and opt-outs per trigger.

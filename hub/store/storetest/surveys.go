@@ -29,6 +29,27 @@ func surveyDef(id, q string) store.SurveyDef {
 		Questions: []store.SurveyQuestion{{Key: "overall", ZH: q, EN: "Overall"}, {Key: "staff", ZH: "服务态度", EN: "Staff"}}}
 }
 
+// surveyWithRules opens a store at t0 with survey "after" and a rule
+// drawing everyone for each trigger, every days apart, links good for
+// expiry minutes.
+func surveyWithRules(t *testing.T, be Backend, clk clock.Clock, every, expiry int64, triggers ...string) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	s := be.OpenIn(t, clk, time.UTC)
+	surveysTx(t, s, func(q store.SurveySQL) error {
+		if _, err := q.PutDef(ctx, surveyDef("after", "总体满意度"), clk.Now().UnixMilli()); err != nil {
+			return err
+		}
+		for _, tr := range triggers {
+			if err := q.PutRule(ctx, store.SurveyRule{Trigger: tr, Survey: "after", Share: 100, EveryDays: every, ExpiryMinutes: expiry}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s
+}
+
 func surveysTx(t *testing.T, s store.Store, f func(q store.SurveySQL) error) {
 	t.Helper()
 	if err := s.SurveysTx(context.Background(), f); err != nil {
@@ -131,18 +152,7 @@ func testSurveyInvitationsDrawnAtCommit(t *testing.T, be Backend) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	clk := clock.NewManual(t0)
-	s := be.OpenIn(t, clk, time.UTC)
-	surveysTx(t, s, func(q store.SurveySQL) error {
-		if _, err := q.PutDef(ctx, surveyDef("after", "总体满意度"), t0.UnixMilli()); err != nil {
-			return err
-		}
-		for _, tr := range []string{lifecycle.SurveyOnPickup, lifecycle.SurveyOnComplaintClosed} {
-			if err := q.PutRule(ctx, store.SurveyRule{Trigger: tr, Survey: "after", Share: 100, EveryDays: 30, ExpiryMinutes: 7 * 24 * 60}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	s := surveyWithRules(t, be, clk, 30, 7*24*60, lifecycle.SurveyOnPickup, lifecycle.SurveyOnComplaintClosed)
 	const x, y = "c0ffee00c0ffee00c0ffee00c0ffee0a", "c0ffee00c0ffee00c0ffee00c0ffee0b"
 	b1 := cbatch("SH-A", 1, cin(t0, "WB1", x, "v2:a:1"), cpick(t0.Add(time.Hour), "WB1"), cin(t0, "WB2", y, "v2:a:2"), cpick(t0.Add(time.Hour), "WB2"))
 	commit(t, s, b1)
@@ -223,13 +233,7 @@ func testSurveyInvitationUsedOnce(t *testing.T, be Backend) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	clk := clock.NewManual(t0)
-	s := be.OpenIn(t, clk, time.UTC)
-	surveysTx(t, s, func(q store.SurveySQL) error {
-		if _, err := q.PutDef(ctx, surveyDef("after", "总体满意度"), t0.UnixMilli()); err != nil {
-			return err
-		}
-		return q.PutRule(ctx, store.SurveyRule{Trigger: lifecycle.SurveyOnPickup, Survey: "after", Share: 100, ExpiryMinutes: 2 * 24 * 60})
-	})
+	s := surveyWithRules(t, be, clk, 0, 2*24*60, lifecycle.SurveyOnPickup)
 	const x, y = "c0ffee00c0ffee00c0ffee00c0ffee1a", "c0ffee00c0ffee00c0ffee00c0ffee1b"
 	commit(t, s, cbatch("SH-A", 1, cin(t0, "WB1", x, "v2:a:1"), cpick(t0, "WB1"), cin(t0, "WB2", y, "v2:a:2"), cpick(t0, "WB2")))
 	vx, _ := inviteOf(t, s, store.SurveyCandidate{Customer: x, Trigger: lifecycle.SurveyOnPickup, Source: "WB1"})
