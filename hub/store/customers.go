@@ -258,8 +258,10 @@ type customerUpkeep struct {
 	parcels []CustomerParcel
 	pickups []custPickup
 	// surveys are the customers this transaction's events offer for a
-	// survey invitation (surveys.go).
-	surveys []SurveyCandidate
+	// survey invitation (surveys.go); rebuilding leaves them out, since
+	// an old event is no occasion to ask anyone.
+	surveys    []SurveyCandidate
+	rebuilding bool
 }
 
 func newCustomerUpkeep(loc *time.Location) *customerUpkeep {
@@ -541,6 +543,9 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 	if err := u.resolvePickups(ctx, tx); err != nil {
 		return err
 	}
+	if u.rebuilding {
+		u.surveys = nil
+	}
 	invites, err := tx.Customers().Surveys().Draw(ctx, u.surveys, now)
 	if err != nil {
 		return fmt.Errorf("draw survey invitations: %w", err)
@@ -668,6 +673,7 @@ func (s *Core) BuildCustomers(ctx context.Context, log *slog.Logger) error {
 				return fmt.Errorf("read events: %w", err)
 			}
 			u := newCustomerUpkeep(s.loc)
+			u.rebuilding = true
 			for i := range evs {
 				u.add(&evs[i])
 			}
@@ -690,6 +696,7 @@ func (s *Core) BuildCustomers(ctx context.Context, log *slog.Logger) error {
 		for chunk := range slices.Chunk(rows, 500) {
 			err := s.inTx(ctx, func(tx Tx) error {
 				u := newCustomerUpkeep(s.loc)
+				u.rebuilding = true
 				for _, c := range chunk {
 					evs, err := tx.SubjectEvents(ctx, c.ID)
 					if err != nil {
