@@ -31,9 +31,11 @@ import (
 
 	"github.com/yizhan/yizhan/hub/gateway"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/sealed"
 )
 
 // Store is the part of the hub's store the surveys use (store.Core).
@@ -66,8 +68,9 @@ type Options struct {
 
 // Service runs the surveys.
 type Service struct {
-	opt Options
-	key []byte
+	opt  Options
+	key  []byte
+	seal *sealed.Key // head office's own key: comments are sealed with it
 }
 
 // New returns a Service.
@@ -84,6 +87,13 @@ func New(opt Options) (*Service, error) {
 	s := &Service{opt: opt}
 	if len(opt.Master) > 0 {
 		s.key = LinkKey(opt.Master)
+		secret, err := sealed.OutletSecret(opt.Master, syncproto.HubOrigin)
+		if err != nil {
+			return nil, fmt.Errorf("surveys: %w", err)
+		}
+		if s.seal, err = sealed.NewKey(syncproto.HubOrigin, secret); err != nil {
+			return nil, fmt.Errorf("surveys: %w", err)
+		}
 	}
 	return s, nil
 }
@@ -242,9 +252,13 @@ func (s *Service) Submit(ctx context.Context, token string, a Answer) error {
 	}
 	var claimed store.SurveyInvite
 	payload := func() lifecycle.SurveyAnsweredV1 {
-		return lifecycle.SurveyAnsweredV1{Survey: inv.Def.ID, Version: inv.Def.Version, Trigger: inv.Invite.Trigger,
-			Outlet: inv.Invite.Outlet, Customer: inv.Invite.Customer, Scores: a.Scores, Comment: a.Comment,
+		p := lifecycle.SurveyAnsweredV1{Survey: inv.Def.ID, Version: inv.Def.Version, Trigger: inv.Invite.Trigger,
+			Outlet: inv.Invite.Outlet, Customer: inv.Invite.Customer, Scores: a.Scores,
 			OptedOut: a.OptOut, At: s.opt.Clock.Now().UnixMilli()}
+		if a.Comment != "" {
+			p.CommentSealed = s.seal.Seal(sealed.Text, CommentRecord(inv.Invite.ID), a.Comment)
+		}
+		return p
 	}
 	raw, err := json.Marshal(payload())
 	if err != nil {
@@ -269,6 +283,9 @@ func (s *Service) Submit(ctx context.Context, token string, a Answer) error {
 	s.opt.Logger.Info("survey answered", "invitation", claimed.ID, "trigger", claimed.Trigger, "outlet", claimed.Outlet, "opted_out", a.OptOut)
 	return nil
 }
+
+// CommentRecord is what an answer's sealed comment is bound to.
+func CommentRecord(invite string) sealed.Record { return sealed.Record{Kind: "survey", ID: invite} }
 
 // checkAnswer refuses scores that do not fit the definition.
 func checkAnswer(d store.SurveyDef, a Answer) error {

@@ -25,6 +25,7 @@ import (
 	"github.com/yizhan/yizhan/syncproto/hlc"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
+	"github.com/yizhan/yizhan/syncproto/sealed"
 )
 
 var master = []byte("0123456789abcdef0123456789abcdef")
@@ -316,8 +317,18 @@ func TestAnswerPage(t *testing.T) {
 	}
 	var a lifecycle.SurveyAnsweredV1
 	json.Unmarshal(evs[0].Payload, &a)
-	if evs[0].Origin != syncproto.HubOrigin || a.Outlet != "SH-A" || !slices.Equal(a.Scores, []int64{5, 4}) || a.Comment != "很好" || a.Customer != "cust-a" {
+	if evs[0].Origin != syncproto.HubOrigin || a.Outlet != "SH-A" || !slices.Equal(a.Scores, []int64{5, 4}) || a.Customer != "cust-a" {
 		t.Errorf("answer event %+v payload %+v", evs[0], a)
+	}
+	// The comment is sealed with head office's own key, bound to the
+	// invitation, and nowhere in clear.
+	if strings.Contains(string(evs[0].Payload), "很好") {
+		t.Errorf("the comment is in clear: %s", evs[0].Payload)
+	}
+	secret, _ := sealed.OutletSecret(master, syncproto.HubOrigin)
+	key, _ := sealed.NewKey(syncproto.HubOrigin, secret)
+	if c, err := key.Open(sealed.Text, surveys.CommentRecord(evs[0].Subject), a.CommentSealed); err != nil || c != "很好" {
+		t.Errorf("the sealed comment opens as %q (%v)", c, err)
 	}
 	if res := post(t, link, good); res.status != 409 || errCode(res.body) != problem.SurveyUsed.String() {
 		t.Errorf("second answer: %d %s", res.status, res.body)

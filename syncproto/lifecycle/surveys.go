@@ -22,15 +22,18 @@ const SurveyAnswered = "survey.answered"
 // SurveyAnsweredV1 is the payload of SurveyAnswered. Scores hold one 1–5
 // score per question of the definition's version, in its order, 0 for a
 // question left out. Outlet is where the trigger happened: the answer
-// counts for that outlet in the measures.
+// counts for that outlet in the measures. The customer's comment is
+// sealed (syncproto/sealed, field Text, record survey/<invitation id>)
+// with head office's own key, the outlet key of syncproto.HubOrigin, and
+// purged with the other personal data.
 type SurveyAnsweredV1 struct {
-	Survey   string  `json:"survey"`
-	Version  int64   `json:"version"`
-	Trigger  string  `json:"trigger"`
-	Outlet   string  `json:"outlet"`
-	Customer string  `json:"customer"`
-	Scores   []int64 `json:"scores"`
-	Comment  string  `json:"comment,omitempty"`
-	OptedOut bool    `json:"opted_out,omitempty"`
-	At       int64   `json:"at"`
+	Survey        string  `json:"survey"`
+	Version       int64   `json:"version"`
+	Trigger       string  `json:"trigger"`
+	Outlet        string  `json:"outlet"`
+	Customer      string  `json:"customer"`
+	Scores        []int64 `json:"scores"`
+	CommentSealed string  `json:"comment_sealed,omitempty"`
+	OptedOut      bool    `json:"opted_out,omitempty"`
+	At            int64   `json:"at"`
 }
