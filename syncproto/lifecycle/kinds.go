@@ -192,8 +192,9 @@ func KindOf(typ string) (Kind, bool) {
 // Kindless lists the event types that belong to no entity on purpose: an
 // audit record of who viewed personal data or who logged in, or of what a
 // retention run removed, changes nothing's state; head office's customer
-// classes are a lookup the outlet keeps beside its entities.
-var Kindless = []string{PersonalViewed, LoginSucceeded, LoginFailed, StaffLocked, StaffUnlocked, LoginLimited, RetentionRan, CustomerClasses}
+// classes are a lookup the outlet keeps beside its entities; a survey
+// answer is head office's alone and counts only in the measures.
+var Kindless = []string{PersonalViewed, LoginSucceeded, LoginFailed, StaffLocked, StaffUnlocked, LoginLimited, RetentionRan, CustomerClasses, SurveyAnswered}
 
 // Vocabularies: each kind's codes with their label keys. The label keys
 // are the ones the counter screen's dictionaries use.
