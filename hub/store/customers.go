@@ -262,7 +262,13 @@ type customerUpkeep struct {
 	// an old event is no occasion to ask anyone.
 	surveys    []SurveyCandidate
 	rebuilding bool
+	// ended are the recovery notices this transaction stored, each to one
+	// outlet: their customers are offered a survey at flush.
+	ended []custNotice
 }
+
+// custNotice is a recovery notice to one outlet.
+type custNotice struct{ id, outlet string }
 
 func newCustomerUpkeep(loc *time.Location) *customerUpkeep {
 	return &customerUpkeep{loc: loc, d: map[string]*Customer{}, outlets: map[custKey]*CustomerOutlet{}, dayN: map[[2]any]*CustomerDay{}}
@@ -348,6 +354,13 @@ func (u *customerUpkeep) add(e *syncproto.Event) {
 		u.parcels = append(u.parcels, CustomerParcel{Customer: id, Kind: ParcelSent, Outlet: e.Origin, Waybill: e.Subject, At: at, Fees: sh.Quote.TotalFen})
 		u.contact(id, Contact{Outlet: e.Origin, Kind: lifecycle.KindShipment, Record: e.Subject,
 			PhoneSealed: sh.Sender.PhoneSealed, PhoneMasked: sh.Sender.PhoneMasked, NameSealed: sh.Sender.NameSealed, NameMasked: sh.Sender.NameMasked, At: at})
+	case lifecycle.NoticeEnded:
+		// Only head office ends a notice, one event per outlet; a notice
+		// to every outlet ("*") asks nobody (which of a whole network's
+		// customers to ask is not decided yet).
+		if e.Origin == syncproto.HubOrigin && e.Target != "" && e.Target != syncproto.TargetAll {
+			u.ended = append(u.ended, custNotice{id: e.Subject, outlet: e.Target})
+		}
 	case lifecycle.ComplaintReceived:
 		var r lifecycle.ComplaintReceivedV1
 		if json.Unmarshal(e.Payload, &r) != nil || r.Customer == "" {
@@ -389,6 +402,30 @@ func parcelEventsOf(ctx context.Context, tx Tx, outlet string, waybills []string
 		return nil, fmt.Errorf("read parcels of %s for their customers: %w", outlet, err)
 	}
 	return evs, nil
+}
+
+// noticeCustomers offers a survey to the customers seen at each ended
+// notice's outlet since the notice took effect.
+func (u *customerUpkeep) noticeCustomers(ctx context.Context, tx Tx) error {
+	for _, n := range u.ended {
+		evs, err := tx.SubjectEvents(ctx, n.id)
+		if err != nil {
+			return fmt.Errorf("read notice %s: %w", n.id, err)
+		}
+		notice := lifecycle.FoldNotice(n.id, evs)
+		if !notice.Published {
+			continue
+		}
+		ids, err := tx.Customers().Surveys().SeenAt(ctx, n.outlet, notice.ValidFrom)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			u.surveys = append(u.surveys, SurveyCandidate{Customer: id, Trigger: lifecycle.SurveyOnNoticeEnded, Source: n.id, Outlet: n.outlet})
+		}
+	}
+	u.ended = nil
+	return nil
 }
 
 // resolvePickups counts each pickup for its parcel's customer.
@@ -544,7 +581,10 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 		return err
 	}
 	if u.rebuilding {
-		u.surveys = nil
+		u.surveys, u.ended = nil, nil
+	}
+	if err := u.noticeCustomers(ctx, tx); err != nil {
+		return err
 	}
 	invites, err := tx.Customers().Surveys().Draw(ctx, u.surveys, now)
 	if err != nil {

@@ -37,7 +37,9 @@ import (
 //
 // Invitations are folded at commit, in the transaction that makes their
 // trigger event visible: a pickup (parcel.picked_up), a delivery
-// (dispatch.delivered), a complaint reaching closed. The draw is a hash
+// (dispatch.delivered), a complaint reaching closed, a special period's
+// recovery notice to an outlet (notice.ended: the customers seen there
+// since the notice took effect). The draw is a hash
 // of the invitation's id against the rule's share: the same on every hub
 // and for every replay.
 
@@ -342,6 +344,19 @@ func (q SurveySQL) OptOut(ctx context.Context, customer, invite string, now int6
 // lastInvite is the newest invitation time of customer, 0 for none.
 func (q SurveySQL) lastInvite(ctx context.Context, customer string) (int64, error) {
 	return queryOne(ctx, q, scanInt, `SELECT COALESCE(MAX(created_at), 0) FROM survey_invites WHERE customer = ?`, customer)
+}
+
+// SeenAt lists the customers seen at outlet at or after since (Unix ms).
+func (q SurveySQL) SeenAt(ctx context.Context, outlet string, since int64) ([]string, error) {
+	rows, done, err := q.Query(ctx, `SELECT customer FROM customer_outlets WHERE outlet = ? AND last_seen >= ? ORDER BY customer`, outlet, since)
+	if err != nil {
+		return nil, fmt.Errorf("read the customers of %s: %w", outlet, err)
+	}
+	defer done()
+	return Collect(rows, func(sc Scanner) (string, error) {
+		var id string
+		return id, sc.Scan(&id)
+	})
 }
 
 // Counts are the invitations, answers and opt-outs per trigger.

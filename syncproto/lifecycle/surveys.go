@@ -10,10 +10,14 @@ const (
 	SurveyOnPickup          = "pickup"           // parcel.picked_up
 	SurveyOnDelivery        = "delivery"         // dispatch.delivered
 	SurveyOnComplaintClosed = "complaint_closed" // a complaint reaching closed
+	// SurveyOnNoticeEnded: a special period's recovery notice
+	// (notice.ended) to one outlet, for the customers seen there since
+	// the notice took effect.
+	SurveyOnNoticeEnded = "notice_ended"
 )
 
 // SurveyTriggers lists the triggers in the screen's order.
-var SurveyTriggers = []string{SurveyOnPickup, SurveyOnDelivery, SurveyOnComplaintClosed}
+var SurveyTriggers = []string{SurveyOnPickup, SurveyOnDelivery, SurveyOnComplaintClosed, SurveyOnNoticeEnded}
 
 // SurveyAnswered is a customer's answer to an invitation (payload
 // SurveyAnsweredV1), subject the invitation id.

@@ -21,6 +21,7 @@ var surveyTests = []struct {
 	{"SurveyDefinitionsVersioned", testSurveyDefinitionsVersioned},
 	{"SurveyInvitationsDrawnAtCommit", testSurveyInvitationsDrawnAtCommit},
 	{"SurveyInvitationUsedOnce", testSurveyInvitationUsedOnce},
+	{"SurveyAfterNoticeEnded", testSurveyAfterNoticeEnded},
 	{"SurveyAnswerCountedInMeasures", testSurveyAnswerCountedInMeasures},
 }
 
@@ -306,5 +307,49 @@ func testSurveyAnswerCountedInMeasures(t *testing.T, be Backend) {
 		if got[k] != n {
 			t.Errorf("tally %s = %d, want %d (all: %v)", k, got[k], n, got)
 		}
+	}
+}
+
+// A special period's recovery notice to an outlet invites the customers
+// seen there since the notice took effect, once, and no one seen only
+// before it or at another outlet.
+func testSurveyAfterNoticeEnded(t *testing.T, be Backend) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(t0)
+	s := surveyWithRules(t, be, clk, 0, 7*24*60, lifecycle.SurveyOnNoticeEnded)
+	const before, during, elsewhere = "c0ffee00c0ffee00c0ffee00c0ffee2a", "c0ffee00c0ffee00c0ffee00c0ffee2b", "c0ffee00c0ffee00c0ffee00c0ffee2c"
+	from := t0.Add(24 * time.Hour)
+	clk.Set(from.Add(2 * time.Hour))
+	commit(t, s, cbatch("SH-A", 1, cin(t0, "WB1", before, "v2:a:1"), cin(from.Add(time.Hour), "WB2", during, "v2:a:2")))
+	commit(t, s, cbatch("SH-B", 1, cin(from.Add(time.Hour), "WB3", elsewhere, "v2:b:1")))
+	down := func(at time.Time, typ, target string, payload any) {
+		t.Helper()
+		js, _ := json.Marshal(payload)
+		e := syncproto.Event{ID: typ + target, Origin: syncproto.HubOrigin, HLC: hlc.Make(at.UnixMilli(), 0), Actor: "ops", Type: typ, V: 1,
+			Subject: "N1", Target: target, Payload: js}
+		if _, err := s.AppendDown(ctx, &e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, o := range []string{"SH-A", "SH-B"} {
+		down(from, lifecycle.NoticePublished, o, lifecycle.NoticePublishedV1{Title: "暴雨", Text: "停派", Severity: "warning", Scope: []string{"SH-A", "SH-B"}, ValidFrom: from.UnixMilli()})
+	}
+	clk.Set(from.Add(48 * time.Hour))
+	down(from.Add(48*time.Hour), lifecycle.NoticeEnded, "SH-A", lifecycle.NoticeEndedV1{Text: "恢复", At: from.Add(48 * time.Hour).UnixMilli()})
+	cand := func(c string) store.SurveyCandidate {
+		return store.SurveyCandidate{Customer: c, Trigger: lifecycle.SurveyOnNoticeEnded, Source: "N1"}
+	}
+	if v, ok := inviteOf(t, s, cand(during)); !ok || v.Outlet != "SH-A" {
+		t.Errorf("the customer seen during the notice: %+v (%v)", v, ok)
+	}
+	if _, ok := inviteOf(t, s, cand(before)); ok {
+		t.Error("a customer seen only before the notice was invited")
+	}
+	if _, ok := inviteOf(t, s, cand(elsewhere)); ok {
+		t.Error("a customer of an outlet whose notice has not ended was invited")
+	}
+	if c := invitedCount(t, s)[lifecycle.SurveyOnNoticeEnded]; c.Invited != 1 {
+		t.Errorf("notice invitations %+v, want 1", c)
 	}
 }

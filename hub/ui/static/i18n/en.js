@@ -1099,6 +1099,7 @@ export default {
   'sv.on.pickup': 'After a pickup',
   'sv.on.delivery': 'After a delivery',
   'sv.on.complaint_closed': 'After a closed complaint',
+  'sv.on.notice_ended': 'After a special period ends',
   // Head office's customers.
   'error.customer.not_found': 'no such customer: search by the phone number, or check the id',
   'error.customer.no_key': 'head office\'s master key is not configured: set [customers] master_key_file to search by phone or reveal contacts',

@@ -1098,6 +1098,7 @@ export default {
   'sv.on.pickup': '取件后',
   'sv.on.delivery': '派送签收后',
   'sv.on.complaint_closed': '投诉结案后',
+  'sv.on.notice_ended': '特殊时期结束后',
   // Head office's customers.
   'error.customer.not_found': '没有这位客户',
   'error.customer.no_key': '总部未配置主密钥，无法按手机号查找或显示联系方式',
