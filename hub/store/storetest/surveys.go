@@ -22,6 +22,7 @@ var surveyTests = []struct {
 	{"SurveyInvitationsDrawnAtCommit", testSurveyInvitationsDrawnAtCommit},
 	{"SurveyInvitationUsedOnce", testSurveyInvitationUsedOnce},
 	{"SurveyAfterNoticeEnded", testSurveyAfterNoticeEnded},
+	{"SurveyAfterDelivery", testSurveyAfterDelivery},
 	{"SurveyAnswerCountedInMeasures", testSurveyAnswerCountedInMeasures},
 }
 
@@ -351,5 +352,22 @@ func testSurveyAfterNoticeEnded(t *testing.T, be Backend) {
 	}
 	if c := invitedCount(t, s)[lifecycle.SurveyOnNoticeEnded]; c.Invited != 1 {
 		t.Errorf("notice invitations %+v, want 1", c)
+	}
+}
+
+// A delivery to the door invites the parcel's customer under the
+// delivery rule only: the pickup rule, absent here, draws nothing.
+func testSurveyAfterDelivery(t *testing.T, be Backend) {
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(t0.Add(2 * time.Hour))
+	s := surveyWithRules(t, be, clk, 0, 7*24*60, lifecycle.SurveyOnDelivery)
+	const x = "c0ffee00c0ffee00c0ffee00c0ffee3a"
+	delivered := ev{t0.Add(time.Hour), lifecycle.DispatchDelivered, "WB9", lifecycle.DispatchDeliveredV1{Batch: "D1", Courier: "k1", At: t0.Add(time.Hour).UnixMilli()}}
+	commit(t, s, cbatch("SH-A", 1, cin(t0, "WB9", x, "v2:a:9"), delivered, cin(t0, "WB8", x, "v2:a:8"), cpick(t0.Add(time.Hour), "WB8")))
+	if v, ok := inviteOf(t, s, store.SurveyCandidate{Customer: x, Trigger: lifecycle.SurveyOnDelivery, Source: "WB9"}); !ok || v.Outlet != "SH-A" {
+		t.Errorf("the delivered parcel's customer: %+v (%v)", v, ok)
+	}
+	if _, ok := inviteOf(t, s, store.SurveyCandidate{Customer: x, Trigger: lifecycle.SurveyOnPickup, Source: "WB8"}); ok {
+		t.Error("a pickup drew an invitation without a pickup rule")
 	}
 }
