@@ -424,3 +424,32 @@ func TestPageRateLimited(t *testing.T) {
 		t.Errorf("after the window: %d", p.status)
 	}
 }
+
+// Without the master key nothing is signed or checked: a link cannot be
+// made, and the page says it cannot open the survey, in both languages.
+func TestNoMasterKey(t *testing.T) {
+	r := newRig(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := surveys.New(surveys.Options{Store: r.st, Events: r.hub, Clock: r.clk, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Link(strings.Repeat("ab", 16)); !problem.Is(err, problem.SurveyNoKey) {
+		t.Errorf("a link without the key: %v", err)
+	}
+	srv := httptest.NewServer(api.Handler(api.Options{Store: r.st, Clock: r.clk, Logger: log, Services: api.Services{Surveys: svc}}))
+	defer srv.Close()
+	tok := r.pickup("cust-f", "WB7")[len(r.srv.URL):]
+	if p := get(t, srv.URL+tok); p.status != 503 || !strings.Contains(p.body, "暂时无法打开问卷") {
+		t.Errorf("page without the key: %d %s", p.status, p.body)
+	}
+	if p := get(t, srv.URL+tok+"?lang=en"); !strings.Contains(p.body, "The survey cannot be opened now") {
+		t.Errorf("English page without the key: %s", p.body)
+	}
+	if res := post(t, srv.URL+tok, `{"scores":[5,5]}`); errCode(res.body) != problem.SurveyNoKey.String() {
+		t.Errorf("answer without the key: %d %s", res.status, res.body)
+	}
+	if n := len(r.answers()); n != 0 {
+		t.Errorf("%d answers without the key", n)
+	}
+}
