@@ -257,6 +257,18 @@ func TestSurveysEndToEnd(t *testing.T) {
 			t.Errorf("pickup invitations %d, want 4 (A, B, C once, D)", x.Invited)
 		}
 	}
+	// Every invitation went out once, none failed, as the screen counts them.
+	harness.Eventually(t, 30*time.Second, func() (bool, string) {
+		var ov struct {
+			Surveys []struct{ Messages map[string]int64 }
+		}
+		call(t, "GET", hubAPI+"/surveys", apiToken, nil, &ov)
+		if len(ov.Surveys) != 1 {
+			return false, fmt.Sprintf("surveys %+v", ov)
+		}
+		m := ov.Surveys[0].Messages
+		return m["sent"]+m["delivered"] == 4 && m["failed"] == 0 && m["pending"] == 0, fmt.Sprintf("invitation messages %v, want 4 sent", m)
+	})
 	if got := hook.sentTo(phoneC); got != 1 {
 		t.Errorf("%d invitations reached the opted-out customer, want 1", got)
 	}

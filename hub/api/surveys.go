@@ -12,7 +12,8 @@ import (
 
 // Head office's satisfaction surveys (hub/surveys):
 //
-//	GET /api/v1/surveys                  every definition's newest version, the
+//	GET /api/v1/surveys                  every definition's newest version with its
+//	                                     invitation messages by state, the
 //	                                     rule per trigger, and per trigger the
 //	                                     invitations, answers, opt-outs and response rate
 //	PUT /api/v1/surveys/{id}             {"title_zh","title_en","questions":[{"key","zh","en"}],
@@ -58,6 +59,9 @@ type surveyDefJSON struct {
 	store.SurveyDef
 	CreatedAt string `json:"created_at"`
 	InUse     bool   `json:"in_use"`
+	// Messages are its invitations' messages by state: pending, sent,
+	// delivered, failed.
+	Messages map[string]int64 `json:"messages"`
 }
 
 func (a *api) surveys(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +72,7 @@ func (a *api) surveys(w http.ResponseWriter, r *http.Request) {
 	}
 	defs := make([]surveyDefJSON, len(o.Surveys))
 	for i, d := range o.Surveys {
-		defs[i] = surveyDefJSON{SurveyDef: d, CreatedAt: rfc3339(d.CreatedAt), InUse: d.InUse}
+		defs[i] = surveyDefJSON{SurveyDef: d, CreatedAt: rfc3339(d.CreatedAt), InUse: d.InUse, Messages: o.Messages[d.ID]}
 	}
 	counts := make([]surveyCountsJSON, 0, len(o.Triggers))
 	for _, t := range o.Triggers {

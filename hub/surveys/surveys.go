@@ -41,6 +41,7 @@ import (
 // Store is the part of the hub's store the surveys use (store.Core).
 type Store interface {
 	SurveysTx(ctx context.Context, f func(q store.SurveySQL) error) error
+	MessageCounts(ctx context.Context, subject string) ([]store.MessageCount, error)
 }
 
 var _ Store = (*store.Core)(nil)
@@ -153,7 +154,10 @@ func (s *Service) Link(id string) (string, error) {
 
 // Overview is what the head-office page shows.
 type Overview struct {
-	Surveys  []store.SurveyDef
+	Surveys []store.SurveyDef
+	// Messages are each survey's invitation messages by outbox state
+	// (store.MessageStates), the gateway's failures among them.
+	Messages map[string]map[string]int64
 	Rules    []store.SurveyRule
 	Counts   []store.SurveyCounts
 	Triggers []string
@@ -172,7 +176,27 @@ func (s *Service) Read(ctx context.Context) (o Overview, err error) {
 		return err
 	})
 	o.Triggers = lifecycle.SurveyTriggers
-	return o, err
+	if err != nil {
+		return o, err
+	}
+	o.Messages = map[string]map[string]int64{}
+	for _, d := range o.Surveys {
+		cs, err := s.opt.Store.MessageCounts(ctx, d.ID)
+		if err != nil {
+			return o, err
+		}
+		m := map[string]int64{}
+		for _, st := range store.MessageStates {
+			m[st] = 0
+		}
+		for _, c := range cs {
+			if c.Kind == store.SurveyMessageKind {
+				m[c.State] += c.N
+			}
+		}
+		o.Messages[d.ID] = m
+	}
+	return o, nil
 }
 
 // SaveDef saves a definition: over its newest version while no invitation

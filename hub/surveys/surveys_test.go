@@ -270,6 +270,16 @@ func (r *rig) answers() []syncproto.Event {
 func TestAnswerPage(t *testing.T) {
 	r := newRig(t)
 	link := r.pickup("cust-a", "WB1")
+	var ov struct {
+		Surveys []struct {
+			ID       string
+			Messages map[string]int64
+		}
+	}
+	json.Unmarshal(r.admin("GET", "/api/v1/surveys", "", 200), &ov)
+	if len(ov.Surveys) != 1 || ov.Surveys[0].Messages["pending"] != 1 || ov.Surveys[0].Messages["failed"] != 0 {
+		t.Errorf("surveys overview %+v: want the one invitation message pending", ov)
+	}
 	p := get(t, link)
 	if p.status != 200 || !strings.Contains(p.body, "您对本次取件满意吗") || !strings.Contains(p.body, `lang="zh"`) {
 		t.Fatalf("page: %d %s", p.status, p.body)

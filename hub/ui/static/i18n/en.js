@@ -1087,6 +1087,7 @@ export default {
   'sv.withComment': 'comment allowed',
   'sv.noComment': 'no comment',
   'sv.inUse': 'sent: a change is saved as a new version',
+  'sv.messages': 'Invitation messages: {pending} waiting, {sent} sent, {failed} failed',
   'sv.edit': 'Edit a survey',
   'sv.editHelp': 'One question a line: key | Chinese | English, each scored 1 to 5. A version already sent is never changed: saving makes a new one.',
   'sv.id': 'Survey id',

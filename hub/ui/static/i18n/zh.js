@@ -1086,6 +1086,7 @@ export default {
   'sv.withComment': '可留言',
   'sv.noComment': '不可留言',
   'sv.inUse': '已发出，修改将保存为新版本',
+  'sv.messages': '邀请短信：待发 {pending}，已发 {sent}，失败 {failed}',
   'sv.edit': '编辑问卷',
   'sv.editHelp': '每行一题：编号 | 中文题目 | English question，每题 1–5 分。已发出的版本不会被修改，保存后生成新版本。',
   'sv.id': '问卷编号',

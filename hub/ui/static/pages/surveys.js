@@ -91,7 +91,10 @@ export const page = {
     const defList = h('div', { id: 'survey-defs' }, defs.length ? defs.map((d) => h('section', { class: 'survey-def', 'data-id': d.id },
       h('h3', {}, `${d.id} · v${d.version} · ${ctx.lang === 'en' && d.title_en ? d.title_en : d.title_zh}`),
       h('ol', {}, d.questions.map((q) => h('li', {}, ctx.lang === 'en' ? q.en : q.zh))),
-      h('p', { class: 'muted' }, (d.comment ? t('sv.withComment') : t('sv.noComment')) + (d.in_use ? ' · ' + t('sv.inUse') : ''))))
+      h('p', { class: 'muted' }, (d.comment ? t('sv.withComment') : t('sv.noComment')) + (d.in_use ? ' · ' + t('sv.inUse') : '')),
+      h('p', { class: 'survey-messages', 'data-failed': String(d.messages?.failed || 0) }, t('sv.messages', {
+        pending: count(d.messages?.pending || 0), sent: count((d.messages?.sent || 0) + (d.messages?.delivered || 0)), failed: count(d.messages?.failed || 0),
+      }))))
       : h('p', { class: 'muted' }, t('sv.none')));
     const out = [h('h1', {}, t('sv.title')), panel(t('sv.counts'), counts), panel(t('sv.rules'), h('p', { class: 'muted' }, t('sv.rulesHelp')), rulesTable),
       panel(t('sv.defs'), defList)];
