@@ -271,7 +271,8 @@ func testSurveyInvitationUsedOnce(t *testing.T, be Backend) {
 
 // An answer is a hub event stored only when its check (the invitation's
 // use) passes, and the measures' tallies count it for the trigger's
-// outlet: the answer, the opt-out, each score.
+// outlet: the answer, the opt-out, each score; an outlet's event of the
+// same type counts nowhere.
 func testSurveyAnswerCountedInMeasures(t *testing.T, be Backend) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
@@ -293,6 +294,9 @@ func testSurveyAnswerCountedInMeasures(t *testing.T, be Backend) {
 	if evs, err := s.SubjectEvents(ctx, "i2"); err != nil || len(evs) != 0 {
 		t.Errorf("the refused answer was stored: %d events (%v)", len(evs), err)
 	}
+	// An outlet cannot answer for its customers: its own survey.answered
+	// counts nowhere.
+	commit(t, s, cbatch("SH-A", 1, ev{t0, lifecycle.SurveyAnswered, "forged", p}))
 	ts, err := s.Tallies(ctx, store.RollupQuery{From: store.DayOf(t0.UnixMilli(), time.UTC), To: store.DayOf(t0.UnixMilli(), time.UTC)})
 	if err != nil {
 		t.Fatal(err)
