@@ -38,6 +38,7 @@ test-js: ## the counter and head-office screens' JavaScript unit tests (node --t
 	@command -v node >/dev/null 2>&1 || { echo "test-js: node is missing; install it with: apt-get install -y nodejs (or run make deps as root)" >&2; exit 1; }
 	node --test agent/ui/jstest/*.test.js
 	node --test hub/ui/jstest/*.test.js
+	node --test hub/surveys/jstest/*.test.js
 
 test-e2e: deps ## only the system tests: real processes, SIGKILL, both brokers
 	$(GO) test -race -timeout $(TEST_TIMEOUT) -v ./deploy/e2e/

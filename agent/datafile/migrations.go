@@ -60,8 +60,8 @@ var migrations = []migration{
 	})},
 	{8, "pii: re-seal what the old shared key sealed under the outlet's own key, bound to its record", reseal},
 	{9, "eventlog: give the data directory its incarnation identity", step(newIncarnation)},
-	// 10 and 11 are other parts' (backup, retention): the numbers were
-	// given out ahead so the parts merge without renumbering.
+	// There are no migrations 10 and 11: versions only need to grow, and
+	// those two were never released.
 	{12, "workflow: keep head office's class of each customer seen here", step(func(tx *bolt.Tx) error {
 		return create(tx, CustomerClasses)
 	})},

@@ -414,3 +414,24 @@ func (c *cluster) hubEventsOfType(origin, typ string) []string {
 	}
 	return out
 }
+
+// outletKeys makes head office's master key and an issued key file for
+// each outlet id, with the programs' own commands.
+func (c *cluster) outletKeys(ids ...string) (master string, keys map[string]string) {
+	t := c.t
+	t.Helper()
+	dir := t.TempDir()
+	master = filepath.Join(dir, "master.key")
+	if out, err := exec.Command(c.bins["yizhan-agent"], "keygen", "--out", master).CombinedOutput(); err != nil {
+		t.Fatalf("keygen: %v\n%s", err, out)
+	}
+	keys = map[string]string{}
+	for _, id := range ids {
+		path := filepath.Join(dir, id+".key")
+		if out, err := exec.Command(c.bins["yizhan-hub"], "outlet", "key", "--master", master, "--id", id, "--out", path).CombinedOutput(); err != nil {
+			t.Fatalf("yizhan-hub outlet key %s: %v\n%s", id, err, out)
+		}
+		keys[id] = path
+	}
+	return master, keys
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,19 +25,8 @@ func TestOneCustomerAcrossTwoOutlets(t *testing.T) {
 	const outletA, outletB = "CA1", "CB2"
 	const phone = "13955556666"
 	c := newCluster(t, "embedded", outletA, outletB)
-	keys := t.TempDir()
-	masterFile := filepath.Join(keys, "master.key")
-	if out, err := exec.Command(c.bins["yizhan-agent"], "keygen", "--out", masterFile).CombinedOutput(); err != nil {
-		t.Fatalf("keygen: %v\n%s", err, out)
-	}
-	issue := func(id string) string {
-		path := filepath.Join(keys, id+".key")
-		if out, err := exec.Command(c.bins["yizhan-hub"], "outlet", "key", "--master", masterFile, "--id", id, "--out", path).CombinedOutput(); err != nil {
-			t.Fatalf("yizhan-hub outlet key %s: %v\n%s", id, err, out)
-		}
-		return path
-	}
-	keyA, keyB := issue(outletA), issue(outletB)
+	masterFile, keys := c.outletKeys(outletA, outletB)
+	keyA, keyB := keys[outletA], keys[outletB]
 	c.startHub("--master-key", masterFile)
 	a, b := c.newAgent(outletA), c.newAgent(outletB)
 	for _, x := range []struct {

@@ -201,6 +201,7 @@ func (s *hubScreen) hubPages() [][2]string {
 		{"#/customers", "customers"},
 		{"#/customers/" + s.customer, "customer"},
 		{"#/classes", "classes"},
+		{"#/surveys", "surveys"},
 		{"#/notices", "notices"},
 		{"#/notices/new", "notice-new"},
 		{"#/incidents", "incidents"},
@@ -266,7 +267,7 @@ func TestHubScreen(t *testing.T) {
 	}
 	s.login(t, hubAdmin, hubAdminPass)
 	nav := read(t, s.b, "navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates review measures forecast calendar customers classes notices incidents manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates review measures forecast calendar customers classes surveys notices incidents manifests tariffs prohibited waybills audit accounts"; strings.Join(nav, " ") != want {
 		t.Errorf("an administrator's navigation is %v, want %s", nav, want)
 	}
 	for _, p := range s.hubPages() {
@@ -438,7 +439,7 @@ func TestHubScreen(t *testing.T) {
 	shots.take(t, s.b, "login-en")
 	s.login(t, "cs01", "Service-pass-2026")
 	nav = read(t, s.b, "service navigation", chromedp.Evaluate[[]string](`[...document.querySelectorAll('#nav a')].map((a) => a.dataset.page)`))
-	if want := "overview outlets parcels complaints exceptions templates review forecast calendar customers classes notices incidents manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
+	if want := "overview outlets parcels complaints exceptions templates review forecast calendar customers classes surveys notices incidents manifests tariffs prohibited waybills"; strings.Join(nav, " ") != want {
 		t.Errorf("customer service's navigation is %v, want %s", nav, want)
 	}
 	s.s(t, "accounts page as customer service", chromedp.Navigate(s.base+"#/accounts"), waitJS(`location.hash === '#/' && document.querySelector('#page').dataset.page === 'overview'`))

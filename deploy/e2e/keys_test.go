@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -29,19 +28,8 @@ import (
 func TestOutletKeysSealEverythingPersonal(t *testing.T) {
 	const outlet, other = "KA1", "KB2"
 	c := newCluster(t, "embedded", outlet, other)
-	keys := t.TempDir()
-	masterFile := filepath.Join(keys, "master.key")
-	if out, err := exec.Command(c.bins["yizhan-agent"], "keygen", "--out", masterFile).CombinedOutput(); err != nil {
-		t.Fatalf("keygen: %v\n%s", err, out)
-	}
-	issue := func(id string) string {
-		path := filepath.Join(keys, id+".key")
-		if out, err := exec.Command(c.bins["yizhan-hub"], "outlet", "key", "--master", masterFile, "--id", id, "--out", path).CombinedOutput(); err != nil {
-			t.Fatalf("yizhan-hub outlet key %s: %v\n%s", id, err, out)
-		}
-		return path
-	}
-	keyA, keyB := issue(outlet), issue(other)
+	masterFile, keys := c.outletKeys(outlet, other)
+	keyA, keyB := keys[outlet], keys[other]
 	c.startHub()
 	a := c.newAgent(outlet)
 	c.addStaff(a, "c01", "张三", "clerk", "1234")

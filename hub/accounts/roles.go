@@ -115,7 +115,14 @@ var Routes = map[string][]Role{
 	"GET /api/v1/customers/classes/moves":    {RoleAnalyst},
 	"GET /api/v1/customers/classes/settings": {RoleAnalyst},
 	"PUT /api/v1/customers/classes/settings": {RoleAnalyst},
-	"GET /api/v1/accounts":                   adminOnly,
+
+	// Surveys: analysts own the definitions and sampling rules (they read
+	// the measures the answers feed); customer service and the emergency
+	// team read them, as they see the measures' effects.
+	"GET /api/v1/surveys":                 {RoleService, RoleEmergency, RoleAnalyst},
+	"PUT /api/v1/surveys/{id}":            {RoleAnalyst},
+	"PUT /api/v1/surveys/rules/{trigger}": {RoleAnalyst},
+	"GET /api/v1/accounts":                adminOnly,
 
 	// Peak planning: customer service, the emergency team and analysts
 	// read the forecasts and the calendar; analysts, who plan, edit it.
@@ -155,8 +162,10 @@ var (
 
 // Public are the routes that need nobody: monitoring, the login, the
 // screen (GET / serves its files; a path under /api/ it catches is not
-// public) and the customers' complaint progress page.
-var Public = []string{"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/session", "/", "GET /p", "POST /p"}
+// public), the customers' complaint progress page and their survey
+// answer page.
+var Public = []string{"GET /healthz", "GET /readyz", "GET /metrics", "POST /api/v1/session", "/", "GET /p", "POST /p",
+	"GET /s/assets/{file}", "GET /s/{token}", "POST /s/{token}"}
 
 // Forms are the public routes that take an HTML form's body
 // (application/x-www-form-urlencoded) instead of JSON: the customers'

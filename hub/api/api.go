@@ -43,6 +43,8 @@
 //	GET  /api/v1/forecast, /api/v1/calendar… peak planning and head office's calendar (peak.go)
 //	POST /api/v1/channels/{channel}/messages, GET /api/v1/channels/review, GET/PUT /api/v1/channels/autosend
 //	                                        complaints from head office's other channels (channels.go)
+//	GET  /api/v1/surveys…                   satisfaction surveys' definitions, rules, counts (surveys.go)
+//	GET/POST /s/{token}                     the customers' survey answer page, no auth (hub/surveys)
 //	GET  /healthz                     liveness (the process answers), no auth
 //	GET  /readyz                      readiness: store, its disk, the broker subscription; no auth
 //	GET  /metrics                     Prometheus text, no auth
@@ -97,6 +99,7 @@ import (
 	"github.com/yizhan/yizhan/hub/peak"
 	"github.com/yizhan/yizhan/hub/progress"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/surveys"
 	"github.com/yizhan/yizhan/hub/ui"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
@@ -206,6 +209,9 @@ type Services struct {
 	Peak *peak.Service
 	// Channels makes complaints of head office's other channels' messages.
 	Channels *channels.Service
+	// Surveys are the satisfaction surveys (without the master key their
+	// links cannot be signed or checked: survey.no_key).
+	Surveys *surveys.Service
 }
 
 // Handler returns the API's http.Handler: the routes behind the gate
@@ -263,6 +269,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	a.handle(mux, "POST "+progress.Path, opt.Progress.ServeHTTP)
 	a.peakRoutes(mux)
 	a.channelRoutes(mux)
+	a.surveyRoutes(mux)
 	a.handle(mux, "/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, problem.New(problem.APINoRoute, "method", r.Method, "path", r.URL.Path))
 	})

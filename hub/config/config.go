@@ -57,6 +57,7 @@ type Settings struct {
 	Accounts   Accounts   `toml:"accounts"`
 	Measures   Measures   `toml:"measures"`
 	Customers  Customers  `toml:"customers"`
+	Surveys    Surveys    `toml:"surveys"`
 	Retention  Retention  `toml:"retention"`
 	Forecast   Forecast   `toml:"forecast"`
 	Gateway    Gateway    `toml:"gateway"`
@@ -95,6 +96,11 @@ type Gateway struct {
 // channels.
 type Channels struct {
 	IMAP channels.IMAP `toml:"imap"`
+}
+
+// Surveys is how customers reach the satisfaction surveys' answer page.
+type Surveys struct {
+	PublicURL string `toml:"public_url" flag:"survey-url" help:"the address customers open survey links at, e.g. https://survey.example.com (the hub serves /s/ there; empty: the hub's own http address)"`
 }
 
 // Customers is head office's customer database.

@@ -662,6 +662,13 @@ func (h *Hub) PublishDownAlloc(ctx context.Context, target, typ, subject, actor 
 	return h.publishDown(ctx, 0, target, typ, subject, nil, actor, a)
 }
 
+// PublishHubEvent records a hub event no outlet pulls (target
+// syncproto.HubOrigin), such as a customer's survey answer, if check,
+// run first in the store's transaction, lets it.
+func (h *Hub) PublishHubEvent(ctx context.Context, typ, subject string, payload json.RawMessage, actor string, check func(ctx context.Context, tx store.Tx) error) (uint64, error) {
+	return h.publishDown(ctx, 0, syncproto.HubOrigin, typ, subject, payload, actor, store.SerialAlloc{Check: check})
+}
+
 func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ, subject string, payload json.RawMessage, actor string, a store.SerialAlloc) (uint64, error) {
 	// Target HubOrigin keeps the event at head office: no outlet pulls it
 	// (a complaint from head office's own channels with no outlet to go to).
@@ -694,7 +701,7 @@ func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ,
 		if err := checkDown(&e); err != nil {
 			return 0, err
 		}
-		seq, err = h.st.AppendDown(ctx, &e)
+		seq, err = h.st.AppendDownAlloc(ctx, &e, a)
 	} else {
 		fill := a.Fill
 		a.Fill = func(e *syncproto.Event, first, last uint64) error {
@@ -710,7 +717,9 @@ func (h *Hub) publishDown(ctx context.Context, after hlc.Timestamp, target, typ,
 	}
 	h.m.downPublished.Inc()
 	h.logger.Info("downlink event committed", "seq", seq, "target", target, "type", typ, "subject", subject)
-	h.Poke(ctx, seq)
+	if target != syncproto.HubOrigin {
+		h.Poke(ctx, seq)
+	}
 	return seq, nil
 }
 

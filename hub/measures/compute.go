@@ -315,6 +315,16 @@ func (s *Service) values(a *acc, now int64) map[string]any {
 	v["incidents.count"] = t[store.TallyIncidents]
 	v["handovers.missing_ratio"] = ratio(t[store.TallyHandoverMissing], t[store.TallyHandoverExpected])
 	v["handovers.extra_ratio"] = ratio(t[store.TallyHandoverExtra], t[store.TallyHandoverScanned])
+	var scores, scoreSum int64
+	for i := int64(1); i <= 5; i++ {
+		n := t[store.TallySurveyScorePrefix+strconv.FormatInt(i, 10)]
+		v["surveys.n"+strconv.FormatInt(i, 10)] = n
+		scores += n
+		scoreSum += i * n
+	}
+	v["surveys.answered"] = t[store.TallySurveyAnswers]
+	v["surveys.avg"] = ratio(scoreSum, scores)
+	v["surveys.opted_out"] = t[store.TallySurveyOptOuts]
 	return v
 }
 

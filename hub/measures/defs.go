@@ -76,6 +76,22 @@ var fixed = []Def{
 		DefZH: "回访满意度为 4 分的投诉件数。", DefEN: "Complaints whose follow-up gave satisfaction 4."},
 	{Name: "satisfaction.n5", Unit: UnitCount, LabelZH: "满意度 5 分", LabelEN: "Satisfaction 5",
 		DefZH: "回访满意度为 5 分的投诉件数。", DefEN: "Complaints whose follow-up gave satisfaction 5."},
+	{Name: "surveys.answered", Unit: UnitCount, LabelZH: "问卷回答数", LabelEN: "Survey answers",
+		DefZH: "本期收到的满意度问卷回答份数，计入触发问卷的网点（取件、派送或投诉结案处）。", DefEN: "Satisfaction survey answers received in the period, counted for the outlet of the pickup, delivery or closed complaint that triggered the survey."},
+	{Name: "surveys.avg", Unit: UnitScore, LabelZH: "问卷满意度均值", LabelEN: "Survey satisfaction, average",
+		DefZH: "本期问卷回答中每道题所给分数（1–5 分）的平均值；与投诉回访的满意度分开统计。", DefEN: "Average of every score (1 to 5) given in the survey answers received in the period; kept apart from the complaints' follow-up satisfaction."},
+	{Name: "surveys.n1", Unit: UnitCount, LabelZH: "问卷 1 分", LabelEN: "Survey score 1",
+		DefZH: "本期问卷回答中给出 1 分的题数。", DefEN: "Scores of 1 given in the survey answers of the period."},
+	{Name: "surveys.n2", Unit: UnitCount, LabelZH: "问卷 2 分", LabelEN: "Survey score 2",
+		DefZH: "本期问卷回答中给出 2 分的题数。", DefEN: "Scores of 2 given in the survey answers of the period."},
+	{Name: "surveys.n3", Unit: UnitCount, LabelZH: "问卷 3 分", LabelEN: "Survey score 3",
+		DefZH: "本期问卷回答中给出 3 分的题数。", DefEN: "Scores of 3 given in the survey answers of the period."},
+	{Name: "surveys.n4", Unit: UnitCount, LabelZH: "问卷 4 分", LabelEN: "Survey score 4",
+		DefZH: "本期问卷回答中给出 4 分的题数。", DefEN: "Scores of 4 given in the survey answers of the period."},
+	{Name: "surveys.n5", Unit: UnitCount, LabelZH: "问卷 5 分", LabelEN: "Survey score 5",
+		DefZH: "本期问卷回答中给出 5 分的题数。", DefEN: "Scores of 5 given in the survey answers of the period."},
+	{Name: "surveys.opted_out", Unit: UnitCount, LabelZH: "问卷退订数", LabelEN: "Survey opt-outs",
+		DefZH: "本期回答问卷时选择“不再邀请我”的客户数。", DefEN: "Customers who chose \"do not ask me again\" when answering in the period."},
 	{Name: "exceptions.count", Unit: UnitCount, LabelZH: "异常件数", LabelEN: "Exceptions",
 		DefZH: "本期报告的异常件数。", DefEN: "Exception parcels reported in the period."},
 	{Name: "exceptions.handling_p50_ms", Unit: UnitMS, LabelZH: "异常处理时长中位数", LabelEN: "Exception handling, median",
@@ -116,7 +132,7 @@ var kindWords = map[string][2]string{
 }
 
 // Defs lists every measure in display order: complaints, satisfaction,
-// exceptions and then per exception kind (lifecycle.ExceptionKinds),
+// survey satisfaction, exceptions and then per exception kind (lifecycle.ExceptionKinds),
 // parcels, handovers.
 var Defs = func() []Def {
 	out := slices.Clone(fixed)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -10,13 +11,16 @@ import (
 	"github.com/yizhan/yizhan/hub/gateway"
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/store"
+	"github.com/yizhan/yizhan/hub/surveys"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
 // newMessages makes the sender of the customer-message outbox: to the
 // webhook configured, else to the log. Every hub of a store runs one; the
 // outbox's claims give each message to one of them.
-func newMessages(cfg Config, st store.Store, cs *customers.Service, reg prometheus.Registerer) (*gateway.Sender, error) {
+func newMessages(cfg Config, st store.Store, cs *customers.Service, sv *surveys.Service, reg prometheus.Registerer) (*gateway.Sender, error) {
+	texts := notices.MessageTexts(cfg.Location)
+	maps.Copy(texts, sv.MessageTexts())
 	var gw gateway.Gateway = gateway.Log{Logger: cfg.Logger.With("component", "gateway")}
 	if cfg.Gateway.Webhook != "" {
 		w, err := gateway.NewWebhook(cfg.Gateway.Webhook, cfg.Gateway.Token, cfg.Gateway.Timeout)
@@ -25,7 +29,7 @@ func newMessages(cfg Config, st store.Store, cs *customers.Service, reg promethe
 		}
 		gw = w
 	}
-	return gateway.NewSender(gateway.Options{Store: st, Gateway: gw, Contacts: contacts(cs), Texts: notices.MessageTexts(cfg.Location),
+	return gateway.NewSender(gateway.Options{Store: st, Gateway: gw, Contacts: contacts(cs), Texts: texts,
 		MaxAttempts: cfg.Gateway.MaxAttempts, Timeout: cfg.Gateway.Timeout, Backoff: cfg.Gateway.Backoff,
 		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "gateway"), Registerer: reg})
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/yizhan/yizhan/hub/retention"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
+	"github.com/yizhan/yizhan/hub/surveys"
 	"github.com/yizhan/yizhan/hub/waybills"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
@@ -124,6 +125,9 @@ type Config struct {
 	// MasterKey is head office's master key (hub/customers: search by
 	// phone, reveal); nil for neither.
 	MasterKey []byte
+	// SurveyURL is where customers open survey links ([surveys]
+	// public_url); "" is the hub's own HTTP address.
+	SurveyURL string
 	// CustomerWindowDays is the customer classes' window until head office
 	// sets its own; 365 where zero.
 	CustomerWindowDays int
@@ -310,7 +314,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := svc.Customers.Init(ctx); err != nil {
 		return nil, fmt.Errorf("customer classes: %w", err)
 	}
-	if s.Messages, err = newMessages(cfg, s.Store, svc.Customers, reg); err != nil {
+	if s.Messages, err = newMessages(cfg, s.Store, svc.Customers, svc.Surveys, reg); err != nil {
 		return nil, &ConfigError{err.Error()}
 	}
 	s.Retention = &retention.Runner{Store: s.Store, Clock: cfg.Clock, Config: cfg.Retention, Leased: s.Cases.Leased, Logger: cfg.Logger.With("component", "retention")}
@@ -381,6 +385,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("listen for HTTP on %s: %w (is another hub running? choose another address with --http, e.g. 127.0.0.1:8071)", cfg.HTTPAddr, err)
 	}
 	s.httpAddr = ln.Addr().String()
+	if cfg.SurveyURL == "" {
+		svc.Surveys.SetPublicURL("http://" + s.httpAddr)
+	}
 	defer func() {
 		if err != nil && s.http == nil {
 			ln.Close()
@@ -538,6 +545,10 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	}
 	if svc.Channels, err = channels.New(channels.Options{Store: st, Down: hub, Templates: svc.Notices, Cases: svc.Cases, Master: master,
 		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "channels")}); err != nil {
+		return svc, err
+	}
+	if svc.Surveys, err = surveys.New(surveys.Options{Store: st, Events: hub, Master: cfg.MasterKey, PublicURL: cfg.SurveyURL,
+		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "surveys")}); err != nil {
 		return svc, err
 	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})

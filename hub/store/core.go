@@ -572,6 +572,11 @@ func (s *Core) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a Serial
 	}
 	err = s.inTx(ctx, func(tx Tx) error {
 		now := s.clock.Now().UnixMilli()
+		if a.Check != nil {
+			if err := a.Check(ctx, tx); err != nil {
+				return err
+			}
+		}
 		seq, err := tx.NextDownSeq(ctx)
 		if err != nil {
 			return fmt.Errorf("read downlink head: %w", err)

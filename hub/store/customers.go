@@ -244,6 +244,9 @@ type custKey struct{ customer, outlet string }
 type custPickup struct {
 	outlet, waybill string
 	at              int64
+	// delivered is a delivery to the door (dispatch.delivered): it offers
+	// its customer a survey and counts nothing else.
+	delivered bool
 }
 
 // customerUpkeep gathers one transaction's changes to the profiles.
@@ -254,7 +257,18 @@ type customerUpkeep struct {
 	dayN    map[[2]any]*CustomerDay
 	parcels []CustomerParcel
 	pickups []custPickup
+	// surveys are the customers this transaction's events offer for a
+	// survey invitation (surveys.go); rebuilding leaves them out, since
+	// an old event is no occasion to ask anyone.
+	surveys    []SurveyCandidate
+	rebuilding bool
+	// ended are the recovery notices this transaction stored, each to one
+	// outlet: their customers are offered a survey at flush.
+	ended []custNotice
 }
+
+// custNotice is a recovery notice to one outlet.
+type custNotice struct{ id, outlet string }
 
 func newCustomerUpkeep(loc *time.Location) *customerUpkeep {
 	return &customerUpkeep{loc: loc, d: map[string]*Customer{}, outlets: map[custKey]*CustomerOutlet{}, dayN: map[[2]any]*CustomerDay{}}
@@ -325,6 +339,8 @@ func (u *customerUpkeep) add(e *syncproto.Event) {
 			PhoneSealed: in.PhoneSealed, PhoneMasked: in.PhoneMasked, NameSealed: in.NameSealed, NameMasked: in.NameMasked, At: at})
 	case lifecycle.ParcelPickedUp:
 		u.pickups = append(u.pickups, custPickup{outlet: e.Origin, waybill: e.Subject, at: at})
+	case lifecycle.DispatchDelivered:
+		u.pickups = append(u.pickups, custPickup{outlet: e.Origin, waybill: e.Subject, at: at, delivered: true})
 	case lifecycle.ShipmentAccepted:
 		var sh lifecycle.ShipmentV1
 		if json.Unmarshal(e.Payload, &sh) != nil || sh.Sender.Customer == "" {
@@ -338,6 +354,13 @@ func (u *customerUpkeep) add(e *syncproto.Event) {
 		u.parcels = append(u.parcels, CustomerParcel{Customer: id, Kind: ParcelSent, Outlet: e.Origin, Waybill: e.Subject, At: at, Fees: sh.Quote.TotalFen})
 		u.contact(id, Contact{Outlet: e.Origin, Kind: lifecycle.KindShipment, Record: e.Subject,
 			PhoneSealed: sh.Sender.PhoneSealed, PhoneMasked: sh.Sender.PhoneMasked, NameSealed: sh.Sender.NameSealed, NameMasked: sh.Sender.NameMasked, At: at})
+	case lifecycle.NoticeEnded:
+		// Only head office ends a notice, one event per outlet; a notice
+		// to every outlet ("*") asks nobody (which of a whole network's
+		// customers to ask is not decided yet).
+		if e.Origin == syncproto.HubOrigin && e.Target != "" && e.Target != syncproto.TargetAll {
+			u.ended = append(u.ended, custNotice{id: e.Subject, outlet: e.Target})
+		}
 	case lifecycle.ComplaintReceived:
 		var r lifecycle.ComplaintReceivedV1
 		if json.Unmarshal(e.Payload, &r) != nil || r.Customer == "" {
@@ -384,6 +407,30 @@ func parcelEventsOf(ctx context.Context, tx Tx, outlet string, waybills []string
 	return evs, nil
 }
 
+// noticeCustomers offers a survey to the customers seen at each ended
+// notice's outlet since the notice took effect.
+func (u *customerUpkeep) noticeCustomers(ctx context.Context, tx Tx) error {
+	for _, n := range u.ended {
+		evs, err := tx.SubjectEvents(ctx, n.id)
+		if err != nil {
+			return fmt.Errorf("read notice %s: %w", n.id, err)
+		}
+		notice := lifecycle.FoldNotice(n.id, evs)
+		if !notice.Published {
+			continue
+		}
+		ids, err := tx.Customers().Surveys().SeenAt(ctx, n.outlet, notice.ValidFrom)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			u.surveys = append(u.surveys, SurveyCandidate{Customer: id, Trigger: lifecycle.SurveyOnNoticeEnded, Source: n.id, Outlet: n.outlet})
+		}
+	}
+	u.ended = nil
+	return nil
+}
+
 // resolvePickups counts each pickup for its parcel's customer.
 func (u *customerUpkeep) resolvePickups(ctx context.Context, tx Tx) error {
 	by := map[string][]custPickup{}
@@ -402,7 +449,13 @@ func (u *customerUpkeep) resolvePickups(ctx context.Context, tx Tx) error {
 				return err
 			}
 			for _, p := range chunk {
-				if id := intakeCustomer(evs, p.waybill, p.at); id != "" {
+				id := intakeCustomer(evs, p.waybill, p.at)
+				if id != "" && p.delivered {
+					u.surveys = append(u.surveys, SurveyCandidate{Customer: id, Trigger: lifecycle.SurveyOnDelivery, Source: p.waybill, Outlet: outlet})
+					continue
+				}
+				if id != "" {
+					u.surveys = append(u.surveys, SurveyCandidate{Customer: id, Trigger: lifecycle.SurveyOnPickup, Source: p.waybill, Outlet: outlet})
 					u.delta(id).Received++
 					u.seen(id, outlet, p.at, 1, 0)
 					u.parcels = append(u.parcels, CustomerParcel{Customer: id, Kind: ParcelReceived, Outlet: outlet, Waybill: p.waybill, At: p.at})
@@ -425,8 +478,9 @@ func mapsKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 }
 
 // caseOf is what a complaint's or an exception's events give its customer.
-func caseOf(ctx context.Context, tx Tx, k CaseKey, evs []syncproto.Event) (CustomerCase, int64, error) {
+func caseOf(ctx context.Context, tx Tx, k CaseKey, evs []syncproto.Event) (CustomerCase, int64, *SurveyCandidate, error) {
 	cc := CustomerCase{Kind: k.Kind, ID: k.ID}
+	var closed *SurveyCandidate
 	kind, _ := lifecycle.KindByName(k.Kind)
 	own := make([]syncproto.Event, 0, len(evs))
 	for _, e := range evs {
@@ -435,7 +489,7 @@ func caseOf(ctx context.Context, tx Tx, k CaseKey, evs []syncproto.Event) (Custo
 		}
 	}
 	if len(own) == 0 {
-		return cc, 0, nil
+		return cc, 0, nil, nil
 	}
 	lifecycle.Order(own)
 	at := own[len(own)-1].FoldStamp().WallMillis()
@@ -443,21 +497,24 @@ func caseOf(ctx context.Context, tx Tx, k CaseKey, evs []syncproto.Event) (Custo
 	case lifecycle.KindComplaint:
 		c := lifecycle.FoldComplaint(k.ID, slices.Clone(own))
 		if c.State == "" {
-			return cc, at, nil
+			return cc, at, nil, nil
 		}
 		cc.Customer, cc.Open, cc.Satisfaction = c.Customer, kind.Open(c), int64(c.Satisfaction)
+		if c.State == lifecycle.ComplaintStateClosed && c.Customer != "" {
+			closed = &SurveyCandidate{Customer: c.Customer, Trigger: lifecycle.SurveyOnComplaintClosed, Source: k.ID, Outlet: c.Outlet}
+		}
 	case lifecycle.KindException:
 		x := lifecycle.FoldException(k.ID, slices.Clone(own))
 		if x.State == "" || x.Waybill == "" || x.Outlet == "" {
-			return cc, at, nil
+			return cc, at, nil, nil
 		}
 		pevs, err := parcelEventsOf(ctx, tx, x.Outlet, []string{x.Waybill})
 		if err != nil {
-			return cc, at, err
+			return cc, at, nil, err
 		}
 		cc.Customer, cc.Open = intakeCustomer(pevs, x.Waybill, at), kind.Open(x)
 	}
-	return cc, at, nil
+	return cc, at, closed, nil
 }
 
 // refreshCase takes the difference between what the case gave its
@@ -466,9 +523,13 @@ func (u *customerUpkeep) refreshCase(ctx context.Context, tx Tx, k CaseKey, evs 
 	if k.Kind != lifecycle.KindComplaint && k.Kind != lifecycle.KindException {
 		return nil
 	}
-	now, at, err := caseOf(ctx, tx, k, evs)
+	now, at, closed, err := caseOf(ctx, tx, k, evs)
 	if err != nil {
 		return err
+	}
+	if closed != nil {
+		// Drawn once: the invitation's id is the complaint's (Draw).
+		u.surveys = append(u.surveys, *closed)
 	}
 	was, _, err := tx.Customers().CustomerCase(ctx, k.Kind, k.ID)
 	if err != nil {
@@ -521,6 +582,22 @@ func (u *customerUpkeep) refreshCase(ctx context.Context, tx Tx, k CaseKey, evs 
 func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now int64) error {
 	if err := u.resolvePickups(ctx, tx); err != nil {
 		return err
+	}
+	if u.rebuilding {
+		u.surveys, u.ended = nil, nil
+	}
+	if err := u.noticeCustomers(ctx, tx); err != nil {
+		return err
+	}
+	invites, err := tx.Customers().Surveys().Draw(ctx, u.surveys, now)
+	if err != nil {
+		return fmt.Errorf("draw survey invitations: %w", err)
+	}
+	u.surveys = nil
+	if len(invites) > 0 {
+		if _, err := tx.Outbox().Enqueue(ctx, InviteMessages(invites), now); err != nil {
+			return fmt.Errorf("enqueue %d survey invitations: %w", len(invites), err)
+		}
 	}
 	if len(u.d) == 0 {
 		return nil
@@ -639,6 +716,7 @@ func (s *Core) BuildCustomers(ctx context.Context, log *slog.Logger) error {
 				return fmt.Errorf("read events: %w", err)
 			}
 			u := newCustomerUpkeep(s.loc)
+			u.rebuilding = true
 			for i := range evs {
 				u.add(&evs[i])
 			}
@@ -661,6 +739,7 @@ func (s *Core) BuildCustomers(ctx context.Context, log *slog.Logger) error {
 		for chunk := range slices.Chunk(rows, 500) {
 			err := s.inTx(ctx, func(tx Tx) error {
 				u := newCustomerUpkeep(s.loc)
+				u.rebuilding = true
 				for _, c := range chunk {
 					evs, err := tx.SubjectEvents(ctx, c.ID)
 					if err != nil {

@@ -86,6 +86,12 @@ const (
 	TallyHandoverScanned  = "handovers.scanned"
 	TallyHandoverExtra    = "handovers.extra"
 	TallyIncidents        = "incidents.reported"
+	// Survey answers (lifecycle.SurveyAnswered), counted for the outlet
+	// of their trigger on the day of the answer: answers, opt-outs, and
+	// every 1–5 score given, by value (TallySurveyScorePrefix + "1"…"5").
+	TallySurveyAnswers     = "surveys.answered"
+	TallySurveyOptOuts     = "surveys.opted_out"
+	TallySurveyScorePrefix = "surveys.score."
 )
 
 // RollupQuery selects rollup rows: Facts with At in [From, To) (Unix ms),
@@ -427,6 +433,23 @@ func (t *tallies) add(ctx context.Context, tx Tx, e *syncproto.Event) error {
 	case lifecycle.ParcelPickedUp:
 		t.n[key(TallyPickedUp)]++
 		t.pickups = append(t.pickups, pickup{key: key(""), waybill: e.Subject, stamp: e.FoldStamp()})
+	case lifecycle.SurveyAnswered:
+		var a lifecycle.SurveyAnsweredV1
+		if e.Origin != syncproto.HubOrigin || json.Unmarshal(e.Payload, &a) != nil || a.Outlet == "" {
+			return nil
+		}
+		k := func(name string) tallyKey {
+			return tallyKey{Day: DayOf(at, t.loc), Outlet: a.Outlet, Person: person(e), Name: name}
+		}
+		t.n[k(TallySurveyAnswers)]++
+		if a.OptedOut {
+			t.n[k(TallySurveyOptOuts)]++
+		}
+		for _, sc := range a.Scores {
+			if sc >= 1 && sc <= 5 {
+				t.n[k(TallySurveyScorePrefix+strconv.FormatInt(sc, 10))]++
+			}
+		}
 	case lifecycle.HandoverClosed:
 		h, err := foldSession(ctx, tx, e.Subject)
 		if err != nil {

@@ -120,6 +120,9 @@ type Store interface {
 	PutSetting(ctx context.Context, name, value string) error
 	// DoneClassPushes records that ClassPushes' classes were sent.
 	DoneClassPushes(ctx context.Context, ps []ClassPush) error
+	// SurveysTx runs f on the surveys' tables in one transaction
+	// (surveys.go).
+	SurveysTx(ctx context.Context, f func(q SurveySQL) error) error
 	// PurgePersonal removes the personal data of business finished
 	// before cutoff from the stored events (retention.go); days is the
 	// configured period, for the audit trail.
@@ -160,6 +163,10 @@ type SerialAlloc struct {
 	// Fill writes the block first..last into e (its payload). It runs inside
 	// the transaction; an error rolls everything back.
 	Fill func(e *syncproto.Event, first, last uint64) error
+	// Check, if set, runs first in the transaction, with or without a
+	// counter: a condition the event is stored under (a survey link used
+	// once). Its error rolls everything back and is returned.
+	Check func(ctx context.Context, tx Tx) error
 }
 
 // ErrSerialsExhausted is returned when a counter cannot give a whole block.

@@ -536,3 +536,18 @@ var (
 	ProgressUnavailable = def("progress.unavailable", Unavailable, "暂时无法查询，请稍后再试 / the progress of complaints cannot be looked up right now: try again later")
 	RequestNotForm      = def("request.not_form", Invalid, "请求须为表单（Content-Type: application/x-www-form-urlencoded），收到 {type} / the request must be a form (Content-Type: application/x-www-form-urlencoded), not {type}")
 )
+
+// Satisfaction surveys: head office's definitions and rules, and the
+// customers' answer page (/s/{token}).
+var (
+	SurveyBadDefinition = def("survey.bad_definition", Invalid, "问卷定义不可用：{detail}（编号为小写字母、数字、- 或 _；需有标题和 1–10 道各有中英文的题目） / the survey definition is not usable: {detail} (an id of lower-case letters, digits, - or _; a title and 1 to 10 questions, each in Chinese and English)")
+	SurveyBadTrigger    = def("survey.bad_trigger", Invalid, "触发条件不能是 {value}，可用 {allowed} / the trigger cannot be \"{value}\": use one of {allowed}")
+	SurveyBadRule       = def("survey.bad_rule", Invalid, "抽样规则的 {field} 不可用（抽样比例 0–100，间隔 0–3660 天，有效期 1–129600 分钟即 90 天） / the rule's {field} is not usable (share 0 to 100, every_days 0 to 3660, expiry_minutes 1 to 129600, 90 days)")
+	SurveyNotDefined    = def("survey.not_defined", NotFound, "没有问卷 {survey}，请先保存问卷定义 / there is no survey {survey}: save its definition first")
+	SurveyNoKey         = def("survey.no_key", Unavailable, "总部未配置主密钥，无法生成或核对问卷链接 / head office's master key is not configured: set [customers] master_key_file to sign and check survey links")
+	SurveyBadToken      = def("survey.bad_token", NotFound, "问卷链接无效，请核对短信中的链接 / this survey link is not valid: check the link in the message")
+	SurveyUsed          = def("survey.used", Conflict, "这份问卷已经答过了，谢谢 / this survey was already answered: thank you")
+	SurveyExpired       = def("survey.expired", Conflict, "问卷链接已过期 / this survey link has expired")
+	SurveyBadAnswer     = def("survey.bad_answer", Invalid, "请为每道题选 1–5 分，留言不超过 {max} 字 / give each question a score of 1 to 5, and a comment of at most {max} characters")
+	SurveyRateLimited   = def("survey.rate_limited", TooMany, "提交过于频繁，请稍后再试 / too many tries from this device: try again in a minute")
+)

@@ -183,7 +183,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return usageError{msg: "customers.master_key_file: " + err.Error()}
 		}
 	}
-	cfg := server.Config{MasterKey: master, CustomerWindowDays: c.Customers.WindowDays, DataDir: c.Data.Dir, MinFreeMB: c.Data.MinFreeMB, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
+	cfg := server.Config{MasterKey: master, CustomerWindowDays: c.Customers.WindowDays, SurveyURL: c.Surveys.PublicURL, DataDir: c.Data.Dir, MinFreeMB: c.Data.MinFreeMB, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
 		MQTTListen: c.MQTT.Listen, MQTTTLS: c.MQTT.BrokerTLS(), MQTTAllowPlain: c.MQTT.AllowPlain, BrokerCAFile: c.MQTT.BrokerCA, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
 		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, MaxSkew: c.Clock.MaxSkew, Logger: log,

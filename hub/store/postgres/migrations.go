@@ -111,6 +111,9 @@ import (
 //	outbox (11)    as SQLite's migration 16: customer messages, one per
 //	               key, claimed with FOR UPDATE SKIP LOCKED; an index on
 //	               parcels (outlet, state)
+//	survey_defs, survey_rules, survey_invites, survey_optouts (migration
+//	               12): as SQLite's migration of the same name, so both
+//	               backends run store.SurveySQL
 type migration struct {
 	version int
 	name    string
@@ -466,6 +469,42 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (state, next_at);
 CREATE INDEX outbox_subject ON outbox (subject, kind, state);
 CREATE INDEX parcels_outlet ON parcels (outlet, state);
+`, nil},
+	{12, "satisfaction surveys: definitions, rules per trigger, invitations, opt-outs", `
+CREATE TABLE survey_defs (
+	id         TEXT COLLATE "C" NOT NULL,
+	version    BIGINT NOT NULL,
+	body       TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	PRIMARY KEY (id, version)
+);
+CREATE TABLE survey_rules (
+	trigger_name TEXT COLLATE "C" PRIMARY KEY,
+	survey       TEXT COLLATE "C" NOT NULL,
+	share        BIGINT NOT NULL,
+	every_days   BIGINT NOT NULL,
+	expiry_minutes  BIGINT NOT NULL
+);
+CREATE TABLE survey_invites (
+	id           TEXT COLLATE "C" PRIMARY KEY,
+	customer     TEXT COLLATE "C" NOT NULL,
+	trigger_name TEXT COLLATE "C" NOT NULL,
+	source       TEXT COLLATE "C" NOT NULL,
+	outlet       TEXT COLLATE "C" NOT NULL,
+	survey       TEXT COLLATE "C" NOT NULL,
+	version      BIGINT NOT NULL,
+	created_at   BIGINT NOT NULL,
+	expires_at   BIGINT NOT NULL,
+	used_at      BIGINT NOT NULL
+);
+CREATE INDEX survey_invites_customer ON survey_invites (customer, created_at);
+CREATE INDEX survey_invites_def ON survey_invites (survey, version);
+CREATE TABLE survey_optouts (
+	customer TEXT COLLATE "C" PRIMARY KEY,
+	invite   TEXT COLLATE "C" NOT NULL,
+	at       BIGINT NOT NULL
+);
+CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
 `, nil},
 }
 

@@ -123,6 +123,11 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("measure_facts_at is %q (%v)", def, err)
 			}
 		},
+		num("satisfaction surveys: definitions, rules per trigger, invitations, opt-outs"): func(t *testing.T, db *pgxpool.Pool) {
+			for _, tbl := range []string{"survey_defs", "survey_rules", "survey_invites", "survey_optouts"} {
+				mustHaveTable(t, db, tbl)
+			}
+		},
 		7: func(t *testing.T, db *pgxpool.Pool) {
 			for _, tbl := range []string{"customers", "customer_outlets", "customer_days", "customer_cases", "customer_moves", "customers_class"} {
 				mustHaveTable(t, db, tbl)

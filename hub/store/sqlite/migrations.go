@@ -140,6 +140,17 @@ import (
 //	cases (15)     also lists incident reports (kind incident), backfilled
 //	               from the incident events a hub before them kept as
 //	               events of no kind
+//	survey_defs    (id, version) PK, body (store.SurveyDef as JSON),
+//	               created_at: survey definitions, a version edited only
+//	               until an invitation names it (migration 17)
+//	survey_rules   trigger_name PK, survey, share (0–100), every_days,
+//	               expiry_minutes: the sampling rule per trigger (17)
+//	survey_invites id PK (store.InviteID), customer, trigger_name, source,
+//	               outlet, survey, version, created_at, expires_at,
+//	               used_at (0 until answered; its message is in the
+//	               outbox); indexes on (customer, created_at) and
+//	               (survey, version) (17)
+//	survey_optouts customer PK, invite, at; index on invite (17)
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -544,6 +555,42 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (state, next_at);
 CREATE INDEX outbox_subject ON outbox (subject, kind, state);
 CREATE INDEX parcels_outlet ON parcels (outlet, state);
+`, nil},
+	{17, "satisfaction surveys: definitions, rules per trigger, invitations, opt-outs", `
+CREATE TABLE survey_defs (
+	id         TEXT NOT NULL,
+	version    INTEGER NOT NULL,
+	body       TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (id, version)
+) WITHOUT ROWID;
+CREATE TABLE survey_rules (
+	trigger_name TEXT PRIMARY KEY,
+	survey       TEXT NOT NULL,
+	share        INTEGER NOT NULL,
+	every_days   INTEGER NOT NULL,
+	expiry_minutes  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE survey_invites (
+	id           TEXT PRIMARY KEY,
+	customer     TEXT NOT NULL,
+	trigger_name TEXT NOT NULL,
+	source       TEXT NOT NULL,
+	outlet       TEXT NOT NULL,
+	survey       TEXT NOT NULL,
+	version      INTEGER NOT NULL,
+	created_at   INTEGER NOT NULL,
+	expires_at   INTEGER NOT NULL,
+	used_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX survey_invites_customer ON survey_invites (customer, created_at);
+CREATE INDEX survey_invites_def ON survey_invites (survey, version);
+CREATE TABLE survey_optouts (
+	customer TEXT PRIMARY KEY,
+	invite   TEXT NOT NULL,
+	at       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
 `, nil},
 }
 

@@ -187,6 +187,11 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("Double 11 2025 begins on day %d (%v), want %d", first, err, want)
 			}
 		},
+		num("satisfaction surveys: definitions, rules per trigger, invitations, opt-outs"): func(t *testing.T, db *sql.DB) {
+			for _, tbl := range []string{"survey_defs", "survey_rules", "survey_invites", "survey_optouts"} {
+				mustHaveTable(t, db, tbl)
+			}
+		},
 		num("the customer-message outbox"): func(t *testing.T, db *sql.DB) {
 			mustHaveTable(t, db, "outbox")
 			// Keyed by the message key; the sender's and the counts' indexes.

@@ -162,6 +162,9 @@ func testMeasures(t *testing.T, be Backend) {
 	down(utc(1, 16, 30), "alice", lifecycle.ComplaintStep, "CB1", "SH-B", map[string]any{"step": "acknowledge", "at": utc(1, 16, 30).UnixMilli()})
 	down(utc(1, 10, 0), "bob", lifecycle.ExceptionStep, "EA1", "SH-A", map[string]any{"step": "decide_claim", "approved": true, "amount_cents": 5000, "at": 1})
 	down(utc(2, 3, 0), "bob", lifecycle.ComplaintStep, "CA2", "SH-A", map[string]any{"step": "escalate", "reason": lifecycle.ReasonFirstReplyBreached, "at": 1})
+	// A customer answers SH-A's pickup survey: 5 and 3, and opts out.
+	down(utc(1, 8, 0), "customer", lifecycle.SurveyAnswered, "inv-a1", syncproto.HubOrigin, lifecycle.SurveyAnsweredV1{Survey: "after",
+		Version: 1, Trigger: lifecycle.SurveyOnPickup, Outlet: "SH-A", Customer: "c", Scores: []int64{5, 3, 0}, OptedOut: true, At: 1})
 	wall.Set(utc(3, 0, 0))
 
 	get := func(q measures.Query) *measures.Result {
@@ -190,7 +193,9 @@ func testMeasures(t *testing.T, be Backend) {
 		"exceptions.count": int64(2), "exceptions.handling_p50_ms": h(2), "exceptions.claims": int64(1), "exceptions.claim_amount_cents": int64(5000),
 		"parcels.inbound": int64(2), "parcels.picked_up": int64(1), "parcels.overdue": int64(0), "parcels.returned": int64(0),
 		"parcels.dwell_p50_ms": dwell2h, "handovers.count": int64(1), "handovers.missing_ratio": 1.0 / 3, "handovers.extra_ratio": 1.0 / 3,
-		"incidents.count": int64(0),
+		"incidents.count":  int64(0),
+		"surveys.answered": int64(1), "surveys.avg": 4.0, "surveys.n1": int64(0), "surveys.n2": int64(0), "surveys.n3": int64(1),
+		"surveys.n4": int64(0), "surveys.n5": int64(1), "surveys.opted_out": int64(1),
 	}
 	kinds(day1)
 	day1["exceptions.damaged.count"], day1["exceptions.damaged.handling_p50_ms"] = int64(1), h(6)
@@ -203,7 +208,9 @@ func testMeasures(t *testing.T, be Backend) {
 		"exceptions.count": int64(0), "exceptions.handling_p50_ms": nil, "exceptions.claims": int64(0), "exceptions.claim_amount_cents": int64(0),
 		"parcels.inbound": int64(0), "parcels.picked_up": int64(0), "parcels.overdue": int64(1), "parcels.returned": int64(1),
 		"parcels.dwell_p50_ms": nil, "handovers.count": int64(0), "handovers.missing_ratio": nil, "handovers.extra_ratio": nil,
-		"incidents.count": int64(1), // held beyond a gap, released, resent: counted once
+		"incidents.count":  int64(1), // held beyond a gap, released, resent: counted once
+		"surveys.answered": int64(0), "surveys.avg": nil, "surveys.n1": int64(0), "surveys.n2": int64(0), "surveys.n3": int64(0),
+		"surveys.n4": int64(0), "surveys.n5": int64(0), "surveys.opted_out": int64(0),
 	}
 	kinds(day2)
 	check := func(what string, got, want map[string]any) {
@@ -275,7 +282,8 @@ func testMeasures(t *testing.T, be Backend) {
 	}
 	// An outlet filter reads only that outlet's rows.
 	r = get(measures.Query{From: "2026-07-01", To: "2026-07-01", Outlet: "SH-B"})
-	if !same(r.Total.Values["complaints.count"], int64(1)) || !same(r.Total.Values["parcels.inbound"], int64(0)) {
+	if !same(r.Total.Values["complaints.count"], int64(1)) || !same(r.Total.Values["parcels.inbound"], int64(0)) ||
+		!same(r.Total.Values["surveys.answered"], int64(0)) {
 		t.Errorf("SH-B on 1 July: %v", r.Total.Values)
 	}
 }

@@ -90,6 +90,9 @@ func Run(t *testing.T, b Backend) {
 	for _, tc := range customerTests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
+	for _, tc := range surveyTests {
+		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
+	}
 	for _, tc := range listTests {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}

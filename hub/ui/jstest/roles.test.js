@@ -22,10 +22,10 @@ test('each role sees its pages, in the navigation\'s order', () => {
   // The roles of the hub's route table: a page is in a role's navigation
   // when the role may call the routes the page reads.
   assert.deepEqual(pagesByRole(PAGES), {
-    admin: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates', 'review', 'measures', 'forecast', 'calendar', 'customers', 'classes', 'notices', 'incidents', 'manifests', 'tariffs', 'prohibited', 'waybills', 'audit', 'accounts'],
-    service: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates', 'review', 'forecast', 'calendar', 'customers', 'classes', 'notices', 'incidents', 'manifests', 'tariffs', 'prohibited', 'waybills'],
-    emergency: ['overview', 'outlets', 'complaints', 'templates', 'forecast', 'calendar', 'notices', 'incidents', 'manifests', 'tariffs', 'prohibited', 'waybills'],
-    analyst: ['overview', 'outlets', 'complaints', 'exceptions', 'measures', 'forecast', 'calendar', 'customers', 'classes'],
+    admin: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates', 'review', 'measures', 'forecast', 'calendar', 'customers', 'classes', 'surveys', 'notices', 'incidents', 'manifests', 'tariffs', 'prohibited', 'waybills', 'audit', 'accounts'],
+    service: ['overview', 'outlets', 'parcels', 'complaints', 'exceptions', 'templates', 'review', 'forecast', 'calendar', 'customers', 'classes', 'surveys', 'notices', 'incidents', 'manifests', 'tariffs', 'prohibited', 'waybills'],
+    emergency: ['overview', 'outlets', 'complaints', 'templates', 'forecast', 'calendar', 'surveys', 'notices', 'incidents', 'manifests', 'tariffs', 'prohibited', 'waybills'],
+    analyst: ['overview', 'outlets', 'complaints', 'exceptions', 'measures', 'forecast', 'calendar', 'customers', 'classes', 'surveys'],
     auditor: ['outlets', 'audit'],
   });
   for (const r of ROLES) assert.ok(!navFor(PAGES, r).some((p) => p.id === 'login'), r);

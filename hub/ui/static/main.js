@@ -53,6 +53,7 @@ import { page as measures } from './pages/measures.js';
 import { pages as forecastPages } from './pages/forecast.js';
 import { pages as customerPages } from './pages/customers.js';
 import { page as classes } from './pages/classes.js';
+import { page as surveys } from './pages/surveys.js';
 import { pages as noticePages } from './pages/notices.js';
 import { pages as incidentPages } from './pages/incidents.js';
 import { pages as stockPages } from './pages/stock.js';
@@ -71,6 +72,7 @@ export const PAGES = [
   ...forecastPages,
   ...customerPages,
   classes,
+  surveys,
   ...noticePages,
   ...incidentPages,
   ...stockPages,
