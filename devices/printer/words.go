@@ -31,6 +31,21 @@ var words = map[string]string{
 	"ch.online":  "网上",
 	"ch.app":     "App",
 	"ch.social":  "社交媒体",
+	// head office's own complaint channels
+	"ch.wechat":     "微信公众号",
+	"ch.chat":       "在线客服",
+	"ch.callcenter": "呼叫中心",
+	"ch.email":      "投诉邮箱",
+	// incident causes
+	"icause.weather":       "恶劣天气",
+	"icause.traffic":       "交通管制/道路中断",
+	"icause.power":         "停电",
+	"icause.network":       "网络中断",
+	"icause.equipment":     "设备故障",
+	"icause.staffing":      "人员不足",
+	"icause.public_health": "公共卫生事件",
+	"icause.security":      "治安/安全事件",
+	"icause.other":         "其他",
 	// complaint types
 	"ctype.complaint":  "投诉",
 	"ctype.suggestion": "建议",
