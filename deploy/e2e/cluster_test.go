@@ -275,13 +275,32 @@ func getJSON(t testing.TB, url string, auth bool, v any) int {
 // hubAcked is the outlet's acked_seq at the hub, via its API; 0 if the hub
 // does not answer.
 func (c *cluster) hubAcked(id string) uint64 {
+	n, _ := c.hubAckedWhy(id)
+	return n
+}
+
+// hubAckedWhy is hubAcked with what the hub answered when it was not a
+// number: the status and the error's code, or the request's error.
+func (c *cluster) hubAckedWhy(id string) (uint64, string) {
+	req, _ := http.NewRequest("GET", "http://"+c.hubHTTP+"/api/v1/outlets/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	if tok := tokenFor(req.URL.Host); tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
 	var o struct {
 		AckedSeq uint64 `json:"acked_seq"`
+		Code     string `json:"code"`
 	}
-	if getJSON(c.t, "http://"+c.hubHTTP+"/api/v1/outlets/"+id, true, &o) != 200 {
-		return 0
+	json.NewDecoder(resp.Body).Decode(&o)
+	if resp.StatusCode != 200 {
+		return 0, fmt.Sprintf("HTTP %d %s", resp.StatusCode, o.Code)
 	}
-	return o.AckedSeq
+	return o.AckedSeq, "HTTP 200"
 }
 
 type agentSync struct {
@@ -379,9 +398,9 @@ func (c *cluster) waitDrained(a *agent, timeout time.Duration) {
 	c.t.Helper()
 	harness.Eventually(c.t, timeout, func() (bool, string) {
 		s := a.sync(c.t)
-		h := c.hubAcked(a.id)
+		h, why := c.hubAckedWhy(a.id)
 		return s.LastSeq > 0 && s.AckedSeq == s.LastSeq && h == s.LastSeq,
-			fmt.Sprintf("agent %s last_seq %d acked %d, hub acked %d, connected %v, last error %q", a.id, s.LastSeq, s.AckedSeq, h, s.Connected, s.LastError)
+			fmt.Sprintf("agent %s last_seq %d acked %d, hub acked %d (%s), connected %v, last error %q", a.id, s.LastSeq, s.AckedSeq, h, why, s.Connected, s.LastError)
 	})
 }
 

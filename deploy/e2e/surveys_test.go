@@ -207,7 +207,8 @@ func TestSurveysEndToEnd(t *testing.T) {
 
 	// The used link: its page says so, in both languages, and a second
 	// answer is refused.
-	b.step(t, "open the used link", chromedp.Navigate(link), waitJS(`document.body.innerText.includes('这份问卷已经答过了')`))
+	b.step(t, "open the used link", chromedp.Navigate(link))
+	waitPageText(t, b, "这份问卷已经答过了")
 	b.step(t, "in English", chromedp.Click(chromedp.ID("lang")))
 	waitPageText(t, b, "This survey was already answered")
 	if code, body := postAnswer(t, link, `{"scores":[1,1]}`); code != 409 || !strings.Contains(body, "survey.used") {
@@ -226,7 +227,8 @@ func TestSurveysEndToEnd(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode == 409, fmt.Sprintf("the link still answers %d", res.StatusCode)
 	})
-	b.step(t, "open the expired link", chromedp.Navigate(expired), waitJS(`document.body.innerText.includes('问卷链接已过期')`))
+	b.step(t, "open the expired link", chromedp.Navigate(expired))
+	waitPageText(t, b, "问卷链接已过期")
 	if code, body := postAnswer(t, expired, `{"scores":[5,5]}`); code != 409 || !strings.Contains(body, "survey.expired") {
 		t.Errorf("an answer to an expired link: HTTP %d %s", code, body)
 	}
