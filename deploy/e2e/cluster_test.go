@@ -135,8 +135,17 @@ func (c *cluster) agentToken(a *agent) string {
 		}
 		a.token = strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
 	}
-	agentTokens.Store(a.http, a.token)
+	c.rememberToken(a)
 	return a.token
+}
+
+// rememberToken records a's token for its address until the test ends: the
+// address is free again then, and a later test's hub may listen there; it
+// must not be sent this agent's token (it would answer 401).
+func (c *cluster) rememberToken(a *agent) {
+	addr, tok := a.http, a.token
+	agentTokens.Store(addr, tok)
+	c.t.Cleanup(func() { agentTokens.CompareAndDelete(addr, tok) })
 }
 
 // tokenFor is the API token of the agent at addr (host:port), "" if none.

@@ -37,7 +37,7 @@ func (c *cluster) startAgentWith(a *agent, bin string) {
 		}
 		a.token = strings.TrimSpace(strings.SplitN(string(out), "\n", 2)[0])
 	}
-	agentTokens.Store(a.http, a.token)
+	c.rememberToken(a)
 	a.proc = harness.Start(c.t, bin, c.agentArgs(a, c.brokerURL())...)
 	harness.WaitHTTP(c.t, "http://"+a.http+"/healthz", 20*time.Second)
 }
