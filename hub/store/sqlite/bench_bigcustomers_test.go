@@ -19,8 +19,8 @@ import (
 // and cases). The customers are written straight into the tables, not
 // through the commit path (BenchmarkCommitCustomers measures that), each
 // with two outlets and three parcels, classes spread over the eight.
-// YIZHAN_BENCH_CUSTOMERS sets how many (default 200,000; the issue asks
-// 10,000,000, about 6 GB here). It reports p50 and p95 of each read, and
+// YIZHAN_BENCH_CUSTOMERS sets how many (default 200,000; the figures in
+// docs/BENCHMARKS.md are for 10,000,000, a 9.3 GB file). It reports p50 and p95 of each read, and
 // each p50 as a ratio to the baseline: one indexed point count
 // (customer_outlets of one customer) in the same round.
 // Run: YIZHAN_BENCH_CUSTOMERS=10000000 go test -run XXX -bench CustomersBigStore -benchtime 1x -timeout 2h ./hub/store/sqlite
