@@ -288,26 +288,15 @@ func (c *cluster) hubAcked(id string) uint64 {
 	return n
 }
 
-// hubAckedWhy is hubAcked with what the hub answered when it was not a
-// number: the status and the error's code, or the request's error.
+// hubAckedWhy is hubAcked with what the hub answered: the status (0: no
+// answer) and, when it is not 200, the error's code.
 func (c *cluster) hubAckedWhy(id string) (uint64, string) {
-	req, _ := http.NewRequest("GET", "http://"+c.hubHTTP+"/api/v1/outlets/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+apiToken)
-	if tok := tokenFor(req.URL.Host); tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := httpc.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
 	var o struct {
 		AckedSeq uint64 `json:"acked_seq"`
 		Code     string `json:"code"`
 	}
-	json.NewDecoder(resp.Body).Decode(&o)
-	if resp.StatusCode != 200 {
-		return 0, fmt.Sprintf("HTTP %d %s", resp.StatusCode, o.Code)
+	if code := getJSON(c.t, "http://"+c.hubHTTP+"/api/v1/outlets/"+id, true, &o); code != 200 {
+		return 0, fmt.Sprintf("HTTP %d %s", code, o.Code)
 	}
 	return o.AckedSeq, "HTTP 200"
 }
