@@ -294,8 +294,8 @@ var table = []Kind{
 	define(Kind{Name: KindNotice, Prefixes: []string{"notice"}, SubKinds: noticeVocab}, rules[Notice]{
 		fold:   func(id string, evs []syncproto.Event, _ Held) Notice { return FoldNotice(id, evs) },
 		resume: func(_ string, n Notice, evs []syncproto.Event, _ Held) Notice { return n.fold(evs) },
-		check: hubPublishes[Notice](NoticeAcknowledged),
-		open:  func(n *Notice) bool { return n.Published && !n.Ended },
+		check:  hubPublishes[Notice](NoticeAcknowledged),
+		open:   func(n *Notice) bool { return n.Published && !n.Ended },
 		row: func(n *Notice, _ []syncproto.Event) (Row, bool) {
 			r := Row{State: "published", Since: n.ValidFrom}
 			if n.Ended {
@@ -307,8 +307,8 @@ var table = []Kind{
 	define(Kind{Name: KindTemplate, Prefixes: []string{"template"}}, rules[Template]{
 		fold:   func(id string, evs []syncproto.Event, _ Held) Template { return FoldTemplate(id, evs) },
 		resume: resumeLast(FoldTemplate, func(t *Template) bool { return t.ID != "" }),
-		check: hubPublishes[Template](),
-		open:  func(t *Template) bool { return t.ID != "" && !t.Withdrawn },
+		check:  hubPublishes[Template](),
+		open:   func(t *Template) bool { return t.ID != "" && !t.Withdrawn },
 		row: func(t *Template, _ []syncproto.Event) (Row, bool) {
 			state := "published"
 			if t.Withdrawn {
@@ -321,8 +321,8 @@ var table = []Kind{
 		fold:   func(id string, evs []syncproto.Event, _ Held) Manifest { return FoldManifest(id, evs) },
 		resume: func(_ string, m Manifest, evs []syncproto.Event, _ Held) Manifest { return m.fold(evs) },
 		based:  func(m *Manifest) bool { return m.Pending == nil },
-		check: hubPublishes[Manifest](),
-		open:  func(m *Manifest) bool { return m.Revision > 0 },
+		check:  hubPublishes[Manifest](),
+		open:   func(m *Manifest) bool { return m.Revision > 0 },
 		row: func(m *Manifest, evs []syncproto.Event) (Row, bool) {
 			r := Row{State: "published", Label: cmp.Or(m.Courier, m.Line), Since: m.At}
 			for _, e := range evs {
@@ -356,8 +356,8 @@ var table = []Kind{
 	define(Kind{Name: KindWaybills, Prefixes: []string{"waybill", "waybill_block"}}, rules[WaybillStock]{
 		fold:   func(id string, evs []syncproto.Event, _ Held) WaybillStock { return FoldWaybills(id, evs) },
 		resume: func(_ string, s WaybillStock, evs []syncproto.Event, _ Held) WaybillStock { return s.fold(evs) },
-		check: checkWaybills,
-		open:  func(s *WaybillStock) bool { return len(s.Blocks) > 0 },
+		check:  checkWaybills,
+		open:   func(s *WaybillStock) bool { return len(s.Blocks) > 0 },
 	}),
 	define(Kind{Name: KindShipment, Prefixes: []string{"shipment"}, SubKinds: shipmentVocab}, rules[ShipmentV1]{
 		fold: func(id string, evs []syncproto.Event, _ Held) ShipmentV1 { return FoldShipment(id, evs) },
@@ -378,15 +378,15 @@ var table = []Kind{
 	define(Kind{Name: KindTariff, Prefixes: []string{"tariff"}}, rules[TariffVersion]{
 		fold:   func(id string, evs []syncproto.Event, _ Held) TariffVersion { return FoldTariff(id, evs) },
 		resume: resumeLast(FoldTariff, func(t *TariffVersion) bool { return t.Published }),
-		check: hubPublishes[TariffVersion](),
-		open:  func(t *TariffVersion) bool { return t.Published },
-		row:   func(t *TariffVersion, _ []syncproto.Event) (Row, bool) { return Row{State: "published"}, t.Published },
+		check:  hubPublishes[TariffVersion](),
+		open:   func(t *TariffVersion) bool { return t.Published },
+		row:    func(t *TariffVersion, _ []syncproto.Event) (Row, bool) { return Row{State: "published"}, t.Published },
 	}),
 	define(Kind{Name: KindProhibited, Prefixes: []string{"prohibited"}, SubKinds: prohibitedVocab}, rules[ProhibitedVersion]{
 		fold:   func(id string, evs []syncproto.Event, _ Held) ProhibitedVersion { return FoldProhibited(id, evs) },
 		resume: resumeLast(FoldProhibited, func(l *ProhibitedVersion) bool { return l.Published }),
-		check: hubPublishes[ProhibitedVersion](),
-		open:  func(l *ProhibitedVersion) bool { return l.Published },
+		check:  hubPublishes[ProhibitedVersion](),
+		open:   func(l *ProhibitedVersion) bool { return l.Published },
 		row: func(l *ProhibitedVersion, _ []syncproto.Event) (Row, bool) {
 			return Row{State: "published"}, l.Published
 		},
