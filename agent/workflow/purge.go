@@ -23,8 +23,8 @@ const DefaultPurgeBatch = 500
 // Purged says what PurgePersonal removed (or, dry, would remove).
 type Purged struct {
 	// Entities whose personal data went, by kind; Values the personal
-	// members removed from their events and state; Photos the exception
-	// photos deleted.
+	// members removed from their events and state; Photos the exception and
+	// incident photos deleted.
 	Entities map[string]int
 	Values   int
 	Photos   int
@@ -38,8 +38,9 @@ type Purged struct {
 // picked up, delivered or returned, a case closed) whose newest event is
 // stamped before cutoff, it removes the personal members (syncproto/purge)
 // from every copy of its events (wf_events/, and events/ and down/ where
-// the log still holds them) and from its state, and deletes the photos of
-// its exceptions that no kept exception shows. Counts, times, states,
+// the log still holds them) and from its state and compaction base, and
+// deletes the photos of its exceptions and incident reports that no kept
+// one shows. Counts, times, states,
 // categories, masked forms and the customer id hash stay, so the
 // counter's lists and head office's measures do not change.
 //
@@ -73,7 +74,7 @@ func PurgePersonal(ctx context.Context, f *datafile.File, cutoff time.Time, batc
 			meta := tx.Bucket(datafile.Meta)
 			acked := datafile.GetU64(meta, datafile.KeyAckedSeq)
 			state, open := tx.Bucket(bucketState), tx.Bucket(bucketOpen)
-			wfEvents, events, down := tx.Bucket(bucketEvents), tx.Bucket(datafile.Events), tx.Bucket(datafile.Down)
+			wfEvents, events, down, bases := tx.Bucket(bucketEvents), tx.Bucket(datafile.Events), tx.Bucket(datafile.Down), tx.Bucket(bucketBase)
 			type put struct {
 				b    *bolt.Bucket
 				k, v []byte
@@ -96,17 +97,19 @@ func PurgePersonal(ctx context.Context, f *datafile.File, cutoff time.Time, batc
 				next = bytes.Clone(k)
 				kind, id, _ := bytes.Cut(k, []byte{0})
 				if open.Get(k) != nil {
-					if string(kind) == lifecycle.KindException {
-						photosOf(v, func(sha string) { keep[sha] = true })
-					}
+					photosOf(string(kind), v, func(sha string) { keep[sha] = true })
 					continue
+				}
+				bs, err := getBase(tx, string(kind), string(id))
+				if err != nil {
+					return err
 				}
 				prefix := datafile.EntityPrefix(string(kind), string(id))
 				type copyAt struct{ k, v []byte }
 				var evs []copyAt
-				eligible := true
+				eligible := bs == nil || bs.Through.WallMillis() < limit
 				ec := wfEvents.Cursor()
-				for ek, ev := ec.Seek(prefix); ek != nil && bytes.HasPrefix(ek, prefix); ek, ev = ec.Next() {
+				for ek, ev := ec.Seek(prefix); eligible && ek != nil && bytes.HasPrefix(ek, prefix); ek, ev = ec.Next() {
 					var e struct {
 						Origin string        `json:"origin"`
 						Seq    uint64        `json:"seq"`
@@ -122,9 +125,7 @@ func PurgePersonal(ctx context.Context, f *datafile.File, cutoff time.Time, batc
 					evs = append(evs, copyAt{ek, ev})
 				}
 				if !eligible {
-					if string(kind) == lifecycle.KindException {
-						photosOf(v, func(sha string) { keep[sha] = true })
-					}
+					photosOf(string(kind), v, func(sha string) { keep[sha] = true })
 					continue
 				}
 				removed := 0
@@ -162,9 +163,18 @@ func PurgePersonal(ctx context.Context, f *datafile.File, cutoff time.Time, batc
 					removed += m
 					puts = append(puts, put{state, bytes.Clone(k), s})
 				}
-				if string(kind) == lifecycle.KindException {
-					photosOf(v, func(sha string) { photos = append(photos, sha) })
+				if bs != nil && bs.State != nil {
+					if s, m := purge.Scrub(bs.State); m > 0 {
+						removed += m
+						bs.State = s
+						raw, err := json.Marshal(bs)
+						if err != nil {
+							return err
+						}
+						puts = append(puts, put{bases, bytes.Clone(k), raw})
+					}
 				}
+				photosOf(string(kind), v, func(sha string) { photos = append(photos, sha) })
 				if removed > 0 {
 					entities[string(kind)]++
 					values += removed
@@ -237,8 +247,12 @@ func PurgePersonal(ctx context.Context, f *datafile.File, cutoff time.Time, batc
 	return p, f.Update(work)
 }
 
-// photosOf calls fn with the hash of every photo of an exception's state.
-func photosOf(state []byte, fn func(sha string)) {
+// photosOf calls fn with the hash of every photo of an exception's or an
+// incident's state (both keep them as "photos": [{"sha256": …}]).
+func photosOf(kind string, state []byte, fn func(sha string)) {
+	if kind != lifecycle.KindException && kind != lifecycle.KindIncident {
+		return
+	}
 	var x struct {
 		Photos []lifecycle.Photo `json:"photos"`
 	}
