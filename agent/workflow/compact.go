@@ -120,120 +120,93 @@ type Compacted struct {
 // It works in transactions of at most batch entities (DefaultPurgeBatch
 // if 0). dry counts without changing anything.
 func Compact(ctx context.Context, f *datafile.File, cutoff time.Time, batch int, dry bool) (Compacted, error) {
-	if batch <= 0 {
-		batch = DefaultPurgeBatch
-	}
 	c := Compacted{Entities: map[string]int{}}
 	limit := cutoff.UnixMilli()
 	outlet := f.Outlet()
-	var after []byte
-	for {
-		if err := ctx.Err(); err != nil {
-			return c, err
-		}
-		var next []byte
-		done, events := true, 0
-		entities := map[string]int{}
-		work := func(tx *bolt.Tx) error {
-			next, done, events = nil, true, 0
-			clear(entities)
-			acked := datafile.GetU64(tx.Bucket(datafile.Meta), datafile.KeyAckedSeq)
-			state, open, wfEvents, bases := tx.Bucket(bucketState), tx.Bucket(bucketOpen), tx.Bucket(bucketEvents), tx.Bucket(bucketBase)
-			cur := state.Cursor()
-			k, v := cur.First()
-			if after != nil {
-				k, v = cur.Seek(after)
-				if bytes.Equal(k, after) {
-					k, v = cur.Next()
-				}
-			}
-			for n := 0; k != nil; k, v = cur.Next() {
-				if n == batch {
-					done = false
-					break
-				}
-				n++
-				next = bytes.Clone(k)
-				if open.Get(k) != nil {
-					continue
-				}
-				kindName, id, _ := bytes.Cut(k, []byte{0})
-				kind, ok := lifecycle.KindByName(string(kindName))
-				if !ok {
-					continue
-				}
-				keys, through, ok, err := compactable(wfEvents, string(kindName), string(id), outlet, acked, limit)
-				if err != nil {
-					return err
-				}
-				if !ok || len(keys) == 0 {
-					continue
-				}
-				st, err := kind.Decode(v)
-				if err != nil {
-					return fmt.Errorf("%s %s: %w", kindName, id, err)
-				}
-				if !kind.Based(st) {
-					continue
-				}
-				entities[kind.Name]++
-				events += len(keys)
-				if dry {
-					continue
-				}
-				bs, err := getBase(tx, kind.Name, string(id))
-				if err != nil {
-					return err
-				}
-				if bs == nil {
-					bs = &base{}
-				}
-				// The state is the fold of everything now: it is the base.
-				bs.Through, bs.Events, bs.State = max(bs.Through, through), bs.Events+len(keys), nil
-				raw, err := json.Marshal(bs)
-				if err != nil {
-					return err
-				}
-				if err := bases.Put(bytes.Clone(k), raw); err != nil {
-					return err
-				}
-				for _, ek := range keys {
-					if err := wfEvents.Delete(ek); err != nil {
-						return err
-					}
-				}
-			}
+	events := 0
+	entities := map[string]int{}
+	var acked uint64
+	var open, wfEvents, bases *bolt.Bucket
+	w := batchWalk{batch: batch, dry: dry}
+	w.begin = func(tx *bolt.Tx) {
+		events = 0
+		clear(entities)
+		acked = datafile.GetU64(tx.Bucket(datafile.Meta), datafile.KeyAckedSeq)
+		open, wfEvents, bases = tx.Bucket(bucketOpen), tx.Bucket(bucketEvents), tx.Bucket(bucketBase)
+	}
+	w.visit = func(tx *bolt.Tx, k, v []byte) error {
+		if open.Get(k) != nil {
 			return nil
 		}
-		start := time.Now()
-		var err error
-		if dry {
-			err = f.View(work)
-		} else {
-			err = f.Update(work)
+		kindName, id, _ := bytes.Cut(k, []byte{0})
+		kind, ok := lifecycle.KindByName(string(kindName))
+		if !ok {
+			return nil
 		}
+		old, through, ok, err := oldHistory(wfEvents, kind.Name, string(id), outlet, acked, limit)
+		if err != nil || !ok || len(old) == 0 {
+			return err
+		}
+		st, err := kind.Decode(v)
 		if err != nil {
-			return c, fmt.Errorf("compact the counter's history: %w", err)
+			return fmt.Errorf("%s %s: %w", kind.Name, id, err)
 		}
-		if !dry && events > 0 {
-			c.Txs++
-			c.LongestTx = max(c.LongestTx, time.Since(start))
+		if !kind.Based(st) {
+			return nil
 		}
+		entities[kind.Name]++
+		events += len(old)
+		if dry {
+			return nil
+		}
+		bs, err := getBase(tx, kind.Name, string(id))
+		if err != nil {
+			return err
+		}
+		if bs == nil {
+			bs = &base{}
+		}
+		// The state is the fold of everything now: it is the base.
+		bs.Through, bs.Events, bs.State = max(bs.Through, through), bs.Events+len(old), nil
+		raw, err := json.Marshal(bs)
+		if err != nil {
+			return err
+		}
+		// Other buckets than the one walked: safe under its cursor.
+		if err := bases.Put(bytes.Clone(k), raw); err != nil {
+			return err
+		}
+		for _, e := range old {
+			if err := wfEvents.Delete(e.k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	w.end = func(*bolt.Tx) error { return nil }
+	w.done = func() bool {
 		for k, n := range entities {
 			c.Entities[k] += n
 		}
 		c.Events += events
-		after = next
-		if done {
-			return c, nil
-		}
+		return events > 0
 	}
+	var err error
+	if c.Txs, c.LongestTx, err = w.run(ctx, f); err != nil {
+		return c, fmt.Errorf("compact the counter's history: %w", err)
+	}
+	return c, nil
 }
 
-// compactable lists an entity's event keys in wf_events/ and the newest
-// stamp among them; ok is false if one is stamped at or after limit (Unix
-// ms) or is this outlet's own and not yet acknowledged.
-func compactable(wfEvents *bolt.Bucket, kind, id, outlet string, acked uint64, limit int64) (keys [][]byte, through hlc.Timestamp, ok bool, err error) {
+// entry is one of an entity's events in wf_events/, copied out of the
+// transaction's pages.
+type entry struct{ k, v []byte }
+
+// oldHistory lists an entity's events in wf_events/ and the newest stamp
+// among them; ok is false if one is stamped at or after limit (Unix ms)
+// or is this outlet's own and not yet acknowledged: the entity's history
+// is not all old enough for retention.
+func oldHistory(wfEvents *bolt.Bucket, kind, id, outlet string, acked uint64, limit int64) (evs []entry, through hlc.Timestamp, ok bool, err error) {
 	prefix := datafile.EntityPrefix(kind, id)
 	c := wfEvents.Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
@@ -248,7 +221,7 @@ func compactable(wfEvents *bolt.Bucket, kind, id, outlet string, acked uint64, l
 		if e.HLC.WallMillis() >= limit || (e.Origin == outlet && e.Seq > acked) {
 			return nil, 0, false, nil
 		}
-		keys, through = append(keys, bytes.Clone(k)), max(through, e.HLC)
+		evs, through = append(evs, entry{bytes.Clone(k), bytes.Clone(v)}), max(through, e.HLC)
 	}
-	return keys, through, true, nil
+	return evs, through, true, nil
 }
