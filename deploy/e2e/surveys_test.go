@@ -96,6 +96,40 @@ func (h *surveyHook) sentTo(phone string) int {
 	return n
 }
 
+// waitSurveyMeasures waits for outlet's measures of the days around
+// today (the hub's zone may be a day off this machine's) to hold want.
+func waitSurveyMeasures(t *testing.T, hubAPI, outlet string, want map[string]float64) {
+	t.Helper()
+	today := time.Now()
+	q := fmt.Sprintf("/measures?from=%s&to=%s&by=outlet&period=month", today.AddDate(0, 0, -1).Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly))
+	harness.Eventually(t, 30*time.Second, func() (bool, string) {
+		var m struct {
+			Rows []struct {
+				Key    string
+				Values map[string]any
+			}
+		}
+		if code := call(t, "GET", hubAPI+q, apiToken, nil, &m); code != 200 {
+			return false, fmt.Sprintf("measures: HTTP %d", code)
+		}
+		why := fmt.Sprintf("no measures of %s: %+v", outlet, m.Rows)
+	rows:
+		for _, r := range m.Rows {
+			if r.Key != outlet {
+				continue
+			}
+			for name, v := range want {
+				if r.Values[name] != v {
+					why = fmt.Sprintf("%s's %s = %v, want %v (all: %v)", outlet, name, r.Values[name], v, r.Values)
+					continue rows
+				}
+			}
+			return true, ""
+		}
+		return false, why
+	})
+}
+
 // postAnswer posts an answer to a link as the page does, from its origin.
 func postAnswer(t *testing.T, link, body string) (int, string) {
 	t.Helper()
@@ -202,25 +236,7 @@ func TestSurveysEndToEnd(t *testing.T) {
 	b.checkNoConsoleErrors(t, nil)
 
 	// The measures show it for the outlet.
-	today := time.Now()
-	harness.Eventually(t, 30*time.Second, func() (bool, string) {
-		var m struct {
-			Rows []struct {
-				Key    string
-				Values map[string]any
-			}
-		}
-		q := fmt.Sprintf("/measures?from=%s&to=%s&by=outlet&period=month", today.AddDate(0, 0, -1).Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly))
-		if code := call(t, "GET", hubAPI+q, apiToken, nil, &m); code != 200 {
-			return false, fmt.Sprintf("measures: HTTP %d", code)
-		}
-		for _, r := range m.Rows {
-			if r.Key == outlet && r.Values["surveys.answered"] == float64(1) && r.Values["surveys.avg"] == 4.5 && r.Values["surveys.n5"] == float64(1) {
-				return true, ""
-			}
-		}
-		return false, fmt.Sprintf("no survey answer of 5 and 4 in the measures: %+v", m.Rows)
-	})
+	waitSurveyMeasures(t, hubAPI, outlet, map[string]float64{"surveys.answered": 1, "surveys.avg": 4.5, "surveys.n5": 1})
 
 	// The company gateway's receipt of A's invitation, with a token that
 	// may post receipts only (another scope's is refused), posted twice:
@@ -263,24 +279,7 @@ func TestSurveysEndToEnd(t *testing.T) {
 			t.Errorf("pickup counts %+v, want 1 delivered, rate 1", x)
 		}
 	}
-	harness.Eventually(t, 30*time.Second, func() (bool, string) {
-		var m struct {
-			Rows []struct {
-				Key    string
-				Values map[string]any
-			}
-		}
-		q := fmt.Sprintf("/measures?from=%s&to=%s&by=outlet&period=month", today.AddDate(0, 0, -1).Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly))
-		if code := call(t, "GET", hubAPI+q, apiToken, nil, &m); code != 200 {
-			return false, fmt.Sprintf("measures: HTTP %d", code)
-		}
-		for _, r := range m.Rows {
-			if r.Key == outlet && r.Values["surveys.sent"] == float64(1) && r.Values["surveys.delivered"] == float64(1) && r.Values["surveys.response_ratio"] == float64(1) {
-				return true, ""
-			}
-		}
-		return false, fmt.Sprintf("no delivered invitation and rate 1 in the measures: %+v", m.Rows)
-	})
+	waitSurveyMeasures(t, hubAPI, outlet, map[string]float64{"surveys.sent": 1, "surveys.delivered": 1, "surveys.response_ratio": 1})
 	addHubAccount(t, hubAPI, "ana", "数据分析员", "analyst", hubPassword)
 	loginHubScreen(t, b, "http://"+c.hubHTTP, "ana")
 	b.step(t, "open the surveys page", chromedp.Navigate("http://"+c.hubHTTP+"/#/surveys"),

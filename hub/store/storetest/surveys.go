@@ -53,6 +53,23 @@ func surveyWithRules(t *testing.T, be Backend, clk clock.Clock, every, expiry in
 	return s
 }
 
+// dayTallies are outlet's tallies of at's day (UTC), summed by name.
+func dayTallies(t *testing.T, s store.Store, at time.Time, outlet string) map[string]int64 {
+	t.Helper()
+	day := store.DayOf(at.UnixMilli(), time.UTC)
+	ts, err := s.Tallies(context.Background(), store.RollupQuery{From: day, To: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, x := range ts {
+		if x.Outlet == outlet {
+			got[x.Name] += x.N
+		}
+	}
+	return got
+}
+
 func surveysTx(t *testing.T, s store.Store, f func(q store.SurveySQL) error) {
 	t.Helper()
 	if err := s.SurveysTx(context.Background(), f); err != nil {
@@ -298,16 +315,7 @@ func testSurveyAnswerCountedInMeasures(t *testing.T, be Backend) {
 	// An outlet cannot answer for its customers: its own survey.answered
 	// counts nowhere.
 	commit(t, s, cbatch("SH-A", 1, ev{t0, lifecycle.SurveyAnswered, "forged", p}))
-	ts, err := s.Tallies(ctx, store.RollupQuery{From: store.DayOf(t0.UnixMilli(), time.UTC), To: store.DayOf(t0.UnixMilli(), time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for _, x := range ts {
-		if x.Outlet == "SH-A" {
-			got[x.Name] += x.N
-		}
-	}
+	got := dayTallies(t, s, t0, "SH-A")
 	want := map[string]int64{store.TallySurveyAnswers: 1, store.TallySurveyOptOuts: 1, store.TallySurveyScorePrefix + "5": 1, store.TallySurveyScorePrefix + "4": 1}
 	for k, n := range want {
 		if got[k] != n {
@@ -472,18 +480,7 @@ func testSurveyMessagesCounted(t *testing.T, be Backend) {
 	nowhere.Outlet = ""
 	step(lifecycle.SurveyInvitationSent, "i4", nowhere)
 	commit(t, s, cbatch("SH-B", 1, ev{t0, lifecycle.SurveyInvitationSent, "forged", p}, ev{t0, lifecycle.SurveyInvitationDelivered, "forged", p}))
-	day := store.DayOf(t0.UnixMilli(), time.UTC)
-	ts, err := s.Tallies(ctx, store.RollupQuery{From: day, To: day})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for _, x := range ts {
-		if x.Outlet == "SH-B" {
-			got[x.Name] += x.N
-		}
-	}
-	if got[store.TallySurveySent] != 3 || got[store.TallySurveyDelivered] != 2 || len(got) != 2 {
+	if got := dayTallies(t, s, t0, "SH-B"); got[store.TallySurveySent] != 3 || got[store.TallySurveyDelivered] != 2 || len(got) != 2 {
 		t.Errorf("SH-B's tallies %v, want 3 sent and 2 delivered", got)
 	}
 }
