@@ -261,24 +261,35 @@ func invitationMessages(t *testing.T, r *rig, second store.Store) {
 	if st := state(keyA); st != store.MessageSent || len(r.events(idA, lifecycle.SurveyInvitationDelivered)) != 0 {
 		t.Errorf("after a refused receipt A is %s", st)
 	}
-	// A notice message's receipt moves it alone.
-	if _, err := r.st.Enqueue(ctx, []store.Message{{Key: "notice:n1:start:cust-x", Kind: store.NoticeStartMessage, Subject: "n1", Customer: "cust-x"}}); err != nil {
+	// A notice message's receipt moves it alone; so do the send and the
+	// receipt of an invitation message whose invitation is gone.
+	const noticeKey = "notice:n1:start:cust-x"
+	orphan := store.SurveyMessageKey(strings.Repeat("ab", 16))
+	if _, err := r.st.Enqueue(ctx, []store.Message{{Key: noticeKey, Kind: store.NoticeStartMessage, Subject: "n1", Customer: "cust-x"},
+		{Key: orphan, Kind: store.SurveyMessageKind, Subject: "after-pickup", Customer: "cust-y"}}); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := r.st.ClaimMessages(ctx, "notice-claim", r.clk.Now().Add(time.Minute).UnixMilli(), 10)
-	if err != nil || len(rows) != 1 {
-		t.Fatalf("claim the notice message: %d (%v)", len(rows), err)
+	rows, err := r.st.ClaimMessages(ctx, "other-claim", r.clk.Now().Add(time.Minute).UnixMilli(), 10)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("claim the notice and the orphan messages: %d (%v)", len(rows), err)
 	}
-	if err := r.st.FinishMessage(ctx, store.Outcome{Key: rows[0].Key, Claim: rows[0].Claim, State: store.MessageSent}, 8); err != nil {
-		t.Fatal(err)
+	for _, m := range rows {
+		if err := r.svc.Outbox(r.st).FinishMessage(ctx, store.Outcome{Key: m.Key, Claim: m.Claim, State: store.MessageSent}, 8); err != nil {
+			t.Fatalf("finish %s: %v", m.Key, err)
+		}
 	}
 	before, _ := r.overview()
 	var got struct{ Key, State string }
-	if code, ecode := r.call(gwTok.Token, "POST", receipt(rows[0].Key), `{}`, &got); code != 200 || got.State != store.MessageDelivered {
-		t.Errorf("the notice message's receipt: %d %s %+v", code, ecode, got)
+	for _, key := range []string{noticeKey, orphan} {
+		if code, ecode := r.call(gwTok.Token, "POST", receipt(key), `{}`, &got); code != 200 || got.State != store.MessageDelivered {
+			t.Errorf("the receipt of %s: %d %s %+v", key, code, ecode, got)
+		}
 	}
 	if after, _ := r.overview(); !sameCounts(after, before) {
 		t.Errorf("a notice message's receipt changed the surveys: %+v, was %+v", after, before)
+	}
+	if evs, err := r.st.SubjectEvents(ctx, strings.Repeat("ab", 16)); err != nil || len(evs) != 0 {
+		t.Errorf("the orphan message recorded %d events (%v)", len(evs), err)
 	}
 
 	// A's receipt, twice, then on a second hub: one delivery.
