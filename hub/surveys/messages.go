@@ -39,8 +39,8 @@ var _ gateway.Store = (*Outbox)(nil)
 // Outbox wraps next.
 func (s *Service) Outbox(next OutboxStore) *Outbox { return &Outbox{OutboxStore: next, s: s} }
 
-// Actor is who an invitation message's events are recorded as.
-const Actor = "gateway"
+// GatewayActor is who an invitation message's events are recorded as.
+const GatewayActor = "gateway"
 
 // errNotMoved rolls back a receipt of a message that was not sent (not
 // yet, delivered already or failed): there is nothing to record.
@@ -103,7 +103,7 @@ func (x *Outbox) DeliverMessage(ctx context.Context, key string) (bool, error) {
 func (s *Service) recordMessage(ctx context.Context, typ, id string, direct bool, move func(ctx context.Context, tx store.Tx, now int64) error) error {
 	var inv store.SurveyInvite
 	now := s.opt.Clock.Now().UnixMilli()
-	_, err := s.opt.Events.PublishDownAlloc(ctx, syncproto.HubOrigin, typ, id, Actor, store.SerialAlloc{
+	_, err := s.opt.Events.PublishDownAlloc(ctx, syncproto.HubOrigin, typ, id, GatewayActor, store.SerialAlloc{
 		Once: typ + ":" + id,
 		Check: func(ctx context.Context, tx store.Tx) error {
 			var err error

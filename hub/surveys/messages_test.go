@@ -208,7 +208,7 @@ func invitationMessages(t *testing.T, r *rig, second store.Store) {
 	}
 	var p lifecycle.SurveyInvitationV1
 	json.Unmarshal(sent[0].Payload, &p)
-	if e := sent[0]; e.Origin != syncproto.HubOrigin || e.Target != syncproto.HubOrigin || e.Actor != surveys.Actor ||
+	if e := sent[0]; e.Origin != syncproto.HubOrigin || e.Target != syncproto.HubOrigin || e.Actor != surveys.GatewayActor ||
 		p != (lifecycle.SurveyInvitationV1{Survey: "after-pickup", Version: 1, Trigger: lifecycle.SurveyOnPickup, Outlet: "SH-A", At: r.clk.Now().UnixMilli()}) {
 		t.Errorf("A's sent event %+v, payload %+v", e, p)
 	}
