@@ -433,7 +433,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, CursorKey: []byte(token), Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Accounts: s.Accounts, Hosts: hostPolicy(cfg.HTTPAddr, ln.Addr(), cfg.HTTPNames),
 			Outlets: s.Store, Places: s.Store, Connected: s.connectedOutlets(), Clock: cfg.Clock,
-			Services: svc, Messages: s.Store,
+			Services: svc, Messages: svc.Surveys.Outbox(s.Store),
 			Ready: s.readyChecks(st, cfg.BrokerURL),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -211,9 +211,10 @@ func KindOf(typ string) (Kind, bool) {
 // audit record of who viewed personal data or who logged in, or of what a
 // retention run removed, changes nothing's state; head office's customer
 // classes and an outlet's forecast are lookups the outlet keeps beside
-// its entities; a survey answer is head office's alone and counts only in
-// the measures.
-var Kindless = []string{PersonalViewed, LoginSucceeded, LoginFailed, StaffLocked, StaffUnlocked, LoginLimited, RetentionRan, CustomerClasses, ForecastPublished, SurveyAnswered}
+// its entities; a survey answer, and an invitation's send and delivery,
+// are head office's alone and count only in the measures.
+var Kindless = []string{PersonalViewed, LoginSucceeded, LoginFailed, StaffLocked, StaffUnlocked, LoginLimited, RetentionRan, CustomerClasses, ForecastPublished,
+	SurveyAnswered, SurveyInvitationSent, SurveyInvitationDelivered}
 
 // Vocabularies: each kind's codes with their label keys. The label keys
 // are the ones the counter screen's dictionaries use.
