@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -266,5 +267,49 @@ func TestSendGivesEachOutletItsOwnForecast(t *testing.T) {
 	got := d.got["B1"]
 	if got.AsOf != "2026-11-04" || len(got.Days) != 14 || got.Days[8].Expected != b1.Days[8].Expected || got.Days[8].EventZH != "双11" || got.PerClerkHour != 50 {
 		t.Errorf("B1 was sent %+v, want its own plan's days", got)
+	}
+}
+
+// TestCalendarFull: the calendar takes new events up to peak.MaxEvents
+// in all, the seed included, and refuses the next with calendar.full;
+// an edit of a held event still goes through, and a deletion makes room.
+func TestCalendarFull(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(now)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := newService(t, st, clk)
+	held, err := st.CalendarEvents(ctx, store.CalendarQuery{})
+	if err != nil || len(held) == 0 {
+		t.Fatalf("the seeded calendar: %d events (%v)", len(held), err)
+	}
+	for i := len(held); i < peak.MaxEvents; i++ {
+		if err := st.PutCalendarEvent(ctx, store.CalendarEvent{ID: fmt.Sprintf("fill-%04d", i), NameZH: "填充", NameEN: "fill",
+			Kind: store.CalendarPromotion, First: int64(20_000 + i), Last: int64(20_000 + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := peak.EventReq{NameZH: "店庆", NameEN: "Store anniversary", Kind: store.CalendarPromotion, First: "2026-11-07", Last: "2026-11-07"}
+	_, err = svc.AddEvent(ctx, req, "fenxi")
+	if !problem.Is(err, problem.CalendarFull) || problem.Status(err) != 409 {
+		t.Fatalf("event %d: %v, want calendar.full (409)", peak.MaxEvents+1, err)
+	}
+	if n, _ := st.CalendarEvents(ctx, store.CalendarQuery{}); len(n) != peak.MaxEvents {
+		t.Errorf("%d events after the refusal, want %d", len(n), peak.MaxEvents)
+	}
+	if _, err := svc.UpdateEvent(ctx, "fill-0500", req, "fenxi"); err != nil {
+		t.Errorf("editing an event of a full calendar: %v", err)
+	}
+	if err := svc.DeleteEvent(ctx, "fill-0501"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddEvent(ctx, req, "fenxi"); err != nil {
+		t.Errorf("adding after a deletion made room: %v", err)
+	}
+	if _, err := svc.AddEvent(ctx, req, "fenxi"); !problem.Is(err, problem.CalendarFull) {
+		t.Errorf("adding to the full calendar again: %v, want calendar.full", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 type Queries interface {
 	AccountQueries
 	CalendarQueries
+	TryQueries
 
 	// AddOutlet registers an outlet with a secret hash from HashSecret.
 	// It returns ErrExists if the id is taken and replace is false.
