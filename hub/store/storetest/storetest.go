@@ -84,6 +84,7 @@ func Run(t *testing.T, b Backend) {
 		{"Outbox", testOutbox},
 		{"OutboxClaimAcrossStores", testOutboxClaimAcrossStores},
 		{"NoticeMessages", testNoticeMessages},
+		{"Tries", testTries},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
