@@ -37,6 +37,7 @@ import (
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/peak"
 	"github.com/yizhan/yizhan/hub/progress"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/hub/retention"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
@@ -530,7 +531,13 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	if svc.Customers, err = customers.New(customers.Options{Store: st, Master: cfg.MasterKey, WindowDays: cfg.CustomerWindowDays, Clock: cfg.Clock, Location: cfg.Location}); err != nil {
 		return svc, err
 	}
-	if svc.Progress, err = progress.New(progress.Options{Complaints: svc.Cases, Outlets: st, Location: cfg.Location, Clock: cfg.Clock,
+	// One limiter for the public pages, counting in the store: every hub
+	// on it shares the budgets.
+	guesses, err := ratelimit.New(ratelimit.Options{Store: st, Clock: cfg.Clock, Logger: cfg.Logger.With("component", "ratelimit")})
+	if err != nil {
+		return svc, err
+	}
+	if svc.Progress, err = progress.New(progress.Options{Complaints: svc.Cases, Outlets: st, Location: cfg.Location, Limiter: guesses,
 		Logger: cfg.Logger.With("component", "progress")}); err != nil {
 		return svc, err
 	}
@@ -548,7 +555,7 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 		return svc, err
 	}
 	if svc.Surveys, err = surveys.New(surveys.Options{Store: st, Events: hub, Master: cfg.MasterKey, PublicURL: cfg.SurveyURL,
-		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "surveys")}); err != nil {
+		Limiter: guesses, Clock: cfg.Clock, Logger: cfg.Logger.With("component", "surveys")}); err != nil {
 		return svc, err
 	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})
