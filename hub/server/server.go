@@ -123,6 +123,9 @@ type Config struct {
 	// HTTPNames are more host names the API answers to, besides the
 	// listen host, localhost, 127.0.0.1, ::1 and the machine's hostname.
 	HTTPNames []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client ([http] trusted_proxies); none: the peer is the client.
+	TrustedProxies accounts.Proxies
 	// MasterKey is head office's master key (hub/customers: search by
 	// phone, reveal); nil for neither.
 	MasterKey []byte
@@ -430,13 +433,13 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.http = &http.Server{
 		// The list cursors are keyed by the API token, which the hub
 		// processes sharing one store share: a cursor one gave, another takes.
-		Handler: api.Handler(api.Options{
+		Handler: cfg.TrustedProxies.Wrap(api.Handler(api.Options{
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, CursorKey: []byte(token), Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Accounts: s.Accounts, Hosts: hostPolicy(cfg.HTTPAddr, ln.Addr(), cfg.HTTPNames),
 			Outlets: s.Store, Places: s.Store, Connected: s.connectedOutlets(), Clock: cfg.Clock,
 			Services: svc, Messages: s.Store,
 			Ready: s.readyChecks(st, cfg.BrokerURL),
-		}),
+		})),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
