@@ -29,11 +29,7 @@ var now = time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
 func open(t *testing.T, clk clock.Clock) *sqlite.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := emptyStore(t, clk)
 	east, west := "East", "West"
 	for _, o := range []struct {
 		id     string
@@ -52,6 +48,17 @@ func open(t *testing.T, clk clock.Clock) *sqlite.Store {
 	if err := peakgen.Write(ctx, st, ts); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// emptyStore is a new SQLite store in UTC, closed when the test ends.
+func emptyStore(t testing.TB, clk clock.Clock) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	return st
 }
 
@@ -276,11 +283,7 @@ func TestSendGivesEachOutletItsOwnForecast(t *testing.T) {
 func TestCalendarFull(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewManual(now)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := emptyStore(t, clk)
 	svc := newService(t, st, clk)
 	held, err := st.CalendarEvents(ctx, store.CalendarQuery{})
 	if err != nil || len(held) == 0 {

@@ -33,15 +33,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/clock"
 )
-
-// Counter is the store's part a Limiter counts in (store.TryQueries).
-type Counter interface {
-	Try(ctx context.Context, key string, start, end int64) (int64, error)
-	ReturnTry(ctx context.Context, key string, start int64) error
-	DropTries(ctx context.Context, now int64) (int64, error)
-}
 
 // Rule is one budget: Budget tries of a key per Window. Name keeps its
 // keys apart from another rule's.
@@ -59,7 +53,7 @@ const frontSlots = 1 << 16
 
 // Options configure a Limiter. Store is required.
 type Options struct {
-	Store  Counter
+	Store  store.TryQueries
 	Clock  clock.Clock // clock.System if nil
 	Logger *slog.Logger
 }

@@ -12,7 +12,6 @@ import (
 type Queries interface {
 	AccountQueries
 	CalendarQueries
-	TryQueries
 
 	// AddOutlet registers an outlet with a secret hash from HashSecret.
 	// It returns ErrExists if the id is taken and replace is false.
@@ -136,6 +135,10 @@ type Backend interface {
 	Queries
 	// Begin starts a write transaction.
 	Begin(ctx context.Context) (Tx, error)
+	// Autocommit runs the statements written once for every backend
+	// (CustomerSQL's runner) outside any transaction, each one committing
+	// on its own, on the connection that writes.
+	Autocommit() CustomerSQL
 	// Retryable says that err ended a transaction because of another
 	// writer (a serialization failure or a deadlock) and the same work may
 	// simply run again.

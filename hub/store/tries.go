@@ -11,8 +11,8 @@ import (
 // once its window ended (DropTries), so the table holds only the keys tried
 // in the current windows.
 
-// TryQueries are the tries' statements a backend answers on its own
-// (TrySQL writes them once for every backend).
+// TryQueries are the tries' statements (TrySQL writes them once for every
+// backend; Core runs them on the backend's Autocommit).
 type TryQueries interface {
 	// Try adds one to key's count in the window that began at start and
 	// ends at end (Unix ms), creating the row at 1, and returns the count
@@ -67,4 +67,19 @@ func (q TrySQL) DropTries(ctx context.Context, now int64) (int64, error) {
 		return 0, fmt.Errorf("delete ended try windows: %w", err)
 	}
 	return n, nil
+}
+
+// Try implements TryQueries.
+func (s *Core) Try(ctx context.Context, key string, start, end int64) (int64, error) {
+	return TrySQL(s.Backend.Autocommit()).Try(ctx, key, start, end)
+}
+
+// ReturnTry implements TryQueries.
+func (s *Core) ReturnTry(ctx context.Context, key string, start int64) error {
+	return TrySQL(s.Backend.Autocommit()).ReturnTry(ctx, key, start)
+}
+
+// DropTries implements TryQueries.
+func (s *Core) DropTries(ctx context.Context, now int64) (int64, error) {
+	return TrySQL(s.Backend.Autocommit()).DropTries(ctx, now)
 }

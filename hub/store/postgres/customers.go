@@ -81,16 +81,5 @@ func (s *backend) DeleteCalendarEvent(ctx context.Context, id string) error {
 	return store.CalendarSQL(pgOn(s.pool)).DeleteCalendarEvent(ctx, id)
 }
 
-// The tries' statements (store.TrySQL), on the writer: each one writes.
-
-func (s *backend) Try(ctx context.Context, key string, start, end int64) (int64, error) {
-	return store.TrySQL(pgOn(s.pool)).Try(ctx, key, start, end)
-}
-
-func (s *backend) ReturnTry(ctx context.Context, key string, start int64) error {
-	return store.TrySQL(pgOn(s.pool)).ReturnTry(ctx, key, start)
-}
-
-func (s *backend) DropTries(ctx context.Context, now int64) (int64, error) {
-	return store.TrySQL(pgOn(s.pool)).DropTries(ctx, now)
-}
+// Autocommit implements store.Backend.
+func (s *backend) Autocommit() store.CustomerSQL { return pgOn(s.pool) }

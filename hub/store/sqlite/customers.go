@@ -132,16 +132,5 @@ func (s *backend) DeleteCalendarEvent(ctx context.Context, id string) error {
 	return store.CalendarSQL(sqlOn(s.w)).DeleteCalendarEvent(ctx, id)
 }
 
-// The tries' statements (store.TrySQL), on the writer: each one writes.
-
-func (s *backend) Try(ctx context.Context, key string, start, end int64) (int64, error) {
-	return store.TrySQL(sqlOn(s.w)).Try(ctx, key, start, end)
-}
-
-func (s *backend) ReturnTry(ctx context.Context, key string, start int64) error {
-	return store.TrySQL(sqlOn(s.w)).ReturnTry(ctx, key, start)
-}
-
-func (s *backend) DropTries(ctx context.Context, now int64) (int64, error) {
-	return store.TrySQL(sqlOn(s.w)).DropTries(ctx, now)
-}
+// Autocommit implements store.Backend.
+func (s *backend) Autocommit() store.CustomerSQL { return sqlOn(s.w) }

@@ -14,11 +14,7 @@ import (
 // only the windows that ended are deleted.
 func testTries(t *testing.T, b Backend) {
 	ctx := context.Background()
-	s := b.Open(t, nil)
-	other := s
-	if b.Another != nil {
-		other = b.Another(t, s)
-	}
+	s, other := b.pair(t)
 	const start, end = 1_000_000, 1_060_000
 	for want := int64(1); want <= 3; want++ {
 		if n, err := s.Try(ctx, "a", start, end); err != nil || n != want {
