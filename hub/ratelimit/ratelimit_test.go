@@ -32,7 +32,9 @@ func (c *counted) DropTries(ctx context.Context, now int64) (int64, error) {
 	return n, err
 }
 
-func open(t *testing.T, clk clock.Clock) (*counted, *ratelimit.Limiter) {
+func open(t *testing.T, clk clock.Clock) (*counted, *ratelimit.Limiter) { return openB(t, clk) }
+
+func openB(t testing.TB, clk clock.Clock) (*counted, *ratelimit.Limiter) {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
 	if err != nil {
