@@ -2,15 +2,18 @@ package server
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
 	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/progress"
+	"github.com/yizhan/yizhan/hub/surveys"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
@@ -32,7 +35,8 @@ func progressComplaint(t *testing.T, s *Server, o *fakeOutlet, clk *clock.Manual
 // ticket's failures and one address's tries together. Nine wrong pairs
 // through hub A and one through hub B lock the ticket on both, for every
 // address and the right pair too; a hub started afterwards knows it. An
-// address's tries spread over both hubs stop at one budget, not two.
+// address's tries spread over both hubs stop at one budget, not two, on
+// the progress page and on the survey page.
 func TestGuessLimitsSharedAcrossHubs(t *testing.T) {
 	pg := harness.StartPostgres(t, harness.PostgresOptions{})
 	dbURL := pg.NewDatabase(t)
@@ -89,11 +93,43 @@ func TestGuessLimitsSharedAcrossHubs(t *testing.T) {
 		}
 	}
 
+	// The survey page's budget per address, over both hubs: PageBudget in
+	// all (a made-up token, on hubs without the master key, counts like
+	// any other request).
+	for i := range surveys.PageBudget {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		if code := surveyFrom(t, s, "127.0.7.1"); code == http.StatusTooManyRequests {
+			t.Fatalf("survey request %d from one address: %d", i+1, code)
+		}
+	}
+	for name, s := range map[string]*Server{"A": a, "B": b} {
+		if code := surveyFrom(t, s, "127.0.7.1"); code != http.StatusTooManyRequests {
+			t.Errorf("survey request %d from one address through hub %s: %d, want 429", surveys.PageBudget+1, name, code)
+		}
+	}
+
 	// The windows end for every hub at once.
 	clk.Advance(progress.TicketWindow)
 	if r := progressFrom(t, b, "127.0.6.1", "POST", lookup(ticket, "0042", "zh"), nil); r.status != http.StatusOK {
 		t.Errorf("the right pair after the window: %d", r.status)
 	}
+}
+
+// surveyFrom opens a made-up survey link at s from the loopback address
+// from and returns the status.
+func surveyFrom(t *testing.T, s *Server, from string) int {
+	t.Helper()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c := &http.Client{Transport: &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}}
+	resp, err := c.Get("http://" + s.HTTPAddr() + "/s/" + strings.Repeat("ab", 20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // TestProgressBehindProxy: behind a trusted proxy each customer has an
