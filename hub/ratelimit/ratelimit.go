@@ -9,10 +9,11 @@
 // counting the same key at once each see a count of their own and none is
 // lost. Windows are aligned to the Unix epoch (a 24-hour one ends at
 // midnight UTC): every hub computes the same window for the same instant.
-// Each Limiter deletes the ended windows at most once per DropEvery, so
-// the table holds the keys tried in the current windows and no more: at
-// most one row per key and window, a ticket's row costing its address one
-// of its tries.
+// Each Limiter deletes the windows that ended DropEvery ago or more (a
+// margin for hub clocks a little apart), at most once per DropEvery, so
+// the table holds the keys tried in the current windows and the last
+// minutes' and no more: one row per key and window, a ticket's row
+// costing its address one of its tries.
 //
 // The front: a refusal the store gave is remembered in process until its
 // window ends, in a fixed table of frontSlots slots (1 MiB), so that a
@@ -116,7 +117,9 @@ func (l *Limiter) Take(ctx context.Context, r Rule, key string) (spent Spent, ok
 	}
 	l.mu.Unlock()
 	if drop {
-		if _, err := l.opt.Store.DropTries(ctx, t); err != nil {
+		// A minute's margin: a hub whose clock is a little behind still
+		// counts in a window this one saw end.
+		if _, err := l.opt.Store.DropTries(ctx, t-DropEvery.Milliseconds()); err != nil {
 			l.opt.Logger.Warn("delete ended guessing windows", "err", err)
 		}
 	}

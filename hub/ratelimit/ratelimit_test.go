@@ -111,7 +111,7 @@ func TestBudgetPerWindow(t *testing.T) {
 
 // A flood: a key refused once costs the database nothing more until its
 // window ends; a flood of made-up keys clears no refusal; ended windows
-// are deleted, at most once per DropEvery.
+// are deleted a minute after their end, at most once per DropEvery.
 func TestFloodAndCleanup(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewManual(time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC))
@@ -137,14 +137,20 @@ func TestFloodAndCleanup(t *testing.T) {
 	if d := st.drops.Load(); d != 1 {
 		t.Errorf("%d deletions within one minute, want 1", d)
 	}
-	// Past the window and DropEvery: the next try deletes every row of
-	// the ended window (the flooder's and the 1,000 made-up keys').
-	clk.Advance(rule.Window + ratelimit.DropEvery)
+	// At the window's end a deletion keeps it (a minute's margin for
+	// clocks apart); a minute later the next try deletes every row of it
+	// (the flooder's and the 1,000 made-up keys').
+	clk.Set(time.Date(2026, 7, 1, 11, 0, 0, 0, time.UTC))
 	if _, ok, _, _ := l.Take(ctx, rule, "flooder"); !ok {
 		t.Error("the flooder is still refused in the next window")
 	}
-	if d, n := st.drops.Load(), st.dropped.Load(); d != 2 || n != 1_001 {
-		t.Errorf("%d deletions, %d rows deleted; want 2 and 1,001", d, n)
+	if d, n := st.drops.Load(), st.dropped.Load(); d != 2 || n != 0 {
+		t.Errorf("%d deletions, %d rows deleted at the window's end; want 2 and none", d, n)
+	}
+	clk.Advance(ratelimit.DropEvery)
+	l.Take(ctx, rule, "flooder")
+	if d, n := st.drops.Load(), st.dropped.Load(); d != 3 || n != 1_001 {
+		t.Errorf("%d deletions, %d rows deleted a minute after; want 3 and 1,001", d, n)
 	}
 }
 
