@@ -35,7 +35,6 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -332,7 +331,7 @@ func (s *Service) limited(w http.ResponseWriter, p page, retry time.Duration, er
 		s.fail(w, p, problem.Wrap(err, problem.ProgressUnavailable))
 		return
 	}
-	secs := max(1, int(math.Ceil(retry.Seconds())))
+	secs := ratelimit.RetryAfter(retry)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	s.fail(w, p, problem.New(problem.ProgressLimited, "retry_after", secs))
 }

@@ -148,6 +148,12 @@ func (l *Limiter) Give(ctx context.Context, s Spent) {
 	}
 }
 
+// RetryAfter is a refusal's wait as a Retry-After header gives it: whole
+// seconds, rounded up, at least 1.
+func RetryAfter(retry time.Duration) int {
+	return max(1, int((retry+time.Second-1)/time.Second))
+}
+
 // fingerprint is key's under r in the front, and its slot there; the seed
 // is the process's own, so nobody can aim keys at another's slot.
 func (l *Limiter) fingerprint(r Rule, key string) (uint64, int) {

@@ -163,3 +163,11 @@ func TestStoreDownRefuses(t *testing.T) {
 		t.Fatalf("a try on a closed store: ok %v, err %v", ok, err)
 	}
 }
+
+func TestRetryAfter(t *testing.T) {
+	for d, want := range map[time.Duration]int{0: 1, time.Millisecond: 1, time.Second: 1, time.Second + time.Millisecond: 2, 50 * time.Minute: 3000} {
+		if got := ratelimit.RetryAfter(d); got != want {
+			t.Errorf("RetryAfter(%v) = %d, want %d", d, got, want)
+		}
+	}
+}

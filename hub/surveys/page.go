@@ -4,7 +4,6 @@ import (
 	"embed"
 	"html/template"
 	"io/fs"
-	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -159,7 +158,7 @@ func (s *Service) Routes(handle func(pattern string, h http.HandlerFunc)) {
 			writeErr(w, err)
 			return
 		} else if !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(retry.Seconds())))))
+			w.Header().Set("Retry-After", strconv.Itoa(ratelimit.RetryAfter(retry)))
 			writeErr(w, problem.New(problem.SurveyRateLimited))
 			return
 		}
