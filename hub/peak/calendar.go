@@ -104,6 +104,11 @@ func (s *Service) AddEvent(ctx context.Context, r EventReq, actor string) (Event
 		return EventJSON{}, err
 	}
 	e.ID = "ev-" + hex.EncodeToString(b)
+	unlock, err := s.opt.Locks.Lock(ctx, store.LockCalendar)
+	if err != nil {
+		return EventJSON{}, err
+	}
+	defer unlock()
 	all, err := s.opt.Store.CalendarEvents(ctx, store.CalendarQuery{})
 	if err != nil {
 		return EventJSON{}, err

@@ -279,7 +279,8 @@ func TestSendGivesEachOutletItsOwnForecast(t *testing.T) {
 
 // TestCalendarFull: the calendar takes new events up to peak.MaxEvents
 // in all, the seed included, and refuses the next with calendar.full;
-// an edit of a held event still goes through, and a deletion makes room.
+// an edit of a held event still goes through, and a deletion makes room
+// for one event, however many are added at once through several hubs.
 func TestCalendarFull(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewManual(now)
@@ -314,5 +315,39 @@ func TestCalendarFull(t *testing.T) {
 	}
 	if _, err := svc.AddEvent(ctx, req, "fenxi"); !problem.Is(err, problem.CalendarFull) {
 		t.Errorf("adding to the full calendar again: %v, want calendar.full", err)
+	}
+
+	// One place left and eight adds at once through two services (two
+	// hubs) holding the store's lock: one is taken.
+	if err := svc.DeleteEvent(ctx, "fill-0502"); err != nil {
+		t.Fatal(err)
+	}
+	svcs := make([]*peak.Service, 2)
+	for i := range svcs {
+		if svcs[i], err = peak.New(peak.Options{Store: st, Locks: st, Clock: clk, Location: time.UTC}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svcs[i%2].AddEvent(ctx, req, "fenxi")
+		}()
+	}
+	wg.Wait()
+	taken := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			taken++
+		case !problem.Is(err, problem.CalendarFull):
+			t.Errorf("an add at once: %v", err)
+		}
+	}
+	if n, _ := st.CalendarEvents(ctx, store.CalendarQuery{}); taken != 1 || len(n) != peak.MaxEvents {
+		t.Errorf("%d of 8 adds at once taken, %d events; want 1 and %d", taken, len(n), peak.MaxEvents)
 	}
 }

@@ -544,7 +544,7 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 		Logger: cfg.Logger.With("component", "progress")}); err != nil {
 		return svc, err
 	}
-	if svc.Peak, err = peak.New(peak.Options{Store: st, Clock: cfg.Clock, Location: cfg.Location, PerClerkHour: cfg.PerClerkHour, Hours: cfg.Hours}); err != nil {
+	if svc.Peak, err = peak.New(peak.Options{Store: st, Locks: locks, Clock: cfg.Clock, Location: cfg.Location, PerClerkHour: cfg.PerClerkHour, Hours: cfg.Hours}); err != nil {
 		return svc, err
 	}
 	var master *sealed.Master
