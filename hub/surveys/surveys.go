@@ -30,6 +30,7 @@ import (
 	"strings"
 
 	"github.com/yizhan/yizhan/hub/gateway"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
@@ -65,8 +66,11 @@ type Options struct {
 	// ([surveys] public_url), e.g. https://survey.example.com; a link is
 	// PublicURL + "/s/" + token.
 	PublicURL string
-	Clock     clock.Clock
-	Logger    *slog.Logger
+	// Limiter counts the answer page's requests (the hub's one, shared
+	// with the progress page); required.
+	Limiter *ratelimit.Limiter
+	Clock   clock.Clock
+	Logger  *slog.Logger
 }
 
 // Service runs the surveys.
@@ -78,8 +82,8 @@ type Service struct {
 
 // New returns a Service.
 func New(opt Options) (*Service, error) {
-	if opt.Store == nil || opt.Events == nil {
-		return nil, errors.New("surveys: Store and Events are required")
+	if opt.Store == nil || opt.Events == nil || opt.Limiter == nil {
+		return nil, errors.New("surveys: Store, Events and Limiter are required")
 	}
 	if opt.Clock == nil {
 		opt.Clock = clock.System

@@ -18,6 +18,7 @@ import (
 	"github.com/yizhan/yizhan/hub/api"
 	"github.com/yizhan/yizhan/hub/ingest"
 	"github.com/yizhan/yizhan/hub/measures"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/hub/surveys"
@@ -127,7 +128,11 @@ func newRigOn(t *testing.T, open func(clock.Clock) store.Store) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := surveys.New(surveys.Options{Store: st, Events: h, Master: master, Clock: clk, Logger: log})
+	lim, err := ratelimit.New(ratelimit.Options{Store: st, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := surveys.New(surveys.Options{Store: st, Events: h, Master: master, Limiter: lim, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +454,11 @@ func TestPageRateLimited(t *testing.T) {
 func TestNoMasterKey(t *testing.T) {
 	r := newRig(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := surveys.New(surveys.Options{Store: r.st, Events: r.hub, Clock: r.clk, Logger: log})
+	lim, err := ratelimit.New(ratelimit.Options{Store: r.st, Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := surveys.New(surveys.Options{Store: r.st, Events: r.hub, Limiter: lim, Clock: r.clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

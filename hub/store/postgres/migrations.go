@@ -114,6 +114,9 @@ import (
 //	survey_defs, survey_rules, survey_invites, survey_optouts (migration
 //	               12): as SQLite's migration of the same name, so both
 //	               backends run store.SurveySQL
+//	tries (13)     as SQLite's migration of the same name: the public
+//	               pages' guessing counters, shared by every hub on the
+//	               database (store.TrySQL)
 type migration struct {
 	version int
 	name    string
@@ -505,6 +508,16 @@ CREATE TABLE survey_optouts (
 	at       BIGINT NOT NULL
 );
 CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
+`, nil},
+	{13, "guessing limits shared by every hub", `
+CREATE TABLE tries (
+	key     TEXT COLLATE "C" NOT NULL,
+	start   BIGINT NOT NULL,
+	ends_at BIGINT NOT NULL,
+	n       BIGINT NOT NULL,
+	PRIMARY KEY (key, start)
+);
+CREATE INDEX tries_ends ON tries (ends_at);
 `, nil},
 }
 

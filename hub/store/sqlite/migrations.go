@@ -151,6 +151,9 @@ import (
 //	               outbox); indexes on (customer, created_at) and
 //	               (survey, version) (17)
 //	survey_optouts customer PK, invite, at; index on invite (17)
+//	tries          (key, start) PK, ends_at, n: the public pages' guessing
+//	               counters per fixed window (store.TrySQL), deleted once
+//	               ended; index on ends_at (migration 18)
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -591,6 +594,16 @@ CREATE TABLE survey_optouts (
 	at       INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
+`, nil},
+	{18, "guessing limits shared by every hub", `
+CREATE TABLE tries (
+	key     TEXT NOT NULL,
+	start   INTEGER NOT NULL,
+	ends_at INTEGER NOT NULL,
+	n       INTEGER NOT NULL,
+	PRIMARY KEY (key, start)
+) WITHOUT ROWID;
+CREATE INDEX tries_ends ON tries (ends_at);
 `, nil},
 }
 
