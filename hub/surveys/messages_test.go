@@ -17,6 +17,7 @@ import (
 	"github.com/yizhan/yizhan/deploy/e2e/harness"
 	"github.com/yizhan/yizhan/hub/gateway"
 	"github.com/yizhan/yizhan/hub/ingest"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/postgres"
 	"github.com/yizhan/yizhan/hub/surveys"
@@ -170,7 +171,11 @@ func invitationMessages(t *testing.T, r *rig, second store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc2, err := surveys.New(surveys.Options{Store: second, Events: h2, Master: master, Clock: r.clk, Logger: log})
+	lim2, err := ratelimit.New(ratelimit.Options{Store: second, Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc2, err := surveys.New(surveys.Options{Store: second, Events: h2, Master: master, Limiter: lim2, Clock: r.clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
