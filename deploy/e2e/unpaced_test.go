@@ -8,15 +8,16 @@ import (
 	"time"
 )
 
-// TestUnpacedScansThroughMosquittoDropNothing: four outlets, each scanned
-// by four clients as fast as its agent answers, sync to one hub through a
-// real Mosquitto with its default queue (1,000 messages a client). A scan
-// arriving while the previous batch is in flight goes in a batch of its
-// own, so an agent may pipeline many small batches; the hub must read its
-// one subscription as fast as they come, or the broker's queue for it
-// overflows: "Outgoing messages are being dropped", and the outlets wait
-// for their resend timers. Here the broker drops nothing, and every event
-// of every outlet reaches the store exactly once.
+// TestUnpacedScansThroughMosquittoDropNothing: eight outlets, each scanned
+// by six clients as fast as its agent answers, sync through a real
+// Mosquitto with its default queue (1,000 messages a client) to two hubs
+// on PostgreSQL sharing the uplink. A scan that arrives while batches are
+// in flight makes a small batch of its own; an agent whose window counted
+// events let hundreds of them pile up, more than the hubs take at once,
+// and the broker's queue for a hub overflowed ("Outgoing messages are
+// being dropped"), leaving the outlets to their resend timers. Here the
+// broker drops nothing, and every event of every outlet reaches the store
+// exactly once. The time it took is logged, not checked.
 func TestUnpacedScansThroughMosquittoDropNothing(t *testing.T) {
 	ids := []string{"SH-001", "SH-002", "BJ-003", "BJ-004", "GZ-005", "GZ-006", "SZ-007", "SZ-008"}
 	m := newMultiHub(t, 2, false, ids...)
@@ -31,6 +32,7 @@ func TestUnpacedScansThroughMosquittoDropNothing(t *testing.T) {
 	const scans = 2000
 	acked := make([][]scanned, len(agents))
 	var wg sync.WaitGroup
+	start := time.Now()
 	for i, a := range agents {
 		wg.Add(1)
 		go func() {
@@ -39,20 +41,29 @@ func TestUnpacedScansThroughMosquittoDropNothing(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	for _, a := range agents {
+		c.waitDrained(a, 120*time.Second)
+	}
+	took := time.Since(start)
+	var resends uint64
 	for i, a := range agents {
 		if len(acked[i]) != scans {
 			t.Fatalf("%s: %d of %d scans answered 201", a.id, len(acked[i]), scans)
 		}
-		c.waitDrained(a, 120*time.Second)
 		m.checkExactlyOnce(a.id, a.sync(t).LastSeq, acked[i])
 		var st struct {
 			Batches uint64 `json:"batches_sent"`
 			Resends uint64 `json:"resends"`
 		}
 		getJSON(t, "http://"+a.http+"/api/v1/sync", false, &st)
+		resends += st.Resends
 		t.Logf("%s: %d events in %d batches, %d resends", a.id, a.sync(t).LastSeq, st.Batches, st.Resends)
 	}
-	if n := strings.Count(c.mosq.Log(), "being dropped"); n != 0 {
-		t.Fatalf("Mosquitto dropped messages queued for the hub %d times:\n%s", n, lastLines(c.mosq.Log(), 20))
+	dropped := strings.Count(c.mosq.Log(), "being dropped")
+	// A measurement, not a threshold: docs/BENCHMARKS.md records it.
+	t.Logf("%d events from %d outlets scanned and acknowledged in %v (%.0f events/s), %d resends, %d dropped lines",
+		scans*len(agents), len(agents), took.Round(time.Millisecond), float64(scans*len(agents))/took.Seconds(), resends, dropped)
+	if dropped != 0 {
+		t.Fatalf("Mosquitto dropped messages queued for the hubs %d times:\n%s", dropped, lastLines(c.mosq.Log(), 20))
 	}
 }

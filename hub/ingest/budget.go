@@ -13,10 +13,12 @@ import (
 
 // Budget defaults. An honest agent's batch (256 KiB of event JSON) costs
 // about 1 MiB to decode; a frame inflating to syncproto.MaxBodyBytes about
-// 17 MiB.
+// 17 MiB. An outlet's handlers take its whole window of batches and a pull
+// and a fetch beside it: behind a shared broker connection, an honest
+// outlet's message that waits for a handler holds up every outlet's.
 const (
 	DefaultMemoryBudget   = 256 << 20
-	DefaultOutletHandlers = 8
+	DefaultOutletHandlers = syncproto.UplinkWindow + 2
 	// MinOutletShare is the least an outlet's share may be: enough for any
 	// batch an agent sends.
 	MinOutletShare = 4 << 20
@@ -27,8 +29,10 @@ const (
 // reserves syncproto.DecodeCost of it before a handler starts, first from
 // its outlet's share, then from the whole; an outlet also holds at most
 // slots handlers. Waiting happens in Dispatch, on the transport's
-// goroutine, so a flooding outlet's connection stops being read while the
-// others' keep flowing. Nothing is held while waiting but the frame the
+// goroutine: on the embedded broker a flooding outlet's connection stops
+// being read while the others' keep flowing; behind an external broker,
+// whose one connection carries every outlet, the wait holds up all of
+// them, and the broker queues (then drops) what comes meanwhile. Nothing is held while waiting but the frame the
 // transport already read, and a holder waits for nothing but the writer,
 // so the waits cannot deadlock.
 type budget struct {
