@@ -68,20 +68,35 @@ type grant struct {
 // could never fit in one outlet's share is granted only its frame's size,
 // to be refused: tooBig says why.
 func (b *budget) acquire(ctx context.Context, outlet string, cost, frame int64) (g *grant, tooBig error, err error) {
-	if cost > b.share {
-		tooBig = &syncproto.DecodeError{Code: syncproto.CodeOversize, Reason: fmt.Sprintf(
-			"message needs %d bytes of the hub's memory to decode, more than the %d one outlet may hold", cost, b.share)}
-		cost = min(frame, b.share)
-	}
+	return b.take(ctx, b.enter(outlet, 0), cost, frame)
+}
+
+// enter counts a message of outlet as reserving, unless limit > 0 and the
+// outlet already has limit messages reserving or holding: then it returns
+// nil and counts nothing.
+func (b *budget) enter(outlet string, limit int) *grant {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	o := b.outlets[outlet]
 	if o == nil {
 		o = &outletBudget{mem: semaphore.NewWeighted(b.share), slots: semaphore.NewWeighted(b.slots)}
 		b.outlets[outlet] = o
 	}
+	if limit > 0 && o.refs >= limit {
+		return nil
+	}
 	o.refs++
-	b.mu.Unlock()
-	g = &grant{b: b, o: o, outlet: outlet}
+	return &grant{b: b, o: o, outlet: outlet}
+}
+
+// take is acquire for a message enter counted.
+func (b *budget) take(ctx context.Context, g *grant, cost, frame int64) (_ *grant, tooBig error, err error) {
+	if cost > b.share {
+		tooBig = &syncproto.DecodeError{Code: syncproto.CodeOversize, Reason: fmt.Sprintf(
+			"message needs %d bytes of the hub's memory to decode, more than the %d one outlet may hold", cost, b.share)}
+		cost = min(frame, b.share)
+	}
+	o := g.o
 	if err := o.slots.Acquire(ctx, 1); err != nil {
 		g.unref()
 		return nil, nil, err
