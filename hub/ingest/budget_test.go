@@ -258,6 +258,13 @@ func TestSharedConnectionShedsAFlooderNotTheOthers(t *testing.T) {
 	if err := h.m.frames.WithLabelValues("batch", "shed").Write(&shed); err != nil || shed.GetCounter().GetValue() != 3 {
 		t.Fatalf("%v of A's messages shed (%v), want the 3 beyond its 2 handlers and 2 waiting", shed.GetCounter().GetValue(), err)
 	}
+	// A frame no agent sends is refused unread: it never waits holding
+	// more than a frame may be.
+	h.Dispatch(context.Background(), syncproto.UplinkTopic("C"), make([]byte, syncproto.MaxFrameBytes+1))
+	var refused dto.Metric
+	if err := h.m.rejects.WithLabelValues(syncproto.CodeOversize).Write(&refused); err != nil || refused.GetCounter().GetValue() != 1 {
+		t.Fatalf("oversize frames refused: %v (%v), want 1", refused.GetCounter().GetValue(), err)
+	}
 	close(gate.open)
 	h.Close()
 	replies := map[string]int{}

@@ -306,8 +306,17 @@ func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
 // sheds the message if its outlet already has OutletHandlers of them, and
 // leaves the wait for the outlet's handler and share to a goroutine of its
 // own. A message waiting holds nothing but its frame, the transport's
-// already, and its place in the room.
+// already, and its place in the room; a frame over syncproto.MaxFrameBytes
+// (no agent sends one; a broker's max_packet_size should stop it) is
+// refused unread, so the frames waiting hold at most MaxHandlers times
+// that beyond the budget.
 func (h *Hub) dispatchShared(ctx context.Context, topic string, payload []byte, outlet, leaf string, perr error, cost, frame int64) {
+	if frame > syncproto.MaxFrameBytes {
+		h.reject(ctx, outlet, leaf, &syncproto.DecodeError{Code: syncproto.CodeOversize,
+			Reason: fmt.Sprintf("frame of %d bytes is over the %d a frame may have", frame, syncproto.MaxFrameBytes)})
+		h.inflight.Done()
+		return
+	}
 	select {
 	case h.room <- struct{}{}:
 	case <-ctx.Done():

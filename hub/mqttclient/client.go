@@ -169,7 +169,11 @@ func Start(ctx context.Context, opt Options) (*Client, error) {
 		SetKeepAlive(30 * time.Second).
 		SetConnectTimeout(10 * time.Second).
 		SetTLSConfig(tlsCfg).
-		SetOrderMatters(true). // the handler only queues; blocking it pushes back on the broker
+		// The handler only queues. It blocks only when the hub as a whole
+		// is full (ingest.Options.Shared), which pushes back on the broker:
+		// this one connection carries every outlet, so waiting here for one
+		// outlet would hold up all of them and overflow the broker's queue.
+		SetOrderMatters(true).
 		SetDefaultPublishHandler(handler).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			select {
