@@ -73,6 +73,42 @@ func TestExternalBrokerSharedSubscription(t *testing.T) {
 	})
 }
 
+// A hub that stops leaves the shared subscription: the other hub takes the
+// whole uplink. A persistent session stayed a member of the group, and
+// Mosquitto went on giving it its turn, so while it was down about half of
+// every outlet's batches queued for it and no ack came for them.
+func TestExternalBrokerStoppedHubLeavesTheShare(t *testing.T) {
+	addr := startMosquitto(t, map[string]string{"hub": "pw-hub", "A": "pw-a"})
+	dataDir := t.TempDir()
+	var hubs []*Server
+	for i := range 2 {
+		s, err := Start(context.Background(), Config{
+			DataDir: dataDir, HTTPAddr: "127.0.0.1:0", BrokerURL: "tcp://hub:pw-hub@" + addr,
+			ClientID: fmt.Sprintf("hub-%d", i), Logger: discard(),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		hubs = append(hubs, s)
+	}
+	for _, s := range hubs {
+		eventually(t, "hub connected", s.Connected)
+	}
+	hubs[1].Close()
+	a := mustDial(t, addr, "A", "pw-a")
+	a.sub(t, syncproto.OutletDownTree("A"))
+	// One batch at a time, each after the last one's ack: none is lost
+	// to the share of the stopped hub, or this waits for good.
+	for first := uint64(1); first <= 100; first += 10 {
+		a.pub(t, syncproto.UplinkTopic("A"), 1, batch(t, "A", first, first+9, "LEFT"))
+		eventually(t, fmt.Sprintf("A acked through %d", first+9), func() bool {
+			ack, _ := lastAck(t, a, "A")
+			return ack.AckedSeq == first+9
+		})
+	}
+}
+
 // An outlet with more messages in flight than it may have handlers, on an
 // external broker, whose one connection to the hub carries every outlet:
 // the hub does not wait for A's handlers on that connection, so B's batch
