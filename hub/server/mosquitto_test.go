@@ -16,13 +16,13 @@ func startMosquitto(t *testing.T, users map[string]string) string {
 	return harness.StartMosquitto(t, harness.MosquittoOptions{Users: users, HubUser: "hub"}).Addr()
 }
 
-// Two hub processes share one store and split the uplink through a shared
-// subscription on a real Mosquitto; the outlet's stream is acked in full.
-func TestExternalBrokerSharedSubscription(t *testing.T) {
-	addr := startMosquitto(t, map[string]string{"hub": "pw-hub", "A": "pw-a", "B": "pw-b"})
+// startSharedHubs starts n hubs on one store behind the broker at addr,
+// each with its own client id, and waits until each is connected.
+func startSharedHubs(t *testing.T, addr string, n int) []*Server {
+	t.Helper()
 	dataDir := t.TempDir()
 	var hubs []*Server
-	for i := range 2 {
+	for i := range n {
 		s, err := Start(context.Background(), Config{
 			DataDir: dataDir, HTTPAddr: "127.0.0.1:0", BrokerURL: "tcp://hub:pw-hub@" + addr,
 			ClientID: fmt.Sprintf("hub-%d", i), Logger: discard(),
@@ -36,6 +36,14 @@ func TestExternalBrokerSharedSubscription(t *testing.T) {
 	for _, s := range hubs {
 		eventually(t, "hub connected", s.Connected)
 	}
+	return hubs
+}
+
+// Two hub processes share one store and split the uplink through a shared
+// subscription on a real Mosquitto; the outlet's stream is acked in full.
+func TestExternalBrokerSharedSubscription(t *testing.T) {
+	addr := startMosquitto(t, map[string]string{"hub": "pw-hub", "A": "pw-a", "B": "pw-b"})
+	hubs := startSharedHubs(t, addr, 2)
 	a := mustDial(t, addr, "A", "pw-a")
 	a.sub(t, syncproto.OutletDownTree("A"))
 	a.sub(t, syncproto.BroadcastTree)
@@ -79,22 +87,7 @@ func TestExternalBrokerSharedSubscription(t *testing.T) {
 // every outlet's batches queued for it and no ack came for them.
 func TestExternalBrokerStoppedHubLeavesTheShare(t *testing.T) {
 	addr := startMosquitto(t, map[string]string{"hub": "pw-hub", "A": "pw-a"})
-	dataDir := t.TempDir()
-	var hubs []*Server
-	for i := range 2 {
-		s, err := Start(context.Background(), Config{
-			DataDir: dataDir, HTTPAddr: "127.0.0.1:0", BrokerURL: "tcp://hub:pw-hub@" + addr,
-			ClientID: fmt.Sprintf("hub-%d", i), Logger: discard(),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		hubs = append(hubs, s)
-	}
-	for _, s := range hubs {
-		eventually(t, "hub connected", s.Connected)
-	}
+	hubs := startSharedHubs(t, addr, 2)
 	hubs[1].Close()
 	a := mustDial(t, addr, "A", "pw-a")
 	a.sub(t, syncproto.OutletDownTree("A"))
