@@ -85,8 +85,13 @@ func scanPaced(t *testing.T, addr, prefix string, every time.Duration, stop <-ch
 // not batches, so scans arriving one by one put hundreds of small batches
 // in flight, more than the release's hubs take at once, and Mosquitto
 // dropped messages queued for them ("Outgoing messages are being
-// dropped"); the current agent keeps syncproto.UplinkWindow batches in
-// flight, whatever their size (TestUnpacedScansThroughMosquittoDropNothing).
+// dropped"); the current hubs shed that excess instead, and the outlet
+// then waits for its own resends. Unpaced, it also overflowed the queue
+// Mosquitto keeps for a stopped release hub, whose persistent session
+// still takes its turn of the shared subscription (the current hubs'
+// clean sessions leave it). The current agent keeps
+// syncproto.UplinkWindow batches in flight, whatever their size
+// (TestUnpacedScansThroughMosquittoDropNothing).
 func TestUpgradeHubsOneAtATime(t *testing.T) {
 	skipShort(t)
 	old := harness.BuildAt(t, releaseCommit, agentPkg, hubPkg)
