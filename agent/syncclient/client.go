@@ -514,7 +514,15 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 			c.resends.Add(1)
 			sent, lastProgress, flight = cnt.AckedSeq, c.cfg.Clock.Now(), flight[:0]
 		}
-		for sent < cnt.LastSeq && len(flight) < c.cfg.Window {
+		window := c.cfg.Window
+		if cnt.AckedSeq == 0 {
+			// A hub that has not yet taken this data directory's stream
+			// drops batches that do not start it (the agent sends them
+			// again): until the first ack, one batch at a time, or every
+			// batch after the first waits for the ack timeout.
+			window = 1
+		}
+		for sent < cnt.LastSeq && len(flight) < window {
 			raws, err := events.ReadRaw(sent+1, c.cfg.BatchEvents, c.cfg.BatchBytes)
 			if err != nil || len(raws) == 0 {
 				return fmt.Errorf("read outbox at %d: %v", sent+1, err)

@@ -242,26 +242,55 @@ func TestDrainsBacklogAndResendsLostBatches(t *testing.T) {
 // the broker's queue for the hub.
 func TestWindowCountsBatchesNotEvents(t *testing.T) {
 	hub, url := startFakeHub(t)
-	hub.mu.Lock()
-	hub.hold = true
-	hub.mu.Unlock()
 	l := openLog(t)
 	c := startClient(t, url, l, func(c *Config) { c.AckTimeout = time.Hour })
 	waitFor(t, 10*time.Second, "connected", func() bool { return c.Status().Connected })
-	const window, total = 4, 40 // startClient's Window
-	for i := 1; i <= total; i++ {
+	fill(t, l, 1)
+	waitFor(t, 10*time.Second, "the first event acknowledged", func() bool { return l.Counters().AckedSeq == 1 })
+	hub.mu.Lock()
+	hub.hold = true
+	hub.mu.Unlock()
+	const window, total = 4, 41 // startClient's Window
+	for i := 2; i <= total; i++ {
 		fill(t, l, 1)
-		if i <= window {
+		if i <= 1+window {
 			waitFor(t, 10*time.Second, fmt.Sprintf("batch %d sent", i), func() bool { return len(hub.batchSizes()) == i })
 		}
 	}
-	if n := len(hub.batchSizes()); n != window {
+	if n := len(hub.batchSizes()) - 1; n != window {
 		t.Fatalf("%d batches in flight with none acknowledged, want the window's %d: %v", n, window, hub.batchSizes())
 	}
 	hub.release("SH-001")
 	waitFor(t, 10*time.Second, "all acknowledged", func() bool { return l.Counters().AckedSeq == total })
-	if got, want := hub.batchSizes(), []int{1, 1, 1, 1, total - window}; !slices.Equal(got, want) {
+	if got, want := hub.batchSizes(), []int{1, 1, 1, 1, 1, total - 1 - window}; !slices.Equal(got, want) {
 		t.Fatalf("batch sizes %v, want %v: what came while the window was full goes in one batch", got, want)
+	}
+}
+
+// TestOneBatchUntilTheFirstAck: a hub that has not yet taken a data
+// directory's stream drops batches that do not start it, so a client with
+// nothing acknowledged keeps one batch in flight; after the first ack, the
+// whole window.
+func TestOneBatchUntilTheFirstAck(t *testing.T) {
+	hub, url := startFakeHub(t)
+	hub.mu.Lock()
+	hub.hold = true
+	hub.mu.Unlock()
+	l := openLog(t)
+	fill(t, l, 1000)
+	c := startClient(t, url, l, func(c *Config) { c.AckTimeout = time.Hour })
+	waitFor(t, 10*time.Second, "the first batch sent", func() bool { return len(hub.batchSizes()) == 1 })
+	// The client has had every wake-up it gets from the log; more scans
+	// wake it again, and still it sends nothing more.
+	fill(t, l, 10)
+	waitFor(t, 10*time.Second, "connected", func() bool { return c.Status().Connected })
+	if n := len(hub.batchSizes()); n != 1 {
+		t.Fatalf("%d batches in flight before the first ack, want 1: %v", n, hub.batchSizes())
+	}
+	hub.release("SH-001")
+	waitFor(t, 10*time.Second, "all acknowledged", func() bool { return l.Counters().AckedSeq == 1010 })
+	if got := hub.batchSizes(); len(got) != 11 || got[0] != 100 {
+		t.Fatalf("batch sizes %v, want one batch of 100, then the rest", got)
 	}
 }
 
