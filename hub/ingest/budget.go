@@ -28,13 +28,14 @@ const (
 // and decoded batches, whatever any number of outlets send. Every message
 // reserves syncproto.DecodeCost of it before a handler starts, first from
 // its outlet's share, then from the whole; an outlet also holds at most
-// slots handlers. Waiting happens in Dispatch, on the transport's
-// goroutine: on the embedded broker a flooding outlet's connection stops
-// being read while the others' keep flowing; behind an external broker,
-// whose one connection carries every outlet, the wait holds up all of
-// them, and the broker queues (then drops) what comes meanwhile. Nothing is held while waiting but the frame the
-// transport already read, and a holder waits for nothing but the writer,
-// so the waits cannot deadlock.
+// slots handlers. On the embedded broker waiting happens in Dispatch, on
+// the transport's goroutine, so a flooding outlet's connection stops being
+// read while the others' keep flowing. Behind an external broker, whose
+// one connection carries every outlet, such a wait would hold up all of
+// them while the broker queued, then dropped, what came meanwhile; there
+// a message waits on a goroutine of its own (Options.Shared). Nothing is
+// held while waiting but the frame the transport already read, and a
+// holder waits for nothing but the writer, so the waits cannot deadlock.
 type budget struct {
 	total    *semaphore.Weighted
 	share    int64

@@ -303,9 +303,9 @@ func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
 
 // dispatchShared is Dispatch for a connection that carries every outlet
 // (Options.Shared): it waits for room among all outlets' waiting messages,
-// sheds the message if its outlet already has OutletHandlers of them, and
-// leaves the wait for the outlet's handler and share to a goroutine of its
-// own. A message waiting holds nothing but its frame, the transport's
+// sheds the message if its outlet already has OutletHandlers waiting
+// beside as many handled, and leaves the wait for the outlet's handler and
+// share to a goroutine of its own. A message waiting holds nothing but its frame, the transport's
 // already, and its place in the room; a frame over syncproto.MaxFrameBytes
 // (no agent sends one; a broker's max_packet_size should stop it) is
 // refused unread, so the frames waiting hold at most MaxHandlers times
