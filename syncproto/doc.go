@@ -37,8 +37,8 @@
 //
 // # Flows
 //
-// Uplink: the agent publishes Batch frames (QoS 1, several in flight) on
-// UplinkTopic. Each batch carries the contiguous sequence range First..Last of
+// Uplink: the agent publishes Batch frames (QoS 1, at most UplinkWindow in
+// flight, however few events each holds) on UplinkTopic. Each batch carries the contiguous sequence range First..Last of
 // one origin and the Incarnation of the data directory that wrote them
 // (sequences restart at 1 in a fresh one). The hub commits the events,
 // idempotent on (origin, incarnation, seq), and only then publishes an Ack on

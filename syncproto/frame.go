@@ -66,6 +66,16 @@ const (
 	MaxFieldLen       = 128       // actor, type, subject, target, id
 )
 
+// UplinkWindow is how many batches an agent keeps in flight, sent and not
+// yet acknowledged, whatever their size. A hub behind a shared broker
+// connection (Mosquitto) reads every outlet's uplink through one client,
+// so each outlet's messages beyond what the hub handles at once hold up
+// every other outlet's, and pile up in the broker's queue for the hub; a
+// hub therefore handles at least this many of one outlet's messages at
+// once, and a broker's queue for the hub needs about this many for each
+// outlet, plus its pulls.
+const UplinkWindow = 8
+
 // Error codes carried in Problem.Code and Rejection.Code, and used as metric
 // labels by receivers.
 const (

@@ -45,7 +45,7 @@ type Config struct {
 
 	BatchEvents int           // events per batch; 500
 	BatchBytes  int           // stored JSON bytes per batch before compression; 256 KiB
-	Window      int           // batches in flight; 8
+	Window      int           // batches in flight, whatever their size; syncproto.UplinkWindow
 	AckTimeout  time.Duration // no ack progress for this long → resend from cursor; DefaultAckTimeout
 	StableAfter time.Duration // a connection this old resets the backoff; 30 s
 	BackoffMin  time.Duration // first reconnect delay; 1 s
@@ -228,7 +228,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	def(&cfg.BatchEvents, 500)
 	def(&cfg.BatchBytes, 256<<10)
-	def(&cfg.Window, 8)
+	def(&cfg.Window, syncproto.UplinkWindow)
 	defD(&cfg.AckTimeout, DefaultAckTimeout)
 	defD(&cfg.StableAfter, 30*time.Second)
 	defD(&cfg.BackoffMin, time.Second)
@@ -477,7 +477,13 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 	events := c.cfg.Events
 	sent := events.Counters().AckedSeq // resend everything not acknowledged
 	lastAcked, lastProgress := sent, c.cfg.Clock.Now()
-	window := uint64(c.cfg.Window * c.cfg.BatchEvents)
+	// flight holds the last sequence of each batch sent and not yet
+	// acknowledged, oldest first. The window counts batches, not events:
+	// scans arriving one by one while batches are in flight each make a
+	// batch of their own, and an event count would let hundreds of them
+	// pile up in the broker's queue for the hub (see syncproto.UplinkWindow).
+	// A full window makes the next batch wait and so carry more events.
+	var flight []uint64
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -492,6 +498,9 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 		if cnt.AckedSeq > sent {
 			sent = cnt.AckedSeq
 		}
+		for len(flight) > 0 && flight[0] <= cnt.AckedSeq {
+			flight = flight[1:]
+		}
 		if !c.answered.Load() && c.cfg.Clock.Now().UnixNano()-c.pulledAt.Load() > int64(c.cfg.AckTimeout) {
 			c.logger.Info("no answer to the pull from the hub; pulling again")
 			c.pull(cl)
@@ -503,9 +512,17 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 		if sent > cnt.AckedSeq && c.cfg.Clock.Now().Sub(lastProgress) > c.cfg.AckTimeout {
 			c.logger.Warn("no acknowledgement from the hub; resending from the cursor", "acked", cnt.AckedSeq, "sent", sent)
 			c.resends.Add(1)
-			sent, lastProgress = cnt.AckedSeq, c.cfg.Clock.Now()
+			sent, lastProgress, flight = cnt.AckedSeq, c.cfg.Clock.Now(), flight[:0]
 		}
-		for sent < cnt.LastSeq && sent-cnt.AckedSeq < window {
+		window := c.cfg.Window
+		if cnt.AckedSeq == 0 {
+			// A hub that has not yet taken this data directory's stream
+			// drops batches that do not start it (the agent sends them
+			// again): until the first ack, one batch at a time, or every
+			// batch after the first waits for the ack timeout.
+			window = 1
+		}
+		for sent < cnt.LastSeq && len(flight) < window {
 			raws, err := events.ReadRaw(sent+1, c.cfg.BatchEvents, c.cfg.BatchBytes)
 			if err != nil || len(raws) == 0 {
 				return fmt.Errorf("read outbox at %d: %v", sent+1, err)
@@ -520,6 +537,7 @@ func (c *Client) pump(ctx context.Context, cl mqtt.Client, lost <-chan error) er
 			cl.Publish(syncproto.UplinkTopic(c.cfg.Outlet), 1, false, frame)
 			c.batches.Add(1)
 			sent += uint64(len(raws))
+			flight = append(flight, sent)
 		}
 		select {
 		case <-ctx.Done():

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,7 +43,23 @@ type fakeHub struct {
 	// otherInc, if set, answers as a hub that adopted another data
 	// directory of this outlet: an ack of that stream, then a refusal.
 	otherInc string
+	// hold takes batches without acknowledging them, as a busy hub
+	// does, until release; sizes records each batch's event count.
+	hold  bool
+	sizes []int
+	inc   string // the last batch's incarnation
 }
+
+// release acknowledges what the hub took while it held its acks.
+func (h *fakeHub) release(outlet string) {
+	h.mu.Lock()
+	h.hold = false
+	f, _ := syncproto.Encode(syncproto.KindAck, syncproto.Ack{Origin: outlet, Incarnation: h.inc, AckedSeq: h.acked}, -1)
+	h.mu.Unlock()
+	h.srv.Publish(syncproto.AckTopic(outlet), f, false, 1)
+}
+
+func (h *fakeHub) batchSizes() []int { h.mu.Lock(); defer h.mu.Unlock(); return slices.Clone(h.sizes) }
 
 func startFakeHub(t *testing.T) (*fakeHub, string) {
 	t.Helper()
@@ -97,6 +114,7 @@ func (h *fakeHub) onUp(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet
 		return
 	}
 	h.batches++
+	h.sizes, h.inc = append(h.sizes, len(b.Events)), b.Incarnation
 	if h.dropN > 0 {
 		h.dropN--
 		return
@@ -122,6 +140,9 @@ func (h *fakeHub) onUp(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet
 		h.acked++
 	}
 	ack.AckedSeq = h.acked
+	if h.hold {
+		return
+	}
 	f, _ := syncproto.Encode(syncproto.KindAck, ack, -1)
 	h.srv.Publish(syncproto.AckTopic(outlet), f, false, 1)
 }
@@ -211,6 +232,66 @@ func TestDrainsBacklogAndResendsLostBatches(t *testing.T) {
 	// New events after the drain flow too.
 	fill(t, l, 10)
 	waitFor(t, 10*time.Second, "new events acknowledged", func() bool { return l.Counters().AckedSeq == 2010 })
+}
+
+// TestWindowCountsBatchesNotEvents: scans that arrive one by one while the
+// hub is slow to acknowledge each make a batch of their own; the client
+// keeps at most Window of them in flight, however few events they carry,
+// and sends what came meanwhile in one batch once the acks arrive. A
+// window counted in events let hundreds of one-event batches pile up in
+// the broker's queue for the hub.
+func TestWindowCountsBatchesNotEvents(t *testing.T) {
+	hub, url := startFakeHub(t)
+	l := openLog(t)
+	c := startClient(t, url, l, func(c *Config) { c.AckTimeout = time.Hour })
+	waitFor(t, 10*time.Second, "connected", func() bool { return c.Status().Connected })
+	fill(t, l, 1)
+	waitFor(t, 10*time.Second, "the first event acknowledged", func() bool { return l.Counters().AckedSeq == 1 })
+	hub.mu.Lock()
+	hub.hold = true
+	hub.mu.Unlock()
+	const window, total = 4, 41 // startClient's Window
+	for i := 2; i <= total; i++ {
+		fill(t, l, 1)
+		if i <= 1+window {
+			waitFor(t, 10*time.Second, fmt.Sprintf("batch %d sent", i), func() bool { return len(hub.batchSizes()) == i })
+		}
+	}
+	if n := len(hub.batchSizes()) - 1; n != window {
+		t.Fatalf("%d batches in flight with none acknowledged, want the window's %d: %v", n, window, hub.batchSizes())
+	}
+	hub.release("SH-001")
+	waitFor(t, 10*time.Second, "all acknowledged", func() bool { return l.Counters().AckedSeq == total })
+	if got, want := hub.batchSizes(), []int{1, 1, 1, 1, 1, total - 1 - window}; !slices.Equal(got, want) {
+		t.Fatalf("batch sizes %v, want %v: what came while the window was full goes in one batch", got, want)
+	}
+}
+
+// TestOneBatchUntilTheFirstAck: a hub that has not yet taken a data
+// directory's stream drops batches that do not start it, so a client with
+// nothing acknowledged keeps one batch in flight; after the first ack, the
+// whole window.
+func TestOneBatchUntilTheFirstAck(t *testing.T) {
+	hub, url := startFakeHub(t)
+	hub.mu.Lock()
+	hub.hold = true
+	hub.mu.Unlock()
+	l := openLog(t)
+	fill(t, l, 1000)
+	c := startClient(t, url, l, func(c *Config) { c.AckTimeout = time.Hour })
+	waitFor(t, 10*time.Second, "the first batch sent", func() bool { return len(hub.batchSizes()) == 1 })
+	// The client has had every wake-up it gets from the log; more scans
+	// wake it again, and still it sends nothing more.
+	fill(t, l, 10)
+	waitFor(t, 10*time.Second, "connected", func() bool { return c.Status().Connected })
+	if n := len(hub.batchSizes()); n != 1 {
+		t.Fatalf("%d batches in flight before the first ack, want 1: %v", n, hub.batchSizes())
+	}
+	hub.release("SH-001")
+	waitFor(t, 10*time.Second, "all acknowledged", func() bool { return l.Counters().AckedSeq == 1010 })
+	if got := hub.batchSizes(); len(got) != 11 || got[0] != 100 {
+		t.Fatalf("batch sizes %v, want one batch of 100, then the rest", got)
+	}
 }
 
 func TestPullsDownlinkOnConnect(t *testing.T) {

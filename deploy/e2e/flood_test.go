@@ -75,12 +75,15 @@ func compressionFlood(t *testing.T, kind string) {
 		}
 	}
 	// Every flood frame has been read by the hub; wait until the hub has
-	// refused them all, so the peak below covers the whole flood.
+	// refused them all, so the peak below covers the whole flood. Behind
+	// Mosquitto, whose one connection carries every outlet, an attacker's
+	// frames beyond what the hub holds for it are shed unread instead.
 	harness.Eventually(t, 2*time.Minute, func() (bool, string) {
 		r, _ := c.rejects()
 		n := r[syncproto.CodeMalformed] + r[syncproto.CodeOversize] + r[syncproto.CodeInvalidEvent]
+		shed := uint64(metricValue(c.hubHTTP, `yizhan_hub_uplink_messages_total{kind="batch",result="shed"}`))
 		want := uint64(floodFrames + len(attackers))
-		return n >= want, fmt.Sprintf("%d of %d flood frames refused: %v", n, want, r)
+		return n+shed >= want, fmt.Sprintf("%d of %d flood frames refused, %d shed: %v", n, want, shed, r)
 	})
 	peak := procStatusKB(t, c.hub.Pid(), "VmHWM:")
 	limit := idle + (floodBudgetMiB+floodBaselineMiB)<<10

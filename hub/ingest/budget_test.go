@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/syncproto"
 )
@@ -227,5 +229,52 @@ func TestBudgetSettingsChecked(t *testing.T) {
 			h.Close()
 			t.Errorf("New(%d, %d) accepted", o.MemoryBudget, o.OutletShare)
 		}
+	}
+}
+
+// TestSharedConnectionShedsAFlooderNotTheOthers: on a connection that
+// carries every outlet (Options.Shared), an outlet whose handlers are all
+// busy does not hold up the connection: its next messages wait off it, as
+// many as it may have handlers; any more are shed and counted; another
+// outlet's message goes straight through; and everything comes back.
+func TestSharedConnectionShedsAFlooderNotTheOthers(t *testing.T) {
+	h := newBudgetHub(t, Options{OutletHandlers: 2, Shared: true})
+	gate := newGate()
+	h.SetPublisher(gate)
+	for i := 0; i < 2; i++ {
+		h.Dispatch(context.Background(), syncproto.UplinkTopic("A"), []byte("junk"))
+		<-gate.seen // its refusal is being published: the handler is held
+	}
+	// Each of these returns at once, as the connection must; waiting for
+	// A's handlers on it would hang here.
+	for i := 0; i < 5; i++ {
+		h.Dispatch(context.Background(), syncproto.UplinkTopic("A"), []byte("junk"))
+	}
+	h.Dispatch(context.Background(), syncproto.UplinkTopic("B"), []byte("junk"))
+	if topic := <-gate.seen; topic != syncproto.AckTopic("B") {
+		t.Fatalf("published %s, want B's refusal", topic)
+	}
+	var shed dto.Metric
+	if err := h.m.frames.WithLabelValues("batch", "shed").Write(&shed); err != nil || shed.GetCounter().GetValue() != 3 {
+		t.Fatalf("%v of A's messages shed (%v), want the 3 beyond its 2 handlers and 2 waiting", shed.GetCounter().GetValue(), err)
+	}
+	// A frame no agent sends is refused unread: it never waits holding
+	// more than a frame may be.
+	h.Dispatch(context.Background(), syncproto.UplinkTopic("C"), make([]byte, syncproto.MaxFrameBytes+1))
+	var refused dto.Metric
+	if err := h.m.rejects.WithLabelValues(syncproto.CodeOversize).Write(&refused); err != nil || refused.GetCounter().GetValue() != 1 {
+		t.Fatalf("oversize frames refused: %v (%v), want 1", refused.GetCounter().GetValue(), err)
+	}
+	close(gate.open)
+	h.Close()
+	replies := map[string]int{}
+	for _, m := range gate.got {
+		replies[m.Topic]++
+	}
+	if replies[syncproto.AckTopic("A")] != 4 || replies[syncproto.AckTopic("B")] != 1 {
+		t.Fatalf("replies %v, want 4 of A's and B's one", replies)
+	}
+	if got := h.budget.reserved.Load(); got != 0 || h.budget.outletsHeld() != 0 {
+		t.Fatalf("after the handlers ended: %d bytes, %d outlets held", got, h.budget.outletsHeld())
 	}
 }

@@ -70,6 +70,19 @@ type Options struct {
 	// outlet cannot hold every handler slot. Default
 	// DefaultOutletHandlers.
 	OutletHandlers int
+	// Shared says one transport connection carries every outlet's uplink
+	// (an external broker such as Mosquitto), so that Dispatch must not
+	// wait for one outlet's handlers or share: the wait would hold up
+	// every outlet's messages behind it, and the broker would queue, then
+	// drop, them. Dispatch then waits only for the whole (MaxHandlers
+	// messages waiting or handled at once); each outlet's messages wait
+	// for its own handlers off the transport's goroutine, at most
+	// OutletHandlers of them, and any more of that outlet's are shed:
+	// dropped unhandled and counted (result "shed"), for its agent to
+	// resend from its cursor. An agent keeps at most
+	// syncproto.UplinkWindow batches in flight, so only a flooding or
+	// misbehaving outlet loses messages.
+	Shared bool
 	// DownMaxEvents and DownMaxBytes bound one Down frame.
 	// Defaults 500 and 256 KiB of event JSON.
 	DownMaxEvents, DownMaxBytes int
@@ -111,6 +124,7 @@ type Hub struct {
 	onBatch atomic.Pointer[BatchFunc]
 
 	sem      chan struct{}
+	room     chan struct{} // with Shared: messages waiting for their outlet's handlers
 	budget   *budget
 	inflight sync.WaitGroup
 
@@ -201,6 +215,7 @@ func New(opt Options) (*Hub, error) {
 		queue:   make(chan *req, opt.QueueLen),
 		writerD: make(chan struct{}),
 		sem:     make(chan struct{}, opt.MaxHandlers),
+		room:    make(chan struct{}, opt.MaxHandlers),
 		budget:  newBudget(opt.MemoryBudget, opt.OutletShare, opt.OutletHandlers),
 		rejects: newRejectLog(), flushStop: make(chan struct{}), flushD: make(chan struct{}),
 	}
@@ -266,7 +281,12 @@ func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
 	if perr != nil {
 		outlet = ""
 	}
-	g, tooBig, err := h.budget.acquire(ctx, outlet, syncproto.DecodeCost(payload), int64(len(payload)))
+	cost, frame := syncproto.DecodeCost(payload), int64(len(payload))
+	if h.opt.Shared {
+		h.dispatchShared(ctx, topic, payload, outlet, leaf, perr, cost, frame)
+		return
+	}
+	g, tooBig, err := h.budget.acquire(ctx, outlet, cost, frame)
 	if err != nil {
 		h.inflight.Done()
 		return
@@ -278,26 +298,82 @@ func (h *Hub) Dispatch(ctx context.Context, topic string, payload []byte) {
 		h.inflight.Done()
 		return
 	}
+	go h.serve(ctx, g, tooBig, topic, payload, outlet, leaf, perr)
+}
+
+// dispatchShared is Dispatch for a connection that carries every outlet
+// (Options.Shared): it waits for room among all outlets' waiting messages,
+// sheds the message if its outlet already has OutletHandlers waiting
+// beside as many handled, and leaves the wait for the outlet's handler and
+// share to a goroutine of its own. A message waiting holds nothing but its frame, the transport's
+// already, and its place in the room; a frame over syncproto.MaxFrameBytes
+// (no agent sends one; a broker's max_packet_size should stop it) is
+// refused unread, so the frames waiting hold at most MaxHandlers times
+// that beyond the budget.
+func (h *Hub) dispatchShared(ctx context.Context, topic string, payload []byte, outlet, leaf string, perr error, cost, frame int64) {
+	if frame > syncproto.MaxFrameBytes {
+		h.reject(ctx, outlet, leaf, &syncproto.DecodeError{Code: syncproto.CodeOversize,
+			Reason: fmt.Sprintf("frame of %d bytes is over the %d a frame may have", frame, syncproto.MaxFrameBytes)})
+		h.inflight.Done()
+		return
+	}
+	select {
+	case h.room <- struct{}{}:
+	case <-ctx.Done():
+		h.inflight.Done()
+		return
+	}
+	g := h.budget.enter(outlet, 2*h.opt.OutletHandlers)
+	if g == nil {
+		<-h.room
+		h.inflight.Done()
+		h.m.frames.WithLabelValues(leaf, "shed").Inc()
+		if h.rejects.logged(rejectKey{outlet, "shed"}) {
+			h.logger.Warn("uplink message shed: its outlet already has as many waiting as handled; its agent resends from its cursor",
+				"outlet", outlet, "kind", leaf, "handlers", h.opt.OutletHandlers)
+		}
+		return
+	}
 	go func() {
-		defer func() { <-h.sem; g.release(); h.inflight.Done() }()
-		var out []Message
-		if tooBig != nil && perr == nil {
-			out = h.refuse(ctx, outlet, leaf, tooBig)
-		} else {
-			out = h.Handle(ctx, topic, payload)
-		}
-		for _, m := range out {
-			p := h.publisher()
-			if p == nil {
-				h.logger.Error("no publisher set; reply dropped", "topic", m.Topic)
-				continue
-			}
-			if err := p.Publish(ctx, m.Topic, m.Payload); err != nil {
-				// The agent resends or pulls again; nothing is lost.
-				h.logger.Warn("publish reply failed", "topic", m.Topic, "err", err)
+		g, tooBig, err := h.budget.take(ctx, g, cost, frame)
+		if err == nil {
+			select {
+			case h.sem <- struct{}{}:
+			case <-ctx.Done():
+				g.release()
+				err = ctx.Err()
 			}
 		}
+		<-h.room
+		if err != nil {
+			h.inflight.Done()
+			return
+		}
+		h.serve(ctx, g, tooBig, topic, payload, outlet, leaf, perr)
 	}()
+}
+
+// serve handles one message holding its grant and a handler slot, publishes
+// the replies, and gives both back.
+func (h *Hub) serve(ctx context.Context, g *grant, tooBig error, topic string, payload []byte, outlet, leaf string, perr error) {
+	defer func() { <-h.sem; g.release(); h.inflight.Done() }()
+	var out []Message
+	if tooBig != nil && perr == nil {
+		out = h.refuse(ctx, outlet, leaf, tooBig)
+	} else {
+		out = h.Handle(ctx, topic, payload)
+	}
+	for _, m := range out {
+		p := h.publisher()
+		if p == nil {
+			h.logger.Error("no publisher set; reply dropped", "topic", m.Topic)
+			continue
+		}
+		if err := p.Publish(ctx, m.Topic, m.Payload); err != nil {
+			// The agent resends or pulls again; nothing is lost.
+			h.logger.Warn("publish reply failed", "topic", m.Topic, "err", err)
+		}
+	}
 }
 
 // Handle processes one uplink message and returns the replies to publish.

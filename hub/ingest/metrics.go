@@ -16,7 +16,7 @@ func newMetrics(reg prometheus.Registerer, queueLen, reserved func() float64) (*
 	m := &metrics{
 		frames: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yizhan_hub_uplink_messages_total",
-			Help: "Uplink messages handled, by kind (batch, pull, fetch) and result (ok, replayed, rejected, refused, limited, error).",
+			Help: "Uplink messages handled, by kind (batch, pull, fetch) and result (ok, replayed, rejected, refused, limited, shed, error).",
 		}, []string{"kind", "result"}),
 		rejects: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "yizhan_hub_rejects_total",

@@ -4,9 +4,16 @@
 // backoff (about 1 s up to about 2 min, reset only after a connection stayed
 // up), and resubscribes on every connect.
 //
-// The session is persistent (CleanSession=false) under a stable client id, so
-// a broker may queue uplink for a hub that restarts; correctness does not
-// depend on it, since agents resend from their acknowledged cursor.
+// With a shared subscription (the default) the session is clean: Mosquitto
+// 2.0 keeps a stopped member's persistent session in the group and goes on
+// giving it its turn, so while one hub restarted, its share of every
+// outlet's uplink queued for it, overflowed its queue and was dropped, and
+// the outlets whose batch it took waited for their resend timers. With a
+// clean session a stopped hub leaves the group and the others take its
+// share. A plain subscription keeps a persistent session under its stable
+// client id, so that a broker may queue uplink for a hub that restarts.
+// Correctness depends on neither: agents resend from their acknowledged
+// cursor.
 package mqttclient
 
 import (
@@ -18,6 +25,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -163,13 +171,17 @@ func Start(ctx context.Context, opt Options) (*Client, error) {
 		SetClientID(opt.ClientID).
 		SetUsername(user).
 		SetPassword(pass).
-		SetCleanSession(false).
+		SetCleanSession(strings.HasPrefix(opt.Filter, "$share/")).
 		SetAutoReconnect(false). // our loop reconnects, with backoff/v4
 		SetConnectRetry(false).
 		SetKeepAlive(30 * time.Second).
 		SetConnectTimeout(10 * time.Second).
 		SetTLSConfig(tlsCfg).
-		SetOrderMatters(true). // the handler only queues; blocking it pushes back on the broker
+		// The handler only queues. It blocks only when the hub as a whole
+		// is full (ingest.Options.Shared), which pushes back on the broker:
+		// this one connection carries every outlet, so waiting here for one
+		// outlet would hold up all of them and overflow the broker's queue.
+		SetOrderMatters(true).
 		SetDefaultPublishHandler(handler).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			select {

@@ -16,13 +16,13 @@ func startMosquitto(t *testing.T, users map[string]string) string {
 	return harness.StartMosquitto(t, harness.MosquittoOptions{Users: users, HubUser: "hub"}).Addr()
 }
 
-// Two hub processes share one store and split the uplink through a shared
-// subscription on a real Mosquitto; the outlet's stream is acked in full.
-func TestExternalBrokerSharedSubscription(t *testing.T) {
-	addr := startMosquitto(t, map[string]string{"hub": "pw-hub", "A": "pw-a", "B": "pw-b"})
+// startSharedHubs starts n hubs on one store behind the broker at addr,
+// each with its own client id, and waits until each is connected.
+func startSharedHubs(t *testing.T, addr string, n int) []*Server {
+	t.Helper()
 	dataDir := t.TempDir()
 	var hubs []*Server
-	for i := range 2 {
+	for i := range n {
 		s, err := Start(context.Background(), Config{
 			DataDir: dataDir, HTTPAddr: "127.0.0.1:0", BrokerURL: "tcp://hub:pw-hub@" + addr,
 			ClientID: fmt.Sprintf("hub-%d", i), Logger: discard(),
@@ -36,6 +36,14 @@ func TestExternalBrokerSharedSubscription(t *testing.T) {
 	for _, s := range hubs {
 		eventually(t, "hub connected", s.Connected)
 	}
+	return hubs
+}
+
+// Two hub processes share one store and split the uplink through a shared
+// subscription on a real Mosquitto; the outlet's stream is acked in full.
+func TestExternalBrokerSharedSubscription(t *testing.T) {
+	addr := startMosquitto(t, map[string]string{"hub": "pw-hub", "A": "pw-a", "B": "pw-b"})
+	hubs := startSharedHubs(t, addr, 2)
 	a := mustDial(t, addr, "A", "pw-a")
 	a.sub(t, syncproto.OutletDownTree("A"))
 	a.sub(t, syncproto.BroadcastTree)
@@ -73,12 +81,35 @@ func TestExternalBrokerSharedSubscription(t *testing.T) {
 	})
 }
 
-// An outlet with more messages in flight than it may have handlers, on an
-// external broker: waiting for a handler blocks the client's delivery, and
-// the handlers' replies must still get out, or every wait lasts until a
-// publish times out.
-func TestExternalBrokerOutletWaitDoesNotStallReplies(t *testing.T) {
+// A hub that stops leaves the shared subscription: the other hub takes the
+// whole uplink. A persistent session stayed a member of the group, and
+// Mosquitto went on giving it its turn, so while it was down about half of
+// every outlet's batches queued for it and no ack came for them.
+func TestExternalBrokerStoppedHubLeavesTheShare(t *testing.T) {
 	addr := startMosquitto(t, map[string]string{"hub": "pw-hub", "A": "pw-a"})
+	hubs := startSharedHubs(t, addr, 2)
+	hubs[1].Close()
+	a := mustDial(t, addr, "A", "pw-a")
+	a.sub(t, syncproto.OutletDownTree("A"))
+	// One batch at a time, each after the last one's ack: none is lost
+	// to the share of the stopped hub, or this waits for good.
+	for first := uint64(1); first <= 100; first += 10 {
+		a.pub(t, syncproto.UplinkTopic("A"), 1, batch(t, "A", first, first+9, "LEFT"))
+		eventually(t, fmt.Sprintf("A acked through %d", first+9), func() bool {
+			ack, _ := lastAck(t, a, "A")
+			return ack.AckedSeq == first+9
+		})
+	}
+}
+
+// An outlet with more messages in flight than it may have handlers, on an
+// external broker, whose one connection to the hub carries every outlet:
+// the hub does not wait for A's handlers on that connection, so B's batch
+// is acked while A's wait; A's messages beyond twice its handlers are shed,
+// and what A sends again from its acked point, as an agent does, is taken.
+// The handlers' replies get out meanwhile.
+func TestExternalBrokerOutletWaitDoesNotStallReplies(t *testing.T) {
+	addr := startMosquitto(t, map[string]string{"hub": "pw-hub", "A": "pw-a", "B": "pw-b"})
 	s, err := Start(context.Background(), Config{
 		DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", BrokerURL: "tcp://hub:pw-hub@" + addr,
 		ClientID: "hub-0", Logger: discard(), OutletHandlers: 1,
@@ -90,8 +121,26 @@ func TestExternalBrokerOutletWaitDoesNotStallReplies(t *testing.T) {
 	eventually(t, "hub connected", s.Connected)
 	a := mustDial(t, addr, "A", "pw-a")
 	a.sub(t, syncproto.OutletDownTree("A"))
-	for first := uint64(1); first <= 60; first += 10 {
-		a.Publish(syncproto.UplinkTopic("A"), 1, false, batch(t, "A", first, first+9, "WAIT"))
+	b := mustDial(t, addr, "B", "pw-b")
+	b.sub(t, syncproto.OutletDownTree("B"))
+	send := func(from uint64) {
+		for first := from + 1; first <= 60; first += 10 {
+			a.Publish(syncproto.UplinkTopic("A"), 1, false, batch(t, "A", first, first+9, "WAIT"))
+		}
 	}
-	eventually(t, "all of A acked", func() bool { ack, _ := lastAck(t, a, "A"); return ack.AckedSeq == 60 })
+	send(0)
+	b.Publish(syncproto.UplinkTopic("B"), 1, false, batch(t, "B", 1, 10, "B"))
+	eventually(t, "B acked", func() bool { ack, _ := lastAck(t, b, "B"); return ack.AckedSeq == 10 })
+	var last uint64
+	still := 0
+	eventually(t, "all of A acked", func() bool {
+		ack, _ := lastAck(t, a, "A")
+		if ack.AckedSeq != last {
+			last, still = ack.AckedSeq, 0
+		} else if still++; still == 20 && last < 60 {
+			send(last) // no progress for a while: the agent's resend from its cursor
+			still = 0
+		}
+		return ack.AckedSeq == 60
+	})
 }

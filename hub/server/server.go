@@ -306,6 +306,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.Hub, err = ingest.New(ingest.Options{Store: watched, Logger: cfg.Logger.With("component", "ingest"), Registerer: reg, Clock: cfg.Clock,
 		MemoryBudget: cfg.IngestMemory, OutletShare: cfg.OutletShare, OutletHandlers: cfg.OutletHandlers,
+		Shared: cfg.BrokerURL != "", // one connection carries every outlet's uplink
 		Window: cfg.SyncWindow, MaxSkew: cfg.MaxSkew})
 	if err != nil {
 		return nil, err
