@@ -114,6 +114,8 @@ import (
 //	survey_defs, survey_rules, survey_invites, survey_optouts (migration
 //	               12): as SQLite's migration of the same name, so both
 //	               backends run store.SurveySQL
+//	customers.lang, notice_jobs, notice_capped (migration 13): as
+//	               SQLite's migration of the same name
 type migration struct {
 	version int
 	name    string
@@ -505,6 +507,24 @@ CREATE TABLE survey_optouts (
 	at       BIGINT NOT NULL
 );
 CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
+`, nil},
+	{13, "notices to every outlet in bounded steps, a cap per outlet, the customer's language", `
+ALTER TABLE customers ADD COLUMN lang TEXT COLLATE "C" NOT NULL DEFAULT 'zh';
+CREATE TABLE notice_jobs (
+	notice     TEXT COLLATE "C" NOT NULL,
+	kind       TEXT COLLATE "C" NOT NULL,
+	after_key  TEXT COLLATE "C" NOT NULL,
+	done       BIGINT NOT NULL,
+	created_at BIGINT NOT NULL,
+	PRIMARY KEY (notice, kind)
+);
+CREATE INDEX notice_jobs_todo ON notice_jobs (done, created_at);
+CREATE TABLE notice_capped (
+	notice TEXT COLLATE "C" NOT NULL,
+	outlet TEXT COLLATE "C" NOT NULL,
+	n      BIGINT NOT NULL,
+	PRIMARY KEY (notice, outlet)
+);
 `, nil},
 }
 

@@ -151,6 +151,18 @@ import (
 //	               outbox); indexes on (customer, created_at) and
 //	               (survey, version) (17)
 //	survey_optouts customer PK, invite, at; index on invite (17)
+//	customers (18) also lang ('zh' or 'en', head office's choice): the
+//	               language its messages are rendered in; outbox state
+//	               may also be cancelled (a notice's start message its
+//	               end overtook)
+//	notice_jobs    (notice, kind ('start', 'end', 'survey')) PK, after_key
+//	               (the last outlet or message key done), done, created_at:
+//	               a notice to every outlet's messages and invitations,
+//	               worked in bounded steps (store.Core.AdvanceNotices);
+//	               index on (done, created_at) (18)
+//	notice_capped  (notice, outlet) PK, n: customers a notice's start
+//	               messages left out at an outlet over [gateway]
+//	               max_per_outlet (18)
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -591,6 +603,24 @@ CREATE TABLE survey_optouts (
 	at       INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
+`, nil},
+	{18, "notices to every outlet in bounded steps, a cap per outlet, the customer's language", `
+ALTER TABLE customers ADD COLUMN lang TEXT NOT NULL DEFAULT 'zh';
+CREATE TABLE notice_jobs (
+	notice     TEXT NOT NULL,
+	kind       TEXT NOT NULL,
+	after_key  TEXT NOT NULL,
+	done       INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (notice, kind)
+) WITHOUT ROWID;
+CREATE INDEX notice_jobs_todo ON notice_jobs (done, created_at);
+CREATE TABLE notice_capped (
+	notice TEXT NOT NULL,
+	outlet TEXT NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (notice, outlet)
+) WITHOUT ROWID;
 `, nil},
 }
 

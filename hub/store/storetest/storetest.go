@@ -84,6 +84,9 @@ func Run(t *testing.T, b Backend) {
 		{"Outbox", testOutbox},
 		{"OutboxClaimAcrossStores", testOutboxClaimAcrossStores},
 		{"NoticeMessages", testNoticeMessages},
+		{"NoticeMessagesToEveryOutlet", testNoticeMessagesToEveryOutlet},
+		{"NoticeMessagesCapped", testNoticeMessagesCapped},
+		{"NoticeMessagesValidFrom", testNoticeMessagesValidFrom},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}
