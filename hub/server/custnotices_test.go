@@ -94,9 +94,15 @@ func byPhone(t *testing.T, ms []gateway.Message) map[string]int {
 // messages to gatewayURL, on storeURL ("" for SQLite in its own folder).
 func messagingHub(t *testing.T, clk clock.Clock, master []byte, gatewayURL, storeURL string) *Server {
 	t.Helper()
+	return messagingHubCapped(t, clk, master, gatewayURL, storeURL, 0)
+}
+
+// messagingHubCapped is messagingHub with [gateway] max_per_outlet set.
+func messagingHubCapped(t *testing.T, clk clock.Clock, master []byte, gatewayURL, storeURL string, maxPerOutlet int) *Server {
+	t.Helper()
 	s, err := Start(context.Background(), Config{DataDir: t.TempDir(), StoreURL: storeURL, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
 		Clock: clk, SweepEvery: time.Hour, MasterKey: master, CustomerWindowDays: 90,
-		Gateway: GatewayConfig{Webhook: gatewayURL, Timeout: 5 * time.Second, MaxAttempts: 3, Every: 20 * time.Millisecond}})
+		Gateway: GatewayConfig{Webhook: gatewayURL, Timeout: 5 * time.Second, MaxAttempts: 3, Every: 20 * time.Millisecond, MaxPerOutlet: maxPerOutlet}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -285,5 +291,109 @@ func TestNoticeMessagesTwoHubsOnPostgres(t *testing.T) {
 	t.Logf("sent by hub: %v and %v", hubs[0].Messages.Count("sent"), hubs[1].Messages.Count("sent"))
 	if total := hubs[0].Messages.Count("sent") + hubs[1].Messages.Count("sent"); total != 2*customers {
 		t.Errorf("the hubs counted %v sent, want %d", total, 2*customers)
+	}
+}
+
+// TestNoticeMessagesEveryOutletCappedInTheirLanguage: a notice to every
+// outlet, valid in an hour, messages the customers waiting at each outlet
+// once it takes effect and not before, at most the cap per outlet (the
+// rest counted on the notice), each in the language customer service set
+// for them; its recovery message too. Only customer service sets the
+// language, and only to one the hub writes in.
+func TestNoticeMessagesEveryOutletCappedInTheirLanguage(t *testing.T) {
+	start := time.Date(2026, 7, 1, 1, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(start)
+	master := bytes.Repeat([]byte{5}, 32)
+	sms := &smsGateway{}
+	gw := httptest.NewServer(sms)
+	defer gw.Close()
+	s := messagingHubCapped(t, clk, master, gw.URL, "", 2)
+	m, _ := sealed.NewMaster(master)
+	addOutlet(t, s, "SH-A")
+	addOutlet(t, s, "SH-B")
+	a, b := newOutlet("SH-A", clk), newOutlet("SH-B", clk)
+	inbound := func(o *fakeOutlet, waybill, phone string) string {
+		rec := sealed.Record{Kind: lifecycle.KindParcel, ID: waybill}
+		id := sealed.CustomerID(m.CustomerSecret(), phone)
+		o.event(lifecycle.ParcelInbound, waybill, lifecycle.InboundV1{Waybill: waybill, Customer: id,
+			PhoneSealed: m.Outlet(o.id).Seal(sealed.Phone, rec, phone), PhoneMasked: "139****0000", HoldDays: 3, At: ms(clk.Now())})
+		return id
+	}
+	for i := range 3 {
+		inbound(a, fmt.Sprintf("SF%d", i), fmt.Sprintf("1390000000%d", i))
+	}
+	a.send(t, s, 1)
+	const english = "13900000009"
+	en := inbound(b, "SF9", english)
+	b.send(t, s, 1)
+
+	cs, analyst := loginAs(t, s, "qian", "service"), loginAs(t, s, "sun", "analyst")
+	var c struct{ Customer struct{ Lang string } }
+	if code := cs.do("GET", "/api/v1/customers/"+en, "", &c); code != 200 || c.Customer.Lang != "zh" {
+		t.Errorf("a customer's language before any is set: %d %q, want zh", code, c.Customer.Lang)
+	}
+	if code, ecode := cs.call("PUT", "/api/v1/customers/"+en+"/lang", `{"lang":"fr"}`, nil); code != 400 || ecode != problem.CustomerBadLang.String() {
+		t.Errorf("a language the hub does not write: %d %s", code, ecode)
+	}
+	if code, _ := analyst.call("PUT", "/api/v1/customers/"+en+"/lang", `{"lang":"en"}`, nil); code != 403 {
+		t.Errorf("an analyst setting the language: %d, want 403", code)
+	}
+	if code, ecode := cs.call("PUT", "/api/v1/customers/c0ffee/lang", `{"lang":"en"}`, nil); code != 404 || ecode != problem.CustomerNotFound.String() {
+		t.Errorf("an unknown customer's language: %d %s", code, ecode)
+	}
+	if code := cs.do("PUT", "/api/v1/customers/"+en+"/lang", `{"lang":"en"}`, &c); code != 200 || c.Customer.Lang != "en" {
+		t.Fatalf("set the language: %d %q", code, c.Customer.Lang)
+	}
+
+	em := loginAs(t, s, "zhao", "emergency")
+	var n struct {
+		ID       string                      `json:"id"`
+		Messages map[string]map[string]int64 `json:"messages"`
+	}
+	from := start.Add(time.Hour)
+	body := `{"title":"全网系统升级","text":"今晚暂停服务。","valid_from":"` + from.Format(time.RFC3339) + `","valid_to":"` + from.Add(6*time.Hour).Format(time.RFC3339) + `"}`
+	if code := em.do("POST", "/api/v1/notices", body, &n); code != 201 {
+		t.Fatalf("publish to every outlet: %d", code)
+	}
+	// The sender's rounds work the notice through: 2 of SH-A's 3 and
+	// SH-B's one wait for valid_from; one of SH-A's is over the cap.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if code := em.do("GET", "/api/v1/notices/"+n.ID, "", &n); code != 200 {
+			t.Fatalf("notice view: %d", code)
+		}
+		if st := n.Messages[store.NoticeStartMessage]; st["pending"] == 3 && st["capped"] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("notice view %+v, want 3 start messages waiting and 1 capped", n.Messages)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := sms.got(); len(got) != 0 {
+		t.Fatalf("%d messages went out before valid_from: %+v", len(got), got)
+	}
+	clk.Set(from.Add(time.Second))
+	starts := sms.waitFor(t, store.NoticeStartMessage, 3)
+	if got := byPhone(t, starts); len(got) != 3 || got[english] != 1 {
+		t.Fatalf("start messages by number %v, want 3, one to %s", got, english)
+	}
+	for _, msg := range starts {
+		english := msg.To == english
+		if english != (msg.Lang == "en") || english != strings.Contains(msg.Text, "Your parcel") || english == strings.Contains(msg.Text, "您在驿站") {
+			t.Errorf("start message to %s in %q: %q", msg.To, msg.Lang, msg.Text)
+		}
+	}
+	if code := em.do("POST", "/api/v1/notices/"+n.ID+"/end", `{"text":"已恢复。"}`, nil); code != 200 {
+		t.Fatalf("end: %d", code)
+	}
+	ends := sms.waitFor(t, store.NoticeEndMessage, 3)
+	for _, msg := range ends {
+		if (msg.To == english) != strings.HasPrefix(msg.Text, "[Service resumed]") {
+			t.Errorf("recovery message to %s: %q", msg.To, msg.Text)
+		}
+	}
+	if got := byPhone(t, ends); len(got) != 3 {
+		t.Errorf("recovery messages by number %v, want the 3 the start went to", got)
 	}
 }
