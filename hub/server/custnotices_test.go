@@ -344,6 +344,14 @@ func TestNoticeMessagesEveryOutletCappedInTheirLanguage(t *testing.T) {
 	if code := cs.do("PUT", "/api/v1/customers/"+en+"/lang", `{"lang":"en"}`, &c); code != 200 || c.Customer.Lang != "en" {
 		t.Fatalf("set the language: %d %q", code, c.Customer.Lang)
 	}
+	// Everyone seen during the notice is invited when it ends.
+	if code := analyst.do("PUT", "/api/v1/surveys/after-notice", `{"title_zh":"服务恢复满意度","title_en":"After the disruption",
+		"questions":[{"key":"overall","zh":"您对我们的沟通满意吗","en":"How satisfied are you with how we kept you informed"}]}`, nil); code != 200 {
+		t.Fatalf("survey definition: %d", code)
+	}
+	if code := analyst.do("PUT", "/api/v1/surveys/rules/notice_ended", `{"survey":"after-notice","share":100,"every_days":0,"expiry_minutes":10080}`, nil); code != 200 {
+		t.Fatalf("survey rule: %d", code)
+	}
 
 	em := loginAs(t, s, "zhao", "emergency")
 	var n struct {
@@ -374,6 +382,8 @@ func TestNoticeMessagesEveryOutletCappedInTheirLanguage(t *testing.T) {
 		t.Fatalf("%d messages went out before valid_from: %+v", len(got), got)
 	}
 	clk.Set(from.Add(time.Second))
+	inbound(b, "SF10", english)
+	b.send(t, s, 2)
 	starts := sms.waitFor(t, store.NoticeStartMessage, 3)
 	if got := byPhone(t, starts); len(got) != 3 || got[english] != 1 {
 		t.Fatalf("start messages by number %v, want 3, one to %s", got, english)
@@ -395,5 +405,12 @@ func TestNoticeMessagesEveryOutletCappedInTheirLanguage(t *testing.T) {
 	}
 	if got := byPhone(t, ends); len(got) != 3 {
 		t.Errorf("recovery messages by number %v, want the 3 the start went to", got)
+	}
+	// Only the English customer came by while the notice was in force:
+	// one invitation, in English, its link opening the English page.
+	invites := sms.waitFor(t, store.SurveyMessageKind, 1)
+	if len(invites) != 1 || invites[0].To != english || invites[0].Lang != "en" || !strings.Contains(invites[0].Text, "?lang=en") ||
+		!strings.HasPrefix(invites[0].Text, "Thank you") {
+		t.Errorf("invitations %+v, want one in English to %s", invites, english)
 	}
 }
