@@ -240,24 +240,23 @@ func (a *api) setEnterprise(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Name string `json:"name"`
 	}
-	if !decode(w, r, &body) {
-		return
-	}
-	if err := a.opt.Customers.SetEnterprise(r.Context(), r.PathValue("id"), body.Name); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	a.customer(w, r)
+	a.setCustomer(w, r, &body, func(ctx context.Context, id string) error { return a.opt.Customers.SetEnterprise(ctx, id, body.Name) })
 }
 
 func (a *api) setLang(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Lang string `json:"lang"`
 	}
-	if !decode(w, r, &body) {
+	a.setCustomer(w, r, &body, func(ctx context.Context, id string) error { return a.opt.Customers.SetLang(ctx, id, body.Lang) })
+}
+
+// setCustomer decodes body, then sets what it holds on the customer of the
+// path with set and answers the profile.
+func (a *api) setCustomer(w http.ResponseWriter, r *http.Request, body any, set func(ctx context.Context, id string) error) {
+	if !decode(w, r, body) {
 		return
 	}
-	if err := a.opt.Customers.SetLang(r.Context(), r.PathValue("id"), body.Lang); err != nil {
+	if err := set(r.Context(), r.PathValue("id")); err != nil {
 		a.fail(w, r, err)
 		return
 	}

@@ -110,6 +110,45 @@ func messagingHubCapped(t *testing.T, clk clock.Clock, master []byte, gatewayURL
 	return s
 }
 
+// inbound records at o a parcel taken in for phone, its number sealed
+// under o's key from m, as an agent would, and returns its customer id.
+func inbound(m *sealed.Master, o *fakeOutlet, waybill, phone string, at time.Time) string {
+	rec := sealed.Record{Kind: lifecycle.KindParcel, ID: waybill}
+	id := sealed.CustomerID(m.CustomerSecret(), phone)
+	o.event(lifecycle.ParcelInbound, waybill, lifecycle.InboundV1{Waybill: waybill, Customer: id,
+		PhoneSealed: m.Outlet(o.id).Seal(sealed.Phone, rec, phone), PhoneMasked: phone[:3] + "****0000", HoldDays: 3, At: ms(at)})
+	return id
+}
+
+// messagingRig is a messaging hub on SQLite with outlets SH-A and SH-B,
+// on a manual clock, posting to a recording gateway.
+type messagingRig struct {
+	clk  *clock.Manual
+	sms  *smsGateway
+	s    *Server
+	m    *sealed.Master
+	a, b *fakeOutlet
+}
+
+func newMessagingRig(t *testing.T, seed byte, maxPerOutlet int) *messagingRig {
+	t.Helper()
+	r := &messagingRig{clk: clock.NewManual(time.Date(2026, 7, 1, 1, 0, 0, 0, time.UTC)), sms: &smsGateway{}}
+	master := bytes.Repeat([]byte{seed}, 32)
+	gw := httptest.NewServer(r.sms)
+	t.Cleanup(gw.Close)
+	r.s = messagingHubCapped(t, r.clk, master, gw.URL, "", maxPerOutlet)
+	r.m, _ = sealed.NewMaster(master)
+	addOutlet(t, r.s, "SH-A")
+	addOutlet(t, r.s, "SH-B")
+	r.a, r.b = newOutlet("SH-A", r.clk), newOutlet("SH-B", r.clk)
+	return r
+}
+
+// inbound is the package's inbound at the rig's clock.
+func (r *messagingRig) inbound(o *fakeOutlet, waybill, phone string) string {
+	return inbound(r.m, o, waybill, phone, r.clk.Now())
+}
+
 // TestNoticeMessagesCustomersAtScopedOutlet: a notice scoped to one outlet
 // sends exactly one message to each customer with a parcel waiting there
 // (two parcels: still one), none to a customer whose parcel was picked up
@@ -117,28 +156,16 @@ func messagingHubCapped(t *testing.T, clk clock.Clock, master []byte, gatewayURL
 // the same customers; the notice view counts them; a notice published
 // without customer messages sends none.
 func TestNoticeMessagesCustomersAtScopedOutlet(t *testing.T) {
-	start := time.Date(2026, 7, 1, 1, 0, 0, 0, time.UTC)
-	clk := clock.NewManual(start)
-	master := bytes.Repeat([]byte{7}, 32)
-	sms := &smsGateway{}
-	gw := httptest.NewServer(sms)
-	defer gw.Close()
-	s := messagingHub(t, clk, master, gw.URL, "")
-	m, _ := sealed.NewMaster(master)
-	addOutlet(t, s, "SH-A")
-	addOutlet(t, s, "SH-B")
-	a, b := newOutlet("SH-A", clk), newOutlet("SH-B", clk)
+	r := newMessagingRig(t, 7, 0)
+	clk, sms, s, a, b := r.clk, r.sms, r.s, r.a, r.b
+	start := clk.Now()
 	const (
 		waiting   = "13900000001" // two parcels waiting at SH-A
 		shelved   = "13900000002" // one on SH-A's shelf
 		pickedUp  = "13900000003" // collected at SH-A
 		elsewhere = "13900000004" // waiting at SH-B
 	)
-	inbound := func(o *fakeOutlet, waybill, phone string) {
-		rec := sealed.Record{Kind: lifecycle.KindParcel, ID: waybill}
-		o.event(lifecycle.ParcelInbound, waybill, lifecycle.InboundV1{Waybill: waybill, Customer: sealed.CustomerID(m.CustomerSecret(), phone),
-			PhoneSealed: m.Outlet(o.id).Seal(sealed.Phone, rec, phone), PhoneMasked: "139****0000", HoldDays: 3, At: ms(clk.Now())})
-	}
+	inbound := r.inbound
 	inbound(a, "SF1", waiting)
 	inbound(a, "SF2", waiting)
 	inbound(a, "SF3", shelved)
@@ -260,10 +287,7 @@ func TestNoticeMessagesTwoHubsOnPostgres(t *testing.T) {
 	for i := range customers {
 		phone := fmt.Sprintf("1370000%04d", i)
 		phones[phone] = true
-		wb := fmt.Sprintf("SF9%04d", i)
-		rec := sealed.Record{Kind: lifecycle.KindParcel, ID: wb}
-		a.event(lifecycle.ParcelInbound, wb, lifecycle.InboundV1{Waybill: wb, Customer: sealed.CustomerID(m.CustomerSecret(), phone),
-			PhoneSealed: m.Outlet("PG-A").Seal(sealed.Phone, rec, phone), PhoneMasked: "137****0000", HoldDays: 3, At: ms(clk.Now())})
+		inbound(m, a, fmt.Sprintf("SF9%04d", i), phone, clk.Now())
 	}
 	a.send(t, hubs[0], 1)
 	one, other := loginAs(t, hubs[0], "zhao", "emergency"), &apiClient{t: t, base: "http://" + hubs[1].HTTPAddr()}
@@ -301,24 +325,10 @@ func TestNoticeMessagesTwoHubsOnPostgres(t *testing.T) {
 // for them; its recovery message too. Only customer service sets the
 // language, and only to one the hub writes in.
 func TestNoticeMessagesEveryOutletCappedInTheirLanguage(t *testing.T) {
-	start := time.Date(2026, 7, 1, 1, 0, 0, 0, time.UTC)
-	clk := clock.NewManual(start)
-	master := bytes.Repeat([]byte{5}, 32)
-	sms := &smsGateway{}
-	gw := httptest.NewServer(sms)
-	defer gw.Close()
-	s := messagingHubCapped(t, clk, master, gw.URL, "", 2)
-	m, _ := sealed.NewMaster(master)
-	addOutlet(t, s, "SH-A")
-	addOutlet(t, s, "SH-B")
-	a, b := newOutlet("SH-A", clk), newOutlet("SH-B", clk)
-	inbound := func(o *fakeOutlet, waybill, phone string) string {
-		rec := sealed.Record{Kind: lifecycle.KindParcel, ID: waybill}
-		id := sealed.CustomerID(m.CustomerSecret(), phone)
-		o.event(lifecycle.ParcelInbound, waybill, lifecycle.InboundV1{Waybill: waybill, Customer: id,
-			PhoneSealed: m.Outlet(o.id).Seal(sealed.Phone, rec, phone), PhoneMasked: "139****0000", HoldDays: 3, At: ms(clk.Now())})
-		return id
-	}
+	r := newMessagingRig(t, 5, 2)
+	clk, sms, s, a, b := r.clk, r.sms, r.s, r.a, r.b
+	start := clk.Now()
+	inbound := r.inbound
 	for i := range 3 {
 		inbound(a, fmt.Sprintf("SF%d", i), fmt.Sprintf("1390000000%d", i))
 	}

@@ -297,28 +297,14 @@ func (q OutboxSQL) Waybills(ctx context.Context, outlet string, states []string)
 	for _, s := range states {
 		args = append(args, s)
 	}
-	rows, done, err := q.SQL.Query(ctx, `SELECT waybill FROM parcels WHERE outlet = ? AND state IN (?`+strings.Repeat(",?", len(states)-1)+`) ORDER BY waybill`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find the parcels at %s: %w", outlet, err)
-	}
-	defer done()
-	return Collect(rows, func(sc Scanner) (string, error) {
-		var w string
-		return w, sc.Scan(&w)
-	})
+	return queryAll(ctx, q.SQL, scanValue[string], "find the parcels at "+outlet,
+		`SELECT waybill FROM parcels WHERE outlet = ? AND state IN (?`+strings.Repeat(",?", len(states)-1)+`) ORDER BY waybill`, args...)
 }
 
 // OutletsAfter lists up to limit registered outlets after id after, by id.
 func (q OutboxSQL) OutletsAfter(ctx context.Context, after string, limit int) ([]string, error) {
-	rows, done, err := q.SQL.Query(ctx, `SELECT id FROM outlets WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list the outlets after %q: %w", after, err)
-	}
-	defer done()
-	return Collect(rows, func(sc Scanner) (string, error) {
-		var id string
-		return id, sc.Scan(&id)
-	})
+	return queryAll(ctx, q.SQL, scanValue[string], "list the outlets after "+after,
+		`SELECT id FROM outlets WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
 }
 
 // PutCapped records that notice's start messages left n customers at
@@ -333,15 +319,8 @@ func (q OutboxSQL) PutCapped(ctx context.Context, notice, outlet string, n int64
 
 // capped is how many customers notice's start messages left out.
 func (q OutboxSQL) capped(ctx context.Context, notice string) (int64, error) {
-	rows, done, err := q.SQL.Query(ctx, `SELECT COALESCE(SUM(n), 0) FROM notice_capped WHERE notice = ?`, notice)
-	if err != nil {
-		return 0, fmt.Errorf("count the customers %s left out: %w", notice, err)
-	}
-	defer done()
-	ns, err := Collect(rows, func(sc Scanner) (int64, error) {
-		var n int64
-		return n, sc.Scan(&n)
-	})
+	ns, err := queryAll(ctx, q.SQL, scanValue[int64], "count the customers "+notice+" left out",
+		`SELECT COALESCE(SUM(n), 0) FROM notice_capped WHERE notice = ?`, notice)
 	if err != nil || len(ns) == 0 {
 		return 0, err
 	}
@@ -381,15 +360,10 @@ func (q OutboxSQL) FinishNoticeJob(ctx context.Context, notice, kind, after stri
 // a second hub on the same job waits, then goes on from where the first
 // left it; a notice's end, which stops its start job, waits too.
 func (q OutboxSQL) NextNoticeJob(ctx context.Context) (noticeJob, bool, error) {
-	rows, done, err := q.SQL.Query(ctx, `SELECT notice, kind FROM notice_jobs WHERE done = 0 ORDER BY created_at, notice, kind LIMIT 1`)
-	if err != nil {
-		return noticeJob{}, false, fmt.Errorf("find a notice's next step: %w", err)
-	}
-	js, err := Collect(rows, func(sc Scanner) (noticeJob, error) {
+	js, err := queryAll(ctx, q.SQL, func(sc Scanner) (noticeJob, error) {
 		var j noticeJob
 		return j, sc.Scan(&j.notice, &j.kind)
-	})
-	done()
+	}, "find a notice's next step", `SELECT notice, kind FROM notice_jobs WHERE done = 0 ORDER BY created_at, notice, kind LIMIT 1`)
 	if err != nil || len(js) == 0 {
 		return noticeJob{}, false, err
 	}
@@ -398,15 +372,8 @@ func (q OutboxSQL) NextNoticeJob(ctx context.Context) (noticeJob, bool, error) {
 	if err != nil || n == 0 {
 		return noticeJob{}, false, err
 	}
-	rows, done, err = q.SQL.Query(ctx, `SELECT after_key FROM notice_jobs WHERE notice = ? AND kind = ? AND done = 0`, j.notice, j.kind)
-	if err != nil {
-		return noticeJob{}, false, fmt.Errorf("read a notice's next step: %w", err)
-	}
-	defer done()
-	after, err := Collect(rows, func(sc Scanner) (string, error) {
-		var a string
-		return a, sc.Scan(&a)
-	})
+	after, err := queryAll(ctx, q.SQL, scanValue[string], "read a notice's next step",
+		`SELECT after_key FROM notice_jobs WHERE notice = ? AND kind = ? AND done = 0`, j.notice, j.kind)
 	if err != nil || len(after) == 0 {
 		return noticeJob{}, false, err
 	}
@@ -416,14 +383,6 @@ func (q OutboxSQL) NextNoticeJob(ctx context.Context) (noticeJob, bool, error) {
 
 // NoticeJobsLeft reports whether any job is unfinished.
 func (q OutboxSQL) NoticeJobsLeft(ctx context.Context) (bool, error) {
-	rows, done, err := q.SQL.Query(ctx, `SELECT notice FROM notice_jobs WHERE done = 0 LIMIT 1`)
-	if err != nil {
-		return false, fmt.Errorf("find a notice's next step: %w", err)
-	}
-	defer done()
-	js, err := Collect(rows, func(sc Scanner) (string, error) {
-		var s string
-		return s, sc.Scan(&s)
-	})
+	js, err := queryAll(ctx, q.SQL, scanValue[string], "find a notice's next step", `SELECT notice FROM notice_jobs WHERE done = 0 LIMIT 1`)
 	return len(js) > 0, err
 }

@@ -279,15 +279,8 @@ func (q OutboxSQL) EndNotice(ctx context.Context, subject, from, to, prefix, par
 	if limit <= 0 {
 		limit = math.MaxInt32
 	}
-	rows, done, err := q.SQL.Query(ctx, `SELECT key FROM outbox WHERE subject = ? AND kind = ? AND key > ? ORDER BY key LIMIT ?`, subject, from, after, limit)
-	if err != nil {
-		return "", 0, fmt.Errorf("read the %s messages of %s: %w", from, subject, err)
-	}
-	keys, err := Collect(rows, func(sc Scanner) (string, error) {
-		var k string
-		return k, sc.Scan(&k)
-	})
-	done()
+	keys, err := queryAll(ctx, q.SQL, scanValue[string], "read the "+from+" messages of "+subject,
+		`SELECT key FROM outbox WHERE subject = ? AND kind = ? AND key > ? ORDER BY key LIMIT ?`, subject, from, after, limit)
 	if err != nil || len(keys) == 0 {
 		return "", 0, err
 	}
