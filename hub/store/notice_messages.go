@@ -180,6 +180,11 @@ func noticeStartAt(ctx context.Context, tx Tx, n lifecycle.Notice, outlet string
 // of them (0: all): EndNotice with the recovery notice's text.
 func endNotice(ctx context.Context, tx Tx, n lifecycle.Notice, after string, limit int, now int64) (string, int, error) {
 	params, _ := json.Marshal(NoticeMessageParams{Title: n.Title, Recovery: n.RecoveryText})
+	if after == "" {
+		// Every start key sorts after its prefix: the walk starts on the
+		// key index at the notice's first.
+		after = strings.TrimSuffix(NoticeMessageKey(n.ID, NoticeStartMessage, "x"), "x")
+	}
 	return tx.Outbox().EndNotice(ctx, n.ID, NoticeStartMessage, NoticeEndMessage, "notice:"+n.ID+":end:", string(params), after, limit, now)
 }
 
