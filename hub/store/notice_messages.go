@@ -30,7 +30,10 @@ import (
 // registered outlet: a national notice would hold the writer for minutes,
 // so the event records a job (notice_jobs) instead, and AdvanceNotices
 // works through it in bounded steps, each its own transaction, with the
-// same per-outlet code; the end's job walks the start messages by key.
+// same per-outlet code. Every notice's end is such a job, walking its
+// start messages by key: a regional notice has as many as a national one
+// may. Until that job is done, Claim holds back the notice's start
+// messages still pending, so the end overtakes each one not yet gone.
 //
 // At most the store's MaxPerOutlet start messages go out per outlet and
 // notice (hash order of notice and customer, the same on every hub); the
@@ -113,18 +116,18 @@ func noticeMessages(ctx context.Context, tx Tx, e *syncproto.Event, now int64, m
 		}
 		return noticeStartAt(ctx, tx, n, outlet, now, maxPerOutlet)
 	case lifecycle.NoticeEnded:
-		if all {
-			// No start message after the end: its step stops here.
-			if err := q.FinishNoticeJob(ctx, e.Subject, noticeJobStart, ""); err != nil {
-				return err
-			}
-			if err := q.AddNoticeJob(ctx, e.Subject, noticeJobEnd, now); err != nil {
-				return err
-			}
-			return q.AddNoticeJob(ctx, e.Subject, noticeJobSurvey, now)
-		}
-		if _, _, err := endNotice(ctx, tx, n, "", 0, now); err != nil {
+		// No start message after the end: a notice to every outlet's
+		// start step stops here. The start messages are ended in steps
+		// (however many outlets it had); until the last, Claim holds back
+		// those still pending, so none goes out after the end.
+		if err := q.FinishNoticeJob(ctx, e.Subject, noticeJobStart, ""); err != nil {
 			return err
+		}
+		if err := q.AddNoticeJob(ctx, e.Subject, noticeJobEnd, now); err != nil {
+			return err
+		}
+		if all {
+			return q.AddNoticeJob(ctx, e.Subject, noticeJobSurvey, now)
 		}
 		return noticeSurveysAt(ctx, tx, n, outlet, now)
 	}

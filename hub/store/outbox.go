@@ -168,7 +168,8 @@ func (q OutboxSQL) Enqueue(ctx context.Context, ms []Message, now int64) (int, e
 // Claim takes up to limit pending messages due at now that no live claim
 // holds, under the token claim until until, counting an attempt on each:
 // an attempt that dies with its hub counts too, so a message that kills
-// its sender still reaches its cap.
+// its sender still reaches its cap. A start message of a notice whose end
+// is still being worked through (notice_jobs) waits: that end cancels it.
 func (q OutboxSQL) Claim(ctx context.Context, claim string, now, until int64, limit int) ([]OutboxRow, error) {
 	lock := ""
 	if q.SkipLocked {
@@ -178,6 +179,8 @@ func (q OutboxSQL) Claim(ctx context.Context, claim string, now, until int64, li
 	// them on a row another claim changed meanwhile, not the subquery.
 	rows, done, err := q.SQL.Query(ctx, `UPDATE outbox SET claim = ?, claimed_until = ?, attempts = attempts + 1
 		WHERE key IN (SELECT key FROM outbox WHERE state = 'pending' AND next_at <= ? AND claimed_until <= ?
+			AND NOT (kind = '`+NoticeStartMessage+`' AND EXISTS (SELECT 1 FROM notice_jobs j
+				WHERE j.notice = outbox.subject AND j.kind = '`+noticeJobEnd+`' AND j.done = 0))
 			ORDER BY next_at, key LIMIT ?`+lock+`)
 		AND state = 'pending' AND claimed_until <= ?
 		RETURNING `+outboxColumns, claim, until, now, now, limit, now)

@@ -272,6 +272,7 @@ func testNoticeMessages(t *testing.T, be Backend) {
 	if _, err := s.AppendDown(ctx, noticeEvent("N1", lifecycle.NoticeEnded, "SH-A", t0.Add(2*time.Hour), lifecycle.NoticeEndedV1{Text: "恢复", At: t0.Add(2 * time.Hour).UnixMilli()})); err != nil {
 		t.Fatal(err)
 	}
+	advanceNotices(t, s)
 	keys(store.NoticeMessageKey("N1", store.NoticeEndMessage, x), store.NoticeMessageKey("N1", store.NoticeEndMessage, w))
 	if got := counts(t, s, "N1"); !maps(got, map[string]int64{"notice.start/sent": 2, "notice.end/pending": 2}) {
 		t.Errorf("after the end: %v", got)
@@ -427,6 +428,11 @@ func testNoticeMessagesToEveryOutlet(t *testing.T, be Backend) {
 	if _, err := s.AppendDown(ctx, noticeEvent("NA", lifecycle.NoticeEnded, syncproto.TargetAll, clk.Now(), lifecycle.NoticeEndedV1{Text: "已恢复", At: clk.Now().UnixMilli()})); err != nil {
 		t.Fatal(err)
 	}
+	// Customer 5's retry is due, but the end is in: it waits for the end
+	// to cancel it.
+	if rs, err := s.ClaimMessages(ctx, "B", clk.Now().Add(time.Minute).UnixMilli(), 1000); err != nil || len(rs) != 0 {
+		t.Errorf("claimed after the end, before its steps: %+v (%v)", rs, err)
+	}
 	advanceNotices(t, s)
 	want := map[string]int64{"notice.start/sent": outlets - 1, "notice.start/cancelled": 1, "notice.end/pending": outlets - 1}
 	if got := counts(t, s, "NA"); !maps(got, want) {
@@ -526,17 +532,16 @@ func testNoticeMessagesValidFrom(t *testing.T, be Backend) {
 	if _, err := s.AppendDown(ctx, noticeEvent("NE", lifecycle.NoticeEnded, "SH-A", clk.Now(), lifecycle.NoticeEndedV1{Text: "取消", At: clk.Now().UnixMilli()})); err != nil {
 		t.Fatal(err)
 	}
+	clk.Set(tomorrow.Add(time.Second))
+	// Due now, but its end is still to be worked through: held back.
+	if rs, err := s.ClaimMessages(ctx, "A", lease(), 100); err != nil || len(rs) != 2 || rs[0].Subject != "NT" || rs[1].Subject != "NT" {
+		t.Fatalf("claimed after valid_from, NE's end not worked through: %+v (%v), want NT's 2 only", rs, err)
+	}
+	advanceNotices(t, s)
 	if got := counts(t, s, "NE"); !maps(got, map[string]int64{"notice.start/cancelled": 2}) {
 		t.Errorf("ended before it took effect: %v, want 2 cancelled and no recovery", got)
 	}
-	clk.Set(tomorrow.Add(time.Second))
-	rs, err := s.ClaimMessages(ctx, "A", lease(), 100)
-	if err != nil || len(rs) != 2 {
-		t.Fatalf("claimed after valid_from: %d (%v), want NT's 2", len(rs), err)
-	}
-	for _, r := range rs {
-		if r.Subject != "NT" {
-			t.Errorf("claimed %s", r.Key)
-		}
+	if rs, err := s.ClaimMessages(ctx, "B", lease(), 100); err != nil || len(rs) != 0 {
+		t.Errorf("claimed a cancelled message: %+v (%v)", rs, err)
 	}
 }
