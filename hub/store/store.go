@@ -55,10 +55,11 @@
 //     fresh, or released) is counted once into the measures' rollups, and
 //     every refreshed complaint and exception has its facts rewritten
 //     (rollups.go); AppendDown does the same for head office's events.
-//   - Messages. AppendDown of a notice's publication to an outlet, or of
-//     its end, enqueues the customer messages it decides in the same
-//     transaction, once per key (notice_messages.go, outbox.go); one to
-//     every outlet records a job AdvanceNotices works in bounded steps.
+//   - Messages. AppendDown of a notice's publication to an outlet
+//     enqueues the customer messages it decides in the same transaction,
+//     once per key (notice_messages.go, outbox.go); a publication to every
+//     outlet, and any notice's end, records a job instead that
+//     AdvanceNotices works in bounded steps.
 package store
 
 import (
