@@ -143,8 +143,9 @@ const one = {
     }
     if (LINGUISTS.includes(role)) {
       const lang = select('lang', LANGS, (l) => t('cus.lang.' + l), c.lang || 'zh');
-      extra.push(panel(t('cus.lang'), h('div', { class: 'filters' }, field(t('cus.lang'), lang),
-        button(t('cus.save'), async () => { await ctx.api.put(path + '/lang', { lang: lang.value }); ctx.navigate('/customers/' + id); }, 'btn primary'))));
+      const save = button(t('cus.save'), async () => { await ctx.api.put(path + '/lang', { lang: lang.value }); ctx.navigate('/customers/' + id); }, 'btn primary');
+      save.id = 'customer-lang-save';
+      extra.push(panel(t('cus.lang'), h('div', { class: 'filters' }, field(t('cus.lang'), lang), save)));
     }
     const month = h('input', { name: 'month', type: 'month', value: monthOf(new Date()) });
     const link = h('a', { class: 'btn', id: 'statement-csv', download: '' }, t('cus.statementCSV'));
