@@ -344,7 +344,7 @@ func TestHubScreen(t *testing.T) {
 	// Head office writes to this customer in English from now on.
 	s.s(t, "set the customer's language",
 		waitJS(`document.querySelector('#customer-lang').dataset.lang === 'zh'`),
-		runJS(`document.querySelector('select[name=lang]').value = 'en'`),
+		runJS(`document.querySelector('#customer-lang-select').value = 'en'`),
 		chromedp.Click(chromedp.ID("customer-lang-save")),
 		waitJS(`document.querySelector('#customer-lang')?.dataset.lang === 'en'`))
 	var prof struct{ Customer struct{ Lang string } }
