@@ -165,11 +165,12 @@ func noticeStartAt(ctx context.Context, tx Tx, n lifecycle.Notice, outlet string
 	if maxPerOutlet > 0 && len(ms) > maxPerOutlet {
 		// A draw every hub makes the same, different for each notice, so
 		// no customer is always the one left out.
-		rank := func(m Message) string {
+		rank := make(map[string]string, len(ms))
+		for _, m := range ms {
 			h := sha256.Sum256([]byte(n.ID + "\x00" + m.Customer))
-			return string(h[:])
+			rank[m.Customer] = string(h[:])
 		}
-		slices.SortFunc(ms, func(a, b Message) int { return strings.Compare(rank(a), rank(b)) })
+		slices.SortFunc(ms, func(a, b Message) int { return strings.Compare(rank[a.Customer], rank[b.Customer]) })
 		if err := tx.Outbox().PutCapped(ctx, n.ID, outlet, int64(len(ms)-maxPerOutlet)); err != nil {
 			return err
 		}
