@@ -45,6 +45,7 @@ test-e2e: deps ## only the system tests: real processes, SIGKILL, both brokers
 
 bench: deps ## run the benchmarks quoted in docs/BENCHMARKS.md
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./agent/ingest/ ./hub/store/sqlite/
+	$(GO) test -run '^$$' -bench 'PruneMillion|CompactYear' -benchtime 1x ./agent/eventlog/ ./agent/workflow/
 	$(GO) test -run '^$$' -bench BenchmarkForecast -benchtime 5x ./hub/peak/
 	$(GO) test -run '^$$' -bench . -benchtime 50x ./hub/store/postgres/
 	$(GO) test -run '^$$' -bench . -benchtime 2x ./agent/server/

@@ -380,7 +380,10 @@ func (s *Server) retentionMetrics(gauge func(name, help string, f func() float64
 		return 0
 	})
 	gauge("yizhan_agent_retention_events_pruned", "Acknowledged events the last retention run removed from the event log.", func() float64 { return float64(last().Events.Events) })
+	gauge("yizhan_agent_retention_downlink_pruned", "Head office's events the last retention run removed from the downlink's copies.", func() float64 { return float64(last().Events.Down) })
+	gauge("yizhan_agent_retention_dead_letters_pruned", "Dead letters the last retention run removed.", func() float64 { return float64(last().Events.Dead) })
+	gauge("yizhan_agent_retention_history_compacted", "Events of finished business the last retention run folded into their entities' states.", func() float64 { return float64(last().Compacted.Events) })
 	gauge("yizhan_agent_retention_personal_values_purged", "Personal values the last retention run purged.", func() float64 { return float64(last().Personal.Values) })
-	gauge("yizhan_agent_retention_photos_purged", "Exception photos the last retention run deleted.", func() float64 { return float64(last().Personal.Photos) })
+	gauge("yizhan_agent_retention_photos_purged", "Exception and incident photos the last retention run deleted.", func() float64 { return float64(last().Personal.Photos) })
 	gauge("yizhan_agent_pruned_seq", "The event log holds the events after this sequence; retention removed those before.", func() float64 { return float64(s.Events.Counters().PrunedSeq) })
 }

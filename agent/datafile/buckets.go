@@ -52,6 +52,9 @@ import (
 //	wf_blobs/   <sha256 hex>                    → photo bytes
 //	wf_open/    <kind> 0 <id>                   → (empty) while the entity is pending
 //	            (lifecycle.Kind.Pending): what the timers and sweeps walk
+//	wf_base/    <kind> 0 <id>                   → base JSON (agent/workflow), for an entity retention compacted (v14):
+//	            its events up to Through left wf_events/, and the fold resumes
+//	            from the base's state (wf_state/'s own value while State is absent)
 //
 //	staff/                                      staff and PINs (agent/staff)
 //	  members/
@@ -99,6 +102,7 @@ var (
 	WorkflowLast4  = []byte("wf_last4")
 	WorkflowBlobs  = []byte("wf_blobs")
 	WorkflowOpen   = []byte("wf_open")
+	WorkflowBase   = []byte("wf_base")
 
 	Staff         = []byte("staff")
 	StaffMembers  = []byte("members")

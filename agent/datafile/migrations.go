@@ -68,6 +68,9 @@ var migrations = []migration{
 	{13, "workflow: keep head office's latest forecast of this outlet", step(func(tx *bolt.Tx) error {
 		return create(tx, Forecast)
 	})},
+	{14, "workflow: keep the folded base of entities whose old events retention compacted", step(func(tx *bolt.Tx) error {
+		return create(tx, WorkflowBase)
+	})},
 }
 
 // newIncarnation gives the file a random identity, kept for its life: the

@@ -232,6 +232,20 @@ var migrationTests = map[uint64][]migrationCase{
 			t.Error("classes lost")
 		}
 	}}},
+	14: {{name: "creates the compaction bases, empty, beside the entities", before: func(t *testing.T, tx *bolt.Tx) {
+		put(t, tx.Bucket(WorkflowState), "parcel\x00SF1", `{"waybill":"SF1"}`)
+	}, check: func(t *testing.T, tx *bolt.Tx) {
+		b := tx.Bucket(WorkflowBase)
+		if b == nil {
+			t.Fatal("wf_base/ missing")
+		}
+		if k, _ := b.Cursor().First(); k != nil {
+			t.Errorf("a new base bucket holds %q", k)
+		}
+		if tx.Bucket(WorkflowState).Get([]byte("parcel\x00SF1")) == nil {
+			t.Error("state lost")
+		}
+	}}},
 }
 
 func TestFreshFilesHaveTheirOwnIncarnation(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 // back empty instead of missing; a test holds it to what Open creates.
 var tree = [][][]byte{
 	{Meta}, {Events}, {Dead}, {Down},
-	{WorkflowEvents}, {WorkflowState}, {WorkflowList}, {WorkflowCodes}, {WorkflowLast4}, {WorkflowBlobs}, {WorkflowOpen},
+	{WorkflowEvents}, {WorkflowState}, {WorkflowList}, {WorkflowCodes}, {WorkflowLast4}, {WorkflowBlobs}, {WorkflowOpen}, {WorkflowBase},
 	{Staff}, {Staff, StaffMembers}, {Staff, StaffAttempts},
 	{APITokens}, {CustomerClasses}, {Forecast},
 	{PrintSpool}, {PrintSpool, SpoolJobs}, {PrintSpool, SpoolData},

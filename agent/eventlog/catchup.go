@@ -3,7 +3,6 @@ package eventlog
 import (
 	"encoding/json"
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -89,7 +88,7 @@ func (l *Log) AdoptOwn(o *syncproto.Own, appliers ...DownApplier) (int, error) {
 		stamp := hlc.Timestamp(datafile.GetU64(meta, datafile.KeyLastHLC))
 		for seq := last + 1; seq <= o.Through; seq++ {
 			if r, ok := dead[seq]; ok {
-				raw, _ := json.Marshal(DeadLetter{Seq: seq, Code: r.Code, Reason: r.Reason, At: time.Now().UTC()})
+				raw, _ := json.Marshal(DeadLetter{Seq: seq, Code: r.Code, Reason: r.Reason, At: l.wall.Now().UTC()})
 				if err := deadB.Put(datafile.U64Key(seq), raw); err != nil {
 					return err
 				}

@@ -88,7 +88,7 @@ func (l *Log) Acknowledge(acked uint64, rejected []syncproto.Rejection) error {
 			if r.Seq == 0 || r.Seq > last || deadB.Get(datafile.U64Key(r.Seq)) != nil {
 				continue
 			}
-			raw, _ := json.Marshal(DeadLetter{Seq: r.Seq, Code: r.Code, Reason: r.Reason, At: time.Now().UTC(),
+			raw, _ := json.Marshal(DeadLetter{Seq: r.Seq, Code: r.Code, Reason: r.Reason, At: l.wall.Now().UTC(),
 				Event: append([]byte(nil), events.Get(datafile.U64Key(r.Seq))...)})
 			if err := deadB.Put(datafile.U64Key(r.Seq), raw); err != nil {
 				return err

@@ -23,6 +23,9 @@ type Pruned struct {
 	// Events removed, and the sequences they had: First..Last.
 	Events      uint64
 	First, Last uint64
+	// Down: downlink events applied here removed from down/; Dead: dead
+	// letters removed from dead/.
+	Down, Dead uint64
 	// Txs is how many write transactions it took; LongestTx the longest
 	// of them, as this PC's clock measured it.
 	Txs       int
@@ -33,10 +36,14 @@ type Pruned struct {
 // stamp lies before cutoff: a prefix of the log, since stamps only grow
 // with the sequence, so the log stays contiguous and starts after
 // pruned_seq. It never removes an event above the acknowledged cursor
-// (the outbox), whatever its age. Dead letters keep their own copy of the
-// event in dead/ and stay; projections are elsewhere and stay.
+// (the outbox), whatever its age. Projections are elsewhere and stay.
 //
-// It works in transactions of at most batch events (DefaultPruneBatch if
+// It also removes the downlink events applied here (down/) stamped before
+// cutoff, up to the downlink cursor, which alone tells a repeat from a new
+// event; and the dead letters (dead/) recorded before cutoff: head office
+// keeps both.
+//
+// It works in transactions of at most batch keys (DefaultPruneBatch if
 // 0), so appends interleave with it. dry counts without removing.
 func (l *Log) Prune(ctx context.Context, cutoff time.Time, batch int, dry bool) (Pruned, error) {
 	if batch <= 0 {
@@ -44,46 +51,114 @@ func (l *Log) Prune(ctx context.Context, cutoff time.Time, batch int, dry bool) 
 	}
 	var p Pruned
 	limit := cutoff.UnixMilli()
-	from := uint64(0)
-	for {
-		if err := ctx.Err(); err != nil {
+	stamped := func(v []byte) (int64, error) {
+		var e struct {
+			HLC hlc.Timestamp `json:"hlc"`
+		}
+		err := json.Unmarshal(v, &e)
+		return e.HLC.WallMillis(), err
+	}
+	events := sweep{bucket: datafile.Events, old: func(meta *bolt.Bucket, k, v []byte) (bool, error) {
+		if len(k) != 8 {
+			return false, nil
+		}
+		seq := binary.BigEndian.Uint64(k)
+		if seq > datafile.GetU64(meta, datafile.KeyAckedSeq) {
+			return false, nil
+		}
+		ms, err := stamped(v)
+		if err != nil {
+			return false, fmt.Errorf("event %d: %w", seq, err)
+		}
+		return ms < limit, nil
+	}, gone: func(meta *bolt.Bucket, last []byte) error {
+		if seq := binary.BigEndian.Uint64(last); seq > datafile.GetU64(meta, datafile.KeyPrunedSeq) {
+			return datafile.PutU64(meta, datafile.KeyPrunedSeq, seq)
+		}
+		return nil
+	}, committed: func(first, last []byte, n int) {
+		if p.Events == 0 {
+			p.First = binary.BigEndian.Uint64(first)
+		}
+		p.Events += uint64(n)
+		p.Last = binary.BigEndian.Uint64(last)
+		if !dry {
+			l.prunedSeq.Store(p.Last)
+		}
+	}}
+	down := sweep{bucket: datafile.Down, old: func(meta *bolt.Bucket, k, v []byte) (bool, error) {
+		if len(k) != 8 || binary.BigEndian.Uint64(k) > datafile.GetU64(meta, datafile.KeyDownCursor) {
+			return false, nil
+		}
+		ms, err := stamped(v)
+		if err != nil {
+			return false, fmt.Errorf("downlink event %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		return ms < limit, nil
+	}, committed: func(_, _ []byte, n int) { p.Down += uint64(n) }}
+	dead := sweep{bucket: datafile.Dead, old: func(_ *bolt.Bucket, k, v []byte) (bool, error) {
+		var d DeadLetter
+		if err := json.Unmarshal(v, &d); err != nil {
+			return false, fmt.Errorf("dead letter %x: %w", k, err)
+		}
+		return d.At.Before(cutoff), nil
+	}, gone: func(meta *bolt.Bucket, _ []byte) error {
+		n := uint64(0)
+		_ = meta.Tx().Bucket(datafile.Dead).ForEach(func(_, _ []byte) error { n++; return nil })
+		return datafile.PutU64(meta, datafile.KeyDeadCount, n)
+	}, committed: func(_, _ []byte, n int) { p.Dead += uint64(n) }}
+	for _, s := range []*sweep{&events, &down, &dead} {
+		if err := l.sweep(ctx, s, batch, dry, &p); err != nil {
 			return p, err
 		}
+	}
+	if !dry && p.Dead > 0 {
+		_ = l.file.View(func(tx *bolt.Tx) error {
+			l.dead.Store(datafile.GetU64(tx.Bucket(datafile.Meta), datafile.KeyDeadCount))
+			return nil
+		})
+	}
+	return p, nil
+}
+
+// sweep is one bucket Prune removes a prefix of: the keys from the first
+// on for which old holds, up to the first for which it does not.
+type sweep struct {
+	bucket []byte
+	old    func(meta *bolt.Bucket, k, v []byte) (bool, error)
+	// gone runs in each transaction after its keys were deleted, with the
+	// last of them; committed after it commits (or, dry, after counting).
+	gone      func(meta *bolt.Bucket, last []byte) error
+	committed func(first, last []byte, n int)
+}
+
+func (l *Log) sweep(ctx context.Context, s *sweep, batch int, dry bool, p *Pruned) error {
+	var from []byte // dry: where the next batch starts
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		var keys [][]byte
-		var last uint64
 		done := false
 		work := func(tx *bolt.Tx) error {
 			keys, done = keys[:0], false
 			meta := tx.Bucket(datafile.Meta)
-			acked := datafile.GetU64(meta, datafile.KeyAckedSeq)
-			c := tx.Bucket(datafile.Events).Cursor()
+			c := tx.Bucket(s.bucket).Cursor()
 			k, v := c.First()
-			if dry {
-				k, v = c.Seek(datafile.U64Key(from))
+			if dry && from != nil {
+				k, v = c.Seek(from)
 			}
-		scan:
 			for ; k != nil && len(keys) < batch; k, v = c.Next() {
-				if len(k) != 8 {
+				old, err := s.old(meta, k, v)
+				if err != nil {
+					return err
+				}
+				if !old {
 					done = true
 					break
-				}
-				seq := binary.BigEndian.Uint64(k)
-				if seq > acked {
-					done = true
-					break
-				}
-				var e struct {
-					HLC hlc.Timestamp `json:"hlc"`
-				}
-				if err := json.Unmarshal(v, &e); err != nil {
-					return fmt.Errorf("event %d: %w", seq, err)
-				}
-				if e.HLC.WallMillis() >= limit {
-					done = true
-					break scan
 				}
 				// Keys are only valid inside the transaction.
-				keys, last = append(keys, bytes.Clone(k)), seq
+				keys = append(keys, bytes.Clone(k))
 			}
 			if k == nil {
 				done = true
@@ -91,14 +166,14 @@ func (l *Log) Prune(ctx context.Context, cutoff time.Time, batch int, dry bool) 
 			if dry || len(keys) == 0 {
 				return nil
 			}
-			events := tx.Bucket(datafile.Events)
+			b := tx.Bucket(s.bucket)
 			for _, k := range keys {
-				if err := events.Delete(k); err != nil {
+				if err := b.Delete(k); err != nil {
 					return err
 				}
 			}
-			if last > datafile.GetU64(meta, datafile.KeyPrunedSeq) {
-				return datafile.PutU64(meta, datafile.KeyPrunedSeq, last)
+			if s.gone != nil {
+				return s.gone(meta, keys[len(keys)-1])
 			}
 			return nil
 		}
@@ -110,22 +185,18 @@ func (l *Log) Prune(ctx context.Context, cutoff time.Time, batch int, dry bool) 
 			err = l.file.Update(work)
 		}
 		if err != nil {
-			return p, fmt.Errorf("prune the event log: %w", err)
+			return fmt.Errorf("prune %s: %w", s.bucket, err)
 		}
 		if len(keys) > 0 {
-			if p.Events == 0 {
-				p.First = binary.BigEndian.Uint64(keys[0])
-			}
-			p.Events += uint64(len(keys))
-			p.Last, from = last, last+1
+			s.committed(keys[0], keys[len(keys)-1], len(keys))
+			from = append(bytes.Clone(keys[len(keys)-1]), 0)
 			if !dry {
 				p.Txs++
 				p.LongestTx = max(p.LongestTx, time.Since(start))
-				l.prunedSeq.Store(last)
 			}
 		}
 		if done || len(keys) == 0 {
-			return p, nil
+			return nil
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -62,6 +63,7 @@ func BenchmarkPruneMillion(b *testing.B) {
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		var worst time.Duration
+		var waits []time.Duration
 		scans := 0
 		wg.Add(1)
 		go func() {
@@ -78,6 +80,7 @@ func BenchmarkPruneMillion(b *testing.B) {
 					return
 				}
 				worst = max(worst, time.Since(start))
+				waits = append(waits, time.Since(start))
 				scans++
 			}
 		}()
@@ -91,6 +94,8 @@ func BenchmarkPruneMillion(b *testing.B) {
 		}
 		b.ReportMetric(float64(p.LongestTx.Microseconds())/1000, "longest-tx-ms")
 		b.ReportMetric(float64(worst.Microseconds())/1000, "longest-scan-wait-ms")
+		slices.Sort(waits)
+		b.ReportMetric(float64(waits[len(waits)/2].Microseconds())/1000, "median-scan-ms")
 		b.ReportMetric(float64(p.Txs), "txs")
 		b.ReportMetric(float64(scans), "scans-meanwhile")
 		l.close()

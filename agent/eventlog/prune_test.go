@@ -13,6 +13,7 @@ import (
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
+	"github.com/yizhan/yizhan/syncproto/hlc"
 )
 
 // seqs lists the sequences events/ holds, in order.
@@ -97,9 +98,12 @@ func TestPruneKeepsUnacknowledged(t *testing.T) {
 				t.Fatalf("counters %+v", c)
 			}
 			if len(rejected) > 0 {
+				// Refused at the acknowledgement, on the log's clock: it
+				// goes once that lies before the cut-off.
+				keep := !clk.Now().Before(cutoff)
 				dl, err := l.DeadLetters(10)
-				if err != nil || len(dl) != 1 || len(dl[0].Event) == 0 {
-					t.Fatalf("dead letter after pruning: %+v %v", dl, err)
+				if err != nil || (len(dl) == 1) != keep || (keep && len(dl[0].Event) == 0) || (p.Dead == 1) == keep || l.Counters().DeadLetter != uint64(len(dl)) {
+					t.Fatalf("dead letters after pruning (keep %v): %+v %v; pruned %d, counted %d", keep, dl, err, p.Dead, l.Counters().DeadLetter)
 				}
 			}
 			// The sender reads from the cursor on.
@@ -146,5 +150,38 @@ func TestPruneReopen(t *testing.T) {
 	}
 	if ms, ok, err := l.OldestUnacked(); err != nil || !ok || ms != clk.Now().UnixMilli() {
 		t.Fatalf("oldest unacked %d %v %v", ms, ok, err)
+	}
+}
+
+// Downlink events applied here go once stamped before the cut-off, and a
+// repeat of one from before it adds nothing: the cursor tells it.
+func TestPruneDownlink(t *testing.T) {
+	start := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
+	l := openT(t, t.TempDir(), Options{Clock: clock.NewManual(start.Add(200 * 24 * time.Hour))})
+	ev := func(seq uint64, day int) syncproto.Event {
+		return syncproto.Event{ID: fmt.Sprint("h", seq), Origin: syncproto.HubOrigin, Seq: seq, Actor: "hq", Type: "notice.published", V: 1, Target: "*",
+			HLC: hlc.Make(start.Add(time.Duration(day)*24*time.Hour).UnixMilli(), 0)}
+	}
+	old := syncproto.Down{From: 0, Through: 4, Events: []syncproto.Event{ev(1, 0), ev(2, 10), ev(3, 50), ev(4, 150)}}
+	if n, err := l.ApplyDown(&old); err != nil || n != 4 {
+		t.Fatalf("apply %d %v", n, err)
+	}
+	cutoff := start.Add(60 * 24 * time.Hour)
+	if p, err := l.Prune(context.Background(), cutoff, 2, true); err != nil || p.Down != 3 {
+		t.Fatalf("dry run %+v %v", p, err)
+	}
+	p, err := l.Prune(context.Background(), cutoff, 2, false)
+	if err != nil || p.Down != 3 || p.Txs != 2 {
+		t.Fatalf("pruned %+v %v", p, err)
+	}
+	evs, _ := l.DownEvents(10)
+	if len(evs) != 1 || evs[0].Seq != 4 {
+		t.Fatalf("down/ holds %+v", evs)
+	}
+	if n, err := l.ApplyDown(&old); err != nil || n != 0 {
+		t.Fatalf("a repeat after pruning applied %d: %v", n, err)
+	}
+	if again, _ := l.Prune(context.Background(), cutoff, 2, false); again.Down != 0 {
+		t.Fatalf("pruned again %+v", again)
 	}
 }

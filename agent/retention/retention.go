@@ -1,6 +1,8 @@
 // Package retention keeps the outlet's data file from growing for years:
 // it prunes the acknowledged events older than a window from the event
-// log (agent/eventlog) and purges the personal data of business finished
+// log, the downlink's copies and the dead letters (agent/eventlog),
+// compacts the counter's history of business finished before it
+// (agent/workflow's Compact), and purges the personal data of business finished
 // longer ago than a period (agent/workflow), records each run as an event
 // that syncs to head office (lifecycle.RetentionRan), and keeps the last
 // run's report for the metrics. It runs daily inside the agent (Runner)
@@ -76,12 +78,13 @@ type Report struct {
 	At     time.Time `json:"at"`
 	DryRun bool      `json:"dry_run,omitempty"`
 	// EventsCutoff and PersonalCutoff are zero for a part turned off.
-	EventsCutoff   time.Time       `json:"events_cutoff,omitzero"`
-	Events         eventlog.Pruned `json:"events"`
-	PersonalCutoff time.Time       `json:"personal_cutoff,omitzero"`
-	Personal       workflow.Purged `json:"personal"`
-	Config         Config          `json:"config"`
-	Recorded       []recordedEvent `json:"recorded,omitempty"`
+	EventsCutoff   time.Time          `json:"events_cutoff,omitzero"`
+	Events         eventlog.Pruned    `json:"events"`
+	Compacted      workflow.Compacted `json:"compacted"`
+	PersonalCutoff time.Time          `json:"personal_cutoff,omitzero"`
+	Personal       workflow.Purged    `json:"personal"`
+	Config         Config             `json:"config"`
+	Recorded       []recordedEvent    `json:"recorded,omitempty"`
 }
 
 type recordedEvent struct {
@@ -101,6 +104,11 @@ func Run(ctx context.Context, f *datafile.File, l *eventlog.Log, clk clock.Clock
 		rep.EventsCutoff = now.Add(-time.Duration(cfg.EventsDays) * 24 * time.Hour).UTC()
 		p, err := l.Prune(ctx, rep.EventsCutoff, cfg.Batch, dry)
 		rep.Events = p
+		if err != nil {
+			return rep, err
+		}
+		c, err := workflow.Compact(ctx, f, rep.EventsCutoff, cfg.Batch, dry)
+		rep.Compacted = c
 		if err != nil {
 			return rep, err
 		}
@@ -152,9 +160,13 @@ func Run(ctx context.Context, f *datafile.File, l *eventlog.Log, clk clock.Clock
 func (r Report) Payloads() []lifecycle.RetentionV1 {
 	var out []lifecycle.RetentionV1
 	if !r.EventsCutoff.IsZero() {
-		removed := map[string]int64{"events": int64(r.Events.Events)}
+		removed := map[string]int64{"events": int64(r.Events.Events), "downlink": int64(r.Events.Down), "dead_letters": int64(r.Events.Dead),
+			"history": int64(r.Compacted.Events)}
 		if r.Events.Events > 0 {
 			removed["first_seq"], removed["last_seq"] = int64(r.Events.First), int64(r.Events.Last)
+		}
+		for k, n := range r.Compacted.Entities {
+			removed["history."+k] = int64(n)
 		}
 		out = append(out, lifecycle.RetentionV1{Part: lifecycle.RetentionEvents, Days: r.Config.EventsDays, Cutoff: r.EventsCutoff.UnixMilli(), Removed: removed, At: r.At.UnixMilli()})
 	}
@@ -195,6 +207,17 @@ func (r Report) Print(w io.Writer) {
 			day(r.EventsCutoff), r.Config.EventsDays, day(r.EventsCutoff), r.Config.EventsDays, verb, r.Events.Events)
 		if r.Events.Events > 0 {
 			fmt.Fprintf(w, ", seq %d..%d", r.Events.First, r.Events.Last)
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  总部下发的事件 / events from head office: %d; 拒收记录 / dead letters: %d\n", r.Events.Down, r.Events.Dead)
+		fmt.Fprintf(w, "  已办结业务的历史并入其状态 / history of finished business folded into its state: %d 个事件 / events", r.Compacted.Events)
+		kinds := make([]string, 0, len(r.Compacted.Entities))
+		for k := range r.Compacted.Entities {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		for _, k := range kinds {
+			fmt.Fprintf(w, ", %s %d", k, r.Compacted.Entities[k])
 		}
 		fmt.Fprintln(w)
 	}

@@ -29,6 +29,11 @@ type outlet struct {
 
 func open(t *testing.T) *outlet {
 	t.Helper()
+	return openAt(t, t.TempDir(), clock.NewManual(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)))
+}
+
+func openAt(t *testing.T, dir string, clk *clock.Manual) *outlet {
+	t.Helper()
 	raw, err := sealed.IssueKeyFile(bytes.Repeat([]byte{7}, 32), "SH-001", false)
 	if err != nil {
 		t.Fatal(err)
@@ -38,8 +43,7 @@ func open(t *testing.T) *outlet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := clock.NewManual(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	f, err := datafile.Open(t.TempDir(), datafile.Options{Outlet: "SH-001"})
+	f, err := datafile.Open(dir, datafile.Options{Outlet: "SH-001"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,8 +115,8 @@ func (o *outlet) business(t *testing.T, from, n int) {
 	}
 }
 
-// views is the JSON of the counter's lists and every entity's detail and
-// history, as the API answers them.
+// views is the JSON of the counter's lists and every entity's detail, as
+// the API answers them.
 func (o *outlet) views(t *testing.T) string {
 	t.Helper()
 	var out []any
@@ -126,19 +130,16 @@ func (o *outlet) views(t *testing.T) string {
 	add(ps, err)
 	for _, p := range ps {
 		add(o.svc.Parcel(p.Waybill))
-		add(o.svc.History(lifecycle.KindParcel, p.Waybill))
 	}
 	cs, err := o.svc.Complaints(false, 1000)
 	add(cs, err)
 	for _, c := range cs {
 		add(o.svc.Complaint(c.ID))
-		add(o.svc.History(lifecycle.KindComplaint, c.ID))
 	}
 	xs, err := o.svc.Exceptions(false, 1000)
 	add(xs, err)
 	for _, x := range xs {
 		add(o.svc.Exception(x.ID))
-		add(o.svc.History(lifecycle.KindException, x.ID))
 	}
 	add(o.svc.Notices(false))
 	add(o.svc.Find("", "", "0001"))

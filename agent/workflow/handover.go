@@ -38,15 +38,16 @@ func (s *Service) Manifests(n int) ([]lifecycle.Manifest, error) {
 func (s *Service) Handover(id string) (lifecycle.Handover, error) {
 	var h lifecycle.Handover
 	err := s.file.View(func(tx *bolt.Tx) error {
-		evs, err := entityEvents(tx, lifecycle.KindHandover, id)
-		if err != nil {
+		past, err := entityHistory(tx, lifecycle.KindHandover, id)
+		if err != nil || past.none() {
 			return err
 		}
-		if len(evs) > 0 {
-			k, _ := lifecycle.KindByName(lifecycle.KindHandover)
-			h = k.Fold(id, evs, held{tx}).(lifecycle.Handover)
+		k, _ := lifecycle.KindByName(lifecycle.KindHandover)
+		st, err := past.fold(tx, target{k, id})
+		if err == nil {
+			h = st.(lifecycle.Handover)
 		}
-		return nil
+		return err
 	})
 	if err == nil && h.State == "" {
 		err = problem.New(problem.HandoverNotFound, "id", id)

@@ -43,6 +43,17 @@ func TestPurgePersonal(t *testing.T) {
 			t.Fatal(st, err)
 		}
 	}
+	// An incident report head office resolved and the outlet closed.
+	inc, err := f.svc.ReportIncident(ctx, f.clerk, IncidentReq{IncidentReportedV1: lifecycle.IncidentReportedV1{OccurredAt: f.clk.Now().Add(-time.Hour).UnixMilli(),
+		Cause: "weather", Parcels: 3, DelayHours: 4, Text: "门口积水"}, Photos: [][]byte{testJPEG(2000)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.hubStep(t, 1, inc.ID, "acknowledge")
+	f.hubStep(t, 2, inc.ID, "resolve")
+	if _, err := f.svc.IncidentStep(ctx, f.clerk, inc.ID, lifecycle.IncidentStepV1{Step: "close"}); err != nil {
+		t.Fatal(err)
+	}
 	// Still at the counter: a parcel in stock, however old.
 	q, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000002", Phone: "13600002222", Name: "诸葛亮", Shelf: "2", Layer: "1"})
 	if err != nil {
@@ -78,7 +89,7 @@ func TestPurgePersonal(t *testing.T) {
 	}
 	listsBefore := lists(t, f)
 	dry, err := PurgePersonal(ctx, f.file, cutoff, 2, true)
-	if err != nil || dry.Values == 0 || dry.Photos != 1 {
+	if err != nil || dry.Values == 0 || dry.Photos != 2 {
 		t.Fatalf("dry run: %+v %v", dry, err)
 	}
 	if after := lists(t, f); after != listsBefore {
@@ -88,7 +99,7 @@ func TestPurgePersonal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Values != dry.Values || got.Photos != 1 || got.Entities[lifecycle.KindParcel] != 1 {
+	if got.Values != dry.Values || got.Photos != 2 || got.Entities[lifecycle.KindParcel] != 1 {
 		t.Fatalf("purged %+v, dry run said %+v", got, dry)
 	}
 	// The open suggestion keeps its words; the parcel in stock its phone.
@@ -118,6 +129,9 @@ func TestPurgePersonal(t *testing.T) {
 	}
 	if _, err := f.svc.Photo(x.Photos[0].SHA256); !problem.Is(err, problem.PhotoNotFound) {
 		t.Fatalf("purged photo: %v", err)
+	}
+	if _, err := f.svc.Photo(inc.Photos[0].SHA256); !problem.Is(err, problem.PhotoNotFound) {
+		t.Fatalf("purged incident photo: %v", err)
 	}
 	again, err := PurgePersonal(ctx, f.file, cutoff, 2, false)
 	if err != nil || again.Values != 0 || again.Photos != 0 {

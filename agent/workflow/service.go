@@ -473,7 +473,8 @@ func (s *Service) Parcels(status string, n int) ([]lifecycle.Parcel, error) {
 	return list(s, lifecycle.KindParcel, n, func(p *lifecycle.Parcel) bool { return status == "" || p.State == status })
 }
 
-// History returns an entity's events in fold order.
+// History returns the entity's events held here, in fold order: those
+// retention compacted into its state (Compact) are at head office only.
 func (r *Reader) History(kind, id string) ([]syncproto.Event, error) {
 	var evs []syncproto.Event
 	err := r.file.View(func(tx *bolt.Tx) error {
@@ -481,6 +482,9 @@ func (r *Reader) History(kind, id string) ([]syncproto.Event, error) {
 		evs, err = entityEvents(tx, kind, id)
 		return err
 	})
+	if evs == nil && err == nil {
+		evs = []syncproto.Event{}
+	}
 	return evs, err
 }
 

@@ -144,29 +144,29 @@ func apply(tx *bolt.Tx, ev *syncproto.Event, raw []byte, local bool) error {
 	if ev.Type == lifecycle.ParcelScanned && local {
 		return applyScan(tx, ts[0], ev, raw)
 	}
-	known := make([][]syncproto.Event, len(ts))
+	known := make([]history, len(ts))
 	for i, t := range ts {
-		evs, err := entityEvents(tx, t.kind.Name, t.id)
+		h, err := entityHistory(tx, t.kind.Name, t.id)
 		if err != nil {
 			return err
 		}
 		if local {
-			if err := checkLocal(tx, t, ev, evs); err != nil {
+			if err := checkLocal(tx, t, ev, h); err != nil {
 				return err
 			}
 		}
-		known[i] = evs
+		known[i] = h
 	}
 	for i, t := range ts {
-		if err := applyTo(tx, t, ev, raw, known[i]); err != nil {
+		st, err := known[i].fold(tx, t, *ev)
+		if err != nil {
+			return err
+		}
+		if err := store(tx, t, ev, raw, known[i].none(), st); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func applyTo(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, evs []syncproto.Event) error {
-	return store(tx, t, ev, raw, len(evs) == 0, t.kind.Fold(t.id, append(evs, *ev), held{tx}))
 }
 
 // applyScan folds a device scan recorded here onto its parcel's stored
@@ -192,6 +192,9 @@ func applyScan(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte) error {
 func store(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, first bool, state any) error {
 	kind := t.kind.Name
 	if err := tx.Bucket(bucketEvents).Put(eventKey(kind, t.id, ev), raw); err != nil {
+		return err
+	}
+	if err := keepBase(tx, kind, t.id); err != nil {
 		return err
 	}
 	if first {
@@ -231,9 +234,13 @@ func store(tx *bolt.Tx, t target, ev *syncproto.Event, raw []byte, first bool, s
 
 // checkLocal refuses a step recorded at this outlet that the current state
 // does not allow — the last line of defence when two clerks act at once.
-func checkLocal(tx *bolt.Tx, t target, ev *syncproto.Event, evs []syncproto.Event) error {
+func checkLocal(tx *bolt.Tx, t target, ev *syncproto.Event, h history) error {
 	if t.kind.Check != nil {
-		if err := t.kind.Check(t.kind.Fold(t.id, evs, held{tx}), ev); err != nil {
+		st, err := h.fold(tx, t)
+		if err != nil {
+			return err
+		}
+		if err := t.kind.Check(st, ev); err != nil {
 			return err
 		}
 	}

@@ -36,7 +36,7 @@ func TestRetentionPrunesAfterSync(t *testing.T) {
 	scanned := scanMany(t, a.http, "RET-", 20, 4, nil)
 	c.waitDrained(a, 30*time.Second)
 	synced := a.sync(t).AckedSeq
-	var parcel json.RawMessage
+	var parcel map[string]json.RawMessage
 	login := staffLogin(t, "http://"+a.http+"/api/v1", "c01", "1234")
 	if code := call(t, "GET", "http://"+a.http+"/api/v1/parcels/RET-00000000", login, nil, &parcel); code != 200 {
 		t.Fatalf("parcel before pruning: %d %s", code, parcel)
@@ -51,7 +51,8 @@ func TestRetentionPrunesAfterSync(t *testing.T) {
 
 	out, err = exec.Command(c.bins["yizhan-agent"], "retention", "--data", a.dir, "--clock-offset", "2400h").CombinedOutput()
 	t.Logf("yizhan-agent retention:\n%s", out)
-	if err != nil || !strings.Contains(string(out), fmt.Sprintf("removed %d, seq 1..%d", synced, synced)) || !strings.Contains(string(out), "已删除") {
+	if err != nil || !strings.Contains(string(out), fmt.Sprintf("removed %d, seq 1..%d", synced, synced)) || !strings.Contains(string(out), "已删除") ||
+		!strings.Contains(string(out), fmt.Sprintf("folded into its state: %d 个事件 / events, parcel %d", len(scanned)+3, len(scanned)+3)) {
 		t.Fatalf("retention: %v\n%s", err, out)
 	}
 	if held := c.hubEvents("SH-001"); uint64(len(held)) != synced {
@@ -67,9 +68,12 @@ func TestRetentionPrunesAfterSync(t *testing.T) {
 	if st.PrunedSeq != synced || st.AckedSeq != synced || st.LastSeq != synced+2 {
 		t.Fatalf("agent after pruning: %+v, want pruned and acked %d and the two retention events", st, synced)
 	}
-	var again json.RawMessage
+	// The parcel is as it was; its events, folded into its state, are at
+	// head office.
+	var again map[string]json.RawMessage
 	login = staffLogin(t, "http://"+a.http+"/api/v1", "c01", "1234")
-	if code := call(t, "GET", "http://"+a.http+"/api/v1/parcels/RET-00000000", login, nil, &again); code != 200 || string(again) != string(parcel) {
+	if code := call(t, "GET", "http://"+a.http+"/api/v1/parcels/RET-00000000", login, nil, &again); code != 200 ||
+		string(again["parcel"]) != string(parcel["parcel"]) || string(again["events"]) != "[]" || string(parcel["events"]) == "[]" {
 		t.Fatalf("parcel after pruning: %d\n%s\nwas\n%s", code, again, parcel)
 	}
 	more := scanMany(t, a.http, "RET2-", 3, 1, nil)

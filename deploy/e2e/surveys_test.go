@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -69,6 +70,20 @@ func (h *surveyHook) linkTo(t *testing.T, phone string) string {
 	return link
 }
 
+// keyTo is the message key of the survey invitation posted for phone.
+func (h *surveyHook) keyTo(t *testing.T, phone string) string {
+	t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, m := range h.msgs {
+		if m.Kind == "survey.invite" && m.To == phone {
+			return m.Key
+		}
+	}
+	t.Fatalf("no survey invitation to %s", phone)
+	return ""
+}
+
 func (h *surveyHook) sentTo(phone string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -79,6 +94,40 @@ func (h *surveyHook) sentTo(phone string) int {
 		}
 	}
 	return n
+}
+
+// waitSurveyMeasures waits for outlet's measures of the days around
+// today (the hub's zone may be a day off this machine's) to hold want.
+func waitSurveyMeasures(t *testing.T, hubAPI, outlet string, want map[string]float64) {
+	t.Helper()
+	today := time.Now()
+	q := fmt.Sprintf("/measures?from=%s&to=%s&by=outlet&period=month", today.AddDate(0, 0, -1).Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly))
+	harness.Eventually(t, 30*time.Second, func() (bool, string) {
+		var m struct {
+			Rows []struct {
+				Key    string
+				Values map[string]any
+			}
+		}
+		if code := call(t, "GET", hubAPI+q, apiToken, nil, &m); code != 200 {
+			return false, fmt.Sprintf("measures: HTTP %d", code)
+		}
+		why := fmt.Sprintf("no measures of %s: %+v", outlet, m.Rows)
+	rows:
+		for _, r := range m.Rows {
+			if r.Key != outlet {
+				continue
+			}
+			for name, v := range want {
+				if r.Values[name] != v {
+					why = fmt.Sprintf("%s's %s = %v, want %v (all: %v)", outlet, name, r.Values[name], v, r.Values)
+					continue rows
+				}
+			}
+			return true, ""
+		}
+		return false, why
+	})
 }
 
 // postAnswer posts an answer to a link as the page does, from its origin.
@@ -114,7 +163,9 @@ func waitPageText(t *testing.T, b *browser, text string) {
 
 // TestSurveysEndToEnd: a pickup at an outlet; head office's gateway
 // webhook receives the invitation with its link; headless Chromium opens
-// the link and taps the answers; the measures show the answer. The used
+// the link and taps the answers; the measures show the answer; the
+// gateway's delivery receipt makes it delivered, and the surveys page and
+// the measures show the response rate. The used
 // link is refused, so is an expired one, and a customer who opted out
 // gets no further invitation. No message is posted twice.
 func TestSurveysEndToEnd(t *testing.T) {
@@ -185,25 +236,57 @@ func TestSurveysEndToEnd(t *testing.T) {
 	b.checkNoConsoleErrors(t, nil)
 
 	// The measures show it for the outlet.
-	today := time.Now()
-	harness.Eventually(t, 30*time.Second, func() (bool, string) {
-		var m struct {
-			Rows []struct {
-				Key    string
-				Values map[string]any
-			}
+	waitSurveyMeasures(t, hubAPI, outlet, map[string]float64{"surveys.answered": 1, "surveys.avg": 4.5, "surveys.n5": 1})
+
+	// The company gateway's receipt of A's invitation, with a token that
+	// may post receipts only (another scope's is refused), posted twice:
+	// one delivery, and a response rate of 100 % on the surveys route,
+	// the surveys page and the measures.
+	var gwTok, readTok struct{ Token string }
+	for name, tok := range map[string]*struct{ Token string }{"gateway": &gwTok, "read": &readTok} {
+		if code := call(t, "POST", hubAPI+"/tokens", apiToken, map[string]string{"name": "sv-" + name, "scope": name}, tok); code != 201 {
+			t.Fatalf("%s token: HTTP %d", name, code)
 		}
-		q := fmt.Sprintf("/measures?from=%s&to=%s&by=outlet&period=month", today.AddDate(0, 0, -1).Format(time.DateOnly), today.AddDate(0, 0, 1).Format(time.DateOnly))
-		if code := call(t, "GET", hubAPI+q, apiToken, nil, &m); code != 200 {
-			return false, fmt.Sprintf("measures: HTTP %d", code)
+	}
+	receipt := hubAPI + "/messages/" + url.PathEscape(hook.keyTo(t, phoneA)) + "/delivered"
+	var refused struct{ Error struct{ Code string } }
+	if code := call(t, "POST", receipt, readTok.Token, map[string]any{}, &refused); code != 403 || refused.Error.Code != "auth.token_scope" {
+		t.Errorf("a read token's receipt: HTTP %d %s", code, refused.Error.Code)
+	}
+	for range 2 {
+		var got struct{ State string }
+		if code := call(t, "POST", receipt, gwTok.Token, map[string]any{}, &got); code != 200 || got.State != "delivered" {
+			t.Errorf("receipt: HTTP %d %+v", code, got)
 		}
-		for _, r := range m.Rows {
-			if r.Key == outlet && r.Values["surveys.answered"] == float64(1) && r.Values["surveys.avg"] == 4.5 && r.Values["surveys.n5"] == float64(1) {
-				return true, ""
-			}
+	}
+	var sv struct {
+		Counts, Versions []struct {
+			Trigger                  string
+			Version                  int64
+			Invited, Sent, Delivered int64
+			Answered                 int64
+			Rate                     *float64 `json:"response_rate"`
 		}
-		return false, fmt.Sprintf("no survey answer of 5 and 4 in the measures: %+v", m.Rows)
-	})
+	}
+	if code := call(t, "GET", hubAPI+"/surveys", apiToken, nil, &sv); code != 200 || len(sv.Versions) != 1 {
+		t.Fatalf("surveys: HTTP %d %+v", code, sv)
+	}
+	if v := sv.Versions[0]; v.Version != 1 || v.Invited != 1 || v.Sent != 1 || v.Delivered != 1 || v.Answered != 1 || v.Rate == nil || *v.Rate != 1 {
+		t.Errorf("version counts %+v, want 1 invited, sent, delivered and answered, rate 1", v)
+	}
+	for _, x := range sv.Counts {
+		if x.Trigger == lifecycle.SurveyOnPickup && (x.Delivered != 1 || x.Rate == nil || *x.Rate != 1) {
+			t.Errorf("pickup counts %+v, want 1 delivered, rate 1", x)
+		}
+	}
+	waitSurveyMeasures(t, hubAPI, outlet, map[string]float64{"surveys.sent": 1, "surveys.delivered": 1, "surveys.response_ratio": 1})
+	addHubAccount(t, hubAPI, "ana", "数据分析员", "analyst", hubPassword)
+	loginHubScreen(t, b, "http://"+c.hubHTTP, "ana")
+	b.step(t, "open the surveys page", chromedp.Navigate("http://"+c.hubHTTP+"/#/surveys"),
+		waitJS(`!!document.querySelector('#survey-versions tr[data-version="1"] td[data-delivered="1"]')`))
+	if got := read(t, b, "the version's response rate", chromedp.Evaluate[string](`document.querySelector('#survey-versions tr[data-version="1"] td[data-rate]').textContent`)); got != "100%" {
+		t.Errorf("the surveys page shows a response rate of %q, want 100%%", got)
+	}
 
 	// The used link: its page says so, in both languages, and a second
 	// answer is refused.

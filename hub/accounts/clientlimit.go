@@ -149,8 +149,9 @@ func (l *clientLimits) reset() {
 }
 
 // ClientAddr is whom a request counts against: its peer's address from
-// RemoteAddr, never a header the client writes. An IPv6 address counts by
-// its /64, which one machine can fill with addresses.
+// RemoteAddr, never a header the client writes (behind a trusted proxy,
+// Proxies.Wrap has set RemoteAddr to the client the proxy saw). An IPv6
+// address counts by its /64, which one machine can fill with addresses.
 func ClientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

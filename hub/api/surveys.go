@@ -14,8 +14,11 @@ import (
 //
 //	GET /api/v1/surveys                  every definition's newest version with its
 //	                                     invitation messages by state, the
-//	                                     rule per trigger, and per trigger the
-//	                                     invitations, answers, opt-outs and response rate
+//	                                     rule per trigger, and per trigger and per
+//	                                     survey version the invitations, messages
+//	                                     sent, delivered and failed, answers,
+//	                                     opt-outs and response rate (answered /
+//	                                     delivered)
 //	PUT /api/v1/surveys/{id}             {"title_zh","title_en","questions":[{"key","zh","en"}],
 //	                                     "comment"}: saved over the newest version
 //	                                     while no invitation names it, else as the next
@@ -47,20 +50,39 @@ func (a *api) surveyRoutes(mux *http.ServeMux) {
 	}
 }
 
+// surveyCountsJSON are a trigger's or a survey version's invitations:
+// sent counts the messages the gateway took (delivered among them),
+// and the response rate is answered over delivered, null while none
+// was delivered.
 type surveyCountsJSON struct {
-	Trigger      string   `json:"trigger"`
+	Trigger      string   `json:"trigger,omitempty"`
+	Survey       string   `json:"survey,omitempty"`
+	Version      int64    `json:"version,omitempty"`
 	Invited      int64    `json:"invited"`
+	Sent         int64    `json:"sent"`
+	Delivered    int64    `json:"delivered"`
+	Failed       int64    `json:"failed"`
 	Answered     int64    `json:"answered"`
 	OptedOut     int64    `json:"opted_out"`
 	ResponseRate *float64 `json:"response_rate"`
+}
+
+func surveyCounts(c store.SurveyCounts) surveyCountsJSON {
+	out := surveyCountsJSON{Trigger: c.Trigger, Survey: c.Survey, Version: c.Version, Invited: c.Invited, Sent: c.Sent,
+		Delivered: c.Delivered, Failed: c.Failed, Answered: c.Answered, OptedOut: c.OptedOut}
+	if c.Delivered > 0 {
+		rate := float64(c.Answered) / float64(c.Delivered)
+		out.ResponseRate = &rate
+	}
+	return out
 }
 
 type surveyDefJSON struct {
 	store.SurveyDef
 	CreatedAt string `json:"created_at"`
 	InUse     bool   `json:"in_use"`
-	// Messages are its invitations' messages by state: pending, sent,
-	// delivered, failed.
+	// Messages are its invitations' messages, over every version, by
+	// state: pending, sent, delivered, failed.
 	Messages map[string]int64 `json:"messages"`
 }
 
@@ -72,27 +94,39 @@ func (a *api) surveys(w http.ResponseWriter, r *http.Request) {
 	}
 	defs := make([]surveyDefJSON, len(o.Surveys))
 	for i, d := range o.Surveys {
-		defs[i] = surveyDefJSON{SurveyDef: d, CreatedAt: rfc3339(d.CreatedAt), InUse: d.InUse, Messages: o.Messages[d.ID]}
+		m := map[string]int64{}
+		for _, st := range store.MessageStates {
+			m[st] = 0
+		}
+		for _, v := range o.Versions {
+			if v.Survey == d.ID {
+				m[store.MessagePending] += v.Invited - v.Sent - v.Failed
+				m[store.MessageSent] += v.Sent - v.Delivered
+				m[store.MessageDelivered] += v.Delivered
+				m[store.MessageFailed] += v.Failed
+			}
+		}
+		defs[i] = surveyDefJSON{SurveyDef: d, CreatedAt: rfc3339(d.CreatedAt), InUse: d.InUse, Messages: m}
 	}
 	counts := make([]surveyCountsJSON, 0, len(o.Triggers))
 	for _, t := range o.Triggers {
-		c := surveyCountsJSON{Trigger: t}
+		c := store.SurveyCounts{Trigger: t}
 		for _, n := range o.Counts {
 			if n.Trigger == t {
-				c.Invited, c.Answered, c.OptedOut = n.Invited, n.Answered, n.OptedOut
+				c = n
 			}
 		}
-		if c.Invited > 0 {
-			rate := float64(c.Answered) / float64(c.Invited)
-			c.ResponseRate = &rate
-		}
-		counts = append(counts, c)
+		counts = append(counts, surveyCounts(c))
+	}
+	versions := make([]surveyCountsJSON, len(o.Versions))
+	for i, v := range o.Versions {
+		versions[i] = surveyCounts(v)
 	}
 	rules := o.Rules
 	if rules == nil {
 		rules = []store.SurveyRule{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"surveys": defs, "rules": rules, "counts": counts, "triggers": o.Triggers})
+	writeJSON(w, http.StatusOK, map[string]any{"surveys": defs, "rules": rules, "counts": counts, "versions": versions, "triggers": o.Triggers})
 }
 
 func (a *api) saveSurvey(w http.ResponseWriter, r *http.Request) {

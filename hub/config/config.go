@@ -15,6 +15,7 @@ import (
 	"time"
 	_ "time/tzdata" // the zone database, for hubs on Windows
 
+	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/broker"
 	"github.com/yizhan/yizhan/hub/channels"
 	"github.com/yizhan/yizhan/hub/forecast"
@@ -149,7 +150,14 @@ type HTTP struct {
 	// the listen host, localhost, 127.0.0.1, ::1 and the machine's
 	// hostname: the gate refuses any other Host (DNS rebinding).
 	Names string `toml:"names" flag:"http-names" help:"more host names the API and screen answer to, comma-separated (e.g. hub.example.com,hub)"`
+	// TrustedProxies are the reverse proxies in front of the hub: only a
+	// request from one of them has its client address read from
+	// X-Forwarded-For (accounts.Proxies).
+	TrustedProxies string `toml:"trusted_proxies" flag:"http-trusted-proxies" help:"reverse proxies whose X-Forwarded-For names the client, CIDR prefixes or addresses, comma-separated (e.g. 10.0.0.0/8,192.0.2.7); empty: none, the peer is the client"`
 }
+
+// Proxies are [http] trusted_proxies.
+func (h HTTP) Proxies() (accounts.Proxies, error) { return accounts.ParseProxies(h.TrustedProxies) }
 
 // HostNames are the names of [http] names.
 func (h HTTP) HostNames() []string {
@@ -323,6 +331,9 @@ func (l *Loaded) Check() error {
 	}
 	if l.Sync.Window < syncproto.MaxEventsPerBatch {
 		return l.set.Errorf("sync.window", "must be at least one batch, %d events (--sync-window)", syncproto.MaxEventsPerBatch)
+	}
+	if _, err := l.HTTP.Proxies(); err != nil {
+		return l.set.Errorf("http.trusted_proxies", "%v (--http-trusted-proxies)", err)
 	}
 	if _, err := l.ExceptionDeadlines(); err != nil {
 		return l.set.Errorf("exceptions.deadlines", "%v", err)

@@ -325,6 +325,9 @@ func (s *Service) values(a *acc, now int64) map[string]any {
 	v["surveys.answered"] = t[store.TallySurveyAnswers]
 	v["surveys.avg"] = ratio(scoreSum, scores)
 	v["surveys.opted_out"] = t[store.TallySurveyOptOuts]
+	v["surveys.sent"] = t[store.TallySurveySent]
+	v["surveys.delivered"] = t[store.TallySurveyDelivered]
+	v["surveys.response_ratio"] = ratio(t[store.TallySurveyAnswers], t[store.TallySurveyDelivered])
 	return v
 }
 

@@ -3,7 +3,6 @@ package peak_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,11 +22,7 @@ func benchStore(b *testing.B) (*sqlite.Store, clock.Clock) {
 	b.Helper()
 	ctx := context.Background()
 	clk := clock.NewManual(now)
-	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
+	st := emptyStore(b, clk)
 	ids := make([]string, benchOutlets)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("O%03d", i)

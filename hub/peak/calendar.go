@@ -13,10 +13,15 @@ import (
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
-// Limits of a calendar event head office writes.
+// Limits of a calendar event head office writes. MaxEvents is the whole
+// calendar's: the forecast takes at most forecast.MaxEvents entries, so a
+// calendar refused beyond that is one the forecast always reads whole. A
+// total rather than a cap per year: the forecast reads every year at once,
+// and 1,000 entries is fifty a year for twenty years.
 const (
 	MaxNameChars = 60
 	MaxUplift    = 20 // a day at twenty times the usual is already extreme
+	MaxEvents    = forecast.MaxEvents
 )
 
 // EventKinds are the calendar's kinds, in the order the screen offers them.
@@ -99,6 +104,18 @@ func (s *Service) AddEvent(ctx context.Context, r EventReq, actor string) (Event
 		return EventJSON{}, err
 	}
 	e.ID = "ev-" + hex.EncodeToString(b)
+	unlock, err := s.opt.Locks.Lock(ctx, store.LockCalendar)
+	if err != nil {
+		return EventJSON{}, err
+	}
+	defer unlock()
+	all, err := s.opt.Store.CalendarEvents(ctx, store.CalendarQuery{})
+	if err != nil {
+		return EventJSON{}, err
+	}
+	if len(all) >= MaxEvents {
+		return EventJSON{}, problem.New(problem.CalendarFull, "max", MaxEvents)
+	}
 	return s.write(ctx, e, actor)
 }
 

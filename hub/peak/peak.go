@@ -75,6 +75,14 @@ type Options struct {
 	Hours [7]float64
 	// HistoryDays is how far back the history reaches; DefaultHistoryDays if 0.
 	HistoryDays int
+	// Locks keeps the calendar's cap across hub processes
+	// (store.Locker); nil: within this process only.
+	Locks Locker
+}
+
+// Locker is a lock held across hub processes (store.Locker's Lock).
+type Locker interface {
+	Lock(ctx context.Context, name string) (unlock func(), err error)
 }
 
 // Service computes, keeps and sends the forecasts.
@@ -127,6 +135,9 @@ func New(opt Options) (*Service, error) {
 	}
 	if opt.HistoryDays == 0 {
 		opt.HistoryDays = DefaultHistoryDays
+	}
+	if opt.Locks == nil {
+		opt.Locks = &store.Mutexes{}
 	}
 	if !(opt.PerClerkHour > 0) || math.IsInf(opt.PerClerkHour, 0) {
 		return nil, fmt.Errorf("peak: %v parcels per clerk-hour, want a positive number", opt.PerClerkHour)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -28,11 +29,7 @@ var now = time.Date(2026, 11, 5, 9, 0, 0, 0, time.UTC)
 func open(t *testing.T, clk clock.Clock) *sqlite.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := emptyStore(t, clk)
 	east, west := "East", "West"
 	for _, o := range []struct {
 		id     string
@@ -51,6 +48,17 @@ func open(t *testing.T, clk clock.Clock) *sqlite.Store {
 	if err := peakgen.Write(ctx, st, ts); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// emptyStore is a new SQLite store in UTC, closed when the test ends.
+func emptyStore(t testing.TB, clk clock.Clock) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	return st
 }
 
@@ -266,5 +274,80 @@ func TestSendGivesEachOutletItsOwnForecast(t *testing.T) {
 	got := d.got["B1"]
 	if got.AsOf != "2026-11-04" || len(got.Days) != 14 || got.Days[8].Expected != b1.Days[8].Expected || got.Days[8].EventZH != "双11" || got.PerClerkHour != 50 {
 		t.Errorf("B1 was sent %+v, want its own plan's days", got)
+	}
+}
+
+// TestCalendarFull: the calendar takes new events up to peak.MaxEvents
+// in all, the seed included, and refuses the next with calendar.full;
+// an edit of a held event still goes through, and a deletion makes room
+// for one event, however many are added at once through several hubs.
+func TestCalendarFull(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(now)
+	st := emptyStore(t, clk)
+	svc := newService(t, st, clk)
+	held, err := st.CalendarEvents(ctx, store.CalendarQuery{})
+	if err != nil || len(held) == 0 {
+		t.Fatalf("the seeded calendar: %d events (%v)", len(held), err)
+	}
+	for i := len(held); i < peak.MaxEvents; i++ {
+		if err := st.PutCalendarEvent(ctx, store.CalendarEvent{ID: fmt.Sprintf("fill-%04d", i), NameZH: "填充", NameEN: "fill",
+			Kind: store.CalendarPromotion, First: int64(20_000 + i), Last: int64(20_000 + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := peak.EventReq{NameZH: "店庆", NameEN: "Store anniversary", Kind: store.CalendarPromotion, First: "2026-11-07", Last: "2026-11-07"}
+	_, err = svc.AddEvent(ctx, req, "fenxi")
+	if !problem.Is(err, problem.CalendarFull) || problem.Status(err) != 409 {
+		t.Fatalf("event %d: %v, want calendar.full (409)", peak.MaxEvents+1, err)
+	}
+	if n, _ := st.CalendarEvents(ctx, store.CalendarQuery{}); len(n) != peak.MaxEvents {
+		t.Errorf("%d events after the refusal, want %d", len(n), peak.MaxEvents)
+	}
+	if _, err := svc.UpdateEvent(ctx, "fill-0500", req, "fenxi"); err != nil {
+		t.Errorf("editing an event of a full calendar: %v", err)
+	}
+	if err := svc.DeleteEvent(ctx, "fill-0501"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AddEvent(ctx, req, "fenxi"); err != nil {
+		t.Errorf("adding after a deletion made room: %v", err)
+	}
+	if _, err := svc.AddEvent(ctx, req, "fenxi"); !problem.Is(err, problem.CalendarFull) {
+		t.Errorf("adding to the full calendar again: %v, want calendar.full", err)
+	}
+
+	// One place left and eight adds at once through two services (two
+	// hubs) holding the store's lock: one is taken.
+	if err := svc.DeleteEvent(ctx, "fill-0502"); err != nil {
+		t.Fatal(err)
+	}
+	svcs := make([]*peak.Service, 2)
+	for i := range svcs {
+		if svcs[i], err = peak.New(peak.Options{Store: st, Locks: st, Clock: clk, Location: time.UTC}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = svcs[i%2].AddEvent(ctx, req, "fenxi")
+		}()
+	}
+	wg.Wait()
+	taken := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			taken++
+		case !problem.Is(err, problem.CalendarFull):
+			t.Errorf("an add at once: %v", err)
+		}
+	}
+	if n, _ := st.CalendarEvents(ctx, store.CalendarQuery{}); taken != 1 || len(n) != peak.MaxEvents {
+		t.Errorf("%d of 8 adds at once taken, %d events; want 1 and %d", taken, len(n), peak.MaxEvents)
 	}
 }

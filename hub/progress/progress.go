@@ -15,10 +15,9 @@
 // A pair that does not match and a ticket that does not exist answer the
 // same bytes (status, headers, body) and do the same work: the case list is
 // read and the digits compared in constant time either way. Guessing is
-// limited per client address and per ticket (limit.go), so the 10,000
+// limited per client address and per ticket (hub/ratelimit), so the 10,000
 // possible digits of one ticket cannot be tried from many addresses either.
-// The limits are each hub process's own: several hubs behind one name
-// multiply them by their number.
+// The counts are in the store: every hub on one database shares them.
 //
 // The page is server-rendered HTML with one inline stylesheet allowed by
 // its hash: no script, no external asset, a Content-Security-Policy that
@@ -36,7 +35,6 @@ import (
 	"errors"
 	"html/template"
 	"log/slog"
-	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -45,8 +43,8 @@ import (
 
 	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/cases"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/hub/store"
-	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/phone"
 	"github.com/yizhan/yizhan/syncproto/problem"
@@ -66,11 +64,14 @@ const (
 	TicketWindow  = 24 * time.Hour
 	AddressBudget = 30
 	AddressWindow = 15 * time.Minute
-	// limitSlots is each table's size: 65,536 slots of 16 bytes, 1 MiB
-	// per table, whatever comes.
-	limitSlots = 1 << 16
 	// maxBody bounds a form: a ticket, four digits, a language.
 	maxBody = 1 << 10
+)
+
+// The rules the budgets are counted under.
+var (
+	TicketRule  = ratelimit.Rule{Name: "progress.ticket", Budget: TicketBudget, Window: TicketWindow}
+	AddressRule = ratelimit.Rule{Name: "progress.address", Budget: AddressBudget, Window: AddressWindow}
 )
 
 // Finder finds complaints (hub/cases.Service).
@@ -84,39 +85,36 @@ type Outlets interface {
 	Outlet(ctx context.Context, id string) (store.Outlet, error)
 }
 
-// Options configure a Service. Complaints is required.
+// Options configure a Service. Complaints and Limiter are required.
 type Options struct {
 	Complaints Finder
-	Outlets    Outlets // nil: the outlet is shown by its id only
+	// Limiter counts the guesses (the hub's one, shared with the survey
+	// page).
+	Limiter *ratelimit.Limiter
+	Outlets Outlets // nil: the outlet is shown by its id only
 	// Location is the zone deadlines are shown in (the hub's measures
 	// zone, which is the customers'); UTC if nil.
 	Location *time.Location
-	Clock    clock.Clock // clock.System if nil
 	Logger   *slog.Logger
 }
 
 // Service serves the page.
 type Service struct {
-	opt               Options
-	tickets, addrPool *limiter
+	opt Options
 }
 
 // New returns a Service.
 func New(opt Options) (*Service, error) {
-	if opt.Complaints == nil {
-		return nil, errors.New("progress: Complaints is required")
+	if opt.Complaints == nil || opt.Limiter == nil {
+		return nil, errors.New("progress: Complaints and Limiter are required")
 	}
 	if opt.Location == nil {
 		opt.Location = time.UTC
 	}
-	if opt.Clock == nil {
-		opt.Clock = clock.System
-	}
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{opt: opt, tickets: newLimiter(limitSlots, TicketBudget, TicketWindow),
-		addrPool: newLimiter(limitSlots, AddressBudget, AddressWindow)}, nil
+	return &Service{opt: opt}, nil
 }
 
 // Progress is everything the page shows of a complaint.
@@ -288,9 +286,9 @@ func (s *Service) post(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, p, problem.Wrap(err, problem.ProgressNotFound))
 		return
 	}
-	now := s.opt.Clock.Now()
-	if ok, retry := s.addrPool.take(accounts.ClientAddr(r), now); !ok {
-		s.limited(w, p, retry)
+	ctx := r.Context()
+	if _, ok, retry, err := s.opt.Limiter.Take(ctx, AddressRule, accounts.ClientAddr(r)); err != nil || !ok {
+		s.limited(w, p, retry, err)
 		return
 	}
 	digits := phone.Normalize(r.PostForm.Get("d"))
@@ -298,20 +296,21 @@ func (s *Service) post(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, p, problem.New(problem.ProgressBadDigits))
 		return
 	}
-	if ok, retry := s.tickets.take(ticketKey(p.Ticket), now); !ok {
-		s.limited(w, p, retry)
+	spent, ok, retry, err := s.opt.Limiter.Take(ctx, TicketRule, ticketKey(p.Ticket))
+	if err != nil || !ok {
+		s.limited(w, p, retry, err)
 		return
 	}
-	res, ok, err := s.Lookup(r.Context(), p.Ticket, digits)
+	res, ok, err := s.Lookup(ctx, p.Ticket, digits)
 	switch {
 	case err != nil:
-		s.tickets.give(ticketKey(p.Ticket)) // head office's fault, not a guess
+		s.opt.Limiter.Give(ctx, spent) // head office's fault, not a guess
 		s.opt.Logger.Error("complaint progress lookup", "err", err)
 		s.fail(w, p, problem.Wrap(err, problem.ProgressUnavailable))
 	case !ok:
 		s.fail(w, p, problem.New(problem.ProgressNotFound))
 	default:
-		s.tickets.give(ticketKey(p.Ticket))
+		s.opt.Limiter.Give(ctx, spent)
 		p.Found, p.Stage, p.Outlet = true, stageWords(p.Lang, res.Stage), res.Outlet
 		if res.City != "" {
 			p.Outlet += " · " + res.City
@@ -324,8 +323,15 @@ func (s *Service) post(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Service) limited(w http.ResponseWriter, p page, retry time.Duration) {
-	secs := max(1, int(math.Ceil(retry.Seconds())))
+// limited answers a try the limiter refused, or could not count (err:
+// the store is down, and the try is refused rather than let through).
+func (s *Service) limited(w http.ResponseWriter, p page, retry time.Duration, err error) {
+	if err != nil {
+		s.opt.Logger.Error("complaint progress limit", "err", err)
+		s.fail(w, p, problem.Wrap(err, problem.ProgressUnavailable))
+		return
+	}
+	secs := ratelimit.RetryAfter(retry)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	s.fail(w, p, problem.New(problem.ProgressLimited, "retry_after", secs))
 }

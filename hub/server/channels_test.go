@@ -39,8 +39,18 @@ const chWaybill = "YT1234567890123"
 // its reply, the other waits in review; a message without a waybill stays
 // at head office. Hostile callers: a token of another scope, a channel
 // token reading, an oversize body, a wrong content type, a mailbox name
-// as webhook channel, a clock years ahead.
+// as webhook channel, a clock years ahead. The same body runs on SQLite
+// and on PostgreSQL.
 func TestChannels(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testChannels(t, "") })
+	t.Run("postgres", func(t *testing.T) {
+		testChannels(t, harness.StartPostgres(t, harness.PostgresOptions{}).NewDatabase(t))
+	})
+}
+
+// testChannels is TestChannels on the store at storeURL ("" for SQLite in
+// the data directory).
+func testChannels(t *testing.T, storeURL string) {
 	dove := harness.StartDovecot(t, map[string]string{"kefu": "Mail-pass-42"})
 	clk := clock.NewManual(time.Now().Truncate(time.Second))
 	master := make([]byte, sealed.KeySize)
@@ -49,7 +59,7 @@ func TestChannels(t *testing.T) {
 	dir := t.TempDir()
 	start := func() *Server {
 		t.Helper()
-		s, err := Start(context.Background(), Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
+		s, err := Start(context.Background(), Config{DataDir: dir, StoreURL: storeURL, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
 			Clock: clk, SweepEvery: time.Hour, MasterKey: master, IMAP: mbox})
 		if err != nil {
 			t.Fatal(err)

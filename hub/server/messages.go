@@ -17,7 +17,9 @@ import (
 
 // newMessages makes the sender of the customer-message outbox: to the
 // webhook configured, else to the log. Every hub of a store runs one; the
-// outbox's claims give each message to one of them.
+// outbox's claims give each message to one of them. A survey invitation's
+// send is recorded through the surveys (surveys.Outbox), as its receipt
+// is on the API.
 func newMessages(cfg Config, st store.Store, cs *customers.Service, sv *surveys.Service, reg prometheus.Registerer) (*gateway.Sender, error) {
 	texts := notices.MessageTexts(cfg.Location)
 	maps.Copy(texts, sv.MessageTexts())
@@ -29,7 +31,7 @@ func newMessages(cfg Config, st store.Store, cs *customers.Service, sv *surveys.
 		}
 		gw = w
 	}
-	return gateway.NewSender(gateway.Options{Store: st, Gateway: gw, Contacts: contacts(cs), Texts: texts,
+	return gateway.NewSender(gateway.Options{Store: sv.Outbox(st), Gateway: gw, Contacts: contacts(cs), Texts: texts,
 		MaxAttempts: cfg.Gateway.MaxAttempts, Timeout: cfg.Gateway.Timeout, Backoff: cfg.Gateway.Backoff,
 		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "gateway"), Registerer: reg})
 }

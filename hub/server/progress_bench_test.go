@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/yizhan/yizhan/hub/progress"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
@@ -49,7 +50,11 @@ func BenchmarkProgressLookup(b *testing.B) {
 			o.sent = nil
 		}
 	}
-	p, err := progress.New(progress.Options{Complaints: s.Cases, Outlets: s.Store, Clock: clk})
+	lim, err := ratelimit.New(ratelimit.Options{Store: s.Store, Clock: clk})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := progress.New(progress.Options{Complaints: s.Cases, Outlets: s.Store, Limiter: lim})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -37,6 +37,7 @@ import (
 	"github.com/yizhan/yizhan/hub/notices"
 	"github.com/yizhan/yizhan/hub/peak"
 	"github.com/yizhan/yizhan/hub/progress"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/hub/retention"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
@@ -122,6 +123,9 @@ type Config struct {
 	// HTTPNames are more host names the API answers to, besides the
 	// listen host, localhost, 127.0.0.1, ::1 and the machine's hostname.
 	HTTPNames []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client ([http] trusted_proxies); none: the peer is the client.
+	TrustedProxies accounts.Proxies
 	// MasterKey is head office's master key (hub/customers: search by
 	// phone, reveal); nil for neither.
 	MasterKey []byte
@@ -435,13 +439,13 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.http = &http.Server{
 		// The list cursors are keyed by the API token, which the hub
 		// processes sharing one store share: a cursor one gave, another takes.
-		Handler: api.Handler(api.Options{
+		Handler: cfg.TrustedProxies.Wrap(api.Handler(api.Options{
 			Store: apiReader{s.Store, s.Hub}, Incarnations: s.Store, Registrar: s.Store, Down: s.Hub, Token: token, CursorKey: []byte(token), Busy: st.busy, Unreachable: st.unreachable, Gatherer: reg, Logger: cfg.Logger.With("component", "api"),
 			Accounts: s.Accounts, Hosts: hostPolicy(cfg.HTTPAddr, ln.Addr(), cfg.HTTPNames),
 			Outlets: s.Store, Places: s.Store, Connected: s.connectedOutlets(), Clock: cfg.Clock,
-			Services: svc, Messages: s.Store,
+			Services: svc, Messages: svc.Surveys.Outbox(s.Store),
 			Ready: s.readyChecks(st, cfg.BrokerURL),
-		}),
+		})),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -536,11 +540,17 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 	if svc.Customers, err = customers.New(customers.Options{Store: st, Master: cfg.MasterKey, WindowDays: cfg.CustomerWindowDays, Clock: cfg.Clock, Location: cfg.Location}); err != nil {
 		return svc, err
 	}
-	if svc.Progress, err = progress.New(progress.Options{Complaints: svc.Cases, Outlets: st, Location: cfg.Location, Clock: cfg.Clock,
+	// One limiter for the public pages, counting in the store: every hub
+	// on it shares the budgets.
+	guesses, err := ratelimit.New(ratelimit.Options{Store: st, Clock: cfg.Clock, Logger: cfg.Logger.With("component", "ratelimit")})
+	if err != nil {
+		return svc, err
+	}
+	if svc.Progress, err = progress.New(progress.Options{Complaints: svc.Cases, Outlets: st, Location: cfg.Location, Limiter: guesses,
 		Logger: cfg.Logger.With("component", "progress")}); err != nil {
 		return svc, err
 	}
-	if svc.Peak, err = peak.New(peak.Options{Store: st, Clock: cfg.Clock, Location: cfg.Location, PerClerkHour: cfg.PerClerkHour, Hours: cfg.Hours}); err != nil {
+	if svc.Peak, err = peak.New(peak.Options{Store: st, Locks: locks, Clock: cfg.Clock, Location: cfg.Location, PerClerkHour: cfg.PerClerkHour, Hours: cfg.Hours}); err != nil {
 		return svc, err
 	}
 	var master *sealed.Master
@@ -554,7 +564,7 @@ func newServices(cfg Config, st store.Store, locks store.Locker, hub *ingest.Hub
 		return svc, err
 	}
 	if svc.Surveys, err = surveys.New(surveys.Options{Store: st, Events: hub, Master: cfg.MasterKey, PublicURL: cfg.SurveyURL,
-		Clock: cfg.Clock, Logger: cfg.Logger.With("component", "surveys")}); err != nil {
+		Limiter: guesses, Clock: cfg.Clock, Logger: cfg.Logger.With("component", "surveys")}); err != nil {
 		return svc, err
 	}
 	svc.Waybills, err = waybills.New(waybills.Options{Store: st, Alloc: hub, Logger: cfg.Logger.With("component", "waybills"), Clock: cfg.Clock, Block: cfg.WaybillBlock})

@@ -135,6 +135,10 @@ type Backend interface {
 	Queries
 	// Begin starts a write transaction.
 	Begin(ctx context.Context) (Tx, error)
+	// Autocommit runs the statements written once for every backend
+	// (CustomerSQL's runner) outside any transaction, each one committing
+	// on its own, on the connection that writes.
+	Autocommit() CustomerSQL
 	// Retryable says that err ended a transaction because of another
 	// writer (a serialization failure or a deadlock) and the same work may
 	// simply run again.

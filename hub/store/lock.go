@@ -27,6 +27,9 @@ const (
 	// entity's events to committing the step: a step checked on one hub
 	// is committed before another hub checks the same entity.
 	LockSteps = "head-office-steps"
+	// LockCalendar is held from counting the calendar's events to
+	// writing a new one, so that hubs adding at once stay within its cap.
+	LockCalendar = "calendar"
 	// LeaseTimers is held by the one hub that runs head office's timers
 	// (the SLA sweeper and suspected-loss flags).
 	LeaseTimers = "timers"

@@ -92,6 +92,11 @@ const (
 	TallySurveyAnswers     = "surveys.answered"
 	TallySurveyOptOuts     = "surveys.opted_out"
 	TallySurveyScorePrefix = "surveys.score."
+	// Invitations' messages (lifecycle.SurveyInvitationSent and
+	// SurveyInvitationDelivered), counted for the same outlet on the day
+	// of the step: taken by the gateway, and reported on the phone.
+	TallySurveySent      = "surveys.sent"
+	TallySurveyDelivered = "surveys.delivered"
 )
 
 // RollupQuery selects rollup rows: Facts with At in [From, To) (Unix ms),
@@ -449,6 +454,22 @@ func (t *tallies) add(ctx context.Context, tx Tx, e *syncproto.Event) error {
 			if sc >= 1 && sc <= 5 {
 				t.n[k(TallySurveyScorePrefix+strconv.FormatInt(sc, 10))]++
 			}
+		}
+	case lifecycle.SurveyInvitationSent, lifecycle.SurveyInvitationDelivered:
+		// Only head office's own: an outlet's event of the type counts
+		// nowhere.
+		var p lifecycle.SurveyInvitationV1
+		if e.Origin != syncproto.HubOrigin || json.Unmarshal(e.Payload, &p) != nil || p.Outlet == "" {
+			return nil
+		}
+		k := func(name string) tallyKey {
+			return tallyKey{Day: DayOf(at, t.loc), Outlet: p.Outlet, Person: person(e), Name: name}
+		}
+		if e.Type == lifecycle.SurveyInvitationDelivered {
+			t.n[k(TallySurveyDelivered)]++
+		}
+		if e.Type == lifecycle.SurveyInvitationSent || p.Sent {
+			t.n[k(TallySurveySent)]++
 		}
 	case lifecycle.HandoverClosed:
 		h, err := foldSession(ctx, tx, e.Subject)

@@ -92,6 +92,7 @@ var (
 type Store interface {
 	Queries
 	Accounts
+	TryQueries
 
 	// Commit applies all units in one transaction and returns one result per
 	// unit, in order, only after the transaction committed.

@@ -144,7 +144,20 @@ func (r SurveyRule) Check() error {
 const SurveyMessageKind = "survey.invite"
 
 // SurveyMessageKey is the outbox key of invitation id's message.
-func SurveyMessageKey(id string) string { return "survey:" + id + ":invite" }
+func SurveyMessageKey(id string) string { return surveyKeyPrefix + id + surveyKeySuffix }
+
+// SurveyMessageInvite is the invitation id of an invitation message's
+// key; ok is false for any other key.
+func SurveyMessageInvite(key string) (id string, ok bool) {
+	id, ok = strings.CutPrefix(key, surveyKeyPrefix)
+	if !ok {
+		return "", false
+	}
+	id, ok = strings.CutSuffix(id, surveyKeySuffix)
+	return id, ok && id != ""
+}
+
+const surveyKeyPrefix, surveyKeySuffix = "survey:", ":invite"
 
 // SurveyInvite is one invitation. Times are Unix ms.
 type SurveyInvite struct {
@@ -154,11 +167,17 @@ type SurveyInvite struct {
 	CreatedAt, ExpiresAt, UsedAt          int64
 }
 
-// SurveyCounts are a trigger's invitations, answers and the opt-outs
-// among them.
+// SurveyCounts are the invitations of a trigger (Counts) or of a survey
+// version (VersionCounts), the answers and the opt-outs among them, and
+// where their messages are: Sent counts the messages the gateway took,
+// Delivered among them those reported on the phone; Failed those given
+// up. The rest wait in the outbox.
 type SurveyCounts struct {
 	Trigger                     string
+	Survey                      string
+	Version                     int64
 	Invited, Answered, OptedOut int64
+	Sent, Delivered, Failed     int64
 }
 
 // SurveyCandidate is a customer a trigger event offers for an invitation.
@@ -347,18 +366,41 @@ func (q SurveySQL) SeenAt(ctx context.Context, outlet string, since int64) ([]st
 		`SELECT customer FROM customer_outlets WHERE outlet = ? AND last_seen >= ? ORDER BY customer`, outlet, since)
 }
 
-// Counts are the invitations, answers and opt-outs per trigger.
+// Counts are the invitations' counts per trigger.
 func (q SurveySQL) Counts(ctx context.Context) ([]SurveyCounts, error) {
-	rows, done, err := q.Query(ctx, `SELECT i.trigger_name, COUNT(*), SUM(CASE WHEN i.used_at > 0 THEN 1 ELSE 0 END),
-		SUM(CASE WHEN o.invite IS NOT NULL THEN 1 ELSE 0 END)
-		FROM survey_invites i LEFT JOIN survey_optouts o ON o.invite = i.id GROUP BY i.trigger_name ORDER BY i.trigger_name`)
+	return q.counts(ctx, false)
+}
+
+// VersionCounts are the invitations' counts per survey version, by
+// survey and version.
+func (q SurveySQL) VersionCounts(ctx context.Context) ([]SurveyCounts, error) {
+	return q.counts(ctx, true)
+}
+
+// counts groups the invitations by trigger, or by survey version, with
+// their messages' states from the outbox (an invitation's message is
+// keyed by SurveyMessageKey).
+func (q SurveySQL) counts(ctx context.Context, byVersion bool) ([]SurveyCounts, error) {
+	group := `i.trigger_name, '', 0`
+	by := `i.trigger_name`
+	if byVersion {
+		group, by = `'', i.survey, i.version`, `i.survey, i.version`
+	}
+	rows, done, err := q.Query(ctx, `SELECT `+group+`, COUNT(*), SUM(CASE WHEN i.used_at > 0 THEN 1 ELSE 0 END),
+		SUM(CASE WHEN o.invite IS NOT NULL THEN 1 ELSE 0 END),
+		SUM(CASE WHEN m.state IN ('`+MessageSent+`', '`+MessageDelivered+`') THEN 1 ELSE 0 END),
+		SUM(CASE WHEN m.state = '`+MessageDelivered+`' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN m.state = '`+MessageFailed+`' THEN 1 ELSE 0 END)
+		FROM survey_invites i LEFT JOIN survey_optouts o ON o.invite = i.id
+		LEFT JOIN outbox m ON m.key = '`+surveyKeyPrefix+`' || i.id || '`+surveyKeySuffix+`'
+		GROUP BY `+by+` ORDER BY `+by)
 	if err != nil {
 		return nil, fmt.Errorf("count invitations: %w", err)
 	}
 	defer done()
 	return Collect(rows, func(sc Scanner) (SurveyCounts, error) {
 		var c SurveyCounts
-		return c, sc.Scan(&c.Trigger, &c.Invited, &c.Answered, &c.OptedOut)
+		return c, sc.Scan(&c.Trigger, &c.Survey, &c.Version, &c.Invited, &c.Answered, &c.OptedOut, &c.Sent, &c.Delivered, &c.Failed)
 	})
 }
 

@@ -6,10 +6,10 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/yizhan/yizhan/hub/accounts"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/syncproto/problem"
 )
 
@@ -25,17 +25,20 @@ import (
 // default-src 'none' with the page's own script and stylesheet. The hub's
 // gate checks Host, Origin and the JSON content type of the POST as for
 // /api/. Every client address (accounts.ClientAddr) has PageBudget
-// requests per PageWindow, so tokens cannot be guessed at speed.
+// requests per PageWindow, counted by the hub's limiter (hub/ratelimit) in
+// the store, so that tokens cannot be guessed at speed through any hub.
 
 //go:embed static
 var static embed.FS
 
-// PageBudget requests per PageWindow per client.
+// PageBudget requests per PageWindow per client, counted under PageRule.
 const (
 	PageBudget = 30
 	PageWindow = time.Minute
-	maxClients = 4096
 )
+
+// PageRule is the page's budget in the limiter.
+var PageRule = ratelimit.Rule{Name: "survey.address", Budget: PageBudget, Window: PageWindow}
 
 // pageCSP forbids everything the page does not need.
 const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -109,7 +112,6 @@ var PagePatterns = []string{"GET /s/assets/{file}", "GET /s/{token}", "POST /s/{
 
 // Routes hands the answer page's routes, PagePatterns, to handle.
 func (s *Service) Routes(handle func(pattern string, h http.HandlerFunc)) {
-	lim := newLimiter(s.opt.Clock.Now)
 	sub, _ := fs.Sub(static, "static")
 	files := http.FileServerFS(sub)
 	handle(PagePatterns[0], func(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +124,11 @@ func (s *Service) Routes(handle func(pattern string, h http.HandlerFunc)) {
 	handle(PagePatterns[1], func(w http.ResponseWriter, r *http.Request) {
 		header(w)
 		lang := langOf(r.URL.Query().Get("lang"))
-		if !lim.allow(accounts.ClientAddr(r)) {
+		if _, ok, _, err := s.opt.Limiter.Take(r.Context(), PageRule, accounts.ClientAddr(r)); err != nil {
+			s.opt.Logger.Error("survey page limit", "err", err)
+			s.render(w, http.StatusServiceUnavailable, lang, "no_key", Invitation{})
+			return
+		} else if !ok {
 			s.render(w, http.StatusTooManyRequests, lang, "busy", Invitation{})
 			return
 		}
@@ -147,8 +153,12 @@ func (s *Service) Routes(handle func(pattern string, h http.HandlerFunc)) {
 	})
 	handle(PagePatterns[2], func(w http.ResponseWriter, r *http.Request) {
 		header(w)
-		if !lim.allow(accounts.ClientAddr(r)) {
-			w.Header().Set("Retry-After", strconv.Itoa(int(PageWindow.Seconds())))
+		if _, ok, retry, err := s.opt.Limiter.Take(r.Context(), PageRule, accounts.ClientAddr(r)); err != nil {
+			s.opt.Logger.Error("survey answer limit", "err", err)
+			writeErr(w, err)
+			return
+		} else if !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(ratelimit.RetryAfter(retry)))
 			writeErr(w, problem.New(problem.SurveyRateLimited))
 			return
 		}
@@ -239,46 +249,4 @@ func (s *Service) render(w http.ResponseWriter, status int, lang, state string, 
 	if err := pageTmpl.Execute(w, d); err != nil {
 		s.opt.Logger.Warn("survey page", "err", err)
 	}
-}
-
-// limiter counts each client's requests in fixed windows, in memory: a
-// restart ends the windows, which costs a guesser nothing it could use.
-type limiter struct {
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]*window
-}
-
-type window struct {
-	start time.Time
-	n     int
-}
-
-func newLimiter(now func() time.Time) *limiter {
-	return &limiter{now: now, m: map[string]*window{}}
-}
-
-// allow counts one request from addr and reports whether it is within
-// the budget.
-func (l *limiter) allow(addr string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	w := l.m[addr]
-	if w == nil || now.Sub(w.start) >= PageWindow || now.Before(w.start) {
-		if w == nil && len(l.m) >= maxClients {
-			for k, v := range l.m {
-				if now.Sub(v.start) >= PageWindow || now.Before(v.start) {
-					delete(l.m, k)
-				}
-			}
-			if len(l.m) >= maxClients {
-				return false
-			}
-		}
-		w = &window{start: now}
-		l.m[addr] = w
-	}
-	w.n++
-	return w.n <= PageBudget
 }

@@ -30,6 +30,7 @@ import (
 	"strings"
 
 	"github.com/yizhan/yizhan/hub/gateway"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto"
 	"github.com/yizhan/yizhan/syncproto/clock"
@@ -41,15 +42,17 @@ import (
 // Store is the part of the hub's store the surveys use (store.Core).
 type Store interface {
 	SurveysTx(ctx context.Context, f func(q store.SurveySQL) error) error
-	MessageCounts(ctx context.Context, subject string) ([]store.MessageCount, error)
 }
 
 var _ Store = (*store.Core)(nil)
 
 // Recorder stores a hub event no outlet pulls, under a check run first in
-// the same transaction (hub/ingest.Hub.PublishHubEvent).
+// the same transaction (hub/ingest.Hub.PublishHubEvent), or, with target
+// syncproto.HubOrigin, under an idempotency key and with its payload
+// filled in that transaction (PublishDownAlloc).
 type Recorder interface {
 	PublishHubEvent(ctx context.Context, typ, subject string, payload json.RawMessage, actor string, check func(ctx context.Context, tx store.Tx) error) (uint64, error)
+	PublishDownAlloc(ctx context.Context, target, typ, subject, actor string, a store.SerialAlloc) (uint64, error)
 }
 
 // Options configure a Service. Store and Events are required.
@@ -63,8 +66,11 @@ type Options struct {
 	// ([surveys] public_url), e.g. https://survey.example.com; a link is
 	// PublicURL + "/s/" + token.
 	PublicURL string
-	Clock     clock.Clock
-	Logger    *slog.Logger
+	// Limiter counts the answer page's requests (the hub's one, shared
+	// with the progress page); required.
+	Limiter *ratelimit.Limiter
+	Clock   clock.Clock
+	Logger  *slog.Logger
 }
 
 // Service runs the surveys.
@@ -76,8 +82,8 @@ type Service struct {
 
 // New returns a Service.
 func New(opt Options) (*Service, error) {
-	if opt.Store == nil || opt.Events == nil {
-		return nil, errors.New("surveys: Store and Events are required")
+	if opt.Store == nil || opt.Events == nil || opt.Limiter == nil {
+		return nil, errors.New("surveys: Store, Events and Limiter are required")
 	}
 	if opt.Clock == nil {
 		opt.Clock = clock.System
@@ -155,11 +161,11 @@ func (s *Service) Link(id string) (string, error) {
 // Overview is what the head-office page shows.
 type Overview struct {
 	Surveys []store.SurveyDef
-	// Messages are each survey's invitation messages by outbox state
-	// (store.MessageStates), the gateway's failures among them.
-	Messages map[string]map[string]int64
-	Rules    []store.SurveyRule
+	Rules   []store.SurveyRule
+	// Counts are per trigger, Versions per survey version: invitations,
+	// their messages' states, answers and opt-outs.
 	Counts   []store.SurveyCounts
+	Versions []store.SurveyCounts
 	Triggers []string
 }
 
@@ -172,31 +178,14 @@ func (s *Service) Read(ctx context.Context) (o Overview, err error) {
 		if o.Rules, err = q.Rules(ctx); err != nil {
 			return err
 		}
-		o.Counts, err = q.Counts(ctx)
+		if o.Counts, err = q.Counts(ctx); err != nil {
+			return err
+		}
+		o.Versions, err = q.VersionCounts(ctx)
 		return err
 	})
 	o.Triggers = lifecycle.SurveyTriggers
-	if err != nil {
-		return o, err
-	}
-	o.Messages = map[string]map[string]int64{}
-	for _, d := range o.Surveys {
-		cs, err := s.opt.Store.MessageCounts(ctx, d.ID)
-		if err != nil {
-			return o, err
-		}
-		m := map[string]int64{}
-		for _, st := range store.MessageStates {
-			m[st] = 0
-		}
-		for _, c := range cs {
-			if c.Kind == store.SurveyMessageKind {
-				m[c.State] += c.N
-			}
-		}
-		o.Messages[d.ID] = m
-	}
-	return o, nil
+	return o, err
 }
 
 // SaveDef saves a definition: over its newest version while no invitation

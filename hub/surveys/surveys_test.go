@@ -17,6 +17,8 @@ import (
 	"github.com/yizhan/yizhan/hub/accounts"
 	"github.com/yizhan/yizhan/hub/api"
 	"github.com/yizhan/yizhan/hub/ingest"
+	"github.com/yizhan/yizhan/hub/measures"
+	"github.com/yizhan/yizhan/hub/ratelimit"
 	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/hub/store/sqlite"
 	"github.com/yizhan/yizhan/hub/surveys"
@@ -94,7 +96,7 @@ func TestPagePatternsArePublic(t *testing.T) {
 
 type rig struct {
 	t   *testing.T
-	st  *sqlite.Store
+	st  store.Store
 	clk *clock.Manual
 	svc *surveys.Service
 	srv *httptest.Server
@@ -103,27 +105,39 @@ type rig struct {
 	ids []string
 }
 
-// newRig is a hub's store, its ingest, the surveys and the API (with its
-// gate) on a real HTTP server, a survey of two questions and a pickup
-// rule drawing everyone.
+// newRig is a hub's store (SQLite), its ingest, the surveys and the API
+// (with its gate and the accounts' tokens) on a real HTTP server, a
+// survey of two questions and a pickup rule drawing everyone.
 func newRig(t *testing.T) *rig {
-	ctx := context.Background()
+	return newRigOn(t, func(clk clock.Clock) store.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
+// newRigOn is newRig on the store open makes.
+func newRigOn(t *testing.T, open func(clock.Clock) store.Store) *rig {
 	clk := clock.NewManual(time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"), sqlite.Options{Clock: clk, Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := open(clk)
 	h, err := ingest.New(ingest.Options{Store: st, Clock: clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := surveys.New(surveys.Options{Store: st, Events: h, Master: master, Clock: clk, Logger: log})
+	lim, err := ratelimit.New(ratelimit.Options{Store: st, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.Handler(api.Options{Store: st, Clock: clk, Logger: log, Token: "admin-token", Services: api.Services{Surveys: svc}}))
+	svc, err := surveys.New(surveys.Options{Store: st, Events: h, Master: master, Limiter: lim, Clock: clk, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.Handler(api.Options{Store: st, Clock: clk, Logger: log, Token: "admin-token", Services: api.Services{Surveys: svc, Measures: measures.New(measures.Options{Store: st.(measures.Rollups), Clock: clk})},
+		Accounts: accounts.New(accounts.Options{Store: st, Clock: clk}), Messages: svc.Outbox(st)}))
 	t.Cleanup(srv.Close)
 	svc.SetPublicURL(srv.URL)
 	r := &rig{t: t, st: st, clk: clk, svc: svc, srv: srv, hub: h}
@@ -440,7 +454,11 @@ func TestPageRateLimited(t *testing.T) {
 func TestNoMasterKey(t *testing.T) {
 	r := newRig(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := surveys.New(surveys.Options{Store: r.st, Events: r.hub, Clock: r.clk, Logger: log})
+	lim, err := ratelimit.New(ratelimit.Options{Store: r.st, Clock: r.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := surveys.New(surveys.Options{Store: r.st, Events: r.hub, Limiter: lim, Clock: r.clk, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

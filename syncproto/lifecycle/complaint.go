@@ -196,8 +196,12 @@ func (c *Complaint) Check(s ComplaintStepV1, origin string) error {
 
 // FoldComplaint folds one complaint's events from every side.
 func FoldComplaint(id string, evs []syncproto.Event) Complaint {
+	return Complaint{ID: id}.fold(evs)
+}
+
+// fold folds evs onto c, the fold of the events before them.
+func (c Complaint) fold(evs []syncproto.Event) Complaint {
 	Order(evs)
-	c := Complaint{ID: id}
 	for i := range evs {
 		c.apply(&evs[i])
 	}

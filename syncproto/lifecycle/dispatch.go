@@ -179,9 +179,17 @@ type CourierDay struct {
 // batches, are ignored. A parcel returned and restocked may go out again the
 // same day in a later batch.
 func FoldCourierDay(courier, day string, evs []syncproto.Event) CourierDay {
+	return CourierDay{Courier: courier, Day: day, Batches: []string{}, Items: []DispatchItem{}}.fold(evs)
+}
+
+// fold folds evs onto d, the fold of the events before them.
+func (d CourierDay) fold(evs []syncproto.Event) CourierDay {
 	Order(evs)
-	d := CourierDay{Courier: courier, Day: day, Batches: []string{}, Items: []DispatchItem{}, Open: []string{}}
+	courier, day := d.Courier, d.Day
 	idx := map[string]int{}
+	for j, it := range d.Items {
+		idx[it.Waybill] = j
+	}
 	conflict := func(ev *syncproto.Event, state string, err error) {
 		d.Conflicts = append(d.Conflicts, conflictOf(ev, ev.Type, state, err))
 	}
@@ -251,7 +259,7 @@ func FoldCourierDay(courier, day string, evs []syncproto.Event) CourierDay {
 			}
 		}
 	}
-	d.Counts.Parcels = len(d.Items)
+	d.Open, d.Counts = []string{}, DispatchCounts{Parcels: len(d.Items)}
 	for _, it := range d.Items {
 		switch it.State {
 		case DispatchItemOut:
@@ -285,6 +293,15 @@ func FoldDispatchBatch(id string, evs []syncproto.Event) DispatchBatch {
 		}
 	}
 	return DispatchBatch{ID: id}
+}
+
+// fold folds evs onto b, the fold of the batch's events before them.
+func (b DispatchBatch) fold(id string, evs []syncproto.Event) DispatchBatch {
+	if b.Courier == "" {
+		return FoldDispatchBatch(id, evs) // not out yet: nothing before counts
+	}
+	b.CourierDay = b.CourierDay.fold(evs)
+	return b
 }
 
 // DueAtDayEnd lists the parcels to flag at hub-corrected time now: once now

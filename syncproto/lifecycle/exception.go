@@ -118,8 +118,12 @@ func (x *Exception) Check(step, origin string) error {
 
 // FoldException folds one exception's events from every side.
 func FoldException(id string, evs []syncproto.Event) Exception {
+	return Exception{ID: id}.fold(evs)
+}
+
+// fold folds evs onto x, the fold of the events before them.
+func (x Exception) fold(evs []syncproto.Event) Exception {
 	Order(evs)
-	x := Exception{ID: id}
 	for i := range evs {
 		x.apply(&evs[i])
 	}

@@ -179,13 +179,41 @@ func CheckIncidentNote(note string) error {
 
 // FoldIncident folds one incident's events from every side.
 func FoldIncident(id string, evs []syncproto.Event) Incident {
+	return Incident{ID: id, Photos: []IncidentPhotoState{}}.fold(evs)
+}
+
+// fold folds evs onto x, the fold of the events before them. The parts
+// seen of a photo still arriving are not in the state, so x must be
+// settled for the result to be the fold of all.
+func (x Incident) fold(evs []syncproto.Event) Incident {
 	Order(evs)
-	x := Incident{ID: id, Photos: []IncidentPhotoState{}}
+	for _, ph := range x.Photos {
+		if ph.Complete && ph.Parts > 0 {
+			if x.parts == nil {
+				x.parts = map[string][]bool{}
+			}
+			x.parts[ph.SHA256] = slices.Repeat([]bool{true}, ph.Parts)
+		}
+	}
 	for i := range evs {
 		x.apply(&evs[i])
 	}
 	x.parts, x.partsBefore = nil, nil
 	return x
+}
+
+// settled: reported, with every photo whole, so the state holds all the
+// fold knows.
+func (x *Incident) settled() bool {
+	if x.State == "" {
+		return false
+	}
+	for _, ph := range x.Photos {
+		if !ph.Complete {
+			return false
+		}
+	}
+	return true
 }
 
 func (x *Incident) apply(ev *syncproto.Event) {

@@ -51,6 +51,20 @@ type Kind struct {
 	// value of the kind's state type (Parcel, Exception, …). held gives
 	// what the fold reads of other entities; nil holds nothing.
 	Fold func(id string, evs []syncproto.Event, held Held) any `json:"-"`
+	// Resume folds evs onto base, a state Fold gave for the entity's
+	// earlier events and read back with Decode: the result is what Fold
+	// gives for all the events, when each of evs orders after every
+	// earlier one and Based(base) holds. An outlet that dropped an old
+	// entity's events keeps its state as such a base (agent/workflow's
+	// compaction). An event ordering before the base's events is folded
+	// after them all the same.
+	Resume func(id string, base any, evs []syncproto.Event, held Held) any `json:"-"`
+	// Based says whether a state can be such a base: false while the fold
+	// holds something its state does not show (the parts of a split
+	// manifest or of an incident's photo still arriving).
+	Based func(state any) bool `json:"-"`
+	// Decode reads a state of the kind back from its JSON.
+	Decode func(raw []byte) (any, error) `json:"-"`
 	// Check says whether ev may be recorded by ev.Origin on top of state,
 	// the fold of the entity's events before it. Nil: nothing to check
 	// on this entity (a dispatch batch's parcels are each checked as
@@ -197,9 +211,10 @@ func KindOf(typ string) (Kind, bool) {
 // audit record of who viewed personal data or who logged in, or of what a
 // retention run removed, changes nothing's state; head office's customer
 // classes and an outlet's forecast are lookups the outlet keeps beside
-// its entities; a survey answer is head office's alone and counts only in
-// the measures.
-var Kindless = []string{PersonalViewed, LoginSucceeded, LoginFailed, StaffLocked, StaffUnlocked, LoginLimited, RetentionRan, CustomerClasses, ForecastPublished, SurveyAnswered}
+// its entities; a survey answer, and an invitation's send and delivery,
+// are head office's alone and count only in the measures.
+var Kindless = []string{PersonalViewed, LoginSucceeded, LoginFailed, StaffLocked, StaffUnlocked, LoginLimited, RetentionRan, CustomerClasses, ForecastPublished,
+	SurveyAnswered, SurveyInvitationSent, SurveyInvitationDelivered}
 
 // Vocabularies: each kind's codes with their label keys. The label keys
 // are the ones the counter screen's dictionaries use.
@@ -250,12 +265,14 @@ func codes(v []SubKind, field string) []string {
 var table = []Kind{
 	define(Kind{Name: KindParcel, Prefixes: []string{"parcel"}, SubKinds: parcelVocab}, rules[Parcel]{
 		fold:    func(id string, evs []syncproto.Event, _ Held) Parcel { return FoldParcel(id, evs) },
+		resume:  func(_ string, p Parcel, evs []syncproto.Event, _ Held) Parcel { return p.fold(evs) },
 		check:   func(p *Parcel, ev *syncproto.Event) error { return p.Check(ev.Type) },
 		open:    parcelHeld,
 		pending: parcelHeld,
 	}),
 	define(Kind{Name: KindException, Prefixes: []string{"exception"}, SubKinds: exceptionVocab}, rules[Exception]{
 		fold:    func(id string, evs []syncproto.Event, _ Held) Exception { return FoldException(id, evs) },
+		resume:  func(_ string, x Exception, evs []syncproto.Event, _ Held) Exception { return x.fold(evs) },
 		check:   checkException,
 		open:    exceptionOpenNow,
 		pending: exceptionOpenNow,
@@ -266,6 +283,7 @@ var table = []Kind{
 	}),
 	define(Kind{Name: KindComplaint, Prefixes: []string{"complaint"}, SubKinds: complaintVocab}, rules[Complaint]{
 		fold:    func(id string, evs []syncproto.Event, _ Held) Complaint { return FoldComplaint(id, evs) },
+		resume:  func(_ string, c Complaint, evs []syncproto.Event, _ Held) Complaint { return c.fold(evs) },
 		check:   checkComplaint,
 		open:    complaintOpenNow,
 		pending: complaintOpenNow,
@@ -275,9 +293,10 @@ var table = []Kind{
 		due: func(c *Complaint, l Limits) time.Time { return c.NextDue(l.SLA) },
 	}),
 	define(Kind{Name: KindNotice, Prefixes: []string{"notice"}, SubKinds: noticeVocab}, rules[Notice]{
-		fold:  func(id string, evs []syncproto.Event, _ Held) Notice { return FoldNotice(id, evs) },
-		check: hubPublishes[Notice](NoticeAcknowledged),
-		open:  func(n *Notice) bool { return n.Published && !n.Ended },
+		fold:   func(id string, evs []syncproto.Event, _ Held) Notice { return FoldNotice(id, evs) },
+		resume: func(_ string, n Notice, evs []syncproto.Event, _ Held) Notice { return n.fold(evs) },
+		check:  hubPublishes[Notice](NoticeAcknowledged),
+		open:   func(n *Notice) bool { return n.Published && !n.Ended },
 		row: func(n *Notice, _ []syncproto.Event) (Row, bool) {
 			r := Row{State: "published", Since: n.ValidFrom}
 			if n.Ended {
@@ -287,9 +306,10 @@ var table = []Kind{
 		},
 	}),
 	define(Kind{Name: KindTemplate, Prefixes: []string{"template"}}, rules[Template]{
-		fold:  func(id string, evs []syncproto.Event, _ Held) Template { return FoldTemplate(id, evs) },
-		check: hubPublishes[Template](),
-		open:  func(t *Template) bool { return t.ID != "" && !t.Withdrawn },
+		fold:   func(id string, evs []syncproto.Event, _ Held) Template { return FoldTemplate(id, evs) },
+		resume: resumeLast(FoldTemplate, func(t *Template) bool { return t.ID != "" }),
+		check:  hubPublishes[Template](),
+		open:   func(t *Template) bool { return t.ID != "" && !t.Withdrawn },
 		row: func(t *Template, _ []syncproto.Event) (Row, bool) {
 			state := "published"
 			if t.Withdrawn {
@@ -299,9 +319,11 @@ var table = []Kind{
 		},
 	}),
 	define(Kind{Name: KindManifest, Prefixes: []string{"manifest"}}, rules[Manifest]{
-		fold:  func(id string, evs []syncproto.Event, _ Held) Manifest { return FoldManifest(id, evs) },
-		check: hubPublishes[Manifest](),
-		open:  func(m *Manifest) bool { return m.Revision > 0 },
+		fold:   func(id string, evs []syncproto.Event, _ Held) Manifest { return FoldManifest(id, evs) },
+		resume: func(_ string, m Manifest, evs []syncproto.Event, _ Held) Manifest { return m.fold(evs) },
+		based:  func(m *Manifest) bool { return m.Pending == nil },
+		check:  hubPublishes[Manifest](),
+		open:   func(m *Manifest) bool { return m.Revision > 0 },
 		row: func(m *Manifest, evs []syncproto.Event) (Row, bool) {
 			r := Row{State: "published", Label: cmp.Or(m.Courier, m.Line), Since: m.At}
 			for _, e := range evs {
@@ -316,6 +338,9 @@ var table = []Kind{
 		fold: func(id string, evs []syncproto.Event, held Held) Handover {
 			return FoldHandover(id, evs, sessionManifests(evs, held))
 		},
+		resume: func(_ string, h Handover, evs []syncproto.Event, held Held) Handover {
+			return h.fold(evs, sessionManifests(evs, held))
+		},
 		check:   checkHandover,
 		open:    func(h *Handover) bool { return h.State == HandoverStateOpen },
 		pending: func(h *Handover) bool { return h.State != "" },
@@ -325,16 +350,24 @@ var table = []Kind{
 	}),
 	define(Kind{Name: KindDispatch, Prefixes: []string{"dispatch"}, SubKinds: dispatchVocab}, rules[DispatchBatch]{
 		fold:    func(id string, evs []syncproto.Event, _ Held) DispatchBatch { return FoldDispatchBatch(id, evs) },
+		resume:  func(id string, b DispatchBatch, evs []syncproto.Event, _ Held) DispatchBatch { return b.fold(id, evs) },
 		open:    batchOut,
 		pending: batchOut,
 	}),
 	define(Kind{Name: KindWaybills, Prefixes: []string{"waybill", "waybill_block"}}, rules[WaybillStock]{
-		fold:  func(id string, evs []syncproto.Event, _ Held) WaybillStock { return FoldWaybills(id, evs) },
-		check: checkWaybills,
-		open:  func(s *WaybillStock) bool { return len(s.Blocks) > 0 },
+		fold:   func(id string, evs []syncproto.Event, _ Held) WaybillStock { return FoldWaybills(id, evs) },
+		resume: func(_ string, s WaybillStock, evs []syncproto.Event, _ Held) WaybillStock { return s.fold(evs) },
+		check:  checkWaybills,
+		open:   func(s *WaybillStock) bool { return len(s.Blocks) > 0 },
 	}),
 	define(Kind{Name: KindShipment, Prefixes: []string{"shipment"}, SubKinds: shipmentVocab}, rules[ShipmentV1]{
 		fold: func(id string, evs []syncproto.Event, _ Held) ShipmentV1 { return FoldShipment(id, evs) },
+		resume: func(id string, sh ShipmentV1, evs []syncproto.Event, _ Held) ShipmentV1 {
+			if sh.Number != "" {
+				return sh // the first acceptance stands
+			}
+			return FoldShipment(id, evs)
+		},
 		check: func(sh *ShipmentV1, _ *syncproto.Event) error {
 			if sh.Number != "" {
 				return problem.New(problem.WaybillUsed)
@@ -344,21 +377,25 @@ var table = []Kind{
 		open: func(*ShipmentV1) bool { return false },
 	}),
 	define(Kind{Name: KindTariff, Prefixes: []string{"tariff"}}, rules[TariffVersion]{
-		fold:  func(id string, evs []syncproto.Event, _ Held) TariffVersion { return FoldTariff(id, evs) },
-		check: hubPublishes[TariffVersion](),
-		open:  func(t *TariffVersion) bool { return t.Published },
-		row:   func(t *TariffVersion, _ []syncproto.Event) (Row, bool) { return Row{State: "published"}, t.Published },
+		fold:   func(id string, evs []syncproto.Event, _ Held) TariffVersion { return FoldTariff(id, evs) },
+		resume: resumeLast(FoldTariff, func(t *TariffVersion) bool { return t.Published }),
+		check:  hubPublishes[TariffVersion](),
+		open:   func(t *TariffVersion) bool { return t.Published },
+		row:    func(t *TariffVersion, _ []syncproto.Event) (Row, bool) { return Row{State: "published"}, t.Published },
 	}),
 	define(Kind{Name: KindProhibited, Prefixes: []string{"prohibited"}, SubKinds: prohibitedVocab}, rules[ProhibitedVersion]{
-		fold:  func(id string, evs []syncproto.Event, _ Held) ProhibitedVersion { return FoldProhibited(id, evs) },
-		check: hubPublishes[ProhibitedVersion](),
-		open:  func(l *ProhibitedVersion) bool { return l.Published },
+		fold:   func(id string, evs []syncproto.Event, _ Held) ProhibitedVersion { return FoldProhibited(id, evs) },
+		resume: resumeLast(FoldProhibited, func(l *ProhibitedVersion) bool { return l.Published }),
+		check:  hubPublishes[ProhibitedVersion](),
+		open:   func(l *ProhibitedVersion) bool { return l.Published },
 		row: func(l *ProhibitedVersion, _ []syncproto.Event) (Row, bool) {
 			return Row{State: "published"}, l.Published
 		},
 	}),
 	define(Kind{Name: KindIncident, Prefixes: []string{"incident"}, SubKinds: incidentVocab}, rules[Incident]{
 		fold:    func(id string, evs []syncproto.Event, _ Held) Incident { return FoldIncident(id, evs) },
+		resume:  func(_ string, x Incident, evs []syncproto.Event, _ Held) Incident { return x.fold(evs) },
+		based:   (*Incident).settled,
 		check:   checkIncident,
 		open:    incidentOpenNow,
 		pending: incidentOpenNow,
@@ -382,9 +419,12 @@ func index(t []Kind) (names, prefixes map[string]int) {
 }
 
 // rules are a kind's functions over its own state type; define wraps them
-// for the table. Nil functions: no check, never pending, not listed.
+// for the table. Nil functions: no check, never pending, not listed,
+// every state a base. Every kind resumes.
 type rules[S any] struct {
 	fold    func(id string, evs []syncproto.Event, held Held) S
+	resume  func(id string, base S, evs []syncproto.Event, held Held) S
+	based   func(s *S) bool
 	check   func(s *S, ev *syncproto.Event) error
 	open    func(s *S) bool
 	pending func(s *S) bool
@@ -397,6 +437,18 @@ func define[S any](k Kind, r rules[S]) Kind {
 		k.SubKinds = []SubKind{}
 	}
 	k.Fold = func(id string, evs []syncproto.Event, held Held) any { return r.fold(id, evs, held) }
+	k.Resume = func(id string, base any, evs []syncproto.Event, held Held) any {
+		return r.resume(id, base.(S), evs, held)
+	}
+	k.Based = func(any) bool { return true }
+	if r.based != nil {
+		k.Based = func(state any) bool { s := state.(S); return r.based(&s) }
+	}
+	k.Decode = func(raw []byte) (any, error) {
+		var s S
+		err := json.Unmarshal(raw, &s)
+		return s, err
+	}
 	k.Open = func(state any) bool { s := state.(S); return r.open(&s) }
 	k.Pending = func(any) bool { return false }
 	if r.pending != nil {
@@ -412,6 +464,17 @@ func define[S any](k Kind, r rules[S]) Kind {
 		k.Due = func(state any, l Limits) time.Time { s := state.(S); return r.due(&s, l) }
 	}
 	return k
+}
+
+// resumeLast resumes a kind whose last publication from head office is
+// the whole state: one among evs replaces the base, else the base stands.
+func resumeLast[S any](fold func(id string, evs []syncproto.Event) S, published func(*S) bool) func(string, S, []syncproto.Event, Held) S {
+	return func(id string, base S, evs []syncproto.Event, _ Held) S {
+		if s := fold(id, evs); published(&s) {
+			return s
+		}
+		return base
+	}
 }
 
 func parcelHeld(p *Parcel) bool {

@@ -71,8 +71,14 @@ type ManifestPending struct {
 // FoldManifest folds a manifest's publications; only head office may
 // publish, and the last whole publication in the fold order wins.
 func FoldManifest(id string, evs []syncproto.Event) Manifest {
+	return Manifest{ID: id}.fold(evs)
+}
+
+// fold folds evs onto m, the fold of the events before them; the parts of
+// a split publication before them are not at hand, so m must be whole
+// (Pending nil) for the result to be the fold of all.
+func (m Manifest) fold(evs []syncproto.Event) Manifest {
 	Order(evs)
-	m := Manifest{ID: id}
 	type split struct {
 		parts int
 		got   map[int][]string
@@ -294,8 +300,14 @@ func (h *Handover) CheckClose(c HandoverClosedV1) error {
 // arrive in any order and repeat; each waybill counts once. A waybill on no
 // manifest of the session is accepted and listed as extra.
 func FoldHandover(id string, evs []syncproto.Event, manifests []Manifest) Handover {
+	return Handover{ID: id}.fold(evs, manifests)
+}
+
+// fold folds evs onto h, the fold of the events before them, against the
+// manifests evs open the session with (those h opened it with are in its
+// Expected already).
+func (h Handover) fold(evs []syncproto.Event, manifests []Manifest) Handover {
 	Order(evs)
-	h := Handover{ID: id}
 	byID := map[string]*Manifest{}
 	for i := range manifests {
 		if manifests[i].Revision > 0 {
@@ -303,7 +315,13 @@ func FoldHandover(id string, evs []syncproto.Event, manifests []Manifest) Handov
 		}
 	}
 	expected := map[string]bool{}
+	for _, w := range h.Expected {
+		expected[w] = true
+	}
 	scanned := map[string]bool{}
+	for _, w := range h.Scanned {
+		scanned[w] = true
+	}
 	for i := range evs {
 		ev := &evs[i]
 		if _, ok := handoverSteps[ev.Type]; !ok {

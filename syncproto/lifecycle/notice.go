@@ -120,32 +120,39 @@ type Notice struct {
 
 // FoldNotice folds a notice's events.
 func FoldNotice(id string, evs []syncproto.Event) Notice {
+	return Notice{ID: id}.fold(evs)
+}
+
+// fold folds evs onto n, the fold of the events before them.
+func (n Notice) fold(evs []syncproto.Event) Notice {
 	Order(evs)
-	n := Notice{ID: id}
 	for i := range evs {
-		ev := &evs[i]
-		switch ev.Type {
-		case NoticePublished:
-			if ev.Origin != syncproto.HubOrigin {
-				continue // only head office publishes
-			}
-			var p NoticePublishedV1
-			if decode(ev, &p) == nil {
-				n.NoticePublishedV1, n.Published = p, true
-			}
-		case NoticeEnded:
-			var e NoticeEndedV1
-			if ev.Origin == syncproto.HubOrigin && decode(ev, &e) == nil {
-				n.Ended, n.RecoveryText, n.EndedAt = true, e.Text, e.At
-			}
-		case NoticeAcknowledged:
-			var a NoticeAckV1
-			if decode(ev, &a) == nil {
-				n.Acks = append(n.Acks, Ack{Outlet: ev.Origin, Staff: a.Staff, At: a.At})
-			}
-		}
+		n.apply(&evs[i])
 	}
 	return n
+}
+
+func (n *Notice) apply(ev *syncproto.Event) {
+	switch ev.Type {
+	case NoticePublished:
+		if ev.Origin != syncproto.HubOrigin {
+			return // only head office publishes
+		}
+		var p NoticePublishedV1
+		if decode(ev, &p) == nil {
+			n.NoticePublishedV1, n.Published = p, true
+		}
+	case NoticeEnded:
+		var e NoticeEndedV1
+		if ev.Origin == syncproto.HubOrigin && decode(ev, &e) == nil {
+			n.Ended, n.RecoveryText, n.EndedAt = true, e.Text, e.At
+		}
+	case NoticeAcknowledged:
+		var a NoticeAckV1
+		if decode(ev, &a) == nil {
+			n.Acks = append(n.Acks, Ack{Outlet: ev.Origin, Staff: a.Staff, At: a.At})
+		}
+	}
 }
 
 // Active reports whether the notice shows at hub-corrected time now.

@@ -174,8 +174,12 @@ func (p *Parcel) Check(t string) error {
 
 // FoldParcel folds one waybill's events at one outlet.
 func FoldParcel(waybill string, evs []syncproto.Event) Parcel {
+	return Parcel{Waybill: waybill}.fold(evs)
+}
+
+// fold folds evs onto p, the fold of the events before them.
+func (p Parcel) fold(evs []syncproto.Event) Parcel {
 	Order(evs)
-	p := Parcel{Waybill: waybill}
 	for i := range evs {
 		p.apply(&evs[i])
 	}

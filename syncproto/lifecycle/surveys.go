@@ -41,3 +41,31 @@ type SurveyAnsweredV1 struct {
 	OptedOut      bool    `json:"opted_out,omitempty"`
 	At            int64   `json:"at"`
 }
+
+// An invitation's message on its way, recorded by head office as hub
+// events no outlet pulls (target syncproto.HubOrigin), subject the
+// invitation id, payload SurveyInvitationV1, each in the transaction
+// that moves the message in the customer-message outbox: the measures
+// count sends and deliveries from them, beside the answers.
+const (
+	// SurveyInvitationSent: the company gateway took the message.
+	SurveyInvitationSent = "survey.invitation_sent"
+	// SurveyInvitationDelivered: the gateway reported it on the phone,
+	// by its receipt or as it took it (then Sent is set: the one event
+	// stands for both steps).
+	SurveyInvitationDelivered = "survey.invitation_delivered"
+)
+
+// SurveyInvitationV1 is the payload of SurveyInvitationSent and
+// SurveyInvitationDelivered: which survey version the invitation asks,
+// and the trigger and outlet it counts for. It names no customer.
+type SurveyInvitationV1 struct {
+	Survey  string `json:"survey"`
+	Version int64  `json:"version"`
+	Trigger string `json:"trigger"`
+	Outlet  string `json:"outlet"`
+	// Sent marks a delivery the gateway reported as it took the message:
+	// no SurveyInvitationSent precedes it.
+	Sent bool  `json:"sent,omitempty"`
+	At   int64 `json:"at"`
+}

@@ -162,8 +162,12 @@ func (b WaybillBlockV1) Overlaps(o WaybillBlockV1) bool {
 // issue after the allocation it received, so the fold order matches the
 // order things happened.
 func FoldWaybills(outlet string, evs []syncproto.Event) WaybillStock {
+	return WaybillStock{Outlet: outlet, Blocks: []WaybillBlock{}}.fold(evs)
+}
+
+// fold folds evs onto s, the fold of the events before them.
+func (s WaybillStock) fold(evs []syncproto.Event) WaybillStock {
 	Order(evs)
-	s := WaybillStock{Outlet: outlet, Blocks: []WaybillBlock{}}
 	for i := range evs {
 		s.apply(&evs[i])
 	}

@@ -274,6 +274,7 @@ var (
 	CalendarBadKind   = def("calendar.bad_kind", Invalid, "事件类型 {kind} 无效，可用：{allowed} / kind \"{kind}\" is not one of {allowed}")
 	CalendarBadDates  = def("calendar.bad_dates", Invalid, "日期无效：须为 YYYY-MM-DD，结束不早于开始，最长 {max} 天 / the dates must be YYYY-MM-DD, the last not before the first, at most {max} days")
 	CalendarBadUplift = def("calendar.bad_uplift", Invalid, "预期倍数须为 0（按往年学习）到 {max} / the expected uplift must be 0 (learn it from past years) to {max}")
+	CalendarFull      = def("calendar.full", Conflict, "日历最多 {max} 个事件，请先删除过去的事件 / the calendar holds at most {max} events: delete past ones first")
 	ForecastShort     = def("forecast.short_history", Conflict, "网点 {outlet} 只有 {days} 天的到件记录，预测至少需要 {min} 天 / outlet {outlet} has {days} days of inbound parcels; a forecast needs at least {min}")
 )
 

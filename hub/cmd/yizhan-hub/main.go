@@ -183,12 +183,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			return usageError{msg: "customers.master_key_file: " + err.Error()}
 		}
 	}
+	proxies, err := c.HTTP.Proxies()
+	if err != nil {
+		return usageError{msg: "http.trusted_proxies: " + err.Error()}
+	}
 	cfg := server.Config{MasterKey: master, CustomerWindowDays: c.Customers.WindowDays, SurveyURL: c.Surveys.PublicURL, DataDir: c.Data.Dir, MinFreeMB: c.Data.MinFreeMB, HTTPAddr: c.HTTP.Addr, APIToken: c.HTTP.APIToken,
 		MQTTListen: c.MQTT.Listen, MQTTTLS: c.MQTT.BrokerTLS(), MQTTAllowPlain: c.MQTT.AllowPlain, BrokerCAFile: c.MQTT.BrokerCA, BrokerURL: c.MQTT.Broker, ClientID: c.MQTT.ClientID, StoreURL: c.Store.URL,
 		SLA: lifecycle.SLA{FirstReply: c.Complaints.FirstReply, Result: c.Complaints.Result}, SweepEvery: c.Timers.SweepEvery,
 		ExceptionDeadlines: deadlines, WaybillBlock: c.Waybills.Block, MaxSkew: c.Clock.MaxSkew, Logger: log,
 		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers,
-		SyncWindow: uint64(c.Sync.Window), HTTPNames: c.HTTP.HostNames(), SessionIdle: c.Accounts.SessionIdle, SessionLifetime: c.Accounts.SessionLifetime, Location: loc,
+		SyncWindow: uint64(c.Sync.Window), HTTPNames: c.HTTP.HostNames(), TrustedProxies: proxies, SessionIdle: c.Accounts.SessionIdle, SessionLifetime: c.Accounts.SessionLifetime, Location: loc,
 		Retention: c.RetentionConfig(), PerClerkHour: c.Forecast.ParcelsPerClerkHour, Hours: c.Forecast.WeekdayHours(),
 		Gateway: server.GatewayConfig{Webhook: c.Gateway.Webhook, Token: c.Gateway.Token, Timeout: c.Gateway.Timeout, MaxAttempts: c.Gateway.MaxAttempts, MaxPerOutlet: c.Gateway.MaxPerOutlet},
 		IMAP:    c.Channels.IMAP}

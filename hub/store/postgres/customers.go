@@ -80,3 +80,6 @@ func (s *backend) PutCalendarEvent(ctx context.Context, e store.CalendarEvent) e
 func (s *backend) DeleteCalendarEvent(ctx context.Context, id string) error {
 	return store.CalendarSQL(pgOn(s.pool)).DeleteCalendarEvent(ctx, id)
 }
+
+// Autocommit implements store.Backend.
+func (s *backend) Autocommit() store.CustomerSQL { return pgOn(s.pool) }

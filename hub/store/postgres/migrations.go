@@ -114,7 +114,10 @@ import (
 //	survey_defs, survey_rules, survey_invites, survey_optouts (migration
 //	               12): as SQLite's migration of the same name, so both
 //	               backends run store.SurveySQL
-//	customers.lang, notice_jobs, notice_capped (migration 13): as
+//	tries (13)     as SQLite's migration of the same name: the public
+//	               pages' guessing counters, shared by every hub on the
+//	               database (store.TrySQL)
+//	customers.lang, notice_jobs, notice_capped (migration 14): as
 //	               SQLite's migration of the same name
 type migration struct {
 	version int
@@ -508,7 +511,17 @@ CREATE TABLE survey_optouts (
 );
 CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
 `, nil},
-	{13, "notices to every outlet in bounded steps, a cap per outlet, the customer's language", `
+	{13, "guessing limits shared by every hub", `
+CREATE TABLE tries (
+	key     TEXT COLLATE "C" NOT NULL,
+	start   BIGINT NOT NULL,
+	ends_at BIGINT NOT NULL,
+	n       BIGINT NOT NULL,
+	PRIMARY KEY (key, start)
+);
+CREATE INDEX tries_ends ON tries (ends_at);
+`, nil},
+	{14, "notices to every outlet in bounded steps, a cap per outlet, the customer's language", `
 ALTER TABLE customers ADD COLUMN lang TEXT COLLATE "C" NOT NULL DEFAULT 'zh';
 CREATE TABLE notice_jobs (
 	notice     TEXT COLLATE "C" NOT NULL,

@@ -124,6 +124,14 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("measure_facts_at is %q (%v)", def, err)
 			}
 		},
+		num("guessing limits shared by every hub"): func(t *testing.T, db *pgxpool.Pool) {
+			mustHaveTable(t, db, "tries")
+			// Ended windows are deleted by ends_at: its index.
+			var def string
+			if err := db.QueryRow(context.Background(), `SELECT indexdef FROM pg_indexes WHERE indexname = $1`, "tries_ends").Scan(&def); err != nil || !strings.Contains(def, "ends_at") {
+				t.Errorf("tries_ends is %q (%v), want an index on ends_at", def, err)
+			}
+		},
 		num("satisfaction surveys: definitions, rules per trigger, invitations, opt-outs"): func(t *testing.T, db *pgxpool.Pool) {
 			for _, tbl := range []string{"survey_defs", "survey_rules", "survey_invites", "survey_optouts"} {
 				mustHaveTable(t, db, tbl)

@@ -131,3 +131,6 @@ func (s *backend) PutCalendarEvent(ctx context.Context, e store.CalendarEvent) e
 func (s *backend) DeleteCalendarEvent(ctx context.Context, id string) error {
 	return store.CalendarSQL(sqlOn(s.w)).DeleteCalendarEvent(ctx, id)
 }
+
+// Autocommit implements store.Backend.
+func (s *backend) Autocommit() store.CustomerSQL { return sqlOn(s.w) }

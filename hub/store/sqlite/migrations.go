@@ -151,7 +151,10 @@ import (
 //	               outbox); indexes on (customer, created_at) and
 //	               (survey, version) (17)
 //	survey_optouts customer PK, invite, at; index on invite (17)
-//	customers (18) also lang ('zh' or 'en', head office's choice): the
+//	tries          (key, start) PK, ends_at, n: the public pages' guessing
+//	               counters per fixed window (store.TrySQL), deleted once
+//	               ended; index on ends_at (migration 18)
+//	customers (19) also lang ('zh' or 'en', head office's choice): the
 //	               language its messages are rendered in; outbox state
 //	               may also be cancelled (a notice's start message its
 //	               end overtook)
@@ -159,10 +162,10 @@ import (
 //	               (the last outlet or message key done), done, created_at:
 //	               a notice to every outlet's messages and invitations,
 //	               worked in bounded steps (store.Core.AdvanceNotices);
-//	               index on (done, created_at) (18)
+//	               index on (done, created_at) (19)
 //	notice_capped  (notice, outlet) PK, n: customers a notice's start
 //	               messages left out at an outlet over [gateway]
-//	               max_per_outlet (18)
+//	               max_per_outlet (19)
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -604,7 +607,17 @@ CREATE TABLE survey_optouts (
 ) WITHOUT ROWID;
 CREATE INDEX survey_optouts_invite ON survey_optouts (invite);
 `, nil},
-	{18, "notices to every outlet in bounded steps, a cap per outlet, the customer's language", `
+	{18, "guessing limits shared by every hub", `
+CREATE TABLE tries (
+	key     TEXT NOT NULL,
+	start   INTEGER NOT NULL,
+	ends_at INTEGER NOT NULL,
+	n       INTEGER NOT NULL,
+	PRIMARY KEY (key, start)
+) WITHOUT ROWID;
+CREATE INDEX tries_ends ON tries (ends_at);
+`, nil},
+	{19, "notices to every outlet in bounded steps, a cap per outlet, the customer's language", `
 ALTER TABLE customers ADD COLUMN lang TEXT NOT NULL DEFAULT 'zh';
 CREATE TABLE notice_jobs (
 	notice     TEXT NOT NULL,

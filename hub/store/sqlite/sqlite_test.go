@@ -187,6 +187,14 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("Double 11 2025 begins on day %d (%v), want %d", first, err, want)
 			}
 		},
+		num("guessing limits shared by every hub"): func(t *testing.T, db *sql.DB) {
+			mustHaveTable(t, db, "tries")
+			// Ended windows are deleted by ends_at: its index.
+			var def string
+			if err := db.QueryRow(`SELECT sql FROM sqlite_master WHERE name = ?`, "tries_ends").Scan(&def); err != nil || !strings.Contains(def, "ends_at") {
+				t.Errorf("tries_ends is %q (%v), want an index on ends_at", def, err)
+			}
+		},
 		num("satisfaction surveys: definitions, rules per trigger, invitations, opt-outs"): func(t *testing.T, db *sql.DB) {
 			for _, tbl := range []string{"survey_defs", "survey_rules", "survey_invites", "survey_optouts"} {
 				mustHaveTable(t, db, tbl)

@@ -102,11 +102,7 @@ func testAccountUpdatesAcrossStores(t *testing.T, be Backend) {
 // behind one address).
 func testSessionsAcrossStores(t *testing.T, be Backend) {
 	ctx := context.Background()
-	a := be.Open(t, nil)
-	b := a
-	if be.Another != nil {
-		b = be.Another(t, a)
-	}
+	a, b := be.pair(t)
 	x := store.Session{Hash: "h1", Account: "li", CreatedAt: t0, LastSeen: t0, Client: "10.0.0.9"}
 	if err := a.AddSession(ctx, x); err != nil {
 		t.Fatal(err)

@@ -165,6 +165,12 @@ func testMeasures(t *testing.T, be Backend) {
 	// A customer answers SH-A's pickup survey: 5 and 3, and opts out.
 	down(utc(1, 8, 0), "customer", lifecycle.SurveyAnswered, "inv-a1", syncproto.HubOrigin, lifecycle.SurveyAnsweredV1{Survey: "after",
 		Version: 1, Trigger: lifecycle.SurveyOnPickup, Outlet: "SH-A", Customer: "c", Scores: []int64{5, 3, 0}, OptedOut: true, At: 1})
+	// Its invitation was sent and delivered on day 1; another is sent on
+	// day 2 and not delivered: no response rate that day.
+	inv := lifecycle.SurveyInvitationV1{Survey: "after", Version: 1, Trigger: lifecycle.SurveyOnPickup, Outlet: "SH-A", At: 1}
+	down(utc(1, 7, 0), "gateway", lifecycle.SurveyInvitationSent, "inv-a1", syncproto.HubOrigin, inv)
+	down(utc(1, 7, 5), "gateway", lifecycle.SurveyInvitationDelivered, "inv-a1", syncproto.HubOrigin, inv)
+	down(utc(2, 7, 0), "gateway", lifecycle.SurveyInvitationSent, "inv-a2", syncproto.HubOrigin, inv)
 	wall.Set(utc(3, 0, 0))
 
 	get := func(q measures.Query) *measures.Result {
@@ -196,6 +202,7 @@ func testMeasures(t *testing.T, be Backend) {
 		"incidents.count":  int64(0),
 		"surveys.answered": int64(1), "surveys.avg": 4.0, "surveys.n1": int64(0), "surveys.n2": int64(0), "surveys.n3": int64(1),
 		"surveys.n4": int64(0), "surveys.n5": int64(1), "surveys.opted_out": int64(1),
+		"surveys.sent": int64(1), "surveys.delivered": int64(1), "surveys.response_ratio": 1.0,
 	}
 	kinds(day1)
 	day1["exceptions.damaged.count"], day1["exceptions.damaged.handling_p50_ms"] = int64(1), h(6)
@@ -211,6 +218,7 @@ func testMeasures(t *testing.T, be Backend) {
 		"incidents.count":  int64(1), // held beyond a gap, released, resent: counted once
 		"surveys.answered": int64(0), "surveys.avg": nil, "surveys.n1": int64(0), "surveys.n2": int64(0), "surveys.n3": int64(0),
 		"surveys.n4": int64(0), "surveys.n5": int64(0), "surveys.opted_out": int64(0),
+		"surveys.sent": int64(1), "surveys.delivered": int64(0), "surveys.response_ratio": nil,
 	}
 	kinds(day2)
 	check := func(what string, got, want map[string]any) {

@@ -42,6 +42,17 @@ type Backend struct {
 	ReopenIn func(t testing.TB, s store.Store, loc *time.Location) store.Store
 }
 
+// pair opens a store on a new database and another on the same one, as
+// another hub process, or the same store again for a backend one process
+// owns.
+func (b Backend) pair(t testing.TB) (store.Store, store.Store) {
+	s := b.Open(t, nil)
+	if b.Another == nil {
+		return s, s
+	}
+	return s, b.Another(t, s)
+}
+
 // Run runs the whole suite against b.
 func Run(t *testing.T, b Backend) {
 	for _, tc := range []struct {
@@ -87,6 +98,7 @@ func Run(t *testing.T, b Backend) {
 		{"NoticeMessagesToEveryOutlet", testNoticeMessagesToEveryOutlet},
 		{"NoticeMessagesCapped", testNoticeMessagesCapped},
 		{"NoticeMessagesValidFrom", testNoticeMessagesValidFrom},
+		{"Tries", testTries},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })
 	}

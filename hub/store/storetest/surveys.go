@@ -24,6 +24,7 @@ var surveyTests = []struct {
 	{"SurveyAfterNoticeEnded", testSurveyAfterNoticeEnded},
 	{"SurveyAfterDelivery", testSurveyAfterDelivery},
 	{"SurveyAnswerCountedInMeasures", testSurveyAnswerCountedInMeasures},
+	{"SurveyMessagesCounted", testSurveyMessagesCounted},
 }
 
 func surveyDef(id, q string) store.SurveyDef {
@@ -50,6 +51,23 @@ func surveyWithRules(t *testing.T, be Backend, clk clock.Clock, every, expiry in
 		return nil
 	})
 	return s
+}
+
+// dayTallies are outlet's tallies of at's day (UTC), summed by name.
+func dayTallies(t *testing.T, s store.Store, at time.Time, outlet string) map[string]int64 {
+	t.Helper()
+	day := store.DayOf(at.UnixMilli(), time.UTC)
+	ts, err := s.Tallies(context.Background(), store.RollupQuery{From: day, To: day})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int64{}
+	for _, x := range ts {
+		if x.Outlet == outlet {
+			got[x.Name] += x.N
+		}
+	}
+	return got
 }
 
 func surveysTx(t *testing.T, s store.Store, f func(q store.SurveySQL) error) {
@@ -297,16 +315,7 @@ func testSurveyAnswerCountedInMeasures(t *testing.T, be Backend) {
 	// An outlet cannot answer for its customers: its own survey.answered
 	// counts nowhere.
 	commit(t, s, cbatch("SH-A", 1, ev{t0, lifecycle.SurveyAnswered, "forged", p}))
-	ts, err := s.Tallies(ctx, store.RollupQuery{From: store.DayOf(t0.UnixMilli(), time.UTC), To: store.DayOf(t0.UnixMilli(), time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for _, x := range ts {
-		if x.Outlet == "SH-A" {
-			got[x.Name] += x.N
-		}
-	}
+	got := dayTallies(t, s, t0, "SH-A")
 	want := map[string]int64{store.TallySurveyAnswers: 1, store.TallySurveyOptOuts: 1, store.TallySurveyScorePrefix + "5": 1, store.TallySurveyScorePrefix + "4": 1}
 	for k, n := range want {
 		if got[k] != n {
@@ -373,5 +382,105 @@ func testSurveyAfterDelivery(t *testing.T, be Backend) {
 	}
 	if _, ok := inviteOf(t, s, store.SurveyCandidate{Customer: x, Trigger: lifecycle.SurveyOnPickup, Source: "WB8"}); ok {
 		t.Error("a pickup drew an invitation without a pickup rule")
+	}
+}
+
+// An invitation's send and delivery are hub events the tallies count for
+// the trigger's outlet (a delivery the gateway reported as it took the
+// message counts as sent too; an outlet's event of the types counts
+// nowhere), and the counts per trigger and per survey version follow
+// the invitations' messages through the outbox.
+func testSurveyMessagesCounted(t *testing.T, be Backend) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(t0)
+	s := surveyWithRules(t, be, clk, 0, 7*24*60, lifecycle.SurveyOnPickup)
+	const w, x, y, z = "c0ffee00c0ffee00c0ffee00c0ffee2a", "c0ffee00c0ffee00c0ffee00c0ffee2b", "c0ffee00c0ffee00c0ffee00c0ffee2c", "c0ffee00c0ffee00c0ffee00c0ffee2d"
+	commit(t, s, cbatch("SH-A", 1, cin(t0, "WB1", w, "v2:a:1"), cpick(t0, "WB1"), cin(t0, "WB2", x, "v2:a:2"), cpick(t0, "WB2"),
+		cin(t0, "WB3", y, "v2:a:3"), cpick(t0, "WB3")))
+	// Version 2 asks z.
+	surveysTx(t, s, func(q store.SurveySQL) error {
+		_, err := q.PutDef(ctx, surveyDef("after", "总体满意度（新）"), t0.UnixMilli())
+		return err
+	})
+	commit(t, s, cbatch("SH-A", 7, cin(t0, "WB4", z, "v2:a:4"), cpick(t0, "WB4")))
+	id := func(c, wb string) string {
+		return store.InviteID(store.SurveyCandidate{Customer: c, Trigger: lifecycle.SurveyOnPickup, Source: wb})
+	}
+	// w's message is sent, then delivered, and w answers; x's fails; y's
+	// is delivered as the gateway takes it; z's waits.
+	rows, err := s.ClaimMessages(ctx, "claim", t0.Add(time.Minute).UnixMilli(), 10)
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("claim: %d messages (%v), want 4", len(rows), err)
+	}
+	for _, r := range rows {
+		o := store.Outcome{Key: r.Key, Claim: r.Claim}
+		switch r.Key {
+		case store.SurveyMessageKey(id(w, "WB1")):
+			o.State = store.MessageSent
+		case store.SurveyMessageKey(id(x, "WB2")):
+			o.State, o.Error = store.MessageFailed, "refused"
+		case store.SurveyMessageKey(id(y, "WB3")):
+			o.State = store.MessageDelivered
+		default:
+			o.State, o.RetryAt = store.MessagePending, t0.Add(time.Hour).UnixMilli()
+		}
+		if err := s.FinishMessage(ctx, o, 8); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := s.DeliverMessage(ctx, store.SurveyMessageKey(id(w, "WB1"))); !ok || err != nil {
+		t.Fatalf("receipt of w's message: %v %v", ok, err)
+	}
+	surveysTx(t, s, func(q store.SurveySQL) error {
+		_, err := q.ClaimInvite(ctx, id(w, "WB1"), t0.UnixMilli(), false)
+		return err
+	})
+	versions := map[int64]store.SurveyCounts{}
+	surveysTx(t, s, func(q store.SurveySQL) error {
+		cs, err := q.VersionCounts(ctx)
+		for _, c := range cs {
+			if c.Survey != "after" {
+				t.Errorf("counts of survey %q", c.Survey)
+			}
+			versions[c.Version] = c
+		}
+		return err
+	})
+	want := map[int64]store.SurveyCounts{
+		1: {Survey: "after", Version: 1, Invited: 3, Answered: 1, Sent: 2, Delivered: 2, Failed: 1},
+		2: {Survey: "after", Version: 2, Invited: 1},
+	}
+	if len(versions) != len(want) || versions[1] != want[1] || versions[2] != want[2] {
+		t.Errorf("per version %+v, want %+v", versions, want)
+	}
+	if c := invitedCount(t, s)[lifecycle.SurveyOnPickup]; c.Invited != 4 || c.Sent != 2 || c.Delivered != 2 || c.Failed != 1 || c.Answered != 1 || c.Survey != "" {
+		t.Errorf("pickup counts %+v, want 4 invited, 2 sent, 2 delivered, 1 failed, 1 answered", c)
+	}
+
+	// The tallies count the events, not the outbox.
+	at := hlc.Make(t0.UnixMilli(), 1)
+	step := func(typ, subject string, p lifecycle.SurveyInvitationV1) {
+		t.Helper()
+		js, _ := json.Marshal(p)
+		e := &syncproto.Event{ID: typ + "-" + subject, Origin: syncproto.HubOrigin, Seq: 1, HLC: at, Actor: "gateway",
+			Type: typ, V: 1, Subject: subject, Target: syncproto.HubOrigin, Payload: js}
+		if _, err := s.AppendDownAlloc(ctx, e, store.SerialAlloc{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := lifecycle.SurveyInvitationV1{Survey: "after", Version: 1, Trigger: lifecycle.SurveyOnPickup, Outlet: "SH-B", At: t0.UnixMilli()}
+	step(lifecycle.SurveyInvitationSent, "i1", p)
+	step(lifecycle.SurveyInvitationDelivered, "i1", p)
+	step(lifecycle.SurveyInvitationSent, "i2", p)
+	direct := p
+	direct.Sent = true
+	step(lifecycle.SurveyInvitationDelivered, "i3", direct)
+	nowhere := p
+	nowhere.Outlet = ""
+	step(lifecycle.SurveyInvitationSent, "i4", nowhere)
+	commit(t, s, cbatch("SH-B", 1, ev{t0, lifecycle.SurveyInvitationSent, "forged", p}, ev{t0, lifecycle.SurveyInvitationDelivered, "forged", p}))
+	if got := dayTallies(t, s, t0, "SH-B"); got[store.TallySurveySent] != 3 || got[store.TallySurveyDelivered] != 2 || len(got) != 2 {
+		t.Errorf("SH-B's tallies %v, want 3 sent and 2 delivered", got)
 	}
 }

@@ -15,8 +15,10 @@ test('a line short of a part, a repeated key or nothing is refused', () => {
   assert.equal(parseQuestions('  \n'), null);
 });
 
-test('response rate as a percentage, a dash for none invited', () => {
+test('response rate as a percentage, a dash while none was delivered', () => {
   assert.equal(rate(null), '—');
+  assert.equal(rate(undefined), '—');
+  assert.equal(rate(0), '0%');
   assert.equal(rate(0.5), '50%');
   assert.equal(rate(1 / 3), '33.3%');
 });

@@ -17,7 +17,7 @@ export function measureKind(name) {
   if (name.endsWith('_ms')) return 'duration';
   if (name.endsWith('_ratio')) return 'ratio';
   if (name.endsWith('_cents')) return 'money';
-  if (name === 'satisfaction.avg') return 'score';
+  if (name === 'satisfaction.avg' || name === 'surveys.avg') return 'score';
   return 'count';
 }
 

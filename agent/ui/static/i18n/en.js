@@ -722,6 +722,7 @@ export default {
   'error.calendar.bad_kind': 'kind "{kind}" is not one of {allowed}',
   'error.calendar.bad_dates': 'the dates must be YYYY-MM-DD, the last not before the first, at most {max} days',
   'error.calendar.bad_uplift': 'the expected uplift must be 0 (learn it from past years) to {max}',
+  'error.calendar.full': 'the calendar holds at most {max} events: delete past ones first',
   'error.forecast.short_history': 'outlet {outlet} has {days} days of inbound parcels; a forecast needs at least {min}',
   'error.parcel.short_query': 'give a waybill or at least its first {min} characters',
   'error.parcel.delivered': 'parcel {waybill} was already delivered',

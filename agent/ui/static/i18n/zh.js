@@ -723,6 +723,7 @@ export default {
   'error.calendar.bad_kind': '事件类型 {kind} 无效，可用：{allowed}',
   'error.calendar.bad_dates': '日期无效：须为 YYYY-MM-DD，结束不早于开始，最长 {max} 天',
   'error.calendar.bad_uplift': '预期倍数须为 0（按往年学习）到 {max}',
+  'error.calendar.full': '日历最多 {max} 个事件，请先删除过去的事件',
   'error.forecast.short_history': '网点 {outlet} 只有 {days} 天的到件记录，预测至少需要 {min} 天',
   'error.parcel.short_query': '请输入运单号或其前 {min} 位以上',
   'error.parcel.delivered': '运单 {waybill} 已投递',

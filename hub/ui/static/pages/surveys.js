@@ -1,6 +1,7 @@
 // Satisfaction surveys: per trigger how many customers were invited, how
-// many answered and opted out; the sampling rule of each trigger; the
-// definitions. Analysts edit rules and definitions (a definition already
+// many invitations reached the phone, how many answered and opted out;
+// per survey version the invitations sent, delivered, failed and
+// answered; the sampling rule of each trigger; the definitions. Analysts edit rules and definitions (a definition already
 // sent is saved as a new version by the hub).
 
 import { h, panel, button, field, select, showInfo } from '../dom.js';
@@ -41,7 +42,8 @@ export function expiryMinutes(days) {
   return Number.isFinite(m) && m >= 1 ? m : null;
 }
 
-// rate is a response rate as a percentage, '—' for none invited.
+// rate is a response rate (answered / delivered) as a percentage, '—'
+// while no invitation was delivered.
 export function rate(r) {
   return r === null || r === undefined ? '—' : `${Math.round(r * 1000) / 10}%`;
 }
@@ -59,12 +61,20 @@ export const page = {
     const res = await ctx.api.get('/api/v1/surveys');
     const defs = res.surveys || [];
     const rules = Object.fromEntries((res.rules || []).map((r) => [r.trigger, r]));
+    const cell = (name, n) => h('td', { ['data-' + name]: String(n) }, count(n));
+    const rateCell = (c) => h('td', { 'data-rate': c.response_rate == null ? '' : String(c.response_rate) }, rate(c.response_rate));
     const counts = h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'survey-counts' },
-      h('thead', {}, h('tr', {}, ['sv.trigger', 'sv.invited', 'sv.answered', 'sv.optedOut', 'sv.rate'].map((k) => h('th', {}, t(k))))),
+      h('thead', {}, h('tr', {}, ['sv.trigger', 'sv.invited', 'sv.delivered', 'sv.answered', 'sv.optedOut', 'sv.rate'].map((k) => h('th', {}, t(k))))),
       h('tbody', {}, (res.counts || []).map((c) => h('tr', { 'data-trigger': c.trigger },
-        h('td', {}, t('sv.on.' + c.trigger)), h('td', { 'data-invited': String(c.invited) }, count(c.invited)),
-        h('td', { 'data-answered': String(c.answered) }, count(c.answered)), h('td', {}, count(c.opted_out)),
-        h('td', { 'data-rate': c.response_rate === null ? '' : String(c.response_rate) }, rate(c.response_rate)))))));
+        h('td', {}, t('sv.on.' + c.trigger)), cell('invited', c.invited), cell('delivered', c.delivered),
+        cell('answered', c.answered), h('td', {}, count(c.opted_out)), rateCell(c))))));
+    const versions = res.versions || [];
+    const byVersion = versions.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'list', id: 'survey-versions' },
+      h('thead', {}, h('tr', {}, ['sv.survey', 'sv.invited', 'sv.sent', 'sv.delivered', 'sv.failed', 'sv.answered', 'sv.rate'].map((k) => h('th', {}, t(k))))),
+      h('tbody', {}, versions.map((v) => h('tr', { 'data-survey': v.survey, 'data-version': String(v.version) },
+        h('td', {}, `${v.survey} · v${v.version}`), cell('invited', v.invited), cell('sent', v.sent), cell('delivered', v.delivered),
+        cell('failed', v.failed), cell('answered', v.answered), rateCell(v))))))
+      : h('p', { class: 'muted' }, t('sv.noInvitations'));
     const ids = defs.map((d) => d.id);
     const ruleRows = (res.triggers || []).map((tr) => {
       const r = rules[tr] || { survey: ids[0] || '', share: 0, every_days: 30, expiry_minutes: 7 * 1440 };
@@ -91,12 +101,10 @@ export const page = {
     const defList = h('div', { id: 'survey-defs' }, defs.length ? defs.map((d) => h('section', { class: 'survey-def', 'data-id': d.id },
       h('h3', {}, `${d.id} · v${d.version} · ${ctx.lang === 'en' && d.title_en ? d.title_en : d.title_zh}`),
       h('ol', {}, d.questions.map((q) => h('li', {}, ctx.lang === 'en' ? q.en : q.zh))),
-      h('p', { class: 'muted' }, (d.comment ? t('sv.withComment') : t('sv.noComment')) + (d.in_use ? ' · ' + t('sv.inUse') : '')),
-      h('p', { class: 'survey-messages', 'data-failed': String(d.messages?.failed || 0) }, t('sv.messages', {
-        pending: count(d.messages?.pending || 0), sent: count((d.messages?.sent || 0) + (d.messages?.delivered || 0)), failed: count(d.messages?.failed || 0),
-      }))))
+      h('p', { class: 'muted' }, (d.comment ? t('sv.withComment') : t('sv.noComment')) + (d.in_use ? ' · ' + t('sv.inUse') : ''))))
       : h('p', { class: 'muted' }, t('sv.none')));
-    const out = [h('h1', {}, t('sv.title')), panel(t('sv.counts'), counts), panel(t('sv.rules'), h('p', { class: 'muted' }, t('sv.rulesHelp')), rulesTable),
+    const out = [h('h1', {}, t('sv.title')), panel(t('sv.counts'), h('p', { class: 'muted' }, t('sv.rateHelp')), counts),
+      panel(t('sv.versions'), byVersion), panel(t('sv.rules'), h('p', { class: 'muted' }, t('sv.rulesHelp')), rulesTable),
       panel(t('sv.defs'), defList)];
     if (editor) {
       const first = defs[0];
