@@ -341,6 +341,16 @@ func TestHubScreen(t *testing.T) {
 	if code := call(t, "GET", "http://"+s.c.hubHTTP+"/api/v1/audit?action=customer.revealed", apiToken, nil, &trail); code != 200 || len(trail.Audit) != 1 || trail.Audit[0].Subject != s.customer {
 		t.Errorf("the reveal's audit rows: %d %+v", code, trail.Audit)
 	}
+	// Head office writes to this customer in English from now on.
+	s.s(t, "set the customer's language",
+		waitJS(`document.querySelector('#customer-lang').dataset.lang === 'zh'`),
+		runJS(`document.querySelector('#customer-lang-select').value = 'en'`),
+		chromedp.Click(chromedp.ID("customer-lang-save")),
+		waitJS(`document.querySelector('#customer-lang')?.dataset.lang === 'en'`))
+	var prof struct{ Customer struct{ Lang string } }
+	if code := call(t, "GET", "http://"+s.c.hubHTTP+"/api/v1/customers/"+s.customer, apiToken, nil, &prof); code != 200 || prof.Customer.Lang != "en" {
+		t.Errorf("the customer's language after the page set it: %d %q", code, prof.Customer.Lang)
+	}
 	// Finding by phone opens the profile; the phone stays out of the address.
 	s.openPage(t, "#/customers", "customers")
 	s.s(t, "find by phone",

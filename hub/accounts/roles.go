@@ -105,11 +105,14 @@ var Routes = map[string][]Role{
 
 	// Customers: customer service and analysts read the profiles (contact
 	// masked); revealing a contact is customer service's, audited; the
-	// enterprise accounts, statements and classes are analysts'.
+	// enterprise accounts, statements and classes are analysts'; the
+	// language a customer is written to in is customer service's, who
+	// speak with them.
 	"GET /api/v1/customers":                  {RoleService, RoleAnalyst},
 	"GET /api/v1/customers/{id}":             {RoleService, RoleAnalyst},
 	"POST /api/v1/customers/{id}/reveal":     {RoleService},
 	"PUT /api/v1/customers/{id}/enterprise":  {RoleAnalyst},
+	"PUT /api/v1/customers/{id}/lang":        {RoleService},
 	"GET /api/v1/customers/{id}/statement":   {RoleService, RoleAnalyst},
 	"GET /api/v1/customers/classes":          {RoleService, RoleAnalyst},
 	"GET /api/v1/customers/classes/moves":    {RoleAnalyst},

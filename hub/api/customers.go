@@ -17,6 +17,7 @@ import (
 //	GET  /api/v1/customers/{id}             the profile with its outlets, parcels and cases
 //	POST /api/v1/customers/{id}/reveal      the contact in clear, audited customer.revealed
 //	PUT  /api/v1/customers/{id}/enterprise  {"name"}: the enterprise account it sends for
+//	PUT  /api/v1/customers/{id}/lang        {"lang"}: zh or en, the language of its messages
 //	GET  /api/v1/customers/{id}/statement   ?month=YYYY-MM&format=csv: a month's shipments and fees
 //	GET  /api/v1/customers/classes          customers per class
 //	GET  /api/v1/customers/classes/moves    ?since=YYYY-MM: from-class × to-class counts
@@ -30,6 +31,7 @@ func (a *api) customerRoutes(mux *http.ServeMux) {
 	a.handle(mux, "GET /api/v1/customers/{id}", a.customer)
 	a.handle(mux, "POST /api/v1/customers/{id}/reveal", a.revealCustomer)
 	a.handle(mux, "PUT /api/v1/customers/{id}/enterprise", a.setEnterprise)
+	a.handle(mux, "PUT /api/v1/customers/{id}/lang", a.setLang)
 	a.handle(mux, "GET /api/v1/customers/{id}/statement", a.statement)
 	a.handle(mux, "GET /api/v1/customers/classes", a.classCounts)
 	a.handle(mux, "GET /api/v1/customers/classes/moves", a.classMoves)
@@ -57,6 +59,7 @@ type customerJSON struct {
 	ContactOutlet    string   `json:"contact_outlet"`
 	HasContact       bool     `json:"has_contact"`
 	Enterprise       string   `json:"enterprise"`
+	Lang             string   `json:"lang"`
 	WindowParcels    int64    `json:"window_parcels"`
 	WindowFeesFen    int64    `json:"window_fees_fen"`
 }
@@ -73,7 +76,7 @@ func asCustomerJSON(c store.Customer) customerJSON {
 	j := customerJSON{ID: c.ID, Class: c.Class, FirstSeen: at(c.FirstSeen), LastSeen: at(c.LastSeen),
 		Received: c.Received, Sent: c.Sent, FeesFen: c.FeesFen, Complaints: c.Complaints, ComplaintsOpen: c.ComplaintsOpen,
 		Exceptions: c.Exceptions, ExceptionsOpen: c.ExceptionsOpen, PhoneMasked: c.Contact.PhoneMasked, NameMasked: c.Contact.NameMasked,
-		ContactOutlet: c.Contact.Outlet, HasContact: c.Contact.PhoneSealed != "", Enterprise: c.Enterprise,
+		ContactOutlet: c.Contact.Outlet, HasContact: c.Contact.PhoneSealed != "", Enterprise: c.Enterprise, Lang: c.Lang,
 		WindowParcels: c.WindowParcels, WindowFeesFen: c.WindowFees}
 	if c.SatisfactionN > 0 {
 		avg := float64(c.SatisfactionSum) / float64(c.SatisfactionN)
@@ -237,10 +240,23 @@ func (a *api) setEnterprise(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Name string `json:"name"`
 	}
-	if !decode(w, r, &body) {
+	a.setCustomer(w, r, &body, func(ctx context.Context, id string) error { return a.opt.Customers.SetEnterprise(ctx, id, body.Name) })
+}
+
+func (a *api) setLang(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Lang string `json:"lang"`
+	}
+	a.setCustomer(w, r, &body, func(ctx context.Context, id string) error { return a.opt.Customers.SetLang(ctx, id, body.Lang) })
+}
+
+// setCustomer decodes body, then sets what it holds on the customer of the
+// path with set and answers the profile.
+func (a *api) setCustomer(w http.ResponseWriter, r *http.Request, body any, set func(ctx context.Context, id string) error) {
+	if !decode(w, r, body) {
 		return
 	}
-	if err := a.opt.Customers.SetEnterprise(r.Context(), r.PathValue("id"), body.Name); err != nil {
+	if err := set(r.Context(), r.PathValue("id")); err != nil {
 		a.fail(w, r, err)
 		return
 	}

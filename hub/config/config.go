@@ -84,12 +84,17 @@ func (f Forecast) WeekdayHours() [7]float64 {
 	return h
 }
 
+// DefaultMaxPerOutlet is [gateway] max_per_outlet's default: more than a
+// busy campus point holds, so only a runaway notice meets it.
+const DefaultMaxPerOutlet = 2000
+
 // Gateway is how head office's messages reach customers (hub/gateway).
 type Gateway struct {
-	Webhook     string        `toml:"webhook" flag:"gateway-webhook" help:"URL of the company's SMS or WeChat gateway that customer messages are posted to as JSON (empty: they are written to the log, masked, for the demo)"`
-	Token       string        `toml:"token" flag:"gateway-token" help:"bearer token sent to the gateway webhook (empty: none)"`
-	Timeout     time.Duration `toml:"timeout" flag:"gateway-timeout" help:"how long one message may take at the gateway webhook"`
-	MaxAttempts int           `toml:"max_attempts" flag:"gateway-max-attempts" help:"tries of a customer message before it counts as failed"`
+	Webhook      string        `toml:"webhook" flag:"gateway-webhook" help:"URL of the company's SMS or WeChat gateway that customer messages are posted to as JSON (empty: they are written to the log, masked, for the demo)"`
+	Token        string        `toml:"token" flag:"gateway-token" help:"bearer token sent to the gateway webhook (empty: none)"`
+	Timeout      time.Duration `toml:"timeout" flag:"gateway-timeout" help:"how long one message may take at the gateway webhook"`
+	MaxAttempts  int           `toml:"max_attempts" flag:"gateway-max-attempts" help:"tries of a customer message before it counts as failed"`
+	MaxPerOutlet int           `toml:"max_per_outlet" flag:"gateway-max-per-outlet" help:"most start messages one notice sends to the customers of one outlet; the rest are counted as capped (0: no cap)"`
 }
 
 // Channels are head office's own complaint channels beside the counter
@@ -268,7 +273,7 @@ func Defaults() Settings {
 		Customers:  Customers{WindowDays: 365},
 		Retention:  Retention{PersonalDays: retention.DefaultPersonalDays, At: retention.DefaultAt},
 		Forecast:   Forecast{ParcelsPerClerkHour: forecast.DefaultPerClerkHour, OpeningHours: forecast.DefaultOpeningHours},
-		Gateway:    Gateway{Timeout: 10 * time.Second, MaxAttempts: 8},
+		Gateway:    Gateway{Timeout: 10 * time.Second, MaxAttempts: 8, MaxPerOutlet: DefaultMaxPerOutlet},
 		Channels:   Channels{IMAP: channels.DefaultIMAP},
 	}
 }
@@ -350,6 +355,9 @@ func (l *Loaded) Check() error {
 	}
 	if l.Gateway.Timeout <= 0 || l.Gateway.MaxAttempts < 1 || l.Gateway.MaxAttempts > 100 {
 		return l.set.Errorf("gateway.timeout", "timeout %v and max_attempts %d: a positive duration, and 1 to 100 tries (--gateway-timeout, --gateway-max-attempts)", l.Gateway.Timeout, l.Gateway.MaxAttempts)
+	}
+	if l.Gateway.MaxPerOutlet < 0 {
+		return l.set.Errorf("gateway.max_per_outlet", "%d: 0 for no cap, or the most start messages per outlet (--gateway-max-per-outlet)", l.Gateway.MaxPerOutlet)
 	}
 	if l.Gateway.Webhook != "" {
 		if _, err := url.Parse(l.Gateway.Webhook); err != nil || !strings.HasPrefix(l.Gateway.Webhook, "http://") && !strings.HasPrefix(l.Gateway.Webhook, "https://") {

@@ -41,7 +41,7 @@ func TestDefaultsNamedOnce(t *testing.T) {
 	d := Defaults()
 	if d.Complaints.FirstReply != lifecycle.DefaultSLA.FirstReply || d.Complaints.Result != lifecycle.DefaultSLA.Result ||
 		d.Waybills.Block != lifecycle.DefaultWaybillBlock || d.Timers.SweepEvery != DefaultSweepEvery || d.HTTP.Addr != DefaultHTTPAddr ||
-		d.Clock.MaxSkew != hlc.DefaultMaxSkew || d.Measures.Timezone != DefaultTimezone {
+		d.Clock.MaxSkew != hlc.DefaultMaxSkew || d.Measures.Timezone != DefaultTimezone || d.Gateway.MaxPerOutlet != DefaultMaxPerOutlet {
 		t.Fatalf("defaults %+v", d)
 	}
 }
@@ -131,6 +131,7 @@ func TestCheck(t *testing.T) {
 		{"mailbox in clear over a network", "[channels.imap]\naddr = \"mail.example.com:143\"\ntls = false\nuser = \"u\"\npassword_file = \"p\"\n", []string{"--data", "d"}, "FILE:2: channels.imap.addr: addr \"mail.example.com:143\" without tls would send the password in clear"},
 		{"mailbox without a password", "[channels.imap]\naddr = \"mail.example.com:993\"\nuser = \"u\"\n", []string{"--data", "d"}, "user and password_file are required"},
 		{"mailbox without the master key", "[channels.imap]\naddr = \"127.0.0.1:143\"\ntls = false\nuser = \"u\"\npassword_file = \"p\"\n", []string{"--data", "d"}, "set customers.master_key_file"},
+		{"negative cap per outlet", "[gateway]\nmax_per_outlet = -1\n", []string{"--data", "d"}, "FILE:2: gateway.max_per_outlet: -1: 0 for no cap"},
 		{"a trusted proxy by name", "[http]\ntrusted_proxies = \"10.0.0.0/8, proxy.example.com\"\n", []string{"--data", "d"}, "FILE:2: http.trusted_proxies: trusted proxy \"proxy.example.com\": want an address or a CIDR prefix"},
 		{"a trusted proxy flag past /32", "", []string{"--data", "d", "--http-trusted-proxies", "10.0.0.0/33"}, "http.trusted_proxies: trusted proxy \"10.0.0.0/33\""},
 		{"revoked list without client CA", "[mqtt]\nlisten = \"0.0.0.0:8883\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\ntls_client_revoked = \"revoked.txt\"\n", []string{"--data", "d"}, "mqtt.tls_client_revoked (--mqtt-tls-client-revoked) revokes client certificates: set mqtt.tls_client_ca too"},

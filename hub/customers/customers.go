@@ -37,6 +37,7 @@ type Store interface {
 	SetClassSettings(ctx context.Context, c store.ClassSettings) error
 	Reclassify(ctx context.Context) (int, error)
 	SetEnterprise(ctx context.Context, id, name string) error
+	SetCustomerLang(ctx context.Context, id, lang string) error
 	ClassPushes(ctx context.Context, limit int) ([]store.ClassPush, error)
 	DoneClassPushes(ctx context.Context, ps []store.ClassPush) error
 }
@@ -185,6 +186,20 @@ func (s *Service) SetEnterprise(ctx context.Context, id, name string) error {
 		return problem.New(problem.CustomerBadName, "max", MaxEnterpriseName)
 	}
 	err := s.st.SetEnterprise(ctx, id, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return problem.Wrap(err, problem.CustomerNotFound)
+	}
+	return err
+}
+
+// SetLang sets the language a customer's messages are rendered in, one of
+// store.CustomerLangs, from the next message enqueued.
+func (s *Service) SetLang(ctx context.Context, id, lang string) error {
+	lang = strings.TrimSpace(lang)
+	if !slices.Contains(store.CustomerLangs, lang) {
+		return problem.New(problem.CustomerBadLang, "value", lang, "allowed", store.CustomerLangs)
+	}
+	err := s.st.SetCustomerLang(ctx, id, lang)
 	if errors.Is(err, store.ErrNotFound) {
 		return problem.Wrap(err, problem.CustomerNotFound)
 	}

@@ -36,7 +36,8 @@ type Message struct {
 	Kind string `json:"kind"`
 	// To is the customer's phone number in clear: unsealed for this send
 	// only, never logged or stored.
-	To   string `json:"to"`
+	To string `json:"to"`
+	// Lang is the language Text is in: the customer's (zh or en).
 	Lang string `json:"lang"`
 	Text string `json:"text"`
 }

@@ -136,7 +136,7 @@ func TestWebhookRetriedThenSentOnce(t *testing.T) {
 		if h.Get(gateway.IdempotencyHeader) != "k1" || h.Get("Authorization") != "Bearer s3cret" {
 			t.Errorf("request %d headers %v", i, h)
 		}
-		if got[i].To != "13812345678" || got[i].Text != `:{"a":1}` || got[i].Key != "k1" {
+		if got[i].To != "13812345678" || got[i].Text != `zh:{"a":1}` || got[i].Key != "k1" {
 			t.Errorf("request %d body %+v", i, got[i])
 		}
 	}

@@ -19,10 +19,12 @@ import (
 	"github.com/yizhan/yizhan/syncproto/clock"
 )
 
-// Store is the outbox as a Sender works it (store.Store).
+// Store is the outbox as a Sender works it (store.Store), and the steps
+// of the notices to every outlet that fill it.
 type Store interface {
 	ClaimMessages(ctx context.Context, claim string, until int64, limit int) ([]store.OutboxRow, error)
 	FinishMessage(ctx context.Context, o store.Outcome, maxAttempts int) error
+	AdvanceNotices(ctx context.Context) (more bool, err error)
 }
 
 // Contacts unseals a customer's phone number for one send. An error
@@ -137,7 +139,10 @@ func (s *Sender) Count(outcome string) float64 {
 }
 
 // Run sends due messages until ctx ends, looking again every every while
-// there is nothing to send, and at once while claims come back full.
+// there is nothing to send, and at once while claims come back full. Each
+// round first takes one step of a notice to every outlet (each hub takes
+// them in turn), so a national notice fills the outbox a bounded
+// transaction at a time while messages already go out.
 func (s *Sender) Run(ctx context.Context, every time.Duration, onErr func(error)) {
 	t := time.NewTimer(0)
 	defer t.Stop()
@@ -147,11 +152,15 @@ func (s *Sender) Run(ctx context.Context, every time.Duration, onErr func(error)
 			return
 		case <-t.C:
 		}
+		more, aerr := s.opt.Store.AdvanceNotices(ctx)
+		if aerr != nil {
+			aerr = fmt.Errorf("enqueue a notice's messages: %w", aerr)
+		}
 		n, err := s.SendDue(ctx)
-		if err != nil && ctx.Err() == nil {
+		if err = errors.Join(aerr, err); err != nil && ctx.Err() == nil {
 			onErr(err)
 		}
-		if n == s.opt.Batch && err == nil {
+		if (n == s.opt.Batch || more) && err == nil {
 			t.Reset(0)
 		} else {
 			t.Reset(every)

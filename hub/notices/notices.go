@@ -56,9 +56,9 @@ type NoticeReq struct {
 	Effects *lifecycle.NoticeEffects `json:"effects"`
 	// CustomerMessages, unless false, has head office message each
 	// customer with a parcel waiting at (or out for delivery from) the
-	// outlets of a scoped notice, and again when it ends: the plan asks
-	// to tell affected customers, so leaving them out is the choice to
-	// make. A notice to every outlet messages no one.
+	// outlets in scope (every outlet when it names none), from valid_from,
+	// and again when it ends: the plan asks to tell affected customers, so
+	// leaving them out is the choice to make.
 	CustomerMessages *bool  `json:"customer_messages"`
 	Actor            string `json:"-"` // the caller, set by hub/api; a body\'s "actor" is refused
 }
@@ -111,12 +111,16 @@ type NoticeView struct {
 }
 
 // MessageCounts are one kind of a notice's customer messages by state:
-// waiting to go, taken by the gateway, reported delivered, given up.
+// waiting to go, taken by the gateway, reported delivered, given up,
+// cancelled (a start message the notice's end overtook), and the
+// customers left out over the cap per outlet (start messages only).
 type MessageCounts struct {
 	Pending   int64 `json:"pending"`
 	Sent      int64 `json:"sent"`
 	Delivered int64 `json:"delivered"`
 	Failed    int64 `json:"failed"`
+	Cancelled int64 `json:"cancelled"`
+	Capped    int64 `json:"capped"`
 }
 
 func (r *NoticeReq) payload(now time.Time) (lifecycle.NoticePublishedV1, error) {
@@ -275,6 +279,10 @@ func (s *Service) Notice(ctx context.Context, id string) (NoticeView, error) {
 			m.Delivered += c.N
 		case store.MessageFailed:
 			m.Failed += c.N
+		case store.MessageCancelled:
+			m.Cancelled += c.N
+		case store.MessageCapped:
+			m.Capped += c.N
 		}
 		v.Messages[c.Kind] = m
 	}

@@ -94,14 +94,59 @@ func byPhone(t *testing.T, ms []gateway.Message) map[string]int {
 // messages to gatewayURL, on storeURL ("" for SQLite in its own folder).
 func messagingHub(t *testing.T, clk clock.Clock, master []byte, gatewayURL, storeURL string) *Server {
 	t.Helper()
+	return messagingHubCapped(t, clk, master, gatewayURL, storeURL, 0)
+}
+
+// messagingHubCapped is messagingHub with [gateway] max_per_outlet set.
+func messagingHubCapped(t *testing.T, clk clock.Clock, master []byte, gatewayURL, storeURL string, maxPerOutlet int) *Server {
+	t.Helper()
 	s, err := Start(context.Background(), Config{DataDir: t.TempDir(), StoreURL: storeURL, HTTPAddr: "127.0.0.1:0", MQTTListen: "127.0.0.1:0", Logger: discard(),
 		Clock: clk, SweepEvery: time.Hour, MasterKey: master, CustomerWindowDays: 90,
-		Gateway: GatewayConfig{Webhook: gatewayURL, Timeout: 5 * time.Second, MaxAttempts: 3, Every: 20 * time.Millisecond}})
+		Gateway: GatewayConfig{Webhook: gatewayURL, Timeout: 5 * time.Second, MaxAttempts: 3, Every: 20 * time.Millisecond, MaxPerOutlet: maxPerOutlet}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// inbound records at o a parcel taken in for phone, its number sealed
+// under o's key from m, as an agent would, and returns its customer id.
+func inbound(m *sealed.Master, o *fakeOutlet, waybill, phone string, at time.Time) string {
+	rec := sealed.Record{Kind: lifecycle.KindParcel, ID: waybill}
+	id := sealed.CustomerID(m.CustomerSecret(), phone)
+	o.event(lifecycle.ParcelInbound, waybill, lifecycle.InboundV1{Waybill: waybill, Customer: id,
+		PhoneSealed: m.Outlet(o.id).Seal(sealed.Phone, rec, phone), PhoneMasked: phone[:3] + "****0000", HoldDays: 3, At: ms(at)})
+	return id
+}
+
+// messagingRig is a messaging hub on SQLite with outlets SH-A and SH-B,
+// on a manual clock, posting to a recording gateway.
+type messagingRig struct {
+	clk  *clock.Manual
+	sms  *smsGateway
+	s    *Server
+	m    *sealed.Master
+	a, b *fakeOutlet
+}
+
+func newMessagingRig(t *testing.T, seed byte, maxPerOutlet int) *messagingRig {
+	t.Helper()
+	r := &messagingRig{clk: clock.NewManual(time.Date(2026, 7, 1, 1, 0, 0, 0, time.UTC)), sms: &smsGateway{}}
+	master := bytes.Repeat([]byte{seed}, 32)
+	gw := httptest.NewServer(r.sms)
+	t.Cleanup(gw.Close)
+	r.s = messagingHubCapped(t, r.clk, master, gw.URL, "", maxPerOutlet)
+	r.m, _ = sealed.NewMaster(master)
+	addOutlet(t, r.s, "SH-A")
+	addOutlet(t, r.s, "SH-B")
+	r.a, r.b = newOutlet("SH-A", r.clk), newOutlet("SH-B", r.clk)
+	return r
+}
+
+// inbound is the package's inbound at the rig's clock.
+func (r *messagingRig) inbound(o *fakeOutlet, waybill, phone string) string {
+	return inbound(r.m, o, waybill, phone, r.clk.Now())
 }
 
 // TestNoticeMessagesCustomersAtScopedOutlet: a notice scoped to one outlet
@@ -111,28 +156,16 @@ func messagingHub(t *testing.T, clk clock.Clock, master []byte, gatewayURL, stor
 // the same customers; the notice view counts them; a notice published
 // without customer messages sends none.
 func TestNoticeMessagesCustomersAtScopedOutlet(t *testing.T) {
-	start := time.Date(2026, 7, 1, 1, 0, 0, 0, time.UTC)
-	clk := clock.NewManual(start)
-	master := bytes.Repeat([]byte{7}, 32)
-	sms := &smsGateway{}
-	gw := httptest.NewServer(sms)
-	defer gw.Close()
-	s := messagingHub(t, clk, master, gw.URL, "")
-	m, _ := sealed.NewMaster(master)
-	addOutlet(t, s, "SH-A")
-	addOutlet(t, s, "SH-B")
-	a, b := newOutlet("SH-A", clk), newOutlet("SH-B", clk)
+	r := newMessagingRig(t, 7, 0)
+	clk, sms, s, a, b := r.clk, r.sms, r.s, r.a, r.b
+	start := clk.Now()
 	const (
 		waiting   = "13900000001" // two parcels waiting at SH-A
 		shelved   = "13900000002" // one on SH-A's shelf
 		pickedUp  = "13900000003" // collected at SH-A
 		elsewhere = "13900000004" // waiting at SH-B
 	)
-	inbound := func(o *fakeOutlet, waybill, phone string) {
-		rec := sealed.Record{Kind: lifecycle.KindParcel, ID: waybill}
-		o.event(lifecycle.ParcelInbound, waybill, lifecycle.InboundV1{Waybill: waybill, Customer: sealed.CustomerID(m.CustomerSecret(), phone),
-			PhoneSealed: m.Outlet(o.id).Seal(sealed.Phone, rec, phone), PhoneMasked: "139****0000", HoldDays: 3, At: ms(clk.Now())})
-	}
+	inbound := r.inbound
 	inbound(a, "SF1", waiting)
 	inbound(a, "SF2", waiting)
 	inbound(a, "SF3", shelved)
@@ -254,10 +287,7 @@ func TestNoticeMessagesTwoHubsOnPostgres(t *testing.T) {
 	for i := range customers {
 		phone := fmt.Sprintf("1370000%04d", i)
 		phones[phone] = true
-		wb := fmt.Sprintf("SF9%04d", i)
-		rec := sealed.Record{Kind: lifecycle.KindParcel, ID: wb}
-		a.event(lifecycle.ParcelInbound, wb, lifecycle.InboundV1{Waybill: wb, Customer: sealed.CustomerID(m.CustomerSecret(), phone),
-			PhoneSealed: m.Outlet("PG-A").Seal(sealed.Phone, rec, phone), PhoneMasked: "137****0000", HoldDays: 3, At: ms(clk.Now())})
+		inbound(m, a, fmt.Sprintf("SF9%04d", i), phone, clk.Now())
 	}
 	a.send(t, hubs[0], 1)
 	one, other := loginAs(t, hubs[0], "zhao", "emergency"), &apiClient{t: t, base: "http://" + hubs[1].HTTPAddr()}
@@ -285,5 +315,112 @@ func TestNoticeMessagesTwoHubsOnPostgres(t *testing.T) {
 	t.Logf("sent by hub: %v and %v", hubs[0].Messages.Count("sent"), hubs[1].Messages.Count("sent"))
 	if total := hubs[0].Messages.Count("sent") + hubs[1].Messages.Count("sent"); total != 2*customers {
 		t.Errorf("the hubs counted %v sent, want %d", total, 2*customers)
+	}
+}
+
+// TestNoticeMessagesEveryOutletCappedInTheirLanguage: a notice to every
+// outlet, valid in an hour, messages the customers waiting at each outlet
+// once it takes effect and not before, at most the cap per outlet (the
+// rest counted on the notice), each in the language customer service set
+// for them; its recovery message too. Only customer service sets the
+// language, and only to one the hub writes in.
+func TestNoticeMessagesEveryOutletCappedInTheirLanguage(t *testing.T) {
+	r := newMessagingRig(t, 5, 2)
+	clk, sms, s, a, b := r.clk, r.sms, r.s, r.a, r.b
+	start := clk.Now()
+	inbound := r.inbound
+	for i := range 3 {
+		inbound(a, fmt.Sprintf("SF%d", i), fmt.Sprintf("1390000000%d", i))
+	}
+	a.send(t, s, 1)
+	const english = "13900000009"
+	en := inbound(b, "SF9", english)
+	b.send(t, s, 1)
+
+	cs, analyst := loginAs(t, s, "qian", "service"), loginAs(t, s, "sun", "analyst")
+	var c struct{ Customer struct{ Lang string } }
+	if code := cs.do("GET", "/api/v1/customers/"+en, "", &c); code != 200 || c.Customer.Lang != "zh" {
+		t.Errorf("a customer's language before any is set: %d %q, want zh", code, c.Customer.Lang)
+	}
+	if code, ecode := cs.call("PUT", "/api/v1/customers/"+en+"/lang", `{"lang":"fr"}`, nil); code != 400 || ecode != problem.CustomerBadLang.String() {
+		t.Errorf("a language the hub does not write: %d %s", code, ecode)
+	}
+	if code, _ := analyst.call("PUT", "/api/v1/customers/"+en+"/lang", `{"lang":"en"}`, nil); code != 403 {
+		t.Errorf("an analyst setting the language: %d, want 403", code)
+	}
+	if code, ecode := cs.call("PUT", "/api/v1/customers/c0ffee/lang", `{"lang":"en"}`, nil); code != 404 || ecode != problem.CustomerNotFound.String() {
+		t.Errorf("an unknown customer's language: %d %s", code, ecode)
+	}
+	if code := cs.do("PUT", "/api/v1/customers/"+en+"/lang", `{"lang":"en"}`, &c); code != 200 || c.Customer.Lang != "en" {
+		t.Fatalf("set the language: %d %q", code, c.Customer.Lang)
+	}
+	// Everyone seen during the notice is invited when it ends.
+	if code := analyst.do("PUT", "/api/v1/surveys/after-notice", `{"title_zh":"服务恢复满意度","title_en":"After the disruption",
+		"questions":[{"key":"overall","zh":"您对我们的沟通满意吗","en":"How satisfied are you with how we kept you informed"}]}`, nil); code != 200 {
+		t.Fatalf("survey definition: %d", code)
+	}
+	if code := analyst.do("PUT", "/api/v1/surveys/rules/notice_ended", `{"survey":"after-notice","share":100,"every_days":0,"expiry_minutes":10080}`, nil); code != 200 {
+		t.Fatalf("survey rule: %d", code)
+	}
+
+	em := loginAs(t, s, "zhao", "emergency")
+	var n struct {
+		ID       string                      `json:"id"`
+		Messages map[string]map[string]int64 `json:"messages"`
+	}
+	from := start.Add(time.Hour)
+	body := `{"title":"全网系统升级","text":"今晚暂停服务。","valid_from":"` + from.Format(time.RFC3339) + `","valid_to":"` + from.Add(6*time.Hour).Format(time.RFC3339) + `"}`
+	if code := em.do("POST", "/api/v1/notices", body, &n); code != 201 {
+		t.Fatalf("publish to every outlet: %d", code)
+	}
+	// The sender's rounds work the notice through: 2 of SH-A's 3 and
+	// SH-B's one wait for valid_from; one of SH-A's is over the cap.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if code := em.do("GET", "/api/v1/notices/"+n.ID, "", &n); code != 200 {
+			t.Fatalf("notice view: %d", code)
+		}
+		if st := n.Messages[store.NoticeStartMessage]; st["pending"] == 3 && st["capped"] == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("notice view %+v, want 3 start messages waiting and 1 capped", n.Messages)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := sms.got(); len(got) != 0 {
+		t.Fatalf("%d messages went out before valid_from: %+v", len(got), got)
+	}
+	clk.Set(from.Add(time.Second))
+	inbound(b, "SF10", english)
+	b.send(t, s, 2)
+	starts := sms.waitFor(t, store.NoticeStartMessage, 3)
+	if got := byPhone(t, starts); len(got) != 3 || got[english] != 1 {
+		t.Fatalf("start messages by number %v, want 3, one to %s", got, english)
+	}
+	for _, msg := range starts {
+		english := msg.To == english
+		if english != (msg.Lang == "en") || english != strings.Contains(msg.Text, "Your parcel") || english == strings.Contains(msg.Text, "您在驿站") {
+			t.Errorf("start message to %s in %q: %q", msg.To, msg.Lang, msg.Text)
+		}
+	}
+	if code := em.do("POST", "/api/v1/notices/"+n.ID+"/end", `{"text":"已恢复。"}`, nil); code != 200 {
+		t.Fatalf("end: %d", code)
+	}
+	ends := sms.waitFor(t, store.NoticeEndMessage, 3)
+	for _, msg := range ends {
+		if (msg.To == english) != strings.HasPrefix(msg.Text, "[Service resumed]") {
+			t.Errorf("recovery message to %s: %q", msg.To, msg.Text)
+		}
+	}
+	if got := byPhone(t, ends); len(got) != 3 {
+		t.Errorf("recovery messages by number %v, want the 3 the start went to", got)
+	}
+	// Only the English customer came by while the notice was in force:
+	// one invitation, in English, its link opening the English page.
+	invites := sms.waitFor(t, store.SurveyMessageKind, 1)
+	if len(invites) != 1 || invites[0].To != english || invites[0].Lang != "en" || !strings.Contains(invites[0].Text, "?lang=en") ||
+		!strings.HasPrefix(invites[0].Text, "Thank you") {
+		t.Errorf("invitations %+v, want one in English to %s", invites, english)
 	}
 }

@@ -162,6 +162,9 @@ type GatewayConfig struct {
 	Every time.Duration
 	// Backoff is the first retry's delay; gateway.DefaultBackoff if zero.
 	Backoff time.Duration
+	// MaxPerOutlet caps a notice's start messages at one outlet (0: no
+	// cap); the customers over it are counted, not messaged.
+	MaxPerOutlet int
 }
 
 // DefaultSendEvery is how often a hub looks for due customer messages.
@@ -295,6 +298,9 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	st, err := openStore(ctx, cfg, true)
 	if err != nil {
 		return nil, err
+	}
+	if c, ok := st.Store.(interface{ SetMaxPerOutlet(int) }); ok {
+		c.SetMaxPerOutlet(cfg.Gateway.MaxPerOutlet)
 	}
 	s.Store = st.Store
 	if cfg.HealthEvery <= 0 {

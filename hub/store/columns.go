@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -131,6 +133,27 @@ func Collect[T any](rows Rows, scan func(Scanner) (T, error)) ([]T, error) {
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// scanValue reads a row of one column.
+func scanValue[T any](sc Scanner) (T, error) {
+	var v T
+	return v, sc.Scan(&v)
+}
+
+// queryAll runs query through q and reads every row with scan; what says
+// what it reads, for the error.
+func queryAll[T any](ctx context.Context, q CustomerSQL, scan func(Scanner) (T, error), what, query string, args ...any) ([]T, error) {
+	rows, done, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer done()
+	vs, err := Collect(rows, scan)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return vs, nil
 }
 
 // DeadLetterColumns selects a dead letter for ScanDeadLetter.

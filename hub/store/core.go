@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/yizhan/yizhan/syncproto"
@@ -46,6 +47,8 @@ type Core struct {
 	retries int
 	limits  lifecycle.Limits
 	loc     *time.Location
+	// maxPerOutlet caps a notice's start messages per outlet (0: none).
+	maxPerOutlet atomic.Int64
 }
 
 var _ Store = (*Core)(nil)
@@ -66,6 +69,14 @@ func New(b Backend, opt Options) *Core {
 	}
 	return &Core{Backend: b, clock: opt.Clock, maxSkew: opt.MaxSkew, retries: opt.Retries, limits: opt.Limits, loc: opt.Location}
 }
+
+// SetMaxPerOutlet caps the start messages a notice sends at one outlet
+// from now on ([gateway] max_per_outlet; 0 for no cap). A hub sets it at
+// start, before it appends anything.
+func (s *Core) SetMaxPerOutlet(n int) { s.maxPerOutlet.Store(int64(max(n, 0))) }
+
+// MaxPerOutlet is the cap SetMaxPerOutlet set.
+func (s *Core) MaxPerOutlet() int { return int(s.maxPerOutlet.Load()) }
 
 // Location is the time zone the rollups' days are counted in.
 func (s *Core) Location() *time.Location { return s.loc }
@@ -597,7 +608,7 @@ func (s *Core) AppendDownAlloc(ctx context.Context, e *syncproto.Event, a Serial
 		if _, err := tx.InsertEvents(ctx, []Row{{Event: e, ReceivedAt: now}}, false); err != nil {
 			return fmt.Errorf("insert hub event %d: %w", e.Seq, err)
 		}
-		if err := noticeMessages(ctx, tx, e, now); err != nil {
+		if err := noticeMessages(ctx, tx, e, now, s.MaxPerOutlet()); err != nil {
 			return err
 		}
 		cu := newCustomerUpkeep(s.loc)

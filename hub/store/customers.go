@@ -50,7 +50,17 @@ type Customer struct {
 	// window then.
 	Class                              string
 	ClassAt, WindowParcels, WindowFees int64
+	// Lang is the language head office renders its messages in, one of
+	// CustomerLangs (DefaultLang until set).
+	Lang string
 }
+
+// CustomerLangs are the languages a customer's messages are rendered in;
+// DefaultLang is a profile's until head office sets another.
+var CustomerLangs = []string{"zh", "en"}
+
+// DefaultLang is the language of a customer head office set none for.
+const DefaultLang = "zh"
 
 // Contact is where a customer's latest phone and name lie sealed: the
 // outlet whose key sealed them and the record they are bound to
@@ -262,13 +272,7 @@ type customerUpkeep struct {
 	// an old event is no occasion to ask anyone.
 	surveys    []SurveyCandidate
 	rebuilding bool
-	// ended are the recovery notices this transaction stored, each to one
-	// outlet: their customers are offered a survey at flush.
-	ended []custNotice
 }
-
-// custNotice is a recovery notice to one outlet.
-type custNotice struct{ id, outlet string }
 
 func newCustomerUpkeep(loc *time.Location) *customerUpkeep {
 	return &customerUpkeep{loc: loc, d: map[string]*Customer{}, outlets: map[custKey]*CustomerOutlet{}, dayN: map[[2]any]*CustomerDay{}}
@@ -354,13 +358,6 @@ func (u *customerUpkeep) add(e *syncproto.Event) {
 		u.parcels = append(u.parcels, CustomerParcel{Customer: id, Kind: ParcelSent, Outlet: e.Origin, Waybill: e.Subject, At: at, Fees: sh.Quote.TotalFen})
 		u.contact(id, Contact{Outlet: e.Origin, Kind: lifecycle.KindShipment, Record: e.Subject,
 			PhoneSealed: sh.Sender.PhoneSealed, PhoneMasked: sh.Sender.PhoneMasked, NameSealed: sh.Sender.NameSealed, NameMasked: sh.Sender.NameMasked, At: at})
-	case lifecycle.NoticeEnded:
-		// Only head office ends a notice, one event per outlet; a notice
-		// to every outlet ("*") asks nobody (which of a whole network's
-		// customers to ask is not decided yet).
-		if e.Origin == syncproto.HubOrigin && e.Target != "" && e.Target != syncproto.TargetAll {
-			u.ended = append(u.ended, custNotice{id: e.Subject, outlet: e.Target})
-		}
 	case lifecycle.ComplaintReceived:
 		var r lifecycle.ComplaintReceivedV1
 		if json.Unmarshal(e.Payload, &r) != nil || r.Customer == "" {
@@ -407,27 +404,18 @@ func parcelEventsOf(ctx context.Context, tx Tx, outlet string, waybills []string
 	return evs, nil
 }
 
-// noticeCustomers offers a survey to the customers seen at each ended
-// notice's outlet since the notice took effect.
-func (u *customerUpkeep) noticeCustomers(ctx context.Context, tx Tx) error {
-	for _, n := range u.ended {
-		evs, err := tx.SubjectEvents(ctx, n.id)
-		if err != nil {
-			return fmt.Errorf("read notice %s: %w", n.id, err)
-		}
-		notice := lifecycle.FoldNotice(n.id, evs)
-		if !notice.Published {
-			continue
-		}
-		ids, err := tx.Customers().Surveys().SeenAt(ctx, n.outlet, notice.ValidFrom)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			u.surveys = append(u.surveys, SurveyCandidate{Customer: id, Trigger: lifecycle.SurveyOnNoticeEnded, Source: n.id, Outlet: n.outlet})
+// inviteSurveys draws the candidates' invitations and enqueues their
+// messages.
+func inviteSurveys(ctx context.Context, tx Tx, cands []SurveyCandidate, now int64) error {
+	invites, err := tx.Customers().Surveys().Draw(ctx, cands, now)
+	if err != nil {
+		return fmt.Errorf("draw survey invitations: %w", err)
+	}
+	if len(invites) > 0 {
+		if _, err := tx.Outbox().Enqueue(ctx, InviteMessages(invites), now); err != nil {
+			return fmt.Errorf("enqueue %d survey invitations: %w", len(invites), err)
 		}
 	}
-	u.ended = nil
 	return nil
 }
 
@@ -584,21 +572,12 @@ func (u *customerUpkeep) flush(ctx context.Context, tx Tx, cs ClassSettings, now
 		return err
 	}
 	if u.rebuilding {
-		u.surveys, u.ended = nil, nil
+		u.surveys = nil
 	}
-	if err := u.noticeCustomers(ctx, tx); err != nil {
+	if err := inviteSurveys(ctx, tx, u.surveys, now); err != nil {
 		return err
 	}
-	invites, err := tx.Customers().Surveys().Draw(ctx, u.surveys, now)
-	if err != nil {
-		return fmt.Errorf("draw survey invitations: %w", err)
-	}
 	u.surveys = nil
-	if len(invites) > 0 {
-		if _, err := tx.Outbox().Enqueue(ctx, InviteMessages(invites), now); err != nil {
-			return fmt.Errorf("enqueue %d survey invitations: %w", len(invites), err)
-		}
-	}
 	if len(u.d) == 0 {
 		return nil
 	}
@@ -817,4 +796,11 @@ func (s *Core) DoneClassPushes(ctx context.Context, ps []ClassPush) error {
 // ErrNotFound for a customer the hub has no profile of.
 func (s *Core) SetEnterprise(ctx context.Context, id, name string) error {
 	return s.inTx(ctx, func(tx Tx) error { return tx.Customers().PutEnterprise(ctx, id, name) })
+}
+
+// SetCustomerLang sets the language a customer's messages are rendered
+// in, from the next one enqueued; ErrNotFound for a customer the hub has
+// no profile of.
+func (s *Core) SetCustomerLang(ctx context.Context, id, lang string) error {
+	return s.inTx(ctx, func(tx Tx) error { return tx.Customers().PutLang(ctx, id, lang) })
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -33,11 +34,15 @@ func Dollars(q string) string {
 	return b.String()
 }
 
-// CustomerColumns selects a Customer for scanCustomer.
+// CustomerColumns are the columns a profile is added with; readColumns
+// (with the language head office sets, never added to) select a Customer
+// for scanCustomer.
 const CustomerColumns = `id, first_seen, last_seen, received, sent, fees_fen, complaints, complaints_open,
 	sat_sum, sat_n, sat_last, sat_at, exceptions, exceptions_open,
 	contact_outlet, contact_kind, contact_record, phone_sealed, phone_masked, name_sealed, name_masked, contact_at,
 	enterprise, class, class_at, window_parcels, window_fees`
+
+const readColumns = CustomerColumns + `, lang`
 
 func scanCustomer(sc Scanner) (Customer, error) {
 	var c Customer
@@ -45,7 +50,7 @@ func scanCustomer(sc Scanner) (Customer, error) {
 	err := sc.Scan(&c.ID, &c.FirstSeen, &c.LastSeen, &c.Received, &c.Sent, &c.FeesFen, &c.Complaints, &c.ComplaintsOpen,
 		&c.SatisfactionSum, &c.SatisfactionN, &c.LastSatisfaction, &c.LastSatisfactionAt, &c.Exceptions, &c.ExceptionsOpen,
 		&k.Outlet, &k.Kind, &k.Record, &k.PhoneSealed, &k.PhoneMasked, &k.NameSealed, &k.NameMasked, &k.At,
-		&c.Enterprise, &c.Class, &c.ClassAt, &c.WindowParcels, &c.WindowFees)
+		&c.Enterprise, &c.Class, &c.ClassAt, &c.WindowParcels, &c.WindowFees, &c.Lang)
 	return c, err
 }
 
@@ -313,6 +318,19 @@ func (q CustomerSQL) PutEnterprise(ctx context.Context, id, name string) error {
 	return err
 }
 
+// PutLang sets the language of a customer's messages (CustomerLangs);
+// ErrNotFound for no profile.
+func (q CustomerSQL) PutLang(ctx context.Context, id, lang string) error {
+	if !slices.Contains(CustomerLangs, lang) {
+		return fmt.Errorf("customer language %q: want one of %v", lang, CustomerLangs)
+	}
+	n, err := q.Exec(ctx, `UPDATE customers SET lang = ? WHERE id = ?`, lang, id)
+	if err == nil && n == 0 {
+		err = ErrNotFound
+	}
+	return err
+}
+
 // ClearContacts removes the latest contact (sealed and masked phone and
 // name, and where they lie) of every customer whose contact is older than
 // before (Unix ms): the retention purge's share of the profiles. With dry
@@ -341,7 +359,7 @@ func (q CustomerSQL) ClearContacts(ctx context.Context, before int64, dry bool) 
 
 // Customer implements Queries.Customer.
 func (q CustomerSQL) Customer(ctx context.Context, id string) (Customer, error) {
-	rows, done, err := q.Query(ctx, `SELECT `+CustomerColumns+` FROM customers WHERE id = ?`, id)
+	rows, done, err := q.Query(ctx, `SELECT `+readColumns+` FROM customers WHERE id = ?`, id)
 	if err != nil {
 		return Customer{}, fmt.Errorf("read customer: %w", err)
 	}
@@ -383,7 +401,7 @@ func (q CustomerSQL) Customers(ctx context.Context, f CustomerQuery) ([]Customer
 		limit = 100
 	}
 	args = append(args, limit)
-	rows, done, err := q.Query(ctx, `SELECT `+CustomerColumns+` FROM customers c WHERE `+strings.Join(where, " AND ")+` ORDER BY c.id LIMIT ?`, args...)
+	rows, done, err := q.Query(ctx, `SELECT `+readColumns+` FROM customers c WHERE `+strings.Join(where, " AND ")+` ORDER BY c.id LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list customers: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -26,10 +27,19 @@ const (
 	MessageSent      = "sent"      // the gateway took it (2xx)
 	MessageDelivered = "delivered" // the gateway reported it delivered
 	MessageFailed    = "failed"    // given up: attempts used up, or a permanent refusal
+	// MessageCancelled is a notice's start message its end overtook
+	// before it went out: neither sent nor failed, and no recovery
+	// message follows it.
+	MessageCancelled = "cancelled"
 )
 
 // MessageStates are the states, in the order screens show them.
-var MessageStates = []string{MessagePending, MessageSent, MessageDelivered, MessageFailed}
+var MessageStates = []string{MessagePending, MessageSent, MessageDelivered, MessageFailed, MessageCancelled}
+
+// MessageCapped is the state MessageCounts counts a notice's customers in
+// that its start messages left out over the cap per outlet
+// (notice_messages.go); no outbox row is ever in it.
+const MessageCapped = "capped"
 
 // Message is one customer message to enqueue.
 type Message struct {
@@ -45,10 +55,15 @@ type Message struct {
 	// Customer is the customer id (Customer.ID) whose sealed phone it
 	// goes to.
 	Customer string `json:"customer"`
-	// Lang is the customer's language, "" for Chinese.
+	// Lang is the language it is rendered in; "" is the customer's
+	// (Customer.Lang, DefaultLang for a customer the hub has no profile
+	// of), looked up as it is enqueued.
 	Lang string `json:"lang,omitempty"`
 	// Params is a JSON object the kind's text reads; "" for none.
 	Params string `json:"params,omitempty"`
+	// NotBefore is when it is due at the earliest (Unix ms), e.g. a
+	// notice's valid_from; 0 (or a time past) for at once.
+	NotBefore int64 `json:"not_before,omitempty"`
 }
 
 // MaxMessageKey and MaxMessageParams bound a message's key and parameters.
@@ -126,8 +141,12 @@ func scanOutbox(sc Scanner) (OutboxRow, error) {
 		&r.NextAt, &r.CreatedAt, &r.DoneAt, &r.LastError, &r.Claim)
 }
 
-// Enqueue adds the messages not enqueued before (by key), due at now, and
-// returns how many were new.
+// customerLang is the SQL of the language of the customer named by the
+// next placeholder.
+const customerLang = `COALESCE((SELECT c.lang FROM customers c WHERE c.id = ?), '` + DefaultLang + `')`
+
+// Enqueue adds the messages not enqueued before (by key), due at now (or
+// their NotBefore), and returns how many were new.
 func (q OutboxSQL) Enqueue(ctx context.Context, ms []Message, now int64) (int, error) {
 	n := 0
 	for i := range ms {
@@ -136,8 +155,8 @@ func (q OutboxSQL) Enqueue(ctx context.Context, ms []Message, now int64) (int, e
 			return n, err
 		}
 		k, err := q.SQL.Exec(ctx, `INSERT INTO outbox (`+outboxColumns+`, claimed_until)
-			VALUES (?,?,?,?,?,?,'pending',0,?,?,0,'','',0) ON CONFLICT (key) DO NOTHING`,
-			m.Key, m.Kind, m.Subject, m.Customer, m.Lang, m.Params, now, now)
+			VALUES (?,?,?,?,COALESCE(NULLIF(CAST(? AS TEXT), ''), `+customerLang+`),?,'pending',0,?,?,0,'','',0) ON CONFLICT (key) DO NOTHING`,
+			m.Key, m.Kind, m.Subject, m.Customer, m.Lang, m.Customer, m.Params, max(now, m.NotBefore), now)
 		if err != nil {
 			return n, fmt.Errorf("enqueue message %s: %w", m.Key, err)
 		}
@@ -149,7 +168,8 @@ func (q OutboxSQL) Enqueue(ctx context.Context, ms []Message, now int64) (int, e
 // Claim takes up to limit pending messages due at now that no live claim
 // holds, under the token claim until until, counting an attempt on each:
 // an attempt that dies with its hub counts too, so a message that kills
-// its sender still reaches its cap.
+// its sender still reaches its cap. A start message of a notice whose end
+// is still being worked through (notice_jobs) waits: that end cancels it.
 func (q OutboxSQL) Claim(ctx context.Context, claim string, now, until int64, limit int) ([]OutboxRow, error) {
 	lock := ""
 	if q.SkipLocked {
@@ -159,6 +179,8 @@ func (q OutboxSQL) Claim(ctx context.Context, claim string, now, until int64, li
 	// them on a row another claim changed meanwhile, not the subquery.
 	rows, done, err := q.SQL.Query(ctx, `UPDATE outbox SET claim = ?, claimed_until = ?, attempts = attempts + 1
 		WHERE key IN (SELECT key FROM outbox WHERE state = 'pending' AND next_at <= ? AND claimed_until <= ?
+			AND NOT (kind = '`+NoticeStartMessage+`' AND EXISTS (SELECT 1 FROM notice_jobs j
+				WHERE j.notice = outbox.subject AND j.kind = '`+noticeJobEnd+`' AND j.done = 0))
 			ORDER BY next_at, key LIMIT ?`+lock+`)
 		AND state = 'pending' AND claimed_until <= ?
 		RETURNING `+outboxColumns, claim, until, now, now, limit, now)
@@ -233,27 +255,53 @@ func (q OutboxSQL) Counts(ctx context.Context, subject string) ([]MessageCount, 
 		return nil, fmt.Errorf("count messages: %w", err)
 	}
 	defer done()
-	return Collect(rows, func(sc Scanner) (MessageCount, error) {
+	cs, err := Collect(rows, func(sc Scanner) (MessageCount, error) {
 		var c MessageCount
 		return c, sc.Scan(&c.Kind, &c.State, &c.N)
 	})
+	if err != nil || subject == "" {
+		return cs, err
+	}
+	capped, err := q.capped(ctx, subject)
+	if err != nil || capped == 0 {
+		return cs, err
+	}
+	return append(cs, MessageCount{Kind: NoticeStartMessage, State: MessageCapped, N: capped}), nil
 }
 
-// Resend enqueues, for each message of kind from about subject, one of
-// kind to under key prefix+customer with params: a notice's recovery to
-// whoever its start went to. It returns how many were new.
-func (q OutboxSQL) Resend(ctx context.Context, subject, from, to, prefix, params string, now int64) (int, error) {
+// EndNotice works through a notice's start messages (kind from about
+// subject) after key after, at most limit of them (0: all), in key order:
+// one still pending that no live claim holds is cancelled; to every other
+// it enqueues one message of kind to under key prefix+customer with
+// params, in the customer's language. It returns the last start key it
+// read ("" for none left) and how many it read.
+func (q OutboxSQL) EndNotice(ctx context.Context, subject, from, to, prefix, params, after string, limit int, now int64) (string, int, error) {
 	if strings.ContainsAny(prefix, "%_") {
-		return 0, fmt.Errorf("message key prefix %q", prefix)
+		return "", 0, fmt.Errorf("message key prefix %q", prefix)
 	}
-	n, err := q.SQL.Exec(ctx, `INSERT INTO outbox (`+outboxColumns+`, claimed_until)
-		SELECT CAST(? AS TEXT) || customer, CAST(? AS TEXT), subject, customer, lang, CAST(? AS TEXT), 'pending', 0, CAST(? AS BIGINT), CAST(? AS BIGINT), 0, '', '', 0
-		FROM outbox WHERE subject = ? AND kind = ?
-		ON CONFLICT (key) DO NOTHING`, prefix, to, params, now, now, subject, from)
-	if err != nil {
-		return 0, fmt.Errorf("enqueue %s of %s: %w", to, subject, err)
+	if limit <= 0 {
+		limit = math.MaxInt32
 	}
-	return int(n), nil
+	keys, err := queryAll(ctx, q.SQL, scanValue[string], "read the "+from+" messages of "+subject,
+		`SELECT key FROM outbox WHERE subject = ? AND kind = ? AND key > ? ORDER BY key LIMIT ?`, subject, from, after, limit)
+	if err != nil || len(keys) == 0 {
+		return "", 0, err
+	}
+	last := keys[len(keys)-1]
+	if _, err := q.SQL.Exec(ctx, `UPDATE outbox SET state = 'cancelled', done_at = ?
+		WHERE subject = ? AND kind = ? AND key > ? AND key <= ? AND state = 'pending' AND claimed_until <= ?`,
+		now, subject, from, after, last, now); err != nil {
+		return "", 0, fmt.Errorf("cancel the %s messages of %s: %w", from, subject, err)
+	}
+	if _, err := q.SQL.Exec(ctx, `INSERT INTO outbox (`+outboxColumns+`, claimed_until)
+		SELECT CAST(? AS TEXT) || o.customer, CAST(? AS TEXT), o.subject, o.customer,
+			COALESCE((SELECT c.lang FROM customers c WHERE c.id = o.customer), o.lang),
+			CAST(? AS TEXT), 'pending', 0, CAST(? AS BIGINT), CAST(? AS BIGINT), 0, '', '', 0
+		FROM outbox o WHERE o.subject = ? AND o.kind = ? AND o.key > ? AND o.key <= ? AND o.state <> 'cancelled'
+		ON CONFLICT (key) DO NOTHING`, prefix, to, params, now, now, subject, from, after, last); err != nil {
+		return "", 0, fmt.Errorf("enqueue %s of %s: %w", to, subject, err)
+	}
+	return last, len(keys), nil
 }
 
 // Enqueue implements Store: the messages in a transaction of their own.

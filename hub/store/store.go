@@ -55,9 +55,11 @@
 //     fresh, or released) is counted once into the measures' rollups, and
 //     every refreshed complaint and exception has its facts rewritten
 //     (rollups.go); AppendDown does the same for head office's events.
-//   - Messages. AppendDown of a scoped notice's publication to an
-//     outlet, or of its end, enqueues the customer messages it decides in
-//     the same transaction, once per key (notice_messages.go, outbox.go).
+//   - Messages. AppendDown of a notice's publication to an outlet
+//     enqueues the customer messages it decides in the same transaction,
+//     once per key (notice_messages.go, outbox.go); a publication to every
+//     outlet, and any notice's end, records a job instead that
+//     AdvanceNotices works in bounded steps.
 package store
 
 import (
@@ -115,6 +117,9 @@ type Store interface {
 	// SetEnterprise names a customer's enterprise account (ErrNotFound
 	// for an id without a profile).
 	SetEnterprise(ctx context.Context, id, name string) error
+	// SetCustomerLang sets the language of a customer's messages, one of
+	// CustomerLangs (ErrNotFound for an id without a profile).
+	SetCustomerLang(ctx context.Context, id, lang string) error
 	// PutSetting writes a head-office setting Queries.Setting reads (one
 	// of its own, such as hub/channels' categories replied to without
 	// review; the store's own settings have their own methods).
@@ -141,6 +146,10 @@ type Store interface {
 	// FinishMessage records a claimed message's outcome; ErrClaimLost
 	// when its claim no longer holds it.
 	FinishMessage(ctx context.Context, o Outcome, maxAttempts int) error
+	// AdvanceNotices takes one bounded step, in a transaction of its own,
+	// of the messages and invitations a notice to every outlet decides;
+	// more reports whether steps are left.
+	AdvanceNotices(ctx context.Context) (more bool, err error)
 	// DeliverMessage records a delivery receipt of a sent message; false
 	// when it was not sent, or was delivered already.
 	DeliverMessage(ctx context.Context, key string) (bool, error)

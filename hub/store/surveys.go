@@ -238,12 +238,7 @@ func (q SurveySQL) Def(ctx context.Context, id string, version int64) (SurveyDef
 // queryOne is the first row of a query; ErrNotFound for none.
 func queryOne[T any](ctx context.Context, q SurveySQL, scan func(Scanner) (T, error), query string, args ...any) (T, error) {
 	var zero T
-	rows, done, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return zero, fmt.Errorf("read surveys (%.40s…): %w", query, err)
-	}
-	defer done()
-	vs, err := Collect(rows, scan)
+	vs, err := queryAll(ctx, CustomerSQL(q), scan, fmt.Sprintf("read surveys (%.40s…)", query), query, args...)
 	switch {
 	case err != nil:
 		return zero, err
@@ -367,15 +362,8 @@ func (q SurveySQL) lastInvite(ctx context.Context, customer string) (int64, erro
 
 // SeenAt lists the customers seen at outlet at or after since (Unix ms).
 func (q SurveySQL) SeenAt(ctx context.Context, outlet string, since int64) ([]string, error) {
-	rows, done, err := q.Query(ctx, `SELECT customer FROM customer_outlets WHERE outlet = ? AND last_seen >= ? ORDER BY customer`, outlet, since)
-	if err != nil {
-		return nil, fmt.Errorf("read the customers of %s: %w", outlet, err)
-	}
-	defer done()
-	return Collect(rows, func(sc Scanner) (string, error) {
-		var id string
-		return id, sc.Scan(&id)
-	})
+	return queryAll(ctx, CustomerSQL(q), scanValue[string], "read the customers of "+outlet,
+		`SELECT customer FROM customer_outlets WHERE outlet = ? AND last_seen >= ? ORDER BY customer`, outlet, since)
 }
 
 // Counts are the invitations' counts per trigger.

@@ -13,9 +13,11 @@ import (
 )
 
 // OutboxStore is the customer-message outbox as the sender and the
-// delivery-receipt route work it (store.Store).
+// delivery-receipt route work it (store.Store), with the notices' steps
+// that fill it.
 type OutboxStore interface {
 	ClaimMessages(ctx context.Context, claim string, until int64, limit int) ([]store.OutboxRow, error)
+	AdvanceNotices(ctx context.Context) (more bool, err error)
 	FinishMessage(ctx context.Context, o store.Outcome, maxAttempts int) error
 	DeliverMessage(ctx context.Context, key string) (bool, error)
 	OutboxMessage(ctx context.Context, key string) (store.OutboxRow, error)

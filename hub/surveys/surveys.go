@@ -345,6 +345,8 @@ func (s *Service) MessageTexts() map[string]gateway.Text {
 				return "", err
 			}
 			if lang == "en" {
+				// The page opens in the customer's language.
+				link += "?lang=en"
 				return "Thank you for using our outlet. Please tell us how we did, in a minute: " + link + " (do not share this link; it works once).", nil
 			}
 			return "感谢您使用驿站服务，邀请您花 1 分钟评价本次服务：" + link + "（链接仅限本人使用一次）", nil

@@ -525,6 +525,7 @@ var (
 	CustomerBadSettings = def("customer.bad_settings", Invalid, "{field} 须为四个递增的非负整数 / {field} must be four ascending non-negative whole numbers")
 	CustomerBadWindow   = def("customer.bad_window", Invalid, "统计窗口须为 1–{max} 天 / window_days must be 1 to {max} days")
 	CustomerBadName     = def("customer.bad_name", Invalid, "企业名称应为 0–{max} 个字，不含控制字符 / an enterprise name is at most {max} characters, with no control characters")
+	CustomerBadLang     = def("customer.bad_lang", Invalid, "客户语言不能是 {value}，可用 {allowed} / a customer's language cannot be \"{value}\": use one of {allowed}")
 )
 
 // Head office's public complaint progress page (hub/progress): what a

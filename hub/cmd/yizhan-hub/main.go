@@ -194,7 +194,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		IngestMemory: int64(c.Ingest.MemoryMiB) << 20, OutletShare: int64(c.Ingest.OutletShareMiB) << 20, OutletHandlers: c.Ingest.OutletHandlers,
 		SyncWindow: uint64(c.Sync.Window), HTTPNames: c.HTTP.HostNames(), TrustedProxies: proxies, SessionIdle: c.Accounts.SessionIdle, SessionLifetime: c.Accounts.SessionLifetime, Location: loc,
 		Retention: c.RetentionConfig(), PerClerkHour: c.Forecast.ParcelsPerClerkHour, Hours: c.Forecast.WeekdayHours(),
-		Gateway: server.GatewayConfig{Webhook: c.Gateway.Webhook, Token: c.Gateway.Token, Timeout: c.Gateway.Timeout, MaxAttempts: c.Gateway.MaxAttempts},
+		Gateway: server.GatewayConfig{Webhook: c.Gateway.Webhook, Token: c.Gateway.Token, Timeout: c.Gateway.Timeout, MaxAttempts: c.Gateway.MaxAttempts, MaxPerOutlet: c.Gateway.MaxPerOutlet},
 		IMAP:    c.Channels.IMAP}
 	if cfg.IMAP.Addr != "" {
 		pw, err := os.ReadFile(cfg.IMAP.PasswordFile)

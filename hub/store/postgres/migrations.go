@@ -117,6 +117,8 @@ import (
 //	tries (13)     as SQLite's migration of the same name: the public
 //	               pages' guessing counters, shared by every hub on the
 //	               database (store.TrySQL)
+//	customers.lang, notice_jobs, notice_capped (migration 14): as
+//	               SQLite's migration of the same name
 type migration struct {
 	version int
 	name    string
@@ -518,6 +520,24 @@ CREATE TABLE tries (
 	PRIMARY KEY (key, start)
 );
 CREATE INDEX tries_ends ON tries (ends_at);
+`, nil},
+	{14, "notices to every outlet in bounded steps, a cap per outlet, the customer's language", `
+ALTER TABLE customers ADD COLUMN lang TEXT COLLATE "C" NOT NULL DEFAULT 'zh';
+CREATE TABLE notice_jobs (
+	notice     TEXT COLLATE "C" NOT NULL,
+	kind       TEXT COLLATE "C" NOT NULL,
+	after_key  TEXT COLLATE "C" NOT NULL,
+	done       BIGINT NOT NULL,
+	created_at BIGINT NOT NULL,
+	PRIMARY KEY (notice, kind)
+);
+CREATE INDEX notice_jobs_todo ON notice_jobs (done, created_at);
+CREATE TABLE notice_capped (
+	notice TEXT COLLATE "C" NOT NULL,
+	outlet TEXT COLLATE "C" NOT NULL,
+	n      BIGINT NOT NULL,
+	PRIMARY KEY (notice, outlet)
+);
 `, nil},
 }
 

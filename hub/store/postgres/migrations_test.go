@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/yizhan/yizhan/hub/store"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -162,6 +163,15 @@ func TestMigrations(t *testing.T) {
 				t.Errorf("%d incident rows, %v; want 1", n, err)
 			}
 		},
+		num("notices to every outlet in bounded steps, a cap per outlet, the customer's language"): func(t *testing.T, db *pgxpool.Pool) {
+			mustHaveTable(t, db, "notice_jobs")
+			mustHaveTable(t, db, "notice_capped")
+			// A profile from before has the default language.
+			var lang string
+			if err := db.QueryRow(context.Background(), `SELECT lang FROM customers WHERE id = 'cust13'`).Scan(&lang); err != nil || lang != store.DefaultLang {
+				t.Errorf("language of a profile from before: %q (%v), want %q", lang, err, store.DefaultLang)
+			}
+		},
 		num("the customer-message outbox"): func(t *testing.T, db *pgxpool.Pool) {
 			mustHaveTable(t, db, "outbox")
 			ctx := context.Background()
@@ -217,6 +227,8 @@ func TestMigrations(t *testing.T) {
 			('KEEP', 0, 11, 'i1', 100, 'c01', 'incident.reported', 1, 'I8', '{"occurred_at":90,"cause":"power","text":"停电","at":1000}', 1000),
 			('KEEP', 0, 12, 'i2', 101, 'c01', 'incident.photo', 1, 'P8', '{"sha256":"00","part":0,"parts":1,"data":""}', 1000),
 			('hub', 0, 11, 'h11', 102, 'yj', 'incident.step', 1, 'I8', '{"step":"acknowledge","at":2000}', 2000)`,
+		num("notices to every outlet in bounded steps, a cap per outlet, the customer's language"): `INSERT INTO customers (` + store.CustomerColumns + `)
+			VALUES ('cust13',1,1,0,0,0,0,0,0,0,0,0,0,0,'KEEP','parcel','SF1','v2:x:p','138****0000','v2:x:n','张*',1,'','',0,0,0)`,
 		6: `INSERT INTO measure_tallies (day, outlet, person, name, n) VALUES
 			(5, 'KEEP', 'KEEP/c02', 'parcels.picked_up', 1), (5, 'KEEP', 'KEEP/c01', 'parcels.inbound', 2),
 			(5, 'KEEP', 'KEEP/c02', 'parcels.inbound', 3), (6, 'KEEP', 'KEEP/c01', 'parcels.inbound', 4),

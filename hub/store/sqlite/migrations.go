@@ -154,6 +154,18 @@ import (
 //	tries          (key, start) PK, ends_at, n: the public pages' guessing
 //	               counters per fixed window (store.TrySQL), deleted once
 //	               ended; index on ends_at (migration 18)
+//	customers (19) also lang ('zh' or 'en', head office's choice): the
+//	               language its messages are rendered in; outbox state
+//	               may also be cancelled (a notice's start message its
+//	               end overtook)
+//	notice_jobs    (notice, kind ('start', 'end', 'survey')) PK, after_key
+//	               (the last outlet or message key done), done, created_at:
+//	               a notice to every outlet's messages and invitations,
+//	               worked in bounded steps (store.Core.AdvanceNotices);
+//	               index on (done, created_at) (19)
+//	notice_capped  (notice, outlet) PK, n: customers a notice's start
+//	               messages left out at an outlet over [gateway]
+//	               max_per_outlet (19)
 //
 // The version is PRAGMA user_version.
 type migration struct {
@@ -604,6 +616,24 @@ CREATE TABLE tries (
 	PRIMARY KEY (key, start)
 ) WITHOUT ROWID;
 CREATE INDEX tries_ends ON tries (ends_at);
+`, nil},
+	{19, "notices to every outlet in bounded steps, a cap per outlet, the customer's language", `
+ALTER TABLE customers ADD COLUMN lang TEXT NOT NULL DEFAULT 'zh';
+CREATE TABLE notice_jobs (
+	notice     TEXT NOT NULL,
+	kind       TEXT NOT NULL,
+	after_key  TEXT NOT NULL,
+	done       INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (notice, kind)
+) WITHOUT ROWID;
+CREATE INDEX notice_jobs_todo ON notice_jobs (done, created_at);
+CREATE TABLE notice_capped (
+	notice TEXT NOT NULL,
+	outlet TEXT NOT NULL,
+	n      INTEGER NOT NULL,
+	PRIMARY KEY (notice, outlet)
+) WITHOUT ROWID;
 `, nil},
 }
 

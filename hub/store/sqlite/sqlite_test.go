@@ -200,6 +200,15 @@ func TestMigrations(t *testing.T) {
 				mustHaveTable(t, db, tbl)
 			}
 		},
+		num("notices to every outlet in bounded steps, a cap per outlet, the customer's language"): func(t *testing.T, db *sql.DB) {
+			mustHaveTable(t, db, "notice_jobs")
+			mustHaveTable(t, db, "notice_capped")
+			// A profile from before has the default language.
+			var lang string
+			if err := db.QueryRow(`SELECT lang FROM customers WHERE id = 'cust18'`).Scan(&lang); err != nil || lang != store.DefaultLang {
+				t.Errorf("language of a profile from before: %q (%v), want %q", lang, err, store.DefaultLang)
+			}
+		},
 		num("the customer-message outbox"): func(t *testing.T, db *sql.DB) {
 			mustHaveTable(t, db, "outbox")
 			// Keyed by the message key; the sender's and the counts' indexes.
@@ -414,6 +423,9 @@ func TestMigrations(t *testing.T) {
 		(6, 'KEEP', 'KEEP/c01', 'parcels.returned', 0);
 		INSERT INTO measure_facts (kind, id, outlet, person, label, at, reply_at, result_at, escalations, satisfaction, claim, amount_cents)
 		VALUES ('complaint', 'C11', 'KEEP', 'KEEP/c01', 'complaint', 1, 0, 0, 0, 0, 0, 0)`, h.Sum64()>>1|1)
+	seeds[num("notices to every outlet in bounded steps, a cap per outlet, the customer's language")] = `INSERT INTO customers (` + store.CustomerColumns + `)
+		VALUES ('cust18',1,1,0,0,0,0,0,0,0,0,0,0,0,'KEEP','parcel','SF1','v2:x:p','138****0000','v2:x:n','张*',1,'','',0,0,0);
+		INSERT INTO settings (name, value) VALUES ('customers.built', '1')`
 	// By its name: its number is the one it has when the migrations meet.
 	for _, m := range migrations {
 		if m.name == "find a complaint by its ticket: the case list by outlet and start" {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -119,7 +120,7 @@ func testCustomerProfiles(t *testing.T, be Backend) {
 		Received: 1, Sent: 2, FeesFen: 2050, Complaints: 1, ComplaintsOpen: 1, SatisfactionSum: 4, SatisfactionN: 1,
 		LastSatisfaction: 4, LastSatisfactionAt: t0.Add(3*time.Hour + 6*time.Minute).UnixMilli(), Exceptions: 1, ExceptionsOpen: 1,
 		Contact: store.Contact{Outlet: "SH-B", Kind: lifecycle.KindShipment, Record: "SF2", PhoneSealed: "v2:b:2", PhoneMasked: "138****5678",
-			NameSealed: "v2:b:2n", NameMasked: "张*", At: t0.Add(25 * time.Hour).UnixMilli()}}
+			NameSealed: "v2:b:2n", NameMasked: "张*", At: t0.Add(25 * time.Hour).UnixMilli()}, Lang: store.DefaultLang}
 	got := c
 	got.Class, got.ClassAt, got.WindowParcels, got.WindowFees = "", 0, 0, 0
 	if got != want {
@@ -178,6 +179,20 @@ func testCustomerProfiles(t *testing.T, be Backend) {
 	}
 	if c, _ = s.Customer(ctx, x); c.Enterprise != "ACME 贸易" {
 		t.Errorf("enterprise %q", c.Enterprise)
+	}
+	// Head office's language for the customer's messages: one it writes
+	// in, on a customer it knows.
+	if err := s.SetCustomerLang(ctx, x, "fr"); err == nil {
+		t.Error("a language the hub does not write in was set")
+	}
+	if err := s.SetCustomerLang(ctx, "nobody", "en"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a language on a customer without a profile: %v, want ErrNotFound", err)
+	}
+	if err := s.SetCustomerLang(ctx, x, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ = s.Customer(ctx, x); c.Lang != "en" {
+		t.Errorf("language %q, want en", c.Lang)
 	}
 	// A restarted hub keeps them as they were (no second build).
 	s2 := be.ReopenIn(t, s, time.UTC)

@@ -245,7 +245,7 @@ func testNoticeMessages(t *testing.T, be Backend) {
 	}
 	r, err := s.OutboxMessage(ctx, store.NoticeMessageKey("N1", store.NoticeStartMessage, x))
 	var p store.NoticeMessageParams
-	if err != nil || json.Unmarshal([]byte(r.Params), &p) != nil || p.Title != "暴雨" || p.Text != "停运" || p.Until != pub.ValidTo || r.Lang != "" {
+	if err != nil || json.Unmarshal([]byte(r.Params), &p) != nil || p.Title != "暴雨" || p.Text != "停运" || p.Until != pub.ValidTo || r.Lang != store.DefaultLang {
 		t.Errorf("start message %+v (%v)", r, err)
 	}
 	// Another hub appending the same notice to the outlet again adds nothing.
@@ -258,29 +258,290 @@ func testNoticeMessages(t *testing.T, be Backend) {
 	if got := counts(t, s, "N1"); !maps(got, map[string]int64{"notice.start/pending": 2}) {
 		t.Errorf("after appending again: %v", got)
 	}
+	// They go out before the end (one that had not is cancelled:
+	// testNoticeMessagesValidFrom).
+	rs, err := s.ClaimMessages(ctx, "A", t0.Add(2*time.Hour).UnixMilli(), 10)
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("claim the start messages: %d (%v)", len(rs), err)
+	}
+	for _, r := range rs {
+		if err := s.FinishMessage(ctx, store.Outcome{Key: r.Key, Claim: "A", State: store.MessageSent}, 3); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := s.AppendDown(ctx, noticeEvent("N1", lifecycle.NoticeEnded, "SH-A", t0.Add(2*time.Hour), lifecycle.NoticeEndedV1{Text: "恢复", At: t0.Add(2 * time.Hour).UnixMilli()})); err != nil {
 		t.Fatal(err)
 	}
+	advanceNotices(t, s)
 	keys(store.NoticeMessageKey("N1", store.NoticeEndMessage, x), store.NoticeMessageKey("N1", store.NoticeEndMessage, w))
-	if got := counts(t, s, "N1"); !maps(got, map[string]int64{"notice.start/pending": 2, "notice.end/pending": 2}) {
+	if got := counts(t, s, "N1"); !maps(got, map[string]int64{"notice.start/sent": 2, "notice.end/pending": 2}) {
 		t.Errorf("after the end: %v", got)
 	}
 	r, err = s.OutboxMessage(ctx, store.NoticeMessageKey("N1", store.NoticeEndMessage, w))
 	if err != nil || json.Unmarshal([]byte(r.Params), &p) != nil || p.Title != "暴雨" || p.Recovery != "恢复" || r.Customer != w {
 		t.Errorf("end message %+v (%v)", r, err)
 	}
-	// To every outlet, or opted out: nobody.
-	all := pub
-	all.Scope = nil
+	// Opted out, to one outlet or to every one: nobody.
 	quiet := pub
 	quiet.NoCustomerMessages = true
-	for id, e := range map[string]*syncproto.Event{"N2": noticeEvent("N2", lifecycle.NoticePublished, syncproto.TargetAll, t0.Add(time.Hour), all),
-		"N3": noticeEvent("N3", lifecycle.NoticePublished, "SH-A", t0.Add(time.Hour), quiet)} {
-		if _, err := s.AppendDown(ctx, e); err != nil {
+	for id, target := range map[string]string{"N2": syncproto.TargetAll, "N3": "SH-A"} {
+		if _, err := s.AppendDown(ctx, noticeEvent(id, lifecycle.NoticePublished, target, t0.Add(time.Hour), quiet)); err != nil {
 			t.Fatal(err)
 		}
+		advanceNotices(t, s)
 		if got := counts(t, s, id); len(got) != 0 {
 			t.Errorf("notice %s enqueued %v", id, got)
 		}
+	}
+}
+
+// advanceNotices runs AdvanceNotices until no step is left and returns
+// how many steps it took.
+func advanceNotices(t *testing.T, s store.Store) int {
+	t.Helper()
+	for n := 1; ; n++ {
+		more, err := s.AdvanceNotices(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !more {
+			return n
+		}
+		if n > 1000 {
+			t.Fatal("AdvanceNotices never finished")
+		}
+	}
+}
+
+// capper is a store whose cap per outlet a test sets.
+type capper interface{ SetMaxPerOutlet(int) }
+
+// testNoticeMessagesToEveryOutlet: a notice to every outlet ("*")
+// enqueues nothing in its own transaction, then a start message per
+// customer at every registered outlet in bounded steps, any hub taking
+// the next, once per customer (a customer at two outlets, a second pass:
+// still once), each in its customer's language; its end cancels the start
+// message not gone out, sends the recovery message to the others and
+// invites the customers seen since it took effect, across every outlet.
+func testNoticeMessagesToEveryOutlet(t *testing.T, be Backend) {
+	ctx := context.Background()
+	// Near the wall clock: another hub's store (Backend.Another) runs on
+	// it, and what it enqueues must be due on this one's.
+	t0 := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	clk := clock.NewManual(t0.Add(time.Hour + time.Minute))
+	s := surveyWithRules(t, be, clk, 0, 7*24*60, lifecycle.SurveyOnNoticeEnded)
+	const outlets = 40 // more than one step's worth
+	customer := func(i int) string { return fmt.Sprintf("c0ffee0000000000000000000000%04d", i) }
+	for i := range outlets {
+		o := fmt.Sprintf("SH-%03d", i)
+		evs := []ev{cin(t0, fmt.Sprintf("WB%d", i), customer(i), fmt.Sprintf("v2:%d:1", i))}
+		if i == 7 {
+			// The customer of outlet 0 waits here too.
+			evs = append(evs, cin(t0, "WBX", customer(0), "v2:x:1"))
+		}
+		commit(t, s, cbatch(o, 1, evs...))
+	}
+	if err := s.SetCustomerLang(ctx, customer(3), "en"); err != nil {
+		t.Fatal(err)
+	}
+	pub := lifecycle.NoticePublishedV1{Title: "全网系统升级", Text: "暂停派送", Severity: "warning", ValidFrom: t0.UnixMilli()}
+	if _, err := s.AppendDown(ctx, noticeEvent("NA", lifecycle.NoticePublished, syncproto.TargetAll, t0.Add(time.Hour), pub)); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(t, s, "NA"); len(got) != 0 {
+		t.Errorf("the publication's own transaction enqueued %v, want nothing yet", got)
+	}
+	// One step on this hub, the rest wherever: another hub goes on from
+	// where this one left off.
+	if more, err := s.AdvanceNotices(ctx); err != nil || !more {
+		t.Fatalf("first step: more %v (%v), want more steps", more, err)
+	}
+	if got := counts(t, s, "NA")["notice.start/pending"]; got == 0 || got >= outlets {
+		t.Errorf("after one step %d start messages, want some, not all", got)
+	}
+	other := s
+	if be.Another != nil {
+		other = be.Another(t, s)
+	}
+	// Both hubs at once: each step is taken by one of them.
+	var wg sync.WaitGroup
+	steps := make([]int, 2)
+	for i, st := range []store.Store{s, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 1; n < 1000; n++ {
+				more, err := st.AdvanceNotices(ctx)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !more {
+					steps[i] = n
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if steps[0]+steps[1] < 3 {
+		t.Errorf("the rest took %v steps, want more than one", steps)
+	}
+	if got := counts(t, s, "NA"); !maps(got, map[string]int64{"notice.start/pending": outlets}) {
+		t.Errorf("after every step: %v, want %d start messages", got, outlets)
+	}
+	for i := range outlets {
+		r, err := s.OutboxMessage(ctx, store.NoticeMessageKey("NA", store.NoticeStartMessage, customer(i)))
+		want := store.DefaultLang
+		if i == 3 {
+			want = "en"
+		}
+		if err != nil || r.Lang != want {
+			t.Errorf("start message to %s: %+v (%v), want lang %s", customer(i), r, err, want)
+		}
+	}
+	// A notice to every outlet appended again (another hub) adds nothing.
+	if _, err := s.AppendDown(ctx, noticeEvent("NA", lifecycle.NoticePublished, syncproto.TargetAll, t0.Add(time.Hour), pub)); err != nil {
+		t.Fatal(err)
+	}
+	advanceNotices(t, s)
+	if got := counts(t, s, "NA")["notice.start/pending"]; got != outlets {
+		t.Errorf("appended again: %d start messages", got)
+	}
+	// All but customer 5's go out; the end overtakes that one.
+	rs, err := s.ClaimMessages(ctx, "A", clk.Now().Add(time.Minute).UnixMilli(), 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs {
+		state := store.MessageSent
+		if r.Customer == customer(5) {
+			state = store.MessagePending
+		}
+		if r.Kind == store.NoticeStartMessage {
+			if err := s.FinishMessage(ctx, store.Outcome{Key: r.Key, Claim: "A", State: state, RetryAt: clk.Now().Add(time.Hour).UnixMilli()}, 5); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	clk.Advance(2 * time.Hour)
+	if _, err := s.AppendDown(ctx, noticeEvent("NA", lifecycle.NoticeEnded, syncproto.TargetAll, clk.Now(), lifecycle.NoticeEndedV1{Text: "已恢复", At: clk.Now().UnixMilli()})); err != nil {
+		t.Fatal(err)
+	}
+	// Customer 5's retry is due, but the end is in: it waits for the end
+	// to cancel it.
+	if rs, err := s.ClaimMessages(ctx, "B", clk.Now().Add(time.Minute).UnixMilli(), 1000); err != nil || len(rs) != 0 {
+		t.Errorf("claimed after the end, before its steps: %+v (%v)", rs, err)
+	}
+	advanceNotices(t, s)
+	want := map[string]int64{"notice.start/sent": outlets - 1, "notice.start/cancelled": 1, "notice.end/pending": outlets - 1}
+	if got := counts(t, s, "NA"); !maps(got, want) {
+		t.Errorf("after the end: %v, want %v", got, want)
+	}
+	if _, err := s.OutboxMessage(ctx, store.NoticeMessageKey("NA", store.NoticeEndMessage, customer(5))); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a recovery message to the customer whose start was cancelled: %v", err)
+	}
+	if r, err := s.OutboxMessage(ctx, store.NoticeMessageKey("NA", store.NoticeEndMessage, customer(3))); err != nil || r.Lang != "en" {
+		t.Errorf("recovery message to the English customer: %+v (%v)", r, err)
+	}
+	if c := invitedCount(t, s)[lifecycle.SurveyOnNoticeEnded]; c.Invited != outlets {
+		t.Errorf("notice invitations %+v, want %d (every customer seen since it took effect)", c, outlets)
+	}
+	v, ok := inviteOf(t, s, store.SurveyCandidate{Customer: customer(3), Trigger: lifecycle.SurveyOnNoticeEnded, Source: "NA"})
+	if !ok {
+		t.Fatal("customer 3 was not invited")
+	}
+	if r, err := s.OutboxMessage(ctx, store.SurveyMessageKey(v.ID)); err != nil || r.Lang != "en" {
+		t.Errorf("invitation to the English customer: %+v (%v)", r, err)
+	}
+}
+
+// testNoticeMessagesCapped: past the cap per outlet, the customers over it
+// get no start message and are counted as capped; the same ones on every
+// hub; no cap, all of them.
+func testNoticeMessagesCapped(t *testing.T, be Backend) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(t0.Add(time.Hour))
+	s := be.OpenIn(t, clk, time.UTC)
+	c, ok := s.(capper)
+	if !ok {
+		t.Fatalf("%T has no cap per outlet", s)
+	}
+	c.SetMaxPerOutlet(2)
+	var evs []ev
+	for i := range 5 {
+		evs = append(evs, cin(t0, fmt.Sprintf("WB%d", i), fmt.Sprintf("c0ffee000000000000000000000000%02d", i), fmt.Sprintf("v2:a:%d", i)))
+	}
+	commit(t, s, cbatch("SH-A", 1, evs...))
+	commit(t, s, cbatch("SH-B", 1, cin(t0, "WB9", "c0ffee00000000000000000000000099", "v2:b:9")))
+	pub := lifecycle.NoticePublishedV1{Title: "暴雨", Text: "停运", Severity: "warning", Scope: []string{"SH-A", "SH-B"}, ValidFrom: t0.UnixMilli()}
+	for _, o := range []string{"SH-A", "SH-B"} {
+		if _, err := s.AppendDown(ctx, noticeEvent("NC", lifecycle.NoticePublished, o, t0.Add(time.Hour), pub)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]int64{"notice.start/pending": 3, "notice.start/" + store.MessageCapped: 3}
+	if got := counts(t, s, "NC"); !maps(got, want) {
+		t.Errorf("capped at 2: %v, want %v", got, want)
+	}
+	if be.Another != nil {
+		b := be.Another(t, s)
+		b.(capper).SetMaxPerOutlet(2)
+		if _, err := b.AppendDown(ctx, noticeEvent("NC", lifecycle.NoticePublished, "SH-A", t0.Add(time.Hour), pub)); err != nil {
+			t.Fatal(err)
+		}
+		if got := counts(t, s, "NC"); !maps(got, want) {
+			t.Errorf("appended again by another hub: %v, want the same customers, %v", got, want)
+		}
+	}
+	c.SetMaxPerOutlet(0)
+	if _, err := s.AppendDown(ctx, noticeEvent("NU", lifecycle.NoticePublished, "SH-A", t0.Add(time.Hour), pub)); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(t, s, "NU"); !maps(got, map[string]int64{"notice.start/pending": 5}) {
+		t.Errorf("no cap: %v, want all 5", got)
+	}
+}
+
+// testNoticeMessagesValidFrom: a notice valid tomorrow has its start
+// messages wait until then; one that ends before has them cancelled and
+// sends no recovery message.
+func testNoticeMessagesValidFrom(t *testing.T, be Backend) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clk := clock.NewManual(t0.Add(time.Hour))
+	s := be.OpenIn(t, clk, time.UTC)
+	const x, y = "c0ffee000000000000000000000000a1", "c0ffee000000000000000000000000a2"
+	commit(t, s, cbatch("SH-A", 1, cin(t0, "WB1", x, "v2:a:1"), cin(t0, "WB2", y, "v2:a:2")))
+	tomorrow := t0.Add(24 * time.Hour)
+	pub := lifecycle.NoticePublishedV1{Title: "春节", Text: "暂停派送", Severity: "info", Scope: []string{"SH-A"}, ValidFrom: tomorrow.UnixMilli()}
+	for _, id := range []string{"NT", "NE"} {
+		if _, err := s.AppendDown(ctx, noticeEvent(id, lifecycle.NoticePublished, "SH-A", clk.Now(), pub)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lease := func() int64 { return clk.Now().Add(time.Minute).UnixMilli() }
+	if rs, err := s.ClaimMessages(ctx, "A", lease(), 100); err != nil || len(rs) != 0 {
+		t.Fatalf("claimed before valid_from: %+v (%v)", rs, err)
+	}
+	if r, err := s.OutboxMessage(ctx, store.NoticeMessageKey("NT", store.NoticeStartMessage, x)); err != nil || r.NextAt != tomorrow.UnixMilli() {
+		t.Errorf("start message %+v (%v), want due at valid_from", r, err)
+	}
+	// NE ends before it takes effect: nobody hears of it.
+	if _, err := s.AppendDown(ctx, noticeEvent("NE", lifecycle.NoticeEnded, "SH-A", clk.Now(), lifecycle.NoticeEndedV1{Text: "取消", At: clk.Now().UnixMilli()})); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(tomorrow.Add(time.Second))
+	// Due now, but its end is still to be worked through: held back.
+	if rs, err := s.ClaimMessages(ctx, "A", lease(), 100); err != nil || len(rs) != 2 || rs[0].Subject != "NT" || rs[1].Subject != "NT" {
+		t.Fatalf("claimed after valid_from, NE's end not worked through: %+v (%v), want NT's 2 only", rs, err)
+	}
+	advanceNotices(t, s)
+	if got := counts(t, s, "NE"); !maps(got, map[string]int64{"notice.start/cancelled": 2}) {
+		t.Errorf("ended before it took effect: %v, want 2 cancelled and no recovery", got)
+	}
+	if rs, err := s.ClaimMessages(ctx, "B", lease(), 100); err != nil || len(rs) != 0 {
+		t.Errorf("claimed a cancelled message: %+v (%v)", rs, err)
 	}
 }

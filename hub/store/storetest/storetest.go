@@ -95,6 +95,9 @@ func Run(t *testing.T, b Backend) {
 		{"Outbox", testOutbox},
 		{"OutboxClaimAcrossStores", testOutboxClaimAcrossStores},
 		{"NoticeMessages", testNoticeMessages},
+		{"NoticeMessagesToEveryOutlet", testNoticeMessagesToEveryOutlet},
+		{"NoticeMessagesCapped", testNoticeMessagesCapped},
+		{"NoticeMessagesValidFrom", testNoticeMessagesValidFrom},
 		{"Tries", testTries},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, b) })

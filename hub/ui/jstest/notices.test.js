@@ -192,9 +192,9 @@ test('noticeBody sends customer_messages only when turned off', () => {
 });
 
 test('messageRows: start then recovery, every state a number, none for a notice that sent none', () => {
-  assert.deepEqual(messageRows({ messages: { 'notice.end': { sent: 2 }, 'notice.start': { pending: 1, sent: 3, delivered: 0, failed: 1 } } }), [
-    { kind: 'notice.start', pending: 1, sent: 3, delivered: 0, failed: 1 },
-    { kind: 'notice.end', pending: 0, sent: 2, delivered: 0, failed: 0 },
+  assert.deepEqual(messageRows({ messages: { 'notice.end': { sent: 2 }, 'notice.start': { pending: 1, sent: 3, delivered: 0, failed: 1, cancelled: 2, capped: 7 } } }), [
+    { kind: 'notice.start', pending: 1, sent: 3, delivered: 0, failed: 1, cancelled: 2, capped: 7 },
+    { kind: 'notice.end', pending: 0, sent: 2, delivered: 0, failed: 0, cancelled: 0, capped: 0 },
   ]);
   assert.deepEqual(messageRows({ messages: {} }), []);
   assert.deepEqual(messageRows({}), []);

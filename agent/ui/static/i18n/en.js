@@ -951,6 +951,7 @@ export default {
   'error.customer.bad_settings': '{field} must be four ascending non-negative whole numbers',
   'error.customer.bad_window': 'window_days must be 1 to {max} days',
   'error.customer.bad_name': 'an enterprise name is at most {max} characters, with no control characters',
+  'error.customer.bad_lang': 'a customer\'s language cannot be "{value}": use one of {allowed}',
   // incident reports
   'icause.weather': 'Severe weather',
   'icause.traffic': 'Road closed / traffic control',

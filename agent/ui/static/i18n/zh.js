@@ -952,6 +952,7 @@ export default {
   'error.customer.bad_settings': '{field} 须为四个递增的非负整数',
   'error.customer.bad_window': '统计窗口须为 1–{max} 天',
   'error.customer.bad_name': '企业名称应为 0–{max} 个字，不含控制字符',
+  'error.customer.bad_lang': '客户语言不能是 {value}，可用 {allowed}',
   // incident reports
   'icause.weather': '恶劣天气',
   'icause.traffic': '交通管制/道路中断',

@@ -5,7 +5,7 @@
 // contact stays masked; customer service may reveal it, and the hub
 // audits every reveal.
 
-import { h, written, panel, dl, button, field, showError } from '../dom.js';
+import { h, written, panel, dl, button, field, select, showError } from '../dom.js';
 import { fmtTime, yuan, count } from '../format.js';
 import { listView } from '../list.js';
 import { hrefOf } from '../router.js';
@@ -15,6 +15,10 @@ export const ROLES = ['admin', 'service', 'analyst'];
 export const REVEALERS = ['admin', 'service'];
 // NAMERS set a customer's enterprise account.
 export const NAMERS = ['admin', 'analyst'];
+// LANGS are the languages head office writes to a customer in; LINGUISTS
+// set which (PUT …/lang).
+export const LANGS = ['zh', 'en'];
+export const LINGUISTS = ['admin', 'service'];
 
 // CLASSES are the eight RFM segments, in the hub's order.
 export const CLASSES = ['important_value', 'important_develop', 'important_keep', 'important_retain',
@@ -104,12 +108,22 @@ const one = {
       })
       : null;
     if (reveal) reveal.id = 'customer-reveal';
+    // The settings below answer the profile: shown in place (the page's
+    // address does not change, so navigating to it would not redraw it).
+    const enterprise = written('span', {}, c.enterprise || '');
+    const langShown = h('span', { id: 'customer-lang', 'data-lang': c.lang }, t('cus.lang.' + (c.lang || 'zh')));
+    const shown = (p) => {
+      enterprise.textContent = p.customer.enterprise || '';
+      langShown.dataset.lang = p.customer.lang;
+      langShown.textContent = t('cus.lang.' + (p.customer.lang || 'zh'));
+    };
     const sat = c.satisfaction_avg == null ? '—' : Number(c.satisfaction_avg).toFixed(1) + ' / 5';
     const facts = dl([
       [t('cus.col.class'), h('span', { id: 'customer-class', 'data-class': c.class }, className(t, c.class))],
       [t('cus.col.phone'), h('span', {}, phone, ' ', reveal)],
       [t('cus.col.name'), name],
-      [t('cus.col.enterprise'), written('span', {}, c.enterprise || '')],
+      [t('cus.col.enterprise'), enterprise],
+      [t('cus.lang'), langShown],
       [t('cus.firstSeen'), fmtTime(c.first_seen)],
       [t('cus.col.lastSeen'), fmtTime(c.last_seen)],
       [t('cus.col.received'), count(c.received)],
@@ -134,7 +148,14 @@ const one = {
     if (NAMERS.includes(role)) {
       const ent = h('input', { name: 'enterprise', size: 24, value: c.enterprise || '' });
       extra.push(panel(t('cus.enterprise'), h('div', { class: 'filters' }, field(t('cus.col.enterprise'), ent),
-        button(t('cus.save'), async () => { await ctx.api.put(path + '/enterprise', { name: ent.value }); ctx.navigate('/customers/' + id); }, 'btn primary'))));
+        button(t('cus.save'), async () => shown(await ctx.api.put(path + '/enterprise', { name: ent.value })), 'btn primary'))));
+    }
+    if (LINGUISTS.includes(role)) {
+      const lang = select('lang', LANGS, (l) => t('cus.lang.' + l), c.lang || 'zh');
+      const save = button(t('cus.save'), async () => shown(await ctx.api.put(path + '/lang', { lang: lang.value })), 'btn primary');
+      lang.id = 'customer-lang-select';
+      save.id = 'customer-lang-save';
+      extra.push(panel(t('cus.lang'), h('div', { class: 'filters' }, field(t('cus.lang'), lang), save)));
     }
     const month = h('input', { name: 'month', type: 'month', value: monthOf(new Date()) });
     const link = h('a', { class: 'btn', id: 'statement-csv', download: '' }, t('cus.statementCSV'));

@@ -50,7 +50,9 @@ export function noticeBody({ title, text, severity, faq, validFrom, validTo, cus
 
 // MESSAGE_KINDS are a notice's customer messages, in the order shown.
 export const MESSAGE_KINDS = ['notice.start', 'notice.end'];
-export const MESSAGE_STATES = ['pending', 'sent', 'delivered', 'failed'];
+// cancelled: a start message the notice's end overtook; capped: customers
+// left out over the cap per outlet (start messages only).
+export const MESSAGE_STATES = ['pending', 'sent', 'delivered', 'failed', 'cancelled', 'capped'];
 
 // messageTotals sums a notice's start messages that went (sent or
 // delivered) and those that failed, for the list.
