@@ -409,26 +409,35 @@ Content-Transfer-Encoding: base64
 `, "\n", "\r\n"))
 }
 
+// mailbox logs in to the test mailbox; the caller logs out (Dovecot takes
+// ten connections per user and address, and the checks poll).
 func mailbox(t *testing.T, addr string) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialInsecure(addr, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
 	if err := c.Login("kefu", "Mail-pass-42").Wait(); err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
 	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
 	return c
+}
+
+func logout(c *imapclient.Client) {
+	_ = c.Logout().Wait()
+	c.Close()
 }
 
 // appendMail puts raw into the mailbox with the server's receipt time at.
 func appendMail(t *testing.T, addr string, raw []byte, at time.Time) {
 	t.Helper()
 	c := mailbox(t, addr)
+	defer logout(c)
 	cmd := c.Append("INBOX", int64(len(raw)), &imap.AppendOptions{Time: at})
 	if _, err := cmd.Write(raw); err != nil {
 		t.Fatal(err)
@@ -444,6 +453,7 @@ func appendMail(t *testing.T, addr string, raw []byte, at time.Time) {
 func unseen(t *testing.T, addr string) int {
 	t.Helper()
 	c := mailbox(t, addr)
+	defer logout(c)
 	d, err := c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagSeen}}, nil).Wait()
 	if err != nil {
 		t.Fatal(err)
@@ -454,6 +464,7 @@ func unseen(t *testing.T, addr string) int {
 func markUnseen(t *testing.T, addr string) {
 	t.Helper()
 	c := mailbox(t, addr)
+	defer logout(c)
 	f := &imap.StoreFlags{Op: imap.StoreFlagsDel, Flags: []imap.Flag{imap.FlagSeen}, Silent: true}
 	if err := c.Store(imap.SeqSetNum(1), f, nil).Close(); err != nil {
 		t.Fatal(err)
