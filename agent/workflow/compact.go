@@ -68,12 +68,16 @@ func (h history) none() bool { return len(h.evs) == 0 && h.base == nil }
 // fold folds the history, and more after it, into the entity's state.
 func (h history) fold(tx *bolt.Tx, t target, more ...syncproto.Event) (any, error) {
 	evs := append(append(make([]syncproto.Event, 0, len(h.evs)+len(more)), h.evs...), more...)
-	if h.base == nil {
-		return t.kind.Fold(t.id, evs, held{tx}), nil
+	raw := []byte(nil)
+	if h.base != nil {
+		if raw = h.base.State; raw == nil {
+			raw = tx.Bucket(bucketState).Get(stateKey(t.kind.Name, t.id))
+		}
 	}
-	raw := []byte(h.base.State)
 	if raw == nil {
-		raw = tx.Bucket(bucketState).Get(stateKey(t.kind.Name, t.id))
+		// No base, or (in a salvaged file) a base whose state was lost:
+		// the events held are all there is.
+		return t.kind.Fold(t.id, evs, held{tx}), nil
 	}
 	st, err := t.kind.Decode(raw)
 	if err != nil {

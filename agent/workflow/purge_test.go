@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/yizhan/yizhan/agent/datafile"
 	"github.com/yizhan/yizhan/syncproto/lifecycle"
 	"github.com/yizhan/yizhan/syncproto/problem"
@@ -175,4 +177,34 @@ func lists(t *testing.T, f *fixture) string {
 func mustJSON(v any) []byte {
 	raw, _ := json.Marshal(v)
 	return raw
+}
+
+// A compacted entity whose state a salvaged file lost still takes new
+// steps: they fold from the events held, and nothing is refused.
+func TestCompactedEntityWithoutItsState(t *testing.T) {
+	f := newFixture(t, 0)
+	ctx := context.Background()
+	p, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: "SF1000000000009", Phone: "13987654321", Shelf: "2", Layer: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Pickup(ctx, f.clerk, p.Waybill, PickupReq{Code: p.PickupCode, IDCheck: "code_only", Signer: "recipient", SignatureSVG: sig}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.events.Acknowledge(f.events.Counters().LastSeq, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Advance(100 * 24 * time.Hour)
+	if c, err := Compact(ctx, f.file, f.clk.Now().Add(-90*24*time.Hour), 0, false); err != nil || c.Entities[lifecycle.KindParcel] != 1 {
+		t.Fatalf("compacted %+v %v", c, err)
+	}
+	if err := f.file.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketState).Delete(stateKey(lifecycle.KindParcel, p.Waybill))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := f.svc.Inbound(ctx, f.clerk, InboundReq{Barcode: p.Waybill, Phone: "13987654321", Shelf: "3", Layer: "1"})
+	if err != nil || again.State != lifecycle.ParcelStateInStock {
+		t.Fatalf("taken in again after its state was lost: %+v %v", again, err)
+	}
 }
