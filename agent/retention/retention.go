@@ -15,7 +15,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -211,12 +212,7 @@ func (r Report) Print(w io.Writer) {
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "  总部下发的事件 / events from head office: %d; 拒收记录 / dead letters: %d\n", r.Events.Down, r.Events.Dead)
 		fmt.Fprintf(w, "  已办结业务的历史并入其状态 / history of finished business folded into its state: %d 个事件 / events", r.Compacted.Events)
-		kinds := make([]string, 0, len(r.Compacted.Entities))
-		for k := range r.Compacted.Entities {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
-		for _, k := range kinds {
+		for _, k := range slices.Sorted(maps.Keys(r.Compacted.Entities)) {
 			fmt.Fprintf(w, ", %s %d", k, r.Compacted.Entities[k])
 		}
 		fmt.Fprintln(w)
@@ -226,12 +222,7 @@ func (r Report) Print(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "早于 %s 办结业务的个人信息（%d 天）/ personal data of business finished before %s (%d days): %s %d 项 / values, %d 张照片 / photos\n",
 			day(r.PersonalCutoff), r.Config.PersonalDays, day(r.PersonalCutoff), r.Config.PersonalDays, verb, r.Personal.Values, r.Personal.Photos)
-		kinds := make([]string, 0, len(r.Personal.Entities))
-		for k := range r.Personal.Entities {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
-		for _, k := range kinds {
+		for _, k := range slices.Sorted(maps.Keys(r.Personal.Entities)) {
 			fmt.Fprintf(w, "  %s: %d\n", k, r.Personal.Entities[k])
 		}
 	}
