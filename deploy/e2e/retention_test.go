@@ -65,7 +65,8 @@ func TestRetentionPrunesAfterSync(t *testing.T) {
 		PrunedSeq uint64 `json:"pruned_seq"`
 	}
 	getJSON(t, "http://"+a.http+"/api/v1/sync", false, &st)
-	if st.PrunedSeq != synced || st.AckedSeq != synced || st.LastSeq != synced+2 {
+	// The two retention events may already be acknowledged by now.
+	if st.PrunedSeq != synced || st.AckedSeq < synced || st.AckedSeq > st.LastSeq || st.LastSeq != synced+2 {
 		t.Fatalf("agent after pruning: %+v, want pruned and acked %d and the two retention events", st, synced)
 	}
 	// The parcel is as it was; its events, folded into its state, are at
