@@ -54,7 +54,7 @@ func TestMonitoringFilesUseRealMetrics(t *testing.T) {
 			have[n] = true
 		}
 	}
-	// Each series the brief names must be there, labels and all.
+	// Each series the metric set promises must be there, labels and all.
 	for _, want := range []string{
 		"yizhan_agent_backlog_events", "yizhan_agent_oldest_unsynced_seconds", "yizhan_agent_ack_latency_seconds_bucket",
 		"yizhan_agent_dead_letters", "yizhan_agent_device_up", "yizhan_agent_device_last_seen_timestamp_seconds",
@@ -104,7 +104,7 @@ func TestMonitoringFilesUseRealMetrics(t *testing.T) {
 			checkNames(t, "alert "+r.Alert, r.Expr, have)
 		}
 	}
-	// The brief's list: backlog old, no ack, dead letters rising, disk low,
+	// The alerts an operator needs: backlog old, no ack, dead letters rising, disk low,
 	// certificate within 14 days, device down, hub not ready.
 	for _, want := range []string{"YizhanOutboxBacklogOld", "YizhanNoAck", "YizhanAgentDeadLettersRising", "YizhanAgentDiskLow",
 		"YizhanAgentCertExpiring", "YizhanDeviceDown", "YizhanHubNotReady"} {
